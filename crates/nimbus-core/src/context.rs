@@ -1,0 +1,55 @@
+//! [`RequestContext`]: what the front door knows about one call when it reaches a service
+//! handler: who is calling (already authenticated), in which account and region, with which
+//! request id, at which Nimbus time. Handlers read it; they never parse HTTP.
+
+use crate::time::Timestamp;
+
+/// What kind of identity signed the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PrincipalKind {
+    Root,
+    User,
+    AssumedRole,
+}
+
+/// The authenticated caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub kind: PrincipalKind,
+    pub account_id: String,
+    /// `arn:aws:iam::000000000000:root`, `arn:aws:iam::...:user/alice`, ...
+    pub arn: String,
+    /// The `UserId` STS reports (the account id for root, `AIDA...` for users).
+    pub user_id: String,
+    pub access_key_id: String,
+}
+
+impl Principal {
+    pub fn root(account_id: &str, access_key_id: &str) -> Self {
+        Principal {
+            kind: PrincipalKind::Root,
+            account_id: account_id.to_string(),
+            arn: format!("arn:aws:iam::{account_id}:root"),
+            user_id: account_id.to_string(),
+            access_key_id: access_key_id.to_string(),
+        }
+    }
+}
+
+/// One authenticated, routed API call.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub request_id: String,
+    pub principal: Principal,
+    pub region: String,
+    /// Nimbus time at which the request arrived.
+    pub now: Timestamp,
+    /// The `Host` the client addressed (S3 needs it for `Location`).
+    pub host: String,
+}
+
+impl RequestContext {
+    pub fn account_id(&self) -> &str {
+        &self.principal.account_id
+    }
+}
