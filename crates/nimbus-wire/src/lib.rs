@@ -10,10 +10,12 @@ pub mod convert;
 pub mod error;
 pub mod http;
 pub mod model;
+pub mod service;
 pub mod value;
 pub mod xml;
 
 pub use error::WireError;
 pub use http::{HttpRequest, HttpResponse};
 pub use model::{Operation, Protocol, ServiceModel, Shape, ShapeId, ShapeKind};
+pub use service::{BoxFut, Service};
 pub use value::Value;
