@@ -74,8 +74,13 @@ impl ServiceModel {
         &self.shapes[id.0 as usize]
     }
 
+    /// Looks an operation up by name. Generated tables are sorted by name (byte order), so
+    /// this is a binary search.
     pub fn operation(&self, name: &str) -> Option<&'static Operation> {
-        self.operations.iter().find(|o| o.name == name)
+        self.operations
+            .binary_search_by(|o| o.name.cmp(name))
+            .ok()
+            .map(|i| &self.operations[i])
     }
 }
 

@@ -1,0 +1,276 @@
+//! Checks on the code `nimbus-codegen` generated for EC2: the operation table is sorted and
+//! complete for the configured subset, shape references are in range, typed structs
+//! round-trip through `Value`, and the `Router` dispatches to a `Handlers` implementation.
+
+use nimbus_core::{AwsError, Principal, RequestContext, Timestamp};
+use nimbus_wire::convert::{FromValue, IntoValue};
+use nimbus_wire::model::ShapeKind;
+use nimbus_wire::{Protocol, Service, Value, WireError};
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use svc_ec2::generated::*;
+
+/// The operations `codegen/services.json` lists for EC2.
+fn configured_ops() -> Vec<String> {
+    let text = include_str!("../../../codegen/services.json");
+    let config: serde_json::Value = serde_json::from_str(text).unwrap();
+    let ec2 = config["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["model"] == "ec2")
+        .unwrap();
+    let mut ops: Vec<String> = ec2["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o.as_str().unwrap().to_string())
+        .collect();
+    ops.sort();
+    ops
+}
+
+#[test]
+fn operations_are_sorted_and_found_by_name() {
+    let ops = MODEL.operations;
+    assert!(
+        ops.len() > 700,
+        "every EC2 operation is listed, got {}",
+        ops.len()
+    );
+    for w in ops.windows(2) {
+        assert!(w[0].name < w[1].name, "{} !< {}", w[0].name, w[1].name);
+    }
+    for op in ops {
+        assert_eq!(MODEL.operation(op.name).map(|o| o.name), Some(op.name));
+    }
+    assert!(MODEL.operation("NoSuchOperation").is_none());
+}
+
+#[test]
+fn configured_operations_are_implemented_and_others_are_bare() {
+    let configured = configured_ops();
+    assert_eq!(IMPLEMENTED, configured.as_slice());
+    for op in MODEL.operations {
+        let listed = configured.iter().any(|c| c == op.name);
+        assert_eq!(op.implemented, listed, "{}", op.name);
+        if listed {
+            assert!(op.input.is_some() && op.output.is_some(), "{}", op.name);
+        } else {
+            assert!(op.input.is_none() && op.output.is_none() && op.errors.is_empty());
+        }
+    }
+    let op = MODEL.operation("CreateSecurityGroup").unwrap();
+    assert_eq!(
+        MODEL.shape(op.input.unwrap()).name,
+        "CreateSecurityGroupRequest"
+    );
+    assert_eq!(
+        MODEL.shape(op.output.unwrap()).name,
+        "CreateSecurityGroupResult"
+    );
+    assert_eq!(
+        (op.http_method, op.request_uri, op.response_code),
+        ("POST", "/", 200)
+    );
+}
+
+#[test]
+fn model_metadata_and_shape_references() {
+    assert_eq!(
+        (
+            MODEL.name,
+            MODEL.service_id,
+            MODEL.signing_name,
+            MODEL.iam_prefix
+        ),
+        ("ec2", "EC2", "ec2", "ec2")
+    );
+    assert_eq!(MODEL.protocols, &[Protocol::Ec2]);
+    let n = MODEL.shapes.len();
+    for w in MODEL.shapes.windows(2) {
+        assert!(w[0].name < w[1].name);
+    }
+    for shape in MODEL.shapes {
+        match &shape.kind {
+            ShapeKind::Structure(s) => {
+                for m in s.members {
+                    assert!((m.shape.0 as usize) < n, "{}.{}", shape.name, m.name);
+                }
+            }
+            ShapeKind::List(l) => assert!((l.member.0 as usize) < n),
+            ShapeKind::Map(mp) => assert!((mp.key.0 as usize) < n && (mp.value.0 as usize) < n),
+            _ => {}
+        }
+    }
+    // EC2 query details the protocol relies on.
+    let id = MODEL
+        .operation("CreateSecurityGroup")
+        .unwrap()
+        .input
+        .unwrap();
+    let ShapeKind::Structure(s) = &MODEL.shape(id).kind else {
+        panic!("not a structure")
+    };
+    let desc = &s.members[s.member_index("Description").unwrap()];
+    assert_eq!(desc.location_name, Some("GroupDescription"));
+    assert!(desc.required);
+}
+
+fn sample_request() -> CreateSecurityGroupRequest {
+    CreateSecurityGroupRequest {
+        description: "web servers".into(),
+        group_name: "web".into(),
+        vpc_id: Some("vpc-1234".into()),
+        tag_specifications: Some(vec![TagSpecification {
+            resource_type: Some("security-group".into()),
+            tags: Some(vec![Tag {
+                key: Some("Name".into()),
+                value: Some("web".into()),
+            }]),
+        }]),
+        dry_run: Some(false),
+    }
+}
+
+#[test]
+fn typed_struct_round_trips_through_value() {
+    let req = sample_request();
+    let v = req.clone().into_value();
+    let Value::Struct(slots) = &v else {
+        panic!("not a struct")
+    };
+    assert_eq!(slots.len(), 5);
+    assert_eq!(slots[0], Some(Value::Str("web servers".into())));
+    let back = CreateSecurityGroupRequest::from_value(v, "CreateSecurityGroupRequest").unwrap();
+    assert_eq!(back, req);
+}
+
+#[test]
+fn missing_required_member_is_reported_by_name() {
+    let err = CreateSecurityGroupRequest::from_value(Value::empty_struct(5), "x").unwrap_err();
+    assert_eq!(err, WireError::MissingParameter("Description".into()));
+}
+
+/// A handler that only knows how to create a group.
+struct OnlyCreate;
+
+impl Handlers for OnlyCreate {
+    async fn create_security_group(
+        &self,
+        ctx: &RequestContext,
+        input: CreateSecurityGroupRequest,
+    ) -> Result<CreateSecurityGroupResult, AwsError> {
+        Ok(CreateSecurityGroupResult {
+            group_id: Some(format!("sg-{}-{}", ctx.region, input.group_name)),
+            tags: None,
+            security_group_arn: None,
+        })
+    }
+    async fn authorize_security_group_egress(
+        &self,
+        _: &RequestContext,
+        _: AuthorizeSecurityGroupEgressRequest,
+    ) -> Result<AuthorizeSecurityGroupEgressResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn authorize_security_group_ingress(
+        &self,
+        _: &RequestContext,
+        _: AuthorizeSecurityGroupIngressRequest,
+    ) -> Result<AuthorizeSecurityGroupIngressResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn delete_security_group(
+        &self,
+        _: &RequestContext,
+        _: DeleteSecurityGroupRequest,
+    ) -> Result<DeleteSecurityGroupResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_availability_zones(
+        &self,
+        _: &RequestContext,
+        _: DescribeAvailabilityZonesRequest,
+    ) -> Result<DescribeAvailabilityZonesResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_regions(
+        &self,
+        _: &RequestContext,
+        _: DescribeRegionsRequest,
+    ) -> Result<DescribeRegionsResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_security_groups(
+        &self,
+        _: &RequestContext,
+        _: DescribeSecurityGroupsRequest,
+    ) -> Result<DescribeSecurityGroupsResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_vpcs(
+        &self,
+        _: &RequestContext,
+        _: DescribeVpcsRequest,
+    ) -> Result<DescribeVpcsResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn revoke_security_group_egress(
+        &self,
+        _: &RequestContext,
+        _: RevokeSecurityGroupEgressRequest,
+    ) -> Result<RevokeSecurityGroupEgressResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn revoke_security_group_ingress(
+        &self,
+        _: &RequestContext,
+        _: RevokeSecurityGroupIngressRequest,
+    ) -> Result<RevokeSecurityGroupIngressResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+}
+
+/// The handlers above never await anything, so one poll finishes them.
+fn poll_once<T>(fut: impl Future<Output = T>) -> T {
+    let mut fut = pin!(fut);
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("handler future was pending"),
+    }
+}
+
+fn ctx() -> RequestContext {
+    RequestContext {
+        request_id: "req-1".into(),
+        principal: Principal::root("000000000000", "AKIDEXAMPLE"),
+        region: "us-east-1".into(),
+        now: Timestamp(0),
+        host: "localhost".into(),
+    }
+}
+
+#[test]
+fn router_dispatches_converts_and_rejects() {
+    let svc: Box<dyn Service> = Box::new(Router(OnlyCreate));
+    let ctx = ctx();
+    let op = MODEL.operation("CreateSecurityGroup").unwrap();
+    let input = Some(sample_request().into_value());
+    let out = poll_once(svc.call(&ctx, Protocol::Ec2, op, input))
+        .unwrap()
+        .unwrap();
+    let out = CreateSecurityGroupResult::from_value(out, "out").unwrap();
+    assert_eq!(out.group_id.as_deref(), Some("sg-us-east-1-web"));
+
+    // Missing required input: the protocol's own client error.
+    let err = poll_once(svc.call(&ctx, Protocol::Ec2, op, None)).unwrap_err();
+    assert_eq!((err.code.as_ref(), err.status), ("MissingParameter", 400));
+
+    // Modeled but not implemented.
+    let op = MODEL.operation("RunInstances").unwrap();
+    let err = poll_once(svc.call(&ctx, Protocol::Ec2, op, None)).unwrap_err();
+    assert_eq!((err.code.as_ref(), err.status), ("NotImplemented", 501));
+    assert!(err.message.contains("RunInstances"), "{}", err.message);
+}
