@@ -246,7 +246,10 @@ impl Timestamp {
             .iter()
             .position(|m| m.eq_ignore_ascii_case(parts[2]))? as u32
             + 1;
-        let y: i64 = parts[3].parse().ok()?;
+        let y: i64 = parts[3].parse().ok().filter(|y| (0..=9999).contains(y))?;
+        if !(1..=31).contains(&d) {
+            return None;
+        }
         let hms: Vec<&str> = parts[4].split(':').collect();
         if hms.len() != 3 {
             return None;
@@ -306,5 +309,7 @@ mod tests {
         assert_eq!(Timestamp(0).to_iso8601(), "1970-01-01T00:00:00.000Z");
         assert!(Timestamp::parse_iso8601("2026-13-01T00:00:00Z").is_none());
         assert!(Timestamp::parse_iso8601("garbage").is_none());
+        assert!(Timestamp::parse_http_date("Wed, 25 Nov 99999999999999999 10:05:22 GMT").is_none());
+        assert!(Timestamp::parse_any("Wed, 99 Nov 2026 99:05:22 GMT").is_none());
     }
 }
