@@ -56,8 +56,7 @@ pub fn encode_output(
     let mut w = JsonWriter::default();
     walk::encode_root(model, op.output, output, &mut w);
     let mut resp = HttpResponse::new(200, content_type(model), Bytes::from(w.out));
-    resp.headers
-        .push(("x-amzn-requestid", request_id.to_string()));
+    resp.header("x-amzn-requestid", request_id.to_string());
     resp
 }
 
@@ -77,11 +76,10 @@ pub fn encode_error(model: &ServiceModel, err: &AwsError, request_id: &str) -> H
     }
     w.map_end();
     let mut resp = HttpResponse::new(err.status, content_type(model), Bytes::from(w.out));
-    resp.headers
-        .push(("x-amzn-requestid", request_id.to_string()));
-    resp.headers.push(("x-amzn-errortype", ty.to_string()));
+    resp.header("x-amzn-requestid", request_id.to_string());
+    resp.header("x-amzn-errortype", ty.to_string());
     if let Some(q) = query_error_header(model, err) {
-        resp.headers.push(("x-amzn-query-error", q));
+        resp.header("x-amzn-query-error", q);
     }
     resp
 }

@@ -91,17 +91,15 @@ pub fn encode_error(model: &ServiceModel, err: &AwsError, request_id: &str) -> H
     }
     let mut resp = response(err.status, w.out, request_id);
     if let Some(q) = query_error_header(model, err) {
-        resp.headers.push(("x-amzn-query-error", q));
+        resp.header("x-amzn-query-error", q);
     }
     resp
 }
 
 fn response(status: u16, body: Vec<u8>, request_id: &str) -> HttpResponse {
     let mut resp = HttpResponse::new(status, CONTENT_TYPE, Bytes::from(body));
-    resp.headers
-        .push(("smithy-protocol", "rpc-v2-cbor".to_string()));
-    resp.headers
-        .push(("x-amzn-requestid", request_id.to_string()));
+    resp.header("smithy-protocol", "rpc-v2-cbor".to_string());
+    resp.header("x-amzn-requestid", request_id.to_string());
     resp
 }
 

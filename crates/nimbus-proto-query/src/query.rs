@@ -47,8 +47,7 @@ fn namespace(model: &ServiceModel) -> String {
 
 fn response(status: u16, body: String, request_id: &str) -> HttpResponse {
     let mut resp = HttpResponse::new(status, CONTENT_TYPE, body);
-    resp.headers
-        .push(("x-amzn-RequestId", request_id.to_string()));
+    resp.header("x-amzn-RequestId", request_id.to_string());
     resp
 }
 

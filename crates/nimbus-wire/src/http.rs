@@ -3,6 +3,7 @@
 //! and, for `aws-chunked`, already decoded) and turns an [`HttpResponse`] into hyper's.
 
 use bytes::Bytes;
+use std::borrow::Cow;
 
 /// A fully received request.
 #[derive(Debug)]
@@ -20,7 +21,8 @@ pub struct HttpRequest<'a> {
 #[derive(Debug, Default)]
 pub struct HttpResponse {
     pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
+    /// Header names are lower-case; most are static, user-chosen ones (`x-amz-meta-*`) owned.
+    pub headers: Vec<(Cow<'static, str>, String)>,
     pub body: Bytes,
 }
 
@@ -28,8 +30,15 @@ impl HttpResponse {
     pub fn new(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Self {
         HttpResponse {
             status,
-            headers: vec![("content-type", content_type.to_string())],
+            headers: vec![(Cow::Borrowed("content-type"), content_type.to_string())],
             body: body.into(),
         }
+    }
+}
+
+impl HttpResponse {
+    /// Adds a header with a static name.
+    pub fn header(&mut self, name: &'static str, value: impl Into<String>) {
+        self.headers.push((Cow::Borrowed(name), value.into()));
     }
 }

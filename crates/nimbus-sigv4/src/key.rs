@@ -1,0 +1,193 @@
+//! Signing-key arithmetic: HMAC-SHA256 and SHA-256 helpers, the four-step key derivation
+//! (`"AWS4"+secret` → date → region → service → `aws4_request`), constant-time comparison of
+//! hex signatures, and [`SigningKeyCache`], which remembers derived keys so the derivation is
+//! done once per (secret, date, region, service) rather than once per request. It knows
+//! nothing about requests; `verify` and `chunked` build the strings that get signed.
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// SHA-256 of the empty string, hex (the payload hash of an empty body).
+pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+pub(crate) fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    // `new_from_slice` accepts keys of any length for HMAC; the error arm is unreachable in
+    // practice but handled without panicking by hashing with an empty key.
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => return [0u8; 32],
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
+/// Lowercase hex SHA-256 of `data`.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// Derives the SigV4 signing key.
+pub fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+    let mut k_secret = Vec::with_capacity(4 + secret.len());
+    k_secret.extend_from_slice(b"AWS4");
+    k_secret.extend_from_slice(secret.as_bytes());
+    let k_date = hmac(&k_secret, date.as_bytes());
+    let k_region = hmac(&k_date, region.as_bytes());
+    let k_service = hmac(&k_region, service.as_bytes());
+    hmac(&k_service, b"aws4_request")
+}
+
+/// Lowercase hex HMAC-SHA256 of `string_to_sign` under `key`: a SigV4 signature.
+pub fn sign_hex(key: &[u8; 32], string_to_sign: &str) -> String {
+    hex::encode(hmac(key, string_to_sign.as_bytes()))
+}
+
+/// Compares two signatures without an early exit on the first differing byte. Hex case is
+/// ignored (clients send lowercase; tolerating uppercase costs nothing). The lengths are not
+/// secret (always 64), so a length mismatch returns at once.
+pub fn signatures_equal(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut diff = 0u8;
+    for (x, y) in a.iter().zip(b) {
+        diff |= x.to_ascii_lowercase() ^ y.to_ascii_lowercase();
+    }
+    diff == 0
+}
+
+/// A bounded, thread-safe cache of derived signing keys.
+///
+/// Entries are keyed by a SHA-256 over (secret, date, region, service), so the cache never
+/// holds a secret in the clear and lookups do not allocate. Keys change daily (the date is
+/// part of the scope), so when the cache fills up it is simply emptied: old dates age out and
+/// the next request of each identity re-derives its key once.
+#[derive(Debug)]
+pub struct SigningKeyCache {
+    capacity: usize,
+    entries: Mutex<HashMap<[u8; 32], [u8; 32]>>,
+}
+
+impl Default for SigningKeyCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SigningKeyCache {
+    /// A cache holding up to 4096 keys.
+    pub fn new() -> Self {
+        Self::with_capacity(4096)
+    }
+
+    /// A cache holding up to `capacity` keys (at least 1).
+    pub fn with_capacity(capacity: usize) -> Self {
+        SigningKeyCache {
+            capacity: capacity.max(1),
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cache_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        // Length-prefix every part so that ("ab","c") and ("a","bc") never collide.
+        for part in [secret, date, region, service] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        h.finalize().into()
+    }
+
+    /// The signing key for this scope, derived at most once while cached.
+    pub fn get_or_derive(&self, secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+        let ck = Self::cache_key(secret, date, region, service);
+        // A poisoned lock only means another thread panicked mid-insert of plain bytes;
+        // the map is still usable.
+        if let Some(k) = self
+            .entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&ck)
+        {
+            return *k;
+        }
+        let key = derive_signing_key(secret, date, region, service);
+        let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= self.capacity {
+            map.clear();
+        }
+        map.insert(ck, key);
+        key
+    }
+
+    /// Number of cached keys.
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// True when nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Forgets every cached key (e.g. after credentials are rotated).
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_signing_key() {
+        // AWS General Reference, "Examples of how to derive a signing key for Signature
+        // Version 4": secret wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY, 20120215, us-east-1, iam.
+        let k = derive_signing_key(
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            "20120215",
+            "us-east-1",
+            "iam",
+        );
+        assert_eq!(
+            hex::encode(k),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
+    }
+
+    #[test]
+    fn empty_hash_constant() {
+        assert_eq!(sha256_hex(b""), EMPTY_SHA256);
+    }
+
+    #[test]
+    fn constant_time_compare() {
+        assert!(signatures_equal("abc", "ABC"));
+        assert!(!signatures_equal("abc", "abd"));
+        assert!(!signatures_equal("abc", "abcd"));
+    }
+
+    #[test]
+    fn cache_derives_once_and_is_bounded() {
+        let c = SigningKeyCache::with_capacity(2);
+        let a = c.get_or_derive("s", "20150830", "us-east-1", "iam");
+        assert_eq!(a, derive_signing_key("s", "20150830", "us-east-1", "iam"));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.get_or_derive("s", "20150830", "us-east-1", "iam"), a);
+        assert_eq!(c.len(), 1);
+        c.get_or_derive("s", "20150831", "us-east-1", "iam");
+        c.get_or_derive("s", "20150901", "us-east-1", "iam");
+        assert!(c.len() <= 2);
+        c.clear();
+        assert!(c.is_empty());
+    }
+}

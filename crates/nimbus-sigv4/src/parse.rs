@@ -1,0 +1,268 @@
+//! Reading SigV4 credentials out of a request: the `Authorization` header form and the
+//! presigned (query string) form, into one [`ParsedAuth`]. Validation here is purely syntactic
+//! (components present, credential scope shaped right, `X-Amz-Expires` in range); time and
+//! signature checks belong to `verify`. Every input is untrusted: this code must return an
+//! error, never panic, on any bytes.
+
+use crate::canonical::query_pairs;
+use crate::{time, ParsedAuth, RequestView, SigV4Error, ALGORITHM};
+
+/// Longest presigned URL lifetime AWS accepts (7 days).
+pub const MAX_PRESIGN_EXPIRES: u64 = 604_800;
+
+pub(crate) fn parse(req: &RequestView<'_>) -> Result<Option<ParsedAuth>, SigV4Error> {
+    let header = req.headers.get(http::header::AUTHORIZATION);
+    let query_algorithm = find_query_param(req.raw_query, "X-Amz-Algorithm");
+    match (header, query_algorithm) {
+        (None, false) => Ok(None),
+        (Some(_), true) => Err(SigV4Error::MultipleAuthMechanisms),
+        (Some(h), false) => parse_header(req, h.as_bytes()).map(Some),
+        (None, true) => parse_query(req).map(Some),
+    }
+}
+
+/// Cheap check for a query parameter name, without decoding the whole query.
+fn find_query_param(raw_query: &str, name: &str) -> bool {
+    raw_query.split('&').any(|p| {
+        let k = p.split_once('=').map_or(p, |(k, _)| k);
+        k.eq_ignore_ascii_case(name)
+    })
+}
+
+fn header_str<'a>(req: &'a RequestView<'_>, name: &str) -> Option<&'a str> {
+    req.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// The request time in `YYYYMMDDTHHMMSSZ` form: `X-Amz-Date`, else the `Date` header
+/// converted to that form (kept verbatim if unparseable, so `verify` reports it).
+fn header_amz_date(req: &RequestView<'_>) -> Option<String> {
+    if let Some(d) = header_str(req, "x-amz-date") {
+        return Some(d.to_string());
+    }
+    let d = header_str(req, "date")?;
+    Some(
+        time::parse_http_date(d)
+            .map(time::format_amz_date)
+            .unwrap_or_else(|| d.to_string()),
+    )
+}
+
+struct Scope {
+    access_key: String,
+    date: String,
+    region: String,
+    service: String,
+}
+
+/// `AKID/yyyymmdd/region/service/aws4_request`.
+fn parse_credential(cred: &str) -> Result<Scope, String> {
+    let parts: Vec<&str> = cred.split('/').collect();
+    if parts.len() != 5 {
+        return Err(format!(
+            "Credential should be scoped by access key, date, region, service and 'aws4_request', separated by '/': '{cred}'."
+        ));
+    }
+    let (ak, date, region, service, term) = (parts[0], parts[1], parts[2], parts[3], parts[4]);
+    if ak.is_empty() {
+        return Err("Credential should contain an access key id.".to_string());
+    }
+    if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "Invalid credential date '{date}'. It must be in YYYYMMDD format."
+        ));
+    }
+    if region.is_empty() {
+        return Err("Credential should be scoped to a valid region.".to_string());
+    }
+    if service.is_empty() {
+        return Err("Credential should be scoped to a valid service.".to_string());
+    }
+    if term != "aws4_request" {
+        return Err(format!(
+            "Credential should be scoped with a valid terminator: 'aws4_request', not '{term}'."
+        ));
+    }
+    Ok(Scope {
+        access_key: ak.to_string(),
+        date: date.to_string(),
+        region: region.to_string(),
+        service: service.to_string(),
+    })
+}
+
+fn parse_signed_headers(s: &str) -> Vec<String> {
+    s.split(';')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
+fn parse_header(req: &RequestView<'_>, raw: &[u8]) -> Result<ParsedAuth, SigV4Error> {
+    let value = std::str::from_utf8(raw)
+        .map_err(|_| SigV4Error::incomplete("Authorization header is not valid UTF-8."))?
+        .trim();
+    let (algorithm, rest) = match value.find(|c: char| c.is_ascii_whitespace() || c == ',') {
+        Some(i) => (&value[..i], &value[i..]),
+        None => (value, ""),
+    };
+    if algorithm != ALGORITHM {
+        let shown = if algorithm.is_empty() {
+            value
+        } else {
+            algorithm
+        };
+        return Err(SigV4Error::incomplete(format!(
+            "Unsupported AWS 'algorithm': '{shown}'"
+        )));
+    }
+
+    // Components are separated by ',' and/or whitespace depending on the client; no
+    // component value contains either, so a split on both is exact.
+    let (mut credential, mut signed, mut signature) = (None, None, None);
+    for token in rest
+        .split(|c: char| c == ',' || c.is_ascii_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        let Some((k, v)) = token.split_once('=') else {
+            return Err(SigV4Error::incomplete(format!(
+                "'{token}' not a valid key=value pair (missing equal-sign) in Authorization header: '{value}'."
+            )));
+        };
+        match k.to_ascii_lowercase().as_str() {
+            "credential" => credential = Some(v),
+            "signedheaders" => signed = Some(v),
+            "signature" => signature = Some(v),
+            _ => {}
+        }
+    }
+    let amz_date = header_amz_date(req);
+
+    let mut missing = String::new();
+    for (present, what) in [
+        (
+            credential.is_some_and(|c| !c.is_empty()),
+            "Authorization header requires 'Credential' parameter. ",
+        ),
+        (
+            signature.is_some_and(|c| !c.is_empty()),
+            "Authorization header requires 'Signature' parameter. ",
+        ),
+        (
+            signed.is_some_and(|c| !c.is_empty()),
+            "Authorization header requires 'SignedHeaders' parameter. ",
+        ),
+        (
+            amz_date.is_some(),
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ",
+        ),
+    ] {
+        if !present {
+            missing.push_str(what);
+        }
+    }
+    if !missing.is_empty() {
+        return Err(SigV4Error::incomplete(format!(
+            "{missing}Authorization={value}"
+        )));
+    }
+    let (Some(credential), Some(signed), Some(signature), Some(amz_date)) =
+        (credential, signed, signature, amz_date)
+    else {
+        return Err(SigV4Error::incomplete(format!("Authorization={value}")));
+    };
+    let scope = parse_credential(credential).map_err(SigV4Error::incomplete)?;
+    Ok(ParsedAuth {
+        access_key: scope.access_key,
+        date: scope.date,
+        region: scope.region,
+        service: scope.service,
+        signed_headers: parse_signed_headers(signed),
+        signature: signature.to_ascii_lowercase(),
+        amz_date,
+        presigned: false,
+        expires_secs: None,
+        session_token: header_str(req, "x-amz-security-token").map(str::to_string),
+    })
+}
+
+fn parse_query(req: &RequestView<'_>) -> Result<ParsedAuth, SigV4Error> {
+    let pairs = query_pairs(req.raw_query);
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let algorithm = get("X-Amz-Algorithm").unwrap_or("");
+    if algorithm != ALGORITHM {
+        return Err(SigV4Error::query_params(format!(
+            "X-Amz-Algorithm only supports \"{ALGORITHM}\", not \"{algorithm}\""
+        )));
+    }
+    let credential = get("X-Amz-Credential").filter(|v| !v.is_empty());
+    let amz_date = get("X-Amz-Date").filter(|v| !v.is_empty());
+    let signed = get("X-Amz-SignedHeaders").filter(|v| !v.is_empty());
+    let signature = get("X-Amz-Signature").filter(|v| !v.is_empty());
+    let expires = get("X-Amz-Expires");
+    let (Some(credential), Some(amz_date), Some(signed), Some(signature)) =
+        (credential, amz_date, signed, signature)
+    else {
+        return Err(SigV4Error::query_params(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+        ));
+    };
+    let scope = parse_credential(credential).map_err(|m| {
+        SigV4Error::query_params(format!("Error parsing the X-Amz-Credential parameter; {m}"))
+    })?;
+    // S3 requires X-Amz-Expires; other services (e.g. STS presigned GetCallerIdentity) treat
+    // it as optional, in which case the usual 15-minute window applies.
+    let expires_secs = match expires {
+        None if scope.service == "s3" => {
+            return Err(SigV4Error::query_params(
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+            ))
+        }
+        None => None,
+        Some(e) => Some(parse_expires(e)?),
+    };
+    Ok(ParsedAuth {
+        access_key: scope.access_key,
+        date: scope.date,
+        region: scope.region,
+        service: scope.service,
+        signed_headers: parse_signed_headers(signed),
+        signature: signature.to_ascii_lowercase(),
+        amz_date: amz_date.to_string(),
+        presigned: true,
+        expires_secs,
+        session_token: get("X-Amz-Security-Token")
+            .map(str::to_string)
+            .or_else(|| header_str(req, "x-amz-security-token").map(str::to_string)),
+    })
+}
+
+fn parse_expires(e: &str) -> Result<u64, SigV4Error> {
+    let e = e.trim();
+    if e.starts_with('-') && e.len() > 1 && e[1..].bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SigV4Error::query_params(
+            "X-Amz-Expires must be non-negative",
+        ));
+    }
+    if e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SigV4Error::query_params(format!(
+            "X-Amz-Expires should be a number, not '{e}'"
+        )));
+    }
+    match e.parse::<u64>() {
+        Ok(0) => Err(SigV4Error::query_params(
+            "X-Amz-Expires must be at least 1 second",
+        )),
+        Ok(n) if n <= MAX_PRESIGN_EXPIRES => Ok(n),
+        _ => Err(SigV4Error::query_params(format!(
+            "X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGN_EXPIRES}"
+        ))),
+    }
+}
