@@ -1,1 +1,21 @@
-//! placeholder
+//! The Nimbus front door. One HTTP server for every service; each request goes through the
+//! same steps, one mechanism per step:
+//!
+//! request id → admin routes (`/_nimbus/*`, `/moto-api/*`) → protocol + service detection
+//! ([`route`]) → SigV4 verification ([`auth`]) → operation resolution → authorization hook
+//! ([`authz`]) → input decoding (protocol crate) → typed handler ([`nimbus_wire::Service`]) →
+//! output/error rendering (protocol crate).
+//!
+//! This crate owns HTTP and the order of those steps; it owns no service logic, no protocol
+//! encoding, and no signature arithmetic (see `nimbus-proto-*`, `nimbus-sigv4`).
+
+pub mod admin;
+pub mod auth;
+pub mod authz;
+mod dispatch;
+pub mod route;
+pub mod server;
+
+pub use auth::{AuthMode, Credential, CredentialStore, StaticCredentials};
+pub use authz::{AllowAll, Authorizer};
+pub use server::{serve, Gateway, GatewayConfig};

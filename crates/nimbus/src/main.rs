@@ -1,1 +1,128 @@
-fn main() {}
+//! The `nimbus` binary: parses the command line, builds the clock, ids, store and services,
+//! wires them into the gateway, and serves. `nimbus profile` writes an AWS CLI profile that
+//! points at a running Nimbus. All wiring of crates to each other happens here.
+
+mod cli;
+mod profile;
+
+use anyhow::Context;
+use nimbus_core::{Clock, Ids, NimbusClock};
+use nimbus_gateway::{AllowAll, Gateway, GatewayConfig, StaticCredentials};
+use nimbus_store::Store;
+use nimbus_wire::Service;
+use std::sync::Arc;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let cmd = match cli::parse(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("nimbus: {e}\n\n{}", cli::USAGE);
+            std::process::exit(2);
+        }
+    };
+    let result = match cmd {
+        cli::Command::Help => {
+            println!("{}", cli::USAGE);
+            Ok(())
+        }
+        cli::Command::Version => {
+            println!("nimbus {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+        cli::Command::Profile(p) => profile::write(&p),
+        cli::Command::Serve(opts) => serve(opts),
+    };
+    if let Err(e) = result {
+        eprintln!("nimbus: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("nimbus-worker")
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&opts.listen)
+            .await
+            .with_context(|| format!("binding {}", opts.listen))?;
+        let addr = listener.local_addr()?;
+
+        let clock: Arc<dyn Clock> = Arc::new(NimbusClock::new(opts.time_scale));
+        let ids = Arc::new(Ids::from_os());
+        let store = match &opts.data_dir {
+            None => Store::in_memory(),
+            Some(dir) => {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating data directory {}", dir.display()))?;
+                Store::open_dir(dir).with_context(|| format!("opening the store in {}", dir.display()))?
+            }
+        };
+
+        let services: Vec<Arc<dyn Service>> = vec![
+            svc_sts::service(),
+            svc_ec2::service(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?,
+            svc_s3::service(store.clone(), clock.clone(), ids.clone(), opts.data_dir.as_ref().map(|d| d.join("s3")))
+                .context("loading S3 state")?,
+            svc_cloudwatch::service(store.clone(), clock.clone()).context("loading CloudWatch state")?,
+            svc_acm::service(),
+        ];
+        let mut registry = nimbus_gateway::route::Registry::new();
+        for s in services {
+            registry.register(s);
+        }
+        let mut creds = StaticCredentials::new();
+        creds.add_root(&opts.account, &opts.access_key, &opts.secret_key);
+        let reset_store = store.clone();
+        let gateway = Arc::new(Gateway {
+            config: GatewayConfig { auth: opts.auth.clone(), version: env!("CARGO_PKG_VERSION"), ..Default::default() },
+            registry,
+            credentials: Arc::new(creds),
+            authorizer: Arc::new(AllowAll),
+            clock: clock.clone(),
+            ids,
+            key_cache: Default::default(),
+            on_reset: Box::new(move || reset_store.wipe().map_err(|e| e.to_string())),
+        });
+
+        let endpoint = format!("http://{addr}");
+        let data = opts.data_dir.as_ref().map_or("(in memory)".to_string(), |d| d.display().to_string());
+        println!("nimbus {} ready on {endpoint}", env!("CARGO_PKG_VERSION"));
+        println!("  data directory: {data}");
+        println!("  account {}: access key {} / secret {}", opts.account, opts.access_key, opts.secret_key);
+        if let nimbus_gateway::AuthMode::Permissive { default_account } = &opts.auth {
+            println!("  auth: permissive (any key accepted; default account {default_account})");
+        }
+        if let Some(dns) = &opts.dns_listen {
+            println!("  dns: {dns} (accepted; the DNS server arrives with load balancers)");
+        }
+        println!(
+            "  try: AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws --endpoint-url {endpoint} --region us-east-1 sts get-caller-identity",
+            opts.access_key, opts.secret_key
+        );
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+
+        nimbus_gateway::serve(listener, gateway, shutdown_signal()).await;
+        store.shutdown();
+        Ok(())
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term => {},
+    }
+}

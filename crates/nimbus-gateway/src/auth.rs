@@ -1,0 +1,148 @@
+//! Authentication: who signed this request. Looks the access key up through the small
+//! [`CredentialStore`] trait (IAM will plug users, roles and session tokens in later),
+//! verifies the SigV4 signature with `nimbus-sigv4`, and maps every failure to the error
+//! the addressed service family returns (EC2 says `AuthFailure`, S3 `InvalidAccessKeyId`,
+//! everyone else `InvalidClientTokenId`, ...).
+
+use crate::route::Family;
+use nimbus_core::{AwsError, Clock, Principal, Timestamp};
+use nimbus_sigv4::{ParsedAuth, RequestView, SigV4Error, SigningKeyCache, Verified};
+use std::collections::HashMap;
+
+/// A secret and the identity it stands for.
+#[derive(Clone, Debug)]
+pub struct Credential {
+    pub secret_access_key: String,
+    pub principal: Principal,
+    /// Temporary credentials carry a session token that must be presented.
+    pub session_token: Option<String>,
+    pub expiration: Option<Timestamp>,
+}
+
+pub trait CredentialStore: Send + Sync + 'static {
+    fn lookup(&self, access_key_id: &str) -> Option<Credential>;
+}
+
+/// A fixed set of keys (the account roots configured on the command line).
+#[derive(Default)]
+pub struct StaticCredentials {
+    keys: HashMap<String, Credential>,
+}
+
+impl StaticCredentials {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn add_root(&mut self, account_id: &str, access_key_id: &str, secret: &str) {
+        self.keys.insert(
+            access_key_id.to_string(),
+            Credential {
+                secret_access_key: secret.to_string(),
+                principal: Principal::root(account_id, access_key_id),
+                session_token: None,
+                expiration: None,
+            },
+        );
+    }
+}
+
+impl CredentialStore for StaticCredentials {
+    fn lookup(&self, access_key_id: &str) -> Option<Credential> {
+        self.keys.get(access_key_id).cloned()
+    }
+}
+
+/// How strictly requests are authenticated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Real SigV4 against known keys (the default).
+    Strict,
+    /// Any key, signed or not, is the root of an account: the key itself when it is 12
+    /// digits (LocalStack's convention), otherwise `default_account` (moto's 123456789012).
+    Permissive { default_account: String },
+}
+
+/// The outcome of authentication.
+pub struct Authenticated {
+    pub principal: Principal,
+    pub verified: Option<Verified>,
+    pub parsed: Option<ParsedAuth>,
+}
+
+fn missing_token(family: Family) -> AwsError {
+    match family {
+        Family::S3 => AwsError::new("AccessDenied", 403, "Anonymous access is not allowed; sign the request with SigV4"),
+        Family::Ec2 => AwsError::new("AuthFailure", 401, "AWS was not able to validate the provided access credentials"),
+        _ => AwsError::new("MissingAuthenticationToken", 403, "Request is missing Authentication Token"),
+    }
+}
+
+fn unknown_key(family: Family) -> AwsError {
+    match family {
+        Family::S3 => AwsError::new(
+            "InvalidAccessKeyId",
+            403,
+            "The AWS Access Key Id you provided does not exist in our records.",
+        ),
+        Family::Ec2 => AwsError::new("AuthFailure", 401, "AWS was not able to validate the provided access credentials"),
+        _ => AwsError::new("InvalidClientTokenId", 403, "The security token included in the request is invalid."),
+    }
+}
+
+/// Maps a signature failure to the addressed family's error.
+pub fn sigv4_error(e: &SigV4Error, family: Family) -> AwsError {
+    let mut err = AwsError::new(e.code(), e.status(), e.to_string());
+    if let SigV4Error::RequestTimeTooSkewed { .. } = e {
+        err = match family {
+            Family::S3 => AwsError::new("RequestTimeTooSkewed", 403, e.s3_message()),
+            Family::Ec2 => AwsError::new("RequestExpired", 400, e.to_string()),
+            _ => AwsError::new("SignatureDoesNotMatch", 403, e.to_string()),
+        };
+    }
+    err
+}
+
+/// Authenticates one request.
+pub fn authenticate(
+    view: &RequestView<'_>,
+    family: Family,
+    mode: &AuthMode,
+    creds: &dyn CredentialStore,
+    clock: &dyn Clock,
+    cache: &SigningKeyCache,
+) -> Result<Authenticated, AwsError> {
+    let parsed = nimbus_sigv4::parse(view).map_err(|e| sigv4_error(&e, family));
+    match mode {
+        AuthMode::Permissive { default_account } => {
+            let parsed = parsed.ok().flatten();
+            let key = parsed.as_ref().map(|p| p.access_key.clone()).unwrap_or_else(|| "anonymous".into());
+            let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
+                key.clone()
+            } else {
+                default_account.clone()
+            };
+            // A known key still maps to its own identity, unverified.
+            let principal =
+                creds.lookup(&key).map(|c| c.principal).unwrap_or_else(|| Principal::root(&account, &key));
+            Ok(Authenticated { principal, verified: None, parsed })
+        }
+        AuthMode::Strict => {
+            let parsed = parsed?.ok_or_else(|| missing_token(family))?;
+            let cred = creds.lookup(&parsed.access_key).ok_or_else(|| unknown_key(family))?;
+            if let Some(exp) = cred.expiration {
+                if clock.now() >= exp {
+                    return Err(AwsError::new("ExpiredToken", 403, "The security token included in the request is expired"));
+                }
+            }
+            if let Some(token) = &cred.session_token {
+                if parsed.session_token.as_deref() != Some(token.as_str()) {
+                    return Err(unknown_key(family));
+                }
+            }
+            let now = clock.real_now().secs();
+            let verified = nimbus_sigv4::verify_cached(view, &parsed, &cred.secret_access_key, now, cache)
+                .map_err(|e| sigv4_error(&e, family))?;
+            Ok(Authenticated { principal: cred.principal, verified: Some(verified), parsed: Some(parsed) })
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Protocol and service detection: from the raw request (headers, path, the SigV4 scope)
+//! decide which protocol family speaks and which registered service is addressed. This is
+//! the only place that knows how AWS's protocols tell themselves apart on the wire.
+
+use nimbus_wire::{Protocol, Service};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The wire family of a request, known before the service is: it decides how even
+/// authentication errors are rendered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Form-encoded `Action=` requests (query and ec2 protocols).
+    Query,
+    Ec2,
+    /// `X-Amz-Target` JSON.
+    Json,
+    /// `smithy-protocol: rpc-v2-cbor`.
+    Cbor,
+    /// Everything else: S3's REST-XML.
+    S3,
+}
+
+impl Family {
+    pub fn protocol(self) -> Protocol {
+        match self {
+            Family::Query => Protocol::Query,
+            Family::Ec2 => Protocol::Ec2,
+            Family::Json => Protocol::Json,
+            Family::Cbor => Protocol::RpcV2Cbor,
+            Family::S3 => Protocol::RestXml,
+        }
+    }
+}
+
+/// The registered services, indexed the ways requests address them.
+#[derive(Default)]
+pub struct Registry {
+    services: Vec<Arc<dyn Service>>,
+    by_target: HashMap<&'static str, usize>,
+    by_signing: HashMap<&'static str, Vec<usize>>,
+    rest_xml: Option<usize>,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn register(&mut self, svc: Arc<dyn Service>) {
+        let i = self.services.len();
+        let m = svc.model();
+        if let Some(t) = m.target_prefix {
+            self.by_target.insert(t, i);
+        }
+        self.by_signing.entry(m.signing_name).or_default().push(i);
+        if m.protocols.contains(&Protocol::RestXml) {
+            self.rest_xml = Some(i);
+        }
+        self.services.push(svc);
+    }
+
+    pub fn services(&self) -> &[Arc<dyn Service>] {
+        &self.services
+    }
+
+    pub fn by_target_prefix(&self, prefix: &str) -> Option<&Arc<dyn Service>> {
+        self.by_target.get(prefix).map(|&i| &self.services[i])
+    }
+
+    pub fn rest_xml(&self) -> Option<&Arc<dyn Service>> {
+        self.rest_xml.map(|i| &self.services[i])
+    }
+
+    /// A query/ec2 service by SigV4 signing name, disambiguated by the `Version` parameter
+    /// (`elasticloadbalancing` is both ELB 2012-06-01 and ELBv2 2015-12-01).
+    pub fn by_signing_name(&self, name: &str, version: Option<&str>) -> Option<&Arc<dyn Service>> {
+        let candidates = self.by_signing.get(name)?;
+        let pick = candidates
+            .iter()
+            .find(|&&i| version.is_some_and(|v| self.services[i].model().api_version == v))
+            .or_else(|| candidates.first())?;
+        Some(&self.services[*pick])
+    }
+
+    /// For unsigned requests (permissive mode): the query service that has this action.
+    pub fn by_action(&self, action: &str, version: Option<&str>) -> Option<&Arc<dyn Service>> {
+        let mut found = None;
+        for s in &self.services {
+            let m = s.model();
+            if !(m.protocols.contains(&Protocol::Query) || m.protocols.contains(&Protocol::Ec2)) {
+                continue;
+            }
+            if m.operation(action).is_some() {
+                if version.is_some_and(|v| v == m.api_version) {
+                    return Some(s);
+                }
+                found.get_or_insert(s);
+            }
+        }
+        found
+    }
+}
+
+/// Classifies a request by its headers alone.
+pub fn family_of(headers: &http::HeaderMap, method: &str, query: &str, scope_service: Option<&str>) -> Family {
+    if headers.contains_key("x-amz-target") {
+        return Family::Json;
+    }
+    if headers.get("smithy-protocol").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"rpc-v2-cbor")) {
+        return Family::Cbor;
+    }
+    let form = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    let action_in_query = query.split('&').any(|p| p.starts_with("Action="));
+    match scope_service {
+        Some("s3") => Family::S3,
+        Some("ec2") if form || action_in_query => Family::Ec2,
+        Some(_) if form || action_in_query => Family::Query,
+        None if (form && method == "POST") || action_in_query => Family::Query,
+        _ => Family::S3,
+    }
+}
