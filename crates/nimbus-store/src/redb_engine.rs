@@ -1,0 +1,160 @@
+//! [`RedbEngine`]: the on-disk engine, one redb database file `<dir>/nimbus.redb`. Each
+//! [`Engine::apply`] is one redb write transaction committed with `Durability::Immediate`,
+//! which fsyncs before `commit` returns; that is what lets the store acknowledge a write only
+//! once it survives `kill -9` or power loss. Every Nimbus table is a redb table of
+//! `&[u8] -> &[u8]`.
+
+use std::collections::hash_map::{Entry, HashMap};
+use std::path::{Path, PathBuf};
+
+use redb::{Database, Durability, TableDefinition, TableError, TableHandle};
+
+use crate::batch::validate_batches;
+use crate::{Batch, Engine, KvPairs, StoreError};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE_NAME: &str = "nimbus.redb";
+
+type Def<'a> = TableDefinition<'a, &'static [u8], &'static [u8]>;
+
+fn def(name: &str) -> Def<'_> {
+    TableDefinition::new(name)
+}
+
+/// Durable engine backed by a single redb file.
+pub struct RedbEngine {
+    db: Database,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for RedbEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedbEngine")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedbEngine {
+    /// Opens (creating if needed) `<dir>/nimbus.redb` and checks the store format
+    /// (see [`crate::ensure_format`]). Fails if another process has the file open.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::engine(&format!("create data directory {}", dir.display()), e)
+        })?;
+        let path = dir.join(DB_FILE_NAME);
+        let is_new = !path.exists();
+        let db = Database::create(&path)
+            .map_err(|e| StoreError::engine(&format!("open {}", path.display()), e))?;
+        let engine = Self { db, path };
+        crate::meta::ensure_format(&engine)?;
+        if is_new {
+            // A new file's directory entry must itself be durable, or a crash could lose the
+            // whole file together with the first acknowledged writes.
+            sync_dir(dir)?;
+        }
+        Ok(engine)
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StoreError::engine(&format!("fsync directory {}", dir.display()), e))
+}
+
+impl Engine for RedbEngine {
+    fn get(&self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(|e| StoreError::engine("begin read", e))?;
+        let t = match txn.open_table(def(table)) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(StoreError::engine(&format!("open table {table}"), e)),
+        };
+        let v = t
+            .get(key)
+            .map_err(|e| StoreError::engine(&format!("get from {table}"), e))?;
+        Ok(v.map(|g| g.value().to_vec()))
+    }
+
+    fn scan_prefix(&self, table: &str, prefix: &[u8]) -> Result<KvPairs, StoreError> {
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(|e| StoreError::engine("begin read", e))?;
+        let t = match txn.open_table(def(table)) {
+            Ok(t) => t,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::engine(&format!("open table {table}"), e)),
+        };
+        let scan_err = |e| StoreError::engine(&format!("scan {table}"), e);
+        let mut out = Vec::new();
+        for item in t.range::<&[u8]>(prefix..).map_err(scan_err)? {
+            let (k, v) = item.map_err(scan_err)?;
+            let k = k.value();
+            if !k.starts_with(prefix) {
+                break;
+            }
+            out.push((k.to_vec(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    fn apply(&self, batches: &[Batch]) -> Result<(), StoreError> {
+        validate_batches(batches)?;
+        let mut txn = self
+            .db
+            .begin_write()
+            .map_err(|e| StoreError::engine("begin write", e))?;
+        txn.set_durability(Durability::Immediate);
+        {
+            // redb refuses to open a table twice in one transaction, so keep each one open.
+            let mut open: HashMap<&str, redb::Table<'_, &'static [u8], &'static [u8]>> =
+                HashMap::new();
+            for op in batches.iter().flat_map(Batch::ops) {
+                let name = op.table.as_str();
+                let table = match open.entry(name) {
+                    Entry::Occupied(e) => e.into_mut(),
+                    Entry::Vacant(e) => e.insert(
+                        txn.open_table(def(name))
+                            .map_err(|e| StoreError::engine(&format!("open table {name}"), e))?,
+                    ),
+                };
+                let res = match &op.value {
+                    Some(v) => table.insert(op.key.as_slice(), v.as_slice()).map(drop),
+                    None => table.remove(op.key.as_slice()).map(drop),
+                };
+                // Returning early drops `txn` uncommitted, which aborts it: nothing is applied.
+                res.map_err(|e| StoreError::engine(&format!("write to {name}"), e))?;
+            }
+        }
+        txn.commit().map_err(|e| StoreError::engine("commit", e))
+    }
+
+    fn wipe(&self) -> Result<(), StoreError> {
+        let mut txn = self
+            .db
+            .begin_write()
+            .map_err(|e| StoreError::engine("begin write", e))?;
+        txn.set_durability(Durability::Immediate);
+        let names: Vec<String> = txn
+            .list_tables()
+            .map_err(|e| StoreError::engine("list tables", e))?
+            .map(|h| h.name().to_owned())
+            .collect();
+        for name in &names {
+            txn.delete_table(def(name))
+                .map_err(|e| StoreError::engine(&format!("delete table {name}"), e))?;
+        }
+        txn.commit()
+            .map_err(|e| StoreError::engine("commit wipe", e))
+    }
+}
