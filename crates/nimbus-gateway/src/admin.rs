@@ -41,7 +41,10 @@ pub fn handle(gw: &Gateway, method: &str, path: &str, body: &[u8]) -> Option<Rep
                     })
                 })
                 .collect();
-            json(200, serde_json::json!({"status": "running", "version": gw.config.version, "services": services}))
+            json(
+                200,
+                serde_json::json!({"status": "running", "version": gw.config.version, "services": services}),
+            )
         }
         ("POST", "/_nimbus/reset") | ("POST", "/moto-api/reset") => {
             for s in gw.registry.services() {
@@ -53,11 +56,16 @@ pub fn handle(gw: &Gateway, method: &str, path: &str, body: &[u8]) -> Option<Rep
             }
         }
         // moto answers this (used to toggle its IAM enforcement) with a JSON status.
-        ("POST", "/moto-api/reset-auth") => json(200, serde_json::json!({"PASS": "The IAM authentication is now reset"})),
+        ("POST", "/moto-api/reset-auth") => json(
+            200,
+            serde_json::json!({"PASS": "The IAM authentication is now reset"}),
+        ),
         ("GET", "/_nimbus/clock") => json(200, clock_json(gw.clock.now(), gw.clock.scale())),
         ("POST", "/_nimbus/clock/advance") => {
             let parsed: Result<serde_json::Value, _> = serde_json::from_slice(body);
-            let secs = parsed.ok().and_then(|v| v.get("seconds").and_then(|s| s.as_f64()));
+            let secs = parsed
+                .ok()
+                .and_then(|v| v.get("seconds").and_then(|s| s.as_f64()));
             match secs {
                 Some(s) if s.is_finite() && s >= 0.0 => {
                     gw.clock.advance(Duration::from_secs_f64(s));
@@ -69,6 +77,9 @@ pub fn handle(gw: &Gateway, method: &str, path: &str, body: &[u8]) -> Option<Rep
                 ),
             }
         }
-        _ => json(404, serde_json::json!({"error": format!("no admin endpoint {method} {path}")})),
+        _ => json(
+            404,
+            serde_json::json!({"error": format!("no admin endpoint {method} {path}")}),
+        ),
     })
 }

@@ -71,9 +71,21 @@ pub struct Authenticated {
 
 fn missing_token(family: Family) -> AwsError {
     match family {
-        Family::S3 => AwsError::new("AccessDenied", 403, "Anonymous access is not allowed; sign the request with SigV4"),
-        Family::Ec2 => AwsError::new("AuthFailure", 401, "AWS was not able to validate the provided access credentials"),
-        _ => AwsError::new("MissingAuthenticationToken", 403, "Request is missing Authentication Token"),
+        Family::S3 => AwsError::new(
+            "AccessDenied",
+            403,
+            "Anonymous access is not allowed; sign the request with SigV4",
+        ),
+        Family::Ec2 => AwsError::new(
+            "AuthFailure",
+            401,
+            "AWS was not able to validate the provided access credentials",
+        ),
+        _ => AwsError::new(
+            "MissingAuthenticationToken",
+            403,
+            "Request is missing Authentication Token",
+        ),
     }
 }
 
@@ -84,8 +96,16 @@ fn unknown_key(family: Family) -> AwsError {
             403,
             "The AWS Access Key Id you provided does not exist in our records.",
         ),
-        Family::Ec2 => AwsError::new("AuthFailure", 401, "AWS was not able to validate the provided access credentials"),
-        _ => AwsError::new("InvalidClientTokenId", 403, "The security token included in the request is invalid."),
+        Family::Ec2 => AwsError::new(
+            "AuthFailure",
+            401,
+            "AWS was not able to validate the provided access credentials",
+        ),
+        _ => AwsError::new(
+            "InvalidClientTokenId",
+            403,
+            "The security token included in the request is invalid.",
+        ),
     }
 }
 
@@ -115,23 +135,38 @@ pub fn authenticate(
     match mode {
         AuthMode::Permissive { default_account } => {
             let parsed = parsed.ok().flatten();
-            let key = parsed.as_ref().map(|p| p.access_key.clone()).unwrap_or_else(|| "anonymous".into());
+            let key = parsed
+                .as_ref()
+                .map(|p| p.access_key.clone())
+                .unwrap_or_else(|| "anonymous".into());
             let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
                 key.clone()
             } else {
                 default_account.clone()
             };
             // A known key still maps to its own identity, unverified.
-            let principal =
-                creds.lookup(&key).map(|c| c.principal).unwrap_or_else(|| Principal::root(&account, &key));
-            Ok(Authenticated { principal, verified: None, parsed })
+            let principal = creds
+                .lookup(&key)
+                .map(|c| c.principal)
+                .unwrap_or_else(|| Principal::root(&account, &key));
+            Ok(Authenticated {
+                principal,
+                verified: None,
+                parsed,
+            })
         }
         AuthMode::Strict => {
             let parsed = parsed?.ok_or_else(|| missing_token(family))?;
-            let cred = creds.lookup(&parsed.access_key).ok_or_else(|| unknown_key(family))?;
+            let cred = creds
+                .lookup(&parsed.access_key)
+                .ok_or_else(|| unknown_key(family))?;
             if let Some(exp) = cred.expiration {
                 if clock.now() >= exp {
-                    return Err(AwsError::new("ExpiredToken", 403, "The security token included in the request is expired"));
+                    return Err(AwsError::new(
+                        "ExpiredToken",
+                        403,
+                        "The security token included in the request is expired",
+                    ));
                 }
             }
             if let Some(token) = &cred.session_token {
@@ -140,9 +175,14 @@ pub fn authenticate(
                 }
             }
             let now = clock.real_now().secs();
-            let verified = nimbus_sigv4::verify_cached(view, &parsed, &cred.secret_access_key, now, cache)
-                .map_err(|e| sigv4_error(&e, family))?;
-            Ok(Authenticated { principal: cred.principal, verified: Some(verified), parsed: Some(parsed) })
+            let verified =
+                nimbus_sigv4::verify_cached(view, &parsed, &cred.secret_access_key, now, cache)
+                    .map_err(|e| sigv4_error(&e, family))?;
+            Ok(Authenticated {
+                principal: cred.principal,
+                verified: Some(verified),
+                parsed: Some(parsed),
+            })
         }
     }
 }

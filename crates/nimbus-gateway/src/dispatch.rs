@@ -41,13 +41,20 @@ fn to_hyper(r: HttpResponse) -> Reply {
         };
     }
     b.body(Full::new(r.body)).unwrap_or_else(|_| {
-        let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"invalid response header")));
+        let mut resp =
+            hyper::Response::new(Full::new(Bytes::from_static(b"invalid response header")));
         *resp.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
         resp
     })
 }
 
-fn render_error(family: Family, model: &ServiceModel, err: &AwsError, rid: &str, method: &str) -> Reply {
+fn render_error(
+    family: Family,
+    model: &ServiceModel,
+    err: &AwsError,
+    rid: &str,
+    method: &str,
+) -> Reply {
     let is_head = method == "HEAD";
     to_hyper(match family {
         Family::Query => nimbus_proto_query::query::encode_error(model, err, rid),
@@ -64,15 +71,25 @@ pub(crate) fn may_be_object_upload(parts: &Parts) -> bool {
     let h = &parts.headers;
     !(h.contains_key("x-amz-target")
         || h.contains_key("smithy-protocol")
-        || h
-            .get(http::header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded")))
+        || h.get(http::header::CONTENT_TYPE).is_some_and(|v| {
+            v.as_bytes()
+                .starts_with(b"application/x-www-form-urlencoded")
+        }))
 }
 
 pub(crate) fn too_large(gw: &Gateway, parts: &Parts, limit: usize) -> Reply {
     let rid = gw.ids.request_id();
-    let family = family_of(&parts.headers, parts.method.as_str(), parts.uri.query().unwrap_or(""), None);
-    let err = AwsError::new("RequestEntityTooLarge", 413, format!("Request body exceeds the limit of {limit} bytes"));
+    let family = family_of(
+        &parts.headers,
+        parts.method.as_str(),
+        parts.uri.query().unwrap_or(""),
+        None,
+    );
+    let err = AwsError::new(
+        "RequestEntityTooLarge",
+        413,
+        format!("Request body exceeds the limit of {limit} bytes"),
+    );
     render_error(family, &FALLBACK_MODEL, &err, &rid, parts.method.as_str())
 }
 
@@ -87,9 +104,18 @@ fn gunzip(body: &Bytes, limit: usize) -> Result<Bytes, AwsError> {
     flate2::read::GzDecoder::new(&body[..])
         .take(limit as u64 + 1)
         .read_to_end(&mut out)
-        .map_err(|e| AwsError::client("MalformedInput", format!("Could not decompress gzip body: {e}")))?;
+        .map_err(|e| {
+            AwsError::client(
+                "MalformedInput",
+                format!("Could not decompress gzip body: {e}"),
+            )
+        })?;
     if out.len() > limit {
-        return Err(AwsError::new("RequestEntityTooLarge", 413, "Decompressed body too large"));
+        return Err(AwsError::new(
+            "RequestEntityTooLarge",
+            413,
+            "Decompressed body too large",
+        ));
     }
     Ok(Bytes::from(out))
 }
@@ -109,11 +135,25 @@ pub(crate) async fn handle(gw: &Arc<Gateway>, parts: Parts, body: Bytes) -> Repl
     }
 
     let authority = parts.uri.authority().map(|a| a.as_str());
-    let view = RequestView { method, raw_path: path, raw_query: query, headers: &parts.headers, body: &body, authority };
+    let view = RequestView {
+        method,
+        raw_path: path,
+        raw_query: query,
+        headers: &parts.headers,
+        body: &body,
+        authority,
+    };
     let scope_service = nimbus_sigv4::parse(&view).ok().flatten().map(|p| p.service);
     let family = family_of(&parts.headers, method, query, scope_service.as_deref());
 
-    let auth = match authenticate(&view, family, &gw.config.auth, &*gw.credentials, &*gw.clock, &gw.key_cache) {
+    let auth = match authenticate(
+        &view,
+        family,
+        &gw.config.auth,
+        &*gw.credentials,
+        &*gw.clock,
+        &gw.key_cache,
+    ) {
         Ok(a) => a,
         Err(e) => return render_error(family, &FALLBACK_MODEL, &e, &rid, method),
     };
@@ -144,8 +184,11 @@ async fn pipeline(
     let fb = fail(&FALLBACK_MODEL, family);
 
     // Body transformations the signature does not cover.
-    let encoding = header_str(parts, "content-encoding").unwrap_or("").to_ascii_lowercase();
-    let streaming = header_str(parts, "x-amz-content-sha256").is_some_and(|v| v.starts_with("STREAMING-"));
+    let encoding = header_str(parts, "content-encoding")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let streaming =
+        header_str(parts, "x-amz-content-sha256").is_some_and(|v| v.starts_with("STREAMING-"));
     if streaming || encoding.split(',').any(|e| e.trim() == "aws-chunked") {
         let mode = match &auth.verified {
             Some(v) => v.payload,
@@ -155,13 +198,22 @@ async fn pipeline(
             (Some(v), Some(p)) => nimbus_sigv4::decode_aws_chunked(&body, mode, v, p),
             _ => nimbus_sigv4::decode_aws_chunked_unverified(&body),
         };
-        body = decoded.map_err(|e| fb(crate::auth::sigv4_error(&e, family)))?.0;
+        body = decoded
+            .map_err(|e| fb(crate::auth::sigv4_error(&e, family)))?
+            .0;
     } else if encoding.split(',').any(|e| e.trim() == "gzip") {
         body = gunzip(&body, gw.config.max_body).map_err(&fb)?;
     }
 
-    let region = auth.parsed.as_ref().map(|p| p.region.clone()).unwrap_or_else(|| "us-east-1".to_string());
-    let host = header_str(parts, "host").or(parts.uri.authority().map(|a| a.as_str())).unwrap_or("").to_string();
+    let region = auth
+        .parsed
+        .as_ref()
+        .map(|p| p.region.clone())
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let host = header_str(parts, "host")
+        .or(parts.uri.authority().map(|a| a.as_str()))
+        .unwrap_or("")
+        .to_string();
     let ctx = RequestContext {
         request_id: rid.to_string(),
         principal: auth.principal.clone(),
@@ -172,19 +224,32 @@ async fn pipeline(
 
     match family {
         Family::Query | Family::Ec2 => {
-            let params = nimbus_proto_query::parse_params(query, &body).map_err(|e| fb(e.to_aws(family.protocol())))?;
+            let params = nimbus_proto_query::parse_params(query, &body)
+                .map_err(|e| fb(e.to_aws(family.protocol())))?;
             let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
             let action = get("Action").ok_or_else(|| {
-                fb(AwsError::client("MissingAction", "The request must contain the parameter Action"))
+                fb(AwsError::client(
+                    "MissingAction",
+                    "The request must contain the parameter Action",
+                ))
             })?;
             let version = get("Version");
             let svc = match auth.parsed.as_ref() {
                 Some(p) => gw.registry.by_signing_name(&p.service, version),
                 None => gw.registry.by_action(action, version),
             }
-            .ok_or_else(|| fb(AwsError::client("InvalidAction", format!("No service here answers the action {action}"))))?;
+            .ok_or_else(|| {
+                fb(AwsError::client(
+                    "InvalidAction",
+                    format!("No service here answers the action {action}"),
+                ))
+            })?;
             let model = svc.model();
-            let family = if model.protocols.contains(&Protocol::Ec2) { Family::Ec2 } else { Family::Query };
+            let family = if model.protocols.contains(&Protocol::Ec2) {
+                Family::Ec2
+            } else {
+                Family::Query
+            };
             let f = fail(model, family);
             let op = model.operation(action).ok_or_else(|| {
                 f(AwsError::client(
@@ -212,33 +277,55 @@ async fn pipeline(
             let target = header_str(parts, "x-amz-target").unwrap_or("");
             let (prefix, op_name) = target.split_once('.').unwrap_or((target, ""));
             let svc = gw.registry.by_target_prefix(prefix).ok_or_else(|| {
-                fb(AwsError::client("UnknownOperationException", format!("No service here answers the target {target}")))
+                fb(AwsError::client(
+                    "UnknownOperationException",
+                    format!("No service here answers the target {target}"),
+                ))
             })?;
             let model = svc.model();
             let f = fail(model, family);
             let op = model.operation(op_name).ok_or_else(|| {
-                f(AwsError::client("UnknownOperationException", format!("Unknown operation {target}")))
+                f(AwsError::client(
+                    "UnknownOperationException",
+                    format!("Unknown operation {target}"),
+                ))
             })?;
             let input = match op.input {
                 Some(shape) if op.implemented => Some(
-                    nimbus_proto_json::json::decode_input(model, shape, &body).map_err(|e| f(e.to_aws(Protocol::Json)))?,
+                    nimbus_proto_json::json::decode_input(model, shape, &body)
+                        .map_err(|e| f(e.to_aws(Protocol::Json)))?,
                 ),
                 _ => None,
             };
             let out = call(gw, svc, &ctx, family, op, input).await.map_err(&f)?;
-            Ok(to_hyper(nimbus_proto_json::json::encode_output(model, op, out.as_ref(), rid)))
+            Ok(to_hyper(nimbus_proto_json::json::encode_output(
+                model,
+                op,
+                out.as_ref(),
+                rid,
+            )))
         }
         Family::Cbor => {
-            let (svc_name, op_name) = nimbus_proto_json::rpcv2::parse_path(path).ok_or_else(|| {
-                fb(AwsError::client("UnknownOperationException", format!("Not an RPC v2 CBOR path: {path}")))
-            })?;
+            let (svc_name, op_name) =
+                nimbus_proto_json::rpcv2::parse_path(path).ok_or_else(|| {
+                    fb(AwsError::client(
+                        "UnknownOperationException",
+                        format!("Not an RPC v2 CBOR path: {path}"),
+                    ))
+                })?;
             let svc = gw.registry.by_target_prefix(svc_name).ok_or_else(|| {
-                fb(AwsError::client("UnknownOperationException", format!("No service here is named {svc_name}")))
+                fb(AwsError::client(
+                    "UnknownOperationException",
+                    format!("No service here is named {svc_name}"),
+                ))
             })?;
             let model = svc.model();
             let f = fail(model, family);
             let op = model.operation(op_name).ok_or_else(|| {
-                f(AwsError::client("UnknownOperationException", format!("Unknown operation {op_name}")))
+                f(AwsError::client(
+                    "UnknownOperationException",
+                    format!("Unknown operation {op_name}"),
+                ))
             })?;
             let input = match op.input {
                 Some(shape) if op.implemented => Some(
@@ -248,27 +335,62 @@ async fn pipeline(
                 _ => None,
             };
             let out = call(gw, svc, &ctx, family, op, input).await.map_err(&f)?;
-            Ok(to_hyper(nimbus_proto_json::rpcv2::encode_output(model, op, out.as_ref(), rid)))
+            Ok(to_hyper(nimbus_proto_json::rpcv2::encode_output(
+                model,
+                op,
+                out.as_ref(),
+                rid,
+            )))
         }
         Family::S3 => {
-            let svc = gw
-                .registry
-                .rest_xml()
-                .ok_or_else(|| fb(AwsError::client("InvalidRequest", "No service here answers REST-XML requests")))?;
+            let svc = gw.registry.rest_xml().ok_or_else(|| {
+                fb(AwsError::client(
+                    "InvalidRequest",
+                    "No service here answers REST-XML requests",
+                ))
+            })?;
             let model = svc.model();
             let f = fail(model, family);
             let vhost = s3_vhost_bucket(&ctx.host);
-            let resolved = nimbus_proto_restxml::resolve_with_headers(model, method, path, query, &parts.headers, vhost.as_deref())
-                .ok_or_else(|| f(AwsError::new("MethodNotAllowed", 405, format!("No S3 operation answers {method} {path}"))))?;
+            let resolved = nimbus_proto_restxml::resolve_with_headers(
+                model,
+                method,
+                path,
+                query,
+                &parts.headers,
+                vhost.as_deref(),
+            )
+            .ok_or_else(|| {
+                f(AwsError::new(
+                    "MethodNotAllowed",
+                    405,
+                    format!("No S3 operation answers {method} {path}"),
+                ))
+            })?;
             let op = resolved.op;
             let input = if op.implemented && op.input.is_some() {
-                let req = HttpRequest { method, path, query, headers: &parts.headers, body: &body };
-                Some(nimbus_proto_restxml::decode_input(model, op, &req, &resolved).map_err(|e| f(e.to_aws(Protocol::RestXml)))?)
+                let req = HttpRequest {
+                    method,
+                    path,
+                    query,
+                    headers: &parts.headers,
+                    body: &body,
+                };
+                Some(
+                    nimbus_proto_restxml::decode_input(model, op, &req, &resolved)
+                        .map_err(|e| f(e.to_aws(Protocol::RestXml)))?,
+                )
             } else {
                 None
             };
             let out = call(gw, svc, &ctx, family, op, input).await.map_err(&f)?;
-            Ok(to_hyper(nimbus_proto_restxml::encode_output(model, op, out, rid, method == "HEAD")))
+            Ok(to_hyper(nimbus_proto_restxml::encode_output(
+                model,
+                op,
+                out,
+                rid,
+                method == "HEAD",
+            )))
         }
     }
 }
@@ -276,11 +398,22 @@ async fn pipeline(
 /// The bucket of a virtual-hosted-style request (`bucket.s3.localhost:4566`,
 /// `bucket.localhost`), if the Host names one.
 fn s3_vhost_bucket(host: &str) -> Option<String> {
-    let host = host.rsplit_once(':').map_or(host, |(h, p)| if p.bytes().all(|b| b.is_ascii_digit()) { h } else { host });
+    let host = host.rsplit_once(':').map_or(host, |(h, p)| {
+        if p.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return None;
     }
-    for suffix in [".s3.localhost.localstack.cloud", ".s3.localhost", ".localhost", ".s3.amazonaws.com"] {
+    for suffix in [
+        ".s3.localhost.localstack.cloud",
+        ".s3.localhost",
+        ".localhost",
+        ".s3.amazonaws.com",
+    ] {
         if let Some(b) = host.strip_suffix(suffix) {
             if !b.is_empty() {
                 return Some(b.to_string());
@@ -303,7 +436,8 @@ async fn call(
     if !op.implemented {
         return Err(AwsError::not_implemented(model.service_id, op.name));
     }
-    gw.authorizer.authorize(ctx, &format!("{}:{}", model.iam_prefix, op.name))?;
+    gw.authorizer
+        .authorize(ctx, &format!("{}:{}", model.iam_prefix, op.name))?;
     svc.call(ctx, family.protocol(), op, input).await
 }
 
@@ -313,8 +447,14 @@ mod tests {
 
     #[test]
     fn vhost_buckets() {
-        assert_eq!(s3_vhost_bucket("my-bucket.s3.localhost:4566").as_deref(), Some("my-bucket"));
-        assert_eq!(s3_vhost_bucket("my-bucket.localhost").as_deref(), Some("my-bucket"));
+        assert_eq!(
+            s3_vhost_bucket("my-bucket.s3.localhost:4566").as_deref(),
+            Some("my-bucket")
+        );
+        assert_eq!(
+            s3_vhost_bucket("my-bucket.localhost").as_deref(),
+            Some("my-bucket")
+        );
         assert_eq!(s3_vhost_bucket("127.0.0.1:4566"), None);
         assert_eq!(s3_vhost_bucket("localhost:4566"), None);
     }

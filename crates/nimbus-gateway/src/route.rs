@@ -103,17 +103,28 @@ impl Registry {
 }
 
 /// Classifies a request by its headers alone.
-pub fn family_of(headers: &http::HeaderMap, method: &str, query: &str, scope_service: Option<&str>) -> Family {
+pub fn family_of(
+    headers: &http::HeaderMap,
+    method: &str,
+    query: &str,
+    scope_service: Option<&str>,
+) -> Family {
     if headers.contains_key("x-amz-target") {
         return Family::Json;
     }
-    if headers.get("smithy-protocol").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"rpc-v2-cbor")) {
+    if headers
+        .get("smithy-protocol")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"rpc-v2-cbor"))
+    {
         return Family::Cbor;
     }
     let form = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|ct| {
+            ct.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     let action_in_query = query.split('&').any(|p| p.starts_with("Action="));
     match scope_service {
         Some("s3") => Family::S3,

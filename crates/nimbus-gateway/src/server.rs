@@ -31,7 +31,12 @@ pub struct GatewayConfig {
 
 impl Default for GatewayConfig {
     fn default() -> Self {
-        GatewayConfig { auth: AuthMode::Strict, max_body: 16 << 20, max_object: 1 << 30, version: "0.1.0" }
+        GatewayConfig {
+            auth: AuthMode::Strict,
+            max_body: 16 << 20,
+            max_object: 1 << 30,
+            version: "0.1.0",
+        }
     }
 }
 
@@ -50,14 +55,21 @@ pub struct Gateway {
 
 impl Gateway {
     /// Handles one request end to end. Never fails: every problem becomes an AWS error reply.
-    pub async fn handle(self: Arc<Self>, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    pub async fn handle(
+        self: Arc<Self>,
+        req: hyper::Request<Incoming>,
+    ) -> hyper::Response<Full<Bytes>> {
         let (parts, body) = req.into_parts();
         let declared = parts
             .headers
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let limit = if crate::dispatch::may_be_object_upload(&parts) { self.config.max_object } else { self.config.max_body };
+        let limit = if crate::dispatch::may_be_object_upload(&parts) {
+            self.config.max_object
+        } else {
+            self.config.max_body
+        };
         if declared.is_some_and(|n| n > limit as u64) {
             return crate::dispatch::too_large(&self, &parts, limit);
         }
@@ -70,7 +82,11 @@ impl Gateway {
 }
 
 /// Serves `gateway` on `listener` until `shutdown` resolves.
-pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    gateway: Arc<Gateway>,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -93,7 +109,9 @@ pub async fn serve(listener: TcpListener, gateway: Arc<Gateway>, shutdown: impl 
                 let gw = gw.clone();
                 async move { Ok::<_, Infallible>(gw.handle(req).await) }
             });
-            let conn = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), svc);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc);
             // Client resets are normal; nothing to report.
             let _ = conn.await;
         });

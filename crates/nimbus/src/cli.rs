@@ -89,7 +89,8 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     let mut take = |k: &str, envname: &str| flags.remove(k).or_else(|| env(envname));
     let out = match cmd {
         "serve" => {
-            let listen = take("--listen", "NIMBUS_LISTEN").unwrap_or_else(|| "127.0.0.1:4566".into());
+            let listen =
+                take("--listen", "NIMBUS_LISTEN").unwrap_or_else(|| "127.0.0.1:4566".into());
             let data_dir = match take("--data-dir", "NIMBUS_DATA_DIR") {
                 Some(d) if d == ":memory:" => None,
                 Some(d) => Some(PathBuf::from(d)),
@@ -104,13 +105,16 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 None => 1.0,
             };
             let dns_listen = take("--dns-listen", "NIMBUS_DNS_LISTEN");
-            let account = take("--account", "NIMBUS_ACCOUNT").unwrap_or_else(|| "000000000000".into());
+            let account =
+                take("--account", "NIMBUS_ACCOUNT").unwrap_or_else(|| "000000000000".into());
             if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!("--account must be 12 digits, got {account:?}"));
             }
             let auth = match take("--auth", "NIMBUS_AUTH").as_deref() {
                 None | Some("strict") => AuthMode::Strict,
-                Some("permissive") => AuthMode::Permissive { default_account: account.clone() },
+                Some("permissive") => AuthMode::Permissive {
+                    default_account: account.clone(),
+                },
                 Some(o) => return Err(format!("--auth must be strict or permissive, got {o:?}")),
             };
             Command::Serve(ServeOptions {
@@ -120,13 +124,16 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 dns_listen,
                 auth,
                 account,
-                access_key: take("--access-key", "NIMBUS_ACCESS_KEY").unwrap_or_else(|| "test".into()),
-                secret_key: take("--secret-key", "NIMBUS_SECRET_KEY").unwrap_or_else(|| "test".into()),
+                access_key: take("--access-key", "NIMBUS_ACCESS_KEY")
+                    .unwrap_or_else(|| "test".into()),
+                secret_key: take("--secret-key", "NIMBUS_SECRET_KEY")
+                    .unwrap_or_else(|| "test".into()),
             })
         }
         "profile" => Command::Profile(ProfileOptions {
             name: take("--name", "NIMBUS_PROFILE").unwrap_or_else(|| "nimbus".into()),
-            endpoint: take("--endpoint", "NIMBUS_ENDPOINT").unwrap_or_else(|| "http://127.0.0.1:4566".into()),
+            endpoint: take("--endpoint", "NIMBUS_ENDPOINT")
+                .unwrap_or_else(|| "http://127.0.0.1:4566".into()),
             region: take("--region", "AWS_DEFAULT_REGION").unwrap_or_else(|| "us-east-1".into()),
             access_key: take("--access-key", "NIMBUS_ACCESS_KEY").unwrap_or_else(|| "test".into()),
             secret_key: take("--secret-key", "NIMBUS_SECRET_KEY").unwrap_or_else(|| "test".into()),
@@ -151,7 +158,9 @@ mod tests {
 
     #[test]
     fn parses_serve_flags() {
-        match parse(&args("serve --listen 127.0.0.1:0 --data-dir :memory: --time-scale 60 --auth permissive")) {
+        match parse(&args(
+            "serve --listen 127.0.0.1:0 --data-dir :memory: --time-scale 60 --auth permissive",
+        )) {
             Ok(Command::Serve(o)) => {
                 assert_eq!(o.listen, "127.0.0.1:0");
                 assert!(o.data_dir.is_none());

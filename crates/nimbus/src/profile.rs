@@ -45,7 +45,8 @@ fn aws_dir() -> anyhow::Result<PathBuf> {
 
 fn rewrite(path: &Path, header: &str, body: &[String]) -> anyhow::Result<()> {
     let old = std::fs::read_to_string(path).unwrap_or_default();
-    std::fs::write(path, upsert_section(&old, header, body)).with_context(|| format!("writing {}", path.display()))
+    std::fs::write(path, upsert_section(&old, header, body))
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 pub fn write(p: &ProfileOptions) -> anyhow::Result<()> {
@@ -62,18 +63,34 @@ pub fn write(p: &ProfileOptions) -> anyhow::Result<()> {
     if let Some(parent) = config.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let section = if p.name == "default" { "default".to_string() } else { format!("profile {}", p.name) };
+    let section = if p.name == "default" {
+        "default".to_string()
+    } else {
+        format!("profile {}", p.name)
+    };
     rewrite(
         &config,
         &section,
-        &[format!("region = {}", p.region), "output = json".into(), format!("endpoint_url = {}", p.endpoint)],
+        &[
+            format!("region = {}", p.region),
+            "output = json".into(),
+            format!("endpoint_url = {}", p.endpoint),
+        ],
     )?;
     rewrite(
         &credentials,
         &p.name,
-        &[format!("aws_access_key_id = {}", p.access_key), format!("aws_secret_access_key = {}", p.secret_key)],
+        &[
+            format!("aws_access_key_id = {}", p.access_key),
+            format!("aws_secret_access_key = {}", p.secret_key),
+        ],
     )?;
-    println!("wrote profile {:?} to {} and {}", p.name, config.display(), credentials.display());
+    println!(
+        "wrote profile {:?} to {} and {}",
+        p.name,
+        config.display(),
+        credentials.display()
+    );
     println!("try: aws --profile {} sts get-caller-identity", p.name);
     Ok(())
 }
@@ -84,7 +101,8 @@ mod tests {
 
     #[test]
     fn upsert_replaces_only_its_section() {
-        let text = "[default]\nregion = eu-west-1\n\n[profile nimbus]\nregion = old\n[profile x]\na = 1\n";
+        let text =
+            "[default]\nregion = eu-west-1\n\n[profile nimbus]\nregion = old\n[profile x]\na = 1\n";
         let out = upsert_section(text, "profile nimbus", &["region = us-east-1".into()]);
         assert_eq!(out, "[default]\nregion = eu-west-1\n\n[profile nimbus]\nregion = us-east-1\n[profile x]\na = 1\n");
         let out = upsert_section("", "nimbus", &["k = v".into()]);

@@ -1,0 +1,287 @@
+//! The API calls the benchmark makes, as signed HTTP requests: what each operation's wire
+//! request looks like (protocol, body, headers) and when it must be re-signed. It does not
+//! send anything; `load` does.
+
+use crate::sigv4::{amz_date_now, SignInput, Signer};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::Request;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A signature is valid for 15 minutes; replayed requests are re-signed well before that.
+const RESIGN_AFTER: Duration = Duration::from_secs(60);
+
+const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
+const JSON10: &str = "application/x-amz-json-1.0";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// STS GetCallerIdentity (query protocol).
+    Sts,
+    /// EC2 DescribeSecurityGroups (ec2 protocol).
+    DescribeSg,
+    /// CloudWatch PutMetricData (JSON 1.0 with `x-amzn-query-mode`, as botocore sends it).
+    PutMetric,
+    /// EC2 CreateSecurityGroup with a unique name per request (a durable write).
+    CreateSg,
+}
+
+impl Op {
+    pub fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            "sts" => Op::Sts,
+            "describe-sg" => Op::DescribeSg,
+            "put-metric" => Op::PutMetric,
+            "create-sg" => Op::CreateSg,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Sts => "sts",
+            Op::DescribeSg => "describe-sg",
+            Op::PutMetric => "put-metric",
+            Op::CreateSg => "create-sg",
+        }
+    }
+
+    fn service(self) -> &'static str {
+        match self {
+            Op::Sts => "sts",
+            Op::DescribeSg | Op::CreateSg => "ec2",
+            Op::PutMetric => "monitoring",
+        }
+    }
+
+    /// Whether every request differs (and so is signed on its own).
+    fn unique(self) -> bool {
+        matches!(self, Op::CreateSg)
+    }
+}
+
+/// Settings shared by every worker of a run.
+#[derive(Debug)]
+pub struct Target {
+    pub op: Op,
+    /// `host[:port]` as sent in the `Host` header (and signed).
+    pub host: String,
+    pub access_key: String,
+    pub secret_key: String,
+    pub region: String,
+    /// Distinguishes this run's security-group names from earlier runs against the same server.
+    pub run_id: String,
+    /// Next sequence number for unique requests, shared by all workers.
+    pub seq: AtomicU64,
+}
+
+impl Target {
+    pub fn new(
+        op: Op,
+        host: String,
+        access_key: &str,
+        secret_key: &str,
+        region: &str,
+    ) -> Arc<Target> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let run_id = format!(
+            "{:x}",
+            (nanos as u64) ^ (u64::from(std::process::id()) << 40)
+        );
+        Arc::new(Target {
+            op,
+            host,
+            access_key: access_key.to_string(),
+            secret_key: secret_key.to_string(),
+            region: region.to_string(),
+            run_id,
+            seq: AtomicU64::new(0),
+        })
+    }
+}
+
+/// A signed request, kept as parts so it can be replayed cheaply.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Bytes,
+}
+
+impl Signed {
+    /// The request as HTTP/1.1 bytes, for the blocking readiness probe.
+    pub fn to_http1(&self) -> Vec<u8> {
+        let mut out = b"POST / HTTP/1.1\r\n".to_vec();
+        for (k, v) in &self.headers {
+            out.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(&self.body);
+        out
+    }
+}
+
+/// Builds one worker's requests; each worker owns one (no locks on the hot path).
+#[derive(Debug)]
+pub struct RequestMaker {
+    target: Arc<Target>,
+    signer: Signer,
+    cached: Option<(Instant, Signed)>,
+}
+
+impl RequestMaker {
+    pub fn new(target: Arc<Target>) -> Self {
+        let signer = Signer::new(
+            &target.access_key,
+            &target.secret_key,
+            &target.region,
+            target.op.service(),
+        );
+        RequestMaker {
+            target,
+            signer,
+            cached: None,
+        }
+    }
+
+    fn body(&self) -> (String, &'static str, Option<&'static str>) {
+        match self.target.op {
+            Op::Sts => ("Action=GetCallerIdentity&Version=2011-06-15".into(), FORM, None),
+            Op::DescribeSg => ("Action=DescribeSecurityGroups&Version=2016-11-15".into(), FORM, None),
+            Op::PutMetric => (
+                r#"{"Namespace":"Bench","MetricData":[{"MetricName":"Latency","Value":1.5,"Unit":"Milliseconds"}]}"#.into(),
+                JSON10,
+                Some("GraniteServiceVersion20100801.PutMetricData"),
+            ),
+            Op::CreateSg => {
+                let n = self.target.seq.fetch_add(1, Ordering::Relaxed);
+                (
+                    format!(
+                        "Action=CreateSecurityGroup&Version=2016-11-15&GroupName=bench-{}-{n}&GroupDescription=bench",
+                        self.target.run_id
+                    ),
+                    FORM,
+                    None,
+                )
+            }
+        }
+    }
+
+    /// Signs a fresh request of this worker's operation.
+    pub fn sign_new(&mut self) -> Signed {
+        let (body, content_type, amz_target) = self.body();
+        let date = amz_date_now();
+        let mut to_sign: Vec<(&str, &str)> = vec![
+            ("content-type", content_type),
+            ("host", &self.target.host),
+            ("x-amz-date", &date),
+        ];
+        if let Some(t) = amz_target {
+            to_sign.push(("x-amz-target", t));
+            to_sign.push(("x-amzn-query-mode", "true"));
+        }
+        let auth = self.signer.authorization(&SignInput {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &to_sign,
+            payload: body.as_bytes(),
+            amz_date: &date,
+        });
+        let mut headers: Vec<(&'static str, String)> = vec![
+            ("host", self.target.host.clone()),
+            ("content-type", content_type.to_string()),
+            ("x-amz-date", date.clone()),
+            ("authorization", auth),
+            ("content-length", body.len().to_string()),
+        ];
+        if let Some(t) = amz_target {
+            headers.push(("x-amz-target", t.to_string()));
+            headers.push(("x-amzn-query-mode", "true".to_string()));
+        }
+        Signed {
+            headers,
+            body: Bytes::from(body),
+        }
+    }
+
+    /// The next request: a freshly signed one for unique operations, otherwise the cached
+    /// signed request, re-signed once a minute.
+    pub fn next(&mut self) -> Request<Full<Bytes>> {
+        let signed = if self.target.op.unique() {
+            self.sign_new()
+        } else {
+            match &self.cached {
+                Some((at, s)) if at.elapsed() < RESIGN_AFTER => s.clone(),
+                _ => {
+                    let s = self.sign_new();
+                    self.cached = Some((Instant::now(), s.clone()));
+                    s
+                }
+            }
+        };
+        let mut b = Request::post("/");
+        for (k, v) in &signed.headers {
+            b = b.header(*k, v.as_str());
+        }
+        // Only fails on invalid header values, which the fixed ASCII values above cannot be.
+        b.body(Full::new(signed.body))
+            .expect("request parts are valid")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_sg_requests_are_unique_and_signed() {
+        let t = Target::new(
+            Op::CreateSg,
+            "127.0.0.1:4566".into(),
+            "test",
+            "test",
+            "us-east-1",
+        );
+        let mut m = RequestMaker::new(t);
+        let a = m.sign_new();
+        let b = m.sign_new();
+        assert_ne!(a.body, b.body);
+        let auth = &a
+            .headers
+            .iter()
+            .find(|(k, _)| *k == "authorization")
+            .unwrap()
+            .1;
+        assert!(
+            auth.starts_with("AWS4-HMAC-SHA256 Credential=test/"),
+            "{auth}"
+        );
+        assert!(auth.contains(
+            "/us-east-1/ec2/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature="
+        ));
+    }
+
+    #[test]
+    fn put_metric_signs_its_target_header() {
+        let t = Target::new(
+            Op::PutMetric,
+            "localhost".into(),
+            "test",
+            "test",
+            "us-east-1",
+        );
+        let mut m = RequestMaker::new(t);
+        let req = m.next();
+        assert_eq!(
+            req.headers()["x-amz-target"],
+            "GraniteServiceVersion20100801.PutMetricData"
+        );
+        let auth = req.headers()["authorization"].to_str().unwrap();
+        assert!(auth.contains("/monitoring/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target;x-amzn-query-mode,"));
+    }
+}

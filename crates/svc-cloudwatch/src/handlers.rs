@@ -1,0 +1,429 @@
+//! CloudWatch's metric operations (`PutMetricData`, `ListMetrics`, `GetMetricStatistics`):
+//! validation with CloudWatch's own error codes and messages, durable writes through the
+//! store (a put is answered only after its samples are committed), reads from memory.
+
+use crate::generated::{self as g, errors};
+use crate::metrics::{aggregate, MetricKey, Repository, Sample};
+use nimbus_core::{AwsError, Clock, RequestContext, Timestamp};
+use nimbus_store::{Batch, Store, StoreError};
+use std::sync::{Arc, Mutex};
+
+const TABLE: &str = "cloudwatch.samples";
+const RECORD_VERSION: u16 = 1;
+/// CloudWatch accepts data up to two weeks old and two hours in the future.
+const MAX_AGE_MS: i64 = 14 * 24 * 3600 * 1000;
+const MAX_FUTURE_MS: i64 = 2 * 3600 * 1000;
+const MAX_DATAPOINTS: i64 = 1440;
+const LIST_PAGE: usize = 500;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredSample {
+    key: MetricKey,
+    sample: Sample,
+}
+
+pub struct CloudWatch {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    repo: Mutex<Repository>,
+    seq: std::sync::atomic::AtomicU64,
+}
+
+fn invalid(msg: impl Into<String>) -> AwsError {
+    errors::invalid_parameter_value_exception(msg)
+}
+
+fn store_err(e: StoreError) -> AwsError {
+    AwsError::new("InternalServiceError", 500, format!("storage failure: {e}"))
+}
+
+impl CloudWatch {
+    pub fn load(store: Store, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let mut repo = Repository::default();
+        let mut n = 0u64;
+        for (_, v) in store.scan_prefix(TABLE, b"")? {
+            let s: StoredSample = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
+            repo.insert(s.key, s.sample);
+            n += 1;
+        }
+        Ok(CloudWatch {
+            store,
+            clock,
+            repo: Mutex::new(repo),
+            seq: std::sync::atomic::AtomicU64::new(n),
+        })
+    }
+
+    fn repo(&self) -> std::sync::MutexGuard<'_, Repository> {
+        self.repo.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn sorted_dims(dims: Option<Vec<g::Dimension>>) -> Result<Vec<(String, String)>, AwsError> {
+    let mut d: Vec<(String, String)> = dims
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| (d.name, d.value))
+        .collect();
+    if d.len() > 30 {
+        return Err(invalid(
+            "The collection Dimensions must not have a size greater than 30.",
+        ));
+    }
+    d.sort();
+    if d.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Err(errors::invalid_parameter_combination_exception(
+            "No duplicate dimension names are allowed.",
+        ));
+    }
+    Ok(d)
+}
+
+fn validate_namespace(ns: &str) -> Result<(), AwsError> {
+    if ns.is_empty() || ns.len() > 255 || ns.starts_with(':') {
+        return Err(invalid(format!(
+            "The value {ns} for parameter Namespace is invalid."
+        )));
+    }
+    if ns.starts_with("AWS/") {
+        return Err(invalid(format!(
+            "The value {ns} for parameter Namespace is invalid."
+        )));
+    }
+    Ok(())
+}
+
+/// Reduces one datum to a statistic set, enforcing CloudWatch's rules on which of Value,
+/// Values/Counts and StatisticValues may appear together.
+fn to_sample(d: &g::MetricDatum, now: Timestamp, i: usize) -> Result<Sample, AwsError> {
+    let n = i + 1;
+    let unit = d.unit.clone().unwrap_or_else(|| "None".to_string());
+    let timestamp = d.timestamp.unwrap_or(now);
+    if timestamp.0 < now.0 - MAX_AGE_MS || timestamp.0 > now.0 + MAX_FUTURE_MS {
+        return Err(invalid(format!(
+            "The parameter MetricData.member.{n}.Timestamp must specify a time no more than two weeks in the past and no more than two hours in the future."
+        )));
+    }
+    let given = [
+        d.value.is_some(),
+        d.statistic_values.is_some(),
+        d.values.is_some(),
+    ];
+    if given.iter().filter(|x| **x).count() > 1 {
+        return Err(errors::invalid_parameter_combination_exception(format!(
+            "The parameters MetricData.member.{n}.Value, MetricData.member.{n}.StatisticValues and MetricData.member.{n}.Values are mutually exclusive and you have specified more than one."
+        )));
+    }
+    let finite = |v: f64| -> Result<f64, AwsError> {
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(invalid(format!(
+                "The value for parameter MetricData.member.{n} must be a finite number."
+            )))
+        }
+    };
+    if let Some(v) = d.value {
+        let v = finite(v)?;
+        return Ok(Sample {
+            timestamp,
+            count: 1.0,
+            sum: v,
+            min: v,
+            max: v,
+            unit,
+        });
+    }
+    if let Some(s) = &d.statistic_values {
+        let (c, sum, min, max) = (
+            finite(s.sample_count)?,
+            finite(s.sum)?,
+            finite(s.minimum)?,
+            finite(s.maximum)?,
+        );
+        if c <= 0.0 || min > max {
+            return Err(invalid(format!(
+                "The parameter MetricData.member.{n}.StatisticValues is invalid."
+            )));
+        }
+        return Ok(Sample {
+            timestamp,
+            count: c,
+            sum,
+            min,
+            max,
+            unit,
+        });
+    }
+    if let Some(values) = &d.values {
+        let counts = d.counts.clone().unwrap_or_else(|| vec![1.0; values.len()]);
+        if counts.len() != values.len() {
+            return Err(invalid(format!(
+                "The parameters MetricData.member.{n}.Values and MetricData.member.{n}.Counts must be of the same size."
+            )));
+        }
+        if values.is_empty() || values.len() > 150 {
+            return Err(invalid(format!(
+                "The parameter MetricData.member.{n}.Values must hold 1 to 150 values."
+            )));
+        }
+        let mut s = Sample {
+            timestamp,
+            count: 0.0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            unit,
+        };
+        for (v, c) in values.iter().zip(&counts) {
+            let (v, c) = (finite(*v)?, finite(*c)?);
+            s.count += c;
+            s.sum += v * c;
+            s.min = s.min.min(v);
+            s.max = s.max.max(v);
+        }
+        return Ok(s);
+    }
+    Err(errors::missing_required_parameter_exception(format!(
+        "The parameter MetricData.member.{n}.Value is required."
+    )))
+}
+
+fn wildcard_free_match(filter: &[g::DimensionFilter], dims: &[(String, String)]) -> bool {
+    filter.iter().all(|f| {
+        dims.iter()
+            .any(|(k, v)| *k == f.name && f.value.as_ref().is_none_or(|fv| fv == v))
+    })
+}
+
+impl g::Handlers for CloudWatch {
+    async fn put_metric_data(
+        &self,
+        ctx: &RequestContext,
+        input: g::PutMetricDataInput,
+    ) -> Result<(), AwsError> {
+        validate_namespace(&input.namespace)?;
+        let data = input.metric_data.unwrap_or_default();
+        if data.is_empty() && input.entity_metric_data.is_none() {
+            return Err(errors::missing_required_parameter_exception(
+                "The parameter MetricData is required.",
+            ));
+        }
+        if data.len() > 1000 {
+            return Err(invalid(
+                "The collection MetricData must not have a size greater than 1000.",
+            ));
+        }
+        if input.entity_metric_data.is_some() {
+            return Err(AwsError::not_implemented(
+                "CloudWatch",
+                "PutMetricData with EntityMetricData",
+            ));
+        }
+        let now = self.clock.now();
+        let mut batch = Batch::new();
+        let mut rows = Vec::with_capacity(data.len());
+        for (i, d) in data.iter().enumerate() {
+            if d.metric_name.is_empty() || d.metric_name.len() > 255 {
+                return Err(invalid(format!(
+                    "The parameter MetricData.member.{}.MetricName is invalid.",
+                    i + 1
+                )));
+            }
+            let sample = to_sample(d, now, i)?;
+            let key = MetricKey {
+                account: ctx.account_id().to_string(),
+                region: ctx.region.clone(),
+                namespace: input.namespace.clone(),
+                name: d.metric_name.clone(),
+                dimensions: sorted_dims(d.dimensions.clone())?,
+            };
+            let seq = self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let store_key = format!(
+                "{}\u{2}{:020}\u{2}{:020}",
+                key.storage_key(),
+                sample.timestamp.0.max(0),
+                seq
+            );
+            let rec = StoredSample { key, sample };
+            batch.put(
+                TABLE,
+                store_key.into_bytes(),
+                nimbus_store::encode_record(RECORD_VERSION, &rec),
+            );
+            rows.push(rec);
+        }
+        self.store.commit(batch).await.map_err(store_err)?;
+        let mut repo = self.repo();
+        for r in rows {
+            repo.insert(r.key, r.sample);
+        }
+        Ok(())
+    }
+
+    async fn list_metrics(
+        &self,
+        ctx: &RequestContext,
+        input: g::ListMetricsInput,
+    ) -> Result<g::ListMetricsOutput, AwsError> {
+        let filters = input.dimensions.unwrap_or_default();
+        if filters.len() > 10 {
+            return Err(invalid(
+                "The collection Dimensions must not have a size greater than 10.",
+            ));
+        }
+        let start: usize = match &input.next_token {
+            Some(t) => t
+                .parse()
+                .map_err(|_| invalid("The parameter NextToken is invalid."))?,
+            None => 0,
+        };
+        let recent_after = match input.recently_active.as_deref() {
+            None => None,
+            Some("PT3H") => Some(Timestamp(self.clock.now().0 - 3 * 3600 * 1000)),
+            Some(o) => {
+                return Err(invalid(format!(
+                    "The value {o} for parameter RecentlyActive is invalid."
+                )))
+            }
+        };
+        let repo = self.repo();
+        let matching: Vec<g::Metric> = repo
+            .list(ctx.account_id(), &ctx.region)
+            .filter(|(k, _)| input.namespace.as_ref().is_none_or(|n| *n == k.namespace))
+            .filter(|(k, _)| input.metric_name.as_ref().is_none_or(|n| *n == k.name))
+            .filter(|(k, _)| wildcard_free_match(&filters, &k.dimensions))
+            .filter(|(_, s)| {
+                recent_after.is_none_or(|t| s.last().is_some_and(|l| l.timestamp >= t))
+            })
+            .skip(start)
+            .take(LIST_PAGE + 1)
+            .map(|(k, _)| g::Metric {
+                namespace: Some(k.namespace.clone()),
+                metric_name: Some(k.name.clone()),
+                dimensions: Some(
+                    k.dimensions
+                        .iter()
+                        .map(|(n, v)| g::Dimension {
+                            name: n.clone(),
+                            value: v.clone(),
+                        })
+                        .collect(),
+                ),
+            })
+            .collect();
+        let mut metrics = matching;
+        let next_token = if metrics.len() > LIST_PAGE {
+            metrics.truncate(LIST_PAGE);
+            Some((start + LIST_PAGE).to_string())
+        } else {
+            None
+        };
+        Ok(g::ListMetricsOutput {
+            metrics: Some(metrics),
+            next_token,
+            ..Default::default()
+        })
+    }
+
+    async fn get_metric_statistics(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetMetricStatisticsInput,
+    ) -> Result<g::GetMetricStatisticsOutput, AwsError> {
+        validate_namespace(&input.namespace)?;
+        if input.start_time >= input.end_time {
+            return Err(invalid(
+                "The parameter StartTime must be less than the parameter EndTime.",
+            ));
+        }
+        let period = input.period as i64;
+        if period < 1
+            || (period >= 60 && period % 60 != 0)
+            || (period < 60 && ![1, 5, 10, 30].contains(&period))
+        {
+            return Err(invalid(
+                "The parameter Period must be 1, 5, 10, 30, or a multiple of 60.",
+            ));
+        }
+        let stats = input.statistics.unwrap_or_default();
+        if stats.is_empty()
+            && input
+                .extended_statistics
+                .as_ref()
+                .is_none_or(|e| e.is_empty())
+        {
+            return Err(errors::missing_required_parameter_exception(
+                "Must specify either Statistics or ExtendedStatistics.",
+            ));
+        }
+        if input
+            .extended_statistics
+            .as_ref()
+            .is_some_and(|e| !e.is_empty())
+        {
+            return Err(AwsError::not_implemented(
+                "CloudWatch",
+                "GetMetricStatistics with ExtendedStatistics",
+            ));
+        }
+        for s in &stats {
+            if !["SampleCount", "Average", "Sum", "Minimum", "Maximum"].contains(&s.as_str()) {
+                return Err(invalid(format!(
+                    "The value {s} for parameter Statistics is invalid."
+                )));
+            }
+        }
+        // CloudWatch rounds a start time down to the minute for minute-multiple periods.
+        let start = if period % 60 == 0 {
+            Timestamp(input.start_time.0 - input.start_time.0.rem_euclid(60_000))
+        } else {
+            input.start_time
+        };
+        let span_secs = (input.end_time.0 - start.0 + 999) / 1000;
+        let points = (span_secs + period - 1) / period;
+        if points > MAX_DATAPOINTS {
+            return Err(errors::invalid_parameter_combination_exception(format!(
+                "You have requested up to {points} datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range."
+            )));
+        }
+        let key = MetricKey {
+            account: ctx.account_id().to_string(),
+            region: ctx.region.clone(),
+            namespace: input.namespace,
+            name: input.metric_name.clone(),
+            dimensions: sorted_dims(input.dimensions)?,
+        };
+        let repo = self.repo();
+        let samples = repo.get(&key).unwrap_or(&[]);
+        let aggs = aggregate(
+            samples,
+            start,
+            input.end_time,
+            period,
+            input.unit.as_deref(),
+        );
+        let want = |s: &str| stats.iter().any(|x| x == s);
+        let datapoints = aggs
+            .into_iter()
+            .map(|a| g::Datapoint {
+                timestamp: Some(a.start),
+                sample_count: want("SampleCount").then_some(a.count),
+                average: want("Average").then(|| a.average()),
+                sum: want("Sum").then_some(a.sum),
+                minimum: want("Minimum").then_some(a.min),
+                maximum: want("Maximum").then_some(a.max),
+                unit: Some(a.unit),
+                extended_statistics: None,
+            })
+            .collect();
+        Ok(g::GetMetricStatisticsOutput {
+            label: Some(input.metric_name),
+            datapoints: Some(datapoints),
+        })
+    }
+
+    fn reset(&self) {
+        self.repo().clear();
+    }
+}
