@@ -153,6 +153,21 @@ def test_presigned_get(nimbus):
     assert e.value.code == 403
 
 
+def test_presigned_get_sigv2_boto3_default(nimbus):
+    """boto3 presigns S3 URLs with Signature Version 2 unless told otherwise."""
+    s3 = nimbus.client("s3")
+    b = bucket_name()
+    s3.create_bucket(Bucket=b)
+    s3.put_object(Bucket=b, Key="dir/a b.txt", Body=b"v2!")
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": b, "Key": "dir/a b.txt"}, ExpiresIn=300)
+    assert "AWSAccessKeyId=" in url
+    with urllib.request.urlopen(url) as r:
+        assert r.read() == b"v2!"
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(url.replace("Signature=", "Signature=A"))
+    assert e.value.code == 403
+
+
 def test_objects_survive_kill_9(tmp_path):
     data_dir = tmp_path / "data"
     n = Nimbus(data_dir=data_dir).start()

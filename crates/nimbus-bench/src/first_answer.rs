@@ -190,7 +190,10 @@ fn signed_probe(host: &str, creds: &Creds) -> Vec<u8> {
         &creds.region,
     );
     let mut signed = RequestMaker::new(target).sign_new();
-    signed.headers.push(("connection", "close".into()));
+    signed.headers.insert(
+        hyper::header::CONNECTION,
+        hyper::header::HeaderValue::from_static("close"),
+    );
     signed.to_http1()
 }
 

@@ -131,6 +131,7 @@ mod tests {
         assert_eq!(percentile_sorted(&v, 99.0), Some(99));
         assert_eq!(percentile_sorted(&v, 100.0), Some(100));
         assert_eq!(percentile_sorted(&v, 0.0), Some(1));
+        assert_eq!(percentile_sorted(&v, 7.0), Some(7));
         // Wikipedia's nearest-rank example: 15, 20, 35, 40, 50.
         let w = [15, 20, 35, 40, 50];
         assert_eq!(percentile_sorted(&w, 5.0), Some(15));

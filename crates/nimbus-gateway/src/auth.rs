@@ -6,7 +6,7 @@
 
 use crate::route::Family;
 use nimbus_core::{AwsError, Clock, Principal, Timestamp};
-use nimbus_sigv4::{ParsedAuth, RequestView, SigV4Error, SigningKeyCache, Verified};
+use nimbus_sigv4::{ParsedAuth, RequestView, S3Auth, SigV4Error, SigningKeyCache, Verified};
 use std::collections::HashMap;
 
 /// A secret and the identity it stands for.
@@ -122,7 +122,8 @@ pub fn sigv4_error(e: &SigV4Error, family: Family) -> AwsError {
     err
 }
 
-/// Authenticates one request.
+/// Authenticates one request. S3 also accepts Signature Version 2 (boto3 still presigns
+/// S3 URLs with it by default); every other family is SigV4 only.
 pub fn authenticate(
     view: &RequestView<'_>,
     family: Family,
@@ -131,14 +132,19 @@ pub fn authenticate(
     clock: &dyn Clock,
     cache: &SigningKeyCache,
 ) -> Result<Authenticated, AwsError> {
-    let parsed = nimbus_sigv4::parse(view).map_err(|e| sigv4_error(&e, family));
+    let claim = if family == Family::S3 {
+        nimbus_sigv4::parse_s3(view)
+    } else {
+        nimbus_sigv4::parse(view).map(|p| p.map(S3Auth::V4))
+    }
+    .map_err(|e| sigv4_error(&e, family));
     match mode {
         AuthMode::Permissive { default_account } => {
-            let parsed = parsed.ok().flatten();
-            let key = parsed
+            let claim = claim.ok().flatten();
+            let key = claim
                 .as_ref()
-                .map(|p| p.access_key.clone())
-                .unwrap_or_else(|| "anonymous".into());
+                .map_or("anonymous", |c| c.access_key())
+                .to_string();
             let account = if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
                 key.clone()
             } else {
@@ -149,6 +155,10 @@ pub fn authenticate(
                 .lookup(&key)
                 .map(|c| c.principal)
                 .unwrap_or_else(|| Principal::root(&account, &key));
+            let parsed = match claim {
+                Some(S3Auth::V4(p)) => Some(p),
+                _ => None,
+            };
             Ok(Authenticated {
                 principal,
                 verified: None,
@@ -156,9 +166,9 @@ pub fn authenticate(
             })
         }
         AuthMode::Strict => {
-            let parsed = parsed?.ok_or_else(|| missing_token(family))?;
+            let claim = claim?.ok_or_else(|| missing_token(family))?;
             let cred = creds
-                .lookup(&parsed.access_key)
+                .lookup(claim.access_key())
                 .ok_or_else(|| unknown_key(family))?;
             if let Some(exp) = cred.expiration {
                 if clock.now() >= exp {
@@ -170,18 +180,40 @@ pub fn authenticate(
                 }
             }
             if let Some(token) = &cred.session_token {
-                if parsed.session_token.as_deref() != Some(token.as_str()) {
+                if claim.session_token() != Some(token.as_str()) {
                     return Err(unknown_key(family));
                 }
             }
             let now = clock.real_now().secs();
-            let verified =
-                nimbus_sigv4::verify_cached(view, &parsed, &cred.secret_access_key, now, cache)
-                    .map_err(|e| sigv4_error(&e, family))?;
+            let host = view
+                .headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .or(view.authority)
+                .unwrap_or("");
+            let vhost = crate::route::s3_vhost_bucket(host);
+            let secret = &cred.secret_access_key;
+            let (verified, parsed) = match claim {
+                S3Auth::V4(p) => {
+                    let v = nimbus_sigv4::verify_cached(view, &p, secret, now, cache)
+                        .map_err(|e| sigv4_error(&e, family))?;
+                    (Some(v), Some(p))
+                }
+                S3Auth::V2Query(p) => {
+                    nimbus_sigv4::verify_v2_query_vhost(view, &p, secret, now, vhost.as_deref())
+                        .map_err(|e| sigv4_error(&e, family))?;
+                    (None, None)
+                }
+                S3Auth::V2Header(p) => {
+                    nimbus_sigv4::verify_v2_header_vhost(view, &p, secret, now, vhost.as_deref())
+                        .map_err(|e| sigv4_error(&e, family))?;
+                    (None, None)
+                }
+            };
             Ok(Authenticated {
                 principal: cred.principal,
-                verified: Some(verified),
-                parsed: Some(parsed),
+                verified,
+                parsed,
             })
         }
     }

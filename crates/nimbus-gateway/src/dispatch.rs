@@ -273,50 +273,24 @@ async fn pipeline(
                 _ => nimbus_proto_query::query::encode_output(model, op, out.as_ref(), rid),
             }))
         }
-        Family::Json => {
-            let target = header_str(parts, "x-amz-target").unwrap_or("");
-            let (prefix, op_name) = target.split_once('.').unwrap_or((target, ""));
-            let svc = gw.registry.by_target_prefix(prefix).ok_or_else(|| {
-                fb(AwsError::client(
-                    "UnknownOperationException",
-                    format!("No service here answers the target {target}"),
-                ))
-            })?;
-            let model = svc.model();
-            let f = fail(model, family);
-            let op = model.operation(op_name).ok_or_else(|| {
-                f(AwsError::client(
-                    "UnknownOperationException",
-                    format!("Unknown operation {target}"),
-                ))
-            })?;
-            let input = match op.input {
-                Some(shape) if op.implemented => Some(
-                    nimbus_proto_json::json::decode_input(model, shape, &body)
-                        .map_err(|e| f(e.to_aws(Protocol::Json)))?,
-                ),
-                _ => None,
-            };
-            let out = call(gw, svc, &ctx, family, op, input).await.map_err(&f)?;
-            Ok(to_hyper(nimbus_proto_json::json::encode_output(
-                model,
-                op,
-                out.as_ref(),
-                rid,
-            )))
-        }
-        Family::Cbor => {
-            let (svc_name, op_name) =
+        Family::Json | Family::Cbor => {
+            // JSON names the operation in `X-Amz-Target: Prefix.Op`, RPC v2 CBOR in the path
+            // `/service/Prefix/operation/Op`; both look the service up by its target prefix.
+            let (prefix, op_name) = if family == Family::Json {
+                let target = header_str(parts, "x-amz-target").unwrap_or("");
+                target.split_once('.').unwrap_or((target, ""))
+            } else {
                 nimbus_proto_json::rpcv2::parse_path(path).ok_or_else(|| {
                     fb(AwsError::client(
                         "UnknownOperationException",
                         format!("Not an RPC v2 CBOR path: {path}"),
                     ))
-                })?;
-            let svc = gw.registry.by_target_prefix(svc_name).ok_or_else(|| {
+                })?
+            };
+            let svc = gw.registry.by_target_prefix(prefix).ok_or_else(|| {
                 fb(AwsError::client(
                     "UnknownOperationException",
-                    format!("No service here is named {svc_name}"),
+                    format!("No service here is named {prefix}"),
                 ))
             })?;
             let model = svc.model();
@@ -324,23 +298,26 @@ async fn pipeline(
             let op = model.operation(op_name).ok_or_else(|| {
                 f(AwsError::client(
                     "UnknownOperationException",
-                    format!("Unknown operation {op_name}"),
+                    format!("Unknown operation {prefix}.{op_name}"),
                 ))
             })?;
             let input = match op.input {
                 Some(shape) if op.implemented => Some(
-                    nimbus_proto_json::rpcv2::decode_input(model, shape, &body)
-                        .map_err(|e| f(e.to_aws(Protocol::RpcV2Cbor)))?,
+                    if family == Family::Json {
+                        nimbus_proto_json::json::decode_input(model, shape, &body)
+                    } else {
+                        nimbus_proto_json::rpcv2::decode_input(model, shape, &body)
+                    }
+                    .map_err(|e| f(e.to_aws(family.protocol())))?,
                 ),
                 _ => None,
             };
             let out = call(gw, svc, &ctx, family, op, input).await.map_err(&f)?;
-            Ok(to_hyper(nimbus_proto_json::rpcv2::encode_output(
-                model,
-                op,
-                out.as_ref(),
-                rid,
-            )))
+            Ok(to_hyper(if family == Family::Json {
+                nimbus_proto_json::json::encode_output(model, op, out.as_ref(), rid)
+            } else {
+                nimbus_proto_json::rpcv2::encode_output(model, op, out.as_ref(), rid)
+            }))
         }
         Family::S3 => {
             let svc = gw.registry.rest_xml().ok_or_else(|| {
@@ -351,7 +328,7 @@ async fn pipeline(
             })?;
             let model = svc.model();
             let f = fail(model, family);
-            let vhost = s3_vhost_bucket(&ctx.host);
+            let vhost = crate::route::s3_vhost_bucket(&ctx.host);
             let resolved = nimbus_proto_restxml::resolve_with_headers(
                 model,
                 method,
@@ -395,34 +372,6 @@ async fn pipeline(
     }
 }
 
-/// The bucket of a virtual-hosted-style request (`bucket.s3.localhost:4566`,
-/// `bucket.localhost`), if the Host names one.
-fn s3_vhost_bucket(host: &str) -> Option<String> {
-    let host = host.rsplit_once(':').map_or(host, |(h, p)| {
-        if p.bytes().all(|b| b.is_ascii_digit()) {
-            h
-        } else {
-            host
-        }
-    });
-    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
-        return None;
-    }
-    for suffix in [
-        ".s3.localhost.localstack.cloud",
-        ".s3.localhost",
-        ".localhost",
-        ".s3.amazonaws.com",
-    ] {
-        if let Some(b) = host.strip_suffix(suffix) {
-            if !b.is_empty() {
-                return Some(b.to_string());
-            }
-        }
-    }
-    None
-}
-
 /// Authorization hook, then the service. Unimplemented operations never reach a handler.
 async fn call(
     gw: &Gateway,
@@ -439,23 +388,4 @@ async fn call(
     gw.authorizer
         .authorize(ctx, &format!("{}:{}", model.iam_prefix, op.name))?;
     svc.call(ctx, family.protocol(), op, input).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn vhost_buckets() {
-        assert_eq!(
-            s3_vhost_bucket("my-bucket.s3.localhost:4566").as_deref(),
-            Some("my-bucket")
-        );
-        assert_eq!(
-            s3_vhost_bucket("my-bucket.localhost").as_deref(),
-            Some("my-bucket")
-        );
-        assert_eq!(s3_vhost_bucket("127.0.0.1:4566"), None);
-        assert_eq!(s3_vhost_bucket("localhost:4566"), None);
-    }
 }

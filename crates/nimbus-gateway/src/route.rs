@@ -134,3 +134,50 @@ pub fn family_of(
         _ => Family::S3,
     }
 }
+
+/// The bucket of a virtual-hosted-style request (`bucket.s3.localhost:4566`,
+/// `bucket.localhost`), if the Host names one.
+pub fn s3_vhost_bucket(host: &str) -> Option<String> {
+    let host = host.rsplit_once(':').map_or(host, |(h, p)| {
+        if p.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return None;
+    }
+    for suffix in [
+        ".s3.localhost.localstack.cloud",
+        ".s3.localhost",
+        ".localhost",
+        ".s3.amazonaws.com",
+    ] {
+        if let Some(b) = host.strip_suffix(suffix) {
+            if !b.is_empty() {
+                return Some(b.to_string());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vhost_buckets() {
+        assert_eq!(
+            s3_vhost_bucket("my-bucket.s3.localhost:4566").as_deref(),
+            Some("my-bucket")
+        );
+        assert_eq!(
+            s3_vhost_bucket("my-bucket.localhost").as_deref(),
+            Some("my-bucket")
+        );
+        assert_eq!(s3_vhost_bucket("127.0.0.1:4566"), None);
+        assert_eq!(s3_vhost_bucket("localhost:4566"), None);
+    }
+}

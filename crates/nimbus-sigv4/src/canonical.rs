@@ -25,7 +25,7 @@ pub fn uri_encode(input: &[u8], out: &mut String) {
     }
 }
 
-/// [`uri_encode`] into a new string.
+/// `uri_encode` into a new string.
 pub fn uri_encode_str(input: &[u8]) -> String {
     let mut s = String::with_capacity(input.len());
     uri_encode(input, &mut s);

@@ -1,4 +1,4 @@
-//! [`SigV4Error`]: every way a SigV4-authenticated request can be refused, with the AWS error
+//! [`SigV4Error`]: every way a SigV4- (or S3 SigV2-) authenticated request can be refused, with the AWS error
 //! code, HTTP status and message AWS itself uses. This module owns the wire identity of
 //! signature failures only; choosing a different code per service family (S3 says
 //! `RequestTimeTooSkewed`, EC2 `RequestExpired`, query services `SignatureDoesNotMatch`) is the
@@ -21,6 +21,15 @@ pub enum SigV4Error {
     /// `AuthorizationQueryParametersError`).
     #[error("{message}")]
     AuthorizationQueryParametersError { message: String },
+
+    /// S3's `AccessDenied` for malformed SigV2 credentials (incomplete query-string
+    /// authentication, a non-numeric `Expires`, no usable `Date`).
+    #[error("{message}")]
+    AccessDenied { message: String },
+
+    /// S3's `InvalidArgument` for a malformed SigV2 `Authorization: AWS ..` header.
+    #[error("{message}")]
+    InvalidArgument { message: String },
 
     /// The request carries both an `Authorization` header and `X-Amz-Algorithm` query auth.
     #[error("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")]
@@ -106,16 +115,16 @@ impl SigV4Error {
             SigV4Error::AuthorizationQueryParametersError { .. } => {
                 "AuthorizationQueryParametersError"
             }
-            SigV4Error::MultipleAuthMechanisms | SigV4Error::InvalidContentSha256 { .. } => {
-                "InvalidArgument"
-            }
+            SigV4Error::MultipleAuthMechanisms
+            | SigV4Error::InvalidContentSha256 { .. }
+            | SigV4Error::InvalidArgument { .. } => "InvalidArgument",
             SigV4Error::SignatureDoesNotMatch { .. }
             | SigV4Error::ScopeDateMismatch { .. }
             | SigV4Error::ChunkSignatureDoesNotMatch { .. } => "SignatureDoesNotMatch",
             SigV4Error::RequestTimeTooSkewed { .. } => "RequestTimeTooSkewed",
-            SigV4Error::PresignedExpired { .. } | SigV4Error::PresignedNotYetValid { .. } => {
-                "AccessDenied"
-            }
+            SigV4Error::PresignedExpired { .. }
+            | SigV4Error::PresignedNotYetValid { .. }
+            | SigV4Error::AccessDenied { .. } => "AccessDenied",
             SigV4Error::ContentSha256Mismatch { .. } => "XAmzContentSHA256Mismatch",
             SigV4Error::MalformedChunkedBody { .. } => "InvalidRequest",
             SigV4Error::DecodedLengthMismatch { .. } => "IncompleteBody",
@@ -129,6 +138,7 @@ impl SigV4Error {
             | SigV4Error::InvalidDate { .. }
             | SigV4Error::AuthorizationQueryParametersError { .. }
             | SigV4Error::MultipleAuthMechanisms
+            | SigV4Error::InvalidArgument { .. }
             | SigV4Error::InvalidContentSha256 { .. }
             | SigV4Error::ContentSha256Mismatch { .. }
             | SigV4Error::MalformedChunkedBody { .. }
@@ -138,7 +148,8 @@ impl SigV4Error {
             | SigV4Error::ChunkSignatureDoesNotMatch { .. }
             | SigV4Error::RequestTimeTooSkewed { .. }
             | SigV4Error::PresignedExpired { .. }
-            | SigV4Error::PresignedNotYetValid { .. } => 403,
+            | SigV4Error::PresignedNotYetValid { .. }
+            | SigV4Error::AccessDenied { .. } => 403,
         }
     }
 
@@ -165,6 +176,18 @@ impl SigV4Error {
 
     pub(crate) fn query_params(message: impl Into<String>) -> Self {
         SigV4Error::AuthorizationQueryParametersError {
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn access_denied(message: impl Into<String>) -> Self {
+        SigV4Error::AccessDenied {
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn invalid_argument(message: impl Into<String>) -> Self {
+        SigV4Error::InvalidArgument {
             message: message.into(),
         }
     }

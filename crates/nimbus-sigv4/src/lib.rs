@@ -2,7 +2,8 @@
 //! key it names, decide whether the signature is genuine and fresh. Owns parsing of both
 //! SigV4 forms (the `Authorization` header and presigned query strings), the canonical
 //! request, time checks, signing-key derivation (with a cache), and decoding of signed and
-//! unsigned `aws-chunked` bodies. It does not look up credentials, pick per-service error
+//! unsigned `aws-chunked` bodies; and, for S3 only, the legacy Signature Version 2 (`v2`:
+//! `Authorization: AWS ..` and `?AWSAccessKeyId=..&Signature=..&Expires=..`). It does not look up credentials, pick per-service error
 //! codes, or evaluate IAM policy: the gateway does, through [`SigV4Error::code`] and friends.
 //!
 //! Spec: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html> and, for S3's
@@ -32,6 +33,7 @@ mod key;
 mod parse;
 mod signer;
 mod time;
+mod v2;
 mod verify;
 
 pub use canonical::{canonical_query, canonical_uri_candidates, uri_encode_str};
@@ -43,6 +45,11 @@ pub use key::{
 pub use parse::MAX_PRESIGN_EXPIRES;
 pub use signer::{presign_for_tests, sign_request_for_tests, SigningParams};
 pub use time::{format_amz_date, parse_amz_date, parse_http_date};
+pub use v2::{
+    canonicalized_resource_candidates, parse_s3, parse_v2_header, parse_v2_query, sign_v2,
+    verify_v2_header, verify_v2_header_vhost, verify_v2_query, verify_v2_query_vhost, ParsedV2,
+    ParsedV2Header, S3Auth,
+};
 pub use verify::{credential_scope, string_to_sign};
 
 /// The only algorithm accepted.
@@ -131,6 +138,7 @@ impl std::fmt::Debug for Verified {
 /// Reads SigV4 credentials from the request. `Ok(None)` when the request carries no SigV4
 /// auth at all (no `Authorization` header, no `X-Amz-Algorithm` query parameter); an error
 /// when it carries some that is malformed (including any non-SigV4 `Authorization` scheme).
+/// S3 requests, which may also use SigV2, go through [`parse_s3`] instead.
 pub fn parse(req: &RequestView<'_>) -> Result<Option<ParsedAuth>, SigV4Error> {
     parse::parse(req)
 }

@@ -1,72 +1,36 @@
 //! The two timestamp forms SigV4 meets: the ISO-8601 basic form of `X-Amz-Date`
 //! (`20150830T123600Z`) and the HTTP-date of a `Date` header (`Sun, 30 Aug 2015 12:36:00 GMT`).
-//! Strict, allocation-light parsers that reject rather than guess, and never panic (years
-//! outside 1970..=9999 are refused, so the arithmetic cannot overflow). No clock is read here.
+//! The calendar arithmetic is [`nimbus_core::Timestamp`]'s; this module adds the strictness a
+//! signature check wants on top of it: parsers that reject rather than guess (no normalising
+//! of `Feb 30` or hour 24, no leap second, years 1970..=9999 only) and never panic. No clock
+//! is read here.
+
+use nimbus_core::Timestamp;
 
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
+/// Seconds of 9999-12-31T23:59:59Z, the last instant the 4-digit-year form can show.
+const MAX_SECS: i64 = 253_402_300_799;
 
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(y) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// (year, month, day) -> days since 1970-01-01 (proleptic Gregorian).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Days since epoch -> (year, month, day).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-fn to_secs(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
-    if !(1970..=9999).contains(&y)
-        || !(1..=12).contains(&mo)
-        || d == 0
-        || d > days_in_month(y, mo)
-        || h > 23
-        || mi > 59
-        || s > 59
-    {
+/// Unix seconds of a UTC civil time, or `None` when any field is out of range.
+///
+/// `Timestamp::from_civil` normalises (`Feb 30` becomes `Mar 2`), so a field set is accepted
+/// only when converting back yields the very same fields: that rejects impossible dates
+/// without a second copy of the calendar rules.
+fn to_secs(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
+    if !(1970..=9999).contains(&y) || mo > 12 || d > 31 || h > 23 || mi > 59 || s > 59 {
         return None;
     }
-    Some(
-        days_from_civil(y, mo, d) * 86_400
-            + i64::from(h) * 3600
-            + i64::from(mi) * 60
-            + i64::from(s),
-    )
+    let t = Timestamp::from_civil(i64::from(y), mo, d, h, mi, s, 0);
+    let c = t.civil();
+    (c.year == i64::from(y) && c.month == mo && c.day == d).then(|| t.secs())
 }
 
-fn digits(s: &[u8]) -> Option<u32> {
-    if s.is_empty() || s.len() > 9 || !s.iter().all(u8::is_ascii_digit) {
+/// A run of 1..=`max` ASCII digits.
+fn digits(s: &[u8], max: usize) -> Option<u32> {
+    if s.is_empty() || s.len() > max || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
     Some(s.iter().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0')))
@@ -75,21 +39,23 @@ fn digits(s: &[u8]) -> Option<u32> {
 /// Parses `YYYYMMDDTHHMMSSZ` into unix seconds.
 pub fn parse_amz_date(s: &str) -> Option<i64> {
     let b = s.as_bytes();
+    // Only the compact form is SigV4's; `Timestamp::parse_iso8601` would also take the
+    // extended form and normalise out-of-range fields, so check the shape and fields here.
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return None;
     }
     to_secs(
-        i64::from(digits(&b[0..4])?),
-        digits(&b[4..6])?,
-        digits(&b[6..8])?,
-        digits(&b[9..11])?,
-        digits(&b[11..13])?,
-        digits(&b[13..15])?,
+        digits(&b[0..4], 4)?,
+        digits(&b[4..6], 2)?,
+        digits(&b[6..8], 2)?,
+        digits(&b[9..11], 2)?,
+        digits(&b[11..13], 2)?,
+        digits(&b[13..15], 2)?,
     )
 }
 
 /// Parses an HTTP-date (`Sun, 30 Aug 2015 12:36:00 GMT`; the weekday is optional and not
-/// checked) into unix seconds.
+/// checked; the zone must be `GMT`, `UTC` or `+0000`) into unix seconds.
 pub fn parse_http_date(s: &str) -> Option<i64> {
     let mut parts: Vec<&str> = s.split_ascii_whitespace().collect();
     if parts.first().is_some_and(|p| p.ends_with(',')) {
@@ -98,45 +64,30 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     if parts.len() != 5 || !(parts[4] == "GMT" || parts[4] == "UTC" || parts[4] == "+0000") {
         return None;
     }
-    let d = digits(parts[0].as_bytes())?;
+    let d = digits(parts[0].as_bytes(), 2)?;
     let mo = MONTHS
         .iter()
         .position(|m| m.eq_ignore_ascii_case(parts[1]))? as u32
         + 1;
-    let y = digits(parts[2].as_bytes())?;
+    let y = digits(parts[2].as_bytes(), 4)?;
     let hms: Vec<&str> = parts[3].split(':').collect();
     if hms.len() != 3 || hms.iter().any(|p| p.len() != 2) {
         return None;
     }
     to_secs(
-        i64::from(y),
+        y,
         mo,
         d,
-        digits(hms[0].as_bytes())?,
-        digits(hms[1].as_bytes())?,
-        digits(hms[2].as_bytes())?,
+        digits(hms[0].as_bytes(), 2)?,
+        digits(hms[1].as_bytes(), 2)?,
+        digits(hms[2].as_bytes(), 2)?,
     )
 }
-
-/// Seconds of 9999-12-31T23:59:59Z, the last instant the 4-digit-year form can show.
-const MAX_SECS: i64 = 253_402_300_799;
 
 /// Renders unix seconds as `YYYYMMDDTHHMMSSZ`, clamped to 1970..=9999 (an injected clock
 /// outside that range must not overflow the calendar arithmetic).
 pub fn format_amz_date(secs: i64) -> String {
-    let secs = secs.clamp(0, MAX_SECS);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        y,
-        m,
-        d,
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    Timestamp::from_secs(secs.clamp(0, MAX_SECS)).to_amz_date()
 }
 
 #[cfg(test)]
@@ -174,6 +125,11 @@ mod tests {
             "+0150830T123600Z",
             "19690830T123600Z",
             "２０１５0830T12360",
+            "20150030T123600Z",
+            "20150800T123600Z",
+            "21000229T000000Z",
+            "20150830T235960Z",
+            " 20150830T12360Z",
         ] {
             assert_eq!(parse_amz_date(bad), None, "{bad}");
         }
@@ -196,5 +152,46 @@ mod tests {
         );
         assert_eq!(parse_http_date("Fri, 24 May 2013 0:00:00 GMT"), None);
         assert_eq!(parse_http_date("Fri, 24 May 2013 00:00:00 PST"), None);
+    }
+
+    #[test]
+    fn leap_days_and_range() {
+        assert!(parse_amz_date("20000229T000000Z").is_some());
+        assert!(parse_amz_date("20240229T000000Z").is_some());
+        assert_eq!(parse_amz_date("19700101T000000Z"), Some(0));
+        assert_eq!(parse_amz_date("99991231T235959Z"), Some(MAX_SECS));
+        assert_eq!(
+            parse_http_date("Tue, 27 Mar 2007 19:36:42 +0000"),
+            Some(1_175_024_202)
+        );
+        assert_eq!(parse_http_date("Thu, 29 Feb 2001 00:00:00 GMT"), None);
+        assert_eq!(parse_http_date("Thu, 0 Feb 2001 00:00:00 GMT"), None);
+    }
+
+    /// Where `nimbus_core::Timestamp`'s own parsers are looser than a signature check wants
+    /// (they normalise instead of rejecting), which is why this module validates the fields
+    /// itself and uses only the core's calendar conversion.
+    #[test]
+    fn stricter_than_core_parsers() {
+        for s in [
+            "20151330T123600Z",
+            "20150230T123600Z",
+            "20150830T240000Z",
+            "00010101T000000Z",
+        ] {
+            assert!(Timestamp::parse_iso8601(s).is_some(), "{s}");
+            assert_eq!(parse_amz_date(s), None, "{s}");
+        }
+        for s in [
+            "Mon, 31 Feb 2015 12:36:00 GMT",
+            "Sun, 30 Aug 2015 99:36:00 GMT",
+            "Sun, 30 Aug 2015 12:36:00 PST",
+        ] {
+            assert!(Timestamp::parse_http_date(s).is_some(), "{s}");
+            assert_eq!(parse_http_date(s), None, "{s}");
+        }
+        // And where the core is stricter: it requires the weekday.
+        assert!(Timestamp::parse_http_date("30 Aug 2015 12:36:00 GMT").is_none());
+        assert!(parse_http_date("30 Aug 2015 12:36:00 GMT").is_some());
     }
 }
