@@ -48,9 +48,14 @@ def test_banner_and_env_configuration(tmp_path):
     proc = subprocess.Popen([str(BIN), "serve", "--listen", "127.0.0.1:0", "--data-dir", ":memory:",
                              "--dns-listen", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True, env=env)
     try:
-        lines = [proc.stdout.readline() for _ in range(6)]
+        lines = []
+        while not lines or "try:" not in lines[-1]:
+            line = proc.stdout.readline()
+            assert line, "nimbus exited before printing its banner"
+            lines.append(line)
         banner = "".join(lines)
         assert "ready on http://127.0.0.1:" in banner
+        assert "dns: 127.0.0.1:0" in banner
         assert "AKIDEXAMPLE" in banner and "111122223333" in banner and "aws --endpoint-url" in banner
         endpoint = lines[0].strip().rsplit(" ", 1)[-1]
         n = Nimbus()

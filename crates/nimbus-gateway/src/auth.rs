@@ -122,10 +122,13 @@ pub fn sigv4_error(e: &SigV4Error, family: Family) -> AwsError {
     err
 }
 
-/// Authenticates one request. S3 also accepts Signature Version 2 (boto3 still presigns
-/// S3 URLs with it by default); every other family is SigV4 only.
+/// Authenticates one request. `sigv4` is `nimbus_sigv4::parse(view)`, already computed by
+/// the caller (it needed the scope to classify the request). S3 also accepts Signature
+/// Version 2 (boto3 still presigns S3 URLs with it by default); every other family is
+/// SigV4 only.
 pub fn authenticate(
     view: &RequestView<'_>,
+    sigv4: Result<Option<ParsedAuth>, SigV4Error>,
     family: Family,
     mode: &AuthMode,
     creds: &dyn CredentialStore,
@@ -135,7 +138,7 @@ pub fn authenticate(
     let claim = if family == Family::S3 {
         nimbus_sigv4::parse_s3(view)
     } else {
-        nimbus_sigv4::parse(view).map(|p| p.map(S3Auth::V4))
+        sigv4.map(|p| p.map(S3Auth::V4))
     }
     .map_err(|e| sigv4_error(&e, family));
     match mode {

@@ -143,11 +143,22 @@ pub(crate) async fn handle(gw: &Arc<Gateway>, parts: Parts, body: Bytes) -> Repl
         body: &body,
         authority,
     };
-    let scope_service = nimbus_sigv4::parse(&view).ok().flatten().map(|p| p.service);
-    let family = family_of(&parts.headers, method, query, scope_service.as_deref());
+    let sigv4 = nimbus_sigv4::parse(&view);
+    let scope_service = sigv4
+        .as_ref()
+        .ok()
+        .and_then(|p| p.as_ref())
+        .map(|p| p.service.as_str());
+    let family = family_of(&parts.headers, method, query, scope_service);
+    // Authentication errors are rendered in the addressed service's own dialect (its XML
+    // namespace, its JSON error conventions) when the signature scope names one.
+    let scope_model: &'static ServiceModel = scope_service
+        .and_then(|s| gw.registry.by_signing_name(s, None))
+        .map_or(&FALLBACK_MODEL, |svc| svc.model());
 
     let auth = match authenticate(
         &view,
+        sigv4,
         family,
         &gw.config.auth,
         &*gw.credentials,
@@ -155,7 +166,7 @@ pub(crate) async fn handle(gw: &Arc<Gateway>, parts: Parts, body: Bytes) -> Repl
         &gw.key_cache,
     ) {
         Ok(a) => a,
-        Err(e) => return render_error(family, &FALLBACK_MODEL, &e, &rid, method),
+        Err(e) => return render_error(family, scope_model, &e, &rid, method),
     };
 
     match pipeline(gw, &parts, body, family, &auth, &rid).await {

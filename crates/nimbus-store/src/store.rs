@@ -173,12 +173,31 @@ impl Store {
     /// Durable commit; resolves only after the batch is fsync'd. Many concurrent callers share
     /// one transaction. Dropping the future after it started does not cancel the write.
     pub async fn commit(&self, batch: Batch) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
+        self.submit(batch).await
+    }
+
+    /// Queues `batch` for the writer *now* (before returning) and gives back a future that
+    /// resolves once it is durable. Batches submitted in some order are applied in that
+    /// order, so a service can plan and submit a change under its own lock, release the
+    /// lock, and only then wait for the fsync: concurrent writers then share one group
+    /// commit instead of queueing behind each other's fsync.
+    pub fn submit(
+        &self,
+        batch: Batch,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
+        let queued = if batch.is_empty() {
+            Ok(None)
+        } else {
+            let (tx, rx) = oneshot::channel();
+            self.send(Msg::Commit(batch, Reply::Async(tx)))
+                .map(|()| Some(rx))
+        };
+        async move {
+            match queued? {
+                None => Ok(()),
+                Some(rx) => rx.await.map_err(|_| StoreError::Closed)?,
+            }
         }
-        let (tx, rx) = oneshot::channel();
-        self.send(Msg::Commit(batch, Reply::Async(tx)))?;
-        rx.await.map_err(|_| StoreError::Closed)?
     }
 
     /// [`Store::commit`] for synchronous callers; blocks the current thread until durable.

@@ -1,9 +1,14 @@
 //! [`Ec2`], the service's state holder: every (account, region)'s VPCs and security groups
 //! in memory, loaded from the store at startup. Reads are served from memory. Writes go
 //! through [`Ec2::mutate`]: one writer at a time plans a [`Change`] against the current
-//! state, commits it to the store, and only once it is durable applies it to memory, so an
-//! answer always means durable. Each (account, region) lazily gets its default VPC and
-//! default security group, persisted like any other write. Handlers live in `handlers`.
+//! state, submits it to the store's ordered writer queue and applies it to memory; then,
+//! with the lock released, the caller waits until the change is durable before answering.
+//! So an answer always means durable, and concurrent writers share one group commit
+//! (one fsync) instead of queueing behind each other's. A reader may see a change a few
+//! hundred microseconds before it is on disk; if the store ever fails a commit, memory is
+//! reloaded from the store so it never keeps what the disk does not have. Each (account,
+//! region) lazily gets its default VPC and default security group, persisted like any
+//! other write. Handlers live in `handlers`.
 
 use crate::errors;
 use crate::model::{GroupRec, Peer, RuleRec, VpcRec, DEFAULT_VPC_CIDR};
@@ -11,7 +16,6 @@ use crate::persist::{self, Change};
 use nimbus_core::{AwsError, Ids, RequestContext};
 use nimbus_store::{Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// (account id, region).
@@ -22,6 +26,9 @@ pub type ScopeKey = (String, String);
 pub struct Scope {
     pub vpcs: BTreeMap<String, VpcRec>,
     pub groups: BTreeMap<String, GroupRec>,
+    /// (VPC id, lower-cased group name) → group id; kept in step with `groups` by
+    /// [`State::apply`], so name lookups do not scan every group.
+    names: HashMap<(String, String), String>,
 }
 
 impl Scope {
@@ -31,9 +38,28 @@ impl Scope {
 
     /// The group named `name` (names are case-insensitive) in `vpc_id`.
     pub fn group_by_name(&self, vpc_id: &str, name: &str) -> Option<&GroupRec> {
-        self.groups
-            .values()
-            .find(|g| g.vpc_id == vpc_id && g.group_name.eq_ignore_ascii_case(name))
+        let id = self
+            .names
+            .get(&(vpc_id.to_string(), name.to_ascii_lowercase()))?;
+        self.groups.get(id)
+    }
+
+    fn name_key(g: &GroupRec) -> (String, String) {
+        (g.vpc_id.clone(), g.group_name.to_ascii_lowercase())
+    }
+
+    fn put_group(&mut self, g: GroupRec) {
+        if let Some(old) = self.groups.get(&g.group_id) {
+            self.names.remove(&Self::name_key(old));
+        }
+        self.names.insert(Self::name_key(&g), g.group_id.clone());
+        self.groups.insert(g.group_id.clone(), g);
+    }
+
+    fn remove_group(&mut self, id: &str) {
+        if let Some(old) = self.groups.remove(id) {
+            self.names.remove(&Self::name_key(&old));
+        }
     }
 }
 
@@ -59,15 +85,11 @@ impl State {
         }
         for g in change.put_groups {
             let key = (g.account.clone(), g.region.clone());
-            self.scopes
-                .entry(key)
-                .or_default()
-                .groups
-                .insert(g.group_id.clone(), g);
+            self.scopes.entry(key).or_default().put_group(g);
         }
         for (account, region, id) in change.delete_groups {
             if let Some(s) = self.scopes.get_mut(&(account, region)) {
-                s.groups.remove(&id);
+                s.remove_group(&id);
             }
         }
     }
@@ -78,12 +100,9 @@ pub struct Ec2 {
     store: Store,
     pub(crate) ids: Arc<Ids>,
     state: RwLock<State>,
-    /// Serialises mutations: plan, commit and apply happen under it, so a plan never
-    /// races another write.
+    /// Serialises mutations: plan, submit and apply happen under it, so a plan never
+    /// races another write (the wait for durability happens after it is released).
     writer: tokio::sync::Mutex<()>,
-    /// Bumped by `reset`; a mutation that committed before a reset does not resurrect its
-    /// change in the wiped memory.
-    generation: AtomicU64,
 }
 
 impl std::fmt::Debug for Ec2 {
@@ -115,13 +134,11 @@ impl Ec2 {
             ids,
             state: RwLock::new(state),
             writer: tokio::sync::Mutex::new(()),
-            generation: AtomicU64::new(0),
         })
     }
 
     /// Forgets all in-memory state (the gateway wipes the store itself).
     pub fn clear(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
         *self.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
     }
 
@@ -145,38 +162,59 @@ impl Ec2 {
     }
 
     /// Plans a change with `plan` (which sees the caller's scope, defaults included),
-    /// commits it durably, applies it, and returns the plan's answer.
+    /// submits it, applies it, and returns the plan's answer once the change is durable.
     pub async fn mutate<R>(
         &self,
         ctx: &RequestContext,
         plan: impl FnOnce(&State, &Scope) -> Result<(Change, R), AwsError>,
     ) -> Result<R, AwsError> {
-        let _w = self.writer.lock().await;
         let key = scope_key(ctx);
-        self.ensure_defaults_locked(&key).await?;
-        let generation = self.generation.load(Ordering::SeqCst);
-        let (change, out) = {
-            let st = self.state.read().unwrap_or_else(|e| e.into_inner());
-            let empty = Scope::default();
-            plan(&st, st.scope(&key).unwrap_or(&empty))?
+        self.ensure_defaults(ctx).await?;
+        let durable = {
+            let _w = self.writer.lock().await;
+            let (change, out) = {
+                let st = self.state.read().unwrap_or_else(|e| e.into_inner());
+                let empty = Scope::default();
+                plan(&st, st.scope(&key).unwrap_or(&empty))?
+            };
+            (self.submit_and_apply(change), out)
         };
-        self.commit_and_apply(change, generation).await?;
-        Ok(out)
+        self.settle(durable.0).await?;
+        Ok(durable.1)
     }
 
-    async fn commit_and_apply(&self, change: Change, generation: u64) -> Result<(), AwsError> {
-        if change.is_empty() {
-            return Ok(());
-        }
-        self.store
-            .commit(change.batch())
-            .await
-            .map_err(store_error)?;
-        if self.generation.load(Ordering::SeqCst) == generation {
-            self.state
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .apply(change);
+    /// Queues `change` for the store and applies it to memory; the caller holds the
+    /// writer lock. The returned future resolves when the change is durable.
+    fn submit_and_apply(
+        &self,
+        change: Change,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
+        let durable = self.store.submit(change.batch());
+        self.state
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .apply(change);
+        durable
+    }
+
+    /// Waits for durability. On a store failure the memory (which already shows the change)
+    /// is rebuilt from what the store really holds, and the caller gets an internal error.
+    async fn settle(
+        &self,
+        durable: impl std::future::Future<Output = Result<(), StoreError>>,
+    ) -> Result<(), AwsError> {
+        if let Err(e) = durable.await {
+            let _w = self.writer.lock().await;
+            if let Ok((vpcs, groups)) = persist::load(&self.store) {
+                let mut state = State::default();
+                state.apply(Change {
+                    put_vpcs: vpcs,
+                    put_groups: groups,
+                    delete_groups: Vec::new(),
+                });
+                *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
+            }
+            return Err(store_error(e));
         }
         Ok(())
     }
@@ -190,16 +228,18 @@ impl Ec2 {
         if self.has_defaults(&key) {
             return Ok(());
         }
-        let _w = self.writer.lock().await;
-        self.ensure_defaults_locked(&key).await
+        let durable = {
+            let _w = self.writer.lock().await;
+            if self.has_defaults(&key) {
+                return Ok(());
+            }
+            self.submit_and_apply(self.default_change(&key))
+        };
+        self.settle(durable).await
     }
 
-    /// Creates the default VPC and its default group; the caller holds the writer lock.
-    async fn ensure_defaults_locked(&self, key: &ScopeKey) -> Result<(), AwsError> {
-        if self.has_defaults(key) {
-            return Ok(());
-        }
-        let generation = self.generation.load(Ordering::SeqCst);
+    /// The default VPC and its default group for a scope that has none yet.
+    fn default_change(&self, key: &ScopeKey) -> Change {
         let (account, region) = key.clone();
         let vpc = VpcRec {
             account: account.clone(),
@@ -212,12 +252,11 @@ impl Ec2 {
             tags: Vec::new(),
         };
         let group = self.default_group(&account, &region, &vpc.vpc_id);
-        let change = Change {
+        Change {
             put_vpcs: vec![vpc],
             put_groups: vec![group],
             delete_groups: Vec::new(),
-        };
-        self.commit_and_apply(change, generation).await
+        }
     }
 
     /// A VPC's `default` group: all traffic in from members of the group itself, all
