@@ -137,3 +137,24 @@ def test_cbor_protocol(nimbus, tmp_path):
 def test_acm_list_certificates_json(nimbus):
     out = nimbus.aws("acm", "list-certificates")
     assert out == {"CertificateSummaryList": []}
+
+
+def test_metrics_survive_kill_9(tmp_path):
+    from conftest import Nimbus
+    data = tmp_path / "data"
+    n = Nimbus(data_dir=data).start()
+    t = now()
+    try:
+        n.client("cloudwatch").put_metric_data(Namespace="Durable", MetricData=[
+            {"MetricName": "Kept", "Value": 42.0, "Timestamp": t, "Unit": "Count"}])
+    finally:
+        n.kill9()
+    n = Nimbus(data_dir=data).start()
+    try:
+        cw = n.client("cloudwatch")
+        assert [m["MetricName"] for m in cw.list_metrics(Namespace="Durable")["Metrics"]] == ["Kept"]
+        r = cw.get_metric_statistics(Namespace="Durable", MetricName="Kept", StartTime=t - datetime.timedelta(minutes=1),
+                                     EndTime=t + datetime.timedelta(minutes=1), Period=120, Statistics=["Sum"])
+        assert r["Datapoints"][0]["Sum"] == 42.0
+    finally:
+        n.stop()
