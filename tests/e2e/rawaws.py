@@ -33,7 +33,7 @@ def sign(method, endpoint, path, query, headers, body, service, region="us-east-
     pairs = sorted((_enc(k), _enc(v)) for k, v in urllib.parse.parse_qsl(query, keep_blank_values=True))
     canonical_query = "&".join(f"{k}={v}" for k, v in pairs)
     canonical_path = path if service == "s3" else _enc(_enc(path, safe="/-_.~"), safe="/-_.~")
-    payload_hash = hashlib.sha256(body).hexdigest()
+    payload_hash = lower.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
     creq = "\n".join([method, canonical_path, canonical_query,
                       "".join(f"{k}:{lower[k]}\n" for k in signed), ";".join(signed), payload_hash])
     scope = f"{date}/{region}/{service}/aws4_request"
