@@ -205,6 +205,11 @@ impl Ec2 {
     ) -> Result<(), AwsError> {
         if let Err(e) = durable.await {
             let _w = self.writer.lock().await;
+            // Batches apply in submission order: once this no-op barrier has settled, every
+            // change submitted before it has landed or failed, so the reload sees them all.
+            let mut barrier = nimbus_store::Batch::new();
+            barrier.delete(persist::GROUPS.name(), b"\0barrier".to_vec());
+            let _ = self.store.submit(barrier).await;
             if let Ok((vpcs, groups)) = persist::load(&self.store) {
                 let mut state = State::default();
                 state.apply(Change {

@@ -69,21 +69,24 @@ pub(crate) async fn create_bucket(
     if input.object_lock_enabled_for_bucket == Some(true) {
         return Err(faults::unsupported("S3 Object Lock"));
     }
-    let _w = s3.lock_writes().await;
-    if let Some(existing) = s3.read().buckets.get(&name) {
-        return Err(if existing.rec.owner == ctx.account_id() {
-            faults::bucket_already_owned_by_you(&name)
-        } else {
-            faults::bucket_already_exists(&name)
-        });
-    }
-    let rec = BucketRecord {
-        name: name.clone(),
-        owner: ctx.account_id().to_string(),
-        region,
-        created: ctx.now,
-    };
-    s3.commit(vec![Change::PutBucket(rec)]).await?;
+    let owner = ctx.account_id().to_string();
+    s3.mutate(|index| {
+        if let Some(existing) = index.buckets.get(&name) {
+            return Err(if existing.rec.owner == owner {
+                faults::bucket_already_owned_by_you(&name)
+            } else {
+                faults::bucket_already_exists(&name)
+            });
+        }
+        let rec = BucketRecord {
+            name: name.clone(),
+            owner: owner.clone(),
+            region,
+            created: ctx.now,
+        };
+        Ok((vec![Change::PutBucket(rec)], ()))
+    })
+    .await?;
     Ok(g::CreateBucketOutput {
         location: Some(format!("/{name}")),
         bucket_arn: None,
@@ -95,11 +98,9 @@ pub(crate) async fn delete_bucket(
     ctx: &RequestContext,
     input: g::DeleteBucketRequest,
 ) -> Result<(), AwsError> {
-    let _w = s3.lock_writes().await;
-    {
-        let index = s3.read();
+    s3.mutate(|index| {
         let b = s3.bucket(
-            &index,
+            index,
             ctx,
             &input.bucket,
             input.expected_bucket_owner.as_deref(),
@@ -107,8 +108,9 @@ pub(crate) async fn delete_bucket(
         if !b.objects.is_empty() {
             return Err(faults::bucket_not_empty(&input.bucket));
         }
-    }
-    s3.commit(vec![Change::DeleteBucket(input.bucket)]).await
+        Ok((vec![Change::DeleteBucket(input.bucket.clone())], ()))
+    })
+    .await
 }
 
 pub(crate) fn head_bucket(

@@ -2,10 +2,14 @@
 //!
 //! PutObject is durable before it answers: the body is verified (MD5 → ETag, Content-MD5,
 //! `x-amz-checksum-*`), written to a new blob and fsynced, and only then is the metadata
-//! record committed; the blob the record replaced is removed after that commit. Reads take
-//! the record from memory and the bytes from its blob. A blob can vanish between the two
-//! (a concurrent overwrite removed it), so a read that finds its blob gone looks the key up
-//! again. Preconditions and ranges are evaluated in `conditions.rs`.
+//! record submitted (`S3::mutate`, outside the writer lock, so the index never names a blob
+//! that is not on disk); the blob the record replaced is removed only after the new record
+//! is durable. Reads take the record from memory and the bytes from its blob. A blob can
+//! vanish between the two (a concurrent overwrite or delete became durable and removed it);
+//! once opened it cannot (the open file survives its removal). So a read that finds its
+//! blob gone looks the key up again, and gets NoSuchKey if the key was deleted meanwhile, or
+//! if it keeps losing that race, as it would to a concurrent DeleteObject.
+//! Preconditions and ranges are evaluated in `conditions.rs`.
 
 use crate::checksums::{self, Algorithm, Requested};
 use crate::conditions::{self, ByteRange};
@@ -23,6 +27,9 @@ const MAX_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 const MAX_METADATA_BYTES: usize = 2048;
 /// Bodies larger than this are hashed on the blocking pool.
 const INLINE_HASH_BYTES: usize = 256 * 1024;
+/// How often a read looks its key up again after the blob it chose was removed by a
+/// concurrent overwrite or delete.
+const MAX_READ_ATTEMPTS: usize = 8;
 /// DeleteObjects' per-request limit.
 const MAX_DELETE_KEYS: usize = 1000;
 const STORAGE_CLASSES: &[&str] = &[
@@ -285,29 +292,21 @@ pub(crate) async fn put_object(
         last_modified: ctx.now,
         blob: blob.clone(),
     });
-    let committed = {
-        let _w = s3.lock_writes().await;
-        let previous = {
-            let index = s3.read();
-            s3.bucket(&index, ctx, &rec.bucket, None).and_then(|b| {
-                let cur = b.objects.get(&rec.key).cloned();
-                conditions::check_write(
-                    &rec.key,
-                    cur.as_deref().map(|c| c.md5.as_str()),
-                    input.if_match.as_deref(),
-                    input.if_none_match.as_deref(),
-                )?;
-                Ok(cur)
-            })
-        };
-        match previous {
-            Ok(prev) => s3
-                .commit(vec![Change::PutObject(rec.clone())])
-                .await
-                .map(|()| prev),
-            Err(e) => Err(e),
-        }
-    };
+    // The bytes are durable and named by `rec`; now the record. `mutate` answers once it is
+    // durable, and only then may the blob it replaced go.
+    let committed = s3
+        .mutate(|index| {
+            let b = s3.bucket(index, ctx, &rec.bucket, None)?;
+            let cur = b.objects.get(&rec.key).cloned();
+            conditions::check_write(
+                &rec.key,
+                cur.as_deref().map(|c| c.md5.as_str()),
+                input.if_match.as_deref(),
+                input.if_none_match.as_deref(),
+            )?;
+            Ok((vec![Change::PutObject(rec.clone())], cur))
+        })
+        .await;
     match committed {
         Ok(prev) => {
             if let Some(p) = prev.filter(|p| p.blob != blob) {
@@ -316,6 +315,8 @@ pub(crate) async fn put_object(
             Ok(put_output(rec.etag(), rec.checksum.as_ref()))
         }
         Err(e) => {
+            // Rejected, or the store failed (and the index was rebuilt without this record):
+            // no record names the new blob.
             s3.blobs.remove(vec![blob]).await;
             Err(e)
         }
@@ -360,10 +361,17 @@ pub(crate) async fn read_object(
             ));
         }
     }
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
+    // The blob of the record chosen last time round, which turned out to be gone.
+    let mut vanished: Option<String> = None;
+    for _ in 0..MAX_READ_ATTEMPTS {
         let rec = current(s3, ctx, r)?;
+        if vanished.as_deref() == Some(rec.blob.as_str()) {
+            // The index still names a blob that is not there: not a race but lost bytes.
+            return Err(faults::internal(format!(
+                "object data missing for {}/{}",
+                r.bucket, r.key
+            )));
+        }
         conditions::check_read(
             &rec.md5,
             rec.last_modified,
@@ -393,9 +401,16 @@ pub(crate) async fn read_object(
         });
         let len = if rec.size == 0 { 0 } else { span.len() };
         let body = if with_body {
+            // Once the blob is open the read is safe (removing an open file does not
+            // disturb it); only the step from looking the record up to opening can race.
             match s3.blobs.read(&rec.blob, span.first, len).await {
                 Ok(b) => Some(b),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && attempts < 3 => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    // A concurrent overwrite or delete made its change durable and removed
+                    // this blob in between: look the key up again.
+                    vanished = Some(rec.blob.clone());
+                    continue;
+                }
                 Err(e) => return Err(faults::internal(format!("reading object data: {e}"))),
             }
         } else {
@@ -403,6 +418,9 @@ pub(crate) async fn read_object(
         };
         return Ok(describe(&rec, range, body, r.checksum_mode));
     }
+    // Every version this read chose was replaced before it could be opened (a hot key under
+    // constant overwrite): answer as if a delete had won the race, not with a server fault.
+    Err(faults::no_such_key(r.key))
 }
 
 pub(crate) async fn get_object(
@@ -509,27 +527,26 @@ pub(crate) async fn delete_object(
 ) -> Result<g::DeleteObjectOutput, AwsError> {
     check_key(&input.key)?;
     check_version(input.version_id.as_deref())?;
-    let gone = {
-        let _w = s3.lock_writes().await;
-        let cur = {
-            let index = s3.read();
+    let gone = s3
+        .mutate(|index| {
             let b = s3.bucket(
-                &index,
+                index,
                 ctx,
                 &input.bucket,
                 input.expected_bucket_owner.as_deref(),
             )?;
-            b.objects.get(&input.key).cloned()
-        };
-        if input.if_match.is_some() {
-            conditions::check_write(
-                &input.key,
-                cur.as_deref().map(|c| c.md5.as_str()),
-                input.if_match.as_deref(),
-                None,
-            )?;
-        }
-        if let Some(c) = &cur {
+            let cur = b.objects.get(&input.key).cloned();
+            if input.if_match.is_some() {
+                conditions::check_write(
+                    &input.key,
+                    cur.as_deref().map(|c| c.md5.as_str()),
+                    input.if_match.as_deref(),
+                    None,
+                )?;
+            }
+            let Some(c) = cur else {
+                return Ok((Vec::new(), None));
+            };
             if input
                 .if_match_size
                 .is_some_and(|s| s < 0 || s as u64 != c.size)
@@ -544,14 +561,14 @@ pub(crate) async fn delete_object(
                     "x-amz-if-match-last-modified-time",
                 ));
             }
-            s3.commit(vec![Change::DeleteObject {
+            let change = Change::DeleteObject {
                 bucket: input.bucket.clone(),
                 key: input.key.clone(),
-            }])
-            .await?;
-        }
-        cur
-    };
+            };
+            Ok((vec![change], Some(c)))
+        })
+        .await?;
+    // Durable: no record names the blob any more.
     if let Some(c) = gone {
         s3.blobs.remove(vec![c.blob.clone()]).await;
     }
@@ -568,20 +585,18 @@ pub(crate) async fn delete_objects(
         return Err(faults::malformed_xml());
     }
     let quiet = input.delete.quiet == Some(true);
-    let mut deleted = Vec::new();
-    let mut errors = Vec::new();
-    let mut removed_blobs = Vec::new();
-    {
-        let _w = s3.lock_writes().await;
-        let mut changes = Vec::new();
-        {
-            let index = s3.read();
+    let (deleted, errors, removed_blobs) = s3
+        .mutate(|index| {
             let b = s3.bucket(
-                &index,
+                index,
                 ctx,
                 &input.bucket,
                 input.expected_bucket_owner.as_deref(),
             )?;
+            let mut deleted = Vec::new();
+            let mut errors = Vec::new();
+            let mut removed_blobs = Vec::new();
+            let mut changes = Vec::new();
             let mut seen = std::collections::HashSet::new();
             for o in objects {
                 if let Err(e) =
@@ -612,11 +627,10 @@ pub(crate) async fn delete_objects(
                     });
                 }
             }
-        }
-        if !changes.is_empty() {
-            s3.commit(changes).await?;
-        }
-    }
+            Ok((changes, (deleted, errors, removed_blobs)))
+        })
+        .await?;
+    // Durable: no record names these blobs any more.
     s3.blobs.remove(removed_blobs).await;
     Ok(g::DeleteObjectsOutput {
         deleted: (!deleted.is_empty()).then_some(deleted),

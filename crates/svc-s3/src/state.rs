@@ -2,10 +2,20 @@
 //! index every read is served from, and the write path that keeps the two in step.
 //!
 //! All records are loaded at startup; reads take a short `std` read lock and never touch the
-//! store. Writes are serialized by one async mutex around "commit the batch, then apply it to
-//! the index", so the index always changes in commit order and a check made under the lock
-//! (bucket empty? key present?) still holds when its batch lands. Bytes are not part of this
-//! lock: they are written before it is taken (see `blobs.rs`).
+//! store. Writes go through [`S3::mutate`] (decision 0004, "Durable writes without a lock
+//! across the fsync"): under one async writer lock a write plans its change against the
+//! index (bucket empty? key present? preconditions?), submits the batch to the store's
+//! ordered writer queue and applies it to the index; then, with the lock released, it waits
+//! until the batch is durable before answering. The store applies batches in submission
+//! order, so the index changes in the same order as the disk and a check made under the
+//! lock still holds when its batch lands; concurrent writers share one group commit (one
+//! fsync). A reader may see a change up to one fsync before it is durable. If the store
+//! fails a commit, the index is rebuilt from what the store holds, so memory never keeps
+//! what the disk does not.
+//!
+//! Bytes are not part of this lock: they are written and fsynced before it is taken, so the
+//! index never names a blob that does not exist yet, and a replaced blob is removed only
+//! once the change that stopped naming it is durable (see `blobs.rs`, `objects.rs`).
 
 use crate::blobs::BlobStore;
 use crate::faults;
@@ -111,7 +121,7 @@ pub(crate) fn owner_of(account: &str) -> crate::generated::Owner {
     }
 }
 
-/// One change to apply after its batch commits.
+/// One change: a record to write or delete, applied to the index when it is submitted.
 pub(crate) enum Change {
     PutBucket(BucketRecord),
     DeleteBucket(String),
@@ -123,30 +133,7 @@ impl S3 {
     /// Loads every bucket and object record and deletes blob files no record names.
     pub fn load(store: Store, ids: Arc<Ids>, blob_dir: Option<PathBuf>) -> Result<S3, StoreError> {
         let blobs = BlobStore::open(blob_dir, ids).map_err(io_err)?;
-        let mut index = Index::default();
-        for (_, v) in store.scan_prefix(BUCKETS, b"")? {
-            let rec: BucketRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
-            index.buckets.insert(
-                rec.name.clone(),
-                BucketState {
-                    rec,
-                    objects: BTreeMap::new(),
-                },
-            );
-        }
-        let mut referenced = HashSet::new();
-        for (_, v) in store.scan_prefix(OBJECTS, b"")? {
-            let rec: ObjectRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
-            // Bytes kept in memory do not survive a restart; a record whose bytes are gone
-            // cannot be served, so it is not listed either.
-            if blobs.is_memory() && !blobs.contains(&rec.blob) {
-                continue;
-            }
-            if let Some(b) = index.buckets.get_mut(&rec.bucket) {
-                referenced.insert(rec.blob.clone());
-                b.objects.insert(rec.key.clone(), Arc::new(rec));
-            }
-        }
+        let (index, referenced) = build_index(&store, &blobs)?;
         blobs.sweep(&referenced).map_err(io_err)?;
         Ok(S3 {
             store,
@@ -164,61 +151,57 @@ impl S3 {
         self.index.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Serializes writers; hold the guard across checks, [`S3::commit`] and nothing else slow.
-    pub(crate) async fn lock_writes(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.writer.lock().await
+    /// Runs one write: `plan` sees the index (with every earlier write applied) and returns
+    /// the changes to make and the caller's answer, or an error (nothing is written). The
+    /// changes are submitted to the store and applied to the index under the writer lock;
+    /// the answer is returned once they are durable. On a store failure the index has been
+    /// rebuilt from the store and the caller gets an internal error.
+    pub(crate) async fn mutate<R>(
+        &self,
+        plan: impl FnOnce(&Index) -> Result<(Vec<Change>, R), AwsError>,
+    ) -> Result<R, AwsError> {
+        let (durable, out) = {
+            let _w = self.writer.lock().await;
+            let (changes, out) = plan(&self.read())?;
+            (self.submit_and_apply(changes), out)
+        };
+        self.settle(durable).await?;
+        Ok(out)
     }
 
-    /// Makes `changes` durable, then applies them to the index. Call with the write lock.
-    pub(crate) async fn commit(&self, changes: Vec<Change>) -> Result<(), AwsError> {
-        let mut batch = Batch::new();
-        for c in &changes {
-            match c {
-                Change::PutBucket(r) => batch.put(
-                    BUCKETS,
-                    bucket_key(&r.name),
-                    nimbus_store::encode_record(RECORD_VERSION, r),
-                ),
-                Change::DeleteBucket(name) => batch.delete(BUCKETS, bucket_key(name)),
-                Change::PutObject(r) => batch.put(
-                    OBJECTS,
-                    object_key(&r.bucket, &r.key),
-                    nimbus_store::encode_record(RECORD_VERSION, r.as_ref()),
-                ),
-                Change::DeleteObject { bucket, key } => {
-                    batch.delete(OBJECTS, object_key(bucket, key))
-                }
-            }
+    /// Queues `changes` for the store's writer and applies them to the index; the caller
+    /// holds the writer lock, so the index changes in submission (= commit) order. The
+    /// returned future resolves when the batch is durable; it needs no lock.
+    fn submit_and_apply(
+        &self,
+        changes: Vec<Change>,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
+        let durable = self.store.submit(batch_of(&changes));
+        apply(&mut self.write_index(), changes);
+        durable
+    }
+
+    /// Waits for durability. If the store failed, the index (which already shows the change
+    /// and maybe later ones) is rebuilt from what the store really holds.
+    async fn settle(
+        &self,
+        durable: impl std::future::Future<Output = Result<(), StoreError>>,
+    ) -> Result<(), AwsError> {
+        let Err(e) = durable.await else {
+            return Ok(());
+        };
+        // No new submissions while rebuilding; and a barrier batch, applied after every
+        // batch submitted before it, makes sure the store has settled all of them, so the
+        // rebuilt index neither misses a later write that did land nor keeps one that failed.
+        let _w = self.writer.lock().await;
+        let mut barrier = Batch::new();
+        barrier.delete(OBJECTS, BARRIER_KEY.to_vec());
+        let _ = self.store.submit(barrier).await;
+        // Blobs are not swept here: writes in flight have files no record names yet.
+        if let Ok((index, _)) = build_index(&self.store, &self.blobs) {
+            *self.write_index() = index;
         }
-        self.store.commit(batch).await.map_err(store_err)?;
-        let mut index = self.write_index();
-        for c in changes {
-            match c {
-                Change::PutBucket(rec) => {
-                    index.buckets.insert(
-                        rec.name.clone(),
-                        BucketState {
-                            rec,
-                            objects: BTreeMap::new(),
-                        },
-                    );
-                }
-                Change::DeleteBucket(name) => {
-                    index.buckets.remove(&name);
-                }
-                Change::PutObject(rec) => {
-                    if let Some(b) = index.buckets.get_mut(&rec.bucket) {
-                        b.objects.insert(rec.key.clone(), rec);
-                    }
-                }
-                Change::DeleteObject { bucket, key } => {
-                    if let Some(b) = index.buckets.get_mut(&bucket) {
-                        b.objects.remove(&key);
-                    }
-                }
-            }
-        }
-        Ok(())
+        Err(store_err(e))
     }
 
     /// The bucket `name` if it exists and the caller may use it. Nimbus has no bucket
@@ -244,6 +227,88 @@ impl S3 {
     pub(crate) fn reset_all(&self) {
         *self.write_index() = Index::default();
         self.blobs.clear();
+    }
+}
+
+/// A key no object record can have (bucket names contain no NUL), deleted by the barrier
+/// batch [`S3::settle`] submits.
+const BARRIER_KEY: &[u8] = b"\0nimbus-s3-barrier";
+
+/// The index the store's records describe, and the blobs those records name. With bytes in
+/// memory, records whose bytes are gone (a restart) are left out: they cannot be served.
+fn build_index(store: &Store, blobs: &BlobStore) -> Result<(Index, HashSet<String>), StoreError> {
+    let mut index = Index::default();
+    for (_, v) in store.scan_prefix(BUCKETS, b"")? {
+        let rec: BucketRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
+        index.buckets.insert(
+            rec.name.clone(),
+            BucketState {
+                rec,
+                objects: BTreeMap::new(),
+            },
+        );
+    }
+    let mut referenced = HashSet::new();
+    for (_, v) in store.scan_prefix(OBJECTS, b"")? {
+        let rec: ObjectRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
+        if blobs.is_memory() && !blobs.contains(&rec.blob) {
+            continue;
+        }
+        if let Some(b) = index.buckets.get_mut(&rec.bucket) {
+            referenced.insert(rec.blob.clone());
+            b.objects.insert(rec.key.clone(), Arc::new(rec));
+        }
+    }
+    Ok((index, referenced))
+}
+
+fn batch_of(changes: &[Change]) -> Batch {
+    let mut batch = Batch::new();
+    for c in changes {
+        match c {
+            Change::PutBucket(r) => batch.put(
+                BUCKETS,
+                bucket_key(&r.name),
+                nimbus_store::encode_record(RECORD_VERSION, r),
+            ),
+            Change::DeleteBucket(name) => batch.delete(BUCKETS, bucket_key(name)),
+            Change::PutObject(r) => batch.put(
+                OBJECTS,
+                object_key(&r.bucket, &r.key),
+                nimbus_store::encode_record(RECORD_VERSION, r.as_ref()),
+            ),
+            Change::DeleteObject { bucket, key } => batch.delete(OBJECTS, object_key(bucket, key)),
+        }
+    }
+    batch
+}
+
+fn apply(index: &mut Index, changes: Vec<Change>) {
+    for c in changes {
+        match c {
+            Change::PutBucket(rec) => {
+                index.buckets.insert(
+                    rec.name.clone(),
+                    BucketState {
+                        rec,
+                        objects: BTreeMap::new(),
+                    },
+                );
+            }
+            Change::DeleteBucket(name) => {
+                index.buckets.remove(&name);
+            }
+            Change::PutObject(rec) => {
+                if let Some(b) = index.buckets.get_mut(&rec.bucket) {
+                    b.objects.insert(rec.key.clone(), rec);
+                }
+            }
+            Change::DeleteObject { bucket, key } => {
+                if let Some(b) = index.buckets.get_mut(&bucket) {
+                    b.objects.remove(&key);
+                }
+            }
+        }
     }
 }
 
