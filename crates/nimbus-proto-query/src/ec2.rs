@@ -8,7 +8,7 @@
 
 use crate::decode;
 use crate::dialect::shape_at;
-use crate::encode::XmlEncoder;
+use crate::encode::{close_root, open_root, XmlEncoder};
 use crate::Dialect;
 use nimbus_core::AwsError;
 use nimbus_wire::model::ShapeKind;
@@ -32,16 +32,6 @@ pub fn decode_input(
     decode::decode_input(Dialect::Ec2, model, input, params)
 }
 
-/// EC2 answers with `http://ec2.amazonaws.com/doc/2016-11-15/`: the model's namespace
-/// lacks the trailing slash AWS puts there.
-fn namespace(model: &ServiceModel) -> String {
-    match model.xml_namespace {
-        Some(ns) if ns.ends_with('/') => ns.to_string(),
-        Some(ns) => format!("{ns}/"),
-        None => format!("http://ec2.amazonaws.com/doc/{}/", model.api_version),
-    }
-}
-
 fn response(status: u16, body: String, request_id: &str) -> HttpResponse {
     let mut resp = HttpResponse::new(status, CONTENT_TYPE, body);
     resp.header("x-amzn-RequestId", request_id.to_string());
@@ -59,12 +49,22 @@ pub fn encode_output(
     output: Option<&Value>,
     request_id: &str,
 ) -> HttpResponse {
-    let root = format!("{}Response", op.name);
-    let ns = namespace(model);
-    let mut w = XmlWriter::new();
+    let mut w = XmlWriter {
+        out: String::with_capacity(4096),
+    };
     w.declaration();
     w.out.push('\n');
-    w.open_with_attrs(&root, &[("xmlns", &ns)]);
+    // EC2 answers with `http://ec2.amazonaws.com/doc/2016-11-15/`: the model's namespace
+    // lacks the trailing slash AWS puts there.
+    match model.xml_namespace {
+        Some(ns) if ns.ends_with('/') => open_root(&mut w, op.name, &[ns]),
+        Some(ns) => open_root(&mut w, op.name, &[ns, "/"]),
+        None => open_root(
+            &mut w,
+            op.name,
+            &["http://ec2.amazonaws.com/doc/", model.api_version, "/"],
+        ),
+    }
     w.leaf("requestId", request_id);
     match op
         .output
@@ -82,7 +82,7 @@ pub fn encode_output(
         }
         _ => w.leaf("return", "true"),
     }
-    w.close(&root);
+    close_root(&mut w, op.name);
     response(200, w.finish(), request_id)
 }
 

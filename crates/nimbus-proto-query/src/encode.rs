@@ -117,11 +117,7 @@ impl XmlEncoder<'_> {
                 }
                 w.close(name);
             }
-            (_, v) => {
-                if let Some(text) = scalar_text(v, ts) {
-                    w.leaf(name, &text);
-                }
-            }
+            (_, v) => scalar_leaf(w, name, v, ts),
         }
     }
 
@@ -149,6 +145,66 @@ impl XmlEncoder<'_> {
                 Some((element_name(m, shape), text))
             })
             .collect()
+    }
+}
+
+/// Opens a response envelope: `<{op_name}Response xmlns="{ns...}">`, the namespace given in
+/// parts (written escaped, one after the other) so callers need not format it first.
+pub fn open_root(w: &mut XmlWriter, op_name: &str, ns_parts: &[&str]) {
+    w.out.push('<');
+    w.out.push_str(op_name);
+    w.out.push_str("Response xmlns=\"");
+    for part in ns_parts {
+        nimbus_wire::xml::escape_into(&mut w.out, part);
+    }
+    w.out.push_str("\">");
+}
+
+/// Closes what [`open_root`] opened.
+pub fn close_root(w: &mut XmlWriter, op_name: &str) {
+    w.out.push_str("</");
+    w.out.push_str(op_name);
+    w.out.push_str("Response>");
+}
+
+/// `<name>text</name>` for a scalar value, the text being [`scalar_text`]'s; nothing for
+/// lists, maps and structures. Strings, booleans and integers are written without an
+/// intermediate `String`.
+fn scalar_leaf(w: &mut XmlWriter, name: &str, v: &Value, ts: Option<TimestampFormat>) {
+    match v {
+        Value::Str(s) => w.leaf(name, s),
+        Value::Bool(b) => w.leaf(name, if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            w.open(name);
+            push_int(&mut w.out, *i);
+            w.close(name);
+        }
+        _ => {
+            if let Some(text) = scalar_text(v, ts) {
+                w.leaf(name, &text);
+            }
+        }
+    }
+}
+
+/// Appends the decimal text of `i` (same as `i.to_string()`).
+fn push_int(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    for &d in &buf[pos..] {
+        out.push(char::from(d));
     }
 }
 
@@ -235,6 +291,15 @@ mod tests {
             timestamp_text(t, Some(TimestampFormat::Rfc822)),
             "Wed, 25 Nov 2026 10:05:22 GMT"
         );
+    }
+
+    #[test]
+    fn ints_match_to_string() {
+        for i in [0i64, 1, -1, 9, 10, -10, 12345, i64::MAX, i64::MIN] {
+            let mut s = String::new();
+            push_int(&mut s, i);
+            assert_eq!(s, i.to_string());
+        }
     }
 
     #[test]

@@ -16,7 +16,14 @@ use nimbus_wire::WireError;
 /// # Errors
 /// [`WireError::Malformed`] for malformed percent-encoding or non-UTF-8 text.
 pub fn parse_params(query: &str, body: &[u8]) -> Result<Vec<(String, String)>, WireError> {
-    let mut out = Vec::new();
+    let pairs = |b: &[u8]| {
+        if b.is_empty() {
+            0
+        } else {
+            b.iter().filter(|&&c| c == b'&').count() + 1
+        }
+    };
+    let mut out = Vec::with_capacity(pairs(query.as_bytes()) + pairs(body));
     parse_into(query.as_bytes(), "query string", &mut out)?;
     parse_into(body, "request body", &mut out)?;
     Ok(out)
@@ -52,6 +59,12 @@ fn hex_digit(b: u8) -> Option<u8> {
 
 /// Decodes one key or value: `+` → space, `%XX` → byte, then UTF-8 validation.
 fn decode_component(raw: &[u8], what: &str) -> Result<String, WireError> {
+    // Most keys and values contain nothing to decode: validate and copy them whole.
+    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
+        return std::str::from_utf8(raw)
+            .map(str::to_owned)
+            .map_err(|_| WireError::Malformed(format!("The {what} is not valid UTF-8")));
+    }
     let mut bytes = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {

@@ -6,7 +6,7 @@
 
 use crate::decode;
 use crate::dialect::shape_at;
-use crate::encode::XmlEncoder;
+use crate::encode::{close_root, open_root, XmlEncoder};
 use crate::Dialect;
 use nimbus_core::AwsError;
 use nimbus_wire::model::ShapeKind;
@@ -63,10 +63,23 @@ pub fn encode_output(
     output: Option<&Value>,
     request_id: &str,
 ) -> HttpResponse {
-    let root = format!("{}Response", op.name);
-    let ns = namespace(model);
-    let mut w = XmlWriter::new();
-    w.open_with_attrs(&root, &[("xmlns", &ns)]);
+    let mut w = XmlWriter {
+        out: String::with_capacity(1024),
+    };
+    match model.xml_namespace {
+        Some(ns) => open_root(&mut w, op.name, &[ns]),
+        None => open_root(
+            &mut w,
+            op.name,
+            &[
+                "https://",
+                model.endpoint_prefix,
+                ".amazonaws.com/doc/",
+                model.api_version,
+                "/",
+            ],
+        ),
+    }
     let structure = match op
         .output
         .and_then(|id| shape_at(model, id))
@@ -93,7 +106,7 @@ pub fn encode_output(
     w.open("ResponseMetadata");
     w.leaf("RequestId", request_id);
     w.close("ResponseMetadata");
-    w.close(&root);
+    close_root(&mut w, op.name);
     response(200, w.finish(), request_id)
 }
 

@@ -50,6 +50,11 @@ pub fn uri_decode(input: &str) -> Cow<'_, [u8]> {
 ///   received segments once more without decoding first.
 pub fn canonical_uri_candidates(raw_path: &str, service: &str) -> Vec<String> {
     let path = if raw_path.is_empty() { "/" } else { raw_path };
+    // The root path (every query/JSON protocol call) canonicalizes to itself under both
+    // rules; skip the general machinery on the hot path.
+    if path == "/" {
+        return vec![String::from("/")];
+    }
     let mut out: Vec<String> = Vec::with_capacity(2);
     if service == "s3" {
         out.push(encode_segments(path.split('/'), 1));
@@ -112,6 +117,9 @@ fn normalize_segments(path: &str) -> Vec<&str> {
 /// decoded and re-encoded with the unreserved set, sorted by key then value. A parameter
 /// without `=` has an empty value.
 pub fn canonical_query(raw_query: &str, exclude: Option<&str>) -> String {
+    if raw_query.is_empty() {
+        return String::new();
+    }
     let mut pairs: Vec<(String, String)> = Vec::new();
     for part in raw_query.split('&') {
         if part.is_empty() {
@@ -154,6 +162,28 @@ pub fn query_pairs(raw_query: &str) -> Vec<(String, String)> {
 
 /// Trims and collapses inner whitespace runs to one space, as SigV4 canonical headers do.
 pub fn canonical_header_value(raw: &[u8], out: &mut String) {
+    // Fast path: a value that is already canonical (no leading/trailing whitespace, no
+    // whitespace other than single spaces) is copied as is.
+    if let Ok(v) = std::str::from_utf8(raw) {
+        // Clean: every whitespace byte is a single space between two non-space bytes.
+        let mut prev_space = true;
+        let clean = !v.is_empty()
+            && v.bytes().all(|c| {
+                if c == b' ' {
+                    let ok = !prev_space;
+                    prev_space = true;
+                    ok
+                } else {
+                    prev_space = false;
+                    !c.is_ascii_whitespace()
+                }
+            })
+            && !prev_space;
+        if clean {
+            out.push_str(v);
+            return;
+        }
+    }
     let s = String::from_utf8_lossy(raw);
     let mut first = true;
     for word in s.split_ascii_whitespace() {
@@ -176,9 +206,19 @@ pub fn canonical_headers(req: &RequestView<'_>, signed: &[String]) -> (String, O
         out.push_str(name);
         out.push(':');
         let mut any = false;
-        // A name that is not a valid header name cannot be present in the map.
-        if let Ok(hn) = http::header::HeaderName::from_bytes(name.as_bytes()) {
-            for v in req.headers.get_all(&hn) {
+        // A name that is not a valid header name cannot be present in the map. The names
+        // nearly every client signs are matched to pre-built ones (no parse, no allocation).
+        let known = known_header_name(name);
+        let parsed;
+        let hn = match known {
+            Some(hn) => Some(hn),
+            None => {
+                parsed = http::header::HeaderName::from_bytes(name.as_bytes()).ok();
+                parsed.as_ref()
+            }
+        };
+        if let Some(hn) = hn {
+            for v in req.headers.get_all(hn) {
                 if any {
                     out.push(',');
                 }
@@ -197,6 +237,87 @@ pub fn canonical_headers(req: &RequestView<'_>, signed: &[String]) -> (String, O
         out.push('\n');
     }
     (out, missing)
+}
+
+pub(crate) const X_AMZ_DATE: http::header::HeaderName =
+    http::header::HeaderName::from_static("x-amz-date");
+pub(crate) const X_AMZ_CONTENT_SHA256: http::header::HeaderName =
+    http::header::HeaderName::from_static("x-amz-content-sha256");
+pub(crate) const X_AMZ_SECURITY_TOKEN: http::header::HeaderName =
+    http::header::HeaderName::from_static("x-amz-security-token");
+pub(crate) const X_AMZ_DECODED_CONTENT_LENGTH: http::header::HeaderName =
+    http::header::HeaderName::from_static("x-amz-decoded-content-length");
+const X_AMZ_TARGET: http::header::HeaderName =
+    http::header::HeaderName::from_static("x-amz-target");
+const X_AMZ_USER_AGENT: http::header::HeaderName =
+    http::header::HeaderName::from_static("x-amz-user-agent");
+const AMZ_SDK_INVOCATION_ID: http::header::HeaderName =
+    http::header::HeaderName::from_static("amz-sdk-invocation-id");
+const AMZ_SDK_REQUEST: http::header::HeaderName =
+    http::header::HeaderName::from_static("amz-sdk-request");
+
+/// Pre-built header names for the names clients commonly sign.
+fn known_header_name(name: &str) -> Option<&'static http::header::HeaderName> {
+    use http::header;
+    static HOST: header::HeaderName = header::HOST;
+    static CONTENT_TYPE: header::HeaderName = header::CONTENT_TYPE;
+    static CONTENT_LENGTH: header::HeaderName = header::CONTENT_LENGTH;
+    static CONTENT_MD5: header::HeaderName = header::HeaderName::from_static("content-md5");
+    static DATE: header::HeaderName = header::DATE;
+    static AMZ_DATE: header::HeaderName = X_AMZ_DATE;
+    static CONTENT_SHA: header::HeaderName = X_AMZ_CONTENT_SHA256;
+    static TOKEN: header::HeaderName = X_AMZ_SECURITY_TOKEN;
+    static DECODED: header::HeaderName = X_AMZ_DECODED_CONTENT_LENGTH;
+    static TARGET: header::HeaderName = X_AMZ_TARGET;
+    static UA: header::HeaderName = X_AMZ_USER_AGENT;
+    static INVOCATION: header::HeaderName = AMZ_SDK_INVOCATION_ID;
+    static SDK_REQUEST: header::HeaderName = AMZ_SDK_REQUEST;
+    Some(match name {
+        "host" => &HOST,
+        "content-type" => &CONTENT_TYPE,
+        "content-length" => &CONTENT_LENGTH,
+        "content-md5" => &CONTENT_MD5,
+        "date" => &DATE,
+        "x-amz-date" => &AMZ_DATE,
+        "x-amz-content-sha256" => &CONTENT_SHA,
+        "x-amz-security-token" => &TOKEN,
+        "x-amz-decoded-content-length" => &DECODED,
+        "x-amz-target" => &TARGET,
+        "x-amz-user-agent" => &UA,
+        "amz-sdk-invocation-id" => &INVOCATION,
+        "amz-sdk-request" => &SDK_REQUEST,
+        _ => return None,
+    })
+}
+
+/// Produces the canonical request text piece by piece through `put`, so it can be hashed
+/// without being assembled (the request path) or appended to a `String` (error reports).
+/// `signed_headers` are joined with `;`.
+pub(crate) fn emit_canonical_request(
+    put: &mut dyn FnMut(&str),
+    method: &str,
+    canonical_uri: &str,
+    canonical_query: &str,
+    canonical_headers: &str,
+    signed_headers: &[String],
+    payload_hash: &str,
+) {
+    put(method);
+    put("\n");
+    put(canonical_uri);
+    put("\n");
+    put(canonical_query);
+    put("\n");
+    put(canonical_headers);
+    put("\n");
+    for (i, h) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            put(";");
+        }
+        put(h);
+    }
+    put("\n");
+    put(payload_hash);
 }
 
 /// Assembles the canonical request text.
@@ -289,5 +410,19 @@ mod tests {
         let mut s = String::new();
         canonical_header_value(b"  a   b \t c  ", &mut s);
         assert_eq!(s, "a b c");
+        for (raw, want) in [
+            ("a b", "a b"),
+            ("ab", "ab"),
+            ("a\tb", "a b"),
+            ("a  b", "a b"),
+            (" a", "a"),
+            ("a ", "a"),
+            ("", ""),
+            ("x-amz-date:20150830T123600Z", "x-amz-date:20150830T123600Z"),
+        ] {
+            let mut s = String::new();
+            canonical_header_value(raw.as_bytes(), &mut s);
+            assert_eq!(s, want, "{raw:?}");
+        }
     }
 }

@@ -25,9 +25,55 @@ pub(crate) fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends the lowercase hex of `bytes` to `out` (a table lookup per nibble; this runs
+/// several times per request, so it avoids the `hex` crate's char iterator).
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(HEX_LOWER[usize::from(b >> 4)]));
+        out.push(char::from(HEX_LOWER[usize::from(b & 0xf)]));
+    }
+}
+
+/// Lowercase hex of a 32-byte digest, on the stack.
+pub(crate) fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    for (i, &b) in bytes.iter().enumerate() {
+        out[2 * i] = HEX_LOWER[usize::from(b >> 4)];
+        out[2 * i + 1] = HEX_LOWER[usize::from(b & 0xf)];
+    }
+    out
+}
+
+/// SHA-256 of the text `emit` produces, fed piece by piece (no intermediate buffer).
+pub(crate) fn sha256_streamed(emit: impl FnOnce(&mut dyn FnMut(&str))) -> [u8; 32] {
+    let mut h = Sha256::new();
+    emit(&mut |part: &str| h.update(part.as_bytes()));
+    h.finalize().into()
+}
+
+/// HMAC-SHA256 under `key` of the text `emit` produces, fed piece by piece.
+pub(crate) fn hmac_streamed(key: &[u8], emit: impl FnOnce(&mut dyn FnMut(&str))) -> [u8; 32] {
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => return [0u8; 32],
+    };
+    emit(&mut |part: &str| mac.update(part.as_bytes()));
+    mac.finalize().into_bytes().into()
+}
+
 /// Lowercase hex SHA-256 of `data`.
 pub fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    let mut s = String::with_capacity(64);
+    push_hex(&mut s, &Sha256::digest(data));
+    s
+}
+
+/// Appends the lowercase hex SHA-256 of `data` to `out`.
+pub(crate) fn push_sha256_hex(out: &mut String, data: &[u8]) {
+    push_hex(out, &Sha256::digest(data));
 }
 
 /// Derives the SigV4 signing key.
@@ -43,14 +89,20 @@ pub fn derive_signing_key(secret: &str, date: &str, region: &str, service: &str)
 
 /// Lowercase hex HMAC-SHA256 of `string_to_sign` under `key`: a SigV4 signature.
 pub fn sign_hex(key: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(hmac(key, string_to_sign.as_bytes()))
+    let mut s = String::with_capacity(64);
+    push_hex(&mut s, &hmac(key, string_to_sign.as_bytes()));
+    s
 }
 
 /// Compares two signatures without an early exit on the first differing byte. Hex case is
 /// ignored (clients send lowercase; tolerating uppercase costs nothing). The lengths are not
 /// secret (always 64), so a length mismatch returns at once.
 pub fn signatures_equal(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    signature_bytes_equal(a.as_bytes(), b.as_bytes())
+}
+
+/// [`signatures_equal`] over bytes.
+pub(crate) fn signature_bytes_equal(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }
@@ -167,6 +219,27 @@ mod tests {
     #[test]
     fn empty_hash_constant() {
         assert_eq!(sha256_hex(b""), EMPTY_SHA256);
+    }
+
+    #[test]
+    fn hex_helpers_match_hex_crate() {
+        let d: Vec<u8> = (0..=255u8).collect();
+        let mut s = String::new();
+        push_hex(&mut s, &d);
+        assert_eq!(s, hex::encode(&d));
+        let k = [0xa5u8; 32];
+        assert_eq!(&hex32(&k)[..], hex::encode(k).as_bytes());
+        assert_eq!(sign_hex(&k, "x"), hex::encode(hmac(&k, b"x")));
+        let emit = |put: &mut dyn FnMut(&str)| {
+            put("ab");
+            put("");
+            put("c");
+        };
+        assert_eq!(
+            sha256_streamed(emit),
+            <[u8; 32]>::from(Sha256::digest(b"abc"))
+        );
+        assert_eq!(hmac_streamed(&k, emit), hmac(&k, b"abc"));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! signature checks belong to `verify`. Every input is untrusted: this code must return an
 //! error, never panic, on any bytes.
 
-use crate::canonical::query_pairs;
+use crate::canonical::{query_pairs, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 use crate::{time, ParsedAuth, RequestView, SigV4Error, ALGORITHM};
+use http::header::{HeaderName, DATE};
 
 /// Longest presigned URL lifetime AWS accepts (7 days).
 pub const MAX_PRESIGN_EXPIRES: u64 = 604_800;
@@ -29,7 +30,7 @@ fn find_query_param(raw_query: &str, name: &str) -> bool {
     })
 }
 
-fn header_str<'a>(req: &'a RequestView<'_>, name: &str) -> Option<&'a str> {
+fn header_str<'a>(req: &RequestView<'a>, name: HeaderName) -> Option<&'a str> {
     req.headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -39,10 +40,10 @@ fn header_str<'a>(req: &'a RequestView<'_>, name: &str) -> Option<&'a str> {
 /// The request time in `YYYYMMDDTHHMMSSZ` form: `X-Amz-Date`, else the `Date` header
 /// converted to that form (kept verbatim if unparseable, so `verify` reports it).
 fn header_amz_date(req: &RequestView<'_>) -> Option<String> {
-    if let Some(d) = header_str(req, "x-amz-date") {
+    if let Some(d) = header_str(req, X_AMZ_DATE) {
         return Some(d.to_string());
     }
-    let d = header_str(req, "date")?;
+    let d = header_str(req, DATE)?;
     Some(
         time::parse_http_date(d)
             .map(time::format_amz_date)
@@ -50,22 +51,24 @@ fn header_amz_date(req: &RequestView<'_>) -> Option<String> {
     )
 }
 
-struct Scope {
-    access_key: String,
-    date: String,
-    region: String,
-    service: String,
+struct Scope<'a> {
+    access_key: &'a str,
+    date: &'a str,
+    region: &'a str,
+    service: &'a str,
 }
 
 /// `AKID/yyyymmdd/region/service/aws4_request`.
-fn parse_credential(cred: &str) -> Result<Scope, String> {
-    let parts: Vec<&str> = cred.split('/').collect();
-    if parts.len() != 5 {
+fn parse_credential(cred: &str) -> Result<Scope<'_>, String> {
+    let mut it = split_ascii(cred, b'/');
+    let parts = [it.next(), it.next(), it.next(), it.next(), it.next()];
+    let (Some(ak), Some(date), Some(region), Some(service), Some(term), None) =
+        (parts[0], parts[1], parts[2], parts[3], parts[4], it.next())
+    else {
         return Err(format!(
             "Credential should be scoped by access key, date, region, service and 'aws4_request', separated by '/': '{cred}'."
         ));
-    }
-    let (ak, date, region, service, term) = (parts[0], parts[1], parts[2], parts[3], parts[4]);
+    };
     if ak.is_empty() {
         return Err("Credential should contain an access key id.".to_string());
     }
@@ -86,25 +89,65 @@ fn parse_credential(cred: &str) -> Result<Scope, String> {
         ));
     }
     Ok(Scope {
-        access_key: ak.to_string(),
-        date: date.to_string(),
-        region: region.to_string(),
-        service: service.to_string(),
+        access_key: ak,
+        date,
+        region,
+        service,
+    })
+}
+
+/// `s.split(sep)` for an ASCII separator, scanning bytes (cheaper than the general char
+/// searcher on these short strings). Splitting at an ASCII byte always lands on a char
+/// boundary.
+fn split_ascii(s: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match r.bytes().position(|b| b == sep) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
+/// The non-empty tokens of `s` separated by `,` and/or ASCII whitespace.
+fn auth_tokens(s: &str) -> impl Iterator<Item = &str> {
+    let is_sep = |b: u8| b == b',' || b.is_ascii_whitespace();
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        let start = rest.bytes().position(|b| !is_sep(b))?;
+        let r = &rest[start..];
+        let end = r.bytes().position(is_sep).unwrap_or(r.len());
+        rest = &r[end..];
+        Some(&r[..end])
     })
 }
 
 fn parse_signed_headers(s: &str) -> Vec<String> {
-    s.split(';')
-        .map(|h| h.trim().to_ascii_lowercase())
-        .filter(|h| !h.is_empty())
-        .collect()
+    let mut out = Vec::with_capacity(s.bytes().filter(|&b| b == b';').count() + 1);
+    for h in split_ascii(s, b';') {
+        let h = h.trim();
+        if !h.is_empty() {
+            out.push(lowercase(h));
+        }
+    }
+    out
 }
 
 fn parse_header(req: &RequestView<'_>, raw: &[u8]) -> Result<ParsedAuth, SigV4Error> {
     let value = std::str::from_utf8(raw)
         .map_err(|_| SigV4Error::incomplete("Authorization header is not valid UTF-8."))?
         .trim();
-    let (algorithm, rest) = match value.find(|c: char| c.is_ascii_whitespace() || c == ',') {
+    let (algorithm, rest) = match value
+        .bytes()
+        .position(|b| b.is_ascii_whitespace() || b == b',')
+    {
         Some(i) => (&value[..i], &value[i..]),
         None => (value, ""),
     };
@@ -122,20 +165,22 @@ fn parse_header(req: &RequestView<'_>, raw: &[u8]) -> Result<ParsedAuth, SigV4Er
     // Components are separated by ',' and/or whitespace depending on the client; no
     // component value contains either, so a split on both is exact.
     let (mut credential, mut signed, mut signature) = (None, None, None);
-    for token in rest
-        .split(|c: char| c == ',' || c.is_ascii_whitespace())
-        .filter(|t| !t.is_empty())
-    {
-        let Some((k, v)) = token.split_once('=') else {
+    for token in auth_tokens(rest) {
+        let Some((k, v)) = token
+            .bytes()
+            .position(|b| b == b'=')
+            .map(|i| (&token[..i], &token[i + 1..]))
+        else {
             return Err(SigV4Error::incomplete(format!(
                 "'{token}' not a valid key=value pair (missing equal-sign) in Authorization header: '{value}'."
             )));
         };
-        match k.to_ascii_lowercase().as_str() {
-            "credential" => credential = Some(v),
-            "signedheaders" => signed = Some(v),
-            "signature" => signature = Some(v),
-            _ => {}
+        if k.eq_ignore_ascii_case("credential") {
+            credential = Some(v);
+        } else if k.eq_ignore_ascii_case("signedheaders") {
+            signed = Some(v);
+        } else if k.eq_ignore_ascii_case("signature") {
+            signature = Some(v);
         }
     }
     let amz_date = header_amz_date(req);
@@ -175,17 +220,26 @@ fn parse_header(req: &RequestView<'_>, raw: &[u8]) -> Result<ParsedAuth, SigV4Er
     };
     let scope = parse_credential(credential).map_err(SigV4Error::incomplete)?;
     Ok(ParsedAuth {
-        access_key: scope.access_key,
-        date: scope.date,
-        region: scope.region,
-        service: scope.service,
+        access_key: scope.access_key.to_string(),
+        date: scope.date.to_string(),
+        region: scope.region.to_string(),
+        service: scope.service.to_string(),
         signed_headers: parse_signed_headers(signed),
-        signature: signature.to_ascii_lowercase(),
+        signature: lowercase(signature),
         amz_date,
         presigned: false,
         expires_secs: None,
-        session_token: header_str(req, "x-amz-security-token").map(str::to_string),
+        session_token: header_str(req, X_AMZ_SECURITY_TOKEN).map(str::to_string),
     })
+}
+
+/// `s.to_ascii_lowercase()`, copying directly when there is nothing to lower.
+fn lowercase(s: &str) -> String {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        s.to_ascii_lowercase()
+    } else {
+        s.to_string()
+    }
 }
 
 fn parse_query(req: &RequestView<'_>) -> Result<ParsedAuth, SigV4Error> {
@@ -229,10 +283,10 @@ fn parse_query(req: &RequestView<'_>) -> Result<ParsedAuth, SigV4Error> {
         Some(e) => Some(parse_expires(e)?),
     };
     Ok(ParsedAuth {
-        access_key: scope.access_key,
-        date: scope.date,
-        region: scope.region,
-        service: scope.service,
+        access_key: scope.access_key.to_string(),
+        date: scope.date.to_string(),
+        region: scope.region.to_string(),
+        service: scope.service.to_string(),
         signed_headers: parse_signed_headers(signed),
         signature: signature.to_ascii_lowercase(),
         amz_date: amz_date.to_string(),
@@ -240,7 +294,7 @@ fn parse_query(req: &RequestView<'_>) -> Result<ParsedAuth, SigV4Error> {
         expires_secs,
         session_token: get("X-Amz-Security-Token")
             .map(str::to_string)
-            .or_else(|| header_str(req, "x-amz-security-token").map(str::to_string)),
+            .or_else(|| header_str(req, X_AMZ_SECURITY_TOKEN).map(str::to_string)),
     })
 }
 
@@ -264,5 +318,47 @@ fn parse_expires(e: &str) -> Result<u64, SigV4Error> {
         _ => Err(SigV4Error::query_params(format!(
             "X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGN_EXPIRES}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_helpers_match_std() {
+        for s in [
+            "",
+            "/",
+            "a",
+            "a/b",
+            "/a//b/",
+            "é/ü/",
+            "AKID/20150830/us-east-1/iam/aws4_request",
+        ] {
+            assert_eq!(
+                split_ascii(s, b'/').collect::<Vec<_>>(),
+                s.split('/').collect::<Vec<_>>(),
+                "{s:?}"
+            );
+        }
+        for s in [
+            "",
+            " ",
+            "a",
+            " a, b ,c\td\n",
+            ",,x=1,,y=é ",
+            "Credential=a/b, SignedHeaders=h;x",
+        ] {
+            assert_eq!(
+                auth_tokens(s).collect::<Vec<_>>(),
+                s.split(|c: char| c == ',' || c.is_ascii_whitespace())
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>(),
+                "{s:?}"
+            );
+        }
+        assert_eq!(lowercase("AbC"), "abc");
+        assert_eq!(lowercase("abc"), "abc");
     }
 }

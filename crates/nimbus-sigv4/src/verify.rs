@@ -5,12 +5,16 @@
 //! (signing key, seed signature, payload mode). Looking up the secret is the caller's job.
 
 use crate::canonical::{
-    canonical_headers, canonical_query, canonical_request, canonical_uri_candidates,
+    canonical_headers, canonical_query, canonical_uri_candidates, emit_canonical_request,
+    X_AMZ_CONTENT_SHA256, X_AMZ_DECODED_CONTENT_LENGTH,
 };
-use crate::key::{sha256_hex, sign_hex, signatures_equal};
+use crate::key::{
+    hex32, hmac_streamed, push_sha256_hex, sha256_hex, sha256_streamed, signature_bytes_equal,
+};
 use crate::{
     time, ParsedAuth, PayloadMode, RequestView, SigV4Error, Verified, ALGORITHM, MAX_SKEW_SECS,
 };
+use sha2::{Digest, Sha256};
 
 pub(crate) const STREAMING_SIGNED: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 pub(crate) const STREAMING_SIGNED_TRAILER: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER";
@@ -19,30 +23,77 @@ pub(crate) const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// `date/region/service/aws4_request`.
 pub fn credential_scope(auth: &ParsedAuth) -> String {
-    format!(
-        "{}/{}/{}/aws4_request",
-        auth.date, auth.region, auth.service
-    )
+    const TERM: &str = "/aws4_request";
+    let mut s = String::with_capacity(
+        auth.date.len() + auth.region.len() + auth.service.len() + 2 + TERM.len(),
+    );
+    s.push_str(&auth.date);
+    s.push('/');
+    s.push_str(&auth.region);
+    s.push('/');
+    s.push_str(&auth.service);
+    s.push_str(TERM);
+    s
 }
 
 /// The SigV4 string to sign for a canonical request.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    )
+    let mut s = String::with_capacity(ALGORITHM.len() + amz_date.len() + scope.len() + 3 + 64);
+    s.push_str(ALGORITHM);
+    s.push('\n');
+    s.push_str(amz_date);
+    s.push('\n');
+    s.push_str(scope);
+    s.push('\n');
+    push_sha256_hex(&mut s, canonical_request.as_bytes());
+    s
+}
+
+/// The string to sign, piece by piece (see [`emit_canonical_request`]): the same text as
+/// [`string_to_sign`] with the scope taken from `auth` and the canonical request's hash
+/// already computed.
+fn emit_string_to_sign(put: &mut dyn FnMut(&str), auth: &ParsedAuth, creq_hash_hex: &str) {
+    put(ALGORITHM);
+    put("\n");
+    put(&auth.amz_date);
+    put("\n");
+    put(&auth.date);
+    put("/");
+    put(&auth.region);
+    put("/");
+    put(&auth.service);
+    put("/aws4_request\n");
+    put(creq_hash_hex);
+}
+
+/// The payload hash text of the canonical request.
+enum PayloadHash<'a> {
+    /// Sent by the client (or a fixed marker such as `UNSIGNED-PAYLOAD`).
+    Given(&'a str),
+    /// Computed here from the body: lowercase hex.
+    Computed([u8; 64]),
+}
+
+impl PayloadHash<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            PayloadHash::Given(s) => s,
+            // Always ASCII hex, so the conversion cannot fail.
+            PayloadHash::Computed(h) => std::str::from_utf8(h).unwrap_or_default(),
+        }
+    }
 }
 
 /// How the payload is covered, and the hash text that goes into the canonical request.
-struct Payload {
+struct Payload<'a> {
     mode: PayloadMode,
-    hash: String,
+    hash: PayloadHash<'a>,
     /// Set when the client declared a hex digest that must be checked against the body.
     declared_digest: bool,
 }
 
-fn payload(req: &RequestView<'_>, auth: &ParsedAuth) -> Result<Payload, SigV4Error> {
-    let header = match req.headers.get("x-amz-content-sha256") {
+fn payload<'a>(req: &RequestView<'a>, auth: &ParsedAuth) -> Result<Payload<'a>, SigV4Error> {
+    let header = match req.headers.get(X_AMZ_CONTENT_SHA256) {
         None => None,
         Some(v) => Some(
             v.to_str()
@@ -62,9 +113,9 @@ fn payload(req: &RequestView<'_>, auth: &ParsedAuth) -> Result<Payload, SigV4Err
     } else {
         header
     };
-    let p = |mode, hash: &str| Payload {
+    let p = |mode, hash: &'a str| Payload {
         mode,
-        hash: hash.to_string(),
+        hash: PayloadHash::Given(hash),
         declared_digest: false,
     };
     Ok(match header {
@@ -78,7 +129,7 @@ fn payload(req: &RequestView<'_>, auth: &ParsedAuth) -> Result<Payload, SigV4Err
         ),
         Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => Payload {
             mode: PayloadMode::Plain,
-            hash: h.to_string(),
+            hash: PayloadHash::Given(h),
             declared_digest: true,
         },
         Some(h) => {
@@ -89,7 +140,11 @@ fn payload(req: &RequestView<'_>, auth: &ParsedAuth) -> Result<Payload, SigV4Err
         None if auth.presigned && auth.service == "s3" => {
             p(PayloadMode::Unsigned, UNSIGNED_PAYLOAD)
         }
-        None => p(PayloadMode::Plain, &sha256_hex(req.body)),
+        None => Payload {
+            mode: PayloadMode::Plain,
+            hash: PayloadHash::Computed(hex32(&Sha256::digest(req.body).into())),
+            declared_digest: false,
+        },
     })
 }
 
@@ -166,31 +221,70 @@ pub(crate) fn verify_with(
 
     let payload = payload(req, auth)?;
     let (headers, missing_header) = canonical_headers(req, &auth.signed_headers);
-    let signed_headers = auth.signed_headers.join(";");
     let query = canonical_query(req.raw_query, auth.presigned.then_some("X-Amz-Signature"));
-    let scope = credential_scope(auth);
     let key = signing_key();
+    let payload_hash = payload.hash.as_str();
 
-    let mut first: Option<(String, String)> = None;
+    // The root path (every query/JSON call) is its own only candidate; skip the allocation.
+    let root = req.raw_path.is_empty() || req.raw_path == "/";
+    let candidates = if root {
+        Vec::new()
+    } else {
+        canonical_uri_candidates(req.raw_path, &auth.service)
+    };
+    let uris = root
+        .then_some("/")
+        .into_iter()
+        .chain(candidates.iter().map(String::as_str));
+    let mut first_uri = None;
     let mut matched = false;
-    for uri in canonical_uri_candidates(req.raw_path, &auth.service) {
-        let creq = canonical_request(
-            req.method,
-            &uri,
-            &query,
-            &headers,
-            &signed_headers,
-            &payload.hash,
-        );
-        let sts = string_to_sign(&auth.amz_date, &scope, &creq);
-        if missing_header.is_none() && signatures_equal(&sign_hex(&key, &sts), &auth.signature) {
+    for uri in uris {
+        first_uri.get_or_insert(uri);
+        if missing_header.is_some() {
+            break;
+        }
+        // Hash the canonical request and sign the string to sign as they are produced,
+        // without assembling either; they are only rendered for a mismatch report.
+        let creq_hash = hex32(&sha256_streamed(|put| {
+            emit_canonical_request(
+                put,
+                req.method,
+                uri,
+                &query,
+                &headers,
+                &auth.signed_headers,
+                payload_hash,
+            )
+        }));
+        let creq_hash = std::str::from_utf8(&creq_hash).unwrap_or_default();
+        let signature = hex32(&hmac_streamed(&key, |put| {
+            emit_string_to_sign(put, auth, creq_hash)
+        }));
+        if signature_bytes_equal(&signature, auth.signature.as_bytes()) {
             matched = true;
             break;
         }
-        first.get_or_insert((creq, sts));
     }
     if !matched {
-        let (canonical_request, string_to_sign) = first.unwrap_or_default();
+        let (canonical_request, string_to_sign) = match first_uri {
+            Some(uri) => {
+                let mut creq = String::new();
+                emit_canonical_request(
+                    &mut |p| creq.push_str(p),
+                    req.method,
+                    uri,
+                    &query,
+                    &headers,
+                    &auth.signed_headers,
+                    payload_hash,
+                );
+                let creq_hash = sha256_hex(creq.as_bytes());
+                let mut sts = String::new();
+                emit_string_to_sign(&mut |p| sts.push_str(p), auth, &creq_hash);
+                (creq, sts)
+            }
+            None => Default::default(),
+        };
         return Err(SigV4Error::SignatureDoesNotMatch {
             canonical_request,
             string_to_sign,
@@ -200,9 +294,9 @@ pub(crate) fn verify_with(
     // The signature covers the declared digest; now make sure the body is what was declared.
     if payload.declared_digest {
         let computed = sha256_hex(req.body);
-        if !computed.eq_ignore_ascii_case(&payload.hash) {
+        if !computed.eq_ignore_ascii_case(payload_hash) {
             return Err(SigV4Error::ContentSha256Mismatch {
-                client: payload.hash,
+                client: payload_hash.to_string(),
                 computed,
             });
         }
@@ -210,7 +304,7 @@ pub(crate) fn verify_with(
 
     let decoded_content_length = req
         .headers
-        .get("x-amz-decoded-content-length")
+        .get(X_AMZ_DECODED_CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     Ok(Verified {

@@ -4,24 +4,51 @@
 
 use std::fmt::Write;
 
+/// Bytes [`escape_into`] replaces: controls except tab, `"`, `&`, `'`, `<`, `>` (all ASCII).
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = b != 0x09;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'&' as usize] = true;
+    t[b'\'' as usize] = true;
+    t[b'<' as usize] = true;
+    t[b'>' as usize] = true;
+    t
+};
+
 /// Appends `s` to `out` with XML's five special characters escaped, plus the carriage
 /// return / newline AWS escapes in text (`&#xD;` `&#xA;`) so that values round-trip.
 pub fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#xD;"),
-            '\n' => out.push_str("&#xA;"),
-            c if (c as u32) < 0x20 && c != '\t' => {
-                let _ = write!(out, "&#x{:X};", c as u32);
+    // Every character that needs escaping is ASCII, so scan bytes and copy the runs between
+    // them whole (slicing at an ASCII byte is always on a char boundary).
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    while let Some(off) = bytes[start..]
+        .iter()
+        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+    {
+        let i = start + off;
+        let b = bytes[i];
+        out.push_str(&s[start..i]);
+        match b {
+            b'&' => out.push_str("&amp;"),
+            b'<' => out.push_str("&lt;"),
+            b'>' => out.push_str("&gt;"),
+            b'"' => out.push_str("&quot;"),
+            b'\'' => out.push_str("&apos;"),
+            b'\r' => out.push_str("&#xD;"),
+            b'\n' => out.push_str("&#xA;"),
+            _ => {
+                let _ = write!(out, "&#x{b:X};");
             }
-            c => out.push(c),
         }
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
 }
 
 /// Streaming XML writer into a `String`.
@@ -98,5 +125,50 @@ mod tests {
             w.finish(),
             "<a x=\"1&quot;2\"><b>&lt;&amp;&gt;&#xA;</b></a>"
         );
+    }
+
+    #[test]
+    fn escape_runs_and_controls() {
+        let cases = [
+            ("", ""),
+            ("plain", "plain"),
+            ("é<ü>'\"", "é&lt;ü&gt;&apos;&quot;"),
+            ("a\r\nb\tc\u{1}d\u{1f}", "a&#xD;&#xA;b\tc&#x1;d&#x1F;"),
+            ("&&", "&amp;&amp;"),
+            ("x&", "x&amp;"),
+        ];
+        for (input, want) in cases {
+            let mut s = String::new();
+            escape_into(&mut s, input);
+            assert_eq!(s, want, "{input:?}");
+        }
+        // Every ASCII character, alone and between others, against a per-char reference.
+        fn reference(s: &str) -> String {
+            let mut out = String::new();
+            for c in s.chars() {
+                match c {
+                    '&' => out.push_str("&amp;"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '"' => out.push_str("&quot;"),
+                    '\'' => out.push_str("&apos;"),
+                    '\r' => out.push_str("&#xD;"),
+                    '\n' => out.push_str("&#xA;"),
+                    c if (c as u32) < 0x20 && c != '\t' => {
+                        out.push_str(&format!("&#x{:X};", c as u32));
+                    }
+                    c => out.push(c),
+                }
+            }
+            out
+        }
+        for b in 0u8..128 {
+            let c = char::from(b);
+            for input in [c.to_string(), format!("a{c}é{c}z")] {
+                let mut s = String::new();
+                escape_into(&mut s, &input);
+                assert_eq!(s, reference(&input), "{b:#x}");
+            }
+        }
     }
 }
