@@ -3,6 +3,7 @@
 //! request id, at which Nimbus time. Handlers read it; they never parse HTTP.
 
 use crate::time::Timestamp;
+use std::sync::Arc;
 
 /// What kind of identity signed the request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +41,8 @@ impl Principal {
 #[derive(Clone, Debug)]
 pub struct RequestContext {
     pub request_id: String,
-    pub principal: Principal,
+    /// Shared with the credential store: no per-request copy of the identity.
+    pub principal: Arc<Principal>,
     pub region: String,
     /// Nimbus time at which the request arrived.
     pub now: Timestamp,

@@ -8,25 +8,26 @@ use crate::route::Family;
 use nimbus_core::{AwsError, Clock, Principal, Timestamp};
 use nimbus_sigv4::{ParsedAuth, RequestView, S3Auth, SigV4Error, SigningKeyCache, Verified};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A secret and the identity it stands for.
 #[derive(Clone, Debug)]
 pub struct Credential {
     pub secret_access_key: String,
-    pub principal: Principal,
+    pub principal: Arc<Principal>,
     /// Temporary credentials carry a session token that must be presented.
     pub session_token: Option<String>,
     pub expiration: Option<Timestamp>,
 }
 
 pub trait CredentialStore: Send + Sync + 'static {
-    fn lookup(&self, access_key_id: &str) -> Option<Credential>;
+    fn lookup(&self, access_key_id: &str) -> Option<Arc<Credential>>;
 }
 
 /// A fixed set of keys (the account roots configured on the command line).
 #[derive(Default)]
 pub struct StaticCredentials {
-    keys: HashMap<String, Credential>,
+    keys: HashMap<String, Arc<Credential>>,
 }
 
 impl StaticCredentials {
@@ -36,18 +37,18 @@ impl StaticCredentials {
     pub fn add_root(&mut self, account_id: &str, access_key_id: &str, secret: &str) {
         self.keys.insert(
             access_key_id.to_string(),
-            Credential {
+            Arc::new(Credential {
                 secret_access_key: secret.to_string(),
-                principal: Principal::root(account_id, access_key_id),
+                principal: Arc::new(Principal::root(account_id, access_key_id)),
                 session_token: None,
                 expiration: None,
-            },
+            }),
         );
     }
 }
 
 impl CredentialStore for StaticCredentials {
-    fn lookup(&self, access_key_id: &str) -> Option<Credential> {
+    fn lookup(&self, access_key_id: &str) -> Option<Arc<Credential>> {
         self.keys.get(access_key_id).cloned()
     }
 }
@@ -64,7 +65,7 @@ pub enum AuthMode {
 
 /// The outcome of authentication.
 pub struct Authenticated {
-    pub principal: Principal,
+    pub principal: Arc<Principal>,
     pub verified: Option<Verified>,
     pub parsed: Option<ParsedAuth>,
 }
@@ -156,8 +157,8 @@ pub fn authenticate(
             // A known key still maps to its own identity, unverified.
             let principal = creds
                 .lookup(&key)
-                .map(|c| c.principal)
-                .unwrap_or_else(|| Principal::root(&account, &key));
+                .map(|c| c.principal.clone())
+                .unwrap_or_else(|| Arc::new(Principal::root(&account, &key)));
             let parsed = match claim {
                 Some(S3Auth::V4(p)) => Some(p),
                 _ => None,
@@ -190,7 +191,7 @@ pub fn authenticate(
             let now = clock.real_now().secs();
             let host = view
                 .headers
-                .get("host")
+                .get(http::header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .or(view.authority)
                 .unwrap_or("");
@@ -214,7 +215,7 @@ pub fn authenticate(
                 }
             };
             Ok(Authenticated {
-                principal: cred.principal,
+                principal: cred.principal.clone(),
                 verified,
                 parsed,
             })

@@ -2,7 +2,7 @@
 //! exit renders the error the way the addressed protocol family does.
 
 use crate::auth::{authenticate, Authenticated};
-use crate::route::{family_of, Family};
+use crate::route::{family_of, Family, SMITHY_PROTOCOL, X_AMZ_CONTENT_SHA256, X_AMZ_TARGET};
 use crate::server::Gateway;
 use bytes::Bytes;
 use http::request::Parts;
@@ -69,8 +69,8 @@ fn render_error(
 /// the larger size limit).
 pub(crate) fn may_be_object_upload(parts: &Parts) -> bool {
     let h = &parts.headers;
-    !(h.contains_key("x-amz-target")
-        || h.contains_key("smithy-protocol")
+    !(h.contains_key(&X_AMZ_TARGET)
+        || h.contains_key(&SMITHY_PROTOCOL)
         || h.get(http::header::CONTENT_TYPE).is_some_and(|v| {
             v.as_bytes()
                 .starts_with(b"application/x-www-form-urlencoded")
@@ -93,7 +93,7 @@ pub(crate) fn too_large(gw: &Gateway, parts: &Parts, limit: usize) -> Reply {
     render_error(family, &FALLBACK_MODEL, &err, &rid, parts.method.as_str())
 }
 
-fn header_str<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+fn header_str<'a>(parts: &'a Parts, name: &http::HeaderName) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -195,11 +195,11 @@ async fn pipeline(
     let fb = fail(&FALLBACK_MODEL, family);
 
     // Body transformations the signature does not cover.
-    let encoding = header_str(parts, "content-encoding")
+    let encoding = header_str(parts, &http::header::CONTENT_ENCODING)
         .unwrap_or("")
         .to_ascii_lowercase();
     let streaming =
-        header_str(parts, "x-amz-content-sha256").is_some_and(|v| v.starts_with("STREAMING-"));
+        header_str(parts, &X_AMZ_CONTENT_SHA256).is_some_and(|v| v.starts_with("STREAMING-"));
     if streaming || encoding.split(',').any(|e| e.trim() == "aws-chunked") {
         let mode = match &auth.verified {
             Some(v) => v.payload,
@@ -221,7 +221,7 @@ async fn pipeline(
         .as_ref()
         .map(|p| p.region.clone())
         .unwrap_or_else(|| "us-east-1".to_string());
-    let host = header_str(parts, "host")
+    let host = header_str(parts, &http::header::HOST)
         .or(parts.uri.authority().map(|a| a.as_str()))
         .unwrap_or("")
         .to_string();
@@ -288,7 +288,7 @@ async fn pipeline(
             // JSON names the operation in `X-Amz-Target: Prefix.Op`, RPC v2 CBOR in the path
             // `/service/Prefix/operation/Op`; both look the service up by its target prefix.
             let (prefix, op_name) = if family == Family::Json {
-                let target = header_str(parts, "x-amz-target").unwrap_or("");
+                let target = header_str(parts, &X_AMZ_TARGET).unwrap_or("");
                 target.split_once('.').unwrap_or((target, ""))
             } else {
                 nimbus_proto_json::rpcv2::parse_path(path).ok_or_else(|| {

@@ -102,6 +102,14 @@ impl Registry {
     }
 }
 
+/// Header names the gateway reads on every request, built once (a `&str` lookup would
+/// parse and hash the name each time).
+pub(crate) static X_AMZ_TARGET: http::HeaderName = http::HeaderName::from_static("x-amz-target");
+pub(crate) static SMITHY_PROTOCOL: http::HeaderName =
+    http::HeaderName::from_static("smithy-protocol");
+pub(crate) static X_AMZ_CONTENT_SHA256: http::HeaderName =
+    http::HeaderName::from_static("x-amz-content-sha256");
+
 /// Classifies a request by its headers alone.
 pub fn family_of(
     headers: &http::HeaderMap,
@@ -109,11 +117,11 @@ pub fn family_of(
     query: &str,
     scope_service: Option<&str>,
 ) -> Family {
-    if headers.contains_key("x-amz-target") {
+    if headers.contains_key(&X_AMZ_TARGET) {
         return Family::Json;
     }
     if headers
-        .get("smithy-protocol")
+        .get(&SMITHY_PROTOCOL)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"rpc-v2-cbor"))
     {
         return Family::Cbor;

@@ -245,7 +245,7 @@ fn poll_once<T>(fut: impl Future<Output = T>) -> T {
 fn ctx() -> RequestContext {
     RequestContext {
         request_id: "req-1".into(),
-        principal: Principal::root("000000000000", "AKIDEXAMPLE"),
+        principal: Principal::root("000000000000", "AKIDEXAMPLE").into(),
         region: "us-east-1".into(),
         now: Timestamp(0),
         host: "localhost".into(),

@@ -13,7 +13,7 @@ pub const ACCOUNT: &str = "000000000000";
 pub fn ctx_in(account: &str, region: &str) -> RequestContext {
     RequestContext {
         request_id: "req-1".into(),
-        principal: Principal::root(account, "AKIDEXAMPLE"),
+        principal: Principal::root(account, "AKIDEXAMPLE").into(),
         region: region.into(),
         now: Timestamp::from_secs(1_700_000_000),
         host: "localhost".into(),

@@ -95,7 +95,7 @@ impl Env {
 pub(crate) fn ctx_as(account: &str, region: &str, now: Timestamp) -> RequestContext {
     RequestContext {
         request_id: "req-1".into(),
-        principal: Principal::root(account, "AKIDEXAMPLE"),
+        principal: Principal::root(account, "AKIDEXAMPLE").into(),
         region: region.into(),
         now,
         host: "localhost:4566".into(),
