@@ -63,6 +63,18 @@ def test_unsigned_request_is_refused(nimbus):
     assert "MissingAuthenticationToken" in p.stderr
 
 
+def test_unsigned_errors_speak_the_services_dialect(nimbus):
+    status, _, body = query_call(nimbus.endpoint, None, {"Action": "GetCallerIdentity", "Version": "2011-06-15"},
+                                 sign_it=False)
+    assert status == 403
+    assert b'xmlns="https://sts.amazonaws.com/doc/2011-06-15/"' in body
+    assert b"<Code>MissingAuthenticationToken</Code>" in body
+    status, _, body = query_call(nimbus.endpoint, None, {"Action": "DescribeVpcs", "Version": "2016-11-15"},
+                                 sign_it=False)
+    assert status == 401
+    assert b"<Response><Errors><Error><Code>AuthFailure</Code>" in body
+
+
 def test_skewed_request_is_refused(nimbus):
     old = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
     status, _, body = query_call(nimbus.endpoint, "sts",

@@ -155,6 +155,9 @@ pub(crate) async fn handle(gw: &Arc<Gateway>, parts: Parts, body: Bytes) -> Repl
     let scope_model: &'static ServiceModel = scope_service
         .and_then(|s| gw.registry.by_signing_name(s, None))
         .map_or(&FALLBACK_MODEL, |svc| svc.model());
+    // A form request whose signature names no service (unsigned, or a broken header) is
+    // still addressed to one: find it by `Action`, so that EC2 answers as EC2.
+    let (family, scope_model) = dialect_by_action(gw, family, scope_model, query, &body);
 
     let auth = match authenticate(
         &view,
@@ -172,6 +175,39 @@ pub(crate) async fn handle(gw: &Arc<Gateway>, parts: Parts, body: Bytes) -> Repl
     match pipeline(gw, &parts, body, family, &auth, &rid).await {
         Ok(r) => r,
         Err((model, family, e)) => render_error(family, model, &e, &rid, method),
+    }
+}
+
+/// For a form-encoded request whose signature names no service (e.g. an unsigned call),
+/// finds the addressed service by its `Action`, so authentication errors carry that
+/// service's XML namespace and family (EC2's own codes and error shape). Signed requests
+/// skip it: their scope already named the service.
+fn dialect_by_action(
+    gw: &Gateway,
+    family: Family,
+    scope_model: &'static ServiceModel,
+    query: &str,
+    body: &[u8],
+) -> (Family, &'static ServiceModel) {
+    if !std::ptr::eq(scope_model, &FALLBACK_MODEL) || !matches!(family, Family::Query | Family::Ec2)
+    {
+        return (family, scope_model);
+    }
+    let Ok(params) = nimbus_proto_query::parse_params(query, body) else {
+        return (family, scope_model);
+    };
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    match get("Action").and_then(|a| gw.registry.by_action(a, get("Version"))) {
+        Some(svc) => {
+            let m = svc.model();
+            let family = if m.protocols.contains(&Protocol::Ec2) {
+                Family::Ec2
+            } else {
+                Family::Query
+            };
+            (family, m)
+        }
+        None => (family, scope_model),
     }
 }
 
@@ -396,7 +432,12 @@ async fn call(
     if !op.implemented {
         return Err(AwsError::not_implemented(model.service_id, op.name));
     }
-    gw.authorizer
-        .authorize(ctx, &format!("{}:{}", model.iam_prefix, op.name))?;
+    gw.authorizer.authorize(
+        ctx,
+        crate::authz::Action {
+            service: model.iam_prefix,
+            operation: op.name,
+        },
+    )?;
     svc.call(ctx, family.protocol(), op, input).await
 }

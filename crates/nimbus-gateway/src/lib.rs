@@ -17,5 +17,5 @@ pub mod route;
 pub mod server;
 
 pub use auth::{AuthMode, Credential, CredentialStore, StaticCredentials};
-pub use authz::{AllowAll, Authorizer};
+pub use authz::{Action, AllowAll, Authorizer};
 pub use server::{serve, Gateway, GatewayConfig};
