@@ -282,7 +282,7 @@ impl<'a> Gen<'a> {
             out += &format!("use nimbus_wire::convert::{{{}}};\n", convert.join(", "));
         }
         out += "use nimbus_wire::model as m;\n";
-        let mut wire = vec!["BoxFut", "Protocol", "Value"];
+        let mut wire = vec!["BoxFut", "Protocol", "ResetStep", "Value"];
         if any_struct {
             wire.push("WireError");
         }
@@ -724,7 +724,10 @@ impl<'a> Gen<'a> {
                 .unwrap_or_else(|| "()".to_string());
             out += &format!(") -> impl Future<Output = Result<{output}, AwsError>> + Send;\n\n");
         }
-        out += "/// Wipes all state (`POST /_nimbus/reset`).\nfn reset(&self) {}\n}\n\n";
+        out += "/// Wipes all state (`POST /_nimbus/reset`) together with `then`; see \
+                [`nimbus_wire::Service::reset`] for what a service with state must do. The default \
+                (no state) just runs `then`.\n\
+                fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {\nthen\n}\n}\n\n";
         out
     }
 
@@ -766,7 +769,7 @@ impl<'a> Gen<'a> {
         }
         out += "other => Err(AwsError::not_implemented(MODEL.service_id, other)),\n";
         out += "}\n})\n}\n\n";
-        out += "fn reset(&self) {\nself.0.reset()\n}\n}\n";
+        out += "fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {\nself.0.reset(then)\n}\n}\n";
         out
     }
 }

@@ -7,6 +7,10 @@
 //! [`Clock::real_now`] (wall time). Only signature verification uses wall time: a client
 //! signs with its own wall clock, so comparing its `X-Amz-Date` with an advanced Nimbus
 //! clock would reject every request after an advance.
+//!
+//! Nimbus time never goes backwards, also across restarts: a [`NimbusClock`] can be
+//! [resumed](NimbusClock::resume) from a [`ClockCheckpoint`] (which the binary keeps in the
+//! store), at `max(wall time + every advance ever made, Nimbus time at the checkpoint)`.
 
 use crate::time::Timestamp;
 use std::sync::Mutex;
@@ -39,40 +43,109 @@ fn system_now() -> Timestamp {
     Timestamp(d.as_millis() as i64)
 }
 
-/// The production clock: starts at wall time, runs `scale`× faster, can be advanced.
+/// What of a [`NimbusClock`] outlives the process: enough to resume it without Nimbus time
+/// going backwards (see [`NimbusClock::resume`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClockCheckpoint {
+    /// Every advance ever made (over all runs), in milliseconds.
+    pub advanced_ms: i64,
+    /// Nimbus time when the checkpoint was taken.
+    pub nimbus: Timestamp,
+}
+
+/// The production clock: starts at wall time (or where a checkpoint says), runs `scale`×
+/// faster than real time, can be advanced.
 pub struct NimbusClock {
     start_real: Instant,
     start_nimbus: Timestamp,
     scale: f64,
-    offset_ms: Mutex<i64>,
+    advances: Mutex<Advances>,
+}
+
+#[derive(Clone, Copy)]
+struct Advances {
+    /// Advances made by this process (already part of Nimbus time since `start_real`).
+    this_run_ms: i64,
+    /// Advances made by every run, this one included.
+    total_ms: i64,
 }
 
 impl NimbusClock {
+    /// A clock starting at wall time, with nothing advanced.
     pub fn new(scale: f64) -> Self {
+        Self::resume(scale, None)
+    }
+
+    /// A clock continuing from `saved`: Nimbus time starts at
+    /// `max(wall time + saved.advanced_ms, saved.nimbus)`. The first term keeps every advance
+    /// (at time scale 1 that is exactly the time the last run showed, plus the time it was
+    /// down); the second keeps the clock from going back when it ran faster than real time
+    /// (`--time-scale`) or the wall clock was set back. Without a checkpoint: wall time.
+    pub fn resume(scale: f64, saved: Option<ClockCheckpoint>) -> Self {
+        Self::resume_at(scale, saved, system_now())
+    }
+
+    fn resume_at(scale: f64, saved: Option<ClockCheckpoint>, wall: Timestamp) -> Self {
+        let (start_nimbus, total_ms) = match saved {
+            None => (wall, 0),
+            Some(c) => (
+                Timestamp(wall.0.saturating_add(c.advanced_ms).max(c.nimbus.0)),
+                c.advanced_ms,
+            ),
+        };
         NimbusClock {
             start_real: Instant::now(),
-            start_nimbus: system_now(),
+            start_nimbus,
             scale: if scale.is_finite() && scale > 0.0 {
                 scale
             } else {
                 1.0
             },
-            offset_ms: Mutex::new(0),
+            advances: Mutex::new(Advances {
+                this_run_ms: 0,
+                total_ms,
+            }),
+        }
+    }
+
+    fn advances(&self) -> std::sync::MutexGuard<'_, Advances> {
+        self.advances.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn now_with(&self, a: Advances) -> Timestamp {
+        let elapsed_ms = self.start_real.elapsed().as_secs_f64() * self.scale * 1000.0;
+        // `as` saturates for floats; the sums saturate too, so no overflow can wrap time back.
+        Timestamp(
+            self.start_nimbus
+                .0
+                .saturating_add(elapsed_ms as i64)
+                .saturating_add(a.this_run_ms),
+        )
+    }
+
+    /// The state to save so a later [`NimbusClock::resume`] continues from here.
+    pub fn checkpoint(&self) -> ClockCheckpoint {
+        let a = *self.advances();
+        ClockCheckpoint {
+            advanced_ms: a.total_ms,
+            nimbus: self.now_with(a),
         }
     }
 }
 
 impl Clock for NimbusClock {
     fn now(&self) -> Timestamp {
-        let elapsed = self.start_real.elapsed().as_secs_f64() * self.scale;
-        let offset = *self.offset_ms.lock().unwrap_or_else(|e| e.into_inner());
-        Timestamp(self.start_nimbus.0 + (elapsed * 1000.0) as i64 + offset)
+        let a = *self.advances();
+        self.now_with(a)
     }
     fn real_now(&self) -> Timestamp {
         system_now()
     }
     fn advance(&self, by: Duration) {
-        *self.offset_ms.lock().unwrap_or_else(|e| e.into_inner()) += by.as_millis() as i64;
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        let mut a = self.advances();
+        a.this_run_ms = a.this_run_ms.saturating_add(ms);
+        a.total_ms = a.total_ms.saturating_add(ms);
     }
     fn scale(&self) -> f64 {
         self.scale
@@ -124,6 +197,57 @@ mod tests {
         let after = c.now();
         assert!(after.0 - before.0 >= 3_600_000);
         assert!((c.real_now().0 - before.0).abs() < 60_000);
+    }
+
+    const DAY_MS: i64 = 86_400_000;
+
+    #[test]
+    fn a_fresh_clock_starts_at_wall_time_with_nothing_advanced() {
+        let c = NimbusClock::resume_at(1.0, None, Timestamp(1_000_000));
+        let cp = c.checkpoint();
+        assert_eq!(cp.advanced_ms, 0);
+        assert!((cp.nimbus.0 - 1_000_000).abs() < 60_000);
+    }
+
+    #[test]
+    fn checkpoint_counts_advances_of_every_run() {
+        let wall = Timestamp(1_700_000_000_000);
+        let first = NimbusClock::resume_at(1.0, None, wall);
+        first.advance(Duration::from_secs(86_400));
+        let cp = first.checkpoint();
+        assert_eq!(cp.advanced_ms, DAY_MS);
+        assert!(cp.nimbus.0 - wall.0 >= DAY_MS);
+
+        // Restarted an hour later: the day is kept, the hour passed too.
+        let later = Timestamp(wall.0 + 3_600_000);
+        let second = NimbusClock::resume_at(1.0, Some(cp), later);
+        let now = second.now().0;
+        assert!(now >= later.0 + DAY_MS && now < later.0 + DAY_MS + 60_000);
+        second.advance(Duration::from_secs(60));
+        assert_eq!(second.checkpoint().advanced_ms, DAY_MS + 60_000);
+    }
+
+    #[test]
+    fn resuming_never_goes_back_before_the_checkpoint() {
+        // A fast clock (or a wall clock set back) left Nimbus time ahead of wall + advances.
+        let wall = Timestamp(1_700_000_000_000);
+        let saved = ClockCheckpoint {
+            advanced_ms: DAY_MS,
+            nimbus: Timestamp(wall.0 + 30 * DAY_MS),
+        };
+        let c = NimbusClock::resume_at(60.0, Some(saved), wall);
+        assert!(c.now() >= saved.nimbus);
+        assert!(c.checkpoint().nimbus >= saved.nimbus);
+        assert_eq!(c.checkpoint().advanced_ms, DAY_MS);
+    }
+
+    #[test]
+    fn huge_advances_saturate_instead_of_wrapping() {
+        let c = NimbusClock::new(1.0);
+        c.advance(Duration::MAX);
+        c.advance(Duration::MAX);
+        assert_eq!(c.checkpoint().advanced_ms, i64::MAX);
+        assert!(c.now().0 > 0);
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod time;
 
-pub use clock::{Clock, ManualClock, NimbusClock};
+pub use clock::{Clock, ClockCheckpoint, ManualClock, NimbusClock};
 pub use context::{Principal, PrincipalKind, RequestContext};
 pub use error::AwsError;
 pub use ids::Ids;

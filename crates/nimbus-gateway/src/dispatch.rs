@@ -126,7 +126,7 @@ pub(crate) async fn handle(gw: &Arc<Gateway>, parts: Parts, body: Bytes) -> Repl
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
 
-    if let Some((status, json)) = crate::admin::handle(gw, method, path, &body) {
+    if let Some((status, json)) = crate::admin::handle(gw, method, path, &body).await {
         return hyper::Response::builder()
             .status(status)
             .header("content-type", "application/json")

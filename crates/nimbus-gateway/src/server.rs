@@ -1,7 +1,11 @@
-//! The HTTP server: accepts connections on an injected listener, serves HTTP/1.1 with
-//! keep-alive and `TCP_NODELAY` (without it, delayed ACKs cost ~40 ms per call), collects
-//! bodies under a size limit, and hands each request to [`Gateway::handle`]. It stops when
-//! the injected shutdown future resolves.
+//! The HTTP server: accepts connections on an injected listener and serves both HTTP/1.1
+//! (keep-alive) and cleartext HTTP/2 with prior knowledge (h2c) on the same port — each
+//! connection's first bytes decide, the HTTP/2 preface or anything else. Every connection
+//! gets `TCP_NODELAY` (without it, delayed ACKs cost ~40 ms per call). It collects bodies
+//! under a size limit, whatever the HTTP version, and hands each request to
+//! [`Gateway::handle`]; it stops when the injected shutdown future resolves.
+//! Not here: TLS (and so ALPN-negotiated `h2`) and the HTTP/1.1 `Upgrade: h2c` dance —
+//! see docs/decisions/0004-front-door.md.
 
 use crate::auth::{AuthMode, CredentialStore};
 use crate::authz::Authorizer;
@@ -10,7 +14,8 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use nimbus_core::{Clock, Ids};
 use nimbus_sigv4::SigningKeyCache;
 use std::convert::Infallible;
@@ -49,8 +54,8 @@ pub struct Gateway {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<Ids>,
     pub key_cache: SigningKeyCache,
-    /// Called by `POST /_nimbus/reset` after every service's own reset (wipes the store).
-    pub on_reset: Box<dyn Fn() -> Result<(), String> + Send + Sync>,
+    /// The store behind the admin endpoints (reset wipes it, clock advances are saved in it).
+    pub admin: Arc<dyn crate::admin::AdminHooks>,
 }
 
 impl Gateway {
@@ -88,6 +93,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
+    // One builder for every connection. HTTP/1.1 keeps hyper's defaults (keep-alive on);
+    // HTTP/2 keeps hyper's (200 concurrent streams, 16 KiB header list, 1 MiB windows).
+    // Detection costs one short read per connection (the 24-byte preface window), not per
+    // request.
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().keep_alive(true);
+    let builder = Arc::new(builder);
     loop {
         let accepted = tokio::select! {
             _ = &mut shutdown => break,
@@ -104,14 +116,13 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let gw = gateway.clone();
+        let builder = builder.clone();
         tokio::spawn(async move {
             let svc = service_fn(move |req| {
                 let gw = gw.clone();
                 async move { Ok::<_, Infallible>(gw.handle(req).await) }
             });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), svc);
+            let conn = builder.serve_connection(TokioIo::new(stream), svc);
             // Client resets are normal; nothing to report.
             let _ = conn.await;
         });

@@ -2,7 +2,8 @@
 //! (today [`crate::RedbEngine`] and [`crate::MemoryEngine`]) runs [`run`] from its tests;
 //! engines that persist data also run [`check_reopen`]. A new engine is acceptable when it
 //! passes both. Checks panic (like `assert!`) on the first violation; each one starts by
-//! wiping the engine, so never point the suite at data you want to keep.
+//! wiping the engine (all but the metadata table), so never point the suite at data you
+//! want to keep.
 
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ pub fn run(engine: Arc<dyn Engine>) {
     scan_prefix_order_and_bounds(&*engine);
     ops_apply_in_order(&*engine);
     multi_table_batch_is_atomic(&*engine);
-    wipe_removes_everything(&*engine);
+    wipe_removes_everything_but_metadata(&*engine);
     concurrent_commits_through_store(&engine);
     fresh(&*engine);
     if let Err(e) = crate::ensure_format(&*engine) {
@@ -284,14 +285,17 @@ fn multi_table_batch_is_atomic(engine: &dyn Engine) {
     );
 }
 
-fn wipe_removes_everything(engine: &dyn Engine) {
+fn wipe_removes_everything_but_metadata(engine: &dyn Engine) {
+    const META_PROBE: &[u8] = b"conformance.probe";
     fresh(engine);
     let mut b = Batch::new();
     for t in [T1, T2, T3] {
         b.put(t, "a", "1");
         b.put(t, "b", "2");
     }
+    b.put(crate::META_TABLE, META_PROBE, "kept");
     apply(engine, &[b]);
+    let format_before = ok(engine.get(crate::META_TABLE, crate::FORMAT_KEY), "get");
     ok(engine.wipe(), "wipe");
     for t in [T1, T2, T3] {
         assert!(
@@ -300,10 +304,18 @@ fn wipe_removes_everything(engine: &dyn Engine) {
         );
     }
     assert_eq!(
-        ok(engine.get(crate::META_TABLE, crate::FORMAT_KEY), "get"),
-        None,
-        "wipe removes metadata too"
+        ok(engine.get(crate::META_TABLE, META_PROBE), "get"),
+        Some(b"kept".to_vec()),
+        "wipe keeps the metadata table"
     );
+    assert_eq!(
+        ok(engine.get(crate::META_TABLE, crate::FORMAT_KEY), "get"),
+        format_before,
+        "wipe keeps the format marker"
+    );
+    let mut b = Batch::new();
+    b.delete(crate::META_TABLE, META_PROBE);
+    apply(engine, &[b]);
     let mut b = Batch::new();
     b.put(T1, "after", "wipe");
     apply(engine, &[b]);

@@ -1,5 +1,6 @@
 //! The [`Engine`] trait: the whole contract between Nimbus and a storage engine. It is kept
-//! small on purpose (point lookup, ordered prefix scan, atomic durable multi-batch apply, wipe)
+//! small on purpose (point lookup, ordered prefix scan, atomic durable multi-batch apply,
+//! wipe of everything but the metadata table)
 //! so engines can be swapped; [`crate::conformance`] is the executable version of this
 //! contract and every engine must pass it. Grouping, versioning and typing live above it.
 
@@ -25,6 +26,8 @@ pub trait Engine: Send + Sync + 'static {
     /// (see [`crate::validate_table_name`]) are an error.
     fn apply(&self, batches: &[Batch]) -> Result<(), StoreError>;
 
-    /// Removes everything, in every table (for `POST /_nimbus/reset`), durably.
+    /// Removes every table except [`crate::META_TABLE`] (store-wide metadata that a reset
+    /// keeps: the format marker and the Nimbus clock), atomically and durably, for
+    /// `POST /_nimbus/reset`.
     fn wipe(&self) -> Result<(), StoreError>;
 }

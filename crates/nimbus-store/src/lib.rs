@@ -37,7 +37,7 @@ pub use batch::{validate_table_name, Batch, Op, MAX_TABLE_NAME_LEN};
 pub use engine::{Engine, KvPairs};
 pub use error::StoreError;
 pub use memory::MemoryEngine;
-pub use meta::{ensure_format, FORMAT_KEY, META_TABLE, STORE_FORMAT};
+pub use meta::{ensure_format, CLOCK_KEY, FORMAT_KEY, META_TABLE, STORE_FORMAT};
 pub use record::{
     decode_record, encode_record, record_version, try_encode_record, MigrateFn, Table,
     RECORD_TAG_JSON,

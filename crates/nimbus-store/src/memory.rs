@@ -66,7 +66,7 @@ impl Engine for MemoryEngine {
     }
 
     fn wipe(&self) -> Result<(), StoreError> {
-        self.write().clear();
+        self.write().retain(|name, _| name == crate::META_TABLE);
         Ok(())
     }
 }

@@ -1,11 +1,14 @@
-//! The store-format marker: table [`META_TABLE`] holds the format version of the whole store
-//! (how tables, keys and the record envelope are laid out), distinct from each record's own
-//! schema version. Engines that persist data call [`ensure_format`] when they open, so a
-//! store written by a newer Nimbus is refused with a clear error instead of misread.
+//! Store-wide metadata: table [`META_TABLE`], the one table a reset ([`crate::Engine::wipe`])
+//! keeps. It holds the format version of the whole store (how tables, keys and the record
+//! envelope are laid out), distinct from each record's own schema version, and the Nimbus
+//! clock's checkpoint under [`CLOCK_KEY`] (written and read by the `nimbus` binary, so that
+//! Nimbus time survives restarts and resets). Engines that persist data call
+//! [`ensure_format`] when they open, so a store written by a newer Nimbus is refused with a
+//! clear error instead of misread.
 
 use crate::{Batch, Engine, StoreError};
 
-/// Reserved table for store metadata. Services must not use it.
+/// Reserved table for store-wide metadata; a wipe keeps it. Services must not use it.
 pub const META_TABLE: &str = "__nimbus_meta";
 /// Current store format. Bump it (and add an upgrade step here) when the layout changes.
 pub const STORE_FORMAT: u32 = 1;
@@ -13,7 +16,11 @@ pub const STORE_FORMAT: u32 = 1;
 /// Key of the format marker (a `u32`, little-endian) in [`META_TABLE`].
 pub const FORMAT_KEY: &[u8] = b"store_format";
 
-/// Reads the store format; stamps [`STORE_FORMAT`] on a store that has none (new or wiped);
+/// Key of the Nimbus clock's checkpoint in [`META_TABLE`] (a versioned record owned by the
+/// binary that wires the clock).
+pub const CLOCK_KEY: &[u8] = b"clock";
+
+/// Reads the store format; stamps [`STORE_FORMAT`] on a store that has none (a new one);
 /// refuses a newer format. Returns the format found (or stamped).
 pub fn ensure_format(engine: &dyn Engine) -> Result<u32, StoreError> {
     match engine.get(META_TABLE, FORMAT_KEY)? {

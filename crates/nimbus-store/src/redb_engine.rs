@@ -150,7 +150,7 @@ impl Engine for RedbEngine {
             .map_err(|e| StoreError::engine("list tables", e))?
             .map(|h| h.name().to_owned())
             .collect();
-        for name in &names {
+        for name in names.iter().filter(|n| *n != crate::META_TABLE) {
             txn.delete_table(def(name))
                 .map_err(|e| StoreError::engine(&format!("delete table {name}"), e))?;
         }

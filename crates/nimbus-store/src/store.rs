@@ -211,8 +211,10 @@ impl Store {
         rx.recv().map_err(|_| StoreError::Closed)?
     }
 
-    /// Removes all data, durably, after every commit queued before it. Blocks the calling
-    /// thread; from async code prefer [`Store::wipe_async`].
+    /// Removes all data but the metadata table (see [`Engine::wipe`]), atomically and
+    /// durably, after every commit queued before it: a batch submitted earlier is applied
+    /// and then wiped, one submitted later survives. Blocks the calling thread; from async
+    /// code prefer [`Store::wipe_async`].
     pub fn wipe(&self) -> Result<(), StoreError> {
         let (tx, rx) = mpsc::sync_channel(1);
         self.send(Msg::Wipe(Reply::Blocking(tx)))?;
@@ -273,7 +275,7 @@ fn run_writer(engine: &dyn Engine, rx: &mpsc::Receiver<Msg>, counters: &Counters
         };
         match msg {
             Msg::Shutdown => return,
-            Msg::Wipe(reply) => reply.send(timed(counters, || wipe(engine))),
+            Msg::Wipe(reply) => reply.send(timed(counters, || engine.wipe())),
             Msg::Commit(batch, reply) => {
                 let mut bytes = batch.approx_bytes();
                 let mut batches = vec![batch];
@@ -319,12 +321,6 @@ fn timed(counters: &Counters, f: impl FnOnce() -> Outcome) -> Outcome {
     let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
     counters.engine_micros.fetch_add(micros, Ordering::Relaxed);
     outcome
-}
-
-/// Wipes the engine and re-stamps the store format, so a wiped store reopens cleanly.
-fn wipe(engine: &dyn Engine) -> Outcome {
-    engine.wipe()?;
-    engine.apply(&[crate::meta::stamp_batch()])
 }
 
 /// Runs an engine call, turning a panic into an error so one bad call does not kill the

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use nimbus_store::{
     conformance, decode_record, encode_record, record_version, Batch, Engine, MemoryEngine,
-    RedbEngine, Store, StoreError, Table, FORMAT_KEY, META_TABLE, STORE_FORMAT,
+    RedbEngine, Store, StoreError, Table, CLOCK_KEY, FORMAT_KEY, META_TABLE, STORE_FORMAT,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -281,16 +281,31 @@ fn wipe_through_the_store_keeps_the_store_openable() {
             store.get(META_TABLE, FORMAT_KEY).unwrap(),
             Some(STORE_FORMAT.to_le_bytes().to_vec())
         );
+        let mut meta = Batch::new();
+        meta.put(META_TABLE, CLOCK_KEY, "tick");
+        store.commit_blocking(meta).unwrap();
         rt().block_on(async {
-            store.commit(one_put("between")).await.unwrap();
+            // Submitted (queued) before the wipe but not yet awaited: applied, then wiped.
+            let between = store.submit(one_put("between"));
             store.wipe_async().await.unwrap();
-            store.commit(one_put("after")).await.unwrap();
+            let after = store.submit(one_put("after"));
+            between.await.unwrap();
+            after.await.unwrap();
         });
     }
     let store = Store::open_dir(dir.path()).unwrap();
     assert_eq!(
         store.scan_prefix("t", b"").unwrap(),
         vec![(b"after".to_vec(), b"v".to_vec())]
+    );
+    assert_eq!(
+        store.get(META_TABLE, CLOCK_KEY).unwrap(),
+        Some(b"tick".to_vec()),
+        "a wipe keeps the metadata table"
+    );
+    assert_eq!(
+        store.get(META_TABLE, FORMAT_KEY).unwrap(),
+        Some(STORE_FORMAT.to_le_bytes().to_vec())
     );
 }
 

@@ -17,5 +17,5 @@ pub mod xml;
 pub use error::WireError;
 pub use http::{HttpRequest, HttpResponse};
 pub use model::{Operation, Protocol, ServiceModel, Shape, ShapeId, ShapeKind};
-pub use service::{BoxFut, Service};
+pub use service::{reset_all, BoxFut, ResetError, ResetStep, Service};
 pub use value::Value;

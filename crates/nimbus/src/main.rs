@@ -1,8 +1,11 @@
-//! The `nimbus` binary: parses the command line, builds the clock, ids, store and services,
-//! wires them into the gateway, and serves. `nimbus profile` writes an AWS CLI profile that
-//! points at a running Nimbus. All wiring of crates to each other happens here.
+//! The `nimbus` binary: parses the command line, opens the store, resumes the clock from it,
+//! builds ids and services, wires them into the gateway (with [`hooks`] for the admin
+//! endpoints), and serves; on SIGINT/SIGTERM it saves the clock and stops the store.
+//! `nimbus profile` writes an AWS CLI profile that points at a running Nimbus. All wiring of
+//! crates to each other happens here.
 
 mod cli;
+mod hooks;
 mod profile;
 
 use anyhow::Context;
@@ -51,7 +54,6 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             .with_context(|| format!("binding {}", opts.listen))?;
         let addr = listener.local_addr()?;
 
-        let clock: Arc<dyn Clock> = Arc::new(NimbusClock::new(opts.time_scale));
         let ids = Arc::new(Ids::from_os());
         let store = match &opts.data_dir {
             None => Store::in_memory(),
@@ -60,6 +62,10 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
                 Store::open_dir(dir).with_context(|| format!("opening the store in {}", dir.display()))?
             }
         };
+        let saved_clock = hooks::load_clock(&store).context("reading the saved clock")?;
+        let nimbus_clock = Arc::new(NimbusClock::resume(opts.time_scale, saved_clock));
+        let clock: Arc<dyn Clock> = nimbus_clock.clone();
+        let hooks = Arc::new(hooks::Hooks::new(store.clone(), nimbus_clock));
 
         let services: Vec<Arc<dyn Service>> = vec![
             svc_sts::service(),
@@ -75,7 +81,6 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
         }
         let mut creds = StaticCredentials::new();
         creds.add_root(&opts.account, &opts.access_key, &opts.secret_key);
-        let reset_store = store.clone();
         let gateway = Arc::new(Gateway {
             config: GatewayConfig { auth: opts.auth.clone(), version: env!("CARGO_PKG_VERSION"), ..Default::default() },
             registry,
@@ -84,7 +89,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             clock: clock.clone(),
             ids,
             key_cache: Default::default(),
-            on_reset: Box::new(move || reset_store.wipe().map_err(|e| e.to_string())),
+            admin: hooks.clone(),
         });
 
         let endpoint = format!("http://{addr}");
@@ -94,6 +99,10 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
         println!("  account {}: access key {} / secret {}", opts.account, opts.access_key, opts.secret_key);
         if let nimbus_gateway::AuthMode::Permissive { default_account } = &opts.auth {
             println!("  auth: permissive (any key accepted; default account {default_account})");
+        }
+        let ahead_ms = clock.now().0 - clock.real_now().0;
+        if saved_clock.is_some() && ahead_ms >= 1000 {
+            println!("  clock: {} s ahead of wall time (kept from an earlier run)", ahead_ms / 1000);
         }
         if let Some(dns) = &opts.dns_listen {
             println!("  dns: {dns} (accepted; the DNS server arrives with load balancers)");
@@ -106,6 +115,10 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
         let _ = std::io::stdout().flush();
 
         nimbus_gateway::serve(listener, gateway, shutdown_signal()).await;
+        // So a fast clock (--time-scale) resumes where it stopped, not at its last advance.
+        if let Err(e) = hooks.save().await {
+            eprintln!("nimbus: could not save the clock: {e}");
+        }
         store.shutdown();
         Ok(())
     })

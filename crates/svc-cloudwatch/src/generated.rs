@@ -7,7 +7,7 @@
 use nimbus_core::{AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
-use nimbus_wire::{BoxFut, Protocol, Value, WireError};
+use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
 use std::future::Future;
 
 /// The service as botocore models it.
@@ -1701,8 +1701,10 @@ pub trait Handlers: Send + Sync + 'static {
         input: PutMetricDataInput,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
-    /// Wipes all state (`POST /_nimbus/reset`).
-    fn reset(&self) {}
+    /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
+    fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
+        then
+    }
 }
 
 /// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, calls the handler and converts the result back.
@@ -1754,7 +1756,7 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
         })
     }
 
-    fn reset(&self) {
-        self.0.reset()
+    fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
+        self.0.reset(then)
     }
 }

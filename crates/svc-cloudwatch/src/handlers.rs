@@ -1,11 +1,18 @@
 //! CloudWatch's metric operations (`PutMetricData`, `ListMetrics`, `GetMetricStatistics`):
 //! validation with CloudWatch's own error codes and messages, durable writes through the
-//! store (a put is answered only after its samples are committed), reads from memory.
+//! store (a put is answered only after its samples are committed, and they reach memory
+//! only then), reads from memory.
+//!
+//! A reset holds the `gate` (puts take it shared, just to submit their batch) while the
+//! store is wiped, so every put's batch is queued either before the wipe (and wiped) or
+//! after it. The reset also bumps the memory's epoch, and a put whose batch was submitted
+//! in an older epoch does not add its samples to memory: they were wiped from the store.
 
 use crate::generated::{self as g, errors};
 use crate::metrics::{aggregate, MetricKey, Repository, Sample};
 use nimbus_core::{AwsError, Clock, RequestContext, Timestamp};
 use nimbus_store::{Batch, Store, StoreError};
+use nimbus_wire::ResetStep;
 use std::sync::{Arc, Mutex};
 
 const TABLE: &str = "cloudwatch.samples";
@@ -25,8 +32,17 @@ struct StoredSample {
 pub struct CloudWatch {
     store: Store,
     clock: Arc<dyn Clock>,
-    repo: Mutex<Repository>,
+    memory: Mutex<Memory>,
     seq: std::sync::atomic::AtomicU64,
+    /// Held shared by a put while it submits its batch, exclusively by a reset.
+    gate: tokio::sync::RwLock<()>,
+}
+
+/// The samples in memory, and which reset they are from.
+struct Memory {
+    samples: Repository,
+    /// How many resets happened; read when a put submits, compared when it is durable.
+    epoch: u64,
 }
 
 fn invalid(msg: impl Into<String>) -> AwsError {
@@ -49,13 +65,31 @@ impl CloudWatch {
         Ok(CloudWatch {
             store,
             clock,
-            repo: Mutex::new(repo),
+            memory: Mutex::new(Memory {
+                samples: repo,
+                epoch: 0,
+            }),
             seq: std::sync::atomic::AtomicU64::new(n),
+            gate: tokio::sync::RwLock::new(()),
         })
     }
 
-    fn repo(&self) -> std::sync::MutexGuard<'_, Repository> {
-        self.repo.lock().unwrap_or_else(|e| e.into_inner())
+    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
+        self.memory.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Resets CloudWatch together with `then` (the other services and the store wipe; see
+    /// [`nimbus_wire::Service::reset`]): no put submits while `then` runs; if it succeeded,
+    /// memory is emptied and puts submitted before it will not add their samples.
+    pub fn reset_with<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
+        Box::pin(async move {
+            let _gate = self.gate.write().await;
+            then.await?;
+            let mut mem = self.memory();
+            mem.samples.clear();
+            mem.epoch += 1;
+            Ok(())
+        })
     }
 }
 
@@ -253,10 +287,17 @@ impl g::Handlers for CloudWatch {
             );
             rows.push(rec);
         }
-        self.store.commit(batch).await.map_err(store_err)?;
-        let mut repo = self.repo();
-        for r in rows {
-            repo.insert(r.key, r.sample);
+        let (durable, epoch) = {
+            let _gate = self.gate.read().await;
+            (self.store.submit(batch), self.memory().epoch)
+        };
+        durable.await.map_err(store_err)?;
+        let mut mem = self.memory();
+        // Otherwise a reset wiped these samples from the store after they landed.
+        if mem.epoch == epoch {
+            for r in rows {
+                mem.samples.insert(r.key, r.sample);
+            }
         }
         Ok(())
     }
@@ -287,8 +328,9 @@ impl g::Handlers for CloudWatch {
                 )))
             }
         };
-        let repo = self.repo();
-        let matching: Vec<g::Metric> = repo
+        let mem = self.memory();
+        let matching: Vec<g::Metric> = mem
+            .samples
             .list(ctx.account_id(), &ctx.region)
             .filter(|(k, _)| input.namespace.as_ref().is_none_or(|n| *n == k.namespace))
             .filter(|(k, _)| input.metric_name.as_ref().is_none_or(|n| *n == k.name))
@@ -394,8 +436,8 @@ impl g::Handlers for CloudWatch {
             name: input.metric_name.clone(),
             dimensions: sorted_dims(input.dimensions)?,
         };
-        let repo = self.repo();
-        let samples = repo.get(&key).unwrap_or(&[]);
+        let mem = self.memory();
+        let samples = mem.samples.get(&key).unwrap_or(&[]);
         let aggs = aggregate(
             samples,
             start,
@@ -423,7 +465,7 @@ impl g::Handlers for CloudWatch {
         })
     }
 
-    fn reset(&self) {
-        self.repo().clear();
+    fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
+        self.reset_with(then)
     }
 }

@@ -8,13 +8,17 @@
 //! hundred microseconds before it is on disk; if the store ever fails a commit, memory is
 //! reloaded from the store so it never keeps what the disk does not have. Each (account,
 //! region) lazily gets its default VPC and default security group, persisted like any
-//! other write. Handlers live in `handlers`.
+//! other write (a mutation creates them under the same lock hold as its own change, so a
+//! reset in between cannot leave it without them). A reset ([`Ec2::reset_with`]) holds the
+//! writer lock while the store is wiped, so a racing write lands wholly before it (and is
+//! wiped) or wholly after it. Handlers live in `handlers`.
 
 use crate::errors;
 use crate::model::{GroupRec, Peer, RuleRec, VpcRec, DEFAULT_VPC_CIDR};
 use crate::persist::{self, Change};
 use nimbus_core::{AwsError, Ids, RequestContext};
-use nimbus_store::{Store, StoreError};
+use nimbus_store::{Batch, Store, StoreError};
+use nimbus_wire::ResetStep;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 
@@ -137,9 +141,17 @@ impl Ec2 {
         })
     }
 
-    /// Forgets all in-memory state (the gateway wipes the store itself).
-    pub fn clear(&self) {
-        *self.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
+    /// Resets EC2 together with `then` (the other services and the store wipe; see
+    /// [`nimbus_wire::Service::reset`]): no write can plan or submit while `then` runs, and
+    /// memory is emptied only if it succeeded. Writes submitted earlier are ahead of the
+    /// wipe in the store's queue, so they are wiped too.
+    pub fn reset_with<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
+        Box::pin(async move {
+            let _w = self.writer.lock().await;
+            then.await?;
+            *self.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
+            Ok(())
+        })
     }
 
     /// Runs `f` over the whole state.
@@ -153,34 +165,58 @@ impl Ec2 {
         ctx: &RequestContext,
         f: impl FnOnce(&State, &Scope) -> R,
     ) -> Result<R, AwsError> {
-        self.ensure_defaults(ctx).await?;
         let key = scope_key(ctx);
-        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
-        let empty = Scope::default();
-        let scope = st.scope(&key).unwrap_or(&empty);
-        Ok(f(&st, scope))
+        loop {
+            self.ensure_defaults(ctx).await?;
+            let st = self.state.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(scope) = st.scope(&key).filter(|s| s.default_vpc().is_some()) {
+                return Ok(f(&st, scope));
+            }
+            // A reset came between creating the defaults and reading: create them again.
+        }
     }
 
     /// Plans a change with `plan` (which sees the caller's scope, defaults included),
     /// submits it, applies it, and returns the plan's answer once the change is durable.
+    /// Missing defaults are created in the same batch, under the same lock hold.
     pub async fn mutate<R>(
         &self,
         ctx: &RequestContext,
         plan: impl FnOnce(&State, &Scope) -> Result<(Change, R), AwsError>,
     ) -> Result<R, AwsError> {
         let key = scope_key(ctx);
-        self.ensure_defaults(ctx).await?;
-        let durable = {
+        let (durable, answer) = {
             let _w = self.writer.lock().await;
-            let (change, out) = {
+            let mut batch = Batch::new();
+            if !self.has_defaults(&key) {
+                let defaults = self.default_change(&key);
+                batch = defaults.batch();
+                self.apply(defaults);
+            }
+            let planned = {
                 let st = self.state.read().unwrap_or_else(|e| e.into_inner());
                 let empty = Scope::default();
-                plan(&st, st.scope(&key).unwrap_or(&empty))?
+                plan(&st, st.scope(&key).unwrap_or(&empty))
             };
-            (self.submit_and_apply(change), out)
+            // A refused plan still submits the defaults it caused (memory already has them).
+            let answer = planned.map(|(change, out)| {
+                batch.append(change.batch());
+                self.apply(change);
+                out
+            });
+            (self.store.submit(batch), answer)
         };
-        self.settle(durable.0).await?;
-        Ok(durable.1)
+        self.settle(durable).await?;
+        answer
+    }
+
+    /// Applies `change` to memory; the caller holds the writer lock and submits the
+    /// change's batch under the same hold.
+    fn apply(&self, change: Change) {
+        self.state
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .apply(change);
     }
 
     /// Queues `change` for the store and applies it to memory; the caller holds the
@@ -190,10 +226,7 @@ impl Ec2 {
         change: Change,
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
         let durable = self.store.submit(change.batch());
-        self.state
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .apply(change);
+        self.apply(change);
         durable
     }
 

@@ -1,12 +1,15 @@
 //! Durability: everything acknowledged survives a new service over the same store (in
 //! memory, and on disk after the store is shut down and reopened), default VPCs stay
-//! stable across restarts, and `reset` forgets memory.
+//! stable across restarts, and `reset` empties memory and the store together, also while
+//! writes race it.
 
 mod common;
 
 use common::*;
 use nimbus_core::{Ids, ManualClock, Timestamp};
 use nimbus_store::Store;
+use nimbus_wire::{ResetError, ResetStep};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use svc_ec2::generated::*;
 
@@ -94,8 +97,30 @@ async fn state_survives_reopening_the_disk_store() {
     );
 }
 
+fn wipe(store: &Store) -> ResetStep<'_> {
+    Box::pin(async move {
+        store
+            .wipe_async()
+            .await
+            .map_err(|e| ResetError(e.to_string()))
+    })
+}
+
+/// Every VPC and group id in memory, sorted (read without creating defaults).
+fn all_ids(ec2: &svc_ec2::Ec2) -> Vec<String> {
+    ec2.read_state(|st| {
+        let mut v: Vec<String> = st
+            .scopes
+            .values()
+            .flat_map(|s| s.vpcs.keys().chain(s.groups.keys()).cloned())
+            .collect();
+        v.sort();
+        v
+    })
+}
+
 #[tokio::test]
-async fn reset_forgets_memory() {
+async fn reset_forgets_memory_and_store() {
     let store = Store::in_memory();
     let ec2 = ec2_over(store.clone(), 1);
     let gid = create(&ec2, &ctx(), "gone").await;
@@ -104,8 +129,9 @@ async fn reset_forgets_memory() {
         .await
         .unwrap()
         .vpcs;
-    store.wipe().unwrap();
-    ec2.reset();
+    ec2.reset(wipe(&store)).await.unwrap();
+    assert!(all_ids(&ec2).is_empty());
+    assert!(all_ids(&ec2_over(store.clone(), 2)).is_empty());
     assert_eq!(
         describe_ids(&ec2, &ctx(), &[&gid]).await.unwrap_err().code,
         "InvalidGroup.NotFound"
@@ -118,4 +144,69 @@ async fn reset_forgets_memory() {
         .vpcs;
     assert_ne!(vpc_after, vpc_before);
     assert_eq!(vpc_after.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_reset_keeps_everything() {
+    let store = Store::in_memory();
+    let ec2 = ec2_over(store.clone(), 1);
+    let gid = create(&ec2, &ctx(), "kept").await;
+    let before = all_ids(&ec2);
+    let failing: ResetStep<'_> = Box::pin(async { Err(ResetError("disk on fire".into())) });
+    assert!(ec2.reset(failing).await.is_err());
+    assert_eq!(all_ids(&ec2), before);
+    assert_eq!(all_ids(&ec2_over(store, 2)), before);
+    describe_one(&ec2, &ctx(), &gid).await;
+}
+
+/// Creates (each first creating its scope's default VPC and group when a reset removed
+/// them) racing resets: after every reset, once the creates in flight have finished, memory
+/// holds exactly what the store holds, and no create ever fails. Before resets held the
+/// writers back, a write landing between the memory clear and the store wipe stayed in
+/// memory but was wiped from disk (this failed within ~50 rounds).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resets_racing_creates_leave_memory_and_store_agreeing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_dir(dir.path()).unwrap();
+    let ec2 = Arc::new(ec2_over(store.clone(), 1));
+    let stop = Arc::new(AtomicBool::new(false));
+    // Creates hold it shared for their whole call; the checker takes it to let them finish.
+    let gate = Arc::new(tokio::sync::RwLock::new(()));
+    let creators: Vec<_> = (0..6)
+        .map(|t| {
+            let (ec2, stop, gate) = (ec2.clone(), stop.clone(), gate.clone());
+            tokio::spawn(async move {
+                let ctx = ctx_in(ACCOUNT, ["us-east-1", "eu-west-1"][t % 2]);
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let _in_flight = gate.read().await;
+                    ec2.create_security_group(
+                        &ctx,
+                        CreateSecurityGroupRequest {
+                            group_name: format!("race-{t}-{i}"),
+                            description: "d".into(),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .expect("a reset never makes a create fail");
+                    i += 1;
+                }
+            })
+        })
+        .collect();
+    for round in 0..300 {
+        tokio::time::sleep(std::time::Duration::from_micros(300)).await;
+        ec2.reset(wipe(&store)).await.unwrap();
+        let _quiet = gate.write().await;
+        assert_eq!(
+            all_ids(&ec2),
+            all_ids(&ec2_over(store.clone(), 2)),
+            "memory and store disagree after reset {round}"
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in creators {
+        c.await.unwrap();
+    }
 }

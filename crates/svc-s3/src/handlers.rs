@@ -104,7 +104,7 @@ impl g::Handlers for S3 {
         objects::put_object(self, ctx, input).await
     }
 
-    fn reset(&self) {
-        self.reset_all()
+    fn reset<'a>(&'a self, then: nimbus_wire::ResetStep<'a>) -> nimbus_wire::ResetStep<'a> {
+        self.reset_with(then)
     }
 }

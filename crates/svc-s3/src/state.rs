@@ -16,11 +16,17 @@
 //! Bytes are not part of this lock: they are written and fsynced before it is taken, so the
 //! index never names a blob that does not exist yet, and a replaced blob is removed only
 //! once the change that stopped naming it is durable (see `blobs.rs`, `objects.rs`).
+//!
+//! A reset ([`S3::reset_with`]) holds the writer lock while the store is wiped, then empties
+//! the index and removes the blobs it named. Blobs of uploads still in flight are named by
+//! no record yet and are left alone: their upload either commits after the reset (and
+//! needs them) or fails and removes them itself.
 
 use crate::blobs::BlobStore;
 use crate::faults;
 use nimbus_core::{AwsError, Ids, RequestContext, Timestamp};
 use nimbus_store::{Batch, Store, StoreError};
+use nimbus_wire::ResetStep;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeMap, HashSet};
@@ -223,10 +229,23 @@ impl S3 {
         Ok(b)
     }
 
-    /// Wipes the index and every blob (`POST /_nimbus/reset`); the gateway wipes the store.
-    pub(crate) fn reset_all(&self) {
-        *self.write_index() = Index::default();
-        self.blobs.clear();
+    /// Resets S3 together with `then` (the other services and the store wipe; see
+    /// [`nimbus_wire::Service::reset`]): no write plans or submits while `then` runs; if it
+    /// succeeded, the index is emptied and the blobs it named are removed (a file whose
+    /// removal fails is swept at the next start, as no record names it).
+    pub fn reset_with<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
+        Box::pin(async move {
+            let _w = self.writer.lock().await;
+            then.await?;
+            let old = std::mem::take(&mut *self.write_index());
+            let named = old
+                .buckets
+                .into_values()
+                .flat_map(|b| b.objects.into_values().map(|o| o.blob.clone()))
+                .collect();
+            self.blobs.remove(named).await;
+            Ok(())
+        })
     }
 }
 

@@ -95,8 +95,8 @@ impl Handlers for Ec2 {
         rules::revoke_ingress(self, ctx, input).await
     }
 
-    fn reset(&self) {
-        self.clear()
+    fn reset<'a>(&'a self, then: nimbus_wire::ResetStep<'a>) -> nimbus_wire::ResetStep<'a> {
+        self.reset_with(then)
     }
 }
 

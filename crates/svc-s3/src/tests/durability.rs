@@ -164,7 +164,7 @@ async fn reset_forgets_everything() {
     let e = Env::new();
     e.mb("bkt").await;
     e.put("bkt", "k", b"v").await;
-    e.h().reset();
+    e.reset().await;
     assert!(e.blob_files().is_empty());
     let list = e
         .h()
@@ -173,98 +173,135 @@ async fn reset_forgets_everything() {
         .expect("list");
     assert_eq!(list.buckets.map(|b| b.len()), Some(0));
     e.mb("bkt").await;
+    // The store was wiped with memory: a restart sees only what came after the reset.
+    let e = e.restart();
+    assert_eq!(e.svc.read().buckets.keys().collect::<Vec<_>>(), ["bkt"]);
+    assert_err(e.get("bkt", "k").await, "NoSuchKey", 404);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_puts_to_one_key_leave_one_blob() {
-    let e = Arc::new(Env::new());
+/// A failed store wipe fails the reset and changes nothing: memory still matches the store.
+#[tokio::test]
+async fn a_failed_reset_keeps_everything() {
+    let e = Env::new();
     e.mb("bkt").await;
-    let mut tasks = Vec::new();
-    for i in 0..16u8 {
-        let e = e.clone();
-        tasks.push(tokio::spawn(async move {
-            let body = vec![i; 1000 + i as usize];
-            e.h()
-                .put_object(&ctx(), put_req("bkt", "k", &body))
-                .await
-                .expect("put");
-            let got = e.get("bkt", "k").await.expect("get");
-            let b = got.body.expect("body");
-            // Whatever version is read, it is whole: its bytes match its own length.
-            assert!(b.iter().all(|&x| b.len() == 1000 + x as usize));
-        }));
-    }
-    for t in tasks {
-        t.await.expect("task");
-    }
+    e.put("bkt", "k", b"v").await;
+    let failing = Box::pin(async { Err(nimbus_wire::ResetError("disk on fire".into())) });
+    assert!(e.h().reset(failing).await.is_err());
+    let got = e.get("bkt", "k").await.expect("still there");
+    assert_eq!(got.body.as_deref(), Some(&b"v"[..]));
     assert_eq!(e.blob_files().len(), 1);
 }
 
-/// 32 concurrent PutObjects on distinct keys over an on-disk store: every one succeeds and
-/// is readable, and their metadata records shared group commits (fewer fsyncs than puts),
-/// because no writer holds the service's lock across the store's fsync.
+/// An upload whose bytes are written but whose record is not yet submitted when a reset
+/// comes keeps its blob: it commits after the reset (into a bucket created after it) and
+/// must be readable.
+#[tokio::test]
+async fn reset_leaves_blobs_of_uploads_in_flight() {
+    let e = Env::new();
+    e.mb("bkt").await;
+    e.put("bkt", "old", b"old bytes").await;
+    let in_flight = e
+        .svc
+        .blobs
+        .write(Bytes::from_static(b"in flight"))
+        .await
+        .expect("write blob");
+    e.reset().await;
+    assert_eq!(e.blob_files(), [in_flight]);
+}
+
+/// What the index holds ("bucket" and "bucket/key" entries), what the store holds, and
+/// the index's objects whose bytes are missing.
+fn index_store_and_missing(e: &Env) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let index = e.svc.read();
+    let mut mem = Vec::new();
+    let mut missing = Vec::new();
+    for (name, b) in &index.buckets {
+        mem.push(name.clone());
+        for (key, rec) in &b.objects {
+            mem.push(format!("{name}/{key}"));
+            if !e.svc.blobs.contains(&rec.blob) {
+                missing.push(format!("{name}/{key}"));
+            }
+        }
+    }
+    let mut disk = Vec::new();
+    for table in [crate::state::BUCKETS, crate::state::OBJECTS] {
+        for (k, _) in e.store.scan_prefix(table, b"").expect("scan") {
+            disk.push(String::from_utf8(k).expect("utf-8 key"));
+        }
+    }
+    mem.sort();
+    disk.sort();
+    (mem, disk, missing)
+}
+
+/// Puts into one shared bucket (which the writers recreate after every reset) racing
+/// resets: after every reset, once the writes in flight have finished, the index holds
+/// exactly the store's records and every object's bytes exist. Before resets held the
+/// writers back and removed only the blobs the index named, a reset removed the bytes of an
+/// upload in flight, whose record then landed in the recreated bucket without them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_puts_share_group_commits() {
-    const PUTS: usize = 32;
-    let db = tempfile::tempdir().expect("tempdir");
-    let blobs = tempfile::tempdir().expect("tempdir");
-    let store = Store::open_dir(db.path()).expect("open store");
-    let svc = Arc::new(
-        S3::load(
-            store.clone(),
-            Arc::new(Ids::from_seed(11)),
-            Some(blobs.path().to_path_buf()),
-        )
-        .expect("load"),
-    );
-    Handlers::create_bucket(
-        &*svc,
-        &ctx(),
-        g::CreateBucketRequest {
-            bucket: "grouped".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("create");
-    let before = store.stats();
-    let started = std::time::Instant::now();
-    let tasks: Vec<_> = (0..PUTS)
-        .map(|i| {
-            let svc = svc.clone();
+async fn resets_racing_puts_leave_index_store_and_blobs_agreeing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let e = Arc::new(Env::new());
+    let stop = Arc::new(AtomicBool::new(false));
+    // Writers hold it shared for each call; the checker takes it to let them finish.
+    let gate = Arc::new(tokio::sync::RwLock::new(()));
+    let writers: Vec<_> = (0..4)
+        .map(|t| {
+            let (e, stop, gate) = (e.clone(), stop.clone(), gate.clone());
             tokio::spawn(async move {
-                let body = format!("body of object {i}").into_bytes();
-                Handlers::put_object(&*svc, &ctx(), put_req("grouped", &format!("k{i}"), &body))
-                    .await
-                    .map(|_| ())
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let _in_flight = gate.read().await;
+                    // Either may fail (the bucket exists already, or a reset removed it).
+                    let _ = e
+                        .h()
+                        .create_bucket(
+                            &ctx(),
+                            g::CreateBucketRequest {
+                                bucket: "race".into(),
+                                ..Default::default()
+                            },
+                        )
+                        .await;
+                    let _ = e
+                        .h()
+                        .put_object(&ctx(), put_req("race", &format!("k{t}-{i}"), b"bytes"))
+                        .await;
+                    i += 1;
+                }
             })
         })
         .collect();
-    for t in tasks {
-        t.await.expect("task").expect("put");
-    }
-    let elapsed = started.elapsed();
-    let after = store.stats();
-    let (groups, batches) = (after.groups - before.groups, after.batches - before.batches);
-    eprintln!(
-        "{PUTS} concurrent puts: {groups} groups for {batches} batches, max group {}, {elapsed:?}",
-        after.max_group
-    );
-    assert_eq!(batches, PUTS as u64);
-    assert!(
-        batches > groups,
-        "puts did not share commits: {groups} groups for {batches} batches"
-    );
-    for i in 0..PUTS {
-        let got = Handlers::get_object(&*svc, &ctx(), get_req("grouped", &format!("k{i}")))
-            .await
-            .expect("get");
-        assert_eq!(
-            got.body.as_deref(),
-            Some(format!("body of object {i}").as_bytes())
+    for round in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_micros(500)).await;
+        e.reset().await;
+        let _quiet = gate.write().await;
+        let (mem, disk, missing) = index_store_and_missing(&e);
+        assert_eq!(mem, disk, "index and store disagree after reset {round}");
+        assert!(
+            missing.is_empty(),
+            "bytes missing after reset {round}: {missing:?}"
         );
     }
-    assert_eq!(std::fs::read_dir(blobs.path()).expect("dir").count(), PUTS);
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let Ok(e) = Arc::try_unwrap(e) else {
+        panic!("writers still hold the env")
+    };
+    let (mem, _, _) = index_store_and_missing(&e);
+    let objects = mem.iter().filter(|m| m.contains('/')).count();
+    let e = e.restart();
+    assert_eq!(
+        index_store_and_missing(&e).0,
+        mem,
+        "a restart sees the same"
+    );
+    assert_eq!(e.blob_files().len(), objects, "one blob per object");
 }
 
 /// An engine that fails every `apply` while `failing` is set.

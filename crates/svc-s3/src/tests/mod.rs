@@ -52,6 +52,17 @@ impl Env {
         Env { svc, store, dir }
     }
 
+    /// `POST /_nimbus/reset` for this service alone: its reset around the store wipe.
+    pub async fn reset(&self) {
+        let wipe = Box::pin(async {
+            self.store
+                .wipe_async()
+                .await
+                .map_err(|e| nimbus_wire::ResetError(e.to_string()))
+        });
+        self.h().reset(wipe).await.expect("reset");
+    }
+
     /// The service seen only through the generated trait, as the router sees it.
     pub fn h(&self) -> &impl Handlers {
         &self.svc

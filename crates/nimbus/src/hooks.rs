@@ -1,0 +1,93 @@
+//! What the gateway's admin endpoints need from the binary's wiring: wiping the store for a
+//! reset, and keeping the Nimbus clock in the store so that Nimbus time survives restarts
+//! (a [`ClockCheckpoint`] under `nimbus_store::CLOCK_KEY` in the metadata table, which a
+//! wipe keeps). The rules for resuming the clock are `NimbusClock::resume`'s; this module
+//! only loads and saves.
+
+use nimbus_core::{ClockCheckpoint, NimbusClock};
+use nimbus_gateway::admin::AdminHooks;
+use nimbus_store::{Batch, Store, StoreError, Table, CLOCK_KEY, META_TABLE};
+use nimbus_wire::{BoxFut, ResetError, ResetStep};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+/// The clock's checkpoint record (schema version 1).
+const CLOCK: Table<ClockCheckpoint> = Table::new(META_TABLE, 1);
+
+/// The clock saved by an earlier run, if any.
+pub fn load_clock(store: &Store) -> Result<Option<ClockCheckpoint>, StoreError> {
+    CLOCK.get(store, CLOCK_KEY)
+}
+
+/// The admin hooks over the store and the clock.
+pub struct Hooks {
+    store: Store,
+    clock: Arc<NimbusClock>,
+    /// Orders checkpoint-taking with submitting, so a later checkpoint always lands last.
+    saving: Mutex<()>,
+}
+
+impl Hooks {
+    pub fn new(store: Store, clock: Arc<NimbusClock>) -> Self {
+        Hooks {
+            store,
+            clock,
+            saving: Mutex::new(()),
+        }
+    }
+
+    /// Queues the clock's current checkpoint for the store; resolves once it is durable.
+    pub fn save(&self) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
+        let _order = self.saving.lock().unwrap_or_else(|e| e.into_inner());
+        let mut batch = Batch::new();
+        CLOCK.put(&mut batch, CLOCK_KEY, &self.clock.checkpoint());
+        self.store.submit(batch)
+    }
+}
+
+impl AdminHooks for Hooks {
+    fn wipe_store(&self) -> ResetStep<'_> {
+        Box::pin(async move {
+            self.store
+                .wipe_async()
+                .await
+                .map_err(|e| ResetError(e.to_string()))
+        })
+    }
+
+    fn save_clock(&self) -> BoxFut<'_, Result<(), String>> {
+        let durable = self.save();
+        Box::pin(async move { durable.await.map_err(|e| e.to_string()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nimbus_core::Clock;
+    use std::time::Duration;
+
+    const DAY_MS: i64 = 86_400_000;
+
+    #[tokio::test]
+    async fn the_clock_survives_a_restart_and_a_reset() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let saved_at = {
+            let store = Store::open_dir(dir.path()).expect("open");
+            assert_eq!(load_clock(&store).expect("load"), None);
+            let clock = Arc::new(NimbusClock::new(1.0));
+            let hooks = Hooks::new(store.clone(), clock.clone());
+            clock.advance(Duration::from_secs(86_400));
+            hooks.save_clock().await.expect("save");
+            hooks.wipe_store().await.expect("wipe");
+            store.shutdown();
+            clock.now()
+        };
+        let store = Store::open_dir(dir.path()).expect("reopen");
+        let saved = load_clock(&store).expect("load").expect("a checkpoint");
+        assert_eq!(saved.advanced_ms, DAY_MS);
+        let clock = NimbusClock::resume(1.0, Some(saved));
+        assert!(clock.now() >= saved_at, "Nimbus time went backwards");
+        assert!(clock.now().0 - clock.real_now().0 >= DAY_MS - 60_000);
+    }
+}
