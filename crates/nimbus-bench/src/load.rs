@@ -1,7 +1,9 @@
 //! The closed-loop load generator: `concurrency` workers, each with its own keep-alive
 //! HTTP/1.1 connection (TCP_NODELAY), each sending its next request as soon as the previous
-//! answer's body has been read, until a deadline or a total request count. It owns the
-//! connections and the timing; what the requests are is `ops`'s business.
+//! answer's body has been read, until a deadline or a total request count. Two clients: the
+//! raw one (default; pre-serialised bytes and a minimal answer parser, cheap enough that
+//! the server is what gets measured) and hyper's (a full HTTP client, for comparison). It
+//! owns the connections and the timing; what the requests are is `ops`'s business.
 
 use crate::ops::{RequestMaker, Target};
 use crate::stats::Recorder;
@@ -13,7 +15,15 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// Which HTTP client the workers use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    Raw,
+    Hyper,
+}
 
 /// When a run stops.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +40,7 @@ pub fn run(
     concurrency: usize,
     limit: Limit,
     threads: usize,
+    client: Client,
 ) -> serde_json::Value {
     let rt = if threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
@@ -48,13 +59,11 @@ pub fn run(
         let start = Instant::now();
         let mut tasks = Vec::with_capacity(concurrency);
         for _ in 0..concurrency {
-            tasks.push(tokio::spawn(worker(
-                target.clone(),
-                addr,
-                limit,
-                start,
-                issued.clone(),
-            )));
+            let (t, i) = (target.clone(), issued.clone());
+            tasks.push(match client {
+                Client::Raw => tokio::spawn(raw_worker(t, addr, limit, start, i)),
+                Client::Hyper => tokio::spawn(worker(t, addr, limit, start, i)),
+            });
         }
         let mut all = Recorder::default();
         for t in tasks {
@@ -146,4 +155,209 @@ async fn worker(
         }
     }
     rec
+}
+
+/// The raw client: writes pre-serialised HTTP/1.1 bytes on a keep-alive socket and reads
+/// the answer with a minimal parser (status line, `Content-Length`, `Connection: close`).
+/// It costs a fraction of hyper's client per request, so the server, not the client, is
+/// what a run measures — the harness's equivalent of replaying one signed request with wrk.
+async fn raw_worker(
+    target: Arc<Target>,
+    addr: SocketAddr,
+    limit: Limit,
+    start: Instant,
+    issued: Arc<AtomicU64>,
+) -> Recorder {
+    let mut rec = Recorder::default();
+    let mut maker = RequestMaker::new(target);
+    let mut stream: Option<TcpStream> = None;
+    let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
+    loop {
+        match limit {
+            Limit::Duration(d) if start.elapsed() >= d => break,
+            Limit::Count(n) if issued.fetch_add(1, Ordering::Relaxed) >= n => break,
+            _ => {}
+        }
+        let bytes = maker.next_http1();
+        let t0 = Instant::now();
+        if stream.is_none() {
+            match connect_raw(addr).await {
+                Ok(s) => stream = Some(s),
+                Err(e) => {
+                    rec.io_error(&e);
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            }
+        }
+        let Some(s) = stream.as_mut() else { continue };
+        if let Err(e) = s.write_all(&bytes).await {
+            rec.io_error(&format!("write: {e}"));
+            stream = None;
+            continue;
+        }
+        buf.clear();
+        match read_response(s, &mut buf).await {
+            Ok(r) => {
+                if r.close {
+                    stream = None;
+                }
+                let body = &buf[r.body_start..r.body_start + r.body_len];
+                if (200..300).contains(&r.status) {
+                    rec.success(r.status, t0.elapsed().as_nanos() as u64);
+                } else {
+                    rec.failure(r.status, body);
+                }
+            }
+            Err(e) => {
+                rec.io_error(&e);
+                stream = None;
+            }
+        }
+    }
+    rec
+}
+
+async fn connect_raw(addr: SocketAddr) -> Result<TcpStream, String> {
+    let stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("connect {addr}: {e}"))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|e| format!("TCP_NODELAY: {e}"))?;
+    Ok(stream)
+}
+
+/// Where a complete answer sits in the read buffer.
+#[derive(Debug, PartialEq, Eq)]
+struct RawResponse {
+    status: u16,
+    body_start: usize,
+    body_len: usize,
+    close: bool,
+}
+
+/// Reads one answer: headers up to the blank line, then exactly `Content-Length` body
+/// bytes. Chunked answers are not needed here (both servers send a length); they are an
+/// error rather than a guess.
+async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> Result<RawResponse, String> {
+    loop {
+        if let Some(head) = parse_head(buf)? {
+            let want = head.body_start + head.body_len;
+            while buf.len() < want {
+                read_more(s, buf).await?;
+            }
+            return Ok(head);
+        }
+        read_more(s, buf).await?;
+    }
+}
+
+async fn read_more(s: &mut TcpStream, buf: &mut Vec<u8>) -> Result<(), String> {
+    if buf.capacity() - buf.len() < 4096 {
+        buf.reserve(16 * 1024);
+    }
+    match s.read_buf(buf).await {
+        Ok(0) => Err("connection closed mid-answer".into()),
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("read: {e}")),
+    }
+}
+
+/// Parses the status line and headers once the blank line has arrived (`None` before).
+fn parse_head(buf: &[u8]) -> Result<Option<RawResponse>, String> {
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Ok(None);
+    };
+    let head = std::str::from_utf8(&buf[..end]).map_err(|_| "answer head is not UTF-8")?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or("");
+    let mut parts = status_line.splitn(3, ' ');
+    let version = parts.next().unwrap_or("");
+    let status = parts
+        .next()
+        .and_then(|s| s.parse::<u16>().ok())
+        .filter(|_| version.starts_with("HTTP/1."))
+        .ok_or_else(|| format!("bad status line {status_line:?}"))?;
+    let mut len = None;
+    let mut close = version == "HTTP/1.0";
+    for line in lines {
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        let v = v.trim();
+        if k.eq_ignore_ascii_case("content-length") {
+            len = Some(
+                v.parse::<usize>()
+                    .map_err(|_| format!("bad Content-Length {v:?}"))?,
+            );
+        } else if k.eq_ignore_ascii_case("connection") {
+            close = v.eq_ignore_ascii_case("close");
+        } else if k.eq_ignore_ascii_case("transfer-encoding") {
+            return Err(format!("raw client does not read Transfer-Encoding {v:?}"));
+        }
+    }
+    let body_len = match len {
+        Some(n) => n,
+        // HEAD-less requests only; 1xx/204/304 carry no body.
+        None if status == 204 || status == 304 || status < 200 => 0,
+        None => return Err("answer has no Content-Length".into()),
+    };
+    Ok(Some(RawResponse {
+        status,
+        body_start: end + 4,
+        body_len,
+        close,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_complete_head() {
+        let buf = b"HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\nContent-Length: 5\r\n\r\nhello";
+        let r = parse_head(buf).unwrap().unwrap();
+        assert_eq!(
+            r,
+            RawResponse {
+                status: 200,
+                body_start: buf.len() - 5,
+                body_len: 5,
+                close: false
+            }
+        );
+    }
+
+    #[test]
+    fn waits_for_the_blank_line_and_sees_close() {
+        assert_eq!(
+            parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n").unwrap(),
+            None
+        );
+        let r = parse_head(b"HTTP/1.0 403 FORBIDDEN\r\nContent-Length: 0\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(r.close);
+        assert_eq!(r.status, 403);
+        let r = parse_head(b"HTTP/1.1 200 OK\r\nConnection: close\r\ncontent-length: 1\r\n\r\nx")
+            .unwrap()
+            .unwrap();
+        assert!(r.close);
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_frame() {
+        assert!(parse_head(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").is_err());
+        assert!(parse_head(b"HTTP/1.1 200 OK\r\n\r\n").is_err());
+        assert!(parse_head(b"SSH-2.0 hello\r\n\r\n").is_err());
+        assert_eq!(
+            parse_head(b"HTTP/1.1 204 No Content\r\n\r\n")
+                .unwrap()
+                .unwrap()
+                .body_len,
+            0
+        );
+    }
 }

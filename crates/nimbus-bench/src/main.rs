@@ -32,6 +32,8 @@ options:
   --duration SECS      run length (default 10; wait/first-answer: timeout, default 30)
   --count N            total requests instead of a duration (first-answer: starts, default 1)
   --threads N          client runtime threads (default 1)
+  --client raw|hyper   raw (default): pre-serialised HTTP/1.1 bytes, minimal parsing;
+                       hyper: hyper's full client (costs the client ~3x more CPU)
   --exec CMDLINE       first-answer: server command; {port} = a free port, {run} = start index
   --access-key KEY     (default test)
   --secret-key KEY     (default test)
@@ -48,6 +50,7 @@ struct Args {
     duration: Option<f64>,
     count: Option<u64>,
     threads: usize,
+    client: load::Client,
     exec: Option<String>,
     creds: Creds,
 }
@@ -60,6 +63,7 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
         duration: None,
         count: None,
         threads: 1,
+        client: load::Client::Raw,
         exec: None,
         creds: Creds {
             access_key: "test".into(),
@@ -103,6 +107,13 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
             "--count" | "-n" => a.count = Some(int(&value)?),
             "--threads" => a.threads = int(&value)? as usize,
             "--exec" => a.exec = Some(value),
+            "--client" => {
+                a.client = match value.as_str() {
+                    "raw" => load::Client::Raw,
+                    "hyper" => load::Client::Hyper,
+                    _ => return Err(format!("--client: raw or hyper, not {value:?}")),
+                }
+            }
             "--access-key" => a.creds.access_key = value,
             "--secret-key" => a.creds.secret_key = value,
             "--region" => a.creds.region = value,
@@ -152,8 +163,9 @@ fn run(a: Args) -> Result<serde_json::Value, String> {
                 &a.creds.secret_key,
                 &a.creds.region,
             );
-            let mut out = load::run(target, addr, a.concurrency, limit, a.threads);
+            let mut out = load::run(target, addr, a.concurrency, limit, a.threads, a.client);
             out["threads"] = a.threads.into();
+            out["client"] = format!("{:?}", a.client).to_lowercase().into();
             Ok(out)
         }
     }

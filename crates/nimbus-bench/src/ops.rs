@@ -115,7 +115,7 @@ pub struct Signed {
 }
 
 impl Signed {
-    /// The request as HTTP/1.1 bytes, for the blocking readiness probe.
+    /// The request as HTTP/1.1 bytes, for the raw client and the blocking readiness probe.
     pub fn to_http1(&self) -> Vec<u8> {
         let mut out = b"POST / HTTP/1.1\r\n".to_vec();
         for (k, v) in &self.headers {
@@ -136,6 +136,7 @@ pub struct RequestMaker {
     target: Arc<Target>,
     signer: Signer,
     cached: Option<(Instant, Signed)>,
+    cached_http1: Option<(Instant, Bytes)>,
 }
 
 fn value(s: &str) -> HeaderValue {
@@ -155,6 +156,7 @@ impl RequestMaker {
             target,
             signer,
             cached: None,
+            cached_http1: None,
         }
     }
 
@@ -215,6 +217,21 @@ impl RequestMaker {
         Signed {
             headers,
             body: Bytes::from(body),
+        }
+    }
+
+    /// The next request as HTTP/1.1 bytes (for the raw client), cached like [`Self::next`].
+    pub fn next_http1(&mut self) -> Bytes {
+        if self.target.op.unique() {
+            return Bytes::from(self.sign_new().to_http1());
+        }
+        match &self.cached_http1 {
+            Some((at, b)) if at.elapsed() < RESIGN_AFTER => b.clone(),
+            _ => {
+                let b = Bytes::from(self.sign_new().to_http1());
+                self.cached_http1 = Some((Instant::now(), b.clone()));
+                b
+            }
         }
     }
 

@@ -32,20 +32,44 @@ static FALLBACK_MODEL: ServiceModel = ServiceModel {
 
 type Reply = hyper::Response<Full<Bytes>>;
 
-fn to_hyper(r: HttpResponse) -> Reply {
-    let mut b = hyper::Response::builder().status(r.status);
-    for (k, v) in r.headers {
-        b = match k {
-            std::borrow::Cow::Borrowed(k) => b.header(k, v),
-            std::borrow::Cow::Owned(k) => b.header(k, v),
-        };
+static X_AMZN_REQUESTID: http::HeaderName = http::HeaderName::from_static("x-amzn-requestid");
+
+/// The header name for `k`: the names every reply carries come from statics (no parsing or
+/// lower-casing per request), the rest are parsed.
+fn header_name(k: &str) -> Result<http::HeaderName, http::header::InvalidHeaderName> {
+    if k.eq_ignore_ascii_case("content-type") {
+        Ok(http::header::CONTENT_TYPE)
+    } else if k.eq_ignore_ascii_case("x-amzn-requestid") {
+        Ok(X_AMZN_REQUESTID.clone())
+    } else {
+        http::HeaderName::from_bytes(k.as_bytes())
     }
-    b.body(Full::new(r.body)).unwrap_or_else(|_| {
-        let mut resp =
-            hyper::Response::new(Full::new(Bytes::from_static(b"invalid response header")));
-        *resp.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-        resp
-    })
+}
+
+fn to_hyper(r: HttpResponse) -> Reply {
+    let mut resp = hyper::Response::new(Full::new(r.body));
+    *resp.status_mut() = match http::StatusCode::from_u16(r.status) {
+        Ok(s) => s,
+        Err(_) => return invalid_response(),
+    };
+    let headers = resp.headers_mut();
+    headers.reserve(r.headers.len());
+    for (k, v) in r.headers {
+        match (header_name(&k), http::HeaderValue::try_from(v)) {
+            (Ok(name), Ok(value)) => {
+                headers.append(name, value);
+            }
+            _ => return invalid_response(),
+        }
+    }
+    resp
+}
+
+/// What a handler's reply that HTTP cannot carry (a bad status or header) becomes.
+fn invalid_response() -> Reply {
+    let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"invalid response header")));
+    *resp.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    resp
 }
 
 fn render_error(
@@ -120,7 +144,9 @@ fn gunzip(body: &Bytes, limit: usize) -> Result<Bytes, AwsError> {
     Ok(Bytes::from(out))
 }
 
-pub(crate) async fn handle(gw: &Arc<Gateway>, parts: Parts, body: Bytes) -> Reply {
+/// The pipeline for a request whose body has already been collected (the server's entry,
+/// and the in-process hot-path measurement's).
+pub async fn handle(gw: &Arc<Gateway>, parts: Parts, body: Bytes) -> Reply {
     let rid = gw.ids.request_id();
     let method = parts.method.as_str();
     let path = parts.uri.path();

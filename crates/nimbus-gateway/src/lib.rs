@@ -18,4 +18,5 @@ pub mod server;
 
 pub use auth::{AuthMode, Credential, CredentialStore, StaticCredentials};
 pub use authz::{Action, AllowAll, Authorizer};
+pub use dispatch::handle as handle_collected;
 pub use server::{serve, Gateway, GatewayConfig};

@@ -54,7 +54,9 @@ pub(crate) fn sha256_streamed(emit: impl FnOnce(&mut dyn FnMut(&str))) -> [u8; 3
     h.finalize().into()
 }
 
-/// HMAC-SHA256 under `key` of the text `emit` produces, fed piece by piece.
+/// HMAC-SHA256 under `key` of the text `emit` produces, fed piece by piece (the reference
+/// that [`SigningKey::mac_streamed`] is tested against).
+#[cfg(test)]
 pub(crate) fn hmac_streamed(key: &[u8], emit: impl FnOnce(&mut dyn FnMut(&str))) -> [u8; 32] {
     let mut mac = match HmacSha256::new_from_slice(key) {
         Ok(m) => m,
@@ -113,16 +115,48 @@ pub(crate) fn signature_bytes_equal(a: &[u8], b: &[u8]) -> bool {
     diff == 0
 }
 
+/// A derived signing key together with HMAC-SHA256 already keyed with it: cloning the keyed
+/// state skips hashing the two 64-byte key blocks (inner and outer pad) on every request.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub key: [u8; 32],
+    mac: HmacSha256,
+}
+
+impl SigningKey {
+    pub fn new(key: [u8; 32]) -> Self {
+        // A 32-byte key is always accepted; the fallback is never taken.
+        let mac = HmacSha256::new_from_slice(&key)
+            .unwrap_or_else(|_| <HmacSha256 as hmac::digest::KeyInit>::new(&Default::default()));
+        SigningKey { key, mac }
+    }
+
+    /// HMAC-SHA256 under this key of the text `emit` produces, fed piece by piece.
+    pub(crate) fn mac_streamed(&self, emit: impl FnOnce(&mut dyn FnMut(&str))) -> [u8; 32] {
+        let mut mac = self.mac.clone();
+        emit(&mut |part: &str| mac.update(part.as_bytes()));
+        mac.finalize().into_bytes().into()
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
 /// A bounded, thread-safe cache of derived signing keys.
 ///
-/// Entries are keyed by a SHA-256 over (secret, date, region, service), so the cache never
-/// holds a secret in the clear and lookups do not allocate. Keys change daily (the date is
-/// part of the scope), so when the cache fills up it is simply emptied: old dates age out and
-/// the next request of each identity re-derives its key once.
+/// Entries are keyed by (secret, date, region, service) joined with NUL bytes (none of the
+/// parts can contain one: secrets come from the credential store, the rest from a parsed
+/// credential scope). The cache therefore holds secrets, as the credential store itself
+/// does; it never leaves the process. Keys change daily (the date is part of the scope), so
+/// when the cache fills up it is simply emptied: old dates age out and the next request of
+/// each identity re-derives its key once.
 #[derive(Debug)]
 pub struct SigningKeyCache {
     capacity: usize,
-    entries: Mutex<HashMap<[u8; 32], [u8; 32]>>,
+    entries: Mutex<HashMap<Vec<u8>, SigningKey>>,
 }
 
 impl Default for SigningKeyCache {
@@ -145,18 +179,21 @@ impl SigningKeyCache {
         }
     }
 
-    fn cache_key(secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
-        let mut h = Sha256::new();
-        // Length-prefix every part so that ("ab","c") and ("a","bc") never collide.
-        for part in [secret, date, region, service] {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part.as_bytes());
+    fn cache_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
+        let mut k =
+            Vec::with_capacity(secret.len() + date.len() + region.len() + service.len() + 3);
+        for (i, part) in [secret, date, region, service].into_iter().enumerate() {
+            if i > 0 {
+                k.push(0);
+            }
+            k.extend_from_slice(part.as_bytes());
         }
-        h.finalize().into()
+        k
     }
 
-    /// The signing key for this scope, derived at most once while cached.
-    pub fn get_or_derive(&self, secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+    /// The signing key for this scope (with its keyed HMAC state), derived at most once
+    /// while cached.
+    pub fn get(&self, secret: &str, date: &str, region: &str, service: &str) -> SigningKey {
         let ck = Self::cache_key(secret, date, region, service);
         // A poisoned lock only means another thread panicked mid-insert of plain bytes;
         // the map is still usable.
@@ -166,15 +203,20 @@ impl SigningKeyCache {
             .unwrap_or_else(|p| p.into_inner())
             .get(&ck)
         {
-            return *k;
+            return k.clone();
         }
-        let key = derive_signing_key(secret, date, region, service);
+        let key = SigningKey::new(derive_signing_key(secret, date, region, service));
         let mut map = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= self.capacity {
             map.clear();
         }
-        map.insert(ck, key);
+        map.insert(ck, key.clone());
         key
+    }
+
+    /// The signing key for this scope, derived at most once while cached.
+    pub fn get_or_derive(&self, secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+        self.get(secret, date, region, service).key
     }
 
     /// Number of cached keys.
@@ -240,6 +282,10 @@ mod tests {
             <[u8; 32]>::from(Sha256::digest(b"abc"))
         );
         assert_eq!(hmac_streamed(&k, emit), hmac(&k, b"abc"));
+        assert_eq!(SigningKey::new(k).mac_streamed(emit), hmac(&k, b"abc"));
+        // The keyed state is cloned, not consumed: a second use gives the same answer.
+        let sk = SigningKey::new(k);
+        assert_eq!(sk.mac_streamed(emit), sk.mac_streamed(emit));
     }
 
     #[test]
@@ -257,6 +303,8 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(c.get_or_derive("s", "20150830", "us-east-1", "iam"), a);
         assert_eq!(c.len(), 1);
+        // Parts are delimited: ("s","20150830x") and ("s2015083","0x") are different keys.
+        assert_ne!(c.get_or_derive("s", "2015083", "0us-east-1", "iam"), a);
         c.get_or_derive("s", "20150831", "us-east-1", "iam");
         c.get_or_derive("s", "20150901", "us-east-1", "iam");
         assert!(c.len() <= 2);

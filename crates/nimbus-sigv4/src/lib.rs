@@ -40,7 +40,8 @@ pub use canonical::{canonical_query, canonical_uri_candidates, uri_encode_str};
 pub use chunked::{encode_aws_chunked, ChunkSigner};
 pub use error::{SigV4Error, SIGNATURE_MISMATCH_MESSAGE};
 pub use key::{
-    derive_signing_key, sha256_hex, sign_hex, signatures_equal, SigningKeyCache, EMPTY_SHA256,
+    derive_signing_key, sha256_hex, sign_hex, signatures_equal, SigningKey, SigningKeyCache,
+    EMPTY_SHA256,
 };
 pub use parse::MAX_PRESIGN_EXPIRES;
 pub use signer::{presign_for_tests, sign_request_for_tests, SigningParams};
@@ -151,7 +152,12 @@ pub fn verify(
     now_secs: i64,
 ) -> Result<Verified, SigV4Error> {
     verify::verify_with(req, auth, now_secs, || {
-        derive_signing_key(secret_access_key, &auth.date, &auth.region, &auth.service)
+        SigningKey::new(derive_signing_key(
+            secret_access_key,
+            &auth.date,
+            &auth.region,
+            &auth.service,
+        ))
     })
 }
 
@@ -164,7 +170,7 @@ pub fn verify_cached(
     cache: &SigningKeyCache,
 ) -> Result<Verified, SigV4Error> {
     verify::verify_with(req, auth, now_secs, || {
-        cache.get_or_derive(secret_access_key, &auth.date, &auth.region, &auth.service)
+        cache.get(secret_access_key, &auth.date, &auth.region, &auth.service)
     })
 }
 

@@ -9,7 +9,7 @@ use crate::canonical::{
     X_AMZ_CONTENT_SHA256, X_AMZ_DECODED_CONTENT_LENGTH,
 };
 use crate::key::{
-    hex32, hmac_streamed, push_sha256_hex, sha256_hex, sha256_streamed, signature_bytes_equal,
+    hex32, push_sha256_hex, sha256_hex, sha256_streamed, signature_bytes_equal, SigningKey,
 };
 use crate::{
     time, ParsedAuth, PayloadMode, RequestView, SigV4Error, Verified, ALGORITHM, MAX_SKEW_SECS,
@@ -183,7 +183,7 @@ pub(crate) fn verify_with(
     req: &RequestView<'_>,
     auth: &ParsedAuth,
     now_secs: i64,
-    signing_key: impl FnOnce() -> [u8; 32],
+    signing_key: impl FnOnce() -> SigningKey,
 ) -> Result<Verified, SigV4Error> {
     let Some(request_secs) = time::parse_amz_date(&auth.amz_date) else {
         return Err(if auth.presigned {
@@ -257,9 +257,7 @@ pub(crate) fn verify_with(
             )
         }));
         let creq_hash = std::str::from_utf8(&creq_hash).unwrap_or_default();
-        let signature = hex32(&hmac_streamed(&key, |put| {
-            emit_string_to_sign(put, auth, creq_hash)
-        }));
+        let signature = hex32(&key.mac_streamed(|put| emit_string_to_sign(put, auth, creq_hash)));
         if signature_bytes_equal(&signature, auth.signature.as_bytes()) {
             matched = true;
             break;
@@ -308,7 +306,7 @@ pub(crate) fn verify_with(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     Ok(Verified {
-        signing_key: key,
+        signing_key: key.key,
         seed_signature: auth.signature.clone(),
         payload: payload.mode,
         decoded_content_length,
