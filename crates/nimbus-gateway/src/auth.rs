@@ -189,13 +189,16 @@ pub fn authenticate(
                 }
             }
             let now = clock.real_now().secs();
-            let host = view
-                .headers
-                .get(http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .or(view.authority)
-                .unwrap_or("");
-            let vhost = crate::route::s3_vhost_bucket(host);
+            // SigV2 signs the bucket of a virtual-hosted request; only it needs the Host.
+            let vhost = || {
+                let host = view
+                    .headers
+                    .get(http::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .or(view.authority)
+                    .unwrap_or("");
+                crate::route::s3_vhost_bucket(host)
+            };
             let secret = &cred.secret_access_key;
             let (verified, parsed) = match claim {
                 S3Auth::V4(p) => {
@@ -204,12 +207,12 @@ pub fn authenticate(
                     (Some(v), Some(p))
                 }
                 S3Auth::V2Query(p) => {
-                    nimbus_sigv4::verify_v2_query_vhost(view, &p, secret, now, vhost.as_deref())
+                    nimbus_sigv4::verify_v2_query_vhost(view, &p, secret, now, vhost().as_deref())
                         .map_err(|e| sigv4_error(&e, family))?;
                     (None, None)
                 }
                 S3Auth::V2Header(p) => {
-                    nimbus_sigv4::verify_v2_header_vhost(view, &p, secret, now, vhost.as_deref())
+                    nimbus_sigv4::verify_v2_header_vhost(view, &p, secret, now, vhost().as_deref())
                         .map_err(|e| sigv4_error(&e, family))?;
                     (None, None)
                 }

@@ -130,8 +130,9 @@ pub fn family_of(
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| {
-            ct.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
+            const FORM: &str = "application/x-www-form-urlencoded";
+            ct.get(..FORM.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(FORM))
         });
     let action_in_query = query.split('&').any(|p| p.starts_with("Action="));
     match scope_service {

@@ -5,7 +5,7 @@
 //!
 //! Spec: <https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html>.
 
-use crate::RequestView;
+use crate::{RequestView, SignedHeaders};
 use percent_encoding::percent_decode;
 use std::borrow::Cow;
 
@@ -199,10 +199,13 @@ pub fn canonical_header_value(raw: &[u8], out: &mut String) {
 /// the name of the first signed header missing from the request (rendered with an empty
 /// value). `host` falls back to the request's authority (HTTP/2 `:authority`) when no `Host`
 /// header came.
-pub fn canonical_headers(req: &RequestView<'_>, signed: &[String]) -> (String, Option<String>) {
-    let mut out = String::with_capacity(64 * signed.len());
+pub fn canonical_headers(
+    req: &RequestView<'_>,
+    signed: &SignedHeaders,
+) -> (String, Option<String>) {
+    let mut out = String::with_capacity(64 * 4);
     let mut missing = None;
-    for name in signed {
+    for name in signed.iter() {
         out.push_str(name);
         out.push(':');
         let mut any = false;
@@ -227,10 +230,10 @@ pub fn canonical_headers(req: &RequestView<'_>, signed: &[String]) -> (String, O
             }
         }
         if !any {
-            match (name.as_str(), req.authority) {
+            match (name, req.authority) {
                 ("host" | ":authority", Some(a)) => canonical_header_value(a.as_bytes(), &mut out),
                 _ => {
-                    missing.get_or_insert_with(|| name.clone());
+                    missing.get_or_insert_with(|| name.to_string());
                 }
             }
         }
@@ -292,14 +295,13 @@ fn known_header_name(name: &str) -> Option<&'static http::header::HeaderName> {
 
 /// Produces the canonical request text piece by piece through `put`, so it can be hashed
 /// without being assembled (the request path) or appended to a `String` (error reports).
-/// `signed_headers` are joined with `;`.
 pub(crate) fn emit_canonical_request(
     put: &mut dyn FnMut(&str),
     method: &str,
     canonical_uri: &str,
     canonical_query: &str,
     canonical_headers: &str,
-    signed_headers: &[String],
+    signed_headers: &SignedHeaders,
     payload_hash: &str,
 ) {
     put(method);
@@ -310,12 +312,7 @@ pub(crate) fn emit_canonical_request(
     put("\n");
     put(canonical_headers);
     put("\n");
-    for (i, h) in signed_headers.iter().enumerate() {
-        if i > 0 {
-            put(";");
-        }
-        put(h);
-    }
+    put(signed_headers.as_str());
     put("\n");
     put(payload_hash);
 }

@@ -85,7 +85,7 @@ pub struct ParsedAuth {
     pub region: String,
     pub service: String,
     /// Lowercase, in the order the client listed them.
-    pub signed_headers: Vec<String>,
+    pub signed_headers: SignedHeaders,
     /// Lowercase hex.
     pub signature: String,
     /// The request time in `YYYYMMDDTHHMMSSZ` form: `X-Amz-Date` (header or query), or the
@@ -97,6 +97,68 @@ pub struct ParsedAuth {
     pub expires_secs: Option<u64>,
     /// `X-Amz-Security-Token` (header or query).
     pub session_token: Option<String>,
+}
+
+/// The `SignedHeaders` list of a request: lowercase names in the client's order, kept as the
+/// one `;`-joined string that also goes, verbatim, into the canonical request (no string
+/// per name). Blank entries and whitespace around names are dropped when parsing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SignedHeaders(String);
+
+impl SignedHeaders {
+    /// Parses a client's list (`content-type;host;x-amz-date`): trims each name, lowercases
+    /// it and drops empty ones.
+    pub fn parse(s: &str) -> Self {
+        // Fast path: already canonical (what SDKs send) is copied as is.
+        let canonical = !s.is_empty()
+            && !s.starts_with(';')
+            && !s.ends_with(';')
+            && !s.contains(";;")
+            && s.bytes()
+                .all(|b| !b.is_ascii_uppercase() && !b.is_ascii_whitespace());
+        if canonical {
+            return SignedHeaders(s.to_string());
+        }
+        let mut out = String::with_capacity(s.len());
+        for name in s.split(';').map(str::trim).filter(|n| !n.is_empty()) {
+            if !out.is_empty() {
+                out.push(';');
+            }
+            out.extend(name.chars().map(|c| c.to_ascii_lowercase()));
+        }
+        SignedHeaders(out)
+    }
+
+    /// The names, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        self.0.split(';').filter(|n| !n.is_empty())
+    }
+
+    /// Whether `name` (lowercase) is signed.
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+
+    /// The names joined with `;`, as they appear in the canonical request.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<[S]> for SignedHeaders {
+    fn eq(&self, other: &[S]) -> bool {
+        self.iter().eq(other.iter().map(AsRef::as_ref))
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> PartialEq<[S; N]> for SignedHeaders {
+    fn eq(&self, other: &[S; N]) -> bool {
+        self == &other[..]
+    }
 }
 
 /// How the request payload is covered by the signature.

@@ -5,7 +5,7 @@
 //! error, never panic, on any bytes.
 
 use crate::canonical::{query_pairs, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
-use crate::{time, ParsedAuth, RequestView, SigV4Error, ALGORITHM};
+use crate::{time, ParsedAuth, RequestView, SigV4Error, SignedHeaders, ALGORITHM};
 use http::header::{HeaderName, DATE};
 
 /// Longest presigned URL lifetime AWS accepts (7 days).
@@ -129,17 +129,6 @@ fn auth_tokens(s: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn parse_signed_headers(s: &str) -> Vec<String> {
-    let mut out = Vec::with_capacity(s.bytes().filter(|&b| b == b';').count() + 1);
-    for h in split_ascii(s, b';') {
-        let h = h.trim();
-        if !h.is_empty() {
-            out.push(lowercase(h));
-        }
-    }
-    out
-}
-
 fn parse_header(req: &RequestView<'_>, raw: &[u8]) -> Result<ParsedAuth, SigV4Error> {
     let value = std::str::from_utf8(raw)
         .map_err(|_| SigV4Error::incomplete("Authorization header is not valid UTF-8."))?
@@ -224,7 +213,7 @@ fn parse_header(req: &RequestView<'_>, raw: &[u8]) -> Result<ParsedAuth, SigV4Er
         date: scope.date.to_string(),
         region: scope.region.to_string(),
         service: scope.service.to_string(),
-        signed_headers: parse_signed_headers(signed),
+        signed_headers: SignedHeaders::parse(signed),
         signature: lowercase(signature),
         amz_date,
         presigned: false,
@@ -233,13 +222,11 @@ fn parse_header(req: &RequestView<'_>, raw: &[u8]) -> Result<ParsedAuth, SigV4Er
     })
 }
 
-/// `s.to_ascii_lowercase()`, copying directly when there is nothing to lower.
+/// `s.to_ascii_lowercase()`: one copy, lowered in place.
 fn lowercase(s: &str) -> String {
-    if s.bytes().any(|b| b.is_ascii_uppercase()) {
-        s.to_ascii_lowercase()
-    } else {
-        s.to_string()
-    }
+    let mut out = s.to_string();
+    out.make_ascii_lowercase();
+    out
 }
 
 fn parse_query(req: &RequestView<'_>) -> Result<ParsedAuth, SigV4Error> {
@@ -287,7 +274,7 @@ fn parse_query(req: &RequestView<'_>) -> Result<ParsedAuth, SigV4Error> {
         date: scope.date.to_string(),
         region: scope.region.to_string(),
         service: scope.service.to_string(),
-        signed_headers: parse_signed_headers(signed),
+        signed_headers: SignedHeaders::parse(signed),
         signature: signature.to_ascii_lowercase(),
         amz_date: amz_date.to_string(),
         presigned: true,
@@ -323,6 +310,18 @@ fn parse_expires(e: &str) -> Result<u64, SigV4Error> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn signed_headers_are_normalised_once() {
+        let canonical = SignedHeaders::parse("content-type;host;x-amz-date");
+        assert_eq!(canonical.as_str(), "content-type;host;x-amz-date");
+        assert_eq!(canonical, ["content-type", "host", "x-amz-date"]);
+        let messy = SignedHeaders::parse(" Host ; ;X-Amz-Date;");
+        assert_eq!(messy.as_str(), "host;x-amz-date");
+        assert!(messy.contains("host") && !messy.contains("x-amz"));
+        assert!(SignedHeaders::parse(" ; ").is_empty());
+        assert_eq!(SignedHeaders::parse("").iter().count(), 0);
+    }
     use super::*;
 
     #[test]

@@ -68,7 +68,8 @@ fn sign_with(
         body: &[],
         authority: None,
     };
-    let (canon_headers, _) = canonical_headers(&view, signed);
+    let signed_list = crate::SignedHeaders::parse(&signed.join(";"));
+    let (canon_headers, _) = canonical_headers(&view, &signed_list);
     let uri = canonical_uri_candidates(raw_path, p.service).swap_remove(0);
     let query = canonical_query(raw_query, presigned.then_some("X-Amz-Signature"));
     let creq = canonical_request(

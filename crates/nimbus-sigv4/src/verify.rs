@@ -105,11 +105,7 @@ fn payload<'a>(req: &RequestView<'a>, auth: &ParsedAuth) -> Result<Payload<'a>, 
     };
     // S3 presigned URLs sign `UNSIGNED-PAYLOAD` unless the client chose to sign the header.
     let header = if auth.presigned && auth.service == "s3" {
-        header.filter(|_| {
-            auth.signed_headers
-                .iter()
-                .any(|h| h == "x-amz-content-sha256")
-        })
+        header.filter(|_| auth.signed_headers.contains("x-amz-content-sha256"))
     } else {
         header
     };
@@ -206,11 +202,7 @@ pub(crate) fn verify_with(
         });
     }
     check_time(auth, request_secs, now_secs)?;
-    if !auth
-        .signed_headers
-        .iter()
-        .any(|h| h == "host" || h == ":authority")
-    {
+    if !auth.signed_headers.contains("host") && !auth.signed_headers.contains(":authority") {
         let msg = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.";
         return Err(if auth.presigned {
             SigV4Error::query_params(msg)
