@@ -8,6 +8,8 @@ requests on keep-alive connections; boto3 would be the bottleneck):
   * the durable CreateSecurityGroup rate while creating those groups,
   * requests/s and p50/p99 latency of GetCallerIdentity, DescribeSecurityGroups and
     PutMetricData (closed loop, fixed concurrency, fixed duration),
+  * the same GetCallerIdentity load against `nimbus-bench serve-noop`, a do-nothing hyper
+    server: this machine's ceiling for the measurement, printed beside the table,
 then prints a markdown table with ratios and the targets, writes the raw results to
 target/bench/latest.json and a README-ready block to target/bench/README-snippet.md.
 
@@ -139,6 +141,27 @@ def server_argv(name: str, port: str, data_dir: str) -> list[str]:
     if name == "nimbus":
         return [str(NIMBUS_BIN), "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir]
     return [str(MOTO_BIN), "-H", "127.0.0.1", "-p", port]
+
+
+def measure_ceiling(cfg: argparse.Namespace) -> dict:
+    """GetCallerIdentity load against a server that does nothing (no parsing, no SigV4)."""
+    port = free_port()
+    common = ["--concurrency", str(cfg.concurrency), "--threads", str(cfg.client_threads)]
+    argv = [str(BENCH_BIN), "--op", "serve-noop", "--listen", f"127.0.0.1:{port}"]
+    with Server("noop", argv, port, OUT / "logs" / "noop.log") as s:
+        bench("--op", "sts", "--endpoint", s.endpoint, "--count", "200", *common)
+        r = bench("--op", "sts", "--endpoint", s.endpoint, "--duration", str(cfg.duration), *common)
+    log(f"  do-nothing server: {r['rps']:,.0f} req/s, p50 {r['p50_us']} us, p99 {r['p99_us']} us")
+    return r
+
+
+def ceiling_line(results: dict) -> str:
+    c = results.get("ceiling")
+    if not isinstance(c, dict) or "rps" not in c:
+        return ""
+    return (f"For scale: the same load generator against a do-nothing HTTP server (`nimbus-bench serve-noop`: "
+            f"hyper answering a fixed 200, no parsing, no signature) reaches {c['rps']:,.0f} req/s on this machine; "
+            f"no server can answer one-request-at-a-time loopback HTTP here faster than that.")
 
 
 def step(results: dict, key: str, fn) -> None:
@@ -370,6 +393,7 @@ stores its state on disk ({e['data_fs']}); a CreateSecurityGroup is answered onl
 {tbl}
 
 Ratio: how many times Nimbus is better (faster, smaller or more requests per second).
+{ceiling_line(results)}
 Rerun it with `scripts/bench` (`scripts/bench --quick` for a short run).
 """
 
@@ -419,6 +443,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="nimbus-bench-", dir=OUT) as work:
             for s in servers:
                 results[s] = measure(s, cfg, Path(work))
+            log("[ceiling] the same GetCallerIdentity load against a do-nothing server")
+            step(results, "ceiling", lambda: measure_ceiling(cfg))
     except KeyboardInterrupt:
         log("interrupted: stopping everything this run started")
         return 130
@@ -434,6 +460,8 @@ def main() -> int:
     print(f"Ratio: how many times Nimbus is better (faster, smaller, more req/s); MB = 10^6 bytes of VmRSS.")
     print(f"Note: the load generator (nimbus-bench, {cfg.client_threads} thread(s), {cfg.concurrency} connections) "
           f"runs on the same {os.cpu_count()} cores as the server it measures; server numbers are lower bounds.")
+    if ceiling_line(results):
+        print(ceiling_line(results))
     for line in notes(results, cfg):
         print(f"! {line}")
     block = readme_block(results, cfg, tbl)

@@ -6,6 +6,7 @@
 
 mod first_answer;
 mod load;
+mod noop;
 mod ops;
 mod sigv4;
 mod stats;
@@ -25,6 +26,7 @@ ops:
   first-answer   spawn --exec, report ms from spawn to the first 200 to GetCallerIdentity
   wait           wait until --endpoint answers GetCallerIdentity with 200
   sign           sign create-sg requests in a loop, no network (the signer's own speed)
+  serve-noop     serve a fixed 200 on --listen until killed (this machine's HTTP ceiling)
 
 options:
   --endpoint URL       http://HOST:PORT (first-answer: default http://127.0.0.1:{port})
@@ -38,6 +40,7 @@ options:
   --access-key KEY     (default test)
   --secret-key KEY     (default test)
   --region REGION      (default us-east-1)
+  --listen ADDR        serve-noop: where to listen (default 127.0.0.1:0)
 
 Output: one JSON line, {\"op\",\"concurrency\",\"requests\",\"errors\",\"seconds\",\"rps\",\"p50_us\",\"p99_us\",...};
 requests and rps count 2xx answers only, errors has the rest (see status, sample_error).";
@@ -51,6 +54,7 @@ struct Args {
     count: Option<u64>,
     threads: usize,
     client: load::Client,
+    listen: String,
     exec: Option<String>,
     creds: Creds,
 }
@@ -64,6 +68,7 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
         count: None,
         threads: 1,
         client: load::Client::Raw,
+        listen: "127.0.0.1:0".into(),
         exec: None,
         creds: Creds {
             access_key: "test".into(),
@@ -107,6 +112,7 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
             "--count" | "-n" => a.count = Some(int(&value)?),
             "--threads" => a.threads = int(&value)? as usize,
             "--exec" => a.exec = Some(value),
+            "--listen" => a.listen = value,
             "--client" => {
                 a.client = match value.as_str() {
                     "raw" => load::Client::Raw,
@@ -148,6 +154,7 @@ fn run(a: Args) -> Result<serde_json::Value, String> {
             timeout,
         ),
         "sign" => Ok(sign_speed(&a)),
+        "serve-noop" => noop::serve(&a.listen).map(|()| serde_json::Value::Null),
         name => {
             let op = Op::parse(name).ok_or_else(|| format!("unknown --op {name:?}"))?;
             let endpoint = a.endpoint.as_deref().ok_or("--endpoint is required")?;

@@ -35,6 +35,9 @@ impl std::fmt::Debug for RedbEngine {
     }
 }
 
+/// redb's page cache size (see [`RedbEngine::open`]).
+const CACHE_BYTES: usize = 4 << 20;
+
 impl RedbEngine {
     /// Opens (creating if needed) `<dir>/nimbus.redb` and checks the store format
     /// (see [`crate::ensure_format`]). Fails if another process has the file open.
@@ -44,7 +47,12 @@ impl RedbEngine {
         })?;
         let path = dir.join(DB_FILE_NAME);
         let is_new = !path.exists();
-        let db = Database::create(&path)
+        // Services keep their state in memory and read the store only when they start, so
+        // redb's page cache (1 GiB by default) would mostly hold pages nobody reads again:
+        // a few MiB keep commits fast without growing RSS with the database.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
             .map_err(|e| StoreError::engine(&format!("open {}", path.display()), e))?;
         let engine = Self { db, path };
         crate::meta::ensure_format(&engine)?;

@@ -16,7 +16,9 @@ use nimbus_wire::Service;
 use std::sync::Arc;
 
 /// mimalloc: the request path allocates dozens of small buffers per call, and glibc's
-/// allocator costs measurably more per pair of malloc/free under two worker threads.
+/// allocator costs measurably more per malloc/free pair under two worker threads (~5% of a
+/// GetCallerIdentity's instructions). Built with `no_thp`: with transparent huge pages its
+/// eagerly committed arenas tripled idle RSS (7 → 24 MB).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
