@@ -3,7 +3,6 @@
 //! the only place that knows how AWS's protocols tell themselves apart on the wire.
 
 use nimbus_wire::{Protocol, Service};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The wire family of a request, known before the service is: it decides how even
@@ -33,12 +32,11 @@ impl Family {
     }
 }
 
-/// The registered services, indexed the ways requests address them.
+/// The registered services, found the ways requests address them. Nimbus serves about ten
+/// services, so lookups scan a short list (cheaper than hashing the name on every request).
 #[derive(Default)]
 pub struct Registry {
     services: Vec<Arc<dyn Service>>,
-    by_target: HashMap<&'static str, usize>,
-    by_signing: HashMap<&'static str, Vec<usize>>,
     rest_xml: Option<usize>,
 }
 
@@ -48,14 +46,8 @@ impl Registry {
     }
 
     pub fn register(&mut self, svc: Arc<dyn Service>) {
-        let i = self.services.len();
-        let m = svc.model();
-        if let Some(t) = m.target_prefix {
-            self.by_target.insert(t, i);
-        }
-        self.by_signing.entry(m.signing_name).or_default().push(i);
-        if m.protocols.contains(&Protocol::RestXml) {
-            self.rest_xml = Some(i);
+        if svc.model().protocols.contains(&Protocol::RestXml) {
+            self.rest_xml = Some(self.services.len());
         }
         self.services.push(svc);
     }
@@ -65,7 +57,9 @@ impl Registry {
     }
 
     pub fn by_target_prefix(&self, prefix: &str) -> Option<&Arc<dyn Service>> {
-        self.by_target.get(prefix).map(|&i| &self.services[i])
+        self.services
+            .iter()
+            .find(|s| s.model().target_prefix == Some(prefix))
     }
 
     pub fn rest_xml(&self) -> Option<&Arc<dyn Service>> {
@@ -73,14 +67,21 @@ impl Registry {
     }
 
     /// A query/ec2 service by SigV4 signing name, disambiguated by the `Version` parameter
-    /// (`elasticloadbalancing` is both ELB 2012-06-01 and ELBv2 2015-12-01).
+    /// (`elasticloadbalancing` is both ELB 2012-06-01 and ELBv2 2015-12-01); the first
+    /// registered one when no version matches.
     pub fn by_signing_name(&self, name: &str, version: Option<&str>) -> Option<&Arc<dyn Service>> {
-        let candidates = self.by_signing.get(name)?;
-        let pick = candidates
-            .iter()
-            .find(|&&i| version.is_some_and(|v| self.services[i].model().api_version == v))
-            .or_else(|| candidates.first())?;
-        Some(&self.services[*pick])
+        let mut first = None;
+        for s in &self.services {
+            let m = s.model();
+            if m.signing_name != name {
+                continue;
+            }
+            if version.is_some_and(|v| m.api_version == v) {
+                return Some(s);
+            }
+            first.get_or_insert(s);
+        }
+        first
     }
 
     /// For unsigned requests (permissive mode): the query service that has this action.
@@ -175,6 +176,75 @@ pub fn s3_vhost_bucket(host: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nimbus_core::{AwsError, RequestContext};
+    use nimbus_wire::{BoxFut, Operation, ServiceModel, Value};
+
+    const fn model(signing_name: &'static str, api_version: &'static str) -> ServiceModel {
+        ServiceModel {
+            name: signing_name,
+            service_id: signing_name,
+            endpoint_prefix: signing_name,
+            signing_name,
+            iam_prefix: signing_name,
+            api_version,
+            protocols: &[Protocol::Query],
+            target_prefix: None,
+            json_version: None,
+            xml_namespace: None,
+            query_compatible: false,
+            operations: &[],
+            shapes: &[],
+        }
+    }
+    static ELB: ServiceModel = model("elasticloadbalancing", "2012-06-01");
+    static ELBV2: ServiceModel = model("elasticloadbalancing", "2015-12-01");
+    static STS: ServiceModel = model("sts", "2011-06-15");
+
+    struct Fake(&'static ServiceModel);
+
+    impl Service for Fake {
+        fn model(&self) -> &'static ServiceModel {
+            self.0
+        }
+        fn call<'a>(
+            &'a self,
+            _ctx: &'a RequestContext,
+            _protocol: Protocol,
+            op: &'static Operation,
+            _input: Option<Value>,
+        ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
+            Box::pin(async move { Err(AwsError::not_implemented("Fake", op.name)) })
+        }
+    }
+
+    #[test]
+    fn signing_name_lookup_is_disambiguated_by_version() {
+        let mut r = Registry::new();
+        for m in [&STS, &ELB, &ELBV2] {
+            r.register(Arc::new(Fake(m)));
+        }
+        let version = |name, v| r.by_signing_name(name, v).map(|s| s.model().api_version);
+        assert_eq!(
+            version("elasticloadbalancing", Some("2015-12-01")),
+            Some("2015-12-01")
+        );
+        assert_eq!(
+            version("elasticloadbalancing", Some("2012-06-01")),
+            Some("2012-06-01")
+        );
+        // No or an unknown version: the first registered service with that name.
+        assert_eq!(version("elasticloadbalancing", None), Some("2012-06-01"));
+        assert_eq!(
+            version("elasticloadbalancing", Some("1999-01-01")),
+            Some("2012-06-01")
+        );
+        assert_eq!(version("sts", None), Some("2011-06-15"));
+        assert!(r.by_signing_name("ec2", None).is_none());
+        assert!(r
+            .by_target_prefix("GraniteServiceVersion20100801")
+            .is_none());
+        assert!(r.rest_xml().is_none());
+    }
 
     #[test]
     fn vhost_buckets() {
