@@ -117,6 +117,22 @@ pub(crate) fn too_large(gw: &Gateway, parts: &Parts, limit: usize) -> Reply {
     render_error(family, &FALLBACK_MODEL, &err, &rid, parts.method.as_str())
 }
 
+/// The answer when the connection failed while the body was being read.
+pub(crate) fn unreadable_body(gw: &Gateway, parts: &Parts, e: &hyper::Error) -> Reply {
+    let rid = gw.ids.request_id();
+    let family = family_of(
+        &parts.headers,
+        parts.method.as_str(),
+        parts.uri.query().unwrap_or(""),
+        None,
+    );
+    let err = AwsError::client(
+        "IncompleteBody",
+        format!("The request body could not be read completely: {e}"),
+    );
+    render_error(family, &FALLBACK_MODEL, &err, &rid, parts.method.as_str())
+}
+
 fn header_str<'a>(parts: &'a Parts, name: &http::HeaderName) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok())
 }

@@ -10,8 +10,8 @@
 use crate::auth::{AuthMode, CredentialStore};
 use crate::authz::Authorizer;
 use crate::route::Registry;
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use bytes::{Bytes, BytesMut};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -78,12 +78,55 @@ impl Gateway {
         if declared.is_some_and(|n| n > limit as u64) {
             return crate::dispatch::too_large(&self, &parts, limit);
         }
-        let body = match Limited::new(body, limit).collect().await {
-            Ok(c) => c.to_bytes(),
-            Err(_) => return crate::dispatch::too_large(&self, &parts, limit),
+        let body = match collect(body, limit).await {
+            Ok(b) => b,
+            Err(BodyError::TooLarge) => return crate::dispatch::too_large(&self, &parts, limit),
+            Err(BodyError::Read(e)) => return crate::dispatch::unreadable_body(&self, &parts, &e),
         };
         crate::dispatch::handle(&self, parts, body).await
     }
+}
+
+/// Why a request body could not be collected.
+enum BodyError {
+    /// Over the limit (declared or streamed).
+    TooLarge,
+    /// The connection failed mid-body (the client will rarely see the answer).
+    Read(hyper::Error),
+}
+
+/// Collects a body of at most `limit` bytes. A body that arrives in one frame (every small
+/// request) is returned as that frame's bytes, without a copy or an intermediate list.
+async fn collect(mut body: Incoming, limit: usize) -> Result<Bytes, BodyError> {
+    let mut first: Option<Bytes> = None;
+    let mut rest: Option<BytesMut> = None;
+    let mut len = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(BodyError::Read)?;
+        // Trailers carry no payload (aws-chunked trailers are inside the body itself).
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        len = len.saturating_add(data.len());
+        if len > limit {
+            return Err(BodyError::TooLarge);
+        }
+        match (&mut first, &mut rest) {
+            (None, _) => first = Some(data),
+            (Some(f), None) => {
+                let mut buf = BytesMut::with_capacity(len);
+                buf.extend_from_slice(f);
+                buf.extend_from_slice(&data);
+                rest = Some(buf);
+            }
+            (Some(_), Some(buf)) => buf.extend_from_slice(&data),
+        }
+    }
+    Ok(match (first, rest) {
+        (_, Some(buf)) => buf.freeze(),
+        (Some(f), None) => f,
+        (None, None) => Bytes::new(),
+    })
 }
 
 /// Serves `gateway` on `listener` until `shutdown` resolves.

@@ -1,7 +1,8 @@
-//! HTTP/2 at the front door: the gateway, started in-process on port 0, answers cleartext
-//! HTTP/2 with prior knowledge (h2c) and HTTP/1.1 on the same listener. Over HTTP/2 there is
-//! no `Host` header — SigV4's `host` is the `:authority` pseudo-header — so these tests sign
-//! with `host` and then send the request without one, as AWS SDKs do over HTTP/2.
+//! HTTP versions and bodies at the front door: the gateway, started in-process on port 0,
+//! answers cleartext HTTP/2 with prior knowledge (h2c) and HTTP/1.1 on the same listener.
+//! Over HTTP/2 there is no `Host` header — SigV4's `host` is the `:authority` pseudo-header —
+//! so these tests sign with `host` and then send the request without one, as AWS SDKs do
+//! over HTTP/2.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Version};
@@ -232,4 +233,35 @@ async fn many_streams_on_one_h2_connection() {
         }
         assert_eq!(n, 16);
     }
+}
+
+/// A body that arrives in several pieces (HTTP/1.1 chunked, written with pauses so the
+/// server sees separate frames) is reassembled in order: the signature covers its hash, so
+/// a lost, duplicated or reordered piece would fail verification.
+#[tokio::test]
+async fn a_body_in_several_frames_is_reassembled() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (addr, _stop) = start(16 << 20).await;
+    let authority = addr.to_string();
+    let headers = signed_sts_headers(&authority, SECRET);
+    let mut head = format!("POST / HTTP/1.1\r\nhost: {authority}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n");
+    for (k, v) in &headers {
+        head.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for piece in [&BODY[..10], &BODY[10..25], &BODY[25..]] {
+        stream
+            .write_all(format!("{:x}\r\n{piece}\r\n", piece.len()).as_bytes())
+            .await
+            .unwrap();
+        stream.flush().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stream.write_all(b"0\r\n\r\n").await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(ACCOUNT), "{answer}");
 }
