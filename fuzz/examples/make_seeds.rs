@@ -695,4 +695,255 @@ fn main() {
     cbor_seeds();
     restxml_seeds();
     sigv4_seeds();
+    typed_seeds();
+    encode_seeds();
+    gateway_seeds();
+}
+
+/// `typed_convert` seeds: one working call per protocol (each must decode and succeed
+/// over the empty world), plus some of the decode seeds just written, re-keyed `proto:Op`
+/// (those must decode; what the handler answers is printed).
+fn typed_seeds() {
+    let ok: [(&str, &str, Vec<u8>); 9] = [
+        ("ec2-create-security-group.form", "ec2:CreateSecurityGroup", b"Action=CreateSecurityGroup&Version=2016-11-15&GroupName=web&GroupDescription=web+servers&TagSpecification.1.ResourceType=security-group&TagSpecification.1.Tag.1.Key=env&TagSpecification.1.Tag.1.Value=prod".to_vec()),
+        ("ec2-describe-security-groups.form", "ec2:DescribeSecurityGroups", b"Action=DescribeSecurityGroups&Version=2016-11-15\nFilter.1.Name=group-name&Filter.1.Value.1=default&MaxResults=5".to_vec()),
+        ("query-get-caller-identity.form", "query:GetCallerIdentity", b"Action=GetCallerIdentity&Version=2011-06-15".to_vec()),
+        ("query-put-metric-data.form", "query:PutMetricData", b"Action=PutMetricData&Version=2010-08-01&Namespace=App&MetricData.member.1.MetricName=Latency&MetricData.member.1.Value=12.5&MetricData.member.1.Unit=Milliseconds&MetricData.member.1.Dimensions.member.1.Name=Host&MetricData.member.1.Dimensions.member.1.Value=web-1".to_vec()),
+        ("json-get-metric-statistics.json", "json:GetMetricStatistics", br#"{"Namespace":"App","MetricName":"Latency","StartTime":1795597200,"EndTime":1795600800,"Period":60,"Statistics":["Average","Maximum","SampleCount"],"Unit":"Milliseconds"}"#.to_vec()),
+        ("json-list-certificates.json", "json:ListCertificates", br#"{"MaxItems":10,"CertificateStatuses":["ISSUED"]}"#.to_vec()),
+        ("cbor-list-metrics.cbor", "cbor:ListMetrics", cbor::encode(&map(vec![("Namespace", t("App")), ("MetricName", t("Latency"))]))),
+        ("restxml-create-bucket.http", "restxml:CreateBucket", HttpInput::render("PUT", "/my-bucket", &headers(&[("host", "127.0.0.1:4566")]), b"")),
+        ("restxml-list-buckets.http", "restxml:ListBuckets", HttpInput::render("GET", "/?max-buckets=5", &headers(&[("host", "127.0.0.1:4566")]), b"")),
+    ];
+    for (file, key, payload) in ok {
+        let input = named(key, &payload);
+        let (got, _) = nimbus_fuzz::select_keyed(nimbus_fuzz::typed::input_targets(), &input)
+            .unwrap_or_else(|| panic!("typed_convert/{file}: no target"));
+        let got = format!(
+            "{}:{}",
+            nimbus_fuzz::proto_key(got.0).unwrap_or("?"),
+            got.1.op.name
+        );
+        if got != key {
+            println!("skip typed_convert/{file}: {key} is not implemented");
+            continue;
+        }
+        match nimbus_fuzz::typed::run(&input) {
+            Some(Ok(())) => write("typed_convert", file, &input),
+            other => panic!("typed_convert/{file}: {other:?}"),
+        }
+    }
+    let picks: [(&str, &str, &str); 3] = [
+        ("ec2", "ec2_decode", "authorize-security-group-ingress.form"),
+        ("json", "json_decode", "cloudwatch-put-metric-data.json"),
+        ("restxml", "restxml_decode", "put-object.http"),
+    ];
+    for (proto, from, file) in picks {
+        let Ok(bytes) = std::fs::read(seeds_dir().join(from).join(file)) else {
+            println!("skip typed_convert/{file}: no {from} seed");
+            continue;
+        };
+        let (op, payload) = if proto == "restxml" {
+            let req = HttpInput::parse(&bytes);
+            let vhost = nimbus_gateway::route::s3_vhost_bucket(
+                req.headers
+                    .get("host")
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or(""),
+            );
+            let r = nimbus_proto_restxml::resolve_with_headers(
+                &svc_s3::generated::MODEL,
+                &req.method,
+                &req.path,
+                &req.query,
+                &req.headers,
+                vhost.as_deref(),
+            )
+            .expect("restxml seed routes");
+            (r.op.name.to_string(), bytes.clone())
+        } else {
+            let nul = bytes.iter().position(|&b| b == 0).expect("named seed");
+            (
+                String::from_utf8(bytes[..nul].to_vec()).expect("utf-8 name"),
+                bytes[nul + 1..].to_vec(),
+            )
+        };
+        let input = named(&format!("{proto}:{op}"), &payload);
+        let outcome = nimbus_fuzz::typed::run(&input)
+            .unwrap_or_else(|| panic!("typed_convert/{file}: does not decode"));
+        println!("  typed_convert/{proto}-{file}: {outcome:?}");
+        write("typed_convert", &format!("{proto}-{file}"), &input);
+    }
+}
+
+/// A deterministic byte soup (xorshift) for the value generator to read.
+fn soup(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// `encode_output` seeds: one key per protocol with a few hundred bytes for the generator.
+fn encode_seeds() {
+    let picks = [
+        "ec2:DescribeSecurityGroups",
+        "query:GetMetricStatistics",
+        "query:GetCallerIdentity",
+        "json:ListMetrics",
+        "cbor:GetMetricStatistics",
+        "restxml:ListObjectsV2",
+        "restxml:GetObject",
+    ];
+    for (i, key) in picks.into_iter().enumerate() {
+        if !nimbus_fuzz::encode::output_targets()
+            .iter()
+            .any(|t| t.key == key)
+        {
+            println!("skip encode_output/{key}: not an implemented operation with an output");
+            continue;
+        }
+        let input = named(key, &soup(i as u64 + 1, 400));
+        nimbus_fuzz::encode_output(&input);
+        write("encode_output", &key.replace(':', "-"), &input);
+    }
+}
+
+/// A session of requests in `gateway_request`'s layout.
+fn session(requests: &[Vec<u8>]) -> Vec<u8> {
+    requests.join(nimbus_fuzz::gateway::SEPARATOR)
+}
+
+fn req(method: &str, target: &str, h: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    HttpInput::render(method, target, &headers(h), body)
+}
+
+/// `gateway_request` seeds: short sessions per protocol. The replies are printed, and
+/// every request of a seed must succeed (2xx) so the fuzzer starts from working calls.
+fn gateway_seeds() {
+    const FORM: (&str, &str) = (
+        "content-type",
+        "application/x-www-form-urlencoded; charset=utf-8",
+    );
+    const HOST: (&str, &str) = ("host", "localhost:4566");
+    let auth_s3 = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261125/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000";
+    let auth_sts = "AWS4-HMAC-SHA256 Credential=123456789012/20261125/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=0000000000000000000000000000000000000000000000000000000000000000";
+    let s3 = |m: &str, t: &str, extra: &[(&str, &str)], body: &[u8]| {
+        let mut h = vec![
+            HOST,
+            ("x-amz-date", AMZ_DATE),
+            ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+            ("authorization", auth_s3),
+        ];
+        h.extend_from_slice(extra);
+        req(m, t, &h, body)
+    };
+    let seeds: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "s3-session.http",
+            session(&[
+                s3("PUT", "/bkt", &[], b""),
+                s3("PUT", "/bkt/dir/a%20b.txt", &[("content-type", "text/plain"), ("content-length", "11"), ("x-amz-meta-owner", "alice")], b"hello world"),
+                s3("GET", "/bkt/dir/a%20b.txt", &[("range", "bytes=0-4")], b""),
+                s3("GET", "/bkt?list-type=2&prefix=dir%2F&delimiter=%2F", &[], b""),
+                s3("HEAD", "/bkt/dir/a%20b.txt", &[], b""),
+                s3("POST", "/bkt?delete", &[("content-md5", "")], br#"<Delete><Object><Key>dir/a b.txt</Key></Object></Delete>"#),
+            ]),
+        ),
+        (
+            "s3-vhost-chunked.http",
+            session(&[
+                req("PUT", "/", &[("host", "bkt.s3.localhost:4566")], b""),
+                req(
+                    "PUT",
+                    "/k",
+                    &[
+                        ("host", "bkt.s3.localhost:4566"),
+                        ("content-encoding", "aws-chunked"),
+                        ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+                        ("x-amz-decoded-content-length", "5"),
+                        ("x-amz-trailer", "x-amz-checksum-crc32"),
+                    ],
+                    b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n",
+                ),
+                req("GET", "/k", &[("host", "bkt.s3.localhost:4566")], b""),
+                req("GET", "/?location", &[("host", "bkt.s3.localhost:4566")], b""),
+            ]),
+        ),
+        (
+            "ec2-session.form",
+            session(&[
+                req("POST", "/", &[HOST, FORM], b"Action=CreateSecurityGroup&Version=2016-11-15&GroupName=web&GroupDescription=web+servers"),
+                req("POST", "/", &[HOST, FORM], b"Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupName=web&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=22&IpPermissions.1.ToPort=22&IpPermissions.1.IpRanges.1.CidrIp=203.0.113.0%2F24"),
+                req("POST", "/", &[HOST, FORM], b"Action=DescribeSecurityGroups&Version=2016-11-15&Filter.1.Name=group-name&Filter.1.Value.1=web"),
+                req("GET", "/?Action=DescribeVpcs&Version=2016-11-15", &[HOST], b""),
+            ]),
+        ),
+        (
+            "cloudwatch-gzip.http",
+            session(&[
+                req(
+                    "POST",
+                    "/",
+                    &[HOST, ("content-type", "application/x-amz-json-1.0"), ("x-amz-target", "GraniteServiceVersion20100801.PutMetricData"), ("x-fuzz-gzip", "1")],
+                    br#"{"Namespace":"App","MetricData":[{"MetricName":"Latency","Value":1.5,"Unit":"Milliseconds","Timestamp":1795600700}]}"#,
+                ),
+                req(
+                    "POST",
+                    "/",
+                    &[HOST, FORM],
+                    b"Action=GetMetricStatistics&Version=2010-08-01&Namespace=App&MetricName=Latency&StartTime=2026-11-25T09%3A00%3A00Z&EndTime=2026-11-25T10%3A00%3A00Z&Period=60&Statistics.member.1=Average",
+                ),
+                req(
+                    "POST",
+                    "/service/GraniteServiceVersion20100801/operation/ListMetrics",
+                    &[HOST, ("smithy-protocol", "rpc-v2-cbor"), ("content-type", "application/cbor")],
+                    &cbor::encode(&map(vec![("Namespace", t("App"))])),
+                ),
+            ]),
+        ),
+        (
+            "sts-acm.http",
+            session(&[
+                req("POST", "/", &[HOST, FORM, ("x-amz-date", AMZ_DATE), ("authorization", auth_sts)], b"Action=GetCallerIdentity&Version=2011-06-15"),
+                req(
+                    "POST",
+                    "/",
+                    &[HOST, ("content-type", "application/x-amz-json-1.1"), ("x-amz-target", "CertificateManager.ListCertificates")],
+                    b"{}",
+                ),
+            ]),
+        ),
+        (
+            "admin.http",
+            session(&[
+                req("GET", "/_nimbus/health", &[HOST], b""),
+                req("POST", "/_nimbus/clock/advance", &[HOST, ("content-type", "application/json")], br#"{"seconds": 3600}"#),
+                req("GET", "/_nimbus/clock", &[HOST], b""),
+                req("POST", "/_nimbus/reset", &[HOST], b""),
+            ]),
+        ),
+    ];
+    for (file, bytes) in seeds {
+        let mut failed = Vec::new();
+        nimbus_fuzz::gateway::run_session(&bytes, |x| {
+            println!("  {file}: {} -> {}", x.request, x.status);
+            if !(200..300).contains(&x.status) {
+                failed.push(format!(
+                    "{} -> {}: {}",
+                    x.request,
+                    x.status,
+                    String::from_utf8_lossy(&x.body)
+                ));
+            }
+        });
+        assert!(failed.is_empty(), "gateway_request/{file}: {failed:#?}");
+        nimbus_fuzz::gateway_request(&bytes);
+        write("gateway_request", file, &bytes);
+    }
 }

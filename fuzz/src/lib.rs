@@ -2,16 +2,34 @@
 //! `fuzz_targets/` are one-line wrappers and `tests/seeds.rs` can replay every seed and
 //! regression input through exactly the same code with a plain `cargo test` (no sanitizer,
 //! no libFuzzer). This crate owns only the mapping from raw fuzz bytes to calls of the
-//! decoders' public APIs; the decoders themselves live in their own crates.
+//! crates' public APIs, and the oracles that judge what comes back; the code under test
+//! lives in its own crates.
 //!
-//! Two input layouts are used (documented in README.md):
+//! Three input layouts are used (documented in README.md):
 //! * **Operation-selected** (`query_decode`, `ec2_decode`, `json_decode`, `cbor_decode`):
 //!   `OperationName NUL payload` when the bytes before the first NUL name an implemented
 //!   operation of one of the target's models (stable across model changes, used by the
 //!   seeds), otherwise `selector payload`, where the first byte picks, modulo their count,
 //!   one of the implemented operations (what the fuzzer mostly explores).
+//!   `typed_convert` and `encode_output` do the same with keys `proto:OperationName`
+//!   ([`select_keyed`]).
 //! * **HTTP-like** (`restxml_decode`, `sigv4_parse`): a request line `METHOD target`, header
 //!   lines `name: value`, an empty line, then the raw body (see [`HttpInput::parse`]).
+//!   `gateway_request` reads several of them separated by [`gateway::SEPARATOR`].
+//!
+//! The stateful targets (`typed_convert`, `gateway_request`) run against one in-process
+//! Nimbus per process ([`world`]), reset before every input.
+
+pub mod check;
+pub mod encode;
+pub mod gateway;
+pub mod gen;
+pub mod typed;
+pub mod world;
+
+pub use encode::encode_output;
+pub use gateway::gateway_request;
+pub use typed::typed_convert;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use nimbus_wire::{Operation, Protocol, ServiceModel, ShapeId};
@@ -85,6 +103,42 @@ pub fn named(op_name: &str, payload: &[u8]) -> Vec<u8> {
     v.push(0);
     v.extend_from_slice(payload);
     v
+}
+
+/// An entry of a keyed target table: `key` is what an input names it by.
+#[derive(Clone, Debug)]
+pub struct Keyed<T> {
+    pub key: String,
+    pub item: T,
+}
+
+/// [`select`] for keyed tables: `key NUL payload` when the bytes before the first NUL are
+/// one of the keys, otherwise the first byte picks an entry modulo their count.
+pub fn select_keyed<'a, T: Copy>(entries: &[Keyed<T>], data: &'a [u8]) -> Option<(T, &'a [u8])> {
+    if entries.is_empty() {
+        return None;
+    }
+    if let Some(nul) = data.iter().position(|&b| b == 0) {
+        if let Ok(name) = std::str::from_utf8(&data[..nul]) {
+            if let Some(e) = entries.iter().find(|e| e.key == name) {
+                return Some((e.item, &data[nul + 1..]));
+            }
+        }
+    }
+    let (&sel, payload) = data.split_first()?;
+    Some((entries[usize::from(sel) % entries.len()].item, payload))
+}
+
+/// The key prefix of a protocol in keyed layouts (`query:GetCallerIdentity`).
+pub fn proto_key(p: Protocol) -> Option<&'static str> {
+    Some(match p {
+        Protocol::Query => "query",
+        Protocol::Ec2 => "ec2",
+        Protocol::Json => "json",
+        Protocol::RpcV2Cbor => "cbor",
+        Protocol::RestXml => "restxml",
+        Protocol::RestJson => return None,
+    })
 }
 
 /// Splits a query/ec2 payload into (URL query string, body) at the first `\n`; without one

@@ -6,13 +6,16 @@ use std::path::Path;
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 6] = [
+const TARGETS: [(&str, Target); 9] = [
     ("query_decode", nimbus_fuzz::query_decode),
     ("ec2_decode", nimbus_fuzz::ec2_decode),
     ("json_decode", nimbus_fuzz::json_decode),
     ("cbor_decode", nimbus_fuzz::cbor_decode),
     ("restxml_decode", nimbus_fuzz::restxml_decode),
     ("sigv4_parse", nimbus_fuzz::sigv4_parse),
+    ("typed_convert", nimbus_fuzz::typed_convert),
+    ("gateway_request", nimbus_fuzz::gateway_request),
+    ("encode_output", nimbus_fuzz::encode_output),
 ];
 
 #[test]
