@@ -12,13 +12,14 @@
 //! query-compatible services). Request ids go in `x-amzn-RequestId`.
 
 use crate::errors::{error_type, extra_fields, query_error_header};
-use crate::walk::{self, Node, Sink};
+use crate::walk::{self, Node, Path, Sink};
 use base64::Engine;
 use bytes::Bytes;
 use nimbus_core::{AwsError, Timestamp};
-use nimbus_wire::model::TimestampFormat;
-use nimbus_wire::{HttpResponse, Operation, ServiceModel, ShapeId, Value, WireError};
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use nimbus_wire::model::{ShapeKind, TimestampFormat};
+use nimbus_wire::{HttpResponse, Operation, ServiceModel, Shape, ShapeId, Value, WireError};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
 use std::fmt::{self, Write};
 
 /// Base64 as clients write it: standard alphabet, padding optional.
@@ -30,20 +31,51 @@ const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::n
 
 /// Decodes the body of a request whose input shape is `input`. An empty body is an empty
 /// structure; anything but a JSON object at the top is [`WireError::Malformed`].
+///
+/// The body is decoded in one pass, straight into a [`Value`] (no intermediate JSON tree:
+/// member names are matched without being copied). Errors come in the order a parse into a
+/// tree and a walk over it would give: invalid JSON anywhere in the body first, then a
+/// top level that is not an object, then the first member (in document order) whose value
+/// does not fit its shape. Scalars go through the same [`walk`] rules as CBOR's.
 pub fn decode_input(model: &ServiceModel, input: ShapeId, body: &[u8]) -> Result<Value, WireError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return walk::decode_root(model, input, Json::Obj(vec![]));
     }
+    let root = walk::shape(model, input).filter(|sh| matches!(sh.kind, ShapeKind::Structure(_)));
+    let mut stream = Stream { model, error: None };
+    let top = Top {
+        stream: &mut stream,
+        root,
+    };
+    // A body that is UTF-8 as a whole (the usual case) is parsed as a `str`, which spares
+    // serde_json validating every string again; it reports the same errors either way.
     // serde_json bounds nesting (128 levels), so hostile input cannot blow the stack.
-    let doc: Json = serde_json::from_slice(body)
-        .map_err(|e| WireError::Malformed(format!("Request body is not valid JSON: {e}")))?;
-    if !matches!(doc, Json::Obj(_)) {
-        return Err(WireError::Malformed(format!(
-            "Request body must be a JSON object, not {}",
-            doc.describe()
-        )));
+    let top = match std::str::from_utf8(body) {
+        Ok(text) => parse(&mut serde_json::Deserializer::from_str(text), top),
+        Err(_) => parse(&mut serde_json::Deserializer::from_slice(body), top),
     }
-    walk::decode_root(model, input, doc)
+    .map_err(|e| WireError::Malformed(format!("Request body is not valid JSON: {e}")))?;
+    let value = top.map_err(|what| {
+        WireError::Malformed(format!("Request body must be a JSON object, not {what}"))
+    })?;
+    if root.is_none() {
+        // The model's own error (unknown or non-structure input shape).
+        return walk::decode_root(model, input, Json::Obj(vec![]));
+    }
+    match stream.error {
+        Some(e) => Err(e),
+        None => Ok(value.unwrap_or(Value::Struct(vec![]))),
+    }
+}
+
+/// The whole document, then nothing but whitespace (as `serde_json::from_slice` does).
+fn parse<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    top: Top<'_, '_>,
+) -> serde_json::Result<TopResult> {
+    let out = top.deserialize(&mut *de)?;
+    de.end()?;
+    Ok(out)
 }
 
 /// Renders a successful response: status 200, `{}` when the operation has no output.
@@ -92,11 +124,18 @@ fn content_type(model: &ServiceModel) -> &'static str {
 }
 
 // ---------------------------------------------------------------------------------------
-// Input: an order-preserving JSON tree (serde_json's own map would sort map keys, and
-// `Value::Map` keeps wire order).
+// Input, decoded in one pass. Each seed decodes one JSON value against one shape;
+// structures, lists and maps are walked here, everything else (and every value that does
+// not fit its shape) goes through `walk::decode_value` as a one-node `Json`, so scalars
+// follow the same rules as CBOR's. After the first error the rest of the body is only
+// parsed (it may still be invalid JSON, which is reported first).
 // ---------------------------------------------------------------------------------------
 
+/// A JSON leaf (or, for the tree-building reference decoder in the tests, a whole tree).
+/// `Obj`/`Arr` keep wire order (serde_json's own map would sort keys).
 enum Json {
+    // Only the tree-building reference decoder of the tests makes one.
+    #[cfg_attr(not(test), allow(dead_code))]
     Null,
     Bool(bool),
     Int(i64),
@@ -108,54 +147,297 @@ enum Json {
     Obj(Vec<(String, Json)>),
 }
 
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(JsonVisitor)
+/// What the seeds of one body share: the model and the first error met.
+struct Stream<'m> {
+    model: &'m ServiceModel,
+    error: Option<WireError>,
+}
+
+/// The whole body: `Ok(value)` when it is an object (`value` is `None` when the input
+/// shape is unusable), `Err(description)` of what it is otherwise.
+struct Top<'s, 'm> {
+    stream: &'s mut Stream<'m>,
+    root: Option<&'static Shape>,
+}
+
+type TopResult = Result<Option<Value>, &'static str>;
+
+impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
+    type Value = TopResult;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TopResult, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json;
+impl<'de> Visitor<'de> for Top<'_, '_> {
+    type Value = TopResult;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_unit<E>(self) -> Result<Json, E> {
-        Ok(Json::Null)
+    fn visit_unit<E>(self) -> Result<TopResult, E> {
+        Ok(Err("null"))
     }
-    fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
-        Ok(Json::Bool(b))
+    fn visit_bool<E>(self, _: bool) -> Result<TopResult, E> {
+        Ok(Err("a boolean"))
     }
-    fn visit_i64<E>(self, i: i64) -> Result<Json, E> {
-        Ok(Json::Int(i))
+    fn visit_i64<E>(self, _: i64) -> Result<TopResult, E> {
+        Ok(Err("an integer"))
     }
-    fn visit_u64<E>(self, u: u64) -> Result<Json, E> {
-        Ok(i64::try_from(u).map_or(Json::BigUint(u), Json::Int))
+    fn visit_u64<E>(self, _: u64) -> Result<TopResult, E> {
+        Ok(Err("an integer"))
     }
-    fn visit_f64<E>(self, f: f64) -> Result<Json, E> {
-        Ok(Json::Float(f))
+    fn visit_f64<E>(self, _: f64) -> Result<TopResult, E> {
+        Ok(Err("a number"))
     }
-    fn visit_str<E>(self, s: &str) -> Result<Json, E> {
-        Ok(Json::Str(s.to_string()))
+    fn visit_str<E>(self, _: &str) -> Result<TopResult, E> {
+        Ok(Err("a string"))
     }
-    fn visit_string<E>(self, s: String) -> Result<Json, E> {
-        Ok(Json::Str(s))
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TopResult, A::Error> {
+        Skip.visit_seq(seq)?;
+        Ok(Err("an array"))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Json>()? {
-            items.push(item);
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TopResult, A::Error> {
+        match self.root {
+            Some(sh) => ValueSeed {
+                stream: self.stream,
+                shape: Some(sh),
+                path: &Path::Root,
+            }
+            .visit_map(map)
+            .map(Ok),
+            None => Skip.visit_map(map).map(|()| Ok(None)),
         }
-        Ok(Json::Arr(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let mut entries = Vec::new();
-        while let Some((k, v)) = map.next_entry::<String, Json>()? {
-            entries.push((k, v));
+}
+
+/// One value decoded as `shape` (`None`: only parsed). Yields `None` for `null` (absent).
+struct ValueSeed<'s, 'm, 'p> {
+    stream: &'s mut Stream<'m>,
+    shape: Option<&'static Shape>,
+    path: &'p Path<'p>,
+}
+
+impl<'m> ValueSeed<'_, 'm, '_> {
+    /// The shape to decode against, or `None` once nothing needs decoding any more.
+    fn active(&self) -> Option<&'static Shape> {
+        self.shape.filter(|_| self.stream.error.is_none())
+    }
+
+    /// Decodes a node that is not a structure, list or map of the matching kind: a leaf,
+    /// or an empty stand-in for a container of the wrong kind (whose error it produces).
+    fn node(self, node: Json) -> Option<Value> {
+        let sh = self.active()?;
+        match walk::decode_value(self.stream.model, sh, node, self.path) {
+            Ok(v) => v,
+            Err(e) => {
+                self.stream.error = Some(e);
+                None
+            }
         }
-        Ok(Json::Obj(entries))
+    }
+
+    /// The child seed for `shape` at `path`.
+    fn child<'c>(
+        &'c mut self,
+        shape: Option<&'static Shape>,
+        path: &'c Path<'c>,
+    ) -> ValueSeed<'c, 'm, 'c> {
+        ValueSeed {
+            stream: self.stream,
+            shape,
+            path,
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, '_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+        if self.active().is_none() {
+            return d.deserialize_any(Skip).map(|()| None);
+        }
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_, '_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Option<Value>, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Option<Value>, E> {
+        Ok(self.node(Json::Bool(b)))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Option<Value>, E> {
+        Ok(self.node(Json::Int(i)))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Option<Value>, E> {
+        Ok(self.node(i64::try_from(u).map_or(Json::BigUint(u), Json::Int)))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Option<Value>, E> {
+        Ok(self.node(Json::Float(f)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Option<Value>, E> {
+        Ok(self.node(Json::Str(s.to_string())))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Option<Value>, E> {
+        Ok(self.node(Json::Str(s)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Option<Value>, A::Error> {
+        let item_shape = match self.active().map(|sh| &sh.kind) {
+            Some(ShapeKind::List(l)) => walk::shape(self.stream.model, l.member),
+            _ => {
+                let v = self.node(Json::Arr(vec![]));
+                Skip.visit_seq(seq)?;
+                return Ok(v);
+            }
+        };
+        let Some(item_shape) = item_shape else {
+            Skip.visit_seq(seq)?;
+            return Ok(Some(Value::List(vec![])));
+        };
+        let mut out = Vec::new();
+        let mut i = 0;
+        loop {
+            let path = Path::Index(self.path, i);
+            match seq.next_element_seed(self.child(Some(item_shape), &path))? {
+                None => break,
+                Some(Some(v)) => out.push(v),
+                Some(None) => {}
+            }
+            i += 1;
+        }
+        Ok(Some(Value::List(out)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Option<Value>, A::Error> {
+        match self.active().map(|sh| &sh.kind) {
+            Some(ShapeKind::Structure(st)) => {
+                let mut slots: Vec<Option<Value>> = (0..st.members.len()).map(|_| None).collect();
+                while let Some(key) = map.next_key_seed(Key)? {
+                    let member = walk::member_for_key(st.members, &key).and_then(|i| {
+                        let m = &st.members[i];
+                        Some((i, m.name, walk::shape(self.stream.model, m.shape)?))
+                    });
+                    let Some((i, name, msh)) = member else {
+                        // Unknown members are ignored, as AWS does.
+                        map.next_value_seed(Skip)?;
+                        continue;
+                    };
+                    let path = Path::Member(self.path, name);
+                    if let Some(v) = map.next_value_seed(self.child(Some(msh), &path))? {
+                        slots[i] = Some(v);
+                    }
+                }
+                Ok(Some(Value::Struct(slots)))
+            }
+            Some(ShapeKind::Map(m)) => {
+                let Some(vsh) = walk::shape(self.stream.model, m.value) else {
+                    Skip.visit_map(map)?;
+                    return Ok(Some(Value::Map(vec![])));
+                };
+                let mut out = Vec::new();
+                while let Some(key) = map.next_key_seed(Key)? {
+                    let path = Path::Key(self.path, &key);
+                    let decoded = map.next_value_seed(self.child(Some(vsh), &path))?;
+                    if let Some(v) = decoded {
+                        out.push((key.into_owned(), v));
+                    }
+                }
+                Ok(Some(Value::Map(out)))
+            }
+            _ => {
+                let v = self.node(Json::Obj(vec![]));
+                Skip.visit_map(map)?;
+                Ok(v)
+            }
+        }
+    }
+}
+
+/// An object key, borrowed from the body unless it had escapes.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(s))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(s))
+    }
+}
+
+/// Parses a value and drops it. It accepts exactly what the decoding seeds accept and goes
+/// through the same parser paths (`deserialize_any`, not serde's `IgnoredAny`, which skips
+/// numbers without checking their range), so skipping never changes which bodies are
+/// invalid JSON.
+struct Skip;
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(Skip)?.is_some() {
+            map.next_value_seed(Skip)?;
+        }
+        Ok(())
     }
 }
 
@@ -367,6 +649,9 @@ pub(crate) fn write_epoch_seconds(out: &mut String, t: Timestamp) {
         out.push_str(digits.trim_end_matches('0'));
     }
 }
+
+#[cfg(test)]
+mod stream_tests;
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,11 @@
 //! both: unknown members are ignored, `null` means absent, a value of the wrong type is
 //! [`WireError::InvalidValue`] naming the member path, timestamps must fall in years
 //! 1..=9999, and absent members are omitted on output.
+//!
+//! JSON does not build a document first: its one-pass decoder (`json.rs`) walks
+//! structures, lists and maps itself, by these same rules, and hands every scalar (and
+//! every value of the wrong kind) to [`decode_value`] as a one-node document; a test there
+//! checks it against a decode of the whole tree by this walk.
 
 use bytes::Bytes;
 use nimbus_core::Timestamp;
@@ -142,7 +147,7 @@ pub(crate) fn decode_root<N: Node>(
 }
 
 /// Decodes `node` against `sh`; `Ok(None)` for a null.
-fn decode_value<N: Node>(
+pub(crate) fn decode_value<N: Node>(
     model: &ServiceModel,
     sh: &Shape,
     node: N,
@@ -211,7 +216,7 @@ fn decode_value<N: Node>(
 
 /// The member a wire key names: its serialized name (`locationName`) first, then its
 /// member name (botocore's CBOR parser reads member names, so accept both everywhere).
-fn member_for_key(members: &[Member], key: &str) -> Option<usize> {
+pub(crate) fn member_for_key(members: &[Member], key: &str) -> Option<usize> {
     members
         .iter()
         .position(|m| m.location_name.unwrap_or(m.name) == key)

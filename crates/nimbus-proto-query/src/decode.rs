@@ -9,12 +9,11 @@
 //! the stack). Keys the shape does not know (including `Action` and `Version`) are ignored;
 //! required members are not checked here, the generated typed conversion does that.
 
-use crate::dialect::{is_flattened, shape_at, Dialect};
+use crate::dialect::{is_flattened, shape_at, Dialect, KeyBuf};
 use base64::Engine as _;
 use nimbus_core::Timestamp;
 use nimbus_wire::model::{ListShape, MapShape, Shape, ShapeKind, Structure};
 use nimbus_wire::{ServiceModel, ShapeId, Value, WireError};
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Deepest key accepted (`a.b.c` has depth 3). Real keys stay under ~12; the cap keeps
@@ -33,7 +32,8 @@ impl<'a> Node<'a> {
     fn build(params: &'a [(String, String)]) -> Result<Node<'a>, WireError> {
         let mut root = Node::default();
         for (key, value) in params {
-            if key.split('.').nth(MAX_KEY_DEPTH).is_some() {
+            // More than MAX_KEY_DEPTH segments.
+            if key.bytes().filter(|&b| b == b'.').count() >= MAX_KEY_DEPTH {
                 return Err(WireError::Malformed(format!(
                     "Parameter name nested deeper than {MAX_KEY_DEPTH} levels"
                 )));
@@ -119,7 +119,7 @@ impl Decoder<'_> {
         node: &Node<'_>,
         path: Option<&Path<'_>>,
     ) -> Result<Value, WireError> {
-        let mut slots = vec![None; s.members.len()];
+        let mut slots: Vec<Option<Value>> = s.members.iter().map(|_| None).collect();
         for (slot, member) in slots.iter_mut().zip(s.members) {
             let Some(target) = shape_at(self.model, member.shape) else {
                 continue;
@@ -130,7 +130,7 @@ impl Decoder<'_> {
             };
             let here = Path {
                 parent: path,
-                seg: &key,
+                seg: key.as_str(),
             };
             *slot = self.value(target, flattened, child, Some(&here))?;
         }
@@ -144,19 +144,22 @@ impl Decoder<'_> {
         target: &'static Shape,
         flattened: bool,
         node: &'n Node<'a>,
-    ) -> Option<(Cow<'static, str>, &'n Node<'a>)> {
+    ) -> Option<(KeyBuf, &'n Node<'a>)> {
         // botocore renames a flattened query list whose items are named to that item name
         // (`Prefix.Item.1` → `Item.1`), but sends an empty one under the member key.
         if let (Dialect::Query, true, ShapeKind::List(l)) = (self.dialect, flattened, &target.kind)
         {
             if let Some(item) = l.member_location_name {
                 if let Some(child) = node.children.get(item) {
-                    return Some((Cow::Borrowed(item), child));
+                    return Some((KeyBuf::new(item, false), child));
                 }
             }
         }
+        if node.children.is_empty() {
+            return None;
+        }
         let key = self.dialect.input_key(member, target);
-        let child = node.children.get(key.as_ref())?;
+        let child = node.children.get(key.as_str())?;
         Some((key, child))
     }
 

@@ -30,14 +30,14 @@ impl Dialect {
     /// The request key of a structure member (`QuerySerializer._get_serialized_name` /
     /// `EC2Serializer._get_serialized_name`): query uses the location name as is; ec2 prefers
     /// `queryName`, else the location name with its first letter upper-cased.
-    pub fn input_key(self, member: &'static Member, target: &'static Shape) -> Cow<'static, str> {
+    pub fn input_key(self, member: &'static Member, target: &'static Shape) -> KeyBuf {
         let loc = location_name(member, target);
         match self {
-            Dialect::Query => Cow::Borrowed(loc.unwrap_or(member.name)),
+            Dialect::Query => KeyBuf::new(loc.unwrap_or(member.name), false),
             Dialect::Ec2 => match (member.query_name, loc) {
-                (Some(q), _) => Cow::Borrowed(q),
-                (None, Some(l)) => capitalize(l),
-                (None, None) => Cow::Borrowed(member.name),
+                (Some(q), _) => KeyBuf::new(q, false),
+                (None, Some(l)) => KeyBuf::new(l, true),
+                (None, None) => KeyBuf::new(member.name, false),
             },
         }
     }
@@ -62,6 +62,9 @@ pub fn capitalize(s: &'static str) -> Cow<'static, str> {
     let Some(first) = chars.next() else {
         return Cow::Borrowed(s);
     };
+    if first.is_ascii() && !first.is_ascii_lowercase() {
+        return Cow::Borrowed(s);
+    }
     let mut upper = first.to_uppercase();
     if upper.len() == 1 && upper.next() == Some(first) {
         return Cow::Borrowed(s);
@@ -69,6 +72,44 @@ pub fn capitalize(s: &'static str) -> Cow<'static, str> {
     let mut out: String = first.to_uppercase().collect();
     out.push_str(chars.as_str());
     Cow::Owned(out)
+}
+
+/// A request key built on the stack: a model name, capitalized when asked ([`capitalize`]),
+/// copied into a fixed buffer when that changes it and it fits, else allocated. Decoding
+/// looks up every member of an input structure, so this saves an allocation per
+/// lower-case location name (most of EC2's) per request.
+pub struct KeyBuf {
+    buf: [u8; 64],
+    len: usize,
+    spilled: Option<Cow<'static, str>>,
+}
+
+impl KeyBuf {
+    pub fn new(name: &'static str, capitalized: bool) -> KeyBuf {
+        let mut key = KeyBuf {
+            buf: [0; 64],
+            len: 0,
+            spilled: None,
+        };
+        match name.as_bytes().first() {
+            Some(b) if capitalized && b.is_ascii_lowercase() && name.len() <= key.buf.len() => {
+                key.buf[..name.len()].copy_from_slice(name.as_bytes());
+                key.buf[0] = b.to_ascii_uppercase();
+                key.len = name.len();
+            }
+            _ if capitalized => key.spilled = Some(capitalize(name)),
+            _ => key.spilled = Some(Cow::Borrowed(name)),
+        }
+        key
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.spilled {
+            Some(s) => s,
+            // Only an ASCII letter was changed in a `str`: still UTF-8.
+            None => std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default(),
+        }
+    }
 }
 
 /// The shape with id `id`, or `None` when the model does not have it.
@@ -121,5 +162,24 @@ mod tests {
         assert_eq!(capitalize(""), "");
         assert_eq!(capitalize("ébc"), "Ébc");
         assert_eq!(capitalize("1abc"), "1abc");
+        assert_eq!(capitalize("_x"), "_x");
+        for (name, cap) in [
+            ("dryRun", true),
+            ("dryRun", false),
+            ("GroupId", true),
+            ("", true),
+            ("ébc", true),
+            ("1abc", true),
+            ("a", true),
+        ] {
+            let want = if cap {
+                capitalize(name)
+            } else {
+                Cow::Borrowed(name)
+            };
+            assert_eq!(KeyBuf::new(name, cap).as_str(), want);
+        }
+        let long: &'static str = "x".repeat(100).leak();
+        assert_eq!(KeyBuf::new(long, true).as_str(), capitalize(long));
     }
 }

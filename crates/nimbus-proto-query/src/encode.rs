@@ -16,7 +16,7 @@
 use crate::dialect::{element_name, is_flattened, shape_at, timestamp_format, Dialect};
 use base64::Engine as _;
 use nimbus_core::Timestamp;
-use nimbus_wire::model::{Member, Shape, ShapeKind, Structure, TimestampFormat};
+use nimbus_wire::model::{ListShape, Member, Shape, ShapeKind, Structure, TimestampFormat};
 use nimbus_wire::xml::XmlWriter;
 use nimbus_wire::{ServiceModel, Value};
 
@@ -73,7 +73,8 @@ impl XmlEncoder<'_> {
         }
     }
 
-    /// Writes `<name>..</name>` for `v` of `shape`.
+    /// Writes `<name>..</name>` for `v` of `shape`. Containers are written only when the
+    /// shape agrees with the value; scalars always (by their own type).
     fn value(
         &self,
         w: &mut XmlWriter,
@@ -82,33 +83,22 @@ impl XmlEncoder<'_> {
         ts: Option<TimestampFormat>,
         v: &Value,
     ) {
-        match (&shape.kind, v) {
-            (ShapeKind::Structure(s), Value::Struct(_)) => {
-                let attrs = self.attributes(s, v);
-                if attrs.is_empty() {
-                    w.open(name);
+        match (v, &shape.kind) {
+            (Value::Struct(slots), ShapeKind::Structure(s)) => {
+                if s.members
+                    .iter()
+                    .zip(slots)
+                    .any(|(m, slot)| m.xml_attribute && slot.is_some())
+                {
+                    self.open_with_attributes(w, name, s, v);
                 } else {
-                    let refs: Vec<(&str, &str)> =
-                        attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                    w.open_with_attrs(name, &refs);
+                    w.open(name);
                 }
                 self.members(w, s, v);
                 w.close(name);
             }
-            (ShapeKind::List(l), Value::List(items)) => {
-                w.open(name);
-                if let Some(item_shape) = shape_at(self.model, l.member) {
-                    let item_name = l
-                        .member_location_name
-                        .unwrap_or(self.dialect.default_item_name());
-                    let item_ts = timestamp_format(None, item_shape);
-                    for item in items {
-                        self.value(w, item_name, item_shape, item_ts, item);
-                    }
-                }
-                w.close(name);
-            }
-            (ShapeKind::Map(m), Value::Map(entries)) => {
+            (Value::List(items), ShapeKind::List(l)) => self.list(w, name, l, items),
+            (Value::Map(entries), ShapeKind::Map(m)) => {
                 w.open(name);
                 for (k, v) in entries {
                     w.open("entry");
@@ -117,8 +107,32 @@ impl XmlEncoder<'_> {
                 }
                 w.close(name);
             }
-            (_, v) => scalar_leaf(w, name, v, ts),
+            (v, _) => scalar_leaf(w, name, v, ts),
         }
+    }
+
+    /// `<name><item>..</item>..</name>` (the item tag as the dialect and model say).
+    fn list(&self, w: &mut XmlWriter, name: &str, l: &ListShape, items: &[Value]) {
+        w.open(name);
+        if let Some(item_shape) = shape_at(self.model, l.member) {
+            let item_name = l
+                .member_location_name
+                .unwrap_or(self.dialect.default_item_name());
+            let item_ts = timestamp_format(None, item_shape);
+            for item in items {
+                self.value(w, item_name, item_shape, item_ts, item);
+            }
+        }
+        w.close(name);
+    }
+
+    /// `<name attr="..">` for a structure with `xmlAttribute` members (none in the query
+    /// and ec2 models Nimbus serves today).
+    #[cold]
+    fn open_with_attributes(&self, w: &mut XmlWriter, name: &str, s: &Structure, v: &Value) {
+        let attrs = self.attributes(s, v);
+        let refs: Vec<(&str, &str)> = attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        w.open_with_attrs(name, &refs);
     }
 
     fn map_entry(&self, w: &mut XmlWriter, m: &nimbus_wire::model::MapShape, key: &str, v: &Value) {

@@ -132,7 +132,14 @@ impl<T: FromValue> FromValue for Vec<T> {
 }
 impl<T: IntoValue> IntoValue for Vec<T> {
     fn into_value(self) -> Value {
-        Value::List(self.into_iter().map(IntoValue::into_value).collect())
+        // Not `into_iter().map(..).collect()`: that reuses the typed vector's allocation
+        // and then reallocates it to fit the (smaller) values, which costs more than a
+        // fresh allocation.
+        let mut items = Vec::with_capacity(self.len());
+        for item in self {
+            items.push(item.into_value());
+        }
+        Value::List(items)
     }
 }
 

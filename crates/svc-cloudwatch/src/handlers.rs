@@ -9,7 +9,7 @@
 //! in an older epoch does not add its samples to memory: they were wiped from the store.
 
 use crate::generated::{self as g, errors};
-use crate::metrics::{aggregate, MetricKey, Repository, Sample};
+use crate::metrics::{aggregate, KeyRef, MetricKey, Repository, Sample, SeriesCodec, Unit};
 use nimbus_core::{AwsError, Clock, RequestContext, Timestamp};
 use nimbus_store::{Batch, Store, StoreError};
 use nimbus_wire::ResetStep;
@@ -131,7 +131,7 @@ fn validate_namespace(ns: &str) -> Result<(), AwsError> {
 /// Values/Counts and StatisticValues may appear together.
 fn to_sample(d: &g::MetricDatum, now: Timestamp, i: usize) -> Result<Sample, AwsError> {
     let n = i + 1;
-    let unit = d.unit.clone().unwrap_or_else(|| "None".to_string());
+    let unit = Unit::new(d.unit.as_deref().unwrap_or("None"));
     let timestamp = d.timestamp.unwrap_or(now);
     if timestamp.0 < now.0 - MAX_AGE_MS || timestamp.0 > now.0 + MAX_FUTURE_MS {
         return Err(invalid(format!(
@@ -223,6 +223,85 @@ fn to_sample(d: &g::MetricDatum, now: Timestamp, i: usize) -> Result<Sample, Aws
     )))
 }
 
+/// One validated datum of a put: its metric name, sorted dimensions and statistic set.
+struct Row {
+    name: String,
+    dimensions: Vec<(String, String)>,
+    sample: Sample,
+}
+
+fn row_key<'a>(account: &'a str, region: &'a str, namespace: &'a str, r: &'a Row) -> KeyRef<'a> {
+    KeyRef {
+        account,
+        region,
+        namespace,
+        name: &r.name,
+        dimensions: &r.dimensions,
+    }
+}
+
+/// `{storage key}\u{2}{timestamp ms, 20 digits}\u{2}{seq, 20 digits}`: a series' samples in
+/// time order, `seq` keeping samples of the same millisecond apart.
+fn store_key(codec: &SeriesCodec, t: Timestamp, seq: u64) -> Vec<u8> {
+    let mut k = Vec::with_capacity(codec.store_prefix.len() + 2 * (1 + 20));
+    k.extend_from_slice(codec.store_prefix.as_bytes());
+    for n in [t.0.max(0).unsigned_abs(), seq] {
+        k.push(2);
+        push_padded_20(&mut k, n);
+    }
+    k
+}
+
+/// Appends `n` in decimal, zero-padded to 20 digits (`format!("{n:020}")`; a `u64` never
+/// has more than 20).
+fn push_padded_20(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [b'0'; 20];
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(&digits);
+}
+
+/// The stored record of a sample: what `nimbus_store::encode_record(RECORD_VERSION,
+/// &StoredSample { key, sample })` writes, byte for byte (serde_json writes each number
+/// and string), with the key's JSON taken from the series instead of encoded again, and a
+/// number equal to the one before it (a single value's sum, min and max) copied.
+fn encode_sample(codec: &SeriesCodec, sample: &Sample) -> Vec<u8> {
+    fn json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+        // Numbers and strings always serialize.
+        let _ = serde_json::to_writer(&mut *out, v);
+    }
+    let mut out = Vec::with_capacity(codec.key_json.len() + 160);
+    out.push(nimbus_store::RECORD_TAG_JSON);
+    out.extend_from_slice(&RECORD_VERSION.to_le_bytes());
+    out.extend_from_slice(br#"{"key":"#);
+    out.extend_from_slice(codec.key_json.as_bytes());
+    out.extend_from_slice(br#","sample":{"timestamp":"#);
+    json(&mut out, &sample.timestamp);
+    let mut previous: Option<(u64, std::ops::Range<usize>)> = None;
+    for (field, x) in [
+        (&br#","count":"#[..], sample.count),
+        (br#","sum":"#, sample.sum),
+        (br#","min":"#, sample.min),
+        (br#","max":"#, sample.max),
+    ] {
+        out.extend_from_slice(field);
+        match previous {
+            Some((bits, ref text)) if bits == x.to_bits() => out.extend_from_within(text.clone()),
+            _ => {
+                let at = out.len();
+                json(&mut out, &x);
+                previous = Some((x.to_bits(), at..out.len()));
+            }
+        }
+    }
+    out.extend_from_slice(br#","unit":"#);
+    json(&mut out, sample.unit.as_str());
+    out.extend_from_slice(b"}}");
+    out
+}
+
 fn wildcard_free_match(filter: &[g::DimensionFilter], dims: &[(String, String)]) -> bool {
     filter.iter().all(|f| {
         dims.iter()
@@ -255,37 +334,44 @@ impl g::Handlers for CloudWatch {
             ));
         }
         let now = self.clock.now();
-        let mut batch = Batch::new();
+        let account = ctx.account_id();
         let mut rows = Vec::with_capacity(data.len());
-        for (i, d) in data.iter().enumerate() {
+        for (i, d) in data.into_iter().enumerate() {
             if d.metric_name.is_empty() || d.metric_name.len() > 255 {
                 return Err(invalid(format!(
                     "The parameter MetricData.member.{}.MetricName is invalid.",
                     i + 1
                 )));
             }
-            let sample = to_sample(d, now, i)?;
-            let key = MetricKey {
-                account: ctx.account_id().to_string(),
-                region: ctx.region.clone(),
-                namespace: input.namespace.clone(),
-                name: d.metric_name.clone(),
-                dimensions: sorted_dims(d.dimensions.clone())?,
+            let sample = to_sample(&d, now, i)?;
+            rows.push(Row {
+                dimensions: sorted_dims(d.dimensions)?,
+                name: d.metric_name,
+                sample,
+            });
+        }
+        let key = |r| row_key(account, &ctx.region, &input.namespace, r);
+        // Every record of a series repeats its key: a known series lends its encoding, a new
+        // one gets it made (once per put, however many of the put's data it has).
+        let known: Vec<Option<Arc<SeriesCodec>>> = {
+            let mem = self.memory();
+            rows.iter().map(|r| mem.samples.codec(&key(r))).collect()
+        };
+        let mut codecs: Vec<Arc<SeriesCodec>> = Vec::with_capacity(rows.len());
+        let mut batch = Batch::new();
+        for (i, (r, known)) in rows.iter().zip(known).enumerate() {
+            let codec = match (known, codecs.last()) {
+                (Some(c), _) => c,
+                (None, Some(prev)) if key(&rows[i - 1]) == key(r) => prev.clone(),
+                (None, _) => Arc::new(SeriesCodec::new(&key(r))),
             };
             let seq = self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let store_key = format!(
-                "{}\u{2}{:020}\u{2}{:020}",
-                key.storage_key(),
-                sample.timestamp.0.max(0),
-                seq
-            );
-            let rec = StoredSample { key, sample };
             batch.put(
                 TABLE,
-                store_key.into_bytes(),
-                nimbus_store::encode_record(RECORD_VERSION, &rec),
+                store_key(&codec, r.sample.timestamp, seq),
+                encode_sample(&codec, &r.sample),
             );
-            rows.push(rec);
+            codecs.push(codec);
         }
         let (durable, epoch) = {
             let _gate = self.gate.read().await;
@@ -295,8 +381,8 @@ impl g::Handlers for CloudWatch {
         let mut mem = self.memory();
         // Otherwise a reset wiped these samples from the store after they landed.
         if mem.epoch == epoch {
-            for r in rows {
-                mem.samples.insert(r.key, r.sample);
+            for (r, codec) in rows.iter().zip(codecs) {
+                mem.samples.insert_ref(&key(r), r.sample.clone(), codec);
             }
         }
         Ok(())
@@ -429,12 +515,13 @@ impl g::Handlers for CloudWatch {
                 "You have requested up to {points} datapoints, which exceeds the limit of 1,440. You may reduce the datapoints requested by increasing Period, or decreasing the time range."
             )));
         }
-        let key = MetricKey {
-            account: ctx.account_id().to_string(),
-            region: ctx.region.clone(),
-            namespace: input.namespace,
-            name: input.metric_name.clone(),
-            dimensions: sorted_dims(input.dimensions)?,
+        let dimensions = sorted_dims(input.dimensions)?;
+        let key = KeyRef {
+            account: ctx.account_id(),
+            region: &ctx.region,
+            namespace: &input.namespace,
+            name: &input.metric_name,
+            dimensions: &dimensions,
         };
         let mem = self.memory();
         let samples = mem.samples.get(&key).unwrap_or(&[]);
@@ -467,5 +554,158 @@ impl g::Handlers for CloudWatch {
 
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
         self.reset_with(then)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record written from the series' codec is byte for byte what the store's own
+    /// encoder writes for the whole sample (and so what `load` decodes).
+    #[test]
+    fn encoded_samples_match_the_record_encoder() {
+        let key = MetricKey {
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            namespace: "Ns \"q\" \\ é".into(),
+            name: "Latency\n".into(),
+            dimensions: vec![("A".into(), "1".into()), ("\u{1}".into(), "<&>".into())],
+        };
+        let codec = SeriesCodec::new(&key.as_key_ref());
+        let floats = [
+            0.0,
+            -0.0,
+            1.0,
+            1.5,
+            0.1,
+            1e300,
+            -2.5e-300,
+            123456789.125,
+            f64::MAX,
+        ];
+        for (i, &a) in floats.iter().enumerate() {
+            for &b in &floats[i..] {
+                let sample = Sample {
+                    timestamp: Timestamp(1_795_601_122_123 + i as i64),
+                    count: a,
+                    sum: b,
+                    min: b,
+                    max: if i % 2 == 0 { a } else { b },
+                    unit: Unit::new(if i % 3 == 0 {
+                        "Milliseconds"
+                    } else {
+                        "odd \"unit\""
+                    }),
+                };
+                let want = nimbus_store::encode_record(
+                    RECORD_VERSION,
+                    &StoredSample {
+                        key: key.clone(),
+                        sample: sample.clone(),
+                    },
+                );
+                assert_eq!(encode_sample(&codec, &sample), want);
+                let back: StoredSample =
+                    nimbus_store::decode_record(&want, RECORD_VERSION, |_, j| Ok(j)).unwrap();
+                assert_eq!((back.key, back.sample), (key.clone(), sample));
+            }
+        }
+    }
+
+    #[test]
+    fn store_keys_pad_like_format() {
+        let key = MetricKey {
+            account: "a".into(),
+            region: "r".into(),
+            namespace: "n".into(),
+            name: "m".into(),
+            dimensions: vec![],
+        };
+        let codec = SeriesCodec::new(&key.as_key_ref());
+        for (t, seq) in [
+            (0, 0),
+            (1_795_601_122_000, 7),
+            (-5, u64::MAX),
+            (i64::MAX, 12),
+        ] {
+            let want = format!("{}\u{2}{:020}\u{2}{:020}", key.storage_key(), t.max(0), seq);
+            assert_eq!(store_key(&codec, Timestamp(t), seq), want.into_bytes());
+        }
+    }
+
+    /// What a put leaves in memory is what a restart reads back from the store: new and
+    /// known series, a new series repeated within one put, dimensions in any order.
+    #[tokio::test]
+    async fn memory_and_store_agree_after_puts() {
+        use g::Handlers as _;
+        let now = Timestamp(1_700_000_000_000);
+        let clock: Arc<dyn Clock> = Arc::new(nimbus_core::ManualClock::new(now));
+        let store = Store::in_memory();
+        let cw = CloudWatch::load(store.clone(), clock.clone()).unwrap();
+        let ctx = RequestContext {
+            request_id: "r".into(),
+            principal: nimbus_core::Principal::root("000000000000", "AK").into(),
+            region: "us-east-1".into(),
+            now,
+            host: "h".into(),
+        };
+        let datum = |name: &str, v: f64, dims: &[(&str, &str)]| g::MetricDatum {
+            metric_name: name.into(),
+            value: Some(v),
+            unit: (v > 2.0).then(|| "Count".to_string()),
+            dimensions: Some(
+                dims.iter()
+                    .map(|(n, v)| g::Dimension {
+                        name: n.to_string(),
+                        value: v.to_string(),
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        };
+        for data in [
+            vec![
+                datum("a", 1.0, &[]),
+                datum("a", 2.0, &[]),
+                datum("b", 3.0, &[("X", "1")]),
+            ],
+            vec![
+                datum("a", 4.0, &[]),
+                datum("b", 5.0, &[("Y", "2"), ("X", "1")]),
+            ],
+            vec![
+                datum("b", 6.0, &[("X", "1"), ("Y", "2")]),
+                datum("c", 0.5, &[]),
+            ],
+        ] {
+            cw.put_metric_data(
+                &ctx,
+                g::PutMetricDataInput {
+                    namespace: "N".into(),
+                    metric_data: Some(data),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let snapshot = |cw: &CloudWatch| -> Vec<(MetricKey, Vec<Sample>)> {
+            let mem = cw.memory();
+            mem.samples
+                .list("000000000000", "us-east-1")
+                .map(|(k, s)| (k.clone(), s.to_vec()))
+                .collect()
+        };
+        let live = snapshot(&cw);
+        assert_eq!(live.len(), 4);
+        assert_eq!(live.iter().map(|(_, s)| s.len()).sum::<usize>(), 7);
+        let reloaded = CloudWatch::load(store, clock).unwrap();
+        assert_eq!(snapshot(&reloaded), live);
+        let mem = reloaded.memory();
+        for (k, _) in &live {
+            let codec = mem.samples.codec(&k.as_key_ref()).unwrap();
+            assert_eq!(*codec, SeriesCodec::new(&k.as_key_ref()));
+        }
     }
 }

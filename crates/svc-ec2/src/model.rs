@@ -126,18 +126,26 @@ impl GroupRec {
         self.group_name == "default"
     }
 
+    /// `arn:aws:ec2:{region}:{account}:security-group/{group id}`.
     pub fn arn(&self) -> String {
-        format!(
-            "arn:aws:ec2:{}:{}:security-group/{}",
-            self.region, self.account, self.group_id
-        )
+        self.arn_of("security-group/", &self.group_id)
     }
 
+    /// `arn:aws:ec2:{region}:{account}:security-group-rule/{rule id}`.
     pub fn rule_arn(&self, rule_id: &str) -> String {
-        format!(
-            "arn:aws:ec2:{}:{}:security-group-rule/{}",
-            self.region, self.account, rule_id
-        )
+        self.arn_of("security-group-rule/", rule_id)
+    }
+
+    /// Built by hand rather than with `format!`: every described group renders its ARN.
+    fn arn_of(&self, kind: &str, id: &str) -> String {
+        const PREFIX: &str = "arn:aws:ec2:";
+        let mut s = String::with_capacity(
+            PREFIX.len() + self.region.len() + self.account.len() + kind.len() + id.len() + 2,
+        );
+        for part in [PREFIX, &self.region, ":", &self.account, ":", kind, id] {
+            s.push_str(part);
+        }
+        s
     }
 
     /// Whether any rule of this group names `group_id` as its peer.

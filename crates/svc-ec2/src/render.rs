@@ -18,26 +18,22 @@ pub fn ip_permissions<'a>(
     rules: impl IntoIterator<Item = &'a RuleRec>,
     egress: bool,
 ) -> Vec<IpPermission> {
-    let mut perms: Vec<(String, Option<i32>, Option<i32>, IpPermission)> = Vec::new();
+    let mut perms: Vec<IpPermission> = Vec::new();
     for r in rules.into_iter().filter(|r| r.is_egress == egress) {
-        let idx = match perms
-            .iter()
-            .position(|(p, f, t, _)| *p == r.protocol && *f == r.from_port && *t == r.to_port)
-        {
+        let idx = match perms.iter().position(|p| {
+            p.ip_protocol.as_deref() == Some(r.protocol.as_str())
+                && p.from_port == r.from_port
+                && p.to_port == r.to_port
+        }) {
             Some(i) => i,
             None => {
-                perms.push((
-                    r.protocol.clone(),
-                    r.from_port,
-                    r.to_port,
-                    empty_permission(&r.protocol, r.from_port, r.to_port),
-                ));
+                perms.push(empty_permission(&r.protocol, r.from_port, r.to_port));
                 perms.len() - 1
             }
         };
-        add_peer(&mut perms[idx].3, &r.peer, r.description.clone());
+        add_peer(&mut perms[idx], &r.peer, r.description.clone());
     }
-    perms.into_iter().map(|(_, _, _, p)| p).collect()
+    perms
 }
 
 fn empty_permission(protocol: &str, from: Option<i32>, to: Option<i32>) -> IpPermission {

@@ -19,17 +19,20 @@ use crate::persist::{self, Change};
 use nimbus_core::{AwsError, Ids, RequestContext};
 use nimbus_store::{Batch, Store, StoreError};
 use nimbus_wire::ResetStep;
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, RwLock};
 
 /// (account id, region).
 pub type ScopeKey = (String, String);
 
-/// One (account, region)'s resources, keyed by id.
+/// One (account, region)'s resources, keyed by id. Groups are shared (`Arc`), so a
+/// describe takes them out from under the lock without copying them.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
     pub vpcs: BTreeMap<String, VpcRec>,
-    pub groups: BTreeMap<String, GroupRec>,
+    pub groups: BTreeMap<String, Arc<GroupRec>>,
     /// (VPC id, lower-cased group name) → group id; kept in step with `groups` by
     /// [`State::apply`], so name lookups do not scan every group.
     names: HashMap<(String, String), String>,
@@ -45,7 +48,12 @@ impl Scope {
         let id = self
             .names
             .get(&(vpc_id.to_string(), name.to_ascii_lowercase()))?;
-        self.groups.get(id)
+        self.group(id)
+    }
+
+    /// The group with id `id`.
+    pub fn group(&self, id: &str) -> Option<&GroupRec> {
+        self.groups.get(id).map(Arc::as_ref)
     }
 
     fn name_key(g: &GroupRec) -> (String, String) {
@@ -57,7 +65,7 @@ impl Scope {
             self.names.remove(&Self::name_key(old));
         }
         self.names.insert(Self::name_key(&g), g.group_id.clone());
-        self.groups.insert(g.group_id.clone(), g);
+        self.groups.insert(g.group_id.clone(), Arc::new(g));
     }
 
     fn remove_group(&mut self, id: &str) {
@@ -73,9 +81,53 @@ pub struct State {
     pub scopes: HashMap<ScopeKey, Scope>,
 }
 
+/// A scope key seen as borrowed parts, so `scopes` can be searched with the request's
+/// `(&str, &str)` instead of a freshly allocated [`ScopeKey`]. Hash and equality are the
+/// owned tuple's (a tuple hashes its fields in order, a `String` as its `str`).
+trait ScopeKeyParts {
+    fn parts(&self) -> (&str, &str);
+}
+
+impl ScopeKeyParts for ScopeKey {
+    fn parts(&self) -> (&str, &str) {
+        (&self.0, &self.1)
+    }
+}
+
+impl ScopeKeyParts for (&str, &str) {
+    fn parts(&self) -> (&str, &str) {
+        *self
+    }
+}
+
+impl<'a> Borrow<dyn ScopeKeyParts + 'a> for ScopeKey {
+    fn borrow(&self) -> &(dyn ScopeKeyParts + 'a) {
+        self
+    }
+}
+
+impl Hash for dyn ScopeKeyParts + '_ {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.parts().hash(h);
+    }
+}
+
+impl PartialEq for dyn ScopeKeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn ScopeKeyParts + '_ {}
+
 impl State {
     pub fn scope(&self, key: &ScopeKey) -> Option<&Scope> {
         self.scopes.get(key)
+    }
+
+    /// The scope of (account, region), looked up without allocating.
+    pub fn scope_of(&self, account: &str, region: &str) -> Option<&Scope> {
+        self.scopes.get(&(account, region) as &dyn ScopeKeyParts)
     }
 
     fn apply(&mut self, change: Change) {
@@ -165,14 +217,16 @@ impl Ec2 {
         ctx: &RequestContext,
         f: impl FnOnce(&State, &Scope) -> R,
     ) -> Result<R, AwsError> {
-        let key = scope_key(ctx);
         loop {
-            self.ensure_defaults(ctx).await?;
-            let st = self.state.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(scope) = st.scope(&key).filter(|s| s.default_vpc().is_some()) {
-                return Ok(f(&st, scope));
+            {
+                let st = self.state.read().unwrap_or_else(|e| e.into_inner());
+                let scope = st.scope_of(ctx.account_id(), &ctx.region);
+                if let Some(scope) = scope.filter(|s| s.default_vpc().is_some()) {
+                    return Ok(f(&st, scope));
+                }
             }
-            // A reset came between creating the defaults and reading: create them again.
+            // No defaults yet (or a reset came between creating them and reading).
+            self.ensure_defaults(ctx).await?;
         }
     }
 
@@ -361,5 +415,49 @@ pub fn check_group_id(id: &str) -> Result<(), AwsError> {
         Ok(())
     } else {
         Err(errors::group_id_malformed(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_found_by_borrowed_keys() {
+        let mut st = State::default();
+        for (a, r) in [
+            ("111", "us-east-1"),
+            ("111", "eu-west-1"),
+            ("222", "us-east-1"),
+        ] {
+            st.scopes
+                .entry((a.to_string(), r.to_string()))
+                .or_default()
+                .vpcs
+                .insert(
+                    format!("{a}/{r}"),
+                    VpcRec {
+                        account: a.into(),
+                        region: r.into(),
+                        vpc_id: format!("{a}/{r}"),
+                        cidr_block: DEFAULT_VPC_CIDR.into(),
+                        cidr_assoc_id: String::new(),
+                        dhcp_options_id: String::new(),
+                        is_default: true,
+                        tags: Vec::new(),
+                    },
+                );
+        }
+        for (a, r) in [
+            ("111", "us-east-1"),
+            ("111", "eu-west-1"),
+            ("222", "us-east-1"),
+        ] {
+            let owned = st.scope(&(a.to_string(), r.to_string())).map(|s| &s.vpcs);
+            assert_eq!(st.scope_of(a, r).map(|s| &s.vpcs), owned);
+            assert!(owned.is_some_and(|v| v.contains_key(&format!("{a}/{r}"))));
+        }
+        assert!(st.scope_of("222", "eu-west-1").is_none());
+        assert!(st.scope_of("11", "1us-east-1").is_none());
     }
 }

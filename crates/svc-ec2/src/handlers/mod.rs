@@ -137,10 +137,7 @@ impl GroupRef {
 
     fn find<'a>(&self, scope: &'a Scope) -> Result<&'a GroupRec, AwsError> {
         match self {
-            GroupRef::Id(id) => scope
-                .groups
-                .get(id)
-                .ok_or_else(|| errors::group_not_found(id)),
+            GroupRef::Id(id) => scope.group(id).ok_or_else(|| errors::group_not_found(id)),
             GroupRef::Name(name) => find_in_default_vpc(scope, name),
         }
     }

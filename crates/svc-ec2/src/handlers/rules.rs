@@ -56,7 +56,7 @@ fn resolve_pair(
         .as_deref()
         .filter(|s| !s.is_empty())
         .unwrap_or(account);
-    let scope = state.scope(&(owner.to_string(), region.to_string()));
+    let scope = state.scope_of(owner, region);
     if let Some(id) = pair.group_id.as_deref().filter(|s| !s.is_empty()) {
         check_group_id(id)?;
         if !scope.is_some_and(|s| s.groups.contains_key(id)) {

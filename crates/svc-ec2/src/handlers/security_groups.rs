@@ -18,6 +18,7 @@ use crate::render;
 use crate::state::{check_group_id, Ec2, Scope};
 use crate::tags;
 use nimbus_core::{AwsError, RequestContext};
+use std::sync::Arc;
 
 const MAX_NAME: usize = 255;
 
@@ -160,8 +161,7 @@ fn rule_matches(f: &Parsed, field: &str, r: &RuleRec, scope: &Scope) -> bool {
         ("group-id", Peer::Group { group_id, .. }) => f.matches(group_id),
         ("user-id", Peer::Group { user_id, .. }) => f.matches(user_id),
         ("group-name", Peer::Group { group_id, .. }) => scope
-            .groups
-            .get(group_id)
+            .group(group_id)
             .is_some_and(|g| f.matches(&g.group_name)),
         _ => false,
     }
@@ -209,9 +209,11 @@ pub(super) async fn describe(
     for id in &ids {
         check_group_id(id)?;
     }
+    // The groups are shared with the state (`Arc`), not copied: only their rendering
+    // allocates.
     let groups = ec2
-        .read(ctx, |_, scope| -> Result<Vec<GroupRec>, AwsError> {
-            let mut picked: Vec<&GroupRec> = Vec::new();
+        .read(ctx, |_, scope| -> Result<Vec<Arc<GroupRec>>, AwsError> {
+            let mut picked: Vec<&Arc<GroupRec>> = Vec::new();
             for id in &ids {
                 picked.push(
                     scope
@@ -221,7 +223,8 @@ pub(super) async fn describe(
                 );
             }
             for name in &names {
-                picked.push(find_in_default_vpc(scope, name)?);
+                let g = find_in_default_vpc(scope, name)?;
+                picked.extend(scope.groups.get(&g.group_id));
             }
             if ids.is_empty() && names.is_empty() {
                 picked = scope.groups.values().collect();
@@ -243,7 +246,7 @@ pub(super) async fn describe(
     )?;
     Ok(DescribeSecurityGroupsResult {
         next_token,
-        security_groups: Some(page.iter().map(render::security_group).collect()),
+        security_groups: Some(page.iter().map(|g| render::security_group(g)).collect()),
     })
 }
 
