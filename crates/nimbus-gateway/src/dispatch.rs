@@ -101,7 +101,9 @@ pub(crate) fn may_be_object_upload(parts: &Parts) -> bool {
         }))
 }
 
-pub(crate) fn too_large(gw: &Gateway, parts: &Parts, limit: usize) -> Reply {
+/// An error found before the body was collected (so before any service is known): rendered
+/// in the family the headers suggest.
+fn body_error(gw: &Gateway, parts: &Parts, err: &AwsError) -> Reply {
     let rid = gw.ids.request_id();
     let family = family_of(
         &parts.headers,
@@ -109,28 +111,26 @@ pub(crate) fn too_large(gw: &Gateway, parts: &Parts, limit: usize) -> Reply {
         parts.uri.query().unwrap_or(""),
         None,
     );
+    render_error(family, &FALLBACK_MODEL, err, &rid, parts.method.as_str())
+}
+
+/// The answer to a body over `limit` bytes (declared or streamed).
+pub(crate) fn too_large(gw: &Gateway, parts: &Parts, limit: usize) -> Reply {
     let err = AwsError::new(
         "RequestEntityTooLarge",
         413,
         format!("Request body exceeds the limit of {limit} bytes"),
     );
-    render_error(family, &FALLBACK_MODEL, &err, &rid, parts.method.as_str())
+    body_error(gw, parts, &err)
 }
 
 /// The answer when the connection failed while the body was being read.
 pub(crate) fn unreadable_body(gw: &Gateway, parts: &Parts, e: &hyper::Error) -> Reply {
-    let rid = gw.ids.request_id();
-    let family = family_of(
-        &parts.headers,
-        parts.method.as_str(),
-        parts.uri.query().unwrap_or(""),
-        None,
-    );
     let err = AwsError::client(
         "IncompleteBody",
         format!("The request body could not be read completely: {e}"),
     );
-    render_error(family, &FALLBACK_MODEL, &err, &rid, parts.method.as_str())
+    body_error(gw, parts, &err)
 }
 
 fn header_str<'a>(parts: &'a Parts, name: &http::HeaderName) -> Option<&'a str> {
