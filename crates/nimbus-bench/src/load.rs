@@ -33,6 +33,17 @@ pub enum Limit {
     Count(u64),
 }
 
+impl Limit {
+    /// Whether a worker should stop before its next request (a count limit also claims
+    /// that request's slot).
+    fn reached(self, start: Instant, issued: &AtomicU64) -> bool {
+        match self {
+            Limit::Duration(d) => start.elapsed() >= d,
+            Limit::Count(n) => issued.fetch_add(1, Ordering::Relaxed) >= n,
+        }
+    }
+}
+
 /// Runs the load on a runtime of `threads` threads and returns the summary line.
 pub fn run(
     target: Arc<Target>,
@@ -77,12 +88,7 @@ pub fn run(
 }
 
 async fn connect(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>, String> {
-    let stream = TcpStream::connect(addr)
-        .await
-        .map_err(|e| format!("connect {addr}: {e}"))?;
-    stream
-        .set_nodelay(true)
-        .map_err(|e| format!("TCP_NODELAY: {e}"))?;
+    let stream = connect_raw(addr).await?;
     let (sender, conn) = http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| format!("handshake: {e}"))?;
@@ -105,10 +111,8 @@ async fn worker(
     let mut maker = RequestMaker::new(target);
     let mut sender: Option<SendRequest<Full<Bytes>>> = None;
     loop {
-        match limit {
-            Limit::Duration(d) if start.elapsed() >= d => break,
-            Limit::Count(n) if issued.fetch_add(1, Ordering::Relaxed) >= n => break,
-            _ => {}
+        if limit.reached(start, &issued) {
+            break;
         }
         let req = maker.next();
         let t0 = Instant::now();
@@ -173,10 +177,8 @@ async fn raw_worker(
     let mut stream: Option<TcpStream> = None;
     let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
     loop {
-        match limit {
-            Limit::Duration(d) if start.elapsed() >= d => break,
-            Limit::Count(n) if issued.fetch_add(1, Ordering::Relaxed) >= n => break,
-            _ => {}
+        if limit.reached(start, &issued) {
+            break;
         }
         let bytes = maker.next_http1();
         let t0 = Instant::now();
