@@ -34,14 +34,17 @@ pub fn decode_input(
     decode::decode_input(Dialect::Query, model, input, params)
 }
 
-/// The XML namespace of a service's responses: the model's, else AWS's usual pattern.
-fn namespace(model: &ServiceModel) -> String {
-    match model.xml_namespace {
-        Some(ns) => ns.to_string(),
-        None => format!(
-            "https://{}.amazonaws.com/doc/{}/",
-            model.endpoint_prefix, model.api_version
-        ),
+/// The XML namespace of a service's error responses: the model's, else AWS's usual pattern.
+/// `None` for a model without an API version — the gateway's stand-in for "no service
+/// addressed yet" — whose errors carry no namespace rather than an invented one.
+fn error_namespace(model: &ServiceModel) -> Option<String> {
+    match (model.xml_namespace, model.api_version) {
+        (Some(ns), _) => Some(ns.to_string()),
+        (None, "") => None,
+        (None, version) => Some(format!(
+            "https://{}.amazonaws.com/doc/{version}/",
+            model.endpoint_prefix
+        )),
     }
 }
 
@@ -116,9 +119,11 @@ pub fn encode_output(
 /// `<Error>`, where botocore reads modeled error members.
 #[must_use]
 pub fn encode_error(model: &ServiceModel, err: &AwsError, request_id: &str) -> HttpResponse {
-    let ns = namespace(model);
     let mut w = XmlWriter::new();
-    w.open_with_attrs("ErrorResponse", &[("xmlns", &ns)]);
+    match error_namespace(model) {
+        Some(ns) => w.open_with_attrs("ErrorResponse", &[("xmlns", &ns)]),
+        None => w.open("ErrorResponse"),
+    }
     w.open("Error");
     w.leaf(
         "Type",

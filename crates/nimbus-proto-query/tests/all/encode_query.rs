@@ -269,6 +269,35 @@ fn namespace_falls_back_to_the_aws_pattern() {
 }
 
 #[test]
+fn errors_of_no_service_carry_no_invented_namespace() {
+    // The gateway's stand-in model for "no service addressed yet" has no API version;
+    // its errors must not read `xmlns="https://nimbus.amazonaws.com/doc//"`.
+    static NONE_YET: ServiceModel = ServiceModel {
+        name: "nimbus",
+        service_id: "Nimbus",
+        endpoint_prefix: "nimbus",
+        signing_name: "nimbus",
+        iam_prefix: "nimbus",
+        api_version: "",
+        protocols: &[],
+        target_prefix: None,
+        json_version: None,
+        xml_namespace: None,
+        query_compatible: false,
+        operations: &[],
+        shapes: &[],
+    };
+    let err = AwsError::client("MissingAuthenticationToken", "no token");
+    let resp = query::encode_error(&NONE_YET, &err, "r");
+    let body = body_str(&resp);
+    assert!(body.starts_with("<ErrorResponse><Error>"), "{body}");
+    assert!(
+        body.contains("<Code>MissingAuthenticationToken</Code>"),
+        "{body}"
+    );
+}
+
+#[test]
 fn sender_error() {
     let err = AwsError::client("ValidationError", "1 validation error: <Name> & 'x'")
         .with_extra("Resource", "arn:x");
