@@ -57,6 +57,35 @@ def test_boto3_statistic_values_and_dimension_filter(nimbus):
     assert dp["Maximum"] == 15 and dp["Average"] == 10
 
 
+def test_high_resolution_and_sub_minute_periods(nimbus):
+    """StorageResolution=1 data is kept at one second (for 3 hours); standard-resolution data
+    is one-minute data, so a sub-minute period finds it at the start of its minute. Periods
+    may be 1, 5, 10, 20, 30 or a multiple of 60."""
+    cw = nimbus.client("cloudwatch")
+    ns = unique("HiRes")
+    t = now().replace(second=0, microsecond=0) - datetime.timedelta(minutes=5)
+    for name, resolution in (("Hi", 1), ("Std", 60)):
+        cw.put_metric_data(Namespace=ns, MetricData=[
+            {"MetricName": name, "Timestamp": t + datetime.timedelta(seconds=s), "Value": float(s + 1),
+             "StorageResolution": resolution} for s in (0, 1, 25)])
+
+    def sums(name, period):
+        r = cw.get_metric_statistics(Namespace=ns, MetricName=name, StartTime=t,
+                                     EndTime=t + datetime.timedelta(minutes=1), Period=period, Statistics=["Sum"])
+        return sorted((int((d["Timestamp"] - t).total_seconds()), d["Sum"]) for d in r["Datapoints"])
+
+    assert sums("Hi", 1) == [(0, 1.0), (1, 2.0), (25, 26.0)]
+    assert sums("Hi", 20) == [(0, 3.0), (20, 26.0)]
+    assert sums("Std", 1) == [(0, 29.0)]
+    assert sums("Std", 60) == [(0, 29.0)]
+    recent = cw.list_metrics(Namespace=ns, RecentlyActive="PT3H")["Metrics"]
+    assert sorted(m["MetricName"] for m in recent) == ["Hi", "Std"]
+    with pytest.raises(cw.exceptions.InvalidParameterValueException):
+        sums("Hi", 7)
+    with pytest.raises(cw.exceptions.InvalidParameterValueException):
+        cw.put_metric_data(Namespace=ns, MetricData=[{"MetricName": "Hi", "Value": 1.0, "StorageResolution": 5}])
+
+
 def test_large_put_is_gzipped_and_accepted(nimbus):
     cw = nimbus.client("cloudwatch")
     ns = unique("Big")

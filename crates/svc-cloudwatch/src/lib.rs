@@ -1,17 +1,29 @@
 //! Amazon CloudWatch: metrics (`PutMetricData`, `ListMetrics`, `GetMetricStatistics`) over
-//! the service's three wire protocols (JSON, RPC v2 CBOR, query — the gateway picks).
+//! the service's three wire protocols (JSON, RPC v2 CBOR, query — the gateway picks), with
+//! AWS's retention: data is rolled up into coarser resolutions as it ages and dropped after
+//! 455 days, in memory and in the store.
+//!
 //! `generated` holds the wire model, typed shapes and the `Handlers` trait produced by
-//! `codegen/`; the metric repository is in [`metrics`], the operations in [`handlers`].
+//! `codegen/`. The operations are in [`handlers`] (input checks in [`validate`], errors in
+//! [`error`]); the service's state, loading, reset and compaction in [`state`]; AWS's time
+//! rules in [`retention`]; the data of all metrics in [`metrics`], of one metric in
+//! [`series`]; the stored form in [`persist`].
 
+pub mod error;
 pub mod generated;
 pub mod handlers;
 pub mod metrics;
+pub mod persist;
+pub mod retention;
+pub mod series;
+pub mod state;
+pub mod validate;
 
 use nimbus_core::Clock;
 use nimbus_store::{Store, StoreError};
 use std::sync::Arc;
 
-pub use handlers::CloudWatch;
+pub use state::CloudWatch;
 
 /// Builds the CloudWatch service, loading stored metrics.
 pub fn service(

@@ -1,15 +1,17 @@
 //! The metric repository: time series keyed by (account, region, namespace, metric name,
-//! dimensions), each a list of statistic sets (one per `PutMetricData` datum) ordered by
-//! time, and the aggregation `GetMetricStatistics` performs over them. A series also keeps
-//! what every store record of it repeats ([`SeriesCodec`]: its store-key prefix and its
-//! key's JSON), made once, so a put does not encode the same key again for every datum.
-//! Series are found by a borrowed [`KeyRef`], so looking one up allocates nothing. Pure
-//! data structures; persistence and the wire live in `handlers.rs`.
+//! dimensions); what one series holds (raw samples and rolled-up buckets) is in
+//! `series.rs`. A series also keeps what every store record of it repeats
+//! ([`SeriesCodec`]: its store-key prefix and its key's JSON), made once, so a put does not
+//! encode the same key again for every datum. Series are found by a borrowed [`KeyRef`], so
+//! looking one up allocates nothing. Pure data structures; persistence is in `persist.rs`,
+//! the wire in `handlers.rs`.
 
+use crate::series::{Plan, RawSample, Series};
 use nimbus_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
 use std::cmp::Ordering;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::sync::{Arc, LazyLock};
 
@@ -146,7 +148,7 @@ impl Ord for dyn AsKeyRef + '_ {
 
 /// A sample's unit. The standard units (botocore's `StandardUnit`) are shared, so most
 /// samples cost no allocation for their unit; any other text is kept as sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Unit(Arc<str>);
 
 static STANDARD_UNITS: LazyLock<Vec<Arc<str>>> = LazyLock::new(|| {
@@ -238,12 +240,6 @@ impl Aggregate {
     }
 }
 
-/// One metric's samples, in time order, and its codec.
-struct Series {
-    samples: Vec<Sample>,
-    codec: Arc<SeriesCodec>,
-}
-
 /// All metrics of all accounts and regions.
 #[derive(Default)]
 pub struct Repository {
@@ -255,92 +251,96 @@ impl Repository {
         self.series.clear();
     }
 
-    pub fn insert(&mut self, key: MetricKey, sample: Sample) {
-        let codec = match self.codec(&key.as_key_ref()) {
-            Some(c) => c,
-            None => Arc::new(SeriesCodec::new(&key.as_key_ref())),
-        };
-        self.insert_ref(&key.as_key_ref(), sample, codec);
+    pub fn len(&self) -> usize {
+        self.series.len()
     }
 
-    /// Adds `sample` to the series of `key`, creating it (with `codec`, which must be the
-    /// key's) when it is new.
-    pub fn insert_ref(&mut self, key: &KeyRef<'_>, sample: Sample, codec: Arc<SeriesCodec>) {
-        let v = match self.series.get_mut(key as &dyn AsKeyRef) {
-            Some(s) => &mut s.samples,
-            None => {
-                let s = self.series.entry(key.to_owned_key()).or_insert(Series {
-                    samples: Vec::new(),
-                    codec,
-                });
-                &mut s.samples
-            }
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+
+    /// Adds a raw sample published at `received` to the series of `key`.
+    pub fn insert(&mut self, key: MetricKey, raw: RawSample, received: Timestamp) {
+        self.series_mut(key).push_raw(raw, received);
+    }
+
+    /// Adds `raw`, published at `received`, to the series of `key`, creating it (with
+    /// `codec`, which must be the key's) when it is new. Returns whether the series is due
+    /// for compaction ([`Series::due`] at `received`).
+    pub fn insert_ref(
+        &mut self,
+        key: &KeyRef<'_>,
+        raw: RawSample,
+        received: Timestamp,
+        codec: Arc<SeriesCodec>,
+    ) -> bool {
+        let series = match self.series.get_mut(key as &dyn AsKeyRef) {
+            Some(s) => s,
+            None => self
+                .series
+                .entry(key.to_owned_key())
+                .or_insert_with(|| Series::new(codec)),
         };
-        // Keep each series ordered by time; appends are the common case.
-        let pos = v.partition_point(|s| s.timestamp <= sample.timestamp);
-        v.insert(pos, sample);
+        series.push_raw(raw, received);
+        series.due(received)
+    }
+
+    /// The series of `key`, created empty if it is new.
+    pub fn series_mut(&mut self, key: MetricKey) -> &mut Series {
+        match self.series.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let codec = Arc::new(SeriesCodec::new(&e.key().as_key_ref()));
+                e.insert(Series::new(codec))
+            }
+        }
     }
 
     /// The codec of the series of `key`, if it exists.
     pub fn codec(&self, key: &KeyRef<'_>) -> Option<Arc<SeriesCodec>> {
-        self.series
-            .get(key as &dyn AsKeyRef)
-            .map(|s| s.codec.clone())
+        self.get(key).map(|s| s.codec().clone())
     }
 
-    /// Metrics of (account, region), optionally narrowed, in key order.
+    /// Metrics of (account, region), in key order.
     pub fn list<'a>(
         &'a self,
         account: &'a str,
         region: &'a str,
-    ) -> impl Iterator<Item = (&'a MetricKey, &'a [Sample])> + 'a {
+    ) -> impl Iterator<Item = (&'a MetricKey, &'a Series)> + 'a {
         self.series
             .iter()
             .filter(move |(k, _)| k.account == account && k.region == region)
-            .map(|(k, v)| (k, v.samples.as_slice()))
     }
 
-    pub fn get(&self, key: &KeyRef<'_>) -> Option<&[Sample]> {
+    pub fn get(&self, key: &KeyRef<'_>) -> Option<&Series> {
+        self.series.get(key as &dyn AsKeyRef)
+    }
+
+    /// Every series, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&MetricKey, &Series)> {
+        self.series.iter()
+    }
+
+    /// Up to `limit` series due for compaction at `now` ([`Series::due`]), in key order.
+    pub fn due(&self, now: Timestamp, limit: usize) -> Vec<MetricKey> {
         self.series
-            .get(key as &dyn AsKeyRef)
-            .map(|s| s.samples.as_slice())
+            .iter()
+            .filter(|(_, s)| s.due(now))
+            .take(limit)
+            .map(|(k, _)| k.clone())
+            .collect()
     }
-}
 
-/// Groups samples in `[start, end)` into `period`-second buckets that begin at `start`
-/// (CloudWatch reports each datapoint at the start of its period). `unit` filters samples.
-pub fn aggregate(
-    samples: &[Sample],
-    start: Timestamp,
-    end: Timestamp,
-    period_secs: i64,
-    unit: Option<&str>,
-) -> Vec<Aggregate> {
-    let period_ms = period_secs.max(1) * 1000;
-    let mut buckets: BTreeMap<i64, Aggregate> = BTreeMap::new();
-    let first = samples.partition_point(|s| s.timestamp < start);
-    for s in &samples[first..] {
-        if s.timestamp >= end {
-            break;
+    /// Carries out a compaction planned for the series of `key`; a series left with no data
+    /// is forgotten.
+    pub fn apply(&mut self, key: &MetricKey, plan: &Plan) {
+        if let Some(s) = self.series.get_mut(key) {
+            s.apply(plan);
+            if s.is_empty() {
+                self.series.remove(key);
+            }
         }
-        if unit.is_some_and(|u| u != s.unit.as_str()) {
-            continue;
-        }
-        let idx = (s.timestamp.0 - start.0) / period_ms;
-        let b = buckets.entry(idx).or_insert_with(|| Aggregate {
-            start: Timestamp(start.0 + idx * period_ms),
-            count: 0.0,
-            sum: 0.0,
-            min: f64::INFINITY,
-            max: f64::NEG_INFINITY,
-            unit: s.unit.as_str().to_string(),
-        });
-        b.count += s.count;
-        b.sum += s.sum;
-        b.min = b.min.min(s.min);
-        b.max = b.max.max(s.max);
     }
-    buckets.into_values().collect()
 }
 
 #[cfg(test)]
@@ -358,24 +358,12 @@ mod tests {
         }
     }
 
-    #[test]
-    fn buckets_start_at_start_time() {
-        let s = vec![
-            sample(0, 1.0),
-            sample(59, 3.0),
-            sample(60, 10.0),
-            sample(200, 7.0),
-        ];
-        let a = aggregate(&s, Timestamp(0), Timestamp(180_000), 60, None);
-        assert_eq!(a.len(), 2);
-        assert_eq!(a[0].start, Timestamp(0));
-        assert_eq!(
-            (a[0].count, a[0].sum, a[0].min, a[0].max),
-            (2.0, 4.0, 1.0, 3.0)
-        );
-        assert_eq!(a[0].average(), 2.0);
-        assert_eq!(a[1].start, Timestamp(60_000));
-        assert!(aggregate(&s, Timestamp(0), Timestamp(180_000), 60, Some("Count")).is_empty());
+    fn raw(t: i64, v: f64) -> RawSample {
+        RawSample {
+            sample: sample(t, v),
+            resolution: crate::retention::Resolution::Standard,
+            seq: t as u64,
+        }
     }
 
     #[test]
@@ -388,15 +376,12 @@ mod tests {
             name: "m".into(),
             dimensions: vec![],
         };
-        r.insert(k.clone(), sample(10, 1.0));
-        r.insert(k.clone(), sample(5, 2.0));
-        let got: Vec<i64> = r
-            .get(&k.as_key_ref())
-            .unwrap_or_default()
-            .iter()
-            .map(|s| s.timestamp.0)
-            .collect();
+        r.insert(k.clone(), raw(10, 1.0), Timestamp(7));
+        r.insert(k.clone(), raw(5, 2.0), Timestamp(3));
+        let series = r.get(&k.as_key_ref()).expect("series");
+        let got: Vec<i64> = series.raw().iter().map(|s| s.sample.timestamp.0).collect();
         assert_eq!(got, vec![5000, 10_000]);
+        assert_eq!(series.last_published(), Timestamp(7));
     }
 
     fn key(ns: &str, name: &str, dims: &[(&str, &str)]) -> MetricKey {
@@ -448,11 +433,11 @@ mod tests {
         let mut r = Repository::default();
         let k1 = key("n", "m", &[("A", "1")]);
         let k2 = key("n", "m", &[]);
-        r.insert(k1.clone(), sample(1, 1.0));
-        r.insert(k2.clone(), sample(2, 2.0));
-        r.insert(k1.clone(), sample(3, 3.0));
-        assert_eq!(r.get(&k1.as_key_ref()).map(<[Sample]>::len), Some(2));
-        assert_eq!(r.get(&k2.as_key_ref()).map(<[Sample]>::len), Some(1));
+        r.insert(k1.clone(), raw(1, 1.0), Timestamp(0));
+        r.insert(k2.clone(), raw(2, 2.0), Timestamp(0));
+        r.insert(k1.clone(), raw(3, 3.0), Timestamp(0));
+        assert_eq!(r.get(&k1.as_key_ref()).map(|s| s.raw().len()), Some(2));
+        assert_eq!(r.get(&k2.as_key_ref()).map(|s| s.raw().len()), Some(1));
         assert!(r.get(&key("n", "x", &[]).as_key_ref()).is_none());
         let listed: Vec<&MetricKey> = r
             .list("000000000000", "us-east-1")
