@@ -64,6 +64,12 @@ impl Batch {
         &self.ops
     }
 
+    /// The ops in the order they will be applied, by value, so an engine that keeps the
+    /// bytes as they are (the memory engine) can move them instead of copying them.
+    pub fn into_ops(self) -> Vec<Op> {
+        self.ops
+    }
+
     /// Approximate payload size (table names, keys and values), used to bound a commit group.
     pub fn approx_bytes(&self) -> usize {
         self.bytes
@@ -118,6 +124,12 @@ mod tests {
             }
         );
         assert_eq!(ops[2].value.as_deref(), Some(b"w".as_slice()));
+        let owned = b.clone().into_ops();
+        assert_eq!(
+            owned,
+            b.ops(),
+            "into_ops gives the same ops in the same order"
+        );
     }
 
     #[test]

@@ -4,8 +4,15 @@
 //! passes both. Checks panic (like `assert!`) on the first violation; each one starts by
 //! wiping the engine (all but the metadata table), so never point the suite at data you
 //! want to keep.
+//!
+//! The checks that go through a [`Store`] also pin down the store's guarantees for the
+//! engine's [`crate::CommitMode`] (the redb engine exercises the group-commit writer, the
+//! memory engine the inline path): submission order, reads seeing acknowledged writes, a
+//! wipe coming after every batch submitted before it, nothing applied after shutdown.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 use crate::{Batch, Engine, Store, StoreError};
 
@@ -18,12 +25,19 @@ const T3: &str = "conformance.t3";
 /// re-stamped with the current store format.
 pub fn run(engine: Arc<dyn Engine>) {
     missing_tables_read_empty(&*engine);
-    put_get_delete(&*engine);
-    scan_prefix_order_and_bounds(&*engine);
-    ops_apply_in_order(&*engine);
-    multi_table_batch_is_atomic(&*engine);
+    // Both ways into an engine: `apply` (borrowed batches) and `apply_owned`, which is what
+    // the store calls and what an engine may override to move the bytes.
+    for via in [Via::Borrowed, Via::Owned] {
+        put_get_delete(&*engine, via);
+        scan_prefix_order_and_bounds(&*engine, via);
+        ops_apply_in_order(&*engine, via);
+        multi_table_batch_is_atomic(&*engine, via);
+    }
     wipe_removes_everything_but_metadata(&*engine);
     concurrent_commits_through_store(&engine);
+    store_keeps_submission_order_and_shows_acked_writes(&engine);
+    store_wipe_follows_every_earlier_submit(&engine);
+    store_shutdown_stops_every_later_write(&engine);
     fresh(&*engine);
     if let Err(e) = crate::ensure_format(&*engine) {
         panic!("re-stamping the store format after the suite failed: {e}");
@@ -72,8 +86,52 @@ fn fresh(engine: &dyn Engine) {
     ok(engine.wipe(), "wipe");
 }
 
-fn apply(engine: &dyn Engine, batches: &[Batch]) {
-    ok(engine.apply(batches), "apply");
+/// Which of the engine's two apply methods a check writes through.
+#[derive(Debug, Clone, Copy)]
+enum Via {
+    Borrowed,
+    Owned,
+}
+
+impl Via {
+    fn apply(self, engine: &dyn Engine, batches: Vec<Batch>) -> Result<(), StoreError> {
+        match self {
+            Via::Borrowed => engine.apply(&batches),
+            Via::Owned => engine.apply_owned(batches),
+        }
+    }
+}
+
+fn apply(engine: &dyn Engine, via: Via, batches: Vec<Batch>) {
+    ok(via.apply(engine, batches), &format!("apply ({via:?})"));
+}
+
+fn put(table: &str, key: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> Batch {
+    let mut b = Batch::new();
+    b.put(table, key, value);
+    b
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap_or_else(|e| panic!("cannot build a tokio runtime: {e}"))
+}
+
+/// Polls `cond` until it holds; readiness is polled, never slept for a fixed time.
+fn wait_for(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn join<T>(handle: std::thread::JoinHandle<T>, what: &str) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|_| panic!("{what} thread panicked"))
 }
 
 fn keys(rows: &[(Vec<u8>, Vec<u8>)]) -> Vec<Vec<u8>> {
@@ -86,7 +144,7 @@ fn missing_tables_read_empty(engine: &dyn Engine) {
     assert!(ok(engine.scan_prefix("never.written", b""), "scan").is_empty());
 }
 
-fn put_get_delete(engine: &dyn Engine) {
+fn put_get_delete(engine: &dyn Engine, via: Via) {
     fresh(engine);
     let big = vec![0xA5u8; 1 << 20];
     let mut b = Batch::new();
@@ -95,7 +153,7 @@ fn put_get_delete(engine: &dyn Engine) {
     b.put(T1, vec![0u8, 0xFF, 0], Vec::new());
     b.put(T1, "big", big.clone());
     b.put(T2, "k", "other table");
-    apply(engine, &[b]);
+    apply(engine, via, vec![b]);
     assert_eq!(ok(engine.get(T1, b"k"), "get"), Some(b"v1".to_vec()));
     assert_eq!(ok(engine.get(T1, b""), "get"), Some(b"empty key".to_vec()));
     assert_eq!(
@@ -117,7 +175,7 @@ fn put_get_delete(engine: &dyn Engine) {
 
     let mut b = Batch::new();
     b.put(T1, "k", "v2");
-    apply(engine, &[b]);
+    apply(engine, via, vec![b]);
     assert_eq!(
         ok(engine.get(T1, b"k"), "get"),
         Some(b"v2".to_vec()),
@@ -127,7 +185,7 @@ fn put_get_delete(engine: &dyn Engine) {
     let mut b = Batch::new();
     b.delete(T1, "k");
     b.delete(T1, "never-existed");
-    apply(engine, &[b]);
+    apply(engine, via, vec![b]);
     assert_eq!(ok(engine.get(T1, b"k"), "get"), None, "delete removes");
     assert_eq!(
         ok(engine.get(T2, b"k"), "get"),
@@ -136,7 +194,7 @@ fn put_get_delete(engine: &dyn Engine) {
     );
 }
 
-fn scan_prefix_order_and_bounds(engine: &dyn Engine) {
+fn scan_prefix_order_and_bounds(engine: &dyn Engine, via: Via) {
     fresh(engine);
     // Inserted out of order on purpose; includes 0x00 and 0xFF bytes around the prefix.
     let all: Vec<&[u8]> = vec![
@@ -158,7 +216,7 @@ fn scan_prefix_order_and_bounds(engine: &dyn Engine) {
         batch.put(T1, k.to_vec(), [b"v:".as_slice(), k].concat());
     }
     batch.put(T2, "abz", "other table");
-    apply(engine, &[batch]);
+    apply(engine, via, vec![batch]);
 
     let rows = ok(engine.scan_prefix(T1, b"ab"), "scan");
     let expected: Vec<Vec<u8>> = [
@@ -206,7 +264,7 @@ fn scan_prefix_order_and_bounds(engine: &dyn Engine) {
     );
 }
 
-fn ops_apply_in_order(engine: &dyn Engine) {
+fn ops_apply_in_order(engine: &dyn Engine, via: Via) {
     fresh(engine);
     let mut b = Batch::new();
     b.put(T1, "put-then-delete", "x");
@@ -219,7 +277,7 @@ fn ops_apply_in_order(engine: &dyn Engine) {
     later.put(T1, "across", "later");
     let mut earlier = Batch::new();
     earlier.put(T1, "across", "earlier");
-    apply(engine, &[b, earlier, later]);
+    apply(engine, via, vec![b, earlier, later]);
     assert_eq!(ok(engine.get(T1, b"put-then-delete"), "get"), None);
     assert_eq!(
         ok(engine.get(T1, b"delete-then-put"), "get"),
@@ -236,13 +294,13 @@ fn ops_apply_in_order(engine: &dyn Engine) {
     );
 }
 
-fn multi_table_batch_is_atomic(engine: &dyn Engine) {
+fn multi_table_batch_is_atomic(engine: &dyn Engine, via: Via) {
     fresh(engine);
     let mut b = Batch::new();
     b.put(T1, "k", "1");
     b.put(T2, "k", "2");
     b.put(T3, "k", "3");
-    apply(engine, &[b]);
+    apply(engine, via, vec![b]);
     for t in [T1, T2, T3] {
         assert!(
             ok(engine.get(t, b"k"), "get").is_some(),
@@ -256,7 +314,10 @@ fn multi_table_batch_is_atomic(engine: &dyn Engine) {
     bad.delete(T2, "k");
     bad.put("", "partial", "x");
     assert!(
-        matches!(engine.apply(&[bad]), Err(StoreError::InvalidTable(_))),
+        matches!(
+            via.apply(engine, vec![bad]),
+            Err(StoreError::InvalidTable(_))
+        ),
         "empty table name is refused"
     );
     assert_eq!(
@@ -275,7 +336,7 @@ fn multi_table_batch_is_atomic(engine: &dyn Engine) {
     let mut bad = Batch::new();
     bad.put(&"x".repeat(crate::MAX_TABLE_NAME_LEN + 1), "k", "v");
     assert!(
-        engine.apply(&[good, bad]).is_err(),
+        via.apply(engine, vec![good, bad]).is_err(),
         "over-long table name is refused"
     );
     assert_eq!(
@@ -294,7 +355,7 @@ fn wipe_removes_everything_but_metadata(engine: &dyn Engine) {
         b.put(t, "b", "2");
     }
     b.put(crate::META_TABLE, META_PROBE, "kept");
-    apply(engine, &[b]);
+    apply(engine, Via::Borrowed, vec![b]);
     let format_before = ok(engine.get(crate::META_TABLE, crate::FORMAT_KEY), "get");
     ok(engine.wipe(), "wipe");
     for t in [T1, T2, T3] {
@@ -315,10 +376,10 @@ fn wipe_removes_everything_but_metadata(engine: &dyn Engine) {
     );
     let mut b = Batch::new();
     b.delete(crate::META_TABLE, META_PROBE);
-    apply(engine, &[b]);
+    apply(engine, Via::Borrowed, vec![b]);
     let mut b = Batch::new();
     b.put(T1, "after", "wipe");
-    apply(engine, &[b]);
+    apply(engine, Via::Borrowed, vec![b]);
     assert_eq!(
         ok(engine.get(T1, b"after"), "get"),
         Some(b"wipe".to_vec()),
@@ -332,10 +393,7 @@ fn concurrent_commits_through_store(engine: &Arc<dyn Engine>) {
     const THREADS: usize = 4;
     fresh(&**engine);
     let store = Store::new(Arc::clone(engine));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap_or_else(|e| panic!("cannot build a tokio runtime: {e}"));
+    let rt = runtime();
     rt.block_on(async {
         let mut handles = Vec::new();
         for t in 0..TASKS {
@@ -395,4 +453,232 @@ fn concurrent_commits_through_store(engine: &Arc<dyn Engine>) {
     assert!(stats.groups <= stats.batches);
     store.shutdown();
     drop(rt);
+}
+
+/// Through a [`Store`]: of two batches submitted one after the other, the later wins even
+/// when neither was awaited yet; while several threads commit, each thread's commits apply
+/// in its order; and once a commit is acknowledged, every later read sees it, in the
+/// committing thread and in any thread told about the acknowledgement.
+fn store_keeps_submission_order_and_shows_acked_writes(engine: &Arc<dyn Engine>) {
+    const THREADS: usize = 4;
+    const PER_THREAD: u32 = 50;
+    fresh(&**engine);
+    let store = Store::new(Arc::clone(engine));
+    runtime().block_on(async {
+        let first = store.submit(put(T1, "order", "first"));
+        let second = store.submit(put(T1, "order", "second"));
+        // Awaited in reverse: the order of submission decides, not the order of waiting.
+        ok(second.await, "second submit");
+        ok(first.await, "first submit");
+    });
+    assert_eq!(
+        ok(store.get(T1, b"order"), "get"),
+        Some(b"second".to_vec()),
+        "a later submit is applied after an earlier one"
+    );
+
+    let (acked_tx, acked_rx) = mpsc::channel::<(String, Vec<u8>)>();
+    let reader = {
+        let store = store.clone();
+        std::thread::spawn(move || {
+            let mut seen = 0;
+            for (key, value) in acked_rx {
+                assert_eq!(
+                    ok(store.get(T2, key.as_bytes()), "get"),
+                    Some(value),
+                    "a write acknowledged in another thread is visible"
+                );
+                seen += 1;
+            }
+            seen
+        })
+    };
+    let writers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let store = store.clone();
+            let acked = acked_tx.clone();
+            std::thread::spawn(move || {
+                for i in 0..PER_THREAD {
+                    let key = format!("w{t}-{i:03}");
+                    let value = format!("{t}:{i}").into_bytes();
+                    let mut b = put(T2, key.clone(), value.clone());
+                    b.put(T1, format!("last-{t}"), i.to_le_bytes());
+                    ok(store.commit_blocking(b), "blocking commit");
+                    assert_eq!(
+                        ok(store.get(T2, key.as_bytes()), "get"),
+                        Some(value.clone()),
+                        "the committing thread reads its acknowledged write"
+                    );
+                    assert_eq!(
+                        ok(store.get(T1, format!("last-{t}").as_bytes()), "get"),
+                        Some(i.to_le_bytes().to_vec()),
+                        "a thread's later commit overwrites its earlier one"
+                    );
+                    acked
+                        .send((key, value))
+                        .unwrap_or_else(|_| panic!("the reader thread is gone"));
+                }
+            })
+        })
+        .collect();
+    drop(acked_tx);
+    for w in writers {
+        join(w, "writer");
+    }
+    assert_eq!(
+        join(reader, "reader"),
+        THREADS * PER_THREAD as usize,
+        "the reader checked every acknowledged write"
+    );
+    assert_eq!(
+        ok(store.scan_prefix(T2, b"w"), "scan").len(),
+        THREADS * PER_THREAD as usize
+    );
+    store.shutdown();
+}
+
+/// Through a [`Store`], while several threads keep committing: a wipe removes every batch
+/// acknowledged before the wipe was called and keeps every batch submitted after it
+/// returned, and each thread's surviving keys are exactly the tail of its sequence (the
+/// wipe falls between two of its commits, never reorders them).
+fn store_wipe_follows_every_earlier_submit(engine: &Arc<dyn Engine>) {
+    const THREADS: usize = 4;
+    /// Commits each thread makes before the wipe may start.
+    const BEFORE: usize = 10;
+    /// Commits each thread makes after it saw the wipe done.
+    const AFTER: usize = 10;
+    fresh(&**engine);
+    let store = Store::new(Arc::clone(engine));
+    let started = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
+    let ready = Arc::new(AtomicUsize::new(0));
+    let committers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (store, started, done, ready) = (
+                store.clone(),
+                Arc::clone(&started),
+                Arc::clone(&done),
+                Arc::clone(&ready),
+            );
+            std::thread::spawn(move || {
+                // Per commit: (submitted after the wipe returned, acked before it started).
+                let mut log = Vec::new();
+                let mut after = 0;
+                while after < AFTER {
+                    let submitted_after = done.load(Ordering::SeqCst);
+                    let key = format!("c{t}-{:08}", log.len());
+                    ok(store.commit_blocking(put(T1, key, "v")), "commit");
+                    let acked_before = !started.load(Ordering::SeqCst);
+                    log.push((submitted_after, acked_before));
+                    if log.len() == BEFORE {
+                        ready.fetch_add(1, Ordering::SeqCst);
+                    }
+                    after += usize::from(submitted_after);
+                }
+                log
+            })
+        })
+        .collect();
+    wait_for("every committer to reach the wipe", || {
+        ready.load(Ordering::SeqCst) == THREADS
+    });
+    started.store(true, Ordering::SeqCst);
+    ok(store.wipe(), "wipe among committers");
+    done.store(true, Ordering::SeqCst);
+    for (t, c) in committers.into_iter().enumerate() {
+        let log = join(c, "committer");
+        let prefix = format!("c{t}-");
+        let survivors = keys(&ok(store.scan_prefix(T1, prefix.as_bytes()), "scan"));
+        let cut = log.len() - survivors.len();
+        let tail: Vec<Vec<u8>> = (cut..log.len())
+            .map(|i| format!("{prefix}{i:08}").into_bytes())
+            .collect();
+        assert_eq!(
+            survivors, tail,
+            "committer {t}: the survivors are the tail of its commits"
+        );
+        for (i, (submitted_after, acked_before)) in log.into_iter().enumerate() {
+            if submitted_after {
+                assert!(
+                    i >= cut,
+                    "committer {t}: commit {i}, submitted after the wipe, was wiped"
+                );
+            }
+            if acked_before {
+                assert!(
+                    i < cut,
+                    "committer {t}: commit {i}, acknowledged before the wipe, survived"
+                );
+            }
+        }
+    }
+    store.shutdown();
+}
+
+/// Through a [`Store`], while several threads keep committing: once `shutdown` returns,
+/// nothing more is applied; every commit acknowledged before is there, every later commit
+/// and wipe fails with [`StoreError::Closed`] and leaves nothing behind.
+fn store_shutdown_stops_every_later_write(engine: &Arc<dyn Engine>) {
+    const THREADS: usize = 4;
+    const BEFORE: usize = 5;
+    fresh(&**engine);
+    let store = Store::new(Arc::clone(engine));
+    let ready = Arc::new(AtomicUsize::new(0));
+    let shut = Arc::new(AtomicBool::new(false));
+    let committers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (store, ready, shut) = (store.clone(), Arc::clone(&ready), Arc::clone(&shut));
+            std::thread::spawn(move || {
+                let mut acked = 0usize;
+                loop {
+                    let key = format!("s{t}-{acked:08}");
+                    let after_shutdown = shut.load(Ordering::SeqCst);
+                    match store.commit_blocking(put(T1, key, "v")) {
+                        // Fail rather than loop for ever if the store never refuses.
+                        Ok(()) if after_shutdown => panic!("a commit after shutdown was applied"),
+                        Ok(()) => acked += 1,
+                        Err(StoreError::Closed) => return acked,
+                        Err(e) => panic!("commit failed: {e}"),
+                    }
+                    if acked == BEFORE {
+                        ready.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            })
+        })
+        .collect();
+    wait_for("every committer to reach the shutdown", || {
+        ready.load(Ordering::SeqCst) == THREADS
+    });
+    store.shutdown();
+    shut.store(true, Ordering::SeqCst);
+    let at_shutdown = ok(store.scan_prefix(T1, b""), "scan");
+    for (t, c) in committers.into_iter().enumerate() {
+        let acked = join(c, "committer");
+        let prefix = format!("s{t}-");
+        let rows = keys(&ok(store.scan_prefix(T1, prefix.as_bytes()), "scan"));
+        let expected: Vec<Vec<u8>> = (0..acked)
+            .map(|i| format!("{prefix}{i:08}").into_bytes())
+            .collect();
+        assert_eq!(
+            rows, expected,
+            "committer {t}: exactly its acknowledged commits are applied"
+        );
+    }
+    assert_eq!(
+        ok(store.scan_prefix(T1, b""), "scan"),
+        at_shutdown,
+        "nothing is applied after shutdown returned"
+    );
+    assert_eq!(
+        store.commit_blocking(put(T1, "late", "v")),
+        Err(StoreError::Closed)
+    );
+    assert_eq!(
+        runtime().block_on(store.submit(put(T1, "late", "v"))),
+        Err(StoreError::Closed)
+    );
+    assert_eq!(store.wipe(), Err(StoreError::Closed));
+    assert_eq!(ok(store.get(T1, b"late"), "get"), None);
+    assert!(!at_shutdown.is_empty(), "reads keep working after shutdown");
 }

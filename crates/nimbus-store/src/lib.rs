@@ -1,6 +1,7 @@
 //! `nimbus-store` owns Nimbus's durable state: a small [`Engine`] trait over a sorted
 //! key/value store with named tables, two engines ([`RedbEngine`] on disk, [`MemoryEngine`]
-//! for tests), the group-commit [`Store`] handle that services use, the versioned record
+//! for tests), the [`Store`] handle that services use (group commit for the disk engine,
+//! inline applies for the memory one; see [`CommitMode`]), the versioned record
 //! format ([`encode_record`] / [`decode_record`], [`Table`]) and the store-format marker
 //! checked at open. It does not know any AWS resource: services own their table names,
 //! keys and record types, and build [`Batch`]es that the store makes durable before
@@ -34,7 +35,7 @@ mod redb_engine;
 mod store;
 
 pub use batch::{validate_table_name, Batch, Op, MAX_TABLE_NAME_LEN};
-pub use engine::{Engine, KvPairs};
+pub use engine::{CommitMode, Engine, KvPairs};
 pub use error::StoreError;
 pub use memory::MemoryEngine;
 pub use meta::{ensure_format, CLOCK_KEY, FORMAT_KEY, META_TABLE, STORE_FORMAT};

@@ -1,25 +1,37 @@
-//! [`Store`]: the handle services use, and the group-commit writer behind it.
+//! [`Store`]: the handle services use, and the two ways it hands batches to its engine,
+//! picked once from [`Engine::commit_mode`] so that callers never know which one they have.
 //!
-//! Reads go straight to the engine. Writes go to one named OS thread, `store-writer`, over a
+//! Reads go straight to the engine. For an engine whose `apply` waits for the disk
+//! ([`CommitMode::Grouped`], redb), writes go to one named OS thread, `store-writer`, over a
 //! channel: it takes the first queued batch, drains whatever else is already queued (up to
 //! [`MAX_GROUP_BATCHES`] batches or [`MAX_GROUP_BYTES`] bytes), applies the whole group as one
 //! engine transaction (one fsync), then answers every waiter with the same result. No timer
 //! is involved: while one group's fsync runs, the next group forms by itself, so a lone
-//! writer pays one fsync per commit and 32 concurrent writers share them.
+//! writer pays one fsync per commit and 32 concurrent writers share them. The writer is an
+//! OS thread rather than a tokio task because `apply` blocks on fsync; async callers wait on
+//! a `tokio::sync::oneshot` and never block the runtime.
 //!
-//! A caller is answered only after [`Engine::apply`] returned, i.e. after the data is
-//! durable. The writer is an OS thread rather than a tokio task because `apply` blocks on
-//! fsync; async callers wait on a `tokio::sync::oneshot` and never block the runtime.
+//! For an engine whose `apply` is cheap ([`CommitMode::Inline`], the memory engine), there
+//! is nothing to share and the hand-off to another thread would cost several times the
+//! apply, so each batch is applied in the submitting thread under the store's lock before
+//! `submit` returns; the future it returns is already resolved. The lock's order is the
+//! submission order, and a wipe or shutdown takes the same lock, so the guarantees below
+//! hold in both modes.
+//!
+//! Guarantees: a caller is answered only after [`Engine::apply_owned`] returned (for redb:
+//! after the data is durable); a batch submitted after another one returned from `submit`
+//! is applied after it; a wipe comes after every batch submitted before it; after
+//! [`Store::shutdown`] returns, nothing more is applied.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use tokio::sync::oneshot;
 
-use crate::{Batch, Engine, KvPairs, MemoryEngine, RedbEngine, StoreError};
+use crate::{Batch, CommitMode, Engine, KvPairs, MemoryEngine, RedbEngine, StoreError};
 
 /// Most batches merged into one engine transaction.
 pub const MAX_GROUP_BATCHES: usize = 1024;
@@ -49,10 +61,53 @@ enum Msg {
     Shutdown,
 }
 
-/// Counters of the writer, for status pages and benchmarks.
+/// A write request, before it is known whether it runs here or on the writer.
+enum Job {
+    Commit(Batch),
+    Wipe,
+}
+
+/// What a caller waits on: the outcome itself (inline, or refused before queueing) or the
+/// receiving end of the writer's reply.
+enum Ack<W> {
+    Done(Outcome),
+    Queued(W),
+}
+
+impl Ack<oneshot::Receiver<Outcome>> {
+    async fn outcome(self) -> Outcome {
+        match self {
+            Ack::Done(outcome) => outcome,
+            // The writer dropped the reply unanswered: it stopped before reaching this job.
+            Ack::Queued(rx) => rx.await.map_err(|_| StoreError::Closed)?,
+        }
+    }
+}
+
+impl Ack<mpsc::Receiver<Outcome>> {
+    fn outcome(self) -> Outcome {
+        match self {
+            Ack::Done(outcome) => outcome,
+            Ack::Queued(rx) => rx.recv().map_err(|_| StoreError::Closed)?,
+        }
+    }
+}
+
+fn async_reply() -> (Reply, oneshot::Receiver<Outcome>) {
+    let (tx, rx) = oneshot::channel();
+    (Reply::Async(tx), rx)
+}
+
+fn blocking_reply() -> (Reply, mpsc::Receiver<Outcome>) {
+    let (tx, rx) = mpsc::sync_channel(1);
+    (Reply::Blocking(tx), rx)
+}
+
+/// Counters of the store's writes, for status pages and benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreStats {
-    /// Engine transactions attempted by the writer (each one fsync).
+    /// Engine transactions attempted (each one fsync on a durable engine; one per batch
+    /// when the engine applies inline).
     pub groups: u64,
     /// Batches committed successfully.
     pub batches: u64,
@@ -60,9 +115,10 @@ pub struct StoreStats {
     pub failed_groups: u64,
     /// Largest group seen, in batches.
     pub max_group: u64,
-    /// Requests sent to the writer and not yet picked up by it (queue depth).
+    /// Requests sent to the writer and not yet picked up by it (queue depth; always 0 when
+    /// the engine applies inline).
     pub pending: u64,
-    /// Total time the writer spent inside engine calls (apply and wipe), in microseconds.
+    /// Total time spent inside engine calls (apply and wipe), in microseconds.
     pub engine_micros: u64,
 }
 
@@ -73,27 +129,100 @@ struct Counters {
     failed_groups: AtomicU64,
     max_group: AtomicU64,
     pending: AtomicU64,
-    engine_micros: AtomicU64,
+    engine_nanos: AtomicU64,
+}
+
+impl Counters {
+    /// Records one engine transaction of `n` batches.
+    fn group(&self, n: u64, outcome: &Outcome) {
+        self.groups.fetch_add(1, Ordering::Relaxed);
+        self.max_group.fetch_max(n, Ordering::Relaxed);
+        match outcome {
+            Ok(()) => self.batches.fetch_add(n, Ordering::Relaxed),
+            Err(_) => self.failed_groups.fetch_add(1, Ordering::Relaxed),
+        };
+    }
+}
+
+/// How writes reach the engine; chosen by [`Store::new`] from [`Engine::commit_mode`].
+enum Writes {
+    /// [`CommitMode::Grouped`]: through the `store-writer` thread.
+    Writer {
+        tx: mpsc::Sender<Msg>,
+        thread: Mutex<Option<JoinHandle<()>>>,
+    },
+    /// [`CommitMode::Inline`]: in the caller's thread. The lock serializes applies and
+    /// wipes (its order is the submission order) and holds whether the store is still open,
+    /// so `shutdown` waits for an apply in progress and every later one sees it closed.
+    Inline { open: Mutex<bool> },
 }
 
 struct Inner {
     engine: Arc<dyn Engine>,
-    tx: mpsc::Sender<Msg>,
-    writer: Mutex<Option<JoinHandle<()>>>,
+    writes: Writes,
     counters: Arc<Counters>,
 }
 
 impl Inner {
-    fn stop_writer(&self) {
-        self.counters.pending.fetch_add(1, Ordering::Relaxed);
-        if self.tx.send(Msg::Shutdown).is_err() {
-            self.counters.pending.fetch_sub(1, Ordering::Relaxed);
+    /// Runs `job` now, in this thread ([`Writes::Inline`] only).
+    fn run_inline(&self, open: &Mutex<bool>, job: Job) -> Outcome {
+        // Held until the job is done, so a shutdown cannot return while an apply runs.
+        let open = lock(open);
+        if !*open {
+            return Err(StoreError::Closed);
         }
-        let handle = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(handle) = handle {
-            // The writer catches engine panics, so join only fails on a bug in the loop itself;
-            // there is nobody left to report it to.
-            let _ = handle.join();
+        match job {
+            Job::Commit(batch) => {
+                let outcome = timed(&self.counters, || self.engine.apply_owned(vec![batch]));
+                self.counters.group(1, &outcome);
+                outcome
+            }
+            Job::Wipe => timed(&self.counters, || self.engine.wipe()),
+        }
+    }
+
+    /// Hands `job` to the engine: applied at once (inline), or queued for the writer with a
+    /// reply made by `reply`.
+    fn dispatch<W>(&self, job: Job, reply: fn() -> (Reply, W)) -> Ack<W> {
+        match &self.writes {
+            Writes::Inline { open } => Ack::Done(self.run_inline(open, job)),
+            Writes::Writer { tx, .. } => {
+                let (reply, waiter) = reply();
+                let msg = match job {
+                    Job::Commit(batch) => Msg::Commit(batch, reply),
+                    Job::Wipe => Msg::Wipe(reply),
+                };
+                match self.send(tx, msg) {
+                    Ok(()) => Ack::Queued(waiter),
+                    Err(e) => Ack::Done(Err(e)),
+                }
+            }
+        }
+    }
+
+    fn send(&self, tx: &mpsc::Sender<Msg>, msg: Msg) -> Result<(), StoreError> {
+        let pending = &self.counters.pending;
+        pending.fetch_add(1, Ordering::Relaxed);
+        tx.send(msg).map_err(|_| {
+            pending.fetch_sub(1, Ordering::Relaxed);
+            StoreError::Closed
+        })
+    }
+
+    /// Stops accepting writes once everything submitted before is applied.
+    fn close(&self) {
+        match &self.writes {
+            Writes::Inline { open } => *lock(open) = false,
+            Writes::Writer { tx, thread } => {
+                // A send error means the writer is gone already: nothing to stop.
+                let _ = self.send(tx, Msg::Shutdown);
+                let handle = lock(thread).take();
+                if let Some(handle) = handle {
+                    // The writer catches engine panics, so join only fails on a bug in the
+                    // loop itself; there is nobody left to report it to.
+                    let _ = handle.join();
+                }
+            }
         }
     }
 }
@@ -102,11 +231,18 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // Joining releases the writer's reference to the engine, so the database file is
         // closed (and can be reopened) once the last Store handle is gone.
-        self.stop_writer();
+        self.close();
     }
 }
 
-/// The durable store handle. Cheap to clone; all clones share one writer.
+/// A lock whose data stays valid if a holder panicked: the engine calls made under these
+/// locks are caught by [`guarded`], and the rest cannot leave the data half-changed.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The durable store handle. Cheap to clone; all clones share one engine (and its writer
+/// thread, if it has one).
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
@@ -121,30 +257,40 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Wraps an opened engine and starts the `store-writer` thread. The engine is expected to
-    /// have checked its store format already ([`RedbEngine::open`] and [`MemoryEngine::new`] do).
+    /// Wraps an opened engine; starts the `store-writer` thread if the engine asks for
+    /// grouped commits ([`Engine::commit_mode`]). The engine is expected to have checked its
+    /// store format already ([`RedbEngine::open`] and [`MemoryEngine::new`] do).
     ///
     /// # Panics
     /// If the OS refuses to start a thread.
     pub fn new(engine: Arc<dyn Engine>) -> Self {
-        let (tx, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
-        let writer = {
-            let engine = Arc::clone(&engine);
-            let counters = Arc::clone(&counters);
-            std::thread::Builder::new()
-                .name("store-writer".into())
-                .spawn(move || run_writer(&*engine, &rx, &counters))
-                .unwrap_or_else(|e| panic!("cannot start the store-writer thread: {e}"))
+        let writes = match engine.commit_mode() {
+            CommitMode::Inline => Writes::Inline {
+                open: Mutex::new(true),
+            },
+            CommitMode::Grouped => {
+                let (tx, rx) = mpsc::channel();
+                let thread = {
+                    let engine = Arc::clone(&engine);
+                    let counters = Arc::clone(&counters);
+                    std::thread::Builder::new()
+                        .name("store-writer".into())
+                        .spawn(move || run_writer(&*engine, &rx, &counters))
+                        .unwrap_or_else(|e| panic!("cannot start the store-writer thread: {e}"))
+                };
+                Writes::Writer {
+                    tx,
+                    thread: Mutex::new(Some(thread)),
+                }
+            }
         };
-        Self {
-            inner: Arc::new(Inner {
-                engine,
-                tx,
-                writer: Mutex::new(Some(writer)),
-                counters,
-            }),
-        }
+        let inner = Arc::new(Inner {
+            engine,
+            writes,
+            counters,
+        });
+        Self { inner }
     }
 
     /// Opens (or creates) the redb store in `dir`.
@@ -170,34 +316,29 @@ impl Store {
         self.inner.engine.scan_prefix(table, prefix)
     }
 
-    /// Durable commit; resolves only after the batch is fsync'd. Many concurrent callers share
-    /// one transaction. Dropping the future after it started does not cancel the write.
+    /// Durable commit; resolves only after the batch is applied (on a durable engine: fsync'd,
+    /// in one transaction shared by concurrent callers). Dropping the future after it started
+    /// does not cancel the write.
     pub async fn commit(&self, batch: Batch) -> Result<(), StoreError> {
         self.submit(batch).await
     }
 
-    /// Queues `batch` for the writer *now* (before returning) and gives back a future that
-    /// resolves once it is durable. Batches submitted in some order are applied in that
-    /// order, so a service can plan and submit a change under its own lock, release the
-    /// lock, and only then wait for the fsync: concurrent writers then share one group
-    /// commit instead of queueing behind each other's fsync.
+    /// Hands `batch` to the store *now* (before returning) and gives back a future that
+    /// resolves once it is durable (at once for an inline engine, which has applied it
+    /// already). Batches submitted in some order are applied in that order, so a service can
+    /// plan and submit a change under its own lock, release the lock, and only then wait for
+    /// the fsync: concurrent writers then share one group commit instead of queueing behind
+    /// each other's fsync.
     pub fn submit(
         &self,
         batch: Batch,
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send + 'static {
-        let queued = if batch.is_empty() {
-            Ok(None)
+        let ack = if batch.is_empty() {
+            Ack::Done(Ok(()))
         } else {
-            let (tx, rx) = oneshot::channel();
-            self.send(Msg::Commit(batch, Reply::Async(tx)))
-                .map(|()| Some(rx))
+            self.inner.dispatch(Job::Commit(batch), async_reply)
         };
-        async move {
-            match queued? {
-                None => Ok(()),
-                Some(rx) => rx.await.map_err(|_| StoreError::Closed)?,
-            }
-        }
+        ack.outcome()
     }
 
     /// [`Store::commit`] for synchronous callers; blocks the current thread until durable.
@@ -206,33 +347,30 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
-        let (tx, rx) = mpsc::sync_channel(1);
-        self.send(Msg::Commit(batch, Reply::Blocking(tx)))?;
-        rx.recv().map_err(|_| StoreError::Closed)?
+        self.inner
+            .dispatch(Job::Commit(batch), blocking_reply)
+            .outcome()
     }
 
     /// Removes all data but the metadata table (see [`Engine::wipe`]), atomically and
-    /// durably, after every commit queued before it: a batch submitted earlier is applied
+    /// durably, after every commit submitted before it: a batch submitted earlier is applied
     /// and then wiped, one submitted later survives. Blocks the calling thread; from async
     /// code prefer [`Store::wipe_async`].
     pub fn wipe(&self) -> Result<(), StoreError> {
-        let (tx, rx) = mpsc::sync_channel(1);
-        self.send(Msg::Wipe(Reply::Blocking(tx)))?;
-        rx.recv().map_err(|_| StoreError::Closed)?
+        self.inner.dispatch(Job::Wipe, blocking_reply).outcome()
     }
 
     /// [`Store::wipe`] without blocking the runtime.
     pub async fn wipe_async(&self) -> Result<(), StoreError> {
-        let (tx, rx) = oneshot::channel();
-        self.send(Msg::Wipe(Reply::Async(tx)))?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        self.inner.dispatch(Job::Wipe, async_reply).outcome().await
     }
 
-    /// Stops the writer after it has applied everything queued before this call; later
-    /// commits fail with [`StoreError::Closed`]. Reads keep working. Blocks until the writer
-    /// has exited. Idempotent; also done when the last handle is dropped.
+    /// Stops writing after everything submitted before this call is applied; later commits
+    /// and wipes fail with [`StoreError::Closed`]. Reads keep working. Blocks until the
+    /// writer has exited (or, inline, until an apply in progress has finished). Idempotent;
+    /// also done when the last handle is dropped.
     pub fn shutdown(&self) {
-        self.inner.stop_writer();
+        self.inner.close();
     }
 
     pub fn stats(&self) -> StoreStats {
@@ -243,17 +381,8 @@ impl Store {
             failed_groups: c.failed_groups.load(Ordering::Relaxed),
             max_group: c.max_group.load(Ordering::Relaxed),
             pending: c.pending.load(Ordering::Relaxed),
-            engine_micros: c.engine_micros.load(Ordering::Relaxed),
+            engine_micros: c.engine_nanos.load(Ordering::Relaxed) / 1000,
         }
-    }
-
-    fn send(&self, msg: Msg) -> Result<(), StoreError> {
-        let pending = &self.inner.counters.pending;
-        pending.fetch_add(1, Ordering::Relaxed);
-        self.inner.tx.send(msg).map_err(|_| {
-            pending.fetch_sub(1, Ordering::Relaxed);
-            StoreError::Closed
-        })
     }
 }
 
@@ -298,14 +427,9 @@ fn run_writer(engine: &dyn Engine, rx: &mpsc::Receiver<Msg>, counters: &Counters
                         Err(_) => break,
                     }
                 }
-                let outcome = timed(counters, || engine.apply(&batches));
                 let n = batches.len() as u64;
-                counters.groups.fetch_add(1, Ordering::Relaxed);
-                counters.max_group.fetch_max(n, Ordering::Relaxed);
-                match &outcome {
-                    Ok(()) => counters.batches.fetch_add(n, Ordering::Relaxed),
-                    Err(_) => counters.failed_groups.fetch_add(1, Ordering::Relaxed),
-                };
+                let outcome = timed(counters, || engine.apply_owned(batches));
+                counters.group(n, &outcome);
                 for reply in replies {
                     reply.send(outcome.clone());
                 }
@@ -318,8 +442,9 @@ fn run_writer(engine: &dyn Engine, rx: &mpsc::Receiver<Msg>, counters: &Counters
 fn timed(counters: &Counters, f: impl FnOnce() -> Outcome) -> Outcome {
     let start = std::time::Instant::now();
     let outcome = guarded(f);
-    let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
-    counters.engine_micros.fetch_add(micros, Ordering::Relaxed);
+    // Nanoseconds, not microseconds: an inline apply takes about one, which would round to 0.
+    let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    counters.engine_nanos.fetch_add(nanos, Ordering::Relaxed);
     outcome
 }
 

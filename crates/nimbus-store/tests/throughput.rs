@@ -1,15 +1,16 @@
-//! Throughput check, printed rather than asserted (run with `--nocapture`): durable commits/s
-//! of a CreateSecurityGroup-sized write through `Store` on redb, with 1 committer (one fsync
-//! per commit) and with 32 concurrent committers (group commit). Also prints the raw
-//! fdatasync cost of the disk for context. The data lives under the target directory, not a
-//! possibly RAM-backed /tmp, so the fsyncs are real.
+//! Throughput checks, printed rather than asserted (run with `--nocapture`, ideally with
+//! `--release`): durable commits/s of a CreateSecurityGroup-sized write through `Store` on
+//! redb, with 1 committer (one fsync per commit) and with 32 concurrent committers (group
+//! commit), with the raw fdatasync cost of the disk for context (the data lives under the
+//! target directory, not a possibly RAM-backed /tmp, so the fsyncs are real); and the cost
+//! of one commit on the memory engine applied inline versus handed to the writer thread.
 #![cfg(unix)]
 
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nimbus_store::{Batch, Store, Table};
+use nimbus_store::{Batch, CommitMode, Engine, KvPairs, MemoryEngine, Store, StoreError, Table};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]
@@ -129,4 +130,65 @@ fn group_commit_throughput() {
         GROUPS.scan(&store, "sg-").unwrap().len(),
         100 + 300 + 32 * 250
     );
+}
+
+/// The memory engine, but asking for the writer thread (how every store ran before inline
+/// commits), to measure what the hand-off costs.
+struct ViaWriter(MemoryEngine);
+
+impl Engine for ViaWriter {
+    fn get(&self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.get(table, key)
+    }
+    fn scan_prefix(&self, table: &str, prefix: &[u8]) -> Result<KvPairs, StoreError> {
+        self.0.scan_prefix(table, prefix)
+    }
+    fn apply(&self, batches: &[Batch]) -> Result<(), StoreError> {
+        self.0.apply(batches)
+    }
+    fn apply_owned(&self, batches: Vec<Batch>) -> Result<(), StoreError> {
+        self.0.apply_owned(batches)
+    }
+    fn wipe(&self) -> Result<(), StoreError> {
+        self.0.wipe()
+    }
+    fn commit_mode(&self) -> CommitMode {
+        CommitMode::Grouped
+    }
+}
+
+/// One committer awaiting each commit on a current-thread runtime, as a request handler in
+/// the in-process hot path does; returns the mean time per commit.
+fn commit_latency(store: &Store, n: u64) -> Duration {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let start = Instant::now();
+        for i in 0..n {
+            store.commit(create_group(i)).await.unwrap();
+        }
+        start.elapsed() / u32::try_from(n).unwrap()
+    })
+}
+
+#[test]
+fn memory_commit_latency() {
+    const N: u64 = 20_000;
+    let inline = Store::in_memory();
+    let writer = Store::new(Arc::new(ViaWriter(MemoryEngine::new())));
+    // Warm up both (allocator, page faults), then measure them alternately.
+    commit_latency(&inline, 1_000);
+    commit_latency(&writer, 1_000);
+    let (mut best_inline, mut best_writer) = (Duration::MAX, Duration::MAX);
+    for _ in 0..3 {
+        best_inline = best_inline.min(commit_latency(&inline, N));
+        best_writer = best_writer.min(commit_latency(&writer, N));
+    }
+    println!(
+        "memory engine, one awaited commit: {best_inline:?} inline, {best_writer:?} through \
+         the writer thread (best of 3 x {N})"
+    );
+    assert_eq!(GROUPS.scan(&inline, "sg-").unwrap().len(), 20_000);
+    assert_eq!(inline.stats().max_group, 1);
 }
