@@ -1,16 +1,18 @@
 //! The in-process Nimbus the stateful targets (`typed_convert`, `gateway_request`) run
-//! against: every service over one in-memory store (S3 object bytes in memory too), a
-//! gateway in permissive auth mode (so fuzzed requests get past authentication to the
-//! decoders and handlers), a clock that only moves when told to, and seeded ids. Built
-//! once per process; [`World::reset`] empties it between inputs (the same reset as
-//! `POST /_nimbus/reset`, plus the clock set back to [`START`]) so each input starts from
-//! the same state and a crash replays from its input alone.
+//! against: the binary's own wiring (`nimbus::app`, so every service over one in-memory
+//! store, S3 object bytes in memory too), with the gateway in permissive auth mode (so
+//! fuzzed requests get past authentication to the decoders and handlers), a clock that only
+//! moves when told to, and seeded ids. Built once per process; [`World::reset`] empties it
+//! between inputs (the same reset as `POST /_nimbus/reset`, plus the clock set back to
+//! [`START`]) so each input starts from the same state and a crash replays from its input
+//! alone. This module owns only those choices; the list of services is `nimbus::app`'s.
 
+use nimbus::app::{self, Time};
+use nimbus::hooks::Hooks;
 use nimbus_core::{Clock, Ids, Principal, RequestContext, Timestamp};
 use nimbus_gateway::admin::AdminHooks;
-use nimbus_gateway::{AllowAll, AuthMode, Gateway, GatewayConfig, StaticCredentials};
-use nimbus_store::Store;
-use nimbus_wire::{BoxFut, ResetError, ResetStep, Service, ServiceModel};
+use nimbus_gateway::{AuthMode, Gateway, GatewayConfig};
+use nimbus_wire::{Service, ServiceModel};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -48,30 +50,12 @@ impl Clock for FuzzClock {
     }
 }
 
-/// Admin hooks over the world's store (what the binary's `hooks::Hooks` does, minus the
-/// clock checkpoint, which a fuzz run has no use for).
-struct FuzzHooks(Store);
-
-impl AdminHooks for FuzzHooks {
-    fn wipe_store(&self) -> ResetStep<'_> {
-        Box::pin(async move {
-            self.0
-                .wipe_async()
-                .await
-                .map_err(|e| ResetError(e.to_string()))
-        })
-    }
-
-    fn save_clock(&self) -> BoxFut<'_, Result<(), String>> {
-        Box::pin(async { Ok(()) })
-    }
-}
-
 pub struct World {
     pub rt: tokio::runtime::Runtime,
     pub gw: Arc<Gateway>,
     pub clock: Arc<FuzzClock>,
-    hooks: Arc<FuzzHooks>,
+    /// Wipes the store on reset; never saves the clock (it is injected).
+    hooks: Arc<Hooks>,
 }
 
 /// The process's world, built on first use.
@@ -87,27 +71,8 @@ impl World {
             .build()
             .expect("tokio runtime");
         let clock = Arc::new(FuzzClock(Mutex::new(START)));
-        let dyn_clock: Arc<dyn Clock> = clock.clone();
-        let ids = Arc::new(Ids::from_seed(7));
-        let store = Store::in_memory();
-        let services: Vec<Arc<dyn Service>> = rt.block_on(async {
-            vec![
-                svc_sts::service(),
-                svc_ec2::service(store.clone(), dyn_clock.clone(), ids.clone()).expect("ec2"),
-                svc_s3::service(store.clone(), dyn_clock.clone(), ids.clone(), None).expect("s3"),
-                svc_cloudwatch::service(store.clone(), dyn_clock.clone()).expect("cloudwatch"),
-                svc_acm::service(),
-            ]
-        });
-        let mut registry = nimbus_gateway::route::Registry::new();
-        for s in services {
-            registry.register(s);
-        }
-        let mut creds = StaticCredentials::new();
-        creds.add_root("000000000000", "test", "test");
-        let hooks = Arc::new(FuzzHooks(store));
-        let gw = Arc::new(Gateway {
-            config: GatewayConfig {
+        let app = app::build(app::Config {
+            gateway: GatewayConfig {
                 auth: AuthMode::Permissive {
                     default_account: "123456789012".to_string(),
                 },
@@ -115,19 +80,19 @@ impl World {
                 max_object: MAX_BODY,
                 version: "fuzz",
             },
-            registry,
-            credentials: Arc::new(creds),
-            authorizer: Arc::new(AllowAll),
-            clock: dyn_clock,
-            ids,
-            key_cache: Default::default(),
-            admin: hooks.clone(),
-        });
+            account: "000000000000".to_string(),
+            access_key: "test".to_string(),
+            secret_key: "test".to_string(),
+            data_dir: None,
+            time: Time::Injected(clock.clone()),
+            ids: Arc::new(Ids::from_seed(7)),
+        })
+        .expect("wiring the in-memory world");
         World {
             rt,
-            gw,
+            gw: app.gateway,
             clock,
-            hooks,
+            hooks: app.hooks,
         }
     }
 

@@ -4,7 +4,7 @@ header, only `:authority`, so these calls pass only if the gateway signs with th
 Skipped when this machine's curl cannot speak HTTP/2 or sign with SigV4 (curl >= 7.75).
 One request per curl: curl before 8.0 fails a *reused* prior-knowledge connection with
 "Error in the HTTP2 framing layer" (curl/curl#10634); many streams on one connection are
-covered by crates/nimbus-gateway/tests/http2.rs with hyper's client."""
+covered by crates/nimbus/tests/http2.rs with hyper's client."""
 
 import re
 import shutil

@@ -1,17 +1,14 @@
 //! Measures the request pipeline in process, without sockets or hyper's connection code:
-//! builds the same gateway `nimbus serve` does (in-memory store), signs one request and
-//! runs it through `nimbus_gateway::handle_collected` N times, printing ns per request.
+//! builds the same gateway `nimbus serve` does (`nimbus::app`, in memory), signs one
+//! request and runs it through `nimbus_gateway::handle_collected` N times, printing ns per
+//! request.
 //! Use it (natively, or under `valgrind --tool=callgrind`) to see what the front door and
 //! a handler cost apart from the kernel's TCP work.
 //!
 //! `cargo run --release -p nimbus --example hotpath -- [sts|describe-sg|put-metric] [N]`
 
 use bytes::Bytes;
-use nimbus_core::{Clock, Ids, NimbusClock};
-use nimbus_gateway::{AllowAll, Gateway, GatewayConfig, StaticCredentials};
 use nimbus_sigv4::SigningParams;
-use nimbus_store::Store;
-use std::sync::Arc;
 use std::time::Instant;
 
 #[global_allocator]
@@ -26,27 +23,8 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(async move {
-        let clock: Arc<dyn Clock> = Arc::new(NimbusClock::new(1.0));
-        let ids = Arc::new(Ids::from_os());
-        let store = Store::in_memory();
-        let mut registry = nimbus_gateway::route::Registry::new();
-        registry.register(svc_sts::service());
-        registry.register(
-            svc_ec2::service(store.clone(), clock.clone(), ids.clone()).expect("ec2"),
-        );
-        registry.register(svc_cloudwatch::service(store.clone(), clock.clone()).expect("cw"));
-        let mut creds = StaticCredentials::new();
-        creds.add_root("000000000000", "test", "test");
-        let gw = Arc::new(Gateway {
-            config: GatewayConfig::default(),
-            registry,
-            credentials: Arc::new(creds),
-            authorizer: Arc::new(AllowAll),
-            clock: clock.clone(),
-            ids,
-            key_cache: Default::default(),
-            admin: Arc::new(nimbus_gateway::admin::NoStore),
-        });
+        let app = nimbus::app::build(nimbus::app::Config::default()).expect("wiring");
+        let (gw, clock) = (app.gateway, app.clock);
         let (service, ctype, target, body): (&str, &str, Option<&str>, &str) = match op.as_str() {
             "sts" => ("sts", "application/x-www-form-urlencoded; charset=utf-8", None,
                       "Action=GetCallerIdentity&Version=2011-06-15"),

@@ -1,8 +1,9 @@
-//! What the gateway's admin endpoints need from the binary's wiring: wiping the store for a
-//! reset, and keeping the Nimbus clock in the store so that Nimbus time survives restarts
-//! (a [`ClockCheckpoint`] under `nimbus_store::CLOCK_KEY` in the metadata table, which a
-//! wipe keeps). The rules for resuming the clock are `NimbusClock::resume`'s; this module
-//! only loads and saves.
+//! What the gateway's admin endpoints need from the wiring ([`crate::app`]): wiping the
+//! store for a reset, and keeping the Nimbus clock in the store so that Nimbus time survives
+//! restarts (a [`ClockCheckpoint`] under `nimbus_store::CLOCK_KEY` in the metadata table,
+//! which a wipe keeps). The rules for resuming the clock are `NimbusClock::resume`'s; this
+//! module only loads and saves. A clock injected by a test or the fuzz harness belongs to
+//! its caller and is never saved.
 
 use nimbus_core::{ClockCheckpoint, NimbusClock};
 use nimbus_gateway::admin::AdminHooks;
@@ -19,29 +20,49 @@ pub fn load_clock(store: &Store) -> Result<Option<ClockCheckpoint>, StoreError> 
     CLOCK.get(store, CLOCK_KEY)
 }
 
-/// The admin hooks over the store and the clock.
+/// The admin hooks over the store and (unless the clock was injected) the clock.
 pub struct Hooks {
     store: Store,
-    clock: Arc<NimbusClock>,
+    /// `None` for an injected clock: it has no checkpoint, and its owner decides its time.
+    clock: Option<Arc<NimbusClock>>,
     /// Orders checkpoint-taking with submitting, so a later checkpoint always lands last.
     saving: Mutex<()>,
 }
 
 impl Hooks {
+    /// Hooks that keep `clock` in `store`.
     pub fn new(store: Store, clock: Arc<NimbusClock>) -> Self {
         Hooks {
             store,
-            clock,
+            clock: Some(clock),
+            saving: Mutex::new(()),
+        }
+    }
+
+    /// Hooks that only wipe `store`; saving the clock succeeds without doing anything.
+    pub fn without_clock(store: Store) -> Self {
+        Hooks {
+            store,
+            clock: None,
             saving: Mutex::new(()),
         }
     }
 
     /// Queues the clock's current checkpoint for the store; resolves once it is durable.
     pub fn save(&self) -> impl Future<Output = Result<(), StoreError>> + Send + 'static {
-        let _order = self.saving.lock().unwrap_or_else(|e| e.into_inner());
-        let mut batch = Batch::new();
-        CLOCK.put(&mut batch, CLOCK_KEY, &self.clock.checkpoint());
-        self.store.submit(batch)
+        // Submitted now, not when first polled, so the order of calls is the order of writes.
+        let durable = self.clock.as_ref().map(|clock| {
+            let _order = self.saving.lock().unwrap_or_else(|e| e.into_inner());
+            let mut batch = Batch::new();
+            CLOCK.put(&mut batch, CLOCK_KEY, &clock.checkpoint());
+            self.store.submit(batch)
+        });
+        async move {
+            match durable {
+                Some(durable) => durable.await,
+                None => Ok(()),
+            }
+        }
     }
 }
 

@@ -1,18 +1,16 @@
-//! The `nimbus` binary: parses the command line, opens the store, resumes the clock from it,
-//! builds ids and services, wires them into the gateway (with [`hooks`] for the admin
-//! endpoints), and serves; on SIGINT/SIGTERM it saves the clock and stops the store.
-//! `nimbus profile` writes an AWS CLI profile that points at a running Nimbus. All wiring of
-//! crates to each other happens here.
+//! The `nimbus` binary: parses the command line and, for `nimbus serve`, binds the listener,
+//! has [`nimbus::app`] wire the store, clock, services and gateway, prints the banner and
+//! serves; on SIGINT/SIGTERM it saves the clock and stops the store. `nimbus profile` writes
+//! an AWS CLI profile that points at a running Nimbus. How crates are wired to each other is
+//! the library's business, not this file's.
 
 mod cli;
-mod hooks;
 mod profile;
 
 use anyhow::Context;
-use nimbus_core::{Clock, Ids, NimbusClock};
-use nimbus_gateway::{AllowAll, Gateway, GatewayConfig, StaticCredentials};
-use nimbus_store::Store;
-use nimbus_wire::Service;
+use nimbus::app::{self, App};
+use nimbus_core::Ids;
+use nimbus_gateway::GatewayConfig;
 use std::sync::Arc;
 
 /// mimalloc: the request path allocates dozens of small buffers per call, and glibc's
@@ -61,43 +59,25 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             .with_context(|| format!("binding {}", opts.listen))?;
         let addr = listener.local_addr()?;
 
-        let ids = Arc::new(Ids::from_os());
-        let store = match &opts.data_dir {
-            None => Store::in_memory(),
-            Some(dir) => {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating data directory {}", dir.display()))?;
-                Store::open_dir(dir).with_context(|| format!("opening the store in {}", dir.display()))?
-            }
-        };
-        let saved_clock = hooks::load_clock(&store).context("reading the saved clock")?;
-        let nimbus_clock = Arc::new(NimbusClock::resume(opts.time_scale, saved_clock));
-        let clock: Arc<dyn Clock> = nimbus_clock.clone();
-        let hooks = Arc::new(hooks::Hooks::new(store.clone(), nimbus_clock));
-
-        let services: Vec<Arc<dyn Service>> = vec![
-            svc_sts::service(),
-            svc_ec2::service(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?,
-            svc_s3::service(store.clone(), clock.clone(), ids.clone(), opts.data_dir.as_ref().map(|d| d.join("s3")))
-                .context("loading S3 state")?,
-            svc_cloudwatch::service(store.clone(), clock.clone()).context("loading CloudWatch state")?,
-            svc_acm::service(),
-        ];
-        let mut registry = nimbus_gateway::route::Registry::new();
-        for s in services {
-            registry.register(s);
-        }
-        let mut creds = StaticCredentials::new();
-        creds.add_root(&opts.account, &opts.access_key, &opts.secret_key);
-        let gateway = Arc::new(Gateway {
-            config: GatewayConfig { auth: opts.auth.clone(), version: env!("CARGO_PKG_VERSION"), ..Default::default() },
-            registry,
-            credentials: Arc::new(creds),
-            authorizer: Arc::new(AllowAll),
-            clock: clock.clone(),
-            ids,
-            key_cache: Default::default(),
-            admin: hooks.clone(),
-        });
+        let App {
+            gateway,
+            store,
+            clock,
+            hooks,
+            resumed_from,
+        } = app::build(app::Config {
+            gateway: GatewayConfig {
+                auth: opts.auth.clone(),
+                version: env!("CARGO_PKG_VERSION"),
+                ..Default::default()
+            },
+            account: opts.account.clone(),
+            access_key: opts.access_key.clone(),
+            secret_key: opts.secret_key.clone(),
+            data_dir: opts.data_dir.clone(),
+            time: app::Time::Scaled(opts.time_scale),
+            ids: Arc::new(Ids::from_os()),
+        })?;
 
         let endpoint = format!("http://{addr}");
         let data = opts.data_dir.as_ref().map_or("(in memory)".to_string(), |d| d.display().to_string());
@@ -108,7 +88,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             println!("  auth: permissive (any key accepted; default account {default_account})");
         }
         let ahead_ms = clock.now().0 - clock.real_now().0;
-        if saved_clock.is_some() && ahead_ms >= 1000 {
+        if resumed_from.is_some() && ahead_ms >= 1000 {
             println!("  clock: {} s ahead of wall time (kept from an earlier run)", ahead_ms / 1000);
         }
         if let Some(dns) = &opts.dns_listen {

@@ -1,15 +1,17 @@
-//! HTTP versions and bodies at the front door: the gateway, started in-process on port 0,
-//! answers cleartext HTTP/2 with prior knowledge (h2c) and HTTP/1.1 on the same listener.
-//! Over HTTP/2 there is no `Host` header — SigV4's `host` is the `:authority` pseudo-header —
-//! so these tests sign with `host` and then send the request without one, as AWS SDKs do
-//! over HTTP/2.
+//! HTTP versions and bodies at the front door: the gateway, built by `nimbus::app` and
+//! started in-process on port 0, answers cleartext HTTP/2 with prior knowledge (h2c) and
+//! HTTP/1.1 on the same listener. Over HTTP/2 there is no `Host` header — SigV4's `host` is
+//! the `:authority` pseudo-header — so these tests sign with `host` and then send the
+//! request without one, as AWS SDKs do over HTTP/2. (They live in this crate, not the
+//! gateway's, because the gateway cannot depend on the crate that wires it.)
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Version};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use nimbus_core::{ManualClock, Timestamp};
-use nimbus_gateway::{AllowAll, Gateway, GatewayConfig, StaticCredentials};
+use nimbus::app::{self, Config, Time};
+use nimbus_core::{Ids, ManualClock, Timestamp};
+use nimbus_gateway::GatewayConfig;
 use nimbus_sigv4::{format_amz_date, sign_request_for_tests, SigningParams};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,28 +23,25 @@ const SECRET: &str = "h2-secret";
 const NOW: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 const BODY: &str = "Action=GetCallerIdentity&Version=2011-06-15";
 
-/// Starts a gateway with STS and one root key; returns its address and a handle that stops
-/// it when dropped.
+/// Starts an in-memory Nimbus with one root key and a clock standing at [`NOW`]; returns its
+/// address and a handle that stops it when dropped.
 async fn start(max_body: usize) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let mut registry = nimbus_gateway::route::Registry::new();
-    registry.register(svc_sts::service());
-    let mut creds = StaticCredentials::new();
-    creds.add_root(ACCOUNT, ACCESS_KEY, SECRET);
-    let gateway = Arc::new(Gateway {
-        config: GatewayConfig {
+    let app = app::build(Config {
+        gateway: GatewayConfig {
             max_body,
-            ..Default::default()
+            ..Config::default().gateway
         },
-        registry,
-        credentials: Arc::new(creds),
-        authorizer: Arc::new(AllowAll),
-        clock: Arc::new(ManualClock::new(Timestamp::from_secs(NOW))),
-        ids: Arc::new(nimbus_core::Ids::from_seed(7)),
-        key_cache: Default::default(),
-        admin: Arc::new(nimbus_gateway::admin::NoStore),
-    });
+        account: ACCOUNT.to_string(),
+        access_key: ACCESS_KEY.to_string(),
+        secret_key: SECRET.to_string(),
+        data_dir: None,
+        time: Time::Injected(Arc::new(ManualClock::new(Timestamp::from_secs(NOW)))),
+        ids: Arc::new(Ids::from_seed(7)),
+    })
+    .expect("wiring an in-memory Nimbus");
+    let gateway = app.gateway;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(nimbus_gateway::serve(listener, gateway, async {
         let _ = rx.await;

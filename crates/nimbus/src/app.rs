@@ -1,0 +1,195 @@
+//! The one place Nimbus is wired together: [`build`] opens the store (or keeps everything in
+//! memory), resumes the Nimbus clock from it (or takes an injected one), builds every service
+//! over that one store, clock and id generator, and puts them behind a [`Gateway`] with the
+//! root credentials, the authorizer and the admin [`Hooks`]. Services never import each
+//! other; whatever one needs from another is wired here.
+//!
+//! This module does not listen, print, or handle signals (the binary does), and it owns no
+//! service or gateway logic. Errors are `anyhow` because this is an edge: each one says which
+//! step of starting up failed.
+
+use crate::hooks::{self, Hooks};
+use anyhow::Context;
+use nimbus_core::{Clock, ClockCheckpoint, Ids, NimbusClock};
+use nimbus_gateway::{AllowAll, Gateway, GatewayConfig, StaticCredentials};
+use nimbus_store::Store;
+use nimbus_wire::Service;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where Nimbus time comes from.
+pub enum Time {
+    /// Nimbus's own clock, running this many times faster than real time; resumed from the
+    /// checkpoint an earlier run left in the store, and saved there by the admin hooks.
+    Scaled(f64),
+    /// A clock the caller owns (tests, fuzzing): used as it is, never resumed or saved.
+    Injected(Arc<dyn Clock>),
+}
+
+/// What to build. [`Config::default`] is an in-memory Nimbus with the CLI's defaults.
+pub struct Config {
+    /// Auth mode, body limits and the version the health endpoint reports.
+    pub gateway: GatewayConfig,
+    /// The account the root keys belong to.
+    pub account: String,
+    pub access_key: String,
+    pub secret_key: String,
+    /// Durable state (created if missing; S3 object bytes under `s3/`), or `None` to keep
+    /// everything in memory.
+    pub data_dir: Option<PathBuf>,
+    pub time: Time,
+    /// The id generator every service and the gateway draw from (seed it for replayable runs).
+    pub ids: Arc<Ids>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            gateway: GatewayConfig {
+                version: env!("CARGO_PKG_VERSION"),
+                ..GatewayConfig::default()
+            },
+            account: "000000000000".to_string(),
+            access_key: "test".to_string(),
+            secret_key: "test".to_string(),
+            data_dir: None,
+            time: Time::Scaled(1.0),
+            ids: Arc::new(Ids::from_os()),
+        }
+    }
+}
+
+/// A wired Nimbus, ready to serve.
+pub struct App {
+    pub gateway: Arc<Gateway>,
+    /// Shut it down after serving, once the clock is saved (`hooks.save()`).
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub hooks: Arc<Hooks>,
+    /// The clock checkpoint an earlier run left in the store and the clock resumed from
+    /// (`None` on a first run and for an injected clock).
+    pub resumed_from: Option<ClockCheckpoint>,
+}
+
+/// Builds Nimbus as `config` says: loads every service's stored state, so a corrupt store
+/// fails here, before anything is served. Needs no async runtime (the store writes on its
+/// own thread), though serving the gateway does.
+pub fn build(config: Config) -> anyhow::Result<App> {
+    let store = open_store(config.data_dir.as_deref())?;
+    let (clock, hooks, resumed_from): (Arc<dyn Clock>, _, _) = match config.time {
+        Time::Scaled(scale) => {
+            let saved = hooks::load_clock(&store).context("reading the saved clock")?;
+            let clock = Arc::new(NimbusClock::resume(scale, saved));
+            (clock.clone(), Hooks::new(store.clone(), clock), saved)
+        }
+        Time::Injected(clock) => (clock, Hooks::without_clock(store.clone()), None),
+    };
+    let hooks = Arc::new(hooks);
+    let blob_dir = config.data_dir.as_ref().map(|d| d.join("s3"));
+    let mut registry = nimbus_gateway::route::Registry::new();
+    for s in services(&store, &clock, &config.ids, blob_dir)? {
+        registry.register(s);
+    }
+    let mut creds = StaticCredentials::new();
+    creds.add_root(&config.account, &config.access_key, &config.secret_key);
+    let gateway = Arc::new(Gateway {
+        config: config.gateway,
+        registry,
+        credentials: Arc::new(creds),
+        authorizer: Arc::new(AllowAll),
+        clock: clock.clone(),
+        ids: config.ids,
+        key_cache: Default::default(),
+        admin: hooks.clone(),
+    });
+    Ok(App {
+        gateway,
+        store,
+        clock,
+        hooks,
+        resumed_from,
+    })
+}
+
+fn open_store(data_dir: Option<&Path>) -> anyhow::Result<Store> {
+    let Some(dir) = data_dir else {
+        return Ok(Store::in_memory());
+    };
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating data directory {}", dir.display()))?;
+    Store::open_dir(dir).with_context(|| format!("opening the store in {}", dir.display()))
+}
+
+/// Every service Nimbus serves, each loading its state from `store`.
+fn services(
+    store: &Store,
+    clock: &Arc<dyn Clock>,
+    ids: &Arc<Ids>,
+    s3_blobs: Option<PathBuf>,
+) -> anyhow::Result<Vec<Arc<dyn Service>>> {
+    Ok(vec![
+        svc_sts::service(),
+        svc_ec2::service(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?,
+        svc_s3::service(store.clone(), clock.clone(), ids.clone(), s3_blobs)
+            .context("loading S3 state")?,
+        svc_cloudwatch::service(store.clone(), clock.clone())
+            .context("loading CloudWatch state")?,
+        svc_acm::service(),
+        svc_iam::service(store.clone(), clock.clone(), ids.clone()).context("loading IAM state")?,
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nimbus_core::{ManualClock, Timestamp};
+    use std::time::Duration;
+
+    fn names(app: &App) -> Vec<&'static str> {
+        let services = app.gateway.registry.services();
+        services.iter().map(|s| s.model().name).collect()
+    }
+
+    #[tokio::test]
+    async fn an_injected_clock_is_used_as_is_and_never_saved() {
+        let clock = Arc::new(ManualClock::new(Timestamp::from_secs(1_767_225_600)));
+        let app = build(Config {
+            time: Time::Injected(clock.clone()),
+            ..Config::default()
+        })
+        .expect("build");
+        assert_eq!(app.gateway.clock.now(), clock.now());
+        assert!(app.resumed_from.is_none());
+        app.hooks.save().await.expect("save is a no-op");
+        assert_eq!(hooks::load_clock(&app.store).expect("load"), None);
+        // Each service once: the registry routes by model, so a second copy would shadow
+        // the first and split its state.
+        let mut unique = names(&app);
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names(&app).len(), "{:?}", names(&app));
+        assert!(unique.contains(&"sts"), "{unique:?}");
+    }
+
+    #[tokio::test]
+    async fn a_data_dir_is_created_and_the_clock_resumes_from_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path().join("nested").join("data");
+        let config = || Config {
+            data_dir: Some(data_dir.clone()),
+            ..Config::default()
+        };
+        let first = build(config()).expect("first build");
+        assert!(first.resumed_from.is_none());
+        first.clock.advance(Duration::from_secs(3600));
+        first.hooks.save().await.expect("save");
+        first.store.shutdown();
+        drop(first);
+
+        let second = build(config()).expect("second build");
+        let saved = second.resumed_from.expect("resumed from the first run");
+        assert_eq!(saved.advanced_ms, 3_600_000);
+        assert!(second.clock.now().0 - second.clock.real_now().0 >= 3_600_000 - 60_000);
+        second.store.shutdown();
+    }
+}

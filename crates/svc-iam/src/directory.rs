@@ -1,0 +1,226 @@
+//! [`Directory`]: the read-only view of IAM that request authentication and
+//! authorization need, as plain methods on a cheap, cloneable handle (the binary keeps
+//! one; nothing here depends on the gateway). It answers three questions: whose is this
+//! access key (and its secret and status), which identity-based policies and boundary
+//! apply to a user (its own managed and inline policies plus every group's), and what a
+//! role trusts and grants. Documents are returned both as text and parsed
+//! ([`nimbus_iam_policy::Policy`]); they were validated when stored. It changes nothing,
+//! except [`Directory::note_key_used`], which records a key's last use in memory only.
+
+use crate::managed;
+use crate::model::{InlineRec, LastUsedRec};
+use crate::state::{Account, Shared, State};
+use nimbus_core::Timestamp;
+use nimbus_iam_policy::{Policy, PolicyKind};
+use std::sync::Arc;
+
+/// The read API over IAM's state.
+#[derive(Clone)]
+pub struct Directory {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory").finish_non_exhaustive()
+    }
+}
+
+/// Who an access key belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyIdentity {
+    pub account: String,
+    /// `None` for the account root's own keys.
+    pub user_name: Option<String>,
+    /// The user's ARN, or `arn:aws:iam::{account}:root`.
+    pub arn: String,
+    /// The user's `AIDA...` id, or the account id for the root.
+    pub user_id: String,
+    pub secret: String,
+    /// `false` when the key was set `Inactive`.
+    pub active: bool,
+}
+
+/// One policy that applies to a principal.
+#[derive(Clone, Debug)]
+pub struct NamedPolicy {
+    /// Where it comes from: the managed policy's ARN, or `{arn of the entity}#inline/{name}`
+    /// for an inline policy.
+    pub source: String,
+    pub document: String,
+    pub policy: Arc<Policy>,
+}
+
+/// The identity-based policies of a user and its boundary.
+#[derive(Clone, Debug)]
+pub struct PrincipalPolicies {
+    pub account: String,
+    pub user_name: String,
+    pub user_arn: String,
+    pub user_id: String,
+    /// Own managed, own inline, then each group's managed and inline policies.
+    pub identity: Vec<NamedPolicy>,
+    pub boundary: Option<NamedPolicy>,
+}
+
+/// What a role trusts and grants.
+#[derive(Clone, Debug)]
+pub struct RoleInfo {
+    pub account: String,
+    pub name: String,
+    pub arn: String,
+    /// `AROA...`
+    pub role_id: String,
+    pub trust: NamedPolicy,
+    /// Managed then inline policies.
+    pub policies: Vec<NamedPolicy>,
+    pub boundary: Option<NamedPolicy>,
+    /// Seconds.
+    pub max_session_duration: i32,
+}
+
+fn named(source: String, document: &str, kind: PolicyKind) -> Option<NamedPolicy> {
+    // Stored documents were validated on the way in; one that no longer parses (a newer
+    // parser is stricter) is left out rather than trusted.
+    let policy = Policy::parse(document, kind).ok()?;
+    Some(NamedPolicy {
+        source,
+        document: document.to_string(),
+        policy: Arc::new(policy),
+    })
+}
+
+/// The default document of a managed policy (customer or AWS) by ARN.
+fn managed_document(acct: &Account, arn: &str) -> Option<String> {
+    if let Some(p) = managed::by_arn(arn) {
+        return Some(p.document.to_string());
+    }
+    acct.policy_by_arn(arn)
+        .map(|p| p.default_document().to_string())
+}
+
+fn managed_policy(acct: &Account, arn: &str) -> Option<NamedPolicy> {
+    named(
+        arn.to_string(),
+        &managed_document(acct, arn)?,
+        PolicyKind::Managed,
+    )
+}
+
+fn inline_policies<'a>(
+    owner_arn: &'a str,
+    inline: &'a [InlineRec],
+) -> impl Iterator<Item = NamedPolicy> + 'a {
+    inline.iter().filter_map(move |p| {
+        named(
+            format!("{owner_arn}#inline/{}", p.name),
+            &p.document,
+            PolicyKind::Inline,
+        )
+    })
+}
+
+impl Directory {
+    fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
+        self.shared.read(f)
+    }
+
+    /// The owner, secret and status of an access key IAM issued.
+    pub fn access_key(&self, key_id: &str) -> Option<KeyIdentity> {
+        self.read(|st| {
+            let k = st.keys.get(key_id)?;
+            let (arn, user_id) = match &k.user {
+                None => (
+                    format!("arn:aws:iam::{}:root", k.account),
+                    k.account.clone(),
+                ),
+                Some(name) => {
+                    let u = st.account(&k.account)?.user(name).ok()?;
+                    (u.arn(), u.id.clone())
+                }
+            };
+            Some(KeyIdentity {
+                account: k.account.clone(),
+                user_name: k.user.clone(),
+                arn,
+                user_id,
+                secret: k.secret.clone(),
+                active: k.active,
+            })
+        })
+    }
+
+    /// Records that `key_id` signed a call to `service` in `region` at `at` (memory only,
+    /// for `GetAccessKeyLastUsed`; it is not worth a durable write per request).
+    pub fn note_key_used(&self, key_id: &str, service: &str, region: &str, at: Timestamp) {
+        let mut st = self.shared.state.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = st.keys.get_mut(key_id) {
+            k.last_used = Some(LastUsedRec {
+                at: at.secs() * 1000,
+                service: service.to_string(),
+                region: region.to_string(),
+            });
+        }
+    }
+
+    /// The identity-based policies that apply to user `name` of `account`, and its
+    /// permissions boundary; `None` if there is no such user.
+    pub fn user_policies(&self, account: &str, name: &str) -> Option<PrincipalPolicies> {
+        self.read(|st| {
+            let acct = st.account(account)?;
+            let u = acct.user(name).ok()?;
+            let user_arn = u.arn();
+            let mut identity: Vec<NamedPolicy> = u
+                .attached
+                .iter()
+                .filter_map(|arn| managed_policy(acct, arn))
+                .collect();
+            identity.extend(inline_policies(&user_arn, &u.inline));
+            for g in u.groups.iter().filter_map(|n| acct.group(n).ok()) {
+                let group_arn = g.arn();
+                identity.extend(
+                    g.attached
+                        .iter()
+                        .filter_map(|arn| managed_policy(acct, arn)),
+                );
+                identity.extend(inline_policies(&group_arn, &g.inline));
+            }
+            Some(PrincipalPolicies {
+                account: account.to_string(),
+                user_name: u.name.clone(),
+                user_arn: user_arn.clone(),
+                user_id: u.id.clone(),
+                identity,
+                boundary: u.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
+            })
+        })
+    }
+
+    /// A role by its ARN (`arn:aws:iam::{account}:role/{path}{name}`); `None` if there is
+    /// no such role.
+    pub fn role_by_arn(&self, arn: &str) -> Option<RoleInfo> {
+        let rest = arn.strip_prefix("arn:aws:iam::")?;
+        let (account, resource) = rest.split_once(':')?;
+        let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
+        self.read(|st| {
+            let acct = st.account(account)?;
+            let r = acct.role(name).ok().filter(|r| r.arn() == arn)?;
+            let mut policies: Vec<NamedPolicy> = r
+                .attached
+                .iter()
+                .filter_map(|a| managed_policy(acct, a))
+                .collect();
+            policies.extend(inline_policies(arn, &r.inline));
+            Some(RoleInfo {
+                account: account.to_string(),
+                name: r.name.clone(),
+                arn: arn.to_string(),
+                role_id: r.id.clone(),
+                trust: named(format!("{arn}#trust"), &r.trust, PolicyKind::RoleTrust)?,
+                policies,
+                boundary: r.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
+                max_session_duration: r.max_session,
+            })
+        })
+    }
+}

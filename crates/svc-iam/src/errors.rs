@@ -1,0 +1,105 @@
+//! The IAM errors this crate answers with, one constructor per condition, so that every
+//! handler words the same condition the same way. Codes and HTTP statuses are the model's
+//! (`generated::errors`); the wording follows what IAM answers (see the error lists of
+//! each action in <https://docs.aws.amazon.com/IAM/latest/APIReference/>). This module
+//! only builds [`AwsError`]s; it decides nothing.
+
+use crate::generated::errors as g;
+use nimbus_core::AwsError;
+
+pub fn no_such_user(name: &str) -> AwsError {
+    g::no_such_entity_exception(format!("The user with name {name} cannot be found."))
+}
+
+pub fn no_such_group(name: &str) -> AwsError {
+    g::no_such_entity_exception(format!("The group with name {name} cannot be found."))
+}
+
+pub fn no_such_role(name: &str) -> AwsError {
+    g::no_such_entity_exception(format!("The role with name {name} cannot be found."))
+}
+
+/// A policy ARN that names no policy this account can see (`GetPolicy` and friends).
+pub fn no_such_policy(arn: &str) -> AwsError {
+    g::no_such_entity_exception(format!("Policy {arn} was not found."))
+}
+
+/// A policy ARN that cannot be attached (`Attach*Policy`).
+pub fn not_attachable(arn: &str) -> AwsError {
+    g::no_such_entity_exception(format!("Policy {arn} does not exist or is not attachable."))
+}
+
+/// A permissions boundary ARN that names no managed policy.
+pub fn no_such_boundary(arn: &str) -> AwsError {
+    g::no_such_entity_exception(format!(
+        "Scope ARN: {arn} does not exist or is not attachable."
+    ))
+}
+
+pub fn no_such_version(arn: &str, version: &str) -> AwsError {
+    g::no_such_entity_exception(format!(
+        "Policy {arn} version {version} does not exist or is not attachable."
+    ))
+}
+
+pub fn not_attached(arn: &str) -> AwsError {
+    g::no_such_entity_exception(format!("Policy {arn} was not found."))
+}
+
+/// An inline policy that does not exist; `kind` is `user`, `group` or `role`.
+pub fn no_such_inline(kind: &str, name: &str) -> AwsError {
+    g::no_such_entity_exception(format!(
+        "The {kind} policy with name {name} cannot be found."
+    ))
+}
+
+pub fn no_such_key(id: &str) -> AwsError {
+    g::no_such_entity_exception(format!("The Access Key with id {id} cannot be found."))
+}
+
+/// `kind` is `User`, `Group` or `Role`.
+pub fn already_exists(kind: &str, name: &str) -> AwsError {
+    g::entity_already_exists_exception(format!("{kind} with name {name} already exists."))
+}
+
+pub fn policy_exists(name: &str) -> AwsError {
+    g::entity_already_exists_exception(format!(
+        "A policy called {name} already exists. Duplicate names are not allowed."
+    ))
+}
+
+pub fn delete_conflict(message: &str) -> AwsError {
+    g::delete_conflict_exception(message.to_string())
+}
+
+pub fn limit(message: impl Into<String>) -> AwsError {
+    g::limit_exceeded_exception(message)
+}
+
+/// `Cannot exceed quota for {quota}: {n}`, IAM's wording for every entity quota.
+pub fn quota(quota: &str, n: usize) -> AwsError {
+    limit(format!("Cannot exceed quota for {quota}: {n}"))
+}
+
+pub fn invalid_input(message: impl Into<String>) -> AwsError {
+    g::invalid_input_exception(message)
+}
+
+pub fn malformed_policy(message: impl Into<String>) -> AwsError {
+    g::malformed_policy_document_exception(message)
+}
+
+/// A model constraint failed; `details` are AWS's `Value '...' at '...' failed to satisfy
+/// constraint: ...` phrases, joined the way AWS joins them.
+pub fn validation(details: &[String]) -> AwsError {
+    let n = details.len();
+    let s = if n == 1 { "" } else { "s" };
+    AwsError::client(
+        "ValidationError",
+        format!("{n} validation error{s} detected: {}", details.join("; ")),
+    )
+}
+
+pub fn validation_message(message: impl Into<String>) -> AwsError {
+    AwsError::client("ValidationError", message)
+}

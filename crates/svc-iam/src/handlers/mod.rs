@@ -1,0 +1,659 @@
+//! The generated `Handlers` trait implemented for [`Iam`]: one thin method per operation,
+//! delegating to the module that owns the resource (users, groups, roles, managed
+//! policies, attachments, inline policies, access keys); `common` holds what they share.
+//! Nothing here validates or stores anything itself.
+
+mod access_keys;
+mod attachments;
+mod common;
+mod groups;
+mod inline;
+mod policies;
+mod roles;
+mod users;
+
+use crate::generated::*;
+use crate::state::Iam;
+use common::Kind;
+use nimbus_core::{AwsError, RequestContext};
+
+impl Handlers for Iam {
+    async fn add_user_to_group(
+        &self,
+        ctx: &RequestContext,
+        input: AddUserToGroupRequest,
+    ) -> Result<(), AwsError> {
+        groups::add_user_to_group(self, ctx, input).await
+    }
+
+    async fn attach_group_policy(
+        &self,
+        ctx: &RequestContext,
+        input: AttachGroupPolicyRequest,
+    ) -> Result<(), AwsError> {
+        attachments::attach(self, ctx, Kind::Group, input.group_name, input.policy_arn).await
+    }
+
+    async fn attach_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: AttachRolePolicyRequest,
+    ) -> Result<(), AwsError> {
+        attachments::attach(self, ctx, Kind::Role, input.role_name, input.policy_arn).await
+    }
+
+    async fn attach_user_policy(
+        &self,
+        ctx: &RequestContext,
+        input: AttachUserPolicyRequest,
+    ) -> Result<(), AwsError> {
+        attachments::attach(self, ctx, Kind::User, input.user_name, input.policy_arn).await
+    }
+
+    async fn create_access_key(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAccessKeyRequest,
+    ) -> Result<CreateAccessKeyResponse, AwsError> {
+        access_keys::create_access_key(self, ctx, input).await
+    }
+
+    async fn create_group(
+        &self,
+        ctx: &RequestContext,
+        input: CreateGroupRequest,
+    ) -> Result<CreateGroupResponse, AwsError> {
+        groups::create_group(self, ctx, input).await
+    }
+
+    async fn create_policy(
+        &self,
+        ctx: &RequestContext,
+        input: CreatePolicyRequest,
+    ) -> Result<CreatePolicyResponse, AwsError> {
+        policies::create_policy(self, ctx, input).await
+    }
+
+    async fn create_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: CreatePolicyVersionRequest,
+    ) -> Result<CreatePolicyVersionResponse, AwsError> {
+        policies::create_policy_version(self, ctx, input).await
+    }
+
+    async fn create_role(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRoleRequest,
+    ) -> Result<CreateRoleResponse, AwsError> {
+        roles::create_role(self, ctx, input).await
+    }
+
+    async fn create_user(
+        &self,
+        ctx: &RequestContext,
+        input: CreateUserRequest,
+    ) -> Result<CreateUserResponse, AwsError> {
+        users::create_user(self, ctx, input).await
+    }
+
+    async fn delete_access_key(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAccessKeyRequest,
+    ) -> Result<(), AwsError> {
+        access_keys::delete_access_key(self, ctx, input).await
+    }
+
+    async fn delete_group(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteGroupRequest,
+    ) -> Result<(), AwsError> {
+        groups::delete_group(self, ctx, input).await
+    }
+
+    async fn delete_group_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteGroupPolicyRequest,
+    ) -> Result<(), AwsError> {
+        inline::delete(self, ctx, Kind::Group, input.group_name, input.policy_name).await
+    }
+
+    async fn delete_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DeletePolicyRequest,
+    ) -> Result<(), AwsError> {
+        policies::delete_policy(self, ctx, input).await
+    }
+
+    async fn delete_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: DeletePolicyVersionRequest,
+    ) -> Result<(), AwsError> {
+        policies::delete_policy_version(self, ctx, input).await
+    }
+
+    async fn delete_role(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRoleRequest,
+    ) -> Result<(), AwsError> {
+        roles::delete_role(self, ctx, input).await
+    }
+
+    async fn delete_role_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRolePermissionsBoundaryRequest,
+    ) -> Result<(), AwsError> {
+        roles::delete_role_permissions_boundary(self, ctx, input).await
+    }
+
+    async fn delete_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRolePolicyRequest,
+    ) -> Result<(), AwsError> {
+        inline::delete(self, ctx, Kind::Role, input.role_name, input.policy_name).await
+    }
+
+    async fn delete_user(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteUserRequest,
+    ) -> Result<(), AwsError> {
+        users::delete_user(self, ctx, input).await
+    }
+
+    async fn delete_user_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteUserPermissionsBoundaryRequest,
+    ) -> Result<(), AwsError> {
+        users::delete_user_permissions_boundary(self, ctx, input).await
+    }
+
+    async fn delete_user_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteUserPolicyRequest,
+    ) -> Result<(), AwsError> {
+        inline::delete(self, ctx, Kind::User, input.user_name, input.policy_name).await
+    }
+
+    async fn detach_group_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DetachGroupPolicyRequest,
+    ) -> Result<(), AwsError> {
+        attachments::detach(self, ctx, Kind::Group, input.group_name, input.policy_arn).await
+    }
+
+    async fn detach_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DetachRolePolicyRequest,
+    ) -> Result<(), AwsError> {
+        attachments::detach(self, ctx, Kind::Role, input.role_name, input.policy_arn).await
+    }
+
+    async fn detach_user_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DetachUserPolicyRequest,
+    ) -> Result<(), AwsError> {
+        attachments::detach(self, ctx, Kind::User, input.user_name, input.policy_arn).await
+    }
+
+    async fn get_access_key_last_used(
+        &self,
+        ctx: &RequestContext,
+        input: GetAccessKeyLastUsedRequest,
+    ) -> Result<GetAccessKeyLastUsedResponse, AwsError> {
+        access_keys::get_access_key_last_used(self, ctx, input).await
+    }
+
+    async fn get_group(
+        &self,
+        ctx: &RequestContext,
+        input: GetGroupRequest,
+    ) -> Result<GetGroupResponse, AwsError> {
+        groups::get_group(self, ctx, input).await
+    }
+
+    async fn get_group_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetGroupPolicyRequest,
+    ) -> Result<GetGroupPolicyResponse, AwsError> {
+        let (group_name, policy_name, policy_document) =
+            inline::get(self, ctx, Kind::Group, input.group_name, input.policy_name).await?;
+        Ok(GetGroupPolicyResponse {
+            group_name,
+            policy_name,
+            policy_document,
+        })
+    }
+
+    async fn get_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetPolicyRequest,
+    ) -> Result<GetPolicyResponse, AwsError> {
+        policies::get_policy(self, ctx, input).await
+    }
+
+    async fn get_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: GetPolicyVersionRequest,
+    ) -> Result<GetPolicyVersionResponse, AwsError> {
+        policies::get_policy_version(self, ctx, input).await
+    }
+
+    async fn get_role(
+        &self,
+        ctx: &RequestContext,
+        input: GetRoleRequest,
+    ) -> Result<GetRoleResponse, AwsError> {
+        roles::get_role(self, ctx, input).await
+    }
+
+    async fn get_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetRolePolicyRequest,
+    ) -> Result<GetRolePolicyResponse, AwsError> {
+        let (role_name, policy_name, policy_document) =
+            inline::get(self, ctx, Kind::Role, input.role_name, input.policy_name).await?;
+        Ok(GetRolePolicyResponse {
+            role_name,
+            policy_name,
+            policy_document,
+        })
+    }
+
+    async fn get_user(
+        &self,
+        ctx: &RequestContext,
+        input: GetUserRequest,
+    ) -> Result<GetUserResponse, AwsError> {
+        users::get_user(self, ctx, input).await
+    }
+
+    async fn get_user_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetUserPolicyRequest,
+    ) -> Result<GetUserPolicyResponse, AwsError> {
+        let (user_name, policy_name, policy_document) =
+            inline::get(self, ctx, Kind::User, input.user_name, input.policy_name).await?;
+        Ok(GetUserPolicyResponse {
+            user_name,
+            policy_name,
+            policy_document,
+        })
+    }
+
+    async fn list_access_keys(
+        &self,
+        ctx: &RequestContext,
+        input: ListAccessKeysRequest,
+    ) -> Result<ListAccessKeysResponse, AwsError> {
+        access_keys::list_access_keys(self, ctx, input).await
+    }
+
+    async fn list_attached_group_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListAttachedGroupPoliciesRequest,
+    ) -> Result<ListAttachedGroupPoliciesResponse, AwsError> {
+        let (attached_policies, is_truncated, marker) = attachments::list(
+            self,
+            ctx,
+            Kind::Group,
+            input.group_name,
+            input.path_prefix,
+            input.marker,
+            input.max_items,
+        )
+        .await?;
+        Ok(ListAttachedGroupPoliciesResponse {
+            attached_policies,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn list_attached_role_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListAttachedRolePoliciesRequest,
+    ) -> Result<ListAttachedRolePoliciesResponse, AwsError> {
+        let (attached_policies, is_truncated, marker) = attachments::list(
+            self,
+            ctx,
+            Kind::Role,
+            input.role_name,
+            input.path_prefix,
+            input.marker,
+            input.max_items,
+        )
+        .await?;
+        Ok(ListAttachedRolePoliciesResponse {
+            attached_policies,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn list_attached_user_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListAttachedUserPoliciesRequest,
+    ) -> Result<ListAttachedUserPoliciesResponse, AwsError> {
+        let (attached_policies, is_truncated, marker) = attachments::list(
+            self,
+            ctx,
+            Kind::User,
+            input.user_name,
+            input.path_prefix,
+            input.marker,
+            input.max_items,
+        )
+        .await?;
+        Ok(ListAttachedUserPoliciesResponse {
+            attached_policies,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn list_entities_for_policy(
+        &self,
+        ctx: &RequestContext,
+        input: ListEntitiesForPolicyRequest,
+    ) -> Result<ListEntitiesForPolicyResponse, AwsError> {
+        attachments::list_entities_for_policy(self, ctx, input).await
+    }
+
+    async fn list_group_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListGroupPoliciesRequest,
+    ) -> Result<ListGroupPoliciesResponse, AwsError> {
+        let (policy_names, is_truncated, marker) = inline::list(
+            self,
+            ctx,
+            Kind::Group,
+            input.group_name,
+            input.marker,
+            input.max_items,
+        )
+        .await?;
+        Ok(ListGroupPoliciesResponse {
+            policy_names,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn list_groups(
+        &self,
+        ctx: &RequestContext,
+        input: ListGroupsRequest,
+    ) -> Result<ListGroupsResponse, AwsError> {
+        groups::list_groups(self, ctx, input).await
+    }
+
+    async fn list_groups_for_user(
+        &self,
+        ctx: &RequestContext,
+        input: ListGroupsForUserRequest,
+    ) -> Result<ListGroupsForUserResponse, AwsError> {
+        groups::list_groups_for_user(self, ctx, input).await
+    }
+
+    async fn list_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListPoliciesRequest,
+    ) -> Result<ListPoliciesResponse, AwsError> {
+        policies::list_policies(self, ctx, input).await
+    }
+
+    async fn list_policy_versions(
+        &self,
+        ctx: &RequestContext,
+        input: ListPolicyVersionsRequest,
+    ) -> Result<ListPolicyVersionsResponse, AwsError> {
+        policies::list_policy_versions(self, ctx, input).await
+    }
+
+    async fn list_role_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListRolePoliciesRequest,
+    ) -> Result<ListRolePoliciesResponse, AwsError> {
+        let (policy_names, is_truncated, marker) = inline::list(
+            self,
+            ctx,
+            Kind::Role,
+            input.role_name,
+            input.marker,
+            input.max_items,
+        )
+        .await?;
+        Ok(ListRolePoliciesResponse {
+            policy_names,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn list_role_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListRoleTagsRequest,
+    ) -> Result<ListRoleTagsResponse, AwsError> {
+        roles::list_role_tags(self, ctx, input).await
+    }
+
+    async fn list_roles(
+        &self,
+        ctx: &RequestContext,
+        input: ListRolesRequest,
+    ) -> Result<ListRolesResponse, AwsError> {
+        roles::list_roles(self, ctx, input).await
+    }
+
+    async fn list_user_policies(
+        &self,
+        ctx: &RequestContext,
+        input: ListUserPoliciesRequest,
+    ) -> Result<ListUserPoliciesResponse, AwsError> {
+        let (policy_names, is_truncated, marker) = inline::list(
+            self,
+            ctx,
+            Kind::User,
+            input.user_name,
+            input.marker,
+            input.max_items,
+        )
+        .await?;
+        Ok(ListUserPoliciesResponse {
+            policy_names,
+            is_truncated,
+            marker,
+        })
+    }
+
+    async fn list_user_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListUserTagsRequest,
+    ) -> Result<ListUserTagsResponse, AwsError> {
+        users::list_user_tags(self, ctx, input).await
+    }
+
+    async fn list_users(
+        &self,
+        ctx: &RequestContext,
+        input: ListUsersRequest,
+    ) -> Result<ListUsersResponse, AwsError> {
+        users::list_users(self, ctx, input).await
+    }
+
+    async fn put_group_policy(
+        &self,
+        ctx: &RequestContext,
+        input: PutGroupPolicyRequest,
+    ) -> Result<(), AwsError> {
+        inline::put(
+            self,
+            ctx,
+            Kind::Group,
+            input.group_name,
+            input.policy_name,
+            input.policy_document,
+        )
+        .await
+    }
+
+    async fn put_role_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: PutRolePermissionsBoundaryRequest,
+    ) -> Result<(), AwsError> {
+        roles::put_role_permissions_boundary(self, ctx, input).await
+    }
+
+    async fn put_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: PutRolePolicyRequest,
+    ) -> Result<(), AwsError> {
+        inline::put(
+            self,
+            ctx,
+            Kind::Role,
+            input.role_name,
+            input.policy_name,
+            input.policy_document,
+        )
+        .await
+    }
+
+    async fn put_user_permissions_boundary(
+        &self,
+        ctx: &RequestContext,
+        input: PutUserPermissionsBoundaryRequest,
+    ) -> Result<(), AwsError> {
+        users::put_user_permissions_boundary(self, ctx, input).await
+    }
+
+    async fn put_user_policy(
+        &self,
+        ctx: &RequestContext,
+        input: PutUserPolicyRequest,
+    ) -> Result<(), AwsError> {
+        inline::put(
+            self,
+            ctx,
+            Kind::User,
+            input.user_name,
+            input.policy_name,
+            input.policy_document,
+        )
+        .await
+    }
+
+    async fn remove_user_from_group(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveUserFromGroupRequest,
+    ) -> Result<(), AwsError> {
+        groups::remove_user_from_group(self, ctx, input).await
+    }
+
+    async fn set_default_policy_version(
+        &self,
+        ctx: &RequestContext,
+        input: SetDefaultPolicyVersionRequest,
+    ) -> Result<(), AwsError> {
+        policies::set_default_policy_version(self, ctx, input).await
+    }
+
+    async fn tag_role(&self, ctx: &RequestContext, input: TagRoleRequest) -> Result<(), AwsError> {
+        roles::tag_role(self, ctx, input).await
+    }
+
+    async fn tag_user(&self, ctx: &RequestContext, input: TagUserRequest) -> Result<(), AwsError> {
+        users::tag_user(self, ctx, input).await
+    }
+
+    async fn untag_role(
+        &self,
+        ctx: &RequestContext,
+        input: UntagRoleRequest,
+    ) -> Result<(), AwsError> {
+        roles::untag_role(self, ctx, input).await
+    }
+
+    async fn untag_user(
+        &self,
+        ctx: &RequestContext,
+        input: UntagUserRequest,
+    ) -> Result<(), AwsError> {
+        users::untag_user(self, ctx, input).await
+    }
+
+    async fn update_access_key(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAccessKeyRequest,
+    ) -> Result<(), AwsError> {
+        access_keys::update_access_key(self, ctx, input).await
+    }
+
+    async fn update_assume_role_policy(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAssumeRolePolicyRequest,
+    ) -> Result<(), AwsError> {
+        roles::update_assume_role_policy(self, ctx, input).await
+    }
+
+    async fn update_group(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateGroupRequest,
+    ) -> Result<(), AwsError> {
+        groups::update_group(self, ctx, input).await
+    }
+
+    async fn update_role(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRoleRequest,
+    ) -> Result<UpdateRoleResponse, AwsError> {
+        roles::update_role(self, ctx, input).await
+    }
+
+    async fn update_user(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateUserRequest,
+    ) -> Result<(), AwsError> {
+        users::update_user(self, ctx, input).await
+    }
+
+    fn reset<'a>(&'a self, then: nimbus_wire::ResetStep<'a>) -> nimbus_wire::ResetStep<'a> {
+        self.reset_with(then)
+    }
+}

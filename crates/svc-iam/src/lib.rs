@@ -1,0 +1,49 @@
+//! Nimbus's IAM: users, groups, roles, customer and AWS managed policies (with versions),
+//! attachments, inline policies, permissions boundaries, group membership and access
+//! keys, per account (IAM is global: no region in its state). `generated` holds the wire
+//! model, typed shapes and the `Handlers` trait that `codegen/` produces from botocore;
+//! [`Iam`] (`state`) holds every account's entities in memory over the durable store, and
+//! `handlers` implements the trait, one module per resource. [`Directory`] is the read
+//! API the gateway uses to authenticate access keys and gather the policies that apply to
+//! a caller; IAM itself enforces nothing. Not here yet: login profiles and passwords, MFA,
+//! instance profiles, credential reports, access advisor, policy simulation.
+
+mod directory;
+mod errors;
+pub mod generated;
+mod handlers;
+mod managed;
+mod model;
+mod persist;
+mod render;
+mod state;
+mod validate;
+
+pub use directory::{Directory, KeyIdentity, NamedPolicy, PrincipalPolicies, RoleInfo};
+pub use state::Iam;
+
+use nimbus_core::{Clock, Ids};
+use nimbus_store::{Store, StoreError};
+use std::sync::Arc;
+
+/// The IAM service over `store`: loads all stored IAM state, then serves reads from memory
+/// and makes every mutation durable before answering.
+pub fn service(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+) -> Result<Arc<dyn nimbus_wire::Service>, StoreError> {
+    Ok(build(store, clock, ids)?.0)
+}
+
+/// The IAM service and the [`Directory`] over the same state, for a binary that also
+/// authenticates with IAM's keys.
+pub fn build(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+) -> Result<(Arc<dyn nimbus_wire::Service>, Directory), StoreError> {
+    let iam = Iam::load(store, clock, ids)?;
+    let directory = iam.directory();
+    Ok((Arc::new(generated::Router(iam)), directory))
+}

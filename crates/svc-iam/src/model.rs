@@ -1,0 +1,180 @@
+//! The records IAM keeps: users, groups, roles, customer managed policies (with their
+//! versions) and access keys, as serde structs that are both the in-memory state and,
+//! versioned, the durable store's values. Inline policies, managed-policy attachments,
+//! permissions boundaries and group memberships live inside the record of the entity that
+//! has them, so changing one rewrites one record. Rendering these as wire shapes is
+//! `render`'s job; checking requests against AWS's rules is `validate`'s.
+
+use serde::{Deserialize, Serialize};
+
+/// A key/value tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagRec {
+    pub key: String,
+    pub value: String,
+}
+
+/// An inline policy: its name and the document exactly as it was submitted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlineRec {
+    pub name: String,
+    pub document: String,
+}
+
+/// One IAM user. `groups` holds the names of the groups it belongs to (renaming a group
+/// rewrites its members' records in the same batch).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserRec {
+    pub account: String,
+    pub name: String,
+    /// `AIDA...`
+    pub id: String,
+    pub path: String,
+    /// Milliseconds since the epoch (Nimbus time), whole seconds as AWS reports them.
+    pub created: i64,
+    #[serde(default)]
+    pub tags: Vec<TagRec>,
+    /// The permissions boundary's policy ARN.
+    #[serde(default)]
+    pub boundary: Option<String>,
+    /// Attached managed policy ARNs, in attachment order.
+    #[serde(default)]
+    pub attached: Vec<String>,
+    #[serde(default)]
+    pub inline: Vec<InlineRec>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// One IAM group.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupRec {
+    pub account: String,
+    pub name: String,
+    /// `AGPA...`
+    pub id: String,
+    pub path: String,
+    pub created: i64,
+    #[serde(default)]
+    pub attached: Vec<String>,
+    #[serde(default)]
+    pub inline: Vec<InlineRec>,
+}
+
+/// One IAM role.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoleRec {
+    pub account: String,
+    pub name: String,
+    /// `AROA...`
+    pub id: String,
+    pub path: String,
+    pub created: i64,
+    /// The trust policy (`AssumeRolePolicyDocument`) as submitted.
+    pub trust: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Seconds, 3600..=43200.
+    pub max_session: i32,
+    #[serde(default)]
+    pub tags: Vec<TagRec>,
+    #[serde(default)]
+    pub boundary: Option<String>,
+    #[serde(default)]
+    pub attached: Vec<String>,
+    #[serde(default)]
+    pub inline: Vec<InlineRec>,
+}
+
+/// One version of a managed policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionRec {
+    /// `v1`, `v2`, ...
+    pub id: String,
+    pub document: String,
+    pub created: i64,
+}
+
+/// A customer managed policy of one account.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyRec {
+    pub account: String,
+    pub name: String,
+    /// `ANPA...`
+    pub id: String,
+    pub path: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub created: i64,
+    pub updated: i64,
+    /// The default version's id.
+    pub default_version: String,
+    /// Live versions, oldest first (at most five).
+    pub versions: Vec<VersionRec>,
+    /// The number the next version gets (version ids are never reused).
+    pub next_version: u32,
+    #[serde(default)]
+    pub tags: Vec<TagRec>,
+}
+
+impl PolicyRec {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:policy{}{}",
+            self.account, self.path, self.name
+        )
+    }
+
+    pub fn default_document(&self) -> &str {
+        self.versions
+            .iter()
+            .find(|v| v.id == self.default_version)
+            .map(|v| v.document.as_str())
+            .unwrap_or_default()
+    }
+}
+
+/// When and where an access key was last used.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastUsedRec {
+    pub at: i64,
+    pub service: String,
+    pub region: String,
+}
+
+/// An access key. `user` is `None` for the account root's own keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRec {
+    pub account: String,
+    pub user: Option<String>,
+    /// `AKIA...`
+    pub id: String,
+    pub secret: String,
+    pub active: bool,
+    pub created: i64,
+    #[serde(default)]
+    pub last_used: Option<LastUsedRec>,
+}
+
+/// `arn:aws:iam::{account}:{kind}{path}{name}`, the ARN shape of users, groups and roles.
+pub fn entity_arn(account: &str, kind: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:{kind}{path}{name}")
+}
+
+impl UserRec {
+    pub fn arn(&self) -> String {
+        entity_arn(&self.account, "user", &self.path, &self.name)
+    }
+}
+
+impl GroupRec {
+    pub fn arn(&self) -> String {
+        entity_arn(&self.account, "group", &self.path, &self.name)
+    }
+}
+
+impl RoleRec {
+    pub fn arn(&self) -> String {
+        entity_arn(&self.account, "role", &self.path, &self.name)
+    }
+}

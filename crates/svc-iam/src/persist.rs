@@ -1,0 +1,95 @@
+//! How IAM records sit in the durable store: five typed tables (schema version 1) —
+//! `iam.users`, `iam.groups`, `iam.roles`, `iam.policies` keyed `{account}/{lower-cased
+//! name}` (names are unique case-insensitively), and `iam.access_keys` keyed by key id
+//! (key ids are global) — a loader that reads them all at startup, and the [`Change`] a
+//! mutation produces, turned into one [`Batch`] so that a mutation is durable as a whole
+//! or not at all. A rename is a delete of the old key and a put of the new one in the
+//! same batch. This module decides nothing about IAM's rules.
+
+use crate::model::{GroupRec, KeyRec, PolicyRec, RoleRec, UserRec};
+use nimbus_store::{Batch, Store, StoreError, Table};
+
+pub const USERS: Table<UserRec> = Table::new("iam.users", 1);
+pub const GROUPS: Table<GroupRec> = Table::new("iam.groups", 1);
+pub const ROLES: Table<RoleRec> = Table::new("iam.roles", 1);
+pub const POLICIES: Table<PolicyRec> = Table::new("iam.policies", 1);
+pub const KEYS: Table<KeyRec> = Table::new("iam.access_keys", 1);
+
+/// The store key of a named entity: `{account}/{lower-cased name}`.
+pub fn name_key(account: &str, name: &str) -> String {
+    format!("{account}/{}", name.to_ascii_lowercase())
+}
+
+/// One write of a mutation.
+#[derive(Clone, Debug)]
+pub enum Op {
+    PutUser(UserRec),
+    /// (account, name)
+    DeleteUser(String, String),
+    PutGroup(GroupRec),
+    DeleteGroup(String, String),
+    PutRole(RoleRec),
+    DeleteRole(String, String),
+    PutPolicy(PolicyRec),
+    DeletePolicy(String, String),
+    PutKey(KeyRec),
+    /// key id
+    DeleteKey(String),
+}
+
+/// Everything one mutation writes, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Change {
+    pub ops: Vec<Op>,
+}
+
+impl Change {
+    pub fn one(op: Op) -> Self {
+        Change { ops: vec![op] }
+    }
+
+    pub fn push(&mut self, op: Op) -> &mut Self {
+        self.ops.push(op);
+        self
+    }
+
+    pub fn batch(&self) -> Batch {
+        let mut b = Batch::new();
+        for op in &self.ops {
+            match op {
+                Op::PutUser(u) => USERS.put(&mut b, name_key(&u.account, &u.name), u),
+                Op::DeleteUser(a, n) => USERS.delete(&mut b, name_key(a, n)),
+                Op::PutGroup(g) => GROUPS.put(&mut b, name_key(&g.account, &g.name), g),
+                Op::DeleteGroup(a, n) => GROUPS.delete(&mut b, name_key(a, n)),
+                Op::PutRole(r) => ROLES.put(&mut b, name_key(&r.account, &r.name), r),
+                Op::DeleteRole(a, n) => ROLES.delete(&mut b, name_key(a, n)),
+                Op::PutPolicy(p) => POLICIES.put(&mut b, name_key(&p.account, &p.name), p),
+                Op::DeletePolicy(a, n) => POLICIES.delete(&mut b, name_key(a, n)),
+                Op::PutKey(k) => KEYS.put(&mut b, k.id.clone(), k),
+                Op::DeleteKey(id) => KEYS.delete(&mut b, id.clone()),
+            }
+        }
+        b
+    }
+}
+
+/// Every stored IAM record, as one change that recreates them.
+pub fn load(store: &Store) -> Result<Change, StoreError> {
+    let mut c = Change::default();
+    for (_, u) in USERS.scan(store, b"")? {
+        c.push(Op::PutUser(u));
+    }
+    for (_, g) in GROUPS.scan(store, b"")? {
+        c.push(Op::PutGroup(g));
+    }
+    for (_, r) in ROLES.scan(store, b"")? {
+        c.push(Op::PutRole(r));
+    }
+    for (_, p) in POLICIES.scan(store, b"")? {
+        c.push(Op::PutPolicy(p));
+    }
+    for (_, k) in KEYS.scan(store, b"")? {
+        c.push(Op::PutKey(k));
+    }
+    Ok(c)
+}
