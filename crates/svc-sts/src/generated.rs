@@ -4,8 +4,8 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
-use nimbus_core::{AwsError, RequestContext};
-use nimbus_wire::convert::{opt, slots, FromValue, IntoValue};
+use nimbus_core::{AwsError, RequestContext, Timestamp};
+use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
 use std::future::Future;
@@ -31,6 +31,15 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 pub static OPERATIONS: [m::Operation; 11] = [
     m::Operation {
         result_wrapper: Some("AssumeRoleResult"),
+        input: Some(m::ShapeId(0)),
+        output: Some(m::ShapeId(1)),
+        errors: &[
+            m::ShapeId(17),
+            m::ShapeId(19),
+            m::ShapeId(23),
+            m::ShapeId(4),
+        ],
+        implemented: true,
         ..op("AssumeRole", "POST", "/")
     },
     m::Operation {
@@ -51,12 +60,15 @@ pub static OPERATIONS: [m::Operation; 11] = [
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyInfoResult"),
+        input: Some(m::ShapeId(6)),
+        output: Some(m::ShapeId(7)),
+        implemented: true,
         ..op("GetAccessKeyInfo", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetCallerIdentityResult"),
-        input: Some(m::ShapeId(2)),
-        output: Some(m::ShapeId(3)),
+        input: Some(m::ShapeId(8)),
+        output: Some(m::ShapeId(9)),
         implemented: true,
         ..op("GetCallerIdentity", "POST", "/")
     },
@@ -70,6 +82,10 @@ pub static OPERATIONS: [m::Operation; 11] = [
     },
     m::Operation {
         result_wrapper: Some("GetSessionTokenResult"),
+        input: Some(m::ShapeId(10)),
+        output: Some(m::ShapeId(11)),
+        errors: &[m::ShapeId(23)],
+        implemented: true,
         ..op("GetSessionToken", "POST", "/")
     },
     m::Operation {
@@ -79,7 +95,73 @@ pub static OPERATIONS: [m::Operation; 11] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 29] = [
+pub static SHAPES: [m::Shape; 61] = [
+    m::Shape {
+        name: "AssumeRoleRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("RoleArn", 29)
+            },
+            m::Member {
+                required: true,
+                ..member("RoleSessionName", 49)
+            },
+            member("PolicyArns", 46),
+            member("Policy", 59),
+            member("DurationSeconds", 48),
+            member("Tags", 55),
+            member("TransitiveTagKeys", 53),
+            member("ExternalId", 36),
+            member("SerialNumber", 50),
+            member("TokenCode", 57),
+            member("SourceIdentity", 52),
+            member("ProvidedContexts", 22),
+        ])),
+    },
+    m::Shape {
+        name: "AssumeRoleResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Credentials", 3),
+            member("AssumedRoleUser", 2),
+            member("PackedPolicySize", 43),
+            member("SourceIdentity", 52),
+        ])),
+    },
+    m::Shape {
+        name: "AssumedRoleUser",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AssumedRoleId", 30)
+            },
+            m::Member {
+                required: true,
+                ..member("Arn", 29)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "Credentials",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AccessKeyId", 26)
+            },
+            m::Member {
+                required: true,
+                ..member("SecretAccessKey", 27)
+            },
+            m::Member {
+                required: true,
+                ..member("SessionToken", 58)
+            },
+            m::Member {
+                required: true,
+                ..member("Expiration", 32)
+            },
+        ])),
+    },
     m::Shape {
         name: "ExpiredTokenException",
         kind: m::ShapeKind::Structure(m::Structure {
@@ -89,7 +171,7 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 16)])
+            ..structure(&[member("message", 34)])
         }),
     },
     m::Shape {
@@ -101,8 +183,19 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 17)])
+            ..structure(&[member("message", 35)])
         }),
+    },
+    m::Shape {
+        name: "GetAccessKeyInfoRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AccessKeyId", 26)
+        }])),
+    },
+    m::Shape {
+        name: "GetAccessKeyInfoResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("Account", 28)])),
     },
     m::Shape {
         name: "GetCallerIdentityRequest",
@@ -111,10 +204,22 @@ pub static SHAPES: [m::Shape; 29] = [
     m::Shape {
         name: "GetCallerIdentityResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserId", 28),
-            member("Account", 14),
-            member("Arn", 15),
+            member("UserId", 60),
+            member("Account", 28),
+            member("Arn", 29),
         ])),
+    },
+    m::Shape {
+        name: "GetSessionTokenRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DurationSeconds", 33),
+            member("SerialNumber", 50),
+            member("TokenCode", 57),
+        ])),
+    },
+    m::Shape {
+        name: "GetSessionTokenResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("Credentials", 3)])),
     },
     m::Shape {
         name: "IDPCommunicationErrorException",
@@ -125,7 +230,7 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 18)])
+            ..structure(&[member("message", 37)])
         }),
     },
     m::Shape {
@@ -137,7 +242,7 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 19)])
+            ..structure(&[member("message", 38)])
         }),
     },
     m::Shape {
@@ -149,7 +254,7 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 20)])
+            ..structure(&[member("message", 39)])
         }),
     },
     m::Shape {
@@ -161,7 +266,7 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 21)])
+            ..structure(&[member("message", 40)])
         }),
     },
     m::Shape {
@@ -173,7 +278,7 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 22)])
+            ..structure(&[member("message", 41)])
         }),
     },
     m::Shape {
@@ -185,7 +290,7 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 23)])
+            ..structure(&[member("message", 42)])
         }),
     },
     m::Shape {
@@ -197,7 +302,7 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 24)])
+            ..structure(&[member("message", 44)])
         }),
     },
     m::Shape {
@@ -209,7 +314,26 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 25)])
+            ..structure(&[member("message", 45)])
+        }),
+    },
+    m::Shape {
+        name: "PolicyDescriptorType",
+        kind: m::ShapeKind::Structure(structure(&[member("arn", 29)])),
+    },
+    m::Shape {
+        name: "ProvidedContext",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ProviderArn", 29),
+            member("ContextAssertion", 31),
+        ])),
+    },
+    m::Shape {
+        name: "ProvidedContextsListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(21),
+            member_location_name: None,
+            flattened: false,
         }),
     },
     m::Shape {
@@ -221,7 +345,7 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 26)])
+            ..structure(&[member("message", 47)])
         }),
     },
     m::Shape {
@@ -233,8 +357,29 @@ pub static SHAPES: [m::Shape; 29] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 27)])
+            ..structure(&[member("message", 51)])
         }),
+    },
+    m::Shape {
+        name: "Tag",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Key", 54)
+            },
+            m::Member {
+                required: true,
+                ..member("Value", 56)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "accessKeyIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "accessKeySecretType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "accountType",
@@ -245,11 +390,31 @@ pub static SHAPES: [m::Shape; 29] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "assumedRoleIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "contextAssertionType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "dateType",
+        kind: m::ShapeKind::Timestamp { format: None },
+    },
+    m::Shape {
+        name: "durationSecondsType",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "expiredIdentityTokenMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "expiredTradeInTokenExceptionMessage",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "externalIdType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -277,6 +442,10 @@ pub static SHAPES: [m::Shape; 29] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "nonNegativeIntegerType",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "outboundWebIdentityFederationDisabledException",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -285,11 +454,71 @@ pub static SHAPES: [m::Shape; 29] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "policyDescriptorListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(20),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "regionDisabledMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "roleDurationSecondsType",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "roleSessionNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "serialNumberType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "sessionDurationEscalationException",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "sourceIdentityType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "tagKeyListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(54),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "tagKeyType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "tagListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(25),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "tagValueType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "tokenCodeType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "tokenType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "unrestrictedSessionPolicyDocumentType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -345,7 +574,154 @@ const fn member(name: &'static str, shape: u16) -> m::Member {
 }
 
 /// Operations Nimbus implements, sorted.
-pub const IMPLEMENTED: &[&str] = &["GetCallerIdentity"];
+pub const IMPLEMENTED: &[&str] = &[
+    "AssumeRole",
+    "GetAccessKeyInfo",
+    "GetCallerIdentity",
+    "GetSessionToken",
+];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssumeRoleRequest {
+    pub role_arn: String,
+    pub role_session_name: String,
+    pub policy_arns: Option<Vec<PolicyDescriptorType>>,
+    pub policy: Option<String>,
+    pub duration_seconds: Option<i32>,
+    pub tags: Option<Vec<Tag>>,
+    pub transitive_tag_keys: Option<Vec<String>>,
+    pub external_id: Option<String>,
+    pub serial_number: Option<String>,
+    pub token_code: Option<String>,
+    pub source_identity: Option<String>,
+    pub provided_contexts: Option<Vec<ProvidedContext>>,
+}
+
+impl FromValue for AssumeRoleRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 12, path)?;
+        Ok(Self {
+            role_arn: req(&mut s, 0, "RoleArn")?,
+            role_session_name: req(&mut s, 1, "RoleSessionName")?,
+            policy_arns: opt(&mut s, 2, "PolicyArns")?,
+            policy: opt(&mut s, 3, "Policy")?,
+            duration_seconds: opt(&mut s, 4, "DurationSeconds")?,
+            tags: opt(&mut s, 5, "Tags")?,
+            transitive_tag_keys: opt(&mut s, 6, "TransitiveTagKeys")?,
+            external_id: opt(&mut s, 7, "ExternalId")?,
+            serial_number: opt(&mut s, 8, "SerialNumber")?,
+            token_code: opt(&mut s, 9, "TokenCode")?,
+            source_identity: opt(&mut s, 10, "SourceIdentity")?,
+            provided_contexts: opt(&mut s, 11, "ProvidedContexts")?,
+        })
+    }
+}
+
+impl IntoValue for AssumeRoleRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.role_arn.into_value()),
+            Some(self.role_session_name.into_value()),
+            self.policy_arns.map(IntoValue::into_value),
+            self.policy.map(IntoValue::into_value),
+            self.duration_seconds.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.transitive_tag_keys.map(IntoValue::into_value),
+            self.external_id.map(IntoValue::into_value),
+            self.serial_number.map(IntoValue::into_value),
+            self.token_code.map(IntoValue::into_value),
+            self.source_identity.map(IntoValue::into_value),
+            self.provided_contexts.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssumeRoleResponse {
+    pub credentials: Option<Credentials>,
+    pub assumed_role_user: Option<AssumedRoleUser>,
+    pub packed_policy_size: Option<i32>,
+    pub source_identity: Option<String>,
+}
+
+impl FromValue for AssumeRoleResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            credentials: opt(&mut s, 0, "Credentials")?,
+            assumed_role_user: opt(&mut s, 1, "AssumedRoleUser")?,
+            packed_policy_size: opt(&mut s, 2, "PackedPolicySize")?,
+            source_identity: opt(&mut s, 3, "SourceIdentity")?,
+        })
+    }
+}
+
+impl IntoValue for AssumeRoleResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.credentials.map(IntoValue::into_value),
+            self.assumed_role_user.map(IntoValue::into_value),
+            self.packed_policy_size.map(IntoValue::into_value),
+            self.source_identity.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssumedRoleUser {
+    pub assumed_role_id: String,
+    pub arn: String,
+}
+
+impl FromValue for AssumedRoleUser {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            assumed_role_id: req(&mut s, 0, "AssumedRoleId")?,
+            arn: req(&mut s, 1, "Arn")?,
+        })
+    }
+}
+
+impl IntoValue for AssumedRoleUser {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.assumed_role_id.into_value()),
+            Some(self.arn.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    pub expiration: Timestamp,
+}
+
+impl FromValue for Credentials {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            access_key_id: req(&mut s, 0, "AccessKeyId")?,
+            secret_access_key: req(&mut s, 1, "SecretAccessKey")?,
+            session_token: req(&mut s, 2, "SessionToken")?,
+            expiration: req(&mut s, 3, "Expiration")?,
+        })
+    }
+}
+
+impl IntoValue for Credentials {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.access_key_id.into_value()),
+            Some(self.secret_access_key.into_value()),
+            Some(self.session_token.into_value()),
+            Some(self.expiration.into_value()),
+        ])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpiredTokenException {
@@ -384,6 +760,46 @@ impl FromValue for ExpiredTradeInTokenException {
 impl IntoValue for ExpiredTradeInTokenException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAccessKeyInfoRequest {
+    pub access_key_id: String,
+}
+
+impl FromValue for GetAccessKeyInfoRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            access_key_id: req(&mut s, 0, "AccessKeyId")?,
+        })
+    }
+}
+
+impl IntoValue for GetAccessKeyInfoRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.access_key_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAccessKeyInfoResponse {
+    pub account: Option<String>,
+}
+
+impl FromValue for GetAccessKeyInfoResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            account: opt(&mut s, 0, "Account")?,
+        })
+    }
+}
+
+impl IntoValue for GetAccessKeyInfoResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.account.map(IntoValue::into_value)])
     }
 }
 
@@ -428,6 +844,54 @@ impl IntoValue for GetCallerIdentityResponse {
             self.account.map(IntoValue::into_value),
             self.arn.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetSessionTokenRequest {
+    pub duration_seconds: Option<i32>,
+    pub serial_number: Option<String>,
+    pub token_code: Option<String>,
+}
+
+impl FromValue for GetSessionTokenRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            duration_seconds: opt(&mut s, 0, "DurationSeconds")?,
+            serial_number: opt(&mut s, 1, "SerialNumber")?,
+            token_code: opt(&mut s, 2, "TokenCode")?,
+        })
+    }
+}
+
+impl IntoValue for GetSessionTokenRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.duration_seconds.map(IntoValue::into_value),
+            self.serial_number.map(IntoValue::into_value),
+            self.token_code.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetSessionTokenResponse {
+    pub credentials: Option<Credentials>,
+}
+
+impl FromValue for GetSessionTokenResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            credentials: opt(&mut s, 0, "Credentials")?,
+        })
+    }
+}
+
+impl IntoValue for GetSessionTokenResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.credentials.map(IntoValue::into_value)])
     }
 }
 
@@ -592,6 +1056,51 @@ impl IntoValue for PackedPolicyTooLargeException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyDescriptorType {
+    pub arn: Option<String>,
+}
+
+impl FromValue for PolicyDescriptorType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "arn")?,
+        })
+    }
+}
+
+impl IntoValue for PolicyDescriptorType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.arn.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProvidedContext {
+    pub provider_arn: Option<String>,
+    pub context_assertion: Option<String>,
+}
+
+impl FromValue for ProvidedContext {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            provider_arn: opt(&mut s, 0, "ProviderArn")?,
+            context_assertion: opt(&mut s, 1, "ContextAssertion")?,
+        })
+    }
+}
+
+impl IntoValue for ProvidedContext {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.provider_arn.map(IntoValue::into_value),
+            self.context_assertion.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegionDisabledException {
     pub message: Option<String>,
 }
@@ -628,6 +1137,31 @@ impl FromValue for SessionDurationEscalationException {
 impl IntoValue for SessionDurationEscalationException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+impl FromValue for Tag {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            key: req(&mut s, 0, "Key")?,
+            value: req(&mut s, 1, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for Tag {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.key.into_value()),
+            Some(self.value.into_value()),
+        ])
     }
 }
 
@@ -704,12 +1238,33 @@ pub mod errors {
 
 /// What a STS implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `AssumeRole`.
+    fn assume_role(
+        &self,
+        ctx: &RequestContext,
+        input: AssumeRoleRequest,
+    ) -> impl Future<Output = Result<AssumeRoleResponse, AwsError>> + Send;
+
+    /// `GetAccessKeyInfo`.
+    fn get_access_key_info(
+        &self,
+        ctx: &RequestContext,
+        input: GetAccessKeyInfoRequest,
+    ) -> impl Future<Output = Result<GetAccessKeyInfoResponse, AwsError>> + Send;
+
     /// `GetCallerIdentity`.
     fn get_caller_identity(
         &self,
         ctx: &RequestContext,
         input: GetCallerIdentityRequest,
     ) -> impl Future<Output = Result<GetCallerIdentityResponse, AwsError>> + Send;
+
+    /// `GetSessionToken`.
+    fn get_session_token(
+        &self,
+        ctx: &RequestContext,
+        input: GetSessionTokenRequest,
+    ) -> impl Future<Output = Result<GetSessionTokenResponse, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -734,6 +1289,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "AssumeRole" => {
+                    let input = AssumeRoleRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(12)),
+                        "AssumeRoleRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    let out = self.0.assume_role(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetAccessKeyInfo" => {
+                    let input = GetAccessKeyInfoRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "GetAccessKeyInfoRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    let out = self.0.get_access_key_info(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetCallerIdentity" => {
                     let input = GetCallerIdentityRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(0)),
@@ -741,6 +1314,15 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     )
                     .map_err(|e| e.to_aws(protocol))?;
                     let out = self.0.get_caller_identity(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetSessionToken" => {
+                    let input = GetSessionTokenRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "GetSessionTokenRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    let out = self.0.get_session_token(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),

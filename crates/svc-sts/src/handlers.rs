@@ -19,4 +19,30 @@ impl g::Handlers for Sts {
             arn: Some(ctx.principal.arn.clone()),
         })
     }
+
+    // Placeholders while temporary credentials are being built: the honest answer is
+    // "not implemented", never a fake success.
+    async fn assume_role(
+        &self,
+        _ctx: &RequestContext,
+        _input: g::AssumeRoleRequest,
+    ) -> Result<g::AssumeRoleResponse, AwsError> {
+        Err(AwsError::not_implemented("STS", "AssumeRole"))
+    }
+
+    async fn get_session_token(
+        &self,
+        _ctx: &RequestContext,
+        _input: g::GetSessionTokenRequest,
+    ) -> Result<g::GetSessionTokenResponse, AwsError> {
+        Err(AwsError::not_implemented("STS", "GetSessionToken"))
+    }
+
+    async fn get_access_key_info(
+        &self,
+        _ctx: &RequestContext,
+        _input: g::GetAccessKeyInfoRequest,
+    ) -> Result<g::GetAccessKeyInfoResponse, AwsError> {
+        Err(AwsError::not_implemented("STS", "GetAccessKeyInfo"))
+    }
 }
