@@ -1,11 +1,14 @@
 //! Turning one botocore [`Model`] plus its [`ServiceConfig`] into the text of a service
 //! crate's `generated.rs`: the static `MODEL` (every operation, only reachable shapes),
 //! typed structs with their `FromValue`/`IntoValue` impls, error constructors, the
-//! `Handlers` trait and the `Router` that implements `nimbus_wire::Service`.
+//! `Handlers` trait, the per-operation access functions (`mod access`, from the service's
+//! authorization facts, see [`crate::authz`]) and the `Router` that implements
+//! `nimbus_wire::Service` (decode, authorize, handle).
 //!
 //! The output is plain Rust that `rustfmt` then lays out; this module only has to be
 //! deterministic (everything is driven by sorted maps and model order) and correct.
 
+use crate::authz::{self, Facts};
 use crate::botocore::{MemberDef, Model, OperationDef, ShapeDef};
 use crate::naming::{field_name, type_name, unique};
 use std::collections::{BTreeMap, BTreeSet};
@@ -69,11 +72,23 @@ pub fn reachable(model: &Model, cfg: &ServiceConfig) -> Result<BTreeSet<String>,
     Ok(seen)
 }
 
-/// Generates the (unformatted) text of `generated.rs`.
-pub fn generate(model: &Model, cfg: &ServiceConfig, prov: &Provenance) -> Result<String, String> {
+/// Generates the (unformatted) text of `generated.rs`. `facts` must cover every implemented
+/// operation (see [`authz::check_coverage`]).
+pub fn generate(
+    model: &Model,
+    cfg: &ServiceConfig,
+    prov: &Provenance,
+    facts: &Facts,
+) -> Result<String, String> {
     let mut implemented: Vec<String> = cfg.operations.clone();
     implemented.sort();
     implemented.dedup();
+    authz::check_coverage(
+        facts,
+        model,
+        &implemented,
+        &format!("codegen/authorization/{}.json", cfg.model),
+    )?;
     let shapes: Vec<&ShapeDef> = reachable(model, cfg)?
         .iter()
         .map(|n| &model.shapes[n])
@@ -103,6 +118,7 @@ pub fn generate(model: &Model, cfg: &ServiceConfig, prov: &Provenance) -> Result
         model,
         cfg,
         prov,
+        facts,
         implemented,
         shapes,
         index,
@@ -116,6 +132,7 @@ struct Gen<'a> {
     model: &'a Model,
     cfg: &'a ServiceConfig,
     prov: &'a Provenance,
+    facts: &'a Facts,
     implemented: Vec<String>,
     /// Reachable shapes sorted by name; a shape's position is its `ShapeId`.
     shapes: Vec<&'a ShapeDef>,
@@ -213,6 +230,7 @@ impl<'a> Gen<'a> {
         }
         out += &self.errors();
         out += &self.handlers();
+        out += &self.access()?;
         out += &self.router();
         Ok(out)
     }
@@ -256,7 +274,7 @@ impl<'a> Gen<'a> {
         if self.uses_rust_type("blob") {
             out += "use bytes::Bytes;\n";
         }
-        let mut core = vec!["AwsError", "RequestContext"];
+        let mut core = vec!["Authorizer", "AwsError", "RequestContext"];
         if self.uses_rust_type("timestamp") {
             core.push("Timestamp");
         }
@@ -598,10 +616,8 @@ impl<'a> Gen<'a> {
 
     fn rust_struct(&self, s: &ShapeDef) -> Result<String, String> {
         let ty = &self.type_names[s.name.as_str()];
-        let mut taken = BTreeSet::new();
         let mut fields = Vec::new();
-        for mb in &s.members {
-            let fname = unique(field_name(&mb.name), &mut taken);
+        for (mb, fname) in s.members.iter().zip(authz::field_names(s)) {
             let mut fty = self.rust_type(&mb.shape);
             if self.shape(&mb.shape).ty == "structure" && self.reaches_directly(&mb.shape, &s.name)
             {
@@ -731,14 +747,45 @@ impl<'a> Gen<'a> {
         out
     }
 
+    /// `mod access`: one function per implemented operation building the accesses its
+    /// authorization facts name.
+    fn access(&self) -> Result<String, String> {
+        let mut out = String::new();
+        out += "/// What each implemented operation asks the authorizer, built from \
+                `codegen/authorization/";
+        out += &self.cfg.model;
+        out += ".json` (AWS's Service Authorization Reference) and the typed input.\n\
+                pub mod access {\n\
+                #![allow(unused_imports)]\n\
+                use super::*;\n\
+                use nimbus_core::Access;\n\
+                use nimbus_wire::authz::{condition, expand, resources_or_star, AuthzValues, Part::{Each, Lit}};\n\n";
+        for (op, method) in self.method_names() {
+            let input = op
+                .input
+                .as_deref()
+                .map(|i| (self.shape(i), self.rust_type(i)));
+            out += &authz::access_fn(
+                self.model,
+                &op.name,
+                &method,
+                input.as_ref().map(|(s, t)| (*s, t.as_str())),
+                &self.facts.ops[&op.name],
+            )?;
+        }
+        out += "}\n\n";
+        Ok(out)
+    }
+
     fn router(&self) -> String {
         let mut out = String::new();
         out += "/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input \
-                into the typed request, calls the handler and converts the result back.\n\
+                into the typed request, asks the authorizer for the operation's accesses ([`access`]), \
+                calls the handler and converts the result back.\n\
                 pub struct Router<H>(pub H);\n\n";
         out += "impl<H: Handlers> nimbus_wire::Service for Router<H> {\n";
         out += "fn model(&self) -> &'static m::ServiceModel {\n&MODEL\n}\n\n";
-        out += "fn call<'a>(&'a self, ctx: &'a RequestContext, protocol: Protocol, op: &'static m::Operation, \
+        out += "fn call<'a>(&'a self, ctx: &'a RequestContext, authz: &'a dyn Authorizer, protocol: Protocol, op: &'static m::Operation, \
                 input: Option<Value>) -> BoxFut<'a, Result<Option<Value>, AwsError>> {\n";
         out += "Box::pin(async move {\n";
         if !self.implemented_ops().any(|o| o.input.is_some()) {
@@ -757,6 +804,15 @@ impl<'a> Gen<'a> {
                     lit(i)
                 );
                 args += ", input";
+                out += &format!(
+                    "authz.authorize(ctx, &access::{method}(ctx, &input))\
+                     .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;\n"
+                );
+            } else {
+                out += &format!(
+                    "authz.authorize(ctx, &access::{method}(ctx))\
+                     .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;\n"
+                );
             }
             if op.output.is_some() {
                 out += &format!(
@@ -847,6 +903,20 @@ mod tests {
         }
     }
 
+    /// Facts for TINY: a bucket-scoped action with conditions from nested and list members,
+    /// and one that needs no permission.
+    fn facts() -> Facts {
+        authz::parse(
+            r#"{"_source": "test",
+                "PutThing": [{"action": "tiny:PutThing",
+                              "resources": ["arn:${Partition}:tiny:${Region}:${Account}:bucket/${Bucket}", "arn:${Partition}:tiny:::other/${Type}"],
+                              "conditions": {"tiny:type": "${Type}"}}],
+                "GetThing": []}"#,
+            "tiny.json",
+        )
+        .unwrap()
+    }
+
     fn prov() -> Provenance {
         Provenance {
             botocore_version: "1.0.0".into(),
@@ -891,14 +961,14 @@ mod tests {
 
     #[test]
     fn generation_is_deterministic() {
-        let a = generate(&tiny(), &cfg(&["PutThing", "GetThing"]), &prov()).unwrap();
-        let b = generate(&tiny(), &cfg(&["GetThing", "PutThing"]), &prov()).unwrap();
+        let a = generate(&tiny(), &cfg(&["PutThing", "GetThing"]), &prov(), &facts()).unwrap();
+        let b = generate(&tiny(), &cfg(&["GetThing", "PutThing"]), &prov(), &facts()).unwrap();
         assert_eq!(a, b);
     }
 
     #[test]
     fn generated_text_has_the_expected_pieces() {
-        let g = generate(&tiny(), &cfg(&["PutThing", "GetThing"]), &prov()).unwrap();
+        let g = generate(&tiny(), &cfg(&["PutThing", "GetThing"]), &prov(), &facts()).unwrap();
         assert!(g.starts_with(
             "// @generated by nimbus-codegen from botocore 1.0.0 (tiny/2020-01-01). DO NOT EDIT.\n"
         ));
@@ -931,5 +1001,57 @@ mod tests {
         // Handler without output returns ().
         assert!(g.contains("fn put_thing(&self, ctx: &RequestContext, input: PutThingRequest) -> impl Future<Output = Result<(), AwsError>> + Send;"));
         assert!(g.contains("pub const IMPLEMENTED: &[&str] = &[\"GetThing\", \"PutThing\"];"));
+        // Authorization: the router asks before the handler; the access function fills
+        // templates from the context and the input, `[]` builds nothing.
+        let ask = g
+            .find("authz.authorize(ctx, &access::put_thing(ctx, &input))")
+            .unwrap();
+        assert!(ask < g.find("self.0.put_thing(ctx, input)").unwrap());
+        assert!(g.contains("map_err(|d| nimbus_wire::access_denied(&MODEL, d))"));
+        assert!(g.contains("pub fn get_thing(_ctx: &RequestContext, _input: &GetThingRequest) -> Vec<Access> {\nVec::new()\n}"));
+        assert!(g.contains(
+            "pub fn put_thing(ctx: &RequestContext, input: &PutThingRequest) -> Vec<Access> {"
+        ));
+        assert!(g.contains("input.bucket.push_values(&mut v0);"));
+        assert!(g.contains("input.r#type.push_values(&mut v1);"));
+        assert!(g.contains("expand(&[Lit(\"arn:aws:tiny:\"), Lit(&ctx.region), Lit(\":\"), Lit(ctx.account_id()), Lit(\":bucket/\"), Each(&v0)], &mut r);"));
+        assert!(g.contains("expand(&[Lit(\"arn:aws:tiny:::other/\"), Each(&v1)], &mut r);"));
+        assert!(g.contains("condition(&mut c, \"tiny:type\", &[Each(&v1)]);"));
+        assert!(g.contains(
+            "Access { action: \"tiny:PutThing\", resources: resources_or_star(r), conditions: c }"
+        ));
+    }
+
+    #[test]
+    fn every_implemented_operation_needs_facts() {
+        let mut f = facts();
+        f.ops.remove("GetThing");
+        let e = generate(&tiny(), &cfg(&["PutThing", "GetThing"]), &prov(), &f).unwrap_err();
+        assert!(
+            e.contains("tiny.json has no entry") && e.contains("GetThing"),
+            "{e}"
+        );
+        f.ops.insert("Nope".into(), Vec::new());
+        let e = generate(&tiny(), &cfg(&["PutThing"]), &prov(), &f).unwrap_err();
+        assert!(e.contains("Nope"), "{e}");
+    }
+
+    #[test]
+    fn member_paths_walk_structures_and_lists_and_end_at_scalars() {
+        let gen = |conds: &str| {
+            let f = authz::parse(
+                &format!(
+                    r#"{{"_source": "t", "GetThing": [{{"action": "tiny:Get", "resources": ["*"], "conditions": {conds}}}]}}"#
+                ),
+                "tiny.json",
+            )
+            .unwrap();
+            generate(&tiny(), &cfg(&["GetThing"]), &prov(), &f)
+        };
+        // GetThingRequest has only Bucket; the output's Node tree is not the input.
+        let e = gen(r#"{"k": "${Nope}"}"#).unwrap_err();
+        assert!(e.contains("has no member Nope"), "{e}");
+        let g = gen(r#"{"k": "${Bucket}"}"#).unwrap();
+        assert!(g.contains("input.bucket.push_values(&mut v0);"), "{g}");
     }
 }

@@ -4,11 +4,15 @@
 //! ```text
 //! cargo run -p nimbus-codegen -- --botocore <botocore package dir> [--root <workspace>] [--check]
 //! ```
+//! Every service also needs `codegen/authorization/<model>.json`, its authorization facts
+//! (see `authz.rs`); a missing file or an implemented operation without an entry fails.
+//!
 //! `--check` writes nothing and exits 1 (listing the files) when any output would change;
 //! CI runs it so that a hand edit or a forgotten regeneration fails the build. The
 //! installed botocore must be exactly the pinned version: another version would silently
 //! produce a different model.
 
+mod authz;
 mod botocore;
 mod gen;
 mod json;
@@ -98,6 +102,19 @@ fn load_config(path: &Path) -> Result<Config, String> {
     })
 }
 
+/// `codegen/authorization/<model>.json`, required for every service.
+fn load_facts(root: &Path, model: &str) -> Result<authz::Facts, String> {
+    let rel = format!("codegen/authorization/{model}.json");
+    let path = root.join(&rel);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "cannot read {rel} ({e}): every service needs its authorization facts, one entry \
+             per implemented operation (see codegen/src/authz.rs)"
+        )
+    })?;
+    authz::parse(&text, &rel)
+}
+
 /// Formats with the pinned toolchain's rustfmt, exactly as `cargo fmt` would.
 fn rustfmt(code: &str, cwd: &Path) -> Result<String, String> {
     let mut child = Command::new("rustfmt")
@@ -148,7 +165,8 @@ fn run(args: &Args) -> Result<bool, String> {
             botocore_version: installed.clone(),
             api_version_dir,
         };
-        let code = gen::generate(&model, svc, &prov)?;
+        let facts = load_facts(&args.root, &svc.model)?;
+        let code = gen::generate(&model, svc, &prov, &facts)?;
         let src = args.root.join("crates").join(&svc.krate).join("src");
         let code = rustfmt(&code, &args.root)?;
         let target = src.join("generated.rs");

@@ -16,7 +16,7 @@
 use crate::encode::{check_error, check_output, OutputTarget};
 use crate::world::world;
 use crate::{Keyed, Target};
-use nimbus_core::AwsError;
+use nimbus_core::{AllowAll, AwsError};
 use nimbus_wire::{Operation, Protocol, Value};
 use std::sync::OnceLock;
 
@@ -131,7 +131,8 @@ pub fn run(data: &[u8]) -> Option<Result<(), (String, u16)>> {
         ctx.host = h;
     }
     let svc = w.service(model);
-    let out = w.rt.block_on(svc.call(&ctx, protocol, op, Some(value)));
+    let out =
+        w.rt.block_on(svc.call(&ctx, &AllowAll, protocol, op, Some(value)));
     Some(match out {
         Ok(out) => {
             let t = OutputTarget {

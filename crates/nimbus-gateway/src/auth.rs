@@ -25,7 +25,7 @@ pub trait CredentialStore: Send + Sync + 'static {
 }
 
 /// A fixed set of keys (the account roots configured on the command line).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct StaticCredentials {
     keys: HashMap<String, Arc<Credential>>,
 }

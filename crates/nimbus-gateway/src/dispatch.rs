@@ -461,7 +461,8 @@ async fn pipeline(
     }
 }
 
-/// Authorization hook, then the service. Unimplemented operations never reach a handler.
+/// The service, with the gateway's authorizer (the generated `Router` asks it once the input
+/// is typed). Unimplemented operations never reach a handler.
 async fn call(
     gw: &Gateway,
     svc: &Arc<dyn Service>,
@@ -474,12 +475,6 @@ async fn call(
     if !op.implemented {
         return Err(AwsError::not_implemented(model.service_id, op.name));
     }
-    gw.authorizer.authorize(
-        ctx,
-        crate::authz::Action {
-            service: model.iam_prefix,
-            operation: op.name,
-        },
-    )?;
-    svc.call(ctx, family.protocol(), op, input).await
+    svc.call(ctx, &*gw.authorizer, family.protocol(), op, input)
+        .await
 }

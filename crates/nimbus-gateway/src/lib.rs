@@ -2,8 +2,9 @@
 //! same steps, one mechanism per step:
 //!
 //! request id → admin routes (`/_nimbus/*`, `/moto-api/*`) → protocol + service detection
-//! ([`route`]) → SigV4 verification ([`auth`]) → operation resolution → authorization hook
-//! ([`authz`]) → input decoding (protocol crate) → typed handler ([`nimbus_wire::Service`]) →
+//! ([`route`]) → SigV4 verification ([`auth`]) → operation resolution → input decoding
+//! (protocol crate) → typed input and authorization (the service's generated `Router`, asking
+//! the gateway's [`authz::Authorizer`]) → typed handler ([`nimbus_wire::Service`]) →
 //! output/error rendering (protocol crate).
 //!
 //! This crate owns HTTP and the order of those steps; it owns no service logic, no protocol
@@ -17,6 +18,6 @@ pub mod route;
 pub mod server;
 
 pub use auth::{AuthMode, Credential, CredentialStore, StaticCredentials};
-pub use authz::{Action, AllowAll, Authorizer};
+pub use authz::{Access, AllowAll, Authorizer, Denial};
 pub use dispatch::handle as handle_collected;
 pub use server::{serve, Gateway, GatewayConfig};

@@ -209,6 +209,7 @@ mod tests {
         fn call<'a>(
             &'a self,
             _ctx: &'a RequestContext,
+            _authz: &'a dyn nimbus_core::Authorizer,
             _protocol: Protocol,
             op: &'static Operation,
             _input: Option<Value>,

@@ -6,6 +6,7 @@
 //! name; it walks shapes. Services never see this crate's codecs: they receive typed inputs
 //! converted from [`Value`] by generated code ([`convert`]).
 
+pub mod authz;
 pub mod convert;
 pub mod error;
 pub mod http;
@@ -14,6 +15,7 @@ pub mod service;
 pub mod value;
 pub mod xml;
 
+pub use authz::access_denied;
 pub use error::WireError;
 pub use http::{HttpRequest, HttpResponse};
 pub use model::{Operation, Protocol, ServiceModel, Shape, ShapeId, ShapeKind};

@@ -1,7 +1,8 @@
 //! [`Service`]: the object-safe face every AWS service presents to the gateway. Generated
 //! code implements it for a service's typed handlers (see each `svc-*` crate's
-//! `generated.rs`): it converts the decoded [`Value`] into the typed input, calls the
-//! handler, and converts the typed output back.
+//! `generated.rs`): it converts the decoded [`Value`] into the typed input, asks the
+//! [`Authorizer`] for every access the operation needs, calls the handler, and converts the
+//! typed output back.
 //!
 //! It also owns the shape of a reset (`POST /_nimbus/reset`), [`reset_all`]: every service
 //! stops its writers, then the durable store is wiped, then every service forgets its memory
@@ -9,7 +10,7 @@
 //! (and is wiped with the rest) or entirely after it, never half in memory and half on disk.
 
 use crate::{Operation, Protocol, ServiceModel, Value};
-use nimbus_core::{AwsError, RequestContext};
+use nimbus_core::{Authorizer, AwsError, RequestContext};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -31,9 +32,14 @@ pub trait Service: Send + Sync + 'static {
     /// Runs `op`. `input` is the decoded input structure (`None` when the operation has no
     /// input shape); the result is the output structure (`None` when it has none).
     /// `protocol` is only used to phrase input-conversion errors the protocol's way.
+    ///
+    /// Before the handler runs, `authz` is asked once with the operation's accesses (from
+    /// `codegen/authorization/<service>.json`); a refusal becomes the protocol's
+    /// access-denied error ([`crate::access_denied`]) and the handler never runs.
     fn call<'a>(
         &'a self,
         ctx: &'a RequestContext,
+        authz: &'a dyn Authorizer,
         protocol: Protocol,
         op: &'static Operation,
         input: Option<Value>,
@@ -99,6 +105,7 @@ mod tests {
         fn call<'a>(
             &'a self,
             _ctx: &'a RequestContext,
+            _authz: &'a dyn Authorizer,
             _protocol: Protocol,
             _op: &'static Operation,
             _input: Option<Value>,
@@ -130,6 +137,7 @@ mod tests {
         fn call<'a>(
             &'a self,
             _ctx: &'a RequestContext,
+            _authz: &'a dyn Authorizer,
             _protocol: Protocol,
             _op: &'static Operation,
             _input: Option<Value>,

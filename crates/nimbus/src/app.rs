@@ -8,10 +8,11 @@
 //! service or gateway logic. Errors are `anyhow` because this is an edge: each one says which
 //! step of starting up failed.
 
+use crate::access::{Enforcer, Keys};
 use crate::hooks::{self, Hooks};
 use anyhow::Context;
 use nimbus_core::{Clock, ClockCheckpoint, Ids, NimbusClock};
-use nimbus_gateway::{AllowAll, Gateway, GatewayConfig, StaticCredentials};
+use nimbus_gateway::{Gateway, GatewayConfig, StaticCredentials};
 use nimbus_store::Store;
 use nimbus_wire::Service;
 use std::path::{Path, PathBuf};
@@ -86,17 +87,25 @@ pub fn build(config: Config) -> anyhow::Result<App> {
     };
     let hooks = Arc::new(hooks);
     let blob_dir = config.data_dir.as_ref().map(|d| d.join("s3"));
+    let mut roots = StaticCredentials::new();
+    roots.add_root(&config.account, &config.access_key, &config.secret_key);
+    let wired = services(&store, &clock, &config.ids, blob_dir, &roots)?;
     let mut registry = nimbus_gateway::route::Registry::new();
-    for s in services(&store, &clock, &config.ids, blob_dir)? {
+    for s in wired.services {
         registry.register(s);
     }
-    let mut creds = StaticCredentials::new();
-    creds.add_root(&config.account, &config.access_key, &config.secret_key);
     let gateway = Arc::new(Gateway {
         config: config.gateway,
         registry,
-        credentials: Arc::new(creds),
-        authorizer: Arc::new(AllowAll),
+        credentials: Arc::new(Keys {
+            roots,
+            iam: wired.iam.clone(),
+            sessions: wired.sessions.clone(),
+        }),
+        authorizer: Arc::new(Enforcer {
+            iam: wired.iam,
+            sessions: wired.sessions,
+        }),
         clock: clock.clone(),
         ids: config.ids,
         key_cache: Default::default(),
@@ -120,23 +129,74 @@ fn open_store(data_dir: Option<&Path>) -> anyhow::Result<Store> {
     Store::open_dir(dir).with_context(|| format!("opening the store in {}", dir.display()))
 }
 
-/// Every service Nimbus serves, each loading its state from `store`.
+/// Every service Nimbus serves, each loading its state from `store`, and the read sides of
+/// IAM and STS that authentication and authorization need.
+struct Wired {
+    services: Vec<Arc<dyn Service>>,
+    iam: svc_iam::Directory,
+    sessions: svc_sts::Sessions,
+}
+
 fn services(
     store: &Store,
     clock: &Arc<dyn Clock>,
     ids: &Arc<Ids>,
     s3_blobs: Option<PathBuf>,
-) -> anyhow::Result<Vec<Arc<dyn Service>>> {
-    Ok(vec![
-        svc_sts::service(),
-        svc_ec2::service(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?,
-        svc_s3::service(store.clone(), clock.clone(), ids.clone(), s3_blobs)
-            .context("loading S3 state")?,
-        svc_cloudwatch::service(store.clone(), clock.clone())
-            .context("loading CloudWatch state")?,
-        svc_acm::service(),
-        svc_iam::service(store.clone(), clock.clone(), ids.clone()).context("loading IAM state")?,
-    ])
+    roots: &StaticCredentials,
+) -> anyhow::Result<Wired> {
+    let (iam, directory) =
+        svc_iam::build(store.clone(), clock.clone(), ids.clone()).context("loading IAM state")?;
+    let roles = Arc::new(IamRoles {
+        iam: directory.clone(),
+        roots: roots.clone(),
+    });
+    let (sts, sessions) = svc_sts::build(store.clone(), clock.clone(), ids.clone(), roles)
+        .context("loading STS state")?;
+    Ok(Wired {
+        services: vec![
+            sts,
+            svc_ec2::service(store.clone(), clock.clone(), ids.clone())
+                .context("loading EC2 state")?,
+            svc_s3::service(store.clone(), clock.clone(), ids.clone(), s3_blobs)
+                .context("loading S3 state")?,
+            svc_cloudwatch::service(store.clone(), clock.clone())
+                .context("loading CloudWatch state")?,
+            svc_acm::service(),
+            iam,
+        ],
+        iam: directory,
+        sessions,
+    })
+}
+
+/// What STS needs from IAM (roles to assume, which account a key belongs to), over IAM's
+/// directory and the command line's root keys.
+struct IamRoles {
+    iam: svc_iam::Directory,
+    roots: StaticCredentials,
+}
+
+impl svc_sts::RoleDirectory for IamRoles {
+    fn role(&self, arn: &str) -> Option<svc_sts::RoleView> {
+        self.iam.role_by_arn(arn).map(|r| svc_sts::RoleView {
+            account: r.account,
+            name: r.name,
+            role_id: r.role_id,
+            max_session_duration: r.max_session_duration,
+        })
+    }
+
+    fn key_account(&self, access_key_id: &str) -> Option<String> {
+        use nimbus_gateway::CredentialStore;
+        self.iam
+            .access_key(access_key_id)
+            .map(|k| k.account)
+            .or_else(|| {
+                self.roots
+                    .lookup(access_key_id)
+                    .map(|c| c.principal.account_id.clone())
+            })
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
-use nimbus_core::{AwsError, RequestContext, Timestamp};
+use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
@@ -1208,7 +1208,35 @@ pub trait Handlers: Send + Sync + 'static {
     }
 }
 
-/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, calls the handler and converts the result back.
+/// What each implemented operation asks the authorizer, built from `codegen/authorization/acm.json` (AWS's Service Authorization Reference) and the typed input.
+pub mod access {
+    #![allow(unused_imports)]
+    use super::*;
+    use nimbus_core::Access;
+    use nimbus_wire::authz::{
+        condition, expand, resources_or_star, AuthzValues,
+        Part::{Each, Lit},
+    };
+
+    /// `ListCertificates`: `acm:ListCertificates`.
+    pub fn list_certificates(
+        _ctx: &RequestContext,
+        _input: &ListCertificatesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "acm:ListCertificates",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+}
+
+/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, asks the authorizer for the operation's accesses ([`access`]), calls the handler and converts the result back.
 pub struct Router<H>(pub H);
 
 impl<H: Handlers> nimbus_wire::Service for Router<H> {
@@ -1219,6 +1247,7 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     fn call<'a>(
         &'a self,
         ctx: &'a RequestContext,
+        authz: &'a dyn Authorizer,
         protocol: Protocol,
         op: &'static m::Operation,
         input: Option<Value>,
@@ -1231,6 +1260,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListCertificatesRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_certificates(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_certificates(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }

@@ -4,7 +4,7 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
-use nimbus_core::{AwsError, RequestContext, Timestamp};
+use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
@@ -1707,7 +1707,66 @@ pub trait Handlers: Send + Sync + 'static {
     }
 }
 
-/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, calls the handler and converts the result back.
+/// What each implemented operation asks the authorizer, built from `codegen/authorization/cloudwatch.json` (AWS's Service Authorization Reference) and the typed input.
+pub mod access {
+    #![allow(unused_imports)]
+    use super::*;
+    use nimbus_core::Access;
+    use nimbus_wire::authz::{
+        condition, expand, resources_or_star, AuthzValues,
+        Part::{Each, Lit},
+    };
+
+    /// `GetMetricStatistics`: `cloudwatch:GetMetricStatistics`.
+    pub fn get_metric_statistics(
+        _ctx: &RequestContext,
+        _input: &GetMetricStatisticsInput,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:GetMetricStatistics",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListMetrics`: `cloudwatch:ListMetrics`.
+    pub fn list_metrics(_ctx: &RequestContext, _input: &ListMetricsInput) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:ListMetrics",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutMetricData`: `cloudwatch:PutMetricData`.
+    pub fn put_metric_data(_ctx: &RequestContext, input: &PutMetricDataInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.namespace.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "cloudwatch:namespace", &[Each(&v0)]);
+            Access {
+                action: "cloudwatch:PutMetricData",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+}
+
+/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, asks the authorizer for the operation's accesses ([`access`]), calls the handler and converts the result back.
 pub struct Router<H>(pub H);
 
 impl<H: Handlers> nimbus_wire::Service for Router<H> {
@@ -1718,6 +1777,7 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     fn call<'a>(
         &'a self,
         ctx: &'a RequestContext,
+        authz: &'a dyn Authorizer,
         protocol: Protocol,
         op: &'static m::Operation,
         input: Option<Value>,
@@ -1730,6 +1790,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetMetricStatisticsInput",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_metric_statistics(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_metric_statistics(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -1739,6 +1802,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListMetricsInput",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_metrics(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_metrics(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -1748,6 +1814,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "PutMetricDataInput",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_metric_data(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_metric_data(ctx, input).await?;
                     Ok(None)
                 }

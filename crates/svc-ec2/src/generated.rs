@@ -4,7 +4,7 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
-use nimbus_core::{AwsError, RequestContext};
+use nimbus_core::{Authorizer, AwsError, RequestContext};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
@@ -4069,7 +4069,287 @@ pub trait Handlers: Send + Sync + 'static {
     }
 }
 
-/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, calls the handler and converts the result back.
+/// What each implemented operation asks the authorizer, built from `codegen/authorization/ec2.json` (AWS's Service Authorization Reference) and the typed input.
+pub mod access {
+    #![allow(unused_imports)]
+    use super::*;
+    use nimbus_core::Access;
+    use nimbus_wire::authz::{
+        condition, expand, resources_or_star, AuthzValues,
+        Part::{Each, Lit},
+    };
+
+    /// `AuthorizeSecurityGroupEgress`: `ec2:AuthorizeSecurityGroupEgress`.
+    pub fn authorize_security_group_egress(
+        ctx: &RequestContext,
+        input: &AuthorizeSecurityGroupEgressRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
+            Access {
+                action: "ec2:AuthorizeSecurityGroupEgress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AuthorizeSecurityGroupIngress`: `ec2:AuthorizeSecurityGroupIngress`.
+    pub fn authorize_security_group_ingress(
+        ctx: &RequestContext,
+        input: &AuthorizeSecurityGroupIngressRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
+            Access {
+                action: "ec2:AuthorizeSecurityGroupIngress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateSecurityGroup`: `ec2:CreateSecurityGroup`.
+    pub fn create_security_group(
+        ctx: &RequestContext,
+        input: &CreateSecurityGroupRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(
+                &mut c,
+                "ec2:Vpc",
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v0),
+                ],
+            );
+            Access {
+                action: "ec2:CreateSecurityGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteSecurityGroup`: `ec2:DeleteSecurityGroup`.
+    pub fn delete_security_group(
+        ctx: &RequestContext,
+        input: &DeleteSecurityGroupRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
+            Access {
+                action: "ec2:DeleteSecurityGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAvailabilityZones`: `ec2:DescribeAvailabilityZones`.
+    pub fn describe_availability_zones(
+        _ctx: &RequestContext,
+        _input: &DescribeAvailabilityZonesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeAvailabilityZones",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeRegions`: `ec2:DescribeRegions`.
+    pub fn describe_regions(_ctx: &RequestContext, _input: &DescribeRegionsRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeRegions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeSecurityGroups`: `ec2:DescribeSecurityGroups`.
+    pub fn describe_security_groups(
+        _ctx: &RequestContext,
+        _input: &DescribeSecurityGroupsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeSecurityGroups",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeVpcs`: `ec2:DescribeVpcs`.
+    pub fn describe_vpcs(_ctx: &RequestContext, _input: &DescribeVpcsRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeVpcs",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RevokeSecurityGroupEgress`: `ec2:RevokeSecurityGroupEgress`.
+    pub fn revoke_security_group_egress(
+        ctx: &RequestContext,
+        input: &RevokeSecurityGroupEgressRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
+            Access {
+                action: "ec2:RevokeSecurityGroupEgress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RevokeSecurityGroupIngress`: `ec2:RevokeSecurityGroupIngress`.
+    pub fn revoke_security_group_ingress(
+        ctx: &RequestContext,
+        input: &RevokeSecurityGroupIngressRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
+            Access {
+                action: "ec2:RevokeSecurityGroupIngress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+}
+
+/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, asks the authorizer for the operation's accesses ([`access`]), calls the handler and converts the result back.
 pub struct Router<H>(pub H);
 
 impl<H: Handlers> nimbus_wire::Service for Router<H> {
@@ -4080,6 +4360,7 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     fn call<'a>(
         &'a self,
         ctx: &'a RequestContext,
+        authz: &'a dyn Authorizer,
         protocol: Protocol,
         op: &'static m::Operation,
         input: Option<Value>,
@@ -4092,6 +4373,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "AuthorizeSecurityGroupEgressRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::authorize_security_group_egress(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.authorize_security_group_egress(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -4101,6 +4385,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "AuthorizeSecurityGroupIngressRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::authorize_security_group_ingress(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.authorize_security_group_ingress(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -4110,6 +4397,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "CreateSecurityGroupRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_security_group(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_security_group(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -4119,6 +4409,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteSecurityGroupRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_security_group(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.delete_security_group(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -4128,6 +4421,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DescribeAvailabilityZonesRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_availability_zones(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_availability_zones(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -4137,6 +4433,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DescribeRegionsRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_regions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_regions(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -4146,6 +4445,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DescribeSecurityGroupsRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_security_groups(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_security_groups(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -4155,6 +4457,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DescribeVpcsRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_vpcs(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_vpcs(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -4164,6 +4469,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "RevokeSecurityGroupEgressRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::revoke_security_group_egress(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.revoke_security_group_egress(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -4173,6 +4481,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "RevokeSecurityGroupIngressRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::revoke_security_group_ingress(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.revoke_security_group_ingress(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }

@@ -2,7 +2,7 @@
 //! complete for the configured subset, shape references are in range, typed structs
 //! round-trip through `Value`, and the `Router` dispatches to a `Handlers` implementation.
 
-use nimbus_core::{AwsError, Principal, RequestContext, Timestamp};
+use nimbus_core::{AllowAll, AwsError, Principal, RequestContext, Timestamp};
 use nimbus_wire::convert::{FromValue, IntoValue};
 use nimbus_wire::model::ShapeKind;
 use nimbus_wire::{Protocol, Service, Value, WireError};
@@ -258,19 +258,111 @@ fn router_dispatches_converts_and_rejects() {
     let ctx = ctx();
     let op = MODEL.operation("CreateSecurityGroup").unwrap();
     let input = Some(sample_request().into_value());
-    let out = poll_once(svc.call(&ctx, Protocol::Ec2, op, input))
+    let out = poll_once(svc.call(&ctx, &AllowAll, Protocol::Ec2, op, input))
         .unwrap()
         .unwrap();
     let out = CreateSecurityGroupResult::from_value(out, "out").unwrap();
     assert_eq!(out.group_id.as_deref(), Some("sg-us-east-1-web"));
 
     // Missing required input: the protocol's own client error.
-    let err = poll_once(svc.call(&ctx, Protocol::Ec2, op, None)).unwrap_err();
+    let err = poll_once(svc.call(&ctx, &AllowAll, Protocol::Ec2, op, None)).unwrap_err();
     assert_eq!((err.code.as_ref(), err.status), ("MissingParameter", 400));
 
     // Modeled but not implemented.
     let op = MODEL.operation("RunInstances").unwrap();
-    let err = poll_once(svc.call(&ctx, Protocol::Ec2, op, None)).unwrap_err();
+    let err = poll_once(svc.call(&ctx, &AllowAll, Protocol::Ec2, op, None)).unwrap_err();
     assert_eq!((err.code.as_ref(), err.status), ("NotImplemented", 501));
     assert!(err.message.contains("RunInstances"), "{}", err.message);
+}
+
+/// Records what the router asks and refuses everything.
+struct DenyAndRecord(std::sync::Mutex<Vec<nimbus_core::Access>>);
+
+impl nimbus_core::Authorizer for DenyAndRecord {
+    fn authorize(
+        &self,
+        _ctx: &RequestContext,
+        access: &[nimbus_core::Access],
+    ) -> Result<(), nimbus_core::Denial> {
+        self.0.lock().unwrap().extend(access.iter().cloned());
+        Err(nimbus_core::Denial::new(
+            "User: arn:aws:iam::000000000000:user/bob is not authorized",
+        ))
+    }
+}
+
+#[test]
+fn router_authorizes_before_the_handler() {
+    let svc: Box<dyn Service> = Box::new(Router(OnlyCreate));
+    let ctx = ctx();
+    let authz = DenyAndRecord(Default::default());
+    let op = MODEL.operation("DeleteSecurityGroup").unwrap();
+    let input = DeleteSecurityGroupRequest {
+        group_id: Some("sg-0123456789abcdef0".into()),
+        ..Default::default()
+    };
+    // The handler would answer InternalFailure; the refusal comes first.
+    let err =
+        poll_once(svc.call(&ctx, &authz, Protocol::Ec2, op, Some(input.into_value()))).unwrap_err();
+    assert_eq!(
+        (err.code.as_ref(), err.status),
+        ("UnauthorizedOperation", 403)
+    );
+    assert_eq!(
+        err.message,
+        "You are not authorized to perform this operation. \
+         User: arn:aws:iam::000000000000:user/bob is not authorized"
+    );
+    let seen = authz.0.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].action, "ec2:DeleteSecurityGroup");
+    assert_eq!(
+        seen[0].resources,
+        ["arn:aws:ec2:us-east-1:000000000000:security-group/sg-0123456789abcdef0"]
+    );
+    assert_eq!(
+        seen[0].condition("ec2:SecurityGroupID"),
+        Some(&["sg-0123456789abcdef0".to_string()][..])
+    );
+    assert_eq!(
+        seen[0].condition("ec2:Region"),
+        Some(&["us-east-1".to_string()][..])
+    );
+}
+
+#[test]
+fn access_facts_for_security_groups_and_describes() {
+    let ctx = ctx();
+    // Create: any new group, plus the VPC when one is named.
+    let mut create = sample_request();
+    create.vpc_id = Some("vpc-1".into());
+    let a = access::create_security_group(&ctx, &create);
+    assert_eq!(
+        a[0].resources,
+        [
+            "arn:aws:ec2:us-east-1:000000000000:security-group/*",
+            "arn:aws:ec2:us-east-1:000000000000:vpc/vpc-1"
+        ]
+    );
+    create.vpc_id = None;
+    let a = access::create_security_group(&ctx, &create);
+    assert_eq!(
+        a[0].resources,
+        ["arn:aws:ec2:us-east-1:000000000000:security-group/*"]
+    );
+    assert_eq!(a[0].condition("ec2:Vpc"), None);
+    // By name only: no id to scope to.
+    let by_name = DeleteSecurityGroupRequest {
+        group_name: Some("web".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        access::delete_security_group(&ctx, &by_name)[0].resources,
+        ["*"]
+    );
+    let d = access::describe_security_groups(&ctx, &Default::default());
+    assert_eq!(
+        (d[0].action, d[0].resources.as_slice()),
+        ("ec2:DescribeSecurityGroups", &["*".to_string()][..])
+    );
 }

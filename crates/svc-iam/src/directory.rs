@@ -80,14 +80,25 @@ pub struct RoleInfo {
 }
 
 fn named(source: String, document: &str, kind: PolicyKind) -> Option<NamedPolicy> {
-    // Stored documents were validated on the way in; one that no longer parses (a newer
-    // parser is stricter) is left out rather than trusted.
-    let policy = Policy::parse(document, kind).ok()?;
+    // Stored documents were validated on the way in. One that no longer parses (a newer,
+    // stricter parser) stands as "deny everything": dropping it could drop a Deny and widen
+    // access, trusting it is impossible, so the principal is locked until it is fixed.
+    let policy = Policy::parse(document, kind).unwrap_or_else(|_| deny_all(kind));
     Some(NamedPolicy {
         source,
         document: document.to_string(),
         policy: Arc::new(policy),
     })
+}
+
+/// What an unreadable stored policy stands for.
+fn deny_all(kind: PolicyKind) -> Policy {
+    let doc = if kind == PolicyKind::RoleTrust {
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*"}]}"#
+    } else {
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#
+    };
+    Policy::parse(doc, kind).expect("a constant, valid policy")
 }
 
 /// The default document of a managed policy (customer or AWS) by ARN.
@@ -196,6 +207,15 @@ impl Directory {
         })
     }
 
+    /// A managed policy's default version (a customer policy of `account`, or an AWS managed
+    /// one), parsed; `None` if there is no such policy. Sessions name these as `PolicyArns`.
+    pub fn managed_policy(&self, account: &str, arn: &str) -> Option<NamedPolicy> {
+        if let Some(p) = managed::by_arn(arn) {
+            return named(arn.to_string(), p.document, PolicyKind::Managed);
+        }
+        self.read(|st| managed_policy(st.account(account)?, arn))
+    }
+
     /// A role by its ARN (`arn:aws:iam::{account}:role/{path}{name}`); `None` if there is
     /// no such role.
     pub fn role_by_arn(&self, arn: &str) -> Option<RoleInfo> {
@@ -222,5 +242,23 @@ impl Directory {
                 max_session_duration: r.max_session,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_stored_policy_denies_everything() {
+        for kind in [
+            PolicyKind::Managed,
+            PolicyKind::Inline,
+            PolicyKind::RoleTrust,
+        ] {
+            let n = named("p".into(), "{not json", kind).expect("stands as a policy");
+            let st = &n.policy.statements()[0];
+            assert_eq!(st.effect(), nimbus_iam_policy::Effect::Deny, "{kind:?}");
+        }
     }
 }

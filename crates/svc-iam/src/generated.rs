@@ -4,7 +4,7 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
-use nimbus_core::{AwsError, RequestContext, Timestamp};
+use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
@@ -7425,7 +7425,1609 @@ pub trait Handlers: Send + Sync + 'static {
     }
 }
 
-/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, calls the handler and converts the result back.
+/// What each implemented operation asks the authorizer, built from `codegen/authorization/iam.json` (AWS's Service Authorization Reference) and the typed input.
+pub mod access {
+    #![allow(unused_imports)]
+    use super::*;
+    use nimbus_core::Access;
+    use nimbus_wire::authz::{
+        condition, expand, resources_or_star, AuthzValues,
+        Part::{Each, Lit},
+    };
+
+    /// `AddUserToGroup`: `iam:AddUserToGroup`.
+    pub fn add_user_to_group(ctx: &RequestContext, input: &AddUserToGroupRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:AddUserToGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AttachGroupPolicy`: `iam:AttachGroupPolicy`.
+    pub fn attach_group_policy(
+        ctx: &RequestContext,
+        input: &AttachGroupPolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:PolicyARN", &[Each(&v1)]);
+            Access {
+                action: "iam:AttachGroupPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AttachRolePolicy`: `iam:AttachRolePolicy`.
+    pub fn attach_role_policy(
+        ctx: &RequestContext,
+        input: &AttachRolePolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:PolicyARN", &[Each(&v0)]);
+            Access {
+                action: "iam:AttachRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AttachUserPolicy`: `iam:AttachUserPolicy`.
+    pub fn attach_user_policy(
+        ctx: &RequestContext,
+        input: &AttachUserPolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:PolicyARN", &[Each(&v0)]);
+            Access {
+                action: "iam:AttachUserPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateAccessKey`: `iam:CreateAccessKey`.
+    pub fn create_access_key(ctx: &RequestContext, input: &CreateAccessKeyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:CreateAccessKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateGroup`: `iam:CreateGroup`.
+    pub fn create_group(ctx: &RequestContext, input: &CreateGroupRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:CreateGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreatePolicy`: `iam:CreatePolicy`.
+    pub fn create_policy(ctx: &RequestContext, input: &CreatePolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":policy/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:CreatePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreatePolicyVersion`: `iam:CreatePolicyVersion`.
+    pub fn create_policy_version(
+        _ctx: &RequestContext,
+        input: &CreatePolicyVersionRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:CreatePolicyVersion",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateRole`: `iam:CreateRole`.
+    pub fn create_role(ctx: &RequestContext, input: &CreateRoleRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.permissions_boundary.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:PermissionsBoundary", &[Each(&v0)]);
+            Access {
+                action: "iam:CreateRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateUser`: `iam:CreateUser`.
+    pub fn create_user(ctx: &RequestContext, input: &CreateUserRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.permissions_boundary.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:PermissionsBoundary", &[Each(&v0)]);
+            Access {
+                action: "iam:CreateUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteAccessKey`: `iam:DeleteAccessKey`.
+    pub fn delete_access_key(ctx: &RequestContext, input: &DeleteAccessKeyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteAccessKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteGroup`: `iam:DeleteGroup`.
+    pub fn delete_group(ctx: &RequestContext, input: &DeleteGroupRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteGroupPolicy`: `iam:DeleteGroupPolicy`.
+    pub fn delete_group_policy(
+        ctx: &RequestContext,
+        input: &DeleteGroupPolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteGroupPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeletePolicy`: `iam:DeletePolicy`.
+    pub fn delete_policy(_ctx: &RequestContext, input: &DeletePolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:DeletePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeletePolicyVersion`: `iam:DeletePolicyVersion`.
+    pub fn delete_policy_version(
+        _ctx: &RequestContext,
+        input: &DeletePolicyVersionRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:DeletePolicyVersion",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteRole`: `iam:DeleteRole`.
+    pub fn delete_role(ctx: &RequestContext, input: &DeleteRoleRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteRolePermissionsBoundary`: `iam:DeleteRolePermissionsBoundary`.
+    pub fn delete_role_permissions_boundary(
+        ctx: &RequestContext,
+        input: &DeleteRolePermissionsBoundaryRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteRolePermissionsBoundary",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteRolePolicy`: `iam:DeleteRolePolicy`.
+    pub fn delete_role_policy(
+        ctx: &RequestContext,
+        input: &DeleteRolePolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteUser`: `iam:DeleteUser`.
+    pub fn delete_user(ctx: &RequestContext, input: &DeleteUserRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteUserPermissionsBoundary`: `iam:DeleteUserPermissionsBoundary`.
+    pub fn delete_user_permissions_boundary(
+        ctx: &RequestContext,
+        input: &DeleteUserPermissionsBoundaryRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteUserPermissionsBoundary",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteUserPolicy`: `iam:DeleteUserPolicy`.
+    pub fn delete_user_policy(
+        ctx: &RequestContext,
+        input: &DeleteUserPolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteUserPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DetachGroupPolicy`: `iam:DetachGroupPolicy`.
+    pub fn detach_group_policy(
+        ctx: &RequestContext,
+        input: &DetachGroupPolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:PolicyARN", &[Each(&v1)]);
+            Access {
+                action: "iam:DetachGroupPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DetachRolePolicy`: `iam:DetachRolePolicy`.
+    pub fn detach_role_policy(
+        ctx: &RequestContext,
+        input: &DetachRolePolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:PolicyARN", &[Each(&v0)]);
+            Access {
+                action: "iam:DetachRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DetachUserPolicy`: `iam:DetachUserPolicy`.
+    pub fn detach_user_policy(
+        ctx: &RequestContext,
+        input: &DetachUserPolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:PolicyARN", &[Each(&v0)]);
+            Access {
+                action: "iam:DetachUserPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetAccessKeyLastUsed`: `iam:GetAccessKeyLastUsed`.
+    pub fn get_access_key_last_used(
+        _ctx: &RequestContext,
+        _input: &GetAccessKeyLastUsedRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetAccessKeyLastUsed",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetGroup`: `iam:GetGroup`.
+    pub fn get_group(ctx: &RequestContext, input: &GetGroupRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetGroupPolicy`: `iam:GetGroupPolicy`.
+    pub fn get_group_policy(ctx: &RequestContext, input: &GetGroupPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetGroupPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetPolicy`: `iam:GetPolicy`.
+    pub fn get_policy(_ctx: &RequestContext, input: &GetPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetPolicyVersion`: `iam:GetPolicyVersion`.
+    pub fn get_policy_version(
+        _ctx: &RequestContext,
+        input: &GetPolicyVersionRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetPolicyVersion",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetRole`: `iam:GetRole`.
+    pub fn get_role(ctx: &RequestContext, input: &GetRoleRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetRolePolicy`: `iam:GetRolePolicy`.
+    pub fn get_role_policy(ctx: &RequestContext, input: &GetRolePolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetUser`: `iam:GetUser`.
+    pub fn get_user(ctx: &RequestContext, input: &GetUserRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetUserPolicy`: `iam:GetUserPolicy`.
+    pub fn get_user_policy(ctx: &RequestContext, input: &GetUserPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetUserPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListAccessKeys`: `iam:ListAccessKeys`.
+    pub fn list_access_keys(ctx: &RequestContext, input: &ListAccessKeysRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListAccessKeys",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListAttachedGroupPolicies`: `iam:ListAttachedGroupPolicies`.
+    pub fn list_attached_group_policies(
+        ctx: &RequestContext,
+        input: &ListAttachedGroupPoliciesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListAttachedGroupPolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListAttachedRolePolicies`: `iam:ListAttachedRolePolicies`.
+    pub fn list_attached_role_policies(
+        ctx: &RequestContext,
+        input: &ListAttachedRolePoliciesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListAttachedRolePolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListAttachedUserPolicies`: `iam:ListAttachedUserPolicies`.
+    pub fn list_attached_user_policies(
+        ctx: &RequestContext,
+        input: &ListAttachedUserPoliciesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListAttachedUserPolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListEntitiesForPolicy`: `iam:ListEntitiesForPolicy`.
+    pub fn list_entities_for_policy(
+        _ctx: &RequestContext,
+        input: &ListEntitiesForPolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListEntitiesForPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListGroupPolicies`: `iam:ListGroupPolicies`.
+    pub fn list_group_policies(
+        ctx: &RequestContext,
+        input: &ListGroupPoliciesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListGroupPolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListGroups`: `iam:ListGroups`.
+    pub fn list_groups(_ctx: &RequestContext, _input: &ListGroupsRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListGroups",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListGroupsForUser`: `iam:ListGroupsForUser`.
+    pub fn list_groups_for_user(
+        ctx: &RequestContext,
+        input: &ListGroupsForUserRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListGroupsForUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListPolicies`: `iam:ListPolicies`.
+    pub fn list_policies(_ctx: &RequestContext, _input: &ListPoliciesRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListPolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListPolicyVersions`: `iam:ListPolicyVersions`.
+    pub fn list_policy_versions(
+        _ctx: &RequestContext,
+        input: &ListPolicyVersionsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListPolicyVersions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListRolePolicies`: `iam:ListRolePolicies`.
+    pub fn list_role_policies(
+        ctx: &RequestContext,
+        input: &ListRolePoliciesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListRolePolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListRoleTags`: `iam:ListRoleTags`.
+    pub fn list_role_tags(ctx: &RequestContext, input: &ListRoleTagsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListRoleTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListRoles`: `iam:ListRoles`.
+    pub fn list_roles(_ctx: &RequestContext, _input: &ListRolesRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListRoles",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListUserPolicies`: `iam:ListUserPolicies`.
+    pub fn list_user_policies(
+        ctx: &RequestContext,
+        input: &ListUserPoliciesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListUserPolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListUserTags`: `iam:ListUserTags`.
+    pub fn list_user_tags(ctx: &RequestContext, input: &ListUserTagsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListUserTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListUsers`: `iam:ListUsers`.
+    pub fn list_users(_ctx: &RequestContext, _input: &ListUsersRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListUsers",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutGroupPolicy`: `iam:PutGroupPolicy`.
+    pub fn put_group_policy(ctx: &RequestContext, input: &PutGroupPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:PutGroupPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutRolePermissionsBoundary`: `iam:PutRolePermissionsBoundary`.
+    pub fn put_role_permissions_boundary(
+        ctx: &RequestContext,
+        input: &PutRolePermissionsBoundaryRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.permissions_boundary.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:PermissionsBoundary", &[Each(&v0)]);
+            Access {
+                action: "iam:PutRolePermissionsBoundary",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutRolePolicy`: `iam:PutRolePolicy`.
+    pub fn put_role_policy(ctx: &RequestContext, input: &PutRolePolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:PutRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutUserPermissionsBoundary`: `iam:PutUserPermissionsBoundary`.
+    pub fn put_user_permissions_boundary(
+        ctx: &RequestContext,
+        input: &PutUserPermissionsBoundaryRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.permissions_boundary.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:PermissionsBoundary", &[Each(&v0)]);
+            Access {
+                action: "iam:PutUserPermissionsBoundary",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutUserPolicy`: `iam:PutUserPolicy`.
+    pub fn put_user_policy(ctx: &RequestContext, input: &PutUserPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:PutUserPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RemoveUserFromGroup`: `iam:RemoveUserFromGroup`.
+    pub fn remove_user_from_group(
+        ctx: &RequestContext,
+        input: &RemoveUserFromGroupRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:RemoveUserFromGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `SetDefaultPolicyVersion`: `iam:SetDefaultPolicyVersion`.
+    pub fn set_default_policy_version(
+        _ctx: &RequestContext,
+        input: &SetDefaultPolicyVersionRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:SetDefaultPolicyVersion",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TagRole`: `iam:TagRole`.
+    pub fn tag_role(ctx: &RequestContext, input: &TagRoleRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:TagRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TagUser`: `iam:TagUser`.
+    pub fn tag_user(ctx: &RequestContext, input: &TagUserRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:TagUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagRole`: `iam:UntagRole`.
+    pub fn untag_role(ctx: &RequestContext, input: &UntagRoleRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UntagRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagUser`: `iam:UntagUser`.
+    pub fn untag_user(ctx: &RequestContext, input: &UntagUserRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "iam:UntagUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UpdateAccessKey`: `iam:UpdateAccessKey`.
+    pub fn update_access_key(ctx: &RequestContext, input: &UpdateAccessKeyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateAccessKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UpdateAssumeRolePolicy`: `iam:UpdateAssumeRolePolicy`.
+    pub fn update_assume_role_policy(
+        ctx: &RequestContext,
+        input: &UpdateAssumeRolePolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateAssumeRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UpdateGroup`: `iam:UpdateGroup`.
+    pub fn update_group(ctx: &RequestContext, input: &UpdateGroupRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.new_group_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":group/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UpdateRole`: `iam:UpdateRole`.
+    pub fn update_role(ctx: &RequestContext, input: &UpdateRoleRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UpdateUser`: `iam:UpdateUser`.
+    pub fn update_user(ctx: &RequestContext, input: &UpdateUserRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.new_user_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+}
+
+/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, asks the authorizer for the operation's accesses ([`access`]), calls the handler and converts the result back.
 pub struct Router<H>(pub H);
 
 impl<H: Handlers> nimbus_wire::Service for Router<H> {
@@ -7436,6 +9038,7 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     fn call<'a>(
         &'a self,
         ctx: &'a RequestContext,
+        authz: &'a dyn Authorizer,
         protocol: Protocol,
         op: &'static m::Operation,
         input: Option<Value>,
@@ -7448,6 +9051,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "AddUserToGroupRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::add_user_to_group(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.add_user_to_group(ctx, input).await?;
                     Ok(None)
                 }
@@ -7457,6 +9063,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "AttachGroupPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::attach_group_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.attach_group_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7466,6 +9075,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "AttachRolePolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::attach_role_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.attach_role_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7475,6 +9087,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "AttachUserPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::attach_user_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.attach_user_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7484,6 +9099,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "CreateAccessKeyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_access_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_access_key(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7493,6 +9111,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "CreateGroupRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_group(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_group(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7502,6 +9123,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "CreatePolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_policy(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7511,6 +9135,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "CreatePolicyVersionRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_policy_version(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_policy_version(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7520,6 +9147,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "CreateRoleRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7529,6 +9159,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "CreateUserRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_user(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_user(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7538,6 +9171,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteAccessKeyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_access_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_access_key(ctx, input).await?;
                     Ok(None)
                 }
@@ -7547,6 +9183,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteGroupRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_group(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_group(ctx, input).await?;
                     Ok(None)
                 }
@@ -7556,6 +9195,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteGroupPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_group_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_group_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7565,6 +9207,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeletePolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7574,6 +9219,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeletePolicyVersionRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_policy_version(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_policy_version(ctx, input).await?;
                     Ok(None)
                 }
@@ -7583,6 +9231,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteRoleRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_role(ctx, input).await?;
                     Ok(None)
                 }
@@ -7592,6 +9243,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteRolePermissionsBoundaryRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_role_permissions_boundary(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_role_permissions_boundary(ctx, input).await?;
                     Ok(None)
                 }
@@ -7601,6 +9255,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteRolePolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_role_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_role_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7610,6 +9267,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteUserRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_user(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_user(ctx, input).await?;
                     Ok(None)
                 }
@@ -7619,6 +9279,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteUserPermissionsBoundaryRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_user_permissions_boundary(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_user_permissions_boundary(ctx, input).await?;
                     Ok(None)
                 }
@@ -7628,6 +9291,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteUserPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_user_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_user_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7637,6 +9303,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DetachGroupPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::detach_group_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.detach_group_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7646,6 +9315,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DetachRolePolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::detach_role_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.detach_role_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7655,6 +9327,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DetachUserPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::detach_user_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.detach_user_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7664,6 +9339,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetAccessKeyLastUsedRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_access_key_last_used(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_access_key_last_used(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7673,6 +9351,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetGroupRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_group(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_group(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7682,6 +9363,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetGroupPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_group_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_group_policy(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7691,6 +9375,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_policy(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7700,6 +9387,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetPolicyVersionRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_policy_version(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_policy_version(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7709,6 +9399,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetRoleRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7718,6 +9411,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetRolePolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_role_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_role_policy(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7727,6 +9423,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetUserRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_user(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_user(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7736,6 +9435,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetUserPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_user_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_user_policy(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7745,6 +9447,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListAccessKeysRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_access_keys(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_access_keys(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7754,6 +9459,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListAttachedGroupPoliciesRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_attached_group_policies(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_attached_group_policies(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7763,6 +9471,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListAttachedRolePoliciesRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_attached_role_policies(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_attached_role_policies(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7772,6 +9483,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListAttachedUserPoliciesRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_attached_user_policies(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_attached_user_policies(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7781,6 +9495,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListEntitiesForPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_entities_for_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_entities_for_policy(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7790,6 +9507,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListGroupPoliciesRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_group_policies(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_group_policies(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7799,6 +9519,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListGroupsRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_groups(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_groups(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7808,6 +9531,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListGroupsForUserRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_groups_for_user(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_groups_for_user(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7817,6 +9543,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListPoliciesRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_policies(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_policies(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7826,6 +9555,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListPolicyVersionsRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_policy_versions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_policy_versions(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7835,6 +9567,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListRolePoliciesRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_role_policies(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_role_policies(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7844,6 +9579,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListRoleTagsRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_role_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_role_tags(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7853,6 +9591,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListRolesRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_roles(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_roles(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7862,6 +9603,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListUserPoliciesRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_user_policies(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_user_policies(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7871,6 +9615,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListUserTagsRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_user_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_user_tags(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7880,6 +9627,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListUsersRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_users(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_users(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -7889,6 +9639,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "PutGroupPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_group_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_group_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7898,6 +9651,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "PutRolePermissionsBoundaryRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_role_permissions_boundary(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_role_permissions_boundary(ctx, input).await?;
                     Ok(None)
                 }
@@ -7907,6 +9663,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "PutRolePolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_role_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_role_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7916,6 +9675,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "PutUserPermissionsBoundaryRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_user_permissions_boundary(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_user_permissions_boundary(ctx, input).await?;
                     Ok(None)
                 }
@@ -7925,6 +9687,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "PutUserPolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_user_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_user_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -7934,6 +9699,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "RemoveUserFromGroupRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::remove_user_from_group(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.remove_user_from_group(ctx, input).await?;
                     Ok(None)
                 }
@@ -7943,6 +9711,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "SetDefaultPolicyVersionRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::set_default_policy_version(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.set_default_policy_version(ctx, input).await?;
                     Ok(None)
                 }
@@ -7952,6 +9723,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "TagRoleRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.tag_role(ctx, input).await?;
                     Ok(None)
                 }
@@ -7961,6 +9735,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "TagUserRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_user(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.tag_user(ctx, input).await?;
                     Ok(None)
                 }
@@ -7970,6 +9747,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "UntagRoleRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.untag_role(ctx, input).await?;
                     Ok(None)
                 }
@@ -7979,6 +9759,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "UntagUserRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_user(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.untag_user(ctx, input).await?;
                     Ok(None)
                 }
@@ -7988,6 +9771,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "UpdateAccessKeyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_access_key(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.update_access_key(ctx, input).await?;
                     Ok(None)
                 }
@@ -7997,6 +9783,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "UpdateAssumeRolePolicyRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_assume_role_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.update_assume_role_policy(ctx, input).await?;
                     Ok(None)
                 }
@@ -8006,6 +9795,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "UpdateGroupRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_group(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.update_group(ctx, input).await?;
                     Ok(None)
                 }
@@ -8015,6 +9807,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "UpdateRoleRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.update_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -8024,6 +9819,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "UpdateUserRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_user(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.update_user(ctx, input).await?;
                     Ok(None)
                 }

@@ -5,7 +5,7 @@
 #![allow(clippy::all)]
 
 use bytes::Bytes;
-use nimbus_core::{AwsError, RequestContext, Timestamp};
+use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
@@ -5077,7 +5077,332 @@ pub trait Handlers: Send + Sync + 'static {
     }
 }
 
-/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, calls the handler and converts the result back.
+/// What each implemented operation asks the authorizer, built from `codegen/authorization/s3.json` (AWS's Service Authorization Reference) and the typed input.
+pub mod access {
+    #![allow(unused_imports)]
+    use super::*;
+    use nimbus_core::Access;
+    use nimbus_wire::authz::{
+        condition, expand, resources_or_star, AuthzValues,
+        Part::{Each, Lit},
+    };
+
+    /// `CreateBucket`: `s3:CreateBucket`.
+    pub fn create_bucket(_ctx: &RequestContext, input: &CreateBucketRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.acl.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        if let Some(x0) = &input.create_bucket_configuration {
+            x0.location_constraint.push_values(&mut v2);
+        }
+        let mut v3: Vec<String> = Vec::new();
+        input.grant_full_control.push_values(&mut v3);
+        let mut v4: Vec<String> = Vec::new();
+        input.grant_read.push_values(&mut v4);
+        let mut v5: Vec<String> = Vec::new();
+        input.grant_read_acp.push_values(&mut v5);
+        let mut v6: Vec<String> = Vec::new();
+        input.grant_write.push_values(&mut v6);
+        let mut v7: Vec<String> = Vec::new();
+        input.grant_write_acp.push_values(&mut v7);
+        let mut v8: Vec<String> = Vec::new();
+        input.object_ownership.push_values(&mut v8);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v1)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "s3:LocationConstraint", &[Each(&v2)]);
+            condition(&mut c, "s3:x-amz-acl", &[Each(&v0)]);
+            condition(&mut c, "s3:x-amz-grant-full-control", &[Each(&v3)]);
+            condition(&mut c, "s3:x-amz-grant-read", &[Each(&v4)]);
+            condition(&mut c, "s3:x-amz-grant-read-acp", &[Each(&v5)]);
+            condition(&mut c, "s3:x-amz-grant-write", &[Each(&v6)]);
+            condition(&mut c, "s3:x-amz-grant-write-acp", &[Each(&v7)]);
+            condition(&mut c, "s3:x-amz-object-ownership", &[Each(&v8)]);
+            Access {
+                action: "s3:CreateBucket",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteBucket`: `s3:DeleteBucket`.
+    pub fn delete_bucket(_ctx: &RequestContext, input: &DeleteBucketRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "s3:DeleteBucket",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteObject`: `s3:DeleteObject`.
+    pub fn delete_object(_ctx: &RequestContext, input: &DeleteObjectRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.key.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v1)],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "s3:DeleteObject",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteObjects`: `s3:DeleteObject`.
+    pub fn delete_objects(_ctx: &RequestContext, input: &DeleteObjectsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        {
+            let x0 = &input.delete;
+            for x1 in &x0.objects {
+                x1.key.push_values(&mut v1);
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v1)],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "s3:DeleteObject",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetBucketLocation`: `s3:GetBucketLocation`.
+    pub fn get_bucket_location(
+        _ctx: &RequestContext,
+        input: &GetBucketLocationRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "s3:GetBucketLocation",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetObject`: `s3:GetObject`.
+    pub fn get_object(_ctx: &RequestContext, input: &GetObjectRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.key.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v1)],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "s3:GetObject",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `HeadBucket`: `s3:ListBucket`.
+    pub fn head_bucket(_ctx: &RequestContext, input: &HeadBucketRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "s3:ListBucket",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `HeadObject`: `s3:GetObject`.
+    pub fn head_object(_ctx: &RequestContext, input: &HeadObjectRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.key.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v1)],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "s3:GetObject",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListBuckets`: `s3:ListAllMyBuckets`.
+    pub fn list_buckets(_ctx: &RequestContext, _input: &ListBucketsRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "s3:ListAllMyBuckets",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListObjects`: `s3:ListBucket`.
+    pub fn list_objects(_ctx: &RequestContext, input: &ListObjectsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.delimiter.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.max_keys.push_values(&mut v2);
+        let mut v3: Vec<String> = Vec::new();
+        input.prefix.push_values(&mut v3);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "s3:prefix", &[Each(&v3)]);
+            condition(&mut c, "s3:delimiter", &[Each(&v1)]);
+            condition(&mut c, "s3:max-keys", &[Each(&v2)]);
+            Access {
+                action: "s3:ListBucket",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListObjectsV2`: `s3:ListBucket`.
+    pub fn list_objects_v2(_ctx: &RequestContext, input: &ListObjectsV2Request) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.delimiter.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.max_keys.push_values(&mut v2);
+        let mut v3: Vec<String> = Vec::new();
+        input.prefix.push_values(&mut v3);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "s3:prefix", &[Each(&v3)]);
+            condition(&mut c, "s3:delimiter", &[Each(&v1)]);
+            condition(&mut c, "s3:max-keys", &[Each(&v2)]);
+            Access {
+                action: "s3:ListBucket",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutObject`: `s3:PutObject`.
+    pub fn put_object(_ctx: &RequestContext, input: &PutObjectRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.acl.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.grant_full_control.push_values(&mut v2);
+        let mut v3: Vec<String> = Vec::new();
+        input.grant_read.push_values(&mut v3);
+        let mut v4: Vec<String> = Vec::new();
+        input.grant_read_acp.push_values(&mut v4);
+        let mut v5: Vec<String> = Vec::new();
+        input.grant_write_acp.push_values(&mut v5);
+        let mut v6: Vec<String> = Vec::new();
+        input.key.push_values(&mut v6);
+        let mut v7: Vec<String> = Vec::new();
+        input.object_lock_legal_hold_status.push_values(&mut v7);
+        let mut v8: Vec<String> = Vec::new();
+        input.object_lock_mode.push_values(&mut v8);
+        let mut v9: Vec<String> = Vec::new();
+        input.object_lock_retain_until_date.push_values(&mut v9);
+        let mut v10: Vec<String> = Vec::new();
+        input.sse_customer_algorithm.push_values(&mut v10);
+        let mut v11: Vec<String> = Vec::new();
+        input.ssekms_key_id.push_values(&mut v11);
+        let mut v12: Vec<String> = Vec::new();
+        input.server_side_encryption.push_values(&mut v12);
+        let mut v13: Vec<String> = Vec::new();
+        input.storage_class.push_values(&mut v13);
+        let mut v14: Vec<String> = Vec::new();
+        input.website_redirect_location.push_values(&mut v14);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v1), Lit("/"), Each(&v6)],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "s3:x-amz-acl", &[Each(&v0)]);
+            condition(&mut c, "s3:x-amz-grant-full-control", &[Each(&v2)]);
+            condition(&mut c, "s3:x-amz-grant-read", &[Each(&v3)]);
+            condition(&mut c, "s3:x-amz-grant-read-acp", &[Each(&v4)]);
+            condition(&mut c, "s3:x-amz-grant-write-acp", &[Each(&v5)]);
+            condition(&mut c, "s3:x-amz-server-side-encryption", &[Each(&v12)]);
+            condition(
+                &mut c,
+                "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                &[Each(&v11)],
+            );
+            condition(
+                &mut c,
+                "s3:x-amz-server-side-encryption-customer-algorithm",
+                &[Each(&v10)],
+            );
+            condition(&mut c, "s3:x-amz-storage-class", &[Each(&v13)]);
+            condition(&mut c, "s3:x-amz-website-redirect-location", &[Each(&v14)]);
+            condition(&mut c, "s3:object-lock-mode", &[Each(&v8)]);
+            condition(&mut c, "s3:object-lock-retain-until-date", &[Each(&v9)]);
+            condition(&mut c, "s3:object-lock-legal-hold", &[Each(&v7)]);
+            Access {
+                action: "s3:PutObject",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+}
+
+/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, asks the authorizer for the operation's accesses ([`access`]), calls the handler and converts the result back.
 pub struct Router<H>(pub H);
 
 impl<H: Handlers> nimbus_wire::Service for Router<H> {
@@ -5088,6 +5413,7 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     fn call<'a>(
         &'a self,
         ctx: &'a RequestContext,
+        authz: &'a dyn Authorizer,
         protocol: Protocol,
         op: &'static m::Operation,
         input: Option<Value>,
@@ -5100,6 +5426,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "CreateBucketRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_bucket(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_bucket(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -5109,6 +5438,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteBucketRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_bucket(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_bucket(ctx, input).await?;
                     Ok(None)
                 }
@@ -5118,6 +5450,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteObjectRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_object(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.delete_object(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -5127,6 +5462,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "DeleteObjectsRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_objects(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.delete_objects(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -5136,6 +5474,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetBucketLocationRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_bucket_location(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_bucket_location(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -5145,6 +5486,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetObjectRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_object(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_object(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -5154,6 +5498,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "HeadBucketRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::head_bucket(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.head_bucket(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -5163,6 +5510,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "HeadObjectRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::head_object(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.head_object(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -5172,6 +5522,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListBucketsRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_buckets(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_buckets(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -5181,6 +5534,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListObjectsRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_objects(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_objects(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -5190,6 +5546,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "ListObjectsV2Request",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_objects_v2(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_objects_v2(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -5199,6 +5558,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "PutObjectRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_object(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.put_object(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }

@@ -4,7 +4,7 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
-use nimbus_core::{AwsError, RequestContext, Timestamp};
+use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
@@ -1272,7 +1272,79 @@ pub trait Handlers: Send + Sync + 'static {
     }
 }
 
-/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, calls the handler and converts the result back.
+/// What each implemented operation asks the authorizer, built from `codegen/authorization/sts.json` (AWS's Service Authorization Reference) and the typed input.
+pub mod access {
+    #![allow(unused_imports)]
+    use super::*;
+    use nimbus_core::Access;
+    use nimbus_wire::authz::{
+        condition, expand, resources_or_star, AuthzValues,
+        Part::{Each, Lit},
+    };
+
+    /// `AssumeRole`: `sts:AssumeRole`.
+    pub fn assume_role(_ctx: &RequestContext, input: &AssumeRoleRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.external_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.role_arn.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.role_session_name.push_values(&mut v2);
+        let mut v3: Vec<String> = Vec::new();
+        input.source_identity.push_values(&mut v3);
+        let mut v4: Vec<String> = Vec::new();
+        input.transitive_tag_keys.push_values(&mut v4);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v1)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "sts:ExternalId", &[Each(&v0)]);
+            condition(&mut c, "sts:RoleSessionName", &[Each(&v2)]);
+            condition(&mut c, "sts:SourceIdentity", &[Each(&v3)]);
+            condition(&mut c, "sts:TransitiveTagKeys", &[Each(&v4)]);
+            Access {
+                action: "sts:AssumeRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetAccessKeyInfo`: `sts:GetAccessKeyInfo`.
+    pub fn get_access_key_info(
+        _ctx: &RequestContext,
+        _input: &GetAccessKeyInfoRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "sts:GetAccessKeyInfo",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetCallerIdentity`: needs no permission.
+    pub fn get_caller_identity(
+        _ctx: &RequestContext,
+        _input: &GetCallerIdentityRequest,
+    ) -> Vec<Access> {
+        Vec::new()
+    }
+
+    /// `GetSessionToken`: needs no permission.
+    pub fn get_session_token(
+        _ctx: &RequestContext,
+        _input: &GetSessionTokenRequest,
+    ) -> Vec<Access> {
+        Vec::new()
+    }
+}
+
+/// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, asks the authorizer for the operation's accesses ([`access`]), calls the handler and converts the result back.
 pub struct Router<H>(pub H);
 
 impl<H: Handlers> nimbus_wire::Service for Router<H> {
@@ -1283,6 +1355,7 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     fn call<'a>(
         &'a self,
         ctx: &'a RequestContext,
+        authz: &'a dyn Authorizer,
         protocol: Protocol,
         op: &'static m::Operation,
         input: Option<Value>,
@@ -1295,6 +1368,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "AssumeRoleRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::assume_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.assume_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -1304,6 +1380,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetAccessKeyInfoRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_access_key_info(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_access_key_info(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -1313,6 +1392,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetCallerIdentityRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_caller_identity(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_caller_identity(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
@@ -1322,6 +1404,9 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         "GetSessionTokenRequest",
                     )
                     .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_session_token(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_session_token(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }

@@ -1,11 +1,60 @@
-//! STS operations. `GetCallerIdentity` reports the principal the gateway authenticated;
-//! it needs no permission (AWS allows it even under an explicit deny).
+//! [`Sts`]: the STS service, implementing the generated `Handlers` trait by delegating each
+//! operation to its module (`assume_role`, `session_token`, `access_key_info`).
+//! `GetCallerIdentity` reports the principal the gateway authenticated (for a session, the
+//! session's ARN and `UserId`); it needs no permission (AWS allows it even under an
+//! explicit deny).
 
+use crate::directory::RoleDirectory;
 use crate::generated as g;
-use nimbus_core::{AwsError, RequestContext};
+use crate::sessions::Sessions;
+use crate::{access_key_info, assume_role, session_token};
+use nimbus_core::{AwsError, Clock, Ids, RequestContext};
+use nimbus_store::{Store, StoreError};
+use nimbus_wire::ResetStep;
+use std::sync::Arc;
 
-/// The STS service. Stateless until temporary credentials (AssumeRole) arrive.
-pub struct Sts;
+/// What the credential operations work with.
+pub(crate) struct Core {
+    pub sessions: Sessions,
+    pub roles: Arc<dyn RoleDirectory>,
+    pub ids: Arc<Ids>,
+}
+
+/// The STS service.
+pub struct Sts {
+    core: Core,
+}
+
+impl std::fmt::Debug for Sts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sts")
+            .field("sessions", &self.sessions())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sts {
+    /// STS over `store`: loads the stored sessions; `roles` is IAM as STS sees it.
+    pub fn load(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        ids: Arc<Ids>,
+        roles: Arc<dyn RoleDirectory>,
+    ) -> Result<Self, StoreError> {
+        Ok(Sts {
+            core: Core {
+                sessions: Sessions::load(store, clock)?,
+                roles,
+                ids,
+            },
+        })
+    }
+
+    /// The sessions this service issues.
+    pub fn sessions(&self) -> &Sessions {
+        &self.core.sessions
+    }
+}
 
 impl g::Handlers for Sts {
     async fn get_caller_identity(
@@ -20,29 +69,34 @@ impl g::Handlers for Sts {
         })
     }
 
-    // Placeholders while temporary credentials are being built: the honest answer is
-    // "not implemented", never a fake success.
     async fn assume_role(
         &self,
-        _ctx: &RequestContext,
-        _input: g::AssumeRoleRequest,
+        ctx: &RequestContext,
+        input: g::AssumeRoleRequest,
     ) -> Result<g::AssumeRoleResponse, AwsError> {
-        Err(AwsError::not_implemented("STS", "AssumeRole"))
+        let core = &self.core;
+        Ok(assume_role::assume_role(core, ctx, input).await?)
     }
 
     async fn get_session_token(
         &self,
-        _ctx: &RequestContext,
-        _input: g::GetSessionTokenRequest,
+        ctx: &RequestContext,
+        input: g::GetSessionTokenRequest,
     ) -> Result<g::GetSessionTokenResponse, AwsError> {
-        Err(AwsError::not_implemented("STS", "GetSessionToken"))
+        let core = &self.core;
+        Ok(session_token::get_session_token(core, ctx, input).await?)
     }
 
     async fn get_access_key_info(
         &self,
-        _ctx: &RequestContext,
-        _input: g::GetAccessKeyInfoRequest,
+        ctx: &RequestContext,
+        input: g::GetAccessKeyInfoRequest,
     ) -> Result<g::GetAccessKeyInfoResponse, AwsError> {
-        Err(AwsError::not_implemented("STS", "GetAccessKeyInfo"))
+        let core = &self.core;
+        Ok(access_key_info::get_access_key_info(core, ctx, input)?)
+    }
+
+    fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
+        self.core.sessions.reset_with(then)
     }
 }

@@ -1,14 +1,47 @@
-//! AWS STS. `generated` holds the wire model, typed shapes and the `Handlers` trait that
-//! `codegen/` produces from botocore; [`handlers`] implements it.
+//! AWS STS: temporary credentials. `generated` holds the wire model, typed shapes and the
+//! `Handlers` trait that `codegen/` produces from botocore; [`Sts`] (`handlers`)
+//! implements it, one module per operation (`assume_role`, `session_token`,
+//! `access_key_info`). Issued credentials are [`SessionView`]s held by [`Sessions`] over
+//! the durable store (`sessions`, `persist`); [`Sessions`] is also the read API the
+//! binary's credential store uses to authenticate `ASIA...` keys. What STS needs of IAM it
+//! asks through [`RoleDirectory`], a trait it owns and the binary implements over IAM.
+//! STS evaluates no policy: trust policies and session policies are the authorizer's.
+//! Not here yet: `AssumeRoleWithSAML`/`WithWebIdentity`, `GetFederationToken`,
+//! `DecodeAuthorizationMessage`, MFA devices.
 
+mod access_key_info;
+mod assume_role;
+mod credentials;
+mod directory;
+mod errors;
 pub mod generated;
-pub mod handlers;
+mod handlers;
+mod persist;
+mod session;
+mod session_token;
+mod sessions;
+mod validate;
 
+pub use directory::{NoDirectory, RoleDirectory, RoleView};
+pub use errors::StsError;
+pub use handlers::Sts;
+pub use session::{SessionKind, SessionTag, SessionView};
+pub use sessions::{Sessions, EXPIRED_RETENTION_SECS};
+
+use nimbus_core::{Clock, Ids};
+use nimbus_store::{Store, StoreError};
 use std::sync::Arc;
 
-pub use handlers::Sts;
-
-/// Builds the STS service.
-pub fn service() -> Arc<dyn nimbus_wire::Service> {
-    Arc::new(generated::Router(Sts))
+/// The STS service over `store` and the [`Sessions`] it issues (for the binary's credential
+/// store and authorizer): loads the stored sessions, then serves from memory and makes
+/// every issued session durable before answering. `roles` is IAM as STS sees it.
+pub fn build(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+    roles: Arc<dyn RoleDirectory>,
+) -> Result<(Arc<dyn nimbus_wire::Service>, Sessions), StoreError> {
+    let sts = Sts::load(store, clock, ids, roles)?;
+    let sessions = sts.sessions().clone();
+    Ok((Arc::new(generated::Router(sts)), sessions))
 }

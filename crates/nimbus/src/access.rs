@@ -1,0 +1,322 @@
+//! Who may do what: joins IAM's state (`svc_iam::Directory`), STS's sessions
+//! (`svc_sts::Sessions`) and the policy evaluator (`nimbus_iam_policy`) into the gateway's
+//! two hooks (decision 0007).
+//!
+//! - [`Keys`] is the gateway's `CredentialStore`: the account roots from the command line,
+//!   then keys IAM issued (active ones only), then STS session keys (with their token and
+//!   expiry, which the gateway checks against the Nimbus clock).
+//! - [`Enforcer`] is the `Authorizer` every generated router consults after decoding a
+//!   call and before its handler runs: it gathers the caller's identity-based policies, its
+//!   permissions boundary, its session policies and, for `sts:AssumeRole`, the role's trust
+//!   policy, and asks the evaluator about every action and resource of the call.
+//!
+//! Not here: which actions, resources and condition keys an operation involves (generated
+//! from `codegen/authorization/*.json`), how a refusal is rendered per protocol
+//! (`nimbus_wire`), policy semantics (`nimbus_iam_policy`).
+
+use nimbus_core::{Access, Authorizer, Denial, PrincipalKind, RequestContext};
+use nimbus_gateway::auth::{Credential, CredentialStore, StaticCredentials};
+use nimbus_iam_policy as policy;
+use std::sync::Arc;
+use svc_iam::{Directory, NamedPolicy};
+use svc_sts::{SessionKind, Sessions};
+
+/// Every key Nimbus accepts.
+pub struct Keys {
+    pub roots: StaticCredentials,
+    pub iam: Directory,
+    pub sessions: Sessions,
+}
+
+impl CredentialStore for Keys {
+    fn lookup(&self, access_key_id: &str) -> Option<Arc<Credential>> {
+        if let Some(c) = self.roots.lookup(access_key_id) {
+            return Some(c);
+        }
+        if let Some(k) = self.iam.access_key(access_key_id) {
+            // An inactive key is refused exactly like an unknown one, as AWS does.
+            if !k.active {
+                return None;
+            }
+            let kind = match k.user_name {
+                Some(_) => PrincipalKind::User,
+                None => PrincipalKind::Root,
+            };
+            return Some(Arc::new(Credential {
+                secret_access_key: k.secret,
+                principal: Arc::new(nimbus_core::Principal {
+                    kind,
+                    account_id: k.account,
+                    arn: k.arn,
+                    user_id: k.user_id,
+                    access_key_id: access_key_id.to_string(),
+                }),
+                session_token: None,
+                expiration: None,
+            }));
+        }
+        let s = self.sessions.lookup(access_key_id)?;
+        let kind = match &s.kind {
+            SessionKind::AssumedRole { .. } => PrincipalKind::AssumedRole,
+            SessionKind::UserSession { .. } => PrincipalKind::User,
+            SessionKind::RootSession => PrincipalKind::Root,
+        };
+        Some(Arc::new(Credential {
+            secret_access_key: s.secret.clone(),
+            principal: Arc::new(nimbus_core::Principal {
+                kind,
+                account_id: s.account.clone(),
+                arn: s.arn.clone(),
+                user_id: s.user_id.clone(),
+                access_key_id: access_key_id.to_string(),
+            }),
+            session_token: Some(s.session_token.clone()),
+            expiration: Some(s.expiration),
+        }))
+    }
+}
+
+/// The IAM policy evaluator, over IAM's and STS's state.
+pub struct Enforcer {
+    pub iam: Directory,
+    pub sessions: Sessions,
+}
+
+/// Everything that decides for one caller: built once per call.
+struct Subject {
+    principal: policy::Principal,
+    identity: Vec<NamedPolicy>,
+    boundary: Option<NamedPolicy>,
+    session: Vec<NamedPolicy>,
+    context: policy::Context,
+}
+
+impl Enforcer {
+    /// The caller as the evaluator sees it; `None` for an account root, which may do
+    /// everything in its own account (no resource policy here can deny it yet).
+    fn subject(&self, ctx: &RequestContext) -> Option<Subject> {
+        let p = &ctx.principal;
+        let account = p.account_id.as_str();
+        let mut session_context = Vec::new();
+        let (principal, identity, boundary, session) = match p.kind {
+            PrincipalKind::Root => return None,
+            PrincipalKind::User => {
+                let name = p.arn.rsplit('/').next().unwrap_or_default();
+                let principal = policy::Principal::user(account, &p.arn).with_unique_id(&p.user_id);
+                match self.iam.user_policies(account, name) {
+                    Some(u) => (principal, u.identity, u.boundary, Vec::new()),
+                    // A user deleted while its request was in flight: nothing allows it.
+                    None => (principal, Vec::new(), None, Vec::new()),
+                }
+            }
+            PrincipalKind::AssumedRole => {
+                let s = self.sessions.lookup(&p.access_key_id);
+                let (role_arn, role_id) = match s.as_ref().map(|s| &s.kind) {
+                    Some(SessionKind::AssumedRole {
+                        role_arn, role_id, ..
+                    }) => (role_arn.clone(), role_id.clone()),
+                    _ => (String::new(), String::new()),
+                };
+                let principal = policy::Principal::role_session(account, &role_arn, &p.arn)
+                    .with_unique_id(&role_id);
+                let mut session = Vec::new();
+                if let Some(s) = &s {
+                    session_context.push(("aws:TokenIssueTime", s.issued.to_iso8601_secs()));
+                    session_context.push(("aws:MultiFactorAuthPresent", "false".to_string()));
+                    if let Some(doc) = &s.policy {
+                        if let Ok(parsed) = policy::Policy::parse(doc, policy::PolicyKind::Session)
+                        {
+                            session.push(NamedPolicy {
+                                source: format!("{}#session", p.arn),
+                                document: doc.clone(),
+                                policy: Arc::new(parsed),
+                            });
+                        }
+                    }
+                    for arn in &s.policy_arns {
+                        // A session policy that no longer exists allows nothing: keep the
+                        // session limited rather than widen it.
+                        session.push(self.iam.managed_policy(account, arn).unwrap_or_else(|| {
+                            NamedPolicy {
+                                source: arn.clone(),
+                                document: String::new(),
+                                policy: Arc::new(empty_policy()),
+                            }
+                        }));
+                    }
+                }
+                match self.iam.role_by_arn(&role_arn) {
+                    Some(r) => (principal, r.policies, r.boundary, session),
+                    // The role was deleted: its sessions can do nothing any more.
+                    None => (principal, Vec::new(), None, session),
+                }
+            }
+        };
+        let mut context = policy::Context::for_principal(&principal);
+        context.set("aws:CurrentTime", ctx.now.to_iso8601_secs());
+        context.set("aws:EpochTime", ctx.now.secs().to_string());
+        context.set("aws:RequestedRegion", ctx.region.as_str());
+        context.set("aws:SecureTransport", "false");
+        for (k, v) in session_context {
+            context.set(k, v);
+        }
+        Some(Subject {
+            principal,
+            identity,
+            boundary,
+            session,
+            context,
+        })
+    }
+}
+
+/// A policy that allows nothing (a session policy ARN that no longer resolves).
+fn empty_policy() -> policy::Policy {
+    policy::Policy::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}"#,
+        policy::PolicyKind::Session,
+    )
+    .expect("a constant, valid policy")
+}
+
+/// The account of an ARN (`arn:aws:iam::123456789012:role/x` → `123456789012`); `None` for
+/// ARNs without one (S3 buckets) and for `*`.
+fn arn_account(arn: &str) -> Option<&str> {
+    let mut parts = arn.splitn(6, ':');
+    if parts.next() != Some("arn") {
+        return None;
+    }
+    parts.nth(3).filter(|a| !a.is_empty())
+}
+
+impl Authorizer for Enforcer {
+    fn authorize(&self, ctx: &RequestContext, access: &[Access]) -> Result<(), Denial> {
+        if access.is_empty() {
+            return Ok(());
+        }
+        let Some(subject) = self.subject(ctx) else {
+            return Ok(());
+        };
+        let identity: Vec<_> = subject.identity.iter().map(policy_ref).collect();
+        let session: Vec<_> = subject.session.iter().map(policy_ref).collect();
+        let boundary = subject.boundary.as_ref().map(policy_ref);
+        let mut first_implicit: Option<(policy::Evaluation, &str, String)> = None;
+        for a in access {
+            let mut context = subject.context.clone();
+            for (key, values) in &a.conditions {
+                context.set_multi(key, values.iter().map(String::as_str));
+            }
+            let star = ["*".to_string()];
+            let resources: &[String] = if a.resources.is_empty() {
+                &star
+            } else {
+                &a.resources
+            };
+            for resource in resources {
+                // sts:AssumeRole is also decided by the role's trust policy.
+                let trust = if a.action.eq_ignore_ascii_case("sts:AssumeRole") {
+                    self.iam.role_by_arn(resource).map(|r| r.trust)
+                } else {
+                    None
+                };
+                let policies = policy::Policies {
+                    identity: identity.clone(),
+                    permissions_boundary: boundary,
+                    session: session.clone(),
+                    resource: trust.as_ref().map(|t| policy::ResourcePolicy {
+                        id: &t.source,
+                        policy: &t.policy,
+                        kind: policy::ResourcePolicyKind::RoleTrust,
+                    }),
+                };
+                let own = subject.principal.account();
+                let request = policy::Request {
+                    principal: &subject.principal,
+                    action: a.action,
+                    resource,
+                    resource_account: arn_account(resource).filter(|acct| *acct != own),
+                    context: &context,
+                };
+                let e = policy::evaluate(&request, &policies);
+                match e.decision {
+                    policy::Decision::Allow => {}
+                    policy::Decision::ExplicitDeny => {
+                        return Err(denial(ctx, &e, a.action, resource));
+                    }
+                    policy::Decision::ImplicitDeny => {
+                        if first_implicit.is_none() {
+                            first_implicit = Some((e, a.action, resource.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        match first_implicit {
+            Some((e, action, resource)) => Err(denial(ctx, &e, action, &resource)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn policy_ref(n: &NamedPolicy) -> policy::PolicyRef<'_> {
+    policy::PolicyRef {
+        id: &n.source,
+        policy: &n.policy,
+    }
+}
+
+fn denial(ctx: &RequestContext, e: &policy::Evaluation, action: &str, resource: &str) -> Denial {
+    let resource = (resource != "*").then_some(resource);
+    let message = e
+        .denial_message(&ctx.principal.arn, action, resource)
+        .unwrap_or_else(|| {
+            format!(
+                "User: {} is not authorized to perform: {action}",
+                ctx.principal.arn
+            )
+        });
+    Denial { message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_accounts() {
+        assert_eq!(
+            arn_account("arn:aws:iam::123456789012:role/x"),
+            Some("123456789012")
+        );
+        assert_eq!(arn_account("arn:aws:s3:::bucket/key"), None);
+        assert_eq!(arn_account("*"), None);
+        assert_eq!(
+            arn_account("arn:aws:ec2:us-east-1:000000000000:security-group/sg-1"),
+            Some("000000000000")
+        );
+    }
+
+    #[test]
+    fn the_empty_policy_allows_nothing() {
+        let p = empty_policy();
+        let who = policy::Principal::user("1", "arn:aws:iam::1:user/u");
+        let ctx = policy::Context::for_principal(&who);
+        let e = policy::evaluate(
+            &policy::Request {
+                principal: &who,
+                action: "s3:GetObject",
+                resource: "*",
+                resource_account: None,
+                context: &ctx,
+            },
+            &policy::Policies {
+                identity: vec![policy::PolicyRef {
+                    id: "x",
+                    policy: &p,
+                }],
+                ..Default::default()
+            },
+        );
+        assert!(!e.is_allowed());
+    }
+}

@@ -1,0 +1,185 @@
+//! What S3's generated `Router` asks the authorizer (from `codegen/authorization/s3.json`):
+//! the IAM action each operation maps to, its bucket or object ARNs and its condition keys,
+//! asked before any handler runs; and how a refusal looks on the wire.
+
+use nimbus_core::{
+    Access, Authorizer, Denial, Ids, ManualClock, Principal, RequestContext, Timestamp,
+};
+use nimbus_store::Store;
+use nimbus_wire::convert::IntoValue;
+use nimbus_wire::Protocol;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use svc_s3::generated::*;
+
+/// Records every access asked for and refuses.
+#[derive(Default)]
+struct DenyAndRecord(Mutex<Vec<Access>>);
+
+impl Authorizer for DenyAndRecord {
+    fn authorize(&self, _ctx: &RequestContext, access: &[Access]) -> Result<(), Denial> {
+        self.0.lock().unwrap().extend(access.iter().cloned());
+        Err(Denial::new(
+            "User: arn:aws:iam::123456789012:user/bob is not authorized",
+        ))
+    }
+}
+
+fn ctx() -> RequestContext {
+    RequestContext {
+        request_id: "req-1".into(),
+        principal: Principal::root("123456789012", "AKIDEXAMPLE").into(),
+        region: "us-east-1".into(),
+        now: Timestamp(0),
+        host: "localhost".into(),
+    }
+}
+
+/// The refusal happens before the handler, so nothing here waits.
+fn poll_once<T>(fut: impl Future<Output = T>) -> T {
+    let mut fut = pin!(fut);
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("authorization did not answer at once"),
+    }
+}
+
+/// Calls `op` through the real service with a refusing recorder; returns what it saw.
+fn asked(op: &str, input: impl IntoValue) -> Vec<Access> {
+    let svc = svc_s3::service(
+        Store::in_memory(),
+        Arc::new(ManualClock::new(Timestamp(0))),
+        Arc::new(Ids::from_seed(7)),
+        None,
+    )
+    .unwrap();
+    let authz = DenyAndRecord::default();
+    let op = MODEL.operation(op).unwrap();
+    let err = poll_once(svc.call(
+        &ctx(),
+        &authz,
+        Protocol::RestXml,
+        op,
+        Some(input.into_value()),
+    ))
+    .unwrap_err();
+    assert_eq!((err.code.as_ref(), err.status), ("AccessDenied", 403));
+    assert_eq!(
+        err.message,
+        "User: arn:aws:iam::123456789012:user/bob is not authorized"
+    );
+    let seen = authz.0.lock().unwrap().clone();
+    seen
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn get_object_asks_for_the_object() {
+    let a = asked(
+        "GetObject",
+        GetObjectRequest {
+            bucket: "photos".into(),
+            key: "2024/cat.jpg".into(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].action, "s3:GetObject");
+    assert_eq!(a[0].resources, ["arn:aws:s3:::photos/2024/cat.jpg"]);
+    assert!(a[0].conditions.is_empty());
+}
+
+#[test]
+fn list_objects_v2_is_list_bucket_with_the_prefix_conditions_it_sets() {
+    let a = asked(
+        "ListObjectsV2",
+        ListObjectsV2Request {
+            bucket: "photos".into(),
+            prefix: Some("2024/".into()),
+            max_keys: Some(10),
+            ..Default::default()
+        },
+    );
+    assert_eq!(a[0].action, "s3:ListBucket");
+    assert_eq!(a[0].resources, ["arn:aws:s3:::photos"]);
+    assert_eq!(
+        a[0].conditions,
+        [
+            ("s3:prefix", strings(&["2024/"])),
+            ("s3:max-keys", strings(&["10"]))
+        ]
+    );
+}
+
+#[test]
+fn other_operations_map_to_their_iam_actions() {
+    let ctx = ctx();
+    let head = access::head_object(
+        &ctx,
+        &HeadObjectRequest {
+            bucket: "b".into(),
+            key: "k".into(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(head[0].action, "s3:GetObject");
+    assert_eq!(head[0].resources, ["arn:aws:s3:::b/k"]);
+    let hb = access::head_bucket(
+        &ctx,
+        &HeadBucketRequest {
+            bucket: "b".into(),
+            ..Default::default()
+        },
+    );
+    assert_eq!(hb[0].action, "s3:ListBucket");
+    let lb = access::list_buckets(&ctx, &Default::default());
+    assert_eq!(lb[0].action, "s3:ListAllMyBuckets");
+    assert_eq!(lb[0].resources, ["*"]);
+    let cb = access::create_bucket(
+        &ctx,
+        &CreateBucketRequest {
+            bucket: "b".into(),
+            create_bucket_configuration: Some(CreateBucketConfiguration {
+                location_constraint: Some("eu-west-1".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        cb[0].condition("s3:LocationConstraint"),
+        Some(&strings(&["eu-west-1"])[..])
+    );
+}
+
+#[test]
+fn delete_objects_asks_for_each_key() {
+    let a = asked(
+        "DeleteObjects",
+        DeleteObjectsRequest {
+            bucket: "b".into(),
+            delete: Delete {
+                objects: vec![
+                    ObjectIdentifier {
+                        key: "x".into(),
+                        ..Default::default()
+                    },
+                    ObjectIdentifier {
+                        key: "y/z".into(),
+                        ..Default::default()
+                    },
+                ],
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].action, "s3:DeleteObject");
+    assert_eq!(a[0].resources, ["arn:aws:s3:::b/x", "arn:aws:s3:::b/y/z"]);
+}

@@ -1,0 +1,43 @@
+//! [`RoleDirectory`]: what STS needs to know about IAM, as a trait STS owns (services never
+//! import each other; the binary adapts `svc_iam::Directory` to it). STS asks two things:
+//! the role a caller wants to assume (to name the session and bound its duration), and
+//! which account an access key belongs to (`GetAccessKeyInfo`). Whether the caller may
+//! assume the role is not asked here: the binary's authorizer evaluates `sts:AssumeRole`
+//! against the role's trust policy before the handler runs (decision 0007).
+
+/// What `AssumeRole` needs of a role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleView {
+    /// The account that owns the role (and so the session).
+    pub account: String,
+    /// The role's name, without its path (the assumed-role ARN leaves the path out).
+    pub name: String,
+    /// `AROA...`
+    pub role_id: String,
+    /// The role's `MaxSessionDuration`, in seconds (3600 to 43200; IAM's default 3600).
+    pub max_session_duration: i32,
+}
+
+/// IAM, as STS sees it.
+pub trait RoleDirectory: Send + Sync + 'static {
+    /// The role with exactly this ARN (`arn:aws:iam::A:role/path/Name`), if it exists.
+    fn role(&self, arn: &str) -> Option<RoleView>;
+
+    /// The account a long-term access key (`AKIA...`) belongs to: an IAM user's key or an
+    /// account root's key (the binary also knows the root keys it was started with).
+    fn key_account(&self, access_key_id: &str) -> Option<String>;
+}
+
+/// A directory with no roles and no keys: for a binary without IAM, and tests.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoDirectory;
+
+impl RoleDirectory for NoDirectory {
+    fn role(&self, _arn: &str) -> Option<RoleView> {
+        None
+    }
+
+    fn key_account(&self, _access_key_id: &str) -> Option<String> {
+        None
+    }
+}

@@ -1,0 +1,154 @@
+"""IAM saying no, through the real aws CLI and boto3: an IAM user's keys sign requests as
+that user; what its policies do not allow is refused with each service's own error
+(EC2 UnauthorizedOperation, S3/STS/IAM AccessDenied) and AWS's wording; explicit denies and
+resource-level statements are honoured; the seed's STS flow (a user that may only call
+sts:AssumeRole assumes a role carrying the real permissions; the session keys work until
+they expire and not after, on the Nimbus clock); inactive keys and roles whose trust policy
+does not name the caller are refused."""
+
+import json
+
+import pytest
+from conftest import ACCOUNT, AwsCliError, unique
+
+
+def policy(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(action, resource="*"):
+    return {"Effect": "Allow", "Action": action, "Resource": resource}
+
+
+def deny(action, resource="*"):
+    return {"Effect": "Deny", "Action": action, "Resource": resource}
+
+
+def make_user(nimbus, name, *statements):
+    nimbus.aws("iam", "create-user", "--user-name", name)
+    if statements:
+        nimbus.aws("iam", "put-user-policy", "--user-name", name, "--policy-name", "p",
+                   "--policy-document", policy(*statements))
+    key = nimbus.aws("iam", "create-access-key", "--user-name", name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def refused(nimbus, *args, keys):
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws(*args, access_key=keys[0], secret_key=keys[1])
+    return e.value.stderr
+
+
+def test_an_iam_users_keys_sign_as_that_user(nimbus):
+    name = unique("who")
+    keys = make_user(nimbus, name)
+    me = nimbus.aws("sts", "get-caller-identity", access_key=keys[0], secret_key=keys[1])
+    assert me["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/{name}"
+    assert me["UserId"].startswith("AIDA") and me["Account"] == ACCOUNT
+
+
+def test_nothing_is_allowed_without_a_policy(nimbus):
+    name = unique("nobody")
+    keys = make_user(nimbus, name)
+    arn = f"arn:aws:iam::{ACCOUNT}:user/{name}"
+    err = refused(nimbus, "ec2", "describe-security-groups", keys=keys)
+    assert "UnauthorizedOperation" in err and "You are not authorized to perform this operation." in err
+    err = refused(nimbus, "s3api", "list-buckets", keys=keys)
+    assert "AccessDenied" in err
+    err = refused(nimbus, "iam", "list-users", keys=keys)
+    assert "AccessDenied" in err
+    assert (f"User: {arn} is not authorized to perform: iam:ListUsers on resource: "
+            f"arn:aws:iam::{ACCOUNT}:user/" in err or
+            f"User: {arn} is not authorized to perform: iam:ListUsers" in err), err
+    assert "because no identity-based policy allows the iam:ListUsers action" in err
+
+
+def test_allows_denies_and_resource_level_statements(nimbus):
+    name = unique("scoped")
+    keep, other = unique("keep"), unique("other")
+    nimbus.aws("s3api", "create-bucket", "--bucket", keep)
+    nimbus.aws("s3api", "create-bucket", "--bucket", other)
+    keys = make_user(nimbus, name,
+                     allow("ec2:Describe*"),
+                     allow(["s3:ListBucket", "s3:GetObject", "s3:PutObject"],
+                           [f"arn:aws:s3:::{keep}", f"arn:aws:s3:::{keep}/*"]),
+                     deny("s3:PutObject", f"arn:aws:s3:::{keep}/locked/*"))
+    # Describe* is allowed; CreateSecurityGroup is not.
+    nimbus.aws("ec2", "describe-security-groups", access_key=keys[0], secret_key=keys[1])
+    err = refused(nimbus, "ec2", "create-security-group", "--group-name", unique("sg"),
+                  "--description", "d", keys=keys)
+    assert "UnauthorizedOperation" in err
+    # The allowed bucket works, the other one does not.
+    s3 = nimbus.client("s3", access_key=keys[0], secret_key=keys[1])
+    s3.put_object(Bucket=keep, Key="a.txt", Body=b"hello")
+    assert s3.get_object(Bucket=keep, Key="a.txt")["Body"].read() == b"hello"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=keep)["Contents"]] == ["a.txt"]
+    from botocore.exceptions import ClientError
+    with pytest.raises(ClientError) as e:
+        s3.list_objects_v2(Bucket=other)
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    # An explicit deny wins over the allow.
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=keep, Key="locked/b.txt", Body=b"no")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    assert "with an explicit deny" in e.value.response["Error"]["Message"]
+
+
+def test_an_inactive_key_is_refused(nimbus):
+    name = unique("off")
+    keys = make_user(nimbus, name, allow("sts:*"))
+    nimbus.aws("iam", "update-access-key", "--user-name", name, "--access-key-id", keys[0],
+               "--status", "Inactive")
+    err = refused(nimbus, "sts", "get-caller-identity", keys=keys)
+    assert "InvalidClientTokenId" in err
+
+
+def test_the_seeds_assume_role_flow(make_nimbus):
+    # Its own Nimbus: the test moves the clock an hour ahead.
+    nimbus = make_nimbus()
+    user, role = unique("dev"), unique("admin")
+    keys = make_user(nimbus, user, allow("sts:AssumeRole"))
+    trust = policy({"Effect": "Allow", "Action": "sts:AssumeRole",
+                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/{user}"}})
+    role_arn = nimbus.aws("iam", "create-role", "--role-name", role,
+                          "--assume-role-policy-document", trust)["Role"]["Arn"]
+    nimbus.aws("iam", "put-role-policy", "--role-name", role, "--policy-name", "ec2",
+               "--policy-document", policy(allow("ec2:*")))
+    # The user itself can do nothing but assume the role.
+    assert "UnauthorizedOperation" in refused(nimbus, "ec2", "describe-security-groups", keys=keys)
+    creds = nimbus.aws("sts", "assume-role", "--role-arn", role_arn, "--role-session-name", "s1",
+                       access_key=keys[0], secret_key=keys[1])
+    c = creds["Credentials"]
+    assert c["AccessKeyId"].startswith("ASIA")
+    assert creds["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/s1"
+    env = dict(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+               aws_session_token=c["SessionToken"])
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    def client(service):
+        return boto3.client(service, endpoint_url=nimbus.endpoint, region_name="us-east-1",
+                            config=Config(retries={"max_attempts": 1}), **env)
+
+    assert client("sts").get_caller_identity()["Arn"] == creds["AssumedRoleUser"]["Arn"]
+    client("ec2").describe_security_groups()
+    with pytest.raises(ClientError) as e:
+        client("s3").list_buckets()
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    # Without the session token the keys are not valid.
+    with pytest.raises(ClientError) as e:
+        boto3.client("sts", endpoint_url=nimbus.endpoint, region_name="us-east-1",
+                     aws_access_key_id=c["AccessKeyId"],
+                     aws_secret_access_key=c["SecretAccessKey"]).get_caller_identity()
+    assert e.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    # A user the trust policy does not name cannot assume the role.
+    stranger = make_user(nimbus, unique("stranger"), allow("sts:AssumeRole"))
+    err = refused(nimbus, "sts", "assume-role", "--role-arn", role_arn,
+                  "--role-session-name", "s2", keys=stranger)
+    assert "AccessDenied" in err and "sts:AssumeRole" in err
+    # After the session's hour (Nimbus time), the keys stop working.
+    nimbus.admin("POST", "/_nimbus/clock/advance", {"seconds": 3601})
+    with pytest.raises(ClientError) as e:
+        client("ec2").describe_security_groups()
+    assert e.value.response["Error"]["Code"] in ("ExpiredToken", "RequestExpired"), e.value.response
