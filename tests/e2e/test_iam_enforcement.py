@@ -152,3 +152,43 @@ def test_the_seeds_assume_role_flow(make_nimbus):
     with pytest.raises(ClientError) as e:
         client("ec2").describe_security_groups()
     assert e.value.response["Error"]["Code"] in ("ExpiredToken", "RequestExpired"), e.value.response
+
+
+def test_iam_paths_and_calls_on_oneself(nimbus):
+    name = unique("pathy")
+    nimbus.aws("iam", "create-user", "--user-name", name, "--path", "/team/")
+    nimbus.aws("iam", "put-user-policy", "--user-name", name, "--policy-name", "p",
+               "--policy-document", policy(
+                   allow(["iam:GetUser", "iam:ListAccessKeys"],
+                         f"arn:aws:iam::{ACCOUNT}:user/team/${{aws:username}}")))
+    key = nimbus.aws("iam", "create-access-key", "--user-name", name)["AccessKey"]
+    keys = (key["AccessKeyId"], key["SecretAccessKey"])
+    # Named: the request carries no path, the policy names it; Nimbus matches the real ARN.
+    got = nimbus.aws("iam", "get-user", "--user-name", name, access_key=keys[0], secret_key=keys[1])
+    assert got["User"]["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/team/{name}"
+    # Unnamed: IAM acts on (and authorizes against) the caller itself.
+    me = nimbus.aws("iam", "list-access-keys", access_key=keys[0], secret_key=keys[1])
+    assert [k["AccessKeyId"] for k in me["AccessKeyMetadata"]] == [keys[0]]
+    # Someone else is not covered by ${aws:username}.
+    other = unique("other")
+    nimbus.aws("iam", "create-user", "--user-name", other, "--path", "/team/")
+    assert "AccessDenied" in refused(nimbus, "iam", "get-user", "--user-name", other, keys=keys)
+
+
+def test_get_session_token_credentials_cannot_call_iam(nimbus):
+    name = unique("sess")
+    keys = make_user(nimbus, name, allow(["iam:*", "ec2:Describe*"]))
+    c = nimbus.aws("sts", "get-session-token", access_key=keys[0], secret_key=keys[1])["Credentials"]
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+    env = dict(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+               aws_session_token=c["SessionToken"], region_name="us-east-1",
+               endpoint_url=nimbus.endpoint, config=Config(retries={"max_attempts": 1}))
+    # The session acts as the user for other services...
+    assert boto3.client("sts", **env).get_caller_identity()["Arn"].endswith(f":user/{name}")
+    boto3.client("ec2", **env).describe_security_groups()
+    # ...but, without MFA, IAM answers as AWS does: the token is not valid there.
+    with pytest.raises(ClientError) as e:
+        boto3.client("iam", **env).list_users()
+    assert e.value.response["Error"]["Code"] == "InvalidClientTokenId"

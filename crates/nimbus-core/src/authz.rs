@@ -46,12 +46,34 @@ impl Access {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Denial {
     pub message: String,
+    /// How AWS words this refusal.
+    pub kind: DenialKind,
+}
+
+/// The two ways AWS refuses an authenticated call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum DenialKind {
+    /// No policy allows it (or one denies it): the service's access-denied error.
+    #[default]
+    AccessDenied,
+    /// These credentials may not call this service at all (`GetSessionToken` credentials
+    /// without MFA calling IAM): AWS answers as for an invalid token.
+    TokenNotValidHere,
 }
 
 impl Denial {
     pub fn new(message: impl Into<String>) -> Self {
         Denial {
             message: message.into(),
+            kind: DenialKind::AccessDenied,
+        }
+    }
+
+    /// A refusal AWS words as `InvalidClientTokenId` (see [`DenialKind::TokenNotValidHere`]).
+    pub fn token_not_valid_here() -> Self {
+        Denial {
+            message: "The security token included in the request is invalid".into(),
+            kind: DenialKind::TokenNotValidHere,
         }
     }
 }

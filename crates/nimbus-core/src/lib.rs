@@ -11,7 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod time;
 
-pub use authz::{Access, AllowAll, Authorizer, Denial};
+pub use authz::{Access, AllowAll, Authorizer, Denial, DenialKind};
 pub use clock::{Clock, ClockCheckpoint, ManualClock, NimbusClock};
 pub use context::{Principal, PrincipalKind, RequestContext};
 pub use error::AwsError;

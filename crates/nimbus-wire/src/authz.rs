@@ -19,8 +19,15 @@ use nimbus_core::{AwsError, Denial, Timestamp};
 ///   CloudWatch on JSON/CBOR the code travels in `x-amzn-query-error`, which botocore
 ///   reports as the error code, so the CLI sees `AccessDenied` on every protocol;
 /// - other JSON services: `AccessDeniedException`, 400 (the shape ACM and most JSON
-///   services model).
+///   services model);
+/// - whatever the service, a [`nimbus_core::DenialKind::TokenNotValidHere`] refusal is
+///   `InvalidClientTokenId`, 403, as AWS answers IAM calls made with `GetSessionToken`
+///   credentials that carry no MFA
+///   (<https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html>).
 pub fn access_denied(model: &ServiceModel, denial: Denial) -> AwsError {
+    if denial.kind == nimbus_core::DenialKind::TokenNotValidHere {
+        return AwsError::new("InvalidClientTokenId", 403, denial.message);
+    }
     let preferred = model.protocols.first().copied();
     if model.protocols.contains(&Protocol::Ec2) {
         return AwsError::new(

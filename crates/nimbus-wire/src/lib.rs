@@ -12,6 +12,7 @@ pub mod error;
 pub mod http;
 pub mod model;
 pub mod service;
+pub mod testing;
 pub mod value;
 pub mod xml;
 

@@ -170,6 +170,67 @@ impl Enforcer {
     }
 }
 
+/// IAM operations that act on the calling user when the request names none
+/// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html>,
+/// `API_CreateAccessKey.html` and the other access-key pages): AWS authorizes them on the
+/// caller's own ARN.
+const SELF_ACTING: [&str; 5] = [
+    "iam:GetUser",
+    "iam:CreateAccessKey",
+    "iam:ListAccessKeys",
+    "iam:UpdateAccessKey",
+    "iam:DeleteAccessKey",
+];
+
+impl Enforcer {
+    /// What `GetSessionToken` credentials may not do, whatever the policies say
+    /// (<https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html>):
+    /// call IAM without MFA (AWS answers as for an invalid token; Nimbus has no MFA yet, so
+    /// never), or call STS except `AssumeRole` and `GetCallerIdentity` (the latter needs no
+    /// permission and never gets here).
+    fn session_limits(&self, ctx: &RequestContext, access: &[Access]) -> Result<(), Denial> {
+        let p = &ctx.principal;
+        if p.kind == PrincipalKind::AssumedRole || !p.access_key_id.starts_with("ASIA") {
+            return Ok(());
+        }
+        if self.sessions.lookup(&p.access_key_id).is_none() {
+            return Ok(());
+        }
+        for a in access {
+            let (service, name) = a.action.split_once(':').unwrap_or(("", a.action));
+            if service.eq_ignore_ascii_case("iam") {
+                return Err(Denial::token_not_valid_here());
+            }
+            if service.eq_ignore_ascii_case("sts") && !name.eq_ignore_ascii_case("AssumeRole") {
+                return Err(Denial::new(format!(
+                    "Cannot call {name} with session credentials"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The ARN a policy statement is matched against: IAM users, groups and roles with their
+    /// path (requests name them without it), and the calling user for operations that act
+    /// on the caller when no user is named.
+    fn as_policies_see_it(&self, ctx: &RequestContext, action: &str, resource: &str) -> String {
+        if resource == "*" {
+            if ctx.principal.kind == PrincipalKind::User
+                && SELF_ACTING.iter().any(|a| a.eq_ignore_ascii_case(action))
+            {
+                return ctx.principal.arn.clone();
+            }
+            return resource.to_string();
+        }
+        if resource.starts_with("arn:aws:iam::") {
+            if let Some(full) = self.iam.entity_arn(resource) {
+                return full;
+            }
+        }
+        resource.to_string()
+    }
+}
+
 /// A policy that allows nothing (a session policy ARN that no longer resolves).
 fn empty_policy() -> policy::Policy {
     policy::Policy::parse(
@@ -194,6 +255,7 @@ impl Authorizer for Enforcer {
         if access.is_empty() {
             return Ok(());
         }
+        self.session_limits(ctx, access)?;
         let Some(subject) = self.subject(ctx) else {
             return Ok(());
         };
@@ -213,6 +275,7 @@ impl Authorizer for Enforcer {
                 &a.resources
             };
             for resource in resources {
+                let resource = &self.as_policies_see_it(ctx, a.action, resource);
                 // sts:AssumeRole is also decided by the role's trust policy.
                 let trust = if a.action.eq_ignore_ascii_case("sts:AssumeRole") {
                     self.iam.role_by_arn(resource).map(|r| r.trust)
@@ -275,7 +338,7 @@ fn denial(ctx: &RequestContext, e: &policy::Evaluation, action: &str, resource: 
                 ctx.principal.arn
             )
         });
-    Denial { message }
+    Denial::new(message)
 }
 
 #[cfg(test)]

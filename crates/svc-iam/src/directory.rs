@@ -207,6 +207,27 @@ impl Directory {
         })
     }
 
+    /// The full ARN (path included) of the IAM user, group or role that `arn` names
+    /// without its path (`arn:aws:iam::{account}:user/{name}`), as policies see it; `None`
+    /// when `arn` is not such an ARN or the entity does not exist.
+    pub fn entity_arn(&self, arn: &str) -> Option<String> {
+        let rest = arn.strip_prefix("arn:aws:iam::")?;
+        let (account, resource) = rest.split_once(':')?;
+        let (kind, name) = resource.split_once('/')?;
+        if name.contains('/') {
+            return None;
+        }
+        self.read(|st| {
+            let acct = st.account(account)?;
+            match kind {
+                "user" => acct.user(name).ok().map(|u| u.arn()),
+                "group" => acct.group(name).ok().map(|g| g.arn()),
+                "role" => acct.role(name).ok().map(|r| r.arn()),
+                _ => None,
+            }
+        })
+    }
+
     /// A managed policy's default version (a customer policy of `account`, or an AWS managed
     /// one), parsed; `None` if there is no such policy. Sessions name these as `PolicyArns`.
     pub fn managed_policy(&self, account: &str, arn: &str) -> Option<NamedPolicy> {
@@ -248,6 +269,22 @@ impl Directory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entity_arns_only_for_path_less_iam_entity_arns() {
+        let clock = Arc::new(nimbus_core::ManualClock::new(Timestamp(0)));
+        let ids = Arc::new(nimbus_core::Ids::from_seed(1));
+        let (_, d) = crate::build(nimbus_store::Store::in_memory(), clock, ids).expect("build");
+        for arn in [
+            "arn:aws:s3:::bucket",
+            "arn:aws:iam::1:user/team/bob",
+            "arn:aws:iam::1:policy/p",
+            "*",
+            "arn:aws:iam::1:user/nobody",
+        ] {
+            assert_eq!(d.entity_arn(arn), None, "{arn}");
+        }
+    }
 
     #[test]
     fn an_unreadable_stored_policy_denies_everything() {

@@ -2,49 +2,13 @@
 //! the IAM action each operation maps to, its bucket or object ARNs and its condition keys,
 //! asked before any handler runs; and how a refusal looks on the wire.
 
-use nimbus_core::{
-    Access, Authorizer, Denial, Ids, ManualClock, Principal, RequestContext, Timestamp,
-};
+use nimbus_core::{Access, Ids, ManualClock, Timestamp};
 use nimbus_store::Store;
 use nimbus_wire::convert::IntoValue;
+use nimbus_wire::testing::{context, poll_once, DenyAndRecord};
 use nimbus_wire::Protocol;
-use std::future::Future;
-use std::pin::pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
 use svc_s3::generated::*;
-
-/// Records every access asked for and refuses.
-#[derive(Default)]
-struct DenyAndRecord(Mutex<Vec<Access>>);
-
-impl Authorizer for DenyAndRecord {
-    fn authorize(&self, _ctx: &RequestContext, access: &[Access]) -> Result<(), Denial> {
-        self.0.lock().unwrap().extend(access.iter().cloned());
-        Err(Denial::new(
-            "User: arn:aws:iam::123456789012:user/bob is not authorized",
-        ))
-    }
-}
-
-fn ctx() -> RequestContext {
-    RequestContext {
-        request_id: "req-1".into(),
-        principal: Principal::root("123456789012", "AKIDEXAMPLE").into(),
-        region: "us-east-1".into(),
-        now: Timestamp(0),
-        host: "localhost".into(),
-    }
-}
-
-/// The refusal happens before the handler, so nothing here waits.
-fn poll_once<T>(fut: impl Future<Output = T>) -> T {
-    let mut fut = pin!(fut);
-    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("authorization did not answer at once"),
-    }
-}
 
 /// Calls `op` through the real service with a refusing recorder; returns what it saw.
 fn asked(op: &str, input: impl IntoValue) -> Vec<Access> {
@@ -58,7 +22,7 @@ fn asked(op: &str, input: impl IntoValue) -> Vec<Access> {
     let authz = DenyAndRecord::default();
     let op = MODEL.operation(op).unwrap();
     let err = poll_once(svc.call(
-        &ctx(),
+        &context(),
         &authz,
         Protocol::RestXml,
         op,
@@ -70,8 +34,7 @@ fn asked(op: &str, input: impl IntoValue) -> Vec<Access> {
         err.message,
         "User: arn:aws:iam::123456789012:user/bob is not authorized"
     );
-    let seen = authz.0.lock().unwrap().clone();
-    seen
+    authz.asked()
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -118,7 +81,7 @@ fn list_objects_v2_is_list_bucket_with_the_prefix_conditions_it_sets() {
 
 #[test]
 fn other_operations_map_to_their_iam_actions() {
-    let ctx = ctx();
+    let ctx = context();
     let head = access::head_object(
         &ctx,
         &HeadObjectRequest {

@@ -2,18 +2,8 @@
 //! (`codegen/authorization/sts.json`): `sts:AssumeRole` on the role with the session's
 //! condition keys, nothing for the operations AWS lets anyone call.
 
-use nimbus_core::{Principal, RequestContext, Timestamp};
+use nimbus_wire::testing::context;
 use svc_sts::generated::*;
-
-fn ctx() -> RequestContext {
-    RequestContext {
-        request_id: "req-1".into(),
-        principal: Principal::root("123456789012", "AKIDEXAMPLE").into(),
-        region: "us-east-1".into(),
-        now: Timestamp(0),
-        host: "localhost".into(),
-    }
-}
 
 #[test]
 fn assume_role_asks_for_the_role_with_its_condition_keys() {
@@ -24,7 +14,7 @@ fn assume_role_asks_for_the_role_with_its_condition_keys() {
         transitive_tag_keys: Some(vec!["team".into(), "env".into()]),
         ..Default::default()
     };
-    let a = access::assume_role(&ctx(), &input);
+    let a = access::assume_role(&context(), &input);
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].action, "sts:AssumeRole");
     assert_eq!(a[0].resources, ["arn:aws:iam::123456789012:role/deploy"]);
@@ -41,9 +31,9 @@ fn assume_role_asks_for_the_role_with_its_condition_keys() {
 
 #[test]
 fn caller_identity_and_session_tokens_need_no_permission() {
-    assert!(access::get_caller_identity(&ctx(), &Default::default()).is_empty());
-    assert!(access::get_session_token(&ctx(), &Default::default()).is_empty());
-    let k = access::get_access_key_info(&ctx(), &Default::default());
+    assert!(access::get_caller_identity(&context(), &Default::default()).is_empty());
+    assert!(access::get_session_token(&context(), &Default::default()).is_empty());
+    let k = access::get_access_key_info(&context(), &Default::default());
     assert_eq!(
         (k[0].action, k[0].resources.as_slice()),
         ("sts:GetAccessKeyInfo", &["*".to_string()][..])
