@@ -759,7 +759,7 @@ impl<'a> Gen<'a> {
                 #![allow(unused_imports)]\n\
                 use super::*;\n\
                 use nimbus_core::Access;\n\
-                use nimbus_wire::authz::{condition, expand, resources_or_star, AuthzValues, Part::{Each, Lit}};\n\n";
+                use nimbus_wire::authz::{condition, expand, keyed_condition, resources_or_star, AuthzValues, Part::{Each, Lit}};\n\n";
         for (op, method) in self.method_names() {
             let input = op
                 .input

@@ -119,7 +119,7 @@ pub fn run_session(data: &[u8], mut each: impl FnMut(&Exchange)) {
         }
         let request = format!("{} {}", parts.method, parts.uri);
         let reply =
-            w.rt.block_on(nimbus_gateway::handle_collected(&w.gw, parts, body));
+            w.rt.block_on(nimbus_gateway::handle_collected(&w.gw, parts, body, None));
         let (parts, body) = reply.into_parts();
         let body =
             w.rt.block_on(body.collect())

@@ -124,6 +124,7 @@ impl World {
             region: "us-east-1".to_string(),
             now: self.clock.now(),
             host: "localhost:4566".to_string(),
+            source_ip: None,
         }
     }
 }

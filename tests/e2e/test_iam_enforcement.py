@@ -192,3 +192,80 @@ def test_get_session_token_credentials_cannot_call_iam(nimbus):
     with pytest.raises(ClientError) as e:
         boto3.client("iam", **env).list_users()
     assert e.value.response["Error"]["Code"] == "InvalidClientTokenId"
+
+
+def test_bucket_policies_allow_and_deny(nimbus):
+    from botocore.exceptions import ClientError
+    bucket = unique("shared")
+    nimbus.aws("s3api", "create-bucket", "--bucket", bucket)
+    nimbus.client("s3").put_object(Bucket=bucket, Key="doc.txt", Body=b"x")
+    reader, writer = unique("reader"), unique("writer")
+    rkeys = make_user(nimbus, reader)  # no identity policy at all
+    wkeys = make_user(nimbus, writer, allow("s3:*"))
+    nimbus.aws("s3api", "put-bucket-policy", "--bucket", bucket, "--policy", policy(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/{reader}"},
+         "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"},
+        {"Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/{writer}"},
+         "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/*"}))
+    # Same account: a bucket policy naming the user is enough without any identity policy.
+    r = nimbus.client("s3", access_key=rkeys[0], secret_key=rkeys[1])
+    assert r.get_object(Bucket=bucket, Key="doc.txt")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as e:
+        r.put_object(Bucket=bucket, Key="new.txt", Body=b"y")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    # An explicit deny in the bucket policy beats the writer's s3:*.
+    w = nimbus.client("s3", access_key=wkeys[0], secret_key=wkeys[1])
+    w.put_object(Bucket=bucket, Key="new.txt", Body=b"y")
+    with pytest.raises(ClientError) as e:
+        w.delete_object(Bucket=bucket, Key="new.txt")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    assert "explicit deny in a resource-based policy" in e.value.response["Error"]["Message"]
+
+
+def test_source_ip_conditions(nimbus):
+    inside, outside = unique("lan"), unique("wan")
+    ok = make_user(nimbus, inside, {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*",
+                                    "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}})
+    no = make_user(nimbus, outside, {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*",
+                                     "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}})
+    nimbus.aws("ec2", "describe-security-groups", access_key=ok[0], secret_key=ok[1])
+    assert "UnauthorizedOperation" in refused(nimbus, "ec2", "describe-security-groups", keys=no)
+
+
+def _totp(seed_b32, at):
+    import base64, hashlib, hmac, struct
+    key = base64.b32decode(seed_b32 + "=" * (-len(seed_b32) % 8))
+    mac = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
+    o = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def test_mfa_conditions_and_iam_with_mfa_sessions(make_nimbus):
+    # Its own Nimbus: the test moves the clock to get consecutive TOTP codes.
+    nimbus = make_nimbus()
+    name = unique("mfa")
+    keys = make_user(nimbus, name, {"Effect": "Allow", "Action": ["iam:ListUsers", "ec2:Describe*"],
+                                    "Resource": "*",
+                                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}})
+    dev = nimbus.client("iam").create_virtual_mfa_device(VirtualMFADeviceName=name)["VirtualMFADevice"]
+    seed = dev["Base32StringSeed"].decode()
+    now = lambda: nimbus.admin("GET", "/_nimbus/clock")["epoch_millis"] / 1000
+    c1 = _totp(seed, now())
+    nimbus.admin("POST", "/_nimbus/clock/advance", {"seconds": 30})
+    c2 = _totp(seed, now())
+    nimbus.client("iam").enable_mfa_device(UserName=name, SerialNumber=dev["SerialNumber"],
+                                           AuthenticationCode1=c1, AuthenticationCode2=c2)
+    # Long-term keys: no MFA, so the MFA-conditioned allow does not apply.
+    assert "UnauthorizedOperation" in refused(nimbus, "ec2", "describe-security-groups", keys=keys)
+    nimbus.admin("POST", "/_nimbus/clock/advance", {"seconds": 30})
+    c = nimbus.aws("sts", "get-session-token", "--serial-number", dev["SerialNumber"],
+                   "--token-code", _totp(seed, now()),
+                   access_key=keys[0], secret_key=keys[1])["Credentials"]
+    import boto3
+    from botocore.config import Config
+    env = dict(aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+               aws_session_token=c["SessionToken"], region_name="us-east-1",
+               endpoint_url=nimbus.endpoint, config=Config(retries={"max_attempts": 1}))
+    # With MFA: the condition holds, and IAM accepts the session.
+    boto3.client("ec2", **env).describe_security_groups()
+    assert name in [u["UserName"] for u in boto3.client("iam", **env).list_users()["Users"]]

@@ -13,6 +13,7 @@
 //! `nimbus-wire`).
 
 use crate::context::RequestContext;
+use std::borrow::Cow;
 
 /// One question for IAM: may the caller perform `action` on each of `resources`, given
 /// `conditions`?
@@ -25,8 +26,10 @@ pub struct Access {
     pub resources: Vec<String>,
     /// Service-specific condition keys taken from the request's input, each with its
     /// values (`("s3:prefix", ["photos/"])`); a key the request does not set is absent.
+    /// Most keys are fixed names, but request-tag keys carry the tag's own key
+    /// (`aws:RequestTag/team`), so a key is borrowed when fixed and owned when built.
     /// Global keys (`aws:SourceIp`, `aws:CurrentTime`, ...) are the authorizer's to add.
-    pub conditions: Vec<(&'static str, Vec<String>)>,
+    pub conditions: Vec<(Cow<'static, str>, Vec<String>)>,
 }
 
 impl Access {
@@ -118,16 +121,27 @@ mod tests {
             region: "us-east-1".into(),
             now: Timestamp(0),
             host: "localhost".into(),
+            source_ip: None,
         };
         let a = Access {
             action: "s3:ListBucket",
             resources: vec!["arn:aws:s3:::photos".into()],
-            conditions: vec![("s3:prefix", vec!["2024/".into()])],
+            conditions: vec![
+                ("s3:prefix".into(), vec!["2024/".into()]),
+                (
+                    Cow::Owned("aws:RequestTag/team".to_string()),
+                    vec!["red".into()],
+                ),
+            ],
         };
         assert_eq!(AllowAll.authorize(&ctx, std::slice::from_ref(&a)), Ok(()));
         assert_eq!(AllowAll.authorize(&ctx, &[]), Ok(()));
         assert_eq!(a.condition("s3:prefix"), Some(&["2024/".to_string()][..]));
         assert_eq!(a.condition("s3:delimiter"), None);
+        assert_eq!(
+            a.condition("aws:RequestTag/team"),
+            Some(&["red".to_string()][..])
+        );
         assert_eq!(Denial::new("no").to_string(), "no");
     }
 }

@@ -1,6 +1,6 @@
 //! [`RequestContext`]: what the front door knows about one call when it reaches a service
-//! handler: who is calling (already authenticated), in which account and region, with which
-//! request id, at which Nimbus time. Handlers read it; they never parse HTTP.
+//! handler: who is calling (already authenticated) and from which address, in which
+//! account and region, with which request id, at which Nimbus time. Handlers read it; they never parse HTTP.
 
 use crate::time::Timestamp;
 use std::sync::Arc;
@@ -48,6 +48,12 @@ pub struct RequestContext {
     pub now: Timestamp,
     /// The `Host` the client addressed (S3 needs it for `Location`).
     pub host: String,
+    /// The address of the connection's peer, the value of the global condition key
+    /// `aws:SourceIp`
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip>).
+    /// `None` for calls that never crossed a socket (in-process tests, fuzzing, the
+    /// hot-path measurement), where policies conditioned on it do not match.
+    pub source_ip: Option<std::net::IpAddr>,
 }
 
 impl RequestContext {

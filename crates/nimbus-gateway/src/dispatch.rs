@@ -161,8 +161,14 @@ fn gunzip(body: &Bytes, limit: usize) -> Result<Bytes, AwsError> {
 }
 
 /// The pipeline for a request whose body has already been collected (the server's entry,
-/// and the in-process hot-path measurement's).
-pub async fn handle(gw: &Arc<Gateway>, parts: Parts, body: Bytes) -> Reply {
+/// and the in-process hot-path measurement's). `source_ip` is the connection's peer
+/// address, which becomes [`RequestContext::source_ip`]; in-process callers pass `None`.
+pub async fn handle(
+    gw: &Arc<Gateway>,
+    parts: Parts,
+    body: Bytes,
+    source_ip: Option<std::net::IpAddr>,
+) -> Reply {
     let rid = gw.ids.request_id();
     let method = parts.method.as_str();
     let path = parts.uri.path();
@@ -214,7 +220,7 @@ pub async fn handle(gw: &Arc<Gateway>, parts: Parts, body: Bytes) -> Reply {
         Err(e) => return render_error(family, scope_model, &e, &rid, method),
     };
 
-    match pipeline(gw, &parts, body, family, &auth, &rid).await {
+    match pipeline(gw, &parts, body, family, &auth, &rid, source_ip).await {
         Ok(r) => r,
         Err((model, family, e)) => render_error(family, model, &e, &rid, method),
     }
@@ -266,6 +272,7 @@ async fn pipeline(
     family: Family,
     auth: &Authenticated,
     rid: &str,
+    source_ip: Option<std::net::IpAddr>,
 ) -> Result<Reply, Failure> {
     let method = parts.method.as_str();
     let path = parts.uri.path();
@@ -309,6 +316,7 @@ async fn pipeline(
         region,
         now: gw.clock.now(),
         host,
+        source_ip,
     };
 
     match family {

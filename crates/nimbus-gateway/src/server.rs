@@ -3,7 +3,8 @@
 //! connection's first bytes decide, the HTTP/2 preface or anything else. Every connection
 //! gets `TCP_NODELAY` (without it, delayed ACKs cost ~40 ms per call). It collects bodies
 //! under a size limit, whatever the HTTP version, and hands each request to
-//! [`Gateway::handle`]; it stops when the injected shutdown future resolves.
+//! [`Gateway::handle`] with the connection's peer address (the `aws:SourceIp` policies
+//! see); it stops when the injected shutdown future resolves.
 //! Not here: TLS (and so ALPN-negotiated `h2`) and the HTTP/1.1 `Upgrade: h2c` dance —
 //! see docs/decisions/0004-front-door.md.
 
@@ -20,6 +21,7 @@ use nimbus_core::{Clock, Ids};
 use nimbus_sigv4::SigningKeyCache;
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -60,9 +62,11 @@ pub struct Gateway {
 
 impl Gateway {
     /// Handles one request end to end. Never fails: every problem becomes an AWS error reply.
+    /// `source_ip` is the connection's peer, `None` for a request that came over no socket.
     pub async fn handle(
         self: Arc<Self>,
         req: hyper::Request<Incoming>,
+        source_ip: Option<IpAddr>,
     ) -> hyper::Response<Full<Bytes>> {
         let (parts, body) = req.into_parts();
         let declared = parts
@@ -83,7 +87,7 @@ impl Gateway {
             Err(BodyError::TooLarge) => return crate::dispatch::too_large(&self, &parts, limit),
             Err(BodyError::Read(e)) => return crate::dispatch::unreadable_body(&self, &parts, &e),
         };
-        crate::dispatch::handle(&self, parts, body).await
+        crate::dispatch::handle(&self, parts, body, source_ip).await
     }
 }
 
@@ -148,7 +152,7 @@ pub async fn serve(
             _ = &mut shutdown => break,
             a = listener.accept() => a,
         };
-        let (stream, _) = match accepted {
+        let (stream, peer) = match accepted {
             Ok(s) => s,
             Err(e) => {
                 // EMFILE and friends: log, back off briefly, keep serving.
@@ -158,12 +162,15 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
+        // A dual-stack listener reports IPv4 clients as `::ffff:a.b.c.d`; policies name them
+        // as IPv4 (`"aws:SourceIp": "203.0.113.0/24"`), so the mapped form is unwrapped.
+        let source_ip = Some(peer.ip().to_canonical());
         let gw = gateway.clone();
         let builder = builder.clone();
         tokio::spawn(async move {
             let svc = service_fn(move |req| {
                 let gw = gw.clone();
-                async move { Ok::<_, Infallible>(gw.handle(req).await) }
+                async move { Ok::<_, Infallible>(gw.handle(req, source_ip).await) }
             });
             let conn = builder.serve_connection(TokioIo::new(stream), svc);
             // Client resets are normal; nothing to report.

@@ -1,5 +1,6 @@
 //! Authorization on the wire side: [`access_denied`] turns a [`Denial`] into the error the
-//! service's protocol uses for it, and [`expand`] / [`AuthzValues`] are the small runtime
+//! service's protocol uses for it, and [`expand`] / [`condition`] / [`keyed_condition`] /
+//! [`AuthzValues`] are the small runtime
 //! the generated per-operation access functions (`generated.rs`, `mod access`) use to fill
 //! the ARN and condition templates of `codegen/authorization/<service>.json` from the
 //! request context and the typed input.
@@ -9,6 +10,7 @@
 
 use crate::{Protocol, ServiceModel};
 use nimbus_core::{AwsError, Denial, Timestamp};
+use std::borrow::Cow;
 
 /// The protocol's refusal for `denial`:
 /// - EC2: `UnauthorizedOperation`, 403, "You are not authorized to perform this operation. "
@@ -94,14 +96,40 @@ pub fn resources_or_star(resources: Vec<String>) -> Vec<String> {
 /// Adds condition `key` to `conditions` when its template expands to at least one value
 /// (a condition whose member the request leaves out is omitted).
 pub fn condition(
-    conditions: &mut Vec<(&'static str, Vec<String>)>,
+    conditions: &mut Vec<(Cow<'static, str>, Vec<String>)>,
     key: &'static str,
     parts: &[Part<'_>],
 ) {
     let mut values = Vec::new();
     expand(parts, &mut values);
     if !values.is_empty() {
-        conditions.push((key, values));
+        conditions.push((Cow::Borrowed(key), values));
+    }
+}
+
+/// Adds the conditions whose key is itself a template, for one element of a list: the
+/// request-tag keys `aws:RequestTag/${TagKey}` built from one `{Key, Value}` of `Tags`
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-requesttag>).
+/// Each key `key_parts` expands to gets the values `value_parts` expands to; nothing is
+/// added when either expands to nothing. A key already present (a tag key given twice)
+/// gains the values rather than a second entry, so that a lookup by key sees them all.
+pub fn keyed_condition(
+    conditions: &mut Vec<(Cow<'static, str>, Vec<String>)>,
+    key_parts: &[Part<'_>],
+    value_parts: &[Part<'_>],
+) {
+    let mut values = Vec::new();
+    expand(value_parts, &mut values);
+    if values.is_empty() {
+        return;
+    }
+    let mut keys = Vec::new();
+    expand(key_parts, &mut keys);
+    for key in keys {
+        match conditions.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, existing)) => existing.extend(values.iter().cloned()),
+            None => conditions.push((Cow::Owned(key), values.clone())),
+        }
     }
 }
 
@@ -233,7 +261,34 @@ mod tests {
         );
         assert_eq!(
             conditions,
-            [("sts:TransitiveTagKeys", strings(&["a", "b"]))]
+            [("sts:TransitiveTagKeys".into(), strings(&["a", "b"]))]
+        );
+    }
+
+    #[test]
+    fn keyed_conditions_build_their_key_and_merge_repeats() {
+        let mut conditions = Vec::new();
+        condition(&mut conditions, "aws:TagKeys", &[Part::Lit("team")]);
+        let (team, red, blue) = (strings(&["team"]), strings(&["red"]), strings(&["blue"]));
+        let key = [Part::Lit("aws:RequestTag/"), Part::Each(&team)];
+        keyed_condition(&mut conditions, &key, &[Part::Each(&red)]);
+        keyed_condition(&mut conditions, &key, &[Part::Each(&blue)]);
+        // A tag without a value, or a key that expands to nothing, adds nothing.
+        keyed_condition(&mut conditions, &key, &[Part::Each(&[])]);
+        keyed_condition(
+            &mut conditions,
+            &[Part::Lit("aws:RequestTag/"), Part::Each(&[])],
+            &[Part::Each(&red)],
+        );
+        assert_eq!(
+            conditions,
+            [
+                (Cow::Borrowed("aws:TagKeys"), strings(&["team"])),
+                (
+                    Cow::Owned("aws:RequestTag/team".to_string()),
+                    strings(&["red", "blue"])
+                ),
+            ]
         );
     }
 

@@ -32,7 +32,8 @@ impl Authorizer for DenyAndRecord {
     }
 }
 
-/// A call by the root of account 123456789012 in us-east-1 at the epoch.
+/// A call by the root of account 123456789012 in us-east-1 at the epoch, made in process
+/// (no peer address).
 #[must_use]
 pub fn context() -> RequestContext {
     RequestContext {
@@ -41,6 +42,7 @@ pub fn context() -> RequestContext {
         region: "us-east-1".into(),
         now: Timestamp(0),
         host: "localhost".into(),
+        source_ip: None,
     }
 }
 

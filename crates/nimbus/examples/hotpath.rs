@@ -59,11 +59,11 @@ fn main() {
             req.into_parts().0
         };
         let body = Bytes::from(body.to_string());
-        let first = nimbus_gateway::handle_collected(&gw, make(), body.clone()).await;
+        let first = nimbus_gateway::handle_collected(&gw, make(), body.clone(), None).await;
         assert_eq!(first.status(), 200, "the signed request must succeed");
         let (t0, c0) = (Instant::now(), cpu_ns());
         for _ in 0..n {
-            let r = nimbus_gateway::handle_collected(&gw, make(), body.clone()).await;
+            let r = nimbus_gateway::handle_collected(&gw, make(), body.clone(), None).await;
             std::hint::black_box(r);
         }
         let ns = t0.elapsed().as_nanos() as f64 / n as f64;

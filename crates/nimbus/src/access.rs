@@ -76,10 +76,11 @@ impl CredentialStore for Keys {
     }
 }
 
-/// The IAM policy evaluator, over IAM's and STS's state.
+/// The IAM policy evaluator, over IAM's, STS's and S3's (bucket policies) state.
 pub struct Enforcer {
     pub iam: Directory,
     pub sessions: Sessions,
+    pub buckets: svc_s3::BucketPolicies,
 }
 
 /// Everything that decides for one caller: built once per call.
@@ -97,7 +98,6 @@ impl Enforcer {
     fn subject(&self, ctx: &RequestContext) -> Option<Subject> {
         let p = &ctx.principal;
         let account = p.account_id.as_str();
-        let mut session_context = Vec::new();
         let (principal, identity, boundary, session) = match p.kind {
             PrincipalKind::Root => return None,
             PrincipalKind::User => {
@@ -121,17 +121,16 @@ impl Enforcer {
                     .with_unique_id(&role_id);
                 let mut session = Vec::new();
                 if let Some(s) = &s {
-                    session_context.push(("aws:TokenIssueTime", s.issued.to_iso8601_secs()));
-                    session_context.push(("aws:MultiFactorAuthPresent", "false".to_string()));
                     if let Some(doc) = &s.policy {
-                        if let Ok(parsed) = policy::Policy::parse(doc, policy::PolicyKind::Session)
-                        {
-                            session.push(NamedPolicy {
-                                source: format!("{}#session", p.arn),
-                                document: doc.clone(),
-                                policy: Arc::new(parsed),
-                            });
-                        }
+                        // Validated when the session was issued; one a stricter parser
+                        // refuses now limits the session to nothing rather than vanishing.
+                        let parsed = policy::Policy::parse(doc, policy::PolicyKind::Session)
+                            .unwrap_or_else(|_| empty_policy());
+                        session.push(NamedPolicy {
+                            source: format!("{}#session", p.arn),
+                            document: doc.clone(),
+                            policy: Arc::new(parsed),
+                        });
                     }
                     for arn in &s.policy_arns {
                         // A session policy that no longer exists allows nothing: keep the
@@ -157,8 +156,24 @@ impl Enforcer {
         context.set("aws:EpochTime", ctx.now.secs().to_string());
         context.set("aws:RequestedRegion", ctx.region.as_str());
         context.set("aws:SecureTransport", "false");
-        for (k, v) in session_context {
-            context.set(k, v);
+        if let Some(ip) = ctx.source_ip {
+            context.set("aws:SourceIp", ip.to_string());
+        }
+        // Keys every temporary credential carries: when it was issued and whether (and how
+        // long ago) MFA was presented; long-term keys carry neither
+        // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthpresent>).
+        if p.access_key_id.starts_with("ASIA") {
+            if let Some(s) = self.sessions.lookup(&p.access_key_id) {
+                context.set("aws:TokenIssueTime", s.issued.to_iso8601_secs());
+                context.set(
+                    "aws:MultiFactorAuthPresent",
+                    if s.mfa_authenticated { "true" } else { "false" },
+                );
+                if let (true, Some(at)) = (s.mfa_authenticated, s.mfa_authenticated_at) {
+                    let age = (ctx.now.secs() - at.secs()).max(0);
+                    context.set("aws:MultiFactorAuthAge", age.to_string());
+                }
+            }
         }
         Some(Subject {
             principal,
@@ -185,20 +200,20 @@ const SELF_ACTING: [&str; 5] = [
 impl Enforcer {
     /// What `GetSessionToken` credentials may not do, whatever the policies say
     /// (<https://docs.aws.amazon.com/STS/latest/APIReference/API_GetSessionToken.html>):
-    /// call IAM without MFA (AWS answers as for an invalid token; Nimbus has no MFA yet, so
-    /// never), or call STS except `AssumeRole` and `GetCallerIdentity` (the latter needs no
+    /// call IAM unless MFA was presented when they were issued (AWS answers as for an
+    /// invalid token), or call STS except `AssumeRole` and `GetCallerIdentity` (the latter needs no
     /// permission and never gets here).
     fn session_limits(&self, ctx: &RequestContext, access: &[Access]) -> Result<(), Denial> {
         let p = &ctx.principal;
         if p.kind == PrincipalKind::AssumedRole || !p.access_key_id.starts_with("ASIA") {
             return Ok(());
         }
-        if self.sessions.lookup(&p.access_key_id).is_none() {
+        let Some(session) = self.sessions.lookup(&p.access_key_id) else {
             return Ok(());
-        }
+        };
         for a in access {
             let (service, name) = a.action.split_once(':').unwrap_or(("", a.action));
-            if service.eq_ignore_ascii_case("iam") {
+            if service.eq_ignore_ascii_case("iam") && !session.mfa_authenticated {
                 return Err(Denial::token_not_valid_here());
             }
             if service.eq_ignore_ascii_case("sts") && !name.eq_ignore_ascii_case("AssumeRole") {
@@ -228,6 +243,69 @@ impl Enforcer {
             }
         }
         resource.to_string()
+    }
+}
+
+/// The resource-based policy that also decides an access, kept alive for one evaluation.
+enum Held {
+    /// The role's trust policy: `sts:AssumeRole`, and the `sts:TagSession` /
+    /// `sts:SetSourceIdentity` asked with it, are decided by it
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required>).
+    Trust {
+        trust: NamedPolicy,
+        owner: Option<String>,
+    },
+    /// An S3 bucket policy.
+    Bucket(Arc<svc_s3::BucketPolicy>, Option<String>),
+}
+
+impl Held {
+    fn as_ref(&self) -> policy::ResourcePolicy<'_> {
+        match self {
+            Held::Trust { trust, .. } => policy::ResourcePolicy {
+                id: &trust.source,
+                policy: &trust.policy,
+                kind: policy::ResourcePolicyKind::RoleTrust,
+            },
+            Held::Bucket(b, _) => policy::ResourcePolicy {
+                id: &b.id,
+                policy: &b.policy,
+                kind: policy::ResourcePolicyKind::Resource,
+            },
+        }
+    }
+
+    /// The account that owns the resource, when the ARN does not say.
+    fn owner(&self) -> Option<&String> {
+        match self {
+            Held::Trust { owner, .. } | Held::Bucket(_, owner) => owner.as_ref(),
+        }
+    }
+}
+
+/// The bucket an S3 ARN names (`arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key`).
+fn s3_bucket(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:aws:s3:::")?;
+    Some(rest.split_once('/').map_or(rest, |(b, _)| b)).filter(|b| !b.is_empty())
+}
+
+impl Enforcer {
+    /// The resource-based policy that takes part in deciding `action` on `resource`.
+    fn resource_policy(&self, action: &str, resource: &str) -> Option<Held> {
+        let trust_decides = ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(action));
+        if trust_decides {
+            let role = self.iam.role_by_arn(resource)?;
+            return Some(Held::Trust {
+                owner: Some(role.account),
+                trust: role.trust,
+            });
+        }
+        let bucket = s3_bucket(resource)?;
+        let p = self.buckets.policy(bucket)?;
+        let owner = Some(p.owner_account.clone());
+        Some(Held::Bucket(p, owner))
     }
 }
 
@@ -276,28 +354,26 @@ impl Authorizer for Enforcer {
             };
             for resource in resources {
                 let resource = &self.as_policies_see_it(ctx, a.action, resource);
-                // sts:AssumeRole is also decided by the role's trust policy.
-                let trust = if a.action.eq_ignore_ascii_case("sts:AssumeRole") {
-                    self.iam.role_by_arn(resource).map(|r| r.trust)
-                } else {
-                    None
-                };
+                // The bucket's owner, for a bucket without a policy (S3 ARNs name no account).
+                let owner = s3_bucket(resource).and_then(|b| self.buckets.bucket_owner(b));
+                let held = self.resource_policy(a.action, resource);
                 let policies = policy::Policies {
                     identity: identity.clone(),
                     permissions_boundary: boundary,
                     session: session.clone(),
-                    resource: trust.as_ref().map(|t| policy::ResourcePolicy {
-                        id: &t.source,
-                        policy: &t.policy,
-                        kind: policy::ResourcePolicyKind::RoleTrust,
-                    }),
+                    resource: held.as_ref().map(|h| h.as_ref()),
                 };
                 let own = subject.principal.account();
                 let request = policy::Request {
                     principal: &subject.principal,
                     action: a.action,
                     resource,
-                    resource_account: arn_account(resource).filter(|acct| *acct != own),
+                    resource_account: held
+                        .as_ref()
+                        .and_then(|h| h.owner().map(String::as_str))
+                        .or_else(|| arn_account(resource))
+                        .or(owner.as_deref())
+                        .filter(|acct| *acct != own),
                     context: &context,
                 };
                 let e = policy::evaluate(&request, &policies);

@@ -105,6 +105,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         authorizer: Arc::new(Enforcer {
             iam: wired.iam,
             sessions: wired.sessions,
+            buckets: wired.buckets,
         }),
         clock: clock.clone(),
         ids: config.ids,
@@ -130,11 +131,12 @@ fn open_store(data_dir: Option<&Path>) -> anyhow::Result<Store> {
 }
 
 /// Every service Nimbus serves, each loading its state from `store`, and the read sides of
-/// IAM and STS that authentication and authorization need.
+/// IAM, STS and S3 (bucket policies) that authentication and authorization need.
 struct Wired {
     services: Vec<Arc<dyn Service>>,
     iam: svc_iam::Directory,
     sessions: svc_sts::Sessions,
+    buckets: svc_s3::BucketPolicies,
 }
 
 fn services(
@@ -152,13 +154,14 @@ fn services(
     });
     let (sts, sessions) = svc_sts::build(store.clone(), clock.clone(), ids.clone(), roles)
         .context("loading STS state")?;
+    let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
+        .context("loading S3 state")?;
     Ok(Wired {
         services: vec![
             sts,
             svc_ec2::service(store.clone(), clock.clone(), ids.clone())
                 .context("loading EC2 state")?,
-            svc_s3::service(store.clone(), clock.clone(), ids.clone(), s3_blobs)
-                .context("loading S3 state")?,
+            s3,
             svc_cloudwatch::service(store.clone(), clock.clone())
                 .context("loading CloudWatch state")?,
             svc_acm::service(),
@@ -166,6 +169,7 @@ fn services(
         ],
         iam: directory,
         sessions,
+        buckets,
     })
 }
 
@@ -196,6 +200,21 @@ impl svc_sts::RoleDirectory for IamRoles {
                     .lookup(access_key_id)
                     .map(|c| c.principal.account_id.clone())
             })
+    }
+
+    fn verify_mfa(
+        &self,
+        account: &str,
+        user_name: &str,
+        serial: &str,
+        code: &str,
+        now: nimbus_core::Timestamp,
+    ) -> svc_sts::MfaCheck {
+        match self.iam.verify_totp(account, user_name, serial, code, now) {
+            svc_iam::TotpVerdict::Valid => svc_sts::MfaCheck::Valid,
+            svc_iam::TotpVerdict::InvalidCode => svc_sts::MfaCheck::InvalidCode,
+            svc_iam::TotpVerdict::NotAssigned => svc_sts::MfaCheck::NotAssigned,
+        }
     }
 }
 

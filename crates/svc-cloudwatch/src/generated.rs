@@ -1713,7 +1713,7 @@ pub mod access {
     use super::*;
     use nimbus_core::Access;
     use nimbus_wire::authz::{
-        condition, expand, resources_or_star, AuthzValues,
+        condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
 

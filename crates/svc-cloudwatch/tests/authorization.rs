@@ -37,7 +37,7 @@ fn put_metric_data_is_scoped_by_namespace_and_refused_before_storing() {
     assert_eq!(seen[0].resources, ["*"]);
     assert_eq!(
         seen[0].conditions,
-        [("cloudwatch:namespace", vec!["MyApp".to_string()])]
+        [("cloudwatch:namespace".into(), vec!["MyApp".to_string()])]
     );
 }
 

@@ -18,6 +18,7 @@ fn ctx() -> RequestContext {
         region: "us-east-1".into(),
         now: NOW,
         host: "localhost".into(),
+        source_ip: None,
     }
 }
 

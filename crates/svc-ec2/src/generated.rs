@@ -4075,7 +4075,7 @@ pub mod access {
     use super::*;
     use nimbus_core::Access;
     use nimbus_wire::authz::{
-        condition, expand, resources_or_star, AuthzValues,
+        condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
 
@@ -4147,7 +4147,17 @@ pub mod access {
         input: &CreateSecurityGroupRequest,
     ) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
-        input.vpc_id.push_values(&mut v0);
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        let mut v1: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v1);
         vec![{
             let mut r = Vec::new();
             expand(
@@ -4167,7 +4177,7 @@ pub mod access {
                     Lit(":"),
                     Lit(ctx.account_id()),
                     Lit(":vpc/"),
-                    Each(&v0),
+                    Each(&v1),
                 ],
                 &mut r,
             );
@@ -4182,9 +4192,27 @@ pub mod access {
                     Lit(":"),
                     Lit(ctx.account_id()),
                     Lit(":vpc/"),
-                    Each(&v0),
+                    Each(&v1),
                 ],
             );
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
             Access {
                 action: "ec2:CreateSecurityGroup",
                 resources: resources_or_star(r),

@@ -249,6 +249,7 @@ fn ctx() -> RequestContext {
         region: "us-east-1".into(),
         now: Timestamp(0),
         host: "localhost".into(),
+        source_ip: None,
     }
 }
 

@@ -4,12 +4,15 @@
 //! access key (and its secret and status), which identity-based policies and boundary
 //! apply to a user (its own managed and inline policies plus every group's), and what a
 //! role trusts and grants. Documents are returned both as text and parsed
-//! ([`nimbus_iam_policy::Policy`]); they were validated when stored. It changes nothing,
-//! except [`Directory::note_key_used`], which records a key's last use in memory only.
+//! ([`nimbus_iam_policy::Policy`]); they were validated when stored. It also checks MFA
+//! codes for STS ([`Directory::verify_totp`]). It changes nothing, except
+//! [`Directory::note_key_used`] and [`Directory::verify_totp`], which record a key's last
+//! use and an MFA code's use in memory only.
 
 use crate::managed;
 use crate::model::{InlineRec, LastUsedRec};
 use crate::state::{Account, Shared, State};
+use crate::totp;
 use nimbus_core::Timestamp;
 use nimbus_iam_policy::{Policy, PolicyKind};
 use std::sync::Arc;
@@ -39,6 +42,17 @@ pub struct KeyIdentity {
     pub secret: String,
     /// `false` when the key was set `Inactive`.
     pub active: bool,
+}
+
+/// What [`Directory::verify_totp`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TotpVerdict {
+    /// The code is the device's code for now, and had not been used.
+    Valid,
+    /// The device is the user's, but the code is wrong, too old, or already used.
+    InvalidCode,
+    /// No such device, or it is not enabled for this user.
+    NotAssigned,
 }
 
 /// One policy that applies to a principal.
@@ -171,6 +185,45 @@ impl Directory {
                 service: service.to_string(),
                 region: region.to_string(),
             });
+        }
+    }
+
+    /// Checks a one-time code of MFA device `serial` for user `user_name` of `account` at
+    /// `now` (STS's `SerialNumber`/`TokenCode`). A code counts within one time step either
+    /// side of the device's clock (RFC 6238 section 5.2) and only once: the step it
+    /// matched, and every earlier one, are spent, so a code that opened a session cannot
+    /// open another. The spent step is kept in memory only (like
+    /// [`Directory::note_key_used`]): a restart within the same 90 seconds could accept a
+    /// code again, which is not worth a durable write per sign-in.
+    pub fn verify_totp(
+        &self,
+        account: &str,
+        user_name: &str,
+        serial: &str,
+        code: &str,
+        now: Timestamp,
+    ) -> TotpVerdict {
+        let mut st = self.shared.state.write().unwrap_or_else(|e| e.into_inner());
+        let Some(d) = st.accounts.get_mut(account).and_then(|a| {
+            let (_, key) = crate::model::mfa_key_of_serial(serial)?;
+            a.mfa.get_mut(&key).filter(|d| d.serial() == serial)
+        }) else {
+            return TotpVerdict::NotAssigned;
+        };
+        if !d
+            .user
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(user_name))
+        {
+            return TotpVerdict::NotAssigned;
+        }
+        let step = totp::step_at(now.secs()) + d.drift;
+        match totp::matching_step(&d.key(), code, step) {
+            Some(s) if d.last_step.is_none_or(|l| s > l) => {
+                d.last_step = Some(s);
+                TotpVerdict::Valid
+            }
+            _ => TotpVerdict::InvalidCode,
         }
     }
 

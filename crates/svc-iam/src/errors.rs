@@ -57,6 +57,34 @@ pub fn no_such_key(id: &str) -> AwsError {
     g::no_such_entity_exception(format!("The Access Key with id {id} cannot be found."))
 }
 
+/// A serial number that names no virtual MFA device of the account.
+pub fn no_such_mfa(serial: &str) -> AwsError {
+    g::no_such_entity_exception(format!(
+        "VirtualMFADevice with serial number {serial} doesn't exist."
+    ))
+}
+
+/// A device that exists but is not enabled for the user named (Deactivate, Resync).
+pub fn mfa_not_enabled(serial: &str, user: &str) -> AwsError {
+    g::no_such_entity_exception(format!(
+        "MFA Device with serial number {serial} is not enabled for user {user}."
+    ))
+}
+
+pub fn mfa_exists() -> AwsError {
+    g::entity_already_exists_exception("MFADevice entity at the same path and name already exists.")
+}
+
+/// `EnableMFADevice` on a device already enabled (for this user or another).
+pub fn mfa_in_use() -> AwsError {
+    g::entity_already_exists_exception("MFA Device is already in use.")
+}
+
+/// Codes that are not the device's codes for now (or not two consecutive ones).
+pub fn invalid_auth_code() -> AwsError {
+    g::invalid_authentication_code_exception("Authentication code for device is not valid.")
+}
+
 /// `kind` is `User`, `Group` or `Role`.
 pub fn already_exists(kind: &str, name: &str) -> AwsError {
     g::entity_already_exists_exception(format!("{kind} with name {name} already exists."))

@@ -4,6 +4,7 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
+use bytes::Bytes;
 use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
@@ -34,7 +35,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("AddRoleToInstanceProfile", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(4)),
-        errors: &[m::ShapeId(112), m::ShapeId(77), m::ShapeId(139)],
+        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
@@ -42,11 +43,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(5)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(122),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(133),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
@@ -54,12 +55,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(6)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(145),
-            m::ShapeId(122),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(157),
+            m::ShapeId(133),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
@@ -67,11 +68,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(7)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(122),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(133),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
@@ -79,9 +80,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("ChangePassword", "POST", "/"),
     m::Operation {
         result_wrapper: Some("CreateAccessKeyResult"),
-        input: Some(m::ShapeId(13)),
-        output: Some(m::ShapeId(14)),
-        errors: &[m::ShapeId(112), m::ShapeId(77), m::ShapeId(139)],
+        input: Some(m::ShapeId(14)),
+        output: Some(m::ShapeId(15)),
+        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
@@ -92,13 +93,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateGroupResult"),
-        input: Some(m::ShapeId(15)),
-        output: Some(m::ShapeId(16)),
+        input: Some(m::ShapeId(16)),
+        output: Some(m::ShapeId(17)),
         errors: &[
-            m::ShapeId(77),
-            m::ShapeId(45),
-            m::ShapeId(112),
-            m::ShapeId(139),
+            m::ShapeId(83),
+            m::ShapeId(51),
+            m::ShapeId(123),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
@@ -117,44 +118,44 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyResult"),
-        input: Some(m::ShapeId(17)),
-        output: Some(m::ShapeId(18)),
+        input: Some(m::ShapeId(18)),
+        output: Some(m::ShapeId(19)),
         errors: &[
-            m::ShapeId(73),
-            m::ShapeId(77),
-            m::ShapeId(45),
-            m::ShapeId(111),
-            m::ShapeId(11),
-            m::ShapeId(139),
+            m::ShapeId(79),
+            m::ShapeId(83),
+            m::ShapeId(51),
+            m::ShapeId(122),
+            m::ShapeId(12),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyVersionResult"),
-        input: Some(m::ShapeId(19)),
-        output: Some(m::ShapeId(20)),
+        input: Some(m::ShapeId(20)),
+        output: Some(m::ShapeId(21)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(111),
-            m::ShapeId(73),
-            m::ShapeId(77),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(122),
+            m::ShapeId(79),
+            m::ShapeId(83),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateRoleResult"),
-        input: Some(m::ShapeId(21)),
-        output: Some(m::ShapeId(22)),
+        input: Some(m::ShapeId(22)),
+        output: Some(m::ShapeId(23)),
         errors: &[
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(45),
-            m::ShapeId(111),
-            m::ShapeId(11),
-            m::ShapeId(139),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(51),
+            m::ShapeId(122),
+            m::ShapeId(12),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -173,46 +174,67 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateUserResult"),
-        input: Some(m::ShapeId(23)),
-        output: Some(m::ShapeId(24)),
+        input: Some(m::ShapeId(24)),
+        output: Some(m::ShapeId(25)),
         errors: &[
-            m::ShapeId(77),
-            m::ShapeId(45),
-            m::ShapeId(112),
-            m::ShapeId(73),
-            m::ShapeId(11),
-            m::ShapeId(139),
+            m::ShapeId(83),
+            m::ShapeId(51),
+            m::ShapeId(123),
+            m::ShapeId(79),
+            m::ShapeId(12),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateVirtualMFADeviceResult"),
+        input: Some(m::ShapeId(26)),
+        output: Some(m::ShapeId(27)),
+        errors: &[
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(51),
+            m::ShapeId(12),
+            m::ShapeId(151),
+        ],
+        implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
     },
-    op("DeactivateMFADevice", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(28)),
-        errors: &[m::ShapeId(112), m::ShapeId(77), m::ShapeId(139)],
+        input: Some(m::ShapeId(31)),
+        errors: &[
+            m::ShapeId(52),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(151),
+            m::ShapeId(12),
+        ],
+        implemented: true,
+        ..op("DeactivateMFADevice", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(32)),
+        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
     op("DeleteAccountAlias", "POST", "/"),
     op("DeleteAccountPasswordPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(31)),
+        input: Some(m::ShapeId(35)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(29),
-            m::ShapeId(77),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(33),
+            m::ShapeId(83),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(30)),
-        errors: &[m::ShapeId(112), m::ShapeId(77), m::ShapeId(139)],
+        input: Some(m::ShapeId(34)),
+        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
@@ -220,55 +242,55 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("DeleteLoginProfile", "POST", "/"),
     op("DeleteOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(32)),
+        input: Some(m::ShapeId(36)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(29),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(33),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(33)),
+        input: Some(m::ShapeId(37)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(29),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(33),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(36)),
+        input: Some(m::ShapeId(40)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(29),
-            m::ShapeId(77),
-            m::ShapeId(145),
-            m::ShapeId(11),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(33),
+            m::ShapeId(83),
+            m::ShapeId(157),
+            m::ShapeId(12),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(34)),
-        errors: &[m::ShapeId(112), m::ShapeId(145), m::ShapeId(139)],
+        input: Some(m::ShapeId(38)),
+        errors: &[m::ShapeId(123), m::ShapeId(157), m::ShapeId(151)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(35)),
+        input: Some(m::ShapeId(39)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(145),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(157),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -283,60 +305,71 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("DeleteServiceSpecificCredential", "POST", "/"),
     op("DeleteSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(39)),
+        input: Some(m::ShapeId(43)),
         errors: &[
-            m::ShapeId(77),
-            m::ShapeId(112),
-            m::ShapeId(29),
-            m::ShapeId(11),
-            m::ShapeId(139),
+            m::ShapeId(83),
+            m::ShapeId(123),
+            m::ShapeId(33),
+            m::ShapeId(12),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(37)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(41)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(38)),
-        errors: &[m::ShapeId(112), m::ShapeId(77), m::ShapeId(139)],
+        input: Some(m::ShapeId(42)),
+        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
-    op("DeleteVirtualMFADevice", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(40)),
+        input: Some(m::ShapeId(44)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(33),
+            m::ShapeId(83),
+            m::ShapeId(151),
+            m::ShapeId(12),
+        ],
+        implemented: true,
+        ..op("DeleteVirtualMFADevice", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(45)),
+        errors: &[
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(41)),
+        input: Some(m::ShapeId(46)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(145),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(157),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(42)),
+        input: Some(m::ShapeId(47)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -350,7 +383,20 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("DisableOrganizationsRootSessions", "POST", "/")
     },
     op("DisableOutboundWebIdentityFederation", "POST", "/"),
-    op("EnableMFADevice", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(50)),
+        errors: &[
+            m::ShapeId(51),
+            m::ShapeId(52),
+            m::ShapeId(77),
+            m::ShapeId(83),
+            m::ShapeId(123),
+            m::ShapeId(151),
+            m::ShapeId(12),
+        ],
+        implemented: true,
+        ..op("EnableMFADevice", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("EnableOrganizationsRootCredentialsManagementResult"),
         ..op("EnableOrganizationsRootCredentialsManagement", "POST", "/")
@@ -377,8 +423,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(52)),
-        output: Some(m::ShapeId(53)),
+        input: Some(m::ShapeId(58)),
+        output: Some(m::ShapeId(59)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
@@ -412,17 +458,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(56)),
-        output: Some(m::ShapeId(57)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(62)),
+        output: Some(m::ShapeId(63)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(54)),
-        output: Some(m::ShapeId(55)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(60)),
+        output: Some(m::ShapeId(61)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -456,33 +502,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(58)),
-        output: Some(m::ShapeId(59)),
-        errors: &[m::ShapeId(112), m::ShapeId(73), m::ShapeId(139)],
+        input: Some(m::ShapeId(64)),
+        output: Some(m::ShapeId(65)),
+        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(60)),
-        output: Some(m::ShapeId(61)),
-        errors: &[m::ShapeId(112), m::ShapeId(73), m::ShapeId(139)],
+        input: Some(m::ShapeId(66)),
+        output: Some(m::ShapeId(67)),
+        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(64)),
-        output: Some(m::ShapeId(65)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(70)),
+        output: Some(m::ShapeId(71)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(62)),
-        output: Some(m::ShapeId(63)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(68)),
+        output: Some(m::ShapeId(69)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -512,25 +558,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(68)),
-        output: Some(m::ShapeId(69)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(74)),
+        output: Some(m::ShapeId(75)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(66)),
-        output: Some(m::ShapeId(67)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(72)),
+        output: Some(m::ShapeId(73)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(78)),
-        output: Some(m::ShapeId(79)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(84)),
+        output: Some(m::ShapeId(85)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
@@ -540,25 +586,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(80)),
-        output: Some(m::ShapeId(81)),
-        errors: &[m::ShapeId(112), m::ShapeId(73), m::ShapeId(139)],
+        input: Some(m::ShapeId(86)),
+        output: Some(m::ShapeId(87)),
+        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(82)),
-        output: Some(m::ShapeId(83)),
-        errors: &[m::ShapeId(112), m::ShapeId(73), m::ShapeId(139)],
+        input: Some(m::ShapeId(88)),
+        output: Some(m::ShapeId(89)),
+        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(84)),
-        output: Some(m::ShapeId(85)),
-        errors: &[m::ShapeId(112), m::ShapeId(73), m::ShapeId(139)],
+        input: Some(m::ShapeId(90)),
+        output: Some(m::ShapeId(91)),
+        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -568,33 +614,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(86)),
-        output: Some(m::ShapeId(87)),
-        errors: &[m::ShapeId(112), m::ShapeId(73), m::ShapeId(139)],
+        input: Some(m::ShapeId(92)),
+        output: Some(m::ShapeId(93)),
+        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(88)),
-        output: Some(m::ShapeId(89)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(94)),
+        output: Some(m::ShapeId(95)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(92)),
-        output: Some(m::ShapeId(93)),
-        errors: &[m::ShapeId(139)],
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(99)),
+        errors: &[m::ShapeId(151)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(90)),
-        output: Some(m::ShapeId(91)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(96)),
+        output: Some(m::ShapeId(97)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
@@ -616,6 +662,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
     m::Operation {
@@ -632,9 +682,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(94)),
-        output: Some(m::ShapeId(95)),
-        errors: &[m::ShapeId(139)],
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(151)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -648,33 +698,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(97)),
-        errors: &[m::ShapeId(112), m::ShapeId(73), m::ShapeId(139)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(139)],
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
+        errors: &[m::ShapeId(151)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -708,85 +758,88 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(113)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(114)),
+        output: Some(m::ShapeId(115)),
+        errors: &[m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(139)],
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
+        errors: &[m::ShapeId(151)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
+        implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(129)),
+        input: Some(m::ShapeId(140)),
         errors: &[
-            m::ShapeId(77),
-            m::ShapeId(111),
-            m::ShapeId(112),
-            m::ShapeId(139),
+            m::ShapeId(83),
+            m::ShapeId(122),
+            m::ShapeId(123),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(130)),
+        input: Some(m::ShapeId(141)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(73),
-            m::ShapeId(145),
-            m::ShapeId(122),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(79),
+            m::ShapeId(157),
+            m::ShapeId(133),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(131)),
+        input: Some(m::ShapeId(142)),
         errors: &[
-            m::ShapeId(77),
-            m::ShapeId(111),
-            m::ShapeId(112),
-            m::ShapeId(145),
-            m::ShapeId(139),
+            m::ShapeId(83),
+            m::ShapeId(122),
+            m::ShapeId(123),
+            m::ShapeId(157),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(132)),
+        input: Some(m::ShapeId(143)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(73),
-            m::ShapeId(122),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(79),
+            m::ShapeId(133),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(133)),
+        input: Some(m::ShapeId(144)),
         errors: &[
-            m::ShapeId(77),
-            m::ShapeId(111),
-            m::ShapeId(112),
-            m::ShapeId(139),
+            m::ShapeId(83),
+            m::ShapeId(122),
+            m::ShapeId(123),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
@@ -795,8 +848,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
     op("RemoveRoleFromInstanceProfile", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(134)),
-        errors: &[m::ShapeId(112), m::ShapeId(77), m::ShapeId(139)],
+        input: Some(m::ShapeId(145)),
+        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -804,15 +857,26 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ResetServiceSpecificCredentialResult"),
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
-    op("ResyncMFADevice", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(147)),
+        errors: &[
+            m::ShapeId(77),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(151),
+            m::ShapeId(12),
+        ],
+        implemented: true,
+        ..op("ResyncMFADevice", "POST", "/")
+    },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(141)),
+        input: Some(m::ShapeId(153)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(73),
-            m::ShapeId(77),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(79),
+            m::ShapeId(83),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -831,13 +895,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagOpenIDConnectProvider", "POST", "/"),
     op("TagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(143)),
+        input: Some(m::ShapeId(155)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(11),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(12),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -845,13 +909,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(144)),
+        input: Some(m::ShapeId(156)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(73),
-            m::ShapeId(11),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(79),
+            m::ShapeId(12),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
@@ -861,51 +925,51 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UntagOpenIDConnectProvider", "POST", "/"),
     op("UntagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(147)),
-        errors: &[m::ShapeId(112), m::ShapeId(11), m::ShapeId(139)],
+        input: Some(m::ShapeId(159)),
+        errors: &[m::ShapeId(123), m::ShapeId(12), m::ShapeId(151)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(148)),
-        errors: &[m::ShapeId(112), m::ShapeId(11), m::ShapeId(139)],
+        input: Some(m::ShapeId(160)),
+        errors: &[m::ShapeId(123), m::ShapeId(12), m::ShapeId(151)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(149)),
+        input: Some(m::ShapeId(161)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(139),
-            m::ShapeId(73),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(151),
+            m::ShapeId(79),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     op("UpdateAccountPasswordPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(150)),
+        input: Some(m::ShapeId(162)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(111),
-            m::ShapeId(77),
-            m::ShapeId(145),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(122),
+            m::ShapeId(83),
+            m::ShapeId(157),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(151)),
+        input: Some(m::ShapeId(163)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(45),
-            m::ShapeId(77),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(51),
+            m::ShapeId(83),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
@@ -914,9 +978,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(152)),
-        output: Some(m::ShapeId(153)),
-        errors: &[m::ShapeId(145), m::ShapeId(112), m::ShapeId(139)],
+        input: Some(m::ShapeId(164)),
+        output: Some(m::ShapeId(165)),
+        errors: &[m::ShapeId(157), m::ShapeId(123), m::ShapeId(151)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
@@ -933,14 +997,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(154)),
+        input: Some(m::ShapeId(166)),
         errors: &[
-            m::ShapeId(112),
-            m::ShapeId(77),
-            m::ShapeId(45),
-            m::ShapeId(46),
-            m::ShapeId(11),
-            m::ShapeId(139),
+            m::ShapeId(123),
+            m::ShapeId(83),
+            m::ShapeId(51),
+            m::ShapeId(52),
+            m::ShapeId(12),
+            m::ShapeId(151),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
@@ -960,50 +1024,50 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 221] = [
+pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "AccessKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 220)
+                ..member("UserName", 237)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 156)
+                ..member("AccessKeyId", 169)
             },
             m::Member {
                 required: true,
-                ..member("Status", 211)
+                ..member("Status", 228)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 158)
+                ..member("SecretAccessKey", 171)
             },
-            member("CreateDate", 166),
+            member("CreateDate", 181),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 166),
+            member("LastUsedDate", 181),
             m::Member {
                 required: true,
-                ..member("ServiceName", 212)
+                ..member("ServiceName", 229)
             },
             m::Member {
                 required: true,
-                ..member("Region", 212)
+                ..member("Region", 229)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 220),
-            member("AccessKeyId", 156),
-            member("Status", 211),
-            member("CreateDate", 166),
+            member("UserName", 237),
+            member("AccessKeyId", 169),
+            member("Status", 228),
+            member("CreateDate", 181),
         ])),
     },
     m::Shape {
@@ -1023,11 +1087,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
         ])),
     },
@@ -1036,11 +1100,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
         ])),
     },
@@ -1049,11 +1113,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
         ])),
     },
@@ -1062,27 +1126,31 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 220)
+                ..member("UserName", 237)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 117),
-            member("PermissionsBoundaryArn", 159),
+            member("PermissionsBoundaryType", 128),
+            member("PermissionsBoundaryArn", 172),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 198),
-            member("PolicyArn", 159),
+            member("PolicyName", 214),
+            member("PolicyArn", 172),
         ])),
+    },
+    m::Shape {
+        name: "BootstrapDatum",
+        kind: m::ShapeKind::Blob { streaming: false },
     },
     m::Shape {
         name: "CallerIsNotManagementAccountException",
@@ -1105,7 +1173,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 12)])
+            ..structure(&[member("message", 13)])
         }),
     },
     m::Shape {
@@ -1114,7 +1182,7 @@ pub static SHAPES: [m::Shape; 221] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 172)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 187)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1126,10 +1194,10 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 191),
+            member("Path", 207),
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
         ])),
     },
@@ -1137,7 +1205,7 @@ pub static SHAPES: [m::Shape; 221] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 70)
+            ..member("Group", 76)
         }])),
     },
     m::Shape {
@@ -1145,79 +1213,97 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
-            member("Path", 200),
+            member("Path", 216),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 193)
+                ..member("PolicyDocument", 209)
             },
-            member("Description", 192),
-            member("Tags", 215),
+            member("Description", 208),
+            member("Tags", 232),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 118)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 129)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 193)
+                ..member("PolicyDocument", 209)
             },
-            member("SetAsDefault", 162),
+            member("SetAsDefault", 177),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 128)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 139)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 191),
+            member("Path", 207),
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 193)
+                ..member("AssumeRolePolicyDocument", 209)
             },
-            member("Description", 205),
-            member("MaxSessionDuration", 207),
-            member("PermissionsBoundary", 159),
-            member("Tags", 215),
+            member("Description", 221),
+            member("MaxSessionDuration", 223),
+            member("PermissionsBoundary", 172),
+            member("Tags", 232),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 136)
+            ..member("Role", 148)
         }])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 191),
+            member("Path", 207),
             m::Member {
                 required: true,
-                ..member("UserName", 220)
+                ..member("UserName", 237)
             },
-            member("PermissionsBoundary", 159),
-            member("Tags", 215),
+            member("PermissionsBoundary", 172),
+            member("Tags", 232),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 155)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 167)])),
+    },
+    m::Shape {
+        name: "CreateVirtualMFADeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Path", 207),
+            m::Member {
+                required: true,
+                ..member("VirtualMFADeviceName", 239)
+            },
+            member("Tags", 232),
+        ])),
+    },
+    m::Shape {
+        name: "CreateVirtualMFADeviceResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("VirtualMFADevice", 168)
+        }])),
     },
     m::Shape {
         name: "CredentialReportExpiredException",
@@ -1228,7 +1314,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 163)])
+            ..structure(&[member("message", 178)])
         }),
     },
     m::Shape {
@@ -1240,7 +1326,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 164)])
+            ..structure(&[member("message", 179)])
         }),
     },
     m::Shape {
@@ -1252,16 +1338,26 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 165)])
+            ..structure(&[member("message", 180)])
         }),
+    },
+    m::Shape {
+        name: "DeactivateMFADeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 187),
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 225)
+            },
+        ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 172),
+            member("UserName", 187),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 156)
+                ..member("AccessKeyId", 169)
             },
         ])),
     },
@@ -1274,7 +1370,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 167)])
+            ..structure(&[member("message", 182)])
         }),
     },
     m::Shape {
@@ -1282,11 +1378,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
         ])),
     },
@@ -1294,14 +1390,14 @@ pub static SHAPES: [m::Shape; 221] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 174)
+            ..member("GroupName", 189)
         }])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 159)
+            ..member("PolicyArn", 172)
         }])),
     },
     m::Shape {
@@ -1309,11 +1405,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 202)
+                ..member("VersionId", 218)
             },
         ])),
     },
@@ -1321,7 +1417,7 @@ pub static SHAPES: [m::Shape; 221] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 208)
+            ..member("RoleName", 224)
         }])),
     },
     m::Shape {
@@ -1329,11 +1425,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
         ])),
     },
@@ -1341,14 +1437,14 @@ pub static SHAPES: [m::Shape; 221] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 208)
+            ..member("RoleName", 224)
         }])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 220)
+            ..member("UserName", 237)
         }])),
     },
     m::Shape {
@@ -1356,11 +1452,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
         ])),
     },
@@ -1368,7 +1464,14 @@ pub static SHAPES: [m::Shape; 221] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 172)
+            ..member("UserName", 187)
+        }])),
+    },
+    m::Shape {
+        name: "DeleteVirtualMFADeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("SerialNumber", 225)
         }])),
     },
     m::Shape {
@@ -1376,11 +1479,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
         ])),
     },
@@ -1389,11 +1492,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
         ])),
     },
@@ -1402,11 +1505,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 220)
+                ..member("UserName", 237)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
         ])),
     },
@@ -1419,7 +1522,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 168)])
+            ..structure(&[member("message", 183)])
         }),
     },
     m::Shape {
@@ -1431,8 +1534,29 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 169)])
+            ..structure(&[member("message", 184)])
         }),
+    },
+    m::Shape {
+        name: "EnableMFADeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 187)
+            },
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 225)
+            },
+            m::Member {
+                required: true,
+                ..member("AuthenticationCode1", 176)
+            },
+            m::Member {
+                required: true,
+                ..member("AuthenticationCode2", 176)
+            },
+        ])),
     },
     m::Shape {
         name: "EntityAlreadyExistsException",
@@ -1443,7 +1567,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 170)])
+            ..structure(&[member("message", 185)])
         }),
     },
     m::Shape {
@@ -1455,7 +1579,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 171)])
+            ..structure(&[member("message", 186)])
         }),
     },
     m::Shape {
@@ -1479,7 +1603,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 49)])
+            ..structure(&[member("message", 55)])
         }),
     },
     m::Shape {
@@ -1495,7 +1619,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 51)])
+            ..structure(&[member("message", 57)])
         }),
     },
     m::Shape {
@@ -1506,13 +1630,13 @@ pub static SHAPES: [m::Shape; 221] = [
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 156)
+            ..member("AccessKeyId", 169)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 172),
+            member("UserName", 187),
             member("AccessKeyLastUsed", 1),
         ])),
     },
@@ -1521,11 +1645,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
         ])),
     },
@@ -1534,15 +1658,15 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 193)
+                ..member("PolicyDocument", 209)
             },
         ])),
     },
@@ -1551,10 +1675,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -1562,54 +1686,54 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 70)
+                ..member("Group", 76)
             },
             m::Member {
                 required: true,
-                ..member("Users", 219)
+                ..member("Users", 236)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 159)
+            ..member("PolicyArn", 172)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 118)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 129)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 202)
+                ..member("VersionId", 218)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 128)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 139)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
         ])),
     },
@@ -1618,15 +1742,15 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 193)
+                ..member("PolicyDocument", 209)
             },
         ])),
     },
@@ -1634,14 +1758,14 @@ pub static SHAPES: [m::Shape; 221] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 208)
+            ..member("RoleName", 224)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 136)
+            ..member("Role", 148)
         }])),
     },
     m::Shape {
@@ -1649,11 +1773,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
         ])),
     },
@@ -1662,27 +1786,27 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 193)
+                ..member("PolicyDocument", 209)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 172)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 187)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 155)
+            ..member("User", 167)
         }])),
     },
     m::Shape {
@@ -1690,23 +1814,23 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 191)
+                ..member("Path", 207)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 175)
+                ..member("GroupId", 190)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 159)
+                ..member("Arn", 172)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 166)
+                ..member("CreateDate", 181)
             },
         ])),
     },
@@ -1719,7 +1843,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 176)])
+            ..structure(&[member("message", 191)])
         }),
     },
     m::Shape {
@@ -1731,7 +1855,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 177)])
+            ..structure(&[member("message", 192)])
         }),
     },
     m::Shape {
@@ -1743,7 +1867,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 178)])
+            ..structure(&[member("message", 193)])
         }),
     },
     m::Shape {
@@ -1755,7 +1879,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 179)])
+            ..structure(&[member("message", 194)])
         }),
     },
     m::Shape {
@@ -1767,7 +1891,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 180)])
+            ..structure(&[member("message", 195)])
         }),
     },
     m::Shape {
@@ -1779,7 +1903,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 181)])
+            ..structure(&[member("message", 196)])
         }),
     },
     m::Shape {
@@ -1791,15 +1915,15 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 182)])
+            ..structure(&[member("message", 197)])
         }),
     },
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 172),
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("UserName", 187),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -1807,10 +1931,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 157)
+                ..member("AccessKeyMetadata", 170)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -1818,19 +1942,19 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
-            member("PathPrefix", 200),
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("PathPrefix", 216),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 160),
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("AttachedPolicies", 174),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -1838,19 +1962,19 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
-            member("PathPrefix", 200),
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("PathPrefix", 216),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 160),
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("AttachedPolicies", 174),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -1858,19 +1982,19 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 220)
+                ..member("UserName", 237)
             },
-            member("PathPrefix", 200),
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("PathPrefix", 216),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 160),
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("AttachedPolicies", 174),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -1878,23 +2002,23 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
-            member("EntityFilter", 47),
-            member("PathPrefix", 191),
-            member("PolicyUsageFilter", 125),
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("EntityFilter", 53),
+            member("PathPrefix", 207),
+            member("PolicyUsageFilter", 136),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 121),
-            member("PolicyUsers", 127),
-            member("PolicyRoles", 124),
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("PolicyGroups", 132),
+            member("PolicyUsers", 138),
+            member("PolicyRoles", 135),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -1902,10 +2026,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -1913,10 +2037,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 197)
+                ..member("PolicyNames", 213)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -1924,10 +2048,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -1935,18 +2059,18 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 173)
+                ..member("Groups", 188)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 190),
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("PathPrefix", 206),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -1954,29 +2078,48 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 173)
+                ..member("Groups", 188)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
+        ])),
+    },
+    m::Shape {
+        name: "ListMFADevicesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 187),
+            member("Marker", 200),
+            member("MaxItems", 201),
+        ])),
+    },
+    m::Shape {
+        name: "ListMFADevicesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("MFADevices", 202)
+            },
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 201),
-            member("OnlyAttached", 162),
-            member("PathPrefix", 200),
-            member("PolicyUsageFilter", 125),
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("Scope", 217),
+            member("OnlyAttached", 177),
+            member("PathPrefix", 216),
+            member("PolicyUsageFilter", 136),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 196),
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("Policies", 212),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -1984,18 +2127,18 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 194),
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("Versions", 210),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -2003,10 +2146,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -2014,10 +2157,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 197)
+                ..member("PolicyNames", 213)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -2025,10 +2168,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -2036,18 +2179,18 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 215)
+                ..member("Tags", 232)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 190),
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("PathPrefix", 206),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -2055,10 +2198,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 206)
+                ..member("Roles", 222)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -2066,10 +2209,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -2077,10 +2220,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 197)
+                ..member("PolicyNames", 213)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
@@ -2088,10 +2231,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -2099,18 +2242,18 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 215)
+                ..member("Tags", 232)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 190),
-            member("Marker", 185),
-            member("MaxItems", 186),
+            member("PathPrefix", 206),
+            member("Marker", 200),
+            member("MaxItems", 201),
         ])),
     },
     m::Shape {
@@ -2118,10 +2261,46 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 219)
+                ..member("Users", 236)
             },
-            member("IsTruncated", 162),
-            member("Marker", 204),
+            member("IsTruncated", 177),
+            member("Marker", 220),
+        ])),
+    },
+    m::Shape {
+        name: "ListVirtualMFADevicesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AssignmentStatus", 173),
+            member("Marker", 200),
+            member("MaxItems", 201),
+        ])),
+    },
+    m::Shape {
+        name: "ListVirtualMFADevicesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("VirtualMFADevices", 238)
+            },
+            member("IsTruncated", 177),
+            member("Marker", 220),
+        ])),
+    },
+    m::Shape {
+        name: "MFADevice",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 237)
+            },
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 225)
+            },
+            m::Member {
+                required: true,
+                ..member("EnableDate", 181)
+            },
         ])),
     },
     m::Shape {
@@ -2133,7 +2312,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 183)])
+            ..structure(&[member("message", 198)])
         }),
     },
     m::Shape {
@@ -2145,7 +2324,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 184)])
+            ..structure(&[member("message", 199)])
         }),
     },
     m::Shape {
@@ -2157,7 +2336,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 187)])
+            ..structure(&[member("message", 203)])
         }),
     },
     m::Shape {
@@ -2169,7 +2348,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 188)])
+            ..structure(&[member("message", 204)])
         }),
     },
     m::Shape {
@@ -2205,7 +2384,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 189)])
+            ..structure(&[member("message", 205)])
         }),
     },
     m::Shape {
@@ -2217,18 +2396,18 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 198),
-            member("PolicyId", 175),
-            member("Arn", 159),
-            member("Path", 200),
-            member("DefaultVersionId", 202),
-            member("AttachmentCount", 161),
-            member("PermissionsBoundaryUsageCount", 161),
-            member("IsAttachable", 162),
-            member("Description", 192),
-            member("CreateDate", 166),
-            member("UpdateDate", 166),
-            member("Tags", 215),
+            member("PolicyName", 214),
+            member("PolicyId", 190),
+            member("Arn", 172),
+            member("Path", 216),
+            member("DefaultVersionId", 218),
+            member("AttachmentCount", 175),
+            member("PermissionsBoundaryUsageCount", 175),
+            member("IsAttachable", 177),
+            member("Description", 208),
+            member("CreateDate", 181),
+            member("UpdateDate", 181),
+            member("Tags", 232),
         ])),
     },
     m::Shape {
@@ -2240,20 +2419,20 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 195)])
+            ..structure(&[member("message", 211)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 174),
-            member("GroupId", 175),
+            member("GroupName", 189),
+            member("GroupId", 190),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(120),
+            member: m::ShapeId(131),
             member_location_name: None,
             flattened: false,
         }),
@@ -2267,17 +2446,17 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 199)])
+            ..structure(&[member("message", 215)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 208), member("RoleId", 175)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 224), member("RoleId", 190)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(123),
+            member: m::ShapeId(134),
             member_location_name: None,
             flattened: false,
         }),
@@ -2290,12 +2469,12 @@ pub static SHAPES: [m::Shape; 221] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 220), member("UserId", 175)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 237), member("UserId", 190)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(126),
+            member: m::ShapeId(137),
             member_location_name: None,
             flattened: false,
         }),
@@ -2303,10 +2482,10 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 193),
-            member("VersionId", 202),
-            member("IsDefaultVersion", 162),
-            member("CreateDate", 166),
+            member("Document", 209),
+            member("VersionId", 218),
+            member("IsDefaultVersion", 177),
+            member("CreateDate", 181),
         ])),
     },
     m::Shape {
@@ -2314,15 +2493,15 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 193)
+                ..member("PolicyDocument", 209)
             },
         ])),
     },
@@ -2331,11 +2510,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 159)
+                ..member("PermissionsBoundary", 172)
             },
         ])),
     },
@@ -2344,15 +2523,15 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 193)
+                ..member("PolicyDocument", 209)
             },
         ])),
     },
@@ -2361,11 +2540,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 220)
+                ..member("UserName", 237)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 159)
+                ..member("PermissionsBoundary", 172)
             },
         ])),
     },
@@ -2374,15 +2553,15 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 198)
+                ..member("PolicyName", 214)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 193)
+                ..member("PolicyDocument", 209)
             },
         ])),
     },
@@ -2391,11 +2570,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
         ])),
     },
@@ -2408,45 +2587,66 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 203)])
+            ..structure(&[member("message", 219)])
         }),
+    },
+    m::Shape {
+        name: "ResyncMFADeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 187)
+            },
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 225)
+            },
+            m::Member {
+                required: true,
+                ..member("AuthenticationCode1", 176)
+            },
+            m::Member {
+                required: true,
+                ..member("AuthenticationCode2", 176)
+            },
+        ])),
     },
     m::Shape {
         name: "Role",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 191)
+                ..member("Path", 207)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 175)
+                ..member("RoleId", 190)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 159)
+                ..member("Arn", 172)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 166)
+                ..member("CreateDate", 181)
             },
-            member("AssumeRolePolicyDocument", 193),
-            member("Description", 205),
-            member("MaxSessionDuration", 207),
+            member("AssumeRolePolicyDocument", 209),
+            member("Description", 221),
+            member("MaxSessionDuration", 223),
             member("PermissionsBoundary", 8),
-            member("Tags", 215),
-            member("RoleLastUsed", 137),
+            member("Tags", 232),
+            member("RoleLastUsed", 149),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 166),
-            member("Region", 212),
+            member("LastUsedDate", 181),
+            member("Region", 229),
         ])),
     },
     m::Shape {
@@ -2470,7 +2670,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 209)])
+            ..structure(&[member("message", 226)])
         }),
     },
     m::Shape {
@@ -2482,7 +2682,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 210)])
+            ..structure(&[member("message", 227)])
         }),
     },
     m::Shape {
@@ -2490,11 +2690,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 159)
+                ..member("PolicyArn", 172)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 202)
+                ..member("VersionId", 218)
             },
         ])),
     },
@@ -2503,11 +2703,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 214)
+                ..member("Key", 231)
             },
             m::Member {
                 required: true,
-                ..member("Value", 216)
+                ..member("Value", 233)
             },
         ])),
     },
@@ -2516,11 +2716,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 215)
+                ..member("Tags", 232)
             },
         ])),
     },
@@ -2529,11 +2729,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 215)
+                ..member("Tags", 232)
             },
         ])),
     },
@@ -2546,7 +2746,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 217)])
+            ..structure(&[member("message", 234)])
         }),
     },
     m::Shape {
@@ -2558,7 +2758,7 @@ pub static SHAPES: [m::Shape; 221] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 218)])
+            ..structure(&[member("message", 235)])
         }),
     },
     m::Shape {
@@ -2566,11 +2766,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 213)
+                ..member("TagKeys", 230)
             },
         ])),
     },
@@ -2579,25 +2779,25 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 213)
+                ..member("TagKeys", 230)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 172),
+            member("UserName", 187),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 156)
+                ..member("AccessKeyId", 169)
             },
             m::Member {
                 required: true,
-                ..member("Status", 211)
+                ..member("Status", 228)
             },
         ])),
     },
@@ -2606,11 +2806,11 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 193)
+                ..member("PolicyDocument", 209)
             },
         ])),
     },
@@ -2619,10 +2819,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 174)
+                ..member("GroupName", 189)
             },
-            member("NewPath", 191),
-            member("NewGroupName", 174),
+            member("NewPath", 207),
+            member("NewGroupName", 189),
         ])),
     },
     m::Shape {
@@ -2630,10 +2830,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 208)
+                ..member("RoleName", 224)
             },
-            member("Description", 205),
-            member("MaxSessionDuration", 207),
+            member("Description", 221),
+            member("MaxSessionDuration", 223),
         ])),
     },
     m::Shape {
@@ -2645,10 +2845,10 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 172)
+                ..member("UserName", 187)
             },
-            member("NewPath", 191),
-            member("NewUserName", 220),
+            member("NewPath", 207),
+            member("NewUserName", 237),
         ])),
     },
     m::Shape {
@@ -2656,27 +2856,41 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 191)
+                ..member("Path", 207)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 220)
+                ..member("UserName", 237)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 175)
+                ..member("UserId", 190)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 159)
+                ..member("Arn", 172)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 166)
+                ..member("CreateDate", 181)
             },
-            member("PasswordLastUsed", 166),
+            member("PasswordLastUsed", 181),
             member("PermissionsBoundary", 8),
-            member("Tags", 215),
+            member("Tags", 232),
+        ])),
+    },
+    m::Shape {
+        name: "VirtualMFADevice",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 225)
+            },
+            member("Base32StringSeed", 10),
+            member("QRCodePNG", 10),
+            member("User", 167),
+            member("EnableDate", 181),
+            member("Tags", 232),
         ])),
     },
     m::Shape {
@@ -2700,6 +2914,12 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "assignmentStatusType",
+        kind: m::ShapeKind::String {
+            enum_values: &["Assigned", "Unassigned", "Any"],
+        },
+    },
+    m::Shape {
         name: "attachedPoliciesListType",
         kind: m::ShapeKind::List(m::ListShape {
             member: m::ShapeId(9),
@@ -2710,6 +2930,10 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "attachmentCountType",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "authenticationCodeType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "booleanType",
@@ -2758,7 +2982,7 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(70),
+            member: m::ShapeId(76),
             member_location_name: None,
             flattened: false,
         }),
@@ -2816,6 +3040,14 @@ pub static SHAPES: [m::Shape; 221] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "mfaDeviceListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(120),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "noSuchEntityMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -2846,7 +3078,7 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(128),
+            member: m::ShapeId(139),
             member_location_name: None,
             flattened: false,
         }),
@@ -2858,7 +3090,7 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(118),
+            member: m::ShapeId(129),
             member_location_name: None,
             flattened: false,
         }),
@@ -2866,7 +3098,7 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(198),
+            member: m::ShapeId(214),
             member_location_name: None,
             flattened: false,
         }),
@@ -2908,7 +3140,7 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(136),
+            member: m::ShapeId(148),
             member_location_name: None,
             flattened: false,
         }),
@@ -2919,6 +3151,10 @@ pub static SHAPES: [m::Shape; 221] = [
     },
     m::Shape {
         name: "roleNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "serialNumberType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -2942,7 +3178,7 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(214),
+            member: m::ShapeId(231),
             member_location_name: None,
             flattened: false,
         }),
@@ -2954,7 +3190,7 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(142),
+            member: m::ShapeId(154),
             member_location_name: None,
             flattened: false,
         }),
@@ -2974,13 +3210,25 @@ pub static SHAPES: [m::Shape; 221] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(155),
+            member: m::ShapeId(167),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "userNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "virtualMFADeviceListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(168),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "virtualMFADeviceName",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
 ];
@@ -3043,6 +3291,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreatePolicyVersion",
     "CreateRole",
     "CreateUser",
+    "CreateVirtualMFADevice",
+    "DeactivateMFADevice",
     "DeleteAccessKey",
     "DeleteGroup",
     "DeleteGroupPolicy",
@@ -3054,9 +3304,11 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteUser",
     "DeleteUserPermissionsBoundary",
     "DeleteUserPolicy",
+    "DeleteVirtualMFADevice",
     "DetachGroupPolicy",
     "DetachRolePolicy",
     "DetachUserPolicy",
+    "EnableMFADevice",
     "GetAccessKeyLastUsed",
     "GetGroup",
     "GetGroupPolicy",
@@ -3074,6 +3326,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListGroupPolicies",
     "ListGroups",
     "ListGroupsForUser",
+    "ListMFADevices",
     "ListPolicies",
     "ListPolicyVersions",
     "ListRolePolicies",
@@ -3082,12 +3335,14 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListUserPolicies",
     "ListUserTags",
     "ListUsers",
+    "ListVirtualMFADevices",
     "PutGroupPolicy",
     "PutRolePermissionsBoundary",
     "PutRolePolicy",
     "PutUserPermissionsBoundary",
     "PutUserPolicy",
     "RemoveUserFromGroup",
+    "ResyncMFADevice",
     "SetDefaultPolicyVersion",
     "TagRole",
     "TagUser",
@@ -3694,6 +3949,54 @@ impl IntoValue for CreateUserResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateVirtualMFADeviceRequest {
+    pub path: Option<String>,
+    pub virtual_mfa_device_name: String,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for CreateVirtualMFADeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            path: opt(&mut s, 0, "Path")?,
+            virtual_mfa_device_name: req(&mut s, 1, "VirtualMFADeviceName")?,
+            tags: opt(&mut s, 2, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for CreateVirtualMFADeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.path.map(IntoValue::into_value),
+            Some(self.virtual_mfa_device_name.into_value()),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateVirtualMFADeviceResponse {
+    pub virtual_mfa_device: VirtualMFADevice,
+}
+
+impl FromValue for CreateVirtualMFADeviceResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            virtual_mfa_device: req(&mut s, 0, "VirtualMFADevice")?,
+        })
+    }
+}
+
+impl IntoValue for CreateVirtualMFADeviceResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.virtual_mfa_device.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CredentialReportExpiredException {
     pub message: Option<String>,
 }
@@ -3750,6 +4053,31 @@ impl FromValue for CredentialReportNotReadyException {
 impl IntoValue for CredentialReportNotReadyException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeactivateMFADeviceRequest {
+    pub user_name: Option<String>,
+    pub serial_number: String,
+}
+
+impl FromValue for DeactivateMFADeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            serial_number: req(&mut s, 1, "SerialNumber")?,
+        })
+    }
+}
+
+impl IntoValue for DeactivateMFADeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            Some(self.serial_number.into_value()),
+        ])
     }
 }
 
@@ -4019,6 +4347,26 @@ impl IntoValue for DeleteUserRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteVirtualMFADeviceRequest {
+    pub serial_number: String,
+}
+
+impl FromValue for DeleteVirtualMFADeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            serial_number: req(&mut s, 0, "SerialNumber")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteVirtualMFADeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.serial_number.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DetachGroupPolicyRequest {
     pub group_name: String,
     pub policy_arn: String,
@@ -4130,6 +4478,37 @@ impl FromValue for DuplicateSSHPublicKeyException {
 impl IntoValue for DuplicateSSHPublicKeyException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnableMFADeviceRequest {
+    pub user_name: String,
+    pub serial_number: String,
+    pub authentication_code1: String,
+    pub authentication_code2: String,
+}
+
+impl FromValue for EnableMFADeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            serial_number: req(&mut s, 1, "SerialNumber")?,
+            authentication_code1: req(&mut s, 2, "AuthenticationCode1")?,
+            authentication_code2: req(&mut s, 3, "AuthenticationCode2")?,
+        })
+    }
+}
+
+impl IntoValue for EnableMFADeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.serial_number.into_value()),
+            Some(self.authentication_code1.into_value()),
+            Some(self.authentication_code2.into_value()),
+        ])
     }
 }
 
@@ -5288,6 +5667,62 @@ impl IntoValue for ListGroupsResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListMFADevicesRequest {
+    pub user_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListMFADevicesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListMFADevicesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListMFADevicesResponse {
+    pub mfa_devices: Vec<MFADevice>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListMFADevicesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            mfa_devices: req(&mut s, 0, "MFADevices")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListMFADevicesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.mfa_devices.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListPoliciesRequest {
     pub scope: Option<String>,
     pub only_attached: Option<bool>,
@@ -5740,6 +6175,90 @@ impl IntoValue for ListUsersResponse {
             Some(self.users.into_value()),
             self.is_truncated.map(IntoValue::into_value),
             self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListVirtualMFADevicesRequest {
+    pub assignment_status: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListVirtualMFADevicesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            assignment_status: opt(&mut s, 0, "AssignmentStatus")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListVirtualMFADevicesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.assignment_status.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListVirtualMFADevicesResponse {
+    pub virtual_mfa_devices: Vec<VirtualMFADevice>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListVirtualMFADevicesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            virtual_mfa_devices: req(&mut s, 0, "VirtualMFADevices")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListVirtualMFADevicesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.virtual_mfa_devices.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MFADevice {
+    pub user_name: String,
+    pub serial_number: String,
+    pub enable_date: Timestamp,
+}
+
+impl FromValue for MFADevice {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            serial_number: req(&mut s, 1, "SerialNumber")?,
+            enable_date: req(&mut s, 2, "EnableDate")?,
+        })
+    }
+}
+
+impl IntoValue for MFADevice {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.serial_number.into_value()),
+            Some(self.enable_date.into_value()),
         ])
     }
 }
@@ -6254,6 +6773,37 @@ impl FromValue for ReportGenerationLimitExceededException {
 impl IntoValue for ReportGenerationLimitExceededException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResyncMFADeviceRequest {
+    pub user_name: String,
+    pub serial_number: String,
+    pub authentication_code1: String,
+    pub authentication_code2: String,
+}
+
+impl FromValue for ResyncMFADeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            serial_number: req(&mut s, 1, "SerialNumber")?,
+            authentication_code1: req(&mut s, 2, "AuthenticationCode1")?,
+            authentication_code2: req(&mut s, 3, "AuthenticationCode2")?,
+        })
+    }
+}
+
+impl IntoValue for ResyncMFADeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.serial_number.into_value()),
+            Some(self.authentication_code1.into_value()),
+            Some(self.authentication_code2.into_value()),
+        ])
     }
 }
 
@@ -6776,6 +7326,43 @@ impl IntoValue for User {
     }
 }
 
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VirtualMFADevice {
+    pub serial_number: String,
+    pub base32_string_seed: Option<Bytes>,
+    pub qr_code_png: Option<Bytes>,
+    pub user: Option<User>,
+    pub enable_date: Option<Timestamp>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for VirtualMFADevice {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            serial_number: req(&mut s, 0, "SerialNumber")?,
+            base32_string_seed: opt(&mut s, 1, "Base32StringSeed")?,
+            qr_code_png: opt(&mut s, 2, "QRCodePNG")?,
+            user: opt(&mut s, 3, "User")?,
+            enable_date: opt(&mut s, 4, "EnableDate")?,
+            tags: opt(&mut s, 5, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for VirtualMFADevice {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.serial_number.into_value()),
+            self.base32_string_seed.map(IntoValue::into_value),
+            self.qr_code_png.map(IntoValue::into_value),
+            self.user.map(IntoValue::into_value),
+            self.enable_date.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
 /// One constructor per modeled error shape, with the code, HTTP status and fault the model gives it.
 pub mod errors {
     use nimbus_core::AwsError;
@@ -7034,6 +7621,20 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateUserRequest,
     ) -> impl Future<Output = Result<CreateUserResponse, AwsError>> + Send;
 
+    /// `CreateVirtualMFADevice`.
+    fn create_virtual_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVirtualMFADeviceRequest,
+    ) -> impl Future<Output = Result<CreateVirtualMFADeviceResponse, AwsError>> + Send;
+
+    /// `DeactivateMFADevice`.
+    fn deactivate_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: DeactivateMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DeleteAccessKey`.
     fn delete_access_key(
         &self,
@@ -7111,6 +7712,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteUserPolicyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteVirtualMFADevice`.
+    fn delete_virtual_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVirtualMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DetachGroupPolicy`.
     fn detach_group_policy(
         &self,
@@ -7130,6 +7738,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DetachUserPolicyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `EnableMFADevice`.
+    fn enable_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: EnableMFADeviceRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `GetAccessKeyLastUsed`.
@@ -7251,6 +7866,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListGroupsForUserRequest,
     ) -> impl Future<Output = Result<ListGroupsForUserResponse, AwsError>> + Send;
 
+    /// `ListMFADevices`.
+    fn list_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: ListMFADevicesRequest,
+    ) -> impl Future<Output = Result<ListMFADevicesResponse, AwsError>> + Send;
+
     /// `ListPolicies`.
     fn list_policies(
         &self,
@@ -7307,6 +7929,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListUsersRequest,
     ) -> impl Future<Output = Result<ListUsersResponse, AwsError>> + Send;
 
+    /// `ListVirtualMFADevices`.
+    fn list_virtual_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: ListVirtualMFADevicesRequest,
+    ) -> impl Future<Output = Result<ListVirtualMFADevicesResponse, AwsError>> + Send;
+
     /// `PutGroupPolicy`.
     fn put_group_policy(
         &self,
@@ -7347,6 +7976,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: RemoveUserFromGroupRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ResyncMFADevice`.
+    fn resync_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: ResyncMFADeviceRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `SetDefaultPolicyVersion`.
@@ -7431,7 +8067,7 @@ pub mod access {
     use super::*;
     use nimbus_core::Access;
     use nimbus_wire::authz::{
-        condition, expand, resources_or_star, AuthzValues,
+        condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
 
@@ -7601,6 +8237,12 @@ pub mod access {
     pub fn create_policy(ctx: &RequestContext, input: &CreatePolicyRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         input.policy_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v1);
+            }
+        }
         vec![{
             let mut r = Vec::new();
             expand(
@@ -7612,7 +8254,17 @@ pub mod access {
                 ],
                 &mut r,
             );
-            let c = Vec::new();
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
             Access {
                 action: "iam:CreatePolicy",
                 resources: resources_or_star(r),
@@ -7646,6 +8298,12 @@ pub mod access {
         input.permissions_boundary.push_values(&mut v0);
         let mut v1: Vec<String> = Vec::new();
         input.role_name.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v2);
+            }
+        }
         vec![{
             let mut r = Vec::new();
             expand(
@@ -7659,6 +8317,16 @@ pub mod access {
             );
             let mut c = Vec::new();
             condition(&mut c, "iam:PermissionsBoundary", &[Each(&v0)]);
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v2)]);
             Access {
                 action: "iam:CreateRole",
                 resources: resources_or_star(r),
@@ -7672,7 +8340,13 @@ pub mod access {
         let mut v0: Vec<String> = Vec::new();
         input.permissions_boundary.push_values(&mut v0);
         let mut v1: Vec<String> = Vec::new();
-        input.user_name.push_values(&mut v1);
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v1);
+            }
+        }
+        let mut v2: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v2);
         vec![{
             let mut r = Vec::new();
             expand(
@@ -7680,14 +8354,78 @@ pub mod access {
                     Lit("arn:aws:iam::"),
                     Lit(ctx.account_id()),
                     Lit(":user/"),
-                    Each(&v1),
+                    Each(&v2),
                 ],
                 &mut r,
             );
             let mut c = Vec::new();
             condition(&mut c, "iam:PermissionsBoundary", &[Each(&v0)]);
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
             Access {
                 action: "iam:CreateUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateVirtualMFADevice`: `iam:CreateVirtualMFADevice`.
+    pub fn create_virtual_mfa_device(
+        ctx: &RequestContext,
+        input: &CreateVirtualMFADeviceRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.virtual_mfa_device_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":mfa/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:CreateVirtualMFADevice",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeactivateMFADevice`: `iam:DeactivateMFADevice`.
+    pub fn deactivate_mfa_device(
+        ctx: &RequestContext,
+        input: &DeactivateMFADeviceRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeactivateMFADevice",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -7960,6 +8698,25 @@ pub mod access {
         }]
     }
 
+    /// `DeleteVirtualMFADevice`: `iam:DeleteVirtualMFADevice`.
+    pub fn delete_virtual_mfa_device(
+        _ctx: &RequestContext,
+        input: &DeleteVirtualMFADeviceRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.serial_number.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteVirtualMFADevice",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DetachGroupPolicy`: `iam:DetachGroupPolicy`.
     pub fn detach_group_policy(
         ctx: &RequestContext,
@@ -8044,6 +8801,30 @@ pub mod access {
             condition(&mut c, "iam:PolicyARN", &[Each(&v0)]);
             Access {
                 action: "iam:DetachUserPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `EnableMFADevice`: `iam:EnableMFADevice`.
+    pub fn enable_mfa_device(ctx: &RequestContext, input: &EnableMFADeviceRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:EnableMFADevice",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8438,6 +9219,30 @@ pub mod access {
         }]
     }
 
+    /// `ListMFADevices`: `iam:ListMFADevices`.
+    pub fn list_mfa_devices(ctx: &RequestContext, input: &ListMFADevicesRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListMFADevices",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListPolicies`: `iam:ListPolicies`.
     pub fn list_policies(_ctx: &RequestContext, _input: &ListPoliciesRequest) -> Vec<Access> {
         vec![{
@@ -8595,6 +9400,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:ListUsers",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListVirtualMFADevices`: `iam:ListVirtualMFADevices`.
+    pub fn list_virtual_mfa_devices(
+        _ctx: &RequestContext,
+        _input: &ListVirtualMFADevicesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListVirtualMFADevices",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8760,6 +9582,30 @@ pub mod access {
         }]
     }
 
+    /// `ResyncMFADevice`: `iam:ResyncMFADevice`.
+    pub fn resync_mfa_device(ctx: &RequestContext, input: &ResyncMFADeviceRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ResyncMFADevice",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `SetDefaultPolicyVersion`: `iam:SetDefaultPolicyVersion`.
     pub fn set_default_policy_version(
         _ctx: &RequestContext,
@@ -8783,6 +9629,10 @@ pub mod access {
     pub fn tag_role(ctx: &RequestContext, input: &TagRoleRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         input.role_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
         vec![{
             let mut r = Vec::new();
             expand(
@@ -8794,7 +9644,15 @@ pub mod access {
                 ],
                 &mut r,
             );
-            let c = Vec::new();
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
             Access {
                 action: "iam:TagRole",
                 resources: resources_or_star(r),
@@ -8806,7 +9664,11 @@ pub mod access {
     /// `TagUser`: `iam:TagUser`.
     pub fn tag_user(ctx: &RequestContext, input: &TagUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
-        input.user_name.push_values(&mut v0);
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v0);
+        }
+        let mut v1: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v1);
         vec![{
             let mut r = Vec::new();
             expand(
@@ -8814,11 +9676,19 @@ pub mod access {
                     Lit("arn:aws:iam::"),
                     Lit(ctx.account_id()),
                     Lit(":user/"),
-                    Each(&v0),
+                    Each(&v1),
                 ],
                 &mut r,
             );
-            let c = Vec::new();
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
             Access {
                 action: "iam:TagUser",
                 resources: resources_or_star(r),
@@ -9165,6 +10035,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_user(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateVirtualMFADevice" => {
+                    let input = CreateVirtualMFADeviceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "CreateVirtualMFADeviceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_virtual_mfa_device(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_virtual_mfa_device(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DeactivateMFADevice" => {
+                    let input = DeactivateMFADeviceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeactivateMFADeviceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::deactivate_mfa_device(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.deactivate_mfa_device(ctx, input).await?;
+                    Ok(None)
+                }
                 "DeleteAccessKey" => {
                     let input = DeleteAccessKeyRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -9297,6 +10191,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_user_policy(ctx, input).await?;
                     Ok(None)
                 }
+                "DeleteVirtualMFADevice" => {
+                    let input = DeleteVirtualMFADeviceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteVirtualMFADeviceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_virtual_mfa_device(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_virtual_mfa_device(ctx, input).await?;
+                    Ok(None)
+                }
                 "DetachGroupPolicy" => {
                     let input = DetachGroupPolicyRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -9331,6 +10237,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::detach_user_policy(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.detach_user_policy(ctx, input).await?;
+                    Ok(None)
+                }
+                "EnableMFADevice" => {
+                    let input = EnableMFADeviceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "EnableMFADeviceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::enable_mfa_device(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.enable_mfa_device(ctx, input).await?;
                     Ok(None)
                 }
                 "GetAccessKeyLastUsed" => {
@@ -9537,6 +10455,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_groups_for_user(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListMFADevices" => {
+                    let input = ListMFADevicesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListMFADevicesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_mfa_devices(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_mfa_devices(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListPolicies" => {
                     let input = ListPoliciesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(6)),
@@ -9633,6 +10563,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_users(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListVirtualMFADevices" => {
+                    let input = ListVirtualMFADevicesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListVirtualMFADevicesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_virtual_mfa_devices(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_virtual_mfa_devices(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "PutGroupPolicy" => {
                     let input = PutGroupPolicyRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -9703,6 +10645,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::remove_user_from_group(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.remove_user_from_group(ctx, input).await?;
+                    Ok(None)
+                }
+                "ResyncMFADevice" => {
+                    let input = ResyncMFADeviceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "ResyncMFADeviceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::resync_mfa_device(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.resync_mfa_device(ctx, input).await?;
                     Ok(None)
                 }
                 "SetDefaultPolicyVersion" => {

@@ -1,12 +1,13 @@
 //! Nimbus's IAM: users, groups, roles, customer and AWS managed policies (with versions),
-//! attachments, inline policies, permissions boundaries, group membership and access
-//! keys, per account (IAM is global: no region in its state). `generated` holds the wire
-//! model, typed shapes and the `Handlers` trait that `codegen/` produces from botocore;
-//! [`Iam`] (`state`) holds every account's entities in memory over the durable store, and
-//! `handlers` implements the trait, one module per resource. [`Directory`] is the read
-//! API the gateway uses to authenticate access keys and gather the policies that apply to
-//! a caller; IAM itself enforces nothing. Not here yet: login profiles and passwords, MFA,
-//! instance profiles, credential reports, access advisor, policy simulation.
+//! attachments, inline policies, permissions boundaries, group membership, access keys
+//! and virtual MFA devices with real TOTP codes (`totp`), per account (IAM is global: no
+//! region in its state). `generated` holds the wire model, typed shapes and the
+//! `Handlers` trait that `codegen/` produces from botocore; [`Iam`] (`state`) holds every
+//! account's entities in memory over the durable store, and `handlers` implements the
+//! trait, one module per resource. [`Directory`] is the read API the gateway uses to
+//! authenticate access keys and gather the policies that apply to a caller, and STS uses
+//! to check MFA codes; IAM itself enforces nothing. Not here yet: login profiles and
+//! passwords, instance profiles, credential reports, access advisor, policy simulation.
 
 mod directory;
 mod errors;
@@ -17,9 +18,12 @@ mod model;
 mod persist;
 mod render;
 mod state;
+pub mod totp;
 mod validate;
 
-pub use directory::{Directory, KeyIdentity, NamedPolicy, PrincipalPolicies, RoleInfo};
+pub use directory::{
+    Directory, KeyIdentity, NamedPolicy, PrincipalPolicies, RoleInfo, TotpVerdict,
+};
 pub use state::Iam;
 
 use nimbus_core::{Clock, Ids};

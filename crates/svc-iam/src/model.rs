@@ -178,3 +178,60 @@ impl RoleRec {
         entity_arn(&self.account, "role", &self.path, &self.name)
     }
 }
+
+/// A virtual MFA device of one account (`CreateVirtualMFADevice`). Its serial number is
+/// its ARN. It is assigned to at most one user, from `EnableMFADevice` until
+/// `DeactivateMFADevice`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaRec {
+    pub account: String,
+    pub name: String,
+    pub path: String,
+    /// The TOTP secret as base32 text (what `Base32StringSeed` carries).
+    pub seed: String,
+    pub created: i64,
+    #[serde(default)]
+    pub tags: Vec<TagRec>,
+    /// The user it is enabled for (its name as stored), if any.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// When it was enabled (milliseconds, whole seconds).
+    #[serde(default)]
+    pub enabled: Option<i64>,
+    /// How many time steps the device's clock runs ahead of Nimbus's (negative: behind),
+    /// as measured by `ResyncMFADevice`.
+    #[serde(default)]
+    pub drift: i64,
+    /// The latest time step whose code was accepted: a code, once used, is not accepted
+    /// again, and neither is any earlier one.
+    #[serde(default)]
+    pub last_step: Option<i64>,
+}
+
+impl MfaRec {
+    /// The serial number: `arn:aws:iam::{account}:mfa{path}{name}`.
+    pub fn serial(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:mfa{}{}",
+            self.account, self.path, self.name
+        )
+    }
+
+    /// The device's key: base32 text in the rare case it stops decoding counts as a key
+    /// no code matches (an empty key is never produced by `CreateVirtualMFADevice`).
+    pub fn key(&self) -> Vec<u8> {
+        crate::totp::base32_decode(&self.seed).unwrap_or_default()
+    }
+}
+
+/// How a stored MFA device is found from its serial number: `{account}/{lower-cased path
+/// and name}`, plus the account. `None` for anything that is not a virtual MFA ARN.
+pub fn mfa_key_of_serial(serial: &str) -> Option<(String, String)> {
+    let rest = serial.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path_name = resource.strip_prefix("mfa")?;
+    if !path_name.starts_with('/') || path_name.ends_with('/') {
+        return None;
+    }
+    Some((account.to_string(), path_name.to_ascii_lowercase()))
+}

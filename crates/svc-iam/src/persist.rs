@@ -1,12 +1,13 @@
-//! How IAM records sit in the durable store: five typed tables (schema version 1) —
+//! How IAM records sit in the durable store: six typed tables (schema version 1) —
 //! `iam.users`, `iam.groups`, `iam.roles`, `iam.policies` keyed `{account}/{lower-cased
-//! name}` (names are unique case-insensitively), and `iam.access_keys` keyed by key id
-//! (key ids are global) — a loader that reads them all at startup, and the [`Change`] a
+//! name}` (names are unique case-insensitively), `iam.access_keys` keyed by key id (key
+//! ids are global), and `iam.mfa_devices` keyed `{account}/{lower-cased path and name}` —
+//! a loader that reads them all at startup, and the [`Change`] a
 //! mutation produces, turned into one [`Batch`] so that a mutation is durable as a whole
 //! or not at all. A rename is a delete of the old key and a put of the new one in the
 //! same batch. This module decides nothing about IAM's rules.
 
-use crate::model::{GroupRec, KeyRec, PolicyRec, RoleRec, UserRec};
+use crate::model::{GroupRec, KeyRec, MfaRec, PolicyRec, RoleRec, UserRec};
 use nimbus_store::{Batch, Store, StoreError, Table};
 
 pub const USERS: Table<UserRec> = Table::new("iam.users", 1);
@@ -14,10 +15,17 @@ pub const GROUPS: Table<GroupRec> = Table::new("iam.groups", 1);
 pub const ROLES: Table<RoleRec> = Table::new("iam.roles", 1);
 pub const POLICIES: Table<PolicyRec> = Table::new("iam.policies", 1);
 pub const KEYS: Table<KeyRec> = Table::new("iam.access_keys", 1);
+pub const MFA: Table<MfaRec> = Table::new("iam.mfa_devices", 1);
 
 /// The store key of a named entity: `{account}/{lower-cased name}`.
 pub fn name_key(account: &str, name: &str) -> String {
     format!("{account}/{}", name.to_ascii_lowercase())
+}
+
+/// The store key of an MFA device: `{account}/{lower-cased path and name}` (its serial
+/// number without the fixed part).
+pub fn mfa_key(account: &str, path: &str, name: &str) -> String {
+    format!("{account}/{}", format!("{path}{name}").to_ascii_lowercase())
 }
 
 /// One write of a mutation.
@@ -35,6 +43,9 @@ pub enum Op {
     PutKey(KeyRec),
     /// key id
     DeleteKey(String),
+    PutMfa(MfaRec),
+    /// (account, path, name)
+    DeleteMfa(String, String, String),
 }
 
 /// Everything one mutation writes, in order.
@@ -67,6 +78,8 @@ impl Change {
                 Op::DeletePolicy(a, n) => POLICIES.delete(&mut b, name_key(a, n)),
                 Op::PutKey(k) => KEYS.put(&mut b, k.id.clone(), k),
                 Op::DeleteKey(id) => KEYS.delete(&mut b, id.clone()),
+                Op::PutMfa(m) => MFA.put(&mut b, mfa_key(&m.account, &m.path, &m.name), m),
+                Op::DeleteMfa(a, p, n) => MFA.delete(&mut b, mfa_key(a, p, n)),
             }
         }
         b
@@ -90,6 +103,9 @@ pub fn load(store: &Store) -> Result<Change, StoreError> {
     }
     for (_, k) in KEYS.scan(store, b"")? {
         c.push(Op::PutKey(k));
+    }
+    for (_, m) in MFA.scan(store, b"")? {
+        c.push(Op::PutMfa(m));
     }
     Ok(c)
 }

@@ -1,17 +1,17 @@
 //! [`Iam`], the service's state holder: every account's users, groups, roles, customer
-//! managed policies and every access key, in memory, loaded from the store at startup.
-//! IAM is global: entities belong to an account, never to a region, whatever region the
-//! request was signed for. Reads are served from memory. Writes go through
-//! [`Iam::mutate`]: one writer at a time plans a [`Change`] against the current state,
-//! submits it to the store's ordered writer queue and applies it to memory; then, with the
-//! lock released, the caller waits until the change is durable before answering. If the
-//! store fails a commit, memory is reloaded from the store so it never keeps what the disk
-//! does not have. A reset ([`Iam::reset_with`]) holds the writer lock while the store is
-//! wiped. The state is shared (`Arc`) with the [`crate::Directory`] read API. Handlers
-//! live in `handlers`.
+//! managed policies, virtual MFA devices and every access key, in memory, loaded from the
+//! store at startup. IAM is global: entities belong to an account, never to a region,
+//! whatever region the request was signed for. Reads are served from memory. Writes go
+//! through [`Iam::mutate`]: one writer at a time plans a [`Change`] against the current
+//! state, submits it to the store's ordered writer queue and applies it to memory; then,
+//! with the lock released, the caller waits until the change is durable before answering.
+//! If the store fails a commit, memory is reloaded from the store so it never keeps what
+//! the disk does not have. A reset ([`Iam::reset_with`]) holds the writer lock while the
+//! store is wiped. The state is shared (`Arc`) with the [`crate::Directory`] read API.
+//! Handlers live in `handlers`.
 
 use crate::errors;
-use crate::model::{GroupRec, KeyRec, PolicyRec, RoleRec, UserRec};
+use crate::model::{self, GroupRec, KeyRec, MfaRec, PolicyRec, RoleRec, UserRec};
 use crate::persist::{self, Change, Op};
 use nimbus_core::{AwsError, Clock, Ids, RequestContext};
 use nimbus_store::{Batch, Store, StoreError};
@@ -27,6 +27,8 @@ pub struct Account {
     pub groups: BTreeMap<String, GroupRec>,
     pub roles: BTreeMap<String, RoleRec>,
     pub policies: BTreeMap<String, PolicyRec>,
+    /// Virtual MFA devices, keyed by lower-cased `{path}{name}`.
+    pub mfa: BTreeMap<String, MfaRec>,
 }
 
 impl Account {
@@ -54,6 +56,22 @@ impl Account {
         self.policies
             .get(&name.to_ascii_lowercase())
             .filter(|p| p.arn() == arn)
+    }
+
+    /// The virtual MFA device whose serial number is `serial` (its ARN, compared
+    /// exactly), if it belongs to this account.
+    pub fn mfa_by_serial(&self, serial: &str) -> Option<&MfaRec> {
+        let (_, key) = model::mfa_key_of_serial(serial)?;
+        self.mfa.get(&key).filter(|m| m.serial() == serial)
+    }
+
+    /// The MFA devices enabled for user `name`, in serial-number order.
+    pub fn mfa_of<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a MfaRec> + 'a {
+        self.mfa.values().filter(move |m| {
+            m.user
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(name))
+        })
     }
 
     /// The members of group `name` (exact group name as stored), in user-name order.
@@ -135,6 +153,15 @@ impl State {
                 }
                 Op::DeleteKey(id) => {
                     self.keys.remove(&id);
+                }
+                Op::PutMfa(m) => {
+                    let k = format!("{}{}", m.path, m.name).to_ascii_lowercase();
+                    self.acct(&m.account).mfa.insert(k, m);
+                }
+                Op::DeleteMfa(a, p, n) => {
+                    self.acct(&a)
+                        .mfa
+                        .remove(&format!("{p}{n}").to_ascii_lowercase());
                 }
             }
         }

@@ -101,6 +101,26 @@ impl Checker {
         self
     }
 
+    /// An MFA serial number (`serialNumberType`: 9 to 256 of `[\w+=/:,.@-]`).
+    pub fn serial(&mut self, value: &str) -> &mut Self {
+        if self.length(value, "serialNumber", 9, 256) {
+            let ok = value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c));
+            self.pattern(value, "serialNumber", ok, r"[\w+=/:,.@-]+");
+        }
+        self
+    }
+
+    /// An MFA code (`authenticationCodeType`: six characters of `[\d]`).
+    pub fn auth_code(&mut self, field: &str, value: &str) -> &mut Self {
+        if self.length(value, field, 6, 6) {
+            let ok = value.bytes().all(|b| b.is_ascii_digit());
+            self.pattern(value, field, ok, r"[\d]+");
+        }
+        self
+    }
+
     pub fn max_items(&mut self, value: Option<i32>) -> &mut Self {
         if let Some(n) = value {
             if n < 1 {

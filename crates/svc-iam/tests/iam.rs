@@ -23,6 +23,7 @@ fn ctx_in(region: &str) -> RequestContext {
         region: region.into(),
         now: Timestamp::from_secs(1_700_000_000),
         host: "localhost".into(),
+        source_ip: None,
     }
 }
 

@@ -228,3 +228,32 @@ pub(crate) fn internal(detail: impl std::fmt::Display) -> AwsError {
         format!("We encountered an internal error. Please try again. ({detail})"),
     )
 }
+
+/// GetBucketPolicy / GetBucketPolicyStatus on a bucket without a policy.
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList>
+pub(crate) fn no_such_bucket_policy(bucket: &str) -> AwsError {
+    AwsError::new(
+        "NoSuchBucketPolicy",
+        404,
+        "The bucket policy does not exist",
+    )
+    .with_extra("BucketName", bucket)
+}
+
+/// A bucket policy S3 refuses to store; `message` is S3's own wording for the problem
+/// (see `policy.rs`), which differs from IAM's `MalformedPolicyDocument` messages.
+pub(crate) fn malformed_policy(message: impl Into<String>) -> AwsError {
+    AwsError::new("MalformedPolicy", 400, message)
+}
+
+/// A bucket-policy operation by an identity outside the bucket owner's account that was
+/// otherwise allowed: "If you have the correct permissions, but you're not using an
+/// identity that belongs to the bucket owner's account, Amazon S3 returns a 405 Method Not
+/// Allowed error" (<https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html>).
+pub(crate) fn method_not_allowed() -> AwsError {
+    AwsError::new(
+        "MethodNotAllowed",
+        405,
+        "The specified method is not allowed against this resource.",
+    )
+}

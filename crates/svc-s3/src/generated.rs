@@ -37,8 +37,8 @@ pub static OPERATIONS: [m::Operation; 111] = [
     op("CompleteMultipartUpload", "POST", "/{Bucket}/{Key+}"),
     op("CopyObject", "PUT", "/{Bucket}/{Key+}"),
     m::Operation {
-        input: Some(m::ShapeId(47)),
-        output: Some(m::ShapeId(46)),
+        input: Some(m::ShapeId(48)),
+        output: Some(m::ShapeId(47)),
         errors: &[m::ShapeId(7), m::ShapeId(8)],
         implemented: true,
         ..op("CreateBucket", "PUT", "/{Bucket}")
@@ -57,7 +57,7 @@ pub static OPERATIONS: [m::Operation; 111] = [
     op("CreateSession", "GET", "/{Bucket}?session"),
     m::Operation {
         response_code: 204,
-        input: Some(m::ShapeId(51)),
+        input: Some(m::ShapeId(53)),
         implemented: true,
         ..op("DeleteBucket", "DELETE", "/{Bucket}")
     },
@@ -131,6 +131,8 @@ pub static OPERATIONS: [m::Operation; 111] = [
     },
     m::Operation {
         response_code: 204,
+        input: Some(m::ShapeId(52)),
+        implemented: true,
         ..op("DeleteBucketPolicy", "DELETE", "/{Bucket}?policy")
     },
     m::Operation {
@@ -147,8 +149,8 @@ pub static OPERATIONS: [m::Operation; 111] = [
     },
     m::Operation {
         response_code: 204,
-        input: Some(m::ShapeId(55)),
-        output: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(57)),
+        output: Some(m::ShapeId(56)),
         implemented: true,
         ..op("DeleteObject", "DELETE", "/{Bucket}/{Key+}")
     },
@@ -157,8 +159,8 @@ pub static OPERATIONS: [m::Operation; 111] = [
         ..op("DeleteObjectTagging", "DELETE", "/{Bucket}/{Key+}?tagging")
     },
     m::Operation {
-        input: Some(m::ShapeId(57)),
-        output: Some(m::ShapeId(56)),
+        input: Some(m::ShapeId(59)),
+        output: Some(m::ShapeId(58)),
         implemented: true,
         ..op("DeleteObjects", "POST", "/{Bucket}?delete")
     },
@@ -201,8 +203,8 @@ pub static OPERATIONS: [m::Operation; 111] = [
         "/{Bucket}?lifecycle",
     ),
     m::Operation {
-        input: Some(m::ShapeId(71)),
-        output: Some(m::ShapeId(70)),
+        input: Some(m::ShapeId(73)),
+        output: Some(m::ShapeId(72)),
         implemented: true,
         ..op("GetBucketLocation", "GET", "/{Bucket}?location")
     },
@@ -229,17 +231,27 @@ pub static OPERATIONS: [m::Operation; 111] = [
         "GET",
         "/{Bucket}?ownershipControls",
     ),
-    op("GetBucketPolicy", "GET", "/{Bucket}?policy"),
-    op("GetBucketPolicyStatus", "GET", "/{Bucket}?policyStatus"),
+    m::Operation {
+        input: Some(m::ShapeId(75)),
+        output: Some(m::ShapeId(74)),
+        implemented: true,
+        ..op("GetBucketPolicy", "GET", "/{Bucket}?policy")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(77)),
+        output: Some(m::ShapeId(76)),
+        implemented: true,
+        ..op("GetBucketPolicyStatus", "GET", "/{Bucket}?policyStatus")
+    },
     op("GetBucketReplication", "GET", "/{Bucket}?replication"),
     op("GetBucketRequestPayment", "GET", "/{Bucket}?requestPayment"),
     op("GetBucketTagging", "GET", "/{Bucket}?tagging"),
     op("GetBucketVersioning", "GET", "/{Bucket}?versioning"),
     op("GetBucketWebsite", "GET", "/{Bucket}?website"),
     m::Operation {
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(122), m::ShapeId(92)],
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(78)),
+        errors: &[m::ShapeId(129), m::ShapeId(98)],
         implemented: true,
         ..op("GetObject", "GET", "/{Bucket}/{Key+}")
     },
@@ -252,16 +264,16 @@ pub static OPERATIONS: [m::Operation; 111] = [
     op("GetObjectTorrent", "GET", "/{Bucket}/{Key+}?torrent"),
     op("GetPublicAccessBlock", "GET", "/{Bucket}?publicAccessBlock"),
     m::Operation {
-        input: Some(m::ShapeId(80)),
-        output: Some(m::ShapeId(79)),
-        errors: &[m::ShapeId(121)],
+        input: Some(m::ShapeId(86)),
+        output: Some(m::ShapeId(85)),
+        errors: &[m::ShapeId(128)],
         implemented: true,
         ..op("HeadBucket", "HEAD", "/{Bucket}")
     },
     m::Operation {
-        input: Some(m::ShapeId(82)),
-        output: Some(m::ShapeId(81)),
-        errors: &[m::ShapeId(122)],
+        input: Some(m::ShapeId(88)),
+        output: Some(m::ShapeId(87)),
+        errors: &[m::ShapeId(129)],
         implemented: true,
         ..op("HeadObject", "HEAD", "/{Bucket}/{Key+}")
     },
@@ -286,8 +298,8 @@ pub static OPERATIONS: [m::Operation; 111] = [
         "/{Bucket}?metrics",
     ),
     m::Operation {
-        input: Some(m::ShapeId(101)),
-        output: Some(m::ShapeId(100)),
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(107)),
         implemented: true,
         ..op("ListBuckets", "GET", "/")
     },
@@ -295,16 +307,16 @@ pub static OPERATIONS: [m::Operation; 111] = [
     op("ListMultipartUploads", "GET", "/{Bucket}?uploads"),
     op("ListObjectVersions", "GET", "/{Bucket}?versions"),
     m::Operation {
-        input: Some(m::ShapeId(103)),
-        output: Some(m::ShapeId(102)),
-        errors: &[m::ShapeId(121)],
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(128)],
         implemented: true,
         ..op("ListObjects", "GET", "/{Bucket}")
     },
     m::Operation {
-        input: Some(m::ShapeId(105)),
-        output: Some(m::ShapeId(104)),
-        errors: &[m::ShapeId(121)],
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(111)),
+        errors: &[m::ShapeId(128)],
         implemented: true,
         ..op("ListObjectsV2", "GET", "/{Bucket}?list-type=2")
     },
@@ -352,20 +364,24 @@ pub static OPERATIONS: [m::Operation; 111] = [
         "PUT",
         "/{Bucket}?ownershipControls",
     ),
-    op("PutBucketPolicy", "PUT", "/{Bucket}?policy"),
+    m::Operation {
+        input: Some(m::ShapeId(154)),
+        implemented: true,
+        ..op("PutBucketPolicy", "PUT", "/{Bucket}?policy")
+    },
     op("PutBucketReplication", "PUT", "/{Bucket}?replication"),
     op("PutBucketRequestPayment", "PUT", "/{Bucket}?requestPayment"),
     op("PutBucketTagging", "PUT", "/{Bucket}?tagging"),
     op("PutBucketVersioning", "PUT", "/{Bucket}?versioning"),
     op("PutBucketWebsite", "PUT", "/{Bucket}?website"),
     m::Operation {
-        input: Some(m::ShapeId(146)),
-        output: Some(m::ShapeId(145)),
+        input: Some(m::ShapeId(156)),
+        output: Some(m::ShapeId(155)),
         errors: &[
-            m::ShapeId(93),
-            m::ShapeId(94),
-            m::ShapeId(177),
-            m::ShapeId(64),
+            m::ShapeId(99),
+            m::ShapeId(100),
+            m::ShapeId(187),
+            m::ShapeId(66),
         ],
         implemented: true,
         ..op("PutObject", "PUT", "/{Bucket}/{Key+}")
@@ -404,7 +420,7 @@ pub static OPERATIONS: [m::Operation; 111] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 181] = [
+pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "AcceptRanges",
         kind: m::ShapeKind::String { enum_values: &[] },
@@ -443,9 +459,9 @@ pub static SHAPES: [m::Shape; 181] = [
         name: "Bucket",
         kind: m::ShapeKind::Structure(structure(&[
             member("Name", 14),
-            member("CreationDate", 48),
+            member("CreationDate", 49),
             member("BucketRegion", 16),
-            member("BucketArn", 162),
+            member("BucketArn", 172),
         ])),
     },
     m::Shape {
@@ -486,7 +502,7 @@ pub static SHAPES: [m::Shape; 181] = [
     m::Shape {
         name: "BucketInfo",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DataRedundancy", 49),
+            member("DataRedundancy", 50),
             member("Type", 17),
         ])),
     },
@@ -662,7 +678,7 @@ pub static SHAPES: [m::Shape; 181] = [
     },
     m::Shape {
         name: "CommonPrefix",
-        kind: m::ShapeKind::Structure(structure(&[member("Prefix", 144)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Prefix", 153)])),
     },
     m::Shape {
         name: "CommonPrefixList",
@@ -671,6 +687,10 @@ pub static SHAPES: [m::Shape; 181] = [
             member_location_name: None,
             flattened: true,
         }),
+    },
+    m::Shape {
+        name: "ConfirmRemoveSelfBucketAccess",
+        kind: m::ShapeKind::Boolean,
     },
     m::Shape {
         name: "ContentDisposition",
@@ -704,9 +724,9 @@ pub static SHAPES: [m::Shape; 181] = [
         name: "CreateBucketConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
             member("LocationConstraint", 12),
-            member("Location", 107),
+            member("Location", 114),
             member("Bucket", 10),
-            member("Tags", 174),
+            member("Tags", 184),
         ])),
     },
     m::Shape {
@@ -715,12 +735,12 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Location"),
-                ..member("Location", 106)
+                ..member("Location", 113)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-bucket-arn"),
-                ..member("BucketArn", 162)
+                ..member("BucketArn", 172)
             },
         ])),
     },
@@ -746,42 +766,42 @@ pub static SHAPES: [m::Shape; 181] = [
                         prefix: None,
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
-                    ..member("CreateBucketConfiguration", 45)
+                    ..member("CreateBucketConfiguration", 46)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-full-control"),
-                    ..member("GrantFullControl", 74)
+                    ..member("GrantFullControl", 80)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-read"),
-                    ..member("GrantRead", 75)
+                    ..member("GrantRead", 81)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-read-acp"),
-                    ..member("GrantReadACP", 76)
+                    ..member("GrantReadACP", 82)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-write"),
-                    ..member("GrantWrite", 77)
+                    ..member("GrantWrite", 83)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-write-acp"),
-                    ..member("GrantWriteACP", 78)
+                    ..member("GrantWriteACP", 84)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-bucket-object-lock-enabled"),
-                    ..member("ObjectLockEnabledForBucket", 131)
+                    ..member("ObjectLockEnabledForBucket", 138)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-ownership"),
-                    ..member("ObjectOwnership", 136)
+                    ..member("ObjectOwnership", 143)
                 },
                 m::Member {
                     location: m::Location::Header,
@@ -807,9 +827,25 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location_name: Some("Object"),
                 required: true,
-                ..member("Objects", 128)
+                ..member("Objects", 135)
             },
-            member("Quiet", 147),
+            member("Quiet", 157),
+        ])),
+    },
+    m::Shape {
+        name: "DeleteBucketPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Bucket"),
+                required: true,
+                ..member("Bucket", 14)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-expected-bucket-owner"),
+                ..member("ExpectedBucketOwner", 3)
+            },
         ])),
     },
     m::Shape {
@@ -842,17 +878,17 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-delete-marker"),
-                ..member("DeleteMarker", 52)
+                ..member("DeleteMarker", 54)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-version-id"),
-                ..member("VersionId", 138)
+                ..member("VersionId", 145)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 151)
+                ..member("RequestCharged", 161)
             },
         ])),
     },
@@ -869,22 +905,22 @@ pub static SHAPES: [m::Shape; 181] = [
                 location: m::Location::Uri,
                 location_name: Some("Key"),
                 required: true,
-                ..member("Key", 129)
+                ..member("Key", 136)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-mfa"),
-                ..member("MFA", 110)
+                ..member("MFA", 117)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("versionId"),
-                ..member("VersionId", 138)
+                ..member("VersionId", 145)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-payer"),
-                ..member("RequestPayer", 152)
+                ..member("RequestPayer", 162)
             },
             m::Member {
                 location: m::Location::Header,
@@ -899,32 +935,32 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Match"),
-                ..member("IfMatch", 85)
+                ..member("IfMatch", 91)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-if-match-last-modified-time"),
-                ..member("IfMatchLastModifiedTime", 86)
+                ..member("IfMatchLastModifiedTime", 92)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-if-match-size"),
-                ..member("IfMatchSize", 87)
+                ..member("IfMatchSize", 93)
             },
         ])),
     },
     m::Shape {
         name: "DeleteObjectsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Deleted", 59),
+            member("Deleted", 61),
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 151)
+                ..member("RequestCharged", 161)
             },
             m::Member {
                 location_name: Some("Error"),
-                ..member("Errors", 66)
+                ..member("Errors", 68)
             },
         ])),
     },
@@ -946,17 +982,17 @@ pub static SHAPES: [m::Shape; 181] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..member("Delete", 50)
+                    ..member("Delete", 51)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-mfa"),
-                    ..member("MFA", 110)
+                    ..member("MFA", 117)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-request-payer"),
-                    ..member("RequestPayer", 152)
+                    ..member("RequestPayer", 162)
                 },
                 m::Member {
                     location: m::Location::Header,
@@ -979,16 +1015,16 @@ pub static SHAPES: [m::Shape; 181] = [
     m::Shape {
         name: "DeletedObject",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 129),
-            member("VersionId", 138),
-            member("DeleteMarker", 52),
-            member("DeleteMarkerVersionId", 53),
+            member("Key", 136),
+            member("VersionId", 145),
+            member("DeleteMarker", 54),
+            member("DeleteMarkerVersionId", 55),
         ])),
     },
     m::Shape {
         name: "DeletedObjects",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(58),
+            member: m::ShapeId(60),
             member_location_name: None,
             flattened: true,
         }),
@@ -1026,16 +1062,16 @@ pub static SHAPES: [m::Shape; 181] = [
     m::Shape {
         name: "Error",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 129),
-            member("VersionId", 138),
+            member("Key", 136),
+            member("VersionId", 145),
             member("Code", 35),
-            member("Message", 114),
+            member("Message", 121),
         ])),
     },
     m::Shape {
         name: "Errors",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(65),
+            member: m::ShapeId(67),
             member_location_name: None,
             flattened: true,
         }),
@@ -1073,6 +1109,52 @@ pub static SHAPES: [m::Shape; 181] = [
         ])),
     },
     m::Shape {
+        name: "GetBucketPolicyOutput",
+        kind: m::ShapeKind::Structure(m::Structure {
+            payload: Some(0),
+            ..structure(&[member("Policy", 151)])
+        }),
+    },
+    m::Shape {
+        name: "GetBucketPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Bucket"),
+                required: true,
+                ..member("Bucket", 14)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-expected-bucket-owner"),
+                ..member("ExpectedBucketOwner", 3)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GetBucketPolicyStatusOutput",
+        kind: m::ShapeKind::Structure(m::Structure {
+            payload: Some(0),
+            ..structure(&[member("PolicyStatus", 152)])
+        }),
+    },
+    m::Shape {
+        name: "GetBucketPolicyStatusRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Bucket"),
+                required: true,
+                ..member("Bucket", 14)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-expected-bucket-owner"),
+                ..member("ExpectedBucketOwner", 3)
+            },
+        ])),
+    },
+    m::Shape {
         name: "GetObjectOutput",
         kind: m::ShapeKind::Structure(m::Structure {
             payload: Some(0),
@@ -1081,7 +1163,7 @@ pub static SHAPES: [m::Shape; 181] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-delete-marker"),
-                    ..member("DeleteMarker", 52)
+                    ..member("DeleteMarker", 54)
                 },
                 m::Member {
                     location: m::Location::Header,
@@ -1091,27 +1173,27 @@ pub static SHAPES: [m::Shape; 181] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-expiration"),
-                    ..member("Expiration", 67)
+                    ..member("Expiration", 69)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-restore"),
-                    ..member("Restore", 159)
+                    ..member("Restore", 169)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Last-Modified"),
-                    ..member("LastModified", 98)
+                    ..member("LastModified", 105)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Length"),
-                    ..member("ContentLength", 41)
+                    ..member("ContentLength", 42)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("ETag"),
-                    ..member("ETag", 62)
+                    ..member("ETag", 64)
                 },
                 m::Member {
                     location: m::Location::Header,
@@ -1171,12 +1253,12 @@ pub static SHAPES: [m::Shape; 181] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-missing-meta"),
-                    ..member("MissingMeta", 118)
+                    ..member("MissingMeta", 125)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-version-id"),
-                    ..member("VersionId", 138)
+                    ..member("VersionId", 145)
                 },
                 m::Member {
                     location: m::Location::Header,
@@ -1186,62 +1268,62 @@ pub static SHAPES: [m::Shape; 181] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Disposition"),
-                    ..member("ContentDisposition", 38)
+                    ..member("ContentDisposition", 39)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Encoding"),
-                    ..member("ContentEncoding", 39)
+                    ..member("ContentEncoding", 40)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Language"),
-                    ..member("ContentLanguage", 40)
+                    ..member("ContentLanguage", 41)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Range"),
-                    ..member("ContentRange", 43)
+                    ..member("ContentRange", 44)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Type"),
-                    ..member("ContentType", 44)
+                    ..member("ContentType", 45)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Expires"),
-                    ..member("Expires", 68)
+                    ..member("Expires", 70)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-website-redirect-location"),
-                    ..member("WebsiteRedirectLocation", 179)
+                    ..member("WebsiteRedirectLocation", 189)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption"),
-                    ..member("ServerSideEncryption", 168)
+                    ..member("ServerSideEncryption", 178)
                 },
                 m::Member {
                     location: m::Location::Headers,
                     location_name: Some("x-amz-meta-"),
-                    ..member("Metadata", 115)
+                    ..member("Metadata", 122)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                    ..member("SSECustomerAlgorithm", 163)
+                    ..member("SSECustomerAlgorithm", 173)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                    ..member("SSECustomerKeyMD5", 165)
+                    ..member("SSECustomerKeyMD5", 175)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
-                    ..member("SSEKMSKeyId", 167)
+                    ..member("SSEKMSKeyId", 177)
                 },
                 m::Member {
                     location: m::Location::Header,
@@ -1251,42 +1333,42 @@ pub static SHAPES: [m::Shape; 181] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-storage-class"),
-                    ..member("StorageClass", 171)
+                    ..member("StorageClass", 181)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-request-charged"),
-                    ..member("RequestCharged", 151)
+                    ..member("RequestCharged", 161)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-replication-status"),
-                    ..member("ReplicationStatus", 150)
+                    ..member("ReplicationStatus", 160)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-mp-parts-count"),
-                    ..member("PartsCount", 143)
+                    ..member("PartsCount", 150)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-tagging-count"),
-                    ..member("TagCount", 173)
+                    ..member("TagCount", 183)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-mode"),
-                    ..member("ObjectLockMode", 133)
+                    ..member("ObjectLockMode", 140)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-retain-until-date"),
-                    ..member("ObjectLockRetainUntilDate", 134)
+                    ..member("ObjectLockRetainUntilDate", 141)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-legal-hold"),
-                    ..member("ObjectLockLegalHoldStatus", 132)
+                    ..member("ObjectLockLegalHoldStatus", 139)
                 },
             ])
         }),
@@ -1303,93 +1385,93 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Match"),
-                ..member("IfMatch", 85)
+                ..member("IfMatch", 91)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Modified-Since"),
-                ..member("IfModifiedSince", 88)
+                ..member("IfModifiedSince", 94)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-None-Match"),
-                ..member("IfNoneMatch", 89)
+                ..member("IfNoneMatch", 95)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Unmodified-Since"),
-                ..member("IfUnmodifiedSince", 90)
+                ..member("IfUnmodifiedSince", 96)
             },
             m::Member {
                 location: m::Location::Uri,
                 location_name: Some("Key"),
                 required: true,
-                ..member("Key", 129)
+                ..member("Key", 136)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Range"),
-                ..member("Range", 148)
+                ..member("Range", 158)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-cache-control"),
-                ..member("ResponseCacheControl", 153)
+                ..member("ResponseCacheControl", 163)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-disposition"),
-                ..member("ResponseContentDisposition", 154)
+                ..member("ResponseContentDisposition", 164)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-encoding"),
-                ..member("ResponseContentEncoding", 155)
+                ..member("ResponseContentEncoding", 165)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-language"),
-                ..member("ResponseContentLanguage", 156)
+                ..member("ResponseContentLanguage", 166)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-type"),
-                ..member("ResponseContentType", 157)
+                ..member("ResponseContentType", 167)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-expires"),
-                ..member("ResponseExpires", 158)
+                ..member("ResponseExpires", 168)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("versionId"),
-                ..member("VersionId", 138)
+                ..member("VersionId", 145)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                ..member("SSECustomerAlgorithm", 163)
+                ..member("SSECustomerAlgorithm", 173)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key"),
-                ..member("SSECustomerKey", 164)
+                ..member("SSECustomerKey", 174)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                ..member("SSECustomerKeyMD5", 165)
+                ..member("SSECustomerKeyMD5", 175)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-payer"),
-                ..member("RequestPayer", 152)
+                ..member("RequestPayer", 162)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("partNumber"),
-                ..member("PartNumber", 142)
+                ..member("PartNumber", 149)
             },
             m::Member {
                 location: m::Location::Header,
@@ -1429,12 +1511,12 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-bucket-arn"),
-                ..member("BucketArn", 162)
+                ..member("BucketArn", 172)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-bucket-location-type"),
-                ..member("BucketLocationType", 109)
+                ..member("BucketLocationType", 116)
             },
             m::Member {
                 location: m::Location::Header,
@@ -1444,7 +1526,7 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-bucket-region"),
-                ..member("BucketRegion", 149)
+                ..member("BucketRegion", 159)
             },
             m::Member {
                 location: m::Location::Header,
@@ -1475,7 +1557,7 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-delete-marker"),
-                ..member("DeleteMarker", 52)
+                ..member("DeleteMarker", 54)
             },
             m::Member {
                 location: m::Location::Header,
@@ -1485,12 +1567,12 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expiration"),
-                ..member("Expiration", 67)
+                ..member("Expiration", 69)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-restore"),
-                ..member("Restore", 159)
+                ..member("Restore", 169)
             },
             m::Member {
                 location: m::Location::Header,
@@ -1500,12 +1582,12 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Last-Modified"),
-                ..member("LastModified", 98)
+                ..member("LastModified", 105)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Length"),
-                ..member("ContentLength", 41)
+                ..member("ContentLength", 42)
             },
             m::Member {
                 location: m::Location::Header,
@@ -1565,17 +1647,17 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("ETag"),
-                ..member("ETag", 62)
+                ..member("ETag", 64)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-missing-meta"),
-                ..member("MissingMeta", 118)
+                ..member("MissingMeta", 125)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-version-id"),
-                ..member("VersionId", 138)
+                ..member("VersionId", 145)
             },
             m::Member {
                 location: m::Location::Header,
@@ -1585,62 +1667,62 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Disposition"),
-                ..member("ContentDisposition", 38)
+                ..member("ContentDisposition", 39)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Encoding"),
-                ..member("ContentEncoding", 39)
+                ..member("ContentEncoding", 40)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Language"),
-                ..member("ContentLanguage", 40)
+                ..member("ContentLanguage", 41)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Type"),
-                ..member("ContentType", 44)
+                ..member("ContentType", 45)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Range"),
-                ..member("ContentRange", 43)
+                ..member("ContentRange", 44)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Expires"),
-                ..member("Expires", 68)
+                ..member("Expires", 70)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-website-redirect-location"),
-                ..member("WebsiteRedirectLocation", 179)
+                ..member("WebsiteRedirectLocation", 189)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption"),
-                ..member("ServerSideEncryption", 168)
+                ..member("ServerSideEncryption", 178)
             },
             m::Member {
                 location: m::Location::Headers,
                 location_name: Some("x-amz-meta-"),
-                ..member("Metadata", 115)
+                ..member("Metadata", 122)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                ..member("SSECustomerAlgorithm", 163)
+                ..member("SSECustomerAlgorithm", 173)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                ..member("SSECustomerKeyMD5", 165)
+                ..member("SSECustomerKeyMD5", 175)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
-                ..member("SSEKMSKeyId", 167)
+                ..member("SSEKMSKeyId", 177)
             },
             m::Member {
                 location: m::Location::Header,
@@ -1650,42 +1732,42 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-storage-class"),
-                ..member("StorageClass", 171)
+                ..member("StorageClass", 181)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 151)
+                ..member("RequestCharged", 161)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-replication-status"),
-                ..member("ReplicationStatus", 150)
+                ..member("ReplicationStatus", 160)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-mp-parts-count"),
-                ..member("PartsCount", 143)
+                ..member("PartsCount", 150)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-tagging-count"),
-                ..member("TagCount", 173)
+                ..member("TagCount", 183)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-object-lock-mode"),
-                ..member("ObjectLockMode", 133)
+                ..member("ObjectLockMode", 140)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-object-lock-retain-until-date"),
-                ..member("ObjectLockRetainUntilDate", 134)
+                ..member("ObjectLockRetainUntilDate", 141)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-object-lock-legal-hold"),
-                ..member("ObjectLockLegalHoldStatus", 132)
+                ..member("ObjectLockLegalHoldStatus", 139)
             },
         ])),
     },
@@ -1701,93 +1783,93 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Match"),
-                ..member("IfMatch", 85)
+                ..member("IfMatch", 91)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Modified-Since"),
-                ..member("IfModifiedSince", 88)
+                ..member("IfModifiedSince", 94)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-None-Match"),
-                ..member("IfNoneMatch", 89)
+                ..member("IfNoneMatch", 95)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Unmodified-Since"),
-                ..member("IfUnmodifiedSince", 90)
+                ..member("IfUnmodifiedSince", 96)
             },
             m::Member {
                 location: m::Location::Uri,
                 location_name: Some("Key"),
                 required: true,
-                ..member("Key", 129)
+                ..member("Key", 136)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Range"),
-                ..member("Range", 148)
+                ..member("Range", 158)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-cache-control"),
-                ..member("ResponseCacheControl", 153)
+                ..member("ResponseCacheControl", 163)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-disposition"),
-                ..member("ResponseContentDisposition", 154)
+                ..member("ResponseContentDisposition", 164)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-encoding"),
-                ..member("ResponseContentEncoding", 155)
+                ..member("ResponseContentEncoding", 165)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-language"),
-                ..member("ResponseContentLanguage", 156)
+                ..member("ResponseContentLanguage", 166)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-type"),
-                ..member("ResponseContentType", 157)
+                ..member("ResponseContentType", 167)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-expires"),
-                ..member("ResponseExpires", 158)
+                ..member("ResponseExpires", 168)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("versionId"),
-                ..member("VersionId", 138)
+                ..member("VersionId", 145)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                ..member("SSECustomerAlgorithm", 163)
+                ..member("SSECustomerAlgorithm", 173)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key"),
-                ..member("SSECustomerKey", 164)
+                ..member("SSECustomerKey", 174)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                ..member("SSECustomerKeyMD5", 165)
+                ..member("SSECustomerKeyMD5", 175)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-payer"),
-                ..member("RequestPayer", 152)
+                ..member("RequestPayer", 162)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("partNumber"),
-                ..member("PartNumber", 142)
+                ..member("PartNumber", 149)
             },
             m::Member {
                 location: m::Location::Header,
@@ -1858,7 +1940,7 @@ pub static SHAPES: [m::Shape; 181] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("StorageClass", 171), member("AccessTier", 91)])
+            ..structure(&[member("StorageClass", 181), member("AccessTier", 97)])
         }),
     },
     m::Shape {
@@ -1886,6 +1968,10 @@ pub static SHAPES: [m::Shape; 181] = [
         }),
     },
     m::Shape {
+        name: "IsPublic",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
         name: "IsRestoreInProgress",
         kind: m::ShapeKind::Boolean,
     },
@@ -1911,9 +1997,9 @@ pub static SHAPES: [m::Shape; 181] = [
         name: "ListBucketsOutput",
         kind: m::ShapeKind::Structure(structure(&[
             member("Buckets", 18),
-            member("Owner", 141),
-            member("ContinuationToken", 120),
-            member("Prefix", 144),
+            member("Owner", 148),
+            member("ContinuationToken", 127),
+            member("Prefix", 153),
         ])),
     },
     m::Shape {
@@ -1922,17 +2008,17 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("max-buckets"),
-                ..member("MaxBuckets", 112)
+                ..member("MaxBuckets", 119)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("continuation-token"),
-                ..member("ContinuationToken", 176)
+                ..member("ContinuationToken", 186)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("prefix"),
-                ..member("Prefix", 144)
+                ..member("Prefix", 153)
             },
             m::Member {
                 location: m::Location::QueryString,
@@ -1944,20 +2030,20 @@ pub static SHAPES: [m::Shape; 181] = [
     m::Shape {
         name: "ListObjectsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IsTruncated", 96),
-            member("Marker", 111),
-            member("NextMarker", 119),
-            member("Contents", 130),
+            member("IsTruncated", 103),
+            member("Marker", 118),
+            member("NextMarker", 126),
+            member("Contents", 137),
             member("Name", 14),
-            member("Prefix", 144),
-            member("Delimiter", 60),
-            member("MaxKeys", 113),
+            member("Prefix", 153),
+            member("Delimiter", 62),
+            member("MaxKeys", 120),
             member("CommonPrefixes", 37),
-            member("EncodingType", 63),
+            member("EncodingType", 65),
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 151)
+                ..member("RequestCharged", 161)
             },
         ])),
     },
@@ -1973,32 +2059,32 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("delimiter"),
-                ..member("Delimiter", 60)
+                ..member("Delimiter", 62)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("encoding-type"),
-                ..member("EncodingType", 63)
+                ..member("EncodingType", 65)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("marker"),
-                ..member("Marker", 111)
+                ..member("Marker", 118)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("max-keys"),
-                ..member("MaxKeys", 113)
+                ..member("MaxKeys", 120)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("prefix"),
-                ..member("Prefix", 144)
+                ..member("Prefix", 153)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-payer"),
-                ..member("RequestPayer", 152)
+                ..member("RequestPayer", 162)
             },
             m::Member {
                 location: m::Location::Header,
@@ -2008,29 +2094,29 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-optional-object-attributes"),
-                ..member("OptionalObjectAttributes", 140)
+                ..member("OptionalObjectAttributes", 147)
             },
         ])),
     },
     m::Shape {
         name: "ListObjectsV2Output",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IsTruncated", 96),
-            member("Contents", 130),
+            member("IsTruncated", 103),
+            member("Contents", 137),
             member("Name", 14),
-            member("Prefix", 144),
-            member("Delimiter", 60),
-            member("MaxKeys", 113),
+            member("Prefix", 153),
+            member("Delimiter", 62),
+            member("MaxKeys", 120),
             member("CommonPrefixes", 37),
-            member("EncodingType", 63),
-            member("KeyCount", 97),
-            member("ContinuationToken", 176),
-            member("NextContinuationToken", 120),
-            member("StartAfter", 170),
+            member("EncodingType", 65),
+            member("KeyCount", 104),
+            member("ContinuationToken", 186),
+            member("NextContinuationToken", 127),
+            member("StartAfter", 180),
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 151)
+                ..member("RequestCharged", 161)
             },
         ])),
     },
@@ -2046,42 +2132,42 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("delimiter"),
-                ..member("Delimiter", 60)
+                ..member("Delimiter", 62)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("encoding-type"),
-                ..member("EncodingType", 63)
+                ..member("EncodingType", 65)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("max-keys"),
-                ..member("MaxKeys", 113)
+                ..member("MaxKeys", 120)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("prefix"),
-                ..member("Prefix", 144)
+                ..member("Prefix", 153)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("continuation-token"),
-                ..member("ContinuationToken", 176)
+                ..member("ContinuationToken", 186)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("fetch-owner"),
-                ..member("FetchOwner", 69)
+                ..member("FetchOwner", 71)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("start-after"),
-                ..member("StartAfter", 170)
+                ..member("StartAfter", 180)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-payer"),
-                ..member("RequestPayer", 152)
+                ..member("RequestPayer", 162)
             },
             m::Member {
                 location: m::Location::Header,
@@ -2091,7 +2177,7 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-optional-object-attributes"),
-                ..member("OptionalObjectAttributes", 140)
+                ..member("OptionalObjectAttributes", 147)
             },
         ])),
     },
@@ -2101,7 +2187,7 @@ pub static SHAPES: [m::Shape; 181] = [
     },
     m::Shape {
         name: "LocationInfo",
-        kind: m::ShapeKind::Structure(structure(&[member("Type", 109), member("Name", 108)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Type", 116), member("Name", 115)])),
     },
     m::Shape {
         name: "LocationNameAsString",
@@ -2136,8 +2222,8 @@ pub static SHAPES: [m::Shape; 181] = [
     m::Shape {
         name: "Metadata",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(116),
-            value: m::ShapeId(117),
+            key: m::ShapeId(123),
+            value: m::ShapeId(124),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2202,15 +2288,15 @@ pub static SHAPES: [m::Shape; 181] = [
     m::Shape {
         name: "Object",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 129),
-            member("LastModified", 98),
-            member("ETag", 62),
+            member("Key", 136),
+            member("LastModified", 105),
+            member("ETag", 64),
             member("ChecksumAlgorithm", 22),
             member("ChecksumType", 31),
-            member("Size", 169),
-            member("StorageClass", 137),
-            member("Owner", 141),
-            member("RestoreStatus", 161),
+            member("Size", 179),
+            member("StorageClass", 144),
+            member("Owner", 148),
+            member("RestoreStatus", 171),
         ])),
     },
     m::Shape {
@@ -2244,18 +2330,18 @@ pub static SHAPES: [m::Shape; 181] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 129)
+                ..member("Key", 136)
             },
-            member("VersionId", 138),
-            member("ETag", 62),
-            member("LastModifiedTime", 99),
-            member("Size", 169),
+            member("VersionId", 145),
+            member("ETag", 64),
+            member("LastModifiedTime", 106),
+            member("Size", 179),
         ])),
     },
     m::Shape {
         name: "ObjectIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(127),
+            member: m::ShapeId(134),
             member_location_name: None,
             flattened: true,
         }),
@@ -2267,7 +2353,7 @@ pub static SHAPES: [m::Shape; 181] = [
     m::Shape {
         name: "ObjectList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(124),
+            member: m::ShapeId(131),
             member_location_name: None,
             flattened: true,
         }),
@@ -2349,14 +2435,14 @@ pub static SHAPES: [m::Shape; 181] = [
     m::Shape {
         name: "OptionalObjectAttributesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(139),
+            member: m::ShapeId(146),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "Owner",
-        kind: m::ShapeKind::Structure(structure(&[member("DisplayName", 61), member("ID", 83)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DisplayName", 63), member("ID", 89)])),
     },
     m::Shape {
         name: "PartNumber",
@@ -2367,8 +2453,57 @@ pub static SHAPES: [m::Shape; 181] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "Policy",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "PolicyStatus",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("IsPublic"),
+            ..member("IsPublic", 101)
+        }])),
+    },
+    m::Shape {
         name: "Prefix",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "PutBucketPolicyRequest",
+        kind: m::ShapeKind::Structure(m::Structure {
+            payload: Some(4),
+            ..structure(&[
+                m::Member {
+                    location: m::Location::Uri,
+                    location_name: Some("Bucket"),
+                    required: true,
+                    ..member("Bucket", 14)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("Content-MD5"),
+                    ..member("ContentMD5", 43)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-sdk-checksum-algorithm"),
+                    ..member("ChecksumAlgorithm", 21)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-confirm-remove-self-bucket-access"),
+                    ..member("ConfirmRemoveSelfBucketAccess", 38)
+                },
+                m::Member {
+                    required: true,
+                    ..member("Policy", 151)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-expected-bucket-owner"),
+                    ..member("ExpectedBucketOwner", 3)
+                },
+            ])
+        }),
     },
     m::Shape {
         name: "PutObjectOutput",
@@ -2376,12 +2511,12 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expiration"),
-                ..member("Expiration", 67)
+                ..member("Expiration", 69)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("ETag"),
-                ..member("ETag", 62)
+                ..member("ETag", 64)
             },
             m::Member {
                 location: m::Location::Header,
@@ -2441,32 +2576,32 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption"),
-                ..member("ServerSideEncryption", 168)
+                ..member("ServerSideEncryption", 178)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-version-id"),
-                ..member("VersionId", 138)
+                ..member("VersionId", 145)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                ..member("SSECustomerAlgorithm", 163)
+                ..member("SSECustomerAlgorithm", 173)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                ..member("SSECustomerKeyMD5", 165)
+                ..member("SSECustomerKeyMD5", 175)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
-                ..member("SSEKMSKeyId", 167)
+                ..member("SSEKMSKeyId", 177)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-context"),
-                ..member("SSEKMSEncryptionContext", 166)
+                ..member("SSEKMSEncryptionContext", 176)
             },
             m::Member {
                 location: m::Location::Header,
@@ -2476,12 +2611,12 @@ pub static SHAPES: [m::Shape; 181] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-object-size"),
-                ..member("Size", 169)
+                ..member("Size", 179)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 151)
+                ..member("RequestCharged", 161)
             },
         ])),
     },
@@ -2493,7 +2628,7 @@ pub static SHAPES: [m::Shape; 181] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-acl"),
-                    ..member("ACL", 126)
+                    ..member("ACL", 133)
                 },
                 member("Body", 5),
                 m::Member {
@@ -2510,32 +2645,32 @@ pub static SHAPES: [m::Shape; 181] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Disposition"),
-                    ..member("ContentDisposition", 38)
+                    ..member("ContentDisposition", 39)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Encoding"),
-                    ..member("ContentEncoding", 39)
+                    ..member("ContentEncoding", 40)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Language"),
-                    ..member("ContentLanguage", 40)
+                    ..member("ContentLanguage", 41)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Length"),
-                    ..member("ContentLength", 41)
+                    ..member("ContentLength", 42)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-MD5"),
-                    ..member("ContentMD5", 42)
+                    ..member("ContentMD5", 43)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Type"),
-                    ..member("ContentType", 44)
+                    ..member("ContentType", 45)
                 },
                 m::Member {
                     location: m::Location::Header,
@@ -2595,93 +2730,93 @@ pub static SHAPES: [m::Shape; 181] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Expires"),
-                    ..member("Expires", 68)
+                    ..member("Expires", 70)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("If-Match"),
-                    ..member("IfMatch", 85)
+                    ..member("IfMatch", 91)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("If-None-Match"),
-                    ..member("IfNoneMatch", 89)
+                    ..member("IfNoneMatch", 95)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-full-control"),
-                    ..member("GrantFullControl", 74)
+                    ..member("GrantFullControl", 80)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-read"),
-                    ..member("GrantRead", 75)
+                    ..member("GrantRead", 81)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-read-acp"),
-                    ..member("GrantReadACP", 76)
+                    ..member("GrantReadACP", 82)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-write-acp"),
-                    ..member("GrantWriteACP", 78)
+                    ..member("GrantWriteACP", 84)
                 },
                 m::Member {
                     location: m::Location::Uri,
                     location_name: Some("Key"),
                     required: true,
-                    ..member("Key", 129)
+                    ..member("Key", 136)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-write-offset-bytes"),
-                    ..member("WriteOffsetBytes", 180)
+                    ..member("WriteOffsetBytes", 190)
                 },
                 m::Member {
                     location: m::Location::Headers,
                     location_name: Some("x-amz-meta-"),
-                    ..member("Metadata", 115)
+                    ..member("Metadata", 122)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption"),
-                    ..member("ServerSideEncryption", 168)
+                    ..member("ServerSideEncryption", 178)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-storage-class"),
-                    ..member("StorageClass", 171)
+                    ..member("StorageClass", 181)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-website-redirect-location"),
-                    ..member("WebsiteRedirectLocation", 179)
+                    ..member("WebsiteRedirectLocation", 189)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                    ..member("SSECustomerAlgorithm", 163)
+                    ..member("SSECustomerAlgorithm", 173)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-customer-key"),
-                    ..member("SSECustomerKey", 164)
+                    ..member("SSECustomerKey", 174)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                    ..member("SSECustomerKeyMD5", 165)
+                    ..member("SSECustomerKeyMD5", 175)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
-                    ..member("SSEKMSKeyId", 167)
+                    ..member("SSEKMSKeyId", 177)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-context"),
-                    ..member("SSEKMSEncryptionContext", 166)
+                    ..member("SSEKMSEncryptionContext", 176)
                 },
                 m::Member {
                     location: m::Location::Header,
@@ -2691,27 +2826,27 @@ pub static SHAPES: [m::Shape; 181] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-request-payer"),
-                    ..member("RequestPayer", 152)
+                    ..member("RequestPayer", 162)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-tagging"),
-                    ..member("Tagging", 175)
+                    ..member("Tagging", 185)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-mode"),
-                    ..member("ObjectLockMode", 133)
+                    ..member("ObjectLockMode", 140)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-retain-until-date"),
-                    ..member("ObjectLockRetainUntilDate", 134)
+                    ..member("ObjectLockRetainUntilDate", 141)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-legal-hold"),
-                    ..member("ObjectLockLegalHoldStatus", 132)
+                    ..member("ObjectLockLegalHoldStatus", 139)
                 },
                 m::Member {
                     location: m::Location::Header,
@@ -2788,8 +2923,8 @@ pub static SHAPES: [m::Shape; 181] = [
     m::Shape {
         name: "RestoreStatus",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IsRestoreInProgress", 95),
-            member("RestoreExpiryDate", 160),
+            member("IsRestoreInProgress", 102),
+            member("RestoreExpiryDate", 170),
         ])),
     },
     m::Shape {
@@ -2855,11 +2990,11 @@ pub static SHAPES: [m::Shape; 181] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 129)
+                ..member("Key", 136)
             },
             m::Member {
                 required: true,
-                ..member("Value", 178)
+                ..member("Value", 188)
             },
         ])),
     },
@@ -2870,7 +3005,7 @@ pub static SHAPES: [m::Shape; 181] = [
     m::Shape {
         name: "TagSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(172),
+            member: m::ShapeId(182),
             member_location_name: Some("Tag"),
             flattened: false,
         }),
@@ -2959,15 +3094,19 @@ const fn member(name: &'static str, shape: u16) -> m::Member {
 pub const IMPLEMENTED: &[&str] = &[
     "CreateBucket",
     "DeleteBucket",
+    "DeleteBucketPolicy",
     "DeleteObject",
     "DeleteObjects",
     "GetBucketLocation",
+    "GetBucketPolicy",
+    "GetBucketPolicyStatus",
     "GetObject",
     "HeadBucket",
     "HeadObject",
     "ListBuckets",
     "ListObjects",
     "ListObjectsV2",
+    "PutBucketPolicy",
     "PutObject",
 ];
 
@@ -3225,6 +3364,31 @@ impl IntoValue for Delete {
         Value::Struct(vec![
             Some(self.objects.into_value()),
             self.quiet.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteBucketPolicyRequest {
+    pub bucket: String,
+    pub expected_bucket_owner: Option<String>,
+}
+
+impl FromValue for DeleteBucketPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            bucket: req(&mut s, 0, "Bucket")?,
+            expected_bucket_owner: opt(&mut s, 1, "ExpectedBucketOwner")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteBucketPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.bucket.into_value()),
+            self.expected_bucket_owner.map(IntoValue::into_value),
         ])
     }
 }
@@ -3515,6 +3679,96 @@ impl FromValue for GetBucketLocationRequest {
 }
 
 impl IntoValue for GetBucketLocationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.bucket.into_value()),
+            self.expected_bucket_owner.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetBucketPolicyOutput {
+    pub policy: Option<String>,
+}
+
+impl FromValue for GetBucketPolicyOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            policy: opt(&mut s, 0, "Policy")?,
+        })
+    }
+}
+
+impl IntoValue for GetBucketPolicyOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.policy.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetBucketPolicyRequest {
+    pub bucket: String,
+    pub expected_bucket_owner: Option<String>,
+}
+
+impl FromValue for GetBucketPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            bucket: req(&mut s, 0, "Bucket")?,
+            expected_bucket_owner: opt(&mut s, 1, "ExpectedBucketOwner")?,
+        })
+    }
+}
+
+impl IntoValue for GetBucketPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.bucket.into_value()),
+            self.expected_bucket_owner.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetBucketPolicyStatusOutput {
+    pub policy_status: Option<PolicyStatus>,
+}
+
+impl FromValue for GetBucketPolicyStatusOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            policy_status: opt(&mut s, 0, "PolicyStatus")?,
+        })
+    }
+}
+
+impl IntoValue for GetBucketPolicyStatusOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.policy_status.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetBucketPolicyStatusRequest {
+    pub bucket: String,
+    pub expected_bucket_owner: Option<String>,
+}
+
+impl FromValue for GetBucketPolicyStatusRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            bucket: req(&mut s, 0, "Bucket")?,
+            expected_bucket_owner: opt(&mut s, 1, "ExpectedBucketOwner")?,
+        })
+    }
+}
+
+impl IntoValue for GetBucketPolicyStatusRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             Some(self.bucket.into_value()),
@@ -4601,6 +4855,64 @@ impl IntoValue for Owner {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyStatus {
+    pub is_public: Option<bool>,
+}
+
+impl FromValue for PolicyStatus {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            is_public: opt(&mut s, 0, "IsPublic")?,
+        })
+    }
+}
+
+impl IntoValue for PolicyStatus {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.is_public.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PutBucketPolicyRequest {
+    pub bucket: String,
+    pub content_md5: Option<String>,
+    pub checksum_algorithm: Option<String>,
+    pub confirm_remove_self_bucket_access: Option<bool>,
+    pub policy: String,
+    pub expected_bucket_owner: Option<String>,
+}
+
+impl FromValue for PutBucketPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            bucket: req(&mut s, 0, "Bucket")?,
+            content_md5: opt(&mut s, 1, "ContentMD5")?,
+            checksum_algorithm: opt(&mut s, 2, "ChecksumAlgorithm")?,
+            confirm_remove_self_bucket_access: opt(&mut s, 3, "ConfirmRemoveSelfBucketAccess")?,
+            policy: req(&mut s, 4, "Policy")?,
+            expected_bucket_owner: opt(&mut s, 5, "ExpectedBucketOwner")?,
+        })
+    }
+}
+
+impl IntoValue for PutBucketPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.bucket.into_value()),
+            self.content_md5.map(IntoValue::into_value),
+            self.checksum_algorithm.map(IntoValue::into_value),
+            self.confirm_remove_self_bucket_access
+                .map(IntoValue::into_value),
+            Some(self.policy.into_value()),
+            self.expected_bucket_owner.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PutObjectOutput {
     pub expiration: Option<String>,
     pub e_tag: Option<String>,
@@ -5001,6 +5313,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteBucketRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteBucketPolicy`.
+    fn delete_bucket_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteBucketPolicyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DeleteObject`.
     fn delete_object(
         &self,
@@ -5021,6 +5340,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: GetBucketLocationRequest,
     ) -> impl Future<Output = Result<GetBucketLocationOutput, AwsError>> + Send;
+
+    /// `GetBucketPolicy`.
+    fn get_bucket_policy(
+        &self,
+        ctx: &RequestContext,
+        input: GetBucketPolicyRequest,
+    ) -> impl Future<Output = Result<GetBucketPolicyOutput, AwsError>> + Send;
+
+    /// `GetBucketPolicyStatus`.
+    fn get_bucket_policy_status(
+        &self,
+        ctx: &RequestContext,
+        input: GetBucketPolicyStatusRequest,
+    ) -> impl Future<Output = Result<GetBucketPolicyStatusOutput, AwsError>> + Send;
 
     /// `GetObject`.
     fn get_object(
@@ -5064,6 +5397,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListObjectsV2Request,
     ) -> impl Future<Output = Result<ListObjectsV2Output, AwsError>> + Send;
 
+    /// `PutBucketPolicy`.
+    fn put_bucket_policy(
+        &self,
+        ctx: &RequestContext,
+        input: PutBucketPolicyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `PutObject`.
     fn put_object(
         &self,
@@ -5083,7 +5423,7 @@ pub mod access {
     use super::*;
     use nimbus_core::Access;
     use nimbus_wire::authz::{
-        condition, expand, resources_or_star, AuthzValues,
+        condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
 
@@ -5139,6 +5479,25 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "s3:DeleteBucket",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteBucketPolicy`: `s3:DeleteBucketPolicy`.
+    pub fn delete_bucket_policy(
+        _ctx: &RequestContext,
+        input: &DeleteBucketPolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "s3:DeleteBucketPolicy",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5211,25 +5570,79 @@ pub mod access {
         }]
     }
 
-    /// `GetObject`: `s3:GetObject`.
+    /// `GetBucketPolicy`: `s3:GetBucketPolicy`.
+    pub fn get_bucket_policy(_ctx: &RequestContext, input: &GetBucketPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "s3:GetBucketPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetBucketPolicyStatus`: `s3:GetBucketPolicyStatus`.
+    pub fn get_bucket_policy_status(
+        _ctx: &RequestContext,
+        input: &GetBucketPolicyStatusRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "s3:GetBucketPolicyStatus",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetObject`: `s3:GetObject` (unless `VersionId` is set), `s3:GetObjectVersion` (when `VersionId` is set).
     pub fn get_object(_ctx: &RequestContext, input: &GetObjectRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         input.bucket.push_values(&mut v0);
         let mut v1: Vec<String> = Vec::new();
         input.key.push_values(&mut v1);
-        vec![{
+        let mut v2: Vec<String> = Vec::new();
+        input.version_id.push_values(&mut v2);
+        let p0 = input.version_id.is_some();
+        let mut a = Vec::new();
+        if !p0 {
             let mut r = Vec::new();
             expand(
                 &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v1)],
                 &mut r,
             );
             let c = Vec::new();
-            Access {
+            a.push(Access {
                 action: "s3:GetObject",
                 resources: resources_or_star(r),
                 conditions: c,
-            }
-        }]
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v1)],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "s3:versionid", &[Each(&v2)]);
+            a.push(Access {
+                action: "s3:GetObjectVersion",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `HeadBucket`: `s3:ListBucket`.
@@ -5333,7 +5746,23 @@ pub mod access {
         }]
     }
 
-    /// `PutObject`: `s3:PutObject`.
+    /// `PutBucketPolicy`: `s3:PutBucketPolicy`.
+    pub fn put_bucket_policy(_ctx: &RequestContext, input: &PutBucketPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "s3:PutBucketPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutObject`: `s3:PutObject`, `s3:PutObjectAcl` (when `ACL` or `GrantFullControl` or `GrantRead` or `GrantReadACP` or `GrantWriteACP` is set), `s3:PutObjectTagging` (when `Tagging` is set).
     pub fn put_object(_ctx: &RequestContext, input: &PutObjectRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         input.acl.push_values(&mut v0);
@@ -5365,7 +5794,14 @@ pub mod access {
         input.storage_class.push_values(&mut v13);
         let mut v14: Vec<String> = Vec::new();
         input.website_redirect_location.push_values(&mut v14);
-        vec![{
+        let p0 = input.acl.is_some();
+        let p1 = input.grant_full_control.is_some();
+        let p2 = input.grant_read.is_some();
+        let p3 = input.grant_read_acp.is_some();
+        let p4 = input.grant_write_acp.is_some();
+        let p5 = input.tagging.is_some();
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[Lit("arn:aws:s3:::"), Each(&v1), Lit("/"), Each(&v6)],
@@ -5393,12 +5829,44 @@ pub mod access {
             condition(&mut c, "s3:object-lock-mode", &[Each(&v8)]);
             condition(&mut c, "s3:object-lock-retain-until-date", &[Each(&v9)]);
             condition(&mut c, "s3:object-lock-legal-hold", &[Each(&v7)]);
-            Access {
+            a.push(Access {
                 action: "s3:PutObject",
                 resources: resources_or_star(r),
                 conditions: c,
-            }
-        }]
+            });
+        }
+        if p0 || p1 || p2 || p3 || p4 {
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v1), Lit("/"), Each(&v6)],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "s3:x-amz-acl", &[Each(&v0)]);
+            condition(&mut c, "s3:x-amz-grant-full-control", &[Each(&v2)]);
+            condition(&mut c, "s3:x-amz-grant-read", &[Each(&v3)]);
+            condition(&mut c, "s3:x-amz-grant-read-acp", &[Each(&v4)]);
+            condition(&mut c, "s3:x-amz-grant-write-acp", &[Each(&v5)]);
+            a.push(Access {
+                action: "s3:PutObjectAcl",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p5 {
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v1), Lit("/"), Each(&v6)],
+                &mut r,
+            );
+            let c = Vec::new();
+            a.push(Access {
+                action: "s3:PutObjectTagging",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 }
 
@@ -5444,6 +5912,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_bucket(ctx, input).await?;
                     Ok(None)
                 }
+                "DeleteBucketPolicy" => {
+                    let input = DeleteBucketPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteBucketPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_bucket_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_bucket_policy(ctx, input).await?;
+                    Ok(None)
+                }
                 "DeleteObject" => {
                     let input = DeleteObjectRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(10)),
@@ -5478,6 +5958,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_bucket_location(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_bucket_location(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetBucketPolicy" => {
+                    let input = GetBucketPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "GetBucketPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_bucket_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_bucket_policy(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetBucketPolicyStatus" => {
+                    let input = GetBucketPolicyStatusRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "GetBucketPolicyStatusRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_bucket_policy_status(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_bucket_policy_status(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetObject" => {
@@ -5551,6 +6055,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_objects_v2(ctx, input).await?;
                     Ok(Some(out.into_value()))
+                }
+                "PutBucketPolicy" => {
+                    let input = PutBucketPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "PutBucketPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_bucket_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.put_bucket_policy(ctx, input).await?;
+                    Ok(None)
                 }
                 "PutObject" => {
                     let input = PutObjectRequest::from_value(

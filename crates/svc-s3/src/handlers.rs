@@ -1,10 +1,10 @@
 //! The generated [`Handlers`](crate::generated::Handlers) trait, implemented by delegating
-//! each operation to its home: `buckets.rs`, `objects.rs` or `listing.rs`. Nothing else
+//! each operation to its home: `buckets.rs`, `objects.rs`, `listing.rs` or `policy.rs`. Nothing else
 //! lives here, so the wiring of an operation is readable at a glance.
 
 use crate::generated as g;
 use crate::state::S3;
-use crate::{buckets, listing, objects};
+use crate::{buckets, listing, objects, policy};
 use nimbus_core::{AwsError, RequestContext};
 
 impl g::Handlers for S3 {
@@ -22,6 +22,14 @@ impl g::Handlers for S3 {
         input: g::DeleteBucketRequest,
     ) -> Result<(), AwsError> {
         buckets::delete_bucket(self, ctx, input).await
+    }
+
+    async fn delete_bucket_policy(
+        &self,
+        ctx: &RequestContext,
+        input: g::DeleteBucketPolicyRequest,
+    ) -> Result<(), AwsError> {
+        policy::delete_bucket_policy(self, ctx, input).await
     }
 
     async fn delete_object(
@@ -46,6 +54,22 @@ impl g::Handlers for S3 {
         input: g::GetBucketLocationRequest,
     ) -> Result<g::GetBucketLocationOutput, AwsError> {
         buckets::get_bucket_location(self, ctx, input)
+    }
+
+    async fn get_bucket_policy(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetBucketPolicyRequest,
+    ) -> Result<g::GetBucketPolicyOutput, AwsError> {
+        policy::get_bucket_policy(self, ctx, input)
+    }
+
+    async fn get_bucket_policy_status(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetBucketPolicyStatusRequest,
+    ) -> Result<g::GetBucketPolicyStatusOutput, AwsError> {
+        policy::get_bucket_policy_status(self, ctx, input)
     }
 
     async fn get_object(
@@ -94,6 +118,14 @@ impl g::Handlers for S3 {
         input: g::ListObjectsV2Request,
     ) -> Result<g::ListObjectsV2Output, AwsError> {
         listing::list_objects_v2(self, ctx, input)
+    }
+
+    async fn put_bucket_policy(
+        &self,
+        ctx: &RequestContext,
+        input: g::PutBucketPolicyRequest,
+    ) -> Result<(), AwsError> {
+        policy::put_bucket_policy(self, ctx, input).await
     }
 
     async fn put_object(

@@ -17,6 +17,11 @@
 //! index never names a blob that does not exist yet, and a replaced blob is removed only
 //! once the change that stopped naming it is durable (see `blobs.rs`, `objects.rs`).
 //!
+//! Bucket policies are records of their own (`s3.bucket-policies`, one per bucket, the
+//! compacted text), so bucket records need no migration; the index keeps each one parsed
+//! next to its bucket, and the index is shared (`Arc`) with [`BucketPolicies`], the read
+//! API the binary's authorizer uses. Deleting a bucket deletes its policy in the same batch.
+//!
 //! A reset ([`S3::reset_with`]) holds the writer lock while the store is wiped, then empties
 //! the index and removes the blobs it named. Blobs of uploads still in flight are named by
 //! no record yet and are left alone: their upload either commits after the reset (and
@@ -24,6 +29,7 @@
 
 use crate::blobs::BlobStore;
 use crate::faults;
+use crate::policy::{BucketPolicies, StoredPolicy};
 use nimbus_core::{AwsError, Ids, RequestContext, Timestamp};
 use nimbus_store::{Batch, Store, StoreError};
 use nimbus_wire::ResetStep;
@@ -35,6 +41,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub(crate) const BUCKETS: &str = "s3.buckets";
 pub(crate) const OBJECTS: &str = "s3.objects";
+pub(crate) const POLICIES: &str = "s3.bucket-policies";
 const RECORD_VERSION: u16 = 1;
 
 /// A bucket as stored.
@@ -45,6 +52,13 @@ pub(crate) struct BucketRecord {
     pub owner: String,
     pub region: String,
     pub created: Timestamp,
+}
+
+/// A bucket policy as stored: the document as GetBucketPolicy returns it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub(crate) struct PolicyRecord {
+    pub bucket: String,
+    pub text: String,
 }
 
 /// An object's metadata as stored; its bytes are in blob `blob`.
@@ -84,6 +98,8 @@ pub(crate) struct BucketState {
     pub rec: BucketRecord,
     /// Keys in UTF-8 byte order, which is `String`'s `Ord`.
     pub objects: BTreeMap<String, Arc<ObjectRecord>>,
+    /// The bucket policy, parsed once when put or loaded.
+    pub policy: Option<Arc<StoredPolicy>>,
 }
 
 #[derive(Default)]
@@ -95,7 +111,7 @@ pub(crate) struct Index {
 pub struct S3 {
     pub(crate) store: Store,
     pub(crate) blobs: BlobStore,
-    index: RwLock<Index>,
+    index: Arc<RwLock<Index>>,
     writer: tokio::sync::Mutex<()>,
 }
 
@@ -133,6 +149,8 @@ pub(crate) enum Change {
     DeleteBucket(String),
     PutObject(Arc<ObjectRecord>),
     DeleteObject { bucket: String, key: String },
+    PutPolicy(Arc<StoredPolicy>),
+    DeletePolicy(String),
 }
 
 impl S3 {
@@ -144,9 +162,14 @@ impl S3 {
         Ok(S3 {
             store,
             blobs,
-            index: RwLock::new(index),
+            index: Arc::new(RwLock::new(index)),
             writer: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The read API over this service's bucket policies (shares the index).
+    pub fn policies(&self) -> BucketPolicies {
+        BucketPolicies::new(self.index.clone())
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, Index> {
@@ -210,8 +233,9 @@ impl S3 {
         Err(store_err(e))
     }
 
-    /// The bucket `name` if it exists and the caller may use it. Nimbus has no bucket
-    /// policies or ACL grants yet, so only the owning account may.
+    /// The bucket `name` if it exists and the caller may use it. Bucket policies are
+    /// stored but not yet consulted here (cross-account grants are the authorizer's to
+    /// evaluate), and Nimbus has no ACL grants, so only the owning account may.
     pub(crate) fn bucket<'a>(
         &self,
         index: &'a Index,
@@ -264,8 +288,15 @@ fn build_index(store: &Store, blobs: &BlobStore) -> Result<(Index, HashSet<Strin
             BucketState {
                 rec,
                 objects: BTreeMap::new(),
+                policy: None,
             },
         );
+    }
+    for (_, v) in store.scan_prefix(POLICIES, b"")? {
+        let rec: PolicyRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
+        if let Some(b) = index.buckets.get_mut(&rec.bucket) {
+            b.policy = Some(Arc::new(StoredPolicy::load(&b.rec.owner, rec)));
+        }
     }
     let mut referenced = HashSet::new();
     for (_, v) in store.scan_prefix(OBJECTS, b"")? {
@@ -290,13 +321,22 @@ fn batch_of(changes: &[Change]) -> Batch {
                 bucket_key(&r.name),
                 nimbus_store::encode_record(RECORD_VERSION, r),
             ),
-            Change::DeleteBucket(name) => batch.delete(BUCKETS, bucket_key(name)),
+            Change::DeleteBucket(name) => {
+                batch.delete(BUCKETS, bucket_key(name));
+                batch.delete(POLICIES, bucket_key(name));
+            }
             Change::PutObject(r) => batch.put(
                 OBJECTS,
                 object_key(&r.bucket, &r.key),
                 nimbus_store::encode_record(RECORD_VERSION, r.as_ref()),
             ),
             Change::DeleteObject { bucket, key } => batch.delete(OBJECTS, object_key(bucket, key)),
+            Change::PutPolicy(p) => batch.put(
+                POLICIES,
+                bucket_key(&p.record.bucket),
+                nimbus_store::encode_record(RECORD_VERSION, &p.record),
+            ),
+            Change::DeletePolicy(name) => batch.delete(POLICIES, bucket_key(name)),
         }
     }
     batch
@@ -311,6 +351,7 @@ fn apply(index: &mut Index, changes: Vec<Change>) {
                     BucketState {
                         rec,
                         objects: BTreeMap::new(),
+                        policy: None,
                     },
                 );
             }
@@ -325,6 +366,16 @@ fn apply(index: &mut Index, changes: Vec<Change>) {
             Change::DeleteObject { bucket, key } => {
                 if let Some(b) = index.buckets.get_mut(&bucket) {
                     b.objects.remove(&key);
+                }
+            }
+            Change::PutPolicy(p) => {
+                if let Some(b) = index.buckets.get_mut(&p.record.bucket) {
+                    b.policy = Some(p);
+                }
+            }
+            Change::DeletePolicy(name) => {
+                if let Some(b) = index.buckets.get_mut(&name) {
+                    b.policy = None;
                 }
             }
         }

@@ -6,8 +6,10 @@
 //! policy (decision 0007). What is left here, in AWS's order of checks:
 //! 1. the model's constraints (one `ValidationError` naming all failures);
 //! 2. the account root may not assume roles ("Roles may not be assumed by root accounts.");
-//! 3. MFA: no MFA devices exist yet, so a serial number or code is refused as one that
-//!    cannot be validated;
+//! 3. MFA: a serial number and code must be the caller's device and its current code
+//!    (`mfa`); a session assumed from an MFA-authenticated session stays MFA-authenticated
+//!    (from the original check's time), as role chaining from `GetSessionToken`
+//!    credentials obtained with MFA relies on;
 //! 4. the role must exist; if not, the same `AccessDenied` a trust policy refusal gives,
 //!    so a caller learns nothing about which roles exist;
 //! 5. `DurationSeconds` (default 3,600): at most one hour when a role session assumes a
@@ -25,6 +27,7 @@ use crate::credentials;
 use crate::errors::StsError;
 use crate::generated as g;
 use crate::handlers::Core;
+use crate::mfa;
 use crate::session::{SessionKind, SessionTag, SessionView};
 use crate::validate::{self, Checker};
 use nimbus_core::{PrincipalKind, RequestContext};
@@ -61,9 +64,12 @@ pub(crate) async fn assume_role(
     if caller.kind == PrincipalKind::Root {
         return Err(StsError::root_cannot_assume());
     }
-    if input.serial_number.is_some() || input.token_code.is_some() {
-        return Err(StsError::mfa_not_validated());
-    }
+    let mfa_now = mfa::check(
+        core,
+        ctx,
+        input.serial_number.as_deref(),
+        input.token_code.as_deref(),
+    )?;
     let role = core
         .roles
         .role(&input.role_arn)
@@ -78,11 +84,15 @@ pub(crate) async fn assume_role(
         return Err(StsError::exceeds_max_session());
     }
 
-    // What the calling session hands down (only a role session has any).
-    let calling = core
-        .sessions
-        .lookup_at(&caller.access_key_id, ctx.now)
-        .filter(|s| s.is_role_session());
+    // What the calling session hands down: MFA from any session, tags and source
+    // identity only from a role session.
+    let caller_session = core.sessions.lookup_at(&caller.access_key_id, ctx.now);
+    let inherited_mfa = caller_session
+        .as_deref()
+        .filter(|s| s.mfa_authenticated)
+        .map(|s| s.mfa_authenticated_at.unwrap_or(s.issued));
+    let mfa_at = mfa_now.or(inherited_mfa);
+    let calling = caller_session.filter(|s| s.is_role_session());
     let inherited: Vec<SessionTag> = calling
         .as_deref()
         .map(|s| s.transitive_tags().cloned().collect())
@@ -140,6 +150,8 @@ pub(crate) async fn assume_role(
                 tags,
                 transitive_tag_keys,
                 source_identity: source_identity.clone(),
+                mfa_authenticated: mfa_at.is_some(),
+                mfa_authenticated_at: mfa_at,
             },
             now,
         )

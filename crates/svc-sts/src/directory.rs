@@ -1,9 +1,12 @@
 //! [`RoleDirectory`]: what STS needs to know about IAM, as a trait STS owns (services never
-//! import each other; the binary adapts `svc_iam::Directory` to it). STS asks two things:
-//! the role a caller wants to assume (to name the session and bound its duration), and
-//! which account an access key belongs to (`GetAccessKeyInfo`). Whether the caller may
+//! import each other; the binary adapts `svc_iam::Directory` to it). STS asks three
+//! things: the role a caller wants to assume (to name the session and bound its
+//! duration), which account an access key belongs to (`GetAccessKeyInfo`), and whether an
+//! MFA code is good for the caller's device (`SerialNumber`/`TokenCode`). Whether the caller may
 //! assume the role is not asked here: the binary's authorizer evaluates `sts:AssumeRole`
 //! against the role's trust policy before the handler runs (decision 0007).
+
+use nimbus_core::Timestamp;
 
 /// What `AssumeRole` needs of a role.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,6 +21,17 @@ pub struct RoleView {
     pub max_session_duration: i32,
 }
 
+/// What IAM says of an MFA code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MfaCheck {
+    /// The device is enabled for the caller and the code is its current, unused code.
+    Valid,
+    /// The device is the caller's, but the code is not good now (wrong, stale, reused).
+    InvalidCode,
+    /// No such device, or it is not enabled for the caller.
+    NotAssigned,
+}
+
 /// IAM, as STS sees it.
 pub trait RoleDirectory: Send + Sync + 'static {
     /// The role with exactly this ARN (`arn:aws:iam::A:role/path/Name`), if it exists.
@@ -26,6 +40,20 @@ pub trait RoleDirectory: Send + Sync + 'static {
     /// The account a long-term access key (`AKIA...`) belongs to: an IAM user's key or an
     /// account root's key (the binary also knows the root keys it was started with).
     fn key_account(&self, access_key_id: &str) -> Option<String>;
+
+    /// Checks `code` from MFA device `serial` of IAM user `user_name` (name without path)
+    /// of `account` at `now`. A directory that knows no devices says `NotAssigned`, which
+    /// STS refuses as AWS refuses a serial number that is not the caller's.
+    fn verify_mfa(
+        &self,
+        _account: &str,
+        _user_name: &str,
+        _serial: &str,
+        _code: &str,
+        _now: Timestamp,
+    ) -> MfaCheck {
+        MfaCheck::NotAssigned
+    }
 }
 
 /// A directory with no roles and no keys: for a binary without IAM, and tests.

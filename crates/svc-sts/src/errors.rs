@@ -78,13 +78,21 @@ impl StsError {
         StsError::AccessDenied("Roles may not be assumed by root accounts.".into())
     }
 
-    /// An MFA serial number that names no device of the caller. Nimbus has no MFA devices
-    /// yet, so every MFA code is refused this way rather than accepted unchecked.
+    /// An MFA serial number that names no device enabled for the caller (or a serial
+    /// number without a code, or a code without one).
     pub fn mfa_not_validated() -> Self {
         StsError::AccessDenied(
             "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify \
              your MFA serial number is valid and associated with this user."
                 .into(),
+        )
+    }
+
+    /// The caller's device, but not its current code (wrong, too old, or already used).
+    /// AWS's message ends with a space.
+    pub fn mfa_invalid_code() -> Self {
+        StsError::AccessDenied(
+            "MultiFactorAuthentication failed with invalid MFA one time pass code. ".into(),
         )
     }
 

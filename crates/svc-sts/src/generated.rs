@@ -1278,11 +1278,11 @@ pub mod access {
     use super::*;
     use nimbus_core::Access;
     use nimbus_wire::authz::{
-        condition, expand, resources_or_star, AuthzValues,
+        condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
 
-    /// `AssumeRole`: `sts:AssumeRole`.
+    /// `AssumeRole`: `sts:AssumeRole`, `sts:TagSession` (when `Tags` is set), `sts:SetSourceIdentity` (when `SourceIdentity` is set).
     pub fn assume_role(_ctx: &RequestContext, input: &AssumeRoleRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         input.external_id.push_values(&mut v0);
@@ -1293,21 +1293,63 @@ pub mod access {
         let mut v3: Vec<String> = Vec::new();
         input.source_identity.push_values(&mut v3);
         let mut v4: Vec<String> = Vec::new();
-        input.transitive_tag_keys.push_values(&mut v4);
-        vec![{
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v4);
+            }
+        }
+        let mut v5: Vec<String> = Vec::new();
+        input.transitive_tag_keys.push_values(&mut v5);
+        let p0 = input.source_identity.is_some();
+        let p1 = input.tags.as_ref().is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(&[Each(&v1)], &mut r);
             let mut c = Vec::new();
             condition(&mut c, "sts:ExternalId", &[Each(&v0)]);
             condition(&mut c, "sts:RoleSessionName", &[Each(&v2)]);
             condition(&mut c, "sts:SourceIdentity", &[Each(&v3)]);
-            condition(&mut c, "sts:TransitiveTagKeys", &[Each(&v4)]);
-            Access {
+            condition(&mut c, "sts:TransitiveTagKeys", &[Each(&v5)]);
+            a.push(Access {
                 action: "sts:AssumeRole",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p1 {
+            let mut r = Vec::new();
+            expand(&[Each(&v1)], &mut r);
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v4)]);
+            condition(&mut c, "sts:TransitiveTagKeys", &[Each(&v5)]);
+            a.push(Access {
+                action: "sts:TagSession",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(&[Each(&v1)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "sts:SourceIdentity", &[Each(&v3)]);
+            a.push(Access {
+                action: "sts:SetSourceIdentity",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `GetAccessKeyInfo`: `sts:GetAccessKeyInfo`.

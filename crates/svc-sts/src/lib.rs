@@ -6,8 +6,10 @@
 //! binary's credential store uses to authenticate `ASIA...` keys. What STS needs of IAM it
 //! asks through [`RoleDirectory`], a trait it owns and the binary implements over IAM.
 //! STS evaluates no policy: trust policies and session policies are the authorizer's.
+//! MFA codes (`SerialNumber`/`TokenCode`) are checked by IAM through the same trait
+//! (`mfa`), and a session records whether MFA authenticated it and when.
 //! Not here yet: `AssumeRoleWithSAML`/`WithWebIdentity`, `GetFederationToken`,
-//! `DecodeAuthorizationMessage`, MFA devices.
+//! `DecodeAuthorizationMessage`.
 
 mod access_key_info;
 mod assume_role;
@@ -16,13 +18,14 @@ mod directory;
 mod errors;
 pub mod generated;
 mod handlers;
+mod mfa;
 mod persist;
 mod session;
 mod session_token;
 mod sessions;
 mod validate;
 
-pub use directory::{NoDirectory, RoleDirectory, RoleView};
+pub use directory::{MfaCheck, NoDirectory, RoleDirectory, RoleView};
 pub use errors::StsError;
 pub use handlers::Sts;
 pub use session::{SessionKind, SessionTag, SessionView};

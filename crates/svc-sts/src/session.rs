@@ -66,6 +66,14 @@ pub struct SessionView {
     /// Keys of `tags` that pass on to sessions this one assumes.
     pub transitive_tag_keys: Vec<String>,
     pub source_identity: Option<String>,
+    /// Whether an MFA code authenticated the session (`aws:MultiFactorAuthPresent`):
+    /// passed to this call, or inherited from the session that assumed this one.
+    #[serde(default)]
+    pub mfa_authenticated: bool,
+    /// When that MFA code was checked (Nimbus time): `aws:MultiFactorAuthAge` counts
+    /// from here.
+    #[serde(default)]
+    pub mfa_authenticated_at: Option<Timestamp>,
 }
 
 impl SessionView {
@@ -128,6 +136,8 @@ pub(crate) mod tests {
             ],
             transitive_tag_keys: vec!["project".into()],
             source_identity: None,
+            mfa_authenticated: false,
+            mfa_authenticated_at: None,
         }
     }
 
@@ -145,6 +155,17 @@ pub(crate) mod tests {
         assert!(!s.token_matches("tokem"));
         assert!(!s.token_matches("token2"));
         assert!(!s.token_matches(""));
+    }
+
+    #[test]
+    fn records_from_before_mfa_read_as_without_mfa() {
+        let mut v = serde_json::to_value(sample("ASIA1", Timestamp(5))).unwrap();
+        let o = v.as_object_mut().unwrap();
+        o.remove("mfa_authenticated");
+        o.remove("mfa_authenticated_at");
+        let s: SessionView = serde_json::from_value(v).unwrap();
+        assert!(!s.mfa_authenticated);
+        assert_eq!(s.mfa_authenticated_at, None);
     }
 
     #[test]

@@ -7,14 +7,15 @@
 //! - `DurationSeconds` is 900 to 129,600 (36 hours), default 43,200 (12 hours); a root
 //!   session is cut to 3,600 seconds whatever was asked ("If the duration is longer than
 //!   one hour, the session for AWS account owners defaults to one hour").
-//! - MFA (`SerialNumber`/`TokenCode`): Nimbus has no MFA devices yet, so any serial number
-//!   names no device of the caller and is refused as AWS refuses one.
+//! - MFA (`SerialNumber`/`TokenCode`): checked against the caller's device (`mfa`); the
+//!   session records that MFA authenticated it.
 //! - It needs no permission (decision 0007), so nothing here asks the authorizer.
 
 use crate::credentials;
 use crate::errors::StsError;
 use crate::generated as g;
 use crate::handlers::Core;
+use crate::mfa;
 use crate::session::{SessionKind, SessionView};
 use crate::validate::Checker;
 use nimbus_core::{PrincipalKind, RequestContext};
@@ -44,9 +45,12 @@ pub(crate) async fn get_session_token(
     if is_session(core, ctx) {
         return Err(StsError::session_token_with_session());
     }
-    if input.serial_number.is_some() || input.token_code.is_some() {
-        return Err(StsError::mfa_not_validated());
-    }
+    let mfa_at = mfa::check(
+        core,
+        ctx,
+        input.serial_number.as_deref(),
+        input.token_code.as_deref(),
+    )?;
     let p = ctx.principal.clone();
     let asked = input.duration_seconds.unwrap_or(DEFAULT_DURATION);
     let (kind, duration) = match p.kind {
@@ -80,6 +84,8 @@ pub(crate) async fn get_session_token(
                 tags: Vec::new(),
                 transitive_tag_keys: Vec::new(),
                 source_identity: None,
+                mfa_authenticated: mfa_at.is_some(),
+                mfa_authenticated_at: mfa_at,
             },
             now,
         )

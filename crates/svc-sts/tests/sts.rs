@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use svc_sts::generated::*;
-use svc_sts::{RoleDirectory, RoleView, SessionKind, SessionView, Sessions, Sts};
+use svc_sts::{MfaCheck, RoleDirectory, RoleView, SessionKind, SessionView, Sessions, Sts};
 
 const ACCOUNT: &str = "123456789012";
 const OTHER: &str = "210987654321";
@@ -21,6 +21,8 @@ const ROLE: &str = "arn:aws:iam::123456789012:role/app/Deployer";
 const LONG_ROLE: &str = "arn:aws:iam::123456789012:role/Long";
 const FOREIGN_ROLE: &str = "arn:aws:iam::210987654321:role/Auditor";
 const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
+const ALICE_MFA: &str = "arn:aws:iam::123456789012:mfa/alice";
+const GOOD_CODE: &str = "424242";
 const DOC: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#;
 
 /// IAM as a fixed table.
@@ -36,6 +38,24 @@ impl RoleDirectory for FakeIam {
 
     fn key_account(&self, access_key_id: &str) -> Option<String> {
         self.keys.get(access_key_id).map(|a| a.to_string())
+    }
+
+    /// Alice has one device, whose good code is always `GOOD_CODE`.
+    fn verify_mfa(
+        &self,
+        account: &str,
+        user_name: &str,
+        serial: &str,
+        code: &str,
+        _now: Timestamp,
+    ) -> MfaCheck {
+        if (account, user_name, serial) != (ACCOUNT, "alice", ALICE_MFA) {
+            MfaCheck::NotAssigned
+        } else if code == GOOD_CODE {
+            MfaCheck::Valid
+        } else {
+            MfaCheck::InvalidCode
+        }
     }
 }
 
@@ -98,6 +118,7 @@ impl World {
             region: "us-east-1".into(),
             now: self.clock.now(),
             host: "localhost".into(),
+            source_ip: None,
         }
     }
 
@@ -329,35 +350,92 @@ async fn an_unknown_role_is_refused_like_an_untrusting_one() {
 }
 
 #[tokio::test]
-async fn mfa_is_refused_until_mfa_devices_exist() {
+async fn mfa_codes_are_checked_against_the_callers_device() {
     let w = World::new();
-    let mfa = AssumeRoleRequest {
-        serial_number: Some("arn:aws:iam::123456789012:mfa/alice".into()),
-        token_code: Some("123456".into()),
+    let with = |serial: &str, code: &str| AssumeRoleRequest {
+        serial_number: Some(serial.into()),
+        token_code: Some(code.into()),
         ..req(ROLE, "s1")
     };
-    let (code, status, message) = err(w.assume(&w.alice(), mfa).await);
+    // The caller's device, a wrong code: AWS's "invalid one time pass code".
+    let (code, status, message) = err(w.assume(&w.alice(), with(ALICE_MFA, "000000")).await);
     assert_eq!((code.as_str(), status), ("AccessDenied", 403));
-    assert!(
-        message.starts_with("MultiFactorAuthentication failed"),
-        "{message}"
+    assert_eq!(
+        message,
+        "MultiFactorAuthentication failed with invalid MFA one time pass code. "
     );
+    // Someone else's device, or a serial without a code: "unable to validate".
+    let other = "arn:aws:iam::123456789012:mfa/bob";
+    let (_, _, message) = err(w.assume(&w.alice(), with(other, GOOD_CODE)).await);
+    assert!(message.contains("unable to validate MFA code"), "{message}");
+    let half = AssumeRoleRequest {
+        serial_number: Some(ALICE_MFA.into()),
+        ..req(ROLE, "s1")
+    };
+    assert_eq!(err(w.assume(&w.alice(), half).await).0, "AccessDenied");
     let bad = AssumeRoleRequest {
         token_code: Some("12345".into()),
         ..req(ROLE, "s1")
     };
     assert_eq!(err(w.assume(&w.alice(), bad).await).0, "ValidationError");
-
-    let gst = GetSessionTokenRequest {
-        serial_number: Some("arn:aws:iam::123456789012:mfa/alice".into()),
-        token_code: Some("123456".into()),
+    // The root has no IAM-managed device.
+    let gst = |serial: &str, code: &str| GetSessionTokenRequest {
+        serial_number: Some(serial.into()),
+        token_code: Some(code.into()),
         ..Default::default()
     };
-    assert_eq!(
-        err(w.sts.get_session_token(&w.alice(), gst).await).0,
-        "AccessDenied"
+    let (_, _, message) = err(w
+        .sts
+        .get_session_token(&w.root(), gst(ALICE_MFA, GOOD_CODE))
+        .await);
+    assert!(message.contains("unable to validate MFA code"), "{message}");
+    let (_, _, message) = err(w
+        .sts
+        .get_session_token(&w.alice(), gst(ALICE_MFA, "111111"))
+        .await);
+    assert!(
+        message.contains("invalid MFA one time pass code"),
+        "{message}"
     );
     assert_eq!(w.sessions().count(), 0);
+
+    // A good code: the session records MFA and its time.
+    let out = w
+        .sts
+        .get_session_token(&w.alice(), gst(ALICE_MFA, GOOD_CODE))
+        .await
+        .expect("session with MFA");
+    let user_session = w.session_of(&out.credentials);
+    assert!(user_session.mfa_authenticated);
+    assert_eq!(
+        user_session.mfa_authenticated_at,
+        Some(Timestamp::from_secs(T0))
+    );
+    let plain = w
+        .sts
+        .get_session_token(&w.alice(), GetSessionTokenRequest::default())
+        .await
+        .unwrap();
+    assert!(!w.session_of(&plain.credentials).mfa_authenticated);
+
+    // A role assumed with those credentials stays MFA-authenticated, from the original
+    // check; one assumed with a code of its own is authenticated now.
+    w.clock.advance(Duration::from_secs(60));
+    let chained = w
+        .assume(&w.signed_by(&user_session), req(ROLE, "via-session"))
+        .await
+        .unwrap();
+    let s = w.session_of(&chained.credentials);
+    assert!(s.mfa_authenticated);
+    assert_eq!(s.mfa_authenticated_at, Some(Timestamp::from_secs(T0)));
+    let direct = w
+        .assume(&w.alice(), with(ALICE_MFA, GOOD_CODE))
+        .await
+        .unwrap();
+    let s = w.session_of(&direct.credentials);
+    assert_eq!(s.mfa_authenticated_at, Some(Timestamp::from_secs(T0 + 60)));
+    let none = w.assume(&w.alice(), req(ROLE, "no-mfa")).await.unwrap();
+    assert!(!w.session_of(&none.credentials).mfa_authenticated);
 }
 
 #[tokio::test]

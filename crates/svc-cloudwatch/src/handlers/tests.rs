@@ -42,6 +42,7 @@ impl Env {
             region: "us-east-1".into(),
             now: self.clock.now(),
             host: "h".into(),
+            source_ip: None,
         }
     }
 

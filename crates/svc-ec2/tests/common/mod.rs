@@ -17,6 +17,7 @@ pub fn ctx_in(account: &str, region: &str) -> RequestContext {
         region: region.into(),
         now: Timestamp::from_secs(1_700_000_000),
         host: "localhost".into(),
+        source_ip: None,
     }
 }
 

@@ -1,13 +1,14 @@
 //! The generated `Handlers` trait implemented for [`Iam`]: one thin method per operation,
 //! delegating to the module that owns the resource (users, groups, roles, managed
-//! policies, attachments, inline policies, access keys); `common` holds what they share.
-//! Nothing here validates or stores anything itself.
+//! policies, attachments, inline policies, access keys, MFA devices); `common` holds what
+//! they share. Nothing here validates or stores anything itself.
 
 mod access_keys;
 mod attachments;
 mod common;
 mod groups;
 mod inline;
+mod mfa;
 mod policies;
 mod roles;
 mod users;
@@ -651,6 +652,62 @@ impl Handlers for Iam {
         input: UpdateUserRequest,
     ) -> Result<(), AwsError> {
         users::update_user(self, ctx, input).await
+    }
+
+    async fn create_virtual_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVirtualMFADeviceRequest,
+    ) -> Result<CreateVirtualMFADeviceResponse, AwsError> {
+        mfa::create_virtual_mfa_device(self, ctx, input).await
+    }
+
+    async fn enable_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: EnableMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        mfa::enable_mfa_device(self, ctx, input).await
+    }
+
+    async fn deactivate_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: DeactivateMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        mfa::deactivate_mfa_device(self, ctx, input).await
+    }
+
+    async fn delete_virtual_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVirtualMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        mfa::delete_virtual_mfa_device(self, ctx, input).await
+    }
+
+    async fn list_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: ListMFADevicesRequest,
+    ) -> Result<ListMFADevicesResponse, AwsError> {
+        mfa::list_mfa_devices(self, ctx, input).await
+    }
+
+    async fn list_virtual_mfa_devices(
+        &self,
+        ctx: &RequestContext,
+        input: ListVirtualMFADevicesRequest,
+    ) -> Result<ListVirtualMFADevicesResponse, AwsError> {
+        mfa::list_virtual_mfa_devices(self, ctx, input).await
+    }
+
+    async fn resync_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: ResyncMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        mfa::resync_mfa_device(self, ctx, input).await
     }
 
     fn reset<'a>(&'a self, then: nimbus_wire::ResetStep<'a>) -> nimbus_wire::ResetStep<'a> {

@@ -1,6 +1,7 @@
 //! Users: `CreateUser`, `GetUser`, `ListUsers`, `UpdateUser`, `DeleteUser`, their tags and
 //! permissions boundaries. Names are unique in the account case-insensitively; a user
-//! cannot be deleted while it still has access keys, policies or group memberships
+//! cannot be deleted while it still has access keys, an MFA device, policies or group
+//! memberships
 //! (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html>). Keys,
 //! inline policies, attachments and groups have their own modules.
 
@@ -142,6 +143,12 @@ pub(super) async fn update_user(
                 k.user = Some(new.clone());
                 change.push(Op::PutKey(k));
             }
+            // So do the MFA devices enabled for it.
+            for d in acct.mfa_of(&old.name) {
+                let mut d = d.clone();
+                d.user = Some(new.clone());
+                change.push(Op::PutMfa(d));
+            }
             u.name = new;
         }
         if let Some(p) = input.new_path {
@@ -166,6 +173,11 @@ pub(super) async fn delete_user(
         if !st.keys_of(&u.account, Some(&u.name)).is_empty() {
             return Err(errors::delete_conflict(
                 "Cannot delete entity, must delete access keys first.",
+            ));
+        }
+        if acct.mfa_of(&u.name).next().is_some() {
+            return Err(errors::delete_conflict(
+                "Cannot delete entity, must delete MFA device first.",
             ));
         }
         if !u.inline.is_empty() {

@@ -7,6 +7,7 @@ mod buckets;
 mod durability;
 mod listing;
 mod objects;
+mod policy;
 
 use crate::generated::{self as g, Handlers};
 use crate::state::S3;
@@ -110,6 +111,7 @@ pub(crate) fn ctx_as(account: &str, region: &str, now: Timestamp) -> RequestCont
         region: region.into(),
         now,
         host: "localhost:4566".into(),
+        source_ip: None,
     }
 }
 
