@@ -100,6 +100,23 @@ pub fn delete_conflict(message: &str) -> AwsError {
     g::delete_conflict_exception(message.to_string())
 }
 
+/// A user, group or role can be deleted only once it holds no inline and no attached
+/// policies (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html>);
+/// IAM names the inline ones first.
+pub fn unless_policies_gone<I, A>(inline: &[I], attached: &[A]) -> Result<(), AwsError> {
+    if !inline.is_empty() {
+        return Err(delete_conflict(
+            "Cannot delete entity, must delete policies first.",
+        ));
+    }
+    if !attached.is_empty() {
+        return Err(delete_conflict(
+            "Cannot delete entity, must detach all policies first.",
+        ));
+    }
+    Ok(())
+}
+
 pub fn limit(message: impl Into<String>) -> AwsError {
     g::limit_exceeded_exception(message)
 }

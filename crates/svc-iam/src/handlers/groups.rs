@@ -165,16 +165,7 @@ pub(super) async fn delete_group(
                 "Cannot delete entity, must remove users from group first.",
             ));
         }
-        if !g.inline.is_empty() {
-            return Err(errors::delete_conflict(
-                "Cannot delete entity, must delete policies first.",
-            ));
-        }
-        if !g.attached.is_empty() {
-            return Err(errors::delete_conflict(
-                "Cannot delete entity, must detach all policies first.",
-            ));
-        }
+        errors::unless_policies_gone(&g.inline, &g.attached)?;
         Ok((
             Change::one(Op::DeleteGroup(g.account.clone(), g.name.clone())),
             (),

@@ -170,16 +170,7 @@ pub(super) async fn delete_role(
         .done()?;
     iam.mutate(ctx, |_, acct| {
         let r = acct.role(&input.role_name)?;
-        if !r.inline.is_empty() {
-            return Err(errors::delete_conflict(
-                "Cannot delete entity, must delete policies first.",
-            ));
-        }
-        if !r.attached.is_empty() {
-            return Err(errors::delete_conflict(
-                "Cannot delete entity, must detach all policies first.",
-            ));
-        }
+        errors::unless_policies_gone(&r.inline, &r.attached)?;
         Ok((
             Change::one(Op::DeleteRole(r.account.clone(), r.name.clone())),
             (),

@@ -180,16 +180,7 @@ pub(super) async fn delete_user(
                 "Cannot delete entity, must delete MFA device first.",
             ));
         }
-        if !u.inline.is_empty() {
-            return Err(errors::delete_conflict(
-                "Cannot delete entity, must delete policies first.",
-            ));
-        }
-        if !u.attached.is_empty() {
-            return Err(errors::delete_conflict(
-                "Cannot delete entity, must detach all policies first.",
-            ));
-        }
+        errors::unless_policies_gone(&u.inline, &u.attached)?;
         if !u.groups.is_empty() {
             return Err(errors::delete_conflict(
                 "Cannot delete entity, must remove user from all groups first.",
