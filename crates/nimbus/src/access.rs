@@ -1,14 +1,17 @@
 //! Who may do what: joins IAM's state (`svc_iam::Directory`), STS's sessions
-//! (`svc_sts::Sessions`) and the policy evaluator (`nimbus_iam_policy`) into the gateway's
-//! two hooks (decision 0007).
+//! (`svc_sts::Sessions`), S3's bucket policies (`svc_s3::BucketPolicies`) and the policy
+//! evaluator (`nimbus_iam_policy`) into the gateway's two hooks (decision 0007).
 //!
 //! - [`Keys`] is the gateway's `CredentialStore`: the account roots from the command line,
 //!   then keys IAM issued (active ones only), then STS session keys (with their token and
 //!   expiry, which the gateway checks against the Nimbus clock).
 //! - [`Enforcer`] is the `Authorizer` every generated router consults after decoding a
 //!   call and before its handler runs: it gathers the caller's identity-based policies, its
-//!   permissions boundary, its session policies and, for `sts:AssumeRole`, the role's trust
-//!   policy, and asks the evaluator about every action and resource of the call.
+//!   permissions boundary, its session policies and the resource's policy (a role's trust
+//!   policy for `sts:AssumeRole`/`TagSession`/`SetSourceIdentity`, a bucket's policy for
+//!   S3), fills the global condition keys (time, region, source IP, MFA), and asks the
+//!   evaluator about every action and resource of the call. It also applies the limits AWS
+//!   puts on `GetSessionToken` credentials whatever the policies say.
 //!
 //! Not here: which actions, resources and condition keys an operation involves (generated
 //! from `codegen/authorization/*.json`), how a refusal is rendered per protocol
