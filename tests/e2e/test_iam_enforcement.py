@@ -269,3 +269,21 @@ def test_mfa_conditions_and_iam_with_mfa_sessions(make_nimbus):
     # With MFA: the condition holds, and IAM accepts the session.
     boto3.client("ec2", **env).describe_security_groups()
     assert name in [u["UserName"] for u in boto3.client("iam", **env).list_users()["Users"]]
+
+
+def test_a_bucket_policy_can_deny_the_root_but_not_lock_it_out(nimbus):
+    from botocore.exceptions import ClientError
+    bucket = unique("locked")
+    s3 = nimbus.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}))
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="k")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    # The owner's root can still read and remove the policy, and then everything works again.
+    assert bucket in s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"

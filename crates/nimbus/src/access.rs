@@ -96,13 +96,18 @@ struct Subject {
 }
 
 impl Enforcer {
-    /// The caller as the evaluator sees it; `None` for an account root, which may do
-    /// everything in its own account (no resource policy here can deny it yet).
-    fn subject(&self, ctx: &RequestContext) -> Option<Subject> {
+    /// The caller as the evaluator sees it. An account root has no policies of its own: it
+    /// may do everything in its account unless a resource's policy denies it.
+    fn subject(&self, ctx: &RequestContext) -> Subject {
         let p = &ctx.principal;
         let account = p.account_id.as_str();
         let (principal, identity, boundary, session) = match p.kind {
-            PrincipalKind::Root => return None,
+            PrincipalKind::Root => (
+                policy::Principal::root(account),
+                Vec::new(),
+                None,
+                Vec::new(),
+            ),
             PrincipalKind::User => {
                 let name = p.arn.rsplit('/').next().unwrap_or_default();
                 let principal = policy::Principal::user(account, &p.arn).with_unique_id(&p.user_id);
@@ -178,15 +183,22 @@ impl Enforcer {
                 }
             }
         }
-        Some(Subject {
+        Subject {
             principal,
             identity,
             boundary,
             session,
             context,
-        })
+        }
     }
 }
+
+/// What the bucket owner's root may always do to a bucket's policy.
+const BUCKET_POLICY_ACTIONS: [&str; 3] = [
+    "s3:GetBucketPolicy",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+];
 
 /// IAM operations that act on the calling user when the request names none
 /// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html>,
@@ -337,9 +349,18 @@ impl Authorizer for Enforcer {
             return Ok(());
         }
         self.session_limits(ctx, access)?;
-        let Some(subject) = self.subject(ctx) else {
+        let root = ctx.principal.kind == PrincipalKind::Root;
+        // The common case: a root without any resource policy in play is allowed outright.
+        if root
+            && !access.iter().any(|a| {
+                a.resources
+                    .iter()
+                    .any(|r| self.resource_policy(a.action, r).is_some())
+            })
+        {
             return Ok(());
-        };
+        }
+        let subject = self.subject(ctx);
         let identity: Vec<_> = subject.identity.iter().map(policy_ref).collect();
         let session: Vec<_> = subject.session.iter().map(policy_ref).collect();
         let boundary = subject.boundary.as_ref().map(policy_ref);
@@ -360,6 +381,19 @@ impl Authorizer for Enforcer {
                 // The bucket's owner, for a bucket without a policy (S3 ARNs name no account).
                 let owner = s3_bucket(resource).and_then(|b| self.buckets.bucket_owner(b));
                 let held = self.resource_policy(a.action, resource);
+                // The bucket owner's root may always read, replace or delete the bucket's
+                // policy, even one that denies it everything (AWS's way out of a lockout:
+                // <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html>).
+                if root
+                    && (held.is_none()
+                        || (BUCKET_POLICY_ACTIONS
+                            .iter()
+                            .any(|x| x.eq_ignore_ascii_case(a.action))
+                            && held.as_ref().and_then(Held::owner)
+                                == Some(&ctx.principal.account_id)))
+                {
+                    continue;
+                }
                 let policies = policy::Policies {
                     identity: identity.clone(),
                     permissions_boundary: boundary,
