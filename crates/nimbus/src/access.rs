@@ -202,14 +202,18 @@ const BUCKET_POLICY_ACTIONS: [&str; 3] = [
 
 /// IAM operations that act on the calling user when the request names none
 /// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetUser.html>,
-/// `API_CreateAccessKey.html` and the other access-key pages): AWS authorizes them on the
-/// caller's own ARN.
-const SELF_ACTING: [&str; 5] = [
+/// `API_CreateAccessKey.html` and the other access-key and login-profile pages,
+/// `API_ChangePassword.html`): AWS authorizes them on the caller's own ARN.
+const SELF_ACTING: [&str; 9] = [
     "iam:GetUser",
     "iam:CreateAccessKey",
     "iam:ListAccessKeys",
     "iam:UpdateAccessKey",
     "iam:DeleteAccessKey",
+    "iam:ChangePassword",
+    "iam:CreateLoginProfile",
+    "iam:GetLoginProfile",
+    "iam:DeleteLoginProfile",
 ];
 
 impl Enforcer {

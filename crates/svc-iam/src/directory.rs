@@ -5,7 +5,8 @@
 //! apply to a user (its own managed and inline policies plus every group's), and what a
 //! role trusts and grants. Documents are returned both as text and parsed
 //! ([`nimbus_iam_policy::Policy`]); they were validated when stored. It also checks MFA
-//! codes for STS ([`Directory::verify_totp`]). It changes nothing, except
+//! codes for STS ([`Directory::verify_totp`]) and finds an instance profile's role for
+//! EC2 ([`Directory::instance_profile`]). It changes nothing, except
 //! [`Directory::note_key_used`] and [`Directory::verify_totp`], which record a key's last
 //! use and an MFA code's use in memory only.
 
@@ -315,6 +316,44 @@ impl Directory {
                 boundary: r.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
                 max_session_duration: r.max_session,
             })
+        })
+    }
+
+    /// An instance profile of `account`, named by its name or its full ARN
+    /// (`arn:aws:iam::{account}:instance-profile/{path}{name}`, as EC2's
+    /// `IamInstanceProfile` takes either): its ARN and the ARN of the role it holds (`None`
+    /// while it holds none). `None` if there is no such profile.
+    pub fn instance_profile(
+        &self,
+        account: &str,
+        name_or_arn: &str,
+    ) -> Option<(String, Option<String>)> {
+        let (name, arn) = match name_or_arn.strip_prefix("arn:aws:iam::") {
+            Some(rest) => {
+                let (acct, resource) = rest.split_once(':')?;
+                if acct != account {
+                    return None;
+                }
+                let name = resource
+                    .strip_prefix("instance-profile/")?
+                    .rsplit('/')
+                    .next()?;
+                (name, Some(name_or_arn))
+            }
+            None => (name_or_arn, None),
+        };
+        self.read(|st| {
+            let acct = st.account(account)?;
+            let p = acct.profile(name).ok()?;
+            if arn.is_some_and(|a| a != p.arn()) {
+                return None;
+            }
+            let role = p
+                .role
+                .as_deref()
+                .and_then(|r| acct.role(r).ok())
+                .map(|r| r.arn());
+            Some((p.arn(), role))
         })
     }
 }

@@ -53,6 +53,45 @@ pub fn no_such_inline(kind: &str, name: &str) -> AwsError {
     ))
 }
 
+/// `GetAccountPasswordPolicy` before any policy was set.
+pub fn no_password_policy(account: &str) -> AwsError {
+    g::no_such_entity_exception(format!(
+        "The Password Policy with domain name {account} cannot be found."
+    ))
+}
+
+/// A user without a console password (`GetLoginProfile`, `UpdateLoginProfile`, ...).
+pub fn no_login_profile(user: &str) -> AwsError {
+    g::no_such_entity_exception(format!("Login Profile for User {user} cannot be found."))
+}
+
+pub fn login_profile_exists(user: &str) -> AwsError {
+    g::entity_already_exists_exception(format!("Login Profile for user {user} already exists."))
+}
+
+/// A password the account's password policy rejects.
+pub fn password_violation(message: impl Into<String>) -> AwsError {
+    g::password_policy_violation_exception(message)
+}
+
+/// `ChangePassword` by a caller that is not an IAM user (the root, an assumed role).
+pub fn not_an_iam_user() -> AwsError {
+    g::invalid_user_type_exception("Only IAM users can change their own password.")
+}
+
+/// `ChangePassword` with an `OldPassword` that is not the current one.
+pub fn wrong_old_password() -> AwsError {
+    g::invalid_user_type_exception("The old password is incorrect.")
+}
+
+pub fn no_such_profile(name: &str) -> AwsError {
+    g::no_such_entity_exception(format!("Instance Profile {name} cannot be found."))
+}
+
+pub fn profile_exists(name: &str) -> AwsError {
+    g::entity_already_exists_exception(format!("Instance Profile {name} already exists."))
+}
+
 pub fn no_such_key(id: &str) -> AwsError {
     g::no_such_entity_exception(format!("The Access Key with id {id} cannot be found."))
 }

@@ -32,57 +32,80 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 pub static OPERATIONS: [m::Operation; 176] = [
     op("AcceptDelegationRequest", "POST", "/"),
     op("AddClientIDToOpenIDConnectProvider", "POST", "/"),
-    op("AddRoleToInstanceProfile", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(4)),
-        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
+        errors: &[
+            m::ShapeId(142),
+            m::ShapeId(59),
+            m::ShapeId(97),
+            m::ShapeId(178),
+            m::ShapeId(172),
+        ],
+        implemented: true,
+        ..op("AddRoleToInstanceProfile", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(5)),
+        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
     op("AssociateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(5)),
+        input: Some(m::ShapeId(6)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(133),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(153),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(6)),
+        input: Some(m::ShapeId(7)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(157),
-            m::ShapeId(133),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(178),
+            m::ShapeId(153),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(7)),
+        input: Some(m::ShapeId(8)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(133),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(153),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
     },
-    op("ChangePassword", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(13)),
+        errors: &[
+            m::ShapeId(142),
+            m::ShapeId(95),
+            m::ShapeId(97),
+            m::ShapeId(60),
+            m::ShapeId(147),
+            m::ShapeId(172),
+        ],
+        implemented: true,
+        ..op("ChangePassword", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("CreateAccessKeyResult"),
-        input: Some(m::ShapeId(14)),
-        output: Some(m::ShapeId(15)),
-        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
+        input: Some(m::ShapeId(16)),
+        output: Some(m::ShapeId(17)),
+        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
@@ -93,23 +116,43 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateGroupResult"),
-        input: Some(m::ShapeId(16)),
-        output: Some(m::ShapeId(17)),
+        input: Some(m::ShapeId(18)),
+        output: Some(m::ShapeId(19)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(51),
-            m::ShapeId(123),
-            m::ShapeId(151),
+            m::ShapeId(97),
+            m::ShapeId(59),
+            m::ShapeId(142),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateInstanceProfileResult"),
+        input: Some(m::ShapeId(20)),
+        output: Some(m::ShapeId(21)),
+        errors: &[
+            m::ShapeId(59),
+            m::ShapeId(93),
+            m::ShapeId(97),
+            m::ShapeId(14),
+            m::ShapeId(172),
+        ],
+        implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateLoginProfileResult"),
+        input: Some(m::ShapeId(22)),
+        output: Some(m::ShapeId(23)),
+        errors: &[
+            m::ShapeId(59),
+            m::ShapeId(142),
+            m::ShapeId(147),
+            m::ShapeId(97),
+            m::ShapeId(172),
+        ],
+        implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
     },
     m::Operation {
@@ -118,44 +161,44 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyResult"),
-        input: Some(m::ShapeId(18)),
-        output: Some(m::ShapeId(19)),
+        input: Some(m::ShapeId(24)),
+        output: Some(m::ShapeId(25)),
         errors: &[
-            m::ShapeId(79),
-            m::ShapeId(83),
-            m::ShapeId(51),
-            m::ShapeId(122),
-            m::ShapeId(12),
-            m::ShapeId(151),
+            m::ShapeId(93),
+            m::ShapeId(97),
+            m::ShapeId(59),
+            m::ShapeId(141),
+            m::ShapeId(14),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyVersionResult"),
-        input: Some(m::ShapeId(20)),
-        output: Some(m::ShapeId(21)),
+        input: Some(m::ShapeId(26)),
+        output: Some(m::ShapeId(27)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(122),
-            m::ShapeId(79),
-            m::ShapeId(83),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(141),
+            m::ShapeId(93),
+            m::ShapeId(97),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateRoleResult"),
-        input: Some(m::ShapeId(22)),
-        output: Some(m::ShapeId(23)),
+        input: Some(m::ShapeId(28)),
+        output: Some(m::ShapeId(29)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(51),
-            m::ShapeId(122),
-            m::ShapeId(12),
-            m::ShapeId(151),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(59),
+            m::ShapeId(141),
+            m::ShapeId(14),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -174,123 +217,147 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateUserResult"),
-        input: Some(m::ShapeId(24)),
-        output: Some(m::ShapeId(25)),
+        input: Some(m::ShapeId(30)),
+        output: Some(m::ShapeId(31)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(51),
-            m::ShapeId(123),
-            m::ShapeId(79),
-            m::ShapeId(12),
-            m::ShapeId(151),
+            m::ShapeId(97),
+            m::ShapeId(59),
+            m::ShapeId(142),
+            m::ShapeId(93),
+            m::ShapeId(14),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateVirtualMFADeviceResult"),
-        input: Some(m::ShapeId(26)),
-        output: Some(m::ShapeId(27)),
+        input: Some(m::ShapeId(32)),
+        output: Some(m::ShapeId(33)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(51),
-            m::ShapeId(12),
-            m::ShapeId(151),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(59),
+            m::ShapeId(14),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(31)),
+        input: Some(m::ShapeId(37)),
         errors: &[
-            m::ShapeId(52),
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(151),
-            m::ShapeId(12),
+            m::ShapeId(60),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(172),
+            m::ShapeId(14),
         ],
         implemented: true,
         ..op("DeactivateMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(32)),
-        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
+        input: Some(m::ShapeId(38)),
+        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
     op("DeleteAccountAlias", "POST", "/"),
-    op("DeleteAccountPasswordPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(35)),
+        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        implemented: true,
+        ..op("DeleteAccountPasswordPolicy", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(41)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(33),
-            m::ShapeId(83),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(39),
+            m::ShapeId(97),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(34)),
-        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
+        input: Some(m::ShapeId(40)),
+        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
-    op("DeleteInstanceProfile", "POST", "/"),
-    op("DeleteLoginProfile", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(42)),
+        errors: &[
+            m::ShapeId(142),
+            m::ShapeId(39),
+            m::ShapeId(97),
+            m::ShapeId(172),
+        ],
+        implemented: true,
+        ..op("DeleteInstanceProfile", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(43)),
+        errors: &[
+            m::ShapeId(60),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(172),
+        ],
+        implemented: true,
+        ..op("DeleteLoginProfile", "POST", "/")
+    },
     op("DeleteOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(36)),
+        input: Some(m::ShapeId(44)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(33),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(39),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(37)),
+        input: Some(m::ShapeId(45)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(33),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(39),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(40)),
+        input: Some(m::ShapeId(48)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(33),
-            m::ShapeId(83),
-            m::ShapeId(157),
-            m::ShapeId(12),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(39),
+            m::ShapeId(97),
+            m::ShapeId(178),
+            m::ShapeId(14),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(38)),
-        errors: &[m::ShapeId(123), m::ShapeId(157), m::ShapeId(151)],
+        input: Some(m::ShapeId(46)),
+        errors: &[m::ShapeId(142), m::ShapeId(178), m::ShapeId(172)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(39)),
+        input: Some(m::ShapeId(47)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(157),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(178),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -305,71 +372,71 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("DeleteServiceSpecificCredential", "POST", "/"),
     op("DeleteSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(43)),
+        input: Some(m::ShapeId(51)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(123),
-            m::ShapeId(33),
-            m::ShapeId(12),
-            m::ShapeId(151),
+            m::ShapeId(97),
+            m::ShapeId(142),
+            m::ShapeId(39),
+            m::ShapeId(14),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(41)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(49)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(42)),
-        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
+        input: Some(m::ShapeId(50)),
+        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(44)),
+        input: Some(m::ShapeId(52)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(33),
-            m::ShapeId(83),
-            m::ShapeId(151),
-            m::ShapeId(12),
+            m::ShapeId(142),
+            m::ShapeId(39),
+            m::ShapeId(97),
+            m::ShapeId(172),
+            m::ShapeId(14),
         ],
         implemented: true,
         ..op("DeleteVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(45)),
+        input: Some(m::ShapeId(53)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(46)),
+        input: Some(m::ShapeId(54)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(157),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(178),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(47)),
+        input: Some(m::ShapeId(55)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -384,15 +451,15 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("DisableOutboundWebIdentityFederation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(50)),
+        input: Some(m::ShapeId(58)),
         errors: &[
-            m::ShapeId(51),
-            m::ShapeId(52),
-            m::ShapeId(77),
-            m::ShapeId(83),
-            m::ShapeId(123),
-            m::ShapeId(151),
-            m::ShapeId(12),
+            m::ShapeId(59),
+            m::ShapeId(60),
+            m::ShapeId(91),
+            m::ShapeId(97),
+            m::ShapeId(142),
+            m::ShapeId(172),
+            m::ShapeId(14),
         ],
         implemented: true,
         ..op("EnableMFADevice", "POST", "/")
@@ -423,8 +490,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(58)),
-        output: Some(m::ShapeId(59)),
+        input: Some(m::ShapeId(66)),
+        output: Some(m::ShapeId(67)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
@@ -434,6 +501,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
+        output: Some(m::ShapeId(68)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
@@ -458,17 +528,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(62)),
-        output: Some(m::ShapeId(63)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(71)),
+        output: Some(m::ShapeId(72)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(60)),
-        output: Some(m::ShapeId(61)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(69)),
+        output: Some(m::ShapeId(70)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -478,10 +548,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
+        input: Some(m::ShapeId(73)),
+        output: Some(m::ShapeId(74)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
+        input: Some(m::ShapeId(75)),
+        output: Some(m::ShapeId(76)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
     m::Operation {
@@ -502,33 +580,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(64)),
-        output: Some(m::ShapeId(65)),
-        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
+        input: Some(m::ShapeId(77)),
+        output: Some(m::ShapeId(78)),
+        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(66)),
-        output: Some(m::ShapeId(67)),
-        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(80)),
+        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(70)),
-        output: Some(m::ShapeId(71)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(83)),
+        output: Some(m::ShapeId(84)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(68)),
-        output: Some(m::ShapeId(69)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(81)),
+        output: Some(m::ShapeId(82)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -558,25 +636,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(74)),
-        output: Some(m::ShapeId(75)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(87)),
+        output: Some(m::ShapeId(88)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(72)),
-        output: Some(m::ShapeId(73)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(85)),
+        output: Some(m::ShapeId(86)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(84)),
-        output: Some(m::ShapeId(85)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(99)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
@@ -586,25 +664,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(86)),
-        output: Some(m::ShapeId(87)),
-        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(88)),
-        output: Some(m::ShapeId(89)),
-        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(90)),
-        output: Some(m::ShapeId(91)),
-        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -614,33 +692,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(92)),
-        output: Some(m::ShapeId(93)),
-        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(94)),
-        output: Some(m::ShapeId(95)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(151)],
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(113)),
+        errors: &[m::ShapeId(172)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(97)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
@@ -650,10 +728,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
+        errors: &[m::ShapeId(172)],
+        implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
+        input: Some(m::ShapeId(114)),
+        output: Some(m::ShapeId(115)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
     m::Operation {
@@ -662,9 +748,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
@@ -682,9 +768,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(151)],
+        input: Some(m::ShapeId(120)),
+        output: Some(m::ShapeId(121)),
+        errors: &[m::ShapeId(172)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -698,33 +784,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(123), m::ShapeId(79), m::ShapeId(151)],
+        input: Some(m::ShapeId(122)),
+        output: Some(m::ShapeId(123)),
+        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(124)),
+        output: Some(m::ShapeId(125)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(126)),
+        output: Some(m::ShapeId(127)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(151)],
+        input: Some(m::ShapeId(128)),
+        output: Some(m::ShapeId(129)),
+        errors: &[m::ShapeId(172)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -758,98 +844,108 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(130)),
+        output: Some(m::ShapeId(131)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(114)),
-        output: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(132)),
+        output: Some(m::ShapeId(133)),
+        errors: &[m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(116)),
-        output: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(151)],
+        input: Some(m::ShapeId(134)),
+        output: Some(m::ShapeId(135)),
+        errors: &[m::ShapeId(172)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
+        input: Some(m::ShapeId(136)),
+        output: Some(m::ShapeId(137)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(140)),
+        input: Some(m::ShapeId(160)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(122),
-            m::ShapeId(123),
-            m::ShapeId(151),
+            m::ShapeId(97),
+            m::ShapeId(141),
+            m::ShapeId(142),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(141)),
+        input: Some(m::ShapeId(161)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(79),
-            m::ShapeId(157),
-            m::ShapeId(133),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(93),
+            m::ShapeId(178),
+            m::ShapeId(153),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(142)),
+        input: Some(m::ShapeId(162)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(122),
-            m::ShapeId(123),
-            m::ShapeId(157),
-            m::ShapeId(151),
+            m::ShapeId(97),
+            m::ShapeId(141),
+            m::ShapeId(142),
+            m::ShapeId(178),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(143)),
+        input: Some(m::ShapeId(163)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(79),
-            m::ShapeId(133),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(93),
+            m::ShapeId(153),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(144)),
+        input: Some(m::ShapeId(164)),
         errors: &[
-            m::ShapeId(83),
-            m::ShapeId(122),
-            m::ShapeId(123),
-            m::ShapeId(151),
+            m::ShapeId(97),
+            m::ShapeId(141),
+            m::ShapeId(142),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
     },
     op("RejectDelegationRequest", "POST", "/"),
     op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
-    op("RemoveRoleFromInstanceProfile", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(145)),
-        errors: &[m::ShapeId(123), m::ShapeId(83), m::ShapeId(151)],
+        input: Some(m::ShapeId(165)),
+        errors: &[
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(178),
+            m::ShapeId(172),
+        ],
+        implemented: true,
+        ..op("RemoveRoleFromInstanceProfile", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(166)),
+        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -858,25 +954,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(147)),
+        input: Some(m::ShapeId(168)),
         errors: &[
-            m::ShapeId(77),
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(151),
-            m::ShapeId(12),
+            m::ShapeId(91),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(172),
+            m::ShapeId(14),
         ],
         implemented: true,
         ..op("ResyncMFADevice", "POST", "/")
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(153)),
+        input: Some(m::ShapeId(174)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(79),
-            m::ShapeId(83),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(93),
+            m::ShapeId(97),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -895,13 +991,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagOpenIDConnectProvider", "POST", "/"),
     op("TagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(155)),
+        input: Some(m::ShapeId(176)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(12),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(14),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -909,13 +1005,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(156)),
+        input: Some(m::ShapeId(177)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(79),
-            m::ShapeId(12),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(93),
+            m::ShapeId(14),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
@@ -925,62 +1021,83 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UntagOpenIDConnectProvider", "POST", "/"),
     op("UntagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(159)),
-        errors: &[m::ShapeId(123), m::ShapeId(12), m::ShapeId(151)],
+        input: Some(m::ShapeId(180)),
+        errors: &[m::ShapeId(142), m::ShapeId(14), m::ShapeId(172)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(160)),
-        errors: &[m::ShapeId(123), m::ShapeId(12), m::ShapeId(151)],
+        input: Some(m::ShapeId(181)),
+        errors: &[m::ShapeId(142), m::ShapeId(14), m::ShapeId(172)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(161)),
+        input: Some(m::ShapeId(182)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(151),
-            m::ShapeId(79),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(172),
+            m::ShapeId(93),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
-    op("UpdateAccountPasswordPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(162)),
+        input: Some(m::ShapeId(183)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(122),
-            m::ShapeId(83),
-            m::ShapeId(157),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(141),
+            m::ShapeId(97),
+            m::ShapeId(172),
+        ],
+        implemented: true,
+        ..op("UpdateAccountPasswordPolicy", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(184)),
+        errors: &[
+            m::ShapeId(142),
+            m::ShapeId(141),
+            m::ShapeId(97),
+            m::ShapeId(178),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(163)),
+        input: Some(m::ShapeId(185)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(51),
-            m::ShapeId(83),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(59),
+            m::ShapeId(97),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
-    op("UpdateLoginProfile", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(186)),
+        errors: &[
+            m::ShapeId(60),
+            m::ShapeId(142),
+            m::ShapeId(147),
+            m::ShapeId(97),
+            m::ShapeId(172),
+        ],
+        implemented: true,
+        ..op("UpdateLoginProfile", "POST", "/")
+    },
     op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(164)),
-        output: Some(m::ShapeId(165)),
-        errors: &[m::ShapeId(157), m::ShapeId(123), m::ShapeId(151)],
+        input: Some(m::ShapeId(187)),
+        output: Some(m::ShapeId(188)),
+        errors: &[m::ShapeId(178), m::ShapeId(142), m::ShapeId(172)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
@@ -997,14 +1114,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(166)),
+        input: Some(m::ShapeId(189)),
         errors: &[
-            m::ShapeId(123),
-            m::ShapeId(83),
-            m::ShapeId(51),
-            m::ShapeId(52),
-            m::ShapeId(12),
-            m::ShapeId(151),
+            m::ShapeId(142),
+            m::ShapeId(97),
+            m::ShapeId(59),
+            m::ShapeId(60),
+            m::ShapeId(14),
+            m::ShapeId(172),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
@@ -1024,50 +1141,50 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 240] = [
+pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "AccessKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 237)
+                ..member("UserName", 267)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 169)
+                ..member("AccessKeyId", 192)
             },
             m::Member {
                 required: true,
-                ..member("Status", 228)
+                ..member("Status", 258)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 171)
+                ..member("SecretAccessKey", 194)
             },
-            member("CreateDate", 181),
+            member("CreateDate", 205),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 181),
+            member("LastUsedDate", 205),
             m::Member {
                 required: true,
-                ..member("ServiceName", 229)
+                ..member("ServiceName", 259)
             },
             m::Member {
                 required: true,
-                ..member("Region", 229)
+                ..member("Region", 259)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 237),
-            member("AccessKeyId", 169),
-            member("Status", 228),
-            member("CreateDate", 181),
+            member("UserName", 267),
+            member("AccessKeyId", 192),
+            member("Status", 258),
+            member("CreateDate", 205),
         ])),
     },
     m::Shape {
@@ -1083,15 +1200,28 @@ pub static SHAPES: [m::Shape; 240] = [
         }),
     },
     m::Shape {
+        name: "AddRoleToInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfileName", 216)
+            },
+            m::Member {
+                required: true,
+                ..member("RoleName", 254)
+            },
+        ])),
+    },
+    m::Shape {
         name: "AddUserToGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
         ])),
     },
@@ -1100,11 +1230,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
         ])),
     },
@@ -1113,11 +1243,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
         ])),
     },
@@ -1126,26 +1256,26 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 237)
+                ..member("UserName", 267)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 128),
-            member("PermissionsBoundaryArn", 172),
+            member("PermissionsBoundaryType", 148),
+            member("PermissionsBoundaryArn", 195),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 214),
-            member("PolicyArn", 172),
+            member("PolicyName", 244),
+            member("PolicyArn", 195),
         ])),
     },
     m::Shape {
@@ -1165,6 +1295,19 @@ pub static SHAPES: [m::Shape; 240] = [
         }),
     },
     m::Shape {
+        name: "ChangePasswordRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("OldPassword", 235)
+            },
+            m::Member {
+                required: true,
+                ..member("NewPassword", 235)
+            },
+        ])),
+    },
+    m::Shape {
         name: "ConcurrentModificationException",
         kind: m::ShapeKind::Structure(m::Structure {
             error: Some(m::ErrorInfo {
@@ -1173,7 +1316,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 13)])
+            ..structure(&[member("message", 15)])
         }),
     },
     m::Shape {
@@ -1182,7 +1325,7 @@ pub static SHAPES: [m::Shape; 240] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 187)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 211)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1194,10 +1337,10 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 207),
+            member("Path", 237),
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
         ])),
     },
@@ -1205,7 +1348,40 @@ pub static SHAPES: [m::Shape; 240] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 76)
+            ..member("Group", 89)
+        }])),
+    },
+    m::Shape {
+        name: "CreateInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfileName", 216)
+            },
+            member("Path", 237),
+            member("Tags", 262),
+        ])),
+    },
+    m::Shape {
+        name: "CreateInstanceProfileResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("InstanceProfile", 90)
+        }])),
+    },
+    m::Shape {
+        name: "CreateLoginProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserName", 267),
+            member("Password", 235),
+            member("PasswordResetRequired", 201),
+        ])),
+    },
+    m::Shape {
+        name: "CreateLoginProfileResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("LoginProfile", 138)
         }])),
     },
     m::Shape {
@@ -1213,96 +1389,96 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
-            member("Path", 216),
+            member("Path", 246),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 209)
+                ..member("PolicyDocument", 239)
             },
-            member("Description", 208),
-            member("Tags", 232),
+            member("Description", 238),
+            member("Tags", 262),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 129)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 149)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 209)
+                ..member("PolicyDocument", 239)
             },
-            member("SetAsDefault", 177),
+            member("SetAsDefault", 201),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 139)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 159)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 207),
+            member("Path", 237),
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 209)
+                ..member("AssumeRolePolicyDocument", 239)
             },
-            member("Description", 221),
-            member("MaxSessionDuration", 223),
-            member("PermissionsBoundary", 172),
-            member("Tags", 232),
+            member("Description", 251),
+            member("MaxSessionDuration", 253),
+            member("PermissionsBoundary", 195),
+            member("Tags", 262),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 148)
+            ..member("Role", 169)
         }])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 207),
+            member("Path", 237),
             m::Member {
                 required: true,
-                ..member("UserName", 237)
+                ..member("UserName", 267)
             },
-            member("PermissionsBoundary", 172),
-            member("Tags", 232),
+            member("PermissionsBoundary", 195),
+            member("Tags", 262),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 167)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 190)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 207),
+            member("Path", 237),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 239)
+                ..member("VirtualMFADeviceName", 269)
             },
-            member("Tags", 232),
+            member("Tags", 262),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 168)
+            ..member("VirtualMFADevice", 191)
         }])),
     },
     m::Shape {
@@ -1314,7 +1490,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 178)])
+            ..structure(&[member("message", 202)])
         }),
     },
     m::Shape {
@@ -1326,7 +1502,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 179)])
+            ..structure(&[member("message", 203)])
         }),
     },
     m::Shape {
@@ -1338,26 +1514,26 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 180)])
+            ..structure(&[member("message", 204)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 187),
+            member("UserName", 211),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 225)
+                ..member("SerialNumber", 255)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 187),
+            member("UserName", 211),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 169)
+                ..member("AccessKeyId", 192)
             },
         ])),
     },
@@ -1370,7 +1546,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 182)])
+            ..structure(&[member("message", 206)])
         }),
     },
     m::Shape {
@@ -1378,11 +1554,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
         ])),
     },
@@ -1390,14 +1566,25 @@ pub static SHAPES: [m::Shape; 240] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 189)
+            ..member("GroupName", 213)
         }])),
+    },
+    m::Shape {
+        name: "DeleteInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("InstanceProfileName", 216)
+        }])),
+    },
+    m::Shape {
+        name: "DeleteLoginProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 267)])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 172)
+            ..member("PolicyArn", 195)
         }])),
     },
     m::Shape {
@@ -1405,11 +1592,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 218)
+                ..member("VersionId", 248)
             },
         ])),
     },
@@ -1417,7 +1604,7 @@ pub static SHAPES: [m::Shape; 240] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 224)
+            ..member("RoleName", 254)
         }])),
     },
     m::Shape {
@@ -1425,11 +1612,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
         ])),
     },
@@ -1437,14 +1624,14 @@ pub static SHAPES: [m::Shape; 240] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 224)
+            ..member("RoleName", 254)
         }])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 237)
+            ..member("UserName", 267)
         }])),
     },
     m::Shape {
@@ -1452,11 +1639,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
         ])),
     },
@@ -1464,14 +1651,14 @@ pub static SHAPES: [m::Shape; 240] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 187)
+            ..member("UserName", 211)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 225)
+            ..member("SerialNumber", 255)
         }])),
     },
     m::Shape {
@@ -1479,11 +1666,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
         ])),
     },
@@ -1492,11 +1679,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
         ])),
     },
@@ -1505,11 +1692,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 237)
+                ..member("UserName", 267)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
         ])),
     },
@@ -1522,7 +1709,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 183)])
+            ..structure(&[member("message", 207)])
         }),
     },
     m::Shape {
@@ -1534,7 +1721,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 184)])
+            ..structure(&[member("message", 208)])
         }),
     },
     m::Shape {
@@ -1542,19 +1729,19 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 225)
+                ..member("SerialNumber", 255)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 176)
+                ..member("AuthenticationCode1", 199)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 176)
+                ..member("AuthenticationCode2", 199)
             },
         ])),
     },
@@ -1567,7 +1754,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 185)])
+            ..structure(&[member("message", 209)])
         }),
     },
     m::Shape {
@@ -1579,7 +1766,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 186)])
+            ..structure(&[member("message", 210)])
         }),
     },
     m::Shape {
@@ -1603,7 +1790,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 55)])
+            ..structure(&[member("message", 63)])
         }),
     },
     m::Shape {
@@ -1619,7 +1806,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 57)])
+            ..structure(&[member("message", 65)])
         }),
     },
     m::Shape {
@@ -1630,26 +1817,33 @@ pub static SHAPES: [m::Shape; 240] = [
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 169)
+            ..member("AccessKeyId", 192)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 187),
+            member("UserName", 211),
             member("AccessKeyLastUsed", 1),
         ])),
+    },
+    m::Shape {
+        name: "GetAccountPasswordPolicyResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("PasswordPolicy", 146)
+        }])),
     },
     m::Shape {
         name: "GetGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
         ])),
     },
@@ -1658,15 +1852,15 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 209)
+                ..member("PolicyDocument", 239)
             },
         ])),
     },
@@ -1675,10 +1869,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -1686,54 +1880,79 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 76)
+                ..member("Group", 89)
             },
             m::Member {
                 required: true,
-                ..member("Users", 236)
+                ..member("Users", 266)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
+    },
+    m::Shape {
+        name: "GetInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("InstanceProfileName", 216)
+        }])),
+    },
+    m::Shape {
+        name: "GetInstanceProfileResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("InstanceProfile", 90)
+        }])),
+    },
+    m::Shape {
+        name: "GetLoginProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 267)])),
+    },
+    m::Shape {
+        name: "GetLoginProfileResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("LoginProfile", 138)
+        }])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 172)
+            ..member("PolicyArn", 195)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 129)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 149)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 218)
+                ..member("VersionId", 248)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 139)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 159)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
         ])),
     },
@@ -1742,15 +1961,15 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 209)
+                ..member("PolicyDocument", 239)
             },
         ])),
     },
@@ -1758,14 +1977,14 @@ pub static SHAPES: [m::Shape; 240] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 224)
+            ..member("RoleName", 254)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 148)
+            ..member("Role", 169)
         }])),
     },
     m::Shape {
@@ -1773,11 +1992,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
         ])),
     },
@@ -1786,27 +2005,27 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 209)
+                ..member("PolicyDocument", 239)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 187)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 211)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 167)
+            ..member("User", 190)
         }])),
     },
     m::Shape {
@@ -1814,24 +2033,54 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 207)
+                ..member("Path", 237)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 190)
+                ..member("GroupId", 214)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 172)
+                ..member("Arn", 195)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 181)
+                ..member("CreateDate", 205)
             },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceProfile",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Path", 237)
+            },
+            m::Member {
+                required: true,
+                ..member("InstanceProfileName", 216)
+            },
+            m::Member {
+                required: true,
+                ..member("InstanceProfileId", 214)
+            },
+            m::Member {
+                required: true,
+                ..member("Arn", 195)
+            },
+            m::Member {
+                required: true,
+                ..member("CreateDate", 205)
+            },
+            m::Member {
+                required: true,
+                ..member("Roles", 252)
+            },
+            member("Tags", 262),
         ])),
     },
     m::Shape {
@@ -1843,7 +2092,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 191)])
+            ..structure(&[member("message", 217)])
         }),
     },
     m::Shape {
@@ -1855,7 +2104,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 192)])
+            ..structure(&[member("message", 218)])
         }),
     },
     m::Shape {
@@ -1867,7 +2116,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 193)])
+            ..structure(&[member("message", 219)])
         }),
     },
     m::Shape {
@@ -1879,7 +2128,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 194)])
+            ..structure(&[member("message", 220)])
         }),
     },
     m::Shape {
@@ -1891,7 +2140,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 195)])
+            ..structure(&[member("message", 221)])
         }),
     },
     m::Shape {
@@ -1903,7 +2152,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 196)])
+            ..structure(&[member("message", 222)])
         }),
     },
     m::Shape {
@@ -1915,15 +2164,15 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 197)])
+            ..structure(&[member("message", 223)])
         }),
     },
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 187),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("UserName", 211),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -1931,10 +2180,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 170)
+                ..member("AccessKeyMetadata", 193)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -1942,19 +2191,19 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
-            member("PathPrefix", 216),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("PathPrefix", 246),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 174),
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("AttachedPolicies", 197),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -1962,19 +2211,19 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
-            member("PathPrefix", 216),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("PathPrefix", 246),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 174),
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("AttachedPolicies", 197),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -1982,19 +2231,19 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 237)
+                ..member("UserName", 267)
             },
-            member("PathPrefix", 216),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("PathPrefix", 246),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 174),
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("AttachedPolicies", 197),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -2002,23 +2251,23 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
-            member("EntityFilter", 53),
-            member("PathPrefix", 207),
-            member("PolicyUsageFilter", 136),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("EntityFilter", 61),
+            member("PathPrefix", 237),
+            member("PolicyUsageFilter", 156),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 132),
-            member("PolicyUsers", 138),
-            member("PolicyRoles", 135),
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("PolicyGroups", 152),
+            member("PolicyUsers", 158),
+            member("PolicyRoles", 155),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -2026,10 +2275,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2037,10 +2286,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 213)
+                ..member("PolicyNames", 243)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -2048,10 +2297,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2059,18 +2308,18 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 188)
+                ..member("Groups", 212)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 206),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("PathPrefix", 236),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2078,18 +2327,59 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 188)
+                ..member("Groups", 212)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
+        ])),
+    },
+    m::Shape {
+        name: "ListInstanceProfilesForRoleRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("RoleName", 254)
+            },
+            member("Marker", 226),
+            member("MaxItems", 227),
+        ])),
+    },
+    m::Shape {
+        name: "ListInstanceProfilesForRoleResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfiles", 215)
+            },
+            member("IsTruncated", 201),
+            member("Marker", 250),
+        ])),
+    },
+    m::Shape {
+        name: "ListInstanceProfilesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("PathPrefix", 236),
+            member("Marker", 226),
+            member("MaxItems", 227),
+        ])),
+    },
+    m::Shape {
+        name: "ListInstanceProfilesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfiles", 215)
+            },
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 187),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("UserName", 211),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2097,29 +2387,29 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 202)
+                ..member("MFADevices", 229)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 217),
-            member("OnlyAttached", 177),
-            member("PathPrefix", 216),
-            member("PolicyUsageFilter", 136),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("Scope", 247),
+            member("OnlyAttached", 201),
+            member("PathPrefix", 246),
+            member("PolicyUsageFilter", 156),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 212),
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("Policies", 242),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -2127,18 +2417,18 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 210),
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("Versions", 240),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -2146,10 +2436,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2157,10 +2447,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 213)
+                ..member("PolicyNames", 243)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -2168,10 +2458,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2179,18 +2469,18 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 232)
+                ..member("Tags", 262)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 206),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("PathPrefix", 236),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2198,10 +2488,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 222)
+                ..member("Roles", 252)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -2209,10 +2499,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2220,10 +2510,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 213)
+                ..member("PolicyNames", 243)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
@@ -2231,10 +2521,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2242,18 +2532,18 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 232)
+                ..member("Tags", 262)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 206),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("PathPrefix", 236),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2261,18 +2551,18 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 236)
+                ..member("Users", 266)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 173),
-            member("Marker", 200),
-            member("MaxItems", 201),
+            member("AssignmentStatus", 196),
+            member("Marker", 226),
+            member("MaxItems", 227),
         ])),
     },
     m::Shape {
@@ -2280,10 +2570,24 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 238)
+                ..member("VirtualMFADevices", 268)
             },
-            member("IsTruncated", 177),
-            member("Marker", 220),
+            member("IsTruncated", 201),
+            member("Marker", 250),
+        ])),
+    },
+    m::Shape {
+        name: "LoginProfile",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 267)
+            },
+            m::Member {
+                required: true,
+                ..member("CreateDate", 205)
+            },
+            member("PasswordResetRequired", 201),
         ])),
     },
     m::Shape {
@@ -2291,15 +2595,15 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 237)
+                ..member("UserName", 267)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 225)
+                ..member("SerialNumber", 255)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 181)
+                ..member("EnableDate", 205)
             },
         ])),
     },
@@ -2312,7 +2616,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 198)])
+            ..structure(&[member("message", 224)])
         }),
     },
     m::Shape {
@@ -2324,7 +2628,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 199)])
+            ..structure(&[member("message", 225)])
         }),
     },
     m::Shape {
@@ -2336,7 +2640,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 203)])
+            ..structure(&[member("message", 231)])
         }),
     },
     m::Shape {
@@ -2348,7 +2652,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 204)])
+            ..structure(&[member("message", 232)])
         }),
     },
     m::Shape {
@@ -2376,6 +2680,21 @@ pub static SHAPES: [m::Shape; 240] = [
         }),
     },
     m::Shape {
+        name: "PasswordPolicy",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MinimumPasswordLength", 230),
+            member("RequireSymbols", 201),
+            member("RequireNumbers", 201),
+            member("RequireUppercaseCharacters", 201),
+            member("RequireLowercaseCharacters", 201),
+            member("AllowUsersToChangePassword", 201),
+            member("ExpirePasswords", 201),
+            member("MaxPasswordAge", 228),
+            member("PasswordReusePrevention", 234),
+            member("HardExpiry", 200),
+        ])),
+    },
+    m::Shape {
         name: "PasswordPolicyViolationException",
         kind: m::ShapeKind::Structure(m::Structure {
             error: Some(m::ErrorInfo {
@@ -2384,7 +2703,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 205)])
+            ..structure(&[member("message", 233)])
         }),
     },
     m::Shape {
@@ -2396,18 +2715,18 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 214),
-            member("PolicyId", 190),
-            member("Arn", 172),
-            member("Path", 216),
-            member("DefaultVersionId", 218),
-            member("AttachmentCount", 175),
-            member("PermissionsBoundaryUsageCount", 175),
-            member("IsAttachable", 177),
-            member("Description", 208),
-            member("CreateDate", 181),
-            member("UpdateDate", 181),
-            member("Tags", 232),
+            member("PolicyName", 244),
+            member("PolicyId", 214),
+            member("Arn", 195),
+            member("Path", 246),
+            member("DefaultVersionId", 248),
+            member("AttachmentCount", 198),
+            member("PermissionsBoundaryUsageCount", 198),
+            member("IsAttachable", 201),
+            member("Description", 238),
+            member("CreateDate", 205),
+            member("UpdateDate", 205),
+            member("Tags", 262),
         ])),
     },
     m::Shape {
@@ -2419,20 +2738,20 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 211)])
+            ..structure(&[member("message", 241)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 189),
-            member("GroupId", 190),
+            member("GroupName", 213),
+            member("GroupId", 214),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(131),
+            member: m::ShapeId(151),
             member_location_name: None,
             flattened: false,
         }),
@@ -2446,17 +2765,17 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 215)])
+            ..structure(&[member("message", 245)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 224), member("RoleId", 190)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 254), member("RoleId", 214)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(134),
+            member: m::ShapeId(154),
             member_location_name: None,
             flattened: false,
         }),
@@ -2469,12 +2788,12 @@ pub static SHAPES: [m::Shape; 240] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 237), member("UserId", 190)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 267), member("UserId", 214)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(137),
+            member: m::ShapeId(157),
             member_location_name: None,
             flattened: false,
         }),
@@ -2482,10 +2801,10 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 209),
-            member("VersionId", 218),
-            member("IsDefaultVersion", 177),
-            member("CreateDate", 181),
+            member("Document", 239),
+            member("VersionId", 248),
+            member("IsDefaultVersion", 201),
+            member("CreateDate", 205),
         ])),
     },
     m::Shape {
@@ -2493,15 +2812,15 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 209)
+                ..member("PolicyDocument", 239)
             },
         ])),
     },
@@ -2510,11 +2829,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 172)
+                ..member("PermissionsBoundary", 195)
             },
         ])),
     },
@@ -2523,15 +2842,15 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 209)
+                ..member("PolicyDocument", 239)
             },
         ])),
     },
@@ -2540,11 +2859,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 237)
+                ..member("UserName", 267)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 172)
+                ..member("PermissionsBoundary", 195)
             },
         ])),
     },
@@ -2553,15 +2872,28 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 214)
+                ..member("PolicyName", 244)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 209)
+                ..member("PolicyDocument", 239)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RemoveRoleFromInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfileName", 216)
+            },
+            m::Member {
+                required: true,
+                ..member("RoleName", 254)
             },
         ])),
     },
@@ -2570,11 +2902,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
         ])),
     },
@@ -2587,7 +2919,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 219)])
+            ..structure(&[member("message", 249)])
         }),
     },
     m::Shape {
@@ -2595,19 +2927,19 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 225)
+                ..member("SerialNumber", 255)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 176)
+                ..member("AuthenticationCode1", 199)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 176)
+                ..member("AuthenticationCode2", 199)
             },
         ])),
     },
@@ -2616,37 +2948,37 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 207)
+                ..member("Path", 237)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 190)
+                ..member("RoleId", 214)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 172)
+                ..member("Arn", 195)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 181)
+                ..member("CreateDate", 205)
             },
-            member("AssumeRolePolicyDocument", 209),
-            member("Description", 221),
-            member("MaxSessionDuration", 223),
-            member("PermissionsBoundary", 8),
-            member("Tags", 232),
-            member("RoleLastUsed", 149),
+            member("AssumeRolePolicyDocument", 239),
+            member("Description", 251),
+            member("MaxSessionDuration", 253),
+            member("PermissionsBoundary", 9),
+            member("Tags", 262),
+            member("RoleLastUsed", 170),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 181),
-            member("Region", 229),
+            member("LastUsedDate", 205),
+            member("Region", 259),
         ])),
     },
     m::Shape {
@@ -2670,7 +3002,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 226)])
+            ..structure(&[member("message", 256)])
         }),
     },
     m::Shape {
@@ -2682,7 +3014,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 227)])
+            ..structure(&[member("message", 257)])
         }),
     },
     m::Shape {
@@ -2690,11 +3022,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 172)
+                ..member("PolicyArn", 195)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 218)
+                ..member("VersionId", 248)
             },
         ])),
     },
@@ -2703,11 +3035,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 231)
+                ..member("Key", 261)
             },
             m::Member {
                 required: true,
-                ..member("Value", 233)
+                ..member("Value", 263)
             },
         ])),
     },
@@ -2716,11 +3048,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 232)
+                ..member("Tags", 262)
             },
         ])),
     },
@@ -2729,11 +3061,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 232)
+                ..member("Tags", 262)
             },
         ])),
     },
@@ -2746,7 +3078,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 234)])
+            ..structure(&[member("message", 264)])
         }),
     },
     m::Shape {
@@ -2758,7 +3090,7 @@ pub static SHAPES: [m::Shape; 240] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 235)])
+            ..structure(&[member("message", 265)])
         }),
     },
     m::Shape {
@@ -2766,11 +3098,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 230)
+                ..member("TagKeys", 260)
             },
         ])),
     },
@@ -2779,26 +3111,40 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 230)
+                ..member("TagKeys", 260)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 187),
+            member("UserName", 211),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 169)
+                ..member("AccessKeyId", 192)
             },
             m::Member {
                 required: true,
-                ..member("Status", 228)
+                ..member("Status", 258)
             },
+        ])),
+    },
+    m::Shape {
+        name: "UpdateAccountPasswordPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MinimumPasswordLength", 230),
+            member("RequireSymbols", 201),
+            member("RequireNumbers", 201),
+            member("RequireUppercaseCharacters", 201),
+            member("RequireLowercaseCharacters", 201),
+            member("AllowUsersToChangePassword", 201),
+            member("MaxPasswordAge", 228),
+            member("PasswordReusePrevention", 234),
+            member("HardExpiry", 200),
         ])),
     },
     m::Shape {
@@ -2806,11 +3152,11 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 209)
+                ..member("PolicyDocument", 239)
             },
         ])),
     },
@@ -2819,10 +3165,21 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 189)
+                ..member("GroupName", 213)
             },
-            member("NewPath", 207),
-            member("NewGroupName", 189),
+            member("NewPath", 237),
+            member("NewGroupName", 213),
+        ])),
+    },
+    m::Shape {
+        name: "UpdateLoginProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("UserName", 267)
+            },
+            member("Password", 235),
+            member("PasswordResetRequired", 200),
         ])),
     },
     m::Shape {
@@ -2830,10 +3187,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 224)
+                ..member("RoleName", 254)
             },
-            member("Description", 221),
-            member("MaxSessionDuration", 223),
+            member("Description", 251),
+            member("MaxSessionDuration", 253),
         ])),
     },
     m::Shape {
@@ -2845,10 +3202,10 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 187)
+                ..member("UserName", 211)
             },
-            member("NewPath", 207),
-            member("NewUserName", 237),
+            member("NewPath", 237),
+            member("NewUserName", 267),
         ])),
     },
     m::Shape {
@@ -2856,27 +3213,27 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 207)
+                ..member("Path", 237)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 237)
+                ..member("UserName", 267)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 190)
+                ..member("UserId", 214)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 172)
+                ..member("Arn", 195)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 181)
+                ..member("CreateDate", 205)
             },
-            member("PasswordLastUsed", 181),
-            member("PermissionsBoundary", 8),
-            member("Tags", 232),
+            member("PasswordLastUsed", 205),
+            member("PermissionsBoundary", 9),
+            member("Tags", 262),
         ])),
     },
     m::Shape {
@@ -2884,13 +3241,13 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 225)
+                ..member("SerialNumber", 255)
             },
-            member("Base32StringSeed", 10),
-            member("QRCodePNG", 10),
-            member("User", 167),
-            member("EnableDate", 181),
-            member("Tags", 232),
+            member("Base32StringSeed", 11),
+            member("QRCodePNG", 11),
+            member("User", 190),
+            member("EnableDate", 205),
+            member("Tags", 262),
         ])),
     },
     m::Shape {
@@ -2922,7 +3279,7 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "attachedPoliciesListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(9),
+            member: m::ShapeId(10),
             member_location_name: None,
             flattened: false,
         }),
@@ -2934,6 +3291,10 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "authenticationCodeType",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "booleanObjectType",
+        kind: m::ShapeKind::Boolean,
     },
     m::Shape {
         name: "booleanType",
@@ -2982,7 +3343,7 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(76),
+            member: m::ShapeId(89),
             member_location_name: None,
             flattened: false,
         }),
@@ -2993,6 +3354,18 @@ pub static SHAPES: [m::Shape; 240] = [
     },
     m::Shape {
         name: "idType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "instanceProfileListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(90),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "instanceProfileNameType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -3040,12 +3413,20 @@ pub static SHAPES: [m::Shape; 240] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "maxPasswordAgeType",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(120),
+            member: m::ShapeId(139),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "minimumPasswordLengthType",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "noSuchEntityMessage",
@@ -3057,6 +3438,14 @@ pub static SHAPES: [m::Shape; 240] = [
     },
     m::Shape {
         name: "passwordPolicyViolationMessage",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "passwordReusePreventionType",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "passwordType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -3078,7 +3467,7 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(139),
+            member: m::ShapeId(159),
             member_location_name: None,
             flattened: false,
         }),
@@ -3090,7 +3479,7 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(129),
+            member: m::ShapeId(149),
             member_location_name: None,
             flattened: false,
         }),
@@ -3098,7 +3487,7 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(214),
+            member: m::ShapeId(244),
             member_location_name: None,
             flattened: false,
         }),
@@ -3140,7 +3529,7 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(148),
+            member: m::ShapeId(169),
             member_location_name: None,
             flattened: false,
         }),
@@ -3178,7 +3567,7 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(231),
+            member: m::ShapeId(261),
             member_location_name: None,
             flattened: false,
         }),
@@ -3190,7 +3579,7 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(154),
+            member: m::ShapeId(175),
             member_location_name: None,
             flattened: false,
         }),
@@ -3210,7 +3599,7 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(167),
+            member: m::ShapeId(190),
             member_location_name: None,
             flattened: false,
         }),
@@ -3222,7 +3611,7 @@ pub static SHAPES: [m::Shape; 240] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(168),
+            member: m::ShapeId(191),
             member_location_name: None,
             flattened: false,
         }),
@@ -3281,12 +3670,16 @@ const fn member(name: &'static str, shape: u16) -> m::Member {
 
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
+    "AddRoleToInstanceProfile",
     "AddUserToGroup",
     "AttachGroupPolicy",
     "AttachRolePolicy",
     "AttachUserPolicy",
+    "ChangePassword",
     "CreateAccessKey",
     "CreateGroup",
+    "CreateInstanceProfile",
+    "CreateLoginProfile",
     "CreatePolicy",
     "CreatePolicyVersion",
     "CreateRole",
@@ -3294,8 +3687,11 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreateVirtualMFADevice",
     "DeactivateMFADevice",
     "DeleteAccessKey",
+    "DeleteAccountPasswordPolicy",
     "DeleteGroup",
     "DeleteGroupPolicy",
+    "DeleteInstanceProfile",
+    "DeleteLoginProfile",
     "DeletePolicy",
     "DeletePolicyVersion",
     "DeleteRole",
@@ -3310,8 +3706,11 @@ pub const IMPLEMENTED: &[&str] = &[
     "DetachUserPolicy",
     "EnableMFADevice",
     "GetAccessKeyLastUsed",
+    "GetAccountPasswordPolicy",
     "GetGroup",
     "GetGroupPolicy",
+    "GetInstanceProfile",
+    "GetLoginProfile",
     "GetPolicy",
     "GetPolicyVersion",
     "GetRole",
@@ -3326,6 +3725,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListGroupPolicies",
     "ListGroups",
     "ListGroupsForUser",
+    "ListInstanceProfiles",
+    "ListInstanceProfilesForRole",
     "ListMFADevices",
     "ListPolicies",
     "ListPolicyVersions",
@@ -3341,6 +3742,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "PutRolePolicy",
     "PutUserPermissionsBoundary",
     "PutUserPolicy",
+    "RemoveRoleFromInstanceProfile",
     "RemoveUserFromGroup",
     "ResyncMFADevice",
     "SetDefaultPolicyVersion",
@@ -3349,8 +3751,10 @@ pub const IMPLEMENTED: &[&str] = &[
     "UntagRole",
     "UntagUser",
     "UpdateAccessKey",
+    "UpdateAccountPasswordPolicy",
     "UpdateAssumeRolePolicy",
     "UpdateGroup",
+    "UpdateLoginProfile",
     "UpdateRole",
     "UpdateUser",
 ];
@@ -3461,6 +3865,31 @@ impl FromValue for AccountNotManagementOrDelegatedAdministratorException {
 impl IntoValue for AccountNotManagementOrDelegatedAdministratorException {
     fn into_value(self) -> Value {
         Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddRoleToInstanceProfileRequest {
+    pub instance_profile_name: String,
+    pub role_name: String,
+}
+
+impl FromValue for AddRoleToInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+            role_name: req(&mut s, 1, "RoleName")?,
+        })
+    }
+}
+
+impl IntoValue for AddRoleToInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profile_name.into_value()),
+            Some(self.role_name.into_value()),
+        ])
     }
 }
 
@@ -3631,6 +4060,31 @@ impl IntoValue for CallerIsNotManagementAccountException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChangePasswordRequest {
+    pub old_password: String,
+    pub new_password: String,
+}
+
+impl FromValue for ChangePasswordRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            old_password: req(&mut s, 0, "OldPassword")?,
+            new_password: req(&mut s, 1, "NewPassword")?,
+        })
+    }
+}
+
+impl IntoValue for ChangePasswordRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.old_password.into_value()),
+            Some(self.new_password.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConcurrentModificationException {
     pub message: Option<String>,
 }
@@ -3732,6 +4186,102 @@ impl FromValue for CreateGroupResponse {
 impl IntoValue for CreateGroupResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.group.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateInstanceProfileRequest {
+    pub instance_profile_name: String,
+    pub path: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for CreateInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+            path: opt(&mut s, 1, "Path")?,
+            tags: opt(&mut s, 2, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for CreateInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profile_name.into_value()),
+            self.path.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateInstanceProfileResponse {
+    pub instance_profile: InstanceProfile,
+}
+
+impl FromValue for CreateInstanceProfileResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_profile: req(&mut s, 0, "InstanceProfile")?,
+        })
+    }
+}
+
+impl IntoValue for CreateInstanceProfileResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.instance_profile.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateLoginProfileRequest {
+    pub user_name: Option<String>,
+    pub password: Option<String>,
+    pub password_reset_required: Option<bool>,
+}
+
+impl FromValue for CreateLoginProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+            password: opt(&mut s, 1, "Password")?,
+            password_reset_required: opt(&mut s, 2, "PasswordResetRequired")?,
+        })
+    }
+}
+
+impl IntoValue for CreateLoginProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_name.map(IntoValue::into_value),
+            self.password.map(IntoValue::into_value),
+            self.password_reset_required.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateLoginProfileResponse {
+    pub login_profile: LoginProfile,
+}
+
+impl FromValue for CreateLoginProfileResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            login_profile: req(&mut s, 0, "LoginProfile")?,
+        })
+    }
+}
+
+impl IntoValue for CreateLoginProfileResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.login_profile.into_value())])
     }
 }
 
@@ -4168,6 +4718,46 @@ impl FromValue for DeleteGroupRequest {
 impl IntoValue for DeleteGroupRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.group_name.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteInstanceProfileRequest {
+    pub instance_profile_name: String,
+}
+
+impl FromValue for DeleteInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.instance_profile_name.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLoginProfileRequest {
+    pub user_name: Option<String>,
+}
+
+impl FromValue for DeleteLoginProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLoginProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.user_name.map(IntoValue::into_value)])
     }
 }
 
@@ -4638,6 +5228,26 @@ impl IntoValue for GetAccessKeyLastUsedResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAccountPasswordPolicyResponse {
+    pub password_policy: PasswordPolicy,
+}
+
+impl FromValue for GetAccountPasswordPolicyResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            password_policy: req(&mut s, 0, "PasswordPolicy")?,
+        })
+    }
+}
+
+impl IntoValue for GetAccountPasswordPolicyResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.password_policy.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetGroupPolicyRequest {
     pub group_name: String,
     pub policy_name: String,
@@ -4746,6 +5356,86 @@ impl IntoValue for GetGroupResponse {
             self.is_truncated.map(IntoValue::into_value),
             self.marker.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetInstanceProfileRequest {
+    pub instance_profile_name: String,
+}
+
+impl FromValue for GetInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+        })
+    }
+}
+
+impl IntoValue for GetInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.instance_profile_name.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetInstanceProfileResponse {
+    pub instance_profile: InstanceProfile,
+}
+
+impl FromValue for GetInstanceProfileResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_profile: req(&mut s, 0, "InstanceProfile")?,
+        })
+    }
+}
+
+impl IntoValue for GetInstanceProfileResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.instance_profile.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetLoginProfileRequest {
+    pub user_name: Option<String>,
+}
+
+impl FromValue for GetLoginProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            user_name: opt(&mut s, 0, "UserName")?,
+        })
+    }
+}
+
+impl IntoValue for GetLoginProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.user_name.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetLoginProfileResponse {
+    pub login_profile: LoginProfile,
+}
+
+impl FromValue for GetLoginProfileResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            login_profile: req(&mut s, 0, "LoginProfile")?,
+        })
+    }
+}
+
+impl IntoValue for GetLoginProfileResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.login_profile.into_value())])
     }
 }
 
@@ -5050,6 +5740,46 @@ impl IntoValue for Group {
             Some(self.group_id.into_value()),
             Some(self.arn.into_value()),
             Some(self.create_date.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceProfile {
+    pub path: String,
+    pub instance_profile_name: String,
+    pub instance_profile_id: String,
+    pub arn: String,
+    pub create_date: Timestamp,
+    pub roles: Vec<Role>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for InstanceProfile {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            path: req(&mut s, 0, "Path")?,
+            instance_profile_name: req(&mut s, 1, "InstanceProfileName")?,
+            instance_profile_id: req(&mut s, 2, "InstanceProfileId")?,
+            arn: req(&mut s, 3, "Arn")?,
+            create_date: req(&mut s, 4, "CreateDate")?,
+            roles: req(&mut s, 5, "Roles")?,
+            tags: opt(&mut s, 6, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceProfile {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.path.into_value()),
+            Some(self.instance_profile_name.into_value()),
+            Some(self.instance_profile_id.into_value()),
+            Some(self.arn.into_value()),
+            Some(self.create_date.into_value()),
+            Some(self.roles.into_value()),
+            self.tags.map(IntoValue::into_value),
         ])
     }
 }
@@ -5667,6 +6397,118 @@ impl IntoValue for ListGroupsResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListInstanceProfilesForRoleRequest {
+    pub role_name: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListInstanceProfilesForRoleRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            role_name: req(&mut s, 0, "RoleName")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListInstanceProfilesForRoleRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.role_name.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListInstanceProfilesForRoleResponse {
+    pub instance_profiles: Vec<InstanceProfile>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListInstanceProfilesForRoleResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_profiles: req(&mut s, 0, "InstanceProfiles")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListInstanceProfilesForRoleResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profiles.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListInstanceProfilesRequest {
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListInstanceProfilesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            path_prefix: opt(&mut s, 0, "PathPrefix")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListInstanceProfilesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.path_prefix.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListInstanceProfilesResponse {
+    pub instance_profiles: Vec<InstanceProfile>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListInstanceProfilesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_profiles: req(&mut s, 0, "InstanceProfiles")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListInstanceProfilesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profiles.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListMFADevicesRequest {
     pub user_name: Option<String>,
     pub marker: Option<String>,
@@ -6236,6 +7078,34 @@ impl IntoValue for ListVirtualMFADevicesResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoginProfile {
+    pub user_name: String,
+    pub create_date: Timestamp,
+    pub password_reset_required: Option<bool>,
+}
+
+impl FromValue for LoginProfile {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            create_date: req(&mut s, 1, "CreateDate")?,
+            password_reset_required: opt(&mut s, 2, "PasswordResetRequired")?,
+        })
+    }
+}
+
+impl IntoValue for LoginProfile {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            Some(self.create_date.into_value()),
+            self.password_reset_required.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MFADevice {
     pub user_name: String,
     pub serial_number: String,
@@ -6372,6 +7242,56 @@ impl FromValue for OrganizationNotInAllFeaturesModeException {
 impl IntoValue for OrganizationNotInAllFeaturesModeException {
     fn into_value(self) -> Value {
         Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PasswordPolicy {
+    pub minimum_password_length: Option<i32>,
+    pub require_symbols: Option<bool>,
+    pub require_numbers: Option<bool>,
+    pub require_uppercase_characters: Option<bool>,
+    pub require_lowercase_characters: Option<bool>,
+    pub allow_users_to_change_password: Option<bool>,
+    pub expire_passwords: Option<bool>,
+    pub max_password_age: Option<i32>,
+    pub password_reuse_prevention: Option<i32>,
+    pub hard_expiry: Option<bool>,
+}
+
+impl FromValue for PasswordPolicy {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            minimum_password_length: opt(&mut s, 0, "MinimumPasswordLength")?,
+            require_symbols: opt(&mut s, 1, "RequireSymbols")?,
+            require_numbers: opt(&mut s, 2, "RequireNumbers")?,
+            require_uppercase_characters: opt(&mut s, 3, "RequireUppercaseCharacters")?,
+            require_lowercase_characters: opt(&mut s, 4, "RequireLowercaseCharacters")?,
+            allow_users_to_change_password: opt(&mut s, 5, "AllowUsersToChangePassword")?,
+            expire_passwords: opt(&mut s, 6, "ExpirePasswords")?,
+            max_password_age: opt(&mut s, 7, "MaxPasswordAge")?,
+            password_reuse_prevention: opt(&mut s, 8, "PasswordReusePrevention")?,
+            hard_expiry: opt(&mut s, 9, "HardExpiry")?,
+        })
+    }
+}
+
+impl IntoValue for PasswordPolicy {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.minimum_password_length.map(IntoValue::into_value),
+            self.require_symbols.map(IntoValue::into_value),
+            self.require_numbers.map(IntoValue::into_value),
+            self.require_uppercase_characters.map(IntoValue::into_value),
+            self.require_lowercase_characters.map(IntoValue::into_value),
+            self.allow_users_to_change_password
+                .map(IntoValue::into_value),
+            self.expire_passwords.map(IntoValue::into_value),
+            self.max_password_age.map(IntoValue::into_value),
+            self.password_reuse_prevention.map(IntoValue::into_value),
+            self.hard_expiry.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -6727,6 +7647,31 @@ impl IntoValue for PutUserPolicyRequest {
             Some(self.user_name.into_value()),
             Some(self.policy_name.into_value()),
             Some(self.policy_document.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveRoleFromInstanceProfileRequest {
+    pub instance_profile_name: String,
+    pub role_name: String,
+}
+
+impl FromValue for RemoveRoleFromInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+            role_name: req(&mut s, 1, "RoleName")?,
+        })
+    }
+}
+
+impl IntoValue for RemoveRoleFromInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profile_name.into_value()),
+            Some(self.role_name.into_value()),
         ])
     }
 }
@@ -7159,6 +8104,53 @@ impl IntoValue for UpdateAccessKeyRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateAccountPasswordPolicyRequest {
+    pub minimum_password_length: Option<i32>,
+    pub require_symbols: Option<bool>,
+    pub require_numbers: Option<bool>,
+    pub require_uppercase_characters: Option<bool>,
+    pub require_lowercase_characters: Option<bool>,
+    pub allow_users_to_change_password: Option<bool>,
+    pub max_password_age: Option<i32>,
+    pub password_reuse_prevention: Option<i32>,
+    pub hard_expiry: Option<bool>,
+}
+
+impl FromValue for UpdateAccountPasswordPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            minimum_password_length: opt(&mut s, 0, "MinimumPasswordLength")?,
+            require_symbols: opt(&mut s, 1, "RequireSymbols")?,
+            require_numbers: opt(&mut s, 2, "RequireNumbers")?,
+            require_uppercase_characters: opt(&mut s, 3, "RequireUppercaseCharacters")?,
+            require_lowercase_characters: opt(&mut s, 4, "RequireLowercaseCharacters")?,
+            allow_users_to_change_password: opt(&mut s, 5, "AllowUsersToChangePassword")?,
+            max_password_age: opt(&mut s, 6, "MaxPasswordAge")?,
+            password_reuse_prevention: opt(&mut s, 7, "PasswordReusePrevention")?,
+            hard_expiry: opt(&mut s, 8, "HardExpiry")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateAccountPasswordPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.minimum_password_length.map(IntoValue::into_value),
+            self.require_symbols.map(IntoValue::into_value),
+            self.require_numbers.map(IntoValue::into_value),
+            self.require_uppercase_characters.map(IntoValue::into_value),
+            self.require_lowercase_characters.map(IntoValue::into_value),
+            self.allow_users_to_change_password
+                .map(IntoValue::into_value),
+            self.max_password_age.map(IntoValue::into_value),
+            self.password_reuse_prevention.map(IntoValue::into_value),
+            self.hard_expiry.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateAssumeRolePolicyRequest {
     pub role_name: String,
     pub policy_document: String,
@@ -7207,6 +8199,34 @@ impl IntoValue for UpdateGroupRequest {
             Some(self.group_name.into_value()),
             self.new_path.map(IntoValue::into_value),
             self.new_group_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateLoginProfileRequest {
+    pub user_name: String,
+    pub password: Option<String>,
+    pub password_reset_required: Option<bool>,
+}
+
+impl FromValue for UpdateLoginProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            user_name: req(&mut s, 0, "UserName")?,
+            password: opt(&mut s, 1, "Password")?,
+            password_reset_required: opt(&mut s, 2, "PasswordResetRequired")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateLoginProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.user_name.into_value()),
+            self.password.map(IntoValue::into_value),
+            self.password_reset_required.map(IntoValue::into_value),
         ])
     }
 }
@@ -7551,6 +8571,13 @@ pub mod errors {
 
 /// What a IAM implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `AddRoleToInstanceProfile`.
+    fn add_role_to_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: AddRoleToInstanceProfileRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `AddUserToGroup`.
     fn add_user_to_group(
         &self,
@@ -7579,6 +8606,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AttachUserPolicyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `ChangePassword`.
+    fn change_password(
+        &self,
+        ctx: &RequestContext,
+        input: ChangePasswordRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `CreateAccessKey`.
     fn create_access_key(
         &self,
@@ -7592,6 +8626,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: CreateGroupRequest,
     ) -> impl Future<Output = Result<CreateGroupResponse, AwsError>> + Send;
+
+    /// `CreateInstanceProfile`.
+    fn create_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: CreateInstanceProfileRequest,
+    ) -> impl Future<Output = Result<CreateInstanceProfileResponse, AwsError>> + Send;
+
+    /// `CreateLoginProfile`.
+    fn create_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLoginProfileRequest,
+    ) -> impl Future<Output = Result<CreateLoginProfileResponse, AwsError>> + Send;
 
     /// `CreatePolicy`.
     fn create_policy(
@@ -7642,6 +8690,12 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteAccessKeyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteAccountPasswordPolicy`.
+    fn delete_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DeleteGroup`.
     fn delete_group(
         &self,
@@ -7654,6 +8708,20 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteGroupPolicyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteInstanceProfile`.
+    fn delete_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteInstanceProfileRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteLoginProfile`.
+    fn delete_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLoginProfileRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeletePolicy`.
@@ -7754,6 +8822,12 @@ pub trait Handlers: Send + Sync + 'static {
         input: GetAccessKeyLastUsedRequest,
     ) -> impl Future<Output = Result<GetAccessKeyLastUsedResponse, AwsError>> + Send;
 
+    /// `GetAccountPasswordPolicy`.
+    fn get_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GetAccountPasswordPolicyResponse, AwsError>> + Send;
+
     /// `GetGroup`.
     fn get_group(
         &self,
@@ -7767,6 +8841,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: GetGroupPolicyRequest,
     ) -> impl Future<Output = Result<GetGroupPolicyResponse, AwsError>> + Send;
+
+    /// `GetInstanceProfile`.
+    fn get_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: GetInstanceProfileRequest,
+    ) -> impl Future<Output = Result<GetInstanceProfileResponse, AwsError>> + Send;
+
+    /// `GetLoginProfile`.
+    fn get_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: GetLoginProfileRequest,
+    ) -> impl Future<Output = Result<GetLoginProfileResponse, AwsError>> + Send;
 
     /// `GetPolicy`.
     fn get_policy(
@@ -7865,6 +8953,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ListGroupsForUserRequest,
     ) -> impl Future<Output = Result<ListGroupsForUserResponse, AwsError>> + Send;
+
+    /// `ListInstanceProfiles`.
+    fn list_instance_profiles(
+        &self,
+        ctx: &RequestContext,
+        input: ListInstanceProfilesRequest,
+    ) -> impl Future<Output = Result<ListInstanceProfilesResponse, AwsError>> + Send;
+
+    /// `ListInstanceProfilesForRole`.
+    fn list_instance_profiles_for_role(
+        &self,
+        ctx: &RequestContext,
+        input: ListInstanceProfilesForRoleRequest,
+    ) -> impl Future<Output = Result<ListInstanceProfilesForRoleResponse, AwsError>> + Send;
 
     /// `ListMFADevices`.
     fn list_mfa_devices(
@@ -7971,6 +9073,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: PutUserPolicyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `RemoveRoleFromInstanceProfile`.
+    fn remove_role_from_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveRoleFromInstanceProfileRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `RemoveUserFromGroup`.
     fn remove_user_from_group(
         &self,
@@ -8027,6 +9136,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: UpdateAccessKeyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `UpdateAccountPasswordPolicy`.
+    fn update_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAccountPasswordPolicyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `UpdateAssumeRolePolicy`.
     fn update_assume_role_policy(
         &self,
@@ -8039,6 +9155,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: UpdateGroupRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UpdateLoginProfile`.
+    fn update_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateLoginProfileRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `UpdateRole`.
@@ -8070,6 +9193,55 @@ pub mod access {
         condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
+
+    /// `AddRoleToInstanceProfile`: `iam:AddRoleToInstanceProfile`, `iam:PassRole`.
+    pub fn add_role_to_instance_profile(
+        ctx: &RequestContext,
+        input: &AddRoleToInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v1);
+        vec![
+            {
+                let mut r = Vec::new();
+                expand(
+                    &[
+                        Lit("arn:aws:iam::"),
+                        Lit(ctx.account_id()),
+                        Lit(":instance-profile/"),
+                        Each(&v0),
+                    ],
+                    &mut r,
+                );
+                let c = Vec::new();
+                Access {
+                    action: "iam:AddRoleToInstanceProfile",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+            {
+                let mut r = Vec::new();
+                expand(
+                    &[
+                        Lit("arn:aws:iam::"),
+                        Lit(ctx.account_id()),
+                        Lit(":role/"),
+                        Each(&v1),
+                    ],
+                    &mut r,
+                );
+                let c = Vec::new();
+                Access {
+                    action: "iam:PassRole",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+        ]
+    }
 
     /// `AddUserToGroup`: `iam:AddUserToGroup`.
     pub fn add_user_to_group(ctx: &RequestContext, input: &AddUserToGroupRequest) -> Vec<Access> {
@@ -8185,6 +9357,20 @@ pub mod access {
         }]
     }
 
+    /// `ChangePassword`: `iam:ChangePassword`.
+    pub fn change_password(_ctx: &RequestContext, _input: &ChangePasswordRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ChangePassword",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `CreateAccessKey`: `iam:CreateAccessKey`.
     pub fn create_access_key(ctx: &RequestContext, input: &CreateAccessKeyRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -8227,6 +9413,76 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:CreateGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateInstanceProfile`: `iam:CreateInstanceProfile`.
+    pub fn create_instance_profile(
+        ctx: &RequestContext,
+        input: &CreateInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v1);
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:CreateInstanceProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateLoginProfile`: `iam:CreateLoginProfile`.
+    pub fn create_login_profile(
+        ctx: &RequestContext,
+        input: &CreateLoginProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:CreateLoginProfile",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8456,6 +9712,20 @@ pub mod access {
         }]
     }
 
+    /// `DeleteAccountPasswordPolicy`: `iam:DeleteAccountPasswordPolicy`.
+    pub fn delete_account_password_policy(_ctx: &RequestContext) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteAccountPasswordPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteGroup`: `iam:DeleteGroup`.
     pub fn delete_group(ctx: &RequestContext, input: &DeleteGroupRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -8501,6 +9771,60 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:DeleteGroupPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteInstanceProfile`: `iam:DeleteInstanceProfile`.
+    pub fn delete_instance_profile(
+        ctx: &RequestContext,
+        input: &DeleteInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteInstanceProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteLoginProfile`: `iam:DeleteLoginProfile`.
+    pub fn delete_login_profile(
+        ctx: &RequestContext,
+        input: &DeleteLoginProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteLoginProfile",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8848,6 +10172,20 @@ pub mod access {
         }]
     }
 
+    /// `GetAccountPasswordPolicy`: `iam:GetAccountPasswordPolicy`.
+    pub fn get_account_password_policy(_ctx: &RequestContext) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetAccountPasswordPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetGroup`: `iam:GetGroup`.
     pub fn get_group(ctx: &RequestContext, input: &GetGroupRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -8890,6 +10228,57 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:GetGroupPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetInstanceProfile`: `iam:GetInstanceProfile`.
+    pub fn get_instance_profile(
+        ctx: &RequestContext,
+        input: &GetInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetInstanceProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetLoginProfile`: `iam:GetLoginProfile`.
+    pub fn get_login_profile(ctx: &RequestContext, input: &GetLoginProfileRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:GetLoginProfile",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -9213,6 +10602,57 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:ListGroupsForUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListInstanceProfiles`: `iam:ListInstanceProfiles`.
+    pub fn list_instance_profiles(
+        ctx: &RequestContext,
+        _input: &ListInstanceProfilesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/*"),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListInstanceProfiles",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListInstanceProfilesForRole`: `iam:ListInstanceProfilesForRole`.
+    pub fn list_instance_profiles_for_role(
+        ctx: &RequestContext,
+        input: &ListInstanceProfilesForRoleRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListInstanceProfilesForRole",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -9555,6 +10995,33 @@ pub mod access {
         }]
     }
 
+    /// `RemoveRoleFromInstanceProfile`: `iam:RemoveRoleFromInstanceProfile`.
+    pub fn remove_role_from_instance_profile(
+        ctx: &RequestContext,
+        input: &RemoveRoleFromInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:RemoveRoleFromInstanceProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `RemoveUserFromGroup`: `iam:RemoveUserFromGroup`.
     pub fn remove_user_from_group(
         ctx: &RequestContext,
@@ -9775,6 +11242,23 @@ pub mod access {
         }]
     }
 
+    /// `UpdateAccountPasswordPolicy`: `iam:UpdateAccountPasswordPolicy`.
+    pub fn update_account_password_policy(
+        _ctx: &RequestContext,
+        _input: &UpdateAccountPasswordPolicyRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateAccountPasswordPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `UpdateAssumeRolePolicy`: `iam:UpdateAssumeRolePolicy`.
     pub fn update_assume_role_policy(
         ctx: &RequestContext,
@@ -9831,6 +11315,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:UpdateGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UpdateLoginProfile`: `iam:UpdateLoginProfile`.
+    pub fn update_login_profile(
+        ctx: &RequestContext,
+        input: &UpdateLoginProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.user_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":user/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateLoginProfile",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -9915,6 +11426,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "AddRoleToInstanceProfile" => {
+                    let input = AddRoleToInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "AddRoleToInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::add_role_to_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.add_role_to_instance_profile(ctx, input).await?;
+                    Ok(None)
+                }
                 "AddUserToGroup" => {
                     let input = AddUserToGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -9963,6 +11486,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.attach_user_policy(ctx, input).await?;
                     Ok(None)
                 }
+                "ChangePassword" => {
+                    let input = ChangePasswordRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "ChangePasswordRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::change_password(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.change_password(ctx, input).await?;
+                    Ok(None)
+                }
                 "CreateAccessKey" => {
                     let input = CreateAccessKeyRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -9985,6 +11520,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::create_group(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_group(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateInstanceProfile" => {
+                    let input = CreateInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "CreateInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_instance_profile(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateLoginProfile" => {
+                    let input = CreateLoginProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "CreateLoginProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_login_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_login_profile(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "CreatePolicy" => {
@@ -10071,6 +11630,13 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_access_key(ctx, input).await?;
                     Ok(None)
                 }
+                "DeleteAccountPasswordPolicy" => {
+                    authz
+                        .authorize(ctx, &access::delete_account_password_policy(ctx))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_account_password_policy(ctx).await?;
+                    Ok(None)
+                }
                 "DeleteGroup" => {
                     let input = DeleteGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -10093,6 +11659,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_group_policy(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_group_policy(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteInstanceProfile" => {
+                    let input = DeleteInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_instance_profile(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteLoginProfile" => {
+                    let input = DeleteLoginProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteLoginProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_login_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_login_profile(ctx, input).await?;
                     Ok(None)
                 }
                 "DeletePolicy" => {
@@ -10263,6 +11853,13 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.get_access_key_last_used(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "GetAccountPasswordPolicy" => {
+                    authz
+                        .authorize(ctx, &access::get_account_password_policy(ctx))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_account_password_policy(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetGroup" => {
                     let input = GetGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -10285,6 +11882,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_group_policy(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_group_policy(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetInstanceProfile" => {
+                    let input = GetInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "GetInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_instance_profile(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetLoginProfile" => {
+                    let input = GetLoginProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "GetLoginProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_login_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_login_profile(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetPolicy" => {
@@ -10453,6 +12074,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::list_groups_for_user(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_groups_for_user(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListInstanceProfiles" => {
+                    let input = ListInstanceProfilesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListInstanceProfilesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_instance_profiles(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_instance_profiles(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListInstanceProfilesForRole" => {
+                    let input = ListInstanceProfilesForRoleRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListInstanceProfilesForRoleRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_instance_profiles_for_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_instance_profiles_for_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ListMFADevices" => {
@@ -10635,6 +12280,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.put_user_policy(ctx, input).await?;
                     Ok(None)
                 }
+                "RemoveRoleFromInstanceProfile" => {
+                    let input = RemoveRoleFromInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "RemoveRoleFromInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::remove_role_from_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.remove_role_from_instance_profile(ctx, input).await?;
+                    Ok(None)
+                }
                 "RemoveUserFromGroup" => {
                     let input = RemoveUserFromGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -10731,6 +12388,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.update_access_key(ctx, input).await?;
                     Ok(None)
                 }
+                "UpdateAccountPasswordPolicy" => {
+                    let input = UpdateAccountPasswordPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(9)),
+                        "UpdateAccountPasswordPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_account_password_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.update_account_password_policy(ctx, input).await?;
+                    Ok(None)
+                }
                 "UpdateAssumeRolePolicy" => {
                     let input = UpdateAssumeRolePolicyRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -10753,6 +12422,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::update_group(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.update_group(ctx, input).await?;
+                    Ok(None)
+                }
+                "UpdateLoginProfile" => {
+                    let input = UpdateLoginProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "UpdateLoginProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_login_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.update_login_profile(ctx, input).await?;
                     Ok(None)
                 }
                 "UpdateRole" => {

@@ -6,8 +6,10 @@
 //! account's entities in memory over the durable store, and `handlers` implements the
 //! trait, one module per resource. [`Directory`] is the read API the gateway uses to
 //! authenticate access keys and gather the policies that apply to a caller, and STS uses
-//! to check MFA codes; IAM itself enforces nothing. Not here yet: login profiles and
-//! passwords, instance profiles, credential reports, access advisor, policy simulation.
+//! to check MFA codes, and EC2 to find an instance profile's role; IAM itself enforces
+//! nothing. Console passwords (login profiles, the account password policy,
+//! `ChangePassword`) are hashed and checked by `password`. Not here yet: credential
+//! reports, access advisor, policy simulation.
 
 mod directory;
 mod errors;
@@ -15,6 +17,7 @@ pub mod generated;
 mod handlers;
 mod managed;
 mod model;
+mod password;
 mod persist;
 mod render;
 mod state;

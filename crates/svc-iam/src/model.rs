@@ -44,6 +44,70 @@ pub struct UserRec {
     pub inline: Vec<InlineRec>,
     #[serde(default)]
     pub groups: Vec<String>,
+    /// The console password (`CreateLoginProfile`), if the user has one.
+    #[serde(default)]
+    pub login: Option<LoginRec>,
+}
+
+/// A salted password hash: `sha256` over the salt and the password, iterated
+/// ([`crate::password::hash`]). The password itself is never kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashRec {
+    pub salt: String,
+    pub hash: String,
+}
+
+/// A user's login profile: its current password's hash and the hashes of the passwords
+/// before it, newest first, as many as the password policy's `PasswordReusePrevention`
+/// can ask about (at most 24).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRec {
+    pub created: i64,
+    pub reset_required: bool,
+    pub password: HashRec,
+    /// When the current password was set (for `MaxPasswordAge`).
+    pub set_at: i64,
+    #[serde(default)]
+    pub previous: Vec<HashRec>,
+}
+
+/// The account's password policy (`UpdateAccountPasswordPolicy`); absent until one is set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicyRec {
+    pub account: String,
+    pub min_length: i32,
+    pub symbols: bool,
+    pub numbers: bool,
+    pub uppercase: bool,
+    pub lowercase: bool,
+    pub allow_change: bool,
+    /// Days; `None`: passwords do not expire.
+    pub max_age: Option<i32>,
+    /// How many previous passwords may not be reused; `None`: any may.
+    pub reuse_prevention: Option<i32>,
+    pub hard_expiry: bool,
+}
+
+/// An instance profile: a container for at most one role that EC2 instances carry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InstanceProfileRec {
+    pub account: String,
+    pub name: String,
+    /// `AIPA...`
+    pub id: String,
+    pub path: String,
+    pub created: i64,
+    #[serde(default)]
+    pub tags: Vec<TagRec>,
+    /// The role's name as stored, if a role was added.
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+impl InstanceProfileRec {
+    pub fn arn(&self) -> String {
+        entity_arn(&self.account, "instance-profile", &self.path, &self.name)
+    }
 }
 
 /// One IAM group.

@@ -1,13 +1,17 @@
-//! How IAM records sit in the durable store: six typed tables (schema version 1) —
+//! How IAM records sit in the durable store: eight typed tables (schema version 1) —
 //! `iam.users`, `iam.groups`, `iam.roles`, `iam.policies` keyed `{account}/{lower-cased
 //! name}` (names are unique case-insensitively), `iam.access_keys` keyed by key id (key
-//! ids are global), and `iam.mfa_devices` keyed `{account}/{lower-cased path and name}` —
+//! ids are global), `iam.mfa_devices` keyed `{account}/{lower-cased path and name}`,
+//! `iam.instance_profiles` keyed `{account}/{lower-cased name}` and
+//! `iam.password_policies` keyed by account (login profiles live in their user's record) —
 //! a loader that reads them all at startup, and the [`Change`] a
 //! mutation produces, turned into one [`Batch`] so that a mutation is durable as a whole
 //! or not at all. A rename is a delete of the old key and a put of the new one in the
 //! same batch. This module decides nothing about IAM's rules.
 
-use crate::model::{GroupRec, KeyRec, MfaRec, PolicyRec, RoleRec, UserRec};
+use crate::model::{
+    GroupRec, InstanceProfileRec, KeyRec, MfaRec, PasswordPolicyRec, PolicyRec, RoleRec, UserRec,
+};
 use nimbus_store::{Batch, Store, StoreError, Table};
 
 pub const USERS: Table<UserRec> = Table::new("iam.users", 1);
@@ -16,6 +20,8 @@ pub const ROLES: Table<RoleRec> = Table::new("iam.roles", 1);
 pub const POLICIES: Table<PolicyRec> = Table::new("iam.policies", 1);
 pub const KEYS: Table<KeyRec> = Table::new("iam.access_keys", 1);
 pub const MFA: Table<MfaRec> = Table::new("iam.mfa_devices", 1);
+pub const PROFILES: Table<InstanceProfileRec> = Table::new("iam.instance_profiles", 1);
+pub const PASSWORD_POLICIES: Table<PasswordPolicyRec> = Table::new("iam.password_policies", 1);
 
 /// The store key of a named entity: `{account}/{lower-cased name}`.
 pub fn name_key(account: &str, name: &str) -> String {
@@ -46,6 +52,12 @@ pub enum Op {
     PutMfa(MfaRec),
     /// (account, path, name)
     DeleteMfa(String, String, String),
+    PutProfile(InstanceProfileRec),
+    /// (account, name)
+    DeleteProfile(String, String),
+    PutPasswordPolicy(PasswordPolicyRec),
+    /// account
+    DeletePasswordPolicy(String),
 }
 
 /// Everything one mutation writes, in order.
@@ -80,6 +92,10 @@ impl Change {
                 Op::DeleteKey(id) => KEYS.delete(&mut b, id.clone()),
                 Op::PutMfa(m) => MFA.put(&mut b, mfa_key(&m.account, &m.path, &m.name), m),
                 Op::DeleteMfa(a, p, n) => MFA.delete(&mut b, mfa_key(a, p, n)),
+                Op::PutProfile(p) => PROFILES.put(&mut b, name_key(&p.account, &p.name), p),
+                Op::DeleteProfile(a, n) => PROFILES.delete(&mut b, name_key(a, n)),
+                Op::PutPasswordPolicy(p) => PASSWORD_POLICIES.put(&mut b, p.account.clone(), p),
+                Op::DeletePasswordPolicy(a) => PASSWORD_POLICIES.delete(&mut b, a.clone()),
             }
         }
         b
@@ -106,6 +122,12 @@ pub fn load(store: &Store) -> Result<Change, StoreError> {
     }
     for (_, m) in MFA.scan(store, b"")? {
         c.push(Op::PutMfa(m));
+    }
+    for (_, p) in PROFILES.scan(store, b"")? {
+        c.push(Op::PutProfile(p));
+    }
+    for (_, p) in PASSWORD_POLICIES.scan(store, b"")? {
+        c.push(Op::PutPasswordPolicy(p));
     }
     Ok(c)
 }

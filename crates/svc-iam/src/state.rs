@@ -1,5 +1,6 @@
-//! [`Iam`], the service's state holder: every account's users, groups, roles, customer
-//! managed policies, virtual MFA devices and every access key, in memory, loaded from the
+//! [`Iam`], the service's state holder: every account's users (with their login
+//! profiles), groups, roles, customer managed policies, virtual MFA devices, instance
+//! profiles and password policy, and every access key, in memory, loaded from the
 //! store at startup. IAM is global: entities belong to an account, never to a region,
 //! whatever region the request was signed for. Reads are served from memory. Writes go
 //! through [`Iam::mutate`]: one writer at a time plans a [`Change`] against the current
@@ -11,7 +12,10 @@
 //! Handlers live in `handlers`.
 
 use crate::errors;
-use crate::model::{self, GroupRec, KeyRec, MfaRec, PolicyRec, RoleRec, UserRec};
+use crate::model::{
+    self, GroupRec, InstanceProfileRec, KeyRec, MfaRec, PasswordPolicyRec, PolicyRec, RoleRec,
+    UserRec,
+};
 use crate::persist::{self, Change, Op};
 use nimbus_core::{AwsError, Clock, Ids, RequestContext};
 use nimbus_store::{Batch, Store, StoreError};
@@ -29,6 +33,10 @@ pub struct Account {
     pub policies: BTreeMap<String, PolicyRec>,
     /// Virtual MFA devices, keyed by lower-cased `{path}{name}`.
     pub mfa: BTreeMap<String, MfaRec>,
+    /// Instance profiles, keyed by lower-cased name.
+    pub profiles: BTreeMap<String, InstanceProfileRec>,
+    /// The account's password policy, once one was set.
+    pub password_policy: Option<PasswordPolicyRec>,
 }
 
 impl Account {
@@ -72,6 +80,22 @@ impl Account {
                 .as_deref()
                 .is_some_and(|u| u.eq_ignore_ascii_case(name))
         })
+    }
+
+    pub fn profile(&self, name: &str) -> Result<&InstanceProfileRec, AwsError> {
+        self.profiles
+            .get(&name.to_ascii_lowercase())
+            .ok_or_else(|| errors::no_such_profile(name))
+    }
+
+    /// The instance profiles holding role `name` (exact role name as stored).
+    pub fn profiles_of<'a>(
+        &'a self,
+        role: &'a str,
+    ) -> impl Iterator<Item = (&'a String, &'a InstanceProfileRec)> + 'a {
+        self.profiles
+            .iter()
+            .filter(move |(_, p)| p.role.as_deref() == Some(role))
     }
 
     /// The members of group `name` (exact group name as stored), in user-name order.
@@ -162,6 +186,20 @@ impl State {
                     self.acct(&a)
                         .mfa
                         .remove(&format!("{p}{n}").to_ascii_lowercase());
+                }
+                Op::PutProfile(p) => {
+                    let k = p.name.to_ascii_lowercase();
+                    self.acct(&p.account).profiles.insert(k, p);
+                }
+                Op::DeleteProfile(a, n) => {
+                    self.acct(&a).profiles.remove(&n.to_ascii_lowercase());
+                }
+                Op::PutPasswordPolicy(p) => {
+                    let a = p.account.clone();
+                    self.acct(&a).password_policy = Some(p);
+                }
+                Op::DeletePasswordPolicy(a) => {
+                    self.acct(&a).password_policy = None;
                 }
             }
         }

@@ -1,14 +1,16 @@
 //! The generated `Handlers` trait implemented for [`Iam`]: one thin method per operation,
 //! delegating to the module that owns the resource (users, groups, roles, managed
-//! policies, attachments, inline policies, access keys, MFA devices); `common` holds what
-//! they share. Nothing here validates or stores anything itself.
+//! policies, attachments, inline policies, access keys, MFA devices, passwords and login
+//! profiles, instance profiles); `common` holds what they share. Nothing here validates or stores anything itself.
 
 mod access_keys;
 mod attachments;
 mod common;
 mod groups;
 mod inline;
+mod instance_profiles;
 mod mfa;
+mod passwords;
 mod policies;
 mod roles;
 mod users;
@@ -712,5 +714,120 @@ impl Handlers for Iam {
 
     fn reset<'a>(&'a self, then: nimbus_wire::ResetStep<'a>) -> nimbus_wire::ResetStep<'a> {
         self.reset_with(then)
+    }
+
+    async fn get_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GetAccountPasswordPolicyResponse, AwsError> {
+        passwords::get_account_password_policy(self, ctx).await
+    }
+
+    async fn update_account_password_policy(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateAccountPasswordPolicyRequest,
+    ) -> Result<(), AwsError> {
+        passwords::update_account_password_policy(self, ctx, input).await
+    }
+
+    async fn delete_account_password_policy(&self, ctx: &RequestContext) -> Result<(), AwsError> {
+        passwords::delete_account_password_policy(self, ctx).await
+    }
+
+    async fn create_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLoginProfileRequest,
+    ) -> Result<CreateLoginProfileResponse, AwsError> {
+        passwords::create_login_profile(self, ctx, input).await
+    }
+
+    async fn get_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: GetLoginProfileRequest,
+    ) -> Result<GetLoginProfileResponse, AwsError> {
+        passwords::get_login_profile(self, ctx, input).await
+    }
+
+    async fn update_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateLoginProfileRequest,
+    ) -> Result<(), AwsError> {
+        passwords::update_login_profile(self, ctx, input).await
+    }
+
+    async fn delete_login_profile(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLoginProfileRequest,
+    ) -> Result<(), AwsError> {
+        passwords::delete_login_profile(self, ctx, input).await
+    }
+
+    async fn change_password(
+        &self,
+        ctx: &RequestContext,
+        input: ChangePasswordRequest,
+    ) -> Result<(), AwsError> {
+        passwords::change_password(self, ctx, input).await
+    }
+
+    async fn create_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: CreateInstanceProfileRequest,
+    ) -> Result<CreateInstanceProfileResponse, AwsError> {
+        instance_profiles::create_instance_profile(self, ctx, input).await
+    }
+
+    async fn get_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: GetInstanceProfileRequest,
+    ) -> Result<GetInstanceProfileResponse, AwsError> {
+        instance_profiles::get_instance_profile(self, ctx, input).await
+    }
+
+    async fn delete_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteInstanceProfileRequest,
+    ) -> Result<(), AwsError> {
+        instance_profiles::delete_instance_profile(self, ctx, input).await
+    }
+
+    async fn list_instance_profiles(
+        &self,
+        ctx: &RequestContext,
+        input: ListInstanceProfilesRequest,
+    ) -> Result<ListInstanceProfilesResponse, AwsError> {
+        instance_profiles::list_instance_profiles(self, ctx, input).await
+    }
+
+    async fn add_role_to_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: AddRoleToInstanceProfileRequest,
+    ) -> Result<(), AwsError> {
+        instance_profiles::add_role_to_instance_profile(self, ctx, input).await
+    }
+
+    async fn remove_role_from_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveRoleFromInstanceProfileRequest,
+    ) -> Result<(), AwsError> {
+        instance_profiles::remove_role_from_instance_profile(self, ctx, input).await
+    }
+
+    async fn list_instance_profiles_for_role(
+        &self,
+        ctx: &RequestContext,
+        input: ListInstanceProfilesForRoleRequest,
+    ) -> Result<ListInstanceProfilesForRoleResponse, AwsError> {
+        instance_profiles::list_instance_profiles_for_role(self, ctx, input).await
     }
 }

@@ -170,6 +170,14 @@ pub(super) async fn delete_role(
         .done()?;
     iam.mutate(ctx, |_, acct| {
         let r = acct.role(&input.role_name)?;
+        // Instance profiles must let go of the role too
+        // (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html>); which
+        // conflict AWS reports first when there are several is not documented.
+        if acct.profiles_of(&r.name).next().is_some() {
+            return Err(errors::delete_conflict(
+                super::instance_profiles::HOLDS_ROLE,
+            ));
+        }
         errors::unless_policies_gone(&r.inline, &r.attached)?;
         Ok((
             Change::one(Op::DeleteRole(r.account.clone(), r.name.clone())),

@@ -54,6 +54,7 @@ pub(super) async fn create_user(
             attached: Vec::new(),
             inline: Vec::new(),
             groups: Vec::new(),
+            login: None,
         };
         let out = CreateUserResponse {
             user: Some(render::user(&u, true)),
@@ -173,6 +174,11 @@ pub(super) async fn delete_user(
         if !st.keys_of(&u.account, Some(&u.name)).is_empty() {
             return Err(errors::delete_conflict(
                 "Cannot delete entity, must delete access keys first.",
+            ));
+        }
+        if u.login.is_some() {
+            return Err(errors::delete_conflict(
+                "Cannot delete entity, must delete login profile first.",
             ));
         }
         if acct.mfa_of(&u.name).next().is_some() {
