@@ -22,7 +22,7 @@ use nimbus_gateway::auth::{Credential, CredentialStore, StaticCredentials};
 use nimbus_iam_policy as policy;
 use std::sync::Arc;
 use svc_iam::{Directory, NamedPolicy};
-use svc_sts::{SessionKind, Sessions};
+use svc_sts::{SessionKind, SessionView, Sessions};
 
 /// Every key Nimbus accepts.
 pub struct Keys {
@@ -98,7 +98,7 @@ struct Subject {
 impl Enforcer {
     /// The caller as the evaluator sees it. An account root has no policies of its own: it
     /// may do everything in its account unless a resource's policy denies it.
-    fn subject(&self, ctx: &RequestContext) -> Subject {
+    fn subject(&self, ctx: &RequestContext, s: Option<&SessionView>) -> Subject {
         let p = &ctx.principal;
         let account = p.account_id.as_str();
         let (principal, identity, boundary, session) = match p.kind {
@@ -118,8 +118,7 @@ impl Enforcer {
                 }
             }
             PrincipalKind::AssumedRole => {
-                let s = self.sessions.lookup(&p.access_key_id);
-                let (role_arn, role_id) = match s.as_ref().map(|s| &s.kind) {
+                let (role_arn, role_id) = match s.map(|s| &s.kind) {
                     Some(SessionKind::AssumedRole {
                         role_arn, role_id, ..
                     }) => (role_arn.clone(), role_id.clone()),
@@ -128,7 +127,7 @@ impl Enforcer {
                 let principal = policy::Principal::role_session(account, &role_arn, &p.arn)
                     .with_unique_id(&role_id);
                 let mut session = Vec::new();
-                if let Some(s) = &s {
+                if let Some(s) = s {
                     if let Some(doc) = &s.policy {
                         // Validated when the session was issued; one a stricter parser
                         // refuses now limits the session to nothing rather than vanishing.
@@ -170,17 +169,15 @@ impl Enforcer {
         // Keys every temporary credential carries: when it was issued and whether (and how
         // long ago) MFA was presented; long-term keys carry neither
         // (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthpresent>).
-        if p.access_key_id.starts_with("ASIA") {
-            if let Some(s) = self.sessions.lookup(&p.access_key_id) {
-                context.set("aws:TokenIssueTime", s.issued.to_iso8601_secs());
-                context.set(
-                    "aws:MultiFactorAuthPresent",
-                    if s.mfa_authenticated { "true" } else { "false" },
-                );
-                if let (true, Some(at)) = (s.mfa_authenticated, s.mfa_authenticated_at) {
-                    let age = (ctx.now.secs() - at.secs()).max(0);
-                    context.set("aws:MultiFactorAuthAge", age.to_string());
-                }
+        if let Some(s) = s {
+            context.set("aws:TokenIssueTime", s.issued.to_iso8601_secs());
+            context.set(
+                "aws:MultiFactorAuthPresent",
+                if s.mfa_authenticated { "true" } else { "false" },
+            );
+            if let (true, Some(at)) = (s.mfa_authenticated, s.mfa_authenticated_at) {
+                let age = (ctx.now.secs() - at.secs()).max(0);
+                context.set("aws:MultiFactorAuthAge", age.to_string());
             }
         }
         Subject {
@@ -222,14 +219,17 @@ impl Enforcer {
     /// call IAM unless MFA was presented when they were issued (AWS answers as for an
     /// invalid token), or call STS except `AssumeRole` and `GetCallerIdentity` (the latter needs no
     /// permission and never gets here).
-    fn session_limits(&self, ctx: &RequestContext, access: &[Access]) -> Result<(), Denial> {
-        let p = &ctx.principal;
-        if p.kind == PrincipalKind::AssumedRole || !p.access_key_id.starts_with("ASIA") {
-            return Ok(());
-        }
-        let Some(session) = self.sessions.lookup(&p.access_key_id) else {
+    fn session_limits(
+        ctx: &RequestContext,
+        session: Option<&SessionView>,
+        access: &[Access],
+    ) -> Result<(), Denial> {
+        let Some(session) = session else {
             return Ok(());
         };
+        if ctx.principal.kind == PrincipalKind::AssumedRole {
+            return Ok(());
+        }
         for a in access {
             let (service, name) = a.action.split_once(':').unwrap_or(("", a.action));
             if service.eq_ignore_ascii_case("iam") && !session.mfa_authenticated {
@@ -352,7 +352,15 @@ impl Authorizer for Enforcer {
         if access.is_empty() {
             return Ok(());
         }
-        self.session_limits(ctx, access)?;
+        // Temporary credentials: their session, looked up once for every use below.
+        let session = ctx
+            .principal
+            .access_key_id
+            .starts_with("ASIA")
+            .then(|| self.sessions.lookup(&ctx.principal.access_key_id))
+            .flatten();
+        let session = session.as_deref();
+        Self::session_limits(ctx, session, access)?;
         let root = ctx.principal.kind == PrincipalKind::Root;
         // The common case: a root without any resource policy in play is allowed outright.
         if root
@@ -364,7 +372,7 @@ impl Authorizer for Enforcer {
         {
             return Ok(());
         }
-        let subject = self.subject(ctx);
+        let subject = self.subject(ctx, session);
         let identity: Vec<_> = subject.identity.iter().map(policy_ref).collect();
         let session: Vec<_> = subject.session.iter().map(policy_ref).collect();
         let boundary = subject.boundary.as_ref().map(policy_ref);
