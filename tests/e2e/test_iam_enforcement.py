@@ -287,3 +287,21 @@ def test_a_bucket_policy_can_deny_the_root_but_not_lock_it_out(nimbus):
     assert bucket in s3.get_bucket_policy(Bucket=bucket)["Policy"]
     s3.delete_bucket_policy(Bucket=bucket)
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+
+def test_allow_users_to_change_password_grants_it_on_oneself(make_nimbus):
+    # Its own Nimbus: the test sets the account's password policy.
+    nimbus = make_nimbus()
+    name = unique("pw")
+    keys = make_user(nimbus, name)  # no policy at all
+    nimbus.aws("iam", "create-login-profile", "--user-name", name, "--password", "First-Pass-1234")
+    change = ("iam", "change-password", "--old-password", "First-Pass-1234",
+              "--new-password", "Second-Pass-5678")
+    assert "AccessDenied" in refused(nimbus, *change, keys=keys)
+    nimbus.aws("iam", "update-account-password-policy", "--allow-users-to-change-password")
+    nimbus.aws(*change, access_key=keys[0], secret_key=keys[1])
+    policy_seen = nimbus.aws("iam", "get-account-password-policy",
+                             access_key=keys[0], secret_key=keys[1])["PasswordPolicy"]
+    assert policy_seen["AllowUsersToChangePassword"] is True
+    # It covers the user's own password only: nothing else in IAM.
+    assert "AccessDenied" in refused(nimbus, "iam", "list-users", keys=keys)

@@ -112,7 +112,12 @@ impl Enforcer {
                 let name = p.arn.rsplit('/').next().unwrap_or_default();
                 let principal = policy::Principal::user(account, &p.arn).with_unique_id(&p.user_id);
                 match self.iam.user_policies(account, name) {
-                    Some(u) => (principal, u.identity, u.boundary, Vec::new()),
+                    Some(mut u) => {
+                        if self.iam.users_may_change_password(account) {
+                            u.identity.push(own_password_grant(&p.arn));
+                        }
+                        (principal, u.identity, u.boundary, Vec::new())
+                    }
                     // A user deleted while its request was in flight: nothing allows it.
                     None => (principal, Vec::new(), None, Vec::new()),
                 }
@@ -325,6 +330,27 @@ impl Enforcer {
         let p = self.buckets.policy(bucket)?;
         let owner = Some(p.owner_account.clone());
         Some(Held::Bucket(p, owner))
+    }
+}
+
+/// What the account password policy's `AllowUsersToChangePassword` grants each IAM user:
+/// `iam:ChangePassword` on itself and `iam:GetAccountPasswordPolicy`
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_enable-user-change.html>).
+fn own_password_grant(user_arn: &str) -> NamedPolicy {
+    let document = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iam:ChangePassword", "Resource": user_arn},
+            {"Effect": "Allow", "Action": "iam:GetAccountPasswordPolicy", "Resource": "*"}
+        ]
+    })
+    .to_string();
+    let policy = policy::Policy::parse(&document, policy::PolicyKind::Inline)
+        .unwrap_or_else(|_| empty_policy());
+    NamedPolicy {
+        source: "account password policy (AllowUsersToChangePassword)".to_string(),
+        document,
+        policy: Arc::new(policy),
     }
 }
 

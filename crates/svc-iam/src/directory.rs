@@ -282,6 +282,18 @@ impl Directory {
         })
     }
 
+    /// Whether the account's password policy lets every IAM user change its own password
+    /// (`AllowUsersToChangePassword`), which IAM treats as a grant of `iam:ChangePassword`
+    /// and `iam:GetAccountPasswordPolicy` on the user itself
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_enable-user-change.html>).
+    pub fn users_may_change_password(&self, account: &str) -> bool {
+        self.read(|st| {
+            st.account(account)
+                .and_then(|a| a.password_policy.as_ref())
+                .is_some_and(|p| p.allow_change)
+        })
+    }
+
     /// A managed policy's default version (a customer policy of `account`, or an AWS managed
     /// one), parsed; `None` if there is no such policy. Sessions name these as `PolicyArns`.
     pub fn managed_policy(&self, account: &str, arn: &str) -> Option<NamedPolicy> {
