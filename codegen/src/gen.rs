@@ -551,24 +551,17 @@ impl<'a> Gen<'a> {
         Ok(with_overrides("m::Member", &o, base))
     }
 
-    /// The `const fn`s the tables above use to stay compact.
+    /// The `const fn`s the tables above use to stay compact (they live in
+    /// `nimbus_wire::model::build`; only those this file uses are imported).
     fn helpers(&self) -> String {
-        let mut out = String::new();
-        out += "const fn op(name: &'static str, http_method: &'static str, request_uri: &'static str) -> m::Operation {\n\
-                m::Operation { name, http_method, request_uri, response_code: 200, input: None, output: None, \
-                result_wrapper: None, errors: &[], implemented: false }\n}\n\n";
+        let mut names = vec!["op"];
         if self.structs().next().is_some() {
-            out += "const fn structure(members: &'static [m::Member]) -> m::Structure {\n\
-                    m::Structure { members, payload: None, error: None, location_name: None, xml_namespace: None, \
-                    exception: false }\n}\n\n";
+            names.push("structure");
         }
         if self.structs().any(|s| !s.members.is_empty()) {
-            out += "const fn member(name: &'static str, shape: u16) -> m::Member {\n\
-                    m::Member { name, shape: m::ShapeId(shape), location: m::Location::Body, location_name: None, \
-                    query_name: None, xml_namespace: None, xml_attribute: false, flattened: false, \
-                    timestamp_format: None, required: false, idempotency_token: false, host_label: false }\n}\n\n";
+            names.insert(0, "member");
         }
-        out
+        format!("use m::build::{{{}}};\n\n", names.join(", "))
     }
 
     /// Whether structure `to` can reach structure `from` through structure-typed members

@@ -217,3 +217,58 @@ pub struct MapShape {
     pub value_location_name: Option<&'static str>,
     pub flattened: bool,
 }
+
+/// The defaults the generated tables start from (each entry overrides only what differs),
+/// kept here once rather than emitted into every service's `generated.rs`.
+pub mod build {
+    use super::{Location, Member, Operation, ShapeId, Structure};
+
+    /// An operation with no input, output or errors, not implemented, answering 200.
+    pub const fn op(
+        name: &'static str,
+        http_method: &'static str,
+        request_uri: &'static str,
+    ) -> Operation {
+        Operation {
+            name,
+            http_method,
+            request_uri,
+            response_code: 200,
+            input: None,
+            output: None,
+            result_wrapper: None,
+            errors: &[],
+            implemented: false,
+        }
+    }
+
+    /// A plain (non-error, non-payload) structure.
+    pub const fn structure(members: &'static [Member]) -> Structure {
+        Structure {
+            members,
+            payload: None,
+            error: None,
+            location_name: None,
+            xml_namespace: None,
+            exception: false,
+        }
+    }
+
+    /// A body member with no serialization quirks.
+    pub const fn member(name: &'static str, shape: u16) -> Member {
+        Member {
+            name,
+            shape: ShapeId(shape),
+            location: Location::Body,
+            location_name: None,
+            query_name: None,
+            xml_namespace: None,
+            xml_attribute: false,
+            flattened: false,
+            timestamp_format: None,
+            required: false,
+            idempotency_token: false,
+            host_label: false,
+        }
+    }
+}

@@ -3622,51 +3622,7 @@ pub static SHAPES: [m::Shape; 270] = [
     },
 ];
 
-const fn op(
-    name: &'static str,
-    http_method: &'static str,
-    request_uri: &'static str,
-) -> m::Operation {
-    m::Operation {
-        name,
-        http_method,
-        request_uri,
-        response_code: 200,
-        input: None,
-        output: None,
-        result_wrapper: None,
-        errors: &[],
-        implemented: false,
-    }
-}
-
-const fn structure(members: &'static [m::Member]) -> m::Structure {
-    m::Structure {
-        members,
-        payload: None,
-        error: None,
-        location_name: None,
-        xml_namespace: None,
-        exception: false,
-    }
-}
-
-const fn member(name: &'static str, shape: u16) -> m::Member {
-    m::Member {
-        name,
-        shape: m::ShapeId(shape),
-        location: m::Location::Body,
-        location_name: None,
-        query_name: None,
-        xml_namespace: None,
-        xml_attribute: false,
-        flattened: false,
-        timestamp_format: None,
-        required: false,
-        idempotency_token: false,
-        host_label: false,
-    }
-}
+use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
