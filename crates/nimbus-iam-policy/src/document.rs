@@ -78,6 +78,24 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// A policy of `kind` that denies every action on everything (to everyone, for the kinds
+    /// that name principals): what a stored document that no longer parses stands for, so
+    /// that dropping it can never widen access.
+    pub fn deny_all(kind: PolicyKind) -> Policy {
+        let doc = match kind {
+            PolicyKind::Managed | PolicyKind::Inline | PolicyKind::Session => {
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#
+            }
+            PolicyKind::Resource => {
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#
+            }
+            PolicyKind::RoleTrust => {
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*"}]}"#
+            }
+        };
+        Policy::parse(doc, kind).expect("a constant, valid policy")
+    }
+
     /// The language version in force (`2008-10-17` when the document has none).
     pub fn version(&self) -> Version {
         self.version

@@ -137,7 +137,9 @@ impl Enforcer {
                         // Validated when the session was issued; one a stricter parser
                         // refuses now limits the session to nothing rather than vanishing.
                         let parsed = policy::Policy::parse(doc, policy::PolicyKind::Session)
-                            .unwrap_or_else(|_| empty_policy());
+                            .unwrap_or_else(|_| {
+                                policy::Policy::deny_all(policy::PolicyKind::Session)
+                            });
                         session.push(NamedPolicy {
                             source: format!("{}#session", p.arn),
                             document: doc.clone(),
@@ -151,7 +153,9 @@ impl Enforcer {
                             NamedPolicy {
                                 source: arn.clone(),
                                 document: String::new(),
-                                policy: Arc::new(empty_policy()),
+                                policy: Arc::new(policy::Policy::deny_all(
+                                    policy::PolicyKind::Session,
+                                )),
                             }
                         }));
                     }
@@ -346,21 +350,12 @@ fn own_password_grant(user_arn: &str) -> NamedPolicy {
     })
     .to_string();
     let policy = policy::Policy::parse(&document, policy::PolicyKind::Inline)
-        .unwrap_or_else(|_| empty_policy());
+        .unwrap_or_else(|_| policy::Policy::deny_all(policy::PolicyKind::Inline));
     NamedPolicy {
         source: "account password policy (AllowUsersToChangePassword)".to_string(),
         document,
         policy: Arc::new(policy),
     }
-}
-
-/// A policy that allows nothing (a session policy ARN that no longer resolves).
-fn empty_policy() -> policy::Policy {
-    policy::Policy::parse(
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":"*","Resource":"*"}]}"#,
-        policy::PolicyKind::Session,
-    )
-    .expect("a constant, valid policy")
 }
 
 /// The account of an ARN (`arn:aws:iam::123456789012:role/x` → `123456789012`); `None` for
@@ -511,8 +506,8 @@ mod tests {
     }
 
     #[test]
-    fn the_empty_policy_allows_nothing() {
-        let p = empty_policy();
+    fn the_deny_all_policy_allows_nothing() {
+        let p = policy::Policy::deny_all(policy::PolicyKind::Session);
         let who = policy::Principal::user("1", "arn:aws:iam::1:user/u");
         let ctx = policy::Context::for_principal(&who);
         let e = policy::evaluate(

@@ -98,22 +98,12 @@ fn named(source: String, document: &str, kind: PolicyKind) -> Option<NamedPolicy
     // Stored documents were validated on the way in. One that no longer parses (a newer,
     // stricter parser) stands as "deny everything": dropping it could drop a Deny and widen
     // access, trusting it is impossible, so the principal is locked until it is fixed.
-    let policy = Policy::parse(document, kind).unwrap_or_else(|_| deny_all(kind));
+    let policy = Policy::parse(document, kind).unwrap_or_else(|_| Policy::deny_all(kind));
     Some(NamedPolicy {
         source,
         document: document.to_string(),
         policy: Arc::new(policy),
     })
-}
-
-/// What an unreadable stored policy stands for.
-fn deny_all(kind: PolicyKind) -> Policy {
-    let doc = if kind == PolicyKind::RoleTrust {
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*"}]}"#
-    } else {
-        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#
-    };
-    Policy::parse(doc, kind).expect("a constant, valid policy")
 }
 
 /// The default document of a managed policy (customer or AWS) by ARN.

@@ -56,13 +56,10 @@ impl StoredPolicy {
     /// can still read, replace or delete it, as AWS always lets it.
     pub(crate) fn load(owner: &str, record: PolicyRecord) -> StoredPolicy {
         let policy = Policy::parse(&record.text, PolicyKind::Resource)
-            .or_else(|_| Policy::parse(DENY_ALL, PolicyKind::Resource))
-            .expect("the deny-all policy parses");
+            .unwrap_or_else(|_| Policy::deny_all(PolicyKind::Resource));
         StoredPolicy::new(owner, record, policy)
     }
 }
-
-const DENY_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#;
 
 /// Read access to every bucket's policy, shared with the running service: a put or delete
 /// is visible to the next lookup. Cheap to clone; each lookup takes a short read lock and
