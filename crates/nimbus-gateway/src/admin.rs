@@ -40,6 +40,12 @@ pub trait AdminHooks: Send + Sync + 'static {
     /// Makes the clock's current state durable; called after every advance, before the
     /// answer.
     fn save_clock(&self) -> BoxFut<'_, Result<(), String>>;
+
+    /// The background workers' states for `GET /_nimbus/health` (a JSON array); none by
+    /// default.
+    fn workers(&self) -> serde_json::Value {
+        serde_json::Value::Array(Vec::new())
+    }
 }
 
 /// Hooks for a gateway without a durable store (in-process tests): nothing to wipe or save.
@@ -91,7 +97,7 @@ pub async fn handle(gw: &Arc<Gateway>, method: &str, path: &str, body: &[u8]) ->
                 .collect();
             json(
                 200,
-                serde_json::json!({"status": "running", "version": gw.config.version, "services": services}),
+                serde_json::json!({"status": "running", "version": gw.config.version, "services": services, "workers": gw.admin.workers()}),
             )
         }
         ("POST", "/_nimbus/reset") | ("POST", "/moto-api/reset") => reset(gw).await,

@@ -15,6 +15,7 @@ use nimbus_core::{Clock, ClockCheckpoint, Ids, NimbusClock};
 use nimbus_gateway::{Gateway, GatewayConfig, StaticCredentials};
 use nimbus_store::Store;
 use nimbus_wire::Service;
+use nimbus_workers::Workers;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -67,6 +68,9 @@ pub struct App {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub hooks: Arc<Hooks>,
+    /// Every named background worker the services registered; the binary starts them once
+    /// its runtime runs ([`Workers::start`]) and stops them on shutdown.
+    pub workers: Arc<Workers>,
     /// The clock checkpoint an earlier run left in the store and the clock resumed from
     /// (`None` on a first run and for an injected clock).
     pub resumed_from: Option<ClockCheckpoint>,
@@ -89,7 +93,8 @@ pub fn build(config: Config) -> anyhow::Result<App> {
     let blob_dir = config.data_dir.as_ref().map(|d| d.join("s3"));
     let mut roots = StaticCredentials::new();
     roots.add_root(&config.account, &config.access_key, &config.secret_key);
-    let wired = services(&store, &clock, &config.ids, blob_dir, &roots)?;
+    let workers = hooks.workers.clone();
+    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, &workers)?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);
@@ -117,6 +122,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         store,
         clock,
         hooks,
+        workers,
         resumed_from,
     })
 }
@@ -145,7 +151,10 @@ fn services(
     ids: &Arc<Ids>,
     s3_blobs: Option<PathBuf>,
     roots: &StaticCredentials,
+    workers: &Arc<Workers>,
 ) -> anyhow::Result<Wired> {
+    // Services with background work add their workers here (`workers.add(...)`).
+    let _ = workers;
     let (iam, directory) =
         svc_iam::build(store.clone(), clock.clone(), ids.clone()).context("loading IAM state")?;
     let roles = Arc::new(IamRoles {

@@ -9,6 +9,7 @@ use nimbus_core::{ClockCheckpoint, NimbusClock};
 use nimbus_gateway::admin::AdminHooks;
 use nimbus_store::{Batch, Store, StoreError, Table, CLOCK_KEY, META_TABLE};
 use nimbus_wire::{BoxFut, ResetError, ResetStep};
+use nimbus_workers::Workers;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
@@ -27,6 +28,8 @@ pub struct Hooks {
     clock: Option<Arc<NimbusClock>>,
     /// Orders checkpoint-taking with submitting, so a later checkpoint always lands last.
     saving: Mutex<()>,
+    /// The background workers, reported by health.
+    pub workers: Arc<Workers>,
 }
 
 impl Hooks {
@@ -36,6 +39,7 @@ impl Hooks {
             store,
             clock: Some(clock),
             saving: Mutex::new(()),
+            workers: Arc::new(Workers::new()),
         }
     }
 
@@ -45,6 +49,7 @@ impl Hooks {
             store,
             clock: None,
             saving: Mutex::new(()),
+            workers: Arc::new(Workers::new()),
         }
     }
 
@@ -74,6 +79,10 @@ impl AdminHooks for Hooks {
                 .await
                 .map_err(|e| ResetError(e.to_string()))
         })
+    }
+
+    fn workers(&self) -> serde_json::Value {
+        serde_json::to_value(self.workers.status()).unwrap_or_default()
     }
 
     fn save_clock(&self) -> BoxFut<'_, Result<(), String>> {

@@ -64,6 +64,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             store,
             clock,
             hooks,
+            workers,
             resumed_from,
         } = app::build(app::Config {
             gateway: GatewayConfig {
@@ -101,7 +102,9 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
         use std::io::Write;
         let _ = std::io::stdout().flush();
 
+        workers.start();
         nimbus_gateway::serve(listener, gateway, shutdown_signal()).await;
+        workers.shutdown(std::time::Duration::from_secs(10)).await;
         // So a fast clock (--time-scale) resumes where it stopped, not at its last advance.
         if let Err(e) = hooks.save().await {
             eprintln!("nimbus: could not save the clock: {e}");
