@@ -47,6 +47,19 @@ impl RedbEngine {
         })?;
         let path = dir.join(DB_FILE_NAME);
         let is_new = !path.exists();
+        if is_new {
+            // The database holds secret keys and session tokens: readable by its owner only,
+            // from its first byte (redb would create it with the umask's 0644).
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|e| StoreError::engine(&format!("create {}", path.display()), e))?;
+        }
+        restrict(&path, 0o600)?;
         // Services keep their state in memory and read the store only when they start, so
         // redb's page cache (1 GiB by default) would mostly hold pages nobody reads again:
         // a few MiB keep commits fast without growing RSS with the database.
@@ -68,6 +81,13 @@ impl RedbEngine {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Sets `path`'s mode (a data file written by an older Nimbus may be 0644).
+fn restrict(path: &Path, mode: u32) -> Result<(), StoreError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| StoreError::engine(&format!("chmod {}", path.display()), e))
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {

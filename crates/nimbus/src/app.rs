@@ -133,6 +133,11 @@ fn open_store(data_dir: Option<&Path>) -> anyhow::Result<Store> {
     };
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating data directory {}", dir.display()))?;
+    // Secret keys, session tokens and object bytes live below: owner only (also for a
+    // directory an older Nimbus created 0755).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("restricting data directory {} to its owner", dir.display()))?;
     Store::open_dir(dir).with_context(|| format!("opening the store in {}", dir.display()))
 }
 
@@ -269,6 +274,12 @@ mod tests {
         };
         let first = build(config()).expect("first build");
         assert!(first.resumed_from.is_none());
+        let mode = |p: &Path| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(p).expect("stat").permissions().mode() & 0o777
+        };
+        assert_eq!(mode(&data_dir), 0o700, "data dir is its owner's only");
+        assert_eq!(mode(&data_dir.join("nimbus.redb")), 0o600, "database is its owner's only");
         first.clock.advance(Duration::from_secs(3600));
         first.hooks.save().await.expect("save");
         first.store.shutdown();

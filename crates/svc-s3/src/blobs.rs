@@ -14,6 +14,7 @@ use bytes::Bytes;
 use nimbus_core::Ids;
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,7 @@ impl BlobStore {
         match dir {
             Some(dir) => {
                 std::fs::create_dir_all(&dir)?;
+                std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
                 Ok(BlobStore::Disk { dir, ids })
             }
             None => Ok(BlobStore::Memory {
@@ -187,6 +189,7 @@ fn write_file(dir: &Path, ids: &Ids, body: &[u8]) -> io::Result<String> {
         match OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(0o600)
             .open(dir.join(&name))
         {
             Ok(f) => break (name, f),
