@@ -184,3 +184,22 @@ def test_objects_survive_kill_9(tmp_path):
         assert got == payload
     finally:
         n.stop()
+
+
+def test_gzip_encoded_object_is_stored_as_sent(nimbus):
+    """`Content-Encoding: gzip` on a PUT is object metadata, not transport: S3 keeps the
+    compressed bytes and serves them back with the header (only CloudWatch's request bodies
+    are decompressed by the front door)."""
+    import gzip
+    s3 = nimbus.client("s3")
+    b = bucket_name("gz")
+    s3.create_bucket(Bucket=b)
+    raw = b"hello gzip " * 100
+    packed = gzip.compress(raw)
+    s3.put_object(Bucket=b, Key="page.html.gz", Body=packed, ContentEncoding="gzip",
+                  ContentType="text/html")
+    got = s3.get_object(Bucket=b, Key="page.html.gz")
+    assert got["ContentEncoding"] == "gzip"
+    assert got["ContentLength"] == len(packed)
+    assert got["Body"].read() == packed
+    assert s3.head_object(Bucket=b, Key="page.html.gz")["ContentEncoding"] == "gzip"

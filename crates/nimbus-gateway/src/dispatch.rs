@@ -297,7 +297,10 @@ async fn pipeline(
         body = decoded
             .map_err(|e| fb(crate::auth::sigv4_error(&e, family)))?
             .0;
-    } else if encoding.split(',').any(|e| e.trim() == "gzip") {
+    } else if family != Family::S3 && encoding.split(',').any(|e| e.trim() == "gzip") {
+        // Only the JSON, CBOR and query services take compressed request bodies (CloudWatch's
+        // PutMetricData above 10 KiB). For S3, `Content-Encoding` is object metadata: the
+        // object is stored as the bytes sent and served back with the same header.
         body = gunzip(&body, gw.config.max_body).map_err(&fb)?;
     }
 
