@@ -73,9 +73,19 @@ class Nimbus:
     def kill9(self):
         self.stop(signal.SIGKILL)
 
-    def admin(self, method, path, body=None):
+    def admin(self, method, path, body=None, access_key="test", secret_key="test", signed=True):
+        """Calls a Nimbus admin endpoint. State-changing ones need a root's SigV4 signature in
+        strict mode, so requests are signed with the root keys unless `signed=False`."""
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.endpoint + path, data=data, method=method)
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        if signed:
+            from botocore.auth import SigV4Auth
+            from botocore.awsrequest import AWSRequest
+            from botocore.credentials import Credentials
+            req = AWSRequest(method=method, url=self.endpoint + path, data=data, headers=headers)
+            SigV4Auth(Credentials(access_key, secret_key), "nimbus", "us-east-1").add_auth(req)
+            headers = dict(req.headers.items())
+        req = urllib.request.Request(self.endpoint + path, data=data, method=method, headers=headers)
         with urllib.request.urlopen(req, timeout=10) as r:
             return json.loads(r.read())
 

@@ -3,6 +3,7 @@ with no other flags (the seed's --profile flow), flags are validated, the clock'
 scale is honoured, and the ready banner says how to connect."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -39,7 +40,20 @@ def test_bad_flags_are_refused():
                  ["serve", "--account", "12"], ["fly"]):
         p = subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=30)
         assert p.returncode == 2, (args, p.stdout, p.stderr)
-        assert "usage:" in p.stderr
+        # clap's error names what is wrong (the flag, or the unknown command) and the way to help.
+        assert p.stderr.startswith("error:") and "--help" in p.stderr, p.stderr
+        assert (args[1] if len(args) > 1 else args[0]) in p.stderr, p.stderr
+
+
+def test_every_command_answers_help_and_version_names_the_commit():
+    for args in (["--help"], ["serve", "--help"], ["profile", "--help"], ["reset", "--help"],
+                 ["clock", "--help"], ["clock", "advance", "--help"]):
+        p = subprocess.run([str(BIN), *args], capture_output=True, text=True, timeout=30)
+        assert p.returncode == 0, (args, p.stderr)
+        assert "Usage: nimbus" in p.stdout, (args, p.stdout)
+    p = subprocess.run([str(BIN), "--version"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0
+    assert re.fullmatch(r"nimbus \d+\.\d+\.\d+ \((unknown|[0-9a-f]{12})\)\n", p.stdout), p.stdout
 
 
 def test_banner_and_env_configuration(tmp_path):

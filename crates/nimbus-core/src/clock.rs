@@ -123,6 +123,19 @@ impl NimbusClock {
         )
     }
 
+    /// Puts Nimbus time back on wall time and forgets every advance (of every run): the
+    /// one way Nimbus time goes backwards, for a clock advanced by mistake. It then runs on at
+    /// its scale from there.
+    pub fn back_to_wall(&self) {
+        let mut a = self.advances();
+        let unadvanced = self.now_with(Advances {
+            this_run_ms: 0,
+            total_ms: 0,
+        });
+        a.this_run_ms = system_now().0.saturating_sub(unadvanced.0);
+        a.total_ms = 0;
+    }
+
     /// The state to save so a later [`NimbusClock::resume`] continues from here.
     pub fn checkpoint(&self) -> ClockCheckpoint {
         let a = *self.advances();
@@ -248,6 +261,23 @@ mod tests {
         c.advance(Duration::MAX);
         assert_eq!(c.checkpoint().advanced_ms, i64::MAX);
         assert!(c.now().0 > 0);
+    }
+
+    #[test]
+    fn back_to_wall_forgets_every_advance() {
+        let saved = ClockCheckpoint {
+            advanced_ms: 86_400_000,
+            nimbus: Timestamp(system_now().0 + 86_400_000),
+        };
+        let c = NimbusClock::resume(1.0, Some(saved));
+        c.advance(Duration::from_secs(3600));
+        assert!(c.now().0 - system_now().0 > 86_000_000);
+        c.back_to_wall();
+        assert!((c.now().0 - system_now().0).abs() < 1000, "on wall time again");
+        let cp = c.checkpoint();
+        assert_eq!(cp.advanced_ms, 0);
+        let resumed = NimbusClock::resume(1.0, Some(cp));
+        assert!((resumed.now().0 - system_now().0).abs() < 1000, "and it stays there");
     }
 
     #[test]

@@ -10,15 +10,31 @@
 //! after it. The reply comes once the wipe is durable; the reset runs on its own task, so a
 //! client hanging up cannot stop it half-way.
 //!
+//! **Who may call them.** A reset wipes every account and an advance expires every session,
+//! so in strict mode the state-changing endpoints (every `POST`) need a SigV4 signature by an
+//! account root's keys, exactly as an AWS call would (any service name in the scope; `nimbus
+//! reset` / `nimbus clock …` sign for the user). Permissive mode leaves them open to test
+//! suites, as moto and LocalStack do. In every mode a request a web page could have made is
+//! refused: a browser sends `Origin` on cross-site requests (and on every POST), and an HTML
+//! form can only send `application/x-www-form-urlencoded`, `multipart/form-data` or
+//! `text/plain`, so an `Origin` other than this endpoint, or a form content type on a POST,
+//! gets 403 (see <https://fetch.spec.whatwg.org/#cors-safelisted-request-header>). `GET`s
+//! (health, the clock) change nothing and stay open.
+//!
 //! **The clock** (`GET /_nimbus/clock`, `POST /_nimbus/clock/advance {"seconds": N}`) moves
 //! only forward. An advance is saved in the store before it is answered, and Nimbus time
 //! resumes after a restart at `max(wall time + all advances, last saved Nimbus time)` (see
 //! `nimbus_core::NimbusClock::resume`; the binary also saves the clock when it stops). A
 //! reset keeps the clock: AWS has no equivalent and moto's reset does not touch time either,
 //! and keeping it means timestamps never go backwards, not even relative to records created
-//! before the reset.
+//! before the reset. An advance may not take Nimbus time more than [`MAX_AHEAD`] past wall
+//! time, and `POST /_nimbus/clock/reset` puts it back on wall time (forgetting every
+//! advance) — the one way Nimbus time goes backwards, for a clock advanced by mistake.
 
+use crate::route::Family;
 use crate::server::Gateway;
+use http::request::Parts;
+use nimbus_core::PrincipalKind;
 use nimbus_core::Timestamp;
 use nimbus_wire::{BoxFut, ResetStep};
 use std::sync::Arc;
@@ -31,6 +47,10 @@ pub type Reply = (u16, String);
 /// four-digit years.
 const LATEST: Timestamp = Timestamp(253_402_300_799_999); // 9999-12-31T23:59:59.999Z
 
+/// How far Nimbus time may run ahead of wall time through advances: ten years covers every
+/// AWS retention and expiry period (CloudWatch keeps 15 months, certificates 13 months).
+pub const MAX_AHEAD: Duration = Duration::from_secs(10 * 366 * 86_400);
+
 /// What the admin endpoints need from the binary's wiring.
 pub trait AdminHooks: Send + Sync + 'static {
     /// Wipes the durable store except what a reset keeps (the clock), durably. Called by a
@@ -40,6 +60,12 @@ pub trait AdminHooks: Send + Sync + 'static {
     /// Makes the clock's current state durable; called after every advance, before the
     /// answer.
     fn save_clock(&self) -> BoxFut<'_, Result<(), String>>;
+
+    /// Puts the clock back on wall time, forgetting every advance, and saves it. `Err` when
+    /// the clock is not Nimbus's own (an injected test clock).
+    fn reset_clock(&self) -> BoxFut<'_, Result<(), String>> {
+        Box::pin(async { Err("this Nimbus's clock belongs to its embedder".to_string()) })
+    }
 
     /// The background workers' states for `GET /_nimbus/health` (a JSON array); none by
     /// default.
@@ -75,9 +101,14 @@ fn clock_json(now: Timestamp, scale: f64) -> serde_json::Value {
 }
 
 /// Handles `/_nimbus/*` and `/moto-api/*`; `None` when the path is not an admin path.
-pub async fn handle(gw: &Arc<Gateway>, method: &str, path: &str, body: &[u8]) -> Option<Reply> {
+pub async fn handle(gw: &Arc<Gateway>, parts: &Parts, body: &[u8]) -> Option<Reply> {
+    let method = parts.method.as_str();
+    let path = parts.uri.path();
     if !(path.starts_with("/_nimbus/") || path.starts_with("/moto-api/")) {
         return None;
+    }
+    if let Err(refused) = admit(gw, parts, body) {
+        return Some(refused);
     }
     Some(match (method, path) {
         ("GET", "/_nimbus/health") => {
@@ -108,11 +139,98 @@ pub async fn handle(gw: &Arc<Gateway>, method: &str, path: &str, body: &[u8]) ->
         ),
         ("GET", "/_nimbus/clock") => json(200, clock_json(gw.clock.now(), gw.clock.scale())),
         ("POST", "/_nimbus/clock/advance") => advance(gw, body).await,
+        ("POST", "/_nimbus/clock/reset") => match gw.admin.reset_clock().await {
+            Ok(()) => json(200, clock_json(gw.clock.now(), gw.clock.scale())),
+            Err(e) => json(409, serde_json::json!({"error": e})),
+        },
         _ => json(
             404,
             serde_json::json!({"error": format!("no admin endpoint {method} {path}")}),
         ),
     })
+}
+
+/// The host part of an `Origin` or `Host` value (`http://127.0.0.1:4566` → `127.0.0.1:4566`).
+fn origin_authority(origin: &str) -> &str {
+    origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/')
+}
+
+/// Refuses what a web page could have sent, and in strict mode any state-changing call not
+/// signed by an account root (see the module doc).
+fn admit(gw: &Gateway, parts: &Parts, body: &[u8]) -> Result<(), Reply> {
+    let header = |name: http::header::HeaderName| {
+        parts.headers.get(name).and_then(|v| v.to_str().ok())
+    };
+    let host = header(http::header::HOST)
+        .or(parts.uri.authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    if let Some(origin) = parts.headers.get(http::header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("null");
+        if origin_authority(origin) != host {
+            return Err(json(
+                403,
+                serde_json::json!({"error": format!("admin endpoints refuse requests from web pages (Origin {origin} is not this endpoint)")}),
+            ));
+        }
+    }
+    if parts.method == http::Method::GET {
+        return Ok(());
+    }
+    let content_type = header(http::header::CONTENT_TYPE)
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if matches!(
+        content_type.as_str(),
+        "application/x-www-form-urlencoded" | "multipart/form-data" | "text/plain"
+    ) {
+        return Err(json(
+            403,
+            serde_json::json!({"error": format!("admin endpoints refuse {content_type} bodies (an HTML form could send them); send JSON or no body")}),
+        ));
+    }
+    if gw.config.auth != crate::auth::AuthMode::Strict {
+        return Ok(());
+    }
+    let view = nimbus_sigv4::RequestView {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        body,
+        authority: parts.uri.authority().map(|a| a.as_str()),
+    };
+    let denied = |why: String| json(403, serde_json::json!({"error": why}));
+    let auth = crate::auth::authenticate(
+        &view,
+        nimbus_sigv4::parse(&view),
+        Family::Json,
+        &gw.config.auth,
+        &*gw.credentials,
+        &*gw.clock,
+        &gw.key_cache,
+    )
+    .map_err(|e| {
+        denied(format!(
+            "{} {} changes Nimbus for every account: sign it with an account root's keys (SigV4, as `nimbus reset` and `nimbus clock` do). {}: {}",
+            parts.method, parts.uri.path(), e.code, e.message
+        ))
+    })?;
+    if auth.principal.kind != PrincipalKind::Root {
+        return Err(denied(format!(
+            "{} is not an account root; only a root's keys may call {} {}",
+            auth.principal.arn,
+            parts.method,
+            parts.uri.path()
+        )));
+    }
+    Ok(())
 }
 
 async fn reset(gw: &Arc<Gateway>) -> Reply {
@@ -144,11 +262,20 @@ async fn advance(gw: &Gateway, body: &[u8]) -> Reply {
             serde_json::json!({"error": "body must be JSON {\"seconds\": N} with N a non-negative number"}),
         );
     };
-    let room = Duration::from_millis(u64::try_from(LATEST.0 - gw.clock.now().0).unwrap_or(0));
+    let limit = Timestamp(
+        gw.clock
+            .real_now()
+            .0
+            .saturating_add(MAX_AHEAD.as_millis() as i64)
+            .min(LATEST.0),
+    );
+    let room = Duration::from_millis(u64::try_from(limit.0 - gw.clock.now().0).unwrap_or(0));
     if by > room {
         return json(
             400,
-            serde_json::json!({"error": format!("advancing by {} seconds would pass {}", by.as_secs_f64(), LATEST.to_iso8601())}),
+            serde_json::json!({"error": format!(
+                "advancing by {} seconds would take Nimbus time past {} (at most {} days ahead of wall time); POST /_nimbus/clock/reset puts the clock back on wall time",
+                by.as_secs_f64(), limit.to_iso8601(), MAX_AHEAD.as_secs() / 86_400)}),
         );
     }
     gw.clock.advance(by);

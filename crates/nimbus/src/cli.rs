@@ -1,38 +1,143 @@
-//! Command-line parsing (hand-written: a handful of flags does not justify a parser crate's
-//! build time). Every flag has an environment equivalent (`NIMBUS_LISTEN`, ...).
+//! The `nimbus` command line, parsed by clap: every subcommand answers `--help`, errors
+//! name the flag, and every `serve` flag has an environment equivalent (`NIMBUS_LISTEN`, …;
+//! an empty variable counts as unset). This module only turns arguments into a [`Command`];
+//! what each command does lives in `main.rs`, `profile.rs` and `admin_client.rs`.
 
+use clap::{Args, Parser, Subcommand};
 use nimbus_gateway::AuthMode;
 use std::path::PathBuf;
 
-pub const USAGE: &str = "\
-usage: nimbus serve [options]      run Nimbus
-       nimbus profile [options]    write an AWS CLI profile pointing at Nimbus
-       nimbus --version
+/// `nimbus --version`: the crate version and the commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("NIMBUS_COMMIT"), ")");
 
-serve options (environment variable in brackets):
-  --listen ADDR       address to serve on [NIMBUS_LISTEN] (default 127.0.0.1:4566)
-  --data-dir DIR      durable state directory, or :memory: [NIMBUS_DATA_DIR]
-                      (default $XDG_DATA_HOME/nimbus or ~/.local/share/nimbus)
-  --time-scale F      Nimbus time runs F times faster than real time [NIMBUS_TIME_SCALE] (default 1)
-  --dns-listen ADDR   DNS server address [NIMBUS_DNS_LISTEN] (accepted; served once load balancers exist)
-  --auth MODE         strict (SigV4 against known keys, default) or permissive [NIMBUS_AUTH]
-  --account ID        account of the root keys, and permissive mode's default account
-                      [NIMBUS_ACCOUNT] (default 000000000000)
-  --access-key KEY    root access key id [NIMBUS_ACCESS_KEY] (default test)
-  --secret-key KEY    root secret access key [NIMBUS_SECRET_KEY] (default test)
+#[derive(Parser, Debug)]
+#[command(
+    name = "nimbus",
+    version = VERSION,
+    about = "A local AWS cloud in one binary: the aws CLI, boto3 and the SDKs talk to it unchanged.",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Sub,
+}
 
-profile options:
-  --name NAME         profile name (default nimbus)
-  --endpoint URL      Nimbus endpoint (default http://127.0.0.1:4566)
-  --region REGION     default region (default us-east-1)
-  --access-key KEY / --secret-key KEY   (default test / test)";
+#[derive(Subcommand, Debug)]
+enum Sub {
+    /// Run Nimbus.
+    Serve(ServeArgs),
+    /// Write an AWS CLI profile pointing at Nimbus (other profiles are kept byte for byte).
+    Profile(ProfileArgs),
+    /// Empty every service of a running Nimbus (signed with an account root's keys).
+    Reset(TargetArgs),
+    /// Show, advance or reset the Nimbus clock of a running Nimbus.
+    Clock {
+        #[command(subcommand)]
+        action: Option<ClockSub>,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ClockSub {
+    /// Print Nimbus time (the default).
+    Show,
+    /// Move Nimbus time forward by SECONDS.
+    Advance {
+        /// How far, in seconds (fractions allowed).
+        seconds: f64,
+    },
+    /// Put Nimbus time back on wall time, forgetting every advance.
+    Reset,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to serve on (port 0 picks a free one).
+    #[arg(long, env = "NIMBUS_LISTEN", default_value = "127.0.0.1:4566")]
+    listen: String,
+    /// Durable state directory, or `:memory:` for none
+    /// [default: $XDG_DATA_HOME/nimbus or ~/.local/share/nimbus].
+    #[arg(long, env = "NIMBUS_DATA_DIR")]
+    data_dir: Option<String>,
+    /// Nimbus time runs this many times faster than real time.
+    #[arg(long, env = "NIMBUS_TIME_SCALE", default_value_t = 1.0, value_parser = positive_f64)]
+    time_scale: f64,
+    /// DNS server address (accepted; served once load balancers exist).
+    #[arg(long, env = "NIMBUS_DNS_LISTEN")]
+    dns_listen: Option<String>,
+    /// `strict` (SigV4 against known keys) or `permissive` (any key is an account root).
+    #[arg(long, env = "NIMBUS_AUTH", default_value = "strict", value_parser = ["strict", "permissive"])]
+    auth: String,
+    /// Account of the root keys, and permissive mode's default account.
+    #[arg(long, env = "NIMBUS_ACCOUNT", default_value = "000000000000", value_parser = account_id)]
+    account: String,
+    /// Root access key id.
+    #[arg(long, env = "NIMBUS_ACCESS_KEY", default_value = "test")]
+    access_key: String,
+    /// Root secret access key.
+    #[arg(long, env = "NIMBUS_SECRET_KEY", default_value = "test")]
+    secret_key: String,
+}
+
+#[derive(Args, Debug)]
+struct ProfileArgs {
+    /// Profile name.
+    #[arg(long, env = "NIMBUS_PROFILE", default_value = "nimbus")]
+    name: String,
+    /// Nimbus endpoint.
+    #[arg(long, env = "NIMBUS_ENDPOINT", default_value = "http://127.0.0.1:4566")]
+    endpoint: String,
+    /// Default region.
+    #[arg(long, env = "AWS_DEFAULT_REGION", default_value = "us-east-1")]
+    region: String,
+    #[arg(long, env = "NIMBUS_ACCESS_KEY", default_value = "test")]
+    access_key: String,
+    #[arg(long, env = "NIMBUS_SECRET_KEY", default_value = "test")]
+    secret_key: String,
+}
+
+/// Which Nimbus an admin command talks to, and with whose keys — found the way the aws CLI
+/// finds them (see `admin_client::Target::resolve`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct TargetArgs {
+    /// Endpoint [default: $AWS_ENDPOINT_URL, the profile's endpoint_url, or http://127.0.0.1:4566].
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// AWS CLI profile whose endpoint_url and keys to use [default: $AWS_PROFILE or default].
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+}
+
+fn positive_f64(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite() && *f > 0.0)
+        .ok_or_else(|| format!("must be a positive number, got {s:?}"))
+}
+
+fn account_id(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(format!("must be 12 digits, got {s:?}"))
+    }
+}
 
 #[derive(Debug)]
 pub enum Command {
     Serve(ServeOptions),
     Profile(ProfileOptions),
-    Help,
-    Version,
+    Reset(TargetArgs),
+    Clock(ClockAction, TargetArgs),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClockAction {
+    Show,
+    Advance(f64),
+    Reset,
 }
 
 #[derive(Debug, Clone)]
@@ -63,89 +168,64 @@ fn default_data_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share/nimbus"))
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// Parses `args` (without the program name).
-pub fn parse(args: &[String]) -> Result<Command, String> {
-    let (cmd, rest) = match args.split_first() {
-        None => return Ok(Command::Help),
-        Some((c, r)) => (c.as_str(), r),
-    };
-    let mut flags = std::collections::HashMap::new();
-    let mut it = rest.iter();
-    while let Some(a) = it.next() {
-        let (k, v) = match a.split_once('=') {
-            Some((k, v)) if a.starts_with("--") => (k.to_string(), v.to_string()),
-            _ if a.starts_with("--") => {
-                let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
-                (a.clone(), v.clone())
-            }
-            _ => return Err(format!("unexpected argument {a:?}")),
-        };
-        flags.insert(k, v);
-    }
-    let mut take = |k: &str, envname: &str| flags.remove(k).or_else(|| env(envname));
-    let out = match cmd {
-        "serve" => {
-            let listen =
-                take("--listen", "NIMBUS_LISTEN").unwrap_or_else(|| "127.0.0.1:4566".into());
-            let data_dir = match take("--data-dir", "NIMBUS_DATA_DIR") {
+/// Parses the process's arguments (`args` includes the program name). `--help`, `--version`
+/// and usage errors come back as clap's error, which prints itself with the right exit code.
+pub fn parse<I, T>(args: I) -> Result<Command, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args)?;
+    Ok(match cli.command {
+        Sub::Serve(a) => {
+            let data_dir = match a.data_dir.filter(|d| !d.is_empty()) {
                 Some(d) if d == ":memory:" => None,
                 Some(d) => Some(PathBuf::from(d)),
-                None => Some(default_data_dir().ok_or("no HOME: pass --data-dir")?),
+                None => Some(default_data_dir().ok_or_else(|| {
+                    Cli::command_error("no HOME to keep state under: pass --data-dir")
+                })?),
             };
-            let time_scale = match take("--time-scale", "NIMBUS_TIME_SCALE") {
-                Some(s) => s
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite() && *f > 0.0)
-                    .ok_or_else(|| format!("--time-scale must be a positive number, got {s:?}"))?,
-                None => 1.0,
-            };
-            let dns_listen = take("--dns-listen", "NIMBUS_DNS_LISTEN");
-            let account =
-                take("--account", "NIMBUS_ACCOUNT").unwrap_or_else(|| "000000000000".into());
-            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("--account must be 12 digits, got {account:?}"));
-            }
-            let auth = match take("--auth", "NIMBUS_AUTH").as_deref() {
-                None | Some("strict") => AuthMode::Strict,
-                Some("permissive") => AuthMode::Permissive {
-                    default_account: account.clone(),
+            let auth = match a.auth.as_str() {
+                "permissive" => AuthMode::Permissive {
+                    default_account: a.account.clone(),
                 },
-                Some(o) => return Err(format!("--auth must be strict or permissive, got {o:?}")),
+                _ => AuthMode::Strict,
             };
             Command::Serve(ServeOptions {
-                listen,
+                listen: a.listen,
                 data_dir,
-                time_scale,
-                dns_listen,
+                time_scale: a.time_scale,
+                dns_listen: a.dns_listen.filter(|d| !d.is_empty()),
                 auth,
-                account,
-                access_key: take("--access-key", "NIMBUS_ACCESS_KEY")
-                    .unwrap_or_else(|| "test".into()),
-                secret_key: take("--secret-key", "NIMBUS_SECRET_KEY")
-                    .unwrap_or_else(|| "test".into()),
+                account: a.account,
+                access_key: a.access_key,
+                secret_key: a.secret_key,
             })
         }
-        "profile" => Command::Profile(ProfileOptions {
-            name: take("--name", "NIMBUS_PROFILE").unwrap_or_else(|| "nimbus".into()),
-            endpoint: take("--endpoint", "NIMBUS_ENDPOINT")
-                .unwrap_or_else(|| "http://127.0.0.1:4566".into()),
-            region: take("--region", "AWS_DEFAULT_REGION").unwrap_or_else(|| "us-east-1".into()),
-            access_key: take("--access-key", "NIMBUS_ACCESS_KEY").unwrap_or_else(|| "test".into()),
-            secret_key: take("--secret-key", "NIMBUS_SECRET_KEY").unwrap_or_else(|| "test".into()),
+        Sub::Profile(a) => Command::Profile(ProfileOptions {
+            name: a.name,
+            endpoint: a.endpoint,
+            region: a.region,
+            access_key: a.access_key,
+            secret_key: a.secret_key,
         }),
-        "help" | "--help" | "-h" => Command::Help,
-        "version" | "--version" | "-V" => Command::Version,
-        other => return Err(format!("unknown command {other:?}")),
-    };
-    if let Some(k) = flags.keys().next() {
-        return Err(format!("unknown option {k}"));
+        Sub::Reset(t) => Command::Reset(t),
+        Sub::Clock { action, target } => Command::Clock(
+            match action {
+                None | Some(ClockSub::Show) => ClockAction::Show,
+                Some(ClockSub::Advance { seconds }) => ClockAction::Advance(seconds),
+                Some(ClockSub::Reset) => ClockAction::Reset,
+            },
+            target,
+        ),
+    })
+}
+
+impl Cli {
+    fn command_error(msg: &str) -> clap::Error {
+        use clap::CommandFactory;
+        Cli::command().error(clap::error::ErrorKind::ValueValidation, msg)
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -153,12 +233,14 @@ mod tests {
     use super::*;
 
     fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(String::from).collect()
+        std::iter::once("nimbus".to_string())
+            .chain(s.split_whitespace().map(String::from))
+            .collect()
     }
 
     #[test]
     fn parses_serve_flags() {
-        match parse(&args(
+        match parse(args(
             "serve --listen 127.0.0.1:0 --data-dir :memory: --time-scale 60 --auth permissive",
         )) {
             Ok(Command::Serve(o)) => {
@@ -169,8 +251,44 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(parse(&args("serve --time-scale -1")).is_err());
-        assert!(parse(&args("serve --bogus 1")).is_err());
-        assert!(parse(&args("serve --account 12")).is_err());
+        for bad in [
+            "serve --time-scale -1",
+            "serve --bogus 1",
+            "serve --account 12",
+            "serve --auth maybe",
+        ] {
+            assert!(parse(args(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_flag_and_every_command_has_help() {
+        let e = parse(args("serve --time-scale fast")).expect_err("refused");
+        assert!(e.to_string().contains("--time-scale"), "{e}");
+        for sub in ["serve", "profile", "reset", "clock", "clock advance"] {
+            let e = parse(args(&format!("{sub} --help"))).expect_err("help is clap's");
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp, "{sub}");
+        }
+        let e = parse(args("--version")).expect_err("version is clap's");
+        assert!(e.to_string().contains(VERSION), "{e}");
+    }
+
+    #[test]
+    fn parses_admin_commands() {
+        match parse(args("clock advance 90.5 --endpoint-url http://127.0.0.1:1")) {
+            Ok(Command::Clock(ClockAction::Advance(s), t)) => {
+                assert_eq!(s, 90.5);
+                assert_eq!(t.endpoint_url.as_deref(), Some("http://127.0.0.1:1"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse(args("clock")),
+            Ok(Command::Clock(ClockAction::Show, _))
+        ));
+        assert!(matches!(
+            parse(args("reset --profile p")),
+            Ok(Command::Reset(TargetArgs { profile: Some(_), .. }))
+        ));
     }
 }

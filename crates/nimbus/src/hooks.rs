@@ -81,6 +81,17 @@ impl AdminHooks for Hooks {
         })
     }
 
+    fn reset_clock(&self) -> BoxFut<'_, Result<(), String>> {
+        let Some(clock) = &self.clock else {
+            return Box::pin(async {
+                Err("this Nimbus's clock belongs to its embedder".to_string())
+            });
+        };
+        clock.back_to_wall();
+        let durable = self.save();
+        Box::pin(async move { durable.await.map_err(|e| e.to_string()) })
+    }
+
     fn workers(&self) -> serde_json::Value {
         serde_json::to_value(self.workers.status()).unwrap_or_default()
     }

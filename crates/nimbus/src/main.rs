@@ -1,9 +1,11 @@
 //! The `nimbus` binary: parses the command line and, for `nimbus serve`, binds the listener,
 //! has [`nimbus::app`] wire the store, clock, services and gateway, prints the banner and
-//! serves; on SIGINT/SIGTERM it saves the clock and stops the store. `nimbus profile` writes
-//! an AWS CLI profile that points at a running Nimbus. How crates are wired to each other is
+//! serves; on SIGINT/SIGTERM it stops the workers, saves the clock and stops the store.
+//! `nimbus profile` writes an AWS CLI profile that points at a running Nimbus; `nimbus reset`
+//! and `nimbus clock` call a running Nimbus's admin endpoints, signed. How crates are wired to each other is
 //! the library's business, not this file's.
 
+mod admin_client;
 mod cli;
 mod profile;
 
@@ -21,25 +23,16 @@ use std::sync::Arc;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let cmd = match cli::parse(&args) {
+    let cmd = match cli::parse(std::env::args_os()) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("nimbus: {e}\n\n{}", cli::USAGE);
-            std::process::exit(2);
-        }
+        // `--help`, `--version` and usage errors: clap prints them with the right exit code.
+        Err(e) => e.exit(),
     };
     let result = match cmd {
-        cli::Command::Help => {
-            println!("{}", cli::USAGE);
-            Ok(())
-        }
-        cli::Command::Version => {
-            println!("nimbus {}", env!("CARGO_PKG_VERSION"));
-            Ok(())
-        }
         cli::Command::Profile(p) => profile::write(&p),
         cli::Command::Serve(opts) => serve(opts),
+        cli::Command::Reset(target) => admin_client::reset(&target),
+        cli::Command::Clock(action, target) => admin_client::clock(&action, &target),
     };
     if let Err(e) = result {
         eprintln!("nimbus: {e:#}");
