@@ -20,4 +20,4 @@ pub mod server;
 pub use auth::{AuthMode, Credential, CredentialStore, StaticCredentials};
 pub use authz::{Access, AllowAll, Authorizer, Denial};
 pub use dispatch::handle as handle_collected;
-pub use server::{serve, Gateway, GatewayConfig};
+pub use server::{bind, serve, Gateway, GatewayConfig, Limits};

@@ -5,6 +5,15 @@
 //! under a size limit, whatever the HTTP version, and hands each request to
 //! [`Gateway::handle`] with the connection's peer address (the `aws:SourceIp` policies
 //! see); it stops when the injected shutdown future resolves.
+//!
+//! Holding a server open costs an attacker nothing, so every connection is bounded
+//! (issue 8): headers must arrive within [`Limits::header_read`] (slowloris), a keep-alive
+//! connection with no request in flight is closed after [`Limits::idle`], at most
+//! [`Limits::max_connections`] are open at once (a connection over the cap gets a `503` and
+//! is closed, so the descriptors left keep the process alive), and accept errors are logged
+//! at most once a second with a count of the ones suppressed. [`bind`] listens with a
+//! production-sized backlog (4096, as nginx and HAProxy use) so a connect burst is not
+//! left to SYN retries.
 //! Not here: TLS (and so ALPN-negotiated `h2`) and the HTTP/1.1 `Upgrade: h2c` dance —
 //! see docs/decisions/0004-front-door.md.
 
@@ -21,9 +30,51 @@ use nimbus_core::{Clock, Ids};
 use nimbus_sigv4::SigningKeyCache;
 use std::convert::Infallible;
 use std::future::Future;
+use std::io;
 use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
+
+/// How connections are bounded (see the module doc).
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Open connections at most; the next one gets a 503 and is closed.
+    pub max_connections: usize,
+    /// A request's headers must be complete within this (HTTP/1.1).
+    pub header_read: Duration,
+    /// A connection with no request in flight and no bytes moving is closed after this.
+    pub idle: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 16_384,
+            header_read: Duration::from_secs(30),
+            idle: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The listen backlog [`bind`] asks for (the kernel caps it at `net.core.somaxconn`).
+pub const BACKLOG: u32 = 4096;
+
+/// Binds `addr` for [`serve`] with [`BACKLOG`] (std's and tokio's `bind` use 128).
+pub fn bind(addr: std::net::SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
 
 /// Limits and identity of the server.
 #[derive(Clone, Debug)]
@@ -34,6 +85,7 @@ pub struct GatewayConfig {
     /// Largest accepted S3 object body (kept in memory while being stored).
     pub max_object: usize,
     pub version: &'static str,
+    pub limits: Limits,
 }
 
 impl Default for GatewayConfig {
@@ -43,6 +95,7 @@ impl Default for GatewayConfig {
             max_body: 16 << 20,
             max_object: 1 << 30,
             version: "0.1.0",
+            limits: Limits::default(),
         }
     }
 }
@@ -74,11 +127,7 @@ impl Gateway {
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let limit = if crate::dispatch::may_be_object_upload(&parts) {
-            self.config.max_object
-        } else {
-            self.config.max_body
-        };
+        let limit = self.body_limit(&parts);
         if declared.is_some_and(|n| n > limit as u64) {
             return crate::dispatch::too_large(&self, &parts, limit);
         }
@@ -89,6 +138,67 @@ impl Gateway {
         };
         crate::dispatch::handle(&self, parts, body, source_ip).await
     }
+}
+
+/// The largest body an admin call may carry (they take `{"seconds": N}` at most).
+pub const ADMIN_BODY: usize = 8 << 10;
+/// The largest body of a request that names no known credential in strict mode: it will
+/// be refused, so there is no reason to read more of it than an error needs (a web identity
+/// token, the largest unsigned AWS request, stays under this).
+pub const UNAUTHENTICATED_BODY: usize = 64 << 10;
+
+impl Gateway {
+    /// How much of this request's body may be read, decided from its headers alone, before
+    /// anything is buffered: admin calls and (in strict mode) requests whose signature names
+    /// no known access key get a few KiB; S3 object uploads the object limit; the rest the
+    /// API body limit.
+    fn body_limit(&self, parts: &http::request::Parts) -> usize {
+        let path = parts.uri.path();
+        if path.starts_with("/_nimbus/") || path.starts_with("/moto-api/") {
+            return ADMIN_BODY;
+        }
+        let limit = if crate::dispatch::may_be_object_upload(parts) {
+            self.config.max_object
+        } else {
+            self.config.max_body
+        };
+        if self.config.auth == AuthMode::Strict {
+            let known = claimed_access_key(parts)
+                .is_some_and(|k| self.credentials.lookup(&k).is_some());
+            if !known {
+                return limit.min(UNAUTHENTICATED_BODY);
+            }
+        }
+        limit
+    }
+}
+
+/// The access key a request's signature claims (SigV4 or SigV2, header or query), unverified.
+fn claimed_access_key(parts: &http::request::Parts) -> Option<String> {
+    if let Some(auth) = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(rest) = auth.split_once("Credential=").map(|(_, r)| r) {
+            return rest.split('/').next().map(|s| s.trim().to_string());
+        }
+        if let Some(rest) = auth.strip_prefix("AWS ") {
+            return rest.split(':').next().map(|s| s.trim().to_string());
+        }
+        return None;
+    }
+    let query = parts.uri.query()?;
+    for pair in query.split('&') {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let v = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
+        match k {
+            "X-Amz-Credential" => return v.split('/').next().map(str::to_string),
+            "AWSAccessKeyId" => return Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Why a request body could not be collected.
@@ -140,13 +250,21 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
-    // One builder for every connection. HTTP/1.1 keeps hyper's defaults (keep-alive on);
-    // HTTP/2 keeps hyper's (200 concurrent streams, 16 KiB header list, 1 MiB windows).
-    // Detection costs one short read per connection (the 24-byte preface window), not per
-    // request.
+    let limits = gateway.config.limits.clone();
+    // One builder for every connection. HTTP/1.1 keeps hyper's defaults (keep-alive on) plus
+    // a header-read timeout (it needs a timer to take effect); HTTP/2 keeps hyper's (200
+    // concurrent streams, 16 KiB header list, 1 MiB windows). Detection costs one short read
+    // per connection (the 24-byte preface window), not per request.
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().keep_alive(true);
+    builder
+        .http1()
+        .keep_alive(true)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_read);
+    builder.http2().timer(hyper_util::rt::TokioTimer::new());
     let builder = Arc::new(builder);
+    let open = Arc::new(AtomicUsize::new(0));
+    let mut accept_errors = RateLimitedLog::new(Duration::from_secs(1));
     loop {
         let accepted = tokio::select! {
             _ = &mut shutdown => break,
@@ -155,26 +273,219 @@ pub async fn serve(
         let (stream, peer) = match accepted {
             Ok(s) => s,
             Err(e) => {
-                // EMFILE and friends: log, back off briefly, keep serving.
-                eprintln!("nimbus: accept failed: {e}");
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                // EMFILE and friends: log (bounded), back off briefly, keep serving.
+                accept_errors.log(|suppressed| {
+                    format!("nimbus: accept failed: {e} ({suppressed} more suppressed)")
+                });
+                tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
         };
         let _ = stream.set_nodelay(true);
+        if open.load(Ordering::Relaxed) >= limits.max_connections {
+            tokio::spawn(refuse(stream));
+            continue;
+        }
+        let guard = OpenGuard::new(open.clone());
         // A dual-stack listener reports IPv4 clients as `::ffff:a.b.c.d`; policies name them
         // as IPv4 (`"aws:SourceIp": "203.0.113.0/24"`), so the mapped form is unwrapped.
         let source_ip = Some(peer.ip().to_canonical());
         let gw = gateway.clone();
         let builder = builder.clone();
+        let idle = limits.idle;
         tokio::spawn(async move {
+            let _guard = guard;
+            let activity = Arc::new(Activity::new());
+            let io = TokioIo::new(Watched {
+                inner: stream,
+                activity: activity.clone(),
+            });
+            let in_flight = activity.clone();
             let svc = service_fn(move |req| {
                 let gw = gw.clone();
-                async move { Ok::<_, Infallible>(gw.handle(req, source_ip).await) }
+                let busy = InFlight::enter(in_flight.clone());
+                async move {
+                    let reply = gw.handle(req, source_ip).await;
+                    drop(busy);
+                    Ok::<_, Infallible>(reply)
+                }
             });
-            let conn = builder.serve_connection(TokioIo::new(stream), svc);
-            // Client resets are normal; nothing to report.
-            let _ = conn.await;
+            let conn = builder.serve_connection(io, svc);
+            // Client resets are normal; nothing to report. An idle connection is dropped.
+            tokio::select! {
+                _ = conn => {}
+                _ = activity.idle_for(idle) => {}
+            }
         });
+    }
+}
+
+/// Answers a connection over the cap with a 503 and closes it.
+async fn refuse(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    let body = "{\"error\":\"Nimbus has too many open connections; retry shortly\"}";
+    let reply = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(reply.as_bytes())).await;
+    let _ = stream.shutdown().await;
+}
+
+/// Counts an open connection while it lives.
+struct OpenGuard(Arc<AtomicUsize>);
+
+impl OpenGuard {
+    fn new(open: Arc<AtomicUsize>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        OpenGuard(open)
+    }
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A connection's last I/O and its requests in flight, for the idle timeout.
+struct Activity {
+    born: Instant,
+    /// Milliseconds since `born` of the last byte read or written.
+    last_ms: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            born: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        self.last_ms
+            .store(self.born.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Resolves once the connection has had no request in flight and no I/O for `idle`.
+    async fn idle_for(&self, idle: Duration) {
+        loop {
+            let last = self.born + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+            let deadline = last + idle;
+            if self.in_flight.load(Ordering::Relaxed) == 0 && Instant::now() >= deadline {
+                return;
+            }
+            let wait = deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(100));
+            tokio::time::sleep(wait.min(idle)).await;
+        }
+    }
+}
+
+/// Marks a request in flight (the idle timeout never closes a connection mid-request).
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn enter(a: Arc<Activity>) -> Self {
+        a.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(a)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The connection's stream, noting every read and write in its [`Activity`].
+struct Watched {
+    inner: tokio::net::TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        r
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let r = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        r
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let r = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        r
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// Logs a recurring error at most once per `every`, counting the ones in between.
+struct RateLimitedLog {
+    every: Duration,
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl RateLimitedLog {
+    fn new(every: Duration) -> Self {
+        RateLimitedLog {
+            every,
+            last: None,
+            suppressed: 0,
+        }
+    }
+
+    fn log(&mut self, line: impl FnOnce(u64) -> String) {
+        let now = Instant::now();
+        if self.last.is_some_and(|t| now.duration_since(t) < self.every) {
+            self.suppressed += 1;
+            return;
+        }
+        eprintln!("{}", line(self.suppressed));
+        self.last = Some(now);
+        self.suppressed = 0;
     }
 }

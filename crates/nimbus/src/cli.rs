@@ -79,6 +79,15 @@ struct ServeArgs {
     /// Root secret access key.
     #[arg(long, env = "NIMBUS_SECRET_KEY", default_value = "test")]
     secret_key: String,
+    /// Most connections open at once [default: the open-file limit less 1,024, at most 65,536].
+    #[arg(long, env = "NIMBUS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "NIMBUS_HEADER_READ_TIMEOUT", default_value_t = 30.0, value_parser = positive_f64)]
+    header_read_timeout: f64,
+    /// Seconds a keep-alive connection may sit with no request before it is closed.
+    #[arg(long, env = "NIMBUS_IDLE_TIMEOUT", default_value_t = 120.0, value_parser = positive_f64)]
+    idle_timeout: f64,
 }
 
 #[derive(Args, Debug)]
@@ -150,6 +159,9 @@ pub struct ServeOptions {
     pub account: String,
     pub access_key: String,
     pub secret_key: String,
+    pub max_connections: Option<usize>,
+    pub header_read_timeout: std::time::Duration,
+    pub idle_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -200,6 +212,9 @@ where
                 account: a.account,
                 access_key: a.access_key,
                 secret_key: a.secret_key,
+                max_connections: a.max_connections.map(|n| n as usize),
+                header_read_timeout: std::time::Duration::from_secs_f64(a.header_read_timeout),
+                idle_timeout: std::time::Duration::from_secs_f64(a.idle_timeout),
             })
         }
         Sub::Profile(a) => Command::Profile(ProfileOptions {

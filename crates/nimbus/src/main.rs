@@ -47,9 +47,19 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&opts.listen)
+        let addr: std::net::SocketAddr = tokio::net::lookup_host(&opts.listen)
             .await
-            .with_context(|| format!("binding {}", opts.listen))?;
+            .with_context(|| format!("resolving {}", opts.listen))?
+            .next()
+            .with_context(|| format!("{} resolves to no address", opts.listen))?;
+        let listener =
+            nimbus_gateway::bind(addr).with_context(|| format!("binding {}", opts.listen))?;
+        let mut limits = connection_limits();
+        if let Some(n) = opts.max_connections {
+            limits.max_connections = n;
+        }
+        limits.header_read = opts.header_read_timeout;
+        limits.idle = opts.idle_timeout;
         let addr = listener.local_addr()?;
 
         let App {
@@ -63,6 +73,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             gateway: GatewayConfig {
                 auth: opts.auth.clone(),
                 version: env!("CARGO_PKG_VERSION"),
+                limits,
                 ..Default::default()
             },
             account: opts.account.clone(),
@@ -105,6 +116,42 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
         store.shutdown();
         Ok(())
     })
+}
+
+/// Raises the open-file limit as far as this process may (the soft limit to the hard one;
+/// as root, the hard one too, up to 1,048,576 — each connection is a descriptor, and a
+/// machine's default 1,024–20,000 is what a few thousand idle clients exhaust), then caps
+/// connections below it, keeping 1,024 descriptors for the store, blobs and workers.
+fn connection_limits() -> nimbus_gateway::Limits {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    const WANT: u64 = 1 << 20;
+    let cur = getrlimit(Resource::Nofile);
+    let hard = cur.maximum.unwrap_or(WANT);
+    let raised = setrlimit(
+        Resource::Nofile,
+        Rlimit {
+            current: Some(WANT.max(hard)),
+            maximum: Some(WANT.max(hard)),
+        },
+    )
+    .or_else(|_| {
+        setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(hard),
+                maximum: Some(hard),
+            },
+        )
+    });
+    let _ = raised;
+    let now = getrlimit(Resource::Nofile).current.unwrap_or(WANT);
+    let defaults = nimbus_gateway::Limits::default();
+    nimbus_gateway::Limits {
+        max_connections: usize::try_from(now.saturating_sub(1024))
+            .unwrap_or(usize::MAX)
+            .clamp(64, 65_536),
+        ..defaults
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.
