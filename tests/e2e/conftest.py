@@ -42,9 +42,14 @@ class Nimbus:
                 break
         else:
             raise RuntimeError("nimbus did not become ready")
-        # Keep draining stdout so the child never blocks on a full pipe.
+        # Keep draining stdout and stderr (one log line per request) so the child never
+        # blocks on a full pipe; the last stderr lines are kept for failure messages.
+        import collections
         import threading
+        self.log = collections.deque(maxlen=2000)
         threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+        threading.Thread(target=lambda: self.log.extend(iter(self.proc.stderr.readline, "")),
+                         daemon=True).start()
         self.wait_healthy()
         return self
 

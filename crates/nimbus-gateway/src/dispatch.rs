@@ -1,5 +1,8 @@
 //! The request pipeline proper (see the crate docs for the order of steps). Every early
-//! exit renders the error the way the addressed protocol family does.
+//! exit renders the error the way the addressed protocol family does. Each request ends
+//! with one structured log line (target `nimbus::request`: request id, service, operation,
+//! principal ARN, HTTP status, AWS error code, duration in µs), and every server-side error
+//! (5xx other than `NotImplemented`) with its cause at `error` level.
 
 use crate::auth::{authenticate, Authenticated};
 use crate::route::{family_of, Family, SMITHY_PROTOCOL, X_AMZ_CONTENT_SHA256, X_AMZ_TARGET};
@@ -169,12 +172,64 @@ pub async fn handle(
     body: Bytes,
     source_ip: Option<std::net::IpAddr>,
 ) -> Reply {
+    let started = std::time::Instant::now();
+    let mut trace = Trace::default();
+    let reply = handle_traced(gw, parts, body, source_ip, &mut trace).await;
+    trace.log(reply.status().as_u16(), started);
+    reply
+}
+
+/// What the request log line says about one request, filled in as the pipeline learns it.
+#[derive(Default)]
+struct Trace {
+    request_id: String,
+    service: &'static str,
+    operation: &'static str,
+    principal: Option<Arc<nimbus_core::Principal>>,
+    error: Option<(String, String)>,
+}
+
+impl Trace {
+    fn fail(&mut self, e: &AwsError) {
+        self.error = Some((e.code.to_string(), e.message.to_string()));
+    }
+
+    fn log(&self, status: u16, started: std::time::Instant) {
+        if !tracing::enabled!(target: "nimbus::request", tracing::Level::INFO) && status < 500 {
+            return;
+        }
+        let us = started.elapsed().as_micros() as u64;
+        let principal = self.principal.as_ref().map_or("-", |p| p.arn.as_str());
+        let code = self.error.as_ref().map_or("-", |(c, _)| c.as_str());
+        if status >= 500 && code != "NotImplemented" {
+            let cause = self.error.as_ref().map_or("-", |(_, m)| m.as_str());
+            tracing::error!(target: "nimbus::request", request_id = %self.request_id,
+                service = self.service, operation = self.operation, principal, status,
+                error_code = code, cause, duration_us = us, "request failed on the server side");
+        } else {
+            tracing::info!(target: "nimbus::request", request_id = %self.request_id,
+                service = self.service, operation = self.operation, principal, status,
+                error_code = code, duration_us = us, "request");
+        }
+    }
+}
+
+async fn handle_traced(
+    gw: &Arc<Gateway>,
+    parts: Parts,
+    body: Bytes,
+    source_ip: Option<std::net::IpAddr>,
+    trace: &mut Trace,
+) -> Reply {
     let rid = gw.ids.request_id();
+    trace.request_id.clone_from(&rid);
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
 
     if let Some((status, json)) = crate::admin::handle(gw, &parts, &body).await {
+        trace.service = "nimbus";
+        trace.operation = "admin";
         return hyper::Response::builder()
             .status(status)
             .header("content-type", "application/json")
@@ -217,12 +272,23 @@ pub async fn handle(
         &gw.key_cache,
     ) {
         Ok(a) => a,
-        Err(e) => return render_error(family, scope_model, &e, &rid, method),
+        Err(e) => {
+            trace.service = scope_model.name;
+            trace.fail(&e);
+            return render_error(family, scope_model, &e, &rid, method);
+        }
     };
+    trace.principal = Some(auth.principal.clone());
 
-    match pipeline(gw, &parts, body, family, &auth, &rid, source_ip).await {
+    match pipeline(gw, &parts, body, family, &auth, &rid, source_ip, trace).await {
         Ok(r) => r,
-        Err((model, family, e)) => render_error(family, model, &e, &rid, method),
+        Err((model, family, e)) => {
+            if trace.service.is_empty() {
+                trace.service = model.name;
+            }
+            trace.fail(&e);
+            render_error(family, model, &e, &rid, method)
+        }
     }
 }
 
@@ -273,6 +339,7 @@ async fn pipeline(
     auth: &Authenticated,
     rid: &str,
     source_ip: Option<std::net::IpAddr>,
+    trace: &mut Trace,
 ) -> Result<Reply, Failure> {
     let method = parts.method.as_str();
     let path = parts.uri.path();
@@ -367,7 +434,7 @@ async fn pipeline(
                 ),
                 _ => None,
             };
-            let out = call(gw, svc, &ctx, family, op, input).await.map_err(&f)?;
+            let out = call(gw, svc, &ctx, family, op, input, trace).await.map_err(&f)?;
             Ok(to_hyper(match family {
                 Family::Ec2 => nimbus_proto_query::ec2::encode_output(model, op, out.as_ref(), rid),
                 _ => nimbus_proto_query::query::encode_output(model, op, out.as_ref(), rid),
@@ -412,7 +479,7 @@ async fn pipeline(
                 ),
                 _ => None,
             };
-            let out = call(gw, svc, &ctx, family, op, input).await.map_err(&f)?;
+            let out = call(gw, svc, &ctx, family, op, input, trace).await.map_err(&f)?;
             Ok(to_hyper(if family == Family::Json {
                 nimbus_proto_json::json::encode_output(model, op, out.as_ref(), rid)
             } else {
@@ -460,7 +527,7 @@ async fn pipeline(
             } else {
                 None
             };
-            let out = call(gw, svc, &ctx, family, op, input).await.map_err(&f)?;
+            let out = call(gw, svc, &ctx, family, op, input, trace).await.map_err(&f)?;
             Ok(to_hyper(nimbus_proto_restxml::encode_output(
                 model,
                 op,
@@ -481,8 +548,11 @@ async fn call(
     family: Family,
     op: &'static Operation,
     input: Option<Value>,
+    trace: &mut Trace,
 ) -> Result<Option<Value>, AwsError> {
     let model = svc.model();
+    trace.service = model.name;
+    trace.operation = op.name;
     if !op.implemented {
         return Err(AwsError::not_implemented(model.service_id, op.name));
     }

@@ -275,7 +275,7 @@ pub async fn serve(
             Err(e) => {
                 // EMFILE and friends: log (bounded), back off briefly, keep serving.
                 accept_errors.log(|suppressed| {
-                    format!("nimbus: accept failed: {e} ({suppressed} more suppressed)")
+                    format!("accept failed: {e} ({suppressed} more suppressed)")
                 });
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
@@ -484,7 +484,7 @@ impl RateLimitedLog {
             self.suppressed += 1;
             return;
         }
-        eprintln!("{}", line(self.suppressed));
+        tracing::error!(target: "nimbus::server", "{}", line(self.suppressed));
         self.last = Some(now);
         self.suppressed = 0;
     }

@@ -253,6 +253,7 @@ async fn supervise(
     first_backoff: Duration,
 ) {
     let name = worker.name();
+    tracing::info!(target: "nimbus::worker", worker = %name, "worker started");
     let mut backoff = first_backoff;
     loop {
         lock(&status).state = State::Running;
@@ -261,7 +262,7 @@ async fn supervise(
         let outcome = tokio::spawn(worker.clone().run(stop.clone())).await;
         if stop.is_stopped() {
             if let Ok(Err(e)) = &outcome {
-                eprintln!("nimbus: worker {name} failed while stopping: {e:#}");
+                tracing::error!(target: "nimbus::worker", worker = %name, error = %format!("{e:#}"), "worker failed while stopping");
             }
             break;
         }
@@ -274,10 +275,8 @@ async fn supervise(
         if started.elapsed() >= HEALTHY_RUN {
             backoff = first_backoff;
         }
-        eprintln!(
-            "nimbus: worker {name} {why}; restarting in {:.1} s",
-            backoff.as_secs_f64()
-        );
+        tracing::error!(target: "nimbus::worker", worker = %name, cause = %why,
+            restart_in_s = backoff.as_secs_f64(), "worker stopped unexpectedly; restarting");
         {
             let mut s = lock(&status);
             s.state = State::Restarting;

@@ -85,6 +85,13 @@ struct ServeArgs {
     /// Seconds a client has to send a request's headers.
     #[arg(long, env = "NIMBUS_HEADER_READ_TIMEOUT", default_value_t = 30.0, value_parser = positive_f64)]
     header_read_timeout: f64,
+    /// Log level or filter (`error`, `warn`, `info`: one line per request, `debug`, or a
+    /// tracing filter such as `info,nimbus::request=warn`) [default: $RUST_LOG, else info].
+    #[arg(long, env = "NIMBUS_LOG_LEVEL")]
+    log_level: Option<String>,
+    /// Log format on stderr.
+    #[arg(long, env = "NIMBUS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
     /// Seconds a keep-alive connection may sit with no request before it is closed.
     #[arg(long, env = "NIMBUS_IDLE_TIMEOUT", default_value_t = 120.0, value_parser = positive_f64)]
     idle_timeout: f64,
@@ -162,6 +169,8 @@ pub struct ServeOptions {
     pub max_connections: Option<usize>,
     pub header_read_timeout: std::time::Duration,
     pub idle_timeout: std::time::Duration,
+    pub log_filter: String,
+    pub log_json: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -215,6 +224,12 @@ where
                 max_connections: a.max_connections.map(|n| n as usize),
                 header_read_timeout: std::time::Duration::from_secs_f64(a.header_read_timeout),
                 idle_timeout: std::time::Duration::from_secs_f64(a.idle_timeout),
+                log_filter: a
+                    .log_level
+                    .filter(|l| !l.is_empty())
+                    .or_else(|| std::env::var("RUST_LOG").ok().filter(|l| !l.is_empty()))
+                    .unwrap_or_else(|| "info".to_string()),
+                log_json: a.log_format == "json",
             })
         }
         Sub::Profile(a) => Command::Profile(ProfileOptions {

@@ -40,7 +40,33 @@ fn main() {
     }
 }
 
+/// Structured logs on stderr (the banner stays on stdout): written by a background thread
+/// so a request never waits on the terminal or a full pipe (lines are dropped instead, and
+/// the drop is counted by tracing-appender); the guard flushes them at exit.
+fn init_logging(
+    opts: &cli::ServeOptions,
+) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&opts.log_filter)
+        .with_context(|| format!("--log-level {:?} is not a level or filter", opts.log_filter))?;
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .thread_name("nimbus-log")
+        .finish(std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false);
+    if opts.log_json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    }
+    .map_err(|e| anyhow::anyhow!("starting the logger: {e}"))?;
+    Ok(guard)
+}
+
 fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
+    let _log = init_logging(&opts)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("nimbus-worker")
@@ -111,7 +137,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
         workers.shutdown(std::time::Duration::from_secs(10)).await;
         // So a fast clock (--time-scale) resumes where it stopped, not at its last advance.
         if let Err(e) = hooks.save().await {
-            eprintln!("nimbus: could not save the clock: {e}");
+            tracing::error!(target: "nimbus", "could not save the clock: {e}");
         }
         store.shutdown();
         Ok(())
