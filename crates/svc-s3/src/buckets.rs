@@ -98,7 +98,7 @@ pub(crate) async fn delete_bucket(
     ctx: &RequestContext,
     input: g::DeleteBucketRequest,
 ) -> Result<(), AwsError> {
-    s3.mutate(|index| {
+    let part_blobs = s3.mutate(|index| {
         let b = s3.bucket(
             index,
             ctx,
@@ -108,9 +108,23 @@ pub(crate) async fn delete_bucket(
         if !b.objects.is_empty() {
             return Err(faults::bucket_not_empty(&input.bucket));
         }
-        Ok((vec![Change::DeleteBucket(input.bucket.clone())], ()))
+        // Uploads still in progress go with the bucket (their parts are no object).
+        let mut changes: Vec<Change> = b
+            .uploads
+            .values()
+            .map(|u| Change::DeleteUpload {
+                bucket: input.bucket.clone(),
+                upload_id: u.rec.upload_id.clone(),
+                parts: u.parts.keys().copied().collect(),
+            })
+            .collect();
+        let part_blobs: Vec<String> = b.blobs().cloned().collect();
+        changes.push(Change::DeleteBucket(input.bucket.clone()));
+        Ok((changes, part_blobs))
     })
-    .await
+    .await?;
+    s3.blobs.remove(part_blobs).await;
+    Ok(())
 }
 
 pub(crate) fn head_bucket(

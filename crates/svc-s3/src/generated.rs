@@ -32,14 +32,23 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 pub static OPERATIONS: [m::Operation; 111] = [
     m::Operation {
         response_code: 204,
+        input: Some(m::ShapeId(2)),
+        output: Some(m::ShapeId(1)),
+        errors: &[m::ShapeId(169)],
+        implemented: true,
         ..op("AbortMultipartUpload", "DELETE", "/{Bucket}/{Key+}")
     },
-    op("CompleteMultipartUpload", "POST", "/{Bucket}/{Key+}"),
+    m::Operation {
+        input: Some(m::ShapeId(43)),
+        output: Some(m::ShapeId(42)),
+        implemented: true,
+        ..op("CompleteMultipartUpload", "POST", "/{Bucket}/{Key+}")
+    },
     op("CopyObject", "PUT", "/{Bucket}/{Key+}"),
     m::Operation {
-        input: Some(m::ShapeId(48)),
-        output: Some(m::ShapeId(47)),
-        errors: &[m::ShapeId(7), m::ShapeId(8)],
+        input: Some(m::ShapeId(68)),
+        output: Some(m::ShapeId(67)),
+        errors: &[m::ShapeId(11), m::ShapeId(12)],
         implemented: true,
         ..op("CreateBucket", "PUT", "/{Bucket}")
     },
@@ -53,11 +62,16 @@ pub static OPERATIONS: [m::Operation; 111] = [
         "POST",
         "/{Bucket}?metadataTable",
     ),
-    op("CreateMultipartUpload", "POST", "/{Bucket}/{Key+}?uploads"),
+    m::Operation {
+        input: Some(m::ShapeId(70)),
+        output: Some(m::ShapeId(69)),
+        implemented: true,
+        ..op("CreateMultipartUpload", "POST", "/{Bucket}/{Key+}?uploads")
+    },
     op("CreateSession", "GET", "/{Bucket}?session"),
     m::Operation {
         response_code: 204,
-        input: Some(m::ShapeId(53)),
+        input: Some(m::ShapeId(75)),
         implemented: true,
         ..op("DeleteBucket", "DELETE", "/{Bucket}")
     },
@@ -131,7 +145,7 @@ pub static OPERATIONS: [m::Operation; 111] = [
     },
     m::Operation {
         response_code: 204,
-        input: Some(m::ShapeId(52)),
+        input: Some(m::ShapeId(74)),
         implemented: true,
         ..op("DeleteBucketPolicy", "DELETE", "/{Bucket}?policy")
     },
@@ -149,8 +163,8 @@ pub static OPERATIONS: [m::Operation; 111] = [
     },
     m::Operation {
         response_code: 204,
-        input: Some(m::ShapeId(57)),
-        output: Some(m::ShapeId(56)),
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(78)),
         implemented: true,
         ..op("DeleteObject", "DELETE", "/{Bucket}/{Key+}")
     },
@@ -159,8 +173,8 @@ pub static OPERATIONS: [m::Operation; 111] = [
         ..op("DeleteObjectTagging", "DELETE", "/{Bucket}/{Key+}?tagging")
     },
     m::Operation {
-        input: Some(m::ShapeId(59)),
-        output: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(81)),
+        output: Some(m::ShapeId(80)),
         implemented: true,
         ..op("DeleteObjects", "POST", "/{Bucket}?delete")
     },
@@ -203,8 +217,8 @@ pub static OPERATIONS: [m::Operation; 111] = [
         "/{Bucket}?lifecycle",
     ),
     m::Operation {
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(72)),
+        input: Some(m::ShapeId(95)),
+        output: Some(m::ShapeId(94)),
         implemented: true,
         ..op("GetBucketLocation", "GET", "/{Bucket}?location")
     },
@@ -232,14 +246,14 @@ pub static OPERATIONS: [m::Operation; 111] = [
         "/{Bucket}?ownershipControls",
     ),
     m::Operation {
-        input: Some(m::ShapeId(75)),
-        output: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(96)),
         implemented: true,
         ..op("GetBucketPolicy", "GET", "/{Bucket}?policy")
     },
     m::Operation {
-        input: Some(m::ShapeId(77)),
-        output: Some(m::ShapeId(76)),
+        input: Some(m::ShapeId(99)),
+        output: Some(m::ShapeId(98)),
         implemented: true,
         ..op("GetBucketPolicyStatus", "GET", "/{Bucket}?policyStatus")
     },
@@ -249,9 +263,9 @@ pub static OPERATIONS: [m::Operation; 111] = [
     op("GetBucketVersioning", "GET", "/{Bucket}?versioning"),
     op("GetBucketWebsite", "GET", "/{Bucket}?website"),
     m::Operation {
-        input: Some(m::ShapeId(79)),
-        output: Some(m::ShapeId(78)),
-        errors: &[m::ShapeId(129), m::ShapeId(98)],
+        input: Some(m::ShapeId(101)),
+        output: Some(m::ShapeId(100)),
+        errors: &[m::ShapeId(168), m::ShapeId(123)],
         implemented: true,
         ..op("GetObject", "GET", "/{Bucket}/{Key+}")
     },
@@ -264,16 +278,16 @@ pub static OPERATIONS: [m::Operation; 111] = [
     op("GetObjectTorrent", "GET", "/{Bucket}/{Key+}?torrent"),
     op("GetPublicAccessBlock", "GET", "/{Bucket}?publicAccessBlock"),
     m::Operation {
-        input: Some(m::ShapeId(86)),
-        output: Some(m::ShapeId(85)),
-        errors: &[m::ShapeId(128)],
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(167)],
         implemented: true,
         ..op("HeadBucket", "HEAD", "/{Bucket}")
     },
     m::Operation {
-        input: Some(m::ShapeId(88)),
-        output: Some(m::ShapeId(87)),
-        errors: &[m::ShapeId(129)],
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(168)],
         implemented: true,
         ..op("HeadObject", "HEAD", "/{Bucket}/{Key+}")
     },
@@ -298,29 +312,39 @@ pub static OPERATIONS: [m::Operation; 111] = [
         "/{Bucket}?metrics",
     ),
     m::Operation {
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(107)),
+        input: Some(m::ShapeId(134)),
+        output: Some(m::ShapeId(133)),
         implemented: true,
         ..op("ListBuckets", "GET", "/")
     },
     op("ListDirectoryBuckets", "GET", "/"),
-    op("ListMultipartUploads", "GET", "/{Bucket}?uploads"),
+    m::Operation {
+        input: Some(m::ShapeId(136)),
+        output: Some(m::ShapeId(135)),
+        implemented: true,
+        ..op("ListMultipartUploads", "GET", "/{Bucket}?uploads")
+    },
     op("ListObjectVersions", "GET", "/{Bucket}?versions"),
     m::Operation {
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(128)],
+        input: Some(m::ShapeId(138)),
+        output: Some(m::ShapeId(137)),
+        errors: &[m::ShapeId(167)],
         implemented: true,
         ..op("ListObjects", "GET", "/{Bucket}")
     },
     m::Operation {
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(128)],
+        input: Some(m::ShapeId(140)),
+        output: Some(m::ShapeId(139)),
+        errors: &[m::ShapeId(167)],
         implemented: true,
         ..op("ListObjectsV2", "GET", "/{Bucket}?list-type=2")
     },
-    op("ListParts", "GET", "/{Bucket}/{Key+}"),
+    m::Operation {
+        input: Some(m::ShapeId(142)),
+        output: Some(m::ShapeId(141)),
+        implemented: true,
+        ..op("ListParts", "GET", "/{Bucket}/{Key+}")
+    },
     op("PutBucketAbac", "PUT", "/{Bucket}?abac"),
     op(
         "PutBucketAccelerateConfiguration",
@@ -365,7 +389,7 @@ pub static OPERATIONS: [m::Operation; 111] = [
         "/{Bucket}?ownershipControls",
     ),
     m::Operation {
-        input: Some(m::ShapeId(154)),
+        input: Some(m::ShapeId(196)),
         implemented: true,
         ..op("PutBucketPolicy", "PUT", "/{Bucket}?policy")
     },
@@ -375,13 +399,13 @@ pub static OPERATIONS: [m::Operation; 111] = [
     op("PutBucketVersioning", "PUT", "/{Bucket}?versioning"),
     op("PutBucketWebsite", "PUT", "/{Bucket}?website"),
     m::Operation {
-        input: Some(m::ShapeId(156)),
-        output: Some(m::ShapeId(155)),
+        input: Some(m::ShapeId(198)),
+        output: Some(m::ShapeId(197)),
         errors: &[
-            m::ShapeId(99),
-            m::ShapeId(100),
-            m::ShapeId(187),
-            m::ShapeId(66),
+            m::ShapeId(124),
+            m::ShapeId(125),
+            m::ShapeId(229),
+            m::ShapeId(88),
         ],
         implemented: true,
         ..op("PutObject", "PUT", "/{Bucket}/{Key+}")
@@ -414,13 +438,77 @@ pub static OPERATIONS: [m::Operation; 111] = [
         "PUT",
         "/{Bucket}/{Key+}?encryption",
     ),
-    op("UploadPart", "PUT", "/{Bucket}/{Key+}"),
-    op("UploadPartCopy", "PUT", "/{Bucket}/{Key+}"),
+    m::Operation {
+        input: Some(m::ShapeId(234)),
+        output: Some(m::ShapeId(233)),
+        implemented: true,
+        ..op("UploadPart", "PUT", "/{Bucket}/{Key+}")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(232)),
+        output: Some(m::ShapeId(231)),
+        implemented: true,
+        ..op("UploadPartCopy", "PUT", "/{Bucket}/{Key+}")
+    },
     op("WriteGetObjectResponse", "POST", "/WriteGetObjectResponse"),
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 191] = [
+pub static SHAPES: [m::Shape; 238] = [
+    m::Shape {
+        name: "AbortDate",
+        kind: m::ShapeKind::Timestamp { format: None },
+    },
+    m::Shape {
+        name: "AbortMultipartUploadOutput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location: m::Location::Header,
+            location_name: Some("x-amz-request-charged"),
+            ..member("RequestCharged", 203)
+        }])),
+    },
+    m::Shape {
+        name: "AbortMultipartUploadRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Bucket"),
+                required: true,
+                ..member("Bucket", 18)
+            },
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Key"),
+                required: true,
+                ..member("Key", 175)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("uploadId"),
+                required: true,
+                ..member("UploadId", 160)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-request-payer"),
+                ..member("RequestPayer", 204)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-expected-bucket-owner"),
+                ..member("ExpectedBucketOwner", 7)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-if-match-initiated-time"),
+                ..member("IfMatchInitiatedTime", 114)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AbortRuleId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
     m::Shape {
         name: "AcceptRanges",
         kind: m::ShapeKind::String { enum_values: &[] },
@@ -458,10 +546,10 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "Bucket",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 14),
-            member("CreationDate", 49),
-            member("BucketRegion", 16),
-            member("BucketArn", 172),
+            member("Name", 18),
+            member("CreationDate", 71),
+            member("BucketRegion", 20),
+            member("BucketArn", 214),
         ])),
     },
     m::Shape {
@@ -502,8 +590,8 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "BucketInfo",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DataRedundancy", 50),
-            member("Type", 17),
+            member("DataRedundancy", 72),
+            member("Type", 21),
         ])),
     },
     m::Shape {
@@ -582,7 +670,7 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "Buckets",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(6),
+            member: m::ShapeId(10),
             member_location_name: Some("Bucket"),
             flattened: false,
         }),
@@ -615,7 +703,7 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "ChecksumAlgorithmList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(21),
+            member: m::ShapeId(25),
             member_location_name: None,
             flattened: true,
         }),
@@ -678,12 +766,223 @@ pub static SHAPES: [m::Shape; 191] = [
     },
     m::Shape {
         name: "CommonPrefix",
-        kind: m::ShapeKind::Structure(structure(&[member("Prefix", 153)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Prefix", 195)])),
     },
     m::Shape {
         name: "CommonPrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(36),
+            member: m::ShapeId(40),
+            member_location_name: None,
+            flattened: true,
+        }),
+    },
+    m::Shape {
+        name: "CompleteMultipartUploadOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Location", 143),
+            member("Bucket", 18),
+            member("Key", 175),
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-expiration"),
+                ..member("Expiration", 91)
+            },
+            member("ETag", 86),
+            member("ChecksumCRC32", 27),
+            member("ChecksumCRC32C", 28),
+            member("ChecksumCRC64NVME", 29),
+            member("ChecksumSHA1", 32),
+            member("ChecksumSHA256", 33),
+            member("ChecksumSHA512", 34),
+            member("ChecksumMD5", 30),
+            member("ChecksumXXHASH64", 38),
+            member("ChecksumXXHASH3", 37),
+            member("ChecksumXXHASH128", 36),
+            member("ChecksumType", 35),
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption"),
+                ..member("ServerSideEncryption", 220)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-version-id"),
+                ..member("VersionId", 184)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
+                ..member("SSEKMSKeyId", 219)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-bucket-key-enabled"),
+                ..member("BucketKeyEnabled", 15)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-request-charged"),
+                ..member("RequestCharged", 203)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CompleteMultipartUploadRequest",
+        kind: m::ShapeKind::Structure(m::Structure {
+            payload: Some(2),
+            ..structure(&[
+                m::Member {
+                    location: m::Location::Uri,
+                    location_name: Some("Bucket"),
+                    required: true,
+                    ..member("Bucket", 18)
+                },
+                m::Member {
+                    location: m::Location::Uri,
+                    location_name: Some("Key"),
+                    required: true,
+                    ..member("Key", 175)
+                },
+                m::Member {
+                    location_name: Some("CompleteMultipartUpload"),
+                    xml_namespace: Some(m::XmlNamespace {
+                        prefix: None,
+                        uri: "http://s3.amazonaws.com/doc/2006-03-01/",
+                    }),
+                    ..member("MultipartUpload", 44)
+                },
+                m::Member {
+                    location: m::Location::QueryString,
+                    location_name: Some("uploadId"),
+                    required: true,
+                    ..member("UploadId", 160)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-crc32"),
+                    ..member("ChecksumCRC32", 27)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-crc32c"),
+                    ..member("ChecksumCRC32C", 28)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-crc64nvme"),
+                    ..member("ChecksumCRC64NVME", 29)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-sha1"),
+                    ..member("ChecksumSHA1", 32)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-sha256"),
+                    ..member("ChecksumSHA256", 33)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-sha512"),
+                    ..member("ChecksumSHA512", 34)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-md5"),
+                    ..member("ChecksumMD5", 30)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-xxhash64"),
+                    ..member("ChecksumXXHASH64", 38)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-xxhash3"),
+                    ..member("ChecksumXXHASH3", 37)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-xxhash128"),
+                    ..member("ChecksumXXHASH128", 36)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-type"),
+                    ..member("ChecksumType", 35)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-mp-object-size"),
+                    ..member("MpuObjectSize", 158)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-request-payer"),
+                    ..member("RequestPayer", 204)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-expected-bucket-owner"),
+                    ..member("ExpectedBucketOwner", 7)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("If-Match"),
+                    ..member("IfMatch", 113)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("If-None-Match"),
+                    ..member("IfNoneMatch", 118)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
+                    ..member("SSECustomerAlgorithm", 215)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption-customer-key"),
+                    ..member("SSECustomerKey", 216)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
+                    ..member("SSECustomerKeyMD5", 217)
+                },
+            ])
+        }),
+    },
+    m::Shape {
+        name: "CompletedMultipartUpload",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("Part"),
+            ..member("Parts", 46)
+        }])),
+    },
+    m::Shape {
+        name: "CompletedPart",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ETag", 86),
+            member("ChecksumCRC32", 27),
+            member("ChecksumCRC32C", 28),
+            member("ChecksumCRC64NVME", 29),
+            member("ChecksumSHA1", 32),
+            member("ChecksumSHA256", 33),
+            member("ChecksumSHA512", 34),
+            member("ChecksumMD5", 30),
+            member("ChecksumXXHASH64", 38),
+            member("ChecksumXXHASH3", 37),
+            member("ChecksumXXHASH128", 36),
+            member("PartNumber", 189),
+        ])),
+    },
+    m::Shape {
+        name: "CompletedPartList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(45),
             member_location_name: None,
             flattened: true,
         }),
@@ -721,12 +1020,69 @@ pub static SHAPES: [m::Shape; 191] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "CopyPartResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ETag", 86),
+            member("LastModified", 131),
+            member("ChecksumCRC32", 27),
+            member("ChecksumCRC32C", 28),
+            member("ChecksumCRC64NVME", 29),
+            member("ChecksumSHA1", 32),
+            member("ChecksumSHA256", 33),
+            member("ChecksumSHA512", 34),
+            member("ChecksumMD5", 30),
+            member("ChecksumXXHASH64", 38),
+            member("ChecksumXXHASH3", 37),
+            member("ChecksumXXHASH128", 36),
+        ])),
+    },
+    m::Shape {
+        name: "CopySource",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CopySourceIfMatch",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CopySourceIfModifiedSince",
+        kind: m::ShapeKind::Timestamp { format: None },
+    },
+    m::Shape {
+        name: "CopySourceIfNoneMatch",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CopySourceIfUnmodifiedSince",
+        kind: m::ShapeKind::Timestamp { format: None },
+    },
+    m::Shape {
+        name: "CopySourceRange",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CopySourceSSECustomerAlgorithm",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CopySourceSSECustomerKey",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CopySourceSSECustomerKeyMD5",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CopySourceVersionId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "CreateBucketConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LocationConstraint", 12),
-            member("Location", 114),
-            member("Bucket", 10),
-            member("Tags", 184),
+            member("LocationConstraint", 16),
+            member("Location", 144),
+            member("Bucket", 14),
+            member("Tags", 226),
         ])),
     },
     m::Shape {
@@ -735,12 +1091,12 @@ pub static SHAPES: [m::Shape; 191] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Location"),
-                ..member("Location", 113)
+                ..member("Location", 143)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-bucket-arn"),
-                ..member("BucketArn", 172)
+                ..member("BucketArn", 214)
             },
         ])),
     },
@@ -752,13 +1108,13 @@ pub static SHAPES: [m::Shape; 191] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-acl"),
-                    ..member("ACL", 9)
+                    ..member("ACL", 13)
                 },
                 m::Member {
                     location: m::Location::Uri,
                     location_name: Some("Bucket"),
                     required: true,
-                    ..member("Bucket", 14)
+                    ..member("Bucket", 18)
                 },
                 m::Member {
                     location_name: Some("CreateBucketConfiguration"),
@@ -766,50 +1122,278 @@ pub static SHAPES: [m::Shape; 191] = [
                         prefix: None,
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
-                    ..member("CreateBucketConfiguration", 46)
+                    ..member("CreateBucketConfiguration", 66)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-full-control"),
-                    ..member("GrantFullControl", 80)
+                    ..member("GrantFullControl", 102)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-read"),
-                    ..member("GrantRead", 81)
+                    ..member("GrantRead", 103)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-read-acp"),
-                    ..member("GrantReadACP", 82)
+                    ..member("GrantReadACP", 104)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-write"),
-                    ..member("GrantWrite", 83)
+                    ..member("GrantWrite", 105)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-write-acp"),
-                    ..member("GrantWriteACP", 84)
+                    ..member("GrantWriteACP", 106)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-bucket-object-lock-enabled"),
-                    ..member("ObjectLockEnabledForBucket", 138)
+                    ..member("ObjectLockEnabledForBucket", 177)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-ownership"),
-                    ..member("ObjectOwnership", 143)
+                    ..member("ObjectOwnership", 182)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-bucket-namespace"),
-                    ..member("BucketNamespace", 15)
+                    ..member("BucketNamespace", 19)
                 },
             ])
         }),
+    },
+    m::Shape {
+        name: "CreateMultipartUploadOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-abort-date"),
+                ..member("AbortDate", 0)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-abort-rule-id"),
+                ..member("AbortRuleId", 3)
+            },
+            m::Member {
+                location_name: Some("Bucket"),
+                ..member("Bucket", 18)
+            },
+            member("Key", 175),
+            member("UploadId", 160),
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption"),
+                ..member("ServerSideEncryption", 220)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
+                ..member("SSECustomerAlgorithm", 215)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
+                ..member("SSECustomerKeyMD5", 217)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
+                ..member("SSEKMSKeyId", 219)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-context"),
+                ..member("SSEKMSEncryptionContext", 218)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-bucket-key-enabled"),
+                ..member("BucketKeyEnabled", 15)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-request-charged"),
+                ..member("RequestCharged", 203)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-algorithm"),
+                ..member("ChecksumAlgorithm", 25)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-type"),
+                ..member("ChecksumType", 35)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateMultipartUploadRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-acl"),
+                ..member("ACL", 172)
+            },
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Bucket"),
+                required: true,
+                ..member("Bucket", 18)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("Cache-Control"),
+                ..member("CacheControl", 24)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("Content-Disposition"),
+                ..member("ContentDisposition", 48)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("Content-Encoding"),
+                ..member("ContentEncoding", 49)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("Content-Language"),
+                ..member("ContentLanguage", 50)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("Content-Type"),
+                ..member("ContentType", 54)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("Expires"),
+                ..member("Expires", 92)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-grant-full-control"),
+                ..member("GrantFullControl", 102)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-grant-read"),
+                ..member("GrantRead", 103)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-grant-read-acp"),
+                ..member("GrantReadACP", 104)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-grant-write-acp"),
+                ..member("GrantWriteACP", 106)
+            },
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Key"),
+                required: true,
+                ..member("Key", 175)
+            },
+            m::Member {
+                location: m::Location::Headers,
+                location_name: Some("x-amz-meta-"),
+                ..member("Metadata", 154)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption"),
+                ..member("ServerSideEncryption", 220)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-storage-class"),
+                ..member("StorageClass", 223)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-website-redirect-location"),
+                ..member("WebsiteRedirectLocation", 236)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
+                ..member("SSECustomerAlgorithm", 215)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-key"),
+                ..member("SSECustomerKey", 216)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
+                ..member("SSECustomerKeyMD5", 217)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
+                ..member("SSEKMSKeyId", 219)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-context"),
+                ..member("SSEKMSEncryptionContext", 218)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-bucket-key-enabled"),
+                ..member("BucketKeyEnabled", 15)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-request-payer"),
+                ..member("RequestPayer", 204)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-tagging"),
+                ..member("Tagging", 227)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-object-lock-mode"),
+                ..member("ObjectLockMode", 179)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-object-lock-retain-until-date"),
+                ..member("ObjectLockRetainUntilDate", 180)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-object-lock-legal-hold"),
+                ..member("ObjectLockLegalHoldStatus", 178)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-expected-bucket-owner"),
+                ..member("ExpectedBucketOwner", 7)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-algorithm"),
+                ..member("ChecksumAlgorithm", 25)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-type"),
+                ..member("ChecksumType", 35)
+            },
+        ])),
     },
     m::Shape {
         name: "CreationDate",
@@ -827,9 +1411,9 @@ pub static SHAPES: [m::Shape; 191] = [
             m::Member {
                 location_name: Some("Object"),
                 required: true,
-                ..member("Objects", 135)
+                ..member("Objects", 174)
             },
-            member("Quiet", 157),
+            member("Quiet", 199),
         ])),
     },
     m::Shape {
@@ -839,12 +1423,12 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
         ])),
     },
@@ -855,12 +1439,12 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
         ])),
     },
@@ -878,17 +1462,17 @@ pub static SHAPES: [m::Shape; 191] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-delete-marker"),
-                ..member("DeleteMarker", 54)
+                ..member("DeleteMarker", 76)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-version-id"),
-                ..member("VersionId", 145)
+                ..member("VersionId", 184)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 161)
+                ..member("RequestCharged", 203)
             },
         ])),
     },
@@ -899,68 +1483,68 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::Uri,
                 location_name: Some("Key"),
                 required: true,
-                ..member("Key", 136)
+                ..member("Key", 175)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-mfa"),
-                ..member("MFA", 117)
+                ..member("MFA", 147)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("versionId"),
-                ..member("VersionId", 145)
+                ..member("VersionId", 184)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-payer"),
-                ..member("RequestPayer", 162)
+                ..member("RequestPayer", 204)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-bypass-governance-retention"),
-                ..member("BypassGovernanceRetention", 19)
+                ..member("BypassGovernanceRetention", 23)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Match"),
-                ..member("IfMatch", 91)
+                ..member("IfMatch", 113)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-if-match-last-modified-time"),
-                ..member("IfMatchLastModifiedTime", 92)
+                ..member("IfMatchLastModifiedTime", 115)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-if-match-size"),
-                ..member("IfMatchSize", 93)
+                ..member("IfMatchSize", 116)
             },
         ])),
     },
     m::Shape {
         name: "DeleteObjectsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Deleted", 61),
+            member("Deleted", 83),
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 161)
+                ..member("RequestCharged", 203)
             },
             m::Member {
                 location_name: Some("Error"),
-                ..member("Errors", 68)
+                ..member("Errors", 90)
             },
         ])),
     },
@@ -973,7 +1557,7 @@ pub static SHAPES: [m::Shape; 191] = [
                     location: m::Location::Uri,
                     location_name: Some("Bucket"),
                     required: true,
-                    ..member("Bucket", 14)
+                    ..member("Bucket", 18)
                 },
                 m::Member {
                     location_name: Some("Delete"),
@@ -982,32 +1566,32 @@ pub static SHAPES: [m::Shape; 191] = [
                         uri: "http://s3.amazonaws.com/doc/2006-03-01/",
                     }),
                     required: true,
-                    ..member("Delete", 51)
+                    ..member("Delete", 73)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-mfa"),
-                    ..member("MFA", 117)
+                    ..member("MFA", 147)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-request-payer"),
-                    ..member("RequestPayer", 162)
+                    ..member("RequestPayer", 204)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-bypass-governance-retention"),
-                    ..member("BypassGovernanceRetention", 19)
+                    ..member("BypassGovernanceRetention", 23)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-expected-bucket-owner"),
-                    ..member("ExpectedBucketOwner", 3)
+                    ..member("ExpectedBucketOwner", 7)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-sdk-checksum-algorithm"),
-                    ..member("ChecksumAlgorithm", 21)
+                    ..member("ChecksumAlgorithm", 25)
                 },
             ])
         }),
@@ -1015,16 +1599,16 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "DeletedObject",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 136),
-            member("VersionId", 145),
-            member("DeleteMarker", 54),
-            member("DeleteMarkerVersionId", 55),
+            member("Key", 175),
+            member("VersionId", 184),
+            member("DeleteMarker", 76),
+            member("DeleteMarkerVersionId", 77),
         ])),
     },
     m::Shape {
         name: "DeletedObjects",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(60),
+            member: m::ShapeId(82),
             member_location_name: None,
             flattened: true,
         }),
@@ -1062,16 +1646,16 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "Error",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 136),
-            member("VersionId", 145),
-            member("Code", 35),
-            member("Message", 121),
+            member("Key", 175),
+            member("VersionId", 184),
+            member("Code", 39),
+            member("Message", 153),
         ])),
     },
     m::Shape {
         name: "Errors",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(67),
+            member: m::ShapeId(89),
             member_location_name: None,
             flattened: true,
         }),
@@ -1090,7 +1674,7 @@ pub static SHAPES: [m::Shape; 191] = [
     },
     m::Shape {
         name: "GetBucketLocationOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("LocationConstraint", 12)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LocationConstraint", 16)])),
     },
     m::Shape {
         name: "GetBucketLocationRequest",
@@ -1099,12 +1683,12 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
         ])),
     },
@@ -1112,7 +1696,7 @@ pub static SHAPES: [m::Shape; 191] = [
         name: "GetBucketPolicyOutput",
         kind: m::ShapeKind::Structure(m::Structure {
             payload: Some(0),
-            ..structure(&[member("Policy", 151)])
+            ..structure(&[member("Policy", 193)])
         }),
     },
     m::Shape {
@@ -1122,12 +1706,12 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
         ])),
     },
@@ -1135,7 +1719,7 @@ pub static SHAPES: [m::Shape; 191] = [
         name: "GetBucketPolicyStatusOutput",
         kind: m::ShapeKind::Structure(m::Structure {
             payload: Some(0),
-            ..structure(&[member("PolicyStatus", 152)])
+            ..structure(&[member("PolicyStatus", 194)])
         }),
     },
     m::Shape {
@@ -1145,12 +1729,12 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
         ])),
     },
@@ -1159,216 +1743,216 @@ pub static SHAPES: [m::Shape; 191] = [
         kind: m::ShapeKind::Structure(m::Structure {
             payload: Some(0),
             ..structure(&[
-                member("Body", 5),
+                member("Body", 9),
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-delete-marker"),
-                    ..member("DeleteMarker", 54)
+                    ..member("DeleteMarker", 76)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("accept-ranges"),
-                    ..member("AcceptRanges", 0)
+                    ..member("AcceptRanges", 4)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-expiration"),
-                    ..member("Expiration", 69)
+                    ..member("Expiration", 91)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-restore"),
-                    ..member("Restore", 169)
+                    ..member("Restore", 211)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Last-Modified"),
-                    ..member("LastModified", 105)
+                    ..member("LastModified", 131)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Length"),
-                    ..member("ContentLength", 42)
+                    ..member("ContentLength", 51)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("ETag"),
-                    ..member("ETag", 64)
+                    ..member("ETag", 86)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-crc32"),
-                    ..member("ChecksumCRC32", 23)
+                    ..member("ChecksumCRC32", 27)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-crc32c"),
-                    ..member("ChecksumCRC32C", 24)
+                    ..member("ChecksumCRC32C", 28)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-crc64nvme"),
-                    ..member("ChecksumCRC64NVME", 25)
+                    ..member("ChecksumCRC64NVME", 29)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-sha1"),
-                    ..member("ChecksumSHA1", 28)
+                    ..member("ChecksumSHA1", 32)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-sha256"),
-                    ..member("ChecksumSHA256", 29)
+                    ..member("ChecksumSHA256", 33)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-sha512"),
-                    ..member("ChecksumSHA512", 30)
+                    ..member("ChecksumSHA512", 34)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-md5"),
-                    ..member("ChecksumMD5", 26)
+                    ..member("ChecksumMD5", 30)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-xxhash64"),
-                    ..member("ChecksumXXHASH64", 34)
+                    ..member("ChecksumXXHASH64", 38)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-xxhash3"),
-                    ..member("ChecksumXXHASH3", 33)
+                    ..member("ChecksumXXHASH3", 37)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-xxhash128"),
-                    ..member("ChecksumXXHASH128", 32)
+                    ..member("ChecksumXXHASH128", 36)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-type"),
-                    ..member("ChecksumType", 31)
+                    ..member("ChecksumType", 35)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-missing-meta"),
-                    ..member("MissingMeta", 125)
+                    ..member("MissingMeta", 157)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-version-id"),
-                    ..member("VersionId", 145)
+                    ..member("VersionId", 184)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Cache-Control"),
-                    ..member("CacheControl", 20)
+                    ..member("CacheControl", 24)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Disposition"),
-                    ..member("ContentDisposition", 39)
+                    ..member("ContentDisposition", 48)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Encoding"),
-                    ..member("ContentEncoding", 40)
+                    ..member("ContentEncoding", 49)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Language"),
-                    ..member("ContentLanguage", 41)
+                    ..member("ContentLanguage", 50)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Range"),
-                    ..member("ContentRange", 44)
+                    ..member("ContentRange", 53)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Type"),
-                    ..member("ContentType", 45)
+                    ..member("ContentType", 54)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Expires"),
-                    ..member("Expires", 70)
+                    ..member("Expires", 92)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-website-redirect-location"),
-                    ..member("WebsiteRedirectLocation", 189)
+                    ..member("WebsiteRedirectLocation", 236)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption"),
-                    ..member("ServerSideEncryption", 178)
+                    ..member("ServerSideEncryption", 220)
                 },
                 m::Member {
                     location: m::Location::Headers,
                     location_name: Some("x-amz-meta-"),
-                    ..member("Metadata", 122)
+                    ..member("Metadata", 154)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                    ..member("SSECustomerAlgorithm", 173)
+                    ..member("SSECustomerAlgorithm", 215)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                    ..member("SSECustomerKeyMD5", 175)
+                    ..member("SSECustomerKeyMD5", 217)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
-                    ..member("SSEKMSKeyId", 177)
+                    ..member("SSEKMSKeyId", 219)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-bucket-key-enabled"),
-                    ..member("BucketKeyEnabled", 11)
+                    ..member("BucketKeyEnabled", 15)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-storage-class"),
-                    ..member("StorageClass", 181)
+                    ..member("StorageClass", 223)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-request-charged"),
-                    ..member("RequestCharged", 161)
+                    ..member("RequestCharged", 203)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-replication-status"),
-                    ..member("ReplicationStatus", 160)
+                    ..member("ReplicationStatus", 202)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-mp-parts-count"),
-                    ..member("PartsCount", 150)
+                    ..member("PartsCount", 192)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-tagging-count"),
-                    ..member("TagCount", 183)
+                    ..member("TagCount", 225)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-mode"),
-                    ..member("ObjectLockMode", 140)
+                    ..member("ObjectLockMode", 179)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-retain-until-date"),
-                    ..member("ObjectLockRetainUntilDate", 141)
+                    ..member("ObjectLockRetainUntilDate", 180)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-legal-hold"),
-                    ..member("ObjectLockLegalHoldStatus", 139)
+                    ..member("ObjectLockLegalHoldStatus", 178)
                 },
             ])
         }),
@@ -1380,108 +1964,108 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Match"),
-                ..member("IfMatch", 91)
+                ..member("IfMatch", 113)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Modified-Since"),
-                ..member("IfModifiedSince", 94)
+                ..member("IfModifiedSince", 117)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-None-Match"),
-                ..member("IfNoneMatch", 95)
+                ..member("IfNoneMatch", 118)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Unmodified-Since"),
-                ..member("IfUnmodifiedSince", 96)
+                ..member("IfUnmodifiedSince", 119)
             },
             m::Member {
                 location: m::Location::Uri,
                 location_name: Some("Key"),
                 required: true,
-                ..member("Key", 136)
+                ..member("Key", 175)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Range"),
-                ..member("Range", 158)
+                ..member("Range", 200)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-cache-control"),
-                ..member("ResponseCacheControl", 163)
+                ..member("ResponseCacheControl", 205)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-disposition"),
-                ..member("ResponseContentDisposition", 164)
+                ..member("ResponseContentDisposition", 206)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-encoding"),
-                ..member("ResponseContentEncoding", 165)
+                ..member("ResponseContentEncoding", 207)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-language"),
-                ..member("ResponseContentLanguage", 166)
+                ..member("ResponseContentLanguage", 208)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-type"),
-                ..member("ResponseContentType", 167)
+                ..member("ResponseContentType", 209)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-expires"),
-                ..member("ResponseExpires", 168)
+                ..member("ResponseExpires", 210)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("versionId"),
-                ..member("VersionId", 145)
+                ..member("VersionId", 184)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                ..member("SSECustomerAlgorithm", 173)
+                ..member("SSECustomerAlgorithm", 215)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key"),
-                ..member("SSECustomerKey", 174)
+                ..member("SSECustomerKey", 216)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                ..member("SSECustomerKeyMD5", 175)
+                ..member("SSECustomerKeyMD5", 217)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-payer"),
-                ..member("RequestPayer", 162)
+                ..member("RequestPayer", 204)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("partNumber"),
-                ..member("PartNumber", 149)
+                ..member("PartNumber", 189)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-mode"),
-                ..member("ChecksumMode", 27)
+                ..member("ChecksumMode", 31)
             },
         ])),
     },
@@ -1511,27 +2095,27 @@ pub static SHAPES: [m::Shape; 191] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-bucket-arn"),
-                ..member("BucketArn", 172)
+                ..member("BucketArn", 214)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-bucket-location-type"),
-                ..member("BucketLocationType", 116)
+                ..member("BucketLocationType", 146)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-bucket-location-name"),
-                ..member("BucketLocationName", 13)
+                ..member("BucketLocationName", 17)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-bucket-region"),
-                ..member("BucketRegion", 159)
+                ..member("BucketRegion", 201)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-access-point-alias"),
-                ..member("AccessPointAlias", 2)
+                ..member("AccessPointAlias", 6)
             },
         ])),
     },
@@ -1542,12 +2126,12 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
         ])),
     },
@@ -1557,217 +2141,217 @@ pub static SHAPES: [m::Shape; 191] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-delete-marker"),
-                ..member("DeleteMarker", 54)
+                ..member("DeleteMarker", 76)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("accept-ranges"),
-                ..member("AcceptRanges", 0)
+                ..member("AcceptRanges", 4)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expiration"),
-                ..member("Expiration", 69)
+                ..member("Expiration", 91)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-restore"),
-                ..member("Restore", 169)
+                ..member("Restore", 211)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-archive-status"),
-                ..member("ArchiveStatus", 4)
+                ..member("ArchiveStatus", 8)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Last-Modified"),
-                ..member("LastModified", 105)
+                ..member("LastModified", 131)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Length"),
-                ..member("ContentLength", 42)
+                ..member("ContentLength", 51)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-crc32"),
-                ..member("ChecksumCRC32", 23)
+                ..member("ChecksumCRC32", 27)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-crc32c"),
-                ..member("ChecksumCRC32C", 24)
+                ..member("ChecksumCRC32C", 28)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-crc64nvme"),
-                ..member("ChecksumCRC64NVME", 25)
+                ..member("ChecksumCRC64NVME", 29)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-sha1"),
-                ..member("ChecksumSHA1", 28)
+                ..member("ChecksumSHA1", 32)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-sha256"),
-                ..member("ChecksumSHA256", 29)
+                ..member("ChecksumSHA256", 33)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-sha512"),
-                ..member("ChecksumSHA512", 30)
+                ..member("ChecksumSHA512", 34)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-md5"),
-                ..member("ChecksumMD5", 26)
+                ..member("ChecksumMD5", 30)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-xxhash64"),
-                ..member("ChecksumXXHASH64", 34)
+                ..member("ChecksumXXHASH64", 38)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-xxhash3"),
-                ..member("ChecksumXXHASH3", 33)
+                ..member("ChecksumXXHASH3", 37)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-xxhash128"),
-                ..member("ChecksumXXHASH128", 32)
+                ..member("ChecksumXXHASH128", 36)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-type"),
-                ..member("ChecksumType", 31)
+                ..member("ChecksumType", 35)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("ETag"),
-                ..member("ETag", 64)
+                ..member("ETag", 86)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-missing-meta"),
-                ..member("MissingMeta", 125)
+                ..member("MissingMeta", 157)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-version-id"),
-                ..member("VersionId", 145)
+                ..member("VersionId", 184)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Cache-Control"),
-                ..member("CacheControl", 20)
+                ..member("CacheControl", 24)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Disposition"),
-                ..member("ContentDisposition", 39)
+                ..member("ContentDisposition", 48)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Encoding"),
-                ..member("ContentEncoding", 40)
+                ..member("ContentEncoding", 49)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Language"),
-                ..member("ContentLanguage", 41)
+                ..member("ContentLanguage", 50)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Type"),
-                ..member("ContentType", 45)
+                ..member("ContentType", 54)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Content-Range"),
-                ..member("ContentRange", 44)
+                ..member("ContentRange", 53)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Expires"),
-                ..member("Expires", 70)
+                ..member("Expires", 92)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-website-redirect-location"),
-                ..member("WebsiteRedirectLocation", 189)
+                ..member("WebsiteRedirectLocation", 236)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption"),
-                ..member("ServerSideEncryption", 178)
+                ..member("ServerSideEncryption", 220)
             },
             m::Member {
                 location: m::Location::Headers,
                 location_name: Some("x-amz-meta-"),
-                ..member("Metadata", 122)
+                ..member("Metadata", 154)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                ..member("SSECustomerAlgorithm", 173)
+                ..member("SSECustomerAlgorithm", 215)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                ..member("SSECustomerKeyMD5", 175)
+                ..member("SSECustomerKeyMD5", 217)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
-                ..member("SSEKMSKeyId", 177)
+                ..member("SSEKMSKeyId", 219)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-bucket-key-enabled"),
-                ..member("BucketKeyEnabled", 11)
+                ..member("BucketKeyEnabled", 15)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-storage-class"),
-                ..member("StorageClass", 181)
+                ..member("StorageClass", 223)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 161)
+                ..member("RequestCharged", 203)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-replication-status"),
-                ..member("ReplicationStatus", 160)
+                ..member("ReplicationStatus", 202)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-mp-parts-count"),
-                ..member("PartsCount", 150)
+                ..member("PartsCount", 192)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-tagging-count"),
-                ..member("TagCount", 183)
+                ..member("TagCount", 225)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-object-lock-mode"),
-                ..member("ObjectLockMode", 140)
+                ..member("ObjectLockMode", 179)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-object-lock-retain-until-date"),
-                ..member("ObjectLockRetainUntilDate", 141)
+                ..member("ObjectLockRetainUntilDate", 180)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-object-lock-legal-hold"),
-                ..member("ObjectLockLegalHoldStatus", 139)
+                ..member("ObjectLockLegalHoldStatus", 178)
             },
         ])),
     },
@@ -1778,108 +2362,108 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Match"),
-                ..member("IfMatch", 91)
+                ..member("IfMatch", 113)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Modified-Since"),
-                ..member("IfModifiedSince", 94)
+                ..member("IfModifiedSince", 117)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-None-Match"),
-                ..member("IfNoneMatch", 95)
+                ..member("IfNoneMatch", 118)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("If-Unmodified-Since"),
-                ..member("IfUnmodifiedSince", 96)
+                ..member("IfUnmodifiedSince", 119)
             },
             m::Member {
                 location: m::Location::Uri,
                 location_name: Some("Key"),
                 required: true,
-                ..member("Key", 136)
+                ..member("Key", 175)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("Range"),
-                ..member("Range", 158)
+                ..member("Range", 200)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-cache-control"),
-                ..member("ResponseCacheControl", 163)
+                ..member("ResponseCacheControl", 205)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-disposition"),
-                ..member("ResponseContentDisposition", 164)
+                ..member("ResponseContentDisposition", 206)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-encoding"),
-                ..member("ResponseContentEncoding", 165)
+                ..member("ResponseContentEncoding", 207)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-language"),
-                ..member("ResponseContentLanguage", 166)
+                ..member("ResponseContentLanguage", 208)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-content-type"),
-                ..member("ResponseContentType", 167)
+                ..member("ResponseContentType", 209)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("response-expires"),
-                ..member("ResponseExpires", 168)
+                ..member("ResponseExpires", 210)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("versionId"),
-                ..member("VersionId", 145)
+                ..member("VersionId", 184)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                ..member("SSECustomerAlgorithm", 173)
+                ..member("SSECustomerAlgorithm", 215)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key"),
-                ..member("SSECustomerKey", 174)
+                ..member("SSECustomerKey", 216)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                ..member("SSECustomerKeyMD5", 175)
+                ..member("SSECustomerKeyMD5", 217)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-payer"),
-                ..member("RequestPayer", 162)
+                ..member("RequestPayer", 204)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("partNumber"),
-                ..member("PartNumber", 149)
+                ..member("PartNumber", 189)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-mode"),
-                ..member("ChecksumMode", 27)
+                ..member("ChecksumMode", 31)
             },
         ])),
     },
@@ -1904,6 +2488,12 @@ pub static SHAPES: [m::Shape; 191] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "IfMatchInitiatedTime",
+        kind: m::ShapeKind::Timestamp {
+            format: Some(m::TimestampFormat::Rfc822),
+        },
+    },
+    m::Shape {
         name: "IfMatchLastModifiedTime",
         kind: m::ShapeKind::Timestamp {
             format: Some(m::TimestampFormat::Rfc822),
@@ -1926,6 +2516,14 @@ pub static SHAPES: [m::Shape; 191] = [
         kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
+        name: "Initiated",
+        kind: m::ShapeKind::Timestamp { format: None },
+    },
+    m::Shape {
+        name: "Initiator",
+        kind: m::ShapeKind::Structure(structure(&[member("ID", 111), member("DisplayName", 85)])),
+    },
+    m::Shape {
         name: "IntelligentTieringAccessTier",
         kind: m::ShapeKind::String {
             enum_values: &["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"],
@@ -1940,7 +2538,7 @@ pub static SHAPES: [m::Shape; 191] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("StorageClass", 181), member("AccessTier", 97)])
+            ..structure(&[member("StorageClass", 223), member("AccessTier", 122)])
         }),
     },
     m::Shape {
@@ -1984,6 +2582,10 @@ pub static SHAPES: [m::Shape; 191] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "KeyMarker",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "LastModified",
         kind: m::ShapeKind::Timestamp { format: None },
     },
@@ -1996,10 +2598,10 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "ListBucketsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Buckets", 18),
-            member("Owner", 148),
-            member("ContinuationToken", 127),
-            member("Prefix", 153),
+            member("Buckets", 22),
+            member("Owner", 187),
+            member("ContinuationToken", 165),
+            member("Prefix", 195),
         ])),
     },
     m::Shape {
@@ -2008,42 +2610,118 @@ pub static SHAPES: [m::Shape; 191] = [
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("max-buckets"),
-                ..member("MaxBuckets", 119)
+                ..member("MaxBuckets", 149)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("continuation-token"),
-                ..member("ContinuationToken", 186)
+                ..member("ContinuationToken", 228)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("prefix"),
-                ..member("Prefix", 153)
+                ..member("Prefix", 195)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("bucket-region"),
-                ..member("BucketRegion", 16)
+                ..member("BucketRegion", 20)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ListMultipartUploadsOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Bucket", 18),
+            member("KeyMarker", 130),
+            member("UploadIdMarker", 230),
+            member("NextKeyMarker", 162),
+            member("Prefix", 195),
+            member("Delimiter", 84),
+            member("NextUploadIdMarker", 166),
+            member("MaxUploads", 152),
+            member("IsTruncated", 128),
+            m::Member {
+                location_name: Some("Upload"),
+                ..member("Uploads", 161)
+            },
+            member("CommonPrefixes", 41),
+            member("EncodingType", 87),
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-request-charged"),
+                ..member("RequestCharged", 203)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ListMultipartUploadsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Bucket"),
+                required: true,
+                ..member("Bucket", 18)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("delimiter"),
+                ..member("Delimiter", 84)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("encoding-type"),
+                ..member("EncodingType", 87)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("key-marker"),
+                ..member("KeyMarker", 130)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("max-uploads"),
+                ..member("MaxUploads", 152)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("prefix"),
+                ..member("Prefix", 195)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("upload-id-marker"),
+                ..member("UploadIdMarker", 230)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-expected-bucket-owner"),
+                ..member("ExpectedBucketOwner", 7)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-request-payer"),
+                ..member("RequestPayer", 204)
             },
         ])),
     },
     m::Shape {
         name: "ListObjectsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IsTruncated", 103),
-            member("Marker", 118),
-            member("NextMarker", 126),
-            member("Contents", 137),
-            member("Name", 14),
-            member("Prefix", 153),
-            member("Delimiter", 62),
-            member("MaxKeys", 120),
-            member("CommonPrefixes", 37),
-            member("EncodingType", 65),
+            member("IsTruncated", 128),
+            member("Marker", 148),
+            member("NextMarker", 163),
+            member("Contents", 176),
+            member("Name", 18),
+            member("Prefix", 195),
+            member("Delimiter", 84),
+            member("MaxKeys", 150),
+            member("CommonPrefixes", 41),
+            member("EncodingType", 87),
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 161)
+                ..member("RequestCharged", 203)
             },
         ])),
     },
@@ -2054,69 +2732,69 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("delimiter"),
-                ..member("Delimiter", 62)
+                ..member("Delimiter", 84)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("encoding-type"),
-                ..member("EncodingType", 65)
+                ..member("EncodingType", 87)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("marker"),
-                ..member("Marker", 118)
+                ..member("Marker", 148)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("max-keys"),
-                ..member("MaxKeys", 120)
+                ..member("MaxKeys", 150)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("prefix"),
-                ..member("Prefix", 153)
+                ..member("Prefix", 195)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-payer"),
-                ..member("RequestPayer", 162)
+                ..member("RequestPayer", 204)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-optional-object-attributes"),
-                ..member("OptionalObjectAttributes", 147)
+                ..member("OptionalObjectAttributes", 186)
             },
         ])),
     },
     m::Shape {
         name: "ListObjectsV2Output",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IsTruncated", 103),
-            member("Contents", 137),
-            member("Name", 14),
-            member("Prefix", 153),
-            member("Delimiter", 62),
-            member("MaxKeys", 120),
-            member("CommonPrefixes", 37),
-            member("EncodingType", 65),
-            member("KeyCount", 104),
-            member("ContinuationToken", 186),
-            member("NextContinuationToken", 127),
-            member("StartAfter", 180),
+            member("IsTruncated", 128),
+            member("Contents", 176),
+            member("Name", 18),
+            member("Prefix", 195),
+            member("Delimiter", 84),
+            member("MaxKeys", 150),
+            member("CommonPrefixes", 41),
+            member("EncodingType", 87),
+            member("KeyCount", 129),
+            member("ContinuationToken", 228),
+            member("NextContinuationToken", 165),
+            member("StartAfter", 222),
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 161)
+                ..member("RequestCharged", 203)
             },
         ])),
     },
@@ -2127,57 +2805,151 @@ pub static SHAPES: [m::Shape; 191] = [
                 location: m::Location::Uri,
                 location_name: Some("Bucket"),
                 required: true,
-                ..member("Bucket", 14)
+                ..member("Bucket", 18)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("delimiter"),
-                ..member("Delimiter", 62)
+                ..member("Delimiter", 84)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("encoding-type"),
-                ..member("EncodingType", 65)
+                ..member("EncodingType", 87)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("max-keys"),
-                ..member("MaxKeys", 120)
+                ..member("MaxKeys", 150)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("prefix"),
-                ..member("Prefix", 153)
+                ..member("Prefix", 195)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("continuation-token"),
-                ..member("ContinuationToken", 186)
+                ..member("ContinuationToken", 228)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("fetch-owner"),
-                ..member("FetchOwner", 71)
+                ..member("FetchOwner", 93)
             },
             m::Member {
                 location: m::Location::QueryString,
                 location_name: Some("start-after"),
-                ..member("StartAfter", 180)
+                ..member("StartAfter", 222)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-payer"),
-                ..member("RequestPayer", 162)
+                ..member("RequestPayer", 204)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expected-bucket-owner"),
-                ..member("ExpectedBucketOwner", 3)
+                ..member("ExpectedBucketOwner", 7)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-optional-object-attributes"),
-                ..member("OptionalObjectAttributes", 147)
+                ..member("OptionalObjectAttributes", 186)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ListPartsOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-abort-date"),
+                ..member("AbortDate", 0)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-abort-rule-id"),
+                ..member("AbortRuleId", 3)
+            },
+            member("Bucket", 18),
+            member("Key", 175),
+            member("UploadId", 160),
+            member("PartNumberMarker", 190),
+            member("NextPartNumberMarker", 164),
+            member("MaxParts", 151),
+            member("IsTruncated", 128),
+            m::Member {
+                location_name: Some("Part"),
+                ..member("Parts", 191)
+            },
+            member("Initiator", 121),
+            member("Owner", 187),
+            member("StorageClass", 223),
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-request-charged"),
+                ..member("RequestCharged", 203)
+            },
+            member("ChecksumAlgorithm", 25),
+            member("ChecksumType", 35),
+        ])),
+    },
+    m::Shape {
+        name: "ListPartsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Bucket"),
+                required: true,
+                ..member("Bucket", 18)
+            },
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Key"),
+                required: true,
+                ..member("Key", 175)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("max-parts"),
+                ..member("MaxParts", 151)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("part-number-marker"),
+                ..member("PartNumberMarker", 190)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("uploadId"),
+                required: true,
+                ..member("UploadId", 160)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-request-payer"),
+                ..member("RequestPayer", 204)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-expected-bucket-owner"),
+                ..member("ExpectedBucketOwner", 7)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
+                ..member("SSECustomerAlgorithm", 215)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-key"),
+                ..member("SSECustomerKey", 216)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
+                ..member("SSECustomerKeyMD5", 217)
             },
         ])),
     },
@@ -2187,7 +2959,7 @@ pub static SHAPES: [m::Shape; 191] = [
     },
     m::Shape {
         name: "LocationInfo",
-        kind: m::ShapeKind::Structure(structure(&[member("Type", 116), member("Name", 115)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Type", 146), member("Name", 145)])),
     },
     m::Shape {
         name: "LocationNameAsString",
@@ -2216,14 +2988,22 @@ pub static SHAPES: [m::Shape; 191] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "MaxParts",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaxUploads",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "Message",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "Metadata",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(123),
-            value: m::ShapeId(124),
+            key: m::ShapeId(155),
+            value: m::ShapeId(156),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2242,11 +3022,52 @@ pub static SHAPES: [m::Shape; 191] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "MpuObjectSize",
+        kind: m::ShapeKind::Long,
+    },
+    m::Shape {
+        name: "MultipartUpload",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UploadId", 160),
+            member("Key", 175),
+            member("Initiated", 120),
+            member("StorageClass", 223),
+            member("Owner", 187),
+            member("Initiator", 121),
+            member("ChecksumAlgorithm", 25),
+            member("ChecksumType", 35),
+        ])),
+    },
+    m::Shape {
+        name: "MultipartUploadId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MultipartUploadList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(159),
+            member_location_name: None,
+            flattened: true,
+        }),
+    },
+    m::Shape {
+        name: "NextKeyMarker",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "NextMarker",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "NextPartNumberMarker",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "NextToken",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NextUploadIdMarker",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -2288,15 +3109,15 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "Object",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 136),
-            member("LastModified", 105),
-            member("ETag", 64),
-            member("ChecksumAlgorithm", 22),
-            member("ChecksumType", 31),
-            member("Size", 179),
-            member("StorageClass", 144),
-            member("Owner", 148),
-            member("RestoreStatus", 171),
+            member("Key", 175),
+            member("LastModified", 131),
+            member("ETag", 86),
+            member("ChecksumAlgorithm", 26),
+            member("ChecksumType", 35),
+            member("Size", 221),
+            member("StorageClass", 183),
+            member("Owner", 187),
+            member("RestoreStatus", 213),
         ])),
     },
     m::Shape {
@@ -2330,18 +3151,18 @@ pub static SHAPES: [m::Shape; 191] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 136)
+                ..member("Key", 175)
             },
-            member("VersionId", 145),
-            member("ETag", 64),
-            member("LastModifiedTime", 106),
-            member("Size", 179),
+            member("VersionId", 184),
+            member("ETag", 86),
+            member("LastModifiedTime", 132),
+            member("Size", 221),
         ])),
     },
     m::Shape {
         name: "ObjectIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(134),
+            member: m::ShapeId(173),
             member_location_name: None,
             flattened: true,
         }),
@@ -2353,7 +3174,7 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "ObjectList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(131),
+            member: m::ShapeId(170),
             member_location_name: None,
             flattened: true,
         }),
@@ -2435,18 +3256,49 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "OptionalObjectAttributesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(146),
+            member: m::ShapeId(185),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "Owner",
-        kind: m::ShapeKind::Structure(structure(&[member("DisplayName", 63), member("ID", 89)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DisplayName", 85), member("ID", 111)])),
+    },
+    m::Shape {
+        name: "Part",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("PartNumber", 189),
+            member("LastModified", 131),
+            member("ETag", 86),
+            member("Size", 221),
+            member("ChecksumCRC32", 27),
+            member("ChecksumCRC32C", 28),
+            member("ChecksumCRC64NVME", 29),
+            member("ChecksumSHA1", 32),
+            member("ChecksumSHA256", 33),
+            member("ChecksumSHA512", 34),
+            member("ChecksumMD5", 30),
+            member("ChecksumXXHASH64", 38),
+            member("ChecksumXXHASH3", 37),
+            member("ChecksumXXHASH128", 36),
+        ])),
     },
     m::Shape {
         name: "PartNumber",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "PartNumberMarker",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "Parts",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(188),
+            member_location_name: None,
+            flattened: true,
+        }),
     },
     m::Shape {
         name: "PartsCount",
@@ -2460,7 +3312,7 @@ pub static SHAPES: [m::Shape; 191] = [
         name: "PolicyStatus",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("IsPublic"),
-            ..member("IsPublic", 101)
+            ..member("IsPublic", 126)
         }])),
     },
     m::Shape {
@@ -2476,31 +3328,31 @@ pub static SHAPES: [m::Shape; 191] = [
                     location: m::Location::Uri,
                     location_name: Some("Bucket"),
                     required: true,
-                    ..member("Bucket", 14)
+                    ..member("Bucket", 18)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-MD5"),
-                    ..member("ContentMD5", 43)
+                    ..member("ContentMD5", 52)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-sdk-checksum-algorithm"),
-                    ..member("ChecksumAlgorithm", 21)
+                    ..member("ChecksumAlgorithm", 25)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-confirm-remove-self-bucket-access"),
-                    ..member("ConfirmRemoveSelfBucketAccess", 38)
+                    ..member("ConfirmRemoveSelfBucketAccess", 47)
                 },
                 m::Member {
                     required: true,
-                    ..member("Policy", 151)
+                    ..member("Policy", 193)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-expected-bucket-owner"),
-                    ..member("ExpectedBucketOwner", 3)
+                    ..member("ExpectedBucketOwner", 7)
                 },
             ])
         }),
@@ -2511,112 +3363,112 @@ pub static SHAPES: [m::Shape; 191] = [
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-expiration"),
-                ..member("Expiration", 69)
+                ..member("Expiration", 91)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("ETag"),
-                ..member("ETag", 64)
+                ..member("ETag", 86)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-crc32"),
-                ..member("ChecksumCRC32", 23)
+                ..member("ChecksumCRC32", 27)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-crc32c"),
-                ..member("ChecksumCRC32C", 24)
+                ..member("ChecksumCRC32C", 28)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-crc64nvme"),
-                ..member("ChecksumCRC64NVME", 25)
+                ..member("ChecksumCRC64NVME", 29)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-sha1"),
-                ..member("ChecksumSHA1", 28)
+                ..member("ChecksumSHA1", 32)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-sha256"),
-                ..member("ChecksumSHA256", 29)
+                ..member("ChecksumSHA256", 33)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-sha512"),
-                ..member("ChecksumSHA512", 30)
+                ..member("ChecksumSHA512", 34)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-md5"),
-                ..member("ChecksumMD5", 26)
+                ..member("ChecksumMD5", 30)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-xxhash64"),
-                ..member("ChecksumXXHASH64", 34)
+                ..member("ChecksumXXHASH64", 38)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-xxhash3"),
-                ..member("ChecksumXXHASH3", 33)
+                ..member("ChecksumXXHASH3", 37)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-xxhash128"),
-                ..member("ChecksumXXHASH128", 32)
+                ..member("ChecksumXXHASH128", 36)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-checksum-type"),
-                ..member("ChecksumType", 31)
+                ..member("ChecksumType", 35)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption"),
-                ..member("ServerSideEncryption", 178)
+                ..member("ServerSideEncryption", 220)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-version-id"),
-                ..member("VersionId", 145)
+                ..member("VersionId", 184)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                ..member("SSECustomerAlgorithm", 173)
+                ..member("SSECustomerAlgorithm", 215)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                ..member("SSECustomerKeyMD5", 175)
+                ..member("SSECustomerKeyMD5", 217)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
-                ..member("SSEKMSKeyId", 177)
+                ..member("SSEKMSKeyId", 219)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-context"),
-                ..member("SSEKMSEncryptionContext", 176)
+                ..member("SSEKMSEncryptionContext", 218)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-server-side-encryption-bucket-key-enabled"),
-                ..member("BucketKeyEnabled", 11)
+                ..member("BucketKeyEnabled", 15)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-object-size"),
-                ..member("Size", 179)
+                ..member("Size", 221)
             },
             m::Member {
                 location: m::Location::Header,
                 location_name: Some("x-amz-request-charged"),
-                ..member("RequestCharged", 161)
+                ..member("RequestCharged", 203)
             },
         ])),
     },
@@ -2628,230 +3480,230 @@ pub static SHAPES: [m::Shape; 191] = [
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-acl"),
-                    ..member("ACL", 133)
+                    ..member("ACL", 172)
                 },
-                member("Body", 5),
+                member("Body", 9),
                 m::Member {
                     location: m::Location::Uri,
                     location_name: Some("Bucket"),
                     required: true,
-                    ..member("Bucket", 14)
+                    ..member("Bucket", 18)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Cache-Control"),
-                    ..member("CacheControl", 20)
+                    ..member("CacheControl", 24)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Disposition"),
-                    ..member("ContentDisposition", 39)
+                    ..member("ContentDisposition", 48)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Encoding"),
-                    ..member("ContentEncoding", 40)
+                    ..member("ContentEncoding", 49)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Language"),
-                    ..member("ContentLanguage", 41)
+                    ..member("ContentLanguage", 50)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Length"),
-                    ..member("ContentLength", 42)
+                    ..member("ContentLength", 51)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-MD5"),
-                    ..member("ContentMD5", 43)
+                    ..member("ContentMD5", 52)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Content-Type"),
-                    ..member("ContentType", 45)
+                    ..member("ContentType", 54)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-sdk-checksum-algorithm"),
-                    ..member("ChecksumAlgorithm", 21)
+                    ..member("ChecksumAlgorithm", 25)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-crc32"),
-                    ..member("ChecksumCRC32", 23)
+                    ..member("ChecksumCRC32", 27)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-crc32c"),
-                    ..member("ChecksumCRC32C", 24)
+                    ..member("ChecksumCRC32C", 28)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-crc64nvme"),
-                    ..member("ChecksumCRC64NVME", 25)
+                    ..member("ChecksumCRC64NVME", 29)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-sha1"),
-                    ..member("ChecksumSHA1", 28)
+                    ..member("ChecksumSHA1", 32)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-sha256"),
-                    ..member("ChecksumSHA256", 29)
+                    ..member("ChecksumSHA256", 33)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-sha512"),
-                    ..member("ChecksumSHA512", 30)
+                    ..member("ChecksumSHA512", 34)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-md5"),
-                    ..member("ChecksumMD5", 26)
+                    ..member("ChecksumMD5", 30)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-xxhash64"),
-                    ..member("ChecksumXXHASH64", 34)
+                    ..member("ChecksumXXHASH64", 38)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-xxhash3"),
-                    ..member("ChecksumXXHASH3", 33)
+                    ..member("ChecksumXXHASH3", 37)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-checksum-xxhash128"),
-                    ..member("ChecksumXXHASH128", 32)
+                    ..member("ChecksumXXHASH128", 36)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("Expires"),
-                    ..member("Expires", 70)
+                    ..member("Expires", 92)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("If-Match"),
-                    ..member("IfMatch", 91)
+                    ..member("IfMatch", 113)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("If-None-Match"),
-                    ..member("IfNoneMatch", 95)
+                    ..member("IfNoneMatch", 118)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-full-control"),
-                    ..member("GrantFullControl", 80)
+                    ..member("GrantFullControl", 102)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-read"),
-                    ..member("GrantRead", 81)
+                    ..member("GrantRead", 103)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-read-acp"),
-                    ..member("GrantReadACP", 82)
+                    ..member("GrantReadACP", 104)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-grant-write-acp"),
-                    ..member("GrantWriteACP", 84)
+                    ..member("GrantWriteACP", 106)
                 },
                 m::Member {
                     location: m::Location::Uri,
                     location_name: Some("Key"),
                     required: true,
-                    ..member("Key", 136)
+                    ..member("Key", 175)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-write-offset-bytes"),
-                    ..member("WriteOffsetBytes", 190)
+                    ..member("WriteOffsetBytes", 237)
                 },
                 m::Member {
                     location: m::Location::Headers,
                     location_name: Some("x-amz-meta-"),
-                    ..member("Metadata", 122)
+                    ..member("Metadata", 154)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption"),
-                    ..member("ServerSideEncryption", 178)
+                    ..member("ServerSideEncryption", 220)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-storage-class"),
-                    ..member("StorageClass", 181)
+                    ..member("StorageClass", 223)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-website-redirect-location"),
-                    ..member("WebsiteRedirectLocation", 189)
+                    ..member("WebsiteRedirectLocation", 236)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
-                    ..member("SSECustomerAlgorithm", 173)
+                    ..member("SSECustomerAlgorithm", 215)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-customer-key"),
-                    ..member("SSECustomerKey", 174)
+                    ..member("SSECustomerKey", 216)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
-                    ..member("SSECustomerKeyMD5", 175)
+                    ..member("SSECustomerKeyMD5", 217)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
-                    ..member("SSEKMSKeyId", 177)
+                    ..member("SSEKMSKeyId", 219)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-context"),
-                    ..member("SSEKMSEncryptionContext", 176)
+                    ..member("SSEKMSEncryptionContext", 218)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-server-side-encryption-bucket-key-enabled"),
-                    ..member("BucketKeyEnabled", 11)
+                    ..member("BucketKeyEnabled", 15)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-request-payer"),
-                    ..member("RequestPayer", 162)
+                    ..member("RequestPayer", 204)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-tagging"),
-                    ..member("Tagging", 185)
+                    ..member("Tagging", 227)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-mode"),
-                    ..member("ObjectLockMode", 140)
+                    ..member("ObjectLockMode", 179)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-retain-until-date"),
-                    ..member("ObjectLockRetainUntilDate", 141)
+                    ..member("ObjectLockRetainUntilDate", 180)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-object-lock-legal-hold"),
-                    ..member("ObjectLockLegalHoldStatus", 139)
+                    ..member("ObjectLockLegalHoldStatus", 178)
                 },
                 m::Member {
                     location: m::Location::Header,
                     location_name: Some("x-amz-expected-bucket-owner"),
-                    ..member("ExpectedBucketOwner", 3)
+                    ..member("ExpectedBucketOwner", 7)
                 },
             ])
         }),
@@ -2923,8 +3775,8 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "RestoreStatus",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IsRestoreInProgress", 102),
-            member("RestoreExpiryDate", 170),
+            member("IsRestoreInProgress", 127),
+            member("RestoreExpiryDate", 212),
         ])),
     },
     m::Shape {
@@ -2990,11 +3842,11 @@ pub static SHAPES: [m::Shape; 191] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 136)
+                ..member("Key", 175)
             },
             m::Member {
                 required: true,
-                ..member("Value", 188)
+                ..member("Value", 235)
             },
         ])),
     },
@@ -3005,7 +3857,7 @@ pub static SHAPES: [m::Shape; 191] = [
     m::Shape {
         name: "TagSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(182),
+            member: m::ShapeId(224),
             member_location_name: Some("Tag"),
             flattened: false,
         }),
@@ -3031,6 +3883,372 @@ pub static SHAPES: [m::Shape; 191] = [
         }),
     },
     m::Shape {
+        name: "UploadIdMarker",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "UploadPartCopyOutput",
+        kind: m::ShapeKind::Structure(m::Structure {
+            payload: Some(1),
+            ..structure(&[
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-copy-source-version-id"),
+                    ..member("CopySourceVersionId", 65)
+                },
+                member("CopyPartResult", 55),
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption"),
+                    ..member("ServerSideEncryption", 220)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
+                    ..member("SSECustomerAlgorithm", 215)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
+                    ..member("SSECustomerKeyMD5", 217)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
+                    ..member("SSEKMSKeyId", 219)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption-bucket-key-enabled"),
+                    ..member("BucketKeyEnabled", 15)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-request-charged"),
+                    ..member("RequestCharged", 203)
+                },
+            ])
+        }),
+    },
+    m::Shape {
+        name: "UploadPartCopyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Bucket"),
+                required: true,
+                ..member("Bucket", 18)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-copy-source"),
+                required: true,
+                ..member("CopySource", 56)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-copy-source-if-match"),
+                ..member("CopySourceIfMatch", 57)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-copy-source-if-modified-since"),
+                ..member("CopySourceIfModifiedSince", 58)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-copy-source-if-none-match"),
+                ..member("CopySourceIfNoneMatch", 59)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-copy-source-if-unmodified-since"),
+                ..member("CopySourceIfUnmodifiedSince", 60)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-copy-source-range"),
+                ..member("CopySourceRange", 61)
+            },
+            m::Member {
+                location: m::Location::Uri,
+                location_name: Some("Key"),
+                required: true,
+                ..member("Key", 175)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("partNumber"),
+                required: true,
+                ..member("PartNumber", 189)
+            },
+            m::Member {
+                location: m::Location::QueryString,
+                location_name: Some("uploadId"),
+                required: true,
+                ..member("UploadId", 160)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
+                ..member("SSECustomerAlgorithm", 215)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-key"),
+                ..member("SSECustomerKey", 216)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
+                ..member("SSECustomerKeyMD5", 217)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-copy-source-server-side-encryption-customer-algorithm"),
+                ..member("CopySourceSSECustomerAlgorithm", 62)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-copy-source-server-side-encryption-customer-key"),
+                ..member("CopySourceSSECustomerKey", 63)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-copy-source-server-side-encryption-customer-key-MD5"),
+                ..member("CopySourceSSECustomerKeyMD5", 64)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-request-payer"),
+                ..member("RequestPayer", 204)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-expected-bucket-owner"),
+                ..member("ExpectedBucketOwner", 7)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-source-expected-bucket-owner"),
+                ..member("ExpectedSourceBucketOwner", 7)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UploadPartOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption"),
+                ..member("ServerSideEncryption", 220)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("ETag"),
+                ..member("ETag", 86)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-crc32"),
+                ..member("ChecksumCRC32", 27)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-crc32c"),
+                ..member("ChecksumCRC32C", 28)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-crc64nvme"),
+                ..member("ChecksumCRC64NVME", 29)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-sha1"),
+                ..member("ChecksumSHA1", 32)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-sha256"),
+                ..member("ChecksumSHA256", 33)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-sha512"),
+                ..member("ChecksumSHA512", 34)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-md5"),
+                ..member("ChecksumMD5", 30)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-xxhash64"),
+                ..member("ChecksumXXHASH64", 38)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-xxhash3"),
+                ..member("ChecksumXXHASH3", 37)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-checksum-xxhash128"),
+                ..member("ChecksumXXHASH128", 36)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
+                ..member("SSECustomerAlgorithm", 215)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
+                ..member("SSECustomerKeyMD5", 217)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-aws-kms-key-id"),
+                ..member("SSEKMSKeyId", 219)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-server-side-encryption-bucket-key-enabled"),
+                ..member("BucketKeyEnabled", 15)
+            },
+            m::Member {
+                location: m::Location::Header,
+                location_name: Some("x-amz-request-charged"),
+                ..member("RequestCharged", 203)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UploadPartRequest",
+        kind: m::ShapeKind::Structure(m::Structure {
+            payload: Some(0),
+            ..structure(&[
+                member("Body", 9),
+                m::Member {
+                    location: m::Location::Uri,
+                    location_name: Some("Bucket"),
+                    required: true,
+                    ..member("Bucket", 18)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("Content-Length"),
+                    ..member("ContentLength", 51)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("Content-MD5"),
+                    ..member("ContentMD5", 52)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-sdk-checksum-algorithm"),
+                    ..member("ChecksumAlgorithm", 25)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-crc32"),
+                    ..member("ChecksumCRC32", 27)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-crc32c"),
+                    ..member("ChecksumCRC32C", 28)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-crc64nvme"),
+                    ..member("ChecksumCRC64NVME", 29)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-sha1"),
+                    ..member("ChecksumSHA1", 32)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-sha256"),
+                    ..member("ChecksumSHA256", 33)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-sha512"),
+                    ..member("ChecksumSHA512", 34)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-md5"),
+                    ..member("ChecksumMD5", 30)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-xxhash64"),
+                    ..member("ChecksumXXHASH64", 38)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-xxhash3"),
+                    ..member("ChecksumXXHASH3", 37)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-checksum-xxhash128"),
+                    ..member("ChecksumXXHASH128", 36)
+                },
+                m::Member {
+                    location: m::Location::Uri,
+                    location_name: Some("Key"),
+                    required: true,
+                    ..member("Key", 175)
+                },
+                m::Member {
+                    location: m::Location::QueryString,
+                    location_name: Some("partNumber"),
+                    required: true,
+                    ..member("PartNumber", 189)
+                },
+                m::Member {
+                    location: m::Location::QueryString,
+                    location_name: Some("uploadId"),
+                    required: true,
+                    ..member("UploadId", 160)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption-customer-algorithm"),
+                    ..member("SSECustomerAlgorithm", 215)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption-customer-key"),
+                    ..member("SSECustomerKey", 216)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-server-side-encryption-customer-key-MD5"),
+                    ..member("SSECustomerKeyMD5", 217)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-request-payer"),
+                    ..member("RequestPayer", 204)
+                },
+                m::Member {
+                    location: m::Location::Header,
+                    location_name: Some("x-amz-expected-bucket-owner"),
+                    ..member("ExpectedBucketOwner", 7)
+                },
+            ])
+        }),
+    },
+    m::Shape {
         name: "Value",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -3048,7 +4266,10 @@ use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
+    "AbortMultipartUpload",
+    "CompleteMultipartUpload",
     "CreateBucket",
+    "CreateMultipartUpload",
     "DeleteBucket",
     "DeleteBucketPolicy",
     "DeleteObject",
@@ -3060,11 +4281,72 @@ pub const IMPLEMENTED: &[&str] = &[
     "HeadBucket",
     "HeadObject",
     "ListBuckets",
+    "ListMultipartUploads",
     "ListObjects",
     "ListObjectsV2",
+    "ListParts",
     "PutBucketPolicy",
     "PutObject",
+    "UploadPart",
+    "UploadPartCopy",
 ];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AbortMultipartUploadOutput {
+    pub request_charged: Option<String>,
+}
+
+impl FromValue for AbortMultipartUploadOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            request_charged: opt(&mut s, 0, "RequestCharged")?,
+        })
+    }
+}
+
+impl IntoValue for AbortMultipartUploadOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.request_charged.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AbortMultipartUploadRequest {
+    pub bucket: String,
+    pub key: String,
+    pub upload_id: String,
+    pub request_payer: Option<String>,
+    pub expected_bucket_owner: Option<String>,
+    pub if_match_initiated_time: Option<Timestamp>,
+}
+
+impl FromValue for AbortMultipartUploadRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            bucket: req(&mut s, 0, "Bucket")?,
+            key: req(&mut s, 1, "Key")?,
+            upload_id: req(&mut s, 2, "UploadId")?,
+            request_payer: opt(&mut s, 3, "RequestPayer")?,
+            expected_bucket_owner: opt(&mut s, 4, "ExpectedBucketOwner")?,
+            if_match_initiated_time: opt(&mut s, 5, "IfMatchInitiatedTime")?,
+        })
+    }
+}
+
+impl IntoValue for AbortMultipartUploadRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.bucket.into_value()),
+            Some(self.key.into_value()),
+            Some(self.upload_id.into_value()),
+            self.request_payer.map(IntoValue::into_value),
+            self.expected_bucket_owner.map(IntoValue::into_value),
+            self.if_match_initiated_time.map(IntoValue::into_value),
+        ])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessDenied {}
@@ -3191,6 +4473,306 @@ impl IntoValue for CommonPrefix {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompleteMultipartUploadOutput {
+    pub location: Option<String>,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub expiration: Option<String>,
+    pub e_tag: Option<String>,
+    pub checksum_crc32: Option<String>,
+    pub checksum_crc32_c: Option<String>,
+    pub checksum_crc64_nvme: Option<String>,
+    pub checksum_sha1: Option<String>,
+    pub checksum_sha256: Option<String>,
+    pub checksum_sha512: Option<String>,
+    pub checksum_md5: Option<String>,
+    pub checksum_xxhash64: Option<String>,
+    pub checksum_xxhash3: Option<String>,
+    pub checksum_xxhash128: Option<String>,
+    pub checksum_type: Option<String>,
+    pub server_side_encryption: Option<String>,
+    pub version_id: Option<String>,
+    pub ssekms_key_id: Option<String>,
+    pub bucket_key_enabled: Option<bool>,
+    pub request_charged: Option<String>,
+}
+
+impl FromValue for CompleteMultipartUploadOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 21, path)?;
+        Ok(Self {
+            location: opt(&mut s, 0, "Location")?,
+            bucket: opt(&mut s, 1, "Bucket")?,
+            key: opt(&mut s, 2, "Key")?,
+            expiration: opt(&mut s, 3, "Expiration")?,
+            e_tag: opt(&mut s, 4, "ETag")?,
+            checksum_crc32: opt(&mut s, 5, "ChecksumCRC32")?,
+            checksum_crc32_c: opt(&mut s, 6, "ChecksumCRC32C")?,
+            checksum_crc64_nvme: opt(&mut s, 7, "ChecksumCRC64NVME")?,
+            checksum_sha1: opt(&mut s, 8, "ChecksumSHA1")?,
+            checksum_sha256: opt(&mut s, 9, "ChecksumSHA256")?,
+            checksum_sha512: opt(&mut s, 10, "ChecksumSHA512")?,
+            checksum_md5: opt(&mut s, 11, "ChecksumMD5")?,
+            checksum_xxhash64: opt(&mut s, 12, "ChecksumXXHASH64")?,
+            checksum_xxhash3: opt(&mut s, 13, "ChecksumXXHASH3")?,
+            checksum_xxhash128: opt(&mut s, 14, "ChecksumXXHASH128")?,
+            checksum_type: opt(&mut s, 15, "ChecksumType")?,
+            server_side_encryption: opt(&mut s, 16, "ServerSideEncryption")?,
+            version_id: opt(&mut s, 17, "VersionId")?,
+            ssekms_key_id: opt(&mut s, 18, "SSEKMSKeyId")?,
+            bucket_key_enabled: opt(&mut s, 19, "BucketKeyEnabled")?,
+            request_charged: opt(&mut s, 20, "RequestCharged")?,
+        })
+    }
+}
+
+impl IntoValue for CompleteMultipartUploadOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.location.map(IntoValue::into_value),
+            self.bucket.map(IntoValue::into_value),
+            self.key.map(IntoValue::into_value),
+            self.expiration.map(IntoValue::into_value),
+            self.e_tag.map(IntoValue::into_value),
+            self.checksum_crc32.map(IntoValue::into_value),
+            self.checksum_crc32_c.map(IntoValue::into_value),
+            self.checksum_crc64_nvme.map(IntoValue::into_value),
+            self.checksum_sha1.map(IntoValue::into_value),
+            self.checksum_sha256.map(IntoValue::into_value),
+            self.checksum_sha512.map(IntoValue::into_value),
+            self.checksum_md5.map(IntoValue::into_value),
+            self.checksum_xxhash64.map(IntoValue::into_value),
+            self.checksum_xxhash3.map(IntoValue::into_value),
+            self.checksum_xxhash128.map(IntoValue::into_value),
+            self.checksum_type.map(IntoValue::into_value),
+            self.server_side_encryption.map(IntoValue::into_value),
+            self.version_id.map(IntoValue::into_value),
+            self.ssekms_key_id.map(IntoValue::into_value),
+            self.bucket_key_enabled.map(IntoValue::into_value),
+            self.request_charged.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompleteMultipartUploadRequest {
+    pub bucket: String,
+    pub key: String,
+    pub multipart_upload: Option<CompletedMultipartUpload>,
+    pub upload_id: String,
+    pub checksum_crc32: Option<String>,
+    pub checksum_crc32_c: Option<String>,
+    pub checksum_crc64_nvme: Option<String>,
+    pub checksum_sha1: Option<String>,
+    pub checksum_sha256: Option<String>,
+    pub checksum_sha512: Option<String>,
+    pub checksum_md5: Option<String>,
+    pub checksum_xxhash64: Option<String>,
+    pub checksum_xxhash3: Option<String>,
+    pub checksum_xxhash128: Option<String>,
+    pub checksum_type: Option<String>,
+    pub mpu_object_size: Option<i64>,
+    pub request_payer: Option<String>,
+    pub expected_bucket_owner: Option<String>,
+    pub if_match: Option<String>,
+    pub if_none_match: Option<String>,
+    pub sse_customer_algorithm: Option<String>,
+    pub sse_customer_key: Option<String>,
+    pub sse_customer_key_md5: Option<String>,
+}
+
+impl FromValue for CompleteMultipartUploadRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 23, path)?;
+        Ok(Self {
+            bucket: req(&mut s, 0, "Bucket")?,
+            key: req(&mut s, 1, "Key")?,
+            multipart_upload: opt(&mut s, 2, "MultipartUpload")?,
+            upload_id: req(&mut s, 3, "UploadId")?,
+            checksum_crc32: opt(&mut s, 4, "ChecksumCRC32")?,
+            checksum_crc32_c: opt(&mut s, 5, "ChecksumCRC32C")?,
+            checksum_crc64_nvme: opt(&mut s, 6, "ChecksumCRC64NVME")?,
+            checksum_sha1: opt(&mut s, 7, "ChecksumSHA1")?,
+            checksum_sha256: opt(&mut s, 8, "ChecksumSHA256")?,
+            checksum_sha512: opt(&mut s, 9, "ChecksumSHA512")?,
+            checksum_md5: opt(&mut s, 10, "ChecksumMD5")?,
+            checksum_xxhash64: opt(&mut s, 11, "ChecksumXXHASH64")?,
+            checksum_xxhash3: opt(&mut s, 12, "ChecksumXXHASH3")?,
+            checksum_xxhash128: opt(&mut s, 13, "ChecksumXXHASH128")?,
+            checksum_type: opt(&mut s, 14, "ChecksumType")?,
+            mpu_object_size: opt(&mut s, 15, "MpuObjectSize")?,
+            request_payer: opt(&mut s, 16, "RequestPayer")?,
+            expected_bucket_owner: opt(&mut s, 17, "ExpectedBucketOwner")?,
+            if_match: opt(&mut s, 18, "IfMatch")?,
+            if_none_match: opt(&mut s, 19, "IfNoneMatch")?,
+            sse_customer_algorithm: opt(&mut s, 20, "SSECustomerAlgorithm")?,
+            sse_customer_key: opt(&mut s, 21, "SSECustomerKey")?,
+            sse_customer_key_md5: opt(&mut s, 22, "SSECustomerKeyMD5")?,
+        })
+    }
+}
+
+impl IntoValue for CompleteMultipartUploadRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.bucket.into_value()),
+            Some(self.key.into_value()),
+            self.multipart_upload.map(IntoValue::into_value),
+            Some(self.upload_id.into_value()),
+            self.checksum_crc32.map(IntoValue::into_value),
+            self.checksum_crc32_c.map(IntoValue::into_value),
+            self.checksum_crc64_nvme.map(IntoValue::into_value),
+            self.checksum_sha1.map(IntoValue::into_value),
+            self.checksum_sha256.map(IntoValue::into_value),
+            self.checksum_sha512.map(IntoValue::into_value),
+            self.checksum_md5.map(IntoValue::into_value),
+            self.checksum_xxhash64.map(IntoValue::into_value),
+            self.checksum_xxhash3.map(IntoValue::into_value),
+            self.checksum_xxhash128.map(IntoValue::into_value),
+            self.checksum_type.map(IntoValue::into_value),
+            self.mpu_object_size.map(IntoValue::into_value),
+            self.request_payer.map(IntoValue::into_value),
+            self.expected_bucket_owner.map(IntoValue::into_value),
+            self.if_match.map(IntoValue::into_value),
+            self.if_none_match.map(IntoValue::into_value),
+            self.sse_customer_algorithm.map(IntoValue::into_value),
+            self.sse_customer_key.map(IntoValue::into_value),
+            self.sse_customer_key_md5.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompletedMultipartUpload {
+    pub parts: Option<Vec<CompletedPart>>,
+}
+
+impl FromValue for CompletedMultipartUpload {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            parts: opt(&mut s, 0, "Parts")?,
+        })
+    }
+}
+
+impl IntoValue for CompletedMultipartUpload {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.parts.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompletedPart {
+    pub e_tag: Option<String>,
+    pub checksum_crc32: Option<String>,
+    pub checksum_crc32_c: Option<String>,
+    pub checksum_crc64_nvme: Option<String>,
+    pub checksum_sha1: Option<String>,
+    pub checksum_sha256: Option<String>,
+    pub checksum_sha512: Option<String>,
+    pub checksum_md5: Option<String>,
+    pub checksum_xxhash64: Option<String>,
+    pub checksum_xxhash3: Option<String>,
+    pub checksum_xxhash128: Option<String>,
+    pub part_number: Option<i32>,
+}
+
+impl FromValue for CompletedPart {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 12, path)?;
+        Ok(Self {
+            e_tag: opt(&mut s, 0, "ETag")?,
+            checksum_crc32: opt(&mut s, 1, "ChecksumCRC32")?,
+            checksum_crc32_c: opt(&mut s, 2, "ChecksumCRC32C")?,
+            checksum_crc64_nvme: opt(&mut s, 3, "ChecksumCRC64NVME")?,
+            checksum_sha1: opt(&mut s, 4, "ChecksumSHA1")?,
+            checksum_sha256: opt(&mut s, 5, "ChecksumSHA256")?,
+            checksum_sha512: opt(&mut s, 6, "ChecksumSHA512")?,
+            checksum_md5: opt(&mut s, 7, "ChecksumMD5")?,
+            checksum_xxhash64: opt(&mut s, 8, "ChecksumXXHASH64")?,
+            checksum_xxhash3: opt(&mut s, 9, "ChecksumXXHASH3")?,
+            checksum_xxhash128: opt(&mut s, 10, "ChecksumXXHASH128")?,
+            part_number: opt(&mut s, 11, "PartNumber")?,
+        })
+    }
+}
+
+impl IntoValue for CompletedPart {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.e_tag.map(IntoValue::into_value),
+            self.checksum_crc32.map(IntoValue::into_value),
+            self.checksum_crc32_c.map(IntoValue::into_value),
+            self.checksum_crc64_nvme.map(IntoValue::into_value),
+            self.checksum_sha1.map(IntoValue::into_value),
+            self.checksum_sha256.map(IntoValue::into_value),
+            self.checksum_sha512.map(IntoValue::into_value),
+            self.checksum_md5.map(IntoValue::into_value),
+            self.checksum_xxhash64.map(IntoValue::into_value),
+            self.checksum_xxhash3.map(IntoValue::into_value),
+            self.checksum_xxhash128.map(IntoValue::into_value),
+            self.part_number.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CopyPartResult {
+    pub e_tag: Option<String>,
+    pub last_modified: Option<Timestamp>,
+    pub checksum_crc32: Option<String>,
+    pub checksum_crc32_c: Option<String>,
+    pub checksum_crc64_nvme: Option<String>,
+    pub checksum_sha1: Option<String>,
+    pub checksum_sha256: Option<String>,
+    pub checksum_sha512: Option<String>,
+    pub checksum_md5: Option<String>,
+    pub checksum_xxhash64: Option<String>,
+    pub checksum_xxhash3: Option<String>,
+    pub checksum_xxhash128: Option<String>,
+}
+
+impl FromValue for CopyPartResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 12, path)?;
+        Ok(Self {
+            e_tag: opt(&mut s, 0, "ETag")?,
+            last_modified: opt(&mut s, 1, "LastModified")?,
+            checksum_crc32: opt(&mut s, 2, "ChecksumCRC32")?,
+            checksum_crc32_c: opt(&mut s, 3, "ChecksumCRC32C")?,
+            checksum_crc64_nvme: opt(&mut s, 4, "ChecksumCRC64NVME")?,
+            checksum_sha1: opt(&mut s, 5, "ChecksumSHA1")?,
+            checksum_sha256: opt(&mut s, 6, "ChecksumSHA256")?,
+            checksum_sha512: opt(&mut s, 7, "ChecksumSHA512")?,
+            checksum_md5: opt(&mut s, 8, "ChecksumMD5")?,
+            checksum_xxhash64: opt(&mut s, 9, "ChecksumXXHASH64")?,
+            checksum_xxhash3: opt(&mut s, 10, "ChecksumXXHASH3")?,
+            checksum_xxhash128: opt(&mut s, 11, "ChecksumXXHASH128")?,
+        })
+    }
+}
+
+impl IntoValue for CopyPartResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.e_tag.map(IntoValue::into_value),
+            self.last_modified.map(IntoValue::into_value),
+            self.checksum_crc32.map(IntoValue::into_value),
+            self.checksum_crc32_c.map(IntoValue::into_value),
+            self.checksum_crc64_nvme.map(IntoValue::into_value),
+            self.checksum_sha1.map(IntoValue::into_value),
+            self.checksum_sha256.map(IntoValue::into_value),
+            self.checksum_sha512.map(IntoValue::into_value),
+            self.checksum_md5.map(IntoValue::into_value),
+            self.checksum_xxhash64.map(IntoValue::into_value),
+            self.checksum_xxhash3.map(IntoValue::into_value),
+            self.checksum_xxhash128.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateBucketConfiguration {
     pub location_constraint: Option<String>,
     pub location: Option<LocationInfo>,
@@ -3295,6 +4877,181 @@ impl IntoValue for CreateBucketRequest {
                 .map(IntoValue::into_value),
             self.object_ownership.map(IntoValue::into_value),
             self.bucket_namespace.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateMultipartUploadOutput {
+    pub abort_date: Option<Timestamp>,
+    pub abort_rule_id: Option<String>,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub upload_id: Option<String>,
+    pub server_side_encryption: Option<String>,
+    pub sse_customer_algorithm: Option<String>,
+    pub sse_customer_key_md5: Option<String>,
+    pub ssekms_key_id: Option<String>,
+    pub ssekms_encryption_context: Option<String>,
+    pub bucket_key_enabled: Option<bool>,
+    pub request_charged: Option<String>,
+    pub checksum_algorithm: Option<String>,
+    pub checksum_type: Option<String>,
+}
+
+impl FromValue for CreateMultipartUploadOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 14, path)?;
+        Ok(Self {
+            abort_date: opt(&mut s, 0, "AbortDate")?,
+            abort_rule_id: opt(&mut s, 1, "AbortRuleId")?,
+            bucket: opt(&mut s, 2, "Bucket")?,
+            key: opt(&mut s, 3, "Key")?,
+            upload_id: opt(&mut s, 4, "UploadId")?,
+            server_side_encryption: opt(&mut s, 5, "ServerSideEncryption")?,
+            sse_customer_algorithm: opt(&mut s, 6, "SSECustomerAlgorithm")?,
+            sse_customer_key_md5: opt(&mut s, 7, "SSECustomerKeyMD5")?,
+            ssekms_key_id: opt(&mut s, 8, "SSEKMSKeyId")?,
+            ssekms_encryption_context: opt(&mut s, 9, "SSEKMSEncryptionContext")?,
+            bucket_key_enabled: opt(&mut s, 10, "BucketKeyEnabled")?,
+            request_charged: opt(&mut s, 11, "RequestCharged")?,
+            checksum_algorithm: opt(&mut s, 12, "ChecksumAlgorithm")?,
+            checksum_type: opt(&mut s, 13, "ChecksumType")?,
+        })
+    }
+}
+
+impl IntoValue for CreateMultipartUploadOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.abort_date.map(IntoValue::into_value),
+            self.abort_rule_id.map(IntoValue::into_value),
+            self.bucket.map(IntoValue::into_value),
+            self.key.map(IntoValue::into_value),
+            self.upload_id.map(IntoValue::into_value),
+            self.server_side_encryption.map(IntoValue::into_value),
+            self.sse_customer_algorithm.map(IntoValue::into_value),
+            self.sse_customer_key_md5.map(IntoValue::into_value),
+            self.ssekms_key_id.map(IntoValue::into_value),
+            self.ssekms_encryption_context.map(IntoValue::into_value),
+            self.bucket_key_enabled.map(IntoValue::into_value),
+            self.request_charged.map(IntoValue::into_value),
+            self.checksum_algorithm.map(IntoValue::into_value),
+            self.checksum_type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateMultipartUploadRequest {
+    pub acl: Option<String>,
+    pub bucket: String,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_encoding: Option<String>,
+    pub content_language: Option<String>,
+    pub content_type: Option<String>,
+    pub expires: Option<String>,
+    pub grant_full_control: Option<String>,
+    pub grant_read: Option<String>,
+    pub grant_read_acp: Option<String>,
+    pub grant_write_acp: Option<String>,
+    pub key: String,
+    pub metadata: Option<Vec<(String, String)>>,
+    pub server_side_encryption: Option<String>,
+    pub storage_class: Option<String>,
+    pub website_redirect_location: Option<String>,
+    pub sse_customer_algorithm: Option<String>,
+    pub sse_customer_key: Option<String>,
+    pub sse_customer_key_md5: Option<String>,
+    pub ssekms_key_id: Option<String>,
+    pub ssekms_encryption_context: Option<String>,
+    pub bucket_key_enabled: Option<bool>,
+    pub request_payer: Option<String>,
+    pub tagging: Option<String>,
+    pub object_lock_mode: Option<String>,
+    pub object_lock_retain_until_date: Option<Timestamp>,
+    pub object_lock_legal_hold_status: Option<String>,
+    pub expected_bucket_owner: Option<String>,
+    pub checksum_algorithm: Option<String>,
+    pub checksum_type: Option<String>,
+}
+
+impl FromValue for CreateMultipartUploadRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 31, path)?;
+        Ok(Self {
+            acl: opt(&mut s, 0, "ACL")?,
+            bucket: req(&mut s, 1, "Bucket")?,
+            cache_control: opt(&mut s, 2, "CacheControl")?,
+            content_disposition: opt(&mut s, 3, "ContentDisposition")?,
+            content_encoding: opt(&mut s, 4, "ContentEncoding")?,
+            content_language: opt(&mut s, 5, "ContentLanguage")?,
+            content_type: opt(&mut s, 6, "ContentType")?,
+            expires: opt(&mut s, 7, "Expires")?,
+            grant_full_control: opt(&mut s, 8, "GrantFullControl")?,
+            grant_read: opt(&mut s, 9, "GrantRead")?,
+            grant_read_acp: opt(&mut s, 10, "GrantReadACP")?,
+            grant_write_acp: opt(&mut s, 11, "GrantWriteACP")?,
+            key: req(&mut s, 12, "Key")?,
+            metadata: opt(&mut s, 13, "Metadata")?,
+            server_side_encryption: opt(&mut s, 14, "ServerSideEncryption")?,
+            storage_class: opt(&mut s, 15, "StorageClass")?,
+            website_redirect_location: opt(&mut s, 16, "WebsiteRedirectLocation")?,
+            sse_customer_algorithm: opt(&mut s, 17, "SSECustomerAlgorithm")?,
+            sse_customer_key: opt(&mut s, 18, "SSECustomerKey")?,
+            sse_customer_key_md5: opt(&mut s, 19, "SSECustomerKeyMD5")?,
+            ssekms_key_id: opt(&mut s, 20, "SSEKMSKeyId")?,
+            ssekms_encryption_context: opt(&mut s, 21, "SSEKMSEncryptionContext")?,
+            bucket_key_enabled: opt(&mut s, 22, "BucketKeyEnabled")?,
+            request_payer: opt(&mut s, 23, "RequestPayer")?,
+            tagging: opt(&mut s, 24, "Tagging")?,
+            object_lock_mode: opt(&mut s, 25, "ObjectLockMode")?,
+            object_lock_retain_until_date: opt(&mut s, 26, "ObjectLockRetainUntilDate")?,
+            object_lock_legal_hold_status: opt(&mut s, 27, "ObjectLockLegalHoldStatus")?,
+            expected_bucket_owner: opt(&mut s, 28, "ExpectedBucketOwner")?,
+            checksum_algorithm: opt(&mut s, 29, "ChecksumAlgorithm")?,
+            checksum_type: opt(&mut s, 30, "ChecksumType")?,
+        })
+    }
+}
+
+impl IntoValue for CreateMultipartUploadRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.acl.map(IntoValue::into_value),
+            Some(self.bucket.into_value()),
+            self.cache_control.map(IntoValue::into_value),
+            self.content_disposition.map(IntoValue::into_value),
+            self.content_encoding.map(IntoValue::into_value),
+            self.content_language.map(IntoValue::into_value),
+            self.content_type.map(IntoValue::into_value),
+            self.expires.map(IntoValue::into_value),
+            self.grant_full_control.map(IntoValue::into_value),
+            self.grant_read.map(IntoValue::into_value),
+            self.grant_read_acp.map(IntoValue::into_value),
+            self.grant_write_acp.map(IntoValue::into_value),
+            Some(self.key.into_value()),
+            self.metadata.map(IntoValue::into_value),
+            self.server_side_encryption.map(IntoValue::into_value),
+            self.storage_class.map(IntoValue::into_value),
+            self.website_redirect_location.map(IntoValue::into_value),
+            self.sse_customer_algorithm.map(IntoValue::into_value),
+            self.sse_customer_key.map(IntoValue::into_value),
+            self.sse_customer_key_md5.map(IntoValue::into_value),
+            self.ssekms_key_id.map(IntoValue::into_value),
+            self.ssekms_encryption_context.map(IntoValue::into_value),
+            self.bucket_key_enabled.map(IntoValue::into_value),
+            self.request_payer.map(IntoValue::into_value),
+            self.tagging.map(IntoValue::into_value),
+            self.object_lock_mode.map(IntoValue::into_value),
+            self.object_lock_retain_until_date
+                .map(IntoValue::into_value),
+            self.object_lock_legal_hold_status
+                .map(IntoValue::into_value),
+            self.expected_bucket_owner.map(IntoValue::into_value),
+            self.checksum_algorithm.map(IntoValue::into_value),
+            self.checksum_type.map(IntoValue::into_value),
         ])
     }
 }
@@ -4273,6 +6030,31 @@ impl IntoValue for IdempotencyParameterMismatch {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Initiator {
+    pub id: Option<String>,
+    pub display_name: Option<String>,
+}
+
+impl FromValue for Initiator {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            id: opt(&mut s, 0, "ID")?,
+            display_name: opt(&mut s, 1, "DisplayName")?,
+        })
+    }
+}
+
+impl IntoValue for Initiator {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.id.map(IntoValue::into_value),
+            self.display_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct InvalidObjectState {
     pub storage_class: Option<String>,
     pub access_tier: Option<String>,
@@ -4387,6 +6169,110 @@ impl IntoValue for ListBucketsRequest {
             self.continuation_token.map(IntoValue::into_value),
             self.prefix.map(IntoValue::into_value),
             self.bucket_region.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListMultipartUploadsOutput {
+    pub bucket: Option<String>,
+    pub key_marker: Option<String>,
+    pub upload_id_marker: Option<String>,
+    pub next_key_marker: Option<String>,
+    pub prefix: Option<String>,
+    pub delimiter: Option<String>,
+    pub next_upload_id_marker: Option<String>,
+    pub max_uploads: Option<i32>,
+    pub is_truncated: Option<bool>,
+    pub uploads: Option<Vec<MultipartUpload>>,
+    pub common_prefixes: Option<Vec<CommonPrefix>>,
+    pub encoding_type: Option<String>,
+    pub request_charged: Option<String>,
+}
+
+impl FromValue for ListMultipartUploadsOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 13, path)?;
+        Ok(Self {
+            bucket: opt(&mut s, 0, "Bucket")?,
+            key_marker: opt(&mut s, 1, "KeyMarker")?,
+            upload_id_marker: opt(&mut s, 2, "UploadIdMarker")?,
+            next_key_marker: opt(&mut s, 3, "NextKeyMarker")?,
+            prefix: opt(&mut s, 4, "Prefix")?,
+            delimiter: opt(&mut s, 5, "Delimiter")?,
+            next_upload_id_marker: opt(&mut s, 6, "NextUploadIdMarker")?,
+            max_uploads: opt(&mut s, 7, "MaxUploads")?,
+            is_truncated: opt(&mut s, 8, "IsTruncated")?,
+            uploads: opt(&mut s, 9, "Uploads")?,
+            common_prefixes: opt(&mut s, 10, "CommonPrefixes")?,
+            encoding_type: opt(&mut s, 11, "EncodingType")?,
+            request_charged: opt(&mut s, 12, "RequestCharged")?,
+        })
+    }
+}
+
+impl IntoValue for ListMultipartUploadsOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.bucket.map(IntoValue::into_value),
+            self.key_marker.map(IntoValue::into_value),
+            self.upload_id_marker.map(IntoValue::into_value),
+            self.next_key_marker.map(IntoValue::into_value),
+            self.prefix.map(IntoValue::into_value),
+            self.delimiter.map(IntoValue::into_value),
+            self.next_upload_id_marker.map(IntoValue::into_value),
+            self.max_uploads.map(IntoValue::into_value),
+            self.is_truncated.map(IntoValue::into_value),
+            self.uploads.map(IntoValue::into_value),
+            self.common_prefixes.map(IntoValue::into_value),
+            self.encoding_type.map(IntoValue::into_value),
+            self.request_charged.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListMultipartUploadsRequest {
+    pub bucket: String,
+    pub delimiter: Option<String>,
+    pub encoding_type: Option<String>,
+    pub key_marker: Option<String>,
+    pub max_uploads: Option<i32>,
+    pub prefix: Option<String>,
+    pub upload_id_marker: Option<String>,
+    pub expected_bucket_owner: Option<String>,
+    pub request_payer: Option<String>,
+}
+
+impl FromValue for ListMultipartUploadsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            bucket: req(&mut s, 0, "Bucket")?,
+            delimiter: opt(&mut s, 1, "Delimiter")?,
+            encoding_type: opt(&mut s, 2, "EncodingType")?,
+            key_marker: opt(&mut s, 3, "KeyMarker")?,
+            max_uploads: opt(&mut s, 4, "MaxUploads")?,
+            prefix: opt(&mut s, 5, "Prefix")?,
+            upload_id_marker: opt(&mut s, 6, "UploadIdMarker")?,
+            expected_bucket_owner: opt(&mut s, 7, "ExpectedBucketOwner")?,
+            request_payer: opt(&mut s, 8, "RequestPayer")?,
+        })
+    }
+}
+
+impl IntoValue for ListMultipartUploadsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.bucket.into_value()),
+            self.delimiter.map(IntoValue::into_value),
+            self.encoding_type.map(IntoValue::into_value),
+            self.key_marker.map(IntoValue::into_value),
+            self.max_uploads.map(IntoValue::into_value),
+            self.prefix.map(IntoValue::into_value),
+            self.upload_id_marker.map(IntoValue::into_value),
+            self.expected_bucket_owner.map(IntoValue::into_value),
+            self.request_payer.map(IntoValue::into_value),
         ])
     }
 }
@@ -4600,6 +6486,122 @@ impl IntoValue for ListObjectsV2Request {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPartsOutput {
+    pub abort_date: Option<Timestamp>,
+    pub abort_rule_id: Option<String>,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub upload_id: Option<String>,
+    pub part_number_marker: Option<i32>,
+    pub next_part_number_marker: Option<i32>,
+    pub max_parts: Option<i32>,
+    pub is_truncated: Option<bool>,
+    pub parts: Option<Vec<Part>>,
+    pub initiator: Option<Initiator>,
+    pub owner: Option<Owner>,
+    pub storage_class: Option<String>,
+    pub request_charged: Option<String>,
+    pub checksum_algorithm: Option<String>,
+    pub checksum_type: Option<String>,
+}
+
+impl FromValue for ListPartsOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 16, path)?;
+        Ok(Self {
+            abort_date: opt(&mut s, 0, "AbortDate")?,
+            abort_rule_id: opt(&mut s, 1, "AbortRuleId")?,
+            bucket: opt(&mut s, 2, "Bucket")?,
+            key: opt(&mut s, 3, "Key")?,
+            upload_id: opt(&mut s, 4, "UploadId")?,
+            part_number_marker: opt(&mut s, 5, "PartNumberMarker")?,
+            next_part_number_marker: opt(&mut s, 6, "NextPartNumberMarker")?,
+            max_parts: opt(&mut s, 7, "MaxParts")?,
+            is_truncated: opt(&mut s, 8, "IsTruncated")?,
+            parts: opt(&mut s, 9, "Parts")?,
+            initiator: opt(&mut s, 10, "Initiator")?,
+            owner: opt(&mut s, 11, "Owner")?,
+            storage_class: opt(&mut s, 12, "StorageClass")?,
+            request_charged: opt(&mut s, 13, "RequestCharged")?,
+            checksum_algorithm: opt(&mut s, 14, "ChecksumAlgorithm")?,
+            checksum_type: opt(&mut s, 15, "ChecksumType")?,
+        })
+    }
+}
+
+impl IntoValue for ListPartsOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.abort_date.map(IntoValue::into_value),
+            self.abort_rule_id.map(IntoValue::into_value),
+            self.bucket.map(IntoValue::into_value),
+            self.key.map(IntoValue::into_value),
+            self.upload_id.map(IntoValue::into_value),
+            self.part_number_marker.map(IntoValue::into_value),
+            self.next_part_number_marker.map(IntoValue::into_value),
+            self.max_parts.map(IntoValue::into_value),
+            self.is_truncated.map(IntoValue::into_value),
+            self.parts.map(IntoValue::into_value),
+            self.initiator.map(IntoValue::into_value),
+            self.owner.map(IntoValue::into_value),
+            self.storage_class.map(IntoValue::into_value),
+            self.request_charged.map(IntoValue::into_value),
+            self.checksum_algorithm.map(IntoValue::into_value),
+            self.checksum_type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPartsRequest {
+    pub bucket: String,
+    pub key: String,
+    pub max_parts: Option<i32>,
+    pub part_number_marker: Option<i32>,
+    pub upload_id: String,
+    pub request_payer: Option<String>,
+    pub expected_bucket_owner: Option<String>,
+    pub sse_customer_algorithm: Option<String>,
+    pub sse_customer_key: Option<String>,
+    pub sse_customer_key_md5: Option<String>,
+}
+
+impl FromValue for ListPartsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            bucket: req(&mut s, 0, "Bucket")?,
+            key: req(&mut s, 1, "Key")?,
+            max_parts: opt(&mut s, 2, "MaxParts")?,
+            part_number_marker: opt(&mut s, 3, "PartNumberMarker")?,
+            upload_id: req(&mut s, 4, "UploadId")?,
+            request_payer: opt(&mut s, 5, "RequestPayer")?,
+            expected_bucket_owner: opt(&mut s, 6, "ExpectedBucketOwner")?,
+            sse_customer_algorithm: opt(&mut s, 7, "SSECustomerAlgorithm")?,
+            sse_customer_key: opt(&mut s, 8, "SSECustomerKey")?,
+            sse_customer_key_md5: opt(&mut s, 9, "SSECustomerKeyMD5")?,
+        })
+    }
+}
+
+impl IntoValue for ListPartsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.bucket.into_value()),
+            Some(self.key.into_value()),
+            self.max_parts.map(IntoValue::into_value),
+            self.part_number_marker.map(IntoValue::into_value),
+            Some(self.upload_id.into_value()),
+            self.request_payer.map(IntoValue::into_value),
+            self.expected_bucket_owner.map(IntoValue::into_value),
+            self.sse_customer_algorithm.map(IntoValue::into_value),
+            self.sse_customer_key.map(IntoValue::into_value),
+            self.sse_customer_key_md5.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocationInfo {
     pub r#type: Option<String>,
     pub name: Option<String>,
@@ -4620,6 +6622,49 @@ impl IntoValue for LocationInfo {
         Value::Struct(vec![
             self.r#type.map(IntoValue::into_value),
             self.name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MultipartUpload {
+    pub upload_id: Option<String>,
+    pub key: Option<String>,
+    pub initiated: Option<Timestamp>,
+    pub storage_class: Option<String>,
+    pub owner: Option<Owner>,
+    pub initiator: Option<Initiator>,
+    pub checksum_algorithm: Option<String>,
+    pub checksum_type: Option<String>,
+}
+
+impl FromValue for MultipartUpload {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            upload_id: opt(&mut s, 0, "UploadId")?,
+            key: opt(&mut s, 1, "Key")?,
+            initiated: opt(&mut s, 2, "Initiated")?,
+            storage_class: opt(&mut s, 3, "StorageClass")?,
+            owner: opt(&mut s, 4, "Owner")?,
+            initiator: opt(&mut s, 5, "Initiator")?,
+            checksum_algorithm: opt(&mut s, 6, "ChecksumAlgorithm")?,
+            checksum_type: opt(&mut s, 7, "ChecksumType")?,
+        })
+    }
+}
+
+impl IntoValue for MultipartUpload {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.upload_id.map(IntoValue::into_value),
+            self.key.map(IntoValue::into_value),
+            self.initiated.map(IntoValue::into_value),
+            self.storage_class.map(IntoValue::into_value),
+            self.owner.map(IntoValue::into_value),
+            self.initiator.map(IntoValue::into_value),
+            self.checksum_algorithm.map(IntoValue::into_value),
+            self.checksum_type.map(IntoValue::into_value),
         ])
     }
 }
@@ -4806,6 +6851,67 @@ impl IntoValue for Owner {
         Value::Struct(vec![
             self.display_name.map(IntoValue::into_value),
             self.id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Part {
+    pub part_number: Option<i32>,
+    pub last_modified: Option<Timestamp>,
+    pub e_tag: Option<String>,
+    pub size: Option<i64>,
+    pub checksum_crc32: Option<String>,
+    pub checksum_crc32_c: Option<String>,
+    pub checksum_crc64_nvme: Option<String>,
+    pub checksum_sha1: Option<String>,
+    pub checksum_sha256: Option<String>,
+    pub checksum_sha512: Option<String>,
+    pub checksum_md5: Option<String>,
+    pub checksum_xxhash64: Option<String>,
+    pub checksum_xxhash3: Option<String>,
+    pub checksum_xxhash128: Option<String>,
+}
+
+impl FromValue for Part {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 14, path)?;
+        Ok(Self {
+            part_number: opt(&mut s, 0, "PartNumber")?,
+            last_modified: opt(&mut s, 1, "LastModified")?,
+            e_tag: opt(&mut s, 2, "ETag")?,
+            size: opt(&mut s, 3, "Size")?,
+            checksum_crc32: opt(&mut s, 4, "ChecksumCRC32")?,
+            checksum_crc32_c: opt(&mut s, 5, "ChecksumCRC32C")?,
+            checksum_crc64_nvme: opt(&mut s, 6, "ChecksumCRC64NVME")?,
+            checksum_sha1: opt(&mut s, 7, "ChecksumSHA1")?,
+            checksum_sha256: opt(&mut s, 8, "ChecksumSHA256")?,
+            checksum_sha512: opt(&mut s, 9, "ChecksumSHA512")?,
+            checksum_md5: opt(&mut s, 10, "ChecksumMD5")?,
+            checksum_xxhash64: opt(&mut s, 11, "ChecksumXXHASH64")?,
+            checksum_xxhash3: opt(&mut s, 12, "ChecksumXXHASH3")?,
+            checksum_xxhash128: opt(&mut s, 13, "ChecksumXXHASH128")?,
+        })
+    }
+}
+
+impl IntoValue for Part {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.part_number.map(IntoValue::into_value),
+            self.last_modified.map(IntoValue::into_value),
+            self.e_tag.map(IntoValue::into_value),
+            self.size.map(IntoValue::into_value),
+            self.checksum_crc32.map(IntoValue::into_value),
+            self.checksum_crc32_c.map(IntoValue::into_value),
+            self.checksum_crc64_nvme.map(IntoValue::into_value),
+            self.checksum_sha1.map(IntoValue::into_value),
+            self.checksum_sha256.map(IntoValue::into_value),
+            self.checksum_sha512.map(IntoValue::into_value),
+            self.checksum_md5.map(IntoValue::into_value),
+            self.checksum_xxhash64.map(IntoValue::into_value),
+            self.checksum_xxhash3.map(IntoValue::into_value),
+            self.checksum_xxhash128.map(IntoValue::into_value),
         ])
     }
 }
@@ -5178,6 +7284,287 @@ impl IntoValue for TooManyParts {
     }
 }
 
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadPartCopyOutput {
+    pub copy_source_version_id: Option<String>,
+    pub copy_part_result: Option<CopyPartResult>,
+    pub server_side_encryption: Option<String>,
+    pub sse_customer_algorithm: Option<String>,
+    pub sse_customer_key_md5: Option<String>,
+    pub ssekms_key_id: Option<String>,
+    pub bucket_key_enabled: Option<bool>,
+    pub request_charged: Option<String>,
+}
+
+impl FromValue for UploadPartCopyOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            copy_source_version_id: opt(&mut s, 0, "CopySourceVersionId")?,
+            copy_part_result: opt(&mut s, 1, "CopyPartResult")?,
+            server_side_encryption: opt(&mut s, 2, "ServerSideEncryption")?,
+            sse_customer_algorithm: opt(&mut s, 3, "SSECustomerAlgorithm")?,
+            sse_customer_key_md5: opt(&mut s, 4, "SSECustomerKeyMD5")?,
+            ssekms_key_id: opt(&mut s, 5, "SSEKMSKeyId")?,
+            bucket_key_enabled: opt(&mut s, 6, "BucketKeyEnabled")?,
+            request_charged: opt(&mut s, 7, "RequestCharged")?,
+        })
+    }
+}
+
+impl IntoValue for UploadPartCopyOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.copy_source_version_id.map(IntoValue::into_value),
+            self.copy_part_result.map(IntoValue::into_value),
+            self.server_side_encryption.map(IntoValue::into_value),
+            self.sse_customer_algorithm.map(IntoValue::into_value),
+            self.sse_customer_key_md5.map(IntoValue::into_value),
+            self.ssekms_key_id.map(IntoValue::into_value),
+            self.bucket_key_enabled.map(IntoValue::into_value),
+            self.request_charged.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadPartCopyRequest {
+    pub bucket: String,
+    pub copy_source: String,
+    pub copy_source_if_match: Option<String>,
+    pub copy_source_if_modified_since: Option<Timestamp>,
+    pub copy_source_if_none_match: Option<String>,
+    pub copy_source_if_unmodified_since: Option<Timestamp>,
+    pub copy_source_range: Option<String>,
+    pub key: String,
+    pub part_number: i32,
+    pub upload_id: String,
+    pub sse_customer_algorithm: Option<String>,
+    pub sse_customer_key: Option<String>,
+    pub sse_customer_key_md5: Option<String>,
+    pub copy_source_sse_customer_algorithm: Option<String>,
+    pub copy_source_sse_customer_key: Option<String>,
+    pub copy_source_sse_customer_key_md5: Option<String>,
+    pub request_payer: Option<String>,
+    pub expected_bucket_owner: Option<String>,
+    pub expected_source_bucket_owner: Option<String>,
+}
+
+impl FromValue for UploadPartCopyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 19, path)?;
+        Ok(Self {
+            bucket: req(&mut s, 0, "Bucket")?,
+            copy_source: req(&mut s, 1, "CopySource")?,
+            copy_source_if_match: opt(&mut s, 2, "CopySourceIfMatch")?,
+            copy_source_if_modified_since: opt(&mut s, 3, "CopySourceIfModifiedSince")?,
+            copy_source_if_none_match: opt(&mut s, 4, "CopySourceIfNoneMatch")?,
+            copy_source_if_unmodified_since: opt(&mut s, 5, "CopySourceIfUnmodifiedSince")?,
+            copy_source_range: opt(&mut s, 6, "CopySourceRange")?,
+            key: req(&mut s, 7, "Key")?,
+            part_number: req(&mut s, 8, "PartNumber")?,
+            upload_id: req(&mut s, 9, "UploadId")?,
+            sse_customer_algorithm: opt(&mut s, 10, "SSECustomerAlgorithm")?,
+            sse_customer_key: opt(&mut s, 11, "SSECustomerKey")?,
+            sse_customer_key_md5: opt(&mut s, 12, "SSECustomerKeyMD5")?,
+            copy_source_sse_customer_algorithm: opt(&mut s, 13, "CopySourceSSECustomerAlgorithm")?,
+            copy_source_sse_customer_key: opt(&mut s, 14, "CopySourceSSECustomerKey")?,
+            copy_source_sse_customer_key_md5: opt(&mut s, 15, "CopySourceSSECustomerKeyMD5")?,
+            request_payer: opt(&mut s, 16, "RequestPayer")?,
+            expected_bucket_owner: opt(&mut s, 17, "ExpectedBucketOwner")?,
+            expected_source_bucket_owner: opt(&mut s, 18, "ExpectedSourceBucketOwner")?,
+        })
+    }
+}
+
+impl IntoValue for UploadPartCopyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.bucket.into_value()),
+            Some(self.copy_source.into_value()),
+            self.copy_source_if_match.map(IntoValue::into_value),
+            self.copy_source_if_modified_since
+                .map(IntoValue::into_value),
+            self.copy_source_if_none_match.map(IntoValue::into_value),
+            self.copy_source_if_unmodified_since
+                .map(IntoValue::into_value),
+            self.copy_source_range.map(IntoValue::into_value),
+            Some(self.key.into_value()),
+            Some(self.part_number.into_value()),
+            Some(self.upload_id.into_value()),
+            self.sse_customer_algorithm.map(IntoValue::into_value),
+            self.sse_customer_key.map(IntoValue::into_value),
+            self.sse_customer_key_md5.map(IntoValue::into_value),
+            self.copy_source_sse_customer_algorithm
+                .map(IntoValue::into_value),
+            self.copy_source_sse_customer_key.map(IntoValue::into_value),
+            self.copy_source_sse_customer_key_md5
+                .map(IntoValue::into_value),
+            self.request_payer.map(IntoValue::into_value),
+            self.expected_bucket_owner.map(IntoValue::into_value),
+            self.expected_source_bucket_owner.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadPartOutput {
+    pub server_side_encryption: Option<String>,
+    pub e_tag: Option<String>,
+    pub checksum_crc32: Option<String>,
+    pub checksum_crc32_c: Option<String>,
+    pub checksum_crc64_nvme: Option<String>,
+    pub checksum_sha1: Option<String>,
+    pub checksum_sha256: Option<String>,
+    pub checksum_sha512: Option<String>,
+    pub checksum_md5: Option<String>,
+    pub checksum_xxhash64: Option<String>,
+    pub checksum_xxhash3: Option<String>,
+    pub checksum_xxhash128: Option<String>,
+    pub sse_customer_algorithm: Option<String>,
+    pub sse_customer_key_md5: Option<String>,
+    pub ssekms_key_id: Option<String>,
+    pub bucket_key_enabled: Option<bool>,
+    pub request_charged: Option<String>,
+}
+
+impl FromValue for UploadPartOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 17, path)?;
+        Ok(Self {
+            server_side_encryption: opt(&mut s, 0, "ServerSideEncryption")?,
+            e_tag: opt(&mut s, 1, "ETag")?,
+            checksum_crc32: opt(&mut s, 2, "ChecksumCRC32")?,
+            checksum_crc32_c: opt(&mut s, 3, "ChecksumCRC32C")?,
+            checksum_crc64_nvme: opt(&mut s, 4, "ChecksumCRC64NVME")?,
+            checksum_sha1: opt(&mut s, 5, "ChecksumSHA1")?,
+            checksum_sha256: opt(&mut s, 6, "ChecksumSHA256")?,
+            checksum_sha512: opt(&mut s, 7, "ChecksumSHA512")?,
+            checksum_md5: opt(&mut s, 8, "ChecksumMD5")?,
+            checksum_xxhash64: opt(&mut s, 9, "ChecksumXXHASH64")?,
+            checksum_xxhash3: opt(&mut s, 10, "ChecksumXXHASH3")?,
+            checksum_xxhash128: opt(&mut s, 11, "ChecksumXXHASH128")?,
+            sse_customer_algorithm: opt(&mut s, 12, "SSECustomerAlgorithm")?,
+            sse_customer_key_md5: opt(&mut s, 13, "SSECustomerKeyMD5")?,
+            ssekms_key_id: opt(&mut s, 14, "SSEKMSKeyId")?,
+            bucket_key_enabled: opt(&mut s, 15, "BucketKeyEnabled")?,
+            request_charged: opt(&mut s, 16, "RequestCharged")?,
+        })
+    }
+}
+
+impl IntoValue for UploadPartOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.server_side_encryption.map(IntoValue::into_value),
+            self.e_tag.map(IntoValue::into_value),
+            self.checksum_crc32.map(IntoValue::into_value),
+            self.checksum_crc32_c.map(IntoValue::into_value),
+            self.checksum_crc64_nvme.map(IntoValue::into_value),
+            self.checksum_sha1.map(IntoValue::into_value),
+            self.checksum_sha256.map(IntoValue::into_value),
+            self.checksum_sha512.map(IntoValue::into_value),
+            self.checksum_md5.map(IntoValue::into_value),
+            self.checksum_xxhash64.map(IntoValue::into_value),
+            self.checksum_xxhash3.map(IntoValue::into_value),
+            self.checksum_xxhash128.map(IntoValue::into_value),
+            self.sse_customer_algorithm.map(IntoValue::into_value),
+            self.sse_customer_key_md5.map(IntoValue::into_value),
+            self.ssekms_key_id.map(IntoValue::into_value),
+            self.bucket_key_enabled.map(IntoValue::into_value),
+            self.request_charged.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UploadPartRequest {
+    pub body: Option<Bytes>,
+    pub bucket: String,
+    pub content_length: Option<i64>,
+    pub content_md5: Option<String>,
+    pub checksum_algorithm: Option<String>,
+    pub checksum_crc32: Option<String>,
+    pub checksum_crc32_c: Option<String>,
+    pub checksum_crc64_nvme: Option<String>,
+    pub checksum_sha1: Option<String>,
+    pub checksum_sha256: Option<String>,
+    pub checksum_sha512: Option<String>,
+    pub checksum_md5: Option<String>,
+    pub checksum_xxhash64: Option<String>,
+    pub checksum_xxhash3: Option<String>,
+    pub checksum_xxhash128: Option<String>,
+    pub key: String,
+    pub part_number: i32,
+    pub upload_id: String,
+    pub sse_customer_algorithm: Option<String>,
+    pub sse_customer_key: Option<String>,
+    pub sse_customer_key_md5: Option<String>,
+    pub request_payer: Option<String>,
+    pub expected_bucket_owner: Option<String>,
+}
+
+impl FromValue for UploadPartRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 23, path)?;
+        Ok(Self {
+            body: opt(&mut s, 0, "Body")?,
+            bucket: req(&mut s, 1, "Bucket")?,
+            content_length: opt(&mut s, 2, "ContentLength")?,
+            content_md5: opt(&mut s, 3, "ContentMD5")?,
+            checksum_algorithm: opt(&mut s, 4, "ChecksumAlgorithm")?,
+            checksum_crc32: opt(&mut s, 5, "ChecksumCRC32")?,
+            checksum_crc32_c: opt(&mut s, 6, "ChecksumCRC32C")?,
+            checksum_crc64_nvme: opt(&mut s, 7, "ChecksumCRC64NVME")?,
+            checksum_sha1: opt(&mut s, 8, "ChecksumSHA1")?,
+            checksum_sha256: opt(&mut s, 9, "ChecksumSHA256")?,
+            checksum_sha512: opt(&mut s, 10, "ChecksumSHA512")?,
+            checksum_md5: opt(&mut s, 11, "ChecksumMD5")?,
+            checksum_xxhash64: opt(&mut s, 12, "ChecksumXXHASH64")?,
+            checksum_xxhash3: opt(&mut s, 13, "ChecksumXXHASH3")?,
+            checksum_xxhash128: opt(&mut s, 14, "ChecksumXXHASH128")?,
+            key: req(&mut s, 15, "Key")?,
+            part_number: req(&mut s, 16, "PartNumber")?,
+            upload_id: req(&mut s, 17, "UploadId")?,
+            sse_customer_algorithm: opt(&mut s, 18, "SSECustomerAlgorithm")?,
+            sse_customer_key: opt(&mut s, 19, "SSECustomerKey")?,
+            sse_customer_key_md5: opt(&mut s, 20, "SSECustomerKeyMD5")?,
+            request_payer: opt(&mut s, 21, "RequestPayer")?,
+            expected_bucket_owner: opt(&mut s, 22, "ExpectedBucketOwner")?,
+        })
+    }
+}
+
+impl IntoValue for UploadPartRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.body.map(IntoValue::into_value),
+            Some(self.bucket.into_value()),
+            self.content_length.map(IntoValue::into_value),
+            self.content_md5.map(IntoValue::into_value),
+            self.checksum_algorithm.map(IntoValue::into_value),
+            self.checksum_crc32.map(IntoValue::into_value),
+            self.checksum_crc32_c.map(IntoValue::into_value),
+            self.checksum_crc64_nvme.map(IntoValue::into_value),
+            self.checksum_sha1.map(IntoValue::into_value),
+            self.checksum_sha256.map(IntoValue::into_value),
+            self.checksum_sha512.map(IntoValue::into_value),
+            self.checksum_md5.map(IntoValue::into_value),
+            self.checksum_xxhash64.map(IntoValue::into_value),
+            self.checksum_xxhash3.map(IntoValue::into_value),
+            self.checksum_xxhash128.map(IntoValue::into_value),
+            Some(self.key.into_value()),
+            Some(self.part_number.into_value()),
+            Some(self.upload_id.into_value()),
+            self.sse_customer_algorithm.map(IntoValue::into_value),
+            self.sse_customer_key.map(IntoValue::into_value),
+            self.sse_customer_key_md5.map(IntoValue::into_value),
+            self.request_payer.map(IntoValue::into_value),
+            self.expected_bucket_owner.map(IntoValue::into_value),
+        ])
+    }
+}
+
 /// One constructor per modeled error shape, with the code, HTTP status and fault the model gives it.
 pub mod errors {
     use nimbus_core::AwsError;
@@ -5255,12 +7642,33 @@ pub mod errors {
 
 /// What a S3 implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `AbortMultipartUpload`.
+    fn abort_multipart_upload(
+        &self,
+        ctx: &RequestContext,
+        input: AbortMultipartUploadRequest,
+    ) -> impl Future<Output = Result<AbortMultipartUploadOutput, AwsError>> + Send;
+
+    /// `CompleteMultipartUpload`.
+    fn complete_multipart_upload(
+        &self,
+        ctx: &RequestContext,
+        input: CompleteMultipartUploadRequest,
+    ) -> impl Future<Output = Result<CompleteMultipartUploadOutput, AwsError>> + Send;
+
     /// `CreateBucket`.
     fn create_bucket(
         &self,
         ctx: &RequestContext,
         input: CreateBucketRequest,
     ) -> impl Future<Output = Result<CreateBucketOutput, AwsError>> + Send;
+
+    /// `CreateMultipartUpload`.
+    fn create_multipart_upload(
+        &self,
+        ctx: &RequestContext,
+        input: CreateMultipartUploadRequest,
+    ) -> impl Future<Output = Result<CreateMultipartUploadOutput, AwsError>> + Send;
 
     /// `DeleteBucket`.
     fn delete_bucket(
@@ -5339,6 +7747,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListBucketsRequest,
     ) -> impl Future<Output = Result<ListBucketsOutput, AwsError>> + Send;
 
+    /// `ListMultipartUploads`.
+    fn list_multipart_uploads(
+        &self,
+        ctx: &RequestContext,
+        input: ListMultipartUploadsRequest,
+    ) -> impl Future<Output = Result<ListMultipartUploadsOutput, AwsError>> + Send;
+
     /// `ListObjects`.
     fn list_objects(
         &self,
@@ -5353,6 +7768,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListObjectsV2Request,
     ) -> impl Future<Output = Result<ListObjectsV2Output, AwsError>> + Send;
 
+    /// `ListParts`.
+    fn list_parts(
+        &self,
+        ctx: &RequestContext,
+        input: ListPartsRequest,
+    ) -> impl Future<Output = Result<ListPartsOutput, AwsError>> + Send;
+
     /// `PutBucketPolicy`.
     fn put_bucket_policy(
         &self,
@@ -5366,6 +7788,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: PutObjectRequest,
     ) -> impl Future<Output = Result<PutObjectOutput, AwsError>> + Send;
+
+    /// `UploadPart`.
+    fn upload_part(
+        &self,
+        ctx: &RequestContext,
+        input: UploadPartRequest,
+    ) -> impl Future<Output = Result<UploadPartOutput, AwsError>> + Send;
+
+    /// `UploadPartCopy`.
+    fn upload_part_copy(
+        &self,
+        ctx: &RequestContext,
+        input: UploadPartCopyRequest,
+    ) -> impl Future<Output = Result<UploadPartCopyOutput, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -5382,6 +7818,54 @@ pub mod access {
         condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
+
+    /// `AbortMultipartUpload`: `s3:AbortMultipartUpload`.
+    pub fn abort_multipart_upload(
+        _ctx: &RequestContext,
+        input: &AbortMultipartUploadRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.key.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v1)],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "s3:AbortMultipartUpload",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CompleteMultipartUpload`: `s3:PutObject`.
+    pub fn complete_multipart_upload(
+        _ctx: &RequestContext,
+        input: &CompleteMultipartUploadRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.key.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v1)],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "s3:PutObject",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 
     /// `CreateBucket`: `s3:CreateBucket`.
     pub fn create_bucket(_ctx: &RequestContext, input: &CreateBucketRequest) -> Vec<Access> {
@@ -5419,6 +7903,39 @@ pub mod access {
             condition(&mut c, "s3:x-amz-object-ownership", &[Each(&v8)]);
             Access {
                 action: "s3:CreateBucket",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateMultipartUpload`: `s3:PutObject`.
+    pub fn create_multipart_upload(
+        _ctx: &RequestContext,
+        input: &CreateMultipartUploadRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.acl.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.key.push_values(&mut v2);
+        let mut v3: Vec<String> = Vec::new();
+        input.server_side_encryption.push_values(&mut v3);
+        let mut v4: Vec<String> = Vec::new();
+        input.storage_class.push_values(&mut v4);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v1), Lit("/"), Each(&v2)],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "s3:x-amz-acl", &[Each(&v0)]);
+            condition(&mut c, "s3:x-amz-server-side-encryption", &[Each(&v3)]);
+            condition(&mut c, "s3:x-amz-storage-class", &[Each(&v4)]);
+            Access {
+                action: "s3:PutObject",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5652,6 +8169,25 @@ pub mod access {
         }]
     }
 
+    /// `ListMultipartUploads`: `s3:ListBucketMultipartUploads`.
+    pub fn list_multipart_uploads(
+        _ctx: &RequestContext,
+        input: &ListMultipartUploadsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("arn:aws:s3:::"), Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "s3:ListBucketMultipartUploads",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListObjects`: `s3:ListBucket`.
     pub fn list_objects(_ctx: &RequestContext, input: &ListObjectsRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -5696,6 +8232,27 @@ pub mod access {
             condition(&mut c, "s3:max-keys", &[Each(&v2)]);
             Access {
                 action: "s3:ListBucket",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListParts`: `s3:ListMultipartUploadParts`.
+    pub fn list_parts(_ctx: &RequestContext, input: &ListPartsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.key.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v1)],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "s3:ListMultipartUploadParts",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5824,6 +8381,51 @@ pub mod access {
         }
         a
     }
+
+    /// `UploadPart`: `s3:PutObject`.
+    pub fn upload_part(_ctx: &RequestContext, input: &UploadPartRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.key.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v1)],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "s3:PutObject",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UploadPartCopy`: `s3:PutObject`.
+    pub fn upload_part_copy(_ctx: &RequestContext, input: &UploadPartCopyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.bucket.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.copy_source.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.key.push_values(&mut v2);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v2)],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "s3:x-amz-copy-source", &[Each(&v1)]);
+            Access {
+                action: "s3:PutObject",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 }
 
 /// Wraps [`Handlers`] as a dyn-able [`nimbus_wire::Service`]: converts the decoded input into the typed request, asks the authorizer for the operation's accesses ([`access`]), calls the handler and converts the result back.
@@ -5844,6 +8446,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "AbortMultipartUpload" => {
+                    let input = AbortMultipartUploadRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "AbortMultipartUploadRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::abort_multipart_upload(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.abort_multipart_upload(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CompleteMultipartUpload" => {
+                    let input = CompleteMultipartUploadRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(23)),
+                        "CompleteMultipartUploadRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::complete_multipart_upload(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.complete_multipart_upload(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CreateBucket" => {
                     let input = CreateBucketRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(11)),
@@ -5854,6 +8480,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::create_bucket(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_bucket(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateMultipartUpload" => {
+                    let input = CreateMultipartUploadRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(31)),
+                        "CreateMultipartUploadRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_multipart_upload(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_multipart_upload(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DeleteBucket" => {
@@ -5988,6 +8626,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_buckets(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListMultipartUploads" => {
+                    let input = ListMultipartUploadsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(9)),
+                        "ListMultipartUploadsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_multipart_uploads(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_multipart_uploads(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListObjects" => {
                     let input = ListObjectsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(9)),
@@ -6012,6 +8662,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_objects_v2(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListParts" => {
+                    let input = ListPartsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(10)),
+                        "ListPartsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_parts(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_parts(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "PutBucketPolicy" => {
                     let input = PutBucketPolicyRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(6)),
@@ -6034,6 +8696,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::put_object(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.put_object(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UploadPart" => {
+                    let input = UploadPartRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(23)),
+                        "UploadPartRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::upload_part(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.upload_part(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UploadPartCopy" => {
+                    let input = UploadPartCopyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(19)),
+                        "UploadPartCopyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::upload_part_copy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.upload_part_copy(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),

@@ -4,10 +4,66 @@
 
 use crate::generated as g;
 use crate::state::S3;
-use crate::{buckets, listing, objects, policy};
+use crate::{buckets, listing, multipart, objects, policy};
 use nimbus_core::{AwsError, RequestContext};
 
 impl g::Handlers for S3 {
+    async fn abort_multipart_upload(
+        &self,
+        ctx: &RequestContext,
+        input: g::AbortMultipartUploadRequest,
+    ) -> Result<g::AbortMultipartUploadOutput, AwsError> {
+        multipart::abort(self, ctx, input).await
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        ctx: &RequestContext,
+        input: g::CompleteMultipartUploadRequest,
+    ) -> Result<g::CompleteMultipartUploadOutput, AwsError> {
+        multipart::complete(self, ctx, input).await
+    }
+
+    async fn create_multipart_upload(
+        &self,
+        ctx: &RequestContext,
+        input: g::CreateMultipartUploadRequest,
+    ) -> Result<g::CreateMultipartUploadOutput, AwsError> {
+        multipart::create(self, ctx, input).await
+    }
+
+    async fn list_multipart_uploads(
+        &self,
+        ctx: &RequestContext,
+        input: g::ListMultipartUploadsRequest,
+    ) -> Result<g::ListMultipartUploadsOutput, AwsError> {
+        multipart::list_uploads(self, ctx, input)
+    }
+
+    async fn list_parts(
+        &self,
+        ctx: &RequestContext,
+        input: g::ListPartsRequest,
+    ) -> Result<g::ListPartsOutput, AwsError> {
+        multipart::list_parts(self, ctx, input)
+    }
+
+    async fn upload_part(
+        &self,
+        ctx: &RequestContext,
+        input: g::UploadPartRequest,
+    ) -> Result<g::UploadPartOutput, AwsError> {
+        multipart::upload_part(self, ctx, input).await
+    }
+
+    async fn upload_part_copy(
+        &self,
+        ctx: &RequestContext,
+        input: g::UploadPartCopyRequest,
+    ) -> Result<g::UploadPartCopyOutput, AwsError> {
+        multipart::upload_part_copy(self, ctx, input).await
+    }
+
     async fn create_bucket(
         &self,
         ctx: &RequestContext,

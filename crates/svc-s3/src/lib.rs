@@ -21,6 +21,7 @@ mod conditions;
 mod faults;
 mod handlers;
 mod listing;
+mod multipart;
 mod names;
 mod objects;
 mod policy;

@@ -42,6 +42,10 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub(crate) const BUCKETS: &str = "s3.buckets";
 pub(crate) const OBJECTS: &str = "s3.objects";
 pub(crate) const POLICIES: &str = "s3.bucket-policies";
+/// Multipart uploads in progress (`bucket/upload id`) and their parts
+/// (`bucket/upload id/part number`, zero-padded so a scan lists them in order).
+pub(crate) const UPLOADS: &str = "s3.uploads";
+pub(crate) const PARTS: &str = "s3.parts";
 const RECORD_VERSION: u16 = 1;
 
 /// A bucket as stored.
@@ -88,6 +92,50 @@ pub(crate) struct ObjectRecord {
     pub blob: String,
 }
 
+/// A multipart upload in progress: what CreateMultipartUpload fixed for the object to be.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub(crate) struct UploadRecord {
+    pub bucket: String,
+    pub key: String,
+    pub upload_id: String,
+    pub initiated: Timestamp,
+    /// The account that started it.
+    pub owner: String,
+    pub content_type: Option<String>,
+    pub content_encoding: Option<String>,
+    pub cache_control: Option<String>,
+    pub content_disposition: Option<String>,
+    pub content_language: Option<String>,
+    pub expires: Option<String>,
+    pub website_redirect_location: Option<String>,
+    pub metadata: Vec<(String, String)>,
+    pub storage_class: String,
+    pub tag_count: u32,
+    /// The checksum algorithm the upload declared (`x-amz-checksum-algorithm`), if any.
+    pub checksum_algorithm: Option<String>,
+}
+
+/// One uploaded part; its bytes are in blob `blob`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub(crate) struct PartRecord {
+    pub bucket: String,
+    pub upload_id: String,
+    pub number: u32,
+    pub size: u64,
+    /// MD5 hex of the part (its ETag, unquoted).
+    pub md5: String,
+    pub checksum: Option<(String, String)>,
+    pub last_modified: Timestamp,
+    pub blob: String,
+}
+
+/// An upload and its parts, by part number.
+#[derive(Clone)]
+pub(crate) struct UploadState {
+    pub rec: Arc<UploadRecord>,
+    pub parts: BTreeMap<u32, Arc<PartRecord>>,
+}
+
 impl ObjectRecord {
     pub(crate) fn etag(&self) -> String {
         format!("\"{}\"", self.md5)
@@ -100,6 +148,28 @@ pub(crate) struct BucketState {
     pub objects: BTreeMap<String, Arc<ObjectRecord>>,
     /// The bucket policy, parsed once when put or loaded.
     pub policy: Option<Arc<StoredPolicy>>,
+    /// Multipart uploads in progress, by upload id.
+    pub uploads: BTreeMap<String, UploadState>,
+}
+
+impl BucketState {
+    fn new(rec: BucketRecord) -> Self {
+        BucketState {
+            rec,
+            objects: BTreeMap::new(),
+            policy: None,
+            uploads: BTreeMap::new(),
+        }
+    }
+
+    /// Every blob this bucket's records name (objects and uploaded parts).
+    pub(crate) fn blobs(&self) -> impl Iterator<Item = &String> {
+        self.objects.values().map(|o| &o.blob).chain(
+            self.uploads
+                .values()
+                .flat_map(|u| u.parts.values().map(|p| &p.blob)),
+        )
+    }
 }
 
 #[derive(Default)]
@@ -122,6 +192,14 @@ fn bucket_key(name: &str) -> Vec<u8> {
 /// Bucket names contain no `/`, so `bucket/key` is unambiguous and groups a bucket's keys.
 fn object_key(bucket: &str, key: &str) -> Vec<u8> {
     format!("{bucket}/{key}").into_bytes()
+}
+
+fn upload_key(bucket: &str, upload_id: &str) -> Vec<u8> {
+    format!("{bucket}/{upload_id}").into_bytes()
+}
+
+fn part_key(bucket: &str, upload_id: &str, number: u32) -> Vec<u8> {
+    format!("{bucket}/{upload_id}/{number:05}").into_bytes()
 }
 
 pub(crate) fn store_err(e: StoreError) -> AwsError {
@@ -151,6 +229,14 @@ pub(crate) enum Change {
     DeleteObject { bucket: String, key: String },
     PutPolicy(Arc<StoredPolicy>),
     DeletePolicy(String),
+    PutUpload(Arc<UploadRecord>),
+    PutPart(Arc<PartRecord>),
+    /// The upload record and the records of these parts.
+    DeleteUpload {
+        bucket: String,
+        upload_id: String,
+        parts: Vec<u32>,
+    },
 }
 
 impl S3 {
@@ -264,8 +350,8 @@ impl S3 {
             let old = std::mem::take(&mut *self.write_index());
             let named = old
                 .buckets
-                .into_values()
-                .flat_map(|b| b.objects.into_values().map(|o| o.blob.clone()))
+                .values()
+                .flat_map(|b| b.blobs().cloned())
                 .collect();
             self.blobs.remove(named).await;
             Ok(())
@@ -283,14 +369,7 @@ fn build_index(store: &Store, blobs: &BlobStore) -> Result<(Index, HashSet<Strin
     let mut index = Index::default();
     for (_, v) in store.scan_prefix(BUCKETS, b"")? {
         let rec: BucketRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
-        index.buckets.insert(
-            rec.name.clone(),
-            BucketState {
-                rec,
-                objects: BTreeMap::new(),
-                policy: None,
-            },
-        );
+        index.buckets.insert(rec.name.clone(), BucketState::new(rec));
     }
     for (_, v) in store.scan_prefix(POLICIES, b"")? {
         let rec: PolicyRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
@@ -307,6 +386,32 @@ fn build_index(store: &Store, blobs: &BlobStore) -> Result<(Index, HashSet<Strin
         if let Some(b) = index.buckets.get_mut(&rec.bucket) {
             referenced.insert(rec.blob.clone());
             b.objects.insert(rec.key.clone(), Arc::new(rec));
+        }
+    }
+    for (_, v) in store.scan_prefix(UPLOADS, b"")? {
+        let rec: UploadRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
+        if let Some(b) = index.buckets.get_mut(&rec.bucket) {
+            b.uploads.insert(
+                rec.upload_id.clone(),
+                UploadState {
+                    rec: Arc::new(rec),
+                    parts: BTreeMap::new(),
+                },
+            );
+        }
+    }
+    for (_, v) in store.scan_prefix(PARTS, b"")? {
+        let rec: PartRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
+        if blobs.is_memory() && !blobs.contains(&rec.blob) {
+            continue;
+        }
+        let upload = index
+            .buckets
+            .get_mut(&rec.bucket)
+            .and_then(|b| b.uploads.get_mut(&rec.upload_id));
+        if let Some(u) = upload {
+            referenced.insert(rec.blob.clone());
+            u.parts.insert(rec.number, Arc::new(rec));
         }
     }
     Ok((index, referenced))
@@ -337,6 +442,26 @@ fn batch_of(changes: &[Change]) -> Batch {
                 nimbus_store::encode_record(RECORD_VERSION, &p.record),
             ),
             Change::DeletePolicy(name) => batch.delete(POLICIES, bucket_key(name)),
+            Change::PutUpload(u) => batch.put(
+                UPLOADS,
+                upload_key(&u.bucket, &u.upload_id),
+                nimbus_store::encode_record(RECORD_VERSION, u.as_ref()),
+            ),
+            Change::PutPart(p) => batch.put(
+                PARTS,
+                part_key(&p.bucket, &p.upload_id, p.number),
+                nimbus_store::encode_record(RECORD_VERSION, p.as_ref()),
+            ),
+            Change::DeleteUpload {
+                bucket,
+                upload_id,
+                parts,
+            } => {
+                batch.delete(UPLOADS, upload_key(bucket, upload_id));
+                for n in parts {
+                    batch.delete(PARTS, part_key(bucket, upload_id, *n));
+                }
+            }
         }
     }
     batch
@@ -346,14 +471,7 @@ fn apply(index: &mut Index, changes: Vec<Change>) {
     for c in changes {
         match c {
             Change::PutBucket(rec) => {
-                index.buckets.insert(
-                    rec.name.clone(),
-                    BucketState {
-                        rec,
-                        objects: BTreeMap::new(),
-                        policy: None,
-                    },
-                );
+                index.buckets.insert(rec.name.clone(), BucketState::new(rec));
             }
             Change::DeleteBucket(name) => {
                 index.buckets.remove(&name);
@@ -376,6 +494,33 @@ fn apply(index: &mut Index, changes: Vec<Change>) {
             Change::DeletePolicy(name) => {
                 if let Some(b) = index.buckets.get_mut(&name) {
                     b.policy = None;
+                }
+            }
+            Change::PutUpload(rec) => {
+                if let Some(b) = index.buckets.get_mut(&rec.bucket) {
+                    b.uploads.insert(
+                        rec.upload_id.clone(),
+                        UploadState {
+                            rec,
+                            parts: BTreeMap::new(),
+                        },
+                    );
+                }
+            }
+            Change::PutPart(rec) => {
+                let upload = index
+                    .buckets
+                    .get_mut(&rec.bucket)
+                    .and_then(|b| b.uploads.get_mut(&rec.upload_id));
+                if let Some(u) = upload {
+                    u.parts.insert(rec.number, rec);
+                }
+            }
+            Change::DeleteUpload {
+                bucket, upload_id, ..
+            } => {
+                if let Some(b) = index.buckets.get_mut(&bucket) {
+                    b.uploads.remove(&upload_id);
                 }
             }
         }
