@@ -67,6 +67,12 @@ pub trait AdminHooks: Send + Sync + 'static {
         Box::pin(async { Err("this Nimbus's clock belongs to its embedder".to_string()) })
     }
 
+    /// `Some(why)` while the durable store is failing writes (health then says
+    /// `"degraded"`); `None` by default.
+    fn degraded(&self) -> Option<String> {
+        None
+    }
+
     /// The background workers' states for `GET /_nimbus/health` (a JSON array); none by
     /// default.
     fn workers(&self) -> serde_json::Value {
@@ -128,7 +134,16 @@ pub async fn handle(gw: &Arc<Gateway>, parts: &Parts, body: &[u8]) -> Option<Rep
                 .collect();
             json(
                 200,
-                serde_json::json!({"status": "running", "version": gw.config.version, "services": services, "workers": gw.admin.workers()}),
+                {
+                    let degraded = gw.admin.degraded();
+                    serde_json::json!({
+                        "status": if degraded.is_some() { "degraded" } else { "running" },
+                        "store_error": degraded,
+                        "version": gw.config.version,
+                        "services": services,
+                        "workers": gw.admin.workers(),
+                    })
+                },
             )
         }
         ("POST", "/_nimbus/reset") | ("POST", "/moto-api/reset") => reset(gw).await,

@@ -39,6 +39,14 @@ pub trait Engine: Send + Sync + 'static {
         self.apply(&batches)
     }
 
+    /// Brings the engine back after a failed `apply` or `wipe` (an engine that poisons
+    /// itself on an I/O error, as redb does, is reopened here). [`crate::Store`]'s writer
+    /// calls it after every failure and before the next write while it keeps failing; it
+    /// must not lose anything committed. The default does nothing.
+    fn recover(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// How [`crate::Store`] should hand this engine its batches. The default,
     /// [`CommitMode::Grouped`], is right for any engine whose `apply` waits for the disk.
     fn commit_mode(&self) -> CommitMode {

@@ -28,6 +28,7 @@ mod batch;
 pub mod conformance;
 mod engine;
 mod error;
+mod faulty;
 mod memory;
 mod meta;
 mod record;
@@ -37,6 +38,7 @@ mod store;
 pub use batch::{validate_table_name, Batch, Op, MAX_TABLE_NAME_LEN};
 pub use engine::{CommitMode, Engine, KvPairs};
 pub use error::StoreError;
+pub use faulty::{Fault, FaultyEngine};
 pub use memory::MemoryEngine;
 pub use meta::{ensure_format, CLOCK_KEY, FORMAT_KEY, META_TABLE, STORE_FORMAT};
 pub use record::{

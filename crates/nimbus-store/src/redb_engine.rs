@@ -3,9 +3,16 @@
 //! which fsyncs before `commit` returns; that is what lets the store acknowledge a write only
 //! once it survives `kill -9` or power loss. Every Nimbus table is a redb table of
 //! `&[u8] -> &[u8]`.
+//!
+//! After an I/O error (a full disk) redb refuses every later transaction until the database
+//! is opened again; [`Engine::recover`] does that, so writes resume once the cause is gone
+//! without a restart. A first start that cannot create the file (full disk) removes what it
+//! left, and a file of nothing but zero bytes — what such a failed creation leaves — is
+//! taken for what it is and created anew instead of refusing every later start.
 
 use std::collections::hash_map::{Entry, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{RwLock, RwLockReadGuard};
 
 use redb::{Database, Durability, TableDefinition, TableError, TableHandle};
 
@@ -23,7 +30,8 @@ fn def(name: &str) -> Def<'_> {
 
 /// Durable engine backed by a single redb file.
 pub struct RedbEngine {
-    db: Database,
+    /// `None` only while [`Engine::recover`] reopens it (or if reopening failed).
+    db: RwLock<Option<Database>>,
     path: PathBuf,
 }
 
@@ -46,6 +54,10 @@ impl RedbEngine {
             StoreError::engine(&format!("create data directory {}", dir.display()), e)
         })?;
         let path = dir.join(DB_FILE_NAME);
+        if only_zeros(&path) {
+            // What a creation that failed for lack of space leaves: no data was ever in it.
+            let _ = std::fs::remove_file(&path);
+        }
         let is_new = !path.exists();
         if is_new {
             // The database holds secret keys and session tokens: readable by its owner only,
@@ -60,21 +72,35 @@ impl RedbEngine {
                 .map_err(|e| StoreError::engine(&format!("create {}", path.display()), e))?;
         }
         restrict(&path, 0o600)?;
-        // Services keep their state in memory and read the store only when they start, so
-        // redb's page cache (1 GiB by default) would mostly hold pages nobody reads again:
-        // a few MiB keep commits fast without growing RSS with the database.
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(&path)
-            .map_err(|e| StoreError::engine(&format!("open {}", path.display()), e))?;
-        let engine = Self { db, path };
-        crate::meta::ensure_format(&engine)?;
-        if is_new {
-            // A new file's directory entry must itself be durable, or a crash could lose the
-            // whole file together with the first acknowledged writes.
-            sync_dir(dir)?;
+        let opened = open_db(&path).and_then(|db| {
+            let engine = Self {
+                db: RwLock::new(Some(db)),
+                path: path.clone(),
+            };
+            crate::meta::ensure_format(&engine)?;
+            if is_new {
+                // A new file's directory entry must itself be durable, or a crash could lose
+                // the whole file together with the first acknowledged writes.
+                sync_dir(dir)?;
+            }
+            Ok(engine)
+        });
+        if opened.is_err() && is_new {
+            // Do not leave a half-made file for the next start to trip over.
+            let _ = std::fs::remove_file(&path);
         }
-        Ok(engine)
+        opened
+    }
+
+    fn db(&self) -> Result<RwLockReadGuard<'_, Option<Database>>, StoreError> {
+        let guard = self.db.read().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            return Err(StoreError::Engine(format!(
+                "{} is not open (reopening it after an error failed; it is retried on the next write)",
+                self.path.display()
+            )));
+        }
+        Ok(guard)
     }
 
     /// Path of the database file.
@@ -90,6 +116,39 @@ fn restrict(path: &Path, mode: u32) -> Result<(), StoreError> {
         .map_err(|e| StoreError::engine(&format!("chmod {}", path.display()), e))
 }
 
+fn open_db(path: &Path) -> Result<Database, StoreError> {
+    // Services keep their state in memory and read the store only when they start, so
+    // redb's page cache (1 GiB by default) would mostly hold pages nobody reads again: a few
+    // MiB keep commits fast without growing RSS with the database.
+    Database::builder()
+        .set_cache_size(CACHE_BYTES)
+        .create(path)
+        .map_err(|e| StoreError::engine(&format!("open {}", path.display()), e))
+}
+
+/// Whether `path` is a non-empty file of zero bytes only (at most 64 MiB are looked at; a
+/// larger file is never taken for a failed creation).
+fn only_zeros(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if meta.len() == 0 || meta.len() > 64 << 20 {
+        return meta.len() == 0 && meta.is_file();
+    }
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(n) if buf[..n].iter().all(|b| *b == 0) => continue,
+            _ => return false,
+        }
+    }
+}
+
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
@@ -98,8 +157,10 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 
 impl Engine for RedbEngine {
     fn get(&self, table: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        let txn = self
-            .db
+        let db = self.db()?;
+        let txn = db
+            .as_ref()
+            .ok_or(StoreError::Closed)?
             .begin_read()
             .map_err(|e| StoreError::engine("begin read", e))?;
         let t = match txn.open_table(def(table)) {
@@ -114,8 +175,10 @@ impl Engine for RedbEngine {
     }
 
     fn scan_prefix(&self, table: &str, prefix: &[u8]) -> Result<KvPairs, StoreError> {
-        let txn = self
-            .db
+        let db = self.db()?;
+        let txn = db
+            .as_ref()
+            .ok_or(StoreError::Closed)?
             .begin_read()
             .map_err(|e| StoreError::engine("begin read", e))?;
         let t = match txn.open_table(def(table)) {
@@ -138,8 +201,10 @@ impl Engine for RedbEngine {
 
     fn apply(&self, batches: &[Batch]) -> Result<(), StoreError> {
         validate_batches(batches)?;
-        let mut txn = self
-            .db
+        let db = self.db()?;
+        let mut txn = db
+            .as_ref()
+            .ok_or(StoreError::Closed)?
             .begin_write()
             .map_err(|e| StoreError::engine("begin write", e))?;
         txn.set_durability(Durability::Immediate);
@@ -168,8 +233,10 @@ impl Engine for RedbEngine {
     }
 
     fn wipe(&self) -> Result<(), StoreError> {
-        let mut txn = self
-            .db
+        let db = self.db()?;
+        let mut txn = db
+            .as_ref()
+            .ok_or(StoreError::Closed)?
             .begin_write()
             .map_err(|e| StoreError::engine("begin write", e))?;
         txn.set_durability(Durability::Immediate);
@@ -184,5 +251,13 @@ impl Engine for RedbEngine {
         }
         txn.commit()
             .map_err(|e| StoreError::engine("commit wipe", e))
+    }
+
+    fn recover(&self) -> Result<(), StoreError> {
+        let mut guard = self.db.write().unwrap_or_else(|e| e.into_inner());
+        // The old handle must be gone before the file can be opened again (redb locks it).
+        drop(guard.take());
+        *guard = Some(open_db(&self.path)?);
+        Ok(())
     }
 }

@@ -18,6 +18,11 @@
 //! submission order, and a wipe or shutdown takes the same lock, so the guarantees below
 //! hold in both modes.
 //!
+//! A failed engine write (a full disk, an I/O error) is answered with the error, never
+//! acknowledged; the store is then *degraded* ([`Store::health`]) and calls
+//! [`Engine::recover`] after that failure and before each later write until one succeeds,
+//! so writes resume by themselves once the cause is gone.
+//!
 //! Guarantees: a caller is answered only after [`Engine::apply_owned`] returned (for redb:
 //! after the data is durable); a batch submitted after another one returned from `submit`
 //! is applied after it; a wipe comes after every batch submitted before it; after
@@ -124,6 +129,8 @@ pub struct StoreStats {
 
 #[derive(Default)]
 struct Counters {
+    /// The last engine write failed, and this is why; cleared by the next success.
+    failing: Mutex<Option<String>>,
     groups: AtomicU64,
     batches: AtomicU64,
     failed_groups: AtomicU64,
@@ -133,6 +140,40 @@ struct Counters {
 }
 
 impl Counters {
+    /// Before a write: while degraded, gives the engine another chance to recover (the
+    /// cause may be gone since the last failure). A failure here shows in the write itself.
+    fn prepare(&self, engine: &dyn Engine) {
+        if lock(&self.failing).is_some() {
+            let _ = guarded(|| engine.recover());
+        }
+    }
+
+    /// Notes the outcome of an engine write; after a failure, asks the engine to recover.
+    /// `stores_data`: the write put bytes (or wiped); only such a success proves the store
+    /// healthy again — a delete-only write (the barrier services submit after a failure to
+    /// rebuild their memory) can succeed on a full disk.
+    fn settle(&self, engine: &dyn Engine, outcome: &Outcome, stores_data: bool) {
+        match outcome {
+            Ok(()) if !stores_data => {}
+            Ok(()) => {
+                let mut failing = lock(&self.failing);
+                if failing.take().is_some() {
+                    tracing::warn!(target: "nimbus::store", "store writes succeed again");
+                }
+            }
+            Err(e) => {
+                let first = lock(&self.failing).replace(e.to_string()).is_none();
+                if first {
+                    tracing::error!(target: "nimbus::store", error = %e,
+                        "store write failed; degraded until a write succeeds");
+                }
+                if let Err(r) = guarded(|| engine.recover()) {
+                    *lock(&self.failing) = Some(format!("{e}; recovering failed too: {r}"));
+                }
+            }
+        }
+    }
+
     /// Records one engine transaction of `n` batches.
     fn group(&self, n: u64, outcome: &Outcome) {
         self.groups.fetch_add(1, Ordering::Relaxed);
@@ -173,11 +214,19 @@ impl Inner {
         }
         match job {
             Job::Commit(batch) => {
+                self.counters.prepare(&*self.engine);
+                let puts = stores_data(std::slice::from_ref(&batch));
                 let outcome = timed(&self.counters, || self.engine.apply_owned(vec![batch]));
                 self.counters.group(1, &outcome);
+                self.counters.settle(&*self.engine, &outcome, puts);
                 outcome
             }
-            Job::Wipe => timed(&self.counters, || self.engine.wipe()),
+            Job::Wipe => {
+                self.counters.prepare(&*self.engine);
+                let outcome = timed(&self.counters, || self.engine.wipe());
+                self.counters.settle(&*self.engine, &outcome, true);
+                outcome
+            }
         }
     }
 
@@ -373,6 +422,12 @@ impl Store {
         self.inner.close();
     }
 
+    /// `Some(why)` while the store is degraded: its last write failed (and was refused to
+    /// its callers); cleared by the next write that succeeds.
+    pub fn degraded(&self) -> Option<String> {
+        lock(&self.inner.counters.failing).clone()
+    }
+
     pub fn stats(&self) -> StoreStats {
         let c = &self.inner.counters;
         StoreStats {
@@ -404,7 +459,12 @@ fn run_writer(engine: &dyn Engine, rx: &mpsc::Receiver<Msg>, counters: &Counters
         };
         match msg {
             Msg::Shutdown => return,
-            Msg::Wipe(reply) => reply.send(timed(counters, || engine.wipe())),
+            Msg::Wipe(reply) => {
+                counters.prepare(engine);
+                let outcome = timed(counters, || engine.wipe());
+                counters.settle(engine, &outcome, true);
+                reply.send(outcome);
+            }
             Msg::Commit(batch, reply) => {
                 let mut bytes = batch.approx_bytes();
                 let mut batches = vec![batch];
@@ -428,14 +488,22 @@ fn run_writer(engine: &dyn Engine, rx: &mpsc::Receiver<Msg>, counters: &Counters
                     }
                 }
                 let n = batches.len() as u64;
+                counters.prepare(engine);
+                let puts = stores_data(&batches);
                 let outcome = timed(counters, || engine.apply_owned(batches));
                 counters.group(n, &outcome);
+                counters.settle(engine, &outcome, puts);
                 for reply in replies {
                     reply.send(outcome.clone());
                 }
             }
         }
     }
+}
+
+/// Whether any of `batches` puts a value (see [`Counters::settle`]).
+fn stores_data(batches: &[Batch]) -> bool {
+    batches.iter().any(|b| b.ops().iter().any(|op| op.value.is_some()))
 }
 
 /// Runs an engine call through [`guarded`], adding its duration to the counters.

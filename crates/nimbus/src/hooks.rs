@@ -92,6 +92,10 @@ impl AdminHooks for Hooks {
         Box::pin(async move { durable.await.map_err(|e| e.to_string()) })
     }
 
+    fn degraded(&self) -> Option<String> {
+        self.store.degraded()
+    }
+
     fn workers(&self) -> serde_json::Value {
         serde_json::to_value(self.workers.status()).unwrap_or_default()
     }
