@@ -103,7 +103,10 @@ pub fn invalid_next_token() -> AwsError {
 }
 
 pub fn invalid_filter_key(key: &str) -> AwsError {
-    AwsError::client("InvalidFilterKey", format!("The following filter key is not valid: {key}"))
+    AwsError::client(
+        "InvalidFilterKey",
+        format!("The following filter key is not valid: {key}"),
+    )
 }
 
 pub fn invalid_filter_option(message: String) -> AwsError {

@@ -33,7 +33,9 @@ pub fn service(
     ids: Arc<Ids>,
 ) -> Result<Arc<dyn nimbus_wire::Service>, StoreError> {
     let _ = clock;
-    Ok(Arc::new(authz::SsmService(generated::Router(Ssm::load(store, ids)?))))
+    Ok(Arc::new(authz::SsmService(generated::Router(Ssm::load(
+        store, ids,
+    )?))))
 }
 
 #[cfg(test)]

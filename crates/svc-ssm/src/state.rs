@@ -27,7 +27,10 @@ impl State {
     fn apply(&mut self, change: Change) {
         for p in change.put {
             let key = (p.account.clone(), p.region.clone());
-            self.scopes.entry(key).or_default().insert(p.name.clone(), p);
+            self.scopes
+                .entry(key)
+                .or_default()
+                .insert(p.name.clone(), p);
         }
         for (account, region, name) in change.delete {
             if let Some(s) = self.scopes.get_mut(&(account, region)) {
@@ -38,7 +41,10 @@ impl State {
 
     fn loaded(params: Vec<ParamRec>) -> State {
         let mut st = State::default();
-        st.apply(Change { put: params, delete: Vec::new() });
+        st.apply(Change {
+            put: params,
+            delete: Vec::new(),
+        });
         st
     }
 }
@@ -107,7 +113,10 @@ impl Ssm {
             let _w = self.writer.lock().await;
             let (change, answer) = self.read(ctx, plan)?;
             let durable = self.store.submit(change.batch());
-            self.state.write().unwrap_or_else(|e| e.into_inner()).apply(change);
+            self.state
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .apply(change);
             (durable, answer)
         };
         if let Err(e) = durable.await {

@@ -58,11 +58,18 @@ fn option_of(f: &g::ParameterStringFilter, allowed: &[&str]) -> Result<String, A
 fn values_of(f: &g::ParameterStringFilter) -> Result<Vec<String>, AwsError> {
     match &f.values {
         Some(v) if !v.is_empty() => Ok(v.clone()),
-        _ => Err(errors::invalid_filter_value(format!("The filter \"{}\" requires at least one value.", f.key))),
+        _ => Err(errors::invalid_filter_value(format!(
+            "The filter \"{}\" requires at least one value.",
+            f.key
+        ))),
     }
 }
 
-pub fn by_path(ssm: &Ssm, ctx: &RequestContext, input: g::GetParametersByPathRequest) -> Result<g::GetParametersByPathResult, AwsError> {
+pub fn by_path(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::GetParametersByPathRequest,
+) -> Result<g::GetParametersByPathResult, AwsError> {
     let path = input.path.trim().to_string();
     check_path(&path)?;
     let recursive = input.recursive.unwrap_or(false);
@@ -76,8 +83,8 @@ pub fn by_path(ssm: &Ssm, ctx: &RequestContext, input: g::GetParametersByPathReq
             "Label" => &mut label,
             other => {
                 return Err(errors::invalid_filter_key(&format!(
-                    "{other}. Valid filter keys for GetParametersByPath include: [Type, KeyId, Label]"
-                )))
+                "{other}. Valid filter keys for GetParametersByPath include: [Type, KeyId, Label]"
+            )))
             }
         };
         option_of(f, &["Equals"])?;
@@ -85,7 +92,11 @@ pub fn by_path(ssm: &Ssm, ctx: &RequestContext, input: g::GetParametersByPathReq
     }
     let all: Vec<g::Parameter> = if path == "/aws" || path.starts_with("/aws/") {
         nimbus_images::public_parameters_under(&path, recursive)
-            .filter(|_| types.as_ref().is_none_or(|t: &Vec<String>| t.iter().any(|x| x == "String")))
+            .filter(|_| {
+                types
+                    .as_ref()
+                    .is_none_or(|t: &Vec<String>| t.iter().any(|x| x == "String"))
+            })
             .filter(|_| keys.is_none() && label.is_none())
             .filter_map(|p| public::render(&ctx.region, p, None))
             .collect()
@@ -96,23 +107,40 @@ pub fn by_path(ssm: &Ssm, ctx: &RequestContext, input: g::GetParametersByPathReq
                 .filter(|p| under(&p.name, &path, recursive))
                 .filter_map(|p| {
                     let v = match &label {
-                        Some(ls) => p.versions.iter().rev().find(|v| v.labels.iter().any(|l| ls.contains(l)))?,
+                        Some(ls) => p
+                            .versions
+                            .iter()
+                            .rev()
+                            .find(|v| v.labels.iter().any(|l| ls.contains(l)))?,
                         None => p.latest(),
                     };
                     if types.as_ref().is_some_and(|t| !t.contains(&v.r#type)) {
                         return None;
                     }
-                    if keys.as_ref().is_some_and(|k| !v.key_id.as_ref().is_some_and(|x| k.contains(x))) {
+                    if keys
+                        .as_ref()
+                        .is_some_and(|k| !v.key_id.as_ref().is_some_and(|x| k.contains(x)))
+                    {
                         return None;
                     }
-                    let sel = label.as_ref().and_then(|_| v.labels.first().map(|l| format!(":{l}")));
+                    let sel = label
+                        .as_ref()
+                        .and_then(|_| v.labels.first().map(|l| format!(":{l}")));
                     Some(render(ctx, p, v, decrypt, sel))
                 })
                 .collect()
         })
     };
-    let (parameters, next_token) = page(&all, |p| p.name.clone().unwrap_or_default(), input.next_token.as_deref(), max)?;
-    Ok(g::GetParametersByPathResult { parameters: Some(parameters), next_token })
+    let (parameters, next_token) = page(
+        &all,
+        |p| p.name.clone().unwrap_or_default(),
+        input.next_token.as_deref(),
+        max,
+    )?;
+    Ok(g::GetParametersByPathResult {
+        parameters: Some(parameters),
+        next_token,
+    })
 }
 
 type Pred = Box<dyn Fn(&ParamRec) -> bool>;
@@ -123,7 +151,9 @@ fn string_filter(f: &g::ParameterStringFilter) -> Result<Pred, AwsError> {
         option_of(f, &["Equals"])?;
         let (tag, values) = (tag.to_string(), f.values.clone().unwrap_or_default());
         return Ok(Box::new(move |p| {
-            p.tags.iter().any(|(k, v)| *k == tag && (values.is_empty() || values.contains(v)))
+            p.tags
+                .iter()
+                .any(|(k, v)| *k == tag && (values.is_empty() || values.contains(v)))
         }));
     }
     match key {
@@ -144,7 +174,9 @@ fn string_filter(f: &g::ParameterStringFilter) -> Result<Pred, AwsError> {
             for v in &vals {
                 check_path(v)?;
             }
-            Ok(Box::new(move |p| vals.iter().any(|v| under(&p.name, v, o == "Recursive"))))
+            Ok(Box::new(move |p| {
+                vals.iter().any(|v| under(&p.name, v, o == "Recursive"))
+            }))
         }
         "Type" | "KeyId" | "Tier" | "DataType" | "Label" => {
             option_of(f, &["Equals"])?;
@@ -157,7 +189,10 @@ fn string_filter(f: &g::ParameterStringFilter) -> Result<Pred, AwsError> {
                     "KeyId" => v.key_id.as_ref().is_some_and(|k| vals.contains(k)),
                     "Tier" => vals.contains(&v.tier),
                     "DataType" => vals.contains(&v.data_type),
-                    _ => p.versions.iter().any(|x| x.labels.iter().any(|l| vals.contains(l))),
+                    _ => p
+                        .versions
+                        .iter()
+                        .any(|x| x.labels.iter().any(|l| vals.contains(l))),
                 }
             }))
         }
@@ -168,12 +203,19 @@ fn string_filter(f: &g::ParameterStringFilter) -> Result<Pred, AwsError> {
 fn legacy_filter(f: &g::ParametersFilter) -> Result<Pred, AwsError> {
     let vals = f.values.clone();
     if vals.is_empty() {
-        return Err(errors::invalid_filter_value(format!("The filter \"{}\" requires at least one value.", f.key)));
+        return Err(errors::invalid_filter_value(format!(
+            "The filter \"{}\" requires at least one value.",
+            f.key
+        )));
     }
     match f.key.as_str() {
-        "Name" => Ok(Box::new(move |p| vals.iter().any(|v| p.name.starts_with(v.as_str())))),
+        "Name" => Ok(Box::new(move |p| {
+            vals.iter().any(|v| p.name.starts_with(v.as_str()))
+        })),
         "Type" => Ok(Box::new(move |p| vals.contains(&p.latest().r#type))),
-        "KeyId" => Ok(Box::new(move |p| p.latest().key_id.as_ref().is_some_and(|k| vals.contains(k)))),
+        "KeyId" => Ok(Box::new(move |p| {
+            p.latest().key_id.as_ref().is_some_and(|k| vals.contains(k))
+        })),
         other => Err(errors::invalid_filter_key(other)),
     }
 }
@@ -196,9 +238,20 @@ fn metadata(ctx: &RequestContext, p: &ParamRec) -> g::ParameterMetadata {
     }
 }
 
-pub fn describe(ssm: &Ssm, ctx: &RequestContext, input: g::DescribeParametersRequest) -> Result<g::DescribeParametersResult, AwsError> {
-    if input.filters.as_ref().is_some_and(|f| !f.is_empty()) && input.parameter_filters.as_ref().is_some_and(|f| !f.is_empty()) {
-        return Err(validation("You can use either Filters or ParameterFilters in a single request."));
+pub fn describe(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::DescribeParametersRequest,
+) -> Result<g::DescribeParametersResult, AwsError> {
+    if input.filters.as_ref().is_some_and(|f| !f.is_empty())
+        && input
+            .parameter_filters
+            .as_ref()
+            .is_some_and(|f| !f.is_empty())
+    {
+        return Err(validation(
+            "You can use either Filters or ParameterFilters in a single request.",
+        ));
     }
     let max = validate::max_results(input.max_results, 50, 50)?;
     let mut preds: Vec<Pred> = Vec::new();
@@ -213,9 +266,21 @@ pub fn describe(ssm: &Ssm, ctx: &RequestContext, input: g::DescribeParametersReq
         Vec::new()
     } else {
         ssm.read(ctx, |scope| {
-            scope.values().filter(|p| preds.iter().all(|f| f(p))).map(|p| metadata(ctx, p)).collect()
+            scope
+                .values()
+                .filter(|p| preds.iter().all(|f| f(p)))
+                .map(|p| metadata(ctx, p))
+                .collect()
         })
     };
-    let (parameters, next_token) = page(&all, |p| p.name.clone().unwrap_or_default(), input.next_token.as_deref(), max)?;
-    Ok(g::DescribeParametersResult { parameters: Some(parameters), next_token })
+    let (parameters, next_token) = page(
+        &all,
+        |p| p.name.clone().unwrap_or_default(),
+        input.next_token.as_deref(),
+        max,
+    )?;
+    Ok(g::DescribeParametersResult {
+        parameters: Some(parameters),
+        next_token,
+    })
 }
