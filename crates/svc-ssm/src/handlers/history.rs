@@ -21,7 +21,9 @@ pub fn history(
     let max = validate::max_results(input.max_results, 50, 50)?;
     let decrypt = input.with_decryption.unwrap_or(false);
     let all: Vec<g::ParameterHistory> = ssm.read(ctx, |scope| {
-        let p = scope.get(&name).ok_or_else(errors::not_found)?;
+        let p = scope
+            .get(&name)
+            .ok_or_else(|| errors::not_found_named(&name))?;
         Ok::<_, AwsError>(
             p.versions
                 .iter()

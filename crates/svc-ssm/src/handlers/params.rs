@@ -1,6 +1,12 @@
 //! `PutParameter`, `GetParameter`, `GetParameters`, `DeleteParameter` and
 //! `DeleteParameters`: versions, tiers, types, allowed patterns, data types, SecureString
 //! values, and `name:version` / `name:label` selectors.
+//!
+//! Deviation: AWS checks an `aws:ec2:image` value asynchronously (the put succeeds and the
+//! parameter is silently not created when the AMI is bad). Nimbus checks the id's format
+//! (`ami-` + 8 or 17 hex) synchronously and refuses a bad one with `ValidationException`;
+//! it does not yet check that the image exists (EC2's registered images are not visible
+//! here).
 
 use super::render;
 use crate::errors::{self, constraint, validation};
@@ -218,17 +224,21 @@ fn lookup(
 ) -> Result<g::Parameter, AwsError> {
     let (name, selector) = validate::split_selector(raw)?;
     if public::is_public(&name) {
-        let p = nimbus_images::public_parameter(&name).ok_or_else(errors::not_found)?;
+        let p =
+            nimbus_images::public_parameter(&name).ok_or_else(|| errors::not_found_named(&name))?;
         match &selector {
             Selector::None => {}
             Selector::Version(v) if *v == p.version as i64 => {}
             Selector::Version(v) => return Err(errors::version_not_found(&name, &v.to_string())),
             Selector::Label(l) => return Err(errors::version_not_found(&name, l)),
         }
-        return public::render(&ctx.region, p, selector.render()).ok_or_else(errors::not_found);
+        return public::render(&ctx.region, p, selector.render())
+            .ok_or_else(|| errors::not_found_named(&name));
     }
     ssm.read(ctx, |scope| {
-        let p = scope.get(&name).ok_or_else(errors::not_found)?;
+        let p = scope
+            .get(&name)
+            .ok_or_else(|| errors::not_found_named(&name))?;
         let v = match &selector {
             Selector::None => p.latest(),
             Selector::Version(v) => p
