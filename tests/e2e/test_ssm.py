@@ -264,3 +264,22 @@ def test_iam_policies_name_parameters_as_aws_does(nimbus):
     assert "AccessDeniedException" in denied and f"arn:aws:ssm:us-east-1::parameter{NOBLE}" in denied
     assert "AccessDeniedException" in err(nimbus, "ssm", "put-parameter", "--name", f"/{base}/allowed",
                                           "--value", "x", "--overwrite", **keys)
+
+
+def test_malformed_json_gets_a_400_naming_the_member(nimbus):
+    from rawaws import request
+
+    def call(target, body):
+        status, _, out = request(nimbus.endpoint, "POST", "/", json.dumps(body).encode(),
+                                 {"Content-Type": "application/x-amz-json-1.1",
+                                  "X-Amz-Target": f"AmazonSSM.{target}"}, service="ssm")
+        return status, json.loads(out)
+
+    status, body = call("GetParameter", {"Name": 5})
+    assert status == 400 and "Name" in body["message"], body
+    status, body = call("PutParameter", {"Value": "v"})
+    assert status == 400 and "Name" in body["message"], body
+    status, body = call("GetParametersByPath", {"Path": "/x", "MaxResults": "ten"})
+    assert status == 400 and "MaxResults" in body["message"], body
+    status, body = call("SendCommand", {"DocumentName": "AWS-RunShellScript"})
+    assert status == 501 and body["__type"].endswith("NotImplemented"), body

@@ -18,6 +18,13 @@ pub fn history(
 ) -> Result<g::GetParameterHistoryResult, AwsError> {
     let name = input.name.trim().to_string();
     validate::name_shape(&name)?;
+    if crate::public::is_public(&name) && nimbus_images::public_parameter(&name).is_some() {
+        // Nimbus keeps only the current version of a public parameter.
+        return Err(AwsError::not_implemented(
+            "SSM",
+            "GetParameterHistory of a public /aws/service parameter",
+        ));
+    }
     let max = validate::max_results(input.max_results, 50, 50)?;
     let decrypt = input.with_decryption.unwrap_or(false);
     let all: Vec<g::ParameterHistory> = ssm.read(ctx, |scope| {

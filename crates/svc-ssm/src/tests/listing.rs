@@ -454,6 +454,16 @@ async fn public_parameters_resolve_per_region() {
         .unwrap();
     assert_eq!(all.parameters.unwrap().len(), 10);
     assert!(all.next_token.is_some());
+    let hist = ssm
+        .get_parameter_history(
+            &ctx(),
+            g::GetParameterHistoryRequest {
+                name: name.into(),
+                ..Default::default()
+            },
+        )
+        .await;
+    assert_eq!(code(hist), "NotImplemented");
     // Public names cannot be created.
     assert_eq!(
         code(put(&ssm, name, "ami-0123456789abcdef0", "String", true).await),
