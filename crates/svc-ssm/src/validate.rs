@@ -183,7 +183,7 @@ pub fn tier(t: &str) -> Result<(), AwsError> {
 
 pub fn data_type(d: &str) -> Result<(), AwsError> {
     match d {
-        "text" | "aws:ec2:image" => Ok(()),
+        "text" | "aws:ec2:image" | "aws:ssm:integration" => Ok(()),
         _ => Err(validation(format!(
             "The following data type is not supported: {d} (Data type names are all lowercase.)"
         ))),
