@@ -48,7 +48,7 @@ pub struct VersionRec {
     pub allowed_pattern: Option<String>,
     /// `Standard` or `Advanced`.
     pub tier: String,
-    /// `text` or `aws:ec2:image`.
+    /// `text`, `aws:ec2:image` or `aws:ssm:integration`.
     pub data_type: String,
     pub labels: Vec<String>,
     /// Milliseconds since the Unix epoch (Nimbus time).
