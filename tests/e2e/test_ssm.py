@@ -198,7 +198,7 @@ def test_bad_input(nimbus):
                                      "--starting-token", "bm90LWEtdG9rZW4=")
     assert "InvalidFilterKey" in err(nimbus, "ssm", "describe-parameters", "--parameter-filters", "Key=Color,Values=red")
     assert "InvalidFilterOption" in err(nimbus, "ssm", "describe-parameters", "--parameter-filters",
-                                        "Key=Type,Option=BeginsWith,Values=S")
+                                        "Key=Type,Option=Contains,Values=S")
     assert "ValidationException" in err(nimbus, "ssm", "get-parameters", "--names", *[f"/n{i}" for i in range(11)])
     # A valid AMI id with the aws:ec2:image data type is accepted.
     ami = nimbus.aws("ssm", "get-parameter", "--name", AL2, "--query", "Parameter.Value")

@@ -55,6 +55,33 @@ fn option_of(f: &g::ParameterStringFilter, allowed: &[&str]) -> Result<String, A
     Ok(o)
 }
 
+/// A filter's values under its option (`Equals` or `BeginsWith`).
+#[derive(Clone)]
+struct Match {
+    begins: bool,
+    values: Vec<String>,
+}
+
+impl Match {
+    fn of(f: &g::ParameterStringFilter, allowed: &[&str]) -> Result<Match, AwsError> {
+        let o = option_of(f, allowed)?;
+        Ok(Match {
+            begins: o == "BeginsWith",
+            values: values_of(f)?,
+        })
+    }
+
+    fn hit(&self, s: &str) -> bool {
+        self.values.iter().any(|v| {
+            if self.begins {
+                s.starts_with(v.as_str())
+            } else {
+                s == v
+            }
+        })
+    }
+}
+
 fn values_of(f: &g::ParameterStringFilter) -> Result<Vec<String>, AwsError> {
     match &f.values {
         Some(v) if !v.is_empty() => Ok(v.clone()),
@@ -87,16 +114,17 @@ pub fn by_path(
             )))
             }
         };
-        option_of(f, &["Equals"])?;
-        *slot = Some(values_of(f)?);
+        // Label allows only Equals; Type and KeyId also BeginsWith.
+        let allowed: &[&str] = if f.key == "Label" {
+            &["Equals"]
+        } else {
+            &["Equals", "BeginsWith"]
+        };
+        *slot = Some(Match::of(f, allowed)?);
     }
     let all: Vec<g::Parameter> = if path == "/aws" || path.starts_with("/aws/") {
         nimbus_images::public_parameters_under(&path, recursive)
-            .filter(|_| {
-                types
-                    .as_ref()
-                    .is_none_or(|t: &Vec<String>| t.iter().any(|x| x == "String"))
-            })
+            .filter(|_| types.as_ref().is_none_or(|t: &Match| t.hit("String")))
             .filter(|_| keys.is_none() && label.is_none())
             .filter_map(|p| public::render(&ctx.region, p, None))
             .collect()
@@ -111,15 +139,15 @@ pub fn by_path(
                             .versions
                             .iter()
                             .rev()
-                            .find(|v| v.labels.iter().any(|l| ls.contains(l)))?,
+                            .find(|v| v.labels.iter().any(|l| ls.hit(l)))?,
                         None => p.latest(),
                     };
-                    if types.as_ref().is_some_and(|t| !t.contains(&v.r#type)) {
+                    if types.as_ref().is_some_and(|t| !t.hit(&v.r#type)) {
                         return None;
                     }
                     if keys
                         .as_ref()
-                        .is_some_and(|k| !v.key_id.as_ref().is_some_and(|x| k.contains(x)))
+                        .is_some_and(|k| !v.key_id.as_ref().is_some_and(|x| k.hit(x)))
                     {
                         return None;
                     }
@@ -148,12 +176,16 @@ type Pred = Box<dyn Fn(&ParamRec) -> bool>;
 fn string_filter(f: &g::ParameterStringFilter) -> Result<Pred, AwsError> {
     let key = f.key.as_str();
     if let Some(tag) = key.strip_prefix("tag:") {
-        option_of(f, &["Equals"])?;
-        let (tag, values) = (tag.to_string(), f.values.clone().unwrap_or_default());
+        let begins = option_of(f, &["Equals", "BeginsWith"])? == "BeginsWith";
+        let m = Match {
+            begins,
+            values: f.values.clone().unwrap_or_default(),
+        };
+        let tag = tag.to_string();
         return Ok(Box::new(move |p| {
             p.tags
                 .iter()
-                .any(|(k, v)| *k == tag && (values.is_empty() || values.contains(v)))
+                .any(|(k, v)| *k == tag && (m.values.is_empty() || m.hit(v)))
         }));
     }
     match key {
@@ -179,20 +211,16 @@ fn string_filter(f: &g::ParameterStringFilter) -> Result<Pred, AwsError> {
             }))
         }
         "Type" | "KeyId" | "Tier" | "DataType" | "Label" => {
-            option_of(f, &["Equals"])?;
-            let vals = values_of(f)?;
+            let m = Match::of(f, &["Equals", "BeginsWith"])?;
             let key = key.to_string();
             Ok(Box::new(move |p| {
                 let v = p.latest();
                 match key.as_str() {
-                    "Type" => vals.contains(&v.r#type),
-                    "KeyId" => v.key_id.as_ref().is_some_and(|k| vals.contains(k)),
-                    "Tier" => vals.contains(&v.tier),
-                    "DataType" => vals.contains(&v.data_type),
-                    _ => p
-                        .versions
-                        .iter()
-                        .any(|x| x.labels.iter().any(|l| vals.contains(l))),
+                    "Type" => m.hit(&v.r#type),
+                    "KeyId" => v.key_id.as_ref().is_some_and(|k| m.hit(k)),
+                    "Tier" => m.hit(&v.tier),
+                    "DataType" => m.hit(&v.data_type),
+                    _ => p.versions.iter().any(|x| x.labels.iter().any(|l| m.hit(l))),
                 }
             }))
         }

@@ -130,9 +130,12 @@ async fn by_path_and_describe() {
     );
     assert_eq!(
         dnames(
-            ssm.describe_parameters(&ctx(), describe(vec![("Type", None, vec!["SecureString"])]))
-                .await
-                .unwrap()
+            ssm.describe_parameters(
+                &ctx(),
+                describe(vec![("Type", Some("BeginsWith"), vec!["Secure"])])
+            )
+            .await
+            .unwrap()
         ),
         ["/app/s"]
     );
@@ -172,7 +175,7 @@ async fn by_path_and_describe() {
         code(
             ssm.describe_parameters(
                 &ctx(),
-                describe(vec![("Type", Some("BeginsWith"), vec!["S"])])
+                describe(vec![("Type", Some("Contains"), vec!["S"])])
             )
             .await
         ),
