@@ -154,3 +154,47 @@ fn authorizer_sees_aws_parameter_arns() {
     );
     assert_eq!(normalize("*"), "*");
 }
+
+#[tokio::test]
+async fn other_services_resolve_references_through_parameters() {
+    let (_, ssm) = new();
+    let params = ssm.parameters();
+    put(&ssm, "/golden", "ami-0123456789abcdef0", "String", false)
+        .await
+        .unwrap();
+    put(&ssm, "/golden", "ami-00000000000000001", "String", true)
+        .await
+        .unwrap();
+    ssm.label_parameter_version(
+        &ctx(),
+        g::LabelParameterVersionRequest {
+            name: "/golden".into(),
+            parameter_version: Some(1),
+            labels: vec!["prod".into()],
+        },
+    )
+    .await
+    .unwrap();
+    let r = |name: &str| {
+        params
+            .resolve("000000000000", "us-east-1", name)
+            .map(|r| r.value)
+    };
+    assert_eq!(r("/golden").as_deref(), Some("ami-00000000000000001"));
+    assert_eq!(r("/golden:prod").as_deref(), Some("ami-0123456789abcdef0"));
+    assert_eq!(r("/golden:1").as_deref(), Some("ami-0123456789abcdef0"));
+    assert_eq!(r("/golden:3"), None);
+    assert_eq!(params.resolve("111111111111", "us-east-1", "/golden"), None);
+    let al = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+    let expected = nimbus_images::resolve_parameter("eu-west-1", al)
+        .unwrap()
+        .1
+        .id;
+    assert_eq!(
+        params
+            .resolve("000000000000", "eu-west-1", al)
+            .unwrap()
+            .value,
+        expected
+    );
+}
