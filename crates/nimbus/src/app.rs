@@ -182,6 +182,7 @@ fn services(
             iam,
             svc_ssm::service(store.clone(), clock.clone(), ids.clone())
                 .context("loading SSM state")?,
+            // scripts/new-service: new services go above this line
         ],
         iam: directory,
         sessions,
