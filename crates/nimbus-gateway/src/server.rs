@@ -14,6 +14,10 @@
 //! at most once a second with a count of the ones suppressed. [`bind`] listens with a
 //! production-sized backlog (4096, as nginx and HAProxy use) so a connect burst is not
 //! left to SYN retries.
+//!
+//! Shutdown drains: when the shutdown future resolves, the listener closes, every
+//! connection finishes the requests it is serving (their answers say `connection: close`)
+//! and [`serve`] returns once none is left, or after [`DRAIN`].
 //! Not here: TLS (and so ALPN-negotiated `h2`) and the HTTP/1.1 `Upgrade: h2c` dance —
 //! see docs/decisions/0004-front-door.md.
 
@@ -264,6 +268,7 @@ pub async fn serve(
     builder.http2().timer(hyper_util::rt::TokioTimer::new());
     let builder = Arc::new(builder);
     let open = Arc::new(AtomicUsize::new(0));
+    let (drain, draining) = tokio::sync::watch::channel(false);
     let mut accept_errors = RateLimitedLog::new(Duration::from_secs(1));
     loop {
         let accepted = tokio::select! {
@@ -293,6 +298,7 @@ pub async fn serve(
         let gw = gateway.clone();
         let builder = builder.clone();
         let idle = limits.idle;
+        let mut draining = draining.clone();
         tokio::spawn(async move {
             let _guard = guard;
             let activity = Arc::new(Activity::new());
@@ -311,14 +317,32 @@ pub async fn serve(
                 }
             });
             let conn = builder.serve_connection(io, svc);
+            tokio::pin!(conn);
             // Client resets are normal; nothing to report. An idle connection is dropped.
             tokio::select! {
-                _ = conn => {}
-                _ = activity.idle_for(idle) => {}
+                _ = conn.as_mut() => return,
+                _ = activity.idle_for(idle) => return,
+                _ = draining.wait_for(|d| *d) => {}
             }
+            // Shutting down: requests in flight finish and are answered (with
+            // `connection: close`), then the connection ends; an idle one ends at once.
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
         });
     }
+    // Stop accepting (the listener is dropped here), let every connection finish what it
+    // is doing, and return once none is left — or after the drain window.
+    drop(listener);
+    let _ = drain.send(true);
+    let deadline = tokio::time::Instant::now() + DRAIN;
+    while open.load(Ordering::Relaxed) > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
+
+/// How long a shutdown waits for requests in flight (SIGTERM must end Nimbus within 10 s,
+/// and the workers and the store need a moment after this).
+pub const DRAIN: Duration = Duration::from_secs(7);
 
 /// Answers a connection over the cap with a 503 and closes it.
 async fn refuse(mut stream: tokio::net::TcpStream) {
