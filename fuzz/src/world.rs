@@ -79,6 +79,7 @@ impl World {
                 max_body: MAX_BODY,
                 max_object: MAX_BODY,
                 version: "fuzz",
+                ..GatewayConfig::default()
             },
             account: "000000000000".to_string(),
             access_key: "test".to_string(),
