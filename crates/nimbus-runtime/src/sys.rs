@@ -1,0 +1,255 @@
+//! The only module with `unsafe`: thin, checked wrappers over the Linux system calls the
+//! sandbox needs and std does not offer — unshare, setns, mount/umount, pivot_root,
+//! sethostname, fork, waitpid, kill and the capability bounding set. Each wrapper turns the
+//! C return convention into `io::Result` and owns no policy: which namespaces, which mounts
+//! and in what order is decided by `guest::init` and `netns`.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+
+fn cstr(p: &Path) -> io::Result<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(p.as_os_str().as_bytes()).map_err(|_| io::Error::other("path holds a NUL byte"))
+}
+
+fn check(rc: libc::c_int) -> io::Result<()> {
+    if rc == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+pub use libc::{
+    CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, MNT_DETACH, MS_BIND,
+    MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT,
+};
+
+/// unshare(2) of the calling thread.
+pub fn unshare(flags: libc::c_int) -> io::Result<()> {
+    // SAFETY: unshare takes only flags and touches no memory of ours.
+    check(unsafe { libc::unshare(flags) })
+}
+
+/// setns(2): moves the calling thread into the namespace `file` refers to.
+pub fn setns(file: &std::fs::File, nstype: libc::c_int) -> io::Result<()> {
+    // SAFETY: the fd is owned by `file`, alive for the call.
+    check(unsafe { libc::setns(file.as_raw_fd(), nstype) })
+}
+
+/// mount(2). `fstype` and `data` are optional as in C.
+pub fn mount(
+    source: Option<&Path>,
+    target: &Path,
+    fstype: Option<&str>,
+    flags: libc::c_ulong,
+    data: Option<&str>,
+) -> io::Result<()> {
+    let source = source.map(cstr).transpose()?;
+    let target = cstr(target)?;
+    let fstype = fstype.map(|s| CString::new(s).map_err(io::Error::other)).transpose()?;
+    let data = data.map(|s| CString::new(s).map_err(io::Error::other)).transpose()?;
+    // SAFETY: every pointer is either null or a NUL-terminated string that outlives the call.
+    check(unsafe {
+        libc::mount(
+            source.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
+            target.as_ptr(),
+            fstype.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
+            flags,
+            data.as_ref().map_or(std::ptr::null(), |s| s.as_ptr().cast()),
+        )
+    })
+}
+
+/// umount2(2).
+pub fn umount(target: &Path, flags: libc::c_int) -> io::Result<()> {
+    let target = cstr(target)?;
+    // SAFETY: NUL-terminated path alive for the call.
+    check(unsafe { libc::umount2(target.as_ptr(), flags) })
+}
+
+/// pivot_root(2) (no libc wrapper: raw syscall).
+pub fn pivot_root(new_root: &Path, put_old: &Path) -> io::Result<()> {
+    let a = cstr(new_root)?;
+    let b = cstr(put_old)?;
+    // SAFETY: two NUL-terminated paths alive for the call.
+    let rc = unsafe { libc::syscall(libc::SYS_pivot_root, a.as_ptr(), b.as_ptr()) };
+    if rc == -1 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// sethostname(2) in the calling process's UTS namespace.
+pub fn sethostname(name: &str) -> io::Result<()> {
+    // SAFETY: pointer and length describe `name`'s bytes.
+    check(unsafe { libc::sethostname(name.as_ptr().cast(), name.len()) })
+}
+
+/// What fork(2) returned.
+pub enum Fork {
+    Parent(libc::pid_t),
+    Child,
+}
+
+/// fork(2). Only called from a freshly exec'd, single-threaded stage of the guest binary,
+/// where the child may run arbitrary Rust code.
+pub fn fork() -> io::Result<Fork> {
+    // SAFETY: callers are single-threaded (see above), so no lock can be held by another
+    // thread in the child.
+    let pid = unsafe { libc::fork() };
+    match pid {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(Fork::Child),
+        p => Ok(Fork::Parent(p)),
+    }
+}
+
+/// waitpid(2); `pid` -1 waits for any child. Returns (pid, raw status); Ok(None) for WNOHANG
+/// with nothing to reap.
+pub fn waitpid(pid: libc::pid_t, nohang: bool) -> io::Result<Option<(libc::pid_t, libc::c_int)>> {
+    let mut status = 0;
+    loop {
+        // SAFETY: status is a valid out-pointer.
+        let rc = unsafe { libc::waitpid(pid, &mut status, if nohang { libc::WNOHANG } else { 0 }) };
+        match rc {
+            -1 => {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            0 => return Ok(None),
+            p => return Ok(Some((p, status))),
+        }
+    }
+}
+
+/// A wait status as a shell exit code (128+signal for a signalled process).
+pub fn exit_code(status: libc::c_int) -> i32 {
+    if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else if libc::WIFSIGNALED(status) {
+        128 + libc::WTERMSIG(status)
+    } else {
+        1
+    }
+}
+
+/// kill(2). ESRCH (already gone) is Ok(false).
+pub fn kill(pid: libc::pid_t, sig: libc::c_int) -> io::Result<bool> {
+    // SAFETY: plain syscall on integers.
+    match check(unsafe { libc::kill(pid, sig) }) {
+        Ok(()) => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub use libc::{SIGKILL, SIGTERM};
+
+/// Drops one capability from the bounding set: no process exec'd afterwards can hold it.
+pub fn drop_bounding_cap(cap: libc::c_int) -> io::Result<()> {
+    // SAFETY: prctl with integer arguments only.
+    check(unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) })
+}
+
+/// getpid(2).
+pub fn getpid() -> libc::pid_t {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { libc::getpid() }
+}
+
+/// geteuid(2).
+pub fn geteuid() -> u32 {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// The thread's own id (for /proc/thread-self paths on kernels without it).
+pub fn gettid() -> libc::pid_t {
+    // SAFETY: no arguments, cannot fail.
+    unsafe { libc::gettid() }
+}
+
+/// The capabilities no guest process may hold even as root: loading modules, raw I/O,
+/// mounting (the guest's mounts are made before this drop), rebooting the host, setting the
+/// host clock, opening files by handle (a classic escape), BPF/perf, audit and MAC control.
+pub const GUEST_DROPPED_CAPS: &[libc::c_int] = &[
+    16, // CAP_SYS_MODULE
+    17, // CAP_SYS_RAWIO
+    21, // CAP_SYS_ADMIN
+    22, // CAP_SYS_BOOT
+    25, // CAP_SYS_TIME
+    27, // CAP_MKNOD
+    2,  // CAP_DAC_READ_SEARCH
+    9,  // CAP_LINUX_IMMUTABLE
+    19, // CAP_SYS_PTRACE
+    30, // CAP_AUDIT_CONTROL
+    32, // CAP_MAC_OVERRIDE
+    33, // CAP_MAC_ADMIN
+    34, // CAP_SYSLOG
+    35, // CAP_WAKE_ALARM
+    36, // CAP_BLOCK_SUSPEND
+    38, // CAP_PERFMON
+    39, // CAP_BPF
+    40, // CAP_CHECKPOINT_RESTORE
+];
+
+/// Makes `cmd`'s child enter the namespace `ns` (of type `nstype`) between fork and exec.
+pub fn setns_before_exec(cmd: &mut std::process::Command, ns: std::fs::File, nstype: libc::c_int) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec; it makes one system call on an fd that
+    // was opened before the fork and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setns(ns.as_raw_fd(), nstype) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Makes `fd` appear as descriptor `target` in `cmd`'s child (dup2 between fork and exec;
+/// the duplicate does not carry close-on-exec, the original stays close-on-exec here).
+pub fn pass_fd_before_exec(cmd: &mut std::process::Command, fd: std::os::fd::OwnedFd, target: libc::c_int) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs between fork and exec; dup2 on an fd opened before the fork,
+    // no allocation.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::dup2(fd.as_raw_fd(), target) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Takes ownership of an inherited descriptor by number (the ready pipe, fd 3, in stage 1).
+pub fn inherited_fd(fd: libc::c_int) -> Option<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: fcntl(F_GETFD) only checks that the descriptor is open.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
+        return None;
+    }
+    // SAFETY: the descriptor is open, was passed to us by our parent for this purpose and
+    // nothing else in this process owns it.
+    let f = unsafe { std::fs::File::from_raw_fd(fd) };
+    // Keep it from leaking into what the guest runs later.
+    // SAFETY: fcntl on a descriptor we own.
+    unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    Some(f)
+}
+
+/// sync(2).
+pub fn sync() {
+    // SAFETY: no arguments.
+    unsafe { libc::sync() }
+}
