@@ -182,13 +182,16 @@ impl Cgroup {
 
     /// SIGKILLs every process in the cgroup until it is empty (a process forking while we
     /// kill is caught by the next pass; the sandbox's PID 1 dying takes its namespace along).
-    pub fn kill_all(&self, timeout: Duration) -> io::Result<()> {
-        if self.version == Version::V2 {
+    /// `spare` (the sandbox's stage 1, which reaps PID 1 and then exits by itself) is left
+    /// alone, so no zombie is handed to the host's init.
+    pub fn kill_all(&self, timeout: Duration, spare: Option<i32>) -> io::Result<()> {
+        if self.version == Version::V2 && spare.is_none() {
             let _ = fs::write(self.dirs[0].1.join("cgroup.kill"), "1");
         }
         let deadline = Instant::now() + timeout;
         loop {
-            let pids = self.pids();
+            let mut pids = self.pids();
+            pids.retain(|p| Some(*p) != spare);
             if pids.is_empty() {
                 return Ok(());
             }
@@ -208,7 +211,7 @@ impl Cgroup {
         if self.dirs.iter().all(|(_, d)| !d.exists()) {
             return Ok(());
         }
-        self.kill_all(Duration::from_secs(5))?;
+        self.kill_all(Duration::from_secs(5), None)?;
         for (_, d) in &self.dirs {
             remove_dir_retry(d)?;
         }

@@ -113,9 +113,15 @@ pub fn setup_vpc(ns: &Path, cidr: Ipv4Net) -> io::Result<()> {
 }
 
 /// The VPC-side name of an instance's veth (15 bytes max, unique within the VPC namespace).
+/// A 48-bit hash of the id: instance ids share long prefixes and suffixes, so no slice of
+/// them is unique.
 pub fn host_veth_name(instance_id: &str) -> String {
-    let tail: String = instance_id.chars().rev().filter(|c| c.is_ascii_alphanumeric()).take(11).collect();
-    format!("vi{}", tail.chars().rev().collect::<String>())
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in instance_id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    format!("vi{:012x}", h & 0xffff_ffff_ffff)
 }
 
 /// Joins the instance namespace to the VPC: a veth pair made in the VPC namespace, `eth0` in

@@ -173,6 +173,9 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
     fs::write(etc.join("hostname"), "localhost.localdomain\n")?;
     fs::write(etc.join("resolv.conf"), "options timeout:1 attempts:1\nsearch ec2.internal\n")?;
     fs::write(etc.join("nsswitch.conf"), "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n")?;
+    // The host's enabled units (and its unit overrides) must not show through: the guest's
+    // PID 1 starts what is in multi-user.target.wants.
+    crate::sys::set_overlay_opaque(&etc.join("systemd/system"))?;
     fs::write(dir.join(".complete"), p.name())?;
     Ok(())
 }

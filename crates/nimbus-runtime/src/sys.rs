@@ -253,3 +253,27 @@ pub fn sync() {
     // SAFETY: no arguments.
     unsafe { libc::sync() }
 }
+
+/// Names the calling thread (the `comm` that `ps` shows), truncated to 15 bytes.
+pub fn set_name(name: &str) {
+    let mut buf = [0u8; 16];
+    let n = name.len().min(15);
+    buf[..n].copy_from_slice(&name.as_bytes()[..n]);
+    // SAFETY: PR_SET_NAME reads a NUL-terminated buffer of at most 16 bytes, which buf is.
+    unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr() as libc::c_ulong, 0, 0, 0) };
+}
+
+/// Marks a directory of an overlay layer opaque: the layers below it do not show through.
+pub fn set_overlay_opaque(dir: &Path) -> io::Result<()> {
+    let p = cstr(dir)?;
+    let name = c"trusted.overlay.opaque";
+    // SAFETY: NUL-terminated path and name, a 1-byte value, all alive for the call.
+    check(unsafe { libc::setxattr(p.as_ptr(), name.as_ptr(), b"y".as_ptr().cast(), 1, 0) })
+}
+
+/// Closes every descriptor from `first` up (descriptors a parent leaked without
+/// close-on-exec, such as a build tool's jobserver pipe, must not reach the guest).
+pub fn close_fds_from(first: libc::c_int) {
+    // SAFETY: close_range only closes descriptors; callers own every descriptor ≥ first.
+    unsafe { libc::syscall(libc::SYS_close_range, first as libc::c_uint, libc::c_uint::MAX, 0 as libc::c_uint) };
+}

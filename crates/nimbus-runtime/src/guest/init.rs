@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 /// Stage 1: runs in the host's PID namespace as the runtime's direct child.
 pub fn stage1(cfg_path: &Path) -> i32 {
     let mut ready = sys::inherited_fd(READY_FD);
+    sys::close_fds_from(READY_FD + 1);
     let fail = |ready: &mut Option<fs::File>, msg: String| -> i32 {
         if let Some(r) = ready.as_mut() {
             let _ = writeln!(r, "{msg}");
@@ -67,6 +68,7 @@ fn pid1(cfg: &BootConfig, mut ready: Option<fs::File>) -> i32 {
         return 1;
     }
     write_identity(cfg);
+    sys::set_name("init");
     for cap in sys::GUEST_DROPPED_CAPS {
         let _ = sys::drop_bounding_cap(*cap);
     }

@@ -83,3 +83,79 @@ pub fn wait_user_data(e: &Env, id: &str, limit: Duration) -> bool {
     let marker = e.rt.root_volume(id).join("var/lib/cloud/instance/boot-finished");
     wait_for(limit, || marker.exists().then_some(())).is_some()
 }
+
+/// What a sandbox leaves on the host, counted from the outside.
+#[derive(Debug, PartialEq, Eq, Clone)]
+pub struct Footprint {
+    /// Live (non-zombie) processes running the guest binary.
+    pub guest_processes: usize,
+    /// Mount points under the data directory (namespace bind mounts).
+    pub mounts: usize,
+    /// This runtime's cgroups.
+    pub cgroups: usize,
+    /// veth devices in the host's namespace.
+    pub host_veths: usize,
+    /// Namespaces (net, pid, mnt, uts, ipc) held by any process, by inode.
+    pub namespaces: std::collections::BTreeSet<String>,
+}
+
+pub fn footprint(e: &Env) -> Footprint {
+    use std::os::unix::fs::MetadataExt;
+    // By inode: inside a sandbox the binary's path is /usr/lib/nimbus/guest.
+    let g = std::fs::metadata(env!("CARGO_BIN_EXE_nimbus-guest")).unwrap();
+    let guest = (g.dev(), g.ino());
+    let mut guest_processes = 0;
+    let mut namespaces = std::collections::BTreeSet::new();
+    for p in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = p.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if std::fs::metadata(p.path().join("exe")).is_ok_and(|m| (m.dev(), m.ino()) == guest) {
+            guest_processes += 1;
+        }
+        for ns in ["net", "pid", "mnt", "uts", "ipc"] {
+            if let Ok(l) = std::fs::read_link(p.path().join("ns").join(ns)) {
+                namespaces.insert(l.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let veths = std::process::Command::new("ip").args(["-o", "link", "show", "type", "veth"]).output().unwrap();
+    Footprint {
+        guest_processes,
+        mounts: nimbus_runtime::mounts_under(e.dir.path()).len(),
+        cgroups: nimbus_runtime::cgroup::list(&e.rt.cgroup_prefix()).len(),
+        host_veths: String::from_utf8_lossy(&veths.stdout).lines().count(),
+        namespaces,
+    }
+}
+
+/// Asserts nothing of the sandbox is left: no guest process, mount, cgroup or host veth, and
+/// no namespace that was not there before.
+pub fn assert_clean(before: &Footprint, after: &Footprint) {
+    assert_eq!(after.guest_processes, 0, "guest processes left: {after:?}");
+    assert_eq!(after.mounts, 0, "mounts left under the data directory");
+    assert_eq!(after.cgroups, 0, "cgroups left");
+    assert_eq!(after.host_veths, before.host_veths, "veths appeared in the host namespace");
+    let new: Vec<&String> = after.namespaces.difference(&before.namespaces).collect();
+    assert!(new.is_empty(), "namespaces left: {new:?}");
+}
+
+/// The instance's console and its processes (comm, state, wait channel): for failure messages.
+pub fn diag(e: &Env, id: &str) -> String {
+    let mut out = format!("console:\n{}\nprocesses:\n", e.rt.console_output(id).unwrap_or_default());
+    for name in nimbus_runtime::cgroup::list(&e.rt.cgroup_prefix()) {
+        if !name.ends_with(id) {
+            continue;
+        }
+        if let Ok(cg) = nimbus_runtime::cgroup::Cgroup::open(&name) {
+            for p in cg.pids() {
+                let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+                let wchan = std::fs::read_to_string(format!("/proc/{p}/wchan")).unwrap_or_default();
+                let cmd = std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap_or_default().replace('\0', " ");
+                out.push_str(&format!("  {p} {} [{wchan}] {cmd}\n", comm.trim()));
+            }
+        }
+    }
+    out
+}
