@@ -180,29 +180,38 @@ impl Cgroup {
         p.and_then(|p| fs::read_to_string(p).ok()).and_then(|t| t.trim().parse().ok()).unwrap_or(0)
     }
 
-    /// SIGKILLs every process in the cgroup until it is empty (a process forking while we
-    /// kill is caught by the next pass; the sandbox's PID 1 dying takes its namespace along).
-    /// `spare` (the sandbox's stage 1, which reaps PID 1 and then exits by itself) is left
-    /// alone, so no zombie is handed to the host's init.
-    pub fn kill_all(&self, timeout: Duration, spare: Option<i32>) -> io::Result<()> {
-        if self.version == Version::V2 && spare.is_none() {
-            let _ = fs::write(self.dirs[0].1.join("cgroup.kill"), "1");
-        }
+    /// Kills every process in the cgroup until it is empty. Processes inside the sandbox's
+    /// PID namespace go first (SIGKILL; PID 1 dying takes its namespace along); the sandbox's
+    /// stage 1, which lives in the host's PID namespace, then reaps PID 1 and exits by itself —
+    /// so no zombie holding the sandbox's namespace is handed to the host's init. Stragglers
+    /// are killed when `timeout` runs out. Only pids inside our own cgroup are signalled:
+    /// processes this runtime started.
+    pub fn kill_all(&self, timeout: Duration) -> io::Result<()> {
         let deadline = Instant::now() + timeout;
+        let host_pidns = fs::read_link("/proc/self/ns/pid").ok();
+        let in_host_ns = |p: i32| fs::read_link(format!("/proc/{p}/ns/pid")).ok() == host_pidns;
+        let grace = Instant::now() + Duration::from_secs(1).min(timeout);
         loop {
-            let mut pids = self.pids();
-            pids.retain(|p| Some(*p) != spare);
+            let pids = self.pids();
             if pids.is_empty() {
                 return Ok(());
             }
-            for p in pids {
-                // Only pids inside our own cgroup: processes this runtime started.
-                crate::sys::kill(p, crate::sys::SIGKILL)?;
+            let (outer, inner): (Vec<i32>, Vec<i32>) = pids.into_iter().partition(|p| in_host_ns(*p));
+            for p in &inner {
+                crate::sys::kill(*p, crate::sys::SIGKILL)?;
+            }
+            if inner.is_empty() && Instant::now() > grace {
+                if self.version == Version::V2 {
+                    let _ = fs::write(self.dirs[0].1.join("cgroup.kill"), "1");
+                }
+                for p in &outer {
+                    crate::sys::kill(*p, crate::sys::SIGKILL)?;
+                }
             }
             if Instant::now() > deadline {
                 return Err(io::Error::other("processes survive SIGKILL in the instance cgroup"));
             }
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
 
@@ -211,7 +220,7 @@ impl Cgroup {
         if self.dirs.iter().all(|(_, d)| !d.exists()) {
             return Ok(());
         }
-        self.kill_all(Duration::from_secs(5), None)?;
+        self.kill_all(Duration::from_secs(5))?;
         for (_, d) in &self.dirs {
             remove_dir_retry(d)?;
         }

@@ -607,13 +607,8 @@ impl Runtime {
         let inst = st.instances.get_mut(id).expect("caller checked");
         let vpc_id = inst.spec.network.vpc_id.clone();
         if let Some(mut r) = inst.running.take() {
-            let stage1 = r.stage1.id() as i32;
-            ctx(r.cgroup.kill_all(Duration::from_secs(5), Some(stage1)), || format!("killing the processes of {id}"))?;
-            // Stage 1 reaps PID 1 and exits by itself; a stuck one is killed.
-            let deadline = std::time::Instant::now() + Duration::from_secs(2);
-            while matches!(r.stage1.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(1));
-            }
+            // Stage 1 reaps PID 1 and exits by itself (kill_all), then we reap stage 1.
+            ctx(r.cgroup.kill_all(Duration::from_secs(5)), || format!("killing the processes of {id}"))?;
             let _ = r.stage1.kill();
             let _ = r.stage1.wait();
             ctx(r.cgroup.destroy(), || format!("removing the cgroup of {id}"))?;

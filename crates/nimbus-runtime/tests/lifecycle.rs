@@ -17,19 +17,21 @@ fn stop_start_keeps_volume_and_terminate_leaves_nothing() {
     assert!(wait_user_data(&e, ID, Duration::from_secs(8)), "{}", e.rt.console_output(ID).unwrap());
     assert_eq!(e.rt.state(ID), Some(nimbus_runtime::InstanceState::Running));
     let during = footprint(&e);
-    assert!(during.guest_processes >= 3, "stage 1, init and httpd: {during:?}");
+    assert!(during.processes >= 3, "stage 1, init and httpd: {during:?}");
     assert_eq!(during.cgroups, 1);
+    assert_eq!(during.mounts, 2, "the VPC's and the instance's namespace files");
 
     e.rt.stop(ID).expect("stop");
     assert_eq!(e.rt.state(ID), Some(nimbus_runtime::InstanceState::Stopped));
     let stopped = footprint(&e);
-    assert_eq!(stopped.guest_processes, 0, "{stopped:?}");
+    assert_eq!(stopped.processes, 0, "{stopped:?}");
     assert_eq!(stopped.cgroups, 0);
     assert_eq!(stopped.mounts, 0, "the VPC namespace goes with its last running instance");
     assert!(e.rt.connect(ID, 80).is_err());
     e.rt.stop(ID).expect("stop is idempotent");
 
     e.rt.start(ID).expect("start");
+    let namespaces = instance_namespaces(&e, ID);
     // httpd was enabled: it comes back on boot, and the page written by the user data is kept.
     let body = wait_for(Duration::from_secs(5), || http_get(&e.rt, ID, "/").ok().filter(|(s, _)| s.contains("200")).map(|(_, b)| b));
     assert_eq!(body.as_deref(), Some("up\n"), "{}", diag(&e, ID));
@@ -50,5 +52,5 @@ fn stop_start_keeps_volume_and_terminate_leaves_nothing() {
     assert_eq!(e.rt.state(ID), None);
     assert!(!e.rt.root().join("instances").join(ID).exists(), "the root volume is removed");
     e.rt.terminate(ID).expect("terminate is idempotent");
-    assert_clean(&before, &footprint(&e));
+    assert_clean(&before, &footprint(&e), &namespaces);
 }

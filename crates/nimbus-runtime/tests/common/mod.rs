@@ -84,61 +84,106 @@ pub fn wait_user_data(e: &Env, id: &str, limit: Duration) -> bool {
     wait_for(limit, || marker.exists().then_some(())).is_some()
 }
 
-/// What a sandbox leaves on the host, counted from the outside.
+/// What a sandbox leaves on the host, counted from the outside. Only this runtime's things
+/// are counted (its cgroups, its data directory), so tests running in parallel do not disturb
+/// the count.
 #[derive(Debug, PartialEq, Eq, Clone)]
 pub struct Footprint {
-    /// Live (non-zombie) processes running the guest binary.
-    pub guest_processes: usize,
+    /// Processes in this runtime's cgroups or started with its data directory on their
+    /// command line.
+    pub processes: usize,
     /// Mount points under the data directory (namespace bind mounts).
     pub mounts: usize,
     /// This runtime's cgroups.
     pub cgroups: usize,
     /// veth devices in the host's namespace.
     pub host_veths: usize,
-    /// Namespaces (net, pid, mnt, uts, ipc) held by any process, by inode.
-    pub namespaces: std::collections::BTreeSet<String>,
+}
+
+fn pids() -> Vec<u32> {
+    std::fs::read_dir("/proc").unwrap().flatten().filter_map(|p| p.file_name().to_str()?.parse().ok()).collect()
 }
 
 pub fn footprint(e: &Env) -> Footprint {
-    use std::os::unix::fs::MetadataExt;
-    // By inode: inside a sandbox the binary's path is /usr/lib/nimbus/guest.
-    let g = std::fs::metadata(env!("CARGO_BIN_EXE_nimbus-guest")).unwrap();
-    let guest = (g.dev(), g.ino());
-    let mut guest_processes = 0;
-    let mut namespaces = std::collections::BTreeSet::new();
-    for p in std::fs::read_dir("/proc").unwrap().flatten() {
-        let name = p.file_name().to_string_lossy().into_owned();
-        if !name.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        if std::fs::metadata(p.path().join("exe")).is_ok_and(|m| (m.dev(), m.ino()) == guest) {
-            guest_processes += 1;
-        }
-        for ns in ["net", "pid", "mnt", "uts", "ipc"] {
-            if let Ok(l) = std::fs::read_link(p.path().join("ns").join(ns)) {
-                namespaces.insert(l.to_string_lossy().into_owned());
-            }
-        }
-    }
+    let prefix = e.rt.cgroup_prefix();
+    let data = e.dir.path().to_string_lossy().into_owned();
+    let processes = pids()
+        .into_iter()
+        .filter(|p| {
+            let cg = std::fs::read_to_string(format!("/proc/{p}/cgroup")).unwrap_or_default();
+            let cmd = std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            cg.contains(&prefix) || cmd.contains(&data)
+        })
+        .count();
     let veths = std::process::Command::new("ip").args(["-o", "link", "show", "type", "veth"]).output().unwrap();
     Footprint {
-        guest_processes,
+        processes,
         mounts: nimbus_runtime::mounts_under(e.dir.path()).len(),
-        cgroups: nimbus_runtime::cgroup::list(&e.rt.cgroup_prefix()).len(),
+        cgroups: nimbus_runtime::cgroup::list(&prefix).len(),
         host_veths: String::from_utf8_lossy(&veths.stdout).lines().count(),
-        namespaces,
     }
 }
 
-/// Asserts nothing of the sandbox is left: no guest process, mount, cgroup or host veth, and
-/// no namespace that was not there before.
-pub fn assert_clean(before: &Footprint, after: &Footprint) {
-    assert_eq!(after.guest_processes, 0, "guest processes left: {after:?}");
+/// The namespaces (net, pid, mnt, uts, ipc) an instance's processes are in, and its VPC's
+/// network namespace.
+pub fn instance_namespaces(e: &Env, id: &str) -> std::collections::BTreeSet<String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = std::collections::BTreeSet::new();
+    let cg = nimbus_runtime::cgroup::Cgroup::open(&format!("{}{id}", e.rt.cgroup_prefix())).unwrap();
+    let me: std::collections::BTreeSet<String> = ["net", "pid", "mnt", "uts", "ipc"]
+        .iter()
+        .filter_map(|ns| std::fs::read_link(format!("/proc/self/ns/{ns}")).ok())
+        .map(|l| l.to_string_lossy().into_owned())
+        .collect();
+    for p in cg.pids() {
+        for ns in ["net", "pid", "mnt", "uts", "ipc"] {
+            if let Ok(l) = std::fs::read_link(format!("/proc/{p}/ns/{ns}")) {
+                let l = l.to_string_lossy().into_owned();
+                if !me.contains(&l) {
+                    out.insert(l);
+                }
+            }
+        }
+    }
+    for vpc in std::fs::read_dir(e.rt.root().join("vpcs")).unwrap().flatten() {
+        if let Ok(m) = std::fs::metadata(vpc.path().join("netns")) {
+            out.insert(format!("net:[{}]", m.ino()));
+        }
+    }
+    out
+}
+
+/// Every namespace some process is in or some mount holds.
+pub fn held_namespaces() -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for p in pids() {
+        for ns in ["net", "pid", "mnt", "uts", "ipc"] {
+            if let Ok(l) = std::fs::read_link(format!("/proc/{p}/ns/{ns}")) {
+                out.insert(l.to_string_lossy().into_owned());
+            }
+        }
+    }
+    for l in std::fs::read_to_string("/proc/self/mountinfo").unwrap().lines() {
+        if l.contains(" - nsfs ") {
+            if let Some(root) = l.split(' ').nth(3) {
+                out.insert(root.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Asserts nothing of the sandbox is left: no process, mount, cgroup or host veth, and none
+/// of the namespaces `ns` (taken while it ran) still held by a process or a mount.
+pub fn assert_clean(before: &Footprint, after: &Footprint, ns: &std::collections::BTreeSet<String>) {
+    assert_eq!(after.processes, 0, "processes left: {after:?}");
     assert_eq!(after.mounts, 0, "mounts left under the data directory");
     assert_eq!(after.cgroups, 0, "cgroups left");
     assert_eq!(after.host_veths, before.host_veths, "veths appeared in the host namespace");
-    let new: Vec<&String> = after.namespaces.difference(&before.namespaces).collect();
-    assert!(new.is_empty(), "namespaces left: {new:?}");
+    assert!(ns.len() >= 6, "expected the instance's five namespaces and the VPC's: {ns:?}");
+    let held = held_namespaces();
+    let left: Vec<&String> = ns.intersection(&held).collect();
+    assert!(left.is_empty(), "namespaces left: {left:?}");
 }
 
 /// The instance's console and its processes (comm, state, wait channel): for failure messages.
