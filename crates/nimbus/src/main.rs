@@ -21,6 +21,11 @@ use std::sync::Arc;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // Inside an instance this binary is the guest's tools (yum, systemctl, httpd, ...) and the
+    // sandbox's init: nimbus_runtime::guest picks by the name it was started as.
+    if let Some(code) = nimbus_runtime::guest::dispatch() {
+        std::process::exit(code);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let cmd = match cli::parse(&args) {
         Ok(c) => c,
