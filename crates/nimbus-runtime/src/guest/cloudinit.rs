@@ -17,7 +17,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-const VERSION: &str = "Cloud-init v. 19.3-46.amzn2";
+/// The cloud-init banner each AMI prints.
+fn version(p: Personality) -> &'static str {
+    match p {
+        Personality::Amzn2 => "Cloud-init v. 19.3-46.amzn2",
+        Personality::Al2023 => "Cloud-init v. 22.2.2",
+        Personality::Ubuntu => "Cloud-init v. 23.4.4-0ubuntu0~22.04.1",
+        Personality::Debian => "Cloud-init v. 22.4.2",
+    }
+}
 pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn cloud_date() -> String {
@@ -57,11 +65,12 @@ pub fn boot(cfg: &BootConfig) -> i32 {
         let _ = fs::write(&sem, super::now_secs().to_string());
         match spawn_final() {
             Ok(pid) => final_pid = Some(pid),
-            Err(e) => println!("{VERSION} could not run the user data: {e}"),
+            Err(e) => println!("{} could not run the user data: {e}", version(cfg.personality)),
         }
     } else {
-        println!("{VERSION} running 'modules:final' at {}. Up {} seconds.", cloud_date(), uptime());
-        println!("{VERSION} finished at {}. Datasource DataSourceEc2.  Up {} seconds", cloud_date(), uptime());
+        let v = version(cfg.personality);
+        println!("{v} running 'modules:final' at {}. Up {} seconds.", cloud_date(), uptime());
+        println!("{v} finished at {}. Datasource DataSourceEc2.  Up {} seconds", cloud_date(), uptime());
     }
     let _ = std::io::stdout().flush();
     loop {
@@ -128,15 +137,16 @@ fn spawn_final() -> std::io::Result<(u32, std::thread::JoinHandle<()>)> {
 
 /// cloud-init's final stage (a child of PID 1): runs the instance's user data once.
 pub fn final_stage() -> i32 {
-    println!("{VERSION} running 'modules:final' at {}. Up {} seconds.", cloud_date(), uptime());
+    let personality = personality();
+    let v = version(personality);
+    println!("{v} running 'modules:final' at {}. Up {} seconds.", cloud_date(), uptime());
     let _ = std::io::stdout().flush();
     let data = fs::read(cloud_dir().join("user-data.txt")).unwrap_or_default();
-    let personality = personality();
     let rc = run_part(&data, personality, &mut 0);
     if rc != 0 {
         println!("{} - cc_scripts_user.py[WARNING]: Failed to run module scripts-user (scripts in /var/lib/cloud/instance/scripts)", cloud_date());
     }
-    println!("{VERSION} finished at {}. Datasource DataSourceEc2.  Up {} seconds", cloud_date(), uptime());
+    println!("{v} finished at {}. Datasource DataSourceEc2.  Up {} seconds", cloud_date(), uptime());
     rc
 }
 
@@ -328,9 +338,9 @@ fn lookup_id(db: &str, name: &str) -> Option<u32> {
 /// text/cloud-config), in order.
 fn multipart(text: &str, p: Personality, seq: &mut u32) -> i32 {
     let (head, body) = text.split_once("\n\n").or_else(|| text.split_once("\r\n\r\n")).unwrap_or((text, ""));
-    let boundary = head
-        .split(';')
-        .find_map(|s| s.trim().strip_prefix("boundary=").map(|b| b.trim_matches('"').trim().to_string()));
+    let boundary = head.lines().find(|l| l.to_ascii_lowercase().starts_with("content-type:")).and_then(|l| {
+        l.split(';').find_map(|s| s.trim().strip_prefix("boundary=").map(|b| b.trim().trim_matches('"').to_string()))
+    });
     let Some(boundary) = boundary else {
         println!("cloud-init: multi-part user data without a boundary");
         return 1;
