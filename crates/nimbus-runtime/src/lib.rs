@@ -498,10 +498,17 @@ impl Runtime {
     }
 
     fn boot_locked(&self, st: &mut State, id: &str) -> Result<()> {
+        let t0 = std::time::Instant::now();
+        let trace = |what: &str| {
+            if std::env::var_os("NIMBUS_RUNTIME_TRACE").is_some() {
+                eprintln!("[runtime] {id}: {what} at {:.2} ms", t0.elapsed().as_secs_f64() * 1e3);
+            }
+        };
         let spec = st.instances[id].spec.clone();
         let layer = self.inner.root.join("layers").join(spec.personality.name());
         ctx(personality::build_layer(&layer, spec.personality), || format!("building the {} layer", spec.personality.name()))?;
         let vpc_ns = self.ensure_vpc(st, &spec.network)?;
+        trace("vpc ready");
         let dir = self.inst_dir(id);
         let inst_ns = dir.join("netns");
         let veth = netns::host_veth_name(id);
@@ -522,6 +529,7 @@ impl Runtime {
             undo(st, None);
             return Err(RuntimeError::Io { context: format!("building the network of {id}"), source: e });
         }
+        trace("instance network ready");
         let cg = match Cgroup::create(&self.cgroup_name(id), spec.vcpus, spec.memory_mib * 1024 * 1024) {
             Ok(c) => c,
             Err(e) => {
@@ -529,8 +537,10 @@ impl Runtime {
                 return Err(RuntimeError::Io { context: format!("creating the cgroup of {id}"), source: e });
             }
         };
+        trace("cgroup ready");
         match self.spawn_sandbox(&spec, &dir, &layer, &inst_ns, &cg) {
             Ok(child) => {
+                trace("sandbox ready");
                 let inst = st.instances.get_mut(id).expect("present");
                 inst.running = Some(Running { stage1: child, cgroup: cg });
                 inst.exited = None;

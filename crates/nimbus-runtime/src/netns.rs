@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-/// Creates a new network namespace bound to `file` (created if missing). Its loopback is up.
+/// Creates a new network namespace bound to `file` (created if missing). Its loopback comes
+/// up with the first `ip_batch` run in it (`setup_vpc`, `attach_instance`).
 pub fn create(file: &Path) -> io::Result<()> {
     File::create(file)?;
     let target = file.to_path_buf();
@@ -32,7 +33,7 @@ pub fn create(file: &Path) -> io::Result<()> {
         let _ = std::fs::remove_file(file);
         return Err(e);
     }
-    ip_batch(file, "link set lo up\n")
+    Ok(())
 }
 
 /// Unmounts and removes a namespace file. Idempotent.
@@ -105,7 +106,7 @@ pub fn setup_vpc(ns: &Path, cidr: Ipv4Net) -> io::Result<()> {
     ip_batch(
         ns,
         &format!(
-            "link add br0 type bridge\nlink set br0 up\naddr add {}/{} dev br0\naddr add {METADATA_ADDR}/32 dev br0\n",
+            "link set lo up\nlink add br0 type bridge\nlink set br0 up\naddr add {}/{} dev br0\naddr add {METADATA_ADDR}/32 dev br0\n",
             cidr.router(),
             cidr.prefix
         ),
@@ -147,7 +148,7 @@ pub fn attach_instance(
     ip_batch(
         inst_ns,
         &format!(
-            "addr add {ip}/{subnet_prefix} dev eth0\nlink set eth0 up\nroute add {vpc} dev eth0 src {ip}\nroute add {METADATA_ADDR}/32 dev eth0 src {ip}\nroute add default via {} dev eth0 onlink\n",
+            "link set lo up\naddr add {ip}/{subnet_prefix} dev eth0\nlink set eth0 up\nroute add {vpc} dev eth0 src {ip}\nroute add {METADATA_ADDR}/32 dev eth0 src {ip}\nroute add default via {} dev eth0 onlink\n",
             vpc.router()
         ),
     )
