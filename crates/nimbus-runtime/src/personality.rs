@@ -128,8 +128,8 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
     fs::create_dir_all(usr.join("bin"))?;
     fs::create_dir_all(usr.join("sbin"))?;
     fs::create_dir_all(usr.join("lib/systemd/system"))?;
-    fs::create_dir_all(etc.join("sudoers.d"))?;
     fs::create_dir_all(etc.join("systemd/system/multi-user.target.wants"))?;
+    fs::create_dir_all(etc.join("sudoers.d"))?;
     // The bind-mount target for the guest binary.
     fs::write(usr.join("lib/nimbus/guest"), b"")?;
     fs::set_permissions(usr.join("lib/nimbus/guest"), fs::Permissions::from_mode(0o755))?;
@@ -176,6 +176,11 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
     // The host's enabled units (and its unit overrides) must not show through: the guest's
     // PID 1 starts what is in multi-user.target.wants.
     crate::sys::set_overlay_opaque(&etc.join("systemd/system"))?;
+    // Nor the host's SSH host keys, sudo rules or cron jobs.
+    for d in ["ssh", "sudoers.d", "cron.d"] {
+        fs::create_dir_all(etc.join(d))?;
+        crate::sys::set_overlay_opaque(&etc.join(d))?;
+    }
     fs::write(dir.join(".complete"), p.name())?;
     Ok(())
 }

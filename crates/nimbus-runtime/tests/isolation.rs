@@ -19,7 +19,7 @@ fn instance_sees_only_its_own_world() {
     let script = format!(
         r#"#!/bin/bash
 exec > /var/lib/probe.txt 2>&1
-for p in {p0} {p1} {p2} {data} /work /home/nimbus-nobody; do test -e "$p" && echo "VISIBLE $p" || echo "hidden $p"; done
+for p in {p0} {p1} {p2} {data} /work /home/nimbus-nobody /etc/ssh/ssh_host_ed25519_key; do test -e "$p" && echo "VISIBLE $p" || echo "hidden $p"; done
 cat {p0} 2>/dev/null && echo READ-ROOT-PLANT
 touch /usr/bin/{tag} /etc/{tag} /tmp/{tag}-inside && echo wrote-inside
 echo 3 > /proc/sys/vm/drop_caches 2>/dev/null && echo SYSCTL-WRITABLE || echo sysctl-readonly
