@@ -16,11 +16,13 @@ pub mod boot;
 pub mod cgroup;
 pub mod forward;
 pub mod guest;
+pub mod imds;
 pub mod netns;
 pub mod personality;
 pub(crate) mod sys;
 
 pub use forward::Exposure;
+pub use imds::{InstanceMetadata, MetadataSource};
 pub use netns::Ipv4Net;
 pub use personality::Personality;
 
@@ -32,7 +34,7 @@ use std::io::{self, Read};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::Duration;
 
 /// What goes wrong, by kind.
@@ -120,6 +122,7 @@ struct Inner {
     guest_binary: PathBuf,
     tag: String,
     state: Mutex<State>,
+    metadata: RwLock<Option<Arc<dyn MetadataSource>>>,
 }
 
 #[derive(Default)]
@@ -143,6 +146,7 @@ struct Running {
 
 struct Vpc {
     ns: PathBuf,
+    imds: Option<imds::Server>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -209,11 +213,19 @@ impl Runtime {
         }
         let tag = format!("{:08x}", fnv(&s) as u32);
         let guest_binary = ctx(fs::canonicalize(&cfg.guest_binary), || format!("guest binary {}", cfg.guest_binary.display()))?;
-        Ok(Runtime { inner: Arc::new(Inner { root, guest_binary, tag, state: Mutex::new(State::default()) }) })
+        Ok(Runtime {
+            inner: Arc::new(Inner { root, guest_binary, tag, state: Mutex::new(State::default()), metadata: RwLock::new(None) }),
+        })
     }
 
     fn cgroup_name(&self, id: &str) -> String {
         format!("nimbus-{}-{id}", self.inner.tag)
+    }
+
+    /// Where the metadata service gets each instance's tree (the EC2 side). Without one,
+    /// IMDS serves what the instance spec says (ids, addresses, MAC, user data).
+    pub fn set_metadata_source(&self, source: Arc<dyn MetadataSource>) {
+        *self.inner.metadata.write().expect("metadata lock") = Some(source);
     }
 
     /// The prefix of this runtime's cgroup names.
@@ -483,14 +495,42 @@ impl Runtime {
             let _ = netns::destroy(&ns);
             return Err(RuntimeError::Io { context: format!("building the network of {}", net.vpc_id), source: e });
         }
-        st.vpcs.insert(net.vpc_id.clone(), Vpc { ns: ns.clone() });
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let resolver: Arc<imds::Resolver> = Arc::new(move |vpc: &str, ip: Ipv4Addr| {
+            let inner = weak.upgrade()?;
+            let spec = {
+                let st = inner.state.lock().expect("runtime lock");
+                st.instances
+                    .values()
+                    .find(|i| i.running.is_some() && i.spec.network.vpc_id == vpc && i.spec.network.private_ip == ip)?
+                    .spec
+                    .clone()
+            };
+            let source = inner.metadata.read().expect("metadata lock").clone();
+            let md = match source {
+                Some(s) => s.metadata(&spec.id)?,
+                None => imds::from_spec(&spec),
+            };
+            Some((spec.id, md))
+        });
+        let server = match imds::Server::start(net.vpc_id.clone(), ns.clone(), resolver) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = netns::destroy(&ns);
+                return Err(RuntimeError::Io { context: format!("starting the metadata service of {}", net.vpc_id), source: e });
+            }
+        };
+        st.vpcs.insert(net.vpc_id.clone(), Vpc { ns: ns.clone(), imds: Some(server) });
         Ok(ns)
     }
 
     fn release_vpc_if_unused(&self, st: &mut State, vpc_id: &str) {
         let used = st.instances.values().any(|i| i.running.is_some() && i.spec.network.vpc_id == vpc_id);
         if !used {
-            if let Some(v) = st.vpcs.remove(vpc_id) {
+            if let Some(mut v) = st.vpcs.remove(vpc_id) {
+                if let Some(server) = v.imds.take() {
+                    server.stop();
+                }
                 let _ = netns::destroy(&v.ns);
                 let _ = fs::remove_dir(self.inner.root.join("vpcs").join(vpc_id));
             }
