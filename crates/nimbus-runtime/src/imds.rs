@@ -72,7 +72,8 @@ pub(crate) type Resolver = dyn Fn(&str, Ipv4Addr) -> Option<(String, InstanceMet
 /// A running metadata listener of one VPC.
 pub(crate) struct Server {
     stop: Arc<AtomicBool>,
-    ns: PathBuf,
+    /// The VPC namespace, held open so the listener can be woken even if its file is gone.
+    ns: std::fs::File,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -90,14 +91,17 @@ impl Server {
         let thread = std::thread::Builder::new().name(format!("imds-{vpc_id}")).spawn(move || {
             accept_loop(listener, &flag, &vpc_id, &resolve, &tokens);
         })?;
-        Ok(Server { stop, ns, thread: Some(thread) })
+        Ok(Server { stop, ns: std::fs::File::open(&ns)?, thread: Some(thread) })
     }
 
     /// Stops accepting and waits for the listener to close (its socket holds the namespace).
     pub(crate) fn stop(mut self) {
         self.stop.store(true, Ordering::SeqCst);
         // Wake the blocking accept with one connection from inside the namespace.
-        let _ = crate::netns::connect_in(&self.ns, SocketAddr::from((crate::netns::METADATA_ADDR, 80)), Duration::from_secs(1));
+        let addr = SocketAddr::from((crate::netns::METADATA_ADDR, 80));
+        if let Ok(ns) = self.ns.try_clone() {
+            let _ = crate::netns::in_namespace_of(ns, move || TcpStream::connect_timeout(&addr, Duration::from_secs(1)));
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }

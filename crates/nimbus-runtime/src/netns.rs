@@ -171,7 +171,15 @@ pub fn in_namespace<T: Send + 'static>(
     ns: &Path,
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
 ) -> io::Result<T> {
-    let nsfile = File::open(ns)?;
+    in_namespace_of(File::open(ns)?, f)
+}
+
+/// Like [`in_namespace`], with the namespace given by an open descriptor (valid even after
+/// its file was unmounted).
+pub fn in_namespace_of<T: Send + 'static>(
+    nsfile: File,
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
     std::thread::spawn(move || {
         sys::setns(&nsfile, sys::CLONE_NEWNET)?;
         f()

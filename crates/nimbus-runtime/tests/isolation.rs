@@ -12,6 +12,16 @@ fn instance_sees_only_its_own_world() {
     let Some(e) = env() else { return };
     let tag = format!("nimbus-plant-{}", std::process::id());
     let plants = [format!("/root/{tag}"), format!("/work/{tag}"), format!("/tmp/{tag}")];
+    /// Removes the planted files however the test ends.
+    struct Plants(Vec<String>);
+    impl Drop for Plants {
+        fn drop(&mut self) {
+            for p in &self.0 {
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+    let _guard = Plants(plants.to_vec());
     for p in &plants {
         std::fs::write(p, "secret").expect("plant");
     }
@@ -41,9 +51,6 @@ echo done-probe
     let ok = wait_user_data(&e, "i-0iso0000000000001", Duration::from_secs(8));
     let probe = std::fs::read_to_string(e.rt.root_volume("i-0iso0000000000001").join("var/lib/probe.txt")).unwrap_or_default();
     let console = e.rt.console_output("i-0iso0000000000001").unwrap();
-    for p in &plants {
-        let _ = std::fs::remove_file(p);
-    }
     assert!(ok, "user data never finished; console:\n{console}\nprobe:\n{probe}");
     assert!(probe.contains("done-probe"), "{probe}");
     assert!(!probe.contains("VISIBLE"), "{probe}");
