@@ -86,11 +86,25 @@ pub struct InstanceSpec {
     pub network: NetworkSpec,
 }
 
-/// Measured use of an instance's resources (its cgroup).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Measured use of an instance's resources: CPU and memory from its cgroup, network from its
+/// `eth0` counters (seen from the instance, so "rx" is CloudWatch's NetworkIn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Stats {
     pub cpu_ns: u64,
     pub memory_bytes: u64,
+    pub net_rx_bytes: u64,
+    pub net_tx_bytes: u64,
+    pub net_rx_packets: u64,
+    pub net_tx_packets: u64,
+}
+
+/// eth0's counters from a /proc/<pid>/net/dev of a process in the instance's namespace.
+fn eth0_counters(pid: u32) -> Option<(u64, u64, u64, u64)> {
+    let text = fs::read_to_string(format!("/proc/{pid}/net/dev")).ok()?;
+    let line = text.lines().find(|l| l.trim_start().starts_with("eth0:"))?;
+    let f: Vec<u64> = line.split_once(':')?.1.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    // rx: bytes packets errs drop fifo frame compressed multicast | tx: bytes packets ...
+    Some((*f.first()?, *f.get(8)?, *f.get(1)?, *f.get(9)?))
 }
 
 /// What the runtime sees of an instance.
@@ -284,6 +298,17 @@ impl Runtime {
         self.boot_locked(&mut st, id)
     }
 
+    /// Reboot: every process is killed and the instance boots again from its root volume
+    /// (user data does not run again; enabled services start).
+    pub fn reboot(&self, id: &str) -> Result<()> {
+        let mut st = self.inner.state.lock().expect("runtime lock");
+        if !st.instances.contains_key(id) {
+            return Err(RuntimeError::NotFound(id.into()));
+        }
+        self.halt_locked(&mut st, id)?;
+        self.boot_locked(&mut st, id)
+    }
+
     /// Kills every process of the instance and tears its network down; the root volume stays.
     pub fn stop(&self, id: &str) -> Result<()> {
         let mut st = self.inner.state.lock().expect("runtime lock");
@@ -337,7 +362,9 @@ impl Runtime {
         let st = self.inner.state.lock().expect("runtime lock");
         let inst = st.instances.get(id).ok_or_else(|| RuntimeError::NotFound(id.into()))?;
         let r = inst.running.as_ref().ok_or(RuntimeError::InvalidState { id: id.into(), state: "stopped", action: "report stats" })?;
-        Ok(Stats { cpu_ns: r.cgroup.cpu_ns(), memory_bytes: r.cgroup.memory_bytes() })
+        // Stage 1 joined the instance's network namespace before anything else.
+        let (net_rx_bytes, net_tx_bytes, net_rx_packets, net_tx_packets) = eth0_counters(r.stage1.id()).unwrap_or_default();
+        Ok(Stats { cpu_ns: r.cgroup.cpu_ns(), memory_bytes: r.cgroup.memory_bytes(), net_rx_bytes, net_tx_bytes, net_rx_packets, net_tx_packets })
     }
 
     /// Everything the instance wrote to its console (boot messages, user-data output), across

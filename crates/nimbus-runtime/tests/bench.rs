@@ -60,6 +60,34 @@ fn launch_latency() {
         e.rt.terminate(&id).unwrap();
     }
     report("launch → httpd answering (seed user data)", httpd);
+
+    // Idle instances: what each costs while it runs nothing (stage 1 + init).
+    let n = 10;
+    for i in 0..n {
+        e.rt.launch(spec(&format!("i-0idle{i:012}"), [10, 0, 5, 10 + i as u8], None)).unwrap();
+    }
+    let mut rss_kb = 0u64;
+    let mut pss_kb = 0u64;
+    let mut cg_bytes = 0u64;
+    let mut procs = 0;
+    for i in 0..n {
+        let id = format!("i-0idle{i:012}");
+        cg_bytes += e.rt.stats(&id).unwrap().memory_bytes;
+        let cg = nimbus_runtime::cgroup::Cgroup::open(&format!("{}{id}", e.rt.cgroup_prefix())).unwrap();
+        for p in cg.pids() {
+            procs += 1;
+            let status = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
+            let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
+            pss_kb += rollup.lines().find_map(|l| l.strip_prefix("Pss:")).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok()).unwrap_or(0);
+            rss_kb += status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok()).unwrap_or(0);
+        }
+    }
+    println!(
+        "idle instance: {procs} processes for {n} instances; per instance RSS {:.2} MB (shared pages counted in each), PSS {:.2} MB, cgroup memory {:.2} MB",
+        rss_kb as f64 / 1024.0 / n as f64,
+        pss_kb as f64 / 1024.0 / n as f64,
+        cg_bytes as f64 / 1048576.0 / n as f64
+    );
 }
 
 fn wait_until(mut f: impl FnMut() -> bool) {

@@ -32,6 +32,8 @@ async fn instances_reach_each_other_and_the_host_reaches_them_through_nimbus() {
     assert!(wait_user_data(&e, B, Duration::from_secs(8)), "B:\n{}\nA:\n{}", e.rt.console_output(B).unwrap(), e.rt.console_output(A).unwrap());
     let peer = std::fs::read_to_string(e.rt.root_volume(B).join("var/lib/peer.txt")).unwrap();
     assert!(peer.starts_with("<h1>Hello World from ip-10-0-1-51.ec2.internal</h1>\n"), "{peer}");
+    let stats = e.rt.stats(A).unwrap();
+    assert!(stats.net_rx_bytes > 0 && stats.net_tx_bytes > 100 && stats.net_rx_packets > 0 && stats.net_tx_packets > 0, "{stats:?}");
     let access = std::fs::read_to_string(e.rt.root_volume(A).join("var/log/httpd/access_log")).unwrap();
     assert!(access.contains("10.0.2.52 - - ["), "B reached A from its own private IP: {access}");
 
