@@ -41,7 +41,9 @@ pub struct BootConfig {
 /// The directories of the host that form the instance's read-only system tree. Everything
 /// else at the host's top level (/root, /home, /work, /tmp, /var, /srv, /opt, /mnt, the data
 /// directory ...) is simply absent: the instance's `/` is its own root volume.
-pub const SYSTEM_DIRS: &[&str] = &["usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+pub const SYSTEM_DIRS: &[&str] = &[
+    "usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32",
+];
 
 /// The fd number on which stage 1 and PID 1 report "ready" or an error to the host.
 pub const READY_FD: i32 = 3;

@@ -30,16 +30,24 @@ pub fn version() -> io::Result<Version> {
     } else if Path::new(ROOT).join("cpu").join("cgroup.procs").exists() {
         Ok(Version::V1)
     } else {
-        Err(io::Error::other("no usable cgroup hierarchy under /sys/fs/cgroup"))
+        Err(io::Error::other(
+            "no usable cgroup hierarchy under /sys/fs/cgroup",
+        ))
     }
 }
 
 /// This process's own cgroup path in `controller`'s hierarchy (v1) or the unified one ("").
 fn own_path(controller: &str) -> String {
-    let Ok(text) = fs::read_to_string("/proc/self/cgroup") else { return "/".into() };
+    let Ok(text) = fs::read_to_string("/proc/self/cgroup") else {
+        return "/".into();
+    };
     for line in text.lines() {
         let mut parts = line.splitn(3, ':');
-        let (_, ctrls, path) = (parts.next(), parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+        let (_, ctrls, path) = (
+            parts.next(),
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or("/"),
+        );
         let hit = if controller.is_empty() {
             ctrls.is_empty()
         } else {
@@ -93,12 +101,18 @@ impl Cgroup {
             let sc = parents[0].1.join("cgroup.subtree_control");
             let _ = fs::write(&sc, "+cpu +memory +pids");
         }
-        let dirs: Vec<(&'static str, PathBuf)> = parents.iter().map(|(c, p)| (*c, p.join(name))).collect();
+        let dirs: Vec<(&'static str, PathBuf)> =
+            parents.iter().map(|(c, p)| (*c, p.join(name))).collect();
         for (_, d) in &dirs {
             match fs::create_dir(d) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(io::Error::new(e.kind(), format!("creating {}: {e}", d.display()))),
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("creating {}: {e}", d.display()),
+                    ))
+                }
             }
         }
         let cg = Cgroup { version, dirs };
@@ -109,7 +123,11 @@ impl Cgroup {
     fn file(&self, controller: &str, name: &str) -> Option<PathBuf> {
         match self.version {
             Version::V2 => Some(self.dirs[0].1.join(name)),
-            Version::V1 => self.dirs.iter().find(|(c, _)| *c == controller).map(|(_, d)| d.join(name)),
+            Version::V1 => self
+                .dirs
+                .iter()
+                .find(|(c, _)| *c == controller)
+                .map(|(_, d)| d.join(name)),
         }
     }
 
@@ -117,7 +135,8 @@ impl Cgroup {
         let quota = PERIOD_US * u64::from(vcpus.max(1));
         let write = |p: Option<PathBuf>, v: String| -> io::Result<()> {
             match p {
-                Some(p) => fs::write(&p, v).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display()))),
+                Some(p) => fs::write(&p, v)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display()))),
                 None => Ok(()),
             }
         };
@@ -125,7 +144,10 @@ impl Cgroup {
             Version::V1 => {
                 write(self.file("cpu", "cpu.cfs_period_us"), PERIOD_US.to_string())?;
                 write(self.file("cpu", "cpu.cfs_quota_us"), quota.to_string())?;
-                write(self.file("memory", "memory.limit_in_bytes"), memory_bytes.to_string())?;
+                write(
+                    self.file("memory", "memory.limit_in_bytes"),
+                    memory_bytes.to_string(),
+                )?;
             }
             Version::V2 => {
                 write(self.file("cpu", "cpu.max"), format!("{quota} {PERIOD_US}"))?;
@@ -137,7 +159,10 @@ impl Cgroup {
 
     /// The `cgroup.procs` files a process writes its pid into to join every hierarchy.
     pub fn procs_files(&self) -> Vec<PathBuf> {
-        self.dirs.iter().map(|(_, d)| d.join("cgroup.procs")).collect()
+        self.dirs
+            .iter()
+            .map(|(_, d)| d.join("cgroup.procs"))
+            .collect()
     }
 
     /// The pids in the cgroup (union over hierarchies).
@@ -165,7 +190,10 @@ impl Cgroup {
                 .file("cpu", "cpu.stat")
                 .and_then(|p| fs::read_to_string(p).ok())
                 .and_then(|t| {
-                    t.lines().find_map(|l| l.strip_prefix("usage_usec ").and_then(|v| v.trim().parse::<u64>().ok()))
+                    t.lines().find_map(|l| {
+                        l.strip_prefix("usage_usec ")
+                            .and_then(|v| v.trim().parse::<u64>().ok())
+                    })
                 })
                 .map_or(0, |us| us * 1000),
         }
@@ -177,7 +205,9 @@ impl Cgroup {
             Version::V1 => self.file("memory", "memory.usage_in_bytes"),
             Version::V2 => self.file("memory", "memory.current"),
         };
-        p.and_then(|p| fs::read_to_string(p).ok()).and_then(|t| t.trim().parse().ok()).unwrap_or(0)
+        p.and_then(|p| fs::read_to_string(p).ok())
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// Kills every process in the cgroup until it is empty. Processes inside the sandbox's
@@ -196,7 +226,8 @@ impl Cgroup {
             if pids.is_empty() {
                 return Ok(());
             }
-            let (outer, inner): (Vec<i32>, Vec<i32>) = pids.into_iter().partition(|p| in_host_ns(*p));
+            let (outer, inner): (Vec<i32>, Vec<i32>) =
+                pids.into_iter().partition(|p| in_host_ns(*p));
             for p in &inner {
                 crate::sys::kill(*p, crate::sys::SIGKILL)?;
             }
@@ -209,7 +240,9 @@ impl Cgroup {
                 }
             }
             if Instant::now() > deadline {
-                return Err(io::Error::other("processes survive SIGKILL in the instance cgroup"));
+                return Err(io::Error::other(
+                    "processes survive SIGKILL in the instance cgroup",
+                ));
             }
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -230,7 +263,13 @@ impl Cgroup {
     /// Reopens an existing cgroup by name (orphan cleanup).
     pub fn open(name: &str) -> io::Result<Cgroup> {
         let version = version()?;
-        Ok(Cgroup { version, dirs: parents(version).into_iter().map(|(c, p)| (c, p.join(name))).collect() })
+        Ok(Cgroup {
+            version,
+            dirs: parents(version)
+                .into_iter()
+                .map(|(c, p)| (c, p.join(name)))
+                .collect(),
+        })
     }
 }
 
@@ -245,7 +284,12 @@ fn remove_dir_retry(d: &Path) -> io::Result<()> {
                 let _ = e;
                 std::thread::sleep(Duration::from_millis(5));
             }
-            Err(e) => return Err(io::Error::new(e.kind(), format!("removing {}: {e}", d.display()))),
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("removing {}: {e}", d.display()),
+                ))
+            }
         }
     }
 }

@@ -47,7 +47,11 @@ pub(crate) async fn expose(
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             };
-            let allowed = ingress.read().expect("ingress lock").as_ref().is_none_or(|ports| ports.contains(&port));
+            let allowed = ingress
+                .read()
+                .expect("ingress lock")
+                .as_ref()
+                .is_none_or(|ports| ports.contains(&port));
             if !allowed {
                 // Refuse the way a closed port does: a reset.
                 reset(&client);

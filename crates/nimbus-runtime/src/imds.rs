@@ -41,7 +41,12 @@ pub trait MetadataSource: Send + Sync + 'static {
 /// The tree derived from an instance spec, served when no source is set.
 pub fn from_spec(spec: &crate::InstanceSpec) -> InstanceMetadata {
     let n = &spec.network;
-    let short = spec.hostname.split('.').next().unwrap_or(&spec.hostname).to_string();
+    let short = spec
+        .hostname
+        .split('.')
+        .next()
+        .unwrap_or(&spec.hostname)
+        .to_string();
     let mut e = BTreeMap::new();
     let mut put = |k: &str, v: String| {
         e.insert(k.to_string(), v);
@@ -63,11 +68,17 @@ pub fn from_spec(spec: &crate::InstanceSpec) -> InstanceMetadata {
     if let Some(ud) = &spec.user_data {
         put("user-data", String::from_utf8_lossy(ud).into_owned());
     }
-    InstanceMetadata { entries: e, http_tokens_required: false, hop_limit: 1, disabled: false }
+    InstanceMetadata {
+        entries: e,
+        http_tokens_required: false,
+        hop_limit: 1,
+        disabled: false,
+    }
 }
 
 /// Resolves the caller: (VPC id, source address) → instance id and its metadata.
-pub(crate) type Resolver = dyn Fn(&str, Ipv4Addr) -> Option<(String, InstanceMetadata)> + Send + Sync;
+pub(crate) type Resolver =
+    dyn Fn(&str, Ipv4Addr) -> Option<(String, InstanceMetadata)> + Send + Sync;
 
 /// A running metadata listener of one VPC.
 pub(crate) struct Server {
@@ -83,15 +94,26 @@ struct Token {
 }
 
 impl Server {
-    pub(crate) fn start(vpc_id: String, ns: PathBuf, resolve: Arc<Resolver>) -> std::io::Result<Server> {
-        let listener = crate::netns::listen_in(&ns, SocketAddr::from((crate::netns::METADATA_ADDR, 80)))?;
+    pub(crate) fn start(
+        vpc_id: String,
+        ns: PathBuf,
+        resolve: Arc<Resolver>,
+    ) -> std::io::Result<Server> {
+        let listener =
+            crate::netns::listen_in(&ns, SocketAddr::from((crate::netns::METADATA_ADDR, 80)))?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let tokens: Arc<Mutex<HashMap<String, Token>>> = Arc::default();
-        let thread = std::thread::Builder::new().name(format!("imds-{vpc_id}")).spawn(move || {
-            accept_loop(listener, &flag, &vpc_id, &resolve, &tokens);
-        })?;
-        Ok(Server { stop, ns: std::fs::File::open(&ns)?, thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name(format!("imds-{vpc_id}"))
+            .spawn(move || {
+                accept_loop(listener, &flag, &vpc_id, &resolve, &tokens);
+            })?;
+        Ok(Server {
+            stop,
+            ns: std::fs::File::open(&ns)?,
+            thread: Some(thread),
+        })
     }
 
     /// Stops accepting and waits for the listener to close (its socket holds the namespace).
@@ -100,7 +122,9 @@ impl Server {
         // Wake the blocking accept with one connection from inside the namespace.
         let addr = SocketAddr::from((crate::netns::METADATA_ADDR, 80));
         if let Ok(ns) = self.ns.try_clone() {
-            let _ = crate::netns::in_namespace_of(ns, move || TcpStream::connect_timeout(&addr, Duration::from_secs(1)));
+            let _ = crate::netns::in_namespace_of(ns, move || {
+                TcpStream::connect_timeout(&addr, Duration::from_secs(1))
+            });
         }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -108,16 +132,24 @@ impl Server {
     }
 }
 
-fn accept_loop(l: TcpListener, stop: &AtomicBool, vpc: &str, resolve: &Arc<Resolver>, tokens: &Arc<Mutex<HashMap<String, Token>>>) {
+fn accept_loop(
+    l: TcpListener,
+    stop: &AtomicBool,
+    vpc: &str,
+    resolve: &Arc<Resolver>,
+    tokens: &Arc<Mutex<HashMap<String, Token>>>,
+) {
     for conn in l.incoming() {
         if stop.load(Ordering::SeqCst) {
             return;
         }
         let Ok(conn) = conn else { continue };
         let (vpc, resolve, tokens) = (vpc.to_string(), resolve.clone(), tokens.clone());
-        let _ = std::thread::Builder::new().name("imds-conn".into()).spawn(move || {
-            let _ = serve(conn, &vpc, &*resolve, &tokens);
-        });
+        let _ = std::thread::Builder::new()
+            .name("imds-conn".into())
+            .spawn(move || {
+                let _ = serve(conn, &vpc, &*resolve, &tokens);
+            });
     }
 }
 
@@ -144,7 +176,12 @@ fn listing(entries: &BTreeMap<String, String>, dir: &str) -> Option<String> {
     (!names.is_empty()).then(|| names.join("\n"))
 }
 
-fn serve(stream: TcpStream, vpc: &str, resolve: &Resolver, tokens: &Mutex<HashMap<String, Token>>) -> std::io::Result<()> {
+fn serve(
+    stream: TcpStream,
+    vpc: &str,
+    resolve: &Resolver,
+    tokens: &Mutex<HashMap<String, Token>>,
+) -> std::io::Result<()> {
     let peer = match stream.peer_addr()?.ip() {
         std::net::IpAddr::V4(a) => a,
         std::net::IpAddr::V6(_) => return Ok(()),
@@ -158,7 +195,11 @@ fn serve(stream: TcpStream, vpc: &str, resolve: &Resolver, tokens: &Mutex<HashMa
             return Ok(());
         }
         let mut parts = line.split_whitespace();
-        let (method, target, version) = (parts.next().unwrap_or("").to_string(), parts.next().unwrap_or("/").to_string(), parts.next().unwrap_or("HTTP/1.0").to_string());
+        let (method, target, version) = (
+            parts.next().unwrap_or("").to_string(),
+            parts.next().unwrap_or("/").to_string(),
+            parts.next().unwrap_or("HTTP/1.0").to_string(),
+        );
         let mut headers: Vec<(String, String)> = Vec::new();
         loop {
             let mut h = String::new();
@@ -177,7 +218,8 @@ fn serve(stream: TcpStream, vpc: &str, resolve: &Resolver, tokens: &Mutex<HashMa
         if let Some(n) = hdr("content-length").and_then(|v| v.parse::<u64>().ok()) {
             std::io::copy(&mut (&mut r).take(n), &mut std::io::sink())?;
         }
-        let keep = version == "HTTP/1.1" && !hdr("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let keep = version == "HTTP/1.1"
+            && !hdr("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
         let (status, extra, body, ttl) = answer(&method, &target, &hdr, vpc, peer, resolve, tokens);
         if let Some(ttl) = ttl {
             let _ = w.set_ttl(u32::from(ttl));
@@ -222,7 +264,9 @@ fn answer(
     let html = |code: u16, reason: &str| -> Answer {
         (code, String::new(), format!("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n<!DOCTYPE html>\n<html><head><title>{code} - {reason}</title></head><body><h1>{code} - {reason}</h1></body></html>\n"), None)
     };
-    let Some((instance, md)) = resolve(vpc, peer) else { return html(403, "Forbidden") };
+    let Some((instance, md)) = resolve(vpc, peer) else {
+        return html(403, "Forbidden");
+    };
     if md.disabled {
         return html(403, "Forbidden");
     }
@@ -234,15 +278,29 @@ fn answer(
         if hdr("x-forwarded-for").is_some() {
             return html(403, "Forbidden");
         }
-        let Some(ttl) = hdr("x-aws-ec2-metadata-token-ttl-seconds").and_then(|v| v.parse::<u64>().ok()).filter(|t| (1..=21_600).contains(t)) else {
+        let Some(ttl) = hdr("x-aws-ec2-metadata-token-ttl-seconds")
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|t| (1..=21_600).contains(t))
+        else {
             return html(400, "Bad Request");
         };
         let token = new_token();
         let mut map = tokens.lock().expect("token lock");
         let now = Instant::now();
         map.retain(|_, t| t.expires > now);
-        map.insert(token.clone(), Token { instance: instance.clone(), expires: now + Duration::from_secs(ttl) });
-        return (200, format!("X-Aws-Ec2-Metadata-Token-Ttl-Seconds: {ttl}\r\n"), token, Some(md.hop_limit.max(1)));
+        map.insert(
+            token.clone(),
+            Token {
+                instance: instance.clone(),
+                expires: now + Duration::from_secs(ttl),
+            },
+        );
+        return (
+            200,
+            format!("X-Aws-Ec2-Metadata-Token-Ttl-Seconds: {ttl}\r\n"),
+            token,
+            Some(md.hop_limit.max(1)),
+        );
     }
     if method != "GET" && method != "HEAD" {
         return html(405, "Method Not Allowed");
@@ -250,7 +308,9 @@ fn answer(
     match hdr("x-aws-ec2-metadata-token") {
         Some(t) => {
             let map = tokens.lock().expect("token lock");
-            let ok = map.get(&t).is_some_and(|tok| tok.instance == instance && tok.expires > Instant::now());
+            let ok = map
+                .get(&t)
+                .is_some_and(|tok| tok.instance == instance && tok.expires > Instant::now());
             if !ok {
                 return html(401, "Unauthorized");
             }
@@ -261,15 +321,28 @@ fn answer(
     if path == "/" {
         return (200, String::new(), "latest".into(), None);
     }
-    let Some(rel) = path.strip_prefix("/latest/").or_else(|| (path == "/latest").then_some("")) else {
+    let Some(rel) = path
+        .strip_prefix("/latest/")
+        .or_else(|| (path == "/latest").then_some(""))
+    else {
         return html(404, "Not Found");
     };
     if let Some(v) = md.entries.get(rel.trim_end_matches('/')) {
         return (200, String::new(), v.clone(), None);
     }
-    let dir = if rel.is_empty() || rel.ends_with('/') { rel.to_string() } else { format!("{rel}/") };
+    let dir = if rel.is_empty() || rel.ends_with('/') {
+        rel.to_string()
+    } else {
+        format!("{rel}/")
+    };
     match listing(&md.entries, &dir) {
-        Some(l) if dir.is_empty() => (200, String::new(), l.replace("meta-data/", "meta-data").replace("dynamic/", "dynamic"), None),
+        Some(l) if dir.is_empty() => (
+            200,
+            String::new(),
+            l.replace("meta-data/", "meta-data")
+                .replace("dynamic/", "dynamic"),
+            None,
+        ),
         Some(l) => (200, String::new(), l, None),
         None => html(404, "Not Found"),
     }

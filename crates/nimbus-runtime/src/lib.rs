@@ -46,7 +46,11 @@ pub enum RuntimeError {
     #[error("no such instance: {0}")]
     NotFound(String),
     #[error("instance {id} is {state}, cannot {action}")]
-    InvalidState { id: String, state: &'static str, action: &'static str },
+    InvalidState {
+        id: String,
+        state: &'static str,
+        action: &'static str,
+    },
     #[error("invalid instance spec: {0}")]
     InvalidSpec(String),
     #[error("instance {id} failed to boot: {reason}")]
@@ -58,7 +62,10 @@ pub enum RuntimeError {
 type Result<T> = std::result::Result<T, RuntimeError>;
 
 fn ctx<T>(r: io::Result<T>, context: impl FnOnce() -> String) -> Result<T> {
-    r.map_err(|source| RuntimeError::Io { context: context(), source })
+    r.map_err(|source| RuntimeError::Io {
+        context: context(),
+        source,
+    })
 }
 
 /// Where an instance sits on the network.
@@ -102,7 +109,12 @@ pub struct Stats {
 fn eth0_counters(pid: u32) -> Option<(u64, u64, u64, u64)> {
     let text = fs::read_to_string(format!("/proc/{pid}/net/dev")).ok()?;
     let line = text.lines().find(|l| l.trim_start().starts_with("eth0:"))?;
-    let f: Vec<u64> = line.split_once(':')?.1.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    let f: Vec<u64> = line
+        .split_once(':')?
+        .1
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
     // rx: bytes packets errs drop fifo frame compressed multicast | tx: bytes packets ...
     Some((*f.first()?, *f.get(8)?, *f.get(1)?, *f.get(9)?))
 }
@@ -165,7 +177,10 @@ struct Vpc {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("root", &self.inner.root).field("tag", &self.inner.tag).finish()
+        f.debug_struct("Runtime")
+            .field("root", &self.inner.root)
+            .field("tag", &self.inner.tag)
+            .finish()
     }
 }
 
@@ -182,7 +197,11 @@ pub fn check_support() -> std::result::Result<(), String> {
     if !Path::new("/proc/self/ns/net").exists() || !Path::new("/proc/self/ns/pid").exists() {
         return Err("the kernel has no network or PID namespaces".into());
     }
-    let ip = Command::new("ip").arg("-V").stdout(Stdio::null()).stderr(Stdio::null()).status();
+    let ip = Command::new("ip")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
     if !ip.map(|s| s.success()).unwrap_or(false) {
         return Err("iproute2's `ip` is not installed".into());
     }
@@ -207,8 +226,12 @@ impl Runtime {
     /// give the sandbox.
     pub fn new(cfg: RuntimeConfig) -> Result<Runtime> {
         check_support().map_err(RuntimeError::Unsupported)?;
-        ctx(fs::create_dir_all(&cfg.data_dir), || format!("creating {}", cfg.data_dir.display()))?;
-        let data = ctx(fs::canonicalize(&cfg.data_dir), || "resolving the data directory".into())?;
+        ctx(fs::create_dir_all(&cfg.data_dir), || {
+            format!("creating {}", cfg.data_dir.display())
+        })?;
+        let data = ctx(fs::canonicalize(&cfg.data_dir), || {
+            "resolving the data directory".into()
+        })?;
         for sys_dir in boot::SYSTEM_DIRS {
             if data.starts_with(Path::new("/").join(sys_dir)) {
                 return Err(RuntimeError::Unsupported(format!(
@@ -219,16 +242,29 @@ impl Runtime {
         }
         let s = data.to_string_lossy();
         if s.contains(',') || s.contains(':') || s.contains(' ') {
-            return Err(RuntimeError::Unsupported("the data directory's path may not hold ',', ':' or spaces (overlayfs options)".into()));
+            return Err(RuntimeError::Unsupported(
+                "the data directory's path may not hold ',', ':' or spaces (overlayfs options)"
+                    .into(),
+            ));
         }
         let root = data.join("runtime");
         for d in ["instances", "vpcs", "layers"] {
-            ctx(fs::create_dir_all(root.join(d)), || format!("creating {}", root.join(d).display()))?;
+            ctx(fs::create_dir_all(root.join(d)), || {
+                format!("creating {}", root.join(d).display())
+            })?;
         }
         let tag = format!("{:08x}", fnv(&s) as u32);
-        let guest_binary = ctx(fs::canonicalize(&cfg.guest_binary), || format!("guest binary {}", cfg.guest_binary.display()))?;
+        let guest_binary = ctx(fs::canonicalize(&cfg.guest_binary), || {
+            format!("guest binary {}", cfg.guest_binary.display())
+        })?;
         Ok(Runtime {
-            inner: Arc::new(Inner { root, guest_binary, tag, state: Mutex::new(State::default()), metadata: RwLock::new(None) }),
+            inner: Arc::new(Inner {
+                root,
+                guest_binary,
+                tag,
+                state: Mutex::new(State::default()),
+                metadata: RwLock::new(None),
+            }),
         })
     }
 
@@ -265,35 +301,74 @@ impl Runtime {
     /// instance whose volume exists (a restart of Nimbus) boots it again without user data.
     pub fn launch(&self, spec: InstanceSpec) -> Result<()> {
         if !valid_id(&spec.id) {
-            return Err(RuntimeError::InvalidSpec(format!("instance id {:?}", spec.id)));
+            return Err(RuntimeError::InvalidSpec(format!(
+                "instance id {:?}",
+                spec.id
+            )));
         }
         if spec.vcpus == 0 || spec.memory_mib < 16 {
-            return Err(RuntimeError::InvalidSpec("vcpus must be ≥ 1 and memory ≥ 16 MiB".into()));
+            return Err(RuntimeError::InvalidSpec(
+                "vcpus must be ≥ 1 and memory ≥ 16 MiB".into(),
+            ));
         }
         if !valid_id(&spec.network.vpc_id) {
-            return Err(RuntimeError::InvalidSpec(format!("vpc id {:?}", spec.network.vpc_id)));
+            return Err(RuntimeError::InvalidSpec(format!(
+                "vpc id {:?}",
+                spec.network.vpc_id
+            )));
         }
-        if !spec.hostname.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') || spec.hostname.is_empty() {
-            return Err(RuntimeError::InvalidSpec(format!("hostname {:?}", spec.hostname)));
+        if !spec
+            .hostname
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+            || spec.hostname.is_empty()
+        {
+            return Err(RuntimeError::InvalidSpec(format!(
+                "hostname {:?}",
+                spec.hostname
+            )));
         }
         let mut st = self.inner.state.lock().expect("runtime lock");
         if let Some(i) = st.instances.get(&spec.id) {
             if i.running.is_some() {
-                return Err(RuntimeError::InvalidState { id: spec.id.clone(), state: "running", action: "launch" });
+                return Err(RuntimeError::InvalidState {
+                    id: spec.id.clone(),
+                    state: "running",
+                    action: "launch",
+                });
             }
         }
         self.prepare_volume(&spec)?;
-        let ingress = st.instances.get(&spec.id).map(|i| i.ingress.clone()).unwrap_or_default();
-        st.instances.insert(spec.id.clone(), Inst { spec: spec.clone(), running: None, exited: None, ingress });
+        let ingress = st
+            .instances
+            .get(&spec.id)
+            .map(|i| i.ingress.clone())
+            .unwrap_or_default();
+        st.instances.insert(
+            spec.id.clone(),
+            Inst {
+                spec: spec.clone(),
+                running: None,
+                exited: None,
+                ingress,
+            },
+        );
         self.boot_locked(&mut st, &spec.id)
     }
 
     /// Boots a stopped instance again (its root volume kept; user data does not run again).
     pub fn start(&self, id: &str) -> Result<()> {
         let mut st = self.inner.state.lock().expect("runtime lock");
-        let inst = st.instances.get_mut(id).ok_or_else(|| RuntimeError::NotFound(id.into()))?;
+        let inst = st
+            .instances
+            .get_mut(id)
+            .ok_or_else(|| RuntimeError::NotFound(id.into()))?;
         if inst.running.is_some() {
-            return Err(RuntimeError::InvalidState { id: id.into(), state: "running", action: "start" });
+            return Err(RuntimeError::InvalidState {
+                id: id.into(),
+                state: "running",
+                action: "start",
+            });
         }
         self.boot_locked(&mut st, id)
     }
@@ -329,14 +404,20 @@ impl Runtime {
             self.halt_locked(&mut st, id)?;
             st.instances.remove(id);
         } else {
-            ctx(Cgroup::open(&self.cgroup_name(id)).and_then(|c| c.destroy()), || format!("removing the cgroup of {id}"))?;
+            ctx(
+                Cgroup::open(&self.cgroup_name(id)).and_then(|c| c.destroy()),
+                || format!("removing the cgroup of {id}"),
+            )?;
             let _ = netns::destroy(&self.inst_dir(id).join("netns"));
         }
         let dir = self.inst_dir(id);
         match fs::remove_dir_all(&dir) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(RuntimeError::Io { context: format!("removing {}", dir.display()), source: e }),
+            Err(e) => Err(RuntimeError::Io {
+                context: format!("removing {}", dir.display()),
+                source: e,
+            }),
         }
     }
 
@@ -360,11 +441,26 @@ impl Runtime {
     /// The instance's cgroup accounting.
     pub fn stats(&self, id: &str) -> Result<Stats> {
         let st = self.inner.state.lock().expect("runtime lock");
-        let inst = st.instances.get(id).ok_or_else(|| RuntimeError::NotFound(id.into()))?;
-        let r = inst.running.as_ref().ok_or(RuntimeError::InvalidState { id: id.into(), state: "stopped", action: "report stats" })?;
+        let inst = st
+            .instances
+            .get(id)
+            .ok_or_else(|| RuntimeError::NotFound(id.into()))?;
+        let r = inst.running.as_ref().ok_or(RuntimeError::InvalidState {
+            id: id.into(),
+            state: "stopped",
+            action: "report stats",
+        })?;
         // Stage 1 joined the instance's network namespace before anything else.
-        let (net_rx_bytes, net_tx_bytes, net_rx_packets, net_tx_packets) = eth0_counters(r.stage1.id()).unwrap_or_default();
-        Ok(Stats { cpu_ns: r.cgroup.cpu_ns(), memory_bytes: r.cgroup.memory_bytes(), net_rx_bytes, net_tx_bytes, net_rx_packets, net_tx_packets })
+        let (net_rx_bytes, net_tx_bytes, net_rx_packets, net_tx_packets) =
+            eth0_counters(r.stage1.id()).unwrap_or_default();
+        Ok(Stats {
+            cpu_ns: r.cgroup.cpu_ns(),
+            memory_bytes: r.cgroup.memory_bytes(),
+            net_rx_bytes,
+            net_tx_bytes,
+            net_rx_packets,
+            net_tx_packets,
+        })
     }
 
     /// Everything the instance wrote to its console (boot messages, user-data output), across
@@ -374,7 +470,10 @@ impl Runtime {
         match fs::read(&p) {
             Ok(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Err(RuntimeError::NotFound(id.into())),
-            Err(e) => Err(RuntimeError::Io { context: format!("reading {}", p.display()), source: e }),
+            Err(e) => Err(RuntimeError::Io {
+                context: format!("reading {}", p.display()),
+                source: e,
+            }),
         }
     }
 
@@ -382,17 +481,30 @@ impl Runtime {
     /// namespace (the way Nimbus itself reaches instances).
     pub fn connect(&self, id: &str, port: u16) -> Result<TcpStream> {
         let (ns, ip) = self.route_to(id)?;
-        ctx(netns::connect_in(&ns, SocketAddr::from((ip, port)), Duration::from_secs(3)), || format!("connecting to {id}:{port}"))
+        ctx(
+            netns::connect_in(&ns, SocketAddr::from((ip, port)), Duration::from_secs(3)),
+            || format!("connecting to {id}:{port}"),
+        )
     }
 
     /// The VPC namespace and private IP of a running instance.
     pub fn route_to(&self, id: &str) -> Result<(PathBuf, Ipv4Addr)> {
         let st = self.inner.state.lock().expect("runtime lock");
-        let inst = st.instances.get(id).ok_or_else(|| RuntimeError::NotFound(id.into()))?;
+        let inst = st
+            .instances
+            .get(id)
+            .ok_or_else(|| RuntimeError::NotFound(id.into()))?;
         if inst.running.is_none() {
-            return Err(RuntimeError::InvalidState { id: id.into(), state: "stopped", action: "accept connections" });
+            return Err(RuntimeError::InvalidState {
+                id: id.into(),
+                state: "stopped",
+                action: "accept connections",
+            });
         }
-        let vpc = st.vpcs.get(&inst.spec.network.vpc_id).ok_or_else(|| RuntimeError::NotFound(inst.spec.network.vpc_id.clone()))?;
+        let vpc = st
+            .vpcs
+            .get(&inst.spec.network.vpc_id)
+            .ok_or_else(|| RuntimeError::NotFound(inst.spec.network.vpc_id.clone()))?;
         Ok((vpc.ns.clone(), inst.spec.network.private_ip))
     }
 
@@ -400,14 +512,22 @@ impl Runtime {
     /// (`None`: every port). Packet filtering inside the VPC comes with security groups.
     pub fn set_allowed_ingress(&self, id: &str, ports: Option<Vec<u16>>) -> Result<()> {
         let st = self.inner.state.lock().expect("runtime lock");
-        let inst = st.instances.get(id).ok_or_else(|| RuntimeError::NotFound(id.into()))?;
+        let inst = st
+            .instances
+            .get(id)
+            .ok_or_else(|| RuntimeError::NotFound(id.into()))?;
         *inst.ingress.write().expect("ingress lock") = ports;
         Ok(())
     }
 
     fn ingress_of(&self, id: &str) -> Result<Arc<RwLock<Option<Vec<u16>>>>> {
         let st = self.inner.state.lock().expect("runtime lock");
-        Ok(st.instances.get(id).ok_or_else(|| RuntimeError::NotFound(id.into()))?.ingress.clone())
+        Ok(st
+            .instances
+            .get(id)
+            .ok_or_else(|| RuntimeError::NotFound(id.into()))?
+            .ingress
+            .clone())
     }
 
     /// Listens on `public` (a host loopback address such as 127.88.0.5) at `port` and proxies
@@ -416,12 +536,23 @@ impl Runtime {
     /// returned [`Exposure`] closes the listener.
     pub async fn expose(&self, id: &str, public: Ipv4Addr, port: u16) -> Result<Exposure> {
         if !public.is_loopback() {
-            return Err(RuntimeError::InvalidSpec(format!("{public} is not a loopback address")));
+            return Err(RuntimeError::InvalidSpec(format!(
+                "{public} is not a loopback address"
+            )));
         }
         let ingress = self.ingress_of(id)?;
-        forward::expose(self.clone(), id.to_string(), SocketAddr::from((public, port)), port, ingress)
-            .await
-            .map_err(|source| RuntimeError::Io { context: format!("listening on {public}:{port}"), source })
+        forward::expose(
+            self.clone(),
+            id.to_string(),
+            SocketAddr::from((public, port)),
+            port,
+            ingress,
+        )
+        .await
+        .map_err(|source| RuntimeError::Io {
+            context: format!("listening on {public}:{port}"),
+            source,
+        })
     }
 
     /// Stops every running instance and removes the VPC namespaces (volumes stay): what
@@ -450,20 +581,29 @@ impl Runtime {
             if st.instances.get(id).is_some_and(|i| i.running.is_some()) {
                 continue;
             }
-            ctx(Cgroup::open(&name).and_then(|c| c.destroy()), || format!("removing cgroup {name}"))?;
+            ctx(Cgroup::open(&name).and_then(|c| c.destroy()), || {
+                format!("removing cgroup {name}")
+            })?;
             removed += 1;
         }
         let live: Vec<PathBuf> = st
             .vpcs
             .values()
             .map(|v| v.ns.clone())
-            .chain(st.instances.values().filter(|i| i.running.is_some()).map(|i| self.inst_dir(&i.spec.id).join("netns")))
+            .chain(
+                st.instances
+                    .values()
+                    .filter(|i| i.running.is_some())
+                    .map(|i| self.inst_dir(&i.spec.id).join("netns")),
+            )
             .collect();
         for m in mounts_under(&self.inner.root) {
             if live.contains(&m) {
                 continue;
             }
-            ctx(sys::umount(&m, sys::MNT_DETACH), || format!("unmounting {}", m.display()))?;
+            ctx(sys::umount(&m, sys::MNT_DETACH), || {
+                format!("unmounting {}", m.display())
+            })?;
             let _ = fs::remove_file(&m);
             removed += 1;
         }
@@ -481,9 +621,24 @@ impl Runtime {
         let rootfs = vol.join("rootfs");
         let io = || -> io::Result<()> {
             for d in [
-                "proc", "sys", "dev", "tmp", "run", "root", "home", "mnt", "opt", "srv", "media",
-                "var/log", "var/tmp", "var/lib/cloud/instance/scripts", "var/lib/cloud/instance/sem",
-                "var/cache", "var/spool", "var/lib/nimbus",
+                "proc",
+                "sys",
+                "dev",
+                "tmp",
+                "run",
+                "root",
+                "home",
+                "mnt",
+                "opt",
+                "srv",
+                "media",
+                "var/log",
+                "var/tmp",
+                "var/lib/cloud/instance/scripts",
+                "var/lib/cloud/instance/sem",
+                "var/cache",
+                "var/spool",
+                "var/lib/nimbus",
             ] {
                 fs::create_dir_all(rootfs.join(d))?;
             }
@@ -498,7 +653,10 @@ impl Runtime {
             fs::set_permissions(&home, fs::Permissions::from_mode(0o700))?;
             if let Some(ud) = &spec.user_data {
                 fs::write(rootfs.join("var/lib/cloud/instance/user-data.txt"), ud)?;
-                fs::set_permissions(rootfs.join("var/lib/cloud/instance/user-data.txt"), fs::Permissions::from_mode(0o600))?;
+                fs::set_permissions(
+                    rootfs.join("var/lib/cloud/instance/user-data.txt"),
+                    fs::Permissions::from_mode(0o600),
+                )?;
             }
             for name in boot::SYSTEM_DIRS {
                 fs::create_dir_all(vol.join("layers").join(name).join("upper"))?;
@@ -514,13 +672,20 @@ impl Runtime {
             return Ok(v.ns.clone());
         }
         let dir = self.inner.root.join("vpcs").join(&net.vpc_id);
-        ctx(fs::create_dir_all(&dir), || format!("creating {}", dir.display()))?;
+        ctx(fs::create_dir_all(&dir), || {
+            format!("creating {}", dir.display())
+        })?;
         let ns = dir.join("netns");
         let _ = netns::destroy(&ns); // a leftover of a crashed run
-        ctx(netns::create(&ns), || format!("creating the namespace of {}", net.vpc_id))?;
+        ctx(netns::create(&ns), || {
+            format!("creating the namespace of {}", net.vpc_id)
+        })?;
         if let Err(e) = netns::setup_vpc(&ns, net.vpc_cidr) {
             let _ = netns::destroy(&ns);
-            return Err(RuntimeError::Io { context: format!("building the network of {}", net.vpc_id), source: e });
+            return Err(RuntimeError::Io {
+                context: format!("building the network of {}", net.vpc_id),
+                source: e,
+            });
         }
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
         let resolver: Arc<imds::Resolver> = Arc::new(move |vpc: &str, ip: Ipv4Addr| {
@@ -529,7 +694,11 @@ impl Runtime {
                 let st = inner.state.lock().expect("runtime lock");
                 st.instances
                     .values()
-                    .find(|i| i.running.is_some() && i.spec.network.vpc_id == vpc && i.spec.network.private_ip == ip)?
+                    .find(|i| {
+                        i.running.is_some()
+                            && i.spec.network.vpc_id == vpc
+                            && i.spec.network.private_ip == ip
+                    })?
                     .spec
                     .clone()
             };
@@ -544,15 +713,27 @@ impl Runtime {
             Ok(s) => s,
             Err(e) => {
                 let _ = netns::destroy(&ns);
-                return Err(RuntimeError::Io { context: format!("starting the metadata service of {}", net.vpc_id), source: e });
+                return Err(RuntimeError::Io {
+                    context: format!("starting the metadata service of {}", net.vpc_id),
+                    source: e,
+                });
             }
         };
-        st.vpcs.insert(net.vpc_id.clone(), Vpc { ns: ns.clone(), imds: Some(server) });
+        st.vpcs.insert(
+            net.vpc_id.clone(),
+            Vpc {
+                ns: ns.clone(),
+                imds: Some(server),
+            },
+        );
         Ok(ns)
     }
 
     fn release_vpc_if_unused(&self, st: &mut State, vpc_id: &str) {
-        let used = st.instances.values().any(|i| i.running.is_some() && i.spec.network.vpc_id == vpc_id);
+        let used = st
+            .instances
+            .values()
+            .any(|i| i.running.is_some() && i.spec.network.vpc_id == vpc_id);
         if !used {
             if let Some(mut v) = st.vpcs.remove(vpc_id) {
                 if let Some(server) = v.imds.take() {
@@ -568,12 +749,17 @@ impl Runtime {
         let t0 = std::time::Instant::now();
         let trace = |what: &str| {
             if std::env::var_os("NIMBUS_RUNTIME_TRACE").is_some() {
-                eprintln!("[runtime] {id}: {what} at {:.2} ms", t0.elapsed().as_secs_f64() * 1e3);
+                eprintln!(
+                    "[runtime] {id}: {what} at {:.2} ms",
+                    t0.elapsed().as_secs_f64() * 1e3
+                );
             }
         };
         let spec = st.instances[id].spec.clone();
         let layer = self.inner.root.join("layers").join(spec.personality.name());
-        ctx(personality::build_layer(&layer, spec.personality), || format!("building the {} layer", spec.personality.name()))?;
+        ctx(personality::build_layer(&layer, spec.personality), || {
+            format!("building the {} layer", spec.personality.name())
+        })?;
         let vpc_ns = self.ensure_vpc(st, &spec.network)?;
         trace("vpc ready");
         let dir = self.inst_dir(id);
@@ -591,17 +777,35 @@ impl Runtime {
         let _ = netns::destroy(&inst_ns);
         if let Err(e) = netns::create(&inst_ns).and_then(|()| {
             let n = &spec.network;
-            netns::attach_instance(&vpc_ns, &inst_ns, &veth, n.private_ip, n.subnet_prefix, n.vpc_cidr, &n.mac)
+            netns::attach_instance(
+                &vpc_ns,
+                &inst_ns,
+                &veth,
+                n.private_ip,
+                n.subnet_prefix,
+                n.vpc_cidr,
+                &n.mac,
+            )
         }) {
             undo(st, None);
-            return Err(RuntimeError::Io { context: format!("building the network of {id}"), source: e });
+            return Err(RuntimeError::Io {
+                context: format!("building the network of {id}"),
+                source: e,
+            });
         }
         trace("instance network ready");
-        let cg = match Cgroup::create(&self.cgroup_name(id), spec.vcpus, spec.memory_mib * 1024 * 1024) {
+        let cg = match Cgroup::create(
+            &self.cgroup_name(id),
+            spec.vcpus,
+            spec.memory_mib * 1024 * 1024,
+        ) {
             Ok(c) => c,
             Err(e) => {
                 undo(st, None);
-                return Err(RuntimeError::Io { context: format!("creating the cgroup of {id}"), source: e });
+                return Err(RuntimeError::Io {
+                    context: format!("creating the cgroup of {id}"),
+                    source: e,
+                });
             }
         };
         trace("cgroup ready");
@@ -609,7 +813,10 @@ impl Runtime {
             Ok(child) => {
                 trace("sandbox ready");
                 let inst = st.instances.get_mut(id).expect("present");
-                inst.running = Some(Running { stage1: child, cgroup: cg });
+                inst.running = Some(Running {
+                    stage1: child,
+                    cgroup: cg,
+                });
                 inst.exited = None;
                 Ok(())
             }
@@ -620,7 +827,14 @@ impl Runtime {
         }
     }
 
-    fn spawn_sandbox(&self, spec: &InstanceSpec, dir: &Path, layer: &Path, inst_ns: &Path, cg: &Cgroup) -> Result<Child> {
+    fn spawn_sandbox(
+        &self,
+        spec: &InstanceSpec,
+        dir: &Path,
+        layer: &Path,
+        inst_ns: &Path,
+        cg: &Cgroup,
+    ) -> Result<Child> {
         let system_dirs = boot::SYSTEM_DIRS
             .iter()
             .filter_map(|name| {
@@ -628,9 +842,14 @@ impl Runtime {
                 let meta = fs::symlink_metadata(&host).ok()?;
                 if meta.file_type().is_symlink() {
                     let target = fs::read_link(&host).ok()?.to_string_lossy().into_owned();
-                    Some(SystemDir::Symlink { name: name.to_string(), target })
+                    Some(SystemDir::Symlink {
+                        name: name.to_string(),
+                        target,
+                    })
                 } else if meta.is_dir() {
-                    Some(SystemDir::Overlay { name: name.to_string() })
+                    Some(SystemDir::Overlay {
+                        name: name.to_string(),
+                    })
                 } else {
                     None
                 }
@@ -650,9 +869,18 @@ impl Runtime {
             cgroup_procs: cg.procs_files(),
         };
         let cfg_path = dir.join("boot.json");
-        ctx(fs::write(&cfg_path, serde_json::to_vec_pretty(&cfg).expect("serializable")), || format!("writing {}", cfg_path.display()))?;
+        ctx(
+            fs::write(
+                &cfg_path,
+                serde_json::to_vec_pretty(&cfg).expect("serializable"),
+            ),
+            || format!("writing {}", cfg_path.display()),
+        )?;
         let console = ctx(
-            fs::OpenOptions::new().create(true).append(true).open(dir.join("console.log")),
+            fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("console.log")),
             || "opening the console log".into(),
         )?;
         let console2 = ctx(console.try_clone(), || "console log".into())?;
@@ -661,13 +889,18 @@ impl Runtime {
         cmd.arg(boot::STAGE1_ARG)
             .arg(&cfg_path)
             .env_clear()
-            .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            .env(
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            )
             .current_dir("/")
             .stdin(Stdio::null())
             .stdout(console)
             .stderr(console2);
         sys::pass_fd_before_exec(&mut cmd, ready_w.into(), boot::READY_FD);
-        let mut child = ctx(cmd.spawn(), || format!("starting {}", self.inner.guest_binary.display()))?;
+        let mut child = ctx(cmd.spawn(), || {
+            format!("starting {}", self.inner.guest_binary.display())
+        })?;
         drop(cmd); // closes our copy of the pipe's write end (held by the pre_exec closure)
         let mut answer = String::new();
         let _ = ready_r.read_to_string(&mut answer);
@@ -676,8 +909,15 @@ impl Runtime {
         }
         let _ = child.kill();
         let _ = child.wait();
-        let reason = if answer.trim().is_empty() { "the sandbox exited before it was ready".to_string() } else { answer.trim().to_string() };
-        Err(RuntimeError::Boot { id: spec.id.clone(), reason })
+        let reason = if answer.trim().is_empty() {
+            "the sandbox exited before it was ready".to_string()
+        } else {
+            answer.trim().to_string()
+        };
+        Err(RuntimeError::Boot {
+            id: spec.id.clone(),
+            reason,
+        })
     }
 
     fn halt_locked(&self, st: &mut State, id: &str) -> Result<()> {
@@ -685,19 +925,28 @@ impl Runtime {
         let vpc_id = inst.spec.network.vpc_id.clone();
         if let Some(mut r) = inst.running.take() {
             // Stage 1 reaps PID 1 and exits by itself (kill_all), then we reap stage 1.
-            ctx(r.cgroup.kill_all(Duration::from_secs(5)), || format!("killing the processes of {id}"))?;
+            ctx(r.cgroup.kill_all(Duration::from_secs(5)), || {
+                format!("killing the processes of {id}")
+            })?;
             let _ = r.stage1.kill();
             let _ = r.stage1.wait();
-            ctx(r.cgroup.destroy(), || format!("removing the cgroup of {id}"))?;
+            ctx(r.cgroup.destroy(), || {
+                format!("removing the cgroup of {id}")
+            })?;
         } else {
             // Nothing of ours can run; still clear a crashed run's cgroup.
             let _ = Cgroup::open(&self.cgroup_name(id)).and_then(|c| c.destroy());
         }
         if let Some(v) = st.vpcs.get(&vpc_id) {
             let ns = v.ns.clone();
-            ctx(netns::detach_instance(&ns, &netns::host_veth_name(id)), || format!("removing the veth of {id}"))?;
+            ctx(
+                netns::detach_instance(&ns, &netns::host_veth_name(id)),
+                || format!("removing the veth of {id}"),
+            )?;
         }
-        ctx(netns::destroy(&self.inst_dir(id).join("netns")), || format!("removing the namespace of {id}"))?;
+        ctx(netns::destroy(&self.inst_dir(id).join("netns")), || {
+            format!("removing the namespace of {id}")
+        })?;
         self.release_vpc_if_unused(st, &vpc_id);
         Ok(())
     }

@@ -46,17 +46,32 @@ pub fn destroy(file: &Path) -> io::Result<()> {
         Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {} // not a mount (half-made)
         Err(e) => return Err(e),
     }
-    std::fs::remove_file(file).or_else(|e| if e.kind() == io::ErrorKind::NotFound { Ok(()) } else { Err(e) })
+    std::fs::remove_file(file).or_else(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    })
 }
 
 /// Runs `ip -batch -` with `commands` inside the namespace `ns`.
 pub fn ip_batch(ns: &Path, commands: &str) -> io::Result<()> {
     let nsfile = File::open(ns)?;
     let mut cmd = Command::new("ip");
-    cmd.args(["-batch", "-"]).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.args(["-batch", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
     sys::setns_before_exec(&mut cmd, nsfile, sys::CLONE_NEWNET);
-    let mut child = cmd.spawn().map_err(|e| io::Error::new(e.kind(), format!("running ip: {e}")))?;
-    child.stdin.take().expect("piped").write_all(commands.as_bytes())?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| io::Error::new(e.kind(), format!("running ip: {e}")))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(commands.as_bytes())?;
     let out = child.wait_with_output()?;
     if !out.status.success() {
         return Err(io::Error::other(format!(
@@ -80,10 +95,17 @@ impl Ipv4Net {
         let (a, p) = s.split_once('/')?;
         let prefix: u8 = p.parse().ok()?;
         (prefix <= 32).then_some(())?;
-        Some(Ipv4Net { addr: a.parse().ok()?, prefix })
+        Some(Ipv4Net {
+            addr: a.parse().ok()?,
+            prefix,
+        })
     }
     pub fn network(&self) -> Ipv4Addr {
-        let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+        let mask = if self.prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - self.prefix)
+        };
         Ipv4Addr::from(u32::from(self.addr) & mask)
     }
     /// The VPC router's address: the network's first host (AWS reserves it for the router).

@@ -132,23 +132,41 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
     fs::create_dir_all(etc.join("sudoers.d"))?;
     // The bind-mount target for the guest binary.
     fs::write(usr.join("lib/nimbus/guest"), b"")?;
-    fs::set_permissions(usr.join("lib/nimbus/guest"), fs::Permissions::from_mode(0o755))?;
+    fs::set_permissions(
+        usr.join("lib/nimbus/guest"),
+        fs::Permissions::from_mode(0o755),
+    )?;
     for tool in p.base_tools() {
         symlink(GUEST_PATH, dir.join(tool))?;
     }
     fs::write(etc.join("os-release"), p.os_release())?;
     fs::write(usr.join("lib/os-release"), p.os_release())?;
     if p == Personality::Amzn2 || p == Personality::Al2023 {
-        fs::write(etc.join("system-release"), if p == Personality::Amzn2 { "Amazon Linux release 2 (Karoo)\n" } else { "Amazon Linux release 2023.6.20241212 (Amazon Linux)\n" })?;
+        fs::write(
+            etc.join("system-release"),
+            if p == Personality::Amzn2 {
+                "Amazon Linux release 2 (Karoo)\n"
+            } else {
+                "Amazon Linux release 2023.6.20241212 (Amazon Linux)\n"
+            },
+        )?;
         fs::create_dir_all(etc.join("yum.repos.d"))?;
-        let core = if p == Personality::Amzn2 { "amzn2-core" } else { "amazonlinux" };
+        let core = if p == Personality::Amzn2 {
+            "amzn2-core"
+        } else {
+            "amazonlinux"
+        };
         fs::write(
             etc.join("yum.repos.d").join(format!("{core}.repo")),
             format!("[{core}]\nname={core} repository (served by the Nimbus guest)\nenabled=1\n"),
         )?;
     }
     let user = p.default_user();
-    let (wheel, wheel_gid) = if p.is_amazon() { ("wheel", 10) } else { ("sudo", 27) };
+    let (wheel, wheel_gid) = if p.is_amazon() {
+        ("wheel", 10)
+    } else {
+        ("sudo", 27)
+    };
     fs::write(
         etc.join("passwd"),
         format!(
@@ -161,18 +179,33 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
         etc.join("group"),
         format!("root:x:0:\nbin:x:1:\ndaemon:x:2:\n{wheel}:x:{wheel_gid}:{user}\nnobody:x:65534:\n{user}:x:1000:\n"),
     )?;
-    fs::write(etc.join("shadow"), format!("root:*LOCK*:14600::::::\n{user}:!!:14600:0:99999:7:::\n"))?;
+    fs::write(
+        etc.join("shadow"),
+        format!("root:*LOCK*:14600::::::\n{user}:!!:14600:0:99999:7:::\n"),
+    )?;
     fs::set_permissions(etc.join("shadow"), fs::Permissions::from_mode(0o000))?;
-    fs::write(etc.join("sudoers"), "root ALL=(ALL) ALL\n#includedir /etc/sudoers.d\n")?;
+    fs::write(
+        etc.join("sudoers"),
+        "root ALL=(ALL) ALL\n#includedir /etc/sudoers.d\n",
+    )?;
     fs::set_permissions(etc.join("sudoers"), fs::Permissions::from_mode(0o440))?;
-    fs::write(etc.join("sudoers.d/90-cloud-init-users"), format!("# Created by cloud-init\n{user} ALL=(ALL) NOPASSWD:ALL\n"))?;
+    fs::write(
+        etc.join("sudoers.d/90-cloud-init-users"),
+        format!("# Created by cloud-init\n{user} ALL=(ALL) NOPASSWD:ALL\n"),
+    )?;
     fs::write(
         etc.join("hosts"),
         "127.0.0.1   localhost localhost.localdomain localhost4 localhost4.localdomain4\n::1         localhost6 localhost6.localdomain6\n",
     )?;
     fs::write(etc.join("hostname"), "localhost.localdomain\n")?;
-    fs::write(etc.join("resolv.conf"), "options timeout:1 attempts:1\nsearch ec2.internal\n")?;
-    fs::write(etc.join("nsswitch.conf"), "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n")?;
+    fs::write(
+        etc.join("resolv.conf"),
+        "options timeout:1 attempts:1\nsearch ec2.internal\n",
+    )?;
+    fs::write(
+        etc.join("nsswitch.conf"),
+        "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n",
+    )?;
     // The host's enabled units (and its unit overrides) must not show through: the guest's
     // PID 1 starts what is in multi-user.target.wants.
     crate::sys::set_overlay_opaque(&etc.join("systemd/system"))?;

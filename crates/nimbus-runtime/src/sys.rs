@@ -50,8 +50,12 @@ pub fn mount(
 ) -> io::Result<()> {
     let source = source.map(cstr).transpose()?;
     let target = cstr(target)?;
-    let fstype = fstype.map(|s| CString::new(s).map_err(io::Error::other)).transpose()?;
-    let data = data.map(|s| CString::new(s).map_err(io::Error::other)).transpose()?;
+    let fstype = fstype
+        .map(|s| CString::new(s).map_err(io::Error::other))
+        .transpose()?;
+    let data = data
+        .map(|s| CString::new(s).map_err(io::Error::other))
+        .transpose()?;
     // SAFETY: every pointer is either null or a NUL-terminated string that outlives the call.
     check(unsafe {
         libc::mount(
@@ -59,7 +63,8 @@ pub fn mount(
             target.as_ptr(),
             fstype.as_ref().map_or(std::ptr::null(), |s| s.as_ptr()),
             flags,
-            data.as_ref().map_or(std::ptr::null(), |s| s.as_ptr().cast()),
+            data.as_ref()
+                .map_or(std::ptr::null(), |s| s.as_ptr().cast()),
         )
     })
 }
@@ -218,7 +223,11 @@ pub fn setns_before_exec(cmd: &mut std::process::Command, ns: std::fs::File, nst
 
 /// Makes `fd` appear as descriptor `target` in `cmd`'s child (dup2 between fork and exec;
 /// the duplicate does not carry close-on-exec, the original stays close-on-exec here).
-pub fn pass_fd_before_exec(cmd: &mut std::process::Command, fd: std::os::fd::OwnedFd, target: libc::c_int) {
+pub fn pass_fd_before_exec(
+    cmd: &mut std::process::Command,
+    fd: std::os::fd::OwnedFd,
+    target: libc::c_int,
+) {
     use std::os::unix::process::CommandExt;
     // SAFETY: the closure runs between fork and exec; dup2 on an fd opened before the fork,
     // no allocation.
@@ -275,5 +284,12 @@ pub fn set_overlay_opaque(dir: &Path) -> io::Result<()> {
 /// close-on-exec, such as a build tool's jobserver pipe, must not reach the guest).
 pub fn close_fds_from(first: libc::c_int) {
     // SAFETY: close_range only closes descriptors; callers own every descriptor ≥ first.
-    unsafe { libc::syscall(libc::SYS_close_range, first as libc::c_uint, libc::c_uint::MAX, 0 as libc::c_uint) };
+    unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            0 as libc::c_uint,
+        )
+    };
 }

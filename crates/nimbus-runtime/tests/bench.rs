@@ -26,7 +26,12 @@ fn launch_latency() {
     let mut floor = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
-        let st = std::process::Command::new("unshare").args(["--pid", "--fork", "--mount", "--uts", "--ipc", "--net", "true"]).status().unwrap();
+        let st = std::process::Command::new("unshare")
+            .args([
+                "--pid", "--fork", "--mount", "--uts", "--ipc", "--net", "true",
+            ])
+            .status()
+            .unwrap();
         assert!(st.success());
         floor.push(t.elapsed().as_secs_f64() * 1e3);
     }
@@ -34,14 +39,20 @@ fn launch_latency() {
 
     // A running instance keeps the VPC's namespace up, as in a VPC that already has instances
     // (the first instance of a VPC also builds its namespace and bridge: a few ms more).
-    e.rt.launch(spec("i-0benchkeeper00000", [10, 0, 3, 5], None)).unwrap();
+    e.rt.launch(spec("i-0benchkeeper00000", [10, 0, 3, 5], None))
+        .unwrap();
     let mut running = Vec::new();
     let mut launch_only = Vec::new();
     for i in 0..20 {
         let id = format!("i-0bench{i:011}");
         let marker = e.rt.root_volume(&id).join("var/lib/ud-running");
         let t = Instant::now();
-        e.rt.launch(spec(&id, [10, 0, 3, 10 + i as u8], Some("#!/bin/sh\ntouch /var/lib/ud-running\n"))).unwrap();
+        e.rt.launch(spec(
+            &id,
+            [10, 0, 3, 10 + i as u8],
+            Some("#!/bin/sh\ntouch /var/lib/ud-running\n"),
+        ))
+        .unwrap();
         launch_only.push(t.elapsed().as_secs_f64() * 1e3);
         wait_until(|| marker.exists());
         running.push(t.elapsed().as_secs_f64() * 1e3);
@@ -54,8 +65,12 @@ fn launch_latency() {
     for i in 0..20 {
         let id = format!("i-0benchh{i:010}");
         let t = Instant::now();
-        e.rt.launch(spec(&id, [10, 0, 4, 10 + i as u8], Some(SEED_USER_DATA))).unwrap();
-        wait_until(|| http_get(&e.rt, &id, "/").is_ok_and(|(s, b)| s.contains("200") && b.contains("Hello World")));
+        e.rt.launch(spec(&id, [10, 0, 4, 10 + i as u8], Some(SEED_USER_DATA)))
+            .unwrap();
+        wait_until(|| {
+            http_get(&e.rt, &id, "/")
+                .is_ok_and(|(s, b)| s.contains("200") && b.contains("Hello World"))
+        });
         httpd.push(t.elapsed().as_secs_f64() * 1e3);
         e.rt.terminate(&id).unwrap();
     }
@@ -64,7 +79,12 @@ fn launch_latency() {
     // Idle instances: what each costs while it runs nothing (stage 1 + init).
     let n = 10;
     for i in 0..n {
-        e.rt.launch(spec(&format!("i-0idle{i:012}"), [10, 0, 5, 10 + i as u8], None)).unwrap();
+        e.rt.launch(spec(
+            &format!("i-0idle{i:012}"),
+            [10, 0, 5, 10 + i as u8],
+            None,
+        ))
+        .unwrap();
     }
     let mut rss_kb = 0u64;
     let mut pss_kb = 0u64;
@@ -73,13 +93,23 @@ fn launch_latency() {
     for i in 0..n {
         let id = format!("i-0idle{i:012}");
         cg_bytes += e.rt.stats(&id).unwrap().memory_bytes;
-        let cg = nimbus_runtime::cgroup::Cgroup::open(&format!("{}{id}", e.rt.cgroup_prefix())).unwrap();
+        let cg =
+            nimbus_runtime::cgroup::Cgroup::open(&format!("{}{id}", e.rt.cgroup_prefix())).unwrap();
         for p in cg.pids() {
             procs += 1;
             let status = std::fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
-            let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
-            pss_kb += rollup.lines().find_map(|l| l.strip_prefix("Pss:")).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok()).unwrap_or(0);
-            rss_kb += status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok()).unwrap_or(0);
+            let rollup =
+                std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).unwrap_or_default();
+            pss_kb += rollup
+                .lines()
+                .find_map(|l| l.strip_prefix("Pss:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                .unwrap_or(0);
+            rss_kb += status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+                .unwrap_or(0);
         }
     }
     println!(

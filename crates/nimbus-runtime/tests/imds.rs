@@ -18,8 +18,12 @@ impl MetadataSource for Source {
     fn metadata(&self, id: &str) -> Option<InstanceMetadata> {
         let spec = self.0.iter().find(|s| s.id == id)?;
         let mut md = nimbus_runtime::imds::from_spec(spec);
-        md.entries.insert("meta-data/placement/availability-zone".into(), "us-east-1a".into());
-        md.entries.insert("meta-data/placement/region".into(), "us-east-1".into());
+        md.entries.insert(
+            "meta-data/placement/availability-zone".into(),
+            "us-east-1a".into(),
+        );
+        md.entries
+            .insert("meta-data/placement/region".into(), "us-east-1".into());
         md.http_tokens_required = id == B;
         Some(md)
     }
@@ -48,20 +52,49 @@ ec2-metadata -i -z > /var/lib/tool.txt
     e.rt.launch(sb).unwrap();
     let mut namespaces = instance_namespaces(&e, A);
     namespaces.extend(instance_namespaces(&e, B));
-    assert!(wait_user_data(&e, A, Duration::from_secs(8)), "{}", diag(&e, A));
-    assert!(wait_user_data(&e, B, Duration::from_secs(8)), "{}", diag(&e, B));
-    let read = |id: &str, f: &str| std::fs::read_to_string(e.rt.root_volume(id).join("var/lib").join(f)).unwrap();
+    assert!(
+        wait_user_data(&e, A, Duration::from_secs(8)),
+        "{}",
+        diag(&e, A)
+    );
+    assert!(
+        wait_user_data(&e, B, Duration::from_secs(8)),
+        "{}",
+        diag(&e, B)
+    );
+    let read = |id: &str, f: &str| {
+        std::fs::read_to_string(e.rt.root_volume(id).join("var/lib").join(f)).unwrap()
+    };
     assert_eq!(read(A, "v1.txt"), A);
     assert_eq!(read(A, "v2.txt"), "us-east-1a");
     assert_eq!(read(A, "bad.txt"), "401");
     assert_eq!(read(A, "nottl.txt"), "400");
     let list = read(A, "list.txt");
-    for item in ["hostname", "instance-id", "local-hostname", "local-ipv4", "mac", "network/", "placement/", "services/"] {
-        assert!(list.lines().any(|l| l == item), "{item} missing from {list}");
+    for item in [
+        "hostname",
+        "instance-id",
+        "local-hostname",
+        "local-ipv4",
+        "mac",
+        "network/",
+        "placement/",
+        "services/",
+    ] {
+        assert!(
+            list.lines().any(|l| l == item),
+            "{item} missing from {list}"
+        );
     }
     assert_eq!(read(A, "ud.txt"), "#!/bin/bash\n");
-    assert_eq!(read(A, "tool.txt"), format!("instance-id: {A}\navailability-zone: us-east-1a\n"));
-    assert_eq!(read(B, "v1.txt"), "401", "HttpTokens=required refuses IMDSv1");
+    assert_eq!(
+        read(A, "tool.txt"),
+        format!("instance-id: {A}\navailability-zone: us-east-1a\n")
+    );
+    assert_eq!(
+        read(B, "v1.txt"),
+        "401",
+        "HttpTokens=required refuses IMDSv1"
+    );
     assert_eq!(read(B, "v2.txt"), "10.0.1.91");
     e.rt.terminate(A).unwrap();
     e.rt.terminate(B).unwrap();

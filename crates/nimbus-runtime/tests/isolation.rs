@@ -11,7 +11,11 @@ use std::time::Duration;
 fn instance_sees_only_its_own_world() {
     let Some(e) = env() else { return };
     let tag = format!("nimbus-plant-{}", std::process::id());
-    let plants = [format!("/root/{tag}"), format!("/work/{tag}"), format!("/tmp/{tag}")];
+    let plants = [
+        format!("/root/{tag}"),
+        format!("/work/{tag}"),
+        format!("/tmp/{tag}"),
+    ];
     /// Removes the planted files however the test ends.
     struct Plants(Vec<String>);
     impl Drop for Plants {
@@ -47,27 +51,53 @@ echo done-probe
         p1 = plants[1],
         p2 = plants[2],
     );
-    e.rt.launch(spec("i-0iso0000000000001", [10, 0, 1, 30], Some(&script))).expect("launch");
+    e.rt.launch(spec("i-0iso0000000000001", [10, 0, 1, 30], Some(&script)))
+        .expect("launch");
     let ok = wait_user_data(&e, "i-0iso0000000000001", Duration::from_secs(8));
-    let probe = std::fs::read_to_string(e.rt.root_volume("i-0iso0000000000001").join("var/lib/probe.txt")).unwrap_or_default();
+    let probe = std::fs::read_to_string(
+        e.rt.root_volume("i-0iso0000000000001")
+            .join("var/lib/probe.txt"),
+    )
+    .unwrap_or_default();
     let console = e.rt.console_output("i-0iso0000000000001").unwrap();
-    assert!(ok, "user data never finished; console:\n{console}\nprobe:\n{probe}");
+    assert!(
+        ok,
+        "user data never finished; console:\n{console}\nprobe:\n{probe}"
+    );
     assert!(probe.contains("done-probe"), "{probe}");
     assert!(!probe.contains("VISIBLE"), "{probe}");
     assert!(!probe.contains("READ-ROOT-PLANT"), "{probe}");
     assert!(probe.contains("wrote-inside"), "{probe}");
-    for p in [format!("/usr/bin/{tag}"), format!("/etc/{tag}"), format!("/tmp/{tag}-inside")] {
+    for p in [
+        format!("/usr/bin/{tag}"),
+        format!("/etc/{tag}"),
+        format!("/tmp/{tag}-inside"),
+    ] {
         assert!(!std::path::Path::new(&p).exists(), "{p} reached the host");
     }
     assert!(probe.contains("sysctl-readonly"), "{probe}");
-    assert!(probe.contains("hostname=ip-10-0-1-30.ec2.internal fqdn=ip-10-0-1-30.ec2.internal"), "{probe}");
+    assert!(
+        probe.contains("hostname=ip-10-0-1-30.ec2.internal fqdn=ip-10-0-1-30.ec2.internal"),
+        "{probe}"
+    );
     assert!(probe.contains("pid1=init"), "{probe}");
     assert!(probe.contains("PRETTY_NAME=\"Amazon Linux 2\""), "{probe}");
-    assert!(probe.contains("uid=1000(ec2-user) gid=1000(ec2-user) groups=1000(ec2-user),10(wheel)"), "{probe}");
+    assert!(
+        probe.contains("uid=1000(ec2-user) gid=1000(ec2-user) groups=1000(ec2-user),10(wheel)"),
+        "{probe}"
+    );
     assert!(probe.contains("eth0=10.0.1.30/24"), "{probe}");
     assert!(probe.contains("\nroot\n"), "{probe}");
-    assert!(probe.contains("No package nosuchpackage available.\nError: Nothing to do\nyum-rc=1"), "{probe}");
+    assert!(
+        probe.contains("No package nosuchpackage available.\nError: Nothing to do\nyum-rc=1"),
+        "{probe}"
+    );
     // The instance's writes live in its root volume.
-    assert!(e.rt.root_volume("i-0iso0000000000001").join("../layers/usr/upper/bin").join(&tag).exists());
+    assert!(e
+        .rt
+        .root_volume("i-0iso0000000000001")
+        .join("../layers/usr/upper/bin")
+        .join(&tag)
+        .exists());
     e.rt.terminate("i-0iso0000000000001").unwrap();
 }

@@ -13,11 +13,24 @@ const ID: &str = "i-0stress0000000001";
 fn stress_burns_measured_cpu_within_the_quota() {
     let Some(e) = env() else { return };
     let ud = "#!/bin/bash\namazon-linux-extras install epel -y\nyum install -y stress\ntouch /var/lib/stress-start\nsleep 0.3\nTIMEFORMAT='%R %U %S'\n{ time stress -c 2 --timeout 3 ; } 2> /var/lib/stress-time\n";
-    e.rt.launch(spec(ID, [10, 0, 1, 60], Some(ud))).expect("launch");
+    e.rt.launch(spec(ID, [10, 0, 1, 60], Some(ud)))
+        .expect("launch");
     let vol = e.rt.root_volume(ID);
-    assert!(wait_for(Duration::from_secs(5), || vol.join("var/lib/stress-start").exists().then_some(())).is_some(), "{}", e.rt.console_output(ID).unwrap());
+    assert!(
+        wait_for(Duration::from_secs(5), || vol
+            .join("var/lib/stress-start")
+            .exists()
+            .then_some(()))
+        .is_some(),
+        "{}",
+        e.rt.console_output(ID).unwrap()
+    );
     let c0 = e.rt.stats(ID).unwrap().cpu_ns;
-    assert!(wait_user_data(&e, ID, Duration::from_secs(8)), "{}", e.rt.console_output(ID).unwrap());
+    assert!(
+        wait_user_data(&e, ID, Duration::from_secs(8)),
+        "{}",
+        e.rt.console_output(ID).unwrap()
+    );
     let c1 = e.rt.stats(ID).unwrap().cpu_ns;
     let t = std::fs::read_to_string(vol.join("var/lib/stress-time")).unwrap();
     let f: Vec<f64> = t.split_whitespace().map(|x| x.parse().unwrap()).collect();
@@ -26,11 +39,23 @@ fn stress_burns_measured_cpu_within_the_quota() {
     eprintln!("stress: wall {wall:.2}s, own CPU {cpu:.2}s; cgroup accounted {cgroup:.2}s");
     assert!((2.9..4.5).contains(&wall), "{t}");
     assert!(cpu > 0.3, "stress burned no CPU: {t}");
-    assert!(cpu <= wall * 1.1 + 0.05, "two workers on one vCPU used {cpu:.2}s in {wall:.2}s: the quota failed");
-    assert!(cgroup >= cpu * 0.95 && cgroup <= cpu + 0.5, "cgroup {cgroup:.2}s vs stress {cpu:.2}s");
+    assert!(
+        cpu <= wall * 1.1 + 0.05,
+        "two workers on one vCPU used {cpu:.2}s in {wall:.2}s: the quota failed"
+    );
+    assert!(
+        cgroup >= cpu * 0.95 && cgroup <= cpu + 0.5,
+        "cgroup {cgroup:.2}s vs stress {cpu:.2}s"
+    );
     let console = e.rt.console_output(ID).unwrap();
-    assert!(console.contains("dispatching hogs: 2 cpu, 0 io, 0 vm, 0 hdd"), "{console}");
-    assert!(console.contains("successful run completed in 3s"), "{console}");
+    assert!(
+        console.contains("dispatching hogs: 2 cpu, 0 io, 0 vm, 0 hdd"),
+        "{console}"
+    );
+    assert!(
+        console.contains("successful run completed in 3s"),
+        "{console}"
+    );
     assert!(e.rt.stats(ID).unwrap().memory_bytes > 0);
     e.rt.terminate(ID).unwrap();
 }

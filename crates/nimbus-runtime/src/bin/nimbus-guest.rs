@@ -6,7 +6,9 @@ fn main() {
     match nimbus_runtime::guest::dispatch() {
         Some(code) => std::process::exit(code),
         None => {
-            eprintln!("nimbus-guest: start me as a guest tool (yum, systemctl, httpd, stress, ...)");
+            eprintln!(
+                "nimbus-guest: start me as a guest tool (yum, systemctl, httpd, stress, ...)"
+            );
             std::process::exit(2);
         }
     }

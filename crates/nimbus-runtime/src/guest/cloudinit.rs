@@ -30,19 +30,34 @@ pub const PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:
 
 fn cloud_date() -> String {
     let (y, mo, d, h, mi, s, wd) = super::civil(super::now_secs());
-    format!("{}, {d:02} {} {y} {h:02}:{mi:02}:{s:02} +0000", super::WEEKDAYS[wd as usize], super::MONTHS[mo as usize - 1])
+    format!(
+        "{}, {d:02} {} {y} {h:02}:{mi:02}:{s:02} +0000",
+        super::WEEKDAYS[wd as usize],
+        super::MONTHS[mo as usize - 1]
+    )
 }
 
 fn uptime() -> String {
-    fs::read_to_string("/proc/uptime").ok().and_then(|u| u.split(' ').next().map(str::to_string)).unwrap_or_else(|| "0.00".into())
+    fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|u| u.split(' ').next().map(str::to_string))
+        .unwrap_or_else(|| "0.00".into())
 }
 
 /// PID 1 after the sandbox is built. Never returns while the instance runs.
 pub fn boot(cfg: &BootConfig) -> i32 {
-    println!("Nimbus guest init: {} booting as {} ({})", cfg.instance_id, cfg.hostname, cfg.personality.name());
+    println!(
+        "Nimbus guest init: {} booting as {} ({})",
+        cfg.instance_id,
+        cfg.hostname,
+        cfg.personality.name()
+    );
     let wants = Path::new("/etc/systemd/system/multi-user.target.wants");
     if let Ok(rd) = fs::read_dir(wants) {
-        let mut units: Vec<String> = rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        let mut units: Vec<String> = rd
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
         units.sort();
         for u in units {
             let name = u.trim_end_matches(".service").to_string();
@@ -65,12 +80,23 @@ pub fn boot(cfg: &BootConfig) -> i32 {
         let _ = fs::write(&sem, super::now_secs().to_string());
         match spawn_final() {
             Ok(pid) => final_pid = Some(pid),
-            Err(e) => println!("{} could not run the user data: {e}", version(cfg.personality)),
+            Err(e) => println!(
+                "{} could not run the user data: {e}",
+                version(cfg.personality)
+            ),
         }
     } else {
         let v = version(cfg.personality);
-        println!("{v} running 'modules:final' at {}. Up {} seconds.", cloud_date(), uptime());
-        println!("{v} finished at {}. Datasource DataSourceEc2.  Up {} seconds", cloud_date(), uptime());
+        println!(
+            "{v} running 'modules:final' at {}. Up {} seconds.",
+            cloud_date(),
+            uptime()
+        );
+        println!(
+            "{v} finished at {}. Datasource DataSourceEc2.  Up {} seconds",
+            cloud_date(),
+            uptime()
+        );
     }
     let _ = std::io::stdout().flush();
     loop {
@@ -81,7 +107,10 @@ pub fn boot(cfg: &BootConfig) -> i32 {
                         let code = sys::exit_code(status);
                         std::thread::spawn(move || {
                             let _ = pump.join();
-                            let _ = fs::write(cloud_dir().join("boot-finished"), format!("{} {code}\n", uptime()));
+                            let _ = fs::write(
+                                cloud_dir().join("boot-finished"),
+                                format!("{} {code}\n", uptime()),
+                            );
                         });
                     } else {
                         final_pid = Some((fpid, pump));
@@ -116,7 +145,11 @@ fn spawn_final() -> std::io::Result<(u32, std::thread::JoinHandle<()>)> {
     let pid = child.id();
     drop(child); // PID 1 reaps it through waitpid(-1)
     let pump = std::thread::spawn(move || {
-        let mut log = fs::OpenOptions::new().create(true).append(true).open("/var/log/cloud-init-output.log").ok();
+        let mut log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open("/var/log/cloud-init-output.log")
+            .ok();
         let mut buf = [0u8; 8192];
         loop {
             match r.read(&mut buf) {
@@ -139,14 +172,22 @@ fn spawn_final() -> std::io::Result<(u32, std::thread::JoinHandle<()>)> {
 pub fn final_stage() -> i32 {
     let personality = personality();
     let v = version(personality);
-    println!("{v} running 'modules:final' at {}. Up {} seconds.", cloud_date(), uptime());
+    println!(
+        "{v} running 'modules:final' at {}. Up {} seconds.",
+        cloud_date(),
+        uptime()
+    );
     let _ = std::io::stdout().flush();
     let data = fs::read(cloud_dir().join("user-data.txt")).unwrap_or_default();
     let rc = run_part(&data, personality, &mut 0);
     if rc != 0 {
         println!("{} - cc_scripts_user.py[WARNING]: Failed to run module scripts-user (scripts in /var/lib/cloud/instance/scripts)", cloud_date());
     }
-    println!("{v} finished at {}. Datasource DataSourceEc2.  Up {} seconds", cloud_date(), uptime());
+    println!(
+        "{v} finished at {}. Datasource DataSourceEc2.  Up {} seconds",
+        cloud_date(),
+        uptime()
+    );
     rc
 }
 
@@ -180,7 +221,9 @@ fn run_part(data: &[u8], p: Personality, seq: &mut u32) -> i32 {
     if first.starts_with("#cloud-config") {
         return cloud_config(&text, p, seq);
     }
-    if first.to_ascii_lowercase().starts_with("content-type:") || first.to_ascii_lowercase().starts_with("mime-version:") {
+    if first.to_ascii_lowercase().starts_with("content-type:")
+        || first.to_ascii_lowercase().starts_with("mime-version:")
+    {
         return multipart(&text, p, seq);
     }
     println!("cloud-init: unhandled user data format (first line {first:?}); supported: #!, #cloud-config, MIME multi-part");
@@ -191,28 +234,45 @@ fn run_script(body: &[u8], name: &str) -> i32 {
     let dir = cloud_dir().join("scripts");
     let _ = fs::create_dir_all(&dir);
     let path = dir.join(name);
-    if let Err(e) = fs::write(&path, body).and_then(|()| fs::set_permissions(&path, fs::Permissions::from_mode(0o700))) {
+    if let Err(e) = fs::write(&path, body)
+        .and_then(|()| fs::set_permissions(&path, fs::Permissions::from_mode(0o700)))
+    {
         println!("cloud-init: writing {}: {e}", path.display());
         return 1;
     }
     let _ = std::io::stdout().flush();
-    match Command::new(&path).current_dir("/").stdin(Stdio::null()).status() {
+    match Command::new(&path)
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .status()
+    {
         Ok(s) => {
             let code = s.code().unwrap_or(1);
             if code != 0 {
-                println!("{} - util.py[WARNING]: Failed running {} [{code}]", cloud_date(), path.display());
+                println!(
+                    "{} - util.py[WARNING]: Failed running {} [{code}]",
+                    cloud_date(),
+                    path.display()
+                );
             }
             code
         }
         Err(e) => {
-            println!("{} - util.py[WARNING]: Failed running {} [-]: {e}", cloud_date(), path.display());
+            println!(
+                "{} - util.py[WARNING]: Failed running {} [-]: {e}",
+                cloud_date(),
+                path.display()
+            );
             1
         }
     }
 }
 
 fn shell_quote(s: &str) -> String {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@%+".contains(&b)) {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@%+".contains(&b))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -245,15 +305,25 @@ fn cloud_config(text: &str, p: Personality, seq: &mut u32) -> i32 {
             }
         }
     }
-    let (mgr, update) = if p.is_amazon() { ("yum", vec!["update", "-y"]) } else { ("apt-get", vec!["update"]) };
+    let (mgr, update) = if p.is_amazon() {
+        ("yum", vec!["update", "-y"])
+    } else {
+        ("apt-get", vec!["update"])
+    };
     let truthy = |k: &str| doc.get(k).and_then(|v| v.as_bool()).unwrap_or(false);
-    if truthy("package_update") || truthy("package_upgrade") || truthy("repo_update") || truthy("repo_upgrade") {
+    if truthy("package_update")
+        || truthy("package_upgrade")
+        || truthy("repo_update")
+        || truthy("repo_upgrade")
+    {
         rc |= run_cmd(Command::new(mgr).args(&update));
     }
     if let Some(pkgs) = doc.get("packages").and_then(|v| v.as_sequence()) {
         let names: Vec<String> = pkgs
             .iter()
-            .filter_map(|v| yaml_str(v).or_else(|| v.as_sequence().and_then(|s| s.first()).and_then(yaml_str)))
+            .filter_map(|v| {
+                yaml_str(v).or_else(|| v.as_sequence().and_then(|s| s.first()).and_then(yaml_str))
+            })
             .collect();
         if !names.is_empty() {
             rc |= run_cmd(Command::new(mgr).args(["install", "-y"]).args(&names));
@@ -265,7 +335,11 @@ fn cloud_config(text: &str, p: Personality, seq: &mut u32) -> i32 {
             if let Some(s) = yaml_str(c) {
                 script.push_str(&s);
             } else if let Some(argv) = c.as_sequence() {
-                let parts: Vec<String> = argv.iter().filter_map(yaml_str).map(|a| shell_quote(&a)).collect();
+                let parts: Vec<String> = argv
+                    .iter()
+                    .filter_map(yaml_str)
+                    .map(|a| shell_quote(&a))
+                    .collect();
                 script.push_str(&parts.join(" "));
             }
             script.push('\n');
@@ -289,15 +363,26 @@ fn run_cmd(cmd: &mut Command) -> i32 {
 
 fn write_file(f: &serde_yaml::Value) -> Result<(), String> {
     use base64::Engine;
-    let path = f.get("path").and_then(yaml_str).ok_or("an entry has no path")?;
+    let path = f
+        .get("path")
+        .and_then(yaml_str)
+        .ok_or("an entry has no path")?;
     let content = f.get("content").and_then(yaml_str).unwrap_or_default();
-    let enc = f.get("encoding").and_then(yaml_str).unwrap_or_default().to_ascii_lowercase();
+    let enc = f
+        .get("encoding")
+        .and_then(yaml_str)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     let bytes = match enc.as_str() {
         "" | "text/plain" => content.into_bytes(),
         "b64" | "base64" => base64::engine::general_purpose::STANDARD
             .decode(content.split_whitespace().collect::<String>())
             .map_err(|e| format!("{path}: bad base64: {e}"))?,
-        other => return Err(format!("{path}: encoding {other} is not supported by the Nimbus guest")),
+        other => {
+            return Err(format!(
+                "{path}: encoding {other} is not supported by the Nimbus guest"
+            ))
+        }
     };
     let p = Path::new(&path);
     if let Some(dir) = p.parent() {
@@ -312,8 +397,12 @@ fn write_file(f: &serde_yaml::Value) -> Result<(), String> {
         .open(p)
         .map_err(|e| format!("{path}: {e}"))?;
     file.write_all(&bytes).map_err(|e| format!("{path}: {e}"))?;
-    let perms = f.get("permissions").and_then(yaml_str).unwrap_or_else(|| "0644".into());
-    let mode = u32::from_str_radix(perms.trim_start_matches("0o"), 8).map_err(|_| format!("{path}: permissions {perms:?}"))?;
+    let perms = f
+        .get("permissions")
+        .and_then(yaml_str)
+        .unwrap_or_else(|| "0644".into());
+    let mode = u32::from_str_radix(perms.trim_start_matches("0o"), 8)
+        .map_err(|_| format!("{path}: permissions {perms:?}"))?;
     fs::set_permissions(p, fs::Permissions::from_mode(mode)).map_err(|e| format!("{path}: {e}"))?;
     if let Some(owner) = f.get("owner").and_then(yaml_str) {
         let (u, g) = owner.split_once(':').unwrap_or((&owner, &owner));
@@ -337,10 +426,20 @@ fn lookup_id(db: &str, name: &str) -> Option<u32> {
 /// MIME multi-part user data: each part by its Content-Type (text/x-shellscript,
 /// text/cloud-config), in order.
 fn multipart(text: &str, p: Personality, seq: &mut u32) -> i32 {
-    let (head, body) = text.split_once("\n\n").or_else(|| text.split_once("\r\n\r\n")).unwrap_or((text, ""));
-    let boundary = head.lines().find(|l| l.to_ascii_lowercase().starts_with("content-type:")).and_then(|l| {
-        l.split(';').find_map(|s| s.trim().strip_prefix("boundary=").map(|b| b.trim().trim_matches('"').to_string()))
-    });
+    let (head, body) = text
+        .split_once("\n\n")
+        .or_else(|| text.split_once("\r\n\r\n"))
+        .unwrap_or((text, ""));
+    let boundary = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("content-type:"))
+        .and_then(|l| {
+            l.split(';').find_map(|s| {
+                s.trim()
+                    .strip_prefix("boundary=")
+                    .map(|b| b.trim().trim_matches('"').to_string())
+            })
+        });
     let Some(boundary) = boundary else {
         println!("cloud-init: multi-part user data without a boundary");
         return 1;
@@ -352,21 +451,34 @@ fn multipart(text: &str, p: Personality, seq: &mut u32) -> i32 {
             break;
         }
         let part = part.trim_start_matches(['\r', '\n']);
-        let (phead, pbody) = part.split_once("\n\n").or_else(|| part.split_once("\r\n\r\n")).unwrap_or(("", part));
+        let (phead, pbody) = part
+            .split_once("\n\n")
+            .or_else(|| part.split_once("\r\n\r\n"))
+            .unwrap_or(("", part));
         let ctype = phead
             .lines()
-            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type:").map(|v| v.trim().split(';').next().unwrap_or("").to_string()))
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-type:")
+                    .map(|v| v.trim().split(';').next().unwrap_or("").to_string())
+            })
             .unwrap_or_default();
-        let b64 = phead.to_ascii_lowercase().contains("content-transfer-encoding: base64");
+        let b64 = phead
+            .to_ascii_lowercase()
+            .contains("content-transfer-encoding: base64");
         let bytes = if b64 {
             use base64::Engine;
-            base64::engine::general_purpose::STANDARD.decode(pbody.split_whitespace().collect::<String>()).unwrap_or_default()
+            base64::engine::general_purpose::STANDARD
+                .decode(pbody.split_whitespace().collect::<String>())
+                .unwrap_or_default()
         } else {
             pbody.trim_end_matches(['\r', '\n']).as_bytes().to_vec()
         };
         match ctype.as_str() {
             "text/x-shellscript" | "text/cloud-config" => rc |= run_part(&bytes, p, seq),
-            other => println!("cloud-init: skipping a part of type {other:?} (not handled by the Nimbus guest)"),
+            other => println!(
+                "cloud-init: skipping a part of type {other:?} (not handled by the Nimbus guest)"
+            ),
         }
     }
     rc

@@ -25,9 +25,19 @@ struct Conf {
 
 fn read_conf() -> Conf {
     let (path, server_root, access, error) = if Path::new("/etc/httpd/conf/httpd.conf").exists() {
-        ("/etc/httpd/conf/httpd.conf", "/etc/httpd", "/var/log/httpd/access_log", "/var/log/httpd/error_log")
+        (
+            "/etc/httpd/conf/httpd.conf",
+            "/etc/httpd",
+            "/var/log/httpd/access_log",
+            "/var/log/httpd/error_log",
+        )
     } else {
-        ("/etc/apache2/apache2.conf", "/etc/apache2", "/var/log/apache2/access.log", "/var/log/apache2/error.log")
+        (
+            "/etc/apache2/apache2.conf",
+            "/etc/apache2",
+            "/var/log/apache2/access.log",
+            "/var/log/apache2/error.log",
+        )
     };
     let text = fs::read_to_string(path).unwrap_or_default();
     let mut c = Conf {
@@ -74,7 +84,11 @@ pub fn main(args: &[String]) -> i32 {
     let conf = Arc::new(read_conf());
     let mut listeners = Vec::new();
     for l in &conf.listen {
-        let addr = if l.contains(':') { l.clone() } else { format!("0.0.0.0:{l}") };
+        let addr = if l.contains(':') {
+            l.clone()
+        } else {
+            format!("0.0.0.0:{l}")
+        };
         match TcpListener::bind(&addr) {
             Ok(s) => listeners.push(s),
             Err(e) => {
@@ -91,7 +105,13 @@ pub fn main(args: &[String]) -> i32 {
     if let Ok(n) = std::env::var("NIMBUS_NOTIFY") {
         let _ = fs::write(n, b"READY=1\n");
     }
-    let log = Arc::new(Mutex::new(fs::OpenOptions::new().create(true).append(true).open(&conf.access_log).ok()));
+    let log = Arc::new(Mutex::new(
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&conf.access_log)
+            .ok(),
+    ));
     let mut handles = Vec::new();
     for l in listeners {
         let conf = conf.clone();
@@ -113,12 +133,19 @@ pub fn main(args: &[String]) -> i32 {
 }
 
 fn append(p: &Path, s: &str) -> std::io::Result<()> {
-    fs::OpenOptions::new().create(true).append(true).open(p)?.write_all(s.as_bytes())
+    fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(p)?
+        .write_all(s.as_bytes())
 }
 
 fn log_time() -> String {
     let (y, mo, d, h, mi, s, _) = super::civil(super::now_secs());
-    format!("{d:02}/{}/{y}:{h:02}:{mi:02}:{s:02} +0000", super::MONTHS[mo as usize - 1])
+    format!(
+        "{d:02}/{}/{y}:{h:02}:{mi:02}:{s:02} +0000",
+        super::MONTHS[mo as usize - 1]
+    )
 }
 
 fn content_type(p: &Path) -> &'static str {
@@ -141,7 +168,10 @@ fn error_body(code: u16, reason: &str, detail: &str) -> String {
 }
 
 fn serve(stream: TcpStream, conf: &Conf, log: &Mutex<Option<fs::File>>) -> std::io::Result<()> {
-    let peer = stream.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|_| "-".into());
+    let peer = stream
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|_| "-".into());
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut w = stream.try_clone()?;
     let mut r = BufReader::new(stream);
@@ -173,17 +203,32 @@ fn serve(stream: TcpStream, conf: &Conf, log: &Mutex<Option<fs::File>>) -> std::
             std::io::copy(&mut (&mut r).take(n), &mut std::io::sink())?;
         }
         let mut parts = request_line.split(' ');
-        let (method, target, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"), parts.next().unwrap_or("HTTP/1.0"));
+        let (method, target, version) = (
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or("/"),
+            parts.next().unwrap_or("HTTP/1.0"),
+        );
         let keep_alive = match version {
             "HTTP/1.1" => !hdr("connection").is_some_and(|v| v.eq_ignore_ascii_case("close")),
             _ => hdr("connection").is_some_and(|v| v.eq_ignore_ascii_case("keep-alive")),
         };
         let path = target.split(['?', '#']).next().unwrap_or("/");
-        let (status, reason, ctype, body): (u16, &str, &str, Vec<u8>) = if method != "GET" && method != "HEAD" {
-            (405, "Method Not Allowed", "text/html; charset=iso-8859-1", error_body(405, "Method Not Allowed", &format!("The requested method {method} is not allowed for this URL.")).into_bytes())
-        } else {
-            respond(conf, path)
-        };
+        let (status, reason, ctype, body): (u16, &str, &str, Vec<u8>) =
+            if method != "GET" && method != "HEAD" {
+                (
+                    405,
+                    "Method Not Allowed",
+                    "text/html; charset=iso-8859-1",
+                    error_body(
+                        405,
+                        "Method Not Allowed",
+                        &format!("The requested method {method} is not allowed for this URL."),
+                    )
+                    .into_bytes(),
+                )
+            } else {
+                respond(conf, path)
+            };
         let mut head = format!(
             "HTTP/1.1 {status} {reason}\r\nDate: {}\r\nServer: {SERVER}\r\nContent-Length: {}\r\nContent-Type: {ctype}\r\n",
             super::http_date(super::now_secs()),
@@ -192,13 +237,21 @@ fn serve(stream: TcpStream, conf: &Conf, log: &Mutex<Option<fs::File>>) -> std::
         if status == 200 {
             head.push_str("Accept-Ranges: bytes\r\n");
         }
-        head.push_str(if keep_alive { "Keep-Alive: timeout=5, max=100\r\nConnection: Keep-Alive\r\n\r\n" } else { "Connection: close\r\n\r\n" });
+        head.push_str(if keep_alive {
+            "Keep-Alive: timeout=5, max=100\r\nConnection: Keep-Alive\r\n\r\n"
+        } else {
+            "Connection: close\r\n\r\n"
+        });
         w.write_all(head.as_bytes())?;
         if method != "HEAD" {
             w.write_all(&body)?;
         }
         w.flush()?;
-        let size = if method == "HEAD" || body.is_empty() { "-".to_string() } else { body.len().to_string() };
+        let size = if method == "HEAD" || body.is_empty() {
+            "-".to_string()
+        } else {
+            body.len().to_string()
+        };
         let entry = format!(
             "{peer} - - [{}] \"{request_line}\" {status} {size} \"{}\" \"{}\"\n",
             log_time(),
@@ -217,7 +270,19 @@ fn serve(stream: TcpStream, conf: &Conf, log: &Mutex<Option<fs::File>>) -> std::
 use std::io::Read;
 
 fn respond(conf: &Conf, path: &str) -> (u16, &'static str, &'static str, Vec<u8>) {
-    let not_found = || (404, "Not Found", "text/html; charset=iso-8859-1", error_body(404, "Not Found", "The requested URL was not found on this server.").into_bytes());
+    let not_found = || {
+        (
+            404,
+            "Not Found",
+            "text/html; charset=iso-8859-1",
+            error_body(
+                404,
+                "Not Found",
+                "The requested URL was not found on this server.",
+            )
+            .into_bytes(),
+        )
+    };
     let decoded = percent_decode(path);
     if decoded.split('/').any(|seg| seg == "..") {
         return not_found();
@@ -226,14 +291,34 @@ fn respond(conf: &Conf, path: &str) -> (u16, &'static str, &'static str, Vec<u8>
     if p.is_dir() {
         match conf.index.iter().map(|i| p.join(i)).find(|f| f.is_file()) {
             Some(f) => p = f,
-            None => return (403, "Forbidden", "text/html; charset=iso-8859-1", error_body(403, "Forbidden", "You don't have permission to access this resource.").into_bytes()),
+            None => {
+                return (
+                    403,
+                    "Forbidden",
+                    "text/html; charset=iso-8859-1",
+                    error_body(
+                        403,
+                        "Forbidden",
+                        "You don't have permission to access this resource.",
+                    )
+                    .into_bytes(),
+                )
+            }
         }
     }
     match fs::read(&p) {
         Ok(b) => (200, "OK", content_type(&p), b),
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            (403, "Forbidden", "text/html; charset=iso-8859-1", error_body(403, "Forbidden", "You don't have permission to access this resource.").into_bytes())
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => (
+            403,
+            "Forbidden",
+            "text/html; charset=iso-8859-1",
+            error_body(
+                403,
+                "Forbidden",
+                "You don't have permission to access this resource.",
+            )
+            .into_bytes(),
+        ),
         Err(_) => not_found(),
     }
 }
@@ -244,7 +329,10 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(v);
                 i += 3;
                 continue;

@@ -24,7 +24,9 @@ pub const CLOUD_FINAL_ARG: &str = "__nimbus_cloud_final";
 /// Runs the guest tool this process was started as, if it is one: Some(exit code).
 /// `nimbus`'s `main` calls this first and exits with the code when it returns Some.
 pub fn dispatch() -> Option<i32> {
-    let args: Vec<String> = std::env::args_os().map(|a: OsString| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<String> = std::env::args_os()
+        .map(|a: OsString| a.to_string_lossy().into_owned())
+        .collect();
     let first = args.first()?;
     let tool = Path::new(first).file_name()?.to_string_lossy().into_owned();
     if args.get(1).map(String::as_str) == Some(crate::boot::STAGE1_ARG) {
@@ -81,11 +83,16 @@ fn sudo(args: &[String]) -> i32 {
         std::process::Command::new("/bin/bash").arg("-l").exec()
     } else if login {
         let line = cmd.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
-        std::process::Command::new("/bin/bash").args(["-l", "-c", &line]).exec()
+        std::process::Command::new("/bin/bash")
+            .args(["-l", "-c", &line])
+            .exec()
     } else {
         std::process::Command::new(cmd[0]).args(&cmd[1..]).exec()
     };
-    eprintln!("sudo: {}: {err}", cmd.first().map_or("bash", |s| s.as_str()));
+    eprintln!(
+        "sudo: {}: {err}",
+        cmd.first().map_or("bash", |s| s.as_str())
+    );
     1
 }
 
@@ -120,11 +127,23 @@ fn ec2_metadata(args: &[String]) -> i32 {
         }
         w
     };
-    let token = imds_request("PUT", "/latest/api/token", &[("X-aws-ec2-metadata-token-ttl-seconds", "21600")]).ok();
+    let token = imds_request(
+        "PUT",
+        "/latest/api/token",
+        &[("X-aws-ec2-metadata-token-ttl-seconds", "21600")],
+    )
+    .ok();
     let mut rc = 0;
     for (_, long, path) in wanted {
-        let hdrs: Vec<(&str, &str)> = token.iter().map(|t| ("X-aws-ec2-metadata-token", t.as_str())).collect();
-        match imds_request("GET", &format!("/latest/meta-data/{path}").replace("meta-data/user-data", "user-data"), &hdrs) {
+        let hdrs: Vec<(&str, &str)> = token
+            .iter()
+            .map(|t| ("X-aws-ec2-metadata-token", t.as_str()))
+            .collect();
+        match imds_request(
+            "GET",
+            &format!("/latest/meta-data/{path}").replace("meta-data/user-data", "user-data"),
+            &hdrs,
+        ) {
             Ok(v) => println!("{}: {v}", long.trim_start_matches("--")),
             Err(e) => {
                 eprintln!("ec2-metadata: {}: {e}", long.trim_start_matches("--"));
@@ -170,20 +189,36 @@ pub fn civil(secs: u64) -> (i64, u32, u32, u32, u32, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let y = yoe + era * 400 + i64::from(m <= 2);
     let wd = ((days + 4).rem_euclid(7)) as u32;
-    (y, m, d, (rem / 3600) as u32, (rem % 3600 / 60) as u32, (rem % 60) as u32, wd)
+    (
+        y,
+        m,
+        d,
+        (rem / 3600) as u32,
+        (rem % 3600 / 60) as u32,
+        (rem % 60) as u32,
+        wd,
+    )
 }
 
-pub const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+pub const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 pub const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 pub fn now_secs() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// RFC 7231 date: `Mon, 07 Dec 2026 16:55:23 GMT`.
 pub fn http_date(secs: u64) -> String {
     let (y, mo, d, h, mi, s, wd) = civil(secs);
-    format!("{}, {d:02} {} {y} {h:02}:{mi:02}:{s:02} GMT", WEEKDAYS[wd as usize], MONTHS[mo as usize - 1])
+    format!(
+        "{}, {d:02} {} {y} {h:02}:{mi:02}:{s:02} GMT",
+        WEEKDAYS[wd as usize],
+        MONTHS[mo as usize - 1]
+    )
 }
 
 #[cfg(test)]
@@ -191,7 +226,13 @@ mod tests {
     #[test]
     fn civil_dates() {
         assert_eq!(super::http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(super::http_date(1_796_662_523), "Mon, 07 Dec 2026 16:55:23 GMT");
-        assert_eq!(super::http_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(
+            super::http_date(1_796_662_523),
+            "Mon, 07 Dec 2026 16:55:23 GMT"
+        );
+        assert_eq!(
+            super::http_date(951_782_400),
+            "Tue, 29 Feb 2000 00:00:00 GMT"
+        );
     }
 }

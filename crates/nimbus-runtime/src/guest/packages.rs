@@ -71,7 +71,14 @@ const AL2023: &[Pkg] = &[
         size: "48 k",
         files: AMAZON[0].files,
     },
-    Pkg { name: "stress-ng", version: "0.17.08-1.amzn2023", arch: "x86_64", repo: "amazonlinux", size: "2.7 M", files: &[F::Tool("/usr/bin/stress-ng")] },
+    Pkg {
+        name: "stress-ng",
+        version: "0.17.08-1.amzn2023",
+        arch: "x86_64",
+        repo: "amazonlinux",
+        size: "2.7 M",
+        files: &[F::Tool("/usr/bin/stress-ng")],
+    },
 ];
 
 const DEBIAN: &[Pkg] = &[
@@ -88,18 +95,59 @@ const DEBIAN: &[Pkg] = &[
             F::File("/etc/apache2/apache2.conf", APACHE2_CONF),
             F::Dir("/var/www/html", 0o755),
             F::Dir("/var/log/apache2", 0o750),
-            F::File("/etc/systemd/system/multi-user.target.wants/apache2.service", APACHE2_UNIT),
+            F::File(
+                "/etc/systemd/system/multi-user.target.wants/apache2.service",
+                APACHE2_UNIT,
+            ),
         ],
     },
-    Pkg { name: "stress", version: "1.0.5-1", arch: "amd64", repo: "universe", size: "18.5 kB", files: &[F::Tool("/usr/bin/stress")] },
-    Pkg { name: "stress-ng", version: "0.13.12-2ubuntu1", arch: "amd64", repo: "universe", size: "1,722 kB", files: &[F::Tool("/usr/bin/stress-ng")] },
+    Pkg {
+        name: "stress",
+        version: "1.0.5-1",
+        arch: "amd64",
+        repo: "universe",
+        size: "18.5 kB",
+        files: &[F::Tool("/usr/bin/stress")],
+    },
+    Pkg {
+        name: "stress-ng",
+        version: "0.13.12-2ubuntu1",
+        arch: "amd64",
+        repo: "universe",
+        size: "1,722 kB",
+        files: &[F::Tool("/usr/bin/stress-ng")],
+    },
 ];
 
 /// Names the AMI ships installed (answered "already installed").
 const PREINSTALLED: &[&str] = &[
-    "bash", "coreutils", "curl", "sudo", "systemd", "yum", "util-linux", "iproute", "procps-ng", "hostname",
-    "cloud-init", "ec2-utils", "amazon-linux-extras", "openssh-server", "openssh-clients", "shadow-utils",
-    "python3", "tar", "gzip", "grep", "sed", "gawk", "findutils", "iputils", "dnf", "apt", "procps",
+    "bash",
+    "coreutils",
+    "curl",
+    "sudo",
+    "systemd",
+    "yum",
+    "util-linux",
+    "iproute",
+    "procps-ng",
+    "hostname",
+    "cloud-init",
+    "ec2-utils",
+    "amazon-linux-extras",
+    "openssh-server",
+    "openssh-clients",
+    "shadow-utils",
+    "python3",
+    "tar",
+    "gzip",
+    "grep",
+    "sed",
+    "gawk",
+    "findutils",
+    "iputils",
+    "dnf",
+    "apt",
+    "procps",
 ];
 
 fn catalog(p: Personality) -> &'static [Pkg] {
@@ -124,7 +172,11 @@ fn personality() -> Personality {
 }
 
 fn installed() -> Vec<String> {
-    fs::read_to_string(DB).unwrap_or_default().lines().filter_map(|l| l.split(' ').next().map(str::to_string)).collect()
+    fs::read_to_string(DB)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split(' ').next().map(str::to_string))
+        .collect()
 }
 
 fn enabled_repos(p: Personality) -> Vec<String> {
@@ -132,7 +184,16 @@ fn enabled_repos(p: Personality) -> Vec<String> {
         return vec!["main".into(), "universe".into()];
     }
     let mut out: Vec<String> = fs::read_dir("/etc/yum.repos.d")
-        .map(|rd| rd.flatten().filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".repo")).map(str::to_string)).collect())
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()
+                        .and_then(|n| n.strip_suffix(".repo"))
+                        .map(str::to_string)
+                })
+                .collect()
+        })
         .unwrap_or_default();
     if Path::new("/var/lib/nimbus/extras-epel").exists() {
         out.push("amzn2extra-epel".into());
@@ -201,7 +262,11 @@ pub fn yum(tool: &str, args: &[String]) -> i32 {
     let p = personality();
     let assume_yes = args.iter().any(|a| a == "-y" || a == "--assumeyes");
     let quiet = args.iter().any(|a| a == "-q" || a == "--quiet");
-    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let Some((&cmd, names)) = words.split_first() else {
         eprintln!("You need to give some command\nusage: {tool} [options] COMMAND");
         return 1;
@@ -230,7 +295,16 @@ pub fn yum(tool: &str, args: &[String]) -> i32 {
                 if names.first() == Some(&"installed") && !is {
                     continue;
                 }
-                println!("{:<40}{:<28}{}", format!("{}.{}", pkg.name, pkg.arch), pkg.version, if is { "@".to_string() + pkg.repo } else { pkg.repo.to_string() });
+                println!(
+                    "{:<40}{:<28}{}",
+                    format!("{}.{}", pkg.name, pkg.arch),
+                    pkg.version,
+                    if is {
+                        "@".to_string() + pkg.repo
+                    } else {
+                        pkg.repo.to_string()
+                    }
+                );
             }
             0
         }
@@ -259,18 +333,27 @@ fn install(p: Personality, names: &[&str], assume_yes: bool, quiet: bool) -> i32
     let mut todo: Vec<&Pkg> = Vec::new();
     for n in names {
         if inst.iter().any(|i| i == n) || PREINSTALLED.contains(n) {
-            let v = catalog(p).iter().find(|k| k.name == *n).map_or("latest", |k| k.version);
+            let v = catalog(p)
+                .iter()
+                .find(|k| k.name == *n)
+                .map_or("latest", |k| k.version);
             println!("Package {n}-{v} already installed and latest version");
             continue;
         }
-        match catalog(p).iter().find(|k| k.name == *n && repos.iter().any(|r| r == k.repo)) {
+        match catalog(p)
+            .iter()
+            .find(|k| k.name == *n && repos.iter().any(|r| r == k.repo))
+        {
             Some(k) if !todo.iter().any(|t| t.name == k.name) => todo.push(k),
             Some(_) => {}
             None => println!("No package {n} available."),
         }
     }
     if todo.is_empty() {
-        if names.iter().all(|n| inst.iter().any(|i| i == n) || PREINSTALLED.contains(n)) {
+        if names
+            .iter()
+            .all(|n| inst.iter().any(|i| i == n) || PREINSTALLED.contains(n))
+        {
             println!("Nothing to do");
             return 0;
         }
@@ -280,15 +363,28 @@ fn install(p: Personality, names: &[&str], assume_yes: bool, quiet: bool) -> i32
     if !quiet {
         println!("Resolving Dependencies\n--> Running transaction check");
         for k in &todo {
-            println!("---> Package {}.{} 0:{} will be installed", k.name, k.arch, k.version);
+            println!(
+                "---> Package {}.{} 0:{} will be installed",
+                k.name, k.arch, k.version
+            );
         }
         println!("--> Finished Dependency Resolution\n\nDependencies Resolved\n");
         let bar = "=".repeat(80);
-        println!("{bar}\n {:<14}{:<10}{:<28}{:<20}{:>6}\n{bar}\nInstalling:", "Package", "Arch", "Version", "Repository", "Size");
+        println!(
+            "{bar}\n {:<14}{:<10}{:<28}{:<20}{:>6}\n{bar}\nInstalling:",
+            "Package", "Arch", "Version", "Repository", "Size"
+        );
         for k in &todo {
-            println!(" {:<14}{:<10}{:<28}{:<20}{:>6}", k.name, k.arch, k.version, k.repo, k.size);
+            println!(
+                " {:<14}{:<10}{:<28}{:<20}{:>6}",
+                k.name, k.arch, k.version, k.repo, k.size
+            );
         }
-        println!("\nTransaction Summary\n{bar}\nInstall  {} Package{}\n", todo.len(), if todo.len() == 1 { "" } else { "s" });
+        println!(
+            "\nTransaction Summary\n{bar}\nInstall  {} Package{}\n",
+            todo.len(),
+            if todo.len() == 1 { "" } else { "s" }
+        );
     }
     if !confirm(assume_yes, "Is this ok [y/d/N]: ") {
         println!("Exiting on user command\nYour transaction was saved, rerun it with:\n yum load-transaction /tmp/yum_save_tx");
@@ -300,16 +396,35 @@ fn install(p: Personality, names: &[&str], assume_yes: bool, quiet: bool) -> i32
     let n = todo.len();
     for (i, k) in todo.iter().enumerate() {
         if let Err(e) = lay_files(k) {
-            eprintln!("Error unpacking rpm package {}-{}.{}: {e}", k.name, k.version, k.arch);
+            eprintln!(
+                "Error unpacking rpm package {}-{}.{}: {e}",
+                k.name, k.version, k.arch
+            );
             return 1;
         }
         if !quiet {
-            println!("  Installing : {}-{}.{}{:>width$}{}/{n}", k.name, k.version, k.arch, "", i + 1, width = 4);
+            println!(
+                "  Installing : {}-{}.{}{:>width$}{}/{n}",
+                k.name,
+                k.version,
+                k.arch,
+                "",
+                i + 1,
+                width = 4
+            );
         }
     }
     if !quiet {
         for (i, k) in todo.iter().enumerate() {
-            println!("  Verifying  : {}-{}.{}{:>width$}{}/{n}", k.name, k.version, k.arch, "", i + 1, width = 4);
+            println!(
+                "  Verifying  : {}-{}.{}{:>width$}{}/{n}",
+                k.name,
+                k.version,
+                k.arch,
+                "",
+                i + 1,
+                width = 4
+            );
         }
         println!("\nInstalled:");
         for k in &todo {
@@ -322,7 +437,10 @@ fn install(p: Personality, names: &[&str], assume_yes: bool, quiet: bool) -> i32
 
 fn remove(names: &[&str], assume_yes: bool) -> i32 {
     let inst = installed();
-    let present: Vec<&&str> = names.iter().filter(|n| inst.iter().any(|i| i == *n)).collect();
+    let present: Vec<&&str> = names
+        .iter()
+        .filter(|n| inst.iter().any(|i| i == *n))
+        .collect();
     if present.is_empty() {
         for n in names {
             println!("No Match for argument: {n}");
@@ -363,12 +481,21 @@ fn remove(names: &[&str], assume_yes: bool) -> i32 {
 pub fn rpm(args: &[String]) -> i32 {
     let p = personality();
     let db = fs::read_to_string(DB).unwrap_or_default();
-    let line_of = |n: &str| db.lines().find(|l| l.split(' ').next() == Some(n)).map(str::to_string);
+    let line_of = |n: &str| {
+        db.lines()
+            .find(|l| l.split(' ').next() == Some(n))
+            .map(str::to_string)
+    };
     match args.first().map(String::as_str) {
         Some("-qa") => {
             for l in db.lines() {
                 let f: Vec<&str> = l.split(' ').collect();
-                println!("{}-{}.{}", f[0], f.get(1).unwrap_or(&""), f.get(2).unwrap_or(&""));
+                println!(
+                    "{}-{}.{}",
+                    f[0],
+                    f.get(1).unwrap_or(&""),
+                    f.get(2).unwrap_or(&"")
+                );
             }
             0
         }
@@ -378,7 +505,12 @@ pub fn rpm(args: &[String]) -> i32 {
                 match line_of(n) {
                     Some(l) => {
                         let f: Vec<&str> = l.split(' ').collect();
-                        println!("{}-{}.{}", f[0], f.get(1).unwrap_or(&""), f.get(2).unwrap_or(&""));
+                        println!(
+                            "{}-{}.{}",
+                            f[0],
+                            f.get(1).unwrap_or(&""),
+                            f.get(2).unwrap_or(&"")
+                        );
                     }
                     None if PREINSTALLED.contains(&n.as_str()) && p.is_amazon() => println!("{n}"),
                     None => {
@@ -400,12 +532,20 @@ pub fn rpm(args: &[String]) -> i32 {
 /// Only the `epel` topic exists in the guest; others are refused as the tool refuses an
 /// unknown topic.
 pub fn amazon_linux_extras(args: &[String]) -> i32 {
-    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     match words.split_first() {
         Some((&"list", _)) | None => {
             let on = Path::new("/var/lib/nimbus/extras-epel").exists();
             println!("  0  ansible2                 available    \\\n        [ =2.4.2  =2.4.6  =2.8  =stable ]");
-            println!(" 24  epel{:<21}{}    [ =7.11  =stable ]", "", if on { "enabled " } else { "available" });
+            println!(
+                " 24  epel{:<21}{}    [ =7.11  =stable ]",
+                "",
+                if on { "enabled " } else { "available" }
+            );
             0
         }
         Some((&cmd, topics)) if cmd == "install" || cmd == "enable" => {
@@ -419,11 +559,15 @@ pub fn amazon_linux_extras(args: &[String]) -> i32 {
             let _ = fs::create_dir_all("/var/lib/nimbus");
             let _ = fs::write("/var/lib/nimbus/extras-epel", "enabled\n");
             if cmd == "enable" {
-                println!("Now you can install:\n # yum clean metadata\n # yum install epel-release");
+                println!(
+                    "Now you can install:\n # yum clean metadata\n # yum install epel-release"
+                );
                 return 0;
             }
             println!("Installing epel-release");
-            let status = std::process::Command::new("yum").args(["install", "-y", "epel-release"]).status();
+            let status = std::process::Command::new("yum")
+                .args(["install", "-y", "epel-release"])
+                .status();
             let code = status.map_or(1, |s| s.code().unwrap_or(1));
             if code == 0 {
                 println!("Installing epel-release\n  0  ansible2                 available    [ =2.4.2  =2.4.6  =2.8  =stable ]\n 24  epel=latest              enabled      [ =7.11  =stable ]");
@@ -440,8 +584,14 @@ pub fn amazon_linux_extras(args: &[String]) -> i32 {
 /// `apt-get` / `apt` (Ubuntu, Debian): update, install, remove.
 pub fn apt_get(tool: &str, args: &[String]) -> i32 {
     let p = personality();
-    let assume_yes = args.iter().any(|a| a == "-y" || a == "--yes" || a == "--assume-yes");
-    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
+    let assume_yes = args
+        .iter()
+        .any(|a| a == "-y" || a == "--yes" || a == "--assume-yes");
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     match words.split_first() {
         Some((&"update", _)) => {
             println!("Reading package lists... Done");
@@ -472,21 +622,32 @@ pub fn apt_get(tool: &str, args: &[String]) -> i32 {
                 println!("0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.");
                 return 0;
             }
-            println!("The following NEW packages will be installed:\n  {}", todo.iter().map(|k| k.name).collect::<Vec<_>>().join(" "));
-            println!("0 upgraded, {} newly installed, 0 to remove and 0 not upgraded.", todo.len());
+            println!(
+                "The following NEW packages will be installed:\n  {}",
+                todo.iter().map(|k| k.name).collect::<Vec<_>>().join(" ")
+            );
+            println!(
+                "0 upgraded, {} newly installed, 0 to remove and 0 not upgraded.",
+                todo.len()
+            );
             if !confirm(assume_yes, "Do you want to continue? [Y/n] ") {
                 println!("Abort.");
                 return 1;
             }
             for k in todo {
-                println!("Selecting previously unselected package {}.\nSetting up {} ({}) ...", k.name, k.name, k.version);
+                println!(
+                    "Selecting previously unselected package {}.\nSetting up {} ({}) ...",
+                    k.name, k.name, k.version
+                );
                 if let Err(e) = lay_files(k) {
                     eprintln!("E: {}: {e}", k.name);
                     return 100;
                 }
                 if k.name == "apache2" {
                     // Debian starts services on install.
-                    let _ = std::process::Command::new("systemctl").args(["start", "apache2"]).status();
+                    let _ = std::process::Command::new("systemctl")
+                        .args(["start", "apache2"])
+                        .status();
                 }
             }
             0

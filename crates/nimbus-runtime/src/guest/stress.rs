@@ -42,7 +42,10 @@ struct Plan {
 
 fn run(prog: &str, plan: Plan, verbose: bool) -> i32 {
     let pid = std::process::id();
-    println!("{prog}: info: [{pid}] dispatching hogs: {} cpu, {} io, {} vm, 0 hdd", plan.cpu, plan.io, plan.vm);
+    println!(
+        "{prog}: info: [{pid}] dispatching hogs: {} cpu, {} io, {} vm, 0 hdd",
+        plan.cpu, plan.io, plan.vm
+    );
     let _ = std::io::Write::flush(&mut std::io::stdout());
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -93,27 +96,51 @@ fn run(prog: &str, plan: Plan, verbose: bool) -> i32 {
     if verbose {
         println!("{prog}: dbug: [{pid}] all workers stopped");
     }
-    println!("{prog}: info: [{pid}] successful run completed in {}s", started.elapsed().as_secs());
+    println!(
+        "{prog}: info: [{pid}] successful run completed in {}s",
+        started.elapsed().as_secs()
+    );
     0
 }
 
 pub fn stress(args: &[String]) -> i32 {
-    let mut plan = Plan { vm_bytes: 256 << 20, ..Plan::default() };
+    let mut plan = Plan {
+        vm_bytes: 256 << 20,
+        ..Plan::default()
+    };
     let mut verbose = false;
     let mut i = 0;
     let bad = |opt: &str| {
-        eprintln!("stress: FAIL: [{}] (244) invalid or missing value for {opt}", std::process::id());
+        eprintln!(
+            "stress: FAIL: [{}] (244) invalid or missing value for {opt}",
+            std::process::id()
+        );
         1
     };
     while i < args.len() {
         let a = args[i].as_str();
         let val = args.get(i + 1).map(String::as_str);
         match a {
-            "-c" | "--cpu" => match val.and_then(|v| v.parse().ok()) { Some(n) => plan.cpu = n, None => return bad(a) },
-            "-m" | "--vm" => match val.and_then(|v| v.parse().ok()) { Some(n) => plan.vm = n, None => return bad(a) },
-            "-i" | "--io" => match val.and_then(|v| v.parse().ok()) { Some(n) => plan.io = n, None => return bad(a) },
-            "--vm-bytes" => match val.and_then(parse_bytes) { Some(n) => plan.vm_bytes = n, None => return bad(a) },
-            "-t" | "--timeout" => match val.and_then(parse_duration) { Some(d) => plan.timeout = Some(d), None => return bad(a) },
+            "-c" | "--cpu" => match val.and_then(|v| v.parse().ok()) {
+                Some(n) => plan.cpu = n,
+                None => return bad(a),
+            },
+            "-m" | "--vm" => match val.and_then(|v| v.parse().ok()) {
+                Some(n) => plan.vm = n,
+                None => return bad(a),
+            },
+            "-i" | "--io" => match val.and_then(|v| v.parse().ok()) {
+                Some(n) => plan.io = n,
+                None => return bad(a),
+            },
+            "--vm-bytes" => match val.and_then(parse_bytes) {
+                Some(n) => plan.vm_bytes = n,
+                None => return bad(a),
+            },
+            "-t" | "--timeout" => match val.and_then(parse_duration) {
+                Some(d) => plan.timeout = Some(d),
+                None => return bad(a),
+            },
             "-v" | "--verbose" => {
                 verbose = true;
                 i += 1;
@@ -124,7 +151,10 @@ pub fn stress(args: &[String]) -> i32 {
                 continue;
             }
             "-d" | "--hdd" => {
-                eprintln!("stress: FAIL: [{}] --hdd is not provided by the Nimbus guest", std::process::id());
+                eprintln!(
+                    "stress: FAIL: [{}] --hdd is not provided by the Nimbus guest",
+                    std::process::id()
+                );
                 return 1;
             }
             "-?" | "--help" => {
@@ -132,7 +162,10 @@ pub fn stress(args: &[String]) -> i32 {
                 return 0;
             }
             _ => {
-                eprintln!("stress: FAIL: [{}] (244) unrecognized option: {a}", std::process::id());
+                eprintln!(
+                    "stress: FAIL: [{}] (244) unrecognized option: {a}",
+                    std::process::id()
+                );
                 return 1;
             }
         }
@@ -146,7 +179,10 @@ pub fn stress(args: &[String]) -> i32 {
 }
 
 pub fn stress_ng(args: &[String]) -> i32 {
-    let mut plan = Plan { vm_bytes: 256 << 20, ..Plan::default() };
+    let mut plan = Plan {
+        vm_bytes: 256 << 20,
+        ..Plan::default()
+    };
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
@@ -155,7 +191,15 @@ pub fn stress_ng(args: &[String]) -> i32 {
         let v = inline.or(val);
         let step = if inline.is_some() { 1 } else { 2 };
         match opt {
-            "-c" | "--cpu" => plan.cpu = v.and_then(|v| v.parse::<i64>().ok()).map_or(1, |n| if n <= 0 { std::thread::available_parallelism().map_or(1, |p| p.get()) } else { n as usize }),
+            "-c" | "--cpu" => {
+                plan.cpu = v.and_then(|v| v.parse::<i64>().ok()).map_or(1, |n| {
+                    if n <= 0 {
+                        std::thread::available_parallelism().map_or(1, |p| p.get())
+                    } else {
+                        n as usize
+                    }
+                })
+            }
             "--vm" => plan.vm = v.and_then(|v| v.parse().ok()).unwrap_or(1),
             "--vm-bytes" => plan.vm_bytes = v.and_then(parse_bytes).unwrap_or(256 << 20),
             "--io" => plan.io = v.and_then(|v| v.parse().ok()).unwrap_or(1),

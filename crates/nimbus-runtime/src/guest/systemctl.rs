@@ -16,18 +16,27 @@ const RUN: &str = "/run/nimbus/units";
 const WANTS: &str = "/etc/systemd/system/multi-user.target.wants";
 
 fn unit_file(name: &str) -> Option<PathBuf> {
-    ["/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system"]
-        .iter()
-        .map(|d| Path::new(d).join(format!("{name}.service")))
-        .find(|p| p.is_file())
+    [
+        "/etc/systemd/system",
+        "/usr/lib/systemd/system",
+        "/lib/systemd/system",
+    ]
+    .iter()
+    .map(|d| Path::new(d).join(format!("{name}.service")))
+    .find(|p| p.is_file())
 }
 
 fn key(unit: &str, k: &str) -> Option<String> {
-    unit.lines().find_map(|l| l.trim().strip_prefix(&format!("{k}=")).map(str::to_string))
+    unit.lines()
+        .find_map(|l| l.trim().strip_prefix(&format!("{k}=")).map(str::to_string))
 }
 
 fn pid_of(name: &str) -> Option<i32> {
-    let pid: i32 = fs::read_to_string(Path::new(RUN).join(format!("{name}.pid"))).ok()?.trim().parse().ok()?;
+    let pid: i32 = fs::read_to_string(Path::new(RUN).join(format!("{name}.pid")))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     // Alive and not a zombie.
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let state = stat.rsplit(')').next()?.trim().chars().next()?;
@@ -39,7 +48,11 @@ fn norm(u: &str) -> String {
 }
 
 pub fn main(args: &[String]) -> i32 {
-    let words: Vec<&str> = args.iter().map(String::as_str).filter(|a| !a.starts_with('-')).collect();
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let Some((&cmd, units)) = words.split_first() else {
         return list();
     };
@@ -61,7 +74,11 @@ pub fn main(args: &[String]) -> i32 {
         "is-active" => each(&|u| {
             let on = pid_of(u).is_some();
             println!("{}", if on { "active" } else { "inactive" });
-            if on { 0 } else { 3 }
+            if on {
+                0
+            } else {
+                3
+            }
         }),
         "is-enabled" => each(&|u| {
             let on = Path::new(WANTS).join(format!("{u}.service")).exists();
@@ -108,7 +125,10 @@ pub fn start(name: &str) -> i32 {
     };
     let mut env: Vec<(String, String)> = Vec::new();
     if let Some(ef) = key(&unit, "EnvironmentFile") {
-        for l in fs::read_to_string(ef.trim_start_matches('-')).unwrap_or_default().lines() {
+        for l in fs::read_to_string(ef.trim_start_matches('-'))
+            .unwrap_or_default()
+            .lines()
+        {
             if let Some((k, v)) = l.split_once('=') {
                 if !k.trim_start().starts_with('#') {
                     env.push((k.trim().into(), v.trim().trim_matches('"').into()));
@@ -120,7 +140,11 @@ pub fn start(name: &str) -> i32 {
         .trim_start_matches(['-', '@', '+', '!'])
         .split_whitespace()
         .flat_map(|w| match w.strip_prefix('$') {
-            Some(var) => env.iter().find(|(k, _)| k == var).map(|(_, v)| v.split_whitespace().map(str::to_string).collect()).unwrap_or_default(),
+            Some(var) => env
+                .iter()
+                .find(|(k, _)| k == var)
+                .map(|(_, v)| v.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default(),
             None => vec![w.to_string()],
         })
         .collect();
@@ -128,7 +152,10 @@ pub fn start(name: &str) -> i32 {
     let ready = Path::new(RUN).join(format!("{name}.ready"));
     let _ = fs::remove_file(&ready);
     let notify = key(&unit, "Type").as_deref() == Some("notify");
-    let log = fs::OpenOptions::new().create(true).append(true).open(format!("/var/log/nimbus-{name}.log"));
+    let log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(format!("/var/log/nimbus-{name}.log"));
     let mut cmd = Command::new(&argv[0]);
     cmd.args(&argv[1..])
         .env_clear()
@@ -154,8 +181,14 @@ pub fn start(name: &str) -> i32 {
             return 1;
         }
     };
-    let _ = fs::write(Path::new(RUN).join(format!("{name}.pid")), child.id().to_string());
-    let _ = fs::write(Path::new(RUN).join(format!("{name}.since")), super::now_secs().to_string());
+    let _ = fs::write(
+        Path::new(RUN).join(format!("{name}.pid")),
+        child.id().to_string(),
+    );
+    let _ = fs::write(
+        Path::new(RUN).join(format!("{name}.since")),
+        super::now_secs().to_string(),
+    );
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         if let Ok(Some(st)) = child.try_wait() {
@@ -205,7 +238,11 @@ fn enable(name: &str) -> i32 {
         eprintln!("Failed to enable unit: {e}");
         return 1;
     }
-    eprintln!("Created symlink from {} to {}.", link.display(), path.display());
+    eprintln!(
+        "Created symlink from {} to {}.",
+        link.display(),
+        path.display()
+    );
     0
 }
 
@@ -226,10 +263,17 @@ fn status(name: &str) -> i32 {
     let desc = key(&unit, "Description").unwrap_or_else(|| name.to_string());
     let enabled = Path::new(WANTS).join(format!("{name}.service")).exists();
     println!("● {name}.service - {desc}");
-    println!("   Loaded: loaded ({}; {}; vendor preset: disabled)", path.display(), if enabled { "enabled" } else { "disabled" });
+    println!(
+        "   Loaded: loaded ({}; {}; vendor preset: disabled)",
+        path.display(),
+        if enabled { "enabled" } else { "disabled" }
+    );
     match pid_of(name) {
         Some(pid) => {
-            let since = fs::read_to_string(Path::new(RUN).join(format!("{name}.since"))).ok().and_then(|s| s.trim().parse::<u64>().ok()).unwrap_or(0);
+            let since = fs::read_to_string(Path::new(RUN).join(format!("{name}.since")))
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .unwrap_or(0);
             let (y, mo, d, h, mi, s, wd) = super::civil(since);
             let ago = super::now_secs().saturating_sub(since);
             println!("   Active: active (running) since {} {y}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} UTC; {ago}s ago", super::WEEKDAYS[wd as usize]);

@@ -29,9 +29,15 @@ pub fn env() -> Option<Env> {
         eprintln!("SKIPPED: the sandbox is unavailable here: {why}");
         return None;
     }
-    let dir = tempfile::Builder::new().prefix("nimbus-rt-test").tempdir_in("/tmp").expect("tempdir");
-    let rt = Runtime::new(RuntimeConfig { data_dir: dir.path().to_path_buf(), guest_binary: env!("CARGO_BIN_EXE_nimbus-guest").into() })
-        .expect("runtime");
+    let dir = tempfile::Builder::new()
+        .prefix("nimbus-rt-test")
+        .tempdir_in("/tmp")
+        .expect("tempdir");
+    let rt = Runtime::new(RuntimeConfig {
+        data_dir: dir.path().to_path_buf(),
+        guest_binary: env!("CARGO_BIN_EXE_nimbus-guest").into(),
+    })
+    .expect("runtime");
     Some(Env { rt, dir })
 }
 
@@ -48,7 +54,10 @@ pub fn spec(id: &str, ip: [u8; 4], user_data: Option<&str>) -> InstanceSpec {
             vpc_cidr: Ipv4Net::parse("10.0.0.0/16").unwrap(),
             private_ip: Ipv4Addr::from(ip),
             subnet_prefix: 24,
-            mac: format!("02:00:{:02x}:{:02x}:{:02x}:{:02x}", ip[0], ip[1], ip[2], ip[3]),
+            mac: format!(
+                "02:00:{:02x}:{:02x}:{:02x}:{:02x}",
+                ip[0], ip[1], ip[2], ip[3]
+            ),
         },
     }
 }
@@ -57,11 +66,17 @@ pub fn spec(id: &str, ip: [u8; 4], user_data: Option<&str>) -> InstanceSpec {
 pub fn http_get(rt: &Runtime, id: &str, path: &str) -> std::io::Result<(String, String)> {
     let mut s = rt.connect(id, 80).map_err(std::io::Error::other)?;
     s.set_read_timeout(Some(Duration::from_secs(3)))?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: test\r\nUser-Agent: nimbus-test\r\nConnection: close\r\n\r\n")?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: test\r\nUser-Agent: nimbus-test\r\nConnection: close\r\n\r\n"
+    )?;
     let mut out = String::new();
     s.read_to_string(&mut out)?;
     let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
-    Ok((head.lines().next().unwrap_or("").to_string(), body.to_string()))
+    Ok((
+        head.lines().next().unwrap_or("").to_string(),
+        body.to_string(),
+    ))
 }
 
 /// Polls `f` every 5 ms until it returns Some or `limit` passes.
@@ -80,7 +95,9 @@ pub fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<
 
 /// Waits until the instance's user data has finished (cloud-init's boot-finished marker).
 pub fn wait_user_data(e: &Env, id: &str, limit: Duration) -> bool {
-    let marker = e.rt.root_volume(id).join("var/lib/cloud/instance/boot-finished");
+    let marker =
+        e.rt.root_volume(id)
+            .join("var/lib/cloud/instance/boot-finished");
     wait_for(limit, || marker.exists().then_some(())).is_some()
 }
 
@@ -101,7 +118,11 @@ pub struct Footprint {
 }
 
 fn pids() -> Vec<u32> {
-    std::fs::read_dir("/proc").unwrap().flatten().filter_map(|p| p.file_name().to_str()?.parse().ok()).collect()
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|p| p.file_name().to_str()?.parse().ok())
+        .collect()
 }
 
 pub fn footprint(e: &Env) -> Footprint {
@@ -115,7 +136,10 @@ pub fn footprint(e: &Env) -> Footprint {
             cg.contains(&prefix) || cmd.contains(&data)
         })
         .count();
-    let veths = std::process::Command::new("ip").args(["-o", "link", "show", "type", "veth"]).output().unwrap();
+    let veths = std::process::Command::new("ip")
+        .args(["-o", "link", "show", "type", "veth"])
+        .output()
+        .unwrap();
     Footprint {
         processes,
         mounts: nimbus_runtime::mounts_under(e.dir.path()).len(),
@@ -129,7 +153,8 @@ pub fn footprint(e: &Env) -> Footprint {
 pub fn instance_namespaces(e: &Env, id: &str) -> std::collections::BTreeSet<String> {
     use std::os::unix::fs::MetadataExt;
     let mut out = std::collections::BTreeSet::new();
-    let cg = nimbus_runtime::cgroup::Cgroup::open(&format!("{}{id}", e.rt.cgroup_prefix())).unwrap();
+    let cg =
+        nimbus_runtime::cgroup::Cgroup::open(&format!("{}{id}", e.rt.cgroup_prefix())).unwrap();
     let me: std::collections::BTreeSet<String> = ["net", "pid", "mnt", "uts", "ipc"]
         .iter()
         .filter_map(|ns| std::fs::read_link(format!("/proc/self/ns/{ns}")).ok())
@@ -145,7 +170,10 @@ pub fn instance_namespaces(e: &Env, id: &str) -> std::collections::BTreeSet<Stri
             }
         }
     }
-    for vpc in std::fs::read_dir(e.rt.root().join("vpcs")).unwrap().flatten() {
+    for vpc in std::fs::read_dir(e.rt.root().join("vpcs"))
+        .unwrap()
+        .flatten()
+    {
         if let Ok(m) = std::fs::metadata(vpc.path().join("netns")) {
             out.insert(format!("net:[{}]", m.ino()));
         }
@@ -163,7 +191,10 @@ pub fn held_namespaces() -> std::collections::BTreeSet<String> {
             }
         }
     }
-    for l in std::fs::read_to_string("/proc/self/mountinfo").unwrap().lines() {
+    for l in std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap()
+        .lines()
+    {
         if l.contains(" - nsfs ") {
             if let Some(root) = l.split(' ').nth(3) {
                 out.insert(root.to_string());
@@ -175,12 +206,22 @@ pub fn held_namespaces() -> std::collections::BTreeSet<String> {
 
 /// Asserts nothing of the sandbox is left: no process, mount, cgroup or host veth, and none
 /// of the namespaces `ns` (taken while it ran) still held by a process or a mount.
-pub fn assert_clean(before: &Footprint, after: &Footprint, ns: &std::collections::BTreeSet<String>) {
+pub fn assert_clean(
+    before: &Footprint,
+    after: &Footprint,
+    ns: &std::collections::BTreeSet<String>,
+) {
     assert_eq!(after.processes, 0, "processes left: {after:?}");
     assert_eq!(after.mounts, 0, "mounts left under the data directory");
     assert_eq!(after.cgroups, 0, "cgroups left");
-    assert_eq!(after.host_veths, before.host_veths, "veths appeared in the host namespace");
-    assert!(ns.len() >= 6, "expected the instance's five namespaces and the VPC's: {ns:?}");
+    assert_eq!(
+        after.host_veths, before.host_veths,
+        "veths appeared in the host namespace"
+    );
+    assert!(
+        ns.len() >= 6,
+        "expected the instance's five namespaces and the VPC's: {ns:?}"
+    );
     let held = held_namespaces();
     let left: Vec<&String> = ns.intersection(&held).collect();
     assert!(left.is_empty(), "namespaces left: {left:?}");
@@ -188,7 +229,10 @@ pub fn assert_clean(before: &Footprint, after: &Footprint, ns: &std::collections
 
 /// The instance's console and its processes (comm, state, wait channel): for failure messages.
 pub fn diag(e: &Env, id: &str) -> String {
-    let mut out = format!("console:\n{}\nprocesses:\n", e.rt.console_output(id).unwrap_or_default());
+    let mut out = format!(
+        "console:\n{}\nprocesses:\n",
+        e.rt.console_output(id).unwrap_or_default()
+    );
     for name in nimbus_runtime::cgroup::list(&e.rt.cgroup_prefix()) {
         if !name.ends_with(id) {
             continue;
@@ -197,7 +241,9 @@ pub fn diag(e: &Env, id: &str) -> String {
             for p in cg.pids() {
                 let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
                 let wchan = std::fs::read_to_string(format!("/proc/{p}/wchan")).unwrap_or_default();
-                let cmd = std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap_or_default().replace('\0', " ");
+                let cmd = std::fs::read_to_string(format!("/proc/{p}/cmdline"))
+                    .unwrap_or_default()
+                    .replace('\0', " ");
                 out.push_str(&format!("  {p} {} [{wchan}] {cmd}\n", comm.trim()));
             }
         }
