@@ -17,6 +17,7 @@ pub mod cgroup;
 pub mod forward;
 pub mod guest;
 pub mod imds;
+mod launch;
 pub mod netns;
 pub mod personality;
 pub(crate) mod sys;
@@ -26,15 +27,14 @@ pub use imds::{InstanceMetadata, MetadataSource};
 pub use netns::Ipv4Net;
 pub use personality::Personality;
 
-use boot::{BootConfig, SystemDir};
 use cgroup::Cgroup;
 use std::collections::HashMap;
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 /// What goes wrong, by kind.
@@ -103,20 +103,6 @@ pub struct Stats {
     pub net_tx_bytes: u64,
     pub net_rx_packets: u64,
     pub net_tx_packets: u64,
-}
-
-/// eth0's counters from a /proc/<pid>/net/dev of a process in the instance's namespace.
-fn eth0_counters(pid: u32) -> Option<(u64, u64, u64, u64)> {
-    let text = fs::read_to_string(format!("/proc/{pid}/net/dev")).ok()?;
-    let line = text.lines().find(|l| l.trim_start().starts_with("eth0:"))?;
-    let f: Vec<u64> = line
-        .split_once(':')?
-        .1
-        .split_whitespace()
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    // rx: bytes packets errs drop fifo frame compressed multicast | tx: bytes packets ...
-    Some((*f.first()?, *f.get(8)?, *f.get(1)?, *f.get(9)?))
 }
 
 /// What the runtime sees of an instance.
@@ -452,7 +438,7 @@ impl Runtime {
         })?;
         // Stage 1 joined the instance's network namespace before anything else.
         let (net_rx_bytes, net_tx_bytes, net_rx_packets, net_tx_packets) =
-            eth0_counters(r.stage1.id()).unwrap_or_default();
+            launch::eth0_counters(r.stage1.id()).unwrap_or_default();
         Ok(Stats {
             cpu_ns: r.cgroup.cpu_ns(),
             memory_bytes: r.cgroup.memory_bytes(),
@@ -608,347 +594,6 @@ impl Runtime {
             removed += 1;
         }
         Ok(removed)
-    }
-
-    // ---- internals -------------------------------------------------------------------
-
-    fn prepare_volume(&self, spec: &InstanceSpec) -> Result<()> {
-        let dir = self.inst_dir(&spec.id);
-        let vol = dir.join("volume");
-        if vol.join(".created").exists() {
-            return Ok(());
-        }
-        let rootfs = vol.join("rootfs");
-        let io = || -> io::Result<()> {
-            for d in [
-                "proc",
-                "sys",
-                "dev",
-                "tmp",
-                "run",
-                "root",
-                "home",
-                "mnt",
-                "opt",
-                "srv",
-                "media",
-                "var/log",
-                "var/tmp",
-                "var/lib/cloud/instance/scripts",
-                "var/lib/cloud/instance/sem",
-                "var/cache",
-                "var/spool",
-                "var/lib/nimbus",
-            ] {
-                fs::create_dir_all(rootfs.join(d))?;
-            }
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(rootfs.join("root"), fs::Permissions::from_mode(0o550))?;
-            fs::set_permissions(rootfs.join("var/tmp"), fs::Permissions::from_mode(0o1777))?;
-            let user = spec.personality.default_user();
-            let home = rootfs.join("home").join(user);
-            fs::create_dir_all(home.join(".ssh"))?;
-            std::os::unix::fs::chown(&home, Some(1000), Some(1000))?;
-            std::os::unix::fs::chown(home.join(".ssh"), Some(1000), Some(1000))?;
-            fs::set_permissions(&home, fs::Permissions::from_mode(0o700))?;
-            if let Some(ud) = &spec.user_data {
-                fs::write(rootfs.join("var/lib/cloud/instance/user-data.txt"), ud)?;
-                fs::set_permissions(
-                    rootfs.join("var/lib/cloud/instance/user-data.txt"),
-                    fs::Permissions::from_mode(0o600),
-                )?;
-            }
-            for name in boot::SYSTEM_DIRS {
-                fs::create_dir_all(vol.join("layers").join(name).join("upper"))?;
-                fs::create_dir_all(vol.join("layers").join(name).join("work"))?;
-            }
-            fs::write(vol.join(".created"), spec.id.as_bytes())
-        };
-        ctx(io(), || format!("creating the root volume of {}", spec.id))
-    }
-
-    fn ensure_vpc(&self, st: &mut State, net: &NetworkSpec) -> Result<PathBuf> {
-        if let Some(v) = st.vpcs.get(&net.vpc_id) {
-            return Ok(v.ns.clone());
-        }
-        let dir = self.inner.root.join("vpcs").join(&net.vpc_id);
-        ctx(fs::create_dir_all(&dir), || {
-            format!("creating {}", dir.display())
-        })?;
-        let ns = dir.join("netns");
-        let _ = netns::destroy(&ns); // a leftover of a crashed run
-        ctx(netns::create(&ns), || {
-            format!("creating the namespace of {}", net.vpc_id)
-        })?;
-        if let Err(e) = netns::setup_vpc(&ns, net.vpc_cidr) {
-            let _ = netns::destroy(&ns);
-            return Err(RuntimeError::Io {
-                context: format!("building the network of {}", net.vpc_id),
-                source: e,
-            });
-        }
-        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
-        let resolver: Arc<imds::Resolver> = Arc::new(move |vpc: &str, ip: Ipv4Addr| {
-            let inner = weak.upgrade()?;
-            let spec = {
-                let st = inner.state.lock().expect("runtime lock");
-                st.instances
-                    .values()
-                    .find(|i| {
-                        i.running.is_some()
-                            && i.spec.network.vpc_id == vpc
-                            && i.spec.network.private_ip == ip
-                    })?
-                    .spec
-                    .clone()
-            };
-            let source = inner.metadata.read().expect("metadata lock").clone();
-            let md = match source {
-                Some(s) => s.metadata(&spec.id)?,
-                None => imds::from_spec(&spec),
-            };
-            Some((spec.id, md))
-        });
-        let server = match imds::Server::start(net.vpc_id.clone(), ns.clone(), resolver) {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = netns::destroy(&ns);
-                return Err(RuntimeError::Io {
-                    context: format!("starting the metadata service of {}", net.vpc_id),
-                    source: e,
-                });
-            }
-        };
-        st.vpcs.insert(
-            net.vpc_id.clone(),
-            Vpc {
-                ns: ns.clone(),
-                imds: Some(server),
-            },
-        );
-        Ok(ns)
-    }
-
-    fn release_vpc_if_unused(&self, st: &mut State, vpc_id: &str) {
-        let used = st
-            .instances
-            .values()
-            .any(|i| i.running.is_some() && i.spec.network.vpc_id == vpc_id);
-        if !used {
-            if let Some(mut v) = st.vpcs.remove(vpc_id) {
-                if let Some(server) = v.imds.take() {
-                    server.stop();
-                }
-                let _ = netns::destroy(&v.ns);
-                let _ = fs::remove_dir(self.inner.root.join("vpcs").join(vpc_id));
-            }
-        }
-    }
-
-    fn boot_locked(&self, st: &mut State, id: &str) -> Result<()> {
-        let t0 = std::time::Instant::now();
-        let trace = |what: &str| {
-            if std::env::var_os("NIMBUS_RUNTIME_TRACE").is_some() {
-                eprintln!(
-                    "[runtime] {id}: {what} at {:.2} ms",
-                    t0.elapsed().as_secs_f64() * 1e3
-                );
-            }
-        };
-        let spec = st.instances[id].spec.clone();
-        let layer = self.inner.root.join("layers").join(spec.personality.name());
-        ctx(personality::build_layer(&layer, spec.personality), || {
-            format!("building the {} layer", spec.personality.name())
-        })?;
-        let vpc_ns = self.ensure_vpc(st, &spec.network)?;
-        trace("vpc ready");
-        let dir = self.inst_dir(id);
-        let inst_ns = dir.join("netns");
-        let veth = netns::host_veth_name(id);
-        let undo = |st: &mut State, cg: Option<&Cgroup>| {
-            if let Some(cg) = cg {
-                let _ = cg.destroy();
-            }
-            let _ = netns::detach_instance(&vpc_ns, &veth);
-            let _ = netns::destroy(&inst_ns);
-            self.release_vpc_if_unused(st, &spec.network.vpc_id);
-        };
-        let _ = netns::detach_instance(&vpc_ns, &veth);
-        let _ = netns::destroy(&inst_ns);
-        if let Err(e) = netns::create(&inst_ns).and_then(|()| {
-            let n = &spec.network;
-            netns::attach_instance(
-                &vpc_ns,
-                &inst_ns,
-                &veth,
-                n.private_ip,
-                n.subnet_prefix,
-                n.vpc_cidr,
-                &n.mac,
-            )
-        }) {
-            undo(st, None);
-            return Err(RuntimeError::Io {
-                context: format!("building the network of {id}"),
-                source: e,
-            });
-        }
-        trace("instance network ready");
-        let cg = match Cgroup::create(
-            &self.cgroup_name(id),
-            spec.vcpus,
-            spec.memory_mib * 1024 * 1024,
-        ) {
-            Ok(c) => c,
-            Err(e) => {
-                undo(st, None);
-                return Err(RuntimeError::Io {
-                    context: format!("creating the cgroup of {id}"),
-                    source: e,
-                });
-            }
-        };
-        trace("cgroup ready");
-        match self.spawn_sandbox(&spec, &dir, &layer, &inst_ns, &cg) {
-            Ok(child) => {
-                trace("sandbox ready");
-                let inst = st.instances.get_mut(id).expect("present");
-                inst.running = Some(Running {
-                    stage1: child,
-                    cgroup: cg,
-                });
-                inst.exited = None;
-                Ok(())
-            }
-            Err(e) => {
-                undo(st, Some(&cg));
-                Err(e)
-            }
-        }
-    }
-
-    fn spawn_sandbox(
-        &self,
-        spec: &InstanceSpec,
-        dir: &Path,
-        layer: &Path,
-        inst_ns: &Path,
-        cg: &Cgroup,
-    ) -> Result<Child> {
-        let system_dirs = boot::SYSTEM_DIRS
-            .iter()
-            .filter_map(|name| {
-                let host = Path::new("/").join(name);
-                let meta = fs::symlink_metadata(&host).ok()?;
-                if meta.file_type().is_symlink() {
-                    let target = fs::read_link(&host).ok()?.to_string_lossy().into_owned();
-                    Some(SystemDir::Symlink {
-                        name: name.to_string(),
-                        target,
-                    })
-                } else if meta.is_dir() {
-                    Some(SystemDir::Overlay {
-                        name: name.to_string(),
-                    })
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let cfg = BootConfig {
-            instance_id: spec.id.clone(),
-            hostname: spec.hostname.clone(),
-            private_ip: spec.network.private_ip,
-            personality: spec.personality,
-            rootfs: dir.join("volume/rootfs"),
-            layers: dir.join("volume/layers"),
-            personality_layer: layer.to_path_buf(),
-            system_dirs,
-            guest_binary: self.inner.guest_binary.clone(),
-            netns: inst_ns.to_path_buf(),
-            cgroup_procs: cg.procs_files(),
-        };
-        let cfg_path = dir.join("boot.json");
-        ctx(
-            fs::write(
-                &cfg_path,
-                serde_json::to_vec_pretty(&cfg).expect("serializable"),
-            ),
-            || format!("writing {}", cfg_path.display()),
-        )?;
-        let console = ctx(
-            fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(dir.join("console.log")),
-            || "opening the console log".into(),
-        )?;
-        let console2 = ctx(console.try_clone(), || "console log".into())?;
-        let (mut ready_r, ready_w) = ctx(io::pipe(), || "creating the ready pipe".into())?;
-        let mut cmd = Command::new(&self.inner.guest_binary);
-        cmd.arg(boot::STAGE1_ARG)
-            .arg(&cfg_path)
-            .env_clear()
-            .env(
-                "PATH",
-                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            )
-            .current_dir("/")
-            .stdin(Stdio::null())
-            .stdout(console)
-            .stderr(console2);
-        sys::pass_fd_before_exec(&mut cmd, ready_w.into(), boot::READY_FD);
-        let mut child = ctx(cmd.spawn(), || {
-            format!("starting {}", self.inner.guest_binary.display())
-        })?;
-        drop(cmd); // closes our copy of the pipe's write end (held by the pre_exec closure)
-        let mut answer = String::new();
-        let _ = ready_r.read_to_string(&mut answer);
-        if answer.trim() == "ready" {
-            return Ok(child);
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        let reason = if answer.trim().is_empty() {
-            "the sandbox exited before it was ready".to_string()
-        } else {
-            answer.trim().to_string()
-        };
-        Err(RuntimeError::Boot {
-            id: spec.id.clone(),
-            reason,
-        })
-    }
-
-    fn halt_locked(&self, st: &mut State, id: &str) -> Result<()> {
-        let inst = st.instances.get_mut(id).expect("caller checked");
-        let vpc_id = inst.spec.network.vpc_id.clone();
-        if let Some(mut r) = inst.running.take() {
-            // Stage 1 reaps PID 1 and exits by itself (kill_all), then we reap stage 1.
-            ctx(r.cgroup.kill_all(Duration::from_secs(5)), || {
-                format!("killing the processes of {id}")
-            })?;
-            let _ = r.stage1.kill();
-            let _ = r.stage1.wait();
-            ctx(r.cgroup.destroy(), || {
-                format!("removing the cgroup of {id}")
-            })?;
-        } else {
-            // Nothing of ours can run; still clear a crashed run's cgroup.
-            let _ = Cgroup::open(&self.cgroup_name(id)).and_then(|c| c.destroy());
-        }
-        if let Some(v) = st.vpcs.get(&vpc_id) {
-            let ns = v.ns.clone();
-            ctx(
-                netns::detach_instance(&ns, &netns::host_veth_name(id)),
-                || format!("removing the veth of {id}"),
-            )?;
-        }
-        ctx(netns::destroy(&self.inst_dir(id).join("netns")), || {
-            format!("removing the namespace of {id}")
-        })?;
-        self.release_vpc_if_unused(st, &vpc_id);
-        Ok(())
     }
 }
 

@@ -98,5 +98,5 @@ ec2-metadata -i -z > /var/lib/tool.txt
     assert_eq!(read(B, "v2.txt"), "10.0.1.91");
     e.rt.terminate(A).unwrap();
     e.rt.terminate(B).unwrap();
-    assert_clean(&before, &footprint(&e), &namespaces);
+    assert_clean(&e, &before, &footprint(&e), &namespaces);
 }

@@ -83,5 +83,5 @@ fn stop_start_keeps_volume_and_terminate_leaves_nothing() {
         "the root volume is removed"
     );
     e.rt.terminate(ID).expect("terminate is idempotent");
-    assert_clean(&before, &footprint(&e), &namespaces);
+    assert_clean(&e, &before, &footprint(&e), &namespaces);
 }

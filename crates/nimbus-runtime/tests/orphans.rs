@@ -44,7 +44,7 @@ fn a_new_runtime_removes_a_crashed_runs_leftovers() {
     assert_eq!(removed, 3, "one cgroup and two namespace mounts");
     // The first runtime's stage 1 was its child: reap it as its (crashed) parent cannot.
     let _ = e.rt.stop(ID);
-    assert_clean(&before, &footprint(&e), &namespaces);
+    assert_clean(&e, &before, &footprint(&e), &namespaces);
     assert!(
         second.root_volume(ID).join("var/lib/runs.txt").exists(),
         "the root volume stays"

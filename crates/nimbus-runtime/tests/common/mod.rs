@@ -181,13 +181,31 @@ pub fn instance_namespaces(e: &Env, id: &str) -> std::collections::BTreeSet<Stri
     out
 }
 
-/// Every namespace some process is in or some mount holds.
-pub fn held_namespaces() -> std::collections::BTreeSet<String> {
-    let mut out = std::collections::BTreeSet::new();
+/// Who holds each namespace: processes that are ours (in this runtime's cgroups, naming its
+/// data directory, or zombies — an unreaped sandbox process), and nsfs mounts under the data
+/// directory. Namespace inodes are reused at once, so a namespace held only by some other
+/// live process (a test running in parallel) is not ours.
+pub fn held_namespaces(e: &Env) -> std::collections::BTreeMap<String, String> {
+    let prefix = e.rt.cgroup_prefix();
+    let data = e.dir.path().to_string_lossy().into_owned();
+    let mut out = std::collections::BTreeMap::new();
     for p in pids() {
+        let cg = std::fs::read_to_string(format!("/proc/{p}/cgroup")).unwrap_or_default();
+        let cmd = std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap_or_default();
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|r| r.trim_start().starts_with('Z'));
+        if !(cg.contains(&prefix) || cmd.contains(&data) || zombie) {
+            continue;
+        }
         for ns in ["net", "pid", "mnt", "uts", "ipc"] {
             if let Ok(l) = std::fs::read_link(format!("/proc/{p}/ns/{ns}")) {
-                out.insert(l.to_string_lossy().into_owned());
+                out.insert(
+                    l.to_string_lossy().into_owned(),
+                    format!("process {p} ({})", cmd.replace('\0', " ")),
+                );
             }
         }
     }
@@ -195,18 +213,18 @@ pub fn held_namespaces() -> std::collections::BTreeSet<String> {
         .unwrap()
         .lines()
     {
-        if l.contains(" - nsfs ") {
-            if let Some(root) = l.split(' ').nth(3) {
-                out.insert(root.to_string());
-            }
+        let f: Vec<&str> = l.split(' ').collect();
+        if l.contains(" - nsfs ") && f.get(4).is_some_and(|m| m.starts_with(&data)) {
+            out.insert(f[3].to_string(), format!("mount {}", f[4]));
         }
     }
     out
 }
 
 /// Asserts nothing of the sandbox is left: no process, mount, cgroup or host veth, and none
-/// of the namespaces `ns` (taken while it ran) still held by a process or a mount.
+/// of the namespaces `ns` (taken while it ran) still held by one of ours.
 pub fn assert_clean(
+    e: &Env,
     before: &Footprint,
     after: &Footprint,
     ns: &std::collections::BTreeSet<String>,
@@ -222,8 +240,8 @@ pub fn assert_clean(
         ns.len() >= 6,
         "expected the instance's five namespaces and the VPC's: {ns:?}"
     );
-    let held = held_namespaces();
-    let left: Vec<&String> = ns.intersection(&held).collect();
+    let held = held_namespaces(e);
+    let left: Vec<(&String, &String)> = held.iter().filter(|(k, _)| ns.contains(*k)).collect();
     assert!(left.is_empty(), "namespaces left: {left:?}");
 }
 
