@@ -13,7 +13,10 @@ fn nimbus_binary_boots_the_seed_user_data() {
         eprintln!("SKIPPED: the sandbox is unavailable here: {why}");
         return;
     }
-    let dir = tempfile::Builder::new().prefix("nimbus-guest-bin").tempdir_in("/tmp").unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("nimbus-guest-bin")
+        .tempdir_in("/tmp")
+        .unwrap();
     let rt = Runtime::new(RuntimeConfig {
         data_dir: dir.path().into(),
         guest_binary: env!("CARGO_BIN_EXE_nimbus").into(),
@@ -40,7 +43,8 @@ fn nimbus_binary_boots_the_seed_user_data() {
     let body = loop {
         let got = rt.connect("i-0nimbusbin000001", 80).ok().and_then(|mut s| {
             s.set_read_timeout(Some(Duration::from_secs(3))).ok()?;
-            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
+            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .ok()?;
             let mut out = String::new();
             s.read_to_string(&mut out).ok()?;
             out.contains(" 200 ").then_some(out)
@@ -55,7 +59,10 @@ fn nimbus_binary_boots_the_seed_user_data() {
         );
         std::thread::sleep(Duration::from_millis(5));
     };
-    assert!(body.ends_with("\r\n\r\n<h1>Hello World from ip-10-0-1-23.ec2.internal</h1>\n"), "{body}");
+    assert!(
+        body.ends_with("\r\n\r\n<h1>Hello World from ip-10-0-1-23.ec2.internal</h1>\n"),
+        "{body}"
+    );
     rt.terminate("i-0nimbusbin000001").unwrap();
     rt.shutdown().unwrap();
     assert_eq!(rt.cleanup_orphans().unwrap(), 0);
