@@ -105,13 +105,23 @@ pub struct Stats {
     pub net_tx_packets: u64,
 }
 
+/// PID 1's exit code when the guest powered itself off (`shutdown -h now`, `poweroff`).
+pub const EXIT_POWEROFF: i32 = 0;
+/// PID 1's exit code when the guest asked to reboot (`reboot`, `shutdown -r now`).
+pub const EXIT_REBOOT: i32 = 100;
+
 /// What the runtime sees of an instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InstanceState {
     Running,
     /// Stopped by [`Runtime::stop`] (or never started since the runtime came up).
     Stopped,
-    /// The sandbox's init exited by itself (exit code).
+    /// The guest shut itself down (`shutdown -h now`): EC2's InstanceInitiatedShutdownBehavior
+    /// decides between `stop` and `terminate`.
+    PoweredOff,
+    /// The guest asked for a reboot: the host answers with [`Runtime::reboot`].
+    RebootRequested,
+    /// The sandbox's init died (exit code): the instance is impaired.
     Exited(i32),
 }
 
@@ -419,6 +429,8 @@ impl Runtime {
             }
         }
         Some(match inst.exited {
+            Some(EXIT_POWEROFF) if inst.running.is_some() => InstanceState::PoweredOff,
+            Some(EXIT_REBOOT) if inst.running.is_some() => InstanceState::RebootRequested,
             Some(c) if inst.running.is_some() => InstanceState::Exited(c),
             _ => InstanceState::Stopped,
         })

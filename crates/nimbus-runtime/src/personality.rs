@@ -95,6 +95,10 @@ impl Personality {
                 "usr/bin/sudo",
                 "usr/bin/ec2-metadata",
                 "usr/bin/rpm",
+                "usr/sbin/shutdown",
+                "usr/sbin/poweroff",
+                "usr/sbin/reboot",
+                "usr/sbin/halt",
             ],
             Personality::Al2023 => &[
                 "usr/bin/yum",
@@ -103,6 +107,10 @@ impl Personality {
                 "usr/bin/sudo",
                 "usr/bin/ec2-metadata",
                 "usr/bin/rpm",
+                "usr/sbin/shutdown",
+                "usr/sbin/poweroff",
+                "usr/sbin/reboot",
+                "usr/sbin/halt",
             ],
             Personality::Ubuntu | Personality::Debian => &[
                 "usr/bin/apt-get",
@@ -110,6 +118,10 @@ impl Personality {
                 "usr/bin/systemctl",
                 "usr/bin/sudo",
                 "usr/bin/ec2-metadata",
+                "usr/sbin/shutdown",
+                "usr/sbin/poweroff",
+                "usr/sbin/reboot",
+                "usr/sbin/halt",
             ],
         }
     }

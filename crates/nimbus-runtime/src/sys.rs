@@ -293,3 +293,52 @@ pub fn close_fds_from(first: libc::c_int) {
         )
     };
 }
+
+static CAUGHT: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn remember_signal(sig: libc::c_int) {
+    // Async-signal-safe: one atomic store.
+    CAUGHT.store(sig, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Installs a handler that remembers the last of `sigs` delivered (PID 1 of a PID namespace
+/// gets no signal from inside it unless it handles that signal). No SA_RESTART, so a blocking
+/// waitpid returns EINTR.
+pub fn catch_signals(sigs: &[libc::c_int]) -> io::Result<()> {
+    for &sig in sigs {
+        // SAFETY: a zeroed sigaction is valid; the handler only stores to an atomic.
+        let rc = unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = remember_signal as *const () as libc::sighandler_t;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut())
+        };
+        check(rc)?;
+    }
+    Ok(())
+}
+
+/// The last caught signal, if any (and forgets it).
+pub fn take_caught_signal() -> Option<libc::c_int> {
+    match CAUGHT.swap(0, std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
+pub use libc::SIGINT;
+
+/// waitpid(-1) that returns `Ok(None)` when a signal interrupts it.
+pub fn wait_any_interruptible() -> io::Result<Option<(libc::pid_t, libc::c_int)>> {
+    let mut status = 0;
+    // SAFETY: status is a valid out-pointer.
+    let rc = unsafe { libc::waitpid(-1, &mut status, 0) };
+    if rc == -1 {
+        let e = io::Error::last_os_error();
+        if e.kind() == io::ErrorKind::Interrupted {
+            return Ok(None);
+        }
+        return Err(e);
+    }
+    Ok(Some((rc, status)))
+}

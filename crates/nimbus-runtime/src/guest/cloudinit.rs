@@ -46,6 +46,7 @@ fn uptime() -> String {
 
 /// PID 1 after the sandbox is built. Never returns while the instance runs.
 pub fn boot(cfg: &BootConfig) -> i32 {
+    let _ = sys::catch_signals(&[sys::SIGTERM, sys::SIGINT]);
     println!(
         "Nimbus guest init: {} booting as {} ({})",
         cfg.instance_id,
@@ -100,7 +101,7 @@ pub fn boot(cfg: &BootConfig) -> i32 {
     }
     let _ = std::io::stdout().flush();
     loop {
-        match sys::waitpid(-1, false) {
+        match sys::wait_any_interruptible() {
             Ok(Some((pid, status))) => {
                 if let Some((fpid, pump)) = final_pid.take() {
                     if fpid == pid as u32 {
@@ -119,8 +120,48 @@ pub fn boot(cfg: &BootConfig) -> i32 {
             }
             Ok(None) => {}
             // No children: nothing to reap until a service is started again.
-            Err(_) => std::thread::sleep(std::time::Duration::from_millis(200)),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
         }
+        if let Some(sig) = sys::take_caught_signal() {
+            return shut_down(sig == sys::SIGINT);
+        }
+    }
+}
+
+/// `shutdown`/`poweroff`/`reboot` inside the guest signal PID 1 (SIGTERM: power off,
+/// SIGINT: reboot, as systemd takes them). PID 1 stops every process of the instance and exits
+/// with [`crate::EXIT_POWEROFF`] or [`crate::EXIT_REBOOT`]; the host decides what that means
+/// (EC2's InstanceInitiatedShutdownBehavior).
+fn shut_down(reboot: bool) -> i32 {
+    // kill(-1) below must only ever mean "every process of this sandbox".
+    if sys::getpid() != 1 {
+        return 1;
+    }
+    println!(
+        "{}",
+        if reboot {
+            "Rebooting."
+        } else {
+            "Powering off."
+        }
+    );
+    let _ = std::io::stdout().flush();
+    // Every other process of this PID namespace: TERM, a grace period, then KILL.
+    let _ = sys::kill(-1, sys::SIGTERM);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while std::time::Instant::now() < deadline {
+        match sys::waitpid(-1, true) {
+            Ok(Some(_)) => continue,
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(5)),
+            Err(_) => break, // no children left
+        }
+    }
+    let _ = sys::kill(-1, sys::SIGKILL);
+    while let Ok(Some(_)) = sys::waitpid(-1, false) {}
+    if reboot {
+        crate::EXIT_REBOOT
+    } else {
+        crate::EXIT_POWEROFF
     }
 }
 

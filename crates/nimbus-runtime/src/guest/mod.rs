@@ -48,6 +48,7 @@ pub fn dispatch() -> Option<i32> {
         "stress-ng" => stress::stress_ng(rest),
         "sudo" => sudo(rest),
         "ec2-metadata" => ec2_metadata(rest),
+        "shutdown" | "poweroff" | "halt" | "reboot" => power(&tool, rest),
         _ => return None,
     })
 }
@@ -94,6 +95,44 @@ fn sudo(args: &[String]) -> i32 {
         cmd.first().map_or("bash", |s| s.as_str())
     );
     1
+}
+
+/// `shutdown [-h|-P|-r] [now|+0]`, `poweroff`, `halt`, `reboot`: signal PID 1 (SIGTERM powers
+/// off, SIGINT reboots). Delayed shutdowns (`+5`, `hh:mm`) are not provided.
+fn power(tool: &str, args: &[String]) -> i32 {
+    if crate::sys::geteuid() != 0 {
+        eprintln!("Failed to {tool}: Access denied");
+        return 1;
+    }
+    let mut reboot = tool == "reboot";
+    for a in args {
+        match a.as_str() {
+            "-r" | "--reboot" => reboot = true,
+            "-h" | "-P" | "--poweroff" | "-H" | "--halt" | "now" | "+0" | "-f" | "--force"
+            | "--no-wall" => {}
+            "-c" => {
+                eprintln!("No scheduled shutdown to cancel.");
+                return 1;
+            }
+            other if tool == "shutdown" && !other.starts_with('-') => {
+                eprintln!("shutdown: only an immediate shutdown (now) is provided by the Nimbus guest, not {other:?}");
+                return 1;
+            }
+            _ => {}
+        }
+    }
+    let sig = if reboot {
+        crate::sys::SIGINT
+    } else {
+        crate::sys::SIGTERM
+    };
+    match crate::sys::kill(1, sig) {
+        Ok(_) => 0,
+        Err(e) => {
+            eprintln!("Failed to {tool}: {e}");
+            1
+        }
+    }
 }
 
 /// `ec2-metadata`: reads the instance metadata service at 169.254.169.254 (IMDSv2 token
