@@ -14,8 +14,18 @@ use std::io::{self, Read};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::MutexGuard;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+fn trace(id: &str, t0: Instant, what: &str) {
+    if std::env::var_os("NIMBUS_RUNTIME_TRACE").is_some() {
+        eprintln!(
+            "[runtime] {id}: {what} at {:.2} ms",
+            t0.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
 
 impl Runtime {
     pub(crate) fn prepare_volume(&self, spec: &InstanceSpec) -> Result<()> {
@@ -139,7 +149,7 @@ impl Runtime {
         let used = st
             .instances
             .values()
-            .any(|i| i.running.is_some() && i.spec.network.vpc_id == vpc_id);
+            .any(|i| (i.running.is_some() || i.booting) && i.spec.network.vpc_id == vpc_id);
         if !used {
             if let Some(mut v) = st.vpcs.remove(vpc_id) {
                 if let Some(server) = v.imds.take() {
@@ -151,40 +161,70 @@ impl Runtime {
         }
     }
 
-    pub(crate) fn boot_locked(&self, st: &mut State, id: &str) -> Result<()> {
-        let t0 = std::time::Instant::now();
-        let trace = |what: &str| {
-            if std::env::var_os("NIMBUS_RUNTIME_TRACE").is_some() {
-                eprintln!(
-                    "[runtime] {id}: {what} at {:.2} ms",
-                    t0.elapsed().as_secs_f64() * 1e3
-                );
-            }
-        };
+    /// Boots instance `id` (its spec is in the state). The lock is held only to check the
+    /// state and make sure of the VPC; the network, cgroup and sandbox are built without it, so
+    /// launches run in parallel (the instance is `booting` meanwhile: no one else may touch it).
+    pub(crate) fn boot(&self, mut st: MutexGuard<'_, State>, id: &str) -> Result<()> {
+        let t0 = Instant::now();
         let spec = st.instances[id].spec.clone();
+        if st.instances[id].booting {
+            return Err(RuntimeError::InvalidState {
+                id: id.into(),
+                state: "pending",
+                action: "boot",
+            });
+        }
         let layer = self.inner.root.join("layers").join(spec.personality.name());
         ctx(personality::build_layer(&layer, spec.personality), || {
             format!("building the {} layer", spec.personality.name())
         })?;
-        let vpc_ns = self.ensure_vpc(st, &spec.network)?;
-        trace("vpc ready");
+        let vpc_ns = self.ensure_vpc(&mut st, &spec.network)?;
+        trace(id, t0, "vpc ready");
+        st.instances.get_mut(id).expect("present").booting = true;
+        drop(st);
+        let result = self.boot_unlocked(&spec, &vpc_ns, &layer, t0);
+        let mut st = self.inner.state.lock().expect("runtime lock");
+        let inst = st
+            .instances
+            .get_mut(id)
+            .expect("a booting instance is never removed");
+        inst.booting = false;
+        match result {
+            Ok(running) => {
+                inst.running = Some(running);
+                inst.exited = None;
+                Ok(())
+            }
+            Err(e) => {
+                self.release_vpc_if_unused(&mut st, &spec.network.vpc_id);
+                Err(e)
+            }
+        }
+    }
+
+    fn boot_unlocked(
+        &self,
+        spec: &InstanceSpec,
+        vpc_ns: &Path,
+        layer: &Path,
+        t0: Instant,
+    ) -> Result<Running> {
+        let id = spec.id.as_str();
         let dir = self.inst_dir(id);
         let inst_ns = dir.join("netns");
         let veth = netns::host_veth_name(id);
-        let undo = |st: &mut State, cg: Option<&Cgroup>| {
+        let undo = |cg: Option<&Cgroup>| {
             if let Some(cg) = cg {
                 let _ = cg.destroy();
             }
-            let _ = netns::detach_instance(&vpc_ns, &veth);
+            let _ = netns::detach_instance(vpc_ns, &veth);
             let _ = netns::destroy(&inst_ns);
-            self.release_vpc_if_unused(st, &spec.network.vpc_id);
         };
-        let _ = netns::detach_instance(&vpc_ns, &veth);
-        let _ = netns::destroy(&inst_ns);
+        undo(None); // leftovers of a crashed run
         if let Err(e) = netns::create(&inst_ns).and_then(|()| {
             let n = &spec.network;
             netns::attach_instance(
-                &vpc_ns,
+                vpc_ns,
                 &inst_ns,
                 &veth,
                 n.private_ip,
@@ -193,13 +233,13 @@ impl Runtime {
                 &n.mac,
             )
         }) {
-            undo(st, None);
+            undo(None);
             return Err(RuntimeError::Io {
                 context: format!("building the network of {id}"),
                 source: e,
             });
         }
-        trace("instance network ready");
+        trace(id, t0, "instance network ready");
         let cg = match Cgroup::create(
             &self.cgroup_name(id),
             spec.vcpus,
@@ -207,32 +247,28 @@ impl Runtime {
         ) {
             Ok(c) => c,
             Err(e) => {
-                undo(st, None);
+                undo(None);
                 return Err(RuntimeError::Io {
                     context: format!("creating the cgroup of {id}"),
                     source: e,
                 });
             }
         };
-        trace("cgroup ready");
-        match self.spawn_sandbox(&spec, &dir, &layer, &inst_ns, &cg) {
+        trace(id, t0, "cgroup ready");
+        match self.spawn_sandbox(spec, &dir, layer, &inst_ns, &cg) {
             Ok(child) => {
-                trace("sandbox ready");
-                let inst = st.instances.get_mut(id).expect("present");
-                inst.running = Some(Running {
+                trace(id, t0, "sandbox ready");
+                Ok(Running {
                     stage1: child,
                     cgroup: cg,
-                });
-                inst.exited = None;
-                Ok(())
+                })
             }
             Err(e) => {
-                undo(st, Some(&cg));
+                undo(Some(&cg));
                 Err(e)
             }
         }
     }
-
     pub(crate) fn spawn_sandbox(
         &self,
         spec: &InstanceSpec,
@@ -328,6 +364,13 @@ impl Runtime {
 
     pub(crate) fn halt_locked(&self, st: &mut State, id: &str) -> Result<()> {
         let inst = st.instances.get_mut(id).expect("caller checked");
+        if inst.booting {
+            return Err(RuntimeError::InvalidState {
+                id: id.into(),
+                state: "pending",
+                action: "stop",
+            });
+        }
         let vpc_id = inst.spec.network.vpc_id.clone();
         if let Some(mut r) = inst.running.take() {
             // Stage 1 reaps PID 1 and exits by itself (kill_all), then we reap stage 1.

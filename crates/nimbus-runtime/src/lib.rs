@@ -113,6 +113,8 @@ pub const EXIT_REBOOT: i32 = 100;
 /// What the runtime sees of an instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InstanceState {
+    /// Being booted.
+    Pending,
     Running,
     /// Stopped by [`Runtime::stop`] (or never started since the runtime came up).
     Stopped,
@@ -156,6 +158,8 @@ struct State {
 struct Inst {
     spec: InstanceSpec,
     running: Option<Running>,
+    /// Being booted by a thread that released the lock meanwhile.
+    booting: bool,
     exited: Option<i32>,
     /// Ports the forwarder lets through (`None`: all). The security-group hook.
     ingress: Arc<RwLock<Option<Vec<u16>>>>,
@@ -326,6 +330,13 @@ impl Runtime {
         }
         let mut st = self.inner.state.lock().expect("runtime lock");
         if let Some(i) = st.instances.get(&spec.id) {
+            if i.booting {
+                return Err(RuntimeError::InvalidState {
+                    id: spec.id.clone(),
+                    state: "pending",
+                    action: "launch",
+                });
+            }
             if i.running.is_some() {
                 return Err(RuntimeError::InvalidState {
                     id: spec.id.clone(),
@@ -345,11 +356,12 @@ impl Runtime {
             Inst {
                 spec: spec.clone(),
                 running: None,
+                booting: false,
                 exited: None,
                 ingress,
             },
         );
-        self.boot_locked(&mut st, &spec.id)
+        self.boot(st, &spec.id)
     }
 
     /// Boots a stopped instance again (its root volume kept; user data does not run again).
@@ -366,7 +378,7 @@ impl Runtime {
                 action: "start",
             });
         }
-        self.boot_locked(&mut st, id)
+        self.boot(st, id)
     }
 
     /// Reboot: every process is killed and the instance boots again from its root volume
@@ -377,7 +389,7 @@ impl Runtime {
             return Err(RuntimeError::NotFound(id.into()));
         }
         self.halt_locked(&mut st, id)?;
-        self.boot_locked(&mut st, id)
+        self.boot(st, id)
     }
 
     /// Kills every process of the instance and tears its network down; the root volume stays.
@@ -421,6 +433,9 @@ impl Runtime {
     pub fn state(&self, id: &str) -> Option<InstanceState> {
         let mut st = self.inner.state.lock().expect("runtime lock");
         let inst = st.instances.get_mut(id)?;
+        if inst.booting {
+            return Some(InstanceState::Pending);
+        }
         if let Some(r) = inst.running.as_mut() {
             if let Ok(Some(status)) = r.stage1.try_wait() {
                 inst.exited = Some(status.code().unwrap_or(128));
@@ -576,7 +591,11 @@ impl Runtime {
         let mut removed = 0;
         for name in cgroup::list(&self.cgroup_prefix()) {
             let id = &name[self.cgroup_prefix().len()..];
-            if st.instances.get(id).is_some_and(|i| i.running.is_some()) {
+            if st
+                .instances
+                .get(id)
+                .is_some_and(|i| i.running.is_some() || i.booting)
+            {
                 continue;
             }
             ctx(Cgroup::open(&name).and_then(|c| c.destroy()), || {
@@ -591,7 +610,7 @@ impl Runtime {
             .chain(
                 st.instances
                     .values()
-                    .filter(|i| i.running.is_some())
+                    .filter(|i| i.running.is_some() || i.booting)
                     .map(|i| self.inst_dir(&i.spec.id).join("netns")),
             )
             .collect();

@@ -76,6 +76,29 @@ fn launch_latency() {
     }
     report("launch → httpd answering (seed user data)", httpd);
 
+    // Ten launched at once, each from its own thread (as Auto Scaling would).
+    let t = Instant::now();
+    let handles: Vec<_> = (0..10u8)
+        .map(|i| {
+            let rt = e.rt.clone();
+            std::thread::spawn(move || {
+                let id = format!("i-0par{i:013}");
+                rt.launch(spec(&id, [10, 0, 6, 10 + i], Some(SEED_USER_DATA)))
+                    .unwrap();
+                wait_until(|| http_get(&rt, &id, "/").is_ok_and(|(s, _)| s.contains("200")));
+                id
+            })
+        })
+        .collect();
+    let ids: Vec<String> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    println!(
+        "10 launched in parallel → all 10 httpd answering: {:.1} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    for id in ids {
+        e.rt.terminate(&id).unwrap();
+    }
+
     // Idle instances: what each costs while it runs nothing (stage 1 + init).
     let n = 10;
     for i in 0..n {
