@@ -500,6 +500,67 @@ impl Runtime {
         )
     }
 
+    /// Runs `argv` inside a running instance — its namespaces, root, cgroup and the guest's
+    /// capability limits, as root in `/root` — and returns its output once it exits (the way
+    /// the host drives a command without SSH). Uses util-linux's `nsenter`.
+    pub fn exec(&self, id: &str, argv: &[&str]) -> Result<std::process::Output> {
+        let procs = {
+            let st = self.inner.state.lock().expect("runtime lock");
+            let inst = st
+                .instances
+                .get(id)
+                .ok_or_else(|| RuntimeError::NotFound(id.into()))?;
+            let r = inst.running.as_ref().ok_or(RuntimeError::InvalidState {
+                id: id.into(),
+                state: "stopped",
+                action: "run commands",
+            })?;
+            r.cgroup.clone()
+        };
+        // The sandbox's PID 1 on the host: the process whose innermost pid is 1.
+        let init = procs
+            .pids()
+            .into_iter()
+            .find(|p| {
+                let status = fs::read_to_string(format!("/proc/{p}/status")).unwrap_or_default();
+                status
+                    .lines()
+                    .find(|l| l.starts_with("NSpid:"))
+                    .is_some_and(|l| {
+                        let ns: Vec<&str> = l.split_whitespace().skip(1).collect();
+                        ns.len() == 2 && ns[1] == "1"
+                    })
+            })
+            .ok_or(RuntimeError::InvalidState {
+                id: id.into(),
+                state: "without init",
+                action: "run commands",
+            })?;
+        let mut cmd = Command::new("nsenter");
+        cmd.args([
+            "-t",
+            &init.to_string(),
+            "-m",
+            "-u",
+            "-i",
+            "-n",
+            "-p",
+            "-r",
+            "--",
+        ])
+        .arg(personality::GUEST_PATH)
+        .arg(guest::EXEC_ARG)
+        .args(argv)
+        .env_clear()
+        .current_dir("/")
+        .stdin(Stdio::null());
+        ctx(
+            sys::join_cgroups_before_exec(&mut cmd, &procs.procs_files()),
+            || "preparing the command".into(),
+        )?;
+        ctx(cmd.output(), || format!("running a command in {id}"))
+    }
+
     /// The VPC namespace and private IP of a running instance.
     pub fn route_to(&self, id: &str) -> Result<(PathBuf, Ipv4Addr)> {
         let st = self.inner.state.lock().expect("runtime lock");

@@ -342,3 +342,35 @@ pub fn wait_any_interruptible() -> io::Result<Option<(libc::pid_t, libc::c_int)>
     }
     Ok(Some((rc, status)))
 }
+
+/// Makes `cmd`'s child join the cgroups whose `cgroup.procs` files are given, between fork and
+/// exec (writing "0" moves the writer itself).
+pub fn join_cgroups_before_exec(
+    cmd: &mut std::process::Command,
+    procs_files: &[std::path::PathBuf],
+) -> io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    let files: Vec<CString> = procs_files
+        .iter()
+        .map(|p| cstr(p))
+        .collect::<io::Result<_>>()?;
+    // SAFETY: the closure runs between fork and exec and only makes open/write/close system
+    // calls on strings prepared before the fork; it allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            for f in &files {
+                let fd = libc::open(f.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                let rc = libc::write(fd, b"0".as_ptr().cast(), 1);
+                libc::close(fd);
+                if rc == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    Ok(())
+}

@@ -20,6 +20,8 @@ use std::path::Path;
 
 /// The argument that starts cloud-init's final stage (spawned by PID 1 on first boot).
 pub const CLOUD_FINAL_ARG: &str = "__nimbus_cloud_final";
+/// The argument that runs a command for the host (`Runtime::exec`) under the guest's limits.
+pub const EXEC_ARG: &str = "__nimbus_exec";
 
 /// Runs the guest tool this process was started as, if it is one: Some(exit code).
 /// `nimbus`'s `main` calls this first and exits with the code when it returns Some.
@@ -31,6 +33,9 @@ pub fn dispatch() -> Option<i32> {
     let tool = Path::new(first).file_name()?.to_string_lossy().into_owned();
     if args.get(1).map(String::as_str) == Some(crate::boot::STAGE1_ARG) {
         return Some(init::stage1(Path::new(args.get(2)?)));
+    }
+    if args.get(1).map(String::as_str) == Some(EXEC_ARG) {
+        return Some(exec_for_host(&args[2..]));
     }
     if args.get(1).map(String::as_str) == Some(CLOUD_FINAL_ARG) {
         return Some(cloudinit::final_stage());
@@ -51,6 +56,27 @@ pub fn dispatch() -> Option<i32> {
         "shutdown" | "poweroff" | "halt" | "reboot" => power(&tool, rest),
         _ => return None,
     })
+}
+
+/// Runs `argv` (entered into the instance by the host) with the capabilities every guest
+/// process lacks, as root in `/root`.
+fn exec_for_host(argv: &[String]) -> i32 {
+    for cap in crate::sys::GUEST_DROPPED_CAPS {
+        let _ = crate::sys::drop_bounding_cap(*cap);
+    }
+    let Some((prog, rest)) = argv.split_first() else {
+        return 2;
+    };
+    let err = std::process::Command::new(prog)
+        .args(rest)
+        .env_clear()
+        .env("PATH", cloudinit::PATH)
+        .env("HOME", "/root")
+        .env("LANG", "C.UTF-8")
+        .current_dir("/root")
+        .exec();
+    eprintln!("{prog}: {err}");
+    127
 }
 
 /// `sudo`: root runs the command directly (the default user's NOPASSWD rule is in
