@@ -18,6 +18,9 @@ use std::sync::MutexGuard;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+/// How long a sandbox may take to be built before the launch fails.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(30);
+
 fn trace(id: &str, t0: Instant, what: &str) {
     if std::env::var_os("NIMBUS_RUNTIME_TRACE").is_some() {
         eprintln!(
@@ -344,8 +347,24 @@ impl Runtime {
             format!("starting {}", self.inner.guest_binary.display())
         })?;
         drop(cmd); // closes our copy of the pipe's write end (held by the pre_exec closure)
+                   // PID 1 answers "ready" (or why not) once the sandbox is built, then closes the pipe.
         let mut answer = String::new();
-        let _ = ready_r.read_to_string(&mut answer);
+        let deadline = Instant::now() + BOOT_TIMEOUT;
+        let mut buf = [0u8; 512];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || !sys::wait_readable(&ready_r, left).unwrap_or(false) {
+                answer = format!(
+                    "the sandbox was not ready within {} s",
+                    BOOT_TIMEOUT.as_secs()
+                );
+                break;
+            }
+            match ready_r.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.push_str(&String::from_utf8_lossy(&buf[..n])),
+            }
+        }
         if answer.trim() == "ready" {
             return Ok(child);
         }

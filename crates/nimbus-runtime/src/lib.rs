@@ -311,6 +311,29 @@ impl Runtime {
                 "vcpus must be ≥ 1 and memory ≥ 16 MiB".into(),
             ));
         }
+        let n = &spec.network;
+        let in_vpc = Ipv4Net {
+            addr: n.private_ip,
+            prefix: n.vpc_cidr.prefix,
+        }
+        .network()
+            == n.vpc_cidr.network();
+        if !in_vpc || n.subnet_prefix < n.vpc_cidr.prefix || n.subnet_prefix > 30 {
+            return Err(RuntimeError::InvalidSpec(format!(
+                "{}/{} is not inside the VPC's {}",
+                n.private_ip, n.subnet_prefix, n.vpc_cidr
+            )));
+        }
+        let mac_ok = n.mac.split(':').count() == 6
+            && n.mac
+                .split(':')
+                .all(|b| b.len() == 2 && b.bytes().all(|c| c.is_ascii_hexdigit()));
+        if !mac_ok {
+            return Err(RuntimeError::InvalidSpec(format!(
+                "MAC address {:?}",
+                n.mac
+            )));
+        }
         if !valid_id(&spec.network.vpc_id) {
             return Err(RuntimeError::InvalidSpec(format!(
                 "vpc id {:?}",

@@ -85,3 +85,30 @@ fn stop_start_keeps_volume_and_terminate_leaves_nothing() {
     e.rt.terminate(ID).expect("terminate is idempotent");
     assert_clean(&e, &before, &footprint(&e), &namespaces);
 }
+
+#[test]
+fn invalid_specs_are_refused() {
+    let Some(e) = env() else { return };
+    let bad_ip = {
+        let mut s = spec("i-0badspec00000001", [10, 1, 1, 5], None);
+        s.network.vpc_cidr = nimbus_runtime::Ipv4Net::parse("10.0.0.0/16").unwrap();
+        s
+    };
+    let mut bad_mac = spec("i-0badspec00000002", [10, 0, 1, 6], None);
+    bad_mac.network.mac = "02:00:zz:00:00:01".into();
+    let bad_id = spec("i-0bad/../../etc", [10, 0, 1, 7], None);
+    let mut bad_host = spec("i-0badspec00000004", [10, 0, 1, 8], None);
+    bad_host.hostname = "x; rm -rf /".into();
+    for s in [bad_ip, bad_mac, bad_id, bad_host] {
+        let id = s.id.clone();
+        match e.rt.launch(s) {
+            Err(nimbus_runtime::RuntimeError::InvalidSpec(_)) => {}
+            other => panic!("{id}: {other:?}"),
+        }
+    }
+    assert_eq!(footprint(&e).processes, 0);
+    assert!(matches!(
+        e.rt.start("i-0nosuch000000001"),
+        Err(nimbus_runtime::RuntimeError::NotFound(_))
+    ));
+}

@@ -59,3 +59,54 @@ fn stress_burns_measured_cpu_within_the_quota() {
     assert!(e.rt.stats(ID).unwrap().memory_bytes > 0);
     e.rt.terminate(ID).unwrap();
 }
+
+#[test]
+fn memory_limit_holds() {
+    let Some(e) = env() else { return };
+    let mut s = spec(
+        "i-0memlimit00000001",
+        [10, 0, 1, 61],
+        Some("#!/bin/bash\namazon-linux-extras install epel -y\nyum install -y stress\n"),
+    );
+    s.memory_mib = 64;
+    e.rt.launch(s).expect("launch");
+    assert!(
+        wait_user_data(&e, "i-0memlimit00000001", Duration::from_secs(8)),
+        "{}",
+        diag(&e, "i-0memlimit00000001")
+    );
+    // 200 MB in a 64 MiB instance: the kernel's OOM killer ends the worker inside the cgroup.
+    let out =
+        e.rt.exec(
+            "i-0memlimit00000001",
+            &[
+                "stress",
+                "--vm",
+                "1",
+                "--vm-bytes",
+                "200M",
+                "--timeout",
+                "3",
+            ],
+        )
+        .unwrap();
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let ok =
+        e.rt.exec(
+            "i-0memlimit00000001",
+            &["stress", "--vm", "1", "--vm-bytes", "16M", "--timeout", "1"],
+        )
+        .unwrap();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    e.rt.terminate("i-0memlimit00000001").unwrap();
+}
