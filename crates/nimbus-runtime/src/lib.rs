@@ -111,7 +111,7 @@ pub const EXIT_POWEROFF: i32 = 0;
 pub const EXIT_REBOOT: i32 = 100;
 
 /// What the runtime sees of an instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum InstanceState {
     /// Being booted.
     Pending,
@@ -472,6 +472,41 @@ impl Runtime {
             Some(c) if inst.running.is_some() => InstanceState::Exited(c),
             _ => InstanceState::Stopped,
         })
+    }
+
+    /// Every instance this runtime knows, with its state (for the supervisor that reconciles
+    /// what EC2 says should run with what does).
+    pub fn instances(&self) -> Vec<(String, InstanceState)> {
+        let ids: Vec<String> = self
+            .inner
+            .state
+            .lock()
+            .expect("runtime lock")
+            .instances
+            .keys()
+            .cloned()
+            .collect();
+        let mut out: Vec<(String, InstanceState)> = ids
+            .into_iter()
+            .filter_map(|id| Some((id.clone(), self.state(&id)?)))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Instance ids that have a root volume on disk (after a restart: the instances whose
+    /// volumes survive, whether or not this runtime has booted them yet).
+    pub fn volumes_on_disk(&self) -> Vec<String> {
+        let mut out: Vec<String> = fs::read_dir(self.inner.root.join("instances"))
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.path().join("volume/.created").exists())
+                    .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.sort();
+        out
     }
 
     /// The instance's cgroup accounting.

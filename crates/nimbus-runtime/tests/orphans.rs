@@ -61,6 +61,10 @@ fn a_new_runtime_removes_a_crashed_runs_leftovers() {
     });
     assert!(console.is_some(), "{}", second.console_output(ID).unwrap());
     assert_eq!(
+        second.instances(),
+        vec![(ID.to_string(), nimbus_runtime::InstanceState::Running)]
+    );
+    assert_eq!(
         std::fs::read_to_string(second.root_volume(ID).join("var/lib/runs.txt")).unwrap(),
         "ran\n"
     );
