@@ -114,7 +114,8 @@ impl Runtime {
                 st.instances
                     .values()
                     .find(|i| {
-                        i.running.is_some()
+                        // A booting instance's user data may ask before boot() records it.
+                        (i.running.is_some() || i.booting)
                             && i.spec.network.vpc_id == vpc
                             && i.spec.network.private_ip == ip
                     })?
