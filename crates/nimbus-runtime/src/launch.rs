@@ -38,6 +38,24 @@ impl Runtime {
             return Ok(());
         }
         let rootfs = vol.join("rootfs");
+        if let Some(image) = &spec.image {
+            // Start from a captured volume: a copy of it, then this instance's own bits below.
+            let _ = fs::remove_dir_all(&vol);
+            ctx(fs::create_dir_all(&dir), || {
+                format!("creating {}", dir.display())
+            })?;
+            let out = ctx(
+                Command::new("cp").arg("-a").arg(image).arg(&vol).output(),
+                || "running cp".into(),
+            )?;
+            if !out.status.success() {
+                return Err(RuntimeError::InvalidSpec(format!(
+                    "image {}: {}",
+                    image.display(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )));
+            }
+        }
         let io = || -> io::Result<()> {
             for d in [
                 "proc",

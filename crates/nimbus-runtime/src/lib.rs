@@ -90,6 +90,9 @@ pub struct InstanceSpec {
     pub memory_mib: u64,
     /// Decoded user data (the API's base64 is the caller's business).
     pub user_data: Option<Vec<u8>>,
+    /// A captured root volume ([`Runtime::capture_image`]) the new instance's volume starts
+    /// from (an AMI made from an instance); None: a fresh volume over the personality.
+    pub image: Option<PathBuf>,
     pub network: NetworkSpec,
 }
 
@@ -471,6 +474,50 @@ impl Runtime {
             Some(EXIT_REBOOT) if inst.running.is_some() => InstanceState::RebootRequested,
             Some(c) if inst.running.is_some() => InstanceState::Exited(c),
             _ => InstanceState::Stopped,
+        })
+    }
+
+    /// Captures the instance's root volume into `image_dir` (which must not exist): what
+    /// `create-image` makes an AMI of. Instances launched with `image: Some(image_dir)` start
+    /// from a copy of it and run their own user data (cloud-init's per-instance state is not
+    /// captured). Consistent when the instance is stopped; from a running one it is a crash-
+    /// consistent copy (EC2's `--no-reboot`). Uses coreutils' `cp -a`, which keeps modes,
+    /// owners, links and the overlay's whiteouts and xattrs.
+    pub fn capture_image(&self, id: &str, image_dir: &Path) -> Result<()> {
+        let vol = self.inst_dir(id).join("volume");
+        if !vol.join(".created").exists() {
+            return Err(RuntimeError::NotFound(id.into()));
+        }
+        if image_dir.exists() {
+            return Err(RuntimeError::InvalidSpec(format!(
+                "{} exists",
+                image_dir.display()
+            )));
+        }
+        let out = ctx(
+            Command::new("cp")
+                .arg("-a")
+                .arg(&vol)
+                .arg(image_dir)
+                .output(),
+            || "running cp".into(),
+        )?;
+        if !out.status.success() {
+            let _ = fs::remove_dir_all(image_dir);
+            return Err(RuntimeError::Io {
+                context: format!("capturing {id}"),
+                source: io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+            });
+        }
+        // Per-instance state stays with the instance.
+        let cloud = image_dir.join("rootfs/var/lib/cloud/instance");
+        for f in ["sem", "scripts", "user-data.txt", "boot-finished"] {
+            let p = cloud.join(f);
+            let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
+        }
+        let _ = fs::remove_file(image_dir.join(".created"));
+        ctx(fs::create_dir_all(cloud.join("sem")), || {
+            "cleaning the image".into()
         })
     }
 

@@ -30,6 +30,7 @@ fn nimbus_binary_boots_the_seed_user_data() {
         vcpus: 1,
         memory_mib: 512,
         user_data: Some(ud.as_bytes().to_vec()),
+        image: None,
         network: NetworkSpec {
             vpc_id: "vpc-0nimbusbin".into(),
             vpc_cidr: Ipv4Net::parse("10.0.0.0/16").unwrap(),

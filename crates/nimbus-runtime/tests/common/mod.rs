@@ -49,6 +49,7 @@ pub fn spec(id: &str, ip: [u8; 4], user_data: Option<&str>) -> InstanceSpec {
         vcpus: 1,
         memory_mib: 512,
         user_data: user_data.map(|s| s.as_bytes().to_vec()),
+        image: None,
         network: NetworkSpec {
             vpc_id: "vpc-0test".into(),
             vpc_cidr: Ipv4Net::parse("10.0.0.0/16").unwrap(),
