@@ -1,6 +1,7 @@
 //! The loopback forwarder: how the host reaches an instance without a route or interface
 //! being changed. A listener on a host loopback address (all of 127.0.0.0/8 is routed to `lo`
-//! already) accepts, checks the instance's allowed-ingress ports (the security-group hook:
+//! already) accepts, checks the instance's allowed-ingress rules — port and the caller's
+//! source address — (the security-group hook:
 //! a refused port gets a reset), opens a connection from inside the VPC's namespace to the
 //! instance's private IP and copies bytes both ways. One tokio task per listener and per
 //! connection; dropping the [`Exposure`] stops accepting (open connections finish).
@@ -37,13 +38,13 @@ pub(crate) async fn expose(
     id: String,
     listen: SocketAddr,
     port: u16,
-    ingress: Arc<RwLock<Option<Vec<u16>>>>,
+    ingress: Arc<RwLock<Option<Vec<crate::IngressRule>>>>,
 ) -> io::Result<Exposure> {
     let listener = TcpListener::bind(listen).await?;
     let local = listener.local_addr()?;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((client, _peer)) = listener.accept().await else {
+            let Ok((client, peer)) = listener.accept().await else {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             };
@@ -51,7 +52,10 @@ pub(crate) async fn expose(
                 .read()
                 .expect("ingress lock")
                 .as_ref()
-                .is_none_or(|ports| ports.contains(&port));
+                .is_none_or(|rules| match peer.ip() {
+                    std::net::IpAddr::V4(ip) => rules.iter().any(|r| r.allows(ip, port)),
+                    std::net::IpAddr::V6(_) => false,
+                });
             if !allowed {
                 // Refuse the way a closed port does: a reset.
                 reset(&client);

@@ -68,6 +68,28 @@ fn ctx<T>(r: io::Result<T>, context: impl FnOnce() -> String) -> Result<T> {
     })
 }
 
+/// One allowed-ingress rule (a security group's TCP ingress permission): ports
+/// `from_port..=to_port` from addresses in `source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IngressRule {
+    pub from_port: u16,
+    pub to_port: u16,
+    pub source: Ipv4Net,
+}
+
+impl IngressRule {
+    /// Whether a connection from `peer` to `port` matches.
+    pub fn allows(&self, peer: Ipv4Addr, port: u16) -> bool {
+        (self.from_port..=self.to_port).contains(&port)
+            && Ipv4Net {
+                addr: peer,
+                prefix: self.source.prefix,
+            }
+            .network()
+                == self.source.network()
+    }
+}
+
 /// Where an instance sits on the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NetworkSpec {
@@ -165,7 +187,7 @@ struct Inst {
     booting: bool,
     exited: Option<i32>,
     /// Ports the forwarder lets through (`None`: all). The security-group hook.
-    ingress: Arc<RwLock<Option<Vec<u16>>>>,
+    ingress: Arc<RwLock<Option<Vec<IngressRule>>>>,
 }
 
 struct Running {
@@ -687,19 +709,20 @@ impl Runtime {
         Ok((vpc.ns.clone(), inst.spec.network.private_ip))
     }
 
-    /// The security-group hook: which ports the forwarder lets through to the instance
-    /// (`None`: every port). Packet filtering inside the VPC comes with security groups.
-    pub fn set_allowed_ingress(&self, id: &str, ports: Option<Vec<u16>>) -> Result<()> {
+    /// The security-group hook: which TCP ports the forwarder lets through to the instance,
+    /// from which source addresses (`None`: everything; `Some(vec![])`: nothing). Packet
+    /// filtering inside the VPC comes with security groups.
+    pub fn set_allowed_ingress(&self, id: &str, rules: Option<Vec<IngressRule>>) -> Result<()> {
         let st = self.inner.state.lock().expect("runtime lock");
         let inst = st
             .instances
             .get(id)
             .ok_or_else(|| RuntimeError::NotFound(id.into()))?;
-        *inst.ingress.write().expect("ingress lock") = ports;
+        *inst.ingress.write().expect("ingress lock") = rules;
         Ok(())
     }
 
-    fn ingress_of(&self, id: &str) -> Result<Arc<RwLock<Option<Vec<u16>>>>> {
+    fn ingress_of(&self, id: &str) -> Result<Arc<RwLock<Option<Vec<IngressRule>>>>> {
         let st = self.inner.state.lock().expect("runtime lock");
         Ok(st
             .instances

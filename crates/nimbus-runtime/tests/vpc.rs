@@ -69,7 +69,13 @@ async fn instances_reach_each_other_and_the_host_reaches_them_through_nimbus() {
         "{got}"
     );
     // Port 80 closed by the ingress list: the connection is refused with a reset.
-    e.rt.set_allowed_ingress(A, Some(vec![22])).unwrap();
+    let rule = |from_port: u16, to_port: u16, cidr: &str| nimbus_runtime::IngressRule {
+        from_port,
+        to_port,
+        source: nimbus_runtime::Ipv4Net::parse(cidr).unwrap(),
+    };
+    e.rt.set_allowed_ingress(A, Some(vec![rule(22, 22, "0.0.0.0/0")]))
+        .unwrap();
     let refused = tokio::task::spawn_blocking(move || get_via(addr))
         .await
         .unwrap();
@@ -77,7 +83,30 @@ async fn instances_reach_each_other_and_the_host_reaches_them_through_nimbus() {
         refused.as_ref().map_or(true, |s| s.is_empty()),
         "{refused:?}"
     );
-    e.rt.set_allowed_ingress(A, Some(vec![22, 80])).unwrap();
+    // Port 80 open, but only to a source range the caller (127.0.0.1) is not in.
+    e.rt.set_allowed_ingress(
+        A,
+        Some(vec![
+            rule(22, 22, "0.0.0.0/0"),
+            rule(80, 80, "203.0.113.0/24"),
+        ]),
+    )
+    .unwrap();
+    let refused = tokio::task::spawn_blocking(move || get_via(addr))
+        .await
+        .unwrap();
+    assert!(
+        refused.as_ref().map_or(true, |s| s.is_empty()),
+        "{refused:?}"
+    );
+    e.rt.set_allowed_ingress(
+        A,
+        Some(vec![
+            rule(22, 22, "0.0.0.0/0"),
+            rule(0, 65535, "127.0.0.0/8"),
+        ]),
+    )
+    .unwrap();
     let again = tokio::task::spawn_blocking(move || get_via(addr))
         .await
         .unwrap()
