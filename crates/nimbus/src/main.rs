@@ -23,6 +23,11 @@ use std::sync::Arc;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // Inside an instance this binary is the guest's tools (yum, systemctl, httpd, ...) and the
+    // sandbox's init: nimbus_runtime::guest picks by the name it was started as.
+    if let Some(code) = nimbus_runtime::guest::dispatch() {
+        std::process::exit(code);
+    }
     let cmd = match cli::parse(std::env::args_os()) {
         Ok(c) => c,
         // `--help`, `--version` and usage errors: clap prints them with the right exit code.
