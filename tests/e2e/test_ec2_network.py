@@ -131,3 +131,52 @@ def test_network_survives_restart(tmp_path):
         assert default_vpc(n) == vpc
     finally:
         n.stop()
+
+
+def test_vpc_lifecycle_attributes_and_delete_guard(nimbus):
+    region = "ca-central-1"
+    err = cli_error(nimbus, "ec2", "create-vpc", "--cidr-block", "10.0.0.0/8", region=region)
+    assert "InvalidVpc.Range" in err and "The CIDR '10.0.0.0/8' is invalid." in err
+    vpc = nimbus.aws("ec2", "create-vpc", "--cidr-block", "10.20.0.0/16",
+                     "--tag-specifications", "ResourceType=vpc,Tags=[{Key=Name,Value=lab}]", region=region)["Vpc"]
+    vid = vpc["VpcId"]
+    assert vid.startswith("vpc-") and len(vid) == 21
+    assert vpc["CidrBlock"] == "10.20.0.0/16" and vpc["IsDefault"] is False
+    assert vpc["Tags"] == [{"Key": "Name", "Value": "lab"}]
+    got = nimbus.aws("ec2", "describe-vpcs", "--filters", "Name=tag:Name,Values=lab", region=region)["Vpcs"]
+    assert [v["VpcId"] for v in got] == [vid] and got[0]["State"] == "available"
+    # The read-backs the Terraform AWS provider makes for aws_vpc.
+    for attribute, key, want in [("enableDnsSupport", "EnableDnsSupport", True),
+                                 ("enableDnsHostnames", "EnableDnsHostnames", False),
+                                 ("enableNetworkAddressUsageMetrics", "EnableNetworkAddressUsageMetrics", False)]:
+        out = nimbus.aws("ec2", "describe-vpc-attribute", "--vpc-id", vid, "--attribute", attribute, region=region)
+        assert out == {"VpcId": vid, key: {"Value": want}}
+    nimbus.aws("ec2", "modify-vpc-attribute", "--vpc-id", vid, "--enable-dns-hostnames", "{\"Value\":true}", region=region)
+    out = nimbus.aws("ec2", "describe-vpc-attribute", "--vpc-id", vid, "--attribute", "enableDnsHostnames", region=region)
+    assert out["EnableDnsHostnames"] == {"Value": True}
+    groups = nimbus.aws("ec2", "describe-security-groups", "--filters", f"Name=vpc-id,Values={vid}", region=region)
+    assert [g["GroupName"] for g in groups["SecurityGroups"]] == ["default"]
+
+    sid = nimbus.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.20.1.0/24", region=region)["Subnet"]["SubnetId"]
+    err = cli_error(nimbus, "ec2", "delete-vpc", "--vpc-id", vid, region=region)
+    assert "DependencyViolation" in err and f"The vpc '{vid}' has dependencies and cannot be deleted." in err
+    nimbus.aws("ec2", "delete-subnet", "--subnet-id", sid, region=region)
+    err = cli_error(nimbus, "ec2", "delete-vpc", "--vpc-id", vid, "--dry-run", region=region)
+    assert "DryRunOperation" in err
+    nimbus.aws("ec2", "delete-vpc", "--vpc-id", vid, region=region)
+    err = cli_error(nimbus, "ec2", "describe-vpcs", "--vpc-ids", vid, region=region)
+    assert "InvalidVpcID.NotFound" in err
+    err = cli_error(nimbus, "ec2", "create-default-vpc", region=region)
+    assert "DefaultVpcAlreadyExists" in err
+
+
+def test_secondary_cidr_with_boto3(nimbus):
+    ec2 = nimbus.client("ec2", region="sa-east-1")
+    vid = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    assoc = ec2.associate_vpc_cidr_block(VpcId=vid, CidrBlock="10.31.0.0/16")["CidrBlockAssociation"]
+    v = ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]
+    assert sorted(a["CidrBlock"] for a in v["CidrBlockAssociationSet"]) == ["10.30.0.0/16", "10.31.0.0/16"]
+    ec2.create_subnet(VpcId=vid, CidrBlock="10.31.0.0/24")
+    found = ec2.describe_vpcs(Filters=[{"Name": "cidr-block-association.cidr-block", "Values": ["10.31.0.0/16"]}])
+    assert [x["VpcId"] for x in found["Vpcs"]] == [vid]
+    assert assoc["AssociationId"].startswith("vpc-cidr-assoc-")

@@ -68,7 +68,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateTransitGatewayPolicyTable", "POST", "/"),
     op("AssociateTransitGatewayRouteTable", "POST", "/"),
     op("AssociateTrunkInterface", "POST", "/"),
-    op("AssociateVpcCidrBlock", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(0)),
+        output: Some(m::ShapeId(1)),
+        implemented: true,
+        ..op("AssociateVpcCidrBlock", "POST", "/")
+    },
     op("AttachClassicLinkVpc", "POST", "/"),
     op("AttachInternetGateway", "POST", "/"),
     op("AttachNetworkInterface", "POST", "/"),
@@ -77,14 +82,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(1)),
-        output: Some(m::ShapeId(2)),
+        input: Some(m::ShapeId(3)),
+        output: Some(m::ShapeId(4)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(3)),
-        output: Some(m::ShapeId(4)),
+        input: Some(m::ShapeId(5)),
+        output: Some(m::ShapeId(6)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -116,7 +121,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateCoipPool", "POST", "/"),
     op("CreateCustomerGateway", "POST", "/"),
     op("CreateDefaultSubnet", "POST", "/"),
-    op("CreateDefaultVpc", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(21)),
+        output: Some(m::ShapeId(22)),
+        implemented: true,
+        ..op("CreateDefaultVpc", "POST", "/")
+    },
     op("CreateDelegateMacVolumeOwnershipTask", "POST", "/"),
     op("CreateDhcpOptions", "POST", "/"),
     op("CreateEgressOnlyInternetGateway", "POST", "/"),
@@ -181,8 +191,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(19)),
-        output: Some(m::ShapeId(20)),
+        input: Some(m::ShapeId(23)),
+        output: Some(m::ShapeId(24)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -191,8 +201,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(21)),
-        output: Some(m::ShapeId(22)),
+        input: Some(m::ShapeId(25)),
+        output: Some(m::ShapeId(26)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
@@ -220,7 +230,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessInstance", "POST", "/"),
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
-    op("CreateVpc", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(27)),
+        output: Some(m::ShapeId(28)),
+        implemented: true,
+        ..op("CreateVpc", "POST", "/")
+    },
     op("CreateVpcBlockPublicAccessExclusion", "POST", "/"),
     op("CreateVpcEncryptionControl", "POST", "/"),
     op("CreateVpcEndpoint", "POST", "/"),
@@ -289,15 +304,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(23)),
-        output: Some(m::ShapeId(24)),
+        input: Some(m::ShapeId(29)),
+        output: Some(m::ShapeId(30)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(25)),
+        input: Some(m::ShapeId(31)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
@@ -326,7 +341,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessInstance", "POST", "/"),
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
-    op("DeleteVpc", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(32)),
+        implemented: true,
+        ..op("DeleteVpc", "POST", "/")
+    },
     op("DeleteVpcBlockPublicAccessExclusion", "POST", "/"),
     op("DeleteVpcEncryptionControl", "POST", "/"),
     op("DeleteVpcEndpointConnectionNotifications", "POST", "/"),
@@ -351,8 +370,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeAddressesAttribute", "POST", "/"),
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(26)),
-        output: Some(m::ShapeId(27)),
+        input: Some(m::ShapeId(33)),
+        output: Some(m::ShapeId(34)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -473,8 +492,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(28)),
-        output: Some(m::ShapeId(29)),
+        input: Some(m::ShapeId(35)),
+        output: Some(m::ShapeId(36)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -496,8 +515,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecurityGroupRules", "POST", "/"),
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(31)),
-        output: Some(m::ShapeId(32)),
+        input: Some(m::ShapeId(38)),
+        output: Some(m::ShapeId(39)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -514,8 +533,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(34)),
-        output: Some(m::ShapeId(35)),
+        input: Some(m::ShapeId(41)),
+        output: Some(m::ShapeId(42)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
@@ -549,7 +568,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumeStatus", "POST", "/"),
     op("DescribeVolumes", "POST", "/"),
     op("DescribeVolumesModifications", "POST", "/"),
-    op("DescribeVpcAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(43)),
+        output: Some(m::ShapeId(44)),
+        implemented: true,
+        ..op("DescribeVpcAttribute", "POST", "/")
+    },
     op("DescribeVpcBlockPublicAccessExclusions", "POST", "/"),
     op("DescribeVpcBlockPublicAccessOptions", "POST", "/"),
     op("DescribeVpcClassicLink", "POST", "/"),
@@ -564,8 +588,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(37)),
-        output: Some(m::ShapeId(38)),
+        input: Some(m::ShapeId(46)),
+        output: Some(m::ShapeId(47)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -620,7 +644,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayPolicyTable", "POST", "/"),
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
-    op("DisassociateVpcCidrBlock", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(48)),
+        output: Some(m::ShapeId(49)),
+        implemented: true,
+        ..op("DisassociateVpcCidrBlock", "POST", "/")
+    },
     op("EnableAddressTransfer", "POST", "/"),
     op("EnableAllowedImagesSettings", "POST", "/"),
     op("EnableAwsNetworkPerformanceMetricSubscription", "POST", "/"),
@@ -789,7 +818,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(66)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -813,7 +842,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVerifiedAccessTrustProvider", "POST", "/"),
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
-    op("ModifyVpcAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(67)),
+        implemented: true,
+        ..op("ModifyVpcAttribute", "POST", "/")
+    },
     op("ModifyVpcBlockPublicAccessExclusion", "POST", "/"),
     op("ModifyVpcBlockPublicAccessOptions", "POST", "/"),
     op("ModifyVpcEncryptionControl", "POST", "/"),
@@ -886,14 +919,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(67)),
-        output: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(80)),
+        output: Some(m::ShapeId(81)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(69)),
-        output: Some(m::ShapeId(70)),
+        input: Some(m::ShapeId(82)),
+        output: Some(m::ShapeId(83)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -929,12 +962,51 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 120] = [
+pub static SHAPES: [m::Shape; 137] = [
+    m::Shape {
+        name: "AssociateVpcCidrBlockRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CidrBlock", 94),
+            member("Ipv6CidrBlockNetworkBorderGroup", 94),
+            member("Ipv6Pool", 63),
+            member("Ipv6CidrBlock", 94),
+            member("Ipv4IpamPoolId", 61),
+            member("Ipv4NetmaskLength", 68),
+            member("Ipv6IpamPoolId", 61),
+            member("Ipv6NetmaskLength", 68),
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 129)
+            },
+            m::Member {
+                location_name: Some("amazonProvidedIpv6CidrBlock"),
+                ..member("AmazonProvidedIpv6CidrBlock", 19)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AssociateVpcCidrBlockResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ipv6CidrBlockAssociation"),
+                ..member("Ipv6CidrBlockAssociation", 131)
+            },
+            m::Member {
+                location_name: Some("cidrBlockAssociation"),
+                ..member("CidrBlockAssociation", 116)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 94)
+            },
+        ])),
+    },
     m::Shape {
         name: "AttributeBooleanValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 17)
+            ..member("Value", 19)
         }])),
     },
     m::Shape {
@@ -942,44 +1014,44 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 95)
+                ..member("TagSpecifications", 108)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 74)
+                ..member("GroupId", 87)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 81)
+                ..member("SourceSecurityGroupName", 94)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 81)
+                ..member("SourceSecurityGroupOwnerId", 94)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 81)
+                ..member("IpProtocol", 94)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 44)
+                ..member("FromPort", 55)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 44)
+                ..member("ToPort", 55)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 81)
+                ..member("CidrIp", 94)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 46)
+                ..member("IpPermissions", 57)
             },
         ])),
     },
@@ -988,33 +1060,33 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 19)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 80)
+                ..member("SecurityGroupRules", 93)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 81),
-            member("FromPort", 44),
-            member("GroupId", 74),
-            member("GroupName", 76),
-            member("IpPermissions", 46),
-            member("IpProtocol", 81),
-            member("SourceSecurityGroupName", 81),
-            member("SourceSecurityGroupOwnerId", 81),
-            member("ToPort", 44),
+            member("CidrIp", 94),
+            member("FromPort", 55),
+            member("GroupId", 87),
+            member("GroupName", 89),
+            member("IpPermissions", 57),
+            member("IpProtocol", 94),
+            member("SourceSecurityGroupName", 94),
+            member("SourceSecurityGroupOwnerId", 94),
+            member("ToPort", 55),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 95)
+                ..member("TagSpecifications", 108)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
         ])),
     },
@@ -1023,11 +1095,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 19)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 80)
+                ..member("SecurityGroupRules", 93)
             },
         ])),
     },
@@ -1036,59 +1108,59 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 11)
+                ..member("OptInStatus", 13)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 10)
+                ..member("Messages", 12)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 81)
+                ..member("RegionName", 94)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 81)
+                ..member("ZoneName", 94)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 81)
+                ..member("ZoneId", 94)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 81)
+                ..member("GroupName", 94)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 81)
+                ..member("NetworkBorderGroup", 94)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 81)
+                ..member("ZoneType", 94)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 81)
+                ..member("ParentZoneName", 94)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 81)
+                ..member("ParentZoneId", 94)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 81)
+                ..member("GroupLongName", 94)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 7)
+                ..member("Geography", 9)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 14)
+                ..member("SubGeography", 16)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 12)
+                ..member("State", 14)
             },
         ])),
     },
@@ -1096,13 +1168,13 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 81)
+            ..member("Name", 94)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(6),
+            member: m::ShapeId(8),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1110,7 +1182,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(5),
+            member: m::ShapeId(7),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1119,13 +1191,13 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 81)
+            ..member("Message", 94)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(9),
+            member: m::ShapeId(11),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1152,13 +1224,13 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 81)
+            ..member("Name", 94)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(13),
+            member: m::ShapeId(15),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1173,7 +1245,7 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 15)
+            ..member("InternetGatewayBlockMode", 17)
         }])),
     },
     m::Shape {
@@ -1185,25 +1257,36 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "CreateDefaultVpcRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 19)])),
+    },
+    m::Shape {
+        name: "CreateDefaultVpcResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("vpc"),
+            ..member("Vpc", 113)
+        }])),
+    },
+    m::Shape {
         name: "CreateSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 81)
+                ..member("Description", 94)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 81)
+                ..member("GroupName", 94)
             },
-            member("VpcId", 112),
+            member("VpcId", 129),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 95)
+                ..member("TagSpecifications", 108)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
         ])),
     },
@@ -1212,15 +1295,15 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 81)
+                ..member("GroupId", 94)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 106)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 81)
+                ..member("SecurityGroupArn", 94)
             },
         ])),
     },
@@ -1229,25 +1312,25 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 95)
+                ..member("TagSpecifications", 108)
             },
-            member("AvailabilityZone", 81),
-            member("AvailabilityZoneId", 81),
-            member("CidrBlock", 81),
-            member("Ipv6CidrBlock", 81),
-            member("OutpostArn", 81),
+            member("AvailabilityZone", 94),
+            member("AvailabilityZoneId", 94),
+            member("CidrBlock", 94),
+            member("Ipv6CidrBlock", 94),
+            member("OutpostArn", 94),
             m::Member {
                 required: true,
-                ..member("VpcId", 112)
+                ..member("VpcId", 129)
             },
-            member("Ipv6Native", 17),
-            member("Ipv4IpamPoolId", 50),
-            member("Ipv4NetmaskLength", 55),
-            member("Ipv6IpamPoolId", 50),
-            member("Ipv6NetmaskLength", 55),
+            member("Ipv6Native", 19),
+            member("Ipv4IpamPoolId", 61),
+            member("Ipv4NetmaskLength", 68),
+            member("Ipv6IpamPoolId", 61),
+            member("Ipv6NetmaskLength", 68),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
         ])),
     },
@@ -1255,17 +1338,54 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 82)
+            ..member("Subnet", 95)
+        }])),
+    },
+    m::Shape {
+        name: "CreateVpcRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CidrBlock", 94),
+            member("Ipv6Pool", 63),
+            member("Ipv6CidrBlock", 94),
+            member("Ipv4IpamPoolId", 61),
+            member("Ipv4NetmaskLength", 68),
+            member("Ipv6IpamPoolId", 61),
+            member("Ipv6NetmaskLength", 68),
+            member("Ipv6CidrBlockNetworkBorderGroup", 94),
+            member("VpcEncryptionControl", 121),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 108)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 19)
+            },
+            m::Member {
+                location_name: Some("instanceTenancy"),
+                ..member("InstanceTenancy", 109)
+            },
+            m::Member {
+                location_name: Some("amazonProvidedIpv6CidrBlock"),
+                ..member("AmazonProvidedIpv6CidrBlock", 19)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateVpcResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("vpc"),
+            ..member("Vpc", 113)
         }])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 74),
-            member("GroupName", 76),
+            member("GroupId", 87),
+            member("GroupName", 89),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
         ])),
     },
@@ -1274,11 +1394,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 19)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 74)
+                ..member("GroupId", 87)
             },
         ])),
     },
@@ -1287,11 +1407,24 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 86)
+                ..member("SubnetId", 99)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteVpcRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("VpcId", 129)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 19)
             },
         ])),
     },
@@ -1300,20 +1433,20 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 119)
+                ..member("ZoneNames", 136)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 118)
+                ..member("ZoneIds", 135)
             },
-            member("AllAvailabilityZones", 17),
+            member("AllAvailabilityZones", 19),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 40)
+                ..member("Filters", 51)
             },
         ])),
     },
@@ -1321,7 +1454,7 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 8)
+            ..member("AvailabilityZones", 10)
         }])),
     },
     m::Shape {
@@ -1329,16 +1462,16 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 65)
+                ..member("RegionNames", 78)
             },
-            member("AllRegions", 17),
+            member("AllRegions", 19),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 40)
+                ..member("Filters", 51)
             },
         ])),
     },
@@ -1346,7 +1479,7 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 64)
+            ..member("Regions", 77)
         }])),
     },
     m::Shape {
@@ -1358,21 +1491,21 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 41)
+                ..member("GroupIds", 52)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 42)
+                ..member("GroupNames", 53)
             },
-            member("NextToken", 81),
-            member("MaxResults", 30),
+            member("NextToken", 94),
+            member("MaxResults", 37),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 40)
+                ..member("Filters", 51)
             },
         ])),
     },
@@ -1381,11 +1514,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 81)
+                ..member("NextToken", 94)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 75)
+                ..member("SecurityGroups", 88)
             },
         ])),
     },
@@ -1398,17 +1531,17 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 40)
+                ..member("Filters", 51)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 87)
+                ..member("SubnetIds", 100)
             },
-            member("NextToken", 81),
-            member("MaxResults", 33),
+            member("NextToken", 94),
+            member("MaxResults", 40),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
         ])),
     },
@@ -1417,11 +1550,49 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 81)
+                ..member("NextToken", 94)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 90)
+                ..member("Subnets", 103)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeVpcAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Attribute", 114)
+            },
+            m::Member {
+                required: true,
+                ..member("VpcId", 129)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 19)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeVpcAttributeResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("enableDnsHostnames"),
+                ..member("EnableDnsHostnames", 2)
+            },
+            m::Member {
+                location_name: Some("enableDnsSupport"),
+                ..member("EnableDnsSupport", 2)
+            },
+            m::Member {
+                location_name: Some("enableNetworkAddressUsageMetrics"),
+                ..member("EnableNetworkAddressUsageMetrics", 2)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 94)
             },
         ])),
     },
@@ -1434,17 +1605,17 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 40)
+                ..member("Filters", 51)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 113)
+                ..member("VpcIds", 130)
             },
-            member("NextToken", 81),
-            member("MaxResults", 36),
+            member("NextToken", 94),
+            member("MaxResults", 45),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
         ])),
     },
@@ -1453,28 +1624,53 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 81)
+                ..member("NextToken", 94)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 116)
+                ..member("Vpcs", 133)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DisassociateVpcCidrBlockRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("associationId"),
+            required: true,
+            ..member("AssociationId", 115)
+        }])),
+    },
+    m::Shape {
+        name: "DisassociateVpcCidrBlockResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ipv6CidrBlockAssociation"),
+                ..member("Ipv6CidrBlockAssociation", 131)
+            },
+            m::Member {
+                location_name: Some("cidrBlockAssociation"),
+                ..member("CidrBlockAssociation", 116)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 94)
             },
         ])),
     },
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 81),
+            member("Name", 94),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 99)
+                ..member("Values", 112)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(39),
+            member: m::ShapeId(50),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -1482,7 +1678,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(74),
+            member: m::ShapeId(87),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -1490,7 +1686,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(76),
+            member: m::ShapeId(89),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -1510,38 +1706,38 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 81)
+                ..member("IpProtocol", 94)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 44)
+                ..member("FromPort", 55)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 44)
+                ..member("ToPort", 55)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 98)
+                ..member("UserIdGroupPairs", 111)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 48)
+                ..member("IpRanges", 59)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 53)
+                ..member("Ipv6Ranges", 65)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 57)
+                ..member("PrefixListIds", 70)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(45),
+            member: m::ShapeId(56),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1551,18 +1747,18 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 94)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 81)
+                ..member("CidrIp", 94)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(47),
+            member: m::ShapeId(58),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1584,22 +1780,26 @@ pub static SHAPES: [m::Shape; 120] = [
         },
     },
     m::Shape {
+        name: "Ipv6PoolEc2Id",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "Ipv6Range",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 94)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 81)
+                ..member("CidrIpv6", 94)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(52),
+            member: m::ShapeId(64),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1607,21 +1807,34 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "ModifySubnetAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignIpv6AddressOnCreation", 0),
-            member("MapPublicIpOnLaunch", 0),
+            member("AssignIpv6AddressOnCreation", 2),
+            member("MapPublicIpOnLaunch", 2),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 86)
+                ..member("SubnetId", 99)
             },
-            member("MapCustomerOwnedIpOnLaunch", 0),
-            member("CustomerOwnedIpv4Pool", 18),
-            member("EnableDns64", 0),
-            member("PrivateDnsHostnameTypeOnLaunch", 43),
-            member("EnableResourceNameDnsARecordOnLaunch", 0),
-            member("EnableResourceNameDnsAAAARecordOnLaunch", 0),
-            member("EnableLniAtDeviceIndex", 44),
-            member("DisableLniAtDeviceIndex", 0),
+            member("MapCustomerOwnedIpOnLaunch", 2),
+            member("CustomerOwnedIpv4Pool", 20),
+            member("EnableDns64", 2),
+            member("PrivateDnsHostnameTypeOnLaunch", 54),
+            member("EnableResourceNameDnsARecordOnLaunch", 2),
+            member("EnableResourceNameDnsAAAARecordOnLaunch", 2),
+            member("EnableLniAtDeviceIndex", 55),
+            member("DisableLniAtDeviceIndex", 2),
+        ])),
+    },
+    m::Shape {
+        name: "ModifyVpcAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("EnableDnsHostnames", 2),
+            member("EnableDnsSupport", 2),
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 129)
+            },
+            member("EnableNetworkAddressUsageMetrics", 2),
         ])),
     },
     m::Shape {
@@ -1633,18 +1846,18 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 94)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 81)
+                ..member("PrefixListId", 94)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(56),
+            member: m::ShapeId(69),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1658,15 +1871,15 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 43)
+                ..member("HostnameType", 54)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 17)
+                ..member("EnableResourceNameDnsARecord", 19)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 17)
+                ..member("EnableResourceNameDnsAAAARecord", 19)
             },
         ])),
     },
@@ -1675,23 +1888,23 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 81)
+                ..member("GroupId", 94)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 81)
+                ..member("PeeringStatus", 94)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 81)
+                ..member("UserId", 94)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 81)
+                ..member("VpcId", 94)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 81)
+                ..member("VpcPeeringConnectionId", 94)
             },
         ])),
     },
@@ -1700,19 +1913,19 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 81)
+                ..member("OptInStatus", 94)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 63)
+                ..member("Geography", 76)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 81)
+                ..member("RegionName", 94)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 81)
+                ..member("Endpoint", 94)
             },
         ])),
     },
@@ -1720,13 +1933,13 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 81)
+            ..member("Name", 94)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(62),
+            member: m::ShapeId(75),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1734,7 +1947,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(61),
+            member: m::ShapeId(74),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1742,7 +1955,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(94),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -1867,44 +2080,44 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 79)
+                ..member("SecurityGroupRuleIds", 92)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 74)
+                ..member("GroupId", 87)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 81)
+                ..member("SourceSecurityGroupName", 94)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 81)
+                ..member("SourceSecurityGroupOwnerId", 94)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 81)
+                ..member("IpProtocol", 94)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 44)
+                ..member("FromPort", 55)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 44)
+                ..member("ToPort", 55)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 81)
+                ..member("CidrIp", 94)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 46)
+                ..member("IpPermissions", 57)
             },
         ])),
     },
@@ -1913,37 +2126,37 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 19)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 46)
+                ..member("UnknownIpPermissions", 57)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 72)
+                ..member("RevokedSecurityGroupRules", 85)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 81),
-            member("FromPort", 44),
-            member("GroupId", 74),
-            member("GroupName", 76),
-            member("IpPermissions", 46),
-            member("IpProtocol", 81),
-            member("SourceSecurityGroupName", 81),
-            member("SourceSecurityGroupOwnerId", 81),
-            member("ToPort", 44),
+            member("CidrIp", 94),
+            member("FromPort", 55),
+            member("GroupId", 87),
+            member("GroupName", 89),
+            member("IpPermissions", 57),
+            member("IpProtocol", 94),
+            member("SourceSecurityGroupName", 94),
+            member("SourceSecurityGroupOwnerId", 94),
+            member("ToPort", 55),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 79)
+                ..member("SecurityGroupRuleIds", 92)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 19)
             },
         ])),
     },
@@ -1952,15 +2165,15 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 19)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 46)
+                ..member("UnknownIpPermissions", 57)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 72)
+                ..member("RevokedSecurityGroupRules", 85)
             },
         ])),
     },
@@ -1969,54 +2182,54 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 78)
+                ..member("SecurityGroupRuleId", 91)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 74)
+                ..member("GroupId", 87)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 17)
+                ..member("IsEgress", 19)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 81)
+                ..member("IpProtocol", 94)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 44)
+                ..member("FromPort", 55)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 44)
+                ..member("ToPort", 55)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 81)
+                ..member("CidrIpv4", 94)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 81)
+                ..member("CidrIpv6", 94)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 58)
+                ..member("PrefixListId", 71)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 74)
+                ..member("ReferencedGroupId", 87)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 94)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(71),
+            member: m::ShapeId(84),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2026,39 +2239,39 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 81)
+                ..member("GroupId", 94)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 46)
+                ..member("IpPermissionsEgress", 57)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 106)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 81)
+                ..member("VpcId", 94)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 81)
+                ..member("SecurityGroupArn", 94)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 81)
+                ..member("OwnerId", 94)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 81)
+                ..member("GroupName", 94)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 81)
+                ..member("Description", 94)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 46)
+                ..member("IpPermissions", 57)
             },
         ])),
     },
@@ -2069,7 +2282,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(73),
+            member: m::ShapeId(86),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2083,59 +2296,59 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 78)
+                ..member("SecurityGroupRuleId", 91)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 74)
+                ..member("GroupId", 87)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 81)
+                ..member("GroupOwnerId", 94)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 17)
+                ..member("IsEgress", 19)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 81)
+                ..member("IpProtocol", 94)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 44)
+                ..member("FromPort", 55)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 44)
+                ..member("ToPort", 55)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 81)
+                ..member("CidrIpv4", 94)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 81)
+                ..member("CidrIpv6", 94)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 58)
+                ..member("PrefixListId", 71)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 60)
+                ..member("ReferencedGroupInfo", 73)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 94)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 106)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 81)
+                ..member("SecurityGroupRuleArn", 94)
             },
         ])),
     },
@@ -2146,7 +2359,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(94),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2154,7 +2367,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(77),
+            member: m::ShapeId(90),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2168,95 +2381,95 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 81)
+                ..member("AvailabilityZoneId", 94)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 44)
+                ..member("EnableLniAtDeviceIndex", 55)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
-                ..member("MapCustomerOwnedIpOnLaunch", 17)
+                ..member("MapCustomerOwnedIpOnLaunch", 19)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 18)
+                ..member("CustomerOwnedIpv4Pool", 20)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 81)
+                ..member("OwnerId", 94)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
-                ..member("AssignIpv6AddressOnCreation", 17)
+                ..member("AssignIpv6AddressOnCreation", 19)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 89)
+                ..member("Ipv6CidrBlockAssociationSet", 102)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 106)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 81)
+                ..member("SubnetArn", 94)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 81)
+                ..member("OutpostArn", 94)
             },
             m::Member {
                 location_name: Some("enableDns64"),
-                ..member("EnableDns64", 17)
+                ..member("EnableDns64", 19)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 17)
+                ..member("Ipv6Native", 19)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 59)
+                ..member("PrivateDnsNameOptionsOnLaunch", 72)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 16)
+                ..member("BlockPublicAccessStates", 18)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 81)
+                ..member("Type", 94)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 81)
+                ..member("SubnetId", 94)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 91)
+                ..member("State", 104)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 81)
+                ..member("VpcId", 94)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 81)
+                ..member("CidrBlock", 94)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 44)
+                ..member("AvailableIpAddressCount", 55)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 81)
+                ..member("AvailabilityZone", 94)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
-                ..member("DefaultForAz", 17)
+                ..member("DefaultForAz", 19)
             },
             m::Member {
                 location_name: Some("mapPublicIpOnLaunch"),
-                ..member("MapPublicIpOnLaunch", 17)
+                ..member("MapPublicIpOnLaunch", 19)
             },
         ])),
     },
@@ -2269,11 +2482,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 85)
+                ..member("State", 98)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 81)
+                ..member("StatusMessage", 94)
             },
         ])),
     },
@@ -2297,7 +2510,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(86),
+            member: m::ShapeId(99),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -2307,30 +2520,30 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 83)
+                ..member("AssociationId", 96)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 81)
+                ..member("Ipv6CidrBlock", 94)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 84)
+                ..member("Ipv6CidrBlockState", 97)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 51)
+                ..member("Ipv6AddressAttribute", 62)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 49)
+                ..member("IpSource", 60)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(88),
+            member: m::ShapeId(101),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2338,7 +2551,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(82),
+            member: m::ShapeId(95),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2360,18 +2573,18 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 81)
+                ..member("Key", 94)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 81)
+                ..member("Value", 94)
             },
         ])),
     },
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(92),
+            member: m::ShapeId(105),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2381,18 +2594,18 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 66)
+                ..member("ResourceType", 79)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 93)
+                ..member("Tags", 106)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(107),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2408,38 +2621,38 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 94)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 81)
+                ..member("UserId", 94)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 81)
+                ..member("GroupName", 94)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 81)
+                ..member("GroupId", 94)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 81)
+                ..member("VpcId", 94)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 81)
+                ..member("VpcPeeringConnectionId", 94)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 81)
+                ..member("PeeringStatus", 94)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(97),
+            member: m::ShapeId(110),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2447,7 +2660,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(94),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2457,75 +2670,89 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 81)
+                ..member("OwnerId", 94)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 96)
+                ..member("InstanceTenancy", 109)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 115)
+                ..member("Ipv6CidrBlockAssociationSet", 132)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 102)
+                ..member("CidrBlockAssociationSet", 117)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 17)
+                ..member("IsDefault", 19)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 105)
+                ..member("EncryptionControl", 120)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 106)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 16)
+                ..member("BlockPublicAccessStates", 18)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 81)
+                ..member("VpcId", 94)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 117)
+                ..member("State", 134)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 81)
+                ..member("CidrBlock", 94)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 81)
+                ..member("DhcpOptionsId", 94)
             },
         ])),
+    },
+    m::Shape {
+        name: "VpcAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "enableDnsSupport",
+                "enableDnsHostnames",
+                "enableNetworkAddressUsageMetrics",
+            ],
+        },
+    },
+    m::Shape {
+        name: "VpcCidrAssociationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "VpcCidrBlockAssociation",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 81)
+                ..member("AssociationId", 94)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 81)
+                ..member("CidrBlock", 94)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 103)
+                ..member("CidrBlockState", 118)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(101),
+            member: m::ShapeId(116),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2535,11 +2762,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 104)
+                ..member("State", 119)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 81)
+                ..member("StatusMessage", 94)
             },
         ])),
     },
@@ -2561,32 +2788,49 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 112)
+                ..member("VpcId", 129)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 109)
+                ..member("VpcEncryptionControlId", 126)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 110)
+                ..member("Mode", 127)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 111)
+                ..member("State", 128)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 81)
+                ..member("StateMessage", 94)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 108)
+                ..member("ResourceExclusions", 125)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 106)
             },
+        ])),
+    },
+    m::Shape {
+        name: "VpcEncryptionControlConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Mode", 127)
+            },
+            member("InternetGatewayExclusion", 124),
+            member("EgressOnlyInternetGatewayExclusion", 124),
+            member("NatGatewayExclusion", 124),
+            member("VirtualPrivateGatewayExclusion", 124),
+            member("VpcPeeringExclusion", 124),
+            member("LambdaExclusion", 124),
+            member("VpcLatticeExclusion", 124),
+            member("ElasticFileSystemExclusion", 124),
         ])),
     },
     m::Shape {
@@ -2594,11 +2838,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 107)
+                ..member("State", 123)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 81)
+                ..member("StateMessage", 94)
             },
         ])),
     },
@@ -2609,39 +2853,45 @@ pub static SHAPES: [m::Shape; 120] = [
         },
     },
     m::Shape {
+        name: "VpcEncryptionControlExclusionStateInput",
+        kind: m::ShapeKind::String {
+            enum_values: &["enable", "disable"],
+        },
+    },
+    m::Shape {
         name: "VpcEncryptionControlExclusions",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 106)
+                ..member("InternetGateway", 122)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 106)
+                ..member("EgressOnlyInternetGateway", 122)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 106)
+                ..member("NatGateway", 122)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 106)
+                ..member("VirtualPrivateGateway", 122)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 106)
+                ..member("VpcPeering", 122)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 106)
+                ..member("Lambda", 122)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 106)
+                ..member("VpcLattice", 122)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 106)
+                ..member("ElasticFileSystem", 122)
             },
         ])),
     },
@@ -2678,7 +2928,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(112),
+            member: m::ShapeId(129),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -2688,38 +2938,38 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 81)
+                ..member("AssociationId", 94)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 81)
+                ..member("Ipv6CidrBlock", 94)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 103)
+                ..member("Ipv6CidrBlockState", 118)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 81)
+                ..member("NetworkBorderGroup", 94)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 81)
+                ..member("Ipv6Pool", 94)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 51)
+                ..member("Ipv6AddressAttribute", 62)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 49)
+                ..member("IpSource", 60)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(114),
+            member: m::ShapeId(131),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2727,7 +2977,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(100),
+            member: m::ShapeId(113),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2741,7 +2991,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(94),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -2749,7 +2999,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(94),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -2760,21 +3010,111 @@ use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
+    "AssociateVpcCidrBlock",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
+    "CreateDefaultVpc",
     "CreateSecurityGroup",
     "CreateSubnet",
+    "CreateVpc",
     "DeleteSecurityGroup",
     "DeleteSubnet",
+    "DeleteVpc",
     "DescribeAvailabilityZones",
     "DescribeRegions",
     "DescribeSecurityGroups",
     "DescribeSubnets",
+    "DescribeVpcAttribute",
     "DescribeVpcs",
+    "DisassociateVpcCidrBlock",
     "ModifySubnetAttribute",
+    "ModifyVpcAttribute",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
 ];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateVpcCidrBlockRequest {
+    pub cidr_block: Option<String>,
+    pub ipv6_cidr_block_network_border_group: Option<String>,
+    pub ipv6_pool: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+    pub ipv4_ipam_pool_id: Option<String>,
+    pub ipv4_netmask_length: Option<i32>,
+    pub ipv6_ipam_pool_id: Option<String>,
+    pub ipv6_netmask_length: Option<i32>,
+    pub vpc_id: String,
+    pub amazon_provided_ipv6_cidr_block: Option<bool>,
+}
+
+impl FromValue for AssociateVpcCidrBlockRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            cidr_block: opt(&mut s, 0, "CidrBlock")?,
+            ipv6_cidr_block_network_border_group: opt(
+                &mut s,
+                1,
+                "Ipv6CidrBlockNetworkBorderGroup",
+            )?,
+            ipv6_pool: opt(&mut s, 2, "Ipv6Pool")?,
+            ipv6_cidr_block: opt(&mut s, 3, "Ipv6CidrBlock")?,
+            ipv4_ipam_pool_id: opt(&mut s, 4, "Ipv4IpamPoolId")?,
+            ipv4_netmask_length: opt(&mut s, 5, "Ipv4NetmaskLength")?,
+            ipv6_ipam_pool_id: opt(&mut s, 6, "Ipv6IpamPoolId")?,
+            ipv6_netmask_length: opt(&mut s, 7, "Ipv6NetmaskLength")?,
+            vpc_id: req(&mut s, 8, "VpcId")?,
+            amazon_provided_ipv6_cidr_block: opt(&mut s, 9, "AmazonProvidedIpv6CidrBlock")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateVpcCidrBlockRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.cidr_block.map(IntoValue::into_value),
+            self.ipv6_cidr_block_network_border_group
+                .map(IntoValue::into_value),
+            self.ipv6_pool.map(IntoValue::into_value),
+            self.ipv6_cidr_block.map(IntoValue::into_value),
+            self.ipv4_ipam_pool_id.map(IntoValue::into_value),
+            self.ipv4_netmask_length.map(IntoValue::into_value),
+            self.ipv6_ipam_pool_id.map(IntoValue::into_value),
+            self.ipv6_netmask_length.map(IntoValue::into_value),
+            Some(self.vpc_id.into_value()),
+            self.amazon_provided_ipv6_cidr_block
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateVpcCidrBlockResult {
+    pub ipv6_cidr_block_association: Option<VpcIpv6CidrBlockAssociation>,
+    pub cidr_block_association: Option<VpcCidrBlockAssociation>,
+    pub vpc_id: Option<String>,
+}
+
+impl FromValue for AssociateVpcCidrBlockResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            ipv6_cidr_block_association: opt(&mut s, 0, "Ipv6CidrBlockAssociation")?,
+            cidr_block_association: opt(&mut s, 1, "CidrBlockAssociation")?,
+            vpc_id: opt(&mut s, 2, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateVpcCidrBlockResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv6_cidr_block_association.map(IntoValue::into_value),
+            self.cidr_block_association.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+        ])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AttributeBooleanValue {
@@ -3093,6 +3433,46 @@ impl IntoValue for BlockPublicAccessStates {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateDefaultVpcRequest {
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CreateDefaultVpcRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CreateDefaultVpcRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.dry_run.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateDefaultVpcResult {
+    pub vpc: Option<Vpc>,
+}
+
+impl FromValue for CreateDefaultVpcResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            vpc: opt(&mut s, 0, "Vpc")?,
+        })
+    }
+}
+
+impl IntoValue for CreateDefaultVpcResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.vpc.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateSecurityGroupRequest {
     pub description: String,
     pub group_name: String,
@@ -3233,6 +3613,90 @@ impl IntoValue for CreateSubnetResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateVpcRequest {
+    pub cidr_block: Option<String>,
+    pub ipv6_pool: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+    pub ipv4_ipam_pool_id: Option<String>,
+    pub ipv4_netmask_length: Option<i32>,
+    pub ipv6_ipam_pool_id: Option<String>,
+    pub ipv6_netmask_length: Option<i32>,
+    pub ipv6_cidr_block_network_border_group: Option<String>,
+    pub vpc_encryption_control: Option<VpcEncryptionControlConfiguration>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub dry_run: Option<bool>,
+    pub instance_tenancy: Option<String>,
+    pub amazon_provided_ipv6_cidr_block: Option<bool>,
+}
+
+impl FromValue for CreateVpcRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 13, path)?;
+        Ok(Self {
+            cidr_block: opt(&mut s, 0, "CidrBlock")?,
+            ipv6_pool: opt(&mut s, 1, "Ipv6Pool")?,
+            ipv6_cidr_block: opt(&mut s, 2, "Ipv6CidrBlock")?,
+            ipv4_ipam_pool_id: opt(&mut s, 3, "Ipv4IpamPoolId")?,
+            ipv4_netmask_length: opt(&mut s, 4, "Ipv4NetmaskLength")?,
+            ipv6_ipam_pool_id: opt(&mut s, 5, "Ipv6IpamPoolId")?,
+            ipv6_netmask_length: opt(&mut s, 6, "Ipv6NetmaskLength")?,
+            ipv6_cidr_block_network_border_group: opt(
+                &mut s,
+                7,
+                "Ipv6CidrBlockNetworkBorderGroup",
+            )?,
+            vpc_encryption_control: opt(&mut s, 8, "VpcEncryptionControl")?,
+            tag_specifications: opt(&mut s, 9, "TagSpecifications")?,
+            dry_run: opt(&mut s, 10, "DryRun")?,
+            instance_tenancy: opt(&mut s, 11, "InstanceTenancy")?,
+            amazon_provided_ipv6_cidr_block: opt(&mut s, 12, "AmazonProvidedIpv6CidrBlock")?,
+        })
+    }
+}
+
+impl IntoValue for CreateVpcRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.cidr_block.map(IntoValue::into_value),
+            self.ipv6_pool.map(IntoValue::into_value),
+            self.ipv6_cidr_block.map(IntoValue::into_value),
+            self.ipv4_ipam_pool_id.map(IntoValue::into_value),
+            self.ipv4_netmask_length.map(IntoValue::into_value),
+            self.ipv6_ipam_pool_id.map(IntoValue::into_value),
+            self.ipv6_netmask_length.map(IntoValue::into_value),
+            self.ipv6_cidr_block_network_border_group
+                .map(IntoValue::into_value),
+            self.vpc_encryption_control.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.instance_tenancy.map(IntoValue::into_value),
+            self.amazon_provided_ipv6_cidr_block
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateVpcResult {
+    pub vpc: Option<Vpc>,
+}
+
+impl FromValue for CreateVpcResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            vpc: opt(&mut s, 0, "Vpc")?,
+        })
+    }
+}
+
+impl IntoValue for CreateVpcResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.vpc.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteSecurityGroupRequest {
     pub group_id: Option<String>,
     pub group_name: Option<String>,
@@ -3305,6 +3769,31 @@ impl IntoValue for DeleteSubnetRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             Some(self.subnet_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteVpcRequest {
+    pub vpc_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DeleteVpcRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            vpc_id: req(&mut s, 0, "VpcId")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteVpcRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.vpc_id.into_value()),
             self.dry_run.map(IntoValue::into_value),
         ])
     }
@@ -3537,6 +4026,70 @@ impl IntoValue for DescribeSubnetsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeVpcAttributeRequest {
+    pub attribute: String,
+    pub vpc_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DescribeVpcAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            attribute: req(&mut s, 0, "Attribute")?,
+            vpc_id: req(&mut s, 1, "VpcId")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeVpcAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.attribute.into_value()),
+            Some(self.vpc_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeVpcAttributeResult {
+    pub enable_dns_hostnames: Option<AttributeBooleanValue>,
+    pub enable_dns_support: Option<AttributeBooleanValue>,
+    pub enable_network_address_usage_metrics: Option<AttributeBooleanValue>,
+    pub vpc_id: Option<String>,
+}
+
+impl FromValue for DescribeVpcAttributeResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            enable_dns_hostnames: opt(&mut s, 0, "EnableDnsHostnames")?,
+            enable_dns_support: opt(&mut s, 1, "EnableDnsSupport")?,
+            enable_network_address_usage_metrics: opt(
+                &mut s,
+                2,
+                "EnableNetworkAddressUsageMetrics",
+            )?,
+            vpc_id: opt(&mut s, 3, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeVpcAttributeResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.enable_dns_hostnames.map(IntoValue::into_value),
+            self.enable_dns_support.map(IntoValue::into_value),
+            self.enable_network_address_usage_metrics
+                .map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeVpcsRequest {
     pub filters: Option<Vec<Filter>>,
     pub vpc_ids: Option<Vec<String>>,
@@ -3591,6 +4144,54 @@ impl IntoValue for DescribeVpcsResult {
         Value::Struct(vec![
             self.next_token.map(IntoValue::into_value),
             self.vpcs.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateVpcCidrBlockRequest {
+    pub association_id: String,
+}
+
+impl FromValue for DisassociateVpcCidrBlockRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            association_id: req(&mut s, 0, "AssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateVpcCidrBlockRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.association_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateVpcCidrBlockResult {
+    pub ipv6_cidr_block_association: Option<VpcIpv6CidrBlockAssociation>,
+    pub cidr_block_association: Option<VpcCidrBlockAssociation>,
+    pub vpc_id: Option<String>,
+}
+
+impl FromValue for DisassociateVpcCidrBlockResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            ipv6_cidr_block_association: opt(&mut s, 0, "Ipv6CidrBlockAssociation")?,
+            cidr_block_association: opt(&mut s, 1, "CidrBlockAssociation")?,
+            vpc_id: opt(&mut s, 2, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateVpcCidrBlockResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv6_cidr_block_association.map(IntoValue::into_value),
+            self.cidr_block_association.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
         ])
     }
 }
@@ -3771,6 +4372,42 @@ impl IntoValue for ModifySubnetAttributeRequest {
                 .map(IntoValue::into_value),
             self.enable_lni_at_device_index.map(IntoValue::into_value),
             self.disable_lni_at_device_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyVpcAttributeRequest {
+    pub enable_dns_hostnames: Option<AttributeBooleanValue>,
+    pub enable_dns_support: Option<AttributeBooleanValue>,
+    pub vpc_id: String,
+    pub enable_network_address_usage_metrics: Option<AttributeBooleanValue>,
+}
+
+impl FromValue for ModifyVpcAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            enable_dns_hostnames: opt(&mut s, 0, "EnableDnsHostnames")?,
+            enable_dns_support: opt(&mut s, 1, "EnableDnsSupport")?,
+            vpc_id: req(&mut s, 2, "VpcId")?,
+            enable_network_address_usage_metrics: opt(
+                &mut s,
+                3,
+                "EnableNetworkAddressUsageMetrics",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for ModifyVpcAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.enable_dns_hostnames.map(IntoValue::into_value),
+            self.enable_dns_support.map(IntoValue::into_value),
+            Some(self.vpc_id.into_value()),
+            self.enable_network_address_usage_metrics
+                .map(IntoValue::into_value),
         ])
     }
 }
@@ -4628,6 +5265,59 @@ impl IntoValue for VpcEncryptionControl {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct VpcEncryptionControlConfiguration {
+    pub mode: String,
+    pub internet_gateway_exclusion: Option<String>,
+    pub egress_only_internet_gateway_exclusion: Option<String>,
+    pub nat_gateway_exclusion: Option<String>,
+    pub virtual_private_gateway_exclusion: Option<String>,
+    pub vpc_peering_exclusion: Option<String>,
+    pub lambda_exclusion: Option<String>,
+    pub vpc_lattice_exclusion: Option<String>,
+    pub elastic_file_system_exclusion: Option<String>,
+}
+
+impl FromValue for VpcEncryptionControlConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            mode: req(&mut s, 0, "Mode")?,
+            internet_gateway_exclusion: opt(&mut s, 1, "InternetGatewayExclusion")?,
+            egress_only_internet_gateway_exclusion: opt(
+                &mut s,
+                2,
+                "EgressOnlyInternetGatewayExclusion",
+            )?,
+            nat_gateway_exclusion: opt(&mut s, 3, "NatGatewayExclusion")?,
+            virtual_private_gateway_exclusion: opt(&mut s, 4, "VirtualPrivateGatewayExclusion")?,
+            vpc_peering_exclusion: opt(&mut s, 5, "VpcPeeringExclusion")?,
+            lambda_exclusion: opt(&mut s, 6, "LambdaExclusion")?,
+            vpc_lattice_exclusion: opt(&mut s, 7, "VpcLatticeExclusion")?,
+            elastic_file_system_exclusion: opt(&mut s, 8, "ElasticFileSystemExclusion")?,
+        })
+    }
+}
+
+impl IntoValue for VpcEncryptionControlConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.mode.into_value()),
+            self.internet_gateway_exclusion.map(IntoValue::into_value),
+            self.egress_only_internet_gateway_exclusion
+                .map(IntoValue::into_value),
+            self.nat_gateway_exclusion.map(IntoValue::into_value),
+            self.virtual_private_gateway_exclusion
+                .map(IntoValue::into_value),
+            self.vpc_peering_exclusion.map(IntoValue::into_value),
+            self.lambda_exclusion.map(IntoValue::into_value),
+            self.vpc_lattice_exclusion.map(IntoValue::into_value),
+            self.elastic_file_system_exclusion
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VpcEncryptionControlExclusion {
     pub state: Option<String>,
     pub state_message: Option<String>,
@@ -4740,6 +5430,13 @@ pub mod errors {}
 
 /// What a EC2 implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `AssociateVpcCidrBlock`.
+    fn associate_vpc_cidr_block(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateVpcCidrBlockRequest,
+    ) -> impl Future<Output = Result<AssociateVpcCidrBlockResult, AwsError>> + Send;
+
     /// `AuthorizeSecurityGroupEgress`.
     fn authorize_security_group_egress(
         &self,
@@ -4753,6 +5450,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: AuthorizeSecurityGroupIngressRequest,
     ) -> impl Future<Output = Result<AuthorizeSecurityGroupIngressResult, AwsError>> + Send;
+
+    /// `CreateDefaultVpc`.
+    fn create_default_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDefaultVpcRequest,
+    ) -> impl Future<Output = Result<CreateDefaultVpcResult, AwsError>> + Send;
 
     /// `CreateSecurityGroup`.
     fn create_security_group(
@@ -4768,6 +5472,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateSubnetRequest,
     ) -> impl Future<Output = Result<CreateSubnetResult, AwsError>> + Send;
 
+    /// `CreateVpc`.
+    fn create_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVpcRequest,
+    ) -> impl Future<Output = Result<CreateVpcResult, AwsError>> + Send;
+
     /// `DeleteSecurityGroup`.
     fn delete_security_group(
         &self,
@@ -4780,6 +5491,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteSubnetRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteVpc`.
+    fn delete_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVpcRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DescribeAvailabilityZones`.
@@ -4810,6 +5528,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeSubnetsRequest,
     ) -> impl Future<Output = Result<DescribeSubnetsResult, AwsError>> + Send;
 
+    /// `DescribeVpcAttribute`.
+    fn describe_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVpcAttributeRequest,
+    ) -> impl Future<Output = Result<DescribeVpcAttributeResult, AwsError>> + Send;
+
     /// `DescribeVpcs`.
     fn describe_vpcs(
         &self,
@@ -4817,11 +5542,25 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeVpcsRequest,
     ) -> impl Future<Output = Result<DescribeVpcsResult, AwsError>> + Send;
 
+    /// `DisassociateVpcCidrBlock`.
+    fn disassociate_vpc_cidr_block(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateVpcCidrBlockRequest,
+    ) -> impl Future<Output = Result<DisassociateVpcCidrBlockResult, AwsError>> + Send;
+
     /// `ModifySubnetAttribute`.
     fn modify_subnet_attribute(
         &self,
         ctx: &RequestContext,
         input: ModifySubnetAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ModifyVpcAttribute`.
+    fn modify_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyVpcAttributeRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `RevokeSecurityGroupEgress`.
@@ -4853,6 +5592,36 @@ pub mod access {
         condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
+
+    /// `AssociateVpcCidrBlock`: `ec2:AssociateVpcCidrBlock`.
+    pub fn associate_vpc_cidr_block(
+        ctx: &RequestContext,
+        input: &AssociateVpcCidrBlockRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:AssociateVpcCidrBlock",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 
     /// `AuthorizeSecurityGroupEgress`: `ec2:AuthorizeSecurityGroupEgress`.
     pub fn authorize_security_group_egress(
@@ -4910,6 +5679,24 @@ pub mod access {
             condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
             Access {
                 action: "ec2:AuthorizeSecurityGroupIngress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateDefaultVpc`: `ec2:CreateDefaultVpc`.
+    pub fn create_default_vpc(
+        ctx: &RequestContext,
+        _input: &CreateDefaultVpcRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:CreateDefaultVpc",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5076,6 +5863,61 @@ pub mod access {
         }]
     }
 
+    /// `CreateVpc`: `ec2:CreateVpc`.
+    pub fn create_vpc(ctx: &RequestContext, input: &CreateVpcRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_tenancy.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v1);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:InstanceTenancy", &[Each(&v0)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "ec2:CreateVpc",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteSecurityGroup`: `ec2:DeleteSecurityGroup`.
     pub fn delete_security_group(
         ctx: &RequestContext,
@@ -5128,6 +5970,33 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:DeleteSubnet",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteVpc`: `ec2:DeleteVpc`.
+    pub fn delete_vpc(ctx: &RequestContext, input: &DeleteVpcRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteVpc",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5196,6 +6065,23 @@ pub mod access {
         }]
     }
 
+    /// `DescribeVpcAttribute`: `ec2:DescribeVpcAttribute`.
+    pub fn describe_vpc_attribute(
+        _ctx: &RequestContext,
+        _input: &DescribeVpcAttributeRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeVpcAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeVpcs`: `ec2:DescribeVpcs`.
     pub fn describe_vpcs(_ctx: &RequestContext, _input: &DescribeVpcsRequest) -> Vec<Access> {
         vec![{
@@ -5204,6 +6090,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeVpcs",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DisassociateVpcCidrBlock`: `ec2:DisassociateVpcCidrBlock`.
+    pub fn disassociate_vpc_cidr_block(
+        ctx: &RequestContext,
+        _input: &DisassociateVpcCidrBlockRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DisassociateVpcCidrBlock",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5234,6 +6147,36 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:ModifySubnetAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifyVpcAttribute`: `ec2:ModifyVpcAttribute`.
+    pub fn modify_vpc_attribute(
+        ctx: &RequestContext,
+        input: &ModifyVpcAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyVpcAttribute",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5321,6 +6264,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "AssociateVpcCidrBlock" => {
+                    let input = AssociateVpcCidrBlockRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(10)),
+                        "AssociateVpcCidrBlockRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::associate_vpc_cidr_block(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.associate_vpc_cidr_block(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "AuthorizeSecurityGroupEgress" => {
                     let input = AuthorizeSecurityGroupEgressRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(10)),
@@ -5343,6 +6298,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::authorize_security_group_ingress(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.authorize_security_group_ingress(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateDefaultVpc" => {
+                    let input = CreateDefaultVpcRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "CreateDefaultVpcRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_default_vpc(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_default_vpc(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "CreateSecurityGroup" => {
@@ -5369,6 +6336,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_subnet(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateVpc" => {
+                    let input = CreateVpcRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(13)),
+                        "CreateVpcRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_vpc(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_vpc(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DeleteSecurityGroup" => {
                     let input = DeleteSecurityGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -5391,6 +6370,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_subnet(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_subnet(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteVpc" => {
+                    let input = DeleteVpcRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteVpcRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_vpc(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_vpc(ctx, input).await?;
                     Ok(None)
                 }
                 "DescribeAvailabilityZones" => {
@@ -5441,6 +6432,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_subnets(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeVpcAttribute" => {
+                    let input = DescribeVpcAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DescribeVpcAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_vpc_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_vpc_attribute(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeVpcs" => {
                     let input = DescribeVpcsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -5453,6 +6456,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_vpcs(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DisassociateVpcCidrBlock" => {
+                    let input = DisassociateVpcCidrBlockRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DisassociateVpcCidrBlockRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::disassociate_vpc_cidr_block(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.disassociate_vpc_cidr_block(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ModifySubnetAttribute" => {
                     let input = ModifySubnetAttributeRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(11)),
@@ -5463,6 +6478,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::modify_subnet_attribute(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.modify_subnet_attribute(ctx, input).await?;
+                    Ok(None)
+                }
+                "ModifyVpcAttribute" => {
+                    let input = ModifyVpcAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "ModifyVpcAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_vpc_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.modify_vpc_attribute(ctx, input).await?;
                     Ok(None)
                 }
                 "RevokeSecurityGroupEgress" => {

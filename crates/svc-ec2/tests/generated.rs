@@ -250,6 +250,13 @@ impl Handlers for OnlyCreate {
         delete_subnet(DeleteSubnetRequest) -> ();
         describe_subnets(DescribeSubnetsRequest) -> DescribeSubnetsResult;
         modify_subnet_attribute(ModifySubnetAttributeRequest) -> ();
+        associate_vpc_cidr_block(AssociateVpcCidrBlockRequest) -> AssociateVpcCidrBlockResult;
+        create_default_vpc(CreateDefaultVpcRequest) -> CreateDefaultVpcResult;
+        create_vpc(CreateVpcRequest) -> CreateVpcResult;
+        delete_vpc(DeleteVpcRequest) -> ();
+        describe_vpc_attribute(DescribeVpcAttributeRequest) -> DescribeVpcAttributeResult;
+        disassociate_vpc_cidr_block(DisassociateVpcCidrBlockRequest) -> DisassociateVpcCidrBlockResult;
+        modify_vpc_attribute(ModifyVpcAttributeRequest) -> ();
     }
 }
 

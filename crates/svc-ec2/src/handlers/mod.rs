@@ -16,6 +16,14 @@ use crate::state::{check_group_id, is_resource_id, Ec2, Scope};
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Ec2 {
+    async fn associate_vpc_cidr_block(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateVpcCidrBlockRequest,
+    ) -> Result<AssociateVpcCidrBlockResult, AwsError> {
+        vpcs::associate_cidr(self, ctx, input).await
+    }
+
     async fn authorize_security_group_egress(
         &self,
         ctx: &RequestContext,
@@ -30,6 +38,14 @@ impl Handlers for Ec2 {
         input: AuthorizeSecurityGroupIngressRequest,
     ) -> Result<AuthorizeSecurityGroupIngressResult, AwsError> {
         rules::authorize_ingress(self, ctx, input).await
+    }
+
+    async fn create_default_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDefaultVpcRequest,
+    ) -> Result<CreateDefaultVpcResult, AwsError> {
+        vpcs::create_default(self, ctx, input).await
     }
 
     async fn create_security_group(
@@ -48,6 +64,14 @@ impl Handlers for Ec2 {
         subnets::create(self, ctx, input).await
     }
 
+    async fn create_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVpcRequest,
+    ) -> Result<CreateVpcResult, AwsError> {
+        vpcs::create(self, ctx, input).await
+    }
+
     async fn delete_security_group(
         &self,
         ctx: &RequestContext,
@@ -62,6 +86,14 @@ impl Handlers for Ec2 {
         input: DeleteSubnetRequest,
     ) -> Result<(), AwsError> {
         subnets::delete(self, ctx, input).await
+    }
+
+    async fn delete_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVpcRequest,
+    ) -> Result<(), AwsError> {
+        vpcs::delete(self, ctx, input).await
     }
 
     async fn describe_availability_zones(
@@ -96,6 +128,14 @@ impl Handlers for Ec2 {
         subnets::describe(self, ctx, input).await
     }
 
+    async fn describe_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVpcAttributeRequest,
+    ) -> Result<DescribeVpcAttributeResult, AwsError> {
+        vpcs::describe_attribute(self, ctx, input).await
+    }
+
     async fn describe_vpcs(
         &self,
         ctx: &RequestContext,
@@ -104,12 +144,28 @@ impl Handlers for Ec2 {
         vpcs::describe(self, ctx, input).await
     }
 
+    async fn disassociate_vpc_cidr_block(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateVpcCidrBlockRequest,
+    ) -> Result<DisassociateVpcCidrBlockResult, AwsError> {
+        vpcs::disassociate_cidr(self, ctx, input).await
+    }
+
     async fn modify_subnet_attribute(
         &self,
         ctx: &RequestContext,
         input: ModifySubnetAttributeRequest,
     ) -> Result<(), AwsError> {
         subnets::modify_attribute(self, ctx, input).await
+    }
+
+    async fn modify_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyVpcAttributeRequest,
+    ) -> Result<(), AwsError> {
+        vpcs::modify_attribute(self, ctx, input).await
     }
 
     async fn revoke_security_group_egress(
