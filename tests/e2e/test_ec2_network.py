@@ -180,3 +180,109 @@ def test_secondary_cidr_with_boto3(nimbus):
     found = ec2.describe_vpcs(Filters=[{"Name": "cidr-block-association.cidr-block", "Values": ["10.31.0.0/16"]}])
     assert [x["VpcId"] for x in found["Vpcs"]] == [vid]
     assert assoc["AssociationId"].startswith("vpc-cidr-assoc-")
+
+
+def test_default_vpc_gateway_route_table_acl_dhcp(nimbus):
+    region = "eu-north-1"
+    vpc = default_vpc(nimbus, region)
+    igws = nimbus.aws("ec2", "describe-internet-gateways", "--filters", f"Name=attachment.vpc-id,Values={vpc}",
+                      region=region)["InternetGateways"]
+    assert len(igws) == 1 and igws[0]["Attachments"] == [{"State": "available", "VpcId": vpc}]
+    igw = igws[0]["InternetGatewayId"]
+    rtbs = nimbus.aws("ec2", "describe-route-tables", "--filters", f"Name=vpc-id,Values={vpc}",
+                      "Name=association.main,Values=true", region=region)["RouteTables"]
+    assert len(rtbs) == 1
+    assert rtbs[0]["Routes"] == [
+        {"DestinationCidrBlock": "172.31.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable", "State": "active"},
+        {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": igw, "Origin": "CreateRoute", "State": "active"}]
+    assert rtbs[0]["Associations"][0]["Main"] is True
+    acls = nimbus.aws("ec2", "describe-network-acls", "--filters", "Name=default,Values=true", region=region)["NetworkAcls"]
+    assert len(acls) == 1 and len(acls[0]["Associations"]) == 3
+    assert {(e["RuleNumber"], e["RuleAction"], e["Egress"]) for e in acls[0]["Entries"]} == {
+        (100, "allow", True), (32767, "deny", True), (100, "allow", False), (32767, "deny", False)}
+    dopt = nimbus.aws("ec2", "describe-dhcp-options", region=region)["DhcpOptions"][0]
+    assert {"Key": "domain-name", "Values": [{"Value": "eu-north-1.compute.internal"}]} in dopt["DhcpConfigurations"]
+    attrs = nimbus.aws("ec2", "describe-account-attributes", "--attribute-names", "default-vpc", "supported-platforms",
+                       region=region)["AccountAttributes"]
+    got = {a["AttributeName"]: [v["AttributeValue"] for v in a["AttributeValues"]] for a in attrs}
+    assert got == {"default-vpc": [vpc], "supported-platforms": ["VPC"]}
+
+
+def test_vpc_two_subnets_two_zones_gateway_and_routes(nimbus):
+    region = "us-east-2"
+    vid = nimbus.aws("ec2", "create-vpc", "--cidr-block", "10.0.0.0/16", region=region)["Vpc"]["VpcId"]
+    a = nimbus.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.0.1.0/24",
+                   "--availability-zone", "us-east-2a", region=region)["Subnet"]["SubnetId"]
+    b = nimbus.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.0.2.0/24",
+                   "--availability-zone", "us-east-2b", region=region)["Subnet"]["SubnetId"]
+    igw = nimbus.aws("ec2", "create-internet-gateway", "--tag-specifications",
+                     "ResourceType=internet-gateway,Tags=[{Key=Name,Value=lab-igw}]", region=region)["InternetGateway"]
+    gid = igw["InternetGatewayId"]
+    assert igw["Attachments"] == [] and gid.startswith("igw-")
+    nimbus.aws("ec2", "attach-internet-gateway", "--internet-gateway-id", gid, "--vpc-id", vid, region=region)
+    err = cli_error(nimbus, "ec2", "attach-internet-gateway", "--internet-gateway-id", gid, "--vpc-id", vid, region=region)
+    assert "Resource.AlreadyAssociated" in err
+    rtb = nimbus.aws("ec2", "create-route-table", "--vpc-id", vid, region=region)["RouteTable"]
+    rid = rtb["RouteTableId"]
+    assert rtb["Routes"] == [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local",
+                              "Origin": "CreateRouteTable", "State": "active"}]
+    out = nimbus.aws("ec2", "create-route", "--route-table-id", rid, "--destination-cidr-block", "0.0.0.0/0",
+                     "--gateway-id", gid, region=region)
+    assert out == {"Return": True}
+    err = cli_error(nimbus, "ec2", "create-route", "--route-table-id", rid, "--destination-cidr-block", "0.0.0.0/0",
+                    "--gateway-id", gid, region=region)
+    assert "RouteAlreadyExists" in err
+    for s in (a, b):
+        assoc = nimbus.aws("ec2", "associate-route-table", "--route-table-id", rid, "--subnet-id", s, region=region)
+        assert assoc["AssociationId"].startswith("rtbassoc-") and assoc["AssociationState"] == {"State": "associated"}
+    got = nimbus.aws("ec2", "describe-route-tables", "--route-table-ids", rid, region=region)["RouteTables"][0]
+    assert sorted(x["SubnetId"] for x in got["Associations"]) == sorted([a, b])
+    assert got["Routes"][1] == {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": gid, "Origin": "CreateRoute",
+                                "State": "active"}
+    err = cli_error(nimbus, "ec2", "delete-route", "--route-table-id", rid, "--destination-cidr-block", "10.9.0.0/16",
+                    region=region)
+    assert "InvalidRoute.NotFound" in err
+    # Everything in the VPC keeps it alive.
+    err = cli_error(nimbus, "ec2", "delete-vpc", "--vpc-id", vid, region=region)
+    assert "DependencyViolation" in err
+    err = cli_error(nimbus, "ec2", "delete-internet-gateway", "--internet-gateway-id", gid, region=region)
+    assert "DependencyViolation" in err
+
+    # Tear down in AWS's order, then the VPC goes.
+    ec2 = nimbus.client("ec2", region=region)
+    for x in ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"][0]["Associations"]:
+        ec2.disassociate_route_table(AssociationId=x["RouteTableAssociationId"])
+    ec2.delete_route(RouteTableId=rid, DestinationCidrBlock="0.0.0.0/0")
+    ec2.delete_route_table(RouteTableId=rid)
+    ec2.detach_internet_gateway(InternetGatewayId=gid, VpcId=vid)
+    with pytest.raises(Exception) as e:
+        ec2.detach_internet_gateway(InternetGatewayId=gid, VpcId=vid)
+    assert e.value.response["Error"]["Code"] == "Gateway.NotAttached"
+    ec2.delete_internet_gateway(InternetGatewayId=gid)
+    ec2.delete_subnet(SubnetId=a)
+    ec2.delete_subnet(SubnetId=b)
+    ec2.delete_vpc(VpcId=vid)
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vid]}])["Vpcs"] == []
+
+
+def test_elastic_ips(nimbus):
+    region = "ap-southeast-1"
+    out = nimbus.aws("ec2", "allocate-address", "--domain", "vpc", region=region)
+    alloc, ip = out["AllocationId"], out["PublicIp"]
+    assert alloc.startswith("eipalloc-") and len(alloc) == 26
+    assert ip.startswith("198.19.") and out["Domain"] == "vpc" and out["NetworkBorderGroup"] == region
+    got = nimbus.aws("ec2", "describe-addresses", "--allocation-ids", alloc, region=region)["Addresses"]
+    assert got[0]["PublicIp"] == ip and "AssociationId" not in got[0]
+    # The read-back the Terraform AWS provider makes for aws_eip.
+    attr = nimbus.aws("ec2", "describe-addresses-attribute", "--allocation-ids", alloc, "--attribute", "domain-name",
+                      region=region)
+    assert attr["Addresses"] == [{"PublicIp": ip, "AllocationId": alloc}]
+    err = cli_error(nimbus, "ec2", "associate-address", "--allocation-id", alloc, "--instance-id", "i-0123456789abcdef0",
+                    region=region)
+    assert "InvalidInstanceID.NotFound" in err
+    err = cli_error(nimbus, "ec2", "release-address", "--allocation-id", alloc, "--dry-run", region=region)
+    assert "DryRunOperation" in err
+    nimbus.aws("ec2", "release-address", "--allocation-id", alloc, region=region)
+    err = cli_error(nimbus, "ec2", "describe-addresses", "--allocation-ids", alloc, region=region)
+    assert "InvalidAllocationID.NotFound" in err
+    assert nimbus.aws("ec2", "describe-network-interfaces", region=region)["NetworkInterfaces"] == []

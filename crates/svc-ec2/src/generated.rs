@@ -4,7 +4,7 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
-use nimbus_core::{Authorizer, AwsError, RequestContext};
+use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
@@ -43,14 +43,24 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AcceptVpcEndpointConnections", "POST", "/"),
     op("AcceptVpcPeeringConnection", "POST", "/"),
     op("AdvertiseByoipCidr", "POST", "/"),
-    op("AllocateAddress", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(12)),
+        output: Some(m::ShapeId(13)),
+        implemented: true,
+        ..op("AllocateAddress", "POST", "/")
+    },
     op("AllocateHosts", "POST", "/"),
     op("AllocateIpamPoolCidr", "POST", "/"),
     op("ApplySecurityGroupsToClientVpnTargetNetwork", "POST", "/"),
     op("AssignIpv6Addresses", "POST", "/"),
     op("AssignPrivateIpAddresses", "POST", "/"),
     op("AssignPrivateNatGatewayAddress", "POST", "/"),
-    op("AssociateAddress", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(17)),
+        output: Some(m::ShapeId(18)),
+        implemented: true,
+        ..op("AssociateAddress", "POST", "/")
+    },
     op("AssociateCapacityReservationBillingOwner", "POST", "/"),
     op("AssociateClientVpnTargetNetwork", "POST", "/"),
     op("AssociateDhcpOptions", "POST", "/"),
@@ -61,7 +71,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateIpamResourceDiscovery", "POST", "/"),
     op("AssociateNatGatewayAddress", "POST", "/"),
     op("AssociateRouteServer", "POST", "/"),
-    op("AssociateRouteTable", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(19)),
+        output: Some(m::ShapeId(20)),
+        implemented: true,
+        ..op("AssociateRouteTable", "POST", "/")
+    },
     op("AssociateSecurityGroupVpc", "POST", "/"),
     op("AssociateSubnetCidrBlock", "POST", "/"),
     op("AssociateTransitGatewayMulticastDomain", "POST", "/"),
@@ -69,27 +84,31 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateTransitGatewayRouteTable", "POST", "/"),
     op("AssociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(0)),
-        output: Some(m::ShapeId(1)),
+        input: Some(m::ShapeId(21)),
+        output: Some(m::ShapeId(22)),
         implemented: true,
         ..op("AssociateVpcCidrBlock", "POST", "/")
     },
     op("AttachClassicLinkVpc", "POST", "/"),
-    op("AttachInternetGateway", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(24)),
+        implemented: true,
+        ..op("AttachInternetGateway", "POST", "/")
+    },
     op("AttachNetworkInterface", "POST", "/"),
     op("AttachVerifiedAccessTrustProvider", "POST", "/"),
     op("AttachVolume", "POST", "/"),
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(3)),
-        output: Some(m::ShapeId(4)),
+        input: Some(m::ShapeId(30)),
+        output: Some(m::ShapeId(31)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(5)),
-        output: Some(m::ShapeId(6)),
+        input: Some(m::ShapeId(32)),
+        output: Some(m::ShapeId(33)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -122,8 +141,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateCustomerGateway", "POST", "/"),
     op("CreateDefaultSubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(21)),
-        output: Some(m::ShapeId(22)),
+        input: Some(m::ShapeId(51)),
+        output: Some(m::ShapeId(52)),
         implemented: true,
         ..op("CreateDefaultVpc", "POST", "/")
     },
@@ -138,7 +157,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateInstanceConnectEndpoint", "POST", "/"),
     op("CreateInstanceEventWindow", "POST", "/"),
     op("CreateInstanceExportTask", "POST", "/"),
-    op("CreateInternetGateway", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(53)),
+        output: Some(m::ShapeId(54)),
+        implemented: true,
+        ..op("CreateInternetGateway", "POST", "/")
+    },
     op(
         "CreateInterruptibleCapacityReservationAllocation",
         "POST",
@@ -183,16 +207,26 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateReplaceRootVolumeTask", "POST", "/"),
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
-    op("CreateRoute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(55)),
+        output: Some(m::ShapeId(56)),
+        implemented: true,
+        ..op("CreateRoute", "POST", "/")
+    },
     op("CreateRouteServer", "POST", "/"),
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
-    op("CreateRouteTable", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(57)),
+        output: Some(m::ShapeId(58)),
+        implemented: true,
+        ..op("CreateRouteTable", "POST", "/")
+    },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(23)),
-        output: Some(m::ShapeId(24)),
+        input: Some(m::ShapeId(59)),
+        output: Some(m::ShapeId(60)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -201,8 +235,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(25)),
-        output: Some(m::ShapeId(26)),
+        input: Some(m::ShapeId(61)),
+        output: Some(m::ShapeId(62)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
@@ -231,8 +265,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(27)),
-        output: Some(m::ShapeId(28)),
+        input: Some(m::ShapeId(63)),
+        output: Some(m::ShapeId(64)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -261,7 +295,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteImageUsageReport", "POST", "/"),
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
-    op("DeleteInternetGateway", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(66)),
+        implemented: true,
+        ..op("DeleteInternetGateway", "POST", "/")
+    },
     op("DeleteIpam", "POST", "/"),
     op("DeleteIpamExternalResourceVerificationToken", "POST", "/"),
     op("DeleteIpamPolicy", "POST", "/"),
@@ -296,23 +334,31 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeletePlacementGroup", "POST", "/"),
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
-    op("DeleteRoute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(67)),
+        implemented: true,
+        ..op("DeleteRoute", "POST", "/")
+    },
     op("DeleteRouteServer", "POST", "/"),
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
-    op("DeleteRouteTable", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(68)),
+        implemented: true,
+        ..op("DeleteRouteTable", "POST", "/")
+    },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(29)),
-        output: Some(m::ShapeId(30)),
+        input: Some(m::ShapeId(69)),
+        output: Some(m::ShapeId(70)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(31)),
+        input: Some(m::ShapeId(71)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
@@ -342,7 +388,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(32)),
+        input: Some(m::ShapeId(72)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -364,14 +410,29 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterInstanceEventNotificationAttributes", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
-    op("DescribeAccountAttributes", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(73)),
+        output: Some(m::ShapeId(74)),
+        implemented: true,
+        ..op("DescribeAccountAttributes", "POST", "/")
+    },
     op("DescribeAddressTransfers", "POST", "/"),
-    op("DescribeAddresses", "POST", "/"),
-    op("DescribeAddressesAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(77)),
+        output: Some(m::ShapeId(78)),
+        implemented: true,
+        ..op("DescribeAddresses", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(75)),
+        output: Some(m::ShapeId(76)),
+        implemented: true,
+        ..op("DescribeAddressesAttribute", "POST", "/")
+    },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(33)),
-        output: Some(m::ShapeId(34)),
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(80)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -403,7 +464,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeConversionTasks", "POST", "/"),
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
-    op("DescribeDhcpOptions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(82)),
+        output: Some(m::ShapeId(83)),
+        implemented: true,
+        ..op("DescribeDhcpOptions", "POST", "/")
+    },
     op("DescribeEgressOnlyInternetGateways", "POST", "/"),
     op("DescribeElasticGpus", "POST", "/"),
     op("DescribeExportImageTasks", "POST", "/"),
@@ -442,7 +508,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceTypeOfferings", "POST", "/"),
     op("DescribeInstanceTypes", "POST", "/"),
     op("DescribeInstances", "POST", "/"),
-    op("DescribeInternetGateways", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(85)),
+        output: Some(m::ShapeId(86)),
+        implemented: true,
+        ..op("DescribeInternetGateways", "POST", "/")
+    },
     op("DescribeIpamByoasn", "POST", "/"),
     op(
         "DescribeIpamExternalResourceVerificationTokens",
@@ -478,22 +549,32 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeManagedPrefixLists", "POST", "/"),
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
-    op("DescribeNetworkAcls", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(88)),
+        output: Some(m::ShapeId(89)),
+        implemented: true,
+        ..op("DescribeNetworkAcls", "POST", "/")
+    },
     op("DescribeNetworkInsightsAccessScopeAnalyses", "POST", "/"),
     op("DescribeNetworkInsightsAccessScopes", "POST", "/"),
     op("DescribeNetworkInsightsAnalyses", "POST", "/"),
     op("DescribeNetworkInsightsPaths", "POST", "/"),
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
-    op("DescribeNetworkInterfaces", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
+        implemented: true,
+        ..op("DescribeNetworkInterfaces", "POST", "/")
+    },
     op("DescribeOutpostLags", "POST", "/"),
     op("DescribePlacementGroups", "POST", "/"),
     op("DescribePrefixLists", "POST", "/"),
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(35)),
-        output: Some(m::ShapeId(36)),
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -505,7 +586,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerEndpoints", "POST", "/"),
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
-    op("DescribeRouteTables", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(96)),
+        output: Some(m::ShapeId(97)),
+        implemented: true,
+        ..op("DescribeRouteTables", "POST", "/")
+    },
     op("DescribeScheduledInstanceAvailability", "POST", "/"),
     op("DescribeScheduledInstances", "POST", "/"),
     op("DescribeSecondaryInterfaces", "POST", "/"),
@@ -515,8 +601,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecurityGroupRules", "POST", "/"),
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(38)),
-        output: Some(m::ShapeId(39)),
+        input: Some(m::ShapeId(99)),
+        output: Some(m::ShapeId(100)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -533,8 +619,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(41)),
-        output: Some(m::ShapeId(42)),
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
@@ -569,8 +655,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumes", "POST", "/"),
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(43)),
-        output: Some(m::ShapeId(44)),
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -588,8 +674,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(46)),
-        output: Some(m::ShapeId(47)),
+        input: Some(m::ShapeId(107)),
+        output: Some(m::ShapeId(108)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -597,7 +683,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnConnections", "POST", "/"),
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
-    op("DetachInternetGateway", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(109)),
+        implemented: true,
+        ..op("DetachInternetGateway", "POST", "/")
+    },
     op("DetachNetworkInterface", "POST", "/"),
     op("DetachVerifiedAccessTrustProvider", "POST", "/"),
     op("DetachVolume", "POST", "/"),
@@ -627,7 +717,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVgwRoutePropagation", "POST", "/"),
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
-    op("DisassociateAddress", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(117)),
+        implemented: true,
+        ..op("DisassociateAddress", "POST", "/")
+    },
     op("DisassociateCapacityReservationBillingOwner", "POST", "/"),
     op("DisassociateClientVpnTargetNetwork", "POST", "/"),
     op("DisassociateEnclaveCertificateIamRole", "POST", "/"),
@@ -637,7 +731,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateIpamResourceDiscovery", "POST", "/"),
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
-    op("DisassociateRouteTable", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(118)),
+        implemented: true,
+        ..op("DisassociateRouteTable", "POST", "/")
+    },
     op("DisassociateSecurityGroupVpc", "POST", "/"),
     op("DisassociateSubnetCidrBlock", "POST", "/"),
     op("DisassociateTransitGatewayMulticastDomain", "POST", "/"),
@@ -645,8 +743,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(48)),
-        output: Some(m::ShapeId(49)),
+        input: Some(m::ShapeId(119)),
+        output: Some(m::ShapeId(120)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -818,7 +916,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(66)),
+        input: Some(m::ShapeId(157)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -843,7 +941,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(67)),
+        input: Some(m::ShapeId(158)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -890,15 +988,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectTransitGatewayVpcAttachment", "POST", "/"),
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
-    op("ReleaseAddress", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(201)),
+        implemented: true,
+        ..op("ReleaseAddress", "POST", "/")
+    },
     op("ReleaseHosts", "POST", "/"),
     op("ReleaseIpamPoolAllocation", "POST", "/"),
     op("ReplaceIamInstanceProfileAssociation", "POST", "/"),
     op("ReplaceImageCriteriaInAllowedImagesSettings", "POST", "/"),
     op("ReplaceNetworkAclAssociation", "POST", "/"),
     op("ReplaceNetworkAclEntry", "POST", "/"),
-    op("ReplaceRoute", "POST", "/"),
-    op("ReplaceRouteTableAssociation", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(202)),
+        implemented: true,
+        ..op("ReplaceRoute", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(203)),
+        output: Some(m::ShapeId(204)),
+        implemented: true,
+        ..op("ReplaceRouteTableAssociation", "POST", "/")
+    },
     op("ReplaceTransitGatewayRoute", "POST", "/"),
     op("ReplaceVpnTunnel", "POST", "/"),
     op("ReportInstanceStatus", "POST", "/"),
@@ -919,14 +1030,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(80)),
-        output: Some(m::ShapeId(81)),
+        input: Some(m::ShapeId(206)),
+        output: Some(m::ShapeId(207)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(82)),
-        output: Some(m::ShapeId(83)),
+        input: Some(m::ShapeId(208)),
+        output: Some(m::ShapeId(209)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -962,26 +1073,332 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 137] = [
+pub static SHAPES: [m::Shape; 282] = [
+    m::Shape {
+        name: "AccountAttribute",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attributeName"),
+                ..member("AttributeName", 236)
+            },
+            m::Member {
+                location_name: Some("attributeValueSet"),
+                ..member("AttributeValues", 5)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AccountAttributeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(0),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AccountAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &["supported-platforms", "default-vpc"],
+        },
+    },
+    m::Shape {
+        name: "AccountAttributeNameStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(2),
+            member_location_name: Some("attributeName"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AccountAttributeValue",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("attributeValue"),
+            ..member("AttributeValue", 236)
+        }])),
+    },
+    m::Shape {
+        name: "AccountAttributeValueList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(4),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Address",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("allocationId"),
+                ..member("AllocationId", 236)
+            },
+            m::Member {
+                location_name: Some("associationId"),
+                ..member("AssociationId", 236)
+            },
+            m::Member {
+                location_name: Some("domain"),
+                ..member("Domain", 121)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 236)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceOwnerId"),
+                ..member("NetworkInterfaceOwnerId", 236)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 236)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 248)
+            },
+            m::Member {
+                location_name: Some("publicIpv4Pool"),
+                ..member("PublicIpv4Pool", 236)
+            },
+            m::Member {
+                location_name: Some("networkBorderGroup"),
+                ..member("NetworkBorderGroup", 236)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIp"),
+                ..member("CustomerOwnedIp", 236)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIpv4Pool"),
+                ..member("CustomerOwnedIpv4Pool", 236)
+            },
+            m::Member {
+                location_name: Some("carrierIp"),
+                ..member("CarrierIp", 236)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 236)
+            },
+            m::Member {
+                location_name: Some("serviceManaged"),
+                ..member("ServiceManaged", 235)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 236)
+            },
+            m::Member {
+                location_name: Some("publicIp"),
+                ..member("PublicIp", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AddressAttribute",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("publicIp"),
+                ..member("PublicIp", 192)
+            },
+            m::Member {
+                location_name: Some("allocationId"),
+                ..member("AllocationId", 14)
+            },
+            m::Member {
+                location_name: Some("ptrRecord"),
+                ..member("PtrRecord", 236)
+            },
+            m::Member {
+                location_name: Some("ptrRecordUpdate"),
+                ..member("PtrRecordUpdate", 191)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AddressAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &["domain-name"],
+        },
+    },
+    m::Shape {
+        name: "AddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(6),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AddressMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "AddressSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(7),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AllocateAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Domain", 121),
+            member("Address", 192),
+            member("PublicIpv4Pool", 147),
+            member("NetworkBorderGroup", 236),
+            member("CustomerOwnedIpv4Pool", 236),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 250)
+            },
+            member("IpamPoolId", 146),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AllocateAddressResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("allocationId"),
+                ..member("AllocationId", 236)
+            },
+            m::Member {
+                location_name: Some("publicIpv4Pool"),
+                ..member("PublicIpv4Pool", 236)
+            },
+            m::Member {
+                location_name: Some("networkBorderGroup"),
+                ..member("NetworkBorderGroup", 236)
+            },
+            m::Member {
+                location_name: Some("domain"),
+                ..member("Domain", 121)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIp"),
+                ..member("CustomerOwnedIp", 236)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIpv4Pool"),
+                ..member("CustomerOwnedIpv4Pool", 236)
+            },
+            m::Member {
+                location_name: Some("carrierIp"),
+                ..member("CarrierIp", 236)
+            },
+            m::Member {
+                location_name: Some("publicIp"),
+                ..member("PublicIp", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AllocationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AllocationIdList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(14),
+            member_location_name: Some("AllocationId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AllocationIds",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(14),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AssociateAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AllocationId", 14),
+            member("InstanceId", 133),
+            member("PublicIp", 123),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 172)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 236)
+            },
+            m::Member {
+                location_name: Some("allowReassociation"),
+                ..member("AllowReassociation", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AssociateAddressResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("associationId"),
+            ..member("AssociationId", 236)
+        }])),
+    },
+    m::Shape {
+        name: "AssociateRouteTableRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("GatewayId", 213),
+            member("PublicIpv4Pool", 147),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 241)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 223)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AssociateRouteTableResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associationId"),
+                ..member("AssociationId", 236)
+            },
+            m::Member {
+                location_name: Some("associationState"),
+                ..member("AssociationState", 221)
+            },
+        ])),
+    },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 94),
-            member("Ipv6CidrBlockNetworkBorderGroup", 94),
-            member("Ipv6Pool", 63),
-            member("Ipv6CidrBlock", 94),
-            member("Ipv4IpamPoolId", 61),
-            member("Ipv4NetmaskLength", 68),
-            member("Ipv6IpamPoolId", 61),
-            member("Ipv6NetmaskLength", 68),
+            member("CidrBlock", 236),
+            member("Ipv6CidrBlockNetworkBorderGroup", 236),
+            member("Ipv6Pool", 151),
+            member("Ipv6CidrBlock", 236),
+            member("Ipv4IpamPoolId", 146),
+            member("Ipv4NetmaskLength", 160),
+            member("Ipv6IpamPoolId", 146),
+            member("Ipv6NetmaskLength", 160),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 129)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 19)
+                ..member("AmazonProvidedIpv6CidrBlock", 46)
             },
         ])),
     },
@@ -990,23 +1407,83 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 131)
+                ..member("Ipv6CidrBlockAssociation", 275)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 116)
+                ..member("CidrBlockAssociation", 259)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 94)
+                ..member("VpcId", 236)
             },
         ])),
+    },
+    m::Shape {
+        name: "AssociatedSubnetList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(241),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AttachInternetGatewayRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("internetGatewayId"),
+                required: true,
+                ..member("InternetGatewayId", 138)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 273)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AttachmentEnaSrdSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("enaSrdEnabled"),
+                ..member("EnaSrdEnabled", 46)
+            },
+            m::Member {
+                location_name: Some("enaSrdUdpSpecification"),
+                ..member("EnaSrdUdpSpecification", 26)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AttachmentEnaSrdUdpSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enaSrdUdpEnabled"),
+            ..member("EnaSrdUdpEnabled", 46)
+        }])),
+    },
+    m::Shape {
+        name: "AttachmentStatus",
+        kind: m::ShapeKind::String {
+            enum_values: &["attaching", "attached", "detaching", "detached"],
+        },
     },
     m::Shape {
         name: "AttributeBooleanValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 19)
+            ..member("Value", 46)
+        }])),
+    },
+    m::Shape {
+        name: "AttributeValue",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("value"),
+            ..member("Value", 236)
         }])),
     },
     m::Shape {
@@ -1014,44 +1491,44 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 108)
+                ..member("TagSpecifications", 250)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 87)
+                ..member("GroupId", 228)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 94)
+                ..member("SourceSecurityGroupName", 236)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 94)
+                ..member("SourceSecurityGroupOwnerId", 236)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 94)
+                ..member("IpProtocol", 236)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 55)
+                ..member("FromPort", 134)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 55)
+                ..member("ToPort", 134)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 94)
+                ..member("CidrIp", 236)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 57)
+                ..member("IpPermissions", 142)
             },
         ])),
     },
@@ -1060,33 +1537,33 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 19)
+                ..member("Return", 46)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 93)
+                ..member("SecurityGroupRules", 234)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 94),
-            member("FromPort", 55),
-            member("GroupId", 87),
-            member("GroupName", 89),
-            member("IpPermissions", 57),
-            member("IpProtocol", 94),
-            member("SourceSecurityGroupName", 94),
-            member("SourceSecurityGroupOwnerId", 94),
-            member("ToPort", 55),
+            member("CidrIp", 236),
+            member("FromPort", 134),
+            member("GroupId", 228),
+            member("GroupName", 230),
+            member("IpPermissions", 142),
+            member("IpProtocol", 236),
+            member("SourceSecurityGroupName", 236),
+            member("SourceSecurityGroupOwnerId", 236),
+            member("ToPort", 134),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 108)
+                ..member("TagSpecifications", 250)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1095,11 +1572,11 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 19)
+                ..member("Return", 46)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 93)
+                ..member("SecurityGroupRules", 234)
             },
         ])),
     },
@@ -1108,59 +1585,59 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 13)
+                ..member("OptInStatus", 40)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 12)
+                ..member("Messages", 39)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 94)
+                ..member("RegionName", 236)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 94)
+                ..member("ZoneName", 236)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 94)
+                ..member("ZoneId", 236)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 94)
+                ..member("GroupName", 236)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 94)
+                ..member("NetworkBorderGroup", 236)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 94)
+                ..member("ZoneType", 236)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 94)
+                ..member("ParentZoneName", 236)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 94)
+                ..member("ParentZoneId", 236)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 94)
+                ..member("GroupLongName", 236)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 9)
+                ..member("Geography", 36)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 16)
+                ..member("SubGeography", 43)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 14)
+                ..member("State", 41)
             },
         ])),
     },
@@ -1168,13 +1645,13 @@ pub static SHAPES: [m::Shape; 137] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 94)
+            ..member("Name", 236)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(8),
+            member: m::ShapeId(35),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1182,7 +1659,7 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(7),
+            member: m::ShapeId(34),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1191,13 +1668,13 @@ pub static SHAPES: [m::Shape; 137] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 94)
+            ..member("Message", 236)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(11),
+            member: m::ShapeId(38),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1224,13 +1701,13 @@ pub static SHAPES: [m::Shape; 137] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 94)
+            ..member("Name", 236)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(15),
+            member: m::ShapeId(42),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1245,7 +1722,7 @@ pub static SHAPES: [m::Shape; 137] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 17)
+            ..member("InternetGatewayBlockMode", 44)
         }])),
     },
     m::Shape {
@@ -1253,19 +1730,159 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "CarrierGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "CoipPoolId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "ConnectionTrackingConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("tcpEstablishedTimeout"),
+                ..member("TcpEstablishedTimeout", 134)
+            },
+            m::Member {
+                location_name: Some("udpStreamTimeout"),
+                ..member("UdpStreamTimeout", 134)
+            },
+            m::Member {
+                location_name: Some("udpTimeout"),
+                ..member("UdpTimeout", 134)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CoreNetworkArn",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "CreateDefaultVpcRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 19)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 46)])),
     },
     m::Shape {
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 113)
+            ..member("Vpc", 256)
         }])),
+    },
+    m::Shape {
+        name: "CreateInternetGatewayRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 250)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateInternetGatewayResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("internetGateway"),
+            ..member("InternetGateway", 135)
+        }])),
+    },
+    m::Shape {
+        name: "CreateRouteRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DestinationPrefixListId", 187),
+            member("VpcEndpointId", 272),
+            member("TransitGatewayId", 252),
+            member("LocalGatewayId", 156),
+            member("CarrierGatewayId", 47),
+            member("CoreNetworkArn", 50),
+            member("OdbNetworkArn", 182),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 223)
+            },
+            m::Member {
+                location_name: Some("destinationCidrBlock"),
+                ..member("DestinationCidrBlock", 236)
+            },
+            m::Member {
+                location_name: Some("gatewayId"),
+                ..member("GatewayId", 213)
+            },
+            m::Member {
+                location_name: Some("destinationIpv6CidrBlock"),
+                ..member("DestinationIpv6CidrBlock", 236)
+            },
+            m::Member {
+                location_name: Some("egressOnlyInternetGatewayId"),
+                ..member("EgressOnlyInternetGatewayId", 122)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 133)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 172)
+            },
+            m::Member {
+                location_name: Some("vpcPeeringConnectionId"),
+                ..member("VpcPeeringConnectionId", 278)
+            },
+            m::Member {
+                location_name: Some("natGatewayId"),
+                ..member("NatGatewayId", 159)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateRouteResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("return"),
+            ..member("Return", 46)
+        }])),
+    },
+    m::Shape {
+        name: "CreateRouteTableRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 250)
+            },
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 236)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 273)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateRouteTableResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("routeTable"),
+                ..member("RouteTable", 217)
+            },
+            m::Member {
+                location_name: Some("clientToken"),
+                ..member("ClientToken", 236)
+            },
+        ])),
     },
     m::Shape {
         name: "CreateSecurityGroupRequest",
@@ -1273,20 +1890,20 @@ pub static SHAPES: [m::Shape; 137] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 94)
+                ..member("Description", 236)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 94)
+                ..member("GroupName", 236)
             },
-            member("VpcId", 129),
+            member("VpcId", 273),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 108)
+                ..member("TagSpecifications", 250)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1295,15 +1912,15 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 94)
+                ..member("GroupId", 236)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 106)
+                ..member("Tags", 248)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 94)
+                ..member("SecurityGroupArn", 236)
             },
         ])),
     },
@@ -1312,25 +1929,25 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 108)
+                ..member("TagSpecifications", 250)
             },
-            member("AvailabilityZone", 94),
-            member("AvailabilityZoneId", 94),
-            member("CidrBlock", 94),
-            member("Ipv6CidrBlock", 94),
-            member("OutpostArn", 94),
+            member("AvailabilityZone", 236),
+            member("AvailabilityZoneId", 236),
+            member("CidrBlock", 236),
+            member("Ipv6CidrBlock", 236),
+            member("OutpostArn", 236),
             m::Member {
                 required: true,
-                ..member("VpcId", 129)
+                ..member("VpcId", 273)
             },
-            member("Ipv6Native", 19),
-            member("Ipv4IpamPoolId", 61),
-            member("Ipv4NetmaskLength", 68),
-            member("Ipv6IpamPoolId", 61),
-            member("Ipv6NetmaskLength", 68),
+            member("Ipv6Native", 46),
+            member("Ipv4IpamPoolId", 146),
+            member("Ipv4NetmaskLength", 160),
+            member("Ipv6IpamPoolId", 146),
+            member("Ipv6NetmaskLength", 160),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1338,36 +1955,36 @@ pub static SHAPES: [m::Shape; 137] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 95)
+            ..member("Subnet", 237)
         }])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 94),
-            member("Ipv6Pool", 63),
-            member("Ipv6CidrBlock", 94),
-            member("Ipv4IpamPoolId", 61),
-            member("Ipv4NetmaskLength", 68),
-            member("Ipv6IpamPoolId", 61),
-            member("Ipv6NetmaskLength", 68),
-            member("Ipv6CidrBlockNetworkBorderGroup", 94),
-            member("VpcEncryptionControl", 121),
+            member("CidrBlock", 236),
+            member("Ipv6Pool", 151),
+            member("Ipv6CidrBlock", 236),
+            member("Ipv4IpamPoolId", 146),
+            member("Ipv4NetmaskLength", 160),
+            member("Ipv6IpamPoolId", 146),
+            member("Ipv6NetmaskLength", 160),
+            member("Ipv6CidrBlockNetworkBorderGroup", 236),
+            member("VpcEncryptionControl", 264),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 108)
+                ..member("TagSpecifications", 250)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 109)
+                ..member("InstanceTenancy", 251)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 19)
+                ..member("AmazonProvidedIpv6CidrBlock", 46)
             },
         ])),
     },
@@ -1375,17 +1992,72 @@ pub static SHAPES: [m::Shape; 137] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 113)
+            ..member("Vpc", 256)
         }])),
+    },
+    m::Shape {
+        name: "DateTime",
+        kind: m::ShapeKind::Timestamp { format: None },
+    },
+    m::Shape {
+        name: "DeleteInternetGatewayRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("internetGatewayId"),
+                required: true,
+                ..member("InternetGatewayId", 138)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteRouteRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DestinationPrefixListId", 187),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 223)
+            },
+            m::Member {
+                location_name: Some("destinationCidrBlock"),
+                ..member("DestinationCidrBlock", 236)
+            },
+            m::Member {
+                location_name: Some("destinationIpv6CidrBlock"),
+                ..member("DestinationIpv6CidrBlock", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteRouteTableRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 223)
+            },
+        ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 87),
-            member("GroupName", 89),
+            member("GroupId", 228),
+            member("GroupName", 230),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1394,11 +2066,11 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 19)
+                ..member("Return", 46)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 87)
+                ..member("GroupId", 228)
             },
         ])),
     },
@@ -1407,11 +2079,11 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 99)
+                ..member("SubnetId", 241)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1420,33 +2092,107 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 129)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
         ])),
+    },
+    m::Shape {
+        name: "DescribeAccountAttributesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("attributeName"),
+                ..member("AttributeNames", 3)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAccountAttributesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("accountAttributeSet"),
+            ..member("AccountAttributes", 1)
+        }])),
+    },
+    m::Shape {
+        name: "DescribeAddressesAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("AllocationId"),
+                ..member("AllocationIds", 16)
+            },
+            member("Attribute", 8),
+            member("NextToken", 181),
+            member("MaxResults", 10),
+            member("DryRun", 46),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAddressesAttributeResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("addressSet"),
+                ..member("Addresses", 11)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 181)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAddressesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("PublicIp"),
+                ..member("PublicIps", 194)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 126)
+            },
+            m::Member {
+                location_name: Some("AllocationId"),
+                ..member("AllocationIds", 15)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAddressesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("addressesSet"),
+            ..member("Addresses", 9)
+        }])),
     },
     m::Shape {
         name: "DescribeAvailabilityZonesRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 136)
+                ..member("ZoneNames", 281)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 135)
+                ..member("ZoneIds", 280)
             },
-            member("AllAvailabilityZones", 19),
+            member("AllAvailabilityZones", 46),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 51)
+                ..member("Filters", 126)
             },
         ])),
     },
@@ -1454,24 +2200,169 @@ pub static SHAPES: [m::Shape; 137] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 10)
+            ..member("AvailabilityZones", 37)
         }])),
+    },
+    m::Shape {
+        name: "DescribeDhcpOptionsMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeDhcpOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("DhcpOptionsId"),
+                ..member("DhcpOptionsIds", 115)
+            },
+            member("NextToken", 236),
+            member("MaxResults", 81),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 126)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeDhcpOptionsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 236)
+            },
+            m::Member {
+                location_name: Some("dhcpOptionsSet"),
+                ..member("DhcpOptions", 116)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInternetGatewaysMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeInternetGatewaysRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("NextToken", 236),
+            member("MaxResults", 84),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("internetGatewayId"),
+                ..member("InternetGatewayIds", 139)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 126)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInternetGatewaysResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("internetGatewaySet"),
+                ..member("InternetGateways", 140)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeNetworkAclsMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeNetworkAclsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("NextToken", 236),
+            member("MaxResults", 87),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("NetworkAclId"),
+                ..member("NetworkAclIds", 167)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 126)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeNetworkAclsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkAclSet"),
+                ..member("NetworkAcls", 168)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeNetworkInterfacesMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeNetworkInterfacesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("NextToken", 236),
+            member("MaxResults", 90),
+            member("IncludeManagedResources", 46),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("NetworkInterfaceId"),
+                ..member("NetworkInterfaceIds", 173)
+            },
+            m::Member {
+                location_name: Some("filter"),
+                ..member("Filters", 126)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeNetworkInterfacesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkInterfaceSet"),
+                ..member("NetworkInterfaces", 176)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 236)
+            },
+        ])),
     },
     m::Shape {
         name: "DescribeRegionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 78)
+                ..member("RegionNames", 200)
             },
-            member("AllRegions", 19),
+            member("AllRegions", 46),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 51)
+                ..member("Filters", 126)
             },
         ])),
     },
@@ -1479,8 +2370,44 @@ pub static SHAPES: [m::Shape; 137] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 77)
+            ..member("Regions", 199)
         }])),
+    },
+    m::Shape {
+        name: "DescribeRouteTablesMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeRouteTablesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("NextToken", 236),
+            member("MaxResults", 95),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("RouteTableId"),
+                ..member("RouteTableIds", 224)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 126)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeRouteTablesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("routeTableSet"),
+                ..member("RouteTables", 225)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 236)
+            },
+        ])),
     },
     m::Shape {
         name: "DescribeSecurityGroupsMaxResults",
@@ -1491,21 +2418,21 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 52)
+                ..member("GroupIds", 127)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 53)
+                ..member("GroupNames", 130)
             },
-            member("NextToken", 94),
-            member("MaxResults", 37),
+            member("NextToken", 236),
+            member("MaxResults", 98),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 51)
+                ..member("Filters", 126)
             },
         ])),
     },
@@ -1514,11 +2441,11 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 94)
+                ..member("NextToken", 236)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 88)
+                ..member("SecurityGroups", 229)
             },
         ])),
     },
@@ -1531,17 +2458,17 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 51)
+                ..member("Filters", 126)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 100)
+                ..member("SubnetIds", 242)
             },
-            member("NextToken", 94),
-            member("MaxResults", 40),
+            member("NextToken", 236),
+            member("MaxResults", 101),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1550,11 +2477,11 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 94)
+                ..member("NextToken", 236)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 103)
+                ..member("Subnets", 245)
             },
         ])),
     },
@@ -1563,15 +2490,15 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 114)
+                ..member("Attribute", 257)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 129)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1580,19 +2507,19 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enableDnsHostnames"),
-                ..member("EnableDnsHostnames", 2)
+                ..member("EnableDnsHostnames", 28)
             },
             m::Member {
                 location_name: Some("enableDnsSupport"),
-                ..member("EnableDnsSupport", 2)
+                ..member("EnableDnsSupport", 28)
             },
             m::Member {
                 location_name: Some("enableNetworkAddressUsageMetrics"),
-                ..member("EnableNetworkAddressUsageMetrics", 2)
+                ..member("EnableNetworkAddressUsageMetrics", 28)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 94)
+                ..member("VpcId", 236)
             },
         ])),
     },
@@ -1605,17 +2532,17 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 51)
+                ..member("Filters", 126)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 130)
+                ..member("VpcIds", 274)
             },
-            member("NextToken", 94),
-            member("MaxResults", 45),
+            member("NextToken", 236),
+            member("MaxResults", 106),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1624,11 +2551,125 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 94)
+                ..member("NextToken", 236)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 133)
+                ..member("Vpcs", 277)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DetachInternetGatewayRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("internetGatewayId"),
+                required: true,
+                ..member("InternetGatewayId", 138)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 273)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DhcpConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("key"),
+                ..member("Key", 236)
+            },
+            m::Member {
+                location_name: Some("valueSet"),
+                ..member("Values", 112)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DhcpConfigurationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(110),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DhcpConfigurationValueList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(29),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DhcpOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 236)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 248)
+            },
+            m::Member {
+                location_name: Some("dhcpOptionsId"),
+                ..member("DhcpOptionsId", 236)
+            },
+            m::Member {
+                location_name: Some("dhcpConfigurationSet"),
+                ..member("DhcpConfigurations", 111)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DhcpOptionsId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "DhcpOptionsIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(114),
+            member_location_name: Some("DhcpOptionsId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DhcpOptionsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(113),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DisassociateAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AssociationId", 124),
+            member("PublicIp", 123),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DisassociateRouteTableRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("associationId"),
+                required: true,
+                ..member("AssociationId", 219)
             },
         ])),
     },
@@ -1637,7 +2678,7 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 115)
+            ..member("AssociationId", 258)
         }])),
     },
     m::Shape {
@@ -1645,32 +2686,50 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 131)
+                ..member("Ipv6CidrBlockAssociation", 275)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 116)
+                ..member("CidrBlockAssociation", 259)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 94)
+                ..member("VpcId", 236)
             },
         ])),
     },
     m::Shape {
+        name: "DomainType",
+        kind: m::ShapeKind::String {
+            enum_values: &["vpc", "standard"],
+        },
+    },
+    m::Shape {
+        name: "EgressOnlyInternetGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "EipAllocationPublicIp",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ElasticIpAssociationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 94),
+            member("Name", 236),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 112)
+                ..member("Values", 255)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(50),
+            member: m::ShapeId(125),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -1678,15 +2737,36 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(87),
+            member: m::ShapeId(228),
             member_location_name: Some("groupId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "GroupIdentifier",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("groupId"),
+                ..member("GroupId", 236)
+            },
+            m::Member {
+                location_name: Some("groupName"),
+                ..member("GroupName", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GroupIdentifierList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(128),
+            member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(89),
+            member: m::ShapeId(230),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -1698,46 +2778,125 @@ pub static SHAPES: [m::Shape; 137] = [
         },
     },
     m::Shape {
+        name: "IcmpTypeCode",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 134)
+            },
+            m::Member {
+                location_name: Some("type"),
+                ..member("Type", 134)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "Integer",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "InternetGateway",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachmentSet"),
+                ..member("Attachments", 137)
+            },
+            m::Member {
+                location_name: Some("internetGatewayId"),
+                ..member("InternetGatewayId", 236)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 236)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 248)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InternetGatewayAttachment",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 27)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InternetGatewayAttachmentList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(136),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InternetGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "InternetGatewayIdList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(138),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InternetGatewayList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(135),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "IpPermission",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 94)
+                ..member("IpProtocol", 236)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 55)
+                ..member("FromPort", 134)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 55)
+                ..member("ToPort", 134)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 111)
+                ..member("UserIdGroupPairs", 254)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 59)
+                ..member("IpRanges", 144)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 65)
+                ..member("Ipv6Ranges", 155)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 70)
+                ..member("PrefixListIds", 186)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(56),
+            member: m::ShapeId(141),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1747,18 +2906,18 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 94)
+                ..member("Description", 236)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 94)
+                ..member("CidrIp", 236)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(58),
+            member: m::ShapeId(143),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1774,6 +2933,25 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "Ipv4PoolEc2Id",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "Ipv4PrefixSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv4Prefix"),
+            ..member("Ipv4Prefix", 236)
+        }])),
+    },
+    m::Shape {
+        name: "Ipv4PrefixesList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(148),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "Ipv6AddressAttribute",
         kind: m::ShapeKind::String {
             enum_values: &["public", "private"],
@@ -1784,80 +2962,586 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "Ipv6PrefixSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv6Prefix"),
+            ..member("Ipv6Prefix", 236)
+        }])),
+    },
+    m::Shape {
+        name: "Ipv6PrefixesList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(152),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "Ipv6Range",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 94)
+                ..member("Description", 236)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 94)
+                ..member("CidrIpv6", 236)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(64),
+            member: m::ShapeId(154),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "LocalGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "ModifySubnetAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignIpv6AddressOnCreation", 2),
-            member("MapPublicIpOnLaunch", 2),
+            member("AssignIpv6AddressOnCreation", 28),
+            member("MapPublicIpOnLaunch", 28),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 99)
+                ..member("SubnetId", 241)
             },
-            member("MapCustomerOwnedIpOnLaunch", 2),
-            member("CustomerOwnedIpv4Pool", 20),
-            member("EnableDns64", 2),
-            member("PrivateDnsHostnameTypeOnLaunch", 54),
-            member("EnableResourceNameDnsARecordOnLaunch", 2),
-            member("EnableResourceNameDnsAAAARecordOnLaunch", 2),
-            member("EnableLniAtDeviceIndex", 55),
-            member("DisableLniAtDeviceIndex", 2),
+            member("MapCustomerOwnedIpOnLaunch", 28),
+            member("CustomerOwnedIpv4Pool", 48),
+            member("EnableDns64", 28),
+            member("PrivateDnsHostnameTypeOnLaunch", 131),
+            member("EnableResourceNameDnsARecordOnLaunch", 28),
+            member("EnableResourceNameDnsAAAARecordOnLaunch", 28),
+            member("EnableLniAtDeviceIndex", 134),
+            member("DisableLniAtDeviceIndex", 28),
         ])),
     },
     m::Shape {
         name: "ModifyVpcAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EnableDnsHostnames", 2),
-            member("EnableDnsSupport", 2),
+            member("EnableDnsHostnames", 28),
+            member("EnableDnsSupport", 28),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 129)
+                ..member("VpcId", 273)
             },
-            member("EnableNetworkAddressUsageMetrics", 2),
+            member("EnableNetworkAddressUsageMetrics", 28),
         ])),
+    },
+    m::Shape {
+        name: "NatGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "NetmaskLength",
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "NetworkAcl",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associationSet"),
+                ..member("Associations", 163)
+            },
+            m::Member {
+                location_name: Some("entrySet"),
+                ..member("Entries", 165)
+            },
+            m::Member {
+                location_name: Some("default"),
+                ..member("IsDefault", 46)
+            },
+            m::Member {
+                location_name: Some("networkAclId"),
+                ..member("NetworkAclId", 236)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 248)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 236)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkAclAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkAclAssociationId"),
+                ..member("NetworkAclAssociationId", 236)
+            },
+            m::Member {
+                location_name: Some("networkAclId"),
+                ..member("NetworkAclId", 236)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkAclAssociationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(162),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkAclEntry",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("cidrBlock"),
+                ..member("CidrBlock", 236)
+            },
+            m::Member {
+                location_name: Some("egress"),
+                ..member("Egress", 46)
+            },
+            m::Member {
+                location_name: Some("icmpTypeCode"),
+                ..member("IcmpTypeCode", 132)
+            },
+            m::Member {
+                location_name: Some("ipv6CidrBlock"),
+                ..member("Ipv6CidrBlock", 236)
+            },
+            m::Member {
+                location_name: Some("portRange"),
+                ..member("PortRange", 184)
+            },
+            m::Member {
+                location_name: Some("protocol"),
+                ..member("Protocol", 236)
+            },
+            m::Member {
+                location_name: Some("ruleAction"),
+                ..member("RuleAction", 226)
+            },
+            m::Member {
+                location_name: Some("ruleNumber"),
+                ..member("RuleNumber", 134)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkAclEntryList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(164),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkAclId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NetworkAclIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(166),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkAclList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(161),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInterface",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("association"),
+                ..member("Association", 170)
+            },
+            m::Member {
+                location_name: Some("attachment"),
+                ..member("Attachment", 171)
+            },
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 236)
+            },
+            m::Member {
+                location_name: Some("connectionTrackingConfiguration"),
+                ..member("ConnectionTrackingConfiguration", 49)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 236)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("Groups", 129)
+            },
+            m::Member {
+                location_name: Some("interfaceType"),
+                ..member("InterfaceType", 180)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressesSet"),
+                ..member("Ipv6Addresses", 175)
+            },
+            m::Member {
+                location_name: Some("macAddress"),
+                ..member("MacAddress", 236)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 236)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 236)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 236)
+            },
+            m::Member {
+                location_name: Some("privateDnsName"),
+                ..member("PrivateDnsName", 236)
+            },
+            m::Member {
+                location_name: Some("publicDnsName"),
+                ..member("PublicDnsName", 236)
+            },
+            m::Member {
+                location_name: Some("publicIpDnsNameOptions"),
+                ..member("PublicIpDnsNameOptions", 193)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 236)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressesSet"),
+                ..member("PrivateIpAddresses", 178)
+            },
+            m::Member {
+                location_name: Some("ipv4PrefixSet"),
+                ..member("Ipv4Prefixes", 149)
+            },
+            m::Member {
+                location_name: Some("ipv6PrefixSet"),
+                ..member("Ipv6Prefixes", 153)
+            },
+            m::Member {
+                location_name: Some("requesterId"),
+                ..member("RequesterId", 236)
+            },
+            m::Member {
+                location_name: Some("requesterManaged"),
+                ..member("RequesterManaged", 46)
+            },
+            m::Member {
+                location_name: Some("sourceDestCheck"),
+                ..member("SourceDestCheck", 46)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 179)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 236)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("TagSet", 248)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 236)
+            },
+            m::Member {
+                location_name: Some("denyAllIgwTraffic"),
+                ..member("DenyAllIgwTraffic", 46)
+            },
+            m::Member {
+                location_name: Some("ipv6Native"),
+                ..member("Ipv6Native", 46)
+            },
+            m::Member {
+                location_name: Some("ipv6Address"),
+                ..member("Ipv6Address", 236)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 183)
+            },
+            m::Member {
+                location_name: Some("associatedSubnetSet"),
+                ..member("AssociatedSubnets", 23)
+            },
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("allocationId"),
+                ..member("AllocationId", 236)
+            },
+            m::Member {
+                location_name: Some("associationId"),
+                ..member("AssociationId", 236)
+            },
+            m::Member {
+                location_name: Some("ipOwnerId"),
+                ..member("IpOwnerId", 236)
+            },
+            m::Member {
+                location_name: Some("publicDnsName"),
+                ..member("PublicDnsName", 236)
+            },
+            m::Member {
+                location_name: Some("publicIp"),
+                ..member("PublicIp", 236)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIp"),
+                ..member("CustomerOwnedIp", 236)
+            },
+            m::Member {
+                location_name: Some("carrierIp"),
+                ..member("CarrierIp", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceAttachment",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachTime"),
+                ..member("AttachTime", 65)
+            },
+            m::Member {
+                location_name: Some("attachmentId"),
+                ..member("AttachmentId", 236)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 46)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 134)
+            },
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 134)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 236)
+            },
+            m::Member {
+                location_name: Some("instanceOwnerId"),
+                ..member("InstanceOwnerId", 236)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 27)
+            },
+            m::Member {
+                location_name: Some("enaSrdSpecification"),
+                ..member("EnaSrdSpecification", 25)
+            },
+            m::Member {
+                location_name: Some("enaQueueCount"),
+                ..member("EnaQueueCount", 134)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NetworkInterfaceIdList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(172),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInterfaceIpv6Address",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ipv6Address"),
+                ..member("Ipv6Address", 236)
+            },
+            m::Member {
+                location_name: Some("publicIpv6DnsName"),
+                ..member("PublicIpv6DnsName", 236)
+            },
+            m::Member {
+                location_name: Some("isPrimaryIpv6"),
+                ..member("IsPrimaryIpv6", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceIpv6AddressesList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(174),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInterfaceList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(169),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInterfacePrivateIpAddress",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("association"),
+                ..member("Association", 170)
+            },
+            m::Member {
+                location_name: Some("primary"),
+                ..member("Primary", 46)
+            },
+            m::Member {
+                location_name: Some("privateDnsName"),
+                ..member("PrivateDnsName", 236)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfacePrivateIpAddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(177),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInterfaceStatus",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "available",
+                "associated",
+                "attaching",
+                "in-use",
+                "detaching",
+            ],
+        },
+    },
+    m::Shape {
+        name: "NetworkInterfaceType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "interface",
+                "natGateway",
+                "efa",
+                "efa-only",
+                "trunk",
+                "load_balancer",
+                "network_load_balancer",
+                "vpc_endpoint",
+                "branch",
+                "transit_gateway",
+                "lambda",
+                "quicksight",
+                "global_accelerator_managed",
+                "api_gateway_managed",
+                "gateway_load_balancer",
+                "gateway_load_balancer_endpoint",
+                "iot_rules_managed",
+                "aws_codestar_connections_managed",
+            ],
+        },
+    },
+    m::Shape {
+        name: "NextToken",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "OdbNetworkArn",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "OperatorResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("managed"),
+                ..member("Managed", 46)
+            },
+            m::Member {
+                location_name: Some("principal"),
+                ..member("Principal", 236)
+            },
+            m::Member {
+                location_name: Some("hiddenByDefault"),
+                ..member("HiddenByDefault", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PortRange",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("from"),
+                ..member("From", 134)
+            },
+            m::Member {
+                location_name: Some("to"),
+                ..member("To", 134)
+            },
+        ])),
+    },
+    m::Shape {
         name: "PrefixListId",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 94)
+                ..member("Description", 236)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 94)
+                ..member("PrefixListId", 236)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(69),
+            member: m::ShapeId(185),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1871,40 +3555,105 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 54)
+                ..member("HostnameType", 131)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 19)
+                ..member("EnableResourceNameDnsARecord", 46)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 19)
+                ..member("EnableResourceNameDnsAAAARecord", 46)
             },
         ])),
+    },
+    m::Shape {
+        name: "PropagatingVgw",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("gatewayId"),
+            ..member("GatewayId", 236)
+        }])),
+    },
+    m::Shape {
+        name: "PropagatingVgwList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(189),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PtrUpdateStatus",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("value"),
+                ..member("Value", 236)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 236)
+            },
+            m::Member {
+                location_name: Some("reason"),
+                ..member("Reason", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PublicIpAddress",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "PublicIpDnsNameOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dnsHostnameType"),
+                ..member("DnsHostnameType", 236)
+            },
+            m::Member {
+                location_name: Some("publicIpv4DnsName"),
+                ..member("PublicIpv4DnsName", 236)
+            },
+            m::Member {
+                location_name: Some("publicIpv6DnsName"),
+                ..member("PublicIpv6DnsName", 236)
+            },
+            m::Member {
+                location_name: Some("publicDualStackDnsName"),
+                ..member("PublicDualStackDnsName", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PublicIpStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(236),
+            member_location_name: Some("PublicIp"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "ReferencedSecurityGroup",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 94)
+                ..member("GroupId", 236)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 94)
+                ..member("PeeringStatus", 236)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 94)
+                ..member("UserId", 236)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 94)
+                ..member("VpcId", 236)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 94)
+                ..member("VpcPeeringConnectionId", 236)
             },
         ])),
     },
@@ -1913,19 +3662,19 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 94)
+                ..member("OptInStatus", 236)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 76)
+                ..member("Geography", 198)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 94)
+                ..member("RegionName", 236)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 94)
+                ..member("Endpoint", 236)
             },
         ])),
     },
@@ -1933,13 +3682,13 @@ pub static SHAPES: [m::Shape; 137] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 94)
+            ..member("Name", 236)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(75),
+            member: m::ShapeId(197),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1947,7 +3696,7 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(74),
+            member: m::ShapeId(196),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1955,10 +3704,108 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(236),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "ReleaseAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AllocationId", 14),
+            member("PublicIp", 236),
+            member("NetworkBorderGroup", 236),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReplaceRouteRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DestinationPrefixListId", 187),
+            member("VpcEndpointId", 272),
+            member("LocalTarget", 46),
+            member("TransitGatewayId", 252),
+            member("LocalGatewayId", 156),
+            member("CarrierGatewayId", 47),
+            member("CoreNetworkArn", 50),
+            member("OdbNetworkArn", 182),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 223)
+            },
+            m::Member {
+                location_name: Some("destinationCidrBlock"),
+                ..member("DestinationCidrBlock", 236)
+            },
+            m::Member {
+                location_name: Some("gatewayId"),
+                ..member("GatewayId", 213)
+            },
+            m::Member {
+                location_name: Some("destinationIpv6CidrBlock"),
+                ..member("DestinationIpv6CidrBlock", 236)
+            },
+            m::Member {
+                location_name: Some("egressOnlyInternetGatewayId"),
+                ..member("EgressOnlyInternetGatewayId", 122)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 133)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 172)
+            },
+            m::Member {
+                location_name: Some("vpcPeeringConnectionId"),
+                ..member("VpcPeeringConnectionId", 278)
+            },
+            m::Member {
+                location_name: Some("natGatewayId"),
+                ..member("NatGatewayId", 159)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReplaceRouteTableAssociationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("associationId"),
+                required: true,
+                ..member("AssociationId", 219)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 223)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReplaceRouteTableAssociationResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("newAssociationId"),
+                ..member("NewAssociationId", 236)
+            },
+            m::Member {
+                location_name: Some("associationState"),
+                ..member("AssociationState", 221)
+            },
+        ])),
     },
     m::Shape {
         name: "ResourceType",
@@ -2080,44 +3927,44 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 92)
+                ..member("SecurityGroupRuleIds", 233)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 87)
+                ..member("GroupId", 228)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 94)
+                ..member("SourceSecurityGroupName", 236)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 94)
+                ..member("SourceSecurityGroupOwnerId", 236)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 94)
+                ..member("IpProtocol", 236)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 55)
+                ..member("FromPort", 134)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 55)
+                ..member("ToPort", 134)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 94)
+                ..member("CidrIp", 236)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 57)
+                ..member("IpPermissions", 142)
             },
         ])),
     },
@@ -2126,37 +3973,37 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 19)
+                ..member("Return", 46)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 57)
+                ..member("UnknownIpPermissions", 142)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 85)
+                ..member("RevokedSecurityGroupRules", 211)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 94),
-            member("FromPort", 55),
-            member("GroupId", 87),
-            member("GroupName", 89),
-            member("IpPermissions", 57),
-            member("IpProtocol", 94),
-            member("SourceSecurityGroupName", 94),
-            member("SourceSecurityGroupOwnerId", 94),
-            member("ToPort", 55),
+            member("CidrIp", 236),
+            member("FromPort", 134),
+            member("GroupId", 228),
+            member("GroupName", 230),
+            member("IpPermissions", 142),
+            member("IpProtocol", 236),
+            member("SourceSecurityGroupName", 236),
+            member("SourceSecurityGroupOwnerId", 236),
+            member("ToPort", 134),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 92)
+                ..member("SecurityGroupRuleIds", 233)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 19)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -2165,15 +4012,15 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 19)
+                ..member("Return", 46)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 57)
+                ..member("UnknownIpPermissions", 142)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 85)
+                ..member("RevokedSecurityGroupRules", 211)
             },
         ])),
     },
@@ -2182,96 +4029,331 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 91)
+                ..member("SecurityGroupRuleId", 232)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 87)
+                ..member("GroupId", 228)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 19)
+                ..member("IsEgress", 46)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 94)
+                ..member("IpProtocol", 236)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 55)
+                ..member("FromPort", 134)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 55)
+                ..member("ToPort", 134)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 94)
+                ..member("CidrIpv4", 236)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 94)
+                ..member("CidrIpv6", 236)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 71)
+                ..member("PrefixListId", 187)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 87)
+                ..member("ReferencedGroupId", 228)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 94)
+                ..member("Description", 236)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(84),
+            member: m::ShapeId(210),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "Route",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("destinationCidrBlock"),
+                ..member("DestinationCidrBlock", 236)
+            },
+            m::Member {
+                location_name: Some("destinationIpv6CidrBlock"),
+                ..member("DestinationIpv6CidrBlock", 236)
+            },
+            m::Member {
+                location_name: Some("destinationPrefixListId"),
+                ..member("DestinationPrefixListId", 236)
+            },
+            m::Member {
+                location_name: Some("egressOnlyInternetGatewayId"),
+                ..member("EgressOnlyInternetGatewayId", 236)
+            },
+            m::Member {
+                location_name: Some("gatewayId"),
+                ..member("GatewayId", 236)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 236)
+            },
+            m::Member {
+                location_name: Some("instanceOwnerId"),
+                ..member("InstanceOwnerId", 236)
+            },
+            m::Member {
+                location_name: Some("natGatewayId"),
+                ..member("NatGatewayId", 236)
+            },
+            m::Member {
+                location_name: Some("transitGatewayId"),
+                ..member("TransitGatewayId", 236)
+            },
+            m::Member {
+                location_name: Some("localGatewayId"),
+                ..member("LocalGatewayId", 236)
+            },
+            m::Member {
+                location_name: Some("carrierGatewayId"),
+                ..member("CarrierGatewayId", 47)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 236)
+            },
+            m::Member {
+                location_name: Some("origin"),
+                ..member("Origin", 215)
+            },
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 216)
+            },
+            m::Member {
+                location_name: Some("vpcPeeringConnectionId"),
+                ..member("VpcPeeringConnectionId", 236)
+            },
+            m::Member {
+                location_name: Some("coreNetworkArn"),
+                ..member("CoreNetworkArn", 50)
+            },
+            m::Member {
+                location_name: Some("odbNetworkArn"),
+                ..member("OdbNetworkArn", 182)
+            },
+            m::Member {
+                location_name: Some("ipAddress"),
+                ..member("IpAddress", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RouteGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RouteList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(212),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RouteOrigin",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "CreateRouteTable",
+                "CreateRoute",
+                "EnableVgwRoutePropagation",
+                "Advertisement",
+            ],
+        },
+    },
+    m::Shape {
+        name: "RouteState",
+        kind: m::ShapeKind::String {
+            enum_values: &["active", "blackhole", "filtered"],
+        },
+    },
+    m::Shape {
+        name: "RouteTable",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associationSet"),
+                ..member("Associations", 220)
+            },
+            m::Member {
+                location_name: Some("propagatingVgwSet"),
+                ..member("PropagatingVgws", 190)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                ..member("RouteTableId", 236)
+            },
+            m::Member {
+                location_name: Some("routeSet"),
+                ..member("Routes", 214)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 248)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 236)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RouteTableAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("main"),
+                ..member("Main", 46)
+            },
+            m::Member {
+                location_name: Some("routeTableAssociationId"),
+                ..member("RouteTableAssociationId", 236)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                ..member("RouteTableId", 236)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 236)
+            },
+            m::Member {
+                location_name: Some("gatewayId"),
+                ..member("GatewayId", 236)
+            },
+            m::Member {
+                location_name: Some("publicIpv4Pool"),
+                ..member("PublicIpv4Pool", 236)
+            },
+            m::Member {
+                location_name: Some("associationState"),
+                ..member("AssociationState", 221)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RouteTableAssociationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RouteTableAssociationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(218),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RouteTableAssociationState",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 222)
+            },
+            m::Member {
+                location_name: Some("statusMessage"),
+                ..member("StatusMessage", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RouteTableAssociationStateCode",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "associating",
+                "associated",
+                "disassociating",
+                "disassociated",
+                "failed",
+            ],
+        },
+    },
+    m::Shape {
+        name: "RouteTableId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RouteTableIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(223),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RouteTableList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(217),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RuleAction",
+        kind: m::ShapeKind::String {
+            enum_values: &["allow", "deny"],
+        },
     },
     m::Shape {
         name: "SecurityGroup",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 94)
+                ..member("GroupId", 236)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 57)
+                ..member("IpPermissionsEgress", 142)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 106)
+                ..member("Tags", 248)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 94)
+                ..member("VpcId", 236)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 94)
+                ..member("SecurityGroupArn", 236)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 94)
+                ..member("OwnerId", 236)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 94)
+                ..member("GroupName", 236)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 94)
+                ..member("Description", 236)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 57)
+                ..member("IpPermissions", 142)
             },
         ])),
     },
@@ -2282,7 +4364,7 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(86),
+            member: m::ShapeId(227),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2296,59 +4378,59 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 91)
+                ..member("SecurityGroupRuleId", 232)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 87)
+                ..member("GroupId", 228)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 94)
+                ..member("GroupOwnerId", 236)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 19)
+                ..member("IsEgress", 46)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 94)
+                ..member("IpProtocol", 236)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 55)
+                ..member("FromPort", 134)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 55)
+                ..member("ToPort", 134)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 94)
+                ..member("CidrIpv4", 236)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 94)
+                ..member("CidrIpv6", 236)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 71)
+                ..member("PrefixListId", 187)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 73)
+                ..member("ReferencedGroupInfo", 195)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 94)
+                ..member("Description", 236)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 106)
+                ..member("Tags", 248)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 94)
+                ..member("SecurityGroupRuleArn", 236)
             },
         ])),
     },
@@ -2359,7 +4441,7 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(236),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2367,10 +4449,16 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(90),
+            member: m::ShapeId(231),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "ServiceManaged",
+        kind: m::ShapeKind::String {
+            enum_values: &["alb", "nlb", "rnat", "rds"],
+        },
     },
     m::Shape {
         name: "String",
@@ -2381,95 +4469,95 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 94)
+                ..member("AvailabilityZoneId", 236)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 55)
+                ..member("EnableLniAtDeviceIndex", 134)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
-                ..member("MapCustomerOwnedIpOnLaunch", 19)
+                ..member("MapCustomerOwnedIpOnLaunch", 46)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 20)
+                ..member("CustomerOwnedIpv4Pool", 48)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 94)
+                ..member("OwnerId", 236)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
-                ..member("AssignIpv6AddressOnCreation", 19)
+                ..member("AssignIpv6AddressOnCreation", 46)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 102)
+                ..member("Ipv6CidrBlockAssociationSet", 244)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 106)
+                ..member("Tags", 248)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 94)
+                ..member("SubnetArn", 236)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 94)
+                ..member("OutpostArn", 236)
             },
             m::Member {
                 location_name: Some("enableDns64"),
-                ..member("EnableDns64", 19)
+                ..member("EnableDns64", 46)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 19)
+                ..member("Ipv6Native", 46)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 72)
+                ..member("PrivateDnsNameOptionsOnLaunch", 188)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 18)
+                ..member("BlockPublicAccessStates", 45)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 94)
+                ..member("Type", 236)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 94)
+                ..member("SubnetId", 236)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 104)
+                ..member("State", 246)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 94)
+                ..member("VpcId", 236)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 94)
+                ..member("CidrBlock", 236)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 55)
+                ..member("AvailableIpAddressCount", 134)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 94)
+                ..member("AvailabilityZone", 236)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
-                ..member("DefaultForAz", 19)
+                ..member("DefaultForAz", 46)
             },
             m::Member {
                 location_name: Some("mapPublicIpOnLaunch"),
-                ..member("MapPublicIpOnLaunch", 19)
+                ..member("MapPublicIpOnLaunch", 46)
             },
         ])),
     },
@@ -2482,11 +4570,11 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 98)
+                ..member("State", 240)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 94)
+                ..member("StatusMessage", 236)
             },
         ])),
     },
@@ -2510,7 +4598,7 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(99),
+            member: m::ShapeId(241),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -2520,30 +4608,30 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 96)
+                ..member("AssociationId", 238)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 94)
+                ..member("Ipv6CidrBlock", 236)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 97)
+                ..member("Ipv6CidrBlockState", 239)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 62)
+                ..member("Ipv6AddressAttribute", 150)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 60)
+                ..member("IpSource", 145)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(101),
+            member: m::ShapeId(243),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2551,7 +4639,7 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(95),
+            member: m::ShapeId(237),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2573,18 +4661,18 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 94)
+                ..member("Key", 236)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 94)
+                ..member("Value", 236)
             },
         ])),
     },
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(105),
+            member: m::ShapeId(247),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2594,18 +4682,18 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 79)
+                ..member("ResourceType", 205)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 106)
+                ..member("Tags", 248)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(107),
+            member: m::ShapeId(249),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2617,42 +4705,46 @@ pub static SHAPES: [m::Shape; 137] = [
         },
     },
     m::Shape {
+        name: "TransitGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "UserIdGroupPair",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 94)
+                ..member("Description", 236)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 94)
+                ..member("UserId", 236)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 94)
+                ..member("GroupName", 236)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 94)
+                ..member("GroupId", 236)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 94)
+                ..member("VpcId", 236)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 94)
+                ..member("VpcPeeringConnectionId", 236)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 94)
+                ..member("PeeringStatus", 236)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(110),
+            member: m::ShapeId(253),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2660,7 +4752,7 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(236),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2670,51 +4762,51 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 94)
+                ..member("OwnerId", 236)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 109)
+                ..member("InstanceTenancy", 251)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 132)
+                ..member("Ipv6CidrBlockAssociationSet", 276)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 117)
+                ..member("CidrBlockAssociationSet", 260)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 19)
+                ..member("IsDefault", 46)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 120)
+                ..member("EncryptionControl", 263)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 106)
+                ..member("Tags", 248)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 18)
+                ..member("BlockPublicAccessStates", 45)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 94)
+                ..member("VpcId", 236)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 134)
+                ..member("State", 279)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 94)
+                ..member("CidrBlock", 236)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 94)
+                ..member("DhcpOptionsId", 236)
             },
         ])),
     },
@@ -2737,22 +4829,22 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 94)
+                ..member("AssociationId", 236)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 94)
+                ..member("CidrBlock", 236)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 118)
+                ..member("CidrBlockState", 261)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(116),
+            member: m::ShapeId(259),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2762,11 +4854,11 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 119)
+                ..member("State", 262)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 94)
+                ..member("StatusMessage", 236)
             },
         ])),
     },
@@ -2788,31 +4880,31 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 129)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 126)
+                ..member("VpcEncryptionControlId", 269)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 127)
+                ..member("Mode", 270)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 128)
+                ..member("State", 271)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 94)
+                ..member("StateMessage", 236)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 125)
+                ..member("ResourceExclusions", 268)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 106)
+                ..member("Tags", 248)
             },
         ])),
     },
@@ -2821,16 +4913,16 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 127)
+                ..member("Mode", 270)
             },
-            member("InternetGatewayExclusion", 124),
-            member("EgressOnlyInternetGatewayExclusion", 124),
-            member("NatGatewayExclusion", 124),
-            member("VirtualPrivateGatewayExclusion", 124),
-            member("VpcPeeringExclusion", 124),
-            member("LambdaExclusion", 124),
-            member("VpcLatticeExclusion", 124),
-            member("ElasticFileSystemExclusion", 124),
+            member("InternetGatewayExclusion", 267),
+            member("EgressOnlyInternetGatewayExclusion", 267),
+            member("NatGatewayExclusion", 267),
+            member("VirtualPrivateGatewayExclusion", 267),
+            member("VpcPeeringExclusion", 267),
+            member("LambdaExclusion", 267),
+            member("VpcLatticeExclusion", 267),
+            member("ElasticFileSystemExclusion", 267),
         ])),
     },
     m::Shape {
@@ -2838,11 +4930,11 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 123)
+                ..member("State", 266)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 94)
+                ..member("StateMessage", 236)
             },
         ])),
     },
@@ -2863,35 +4955,35 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 122)
+                ..member("InternetGateway", 265)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 122)
+                ..member("EgressOnlyInternetGateway", 265)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 122)
+                ..member("NatGateway", 265)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 122)
+                ..member("VirtualPrivateGateway", 265)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 122)
+                ..member("VpcPeering", 265)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 122)
+                ..member("Lambda", 265)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 122)
+                ..member("VpcLattice", 265)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 122)
+                ..member("ElasticFileSystem", 265)
             },
         ])),
     },
@@ -2922,13 +5014,17 @@ pub static SHAPES: [m::Shape; 137] = [
         },
     },
     m::Shape {
+        name: "VpcEndpointId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "VpcId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(129),
+            member: m::ShapeId(273),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -2938,38 +5034,38 @@ pub static SHAPES: [m::Shape; 137] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 94)
+                ..member("AssociationId", 236)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 94)
+                ..member("Ipv6CidrBlock", 236)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 118)
+                ..member("Ipv6CidrBlockState", 261)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 94)
+                ..member("NetworkBorderGroup", 236)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 94)
+                ..member("Ipv6Pool", 236)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 62)
+                ..member("Ipv6AddressAttribute", 150)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 60)
+                ..member("IpSource", 145)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(131),
+            member: m::ShapeId(275),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2977,10 +5073,14 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(113),
+            member: m::ShapeId(256),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "VpcPeeringConnectionId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "VpcState",
@@ -2991,7 +5091,7 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(236),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -2999,7 +5099,7 @@ pub static SHAPES: [m::Shape; 137] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(236),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -3010,28 +5110,400 @@ use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
+    "AllocateAddress",
+    "AssociateAddress",
+    "AssociateRouteTable",
     "AssociateVpcCidrBlock",
+    "AttachInternetGateway",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
     "CreateDefaultVpc",
+    "CreateInternetGateway",
+    "CreateRoute",
+    "CreateRouteTable",
     "CreateSecurityGroup",
     "CreateSubnet",
     "CreateVpc",
+    "DeleteInternetGateway",
+    "DeleteRoute",
+    "DeleteRouteTable",
     "DeleteSecurityGroup",
     "DeleteSubnet",
     "DeleteVpc",
+    "DescribeAccountAttributes",
+    "DescribeAddresses",
+    "DescribeAddressesAttribute",
     "DescribeAvailabilityZones",
+    "DescribeDhcpOptions",
+    "DescribeInternetGateways",
+    "DescribeNetworkAcls",
+    "DescribeNetworkInterfaces",
     "DescribeRegions",
+    "DescribeRouteTables",
     "DescribeSecurityGroups",
     "DescribeSubnets",
     "DescribeVpcAttribute",
     "DescribeVpcs",
+    "DetachInternetGateway",
+    "DisassociateAddress",
+    "DisassociateRouteTable",
     "DisassociateVpcCidrBlock",
     "ModifySubnetAttribute",
     "ModifyVpcAttribute",
+    "ReleaseAddress",
+    "ReplaceRoute",
+    "ReplaceRouteTableAssociation",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
 ];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AccountAttribute {
+    pub attribute_name: Option<String>,
+    pub attribute_values: Option<Vec<AccountAttributeValue>>,
+}
+
+impl FromValue for AccountAttribute {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            attribute_name: opt(&mut s, 0, "AttributeName")?,
+            attribute_values: opt(&mut s, 1, "AttributeValues")?,
+        })
+    }
+}
+
+impl IntoValue for AccountAttribute {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attribute_name.map(IntoValue::into_value),
+            self.attribute_values.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AccountAttributeValue {
+    pub attribute_value: Option<String>,
+}
+
+impl FromValue for AccountAttributeValue {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            attribute_value: opt(&mut s, 0, "AttributeValue")?,
+        })
+    }
+}
+
+impl IntoValue for AccountAttributeValue {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.attribute_value.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Address {
+    pub allocation_id: Option<String>,
+    pub association_id: Option<String>,
+    pub domain: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub network_interface_owner_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub public_ipv4_pool: Option<String>,
+    pub network_border_group: Option<String>,
+    pub customer_owned_ip: Option<String>,
+    pub customer_owned_ipv4_pool: Option<String>,
+    pub carrier_ip: Option<String>,
+    pub subnet_id: Option<String>,
+    pub service_managed: Option<String>,
+    pub instance_id: Option<String>,
+    pub public_ip: Option<String>,
+}
+
+impl FromValue for Address {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 16, path)?;
+        Ok(Self {
+            allocation_id: opt(&mut s, 0, "AllocationId")?,
+            association_id: opt(&mut s, 1, "AssociationId")?,
+            domain: opt(&mut s, 2, "Domain")?,
+            network_interface_id: opt(&mut s, 3, "NetworkInterfaceId")?,
+            network_interface_owner_id: opt(&mut s, 4, "NetworkInterfaceOwnerId")?,
+            private_ip_address: opt(&mut s, 5, "PrivateIpAddress")?,
+            tags: opt(&mut s, 6, "Tags")?,
+            public_ipv4_pool: opt(&mut s, 7, "PublicIpv4Pool")?,
+            network_border_group: opt(&mut s, 8, "NetworkBorderGroup")?,
+            customer_owned_ip: opt(&mut s, 9, "CustomerOwnedIp")?,
+            customer_owned_ipv4_pool: opt(&mut s, 10, "CustomerOwnedIpv4Pool")?,
+            carrier_ip: opt(&mut s, 11, "CarrierIp")?,
+            subnet_id: opt(&mut s, 12, "SubnetId")?,
+            service_managed: opt(&mut s, 13, "ServiceManaged")?,
+            instance_id: opt(&mut s, 14, "InstanceId")?,
+            public_ip: opt(&mut s, 15, "PublicIp")?,
+        })
+    }
+}
+
+impl IntoValue for Address {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_id.map(IntoValue::into_value),
+            self.association_id.map(IntoValue::into_value),
+            self.domain.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.network_interface_owner_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.public_ipv4_pool.map(IntoValue::into_value),
+            self.network_border_group.map(IntoValue::into_value),
+            self.customer_owned_ip.map(IntoValue::into_value),
+            self.customer_owned_ipv4_pool.map(IntoValue::into_value),
+            self.carrier_ip.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.service_managed.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddressAttribute {
+    pub public_ip: Option<String>,
+    pub allocation_id: Option<String>,
+    pub ptr_record: Option<String>,
+    pub ptr_record_update: Option<PtrUpdateStatus>,
+}
+
+impl FromValue for AddressAttribute {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            public_ip: opt(&mut s, 0, "PublicIp")?,
+            allocation_id: opt(&mut s, 1, "AllocationId")?,
+            ptr_record: opt(&mut s, 2, "PtrRecord")?,
+            ptr_record_update: opt(&mut s, 3, "PtrRecordUpdate")?,
+        })
+    }
+}
+
+impl IntoValue for AddressAttribute {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.public_ip.map(IntoValue::into_value),
+            self.allocation_id.map(IntoValue::into_value),
+            self.ptr_record.map(IntoValue::into_value),
+            self.ptr_record_update.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AllocateAddressRequest {
+    pub domain: Option<String>,
+    pub address: Option<String>,
+    pub public_ipv4_pool: Option<String>,
+    pub network_border_group: Option<String>,
+    pub customer_owned_ipv4_pool: Option<String>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub ipam_pool_id: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for AllocateAddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            domain: opt(&mut s, 0, "Domain")?,
+            address: opt(&mut s, 1, "Address")?,
+            public_ipv4_pool: opt(&mut s, 2, "PublicIpv4Pool")?,
+            network_border_group: opt(&mut s, 3, "NetworkBorderGroup")?,
+            customer_owned_ipv4_pool: opt(&mut s, 4, "CustomerOwnedIpv4Pool")?,
+            tag_specifications: opt(&mut s, 5, "TagSpecifications")?,
+            ipam_pool_id: opt(&mut s, 6, "IpamPoolId")?,
+            dry_run: opt(&mut s, 7, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for AllocateAddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.domain.map(IntoValue::into_value),
+            self.address.map(IntoValue::into_value),
+            self.public_ipv4_pool.map(IntoValue::into_value),
+            self.network_border_group.map(IntoValue::into_value),
+            self.customer_owned_ipv4_pool.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.ipam_pool_id.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AllocateAddressResult {
+    pub allocation_id: Option<String>,
+    pub public_ipv4_pool: Option<String>,
+    pub network_border_group: Option<String>,
+    pub domain: Option<String>,
+    pub customer_owned_ip: Option<String>,
+    pub customer_owned_ipv4_pool: Option<String>,
+    pub carrier_ip: Option<String>,
+    pub public_ip: Option<String>,
+}
+
+impl FromValue for AllocateAddressResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            allocation_id: opt(&mut s, 0, "AllocationId")?,
+            public_ipv4_pool: opt(&mut s, 1, "PublicIpv4Pool")?,
+            network_border_group: opt(&mut s, 2, "NetworkBorderGroup")?,
+            domain: opt(&mut s, 3, "Domain")?,
+            customer_owned_ip: opt(&mut s, 4, "CustomerOwnedIp")?,
+            customer_owned_ipv4_pool: opt(&mut s, 5, "CustomerOwnedIpv4Pool")?,
+            carrier_ip: opt(&mut s, 6, "CarrierIp")?,
+            public_ip: opt(&mut s, 7, "PublicIp")?,
+        })
+    }
+}
+
+impl IntoValue for AllocateAddressResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_id.map(IntoValue::into_value),
+            self.public_ipv4_pool.map(IntoValue::into_value),
+            self.network_border_group.map(IntoValue::into_value),
+            self.domain.map(IntoValue::into_value),
+            self.customer_owned_ip.map(IntoValue::into_value),
+            self.customer_owned_ipv4_pool.map(IntoValue::into_value),
+            self.carrier_ip.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateAddressRequest {
+    pub allocation_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub public_ip: Option<String>,
+    pub dry_run: Option<bool>,
+    pub network_interface_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub allow_reassociation: Option<bool>,
+}
+
+impl FromValue for AssociateAddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            allocation_id: opt(&mut s, 0, "AllocationId")?,
+            instance_id: opt(&mut s, 1, "InstanceId")?,
+            public_ip: opt(&mut s, 2, "PublicIp")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+            network_interface_id: opt(&mut s, 4, "NetworkInterfaceId")?,
+            private_ip_address: opt(&mut s, 5, "PrivateIpAddress")?,
+            allow_reassociation: opt(&mut s, 6, "AllowReassociation")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateAddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_id.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.allow_reassociation.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateAddressResult {
+    pub association_id: Option<String>,
+}
+
+impl FromValue for AssociateAddressResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            association_id: opt(&mut s, 0, "AssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateAddressResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.association_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateRouteTableRequest {
+    pub gateway_id: Option<String>,
+    pub public_ipv4_pool: Option<String>,
+    pub dry_run: Option<bool>,
+    pub subnet_id: Option<String>,
+    pub route_table_id: String,
+}
+
+impl FromValue for AssociateRouteTableRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            gateway_id: opt(&mut s, 0, "GatewayId")?,
+            public_ipv4_pool: opt(&mut s, 1, "PublicIpv4Pool")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            subnet_id: opt(&mut s, 3, "SubnetId")?,
+            route_table_id: req(&mut s, 4, "RouteTableId")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateRouteTableRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.gateway_id.map(IntoValue::into_value),
+            self.public_ipv4_pool.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            Some(self.route_table_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateRouteTableResult {
+    pub association_id: Option<String>,
+    pub association_state: Option<RouteTableAssociationState>,
+}
+
+impl FromValue for AssociateRouteTableResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            association_id: opt(&mut s, 0, "AssociationId")?,
+            association_state: opt(&mut s, 1, "AssociationState")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateRouteTableResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association_id.map(IntoValue::into_value),
+            self.association_state.map(IntoValue::into_value),
+        ])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AssociateVpcCidrBlockRequest {
@@ -3117,6 +5589,79 @@ impl IntoValue for AssociateVpcCidrBlockResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachInternetGatewayRequest {
+    pub dry_run: Option<bool>,
+    pub internet_gateway_id: String,
+    pub vpc_id: String,
+}
+
+impl FromValue for AttachInternetGatewayRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            internet_gateway_id: req(&mut s, 1, "InternetGatewayId")?,
+            vpc_id: req(&mut s, 2, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for AttachInternetGatewayRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.internet_gateway_id.into_value()),
+            Some(self.vpc_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachmentEnaSrdSpecification {
+    pub ena_srd_enabled: Option<bool>,
+    pub ena_srd_udp_specification: Option<AttachmentEnaSrdUdpSpecification>,
+}
+
+impl FromValue for AttachmentEnaSrdSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ena_srd_enabled: opt(&mut s, 0, "EnaSrdEnabled")?,
+            ena_srd_udp_specification: opt(&mut s, 1, "EnaSrdUdpSpecification")?,
+        })
+    }
+}
+
+impl IntoValue for AttachmentEnaSrdSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ena_srd_enabled.map(IntoValue::into_value),
+            self.ena_srd_udp_specification.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachmentEnaSrdUdpSpecification {
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+impl FromValue for AttachmentEnaSrdUdpSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ena_srd_udp_enabled: opt(&mut s, 0, "EnaSrdUdpEnabled")?,
+        })
+    }
+}
+
+impl IntoValue for AttachmentEnaSrdUdpSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ena_srd_udp_enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AttributeBooleanValue {
     pub value: Option<bool>,
 }
@@ -3131,6 +5676,26 @@ impl FromValue for AttributeBooleanValue {
 }
 
 impl IntoValue for AttributeBooleanValue {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.value.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttributeValue {
+    pub value: Option<String>,
+}
+
+impl FromValue for AttributeValue {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            value: opt(&mut s, 0, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for AttributeValue {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.value.map(IntoValue::into_value)])
     }
@@ -3433,6 +5998,34 @@ impl IntoValue for BlockPublicAccessStates {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionTrackingConfiguration {
+    pub tcp_established_timeout: Option<i32>,
+    pub udp_stream_timeout: Option<i32>,
+    pub udp_timeout: Option<i32>,
+}
+
+impl FromValue for ConnectionTrackingConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tcp_established_timeout: opt(&mut s, 0, "TcpEstablishedTimeout")?,
+            udp_stream_timeout: opt(&mut s, 1, "UdpStreamTimeout")?,
+            udp_timeout: opt(&mut s, 2, "UdpTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for ConnectionTrackingConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tcp_established_timeout.map(IntoValue::into_value),
+            self.udp_stream_timeout.map(IntoValue::into_value),
+            self.udp_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateDefaultVpcRequest {
     pub dry_run: Option<bool>,
 }
@@ -3469,6 +6062,198 @@ impl FromValue for CreateDefaultVpcResult {
 impl IntoValue for CreateDefaultVpcResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.vpc.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateInternetGatewayRequest {
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CreateInternetGatewayRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            tag_specifications: opt(&mut s, 0, "TagSpecifications")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CreateInternetGatewayRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tag_specifications.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateInternetGatewayResult {
+    pub internet_gateway: Option<InternetGateway>,
+}
+
+impl FromValue for CreateInternetGatewayResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            internet_gateway: opt(&mut s, 0, "InternetGateway")?,
+        })
+    }
+}
+
+impl IntoValue for CreateInternetGatewayResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.internet_gateway.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateRouteRequest {
+    pub destination_prefix_list_id: Option<String>,
+    pub vpc_endpoint_id: Option<String>,
+    pub transit_gateway_id: Option<String>,
+    pub local_gateway_id: Option<String>,
+    pub carrier_gateway_id: Option<String>,
+    pub core_network_arn: Option<String>,
+    pub odb_network_arn: Option<String>,
+    pub dry_run: Option<bool>,
+    pub route_table_id: String,
+    pub destination_cidr_block: Option<String>,
+    pub gateway_id: Option<String>,
+    pub destination_ipv6_cidr_block: Option<String>,
+    pub egress_only_internet_gateway_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub vpc_peering_connection_id: Option<String>,
+    pub nat_gateway_id: Option<String>,
+}
+
+impl FromValue for CreateRouteRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 17, path)?;
+        Ok(Self {
+            destination_prefix_list_id: opt(&mut s, 0, "DestinationPrefixListId")?,
+            vpc_endpoint_id: opt(&mut s, 1, "VpcEndpointId")?,
+            transit_gateway_id: opt(&mut s, 2, "TransitGatewayId")?,
+            local_gateway_id: opt(&mut s, 3, "LocalGatewayId")?,
+            carrier_gateway_id: opt(&mut s, 4, "CarrierGatewayId")?,
+            core_network_arn: opt(&mut s, 5, "CoreNetworkArn")?,
+            odb_network_arn: opt(&mut s, 6, "OdbNetworkArn")?,
+            dry_run: opt(&mut s, 7, "DryRun")?,
+            route_table_id: req(&mut s, 8, "RouteTableId")?,
+            destination_cidr_block: opt(&mut s, 9, "DestinationCidrBlock")?,
+            gateway_id: opt(&mut s, 10, "GatewayId")?,
+            destination_ipv6_cidr_block: opt(&mut s, 11, "DestinationIpv6CidrBlock")?,
+            egress_only_internet_gateway_id: opt(&mut s, 12, "EgressOnlyInternetGatewayId")?,
+            instance_id: opt(&mut s, 13, "InstanceId")?,
+            network_interface_id: opt(&mut s, 14, "NetworkInterfaceId")?,
+            vpc_peering_connection_id: opt(&mut s, 15, "VpcPeeringConnectionId")?,
+            nat_gateway_id: opt(&mut s, 16, "NatGatewayId")?,
+        })
+    }
+}
+
+impl IntoValue for CreateRouteRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.destination_prefix_list_id.map(IntoValue::into_value),
+            self.vpc_endpoint_id.map(IntoValue::into_value),
+            self.transit_gateway_id.map(IntoValue::into_value),
+            self.local_gateway_id.map(IntoValue::into_value),
+            self.carrier_gateway_id.map(IntoValue::into_value),
+            self.core_network_arn.map(IntoValue::into_value),
+            self.odb_network_arn.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.route_table_id.into_value()),
+            self.destination_cidr_block.map(IntoValue::into_value),
+            self.gateway_id.map(IntoValue::into_value),
+            self.destination_ipv6_cidr_block.map(IntoValue::into_value),
+            self.egress_only_internet_gateway_id
+                .map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.vpc_peering_connection_id.map(IntoValue::into_value),
+            self.nat_gateway_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateRouteResult {
+    pub r#return: Option<bool>,
+}
+
+impl FromValue for CreateRouteResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            r#return: opt(&mut s, 0, "Return")?,
+        })
+    }
+}
+
+impl IntoValue for CreateRouteResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.r#return.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateRouteTableRequest {
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub client_token: Option<String>,
+    pub dry_run: Option<bool>,
+    pub vpc_id: String,
+}
+
+impl FromValue for CreateRouteTableRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            tag_specifications: opt(&mut s, 0, "TagSpecifications")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            vpc_id: req(&mut s, 3, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for CreateRouteTableRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tag_specifications.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.vpc_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateRouteTableResult {
+    pub route_table: Option<RouteTable>,
+    pub client_token: Option<String>,
+}
+
+impl FromValue for CreateRouteTableResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            route_table: opt(&mut s, 0, "RouteTable")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+        })
+    }
+}
+
+impl IntoValue for CreateRouteTableResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.route_table.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -3697,6 +6482,90 @@ impl IntoValue for CreateVpcResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteInternetGatewayRequest {
+    pub dry_run: Option<bool>,
+    pub internet_gateway_id: String,
+}
+
+impl FromValue for DeleteInternetGatewayRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            internet_gateway_id: req(&mut s, 1, "InternetGatewayId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteInternetGatewayRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.internet_gateway_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteRouteRequest {
+    pub destination_prefix_list_id: Option<String>,
+    pub dry_run: Option<bool>,
+    pub route_table_id: String,
+    pub destination_cidr_block: Option<String>,
+    pub destination_ipv6_cidr_block: Option<String>,
+}
+
+impl FromValue for DeleteRouteRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            destination_prefix_list_id: opt(&mut s, 0, "DestinationPrefixListId")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+            route_table_id: req(&mut s, 2, "RouteTableId")?,
+            destination_cidr_block: opt(&mut s, 3, "DestinationCidrBlock")?,
+            destination_ipv6_cidr_block: opt(&mut s, 4, "DestinationIpv6CidrBlock")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteRouteRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.destination_prefix_list_id.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.route_table_id.into_value()),
+            self.destination_cidr_block.map(IntoValue::into_value),
+            self.destination_ipv6_cidr_block.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteRouteTableRequest {
+    pub dry_run: Option<bool>,
+    pub route_table_id: String,
+}
+
+impl FromValue for DeleteRouteTableRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            route_table_id: req(&mut s, 1, "RouteTableId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteRouteTableRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.route_table_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteSecurityGroupRequest {
     pub group_id: Option<String>,
     pub group_name: Option<String>,
@@ -3800,6 +6669,161 @@ impl IntoValue for DeleteVpcRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAccountAttributesRequest {
+    pub dry_run: Option<bool>,
+    pub attribute_names: Option<Vec<String>>,
+}
+
+impl FromValue for DescribeAccountAttributesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            attribute_names: opt(&mut s, 1, "AttributeNames")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAccountAttributesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.attribute_names.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAccountAttributesResult {
+    pub account_attributes: Option<Vec<AccountAttribute>>,
+}
+
+impl FromValue for DescribeAccountAttributesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            account_attributes: opt(&mut s, 0, "AccountAttributes")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAccountAttributesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.account_attributes.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAddressesAttributeRequest {
+    pub allocation_ids: Option<Vec<String>>,
+    pub attribute: Option<String>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DescribeAddressesAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            allocation_ids: opt(&mut s, 0, "AllocationIds")?,
+            attribute: opt(&mut s, 1, "Attribute")?,
+            next_token: opt(&mut s, 2, "NextToken")?,
+            max_results: opt(&mut s, 3, "MaxResults")?,
+            dry_run: opt(&mut s, 4, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAddressesAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_ids.map(IntoValue::into_value),
+            self.attribute.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAddressesAttributeResult {
+    pub addresses: Option<Vec<AddressAttribute>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeAddressesAttributeResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            addresses: opt(&mut s, 0, "Addresses")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAddressesAttributeResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.addresses.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAddressesRequest {
+    pub public_ips: Option<Vec<String>>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub allocation_ids: Option<Vec<String>>,
+}
+
+impl FromValue for DescribeAddressesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            public_ips: opt(&mut s, 0, "PublicIps")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+            filters: opt(&mut s, 2, "Filters")?,
+            allocation_ids: opt(&mut s, 3, "AllocationIds")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAddressesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.public_ips.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.allocation_ids.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAddressesResult {
+    pub addresses: Option<Vec<Address>>,
+}
+
+impl FromValue for DescribeAddressesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            addresses: opt(&mut s, 0, "Addresses")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAddressesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.addresses.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeAvailabilityZonesRequest {
     pub zone_names: Option<Vec<String>>,
     pub zone_ids: Option<Vec<String>>,
@@ -3854,6 +6878,245 @@ impl IntoValue for DescribeAvailabilityZonesResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeDhcpOptionsRequest {
+    pub dhcp_options_ids: Option<Vec<String>>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeDhcpOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            dhcp_options_ids: opt(&mut s, 0, "DhcpOptionsIds")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+            max_results: opt(&mut s, 2, "MaxResults")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+            filters: opt(&mut s, 4, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeDhcpOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dhcp_options_ids.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeDhcpOptionsResult {
+    pub next_token: Option<String>,
+    pub dhcp_options: Option<Vec<DhcpOptions>>,
+}
+
+impl FromValue for DescribeDhcpOptionsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            dhcp_options: opt(&mut s, 1, "DhcpOptions")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeDhcpOptionsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.dhcp_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInternetGatewaysRequest {
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+    pub internet_gateway_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeInternetGatewaysRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            max_results: opt(&mut s, 1, "MaxResults")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            internet_gateway_ids: opt(&mut s, 3, "InternetGatewayIds")?,
+            filters: opt(&mut s, 4, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInternetGatewaysRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.internet_gateway_ids.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInternetGatewaysResult {
+    pub internet_gateways: Option<Vec<InternetGateway>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInternetGatewaysResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            internet_gateways: opt(&mut s, 0, "InternetGateways")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInternetGatewaysResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.internet_gateways.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeNetworkAclsRequest {
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+    pub network_acl_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeNetworkAclsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            max_results: opt(&mut s, 1, "MaxResults")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            network_acl_ids: opt(&mut s, 3, "NetworkAclIds")?,
+            filters: opt(&mut s, 4, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeNetworkAclsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.network_acl_ids.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeNetworkAclsResult {
+    pub network_acls: Option<Vec<NetworkAcl>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeNetworkAclsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            network_acls: opt(&mut s, 0, "NetworkAcls")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeNetworkAclsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_acls.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeNetworkInterfacesRequest {
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub include_managed_resources: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub network_interface_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeNetworkInterfacesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            max_results: opt(&mut s, 1, "MaxResults")?,
+            include_managed_resources: opt(&mut s, 2, "IncludeManagedResources")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+            network_interface_ids: opt(&mut s, 4, "NetworkInterfaceIds")?,
+            filters: opt(&mut s, 5, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeNetworkInterfacesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.network_interface_ids.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeNetworkInterfacesResult {
+    pub network_interfaces: Option<Vec<NetworkInterface>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeNetworkInterfacesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            network_interfaces: opt(&mut s, 0, "NetworkInterfaces")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeNetworkInterfacesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_interfaces.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeRegionsRequest {
     pub region_names: Option<Vec<String>>,
     pub all_regions: Option<bool>,
@@ -3901,6 +7164,65 @@ impl FromValue for DescribeRegionsResult {
 impl IntoValue for DescribeRegionsResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.regions.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeRouteTablesRequest {
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+    pub route_table_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeRouteTablesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            max_results: opt(&mut s, 1, "MaxResults")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            route_table_ids: opt(&mut s, 3, "RouteTableIds")?,
+            filters: opt(&mut s, 4, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeRouteTablesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.route_table_ids.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeRouteTablesResult {
+    pub route_tables: Option<Vec<RouteTable>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeRouteTablesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            route_tables: opt(&mut s, 0, "RouteTables")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeRouteTablesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.route_tables.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -4149,6 +7471,143 @@ impl IntoValue for DescribeVpcsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetachInternetGatewayRequest {
+    pub dry_run: Option<bool>,
+    pub internet_gateway_id: String,
+    pub vpc_id: String,
+}
+
+impl FromValue for DetachInternetGatewayRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            internet_gateway_id: req(&mut s, 1, "InternetGatewayId")?,
+            vpc_id: req(&mut s, 2, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for DetachInternetGatewayRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.internet_gateway_id.into_value()),
+            Some(self.vpc_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DhcpConfiguration {
+    pub key: Option<String>,
+    pub values: Option<Vec<AttributeValue>>,
+}
+
+impl FromValue for DhcpConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            key: opt(&mut s, 0, "Key")?,
+            values: opt(&mut s, 1, "Values")?,
+        })
+    }
+}
+
+impl IntoValue for DhcpConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key.map(IntoValue::into_value),
+            self.values.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DhcpOptions {
+    pub owner_id: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub dhcp_options_id: Option<String>,
+    pub dhcp_configurations: Option<Vec<DhcpConfiguration>>,
+}
+
+impl FromValue for DhcpOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            owner_id: opt(&mut s, 0, "OwnerId")?,
+            tags: opt(&mut s, 1, "Tags")?,
+            dhcp_options_id: opt(&mut s, 2, "DhcpOptionsId")?,
+            dhcp_configurations: opt(&mut s, 3, "DhcpConfigurations")?,
+        })
+    }
+}
+
+impl IntoValue for DhcpOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.owner_id.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.dhcp_options_id.map(IntoValue::into_value),
+            self.dhcp_configurations.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateAddressRequest {
+    pub association_id: Option<String>,
+    pub public_ip: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DisassociateAddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            association_id: opt(&mut s, 0, "AssociationId")?,
+            public_ip: opt(&mut s, 1, "PublicIp")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateAddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association_id.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateRouteTableRequest {
+    pub dry_run: Option<bool>,
+    pub association_id: String,
+}
+
+impl FromValue for DisassociateRouteTableRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            association_id: req(&mut s, 1, "AssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateRouteTableRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.association_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DisassociateVpcCidrBlockRequest {
     pub association_id: String,
 }
@@ -4222,6 +7681,112 @@ impl IntoValue for Filter {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupIdentifier {
+    pub group_id: Option<String>,
+    pub group_name: Option<String>,
+}
+
+impl FromValue for GroupIdentifier {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            group_id: opt(&mut s, 0, "GroupId")?,
+            group_name: opt(&mut s, 1, "GroupName")?,
+        })
+    }
+}
+
+impl IntoValue for GroupIdentifier {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.group_id.map(IntoValue::into_value),
+            self.group_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IcmpTypeCode {
+    pub code: Option<i32>,
+    pub r#type: Option<i32>,
+}
+
+impl FromValue for IcmpTypeCode {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            r#type: opt(&mut s, 1, "Type")?,
+        })
+    }
+}
+
+impl IntoValue for IcmpTypeCode {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.r#type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InternetGateway {
+    pub attachments: Option<Vec<InternetGatewayAttachment>>,
+    pub internet_gateway_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for InternetGateway {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            attachments: opt(&mut s, 0, "Attachments")?,
+            internet_gateway_id: opt(&mut s, 1, "InternetGatewayId")?,
+            owner_id: opt(&mut s, 2, "OwnerId")?,
+            tags: opt(&mut s, 3, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for InternetGateway {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attachments.map(IntoValue::into_value),
+            self.internet_gateway_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InternetGatewayAttachment {
+    pub state: Option<String>,
+    pub vpc_id: Option<String>,
+}
+
+impl FromValue for InternetGatewayAttachment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            vpc_id: opt(&mut s, 1, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for InternetGatewayAttachment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IpPermission {
     pub ip_protocol: Option<String>,
     pub from_port: Option<i32>,
@@ -4283,6 +7848,46 @@ impl IntoValue for IpRange {
             self.description.map(IntoValue::into_value),
             self.cidr_ip.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv4PrefixSpecification {
+    pub ipv4_prefix: Option<String>,
+}
+
+impl FromValue for Ipv4PrefixSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv4_prefix: opt(&mut s, 0, "Ipv4Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv4PrefixSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv4_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv6PrefixSpecification {
+    pub ipv6_prefix: Option<String>,
+}
+
+impl FromValue for Ipv6PrefixSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_prefix: opt(&mut s, 0, "Ipv6Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv6PrefixSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
     }
 }
 
@@ -4413,6 +8018,434 @@ impl IntoValue for ModifyVpcAttributeRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkAcl {
+    pub associations: Option<Vec<NetworkAclAssociation>>,
+    pub entries: Option<Vec<NetworkAclEntry>>,
+    pub is_default: Option<bool>,
+    pub network_acl_id: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub vpc_id: Option<String>,
+    pub owner_id: Option<String>,
+}
+
+impl FromValue for NetworkAcl {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            associations: opt(&mut s, 0, "Associations")?,
+            entries: opt(&mut s, 1, "Entries")?,
+            is_default: opt(&mut s, 2, "IsDefault")?,
+            network_acl_id: opt(&mut s, 3, "NetworkAclId")?,
+            tags: opt(&mut s, 4, "Tags")?,
+            vpc_id: opt(&mut s, 5, "VpcId")?,
+            owner_id: opt(&mut s, 6, "OwnerId")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkAcl {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.associations.map(IntoValue::into_value),
+            self.entries.map(IntoValue::into_value),
+            self.is_default.map(IntoValue::into_value),
+            self.network_acl_id.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkAclAssociation {
+    pub network_acl_association_id: Option<String>,
+    pub network_acl_id: Option<String>,
+    pub subnet_id: Option<String>,
+}
+
+impl FromValue for NetworkAclAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            network_acl_association_id: opt(&mut s, 0, "NetworkAclAssociationId")?,
+            network_acl_id: opt(&mut s, 1, "NetworkAclId")?,
+            subnet_id: opt(&mut s, 2, "SubnetId")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkAclAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_acl_association_id.map(IntoValue::into_value),
+            self.network_acl_id.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkAclEntry {
+    pub cidr_block: Option<String>,
+    pub egress: Option<bool>,
+    pub icmp_type_code: Option<IcmpTypeCode>,
+    pub ipv6_cidr_block: Option<String>,
+    pub port_range: Option<PortRange>,
+    pub protocol: Option<String>,
+    pub rule_action: Option<String>,
+    pub rule_number: Option<i32>,
+}
+
+impl FromValue for NetworkAclEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            cidr_block: opt(&mut s, 0, "CidrBlock")?,
+            egress: opt(&mut s, 1, "Egress")?,
+            icmp_type_code: opt(&mut s, 2, "IcmpTypeCode")?,
+            ipv6_cidr_block: opt(&mut s, 3, "Ipv6CidrBlock")?,
+            port_range: opt(&mut s, 4, "PortRange")?,
+            protocol: opt(&mut s, 5, "Protocol")?,
+            rule_action: opt(&mut s, 6, "RuleAction")?,
+            rule_number: opt(&mut s, 7, "RuleNumber")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkAclEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.cidr_block.map(IntoValue::into_value),
+            self.egress.map(IntoValue::into_value),
+            self.icmp_type_code.map(IntoValue::into_value),
+            self.ipv6_cidr_block.map(IntoValue::into_value),
+            self.port_range.map(IntoValue::into_value),
+            self.protocol.map(IntoValue::into_value),
+            self.rule_action.map(IntoValue::into_value),
+            self.rule_number.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterface {
+    pub association: Option<NetworkInterfaceAssociation>,
+    pub attachment: Option<NetworkInterfaceAttachment>,
+    pub availability_zone: Option<String>,
+    pub connection_tracking_configuration: Option<ConnectionTrackingConfiguration>,
+    pub description: Option<String>,
+    pub groups: Option<Vec<GroupIdentifier>>,
+    pub interface_type: Option<String>,
+    pub ipv6_addresses: Option<Vec<NetworkInterfaceIpv6Address>>,
+    pub mac_address: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub outpost_arn: Option<String>,
+    pub owner_id: Option<String>,
+    pub private_dns_name: Option<String>,
+    pub public_dns_name: Option<String>,
+    pub public_ip_dns_name_options: Option<PublicIpDnsNameOptions>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Option<Vec<NetworkInterfacePrivateIpAddress>>,
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecification>>,
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecification>>,
+    pub requester_id: Option<String>,
+    pub requester_managed: Option<bool>,
+    pub source_dest_check: Option<bool>,
+    pub status: Option<String>,
+    pub subnet_id: Option<String>,
+    pub tag_set: Option<Vec<Tag>>,
+    pub vpc_id: Option<String>,
+    pub deny_all_igw_traffic: Option<bool>,
+    pub ipv6_native: Option<bool>,
+    pub ipv6_address: Option<String>,
+    pub operator: Option<OperatorResponse>,
+    pub associated_subnets: Option<Vec<String>>,
+    pub availability_zone_id: Option<String>,
+}
+
+impl FromValue for NetworkInterface {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 32, path)?;
+        Ok(Self {
+            association: opt(&mut s, 0, "Association")?,
+            attachment: opt(&mut s, 1, "Attachment")?,
+            availability_zone: opt(&mut s, 2, "AvailabilityZone")?,
+            connection_tracking_configuration: opt(&mut s, 3, "ConnectionTrackingConfiguration")?,
+            description: opt(&mut s, 4, "Description")?,
+            groups: opt(&mut s, 5, "Groups")?,
+            interface_type: opt(&mut s, 6, "InterfaceType")?,
+            ipv6_addresses: opt(&mut s, 7, "Ipv6Addresses")?,
+            mac_address: opt(&mut s, 8, "MacAddress")?,
+            network_interface_id: opt(&mut s, 9, "NetworkInterfaceId")?,
+            outpost_arn: opt(&mut s, 10, "OutpostArn")?,
+            owner_id: opt(&mut s, 11, "OwnerId")?,
+            private_dns_name: opt(&mut s, 12, "PrivateDnsName")?,
+            public_dns_name: opt(&mut s, 13, "PublicDnsName")?,
+            public_ip_dns_name_options: opt(&mut s, 14, "PublicIpDnsNameOptions")?,
+            private_ip_address: opt(&mut s, 15, "PrivateIpAddress")?,
+            private_ip_addresses: opt(&mut s, 16, "PrivateIpAddresses")?,
+            ipv4_prefixes: opt(&mut s, 17, "Ipv4Prefixes")?,
+            ipv6_prefixes: opt(&mut s, 18, "Ipv6Prefixes")?,
+            requester_id: opt(&mut s, 19, "RequesterId")?,
+            requester_managed: opt(&mut s, 20, "RequesterManaged")?,
+            source_dest_check: opt(&mut s, 21, "SourceDestCheck")?,
+            status: opt(&mut s, 22, "Status")?,
+            subnet_id: opt(&mut s, 23, "SubnetId")?,
+            tag_set: opt(&mut s, 24, "TagSet")?,
+            vpc_id: opt(&mut s, 25, "VpcId")?,
+            deny_all_igw_traffic: opt(&mut s, 26, "DenyAllIgwTraffic")?,
+            ipv6_native: opt(&mut s, 27, "Ipv6Native")?,
+            ipv6_address: opt(&mut s, 28, "Ipv6Address")?,
+            operator: opt(&mut s, 29, "Operator")?,
+            associated_subnets: opt(&mut s, 30, "AssociatedSubnets")?,
+            availability_zone_id: opt(&mut s, 31, "AvailabilityZoneId")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterface {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association.map(IntoValue::into_value),
+            self.attachment.map(IntoValue::into_value),
+            self.availability_zone.map(IntoValue::into_value),
+            self.connection_tracking_configuration
+                .map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.mac_address.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.private_dns_name.map(IntoValue::into_value),
+            self.public_dns_name.map(IntoValue::into_value),
+            self.public_ip_dns_name_options.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.requester_id.map(IntoValue::into_value),
+            self.requester_managed.map(IntoValue::into_value),
+            self.source_dest_check.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.tag_set.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.deny_all_igw_traffic.map(IntoValue::into_value),
+            self.ipv6_native.map(IntoValue::into_value),
+            self.ipv6_address.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.associated_subnets.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfaceAssociation {
+    pub allocation_id: Option<String>,
+    pub association_id: Option<String>,
+    pub ip_owner_id: Option<String>,
+    pub public_dns_name: Option<String>,
+    pub public_ip: Option<String>,
+    pub customer_owned_ip: Option<String>,
+    pub carrier_ip: Option<String>,
+}
+
+impl FromValue for NetworkInterfaceAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            allocation_id: opt(&mut s, 0, "AllocationId")?,
+            association_id: opt(&mut s, 1, "AssociationId")?,
+            ip_owner_id: opt(&mut s, 2, "IpOwnerId")?,
+            public_dns_name: opt(&mut s, 3, "PublicDnsName")?,
+            public_ip: opt(&mut s, 4, "PublicIp")?,
+            customer_owned_ip: opt(&mut s, 5, "CustomerOwnedIp")?,
+            carrier_ip: opt(&mut s, 6, "CarrierIp")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfaceAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_id.map(IntoValue::into_value),
+            self.association_id.map(IntoValue::into_value),
+            self.ip_owner_id.map(IntoValue::into_value),
+            self.public_dns_name.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+            self.customer_owned_ip.map(IntoValue::into_value),
+            self.carrier_ip.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfaceAttachment {
+    pub attach_time: Option<Timestamp>,
+    pub attachment_id: Option<String>,
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub network_card_index: Option<i32>,
+    pub instance_id: Option<String>,
+    pub instance_owner_id: Option<String>,
+    pub status: Option<String>,
+    pub ena_srd_specification: Option<AttachmentEnaSrdSpecification>,
+    pub ena_queue_count: Option<i32>,
+}
+
+impl FromValue for NetworkInterfaceAttachment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            attach_time: opt(&mut s, 0, "AttachTime")?,
+            attachment_id: opt(&mut s, 1, "AttachmentId")?,
+            delete_on_termination: opt(&mut s, 2, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 3, "DeviceIndex")?,
+            network_card_index: opt(&mut s, 4, "NetworkCardIndex")?,
+            instance_id: opt(&mut s, 5, "InstanceId")?,
+            instance_owner_id: opt(&mut s, 6, "InstanceOwnerId")?,
+            status: opt(&mut s, 7, "Status")?,
+            ena_srd_specification: opt(&mut s, 8, "EnaSrdSpecification")?,
+            ena_queue_count: opt(&mut s, 9, "EnaQueueCount")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfaceAttachment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attach_time.map(IntoValue::into_value),
+            self.attachment_id.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.instance_owner_id.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.ena_srd_specification.map(IntoValue::into_value),
+            self.ena_queue_count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfaceIpv6Address {
+    pub ipv6_address: Option<String>,
+    pub public_ipv6_dns_name: Option<String>,
+    pub is_primary_ipv6: Option<bool>,
+}
+
+impl FromValue for NetworkInterfaceIpv6Address {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            ipv6_address: opt(&mut s, 0, "Ipv6Address")?,
+            public_ipv6_dns_name: opt(&mut s, 1, "PublicIpv6DnsName")?,
+            is_primary_ipv6: opt(&mut s, 2, "IsPrimaryIpv6")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfaceIpv6Address {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv6_address.map(IntoValue::into_value),
+            self.public_ipv6_dns_name.map(IntoValue::into_value),
+            self.is_primary_ipv6.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfacePrivateIpAddress {
+    pub association: Option<NetworkInterfaceAssociation>,
+    pub primary: Option<bool>,
+    pub private_dns_name: Option<String>,
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for NetworkInterfacePrivateIpAddress {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            association: opt(&mut s, 0, "Association")?,
+            primary: opt(&mut s, 1, "Primary")?,
+            private_dns_name: opt(&mut s, 2, "PrivateDnsName")?,
+            private_ip_address: opt(&mut s, 3, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfacePrivateIpAddress {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association.map(IntoValue::into_value),
+            self.primary.map(IntoValue::into_value),
+            self.private_dns_name.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperatorResponse {
+    pub managed: Option<bool>,
+    pub principal: Option<String>,
+    pub hidden_by_default: Option<bool>,
+}
+
+impl FromValue for OperatorResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            managed: opt(&mut s, 0, "Managed")?,
+            principal: opt(&mut s, 1, "Principal")?,
+            hidden_by_default: opt(&mut s, 2, "HiddenByDefault")?,
+        })
+    }
+}
+
+impl IntoValue for OperatorResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.managed.map(IntoValue::into_value),
+            self.principal.map(IntoValue::into_value),
+            self.hidden_by_default.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PortRange {
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+}
+
+impl FromValue for PortRange {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            from: opt(&mut s, 0, "From")?,
+            to: opt(&mut s, 1, "To")?,
+        })
+    }
+}
+
+impl IntoValue for PortRange {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.from.map(IntoValue::into_value),
+            self.to.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrefixListId {
     pub description: Option<String>,
     pub prefix_list_id: Option<String>,
@@ -4467,6 +8500,85 @@ impl IntoValue for PrivateDnsNameOptionsOnLaunch {
                 .map(IntoValue::into_value),
             self.enable_resource_name_dns_aaaa_record
                 .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PropagatingVgw {
+    pub gateway_id: Option<String>,
+}
+
+impl FromValue for PropagatingVgw {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            gateway_id: opt(&mut s, 0, "GatewayId")?,
+        })
+    }
+}
+
+impl IntoValue for PropagatingVgw {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.gateway_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PtrUpdateStatus {
+    pub value: Option<String>,
+    pub status: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl FromValue for PtrUpdateStatus {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            value: opt(&mut s, 0, "Value")?,
+            status: opt(&mut s, 1, "Status")?,
+            reason: opt(&mut s, 2, "Reason")?,
+        })
+    }
+}
+
+impl IntoValue for PtrUpdateStatus {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.value.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.reason.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PublicIpDnsNameOptions {
+    pub dns_hostname_type: Option<String>,
+    pub public_ipv4_dns_name: Option<String>,
+    pub public_ipv6_dns_name: Option<String>,
+    pub public_dual_stack_dns_name: Option<String>,
+}
+
+impl FromValue for PublicIpDnsNameOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            dns_hostname_type: opt(&mut s, 0, "DnsHostnameType")?,
+            public_ipv4_dns_name: opt(&mut s, 1, "PublicIpv4DnsName")?,
+            public_ipv6_dns_name: opt(&mut s, 2, "PublicIpv6DnsName")?,
+            public_dual_stack_dns_name: opt(&mut s, 3, "PublicDualStackDnsName")?,
+        })
+    }
+}
+
+impl IntoValue for PublicIpDnsNameOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dns_hostname_type.map(IntoValue::into_value),
+            self.public_ipv4_dns_name.map(IntoValue::into_value),
+            self.public_ipv6_dns_name.map(IntoValue::into_value),
+            self.public_dual_stack_dns_name.map(IntoValue::into_value),
         ])
     }
 }
@@ -4553,6 +8665,164 @@ impl FromValue for RegionGeography {
 impl IntoValue for RegionGeography {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.name.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReleaseAddressRequest {
+    pub allocation_id: Option<String>,
+    pub public_ip: Option<String>,
+    pub network_border_group: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for ReleaseAddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            allocation_id: opt(&mut s, 0, "AllocationId")?,
+            public_ip: opt(&mut s, 1, "PublicIp")?,
+            network_border_group: opt(&mut s, 2, "NetworkBorderGroup")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for ReleaseAddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_id.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+            self.network_border_group.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceRouteRequest {
+    pub destination_prefix_list_id: Option<String>,
+    pub vpc_endpoint_id: Option<String>,
+    pub local_target: Option<bool>,
+    pub transit_gateway_id: Option<String>,
+    pub local_gateway_id: Option<String>,
+    pub carrier_gateway_id: Option<String>,
+    pub core_network_arn: Option<String>,
+    pub odb_network_arn: Option<String>,
+    pub dry_run: Option<bool>,
+    pub route_table_id: String,
+    pub destination_cidr_block: Option<String>,
+    pub gateway_id: Option<String>,
+    pub destination_ipv6_cidr_block: Option<String>,
+    pub egress_only_internet_gateway_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub vpc_peering_connection_id: Option<String>,
+    pub nat_gateway_id: Option<String>,
+}
+
+impl FromValue for ReplaceRouteRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 18, path)?;
+        Ok(Self {
+            destination_prefix_list_id: opt(&mut s, 0, "DestinationPrefixListId")?,
+            vpc_endpoint_id: opt(&mut s, 1, "VpcEndpointId")?,
+            local_target: opt(&mut s, 2, "LocalTarget")?,
+            transit_gateway_id: opt(&mut s, 3, "TransitGatewayId")?,
+            local_gateway_id: opt(&mut s, 4, "LocalGatewayId")?,
+            carrier_gateway_id: opt(&mut s, 5, "CarrierGatewayId")?,
+            core_network_arn: opt(&mut s, 6, "CoreNetworkArn")?,
+            odb_network_arn: opt(&mut s, 7, "OdbNetworkArn")?,
+            dry_run: opt(&mut s, 8, "DryRun")?,
+            route_table_id: req(&mut s, 9, "RouteTableId")?,
+            destination_cidr_block: opt(&mut s, 10, "DestinationCidrBlock")?,
+            gateway_id: opt(&mut s, 11, "GatewayId")?,
+            destination_ipv6_cidr_block: opt(&mut s, 12, "DestinationIpv6CidrBlock")?,
+            egress_only_internet_gateway_id: opt(&mut s, 13, "EgressOnlyInternetGatewayId")?,
+            instance_id: opt(&mut s, 14, "InstanceId")?,
+            network_interface_id: opt(&mut s, 15, "NetworkInterfaceId")?,
+            vpc_peering_connection_id: opt(&mut s, 16, "VpcPeeringConnectionId")?,
+            nat_gateway_id: opt(&mut s, 17, "NatGatewayId")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceRouteRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.destination_prefix_list_id.map(IntoValue::into_value),
+            self.vpc_endpoint_id.map(IntoValue::into_value),
+            self.local_target.map(IntoValue::into_value),
+            self.transit_gateway_id.map(IntoValue::into_value),
+            self.local_gateway_id.map(IntoValue::into_value),
+            self.carrier_gateway_id.map(IntoValue::into_value),
+            self.core_network_arn.map(IntoValue::into_value),
+            self.odb_network_arn.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.route_table_id.into_value()),
+            self.destination_cidr_block.map(IntoValue::into_value),
+            self.gateway_id.map(IntoValue::into_value),
+            self.destination_ipv6_cidr_block.map(IntoValue::into_value),
+            self.egress_only_internet_gateway_id
+                .map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.vpc_peering_connection_id.map(IntoValue::into_value),
+            self.nat_gateway_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceRouteTableAssociationRequest {
+    pub dry_run: Option<bool>,
+    pub association_id: String,
+    pub route_table_id: String,
+}
+
+impl FromValue for ReplaceRouteTableAssociationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            association_id: req(&mut s, 1, "AssociationId")?,
+            route_table_id: req(&mut s, 2, "RouteTableId")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceRouteTableAssociationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.association_id.into_value()),
+            Some(self.route_table_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceRouteTableAssociationResult {
+    pub new_association_id: Option<String>,
+    pub association_state: Option<RouteTableAssociationState>,
+}
+
+impl FromValue for ReplaceRouteTableAssociationResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            new_association_id: opt(&mut s, 0, "NewAssociationId")?,
+            association_state: opt(&mut s, 1, "AssociationState")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceRouteTableAssociationResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.new_association_id.map(IntoValue::into_value),
+            self.association_state.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -4763,6 +9033,185 @@ impl IntoValue for RevokedSecurityGroupRule {
             self.prefix_list_id.map(IntoValue::into_value),
             self.referenced_group_id.map(IntoValue::into_value),
             self.description.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Route {
+    pub destination_cidr_block: Option<String>,
+    pub destination_ipv6_cidr_block: Option<String>,
+    pub destination_prefix_list_id: Option<String>,
+    pub egress_only_internet_gateway_id: Option<String>,
+    pub gateway_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub instance_owner_id: Option<String>,
+    pub nat_gateway_id: Option<String>,
+    pub transit_gateway_id: Option<String>,
+    pub local_gateway_id: Option<String>,
+    pub carrier_gateway_id: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub origin: Option<String>,
+    pub state: Option<String>,
+    pub vpc_peering_connection_id: Option<String>,
+    pub core_network_arn: Option<String>,
+    pub odb_network_arn: Option<String>,
+    pub ip_address: Option<String>,
+}
+
+impl FromValue for Route {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 18, path)?;
+        Ok(Self {
+            destination_cidr_block: opt(&mut s, 0, "DestinationCidrBlock")?,
+            destination_ipv6_cidr_block: opt(&mut s, 1, "DestinationIpv6CidrBlock")?,
+            destination_prefix_list_id: opt(&mut s, 2, "DestinationPrefixListId")?,
+            egress_only_internet_gateway_id: opt(&mut s, 3, "EgressOnlyInternetGatewayId")?,
+            gateway_id: opt(&mut s, 4, "GatewayId")?,
+            instance_id: opt(&mut s, 5, "InstanceId")?,
+            instance_owner_id: opt(&mut s, 6, "InstanceOwnerId")?,
+            nat_gateway_id: opt(&mut s, 7, "NatGatewayId")?,
+            transit_gateway_id: opt(&mut s, 8, "TransitGatewayId")?,
+            local_gateway_id: opt(&mut s, 9, "LocalGatewayId")?,
+            carrier_gateway_id: opt(&mut s, 10, "CarrierGatewayId")?,
+            network_interface_id: opt(&mut s, 11, "NetworkInterfaceId")?,
+            origin: opt(&mut s, 12, "Origin")?,
+            state: opt(&mut s, 13, "State")?,
+            vpc_peering_connection_id: opt(&mut s, 14, "VpcPeeringConnectionId")?,
+            core_network_arn: opt(&mut s, 15, "CoreNetworkArn")?,
+            odb_network_arn: opt(&mut s, 16, "OdbNetworkArn")?,
+            ip_address: opt(&mut s, 17, "IpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for Route {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.destination_cidr_block.map(IntoValue::into_value),
+            self.destination_ipv6_cidr_block.map(IntoValue::into_value),
+            self.destination_prefix_list_id.map(IntoValue::into_value),
+            self.egress_only_internet_gateway_id
+                .map(IntoValue::into_value),
+            self.gateway_id.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.instance_owner_id.map(IntoValue::into_value),
+            self.nat_gateway_id.map(IntoValue::into_value),
+            self.transit_gateway_id.map(IntoValue::into_value),
+            self.local_gateway_id.map(IntoValue::into_value),
+            self.carrier_gateway_id.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.origin.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.vpc_peering_connection_id.map(IntoValue::into_value),
+            self.core_network_arn.map(IntoValue::into_value),
+            self.odb_network_arn.map(IntoValue::into_value),
+            self.ip_address.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouteTable {
+    pub associations: Option<Vec<RouteTableAssociation>>,
+    pub propagating_vgws: Option<Vec<PropagatingVgw>>,
+    pub route_table_id: Option<String>,
+    pub routes: Option<Vec<Route>>,
+    pub tags: Option<Vec<Tag>>,
+    pub vpc_id: Option<String>,
+    pub owner_id: Option<String>,
+}
+
+impl FromValue for RouteTable {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            associations: opt(&mut s, 0, "Associations")?,
+            propagating_vgws: opt(&mut s, 1, "PropagatingVgws")?,
+            route_table_id: opt(&mut s, 2, "RouteTableId")?,
+            routes: opt(&mut s, 3, "Routes")?,
+            tags: opt(&mut s, 4, "Tags")?,
+            vpc_id: opt(&mut s, 5, "VpcId")?,
+            owner_id: opt(&mut s, 6, "OwnerId")?,
+        })
+    }
+}
+
+impl IntoValue for RouteTable {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.associations.map(IntoValue::into_value),
+            self.propagating_vgws.map(IntoValue::into_value),
+            self.route_table_id.map(IntoValue::into_value),
+            self.routes.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouteTableAssociation {
+    pub main: Option<bool>,
+    pub route_table_association_id: Option<String>,
+    pub route_table_id: Option<String>,
+    pub subnet_id: Option<String>,
+    pub gateway_id: Option<String>,
+    pub public_ipv4_pool: Option<String>,
+    pub association_state: Option<RouteTableAssociationState>,
+}
+
+impl FromValue for RouteTableAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            main: opt(&mut s, 0, "Main")?,
+            route_table_association_id: opt(&mut s, 1, "RouteTableAssociationId")?,
+            route_table_id: opt(&mut s, 2, "RouteTableId")?,
+            subnet_id: opt(&mut s, 3, "SubnetId")?,
+            gateway_id: opt(&mut s, 4, "GatewayId")?,
+            public_ipv4_pool: opt(&mut s, 5, "PublicIpv4Pool")?,
+            association_state: opt(&mut s, 6, "AssociationState")?,
+        })
+    }
+}
+
+impl IntoValue for RouteTableAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.main.map(IntoValue::into_value),
+            self.route_table_association_id.map(IntoValue::into_value),
+            self.route_table_id.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.gateway_id.map(IntoValue::into_value),
+            self.public_ipv4_pool.map(IntoValue::into_value),
+            self.association_state.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouteTableAssociationState {
+    pub state: Option<String>,
+    pub status_message: Option<String>,
+}
+
+impl FromValue for RouteTableAssociationState {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            status_message: opt(&mut s, 1, "StatusMessage")?,
+        })
+    }
+}
+
+impl IntoValue for RouteTableAssociationState {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.status_message.map(IntoValue::into_value),
         ])
     }
 }
@@ -5430,12 +9879,40 @@ pub mod errors {}
 
 /// What a EC2 implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `AllocateAddress`.
+    fn allocate_address(
+        &self,
+        ctx: &RequestContext,
+        input: AllocateAddressRequest,
+    ) -> impl Future<Output = Result<AllocateAddressResult, AwsError>> + Send;
+
+    /// `AssociateAddress`.
+    fn associate_address(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateAddressRequest,
+    ) -> impl Future<Output = Result<AssociateAddressResult, AwsError>> + Send;
+
+    /// `AssociateRouteTable`.
+    fn associate_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateRouteTableRequest,
+    ) -> impl Future<Output = Result<AssociateRouteTableResult, AwsError>> + Send;
+
     /// `AssociateVpcCidrBlock`.
     fn associate_vpc_cidr_block(
         &self,
         ctx: &RequestContext,
         input: AssociateVpcCidrBlockRequest,
     ) -> impl Future<Output = Result<AssociateVpcCidrBlockResult, AwsError>> + Send;
+
+    /// `AttachInternetGateway`.
+    fn attach_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: AttachInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `AuthorizeSecurityGroupEgress`.
     fn authorize_security_group_egress(
@@ -5458,6 +9935,27 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateDefaultVpcRequest,
     ) -> impl Future<Output = Result<CreateDefaultVpcResult, AwsError>> + Send;
 
+    /// `CreateInternetGateway`.
+    fn create_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: CreateInternetGatewayRequest,
+    ) -> impl Future<Output = Result<CreateInternetGatewayResult, AwsError>> + Send;
+
+    /// `CreateRoute`.
+    fn create_route(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRouteRequest,
+    ) -> impl Future<Output = Result<CreateRouteResult, AwsError>> + Send;
+
+    /// `CreateRouteTable`.
+    fn create_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRouteTableRequest,
+    ) -> impl Future<Output = Result<CreateRouteTableResult, AwsError>> + Send;
+
     /// `CreateSecurityGroup`.
     fn create_security_group(
         &self,
@@ -5478,6 +9976,27 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: CreateVpcRequest,
     ) -> impl Future<Output = Result<CreateVpcResult, AwsError>> + Send;
+
+    /// `DeleteInternetGateway`.
+    fn delete_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteRoute`.
+    fn delete_route(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRouteRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteRouteTable`.
+    fn delete_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRouteTableRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeleteSecurityGroup`.
     fn delete_security_group(
@@ -5500,6 +10019,27 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteVpcRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DescribeAccountAttributes`.
+    fn describe_account_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAccountAttributesRequest,
+    ) -> impl Future<Output = Result<DescribeAccountAttributesResult, AwsError>> + Send;
+
+    /// `DescribeAddresses`.
+    fn describe_addresses(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesRequest,
+    ) -> impl Future<Output = Result<DescribeAddressesResult, AwsError>> + Send;
+
+    /// `DescribeAddressesAttribute`.
+    fn describe_addresses_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesAttributeRequest,
+    ) -> impl Future<Output = Result<DescribeAddressesAttributeResult, AwsError>> + Send;
+
     /// `DescribeAvailabilityZones`.
     fn describe_availability_zones(
         &self,
@@ -5507,12 +10047,47 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeAvailabilityZonesRequest,
     ) -> impl Future<Output = Result<DescribeAvailabilityZonesResult, AwsError>> + Send;
 
+    /// `DescribeDhcpOptions`.
+    fn describe_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeDhcpOptionsRequest,
+    ) -> impl Future<Output = Result<DescribeDhcpOptionsResult, AwsError>> + Send;
+
+    /// `DescribeInternetGateways`.
+    fn describe_internet_gateways(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInternetGatewaysRequest,
+    ) -> impl Future<Output = Result<DescribeInternetGatewaysResult, AwsError>> + Send;
+
+    /// `DescribeNetworkAcls`.
+    fn describe_network_acls(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNetworkAclsRequest,
+    ) -> impl Future<Output = Result<DescribeNetworkAclsResult, AwsError>> + Send;
+
+    /// `DescribeNetworkInterfaces`.
+    fn describe_network_interfaces(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNetworkInterfacesRequest,
+    ) -> impl Future<Output = Result<DescribeNetworkInterfacesResult, AwsError>> + Send;
+
     /// `DescribeRegions`.
     fn describe_regions(
         &self,
         ctx: &RequestContext,
         input: DescribeRegionsRequest,
     ) -> impl Future<Output = Result<DescribeRegionsResult, AwsError>> + Send;
+
+    /// `DescribeRouteTables`.
+    fn describe_route_tables(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeRouteTablesRequest,
+    ) -> impl Future<Output = Result<DescribeRouteTablesResult, AwsError>> + Send;
 
     /// `DescribeSecurityGroups`.
     fn describe_security_groups(
@@ -5542,6 +10117,27 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeVpcsRequest,
     ) -> impl Future<Output = Result<DescribeVpcsResult, AwsError>> + Send;
 
+    /// `DetachInternetGateway`.
+    fn detach_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DetachInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DisassociateAddress`.
+    fn disassociate_address(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateAddressRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DisassociateRouteTable`.
+    fn disassociate_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateRouteTableRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DisassociateVpcCidrBlock`.
     fn disassociate_vpc_cidr_block(
         &self,
@@ -5562,6 +10158,27 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ModifyVpcAttributeRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ReleaseAddress`.
+    fn release_address(
+        &self,
+        ctx: &RequestContext,
+        input: ReleaseAddressRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ReplaceRoute`.
+    fn replace_route(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceRouteRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ReplaceRouteTableAssociation`.
+    fn replace_route_table_association(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceRouteTableAssociationRequest,
+    ) -> impl Future<Output = Result<ReplaceRouteTableAssociationResult, AwsError>> + Send;
 
     /// `RevokeSecurityGroupEgress`.
     fn revoke_security_group_egress(
@@ -5593,6 +10210,167 @@ pub mod access {
         Part::{Each, Lit},
     };
 
+    /// `AllocateAddress`: `ec2:AllocateAddress`.
+    pub fn allocate_address(ctx: &RequestContext, input: &AllocateAddressRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":elastic-ip/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:AllocateAddress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AssociateAddress`: `ec2:AssociateAddress`.
+    pub fn associate_address(ctx: &RequestContext, input: &AssociateAddressRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.allocation_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.network_interface_id.push_values(&mut v2);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":elastic-ip/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/"),
+                    Each(&v2),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:AssociateAddress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AssociateRouteTable`: `ec2:AssociateRouteTable`.
+    pub fn associate_route_table(
+        ctx: &RequestContext,
+        input: &AssociateRouteTableRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.gateway_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.subnet_id.push_values(&mut v2);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/"),
+                    Each(&v2),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:AssociateRouteTable",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `AssociateVpcCidrBlock`: `ec2:AssociateVpcCidrBlock`.
     pub fn associate_vpc_cidr_block(
         ctx: &RequestContext,
@@ -5617,6 +10395,49 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:AssociateVpcCidrBlock",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AttachInternetGateway`: `ec2:AttachInternetGateway`.
+    pub fn attach_internet_gateway(
+        ctx: &RequestContext,
+        input: &AttachInternetGatewayRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.internet_gateway_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:AttachInternetGateway",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5697,6 +10518,156 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:CreateDefaultVpc",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateInternetGateway`: `ec2:CreateInternetGateway`.
+    pub fn create_internet_gateway(
+        ctx: &RequestContext,
+        input: &CreateInternetGatewayRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CreateInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateRoute`: `ec2:CreateRoute`.
+    pub fn create_route(ctx: &RequestContext, input: &CreateRouteRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:CreateRoute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateRouteTable`: `ec2:CreateRouteTable`.
+    pub fn create_route_table(
+        ctx: &RequestContext,
+        input: &CreateRouteTableRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        let mut v1: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CreateRouteTable",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5918,6 +10889,93 @@ pub mod access {
         }]
     }
 
+    /// `DeleteInternetGateway`: `ec2:DeleteInternetGateway`.
+    pub fn delete_internet_gateway(
+        ctx: &RequestContext,
+        input: &DeleteInternetGatewayRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.internet_gateway_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteRoute`: `ec2:DeleteRoute`.
+    pub fn delete_route(ctx: &RequestContext, input: &DeleteRouteRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteRoute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteRouteTable`: `ec2:DeleteRouteTable`.
+    pub fn delete_route_table(
+        ctx: &RequestContext,
+        input: &DeleteRouteTableRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteRouteTable",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteSecurityGroup`: `ec2:DeleteSecurityGroup`.
     pub fn delete_security_group(
         ctx: &RequestContext,
@@ -6003,6 +11061,57 @@ pub mod access {
         }]
     }
 
+    /// `DescribeAccountAttributes`: `ec2:DescribeAccountAttributes`.
+    pub fn describe_account_attributes(
+        _ctx: &RequestContext,
+        _input: &DescribeAccountAttributesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeAccountAttributes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAddresses`: `ec2:DescribeAddresses`.
+    pub fn describe_addresses(
+        _ctx: &RequestContext,
+        _input: &DescribeAddressesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeAddresses",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAddressesAttribute`: `ec2:DescribeAddressesAttribute`.
+    pub fn describe_addresses_attribute(
+        _ctx: &RequestContext,
+        _input: &DescribeAddressesAttributeRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeAddressesAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeAvailabilityZones`: `ec2:DescribeAvailabilityZones`.
     pub fn describe_availability_zones(
         _ctx: &RequestContext,
@@ -6020,6 +11129,74 @@ pub mod access {
         }]
     }
 
+    /// `DescribeDhcpOptions`: `ec2:DescribeDhcpOptions`.
+    pub fn describe_dhcp_options(
+        _ctx: &RequestContext,
+        _input: &DescribeDhcpOptionsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeDhcpOptions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInternetGateways`: `ec2:DescribeInternetGateways`.
+    pub fn describe_internet_gateways(
+        _ctx: &RequestContext,
+        _input: &DescribeInternetGatewaysRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInternetGateways",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeNetworkAcls`: `ec2:DescribeNetworkAcls`.
+    pub fn describe_network_acls(
+        _ctx: &RequestContext,
+        _input: &DescribeNetworkAclsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeNetworkAcls",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeNetworkInterfaces`: `ec2:DescribeNetworkInterfaces`.
+    pub fn describe_network_interfaces(
+        _ctx: &RequestContext,
+        _input: &DescribeNetworkInterfacesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeNetworkInterfaces",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeRegions`: `ec2:DescribeRegions`.
     pub fn describe_regions(_ctx: &RequestContext, _input: &DescribeRegionsRequest) -> Vec<Access> {
         vec![{
@@ -6028,6 +11205,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeRegions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeRouteTables`: `ec2:DescribeRouteTables`.
+    pub fn describe_route_tables(
+        _ctx: &RequestContext,
+        _input: &DescribeRouteTablesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeRouteTables",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -6090,6 +11284,123 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeVpcs",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DetachInternetGateway`: `ec2:DetachInternetGateway`.
+    pub fn detach_internet_gateway(
+        ctx: &RequestContext,
+        input: &DetachInternetGatewayRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.internet_gateway_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DetachInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DisassociateAddress`: `ec2:DisassociateAddress`.
+    pub fn disassociate_address(
+        ctx: &RequestContext,
+        _input: &DisassociateAddressRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":elastic-ip/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DisassociateAddress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DisassociateRouteTable`: `ec2:DisassociateRouteTable`.
+    pub fn disassociate_route_table(
+        ctx: &RequestContext,
+        _input: &DisassociateRouteTableRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DisassociateRouteTable",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -6183,6 +11494,90 @@ pub mod access {
         }]
     }
 
+    /// `ReleaseAddress`: `ec2:ReleaseAddress`.
+    pub fn release_address(ctx: &RequestContext, input: &ReleaseAddressRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.allocation_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":elastic-ip/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ReleaseAddress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ReplaceRoute`: `ec2:ReplaceRoute`.
+    pub fn replace_route(ctx: &RequestContext, input: &ReplaceRouteRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ReplaceRoute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ReplaceRouteTableAssociation`: `ec2:ReplaceRouteTableAssociation`.
+    pub fn replace_route_table_association(
+        ctx: &RequestContext,
+        input: &ReplaceRouteTableAssociationRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ReplaceRouteTableAssociation",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `RevokeSecurityGroupEgress`: `ec2:RevokeSecurityGroupEgress`.
     pub fn revoke_security_group_egress(
         ctx: &RequestContext,
@@ -6264,6 +11659,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "AllocateAddress" => {
+                    let input = AllocateAddressRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(8)),
+                        "AllocateAddressRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::allocate_address(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.allocate_address(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "AssociateAddress" => {
+                    let input = AssociateAddressRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "AssociateAddressRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::associate_address(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.associate_address(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "AssociateRouteTable" => {
+                    let input = AssociateRouteTableRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "AssociateRouteTableRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::associate_route_table(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.associate_route_table(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "AssociateVpcCidrBlock" => {
                     let input = AssociateVpcCidrBlockRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(10)),
@@ -6275,6 +11706,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.associate_vpc_cidr_block(ctx, input).await?;
                     Ok(Some(out.into_value()))
+                }
+                "AttachInternetGateway" => {
+                    let input = AttachInternetGatewayRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "AttachInternetGatewayRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::attach_internet_gateway(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.attach_internet_gateway(ctx, input).await?;
+                    Ok(None)
                 }
                 "AuthorizeSecurityGroupEgress" => {
                     let input = AuthorizeSecurityGroupEgressRequest::from_value(
@@ -6310,6 +11753,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::create_default_vpc(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_default_vpc(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateInternetGateway" => {
+                    let input = CreateInternetGatewayRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "CreateInternetGatewayRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_internet_gateway(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_internet_gateway(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateRoute" => {
+                    let input = CreateRouteRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(17)),
+                        "CreateRouteRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_route(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_route(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateRouteTable" => {
+                    let input = CreateRouteTableRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "CreateRouteTableRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_route_table(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_route_table(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "CreateSecurityGroup" => {
@@ -6348,6 +11827,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_vpc(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DeleteInternetGateway" => {
+                    let input = DeleteInternetGatewayRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteInternetGatewayRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_internet_gateway(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_internet_gateway(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteRoute" => {
+                    let input = DeleteRouteRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DeleteRouteRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_route(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_route(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteRouteTable" => {
+                    let input = DeleteRouteTableRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteRouteTableRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_route_table(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_route_table(ctx, input).await?;
+                    Ok(None)
+                }
                 "DeleteSecurityGroup" => {
                     let input = DeleteSecurityGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -6384,6 +11899,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_vpc(ctx, input).await?;
                     Ok(None)
                 }
+                "DescribeAccountAttributes" => {
+                    let input = DescribeAccountAttributesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DescribeAccountAttributesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_account_attributes(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_account_attributes(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeAddresses" => {
+                    let input = DescribeAddressesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DescribeAddressesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_addresses(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_addresses(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeAddressesAttribute" => {
+                    let input = DescribeAddressesAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeAddressesAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_addresses_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_addresses_attribute(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeAvailabilityZones" => {
                     let input = DescribeAvailabilityZonesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -6396,6 +11947,54 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_availability_zones(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeDhcpOptions" => {
+                    let input = DescribeDhcpOptionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeDhcpOptionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_dhcp_options(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_dhcp_options(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInternetGateways" => {
+                    let input = DescribeInternetGatewaysRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeInternetGatewaysRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_internet_gateways(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_internet_gateways(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeNetworkAcls" => {
+                    let input = DescribeNetworkAclsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeNetworkAclsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_network_acls(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_network_acls(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeNetworkInterfaces" => {
+                    let input = DescribeNetworkInterfacesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "DescribeNetworkInterfacesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_network_interfaces(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_network_interfaces(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeRegions" => {
                     let input = DescribeRegionsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(4)),
@@ -6406,6 +12005,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_regions(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_regions(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeRouteTables" => {
+                    let input = DescribeRouteTablesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeRouteTablesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_route_tables(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_route_tables(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeSecurityGroups" => {
@@ -6456,6 +12067,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_vpcs(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DetachInternetGateway" => {
+                    let input = DetachInternetGatewayRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DetachInternetGatewayRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::detach_internet_gateway(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.detach_internet_gateway(ctx, input).await?;
+                    Ok(None)
+                }
+                "DisassociateAddress" => {
+                    let input = DisassociateAddressRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DisassociateAddressRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::disassociate_address(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.disassociate_address(ctx, input).await?;
+                    Ok(None)
+                }
+                "DisassociateRouteTable" => {
+                    let input = DisassociateRouteTableRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DisassociateRouteTableRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::disassociate_route_table(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.disassociate_route_table(ctx, input).await?;
+                    Ok(None)
+                }
                 "DisassociateVpcCidrBlock" => {
                     let input = DisassociateVpcCidrBlockRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -6491,6 +12138,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.modify_vpc_attribute(ctx, input).await?;
                     Ok(None)
+                }
+                "ReleaseAddress" => {
+                    let input = ReleaseAddressRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "ReleaseAddressRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::release_address(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.release_address(ctx, input).await?;
+                    Ok(None)
+                }
+                "ReplaceRoute" => {
+                    let input = ReplaceRouteRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(18)),
+                        "ReplaceRouteRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::replace_route(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.replace_route(ctx, input).await?;
+                    Ok(None)
+                }
+                "ReplaceRouteTableAssociation" => {
+                    let input = ReplaceRouteTableAssociationRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ReplaceRouteTableAssociationRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::replace_route_table_association(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.replace_route_table_association(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "RevokeSecurityGroupEgress" => {
                     let input = RevokeSecurityGroupEgressRequest::from_value(

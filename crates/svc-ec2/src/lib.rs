@@ -24,7 +24,7 @@ mod setup;
 mod state;
 mod tags;
 
-pub use public::SubnetInfo;
+pub use public::{InterfaceInfo, NewInterface, SubnetInfo, AUTO_PUBLIC_IP_RANGE};
 pub use state::Ec2;
 
 use nimbus_core::{Clock, Ids};
