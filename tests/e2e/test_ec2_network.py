@@ -122,6 +122,14 @@ def test_network_survives_restart(tmp_path):
         vpc = default_vpc(n)
         before = n.aws("ec2", "describe-subnets")["Subnets"]
         sid = n.aws("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", "172.31.96.0/24")["Subnet"]["SubnetId"]
+        vid = n.aws("ec2", "create-vpc", "--cidr-block", "10.5.0.0/16")["Vpc"]["VpcId"]
+        gid = n.aws("ec2", "create-internet-gateway")["InternetGateway"]["InternetGatewayId"]
+        n.aws("ec2", "attach-internet-gateway", "--internet-gateway-id", gid, "--vpc-id", vid)
+        rid = n.aws("ec2", "create-route-table", "--vpc-id", vid)["RouteTable"]["RouteTableId"]
+        n.aws("ec2", "create-route", "--route-table-id", rid, "--destination-cidr-block", "0.0.0.0/0", "--gateway-id", gid)
+        n.aws("ec2", "create-tags", "--resources", vid, sid, "--tags", "Key=keep,Value=yes")
+        alloc = n.aws("ec2", "allocate-address")["AllocationId"]
+        tables_before = n.aws("ec2", "describe-route-tables")["RouteTables"]
     finally:
         n.kill9()
     n = Nimbus(data_dir=data).start()
@@ -129,6 +137,12 @@ def test_network_survives_restart(tmp_path):
         after = n.aws("ec2", "describe-subnets")["Subnets"]
         assert {s["SubnetId"] for s in after} == {s["SubnetId"] for s in before} | {sid}
         assert default_vpc(n) == vpc
+        assert n.aws("ec2", "describe-route-tables")["RouteTables"] == tables_before
+        igw = n.aws("ec2", "describe-internet-gateways", "--internet-gateway-ids", gid)["InternetGateways"][0]
+        assert igw["Attachments"] == [{"State": "available", "VpcId": vid}]
+        tagged = n.aws("ec2", "describe-tags", "--filters", "Name=key,Values=keep")["Tags"]
+        assert sorted(t["ResourceId"] for t in tagged) == sorted([vid, sid])
+        assert n.aws("ec2", "describe-addresses")["Addresses"][0]["AllocationId"] == alloc
     finally:
         n.stop()
 
@@ -286,3 +300,41 @@ def test_elastic_ips(nimbus):
     err = cli_error(nimbus, "ec2", "describe-addresses", "--allocation-ids", alloc, region=region)
     assert "InvalidAllocationID.NotFound" in err
     assert nimbus.aws("ec2", "describe-network-interfaces", region=region)["NetworkInterfaces"] == []
+
+
+def test_tags_across_ec2(nimbus):
+    region = "eu-west-3"
+    vpc = default_vpc(nimbus, region)
+    subnets = nimbus.aws("ec2", "describe-subnets", "--query", "Subnets[].SubnetId", region=region)
+    gid = nimbus.aws("ec2", "create-security-group", "--group-name", unique("tagged"), "--description", "d",
+                     region=region)["GroupId"]
+    out = nimbus.aws("ec2", "create-tags", "--resources", vpc, subnets[0], gid,
+                     "--tags", "Key=team,Value=net", "Key=Name,Value=lab", region=region)
+    assert out is None
+    tags = nimbus.aws("ec2", "describe-tags", "--filters", "Name=key,Values=team", region=region)["Tags"]
+    assert sorted((t["ResourceType"], t["ResourceId"]) for t in tags) == sorted(
+        [("vpc", vpc), ("subnet", subnets[0]), ("security-group", gid)])
+    assert all(t["Value"] == "net" for t in tags)
+    by_type = nimbus.aws("ec2", "describe-tags", "--filters", "Name=resource-type,Values=subnet", region=region)["Tags"]
+    assert {t["Key"] for t in by_type} == {"team", "Name"}
+    got = nimbus.aws("ec2", "describe-subnets", "--filters", "Name=tag:team,Values=net", region=region)["Subnets"]
+    assert [s["SubnetId"] for s in got] == [subnets[0]]
+    got = nimbus.aws("ec2", "describe-vpcs", "--filters", "Name=tag-key,Values=team", region=region)["Vpcs"]
+    assert [v["VpcId"] for v in got] == [vpc]
+    nimbus.aws("ec2", "delete-tags", "--resources", subnets[0], "--tags", "Key=team", region=region)
+    got = nimbus.aws("ec2", "describe-subnets", "--subnet-ids", subnets[0], region=region)["Subnets"][0]
+    assert got["Tags"] == [{"Key": "Name", "Value": "lab"}]
+
+    err = cli_error(nimbus, "ec2", "create-tags", "--resources", "vpc-0123456789abcdef0", "--tags", "Key=a,Value=b",
+                    region=region)
+    assert "InvalidVpcID.NotFound" in err
+    err = cli_error(nimbus, "ec2", "create-tags", "--resources", "nothing-here", "--tags", "Key=a,Value=b", region=region)
+    assert "InvalidID" in err
+    err = cli_error(nimbus, "ec2", "create-tags", "--resources", vpc, "--tags", "Key=aws:x,Value=b", region=region)
+    assert "InvalidParameterValue" in err
+    err = cli_error(nimbus, "ec2", "create-tags", "--resources", vpc, "--tags", "Key=a,Value=b", "--dry-run", region=region)
+    assert "DryRunOperation" in err
+    # boto3 pages describe_tags.
+    ec2 = nimbus.client("ec2", region=region)
+    seen = [t for p in ec2.get_paginator("describe_tags").paginate(PaginationConfig={"PageSize": 5}) for t in p["Tags"]]
+    assert len(seen) == 5

@@ -241,7 +241,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
         ..op("CreateSubnet", "POST", "/")
     },
     op("CreateSubnetCidrReservation", "POST", "/"),
-    op("CreateTags", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(63)),
+        implemented: true,
+        ..op("CreateTags", "POST", "/")
+    },
     op("CreateTrafficMirrorFilter", "POST", "/"),
     op("CreateTrafficMirrorFilterRule", "POST", "/"),
     op("CreateTrafficMirrorSession", "POST", "/"),
@@ -265,8 +269,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(63)),
-        output: Some(m::ShapeId(64)),
+        input: Some(m::ShapeId(64)),
+        output: Some(m::ShapeId(65)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -296,7 +300,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(66)),
+        input: Some(m::ShapeId(67)),
         implemented: true,
         ..op("DeleteInternetGateway", "POST", "/")
     },
@@ -335,7 +339,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(67)),
+        input: Some(m::ShapeId(68)),
         implemented: true,
         ..op("DeleteRoute", "POST", "/")
     },
@@ -343,27 +347,31 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(69)),
         implemented: true,
         ..op("DeleteRouteTable", "POST", "/")
     },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(69)),
-        output: Some(m::ShapeId(70)),
+        input: Some(m::ShapeId(70)),
+        output: Some(m::ShapeId(71)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(72)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
     op("DeleteSubnetCidrReservation", "POST", "/"),
-    op("DeleteTags", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(73)),
+        implemented: true,
+        ..op("DeleteTags", "POST", "/")
+    },
     op("DeleteTrafficMirrorFilter", "POST", "/"),
     op("DeleteTrafficMirrorFilterRule", "POST", "/"),
     op("DeleteTrafficMirrorSession", "POST", "/"),
@@ -388,7 +396,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(72)),
+        input: Some(m::ShapeId(74)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -411,28 +419,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(75)),
+        output: Some(m::ShapeId(76)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(77)),
-        output: Some(m::ShapeId(78)),
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(80)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(75)),
-        output: Some(m::ShapeId(76)),
+        input: Some(m::ShapeId(77)),
+        output: Some(m::ShapeId(78)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(79)),
-        output: Some(m::ShapeId(80)),
+        input: Some(m::ShapeId(81)),
+        output: Some(m::ShapeId(82)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -465,8 +473,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(82)),
-        output: Some(m::ShapeId(83)),
+        input: Some(m::ShapeId(84)),
+        output: Some(m::ShapeId(85)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -509,8 +517,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceTypes", "POST", "/"),
     op("DescribeInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(85)),
-        output: Some(m::ShapeId(86)),
+        input: Some(m::ShapeId(87)),
+        output: Some(m::ShapeId(88)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -550,8 +558,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(88)),
-        output: Some(m::ShapeId(89)),
+        input: Some(m::ShapeId(90)),
+        output: Some(m::ShapeId(91)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -562,8 +570,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(91)),
-        output: Some(m::ShapeId(92)),
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -573,8 +581,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(94)),
+        input: Some(m::ShapeId(95)),
+        output: Some(m::ShapeId(96)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -587,8 +595,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(97)),
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(99)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -601,8 +609,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecurityGroupRules", "POST", "/"),
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(99)),
-        output: Some(m::ShapeId(100)),
+        input: Some(m::ShapeId(101)),
+        output: Some(m::ShapeId(102)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -619,12 +627,17 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
-    op("DescribeTags", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(107)),
+        implemented: true,
+        ..op("DescribeTags", "POST", "/")
+    },
     op("DescribeTrafficMirrorFilterRules", "POST", "/"),
     op("DescribeTrafficMirrorFilters", "POST", "/"),
     op("DescribeTrafficMirrorSessions", "POST", "/"),
@@ -655,8 +668,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumes", "POST", "/"),
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -674,8 +687,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(107)),
-        output: Some(m::ShapeId(108)),
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -684,7 +697,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(109)),
+        input: Some(m::ShapeId(113)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -718,7 +731,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(117)),
+        input: Some(m::ShapeId(121)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
@@ -732,7 +745,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(118)),
+        input: Some(m::ShapeId(122)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -743,8 +756,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(119)),
-        output: Some(m::ShapeId(120)),
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(124)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -916,7 +929,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(157)),
+        input: Some(m::ShapeId(161)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -941,7 +954,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(158)),
+        input: Some(m::ShapeId(162)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -989,7 +1002,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(201)),
+        input: Some(m::ShapeId(205)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
@@ -1000,13 +1013,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ReplaceNetworkAclAssociation", "POST", "/"),
     op("ReplaceNetworkAclEntry", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(202)),
+        input: Some(m::ShapeId(206)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(203)),
-        output: Some(m::ShapeId(204)),
+        input: Some(m::ShapeId(207)),
+        output: Some(m::ShapeId(208)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1030,14 +1043,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(206)),
-        output: Some(m::ShapeId(207)),
+        input: Some(m::ShapeId(211)),
+        output: Some(m::ShapeId(212)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(208)),
-        output: Some(m::ShapeId(209)),
+        input: Some(m::ShapeId(213)),
+        output: Some(m::ShapeId(214)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -1073,13 +1086,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 282] = [
+pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "AccountAttribute",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 236)
+                ..member("AttributeName", 241)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1113,7 +1126,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 236)
+            ..member("AttributeValue", 241)
         }])),
     },
     m::Shape {
@@ -1129,67 +1142,67 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 236)
+                ..member("AllocationId", 241)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 236)
+                ..member("AssociationId", 241)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 121)
+                ..member("Domain", 125)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 236)
+                ..member("NetworkInterfaceId", 241)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 236)
+                ..member("NetworkInterfaceOwnerId", 241)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 236)
+                ..member("PrivateIpAddress", 241)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 236)
+                ..member("PublicIpv4Pool", 241)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 236)
+                ..member("NetworkBorderGroup", 241)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 236)
+                ..member("CustomerOwnedIp", 241)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 236)
+                ..member("CustomerOwnedIpv4Pool", 241)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 236)
+                ..member("CarrierIp", 241)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 236)
+                ..member("SubnetId", 241)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 235)
+                ..member("ServiceManaged", 240)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 236)
+                ..member("InstanceId", 241)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 236)
+                ..member("PublicIp", 241)
             },
         ])),
     },
@@ -1198,7 +1211,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 192)
+                ..member("PublicIp", 196)
             },
             m::Member {
                 location_name: Some("allocationId"),
@@ -1206,11 +1219,11 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 236)
+                ..member("PtrRecord", 241)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 191)
+                ..member("PtrRecordUpdate", 195)
             },
         ])),
     },
@@ -1243,16 +1256,16 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 121),
-            member("Address", 192),
-            member("PublicIpv4Pool", 147),
-            member("NetworkBorderGroup", 236),
-            member("CustomerOwnedIpv4Pool", 236),
+            member("Domain", 125),
+            member("Address", 196),
+            member("PublicIpv4Pool", 151),
+            member("NetworkBorderGroup", 241),
+            member("CustomerOwnedIpv4Pool", 241),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 257)
             },
-            member("IpamPoolId", 146),
+            member("IpamPoolId", 150),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1264,35 +1277,35 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 236)
+                ..member("AllocationId", 241)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 236)
+                ..member("PublicIpv4Pool", 241)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 236)
+                ..member("NetworkBorderGroup", 241)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 121)
+                ..member("Domain", 125)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 236)
+                ..member("CustomerOwnedIp", 241)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 236)
+                ..member("CustomerOwnedIpv4Pool", 241)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 236)
+                ..member("CarrierIp", 241)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 236)
+                ..member("PublicIp", 241)
             },
         ])),
     },
@@ -1320,19 +1333,19 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 14),
-            member("InstanceId", 133),
-            member("PublicIp", 123),
+            member("InstanceId", 137),
+            member("PublicIp", 127),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 172)
+                ..member("NetworkInterfaceId", 176)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 236)
+                ..member("PrivateIpAddress", 241)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
@@ -1344,26 +1357,26 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 236)
+            ..member("AssociationId", 241)
         }])),
     },
     m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 213),
-            member("PublicIpv4Pool", 147),
+            member("GatewayId", 218),
+            member("PublicIpv4Pool", 151),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 246)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 228)
             },
         ])),
     },
@@ -1372,29 +1385,29 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 236)
+                ..member("AssociationId", 241)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 221)
+                ..member("AssociationState", 226)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 236),
-            member("Ipv6CidrBlockNetworkBorderGroup", 236),
-            member("Ipv6Pool", 151),
-            member("Ipv6CidrBlock", 236),
-            member("Ipv4IpamPoolId", 146),
-            member("Ipv4NetmaskLength", 160),
-            member("Ipv6IpamPoolId", 146),
-            member("Ipv6NetmaskLength", 160),
+            member("CidrBlock", 241),
+            member("Ipv6CidrBlockNetworkBorderGroup", 241),
+            member("Ipv6Pool", 155),
+            member("Ipv6CidrBlock", 241),
+            member("Ipv4IpamPoolId", 150),
+            member("Ipv4NetmaskLength", 164),
+            member("Ipv6IpamPoolId", 150),
+            member("Ipv6NetmaskLength", 164),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 281)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -1407,22 +1420,22 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 275)
+                ..member("Ipv6CidrBlockAssociation", 283)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 259)
+                ..member("CidrBlockAssociation", 267)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(246),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1437,12 +1450,12 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 138)
+                ..member("InternetGatewayId", 142)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 281)
             },
         ])),
     },
@@ -1483,7 +1496,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 236)
+            ..member("Value", 241)
         }])),
     },
     m::Shape {
@@ -1491,7 +1504,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 257)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1500,35 +1513,35 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 228)
+                ..member("GroupId", 233)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 236)
+                ..member("SourceSecurityGroupName", 241)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 236)
+                ..member("SourceSecurityGroupOwnerId", 241)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 236)
+                ..member("IpProtocol", 241)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 134)
+                ..member("FromPort", 138)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 134)
+                ..member("ToPort", 138)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 236)
+                ..member("CidrIp", 241)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 142)
+                ..member("IpPermissions", 146)
             },
         ])),
     },
@@ -1541,25 +1554,25 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 234)
+                ..member("SecurityGroupRules", 239)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 236),
-            member("FromPort", 134),
-            member("GroupId", 228),
-            member("GroupName", 230),
-            member("IpPermissions", 142),
-            member("IpProtocol", 236),
-            member("SourceSecurityGroupName", 236),
-            member("SourceSecurityGroupOwnerId", 236),
-            member("ToPort", 134),
+            member("CidrIp", 241),
+            member("FromPort", 138),
+            member("GroupId", 233),
+            member("GroupName", 235),
+            member("IpPermissions", 146),
+            member("IpProtocol", 241),
+            member("SourceSecurityGroupName", 241),
+            member("SourceSecurityGroupOwnerId", 241),
+            member("ToPort", 138),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 257)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1576,7 +1589,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 234)
+                ..member("SecurityGroupRules", 239)
             },
         ])),
     },
@@ -1593,39 +1606,39 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 236)
+                ..member("RegionName", 241)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 236)
+                ..member("ZoneName", 241)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 236)
+                ..member("ZoneId", 241)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 236)
+                ..member("GroupName", 241)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 236)
+                ..member("NetworkBorderGroup", 241)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 236)
+                ..member("ZoneType", 241)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 236)
+                ..member("ParentZoneName", 241)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 236)
+                ..member("ParentZoneId", 241)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 236)
+                ..member("GroupLongName", 241)
             },
             m::Member {
                 location_name: Some("geographySet"),
@@ -1645,7 +1658,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 236)
+            ..member("Name", 241)
         }])),
     },
     m::Shape {
@@ -1668,7 +1681,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 236)
+            ..member("Message", 241)
         }])),
     },
     m::Shape {
@@ -1701,7 +1714,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 236)
+            ..member("Name", 241)
         }])),
     },
     m::Shape {
@@ -1742,15 +1755,15 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 134)
+                ..member("TcpEstablishedTimeout", 138)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 134)
+                ..member("UdpStreamTimeout", 138)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 134)
+                ..member("UdpTimeout", 138)
             },
         ])),
     },
@@ -1766,7 +1779,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 256)
+            ..member("Vpc", 264)
         }])),
     },
     m::Shape {
@@ -1774,7 +1787,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 257)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1786,19 +1799,19 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 135)
+            ..member("InternetGateway", 139)
         }])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 187),
-            member("VpcEndpointId", 272),
-            member("TransitGatewayId", 252),
-            member("LocalGatewayId", 156),
+            member("DestinationPrefixListId", 191),
+            member("VpcEndpointId", 280),
+            member("TransitGatewayId", 260),
+            member("LocalGatewayId", 160),
             member("CarrierGatewayId", 47),
             member("CoreNetworkArn", 50),
-            member("OdbNetworkArn", 182),
+            member("OdbNetworkArn", 186),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1806,39 +1819,39 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 228)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 236)
+                ..member("DestinationCidrBlock", 241)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 213)
+                ..member("GatewayId", 218)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 236)
+                ..member("DestinationIpv6CidrBlock", 241)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 122)
+                ..member("EgressOnlyInternetGatewayId", 126)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 133)
+                ..member("InstanceId", 137)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 172)
+                ..member("NetworkInterfaceId", 176)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 278)
+                ..member("VpcPeeringConnectionId", 286)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 159)
+                ..member("NatGatewayId", 163)
             },
         ])),
     },
@@ -1854,11 +1867,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 257)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 236)
+                ..member("ClientToken", 241)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1867,7 +1880,7 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 281)
             },
         ])),
     },
@@ -1876,11 +1889,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 217)
+                ..member("RouteTable", 222)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 236)
+                ..member("ClientToken", 241)
             },
         ])),
     },
@@ -1890,16 +1903,16 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 236)
+                ..member("Description", 241)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 236)
+                ..member("GroupName", 241)
             },
-            member("VpcId", 273),
+            member("VpcId", 281),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 257)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1912,15 +1925,15 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 236)
+                ..member("GroupId", 241)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 236)
+                ..member("SecurityGroupArn", 241)
             },
         ])),
     },
@@ -1929,22 +1942,22 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 257)
             },
-            member("AvailabilityZone", 236),
-            member("AvailabilityZoneId", 236),
-            member("CidrBlock", 236),
-            member("Ipv6CidrBlock", 236),
-            member("OutpostArn", 236),
+            member("AvailabilityZone", 241),
+            member("AvailabilityZoneId", 241),
+            member("CidrBlock", 241),
+            member("Ipv6CidrBlock", 241),
+            member("OutpostArn", 241),
             m::Member {
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 281)
             },
             member("Ipv6Native", 46),
-            member("Ipv4IpamPoolId", 146),
-            member("Ipv4NetmaskLength", 160),
-            member("Ipv6IpamPoolId", 146),
-            member("Ipv6NetmaskLength", 160),
+            member("Ipv4IpamPoolId", 150),
+            member("Ipv4NetmaskLength", 164),
+            member("Ipv6IpamPoolId", 150),
+            member("Ipv6NetmaskLength", 164),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1955,24 +1968,43 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 237)
+            ..member("Subnet", 242)
         }])),
+    },
+    m::Shape {
+        name: "CreateTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("ResourceId"),
+                required: true,
+                ..member("Resources", 209)
+            },
+            m::Member {
+                location_name: Some("Tag"),
+                required: true,
+                ..member("Tags", 255)
+            },
+        ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 236),
-            member("Ipv6Pool", 151),
-            member("Ipv6CidrBlock", 236),
-            member("Ipv4IpamPoolId", 146),
-            member("Ipv4NetmaskLength", 160),
-            member("Ipv6IpamPoolId", 146),
-            member("Ipv6NetmaskLength", 160),
-            member("Ipv6CidrBlockNetworkBorderGroup", 236),
-            member("VpcEncryptionControl", 264),
+            member("CidrBlock", 241),
+            member("Ipv6Pool", 155),
+            member("Ipv6CidrBlock", 241),
+            member("Ipv4IpamPoolId", 150),
+            member("Ipv4NetmaskLength", 164),
+            member("Ipv6IpamPoolId", 150),
+            member("Ipv6NetmaskLength", 164),
+            member("Ipv6CidrBlockNetworkBorderGroup", 241),
+            member("VpcEncryptionControl", 272),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 257)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1980,7 +2012,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 251)
+                ..member("InstanceTenancy", 259)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -1992,7 +2024,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 256)
+            ..member("Vpc", 264)
         }])),
     },
     m::Shape {
@@ -2009,14 +2041,14 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 138)
+                ..member("InternetGatewayId", 142)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 187),
+            member("DestinationPrefixListId", 191),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2024,15 +2056,15 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 228)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 236)
+                ..member("DestinationCidrBlock", 241)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 236)
+                ..member("DestinationIpv6CidrBlock", 241)
             },
         ])),
     },
@@ -2046,15 +2078,15 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 228)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 228),
-            member("GroupName", 230),
+            member("GroupId", 233),
+            member("GroupName", 235),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2070,7 +2102,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 228)
+                ..member("GroupId", 233)
             },
         ])),
     },
@@ -2079,7 +2111,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 246)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2088,11 +2120,29 @@ pub static SHAPES: [m::Shape; 282] = [
         ])),
     },
     m::Shape {
+        name: "DeleteTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("resourceId"),
+                required: true,
+                ..member("Resources", 209)
+            },
+            m::Member {
+                location_name: Some("tag"),
+                ..member("Tags", 255)
+            },
+        ])),
+    },
+    m::Shape {
         name: "DeleteVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 281)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2128,7 +2178,7 @@ pub static SHAPES: [m::Shape; 282] = [
                 ..member("AllocationIds", 16)
             },
             member("Attribute", 8),
-            member("NextToken", 181),
+            member("NextToken", 185),
             member("MaxResults", 10),
             member("DryRun", 46),
         ])),
@@ -2142,7 +2192,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 181)
+                ..member("NextToken", 185)
             },
         ])),
     },
@@ -2151,7 +2201,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 194)
+                ..member("PublicIps", 198)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2159,7 +2209,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
             m::Member {
                 location_name: Some("AllocationId"),
@@ -2179,11 +2229,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 281)
+                ..member("ZoneNames", 289)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 280)
+                ..member("ZoneIds", 288)
             },
             member("AllAvailabilityZones", 46),
             m::Member {
@@ -2192,7 +2242,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
         ])),
     },
@@ -2212,17 +2262,17 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 115)
+                ..member("DhcpOptionsIds", 119)
             },
-            member("NextToken", 236),
-            member("MaxResults", 81),
+            member("NextToken", 241),
+            member("MaxResults", 83),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
         ])),
     },
@@ -2231,11 +2281,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 241)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 116)
+                ..member("DhcpOptions", 120)
             },
         ])),
     },
@@ -2246,19 +2296,19 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 236),
-            member("MaxResults", 84),
+            member("NextToken", 241),
+            member("MaxResults", 86),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 139)
+                ..member("InternetGatewayIds", 143)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
         ])),
     },
@@ -2267,11 +2317,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 140)
+                ..member("InternetGateways", 144)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 241)
             },
         ])),
     },
@@ -2282,19 +2332,19 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 236),
-            member("MaxResults", 87),
+            member("NextToken", 241),
+            member("MaxResults", 89),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 167)
+                ..member("NetworkAclIds", 171)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
         ])),
     },
@@ -2303,11 +2353,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 168)
+                ..member("NetworkAcls", 172)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 241)
             },
         ])),
     },
@@ -2318,8 +2368,8 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 236),
-            member("MaxResults", 90),
+            member("NextToken", 241),
+            member("MaxResults", 92),
             member("IncludeManagedResources", 46),
             m::Member {
                 location_name: Some("dryRun"),
@@ -2327,11 +2377,11 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 173)
+                ..member("NetworkInterfaceIds", 177)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
         ])),
     },
@@ -2340,11 +2390,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 176)
+                ..member("NetworkInterfaces", 180)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 241)
             },
         ])),
     },
@@ -2353,7 +2403,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 200)
+                ..member("RegionNames", 204)
             },
             member("AllRegions", 46),
             m::Member {
@@ -2362,7 +2412,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
         ])),
     },
@@ -2370,7 +2420,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 199)
+            ..member("Regions", 203)
         }])),
     },
     m::Shape {
@@ -2380,19 +2430,19 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 236),
-            member("MaxResults", 95),
+            member("NextToken", 241),
+            member("MaxResults", 97),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 224)
+                ..member("RouteTableIds", 229)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
         ])),
     },
@@ -2401,11 +2451,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 225)
+                ..member("RouteTables", 230)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 241)
             },
         ])),
     },
@@ -2418,21 +2468,21 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 127)
+                ..member("GroupIds", 131)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 130)
+                ..member("GroupNames", 134)
             },
-            member("NextToken", 236),
-            member("MaxResults", 98),
+            member("NextToken", 241),
+            member("MaxResults", 100),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
         ])),
     },
@@ -2441,11 +2491,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 241)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 229)
+                ..member("SecurityGroups", 234)
             },
         ])),
     },
@@ -2458,14 +2508,14 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 242)
+                ..member("SubnetIds", 247)
             },
-            member("NextToken", 236),
-            member("MaxResults", 101),
+            member("NextToken", 241),
+            member("MaxResults", 103),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2477,11 +2527,45 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 241)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 245)
+                ..member("Subnets", 250)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 130)
+            },
+            m::Member {
+                location_name: Some("maxResults"),
+                ..member("MaxResults", 138)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 241)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeTagsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 241)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 254)
             },
         ])),
     },
@@ -2490,11 +2574,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 257)
+                ..member("Attribute", 265)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 281)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2519,7 +2603,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
         ])),
     },
@@ -2532,14 +2616,14 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 130)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 274)
+                ..member("VpcIds", 282)
             },
-            member("NextToken", 236),
-            member("MaxResults", 106),
+            member("NextToken", 241),
+            member("MaxResults", 110),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2551,11 +2635,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 241)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 277)
+                ..member("Vpcs", 285)
             },
         ])),
     },
@@ -2569,12 +2653,12 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 138)
+                ..member("InternetGatewayId", 142)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 281)
             },
         ])),
     },
@@ -2583,18 +2667,18 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 236)
+                ..member("Key", 241)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 112)
+                ..member("Values", 116)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(110),
+            member: m::ShapeId(114),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2612,19 +2696,19 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 241)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 236)
+                ..member("DhcpOptionsId", 241)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 111)
+                ..member("DhcpConfigurations", 115)
             },
         ])),
     },
@@ -2635,7 +2719,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(114),
+            member: m::ShapeId(118),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -2643,7 +2727,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(113),
+            member: m::ShapeId(117),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2651,8 +2735,8 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 124),
-            member("PublicIp", 123),
+            member("AssociationId", 128),
+            member("PublicIp", 127),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2669,7 +2753,7 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 219)
+                ..member("AssociationId", 224)
             },
         ])),
     },
@@ -2678,7 +2762,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 258)
+            ..member("AssociationId", 266)
         }])),
     },
     m::Shape {
@@ -2686,15 +2770,15 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 275)
+                ..member("Ipv6CidrBlockAssociation", 283)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 259)
+                ..member("CidrBlockAssociation", 267)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
         ])),
     },
@@ -2719,17 +2803,17 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 236),
+            member("Name", 241),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 255)
+                ..member("Values", 263)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(125),
+            member: m::ShapeId(129),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -2737,7 +2821,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(228),
+            member: m::ShapeId(233),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -2747,18 +2831,18 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 236)
+                ..member("GroupId", 241)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 236)
+                ..member("GroupName", 241)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(128),
+            member: m::ShapeId(132),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2766,7 +2850,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(230),
+            member: m::ShapeId(235),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -2782,11 +2866,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 134)
+                ..member("Code", 138)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 134)
+                ..member("Type", 138)
             },
         ])),
     },
@@ -2803,19 +2887,19 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 137)
+                ..member("Attachments", 141)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 236)
+                ..member("InternetGatewayId", 241)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 241)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
         ])),
     },
@@ -2828,14 +2912,14 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(136),
+            member: m::ShapeId(140),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2847,7 +2931,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(138),
+            member: m::ShapeId(142),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2855,7 +2939,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(135),
+            member: m::ShapeId(139),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2865,38 +2949,38 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 236)
+                ..member("IpProtocol", 241)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 134)
+                ..member("FromPort", 138)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 134)
+                ..member("ToPort", 138)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 254)
+                ..member("UserIdGroupPairs", 262)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 144)
+                ..member("IpRanges", 148)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 155)
+                ..member("Ipv6Ranges", 159)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 186)
+                ..member("PrefixListIds", 190)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(141),
+            member: m::ShapeId(145),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2906,18 +2990,18 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 241)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 236)
+                ..member("CidrIp", 241)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(143),
+            member: m::ShapeId(147),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2940,13 +3024,13 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 236)
+            ..member("Ipv4Prefix", 241)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(148),
+            member: m::ShapeId(152),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2965,13 +3049,13 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 236)
+            ..member("Ipv6Prefix", 241)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(152),
+            member: m::ShapeId(156),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2981,18 +3065,18 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 241)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 236)
+                ..member("CidrIpv6", 241)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(154),
+            member: m::ShapeId(158),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3009,15 +3093,15 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 246)
             },
             member("MapCustomerOwnedIpOnLaunch", 28),
             member("CustomerOwnedIpv4Pool", 48),
             member("EnableDns64", 28),
-            member("PrivateDnsHostnameTypeOnLaunch", 131),
+            member("PrivateDnsHostnameTypeOnLaunch", 135),
             member("EnableResourceNameDnsARecordOnLaunch", 28),
             member("EnableResourceNameDnsAAAARecordOnLaunch", 28),
-            member("EnableLniAtDeviceIndex", 134),
+            member("EnableLniAtDeviceIndex", 138),
             member("DisableLniAtDeviceIndex", 28),
         ])),
     },
@@ -3029,7 +3113,7 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 281)
             },
             member("EnableNetworkAddressUsageMetrics", 28),
         ])),
@@ -3047,11 +3131,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 163)
+                ..member("Associations", 167)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 165)
+                ..member("Entries", 169)
             },
             m::Member {
                 location_name: Some("default"),
@@ -3059,19 +3143,19 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 236)
+                ..member("NetworkAclId", 241)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 241)
             },
         ])),
     },
@@ -3080,22 +3164,22 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 236)
+                ..member("NetworkAclAssociationId", 241)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 236)
+                ..member("NetworkAclId", 241)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 236)
+                ..member("SubnetId", 241)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(162),
+            member: m::ShapeId(166),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3105,7 +3189,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 236)
+                ..member("CidrBlock", 241)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -3113,34 +3197,34 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 132)
+                ..member("IcmpTypeCode", 136)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 236)
+                ..member("Ipv6CidrBlock", 241)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 184)
+                ..member("PortRange", 188)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 236)
+                ..member("Protocol", 241)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 226)
+                ..member("RuleAction", 231)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 134)
+                ..member("RuleNumber", 138)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(164),
+            member: m::ShapeId(168),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3152,7 +3236,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(166),
+            member: m::ShapeId(170),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3160,7 +3244,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(161),
+            member: m::ShapeId(165),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3170,15 +3254,15 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 170)
+                ..member("Association", 174)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 171)
+                ..member("Attachment", 175)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 236)
+                ..member("AvailabilityZone", 241)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
@@ -3186,67 +3270,67 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 241)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 129)
+                ..member("Groups", 133)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 180)
+                ..member("InterfaceType", 184)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 175)
+                ..member("Ipv6Addresses", 179)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 236)
+                ..member("MacAddress", 241)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 236)
+                ..member("NetworkInterfaceId", 241)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 236)
+                ..member("OutpostArn", 241)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 241)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 236)
+                ..member("PrivateDnsName", 241)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 236)
+                ..member("PublicDnsName", 241)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 193)
+                ..member("PublicIpDnsNameOptions", 197)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 236)
+                ..member("PrivateIpAddress", 241)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 178)
+                ..member("PrivateIpAddresses", 182)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 149)
+                ..member("Ipv4Prefixes", 153)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 153)
+                ..member("Ipv6Prefixes", 157)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 236)
+                ..member("RequesterId", 241)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
@@ -3258,19 +3342,19 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 179)
+                ..member("Status", 183)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 236)
+                ..member("SubnetId", 241)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 248)
+                ..member("TagSet", 255)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
@@ -3282,11 +3366,11 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 236)
+                ..member("Ipv6Address", 241)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 183)
+                ..member("Operator", 187)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
@@ -3294,7 +3378,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 236)
+                ..member("AvailabilityZoneId", 241)
             },
         ])),
     },
@@ -3303,31 +3387,31 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 236)
+                ..member("AllocationId", 241)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 236)
+                ..member("AssociationId", 241)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 236)
+                ..member("IpOwnerId", 241)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 236)
+                ..member("PublicDnsName", 241)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 236)
+                ..member("PublicIp", 241)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 236)
+                ..member("CustomerOwnedIp", 241)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 236)
+                ..member("CarrierIp", 241)
             },
         ])),
     },
@@ -3336,11 +3420,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 65)
+                ..member("AttachTime", 66)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 236)
+                ..member("AttachmentId", 241)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -3348,19 +3432,19 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 134)
+                ..member("DeviceIndex", 138)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 134)
+                ..member("NetworkCardIndex", 138)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 236)
+                ..member("InstanceId", 241)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 236)
+                ..member("InstanceOwnerId", 241)
             },
             m::Member {
                 location_name: Some("status"),
@@ -3372,7 +3456,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 134)
+                ..member("EnaQueueCount", 138)
             },
         ])),
     },
@@ -3383,7 +3467,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(172),
+            member: m::ShapeId(176),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3393,11 +3477,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 236)
+                ..member("Ipv6Address", 241)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 236)
+                ..member("PublicIpv6DnsName", 241)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
@@ -3408,7 +3492,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(174),
+            member: m::ShapeId(178),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3416,7 +3500,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(169),
+            member: m::ShapeId(173),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3426,7 +3510,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 170)
+                ..member("Association", 174)
             },
             m::Member {
                 location_name: Some("primary"),
@@ -3434,18 +3518,18 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 236)
+                ..member("PrivateDnsName", 241)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 236)
+                ..member("PrivateIpAddress", 241)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(177),
+            member: m::ShapeId(181),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3504,7 +3588,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 236)
+                ..member("Principal", 241)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
@@ -3517,11 +3601,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 134)
+                ..member("From", 138)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 134)
+                ..member("To", 138)
             },
         ])),
     },
@@ -3530,18 +3614,18 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 241)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 236)
+                ..member("PrefixListId", 241)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(185),
+            member: m::ShapeId(189),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3555,7 +3639,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 131)
+                ..member("HostnameType", 135)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
@@ -3571,13 +3655,13 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 236)
+            ..member("GatewayId", 241)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(189),
+            member: m::ShapeId(193),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3587,15 +3671,15 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 236)
+                ..member("Value", 241)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 236)
+                ..member("Status", 241)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 236)
+                ..member("Reason", 241)
             },
         ])),
     },
@@ -3608,26 +3692,26 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 236)
+                ..member("DnsHostnameType", 241)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 236)
+                ..member("PublicIpv4DnsName", 241)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 236)
+                ..member("PublicIpv6DnsName", 241)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 236)
+                ..member("PublicDualStackDnsName", 241)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(241),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -3637,23 +3721,23 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 236)
+                ..member("GroupId", 241)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 236)
+                ..member("PeeringStatus", 241)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 236)
+                ..member("UserId", 241)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 236)
+                ..member("VpcPeeringConnectionId", 241)
             },
         ])),
     },
@@ -3662,19 +3746,19 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 236)
+                ..member("OptInStatus", 241)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 198)
+                ..member("Geography", 202)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 236)
+                ..member("RegionName", 241)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 236)
+                ..member("Endpoint", 241)
             },
         ])),
     },
@@ -3682,13 +3766,13 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 236)
+            ..member("Name", 241)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(197),
+            member: m::ShapeId(201),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3696,7 +3780,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(196),
+            member: m::ShapeId(200),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3704,7 +3788,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(241),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -3713,8 +3797,8 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 14),
-            member("PublicIp", 236),
-            member("NetworkBorderGroup", 236),
+            member("PublicIp", 241),
+            member("NetworkBorderGroup", 241),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -3724,14 +3808,14 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 187),
-            member("VpcEndpointId", 272),
+            member("DestinationPrefixListId", 191),
+            member("VpcEndpointId", 280),
             member("LocalTarget", 46),
-            member("TransitGatewayId", 252),
-            member("LocalGatewayId", 156),
+            member("TransitGatewayId", 260),
+            member("LocalGatewayId", 160),
             member("CarrierGatewayId", 47),
             member("CoreNetworkArn", 50),
-            member("OdbNetworkArn", 182),
+            member("OdbNetworkArn", 186),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -3739,39 +3823,39 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 228)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 236)
+                ..member("DestinationCidrBlock", 241)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 213)
+                ..member("GatewayId", 218)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 236)
+                ..member("DestinationIpv6CidrBlock", 241)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 122)
+                ..member("EgressOnlyInternetGatewayId", 126)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 133)
+                ..member("InstanceId", 137)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 172)
+                ..member("NetworkInterfaceId", 176)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 278)
+                ..member("VpcPeeringConnectionId", 286)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 159)
+                ..member("NatGatewayId", 163)
             },
         ])),
     },
@@ -3785,12 +3869,12 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 219)
+                ..member("AssociationId", 224)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 228)
             },
         ])),
     },
@@ -3799,13 +3883,21 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 236)
+                ..member("NewAssociationId", 241)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 221)
+                ..member("AssociationState", 226)
             },
         ])),
+    },
+    m::Shape {
+        name: "ResourceIdList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(258),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "ResourceType",
@@ -3927,7 +4019,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 233)
+                ..member("SecurityGroupRuleIds", 238)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -3936,35 +4028,35 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 228)
+                ..member("GroupId", 233)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 236)
+                ..member("SourceSecurityGroupName", 241)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 236)
+                ..member("SourceSecurityGroupOwnerId", 241)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 236)
+                ..member("IpProtocol", 241)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 134)
+                ..member("FromPort", 138)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 134)
+                ..member("ToPort", 138)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 236)
+                ..member("CidrIp", 241)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 142)
+                ..member("IpPermissions", 146)
             },
         ])),
     },
@@ -3977,29 +4069,29 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 142)
+                ..member("UnknownIpPermissions", 146)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 211)
+                ..member("RevokedSecurityGroupRules", 216)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 236),
-            member("FromPort", 134),
-            member("GroupId", 228),
-            member("GroupName", 230),
-            member("IpPermissions", 142),
-            member("IpProtocol", 236),
-            member("SourceSecurityGroupName", 236),
-            member("SourceSecurityGroupOwnerId", 236),
-            member("ToPort", 134),
+            member("CidrIp", 241),
+            member("FromPort", 138),
+            member("GroupId", 233),
+            member("GroupName", 235),
+            member("IpPermissions", 146),
+            member("IpProtocol", 241),
+            member("SourceSecurityGroupName", 241),
+            member("SourceSecurityGroupOwnerId", 241),
+            member("ToPort", 138),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 233)
+                ..member("SecurityGroupRuleIds", 238)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -4016,11 +4108,11 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 142)
+                ..member("UnknownIpPermissions", 146)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 211)
+                ..member("RevokedSecurityGroupRules", 216)
             },
         ])),
     },
@@ -4029,11 +4121,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 232)
+                ..member("SecurityGroupRuleId", 237)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 228)
+                ..member("GroupId", 233)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -4041,42 +4133,42 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 236)
+                ..member("IpProtocol", 241)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 134)
+                ..member("FromPort", 138)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 134)
+                ..member("ToPort", 138)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 236)
+                ..member("CidrIpv4", 241)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 236)
+                ..member("CidrIpv6", 241)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 187)
+                ..member("PrefixListId", 191)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 228)
+                ..member("ReferencedGroupId", 233)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 241)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(210),
+            member: m::ShapeId(215),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4086,43 +4178,43 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 236)
+                ..member("DestinationCidrBlock", 241)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 236)
+                ..member("DestinationIpv6CidrBlock", 241)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 236)
+                ..member("DestinationPrefixListId", 241)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 236)
+                ..member("EgressOnlyInternetGatewayId", 241)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 236)
+                ..member("GatewayId", 241)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 236)
+                ..member("InstanceId", 241)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 236)
+                ..member("InstanceOwnerId", 241)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 236)
+                ..member("NatGatewayId", 241)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 236)
+                ..member("TransitGatewayId", 241)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 236)
+                ..member("LocalGatewayId", 241)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
@@ -4130,19 +4222,19 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 236)
+                ..member("NetworkInterfaceId", 241)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 215)
+                ..member("Origin", 220)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 216)
+                ..member("State", 221)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 236)
+                ..member("VpcPeeringConnectionId", 241)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
@@ -4150,11 +4242,11 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 182)
+                ..member("OdbNetworkArn", 186)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 236)
+                ..member("IpAddress", 241)
             },
         ])),
     },
@@ -4165,7 +4257,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(212),
+            member: m::ShapeId(217),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4192,31 +4284,31 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 220)
+                ..member("Associations", 225)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 190)
+                ..member("PropagatingVgws", 194)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 236)
+                ..member("RouteTableId", 241)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 214)
+                ..member("Routes", 219)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 241)
             },
         ])),
     },
@@ -4229,27 +4321,27 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 236)
+                ..member("RouteTableAssociationId", 241)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 236)
+                ..member("RouteTableId", 241)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 236)
+                ..member("SubnetId", 241)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 236)
+                ..member("GatewayId", 241)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 236)
+                ..member("PublicIpv4Pool", 241)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 221)
+                ..member("AssociationState", 226)
             },
         ])),
     },
@@ -4260,7 +4352,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(218),
+            member: m::ShapeId(223),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4270,11 +4362,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 222)
+                ..member("State", 227)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 236)
+                ..member("StatusMessage", 241)
             },
         ])),
     },
@@ -4297,7 +4389,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(223),
+            member: m::ShapeId(228),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4305,7 +4397,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(217),
+            member: m::ShapeId(222),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4321,39 +4413,39 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 236)
+                ..member("GroupId", 241)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 142)
+                ..member("IpPermissionsEgress", 146)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 236)
+                ..member("SecurityGroupArn", 241)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 241)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 236)
+                ..member("GroupName", 241)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 236)
+                ..member("Description", 241)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 142)
+                ..member("IpPermissions", 146)
             },
         ])),
     },
@@ -4364,7 +4456,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(227),
+            member: m::ShapeId(232),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4378,15 +4470,15 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 232)
+                ..member("SecurityGroupRuleId", 237)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 228)
+                ..member("GroupId", 233)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 236)
+                ..member("GroupOwnerId", 241)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -4394,43 +4486,43 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 236)
+                ..member("IpProtocol", 241)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 134)
+                ..member("FromPort", 138)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 134)
+                ..member("ToPort", 138)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 236)
+                ..member("CidrIpv4", 241)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 236)
+                ..member("CidrIpv6", 241)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 187)
+                ..member("PrefixListId", 191)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 195)
+                ..member("ReferencedGroupInfo", 199)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 241)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 236)
+                ..member("SecurityGroupRuleArn", 241)
             },
         ])),
     },
@@ -4441,7 +4533,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(241),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4449,7 +4541,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(231),
+            member: m::ShapeId(236),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4469,11 +4561,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 236)
+                ..member("AvailabilityZoneId", 241)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 134)
+                ..member("EnableLniAtDeviceIndex", 138)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
@@ -4485,7 +4577,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 241)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
@@ -4493,19 +4585,19 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 244)
+                ..member("Ipv6CidrBlockAssociationSet", 249)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 236)
+                ..member("SubnetArn", 241)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 236)
+                ..member("OutpostArn", 241)
             },
             m::Member {
                 location_name: Some("enableDns64"),
@@ -4517,7 +4609,7 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 188)
+                ..member("PrivateDnsNameOptionsOnLaunch", 192)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -4525,31 +4617,31 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 236)
+                ..member("Type", 241)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 236)
+                ..member("SubnetId", 241)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 246)
+                ..member("State", 251)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 236)
+                ..member("CidrBlock", 241)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 134)
+                ..member("AvailableIpAddressCount", 138)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 236)
+                ..member("AvailabilityZone", 241)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
@@ -4570,11 +4662,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 240)
+                ..member("State", 245)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 236)
+                ..member("StatusMessage", 241)
             },
         ])),
     },
@@ -4598,7 +4690,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(246),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -4608,30 +4700,30 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 238)
+                ..member("AssociationId", 243)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 236)
+                ..member("Ipv6CidrBlock", 241)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 239)
+                ..member("Ipv6CidrBlockState", 244)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 150)
+                ..member("Ipv6AddressAttribute", 154)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 145)
+                ..member("IpSource", 149)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(243),
+            member: m::ShapeId(248),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4639,7 +4731,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(237),
+            member: m::ShapeId(242),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4661,18 +4753,47 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 236)
+                ..member("Key", 241)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 236)
+                ..member("Value", 241)
             },
         ])),
     },
     m::Shape {
+        name: "TagDescription",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("key"),
+                ..member("Key", 241)
+            },
+            m::Member {
+                location_name: Some("resourceId"),
+                ..member("ResourceId", 241)
+            },
+            m::Member {
+                location_name: Some("resourceType"),
+                ..member("ResourceType", 210)
+            },
+            m::Member {
+                location_name: Some("value"),
+                ..member("Value", 241)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagDescriptionList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(253),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(252),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4682,21 +4803,25 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 205)
+                ..member("ResourceType", 210)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(256),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "TaggableResourceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "Tenancy",
@@ -4713,38 +4838,38 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 241)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 236)
+                ..member("UserId", 241)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 236)
+                ..member("GroupName", 241)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 236)
+                ..member("GroupId", 241)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 236)
+                ..member("VpcPeeringConnectionId", 241)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 236)
+                ..member("PeeringStatus", 241)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(253),
+            member: m::ShapeId(261),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4752,7 +4877,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(241),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4762,19 +4887,19 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 241)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 251)
+                ..member("InstanceTenancy", 259)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 276)
+                ..member("Ipv6CidrBlockAssociationSet", 284)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 260)
+                ..member("CidrBlockAssociationSet", 268)
             },
             m::Member {
                 location_name: Some("isDefault"),
@@ -4782,11 +4907,11 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 263)
+                ..member("EncryptionControl", 271)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -4794,19 +4919,19 @@ pub static SHAPES: [m::Shape; 282] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 241)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 279)
+                ..member("State", 287)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 236)
+                ..member("CidrBlock", 241)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 236)
+                ..member("DhcpOptionsId", 241)
             },
         ])),
     },
@@ -4829,22 +4954,22 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 236)
+                ..member("AssociationId", 241)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 236)
+                ..member("CidrBlock", 241)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 261)
+                ..member("CidrBlockState", 269)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(259),
+            member: m::ShapeId(267),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4854,11 +4979,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 262)
+                ..member("State", 270)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 236)
+                ..member("StatusMessage", 241)
             },
         ])),
     },
@@ -4880,31 +5005,31 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 281)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 269)
+                ..member("VpcEncryptionControlId", 277)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 270)
+                ..member("Mode", 278)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 271)
+                ..member("State", 279)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 236)
+                ..member("StateMessage", 241)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 268)
+                ..member("ResourceExclusions", 276)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 255)
             },
         ])),
     },
@@ -4913,16 +5038,16 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 270)
+                ..member("Mode", 278)
             },
-            member("InternetGatewayExclusion", 267),
-            member("EgressOnlyInternetGatewayExclusion", 267),
-            member("NatGatewayExclusion", 267),
-            member("VirtualPrivateGatewayExclusion", 267),
-            member("VpcPeeringExclusion", 267),
-            member("LambdaExclusion", 267),
-            member("VpcLatticeExclusion", 267),
-            member("ElasticFileSystemExclusion", 267),
+            member("InternetGatewayExclusion", 275),
+            member("EgressOnlyInternetGatewayExclusion", 275),
+            member("NatGatewayExclusion", 275),
+            member("VirtualPrivateGatewayExclusion", 275),
+            member("VpcPeeringExclusion", 275),
+            member("LambdaExclusion", 275),
+            member("VpcLatticeExclusion", 275),
+            member("ElasticFileSystemExclusion", 275),
         ])),
     },
     m::Shape {
@@ -4930,11 +5055,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 266)
+                ..member("State", 274)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 236)
+                ..member("StateMessage", 241)
             },
         ])),
     },
@@ -4955,35 +5080,35 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 265)
+                ..member("InternetGateway", 273)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 265)
+                ..member("EgressOnlyInternetGateway", 273)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 265)
+                ..member("NatGateway", 273)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 265)
+                ..member("VirtualPrivateGateway", 273)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 265)
+                ..member("VpcPeering", 273)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 265)
+                ..member("Lambda", 273)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 265)
+                ..member("VpcLattice", 273)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 265)
+                ..member("ElasticFileSystem", 273)
             },
         ])),
     },
@@ -5024,7 +5149,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(281),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -5034,38 +5159,38 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 236)
+                ..member("AssociationId", 241)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 236)
+                ..member("Ipv6CidrBlock", 241)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 261)
+                ..member("Ipv6CidrBlockState", 269)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 236)
+                ..member("NetworkBorderGroup", 241)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 236)
+                ..member("Ipv6Pool", 241)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 150)
+                ..member("Ipv6AddressAttribute", 154)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 145)
+                ..member("IpSource", 149)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(283),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5073,7 +5198,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(256),
+            member: m::ShapeId(264),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5091,7 +5216,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(241),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -5099,7 +5224,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(241),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -5123,12 +5248,14 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreateRouteTable",
     "CreateSecurityGroup",
     "CreateSubnet",
+    "CreateTags",
     "CreateVpc",
     "DeleteInternetGateway",
     "DeleteRoute",
     "DeleteRouteTable",
     "DeleteSecurityGroup",
     "DeleteSubnet",
+    "DeleteTags",
     "DeleteVpc",
     "DescribeAccountAttributes",
     "DescribeAddresses",
@@ -5142,6 +5269,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeRouteTables",
     "DescribeSecurityGroups",
     "DescribeSubnets",
+    "DescribeTags",
     "DescribeVpcAttribute",
     "DescribeVpcs",
     "DetachInternetGateway",
@@ -6398,6 +6526,34 @@ impl IntoValue for CreateSubnetResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateTagsRequest {
+    pub dry_run: Option<bool>,
+    pub resources: Vec<String>,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for CreateTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            resources: req(&mut s, 1, "Resources")?,
+            tags: req(&mut s, 2, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for CreateTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.resources.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateVpcRequest {
     pub cidr_block: Option<String>,
     pub ipv6_pool: Option<String>,
@@ -6639,6 +6795,34 @@ impl IntoValue for DeleteSubnetRequest {
         Value::Struct(vec![
             Some(self.subnet_id.into_value()),
             self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteTagsRequest {
+    pub dry_run: Option<bool>,
+    pub resources: Vec<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for DeleteTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            resources: req(&mut s, 1, "Resources")?,
+            tags: opt(&mut s, 2, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.resources.into_value()),
+            self.tags.map(IntoValue::into_value),
         ])
     }
 }
@@ -7343,6 +7527,62 @@ impl IntoValue for DescribeSubnetsResult {
         Value::Struct(vec![
             self.next_token.map(IntoValue::into_value),
             self.subnets.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeTagsRequest {
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            filters: opt(&mut s, 1, "Filters")?,
+            max_results: opt(&mut s, 2, "MaxResults")?,
+            next_token: opt(&mut s, 3, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeTagsResult {
+    pub next_token: Option<String>,
+    pub tags: Option<Vec<TagDescription>>,
+}
+
+impl FromValue for DescribeTagsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            tags: opt(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeTagsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
         ])
     }
 }
@@ -9500,6 +9740,37 @@ impl IntoValue for Tag {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagDescription {
+    pub key: Option<String>,
+    pub resource_id: Option<String>,
+    pub resource_type: Option<String>,
+    pub value: Option<String>,
+}
+
+impl FromValue for TagDescription {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            key: opt(&mut s, 0, "Key")?,
+            resource_id: opt(&mut s, 1, "ResourceId")?,
+            resource_type: opt(&mut s, 2, "ResourceType")?,
+            value: opt(&mut s, 3, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for TagDescription {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key.map(IntoValue::into_value),
+            self.resource_id.map(IntoValue::into_value),
+            self.resource_type.map(IntoValue::into_value),
+            self.value.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagSpecification {
     pub resource_type: Option<String>,
     pub tags: Option<Vec<Tag>>,
@@ -9970,6 +10241,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateSubnetRequest,
     ) -> impl Future<Output = Result<CreateSubnetResult, AwsError>> + Send;
 
+    /// `CreateTags`.
+    fn create_tags(
+        &self,
+        ctx: &RequestContext,
+        input: CreateTagsRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `CreateVpc`.
     fn create_vpc(
         &self,
@@ -10010,6 +10288,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteSubnetRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteTags`.
+    fn delete_tags(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteTagsRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeleteVpc`.
@@ -10102,6 +10387,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DescribeSubnetsRequest,
     ) -> impl Future<Output = Result<DescribeSubnetsResult, AwsError>> + Send;
+
+    /// `DescribeTags`.
+    fn describe_tags(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTagsRequest,
+    ) -> impl Future<Output = Result<DescribeTagsResult, AwsError>> + Send;
 
     /// `DescribeVpcAttribute`.
     fn describe_vpc_attribute(
@@ -10834,6 +11126,33 @@ pub mod access {
         }]
     }
 
+    /// `CreateTags`: `ec2:CreateTags`.
+    pub fn create_tags(ctx: &RequestContext, input: &CreateTagsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v0);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `CreateVpc`: `ec2:CreateVpc`.
     pub fn create_vpc(ctx: &RequestContext, input: &CreateVpcRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -11028,6 +11347,28 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:DeleteSubnet",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteTags`: `ec2:DeleteTags`.
+    pub fn delete_tags(ctx: &RequestContext, input: &DeleteTagsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v0);
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:DeleteTags",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -11253,6 +11594,20 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeSubnets",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeTags`: `ec2:DescribeTags`.
+    pub fn describe_tags(_ctx: &RequestContext, _input: &DescribeTagsRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeTags",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -11815,6 +12170,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_subnet(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateTags" => {
+                    let input = CreateTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "CreateTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.create_tags(ctx, input).await?;
+                    Ok(None)
+                }
                 "CreateVpc" => {
                     let input = CreateVpcRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(13)),
@@ -11885,6 +12252,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_subnet(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_subnet(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteTags" => {
+                    let input = DeleteTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DeleteTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_tags(ctx, input).await?;
                     Ok(None)
                 }
                 "DeleteVpc" => {
@@ -12041,6 +12420,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_subnets(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_subnets(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeTags" => {
+                    let input = DescribeTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DescribeTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_tags(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeVpcAttribute" => {

@@ -22,6 +22,7 @@ mod render;
 mod render_net;
 mod setup;
 mod state;
+mod tagging;
 mod tags;
 
 pub use public::{InterfaceInfo, NewInterface, SubnetInfo, AUTO_PUBLIC_IP_RANGE};

@@ -246,6 +246,9 @@ impl Handlers for OnlyCreate {
 
     // Networking operations (VPCs, subnets, gateways, route tables, addresses, tags).
     unused! {
+        create_tags(CreateTagsRequest) -> ();
+        delete_tags(DeleteTagsRequest) -> ();
+        describe_tags(DescribeTagsRequest) -> DescribeTagsResult;
         allocate_address(AllocateAddressRequest) -> AllocateAddressResult;
         associate_address(AssociateAddressRequest) -> AssociateAddressResult;
         associate_route_table(AssociateRouteTableRequest) -> AssociateRouteTableResult;

@@ -12,6 +12,7 @@ mod route_tables;
 mod rules;
 mod security_groups;
 mod subnets;
+mod tags_ops;
 mod vpcs;
 mod zones;
 
@@ -126,6 +127,14 @@ impl Handlers for Ec2 {
         subnets::create(self, ctx, input).await
     }
 
+    async fn create_tags(
+        &self,
+        ctx: &RequestContext,
+        input: CreateTagsRequest,
+    ) -> Result<(), AwsError> {
+        tags_ops::create(self, ctx, input).await
+    }
+
     async fn create_vpc(
         &self,
         ctx: &RequestContext,
@@ -172,6 +181,14 @@ impl Handlers for Ec2 {
         input: DeleteSubnetRequest,
     ) -> Result<(), AwsError> {
         subnets::delete(self, ctx, input).await
+    }
+
+    async fn delete_tags(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteTagsRequest,
+    ) -> Result<(), AwsError> {
+        tags_ops::delete(self, ctx, input).await
     }
 
     async fn delete_vpc(
@@ -276,6 +293,14 @@ impl Handlers for Ec2 {
         input: DescribeSubnetsRequest,
     ) -> Result<DescribeSubnetsResult, AwsError> {
         subnets::describe(self, ctx, input).await
+    }
+
+    async fn describe_tags(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTagsRequest,
+    ) -> Result<DescribeTagsResult, AwsError> {
+        tags_ops::describe(self, ctx, input).await
     }
 
     async fn describe_vpc_attribute(
