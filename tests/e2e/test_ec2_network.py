@@ -338,3 +338,40 @@ def test_tags_across_ec2(nimbus):
     ec2 = nimbus.client("ec2", region=region)
     seen = [t for p in ec2.get_paginator("describe_tags").paginate(PaginationConfig={"PageSize": 5}) for t in p["Tags"]]
     assert len(seen) == 5
+
+
+def test_security_group_rules_by_id(nimbus):
+    region = "ap-northeast-1"
+    created = nimbus.aws("ec2", "create-security-group", "--group-name", unique("web"), "--description", "web",
+                         region=region)
+    gid = created["GroupId"]
+    assert created["SecurityGroupArn"] == f"arn:aws:ec2:{region}:{ACCOUNT}:security-group/{gid}"
+    nimbus.aws("ec2", "authorize-security-group-ingress", "--group-id", gid, "--protocol", "tcp", "--port", "80",
+               "--cidr", "0.0.0.0/0", region=region)
+    rules = nimbus.aws("ec2", "describe-security-group-rules", "--filters", f"Name=group-id,Values={gid}",
+                       region=region)["SecurityGroupRules"]
+    assert len(rules) == 2
+    ingress = next(r for r in rules if not r["IsEgress"])
+    rid = ingress["SecurityGroupRuleId"]
+    assert rid.startswith("sgr-") and ingress["FromPort"] == 80 and ingress["CidrIpv4"] == "0.0.0.0/0"
+    assert ingress["SecurityGroupRuleArn"] == f"arn:aws:ec2:{region}:{ACCOUNT}:security-group-rule/{rid}"
+    out = nimbus.aws("ec2", "modify-security-group-rules", "--group-id", gid, "--security-group-rules",
+                     f"SecurityGroupRuleId={rid},SecurityGroupRule={{IpProtocol=tcp,FromPort=443,ToPort=443,CidrIpv4=10.0.0.0/8}}",
+                     region=region)
+    assert out == {"Return": True}
+    got = nimbus.aws("ec2", "describe-security-group-rules", "--security-group-rule-ids", rid,
+                     region=region)["SecurityGroupRules"][0]
+    assert (got["FromPort"], got["ToPort"], got["CidrIpv4"]) == (443, 443, "10.0.0.0/8")
+    err = cli_error(nimbus, "ec2", "describe-security-group-rules", "--security-group-rule-ids",
+                    "sgr-0123456789abcdef0", region=region)
+    assert "InvalidSecurityGroupRuleId.NotFound" in err
+    # Same name in another VPC is another group.
+    vid = nimbus.aws("ec2", "create-vpc", "--cidr-block", "10.40.0.0/16", region=region)["Vpc"]["VpcId"]
+    name = unique("shared")
+    a = nimbus.aws("ec2", "create-security-group", "--group-name", name, "--description", "a", region=region)["GroupId"]
+    b = nimbus.aws("ec2", "create-security-group", "--group-name", name, "--description", "b", "--vpc-id", vid,
+                   region=region)["GroupId"]
+    assert a != b
+    err = cli_error(nimbus, "ec2", "create-security-group", "--group-name", name, "--description", "c",
+                    "--vpc-id", vid, region=region)
+    assert "InvalidGroup.Duplicate" in err

@@ -606,11 +606,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecondaryNetworks", "POST", "/"),
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
-    op("DescribeSecurityGroupRules", "POST", "/"),
-    op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(101)),
         output: Some(m::ShapeId(102)),
+        implemented: true,
+        ..op("DescribeSecurityGroupRules", "POST", "/")
+    },
+    op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -627,14 +632,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
+        input: Some(m::ShapeId(107)),
+        output: Some(m::ShapeId(108)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(107)),
+        input: Some(m::ShapeId(109)),
+        output: Some(m::ShapeId(110)),
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
@@ -668,8 +673,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumes", "POST", "/"),
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -687,8 +692,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(111)),
-        output: Some(m::ShapeId(112)),
+        input: Some(m::ShapeId(114)),
+        output: Some(m::ShapeId(115)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -697,7 +702,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(113)),
+        input: Some(m::ShapeId(116)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -731,7 +736,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(121)),
+        input: Some(m::ShapeId(124)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
@@ -745,7 +750,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(122)),
+        input: Some(m::ShapeId(125)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -756,8 +761,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(123)),
-        output: Some(m::ShapeId(124)),
+        input: Some(m::ShapeId(126)),
+        output: Some(m::ShapeId(127)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -924,12 +929,17 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyPublicIpDnsNameOptions", "POST", "/"),
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
-    op("ModifySecurityGroupRules", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(164)),
+        output: Some(m::ShapeId(165)),
+        implemented: true,
+        ..op("ModifySecurityGroupRules", "POST", "/")
+    },
     op("ModifySnapshotAttribute", "POST", "/"),
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(161)),
+        input: Some(m::ShapeId(166)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -954,7 +964,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(162)),
+        input: Some(m::ShapeId(167)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -1002,7 +1012,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(205)),
+        input: Some(m::ShapeId(210)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
@@ -1013,13 +1023,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ReplaceNetworkAclAssociation", "POST", "/"),
     op("ReplaceNetworkAclEntry", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(206)),
+        input: Some(m::ShapeId(211)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(207)),
-        output: Some(m::ShapeId(208)),
+        input: Some(m::ShapeId(212)),
+        output: Some(m::ShapeId(213)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1043,14 +1053,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(211)),
-        output: Some(m::ShapeId(212)),
+        input: Some(m::ShapeId(216)),
+        output: Some(m::ShapeId(217)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(213)),
-        output: Some(m::ShapeId(214)),
+        input: Some(m::ShapeId(218)),
+        output: Some(m::ShapeId(219)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -1086,13 +1096,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 290] = [
+pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "AccountAttribute",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 241)
+                ..member("AttributeName", 249)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1126,7 +1136,7 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 241)
+            ..member("AttributeValue", 249)
         }])),
     },
     m::Shape {
@@ -1142,67 +1152,67 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 241)
+                ..member("AllocationId", 249)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 241)
+                ..member("AssociationId", 249)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 125)
+                ..member("Domain", 128)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 241)
+                ..member("NetworkInterfaceId", 249)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 241)
+                ..member("NetworkInterfaceOwnerId", 249)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 241)
+                ..member("PrivateIpAddress", 249)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 241)
+                ..member("PublicIpv4Pool", 249)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 241)
+                ..member("NetworkBorderGroup", 249)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 241)
+                ..member("CustomerOwnedIp", 249)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 241)
+                ..member("CustomerOwnedIpv4Pool", 249)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 241)
+                ..member("CarrierIp", 249)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 249)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 240)
+                ..member("ServiceManaged", 248)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 241)
+                ..member("InstanceId", 249)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 241)
+                ..member("PublicIp", 249)
             },
         ])),
     },
@@ -1211,7 +1221,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 196)
+                ..member("PublicIp", 201)
             },
             m::Member {
                 location_name: Some("allocationId"),
@@ -1219,11 +1229,11 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 241)
+                ..member("PtrRecord", 249)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 195)
+                ..member("PtrRecordUpdate", 200)
             },
         ])),
     },
@@ -1256,16 +1266,16 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 125),
-            member("Address", 196),
-            member("PublicIpv4Pool", 151),
-            member("NetworkBorderGroup", 241),
-            member("CustomerOwnedIpv4Pool", 241),
+            member("Domain", 128),
+            member("Address", 201),
+            member("PublicIpv4Pool", 154),
+            member("NetworkBorderGroup", 249),
+            member("CustomerOwnedIpv4Pool", 249),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 257)
+                ..member("TagSpecifications", 265)
             },
-            member("IpamPoolId", 150),
+            member("IpamPoolId", 153),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1277,35 +1287,35 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 241)
+                ..member("AllocationId", 249)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 241)
+                ..member("PublicIpv4Pool", 249)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 241)
+                ..member("NetworkBorderGroup", 249)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 125)
+                ..member("Domain", 128)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 241)
+                ..member("CustomerOwnedIp", 249)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 241)
+                ..member("CustomerOwnedIpv4Pool", 249)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 241)
+                ..member("CarrierIp", 249)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 241)
+                ..member("PublicIp", 249)
             },
         ])),
     },
@@ -1333,19 +1343,19 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 14),
-            member("InstanceId", 137),
-            member("PublicIp", 127),
+            member("InstanceId", 140),
+            member("PublicIp", 130),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 176)
+                ..member("NetworkInterfaceId", 181)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 241)
+                ..member("PrivateIpAddress", 249)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
@@ -1357,26 +1367,26 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 241)
+            ..member("AssociationId", 249)
         }])),
     },
     m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 218),
-            member("PublicIpv4Pool", 151),
+            member("GatewayId", 223),
+            member("PublicIpv4Pool", 154),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 246)
+                ..member("SubnetId", 254)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 228)
+                ..member("RouteTableId", 233)
             },
         ])),
     },
@@ -1385,29 +1395,29 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 241)
+                ..member("AssociationId", 249)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 226)
+                ..member("AssociationState", 231)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 241),
-            member("Ipv6CidrBlockNetworkBorderGroup", 241),
-            member("Ipv6Pool", 155),
-            member("Ipv6CidrBlock", 241),
-            member("Ipv4IpamPoolId", 150),
-            member("Ipv4NetmaskLength", 164),
-            member("Ipv6IpamPoolId", 150),
-            member("Ipv6NetmaskLength", 164),
+            member("CidrBlock", 249),
+            member("Ipv6CidrBlockNetworkBorderGroup", 249),
+            member("Ipv6Pool", 158),
+            member("Ipv6CidrBlock", 249),
+            member("Ipv4IpamPoolId", 153),
+            member("Ipv4NetmaskLength", 169),
+            member("Ipv6IpamPoolId", 153),
+            member("Ipv6NetmaskLength", 169),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 281)
+                ..member("VpcId", 289)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -1420,22 +1430,22 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 283)
+                ..member("Ipv6CidrBlockAssociation", 291)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 267)
+                ..member("CidrBlockAssociation", 275)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(246),
+            member: m::ShapeId(254),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1450,12 +1460,12 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 142)
+                ..member("InternetGatewayId", 145)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 281)
+                ..member("VpcId", 289)
             },
         ])),
     },
@@ -1496,7 +1506,7 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 241)
+            ..member("Value", 249)
         }])),
     },
     m::Shape {
@@ -1504,7 +1514,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 257)
+                ..member("TagSpecifications", 265)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1513,35 +1523,35 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 233)
+                ..member("GroupId", 238)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 241)
+                ..member("SourceSecurityGroupName", 249)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 241)
+                ..member("SourceSecurityGroupOwnerId", 249)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 241)
+                ..member("IpProtocol", 249)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 138)
+                ..member("FromPort", 141)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 138)
+                ..member("ToPort", 141)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 241)
+                ..member("CidrIp", 249)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 146)
+                ..member("IpPermissions", 149)
             },
         ])),
     },
@@ -1554,25 +1564,25 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 239)
+                ..member("SecurityGroupRules", 244)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 241),
-            member("FromPort", 138),
-            member("GroupId", 233),
-            member("GroupName", 235),
-            member("IpPermissions", 146),
-            member("IpProtocol", 241),
-            member("SourceSecurityGroupName", 241),
-            member("SourceSecurityGroupOwnerId", 241),
-            member("ToPort", 138),
+            member("CidrIp", 249),
+            member("FromPort", 141),
+            member("GroupId", 238),
+            member("GroupName", 240),
+            member("IpPermissions", 149),
+            member("IpProtocol", 249),
+            member("SourceSecurityGroupName", 249),
+            member("SourceSecurityGroupOwnerId", 249),
+            member("ToPort", 141),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 257)
+                ..member("TagSpecifications", 265)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1589,7 +1599,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 239)
+                ..member("SecurityGroupRules", 244)
             },
         ])),
     },
@@ -1606,39 +1616,39 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 241)
+                ..member("RegionName", 249)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 241)
+                ..member("ZoneName", 249)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 241)
+                ..member("ZoneId", 249)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 241)
+                ..member("GroupName", 249)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 241)
+                ..member("NetworkBorderGroup", 249)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 241)
+                ..member("ZoneType", 249)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 241)
+                ..member("ParentZoneName", 249)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 241)
+                ..member("ParentZoneId", 249)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 241)
+                ..member("GroupLongName", 249)
             },
             m::Member {
                 location_name: Some("geographySet"),
@@ -1658,7 +1668,7 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 241)
+            ..member("Name", 249)
         }])),
     },
     m::Shape {
@@ -1681,7 +1691,7 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 241)
+            ..member("Message", 249)
         }])),
     },
     m::Shape {
@@ -1714,7 +1724,7 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 241)
+            ..member("Name", 249)
         }])),
     },
     m::Shape {
@@ -1755,15 +1765,15 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 138)
+                ..member("TcpEstablishedTimeout", 141)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 138)
+                ..member("UdpStreamTimeout", 141)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 138)
+                ..member("UdpTimeout", 141)
             },
         ])),
     },
@@ -1779,7 +1789,7 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 264)
+            ..member("Vpc", 272)
         }])),
     },
     m::Shape {
@@ -1787,7 +1797,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 257)
+                ..member("TagSpecifications", 265)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1799,19 +1809,19 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 139)
+            ..member("InternetGateway", 142)
         }])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 191),
-            member("VpcEndpointId", 280),
-            member("TransitGatewayId", 260),
-            member("LocalGatewayId", 160),
+            member("DestinationPrefixListId", 196),
+            member("VpcEndpointId", 288),
+            member("TransitGatewayId", 268),
+            member("LocalGatewayId", 163),
             member("CarrierGatewayId", 47),
             member("CoreNetworkArn", 50),
-            member("OdbNetworkArn", 186),
+            member("OdbNetworkArn", 191),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1819,39 +1829,39 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 228)
+                ..member("RouteTableId", 233)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 241)
+                ..member("DestinationCidrBlock", 249)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 218)
+                ..member("GatewayId", 223)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 241)
+                ..member("DestinationIpv6CidrBlock", 249)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 126)
+                ..member("EgressOnlyInternetGatewayId", 129)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 137)
+                ..member("InstanceId", 140)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 176)
+                ..member("NetworkInterfaceId", 181)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 286)
+                ..member("VpcPeeringConnectionId", 294)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 163)
+                ..member("NatGatewayId", 168)
             },
         ])),
     },
@@ -1867,11 +1877,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 257)
+                ..member("TagSpecifications", 265)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 241)
+                ..member("ClientToken", 249)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1880,7 +1890,7 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 281)
+                ..member("VpcId", 289)
             },
         ])),
     },
@@ -1889,11 +1899,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 222)
+                ..member("RouteTable", 227)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 241)
+                ..member("ClientToken", 249)
             },
         ])),
     },
@@ -1903,16 +1913,16 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 241)
+                ..member("Description", 249)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 241)
+                ..member("GroupName", 249)
             },
-            member("VpcId", 281),
+            member("VpcId", 289),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 257)
+                ..member("TagSpecifications", 265)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1925,15 +1935,15 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 241)
+                ..member("GroupId", 249)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 241)
+                ..member("SecurityGroupArn", 249)
             },
         ])),
     },
@@ -1942,22 +1952,22 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 257)
+                ..member("TagSpecifications", 265)
             },
-            member("AvailabilityZone", 241),
-            member("AvailabilityZoneId", 241),
-            member("CidrBlock", 241),
-            member("Ipv6CidrBlock", 241),
-            member("OutpostArn", 241),
+            member("AvailabilityZone", 249),
+            member("AvailabilityZoneId", 249),
+            member("CidrBlock", 249),
+            member("Ipv6CidrBlock", 249),
+            member("OutpostArn", 249),
             m::Member {
                 required: true,
-                ..member("VpcId", 281)
+                ..member("VpcId", 289)
             },
             member("Ipv6Native", 46),
-            member("Ipv4IpamPoolId", 150),
-            member("Ipv4NetmaskLength", 164),
-            member("Ipv6IpamPoolId", 150),
-            member("Ipv6NetmaskLength", 164),
+            member("Ipv4IpamPoolId", 153),
+            member("Ipv4NetmaskLength", 169),
+            member("Ipv6IpamPoolId", 153),
+            member("Ipv6NetmaskLength", 169),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1968,7 +1978,7 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 242)
+            ..member("Subnet", 250)
         }])),
     },
     m::Shape {
@@ -1981,30 +1991,30 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("ResourceId"),
                 required: true,
-                ..member("Resources", 209)
+                ..member("Resources", 214)
             },
             m::Member {
                 location_name: Some("Tag"),
                 required: true,
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
         ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 241),
-            member("Ipv6Pool", 155),
-            member("Ipv6CidrBlock", 241),
-            member("Ipv4IpamPoolId", 150),
-            member("Ipv4NetmaskLength", 164),
-            member("Ipv6IpamPoolId", 150),
-            member("Ipv6NetmaskLength", 164),
-            member("Ipv6CidrBlockNetworkBorderGroup", 241),
-            member("VpcEncryptionControl", 272),
+            member("CidrBlock", 249),
+            member("Ipv6Pool", 158),
+            member("Ipv6CidrBlock", 249),
+            member("Ipv4IpamPoolId", 153),
+            member("Ipv4NetmaskLength", 169),
+            member("Ipv6IpamPoolId", 153),
+            member("Ipv6NetmaskLength", 169),
+            member("Ipv6CidrBlockNetworkBorderGroup", 249),
+            member("VpcEncryptionControl", 280),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 257)
+                ..member("TagSpecifications", 265)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2012,7 +2022,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 259)
+                ..member("InstanceTenancy", 267)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -2024,7 +2034,7 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 264)
+            ..member("Vpc", 272)
         }])),
     },
     m::Shape {
@@ -2041,14 +2051,14 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 142)
+                ..member("InternetGatewayId", 145)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 191),
+            member("DestinationPrefixListId", 196),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2056,15 +2066,15 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 228)
+                ..member("RouteTableId", 233)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 241)
+                ..member("DestinationCidrBlock", 249)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 241)
+                ..member("DestinationIpv6CidrBlock", 249)
             },
         ])),
     },
@@ -2078,15 +2088,15 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 228)
+                ..member("RouteTableId", 233)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 233),
-            member("GroupName", 235),
+            member("GroupId", 238),
+            member("GroupName", 240),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2102,7 +2112,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 233)
+                ..member("GroupId", 238)
             },
         ])),
     },
@@ -2111,7 +2121,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 246)
+                ..member("SubnetId", 254)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2129,11 +2139,11 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("resourceId"),
                 required: true,
-                ..member("Resources", 209)
+                ..member("Resources", 214)
             },
             m::Member {
                 location_name: Some("tag"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
         ])),
     },
@@ -2142,7 +2152,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 281)
+                ..member("VpcId", 289)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2178,7 +2188,7 @@ pub static SHAPES: [m::Shape; 290] = [
                 ..member("AllocationIds", 16)
             },
             member("Attribute", 8),
-            member("NextToken", 185),
+            member("NextToken", 190),
             member("MaxResults", 10),
             member("DryRun", 46),
         ])),
@@ -2192,7 +2202,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 185)
+                ..member("NextToken", 190)
             },
         ])),
     },
@@ -2201,7 +2211,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 198)
+                ..member("PublicIps", 203)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2209,7 +2219,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
             m::Member {
                 location_name: Some("AllocationId"),
@@ -2229,11 +2239,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 289)
+                ..member("ZoneNames", 297)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 288)
+                ..member("ZoneIds", 296)
             },
             member("AllAvailabilityZones", 46),
             m::Member {
@@ -2242,7 +2252,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
         ])),
     },
@@ -2262,9 +2272,9 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 119)
+                ..member("DhcpOptionsIds", 122)
             },
-            member("NextToken", 241),
+            member("NextToken", 249),
             member("MaxResults", 83),
             m::Member {
                 location_name: Some("dryRun"),
@@ -2272,7 +2282,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
         ])),
     },
@@ -2281,11 +2291,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 241)
+                ..member("NextToken", 249)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 120)
+                ..member("DhcpOptions", 123)
             },
         ])),
     },
@@ -2296,7 +2306,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 241),
+            member("NextToken", 249),
             member("MaxResults", 86),
             m::Member {
                 location_name: Some("dryRun"),
@@ -2304,11 +2314,11 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 143)
+                ..member("InternetGatewayIds", 146)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
         ])),
     },
@@ -2317,11 +2327,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 144)
+                ..member("InternetGateways", 147)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 241)
+                ..member("NextToken", 249)
             },
         ])),
     },
@@ -2332,7 +2342,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 241),
+            member("NextToken", 249),
             member("MaxResults", 89),
             m::Member {
                 location_name: Some("dryRun"),
@@ -2340,11 +2350,11 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 171)
+                ..member("NetworkAclIds", 176)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
         ])),
     },
@@ -2353,11 +2363,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 172)
+                ..member("NetworkAcls", 177)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 241)
+                ..member("NextToken", 249)
             },
         ])),
     },
@@ -2368,7 +2378,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 241),
+            member("NextToken", 249),
             member("MaxResults", 92),
             member("IncludeManagedResources", 46),
             m::Member {
@@ -2377,11 +2387,11 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 177)
+                ..member("NetworkInterfaceIds", 182)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
         ])),
     },
@@ -2390,11 +2400,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 180)
+                ..member("NetworkInterfaces", 185)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 241)
+                ..member("NextToken", 249)
             },
         ])),
     },
@@ -2403,7 +2413,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 204)
+                ..member("RegionNames", 209)
             },
             member("AllRegions", 46),
             m::Member {
@@ -2412,7 +2422,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
         ])),
     },
@@ -2420,7 +2430,7 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 203)
+            ..member("Regions", 208)
         }])),
     },
     m::Shape {
@@ -2430,7 +2440,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 241),
+            member("NextToken", 249),
             member("MaxResults", 97),
             m::Member {
                 location_name: Some("dryRun"),
@@ -2438,11 +2448,11 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 229)
+                ..member("RouteTableIds", 234)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
         ])),
     },
@@ -2451,11 +2461,44 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 230)
+                ..member("RouteTables", 235)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 241)
+                ..member("NextToken", 249)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeSecurityGroupRulesMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeSecurityGroupRulesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 133)
+            },
+            m::Member {
+                location_name: Some("SecurityGroupRuleId"),
+                ..member("SecurityGroupRuleIds", 243)
+            },
+            member("DryRun", 46),
+            member("NextToken", 249),
+            member("MaxResults", 100),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeSecurityGroupRulesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("securityGroupRuleSet"),
+                ..member("SecurityGroupRules", 244)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 249)
             },
         ])),
     },
@@ -2468,21 +2511,21 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 131)
+                ..member("GroupIds", 134)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 134)
+                ..member("GroupNames", 137)
             },
-            member("NextToken", 241),
-            member("MaxResults", 100),
+            member("NextToken", 249),
+            member("MaxResults", 103),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
         ])),
     },
@@ -2491,11 +2534,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 241)
+                ..member("NextToken", 249)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 234)
+                ..member("SecurityGroups", 239)
             },
         ])),
     },
@@ -2508,14 +2551,14 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 247)
+                ..member("SubnetIds", 255)
             },
-            member("NextToken", 241),
-            member("MaxResults", 103),
+            member("NextToken", 249),
+            member("MaxResults", 106),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2527,11 +2570,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 241)
+                ..member("NextToken", 249)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 250)
+                ..member("Subnets", 258)
             },
         ])),
     },
@@ -2544,15 +2587,15 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 138)
+                ..member("MaxResults", 141)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 241)
+                ..member("NextToken", 249)
             },
         ])),
     },
@@ -2561,11 +2604,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 241)
+                ..member("NextToken", 249)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 254)
+                ..member("Tags", 262)
             },
         ])),
     },
@@ -2574,11 +2617,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 265)
+                ..member("Attribute", 273)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 281)
+                ..member("VpcId", 289)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2603,7 +2646,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
         ])),
     },
@@ -2616,14 +2659,14 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 130)
+                ..member("Filters", 133)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 282)
+                ..member("VpcIds", 290)
             },
-            member("NextToken", 241),
-            member("MaxResults", 110),
+            member("NextToken", 249),
+            member("MaxResults", 113),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2635,11 +2678,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 241)
+                ..member("NextToken", 249)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 285)
+                ..member("Vpcs", 293)
             },
         ])),
     },
@@ -2653,12 +2696,12 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 142)
+                ..member("InternetGatewayId", 145)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 281)
+                ..member("VpcId", 289)
             },
         ])),
     },
@@ -2667,18 +2710,18 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 241)
+                ..member("Key", 249)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 116)
+                ..member("Values", 119)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(114),
+            member: m::ShapeId(117),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2696,19 +2739,19 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 241)
+                ..member("OwnerId", 249)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 241)
+                ..member("DhcpOptionsId", 249)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 115)
+                ..member("DhcpConfigurations", 118)
             },
         ])),
     },
@@ -2719,7 +2762,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(118),
+            member: m::ShapeId(121),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -2727,7 +2770,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(117),
+            member: m::ShapeId(120),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2735,8 +2778,8 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 128),
-            member("PublicIp", 127),
+            member("AssociationId", 131),
+            member("PublicIp", 130),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2753,7 +2796,7 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 224)
+                ..member("AssociationId", 229)
             },
         ])),
     },
@@ -2762,7 +2805,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 266)
+            ..member("AssociationId", 274)
         }])),
     },
     m::Shape {
@@ -2770,15 +2813,15 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 283)
+                ..member("Ipv6CidrBlockAssociation", 291)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 267)
+                ..member("CidrBlockAssociation", 275)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
         ])),
     },
@@ -2803,17 +2846,17 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 241),
+            member("Name", 249),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 263)
+                ..member("Values", 271)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(129),
+            member: m::ShapeId(132),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -2821,7 +2864,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(233),
+            member: m::ShapeId(238),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -2831,18 +2874,18 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 241)
+                ..member("GroupId", 249)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 241)
+                ..member("GroupName", 249)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(132),
+            member: m::ShapeId(135),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2850,7 +2893,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(235),
+            member: m::ShapeId(240),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -2866,11 +2909,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 138)
+                ..member("Code", 141)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 138)
+                ..member("Type", 141)
             },
         ])),
     },
@@ -2887,19 +2930,19 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 141)
+                ..member("Attachments", 144)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 241)
+                ..member("InternetGatewayId", 249)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 241)
+                ..member("OwnerId", 249)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
         ])),
     },
@@ -2912,14 +2955,14 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(140),
+            member: m::ShapeId(143),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2931,7 +2974,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(142),
+            member: m::ShapeId(145),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2939,7 +2982,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(139),
+            member: m::ShapeId(142),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2949,38 +2992,38 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 241)
+                ..member("IpProtocol", 249)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 138)
+                ..member("FromPort", 141)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 138)
+                ..member("ToPort", 141)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 262)
+                ..member("UserIdGroupPairs", 270)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 148)
+                ..member("IpRanges", 151)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 159)
+                ..member("Ipv6Ranges", 162)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 190)
+                ..member("PrefixListIds", 195)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(145),
+            member: m::ShapeId(148),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2990,18 +3033,18 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 241)
+                ..member("Description", 249)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 241)
+                ..member("CidrIp", 249)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(147),
+            member: m::ShapeId(150),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3024,13 +3067,13 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 241)
+            ..member("Ipv4Prefix", 249)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(152),
+            member: m::ShapeId(155),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3049,13 +3092,13 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 241)
+            ..member("Ipv6Prefix", 249)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(156),
+            member: m::ShapeId(159),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3065,18 +3108,18 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 241)
+                ..member("Description", 249)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 241)
+                ..member("CidrIpv6", 249)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(158),
+            member: m::ShapeId(161),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3086,6 +3129,28 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "ModifySecurityGroupRulesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("GroupId", 238)
+            },
+            m::Member {
+                location_name: Some("SecurityGroupRule"),
+                required: true,
+                ..member("SecurityGroupRules", 247)
+            },
+            member("DryRun", 46),
+        ])),
+    },
+    m::Shape {
+        name: "ModifySecurityGroupRulesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("return"),
+            ..member("Return", 46)
+        }])),
+    },
+    m::Shape {
         name: "ModifySubnetAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AssignIpv6AddressOnCreation", 28),
@@ -3093,15 +3158,15 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 246)
+                ..member("SubnetId", 254)
             },
             member("MapCustomerOwnedIpOnLaunch", 28),
             member("CustomerOwnedIpv4Pool", 48),
             member("EnableDns64", 28),
-            member("PrivateDnsHostnameTypeOnLaunch", 135),
+            member("PrivateDnsHostnameTypeOnLaunch", 138),
             member("EnableResourceNameDnsARecordOnLaunch", 28),
             member("EnableResourceNameDnsAAAARecordOnLaunch", 28),
-            member("EnableLniAtDeviceIndex", 138),
+            member("EnableLniAtDeviceIndex", 141),
             member("DisableLniAtDeviceIndex", 28),
         ])),
     },
@@ -3113,7 +3178,7 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 281)
+                ..member("VpcId", 289)
             },
             member("EnableNetworkAddressUsageMetrics", 28),
         ])),
@@ -3131,11 +3196,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 167)
+                ..member("Associations", 172)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 169)
+                ..member("Entries", 174)
             },
             m::Member {
                 location_name: Some("default"),
@@ -3143,19 +3208,19 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 241)
+                ..member("NetworkAclId", 249)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 241)
+                ..member("OwnerId", 249)
             },
         ])),
     },
@@ -3164,22 +3229,22 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 241)
+                ..member("NetworkAclAssociationId", 249)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 241)
+                ..member("NetworkAclId", 249)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 249)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(166),
+            member: m::ShapeId(171),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3189,7 +3254,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 241)
+                ..member("CidrBlock", 249)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -3197,34 +3262,34 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 136)
+                ..member("IcmpTypeCode", 139)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 241)
+                ..member("Ipv6CidrBlock", 249)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 188)
+                ..member("PortRange", 193)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 241)
+                ..member("Protocol", 249)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 231)
+                ..member("RuleAction", 236)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 138)
+                ..member("RuleNumber", 141)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(168),
+            member: m::ShapeId(173),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3236,7 +3301,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(170),
+            member: m::ShapeId(175),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3244,7 +3309,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(165),
+            member: m::ShapeId(170),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3254,15 +3319,15 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 174)
+                ..member("Association", 179)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 175)
+                ..member("Attachment", 180)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 241)
+                ..member("AvailabilityZone", 249)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
@@ -3270,67 +3335,67 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 241)
+                ..member("Description", 249)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 133)
+                ..member("Groups", 136)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 184)
+                ..member("InterfaceType", 189)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 179)
+                ..member("Ipv6Addresses", 184)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 241)
+                ..member("MacAddress", 249)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 241)
+                ..member("NetworkInterfaceId", 249)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 241)
+                ..member("OutpostArn", 249)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 241)
+                ..member("OwnerId", 249)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 241)
+                ..member("PrivateDnsName", 249)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 241)
+                ..member("PublicDnsName", 249)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 197)
+                ..member("PublicIpDnsNameOptions", 202)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 241)
+                ..member("PrivateIpAddress", 249)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 182)
+                ..member("PrivateIpAddresses", 187)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 153)
+                ..member("Ipv4Prefixes", 156)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 157)
+                ..member("Ipv6Prefixes", 160)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 241)
+                ..member("RequesterId", 249)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
@@ -3342,19 +3407,19 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 183)
+                ..member("Status", 188)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 249)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 255)
+                ..member("TagSet", 263)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
@@ -3366,11 +3431,11 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 241)
+                ..member("Ipv6Address", 249)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 187)
+                ..member("Operator", 192)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
@@ -3378,7 +3443,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 241)
+                ..member("AvailabilityZoneId", 249)
             },
         ])),
     },
@@ -3387,31 +3452,31 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 241)
+                ..member("AllocationId", 249)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 241)
+                ..member("AssociationId", 249)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 241)
+                ..member("IpOwnerId", 249)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 241)
+                ..member("PublicDnsName", 249)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 241)
+                ..member("PublicIp", 249)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 241)
+                ..member("CustomerOwnedIp", 249)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 241)
+                ..member("CarrierIp", 249)
             },
         ])),
     },
@@ -3424,7 +3489,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 241)
+                ..member("AttachmentId", 249)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -3432,19 +3497,19 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 138)
+                ..member("DeviceIndex", 141)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 138)
+                ..member("NetworkCardIndex", 141)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 241)
+                ..member("InstanceId", 249)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 241)
+                ..member("InstanceOwnerId", 249)
             },
             m::Member {
                 location_name: Some("status"),
@@ -3456,7 +3521,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 138)
+                ..member("EnaQueueCount", 141)
             },
         ])),
     },
@@ -3467,7 +3532,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(176),
+            member: m::ShapeId(181),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3477,11 +3542,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 241)
+                ..member("Ipv6Address", 249)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 241)
+                ..member("PublicIpv6DnsName", 249)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
@@ -3492,7 +3557,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(178),
+            member: m::ShapeId(183),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3500,7 +3565,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(173),
+            member: m::ShapeId(178),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3510,7 +3575,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 174)
+                ..member("Association", 179)
             },
             m::Member {
                 location_name: Some("primary"),
@@ -3518,18 +3583,18 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 241)
+                ..member("PrivateDnsName", 249)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 241)
+                ..member("PrivateIpAddress", 249)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(181),
+            member: m::ShapeId(186),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3588,7 +3653,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 241)
+                ..member("Principal", 249)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
@@ -3601,11 +3666,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 138)
+                ..member("From", 141)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 138)
+                ..member("To", 141)
             },
         ])),
     },
@@ -3614,18 +3679,18 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 241)
+                ..member("Description", 249)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 241)
+                ..member("PrefixListId", 249)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(189),
+            member: m::ShapeId(194),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3639,7 +3704,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 135)
+                ..member("HostnameType", 138)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
@@ -3655,13 +3720,13 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 241)
+            ..member("GatewayId", 249)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(193),
+            member: m::ShapeId(198),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3671,15 +3736,15 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 241)
+                ..member("Value", 249)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 241)
+                ..member("Status", 249)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 241)
+                ..member("Reason", 249)
             },
         ])),
     },
@@ -3692,26 +3757,26 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 241)
+                ..member("DnsHostnameType", 249)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 241)
+                ..member("PublicIpv4DnsName", 249)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 241)
+                ..member("PublicIpv6DnsName", 249)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 241)
+                ..member("PublicDualStackDnsName", 249)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(249),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -3721,23 +3786,23 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 241)
+                ..member("GroupId", 249)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 241)
+                ..member("PeeringStatus", 249)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 241)
+                ..member("UserId", 249)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 241)
+                ..member("VpcPeeringConnectionId", 249)
             },
         ])),
     },
@@ -3746,19 +3811,19 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 241)
+                ..member("OptInStatus", 249)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 202)
+                ..member("Geography", 207)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 241)
+                ..member("RegionName", 249)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 241)
+                ..member("Endpoint", 249)
             },
         ])),
     },
@@ -3766,13 +3831,13 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 241)
+            ..member("Name", 249)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(201),
+            member: m::ShapeId(206),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3780,7 +3845,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(200),
+            member: m::ShapeId(205),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3788,7 +3853,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(249),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -3797,8 +3862,8 @@ pub static SHAPES: [m::Shape; 290] = [
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 14),
-            member("PublicIp", 241),
-            member("NetworkBorderGroup", 241),
+            member("PublicIp", 249),
+            member("NetworkBorderGroup", 249),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -3808,14 +3873,14 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 191),
-            member("VpcEndpointId", 280),
+            member("DestinationPrefixListId", 196),
+            member("VpcEndpointId", 288),
             member("LocalTarget", 46),
-            member("TransitGatewayId", 260),
-            member("LocalGatewayId", 160),
+            member("TransitGatewayId", 268),
+            member("LocalGatewayId", 163),
             member("CarrierGatewayId", 47),
             member("CoreNetworkArn", 50),
-            member("OdbNetworkArn", 186),
+            member("OdbNetworkArn", 191),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -3823,39 +3888,39 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 228)
+                ..member("RouteTableId", 233)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 241)
+                ..member("DestinationCidrBlock", 249)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 218)
+                ..member("GatewayId", 223)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 241)
+                ..member("DestinationIpv6CidrBlock", 249)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 126)
+                ..member("EgressOnlyInternetGatewayId", 129)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 137)
+                ..member("InstanceId", 140)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 176)
+                ..member("NetworkInterfaceId", 181)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 286)
+                ..member("VpcPeeringConnectionId", 294)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 163)
+                ..member("NatGatewayId", 168)
             },
         ])),
     },
@@ -3869,12 +3934,12 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 224)
+                ..member("AssociationId", 229)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 228)
+                ..member("RouteTableId", 233)
             },
         ])),
     },
@@ -3883,18 +3948,18 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 241)
+                ..member("NewAssociationId", 249)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 226)
+                ..member("AssociationState", 231)
             },
         ])),
     },
     m::Shape {
         name: "ResourceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(258),
+            member: m::ShapeId(266),
             member_location_name: None,
             flattened: false,
         }),
@@ -4019,7 +4084,7 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 238)
+                ..member("SecurityGroupRuleIds", 243)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -4028,35 +4093,35 @@ pub static SHAPES: [m::Shape; 290] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 233)
+                ..member("GroupId", 238)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 241)
+                ..member("SourceSecurityGroupName", 249)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 241)
+                ..member("SourceSecurityGroupOwnerId", 249)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 241)
+                ..member("IpProtocol", 249)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 138)
+                ..member("FromPort", 141)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 138)
+                ..member("ToPort", 141)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 241)
+                ..member("CidrIp", 249)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 146)
+                ..member("IpPermissions", 149)
             },
         ])),
     },
@@ -4069,29 +4134,29 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 146)
+                ..member("UnknownIpPermissions", 149)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 216)
+                ..member("RevokedSecurityGroupRules", 221)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 241),
-            member("FromPort", 138),
-            member("GroupId", 233),
-            member("GroupName", 235),
-            member("IpPermissions", 146),
-            member("IpProtocol", 241),
-            member("SourceSecurityGroupName", 241),
-            member("SourceSecurityGroupOwnerId", 241),
-            member("ToPort", 138),
+            member("CidrIp", 249),
+            member("FromPort", 141),
+            member("GroupId", 238),
+            member("GroupName", 240),
+            member("IpPermissions", 149),
+            member("IpProtocol", 249),
+            member("SourceSecurityGroupName", 249),
+            member("SourceSecurityGroupOwnerId", 249),
+            member("ToPort", 141),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 238)
+                ..member("SecurityGroupRuleIds", 243)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -4108,11 +4173,11 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 146)
+                ..member("UnknownIpPermissions", 149)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 216)
+                ..member("RevokedSecurityGroupRules", 221)
             },
         ])),
     },
@@ -4121,11 +4186,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 237)
+                ..member("SecurityGroupRuleId", 242)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 233)
+                ..member("GroupId", 238)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -4133,42 +4198,42 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 241)
+                ..member("IpProtocol", 249)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 138)
+                ..member("FromPort", 141)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 138)
+                ..member("ToPort", 141)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 241)
+                ..member("CidrIpv4", 249)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 241)
+                ..member("CidrIpv6", 249)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 191)
+                ..member("PrefixListId", 196)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 233)
+                ..member("ReferencedGroupId", 238)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 241)
+                ..member("Description", 249)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(215),
+            member: m::ShapeId(220),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4178,43 +4243,43 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 241)
+                ..member("DestinationCidrBlock", 249)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 241)
+                ..member("DestinationIpv6CidrBlock", 249)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 241)
+                ..member("DestinationPrefixListId", 249)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 241)
+                ..member("EgressOnlyInternetGatewayId", 249)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 241)
+                ..member("GatewayId", 249)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 241)
+                ..member("InstanceId", 249)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 241)
+                ..member("InstanceOwnerId", 249)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 241)
+                ..member("NatGatewayId", 249)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 241)
+                ..member("TransitGatewayId", 249)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 241)
+                ..member("LocalGatewayId", 249)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
@@ -4222,19 +4287,19 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 241)
+                ..member("NetworkInterfaceId", 249)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 220)
+                ..member("Origin", 225)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 221)
+                ..member("State", 226)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 241)
+                ..member("VpcPeeringConnectionId", 249)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
@@ -4242,11 +4307,11 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 186)
+                ..member("OdbNetworkArn", 191)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 241)
+                ..member("IpAddress", 249)
             },
         ])),
     },
@@ -4257,7 +4322,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(217),
+            member: m::ShapeId(222),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4284,31 +4349,31 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 225)
+                ..member("Associations", 230)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 194)
+                ..member("PropagatingVgws", 199)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 241)
+                ..member("RouteTableId", 249)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 219)
+                ..member("Routes", 224)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 241)
+                ..member("OwnerId", 249)
             },
         ])),
     },
@@ -4321,27 +4386,27 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 241)
+                ..member("RouteTableAssociationId", 249)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 241)
+                ..member("RouteTableId", 249)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 249)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 241)
+                ..member("GatewayId", 249)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 241)
+                ..member("PublicIpv4Pool", 249)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 226)
+                ..member("AssociationState", 231)
             },
         ])),
     },
@@ -4352,7 +4417,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(223),
+            member: m::ShapeId(228),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4362,11 +4427,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 227)
+                ..member("State", 232)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 241)
+                ..member("StatusMessage", 249)
             },
         ])),
     },
@@ -4389,7 +4454,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(228),
+            member: m::ShapeId(233),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4397,7 +4462,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(222),
+            member: m::ShapeId(227),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4413,39 +4478,39 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 241)
+                ..member("GroupId", 249)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 146)
+                ..member("IpPermissionsEgress", 149)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 241)
+                ..member("SecurityGroupArn", 249)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 241)
+                ..member("OwnerId", 249)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 241)
+                ..member("GroupName", 249)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 241)
+                ..member("Description", 249)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 146)
+                ..member("IpPermissions", 149)
             },
         ])),
     },
@@ -4456,7 +4521,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(232),
+            member: m::ShapeId(237),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4470,15 +4535,15 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 237)
+                ..member("SecurityGroupRuleId", 242)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 233)
+                ..member("GroupId", 238)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 241)
+                ..member("GroupOwnerId", 249)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -4486,43 +4551,43 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 241)
+                ..member("IpProtocol", 249)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 138)
+                ..member("FromPort", 141)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 138)
+                ..member("ToPort", 141)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 241)
+                ..member("CidrIpv4", 249)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 241)
+                ..member("CidrIpv6", 249)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 191)
+                ..member("PrefixListId", 196)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 199)
+                ..member("ReferencedGroupInfo", 204)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 241)
+                ..member("Description", 249)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 241)
+                ..member("SecurityGroupRuleArn", 249)
             },
         ])),
     },
@@ -4533,7 +4598,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(249),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4541,7 +4606,38 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(241),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SecurityGroupRuleRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("IpProtocol", 249),
+            member("FromPort", 141),
+            member("ToPort", 141),
+            member("CidrIpv4", 249),
+            member("CidrIpv6", 249),
+            member("PrefixListId", 196),
+            member("ReferencedGroupId", 238),
+            member("Description", 249),
+        ])),
+    },
+    m::Shape {
+        name: "SecurityGroupRuleUpdate",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("SecurityGroupRuleId", 242)
+            },
+            member("SecurityGroupRule", 245),
+        ])),
+    },
+    m::Shape {
+        name: "SecurityGroupRuleUpdateList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(246),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4561,11 +4657,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 241)
+                ..member("AvailabilityZoneId", 249)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 138)
+                ..member("EnableLniAtDeviceIndex", 141)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
@@ -4577,7 +4673,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 241)
+                ..member("OwnerId", 249)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
@@ -4585,19 +4681,19 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 249)
+                ..member("Ipv6CidrBlockAssociationSet", 257)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 241)
+                ..member("SubnetArn", 249)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 241)
+                ..member("OutpostArn", 249)
             },
             m::Member {
                 location_name: Some("enableDns64"),
@@ -4609,7 +4705,7 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 192)
+                ..member("PrivateDnsNameOptionsOnLaunch", 197)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -4617,31 +4713,31 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 241)
+                ..member("Type", 249)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 249)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 251)
+                ..member("State", 259)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 241)
+                ..member("CidrBlock", 249)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 138)
+                ..member("AvailableIpAddressCount", 141)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 241)
+                ..member("AvailabilityZone", 249)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
@@ -4662,11 +4758,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 245)
+                ..member("State", 253)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 241)
+                ..member("StatusMessage", 249)
             },
         ])),
     },
@@ -4690,7 +4786,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(246),
+            member: m::ShapeId(254),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -4700,30 +4796,30 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 243)
+                ..member("AssociationId", 251)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 241)
+                ..member("Ipv6CidrBlock", 249)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 244)
+                ..member("Ipv6CidrBlockState", 252)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 154)
+                ..member("Ipv6AddressAttribute", 157)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 149)
+                ..member("IpSource", 152)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(248),
+            member: m::ShapeId(256),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4731,7 +4827,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(242),
+            member: m::ShapeId(250),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4753,11 +4849,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 241)
+                ..member("Key", 249)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 241)
+                ..member("Value", 249)
             },
         ])),
     },
@@ -4766,26 +4862,26 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 241)
+                ..member("Key", 249)
             },
             m::Member {
                 location_name: Some("resourceId"),
-                ..member("ResourceId", 241)
+                ..member("ResourceId", 249)
             },
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 210)
+                ..member("ResourceType", 215)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 241)
+                ..member("Value", 249)
             },
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(253),
+            member: m::ShapeId(261),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4793,7 +4889,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(252),
+            member: m::ShapeId(260),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4803,18 +4899,18 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 210)
+                ..member("ResourceType", 215)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(256),
+            member: m::ShapeId(264),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4838,38 +4934,38 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 241)
+                ..member("Description", 249)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 241)
+                ..member("UserId", 249)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 241)
+                ..member("GroupName", 249)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 241)
+                ..member("GroupId", 249)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 241)
+                ..member("VpcPeeringConnectionId", 249)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 241)
+                ..member("PeeringStatus", 249)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(269),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4877,7 +4973,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(249),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4887,19 +4983,19 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 241)
+                ..member("OwnerId", 249)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 259)
+                ..member("InstanceTenancy", 267)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 284)
+                ..member("Ipv6CidrBlockAssociationSet", 292)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 268)
+                ..member("CidrBlockAssociationSet", 276)
             },
             m::Member {
                 location_name: Some("isDefault"),
@@ -4907,11 +5003,11 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 271)
+                ..member("EncryptionControl", 279)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -4919,19 +5015,19 @@ pub static SHAPES: [m::Shape; 290] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 241)
+                ..member("VpcId", 249)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 287)
+                ..member("State", 295)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 241)
+                ..member("CidrBlock", 249)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 241)
+                ..member("DhcpOptionsId", 249)
             },
         ])),
     },
@@ -4954,22 +5050,22 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 241)
+                ..member("AssociationId", 249)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 241)
+                ..member("CidrBlock", 249)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 269)
+                ..member("CidrBlockState", 277)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(267),
+            member: m::ShapeId(275),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4979,11 +5075,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 270)
+                ..member("State", 278)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 241)
+                ..member("StatusMessage", 249)
             },
         ])),
     },
@@ -5005,31 +5101,31 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 281)
+                ..member("VpcId", 289)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 277)
+                ..member("VpcEncryptionControlId", 285)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 278)
+                ..member("Mode", 286)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 279)
+                ..member("State", 287)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 241)
+                ..member("StateMessage", 249)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 276)
+                ..member("ResourceExclusions", 284)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 255)
+                ..member("Tags", 263)
             },
         ])),
     },
@@ -5038,16 +5134,16 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 278)
+                ..member("Mode", 286)
             },
-            member("InternetGatewayExclusion", 275),
-            member("EgressOnlyInternetGatewayExclusion", 275),
-            member("NatGatewayExclusion", 275),
-            member("VirtualPrivateGatewayExclusion", 275),
-            member("VpcPeeringExclusion", 275),
-            member("LambdaExclusion", 275),
-            member("VpcLatticeExclusion", 275),
-            member("ElasticFileSystemExclusion", 275),
+            member("InternetGatewayExclusion", 283),
+            member("EgressOnlyInternetGatewayExclusion", 283),
+            member("NatGatewayExclusion", 283),
+            member("VirtualPrivateGatewayExclusion", 283),
+            member("VpcPeeringExclusion", 283),
+            member("LambdaExclusion", 283),
+            member("VpcLatticeExclusion", 283),
+            member("ElasticFileSystemExclusion", 283),
         ])),
     },
     m::Shape {
@@ -5055,11 +5151,11 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 274)
+                ..member("State", 282)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 241)
+                ..member("StateMessage", 249)
             },
         ])),
     },
@@ -5080,35 +5176,35 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 273)
+                ..member("InternetGateway", 281)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 273)
+                ..member("EgressOnlyInternetGateway", 281)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 273)
+                ..member("NatGateway", 281)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 273)
+                ..member("VirtualPrivateGateway", 281)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 273)
+                ..member("VpcPeering", 281)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 273)
+                ..member("Lambda", 281)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 273)
+                ..member("VpcLattice", 281)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 273)
+                ..member("ElasticFileSystem", 281)
             },
         ])),
     },
@@ -5149,7 +5245,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(281),
+            member: m::ShapeId(289),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -5159,38 +5255,38 @@ pub static SHAPES: [m::Shape; 290] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 241)
+                ..member("AssociationId", 249)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 241)
+                ..member("Ipv6CidrBlock", 249)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 269)
+                ..member("Ipv6CidrBlockState", 277)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 241)
+                ..member("NetworkBorderGroup", 249)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 241)
+                ..member("Ipv6Pool", 249)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 154)
+                ..member("Ipv6AddressAttribute", 157)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 149)
+                ..member("IpSource", 152)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(283),
+            member: m::ShapeId(291),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5198,7 +5294,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(272),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5216,7 +5312,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(249),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -5224,7 +5320,7 @@ pub static SHAPES: [m::Shape; 290] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(249),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -5267,6 +5363,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeNetworkInterfaces",
     "DescribeRegions",
     "DescribeRouteTables",
+    "DescribeSecurityGroupRules",
     "DescribeSecurityGroups",
     "DescribeSubnets",
     "DescribeTags",
@@ -5276,6 +5373,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DisassociateAddress",
     "DisassociateRouteTable",
     "DisassociateVpcCidrBlock",
+    "ModifySecurityGroupRules",
     "ModifySubnetAttribute",
     "ModifyVpcAttribute",
     "ReleaseAddress",
@@ -7411,6 +7509,65 @@ impl IntoValue for DescribeRouteTablesResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeSecurityGroupRulesRequest {
+    pub filters: Option<Vec<Filter>>,
+    pub security_group_rule_ids: Option<Vec<String>>,
+    pub dry_run: Option<bool>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+}
+
+impl FromValue for DescribeSecurityGroupRulesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            filters: opt(&mut s, 0, "Filters")?,
+            security_group_rule_ids: opt(&mut s, 1, "SecurityGroupRuleIds")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            next_token: opt(&mut s, 3, "NextToken")?,
+            max_results: opt(&mut s, 4, "MaxResults")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeSecurityGroupRulesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.filters.map(IntoValue::into_value),
+            self.security_group_rule_ids.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeSecurityGroupRulesResult {
+    pub security_group_rules: Option<Vec<SecurityGroupRule>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeSecurityGroupRulesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            security_group_rules: opt(&mut s, 0, "SecurityGroupRules")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeSecurityGroupRulesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.security_group_rules.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeSecurityGroupsRequest {
     pub group_ids: Option<Vec<String>>,
     pub group_names: Option<Vec<String>>,
@@ -8153,6 +8310,54 @@ impl IntoValue for Ipv6Range {
             self.description.map(IntoValue::into_value),
             self.cidr_ipv6.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifySecurityGroupRulesRequest {
+    pub group_id: String,
+    pub security_group_rules: Vec<SecurityGroupRuleUpdate>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for ModifySecurityGroupRulesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            group_id: req(&mut s, 0, "GroupId")?,
+            security_group_rules: req(&mut s, 1, "SecurityGroupRules")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for ModifySecurityGroupRulesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.group_id.into_value()),
+            Some(self.security_group_rules.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifySecurityGroupRulesResult {
+    pub r#return: Option<bool>,
+}
+
+impl FromValue for ModifySecurityGroupRulesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            r#return: opt(&mut s, 0, "Return")?,
+        })
+    }
+}
+
+impl IntoValue for ModifySecurityGroupRulesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.r#return.map(IntoValue::into_value)])
     }
 }
 
@@ -9564,6 +9769,74 @@ impl IntoValue for SecurityGroupRule {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SecurityGroupRuleRequest {
+    pub ip_protocol: Option<String>,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub cidr_ipv4: Option<String>,
+    pub cidr_ipv6: Option<String>,
+    pub prefix_list_id: Option<String>,
+    pub referenced_group_id: Option<String>,
+    pub description: Option<String>,
+}
+
+impl FromValue for SecurityGroupRuleRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            ip_protocol: opt(&mut s, 0, "IpProtocol")?,
+            from_port: opt(&mut s, 1, "FromPort")?,
+            to_port: opt(&mut s, 2, "ToPort")?,
+            cidr_ipv4: opt(&mut s, 3, "CidrIpv4")?,
+            cidr_ipv6: opt(&mut s, 4, "CidrIpv6")?,
+            prefix_list_id: opt(&mut s, 5, "PrefixListId")?,
+            referenced_group_id: opt(&mut s, 6, "ReferencedGroupId")?,
+            description: opt(&mut s, 7, "Description")?,
+        })
+    }
+}
+
+impl IntoValue for SecurityGroupRuleRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ip_protocol.map(IntoValue::into_value),
+            self.from_port.map(IntoValue::into_value),
+            self.to_port.map(IntoValue::into_value),
+            self.cidr_ipv4.map(IntoValue::into_value),
+            self.cidr_ipv6.map(IntoValue::into_value),
+            self.prefix_list_id.map(IntoValue::into_value),
+            self.referenced_group_id.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SecurityGroupRuleUpdate {
+    pub security_group_rule_id: String,
+    pub security_group_rule: Option<SecurityGroupRuleRequest>,
+}
+
+impl FromValue for SecurityGroupRuleUpdate {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            security_group_rule_id: req(&mut s, 0, "SecurityGroupRuleId")?,
+            security_group_rule: opt(&mut s, 1, "SecurityGroupRule")?,
+        })
+    }
+}
+
+impl IntoValue for SecurityGroupRuleUpdate {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.security_group_rule_id.into_value()),
+            self.security_group_rule.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Subnet {
     pub availability_zone_id: Option<String>,
     pub enable_lni_at_device_index: Option<i32>,
@@ -10374,6 +10647,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeRouteTablesRequest,
     ) -> impl Future<Output = Result<DescribeRouteTablesResult, AwsError>> + Send;
 
+    /// `DescribeSecurityGroupRules`.
+    fn describe_security_group_rules(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSecurityGroupRulesRequest,
+    ) -> impl Future<Output = Result<DescribeSecurityGroupRulesResult, AwsError>> + Send;
+
     /// `DescribeSecurityGroups`.
     fn describe_security_groups(
         &self,
@@ -10436,6 +10716,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DisassociateVpcCidrBlockRequest,
     ) -> impl Future<Output = Result<DisassociateVpcCidrBlockResult, AwsError>> + Send;
+
+    /// `ModifySecurityGroupRules`.
+    fn modify_security_group_rules(
+        &self,
+        ctx: &RequestContext,
+        input: ModifySecurityGroupRulesRequest,
+    ) -> impl Future<Output = Result<ModifySecurityGroupRulesResult, AwsError>> + Send;
 
     /// `ModifySubnetAttribute`.
     fn modify_subnet_attribute(
@@ -11569,6 +11856,23 @@ pub mod access {
         }]
     }
 
+    /// `DescribeSecurityGroupRules`: `ec2:DescribeSecurityGroupRules`.
+    pub fn describe_security_group_rules(
+        _ctx: &RequestContext,
+        _input: &DescribeSecurityGroupRulesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeSecurityGroupRules",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeSecurityGroups`: `ec2:DescribeSecurityGroups`.
     pub fn describe_security_groups(
         _ctx: &RequestContext,
@@ -11783,6 +12087,37 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:DisassociateVpcCidrBlock",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifySecurityGroupRules`: `ec2:ModifySecurityGroupRules`.
+    pub fn modify_security_group_rules(
+        ctx: &RequestContext,
+        input: &ModifySecurityGroupRulesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
+            Access {
+                action: "ec2:ModifySecurityGroupRules",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -12398,6 +12733,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_route_tables(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeSecurityGroupRules" => {
+                    let input = DescribeSecurityGroupRulesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeSecurityGroupRulesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_security_group_rules(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_security_group_rules(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeSecurityGroups" => {
                     let input = DescribeSecurityGroupsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(6)),
@@ -12504,6 +12851,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::disassociate_vpc_cidr_block(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.disassociate_vpc_cidr_block(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ModifySecurityGroupRules" => {
+                    let input = ModifySecurityGroupRulesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ModifySecurityGroupRulesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_security_group_rules(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.modify_security_group_rules(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ModifySubnetAttribute" => {

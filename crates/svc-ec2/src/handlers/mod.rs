@@ -7,6 +7,7 @@
 mod acls_dhcp;
 mod addresses;
 mod gateways;
+mod group_rules;
 mod interfaces;
 mod route_tables;
 mod rules;
@@ -279,6 +280,14 @@ impl Handlers for Ec2 {
         route_tables::describe(self, ctx, input).await
     }
 
+    async fn describe_security_group_rules(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSecurityGroupRulesRequest,
+    ) -> Result<DescribeSecurityGroupRulesResult, AwsError> {
+        group_rules::describe(self, ctx, input).await
+    }
+
     async fn describe_security_groups(
         &self,
         ctx: &RequestContext,
@@ -349,6 +358,14 @@ impl Handlers for Ec2 {
         input: DisassociateVpcCidrBlockRequest,
     ) -> Result<DisassociateVpcCidrBlockResult, AwsError> {
         vpcs::disassociate_cidr(self, ctx, input).await
+    }
+
+    async fn modify_security_group_rules(
+        &self,
+        ctx: &RequestContext,
+        input: ModifySecurityGroupRulesRequest,
+    ) -> Result<ModifySecurityGroupRulesResult, AwsError> {
+        group_rules::modify(self, ctx, input).await
     }
 
     async fn modify_subnet_attribute(

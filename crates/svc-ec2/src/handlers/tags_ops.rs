@@ -40,11 +40,7 @@ fn resolve<'a>(scope: &Scope, ids: &'a [String]) -> Result<Vec<Target<'a>>, AwsE
 }
 
 /// Writes every resource's new tags as one change.
-fn write_all(
-    scope: &Scope,
-    key: &ScopeKey,
-    updated: Vec<Target<'_>>,
-) -> Result<Change, AwsError> {
+fn write_all(scope: &Scope, key: &ScopeKey, updated: Vec<Target<'_>>) -> Result<Change, AwsError> {
     let mut change = Change::default();
     for (id, kind, new_tags) in updated {
         let c = (kind.set)(scope, key, id, new_tags).ok_or_else(|| (kind.not_found)(id))?;
