@@ -375,3 +375,60 @@ def test_security_group_rules_by_id(nimbus):
     err = cli_error(nimbus, "ec2", "create-security-group", "--group-name", name, "--description", "c",
                     "--vpc-id", vid, region=region)
     assert "InvalidGroup.Duplicate" in err
+
+
+def test_terraform_read_backs_after_each_create(nimbus):
+    """The calls the Terraform AWS provider (internal/service/ec2) makes after creating each
+    resource, made exactly so; a failing one would leave the resource created but lost from
+    Terraform's state.
+      aws_vpc: DescribeVpcs(VpcIds) until available; DescribeVpcAttribute for
+        enableDnsHostnames, enableDnsSupport, enableNetworkAddressUsageMetrics; DescribeNetworkAcls
+        (default=true, vpc-id); DescribeRouteTables (association.main=true, vpc-id);
+        DescribeSecurityGroups (group-name=default, vpc-id).
+      aws_subnet: DescribeSubnets(SubnetIds) until available.
+      aws_internet_gateway: DescribeInternetGateways(InternetGatewayIds); after attach, the
+        same until the attachment is `available`.
+      aws_route_table: DescribeRouteTables(RouteTableIds); after CreateRoute, the same until
+        the route shows.
+      aws_security_group: DescribeSecurityGroups(GroupIds).
+      aws_eip: DescribeAddresses(AllocationIds); DescribeAddressesAttribute(AllocationIds,
+        Attribute=domain-name), which must answer one entry or none."""
+    ec2 = nimbus.client("ec2", region="us-west-1")
+    vid = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    assert ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["State"] == "available"
+    for attr, key, want in [("enableDnsHostnames", "EnableDnsHostnames", False),
+                            ("enableDnsSupport", "EnableDnsSupport", True),
+                            ("enableNetworkAddressUsageMetrics", "EnableNetworkAddressUsageMetrics", False)]:
+        assert ec2.describe_vpc_attribute(VpcId=vid, Attribute=attr)[key]["Value"] is want
+    acls = ec2.describe_network_acls(Filters=[{"Name": "default", "Values": ["true"]},
+                                              {"Name": "vpc-id", "Values": [vid]}])["NetworkAcls"]
+    assert len(acls) == 1 and acls[0]["NetworkAclId"].startswith("acl-")
+    main = ec2.describe_route_tables(Filters=[{"Name": "association.main", "Values": ["true"]},
+                                              {"Name": "vpc-id", "Values": [vid]}])["RouteTables"]
+    assert len(main) == 1 and main[0]["RouteTableId"].startswith("rtb-")
+    sgs = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]},
+                                                {"Name": "vpc-id", "Values": [vid]}])["SecurityGroups"]
+    assert len(sgs) == 1
+
+    sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.60.1.0/24")["Subnet"]["SubnetId"]
+    assert ec2.describe_subnets(SubnetIds=[sid])["Subnets"][0]["State"] == "available"
+
+    gid = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    assert ec2.describe_internet_gateways(InternetGatewayIds=[gid])["InternetGateways"][0]["Attachments"] == []
+    ec2.attach_internet_gateway(InternetGatewayId=gid, VpcId=vid)
+    att = ec2.describe_internet_gateways(InternetGatewayIds=[gid])["InternetGateways"][0]["Attachments"]
+    assert att == [{"State": "available", "VpcId": vid}]
+
+    rid = ec2.create_route_table(VpcId=vid)["RouteTable"]["RouteTableId"]
+    assert ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"][0]["VpcId"] == vid
+    ec2.create_route(RouteTableId=rid, DestinationCidrBlock="0.0.0.0/0", GatewayId=gid)
+    routes = ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"][0]["Routes"]
+    assert any(r["DestinationCidrBlock"] == "0.0.0.0/0" and r["State"] == "active" for r in routes)
+
+    sg = ec2.create_security_group(GroupName=unique("tf"), Description="tf", VpcId=vid)["GroupId"]
+    assert ec2.describe_security_groups(GroupIds=[sg])["SecurityGroups"][0]["VpcId"] == vid
+
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    assert ec2.describe_addresses(AllocationIds=[alloc])["Addresses"][0]["Domain"] == "vpc"
+    attrs = ec2.describe_addresses_attribute(AllocationIds=[alloc], Attribute="domain-name")["Addresses"]
+    assert len(attrs) <= 1 and all("PtrRecord" not in a for a in attrs)
