@@ -432,3 +432,54 @@ def test_terraform_read_backs_after_each_create(nimbus):
     assert ec2.describe_addresses(AllocationIds=[alloc])["Addresses"][0]["Domain"] == "vpc"
     attrs = ec2.describe_addresses_attribute(AllocationIds=[alloc], Attribute="domain-name")["Addresses"]
     assert len(attrs) <= 1 and all("PtrRecord" not in a for a in attrs)
+
+
+def test_network_interfaces_take_addresses_and_carry_elastic_ips(nimbus):
+    region = "ap-southeast-2"
+    subnet = nimbus.aws("ec2", "describe-subnets", "--filters", "Name=availability-zone,Values=ap-southeast-2a",
+                        region=region)["Subnets"][0]
+    sid, before = subnet["SubnetId"], subnet["AvailableIpAddressCount"]
+    eni = nimbus.aws("ec2", "create-network-interface", "--subnet-id", sid, "--description", "lab eni",
+                     "--tag-specifications", "ResourceType=network-interface,Tags=[{Key=Name,Value=lab}]",
+                     region=region)["NetworkInterface"]
+    eid = eni["NetworkInterfaceId"]
+    assert eid.startswith("eni-") and len(eid) == 21
+    assert eni["PrivateIpAddress"] == "172.31.0.4" and eni["Status"] == "available"
+    assert eni["PrivateDnsName"] == "ip-172-31-0-4.ap-southeast-2.compute.internal"
+    assert eni["TagSet"] == [{"Key": "Name", "Value": "lab"}]
+    assert len(eni["Groups"]) == 1 and eni["Groups"][0]["GroupName"] == "default"
+    fixed = nimbus.aws("ec2", "create-network-interface", "--subnet-id", sid, "--private-ip-address", "172.31.1.10",
+                       region=region)["NetworkInterface"]
+    err = cli_error(nimbus, "ec2", "create-network-interface", "--subnet-id", sid, "--private-ip-address",
+                    "172.31.1.10", region=region)
+    assert "InvalidIPAddress.InUse" in err
+    after = nimbus.aws("ec2", "describe-subnets", "--subnet-ids", sid, region=region)["Subnets"][0]
+    assert after["AvailableIpAddressCount"] == before - 2
+    found = nimbus.aws("ec2", "describe-network-interfaces", "--filters", f"Name=subnet-id,Values={sid}",
+                       "Name=tag:Name,Values=lab", region=region)["NetworkInterfaces"]
+    assert [e["NetworkInterfaceId"] for e in found] == [eid]
+
+    alloc = nimbus.aws("ec2", "allocate-address", region=region)
+    assoc = nimbus.aws("ec2", "associate-address", "--allocation-id", alloc["AllocationId"],
+                       "--network-interface-id", eid, region=region)["AssociationId"]
+    assert assoc.startswith("eipassoc-")
+    got = nimbus.aws("ec2", "describe-addresses", "--filters", f"Name=network-interface-id,Values={eid}",
+                     region=region)["Addresses"][0]
+    assert got["AssociationId"] == assoc and got["PrivateIpAddress"] == "172.31.0.4"
+    eni = nimbus.aws("ec2", "describe-network-interfaces", "--network-interface-ids", eid,
+                     region=region)["NetworkInterfaces"][0]
+    assert eni["Association"]["PublicIp"] == alloc["PublicIp"]
+    assert eni["Association"]["AllocationId"] == alloc["AllocationId"]
+    err = cli_error(nimbus, "ec2", "release-address", "--allocation-id", alloc["AllocationId"], region=region)
+    assert "InvalidIPAddress.InUse" in err
+    nimbus.aws("ec2", "disassociate-address", "--association-id", assoc, region=region)
+    nimbus.aws("ec2", "release-address", "--allocation-id", alloc["AllocationId"], region=region)
+
+    err = cli_error(nimbus, "ec2", "delete-subnet", "--subnet-id", sid, region=region)
+    assert "DependencyViolation" in err
+    for e in (eid, fixed["NetworkInterfaceId"]):
+        nimbus.aws("ec2", "delete-network-interface", "--network-interface-id", e, region=region)
+    err = cli_error(nimbus, "ec2", "delete-network-interface", "--network-interface-id", eid, region=region)
+    assert "InvalidNetworkInterfaceID.NotFound" in err
+    final = nimbus.aws("ec2", "describe-subnets", "--subnet-ids", sid, region=region)["Subnets"][0]
+    assert final["AvailableIpAddressCount"] == before

@@ -141,8 +141,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateCustomerGateway", "POST", "/"),
     op("CreateDefaultSubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(51)),
-        output: Some(m::ShapeId(52)),
+        input: Some(m::ShapeId(52)),
+        output: Some(m::ShapeId(53)),
         implemented: true,
         ..op("CreateDefaultVpc", "POST", "/")
     },
@@ -158,8 +158,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateInstanceEventWindow", "POST", "/"),
     op("CreateInstanceExportTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(53)),
-        output: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(54)),
+        output: Some(m::ShapeId(55)),
         implemented: true,
         ..op("CreateInternetGateway", "POST", "/")
     },
@@ -200,7 +200,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateNetworkAclEntry", "POST", "/"),
     op("CreateNetworkInsightsAccessScope", "POST", "/"),
     op("CreateNetworkInsightsPath", "POST", "/"),
-    op("CreateNetworkInterface", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(56)),
+        output: Some(m::ShapeId(57)),
+        implemented: true,
+        ..op("CreateNetworkInterface", "POST", "/")
+    },
     op("CreateNetworkInterfacePermission", "POST", "/"),
     op("CreatePlacementGroup", "POST", "/"),
     op("CreatePublicIpv4Pool", "POST", "/"),
@@ -208,8 +213,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(55)),
-        output: Some(m::ShapeId(56)),
+        input: Some(m::ShapeId(58)),
+        output: Some(m::ShapeId(59)),
         implemented: true,
         ..op("CreateRoute", "POST", "/")
     },
@@ -217,16 +222,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(57)),
-        output: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(60)),
+        output: Some(m::ShapeId(61)),
         implemented: true,
         ..op("CreateRouteTable", "POST", "/")
     },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(59)),
-        output: Some(m::ShapeId(60)),
+        input: Some(m::ShapeId(62)),
+        output: Some(m::ShapeId(63)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -235,14 +240,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(61)),
-        output: Some(m::ShapeId(62)),
+        input: Some(m::ShapeId(64)),
+        output: Some(m::ShapeId(65)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
     op("CreateSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(63)),
+        input: Some(m::ShapeId(66)),
         implemented: true,
         ..op("CreateTags", "POST", "/")
     },
@@ -269,8 +274,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(64)),
-        output: Some(m::ShapeId(65)),
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(68)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -300,7 +305,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(67)),
+        input: Some(m::ShapeId(70)),
         implemented: true,
         ..op("DeleteInternetGateway", "POST", "/")
     },
@@ -333,13 +338,17 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteNetworkInsightsAccessScopeAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsPath", "POST", "/"),
-    op("DeleteNetworkInterface", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(71)),
+        implemented: true,
+        ..op("DeleteNetworkInterface", "POST", "/")
+    },
     op("DeleteNetworkInterfacePermission", "POST", "/"),
     op("DeletePlacementGroup", "POST", "/"),
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(72)),
         implemented: true,
         ..op("DeleteRoute", "POST", "/")
     },
@@ -347,28 +356,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(69)),
+        input: Some(m::ShapeId(73)),
         implemented: true,
         ..op("DeleteRouteTable", "POST", "/")
     },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(70)),
-        output: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(74)),
+        output: Some(m::ShapeId(75)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(72)),
+        input: Some(m::ShapeId(76)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
     op("DeleteSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(73)),
+        input: Some(m::ShapeId(77)),
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -396,7 +405,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(78)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -419,28 +428,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(75)),
-        output: Some(m::ShapeId(76)),
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(80)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(79)),
-        output: Some(m::ShapeId(80)),
+        input: Some(m::ShapeId(83)),
+        output: Some(m::ShapeId(84)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(77)),
-        output: Some(m::ShapeId(78)),
+        input: Some(m::ShapeId(81)),
+        output: Some(m::ShapeId(82)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(81)),
-        output: Some(m::ShapeId(82)),
+        input: Some(m::ShapeId(85)),
+        output: Some(m::ShapeId(86)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -473,8 +482,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(84)),
-        output: Some(m::ShapeId(85)),
+        input: Some(m::ShapeId(88)),
+        output: Some(m::ShapeId(89)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -517,8 +526,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceTypes", "POST", "/"),
     op("DescribeInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(87)),
-        output: Some(m::ShapeId(88)),
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -558,8 +567,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(90)),
-        output: Some(m::ShapeId(91)),
+        input: Some(m::ShapeId(94)),
+        output: Some(m::ShapeId(95)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -570,8 +579,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(94)),
+        input: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(98)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -581,8 +590,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(95)),
-        output: Some(m::ShapeId(96)),
+        input: Some(m::ShapeId(99)),
+        output: Some(m::ShapeId(100)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -595,8 +604,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(99)),
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -607,15 +616,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(101)),
-        output: Some(m::ShapeId(102)),
+        input: Some(m::ShapeId(105)),
+        output: Some(m::ShapeId(106)),
         implemented: true,
         ..op("DescribeSecurityGroupRules", "POST", "/")
     },
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -632,14 +641,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(107)),
-        output: Some(m::ShapeId(108)),
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(109)),
-        output: Some(m::ShapeId(110)),
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(114)),
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
@@ -673,8 +682,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumes", "POST", "/"),
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(111)),
-        output: Some(m::ShapeId(112)),
+        input: Some(m::ShapeId(115)),
+        output: Some(m::ShapeId(116)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -692,8 +701,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(114)),
-        output: Some(m::ShapeId(115)),
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -702,7 +711,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(116)),
+        input: Some(m::ShapeId(120)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -736,7 +745,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(124)),
+        input: Some(m::ShapeId(128)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
@@ -750,7 +759,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(125)),
+        input: Some(m::ShapeId(129)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -761,8 +770,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(126)),
-        output: Some(m::ShapeId(127)),
+        input: Some(m::ShapeId(130)),
+        output: Some(m::ShapeId(131)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -930,8 +939,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(164)),
-        output: Some(m::ShapeId(165)),
+        input: Some(m::ShapeId(174)),
+        output: Some(m::ShapeId(175)),
         implemented: true,
         ..op("ModifySecurityGroupRules", "POST", "/")
     },
@@ -939,7 +948,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(166)),
+        input: Some(m::ShapeId(176)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -964,7 +973,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(167)),
+        input: Some(m::ShapeId(177)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -1012,7 +1021,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(210)),
+        input: Some(m::ShapeId(224)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
@@ -1023,13 +1032,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ReplaceNetworkAclAssociation", "POST", "/"),
     op("ReplaceNetworkAclEntry", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(211)),
+        input: Some(m::ShapeId(225)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(212)),
-        output: Some(m::ShapeId(213)),
+        input: Some(m::ShapeId(226)),
+        output: Some(m::ShapeId(227)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1053,14 +1062,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(216)),
-        output: Some(m::ShapeId(217)),
+        input: Some(m::ShapeId(230)),
+        output: Some(m::ShapeId(231)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(218)),
-        output: Some(m::ShapeId(219)),
+        input: Some(m::ShapeId(232)),
+        output: Some(m::ShapeId(233)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -1096,13 +1105,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 298] = [
+pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "AccountAttribute",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 249)
+                ..member("AttributeName", 264)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1136,7 +1145,7 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 249)
+            ..member("AttributeValue", 264)
         }])),
     },
     m::Shape {
@@ -1152,67 +1161,67 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 249)
+                ..member("AllocationId", 264)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 249)
+                ..member("AssociationId", 264)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 128)
+                ..member("Domain", 132)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 249)
+                ..member("NetworkInterfaceId", 264)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 249)
+                ..member("NetworkInterfaceOwnerId", 264)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 249)
+                ..member("PrivateIpAddress", 264)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 249)
+                ..member("PublicIpv4Pool", 264)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 249)
+                ..member("NetworkBorderGroup", 264)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 249)
+                ..member("CustomerOwnedIp", 264)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 249)
+                ..member("CustomerOwnedIpv4Pool", 264)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 249)
+                ..member("CarrierIp", 264)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 249)
+                ..member("SubnetId", 264)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 248)
+                ..member("ServiceManaged", 263)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 249)
+                ..member("InstanceId", 264)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 249)
+                ..member("PublicIp", 264)
             },
         ])),
     },
@@ -1221,7 +1230,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 201)
+                ..member("PublicIp", 215)
             },
             m::Member {
                 location_name: Some("allocationId"),
@@ -1229,11 +1238,11 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 249)
+                ..member("PtrRecord", 264)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 200)
+                ..member("PtrRecordUpdate", 214)
             },
         ])),
     },
@@ -1266,16 +1275,16 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 128),
-            member("Address", 201),
-            member("PublicIpv4Pool", 154),
-            member("NetworkBorderGroup", 249),
-            member("CustomerOwnedIpv4Pool", 249),
+            member("Domain", 132),
+            member("Address", 215),
+            member("PublicIpv4Pool", 160),
+            member("NetworkBorderGroup", 264),
+            member("CustomerOwnedIpv4Pool", 264),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 265)
+                ..member("TagSpecifications", 280)
             },
-            member("IpamPoolId", 153),
+            member("IpamPoolId", 159),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1287,35 +1296,35 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 249)
+                ..member("AllocationId", 264)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 249)
+                ..member("PublicIpv4Pool", 264)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 249)
+                ..member("NetworkBorderGroup", 264)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 128)
+                ..member("Domain", 132)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 249)
+                ..member("CustomerOwnedIp", 264)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 249)
+                ..member("CustomerOwnedIpv4Pool", 264)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 249)
+                ..member("CarrierIp", 264)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 249)
+                ..member("PublicIp", 264)
             },
         ])),
     },
@@ -1343,19 +1352,19 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 14),
-            member("InstanceId", 140),
-            member("PublicIp", 130),
+            member("InstanceId", 144),
+            member("PublicIp", 134),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 181)
+                ..member("NetworkInterfaceId", 192)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 249)
+                ..member("PrivateIpAddress", 264)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
@@ -1367,26 +1376,26 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 249)
+            ..member("AssociationId", 264)
         }])),
     },
     m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 223),
-            member("PublicIpv4Pool", 154),
+            member("GatewayId", 237),
+            member("PublicIpv4Pool", 160),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 254)
+                ..member("SubnetId", 269)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 233)
+                ..member("RouteTableId", 247)
             },
         ])),
     },
@@ -1395,29 +1404,29 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 249)
+                ..member("AssociationId", 264)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 231)
+                ..member("AssociationState", 245)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 249),
-            member("Ipv6CidrBlockNetworkBorderGroup", 249),
-            member("Ipv6Pool", 158),
-            member("Ipv6CidrBlock", 249),
-            member("Ipv4IpamPoolId", 153),
-            member("Ipv4NetmaskLength", 169),
-            member("Ipv6IpamPoolId", 153),
-            member("Ipv6NetmaskLength", 169),
+            member("CidrBlock", 264),
+            member("Ipv6CidrBlockNetworkBorderGroup", 264),
+            member("Ipv6Pool", 166),
+            member("Ipv6CidrBlock", 264),
+            member("Ipv4IpamPoolId", 159),
+            member("Ipv4NetmaskLength", 179),
+            member("Ipv6IpamPoolId", 159),
+            member("Ipv6NetmaskLength", 179),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 289)
+                ..member("VpcId", 304)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -1430,22 +1439,22 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 291)
+                ..member("Ipv6CidrBlockAssociation", 306)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 275)
+                ..member("CidrBlockAssociation", 290)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(254),
+            member: m::ShapeId(269),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1460,12 +1469,12 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 145)
+                ..member("InternetGatewayId", 151)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 289)
+                ..member("VpcId", 304)
             },
         ])),
     },
@@ -1506,7 +1515,7 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 249)
+            ..member("Value", 264)
         }])),
     },
     m::Shape {
@@ -1514,7 +1523,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 265)
+                ..member("TagSpecifications", 280)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1523,35 +1532,35 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 238)
+                ..member("GroupId", 252)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 249)
+                ..member("SourceSecurityGroupName", 264)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 249)
+                ..member("SourceSecurityGroupOwnerId", 264)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 249)
+                ..member("IpProtocol", 264)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 141)
+                ..member("FromPort", 147)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 141)
+                ..member("ToPort", 147)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 249)
+                ..member("CidrIp", 264)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 149)
+                ..member("IpPermissions", 155)
             },
         ])),
     },
@@ -1564,25 +1573,25 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 244)
+                ..member("SecurityGroupRules", 259)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 249),
-            member("FromPort", 141),
-            member("GroupId", 238),
-            member("GroupName", 240),
-            member("IpPermissions", 149),
-            member("IpProtocol", 249),
-            member("SourceSecurityGroupName", 249),
-            member("SourceSecurityGroupOwnerId", 249),
-            member("ToPort", 141),
+            member("CidrIp", 264),
+            member("FromPort", 147),
+            member("GroupId", 252),
+            member("GroupName", 255),
+            member("IpPermissions", 155),
+            member("IpProtocol", 264),
+            member("SourceSecurityGroupName", 264),
+            member("SourceSecurityGroupOwnerId", 264),
+            member("ToPort", 147),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 265)
+                ..member("TagSpecifications", 280)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1599,7 +1608,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 244)
+                ..member("SecurityGroupRules", 259)
             },
         ])),
     },
@@ -1616,39 +1625,39 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 249)
+                ..member("RegionName", 264)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 249)
+                ..member("ZoneName", 264)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 249)
+                ..member("ZoneId", 264)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 249)
+                ..member("GroupName", 264)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 249)
+                ..member("NetworkBorderGroup", 264)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 249)
+                ..member("ZoneType", 264)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 249)
+                ..member("ParentZoneName", 264)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 249)
+                ..member("ParentZoneId", 264)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 249)
+                ..member("GroupLongName", 264)
             },
             m::Member {
                 location_name: Some("geographySet"),
@@ -1668,7 +1677,7 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 249)
+            ..member("Name", 264)
         }])),
     },
     m::Shape {
@@ -1691,7 +1700,7 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 249)
+            ..member("Message", 264)
         }])),
     },
     m::Shape {
@@ -1724,7 +1733,7 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 249)
+            ..member("Name", 264)
         }])),
     },
     m::Shape {
@@ -1765,16 +1774,24 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 141)
+                ..member("TcpEstablishedTimeout", 147)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 141)
+                ..member("UdpStreamTimeout", 147)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 141)
+                ..member("UdpTimeout", 147)
             },
+        ])),
+    },
+    m::Shape {
+        name: "ConnectionTrackingSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("TcpEstablishedTimeout", 147),
+            member("UdpStreamTimeout", 147),
+            member("UdpTimeout", 147),
         ])),
     },
     m::Shape {
@@ -1789,7 +1806,7 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 272)
+            ..member("Vpc", 287)
         }])),
     },
     m::Shape {
@@ -1797,7 +1814,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 265)
+                ..member("TagSpecifications", 280)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1809,19 +1826,96 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 142)
+            ..member("InternetGateway", 148)
         }])),
+    },
+    m::Shape {
+        name: "CreateNetworkInterfaceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("Ipv4Prefix"),
+                ..member("Ipv4Prefixes", 161)
+            },
+            member("Ipv4PrefixCount", 147),
+            m::Member {
+                location_name: Some("Ipv6Prefix"),
+                ..member("Ipv6Prefixes", 167)
+            },
+            member("Ipv6PrefixCount", 147),
+            member("InterfaceType", 191),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 280)
+            },
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 264)
+            },
+            member("EnablePrimaryIpv6", 46),
+            member("ConnectionTrackingSpecification", 50),
+            member("Operator", 203),
+            m::Member {
+                location_name: Some("subnetId"),
+                required: true,
+                ..member("SubnetId", 269)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 264)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 264)
+            },
+            m::Member {
+                location_name: Some("SecurityGroupId"),
+                ..member("Groups", 253)
+            },
+            m::Member {
+                location_name: Some("privateIpAddresses"),
+                ..member("PrivateIpAddresses", 211)
+            },
+            m::Member {
+                location_name: Some("secondaryPrivateIpAddressCount"),
+                ..member("SecondaryPrivateIpAddressCount", 147)
+            },
+            m::Member {
+                location_name: Some("ipv6Addresses"),
+                ..member("Ipv6Addresses", 146)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressCount"),
+                ..member("Ipv6AddressCount", 147)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateNetworkInterfaceResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkInterface"),
+                ..member("NetworkInterface", 188)
+            },
+            m::Member {
+                location_name: Some("clientToken"),
+                ..member("ClientToken", 264)
+            },
+        ])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 196),
-            member("VpcEndpointId", 288),
-            member("TransitGatewayId", 268),
-            member("LocalGatewayId", 163),
+            member("DestinationPrefixListId", 208),
+            member("VpcEndpointId", 303),
+            member("TransitGatewayId", 283),
+            member("LocalGatewayId", 173),
             member("CarrierGatewayId", 47),
-            member("CoreNetworkArn", 50),
-            member("OdbNetworkArn", 191),
+            member("CoreNetworkArn", 51),
+            member("OdbNetworkArn", 202),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1829,39 +1923,39 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 233)
+                ..member("RouteTableId", 247)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 249)
+                ..member("DestinationCidrBlock", 264)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 223)
+                ..member("GatewayId", 237)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 249)
+                ..member("DestinationIpv6CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 129)
+                ..member("EgressOnlyInternetGatewayId", 133)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 140)
+                ..member("InstanceId", 144)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 181)
+                ..member("NetworkInterfaceId", 192)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 294)
+                ..member("VpcPeeringConnectionId", 309)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 168)
+                ..member("NatGatewayId", 178)
             },
         ])),
     },
@@ -1877,11 +1971,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 265)
+                ..member("TagSpecifications", 280)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 249)
+                ..member("ClientToken", 264)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1890,7 +1984,7 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 289)
+                ..member("VpcId", 304)
             },
         ])),
     },
@@ -1899,11 +1993,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 227)
+                ..member("RouteTable", 241)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 249)
+                ..member("ClientToken", 264)
             },
         ])),
     },
@@ -1913,16 +2007,16 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 249)
+                ..member("Description", 264)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 249)
+                ..member("GroupName", 264)
             },
-            member("VpcId", 289),
+            member("VpcId", 304),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 265)
+                ..member("TagSpecifications", 280)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1935,15 +2029,15 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 249)
+                ..member("GroupId", 264)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 249)
+                ..member("SecurityGroupArn", 264)
             },
         ])),
     },
@@ -1952,22 +2046,22 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 265)
+                ..member("TagSpecifications", 280)
             },
-            member("AvailabilityZone", 249),
-            member("AvailabilityZoneId", 249),
-            member("CidrBlock", 249),
-            member("Ipv6CidrBlock", 249),
-            member("OutpostArn", 249),
+            member("AvailabilityZone", 264),
+            member("AvailabilityZoneId", 264),
+            member("CidrBlock", 264),
+            member("Ipv6CidrBlock", 264),
+            member("OutpostArn", 264),
             m::Member {
                 required: true,
-                ..member("VpcId", 289)
+                ..member("VpcId", 304)
             },
             member("Ipv6Native", 46),
-            member("Ipv4IpamPoolId", 153),
-            member("Ipv4NetmaskLength", 169),
-            member("Ipv6IpamPoolId", 153),
-            member("Ipv6NetmaskLength", 169),
+            member("Ipv4IpamPoolId", 159),
+            member("Ipv4NetmaskLength", 179),
+            member("Ipv6IpamPoolId", 159),
+            member("Ipv6NetmaskLength", 179),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1978,7 +2072,7 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 250)
+            ..member("Subnet", 265)
         }])),
     },
     m::Shape {
@@ -1991,30 +2085,30 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("ResourceId"),
                 required: true,
-                ..member("Resources", 214)
+                ..member("Resources", 228)
             },
             m::Member {
                 location_name: Some("Tag"),
                 required: true,
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
         ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 249),
-            member("Ipv6Pool", 158),
-            member("Ipv6CidrBlock", 249),
-            member("Ipv4IpamPoolId", 153),
-            member("Ipv4NetmaskLength", 169),
-            member("Ipv6IpamPoolId", 153),
-            member("Ipv6NetmaskLength", 169),
-            member("Ipv6CidrBlockNetworkBorderGroup", 249),
-            member("VpcEncryptionControl", 280),
+            member("CidrBlock", 264),
+            member("Ipv6Pool", 166),
+            member("Ipv6CidrBlock", 264),
+            member("Ipv4IpamPoolId", 159),
+            member("Ipv4NetmaskLength", 179),
+            member("Ipv6IpamPoolId", 159),
+            member("Ipv6NetmaskLength", 179),
+            member("Ipv6CidrBlockNetworkBorderGroup", 264),
+            member("VpcEncryptionControl", 295),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 265)
+                ..member("TagSpecifications", 280)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2022,7 +2116,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 267)
+                ..member("InstanceTenancy", 282)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -2034,7 +2128,7 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 272)
+            ..member("Vpc", 287)
         }])),
     },
     m::Shape {
@@ -2051,14 +2145,28 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 145)
+                ..member("InternetGatewayId", 151)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteNetworkInterfaceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                required: true,
+                ..member("NetworkInterfaceId", 192)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 196),
+            member("DestinationPrefixListId", 208),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2066,15 +2174,15 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 233)
+                ..member("RouteTableId", 247)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 249)
+                ..member("DestinationCidrBlock", 264)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 249)
+                ..member("DestinationIpv6CidrBlock", 264)
             },
         ])),
     },
@@ -2088,15 +2196,15 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 233)
+                ..member("RouteTableId", 247)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 238),
-            member("GroupName", 240),
+            member("GroupId", 252),
+            member("GroupName", 255),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2112,7 +2220,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 238)
+                ..member("GroupId", 252)
             },
         ])),
     },
@@ -2121,7 +2229,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 254)
+                ..member("SubnetId", 269)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2139,11 +2247,11 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("resourceId"),
                 required: true,
-                ..member("Resources", 214)
+                ..member("Resources", 228)
             },
             m::Member {
                 location_name: Some("tag"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
         ])),
     },
@@ -2152,7 +2260,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 289)
+                ..member("VpcId", 304)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2188,7 +2296,7 @@ pub static SHAPES: [m::Shape; 298] = [
                 ..member("AllocationIds", 16)
             },
             member("Attribute", 8),
-            member("NextToken", 190),
+            member("NextToken", 201),
             member("MaxResults", 10),
             member("DryRun", 46),
         ])),
@@ -2202,7 +2310,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 190)
+                ..member("NextToken", 201)
             },
         ])),
     },
@@ -2211,7 +2319,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 203)
+                ..member("PublicIps", 217)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2219,7 +2327,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
             m::Member {
                 location_name: Some("AllocationId"),
@@ -2239,11 +2347,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 297)
+                ..member("ZoneNames", 312)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 296)
+                ..member("ZoneIds", 311)
             },
             member("AllAvailabilityZones", 46),
             m::Member {
@@ -2252,7 +2360,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -2272,17 +2380,17 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 122)
+                ..member("DhcpOptionsIds", 126)
             },
-            member("NextToken", 249),
-            member("MaxResults", 83),
+            member("NextToken", 264),
+            member("MaxResults", 87),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -2291,11 +2399,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 123)
+                ..member("DhcpOptions", 127)
             },
         ])),
     },
@@ -2306,19 +2414,19 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 249),
-            member("MaxResults", 86),
+            member("NextToken", 264),
+            member("MaxResults", 90),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 146)
+                ..member("InternetGatewayIds", 152)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -2327,11 +2435,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 147)
+                ..member("InternetGateways", 153)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
         ])),
     },
@@ -2342,19 +2450,19 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 249),
-            member("MaxResults", 89),
+            member("NextToken", 264),
+            member("MaxResults", 93),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 176)
+                ..member("NetworkAclIds", 186)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -2363,11 +2471,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 177)
+                ..member("NetworkAcls", 187)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
         ])),
     },
@@ -2378,8 +2486,8 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 249),
-            member("MaxResults", 92),
+            member("NextToken", 264),
+            member("MaxResults", 96),
             member("IncludeManagedResources", 46),
             m::Member {
                 location_name: Some("dryRun"),
@@ -2387,11 +2495,11 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 182)
+                ..member("NetworkInterfaceIds", 193)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -2400,11 +2508,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 185)
+                ..member("NetworkInterfaces", 196)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
         ])),
     },
@@ -2413,7 +2521,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 209)
+                ..member("RegionNames", 223)
             },
             member("AllRegions", 46),
             m::Member {
@@ -2422,7 +2530,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -2430,7 +2538,7 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 208)
+            ..member("Regions", 222)
         }])),
     },
     m::Shape {
@@ -2440,19 +2548,19 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 249),
-            member("MaxResults", 97),
+            member("NextToken", 264),
+            member("MaxResults", 101),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 234)
+                ..member("RouteTableIds", 248)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -2461,11 +2569,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 235)
+                ..member("RouteTables", 249)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
         ])),
     },
@@ -2478,15 +2586,15 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 243)
+                ..member("SecurityGroupRuleIds", 258)
             },
             member("DryRun", 46),
-            member("NextToken", 249),
-            member("MaxResults", 100),
+            member("NextToken", 264),
+            member("MaxResults", 104),
         ])),
     },
     m::Shape {
@@ -2494,11 +2602,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 244)
+                ..member("SecurityGroupRules", 259)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
         ])),
     },
@@ -2511,21 +2619,21 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 134)
+                ..member("GroupIds", 138)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 137)
+                ..member("GroupNames", 141)
             },
-            member("NextToken", 249),
-            member("MaxResults", 103),
+            member("NextToken", 264),
+            member("MaxResults", 107),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -2534,11 +2642,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 239)
+                ..member("SecurityGroups", 254)
             },
         ])),
     },
@@ -2551,14 +2659,14 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 255)
+                ..member("SubnetIds", 270)
             },
-            member("NextToken", 249),
-            member("MaxResults", 106),
+            member("NextToken", 264),
+            member("MaxResults", 110),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2570,11 +2678,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 258)
+                ..member("Subnets", 273)
             },
         ])),
     },
@@ -2587,15 +2695,15 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 141)
+                ..member("MaxResults", 147)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
         ])),
     },
@@ -2604,11 +2712,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 262)
+                ..member("Tags", 277)
             },
         ])),
     },
@@ -2617,11 +2725,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 273)
+                ..member("Attribute", 288)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 289)
+                ..member("VpcId", 304)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2646,7 +2754,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
         ])),
     },
@@ -2659,14 +2767,14 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 133)
+                ..member("Filters", 137)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 290)
+                ..member("VpcIds", 305)
             },
-            member("NextToken", 249),
-            member("MaxResults", 113),
+            member("NextToken", 264),
+            member("MaxResults", 117),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2678,11 +2786,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 249)
+                ..member("NextToken", 264)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 293)
+                ..member("Vpcs", 308)
             },
         ])),
     },
@@ -2696,12 +2804,12 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 145)
+                ..member("InternetGatewayId", 151)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 289)
+                ..member("VpcId", 304)
             },
         ])),
     },
@@ -2710,18 +2818,18 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 249)
+                ..member("Key", 264)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 119)
+                ..member("Values", 123)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(117),
+            member: m::ShapeId(121),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2739,19 +2847,19 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 249)
+                ..member("OwnerId", 264)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 249)
+                ..member("DhcpOptionsId", 264)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 118)
+                ..member("DhcpConfigurations", 122)
             },
         ])),
     },
@@ -2762,7 +2870,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(121),
+            member: m::ShapeId(125),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -2770,7 +2878,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(120),
+            member: m::ShapeId(124),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2778,8 +2886,8 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 131),
-            member("PublicIp", 130),
+            member("AssociationId", 135),
+            member("PublicIp", 134),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2796,7 +2904,7 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 229)
+                ..member("AssociationId", 243)
             },
         ])),
     },
@@ -2805,7 +2913,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 274)
+            ..member("AssociationId", 289)
         }])),
     },
     m::Shape {
@@ -2813,15 +2921,15 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 291)
+                ..member("Ipv6CidrBlockAssociation", 306)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 275)
+                ..member("CidrBlockAssociation", 290)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
         ])),
     },
@@ -2846,17 +2954,17 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 249),
+            member("Name", 264),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 271)
+                ..member("Values", 286)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(132),
+            member: m::ShapeId(136),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -2864,7 +2972,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(252),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -2874,18 +2982,18 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 249)
+                ..member("GroupId", 264)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 249)
+                ..member("GroupName", 264)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(135),
+            member: m::ShapeId(139),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2893,7 +3001,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(240),
+            member: m::ShapeId(255),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -2909,17 +3017,38 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 141)
+                ..member("Code", 147)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 141)
+                ..member("Type", 147)
             },
         ])),
     },
     m::Shape {
         name: "InstanceId",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "InstanceIpv6Address",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ipv6Address"),
+                ..member("Ipv6Address", 264)
+            },
+            m::Member {
+                location_name: Some("isPrimaryIpv6"),
+                ..member("IsPrimaryIpv6", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceIpv6AddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(145),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "Integer",
@@ -2930,19 +3059,19 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 144)
+                ..member("Attachments", 150)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 249)
+                ..member("InternetGatewayId", 264)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 249)
+                ..member("OwnerId", 264)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
         ])),
     },
@@ -2955,14 +3084,14 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(143),
+            member: m::ShapeId(149),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2974,7 +3103,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(145),
+            member: m::ShapeId(151),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2982,7 +3111,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(142),
+            member: m::ShapeId(148),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2992,38 +3121,38 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 249)
+                ..member("IpProtocol", 264)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 141)
+                ..member("FromPort", 147)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 141)
+                ..member("ToPort", 147)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 270)
+                ..member("UserIdGroupPairs", 285)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 151)
+                ..member("IpRanges", 157)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 162)
+                ..member("Ipv6Ranges", 172)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 195)
+                ..member("PrefixListIds", 207)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(148),
+            member: m::ShapeId(154),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3033,18 +3162,18 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 249)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 249)
+                ..member("CidrIp", 264)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(150),
+            member: m::ShapeId(156),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3064,16 +3193,28 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "Ipv4PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(163),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 249)
+            ..member("Ipv4Prefix", 264)
         }])),
+    },
+    m::Shape {
+        name: "Ipv4PrefixSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 264)])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(155),
+            member: m::ShapeId(162),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3089,16 +3230,28 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "Ipv6PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(169),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 249)
+            ..member("Ipv6Prefix", 264)
         }])),
+    },
+    m::Shape {
+        name: "Ipv6PrefixSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 264)])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(159),
+            member: m::ShapeId(168),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3108,18 +3261,18 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 249)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 249)
+                ..member("CidrIpv6", 264)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(161),
+            member: m::ShapeId(171),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3133,12 +3286,12 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupId", 238)
+                ..member("GroupId", 252)
             },
             m::Member {
                 location_name: Some("SecurityGroupRule"),
                 required: true,
-                ..member("SecurityGroupRules", 247)
+                ..member("SecurityGroupRules", 262)
             },
             member("DryRun", 46),
         ])),
@@ -3158,15 +3311,15 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 254)
+                ..member("SubnetId", 269)
             },
             member("MapCustomerOwnedIpOnLaunch", 28),
             member("CustomerOwnedIpv4Pool", 48),
             member("EnableDns64", 28),
-            member("PrivateDnsHostnameTypeOnLaunch", 138),
+            member("PrivateDnsHostnameTypeOnLaunch", 142),
             member("EnableResourceNameDnsARecordOnLaunch", 28),
             member("EnableResourceNameDnsAAAARecordOnLaunch", 28),
-            member("EnableLniAtDeviceIndex", 141),
+            member("EnableLniAtDeviceIndex", 147),
             member("DisableLniAtDeviceIndex", 28),
         ])),
     },
@@ -3178,7 +3331,7 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 289)
+                ..member("VpcId", 304)
             },
             member("EnableNetworkAddressUsageMetrics", 28),
         ])),
@@ -3196,11 +3349,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 172)
+                ..member("Associations", 182)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 174)
+                ..member("Entries", 184)
             },
             m::Member {
                 location_name: Some("default"),
@@ -3208,19 +3361,19 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 249)
+                ..member("NetworkAclId", 264)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 249)
+                ..member("OwnerId", 264)
             },
         ])),
     },
@@ -3229,22 +3382,22 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 249)
+                ..member("NetworkAclAssociationId", 264)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 249)
+                ..member("NetworkAclId", 264)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 249)
+                ..member("SubnetId", 264)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(171),
+            member: m::ShapeId(181),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3254,7 +3407,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 249)
+                ..member("CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -3262,34 +3415,34 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 139)
+                ..member("IcmpTypeCode", 143)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 249)
+                ..member("Ipv6CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 193)
+                ..member("PortRange", 205)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 249)
+                ..member("Protocol", 264)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 236)
+                ..member("RuleAction", 250)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 141)
+                ..member("RuleNumber", 147)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(173),
+            member: m::ShapeId(183),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3301,7 +3454,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(175),
+            member: m::ShapeId(185),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3309,7 +3462,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(170),
+            member: m::ShapeId(180),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3319,15 +3472,15 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 179)
+                ..member("Association", 189)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 180)
+                ..member("Attachment", 190)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 249)
+                ..member("AvailabilityZone", 264)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
@@ -3335,67 +3488,67 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 249)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 136)
+                ..member("Groups", 140)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 189)
+                ..member("InterfaceType", 200)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 184)
+                ..member("Ipv6Addresses", 195)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 249)
+                ..member("MacAddress", 264)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 249)
+                ..member("NetworkInterfaceId", 264)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 249)
+                ..member("OutpostArn", 264)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 249)
+                ..member("OwnerId", 264)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 249)
+                ..member("PrivateDnsName", 264)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 249)
+                ..member("PublicDnsName", 264)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 202)
+                ..member("PublicIpDnsNameOptions", 216)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 249)
+                ..member("PrivateIpAddress", 264)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 187)
+                ..member("PrivateIpAddresses", 198)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 156)
+                ..member("Ipv4Prefixes", 164)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 160)
+                ..member("Ipv6Prefixes", 170)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 249)
+                ..member("RequesterId", 264)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
@@ -3407,19 +3560,19 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 188)
+                ..member("Status", 199)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 249)
+                ..member("SubnetId", 264)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 263)
+                ..member("TagSet", 278)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
@@ -3431,11 +3584,11 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 249)
+                ..member("Ipv6Address", 264)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 192)
+                ..member("Operator", 204)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
@@ -3443,7 +3596,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 249)
+                ..member("AvailabilityZoneId", 264)
             },
         ])),
     },
@@ -3452,31 +3605,31 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 249)
+                ..member("AllocationId", 264)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 249)
+                ..member("AssociationId", 264)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 249)
+                ..member("IpOwnerId", 264)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 249)
+                ..member("PublicDnsName", 264)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 249)
+                ..member("PublicIp", 264)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 249)
+                ..member("CustomerOwnedIp", 264)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 249)
+                ..member("CarrierIp", 264)
             },
         ])),
     },
@@ -3485,11 +3638,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 66)
+                ..member("AttachTime", 69)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 249)
+                ..member("AttachmentId", 264)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -3497,19 +3650,19 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 141)
+                ..member("DeviceIndex", 147)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 141)
+                ..member("NetworkCardIndex", 147)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 249)
+                ..member("InstanceId", 264)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 249)
+                ..member("InstanceOwnerId", 264)
             },
             m::Member {
                 location_name: Some("status"),
@@ -3521,9 +3674,15 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 141)
+                ..member("EnaQueueCount", 147)
             },
         ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceCreationType",
+        kind: m::ShapeKind::String {
+            enum_values: &["efa", "efa-only", "branch", "trunk"],
+        },
     },
     m::Shape {
         name: "NetworkInterfaceId",
@@ -3532,7 +3691,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(181),
+            member: m::ShapeId(192),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3542,11 +3701,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 249)
+                ..member("Ipv6Address", 264)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 249)
+                ..member("PublicIpv6DnsName", 264)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
@@ -3557,7 +3716,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(183),
+            member: m::ShapeId(194),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3565,7 +3724,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(178),
+            member: m::ShapeId(188),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3575,7 +3734,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 179)
+                ..member("Association", 189)
             },
             m::Member {
                 location_name: Some("primary"),
@@ -3583,18 +3742,18 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 249)
+                ..member("PrivateDnsName", 264)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 249)
+                ..member("PrivateIpAddress", 264)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(186),
+            member: m::ShapeId(197),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3645,6 +3804,10 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "OperatorRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 264)])),
+    },
+    m::Shape {
         name: "OperatorResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
@@ -3653,7 +3816,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 249)
+                ..member("Principal", 264)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
@@ -3666,11 +3829,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 141)
+                ..member("From", 147)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 141)
+                ..member("To", 147)
             },
         ])),
     },
@@ -3679,18 +3842,18 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 249)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 249)
+                ..member("PrefixListId", 264)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(206),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3704,7 +3867,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 138)
+                ..member("HostnameType", 142)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
@@ -3717,16 +3880,37 @@ pub static SHAPES: [m::Shape; 298] = [
         ])),
     },
     m::Shape {
+        name: "PrivateIpAddressSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("primary"),
+                ..member("Primary", 46)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PrivateIpAddressSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(210),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 249)
+            ..member("GatewayId", 264)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(198),
+            member: m::ShapeId(212),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3736,15 +3920,15 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 249)
+                ..member("Value", 264)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 249)
+                ..member("Status", 264)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 249)
+                ..member("Reason", 264)
             },
         ])),
     },
@@ -3757,26 +3941,26 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 249)
+                ..member("DnsHostnameType", 264)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 249)
+                ..member("PublicIpv4DnsName", 264)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 249)
+                ..member("PublicIpv6DnsName", 264)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 249)
+                ..member("PublicDualStackDnsName", 264)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(264),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -3786,23 +3970,23 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 249)
+                ..member("GroupId", 264)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 249)
+                ..member("PeeringStatus", 264)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 249)
+                ..member("UserId", 264)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 249)
+                ..member("VpcPeeringConnectionId", 264)
             },
         ])),
     },
@@ -3811,19 +3995,19 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 249)
+                ..member("OptInStatus", 264)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 207)
+                ..member("Geography", 221)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 249)
+                ..member("RegionName", 264)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 249)
+                ..member("Endpoint", 264)
             },
         ])),
     },
@@ -3831,13 +4015,13 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 249)
+            ..member("Name", 264)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(206),
+            member: m::ShapeId(220),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3845,7 +4029,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(205),
+            member: m::ShapeId(219),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3853,7 +4037,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(264),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -3862,8 +4046,8 @@ pub static SHAPES: [m::Shape; 298] = [
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 14),
-            member("PublicIp", 249),
-            member("NetworkBorderGroup", 249),
+            member("PublicIp", 264),
+            member("NetworkBorderGroup", 264),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -3873,14 +4057,14 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 196),
-            member("VpcEndpointId", 288),
+            member("DestinationPrefixListId", 208),
+            member("VpcEndpointId", 303),
             member("LocalTarget", 46),
-            member("TransitGatewayId", 268),
-            member("LocalGatewayId", 163),
+            member("TransitGatewayId", 283),
+            member("LocalGatewayId", 173),
             member("CarrierGatewayId", 47),
-            member("CoreNetworkArn", 50),
-            member("OdbNetworkArn", 191),
+            member("CoreNetworkArn", 51),
+            member("OdbNetworkArn", 202),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -3888,39 +4072,39 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 233)
+                ..member("RouteTableId", 247)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 249)
+                ..member("DestinationCidrBlock", 264)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 223)
+                ..member("GatewayId", 237)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 249)
+                ..member("DestinationIpv6CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 129)
+                ..member("EgressOnlyInternetGatewayId", 133)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 140)
+                ..member("InstanceId", 144)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 181)
+                ..member("NetworkInterfaceId", 192)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 294)
+                ..member("VpcPeeringConnectionId", 309)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 168)
+                ..member("NatGatewayId", 178)
             },
         ])),
     },
@@ -3934,12 +4118,12 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 229)
+                ..member("AssociationId", 243)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 233)
+                ..member("RouteTableId", 247)
             },
         ])),
     },
@@ -3948,18 +4132,18 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 249)
+                ..member("NewAssociationId", 264)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 231)
+                ..member("AssociationState", 245)
             },
         ])),
     },
     m::Shape {
         name: "ResourceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(266),
+            member: m::ShapeId(281),
             member_location_name: None,
             flattened: false,
         }),
@@ -4084,7 +4268,7 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 243)
+                ..member("SecurityGroupRuleIds", 258)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -4093,35 +4277,35 @@ pub static SHAPES: [m::Shape; 298] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 238)
+                ..member("GroupId", 252)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 249)
+                ..member("SourceSecurityGroupName", 264)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 249)
+                ..member("SourceSecurityGroupOwnerId", 264)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 249)
+                ..member("IpProtocol", 264)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 141)
+                ..member("FromPort", 147)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 141)
+                ..member("ToPort", 147)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 249)
+                ..member("CidrIp", 264)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 149)
+                ..member("IpPermissions", 155)
             },
         ])),
     },
@@ -4134,29 +4318,29 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 149)
+                ..member("UnknownIpPermissions", 155)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 221)
+                ..member("RevokedSecurityGroupRules", 235)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 249),
-            member("FromPort", 141),
-            member("GroupId", 238),
-            member("GroupName", 240),
-            member("IpPermissions", 149),
-            member("IpProtocol", 249),
-            member("SourceSecurityGroupName", 249),
-            member("SourceSecurityGroupOwnerId", 249),
-            member("ToPort", 141),
+            member("CidrIp", 264),
+            member("FromPort", 147),
+            member("GroupId", 252),
+            member("GroupName", 255),
+            member("IpPermissions", 155),
+            member("IpProtocol", 264),
+            member("SourceSecurityGroupName", 264),
+            member("SourceSecurityGroupOwnerId", 264),
+            member("ToPort", 147),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 243)
+                ..member("SecurityGroupRuleIds", 258)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -4173,11 +4357,11 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 149)
+                ..member("UnknownIpPermissions", 155)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 221)
+                ..member("RevokedSecurityGroupRules", 235)
             },
         ])),
     },
@@ -4186,11 +4370,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 242)
+                ..member("SecurityGroupRuleId", 257)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 238)
+                ..member("GroupId", 252)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -4198,42 +4382,42 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 249)
+                ..member("IpProtocol", 264)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 141)
+                ..member("FromPort", 147)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 141)
+                ..member("ToPort", 147)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 249)
+                ..member("CidrIpv4", 264)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 249)
+                ..member("CidrIpv6", 264)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 196)
+                ..member("PrefixListId", 208)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 238)
+                ..member("ReferencedGroupId", 252)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 249)
+                ..member("Description", 264)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(220),
+            member: m::ShapeId(234),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4243,43 +4427,43 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 249)
+                ..member("DestinationCidrBlock", 264)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 249)
+                ..member("DestinationIpv6CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 249)
+                ..member("DestinationPrefixListId", 264)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 249)
+                ..member("EgressOnlyInternetGatewayId", 264)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 249)
+                ..member("GatewayId", 264)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 249)
+                ..member("InstanceId", 264)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 249)
+                ..member("InstanceOwnerId", 264)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 249)
+                ..member("NatGatewayId", 264)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 249)
+                ..member("TransitGatewayId", 264)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 249)
+                ..member("LocalGatewayId", 264)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
@@ -4287,31 +4471,31 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 249)
+                ..member("NetworkInterfaceId", 264)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 225)
+                ..member("Origin", 239)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 226)
+                ..member("State", 240)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 249)
+                ..member("VpcPeeringConnectionId", 264)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
-                ..member("CoreNetworkArn", 50)
+                ..member("CoreNetworkArn", 51)
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 191)
+                ..member("OdbNetworkArn", 202)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 249)
+                ..member("IpAddress", 264)
             },
         ])),
     },
@@ -4322,7 +4506,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(222),
+            member: m::ShapeId(236),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4349,31 +4533,31 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 230)
+                ..member("Associations", 244)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 199)
+                ..member("PropagatingVgws", 213)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 249)
+                ..member("RouteTableId", 264)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 224)
+                ..member("Routes", 238)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 249)
+                ..member("OwnerId", 264)
             },
         ])),
     },
@@ -4386,27 +4570,27 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 249)
+                ..member("RouteTableAssociationId", 264)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 249)
+                ..member("RouteTableId", 264)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 249)
+                ..member("SubnetId", 264)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 249)
+                ..member("GatewayId", 264)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 249)
+                ..member("PublicIpv4Pool", 264)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 231)
+                ..member("AssociationState", 245)
             },
         ])),
     },
@@ -4417,7 +4601,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(228),
+            member: m::ShapeId(242),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4427,11 +4611,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 232)
+                ..member("State", 246)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 249)
+                ..member("StatusMessage", 264)
             },
         ])),
     },
@@ -4454,7 +4638,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(233),
+            member: m::ShapeId(247),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4462,7 +4646,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(227),
+            member: m::ShapeId(241),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4478,39 +4662,39 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 249)
+                ..member("GroupId", 264)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 149)
+                ..member("IpPermissionsEgress", 155)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 249)
+                ..member("SecurityGroupArn", 264)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 249)
+                ..member("OwnerId", 264)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 249)
+                ..member("GroupName", 264)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 249)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 149)
+                ..member("IpPermissions", 155)
             },
         ])),
     },
@@ -4519,9 +4703,17 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "SecurityGroupIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(252),
+            member_location_name: Some("SecurityGroupId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(237),
+            member: m::ShapeId(251),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4535,15 +4727,15 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 242)
+                ..member("SecurityGroupRuleId", 257)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 238)
+                ..member("GroupId", 252)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 249)
+                ..member("GroupOwnerId", 264)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -4551,43 +4743,43 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 249)
+                ..member("IpProtocol", 264)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 141)
+                ..member("FromPort", 147)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 141)
+                ..member("ToPort", 147)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 249)
+                ..member("CidrIpv4", 264)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 249)
+                ..member("CidrIpv6", 264)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 196)
+                ..member("PrefixListId", 208)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 204)
+                ..member("ReferencedGroupInfo", 218)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 249)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 249)
+                ..member("SecurityGroupRuleArn", 264)
             },
         ])),
     },
@@ -4598,7 +4790,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(264),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4606,7 +4798,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(256),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4614,14 +4806,14 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "SecurityGroupRuleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IpProtocol", 249),
-            member("FromPort", 141),
-            member("ToPort", 141),
-            member("CidrIpv4", 249),
-            member("CidrIpv6", 249),
-            member("PrefixListId", 196),
-            member("ReferencedGroupId", 238),
-            member("Description", 249),
+            member("IpProtocol", 264),
+            member("FromPort", 147),
+            member("ToPort", 147),
+            member("CidrIpv4", 264),
+            member("CidrIpv6", 264),
+            member("PrefixListId", 208),
+            member("ReferencedGroupId", 252),
+            member("Description", 264),
         ])),
     },
     m::Shape {
@@ -4629,15 +4821,15 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SecurityGroupRuleId", 242)
+                ..member("SecurityGroupRuleId", 257)
             },
-            member("SecurityGroupRule", 245),
+            member("SecurityGroupRule", 260),
         ])),
     },
     m::Shape {
         name: "SecurityGroupRuleUpdateList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(246),
+            member: m::ShapeId(261),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4657,11 +4849,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 249)
+                ..member("AvailabilityZoneId", 264)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 141)
+                ..member("EnableLniAtDeviceIndex", 147)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
@@ -4673,7 +4865,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 249)
+                ..member("OwnerId", 264)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
@@ -4681,19 +4873,19 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 257)
+                ..member("Ipv6CidrBlockAssociationSet", 272)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 249)
+                ..member("SubnetArn", 264)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 249)
+                ..member("OutpostArn", 264)
             },
             m::Member {
                 location_name: Some("enableDns64"),
@@ -4705,7 +4897,7 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 197)
+                ..member("PrivateDnsNameOptionsOnLaunch", 209)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -4713,31 +4905,31 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 249)
+                ..member("Type", 264)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 249)
+                ..member("SubnetId", 264)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 259)
+                ..member("State", 274)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 249)
+                ..member("CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 141)
+                ..member("AvailableIpAddressCount", 147)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 249)
+                ..member("AvailabilityZone", 264)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
@@ -4758,11 +4950,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 253)
+                ..member("State", 268)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 249)
+                ..member("StatusMessage", 264)
             },
         ])),
     },
@@ -4786,7 +4978,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(254),
+            member: m::ShapeId(269),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -4796,30 +4988,30 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 251)
+                ..member("AssociationId", 266)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 249)
+                ..member("Ipv6CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 252)
+                ..member("Ipv6CidrBlockState", 267)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 157)
+                ..member("Ipv6AddressAttribute", 165)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 152)
+                ..member("IpSource", 158)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(256),
+            member: m::ShapeId(271),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4827,7 +5019,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(250),
+            member: m::ShapeId(265),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4849,11 +5041,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 249)
+                ..member("Key", 264)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 249)
+                ..member("Value", 264)
             },
         ])),
     },
@@ -4862,26 +5054,26 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 249)
+                ..member("Key", 264)
             },
             m::Member {
                 location_name: Some("resourceId"),
-                ..member("ResourceId", 249)
+                ..member("ResourceId", 264)
             },
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 215)
+                ..member("ResourceType", 229)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 249)
+                ..member("Value", 264)
             },
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(276),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4889,7 +5081,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(260),
+            member: m::ShapeId(275),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4899,18 +5091,18 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 215)
+                ..member("ResourceType", 229)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(279),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4934,38 +5126,38 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 249)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 249)
+                ..member("UserId", 264)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 249)
+                ..member("GroupName", 264)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 249)
+                ..member("GroupId", 264)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 249)
+                ..member("VpcPeeringConnectionId", 264)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 249)
+                ..member("PeeringStatus", 264)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(269),
+            member: m::ShapeId(284),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4973,7 +5165,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(264),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4983,19 +5175,19 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 249)
+                ..member("OwnerId", 264)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 267)
+                ..member("InstanceTenancy", 282)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 292)
+                ..member("Ipv6CidrBlockAssociationSet", 307)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 276)
+                ..member("CidrBlockAssociationSet", 291)
             },
             m::Member {
                 location_name: Some("isDefault"),
@@ -5003,11 +5195,11 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 279)
+                ..member("EncryptionControl", 294)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -5015,19 +5207,19 @@ pub static SHAPES: [m::Shape; 298] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 249)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 295)
+                ..member("State", 310)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 249)
+                ..member("CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 249)
+                ..member("DhcpOptionsId", 264)
             },
         ])),
     },
@@ -5050,22 +5242,22 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 249)
+                ..member("AssociationId", 264)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 249)
+                ..member("CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 277)
+                ..member("CidrBlockState", 292)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(290),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5075,11 +5267,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 278)
+                ..member("State", 293)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 249)
+                ..member("StatusMessage", 264)
             },
         ])),
     },
@@ -5101,31 +5293,31 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 289)
+                ..member("VpcId", 304)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 285)
+                ..member("VpcEncryptionControlId", 300)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 286)
+                ..member("Mode", 301)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 287)
+                ..member("State", 302)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 249)
+                ..member("StateMessage", 264)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 284)
+                ..member("ResourceExclusions", 299)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 263)
+                ..member("Tags", 278)
             },
         ])),
     },
@@ -5134,16 +5326,16 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 286)
+                ..member("Mode", 301)
             },
-            member("InternetGatewayExclusion", 283),
-            member("EgressOnlyInternetGatewayExclusion", 283),
-            member("NatGatewayExclusion", 283),
-            member("VirtualPrivateGatewayExclusion", 283),
-            member("VpcPeeringExclusion", 283),
-            member("LambdaExclusion", 283),
-            member("VpcLatticeExclusion", 283),
-            member("ElasticFileSystemExclusion", 283),
+            member("InternetGatewayExclusion", 298),
+            member("EgressOnlyInternetGatewayExclusion", 298),
+            member("NatGatewayExclusion", 298),
+            member("VirtualPrivateGatewayExclusion", 298),
+            member("VpcPeeringExclusion", 298),
+            member("LambdaExclusion", 298),
+            member("VpcLatticeExclusion", 298),
+            member("ElasticFileSystemExclusion", 298),
         ])),
     },
     m::Shape {
@@ -5151,11 +5343,11 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 282)
+                ..member("State", 297)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 249)
+                ..member("StateMessage", 264)
             },
         ])),
     },
@@ -5176,35 +5368,35 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 281)
+                ..member("InternetGateway", 296)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 281)
+                ..member("EgressOnlyInternetGateway", 296)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 281)
+                ..member("NatGateway", 296)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 281)
+                ..member("VirtualPrivateGateway", 296)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 281)
+                ..member("VpcPeering", 296)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 281)
+                ..member("Lambda", 296)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 281)
+                ..member("VpcLattice", 296)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 281)
+                ..member("ElasticFileSystem", 296)
             },
         ])),
     },
@@ -5245,7 +5437,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(289),
+            member: m::ShapeId(304),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -5255,38 +5447,38 @@ pub static SHAPES: [m::Shape; 298] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 249)
+                ..member("AssociationId", 264)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 249)
+                ..member("Ipv6CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 277)
+                ..member("Ipv6CidrBlockState", 292)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 249)
+                ..member("NetworkBorderGroup", 264)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 249)
+                ..member("Ipv6Pool", 264)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 157)
+                ..member("Ipv6AddressAttribute", 165)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 152)
+                ..member("IpSource", 158)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(291),
+            member: m::ShapeId(306),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5294,7 +5486,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(272),
+            member: m::ShapeId(287),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5312,7 +5504,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(264),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -5320,7 +5512,7 @@ pub static SHAPES: [m::Shape; 298] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(264),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -5340,6 +5532,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "AuthorizeSecurityGroupIngress",
     "CreateDefaultVpc",
     "CreateInternetGateway",
+    "CreateNetworkInterface",
     "CreateRoute",
     "CreateRouteTable",
     "CreateSecurityGroup",
@@ -5347,6 +5540,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreateTags",
     "CreateVpc",
     "DeleteInternetGateway",
+    "DeleteNetworkInterface",
     "DeleteRoute",
     "DeleteRouteTable",
     "DeleteSecurityGroup",
@@ -6252,6 +6446,34 @@ impl IntoValue for ConnectionTrackingConfiguration {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionTrackingSpecificationRequest {
+    pub tcp_established_timeout: Option<i32>,
+    pub udp_stream_timeout: Option<i32>,
+    pub udp_timeout: Option<i32>,
+}
+
+impl FromValue for ConnectionTrackingSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tcp_established_timeout: opt(&mut s, 0, "TcpEstablishedTimeout")?,
+            udp_stream_timeout: opt(&mut s, 1, "UdpStreamTimeout")?,
+            udp_timeout: opt(&mut s, 2, "UdpTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for ConnectionTrackingSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tcp_established_timeout.map(IntoValue::into_value),
+            self.udp_stream_timeout.map(IntoValue::into_value),
+            self.udp_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateDefaultVpcRequest {
     pub dry_run: Option<bool>,
 }
@@ -6333,6 +6555,109 @@ impl FromValue for CreateInternetGatewayResult {
 impl IntoValue for CreateInternetGatewayResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.internet_gateway.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateNetworkInterfaceRequest {
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationRequest>>,
+    pub ipv4_prefix_count: Option<i32>,
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationRequest>>,
+    pub ipv6_prefix_count: Option<i32>,
+    pub interface_type: Option<String>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub client_token: Option<String>,
+    pub enable_primary_ipv6: Option<bool>,
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecificationRequest>,
+    pub operator: Option<OperatorRequest>,
+    pub subnet_id: String,
+    pub description: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub groups: Option<Vec<String>>,
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    pub secondary_private_ip_address_count: Option<i32>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    pub ipv6_address_count: Option<i32>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CreateNetworkInterfaceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 19, path)?;
+        Ok(Self {
+            ipv4_prefixes: opt(&mut s, 0, "Ipv4Prefixes")?,
+            ipv4_prefix_count: opt(&mut s, 1, "Ipv4PrefixCount")?,
+            ipv6_prefixes: opt(&mut s, 2, "Ipv6Prefixes")?,
+            ipv6_prefix_count: opt(&mut s, 3, "Ipv6PrefixCount")?,
+            interface_type: opt(&mut s, 4, "InterfaceType")?,
+            tag_specifications: opt(&mut s, 5, "TagSpecifications")?,
+            client_token: opt(&mut s, 6, "ClientToken")?,
+            enable_primary_ipv6: opt(&mut s, 7, "EnablePrimaryIpv6")?,
+            connection_tracking_specification: opt(&mut s, 8, "ConnectionTrackingSpecification")?,
+            operator: opt(&mut s, 9, "Operator")?,
+            subnet_id: req(&mut s, 10, "SubnetId")?,
+            description: opt(&mut s, 11, "Description")?,
+            private_ip_address: opt(&mut s, 12, "PrivateIpAddress")?,
+            groups: opt(&mut s, 13, "Groups")?,
+            private_ip_addresses: opt(&mut s, 14, "PrivateIpAddresses")?,
+            secondary_private_ip_address_count: opt(&mut s, 15, "SecondaryPrivateIpAddressCount")?,
+            ipv6_addresses: opt(&mut s, 16, "Ipv6Addresses")?,
+            ipv6_address_count: opt(&mut s, 17, "Ipv6AddressCount")?,
+            dry_run: opt(&mut s, 18, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CreateNetworkInterfaceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv4_prefix_count.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefix_count.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.enable_primary_ipv6.map(IntoValue::into_value),
+            self.connection_tracking_specification
+                .map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            Some(self.subnet_id.into_value()),
+            self.description.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.secondary_private_ip_address_count
+                .map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.ipv6_address_count.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateNetworkInterfaceResult {
+    pub network_interface: Option<NetworkInterface>,
+    pub client_token: Option<String>,
+}
+
+impl FromValue for CreateNetworkInterfaceResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            network_interface: opt(&mut s, 0, "NetworkInterface")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+        })
+    }
+}
+
+impl IntoValue for CreateNetworkInterfaceResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_interface.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -6756,6 +7081,31 @@ impl IntoValue for DeleteInternetGatewayRequest {
         Value::Struct(vec![
             self.dry_run.map(IntoValue::into_value),
             Some(self.internet_gateway_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteNetworkInterfaceRequest {
+    pub dry_run: Option<bool>,
+    pub network_interface_id: String,
+}
+
+impl FromValue for DeleteNetworkInterfaceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            network_interface_id: req(&mut s, 1, "NetworkInterfaceId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteNetworkInterfaceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.network_interface_id.into_value()),
         ])
     }
 }
@@ -8128,6 +8478,31 @@ impl IntoValue for IcmpTypeCode {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceIpv6Address {
+    pub ipv6_address: Option<String>,
+    pub is_primary_ipv6: Option<bool>,
+}
+
+impl FromValue for InstanceIpv6Address {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ipv6_address: opt(&mut s, 0, "Ipv6Address")?,
+            is_primary_ipv6: opt(&mut s, 1, "IsPrimaryIpv6")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceIpv6Address {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv6_address.map(IntoValue::into_value),
+            self.is_primary_ipv6.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct InternetGateway {
     pub attachments: Option<Vec<InternetGatewayAttachment>>,
     pub internet_gateway_id: Option<String>,
@@ -8269,6 +8644,26 @@ impl IntoValue for Ipv4PrefixSpecification {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv4PrefixSpecificationRequest {
+    pub ipv4_prefix: Option<String>,
+}
+
+impl FromValue for Ipv4PrefixSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv4_prefix: opt(&mut s, 0, "Ipv4Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv4PrefixSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv4_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv6PrefixSpecification {
     pub ipv6_prefix: Option<String>,
 }
@@ -8283,6 +8678,26 @@ impl FromValue for Ipv6PrefixSpecification {
 }
 
 impl IntoValue for Ipv6PrefixSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv6PrefixSpecificationRequest {
+    pub ipv6_prefix: Option<String>,
+}
+
+impl FromValue for Ipv6PrefixSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_prefix: opt(&mut s, 0, "Ipv6Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv6PrefixSpecificationRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
     }
@@ -8838,6 +9253,26 @@ impl IntoValue for NetworkInterfacePrivateIpAddress {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperatorRequest {
+    pub principal: Option<String>,
+}
+
+impl FromValue for OperatorRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            principal: opt(&mut s, 0, "Principal")?,
+        })
+    }
+}
+
+impl IntoValue for OperatorRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.principal.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OperatorResponse {
     pub managed: Option<bool>,
     pub principal: Option<String>,
@@ -8945,6 +9380,31 @@ impl IntoValue for PrivateDnsNameOptionsOnLaunch {
                 .map(IntoValue::into_value),
             self.enable_resource_name_dns_aaaa_record
                 .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrivateIpAddressSpecification {
+    pub primary: Option<bool>,
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for PrivateIpAddressSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            primary: opt(&mut s, 0, "Primary")?,
+            private_ip_address: opt(&mut s, 1, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for PrivateIpAddressSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.primary.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
         ])
     }
 }
@@ -10486,6 +10946,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateInternetGatewayRequest,
     ) -> impl Future<Output = Result<CreateInternetGatewayResult, AwsError>> + Send;
 
+    /// `CreateNetworkInterface`.
+    fn create_network_interface(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkInterfaceRequest,
+    ) -> impl Future<Output = Result<CreateNetworkInterfaceResult, AwsError>> + Send;
+
     /// `CreateRoute`.
     fn create_route(
         &self,
@@ -10533,6 +11000,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteNetworkInterface`.
+    fn delete_network_interface(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkInterfaceRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeleteRoute`.
@@ -11158,6 +11632,87 @@ pub mod access {
         }]
     }
 
+    /// `CreateNetworkInterface`: `ec2:CreateNetworkInterface`.
+    pub fn create_network_interface(
+        ctx: &RequestContext,
+        input: &CreateNetworkInterfaceRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.groups.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.subnet_id.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v2);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v2)]);
+            Access {
+                action: "ec2:CreateNetworkInterface",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `CreateRoute`: `ec2:CreateRoute`.
     pub fn create_route(ctx: &RequestContext, input: &CreateRouteRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -11519,6 +12074,36 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:DeleteInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteNetworkInterface`: `ec2:DeleteNetworkInterface`.
+    pub fn delete_network_interface(
+        ctx: &RequestContext,
+        input: &DeleteNetworkInterfaceRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.network_interface_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteNetworkInterface",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -12457,6 +13042,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_internet_gateway(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateNetworkInterface" => {
+                    let input = CreateNetworkInterfaceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(19)),
+                        "CreateNetworkInterfaceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_network_interface(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_network_interface(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CreateRoute" => {
                     let input = CreateRouteRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(17)),
@@ -12539,6 +13136,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_internet_gateway(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_internet_gateway(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteNetworkInterface" => {
+                    let input = DeleteNetworkInterfaceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteNetworkInterfaceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_network_interface(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_network_interface(ctx, input).await?;
                     Ok(None)
                 }
                 "DeleteRoute" => {

@@ -12,10 +12,11 @@
 
 use crate::cidr::{ip_text, parse_ip, Cidr};
 use crate::errors;
+use crate::model::TagRec;
 use crate::network::{EniRec, NetRec, SubnetRec};
 use crate::persist::Change;
 use crate::render_net::RESERVED_PER_SUBNET;
-use crate::state::{Ec2, ScopeKey, State};
+use crate::state::{Ec2, Scope, ScopeKey, State};
 use nimbus_core::AwsError;
 use std::net::Ipv4Addr;
 
@@ -269,7 +270,7 @@ impl Ec2 {
     /// `DescribeNetworkInterfaces` and lowers the subnet's free address count. Errors are
     /// AWS's: unknown subnet or group, a group of another VPC, an address in use, a full
     /// subnet.
-    pub async fn create_network_interface(
+    pub async fn add_network_interface(
         &self,
         account: &str,
         region: &str,
@@ -277,75 +278,88 @@ impl Ec2 {
     ) -> Result<InterfaceInfo, AwsError> {
         let k = key(account, region);
         self.mutate_scope(k.clone(), |st, scope| {
-            let s = scope
-                .net
-                .subnets
-                .get(&spec.subnet_id)
-                .ok_or_else(|| errors::subnet_not_found(&spec.subnet_id))?;
-            let mut groups = spec.group_ids.clone();
-            if groups.is_empty() {
-                let default = scope
-                    .group_by_name(&s.vpc_id, "default")
-                    .ok_or_else(|| errors::group_not_found("default"))?;
-                groups.push(default.group_id.clone());
-            }
-            for g in &groups {
-                let rec = scope.group(g).ok_or_else(|| errors::group_not_found(g))?;
-                if rec.vpc_id != s.vpc_id {
-                    return Err(errors::invalid_parameter_value(format!(
-                        "Security group {g} and subnet {} belong to different networks.",
-                        s.subnet_id
-                    )));
-                }
-            }
-            let ip = take_address(s, spec.private_ip.map(u32::from))?;
-            let eni_id = self.ids.resource_id("eni");
-            let mut subnet = s.clone();
-            subnet.taken.insert(ip, eni_id.clone());
-            let public_ip = if spec.assign_public_ip {
-                Some(free_auto_public_ip(st)?)
-            } else {
-                None
-            };
-            let hex = self.ids.hex(10);
-            let mac = format!(
-                "02:{}:{}:{}:{}:{}",
-                &hex[0..2],
-                &hex[2..4],
-                &hex[4..6],
-                &hex[6..8],
-                &hex[8..10]
-            );
-            let eni = EniRec {
-                eni_id: eni_id.clone(),
-                subnet_id: s.subnet_id.clone(),
-                vpc_id: s.vpc_id.clone(),
-                az: s.az.clone(),
-                private_ip: ip_text(ip),
-                mac,
-                description: spec.description.clone(),
-                group_ids: groups,
-                interface_type: if spec.interface_type.is_empty() {
-                    "interface".into()
-                } else {
-                    spec.interface_type.clone()
-                },
-                requester_id: spec.requester_id.clone(),
-                attachment: spec
-                    .attachment
-                    .as_ref()
-                    .map(|(i, d)| (i.clone(), self.ids.resource_id("eni-attach"), *d)),
-                public_ip,
-                tags: Vec::new(),
-            };
-            let info = InterfaceInfo::of(&eni);
-            let mut change = Change::put_net(&k, NetRec::Subnet(subnet));
-            change
-                .put_net
-                .push((k.clone(), NetRec::NetworkInterface(eni)));
-            Ok((change, info))
+            let (change, eni) = self.plan_interface(st, scope, &k, &spec, Vec::new())?;
+            Ok((change, InterfaceInfo::of(&eni)))
         })
         .await
+    }
+
+    /// The change creating interface `spec` (with `tags`) and the interface record; shared
+    /// by the public API and `CreateNetworkInterface`.
+    pub(crate) fn plan_interface(
+        &self,
+        st: &State,
+        scope: &Scope,
+        k: &ScopeKey,
+        spec: &NewInterface,
+        tags: Vec<TagRec>,
+    ) -> Result<(Change, EniRec), AwsError> {
+        let s = scope
+            .net
+            .subnets
+            .get(&spec.subnet_id)
+            .ok_or_else(|| errors::subnet_not_found(&spec.subnet_id))?;
+        let mut groups = spec.group_ids.clone();
+        if groups.is_empty() {
+            let default = scope
+                .group_by_name(&s.vpc_id, "default")
+                .ok_or_else(|| errors::group_not_found("default"))?;
+            groups.push(default.group_id.clone());
+        }
+        for g in &groups {
+            let rec = scope.group(g).ok_or_else(|| errors::group_not_found(g))?;
+            if rec.vpc_id != s.vpc_id {
+                return Err(errors::invalid_parameter_value(format!(
+                    "Security group {g} and subnet {} belong to different networks.",
+                    s.subnet_id
+                )));
+            }
+        }
+        let ip = take_address(s, spec.private_ip.map(u32::from))?;
+        let eni_id = self.ids.resource_id("eni");
+        let mut subnet = s.clone();
+        subnet.taken.insert(ip, eni_id.clone());
+        let public_ip = if spec.assign_public_ip {
+            Some(free_auto_public_ip(st)?)
+        } else {
+            None
+        };
+        let hex = self.ids.hex(10);
+        let mac = format!(
+            "02:{}:{}:{}:{}:{}",
+            &hex[0..2],
+            &hex[2..4],
+            &hex[4..6],
+            &hex[6..8],
+            &hex[8..10]
+        );
+        let eni = EniRec {
+            eni_id,
+            subnet_id: s.subnet_id.clone(),
+            vpc_id: s.vpc_id.clone(),
+            az: s.az.clone(),
+            private_ip: ip_text(ip),
+            mac,
+            description: spec.description.clone(),
+            group_ids: groups,
+            interface_type: if spec.interface_type.is_empty() {
+                "interface".into()
+            } else {
+                spec.interface_type.clone()
+            },
+            requester_id: spec.requester_id.clone(),
+            attachment: spec
+                .attachment
+                .as_ref()
+                .map(|(i, d)| (i.clone(), self.ids.resource_id("eni-attach"), *d)),
+            public_ip,
+            tags,
+        };
+        let mut change = Change::put_net(k, NetRec::Subnet(subnet));
+        change
+            .put_net
+            .push((k.clone(), NetRec::NetworkInterface(eni.clone())));
+        Ok((change, eni))
     }
 
     /// The interface `eni_id` of (account, region), if it exists.
@@ -365,7 +379,7 @@ impl Ec2 {
     /// Deletes interface `eni_id`, giving its private address back to the subnet and
     /// disassociating any Elastic IP from it (the address stays allocated). `Ok(false)`
     /// when there was no such interface.
-    pub async fn delete_network_interface(
+    pub async fn remove_network_interface(
         &self,
         account: &str,
         region: &str,
@@ -376,26 +390,30 @@ impl Ec2 {
             let Some(e) = scope.net.enis.get(eni_id) else {
                 return Ok((Change::default(), false));
             };
-            let mut change = Change::default();
-            change.delete_net.push((k.clone(), e.eni_id.clone()));
-            if let (Some(s), Some(ip)) =
-                (scope.net.subnets.get(&e.subnet_id), parse_ip(&e.private_ip))
-            {
-                let mut s = s.clone();
-                s.taken.remove(&ip);
-                change.put_net.push((k.clone(), NetRec::Subnet(s)));
-            }
-            for a in scope.net.addresses.values() {
-                if a.association.as_ref().is_some_and(|x| x.0 == e.eni_id) {
-                    let mut a = a.clone();
-                    a.association = None;
-                    change.put_net.push((k.clone(), NetRec::Address(a)));
-                }
-            }
-            Ok((change, true))
+            Ok((delete_interface_change(scope, &k, e), true))
         })
         .await
     }
+}
+
+/// The change deleting interface `e`: its record, its subnet address, any Elastic IP
+/// association (the address stays allocated).
+pub(crate) fn delete_interface_change(scope: &Scope, k: &ScopeKey, e: &EniRec) -> Change {
+    let mut change = Change::default();
+    change.delete_net.push((k.clone(), e.eni_id.clone()));
+    if let (Some(s), Some(ip)) = (scope.net.subnets.get(&e.subnet_id), parse_ip(&e.private_ip)) {
+        let mut s = s.clone();
+        s.taken.remove(&ip);
+        change.put_net.push((k.clone(), NetRec::Subnet(s)));
+    }
+    for a in scope.net.addresses.values() {
+        if a.association.as_ref().is_some_and(|x| x.0 == e.eni_id) {
+            let mut a = a.clone();
+            a.association = None;
+            change.put_net.push((k.clone(), NetRec::Address(a)));
+        }
+    }
+    change
 }
 
 /// The lowest address of [`AUTO_PUBLIC_IP_RANGE`] no interface holds.

@@ -255,6 +255,24 @@ async fn dry_run_on_every_networking_operation() {
         )
         .await
         .map(|_| ()),
+        ec2.create_network_interface(
+            &ctx,
+            CreateNetworkInterfaceRequest {
+                subnet_id: id("subnet"),
+                dry_run: d,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|_| ()),
+        ec2.delete_network_interface(
+            &ctx,
+            DeleteNetworkInterfaceRequest {
+                network_interface_id: id("eni"),
+                dry_run: d,
+            },
+        )
+        .await,
     ];
     for (i, r) in results.into_iter().enumerate() {
         assert_eq!(err_code(r), "DryRunOperation", "operation #{i}");

@@ -412,7 +412,7 @@ async fn elastic_ips_and_interfaces() {
 
     let default_subnet = ec2.default_subnets(ACCOUNT, "eu-central-1").await.unwrap()[0].clone();
     let eni = ec2
-        .create_network_interface(
+        .add_network_interface(
             ACCOUNT,
             "eu-central-1",
             NewInterface {
@@ -525,7 +525,7 @@ async fn elastic_ips_and_interfaces() {
         "InvalidAllocationID.NotFound"
     );
     assert!(ec2
-        .delete_network_interface(ACCOUNT, "eu-central-1", &eni.network_interface_id)
+        .remove_network_interface(ACCOUNT, "eu-central-1", &eni.network_interface_id)
         .await
         .unwrap());
     assert_eq!(

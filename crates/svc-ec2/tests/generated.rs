@@ -246,6 +246,8 @@ impl Handlers for OnlyCreate {
 
     // Networking operations (VPCs, subnets, gateways, route tables, addresses, tags).
     unused! {
+        create_network_interface(CreateNetworkInterfaceRequest) -> CreateNetworkInterfaceResult;
+        delete_network_interface(DeleteNetworkInterfaceRequest) -> ();
         describe_security_group_rules(DescribeSecurityGroupRulesRequest) -> DescribeSecurityGroupRulesResult;
         modify_security_group_rules(ModifySecurityGroupRulesRequest) -> ModifySecurityGroupRulesResult;
         create_tags(CreateTagsRequest) -> ();

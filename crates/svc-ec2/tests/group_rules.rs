@@ -234,7 +234,7 @@ async fn a_group_an_interface_uses_cannot_be_deleted() {
         .subnet_id
         .clone();
     let eni = ec2
-        .create_network_interface(
+        .add_network_interface(
             ACCOUNT,
             "us-east-1",
             NewInterface {
@@ -253,7 +253,7 @@ async fn a_group_an_interface_uses_cannot_be_deleted() {
         err_code(ec2.delete_security_group(&ctx, delete()).await),
         "DependencyViolation"
     );
-    ec2.delete_network_interface(ACCOUNT, "us-east-1", &eni.network_interface_id)
+    ec2.remove_network_interface(ACCOUNT, "us-east-1", &eni.network_interface_id)
         .await
         .unwrap();
     ec2.delete_security_group(&ctx, delete()).await.unwrap();

@@ -263,7 +263,7 @@ async fn networking_survives_reopening_the_disk_store() {
             .unwrap()
             .subnet_id
             .unwrap();
-        ec2.create_network_interface(
+        ec2.add_network_interface(
             ACCOUNT,
             region,
             svc_ec2::NewInterface {

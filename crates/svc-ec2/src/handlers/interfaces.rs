@@ -1,5 +1,8 @@
-//! `DescribeNetworkInterfaces` (the interfaces instances and load balancer nodes get
-//! through the public API in `public`, by id, filter and page) and
+//! `CreateNetworkInterface` / `DeleteNetworkInterface` (one private IPv4 address each,
+//! taken from the subnet like the public API's interfaces; an attached or service-managed
+//! interface cannot be deleted), `DescribeNetworkInterfaces` (these and the interfaces
+//! instances and load balancer nodes get through the public API in `public`, by id, filter
+//! and page) and
 //! `DescribeAccountAttributes` (the account's EC2 limits and its default VPC, per region).
 //! See <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkInterfaces.html>.
 
@@ -7,13 +10,16 @@ use super::{check_dry_run, check_ids};
 use crate::errors;
 use crate::filters::{self, Parsed};
 use crate::generated::{
-    AccountAttribute, AccountAttributeValue, DescribeAccountAttributesRequest,
+    AccountAttribute, AccountAttributeValue, CreateNetworkInterfaceRequest,
+    CreateNetworkInterfaceResult, DeleteNetworkInterfaceRequest, DescribeAccountAttributesRequest,
     DescribeAccountAttributesResult, DescribeNetworkInterfacesRequest,
     DescribeNetworkInterfacesResult,
 };
 use crate::network::EniRec;
+use crate::public::{delete_interface_change, NewInterface};
 use crate::render_net;
 use crate::state::{scope_key, Ec2, Scope};
+use crate::tags;
 use nimbus_core::{AwsError, RequestContext};
 
 const FILTERS: &[&str] = &[
@@ -207,4 +213,115 @@ pub(super) async fn describe_account_attributes(
     Ok(DescribeAccountAttributesResult {
         account_attributes: Some(attributes),
     })
+}
+
+pub(super) async fn create(
+    ec2: &Ec2,
+    ctx: &RequestContext,
+    input: CreateNetworkInterfaceRequest,
+) -> Result<CreateNetworkInterfaceResult, AwsError> {
+    let tags = tags::from_specs(input.tag_specifications, "network-interface")?;
+    check_dry_run(input.dry_run)?;
+    let unsupported = input.ipv4_prefixes.is_some()
+        || input.ipv4_prefix_count.is_some()
+        || input.ipv6_prefixes.is_some()
+        || input.ipv6_prefix_count.is_some()
+        || input.ipv6_addresses.is_some()
+        || input.ipv6_address_count.is_some()
+        || input.enable_primary_ipv6 == Some(true)
+        || input
+            .secondary_private_ip_address_count
+            .is_some_and(|n| n > 0)
+        || input
+            .private_ip_addresses
+            .as_ref()
+            .is_some_and(|v| v.len() > 1);
+    if unsupported {
+        return Err(errors::invalid_parameter_value(
+            "Nimbus network interfaces have one private IPv4 address (no prefixes, secondary or IPv6 addresses)",
+        ));
+    }
+    if let Some(t) = input
+        .interface_type
+        .as_deref()
+        .filter(|t| *t != "interface")
+    {
+        return Err(errors::invalid_parameter_value(format!(
+            "Value ({t}) for parameter interfaceType is not supported by Nimbus"
+        )));
+    }
+    let wanted = input.private_ip_address.clone().or_else(|| {
+        input
+            .private_ip_addresses
+            .as_ref()
+            .and_then(|v| v.first())
+            .and_then(|p| p.private_ip_address.clone())
+    });
+    let private_ip = match wanted.as_deref() {
+        None => None,
+        Some(text) => Some(text.parse().map_err(|_| {
+            errors::invalid_parameter_value(format!(
+                "Value ({text}) for parameter privateIpAddress is invalid."
+            ))
+        })?),
+    };
+    let groups = input.groups.unwrap_or_default();
+    check_ids(&groups, "sg-", "InvalidGroupId")?;
+    let spec = NewInterface {
+        subnet_id: input.subnet_id,
+        group_ids: groups,
+        description: input.description.unwrap_or_default(),
+        interface_type: "interface".into(),
+        private_ip,
+        ..Default::default()
+    };
+    let key = scope_key(ctx);
+    ec2.mutate(ctx, |st, scope| {
+        check_ids(
+            std::slice::from_ref(&spec.subnet_id),
+            "subnet-",
+            "InvalidSubnetID",
+        )?;
+        let (change, eni) = ec2.plan_interface(st, scope, &key, &spec, tags)?;
+        let out = CreateNetworkInterfaceResult {
+            network_interface: Some(render_net::network_interface(&key.0, &key.1, &eni, scope)),
+            client_token: input.client_token.clone(),
+        };
+        Ok((change, out))
+    })
+    .await
+}
+
+pub(super) async fn delete(
+    ec2: &Ec2,
+    ctx: &RequestContext,
+    input: DeleteNetworkInterfaceRequest,
+) -> Result<(), AwsError> {
+    check_dry_run(input.dry_run)?;
+    let id = input.network_interface_id;
+    check_ids(
+        std::slice::from_ref(&id),
+        "eni-",
+        "InvalidNetworkInterfaceID",
+    )?;
+    let key = scope_key(ctx);
+    ec2.mutate(ctx, |_, scope| {
+        let e = scope.net.enis.get(&id).ok_or_else(|| {
+            errors::id_not_found("InvalidNetworkInterfaceID", "networkInterface", &id)
+        })?;
+        if e.attachment.is_some() {
+            return Err(AwsError::client(
+                "InvalidNetworkInterface.InUse",
+                format!("Interface: [{id}] in use."),
+            ));
+        }
+        if let Some(owner) = &e.requester_id {
+            return Err(AwsError::client(
+                "OperationNotPermitted",
+                format!("The network interface {id} is managed by {owner} and cannot be deleted by you."),
+            ));
+        }
+        Ok((delete_interface_change(scope, &key, e), ()))
+    })
+    .await
 }

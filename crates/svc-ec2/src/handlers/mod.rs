@@ -96,6 +96,14 @@ impl Handlers for Ec2 {
         gateways::create(self, ctx, input).await
     }
 
+    async fn create_network_interface(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkInterfaceRequest,
+    ) -> Result<CreateNetworkInterfaceResult, AwsError> {
+        interfaces::create(self, ctx, input).await
+    }
+
     async fn create_route(
         &self,
         ctx: &RequestContext,
@@ -150,6 +158,14 @@ impl Handlers for Ec2 {
         input: DeleteInternetGatewayRequest,
     ) -> Result<(), AwsError> {
         gateways::delete(self, ctx, input).await
+    }
+
+    async fn delete_network_interface(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkInterfaceRequest,
+    ) -> Result<(), AwsError> {
+        interfaces::delete(self, ctx, input).await
     }
 
     async fn delete_route(
