@@ -483,3 +483,48 @@ def test_network_interfaces_take_addresses_and_carry_elastic_ips(nimbus):
     assert "InvalidNetworkInterfaceID.NotFound" in err
     final = nimbus.aws("ec2", "describe-subnets", "--subnet-ids", sid, region=region)["Subnets"][0]
     assert final["AvailableIpAddressCount"] == before
+
+
+def test_custom_network_acl_entries_and_associations(nimbus):
+    region = "eu-central-1"
+    vid = nimbus.aws("ec2", "create-vpc", "--cidr-block", "10.70.0.0/16", region=region)["Vpc"]["VpcId"]
+    sid = nimbus.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.70.1.0/24",
+                     region=region)["Subnet"]["SubnetId"]
+    default = nimbus.aws("ec2", "describe-network-acls", "--filters", f"Name=vpc-id,Values={vid}",
+                         "Name=default,Values=true", region=region)["NetworkAcls"][0]
+    assert [a["SubnetId"] for a in default["Associations"]] == [sid]
+    acl = nimbus.aws("ec2", "create-network-acl", "--vpc-id", vid, region=region)["NetworkAcl"]
+    aid = acl["NetworkAclId"]
+    assert aid.startswith("acl-") and acl["IsDefault"] is False and acl["Associations"] == []
+    assert {(e["RuleNumber"], e["RuleAction"]) for e in acl["Entries"]} == {(32767, "deny")}
+    nimbus.aws("ec2", "create-network-acl-entry", "--network-acl-id", aid, "--ingress", "--rule-number", "100",
+               "--protocol", "tcp", "--port-range", "From=80,To=80", "--cidr-block", "0.0.0.0/0",
+               "--rule-action", "allow", region=region)
+    err = cli_error(nimbus, "ec2", "create-network-acl-entry", "--network-acl-id", aid, "--ingress", "--rule-number",
+                    "100", "--protocol", "-1", "--cidr-block", "0.0.0.0/0", "--rule-action", "deny", region=region)
+    assert "NetworkAclEntryAlreadyExists" in err
+    nimbus.aws("ec2", "replace-network-acl-entry", "--network-acl-id", aid, "--ingress", "--rule-number", "100",
+               "--protocol", "tcp", "--port-range", "From=443,To=443", "--cidr-block", "10.0.0.0/8",
+               "--rule-action", "allow", region=region)
+    got = nimbus.aws("ec2", "describe-network-acls", "--network-acl-ids", aid, region=region)["NetworkAcls"][0]
+    rule = next(e for e in got["Entries"] if e["RuleNumber"] == 100)
+    assert rule == {"CidrBlock": "10.0.0.0/8", "Egress": False, "PortRange": {"From": 443, "To": 443},
+                    "Protocol": "6", "RuleAction": "allow", "RuleNumber": 100}
+    # Move the subnet to the custom ACL, and back.
+    new = nimbus.aws("ec2", "replace-network-acl-association", "--association-id",
+                     default["Associations"][0]["NetworkAclAssociationId"], "--network-acl-id", aid,
+                     region=region)["NewAssociationId"]
+    err = cli_error(nimbus, "ec2", "delete-network-acl", "--network-acl-id", aid, region=region)
+    assert "DependencyViolation" in err
+    nimbus.aws("ec2", "replace-network-acl-association", "--association-id", new, "--network-acl-id",
+               default["NetworkAclId"], region=region)
+    nimbus.aws("ec2", "delete-network-acl-entry", "--network-acl-id", aid, "--ingress", "--rule-number", "100",
+               region=region)
+    err = cli_error(nimbus, "ec2", "delete-network-acl-entry", "--network-acl-id", aid, "--ingress",
+                    "--rule-number", "100", region=region)
+    assert "InvalidNetworkAclEntry.NotFound" in err
+    err = cli_error(nimbus, "ec2", "delete-network-acl", "--network-acl-id", default["NetworkAclId"], region=region)
+    assert "InvalidParameterValue" in err
+    nimbus.aws("ec2", "delete-network-acl", "--network-acl-id", aid, region=region)
+    nimbus.aws("ec2", "delete-subnet", "--subnet-id", sid, region=region)
+    nimbus.aws("ec2", "delete-vpc", "--vpc-id", vid, region=region)

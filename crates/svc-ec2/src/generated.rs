@@ -196,13 +196,22 @@ pub static OPERATIONS: [m::Operation; 765] = [
     ),
     op("CreateManagedPrefixList", "POST", "/"),
     op("CreateNatGateway", "POST", "/"),
-    op("CreateNetworkAcl", "POST", "/"),
-    op("CreateNetworkAclEntry", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(57)),
+        output: Some(m::ShapeId(58)),
+        implemented: true,
+        ..op("CreateNetworkAcl", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(56)),
+        implemented: true,
+        ..op("CreateNetworkAclEntry", "POST", "/")
+    },
     op("CreateNetworkInsightsAccessScope", "POST", "/"),
     op("CreateNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(56)),
-        output: Some(m::ShapeId(57)),
+        input: Some(m::ShapeId(59)),
+        output: Some(m::ShapeId(60)),
         implemented: true,
         ..op("CreateNetworkInterface", "POST", "/")
     },
@@ -213,8 +222,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(58)),
-        output: Some(m::ShapeId(59)),
+        input: Some(m::ShapeId(61)),
+        output: Some(m::ShapeId(62)),
         implemented: true,
         ..op("CreateRoute", "POST", "/")
     },
@@ -222,16 +231,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(60)),
-        output: Some(m::ShapeId(61)),
+        input: Some(m::ShapeId(63)),
+        output: Some(m::ShapeId(64)),
         implemented: true,
         ..op("CreateRouteTable", "POST", "/")
     },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(62)),
-        output: Some(m::ShapeId(63)),
+        input: Some(m::ShapeId(65)),
+        output: Some(m::ShapeId(66)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -240,14 +249,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(64)),
-        output: Some(m::ShapeId(65)),
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(68)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
     op("CreateSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(66)),
+        input: Some(m::ShapeId(69)),
         implemented: true,
         ..op("CreateTags", "POST", "/")
     },
@@ -274,8 +283,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(67)),
-        output: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(70)),
+        output: Some(m::ShapeId(71)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -305,7 +314,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(70)),
+        input: Some(m::ShapeId(73)),
         implemented: true,
         ..op("DeleteInternetGateway", "POST", "/")
     },
@@ -332,14 +341,22 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteLocalGatewayVirtualInterfaceGroup", "POST", "/"),
     op("DeleteManagedPrefixList", "POST", "/"),
     op("DeleteNatGateway", "POST", "/"),
-    op("DeleteNetworkAcl", "POST", "/"),
-    op("DeleteNetworkAclEntry", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(75)),
+        implemented: true,
+        ..op("DeleteNetworkAcl", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(74)),
+        implemented: true,
+        ..op("DeleteNetworkAclEntry", "POST", "/")
+    },
     op("DeleteNetworkInsightsAccessScope", "POST", "/"),
     op("DeleteNetworkInsightsAccessScopeAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(76)),
         implemented: true,
         ..op("DeleteNetworkInterface", "POST", "/")
     },
@@ -348,7 +365,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(72)),
+        input: Some(m::ShapeId(77)),
         implemented: true,
         ..op("DeleteRoute", "POST", "/")
     },
@@ -356,28 +373,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(73)),
+        input: Some(m::ShapeId(78)),
         implemented: true,
         ..op("DeleteRouteTable", "POST", "/")
     },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(74)),
-        output: Some(m::ShapeId(75)),
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(80)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(76)),
+        input: Some(m::ShapeId(81)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
     op("DeleteSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(77)),
+        input: Some(m::ShapeId(82)),
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -405,7 +422,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(78)),
+        input: Some(m::ShapeId(83)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -428,28 +445,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(79)),
-        output: Some(m::ShapeId(80)),
+        input: Some(m::ShapeId(84)),
+        output: Some(m::ShapeId(85)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(83)),
-        output: Some(m::ShapeId(84)),
+        input: Some(m::ShapeId(88)),
+        output: Some(m::ShapeId(89)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(81)),
-        output: Some(m::ShapeId(82)),
+        input: Some(m::ShapeId(86)),
+        output: Some(m::ShapeId(87)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(85)),
-        output: Some(m::ShapeId(86)),
+        input: Some(m::ShapeId(90)),
+        output: Some(m::ShapeId(91)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -482,8 +499,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(88)),
-        output: Some(m::ShapeId(89)),
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -526,8 +543,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceTypes", "POST", "/"),
     op("DescribeInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(91)),
-        output: Some(m::ShapeId(92)),
+        input: Some(m::ShapeId(96)),
+        output: Some(m::ShapeId(97)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -567,8 +584,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(94)),
-        output: Some(m::ShapeId(95)),
+        input: Some(m::ShapeId(99)),
+        output: Some(m::ShapeId(100)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -579,8 +596,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(97)),
-        output: Some(m::ShapeId(98)),
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -590,8 +607,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(99)),
-        output: Some(m::ShapeId(100)),
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -604,8 +621,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
+        input: Some(m::ShapeId(107)),
+        output: Some(m::ShapeId(108)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -616,15 +633,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(105)),
-        output: Some(m::ShapeId(106)),
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
         implemented: true,
         ..op("DescribeSecurityGroupRules", "POST", "/")
     },
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(114)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -641,14 +658,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(111)),
-        output: Some(m::ShapeId(112)),
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(113)),
-        output: Some(m::ShapeId(114)),
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
@@ -682,8 +699,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumes", "POST", "/"),
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(115)),
-        output: Some(m::ShapeId(116)),
+        input: Some(m::ShapeId(120)),
+        output: Some(m::ShapeId(121)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -701,8 +718,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(124)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -711,7 +728,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(120)),
+        input: Some(m::ShapeId(125)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -745,7 +762,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(128)),
+        input: Some(m::ShapeId(133)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
@@ -759,7 +776,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(129)),
+        input: Some(m::ShapeId(134)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -770,8 +787,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(130)),
-        output: Some(m::ShapeId(131)),
+        input: Some(m::ShapeId(135)),
+        output: Some(m::ShapeId(136)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -939,8 +956,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(174)),
-        output: Some(m::ShapeId(175)),
+        input: Some(m::ShapeId(179)),
+        output: Some(m::ShapeId(180)),
         implemented: true,
         ..op("ModifySecurityGroupRules", "POST", "/")
     },
@@ -948,7 +965,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(176)),
+        input: Some(m::ShapeId(181)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -973,7 +990,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(177)),
+        input: Some(m::ShapeId(182)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -1021,7 +1038,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(224)),
+        input: Some(m::ShapeId(230)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
@@ -1029,16 +1046,25 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ReleaseIpamPoolAllocation", "POST", "/"),
     op("ReplaceIamInstanceProfileAssociation", "POST", "/"),
     op("ReplaceImageCriteriaInAllowedImagesSettings", "POST", "/"),
-    op("ReplaceNetworkAclAssociation", "POST", "/"),
-    op("ReplaceNetworkAclEntry", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(225)),
+        input: Some(m::ShapeId(231)),
+        output: Some(m::ShapeId(232)),
+        implemented: true,
+        ..op("ReplaceNetworkAclAssociation", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(233)),
+        implemented: true,
+        ..op("ReplaceNetworkAclEntry", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(234)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(226)),
-        output: Some(m::ShapeId(227)),
+        input: Some(m::ShapeId(235)),
+        output: Some(m::ShapeId(236)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1062,14 +1088,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(230)),
-        output: Some(m::ShapeId(231)),
+        input: Some(m::ShapeId(239)),
+        output: Some(m::ShapeId(240)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(232)),
-        output: Some(m::ShapeId(233)),
+        input: Some(m::ShapeId(241)),
+        output: Some(m::ShapeId(242)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -1105,13 +1131,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 313] = [
+pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "AccountAttribute",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 264)
+                ..member("AttributeName", 273)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1145,7 +1171,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 264)
+            ..member("AttributeValue", 273)
         }])),
     },
     m::Shape {
@@ -1161,67 +1187,67 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 264)
+                ..member("AllocationId", 273)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 264)
+                ..member("AssociationId", 273)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 132)
+                ..member("Domain", 137)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 264)
+                ..member("NetworkInterfaceId", 273)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 264)
+                ..member("NetworkInterfaceOwnerId", 273)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 264)
+                ..member("PrivateIpAddress", 273)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 264)
+                ..member("PublicIpv4Pool", 273)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 264)
+                ..member("NetworkBorderGroup", 273)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 264)
+                ..member("CustomerOwnedIp", 273)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 264)
+                ..member("CustomerOwnedIpv4Pool", 273)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 264)
+                ..member("CarrierIp", 273)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 264)
+                ..member("SubnetId", 273)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 263)
+                ..member("ServiceManaged", 272)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 264)
+                ..member("InstanceId", 273)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 264)
+                ..member("PublicIp", 273)
             },
         ])),
     },
@@ -1230,7 +1256,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 215)
+                ..member("PublicIp", 221)
             },
             m::Member {
                 location_name: Some("allocationId"),
@@ -1238,11 +1264,11 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 264)
+                ..member("PtrRecord", 273)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 214)
+                ..member("PtrRecordUpdate", 220)
             },
         ])),
     },
@@ -1275,16 +1301,16 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 132),
-            member("Address", 215),
-            member("PublicIpv4Pool", 160),
-            member("NetworkBorderGroup", 264),
-            member("CustomerOwnedIpv4Pool", 264),
+            member("Domain", 137),
+            member("Address", 221),
+            member("PublicIpv4Pool", 165),
+            member("NetworkBorderGroup", 273),
+            member("CustomerOwnedIpv4Pool", 273),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 280)
+                ..member("TagSpecifications", 289)
             },
-            member("IpamPoolId", 159),
+            member("IpamPoolId", 164),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1296,35 +1322,35 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 264)
+                ..member("AllocationId", 273)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 264)
+                ..member("PublicIpv4Pool", 273)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 264)
+                ..member("NetworkBorderGroup", 273)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 132)
+                ..member("Domain", 137)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 264)
+                ..member("CustomerOwnedIp", 273)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 264)
+                ..member("CustomerOwnedIpv4Pool", 273)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 264)
+                ..member("CarrierIp", 273)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 264)
+                ..member("PublicIp", 273)
             },
         ])),
     },
@@ -1352,19 +1378,19 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 14),
-            member("InstanceId", 144),
-            member("PublicIp", 134),
+            member("InstanceId", 149),
+            member("PublicIp", 139),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 192)
+                ..member("NetworkInterfaceId", 198)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 264)
+                ..member("PrivateIpAddress", 273)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
@@ -1376,26 +1402,26 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 264)
+            ..member("AssociationId", 273)
         }])),
     },
     m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 237),
-            member("PublicIpv4Pool", 160),
+            member("GatewayId", 246),
+            member("PublicIpv4Pool", 165),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 269)
+                ..member("SubnetId", 278)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 247)
+                ..member("RouteTableId", 256)
             },
         ])),
     },
@@ -1404,29 +1430,29 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 264)
+                ..member("AssociationId", 273)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 245)
+                ..member("AssociationState", 254)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 264),
-            member("Ipv6CidrBlockNetworkBorderGroup", 264),
-            member("Ipv6Pool", 166),
-            member("Ipv6CidrBlock", 264),
-            member("Ipv4IpamPoolId", 159),
-            member("Ipv4NetmaskLength", 179),
-            member("Ipv6IpamPoolId", 159),
-            member("Ipv6NetmaskLength", 179),
+            member("CidrBlock", 273),
+            member("Ipv6CidrBlockNetworkBorderGroup", 273),
+            member("Ipv6Pool", 171),
+            member("Ipv6CidrBlock", 273),
+            member("Ipv4IpamPoolId", 164),
+            member("Ipv4NetmaskLength", 184),
+            member("Ipv6IpamPoolId", 164),
+            member("Ipv6NetmaskLength", 184),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 304)
+                ..member("VpcId", 313)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -1439,22 +1465,22 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 306)
+                ..member("Ipv6CidrBlockAssociation", 315)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 290)
+                ..member("CidrBlockAssociation", 299)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(269),
+            member: m::ShapeId(278),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1469,12 +1495,12 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 151)
+                ..member("InternetGatewayId", 156)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 304)
+                ..member("VpcId", 313)
             },
         ])),
     },
@@ -1515,7 +1541,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 264)
+            ..member("Value", 273)
         }])),
     },
     m::Shape {
@@ -1523,7 +1549,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 280)
+                ..member("TagSpecifications", 289)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1532,35 +1558,35 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 252)
+                ..member("GroupId", 261)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 264)
+                ..member("SourceSecurityGroupName", 273)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 264)
+                ..member("SourceSecurityGroupOwnerId", 273)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 264)
+                ..member("IpProtocol", 273)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 147)
+                ..member("FromPort", 152)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 147)
+                ..member("ToPort", 152)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 264)
+                ..member("CidrIp", 273)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 155)
+                ..member("IpPermissions", 160)
             },
         ])),
     },
@@ -1573,25 +1599,25 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 259)
+                ..member("SecurityGroupRules", 268)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 264),
-            member("FromPort", 147),
-            member("GroupId", 252),
-            member("GroupName", 255),
-            member("IpPermissions", 155),
-            member("IpProtocol", 264),
-            member("SourceSecurityGroupName", 264),
-            member("SourceSecurityGroupOwnerId", 264),
-            member("ToPort", 147),
+            member("CidrIp", 273),
+            member("FromPort", 152),
+            member("GroupId", 261),
+            member("GroupName", 264),
+            member("IpPermissions", 160),
+            member("IpProtocol", 273),
+            member("SourceSecurityGroupName", 273),
+            member("SourceSecurityGroupOwnerId", 273),
+            member("ToPort", 152),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 280)
+                ..member("TagSpecifications", 289)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1608,7 +1634,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 259)
+                ..member("SecurityGroupRules", 268)
             },
         ])),
     },
@@ -1625,39 +1651,39 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 264)
+                ..member("RegionName", 273)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 264)
+                ..member("ZoneName", 273)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 264)
+                ..member("ZoneId", 273)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 264)
+                ..member("GroupName", 273)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 264)
+                ..member("NetworkBorderGroup", 273)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 264)
+                ..member("ZoneType", 273)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 264)
+                ..member("ParentZoneName", 273)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 264)
+                ..member("ParentZoneId", 273)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 264)
+                ..member("GroupLongName", 273)
             },
             m::Member {
                 location_name: Some("geographySet"),
@@ -1677,7 +1703,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 264)
+            ..member("Name", 273)
         }])),
     },
     m::Shape {
@@ -1700,7 +1726,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 264)
+            ..member("Message", 273)
         }])),
     },
     m::Shape {
@@ -1733,7 +1759,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 264)
+            ..member("Name", 273)
         }])),
     },
     m::Shape {
@@ -1774,24 +1800,24 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 147)
+                ..member("TcpEstablishedTimeout", 152)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 147)
+                ..member("UdpStreamTimeout", 152)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 147)
+                ..member("UdpTimeout", 152)
             },
         ])),
     },
     m::Shape {
         name: "ConnectionTrackingSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TcpEstablishedTimeout", 147),
-            member("UdpStreamTimeout", 147),
-            member("UdpTimeout", 147),
+            member("TcpEstablishedTimeout", 152),
+            member("UdpStreamTimeout", 152),
+            member("UdpTimeout", 152),
         ])),
     },
     m::Shape {
@@ -1806,7 +1832,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 287)
+            ..member("Vpc", 296)
         }])),
     },
     m::Shape {
@@ -1814,7 +1840,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 280)
+                ..member("TagSpecifications", 289)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1826,66 +1852,151 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 148)
+            ..member("InternetGateway", 153)
         }])),
+    },
+    m::Shape {
+        name: "CreateNetworkAclEntryRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("networkAclId"),
+                required: true,
+                ..member("NetworkAclId", 191)
+            },
+            m::Member {
+                location_name: Some("ruleNumber"),
+                required: true,
+                ..member("RuleNumber", 152)
+            },
+            m::Member {
+                location_name: Some("protocol"),
+                required: true,
+                ..member("Protocol", 273)
+            },
+            m::Member {
+                location_name: Some("ruleAction"),
+                required: true,
+                ..member("RuleAction", 259)
+            },
+            m::Member {
+                location_name: Some("egress"),
+                required: true,
+                ..member("Egress", 46)
+            },
+            m::Member {
+                location_name: Some("cidrBlock"),
+                ..member("CidrBlock", 273)
+            },
+            m::Member {
+                location_name: Some("ipv6CidrBlock"),
+                ..member("Ipv6CidrBlock", 273)
+            },
+            m::Member {
+                location_name: Some("Icmp"),
+                ..member("IcmpTypeCode", 148)
+            },
+            m::Member {
+                location_name: Some("portRange"),
+                ..member("PortRange", 211)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateNetworkAclRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 289)
+            },
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 273)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 313)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateNetworkAclResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkAcl"),
+                ..member("NetworkAcl", 185)
+            },
+            m::Member {
+                location_name: Some("clientToken"),
+                ..member("ClientToken", 273)
+            },
+        ])),
     },
     m::Shape {
         name: "CreateNetworkInterfaceRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 161)
+                ..member("Ipv4Prefixes", 166)
             },
-            member("Ipv4PrefixCount", 147),
+            member("Ipv4PrefixCount", 152),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 167)
+                ..member("Ipv6Prefixes", 172)
             },
-            member("Ipv6PrefixCount", 147),
-            member("InterfaceType", 191),
+            member("Ipv6PrefixCount", 152),
+            member("InterfaceType", 197),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 280)
+                ..member("TagSpecifications", 289)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 264)
+                ..member("ClientToken", 273)
             },
             member("EnablePrimaryIpv6", 46),
             member("ConnectionTrackingSpecification", 50),
-            member("Operator", 203),
+            member("Operator", 209),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 269)
+                ..member("SubnetId", 278)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 264)
+                ..member("Description", 273)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 264)
+                ..member("PrivateIpAddress", 273)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 253)
+                ..member("Groups", 262)
             },
             m::Member {
                 location_name: Some("privateIpAddresses"),
-                ..member("PrivateIpAddresses", 211)
+                ..member("PrivateIpAddresses", 217)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 147)
+                ..member("SecondaryPrivateIpAddressCount", 152)
             },
             m::Member {
                 location_name: Some("ipv6Addresses"),
-                ..member("Ipv6Addresses", 146)
+                ..member("Ipv6Addresses", 151)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 147)
+                ..member("Ipv6AddressCount", 152)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1898,24 +2009,24 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterface", 188)
+                ..member("NetworkInterface", 194)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 264)
+                ..member("ClientToken", 273)
             },
         ])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 208),
-            member("VpcEndpointId", 303),
-            member("TransitGatewayId", 283),
-            member("LocalGatewayId", 173),
+            member("DestinationPrefixListId", 214),
+            member("VpcEndpointId", 312),
+            member("TransitGatewayId", 292),
+            member("LocalGatewayId", 178),
             member("CarrierGatewayId", 47),
             member("CoreNetworkArn", 51),
-            member("OdbNetworkArn", 202),
+            member("OdbNetworkArn", 208),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -1923,39 +2034,39 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 247)
+                ..member("RouteTableId", 256)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 264)
+                ..member("DestinationCidrBlock", 273)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 237)
+                ..member("GatewayId", 246)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 264)
+                ..member("DestinationIpv6CidrBlock", 273)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 133)
+                ..member("EgressOnlyInternetGatewayId", 138)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 144)
+                ..member("InstanceId", 149)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 192)
+                ..member("NetworkInterfaceId", 198)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 309)
+                ..member("VpcPeeringConnectionId", 318)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 178)
+                ..member("NatGatewayId", 183)
             },
         ])),
     },
@@ -1971,11 +2082,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 280)
+                ..member("TagSpecifications", 289)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 264)
+                ..member("ClientToken", 273)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -1984,7 +2095,7 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 304)
+                ..member("VpcId", 313)
             },
         ])),
     },
@@ -1993,11 +2104,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 241)
+                ..member("RouteTable", 250)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 264)
+                ..member("ClientToken", 273)
             },
         ])),
     },
@@ -2007,16 +2118,16 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 264)
+                ..member("Description", 273)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 264)
+                ..member("GroupName", 273)
             },
-            member("VpcId", 304),
+            member("VpcId", 313),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 280)
+                ..member("TagSpecifications", 289)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2029,15 +2140,15 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 264)
+                ..member("GroupId", 273)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 264)
+                ..member("SecurityGroupArn", 273)
             },
         ])),
     },
@@ -2046,22 +2157,22 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 280)
+                ..member("TagSpecifications", 289)
             },
-            member("AvailabilityZone", 264),
-            member("AvailabilityZoneId", 264),
-            member("CidrBlock", 264),
-            member("Ipv6CidrBlock", 264),
-            member("OutpostArn", 264),
+            member("AvailabilityZone", 273),
+            member("AvailabilityZoneId", 273),
+            member("CidrBlock", 273),
+            member("Ipv6CidrBlock", 273),
+            member("OutpostArn", 273),
             m::Member {
                 required: true,
-                ..member("VpcId", 304)
+                ..member("VpcId", 313)
             },
             member("Ipv6Native", 46),
-            member("Ipv4IpamPoolId", 159),
-            member("Ipv4NetmaskLength", 179),
-            member("Ipv6IpamPoolId", 159),
-            member("Ipv6NetmaskLength", 179),
+            member("Ipv4IpamPoolId", 164),
+            member("Ipv4NetmaskLength", 184),
+            member("Ipv6IpamPoolId", 164),
+            member("Ipv6NetmaskLength", 184),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2072,7 +2183,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 265)
+            ..member("Subnet", 274)
         }])),
     },
     m::Shape {
@@ -2085,30 +2196,30 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("ResourceId"),
                 required: true,
-                ..member("Resources", 228)
+                ..member("Resources", 237)
             },
             m::Member {
                 location_name: Some("Tag"),
                 required: true,
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
         ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 264),
-            member("Ipv6Pool", 166),
-            member("Ipv6CidrBlock", 264),
-            member("Ipv4IpamPoolId", 159),
-            member("Ipv4NetmaskLength", 179),
-            member("Ipv6IpamPoolId", 159),
-            member("Ipv6NetmaskLength", 179),
-            member("Ipv6CidrBlockNetworkBorderGroup", 264),
-            member("VpcEncryptionControl", 295),
+            member("CidrBlock", 273),
+            member("Ipv6Pool", 171),
+            member("Ipv6CidrBlock", 273),
+            member("Ipv4IpamPoolId", 164),
+            member("Ipv4NetmaskLength", 184),
+            member("Ipv6IpamPoolId", 164),
+            member("Ipv6NetmaskLength", 184),
+            member("Ipv6CidrBlockNetworkBorderGroup", 273),
+            member("VpcEncryptionControl", 304),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 280)
+                ..member("TagSpecifications", 289)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2116,7 +2227,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 282)
+                ..member("InstanceTenancy", 291)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
@@ -2128,7 +2239,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 287)
+            ..member("Vpc", 296)
         }])),
     },
     m::Shape {
@@ -2145,7 +2256,45 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 151)
+                ..member("InternetGatewayId", 156)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteNetworkAclEntryRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("networkAclId"),
+                required: true,
+                ..member("NetworkAclId", 191)
+            },
+            m::Member {
+                location_name: Some("ruleNumber"),
+                required: true,
+                ..member("RuleNumber", 152)
+            },
+            m::Member {
+                location_name: Some("egress"),
+                required: true,
+                ..member("Egress", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteNetworkAclRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("networkAclId"),
+                required: true,
+                ..member("NetworkAclId", 191)
             },
         ])),
     },
@@ -2159,14 +2308,14 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("networkInterfaceId"),
                 required: true,
-                ..member("NetworkInterfaceId", 192)
+                ..member("NetworkInterfaceId", 198)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 208),
+            member("DestinationPrefixListId", 214),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2174,15 +2323,15 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 247)
+                ..member("RouteTableId", 256)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 264)
+                ..member("DestinationCidrBlock", 273)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 264)
+                ..member("DestinationIpv6CidrBlock", 273)
             },
         ])),
     },
@@ -2196,15 +2345,15 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 247)
+                ..member("RouteTableId", 256)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 252),
-            member("GroupName", 255),
+            member("GroupId", 261),
+            member("GroupName", 264),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2220,7 +2369,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 252)
+                ..member("GroupId", 261)
             },
         ])),
     },
@@ -2229,7 +2378,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 269)
+                ..member("SubnetId", 278)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2247,11 +2396,11 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("resourceId"),
                 required: true,
-                ..member("Resources", 228)
+                ..member("Resources", 237)
             },
             m::Member {
                 location_name: Some("tag"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
         ])),
     },
@@ -2260,7 +2409,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 304)
+                ..member("VpcId", 313)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2296,7 +2445,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 ..member("AllocationIds", 16)
             },
             member("Attribute", 8),
-            member("NextToken", 201),
+            member("NextToken", 207),
             member("MaxResults", 10),
             member("DryRun", 46),
         ])),
@@ -2310,7 +2459,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 201)
+                ..member("NextToken", 207)
             },
         ])),
     },
@@ -2319,7 +2468,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 217)
+                ..member("PublicIps", 223)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2327,7 +2476,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
             m::Member {
                 location_name: Some("AllocationId"),
@@ -2347,11 +2496,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 312)
+                ..member("ZoneNames", 321)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 311)
+                ..member("ZoneIds", 320)
             },
             member("AllAvailabilityZones", 46),
             m::Member {
@@ -2360,7 +2509,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
         ])),
     },
@@ -2380,17 +2529,17 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 126)
+                ..member("DhcpOptionsIds", 131)
             },
-            member("NextToken", 264),
-            member("MaxResults", 87),
+            member("NextToken", 273),
+            member("MaxResults", 92),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
         ])),
     },
@@ -2399,11 +2548,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 127)
+                ..member("DhcpOptions", 132)
             },
         ])),
     },
@@ -2414,19 +2563,19 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 264),
-            member("MaxResults", 90),
+            member("NextToken", 273),
+            member("MaxResults", 95),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 152)
+                ..member("InternetGatewayIds", 157)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
         ])),
     },
@@ -2435,11 +2584,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 153)
+                ..member("InternetGateways", 158)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
         ])),
     },
@@ -2450,19 +2599,19 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 264),
-            member("MaxResults", 93),
+            member("NextToken", 273),
+            member("MaxResults", 98),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 186)
+                ..member("NetworkAclIds", 192)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
         ])),
     },
@@ -2471,11 +2620,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 187)
+                ..member("NetworkAcls", 193)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
         ])),
     },
@@ -2486,8 +2635,8 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 264),
-            member("MaxResults", 96),
+            member("NextToken", 273),
+            member("MaxResults", 101),
             member("IncludeManagedResources", 46),
             m::Member {
                 location_name: Some("dryRun"),
@@ -2495,11 +2644,11 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 193)
+                ..member("NetworkInterfaceIds", 199)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
         ])),
     },
@@ -2508,11 +2657,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 196)
+                ..member("NetworkInterfaces", 202)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
         ])),
     },
@@ -2521,7 +2670,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 223)
+                ..member("RegionNames", 229)
             },
             member("AllRegions", 46),
             m::Member {
@@ -2530,7 +2679,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
         ])),
     },
@@ -2538,7 +2687,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 222)
+            ..member("Regions", 228)
         }])),
     },
     m::Shape {
@@ -2548,19 +2697,19 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 264),
-            member("MaxResults", 101),
+            member("NextToken", 273),
+            member("MaxResults", 106),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 248)
+                ..member("RouteTableIds", 257)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
         ])),
     },
@@ -2569,11 +2718,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 249)
+                ..member("RouteTables", 258)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
         ])),
     },
@@ -2586,15 +2735,15 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 258)
+                ..member("SecurityGroupRuleIds", 267)
             },
             member("DryRun", 46),
-            member("NextToken", 264),
-            member("MaxResults", 104),
+            member("NextToken", 273),
+            member("MaxResults", 109),
         ])),
     },
     m::Shape {
@@ -2602,11 +2751,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 259)
+                ..member("SecurityGroupRules", 268)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
         ])),
     },
@@ -2619,21 +2768,21 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 138)
+                ..member("GroupIds", 143)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 141)
+                ..member("GroupNames", 146)
             },
-            member("NextToken", 264),
-            member("MaxResults", 107),
+            member("NextToken", 273),
+            member("MaxResults", 112),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
         ])),
     },
@@ -2642,11 +2791,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 254)
+                ..member("SecurityGroups", 263)
             },
         ])),
     },
@@ -2659,14 +2808,14 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 270)
+                ..member("SubnetIds", 279)
             },
-            member("NextToken", 264),
-            member("MaxResults", 110),
+            member("NextToken", 273),
+            member("MaxResults", 115),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2678,11 +2827,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 273)
+                ..member("Subnets", 282)
             },
         ])),
     },
@@ -2695,15 +2844,15 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 147)
+                ..member("MaxResults", 152)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
         ])),
     },
@@ -2712,11 +2861,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 277)
+                ..member("Tags", 286)
             },
         ])),
     },
@@ -2725,11 +2874,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 288)
+                ..member("Attribute", 297)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 304)
+                ..member("VpcId", 313)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -2754,7 +2903,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
         ])),
     },
@@ -2767,14 +2916,14 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 137)
+                ..member("Filters", 142)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 305)
+                ..member("VpcIds", 314)
             },
-            member("NextToken", 264),
-            member("MaxResults", 117),
+            member("NextToken", 273),
+            member("MaxResults", 122),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2786,11 +2935,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 264)
+                ..member("NextToken", 273)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 308)
+                ..member("Vpcs", 317)
             },
         ])),
     },
@@ -2804,12 +2953,12 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 151)
+                ..member("InternetGatewayId", 156)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 304)
+                ..member("VpcId", 313)
             },
         ])),
     },
@@ -2818,18 +2967,18 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 264)
+                ..member("Key", 273)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 123)
+                ..member("Values", 128)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(121),
+            member: m::ShapeId(126),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2847,19 +2996,19 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 264)
+                ..member("OwnerId", 273)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 264)
+                ..member("DhcpOptionsId", 273)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 122)
+                ..member("DhcpConfigurations", 127)
             },
         ])),
     },
@@ -2870,7 +3019,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(125),
+            member: m::ShapeId(130),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -2878,7 +3027,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(124),
+            member: m::ShapeId(129),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2886,8 +3035,8 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 135),
-            member("PublicIp", 134),
+            member("AssociationId", 140),
+            member("PublicIp", 139),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -2904,7 +3053,7 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 243)
+                ..member("AssociationId", 252)
             },
         ])),
     },
@@ -2913,7 +3062,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 289)
+            ..member("AssociationId", 298)
         }])),
     },
     m::Shape {
@@ -2921,15 +3070,15 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 306)
+                ..member("Ipv6CidrBlockAssociation", 315)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 290)
+                ..member("CidrBlockAssociation", 299)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
         ])),
     },
@@ -2954,17 +3103,17 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 264),
+            member("Name", 273),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 286)
+                ..member("Values", 295)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(136),
+            member: m::ShapeId(141),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -2972,7 +3121,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(252),
+            member: m::ShapeId(261),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -2982,18 +3131,18 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 264)
+                ..member("GroupId", 273)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 264)
+                ..member("GroupName", 273)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(139),
+            member: m::ShapeId(144),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3001,7 +3150,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(255),
+            member: m::ShapeId(264),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -3017,11 +3166,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 147)
+                ..member("Code", 152)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 147)
+                ..member("Type", 152)
             },
         ])),
     },
@@ -3034,7 +3183,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 264)
+                ..member("Ipv6Address", 273)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
@@ -3045,7 +3194,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "InstanceIpv6AddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(145),
+            member: m::ShapeId(150),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3059,19 +3208,19 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 150)
+                ..member("Attachments", 155)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 264)
+                ..member("InternetGatewayId", 273)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 264)
+                ..member("OwnerId", 273)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
         ])),
     },
@@ -3084,14 +3233,14 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(149),
+            member: m::ShapeId(154),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3103,7 +3252,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(151),
+            member: m::ShapeId(156),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3111,7 +3260,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(148),
+            member: m::ShapeId(153),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3121,38 +3270,38 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 264)
+                ..member("IpProtocol", 273)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 147)
+                ..member("FromPort", 152)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 147)
+                ..member("ToPort", 152)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 285)
+                ..member("UserIdGroupPairs", 294)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 157)
+                ..member("IpRanges", 162)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 172)
+                ..member("Ipv6Ranges", 177)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 207)
+                ..member("PrefixListIds", 213)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(154),
+            member: m::ShapeId(159),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3162,18 +3311,18 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 264)
+                ..member("Description", 273)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 264)
+                ..member("CidrIp", 273)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(156),
+            member: m::ShapeId(161),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3195,7 +3344,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "Ipv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(163),
+            member: m::ShapeId(168),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3204,17 +3353,17 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 264)
+            ..member("Ipv4Prefix", 273)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 264)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 273)])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(162),
+            member: m::ShapeId(167),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3232,7 +3381,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "Ipv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(169),
+            member: m::ShapeId(174),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3241,17 +3390,17 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 264)
+            ..member("Ipv6Prefix", 273)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 264)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 273)])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(168),
+            member: m::ShapeId(173),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3261,18 +3410,18 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 264)
+                ..member("Description", 273)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 264)
+                ..member("CidrIpv6", 273)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(171),
+            member: m::ShapeId(176),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3286,12 +3435,12 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupId", 252)
+                ..member("GroupId", 261)
             },
             m::Member {
                 location_name: Some("SecurityGroupRule"),
                 required: true,
-                ..member("SecurityGroupRules", 262)
+                ..member("SecurityGroupRules", 271)
             },
             member("DryRun", 46),
         ])),
@@ -3311,15 +3460,15 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 269)
+                ..member("SubnetId", 278)
             },
             member("MapCustomerOwnedIpOnLaunch", 28),
             member("CustomerOwnedIpv4Pool", 48),
             member("EnableDns64", 28),
-            member("PrivateDnsHostnameTypeOnLaunch", 142),
+            member("PrivateDnsHostnameTypeOnLaunch", 147),
             member("EnableResourceNameDnsARecordOnLaunch", 28),
             member("EnableResourceNameDnsAAAARecordOnLaunch", 28),
-            member("EnableLniAtDeviceIndex", 147),
+            member("EnableLniAtDeviceIndex", 152),
             member("DisableLniAtDeviceIndex", 28),
         ])),
     },
@@ -3331,7 +3480,7 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 304)
+                ..member("VpcId", 313)
             },
             member("EnableNetworkAddressUsageMetrics", 28),
         ])),
@@ -3349,11 +3498,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 182)
+                ..member("Associations", 188)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 184)
+                ..member("Entries", 190)
             },
             m::Member {
                 location_name: Some("default"),
@@ -3361,19 +3510,19 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 264)
+                ..member("NetworkAclId", 273)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 264)
+                ..member("OwnerId", 273)
             },
         ])),
     },
@@ -3382,22 +3531,26 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 264)
+                ..member("NetworkAclAssociationId", 273)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 264)
+                ..member("NetworkAclId", 273)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 264)
+                ..member("SubnetId", 273)
             },
         ])),
     },
     m::Shape {
+        name: "NetworkAclAssociationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(181),
+            member: m::ShapeId(186),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3407,7 +3560,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 264)
+                ..member("CidrBlock", 273)
             },
             m::Member {
                 location_name: Some("egress"),
@@ -3415,34 +3568,34 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 143)
+                ..member("IcmpTypeCode", 148)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 264)
+                ..member("Ipv6CidrBlock", 273)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 205)
+                ..member("PortRange", 211)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 264)
+                ..member("Protocol", 273)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 250)
+                ..member("RuleAction", 259)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 147)
+                ..member("RuleNumber", 152)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(183),
+            member: m::ShapeId(189),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3454,7 +3607,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(185),
+            member: m::ShapeId(191),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3462,7 +3615,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(180),
+            member: m::ShapeId(185),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3472,15 +3625,15 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 189)
+                ..member("Association", 195)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 190)
+                ..member("Attachment", 196)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 264)
+                ..member("AvailabilityZone", 273)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
@@ -3488,67 +3641,67 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 264)
+                ..member("Description", 273)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 140)
+                ..member("Groups", 145)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 200)
+                ..member("InterfaceType", 206)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 195)
+                ..member("Ipv6Addresses", 201)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 264)
+                ..member("MacAddress", 273)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 264)
+                ..member("NetworkInterfaceId", 273)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 264)
+                ..member("OutpostArn", 273)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 264)
+                ..member("OwnerId", 273)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 264)
+                ..member("PrivateDnsName", 273)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 264)
+                ..member("PublicDnsName", 273)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 216)
+                ..member("PublicIpDnsNameOptions", 222)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 264)
+                ..member("PrivateIpAddress", 273)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 198)
+                ..member("PrivateIpAddresses", 204)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 164)
+                ..member("Ipv4Prefixes", 169)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 170)
+                ..member("Ipv6Prefixes", 175)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 264)
+                ..member("RequesterId", 273)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
@@ -3560,19 +3713,19 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 199)
+                ..member("Status", 205)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 264)
+                ..member("SubnetId", 273)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 278)
+                ..member("TagSet", 287)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
@@ -3584,11 +3737,11 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 264)
+                ..member("Ipv6Address", 273)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 204)
+                ..member("Operator", 210)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
@@ -3596,7 +3749,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 264)
+                ..member("AvailabilityZoneId", 273)
             },
         ])),
     },
@@ -3605,31 +3758,31 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 264)
+                ..member("AllocationId", 273)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 264)
+                ..member("AssociationId", 273)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 264)
+                ..member("IpOwnerId", 273)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 264)
+                ..member("PublicDnsName", 273)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 264)
+                ..member("PublicIp", 273)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 264)
+                ..member("CustomerOwnedIp", 273)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 264)
+                ..member("CarrierIp", 273)
             },
         ])),
     },
@@ -3638,11 +3791,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 69)
+                ..member("AttachTime", 72)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 264)
+                ..member("AttachmentId", 273)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
@@ -3650,19 +3803,19 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 147)
+                ..member("DeviceIndex", 152)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 147)
+                ..member("NetworkCardIndex", 152)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 264)
+                ..member("InstanceId", 273)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 264)
+                ..member("InstanceOwnerId", 273)
             },
             m::Member {
                 location_name: Some("status"),
@@ -3674,7 +3827,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 147)
+                ..member("EnaQueueCount", 152)
             },
         ])),
     },
@@ -3691,7 +3844,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(192),
+            member: m::ShapeId(198),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3701,11 +3854,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 264)
+                ..member("Ipv6Address", 273)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 264)
+                ..member("PublicIpv6DnsName", 273)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
@@ -3716,7 +3869,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(200),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3724,7 +3877,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(188),
+            member: m::ShapeId(194),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3734,7 +3887,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 189)
+                ..member("Association", 195)
             },
             m::Member {
                 location_name: Some("primary"),
@@ -3742,18 +3895,18 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 264)
+                ..member("PrivateDnsName", 273)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 264)
+                ..member("PrivateIpAddress", 273)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(197),
+            member: m::ShapeId(203),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3805,7 +3958,7 @@ pub static SHAPES: [m::Shape; 313] = [
     },
     m::Shape {
         name: "OperatorRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Principal", 264)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 273)])),
     },
     m::Shape {
         name: "OperatorResponse",
@@ -3816,7 +3969,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 264)
+                ..member("Principal", 273)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
@@ -3829,11 +3982,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 147)
+                ..member("From", 152)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 147)
+                ..member("To", 152)
             },
         ])),
     },
@@ -3842,18 +3995,18 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 264)
+                ..member("Description", 273)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 264)
+                ..member("PrefixListId", 273)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(206),
+            member: m::ShapeId(212),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3867,7 +4020,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 142)
+                ..member("HostnameType", 147)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
@@ -3888,14 +4041,14 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 264)
+                ..member("PrivateIpAddress", 273)
             },
         ])),
     },
     m::Shape {
         name: "PrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(210),
+            member: m::ShapeId(216),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3904,13 +4057,13 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 264)
+            ..member("GatewayId", 273)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(212),
+            member: m::ShapeId(218),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3920,15 +4073,15 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 264)
+                ..member("Value", 273)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 264)
+                ..member("Status", 273)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 264)
+                ..member("Reason", 273)
             },
         ])),
     },
@@ -3941,26 +4094,26 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 264)
+                ..member("DnsHostnameType", 273)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 264)
+                ..member("PublicIpv4DnsName", 273)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 264)
+                ..member("PublicIpv6DnsName", 273)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 264)
+                ..member("PublicDualStackDnsName", 273)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(273),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -3970,23 +4123,23 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 264)
+                ..member("GroupId", 273)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 264)
+                ..member("PeeringStatus", 273)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 264)
+                ..member("UserId", 273)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 264)
+                ..member("VpcPeeringConnectionId", 273)
             },
         ])),
     },
@@ -3995,19 +4148,19 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 264)
+                ..member("OptInStatus", 273)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 221)
+                ..member("Geography", 227)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 264)
+                ..member("RegionName", 273)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 264)
+                ..member("Endpoint", 273)
             },
         ])),
     },
@@ -4015,13 +4168,13 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 264)
+            ..member("Name", 273)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(220),
+            member: m::ShapeId(226),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4029,7 +4182,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(219),
+            member: m::ShapeId(225),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4037,7 +4190,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(273),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -4046,8 +4199,8 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 14),
-            member("PublicIp", 264),
-            member("NetworkBorderGroup", 264),
+            member("PublicIp", 273),
+            member("NetworkBorderGroup", 273),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -4055,16 +4208,92 @@ pub static SHAPES: [m::Shape; 313] = [
         ])),
     },
     m::Shape {
+        name: "ReplaceNetworkAclAssociationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("associationId"),
+                required: true,
+                ..member("AssociationId", 187)
+            },
+            m::Member {
+                location_name: Some("networkAclId"),
+                required: true,
+                ..member("NetworkAclId", 191)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReplaceNetworkAclAssociationResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("newAssociationId"),
+            ..member("NewAssociationId", 273)
+        }])),
+    },
+    m::Shape {
+        name: "ReplaceNetworkAclEntryRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("networkAclId"),
+                required: true,
+                ..member("NetworkAclId", 191)
+            },
+            m::Member {
+                location_name: Some("ruleNumber"),
+                required: true,
+                ..member("RuleNumber", 152)
+            },
+            m::Member {
+                location_name: Some("protocol"),
+                required: true,
+                ..member("Protocol", 273)
+            },
+            m::Member {
+                location_name: Some("ruleAction"),
+                required: true,
+                ..member("RuleAction", 259)
+            },
+            m::Member {
+                location_name: Some("egress"),
+                required: true,
+                ..member("Egress", 46)
+            },
+            m::Member {
+                location_name: Some("cidrBlock"),
+                ..member("CidrBlock", 273)
+            },
+            m::Member {
+                location_name: Some("ipv6CidrBlock"),
+                ..member("Ipv6CidrBlock", 273)
+            },
+            m::Member {
+                location_name: Some("Icmp"),
+                ..member("IcmpTypeCode", 148)
+            },
+            m::Member {
+                location_name: Some("portRange"),
+                ..member("PortRange", 211)
+            },
+        ])),
+    },
+    m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 208),
-            member("VpcEndpointId", 303),
+            member("DestinationPrefixListId", 214),
+            member("VpcEndpointId", 312),
             member("LocalTarget", 46),
-            member("TransitGatewayId", 283),
-            member("LocalGatewayId", 173),
+            member("TransitGatewayId", 292),
+            member("LocalGatewayId", 178),
             member("CarrierGatewayId", 47),
             member("CoreNetworkArn", 51),
-            member("OdbNetworkArn", 202),
+            member("OdbNetworkArn", 208),
             m::Member {
                 location_name: Some("dryRun"),
                 ..member("DryRun", 46)
@@ -4072,39 +4301,39 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 247)
+                ..member("RouteTableId", 256)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 264)
+                ..member("DestinationCidrBlock", 273)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 237)
+                ..member("GatewayId", 246)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 264)
+                ..member("DestinationIpv6CidrBlock", 273)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 133)
+                ..member("EgressOnlyInternetGatewayId", 138)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 144)
+                ..member("InstanceId", 149)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 192)
+                ..member("NetworkInterfaceId", 198)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 309)
+                ..member("VpcPeeringConnectionId", 318)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 178)
+                ..member("NatGatewayId", 183)
             },
         ])),
     },
@@ -4118,12 +4347,12 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 243)
+                ..member("AssociationId", 252)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 247)
+                ..member("RouteTableId", 256)
             },
         ])),
     },
@@ -4132,18 +4361,18 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 264)
+                ..member("NewAssociationId", 273)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 245)
+                ..member("AssociationState", 254)
             },
         ])),
     },
     m::Shape {
         name: "ResourceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(281),
+            member: m::ShapeId(290),
             member_location_name: None,
             flattened: false,
         }),
@@ -4268,7 +4497,7 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 258)
+                ..member("SecurityGroupRuleIds", 267)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -4277,35 +4506,35 @@ pub static SHAPES: [m::Shape; 313] = [
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 252)
+                ..member("GroupId", 261)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 264)
+                ..member("SourceSecurityGroupName", 273)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 264)
+                ..member("SourceSecurityGroupOwnerId", 273)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 264)
+                ..member("IpProtocol", 273)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 147)
+                ..member("FromPort", 152)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 147)
+                ..member("ToPort", 152)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 264)
+                ..member("CidrIp", 273)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 155)
+                ..member("IpPermissions", 160)
             },
         ])),
     },
@@ -4318,29 +4547,29 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 155)
+                ..member("UnknownIpPermissions", 160)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 235)
+                ..member("RevokedSecurityGroupRules", 244)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 264),
-            member("FromPort", 147),
-            member("GroupId", 252),
-            member("GroupName", 255),
-            member("IpPermissions", 155),
-            member("IpProtocol", 264),
-            member("SourceSecurityGroupName", 264),
-            member("SourceSecurityGroupOwnerId", 264),
-            member("ToPort", 147),
+            member("CidrIp", 273),
+            member("FromPort", 152),
+            member("GroupId", 261),
+            member("GroupName", 264),
+            member("IpPermissions", 160),
+            member("IpProtocol", 273),
+            member("SourceSecurityGroupName", 273),
+            member("SourceSecurityGroupOwnerId", 273),
+            member("ToPort", 152),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 258)
+                ..member("SecurityGroupRuleIds", 267)
             },
             m::Member {
                 location_name: Some("dryRun"),
@@ -4357,11 +4586,11 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 155)
+                ..member("UnknownIpPermissions", 160)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 235)
+                ..member("RevokedSecurityGroupRules", 244)
             },
         ])),
     },
@@ -4370,11 +4599,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 257)
+                ..member("SecurityGroupRuleId", 266)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 252)
+                ..member("GroupId", 261)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -4382,42 +4611,42 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 264)
+                ..member("IpProtocol", 273)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 147)
+                ..member("FromPort", 152)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 147)
+                ..member("ToPort", 152)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 264)
+                ..member("CidrIpv4", 273)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 264)
+                ..member("CidrIpv6", 273)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 208)
+                ..member("PrefixListId", 214)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 252)
+                ..member("ReferencedGroupId", 261)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 264)
+                ..member("Description", 273)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(234),
+            member: m::ShapeId(243),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4427,43 +4656,43 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 264)
+                ..member("DestinationCidrBlock", 273)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 264)
+                ..member("DestinationIpv6CidrBlock", 273)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 264)
+                ..member("DestinationPrefixListId", 273)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 264)
+                ..member("EgressOnlyInternetGatewayId", 273)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 264)
+                ..member("GatewayId", 273)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 264)
+                ..member("InstanceId", 273)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 264)
+                ..member("InstanceOwnerId", 273)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 264)
+                ..member("NatGatewayId", 273)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 264)
+                ..member("TransitGatewayId", 273)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 264)
+                ..member("LocalGatewayId", 273)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
@@ -4471,19 +4700,19 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 264)
+                ..member("NetworkInterfaceId", 273)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 239)
+                ..member("Origin", 248)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 240)
+                ..member("State", 249)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 264)
+                ..member("VpcPeeringConnectionId", 273)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
@@ -4491,11 +4720,11 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 202)
+                ..member("OdbNetworkArn", 208)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 264)
+                ..member("IpAddress", 273)
             },
         ])),
     },
@@ -4506,7 +4735,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(245),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4533,31 +4762,31 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 244)
+                ..member("Associations", 253)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 213)
+                ..member("PropagatingVgws", 219)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 264)
+                ..member("RouteTableId", 273)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 238)
+                ..member("Routes", 247)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 264)
+                ..member("OwnerId", 273)
             },
         ])),
     },
@@ -4570,27 +4799,27 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 264)
+                ..member("RouteTableAssociationId", 273)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 264)
+                ..member("RouteTableId", 273)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 264)
+                ..member("SubnetId", 273)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 264)
+                ..member("GatewayId", 273)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 264)
+                ..member("PublicIpv4Pool", 273)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 245)
+                ..member("AssociationState", 254)
             },
         ])),
     },
@@ -4601,7 +4830,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(242),
+            member: m::ShapeId(251),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4611,11 +4840,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 246)
+                ..member("State", 255)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 264)
+                ..member("StatusMessage", 273)
             },
         ])),
     },
@@ -4638,7 +4867,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(256),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4646,7 +4875,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(250),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4662,39 +4891,39 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 264)
+                ..member("GroupId", 273)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 155)
+                ..member("IpPermissionsEgress", 160)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 264)
+                ..member("SecurityGroupArn", 273)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 264)
+                ..member("OwnerId", 273)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 264)
+                ..member("GroupName", 273)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 264)
+                ..member("Description", 273)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 155)
+                ..member("IpPermissions", 160)
             },
         ])),
     },
@@ -4705,7 +4934,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "SecurityGroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(252),
+            member: m::ShapeId(261),
             member_location_name: Some("SecurityGroupId"),
             flattened: false,
         }),
@@ -4713,7 +4942,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(251),
+            member: m::ShapeId(260),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4727,15 +4956,15 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 257)
+                ..member("SecurityGroupRuleId", 266)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 252)
+                ..member("GroupId", 261)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 264)
+                ..member("GroupOwnerId", 273)
             },
             m::Member {
                 location_name: Some("isEgress"),
@@ -4743,43 +4972,43 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 264)
+                ..member("IpProtocol", 273)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 147)
+                ..member("FromPort", 152)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 147)
+                ..member("ToPort", 152)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 264)
+                ..member("CidrIpv4", 273)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 264)
+                ..member("CidrIpv6", 273)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 208)
+                ..member("PrefixListId", 214)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 218)
+                ..member("ReferencedGroupInfo", 224)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 264)
+                ..member("Description", 273)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 264)
+                ..member("SecurityGroupRuleArn", 273)
             },
         ])),
     },
@@ -4790,7 +5019,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(273),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4798,7 +5027,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(256),
+            member: m::ShapeId(265),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4806,14 +5035,14 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "SecurityGroupRuleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IpProtocol", 264),
-            member("FromPort", 147),
-            member("ToPort", 147),
-            member("CidrIpv4", 264),
-            member("CidrIpv6", 264),
-            member("PrefixListId", 208),
-            member("ReferencedGroupId", 252),
-            member("Description", 264),
+            member("IpProtocol", 273),
+            member("FromPort", 152),
+            member("ToPort", 152),
+            member("CidrIpv4", 273),
+            member("CidrIpv6", 273),
+            member("PrefixListId", 214),
+            member("ReferencedGroupId", 261),
+            member("Description", 273),
         ])),
     },
     m::Shape {
@@ -4821,15 +5050,15 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SecurityGroupRuleId", 257)
+                ..member("SecurityGroupRuleId", 266)
             },
-            member("SecurityGroupRule", 260),
+            member("SecurityGroupRule", 269),
         ])),
     },
     m::Shape {
         name: "SecurityGroupRuleUpdateList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(270),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4849,11 +5078,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 264)
+                ..member("AvailabilityZoneId", 273)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 147)
+                ..member("EnableLniAtDeviceIndex", 152)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
@@ -4865,7 +5094,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 264)
+                ..member("OwnerId", 273)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
@@ -4873,19 +5102,19 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 272)
+                ..member("Ipv6CidrBlockAssociationSet", 281)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 264)
+                ..member("SubnetArn", 273)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 264)
+                ..member("OutpostArn", 273)
             },
             m::Member {
                 location_name: Some("enableDns64"),
@@ -4897,7 +5126,7 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 209)
+                ..member("PrivateDnsNameOptionsOnLaunch", 215)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -4905,31 +5134,31 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 264)
+                ..member("Type", 273)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 264)
+                ..member("SubnetId", 273)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 274)
+                ..member("State", 283)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 264)
+                ..member("CidrBlock", 273)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 147)
+                ..member("AvailableIpAddressCount", 152)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 264)
+                ..member("AvailabilityZone", 273)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
@@ -4950,11 +5179,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 268)
+                ..member("State", 277)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 264)
+                ..member("StatusMessage", 273)
             },
         ])),
     },
@@ -4978,7 +5207,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(269),
+            member: m::ShapeId(278),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -4988,30 +5217,30 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 266)
+                ..member("AssociationId", 275)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 264)
+                ..member("Ipv6CidrBlock", 273)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 267)
+                ..member("Ipv6CidrBlockState", 276)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 165)
+                ..member("Ipv6AddressAttribute", 170)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 158)
+                ..member("IpSource", 163)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(271),
+            member: m::ShapeId(280),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5019,7 +5248,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(265),
+            member: m::ShapeId(274),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5041,11 +5270,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 264)
+                ..member("Key", 273)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 264)
+                ..member("Value", 273)
             },
         ])),
     },
@@ -5054,26 +5283,26 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 264)
+                ..member("Key", 273)
             },
             m::Member {
                 location_name: Some("resourceId"),
-                ..member("ResourceId", 264)
+                ..member("ResourceId", 273)
             },
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 229)
+                ..member("ResourceType", 238)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 264)
+                ..member("Value", 273)
             },
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(276),
+            member: m::ShapeId(285),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5081,7 +5310,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(284),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5091,18 +5320,18 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 229)
+                ..member("ResourceType", 238)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(279),
+            member: m::ShapeId(288),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5126,38 +5355,38 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 264)
+                ..member("Description", 273)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 264)
+                ..member("UserId", 273)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 264)
+                ..member("GroupName", 273)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 264)
+                ..member("GroupId", 273)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 264)
+                ..member("VpcPeeringConnectionId", 273)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 264)
+                ..member("PeeringStatus", 273)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(284),
+            member: m::ShapeId(293),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5165,7 +5394,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(273),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5175,19 +5404,19 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 264)
+                ..member("OwnerId", 273)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 282)
+                ..member("InstanceTenancy", 291)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 307)
+                ..member("Ipv6CidrBlockAssociationSet", 316)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 291)
+                ..member("CidrBlockAssociationSet", 300)
             },
             m::Member {
                 location_name: Some("isDefault"),
@@ -5195,11 +5424,11 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 294)
+                ..member("EncryptionControl", 303)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
@@ -5207,19 +5436,19 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 264)
+                ..member("VpcId", 273)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 310)
+                ..member("State", 319)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 264)
+                ..member("CidrBlock", 273)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 264)
+                ..member("DhcpOptionsId", 273)
             },
         ])),
     },
@@ -5242,22 +5471,22 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 264)
+                ..member("AssociationId", 273)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 264)
+                ..member("CidrBlock", 273)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 292)
+                ..member("CidrBlockState", 301)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(290),
+            member: m::ShapeId(299),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5267,11 +5496,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 293)
+                ..member("State", 302)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 264)
+                ..member("StatusMessage", 273)
             },
         ])),
     },
@@ -5293,31 +5522,31 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 304)
+                ..member("VpcId", 313)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 300)
+                ..member("VpcEncryptionControlId", 309)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 301)
+                ..member("Mode", 310)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 302)
+                ..member("State", 311)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 264)
+                ..member("StateMessage", 273)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 299)
+                ..member("ResourceExclusions", 308)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 278)
+                ..member("Tags", 287)
             },
         ])),
     },
@@ -5326,16 +5555,16 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 301)
+                ..member("Mode", 310)
             },
-            member("InternetGatewayExclusion", 298),
-            member("EgressOnlyInternetGatewayExclusion", 298),
-            member("NatGatewayExclusion", 298),
-            member("VirtualPrivateGatewayExclusion", 298),
-            member("VpcPeeringExclusion", 298),
-            member("LambdaExclusion", 298),
-            member("VpcLatticeExclusion", 298),
-            member("ElasticFileSystemExclusion", 298),
+            member("InternetGatewayExclusion", 307),
+            member("EgressOnlyInternetGatewayExclusion", 307),
+            member("NatGatewayExclusion", 307),
+            member("VirtualPrivateGatewayExclusion", 307),
+            member("VpcPeeringExclusion", 307),
+            member("LambdaExclusion", 307),
+            member("VpcLatticeExclusion", 307),
+            member("ElasticFileSystemExclusion", 307),
         ])),
     },
     m::Shape {
@@ -5343,11 +5572,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 297)
+                ..member("State", 306)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 264)
+                ..member("StateMessage", 273)
             },
         ])),
     },
@@ -5368,35 +5597,35 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 296)
+                ..member("InternetGateway", 305)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 296)
+                ..member("EgressOnlyInternetGateway", 305)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 296)
+                ..member("NatGateway", 305)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 296)
+                ..member("VirtualPrivateGateway", 305)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 296)
+                ..member("VpcPeering", 305)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 296)
+                ..member("Lambda", 305)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 296)
+                ..member("VpcLattice", 305)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 296)
+                ..member("ElasticFileSystem", 305)
             },
         ])),
     },
@@ -5437,7 +5666,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(313),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -5447,38 +5676,38 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 264)
+                ..member("AssociationId", 273)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 264)
+                ..member("Ipv6CidrBlock", 273)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 292)
+                ..member("Ipv6CidrBlockState", 301)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 264)
+                ..member("NetworkBorderGroup", 273)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 264)
+                ..member("Ipv6Pool", 273)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 165)
+                ..member("Ipv6AddressAttribute", 170)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 158)
+                ..member("IpSource", 163)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(306),
+            member: m::ShapeId(315),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5486,7 +5715,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(287),
+            member: m::ShapeId(296),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5504,7 +5733,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(273),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -5512,7 +5741,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(273),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -5532,6 +5761,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "AuthorizeSecurityGroupIngress",
     "CreateDefaultVpc",
     "CreateInternetGateway",
+    "CreateNetworkAcl",
+    "CreateNetworkAclEntry",
     "CreateNetworkInterface",
     "CreateRoute",
     "CreateRouteTable",
@@ -5540,6 +5771,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreateTags",
     "CreateVpc",
     "DeleteInternetGateway",
+    "DeleteNetworkAcl",
+    "DeleteNetworkAclEntry",
     "DeleteNetworkInterface",
     "DeleteRoute",
     "DeleteRouteTable",
@@ -5571,6 +5804,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "ModifySubnetAttribute",
     "ModifyVpcAttribute",
     "ReleaseAddress",
+    "ReplaceNetworkAclAssociation",
+    "ReplaceNetworkAclEntry",
     "ReplaceRoute",
     "ReplaceRouteTableAssociation",
     "RevokeSecurityGroupEgress",
@@ -6559,6 +6794,111 @@ impl IntoValue for CreateInternetGatewayResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateNetworkAclEntryRequest {
+    pub dry_run: Option<bool>,
+    pub network_acl_id: String,
+    pub rule_number: i32,
+    pub protocol: String,
+    pub rule_action: String,
+    pub egress: bool,
+    pub cidr_block: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+    pub icmp_type_code: Option<IcmpTypeCode>,
+    pub port_range: Option<PortRange>,
+}
+
+impl FromValue for CreateNetworkAclEntryRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            network_acl_id: req(&mut s, 1, "NetworkAclId")?,
+            rule_number: req(&mut s, 2, "RuleNumber")?,
+            protocol: req(&mut s, 3, "Protocol")?,
+            rule_action: req(&mut s, 4, "RuleAction")?,
+            egress: req(&mut s, 5, "Egress")?,
+            cidr_block: opt(&mut s, 6, "CidrBlock")?,
+            ipv6_cidr_block: opt(&mut s, 7, "Ipv6CidrBlock")?,
+            icmp_type_code: opt(&mut s, 8, "IcmpTypeCode")?,
+            port_range: opt(&mut s, 9, "PortRange")?,
+        })
+    }
+}
+
+impl IntoValue for CreateNetworkAclEntryRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.network_acl_id.into_value()),
+            Some(self.rule_number.into_value()),
+            Some(self.protocol.into_value()),
+            Some(self.rule_action.into_value()),
+            Some(self.egress.into_value()),
+            self.cidr_block.map(IntoValue::into_value),
+            self.ipv6_cidr_block.map(IntoValue::into_value),
+            self.icmp_type_code.map(IntoValue::into_value),
+            self.port_range.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateNetworkAclRequest {
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub client_token: Option<String>,
+    pub dry_run: Option<bool>,
+    pub vpc_id: String,
+}
+
+impl FromValue for CreateNetworkAclRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            tag_specifications: opt(&mut s, 0, "TagSpecifications")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            vpc_id: req(&mut s, 3, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for CreateNetworkAclRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tag_specifications.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.vpc_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateNetworkAclResult {
+    pub network_acl: Option<NetworkAcl>,
+    pub client_token: Option<String>,
+}
+
+impl FromValue for CreateNetworkAclResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            network_acl: opt(&mut s, 0, "NetworkAcl")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+        })
+    }
+}
+
+impl IntoValue for CreateNetworkAclResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_acl.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateNetworkInterfaceRequest {
     pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationRequest>>,
     pub ipv4_prefix_count: Option<i32>,
@@ -7081,6 +7421,62 @@ impl IntoValue for DeleteInternetGatewayRequest {
         Value::Struct(vec![
             self.dry_run.map(IntoValue::into_value),
             Some(self.internet_gateway_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteNetworkAclEntryRequest {
+    pub dry_run: Option<bool>,
+    pub network_acl_id: String,
+    pub rule_number: i32,
+    pub egress: bool,
+}
+
+impl FromValue for DeleteNetworkAclEntryRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            network_acl_id: req(&mut s, 1, "NetworkAclId")?,
+            rule_number: req(&mut s, 2, "RuleNumber")?,
+            egress: req(&mut s, 3, "Egress")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteNetworkAclEntryRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.network_acl_id.into_value()),
+            Some(self.rule_number.into_value()),
+            Some(self.egress.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteNetworkAclRequest {
+    pub dry_run: Option<bool>,
+    pub network_acl_id: String,
+}
+
+impl FromValue for DeleteNetworkAclRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            network_acl_id: req(&mut s, 1, "NetworkAclId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteNetworkAclRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.network_acl_id.into_value()),
         ])
     }
 }
@@ -9605,6 +10001,103 @@ impl IntoValue for ReleaseAddressRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceNetworkAclAssociationRequest {
+    pub dry_run: Option<bool>,
+    pub association_id: String,
+    pub network_acl_id: String,
+}
+
+impl FromValue for ReplaceNetworkAclAssociationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            association_id: req(&mut s, 1, "AssociationId")?,
+            network_acl_id: req(&mut s, 2, "NetworkAclId")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceNetworkAclAssociationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.association_id.into_value()),
+            Some(self.network_acl_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceNetworkAclAssociationResult {
+    pub new_association_id: Option<String>,
+}
+
+impl FromValue for ReplaceNetworkAclAssociationResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            new_association_id: opt(&mut s, 0, "NewAssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceNetworkAclAssociationResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.new_association_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceNetworkAclEntryRequest {
+    pub dry_run: Option<bool>,
+    pub network_acl_id: String,
+    pub rule_number: i32,
+    pub protocol: String,
+    pub rule_action: String,
+    pub egress: bool,
+    pub cidr_block: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+    pub icmp_type_code: Option<IcmpTypeCode>,
+    pub port_range: Option<PortRange>,
+}
+
+impl FromValue for ReplaceNetworkAclEntryRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            network_acl_id: req(&mut s, 1, "NetworkAclId")?,
+            rule_number: req(&mut s, 2, "RuleNumber")?,
+            protocol: req(&mut s, 3, "Protocol")?,
+            rule_action: req(&mut s, 4, "RuleAction")?,
+            egress: req(&mut s, 5, "Egress")?,
+            cidr_block: opt(&mut s, 6, "CidrBlock")?,
+            ipv6_cidr_block: opt(&mut s, 7, "Ipv6CidrBlock")?,
+            icmp_type_code: opt(&mut s, 8, "IcmpTypeCode")?,
+            port_range: opt(&mut s, 9, "PortRange")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceNetworkAclEntryRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.network_acl_id.into_value()),
+            Some(self.rule_number.into_value()),
+            Some(self.protocol.into_value()),
+            Some(self.rule_action.into_value()),
+            Some(self.egress.into_value()),
+            self.cidr_block.map(IntoValue::into_value),
+            self.ipv6_cidr_block.map(IntoValue::into_value),
+            self.icmp_type_code.map(IntoValue::into_value),
+            self.port_range.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplaceRouteRequest {
     pub destination_prefix_list_id: Option<String>,
     pub vpc_endpoint_id: Option<String>,
@@ -10946,6 +11439,20 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateInternetGatewayRequest,
     ) -> impl Future<Output = Result<CreateInternetGatewayResult, AwsError>> + Send;
 
+    /// `CreateNetworkAcl`.
+    fn create_network_acl(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkAclRequest,
+    ) -> impl Future<Output = Result<CreateNetworkAclResult, AwsError>> + Send;
+
+    /// `CreateNetworkAclEntry`.
+    fn create_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkAclEntryRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `CreateNetworkInterface`.
     fn create_network_interface(
         &self,
@@ -11000,6 +11507,20 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteNetworkAcl`.
+    fn delete_network_acl(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkAclRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteNetworkAclEntry`.
+    fn delete_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkAclEntryRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeleteNetworkInterface`.
@@ -11217,6 +11738,20 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: ReleaseAddressRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ReplaceNetworkAclAssociation`.
+    fn replace_network_acl_association(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceNetworkAclAssociationRequest,
+    ) -> impl Future<Output = Result<ReplaceNetworkAclAssociationResult, AwsError>> + Send;
+
+    /// `ReplaceNetworkAclEntry`.
+    fn replace_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceNetworkAclEntryRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `ReplaceRoute`.
@@ -11626,6 +12161,104 @@ pub mod access {
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
             Access {
                 action: "ec2:CreateInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateNetworkAcl`: `ec2:CreateNetworkAcl`.
+    pub fn create_network_acl(
+        ctx: &RequestContext,
+        input: &CreateNetworkAclRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        let mut v1: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-acl/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CreateNetworkAcl",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateNetworkAclEntry`: `ec2:CreateNetworkAclEntry`.
+    pub fn create_network_acl_entry(
+        ctx: &RequestContext,
+        input: &CreateNetworkAclEntryRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.network_acl_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-acl/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:CreateNetworkAclEntry",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -12074,6 +12707,66 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:DeleteInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteNetworkAcl`: `ec2:DeleteNetworkAcl`.
+    pub fn delete_network_acl(
+        ctx: &RequestContext,
+        input: &DeleteNetworkAclRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.network_acl_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-acl/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteNetworkAcl",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteNetworkAclEntry`: `ec2:DeleteNetworkAclEntry`.
+    pub fn delete_network_acl_entry(
+        ctx: &RequestContext,
+        input: &DeleteNetworkAclEntryRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.network_acl_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-acl/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteNetworkAclEntry",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -12796,6 +13489,66 @@ pub mod access {
         }]
     }
 
+    /// `ReplaceNetworkAclAssociation`: `ec2:ReplaceNetworkAclAssociation`.
+    pub fn replace_network_acl_association(
+        ctx: &RequestContext,
+        input: &ReplaceNetworkAclAssociationRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.network_acl_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-acl/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ReplaceNetworkAclAssociation",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ReplaceNetworkAclEntry`: `ec2:ReplaceNetworkAclEntry`.
+    pub fn replace_network_acl_entry(
+        ctx: &RequestContext,
+        input: &ReplaceNetworkAclEntryRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.network_acl_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-acl/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ReplaceNetworkAclEntry",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ReplaceRoute`: `ec2:ReplaceRoute`.
     pub fn replace_route(ctx: &RequestContext, input: &ReplaceRouteRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -13042,6 +13795,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_internet_gateway(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateNetworkAcl" => {
+                    let input = CreateNetworkAclRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "CreateNetworkAclRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_network_acl(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_network_acl(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateNetworkAclEntry" => {
+                    let input = CreateNetworkAclEntryRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(10)),
+                        "CreateNetworkAclEntryRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_network_acl_entry(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.create_network_acl_entry(ctx, input).await?;
+                    Ok(None)
+                }
                 "CreateNetworkInterface" => {
                     let input = CreateNetworkInterfaceRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(19)),
@@ -13136,6 +13913,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_internet_gateway(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_internet_gateway(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteNetworkAcl" => {
+                    let input = DeleteNetworkAclRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteNetworkAclRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_network_acl(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_network_acl(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteNetworkAclEntry" => {
+                    let input = DeleteNetworkAclEntryRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DeleteNetworkAclEntryRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_network_acl_entry(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_network_acl_entry(ctx, input).await?;
                     Ok(None)
                 }
                 "DeleteNetworkInterface" => {
@@ -13508,6 +14309,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::release_address(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.release_address(ctx, input).await?;
+                    Ok(None)
+                }
+                "ReplaceNetworkAclAssociation" => {
+                    let input = ReplaceNetworkAclAssociationRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ReplaceNetworkAclAssociationRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::replace_network_acl_association(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.replace_network_acl_association(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ReplaceNetworkAclEntry" => {
+                    let input = ReplaceNetworkAclEntryRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(10)),
+                        "ReplaceNetworkAclEntryRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::replace_network_acl_entry(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.replace_network_acl_entry(ctx, input).await?;
                     Ok(None)
                 }
                 "ReplaceRoute" => {

@@ -95,6 +95,9 @@ pub struct AclEntryRec {
     pub allow: bool,
     pub cidr_block: String,
     pub port_range: Option<(i32, i32)>,
+    /// ICMP (type, code) for protocol 1.
+    #[serde(default)]
+    pub icmp: Option<(i32, i32)>,
 }
 
 /// One subnet's association with an ACL.

@@ -6,10 +6,11 @@
 use crate::cidr::Cidr;
 use crate::generated::{
     Address, AttributeValue, BlockPublicAccessStates, DhcpConfiguration, DhcpOptions,
-    GroupIdentifier, InternetGateway, InternetGatewayAttachment, NetworkAcl, NetworkAclAssociation,
-    NetworkAclEntry, NetworkInterface, NetworkInterfaceAssociation, NetworkInterfaceAttachment,
-    NetworkInterfacePrivateIpAddress, PortRange, PrivateDnsNameOptionsOnLaunch, Route, RouteTable,
-    RouteTableAssociation, RouteTableAssociationState, Subnet,
+    GroupIdentifier, IcmpTypeCode, InternetGateway, InternetGatewayAttachment, NetworkAcl,
+    NetworkAclAssociation, NetworkAclEntry, NetworkInterface, NetworkInterfaceAssociation,
+    NetworkInterfaceAttachment, NetworkInterfacePrivateIpAddress, PortRange,
+    PrivateDnsNameOptionsOnLaunch, Route, RouteTable, RouteTableAssociation,
+    RouteTableAssociationState, Subnet,
 };
 use crate::network::{
     AclRec, AddressRec, DhcpRec, EniRec, IgwRec, Net, RouteRec, RouteTableRec, RtbAssocRec,
@@ -173,6 +174,10 @@ pub fn network_acl(account: &str, a: &AclRec) -> NetworkAcl {
                     port_range: e.port_range.map(|(from, to)| PortRange {
                         from: Some(from),
                         to: Some(to),
+                    }),
+                    icmp_type_code: e.icmp.map(|(t, c)| IcmpTypeCode {
+                        r#type: Some(t),
+                        code: Some(c),
                     }),
                     protocol: Some(e.protocol.clone()),
                     rule_action: Some(if e.allow { "allow" } else { "deny" }.into()),

@@ -152,6 +152,7 @@ pub fn default_acl(ec2: &Ec2, vpc_id: &str) -> AclRec {
         allow,
         cidr_block: "0.0.0.0/0".into(),
         port_range: None,
+        icmp: None,
     };
     AclRec {
         acl_id: ec2.ids.resource_id("acl"),

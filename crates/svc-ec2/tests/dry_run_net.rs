@@ -273,6 +273,72 @@ async fn dry_run_on_every_networking_operation() {
             },
         )
         .await,
+        ec2.create_network_acl(
+            &ctx,
+            CreateNetworkAclRequest {
+                vpc_id: id("vpc"),
+                dry_run: d,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|_| ()),
+        ec2.delete_network_acl(
+            &ctx,
+            DeleteNetworkAclRequest {
+                network_acl_id: id("acl"),
+                dry_run: d,
+            },
+        )
+        .await,
+        ec2.create_network_acl_entry(
+            &ctx,
+            CreateNetworkAclEntryRequest {
+                network_acl_id: id("acl"),
+                rule_number: 100,
+                protocol: "-1".into(),
+                rule_action: "allow".into(),
+                egress: false,
+                cidr_block: Some("0.0.0.0/0".into()),
+                dry_run: d,
+                ..Default::default()
+            },
+        )
+        .await,
+        ec2.replace_network_acl_entry(
+            &ctx,
+            ReplaceNetworkAclEntryRequest {
+                network_acl_id: id("acl"),
+                rule_number: 100,
+                protocol: "-1".into(),
+                rule_action: "allow".into(),
+                egress: false,
+                cidr_block: Some("0.0.0.0/0".into()),
+                dry_run: d,
+                ..Default::default()
+            },
+        )
+        .await,
+        ec2.delete_network_acl_entry(
+            &ctx,
+            DeleteNetworkAclEntryRequest {
+                network_acl_id: id("acl"),
+                rule_number: 100,
+                egress: false,
+                dry_run: d,
+            },
+        )
+        .await,
+        ec2.replace_network_acl_association(
+            &ctx,
+            ReplaceNetworkAclAssociationRequest {
+                association_id: id("aclassoc"),
+                network_acl_id: id("acl"),
+                dry_run: d,
+            },
+        )
+        .await
+        .map(|_| ()),
     ];
     for (i, r) in results.into_iter().enumerate() {
         assert_eq!(err_code(r), "DryRunOperation", "operation #{i}");

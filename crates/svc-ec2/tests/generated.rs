@@ -246,6 +246,12 @@ impl Handlers for OnlyCreate {
 
     // Networking operations (VPCs, subnets, gateways, route tables, addresses, tags).
     unused! {
+        create_network_acl(CreateNetworkAclRequest) -> CreateNetworkAclResult;
+        delete_network_acl(DeleteNetworkAclRequest) -> ();
+        create_network_acl_entry(CreateNetworkAclEntryRequest) -> ();
+        replace_network_acl_entry(ReplaceNetworkAclEntryRequest) -> ();
+        delete_network_acl_entry(DeleteNetworkAclEntryRequest) -> ();
+        replace_network_acl_association(ReplaceNetworkAclAssociationRequest) -> ReplaceNetworkAclAssociationResult;
         create_network_interface(CreateNetworkInterfaceRequest) -> CreateNetworkInterfaceResult;
         delete_network_interface(DeleteNetworkInterfaceRequest) -> ();
         describe_security_group_rules(DescribeSecurityGroupRulesRequest) -> DescribeSecurityGroupRulesResult;

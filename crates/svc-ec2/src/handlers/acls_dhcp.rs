@@ -1,7 +1,7 @@
 //! `DescribeNetworkAcls` and `DescribeDhcpOptions`: the default network ACL of every VPC
 //! (rule 100 allows all, `*` denies, associated with the VPC's subnets) and the region's
-//! DHCP options set, by id, filter and page. Creating custom ACLs and option sets is not
-//! implemented (those operations answer NotImplemented). See
+//! DHCP options set, by id, filter and page. Custom ACLs and their entries are made in
+//! `network_acls`; custom DHCP option sets are not implemented (NotImplemented). See
 //! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkAcls.html>.
 
 use super::{check_dry_run, check_ids};

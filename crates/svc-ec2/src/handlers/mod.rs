@@ -9,6 +9,7 @@ mod addresses;
 mod gateways;
 mod group_rules;
 mod interfaces;
+mod network_acls;
 mod route_tables;
 mod rules;
 mod security_groups;
@@ -96,6 +97,22 @@ impl Handlers for Ec2 {
         gateways::create(self, ctx, input).await
     }
 
+    async fn create_network_acl(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkAclRequest,
+    ) -> Result<CreateNetworkAclResult, AwsError> {
+        network_acls::create(self, ctx, input).await
+    }
+
+    async fn create_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkAclEntryRequest,
+    ) -> Result<(), AwsError> {
+        network_acls::create_entry(self, ctx, input).await
+    }
+
     async fn create_network_interface(
         &self,
         ctx: &RequestContext,
@@ -158,6 +175,22 @@ impl Handlers for Ec2 {
         input: DeleteInternetGatewayRequest,
     ) -> Result<(), AwsError> {
         gateways::delete(self, ctx, input).await
+    }
+
+    async fn delete_network_acl(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkAclRequest,
+    ) -> Result<(), AwsError> {
+        network_acls::delete(self, ctx, input).await
+    }
+
+    async fn delete_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkAclEntryRequest,
+    ) -> Result<(), AwsError> {
+        network_acls::delete_entry(self, ctx, input).await
     }
 
     async fn delete_network_interface(
@@ -406,6 +439,22 @@ impl Handlers for Ec2 {
         input: ReleaseAddressRequest,
     ) -> Result<(), AwsError> {
         addresses::release(self, ctx, input).await
+    }
+
+    async fn replace_network_acl_association(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceNetworkAclAssociationRequest,
+    ) -> Result<ReplaceNetworkAclAssociationResult, AwsError> {
+        network_acls::replace_association(self, ctx, input).await
+    }
+
+    async fn replace_network_acl_entry(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceNetworkAclEntryRequest,
+    ) -> Result<(), AwsError> {
+        network_acls::replace_entry(self, ctx, input).await
     }
 
     async fn replace_route(
