@@ -528,3 +528,29 @@ def test_custom_network_acl_entries_and_associations(nimbus):
     nimbus.aws("ec2", "delete-network-acl", "--network-acl-id", aid, region=region)
     nimbus.aws("ec2", "delete-subnet", "--subnet-id", sid, region=region)
     nimbus.aws("ec2", "delete-vpc", "--vpc-id", vid, region=region)
+
+
+def test_dhcp_option_sets(nimbus):
+    region = "eu-west-1"
+    vid = nimbus.aws("ec2", "create-vpc", "--cidr-block", "10.80.0.0/16", region=region)["Vpc"]["VpcId"]
+    made = nimbus.aws("ec2", "create-dhcp-options", "--dhcp-configurations",
+                      "Key=domain-name,Values=lab.internal", "Key=domain-name-servers,Values=10.80.0.2,AmazonProvidedDNS",
+                      region=region)["DhcpOptions"]
+    did = made["DhcpOptionsId"]
+    assert did.startswith("dopt-")
+    assert made["DhcpConfigurations"] == [
+        {"Key": "domain-name", "Values": [{"Value": "lab.internal"}]},
+        {"Key": "domain-name-servers", "Values": [{"Value": "10.80.0.2"}, {"Value": "AmazonProvidedDNS"}]}]
+    err = cli_error(nimbus, "ec2", "create-dhcp-options", "--dhcp-configurations", "Key=bogus,Values=x", region=region)
+    assert "InvalidParameterValue" in err
+    nimbus.aws("ec2", "associate-dhcp-options", "--dhcp-options-id", did, "--vpc-id", vid, region=region)
+    assert nimbus.aws("ec2", "describe-vpcs", "--vpc-ids", vid, region=region)["Vpcs"][0]["DhcpOptionsId"] == did
+    got = nimbus.aws("ec2", "describe-dhcp-options", "--filters", "Name=value,Values=lab.internal",
+                     region=region)["DhcpOptions"]
+    assert [d["DhcpOptionsId"] for d in got] == [did]
+    err = cli_error(nimbus, "ec2", "delete-dhcp-options", "--dhcp-options-id", did, region=region)
+    assert "DependencyViolation" in err
+    nimbus.aws("ec2", "associate-dhcp-options", "--dhcp-options-id", "default", "--vpc-id", vid, region=region)
+    assert nimbus.aws("ec2", "describe-vpcs", "--vpc-ids", vid, region=region)["Vpcs"][0]["DhcpOptionsId"] == "default"
+    nimbus.aws("ec2", "delete-dhcp-options", "--dhcp-options-id", did, region=region)
+    nimbus.aws("ec2", "delete-vpc", "--vpc-id", vid, region=region)

@@ -63,7 +63,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     },
     op("AssociateCapacityReservationBillingOwner", "POST", "/"),
     op("AssociateClientVpnTargetNetwork", "POST", "/"),
-    op("AssociateDhcpOptions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(19)),
+        implemented: true,
+        ..op("AssociateDhcpOptions", "POST", "/")
+    },
     op("AssociateEnclaveCertificateIamRole", "POST", "/"),
     op("AssociateIamInstanceProfile", "POST", "/"),
     op("AssociateInstanceEventWindow", "POST", "/"),
@@ -72,8 +76,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateNatGatewayAddress", "POST", "/"),
     op("AssociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(19)),
-        output: Some(m::ShapeId(20)),
+        input: Some(m::ShapeId(20)),
+        output: Some(m::ShapeId(21)),
         implemented: true,
         ..op("AssociateRouteTable", "POST", "/")
     },
@@ -84,14 +88,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateTransitGatewayRouteTable", "POST", "/"),
     op("AssociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(21)),
-        output: Some(m::ShapeId(22)),
+        input: Some(m::ShapeId(22)),
+        output: Some(m::ShapeId(23)),
         implemented: true,
         ..op("AssociateVpcCidrBlock", "POST", "/")
     },
     op("AttachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(24)),
+        input: Some(m::ShapeId(25)),
         implemented: true,
         ..op("AttachInternetGateway", "POST", "/")
     },
@@ -101,14 +105,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(30)),
-        output: Some(m::ShapeId(31)),
+        input: Some(m::ShapeId(31)),
+        output: Some(m::ShapeId(32)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(32)),
-        output: Some(m::ShapeId(33)),
+        input: Some(m::ShapeId(33)),
+        output: Some(m::ShapeId(34)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -141,13 +145,18 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateCustomerGateway", "POST", "/"),
     op("CreateDefaultSubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(52)),
-        output: Some(m::ShapeId(53)),
+        input: Some(m::ShapeId(53)),
+        output: Some(m::ShapeId(54)),
         implemented: true,
         ..op("CreateDefaultVpc", "POST", "/")
     },
     op("CreateDelegateMacVolumeOwnershipTask", "POST", "/"),
-    op("CreateDhcpOptions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(55)),
+        output: Some(m::ShapeId(56)),
+        implemented: true,
+        ..op("CreateDhcpOptions", "POST", "/")
+    },
     op("CreateEgressOnlyInternetGateway", "POST", "/"),
     op("CreateFleet", "POST", "/"),
     op("CreateFlowLogs", "POST", "/"),
@@ -158,8 +167,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateInstanceEventWindow", "POST", "/"),
     op("CreateInstanceExportTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(54)),
-        output: Some(m::ShapeId(55)),
+        input: Some(m::ShapeId(57)),
+        output: Some(m::ShapeId(58)),
         implemented: true,
         ..op("CreateInternetGateway", "POST", "/")
     },
@@ -197,21 +206,21 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateManagedPrefixList", "POST", "/"),
     op("CreateNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(57)),
-        output: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(60)),
+        output: Some(m::ShapeId(61)),
         implemented: true,
         ..op("CreateNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(56)),
+        input: Some(m::ShapeId(59)),
         implemented: true,
         ..op("CreateNetworkAclEntry", "POST", "/")
     },
     op("CreateNetworkInsightsAccessScope", "POST", "/"),
     op("CreateNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(59)),
-        output: Some(m::ShapeId(60)),
+        input: Some(m::ShapeId(62)),
+        output: Some(m::ShapeId(63)),
         implemented: true,
         ..op("CreateNetworkInterface", "POST", "/")
     },
@@ -222,8 +231,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(61)),
-        output: Some(m::ShapeId(62)),
+        input: Some(m::ShapeId(64)),
+        output: Some(m::ShapeId(65)),
         implemented: true,
         ..op("CreateRoute", "POST", "/")
     },
@@ -231,16 +240,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(63)),
-        output: Some(m::ShapeId(64)),
+        input: Some(m::ShapeId(66)),
+        output: Some(m::ShapeId(67)),
         implemented: true,
         ..op("CreateRouteTable", "POST", "/")
     },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(65)),
-        output: Some(m::ShapeId(66)),
+        input: Some(m::ShapeId(68)),
+        output: Some(m::ShapeId(69)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -249,14 +258,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(67)),
-        output: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(70)),
+        output: Some(m::ShapeId(71)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
     op("CreateSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(69)),
+        input: Some(m::ShapeId(72)),
         implemented: true,
         ..op("CreateTags", "POST", "/")
     },
@@ -283,8 +292,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(70)),
-        output: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(73)),
+        output: Some(m::ShapeId(74)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -305,7 +314,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteCoipCidr", "POST", "/"),
     op("DeleteCoipPool", "POST", "/"),
     op("DeleteCustomerGateway", "POST", "/"),
-    op("DeleteDhcpOptions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(77)),
+        implemented: true,
+        ..op("DeleteDhcpOptions", "POST", "/")
+    },
     op("DeleteEgressOnlyInternetGateway", "POST", "/"),
     op("DeleteFleets", "POST", "/"),
     op("DeleteFlowLogs", "POST", "/"),
@@ -314,7 +327,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(73)),
+        input: Some(m::ShapeId(78)),
         implemented: true,
         ..op("DeleteInternetGateway", "POST", "/")
     },
@@ -342,12 +355,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteManagedPrefixList", "POST", "/"),
     op("DeleteNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(75)),
+        input: Some(m::ShapeId(80)),
         implemented: true,
         ..op("DeleteNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(79)),
         implemented: true,
         ..op("DeleteNetworkAclEntry", "POST", "/")
     },
@@ -356,7 +369,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteNetworkInsightsAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(76)),
+        input: Some(m::ShapeId(81)),
         implemented: true,
         ..op("DeleteNetworkInterface", "POST", "/")
     },
@@ -365,7 +378,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(77)),
+        input: Some(m::ShapeId(82)),
         implemented: true,
         ..op("DeleteRoute", "POST", "/")
     },
@@ -373,28 +386,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(78)),
+        input: Some(m::ShapeId(83)),
         implemented: true,
         ..op("DeleteRouteTable", "POST", "/")
     },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(79)),
-        output: Some(m::ShapeId(80)),
+        input: Some(m::ShapeId(84)),
+        output: Some(m::ShapeId(85)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(81)),
+        input: Some(m::ShapeId(86)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
     op("DeleteSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(82)),
+        input: Some(m::ShapeId(87)),
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -422,7 +435,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(83)),
+        input: Some(m::ShapeId(88)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -445,28 +458,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(84)),
-        output: Some(m::ShapeId(85)),
+        input: Some(m::ShapeId(89)),
+        output: Some(m::ShapeId(90)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(88)),
-        output: Some(m::ShapeId(89)),
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(86)),
-        output: Some(m::ShapeId(87)),
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(90)),
-        output: Some(m::ShapeId(91)),
+        input: Some(m::ShapeId(95)),
+        output: Some(m::ShapeId(96)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -499,8 +512,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(94)),
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(99)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -543,8 +556,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceTypes", "POST", "/"),
     op("DescribeInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(97)),
+        input: Some(m::ShapeId(101)),
+        output: Some(m::ShapeId(102)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -584,8 +597,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(99)),
-        output: Some(m::ShapeId(100)),
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -596,8 +609,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
+        input: Some(m::ShapeId(107)),
+        output: Some(m::ShapeId(108)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -607,8 +620,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
+        input: Some(m::ShapeId(109)),
+        output: Some(m::ShapeId(110)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -621,8 +634,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(107)),
-        output: Some(m::ShapeId(108)),
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(113)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -633,15 +646,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(111)),
+        input: Some(m::ShapeId(115)),
+        output: Some(m::ShapeId(116)),
         implemented: true,
         ..op("DescribeSecurityGroupRules", "POST", "/")
     },
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(113)),
-        output: Some(m::ShapeId(114)),
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -658,14 +671,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(116)),
-        output: Some(m::ShapeId(117)),
+        input: Some(m::ShapeId(121)),
+        output: Some(m::ShapeId(122)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(124)),
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
@@ -699,8 +712,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumes", "POST", "/"),
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(120)),
-        output: Some(m::ShapeId(121)),
+        input: Some(m::ShapeId(125)),
+        output: Some(m::ShapeId(126)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -718,8 +731,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(123)),
-        output: Some(m::ShapeId(124)),
+        input: Some(m::ShapeId(128)),
+        output: Some(m::ShapeId(129)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -728,7 +741,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(125)),
+        input: Some(m::ShapeId(130)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -762,7 +775,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(133)),
+        input: Some(m::ShapeId(138)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
@@ -776,7 +789,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(134)),
+        input: Some(m::ShapeId(139)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -787,8 +800,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(135)),
-        output: Some(m::ShapeId(136)),
+        input: Some(m::ShapeId(140)),
+        output: Some(m::ShapeId(141)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -956,8 +969,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(179)),
-        output: Some(m::ShapeId(180)),
+        input: Some(m::ShapeId(184)),
+        output: Some(m::ShapeId(185)),
         implemented: true,
         ..op("ModifySecurityGroupRules", "POST", "/")
     },
@@ -965,7 +978,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(181)),
+        input: Some(m::ShapeId(186)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -990,7 +1003,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(182)),
+        input: Some(m::ShapeId(187)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -1038,7 +1051,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(230)),
+        input: Some(m::ShapeId(237)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
@@ -1047,24 +1060,24 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ReplaceIamInstanceProfileAssociation", "POST", "/"),
     op("ReplaceImageCriteriaInAllowedImagesSettings", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(231)),
-        output: Some(m::ShapeId(232)),
+        input: Some(m::ShapeId(238)),
+        output: Some(m::ShapeId(239)),
         implemented: true,
         ..op("ReplaceNetworkAclAssociation", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(233)),
+        input: Some(m::ShapeId(240)),
         implemented: true,
         ..op("ReplaceNetworkAclEntry", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(234)),
+        input: Some(m::ShapeId(241)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(235)),
-        output: Some(m::ShapeId(236)),
+        input: Some(m::ShapeId(242)),
+        output: Some(m::ShapeId(243)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1088,14 +1101,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(239)),
-        output: Some(m::ShapeId(240)),
+        input: Some(m::ShapeId(246)),
+        output: Some(m::ShapeId(247)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(241)),
-        output: Some(m::ShapeId(242)),
+        input: Some(m::ShapeId(248)),
+        output: Some(m::ShapeId(249)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -1131,13 +1144,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 322] = [
+pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "AccountAttribute",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 273)
+                ..member("AttributeName", 280)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1171,7 +1184,7 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 273)
+            ..member("AttributeValue", 280)
         }])),
     },
     m::Shape {
@@ -1187,67 +1200,67 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 273)
+                ..member("AllocationId", 280)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 273)
+                ..member("AssociationId", 280)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 137)
+                ..member("Domain", 142)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 273)
+                ..member("NetworkInterfaceId", 280)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 273)
+                ..member("NetworkInterfaceOwnerId", 280)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 273)
+                ..member("PrivateIpAddress", 280)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 273)
+                ..member("PublicIpv4Pool", 280)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 273)
+                ..member("NetworkBorderGroup", 280)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 273)
+                ..member("CustomerOwnedIp", 280)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 273)
+                ..member("CustomerOwnedIpv4Pool", 280)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 273)
+                ..member("CarrierIp", 280)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 273)
+                ..member("SubnetId", 280)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 272)
+                ..member("ServiceManaged", 279)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 273)
+                ..member("InstanceId", 280)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 273)
+                ..member("PublicIp", 280)
             },
         ])),
     },
@@ -1256,7 +1269,7 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 221)
+                ..member("PublicIp", 228)
             },
             m::Member {
                 location_name: Some("allocationId"),
@@ -1264,11 +1277,11 @@ pub static SHAPES: [m::Shape; 322] = [
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 273)
+                ..member("PtrRecord", 280)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 220)
+                ..member("PtrRecordUpdate", 227)
             },
         ])),
     },
@@ -1301,19 +1314,19 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 137),
-            member("Address", 221),
-            member("PublicIpv4Pool", 165),
-            member("NetworkBorderGroup", 273),
-            member("CustomerOwnedIpv4Pool", 273),
+            member("Domain", 142),
+            member("Address", 228),
+            member("PublicIpv4Pool", 170),
+            member("NetworkBorderGroup", 280),
+            member("CustomerOwnedIpv4Pool", 280),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 289)
+                ..member("TagSpecifications", 296)
             },
-            member("IpamPoolId", 164),
+            member("IpamPoolId", 169),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -1322,35 +1335,35 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 273)
+                ..member("AllocationId", 280)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 273)
+                ..member("PublicIpv4Pool", 280)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 273)
+                ..member("NetworkBorderGroup", 280)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 137)
+                ..member("Domain", 142)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 273)
+                ..member("CustomerOwnedIp", 280)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 273)
+                ..member("CustomerOwnedIpv4Pool", 280)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 273)
+                ..member("CarrierIp", 280)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 273)
+                ..member("PublicIp", 280)
             },
         ])),
     },
@@ -1378,23 +1391,23 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 14),
-            member("InstanceId", 149),
-            member("PublicIp", 139),
+            member("InstanceId", 154),
+            member("PublicIp", 144),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 198)
+                ..member("NetworkInterfaceId", 203)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 273)
+                ..member("PrivateIpAddress", 280)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
-                ..member("AllowReassociation", 46)
+                ..member("AllowReassociation", 47)
             },
         ])),
     },
@@ -1402,26 +1415,43 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 273)
+            ..member("AssociationId", 280)
         }])),
+    },
+    m::Shape {
+        name: "AssociateDhcpOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("DhcpOptionsId", 76)
+            },
+            m::Member {
+                required: true,
+                ..member("VpcId", 320)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 47)
+            },
+        ])),
     },
     m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 246),
-            member("PublicIpv4Pool", 165),
+            member("GatewayId", 253),
+            member("PublicIpv4Pool", 170),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 278)
+                ..member("SubnetId", 285)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 256)
+                ..member("RouteTableId", 263)
             },
         ])),
     },
@@ -1430,33 +1460,33 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 273)
+                ..member("AssociationId", 280)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 254)
+                ..member("AssociationState", 261)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 273),
-            member("Ipv6CidrBlockNetworkBorderGroup", 273),
-            member("Ipv6Pool", 171),
-            member("Ipv6CidrBlock", 273),
-            member("Ipv4IpamPoolId", 164),
-            member("Ipv4NetmaskLength", 184),
-            member("Ipv6IpamPoolId", 164),
-            member("Ipv6NetmaskLength", 184),
+            member("CidrBlock", 280),
+            member("Ipv6CidrBlockNetworkBorderGroup", 280),
+            member("Ipv6Pool", 176),
+            member("Ipv6CidrBlock", 280),
+            member("Ipv4IpamPoolId", 169),
+            member("Ipv4NetmaskLength", 189),
+            member("Ipv6IpamPoolId", 169),
+            member("Ipv6NetmaskLength", 189),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 313)
+                ..member("VpcId", 320)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 46)
+                ..member("AmazonProvidedIpv6CidrBlock", 47)
             },
         ])),
     },
@@ -1465,22 +1495,22 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 315)
+                ..member("Ipv6CidrBlockAssociation", 322)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 299)
+                ..member("CidrBlockAssociation", 306)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(278),
+            member: m::ShapeId(285),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1490,17 +1520,17 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 156)
+                ..member("InternetGatewayId", 161)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 313)
+                ..member("VpcId", 320)
             },
         ])),
     },
@@ -1509,11 +1539,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enaSrdEnabled"),
-                ..member("EnaSrdEnabled", 46)
+                ..member("EnaSrdEnabled", 47)
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 26)
+                ..member("EnaSrdUdpSpecification", 27)
             },
         ])),
     },
@@ -1521,7 +1551,7 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "AttachmentEnaSrdUdpSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enaSrdUdpEnabled"),
-            ..member("EnaSrdUdpEnabled", 46)
+            ..member("EnaSrdUdpEnabled", 47)
         }])),
     },
     m::Shape {
@@ -1534,14 +1564,14 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "AttributeBooleanValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 46)
+            ..member("Value", 47)
         }])),
     },
     m::Shape {
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 273)
+            ..member("Value", 280)
         }])),
     },
     m::Shape {
@@ -1549,44 +1579,44 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 289)
+                ..member("TagSpecifications", 296)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 261)
+                ..member("GroupId", 268)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 273)
+                ..member("SourceSecurityGroupName", 280)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 273)
+                ..member("SourceSecurityGroupOwnerId", 280)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 273)
+                ..member("IpProtocol", 280)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 152)
+                ..member("FromPort", 157)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 152)
+                ..member("ToPort", 157)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 273)
+                ..member("CidrIp", 280)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 160)
+                ..member("IpPermissions", 165)
             },
         ])),
     },
@@ -1595,33 +1625,33 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 46)
+                ..member("Return", 47)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 268)
+                ..member("SecurityGroupRules", 275)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 273),
-            member("FromPort", 152),
-            member("GroupId", 261),
-            member("GroupName", 264),
-            member("IpPermissions", 160),
-            member("IpProtocol", 273),
-            member("SourceSecurityGroupName", 273),
-            member("SourceSecurityGroupOwnerId", 273),
-            member("ToPort", 152),
+            member("CidrIp", 280),
+            member("FromPort", 157),
+            member("GroupId", 268),
+            member("GroupName", 271),
+            member("IpPermissions", 165),
+            member("IpProtocol", 280),
+            member("SourceSecurityGroupName", 280),
+            member("SourceSecurityGroupOwnerId", 280),
+            member("ToPort", 157),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 289)
+                ..member("TagSpecifications", 296)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -1630,11 +1660,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 46)
+                ..member("Return", 47)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 268)
+                ..member("SecurityGroupRules", 275)
             },
         ])),
     },
@@ -1643,59 +1673,59 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 40)
+                ..member("OptInStatus", 41)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 39)
+                ..member("Messages", 40)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 273)
+                ..member("RegionName", 280)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 273)
+                ..member("ZoneName", 280)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 273)
+                ..member("ZoneId", 280)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 273)
+                ..member("GroupName", 280)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 273)
+                ..member("NetworkBorderGroup", 280)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 273)
+                ..member("ZoneType", 280)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 273)
+                ..member("ParentZoneName", 280)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 273)
+                ..member("ParentZoneId", 280)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 273)
+                ..member("GroupLongName", 280)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 36)
+                ..member("Geography", 37)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 43)
+                ..member("SubGeography", 44)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 41)
+                ..member("State", 42)
             },
         ])),
     },
@@ -1703,13 +1733,13 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 273)
+            ..member("Name", 280)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(35),
+            member: m::ShapeId(36),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1717,7 +1747,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(34),
+            member: m::ShapeId(35),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1726,13 +1756,13 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 273)
+            ..member("Message", 280)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(38),
+            member: m::ShapeId(39),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1759,13 +1789,13 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 273)
+            ..member("Name", 280)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(42),
+            member: m::ShapeId(43),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1780,7 +1810,7 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 44)
+            ..member("InternetGatewayBlockMode", 45)
         }])),
     },
     m::Shape {
@@ -1800,24 +1830,24 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 152)
+                ..member("TcpEstablishedTimeout", 157)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 152)
+                ..member("UdpStreamTimeout", 157)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 152)
+                ..member("UdpTimeout", 157)
             },
         ])),
     },
     m::Shape {
         name: "ConnectionTrackingSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TcpEstablishedTimeout", 152),
-            member("UdpStreamTimeout", 152),
-            member("UdpTimeout", 152),
+            member("TcpEstablishedTimeout", 157),
+            member("UdpStreamTimeout", 157),
+            member("UdpTimeout", 157),
         ])),
     },
     m::Shape {
@@ -1826,13 +1856,38 @@ pub static SHAPES: [m::Shape; 322] = [
     },
     m::Shape {
         name: "CreateDefaultVpcRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 46)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 47)])),
     },
     m::Shape {
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 296)
+            ..member("Vpc", 303)
+        }])),
+    },
+    m::Shape {
+        name: "CreateDhcpOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dhcpConfiguration"),
+                required: true,
+                ..member("DhcpConfigurations", 213)
+            },
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 296)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 47)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateDhcpOptionsResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("dhcpOptions"),
+            ..member("DhcpOptions", 134)
         }])),
     },
     m::Shape {
@@ -1840,11 +1895,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 289)
+                ..member("TagSpecifications", 296)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -1852,7 +1907,7 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 153)
+            ..member("InternetGateway", 158)
         }])),
     },
     m::Shape {
@@ -1860,48 +1915,48 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 191)
+                ..member("NetworkAclId", 196)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 152)
+                ..member("RuleNumber", 157)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 273)
+                ..member("Protocol", 280)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 259)
+                ..member("RuleAction", 266)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 46)
+                ..member("Egress", 47)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 273)
+                ..member("CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 273)
+                ..member("Ipv6CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 148)
+                ..member("IcmpTypeCode", 153)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 211)
+                ..member("PortRange", 218)
             },
         ])),
     },
@@ -1910,20 +1965,20 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 289)
+                ..member("TagSpecifications", 296)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 273)
+                ..member("ClientToken", 280)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 313)
+                ..member("VpcId", 320)
             },
         ])),
     },
@@ -1932,11 +1987,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAcl"),
-                ..member("NetworkAcl", 185)
+                ..member("NetworkAcl", 190)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 273)
+                ..member("ClientToken", 280)
             },
         ])),
     },
@@ -1945,62 +2000,62 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 166)
+                ..member("Ipv4Prefixes", 171)
             },
-            member("Ipv4PrefixCount", 152),
+            member("Ipv4PrefixCount", 157),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 172)
+                ..member("Ipv6Prefixes", 177)
             },
-            member("Ipv6PrefixCount", 152),
-            member("InterfaceType", 197),
+            member("Ipv6PrefixCount", 157),
+            member("InterfaceType", 202),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 289)
+                ..member("TagSpecifications", 296)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 273)
+                ..member("ClientToken", 280)
             },
-            member("EnablePrimaryIpv6", 46),
-            member("ConnectionTrackingSpecification", 50),
-            member("Operator", 209),
+            member("EnablePrimaryIpv6", 47),
+            member("ConnectionTrackingSpecification", 51),
+            member("Operator", 216),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 278)
+                ..member("SubnetId", 285)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 273)
+                ..member("Description", 280)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 273)
+                ..member("PrivateIpAddress", 280)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 262)
+                ..member("Groups", 269)
             },
             m::Member {
                 location_name: Some("privateIpAddresses"),
-                ..member("PrivateIpAddresses", 217)
+                ..member("PrivateIpAddresses", 224)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 152)
+                ..member("SecondaryPrivateIpAddressCount", 157)
             },
             m::Member {
                 location_name: Some("ipv6Addresses"),
-                ..member("Ipv6Addresses", 151)
+                ..member("Ipv6Addresses", 156)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 152)
+                ..member("Ipv6AddressCount", 157)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -2009,64 +2064,64 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterface", 194)
+                ..member("NetworkInterface", 199)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 273)
+                ..member("ClientToken", 280)
             },
         ])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 214),
-            member("VpcEndpointId", 312),
-            member("TransitGatewayId", 292),
-            member("LocalGatewayId", 178),
-            member("CarrierGatewayId", 47),
-            member("CoreNetworkArn", 51),
-            member("OdbNetworkArn", 208),
+            member("DestinationPrefixListId", 221),
+            member("VpcEndpointId", 319),
+            member("TransitGatewayId", 299),
+            member("LocalGatewayId", 183),
+            member("CarrierGatewayId", 48),
+            member("CoreNetworkArn", 52),
+            member("OdbNetworkArn", 215),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 256)
+                ..member("RouteTableId", 263)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 273)
+                ..member("DestinationCidrBlock", 280)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 246)
+                ..member("GatewayId", 253)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 273)
+                ..member("DestinationIpv6CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 138)
+                ..member("EgressOnlyInternetGatewayId", 143)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 149)
+                ..member("InstanceId", 154)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 198)
+                ..member("NetworkInterfaceId", 203)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 318)
+                ..member("VpcPeeringConnectionId", 325)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 183)
+                ..member("NatGatewayId", 188)
             },
         ])),
     },
@@ -2074,7 +2129,7 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "CreateRouteResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 46)
+            ..member("Return", 47)
         }])),
     },
     m::Shape {
@@ -2082,20 +2137,20 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 289)
+                ..member("TagSpecifications", 296)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 273)
+                ..member("ClientToken", 280)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 313)
+                ..member("VpcId", 320)
             },
         ])),
     },
@@ -2104,11 +2159,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 250)
+                ..member("RouteTable", 257)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 273)
+                ..member("ClientToken", 280)
             },
         ])),
     },
@@ -2118,20 +2173,20 @@ pub static SHAPES: [m::Shape; 322] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 273)
+                ..member("Description", 280)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 280)
             },
-            member("VpcId", 313),
+            member("VpcId", 320),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 289)
+                ..member("TagSpecifications", 296)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -2140,15 +2195,15 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 273)
+                ..member("GroupId", 280)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 273)
+                ..member("SecurityGroupArn", 280)
             },
         ])),
     },
@@ -2157,25 +2212,25 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 289)
+                ..member("TagSpecifications", 296)
             },
-            member("AvailabilityZone", 273),
-            member("AvailabilityZoneId", 273),
-            member("CidrBlock", 273),
-            member("Ipv6CidrBlock", 273),
-            member("OutpostArn", 273),
+            member("AvailabilityZone", 280),
+            member("AvailabilityZoneId", 280),
+            member("CidrBlock", 280),
+            member("Ipv6CidrBlock", 280),
+            member("OutpostArn", 280),
             m::Member {
                 required: true,
-                ..member("VpcId", 313)
+                ..member("VpcId", 320)
             },
-            member("Ipv6Native", 46),
-            member("Ipv4IpamPoolId", 164),
-            member("Ipv4NetmaskLength", 184),
-            member("Ipv6IpamPoolId", 164),
-            member("Ipv6NetmaskLength", 184),
+            member("Ipv6Native", 47),
+            member("Ipv4IpamPoolId", 169),
+            member("Ipv4NetmaskLength", 189),
+            member("Ipv6IpamPoolId", 169),
+            member("Ipv6NetmaskLength", 189),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -2183,7 +2238,7 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 274)
+            ..member("Subnet", 281)
         }])),
     },
     m::Shape {
@@ -2191,47 +2246,47 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("ResourceId"),
                 required: true,
-                ..member("Resources", 237)
+                ..member("Resources", 244)
             },
             m::Member {
                 location_name: Some("Tag"),
                 required: true,
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
         ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 273),
-            member("Ipv6Pool", 171),
-            member("Ipv6CidrBlock", 273),
-            member("Ipv4IpamPoolId", 164),
-            member("Ipv4NetmaskLength", 184),
-            member("Ipv6IpamPoolId", 164),
-            member("Ipv6NetmaskLength", 184),
-            member("Ipv6CidrBlockNetworkBorderGroup", 273),
-            member("VpcEncryptionControl", 304),
+            member("CidrBlock", 280),
+            member("Ipv6Pool", 176),
+            member("Ipv6CidrBlock", 280),
+            member("Ipv4IpamPoolId", 169),
+            member("Ipv4NetmaskLength", 189),
+            member("Ipv6IpamPoolId", 169),
+            member("Ipv6NetmaskLength", 189),
+            member("Ipv6CidrBlockNetworkBorderGroup", 280),
+            member("VpcEncryptionControl", 311),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 289)
+                ..member("TagSpecifications", 296)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 291)
+                ..member("InstanceTenancy", 298)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 46)
+                ..member("AmazonProvidedIpv6CidrBlock", 47)
             },
         ])),
     },
@@ -2239,7 +2294,7 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 296)
+            ..member("Vpc", 303)
         }])),
     },
     m::Shape {
@@ -2247,16 +2302,33 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
+        name: "DefaultingDhcpOptionsId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "DeleteDhcpOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("DhcpOptionsId", 135)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 47)
+            },
+        ])),
+    },
+    m::Shape {
         name: "DeleteInternetGatewayRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 156)
+                ..member("InternetGatewayId", 161)
             },
         ])),
     },
@@ -2265,22 +2337,22 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 191)
+                ..member("NetworkAclId", 196)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 152)
+                ..member("RuleNumber", 157)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 46)
+                ..member("Egress", 47)
             },
         ])),
     },
@@ -2289,12 +2361,12 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 191)
+                ..member("NetworkAclId", 196)
             },
         ])),
     },
@@ -2303,35 +2375,35 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
                 required: true,
-                ..member("NetworkInterfaceId", 198)
+                ..member("NetworkInterfaceId", 203)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 214),
+            member("DestinationPrefixListId", 221),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 256)
+                ..member("RouteTableId", 263)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 273)
+                ..member("DestinationCidrBlock", 280)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 273)
+                ..member("DestinationIpv6CidrBlock", 280)
             },
         ])),
     },
@@ -2340,23 +2412,23 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 256)
+                ..member("RouteTableId", 263)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 261),
-            member("GroupName", 264),
+            member("GroupId", 268),
+            member("GroupName", 271),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -2365,11 +2437,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 46)
+                ..member("Return", 47)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 261)
+                ..member("GroupId", 268)
             },
         ])),
     },
@@ -2378,11 +2450,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 278)
+                ..member("SubnetId", 285)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -2391,16 +2463,16 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("resourceId"),
                 required: true,
-                ..member("Resources", 237)
+                ..member("Resources", 244)
             },
             m::Member {
                 location_name: Some("tag"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
         ])),
     },
@@ -2409,11 +2481,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 313)
+                ..member("VpcId", 320)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -2422,7 +2494,7 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("attributeName"),
@@ -2445,9 +2517,9 @@ pub static SHAPES: [m::Shape; 322] = [
                 ..member("AllocationIds", 16)
             },
             member("Attribute", 8),
-            member("NextToken", 207),
+            member("NextToken", 214),
             member("MaxResults", 10),
-            member("DryRun", 46),
+            member("DryRun", 47),
         ])),
     },
     m::Shape {
@@ -2459,7 +2531,7 @@ pub static SHAPES: [m::Shape; 322] = [
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 207)
+                ..member("NextToken", 214)
             },
         ])),
     },
@@ -2468,15 +2540,15 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 223)
+                ..member("PublicIps", 230)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
             m::Member {
                 location_name: Some("AllocationId"),
@@ -2496,20 +2568,20 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 321)
+                ..member("ZoneNames", 328)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 320)
+                ..member("ZoneIds", 327)
             },
-            member("AllAvailabilityZones", 46),
+            member("AllAvailabilityZones", 47),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
         ])),
     },
@@ -2517,7 +2589,7 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 37)
+            ..member("AvailabilityZones", 38)
         }])),
     },
     m::Shape {
@@ -2529,17 +2601,17 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 131)
+                ..member("DhcpOptionsIds", 136)
             },
-            member("NextToken", 273),
-            member("MaxResults", 92),
+            member("NextToken", 280),
+            member("MaxResults", 97),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
         ])),
     },
@@ -2548,11 +2620,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 132)
+                ..member("DhcpOptions", 137)
             },
         ])),
     },
@@ -2563,19 +2635,19 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 273),
-            member("MaxResults", 95),
+            member("NextToken", 280),
+            member("MaxResults", 100),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 157)
+                ..member("InternetGatewayIds", 162)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
         ])),
     },
@@ -2584,11 +2656,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 158)
+                ..member("InternetGateways", 163)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
         ])),
     },
@@ -2599,19 +2671,19 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 273),
-            member("MaxResults", 98),
+            member("NextToken", 280),
+            member("MaxResults", 103),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 192)
+                ..member("NetworkAclIds", 197)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
         ])),
     },
@@ -2620,11 +2692,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 193)
+                ..member("NetworkAcls", 198)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
         ])),
     },
@@ -2635,20 +2707,20 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 273),
-            member("MaxResults", 101),
-            member("IncludeManagedResources", 46),
+            member("NextToken", 280),
+            member("MaxResults", 106),
+            member("IncludeManagedResources", 47),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 199)
+                ..member("NetworkInterfaceIds", 204)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
         ])),
     },
@@ -2657,11 +2729,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 202)
+                ..member("NetworkInterfaces", 207)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
         ])),
     },
@@ -2670,16 +2742,16 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 229)
+                ..member("RegionNames", 236)
             },
-            member("AllRegions", 46),
+            member("AllRegions", 47),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
         ])),
     },
@@ -2687,7 +2759,7 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 228)
+            ..member("Regions", 235)
         }])),
     },
     m::Shape {
@@ -2697,19 +2769,19 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 273),
-            member("MaxResults", 106),
+            member("NextToken", 280),
+            member("MaxResults", 111),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 257)
+                ..member("RouteTableIds", 264)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
         ])),
     },
@@ -2718,11 +2790,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 258)
+                ..member("RouteTables", 265)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
         ])),
     },
@@ -2735,15 +2807,15 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 267)
+                ..member("SecurityGroupRuleIds", 274)
             },
-            member("DryRun", 46),
-            member("NextToken", 273),
-            member("MaxResults", 109),
+            member("DryRun", 47),
+            member("NextToken", 280),
+            member("MaxResults", 114),
         ])),
     },
     m::Shape {
@@ -2751,11 +2823,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 268)
+                ..member("SecurityGroupRules", 275)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
         ])),
     },
@@ -2768,21 +2840,21 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 143)
+                ..member("GroupIds", 148)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 146)
+                ..member("GroupNames", 151)
             },
-            member("NextToken", 273),
-            member("MaxResults", 112),
+            member("NextToken", 280),
+            member("MaxResults", 117),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
         ])),
     },
@@ -2791,11 +2863,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 263)
+                ..member("SecurityGroups", 270)
             },
         ])),
     },
@@ -2808,17 +2880,17 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 279)
+                ..member("SubnetIds", 286)
             },
-            member("NextToken", 273),
-            member("MaxResults", 115),
+            member("NextToken", 280),
+            member("MaxResults", 120),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -2827,11 +2899,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 282)
+                ..member("Subnets", 289)
             },
         ])),
     },
@@ -2840,19 +2912,19 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 152)
+                ..member("MaxResults", 157)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
         ])),
     },
@@ -2861,11 +2933,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 286)
+                ..member("Tags", 293)
             },
         ])),
     },
@@ -2874,15 +2946,15 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 297)
+                ..member("Attribute", 304)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 313)
+                ..member("VpcId", 320)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -2891,19 +2963,19 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enableDnsHostnames"),
-                ..member("EnableDnsHostnames", 28)
+                ..member("EnableDnsHostnames", 29)
             },
             m::Member {
                 location_name: Some("enableDnsSupport"),
-                ..member("EnableDnsSupport", 28)
+                ..member("EnableDnsSupport", 29)
             },
             m::Member {
                 location_name: Some("enableNetworkAddressUsageMetrics"),
-                ..member("EnableNetworkAddressUsageMetrics", 28)
+                ..member("EnableNetworkAddressUsageMetrics", 29)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
         ])),
     },
@@ -2916,17 +2988,17 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 142)
+                ..member("Filters", 147)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 314)
+                ..member("VpcIds", 321)
             },
-            member("NextToken", 273),
-            member("MaxResults", 122),
+            member("NextToken", 280),
+            member("MaxResults", 127),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -2935,11 +3007,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 273)
+                ..member("NextToken", 280)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 317)
+                ..member("Vpcs", 324)
             },
         ])),
     },
@@ -2948,17 +3020,17 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 156)
+                ..member("InternetGatewayId", 161)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 313)
+                ..member("VpcId", 320)
             },
         ])),
     },
@@ -2967,18 +3039,18 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 273)
+                ..member("Key", 280)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 128)
+                ..member("Values", 133)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(126),
+            member: m::ShapeId(131),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2986,7 +3058,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "DhcpConfigurationValueList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(29),
+            member: m::ShapeId(30),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2996,19 +3068,19 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 273)
+                ..member("OwnerId", 280)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 273)
+                ..member("DhcpOptionsId", 280)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 127)
+                ..member("DhcpConfigurations", 132)
             },
         ])),
     },
@@ -3019,7 +3091,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(130),
+            member: m::ShapeId(135),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -3027,7 +3099,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(129),
+            member: m::ShapeId(134),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3035,11 +3107,11 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 140),
-            member("PublicIp", 139),
+            member("AssociationId", 145),
+            member("PublicIp", 144),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -3048,12 +3120,12 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 252)
+                ..member("AssociationId", 259)
             },
         ])),
     },
@@ -3062,7 +3134,7 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 298)
+            ..member("AssociationId", 305)
         }])),
     },
     m::Shape {
@@ -3070,15 +3142,15 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 315)
+                ..member("Ipv6CidrBlockAssociation", 322)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 299)
+                ..member("CidrBlockAssociation", 306)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
         ])),
     },
@@ -3103,17 +3175,17 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 273),
+            member("Name", 280),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 295)
+                ..member("Values", 302)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(141),
+            member: m::ShapeId(146),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -3121,7 +3193,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(268),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -3131,18 +3203,18 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 273)
+                ..member("GroupId", 280)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 273)
+                ..member("GroupName", 280)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(144),
+            member: m::ShapeId(149),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3150,7 +3222,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(271),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -3166,11 +3238,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 152)
+                ..member("Code", 157)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 152)
+                ..member("Type", 157)
             },
         ])),
     },
@@ -3183,18 +3255,18 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 273)
+                ..member("Ipv6Address", 280)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 46)
+                ..member("IsPrimaryIpv6", 47)
             },
         ])),
     },
     m::Shape {
         name: "InstanceIpv6AddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(150),
+            member: m::ShapeId(155),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3208,19 +3280,19 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 155)
+                ..member("Attachments", 160)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 273)
+                ..member("InternetGatewayId", 280)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 273)
+                ..member("OwnerId", 280)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
         ])),
     },
@@ -3229,18 +3301,18 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 27)
+                ..member("State", 28)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(154),
+            member: m::ShapeId(159),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3252,7 +3324,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(156),
+            member: m::ShapeId(161),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3260,7 +3332,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(153),
+            member: m::ShapeId(158),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3270,38 +3342,38 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 273)
+                ..member("IpProtocol", 280)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 152)
+                ..member("FromPort", 157)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 152)
+                ..member("ToPort", 157)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 294)
+                ..member("UserIdGroupPairs", 301)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 162)
+                ..member("IpRanges", 167)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 177)
+                ..member("Ipv6Ranges", 182)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 213)
+                ..member("PrefixListIds", 220)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(159),
+            member: m::ShapeId(164),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3311,18 +3383,18 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 273)
+                ..member("Description", 280)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 273)
+                ..member("CidrIp", 280)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(161),
+            member: m::ShapeId(166),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3344,7 +3416,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "Ipv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(168),
+            member: m::ShapeId(173),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3353,17 +3425,17 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 273)
+            ..member("Ipv4Prefix", 280)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 273)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 280)])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(167),
+            member: m::ShapeId(172),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3381,7 +3453,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "Ipv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(174),
+            member: m::ShapeId(179),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3390,17 +3462,17 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 273)
+            ..member("Ipv6Prefix", 280)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 273)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 280)])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(173),
+            member: m::ShapeId(178),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3410,18 +3482,18 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 273)
+                ..member("Description", 280)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 273)
+                ..member("CidrIpv6", 280)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(176),
+            member: m::ShapeId(181),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3435,54 +3507,54 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupId", 261)
+                ..member("GroupId", 268)
             },
             m::Member {
                 location_name: Some("SecurityGroupRule"),
                 required: true,
-                ..member("SecurityGroupRules", 271)
+                ..member("SecurityGroupRules", 278)
             },
-            member("DryRun", 46),
+            member("DryRun", 47),
         ])),
     },
     m::Shape {
         name: "ModifySecurityGroupRulesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 46)
+            ..member("Return", 47)
         }])),
     },
     m::Shape {
         name: "ModifySubnetAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignIpv6AddressOnCreation", 28),
-            member("MapPublicIpOnLaunch", 28),
+            member("AssignIpv6AddressOnCreation", 29),
+            member("MapPublicIpOnLaunch", 29),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 278)
+                ..member("SubnetId", 285)
             },
-            member("MapCustomerOwnedIpOnLaunch", 28),
-            member("CustomerOwnedIpv4Pool", 48),
-            member("EnableDns64", 28),
-            member("PrivateDnsHostnameTypeOnLaunch", 147),
-            member("EnableResourceNameDnsARecordOnLaunch", 28),
-            member("EnableResourceNameDnsAAAARecordOnLaunch", 28),
-            member("EnableLniAtDeviceIndex", 152),
-            member("DisableLniAtDeviceIndex", 28),
+            member("MapCustomerOwnedIpOnLaunch", 29),
+            member("CustomerOwnedIpv4Pool", 49),
+            member("EnableDns64", 29),
+            member("PrivateDnsHostnameTypeOnLaunch", 152),
+            member("EnableResourceNameDnsARecordOnLaunch", 29),
+            member("EnableResourceNameDnsAAAARecordOnLaunch", 29),
+            member("EnableLniAtDeviceIndex", 157),
+            member("DisableLniAtDeviceIndex", 29),
         ])),
     },
     m::Shape {
         name: "ModifyVpcAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EnableDnsHostnames", 28),
-            member("EnableDnsSupport", 28),
+            member("EnableDnsHostnames", 29),
+            member("EnableDnsSupport", 29),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 313)
+                ..member("VpcId", 320)
             },
-            member("EnableNetworkAddressUsageMetrics", 28),
+            member("EnableNetworkAddressUsageMetrics", 29),
         ])),
     },
     m::Shape {
@@ -3498,31 +3570,31 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 188)
+                ..member("Associations", 193)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 190)
+                ..member("Entries", 195)
             },
             m::Member {
                 location_name: Some("default"),
-                ..member("IsDefault", 46)
+                ..member("IsDefault", 47)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 273)
+                ..member("NetworkAclId", 280)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 273)
+                ..member("OwnerId", 280)
             },
         ])),
     },
@@ -3531,15 +3603,15 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 273)
+                ..member("NetworkAclAssociationId", 280)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 273)
+                ..member("NetworkAclId", 280)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 273)
+                ..member("SubnetId", 280)
             },
         ])),
     },
@@ -3550,7 +3622,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(186),
+            member: m::ShapeId(191),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3560,42 +3632,42 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 273)
+                ..member("CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("egress"),
-                ..member("Egress", 46)
+                ..member("Egress", 47)
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 148)
+                ..member("IcmpTypeCode", 153)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 273)
+                ..member("Ipv6CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 211)
+                ..member("PortRange", 218)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 273)
+                ..member("Protocol", 280)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 259)
+                ..member("RuleAction", 266)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 152)
+                ..member("RuleNumber", 157)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(189),
+            member: m::ShapeId(194),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3607,7 +3679,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(191),
+            member: m::ShapeId(196),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3615,7 +3687,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(185),
+            member: m::ShapeId(190),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3625,131 +3697,131 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 195)
+                ..member("Association", 200)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 196)
+                ..member("Attachment", 201)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 273)
+                ..member("AvailabilityZone", 280)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 49)
+                ..member("ConnectionTrackingConfiguration", 50)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 273)
+                ..member("Description", 280)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 145)
+                ..member("Groups", 150)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 206)
+                ..member("InterfaceType", 211)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 201)
+                ..member("Ipv6Addresses", 206)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 273)
+                ..member("MacAddress", 280)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 273)
+                ..member("NetworkInterfaceId", 280)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 273)
+                ..member("OutpostArn", 280)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 273)
+                ..member("OwnerId", 280)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 273)
+                ..member("PrivateDnsName", 280)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 273)
+                ..member("PublicDnsName", 280)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 222)
+                ..member("PublicIpDnsNameOptions", 229)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 273)
+                ..member("PrivateIpAddress", 280)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 204)
+                ..member("PrivateIpAddresses", 209)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 169)
+                ..member("Ipv4Prefixes", 174)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 175)
+                ..member("Ipv6Prefixes", 180)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 273)
+                ..member("RequesterId", 280)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
-                ..member("RequesterManaged", 46)
+                ..member("RequesterManaged", 47)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
-                ..member("SourceDestCheck", 46)
+                ..member("SourceDestCheck", 47)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 205)
+                ..member("Status", 210)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 273)
+                ..member("SubnetId", 280)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 287)
+                ..member("TagSet", 294)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
-                ..member("DenyAllIgwTraffic", 46)
+                ..member("DenyAllIgwTraffic", 47)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 46)
+                ..member("Ipv6Native", 47)
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 273)
+                ..member("Ipv6Address", 280)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 210)
+                ..member("Operator", 217)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
-                ..member("AssociatedSubnets", 23)
+                ..member("AssociatedSubnets", 24)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 273)
+                ..member("AvailabilityZoneId", 280)
             },
         ])),
     },
@@ -3758,31 +3830,31 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 273)
+                ..member("AllocationId", 280)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 273)
+                ..member("AssociationId", 280)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 273)
+                ..member("IpOwnerId", 280)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 273)
+                ..member("PublicDnsName", 280)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 273)
+                ..member("PublicIp", 280)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 273)
+                ..member("CustomerOwnedIp", 280)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 273)
+                ..member("CarrierIp", 280)
             },
         ])),
     },
@@ -3791,43 +3863,43 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 72)
+                ..member("AttachTime", 75)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 273)
+                ..member("AttachmentId", 280)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 46)
+                ..member("DeleteOnTermination", 47)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 152)
+                ..member("DeviceIndex", 157)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 152)
+                ..member("NetworkCardIndex", 157)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 273)
+                ..member("InstanceId", 280)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 273)
+                ..member("InstanceOwnerId", 280)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 27)
+                ..member("Status", 28)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 25)
+                ..member("EnaSrdSpecification", 26)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 152)
+                ..member("EnaQueueCount", 157)
             },
         ])),
     },
@@ -3844,7 +3916,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(198),
+            member: m::ShapeId(203),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3854,22 +3926,22 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 273)
+                ..member("Ipv6Address", 280)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 273)
+                ..member("PublicIpv6DnsName", 280)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 46)
+                ..member("IsPrimaryIpv6", 47)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(200),
+            member: m::ShapeId(205),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3877,7 +3949,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(199),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3887,26 +3959,26 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 195)
+                ..member("Association", 200)
             },
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 46)
+                ..member("Primary", 47)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 273)
+                ..member("PrivateDnsName", 280)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 273)
+                ..member("PrivateIpAddress", 280)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(203),
+            member: m::ShapeId(208),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3949,6 +4021,24 @@ pub static SHAPES: [m::Shape; 322] = [
         },
     },
     m::Shape {
+        name: "NewDhcpConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Key", 280),
+            m::Member {
+                location_name: Some("Value"),
+                ..member("Values", 302)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NewDhcpConfigurationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(212),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "NextToken",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -3958,22 +4048,22 @@ pub static SHAPES: [m::Shape; 322] = [
     },
     m::Shape {
         name: "OperatorRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Principal", 273)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 280)])),
     },
     m::Shape {
         name: "OperatorResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("managed"),
-                ..member("Managed", 46)
+                ..member("Managed", 47)
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 273)
+                ..member("Principal", 280)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
-                ..member("HiddenByDefault", 46)
+                ..member("HiddenByDefault", 47)
             },
         ])),
     },
@@ -3982,11 +4072,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 152)
+                ..member("From", 157)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 152)
+                ..member("To", 157)
             },
         ])),
     },
@@ -3995,18 +4085,18 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 273)
+                ..member("Description", 280)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 273)
+                ..member("PrefixListId", 280)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(212),
+            member: m::ShapeId(219),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4020,15 +4110,15 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 147)
+                ..member("HostnameType", 152)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 46)
+                ..member("EnableResourceNameDnsARecord", 47)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 46)
+                ..member("EnableResourceNameDnsAAAARecord", 47)
             },
         ])),
     },
@@ -4037,18 +4127,18 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 46)
+                ..member("Primary", 47)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 273)
+                ..member("PrivateIpAddress", 280)
             },
         ])),
     },
     m::Shape {
         name: "PrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(216),
+            member: m::ShapeId(223),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4057,13 +4147,13 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 273)
+            ..member("GatewayId", 280)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(218),
+            member: m::ShapeId(225),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4073,15 +4163,15 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 273)
+                ..member("Value", 280)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 273)
+                ..member("Status", 280)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 273)
+                ..member("Reason", 280)
             },
         ])),
     },
@@ -4094,26 +4184,26 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 273)
+                ..member("DnsHostnameType", 280)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 273)
+                ..member("PublicIpv4DnsName", 280)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 273)
+                ..member("PublicIpv6DnsName", 280)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 273)
+                ..member("PublicDualStackDnsName", 280)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(280),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -4123,23 +4213,23 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 273)
+                ..member("GroupId", 280)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 273)
+                ..member("PeeringStatus", 280)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 273)
+                ..member("UserId", 280)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 273)
+                ..member("VpcPeeringConnectionId", 280)
             },
         ])),
     },
@@ -4148,19 +4238,19 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 273)
+                ..member("OptInStatus", 280)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 227)
+                ..member("Geography", 234)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 273)
+                ..member("RegionName", 280)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 273)
+                ..member("Endpoint", 280)
             },
         ])),
     },
@@ -4168,13 +4258,13 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 273)
+            ..member("Name", 280)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(226),
+            member: m::ShapeId(233),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4182,7 +4272,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(225),
+            member: m::ShapeId(232),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4190,7 +4280,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(280),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -4199,11 +4289,11 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             member("AllocationId", 14),
-            member("PublicIp", 273),
-            member("NetworkBorderGroup", 273),
+            member("PublicIp", 280),
+            member("NetworkBorderGroup", 280),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -4212,17 +4302,17 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 187)
+                ..member("AssociationId", 192)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 191)
+                ..member("NetworkAclId", 196)
             },
         ])),
     },
@@ -4230,7 +4320,7 @@ pub static SHAPES: [m::Shape; 322] = [
         name: "ReplaceNetworkAclAssociationResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("newAssociationId"),
-            ..member("NewAssociationId", 273)
+            ..member("NewAssociationId", 280)
         }])),
     },
     m::Shape {
@@ -4238,102 +4328,102 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 191)
+                ..member("NetworkAclId", 196)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 152)
+                ..member("RuleNumber", 157)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 273)
+                ..member("Protocol", 280)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 259)
+                ..member("RuleAction", 266)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 46)
+                ..member("Egress", 47)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 273)
+                ..member("CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 273)
+                ..member("Ipv6CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 148)
+                ..member("IcmpTypeCode", 153)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 211)
+                ..member("PortRange", 218)
             },
         ])),
     },
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 214),
-            member("VpcEndpointId", 312),
-            member("LocalTarget", 46),
-            member("TransitGatewayId", 292),
-            member("LocalGatewayId", 178),
-            member("CarrierGatewayId", 47),
-            member("CoreNetworkArn", 51),
-            member("OdbNetworkArn", 208),
+            member("DestinationPrefixListId", 221),
+            member("VpcEndpointId", 319),
+            member("LocalTarget", 47),
+            member("TransitGatewayId", 299),
+            member("LocalGatewayId", 183),
+            member("CarrierGatewayId", 48),
+            member("CoreNetworkArn", 52),
+            member("OdbNetworkArn", 215),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 256)
+                ..member("RouteTableId", 263)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 273)
+                ..member("DestinationCidrBlock", 280)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 246)
+                ..member("GatewayId", 253)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 273)
+                ..member("DestinationIpv6CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 138)
+                ..member("EgressOnlyInternetGatewayId", 143)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 149)
+                ..member("InstanceId", 154)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 198)
+                ..member("NetworkInterfaceId", 203)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 318)
+                ..member("VpcPeeringConnectionId", 325)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 183)
+                ..member("NatGatewayId", 188)
             },
         ])),
     },
@@ -4342,17 +4432,17 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 252)
+                ..member("AssociationId", 259)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 256)
+                ..member("RouteTableId", 263)
             },
         ])),
     },
@@ -4361,18 +4451,18 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 273)
+                ..member("NewAssociationId", 280)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 254)
+                ..member("AssociationState", 261)
             },
         ])),
     },
     m::Shape {
         name: "ResourceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(290),
+            member: m::ShapeId(297),
             member_location_name: None,
             flattened: false,
         }),
@@ -4497,44 +4587,44 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 267)
+                ..member("SecurityGroupRuleIds", 274)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 261)
+                ..member("GroupId", 268)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 273)
+                ..member("SourceSecurityGroupName", 280)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 273)
+                ..member("SourceSecurityGroupOwnerId", 280)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 273)
+                ..member("IpProtocol", 280)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 152)
+                ..member("FromPort", 157)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 152)
+                ..member("ToPort", 157)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 273)
+                ..member("CidrIp", 280)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 160)
+                ..member("IpPermissions", 165)
             },
         ])),
     },
@@ -4543,37 +4633,37 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 46)
+                ..member("Return", 47)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 160)
+                ..member("UnknownIpPermissions", 165)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 244)
+                ..member("RevokedSecurityGroupRules", 251)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 273),
-            member("FromPort", 152),
-            member("GroupId", 261),
-            member("GroupName", 264),
-            member("IpPermissions", 160),
-            member("IpProtocol", 273),
-            member("SourceSecurityGroupName", 273),
-            member("SourceSecurityGroupOwnerId", 273),
-            member("ToPort", 152),
+            member("CidrIp", 280),
+            member("FromPort", 157),
+            member("GroupId", 268),
+            member("GroupName", 271),
+            member("IpPermissions", 165),
+            member("IpProtocol", 280),
+            member("SourceSecurityGroupName", 280),
+            member("SourceSecurityGroupOwnerId", 280),
+            member("ToPort", 157),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 267)
+                ..member("SecurityGroupRuleIds", 274)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 47)
             },
         ])),
     },
@@ -4582,15 +4672,15 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 46)
+                ..member("Return", 47)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 160)
+                ..member("UnknownIpPermissions", 165)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 244)
+                ..member("RevokedSecurityGroupRules", 251)
             },
         ])),
     },
@@ -4599,54 +4689,54 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 266)
+                ..member("SecurityGroupRuleId", 273)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 261)
+                ..member("GroupId", 268)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 46)
+                ..member("IsEgress", 47)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 273)
+                ..member("IpProtocol", 280)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 152)
+                ..member("FromPort", 157)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 152)
+                ..member("ToPort", 157)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 273)
+                ..member("CidrIpv4", 280)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 273)
+                ..member("CidrIpv6", 280)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 214)
+                ..member("PrefixListId", 221)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 261)
+                ..member("ReferencedGroupId", 268)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 273)
+                ..member("Description", 280)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(243),
+            member: m::ShapeId(250),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4656,75 +4746,75 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 273)
+                ..member("DestinationCidrBlock", 280)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 273)
+                ..member("DestinationIpv6CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 273)
+                ..member("DestinationPrefixListId", 280)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 273)
+                ..member("EgressOnlyInternetGatewayId", 280)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 273)
+                ..member("GatewayId", 280)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 273)
+                ..member("InstanceId", 280)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 273)
+                ..member("InstanceOwnerId", 280)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 273)
+                ..member("NatGatewayId", 280)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 273)
+                ..member("TransitGatewayId", 280)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 273)
+                ..member("LocalGatewayId", 280)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
-                ..member("CarrierGatewayId", 47)
+                ..member("CarrierGatewayId", 48)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 273)
+                ..member("NetworkInterfaceId", 280)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 248)
+                ..member("Origin", 255)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 249)
+                ..member("State", 256)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 273)
+                ..member("VpcPeeringConnectionId", 280)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
-                ..member("CoreNetworkArn", 51)
+                ..member("CoreNetworkArn", 52)
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 208)
+                ..member("OdbNetworkArn", 215)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 273)
+                ..member("IpAddress", 280)
             },
         ])),
     },
@@ -4735,7 +4825,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(245),
+            member: m::ShapeId(252),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4762,31 +4852,31 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 253)
+                ..member("Associations", 260)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 219)
+                ..member("PropagatingVgws", 226)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 273)
+                ..member("RouteTableId", 280)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 247)
+                ..member("Routes", 254)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 273)
+                ..member("OwnerId", 280)
             },
         ])),
     },
@@ -4795,31 +4885,31 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("main"),
-                ..member("Main", 46)
+                ..member("Main", 47)
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 273)
+                ..member("RouteTableAssociationId", 280)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 273)
+                ..member("RouteTableId", 280)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 273)
+                ..member("SubnetId", 280)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 273)
+                ..member("GatewayId", 280)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 273)
+                ..member("PublicIpv4Pool", 280)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 254)
+                ..member("AssociationState", 261)
             },
         ])),
     },
@@ -4830,7 +4920,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(251),
+            member: m::ShapeId(258),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4840,11 +4930,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 255)
+                ..member("State", 262)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 273)
+                ..member("StatusMessage", 280)
             },
         ])),
     },
@@ -4867,7 +4957,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(256),
+            member: m::ShapeId(263),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4875,7 +4965,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(250),
+            member: m::ShapeId(257),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4891,39 +4981,39 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 273)
+                ..member("GroupId", 280)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 160)
+                ..member("IpPermissionsEgress", 165)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 273)
+                ..member("SecurityGroupArn", 280)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 273)
+                ..member("OwnerId", 280)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 273)
+                ..member("GroupName", 280)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 273)
+                ..member("Description", 280)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 160)
+                ..member("IpPermissions", 165)
             },
         ])),
     },
@@ -4934,7 +5024,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "SecurityGroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(268),
             member_location_name: Some("SecurityGroupId"),
             flattened: false,
         }),
@@ -4942,7 +5032,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(260),
+            member: m::ShapeId(267),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4956,59 +5046,59 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 266)
+                ..member("SecurityGroupRuleId", 273)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 261)
+                ..member("GroupId", 268)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 273)
+                ..member("GroupOwnerId", 280)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 46)
+                ..member("IsEgress", 47)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 273)
+                ..member("IpProtocol", 280)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 152)
+                ..member("FromPort", 157)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 152)
+                ..member("ToPort", 157)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 273)
+                ..member("CidrIpv4", 280)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 273)
+                ..member("CidrIpv6", 280)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 214)
+                ..member("PrefixListId", 221)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 224)
+                ..member("ReferencedGroupInfo", 231)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 273)
+                ..member("Description", 280)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 273)
+                ..member("SecurityGroupRuleArn", 280)
             },
         ])),
     },
@@ -5019,7 +5109,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(280),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5027,7 +5117,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(265),
+            member: m::ShapeId(272),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5035,14 +5125,14 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "SecurityGroupRuleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IpProtocol", 273),
-            member("FromPort", 152),
-            member("ToPort", 152),
-            member("CidrIpv4", 273),
-            member("CidrIpv6", 273),
-            member("PrefixListId", 214),
-            member("ReferencedGroupId", 261),
-            member("Description", 273),
+            member("IpProtocol", 280),
+            member("FromPort", 157),
+            member("ToPort", 157),
+            member("CidrIpv4", 280),
+            member("CidrIpv6", 280),
+            member("PrefixListId", 221),
+            member("ReferencedGroupId", 268),
+            member("Description", 280),
         ])),
     },
     m::Shape {
@@ -5050,15 +5140,15 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SecurityGroupRuleId", 266)
+                ..member("SecurityGroupRuleId", 273)
             },
-            member("SecurityGroupRule", 269),
+            member("SecurityGroupRule", 276),
         ])),
     },
     m::Shape {
         name: "SecurityGroupRuleUpdateList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(270),
+            member: m::ShapeId(277),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5078,95 +5168,95 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 273)
+                ..member("AvailabilityZoneId", 280)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 152)
+                ..member("EnableLniAtDeviceIndex", 157)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
-                ..member("MapCustomerOwnedIpOnLaunch", 46)
+                ..member("MapCustomerOwnedIpOnLaunch", 47)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 48)
+                ..member("CustomerOwnedIpv4Pool", 49)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 273)
+                ..member("OwnerId", 280)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
-                ..member("AssignIpv6AddressOnCreation", 46)
+                ..member("AssignIpv6AddressOnCreation", 47)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 281)
+                ..member("Ipv6CidrBlockAssociationSet", 288)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 273)
+                ..member("SubnetArn", 280)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 273)
+                ..member("OutpostArn", 280)
             },
             m::Member {
                 location_name: Some("enableDns64"),
-                ..member("EnableDns64", 46)
+                ..member("EnableDns64", 47)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 46)
+                ..member("Ipv6Native", 47)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 215)
+                ..member("PrivateDnsNameOptionsOnLaunch", 222)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 45)
+                ..member("BlockPublicAccessStates", 46)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 273)
+                ..member("Type", 280)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 273)
+                ..member("SubnetId", 280)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 283)
+                ..member("State", 290)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 273)
+                ..member("CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 152)
+                ..member("AvailableIpAddressCount", 157)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 273)
+                ..member("AvailabilityZone", 280)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
-                ..member("DefaultForAz", 46)
+                ..member("DefaultForAz", 47)
             },
             m::Member {
                 location_name: Some("mapPublicIpOnLaunch"),
-                ..member("MapPublicIpOnLaunch", 46)
+                ..member("MapPublicIpOnLaunch", 47)
             },
         ])),
     },
@@ -5179,11 +5269,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 277)
+                ..member("State", 284)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 273)
+                ..member("StatusMessage", 280)
             },
         ])),
     },
@@ -5207,7 +5297,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(278),
+            member: m::ShapeId(285),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -5217,30 +5307,30 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 275)
+                ..member("AssociationId", 282)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 273)
+                ..member("Ipv6CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 276)
+                ..member("Ipv6CidrBlockState", 283)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 170)
+                ..member("Ipv6AddressAttribute", 175)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 163)
+                ..member("IpSource", 168)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(280),
+            member: m::ShapeId(287),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5248,7 +5338,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(274),
+            member: m::ShapeId(281),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5270,11 +5360,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 273)
+                ..member("Key", 280)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 273)
+                ..member("Value", 280)
             },
         ])),
     },
@@ -5283,26 +5373,26 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 273)
+                ..member("Key", 280)
             },
             m::Member {
                 location_name: Some("resourceId"),
-                ..member("ResourceId", 273)
+                ..member("ResourceId", 280)
             },
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 238)
+                ..member("ResourceType", 245)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 273)
+                ..member("Value", 280)
             },
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(285),
+            member: m::ShapeId(292),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5310,7 +5400,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(284),
+            member: m::ShapeId(291),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5320,18 +5410,18 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 238)
+                ..member("ResourceType", 245)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(288),
+            member: m::ShapeId(295),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5355,38 +5445,38 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 273)
+                ..member("Description", 280)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 273)
+                ..member("UserId", 280)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 273)
+                ..member("GroupName", 280)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 273)
+                ..member("GroupId", 280)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 273)
+                ..member("VpcPeeringConnectionId", 280)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 273)
+                ..member("PeeringStatus", 280)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(293),
+            member: m::ShapeId(300),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5394,7 +5484,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(280),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5404,51 +5494,51 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 273)
+                ..member("OwnerId", 280)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 291)
+                ..member("InstanceTenancy", 298)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 316)
+                ..member("Ipv6CidrBlockAssociationSet", 323)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 300)
+                ..member("CidrBlockAssociationSet", 307)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 46)
+                ..member("IsDefault", 47)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 303)
+                ..member("EncryptionControl", 310)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 45)
+                ..member("BlockPublicAccessStates", 46)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 280)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 319)
+                ..member("State", 326)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 273)
+                ..member("CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 273)
+                ..member("DhcpOptionsId", 280)
             },
         ])),
     },
@@ -5471,22 +5561,22 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 273)
+                ..member("AssociationId", 280)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 273)
+                ..member("CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 301)
+                ..member("CidrBlockState", 308)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(299),
+            member: m::ShapeId(306),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5496,11 +5586,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 302)
+                ..member("State", 309)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 273)
+                ..member("StatusMessage", 280)
             },
         ])),
     },
@@ -5522,31 +5612,31 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 313)
+                ..member("VpcId", 320)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 309)
+                ..member("VpcEncryptionControlId", 316)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 310)
+                ..member("Mode", 317)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 311)
+                ..member("State", 318)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 273)
+                ..member("StateMessage", 280)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 308)
+                ..member("ResourceExclusions", 315)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 287)
+                ..member("Tags", 294)
             },
         ])),
     },
@@ -5555,16 +5645,16 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 310)
+                ..member("Mode", 317)
             },
-            member("InternetGatewayExclusion", 307),
-            member("EgressOnlyInternetGatewayExclusion", 307),
-            member("NatGatewayExclusion", 307),
-            member("VirtualPrivateGatewayExclusion", 307),
-            member("VpcPeeringExclusion", 307),
-            member("LambdaExclusion", 307),
-            member("VpcLatticeExclusion", 307),
-            member("ElasticFileSystemExclusion", 307),
+            member("InternetGatewayExclusion", 314),
+            member("EgressOnlyInternetGatewayExclusion", 314),
+            member("NatGatewayExclusion", 314),
+            member("VirtualPrivateGatewayExclusion", 314),
+            member("VpcPeeringExclusion", 314),
+            member("LambdaExclusion", 314),
+            member("VpcLatticeExclusion", 314),
+            member("ElasticFileSystemExclusion", 314),
         ])),
     },
     m::Shape {
@@ -5572,11 +5662,11 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 306)
+                ..member("State", 313)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 273)
+                ..member("StateMessage", 280)
             },
         ])),
     },
@@ -5597,35 +5687,35 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 305)
+                ..member("InternetGateway", 312)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 305)
+                ..member("EgressOnlyInternetGateway", 312)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 305)
+                ..member("NatGateway", 312)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 305)
+                ..member("VirtualPrivateGateway", 312)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 305)
+                ..member("VpcPeering", 312)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 305)
+                ..member("Lambda", 312)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 305)
+                ..member("VpcLattice", 312)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 305)
+                ..member("ElasticFileSystem", 312)
             },
         ])),
     },
@@ -5666,7 +5756,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(313),
+            member: m::ShapeId(320),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -5676,38 +5766,38 @@ pub static SHAPES: [m::Shape; 322] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 273)
+                ..member("AssociationId", 280)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 273)
+                ..member("Ipv6CidrBlock", 280)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 301)
+                ..member("Ipv6CidrBlockState", 308)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 273)
+                ..member("NetworkBorderGroup", 280)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 273)
+                ..member("Ipv6Pool", 280)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 170)
+                ..member("Ipv6AddressAttribute", 175)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 163)
+                ..member("IpSource", 168)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(315),
+            member: m::ShapeId(322),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5715,7 +5805,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(303),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5733,7 +5823,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(280),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -5741,7 +5831,7 @@ pub static SHAPES: [m::Shape; 322] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(280),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -5754,12 +5844,14 @@ use m::build::{member, op, structure};
 pub const IMPLEMENTED: &[&str] = &[
     "AllocateAddress",
     "AssociateAddress",
+    "AssociateDhcpOptions",
     "AssociateRouteTable",
     "AssociateVpcCidrBlock",
     "AttachInternetGateway",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
     "CreateDefaultVpc",
+    "CreateDhcpOptions",
     "CreateInternetGateway",
     "CreateNetworkAcl",
     "CreateNetworkAclEntry",
@@ -5770,6 +5862,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreateSubnet",
     "CreateTags",
     "CreateVpc",
+    "DeleteDhcpOptions",
     "DeleteInternetGateway",
     "DeleteNetworkAcl",
     "DeleteNetworkAclEntry",
@@ -6098,6 +6191,34 @@ impl FromValue for AssociateAddressResult {
 impl IntoValue for AssociateAddressResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.association_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateDhcpOptionsRequest {
+    pub dhcp_options_id: String,
+    pub vpc_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for AssociateDhcpOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dhcp_options_id: req(&mut s, 0, "DhcpOptionsId")?,
+            vpc_id: req(&mut s, 1, "VpcId")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateDhcpOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.dhcp_options_id.into_value()),
+            Some(self.vpc_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -6745,6 +6866,54 @@ impl FromValue for CreateDefaultVpcResult {
 impl IntoValue for CreateDefaultVpcResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.vpc.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateDhcpOptionsRequest {
+    pub dhcp_configurations: Vec<NewDhcpConfiguration>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CreateDhcpOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dhcp_configurations: req(&mut s, 0, "DhcpConfigurations")?,
+            tag_specifications: opt(&mut s, 1, "TagSpecifications")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CreateDhcpOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.dhcp_configurations.into_value()),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateDhcpOptionsResult {
+    pub dhcp_options: Option<DhcpOptions>,
+}
+
+impl FromValue for CreateDhcpOptionsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            dhcp_options: opt(&mut s, 0, "DhcpOptions")?,
+        })
+    }
+}
+
+impl IntoValue for CreateDhcpOptionsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.dhcp_options.map(IntoValue::into_value)])
     }
 }
 
@@ -7397,6 +7566,31 @@ impl FromValue for CreateVpcResult {
 impl IntoValue for CreateVpcResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.vpc.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteDhcpOptionsRequest {
+    pub dhcp_options_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DeleteDhcpOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dhcp_options_id: req(&mut s, 0, "DhcpOptionsId")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteDhcpOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.dhcp_options_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -9649,6 +9843,31 @@ impl IntoValue for NetworkInterfacePrivateIpAddress {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct NewDhcpConfiguration {
+    pub key: Option<String>,
+    pub values: Option<Vec<String>>,
+}
+
+impl FromValue for NewDhcpConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            key: opt(&mut s, 0, "Key")?,
+            values: opt(&mut s, 1, "Values")?,
+        })
+    }
+}
+
+impl IntoValue for NewDhcpConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key.map(IntoValue::into_value),
+            self.values.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OperatorRequest {
     pub principal: Option<String>,
 }
@@ -11390,6 +11609,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AssociateAddressRequest,
     ) -> impl Future<Output = Result<AssociateAddressResult, AwsError>> + Send;
 
+    /// `AssociateDhcpOptions`.
+    fn associate_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateDhcpOptionsRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `AssociateRouteTable`.
     fn associate_route_table(
         &self,
@@ -11431,6 +11657,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: CreateDefaultVpcRequest,
     ) -> impl Future<Output = Result<CreateDefaultVpcResult, AwsError>> + Send;
+
+    /// `CreateDhcpOptions`.
+    fn create_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDhcpOptionsRequest,
+    ) -> impl Future<Output = Result<CreateDhcpOptionsResult, AwsError>> + Send;
 
     /// `CreateInternetGateway`.
     fn create_internet_gateway(
@@ -11501,6 +11734,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: CreateVpcRequest,
     ) -> impl Future<Output = Result<CreateVpcResult, AwsError>> + Send;
+
+    /// `DeleteDhcpOptions`.
+    fn delete_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDhcpOptionsRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeleteInternetGateway`.
     fn delete_internet_gateway(
@@ -11903,6 +12143,49 @@ pub mod access {
         }]
     }
 
+    /// `AssociateDhcpOptions`: `ec2:AssociateDhcpOptions`.
+    pub fn associate_dhcp_options(
+        ctx: &RequestContext,
+        input: &AssociateDhcpOptionsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.dhcp_options_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":dhcp-options/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:AssociateDhcpOptions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `AssociateRouteTable`: `ec2:AssociateRouteTable`.
     pub fn associate_route_table(
         ctx: &RequestContext,
@@ -12106,6 +12389,61 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:CreateDefaultVpc",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateDhcpOptions`: `ec2:CreateDhcpOptions`.
+    pub fn create_dhcp_options(
+        ctx: &RequestContext,
+        input: &CreateDhcpOptionsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":dhcp-options/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CreateDhcpOptions",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -12677,6 +13015,36 @@ pub mod access {
             condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
             Access {
                 action: "ec2:CreateVpc",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteDhcpOptions`: `ec2:DeleteDhcpOptions`.
+    pub fn delete_dhcp_options(
+        ctx: &RequestContext,
+        input: &DeleteDhcpOptionsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.dhcp_options_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":dhcp-options/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteDhcpOptions",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -13711,6 +14079,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.associate_address(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "AssociateDhcpOptions" => {
+                    let input = AssociateDhcpOptionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "AssociateDhcpOptionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::associate_dhcp_options(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.associate_dhcp_options(ctx, input).await?;
+                    Ok(None)
+                }
                 "AssociateRouteTable" => {
                     let input = AssociateRouteTableRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -13781,6 +14161,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::create_default_vpc(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_default_vpc(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateDhcpOptions" => {
+                    let input = CreateDhcpOptionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "CreateDhcpOptionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_dhcp_options(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_dhcp_options(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "CreateInternetGateway" => {
@@ -13902,6 +14294,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_vpc(ctx, input).await?;
                     Ok(Some(out.into_value()))
+                }
+                "DeleteDhcpOptions" => {
+                    let input = DeleteDhcpOptionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteDhcpOptionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_dhcp_options(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_dhcp_options(ctx, input).await?;
+                    Ok(None)
                 }
                 "DeleteInternetGateway" => {
                     let input = DeleteInternetGatewayRequest::from_value(

@@ -339,6 +339,36 @@ async fn dry_run_on_every_networking_operation() {
         )
         .await
         .map(|_| ()),
+        ec2.create_dhcp_options(
+            &ctx,
+            CreateDhcpOptionsRequest {
+                dhcp_configurations: vec![NewDhcpConfiguration {
+                    key: Some("domain-name".into()),
+                    values: Some(vec!["lab.internal".into()]),
+                }],
+                dry_run: d,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|_| ()),
+        ec2.associate_dhcp_options(
+            &ctx,
+            AssociateDhcpOptionsRequest {
+                dhcp_options_id: id("dopt"),
+                vpc_id: id("vpc"),
+                dry_run: d,
+            },
+        )
+        .await,
+        ec2.delete_dhcp_options(
+            &ctx,
+            DeleteDhcpOptionsRequest {
+                dhcp_options_id: id("dopt"),
+                dry_run: d,
+            },
+        )
+        .await,
     ];
     for (i, r) in results.into_iter().enumerate() {
         assert_eq!(err_code(r), "DryRunOperation", "operation #{i}");

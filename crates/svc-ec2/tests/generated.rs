@@ -246,6 +246,9 @@ impl Handlers for OnlyCreate {
 
     // Networking operations (VPCs, subnets, gateways, route tables, addresses, tags).
     unused! {
+        create_dhcp_options(CreateDhcpOptionsRequest) -> CreateDhcpOptionsResult;
+        associate_dhcp_options(AssociateDhcpOptionsRequest) -> ();
+        delete_dhcp_options(DeleteDhcpOptionsRequest) -> ();
         create_network_acl(CreateNetworkAclRequest) -> CreateNetworkAclResult;
         delete_network_acl(DeleteNetworkAclRequest) -> ();
         create_network_acl_entry(CreateNetworkAclEntryRequest) -> ();

@@ -1,19 +1,24 @@
 //! `DescribeNetworkAcls` and `DescribeDhcpOptions`: the default network ACL of every VPC
 //! (rule 100 allows all, `*` denies, associated with the VPC's subnets) and the region's
-//! DHCP options set, by id, filter and page. Custom ACLs and their entries are made in
-//! `network_acls`; custom DHCP option sets are not implemented (NotImplemented). See
+//! DHCP options set, by id, filter and page; and DHCP option sets made by hand
+//! (`CreateDhcpOptions` with AWS's keys, `AssociateDhcpOptions` including `default` for
+//! none, `DeleteDhcpOptions` refused while a VPC uses the set). Custom ACLs and their
+//! entries are made in `network_acls`. See
 //! <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeNetworkAcls.html>.
 
 use super::{check_dry_run, check_ids};
 use crate::errors;
 use crate::filters::{self, Parsed};
 use crate::generated::{
-    DescribeDhcpOptionsRequest, DescribeDhcpOptionsResult, DescribeNetworkAclsRequest,
-    DescribeNetworkAclsResult,
+    AssociateDhcpOptionsRequest, CreateDhcpOptionsRequest, CreateDhcpOptionsResult,
+    DeleteDhcpOptionsRequest, DescribeDhcpOptionsRequest, DescribeDhcpOptionsResult,
+    DescribeNetworkAclsRequest, DescribeNetworkAclsResult,
 };
-use crate::network::{AclRec, DhcpRec};
+use crate::network::{AclRec, DhcpRec, NetRec};
+use crate::persist::Change;
 use crate::render_net;
-use crate::state::Ec2;
+use crate::state::{scope_key, Ec2};
+use crate::tags;
 use nimbus_core::{AwsError, RequestContext};
 
 const ACL_FILTERS: &[&str] = &[
@@ -182,4 +187,121 @@ pub(super) async fn describe_dhcp_options(
         ),
         next_token,
     })
+}
+
+/// The option keys a DHCP options set may carry.
+const DHCP_KEYS: &[&str] = &[
+    "domain-name",
+    "domain-name-servers",
+    "ntp-servers",
+    "netbios-name-servers",
+    "netbios-node-type",
+    "ipv6-address-preferred-lease-time",
+];
+
+fn dhcp_not_found(id: &str) -> AwsError {
+    errors::id_not_found("InvalidDhcpOptionID", "dhcpOption", id)
+}
+
+pub(super) async fn create_dhcp_options(
+    ec2: &Ec2,
+    ctx: &RequestContext,
+    input: CreateDhcpOptionsRequest,
+) -> Result<CreateDhcpOptionsResult, AwsError> {
+    let tags = tags::from_specs(input.tag_specifications, "dhcp-options")?;
+    check_dry_run(input.dry_run)?;
+    if input.dhcp_configurations.is_empty() {
+        return Err(errors::missing_parameter(
+            "The request must contain the parameter dhcpConfiguration",
+        ));
+    }
+    let mut configurations: Vec<(String, Vec<String>)> = Vec::new();
+    for c in input.dhcp_configurations {
+        let key = c.key.unwrap_or_default();
+        if !DHCP_KEYS.contains(&key.as_str()) {
+            return Err(errors::invalid_parameter_value(format!(
+                "Invalid value '{key}' for dhcp-configuration key"
+            )));
+        }
+        if configurations.iter().any(|(k, _)| *k == key) {
+            return Err(errors::invalid_parameter_value(format!(
+                "Duplicate dhcp-configuration key '{key}'"
+            )));
+        }
+        let values = c.values.unwrap_or_default();
+        if values.is_empty() {
+            return Err(errors::invalid_parameter_value(format!(
+                "The dhcp-configuration key '{key}' must have at least one value"
+            )));
+        }
+        configurations.push((key, values));
+    }
+    let key = scope_key(ctx);
+    ec2.mutate(ctx, |_, _| {
+        let d = DhcpRec {
+            dopt_id: ec2.ids.resource_id("dopt"),
+            configurations,
+            tags,
+        };
+        let out = CreateDhcpOptionsResult {
+            dhcp_options: Some(render_net::dhcp_options(&key.0, &d)),
+        };
+        Ok((Change::put_net(&key, NetRec::DhcpOptions(d)), out))
+    })
+    .await
+}
+
+pub(super) async fn associate_dhcp_options(
+    ec2: &Ec2,
+    ctx: &RequestContext,
+    input: AssociateDhcpOptionsRequest,
+) -> Result<(), AwsError> {
+    check_dry_run(input.dry_run)?;
+    ec2.mutate(ctx, |_, scope| {
+        let mut vpc = scope
+            .vpcs
+            .get(&input.vpc_id)
+            .ok_or_else(|| errors::vpc_not_found(&input.vpc_id))?
+            .clone();
+        let id = input.dhcp_options_id.as_str();
+        if id != "default" && !scope.net.dhcp_options.contains_key(id) {
+            return Err(dhcp_not_found(id));
+        }
+        vpc.dhcp_options_id = id.to_string();
+        Ok((
+            Change {
+                put_vpcs: vec![vpc],
+                ..Default::default()
+            },
+            (),
+        ))
+    })
+    .await
+}
+
+pub(super) async fn delete_dhcp_options(
+    ec2: &Ec2,
+    ctx: &RequestContext,
+    input: DeleteDhcpOptionsRequest,
+) -> Result<(), AwsError> {
+    check_dry_run(input.dry_run)?;
+    let id = input.dhcp_options_id;
+    check_ids(std::slice::from_ref(&id), "dopt-", "InvalidDhcpOptionsID")?;
+    let key = scope_key(ctx);
+    ec2.mutate(ctx, |_, scope| {
+        if !scope.net.dhcp_options.contains_key(&id) {
+            return Err(dhcp_not_found(&id));
+        }
+        if scope.vpcs.values().any(|v| v.dhcp_options_id == id) {
+            return Err(errors::has_dependencies("dhcpOptions", &id));
+        }
+        Ok((
+            Change {
+                delete_net: vec![(key.clone(), id.clone())],
+                ..Default::default()
+            },
+            (),
+        ))
+    })
+    .await
 }

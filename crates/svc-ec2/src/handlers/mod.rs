@@ -41,6 +41,14 @@ impl Handlers for Ec2 {
         addresses::associate(self, ctx, input).await
     }
 
+    async fn associate_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateDhcpOptionsRequest,
+    ) -> Result<(), AwsError> {
+        acls_dhcp::associate_dhcp_options(self, ctx, input).await
+    }
+
     async fn associate_route_table(
         &self,
         ctx: &RequestContext,
@@ -87,6 +95,14 @@ impl Handlers for Ec2 {
         input: CreateDefaultVpcRequest,
     ) -> Result<CreateDefaultVpcResult, AwsError> {
         vpcs::create_default(self, ctx, input).await
+    }
+
+    async fn create_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDhcpOptionsRequest,
+    ) -> Result<CreateDhcpOptionsResult, AwsError> {
+        acls_dhcp::create_dhcp_options(self, ctx, input).await
     }
 
     async fn create_internet_gateway(
@@ -167,6 +183,14 @@ impl Handlers for Ec2 {
         input: CreateVpcRequest,
     ) -> Result<CreateVpcResult, AwsError> {
         vpcs::create(self, ctx, input).await
+    }
+
+    async fn delete_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDhcpOptionsRequest,
+    ) -> Result<(), AwsError> {
+        acls_dhcp::delete_dhcp_options(self, ctx, input).await
     }
 
     async fn delete_internet_gateway(
