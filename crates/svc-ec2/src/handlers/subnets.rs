@@ -75,39 +75,40 @@ pub(super) async fn describe(
     let ids = input.subnet_ids.unwrap_or_default();
     check_ids(&ids, "subnet-", "InvalidSubnetID")?;
     let account = ctx.account_id().to_string();
-    let subnets = ec2
-        .read(ctx, |_, scope| -> Result<Vec<SubnetRec>, AwsError> {
-            if let Some(missing) = ids.iter().find(|id| !scope.net.subnets.contains_key(*id)) {
-                return Err(errors::subnet_not_found(missing));
-            }
-            Ok(scope
-                .net
-                .subnets
-                .values()
-                .filter(|s| ids.is_empty() || ids.contains(&s.subnet_id))
-                .filter(|s| {
-                    filters
-                        .iter()
-                        .all(|f| subnet_matches(&account, &ctx.region, s, f))
-                })
-                .cloned()
-                .collect())
+    // Filtered, paged and rendered under the read lock: only the page's subnets are
+    // turned into wire shapes, and no record (with its taken-address map) is copied.
+    let next = input.next_token;
+    ec2.read(ctx, |_, scope| -> Result<DescribeSubnetsResult, AwsError> {
+        if let Some(missing) = ids.iter().find(|id| !scope.net.subnets.contains_key(*id)) {
+            return Err(errors::subnet_not_found(missing));
+        }
+        let picked: Vec<&SubnetRec> = scope
+            .net
+            .subnets
+            .values()
+            .filter(|s| ids.is_empty() || ids.contains(&s.subnet_id))
+            .filter(|s| {
+                filters
+                    .iter()
+                    .all(|f| subnet_matches(&account, &ctx.region, s, f))
+            })
+            .collect();
+        let (page, next_token) = filters::paginate(
+            picked,
+            |s| s.subnet_id.as_str(),
+            input.max_results,
+            next.as_deref(),
+        )?;
+        Ok(DescribeSubnetsResult {
+            next_token,
+            subnets: Some(
+                page.iter()
+                    .map(|s| render_net::subnet(&account, &ctx.region, s))
+                    .collect(),
+            ),
         })
-        .await??;
-    let (page, next_token) = filters::paginate(
-        subnets,
-        |s| s.subnet_id.as_str(),
-        input.max_results,
-        input.next_token.as_deref(),
-    )?;
-    Ok(DescribeSubnetsResult {
-        next_token,
-        subnets: Some(
-            page.iter()
-                .map(|s| render_net::subnet(&account, &ctx.region, s))
-                .collect(),
-        ),
     })
+    .await?
 }
 
 /// The zone a new subnet goes to: the named one, or the VPC's least used zone.
