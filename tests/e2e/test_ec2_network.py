@@ -554,3 +554,33 @@ def test_dhcp_option_sets(nimbus):
     assert nimbus.aws("ec2", "describe-vpcs", "--vpc-ids", vid, region=region)["Vpcs"][0]["DhcpOptionsId"] == "default"
     nimbus.aws("ec2", "delete-dhcp-options", "--dhcp-options-id", did, region=region)
     nimbus.aws("ec2", "delete-vpc", "--vpc-id", vid, region=region)
+
+
+def test_tagging_on_create_also_needs_create_tags(nimbus):
+    """AWS asks ec2:CreateTags (with ec2:CreateAction naming the create call) when a create
+    call carries TagSpecifications."""
+    region = "ap-south-1"
+
+    def user(*statements):
+        name = unique("tagger")
+        nimbus.aws("iam", "create-user", "--user-name", name)
+        nimbus.aws("iam", "put-user-policy", "--user-name", name, "--policy-name", "p", "--policy-document",
+                   json.dumps({"Version": "2012-10-17", "Statement": list(statements)}))
+        key = nimbus.aws("iam", "create-access-key", "--user-name", name)["AccessKey"]
+        return dict(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"], region=region)
+
+    base = {"Effect": "Allow", "Action": ["ec2:CreateVpc", "ec2:DeleteVpc", "ec2:Describe*"], "Resource": "*"}
+    plain = user(base)
+    tags = "ResourceType=vpc,Tags=[{Key=team,Value=net}]"
+    err = cli_error(nimbus, "ec2", "create-vpc", "--cidr-block", "10.90.0.0/16", "--tag-specifications", tags, **plain)
+    assert "UnauthorizedOperation" in err
+    vid = nimbus.aws("ec2", "create-vpc", "--cidr-block", "10.90.0.0/16", **plain)["Vpc"]["VpcId"]
+    nimbus.aws("ec2", "delete-vpc", "--vpc-id", vid, **plain)
+    tagger = user(base, {"Effect": "Allow", "Action": "ec2:CreateTags", "Resource": "*",
+                         "Condition": {"StringEquals": {"ec2:CreateAction": "CreateVpc"}}})
+    vpc = nimbus.aws("ec2", "create-vpc", "--cidr-block", "10.91.0.0/16", "--tag-specifications", tags, **tagger)["Vpc"]
+    assert vpc["Tags"] == [{"Key": "team", "Value": "net"}]
+    # The condition scopes the grant: CreateTags on its own is still refused.
+    err = cli_error(nimbus, "ec2", "create-tags", "--resources", vpc["VpcId"], "--tags", "Key=a,Value=b", **tagger)
+    assert "UnauthorizedOperation" in err
+    nimbus.aws("ec2", "delete-vpc", "--vpc-id", vpc["VpcId"], **tagger)

@@ -12038,7 +12038,7 @@ pub mod access {
         Part::{Each, Lit},
     };
 
-    /// `AllocateAddress`: `ec2:AllocateAddress`.
+    /// `AllocateAddress`: `ec2:AllocateAddress`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn allocate_address(ctx: &RequestContext, input: &AllocateAddressRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         if let Some(l) = &input.tag_specifications {
@@ -12050,7 +12050,12 @@ pub mod access {
                 }
             }
         }
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -12082,12 +12087,52 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
-            Access {
+            a.push(Access {
                 action: "ec2:AllocateAddress",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":elastic-ip/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("AllocateAddress")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `AssociateAddress`: `ec2:AssociateAddress`.
@@ -12395,7 +12440,7 @@ pub mod access {
         }]
     }
 
-    /// `CreateDhcpOptions`: `ec2:CreateDhcpOptions`.
+    /// `CreateDhcpOptions`: `ec2:CreateDhcpOptions`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn create_dhcp_options(
         ctx: &RequestContext,
         input: &CreateDhcpOptionsRequest,
@@ -12410,7 +12455,12 @@ pub mod access {
                 }
             }
         }
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -12442,15 +12492,55 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
-            Access {
+            a.push(Access {
                 action: "ec2:CreateDhcpOptions",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":dhcp-options/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateDhcpOptions")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
-    /// `CreateInternetGateway`: `ec2:CreateInternetGateway`.
+    /// `CreateInternetGateway`: `ec2:CreateInternetGateway`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn create_internet_gateway(
         ctx: &RequestContext,
         input: &CreateInternetGatewayRequest,
@@ -12465,7 +12555,12 @@ pub mod access {
                 }
             }
         }
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -12497,15 +12592,55 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
-            Access {
+            a.push(Access {
                 action: "ec2:CreateInternetGateway",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateInternetGateway")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
-    /// `CreateNetworkAcl`: `ec2:CreateNetworkAcl`.
+    /// `CreateNetworkAcl`: `ec2:CreateNetworkAcl`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn create_network_acl(
         ctx: &RequestContext,
         input: &CreateNetworkAclRequest,
@@ -12522,7 +12657,12 @@ pub mod access {
         }
         let mut v1: Vec<String> = Vec::new();
         input.vpc_id.push_values(&mut v1);
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -12565,12 +12705,52 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
-            Access {
+            a.push(Access {
                 action: "ec2:CreateNetworkAcl",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-acl/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateNetworkAcl")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `CreateNetworkAclEntry`: `ec2:CreateNetworkAclEntry`.
@@ -12603,7 +12783,7 @@ pub mod access {
         }]
     }
 
-    /// `CreateNetworkInterface`: `ec2:CreateNetworkInterface`.
+    /// `CreateNetworkInterface`: `ec2:CreateNetworkInterface`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn create_network_interface(
         ctx: &RequestContext,
         input: &CreateNetworkInterfaceRequest,
@@ -12622,7 +12802,12 @@ pub mod access {
                 }
             }
         }
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -12676,12 +12861,52 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v2)]);
-            Access {
+            a.push(Access {
                 action: "ec2:CreateNetworkInterface",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateNetworkInterface")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v2)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `CreateRoute`: `ec2:CreateRoute`.
@@ -12711,7 +12936,7 @@ pub mod access {
         }]
     }
 
-    /// `CreateRouteTable`: `ec2:CreateRouteTable`.
+    /// `CreateRouteTable`: `ec2:CreateRouteTable`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn create_route_table(
         ctx: &RequestContext,
         input: &CreateRouteTableRequest,
@@ -12728,7 +12953,12 @@ pub mod access {
         }
         let mut v1: Vec<String> = Vec::new();
         input.vpc_id.push_values(&mut v1);
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -12771,12 +13001,52 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
-            Access {
+            a.push(Access {
                 action: "ec2:CreateRouteTable",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateRouteTable")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `CreateSecurityGroup`: `ec2:CreateSecurityGroup`.
@@ -12859,7 +13129,7 @@ pub mod access {
         }]
     }
 
-    /// `CreateSubnet`: `ec2:CreateSubnet`.
+    /// `CreateSubnet`: `ec2:CreateSubnet`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn create_subnet(ctx: &RequestContext, input: &CreateSubnetRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         input.availability_zone.push_values(&mut v0);
@@ -12875,7 +13145,12 @@ pub mod access {
         }
         let mut v2: Vec<String> = Vec::new();
         input.vpc_id.push_values(&mut v2);
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -12931,12 +13206,52 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
-            Access {
+            a.push(Access {
                 action: "ec2:CreateSubnet",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateSubnet")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `CreateTags`: `ec2:CreateTags`.
@@ -12966,7 +13281,7 @@ pub mod access {
         }]
     }
 
-    /// `CreateVpc`: `ec2:CreateVpc`.
+    /// `CreateVpc`: `ec2:CreateVpc`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn create_vpc(ctx: &RequestContext, input: &CreateVpcRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         input.instance_tenancy.push_values(&mut v0);
@@ -12980,7 +13295,12 @@ pub mod access {
                 }
             }
         }
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -13013,12 +13333,52 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
-            Access {
+            a.push(Access {
                 action: "ec2:CreateVpc",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateVpc")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `DeleteDhcpOptions`: `ec2:DeleteDhcpOptions`.
