@@ -73,6 +73,20 @@ impl Scope {
         self.groups.insert(g.group_id.clone(), Arc::new(g));
     }
 
+    /// Applies the writes of `change` that belong to this scope to this copy (for a plan
+    /// that builds one change from several steps, each seeing the ones before it).
+    pub(crate) fn apply_local(&mut self, change: &Change) {
+        for v in &change.put_vpcs {
+            self.vpcs.insert(v.vpc_id.clone(), v.clone());
+        }
+        for g in &change.put_groups {
+            self.put_group(g.clone());
+        }
+        for (_, rec) in &change.put_net {
+            self.net.put(rec.clone());
+        }
+    }
+
     fn remove_group(&mut self, id: &str) {
         if let Some(old) = self.groups.remove(id) {
             self.names.remove(&Self::name_key(&old));

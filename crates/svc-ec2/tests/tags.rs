@@ -321,3 +321,37 @@ async fn tag_errors() {
         .await;
     assert_eq!(err_code(bad_filter), "InvalidParameterValue");
 }
+
+#[tokio::test]
+async fn tagging_a_group_and_two_of_its_rules_in_one_call_keeps_every_tag() {
+    let ec2 = ec2();
+    let ctx = ctx();
+    let gid = create(&ec2, &ctx, "multi").await;
+    let rules = ingress(
+        &ec2,
+        &ctx,
+        &gid,
+        vec![
+            perm("tcp", Some(80), Some(80), &["0.0.0.0/0"]),
+            perm("tcp", Some(443), Some(443), &["0.0.0.0/0"]),
+        ],
+    )
+    .await
+    .unwrap()
+    .security_group_rules
+    .unwrap();
+    let r1 = rules[0].security_group_rule_id.clone().unwrap();
+    let r2 = rules[1].security_group_rule_id.clone().unwrap();
+    create_tags(&ec2, &ctx, &[&r1, &gid, &r2], vec![tag("k", "v")])
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = describe_tags(&ec2, &ctx, vec![filter("key", &["k"])])
+        .await
+        .into_iter()
+        .map(|d| d.resource_id.unwrap())
+        .collect();
+    ids.sort();
+    let mut want = vec![gid, r1, r2];
+    want.sort();
+    assert_eq!(ids, want);
+}

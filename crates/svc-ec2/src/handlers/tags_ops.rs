@@ -39,11 +39,15 @@ fn resolve<'a>(scope: &Scope, ids: &'a [String]) -> Result<Vec<Target<'a>>, AwsE
         .collect()
 }
 
-/// Writes every resource's new tags as one change.
+/// Writes every resource's new tags as one change. Each step reads a working copy of the
+/// scope that already has the steps before it, so two targets stored in one record (a
+/// group and its rules, two rules of one group) keep both updates.
 fn write_all(scope: &Scope, key: &ScopeKey, updated: Vec<Target<'_>>) -> Result<Change, AwsError> {
+    let mut work = scope.clone();
     let mut change = Change::default();
     for (id, kind, new_tags) in updated {
-        let c = (kind.set)(scope, key, id, new_tags).ok_or_else(|| (kind.not_found)(id))?;
+        let c = (kind.set)(&work, key, id, new_tags).ok_or_else(|| (kind.not_found)(id))?;
+        work.apply_local(&c);
         change.extend(c);
     }
     Ok(change)
