@@ -413,7 +413,9 @@ def test_terraform_read_backs_after_each_create(nimbus):
     sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.60.1.0/24")["Subnet"]["SubnetId"]
     assert ec2.describe_subnets(SubnetIds=[sid])["Subnets"][0]["State"] == "available"
 
-    gid = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    made = ec2.create_internet_gateway()["InternetGateway"]
+    gid = made["InternetGatewayId"]
+    assert made["Tags"] == [] and made["Attachments"] == []
     assert ec2.describe_internet_gateways(InternetGatewayIds=[gid])["InternetGateways"][0]["Attachments"] == []
     ec2.attach_internet_gateway(InternetGatewayId=gid, VpcId=vid)
     att = ec2.describe_internet_gateways(InternetGatewayIds=[gid])["InternetGateways"][0]["Attachments"]

@@ -77,7 +77,8 @@ pub fn internet_gateway(account: &str, g: &IgwRec) -> InternetGateway {
         ),
         internet_gateway_id: Some(g.igw_id.clone()),
         owner_id: Some(account.to_string()),
-        tags: tags::render(&g.tags),
+        // The CLI reference's examples show `"Tags": []` on a gateway without tags.
+        tags: Some(tags::render(&g.tags).unwrap_or_default()),
     }
 }
 
