@@ -586,3 +586,44 @@ def test_tagging_on_create_also_needs_create_tags(nimbus):
     err = cli_error(nimbus, "ec2", "create-tags", "--resources", vpc["VpcId"], "--tags", "Key=a,Value=b", **tagger)
     assert "UnauthorizedOperation" in err
     nimbus.aws("ec2", "delete-vpc", "--vpc-id", vpc["VpcId"], **tagger)
+
+
+def test_managed_prefix_lists_and_rules_that_reference_them(nimbus):
+    region = "us-east-2"
+    pl = nimbus.aws("ec2", "create-managed-prefix-list", "--prefix-list-name", "office", "--address-family", "IPv4",
+                    "--max-entries", "5", "--entries", "Cidr=203.0.113.0/24,Description=hq",
+                    region=region)["PrefixList"]
+    pid = pl["PrefixListId"]
+    assert pid.startswith("pl-") and pl["Version"] == 1 and pl["State"] == "create-complete"
+    assert pl["PrefixListArn"] == f"arn:aws:ec2:{region}:{ACCOUNT}:prefix-list/{pid}"
+    out = nimbus.aws("ec2", "modify-managed-prefix-list", "--prefix-list-id", pid, "--current-version", "1",
+                     "--add-entries", "Cidr=198.51.100.0/24,Description=branch", region=region)["PrefixList"]
+    assert out["Version"] == 2
+    err = cli_error(nimbus, "ec2", "modify-managed-prefix-list", "--prefix-list-id", pid, "--current-version", "1",
+                    "--remove-entries", "Cidr=203.0.113.0/24", region=region)
+    assert "PrefixListVersionMismatch" in err
+    entries = nimbus.aws("ec2", "get-managed-prefix-list-entries", "--prefix-list-id", pid, region=region)["Entries"]
+    assert entries == [{"Cidr": "198.51.100.0/24", "Description": "branch"}, {"Cidr": "203.0.113.0/24", "Description": "hq"}]
+    v1 = nimbus.aws("ec2", "get-managed-prefix-list-entries", "--prefix-list-id", pid, "--target-version", "1",
+                    region=region)["Entries"]
+    assert v1 == [{"Cidr": "203.0.113.0/24", "Description": "hq"}]
+    found = nimbus.aws("ec2", "describe-managed-prefix-lists", "--filters", "Name=prefix-list-name,Values=office",
+                       region=region)["PrefixLists"]
+    assert [p["PrefixListId"] for p in found] == [pid]
+
+    gid = nimbus.aws("ec2", "create-security-group", "--group-name", unique("pl"), "--description", "d",
+                     region=region)["GroupId"]
+    perm = json.dumps([{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "PrefixListIds": [{"PrefixListId": pid}]}])
+    nimbus.aws("ec2", "authorize-security-group-ingress", "--group-id", gid, "--ip-permissions", perm, region=region)
+    missing = json.dumps([{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                           "PrefixListIds": [{"PrefixListId": "pl-0123456789abcdef0"}]}])
+    err = cli_error(nimbus, "ec2", "authorize-security-group-ingress", "--group-id", gid, "--ip-permissions", missing,
+                    region=region)
+    assert "InvalidPrefixListID.NotFound" in err
+    err = cli_error(nimbus, "ec2", "delete-managed-prefix-list", "--prefix-list-id", pid, region=region)
+    assert "DependencyViolation" in err
+    nimbus.aws("ec2", "revoke-security-group-ingress", "--group-id", gid, "--ip-permissions", perm, region=region)
+    gone = nimbus.aws("ec2", "delete-managed-prefix-list", "--prefix-list-id", pid, region=region)["PrefixList"]
+    assert gone["State"] == "delete-complete"
+    err = cli_error(nimbus, "ec2", "describe-managed-prefix-lists", "--prefix-list-ids", pid, region=region)
+    assert "InvalidPrefixListID.NotFound" in err

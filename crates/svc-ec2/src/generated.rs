@@ -44,8 +44,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AcceptVpcPeeringConnection", "POST", "/"),
     op("AdvertiseByoipCidr", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(12)),
-        output: Some(m::ShapeId(13)),
+        input: Some(m::ShapeId(14)),
+        output: Some(m::ShapeId(15)),
         implemented: true,
         ..op("AllocateAddress", "POST", "/")
     },
@@ -56,15 +56,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssignPrivateIpAddresses", "POST", "/"),
     op("AssignPrivateNatGatewayAddress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(17)),
-        output: Some(m::ShapeId(18)),
+        input: Some(m::ShapeId(19)),
+        output: Some(m::ShapeId(20)),
         implemented: true,
         ..op("AssociateAddress", "POST", "/")
     },
     op("AssociateCapacityReservationBillingOwner", "POST", "/"),
     op("AssociateClientVpnTargetNetwork", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(19)),
+        input: Some(m::ShapeId(21)),
         implemented: true,
         ..op("AssociateDhcpOptions", "POST", "/")
     },
@@ -76,8 +76,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateNatGatewayAddress", "POST", "/"),
     op("AssociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(20)),
-        output: Some(m::ShapeId(21)),
+        input: Some(m::ShapeId(22)),
+        output: Some(m::ShapeId(23)),
         implemented: true,
         ..op("AssociateRouteTable", "POST", "/")
     },
@@ -88,14 +88,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateTransitGatewayRouteTable", "POST", "/"),
     op("AssociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(22)),
-        output: Some(m::ShapeId(23)),
+        input: Some(m::ShapeId(24)),
+        output: Some(m::ShapeId(25)),
         implemented: true,
         ..op("AssociateVpcCidrBlock", "POST", "/")
     },
     op("AttachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(25)),
+        input: Some(m::ShapeId(27)),
         implemented: true,
         ..op("AttachInternetGateway", "POST", "/")
     },
@@ -105,14 +105,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(31)),
-        output: Some(m::ShapeId(32)),
+        input: Some(m::ShapeId(33)),
+        output: Some(m::ShapeId(34)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(33)),
-        output: Some(m::ShapeId(34)),
+        input: Some(m::ShapeId(35)),
+        output: Some(m::ShapeId(36)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -145,15 +145,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateCustomerGateway", "POST", "/"),
     op("CreateDefaultSubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(53)),
-        output: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(56)),
+        output: Some(m::ShapeId(57)),
         implemented: true,
         ..op("CreateDefaultVpc", "POST", "/")
     },
     op("CreateDelegateMacVolumeOwnershipTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(55)),
-        output: Some(m::ShapeId(56)),
+        input: Some(m::ShapeId(58)),
+        output: Some(m::ShapeId(59)),
         implemented: true,
         ..op("CreateDhcpOptions", "POST", "/")
     },
@@ -167,8 +167,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateInstanceEventWindow", "POST", "/"),
     op("CreateInstanceExportTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(57)),
-        output: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(60)),
+        output: Some(m::ShapeId(61)),
         implemented: true,
         ..op("CreateInternetGateway", "POST", "/")
     },
@@ -203,24 +203,29 @@ pub static OPERATIONS: [m::Operation; 765] = [
         "POST",
         "/",
     ),
-    op("CreateManagedPrefixList", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(62)),
+        output: Some(m::ShapeId(63)),
+        implemented: true,
+        ..op("CreateManagedPrefixList", "POST", "/")
+    },
     op("CreateNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(60)),
-        output: Some(m::ShapeId(61)),
+        input: Some(m::ShapeId(65)),
+        output: Some(m::ShapeId(66)),
         implemented: true,
         ..op("CreateNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(59)),
+        input: Some(m::ShapeId(64)),
         implemented: true,
         ..op("CreateNetworkAclEntry", "POST", "/")
     },
     op("CreateNetworkInsightsAccessScope", "POST", "/"),
     op("CreateNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(62)),
-        output: Some(m::ShapeId(63)),
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(68)),
         implemented: true,
         ..op("CreateNetworkInterface", "POST", "/")
     },
@@ -231,8 +236,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(64)),
-        output: Some(m::ShapeId(65)),
+        input: Some(m::ShapeId(69)),
+        output: Some(m::ShapeId(70)),
         implemented: true,
         ..op("CreateRoute", "POST", "/")
     },
@@ -240,16 +245,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(66)),
-        output: Some(m::ShapeId(67)),
+        input: Some(m::ShapeId(71)),
+        output: Some(m::ShapeId(72)),
         implemented: true,
         ..op("CreateRouteTable", "POST", "/")
     },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(68)),
-        output: Some(m::ShapeId(69)),
+        input: Some(m::ShapeId(73)),
+        output: Some(m::ShapeId(74)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -258,14 +263,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(70)),
-        output: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(75)),
+        output: Some(m::ShapeId(76)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
     op("CreateSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(72)),
+        input: Some(m::ShapeId(77)),
         implemented: true,
         ..op("CreateTags", "POST", "/")
     },
@@ -292,8 +297,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(78)),
+        output: Some(m::ShapeId(79)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -315,7 +320,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteCoipPool", "POST", "/"),
     op("DeleteCustomerGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(77)),
+        input: Some(m::ShapeId(82)),
         implemented: true,
         ..op("DeleteDhcpOptions", "POST", "/")
     },
@@ -327,7 +332,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(78)),
+        input: Some(m::ShapeId(83)),
         implemented: true,
         ..op("DeleteInternetGateway", "POST", "/")
     },
@@ -352,15 +357,20 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteLocalGatewayRouteTableVpcAssociation", "POST", "/"),
     op("DeleteLocalGatewayVirtualInterface", "POST", "/"),
     op("DeleteLocalGatewayVirtualInterfaceGroup", "POST", "/"),
-    op("DeleteManagedPrefixList", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(84)),
+        output: Some(m::ShapeId(85)),
+        implemented: true,
+        ..op("DeleteManagedPrefixList", "POST", "/")
+    },
     op("DeleteNatGateway", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(80)),
+        input: Some(m::ShapeId(87)),
         implemented: true,
         ..op("DeleteNetworkAcl", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(79)),
+        input: Some(m::ShapeId(86)),
         implemented: true,
         ..op("DeleteNetworkAclEntry", "POST", "/")
     },
@@ -369,7 +379,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteNetworkInsightsAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsPath", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(81)),
+        input: Some(m::ShapeId(88)),
         implemented: true,
         ..op("DeleteNetworkInterface", "POST", "/")
     },
@@ -378,7 +388,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(82)),
+        input: Some(m::ShapeId(89)),
         implemented: true,
         ..op("DeleteRoute", "POST", "/")
     },
@@ -386,28 +396,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(83)),
+        input: Some(m::ShapeId(90)),
         implemented: true,
         ..op("DeleteRouteTable", "POST", "/")
     },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(84)),
-        output: Some(m::ShapeId(85)),
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(86)),
+        input: Some(m::ShapeId(93)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
     op("DeleteSubnetCidrReservation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(87)),
+        input: Some(m::ShapeId(94)),
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -435,7 +445,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(88)),
+        input: Some(m::ShapeId(95)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -458,28 +468,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(89)),
-        output: Some(m::ShapeId(90)),
+        input: Some(m::ShapeId(96)),
+        output: Some(m::ShapeId(97)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(94)),
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(101)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(91)),
-        output: Some(m::ShapeId(92)),
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(99)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(95)),
-        output: Some(m::ShapeId(96)),
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -512,8 +522,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(99)),
+        input: Some(m::ShapeId(105)),
+        output: Some(m::ShapeId(106)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -556,8 +566,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceTypes", "POST", "/"),
     op("DescribeInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(101)),
-        output: Some(m::ShapeId(102)),
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -593,12 +603,17 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeLockedSnapshots", "POST", "/"),
     op("DescribeMacHosts", "POST", "/"),
     op("DescribeMacModificationTasks", "POST", "/"),
-    op("DescribeManagedPrefixLists", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
+        implemented: true,
+        ..op("DescribeManagedPrefixLists", "POST", "/")
+    },
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(114)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -609,8 +624,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(107)),
-        output: Some(m::ShapeId(108)),
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -620,8 +635,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(109)),
-        output: Some(m::ShapeId(110)),
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -634,8 +649,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
+        input: Some(m::ShapeId(121)),
+        output: Some(m::ShapeId(122)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -646,15 +661,15 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(115)),
-        output: Some(m::ShapeId(116)),
+        input: Some(m::ShapeId(124)),
+        output: Some(m::ShapeId(125)),
         implemented: true,
         ..op("DescribeSecurityGroupRules", "POST", "/")
     },
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
+        input: Some(m::ShapeId(127)),
+        output: Some(m::ShapeId(128)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -671,14 +686,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(121)),
-        output: Some(m::ShapeId(122)),
+        input: Some(m::ShapeId(130)),
+        output: Some(m::ShapeId(131)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(123)),
-        output: Some(m::ShapeId(124)),
+        input: Some(m::ShapeId(132)),
+        output: Some(m::ShapeId(133)),
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
@@ -712,8 +727,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumes", "POST", "/"),
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(125)),
-        output: Some(m::ShapeId(126)),
+        input: Some(m::ShapeId(134)),
+        output: Some(m::ShapeId(135)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -731,8 +746,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(128)),
-        output: Some(m::ShapeId(129)),
+        input: Some(m::ShapeId(137)),
+        output: Some(m::ShapeId(138)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -741,7 +756,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(130)),
+        input: Some(m::ShapeId(139)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -775,7 +790,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(138)),
+        input: Some(m::ShapeId(147)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
@@ -789,7 +804,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(139)),
+        input: Some(m::ShapeId(148)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -800,8 +815,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(140)),
-        output: Some(m::ShapeId(141)),
+        input: Some(m::ShapeId(149)),
+        output: Some(m::ShapeId(150)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -882,7 +897,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("GetIpamResourceCidrs", "POST", "/"),
     op("GetLaunchTemplateData", "POST", "/"),
     op("GetManagedPrefixListAssociations", "POST", "/"),
-    op("GetManagedPrefixListEntries", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(157)),
+        output: Some(m::ShapeId(158)),
+        implemented: true,
+        ..op("GetManagedPrefixListEntries", "POST", "/")
+    },
     op("GetManagedResourceVisibility", "POST", "/"),
     op("GetNetworkInsightsAccessScopeAnalysisFindings", "POST", "/"),
     op("GetNetworkInsightsAccessScopeContent", "POST", "/"),
@@ -961,7 +981,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIpamScope", "POST", "/"),
     op("ModifyLaunchTemplate", "POST", "/"),
     op("ModifyLocalGatewayRoute", "POST", "/"),
-    op("ModifyManagedPrefixList", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(198)),
+        output: Some(m::ShapeId(199)),
+        implemented: true,
+        ..op("ModifyManagedPrefixList", "POST", "/")
+    },
     op("ModifyManagedResourceVisibility", "POST", "/"),
     op("ModifyNetworkInterfaceAttribute", "POST", "/"),
     op("ModifyPrivateDnsNameOptions", "POST", "/"),
@@ -969,8 +994,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(184)),
-        output: Some(m::ShapeId(185)),
+        input: Some(m::ShapeId(200)),
+        output: Some(m::ShapeId(201)),
         implemented: true,
         ..op("ModifySecurityGroupRules", "POST", "/")
     },
@@ -978,7 +1003,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(186)),
+        input: Some(m::ShapeId(202)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -1003,7 +1028,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(187)),
+        input: Some(m::ShapeId(203)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -1051,7 +1076,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(237)),
+        input: Some(m::ShapeId(257)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
@@ -1060,24 +1085,24 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ReplaceIamInstanceProfileAssociation", "POST", "/"),
     op("ReplaceImageCriteriaInAllowedImagesSettings", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(238)),
-        output: Some(m::ShapeId(239)),
+        input: Some(m::ShapeId(260)),
+        output: Some(m::ShapeId(261)),
         implemented: true,
         ..op("ReplaceNetworkAclAssociation", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(240)),
+        input: Some(m::ShapeId(262)),
         implemented: true,
         ..op("ReplaceNetworkAclEntry", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(241)),
+        input: Some(m::ShapeId(263)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(242)),
-        output: Some(m::ShapeId(243)),
+        input: Some(m::ShapeId(264)),
+        output: Some(m::ShapeId(265)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1101,14 +1126,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(246)),
-        output: Some(m::ShapeId(247)),
+        input: Some(m::ShapeId(269)),
+        output: Some(m::ShapeId(270)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(248)),
-        output: Some(m::ShapeId(249)),
+        input: Some(m::ShapeId(271)),
+        output: Some(m::ShapeId(272)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -1144,13 +1169,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 329] = [
+pub static SHAPES: [m::Shape; 352] = [
     m::Shape {
         name: "AccountAttribute",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 280)
+                ..member("AttributeName", 303)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
@@ -1184,7 +1209,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 280)
+            ..member("AttributeValue", 303)
         }])),
     },
     m::Shape {
@@ -1196,71 +1221,89 @@ pub static SHAPES: [m::Shape; 329] = [
         }),
     },
     m::Shape {
+        name: "AddPrefixListEntries",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(7),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AddPrefixListEntry",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Cidr", 303)
+            },
+            member("Description", 303),
+        ])),
+    },
+    m::Shape {
         name: "Address",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 280)
+                ..member("AllocationId", 303)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 280)
+                ..member("AssociationId", 303)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 142)
+                ..member("Domain", 151)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 280)
+                ..member("NetworkInterfaceId", 303)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 280)
+                ..member("NetworkInterfaceOwnerId", 303)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 280)
+                ..member("PrivateIpAddress", 303)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 280)
+                ..member("PublicIpv4Pool", 303)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 280)
+                ..member("NetworkBorderGroup", 303)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 280)
+                ..member("CustomerOwnedIp", 303)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 280)
+                ..member("CustomerOwnedIpv4Pool", 303)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 280)
+                ..member("CarrierIp", 303)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 280)
+                ..member("SubnetId", 303)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 279)
+                ..member("ServiceManaged", 302)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 280)
+                ..member("InstanceId", 303)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 280)
+                ..member("PublicIp", 303)
             },
         ])),
     },
@@ -1269,19 +1312,19 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 228)
+                ..member("PublicIp", 248)
             },
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 14)
+                ..member("AllocationId", 16)
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 280)
+                ..member("PtrRecord", 303)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 227)
+                ..member("PtrRecordUpdate", 247)
             },
         ])),
     },
@@ -1294,7 +1337,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "AddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(6),
+            member: m::ShapeId(8),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1306,7 +1349,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "AddressSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(7),
+            member: m::ShapeId(9),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1314,19 +1357,19 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 142),
-            member("Address", 228),
-            member("PublicIpv4Pool", 170),
-            member("NetworkBorderGroup", 280),
-            member("CustomerOwnedIpv4Pool", 280),
+            member("Domain", 151),
+            member("Address", 248),
+            member("PublicIpv4Pool", 181),
+            member("NetworkBorderGroup", 303),
+            member("CustomerOwnedIpv4Pool", 303),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
-            member("IpamPoolId", 169),
+            member("IpamPoolId", 180),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -1335,35 +1378,35 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 280)
+                ..member("AllocationId", 303)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 280)
+                ..member("PublicIpv4Pool", 303)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 280)
+                ..member("NetworkBorderGroup", 303)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 142)
+                ..member("Domain", 151)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 280)
+                ..member("CustomerOwnedIp", 303)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 280)
+                ..member("CustomerOwnedIpv4Pool", 303)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 280)
+                ..member("CarrierIp", 303)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 280)
+                ..member("PublicIp", 303)
             },
         ])),
     },
@@ -1374,7 +1417,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "AllocationIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(14),
+            member: m::ShapeId(16),
             member_location_name: Some("AllocationId"),
             flattened: false,
         }),
@@ -1382,7 +1425,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "AllocationIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(14),
+            member: m::ShapeId(16),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1390,24 +1433,24 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AllocationId", 14),
-            member("InstanceId", 154),
-            member("PublicIp", 144),
+            member("AllocationId", 16),
+            member("InstanceId", 165),
+            member("PublicIp", 153),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 203)
+                ..member("NetworkInterfaceId", 219)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 280)
+                ..member("PrivateIpAddress", 303)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
-                ..member("AllowReassociation", 47)
+                ..member("AllowReassociation", 49)
             },
         ])),
     },
@@ -1415,7 +1458,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 280)
+            ..member("AssociationId", 303)
         }])),
     },
     m::Shape {
@@ -1423,35 +1466,35 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 76)
+                ..member("DhcpOptionsId", 81)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
     m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 253),
-            member("PublicIpv4Pool", 170),
+            member("GatewayId", 276),
+            member("PublicIpv4Pool", 181),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 285)
+                ..member("SubnetId", 308)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 263)
+                ..member("RouteTableId", 286)
             },
         ])),
     },
@@ -1460,33 +1503,33 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 280)
+                ..member("AssociationId", 303)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 261)
+                ..member("AssociationState", 284)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 280),
-            member("Ipv6CidrBlockNetworkBorderGroup", 280),
-            member("Ipv6Pool", 176),
-            member("Ipv6CidrBlock", 280),
-            member("Ipv4IpamPoolId", 169),
-            member("Ipv4NetmaskLength", 189),
-            member("Ipv6IpamPoolId", 169),
-            member("Ipv6NetmaskLength", 189),
+            member("CidrBlock", 303),
+            member("Ipv6CidrBlockNetworkBorderGroup", 303),
+            member("Ipv6Pool", 187),
+            member("Ipv6CidrBlock", 303),
+            member("Ipv4IpamPoolId", 180),
+            member("Ipv4NetmaskLength", 205),
+            member("Ipv6IpamPoolId", 180),
+            member("Ipv6NetmaskLength", 205),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 47)
+                ..member("AmazonProvidedIpv6CidrBlock", 49)
             },
         ])),
     },
@@ -1495,22 +1538,22 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 322)
+                ..member("Ipv6CidrBlockAssociation", 345)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 306)
+                ..member("CidrBlockAssociation", 329)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(285),
+            member: m::ShapeId(308),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1520,17 +1563,17 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 161)
+                ..member("InternetGatewayId", 172)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
         ])),
     },
@@ -1539,11 +1582,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enaSrdEnabled"),
-                ..member("EnaSrdEnabled", 47)
+                ..member("EnaSrdEnabled", 49)
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 27)
+                ..member("EnaSrdUdpSpecification", 29)
             },
         ])),
     },
@@ -1551,7 +1594,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "AttachmentEnaSrdUdpSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enaSrdUdpEnabled"),
-            ..member("EnaSrdUdpEnabled", 47)
+            ..member("EnaSrdUdpEnabled", 49)
         }])),
     },
     m::Shape {
@@ -1564,14 +1607,14 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "AttributeBooleanValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 47)
+            ..member("Value", 49)
         }])),
     },
     m::Shape {
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 280)
+            ..member("Value", 303)
         }])),
     },
     m::Shape {
@@ -1579,44 +1622,44 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 268)
+                ..member("GroupId", 291)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 280)
+                ..member("SourceSecurityGroupName", 303)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 280)
+                ..member("SourceSecurityGroupOwnerId", 303)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 280)
+                ..member("IpProtocol", 303)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 157)
+                ..member("FromPort", 168)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 157)
+                ..member("ToPort", 168)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 280)
+                ..member("CidrIp", 303)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 165)
+                ..member("IpPermissions", 176)
             },
         ])),
     },
@@ -1625,33 +1668,33 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 47)
+                ..member("Return", 49)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 275)
+                ..member("SecurityGroupRules", 298)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 280),
-            member("FromPort", 157),
-            member("GroupId", 268),
-            member("GroupName", 271),
-            member("IpPermissions", 165),
-            member("IpProtocol", 280),
-            member("SourceSecurityGroupName", 280),
-            member("SourceSecurityGroupOwnerId", 280),
-            member("ToPort", 157),
+            member("CidrIp", 303),
+            member("FromPort", 168),
+            member("GroupId", 291),
+            member("GroupName", 294),
+            member("IpPermissions", 176),
+            member("IpProtocol", 303),
+            member("SourceSecurityGroupName", 303),
+            member("SourceSecurityGroupOwnerId", 303),
+            member("ToPort", 168),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -1660,11 +1703,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 47)
+                ..member("Return", 49)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 275)
+                ..member("SecurityGroupRules", 298)
             },
         ])),
     },
@@ -1673,59 +1716,59 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 41)
+                ..member("OptInStatus", 43)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 40)
+                ..member("Messages", 42)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 280)
+                ..member("RegionName", 303)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 280)
+                ..member("ZoneName", 303)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 280)
+                ..member("ZoneId", 303)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 280)
+                ..member("GroupName", 303)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 280)
+                ..member("NetworkBorderGroup", 303)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 280)
+                ..member("ZoneType", 303)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 280)
+                ..member("ParentZoneName", 303)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 280)
+                ..member("ParentZoneId", 303)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 280)
+                ..member("GroupLongName", 303)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 37)
+                ..member("Geography", 39)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 44)
+                ..member("SubGeography", 46)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 42)
+                ..member("State", 44)
             },
         ])),
     },
@@ -1733,13 +1776,13 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 280)
+            ..member("Name", 303)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(36),
+            member: m::ShapeId(38),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1747,7 +1790,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(35),
+            member: m::ShapeId(37),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1756,13 +1799,13 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 280)
+            ..member("Message", 303)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(39),
+            member: m::ShapeId(41),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1789,13 +1832,13 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 280)
+            ..member("Name", 303)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(43),
+            member: m::ShapeId(45),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1810,11 +1853,15 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 45)
+            ..member("InternetGatewayBlockMode", 47)
         }])),
     },
     m::Shape {
         name: "Boolean",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "BoxedBoolean",
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
@@ -1830,24 +1877,24 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 157)
+                ..member("TcpEstablishedTimeout", 168)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 157)
+                ..member("UdpStreamTimeout", 168)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 157)
+                ..member("UdpTimeout", 168)
             },
         ])),
     },
     m::Shape {
         name: "ConnectionTrackingSpecificationRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TcpEstablishedTimeout", 157),
-            member("UdpStreamTimeout", 157),
-            member("UdpTimeout", 157),
+            member("TcpEstablishedTimeout", 168),
+            member("UdpStreamTimeout", 168),
+            member("UdpTimeout", 168),
         ])),
     },
     m::Shape {
@@ -1856,13 +1903,13 @@ pub static SHAPES: [m::Shape; 329] = [
     },
     m::Shape {
         name: "CreateDefaultVpcRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 47)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 49)])),
     },
     m::Shape {
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 303)
+            ..member("Vpc", 326)
         }])),
     },
     m::Shape {
@@ -1871,15 +1918,15 @@ pub static SHAPES: [m::Shape; 329] = [
             m::Member {
                 location_name: Some("dhcpConfiguration"),
                 required: true,
-                ..member("DhcpConfigurations", 213)
+                ..member("DhcpConfigurations", 229)
             },
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -1887,7 +1934,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "CreateDhcpOptionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("dhcpOptions"),
-            ..member("DhcpOptions", 134)
+            ..member("DhcpOptions", 143)
         }])),
     },
     m::Shape {
@@ -1895,11 +1942,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -1907,7 +1954,44 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 158)
+            ..member("InternetGateway", 169)
+        }])),
+    },
+    m::Shape {
+        name: "CreateManagedPrefixListRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 49),
+            m::Member {
+                required: true,
+                ..member("PrefixListName", 303)
+            },
+            m::Member {
+                location_name: Some("Entry"),
+                ..member("Entries", 6)
+            },
+            m::Member {
+                required: true,
+                ..member("MaxEntries", 168)
+            },
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 319)
+            },
+            m::Member {
+                required: true,
+                ..member("AddressFamily", 303)
+            },
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 303)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateManagedPrefixListResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("prefixList"),
+            ..member("PrefixList", 196)
         }])),
     },
     m::Shape {
@@ -1915,48 +1999,48 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 196)
+                ..member("NetworkAclId", 212)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 157)
+                ..member("RuleNumber", 168)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 280)
+                ..member("Protocol", 303)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 266)
+                ..member("RuleAction", 289)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 47)
+                ..member("Egress", 49)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 280)
+                ..member("CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 280)
+                ..member("Ipv6CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 153)
+                ..member("IcmpTypeCode", 164)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 218)
+                ..member("PortRange", 234)
             },
         ])),
     },
@@ -1965,20 +2049,20 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 280)
+                ..member("ClientToken", 303)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
         ])),
     },
@@ -1987,11 +2071,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAcl"),
-                ..member("NetworkAcl", 190)
+                ..member("NetworkAcl", 206)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 280)
+                ..member("ClientToken", 303)
             },
         ])),
     },
@@ -2000,62 +2084,62 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Ipv4Prefix"),
-                ..member("Ipv4Prefixes", 171)
+                ..member("Ipv4Prefixes", 182)
             },
-            member("Ipv4PrefixCount", 157),
+            member("Ipv4PrefixCount", 168),
             m::Member {
                 location_name: Some("Ipv6Prefix"),
-                ..member("Ipv6Prefixes", 177)
+                ..member("Ipv6Prefixes", 188)
             },
-            member("Ipv6PrefixCount", 157),
-            member("InterfaceType", 202),
+            member("Ipv6PrefixCount", 168),
+            member("InterfaceType", 218),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 280)
+                ..member("ClientToken", 303)
             },
-            member("EnablePrimaryIpv6", 47),
-            member("ConnectionTrackingSpecification", 51),
-            member("Operator", 216),
+            member("EnablePrimaryIpv6", 49),
+            member("ConnectionTrackingSpecification", 54),
+            member("Operator", 232),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 285)
+                ..member("SubnetId", 308)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 280)
+                ..member("Description", 303)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 280)
+                ..member("PrivateIpAddress", 303)
             },
             m::Member {
                 location_name: Some("SecurityGroupId"),
-                ..member("Groups", 269)
+                ..member("Groups", 292)
             },
             m::Member {
                 location_name: Some("privateIpAddresses"),
-                ..member("PrivateIpAddresses", 224)
+                ..member("PrivateIpAddresses", 244)
             },
             m::Member {
                 location_name: Some("secondaryPrivateIpAddressCount"),
-                ..member("SecondaryPrivateIpAddressCount", 157)
+                ..member("SecondaryPrivateIpAddressCount", 168)
             },
             m::Member {
                 location_name: Some("ipv6Addresses"),
-                ..member("Ipv6Addresses", 156)
+                ..member("Ipv6Addresses", 167)
             },
             m::Member {
                 location_name: Some("ipv6AddressCount"),
-                ..member("Ipv6AddressCount", 157)
+                ..member("Ipv6AddressCount", 168)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -2064,64 +2148,64 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterface"),
-                ..member("NetworkInterface", 199)
+                ..member("NetworkInterface", 215)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 280)
+                ..member("ClientToken", 303)
             },
         ])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 221),
-            member("VpcEndpointId", 319),
-            member("TransitGatewayId", 299),
-            member("LocalGatewayId", 183),
-            member("CarrierGatewayId", 48),
-            member("CoreNetworkArn", 52),
-            member("OdbNetworkArn", 215),
+            member("DestinationPrefixListId", 240),
+            member("VpcEndpointId", 342),
+            member("TransitGatewayId", 322),
+            member("LocalGatewayId", 194),
+            member("CarrierGatewayId", 51),
+            member("CoreNetworkArn", 55),
+            member("OdbNetworkArn", 231),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 263)
+                ..member("RouteTableId", 286)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 280)
+                ..member("DestinationCidrBlock", 303)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 253)
+                ..member("GatewayId", 276)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 280)
+                ..member("DestinationIpv6CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 143)
+                ..member("EgressOnlyInternetGatewayId", 152)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 154)
+                ..member("InstanceId", 165)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 203)
+                ..member("NetworkInterfaceId", 219)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 325)
+                ..member("VpcPeeringConnectionId", 348)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 188)
+                ..member("NatGatewayId", 204)
             },
         ])),
     },
@@ -2129,7 +2213,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "CreateRouteResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 47)
+            ..member("Return", 49)
         }])),
     },
     m::Shape {
@@ -2137,20 +2221,20 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 280)
+                ..member("ClientToken", 303)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
         ])),
     },
@@ -2159,11 +2243,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 257)
+                ..member("RouteTable", 280)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 280)
+                ..member("ClientToken", 303)
             },
         ])),
     },
@@ -2173,20 +2257,20 @@ pub static SHAPES: [m::Shape; 329] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 280)
+                ..member("Description", 303)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 280)
+                ..member("GroupName", 303)
             },
-            member("VpcId", 320),
+            member("VpcId", 343),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -2195,15 +2279,15 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 280)
+                ..member("GroupId", 303)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 280)
+                ..member("SecurityGroupArn", 303)
             },
         ])),
     },
@@ -2212,25 +2296,25 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
-            member("AvailabilityZone", 280),
-            member("AvailabilityZoneId", 280),
-            member("CidrBlock", 280),
-            member("Ipv6CidrBlock", 280),
-            member("OutpostArn", 280),
+            member("AvailabilityZone", 303),
+            member("AvailabilityZoneId", 303),
+            member("CidrBlock", 303),
+            member("Ipv6CidrBlock", 303),
+            member("OutpostArn", 303),
             m::Member {
                 required: true,
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
-            member("Ipv6Native", 47),
-            member("Ipv4IpamPoolId", 169),
-            member("Ipv4NetmaskLength", 189),
-            member("Ipv6IpamPoolId", 169),
-            member("Ipv6NetmaskLength", 189),
+            member("Ipv6Native", 49),
+            member("Ipv4IpamPoolId", 180),
+            member("Ipv4NetmaskLength", 205),
+            member("Ipv6IpamPoolId", 180),
+            member("Ipv6NetmaskLength", 205),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -2238,7 +2322,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 281)
+            ..member("Subnet", 304)
         }])),
     },
     m::Shape {
@@ -2246,47 +2330,47 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("ResourceId"),
                 required: true,
-                ..member("Resources", 244)
+                ..member("Resources", 267)
             },
             m::Member {
                 location_name: Some("Tag"),
                 required: true,
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
         ])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 280),
-            member("Ipv6Pool", 176),
-            member("Ipv6CidrBlock", 280),
-            member("Ipv4IpamPoolId", 169),
-            member("Ipv4NetmaskLength", 189),
-            member("Ipv6IpamPoolId", 169),
-            member("Ipv6NetmaskLength", 189),
-            member("Ipv6CidrBlockNetworkBorderGroup", 280),
-            member("VpcEncryptionControl", 311),
+            member("CidrBlock", 303),
+            member("Ipv6Pool", 187),
+            member("Ipv6CidrBlock", 303),
+            member("Ipv4IpamPoolId", 180),
+            member("Ipv4NetmaskLength", 205),
+            member("Ipv6IpamPoolId", 180),
+            member("Ipv6NetmaskLength", 205),
+            member("Ipv6CidrBlockNetworkBorderGroup", 303),
+            member("VpcEncryptionControl", 334),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 296)
+                ..member("TagSpecifications", 319)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 298)
+                ..member("InstanceTenancy", 321)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 47)
+                ..member("AmazonProvidedIpv6CidrBlock", 49)
             },
         ])),
     },
@@ -2294,7 +2378,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 303)
+            ..member("Vpc", 326)
         }])),
     },
     m::Shape {
@@ -2310,11 +2394,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("DhcpOptionsId", 135)
+                ..member("DhcpOptionsId", 144)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -2323,36 +2407,53 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 161)
+                ..member("InternetGatewayId", 172)
             },
         ])),
+    },
+    m::Shape {
+        name: "DeleteManagedPrefixListRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 49),
+            m::Member {
+                required: true,
+                ..member("PrefixListId", 240)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteManagedPrefixListResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("prefixList"),
+            ..member("PrefixList", 196)
+        }])),
     },
     m::Shape {
         name: "DeleteNetworkAclEntryRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 196)
+                ..member("NetworkAclId", 212)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 157)
+                ..member("RuleNumber", 168)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 47)
+                ..member("Egress", 49)
             },
         ])),
     },
@@ -2361,12 +2462,12 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 196)
+                ..member("NetworkAclId", 212)
             },
         ])),
     },
@@ -2375,35 +2476,35 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
                 required: true,
-                ..member("NetworkInterfaceId", 203)
+                ..member("NetworkInterfaceId", 219)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 221),
+            member("DestinationPrefixListId", 240),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 263)
+                ..member("RouteTableId", 286)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 280)
+                ..member("DestinationCidrBlock", 303)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 280)
+                ..member("DestinationIpv6CidrBlock", 303)
             },
         ])),
     },
@@ -2412,23 +2513,23 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 263)
+                ..member("RouteTableId", 286)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 268),
-            member("GroupName", 271),
+            member("GroupId", 291),
+            member("GroupName", 294),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -2437,11 +2538,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 47)
+                ..member("Return", 49)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 268)
+                ..member("GroupId", 291)
             },
         ])),
     },
@@ -2450,11 +2551,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 285)
+                ..member("SubnetId", 308)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -2463,16 +2564,16 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("resourceId"),
                 required: true,
-                ..member("Resources", 244)
+                ..member("Resources", 267)
             },
             m::Member {
                 location_name: Some("tag"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
         ])),
     },
@@ -2481,11 +2582,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -2494,7 +2595,7 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("attributeName"),
@@ -2514,12 +2615,12 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("AllocationId"),
-                ..member("AllocationIds", 16)
+                ..member("AllocationIds", 18)
             },
-            member("Attribute", 8),
-            member("NextToken", 214),
-            member("MaxResults", 10),
-            member("DryRun", 47),
+            member("Attribute", 10),
+            member("NextToken", 230),
+            member("MaxResults", 12),
+            member("DryRun", 49),
         ])),
     },
     m::Shape {
@@ -2527,11 +2628,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("addressSet"),
-                ..member("Addresses", 11)
+                ..member("Addresses", 13)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 214)
+                ..member("NextToken", 230)
             },
         ])),
     },
@@ -2540,19 +2641,19 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 230)
+                ..member("PublicIps", 250)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
             m::Member {
                 location_name: Some("AllocationId"),
-                ..member("AllocationIds", 15)
+                ..member("AllocationIds", 17)
             },
         ])),
     },
@@ -2560,7 +2661,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "DescribeAddressesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("addressesSet"),
-            ..member("Addresses", 9)
+            ..member("Addresses", 11)
         }])),
     },
     m::Shape {
@@ -2568,20 +2669,20 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 328)
+                ..member("ZoneNames", 351)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 327)
+                ..member("ZoneIds", 350)
             },
-            member("AllAvailabilityZones", 47),
+            member("AllAvailabilityZones", 49),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
         ])),
     },
@@ -2589,7 +2690,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 38)
+            ..member("AvailabilityZones", 40)
         }])),
     },
     m::Shape {
@@ -2601,17 +2702,17 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 136)
+                ..member("DhcpOptionsIds", 145)
             },
-            member("NextToken", 280),
-            member("MaxResults", 97),
+            member("NextToken", 303),
+            member("MaxResults", 104),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
         ])),
     },
@@ -2620,11 +2721,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 137)
+                ..member("DhcpOptions", 146)
             },
         ])),
     },
@@ -2635,19 +2736,19 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 280),
-            member("MaxResults", 100),
+            member("NextToken", 303),
+            member("MaxResults", 107),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 162)
+                ..member("InternetGatewayIds", 173)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
         ])),
     },
@@ -2656,11 +2757,40 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 163)
+                ..member("InternetGateways", 174)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeManagedPrefixListsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 49),
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 156)
+            },
+            member("MaxResults", 239),
+            member("NextToken", 230),
+            m::Member {
+                location_name: Some("PrefixListId"),
+                ..member("PrefixListIds", 325)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeManagedPrefixListsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 230)
+            },
+            m::Member {
+                location_name: Some("prefixListSet"),
+                ..member("PrefixLists", 197)
             },
         ])),
     },
@@ -2671,19 +2801,19 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 280),
-            member("MaxResults", 103),
+            member("NextToken", 303),
+            member("MaxResults", 112),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 197)
+                ..member("NetworkAclIds", 213)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
         ])),
     },
@@ -2692,11 +2822,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 198)
+                ..member("NetworkAcls", 214)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
             },
         ])),
     },
@@ -2707,20 +2837,20 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 280),
-            member("MaxResults", 106),
-            member("IncludeManagedResources", 47),
+            member("NextToken", 303),
+            member("MaxResults", 115),
+            member("IncludeManagedResources", 49),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 204)
+                ..member("NetworkInterfaceIds", 220)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
         ])),
     },
@@ -2729,11 +2859,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 207)
+                ..member("NetworkInterfaces", 223)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
             },
         ])),
     },
@@ -2742,16 +2872,16 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 236)
+                ..member("RegionNames", 256)
             },
-            member("AllRegions", 47),
+            member("AllRegions", 49),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
         ])),
     },
@@ -2759,7 +2889,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 235)
+            ..member("Regions", 255)
         }])),
     },
     m::Shape {
@@ -2769,19 +2899,19 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 280),
-            member("MaxResults", 111),
+            member("NextToken", 303),
+            member("MaxResults", 120),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 264)
+                ..member("RouteTableIds", 287)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
         ])),
     },
@@ -2790,11 +2920,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 265)
+                ..member("RouteTables", 288)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
             },
         ])),
     },
@@ -2807,15 +2937,15 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 274)
+                ..member("SecurityGroupRuleIds", 297)
             },
-            member("DryRun", 47),
-            member("NextToken", 280),
-            member("MaxResults", 114),
+            member("DryRun", 49),
+            member("NextToken", 303),
+            member("MaxResults", 123),
         ])),
     },
     m::Shape {
@@ -2823,11 +2953,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 275)
+                ..member("SecurityGroupRules", 298)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
             },
         ])),
     },
@@ -2840,21 +2970,21 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 148)
+                ..member("GroupIds", 159)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 151)
+                ..member("GroupNames", 162)
             },
-            member("NextToken", 280),
-            member("MaxResults", 117),
+            member("NextToken", 303),
+            member("MaxResults", 126),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
         ])),
     },
@@ -2863,11 +2993,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 270)
+                ..member("SecurityGroups", 293)
             },
         ])),
     },
@@ -2880,17 +3010,17 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 286)
+                ..member("SubnetIds", 309)
             },
-            member("NextToken", 280),
-            member("MaxResults", 120),
+            member("NextToken", 303),
+            member("MaxResults", 129),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -2899,11 +3029,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 289)
+                ..member("Subnets", 312)
             },
         ])),
     },
@@ -2912,19 +3042,19 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
             m::Member {
                 location_name: Some("maxResults"),
-                ..member("MaxResults", 157)
+                ..member("MaxResults", 168)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
             },
         ])),
     },
@@ -2933,11 +3063,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 293)
+                ..member("Tags", 316)
             },
         ])),
     },
@@ -2946,15 +3076,15 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 304)
+                ..member("Attribute", 327)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -2963,19 +3093,19 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enableDnsHostnames"),
-                ..member("EnableDnsHostnames", 29)
+                ..member("EnableDnsHostnames", 31)
             },
             m::Member {
                 location_name: Some("enableDnsSupport"),
-                ..member("EnableDnsSupport", 29)
+                ..member("EnableDnsSupport", 31)
             },
             m::Member {
                 location_name: Some("enableNetworkAddressUsageMetrics"),
-                ..member("EnableNetworkAddressUsageMetrics", 29)
+                ..member("EnableNetworkAddressUsageMetrics", 31)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
         ])),
     },
@@ -2988,17 +3118,17 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 147)
+                ..member("Filters", 156)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 321)
+                ..member("VpcIds", 344)
             },
-            member("NextToken", 280),
-            member("MaxResults", 127),
+            member("NextToken", 303),
+            member("MaxResults", 136),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -3007,11 +3137,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 280)
+                ..member("NextToken", 303)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 324)
+                ..member("Vpcs", 347)
             },
         ])),
     },
@@ -3020,17 +3150,17 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 161)
+                ..member("InternetGatewayId", 172)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
         ])),
     },
@@ -3039,18 +3169,18 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 280)
+                ..member("Key", 303)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 133)
+                ..member("Values", 142)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(131),
+            member: m::ShapeId(140),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3058,7 +3188,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "DhcpConfigurationValueList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(30),
+            member: m::ShapeId(32),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3068,19 +3198,19 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 280)
+                ..member("OwnerId", 303)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 280)
+                ..member("DhcpOptionsId", 303)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 132)
+                ..member("DhcpConfigurations", 141)
             },
         ])),
     },
@@ -3091,7 +3221,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(135),
+            member: m::ShapeId(144),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -3099,7 +3229,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(134),
+            member: m::ShapeId(143),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3107,11 +3237,11 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 145),
-            member("PublicIp", 144),
+            member("AssociationId", 154),
+            member("PublicIp", 153),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -3120,12 +3250,12 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 259)
+                ..member("AssociationId", 282)
             },
         ])),
     },
@@ -3134,7 +3264,7 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 305)
+            ..member("AssociationId", 328)
         }])),
     },
     m::Shape {
@@ -3142,15 +3272,15 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 322)
+                ..member("Ipv6CidrBlockAssociation", 345)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 306)
+                ..member("CidrBlockAssociation", 329)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
         ])),
     },
@@ -3175,25 +3305,51 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 280),
+            member("Name", 303),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 302)
+                ..member("Values", 325)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(146),
+            member: m::ShapeId(155),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "GetManagedPrefixListEntriesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 49),
+            m::Member {
+                required: true,
+                ..member("PrefixListId", 240)
+            },
+            member("TargetVersion", 195),
+            member("MaxResults", 239),
+            member("NextToken", 230),
+        ])),
+    },
+    m::Shape {
+        name: "GetManagedPrefixListEntriesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("entrySet"),
+                ..member("Entries", 236)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 230)
+            },
+        ])),
+    },
+    m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(268),
+            member: m::ShapeId(291),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -3203,18 +3359,18 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 280)
+                ..member("GroupId", 303)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 280)
+                ..member("GroupName", 303)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(149),
+            member: m::ShapeId(160),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3222,7 +3378,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(271),
+            member: m::ShapeId(294),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -3238,11 +3394,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 157)
+                ..member("Code", 168)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 157)
+                ..member("Type", 168)
             },
         ])),
     },
@@ -3255,18 +3411,18 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 280)
+                ..member("Ipv6Address", 303)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 47)
+                ..member("IsPrimaryIpv6", 49)
             },
         ])),
     },
     m::Shape {
         name: "InstanceIpv6AddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(155),
+            member: m::ShapeId(166),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3280,19 +3436,19 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 160)
+                ..member("Attachments", 171)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 280)
+                ..member("InternetGatewayId", 303)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 280)
+                ..member("OwnerId", 303)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
         ])),
     },
@@ -3301,18 +3457,18 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 28)
+                ..member("State", 30)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(159),
+            member: m::ShapeId(170),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3324,7 +3480,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(161),
+            member: m::ShapeId(172),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3332,7 +3488,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(158),
+            member: m::ShapeId(169),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3342,38 +3498,38 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 280)
+                ..member("IpProtocol", 303)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 157)
+                ..member("FromPort", 168)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 157)
+                ..member("ToPort", 168)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 301)
+                ..member("UserIdGroupPairs", 324)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 167)
+                ..member("IpRanges", 178)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 182)
+                ..member("Ipv6Ranges", 193)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 220)
+                ..member("PrefixListIds", 238)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(164),
+            member: m::ShapeId(175),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3383,18 +3539,18 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 280)
+                ..member("Description", 303)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 280)
+                ..member("CidrIp", 303)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(166),
+            member: m::ShapeId(177),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3416,7 +3572,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "Ipv4PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(173),
+            member: m::ShapeId(184),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3425,17 +3581,17 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 280)
+            ..member("Ipv4Prefix", 303)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 280)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 303)])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(172),
+            member: m::ShapeId(183),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3453,7 +3609,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "Ipv6PrefixList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(179),
+            member: m::ShapeId(190),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3462,17 +3618,17 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 280)
+            ..member("Ipv6Prefix", 303)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixSpecificationRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 280)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 303)])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(178),
+            member: m::ShapeId(189),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3482,18 +3638,18 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 280)
+                ..member("Description", 303)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 280)
+                ..member("CidrIpv6", 303)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(181),
+            member: m::ShapeId(192),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3503,58 +3659,152 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "Long",
+        kind: m::ShapeKind::Long,
+    },
+    m::Shape {
+        name: "ManagedPrefixList",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("prefixListId"),
+                ..member("PrefixListId", 240)
+            },
+            m::Member {
+                location_name: Some("addressFamily"),
+                ..member("AddressFamily", 303)
+            },
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 241)
+            },
+            m::Member {
+                location_name: Some("stateMessage"),
+                ..member("StateMessage", 303)
+            },
+            m::Member {
+                location_name: Some("prefixListArn"),
+                ..member("PrefixListArn", 266)
+            },
+            m::Member {
+                location_name: Some("prefixListName"),
+                ..member("PrefixListName", 303)
+            },
+            m::Member {
+                location_name: Some("maxEntries"),
+                ..member("MaxEntries", 168)
+            },
+            m::Member {
+                location_name: Some("version"),
+                ..member("Version", 195)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 317)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 303)
+            },
+            m::Member {
+                location_name: Some("ipamPrefixListResolverTargetId"),
+                ..member("IpamPrefixListResolverTargetId", 303)
+            },
+            m::Member {
+                location_name: Some("ipamPrefixListResolverSyncEnabled"),
+                ..member("IpamPrefixListResolverSyncEnabled", 49)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ManagedPrefixListSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(196),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ModifyManagedPrefixListRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 49),
+            m::Member {
+                required: true,
+                ..member("PrefixListId", 240)
+            },
+            member("CurrentVersion", 195),
+            member("PrefixListName", 303),
+            m::Member {
+                location_name: Some("AddEntry"),
+                ..member("AddEntries", 6)
+            },
+            m::Member {
+                location_name: Some("RemoveEntry"),
+                ..member("RemoveEntries", 258)
+            },
+            member("MaxEntries", 168),
+            member("IpamPrefixListResolverSyncEnabled", 50),
+        ])),
+    },
+    m::Shape {
+        name: "ModifyManagedPrefixListResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("prefixList"),
+            ..member("PrefixList", 196)
+        }])),
+    },
+    m::Shape {
         name: "ModifySecurityGroupRulesRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupId", 268)
+                ..member("GroupId", 291)
             },
             m::Member {
                 location_name: Some("SecurityGroupRule"),
                 required: true,
-                ..member("SecurityGroupRules", 278)
+                ..member("SecurityGroupRules", 301)
             },
-            member("DryRun", 47),
+            member("DryRun", 49),
         ])),
     },
     m::Shape {
         name: "ModifySecurityGroupRulesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 47)
+            ..member("Return", 49)
         }])),
     },
     m::Shape {
         name: "ModifySubnetAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignIpv6AddressOnCreation", 29),
-            member("MapPublicIpOnLaunch", 29),
+            member("AssignIpv6AddressOnCreation", 31),
+            member("MapPublicIpOnLaunch", 31),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 285)
+                ..member("SubnetId", 308)
             },
-            member("MapCustomerOwnedIpOnLaunch", 29),
-            member("CustomerOwnedIpv4Pool", 49),
-            member("EnableDns64", 29),
-            member("PrivateDnsHostnameTypeOnLaunch", 152),
-            member("EnableResourceNameDnsARecordOnLaunch", 29),
-            member("EnableResourceNameDnsAAAARecordOnLaunch", 29),
-            member("EnableLniAtDeviceIndex", 157),
-            member("DisableLniAtDeviceIndex", 29),
+            member("MapCustomerOwnedIpOnLaunch", 31),
+            member("CustomerOwnedIpv4Pool", 52),
+            member("EnableDns64", 31),
+            member("PrivateDnsHostnameTypeOnLaunch", 163),
+            member("EnableResourceNameDnsARecordOnLaunch", 31),
+            member("EnableResourceNameDnsAAAARecordOnLaunch", 31),
+            member("EnableLniAtDeviceIndex", 168),
+            member("DisableLniAtDeviceIndex", 31),
         ])),
     },
     m::Shape {
         name: "ModifyVpcAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EnableDnsHostnames", 29),
-            member("EnableDnsSupport", 29),
+            member("EnableDnsHostnames", 31),
+            member("EnableDnsSupport", 31),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
-            member("EnableNetworkAddressUsageMetrics", 29),
+            member("EnableNetworkAddressUsageMetrics", 31),
         ])),
     },
     m::Shape {
@@ -3570,31 +3820,31 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 193)
+                ..member("Associations", 209)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 195)
+                ..member("Entries", 211)
             },
             m::Member {
                 location_name: Some("default"),
-                ..member("IsDefault", 47)
+                ..member("IsDefault", 49)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 280)
+                ..member("NetworkAclId", 303)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 280)
+                ..member("OwnerId", 303)
             },
         ])),
     },
@@ -3603,15 +3853,15 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 280)
+                ..member("NetworkAclAssociationId", 303)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 280)
+                ..member("NetworkAclId", 303)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 280)
+                ..member("SubnetId", 303)
             },
         ])),
     },
@@ -3622,7 +3872,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(191),
+            member: m::ShapeId(207),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3632,42 +3882,42 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 280)
+                ..member("CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("egress"),
-                ..member("Egress", 47)
+                ..member("Egress", 49)
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 153)
+                ..member("IcmpTypeCode", 164)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 280)
+                ..member("Ipv6CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 218)
+                ..member("PortRange", 234)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 280)
+                ..member("Protocol", 303)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 266)
+                ..member("RuleAction", 289)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 157)
+                ..member("RuleNumber", 168)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(210),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3679,7 +3929,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(196),
+            member: m::ShapeId(212),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3687,7 +3937,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(190),
+            member: m::ShapeId(206),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3697,131 +3947,131 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 200)
+                ..member("Association", 216)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 201)
+                ..member("Attachment", 217)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 280)
+                ..member("AvailabilityZone", 303)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 50)
+                ..member("ConnectionTrackingConfiguration", 53)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 280)
+                ..member("Description", 303)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 150)
+                ..member("Groups", 161)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 211)
+                ..member("InterfaceType", 227)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 206)
+                ..member("Ipv6Addresses", 222)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 280)
+                ..member("MacAddress", 303)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 280)
+                ..member("NetworkInterfaceId", 303)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 280)
+                ..member("OutpostArn", 303)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 280)
+                ..member("OwnerId", 303)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 280)
+                ..member("PrivateDnsName", 303)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 280)
+                ..member("PublicDnsName", 303)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 229)
+                ..member("PublicIpDnsNameOptions", 249)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 280)
+                ..member("PrivateIpAddress", 303)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 209)
+                ..member("PrivateIpAddresses", 225)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 174)
+                ..member("Ipv4Prefixes", 185)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 180)
+                ..member("Ipv6Prefixes", 191)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 280)
+                ..member("RequesterId", 303)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
-                ..member("RequesterManaged", 47)
+                ..member("RequesterManaged", 49)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
-                ..member("SourceDestCheck", 47)
+                ..member("SourceDestCheck", 49)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 210)
+                ..member("Status", 226)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 280)
+                ..member("SubnetId", 303)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 294)
+                ..member("TagSet", 317)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
-                ..member("DenyAllIgwTraffic", 47)
+                ..member("DenyAllIgwTraffic", 49)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 47)
+                ..member("Ipv6Native", 49)
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 280)
+                ..member("Ipv6Address", 303)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 217)
+                ..member("Operator", 233)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
-                ..member("AssociatedSubnets", 24)
+                ..member("AssociatedSubnets", 26)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 280)
+                ..member("AvailabilityZoneId", 303)
             },
         ])),
     },
@@ -3830,31 +4080,31 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 280)
+                ..member("AllocationId", 303)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 280)
+                ..member("AssociationId", 303)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 280)
+                ..member("IpOwnerId", 303)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 280)
+                ..member("PublicDnsName", 303)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 280)
+                ..member("PublicIp", 303)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 280)
+                ..member("CustomerOwnedIp", 303)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 280)
+                ..member("CarrierIp", 303)
             },
         ])),
     },
@@ -3863,43 +4113,43 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 75)
+                ..member("AttachTime", 80)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 280)
+                ..member("AttachmentId", 303)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 47)
+                ..member("DeleteOnTermination", 49)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 157)
+                ..member("DeviceIndex", 168)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 157)
+                ..member("NetworkCardIndex", 168)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 280)
+                ..member("InstanceId", 303)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 280)
+                ..member("InstanceOwnerId", 303)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 28)
+                ..member("Status", 30)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 26)
+                ..member("EnaSrdSpecification", 28)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 157)
+                ..member("EnaQueueCount", 168)
             },
         ])),
     },
@@ -3916,7 +4166,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(203),
+            member: m::ShapeId(219),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3926,22 +4176,22 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 280)
+                ..member("Ipv6Address", 303)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 280)
+                ..member("PublicIpv6DnsName", 303)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 47)
+                ..member("IsPrimaryIpv6", 49)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(205),
+            member: m::ShapeId(221),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3949,7 +4199,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(199),
+            member: m::ShapeId(215),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3959,26 +4209,26 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 200)
+                ..member("Association", 216)
             },
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 47)
+                ..member("Primary", 49)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 280)
+                ..member("PrivateDnsName", 303)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 280)
+                ..member("PrivateIpAddress", 303)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(208),
+            member: m::ShapeId(224),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4023,17 +4273,17 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "NewDhcpConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Key", 280),
+            member("Key", 303),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 302)
+                ..member("Values", 325)
             },
         ])),
     },
     m::Shape {
         name: "NewDhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(212),
+            member: m::ShapeId(228),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4048,22 +4298,22 @@ pub static SHAPES: [m::Shape; 329] = [
     },
     m::Shape {
         name: "OperatorRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Principal", 280)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 303)])),
     },
     m::Shape {
         name: "OperatorResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("managed"),
-                ..member("Managed", 47)
+                ..member("Managed", 49)
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 280)
+                ..member("Principal", 303)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
-                ..member("HiddenByDefault", 47)
+                ..member("HiddenByDefault", 49)
             },
         ])),
     },
@@ -4072,53 +4322,97 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 157)
+                ..member("From", 168)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 157)
+                ..member("To", 168)
             },
         ])),
+    },
+    m::Shape {
+        name: "PrefixListEntry",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("cidr"),
+                ..member("Cidr", 303)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 303)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PrefixListEntrySet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(235),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "PrefixListId",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 280)
+                ..member("Description", 303)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 280)
+                ..member("PrefixListId", 303)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(219),
+            member: m::ShapeId(237),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "PrefixListMaxResults",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "PrefixListResourceId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "PrefixListState",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "create-in-progress",
+                "create-complete",
+                "create-failed",
+                "modify-in-progress",
+                "modify-complete",
+                "modify-failed",
+                "restore-in-progress",
+                "restore-complete",
+                "restore-failed",
+                "delete-in-progress",
+                "delete-complete",
+                "delete-failed",
+            ],
+        },
+    },
+    m::Shape {
         name: "PrivateDnsNameOptionsOnLaunch",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 152)
+                ..member("HostnameType", 163)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 47)
+                ..member("EnableResourceNameDnsARecord", 49)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 47)
+                ..member("EnableResourceNameDnsAAAARecord", 49)
             },
         ])),
     },
@@ -4127,18 +4421,18 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 47)
+                ..member("Primary", 49)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 280)
+                ..member("PrivateIpAddress", 303)
             },
         ])),
     },
     m::Shape {
         name: "PrivateIpAddressSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(223),
+            member: m::ShapeId(243),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4147,13 +4441,13 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 280)
+            ..member("GatewayId", 303)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(225),
+            member: m::ShapeId(245),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4163,15 +4457,15 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 280)
+                ..member("Value", 303)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 280)
+                ..member("Status", 303)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 280)
+                ..member("Reason", 303)
             },
         ])),
     },
@@ -4184,26 +4478,26 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 280)
+                ..member("DnsHostnameType", 303)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 280)
+                ..member("PublicIpv4DnsName", 303)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 280)
+                ..member("PublicIpv6DnsName", 303)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 280)
+                ..member("PublicDualStackDnsName", 303)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(280),
+            member: m::ShapeId(303),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
@@ -4213,23 +4507,23 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 280)
+                ..member("GroupId", 303)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 280)
+                ..member("PeeringStatus", 303)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 280)
+                ..member("UserId", 303)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 280)
+                ..member("VpcPeeringConnectionId", 303)
             },
         ])),
     },
@@ -4238,19 +4532,19 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 280)
+                ..member("OptInStatus", 303)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 234)
+                ..member("Geography", 254)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 280)
+                ..member("RegionName", 303)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 280)
+                ..member("Endpoint", 303)
             },
         ])),
     },
@@ -4258,13 +4552,13 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 280)
+            ..member("Name", 303)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(233),
+            member: m::ShapeId(253),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4272,7 +4566,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(232),
+            member: m::ShapeId(252),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4280,7 +4574,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(280),
+            member: m::ShapeId(303),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -4288,31 +4582,46 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "ReleaseAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AllocationId", 14),
-            member("PublicIp", 280),
-            member("NetworkBorderGroup", 280),
+            member("AllocationId", 16),
+            member("PublicIp", 303),
+            member("NetworkBorderGroup", 303),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
+    },
+    m::Shape {
+        name: "RemovePrefixListEntries",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(259),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RemovePrefixListEntry",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("Cidr", 303)
+        }])),
     },
     m::Shape {
         name: "ReplaceNetworkAclAssociationRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 192)
+                ..member("AssociationId", 208)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 196)
+                ..member("NetworkAclId", 212)
             },
         ])),
     },
@@ -4320,7 +4629,7 @@ pub static SHAPES: [m::Shape; 329] = [
         name: "ReplaceNetworkAclAssociationResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("newAssociationId"),
-            ..member("NewAssociationId", 280)
+            ..member("NewAssociationId", 303)
         }])),
     },
     m::Shape {
@@ -4328,102 +4637,102 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("networkAclId"),
                 required: true,
-                ..member("NetworkAclId", 196)
+                ..member("NetworkAclId", 212)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
                 required: true,
-                ..member("RuleNumber", 157)
+                ..member("RuleNumber", 168)
             },
             m::Member {
                 location_name: Some("protocol"),
                 required: true,
-                ..member("Protocol", 280)
+                ..member("Protocol", 303)
             },
             m::Member {
                 location_name: Some("ruleAction"),
                 required: true,
-                ..member("RuleAction", 266)
+                ..member("RuleAction", 289)
             },
             m::Member {
                 location_name: Some("egress"),
                 required: true,
-                ..member("Egress", 47)
+                ..member("Egress", 49)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 280)
+                ..member("CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 280)
+                ..member("Ipv6CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("Icmp"),
-                ..member("IcmpTypeCode", 153)
+                ..member("IcmpTypeCode", 164)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 218)
+                ..member("PortRange", 234)
             },
         ])),
     },
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 221),
-            member("VpcEndpointId", 319),
-            member("LocalTarget", 47),
-            member("TransitGatewayId", 299),
-            member("LocalGatewayId", 183),
-            member("CarrierGatewayId", 48),
-            member("CoreNetworkArn", 52),
-            member("OdbNetworkArn", 215),
+            member("DestinationPrefixListId", 240),
+            member("VpcEndpointId", 342),
+            member("LocalTarget", 49),
+            member("TransitGatewayId", 322),
+            member("LocalGatewayId", 194),
+            member("CarrierGatewayId", 51),
+            member("CoreNetworkArn", 55),
+            member("OdbNetworkArn", 231),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 263)
+                ..member("RouteTableId", 286)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 280)
+                ..member("DestinationCidrBlock", 303)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 253)
+                ..member("GatewayId", 276)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 280)
+                ..member("DestinationIpv6CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 143)
+                ..member("EgressOnlyInternetGatewayId", 152)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 154)
+                ..member("InstanceId", 165)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 203)
+                ..member("NetworkInterfaceId", 219)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 325)
+                ..member("VpcPeeringConnectionId", 348)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 188)
+                ..member("NatGatewayId", 204)
             },
         ])),
     },
@@ -4432,17 +4741,17 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 259)
+                ..member("AssociationId", 282)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 263)
+                ..member("RouteTableId", 286)
             },
         ])),
     },
@@ -4451,18 +4760,22 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 280)
+                ..member("NewAssociationId", 303)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 261)
+                ..member("AssociationState", 284)
             },
         ])),
     },
     m::Shape {
+        name: "ResourceArn",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "ResourceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(297),
+            member: m::ShapeId(320),
             member_location_name: None,
             flattened: false,
         }),
@@ -4587,44 +4900,44 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 274)
+                ..member("SecurityGroupRuleIds", 297)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 268)
+                ..member("GroupId", 291)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 280)
+                ..member("SourceSecurityGroupName", 303)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 280)
+                ..member("SourceSecurityGroupOwnerId", 303)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 280)
+                ..member("IpProtocol", 303)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 157)
+                ..member("FromPort", 168)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 157)
+                ..member("ToPort", 168)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 280)
+                ..member("CidrIp", 303)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 165)
+                ..member("IpPermissions", 176)
             },
         ])),
     },
@@ -4633,37 +4946,37 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 47)
+                ..member("Return", 49)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 165)
+                ..member("UnknownIpPermissions", 176)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 251)
+                ..member("RevokedSecurityGroupRules", 274)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 280),
-            member("FromPort", 157),
-            member("GroupId", 268),
-            member("GroupName", 271),
-            member("IpPermissions", 165),
-            member("IpProtocol", 280),
-            member("SourceSecurityGroupName", 280),
-            member("SourceSecurityGroupOwnerId", 280),
-            member("ToPort", 157),
+            member("CidrIp", 303),
+            member("FromPort", 168),
+            member("GroupId", 291),
+            member("GroupName", 294),
+            member("IpPermissions", 176),
+            member("IpProtocol", 303),
+            member("SourceSecurityGroupName", 303),
+            member("SourceSecurityGroupOwnerId", 303),
+            member("ToPort", 168),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 274)
+                ..member("SecurityGroupRuleIds", 297)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 47)
+                ..member("DryRun", 49)
             },
         ])),
     },
@@ -4672,15 +4985,15 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 47)
+                ..member("Return", 49)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 165)
+                ..member("UnknownIpPermissions", 176)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 251)
+                ..member("RevokedSecurityGroupRules", 274)
             },
         ])),
     },
@@ -4689,54 +5002,54 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 273)
+                ..member("SecurityGroupRuleId", 296)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 268)
+                ..member("GroupId", 291)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 47)
+                ..member("IsEgress", 49)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 280)
+                ..member("IpProtocol", 303)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 157)
+                ..member("FromPort", 168)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 157)
+                ..member("ToPort", 168)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 280)
+                ..member("CidrIpv4", 303)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 280)
+                ..member("CidrIpv6", 303)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 221)
+                ..member("PrefixListId", 240)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 268)
+                ..member("ReferencedGroupId", 291)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 280)
+                ..member("Description", 303)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(250),
+            member: m::ShapeId(273),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4746,75 +5059,75 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 280)
+                ..member("DestinationCidrBlock", 303)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 280)
+                ..member("DestinationIpv6CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 280)
+                ..member("DestinationPrefixListId", 303)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 280)
+                ..member("EgressOnlyInternetGatewayId", 303)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 280)
+                ..member("GatewayId", 303)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 280)
+                ..member("InstanceId", 303)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 280)
+                ..member("InstanceOwnerId", 303)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 280)
+                ..member("NatGatewayId", 303)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 280)
+                ..member("TransitGatewayId", 303)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 280)
+                ..member("LocalGatewayId", 303)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
-                ..member("CarrierGatewayId", 48)
+                ..member("CarrierGatewayId", 51)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 280)
+                ..member("NetworkInterfaceId", 303)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 255)
+                ..member("Origin", 278)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 256)
+                ..member("State", 279)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 280)
+                ..member("VpcPeeringConnectionId", 303)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
-                ..member("CoreNetworkArn", 52)
+                ..member("CoreNetworkArn", 55)
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 215)
+                ..member("OdbNetworkArn", 231)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 280)
+                ..member("IpAddress", 303)
             },
         ])),
     },
@@ -4825,7 +5138,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(252),
+            member: m::ShapeId(275),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4852,31 +5165,31 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 260)
+                ..member("Associations", 283)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 226)
+                ..member("PropagatingVgws", 246)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 280)
+                ..member("RouteTableId", 303)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 254)
+                ..member("Routes", 277)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 280)
+                ..member("OwnerId", 303)
             },
         ])),
     },
@@ -4885,31 +5198,31 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("main"),
-                ..member("Main", 47)
+                ..member("Main", 49)
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 280)
+                ..member("RouteTableAssociationId", 303)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 280)
+                ..member("RouteTableId", 303)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 280)
+                ..member("SubnetId", 303)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 280)
+                ..member("GatewayId", 303)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 280)
+                ..member("PublicIpv4Pool", 303)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 261)
+                ..member("AssociationState", 284)
             },
         ])),
     },
@@ -4920,7 +5233,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(258),
+            member: m::ShapeId(281),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4930,11 +5243,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 262)
+                ..member("State", 285)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 280)
+                ..member("StatusMessage", 303)
             },
         ])),
     },
@@ -4957,7 +5270,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(263),
+            member: m::ShapeId(286),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4965,7 +5278,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(257),
+            member: m::ShapeId(280),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4981,39 +5294,39 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 280)
+                ..member("GroupId", 303)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 165)
+                ..member("IpPermissionsEgress", 176)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 280)
+                ..member("SecurityGroupArn", 303)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 280)
+                ..member("OwnerId", 303)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 280)
+                ..member("GroupName", 303)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 280)
+                ..member("Description", 303)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 165)
+                ..member("IpPermissions", 176)
             },
         ])),
     },
@@ -5024,7 +5337,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "SecurityGroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(268),
+            member: m::ShapeId(291),
             member_location_name: Some("SecurityGroupId"),
             flattened: false,
         }),
@@ -5032,7 +5345,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(267),
+            member: m::ShapeId(290),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5046,59 +5359,59 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 273)
+                ..member("SecurityGroupRuleId", 296)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 268)
+                ..member("GroupId", 291)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 280)
+                ..member("GroupOwnerId", 303)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 47)
+                ..member("IsEgress", 49)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 280)
+                ..member("IpProtocol", 303)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 157)
+                ..member("FromPort", 168)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 157)
+                ..member("ToPort", 168)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 280)
+                ..member("CidrIpv4", 303)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 280)
+                ..member("CidrIpv6", 303)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 221)
+                ..member("PrefixListId", 240)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 231)
+                ..member("ReferencedGroupInfo", 251)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 280)
+                ..member("Description", 303)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 280)
+                ..member("SecurityGroupRuleArn", 303)
             },
         ])),
     },
@@ -5109,7 +5422,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(280),
+            member: m::ShapeId(303),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5117,7 +5430,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(272),
+            member: m::ShapeId(295),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5125,14 +5438,14 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "SecurityGroupRuleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IpProtocol", 280),
-            member("FromPort", 157),
-            member("ToPort", 157),
-            member("CidrIpv4", 280),
-            member("CidrIpv6", 280),
-            member("PrefixListId", 221),
-            member("ReferencedGroupId", 268),
-            member("Description", 280),
+            member("IpProtocol", 303),
+            member("FromPort", 168),
+            member("ToPort", 168),
+            member("CidrIpv4", 303),
+            member("CidrIpv6", 303),
+            member("PrefixListId", 240),
+            member("ReferencedGroupId", 291),
+            member("Description", 303),
         ])),
     },
     m::Shape {
@@ -5140,15 +5453,15 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SecurityGroupRuleId", 273)
+                ..member("SecurityGroupRuleId", 296)
             },
-            member("SecurityGroupRule", 276),
+            member("SecurityGroupRule", 299),
         ])),
     },
     m::Shape {
         name: "SecurityGroupRuleUpdateList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(277),
+            member: m::ShapeId(300),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5168,95 +5481,95 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 280)
+                ..member("AvailabilityZoneId", 303)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 157)
+                ..member("EnableLniAtDeviceIndex", 168)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
-                ..member("MapCustomerOwnedIpOnLaunch", 47)
+                ..member("MapCustomerOwnedIpOnLaunch", 49)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 49)
+                ..member("CustomerOwnedIpv4Pool", 52)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 280)
+                ..member("OwnerId", 303)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
-                ..member("AssignIpv6AddressOnCreation", 47)
+                ..member("AssignIpv6AddressOnCreation", 49)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 288)
+                ..member("Ipv6CidrBlockAssociationSet", 311)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 280)
+                ..member("SubnetArn", 303)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 280)
+                ..member("OutpostArn", 303)
             },
             m::Member {
                 location_name: Some("enableDns64"),
-                ..member("EnableDns64", 47)
+                ..member("EnableDns64", 49)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 47)
+                ..member("Ipv6Native", 49)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 222)
+                ..member("PrivateDnsNameOptionsOnLaunch", 242)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 46)
+                ..member("BlockPublicAccessStates", 48)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 280)
+                ..member("Type", 303)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 280)
+                ..member("SubnetId", 303)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 290)
+                ..member("State", 313)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 280)
+                ..member("CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 157)
+                ..member("AvailableIpAddressCount", 168)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 280)
+                ..member("AvailabilityZone", 303)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
-                ..member("DefaultForAz", 47)
+                ..member("DefaultForAz", 49)
             },
             m::Member {
                 location_name: Some("mapPublicIpOnLaunch"),
-                ..member("MapPublicIpOnLaunch", 47)
+                ..member("MapPublicIpOnLaunch", 49)
             },
         ])),
     },
@@ -5269,11 +5582,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 284)
+                ..member("State", 307)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 280)
+                ..member("StatusMessage", 303)
             },
         ])),
     },
@@ -5297,7 +5610,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(285),
+            member: m::ShapeId(308),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -5307,30 +5620,30 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 282)
+                ..member("AssociationId", 305)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 280)
+                ..member("Ipv6CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 283)
+                ..member("Ipv6CidrBlockState", 306)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 175)
+                ..member("Ipv6AddressAttribute", 186)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 168)
+                ..member("IpSource", 179)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(287),
+            member: m::ShapeId(310),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5338,7 +5651,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(281),
+            member: m::ShapeId(304),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5360,11 +5673,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 280)
+                ..member("Key", 303)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 280)
+                ..member("Value", 303)
             },
         ])),
     },
@@ -5373,26 +5686,26 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 280)
+                ..member("Key", 303)
             },
             m::Member {
                 location_name: Some("resourceId"),
-                ..member("ResourceId", 280)
+                ..member("ResourceId", 303)
             },
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 245)
+                ..member("ResourceType", 268)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 280)
+                ..member("Value", 303)
             },
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(292),
+            member: m::ShapeId(315),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5400,7 +5713,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(291),
+            member: m::ShapeId(314),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5410,18 +5723,18 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 245)
+                ..member("ResourceType", 268)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(295),
+            member: m::ShapeId(318),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5445,38 +5758,38 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 280)
+                ..member("Description", 303)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 280)
+                ..member("UserId", 303)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 280)
+                ..member("GroupName", 303)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 280)
+                ..member("GroupId", 303)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 280)
+                ..member("VpcPeeringConnectionId", 303)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 280)
+                ..member("PeeringStatus", 303)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(300),
+            member: m::ShapeId(323),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5484,7 +5797,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(280),
+            member: m::ShapeId(303),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5494,51 +5807,51 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 280)
+                ..member("OwnerId", 303)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 298)
+                ..member("InstanceTenancy", 321)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 323)
+                ..member("Ipv6CidrBlockAssociationSet", 346)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 307)
+                ..member("CidrBlockAssociationSet", 330)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 47)
+                ..member("IsDefault", 49)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 310)
+                ..member("EncryptionControl", 333)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 46)
+                ..member("BlockPublicAccessStates", 48)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 280)
+                ..member("VpcId", 303)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 326)
+                ..member("State", 349)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 280)
+                ..member("CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 280)
+                ..member("DhcpOptionsId", 303)
             },
         ])),
     },
@@ -5561,22 +5874,22 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 280)
+                ..member("AssociationId", 303)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 280)
+                ..member("CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 308)
+                ..member("CidrBlockState", 331)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(306),
+            member: m::ShapeId(329),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5586,11 +5899,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 309)
+                ..member("State", 332)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 280)
+                ..member("StatusMessage", 303)
             },
         ])),
     },
@@ -5612,31 +5925,31 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 320)
+                ..member("VpcId", 343)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 316)
+                ..member("VpcEncryptionControlId", 339)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 317)
+                ..member("Mode", 340)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 318)
+                ..member("State", 341)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 280)
+                ..member("StateMessage", 303)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 315)
+                ..member("ResourceExclusions", 338)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 294)
+                ..member("Tags", 317)
             },
         ])),
     },
@@ -5645,16 +5958,16 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 317)
+                ..member("Mode", 340)
             },
-            member("InternetGatewayExclusion", 314),
-            member("EgressOnlyInternetGatewayExclusion", 314),
-            member("NatGatewayExclusion", 314),
-            member("VirtualPrivateGatewayExclusion", 314),
-            member("VpcPeeringExclusion", 314),
-            member("LambdaExclusion", 314),
-            member("VpcLatticeExclusion", 314),
-            member("ElasticFileSystemExclusion", 314),
+            member("InternetGatewayExclusion", 337),
+            member("EgressOnlyInternetGatewayExclusion", 337),
+            member("NatGatewayExclusion", 337),
+            member("VirtualPrivateGatewayExclusion", 337),
+            member("VpcPeeringExclusion", 337),
+            member("LambdaExclusion", 337),
+            member("VpcLatticeExclusion", 337),
+            member("ElasticFileSystemExclusion", 337),
         ])),
     },
     m::Shape {
@@ -5662,11 +5975,11 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 313)
+                ..member("State", 336)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 280)
+                ..member("StateMessage", 303)
             },
         ])),
     },
@@ -5687,35 +6000,35 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 312)
+                ..member("InternetGateway", 335)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 312)
+                ..member("EgressOnlyInternetGateway", 335)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 312)
+                ..member("NatGateway", 335)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 312)
+                ..member("VirtualPrivateGateway", 335)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 312)
+                ..member("VpcPeering", 335)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 312)
+                ..member("Lambda", 335)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 312)
+                ..member("VpcLattice", 335)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 312)
+                ..member("ElasticFileSystem", 335)
             },
         ])),
     },
@@ -5756,7 +6069,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(320),
+            member: m::ShapeId(343),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -5766,38 +6079,38 @@ pub static SHAPES: [m::Shape; 329] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 280)
+                ..member("AssociationId", 303)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 280)
+                ..member("Ipv6CidrBlock", 303)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 308)
+                ..member("Ipv6CidrBlockState", 331)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 280)
+                ..member("NetworkBorderGroup", 303)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 280)
+                ..member("Ipv6Pool", 303)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 175)
+                ..member("Ipv6AddressAttribute", 186)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 168)
+                ..member("IpSource", 179)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(322),
+            member: m::ShapeId(345),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5805,7 +6118,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(303),
+            member: m::ShapeId(326),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5823,7 +6136,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(280),
+            member: m::ShapeId(303),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -5831,7 +6144,7 @@ pub static SHAPES: [m::Shape; 329] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(280),
+            member: m::ShapeId(303),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -5853,6 +6166,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreateDefaultVpc",
     "CreateDhcpOptions",
     "CreateInternetGateway",
+    "CreateManagedPrefixList",
     "CreateNetworkAcl",
     "CreateNetworkAclEntry",
     "CreateNetworkInterface",
@@ -5864,6 +6178,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "CreateVpc",
     "DeleteDhcpOptions",
     "DeleteInternetGateway",
+    "DeleteManagedPrefixList",
     "DeleteNetworkAcl",
     "DeleteNetworkAclEntry",
     "DeleteNetworkInterface",
@@ -5879,6 +6194,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeAvailabilityZones",
     "DescribeDhcpOptions",
     "DescribeInternetGateways",
+    "DescribeManagedPrefixLists",
     "DescribeNetworkAcls",
     "DescribeNetworkInterfaces",
     "DescribeRegions",
@@ -5893,6 +6209,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "DisassociateAddress",
     "DisassociateRouteTable",
     "DisassociateVpcCidrBlock",
+    "GetManagedPrefixListEntries",
+    "ModifyManagedPrefixList",
     "ModifySecurityGroupRules",
     "ModifySubnetAttribute",
     "ModifyVpcAttribute",
@@ -5947,6 +6265,31 @@ impl FromValue for AccountAttributeValue {
 impl IntoValue for AccountAttributeValue {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.attribute_value.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddPrefixListEntry {
+    pub cidr: String,
+    pub description: Option<String>,
+}
+
+impl FromValue for AddPrefixListEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            cidr: req(&mut s, 0, "Cidr")?,
+            description: opt(&mut s, 1, "Description")?,
+        })
+    }
+}
+
+impl IntoValue for AddPrefixListEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.cidr.into_value()),
+            self.description.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -6963,6 +7306,66 @@ impl IntoValue for CreateInternetGatewayResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateManagedPrefixListRequest {
+    pub dry_run: Option<bool>,
+    pub prefix_list_name: String,
+    pub entries: Option<Vec<AddPrefixListEntry>>,
+    pub max_entries: i32,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub address_family: String,
+    pub client_token: Option<String>,
+}
+
+impl FromValue for CreateManagedPrefixListRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            prefix_list_name: req(&mut s, 1, "PrefixListName")?,
+            entries: opt(&mut s, 2, "Entries")?,
+            max_entries: req(&mut s, 3, "MaxEntries")?,
+            tag_specifications: opt(&mut s, 4, "TagSpecifications")?,
+            address_family: req(&mut s, 5, "AddressFamily")?,
+            client_token: opt(&mut s, 6, "ClientToken")?,
+        })
+    }
+}
+
+impl IntoValue for CreateManagedPrefixListRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.prefix_list_name.into_value()),
+            self.entries.map(IntoValue::into_value),
+            Some(self.max_entries.into_value()),
+            self.tag_specifications.map(IntoValue::into_value),
+            Some(self.address_family.into_value()),
+            self.client_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateManagedPrefixListResult {
+    pub prefix_list: Option<ManagedPrefixList>,
+}
+
+impl FromValue for CreateManagedPrefixListResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            prefix_list: opt(&mut s, 0, "PrefixList")?,
+        })
+    }
+}
+
+impl IntoValue for CreateManagedPrefixListResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.prefix_list.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateNetworkAclEntryRequest {
     pub dry_run: Option<bool>,
     pub network_acl_id: String,
@@ -7620,6 +8023,51 @@ impl IntoValue for DeleteInternetGatewayRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteManagedPrefixListRequest {
+    pub dry_run: Option<bool>,
+    pub prefix_list_id: String,
+}
+
+impl FromValue for DeleteManagedPrefixListRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            prefix_list_id: req(&mut s, 1, "PrefixListId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteManagedPrefixListRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.prefix_list_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteManagedPrefixListResult {
+    pub prefix_list: Option<ManagedPrefixList>,
+}
+
+impl FromValue for DeleteManagedPrefixListResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            prefix_list: opt(&mut s, 0, "PrefixList")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteManagedPrefixListResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.prefix_list.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteNetworkAclEntryRequest {
     pub dry_run: Option<bool>,
     pub network_acl_id: String,
@@ -8213,6 +8661,65 @@ impl IntoValue for DescribeInternetGatewaysResult {
         Value::Struct(vec![
             self.internet_gateways.map(IntoValue::into_value),
             self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeManagedPrefixListsRequest {
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub prefix_list_ids: Option<Vec<String>>,
+}
+
+impl FromValue for DescribeManagedPrefixListsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            filters: opt(&mut s, 1, "Filters")?,
+            max_results: opt(&mut s, 2, "MaxResults")?,
+            next_token: opt(&mut s, 3, "NextToken")?,
+            prefix_list_ids: opt(&mut s, 4, "PrefixListIds")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeManagedPrefixListsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.prefix_list_ids.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeManagedPrefixListsResult {
+    pub next_token: Option<String>,
+    pub prefix_lists: Option<Vec<ManagedPrefixList>>,
+}
+
+impl FromValue for DescribeManagedPrefixListsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            prefix_lists: opt(&mut s, 1, "PrefixLists")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeManagedPrefixListsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.prefix_lists.map(IntoValue::into_value),
         ])
     }
 }
@@ -9018,6 +9525,65 @@ impl IntoValue for Filter {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetManagedPrefixListEntriesRequest {
+    pub dry_run: Option<bool>,
+    pub prefix_list_id: String,
+    pub target_version: Option<i64>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for GetManagedPrefixListEntriesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            prefix_list_id: req(&mut s, 1, "PrefixListId")?,
+            target_version: opt(&mut s, 2, "TargetVersion")?,
+            max_results: opt(&mut s, 3, "MaxResults")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for GetManagedPrefixListEntriesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.prefix_list_id.into_value()),
+            self.target_version.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetManagedPrefixListEntriesResult {
+    pub entries: Option<Vec<PrefixListEntry>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for GetManagedPrefixListEntriesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            entries: opt(&mut s, 0, "Entries")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for GetManagedPrefixListEntriesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.entries.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GroupIdentifier {
     pub group_id: Option<String>,
     pub group_name: Option<String>,
@@ -9315,6 +9881,135 @@ impl IntoValue for Ipv6Range {
             self.description.map(IntoValue::into_value),
             self.cidr_ipv6.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ManagedPrefixList {
+    pub prefix_list_id: Option<String>,
+    pub address_family: Option<String>,
+    pub state: Option<String>,
+    pub state_message: Option<String>,
+    pub prefix_list_arn: Option<String>,
+    pub prefix_list_name: Option<String>,
+    pub max_entries: Option<i32>,
+    pub version: Option<i64>,
+    pub tags: Option<Vec<Tag>>,
+    pub owner_id: Option<String>,
+    pub ipam_prefix_list_resolver_target_id: Option<String>,
+    pub ipam_prefix_list_resolver_sync_enabled: Option<bool>,
+}
+
+impl FromValue for ManagedPrefixList {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 12, path)?;
+        Ok(Self {
+            prefix_list_id: opt(&mut s, 0, "PrefixListId")?,
+            address_family: opt(&mut s, 1, "AddressFamily")?,
+            state: opt(&mut s, 2, "State")?,
+            state_message: opt(&mut s, 3, "StateMessage")?,
+            prefix_list_arn: opt(&mut s, 4, "PrefixListArn")?,
+            prefix_list_name: opt(&mut s, 5, "PrefixListName")?,
+            max_entries: opt(&mut s, 6, "MaxEntries")?,
+            version: opt(&mut s, 7, "Version")?,
+            tags: opt(&mut s, 8, "Tags")?,
+            owner_id: opt(&mut s, 9, "OwnerId")?,
+            ipam_prefix_list_resolver_target_id: opt(&mut s, 10, "IpamPrefixListResolverTargetId")?,
+            ipam_prefix_list_resolver_sync_enabled: opt(
+                &mut s,
+                11,
+                "IpamPrefixListResolverSyncEnabled",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for ManagedPrefixList {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.prefix_list_id.map(IntoValue::into_value),
+            self.address_family.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.state_message.map(IntoValue::into_value),
+            self.prefix_list_arn.map(IntoValue::into_value),
+            self.prefix_list_name.map(IntoValue::into_value),
+            self.max_entries.map(IntoValue::into_value),
+            self.version.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.ipam_prefix_list_resolver_target_id
+                .map(IntoValue::into_value),
+            self.ipam_prefix_list_resolver_sync_enabled
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyManagedPrefixListRequest {
+    pub dry_run: Option<bool>,
+    pub prefix_list_id: String,
+    pub current_version: Option<i64>,
+    pub prefix_list_name: Option<String>,
+    pub add_entries: Option<Vec<AddPrefixListEntry>>,
+    pub remove_entries: Option<Vec<RemovePrefixListEntry>>,
+    pub max_entries: Option<i32>,
+    pub ipam_prefix_list_resolver_sync_enabled: Option<bool>,
+}
+
+impl FromValue for ModifyManagedPrefixListRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            prefix_list_id: req(&mut s, 1, "PrefixListId")?,
+            current_version: opt(&mut s, 2, "CurrentVersion")?,
+            prefix_list_name: opt(&mut s, 3, "PrefixListName")?,
+            add_entries: opt(&mut s, 4, "AddEntries")?,
+            remove_entries: opt(&mut s, 5, "RemoveEntries")?,
+            max_entries: opt(&mut s, 6, "MaxEntries")?,
+            ipam_prefix_list_resolver_sync_enabled: opt(
+                &mut s,
+                7,
+                "IpamPrefixListResolverSyncEnabled",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for ModifyManagedPrefixListRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.prefix_list_id.into_value()),
+            self.current_version.map(IntoValue::into_value),
+            self.prefix_list_name.map(IntoValue::into_value),
+            self.add_entries.map(IntoValue::into_value),
+            self.remove_entries.map(IntoValue::into_value),
+            self.max_entries.map(IntoValue::into_value),
+            self.ipam_prefix_list_resolver_sync_enabled
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyManagedPrefixListResult {
+    pub prefix_list: Option<ManagedPrefixList>,
+}
+
+impl FromValue for ModifyManagedPrefixListResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            prefix_list: opt(&mut s, 0, "PrefixList")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyManagedPrefixListResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.prefix_list.map(IntoValue::into_value)])
     }
 }
 
@@ -9941,6 +10636,31 @@ impl IntoValue for PortRange {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrefixListEntry {
+    pub cidr: Option<String>,
+    pub description: Option<String>,
+}
+
+impl FromValue for PrefixListEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            cidr: opt(&mut s, 0, "Cidr")?,
+            description: opt(&mut s, 1, "Description")?,
+        })
+    }
+}
+
+impl IntoValue for PrefixListEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.cidr.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrefixListId {
     pub description: Option<String>,
     pub prefix_list_id: Option<String>,
@@ -10216,6 +10936,26 @@ impl IntoValue for ReleaseAddressRequest {
             self.network_border_group.map(IntoValue::into_value),
             self.dry_run.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemovePrefixListEntry {
+    pub cidr: String,
+}
+
+impl FromValue for RemovePrefixListEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            cidr: req(&mut s, 0, "Cidr")?,
+        })
+    }
+}
+
+impl IntoValue for RemovePrefixListEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.cidr.into_value())])
     }
 }
 
@@ -11672,6 +12412,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateInternetGatewayRequest,
     ) -> impl Future<Output = Result<CreateInternetGatewayResult, AwsError>> + Send;
 
+    /// `CreateManagedPrefixList`.
+    fn create_managed_prefix_list(
+        &self,
+        ctx: &RequestContext,
+        input: CreateManagedPrefixListRequest,
+    ) -> impl Future<Output = Result<CreateManagedPrefixListResult, AwsError>> + Send;
+
     /// `CreateNetworkAcl`.
     fn create_network_acl(
         &self,
@@ -11748,6 +12495,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DeleteInternetGatewayRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteManagedPrefixList`.
+    fn delete_managed_prefix_list(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteManagedPrefixListRequest,
+    ) -> impl Future<Output = Result<DeleteManagedPrefixListResult, AwsError>> + Send;
 
     /// `DeleteNetworkAcl`.
     fn delete_network_acl(
@@ -11854,6 +12608,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeInternetGatewaysRequest,
     ) -> impl Future<Output = Result<DescribeInternetGatewaysResult, AwsError>> + Send;
 
+    /// `DescribeManagedPrefixLists`.
+    fn describe_managed_prefix_lists(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeManagedPrefixListsRequest,
+    ) -> impl Future<Output = Result<DescribeManagedPrefixListsResult, AwsError>> + Send;
+
     /// `DescribeNetworkAcls`.
     fn describe_network_acls(
         &self,
@@ -11951,6 +12712,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DisassociateVpcCidrBlockRequest,
     ) -> impl Future<Output = Result<DisassociateVpcCidrBlockResult, AwsError>> + Send;
+
+    /// `GetManagedPrefixListEntries`.
+    fn get_managed_prefix_list_entries(
+        &self,
+        ctx: &RequestContext,
+        input: GetManagedPrefixListEntriesRequest,
+    ) -> impl Future<Output = Result<GetManagedPrefixListEntriesResult, AwsError>> + Send;
+
+    /// `ModifyManagedPrefixList`.
+    fn modify_managed_prefix_list(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyManagedPrefixListRequest,
+    ) -> impl Future<Output = Result<ModifyManagedPrefixListResult, AwsError>> + Send;
 
     /// `ModifySecurityGroupRules`.
     fn modify_security_group_rules(
@@ -12613,6 +13388,110 @@ pub mod access {
             let mut c = Vec::new();
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             condition(&mut c, "ec2:CreateAction", &[Lit("CreateInternetGateway")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
+    }
+
+    /// `CreateManagedPrefixList`: `ec2:CreateManagedPrefixList`, `ec2:CreateTags` (when `TagSpecifications` is set).
+    pub fn create_managed_prefix_list(
+        ctx: &RequestContext,
+        input: &CreateManagedPrefixListRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":prefix-list/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateManagedPrefixList",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":prefix-list/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(
+                &mut c,
+                "ec2:CreateAction",
+                &[Lit("CreateManagedPrefixList")],
+            );
             if let Some(l) = &input.tag_specifications {
                 for x0 in l {
                     if let Some(l) = &x0.tags {
@@ -13441,6 +14320,36 @@ pub mod access {
         }]
     }
 
+    /// `DeleteManagedPrefixList`: `ec2:DeleteManagedPrefixList`.
+    pub fn delete_managed_prefix_list(
+        ctx: &RequestContext,
+        input: &DeleteManagedPrefixListRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.prefix_list_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":prefix-list/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteManagedPrefixList",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteNetworkAcl`: `ec2:DeleteNetworkAcl`.
     pub fn delete_network_acl(
         ctx: &RequestContext,
@@ -13797,6 +14706,23 @@ pub mod access {
         }]
     }
 
+    /// `DescribeManagedPrefixLists`: `ec2:DescribeManagedPrefixLists`.
+    pub fn describe_managed_prefix_lists(
+        _ctx: &RequestContext,
+        _input: &DescribeManagedPrefixListsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeManagedPrefixLists",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeNetworkAcls`: `ec2:DescribeNetworkAcls`.
     pub fn describe_network_acls(
         _ctx: &RequestContext,
@@ -14093,6 +15019,66 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:DisassociateVpcCidrBlock",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetManagedPrefixListEntries`: `ec2:GetManagedPrefixListEntries`.
+    pub fn get_managed_prefix_list_entries(
+        ctx: &RequestContext,
+        input: &GetManagedPrefixListEntriesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.prefix_list_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":prefix-list/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:GetManagedPrefixListEntries",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifyManagedPrefixList`: `ec2:ModifyManagedPrefixList`.
+    pub fn modify_managed_prefix_list(
+        ctx: &RequestContext,
+        input: &ModifyManagedPrefixListRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.prefix_list_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":prefix-list/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyManagedPrefixList",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -14547,6 +15533,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_internet_gateway(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateManagedPrefixList" => {
+                    let input = CreateManagedPrefixListRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "CreateManagedPrefixListRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_managed_prefix_list(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_managed_prefix_list(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CreateNetworkAcl" => {
                     let input = CreateNetworkAclRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(4)),
@@ -14678,6 +15676,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_internet_gateway(ctx, input).await?;
                     Ok(None)
+                }
+                "DeleteManagedPrefixList" => {
+                    let input = DeleteManagedPrefixListRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteManagedPrefixListRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_managed_prefix_list(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_managed_prefix_list(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "DeleteNetworkAcl" => {
                     let input = DeleteNetworkAclRequest::from_value(
@@ -14859,6 +15869,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_internet_gateways(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeManagedPrefixLists" => {
+                    let input = DescribeManagedPrefixListsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeManagedPrefixListsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_managed_prefix_lists(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_managed_prefix_lists(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeNetworkAcls" => {
                     let input = DescribeNetworkAclsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -15025,6 +16047,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::disassociate_vpc_cidr_block(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.disassociate_vpc_cidr_block(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetManagedPrefixListEntries" => {
+                    let input = GetManagedPrefixListEntriesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "GetManagedPrefixListEntriesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_managed_prefix_list_entries(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_managed_prefix_list_entries(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ModifyManagedPrefixList" => {
+                    let input = ModifyManagedPrefixListRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(8)),
+                        "ModifyManagedPrefixListRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_managed_prefix_list(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.modify_managed_prefix_list(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ModifySecurityGroupRules" => {

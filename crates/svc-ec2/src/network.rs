@@ -1,6 +1,6 @@
 //! The VPC networking records one (account, region) keeps beside its VPCs: subnets (with the
 //! private addresses taken in them), internet gateways, route tables, network ACLs, DHCP
-//! option sets, Elastic IPs and network interfaces, plus the marker saying the scope's
+//! option sets, Elastic IPs, network interfaces and managed prefix lists, plus the marker saying the scope's
 //! defaults were created. [`NetRec`] is the one stored shape (table `ec2.network`, see
 //! `persist`); [`Net`] is the in-memory index a scope holds. Validation lives in the
 //! handlers, wire rendering in `render_net`.
@@ -161,6 +161,33 @@ pub struct EniRec {
     pub tags: Vec<TagRec>,
 }
 
+/// A customer-managed prefix list: every version's entries are kept, so
+/// `GetManagedPrefixListEntries` can answer for a `TargetVersion`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrefixListRec {
+    pub pl_id: String,
+    pub name: String,
+    /// `IPv4` or `IPv6`.
+    pub address_family: String,
+    pub max_entries: i32,
+    /// `create-complete`, `modify-complete`, …
+    pub state: String,
+    /// Entries (CIDR, description) of version 1, 2, …; the last is current.
+    pub versions: Vec<Vec<(String, Option<String>)>>,
+    #[serde(default)]
+    pub tags: Vec<TagRec>,
+}
+
+impl PrefixListRec {
+    pub fn version(&self) -> i64 {
+        self.versions.len() as i64
+    }
+
+    pub fn entries(&self) -> &[(String, Option<String>)] {
+        self.versions.last().map_or(&[], Vec::as_slice)
+    }
+}
+
 /// The stored shape of every networking record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -172,6 +199,7 @@ pub enum NetRec {
     DhcpOptions(DhcpRec),
     Address(AddressRec),
     NetworkInterface(EniRec),
+    PrefixList(PrefixListRec),
     /// The scope's default VPC and its companions were created (once; deleting the default
     /// VPC afterwards does not bring it back, as on AWS).
     Defaults,
@@ -190,6 +218,7 @@ impl NetRec {
             NetRec::DhcpOptions(r) => &r.dopt_id,
             NetRec::Address(r) => &r.allocation_id,
             NetRec::NetworkInterface(r) => &r.eni_id,
+            NetRec::PrefixList(r) => &r.pl_id,
             NetRec::Defaults => DEFAULTS_ID,
         }
     }
@@ -205,6 +234,7 @@ pub struct Net {
     pub dhcp_options: BTreeMap<String, DhcpRec>,
     pub addresses: BTreeMap<String, AddressRec>,
     pub enis: BTreeMap<String, EniRec>,
+    pub prefix_lists: BTreeMap<String, PrefixListRec>,
     /// Whether the scope's defaults were created.
     pub initialised: bool,
 }
@@ -233,6 +263,9 @@ impl Net {
             NetRec::NetworkInterface(r) => {
                 self.enis.insert(r.eni_id.clone(), r);
             }
+            NetRec::PrefixList(r) => {
+                self.prefix_lists.insert(r.pl_id.clone(), r);
+            }
             NetRec::Defaults => self.initialised = true,
         }
     }
@@ -250,6 +283,7 @@ impl Net {
         self.dhcp_options.remove(id);
         self.addresses.remove(id);
         self.enis.remove(id);
+        self.prefix_lists.remove(id);
     }
 
     /// The main route table of `vpc_id`.

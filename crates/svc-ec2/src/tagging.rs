@@ -163,6 +163,12 @@ pub static KINDS: &[TagKind] = &[
     net_kind!("eni-", "network-interface", enis, NetworkInterface, |id| {
         errors::id_not_found("InvalidNetworkInterfaceID", "networkInterface", id)
     }),
+    net_kind!("pl-", "prefix-list", prefix_lists, PrefixList, |id| {
+        AwsError::client(
+            "InvalidPrefixListID.NotFound",
+            format!("The prefix list ID '{id}' does not exist"),
+        )
+    }),
 ];
 
 #[cfg(test)]

@@ -246,6 +246,11 @@ impl Handlers for OnlyCreate {
 
     // Networking operations (VPCs, subnets, gateways, route tables, addresses, tags).
     unused! {
+        create_managed_prefix_list(CreateManagedPrefixListRequest) -> CreateManagedPrefixListResult;
+        describe_managed_prefix_lists(DescribeManagedPrefixListsRequest) -> DescribeManagedPrefixListsResult;
+        get_managed_prefix_list_entries(GetManagedPrefixListEntriesRequest) -> GetManagedPrefixListEntriesResult;
+        modify_managed_prefix_list(ModifyManagedPrefixListRequest) -> ModifyManagedPrefixListResult;
+        delete_managed_prefix_list(DeleteManagedPrefixListRequest) -> DeleteManagedPrefixListResult;
         create_dhcp_options(CreateDhcpOptionsRequest) -> CreateDhcpOptionsResult;
         associate_dhcp_options(AssociateDhcpOptionsRequest) -> ();
         delete_dhcp_options(DeleteDhcpOptionsRequest) -> ();

@@ -159,6 +159,11 @@ pub(super) async fn modify(
                     "A security group rule must name exactly one of CidrIpv4, CidrIpv6, PrefixListId and ReferencedGroupId",
                 )
             })?;
+            if let crate::model::Peer::PrefixList(id) = &spec.peer {
+                if !scope.net.prefix_lists.contains_key(id) {
+                    return Err(super::prefix_lists::not_found(id));
+                }
+            }
             let old = &g.rules[pos];
             let new = RuleRec {
                 rule_id: old.rule_id.clone(),

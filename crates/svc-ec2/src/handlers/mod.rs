@@ -10,6 +10,7 @@ mod gateways;
 mod group_rules;
 mod interfaces;
 mod network_acls;
+mod prefix_lists;
 mod route_tables;
 mod rules;
 mod security_groups;
@@ -113,6 +114,14 @@ impl Handlers for Ec2 {
         gateways::create(self, ctx, input).await
     }
 
+    async fn create_managed_prefix_list(
+        &self,
+        ctx: &RequestContext,
+        input: CreateManagedPrefixListRequest,
+    ) -> Result<CreateManagedPrefixListResult, AwsError> {
+        prefix_lists::create(self, ctx, input).await
+    }
+
     async fn create_network_acl(
         &self,
         ctx: &RequestContext,
@@ -199,6 +208,14 @@ impl Handlers for Ec2 {
         input: DeleteInternetGatewayRequest,
     ) -> Result<(), AwsError> {
         gateways::delete(self, ctx, input).await
+    }
+
+    async fn delete_managed_prefix_list(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteManagedPrefixListRequest,
+    ) -> Result<DeleteManagedPrefixListResult, AwsError> {
+        prefix_lists::delete(self, ctx, input).await
     }
 
     async fn delete_network_acl(
@@ -321,6 +338,14 @@ impl Handlers for Ec2 {
         gateways::describe(self, ctx, input).await
     }
 
+    async fn describe_managed_prefix_lists(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeManagedPrefixListsRequest,
+    ) -> Result<DescribeManagedPrefixListsResult, AwsError> {
+        prefix_lists::describe(self, ctx, input).await
+    }
+
     async fn describe_network_acls(
         &self,
         ctx: &RequestContext,
@@ -431,6 +456,22 @@ impl Handlers for Ec2 {
         input: DisassociateVpcCidrBlockRequest,
     ) -> Result<DisassociateVpcCidrBlockResult, AwsError> {
         vpcs::disassociate_cidr(self, ctx, input).await
+    }
+
+    async fn get_managed_prefix_list_entries(
+        &self,
+        ctx: &RequestContext,
+        input: GetManagedPrefixListEntriesRequest,
+    ) -> Result<GetManagedPrefixListEntriesResult, AwsError> {
+        prefix_lists::entries(self, ctx, input).await
+    }
+
+    async fn modify_managed_prefix_list(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyManagedPrefixListRequest,
+    ) -> Result<ModifyManagedPrefixListResult, AwsError> {
+        prefix_lists::modify(self, ctx, input).await
     }
 
     async fn modify_security_group_rules(
