@@ -369,9 +369,37 @@ async fn dry_run_on_every_networking_operation() {
             },
         )
         .await,
-        ec2.create_managed_prefix_list(&ctx, CreateManagedPrefixListRequest { prefix_list_name: "pl".into(), max_entries: 5, address_family: "IPv4".into(), dry_run: d, ..Default::default() }).await.map(|_| ()),
-        ec2.modify_managed_prefix_list(&ctx, ModifyManagedPrefixListRequest { prefix_list_id: id("pl"), dry_run: d, ..Default::default() }).await.map(|_| ()),
-        ec2.delete_managed_prefix_list(&ctx, DeleteManagedPrefixListRequest { prefix_list_id: id("pl"), dry_run: d }).await.map(|_| ()),
+        ec2.create_managed_prefix_list(
+            &ctx,
+            CreateManagedPrefixListRequest {
+                prefix_list_name: "pl".into(),
+                max_entries: 5,
+                address_family: "IPv4".into(),
+                dry_run: d,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|_| ()),
+        ec2.modify_managed_prefix_list(
+            &ctx,
+            ModifyManagedPrefixListRequest {
+                prefix_list_id: id("pl"),
+                dry_run: d,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|_| ()),
+        ec2.delete_managed_prefix_list(
+            &ctx,
+            DeleteManagedPrefixListRequest {
+                prefix_list_id: id("pl"),
+                dry_run: d,
+            },
+        )
+        .await
+        .map(|_| ()),
     ];
     for (i, r) in results.into_iter().enumerate() {
         assert_eq!(err_code(r), "DryRunOperation", "operation #{i}");

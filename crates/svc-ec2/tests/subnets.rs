@@ -376,3 +376,44 @@ async fn public_api_allocates_the_lowest_free_address_and_counts_it() {
         ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"]
     );
 }
+
+#[tokio::test]
+async fn fixed_subnet_attributes_accept_their_value_and_refuse_others() {
+    let ec2 = ec2();
+    let ctx = ctx();
+    let sid = subnets(&ec2, &ctx, vec![]).await[0]
+        .subnet_id
+        .clone()
+        .unwrap();
+    let req = |dns64: bool, hostnames: Option<&str>| ModifySubnetAttributeRequest {
+        subnet_id: sid.clone(),
+        enable_dns64: Some(AttributeBooleanValue { value: Some(dns64) }),
+        private_dns_hostname_type_on_launch: hostnames.map(Into::into),
+        ..Default::default()
+    };
+    ec2.modify_subnet_attribute(&ctx, req(false, None))
+        .await
+        .unwrap();
+    ec2.modify_subnet_attribute(&ctx, req(false, Some("ip-name")))
+        .await
+        .unwrap();
+    assert_eq!(
+        err_code(ec2.modify_subnet_attribute(&ctx, req(true, None)).await),
+        "InvalidParameterValue"
+    );
+    assert_eq!(
+        err_code(
+            ec2.modify_subnet_attribute(&ctx, req(false, Some("resource-name")))
+                .await
+        ),
+        "InvalidParameterValue"
+    );
+    let none = ModifySubnetAttributeRequest {
+        subnet_id: sid.clone(),
+        ..Default::default()
+    };
+    assert_eq!(
+        err_code(ec2.modify_subnet_attribute(&ctx, none).await),
+        "MissingParameter"
+    );
+}

@@ -300,26 +300,45 @@ pub(super) async fn modify_attribute(
     input: ModifySubnetAttributeRequest,
 ) -> Result<(), AwsError> {
     let key = scope_key(ctx);
-    let unsupported = input.assign_ipv6_address_on_creation.is_some()
+    // The other attributes are fixed in Nimbus (false, or `ip-name` host names): setting
+    // one to the value it already has is accepted as the no-op it is; any other value is
+    // refused by name.
+    let off = |v: &Option<crate::generated::AttributeBooleanValue>| {
+        v.as_ref().is_none_or(|v| v.value != Some(true))
+    };
+    let fixed_ok = off(&input.assign_ipv6_address_on_creation)
+        && off(&input.map_customer_owned_ip_on_launch)
+        && off(&input.enable_dns64)
+        && off(&input.enable_resource_name_dns_a_record_on_launch)
+        && off(&input.enable_resource_name_dns_aaaa_record_on_launch)
+        && input.customer_owned_ipv4_pool.is_none()
+        && input.enable_lni_at_device_index.is_none()
+        && input.disable_lni_at_device_index.is_none()
+        && input
+            .private_dns_hostname_type_on_launch
+            .as_deref()
+            .is_none_or(|t| t == "ip-name");
+    let unsupported = !fixed_ok;
+    let other_given = input.assign_ipv6_address_on_creation.is_some()
         || input.map_customer_owned_ip_on_launch.is_some()
-        || input.customer_owned_ipv4_pool.is_some()
         || input.enable_dns64.is_some()
-        || input.private_dns_hostname_type_on_launch.is_some()
         || input.enable_resource_name_dns_a_record_on_launch.is_some()
         || input
             .enable_resource_name_dns_aaaa_record_on_launch
             .is_some()
-        || input.enable_lni_at_device_index.is_some()
-        || input.disable_lni_at_device_index.is_some();
+        || input.private_dns_hostname_type_on_launch.is_some();
     let map_public = input.map_public_ip_on_launch.and_then(|v| v.value);
     ec2.mutate(ctx, |_, scope| {
         let s = find(scope, &input.subnet_id)?;
         if unsupported {
             return Err(errors::invalid_parameter_value(
-                "Nimbus supports only the MapPublicIpOnLaunch subnet attribute",
+                "Nimbus subnets support changing MapPublicIpOnLaunch only (IPv6, DNS64, customer-owned addresses, resource-name host names and LNI stay off)",
             ));
         }
         let Some(map_public) = map_public else {
+            if other_given {
+                return Ok((Change::default(), ()));
+            }
             return Err(errors::missing_parameter(
                 "The request must contain exactly one subnet attribute to modify",
             ));
