@@ -1,6 +1,11 @@
 """EC2 VPC networking through the real aws CLI and boto3: the default VPC and default subnets
-of a fresh region (the seed's lab starts with `aws ec2 describe-subnets`), subnets created,
-filtered, modified and deleted, DryRun allowed and denied, and durability across a restart."""
+of a fresh region (the seed's lab starts with `aws ec2 describe-subnets`) with their gateway,
+main route table, ACL and DHCP options; subnets, VPCs (delete refused, then allowed),
+secondary blocks, a VPC with two subnets in two zones, a gateway and routes; Elastic IPs and
+network interfaces; tags and filters across resources; custom ACLs, DHCP option sets,
+managed prefix lists, security group rules by id; DryRun allowed and denied (and the extra
+ec2:CreateTags check of tagging on create); the Terraform provider's read-back calls; and
+durability across a kill -9."""
 
 import json
 
