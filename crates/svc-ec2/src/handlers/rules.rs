@@ -45,7 +45,7 @@ impl RuleRequest {
 }
 
 /// Resolves a referenced group (by id, or by name in the owner's default VPC) to a peer.
-fn resolve_pair(
+pub(super) fn resolve_pair(
     state: &State,
     account: &str,
     region: &str,
@@ -118,6 +118,12 @@ async fn authorize(
         let mut group = req.target.find(scope)?.clone();
         let mut added = Vec::new();
         for spec in specs(&mut req, state, ctx)? {
+            // A referenced prefix list must be one of the account's (see `prefix_lists`).
+            if let Peer::PrefixList(id) = &spec.peer {
+                if !scope.net.prefix_lists.contains_key(id) {
+                    return Err(super::prefix_lists::not_found(id));
+                }
+            }
             let mut rule = rule_from_spec(ec2.ids.resource_id("sgr"), req.egress, spec);
             rule.tags = rule_tags.clone();
             if group.rules.iter().any(|r| r.same_rule(&rule)) {
