@@ -4,7 +4,8 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
-use nimbus_core::{Authorizer, AwsError, RequestContext};
+use bytes::Bytes;
+use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
@@ -142,7 +143,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateIpamPrefixListResolverTarget", "POST", "/"),
     op("CreateIpamResourceDiscovery", "POST", "/"),
     op("CreateIpamScope", "POST", "/"),
-    op("CreateKeyPair", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(18)),
+        output: Some(m::ShapeId(54)),
+        implemented: true,
+        ..op("CreateKeyPair", "POST", "/")
+    },
     op("CreateLaunchTemplate", "POST", "/"),
     op("CreateLaunchTemplateVersion", "POST", "/"),
     op("CreateLocalGatewayRoute", "POST", "/"),
@@ -181,8 +187,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(17)),
-        output: Some(m::ShapeId(18)),
+        input: Some(m::ShapeId(19)),
+        output: Some(m::ShapeId(20)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -250,7 +256,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteIpamPrefixListResolverTarget", "POST", "/"),
     op("DeleteIpamResourceDiscovery", "POST", "/"),
     op("DeleteIpamScope", "POST", "/"),
-    op("DeleteKeyPair", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(21)),
+        output: Some(m::ShapeId(22)),
+        implemented: true,
+        ..op("DeleteKeyPair", "POST", "/")
+    },
     op("DeleteLaunchTemplate", "POST", "/"),
     op("DeleteLaunchTemplateVersions", "POST", "/"),
     op("DeleteLocalGatewayRoute", "POST", "/"),
@@ -284,8 +295,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(19)),
-        output: Some(m::ShapeId(20)),
+        input: Some(m::ShapeId(23)),
+        output: Some(m::ShapeId(24)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
@@ -342,8 +353,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeAddressesAttribute", "POST", "/"),
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(21)),
-        output: Some(m::ShapeId(22)),
+        input: Some(m::ShapeId(25)),
+        output: Some(m::ShapeId(26)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -431,7 +442,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIpamScopes", "POST", "/"),
     op("DescribeIpams", "POST", "/"),
     op("DescribeIpv6Pools", "POST", "/"),
-    op("DescribeKeyPairs", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(27)),
+        output: Some(m::ShapeId(28)),
+        implemented: true,
+        ..op("DescribeKeyPairs", "POST", "/")
+    },
     op("DescribeLaunchTemplateVersions", "POST", "/"),
     op("DescribeLaunchTemplates", "POST", "/"),
     op(
@@ -464,8 +480,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(23)),
-        output: Some(m::ShapeId(24)),
+        input: Some(m::ShapeId(29)),
+        output: Some(m::ShapeId(30)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -487,8 +503,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecurityGroupRules", "POST", "/"),
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(26)),
-        output: Some(m::ShapeId(27)),
+        input: Some(m::ShapeId(32)),
+        output: Some(m::ShapeId(33)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -550,8 +566,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(29)),
-        output: Some(m::ShapeId(30)),
+        input: Some(m::ShapeId(35)),
+        output: Some(m::ShapeId(36)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -720,7 +736,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     ),
     op("ImportImage", "POST", "/"),
     op("ImportInstance", "POST", "/"),
-    op("ImportKeyPair", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(41)),
+        output: Some(m::ShapeId(42)),
+        implemented: true,
+        ..op("ImportKeyPair", "POST", "/")
+    },
     op("ImportSnapshot", "POST", "/"),
     op("ImportVolume", "POST", "/"),
     op("ListImagesInRecycleBin", "POST", "/"),
@@ -868,14 +889,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(54)),
-        output: Some(m::ShapeId(55)),
+        input: Some(m::ShapeId(73)),
+        output: Some(m::ShapeId(74)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(56)),
-        output: Some(m::ShapeId(57)),
+        input: Some(m::ShapeId(75)),
+        output: Some(m::ShapeId(76)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -911,50 +932,50 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 97] = [
+pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "AuthorizeSecurityGroupEgressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 72)
+                ..member("TagSpecifications", 92)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 61)
+                ..member("GroupId", 80)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 68)
+                ..member("SourceSecurityGroupName", 88)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 68)
+                ..member("SourceSecurityGroupOwnerId", 88)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 68)
+                ..member("IpProtocol", 88)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 35)
+                ..member("FromPort", 43)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 35)
+                ..member("ToPort", 43)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 68)
+                ..member("CidrIp", 88)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 37)
+                ..member("IpPermissions", 45)
             },
         ])),
     },
@@ -963,33 +984,33 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 16)
+                ..member("Return", 17)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 67)
+                ..member("SecurityGroupRules", 86)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 68),
-            member("FromPort", 35),
-            member("GroupId", 61),
-            member("GroupName", 63),
-            member("IpPermissions", 37),
-            member("IpProtocol", 68),
-            member("SourceSecurityGroupName", 68),
-            member("SourceSecurityGroupOwnerId", 68),
-            member("ToPort", 35),
+            member("CidrIp", 88),
+            member("FromPort", 43),
+            member("GroupId", 80),
+            member("GroupName", 82),
+            member("IpPermissions", 45),
+            member("IpProtocol", 88),
+            member("SourceSecurityGroupName", 88),
+            member("SourceSecurityGroupOwnerId", 88),
+            member("ToPort", 43),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 72)
+                ..member("TagSpecifications", 92)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -998,11 +1019,11 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 16)
+                ..member("Return", 17)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 67)
+                ..member("SecurityGroupRules", 86)
             },
         ])),
     },
@@ -1019,39 +1040,39 @@ pub static SHAPES: [m::Shape; 97] = [
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 68)
+                ..member("RegionName", 88)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 68)
+                ..member("ZoneName", 88)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 68)
+                ..member("ZoneId", 88)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 68)
+                ..member("GroupName", 88)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 68)
+                ..member("NetworkBorderGroup", 88)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 68)
+                ..member("ZoneType", 88)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 68)
+                ..member("ParentZoneName", 88)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 68)
+                ..member("ParentZoneId", 88)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 68)
+                ..member("GroupLongName", 88)
             },
             m::Member {
                 location_name: Some("geographySet"),
@@ -1071,7 +1092,7 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 68)
+            ..member("Name", 88)
         }])),
     },
     m::Shape {
@@ -1094,7 +1115,7 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 68)
+            ..member("Message", 88)
         }])),
     },
     m::Shape {
@@ -1127,7 +1148,7 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 68)
+            ..member("Name", 88)
         }])),
     },
     m::Shape {
@@ -1139,6 +1160,10 @@ pub static SHAPES: [m::Shape; 97] = [
         }),
     },
     m::Shape {
+        name: "Blob",
+        kind: m::ShapeKind::Blob { streaming: false },
+    },
+    m::Shape {
         name: "BlockPublicAccessMode",
         kind: m::ShapeKind::String {
             enum_values: &["off", "block-bidirectional", "block-ingress"],
@@ -1148,7 +1173,7 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 14)
+            ..member("InternetGatewayBlockMode", 15)
         }])),
     },
     m::Shape {
@@ -1156,25 +1181,44 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "CreateKeyPairRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("KeyName", 88)
+            },
+            member("KeyType", 61),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 92)
+            },
+            member("KeyFormat", 52),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 17)
+            },
+        ])),
+    },
+    m::Shape {
         name: "CreateSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 68)
+                ..member("Description", 88)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 68)
+                ..member("GroupName", 88)
             },
-            member("VpcId", 89),
+            member("VpcId", 109),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 72)
+                ..member("TagSpecifications", 92)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -1183,26 +1227,50 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 68)
+                ..member("GroupId", 88)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 70)
+                ..member("Tags", 90)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 68)
+                ..member("SecurityGroupArn", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteKeyPairRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("KeyName", 60),
+            member("KeyPairId", 55),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 17)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteKeyPairResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("return"),
+                ..member("Return", 17)
+            },
+            m::Member {
+                location_name: Some("keyPairId"),
+                ..member("KeyPairId", 88)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 61),
-            member("GroupName", 63),
+            member("GroupId", 80),
+            member("GroupName", 82),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -1211,11 +1279,11 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 16)
+                ..member("Return", 17)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 61)
+                ..member("GroupId", 80)
             },
         ])),
     },
@@ -1224,20 +1292,20 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 96)
+                ..member("ZoneNames", 116)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 95)
+                ..member("ZoneIds", 115)
             },
-            member("AllAvailabilityZones", 16),
+            member("AllAvailabilityZones", 17),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 32)
+                ..member("Filters", 38)
             },
         ])),
     },
@@ -1249,20 +1317,49 @@ pub static SHAPES: [m::Shape; 97] = [
         }])),
     },
     m::Shape {
+        name: "DescribeKeyPairsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("KeyName"),
+                ..member("KeyNames", 53)
+            },
+            m::Member {
+                location_name: Some("KeyPairId"),
+                ..member("KeyPairIds", 56)
+            },
+            member("IncludePublicKey", 17),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 17)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 38)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeKeyPairsResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("keySet"),
+            ..member("KeyPairs", 58)
+        }])),
+    },
+    m::Shape {
         name: "DescribeRegionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 52)
+                ..member("RegionNames", 71)
             },
-            member("AllRegions", 16),
+            member("AllRegions", 17),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 32)
+                ..member("Filters", 38)
             },
         ])),
     },
@@ -1270,7 +1367,7 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 51)
+            ..member("Regions", 70)
         }])),
     },
     m::Shape {
@@ -1282,21 +1379,21 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 33)
+                ..member("GroupIds", 39)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 34)
+                ..member("GroupNames", 40)
             },
-            member("NextToken", 68),
-            member("MaxResults", 25),
+            member("NextToken", 88),
+            member("MaxResults", 31),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 32)
+                ..member("Filters", 38)
             },
         ])),
     },
@@ -1305,11 +1402,11 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 68)
+                ..member("NextToken", 88)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 62)
+                ..member("SecurityGroups", 81)
             },
         ])),
     },
@@ -1322,17 +1419,17 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 32)
+                ..member("Filters", 38)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 90)
+                ..member("VpcIds", 110)
             },
-            member("NextToken", 68),
-            member("MaxResults", 28),
+            member("NextToken", 88),
+            member("MaxResults", 34),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -1341,28 +1438,28 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 68)
+                ..member("NextToken", 88)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 93)
+                ..member("Vpcs", 113)
             },
         ])),
     },
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 68),
+            member("Name", 88),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 76)
+                ..member("Values", 96)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(31),
+            member: m::ShapeId(37),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -1370,7 +1467,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(61),
+            member: m::ShapeId(80),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -1378,10 +1475,54 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(63),
+            member: m::ShapeId(82),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "ImportKeyPairRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 92)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 17)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                required: true,
+                ..member("KeyName", 88)
+            },
+            m::Member {
+                location_name: Some("publicKeyMaterial"),
+                required: true,
+                ..member("PublicKeyMaterial", 14)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ImportKeyPairResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("keyFingerprint"),
+                ..member("KeyFingerprint", 88)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                ..member("KeyName", 88)
+            },
+            m::Member {
+                location_name: Some("keyPairId"),
+                ..member("KeyPairId", 88)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 90)
+            },
+        ])),
     },
     m::Shape {
         name: "Integer",
@@ -1392,38 +1533,38 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 68)
+                ..member("IpProtocol", 88)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 35)
+                ..member("FromPort", 43)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 35)
+                ..member("ToPort", 43)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 75)
+                ..member("UserIdGroupPairs", 95)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 39)
+                ..member("IpRanges", 47)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 43)
+                ..member("Ipv6Ranges", 51)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 45)
+                ..member("PrefixListIds", 64)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(36),
+            member: m::ShapeId(44),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1433,18 +1574,18 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 88)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 68)
+                ..member("CidrIp", 88)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(38),
+            member: m::ShapeId(46),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1466,39 +1607,149 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 88)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 68)
+                ..member("CidrIpv6", 88)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(42),
+            member: m::ShapeId(50),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "KeyFormat",
+        kind: m::ShapeKind::String {
+            enum_values: &["pem", "ppk"],
+        },
+    },
+    m::Shape {
+        name: "KeyNameStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(59),
+            member_location_name: Some("KeyName"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "KeyPair",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("keyPairId"),
+                ..member("KeyPairId", 88)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 90)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                ..member("KeyName", 88)
+            },
+            m::Member {
+                location_name: Some("keyFingerprint"),
+                ..member("KeyFingerprint", 88)
+            },
+            m::Member {
+                location_name: Some("keyMaterial"),
+                ..member("KeyMaterial", 87)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "KeyPairId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "KeyPairIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(55),
+            member_location_name: Some("KeyPairId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "KeyPairInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("keyPairId"),
+                ..member("KeyPairId", 88)
+            },
+            m::Member {
+                location_name: Some("keyType"),
+                ..member("KeyType", 61)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 90)
+            },
+            m::Member {
+                location_name: Some("publicKey"),
+                ..member("PublicKey", 88)
+            },
+            m::Member {
+                location_name: Some("createTime"),
+                ..member("CreateTime", 62)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                ..member("KeyName", 88)
+            },
+            m::Member {
+                location_name: Some("keyFingerprint"),
+                ..member("KeyFingerprint", 88)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "KeyPairList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(57),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "KeyPairName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "KeyPairNameWithResolver",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "KeyType",
+        kind: m::ShapeKind::String {
+            enum_values: &["rsa", "ed25519"],
+        },
+    },
+    m::Shape {
+        name: "MillisecondDateTime",
+        kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
         name: "PrefixListId",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 88)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 68)
+                ..member("PrefixListId", 88)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(44),
+            member: m::ShapeId(63),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1512,23 +1763,23 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 68)
+                ..member("GroupId", 88)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 68)
+                ..member("PeeringStatus", 88)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 68)
+                ..member("UserId", 88)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 68)
+                ..member("VpcId", 88)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 68)
+                ..member("VpcPeeringConnectionId", 88)
             },
         ])),
     },
@@ -1537,19 +1788,19 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 68)
+                ..member("OptInStatus", 88)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 50)
+                ..member("Geography", 69)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 68)
+                ..member("RegionName", 88)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 68)
+                ..member("Endpoint", 88)
             },
         ])),
     },
@@ -1557,13 +1808,13 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 68)
+            ..member("Name", 88)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(49),
+            member: m::ShapeId(68),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1571,7 +1822,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(48),
+            member: m::ShapeId(67),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1579,7 +1830,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(88),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -1704,44 +1955,44 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 66)
+                ..member("SecurityGroupRuleIds", 85)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 61)
+                ..member("GroupId", 80)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 68)
+                ..member("SourceSecurityGroupName", 88)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 68)
+                ..member("SourceSecurityGroupOwnerId", 88)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 68)
+                ..member("IpProtocol", 88)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 35)
+                ..member("FromPort", 43)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 35)
+                ..member("ToPort", 43)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 68)
+                ..member("CidrIp", 88)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 37)
+                ..member("IpPermissions", 45)
             },
         ])),
     },
@@ -1750,37 +2001,37 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 16)
+                ..member("Return", 17)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 37)
+                ..member("UnknownIpPermissions", 45)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 59)
+                ..member("RevokedSecurityGroupRules", 78)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 68),
-            member("FromPort", 35),
-            member("GroupId", 61),
-            member("GroupName", 63),
-            member("IpPermissions", 37),
-            member("IpProtocol", 68),
-            member("SourceSecurityGroupName", 68),
-            member("SourceSecurityGroupOwnerId", 68),
-            member("ToPort", 35),
+            member("CidrIp", 88),
+            member("FromPort", 43),
+            member("GroupId", 80),
+            member("GroupName", 82),
+            member("IpPermissions", 45),
+            member("IpProtocol", 88),
+            member("SourceSecurityGroupName", 88),
+            member("SourceSecurityGroupOwnerId", 88),
+            member("ToPort", 43),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 66)
+                ..member("SecurityGroupRuleIds", 85)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -1789,15 +2040,15 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 16)
+                ..member("Return", 17)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 37)
+                ..member("UnknownIpPermissions", 45)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 59)
+                ..member("RevokedSecurityGroupRules", 78)
             },
         ])),
     },
@@ -1806,54 +2057,54 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 65)
+                ..member("SecurityGroupRuleId", 84)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 61)
+                ..member("GroupId", 80)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 16)
+                ..member("IsEgress", 17)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 68)
+                ..member("IpProtocol", 88)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 35)
+                ..member("FromPort", 43)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 35)
+                ..member("ToPort", 43)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 68)
+                ..member("CidrIpv4", 88)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 68)
+                ..member("CidrIpv6", 88)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 46)
+                ..member("PrefixListId", 65)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 61)
+                ..member("ReferencedGroupId", 80)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 88)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(58),
+            member: m::ShapeId(77),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1863,39 +2114,39 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 68)
+                ..member("GroupId", 88)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 37)
+                ..member("IpPermissionsEgress", 45)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 70)
+                ..member("Tags", 90)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 68)
+                ..member("VpcId", 88)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 68)
+                ..member("SecurityGroupArn", 88)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 68)
+                ..member("OwnerId", 88)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 68)
+                ..member("GroupName", 88)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 68)
+                ..member("Description", 88)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 37)
+                ..member("IpPermissions", 45)
             },
         ])),
     },
@@ -1906,7 +2157,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(60),
+            member: m::ShapeId(79),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1920,59 +2171,59 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 65)
+                ..member("SecurityGroupRuleId", 84)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 61)
+                ..member("GroupId", 80)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 68)
+                ..member("GroupOwnerId", 88)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 16)
+                ..member("IsEgress", 17)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 68)
+                ..member("IpProtocol", 88)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 35)
+                ..member("FromPort", 43)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 35)
+                ..member("ToPort", 43)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 68)
+                ..member("CidrIpv4", 88)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 68)
+                ..member("CidrIpv6", 88)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 46)
+                ..member("PrefixListId", 65)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 47)
+                ..member("ReferencedGroupInfo", 66)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 88)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 70)
+                ..member("Tags", 90)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 68)
+                ..member("SecurityGroupRuleArn", 88)
             },
         ])),
     },
@@ -1983,7 +2234,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(88),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1991,10 +2242,14 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(64),
+            member: m::ShapeId(83),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "SensitiveUserData",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "String",
@@ -2005,18 +2260,18 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 68)
+                ..member("Key", 88)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 68)
+                ..member("Value", 88)
             },
         ])),
     },
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(69),
+            member: m::ShapeId(89),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2026,18 +2281,18 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 53)
+                ..member("ResourceType", 72)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 70)
+                ..member("Tags", 90)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(71),
+            member: m::ShapeId(91),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2053,38 +2308,38 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 88)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 68)
+                ..member("UserId", 88)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 68)
+                ..member("GroupName", 88)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 68)
+                ..member("GroupId", 88)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 68)
+                ..member("VpcId", 88)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 68)
+                ..member("VpcPeeringConnectionId", 88)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 68)
+                ..member("PeeringStatus", 88)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(74),
+            member: m::ShapeId(94),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2092,7 +2347,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(88),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2102,51 +2357,51 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 68)
+                ..member("OwnerId", 88)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 73)
+                ..member("InstanceTenancy", 93)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 92)
+                ..member("Ipv6CidrBlockAssociationSet", 112)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 79)
+                ..member("CidrBlockAssociationSet", 99)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 16)
+                ..member("IsDefault", 17)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 82)
+                ..member("EncryptionControl", 102)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 70)
+                ..member("Tags", 90)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 15)
+                ..member("BlockPublicAccessStates", 16)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 68)
+                ..member("VpcId", 88)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 94)
+                ..member("State", 114)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 68)
+                ..member("CidrBlock", 88)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 68)
+                ..member("DhcpOptionsId", 88)
             },
         ])),
     },
@@ -2155,22 +2410,22 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 68)
+                ..member("AssociationId", 88)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 68)
+                ..member("CidrBlock", 88)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 80)
+                ..member("CidrBlockState", 100)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(78),
+            member: m::ShapeId(98),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2180,11 +2435,11 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 81)
+                ..member("State", 101)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 68)
+                ..member("StatusMessage", 88)
             },
         ])),
     },
@@ -2206,31 +2461,31 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 89)
+                ..member("VpcId", 109)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 86)
+                ..member("VpcEncryptionControlId", 106)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 87)
+                ..member("Mode", 107)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 88)
+                ..member("State", 108)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 68)
+                ..member("StateMessage", 88)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 85)
+                ..member("ResourceExclusions", 105)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 70)
+                ..member("Tags", 90)
             },
         ])),
     },
@@ -2239,11 +2494,11 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 84)
+                ..member("State", 104)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 68)
+                ..member("StateMessage", 88)
             },
         ])),
     },
@@ -2258,35 +2513,35 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 83)
+                ..member("InternetGateway", 103)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 83)
+                ..member("EgressOnlyInternetGateway", 103)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 83)
+                ..member("NatGateway", 103)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 83)
+                ..member("VirtualPrivateGateway", 103)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 83)
+                ..member("VpcPeering", 103)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 83)
+                ..member("Lambda", 103)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 83)
+                ..member("VpcLattice", 103)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 83)
+                ..member("ElasticFileSystem", 103)
             },
         ])),
     },
@@ -2323,7 +2578,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(89),
+            member: m::ShapeId(109),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -2333,38 +2588,38 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 68)
+                ..member("AssociationId", 88)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 68)
+                ..member("Ipv6CidrBlock", 88)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 80)
+                ..member("Ipv6CidrBlockState", 100)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 68)
+                ..member("NetworkBorderGroup", 88)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 68)
+                ..member("Ipv6Pool", 88)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 41)
+                ..member("Ipv6AddressAttribute", 49)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 40)
+                ..member("IpSource", 48)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(91),
+            member: m::ShapeId(111),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2372,7 +2627,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(77),
+            member: m::ShapeId(97),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2386,7 +2641,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(88),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -2394,7 +2649,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(88),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -2407,12 +2662,16 @@ use m::build::{member, op, structure};
 pub const IMPLEMENTED: &[&str] = &[
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
+    "CreateKeyPair",
     "CreateSecurityGroup",
+    "DeleteKeyPair",
     "DeleteSecurityGroup",
     "DescribeAvailabilityZones",
+    "DescribeKeyPairs",
     "DescribeRegions",
     "DescribeSecurityGroups",
     "DescribeVpcs",
+    "ImportKeyPair",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
 ];
@@ -2714,6 +2973,40 @@ impl IntoValue for BlockPublicAccessStates {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateKeyPairRequest {
+    pub key_name: String,
+    pub key_type: Option<String>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub key_format: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CreateKeyPairRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            key_name: req(&mut s, 0, "KeyName")?,
+            key_type: opt(&mut s, 1, "KeyType")?,
+            tag_specifications: opt(&mut s, 2, "TagSpecifications")?,
+            key_format: opt(&mut s, 3, "KeyFormat")?,
+            dry_run: opt(&mut s, 4, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CreateKeyPairRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.key_name.into_value()),
+            self.key_type.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.key_format.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateSecurityGroupRequest {
     pub description: String,
     pub group_name: String,
@@ -2771,6 +3064,59 @@ impl IntoValue for CreateSecurityGroupResult {
             self.group_id.map(IntoValue::into_value),
             self.tags.map(IntoValue::into_value),
             self.security_group_arn.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteKeyPairRequest {
+    pub key_name: Option<String>,
+    pub key_pair_id: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DeleteKeyPairRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            key_name: opt(&mut s, 0, "KeyName")?,
+            key_pair_id: opt(&mut s, 1, "KeyPairId")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteKeyPairRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key_name.map(IntoValue::into_value),
+            self.key_pair_id.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteKeyPairResult {
+    pub r#return: Option<bool>,
+    pub key_pair_id: Option<String>,
+}
+
+impl FromValue for DeleteKeyPairResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            r#return: opt(&mut s, 0, "Return")?,
+            key_pair_id: opt(&mut s, 1, "KeyPairId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteKeyPairResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.r#return.map(IntoValue::into_value),
+            self.key_pair_id.map(IntoValue::into_value),
         ])
     }
 }
@@ -2879,6 +3225,60 @@ impl FromValue for DescribeAvailabilityZonesResult {
 impl IntoValue for DescribeAvailabilityZonesResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.availability_zones.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeKeyPairsRequest {
+    pub key_names: Option<Vec<String>>,
+    pub key_pair_ids: Option<Vec<String>>,
+    pub include_public_key: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeKeyPairsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            key_names: opt(&mut s, 0, "KeyNames")?,
+            key_pair_ids: opt(&mut s, 1, "KeyPairIds")?,
+            include_public_key: opt(&mut s, 2, "IncludePublicKey")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+            filters: opt(&mut s, 4, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeKeyPairsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key_names.map(IntoValue::into_value),
+            self.key_pair_ids.map(IntoValue::into_value),
+            self.include_public_key.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeKeyPairsResult {
+    pub key_pairs: Option<Vec<KeyPairInfo>>,
+}
+
+impl FromValue for DescribeKeyPairsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            key_pairs: opt(&mut s, 0, "KeyPairs")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeKeyPairsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.key_pairs.map(IntoValue::into_value)])
     }
 }
 
@@ -3080,6 +3480,68 @@ impl IntoValue for Filter {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportKeyPairRequest {
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub dry_run: Option<bool>,
+    pub key_name: String,
+    pub public_key_material: Bytes,
+}
+
+impl FromValue for ImportKeyPairRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            tag_specifications: opt(&mut s, 0, "TagSpecifications")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+            key_name: req(&mut s, 2, "KeyName")?,
+            public_key_material: req(&mut s, 3, "PublicKeyMaterial")?,
+        })
+    }
+}
+
+impl IntoValue for ImportKeyPairRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tag_specifications.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.key_name.into_value()),
+            Some(self.public_key_material.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportKeyPairResult {
+    pub key_fingerprint: Option<String>,
+    pub key_name: Option<String>,
+    pub key_pair_id: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for ImportKeyPairResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            key_fingerprint: opt(&mut s, 0, "KeyFingerprint")?,
+            key_name: opt(&mut s, 1, "KeyName")?,
+            key_pair_id: opt(&mut s, 2, "KeyPairId")?,
+            tags: opt(&mut s, 3, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for ImportKeyPairResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key_fingerprint.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.key_pair_id.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct IpPermission {
     pub ip_protocol: Option<String>,
     pub from_port: Option<i32>,
@@ -3165,6 +3627,80 @@ impl IntoValue for Ipv6Range {
         Value::Struct(vec![
             self.description.map(IntoValue::into_value),
             self.cidr_ipv6.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyPair {
+    pub key_pair_id: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub key_name: Option<String>,
+    pub key_fingerprint: Option<String>,
+    pub key_material: Option<String>,
+}
+
+impl FromValue for KeyPair {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            key_pair_id: opt(&mut s, 0, "KeyPairId")?,
+            tags: opt(&mut s, 1, "Tags")?,
+            key_name: opt(&mut s, 2, "KeyName")?,
+            key_fingerprint: opt(&mut s, 3, "KeyFingerprint")?,
+            key_material: opt(&mut s, 4, "KeyMaterial")?,
+        })
+    }
+}
+
+impl IntoValue for KeyPair {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key_pair_id.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.key_fingerprint.map(IntoValue::into_value),
+            self.key_material.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyPairInfo {
+    pub key_pair_id: Option<String>,
+    pub key_type: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub public_key: Option<String>,
+    pub create_time: Option<Timestamp>,
+    pub key_name: Option<String>,
+    pub key_fingerprint: Option<String>,
+}
+
+impl FromValue for KeyPairInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            key_pair_id: opt(&mut s, 0, "KeyPairId")?,
+            key_type: opt(&mut s, 1, "KeyType")?,
+            tags: opt(&mut s, 2, "Tags")?,
+            public_key: opt(&mut s, 3, "PublicKey")?,
+            create_time: opt(&mut s, 4, "CreateTime")?,
+            key_name: opt(&mut s, 5, "KeyName")?,
+            key_fingerprint: opt(&mut s, 6, "KeyFingerprint")?,
+        })
+    }
+}
+
+impl IntoValue for KeyPairInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key_pair_id.map(IntoValue::into_value),
+            self.key_type.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.public_key.map(IntoValue::into_value),
+            self.create_time.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.key_fingerprint.map(IntoValue::into_value),
         ])
     }
 }
@@ -3963,12 +4499,26 @@ pub trait Handlers: Send + Sync + 'static {
         input: AuthorizeSecurityGroupIngressRequest,
     ) -> impl Future<Output = Result<AuthorizeSecurityGroupIngressResult, AwsError>> + Send;
 
+    /// `CreateKeyPair`.
+    fn create_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: CreateKeyPairRequest,
+    ) -> impl Future<Output = Result<KeyPair, AwsError>> + Send;
+
     /// `CreateSecurityGroup`.
     fn create_security_group(
         &self,
         ctx: &RequestContext,
         input: CreateSecurityGroupRequest,
     ) -> impl Future<Output = Result<CreateSecurityGroupResult, AwsError>> + Send;
+
+    /// `DeleteKeyPair`.
+    fn delete_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteKeyPairRequest,
+    ) -> impl Future<Output = Result<DeleteKeyPairResult, AwsError>> + Send;
 
     /// `DeleteSecurityGroup`.
     fn delete_security_group(
@@ -3983,6 +4533,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DescribeAvailabilityZonesRequest,
     ) -> impl Future<Output = Result<DescribeAvailabilityZonesResult, AwsError>> + Send;
+
+    /// `DescribeKeyPairs`.
+    fn describe_key_pairs(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeKeyPairsRequest,
+    ) -> impl Future<Output = Result<DescribeKeyPairsResult, AwsError>> + Send;
 
     /// `DescribeRegions`.
     fn describe_regions(
@@ -4004,6 +4561,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DescribeVpcsRequest,
     ) -> impl Future<Output = Result<DescribeVpcsResult, AwsError>> + Send;
+
+    /// `ImportKeyPair`.
+    fn import_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: ImportKeyPairRequest,
+    ) -> impl Future<Output = Result<ImportKeyPairResult, AwsError>> + Send;
 
     /// `RevokeSecurityGroupEgress`.
     fn revoke_security_group_egress(
@@ -4097,6 +4661,65 @@ pub mod access {
         }]
     }
 
+    /// `CreateKeyPair`: `ec2:CreateKeyPair`.
+    pub fn create_key_pair(ctx: &RequestContext, input: &CreateKeyPairRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.key_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.key_type.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v2);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":key-pair/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:KeyPairName", &[Each(&v0)]);
+            condition(&mut c, "ec2:KeyPairType", &[Each(&v1)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v2)]);
+            Access {
+                action: "ec2:CreateKeyPair",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `CreateSecurityGroup`: `ec2:CreateSecurityGroup`.
     pub fn create_security_group(
         ctx: &RequestContext,
@@ -4177,6 +4800,34 @@ pub mod access {
         }]
     }
 
+    /// `DeleteKeyPair`: `ec2:DeleteKeyPair`.
+    pub fn delete_key_pair(ctx: &RequestContext, input: &DeleteKeyPairRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.key_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":key-pair/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:KeyPairName", &[Each(&v0)]);
+            Access {
+                action: "ec2:DeleteKeyPair",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteSecurityGroup`: `ec2:DeleteSecurityGroup`.
     pub fn delete_security_group(
         ctx: &RequestContext,
@@ -4225,6 +4876,23 @@ pub mod access {
         }]
     }
 
+    /// `DescribeKeyPairs`: `ec2:DescribeKeyPairs`.
+    pub fn describe_key_pairs(
+        _ctx: &RequestContext,
+        _input: &DescribeKeyPairsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeKeyPairs",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeRegions`: `ec2:DescribeRegions`.
     pub fn describe_regions(_ctx: &RequestContext, _input: &DescribeRegionsRequest) -> Vec<Access> {
         vec![{
@@ -4264,6 +4932,62 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeVpcs",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ImportKeyPair`: `ec2:ImportKeyPair`.
+    pub fn import_key_pair(ctx: &RequestContext, input: &ImportKeyPairRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.key_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v1);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":key-pair/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:KeyPairName", &[Each(&v0)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "ec2:ImportKeyPair",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -4375,6 +5099,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.authorize_security_group_ingress(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateKeyPair" => {
+                    let input = CreateKeyPairRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "CreateKeyPairRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_key_pair(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_key_pair(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CreateSecurityGroup" => {
                     let input = CreateSecurityGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -4385,6 +5121,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::create_security_group(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_security_group(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DeleteKeyPair" => {
+                    let input = DeleteKeyPairRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DeleteKeyPairRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_key_pair(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_key_pair(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DeleteSecurityGroup" => {
@@ -4409,6 +5157,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_availability_zones(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_availability_zones(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeKeyPairs" => {
+                    let input = DescribeKeyPairsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeKeyPairsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_key_pairs(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_key_pairs(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeRegions" => {
@@ -4445,6 +5205,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_vpcs(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_vpcs(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ImportKeyPair" => {
+                    let input = ImportKeyPairRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "ImportKeyPairRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::import_key_pair(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.import_key_pair(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "RevokeSecurityGroupEgress" => {

@@ -5,10 +5,14 @@
 //! store, and `handlers` implements the trait, one module per resource. Instances,
 //! subnets and VPC creation are not here yet.
 
+mod def_errors;
+pub mod def_records;
+pub mod defs;
 mod errors;
 mod filters;
 pub mod generated;
 mod handlers;
+mod keypairs;
 mod model;
 mod permissions;
 mod persist;

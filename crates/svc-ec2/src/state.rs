@@ -159,6 +159,8 @@ pub struct Ec2 {
     /// Serialises mutations: plan, submit and apply happen under it, so a plan never
     /// races another write (the wait for durability happens after it is released).
     writer: tokio::sync::Mutex<()>,
+    /// Key pairs, images and launch templates (`defs`), with their own lock and writer.
+    pub(crate) defs: crate::defs::Defs,
 }
 
 impl std::fmt::Debug for Ec2 {
@@ -186,6 +188,7 @@ impl Ec2 {
             delete_groups: Vec::new(),
         });
         Ok(Ec2 {
+            defs: crate::defs::Defs::load(store.clone())?,
             store,
             ids,
             state: RwLock::new(state),
@@ -200,8 +203,10 @@ impl Ec2 {
     pub fn reset_with<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
         Box::pin(async move {
             let _w = self.writer.lock().await;
+            let _d = self.defs.writer.lock().await;
             then.await?;
             *self.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
+            self.defs.clear();
             Ok(())
         })
     }

@@ -3,6 +3,7 @@
 //! zones and regions), plus the group lookups those modules share. Nothing here validates
 //! or stores anything itself.
 
+mod key_pairs;
 mod rules;
 mod security_groups;
 mod vpcs;
@@ -31,12 +32,28 @@ impl Handlers for Ec2 {
         rules::authorize_ingress(self, ctx, input).await
     }
 
+    async fn create_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: CreateKeyPairRequest,
+    ) -> Result<KeyPair, AwsError> {
+        key_pairs::create(self, ctx, input).await
+    }
+
     async fn create_security_group(
         &self,
         ctx: &RequestContext,
         input: CreateSecurityGroupRequest,
     ) -> Result<CreateSecurityGroupResult, AwsError> {
         security_groups::create(self, ctx, input).await
+    }
+
+    async fn delete_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteKeyPairRequest,
+    ) -> Result<DeleteKeyPairResult, AwsError> {
+        key_pairs::delete(self, ctx, input).await
     }
 
     async fn delete_security_group(
@@ -53,6 +70,14 @@ impl Handlers for Ec2 {
         input: DescribeAvailabilityZonesRequest,
     ) -> Result<DescribeAvailabilityZonesResult, AwsError> {
         zones::describe_availability_zones(ctx, input)
+    }
+
+    async fn describe_key_pairs(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeKeyPairsRequest,
+    ) -> Result<DescribeKeyPairsResult, AwsError> {
+        key_pairs::describe(self, ctx, input).await
     }
 
     async fn describe_regions(
@@ -77,6 +102,14 @@ impl Handlers for Ec2 {
         input: DescribeVpcsRequest,
     ) -> Result<DescribeVpcsResult, AwsError> {
         vpcs::describe(self, ctx, input).await
+    }
+
+    async fn import_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: ImportKeyPairRequest,
+    ) -> Result<ImportKeyPairResult, AwsError> {
+        key_pairs::import(self, ctx, input).await
     }
 
     async fn revoke_security_group_egress(

@@ -1,0 +1,172 @@
+"""EC2 key pairs, instance types, images and launch templates through the real aws CLI and
+boto3: created keys that ssh-keygen and openssl read and whose fingerprints they reproduce,
+imported keys, describe-images as the seed's console flow looks up Amazon Linux 2, instance
+types, launch templates with the seed's user data, versions and resolve:ssm: image ids."""
+
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+
+import pytest
+from conftest import ACCOUNT, AwsCliError, Nimbus, unique
+
+
+def run(*cmd, input=None):
+    p = subprocess.run(cmd, capture_output=True, input=input, timeout=60)
+    assert p.returncode == 0, (cmd, p.stderr)
+    return p.stdout
+
+
+def write_key(tmp_path, name, material):
+    path = tmp_path / name
+    path.write_text(material + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def openssl_colon(digest_out):
+    # "SHA1(stdin)= aa:bb:..." or "(stdin)= aa:bb:..."
+    return digest_out.decode().strip().rsplit("= ", 1)[-1]
+
+
+needs_tools = pytest.mark.skipif(
+    not (shutil.which("ssh-keygen") and shutil.which("openssl")), reason="ssh-keygen/openssl missing")
+
+
+# --- key pairs ---------------------------------------------------------------------------
+
+@needs_tools
+def test_created_rsa_key_is_accepted_by_ssh_keygen_and_fingerprint_matches_openssl(nimbus, tmp_path):
+    name = unique("rsa-key")
+    out = nimbus.aws("ec2", "create-key-pair", "--key-name", name)
+    assert set(out) == {"KeyFingerprint", "KeyMaterial", "KeyName", "KeyPairId"}
+    assert out["KeyName"] == name
+    assert out["KeyPairId"].startswith("key-") and len(out["KeyPairId"]) == 21
+    assert out["KeyMaterial"].startswith("-----BEGIN RSA PRIVATE KEY-----\n")
+    assert out["KeyMaterial"].endswith("-----END RSA PRIVATE KEY-----")
+    pem = write_key(tmp_path, "k.pem", out["KeyMaterial"])
+    public = run("ssh-keygen", "-y", "-f", str(pem)).decode().split()
+    assert public[0] == "ssh-rsa"
+    # AWS: created RSA key fingerprint = SHA-1 of the DER PKCS#8 private key.
+    der = run("openssl", "pkcs8", "-in", str(pem), "-inform", "PEM", "-outform", "DER", "-topk8", "-nocrypt")
+    assert openssl_colon(run("openssl", "sha1", "-c", input=der)) == out["KeyFingerprint"]
+    desc = nimbus.aws("ec2", "describe-key-pairs", "--key-names", name, "--include-public-key")["KeyPairs"]
+    assert len(desc) == 1
+    k = desc[0]
+    assert k["KeyPairId"] == out["KeyPairId"] and k["KeyType"] == "rsa"
+    assert k["KeyFingerprint"] == out["KeyFingerprint"]
+    assert k["PublicKey"].split()[:2] == public[:2]
+    assert "CreateTime" in k
+    # Without --include-public-key there is no PublicKey.
+    plain = nimbus.aws("ec2", "describe-key-pairs", "--key-pair-ids", out["KeyPairId"])["KeyPairs"][0]
+    assert "PublicKey" not in plain and plain["KeyName"] == name
+
+
+@needs_tools
+def test_created_ed25519_key_is_openssh_and_fingerprint_is_padded_sha256(nimbus, tmp_path):
+    name = unique("ed-key")
+    out = nimbus.aws("ec2", "create-key-pair", "--key-name", name, "--key-type", "ed25519")
+    assert out["KeyMaterial"].startswith("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    pem = write_key(tmp_path, "ed.pem", out["KeyMaterial"])
+    pub = run("ssh-keygen", "-y", "-f", str(pem)).decode().split()
+    assert pub[0] == "ssh-ed25519"
+    printed = run("ssh-keygen", "-l", "-E", "sha256", "-f", str(pem)).decode().split()[1]
+    assert printed.startswith("SHA256:")
+    # EC2 pads with '=' where ssh-keygen does not.
+    assert out["KeyFingerprint"] == printed[len("SHA256:"):] + "="
+    blob = base64.b64decode(pub[1])
+    assert out["KeyFingerprint"] == base64.b64encode(hashlib.sha256(blob).digest()).decode()
+    k = nimbus.aws("ec2", "describe-key-pairs", "--key-names", name, "--include-public-key")["KeyPairs"][0]
+    assert k["KeyType"] == "ed25519" and k["PublicKey"].split()[:2] == pub[:2]
+
+
+def test_ppk_format(nimbus):
+    out = nimbus.aws("ec2", "create-key-pair", "--key-name", unique("ppk"), "--key-format", "ppk")
+    lines = out["KeyMaterial"].splitlines()
+    assert lines[0] == "PuTTY-User-Key-File-2: ssh-rsa"
+    assert lines[1] == "Encryption: none"
+    assert lines[-1].startswith("Private-MAC: ")
+
+
+@needs_tools
+def test_imported_keys_fingerprints_match_openssl_and_ssh_keygen(nimbus, tmp_path):
+    rsa = tmp_path / "id_rsa"
+    run("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "", "-C", "me@host", "-f", str(rsa))
+    name = unique("imp-rsa")
+    out = nimbus.aws("ec2", "import-key-pair", "--key-name", name,
+                     "--public-key-material", f"fileb://{rsa}.pub")
+    assert out["KeyName"] == name and out["KeyPairId"].startswith("key-")
+    # AWS: imported RSA key fingerprint = MD5 of the DER public key.
+    der = run("openssl", "rsa", "-in", str(rsa), "-pubout", "-outform", "DER")
+    assert openssl_colon(run("openssl", "md5", "-c", input=der)) == out["KeyFingerprint"]
+    # The same from the public key alone.
+    pkcs8 = run("ssh-keygen", "-e", "-m", "PKCS8", "-f", f"{rsa}.pub")
+    der = run("openssl", "pkey", "-pubin", "-outform", "DER", input=pkcs8)
+    assert openssl_colon(run("openssl", "md5", "-c", input=der)) == out["KeyFingerprint"]
+    k = nimbus.aws("ec2", "describe-key-pairs", "--key-names", name, "--include-public-key")["KeyPairs"][0]
+    assert k["PublicKey"] == (tmp_path / "id_rsa.pub").read_text().strip()
+
+    ed = tmp_path / "id_ed"
+    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(ed))
+    out = nimbus.aws("ec2", "import-key-pair", "--key-name", unique("imp-ed"),
+                     "--public-key-material", f"fileb://{ed}.pub")
+    printed = run("ssh-keygen", "-l", "-E", "sha256", "-f", f"{ed}.pub").decode().split()[1]
+    assert out["KeyFingerprint"] == printed[len("SHA256:"):] + "="
+    # boto3 sends the material as bytes too.
+    ec2 = nimbus.client("ec2")
+    r = ec2.import_key_pair(KeyName=unique("imp-boto"), PublicKeyMaterial=(tmp_path / "id_ed.pub").read_bytes())
+    assert r["KeyFingerprint"] == out["KeyFingerprint"]
+
+
+def test_key_pair_errors_and_delete(nimbus):
+    name = unique("dup")
+    created = nimbus.aws("ec2", "create-key-pair", "--key-name", name)
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-key-pair", "--key-name", name)
+    assert "InvalidKeyPair.Duplicate" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "import-key-pair", "--key-name", unique("bad"), "--public-key-material", "hello")
+    assert "InvalidKeyPair.Format" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-key-pairs", "--key-names", "no-such-key")
+    assert "InvalidKeyPair.NotFound" in e.value.stderr
+    # Delete by id answers the id; deleting an absent name succeeds as on EC2.
+    out = nimbus.aws("ec2", "delete-key-pair", "--key-pair-id", created["KeyPairId"])
+    assert out["Return"] is True and out["KeyPairId"] == created["KeyPairId"]
+    assert nimbus.aws("ec2", "delete-key-pair", "--key-name", name)["Return"] is True
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-key-pairs", "--key-names", name)
+    assert "InvalidKeyPair.NotFound" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-key-pair", "--key-name", unique("dry"), "--dry-run")
+    assert "DryRunOperation" in e.value.stderr
+
+
+def test_key_pair_filters_tags_and_regions(nimbus):
+    a = nimbus.aws("ec2", "create-key-pair", "--key-name", unique("tagged"), "--key-type", "ed25519",
+                   "--tag-specifications", "ResourceType=key-pair,Tags=[{Key=team,Value=blue}]")
+    assert a["Tags"] == [{"Key": "team", "Value": "blue"}]
+    found = nimbus.aws("ec2", "describe-key-pairs", "--filters", "Name=tag:team,Values=blue")["KeyPairs"]
+    assert [k["KeyPairId"] for k in found] == [a["KeyPairId"]]
+    assert found[0]["Tags"] == [{"Key": "team", "Value": "blue"}]
+    by_fp = nimbus.aws("ec2", "describe-key-pairs", "--filters",
+                       f"Name=fingerprint,Values={a['KeyFingerprint']}")["KeyPairs"]
+    assert [k["KeyPairId"] for k in by_fp] == [a["KeyPairId"]]
+    other = nimbus.aws("ec2", "describe-key-pairs", region="eu-west-1")["KeyPairs"]
+    assert a["KeyPairId"] not in {k["KeyPairId"] for k in other}
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-key-pairs", "--filters", "Name=bogus,Values=x")
+    assert "InvalidParameterValue" in e.value.stderr
+
+
+def test_key_pairs_survive_restart_and_reset(fresh_nimbus):
+    name = unique("durable")
+    k = fresh_nimbus.aws("ec2", "create-key-pair", "--key-name", name, "--key-type", "ed25519")
+    fresh_nimbus.stop()
+    fresh_nimbus.start()
+    again = fresh_nimbus.aws("ec2", "describe-key-pairs", "--key-names", name)["KeyPairs"][0]
+    assert again["KeyFingerprint"] == k["KeyFingerprint"]
+    fresh_nimbus.admin("POST", "/_nimbus/reset")
+    assert fresh_nimbus.aws("ec2", "describe-key-pairs")["KeyPairs"] == []
