@@ -170,3 +170,60 @@ def test_key_pairs_survive_restart_and_reset(fresh_nimbus):
     assert again["KeyFingerprint"] == k["KeyFingerprint"]
     fresh_nimbus.admin("POST", "/_nimbus/reset")
     assert fresh_nimbus.aws("ec2", "describe-key-pairs")["KeyPairs"] == []
+
+
+# --- instance types ----------------------------------------------------------------------
+
+def test_describe_instance_types_published_figures(nimbus):
+    out = nimbus.aws("ec2", "describe-instance-types", "--instance-types", "t2.micro", "m5.large")["InstanceTypes"]
+    by = {t["InstanceType"]: t for t in out}
+    t2 = by["t2.micro"]
+    assert t2["VCpuInfo"]["DefaultVCpus"] == 1 and t2["MemoryInfo"]["SizeInMiB"] == 1024
+    assert t2["FreeTierEligible"] is True and t2["BurstablePerformanceSupported"] is True
+    assert t2["Hypervisor"] == "xen" and t2["ProcessorInfo"]["SupportedArchitectures"] == ["i386", "x86_64"]
+    assert t2["NetworkInfo"]["MaximumNetworkInterfaces"] == 2 and t2["NetworkInfo"]["Ipv4AddressesPerInterface"] == 2
+    m5 = by["m5.large"]
+    assert m5["VCpuInfo"] == {"DefaultVCpus": 2, "DefaultCores": 1, "DefaultThreadsPerCore": 2,
+                              "ValidCores": [1], "ValidThreadsPerCore": [1, 2]}
+    assert m5["MemoryInfo"]["SizeInMiB"] == 8192 and m5["Hypervisor"] == "nitro"
+    assert m5["NetworkInfo"]["NetworkPerformance"] == "Up to 10 Gigabit"
+    assert m5["SupportedRootDeviceTypes"] == ["ebs"] and m5["CurrentGeneration"] is True
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-instance-types", "--instance-types", "t2.mega")
+    assert "InvalidInstanceType" in e.value.stderr
+
+
+def test_instance_type_filters_and_paging(nimbus):
+    ec2 = nimbus.client("ec2")
+    burst = ec2.describe_instance_types(Filters=[
+        {"Name": "burstable-performance-supported", "Values": ["true"]},
+        {"Name": "instance-type", "Values": ["t3.*"]}])["InstanceTypes"]
+    assert sorted(t["InstanceType"] for t in burst) == sorted(
+        f"t3.{s}" for s in ["nano", "micro", "small", "medium", "large", "xlarge", "2xlarge"])
+    two = ec2.describe_instance_types(Filters=[{"Name": "vcpu-info.default-vcpus", "Values": ["2"]},
+                                               {"Name": "memory-info.size-in-mib", "Values": ["4096"]}])
+    assert sorted(t["InstanceType"] for t in two["InstanceTypes"]) == ["c5.large", "t2.medium", "t3.medium", "t3a.medium"]
+    seen, token = [], None
+    while True:
+        kw = {"MaxResults": 10, **({"NextToken": token} if token else {})}
+        page = ec2.describe_instance_types(**kw)
+        seen += [t["InstanceType"] for t in page["InstanceTypes"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert len(seen) == len(set(seen)) >= 40 and "r5.24xlarge" in seen
+    # The CLI pages by itself.
+    assert len(nimbus.aws("ec2", "describe-instance-types")["InstanceTypes"]) == len(seen)
+
+
+def test_instance_type_offerings(nimbus):
+    region = nimbus.aws("ec2", "describe-instance-type-offerings", "--filters", "Name=instance-type,Values=t2.micro")
+    assert region["InstanceTypeOfferings"] == [
+        {"InstanceType": "t2.micro", "LocationType": "region", "Location": "us-east-1"}]
+    zones = nimbus.aws("ec2", "describe-instance-type-offerings", "--location-type", "availability-zone",
+                       "--filters", "Name=instance-type,Values=t3.micro", region="us-west-2")["InstanceTypeOfferings"]
+    assert [z["Location"] for z in zones] == ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"]
+    ids = nimbus.aws("ec2", "describe-instance-type-offerings", "--location-type", "availability-zone-id",
+                     "--filters", "Name=instance-type,Values=t3.micro", "Name=location,Values=usw2-az1",
+                     region="us-west-2")["InstanceTypeOfferings"]
+    assert ids == [{"InstanceType": "t3.micro", "LocationType": "availability-zone-id", "Location": "usw2-az1"}]

@@ -78,14 +78,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(0)),
-        output: Some(m::ShapeId(1)),
+        input: Some(m::ShapeId(4)),
+        output: Some(m::ShapeId(5)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(2)),
-        output: Some(m::ShapeId(3)),
+        input: Some(m::ShapeId(6)),
+        output: Some(m::ShapeId(7)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -144,8 +144,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateIpamResourceDiscovery", "POST", "/"),
     op("CreateIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(18)),
-        output: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(36)),
+        output: Some(m::ShapeId(145)),
         implemented: true,
         ..op("CreateKeyPair", "POST", "/")
     },
@@ -187,8 +187,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(19)),
-        output: Some(m::ShapeId(20)),
+        input: Some(m::ShapeId(37)),
+        output: Some(m::ShapeId(38)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -257,8 +257,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteIpamResourceDiscovery", "POST", "/"),
     op("DeleteIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(21)),
-        output: Some(m::ShapeId(22)),
+        input: Some(m::ShapeId(49)),
+        output: Some(m::ShapeId(50)),
         implemented: true,
         ..op("DeleteKeyPair", "POST", "/")
     },
@@ -295,8 +295,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(23)),
-        output: Some(m::ShapeId(24)),
+        input: Some(m::ShapeId(51)),
+        output: Some(m::ShapeId(52)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
@@ -353,8 +353,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeAddressesAttribute", "POST", "/"),
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(25)),
-        output: Some(m::ShapeId(26)),
+        input: Some(m::ShapeId(53)),
+        output: Some(m::ShapeId(54)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -422,8 +422,18 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceSqlHaStates", "POST", "/"),
     op("DescribeInstanceStatus", "POST", "/"),
     op("DescribeInstanceTopology", "POST", "/"),
-    op("DescribeInstanceTypeOfferings", "POST", "/"),
-    op("DescribeInstanceTypes", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(55)),
+        output: Some(m::ShapeId(56)),
+        implemented: true,
+        ..op("DescribeInstanceTypeOfferings", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(57)),
+        output: Some(m::ShapeId(58)),
+        implemented: true,
+        ..op("DescribeInstanceTypes", "POST", "/")
+    },
     op("DescribeInstances", "POST", "/"),
     op("DescribeInternetGateways", "POST", "/"),
     op("DescribeIpamByoasn", "POST", "/"),
@@ -443,8 +453,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIpams", "POST", "/"),
     op("DescribeIpv6Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(27)),
-        output: Some(m::ShapeId(28)),
+        input: Some(m::ShapeId(59)),
+        output: Some(m::ShapeId(60)),
         implemented: true,
         ..op("DescribeKeyPairs", "POST", "/")
     },
@@ -480,8 +490,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(29)),
-        output: Some(m::ShapeId(30)),
+        input: Some(m::ShapeId(61)),
+        output: Some(m::ShapeId(62)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -503,8 +513,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecurityGroupRules", "POST", "/"),
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(32)),
-        output: Some(m::ShapeId(33)),
+        input: Some(m::ShapeId(64)),
+        output: Some(m::ShapeId(65)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -566,8 +576,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(35)),
-        output: Some(m::ShapeId(36)),
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(68)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -737,8 +747,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ImportImage", "POST", "/"),
     op("ImportInstance", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(41)),
-        output: Some(m::ShapeId(42)),
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(113)),
         implemented: true,
         ..op("ImportKeyPair", "POST", "/")
     },
@@ -889,14 +899,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(220)),
+        output: Some(m::ShapeId(221)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(75)),
-        output: Some(m::ShapeId(76)),
+        input: Some(m::ShapeId(222)),
+        output: Some(m::ShapeId(223)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -932,50 +942,74 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 117] = [
+pub static SHAPES: [m::Shape; 285] = [
+    m::Shape {
+        name: "AdditionalFlexibleNetworkInterfaces",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "ArchitectureType",
+        kind: m::ShapeKind::String {
+            enum_values: &["i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac"],
+        },
+    },
+    m::Shape {
+        name: "ArchitectureTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(1),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AttachmentLimitType",
+        kind: m::ShapeKind::String {
+            enum_values: &["shared", "dedicated"],
+        },
+    },
     m::Shape {
         name: "AuthorizeSecurityGroupEgressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 92)
+                ..member("TagSpecifications", 245)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 80)
+                ..member("GroupId", 230)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 88)
+                ..member("SourceSecurityGroupName", 238)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 88)
+                ..member("SourceSecurityGroupOwnerId", 238)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 88)
+                ..member("IpProtocol", 238)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 43)
+                ..member("FromPort", 132)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 43)
+                ..member("ToPort", 132)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 88)
+                ..member("CidrIp", 238)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 45)
+                ..member("IpPermissions", 134)
             },
         ])),
     },
@@ -984,33 +1018,33 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 29)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 86)
+                ..member("SecurityGroupRules", 236)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 88),
-            member("FromPort", 43),
-            member("GroupId", 80),
-            member("GroupName", 82),
-            member("IpPermissions", 45),
-            member("IpProtocol", 88),
-            member("SourceSecurityGroupName", 88),
-            member("SourceSecurityGroupOwnerId", 88),
-            member("ToPort", 43),
+            member("CidrIp", 238),
+            member("FromPort", 132),
+            member("GroupId", 230),
+            member("GroupName", 232),
+            member("IpPermissions", 134),
+            member("IpProtocol", 238),
+            member("SourceSecurityGroupName", 238),
+            member("SourceSecurityGroupOwnerId", 238),
+            member("ToPort", 132),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 92)
+                ..member("TagSpecifications", 245)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
         ])),
     },
@@ -1019,72 +1053,76 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 29)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 86)
+                ..member("SecurityGroupRules", 236)
             },
         ])),
+    },
+    m::Shape {
+        name: "AutoRecoveryFlag",
+        kind: m::ShapeKind::Boolean,
     },
     m::Shape {
         name: "AvailabilityZone",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 10)
+                ..member("OptInStatus", 15)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 9)
+                ..member("Messages", 14)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 88)
+                ..member("RegionName", 238)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 88)
+                ..member("ZoneName", 238)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 88)
+                ..member("ZoneId", 238)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 88)
+                ..member("GroupName", 238)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 88)
+                ..member("NetworkBorderGroup", 238)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 88)
+                ..member("ZoneType", 238)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 88)
+                ..member("ParentZoneName", 238)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 88)
+                ..member("ParentZoneId", 238)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 88)
+                ..member("GroupLongName", 238)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 6)
+                ..member("Geography", 11)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 13)
+                ..member("SubGeography", 18)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 11)
+                ..member("State", 16)
             },
         ])),
     },
@@ -1092,13 +1130,13 @@ pub static SHAPES: [m::Shape; 117] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 88)
+            ..member("Name", 238)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(5),
+            member: m::ShapeId(10),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1106,7 +1144,7 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(4),
+            member: m::ShapeId(9),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1115,13 +1153,13 @@ pub static SHAPES: [m::Shape; 117] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 88)
+            ..member("Message", 238)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(8),
+            member: m::ShapeId(13),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1148,16 +1186,50 @@ pub static SHAPES: [m::Shape; 117] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 88)
+            ..member("Name", 238)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(12),
+            member: m::ShapeId(17),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "BandwidthWeightingType",
+        kind: m::ShapeKind::String {
+            enum_values: &["default", "vpc-1", "ebs-1"],
+        },
+    },
+    m::Shape {
+        name: "BandwidthWeightingTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(19),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "BareMetalFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "BaselineBandwidthInGbps",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "BaselineBandwidthInMbps",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "BaselineIops",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "BaselineThroughputInMBps",
+        kind: m::ShapeKind::Double,
     },
     m::Shape {
         name: "Blob",
@@ -1173,7 +1245,7 @@ pub static SHAPES: [m::Shape; 117] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 15)
+            ..member("InternetGatewayBlockMode", 27)
         }])),
     },
     m::Shape {
@@ -1181,21 +1253,55 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "BootModeType",
+        kind: m::ShapeKind::String {
+            enum_values: &["legacy-bios", "uefi"],
+        },
+    },
+    m::Shape {
+        name: "BootModeTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(30),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "BurstablePerformanceFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "CoreCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "CoreCountList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(33),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "CpuManufacturerName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "CreateKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("KeyName", 88)
+                ..member("KeyName", 238)
             },
-            member("KeyType", 61),
+            member("KeyType", 152),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 92)
+                ..member("TagSpecifications", 245)
             },
-            member("KeyFormat", 52),
+            member("KeyFormat", 143),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
         ])),
     },
@@ -1205,20 +1311,20 @@ pub static SHAPES: [m::Shape; 117] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 88)
+                ..member("Description", 238)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 88)
+                ..member("GroupName", 238)
             },
-            member("VpcId", 109),
+            member("VpcId", 272),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 92)
+                ..member("TagSpecifications", 245)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
         ])),
     },
@@ -1227,26 +1333,79 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 88)
+                ..member("GroupId", 238)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 90)
+                ..member("Tags", 243)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 88)
+                ..member("SecurityGroupArn", 238)
             },
         ])),
     },
     m::Shape {
+        name: "CurrentGenerationFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "DITMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DITOMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DedicatedHostFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "DefaultConnectionTrackingConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("defaultTcpEstablishedTimeout"),
+                ..member("DefaultTcpEstablishedTimeout", 46)
+            },
+            m::Member {
+                location_name: Some("defaultUdpTimeout"),
+                ..member("DefaultUdpTimeout", 48)
+            },
+            m::Member {
+                location_name: Some("defaultUdpStreamTimeout"),
+                ..member("DefaultUdpStreamTimeout", 47)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DefaultEnaQueueCountPerInterface",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DefaultNetworkCardIndex",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DefaultTcpEstablishedTimeout",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DefaultUdpStreamTimeout",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DefaultUdpTimeout",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "DeleteKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyName", 60),
-            member("KeyPairId", 55),
+            member("KeyName", 151),
+            member("KeyPairId", 146),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
         ])),
     },
@@ -1255,22 +1414,22 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 29)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 88)
+                ..member("KeyPairId", 238)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 80),
-            member("GroupName", 82),
+            member("GroupId", 230),
+            member("GroupName", 232),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
         ])),
     },
@@ -1279,11 +1438,11 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 29)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 80)
+                ..member("GroupId", 230)
             },
         ])),
     },
@@ -1292,20 +1451,20 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 116)
+                ..member("ZoneNames", 281)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 115)
+                ..member("ZoneIds", 280)
             },
-            member("AllAvailabilityZones", 17),
+            member("AllAvailabilityZones", 29),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 38)
+                ..member("Filters", 89)
             },
         ])),
     },
@@ -1313,28 +1472,84 @@ pub static SHAPES: [m::Shape; 117] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 7)
+            ..member("AvailabilityZones", 12)
         }])),
+    },
+    m::Shape {
+        name: "DescribeInstanceTypeOfferingsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 29),
+            member("LocationType", 154),
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 89)
+            },
+            member("MaxResults", 41),
+            member("NextToken", 195),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceTypeOfferingsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceTypeOfferingSet"),
+                ..member("InstanceTypeOfferings", 131)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 195)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceTypesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 29),
+            m::Member {
+                location_name: Some("InstanceType"),
+                ..member("InstanceTypes", 218)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 89)
+            },
+            member("MaxResults", 40),
+            member("NextToken", 195),
+            member("IncludeUnsupportedInRegion", 114),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceTypesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceTypeSet"),
+                ..member("InstanceTypes", 129)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 195)
+            },
+        ])),
     },
     m::Shape {
         name: "DescribeKeyPairsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("KeyName"),
-                ..member("KeyNames", 53)
+                ..member("KeyNames", 144)
             },
             m::Member {
                 location_name: Some("KeyPairId"),
-                ..member("KeyPairIds", 56)
+                ..member("KeyPairIds", 147)
             },
-            member("IncludePublicKey", 17),
+            member("IncludePublicKey", 29),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 38)
+                ..member("Filters", 89)
             },
         ])),
     },
@@ -1342,7 +1557,7 @@ pub static SHAPES: [m::Shape; 117] = [
         name: "DescribeKeyPairsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("keySet"),
-            ..member("KeyPairs", 58)
+            ..member("KeyPairs", 149)
         }])),
     },
     m::Shape {
@@ -1350,16 +1565,16 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 71)
+                ..member("RegionNames", 217)
             },
-            member("AllRegions", 17),
+            member("AllRegions", 29),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 38)
+                ..member("Filters", 89)
             },
         ])),
     },
@@ -1367,7 +1582,7 @@ pub static SHAPES: [m::Shape; 117] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 70)
+            ..member("Regions", 216)
         }])),
     },
     m::Shape {
@@ -1379,21 +1594,21 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 39)
+                ..member("GroupIds", 109)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 40)
+                ..member("GroupNames", 110)
             },
-            member("NextToken", 88),
-            member("MaxResults", 31),
+            member("NextToken", 238),
+            member("MaxResults", 63),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 38)
+                ..member("Filters", 89)
             },
         ])),
     },
@@ -1402,11 +1617,11 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 88)
+                ..member("NextToken", 238)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 81)
+                ..member("SecurityGroups", 231)
             },
         ])),
     },
@@ -1419,17 +1634,17 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 38)
+                ..member("Filters", 89)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 110)
+                ..member("VpcIds", 273)
             },
-            member("NextToken", 88),
-            member("MaxResults", 34),
+            member("NextToken", 238),
+            member("MaxResults", 66),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
         ])),
     },
@@ -1438,36 +1653,391 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 88)
+                ..member("NextToken", 238)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 113)
+                ..member("Vpcs", 276)
             },
         ])),
     },
     m::Shape {
+        name: "DiskCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DiskInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("sizeInGB"),
+                ..member("SizeInGB", 72)
+            },
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 69)
+            },
+            m::Member {
+                location_name: Some("type"),
+                ..member("Type", 73)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DiskInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(70),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DiskSize",
+        kind: m::ShapeKind::Long,
+    },
+    m::Shape {
+        name: "DiskType",
+        kind: m::ShapeKind::String {
+            enum_values: &["hdd", "ssd"],
+        },
+    },
+    m::Shape {
+        name: "EbsCardIndex",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "EbsCardInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ebsCardIndex"),
+                ..member("EbsCardIndex", 74)
+            },
+            m::Member {
+                location_name: Some("baselineBandwidthInMbps"),
+                ..member("BaselineBandwidthInMbps", 23)
+            },
+            m::Member {
+                location_name: Some("baselineThroughputInMBps"),
+                ..member("BaselineThroughputInMBps", 25)
+            },
+            m::Member {
+                location_name: Some("baselineIops"),
+                ..member("BaselineIops", 24)
+            },
+            m::Member {
+                location_name: Some("maximumBandwidthInMbps"),
+                ..member("MaximumBandwidthInMbps", 159)
+            },
+            m::Member {
+                location_name: Some("maximumThroughputInMBps"),
+                ..member("MaximumThroughputInMBps", 168)
+            },
+            m::Member {
+                location_name: Some("maximumIops"),
+                ..member("MaximumIops", 165)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsCardInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(75),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "EbsEncryptionSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
+        name: "EbsInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ebsOptimizedSupport"),
+                ..member("EbsOptimizedSupport", 81)
+            },
+            m::Member {
+                location_name: Some("encryptionSupport"),
+                ..member("EncryptionSupport", 77)
+            },
+            m::Member {
+                location_name: Some("ebsOptimizedInfo"),
+                ..member("EbsOptimizedInfo", 80)
+            },
+            m::Member {
+                location_name: Some("nvmeSupport"),
+                ..member("NvmeSupport", 79)
+            },
+            m::Member {
+                location_name: Some("maximumEbsAttachments"),
+                ..member("MaximumEbsAttachments", 160)
+            },
+            m::Member {
+                location_name: Some("attachmentLimitType"),
+                ..member("AttachmentLimitType", 3)
+            },
+            m::Member {
+                location_name: Some("maximumEbsCards"),
+                ..member("MaximumEbsCards", 161)
+            },
+            m::Member {
+                location_name: Some("ebsCardSet"),
+                ..member("EbsCards", 76)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsNvmeSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported", "required"],
+        },
+    },
+    m::Shape {
+        name: "EbsOptimizedInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("baselineBandwidthInMbps"),
+                ..member("BaselineBandwidthInMbps", 23)
+            },
+            m::Member {
+                location_name: Some("baselineThroughputInMBps"),
+                ..member("BaselineThroughputInMBps", 25)
+            },
+            m::Member {
+                location_name: Some("baselineIops"),
+                ..member("BaselineIops", 24)
+            },
+            m::Member {
+                location_name: Some("maximumBandwidthInMbps"),
+                ..member("MaximumBandwidthInMbps", 159)
+            },
+            m::Member {
+                location_name: Some("maximumThroughputInMBps"),
+                ..member("MaximumThroughputInMBps", 168)
+            },
+            m::Member {
+                location_name: Some("maximumIops"),
+                ..member("MaximumIops", 165)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsOptimizedSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported", "default"],
+        },
+    },
+    m::Shape {
+        name: "EfaInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("maximumEfaInterfaces"),
+            ..member("MaximumEfaInterfaces", 162)
+        }])),
+    },
+    m::Shape {
+        name: "EfaSupportedFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "EnaSrdSupported",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "EnaSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported", "required"],
+        },
+    },
+    m::Shape {
+        name: "EncryptionInTransitSupported",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "EphemeralNvmeSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported", "required"],
+        },
+    },
+    m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 88),
+            member("Name", 238),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 96)
+                ..member("Values", 257)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(37),
+            member: m::ShapeId(88),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "FlexibleEnaQueuesSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
+        name: "FpgaDeviceCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "FpgaDeviceInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 97)
+            },
+            m::Member {
+                location_name: Some("manufacturer"),
+                ..member("Manufacturer", 94)
+            },
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 91)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 95)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "FpgaDeviceInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(92),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "FpgaDeviceManufacturerName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "FpgaDeviceMemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 96)
+        }])),
+    },
+    m::Shape {
+        name: "FpgaDeviceMemorySize",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "FpgaDeviceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "FpgaInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("fpgas"),
+                ..member("Fpgas", 93)
+            },
+            m::Member {
+                location_name: Some("totalFpgaMemoryInMiB"),
+                ..member("TotalFpgaMemoryInMiB", 282)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "FreeTierEligibleFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "GpuDeviceCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "GpuDeviceInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 106)
+            },
+            m::Member {
+                location_name: Some("manufacturer"),
+                ..member("Manufacturer", 103)
+            },
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 100)
+            },
+            m::Member {
+                location_name: Some("logicalGpuCount"),
+                ..member("LogicalGpuCount", 155)
+            },
+            m::Member {
+                location_name: Some("gpuPartitionSize"),
+                ..member("GpuPartitionSize", 108)
+            },
+            m::Member {
+                location_name: Some("workloadSet"),
+                ..member("Workloads", 279)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 104)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GpuDeviceInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(101),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "GpuDeviceManufacturerName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "GpuDeviceMemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 105)
+        }])),
+    },
+    m::Shape {
+        name: "GpuDeviceMemorySize",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "GpuDeviceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "GpuInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("gpus"),
+                ..member("Gpus", 102)
+            },
+            m::Member {
+                location_name: Some("totalGpuMemoryInMiB"),
+                ..member("TotalGpuMemoryInMiB", 283)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GpuPartitionSize",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(80),
+            member: m::ShapeId(230),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -1475,31 +2045,35 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(82),
+            member: m::ShapeId(232),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "HibernationFlag",
+        kind: m::ShapeKind::Boolean,
     },
     m::Shape {
         name: "ImportKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 92)
+                ..member("TagSpecifications", 245)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
             m::Member {
                 location_name: Some("keyName"),
                 required: true,
-                ..member("KeyName", 88)
+                ..member("KeyName", 238)
             },
             m::Member {
                 location_name: Some("publicKeyMaterial"),
                 required: true,
-                ..member("PublicKeyMaterial", 14)
+                ..member("PublicKeyMaterial", 26)
             },
         ])),
     },
@@ -1508,21 +2082,1512 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 88)
+                ..member("KeyFingerprint", 238)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 88)
+                ..member("KeyName", 238)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 88)
+                ..member("KeyPairId", 238)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 90)
+                ..member("Tags", 243)
             },
         ])),
+    },
+    m::Shape {
+        name: "IncludeUnsupportedInRegion",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "InferenceAcceleratorInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("accelerators"),
+                ..member("Accelerators", 118)
+            },
+            m::Member {
+                location_name: Some("totalInferenceMemoryInMiB"),
+                ..member("TotalInferenceMemoryInMiB", 284)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InferenceDeviceCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "InferenceDeviceInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 116)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 122)
+            },
+            m::Member {
+                location_name: Some("manufacturer"),
+                ..member("Manufacturer", 119)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 120)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InferenceDeviceInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(117),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InferenceDeviceManufacturerName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "InferenceDeviceMemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 121)
+        }])),
+    },
+    m::Shape {
+        name: "InferenceDeviceMemorySize",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "InferenceDeviceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "InstanceStorageEncryptionSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "required"],
+        },
+    },
+    m::Shape {
+        name: "InstanceStorageFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "InstanceStorageInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("totalSizeInGB"),
+                ..member("TotalSizeInGB", 72)
+            },
+            m::Member {
+                location_name: Some("disks"),
+                ..member("Disks", 71)
+            },
+            m::Member {
+                location_name: Some("nvmeSupport"),
+                ..member("NvmeSupport", 87)
+            },
+            m::Member {
+                location_name: Some("encryptionSupport"),
+                ..member("EncryptionSupport", 123)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "a1.medium",
+                "a1.large",
+                "a1.xlarge",
+                "a1.2xlarge",
+                "a1.4xlarge",
+                "a1.metal",
+                "c1.medium",
+                "c1.xlarge",
+                "c3.large",
+                "c3.xlarge",
+                "c3.2xlarge",
+                "c3.4xlarge",
+                "c3.8xlarge",
+                "c4.large",
+                "c4.xlarge",
+                "c4.2xlarge",
+                "c4.4xlarge",
+                "c4.8xlarge",
+                "c5.large",
+                "c5.xlarge",
+                "c5.2xlarge",
+                "c5.4xlarge",
+                "c5.9xlarge",
+                "c5.12xlarge",
+                "c5.18xlarge",
+                "c5.24xlarge",
+                "c5.metal",
+                "c5a.large",
+                "c5a.xlarge",
+                "c5a.2xlarge",
+                "c5a.4xlarge",
+                "c5a.8xlarge",
+                "c5a.12xlarge",
+                "c5a.16xlarge",
+                "c5a.24xlarge",
+                "c5ad.large",
+                "c5ad.xlarge",
+                "c5ad.2xlarge",
+                "c5ad.4xlarge",
+                "c5ad.8xlarge",
+                "c5ad.12xlarge",
+                "c5ad.16xlarge",
+                "c5ad.24xlarge",
+                "c5d.large",
+                "c5d.xlarge",
+                "c5d.2xlarge",
+                "c5d.4xlarge",
+                "c5d.9xlarge",
+                "c5d.12xlarge",
+                "c5d.18xlarge",
+                "c5d.24xlarge",
+                "c5d.metal",
+                "c5n.large",
+                "c5n.xlarge",
+                "c5n.2xlarge",
+                "c5n.4xlarge",
+                "c5n.9xlarge",
+                "c5n.18xlarge",
+                "c5n.metal",
+                "c6g.medium",
+                "c6g.large",
+                "c6g.xlarge",
+                "c6g.2xlarge",
+                "c6g.4xlarge",
+                "c6g.8xlarge",
+                "c6g.12xlarge",
+                "c6g.16xlarge",
+                "c6g.metal",
+                "c6gd.medium",
+                "c6gd.large",
+                "c6gd.xlarge",
+                "c6gd.2xlarge",
+                "c6gd.4xlarge",
+                "c6gd.8xlarge",
+                "c6gd.12xlarge",
+                "c6gd.16xlarge",
+                "c6gd.metal",
+                "c6gn.medium",
+                "c6gn.large",
+                "c6gn.xlarge",
+                "c6gn.2xlarge",
+                "c6gn.4xlarge",
+                "c6gn.8xlarge",
+                "c6gn.12xlarge",
+                "c6gn.16xlarge",
+                "c6i.large",
+                "c6i.xlarge",
+                "c6i.2xlarge",
+                "c6i.4xlarge",
+                "c6i.8xlarge",
+                "c6i.12xlarge",
+                "c6i.16xlarge",
+                "c6i.24xlarge",
+                "c6i.32xlarge",
+                "c6i.metal",
+                "cc1.4xlarge",
+                "cc2.8xlarge",
+                "cg1.4xlarge",
+                "cr1.8xlarge",
+                "d2.xlarge",
+                "d2.2xlarge",
+                "d2.4xlarge",
+                "d2.8xlarge",
+                "d3.xlarge",
+                "d3.2xlarge",
+                "d3.4xlarge",
+                "d3.8xlarge",
+                "d3en.xlarge",
+                "d3en.2xlarge",
+                "d3en.4xlarge",
+                "d3en.6xlarge",
+                "d3en.8xlarge",
+                "d3en.12xlarge",
+                "dl1.24xlarge",
+                "f1.2xlarge",
+                "f1.4xlarge",
+                "f1.16xlarge",
+                "g2.2xlarge",
+                "g2.8xlarge",
+                "g3.4xlarge",
+                "g3.8xlarge",
+                "g3.16xlarge",
+                "g3s.xlarge",
+                "g4ad.xlarge",
+                "g4ad.2xlarge",
+                "g4ad.4xlarge",
+                "g4ad.8xlarge",
+                "g4ad.16xlarge",
+                "g4dn.xlarge",
+                "g4dn.2xlarge",
+                "g4dn.4xlarge",
+                "g4dn.8xlarge",
+                "g4dn.12xlarge",
+                "g4dn.16xlarge",
+                "g4dn.metal",
+                "g5.xlarge",
+                "g5.2xlarge",
+                "g5.4xlarge",
+                "g5.8xlarge",
+                "g5.12xlarge",
+                "g5.16xlarge",
+                "g5.24xlarge",
+                "g5.48xlarge",
+                "g5g.xlarge",
+                "g5g.2xlarge",
+                "g5g.4xlarge",
+                "g5g.8xlarge",
+                "g5g.16xlarge",
+                "g5g.metal",
+                "hi1.4xlarge",
+                "hpc6a.48xlarge",
+                "hs1.8xlarge",
+                "h1.2xlarge",
+                "h1.4xlarge",
+                "h1.8xlarge",
+                "h1.16xlarge",
+                "i2.xlarge",
+                "i2.2xlarge",
+                "i2.4xlarge",
+                "i2.8xlarge",
+                "i3.large",
+                "i3.xlarge",
+                "i3.2xlarge",
+                "i3.4xlarge",
+                "i3.8xlarge",
+                "i3.16xlarge",
+                "i3.metal",
+                "i3en.large",
+                "i3en.xlarge",
+                "i3en.2xlarge",
+                "i3en.3xlarge",
+                "i3en.6xlarge",
+                "i3en.12xlarge",
+                "i3en.24xlarge",
+                "i3en.metal",
+                "im4gn.large",
+                "im4gn.xlarge",
+                "im4gn.2xlarge",
+                "im4gn.4xlarge",
+                "im4gn.8xlarge",
+                "im4gn.16xlarge",
+                "inf1.xlarge",
+                "inf1.2xlarge",
+                "inf1.6xlarge",
+                "inf1.24xlarge",
+                "is4gen.medium",
+                "is4gen.large",
+                "is4gen.xlarge",
+                "is4gen.2xlarge",
+                "is4gen.4xlarge",
+                "is4gen.8xlarge",
+                "m1.small",
+                "m1.medium",
+                "m1.large",
+                "m1.xlarge",
+                "m2.xlarge",
+                "m2.2xlarge",
+                "m2.4xlarge",
+                "m3.medium",
+                "m3.large",
+                "m3.xlarge",
+                "m3.2xlarge",
+                "m4.large",
+                "m4.xlarge",
+                "m4.2xlarge",
+                "m4.4xlarge",
+                "m4.10xlarge",
+                "m4.16xlarge",
+                "m5.large",
+                "m5.xlarge",
+                "m5.2xlarge",
+                "m5.4xlarge",
+                "m5.8xlarge",
+                "m5.12xlarge",
+                "m5.16xlarge",
+                "m5.24xlarge",
+                "m5.metal",
+                "m5a.large",
+                "m5a.xlarge",
+                "m5a.2xlarge",
+                "m5a.4xlarge",
+                "m5a.8xlarge",
+                "m5a.12xlarge",
+                "m5a.16xlarge",
+                "m5a.24xlarge",
+                "m5ad.large",
+                "m5ad.xlarge",
+                "m5ad.2xlarge",
+                "m5ad.4xlarge",
+                "m5ad.8xlarge",
+                "m5ad.12xlarge",
+                "m5ad.16xlarge",
+                "m5ad.24xlarge",
+                "m5d.large",
+                "m5d.xlarge",
+                "m5d.2xlarge",
+                "m5d.4xlarge",
+                "m5d.8xlarge",
+                "m5d.12xlarge",
+                "m5d.16xlarge",
+                "m5d.24xlarge",
+                "m5d.metal",
+                "m5dn.large",
+                "m5dn.xlarge",
+                "m5dn.2xlarge",
+                "m5dn.4xlarge",
+                "m5dn.8xlarge",
+                "m5dn.12xlarge",
+                "m5dn.16xlarge",
+                "m5dn.24xlarge",
+                "m5dn.metal",
+                "m5n.large",
+                "m5n.xlarge",
+                "m5n.2xlarge",
+                "m5n.4xlarge",
+                "m5n.8xlarge",
+                "m5n.12xlarge",
+                "m5n.16xlarge",
+                "m5n.24xlarge",
+                "m5n.metal",
+                "m5zn.large",
+                "m5zn.xlarge",
+                "m5zn.2xlarge",
+                "m5zn.3xlarge",
+                "m5zn.6xlarge",
+                "m5zn.12xlarge",
+                "m5zn.metal",
+                "m6a.large",
+                "m6a.xlarge",
+                "m6a.2xlarge",
+                "m6a.4xlarge",
+                "m6a.8xlarge",
+                "m6a.12xlarge",
+                "m6a.16xlarge",
+                "m6a.24xlarge",
+                "m6a.32xlarge",
+                "m6a.48xlarge",
+                "m6g.metal",
+                "m6g.medium",
+                "m6g.large",
+                "m6g.xlarge",
+                "m6g.2xlarge",
+                "m6g.4xlarge",
+                "m6g.8xlarge",
+                "m6g.12xlarge",
+                "m6g.16xlarge",
+                "m6gd.metal",
+                "m6gd.medium",
+                "m6gd.large",
+                "m6gd.xlarge",
+                "m6gd.2xlarge",
+                "m6gd.4xlarge",
+                "m6gd.8xlarge",
+                "m6gd.12xlarge",
+                "m6gd.16xlarge",
+                "m6i.large",
+                "m6i.xlarge",
+                "m6i.2xlarge",
+                "m6i.4xlarge",
+                "m6i.8xlarge",
+                "m6i.12xlarge",
+                "m6i.16xlarge",
+                "m6i.24xlarge",
+                "m6i.32xlarge",
+                "m6i.metal",
+                "mac1.metal",
+                "p2.xlarge",
+                "p2.8xlarge",
+                "p2.16xlarge",
+                "p3.2xlarge",
+                "p3.8xlarge",
+                "p3.16xlarge",
+                "p3dn.24xlarge",
+                "p4d.24xlarge",
+                "r3.large",
+                "r3.xlarge",
+                "r3.2xlarge",
+                "r3.4xlarge",
+                "r3.8xlarge",
+                "r4.large",
+                "r4.xlarge",
+                "r4.2xlarge",
+                "r4.4xlarge",
+                "r4.8xlarge",
+                "r4.16xlarge",
+                "r5.large",
+                "r5.xlarge",
+                "r5.2xlarge",
+                "r5.4xlarge",
+                "r5.8xlarge",
+                "r5.12xlarge",
+                "r5.16xlarge",
+                "r5.24xlarge",
+                "r5.metal",
+                "r5a.large",
+                "r5a.xlarge",
+                "r5a.2xlarge",
+                "r5a.4xlarge",
+                "r5a.8xlarge",
+                "r5a.12xlarge",
+                "r5a.16xlarge",
+                "r5a.24xlarge",
+                "r5ad.large",
+                "r5ad.xlarge",
+                "r5ad.2xlarge",
+                "r5ad.4xlarge",
+                "r5ad.8xlarge",
+                "r5ad.12xlarge",
+                "r5ad.16xlarge",
+                "r5ad.24xlarge",
+                "r5b.large",
+                "r5b.xlarge",
+                "r5b.2xlarge",
+                "r5b.4xlarge",
+                "r5b.8xlarge",
+                "r5b.12xlarge",
+                "r5b.16xlarge",
+                "r5b.24xlarge",
+                "r5b.metal",
+                "r5d.large",
+                "r5d.xlarge",
+                "r5d.2xlarge",
+                "r5d.4xlarge",
+                "r5d.8xlarge",
+                "r5d.12xlarge",
+                "r5d.16xlarge",
+                "r5d.24xlarge",
+                "r5d.metal",
+                "r5dn.large",
+                "r5dn.xlarge",
+                "r5dn.2xlarge",
+                "r5dn.4xlarge",
+                "r5dn.8xlarge",
+                "r5dn.12xlarge",
+                "r5dn.16xlarge",
+                "r5dn.24xlarge",
+                "r5dn.metal",
+                "r5n.large",
+                "r5n.xlarge",
+                "r5n.2xlarge",
+                "r5n.4xlarge",
+                "r5n.8xlarge",
+                "r5n.12xlarge",
+                "r5n.16xlarge",
+                "r5n.24xlarge",
+                "r5n.metal",
+                "r6g.medium",
+                "r6g.large",
+                "r6g.xlarge",
+                "r6g.2xlarge",
+                "r6g.4xlarge",
+                "r6g.8xlarge",
+                "r6g.12xlarge",
+                "r6g.16xlarge",
+                "r6g.metal",
+                "r6gd.medium",
+                "r6gd.large",
+                "r6gd.xlarge",
+                "r6gd.2xlarge",
+                "r6gd.4xlarge",
+                "r6gd.8xlarge",
+                "r6gd.12xlarge",
+                "r6gd.16xlarge",
+                "r6gd.metal",
+                "r6i.large",
+                "r6i.xlarge",
+                "r6i.2xlarge",
+                "r6i.4xlarge",
+                "r6i.8xlarge",
+                "r6i.12xlarge",
+                "r6i.16xlarge",
+                "r6i.24xlarge",
+                "r6i.32xlarge",
+                "r6i.metal",
+                "t1.micro",
+                "t2.nano",
+                "t2.micro",
+                "t2.small",
+                "t2.medium",
+                "t2.large",
+                "t2.xlarge",
+                "t2.2xlarge",
+                "t3.nano",
+                "t3.micro",
+                "t3.small",
+                "t3.medium",
+                "t3.large",
+                "t3.xlarge",
+                "t3.2xlarge",
+                "t3a.nano",
+                "t3a.micro",
+                "t3a.small",
+                "t3a.medium",
+                "t3a.large",
+                "t3a.xlarge",
+                "t3a.2xlarge",
+                "t4g.nano",
+                "t4g.micro",
+                "t4g.small",
+                "t4g.medium",
+                "t4g.large",
+                "t4g.xlarge",
+                "t4g.2xlarge",
+                "u-6tb1.56xlarge",
+                "u-6tb1.112xlarge",
+                "u-9tb1.112xlarge",
+                "u-12tb1.112xlarge",
+                "u-6tb1.metal",
+                "u-9tb1.metal",
+                "u-12tb1.metal",
+                "u-18tb1.metal",
+                "u-24tb1.metal",
+                "vt1.3xlarge",
+                "vt1.6xlarge",
+                "vt1.24xlarge",
+                "x1.16xlarge",
+                "x1.32xlarge",
+                "x1e.xlarge",
+                "x1e.2xlarge",
+                "x1e.4xlarge",
+                "x1e.8xlarge",
+                "x1e.16xlarge",
+                "x1e.32xlarge",
+                "x2iezn.2xlarge",
+                "x2iezn.4xlarge",
+                "x2iezn.6xlarge",
+                "x2iezn.8xlarge",
+                "x2iezn.12xlarge",
+                "x2iezn.metal",
+                "x2gd.medium",
+                "x2gd.large",
+                "x2gd.xlarge",
+                "x2gd.2xlarge",
+                "x2gd.4xlarge",
+                "x2gd.8xlarge",
+                "x2gd.12xlarge",
+                "x2gd.16xlarge",
+                "x2gd.metal",
+                "z1d.large",
+                "z1d.xlarge",
+                "z1d.2xlarge",
+                "z1d.3xlarge",
+                "z1d.6xlarge",
+                "z1d.12xlarge",
+                "z1d.metal",
+                "x2idn.16xlarge",
+                "x2idn.24xlarge",
+                "x2idn.32xlarge",
+                "x2iedn.xlarge",
+                "x2iedn.2xlarge",
+                "x2iedn.4xlarge",
+                "x2iedn.8xlarge",
+                "x2iedn.16xlarge",
+                "x2iedn.24xlarge",
+                "x2iedn.32xlarge",
+                "c6a.large",
+                "c6a.xlarge",
+                "c6a.2xlarge",
+                "c6a.4xlarge",
+                "c6a.8xlarge",
+                "c6a.12xlarge",
+                "c6a.16xlarge",
+                "c6a.24xlarge",
+                "c6a.32xlarge",
+                "c6a.48xlarge",
+                "c6a.metal",
+                "m6a.metal",
+                "i4i.large",
+                "i4i.xlarge",
+                "i4i.2xlarge",
+                "i4i.4xlarge",
+                "i4i.8xlarge",
+                "i4i.16xlarge",
+                "i4i.32xlarge",
+                "i4i.metal",
+                "x2idn.metal",
+                "x2iedn.metal",
+                "c7g.medium",
+                "c7g.large",
+                "c7g.xlarge",
+                "c7g.2xlarge",
+                "c7g.4xlarge",
+                "c7g.8xlarge",
+                "c7g.12xlarge",
+                "c7g.16xlarge",
+                "mac2.metal",
+                "c6id.large",
+                "c6id.xlarge",
+                "c6id.2xlarge",
+                "c6id.4xlarge",
+                "c6id.8xlarge",
+                "c6id.12xlarge",
+                "c6id.16xlarge",
+                "c6id.24xlarge",
+                "c6id.32xlarge",
+                "c6id.metal",
+                "m6id.large",
+                "m6id.xlarge",
+                "m6id.2xlarge",
+                "m6id.4xlarge",
+                "m6id.8xlarge",
+                "m6id.12xlarge",
+                "m6id.16xlarge",
+                "m6id.24xlarge",
+                "m6id.32xlarge",
+                "m6id.metal",
+                "r6id.large",
+                "r6id.xlarge",
+                "r6id.2xlarge",
+                "r6id.4xlarge",
+                "r6id.8xlarge",
+                "r6id.12xlarge",
+                "r6id.16xlarge",
+                "r6id.24xlarge",
+                "r6id.32xlarge",
+                "r6id.metal",
+                "r6a.large",
+                "r6a.xlarge",
+                "r6a.2xlarge",
+                "r6a.4xlarge",
+                "r6a.8xlarge",
+                "r6a.12xlarge",
+                "r6a.16xlarge",
+                "r6a.24xlarge",
+                "r6a.32xlarge",
+                "r6a.48xlarge",
+                "r6a.metal",
+                "p4de.24xlarge",
+                "u-3tb1.56xlarge",
+                "u-18tb1.112xlarge",
+                "u-24tb1.112xlarge",
+                "trn1.2xlarge",
+                "trn1.32xlarge",
+                "hpc6id.32xlarge",
+                "c6in.large",
+                "c6in.xlarge",
+                "c6in.2xlarge",
+                "c6in.4xlarge",
+                "c6in.8xlarge",
+                "c6in.12xlarge",
+                "c6in.16xlarge",
+                "c6in.24xlarge",
+                "c6in.32xlarge",
+                "m6in.large",
+                "m6in.xlarge",
+                "m6in.2xlarge",
+                "m6in.4xlarge",
+                "m6in.8xlarge",
+                "m6in.12xlarge",
+                "m6in.16xlarge",
+                "m6in.24xlarge",
+                "m6in.32xlarge",
+                "m6idn.large",
+                "m6idn.xlarge",
+                "m6idn.2xlarge",
+                "m6idn.4xlarge",
+                "m6idn.8xlarge",
+                "m6idn.12xlarge",
+                "m6idn.16xlarge",
+                "m6idn.24xlarge",
+                "m6idn.32xlarge",
+                "r6in.large",
+                "r6in.xlarge",
+                "r6in.2xlarge",
+                "r6in.4xlarge",
+                "r6in.8xlarge",
+                "r6in.12xlarge",
+                "r6in.16xlarge",
+                "r6in.24xlarge",
+                "r6in.32xlarge",
+                "r6idn.large",
+                "r6idn.xlarge",
+                "r6idn.2xlarge",
+                "r6idn.4xlarge",
+                "r6idn.8xlarge",
+                "r6idn.12xlarge",
+                "r6idn.16xlarge",
+                "r6idn.24xlarge",
+                "r6idn.32xlarge",
+                "c7g.metal",
+                "m7g.medium",
+                "m7g.large",
+                "m7g.xlarge",
+                "m7g.2xlarge",
+                "m7g.4xlarge",
+                "m7g.8xlarge",
+                "m7g.12xlarge",
+                "m7g.16xlarge",
+                "m7g.metal",
+                "r7g.medium",
+                "r7g.large",
+                "r7g.xlarge",
+                "r7g.2xlarge",
+                "r7g.4xlarge",
+                "r7g.8xlarge",
+                "r7g.12xlarge",
+                "r7g.16xlarge",
+                "r7g.metal",
+                "c6in.metal",
+                "m6in.metal",
+                "m6idn.metal",
+                "r6in.metal",
+                "r6idn.metal",
+                "inf2.xlarge",
+                "inf2.8xlarge",
+                "inf2.24xlarge",
+                "inf2.48xlarge",
+                "trn1n.32xlarge",
+                "i4g.large",
+                "i4g.xlarge",
+                "i4g.2xlarge",
+                "i4g.4xlarge",
+                "i4g.8xlarge",
+                "i4g.16xlarge",
+                "hpc7g.4xlarge",
+                "hpc7g.8xlarge",
+                "hpc7g.16xlarge",
+                "c7gn.medium",
+                "c7gn.large",
+                "c7gn.xlarge",
+                "c7gn.2xlarge",
+                "c7gn.4xlarge",
+                "c7gn.8xlarge",
+                "c7gn.12xlarge",
+                "c7gn.16xlarge",
+                "p5.48xlarge",
+                "m7i.large",
+                "m7i.xlarge",
+                "m7i.2xlarge",
+                "m7i.4xlarge",
+                "m7i.8xlarge",
+                "m7i.12xlarge",
+                "m7i.16xlarge",
+                "m7i.24xlarge",
+                "m7i.48xlarge",
+                "m7i-flex.large",
+                "m7i-flex.xlarge",
+                "m7i-flex.2xlarge",
+                "m7i-flex.4xlarge",
+                "m7i-flex.8xlarge",
+                "m7a.medium",
+                "m7a.large",
+                "m7a.xlarge",
+                "m7a.2xlarge",
+                "m7a.4xlarge",
+                "m7a.8xlarge",
+                "m7a.12xlarge",
+                "m7a.16xlarge",
+                "m7a.24xlarge",
+                "m7a.32xlarge",
+                "m7a.48xlarge",
+                "m7a.metal-48xl",
+                "hpc7a.12xlarge",
+                "hpc7a.24xlarge",
+                "hpc7a.48xlarge",
+                "hpc7a.96xlarge",
+                "c7gd.medium",
+                "c7gd.large",
+                "c7gd.xlarge",
+                "c7gd.2xlarge",
+                "c7gd.4xlarge",
+                "c7gd.8xlarge",
+                "c7gd.12xlarge",
+                "c7gd.16xlarge",
+                "m7gd.medium",
+                "m7gd.large",
+                "m7gd.xlarge",
+                "m7gd.2xlarge",
+                "m7gd.4xlarge",
+                "m7gd.8xlarge",
+                "m7gd.12xlarge",
+                "m7gd.16xlarge",
+                "r7gd.medium",
+                "r7gd.large",
+                "r7gd.xlarge",
+                "r7gd.2xlarge",
+                "r7gd.4xlarge",
+                "r7gd.8xlarge",
+                "r7gd.12xlarge",
+                "r7gd.16xlarge",
+                "r7a.medium",
+                "r7a.large",
+                "r7a.xlarge",
+                "r7a.2xlarge",
+                "r7a.4xlarge",
+                "r7a.8xlarge",
+                "r7a.12xlarge",
+                "r7a.16xlarge",
+                "r7a.24xlarge",
+                "r7a.32xlarge",
+                "r7a.48xlarge",
+                "c7i.large",
+                "c7i.xlarge",
+                "c7i.2xlarge",
+                "c7i.4xlarge",
+                "c7i.8xlarge",
+                "c7i.12xlarge",
+                "c7i.16xlarge",
+                "c7i.24xlarge",
+                "c7i.48xlarge",
+                "mac2-m2pro.metal",
+                "r7iz.large",
+                "r7iz.xlarge",
+                "r7iz.2xlarge",
+                "r7iz.4xlarge",
+                "r7iz.8xlarge",
+                "r7iz.12xlarge",
+                "r7iz.16xlarge",
+                "r7iz.32xlarge",
+                "c7a.medium",
+                "c7a.large",
+                "c7a.xlarge",
+                "c7a.2xlarge",
+                "c7a.4xlarge",
+                "c7a.8xlarge",
+                "c7a.12xlarge",
+                "c7a.16xlarge",
+                "c7a.24xlarge",
+                "c7a.32xlarge",
+                "c7a.48xlarge",
+                "c7a.metal-48xl",
+                "r7a.metal-48xl",
+                "r7i.large",
+                "r7i.xlarge",
+                "r7i.2xlarge",
+                "r7i.4xlarge",
+                "r7i.8xlarge",
+                "r7i.12xlarge",
+                "r7i.16xlarge",
+                "r7i.24xlarge",
+                "r7i.48xlarge",
+                "dl2q.24xlarge",
+                "mac2-m2.metal",
+                "i4i.12xlarge",
+                "i4i.24xlarge",
+                "c7i.metal-24xl",
+                "c7i.metal-48xl",
+                "m7i.metal-24xl",
+                "m7i.metal-48xl",
+                "r7i.metal-24xl",
+                "r7i.metal-48xl",
+                "r7iz.metal-16xl",
+                "r7iz.metal-32xl",
+                "c7gd.metal",
+                "m7gd.metal",
+                "r7gd.metal",
+                "g6.xlarge",
+                "g6.2xlarge",
+                "g6.4xlarge",
+                "g6.8xlarge",
+                "g6.12xlarge",
+                "g6.16xlarge",
+                "g6.24xlarge",
+                "g6.48xlarge",
+                "gr6.4xlarge",
+                "gr6.8xlarge",
+                "c7i-flex.large",
+                "c7i-flex.xlarge",
+                "c7i-flex.2xlarge",
+                "c7i-flex.4xlarge",
+                "c7i-flex.8xlarge",
+                "u7i-12tb.224xlarge",
+                "u7in-16tb.224xlarge",
+                "u7in-24tb.224xlarge",
+                "u7in-32tb.224xlarge",
+                "u7ib-12tb.224xlarge",
+                "c7gn.metal",
+                "r8g.medium",
+                "r8g.large",
+                "r8g.xlarge",
+                "r8g.2xlarge",
+                "r8g.4xlarge",
+                "r8g.8xlarge",
+                "r8g.12xlarge",
+                "r8g.16xlarge",
+                "r8g.24xlarge",
+                "r8g.48xlarge",
+                "r8g.metal-24xl",
+                "r8g.metal-48xl",
+                "mac2-m1ultra.metal",
+                "g6e.xlarge",
+                "g6e.2xlarge",
+                "g6e.4xlarge",
+                "g6e.8xlarge",
+                "g6e.12xlarge",
+                "g6e.16xlarge",
+                "g6e.24xlarge",
+                "g6e.48xlarge",
+                "c8g.medium",
+                "c8g.large",
+                "c8g.xlarge",
+                "c8g.2xlarge",
+                "c8g.4xlarge",
+                "c8g.8xlarge",
+                "c8g.12xlarge",
+                "c8g.16xlarge",
+                "c8g.24xlarge",
+                "c8g.48xlarge",
+                "c8g.metal-24xl",
+                "c8g.metal-48xl",
+                "m8g.medium",
+                "m8g.large",
+                "m8g.xlarge",
+                "m8g.2xlarge",
+                "m8g.4xlarge",
+                "m8g.8xlarge",
+                "m8g.12xlarge",
+                "m8g.16xlarge",
+                "m8g.24xlarge",
+                "m8g.48xlarge",
+                "m8g.metal-24xl",
+                "m8g.metal-48xl",
+                "x8g.medium",
+                "x8g.large",
+                "x8g.xlarge",
+                "x8g.2xlarge",
+                "x8g.4xlarge",
+                "x8g.8xlarge",
+                "x8g.12xlarge",
+                "x8g.16xlarge",
+                "x8g.24xlarge",
+                "x8g.48xlarge",
+                "x8g.metal-24xl",
+                "x8g.metal-48xl",
+                "i7ie.large",
+                "i7ie.xlarge",
+                "i7ie.2xlarge",
+                "i7ie.3xlarge",
+                "i7ie.6xlarge",
+                "i7ie.12xlarge",
+                "i7ie.18xlarge",
+                "i7ie.24xlarge",
+                "i7ie.48xlarge",
+                "i8g.large",
+                "i8g.xlarge",
+                "i8g.2xlarge",
+                "i8g.4xlarge",
+                "i8g.8xlarge",
+                "i8g.12xlarge",
+                "i8g.16xlarge",
+                "i8g.24xlarge",
+                "i8g.metal-24xl",
+                "u7i-6tb.112xlarge",
+                "u7i-8tb.112xlarge",
+                "u7inh-32tb.480xlarge",
+                "p5e.48xlarge",
+                "p5en.48xlarge",
+                "f2.12xlarge",
+                "f2.48xlarge",
+                "trn2.48xlarge",
+                "c7i-flex.12xlarge",
+                "c7i-flex.16xlarge",
+                "m7i-flex.12xlarge",
+                "m7i-flex.16xlarge",
+                "i7ie.metal-24xl",
+                "i7ie.metal-48xl",
+                "i8g.48xlarge",
+                "c8gd.medium",
+                "c8gd.large",
+                "c8gd.xlarge",
+                "c8gd.2xlarge",
+                "c8gd.4xlarge",
+                "c8gd.8xlarge",
+                "c8gd.12xlarge",
+                "c8gd.16xlarge",
+                "c8gd.24xlarge",
+                "c8gd.48xlarge",
+                "c8gd.metal-24xl",
+                "c8gd.metal-48xl",
+                "i7i.large",
+                "i7i.xlarge",
+                "i7i.2xlarge",
+                "i7i.4xlarge",
+                "i7i.8xlarge",
+                "i7i.12xlarge",
+                "i7i.16xlarge",
+                "i7i.24xlarge",
+                "i7i.48xlarge",
+                "i7i.metal-24xl",
+                "i7i.metal-48xl",
+                "p6-b200.48xlarge",
+                "m8gd.medium",
+                "m8gd.large",
+                "m8gd.xlarge",
+                "m8gd.2xlarge",
+                "m8gd.4xlarge",
+                "m8gd.8xlarge",
+                "m8gd.12xlarge",
+                "m8gd.16xlarge",
+                "m8gd.24xlarge",
+                "m8gd.48xlarge",
+                "m8gd.metal-24xl",
+                "m8gd.metal-48xl",
+                "r8gd.medium",
+                "r8gd.large",
+                "r8gd.xlarge",
+                "r8gd.2xlarge",
+                "r8gd.4xlarge",
+                "r8gd.8xlarge",
+                "r8gd.12xlarge",
+                "r8gd.16xlarge",
+                "r8gd.24xlarge",
+                "r8gd.48xlarge",
+                "r8gd.metal-24xl",
+                "r8gd.metal-48xl",
+                "c8gn.medium",
+                "c8gn.large",
+                "c8gn.xlarge",
+                "c8gn.2xlarge",
+                "c8gn.4xlarge",
+                "c8gn.8xlarge",
+                "c8gn.12xlarge",
+                "c8gn.16xlarge",
+                "c8gn.24xlarge",
+                "c8gn.48xlarge",
+                "c8gn.metal-24xl",
+                "c8gn.metal-48xl",
+                "f2.6xlarge",
+                "p6e-gb200.36xlarge",
+                "g6f.large",
+                "g6f.xlarge",
+                "g6f.2xlarge",
+                "g6f.4xlarge",
+                "gr6f.4xlarge",
+                "p5.4xlarge",
+                "r8i.large",
+                "r8i.xlarge",
+                "r8i.2xlarge",
+                "r8i.4xlarge",
+                "r8i.8xlarge",
+                "r8i.12xlarge",
+                "r8i.16xlarge",
+                "r8i.24xlarge",
+                "r8i.32xlarge",
+                "r8i.48xlarge",
+                "r8i.96xlarge",
+                "r8i.metal-48xl",
+                "r8i.metal-96xl",
+                "r8i-flex.large",
+                "r8i-flex.xlarge",
+                "r8i-flex.2xlarge",
+                "r8i-flex.4xlarge",
+                "r8i-flex.8xlarge",
+                "r8i-flex.12xlarge",
+                "r8i-flex.16xlarge",
+                "m8i.large",
+                "m8i.xlarge",
+                "m8i.2xlarge",
+                "m8i.4xlarge",
+                "m8i.8xlarge",
+                "m8i.12xlarge",
+                "m8i.16xlarge",
+                "m8i.24xlarge",
+                "m8i.32xlarge",
+                "m8i.48xlarge",
+                "m8i.96xlarge",
+                "m8i.metal-48xl",
+                "m8i.metal-96xl",
+                "m8i-flex.large",
+                "m8i-flex.xlarge",
+                "m8i-flex.2xlarge",
+                "m8i-flex.4xlarge",
+                "m8i-flex.8xlarge",
+                "m8i-flex.12xlarge",
+                "m8i-flex.16xlarge",
+                "i8ge.large",
+                "i8ge.xlarge",
+                "i8ge.2xlarge",
+                "i8ge.3xlarge",
+                "i8ge.6xlarge",
+                "i8ge.12xlarge",
+                "i8ge.18xlarge",
+                "i8ge.24xlarge",
+                "i8ge.48xlarge",
+                "i8ge.metal-24xl",
+                "i8ge.metal-48xl",
+                "mac-m4.metal",
+                "mac-m4pro.metal",
+                "r8gn.medium",
+                "r8gn.large",
+                "r8gn.xlarge",
+                "r8gn.2xlarge",
+                "r8gn.4xlarge",
+                "r8gn.8xlarge",
+                "r8gn.12xlarge",
+                "r8gn.16xlarge",
+                "r8gn.24xlarge",
+                "r8gn.48xlarge",
+                "r8gn.metal-24xl",
+                "r8gn.metal-48xl",
+                "c8i.large",
+                "c8i.xlarge",
+                "c8i.2xlarge",
+                "c8i.4xlarge",
+                "c8i.8xlarge",
+                "c8i.12xlarge",
+                "c8i.16xlarge",
+                "c8i.24xlarge",
+                "c8i.32xlarge",
+                "c8i.48xlarge",
+                "c8i.96xlarge",
+                "c8i.metal-48xl",
+                "c8i.metal-96xl",
+                "c8i-flex.large",
+                "c8i-flex.xlarge",
+                "c8i-flex.2xlarge",
+                "c8i-flex.4xlarge",
+                "c8i-flex.8xlarge",
+                "c8i-flex.12xlarge",
+                "c8i-flex.16xlarge",
+                "r8gb.medium",
+                "r8gb.large",
+                "r8gb.xlarge",
+                "r8gb.2xlarge",
+                "r8gb.4xlarge",
+                "r8gb.8xlarge",
+                "r8gb.12xlarge",
+                "r8gb.16xlarge",
+                "r8gb.24xlarge",
+                "r8gb.metal-24xl",
+                "m8a.medium",
+                "m8a.large",
+                "m8a.xlarge",
+                "m8a.2xlarge",
+                "m8a.4xlarge",
+                "m8a.8xlarge",
+                "m8a.12xlarge",
+                "m8a.16xlarge",
+                "m8a.24xlarge",
+                "m8a.48xlarge",
+                "m8a.metal-24xl",
+                "m8a.metal-48xl",
+                "trn2.3xlarge",
+                "r8a.medium",
+                "r8a.large",
+                "r8a.xlarge",
+                "r8a.2xlarge",
+                "r8a.4xlarge",
+                "r8a.8xlarge",
+                "r8a.12xlarge",
+                "r8a.16xlarge",
+                "r8a.24xlarge",
+                "r8a.48xlarge",
+                "r8a.metal-24xl",
+                "r8a.metal-48xl",
+                "p6-b300.48xlarge",
+                "c8a.medium",
+                "c8a.large",
+                "c8a.xlarge",
+                "c8a.2xlarge",
+                "c8a.4xlarge",
+                "c8a.8xlarge",
+                "c8a.12xlarge",
+                "c8a.16xlarge",
+                "c8a.24xlarge",
+                "c8a.48xlarge",
+                "c8a.metal-24xl",
+                "c8a.metal-48xl",
+                "c8gb.12xlarge",
+                "c8gb.16xlarge",
+                "c8gb.24xlarge",
+                "c8gb.2xlarge",
+                "c8gb.4xlarge",
+                "c8gb.8xlarge",
+                "c8gb.large",
+                "c8gb.medium",
+                "c8gb.metal-24xl",
+                "c8gb.xlarge",
+                "c8gb.48xlarge",
+                "c8gb.metal-48xl",
+                "m8gb.12xlarge",
+                "m8gb.16xlarge",
+                "m8gb.24xlarge",
+                "m8gb.2xlarge",
+                "m8gb.4xlarge",
+                "m8gb.8xlarge",
+                "m8gb.large",
+                "m8gb.medium",
+                "m8gb.xlarge",
+                "m8gb.48xlarge",
+                "m8gb.metal-24xl",
+                "m8gb.metal-48xl",
+                "m8gn.12xlarge",
+                "m8gn.16xlarge",
+                "m8gn.24xlarge",
+                "m8gn.2xlarge",
+                "m8gn.48xlarge",
+                "m8gn.4xlarge",
+                "m8gn.8xlarge",
+                "m8gn.large",
+                "m8gn.medium",
+                "m8gn.xlarge",
+                "m8gn.metal-24xl",
+                "m8gn.metal-48xl",
+                "x8aedz.12xlarge",
+                "x8aedz.24xlarge",
+                "x8aedz.3xlarge",
+                "x8aedz.6xlarge",
+                "x8aedz.large",
+                "x8aedz.metal-12xl",
+                "x8aedz.metal-24xl",
+                "x8aedz.xlarge",
+                "m8azn.medium",
+                "m8azn.large",
+                "m8azn.xlarge",
+                "m8azn.3xlarge",
+                "m8azn.6xlarge",
+                "m8azn.12xlarge",
+                "m8azn.24xlarge",
+                "m8azn.metal-12xl",
+                "m8azn.metal-24xl",
+                "x8i.large",
+                "x8i.xlarge",
+                "x8i.2xlarge",
+                "x8i.4xlarge",
+                "x8i.8xlarge",
+                "x8i.12xlarge",
+                "x8i.16xlarge",
+                "x8i.24xlarge",
+                "x8i.32xlarge",
+                "x8i.48xlarge",
+                "x8i.64xlarge",
+                "x8i.96xlarge",
+                "x8i.metal-48xl",
+                "x8i.metal-96xl",
+                "mac-m4max.metal",
+                "g7e.2xlarge",
+                "g7e.4xlarge",
+                "g7e.8xlarge",
+                "g7e.12xlarge",
+                "g7e.24xlarge",
+                "g7e.48xlarge",
+                "r8id.large",
+                "r8id.xlarge",
+                "r8id.2xlarge",
+                "r8id.4xlarge",
+                "r8id.8xlarge",
+                "r8id.12xlarge",
+                "r8id.16xlarge",
+                "r8id.24xlarge",
+                "r8id.32xlarge",
+                "r8id.48xlarge",
+                "r8id.96xlarge",
+                "r8id.metal-48xl",
+                "r8id.metal-96xl",
+                "c8id.large",
+                "c8id.xlarge",
+                "c8id.2xlarge",
+                "c8id.4xlarge",
+                "c8id.8xlarge",
+                "c8id.12xlarge",
+                "c8id.16xlarge",
+                "c8id.24xlarge",
+                "c8id.32xlarge",
+                "c8id.48xlarge",
+                "c8id.96xlarge",
+                "c8id.metal-48xl",
+                "c8id.metal-96xl",
+                "m8id.large",
+                "m8id.xlarge",
+                "m8id.2xlarge",
+                "m8id.4xlarge",
+                "m8id.8xlarge",
+                "m8id.12xlarge",
+                "m8id.16xlarge",
+                "m8id.24xlarge",
+                "m8id.32xlarge",
+                "m8id.48xlarge",
+                "m8id.96xlarge",
+                "m8id.metal-48xl",
+                "m8id.metal-96xl",
+                "hpc8a.96xlarge",
+            ],
+        },
+    },
+    m::Shape {
+        name: "InstanceTypeHypervisor",
+        kind: m::ShapeKind::String {
+            enum_values: &["nitro", "xen"],
+        },
+    },
+    m::Shape {
+        name: "InstanceTypeInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 126)
+            },
+            m::Member {
+                location_name: Some("currentGeneration"),
+                ..member("CurrentGeneration", 39)
+            },
+            m::Member {
+                location_name: Some("freeTierEligible"),
+                ..member("FreeTierEligible", 99)
+            },
+            m::Member {
+                location_name: Some("supportedUsageClasses"),
+                ..member("SupportedUsageClasses", 252)
+            },
+            m::Member {
+                location_name: Some("supportedRootDeviceTypes"),
+                ..member("SupportedRootDeviceTypes", 227)
+            },
+            m::Member {
+                location_name: Some("supportedVirtualizationTypes"),
+                ..member("SupportedVirtualizationTypes", 259)
+            },
+            m::Member {
+                location_name: Some("bareMetal"),
+                ..member("BareMetal", 21)
+            },
+            m::Member {
+                location_name: Some("hypervisor"),
+                ..member("Hypervisor", 127)
+            },
+            m::Member {
+                location_name: Some("processorInfo"),
+                ..member("ProcessorInfo", 209)
+            },
+            m::Member {
+                location_name: Some("vCpuInfo"),
+                ..member("VCpuInfo", 256)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 177)
+            },
+            m::Member {
+                location_name: Some("instanceStorageSupported"),
+                ..member("InstanceStorageSupported", 124)
+            },
+            m::Member {
+                location_name: Some("instanceStorageInfo"),
+                ..member("InstanceStorageInfo", 125)
+            },
+            m::Member {
+                location_name: Some("ebsInfo"),
+                ..member("EbsInfo", 78)
+            },
+            m::Member {
+                location_name: Some("networkInfo"),
+                ..member("NetworkInfo", 183)
+            },
+            m::Member {
+                location_name: Some("gpuInfo"),
+                ..member("GpuInfo", 107)
+            },
+            m::Member {
+                location_name: Some("fpgaInfo"),
+                ..member("FpgaInfo", 98)
+            },
+            m::Member {
+                location_name: Some("placementGroupInfo"),
+                ..member("PlacementGroupInfo", 203)
+            },
+            m::Member {
+                location_name: Some("inferenceAcceleratorInfo"),
+                ..member("InferenceAcceleratorInfo", 115)
+            },
+            m::Member {
+                location_name: Some("hibernationSupported"),
+                ..member("HibernationSupported", 111)
+            },
+            m::Member {
+                location_name: Some("burstablePerformanceSupported"),
+                ..member("BurstablePerformanceSupported", 32)
+            },
+            m::Member {
+                location_name: Some("dedicatedHostsSupported"),
+                ..member("DedicatedHostsSupported", 42)
+            },
+            m::Member {
+                location_name: Some("autoRecoverySupported"),
+                ..member("AutoRecoverySupported", 8)
+            },
+            m::Member {
+                location_name: Some("supportedBootModes"),
+                ..member("SupportedBootModes", 31)
+            },
+            m::Member {
+                location_name: Some("nitroEnclavesSupport"),
+                ..member("NitroEnclavesSupport", 196)
+            },
+            m::Member {
+                location_name: Some("nitroTpmSupport"),
+                ..member("NitroTpmSupport", 198)
+            },
+            m::Member {
+                location_name: Some("nitroTpmInfo"),
+                ..member("NitroTpmInfo", 197)
+            },
+            m::Member {
+                location_name: Some("mediaAcceleratorInfo"),
+                ..member("MediaAcceleratorInfo", 169)
+            },
+            m::Member {
+                location_name: Some("neuronInfo"),
+                ..member("NeuronInfo", 194)
+            },
+            m::Member {
+                location_name: Some("phcSupport"),
+                ..member("PhcSupport", 202)
+            },
+            m::Member {
+                location_name: Some("rebootMigrationSupport"),
+                ..member("RebootMigrationSupport", 211)
+            },
+            m::Member {
+                location_name: Some("supportedInRegion"),
+                ..member("SupportedInRegion", 241)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceTypeInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(128),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceTypeOffering",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 126)
+            },
+            m::Member {
+                location_name: Some("locationType"),
+                ..member("LocationType", 154)
+            },
+            m::Member {
+                location_name: Some("location"),
+                ..member("Location", 153)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceTypeOfferingsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(130),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "Integer",
@@ -1533,38 +3598,38 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 88)
+                ..member("IpProtocol", 238)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 43)
+                ..member("FromPort", 132)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 43)
+                ..member("ToPort", 132)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 95)
+                ..member("UserIdGroupPairs", 254)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 47)
+                ..member("IpRanges", 136)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 51)
+                ..member("Ipv6Ranges", 142)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 64)
+                ..member("PrefixListIds", 207)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(44),
+            member: m::ShapeId(133),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1574,18 +3639,18 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 88)
+                ..member("Description", 238)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 88)
+                ..member("CidrIp", 238)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(46),
+            member: m::ShapeId(135),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1597,28 +3662,36 @@ pub static SHAPES: [m::Shape; 117] = [
         },
     },
     m::Shape {
+        name: "Ipv4AddressesPerSecondaryInterface",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "Ipv6AddressAttribute",
         kind: m::ShapeKind::String {
             enum_values: &["public", "private"],
         },
     },
     m::Shape {
+        name: "Ipv6Flag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
         name: "Ipv6Range",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 88)
+                ..member("Description", 238)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 88)
+                ..member("CidrIpv6", 238)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(50),
+            member: m::ShapeId(141),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1632,7 +3705,7 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "KeyNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(59),
+            member: m::ShapeId(150),
             member_location_name: Some("KeyName"),
             flattened: false,
         }),
@@ -1642,23 +3715,23 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 88)
+                ..member("KeyPairId", 238)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 90)
+                ..member("Tags", 243)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 88)
+                ..member("KeyName", 238)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 88)
+                ..member("KeyFingerprint", 238)
             },
             m::Member {
                 location_name: Some("keyMaterial"),
-                ..member("KeyMaterial", 87)
+                ..member("KeyMaterial", 237)
             },
         ])),
     },
@@ -1669,7 +3742,7 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "KeyPairIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(55),
+            member: m::ShapeId(146),
             member_location_name: Some("KeyPairId"),
             flattened: false,
         }),
@@ -1679,38 +3752,38 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 88)
+                ..member("KeyPairId", 238)
             },
             m::Member {
                 location_name: Some("keyType"),
-                ..member("KeyType", 61)
+                ..member("KeyType", 152)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 90)
+                ..member("Tags", 243)
             },
             m::Member {
                 location_name: Some("publicKey"),
-                ..member("PublicKey", 88)
+                ..member("PublicKey", 238)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 62)
+                ..member("CreateTime", 179)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 88)
+                ..member("KeyName", 238)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 88)
+                ..member("KeyFingerprint", 238)
             },
         ])),
     },
     m::Shape {
         name: "KeyPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(57),
+            member: m::ShapeId(148),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1730,26 +3803,459 @@ pub static SHAPES: [m::Shape; 117] = [
         },
     },
     m::Shape {
+        name: "Location",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "LocationType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "region",
+                "availability-zone",
+                "availability-zone-id",
+                "outpost",
+            ],
+        },
+    },
+    m::Shape {
+        name: "LogicalGpuCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaxIpv4AddrPerInterface",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaxIpv6AddrPerInterface",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaxNetworkInterfaces",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumBandwidthInMbps",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumEbsAttachments",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumEbsCards",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumEfaInterfaces",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumEnaQueueCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumEnaQueueCountPerInterface",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumIops",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumNetworkCards",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumSecondaryNetworkInterfaces",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumThroughputInMBps",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "MediaAcceleratorInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("accelerators"),
+                ..member("Accelerators", 172)
+            },
+            m::Member {
+                location_name: Some("totalMediaMemoryInMiB"),
+                ..member("TotalMediaMemoryInMiB", 249)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MediaDeviceCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MediaDeviceInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 170)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 176)
+            },
+            m::Member {
+                location_name: Some("manufacturer"),
+                ..member("Manufacturer", 173)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 174)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MediaDeviceInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(171),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "MediaDeviceManufacturerName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MediaDeviceMemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 175)
+        }])),
+    },
+    m::Shape {
+        name: "MediaDeviceMemorySize",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MediaDeviceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 178)
+        }])),
+    },
+    m::Shape {
+        name: "MemorySize",
+        kind: m::ShapeKind::Long,
+    },
+    m::Shape {
         name: "MillisecondDateTime",
         kind: m::ShapeKind::Timestamp { format: None },
+    },
+    m::Shape {
+        name: "NetworkCardIndex",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "NetworkCardInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 180)
+            },
+            m::Member {
+                location_name: Some("networkPerformance"),
+                ..member("NetworkPerformance", 184)
+            },
+            m::Member {
+                location_name: Some("maximumNetworkInterfaces"),
+                ..member("MaximumNetworkInterfaces", 158)
+            },
+            m::Member {
+                location_name: Some("additionalFlexibleNetworkInterfaces"),
+                ..member("AdditionalFlexibleNetworkInterfaces", 0)
+            },
+            m::Member {
+                location_name: Some("baselineBandwidthInGbps"),
+                ..member("BaselineBandwidthInGbps", 22)
+            },
+            m::Member {
+                location_name: Some("peakBandwidthInGbps"),
+                ..member("PeakBandwidthInGbps", 201)
+            },
+            m::Member {
+                location_name: Some("defaultEnaQueueCountPerInterface"),
+                ..member("DefaultEnaQueueCountPerInterface", 44)
+            },
+            m::Member {
+                location_name: Some("maximumEnaQueueCount"),
+                ..member("MaximumEnaQueueCount", 163)
+            },
+            m::Member {
+                location_name: Some("maximumEnaQueueCountPerInterface"),
+                ..member("MaximumEnaQueueCountPerInterface", 164)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkCardInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(181),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkPerformance"),
+                ..member("NetworkPerformance", 184)
+            },
+            m::Member {
+                location_name: Some("maximumNetworkInterfaces"),
+                ..member("MaximumNetworkInterfaces", 158)
+            },
+            m::Member {
+                location_name: Some("maximumNetworkCards"),
+                ..member("MaximumNetworkCards", 166)
+            },
+            m::Member {
+                location_name: Some("defaultNetworkCardIndex"),
+                ..member("DefaultNetworkCardIndex", 45)
+            },
+            m::Member {
+                location_name: Some("networkCards"),
+                ..member("NetworkCards", 182)
+            },
+            m::Member {
+                location_name: Some("ipv4AddressesPerInterface"),
+                ..member("Ipv4AddressesPerInterface", 156)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressesPerInterface"),
+                ..member("Ipv6AddressesPerInterface", 157)
+            },
+            m::Member {
+                location_name: Some("ipv6Supported"),
+                ..member("Ipv6Supported", 140)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 85)
+            },
+            m::Member {
+                location_name: Some("efaSupported"),
+                ..member("EfaSupported", 83)
+            },
+            m::Member {
+                location_name: Some("efaInfo"),
+                ..member("EfaInfo", 82)
+            },
+            m::Member {
+                location_name: Some("encryptionInTransitSupported"),
+                ..member("EncryptionInTransitSupported", 86)
+            },
+            m::Member {
+                location_name: Some("enaSrdSupported"),
+                ..member("EnaSrdSupported", 84)
+            },
+            m::Member {
+                location_name: Some("bandwidthWeightings"),
+                ..member("BandwidthWeightings", 20)
+            },
+            m::Member {
+                location_name: Some("flexibleEnaQueuesSupport"),
+                ..member("FlexibleEnaQueuesSupport", 90)
+            },
+            m::Member {
+                location_name: Some("connectionTrackingConfiguration"),
+                ..member("ConnectionTrackingConfiguration", 43)
+            },
+            m::Member {
+                location_name: Some("secondaryNetworkSupported"),
+                ..member("SecondaryNetworkSupported", 228)
+            },
+            m::Member {
+                location_name: Some("maximumSecondaryNetworkInterfaces"),
+                ..member("MaximumSecondaryNetworkInterfaces", 167)
+            },
+            m::Member {
+                location_name: Some("ipv4AddressesPerSecondaryInterface"),
+                ..member("Ipv4AddressesPerSecondaryInterface", 138)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkPerformance",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NeuronDeviceCoreCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "NeuronDeviceCoreInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 185)
+            },
+            m::Member {
+                location_name: Some("version"),
+                ..member("Version", 187)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NeuronDeviceCoreVersion",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "NeuronDeviceCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "NeuronDeviceInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 188)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 193)
+            },
+            m::Member {
+                location_name: Some("coreInfo"),
+                ..member("CoreInfo", 186)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 191)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NeuronDeviceInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(189),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NeuronDeviceMemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 192)
+        }])),
+    },
+    m::Shape {
+        name: "NeuronDeviceMemorySize",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "NeuronDeviceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NeuronInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("neuronDevices"),
+                ..member("NeuronDevices", 190)
+            },
+            m::Member {
+                location_name: Some("totalNeuronDeviceMemoryInMiB"),
+                ..member("TotalNeuronDeviceMemoryInMiB", 250)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NextToken",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NitroEnclavesSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
+        name: "NitroTpmInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("supportedVersions"),
+            ..member("SupportedVersions", 200)
+        }])),
+    },
+    m::Shape {
+        name: "NitroTpmSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
+        name: "NitroTpmSupportedVersionType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NitroTpmSupportedVersionsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(199),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PeakBandwidthInGbps",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "PhcSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
+        name: "PlacementGroupInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("supportedStrategies"),
+            ..member("SupportedStrategies", 205)
+        }])),
+    },
+    m::Shape {
+        name: "PlacementGroupStrategy",
+        kind: m::ShapeKind::String {
+            enum_values: &["cluster", "partition", "spread"],
+        },
+    },
+    m::Shape {
+        name: "PlacementGroupStrategyList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(204),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "PrefixListId",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 88)
+                ..member("Description", 238)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 88)
+                ..member("PrefixListId", 238)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(63),
+            member: m::ShapeId(206),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1759,27 +4265,58 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "ProcessorInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("supportedArchitectures"),
+                ..member("SupportedArchitectures", 2)
+            },
+            m::Member {
+                location_name: Some("sustainedClockSpeedInGhz"),
+                ..member("SustainedClockSpeedInGhz", 210)
+            },
+            m::Member {
+                location_name: Some("supportedFeatures"),
+                ..member("SupportedFeatures", 240)
+            },
+            m::Member {
+                location_name: Some("manufacturer"),
+                ..member("Manufacturer", 35)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ProcessorSustainedClockSpeed",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "RebootMigrationSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
         name: "ReferencedSecurityGroup",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 88)
+                ..member("GroupId", 238)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 88)
+                ..member("PeeringStatus", 238)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 88)
+                ..member("UserId", 238)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 88)
+                ..member("VpcId", 238)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 88)
+                ..member("VpcPeeringConnectionId", 238)
             },
         ])),
     },
@@ -1788,19 +4325,19 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 88)
+                ..member("OptInStatus", 238)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 69)
+                ..member("Geography", 215)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 88)
+                ..member("RegionName", 238)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 88)
+                ..member("Endpoint", 238)
             },
         ])),
     },
@@ -1808,13 +4345,13 @@ pub static SHAPES: [m::Shape; 117] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 88)
+            ..member("Name", 238)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(214),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1822,7 +4359,7 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(67),
+            member: m::ShapeId(213),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1830,8 +4367,16 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(88),
+            member: m::ShapeId(238),
             member_location_name: Some("RegionName"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RequestInstanceTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(126),
+            member_location_name: None,
             flattened: false,
         }),
     },
@@ -1955,44 +4500,44 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 85)
+                ..member("SecurityGroupRuleIds", 235)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 80)
+                ..member("GroupId", 230)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 88)
+                ..member("SourceSecurityGroupName", 238)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 88)
+                ..member("SourceSecurityGroupOwnerId", 238)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 88)
+                ..member("IpProtocol", 238)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 43)
+                ..member("FromPort", 132)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 43)
+                ..member("ToPort", 132)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 88)
+                ..member("CidrIp", 238)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 45)
+                ..member("IpPermissions", 134)
             },
         ])),
     },
@@ -2001,37 +4546,37 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 29)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 45)
+                ..member("UnknownIpPermissions", 134)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 78)
+                ..member("RevokedSecurityGroupRules", 225)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 88),
-            member("FromPort", 43),
-            member("GroupId", 80),
-            member("GroupName", 82),
-            member("IpPermissions", 45),
-            member("IpProtocol", 88),
-            member("SourceSecurityGroupName", 88),
-            member("SourceSecurityGroupOwnerId", 88),
-            member("ToPort", 43),
+            member("CidrIp", 238),
+            member("FromPort", 132),
+            member("GroupId", 230),
+            member("GroupName", 232),
+            member("IpPermissions", 134),
+            member("IpProtocol", 238),
+            member("SourceSecurityGroupName", 238),
+            member("SourceSecurityGroupOwnerId", 238),
+            member("ToPort", 132),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 85)
+                ..member("SecurityGroupRuleIds", 235)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 29)
             },
         ])),
     },
@@ -2040,15 +4585,15 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 29)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 45)
+                ..member("UnknownIpPermissions", 134)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 78)
+                ..member("RevokedSecurityGroupRules", 225)
             },
         ])),
     },
@@ -2057,96 +4602,114 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 84)
+                ..member("SecurityGroupRuleId", 234)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 80)
+                ..member("GroupId", 230)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 17)
+                ..member("IsEgress", 29)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 88)
+                ..member("IpProtocol", 238)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 43)
+                ..member("FromPort", 132)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 43)
+                ..member("ToPort", 132)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 88)
+                ..member("CidrIpv4", 238)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 88)
+                ..member("CidrIpv6", 238)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 65)
+                ..member("PrefixListId", 208)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 80)
+                ..member("ReferencedGroupId", 230)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 88)
+                ..member("Description", 238)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(77),
+            member: m::ShapeId(224),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "RootDeviceType",
+        kind: m::ShapeKind::String {
+            enum_values: &["ebs", "instance-store"],
+        },
+    },
+    m::Shape {
+        name: "RootDeviceTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(226),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SecondaryNetworkSupportedFlag",
+        kind: m::ShapeKind::Boolean,
     },
     m::Shape {
         name: "SecurityGroup",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 88)
+                ..member("GroupId", 238)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 45)
+                ..member("IpPermissionsEgress", 134)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 90)
+                ..member("Tags", 243)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 88)
+                ..member("VpcId", 238)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 88)
+                ..member("SecurityGroupArn", 238)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 88)
+                ..member("OwnerId", 238)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 88)
+                ..member("GroupName", 238)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 88)
+                ..member("Description", 238)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 45)
+                ..member("IpPermissions", 134)
             },
         ])),
     },
@@ -2157,7 +4720,7 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(79),
+            member: m::ShapeId(229),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2171,59 +4734,59 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 84)
+                ..member("SecurityGroupRuleId", 234)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 80)
+                ..member("GroupId", 230)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 88)
+                ..member("GroupOwnerId", 238)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 17)
+                ..member("IsEgress", 29)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 88)
+                ..member("IpProtocol", 238)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 43)
+                ..member("FromPort", 132)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 43)
+                ..member("ToPort", 132)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 88)
+                ..member("CidrIpv4", 238)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 88)
+                ..member("CidrIpv6", 238)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 65)
+                ..member("PrefixListId", 208)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 66)
+                ..member("ReferencedGroupInfo", 212)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 88)
+                ..member("Description", 238)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 90)
+                ..member("Tags", 243)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 88)
+                ..member("SecurityGroupRuleArn", 238)
             },
         ])),
     },
@@ -2234,7 +4797,7 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(88),
+            member: m::ShapeId(238),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2242,7 +4805,7 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(83),
+            member: m::ShapeId(233),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2256,22 +4819,40 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "SupportedAdditionalProcessorFeature",
+        kind: m::ShapeKind::String {
+            enum_values: &["amd-sev-snp", "nested-virtualization"],
+        },
+    },
+    m::Shape {
+        name: "SupportedAdditionalProcessorFeatureList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(239),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SupportedInRegion",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 88)
+                ..member("Key", 238)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 88)
+                ..member("Value", 238)
             },
         ])),
     },
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(89),
+            member: m::ShapeId(242),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2281,18 +4862,18 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 72)
+                ..member("ResourceType", 219)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 90)
+                ..member("Tags", 243)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(91),
+            member: m::ShapeId(244),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2304,50 +4885,127 @@ pub static SHAPES: [m::Shape; 117] = [
         },
     },
     m::Shape {
+        name: "ThreadsPerCore",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "ThreadsPerCoreList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(247),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "TotalMediaMemory",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "TotalNeuronMemory",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "UsageClassType",
+        kind: m::ShapeKind::String {
+            enum_values: &["spot", "on-demand", "capacity-block"],
+        },
+    },
+    m::Shape {
+        name: "UsageClassTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(251),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "UserIdGroupPair",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 88)
+                ..member("Description", 238)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 88)
+                ..member("UserId", 238)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 88)
+                ..member("GroupName", 238)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 88)
+                ..member("GroupId", 238)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 88)
+                ..member("VpcId", 238)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 88)
+                ..member("VpcPeeringConnectionId", 238)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 88)
+                ..member("PeeringStatus", 238)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(253),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "VCpuCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "VCpuInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("defaultVCpus"),
+                ..member("DefaultVCpus", 255)
+            },
+            m::Member {
+                location_name: Some("defaultCores"),
+                ..member("DefaultCores", 33)
+            },
+            m::Member {
+                location_name: Some("defaultThreadsPerCore"),
+                ..member("DefaultThreadsPerCore", 247)
+            },
+            m::Member {
+                location_name: Some("validCores"),
+                ..member("ValidCores", 34)
+            },
+            m::Member {
+                location_name: Some("validThreadsPerCore"),
+                ..member("ValidThreadsPerCore", 248)
+            },
+        ])),
+    },
+    m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(88),
+            member: m::ShapeId(238),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VirtualizationType",
+        kind: m::ShapeKind::String {
+            enum_values: &["hvm", "paravirtual"],
+        },
+    },
+    m::Shape {
+        name: "VirtualizationTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(258),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2357,51 +5015,51 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 88)
+                ..member("OwnerId", 238)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 93)
+                ..member("InstanceTenancy", 246)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 112)
+                ..member("Ipv6CidrBlockAssociationSet", 275)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 99)
+                ..member("CidrBlockAssociationSet", 262)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 17)
+                ..member("IsDefault", 29)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 102)
+                ..member("EncryptionControl", 265)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 90)
+                ..member("Tags", 243)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 16)
+                ..member("BlockPublicAccessStates", 28)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 88)
+                ..member("VpcId", 238)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 114)
+                ..member("State", 277)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 88)
+                ..member("CidrBlock", 238)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 88)
+                ..member("DhcpOptionsId", 238)
             },
         ])),
     },
@@ -2410,22 +5068,22 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 88)
+                ..member("AssociationId", 238)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 88)
+                ..member("CidrBlock", 238)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 100)
+                ..member("CidrBlockState", 263)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(98),
+            member: m::ShapeId(261),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2435,11 +5093,11 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 101)
+                ..member("State", 264)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 88)
+                ..member("StatusMessage", 238)
             },
         ])),
     },
@@ -2461,31 +5119,31 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 109)
+                ..member("VpcId", 272)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 106)
+                ..member("VpcEncryptionControlId", 269)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 107)
+                ..member("Mode", 270)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 108)
+                ..member("State", 271)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 88)
+                ..member("StateMessage", 238)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 105)
+                ..member("ResourceExclusions", 268)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 90)
+                ..member("Tags", 243)
             },
         ])),
     },
@@ -2494,11 +5152,11 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 104)
+                ..member("State", 267)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 88)
+                ..member("StateMessage", 238)
             },
         ])),
     },
@@ -2513,35 +5171,35 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 103)
+                ..member("InternetGateway", 266)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 103)
+                ..member("EgressOnlyInternetGateway", 266)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 103)
+                ..member("NatGateway", 266)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 103)
+                ..member("VirtualPrivateGateway", 266)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 103)
+                ..member("VpcPeering", 266)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 103)
+                ..member("Lambda", 266)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 103)
+                ..member("VpcLattice", 266)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 103)
+                ..member("ElasticFileSystem", 266)
             },
         ])),
     },
@@ -2578,7 +5236,7 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(109),
+            member: m::ShapeId(272),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -2588,38 +5246,38 @@ pub static SHAPES: [m::Shape; 117] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 88)
+                ..member("AssociationId", 238)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 88)
+                ..member("Ipv6CidrBlock", 238)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 100)
+                ..member("Ipv6CidrBlockState", 263)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 88)
+                ..member("NetworkBorderGroup", 238)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 88)
+                ..member("Ipv6Pool", 238)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 49)
+                ..member("Ipv6AddressAttribute", 139)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 48)
+                ..member("IpSource", 137)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(111),
+            member: m::ShapeId(274),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2627,7 +5285,7 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(97),
+            member: m::ShapeId(260),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2639,9 +5297,21 @@ pub static SHAPES: [m::Shape; 117] = [
         },
     },
     m::Shape {
+        name: "Workload",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "WorkloadsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(278),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(88),
+            member: m::ShapeId(238),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -2649,10 +5319,22 @@ pub static SHAPES: [m::Shape; 117] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(88),
+            member: m::ShapeId(238),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "totalFpgaMemory",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "totalGpuMemory",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "totalInferenceMemory",
+        kind: m::ShapeKind::Integer,
     },
 ];
 
@@ -2667,6 +5349,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteKeyPair",
     "DeleteSecurityGroup",
     "DescribeAvailabilityZones",
+    "DescribeInstanceTypeOfferings",
+    "DescribeInstanceTypes",
     "DescribeKeyPairs",
     "DescribeRegions",
     "DescribeSecurityGroups",
@@ -3069,6 +5753,35 @@ impl IntoValue for CreateSecurityGroupResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DefaultConnectionTrackingConfiguration {
+    pub default_tcp_established_timeout: Option<i32>,
+    pub default_udp_timeout: Option<i32>,
+    pub default_udp_stream_timeout: Option<i32>,
+}
+
+impl FromValue for DefaultConnectionTrackingConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            default_tcp_established_timeout: opt(&mut s, 0, "DefaultTcpEstablishedTimeout")?,
+            default_udp_timeout: opt(&mut s, 1, "DefaultUdpTimeout")?,
+            default_udp_stream_timeout: opt(&mut s, 2, "DefaultUdpStreamTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for DefaultConnectionTrackingConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.default_tcp_established_timeout
+                .map(IntoValue::into_value),
+            self.default_udp_timeout.map(IntoValue::into_value),
+            self.default_udp_stream_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteKeyPairRequest {
     pub key_name: Option<String>,
     pub key_pair_id: Option<String>,
@@ -3225,6 +5938,128 @@ impl FromValue for DescribeAvailabilityZonesResult {
 impl IntoValue for DescribeAvailabilityZonesResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.availability_zones.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceTypeOfferingsRequest {
+    pub dry_run: Option<bool>,
+    pub location_type: Option<String>,
+    pub filters: Option<Vec<Filter>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceTypeOfferingsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            location_type: opt(&mut s, 1, "LocationType")?,
+            filters: opt(&mut s, 2, "Filters")?,
+            max_results: opt(&mut s, 3, "MaxResults")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceTypeOfferingsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.location_type.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceTypeOfferingsResult {
+    pub instance_type_offerings: Option<Vec<InstanceTypeOffering>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceTypeOfferingsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_type_offerings: opt(&mut s, 0, "InstanceTypeOfferings")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceTypeOfferingsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_type_offerings.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceTypesRequest {
+    pub dry_run: Option<bool>,
+    pub instance_types: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub include_unsupported_in_region: Option<bool>,
+}
+
+impl FromValue for DescribeInstanceTypesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            instance_types: opt(&mut s, 1, "InstanceTypes")?,
+            filters: opt(&mut s, 2, "Filters")?,
+            max_results: opt(&mut s, 3, "MaxResults")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+            include_unsupported_in_region: opt(&mut s, 5, "IncludeUnsupportedInRegion")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceTypesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.instance_types.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.include_unsupported_in_region
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceTypesResult {
+    pub instance_types: Option<Vec<InstanceTypeInfo>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceTypesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_types: opt(&mut s, 0, "InstanceTypes")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceTypesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_types.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -3455,6 +6290,174 @@ impl IntoValue for DescribeVpcsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DiskInfo {
+    pub size_in_gb: Option<i64>,
+    pub count: Option<i32>,
+    pub r#type: Option<String>,
+}
+
+impl FromValue for DiskInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            size_in_gb: opt(&mut s, 0, "SizeInGB")?,
+            count: opt(&mut s, 1, "Count")?,
+            r#type: opt(&mut s, 2, "Type")?,
+        })
+    }
+}
+
+impl IntoValue for DiskInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.size_in_gb.map(IntoValue::into_value),
+            self.count.map(IntoValue::into_value),
+            self.r#type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsCardInfo {
+    pub ebs_card_index: Option<i32>,
+    pub baseline_bandwidth_in_mbps: Option<i32>,
+    pub baseline_throughput_in_m_bps: Option<f64>,
+    pub baseline_iops: Option<i32>,
+    pub maximum_bandwidth_in_mbps: Option<i32>,
+    pub maximum_throughput_in_m_bps: Option<f64>,
+    pub maximum_iops: Option<i32>,
+}
+
+impl FromValue for EbsCardInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            ebs_card_index: opt(&mut s, 0, "EbsCardIndex")?,
+            baseline_bandwidth_in_mbps: opt(&mut s, 1, "BaselineBandwidthInMbps")?,
+            baseline_throughput_in_m_bps: opt(&mut s, 2, "BaselineThroughputInMBps")?,
+            baseline_iops: opt(&mut s, 3, "BaselineIops")?,
+            maximum_bandwidth_in_mbps: opt(&mut s, 4, "MaximumBandwidthInMbps")?,
+            maximum_throughput_in_m_bps: opt(&mut s, 5, "MaximumThroughputInMBps")?,
+            maximum_iops: opt(&mut s, 6, "MaximumIops")?,
+        })
+    }
+}
+
+impl IntoValue for EbsCardInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ebs_card_index.map(IntoValue::into_value),
+            self.baseline_bandwidth_in_mbps.map(IntoValue::into_value),
+            self.baseline_throughput_in_m_bps.map(IntoValue::into_value),
+            self.baseline_iops.map(IntoValue::into_value),
+            self.maximum_bandwidth_in_mbps.map(IntoValue::into_value),
+            self.maximum_throughput_in_m_bps.map(IntoValue::into_value),
+            self.maximum_iops.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsInfo {
+    pub ebs_optimized_support: Option<String>,
+    pub encryption_support: Option<String>,
+    pub ebs_optimized_info: Option<EbsOptimizedInfo>,
+    pub nvme_support: Option<String>,
+    pub maximum_ebs_attachments: Option<i32>,
+    pub attachment_limit_type: Option<String>,
+    pub maximum_ebs_cards: Option<i32>,
+    pub ebs_cards: Option<Vec<EbsCardInfo>>,
+}
+
+impl FromValue for EbsInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            ebs_optimized_support: opt(&mut s, 0, "EbsOptimizedSupport")?,
+            encryption_support: opt(&mut s, 1, "EncryptionSupport")?,
+            ebs_optimized_info: opt(&mut s, 2, "EbsOptimizedInfo")?,
+            nvme_support: opt(&mut s, 3, "NvmeSupport")?,
+            maximum_ebs_attachments: opt(&mut s, 4, "MaximumEbsAttachments")?,
+            attachment_limit_type: opt(&mut s, 5, "AttachmentLimitType")?,
+            maximum_ebs_cards: opt(&mut s, 6, "MaximumEbsCards")?,
+            ebs_cards: opt(&mut s, 7, "EbsCards")?,
+        })
+    }
+}
+
+impl IntoValue for EbsInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ebs_optimized_support.map(IntoValue::into_value),
+            self.encryption_support.map(IntoValue::into_value),
+            self.ebs_optimized_info.map(IntoValue::into_value),
+            self.nvme_support.map(IntoValue::into_value),
+            self.maximum_ebs_attachments.map(IntoValue::into_value),
+            self.attachment_limit_type.map(IntoValue::into_value),
+            self.maximum_ebs_cards.map(IntoValue::into_value),
+            self.ebs_cards.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsOptimizedInfo {
+    pub baseline_bandwidth_in_mbps: Option<i32>,
+    pub baseline_throughput_in_m_bps: Option<f64>,
+    pub baseline_iops: Option<i32>,
+    pub maximum_bandwidth_in_mbps: Option<i32>,
+    pub maximum_throughput_in_m_bps: Option<f64>,
+    pub maximum_iops: Option<i32>,
+}
+
+impl FromValue for EbsOptimizedInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            baseline_bandwidth_in_mbps: opt(&mut s, 0, "BaselineBandwidthInMbps")?,
+            baseline_throughput_in_m_bps: opt(&mut s, 1, "BaselineThroughputInMBps")?,
+            baseline_iops: opt(&mut s, 2, "BaselineIops")?,
+            maximum_bandwidth_in_mbps: opt(&mut s, 3, "MaximumBandwidthInMbps")?,
+            maximum_throughput_in_m_bps: opt(&mut s, 4, "MaximumThroughputInMBps")?,
+            maximum_iops: opt(&mut s, 5, "MaximumIops")?,
+        })
+    }
+}
+
+impl IntoValue for EbsOptimizedInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.baseline_bandwidth_in_mbps.map(IntoValue::into_value),
+            self.baseline_throughput_in_m_bps.map(IntoValue::into_value),
+            self.baseline_iops.map(IntoValue::into_value),
+            self.maximum_bandwidth_in_mbps.map(IntoValue::into_value),
+            self.maximum_throughput_in_m_bps.map(IntoValue::into_value),
+            self.maximum_iops.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EfaInfo {
+    pub maximum_efa_interfaces: Option<i32>,
+}
+
+impl FromValue for EfaInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            maximum_efa_interfaces: opt(&mut s, 0, "MaximumEfaInterfaces")?,
+        })
+    }
+}
+
+impl IntoValue for EfaInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.maximum_efa_interfaces.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filter {
     pub name: Option<String>,
     pub values: Option<Vec<String>>,
@@ -3475,6 +6478,167 @@ impl IntoValue for Filter {
         Value::Struct(vec![
             self.name.map(IntoValue::into_value),
             self.values.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FpgaDeviceInfo {
+    pub name: Option<String>,
+    pub manufacturer: Option<String>,
+    pub count: Option<i32>,
+    pub memory_info: Option<FpgaDeviceMemoryInfo>,
+}
+
+impl FromValue for FpgaDeviceInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            name: opt(&mut s, 0, "Name")?,
+            manufacturer: opt(&mut s, 1, "Manufacturer")?,
+            count: opt(&mut s, 2, "Count")?,
+            memory_info: opt(&mut s, 3, "MemoryInfo")?,
+        })
+    }
+}
+
+impl IntoValue for FpgaDeviceInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.name.map(IntoValue::into_value),
+            self.manufacturer.map(IntoValue::into_value),
+            self.count.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FpgaDeviceMemoryInfo {
+    pub size_in_mi_b: Option<i32>,
+}
+
+impl FromValue for FpgaDeviceMemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for FpgaDeviceMemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FpgaInfo {
+    pub fpgas: Option<Vec<FpgaDeviceInfo>>,
+    pub total_fpga_memory_in_mi_b: Option<i32>,
+}
+
+impl FromValue for FpgaInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            fpgas: opt(&mut s, 0, "Fpgas")?,
+            total_fpga_memory_in_mi_b: opt(&mut s, 1, "TotalFpgaMemoryInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for FpgaInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.fpgas.map(IntoValue::into_value),
+            self.total_fpga_memory_in_mi_b.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GpuDeviceInfo {
+    pub name: Option<String>,
+    pub manufacturer: Option<String>,
+    pub count: Option<i32>,
+    pub logical_gpu_count: Option<i32>,
+    pub gpu_partition_size: Option<f64>,
+    pub workloads: Option<Vec<String>>,
+    pub memory_info: Option<GpuDeviceMemoryInfo>,
+}
+
+impl FromValue for GpuDeviceInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            name: opt(&mut s, 0, "Name")?,
+            manufacturer: opt(&mut s, 1, "Manufacturer")?,
+            count: opt(&mut s, 2, "Count")?,
+            logical_gpu_count: opt(&mut s, 3, "LogicalGpuCount")?,
+            gpu_partition_size: opt(&mut s, 4, "GpuPartitionSize")?,
+            workloads: opt(&mut s, 5, "Workloads")?,
+            memory_info: opt(&mut s, 6, "MemoryInfo")?,
+        })
+    }
+}
+
+impl IntoValue for GpuDeviceInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.name.map(IntoValue::into_value),
+            self.manufacturer.map(IntoValue::into_value),
+            self.count.map(IntoValue::into_value),
+            self.logical_gpu_count.map(IntoValue::into_value),
+            self.gpu_partition_size.map(IntoValue::into_value),
+            self.workloads.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GpuDeviceMemoryInfo {
+    pub size_in_mi_b: Option<i32>,
+}
+
+impl FromValue for GpuDeviceMemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for GpuDeviceMemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GpuInfo {
+    pub gpus: Option<Vec<GpuDeviceInfo>>,
+    pub total_gpu_memory_in_mi_b: Option<i32>,
+}
+
+impl FromValue for GpuInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            gpus: opt(&mut s, 0, "Gpus")?,
+            total_gpu_memory_in_mi_b: opt(&mut s, 1, "TotalGpuMemoryInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for GpuInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.gpus.map(IntoValue::into_value),
+            self.total_gpu_memory_in_mi_b.map(IntoValue::into_value),
         ])
     }
 }
@@ -3537,6 +6701,259 @@ impl IntoValue for ImportKeyPairResult {
             self.key_name.map(IntoValue::into_value),
             self.key_pair_id.map(IntoValue::into_value),
             self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InferenceAcceleratorInfo {
+    pub accelerators: Option<Vec<InferenceDeviceInfo>>,
+    pub total_inference_memory_in_mi_b: Option<i32>,
+}
+
+impl FromValue for InferenceAcceleratorInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            accelerators: opt(&mut s, 0, "Accelerators")?,
+            total_inference_memory_in_mi_b: opt(&mut s, 1, "TotalInferenceMemoryInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for InferenceAcceleratorInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.accelerators.map(IntoValue::into_value),
+            self.total_inference_memory_in_mi_b
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InferenceDeviceInfo {
+    pub count: Option<i32>,
+    pub name: Option<String>,
+    pub manufacturer: Option<String>,
+    pub memory_info: Option<InferenceDeviceMemoryInfo>,
+}
+
+impl FromValue for InferenceDeviceInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            count: opt(&mut s, 0, "Count")?,
+            name: opt(&mut s, 1, "Name")?,
+            manufacturer: opt(&mut s, 2, "Manufacturer")?,
+            memory_info: opt(&mut s, 3, "MemoryInfo")?,
+        })
+    }
+}
+
+impl IntoValue for InferenceDeviceInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.count.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.manufacturer.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InferenceDeviceMemoryInfo {
+    pub size_in_mi_b: Option<i32>,
+}
+
+impl FromValue for InferenceDeviceMemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for InferenceDeviceMemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStorageInfo {
+    pub total_size_in_gb: Option<i64>,
+    pub disks: Option<Vec<DiskInfo>>,
+    pub nvme_support: Option<String>,
+    pub encryption_support: Option<String>,
+}
+
+impl FromValue for InstanceStorageInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            total_size_in_gb: opt(&mut s, 0, "TotalSizeInGB")?,
+            disks: opt(&mut s, 1, "Disks")?,
+            nvme_support: opt(&mut s, 2, "NvmeSupport")?,
+            encryption_support: opt(&mut s, 3, "EncryptionSupport")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStorageInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.total_size_in_gb.map(IntoValue::into_value),
+            self.disks.map(IntoValue::into_value),
+            self.nvme_support.map(IntoValue::into_value),
+            self.encryption_support.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceTypeInfo {
+    pub instance_type: Option<String>,
+    pub current_generation: Option<bool>,
+    pub free_tier_eligible: Option<bool>,
+    pub supported_usage_classes: Option<Vec<String>>,
+    pub supported_root_device_types: Option<Vec<String>>,
+    pub supported_virtualization_types: Option<Vec<String>>,
+    pub bare_metal: Option<bool>,
+    pub hypervisor: Option<String>,
+    pub processor_info: Option<ProcessorInfo>,
+    pub v_cpu_info: Option<VCpuInfo>,
+    pub memory_info: Option<MemoryInfo>,
+    pub instance_storage_supported: Option<bool>,
+    pub instance_storage_info: Option<InstanceStorageInfo>,
+    pub ebs_info: Option<EbsInfo>,
+    pub network_info: Option<NetworkInfo>,
+    pub gpu_info: Option<GpuInfo>,
+    pub fpga_info: Option<FpgaInfo>,
+    pub placement_group_info: Option<PlacementGroupInfo>,
+    pub inference_accelerator_info: Option<InferenceAcceleratorInfo>,
+    pub hibernation_supported: Option<bool>,
+    pub burstable_performance_supported: Option<bool>,
+    pub dedicated_hosts_supported: Option<bool>,
+    pub auto_recovery_supported: Option<bool>,
+    pub supported_boot_modes: Option<Vec<String>>,
+    pub nitro_enclaves_support: Option<String>,
+    pub nitro_tpm_support: Option<String>,
+    pub nitro_tpm_info: Option<NitroTpmInfo>,
+    pub media_accelerator_info: Option<MediaAcceleratorInfo>,
+    pub neuron_info: Option<NeuronInfo>,
+    pub phc_support: Option<String>,
+    pub reboot_migration_support: Option<String>,
+    pub supported_in_region: Option<bool>,
+}
+
+impl FromValue for InstanceTypeInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 32, path)?;
+        Ok(Self {
+            instance_type: opt(&mut s, 0, "InstanceType")?,
+            current_generation: opt(&mut s, 1, "CurrentGeneration")?,
+            free_tier_eligible: opt(&mut s, 2, "FreeTierEligible")?,
+            supported_usage_classes: opt(&mut s, 3, "SupportedUsageClasses")?,
+            supported_root_device_types: opt(&mut s, 4, "SupportedRootDeviceTypes")?,
+            supported_virtualization_types: opt(&mut s, 5, "SupportedVirtualizationTypes")?,
+            bare_metal: opt(&mut s, 6, "BareMetal")?,
+            hypervisor: opt(&mut s, 7, "Hypervisor")?,
+            processor_info: opt(&mut s, 8, "ProcessorInfo")?,
+            v_cpu_info: opt(&mut s, 9, "VCpuInfo")?,
+            memory_info: opt(&mut s, 10, "MemoryInfo")?,
+            instance_storage_supported: opt(&mut s, 11, "InstanceStorageSupported")?,
+            instance_storage_info: opt(&mut s, 12, "InstanceStorageInfo")?,
+            ebs_info: opt(&mut s, 13, "EbsInfo")?,
+            network_info: opt(&mut s, 14, "NetworkInfo")?,
+            gpu_info: opt(&mut s, 15, "GpuInfo")?,
+            fpga_info: opt(&mut s, 16, "FpgaInfo")?,
+            placement_group_info: opt(&mut s, 17, "PlacementGroupInfo")?,
+            inference_accelerator_info: opt(&mut s, 18, "InferenceAcceleratorInfo")?,
+            hibernation_supported: opt(&mut s, 19, "HibernationSupported")?,
+            burstable_performance_supported: opt(&mut s, 20, "BurstablePerformanceSupported")?,
+            dedicated_hosts_supported: opt(&mut s, 21, "DedicatedHostsSupported")?,
+            auto_recovery_supported: opt(&mut s, 22, "AutoRecoverySupported")?,
+            supported_boot_modes: opt(&mut s, 23, "SupportedBootModes")?,
+            nitro_enclaves_support: opt(&mut s, 24, "NitroEnclavesSupport")?,
+            nitro_tpm_support: opt(&mut s, 25, "NitroTpmSupport")?,
+            nitro_tpm_info: opt(&mut s, 26, "NitroTpmInfo")?,
+            media_accelerator_info: opt(&mut s, 27, "MediaAcceleratorInfo")?,
+            neuron_info: opt(&mut s, 28, "NeuronInfo")?,
+            phc_support: opt(&mut s, 29, "PhcSupport")?,
+            reboot_migration_support: opt(&mut s, 30, "RebootMigrationSupport")?,
+            supported_in_region: opt(&mut s, 31, "SupportedInRegion")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceTypeInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_type.map(IntoValue::into_value),
+            self.current_generation.map(IntoValue::into_value),
+            self.free_tier_eligible.map(IntoValue::into_value),
+            self.supported_usage_classes.map(IntoValue::into_value),
+            self.supported_root_device_types.map(IntoValue::into_value),
+            self.supported_virtualization_types
+                .map(IntoValue::into_value),
+            self.bare_metal.map(IntoValue::into_value),
+            self.hypervisor.map(IntoValue::into_value),
+            self.processor_info.map(IntoValue::into_value),
+            self.v_cpu_info.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+            self.instance_storage_supported.map(IntoValue::into_value),
+            self.instance_storage_info.map(IntoValue::into_value),
+            self.ebs_info.map(IntoValue::into_value),
+            self.network_info.map(IntoValue::into_value),
+            self.gpu_info.map(IntoValue::into_value),
+            self.fpga_info.map(IntoValue::into_value),
+            self.placement_group_info.map(IntoValue::into_value),
+            self.inference_accelerator_info.map(IntoValue::into_value),
+            self.hibernation_supported.map(IntoValue::into_value),
+            self.burstable_performance_supported
+                .map(IntoValue::into_value),
+            self.dedicated_hosts_supported.map(IntoValue::into_value),
+            self.auto_recovery_supported.map(IntoValue::into_value),
+            self.supported_boot_modes.map(IntoValue::into_value),
+            self.nitro_enclaves_support.map(IntoValue::into_value),
+            self.nitro_tpm_support.map(IntoValue::into_value),
+            self.nitro_tpm_info.map(IntoValue::into_value),
+            self.media_accelerator_info.map(IntoValue::into_value),
+            self.neuron_info.map(IntoValue::into_value),
+            self.phc_support.map(IntoValue::into_value),
+            self.reboot_migration_support.map(IntoValue::into_value),
+            self.supported_in_region.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceTypeOffering {
+    pub instance_type: Option<String>,
+    pub location_type: Option<String>,
+    pub location: Option<String>,
+}
+
+impl FromValue for InstanceTypeOffering {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_type: opt(&mut s, 0, "InstanceType")?,
+            location_type: opt(&mut s, 1, "LocationType")?,
+            location: opt(&mut s, 2, "Location")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceTypeOffering {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_type.map(IntoValue::into_value),
+            self.location_type.map(IntoValue::into_value),
+            self.location.map(IntoValue::into_value),
         ])
     }
 }
@@ -3706,6 +7123,393 @@ impl IntoValue for KeyPairInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaAcceleratorInfo {
+    pub accelerators: Option<Vec<MediaDeviceInfo>>,
+    pub total_media_memory_in_mi_b: Option<i32>,
+}
+
+impl FromValue for MediaAcceleratorInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            accelerators: opt(&mut s, 0, "Accelerators")?,
+            total_media_memory_in_mi_b: opt(&mut s, 1, "TotalMediaMemoryInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for MediaAcceleratorInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.accelerators.map(IntoValue::into_value),
+            self.total_media_memory_in_mi_b.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaDeviceInfo {
+    pub count: Option<i32>,
+    pub name: Option<String>,
+    pub manufacturer: Option<String>,
+    pub memory_info: Option<MediaDeviceMemoryInfo>,
+}
+
+impl FromValue for MediaDeviceInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            count: opt(&mut s, 0, "Count")?,
+            name: opt(&mut s, 1, "Name")?,
+            manufacturer: opt(&mut s, 2, "Manufacturer")?,
+            memory_info: opt(&mut s, 3, "MemoryInfo")?,
+        })
+    }
+}
+
+impl IntoValue for MediaDeviceInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.count.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.manufacturer.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaDeviceMemoryInfo {
+    pub size_in_mi_b: Option<i32>,
+}
+
+impl FromValue for MediaDeviceMemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for MediaDeviceMemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryInfo {
+    pub size_in_mi_b: Option<i64>,
+}
+
+impl FromValue for MemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for MemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkCardInfo {
+    pub network_card_index: Option<i32>,
+    pub network_performance: Option<String>,
+    pub maximum_network_interfaces: Option<i32>,
+    pub additional_flexible_network_interfaces: Option<i32>,
+    pub baseline_bandwidth_in_gbps: Option<f64>,
+    pub peak_bandwidth_in_gbps: Option<f64>,
+    pub default_ena_queue_count_per_interface: Option<i32>,
+    pub maximum_ena_queue_count: Option<i32>,
+    pub maximum_ena_queue_count_per_interface: Option<i32>,
+}
+
+impl FromValue for NetworkCardInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            network_card_index: opt(&mut s, 0, "NetworkCardIndex")?,
+            network_performance: opt(&mut s, 1, "NetworkPerformance")?,
+            maximum_network_interfaces: opt(&mut s, 2, "MaximumNetworkInterfaces")?,
+            additional_flexible_network_interfaces: opt(
+                &mut s,
+                3,
+                "AdditionalFlexibleNetworkInterfaces",
+            )?,
+            baseline_bandwidth_in_gbps: opt(&mut s, 4, "BaselineBandwidthInGbps")?,
+            peak_bandwidth_in_gbps: opt(&mut s, 5, "PeakBandwidthInGbps")?,
+            default_ena_queue_count_per_interface: opt(
+                &mut s,
+                6,
+                "DefaultEnaQueueCountPerInterface",
+            )?,
+            maximum_ena_queue_count: opt(&mut s, 7, "MaximumEnaQueueCount")?,
+            maximum_ena_queue_count_per_interface: opt(
+                &mut s,
+                8,
+                "MaximumEnaQueueCountPerInterface",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for NetworkCardInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_card_index.map(IntoValue::into_value),
+            self.network_performance.map(IntoValue::into_value),
+            self.maximum_network_interfaces.map(IntoValue::into_value),
+            self.additional_flexible_network_interfaces
+                .map(IntoValue::into_value),
+            self.baseline_bandwidth_in_gbps.map(IntoValue::into_value),
+            self.peak_bandwidth_in_gbps.map(IntoValue::into_value),
+            self.default_ena_queue_count_per_interface
+                .map(IntoValue::into_value),
+            self.maximum_ena_queue_count.map(IntoValue::into_value),
+            self.maximum_ena_queue_count_per_interface
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInfo {
+    pub network_performance: Option<String>,
+    pub maximum_network_interfaces: Option<i32>,
+    pub maximum_network_cards: Option<i32>,
+    pub default_network_card_index: Option<i32>,
+    pub network_cards: Option<Vec<NetworkCardInfo>>,
+    pub ipv4_addresses_per_interface: Option<i32>,
+    pub ipv6_addresses_per_interface: Option<i32>,
+    pub ipv6_supported: Option<bool>,
+    pub ena_support: Option<String>,
+    pub efa_supported: Option<bool>,
+    pub efa_info: Option<EfaInfo>,
+    pub encryption_in_transit_supported: Option<bool>,
+    pub ena_srd_supported: Option<bool>,
+    pub bandwidth_weightings: Option<Vec<String>>,
+    pub flexible_ena_queues_support: Option<String>,
+    pub connection_tracking_configuration: Option<DefaultConnectionTrackingConfiguration>,
+    pub secondary_network_supported: Option<bool>,
+    pub maximum_secondary_network_interfaces: Option<i32>,
+    pub ipv4_addresses_per_secondary_interface: Option<i32>,
+}
+
+impl FromValue for NetworkInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 19, path)?;
+        Ok(Self {
+            network_performance: opt(&mut s, 0, "NetworkPerformance")?,
+            maximum_network_interfaces: opt(&mut s, 1, "MaximumNetworkInterfaces")?,
+            maximum_network_cards: opt(&mut s, 2, "MaximumNetworkCards")?,
+            default_network_card_index: opt(&mut s, 3, "DefaultNetworkCardIndex")?,
+            network_cards: opt(&mut s, 4, "NetworkCards")?,
+            ipv4_addresses_per_interface: opt(&mut s, 5, "Ipv4AddressesPerInterface")?,
+            ipv6_addresses_per_interface: opt(&mut s, 6, "Ipv6AddressesPerInterface")?,
+            ipv6_supported: opt(&mut s, 7, "Ipv6Supported")?,
+            ena_support: opt(&mut s, 8, "EnaSupport")?,
+            efa_supported: opt(&mut s, 9, "EfaSupported")?,
+            efa_info: opt(&mut s, 10, "EfaInfo")?,
+            encryption_in_transit_supported: opt(&mut s, 11, "EncryptionInTransitSupported")?,
+            ena_srd_supported: opt(&mut s, 12, "EnaSrdSupported")?,
+            bandwidth_weightings: opt(&mut s, 13, "BandwidthWeightings")?,
+            flexible_ena_queues_support: opt(&mut s, 14, "FlexibleEnaQueuesSupport")?,
+            connection_tracking_configuration: opt(&mut s, 15, "ConnectionTrackingConfiguration")?,
+            secondary_network_supported: opt(&mut s, 16, "SecondaryNetworkSupported")?,
+            maximum_secondary_network_interfaces: opt(
+                &mut s,
+                17,
+                "MaximumSecondaryNetworkInterfaces",
+            )?,
+            ipv4_addresses_per_secondary_interface: opt(
+                &mut s,
+                18,
+                "Ipv4AddressesPerSecondaryInterface",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_performance.map(IntoValue::into_value),
+            self.maximum_network_interfaces.map(IntoValue::into_value),
+            self.maximum_network_cards.map(IntoValue::into_value),
+            self.default_network_card_index.map(IntoValue::into_value),
+            self.network_cards.map(IntoValue::into_value),
+            self.ipv4_addresses_per_interface.map(IntoValue::into_value),
+            self.ipv6_addresses_per_interface.map(IntoValue::into_value),
+            self.ipv6_supported.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+            self.efa_supported.map(IntoValue::into_value),
+            self.efa_info.map(IntoValue::into_value),
+            self.encryption_in_transit_supported
+                .map(IntoValue::into_value),
+            self.ena_srd_supported.map(IntoValue::into_value),
+            self.bandwidth_weightings.map(IntoValue::into_value),
+            self.flexible_ena_queues_support.map(IntoValue::into_value),
+            self.connection_tracking_configuration
+                .map(IntoValue::into_value),
+            self.secondary_network_supported.map(IntoValue::into_value),
+            self.maximum_secondary_network_interfaces
+                .map(IntoValue::into_value),
+            self.ipv4_addresses_per_secondary_interface
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronDeviceCoreInfo {
+    pub count: Option<i32>,
+    pub version: Option<i32>,
+}
+
+impl FromValue for NeuronDeviceCoreInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            count: opt(&mut s, 0, "Count")?,
+            version: opt(&mut s, 1, "Version")?,
+        })
+    }
+}
+
+impl IntoValue for NeuronDeviceCoreInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.count.map(IntoValue::into_value),
+            self.version.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronDeviceInfo {
+    pub count: Option<i32>,
+    pub name: Option<String>,
+    pub core_info: Option<NeuronDeviceCoreInfo>,
+    pub memory_info: Option<NeuronDeviceMemoryInfo>,
+}
+
+impl FromValue for NeuronDeviceInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            count: opt(&mut s, 0, "Count")?,
+            name: opt(&mut s, 1, "Name")?,
+            core_info: opt(&mut s, 2, "CoreInfo")?,
+            memory_info: opt(&mut s, 3, "MemoryInfo")?,
+        })
+    }
+}
+
+impl IntoValue for NeuronDeviceInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.count.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.core_info.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronDeviceMemoryInfo {
+    pub size_in_mi_b: Option<i32>,
+}
+
+impl FromValue for NeuronDeviceMemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for NeuronDeviceMemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronInfo {
+    pub neuron_devices: Option<Vec<NeuronDeviceInfo>>,
+    pub total_neuron_device_memory_in_mi_b: Option<i32>,
+}
+
+impl FromValue for NeuronInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            neuron_devices: opt(&mut s, 0, "NeuronDevices")?,
+            total_neuron_device_memory_in_mi_b: opt(&mut s, 1, "TotalNeuronDeviceMemoryInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for NeuronInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.neuron_devices.map(IntoValue::into_value),
+            self.total_neuron_device_memory_in_mi_b
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NitroTpmInfo {
+    pub supported_versions: Option<Vec<String>>,
+}
+
+impl FromValue for NitroTpmInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            supported_versions: opt(&mut s, 0, "SupportedVersions")?,
+        })
+    }
+}
+
+impl IntoValue for NitroTpmInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.supported_versions.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlacementGroupInfo {
+    pub supported_strategies: Option<Vec<String>>,
+}
+
+impl FromValue for PlacementGroupInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            supported_strategies: opt(&mut s, 0, "SupportedStrategies")?,
+        })
+    }
+}
+
+impl IntoValue for PlacementGroupInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.supported_strategies.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrefixListId {
     pub description: Option<String>,
     pub prefix_list_id: Option<String>,
@@ -3726,6 +7530,37 @@ impl IntoValue for PrefixListId {
         Value::Struct(vec![
             self.description.map(IntoValue::into_value),
             self.prefix_list_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProcessorInfo {
+    pub supported_architectures: Option<Vec<String>>,
+    pub sustained_clock_speed_in_ghz: Option<f64>,
+    pub supported_features: Option<Vec<String>>,
+    pub manufacturer: Option<String>,
+}
+
+impl FromValue for ProcessorInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            supported_architectures: opt(&mut s, 0, "SupportedArchitectures")?,
+            sustained_clock_speed_in_ghz: opt(&mut s, 1, "SustainedClockSpeedInGhz")?,
+            supported_features: opt(&mut s, 2, "SupportedFeatures")?,
+            manufacturer: opt(&mut s, 3, "Manufacturer")?,
+        })
+    }
+}
+
+impl IntoValue for ProcessorInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.supported_architectures.map(IntoValue::into_value),
+            self.sustained_clock_speed_in_ghz.map(IntoValue::into_value),
+            self.supported_features.map(IntoValue::into_value),
+            self.manufacturer.map(IntoValue::into_value),
         ])
     }
 }
@@ -4224,6 +8059,40 @@ impl IntoValue for UserIdGroupPair {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct VCpuInfo {
+    pub default_v_cpus: Option<i32>,
+    pub default_cores: Option<i32>,
+    pub default_threads_per_core: Option<i32>,
+    pub valid_cores: Option<Vec<i32>>,
+    pub valid_threads_per_core: Option<Vec<i32>>,
+}
+
+impl FromValue for VCpuInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            default_v_cpus: opt(&mut s, 0, "DefaultVCpus")?,
+            default_cores: opt(&mut s, 1, "DefaultCores")?,
+            default_threads_per_core: opt(&mut s, 2, "DefaultThreadsPerCore")?,
+            valid_cores: opt(&mut s, 3, "ValidCores")?,
+            valid_threads_per_core: opt(&mut s, 4, "ValidThreadsPerCore")?,
+        })
+    }
+}
+
+impl IntoValue for VCpuInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.default_v_cpus.map(IntoValue::into_value),
+            self.default_cores.map(IntoValue::into_value),
+            self.default_threads_per_core.map(IntoValue::into_value),
+            self.valid_cores.map(IntoValue::into_value),
+            self.valid_threads_per_core.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Vpc {
     pub owner_id: Option<String>,
     pub instance_tenancy: Option<String>,
@@ -4533,6 +8402,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DescribeAvailabilityZonesRequest,
     ) -> impl Future<Output = Result<DescribeAvailabilityZonesResult, AwsError>> + Send;
+
+    /// `DescribeInstanceTypeOfferings`.
+    fn describe_instance_type_offerings(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceTypeOfferingsRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceTypeOfferingsResult, AwsError>> + Send;
+
+    /// `DescribeInstanceTypes`.
+    fn describe_instance_types(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceTypesRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceTypesResult, AwsError>> + Send;
 
     /// `DescribeKeyPairs`.
     fn describe_key_pairs(
@@ -4876,6 +8759,40 @@ pub mod access {
         }]
     }
 
+    /// `DescribeInstanceTypeOfferings`: `ec2:DescribeInstanceTypeOfferings`.
+    pub fn describe_instance_type_offerings(
+        _ctx: &RequestContext,
+        _input: &DescribeInstanceTypeOfferingsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstanceTypeOfferings",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInstanceTypes`: `ec2:DescribeInstanceTypes`.
+    pub fn describe_instance_types(
+        _ctx: &RequestContext,
+        _input: &DescribeInstanceTypesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstanceTypes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeKeyPairs`: `ec2:DescribeKeyPairs`.
     pub fn describe_key_pairs(
         _ctx: &RequestContext,
@@ -5157,6 +9074,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_availability_zones(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_availability_zones(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInstanceTypeOfferings" => {
+                    let input = DescribeInstanceTypeOfferingsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeInstanceTypeOfferingsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_instance_type_offerings(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_instance_type_offerings(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInstanceTypes" => {
+                    let input = DescribeInstanceTypesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "DescribeInstanceTypesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_instance_types(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_instance_types(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeKeyPairs" => {

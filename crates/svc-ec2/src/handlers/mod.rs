@@ -3,6 +3,7 @@
 //! zones and regions), plus the group lookups those modules share. Nothing here validates
 //! or stores anything itself.
 
+mod instance_types;
 mod key_pairs;
 mod rules;
 mod security_groups;
@@ -70,6 +71,22 @@ impl Handlers for Ec2 {
         input: DescribeAvailabilityZonesRequest,
     ) -> Result<DescribeAvailabilityZonesResult, AwsError> {
         zones::describe_availability_zones(ctx, input)
+    }
+
+    async fn describe_instance_type_offerings(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceTypeOfferingsRequest,
+    ) -> Result<DescribeInstanceTypeOfferingsResult, AwsError> {
+        instance_types::describe_offerings(ctx, input)
+    }
+
+    async fn describe_instance_types(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceTypesRequest,
+    ) -> Result<DescribeInstanceTypesResult, AwsError> {
+        instance_types::describe_types(ctx, input)
     }
 
     async fn describe_key_pairs(
