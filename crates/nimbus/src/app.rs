@@ -166,6 +166,8 @@ fn services(
                 .context("loading CloudWatch state")?,
             svc_acm::service(),
             iam,
+            svc_ssm::service(store.clone(), clock.clone(), ids.clone())
+                .context("loading SSM state")?,
         ],
         iam: directory,
         sessions,
