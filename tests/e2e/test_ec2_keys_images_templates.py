@@ -227,3 +227,136 @@ def test_instance_type_offerings(nimbus):
                      "--filters", "Name=instance-type,Values=t3.micro", "Name=location,Values=usw2-az1",
                      region="us-west-2")["InstanceTypeOfferings"]
     assert ids == [{"InstanceType": "t3.micro", "LocationType": "availability-zone-id", "Location": "usw2-az1"}]
+
+
+# --- images ------------------------------------------------------------------------------
+
+def test_seed_console_flow_finds_amazon_linux_2(nimbus):
+    # The seed's lab looks up the Amazon Linux 2 AMI this way.
+    out = nimbus.aws("ec2", "describe-images", "--owners", "amazon", "--filters",
+                     "Name=name,Values=amzn2-ami-hvm-*-x86_64-gp2")["Images"]
+    assert len(out) == 1
+    img = out[0]
+    assert img["ImageId"].startswith("ami-") and len(img["ImageId"]) == 21
+    assert img["Name"].startswith("amzn2-ami-hvm-2.0.") and img["Name"].endswith("-x86_64-gp2")
+    assert img["ImageOwnerAlias"] == "amazon" and img["Public"] is True
+    assert img["Architecture"] == "x86_64" and img["RootDeviceType"] == "ebs"
+    assert img["VirtualizationType"] == "hvm" and img["State"] == "available"
+    root = img["BlockDeviceMappings"][0]
+    assert root["DeviceName"] == img["RootDeviceName"] == "/dev/xvda"
+    assert root["Ebs"]["SnapshotId"].startswith("snap-") and root["Ebs"]["VolumeSize"] == 8
+    # The newest first, as scripts pick it with --query.
+    newest = nimbus.aws("ec2", "describe-images", "--owners", "amazon", "--filters",
+                        "Name=name,Values=amzn2-ami-hvm-*-x86_64-gp2", "Name=state,Values=available",
+                        "--query", "sort_by(Images, &CreationDate)[-1].ImageId")
+    assert newest == img["ImageId"]
+    # Ids differ per region; the same id is not found in another region.
+    west = nimbus.aws("ec2", "describe-images", "--owners", "amazon", "--filters",
+                      "Name=name,Values=amzn2-ami-hvm-*-x86_64-gp2", region="us-west-2")["Images"][0]
+    assert west["ImageId"] != img["ImageId"] and west["Name"] == img["Name"]
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-images", "--image-ids", img["ImageId"], region="us-west-2")
+    assert "InvalidAMIID.NotFound" in e.value.stderr
+
+
+def test_describe_images_filters_and_errors(nimbus):
+    arm = nimbus.aws("ec2", "describe-images", "--owners", "amazon", "--filters",
+                     "Name=architecture,Values=arm64")["Images"]
+    assert arm and all(i["Architecture"] == "arm64" for i in arm)
+    ubuntu = nimbus.aws("ec2", "describe-images", "--owners", "099720109477", "--filters",
+                        "Name=name,Values=ubuntu/images/*ubuntu-noble-24.04-amd64-server-*")["Images"]
+    assert len(ubuntu) == 1 and "ImageOwnerAlias" not in ubuntu[0]
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-images", "--image-ids", "ami-nothex")
+    assert "InvalidAMIID.Malformed" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-images", "--image-ids", "ami-0123456789abcdef0")
+    assert "InvalidAMIID.NotFound" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-images", "--filters", "Name=colour,Values=blue")
+    assert "InvalidParameterValue" in e.value.stderr
+
+
+def test_register_copy_share_deregister(nimbus):
+    al2 = nimbus.aws("ec2", "describe-images", "--owners", "amazon", "--filters",
+                     "Name=name,Values=amzn2-ami-hvm-*-x86_64-gp2")["Images"][0]
+    snap = al2["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    name = unique("my-ami")
+    reg = nimbus.aws("ec2", "register-image", "--name", name, "--root-device-name", "/dev/xvda",
+                     "--architecture", "x86_64", "--virtualization-type", "hvm", "--ena-support",
+                     "--block-device-mappings", f"DeviceName=/dev/xvda,Ebs={{SnapshotId={snap},VolumeSize=16}}",
+                     "--tag-specifications", "ResourceType=image,Tags=[{Key=app,Value=web}]")
+    image_id = reg["ImageId"]
+    mine = nimbus.aws("ec2", "describe-images", "--owners", "self")["Images"]
+    assert image_id in [i["ImageId"] for i in mine]
+    me = nimbus.aws("ec2", "describe-images", "--image-ids", image_id)["Images"][0]
+    assert me["OwnerId"] == ACCOUNT and me["Public"] is False and me["Name"] == name
+    assert me["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"] == 16
+    assert me["Tags"] == [{"Key": "app", "Value": "web"}]
+    by_tag = nimbus.aws("ec2", "describe-images", "--owners", "self", "--filters", "Name=tag:app,Values=web")["Images"]
+    assert [i["ImageId"] for i in by_tag] == [image_id]
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "register-image", "--name", name, "--root-device-name", "/dev/xvda",
+                   "--block-device-mappings", f"DeviceName=/dev/xvda,Ebs={{SnapshotId={snap}}}")
+    assert "InvalidAMIName.Duplicate" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "register-image", "--name", unique("x"), "--root-device-name", "/dev/xvda",
+                   "--block-device-mappings", "DeviceName=/dev/xvda,Ebs={SnapshotId=snap-0123456789abcdef0}")
+    assert "InvalidSnapshot.NotFound" in e.value.stderr
+
+    nimbus.aws("ec2", "modify-image-attribute", "--image-id", image_id, "--description", "Value=web server")
+    desc = nimbus.aws("ec2", "describe-image-attribute", "--image-id", image_id, "--attribute", "description")
+    assert desc["Description"] == {"Value": "web server"}
+    nimbus.aws("ec2", "reset-image-attribute", "--image-id", image_id, "--attribute", "launchPermission")
+    assert nimbus.aws("ec2", "describe-image-attribute", "--image-id", image_id,
+                      "--attribute", "launchPermission")["LaunchPermissions"] == []
+
+    # Copy into another region.
+    copy = nimbus.aws("ec2", "copy-image", "--source-image-id", image_id, "--source-region", "us-east-1",
+                      "--name", name + "-copy", region="eu-west-1")
+    c = nimbus.aws("ec2", "describe-images", "--image-ids", copy["ImageId"], region="eu-west-1")["Images"][0]
+    assert c["SourceImageId"] == image_id and c["SourceImageRegion"] == "us-east-1"
+    assert c["Description"] == "web server" and c["OwnerId"] == ACCOUNT
+
+    assert nimbus.aws("ec2", "deregister-image", "--image-id", image_id)["Return"] is True
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-images", "--image-ids", image_id)
+    assert "InvalidAMIID.NotFound" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "deregister-image", "--image-id", al2["ImageId"])
+    assert "AuthFailure" in e.value.stderr
+
+
+def test_image_launch_permissions_across_accounts(make_nimbus):
+    # Permissive mode: a 12-digit access key is its own account's root.
+    n = make_nimbus("--auth", "permissive")
+    owner, other = "444455556666", "111122223333"
+    snap = n.aws("ec2", "describe-images", "--owners", "amazon", "--filters",
+                 "Name=name,Values=amzn2-ami-hvm-*-x86_64-gp2",
+                 access_key=owner)["Images"][0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    image_id = n.aws("ec2", "register-image", "--name", "shared-ami", "--root-device-name", "/dev/xvda",
+                     "--block-device-mappings", f"DeviceName=/dev/xvda,Ebs={{SnapshotId={snap}}}",
+                     access_key=owner)["ImageId"]
+    seen = lambda: [i["ImageId"] for i in n.aws("ec2", "describe-images", access_key=other)["Images"]]
+    assert image_id not in seen()
+    with pytest.raises(AwsCliError) as e:
+        n.aws("ec2", "describe-images", "--image-ids", image_id, access_key=other)
+    assert "InvalidAMIID.NotFound" in e.value.stderr
+    n.aws("ec2", "modify-image-attribute", "--image-id", image_id,
+          "--launch-permission", f"Add=[{{UserId={other}}}]", access_key=owner)
+    perms = n.aws("ec2", "describe-image-attribute", "--image-id", image_id, "--attribute", "launchPermission",
+                  access_key=owner)
+    assert perms["LaunchPermissions"] == [{"UserId": other}]
+    assert image_id in seen()
+    shared = n.aws("ec2", "describe-images", "--executable-users", "self", access_key=other)["Images"]
+    assert [i["ImageId"] for i in shared] == [image_id] and shared[0]["OwnerId"] == owner
+    with pytest.raises(AwsCliError) as e:
+        n.aws("ec2", "deregister-image", "--image-id", image_id, access_key=other)
+    assert "AuthFailure" in e.value.stderr
+    n.aws("ec2", "modify-image-attribute", "--image-id", image_id, "--launch-permission",
+          "Add=[{Group=all}]", access_key=owner)
+    public = n.aws("ec2", "describe-images", "--image-ids", image_id, access_key="999988887777")["Images"][0]
+    assert public["Public"] is True
+    n.aws("ec2", "reset-image-attribute", "--image-id", image_id, "--attribute", "launchPermission",
+          access_key=owner)
+    assert image_id not in seen()

@@ -62,10 +62,10 @@ pub fn ami_malformed(id: &str) -> AwsError {
     )
 }
 
-pub fn ami_name_duplicate(name: &str) -> AwsError {
+pub fn ami_name_duplicate(name: &str, other: &str) -> AwsError {
     AwsError::client(
         "InvalidAMIName.Duplicate",
-        format!("AMI name {name} is already in use by AMI"),
+        format!("AMI name {name} is already in use by AMI {other}"),
     )
 }
 

@@ -72,6 +72,9 @@ pub struct ImageRec {
     /// For a copy: `ami-…` in `source_region`.
     pub source_image_id: Option<String>,
     pub source_region: Option<String>,
+    /// The built-in image whose root snapshot this image boots from (what the instance
+    /// runtime builds its guest from).
+    pub base_image: Option<String>,
     /// Accounts granted launch permission, and whether the image is public (`all`).
     #[serde(default)]
     pub launch_accounts: Vec<String>,

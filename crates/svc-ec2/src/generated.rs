@@ -78,14 +78,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(4)),
-        output: Some(m::ShapeId(5)),
+        input: Some(m::ShapeId(6)),
+        output: Some(m::ShapeId(7)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(6)),
-        output: Some(m::ShapeId(7)),
+        input: Some(m::ShapeId(8)),
+        output: Some(m::ShapeId(9)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -103,7 +103,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CancelSpotInstanceRequests", "POST", "/"),
     op("ConfirmProductInstance", "POST", "/"),
     op("CopyFpgaImage", "POST", "/"),
-    op("CopyImage", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(41)),
+        output: Some(m::ShapeId(42)),
+        implemented: true,
+        ..op("CopyImage", "POST", "/")
+    },
     op("CopySnapshot", "POST", "/"),
     op("CopyVolumes", "POST", "/"),
     op("CreateCapacityManagerDataExport", "POST", "/"),
@@ -144,8 +149,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateIpamResourceDiscovery", "POST", "/"),
     op("CreateIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(36)),
-        output: Some(m::ShapeId(145)),
+        input: Some(m::ShapeId(46)),
+        output: Some(m::ShapeId(179)),
         implemented: true,
         ..op("CreateKeyPair", "POST", "/")
     },
@@ -187,8 +192,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(37)),
-        output: Some(m::ShapeId(38)),
+        input: Some(m::ShapeId(47)),
+        output: Some(m::ShapeId(48)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -257,8 +262,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteIpamResourceDiscovery", "POST", "/"),
     op("DeleteIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(49)),
-        output: Some(m::ShapeId(50)),
+        input: Some(m::ShapeId(59)),
+        output: Some(m::ShapeId(60)),
         implemented: true,
         ..op("DeleteKeyPair", "POST", "/")
     },
@@ -295,8 +300,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(51)),
-        output: Some(m::ShapeId(52)),
+        input: Some(m::ShapeId(61)),
+        output: Some(m::ShapeId(62)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
@@ -343,7 +348,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeprovisionIpamByoasn", "POST", "/"),
     op("DeprovisionIpamPoolCidr", "POST", "/"),
     op("DeprovisionPublicIpv4PoolCidr", "POST", "/"),
-    op("DeregisterImage", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(65)),
+        output: Some(m::ShapeId(66)),
+        implemented: true,
+        ..op("DeregisterImage", "POST", "/")
+    },
     op("DeregisterInstanceEventNotificationAttributes", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
@@ -353,8 +363,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeAddressesAttribute", "POST", "/"),
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(53)),
-        output: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(68)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -405,11 +415,21 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIamInstanceProfileAssociations", "POST", "/"),
     op("DescribeIdFormat", "POST", "/"),
     op("DescribeIdentityIdFormat", "POST", "/"),
-    op("DescribeImageAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(69)),
+        output: Some(m::ShapeId(134)),
+        implemented: true,
+        ..op("DescribeImageAttribute", "POST", "/")
+    },
     op("DescribeImageReferences", "POST", "/"),
     op("DescribeImageUsageReportEntries", "POST", "/"),
     op("DescribeImageUsageReports", "POST", "/"),
-    op("DescribeImages", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(70)),
+        output: Some(m::ShapeId(71)),
+        implemented: true,
+        ..op("DescribeImages", "POST", "/")
+    },
     op("DescribeImportImageTasks", "POST", "/"),
     op("DescribeImportSnapshotTasks", "POST", "/"),
     op("DescribeInstanceAttribute", "POST", "/"),
@@ -423,14 +443,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceStatus", "POST", "/"),
     op("DescribeInstanceTopology", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(55)),
-        output: Some(m::ShapeId(56)),
+        input: Some(m::ShapeId(72)),
+        output: Some(m::ShapeId(73)),
         implemented: true,
         ..op("DescribeInstanceTypeOfferings", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(57)),
-        output: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(74)),
+        output: Some(m::ShapeId(75)),
         implemented: true,
         ..op("DescribeInstanceTypes", "POST", "/")
     },
@@ -453,8 +473,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIpams", "POST", "/"),
     op("DescribeIpv6Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(59)),
-        output: Some(m::ShapeId(60)),
+        input: Some(m::ShapeId(76)),
+        output: Some(m::ShapeId(77)),
         implemented: true,
         ..op("DescribeKeyPairs", "POST", "/")
     },
@@ -490,8 +510,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(61)),
-        output: Some(m::ShapeId(62)),
+        input: Some(m::ShapeId(78)),
+        output: Some(m::ShapeId(79)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -513,8 +533,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecurityGroupRules", "POST", "/"),
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(64)),
-        output: Some(m::ShapeId(65)),
+        input: Some(m::ShapeId(81)),
+        output: Some(m::ShapeId(82)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -576,8 +596,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(67)),
-        output: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(84)),
+        output: Some(m::ShapeId(85)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -747,8 +767,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ImportImage", "POST", "/"),
     op("ImportInstance", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
+        input: Some(m::ShapeId(145)),
+        output: Some(m::ShapeId(146)),
         implemented: true,
         ..op("ImportKeyPair", "POST", "/")
     },
@@ -770,7 +790,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyHosts", "POST", "/"),
     op("ModifyIdFormat", "POST", "/"),
     op("ModifyIdentityIdFormat", "POST", "/"),
-    op("ModifyImageAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(219)),
+        implemented: true,
+        ..op("ModifyImageAttribute", "POST", "/")
+    },
     op("ModifyInstanceAttribute", "POST", "/"),
     op("ModifyInstanceCapacityReservationAttributes", "POST", "/"),
     op("ModifyInstanceConnectEndpoint", "POST", "/"),
@@ -855,7 +879,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("PurchaseReservedInstancesOffering", "POST", "/"),
     op("PurchaseScheduledInstances", "POST", "/"),
     op("RebootInstances", "POST", "/"),
-    op("RegisterImage", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(269)),
+        output: Some(m::ShapeId(270)),
+        implemented: true,
+        ..op("RegisterImage", "POST", "/")
+    },
     op("RegisterInstanceEventNotificationAttributes", "POST", "/"),
     op("RegisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("RegisterTransitGatewayMulticastGroupSources", "POST", "/"),
@@ -887,7 +916,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ResetAddressAttribute", "POST", "/"),
     op("ResetEbsDefaultKmsKeyId", "POST", "/"),
     op("ResetFpgaImageAttribute", "POST", "/"),
-    op("ResetImageAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(273)),
+        implemented: true,
+        ..op("ResetImageAttribute", "POST", "/")
+    },
     op("ResetInstanceAttribute", "POST", "/"),
     op("ResetNetworkInterfaceAttribute", "POST", "/"),
     op("ResetSnapshotAttribute", "POST", "/"),
@@ -899,14 +932,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(220)),
-        output: Some(m::ShapeId(221)),
+        input: Some(m::ShapeId(275)),
+        output: Some(m::ShapeId(276)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(222)),
-        output: Some(m::ShapeId(223)),
+        input: Some(m::ShapeId(277)),
+        output: Some(m::ShapeId(278)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -942,7 +975,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 285] = [
+pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "AdditionalFlexibleNetworkInterfaces",
         kind: m::ShapeKind::Integer,
@@ -962,54 +995,67 @@ pub static SHAPES: [m::Shape; 285] = [
         }),
     },
     m::Shape {
+        name: "ArchitectureValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac"],
+        },
+    },
+    m::Shape {
         name: "AttachmentLimitType",
         kind: m::ShapeKind::String {
             enum_values: &["shared", "dedicated"],
         },
     },
     m::Shape {
+        name: "AttributeValue",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("value"),
+            ..member("Value", 296)
+        }])),
+    },
+    m::Shape {
         name: "AuthorizeSecurityGroupEgressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 245)
+                ..member("TagSpecifications", 303)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 230)
+                ..member("GroupId", 285)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 238)
+                ..member("SourceSecurityGroupName", 296)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 238)
+                ..member("SourceSecurityGroupOwnerId", 296)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 238)
+                ..member("IpProtocol", 296)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 132)
+                ..member("FromPort", 165)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 132)
+                ..member("ToPort", 165)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 238)
+                ..member("CidrIp", 296)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 134)
+                ..member("IpPermissions", 167)
             },
         ])),
     },
@@ -1018,33 +1064,33 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 29)
+                ..member("Return", 35)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 236)
+                ..member("SecurityGroupRules", 291)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 238),
-            member("FromPort", 132),
-            member("GroupId", 230),
-            member("GroupName", 232),
-            member("IpPermissions", 134),
-            member("IpProtocol", 238),
-            member("SourceSecurityGroupName", 238),
-            member("SourceSecurityGroupOwnerId", 238),
-            member("ToPort", 132),
+            member("CidrIp", 296),
+            member("FromPort", 165),
+            member("GroupId", 285),
+            member("GroupName", 287),
+            member("IpPermissions", 167),
+            member("IpProtocol", 296),
+            member("SourceSecurityGroupName", 296),
+            member("SourceSecurityGroupOwnerId", 296),
+            member("ToPort", 165),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 245)
+                ..member("TagSpecifications", 303)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
         ])),
     },
@@ -1053,11 +1099,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 29)
+                ..member("Return", 35)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 236)
+                ..member("SecurityGroupRules", 291)
             },
         ])),
     },
@@ -1070,59 +1116,59 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 15)
+                ..member("OptInStatus", 17)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 14)
+                ..member("Messages", 16)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 238)
+                ..member("RegionName", 296)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 238)
+                ..member("ZoneName", 296)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 238)
+                ..member("ZoneId", 296)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 238)
+                ..member("GroupName", 296)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 238)
+                ..member("NetworkBorderGroup", 296)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 238)
+                ..member("ZoneType", 296)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 238)
+                ..member("ParentZoneName", 296)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 238)
+                ..member("ParentZoneId", 296)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 238)
+                ..member("GroupLongName", 296)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 11)
+                ..member("Geography", 13)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 18)
+                ..member("SubGeography", 20)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 16)
+                ..member("State", 18)
             },
         ])),
     },
@@ -1130,13 +1176,13 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 238)
+            ..member("Name", 296)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(10),
+            member: m::ShapeId(12),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1144,7 +1190,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(9),
+            member: m::ShapeId(11),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1153,13 +1199,13 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 238)
+            ..member("Message", 296)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(13),
+            member: m::ShapeId(15),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1186,13 +1232,13 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 238)
+            ..member("Name", 296)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(17),
+            member: m::ShapeId(19),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1206,7 +1252,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "BandwidthWeightingTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(19),
+            member: m::ShapeId(21),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1232,8 +1278,53 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Double,
     },
     m::Shape {
+        name: "BillingProductList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(296),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "Blob",
         kind: m::ShapeKind::Blob { streaming: false },
+    },
+    m::Shape {
+        name: "BlockDeviceMapping",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ebs"),
+                ..member("Ebs", 92)
+            },
+            m::Member {
+                location_name: Some("noDevice"),
+                ..member("NoDevice", 296)
+            },
+            m::Member {
+                location_name: Some("deviceName"),
+                ..member("DeviceName", 296)
+            },
+            m::Member {
+                location_name: Some("virtualName"),
+                ..member("VirtualName", 296)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "BlockDeviceMappingList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(30),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "BlockDeviceMappingRequestList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(30),
+            member_location_name: Some("BlockDeviceMapping"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "BlockPublicAccessMode",
@@ -1245,7 +1336,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 27)
+            ..member("InternetGatewayBlockMode", 33)
         }])),
     },
     m::Shape {
@@ -1261,14 +1352,74 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "BootModeTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(30),
+            member: m::ShapeId(36),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "BootModeValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["legacy-bios", "uefi", "uefi-preferred"],
+        },
+    },
+    m::Shape {
         name: "BurstablePerformanceFlag",
         kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "CopyImageClientToken",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CopyImageRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 40)
+            },
+            member("Description", 136),
+            m::Member {
+                location_name: Some("encrypted"),
+                ..member("Encrypted", 35)
+            },
+            m::Member {
+                location_name: Some("kmsKeyId"),
+                ..member("KmsKeyId", 187)
+            },
+            m::Member {
+                required: true,
+                ..member("Name", 140)
+            },
+            m::Member {
+                required: true,
+                ..member("SourceImageId", 296)
+            },
+            m::Member {
+                required: true,
+                ..member("SourceRegion", 296)
+            },
+            member("DestinationOutpostArn", 296),
+            member("CopyImageTags", 35),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 303)
+            },
+            member("SnapshotCopyCompletionDurationMinutes", 194),
+            member("DestinationAvailabilityZone", 296),
+            member("DestinationAvailabilityZoneId", 296),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 35)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CopyImageResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("imageId"),
+            ..member("ImageId", 296)
+        }])),
     },
     m::Shape {
         name: "CoreCount",
@@ -1277,7 +1428,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "CoreCountList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(33),
+            member: m::ShapeId(43),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1291,17 +1442,17 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("KeyName", 238)
+                ..member("KeyName", 296)
             },
-            member("KeyType", 152),
+            member("KeyType", 186),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 245)
+                ..member("TagSpecifications", 303)
             },
-            member("KeyFormat", 143),
+            member("KeyFormat", 177),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
         ])),
     },
@@ -1311,20 +1462,20 @@ pub static SHAPES: [m::Shape; 285] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 238)
+                ..member("Description", 296)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 238)
+                ..member("GroupName", 296)
             },
-            member("VpcId", 272),
+            member("VpcId", 334),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 245)
+                ..member("TagSpecifications", 303)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
         ])),
     },
@@ -1333,15 +1484,15 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 238)
+                ..member("GroupId", 296)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 243)
+                ..member("Tags", 301)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 238)
+                ..member("SecurityGroupArn", 296)
             },
         ])),
     },
@@ -1366,15 +1517,15 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultTcpEstablishedTimeout"),
-                ..member("DefaultTcpEstablishedTimeout", 46)
+                ..member("DefaultTcpEstablishedTimeout", 56)
             },
             m::Member {
                 location_name: Some("defaultUdpTimeout"),
-                ..member("DefaultUdpTimeout", 48)
+                ..member("DefaultUdpTimeout", 58)
             },
             m::Member {
                 location_name: Some("defaultUdpStreamTimeout"),
-                ..member("DefaultUdpStreamTimeout", 47)
+                ..member("DefaultUdpStreamTimeout", 57)
             },
         ])),
     },
@@ -1401,11 +1552,11 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "DeleteKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyName", 151),
-            member("KeyPairId", 146),
+            member("KeyName", 185),
+            member("KeyPairId", 180),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
         ])),
     },
@@ -1414,22 +1565,22 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 29)
+                ..member("Return", 35)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 238)
+                ..member("KeyPairId", 296)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 230),
-            member("GroupName", 232),
+            member("GroupId", 285),
+            member("GroupName", 287),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
         ])),
     },
@@ -1438,11 +1589,59 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 29)
+                ..member("Return", 35)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 230)
+                ..member("GroupId", 285)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteSnapshotResultSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(64),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DeleteSnapshotReturnCode",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("snapshotId"),
+                ..member("SnapshotId", 293)
+            },
+            m::Member {
+                location_name: Some("returnCode"),
+                ..member("ReturnCode", 294)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeregisterImageRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ImageId", 137)
+            },
+            member("DeleteAssociatedSnapshots", 35),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 35)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeregisterImageResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("return"),
+                ..member("Return", 35)
+            },
+            m::Member {
+                location_name: Some("deleteSnapshotResultSet"),
+                ..member("DeleteSnapshotResults", 63)
             },
         ])),
     },
@@ -1451,20 +1650,20 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 281)
+                ..member("ZoneNames", 343)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 280)
+                ..member("ZoneIds", 342)
             },
-            member("AllAvailabilityZones", 29),
+            member("AllAvailabilityZones", 35),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 89)
+                ..member("Filters", 109)
             },
         ])),
     },
@@ -1472,20 +1671,79 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 12)
+            ..member("AvailabilityZones", 14)
         }])),
+    },
+    m::Shape {
+        name: "DescribeImageAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Attribute", 135)
+            },
+            m::Member {
+                required: true,
+                ..member("ImageId", 137)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 35)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeImagesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ExecutableBy"),
+                ..member("ExecutableUsers", 107)
+            },
+            m::Member {
+                location_name: Some("ImageId"),
+                ..member("ImageIds", 138)
+            },
+            m::Member {
+                location_name: Some("Owner"),
+                ..member("Owners", 244)
+            },
+            member("IncludeDeprecated", 35),
+            member("IncludeDisabled", 35),
+            member("MaxResults", 165),
+            member("NextToken", 296),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 35)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 109)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeImagesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 296)
+            },
+            m::Member {
+                location_name: Some("imagesSet"),
+                ..member("Images", 139)
+            },
+        ])),
     },
     m::Shape {
         name: "DescribeInstanceTypeOfferingsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 29),
-            member("LocationType", 154),
+            member("DryRun", 35),
+            member("LocationType", 192),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 89)
+                ..member("Filters", 109)
             },
-            member("MaxResults", 41),
-            member("NextToken", 195),
+            member("MaxResults", 51),
+            member("NextToken", 235),
         ])),
     },
     m::Shape {
@@ -1493,29 +1751,29 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeOfferingSet"),
-                ..member("InstanceTypeOfferings", 131)
+                ..member("InstanceTypeOfferings", 164)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 195)
+                ..member("NextToken", 235)
             },
         ])),
     },
     m::Shape {
         name: "DescribeInstanceTypesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 29),
+            member("DryRun", 35),
             m::Member {
                 location_name: Some("InstanceType"),
-                ..member("InstanceTypes", 218)
+                ..member("InstanceTypes", 271)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 89)
+                ..member("Filters", 109)
             },
-            member("MaxResults", 40),
-            member("NextToken", 195),
-            member("IncludeUnsupportedInRegion", 114),
+            member("MaxResults", 50),
+            member("NextToken", 235),
+            member("IncludeUnsupportedInRegion", 147),
         ])),
     },
     m::Shape {
@@ -1523,11 +1781,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeSet"),
-                ..member("InstanceTypes", 129)
+                ..member("InstanceTypes", 162)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 195)
+                ..member("NextToken", 235)
             },
         ])),
     },
@@ -1536,20 +1794,20 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("KeyName"),
-                ..member("KeyNames", 144)
+                ..member("KeyNames", 178)
             },
             m::Member {
                 location_name: Some("KeyPairId"),
-                ..member("KeyPairIds", 147)
+                ..member("KeyPairIds", 181)
             },
-            member("IncludePublicKey", 29),
+            member("IncludePublicKey", 35),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 89)
+                ..member("Filters", 109)
             },
         ])),
     },
@@ -1557,7 +1815,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "DescribeKeyPairsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("keySet"),
-            ..member("KeyPairs", 149)
+            ..member("KeyPairs", 183)
         }])),
     },
     m::Shape {
@@ -1565,16 +1823,16 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 217)
+                ..member("RegionNames", 268)
             },
-            member("AllRegions", 29),
+            member("AllRegions", 35),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 89)
+                ..member("Filters", 109)
             },
         ])),
     },
@@ -1582,7 +1840,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 216)
+            ..member("Regions", 267)
         }])),
     },
     m::Shape {
@@ -1594,21 +1852,21 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 109)
+                ..member("GroupIds", 129)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 110)
+                ..member("GroupNames", 130)
             },
-            member("NextToken", 238),
-            member("MaxResults", 63),
+            member("NextToken", 296),
+            member("MaxResults", 80),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 89)
+                ..member("Filters", 109)
             },
         ])),
     },
@@ -1617,11 +1875,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 238)
+                ..member("NextToken", 296)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 231)
+                ..member("SecurityGroups", 286)
             },
         ])),
     },
@@ -1634,17 +1892,17 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 89)
+                ..member("Filters", 109)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 273)
+                ..member("VpcIds", 335)
             },
-            member("NextToken", 238),
-            member("MaxResults", 66),
+            member("NextToken", 296),
+            member("MaxResults", 83),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
         ])),
     },
@@ -1653,13 +1911,19 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 238)
+                ..member("NextToken", 296)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 276)
+                ..member("Vpcs", 338)
             },
         ])),
+    },
+    m::Shape {
+        name: "DeviceType",
+        kind: m::ShapeKind::String {
+            enum_values: &["ebs", "instance-store"],
+        },
     },
     m::Shape {
         name: "DiskCount",
@@ -1670,22 +1934,22 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("sizeInGB"),
-                ..member("SizeInGB", 72)
+                ..member("SizeInGB", 90)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 69)
+                ..member("Count", 87)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 73)
+                ..member("Type", 91)
             },
         ])),
     },
     m::Shape {
         name: "DiskInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(70),
+            member: m::ShapeId(88),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1701,6 +1965,54 @@ pub static SHAPES: [m::Shape; 285] = [
         },
     },
     m::Shape {
+        name: "EbsBlockDevice",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 35)
+            },
+            m::Member {
+                location_name: Some("iops"),
+                ..member("Iops", 165)
+            },
+            m::Member {
+                location_name: Some("snapshotId"),
+                ..member("SnapshotId", 293)
+            },
+            m::Member {
+                location_name: Some("volumeSize"),
+                ..member("VolumeSize", 165)
+            },
+            m::Member {
+                location_name: Some("volumeType"),
+                ..member("VolumeType", 321)
+            },
+            m::Member {
+                location_name: Some("kmsKeyId"),
+                ..member("KmsKeyId", 296)
+            },
+            m::Member {
+                location_name: Some("throughput"),
+                ..member("Throughput", 165)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 296)
+            },
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 296)
+            },
+            m::Member {
+                location_name: Some("encrypted"),
+                ..member("Encrypted", 35)
+            },
+            member("VolumeInitializationRate", 165),
+            member("AvailabilityZoneId", 296),
+            member("EbsCardIndex", 165),
+        ])),
+    },
+    m::Shape {
         name: "EbsCardIndex",
         kind: m::ShapeKind::Integer,
     },
@@ -1709,38 +2021,38 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 74)
+                ..member("EbsCardIndex", 93)
             },
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
-                ..member("BaselineBandwidthInMbps", 23)
+                ..member("BaselineBandwidthInMbps", 25)
             },
             m::Member {
                 location_name: Some("baselineThroughputInMBps"),
-                ..member("BaselineThroughputInMBps", 25)
+                ..member("BaselineThroughputInMBps", 27)
             },
             m::Member {
                 location_name: Some("baselineIops"),
-                ..member("BaselineIops", 24)
+                ..member("BaselineIops", 26)
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 159)
+                ..member("MaximumBandwidthInMbps", 198)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 168)
+                ..member("MaximumThroughputInMBps", 207)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 165)
+                ..member("MaximumIops", 204)
             },
         ])),
     },
     m::Shape {
         name: "EbsCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(75),
+            member: m::ShapeId(94),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1756,35 +2068,35 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsOptimizedSupport"),
-                ..member("EbsOptimizedSupport", 81)
+                ..member("EbsOptimizedSupport", 100)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 77)
+                ..member("EncryptionSupport", 96)
             },
             m::Member {
                 location_name: Some("ebsOptimizedInfo"),
-                ..member("EbsOptimizedInfo", 80)
+                ..member("EbsOptimizedInfo", 99)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 79)
+                ..member("NvmeSupport", 98)
             },
             m::Member {
                 location_name: Some("maximumEbsAttachments"),
-                ..member("MaximumEbsAttachments", 160)
+                ..member("MaximumEbsAttachments", 199)
             },
             m::Member {
                 location_name: Some("attachmentLimitType"),
-                ..member("AttachmentLimitType", 3)
+                ..member("AttachmentLimitType", 4)
             },
             m::Member {
                 location_name: Some("maximumEbsCards"),
-                ..member("MaximumEbsCards", 161)
+                ..member("MaximumEbsCards", 200)
             },
             m::Member {
                 location_name: Some("ebsCardSet"),
-                ..member("EbsCards", 76)
+                ..member("EbsCards", 95)
             },
         ])),
     },
@@ -1799,27 +2111,27 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
-                ..member("BaselineBandwidthInMbps", 23)
+                ..member("BaselineBandwidthInMbps", 25)
             },
             m::Member {
                 location_name: Some("baselineThroughputInMBps"),
-                ..member("BaselineThroughputInMBps", 25)
+                ..member("BaselineThroughputInMBps", 27)
             },
             m::Member {
                 location_name: Some("baselineIops"),
-                ..member("BaselineIops", 24)
+                ..member("BaselineIops", 26)
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 159)
+                ..member("MaximumBandwidthInMbps", 198)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 168)
+                ..member("MaximumThroughputInMBps", 207)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 165)
+                ..member("MaximumIops", 204)
             },
         ])),
     },
@@ -1833,7 +2145,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "EfaInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("maximumEfaInterfaces"),
-            ..member("MaximumEfaInterfaces", 162)
+            ..member("MaximumEfaInterfaces", 201)
         }])),
     },
     m::Shape {
@@ -1861,19 +2173,27 @@ pub static SHAPES: [m::Shape; 285] = [
         },
     },
     m::Shape {
+        name: "ExecutableByStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(296),
+            member_location_name: Some("ExecutableBy"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 238),
+            member("Name", 296),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 257)
+                ..member("Values", 318)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(88),
+            member: m::ShapeId(108),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -1893,26 +2213,26 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 97)
+                ..member("Name", 117)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 94)
+                ..member("Manufacturer", 114)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 91)
+                ..member("Count", 111)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 95)
+                ..member("MemoryInfo", 115)
             },
         ])),
     },
     m::Shape {
         name: "FpgaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(92),
+            member: m::ShapeId(112),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1925,7 +2245,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "FpgaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 96)
+            ..member("SizeInMiB", 116)
         }])),
     },
     m::Shape {
@@ -1941,11 +2261,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("fpgas"),
-                ..member("Fpgas", 93)
+                ..member("Fpgas", 113)
             },
             m::Member {
                 location_name: Some("totalFpgaMemoryInMiB"),
-                ..member("TotalFpgaMemoryInMiB", 282)
+                ..member("TotalFpgaMemoryInMiB", 344)
             },
         ])),
     },
@@ -1962,38 +2282,38 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 106)
+                ..member("Name", 126)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 103)
+                ..member("Manufacturer", 123)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 100)
+                ..member("Count", 120)
             },
             m::Member {
                 location_name: Some("logicalGpuCount"),
-                ..member("LogicalGpuCount", 155)
+                ..member("LogicalGpuCount", 193)
             },
             m::Member {
                 location_name: Some("gpuPartitionSize"),
-                ..member("GpuPartitionSize", 108)
+                ..member("GpuPartitionSize", 128)
             },
             m::Member {
                 location_name: Some("workloadSet"),
-                ..member("Workloads", 279)
+                ..member("Workloads", 341)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 104)
+                ..member("MemoryInfo", 124)
             },
         ])),
     },
     m::Shape {
         name: "GpuDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(101),
+            member: m::ShapeId(121),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2006,7 +2326,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "GpuDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 105)
+            ..member("SizeInMiB", 125)
         }])),
     },
     m::Shape {
@@ -2022,11 +2342,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("gpus"),
-                ..member("Gpus", 102)
+                ..member("Gpus", 122)
             },
             m::Member {
                 location_name: Some("totalGpuMemoryInMiB"),
-                ..member("TotalGpuMemoryInMiB", 283)
+                ..member("TotalGpuMemoryInMiB", 345)
             },
         ])),
     },
@@ -2037,7 +2357,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(230),
+            member: m::ShapeId(285),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -2045,7 +2365,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(232),
+            member: m::ShapeId(287),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -2055,25 +2375,324 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "HypervisorType",
+        kind: m::ShapeKind::String {
+            enum_values: &["ovm", "xen"],
+        },
+    },
+    m::Shape {
+        name: "Image",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("platformDetails"),
+                ..member("PlatformDetails", 296)
+            },
+            m::Member {
+                location_name: Some("usageOperation"),
+                ..member("UsageOperation", 296)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 31)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 296)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 35)
+            },
+            m::Member {
+                location_name: Some("hypervisor"),
+                ..member("Hypervisor", 132)
+            },
+            m::Member {
+                location_name: Some("imageOwnerAlias"),
+                ..member("ImageOwnerAlias", 296)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 296)
+            },
+            m::Member {
+                location_name: Some("rootDeviceName"),
+                ..member("RootDeviceName", 296)
+            },
+            m::Member {
+                location_name: Some("rootDeviceType"),
+                ..member("RootDeviceType", 86)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 296)
+            },
+            m::Member {
+                location_name: Some("stateReason"),
+                ..member("StateReason", 295)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 301)
+            },
+            m::Member {
+                location_name: Some("virtualizationType"),
+                ..member("VirtualizationType", 319)
+            },
+            m::Member {
+                location_name: Some("bootMode"),
+                ..member("BootMode", 38)
+            },
+            m::Member {
+                location_name: Some("tpmSupport"),
+                ..member("TpmSupport", 309)
+            },
+            m::Member {
+                location_name: Some("deprecationTime"),
+                ..member("DeprecationTime", 296)
+            },
+            m::Member {
+                location_name: Some("imdsSupport"),
+                ..member("ImdsSupport", 144)
+            },
+            m::Member {
+                location_name: Some("sourceInstanceId"),
+                ..member("SourceInstanceId", 296)
+            },
+            m::Member {
+                location_name: Some("deregistrationProtection"),
+                ..member("DeregistrationProtection", 296)
+            },
+            m::Member {
+                location_name: Some("lastLaunchedTime"),
+                ..member("LastLaunchedTime", 296)
+            },
+            m::Member {
+                location_name: Some("imageAllowed"),
+                ..member("ImageAllowed", 35)
+            },
+            m::Member {
+                location_name: Some("sourceImageId"),
+                ..member("SourceImageId", 296)
+            },
+            m::Member {
+                location_name: Some("sourceImageRegion"),
+                ..member("SourceImageRegion", 296)
+            },
+            m::Member {
+                location_name: Some("freeTierEligible"),
+                ..member("FreeTierEligible", 35)
+            },
+            m::Member {
+                location_name: Some("imageId"),
+                ..member("ImageId", 296)
+            },
+            m::Member {
+                location_name: Some("imageLocation"),
+                ..member("ImageLocation", 296)
+            },
+            m::Member {
+                location_name: Some("imageState"),
+                ..member("State", 141)
+            },
+            m::Member {
+                location_name: Some("imageOwnerId"),
+                ..member("OwnerId", 296)
+            },
+            m::Member {
+                location_name: Some("creationDate"),
+                ..member("CreationDate", 296)
+            },
+            m::Member {
+                location_name: Some("isPublic"),
+                ..member("Public", 35)
+            },
+            m::Member {
+                location_name: Some("productCodes"),
+                ..member("ProductCodes", 258)
+            },
+            m::Member {
+                location_name: Some("architecture"),
+                ..member("Architecture", 3)
+            },
+            m::Member {
+                location_name: Some("imageType"),
+                ..member("ImageType", 142)
+            },
+            m::Member {
+                location_name: Some("kernelId"),
+                ..member("KernelId", 296)
+            },
+            m::Member {
+                location_name: Some("ramdiskId"),
+                ..member("RamdiskId", 296)
+            },
+            m::Member {
+                location_name: Some("platform"),
+                ..member("Platform", 251)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ImageAttribute",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 5)
+            },
+            m::Member {
+                location_name: Some("kernel"),
+                ..member("KernelId", 5)
+            },
+            m::Member {
+                location_name: Some("ramdisk"),
+                ..member("RamdiskId", 5)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 5)
+            },
+            m::Member {
+                location_name: Some("bootMode"),
+                ..member("BootMode", 5)
+            },
+            m::Member {
+                location_name: Some("tpmSupport"),
+                ..member("TpmSupport", 5)
+            },
+            m::Member {
+                location_name: Some("uefiData"),
+                ..member("UefiData", 5)
+            },
+            m::Member {
+                location_name: Some("lastLaunchedTime"),
+                ..member("LastLaunchedTime", 5)
+            },
+            m::Member {
+                location_name: Some("imdsSupport"),
+                ..member("ImdsSupport", 5)
+            },
+            m::Member {
+                location_name: Some("deregistrationProtection"),
+                ..member("DeregistrationProtection", 5)
+            },
+            m::Member {
+                location_name: Some("imageId"),
+                ..member("ImageId", 296)
+            },
+            m::Member {
+                location_name: Some("launchPermission"),
+                ..member("LaunchPermissions", 189)
+            },
+            m::Member {
+                location_name: Some("productCodes"),
+                ..member("ProductCodes", 258)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 31)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ImageAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "description",
+                "kernel",
+                "ramdisk",
+                "launchPermission",
+                "productCodes",
+                "blockDeviceMapping",
+                "sriovNetSupport",
+                "bootMode",
+                "tpmSupport",
+                "uefiData",
+                "lastLaunchedTime",
+                "imdsSupport",
+                "deregistrationProtection",
+            ],
+        },
+    },
+    m::Shape {
+        name: "ImageDescriptionRequest",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ImageId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ImageIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(137),
+            member_location_name: Some("ImageId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ImageList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(133),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ImageNameRequest",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ImageState",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "pending",
+                "available",
+                "invalid",
+                "deregistered",
+                "transient",
+                "failed",
+                "error",
+                "disabled",
+            ],
+        },
+    },
+    m::Shape {
+        name: "ImageTypeValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["machine", "kernel", "ramdisk"],
+        },
+    },
+    m::Shape {
+        name: "ImageUefiDataRequest",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ImdsSupportValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["v2.0"],
+        },
+    },
+    m::Shape {
         name: "ImportKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 245)
+                ..member("TagSpecifications", 303)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
             m::Member {
                 location_name: Some("keyName"),
                 required: true,
-                ..member("KeyName", 238)
+                ..member("KeyName", 296)
             },
             m::Member {
                 location_name: Some("publicKeyMaterial"),
                 required: true,
-                ..member("PublicKeyMaterial", 26)
+                ..member("PublicKeyMaterial", 29)
             },
         ])),
     },
@@ -2082,19 +2701,19 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 238)
+                ..member("KeyFingerprint", 296)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 238)
+                ..member("KeyName", 296)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 238)
+                ..member("KeyPairId", 296)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 243)
+                ..member("Tags", 301)
             },
         ])),
     },
@@ -2107,11 +2726,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 118)
+                ..member("Accelerators", 151)
             },
             m::Member {
                 location_name: Some("totalInferenceMemoryInMiB"),
-                ..member("TotalInferenceMemoryInMiB", 284)
+                ..member("TotalInferenceMemoryInMiB", 346)
             },
         ])),
     },
@@ -2124,26 +2743,26 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 116)
+                ..member("Count", 149)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 122)
+                ..member("Name", 155)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 119)
+                ..member("Manufacturer", 152)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 120)
+                ..member("MemoryInfo", 153)
             },
         ])),
     },
     m::Shape {
         name: "InferenceDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(117),
+            member: m::ShapeId(150),
             member_location_name: None,
             flattened: false,
         }),
@@ -2156,7 +2775,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "InferenceDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 121)
+            ..member("SizeInMiB", 154)
         }])),
     },
     m::Shape {
@@ -2182,19 +2801,19 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("totalSizeInGB"),
-                ..member("TotalSizeInGB", 72)
+                ..member("TotalSizeInGB", 90)
             },
             m::Member {
                 location_name: Some("disks"),
-                ..member("Disks", 71)
+                ..member("Disks", 89)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 87)
+                ..member("NvmeSupport", 106)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 123)
+                ..member("EncryptionSupport", 156)
             },
         ])),
     },
@@ -3428,138 +4047,138 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 126)
+                ..member("InstanceType", 159)
             },
             m::Member {
                 location_name: Some("currentGeneration"),
-                ..member("CurrentGeneration", 39)
+                ..member("CurrentGeneration", 49)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 99)
+                ..member("FreeTierEligible", 119)
             },
             m::Member {
                 location_name: Some("supportedUsageClasses"),
-                ..member("SupportedUsageClasses", 252)
+                ..member("SupportedUsageClasses", 311)
             },
             m::Member {
                 location_name: Some("supportedRootDeviceTypes"),
-                ..member("SupportedRootDeviceTypes", 227)
+                ..member("SupportedRootDeviceTypes", 282)
             },
             m::Member {
                 location_name: Some("supportedVirtualizationTypes"),
-                ..member("SupportedVirtualizationTypes", 259)
+                ..member("SupportedVirtualizationTypes", 320)
             },
             m::Member {
                 location_name: Some("bareMetal"),
-                ..member("BareMetal", 21)
+                ..member("BareMetal", 23)
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 127)
+                ..member("Hypervisor", 160)
             },
             m::Member {
                 location_name: Some("processorInfo"),
-                ..member("ProcessorInfo", 209)
+                ..member("ProcessorInfo", 255)
             },
             m::Member {
                 location_name: Some("vCpuInfo"),
-                ..member("VCpuInfo", 256)
+                ..member("VCpuInfo", 317)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 177)
+                ..member("MemoryInfo", 216)
             },
             m::Member {
                 location_name: Some("instanceStorageSupported"),
-                ..member("InstanceStorageSupported", 124)
+                ..member("InstanceStorageSupported", 157)
             },
             m::Member {
                 location_name: Some("instanceStorageInfo"),
-                ..member("InstanceStorageInfo", 125)
+                ..member("InstanceStorageInfo", 158)
             },
             m::Member {
                 location_name: Some("ebsInfo"),
-                ..member("EbsInfo", 78)
+                ..member("EbsInfo", 97)
             },
             m::Member {
                 location_name: Some("networkInfo"),
-                ..member("NetworkInfo", 183)
+                ..member("NetworkInfo", 223)
             },
             m::Member {
                 location_name: Some("gpuInfo"),
-                ..member("GpuInfo", 107)
+                ..member("GpuInfo", 127)
             },
             m::Member {
                 location_name: Some("fpgaInfo"),
-                ..member("FpgaInfo", 98)
+                ..member("FpgaInfo", 118)
             },
             m::Member {
                 location_name: Some("placementGroupInfo"),
-                ..member("PlacementGroupInfo", 203)
+                ..member("PlacementGroupInfo", 248)
             },
             m::Member {
                 location_name: Some("inferenceAcceleratorInfo"),
-                ..member("InferenceAcceleratorInfo", 115)
+                ..member("InferenceAcceleratorInfo", 148)
             },
             m::Member {
                 location_name: Some("hibernationSupported"),
-                ..member("HibernationSupported", 111)
+                ..member("HibernationSupported", 131)
             },
             m::Member {
                 location_name: Some("burstablePerformanceSupported"),
-                ..member("BurstablePerformanceSupported", 32)
+                ..member("BurstablePerformanceSupported", 39)
             },
             m::Member {
                 location_name: Some("dedicatedHostsSupported"),
-                ..member("DedicatedHostsSupported", 42)
+                ..member("DedicatedHostsSupported", 52)
             },
             m::Member {
                 location_name: Some("autoRecoverySupported"),
-                ..member("AutoRecoverySupported", 8)
+                ..member("AutoRecoverySupported", 10)
             },
             m::Member {
                 location_name: Some("supportedBootModes"),
-                ..member("SupportedBootModes", 31)
+                ..member("SupportedBootModes", 37)
             },
             m::Member {
                 location_name: Some("nitroEnclavesSupport"),
-                ..member("NitroEnclavesSupport", 196)
+                ..member("NitroEnclavesSupport", 236)
             },
             m::Member {
                 location_name: Some("nitroTpmSupport"),
-                ..member("NitroTpmSupport", 198)
+                ..member("NitroTpmSupport", 238)
             },
             m::Member {
                 location_name: Some("nitroTpmInfo"),
-                ..member("NitroTpmInfo", 197)
+                ..member("NitroTpmInfo", 237)
             },
             m::Member {
                 location_name: Some("mediaAcceleratorInfo"),
-                ..member("MediaAcceleratorInfo", 169)
+                ..member("MediaAcceleratorInfo", 208)
             },
             m::Member {
                 location_name: Some("neuronInfo"),
-                ..member("NeuronInfo", 194)
+                ..member("NeuronInfo", 234)
             },
             m::Member {
                 location_name: Some("phcSupport"),
-                ..member("PhcSupport", 202)
+                ..member("PhcSupport", 247)
             },
             m::Member {
                 location_name: Some("rebootMigrationSupport"),
-                ..member("RebootMigrationSupport", 211)
+                ..member("RebootMigrationSupport", 262)
             },
             m::Member {
                 location_name: Some("supportedInRegion"),
-                ..member("SupportedInRegion", 241)
+                ..member("SupportedInRegion", 299)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(128),
+            member: m::ShapeId(161),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3569,22 +4188,22 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 126)
+                ..member("InstanceType", 159)
             },
             m::Member {
                 location_name: Some("locationType"),
-                ..member("LocationType", 154)
+                ..member("LocationType", 192)
             },
             m::Member {
                 location_name: Some("location"),
-                ..member("Location", 153)
+                ..member("Location", 191)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeOfferingsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(130),
+            member: m::ShapeId(163),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3598,38 +4217,38 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 238)
+                ..member("IpProtocol", 296)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 132)
+                ..member("FromPort", 165)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 132)
+                ..member("ToPort", 165)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 254)
+                ..member("UserIdGroupPairs", 314)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 136)
+                ..member("IpRanges", 169)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 142)
+                ..member("Ipv6Ranges", 175)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 207)
+                ..member("PrefixListIds", 253)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(133),
+            member: m::ShapeId(166),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3639,18 +4258,18 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 238)
+                ..member("Description", 296)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 238)
+                ..member("CidrIp", 296)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(135),
+            member: m::ShapeId(168),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3680,21 +4299,25 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 238)
+                ..member("Description", 296)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 238)
+                ..member("CidrIpv6", 296)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(141),
+            member: m::ShapeId(174),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "KernelId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "KeyFormat",
@@ -3705,7 +4328,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "KeyNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(150),
+            member: m::ShapeId(184),
             member_location_name: Some("KeyName"),
             flattened: false,
         }),
@@ -3715,23 +4338,23 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 238)
+                ..member("KeyPairId", 296)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 243)
+                ..member("Tags", 301)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 238)
+                ..member("KeyName", 296)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 238)
+                ..member("KeyFingerprint", 296)
             },
             m::Member {
                 location_name: Some("keyMaterial"),
-                ..member("KeyMaterial", 237)
+                ..member("KeyMaterial", 292)
             },
         ])),
     },
@@ -3742,7 +4365,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "KeyPairIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(146),
+            member: m::ShapeId(180),
             member_location_name: Some("KeyPairId"),
             flattened: false,
         }),
@@ -3752,38 +4375,38 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 238)
+                ..member("KeyPairId", 296)
             },
             m::Member {
                 location_name: Some("keyType"),
-                ..member("KeyType", 152)
+                ..member("KeyType", 186)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 243)
+                ..member("Tags", 301)
             },
             m::Member {
                 location_name: Some("publicKey"),
-                ..member("PublicKey", 238)
+                ..member("PublicKey", 296)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 179)
+                ..member("CreateTime", 218)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 238)
+                ..member("KeyName", 296)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 238)
+                ..member("KeyFingerprint", 296)
             },
         ])),
     },
     m::Shape {
         name: "KeyPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(148),
+            member: m::ShapeId(182),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3803,6 +4426,43 @@ pub static SHAPES: [m::Shape; 285] = [
         },
     },
     m::Shape {
+        name: "KmsKeyId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "LaunchPermission",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("organizationArn"),
+                ..member("OrganizationArn", 296)
+            },
+            m::Member {
+                location_name: Some("organizationalUnitArn"),
+                ..member("OrganizationalUnitArn", 296)
+            },
+            m::Member {
+                location_name: Some("userId"),
+                ..member("UserId", 296)
+            },
+            m::Member {
+                location_name: Some("group"),
+                ..member("Group", 246)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchPermissionList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(188),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchPermissionModifications",
+        kind: m::ShapeKind::Structure(structure(&[member("Add", 189), member("Remove", 189)])),
+    },
+    m::Shape {
         name: "Location",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -3820,6 +4480,10 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "LogicalGpuCount",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "Long",
+        kind: m::ShapeKind::Long,
     },
     m::Shape {
         name: "MaxIpv4AddrPerInterface",
@@ -3878,11 +4542,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 172)
+                ..member("Accelerators", 211)
             },
             m::Member {
                 location_name: Some("totalMediaMemoryInMiB"),
-                ..member("TotalMediaMemoryInMiB", 249)
+                ..member("TotalMediaMemoryInMiB", 307)
             },
         ])),
     },
@@ -3895,26 +4559,26 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 170)
+                ..member("Count", 209)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 176)
+                ..member("Name", 215)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 173)
+                ..member("Manufacturer", 212)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 174)
+                ..member("MemoryInfo", 213)
             },
         ])),
     },
     m::Shape {
         name: "MediaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(171),
+            member: m::ShapeId(210),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3927,7 +4591,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "MediaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 175)
+            ..member("SizeInMiB", 214)
         }])),
     },
     m::Shape {
@@ -3942,7 +4606,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "MemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 178)
+            ..member("SizeInMiB", 217)
         }])),
     },
     m::Shape {
@@ -3954,6 +4618,45 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
+        name: "ModifyImageAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Attribute", 296),
+            member("Description", 5),
+            m::Member {
+                required: true,
+                ..member("ImageId", 137)
+            },
+            member("LaunchPermission", 190),
+            member("OperationType", 241),
+            m::Member {
+                location_name: Some("ProductCode"),
+                ..member("ProductCodes", 259)
+            },
+            m::Member {
+                location_name: Some("UserGroup"),
+                ..member("UserGroups", 312)
+            },
+            m::Member {
+                location_name: Some("UserId"),
+                ..member("UserIds", 315)
+            },
+            member("Value", 296),
+            m::Member {
+                location_name: Some("OrganizationArn"),
+                ..member("OrganizationArns", 242)
+            },
+            m::Member {
+                location_name: Some("OrganizationalUnitArn"),
+                ..member("OrganizationalUnitArns", 243)
+            },
+            member("ImdsSupport", 5),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 35)
+            },
+        ])),
+    },
+    m::Shape {
         name: "NetworkCardIndex",
         kind: m::ShapeKind::Integer,
     },
@@ -3962,15 +4665,15 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 180)
+                ..member("NetworkCardIndex", 220)
             },
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 184)
+                ..member("NetworkPerformance", 224)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 158)
+                ..member("MaximumNetworkInterfaces", 197)
             },
             m::Member {
                 location_name: Some("additionalFlexibleNetworkInterfaces"),
@@ -3978,30 +4681,30 @@ pub static SHAPES: [m::Shape; 285] = [
             },
             m::Member {
                 location_name: Some("baselineBandwidthInGbps"),
-                ..member("BaselineBandwidthInGbps", 22)
+                ..member("BaselineBandwidthInGbps", 24)
             },
             m::Member {
                 location_name: Some("peakBandwidthInGbps"),
-                ..member("PeakBandwidthInGbps", 201)
+                ..member("PeakBandwidthInGbps", 245)
             },
             m::Member {
                 location_name: Some("defaultEnaQueueCountPerInterface"),
-                ..member("DefaultEnaQueueCountPerInterface", 44)
+                ..member("DefaultEnaQueueCountPerInterface", 54)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCount"),
-                ..member("MaximumEnaQueueCount", 163)
+                ..member("MaximumEnaQueueCount", 202)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCountPerInterface"),
-                ..member("MaximumEnaQueueCountPerInterface", 164)
+                ..member("MaximumEnaQueueCountPerInterface", 203)
             },
         ])),
     },
     m::Shape {
         name: "NetworkCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(181),
+            member: m::ShapeId(221),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4011,79 +4714,79 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 184)
+                ..member("NetworkPerformance", 224)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 158)
+                ..member("MaximumNetworkInterfaces", 197)
             },
             m::Member {
                 location_name: Some("maximumNetworkCards"),
-                ..member("MaximumNetworkCards", 166)
+                ..member("MaximumNetworkCards", 205)
             },
             m::Member {
                 location_name: Some("defaultNetworkCardIndex"),
-                ..member("DefaultNetworkCardIndex", 45)
+                ..member("DefaultNetworkCardIndex", 55)
             },
             m::Member {
                 location_name: Some("networkCards"),
-                ..member("NetworkCards", 182)
+                ..member("NetworkCards", 222)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerInterface"),
-                ..member("Ipv4AddressesPerInterface", 156)
+                ..member("Ipv4AddressesPerInterface", 195)
             },
             m::Member {
                 location_name: Some("ipv6AddressesPerInterface"),
-                ..member("Ipv6AddressesPerInterface", 157)
+                ..member("Ipv6AddressesPerInterface", 196)
             },
             m::Member {
                 location_name: Some("ipv6Supported"),
-                ..member("Ipv6Supported", 140)
+                ..member("Ipv6Supported", 173)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 85)
+                ..member("EnaSupport", 104)
             },
             m::Member {
                 location_name: Some("efaSupported"),
-                ..member("EfaSupported", 83)
+                ..member("EfaSupported", 102)
             },
             m::Member {
                 location_name: Some("efaInfo"),
-                ..member("EfaInfo", 82)
+                ..member("EfaInfo", 101)
             },
             m::Member {
                 location_name: Some("encryptionInTransitSupported"),
-                ..member("EncryptionInTransitSupported", 86)
+                ..member("EncryptionInTransitSupported", 105)
             },
             m::Member {
                 location_name: Some("enaSrdSupported"),
-                ..member("EnaSrdSupported", 84)
+                ..member("EnaSrdSupported", 103)
             },
             m::Member {
                 location_name: Some("bandwidthWeightings"),
-                ..member("BandwidthWeightings", 20)
+                ..member("BandwidthWeightings", 22)
             },
             m::Member {
                 location_name: Some("flexibleEnaQueuesSupport"),
-                ..member("FlexibleEnaQueuesSupport", 90)
+                ..member("FlexibleEnaQueuesSupport", 110)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 43)
+                ..member("ConnectionTrackingConfiguration", 53)
             },
             m::Member {
                 location_name: Some("secondaryNetworkSupported"),
-                ..member("SecondaryNetworkSupported", 228)
+                ..member("SecondaryNetworkSupported", 283)
             },
             m::Member {
                 location_name: Some("maximumSecondaryNetworkInterfaces"),
-                ..member("MaximumSecondaryNetworkInterfaces", 167)
+                ..member("MaximumSecondaryNetworkInterfaces", 206)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerSecondaryInterface"),
-                ..member("Ipv4AddressesPerSecondaryInterface", 138)
+                ..member("Ipv4AddressesPerSecondaryInterface", 171)
             },
         ])),
     },
@@ -4100,11 +4803,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 185)
+                ..member("Count", 225)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 187)
+                ..member("Version", 227)
             },
         ])),
     },
@@ -4121,26 +4824,26 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 188)
+                ..member("Count", 228)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 193)
+                ..member("Name", 233)
             },
             m::Member {
                 location_name: Some("coreInfo"),
-                ..member("CoreInfo", 186)
+                ..member("CoreInfo", 226)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 191)
+                ..member("MemoryInfo", 231)
             },
         ])),
     },
     m::Shape {
         name: "NeuronDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(189),
+            member: m::ShapeId(229),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4149,7 +4852,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "NeuronDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 192)
+            ..member("SizeInMiB", 232)
         }])),
     },
     m::Shape {
@@ -4165,11 +4868,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("neuronDevices"),
-                ..member("NeuronDevices", 190)
+                ..member("NeuronDevices", 230)
             },
             m::Member {
                 location_name: Some("totalNeuronDeviceMemoryInMiB"),
-                ..member("TotalNeuronDeviceMemoryInMiB", 250)
+                ..member("TotalNeuronDeviceMemoryInMiB", 308)
             },
         ])),
     },
@@ -4187,7 +4890,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "NitroTpmInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedVersions"),
-            ..member("SupportedVersions", 200)
+            ..member("SupportedVersions", 240)
         }])),
     },
     m::Shape {
@@ -4203,14 +4906,50 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "NitroTpmSupportedVersionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(199),
+            member: m::ShapeId(239),
             member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "OperationType",
+        kind: m::ShapeKind::String {
+            enum_values: &["add", "remove"],
+        },
+    },
+    m::Shape {
+        name: "OrganizationArnStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(296),
+            member_location_name: Some("OrganizationArn"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "OrganizationalUnitArnStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(296),
+            member_location_name: Some("OrganizationalUnitArn"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "OwnerStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(296),
+            member_location_name: Some("Owner"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "PeakBandwidthInGbps",
         kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "PermissionGroup",
+        kind: m::ShapeKind::String {
+            enum_values: &["all"],
+        },
     },
     m::Shape {
         name: "PhcSupport",
@@ -4222,7 +4961,7 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "PlacementGroupInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedStrategies"),
-            ..member("SupportedStrategies", 205)
+            ..member("SupportedStrategies", 250)
         }])),
     },
     m::Shape {
@@ -4234,28 +4973,34 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "PlacementGroupStrategyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(204),
+            member: m::ShapeId(249),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "PlatformValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["Windows"],
+        },
     },
     m::Shape {
         name: "PrefixListId",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 238)
+                ..member("Description", 296)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 238)
+                ..member("PrefixListId", 296)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(206),
+            member: m::ShapeId(252),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4273,21 +5018,60 @@ pub static SHAPES: [m::Shape; 285] = [
             },
             m::Member {
                 location_name: Some("sustainedClockSpeedInGhz"),
-                ..member("SustainedClockSpeedInGhz", 210)
+                ..member("SustainedClockSpeedInGhz", 256)
             },
             m::Member {
                 location_name: Some("supportedFeatures"),
-                ..member("SupportedFeatures", 240)
+                ..member("SupportedFeatures", 298)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 35)
+                ..member("Manufacturer", 45)
             },
         ])),
     },
     m::Shape {
         name: "ProcessorSustainedClockSpeed",
         kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "ProductCode",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("productCode"),
+                ..member("ProductCodeId", 296)
+            },
+            m::Member {
+                location_name: Some("type"),
+                ..member("ProductCodeType", 260)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ProductCodeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(257),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ProductCodeStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(296),
+            member_location_name: Some("ProductCode"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ProductCodeValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["devpay", "marketplace"],
+        },
+    },
+    m::Shape {
+        name: "RamdiskId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "RebootMigrationSupport",
@@ -4300,23 +5084,23 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 238)
+                ..member("GroupId", 296)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 238)
+                ..member("PeeringStatus", 296)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 238)
+                ..member("UserId", 296)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 238)
+                ..member("VpcId", 296)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 238)
+                ..member("VpcPeeringConnectionId", 296)
             },
         ])),
     },
@@ -4325,19 +5109,19 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 238)
+                ..member("OptInStatus", 296)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 215)
+                ..member("Geography", 266)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 238)
+                ..member("RegionName", 296)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 238)
+                ..member("Endpoint", 296)
             },
         ])),
     },
@@ -4345,13 +5129,13 @@ pub static SHAPES: [m::Shape; 285] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 238)
+            ..member("Name", 296)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(214),
+            member: m::ShapeId(265),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4359,7 +5143,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(213),
+            member: m::ShapeId(264),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4367,18 +5151,111 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(296),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "RegisterImageRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ImageLocation", 296),
+            m::Member {
+                location_name: Some("BillingProduct"),
+                ..member("BillingProducts", 28)
+            },
+            member("BootMode", 38),
+            member("TpmSupport", 309),
+            member("UefiData", 143),
+            member("ImdsSupport", 144),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 303)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 35)
+            },
+            m::Member {
+                location_name: Some("name"),
+                required: true,
+                ..member("Name", 140)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 136)
+            },
+            m::Member {
+                location_name: Some("architecture"),
+                ..member("Architecture", 3)
+            },
+            m::Member {
+                location_name: Some("kernelId"),
+                ..member("KernelId", 176)
+            },
+            m::Member {
+                location_name: Some("ramdiskId"),
+                ..member("RamdiskId", 261)
+            },
+            m::Member {
+                location_name: Some("rootDeviceName"),
+                ..member("RootDeviceName", 296)
+            },
+            m::Member {
+                location_name: Some("BlockDeviceMapping"),
+                ..member("BlockDeviceMappings", 32)
+            },
+            m::Member {
+                location_name: Some("virtualizationType"),
+                ..member("VirtualizationType", 296)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 296)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 35)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RegisterImageResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("imageId"),
+            ..member("ImageId", 296)
+        }])),
+    },
+    m::Shape {
         name: "RequestInstanceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(126),
+            member: m::ShapeId(159),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "ResetImageAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &["launchPermission"],
+        },
+    },
+    m::Shape {
+        name: "ResetImageAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Attribute", 272)
+            },
+            m::Member {
+                required: true,
+                ..member("ImageId", 137)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 35)
+            },
+        ])),
     },
     m::Shape {
         name: "ResourceType",
@@ -4500,44 +5377,44 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 235)
+                ..member("SecurityGroupRuleIds", 290)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 230)
+                ..member("GroupId", 285)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 238)
+                ..member("SourceSecurityGroupName", 296)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 238)
+                ..member("SourceSecurityGroupOwnerId", 296)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 238)
+                ..member("IpProtocol", 296)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 132)
+                ..member("FromPort", 165)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 132)
+                ..member("ToPort", 165)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 238)
+                ..member("CidrIp", 296)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 134)
+                ..member("IpPermissions", 167)
             },
         ])),
     },
@@ -4546,37 +5423,37 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 29)
+                ..member("Return", 35)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 134)
+                ..member("UnknownIpPermissions", 167)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 225)
+                ..member("RevokedSecurityGroupRules", 280)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 238),
-            member("FromPort", 132),
-            member("GroupId", 230),
-            member("GroupName", 232),
-            member("IpPermissions", 134),
-            member("IpProtocol", 238),
-            member("SourceSecurityGroupName", 238),
-            member("SourceSecurityGroupOwnerId", 238),
-            member("ToPort", 132),
+            member("CidrIp", 296),
+            member("FromPort", 165),
+            member("GroupId", 285),
+            member("GroupName", 287),
+            member("IpPermissions", 167),
+            member("IpProtocol", 296),
+            member("SourceSecurityGroupName", 296),
+            member("SourceSecurityGroupOwnerId", 296),
+            member("ToPort", 165),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 235)
+                ..member("SecurityGroupRuleIds", 290)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 29)
+                ..member("DryRun", 35)
             },
         ])),
     },
@@ -4585,15 +5462,15 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 29)
+                ..member("Return", 35)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 134)
+                ..member("UnknownIpPermissions", 167)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 225)
+                ..member("RevokedSecurityGroupRules", 280)
             },
         ])),
     },
@@ -4602,54 +5479,54 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 234)
+                ..member("SecurityGroupRuleId", 289)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 230)
+                ..member("GroupId", 285)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 29)
+                ..member("IsEgress", 35)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 238)
+                ..member("IpProtocol", 296)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 132)
+                ..member("FromPort", 165)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 132)
+                ..member("ToPort", 165)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 238)
+                ..member("CidrIpv4", 296)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 238)
+                ..member("CidrIpv6", 296)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 208)
+                ..member("PrefixListId", 254)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 230)
+                ..member("ReferencedGroupId", 285)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 238)
+                ..member("Description", 296)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(224),
+            member: m::ShapeId(279),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4663,7 +5540,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "RootDeviceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(226),
+            member: m::ShapeId(281),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4677,39 +5554,39 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 238)
+                ..member("GroupId", 296)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 134)
+                ..member("IpPermissionsEgress", 167)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 243)
+                ..member("Tags", 301)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 238)
+                ..member("VpcId", 296)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 238)
+                ..member("SecurityGroupArn", 296)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 238)
+                ..member("OwnerId", 296)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 238)
+                ..member("GroupName", 296)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 238)
+                ..member("Description", 296)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 134)
+                ..member("IpPermissions", 167)
             },
         ])),
     },
@@ -4720,7 +5597,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(229),
+            member: m::ShapeId(284),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4734,59 +5611,59 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 234)
+                ..member("SecurityGroupRuleId", 289)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 230)
+                ..member("GroupId", 285)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 238)
+                ..member("GroupOwnerId", 296)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 29)
+                ..member("IsEgress", 35)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 238)
+                ..member("IpProtocol", 296)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 132)
+                ..member("FromPort", 165)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 132)
+                ..member("ToPort", 165)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 238)
+                ..member("CidrIpv4", 296)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 238)
+                ..member("CidrIpv6", 296)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 208)
+                ..member("PrefixListId", 254)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 212)
+                ..member("ReferencedGroupInfo", 263)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 238)
+                ..member("Description", 296)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 243)
+                ..member("Tags", 301)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 238)
+                ..member("SecurityGroupRuleArn", 296)
             },
         ])),
     },
@@ -4797,7 +5674,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(296),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4805,7 +5682,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(233),
+            member: m::ShapeId(288),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4813,6 +5690,35 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "SensitiveUserData",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "SnapshotId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "SnapshotReturnCodes",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "success",
+                "skipped",
+                "missing-permissions",
+                "internal-error",
+                "client-error",
+            ],
+        },
+    },
+    m::Shape {
+        name: "StateReason",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 296)
+            },
+            m::Member {
+                location_name: Some("message"),
+                ..member("Message", 296)
+            },
+        ])),
     },
     m::Shape {
         name: "String",
@@ -4827,7 +5733,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "SupportedAdditionalProcessorFeatureList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(239),
+            member: m::ShapeId(297),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4841,18 +5747,18 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 238)
+                ..member("Key", 296)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 238)
+                ..member("Value", 296)
             },
         ])),
     },
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(242),
+            member: m::ShapeId(300),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4862,18 +5768,18 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 219)
+                ..member("ResourceType", 274)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 243)
+                ..member("Tags", 301)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(244),
+            member: m::ShapeId(302),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4891,7 +5797,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "ThreadsPerCoreList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(305),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4905,6 +5811,12 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "TpmSupportValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["v2.0"],
+        },
+    },
+    m::Shape {
         name: "UsageClassType",
         kind: m::ShapeKind::String {
             enum_values: &["spot", "on-demand", "capacity-block"],
@@ -4913,8 +5825,16 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "UsageClassTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(251),
+            member: m::ShapeId(310),
             member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "UserGroupStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(296),
+            member_location_name: Some("UserGroup"),
             flattened: false,
         }),
     },
@@ -4923,39 +5843,47 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 238)
+                ..member("Description", 296)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 238)
+                ..member("UserId", 296)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 238)
+                ..member("GroupName", 296)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 238)
+                ..member("GroupId", 296)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 238)
+                ..member("VpcId", 296)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 238)
+                ..member("VpcPeeringConnectionId", 296)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 238)
+                ..member("PeeringStatus", 296)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(253),
+            member: m::ShapeId(313),
             member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "UserIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(296),
+            member_location_name: Some("UserId"),
             flattened: false,
         }),
     },
@@ -4968,30 +5896,30 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultVCpus"),
-                ..member("DefaultVCpus", 255)
+                ..member("DefaultVCpus", 316)
             },
             m::Member {
                 location_name: Some("defaultCores"),
-                ..member("DefaultCores", 33)
+                ..member("DefaultCores", 43)
             },
             m::Member {
                 location_name: Some("defaultThreadsPerCore"),
-                ..member("DefaultThreadsPerCore", 247)
+                ..member("DefaultThreadsPerCore", 305)
             },
             m::Member {
                 location_name: Some("validCores"),
-                ..member("ValidCores", 34)
+                ..member("ValidCores", 44)
             },
             m::Member {
                 location_name: Some("validThreadsPerCore"),
-                ..member("ValidThreadsPerCore", 248)
+                ..member("ValidThreadsPerCore", 306)
             },
         ])),
     },
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(296),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5005,61 +5933,67 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "VirtualizationTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(258),
+            member: m::ShapeId(319),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "VolumeType",
+        kind: m::ShapeKind::String {
+            enum_values: &["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"],
+        },
     },
     m::Shape {
         name: "Vpc",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 238)
+                ..member("OwnerId", 296)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 246)
+                ..member("InstanceTenancy", 304)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 275)
+                ..member("Ipv6CidrBlockAssociationSet", 337)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 262)
+                ..member("CidrBlockAssociationSet", 324)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 29)
+                ..member("IsDefault", 35)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 265)
+                ..member("EncryptionControl", 327)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 243)
+                ..member("Tags", 301)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 28)
+                ..member("BlockPublicAccessStates", 34)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 238)
+                ..member("VpcId", 296)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 277)
+                ..member("State", 339)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 238)
+                ..member("CidrBlock", 296)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 238)
+                ..member("DhcpOptionsId", 296)
             },
         ])),
     },
@@ -5068,22 +6002,22 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 238)
+                ..member("AssociationId", 296)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 238)
+                ..member("CidrBlock", 296)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 263)
+                ..member("CidrBlockState", 325)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(323),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5093,11 +6027,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 264)
+                ..member("State", 326)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 238)
+                ..member("StatusMessage", 296)
             },
         ])),
     },
@@ -5119,31 +6053,31 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 272)
+                ..member("VpcId", 334)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 269)
+                ..member("VpcEncryptionControlId", 331)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 270)
+                ..member("Mode", 332)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 271)
+                ..member("State", 333)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 238)
+                ..member("StateMessage", 296)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 268)
+                ..member("ResourceExclusions", 330)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 243)
+                ..member("Tags", 301)
             },
         ])),
     },
@@ -5152,11 +6086,11 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 267)
+                ..member("State", 329)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 238)
+                ..member("StateMessage", 296)
             },
         ])),
     },
@@ -5171,35 +6105,35 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 266)
+                ..member("InternetGateway", 328)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 266)
+                ..member("EgressOnlyInternetGateway", 328)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 266)
+                ..member("NatGateway", 328)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 266)
+                ..member("VirtualPrivateGateway", 328)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 266)
+                ..member("VpcPeering", 328)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 266)
+                ..member("Lambda", 328)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 266)
+                ..member("VpcLattice", 328)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 266)
+                ..member("ElasticFileSystem", 328)
             },
         ])),
     },
@@ -5236,7 +6170,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(272),
+            member: m::ShapeId(334),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -5246,38 +6180,38 @@ pub static SHAPES: [m::Shape; 285] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 238)
+                ..member("AssociationId", 296)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 238)
+                ..member("Ipv6CidrBlock", 296)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 263)
+                ..member("Ipv6CidrBlockState", 325)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 238)
+                ..member("NetworkBorderGroup", 296)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 238)
+                ..member("Ipv6Pool", 296)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 139)
+                ..member("Ipv6AddressAttribute", 172)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 137)
+                ..member("IpSource", 170)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(274),
+            member: m::ShapeId(336),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5285,7 +6219,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(260),
+            member: m::ShapeId(322),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5303,7 +6237,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "WorkloadsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(278),
+            member: m::ShapeId(340),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5311,7 +6245,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(296),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -5319,7 +6253,7 @@ pub static SHAPES: [m::Shape; 285] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(296),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -5344,11 +6278,15 @@ use m::build::{member, op, structure};
 pub const IMPLEMENTED: &[&str] = &[
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
+    "CopyImage",
     "CreateKeyPair",
     "CreateSecurityGroup",
     "DeleteKeyPair",
     "DeleteSecurityGroup",
+    "DeregisterImage",
     "DescribeAvailabilityZones",
+    "DescribeImageAttribute",
+    "DescribeImages",
     "DescribeInstanceTypeOfferings",
     "DescribeInstanceTypes",
     "DescribeKeyPairs",
@@ -5356,9 +6294,32 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeSecurityGroups",
     "DescribeVpcs",
     "ImportKeyPair",
+    "ModifyImageAttribute",
+    "RegisterImage",
+    "ResetImageAttribute",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
 ];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttributeValue {
+    pub value: Option<String>,
+}
+
+impl FromValue for AttributeValue {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            value: opt(&mut s, 0, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for AttributeValue {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.value.map(IntoValue::into_value)])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthorizeSecurityGroupEgressRequest {
@@ -5635,6 +6596,37 @@ impl IntoValue for AvailabilityZoneSubGeography {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct BlockDeviceMapping {
+    pub ebs: Option<EbsBlockDevice>,
+    pub no_device: Option<String>,
+    pub device_name: Option<String>,
+    pub virtual_name: Option<String>,
+}
+
+impl FromValue for BlockDeviceMapping {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            ebs: opt(&mut s, 0, "Ebs")?,
+            no_device: opt(&mut s, 1, "NoDevice")?,
+            device_name: opt(&mut s, 2, "DeviceName")?,
+            virtual_name: opt(&mut s, 3, "VirtualName")?,
+        })
+    }
+}
+
+impl IntoValue for BlockDeviceMapping {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ebs.map(IntoValue::into_value),
+            self.no_device.map(IntoValue::into_value),
+            self.device_name.map(IntoValue::into_value),
+            self.virtual_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockPublicAccessStates {
     pub internet_gateway_block_mode: Option<String>,
 }
@@ -5653,6 +6645,94 @@ impl IntoValue for BlockPublicAccessStates {
         Value::Struct(vec![self
             .internet_gateway_block_mode
             .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CopyImageRequest {
+    pub client_token: Option<String>,
+    pub description: Option<String>,
+    pub encrypted: Option<bool>,
+    pub kms_key_id: Option<String>,
+    pub name: String,
+    pub source_image_id: String,
+    pub source_region: String,
+    pub destination_outpost_arn: Option<String>,
+    pub copy_image_tags: Option<bool>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub snapshot_copy_completion_duration_minutes: Option<i64>,
+    pub destination_availability_zone: Option<String>,
+    pub destination_availability_zone_id: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CopyImageRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 14, path)?;
+        Ok(Self {
+            client_token: opt(&mut s, 0, "ClientToken")?,
+            description: opt(&mut s, 1, "Description")?,
+            encrypted: opt(&mut s, 2, "Encrypted")?,
+            kms_key_id: opt(&mut s, 3, "KmsKeyId")?,
+            name: req(&mut s, 4, "Name")?,
+            source_image_id: req(&mut s, 5, "SourceImageId")?,
+            source_region: req(&mut s, 6, "SourceRegion")?,
+            destination_outpost_arn: opt(&mut s, 7, "DestinationOutpostArn")?,
+            copy_image_tags: opt(&mut s, 8, "CopyImageTags")?,
+            tag_specifications: opt(&mut s, 9, "TagSpecifications")?,
+            snapshot_copy_completion_duration_minutes: opt(
+                &mut s,
+                10,
+                "SnapshotCopyCompletionDurationMinutes",
+            )?,
+            destination_availability_zone: opt(&mut s, 11, "DestinationAvailabilityZone")?,
+            destination_availability_zone_id: opt(&mut s, 12, "DestinationAvailabilityZoneId")?,
+            dry_run: opt(&mut s, 13, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CopyImageRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.client_token.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.encrypted.map(IntoValue::into_value),
+            self.kms_key_id.map(IntoValue::into_value),
+            Some(self.name.into_value()),
+            Some(self.source_image_id.into_value()),
+            Some(self.source_region.into_value()),
+            self.destination_outpost_arn.map(IntoValue::into_value),
+            self.copy_image_tags.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.snapshot_copy_completion_duration_minutes
+                .map(IntoValue::into_value),
+            self.destination_availability_zone
+                .map(IntoValue::into_value),
+            self.destination_availability_zone_id
+                .map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CopyImageResult {
+    pub image_id: Option<String>,
+}
+
+impl FromValue for CopyImageResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            image_id: opt(&mut s, 0, "ImageId")?,
+        })
+    }
+}
+
+impl IntoValue for CopyImageResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.image_id.map(IntoValue::into_value)])
     }
 }
 
@@ -5888,6 +6968,84 @@ impl IntoValue for DeleteSecurityGroupResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteSnapshotReturnCode {
+    pub snapshot_id: Option<String>,
+    pub return_code: Option<String>,
+}
+
+impl FromValue for DeleteSnapshotReturnCode {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            snapshot_id: opt(&mut s, 0, "SnapshotId")?,
+            return_code: opt(&mut s, 1, "ReturnCode")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteSnapshotReturnCode {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.snapshot_id.map(IntoValue::into_value),
+            self.return_code.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeregisterImageRequest {
+    pub image_id: String,
+    pub delete_associated_snapshots: Option<bool>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DeregisterImageRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            image_id: req(&mut s, 0, "ImageId")?,
+            delete_associated_snapshots: opt(&mut s, 1, "DeleteAssociatedSnapshots")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DeregisterImageRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.image_id.into_value()),
+            self.delete_associated_snapshots.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeregisterImageResult {
+    pub r#return: Option<bool>,
+    pub delete_snapshot_results: Option<Vec<DeleteSnapshotReturnCode>>,
+}
+
+impl FromValue for DeregisterImageResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            r#return: opt(&mut s, 0, "Return")?,
+            delete_snapshot_results: opt(&mut s, 1, "DeleteSnapshotResults")?,
+        })
+    }
+}
+
+impl IntoValue for DeregisterImageResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.r#return.map(IntoValue::into_value),
+            self.delete_snapshot_results.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeAvailabilityZonesRequest {
     pub zone_names: Option<Vec<String>>,
     pub zone_ids: Option<Vec<String>>,
@@ -5938,6 +7096,105 @@ impl FromValue for DescribeAvailabilityZonesResult {
 impl IntoValue for DescribeAvailabilityZonesResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.availability_zones.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeImageAttributeRequest {
+    pub attribute: String,
+    pub image_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DescribeImageAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            attribute: req(&mut s, 0, "Attribute")?,
+            image_id: req(&mut s, 1, "ImageId")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeImageAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.attribute.into_value()),
+            Some(self.image_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeImagesRequest {
+    pub executable_users: Option<Vec<String>>,
+    pub image_ids: Option<Vec<String>>,
+    pub owners: Option<Vec<String>>,
+    pub include_deprecated: Option<bool>,
+    pub include_disabled: Option<bool>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeImagesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            executable_users: opt(&mut s, 0, "ExecutableUsers")?,
+            image_ids: opt(&mut s, 1, "ImageIds")?,
+            owners: opt(&mut s, 2, "Owners")?,
+            include_deprecated: opt(&mut s, 3, "IncludeDeprecated")?,
+            include_disabled: opt(&mut s, 4, "IncludeDisabled")?,
+            max_results: opt(&mut s, 5, "MaxResults")?,
+            next_token: opt(&mut s, 6, "NextToken")?,
+            dry_run: opt(&mut s, 7, "DryRun")?,
+            filters: opt(&mut s, 8, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeImagesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.executable_users.map(IntoValue::into_value),
+            self.image_ids.map(IntoValue::into_value),
+            self.owners.map(IntoValue::into_value),
+            self.include_deprecated.map(IntoValue::into_value),
+            self.include_disabled.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeImagesResult {
+    pub next_token: Option<String>,
+    pub images: Option<Vec<Image>>,
+}
+
+impl FromValue for DescribeImagesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            images: opt(&mut s, 1, "Images")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeImagesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.images.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -6318,6 +7575,64 @@ impl IntoValue for DiskInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsBlockDevice {
+    pub delete_on_termination: Option<bool>,
+    pub iops: Option<i32>,
+    pub snapshot_id: Option<String>,
+    pub volume_size: Option<i32>,
+    pub volume_type: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub throughput: Option<i32>,
+    pub outpost_arn: Option<String>,
+    pub availability_zone: Option<String>,
+    pub encrypted: Option<bool>,
+    pub volume_initialization_rate: Option<i32>,
+    pub availability_zone_id: Option<String>,
+    pub ebs_card_index: Option<i32>,
+}
+
+impl FromValue for EbsBlockDevice {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 13, path)?;
+        Ok(Self {
+            delete_on_termination: opt(&mut s, 0, "DeleteOnTermination")?,
+            iops: opt(&mut s, 1, "Iops")?,
+            snapshot_id: opt(&mut s, 2, "SnapshotId")?,
+            volume_size: opt(&mut s, 3, "VolumeSize")?,
+            volume_type: opt(&mut s, 4, "VolumeType")?,
+            kms_key_id: opt(&mut s, 5, "KmsKeyId")?,
+            throughput: opt(&mut s, 6, "Throughput")?,
+            outpost_arn: opt(&mut s, 7, "OutpostArn")?,
+            availability_zone: opt(&mut s, 8, "AvailabilityZone")?,
+            encrypted: opt(&mut s, 9, "Encrypted")?,
+            volume_initialization_rate: opt(&mut s, 10, "VolumeInitializationRate")?,
+            availability_zone_id: opt(&mut s, 11, "AvailabilityZoneId")?,
+            ebs_card_index: opt(&mut s, 12, "EbsCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for EbsBlockDevice {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.iops.map(IntoValue::into_value),
+            self.snapshot_id.map(IntoValue::into_value),
+            self.volume_size.map(IntoValue::into_value),
+            self.volume_type.map(IntoValue::into_value),
+            self.kms_key_id.map(IntoValue::into_value),
+            self.throughput.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.availability_zone.map(IntoValue::into_value),
+            self.encrypted.map(IntoValue::into_value),
+            self.volume_initialization_rate.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.ebs_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EbsCardInfo {
     pub ebs_card_index: Option<i32>,
     pub baseline_bandwidth_in_mbps: Option<i32>,
@@ -6639,6 +7954,197 @@ impl IntoValue for GpuInfo {
         Value::Struct(vec![
             self.gpus.map(IntoValue::into_value),
             self.total_gpu_memory_in_mi_b.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Image {
+    pub platform_details: Option<String>,
+    pub usage_operation: Option<String>,
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+    pub description: Option<String>,
+    pub ena_support: Option<bool>,
+    pub hypervisor: Option<String>,
+    pub image_owner_alias: Option<String>,
+    pub name: Option<String>,
+    pub root_device_name: Option<String>,
+    pub root_device_type: Option<String>,
+    pub sriov_net_support: Option<String>,
+    pub state_reason: Option<StateReason>,
+    pub tags: Option<Vec<Tag>>,
+    pub virtualization_type: Option<String>,
+    pub boot_mode: Option<String>,
+    pub tpm_support: Option<String>,
+    pub deprecation_time: Option<String>,
+    pub imds_support: Option<String>,
+    pub source_instance_id: Option<String>,
+    pub deregistration_protection: Option<String>,
+    pub last_launched_time: Option<String>,
+    pub image_allowed: Option<bool>,
+    pub source_image_id: Option<String>,
+    pub source_image_region: Option<String>,
+    pub free_tier_eligible: Option<bool>,
+    pub image_id: Option<String>,
+    pub image_location: Option<String>,
+    pub state: Option<String>,
+    pub owner_id: Option<String>,
+    pub creation_date: Option<String>,
+    pub public: Option<bool>,
+    pub product_codes: Option<Vec<ProductCode>>,
+    pub architecture: Option<String>,
+    pub image_type: Option<String>,
+    pub kernel_id: Option<String>,
+    pub ramdisk_id: Option<String>,
+    pub platform: Option<String>,
+}
+
+impl FromValue for Image {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 37, path)?;
+        Ok(Self {
+            platform_details: opt(&mut s, 0, "PlatformDetails")?,
+            usage_operation: opt(&mut s, 1, "UsageOperation")?,
+            block_device_mappings: opt(&mut s, 2, "BlockDeviceMappings")?,
+            description: opt(&mut s, 3, "Description")?,
+            ena_support: opt(&mut s, 4, "EnaSupport")?,
+            hypervisor: opt(&mut s, 5, "Hypervisor")?,
+            image_owner_alias: opt(&mut s, 6, "ImageOwnerAlias")?,
+            name: opt(&mut s, 7, "Name")?,
+            root_device_name: opt(&mut s, 8, "RootDeviceName")?,
+            root_device_type: opt(&mut s, 9, "RootDeviceType")?,
+            sriov_net_support: opt(&mut s, 10, "SriovNetSupport")?,
+            state_reason: opt(&mut s, 11, "StateReason")?,
+            tags: opt(&mut s, 12, "Tags")?,
+            virtualization_type: opt(&mut s, 13, "VirtualizationType")?,
+            boot_mode: opt(&mut s, 14, "BootMode")?,
+            tpm_support: opt(&mut s, 15, "TpmSupport")?,
+            deprecation_time: opt(&mut s, 16, "DeprecationTime")?,
+            imds_support: opt(&mut s, 17, "ImdsSupport")?,
+            source_instance_id: opt(&mut s, 18, "SourceInstanceId")?,
+            deregistration_protection: opt(&mut s, 19, "DeregistrationProtection")?,
+            last_launched_time: opt(&mut s, 20, "LastLaunchedTime")?,
+            image_allowed: opt(&mut s, 21, "ImageAllowed")?,
+            source_image_id: opt(&mut s, 22, "SourceImageId")?,
+            source_image_region: opt(&mut s, 23, "SourceImageRegion")?,
+            free_tier_eligible: opt(&mut s, 24, "FreeTierEligible")?,
+            image_id: opt(&mut s, 25, "ImageId")?,
+            image_location: opt(&mut s, 26, "ImageLocation")?,
+            state: opt(&mut s, 27, "State")?,
+            owner_id: opt(&mut s, 28, "OwnerId")?,
+            creation_date: opt(&mut s, 29, "CreationDate")?,
+            public: opt(&mut s, 30, "Public")?,
+            product_codes: opt(&mut s, 31, "ProductCodes")?,
+            architecture: opt(&mut s, 32, "Architecture")?,
+            image_type: opt(&mut s, 33, "ImageType")?,
+            kernel_id: opt(&mut s, 34, "KernelId")?,
+            ramdisk_id: opt(&mut s, 35, "RamdiskId")?,
+            platform: opt(&mut s, 36, "Platform")?,
+        })
+    }
+}
+
+impl IntoValue for Image {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.platform_details.map(IntoValue::into_value),
+            self.usage_operation.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+            self.hypervisor.map(IntoValue::into_value),
+            self.image_owner_alias.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.root_device_name.map(IntoValue::into_value),
+            self.root_device_type.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.state_reason.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.virtualization_type.map(IntoValue::into_value),
+            self.boot_mode.map(IntoValue::into_value),
+            self.tpm_support.map(IntoValue::into_value),
+            self.deprecation_time.map(IntoValue::into_value),
+            self.imds_support.map(IntoValue::into_value),
+            self.source_instance_id.map(IntoValue::into_value),
+            self.deregistration_protection.map(IntoValue::into_value),
+            self.last_launched_time.map(IntoValue::into_value),
+            self.image_allowed.map(IntoValue::into_value),
+            self.source_image_id.map(IntoValue::into_value),
+            self.source_image_region.map(IntoValue::into_value),
+            self.free_tier_eligible.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.image_location.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.creation_date.map(IntoValue::into_value),
+            self.public.map(IntoValue::into_value),
+            self.product_codes.map(IntoValue::into_value),
+            self.architecture.map(IntoValue::into_value),
+            self.image_type.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.platform.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImageAttribute {
+    pub description: Option<AttributeValue>,
+    pub kernel_id: Option<AttributeValue>,
+    pub ramdisk_id: Option<AttributeValue>,
+    pub sriov_net_support: Option<AttributeValue>,
+    pub boot_mode: Option<AttributeValue>,
+    pub tpm_support: Option<AttributeValue>,
+    pub uefi_data: Option<AttributeValue>,
+    pub last_launched_time: Option<AttributeValue>,
+    pub imds_support: Option<AttributeValue>,
+    pub deregistration_protection: Option<AttributeValue>,
+    pub image_id: Option<String>,
+    pub launch_permissions: Option<Vec<LaunchPermission>>,
+    pub product_codes: Option<Vec<ProductCode>>,
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+}
+
+impl FromValue for ImageAttribute {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 14, path)?;
+        Ok(Self {
+            description: opt(&mut s, 0, "Description")?,
+            kernel_id: opt(&mut s, 1, "KernelId")?,
+            ramdisk_id: opt(&mut s, 2, "RamdiskId")?,
+            sriov_net_support: opt(&mut s, 3, "SriovNetSupport")?,
+            boot_mode: opt(&mut s, 4, "BootMode")?,
+            tpm_support: opt(&mut s, 5, "TpmSupport")?,
+            uefi_data: opt(&mut s, 6, "UefiData")?,
+            last_launched_time: opt(&mut s, 7, "LastLaunchedTime")?,
+            imds_support: opt(&mut s, 8, "ImdsSupport")?,
+            deregistration_protection: opt(&mut s, 9, "DeregistrationProtection")?,
+            image_id: opt(&mut s, 10, "ImageId")?,
+            launch_permissions: opt(&mut s, 11, "LaunchPermissions")?,
+            product_codes: opt(&mut s, 12, "ProductCodes")?,
+            block_device_mappings: opt(&mut s, 13, "BlockDeviceMappings")?,
+        })
+    }
+}
+
+impl IntoValue for ImageAttribute {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.description.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.boot_mode.map(IntoValue::into_value),
+            self.tpm_support.map(IntoValue::into_value),
+            self.uefi_data.map(IntoValue::into_value),
+            self.last_launched_time.map(IntoValue::into_value),
+            self.imds_support.map(IntoValue::into_value),
+            self.deregistration_protection.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.launch_permissions.map(IntoValue::into_value),
+            self.product_codes.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
         ])
     }
 }
@@ -7123,6 +8629,62 @@ impl IntoValue for KeyPairInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchPermission {
+    pub organization_arn: Option<String>,
+    pub organizational_unit_arn: Option<String>,
+    pub user_id: Option<String>,
+    pub group: Option<String>,
+}
+
+impl FromValue for LaunchPermission {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            organization_arn: opt(&mut s, 0, "OrganizationArn")?,
+            organizational_unit_arn: opt(&mut s, 1, "OrganizationalUnitArn")?,
+            user_id: opt(&mut s, 2, "UserId")?,
+            group: opt(&mut s, 3, "Group")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchPermission {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.organization_arn.map(IntoValue::into_value),
+            self.organizational_unit_arn.map(IntoValue::into_value),
+            self.user_id.map(IntoValue::into_value),
+            self.group.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchPermissionModifications {
+    pub add: Option<Vec<LaunchPermission>>,
+    pub remove: Option<Vec<LaunchPermission>>,
+}
+
+impl FromValue for LaunchPermissionModifications {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            add: opt(&mut s, 0, "Add")?,
+            remove: opt(&mut s, 1, "Remove")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchPermissionModifications {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.add.map(IntoValue::into_value),
+            self.remove.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaAcceleratorInfo {
     pub accelerators: Option<Vec<MediaDeviceInfo>>,
     pub total_media_memory_in_mi_b: Option<i32>,
@@ -7215,6 +8777,64 @@ impl FromValue for MemoryInfo {
 impl IntoValue for MemoryInfo {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyImageAttributeRequest {
+    pub attribute: Option<String>,
+    pub description: Option<AttributeValue>,
+    pub image_id: String,
+    pub launch_permission: Option<LaunchPermissionModifications>,
+    pub operation_type: Option<String>,
+    pub product_codes: Option<Vec<String>>,
+    pub user_groups: Option<Vec<String>>,
+    pub user_ids: Option<Vec<String>>,
+    pub value: Option<String>,
+    pub organization_arns: Option<Vec<String>>,
+    pub organizational_unit_arns: Option<Vec<String>>,
+    pub imds_support: Option<AttributeValue>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for ModifyImageAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 13, path)?;
+        Ok(Self {
+            attribute: opt(&mut s, 0, "Attribute")?,
+            description: opt(&mut s, 1, "Description")?,
+            image_id: req(&mut s, 2, "ImageId")?,
+            launch_permission: opt(&mut s, 3, "LaunchPermission")?,
+            operation_type: opt(&mut s, 4, "OperationType")?,
+            product_codes: opt(&mut s, 5, "ProductCodes")?,
+            user_groups: opt(&mut s, 6, "UserGroups")?,
+            user_ids: opt(&mut s, 7, "UserIds")?,
+            value: opt(&mut s, 8, "Value")?,
+            organization_arns: opt(&mut s, 9, "OrganizationArns")?,
+            organizational_unit_arns: opt(&mut s, 10, "OrganizationalUnitArns")?,
+            imds_support: opt(&mut s, 11, "ImdsSupport")?,
+            dry_run: opt(&mut s, 12, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyImageAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attribute.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            Some(self.image_id.into_value()),
+            self.launch_permission.map(IntoValue::into_value),
+            self.operation_type.map(IntoValue::into_value),
+            self.product_codes.map(IntoValue::into_value),
+            self.user_groups.map(IntoValue::into_value),
+            self.user_ids.map(IntoValue::into_value),
+            self.value.map(IntoValue::into_value),
+            self.organization_arns.map(IntoValue::into_value),
+            self.organizational_unit_arns.map(IntoValue::into_value),
+            self.imds_support.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -7566,6 +9186,31 @@ impl IntoValue for ProcessorInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProductCode {
+    pub product_code_id: Option<String>,
+    pub product_code_type: Option<String>,
+}
+
+impl FromValue for ProductCode {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            product_code_id: opt(&mut s, 0, "ProductCodeId")?,
+            product_code_type: opt(&mut s, 1, "ProductCodeType")?,
+        })
+    }
+}
+
+impl IntoValue for ProductCode {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.product_code_id.map(IntoValue::into_value),
+            self.product_code_type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReferencedSecurityGroup {
     pub group_id: Option<String>,
     pub peering_status: Option<String>,
@@ -7647,6 +9292,127 @@ impl FromValue for RegionGeography {
 impl IntoValue for RegionGeography {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.name.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegisterImageRequest {
+    pub image_location: Option<String>,
+    pub billing_products: Option<Vec<String>>,
+    pub boot_mode: Option<String>,
+    pub tpm_support: Option<String>,
+    pub uefi_data: Option<String>,
+    pub imds_support: Option<String>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub dry_run: Option<bool>,
+    pub name: String,
+    pub description: Option<String>,
+    pub architecture: Option<String>,
+    pub kernel_id: Option<String>,
+    pub ramdisk_id: Option<String>,
+    pub root_device_name: Option<String>,
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+    pub virtualization_type: Option<String>,
+    pub sriov_net_support: Option<String>,
+    pub ena_support: Option<bool>,
+}
+
+impl FromValue for RegisterImageRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 18, path)?;
+        Ok(Self {
+            image_location: opt(&mut s, 0, "ImageLocation")?,
+            billing_products: opt(&mut s, 1, "BillingProducts")?,
+            boot_mode: opt(&mut s, 2, "BootMode")?,
+            tpm_support: opt(&mut s, 3, "TpmSupport")?,
+            uefi_data: opt(&mut s, 4, "UefiData")?,
+            imds_support: opt(&mut s, 5, "ImdsSupport")?,
+            tag_specifications: opt(&mut s, 6, "TagSpecifications")?,
+            dry_run: opt(&mut s, 7, "DryRun")?,
+            name: req(&mut s, 8, "Name")?,
+            description: opt(&mut s, 9, "Description")?,
+            architecture: opt(&mut s, 10, "Architecture")?,
+            kernel_id: opt(&mut s, 11, "KernelId")?,
+            ramdisk_id: opt(&mut s, 12, "RamdiskId")?,
+            root_device_name: opt(&mut s, 13, "RootDeviceName")?,
+            block_device_mappings: opt(&mut s, 14, "BlockDeviceMappings")?,
+            virtualization_type: opt(&mut s, 15, "VirtualizationType")?,
+            sriov_net_support: opt(&mut s, 16, "SriovNetSupport")?,
+            ena_support: opt(&mut s, 17, "EnaSupport")?,
+        })
+    }
+}
+
+impl IntoValue for RegisterImageRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.image_location.map(IntoValue::into_value),
+            self.billing_products.map(IntoValue::into_value),
+            self.boot_mode.map(IntoValue::into_value),
+            self.tpm_support.map(IntoValue::into_value),
+            self.uefi_data.map(IntoValue::into_value),
+            self.imds_support.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.name.into_value()),
+            self.description.map(IntoValue::into_value),
+            self.architecture.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.root_device_name.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.virtualization_type.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegisterImageResult {
+    pub image_id: Option<String>,
+}
+
+impl FromValue for RegisterImageResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            image_id: opt(&mut s, 0, "ImageId")?,
+        })
+    }
+}
+
+impl IntoValue for RegisterImageResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.image_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResetImageAttributeRequest {
+    pub attribute: String,
+    pub image_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for ResetImageAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            attribute: req(&mut s, 0, "Attribute")?,
+            image_id: req(&mut s, 1, "ImageId")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for ResetImageAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.attribute.into_value()),
+            Some(self.image_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -7964,6 +9730,31 @@ impl IntoValue for SecurityGroupRule {
             self.description.map(IntoValue::into_value),
             self.tags.map(IntoValue::into_value),
             self.security_group_rule_arn.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StateReason {
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl FromValue for StateReason {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            message: opt(&mut s, 1, "Message")?,
+        })
+    }
+}
+
+impl IntoValue for StateReason {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.message.map(IntoValue::into_value),
         ])
     }
 }
@@ -8368,6 +10159,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AuthorizeSecurityGroupIngressRequest,
     ) -> impl Future<Output = Result<AuthorizeSecurityGroupIngressResult, AwsError>> + Send;
 
+    /// `CopyImage`.
+    fn copy_image(
+        &self,
+        ctx: &RequestContext,
+        input: CopyImageRequest,
+    ) -> impl Future<Output = Result<CopyImageResult, AwsError>> + Send;
+
     /// `CreateKeyPair`.
     fn create_key_pair(
         &self,
@@ -8396,12 +10194,33 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteSecurityGroupRequest,
     ) -> impl Future<Output = Result<DeleteSecurityGroupResult, AwsError>> + Send;
 
+    /// `DeregisterImage`.
+    fn deregister_image(
+        &self,
+        ctx: &RequestContext,
+        input: DeregisterImageRequest,
+    ) -> impl Future<Output = Result<DeregisterImageResult, AwsError>> + Send;
+
     /// `DescribeAvailabilityZones`.
     fn describe_availability_zones(
         &self,
         ctx: &RequestContext,
         input: DescribeAvailabilityZonesRequest,
     ) -> impl Future<Output = Result<DescribeAvailabilityZonesResult, AwsError>> + Send;
+
+    /// `DescribeImageAttribute`.
+    fn describe_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeImageAttributeRequest,
+    ) -> impl Future<Output = Result<ImageAttribute, AwsError>> + Send;
+
+    /// `DescribeImages`.
+    fn describe_images(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeImagesRequest,
+    ) -> impl Future<Output = Result<DescribeImagesResult, AwsError>> + Send;
 
     /// `DescribeInstanceTypeOfferings`.
     fn describe_instance_type_offerings(
@@ -8451,6 +10270,27 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ImportKeyPairRequest,
     ) -> impl Future<Output = Result<ImportKeyPairResult, AwsError>> + Send;
+
+    /// `ModifyImageAttribute`.
+    fn modify_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyImageAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `RegisterImage`.
+    fn register_image(
+        &self,
+        ctx: &RequestContext,
+        input: RegisterImageRequest,
+    ) -> impl Future<Output = Result<RegisterImageResult, AwsError>> + Send;
+
+    /// `ResetImageAttribute`.
+    fn reset_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ResetImageAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `RevokeSecurityGroupEgress`.
     fn revoke_security_group_egress(
@@ -8538,6 +10378,52 @@ pub mod access {
             condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
             Access {
                 action: "ec2:AuthorizeSecurityGroupIngress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CopyImage`: `ec2:CopyImage`.
+    pub fn copy_image(ctx: &RequestContext, input: &CopyImageRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CopyImage",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8742,6 +10628,31 @@ pub mod access {
         }]
     }
 
+    /// `DeregisterImage`: `ec2:DeregisterImage`.
+    pub fn deregister_image(ctx: &RequestContext, input: &DeregisterImageRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.image_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit("::image/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeregisterImage",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeAvailabilityZones`: `ec2:DescribeAvailabilityZones`.
     pub fn describe_availability_zones(
         _ctx: &RequestContext,
@@ -8753,6 +10664,48 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeAvailabilityZones",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeImageAttribute`: `ec2:DescribeImageAttribute`.
+    pub fn describe_image_attribute(
+        ctx: &RequestContext,
+        input: &DescribeImageAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.image_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit("::image/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DescribeImageAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeImages`: `ec2:DescribeImages`.
+    pub fn describe_images(_ctx: &RequestContext, _input: &DescribeImagesRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeImages",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8911,6 +10864,108 @@ pub mod access {
         }]
     }
 
+    /// `ModifyImageAttribute`: `ec2:ModifyImageAttribute`.
+    pub fn modify_image_attribute(
+        ctx: &RequestContext,
+        input: &ModifyImageAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.image_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit("::image/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyImageAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RegisterImage`: `ec2:RegisterImage`.
+    pub fn register_image(ctx: &RequestContext, input: &RegisterImageRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:RegisterImage",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ResetImageAttribute`: `ec2:ResetImageAttribute`.
+    pub fn reset_image_attribute(
+        ctx: &RequestContext,
+        input: &ResetImageAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.image_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit("::image/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ResetImageAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `RevokeSecurityGroupEgress`: `ec2:RevokeSecurityGroupEgress`.
     pub fn revoke_security_group_egress(
         ctx: &RequestContext,
@@ -9016,6 +11071,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.authorize_security_group_ingress(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CopyImage" => {
+                    let input = CopyImageRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(14)),
+                        "CopyImageRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::copy_image(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.copy_image(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CreateKeyPair" => {
                     let input = CreateKeyPairRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -9064,6 +11131,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.delete_security_group(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DeregisterImage" => {
+                    let input = DeregisterImageRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DeregisterImageRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::deregister_image(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.deregister_image(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeAvailabilityZones" => {
                     let input = DescribeAvailabilityZonesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -9074,6 +11153,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_availability_zones(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_availability_zones(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeImageAttribute" => {
+                    let input = DescribeImageAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DescribeImageAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_image_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_image_attribute(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeImages" => {
+                    let input = DescribeImagesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(9)),
+                        "DescribeImagesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_images(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_images(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeInstanceTypeOfferings" => {
@@ -9159,6 +11262,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.import_key_pair(ctx, input).await?;
                     Ok(Some(out.into_value()))
+                }
+                "ModifyImageAttribute" => {
+                    let input = ModifyImageAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(13)),
+                        "ModifyImageAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_image_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.modify_image_attribute(ctx, input).await?;
+                    Ok(None)
+                }
+                "RegisterImage" => {
+                    let input = RegisterImageRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(18)),
+                        "RegisterImageRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::register_image(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.register_image(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ResetImageAttribute" => {
+                    let input = ResetImageAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ResetImageAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::reset_image_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.reset_image_attribute(ctx, input).await?;
+                    Ok(None)
                 }
                 "RevokeSecurityGroupEgress" => {
                     let input = RevokeSecurityGroupEgressRequest::from_value(

@@ -12,6 +12,7 @@ mod errors;
 mod filters;
 pub mod generated;
 mod handlers;
+pub mod images;
 pub mod instance_types;
 mod keypairs;
 mod model;

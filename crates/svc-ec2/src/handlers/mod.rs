@@ -3,6 +3,7 @@
 //! zones and regions), plus the group lookups those modules share. Nothing here validates
 //! or stores anything itself.
 
+mod images;
 mod instance_types;
 mod key_pairs;
 mod rules;
@@ -31,6 +32,14 @@ impl Handlers for Ec2 {
         input: AuthorizeSecurityGroupIngressRequest,
     ) -> Result<AuthorizeSecurityGroupIngressResult, AwsError> {
         rules::authorize_ingress(self, ctx, input).await
+    }
+
+    async fn copy_image(
+        &self,
+        ctx: &RequestContext,
+        input: CopyImageRequest,
+    ) -> Result<CopyImageResult, AwsError> {
+        images::copy(self, ctx, input).await
     }
 
     async fn create_key_pair(
@@ -65,12 +74,36 @@ impl Handlers for Ec2 {
         security_groups::delete(self, ctx, input).await
     }
 
+    async fn deregister_image(
+        &self,
+        ctx: &RequestContext,
+        input: DeregisterImageRequest,
+    ) -> Result<DeregisterImageResult, AwsError> {
+        images::deregister(self, ctx, input).await
+    }
+
     async fn describe_availability_zones(
         &self,
         ctx: &RequestContext,
         input: DescribeAvailabilityZonesRequest,
     ) -> Result<DescribeAvailabilityZonesResult, AwsError> {
         zones::describe_availability_zones(ctx, input)
+    }
+
+    async fn describe_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeImageAttributeRequest,
+    ) -> Result<ImageAttribute, AwsError> {
+        images::describe_attribute(self, ctx, input).await
+    }
+
+    async fn describe_images(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeImagesRequest,
+    ) -> Result<DescribeImagesResult, AwsError> {
+        images::describe(self, ctx, input).await
     }
 
     async fn describe_instance_type_offerings(
@@ -127,6 +160,30 @@ impl Handlers for Ec2 {
         input: ImportKeyPairRequest,
     ) -> Result<ImportKeyPairResult, AwsError> {
         key_pairs::import(self, ctx, input).await
+    }
+
+    async fn modify_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyImageAttributeRequest,
+    ) -> Result<(), AwsError> {
+        images::modify_attribute(self, ctx, input).await
+    }
+
+    async fn register_image(
+        &self,
+        ctx: &RequestContext,
+        input: RegisterImageRequest,
+    ) -> Result<RegisterImageResult, AwsError> {
+        images::register(self, ctx, input).await
+    }
+
+    async fn reset_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ResetImageAttributeRequest,
+    ) -> Result<(), AwsError> {
+        images::reset_attribute(self, ctx, input).await
     }
 
     async fn revoke_security_group_egress(
