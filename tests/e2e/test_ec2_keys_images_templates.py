@@ -360,3 +360,186 @@ def test_image_launch_permissions_across_accounts(make_nimbus):
     n.aws("ec2", "reset-image-attribute", "--image-id", image_id, "--attribute", "launchPermission",
           access_key=owner)
     assert image_id not in seen()
+
+
+# --- launch templates --------------------------------------------------------------------
+
+SEED_USER_DATA = """#!bin/bash
+# for user-data to install and launch httpd (Linux 2 version)
+yum update -y
+yum install -y httpd
+systemctl start httpd
+systemctl enable httpd
+echo "<h1>Hello World from $(hostname -f)</h1>" > /var/www/html/index.html
+"""
+
+
+def seed_template_data(nimbus, key_name, sg_id):
+    ami = nimbus.aws("ec2", "describe-images", "--owners", "amazon", "--filters",
+                     "Name=name,Values=amzn2-ami-hvm-*-x86_64-gp2")["Images"][0]["ImageId"]
+    return ami, {
+        "ImageId": ami,
+        "InstanceType": "t2.micro",
+        "KeyName": key_name,
+        "SecurityGroupIds": [sg_id],
+        "BlockDeviceMappings": [{"DeviceName": "/dev/xvda",
+                                 "Ebs": {"VolumeSize": 8, "VolumeType": "gp2", "DeleteOnTermination": True}}],
+        "UserData": base64.b64encode(SEED_USER_DATA.encode()).decode(),
+        "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled", "HttpPutResponseHopLimit": 2},
+        "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]}],
+        "CreditSpecification": {"CpuCredits": "standard"},
+        "IamInstanceProfile": {"Name": "web-profile"},
+    }
+
+
+def test_seed_launch_template_with_user_data_and_versions(nimbus):
+    key = unique("lt-key")
+    nimbus.aws("ec2", "create-key-pair", "--key-name", key)
+    sg = nimbus.aws("ec2", "create-security-group", "--group-name", unique("lt-sg"),
+                    "--description", "web")["GroupId"]
+    ami, data = seed_template_data(nimbus, key, sg)
+    name = unique("seed-lt")
+    import json as _json
+    out = nimbus.aws("ec2", "create-launch-template", "--launch-template-name", name,
+                     "--version-description", "seed lab", "--launch-template-data", _json.dumps(data),
+                     "--tag-specifications", "ResourceType=launch-template,Tags=[{Key=lab,Value=elb-asg}]")
+    lt = out["LaunchTemplate"]
+    assert lt["LaunchTemplateId"].startswith("lt-") and len(lt["LaunchTemplateId"]) == 20
+    assert lt["LaunchTemplateName"] == name
+    assert lt["DefaultVersionNumber"] == 1 and lt["LatestVersionNumber"] == 1
+    assert lt["CreatedBy"] == f"arn:aws:iam::{ACCOUNT}:root"
+    assert lt["Tags"] == [{"Key": "lab", "Value": "elb-asg"}]
+    assert "Warning" not in out
+    lt_id = lt["LaunchTemplateId"]
+
+    v1 = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id)["LaunchTemplateVersions"]
+    assert len(v1) == 1 and v1[0]["DefaultVersion"] is True and v1[0]["VersionDescription"] == "seed lab"
+    d = v1[0]["LaunchTemplateData"]
+    assert d["ImageId"] == ami and d["InstanceType"] == "t2.micro" and d["KeyName"] == key
+    assert d["SecurityGroupIds"] == [sg]
+    assert base64.b64decode(d["UserData"]).decode() == SEED_USER_DATA
+    assert d["MetadataOptions"]["HttpTokens"] == "required"
+    assert d["BlockDeviceMappings"][0]["Ebs"] == {"VolumeSize": 8, "VolumeType": "gp2", "DeleteOnTermination": True}
+    assert d["CreditSpecification"] == {"CpuCredits": "standard"}
+    assert d["IamInstanceProfile"] == {"Name": "web-profile"}
+    assert d["TagSpecifications"] == [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"}]}]
+
+    # A second version from the first: only the instance type changes.
+    v2 = nimbus.aws("ec2", "create-launch-template-version", "--launch-template-name", name,
+                    "--source-version", "1", "--version-description", "bigger",
+                    "--launch-template-data", '{"InstanceType": "t3.small"}')["LaunchTemplateVersion"]
+    assert v2["VersionNumber"] == 2 and v2["DefaultVersion"] is False
+    assert v2["LaunchTemplateData"]["InstanceType"] == "t3.small"
+    assert v2["LaunchTemplateData"]["UserData"] == d["UserData"] and v2["LaunchTemplateData"]["KeyName"] == key
+    latest = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id,
+                        "--versions", "$Latest")["LaunchTemplateVersions"]
+    assert [v["VersionNumber"] for v in latest] == [2]
+    default = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id,
+                         "--versions", "$Default")["LaunchTemplateVersions"]
+    assert [v["VersionNumber"] for v in default] == [1]
+    both = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id)
+    assert [v["VersionNumber"] for v in both["LaunchTemplateVersions"]] == [2, 1]
+    ranged = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id,
+                        "--min-version", "2")["LaunchTemplateVersions"]
+    assert [v["VersionNumber"] for v in ranged] == [2]
+    by_type = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id,
+                         "--filters", "Name=instance-type,Values=t2.micro")["LaunchTemplateVersions"]
+    assert [v["VersionNumber"] for v in by_type] == [1]
+
+    mod = nimbus.aws("ec2", "modify-launch-template", "--launch-template-id", lt_id, "--default-version", "2")
+    assert mod["LaunchTemplate"]["DefaultVersionNumber"] == 2
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "modify-launch-template", "--launch-template-id", lt_id, "--default-version", "9")
+    assert "InvalidLaunchTemplateId.VersionNotFound" in e.value.stderr
+    # The default version cannot be deleted; version 1 can.
+    dele = nimbus.aws("ec2", "delete-launch-template-versions", "--launch-template-id", lt_id, "--versions", "1", "2")
+    assert [x["VersionNumber"] for x in dele["SuccessfullyDeletedLaunchTemplateVersions"]] == [1]
+    assert [x["VersionNumber"] for x in dele["UnsuccessfullyDeletedLaunchTemplateVersions"]] == [2]
+    v3 = nimbus.aws("ec2", "create-launch-template-version", "--launch-template-id", lt_id,
+                    "--launch-template-data", '{"InstanceType": "t3.micro"}')["LaunchTemplateVersion"]
+    assert v3["VersionNumber"] == 3 and "UserData" not in v3["LaunchTemplateData"]
+
+    listed = nimbus.aws("ec2", "describe-launch-templates", "--launch-template-names", name)["LaunchTemplates"]
+    assert listed[0]["LatestVersionNumber"] == 3 and listed[0]["DefaultVersionNumber"] == 2
+    tagged = nimbus.aws("ec2", "describe-launch-templates", "--filters", "Name=tag:lab,Values=elb-asg")["LaunchTemplates"]
+    assert lt_id in [t["LaunchTemplateId"] for t in tagged]
+    gone = nimbus.aws("ec2", "delete-launch-template", "--launch-template-id", lt_id)["LaunchTemplate"]
+    assert gone["LaunchTemplateId"] == lt_id
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id)
+    assert "InvalidLaunchTemplateId.NotFound" in e.value.stderr
+
+
+def test_launch_template_resolves_image_through_ssm(nimbus):
+    name = unique("ssm-lt")
+    param = "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2"
+    nimbus.aws("ec2", "create-launch-template", "--launch-template-name", name, "--launch-template-data",
+               f'{{"ImageId": "resolve:ssm:{param}", "InstanceType": "t2.micro"}}')
+    raw = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-name", name)
+    assert raw["LaunchTemplateVersions"][0]["LaunchTemplateData"]["ImageId"] == f"resolve:ssm:{param}"
+    resolved = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-name", name,
+                          "--resolve-alias")["LaunchTemplateVersions"][0]["LaunchTemplateData"]["ImageId"]
+    al2 = nimbus.aws("ec2", "describe-images", "--owners", "amazon", "--filters",
+                     "Name=name,Values=amzn2-ami-hvm-*-x86_64-gp2")["Images"][0]["ImageId"]
+    assert resolved == al2
+    # The same parameter through SSM itself names the same image.
+    ssm = nimbus.aws("ssm", "get-parameter", "--name", param)["Parameter"]["Value"]
+    assert ssm == al2
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-launch-template", "--launch-template-name", unique("bad-ssm"),
+                   "--launch-template-data", '{"ImageId": "resolve:ssm:/no/such/parameter"}')
+    assert "SsmInvalidParameter" in e.value.stderr
+
+
+def test_launch_template_errors_and_warnings(nimbus):
+    name = unique("err-lt")
+    nimbus.aws("ec2", "create-launch-template", "--launch-template-name", name,
+               "--launch-template-data", '{"InstanceType": "t2.micro"}')
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-launch-template", "--launch-template-name", name,
+                   "--launch-template-data", '{"InstanceType": "t2.micro"}')
+    assert "InvalidLaunchTemplateName.AlreadyExistsException" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-launch-template-version", "--launch-template-name", unique("nope"),
+                   "--launch-template-data", '{"InstanceType": "t2.micro"}')
+    assert "InvalidLaunchTemplateName.NotFoundException" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", "lt-0123456789abcdef0")
+    assert "InvalidLaunchTemplateId.NotFound" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-launch-template", "--launch-template-name", unique("ud"),
+                   "--launch-template-data", '{"UserData": "not base64!!"}')
+    assert "InvalidUserData.Malformed" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-launch-template", "--launch-template-name", unique("md"),
+                   "--launch-template-data", '{"MetadataOptions": {"HttpTokens": "always"}}')
+    assert "InvalidParameterValue" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-launch-template", "--launch-template-name", "bad name!",
+                   "--launch-template-data", '{"InstanceType": "t2.micro"}')
+    assert "InvalidLaunchTemplateName.MalformedException" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-launch-template", "--launch-template-name", unique("dry"),
+                   "--launch-template-data", '{"InstanceType": "t2.micro"}', "--dry-run")
+    assert "DryRunOperation" in e.value.stderr
+    # Instance-level groups beside network interfaces: created, with EC2's warning.
+    out = nimbus.aws("ec2", "create-launch-template", "--launch-template-name", unique("warn"),
+                     "--launch-template-data",
+                     '{"SecurityGroupIds": ["sg-0123456789abcdef0"], '
+                     '"NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": true}]}')
+    assert out["Warning"]["Errors"][0]["Code"] == "InvalidParameterCombination"
+    nis = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id",
+                     out["LaunchTemplate"]["LaunchTemplateId"])["LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    assert nis["NetworkInterfaces"] == [{"AssociatePublicIpAddress": True, "DeviceIndex": 0}]
+
+
+def test_launch_templates_survive_restart(fresh_nimbus):
+    name = unique("durable-lt")
+    lt_id = fresh_nimbus.aws("ec2", "create-launch-template", "--launch-template-name", name,
+                             "--launch-template-data", '{"InstanceType": "t2.micro"}')["LaunchTemplate"]["LaunchTemplateId"]
+    fresh_nimbus.aws("ec2", "create-launch-template-version", "--launch-template-id", lt_id,
+                     "--launch-template-data", '{"InstanceType": "t3.micro"}')
+    fresh_nimbus.stop()
+    fresh_nimbus.start()
+    vs = fresh_nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id)
+    assert [v["VersionNumber"] for v in vs["LaunchTemplateVersions"]] == [2, 1]

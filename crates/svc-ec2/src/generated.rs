@@ -78,14 +78,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(6)),
-        output: Some(m::ShapeId(7)),
+        input: Some(m::ShapeId(19)),
+        output: Some(m::ShapeId(20)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(8)),
-        output: Some(m::ShapeId(9)),
+        input: Some(m::ShapeId(21)),
+        output: Some(m::ShapeId(22)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -104,8 +104,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ConfirmProductInstance", "POST", "/"),
     op("CopyFpgaImage", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(41)),
-        output: Some(m::ShapeId(42)),
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(68)),
         implemented: true,
         ..op("CopyImage", "POST", "/")
     },
@@ -149,13 +149,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateIpamResourceDiscovery", "POST", "/"),
     op("CreateIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(46)),
-        output: Some(m::ShapeId(179)),
+        input: Some(m::ShapeId(76)),
+        output: Some(m::ShapeId(259)),
         implemented: true,
         ..op("CreateKeyPair", "POST", "/")
     },
-    op("CreateLaunchTemplate", "POST", "/"),
-    op("CreateLaunchTemplateVersion", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(77)),
+        output: Some(m::ShapeId(78)),
+        implemented: true,
+        ..op("CreateLaunchTemplate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(80)),
+        implemented: true,
+        ..op("CreateLaunchTemplateVersion", "POST", "/")
+    },
     op("CreateLocalGatewayRoute", "POST", "/"),
     op("CreateLocalGatewayRouteTable", "POST", "/"),
     op(
@@ -192,8 +202,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(47)),
-        output: Some(m::ShapeId(48)),
+        input: Some(m::ShapeId(81)),
+        output: Some(m::ShapeId(82)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -262,13 +272,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteIpamResourceDiscovery", "POST", "/"),
     op("DeleteIpamScope", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(59)),
-        output: Some(m::ShapeId(60)),
+        input: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(98)),
         implemented: true,
         ..op("DeleteKeyPair", "POST", "/")
     },
-    op("DeleteLaunchTemplate", "POST", "/"),
-    op("DeleteLaunchTemplateVersions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(99)),
+        output: Some(m::ShapeId(100)),
+        implemented: true,
+        ..op("DeleteLaunchTemplate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(101)),
+        output: Some(m::ShapeId(106)),
+        implemented: true,
+        ..op("DeleteLaunchTemplateVersions", "POST", "/")
+    },
     op("DeleteLocalGatewayRoute", "POST", "/"),
     op("DeleteLocalGatewayRouteTable", "POST", "/"),
     op(
@@ -300,8 +320,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(61)),
-        output: Some(m::ShapeId(62)),
+        input: Some(m::ShapeId(107)),
+        output: Some(m::ShapeId(108)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
@@ -349,8 +369,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeprovisionIpamPoolCidr", "POST", "/"),
     op("DeprovisionPublicIpv4PoolCidr", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(65)),
-        output: Some(m::ShapeId(66)),
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
         implemented: true,
         ..op("DeregisterImage", "POST", "/")
     },
@@ -363,8 +383,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeAddressesAttribute", "POST", "/"),
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(67)),
-        output: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(114)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -416,8 +436,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIdFormat", "POST", "/"),
     op("DescribeIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(69)),
-        output: Some(m::ShapeId(134)),
+        input: Some(m::ShapeId(115)),
+        output: Some(m::ShapeId(196)),
         implemented: true,
         ..op("DescribeImageAttribute", "POST", "/")
     },
@@ -425,8 +445,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeImageUsageReportEntries", "POST", "/"),
     op("DescribeImageUsageReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(70)),
-        output: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
         implemented: true,
         ..op("DescribeImages", "POST", "/")
     },
@@ -443,14 +463,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceStatus", "POST", "/"),
     op("DescribeInstanceTopology", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(72)),
-        output: Some(m::ShapeId(73)),
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
         implemented: true,
         ..op("DescribeInstanceTypeOfferings", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(74)),
-        output: Some(m::ShapeId(75)),
+        input: Some(m::ShapeId(120)),
+        output: Some(m::ShapeId(121)),
         implemented: true,
         ..op("DescribeInstanceTypes", "POST", "/")
     },
@@ -473,13 +493,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIpams", "POST", "/"),
     op("DescribeIpv6Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(76)),
-        output: Some(m::ShapeId(77)),
+        input: Some(m::ShapeId(122)),
+        output: Some(m::ShapeId(123)),
         implemented: true,
         ..op("DescribeKeyPairs", "POST", "/")
     },
-    op("DescribeLaunchTemplateVersions", "POST", "/"),
-    op("DescribeLaunchTemplates", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(124)),
+        output: Some(m::ShapeId(125)),
+        implemented: true,
+        ..op("DescribeLaunchTemplateVersions", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(127)),
+        output: Some(m::ShapeId(128)),
+        implemented: true,
+        ..op("DescribeLaunchTemplates", "POST", "/")
+    },
     op(
         "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations",
         "POST",
@@ -510,8 +540,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(78)),
-        output: Some(m::ShapeId(79)),
+        input: Some(m::ShapeId(129)),
+        output: Some(m::ShapeId(130)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -533,8 +563,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecurityGroupRules", "POST", "/"),
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(81)),
-        output: Some(m::ShapeId(82)),
+        input: Some(m::ShapeId(132)),
+        output: Some(m::ShapeId(133)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -596,8 +626,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(84)),
-        output: Some(m::ShapeId(85)),
+        input: Some(m::ShapeId(135)),
+        output: Some(m::ShapeId(136)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -767,8 +797,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ImportImage", "POST", "/"),
     op("ImportInstance", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(145)),
-        output: Some(m::ShapeId(146)),
+        input: Some(m::ShapeId(207)),
+        output: Some(m::ShapeId(208)),
         implemented: true,
         ..op("ImportKeyPair", "POST", "/")
     },
@@ -791,7 +821,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIdFormat", "POST", "/"),
     op("ModifyIdentityIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(219)),
+        input: Some(m::ShapeId(377)),
         implemented: true,
         ..op("ModifyImageAttribute", "POST", "/")
     },
@@ -816,7 +846,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIpamResourceCidr", "POST", "/"),
     op("ModifyIpamResourceDiscovery", "POST", "/"),
     op("ModifyIpamScope", "POST", "/"),
-    op("ModifyLaunchTemplate", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(378)),
+        output: Some(m::ShapeId(379)),
+        implemented: true,
+        ..op("ModifyLaunchTemplate", "POST", "/")
+    },
     op("ModifyLocalGatewayRoute", "POST", "/"),
     op("ModifyManagedPrefixList", "POST", "/"),
     op("ModifyManagedResourceVisibility", "POST", "/"),
@@ -880,8 +915,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("PurchaseScheduledInstances", "POST", "/"),
     op("RebootInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(269)),
-        output: Some(m::ShapeId(270)),
+        input: Some(m::ShapeId(445)),
+        output: Some(m::ShapeId(446)),
         implemented: true,
         ..op("RegisterImage", "POST", "/")
     },
@@ -917,7 +952,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ResetEbsDefaultKmsKeyId", "POST", "/"),
     op("ResetFpgaImageAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(273)),
+        input: Some(m::ShapeId(450)),
         implemented: true,
         ..op("ResetImageAttribute", "POST", "/")
     },
@@ -932,14 +967,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(275)),
-        output: Some(m::ShapeId(276)),
+        input: Some(m::ShapeId(454)),
+        output: Some(m::ShapeId(455)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(277)),
-        output: Some(m::ShapeId(278)),
+        input: Some(m::ShapeId(456)),
+        output: Some(m::ShapeId(457)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -975,10 +1010,124 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 347] = [
+pub static SHAPES: [m::Shape; 545] = [
+    m::Shape {
+        name: "AcceleratorCount",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 237)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 237)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AcceleratorCountRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 237), member("Max", 237)])),
+    },
+    m::Shape {
+        name: "AcceleratorManufacturer",
+        kind: m::ShapeKind::String {
+            enum_values: &["amazon-web-services", "amd", "nvidia", "xilinx", "habana"],
+        },
+    },
+    m::Shape {
+        name: "AcceleratorManufacturerSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(2),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AcceleratorName",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "a100",
+                "inferentia",
+                "k520",
+                "k80",
+                "m60",
+                "radeon-pro-v520",
+                "t4",
+                "vu9p",
+                "v100",
+                "a10g",
+                "h100",
+                "t4g",
+                "l40s",
+                "l4",
+                "gaudi-hl-205",
+                "inferentia2",
+                "trainium",
+                "trainium2",
+                "u30",
+            ],
+        },
+    },
+    m::Shape {
+        name: "AcceleratorNameSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(4),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AcceleratorTotalMemoryMiB",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 237)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 237)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AcceleratorTotalMemoryMiBRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 237), member("Max", 237)])),
+    },
+    m::Shape {
+        name: "AcceleratorType",
+        kind: m::ShapeKind::String {
+            enum_values: &["gpu", "fpga", "inference", "media"],
+        },
+    },
+    m::Shape {
+        name: "AcceleratorTypeSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(8),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
     m::Shape {
         name: "AdditionalFlexibleNetworkInterfaces",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "AllowedInstanceType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AllowedInstanceTypeSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(11),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AmdSevSnpSpecification",
+        kind: m::ShapeKind::String {
+            enum_values: &["enabled", "disabled"],
+        },
     },
     m::Shape {
         name: "ArchitectureType",
@@ -989,7 +1138,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "ArchitectureTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(1),
+            member: m::ShapeId(14),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1010,7 +1159,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 296)
+            ..member("Value", 485)
         }])),
     },
     m::Shape {
@@ -1018,44 +1167,44 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 303)
+                ..member("TagSpecifications", 493)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 285)
+                ..member("GroupId", 470)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 296)
+                ..member("SourceSecurityGroupName", 485)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 296)
+                ..member("SourceSecurityGroupOwnerId", 485)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 296)
+                ..member("IpProtocol", 485)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 165)
+                ..member("FromPort", 237)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 165)
+                ..member("ToPort", 237)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 296)
+                ..member("CidrIp", 485)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 167)
+                ..member("IpPermissions", 239)
             },
         ])),
     },
@@ -1064,33 +1213,33 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 35)
+                ..member("Return", 54)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 291)
+                ..member("SecurityGroupRules", 477)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 296),
-            member("FromPort", 165),
-            member("GroupId", 285),
-            member("GroupName", 287),
-            member("IpPermissions", 167),
-            member("IpProtocol", 296),
-            member("SourceSecurityGroupName", 296),
-            member("SourceSecurityGroupOwnerId", 296),
-            member("ToPort", 165),
+            member("CidrIp", 485),
+            member("FromPort", 237),
+            member("GroupId", 470),
+            member("GroupName", 473),
+            member("IpPermissions", 239),
+            member("IpProtocol", 485),
+            member("SourceSecurityGroupName", 485),
+            member("SourceSecurityGroupOwnerId", 485),
+            member("ToPort", 237),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 303)
+                ..member("TagSpecifications", 493)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
     },
@@ -1099,11 +1248,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 35)
+                ..member("Return", 54)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 291)
+                ..member("SecurityGroupRules", 477)
             },
         ])),
     },
@@ -1116,59 +1265,59 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 17)
+                ..member("OptInStatus", 31)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 16)
+                ..member("Messages", 30)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 296)
+                ..member("RegionName", 485)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 296)
+                ..member("ZoneName", 485)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 296)
+                ..member("ZoneId", 485)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 296)
+                ..member("GroupName", 485)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 296)
+                ..member("NetworkBorderGroup", 485)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 296)
+                ..member("ZoneType", 485)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 296)
+                ..member("ParentZoneName", 485)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 296)
+                ..member("ParentZoneId", 485)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 296)
+                ..member("GroupLongName", 485)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 13)
+                ..member("Geography", 26)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 20)
+                ..member("SubGeography", 34)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 18)
+                ..member("State", 32)
             },
         ])),
     },
@@ -1176,21 +1325,25 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 296)
+            ..member("Name", 485)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(12),
+            member: m::ShapeId(25),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "AvailabilityZoneId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(11),
+            member: m::ShapeId(24),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1199,13 +1352,13 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 296)
+            ..member("Message", 485)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(15),
+            member: m::ShapeId(29),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1232,13 +1385,13 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 296)
+            ..member("Name", 485)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(19),
+            member: m::ShapeId(33),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1252,10 +1405,16 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "BandwidthWeightingTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(21),
+            member: m::ShapeId(35),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "BareMetal",
+        kind: m::ShapeKind::String {
+            enum_values: &["included", "required", "excluded"],
+        },
     },
     m::Shape {
         name: "BareMetalFlag",
@@ -1270,8 +1429,36 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "BaselineEbsBandwidthMbps",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 237)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 237)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "BaselineEbsBandwidthMbpsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 237), member("Max", 237)])),
+    },
+    m::Shape {
         name: "BaselineIops",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "BaselinePerformanceFactors",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("cpu"),
+            ..member("Cpu", 74)
+        }])),
+    },
+    m::Shape {
+        name: "BaselinePerformanceFactorsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 75)])),
     },
     m::Shape {
         name: "BaselineThroughputInMBps",
@@ -1280,7 +1467,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "BillingProductList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1294,26 +1481,26 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebs"),
-                ..member("Ebs", 92)
+                ..member("Ebs", 144)
             },
             m::Member {
                 location_name: Some("noDevice"),
-                ..member("NoDevice", 296)
+                ..member("NoDevice", 485)
             },
             m::Member {
                 location_name: Some("deviceName"),
-                ..member("DeviceName", 296)
+                ..member("DeviceName", 485)
             },
             m::Member {
                 location_name: Some("virtualName"),
-                ..member("VirtualName", 296)
+                ..member("VirtualName", 485)
             },
         ])),
     },
     m::Shape {
         name: "BlockDeviceMappingList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(30),
+            member: m::ShapeId(49),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1321,7 +1508,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "BlockDeviceMappingRequestList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(30),
+            member: m::ShapeId(49),
             member_location_name: Some("BlockDeviceMapping"),
             flattened: false,
         }),
@@ -1336,7 +1523,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 33)
+            ..member("InternetGatewayBlockMode", 52)
         }])),
     },
     m::Shape {
@@ -1352,7 +1539,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "BootModeTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(36),
+            member: m::ShapeId(55),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1364,8 +1551,69 @@ pub static SHAPES: [m::Shape; 347] = [
         },
     },
     m::Shape {
+        name: "BurstablePerformance",
+        kind: m::ShapeKind::String {
+            enum_values: &["included", "required", "excluded"],
+        },
+    },
+    m::Shape {
         name: "BurstablePerformanceFlag",
         kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "CapacityReservationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CapacityReservationPreference",
+        kind: m::ShapeKind::String {
+            enum_values: &["capacity-reservations-only", "open", "none"],
+        },
+    },
+    m::Shape {
+        name: "CapacityReservationTarget",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CapacityReservationId", 60),
+            member("CapacityReservationResourceGroupArn", 485),
+        ])),
+    },
+    m::Shape {
+        name: "CapacityReservationTargetResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("capacityReservationId"),
+                ..member("CapacityReservationId", 485)
+            },
+            m::Member {
+                location_name: Some("capacityReservationResourceGroupArn"),
+                ..member("CapacityReservationResourceGroupArn", 485)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ConnectionTrackingSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("tcpEstablishedTimeout"),
+                ..member("TcpEstablishedTimeout", 237)
+            },
+            m::Member {
+                location_name: Some("udpTimeout"),
+                ..member("UdpTimeout", 237)
+            },
+            m::Member {
+                location_name: Some("udpStreamTimeout"),
+                ..member("UdpStreamTimeout", 237)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ConnectionTrackingSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("TcpEstablishedTimeout", 237),
+            member("UdpStreamTimeout", 237),
+            member("UdpTimeout", 237),
+        ])),
     },
     m::Shape {
         name: "CopyImageClientToken",
@@ -1376,41 +1624,41 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 40)
+                ..member("ClientToken", 66)
             },
-            member("Description", 136),
+            member("Description", 198),
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 35)
+                ..member("Encrypted", 54)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 187)
+                ..member("KmsKeyId", 267)
             },
             m::Member {
                 required: true,
-                ..member("Name", 140)
+                ..member("Name", 202)
             },
             m::Member {
                 required: true,
-                ..member("SourceImageId", 296)
+                ..member("SourceImageId", 485)
             },
             m::Member {
                 required: true,
-                ..member("SourceRegion", 296)
+                ..member("SourceRegion", 485)
             },
-            member("DestinationOutpostArn", 296),
-            member("CopyImageTags", 35),
+            member("DestinationOutpostArn", 485),
+            member("CopyImageTags", 54),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 303)
+                ..member("TagSpecifications", 493)
             },
-            member("SnapshotCopyCompletionDurationMinutes", 194),
-            member("DestinationAvailabilityZone", 296),
-            member("DestinationAvailabilityZoneId", 296),
+            member("SnapshotCopyCompletionDurationMinutes", 347),
+            member("DestinationAvailabilityZone", 485),
+            member("DestinationAvailabilityZoneId", 485),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
     },
@@ -1418,7 +1666,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "CopyImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 296)
+            ..member("ImageId", 485)
         }])),
     },
     m::Shape {
@@ -1428,31 +1676,128 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "CoreCountList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(43),
+            member: m::ShapeId(69),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "CpuManufacturer",
+        kind: m::ShapeKind::String {
+            enum_values: &["intel", "amd", "amazon-web-services", "apple"],
+        },
     },
     m::Shape {
         name: "CpuManufacturerName",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "CpuManufacturerSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(71),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "CpuPerformanceFactor",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("referenceSet"),
+            ..member("References", 416)
+        }])),
+    },
+    m::Shape {
+        name: "CpuPerformanceFactorRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("Reference"),
+            ..member("References", 417)
+        }])),
+    },
+    m::Shape {
         name: "CreateKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("KeyName", 296)
+                ..member("KeyName", 485)
             },
-            member("KeyType", 186),
+            member("KeyType", 266),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 303)
+                ..member("TagSpecifications", 493)
             },
-            member("KeyFormat", 177),
+            member("KeyFormat", 257),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateLaunchTemplateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 54),
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 485)
+            },
+            m::Member {
+                required: true,
+                ..member("LaunchTemplateName", 322)
+            },
+            member("VersionDescription", 515),
+            m::Member {
+                required: true,
+                ..member("LaunchTemplateData", 448)
+            },
+            member("Operator", 408),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 493)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateLaunchTemplateResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplate"),
+                ..member("LaunchTemplate", 271)
+            },
+            m::Member {
+                location_name: Some("warning"),
+                ..member("Warning", 513)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateLaunchTemplateVersionRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 54),
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 485)
+            },
+            member("LaunchTemplateId", 298),
+            member("LaunchTemplateName", 322),
+            member("SourceVersion", 485),
+            member("VersionDescription", 515),
+            m::Member {
+                required: true,
+                ..member("LaunchTemplateData", 448)
+            },
+            member("ResolveAlias", 54),
+        ])),
+    },
+    m::Shape {
+        name: "CreateLaunchTemplateVersionResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateVersion"),
+                ..member("LaunchTemplateVersion", 337)
+            },
+            m::Member {
+                location_name: Some("warning"),
+                ..member("Warning", 513)
             },
         ])),
     },
@@ -1462,20 +1807,20 @@ pub static SHAPES: [m::Shape; 347] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 296)
+                ..member("Description", 485)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 296)
+                ..member("GroupName", 485)
             },
-            member("VpcId", 334),
+            member("VpcId", 532),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 303)
+                ..member("TagSpecifications", 493)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
     },
@@ -1484,17 +1829,31 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 296)
+                ..member("GroupId", 485)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 301)
+                ..member("Tags", 491)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 296)
+                ..member("SecurityGroupArn", 485)
             },
         ])),
+    },
+    m::Shape {
+        name: "CreditSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("cpuCredits"),
+            ..member("CpuCredits", 485)
+        }])),
+    },
+    m::Shape {
+        name: "CreditSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("CpuCredits", 485)
+        }])),
     },
     m::Shape {
         name: "CurrentGenerationFlag",
@@ -1509,23 +1868,31 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "DateTime",
+        kind: m::ShapeKind::Timestamp { format: None },
+    },
+    m::Shape {
         name: "DedicatedHostFlag",
         kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "DedicatedHostId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "DefaultConnectionTrackingConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("defaultTcpEstablishedTimeout"),
-                ..member("DefaultTcpEstablishedTimeout", 56)
+                ..member("DefaultTcpEstablishedTimeout", 94)
             },
             m::Member {
                 location_name: Some("defaultUdpTimeout"),
-                ..member("DefaultUdpTimeout", 58)
+                ..member("DefaultUdpTimeout", 96)
             },
             m::Member {
                 location_name: Some("defaultUdpStreamTimeout"),
-                ..member("DefaultUdpStreamTimeout", 57)
+                ..member("DefaultUdpStreamTimeout", 95)
             },
         ])),
     },
@@ -1552,11 +1919,11 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "DeleteKeyPairRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyName", 185),
-            member("KeyPairId", 180),
+            member("KeyName", 265),
+            member("KeyPairId", 260),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
     },
@@ -1565,22 +1932,117 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 35)
+                ..member("Return", 54)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 296)
+                ..member("KeyPairId", 485)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 54),
+            member("LaunchTemplateId", 298),
+            member("LaunchTemplateName", 322),
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("launchTemplate"),
+            ..member("LaunchTemplate", 271)
+        }])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 54),
+            member("LaunchTemplateId", 298),
+            member("LaunchTemplateName", 322),
+            m::Member {
+                location_name: Some("LaunchTemplateVersion"),
+                required: true,
+                ..member("Versions", 516)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsResponseErrorItem",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateId"),
+                ..member("LaunchTemplateId", 485)
+            },
+            m::Member {
+                location_name: Some("launchTemplateName"),
+                ..member("LaunchTemplateName", 485)
+            },
+            m::Member {
+                location_name: Some("versionNumber"),
+                ..member("VersionNumber", 347)
+            },
+            m::Member {
+                location_name: Some("responseError"),
+                ..member("ResponseError", 452)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsResponseErrorSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(102),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsResponseSuccessItem",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateId"),
+                ..member("LaunchTemplateId", 485)
+            },
+            m::Member {
+                location_name: Some("launchTemplateName"),
+                ..member("LaunchTemplateName", 485)
+            },
+            m::Member {
+                location_name: Some("versionNumber"),
+                ..member("VersionNumber", 347)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsResponseSuccessSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(104),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("successfullyDeletedLaunchTemplateVersionSet"),
+                ..member("SuccessfullyDeletedLaunchTemplateVersions", 105)
+            },
+            m::Member {
+                location_name: Some("unsuccessfullyDeletedLaunchTemplateVersionSet"),
+                ..member("UnsuccessfullyDeletedLaunchTemplateVersions", 103)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 285),
-            member("GroupName", 287),
+            member("GroupId", 470),
+            member("GroupName", 473),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
     },
@@ -1589,18 +2051,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 35)
+                ..member("Return", 54)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 285)
+                ..member("GroupId", 470)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSnapshotResultSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(64),
+            member: m::ShapeId(110),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1610,11 +2072,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 293)
+                ..member("SnapshotId", 481)
             },
             m::Member {
                 location_name: Some("returnCode"),
-                ..member("ReturnCode", 294)
+                ..member("ReturnCode", 482)
             },
         ])),
     },
@@ -1623,12 +2085,12 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ImageId", 137)
+                ..member("ImageId", 199)
             },
-            member("DeleteAssociatedSnapshots", 35),
+            member("DeleteAssociatedSnapshots", 54),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
     },
@@ -1637,11 +2099,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 35)
+                ..member("Return", 54)
             },
             m::Member {
                 location_name: Some("deleteSnapshotResultSet"),
-                ..member("DeleteSnapshotResults", 63)
+                ..member("DeleteSnapshotResults", 109)
             },
         ])),
     },
@@ -1650,20 +2112,20 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 343)
+                ..member("ZoneNames", 541)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 342)
+                ..member("ZoneIds", 540)
             },
-            member("AllAvailabilityZones", 35),
+            member("AllAvailabilityZones", 54),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 109)
+                ..member("Filters", 170)
             },
         ])),
     },
@@ -1671,7 +2133,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 14)
+            ..member("AvailabilityZones", 28)
         }])),
     },
     m::Shape {
@@ -1679,15 +2141,15 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 135)
+                ..member("Attribute", 197)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 137)
+                ..member("ImageId", 199)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
     },
@@ -1696,27 +2158,27 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ExecutableBy"),
-                ..member("ExecutableUsers", 107)
+                ..member("ExecutableUsers", 168)
             },
             m::Member {
                 location_name: Some("ImageId"),
-                ..member("ImageIds", 138)
+                ..member("ImageIds", 200)
             },
             m::Member {
                 location_name: Some("Owner"),
-                ..member("Owners", 244)
+                ..member("Owners", 412)
             },
-            member("IncludeDeprecated", 35),
-            member("IncludeDisabled", 35),
-            member("MaxResults", 165),
-            member("NextToken", 296),
+            member("IncludeDeprecated", 54),
+            member("IncludeDisabled", 54),
+            member("MaxResults", 237),
+            member("NextToken", 485),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 109)
+                ..member("Filters", 170)
             },
         ])),
     },
@@ -1725,25 +2187,25 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 296)
+                ..member("NextToken", 485)
             },
             m::Member {
                 location_name: Some("imagesSet"),
-                ..member("Images", 139)
+                ..member("Images", 201)
             },
         ])),
     },
     m::Shape {
         name: "DescribeInstanceTypeOfferingsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 35),
-            member("LocationType", 192),
+            member("DryRun", 54),
+            member("LocationType", 345),
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 109)
+                ..member("Filters", 170)
             },
-            member("MaxResults", 51),
-            member("NextToken", 235),
+            member("MaxResults", 87),
+            member("NextToken", 401),
         ])),
     },
     m::Shape {
@@ -1751,29 +2213,29 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeOfferingSet"),
-                ..member("InstanceTypeOfferings", 164)
+                ..member("InstanceTypeOfferings", 236)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 235)
+                ..member("NextToken", 401)
             },
         ])),
     },
     m::Shape {
         name: "DescribeInstanceTypesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DryRun", 35),
+            member("DryRun", 54),
             m::Member {
                 location_name: Some("InstanceType"),
-                ..member("InstanceTypes", 271)
+                ..member("InstanceTypes", 447)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 109)
+                ..member("Filters", 170)
             },
-            member("MaxResults", 50),
-            member("NextToken", 235),
-            member("IncludeUnsupportedInRegion", 147),
+            member("MaxResults", 86),
+            member("NextToken", 401),
+            member("IncludeUnsupportedInRegion", 209),
         ])),
     },
     m::Shape {
@@ -1781,11 +2243,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceTypeSet"),
-                ..member("InstanceTypes", 162)
+                ..member("InstanceTypes", 234)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 235)
+                ..member("NextToken", 401)
             },
         ])),
     },
@@ -1794,20 +2256,20 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("KeyName"),
-                ..member("KeyNames", 178)
+                ..member("KeyNames", 258)
             },
             m::Member {
                 location_name: Some("KeyPairId"),
-                ..member("KeyPairIds", 181)
+                ..member("KeyPairIds", 261)
             },
-            member("IncludePublicKey", 35),
+            member("IncludePublicKey", 54),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 109)
+                ..member("Filters", 170)
             },
         ])),
     },
@@ -1815,24 +2277,97 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "DescribeKeyPairsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("keySet"),
-            ..member("KeyPairs", 183)
+            ..member("KeyPairs", 263)
         }])),
+    },
+    m::Shape {
+        name: "DescribeLaunchTemplateVersionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 54),
+            member("LaunchTemplateId", 298),
+            member("LaunchTemplateName", 322),
+            m::Member {
+                location_name: Some("LaunchTemplateVersion"),
+                ..member("Versions", 516)
+            },
+            member("MinVersion", 485),
+            member("MaxVersion", 485),
+            member("NextToken", 485),
+            member("MaxResults", 237),
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 170)
+            },
+            member("ResolveAlias", 54),
+            member("IncludeManagedResources", 54),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeLaunchTemplateVersionsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateVersionSet"),
+                ..member("LaunchTemplateVersions", 338)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 485)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeLaunchTemplatesMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeLaunchTemplatesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 54),
+            m::Member {
+                location_name: Some("LaunchTemplateId"),
+                ..member("LaunchTemplateIds", 299)
+            },
+            m::Member {
+                location_name: Some("LaunchTemplateName"),
+                ..member("LaunchTemplateNames", 323)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 170)
+            },
+            member("NextToken", 485),
+            member("MaxResults", 126),
+            member("IncludeManagedResources", 54),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeLaunchTemplatesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplates"),
+                ..member("LaunchTemplates", 330)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 485)
+            },
+        ])),
     },
     m::Shape {
         name: "DescribeRegionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 268)
+                ..member("RegionNames", 444)
             },
-            member("AllRegions", 35),
+            member("AllRegions", 54),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 109)
+                ..member("Filters", 170)
             },
         ])),
     },
@@ -1840,7 +2375,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 267)
+            ..member("Regions", 443)
         }])),
     },
     m::Shape {
@@ -1852,21 +2387,21 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 129)
+                ..member("GroupIds", 190)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 130)
+                ..member("GroupNames", 191)
             },
-            member("NextToken", 296),
-            member("MaxResults", 80),
+            member("NextToken", 485),
+            member("MaxResults", 131),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 109)
+                ..member("Filters", 170)
             },
         ])),
     },
@@ -1875,11 +2410,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 296)
+                ..member("NextToken", 485)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 286)
+                ..member("SecurityGroups", 472)
             },
         ])),
     },
@@ -1892,17 +2427,17 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 109)
+                ..member("Filters", 170)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 335)
+                ..member("VpcIds", 533)
             },
-            member("NextToken", 296),
-            member("MaxResults", 83),
+            member("NextToken", 485),
+            member("MaxResults", 134),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
     },
@@ -1911,11 +2446,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 296)
+                ..member("NextToken", 485)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 338)
+                ..member("Vpcs", 536)
             },
         ])),
     },
@@ -1934,22 +2469,22 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("sizeInGB"),
-                ..member("SizeInGB", 90)
+                ..member("SizeInGB", 141)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 87)
+                ..member("Count", 138)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 91)
+                ..member("Type", 142)
             },
         ])),
     },
     m::Shape {
         name: "DiskInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(88),
+            member: m::ShapeId(139),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1965,51 +2500,55 @@ pub static SHAPES: [m::Shape; 347] = [
         },
     },
     m::Shape {
+        name: "Double",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
         name: "EbsBlockDevice",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 35)
+                ..member("DeleteOnTermination", 54)
             },
             m::Member {
                 location_name: Some("iops"),
-                ..member("Iops", 165)
+                ..member("Iops", 237)
             },
             m::Member {
                 location_name: Some("snapshotId"),
-                ..member("SnapshotId", 293)
+                ..member("SnapshotId", 481)
             },
             m::Member {
                 location_name: Some("volumeSize"),
-                ..member("VolumeSize", 165)
+                ..member("VolumeSize", 237)
             },
             m::Member {
                 location_name: Some("volumeType"),
-                ..member("VolumeType", 321)
+                ..member("VolumeType", 519)
             },
             m::Member {
                 location_name: Some("kmsKeyId"),
-                ..member("KmsKeyId", 296)
+                ..member("KmsKeyId", 485)
             },
             m::Member {
                 location_name: Some("throughput"),
-                ..member("Throughput", 165)
+                ..member("Throughput", 237)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 296)
+                ..member("OutpostArn", 485)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 296)
+                ..member("AvailabilityZone", 485)
             },
             m::Member {
                 location_name: Some("encrypted"),
-                ..member("Encrypted", 35)
+                ..member("Encrypted", 54)
             },
-            member("VolumeInitializationRate", 165),
-            member("AvailabilityZoneId", 296),
-            member("EbsCardIndex", 165),
+            member("VolumeInitializationRate", 237),
+            member("AvailabilityZoneId", 485),
+            member("EbsCardIndex", 237),
         ])),
     },
     m::Shape {
@@ -2021,38 +2560,38 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsCardIndex"),
-                ..member("EbsCardIndex", 93)
+                ..member("EbsCardIndex", 145)
             },
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
-                ..member("BaselineBandwidthInMbps", 25)
+                ..member("BaselineBandwidthInMbps", 40)
             },
             m::Member {
                 location_name: Some("baselineThroughputInMBps"),
-                ..member("BaselineThroughputInMBps", 27)
+                ..member("BaselineThroughputInMBps", 46)
             },
             m::Member {
                 location_name: Some("baselineIops"),
-                ..member("BaselineIops", 26)
+                ..member("BaselineIops", 43)
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 198)
+                ..member("MaximumBandwidthInMbps", 352)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 207)
+                ..member("MaximumThroughputInMBps", 361)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 204)
+                ..member("MaximumIops", 358)
             },
         ])),
     },
     m::Shape {
         name: "EbsCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(146),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2068,35 +2607,35 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ebsOptimizedSupport"),
-                ..member("EbsOptimizedSupport", 100)
+                ..member("EbsOptimizedSupport", 152)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 96)
+                ..member("EncryptionSupport", 148)
             },
             m::Member {
                 location_name: Some("ebsOptimizedInfo"),
-                ..member("EbsOptimizedInfo", 99)
+                ..member("EbsOptimizedInfo", 151)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 98)
+                ..member("NvmeSupport", 150)
             },
             m::Member {
                 location_name: Some("maximumEbsAttachments"),
-                ..member("MaximumEbsAttachments", 199)
+                ..member("MaximumEbsAttachments", 353)
             },
             m::Member {
                 location_name: Some("attachmentLimitType"),
-                ..member("AttachmentLimitType", 4)
+                ..member("AttachmentLimitType", 17)
             },
             m::Member {
                 location_name: Some("maximumEbsCards"),
-                ..member("MaximumEbsCards", 200)
+                ..member("MaximumEbsCards", 354)
             },
             m::Member {
                 location_name: Some("ebsCardSet"),
-                ..member("EbsCards", 95)
+                ..member("EbsCards", 147)
             },
         ])),
     },
@@ -2111,27 +2650,27 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("baselineBandwidthInMbps"),
-                ..member("BaselineBandwidthInMbps", 25)
+                ..member("BaselineBandwidthInMbps", 40)
             },
             m::Member {
                 location_name: Some("baselineThroughputInMBps"),
-                ..member("BaselineThroughputInMBps", 27)
+                ..member("BaselineThroughputInMBps", 46)
             },
             m::Member {
                 location_name: Some("baselineIops"),
-                ..member("BaselineIops", 26)
+                ..member("BaselineIops", 43)
             },
             m::Member {
                 location_name: Some("maximumBandwidthInMbps"),
-                ..member("MaximumBandwidthInMbps", 198)
+                ..member("MaximumBandwidthInMbps", 352)
             },
             m::Member {
                 location_name: Some("maximumThroughputInMBps"),
-                ..member("MaximumThroughputInMBps", 207)
+                ..member("MaximumThroughputInMBps", 361)
             },
             m::Member {
                 location_name: Some("maximumIops"),
-                ..member("MaximumIops", 204)
+                ..member("MaximumIops", 358)
             },
         ])),
     },
@@ -2145,7 +2684,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "EfaInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("maximumEfaInterfaces"),
-            ..member("MaximumEfaInterfaces", 201)
+            ..member("MaximumEfaInterfaces", 355)
         }])),
     },
     m::Shape {
@@ -2153,8 +2692,49 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "ElasticGpuSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("Type", 485)
+        }])),
+    },
+    m::Shape {
+        name: "ElasticGpuSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(155),
+            member_location_name: Some("ElasticGpuSpecification"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ElasticGpuSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("type"),
+            ..member("Type", 485)
+        }])),
+    },
+    m::Shape {
+        name: "ElasticGpuSpecificationResponseList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(157),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "EnaSrdSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("EnaSrdEnabled", 54),
+            member("EnaSrdUdpSpecification", 161),
+        ])),
+    },
+    m::Shape {
         name: "EnaSrdSupported",
         kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "EnaSrdUdpSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("EnaSrdUdpEnabled", 54)])),
     },
     m::Shape {
         name: "EnaSupport",
@@ -2173,9 +2753,29 @@ pub static SHAPES: [m::Shape; 347] = [
         },
     },
     m::Shape {
+        name: "ErrorSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(512),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ExcludedInstanceType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ExcludedInstanceTypeSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(166),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "ExecutableByStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("ExecutableBy"),
             flattened: false,
         }),
@@ -2183,17 +2783,17 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 296),
+            member("Name", 485),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 318)
+                ..member("Values", 514)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(108),
+            member: m::ShapeId(169),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -2213,26 +2813,26 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 117)
+                ..member("Name", 178)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 114)
+                ..member("Manufacturer", 175)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 111)
+                ..member("Count", 172)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 115)
+                ..member("MemoryInfo", 176)
             },
         ])),
     },
     m::Shape {
         name: "FpgaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(112),
+            member: m::ShapeId(173),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2245,7 +2845,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "FpgaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 116)
+            ..member("SizeInMiB", 177)
         }])),
     },
     m::Shape {
@@ -2261,11 +2861,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("fpgas"),
-                ..member("Fpgas", 113)
+                ..member("Fpgas", 174)
             },
             m::Member {
                 location_name: Some("totalFpgaMemoryInMiB"),
-                ..member("TotalFpgaMemoryInMiB", 344)
+                ..member("TotalFpgaMemoryInMiB", 542)
             },
         ])),
     },
@@ -2282,38 +2882,38 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 126)
+                ..member("Name", 187)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 123)
+                ..member("Manufacturer", 184)
             },
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 120)
+                ..member("Count", 181)
             },
             m::Member {
                 location_name: Some("logicalGpuCount"),
-                ..member("LogicalGpuCount", 193)
+                ..member("LogicalGpuCount", 346)
             },
             m::Member {
                 location_name: Some("gpuPartitionSize"),
-                ..member("GpuPartitionSize", 128)
+                ..member("GpuPartitionSize", 189)
             },
             m::Member {
                 location_name: Some("workloadSet"),
-                ..member("Workloads", 341)
+                ..member("Workloads", 539)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 124)
+                ..member("MemoryInfo", 185)
             },
         ])),
     },
     m::Shape {
         name: "GpuDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(121),
+            member: m::ShapeId(182),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2326,7 +2926,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "GpuDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 125)
+            ..member("SizeInMiB", 186)
         }])),
     },
     m::Shape {
@@ -2342,11 +2942,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("gpus"),
-                ..member("Gpus", 122)
+                ..member("Gpus", 183)
             },
             m::Member {
                 location_name: Some("totalGpuMemoryInMiB"),
-                ..member("TotalGpuMemoryInMiB", 345)
+                ..member("TotalGpuMemoryInMiB", 543)
             },
         ])),
     },
@@ -2357,7 +2957,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(285),
+            member: m::ShapeId(470),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -2365,7 +2965,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(287),
+            member: m::ShapeId(473),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -2373,6 +2973,12 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "HibernationFlag",
         kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "HostnameType",
+        kind: m::ShapeKind::String {
+            enum_values: &["ip-name", "resource-name"],
+        },
     },
     m::Shape {
         name: "HypervisorType",
@@ -2385,151 +2991,151 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("platformDetails"),
-                ..member("PlatformDetails", 296)
+                ..member("PlatformDetails", 485)
             },
             m::Member {
                 location_name: Some("usageOperation"),
-                ..member("UsageOperation", 296)
+                ..member("UsageOperation", 485)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 31)
+                ..member("BlockDeviceMappings", 50)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 296)
+                ..member("Description", 485)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 35)
+                ..member("EnaSupport", 54)
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 132)
+                ..member("Hypervisor", 194)
             },
             m::Member {
                 location_name: Some("imageOwnerAlias"),
-                ..member("ImageOwnerAlias", 296)
+                ..member("ImageOwnerAlias", 485)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 296)
+                ..member("Name", 485)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 296)
+                ..member("RootDeviceName", 485)
             },
             m::Member {
                 location_name: Some("rootDeviceType"),
-                ..member("RootDeviceType", 86)
+                ..member("RootDeviceType", 137)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 296)
+                ..member("SriovNetSupport", 485)
             },
             m::Member {
                 location_name: Some("stateReason"),
-                ..member("StateReason", 295)
+                ..member("StateReason", 484)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 301)
+                ..member("Tags", 491)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 319)
+                ..member("VirtualizationType", 517)
             },
             m::Member {
                 location_name: Some("bootMode"),
-                ..member("BootMode", 38)
+                ..member("BootMode", 57)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 309)
+                ..member("TpmSupport", 501)
             },
             m::Member {
                 location_name: Some("deprecationTime"),
-                ..member("DeprecationTime", 296)
+                ..member("DeprecationTime", 485)
             },
             m::Member {
                 location_name: Some("imdsSupport"),
-                ..member("ImdsSupport", 144)
+                ..member("ImdsSupport", 206)
             },
             m::Member {
                 location_name: Some("sourceInstanceId"),
-                ..member("SourceInstanceId", 296)
+                ..member("SourceInstanceId", 485)
             },
             m::Member {
                 location_name: Some("deregistrationProtection"),
-                ..member("DeregistrationProtection", 296)
+                ..member("DeregistrationProtection", 485)
             },
             m::Member {
                 location_name: Some("lastLaunchedTime"),
-                ..member("LastLaunchedTime", 296)
+                ..member("LastLaunchedTime", 485)
             },
             m::Member {
                 location_name: Some("imageAllowed"),
-                ..member("ImageAllowed", 35)
+                ..member("ImageAllowed", 54)
             },
             m::Member {
                 location_name: Some("sourceImageId"),
-                ..member("SourceImageId", 296)
+                ..member("SourceImageId", 485)
             },
             m::Member {
                 location_name: Some("sourceImageRegion"),
-                ..member("SourceImageRegion", 296)
+                ..member("SourceImageRegion", 485)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 35)
+                ..member("FreeTierEligible", 54)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 296)
+                ..member("ImageId", 485)
             },
             m::Member {
                 location_name: Some("imageLocation"),
-                ..member("ImageLocation", 296)
+                ..member("ImageLocation", 485)
             },
             m::Member {
                 location_name: Some("imageState"),
-                ..member("State", 141)
+                ..member("State", 203)
             },
             m::Member {
                 location_name: Some("imageOwnerId"),
-                ..member("OwnerId", 296)
+                ..member("OwnerId", 485)
             },
             m::Member {
                 location_name: Some("creationDate"),
-                ..member("CreationDate", 296)
+                ..member("CreationDate", 485)
             },
             m::Member {
                 location_name: Some("isPublic"),
-                ..member("Public", 35)
+                ..member("Public", 54)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 258)
+                ..member("ProductCodes", 434)
             },
             m::Member {
                 location_name: Some("architecture"),
-                ..member("Architecture", 3)
+                ..member("Architecture", 16)
             },
             m::Member {
                 location_name: Some("imageType"),
-                ..member("ImageType", 142)
+                ..member("ImageType", 204)
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 296)
+                ..member("KernelId", 485)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 296)
+                ..member("RamdiskId", 485)
             },
             m::Member {
                 location_name: Some("platform"),
-                ..member("Platform", 251)
+                ..member("Platform", 425)
             },
         ])),
     },
@@ -2538,59 +3144,59 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 5)
+                ..member("Description", 18)
             },
             m::Member {
                 location_name: Some("kernel"),
-                ..member("KernelId", 5)
+                ..member("KernelId", 18)
             },
             m::Member {
                 location_name: Some("ramdisk"),
-                ..member("RamdiskId", 5)
+                ..member("RamdiskId", 18)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 5)
+                ..member("SriovNetSupport", 18)
             },
             m::Member {
                 location_name: Some("bootMode"),
-                ..member("BootMode", 5)
+                ..member("BootMode", 18)
             },
             m::Member {
                 location_name: Some("tpmSupport"),
-                ..member("TpmSupport", 5)
+                ..member("TpmSupport", 18)
             },
             m::Member {
                 location_name: Some("uefiData"),
-                ..member("UefiData", 5)
+                ..member("UefiData", 18)
             },
             m::Member {
                 location_name: Some("lastLaunchedTime"),
-                ..member("LastLaunchedTime", 5)
+                ..member("LastLaunchedTime", 18)
             },
             m::Member {
                 location_name: Some("imdsSupport"),
-                ..member("ImdsSupport", 5)
+                ..member("ImdsSupport", 18)
             },
             m::Member {
                 location_name: Some("deregistrationProtection"),
-                ..member("DeregistrationProtection", 5)
+                ..member("DeregistrationProtection", 18)
             },
             m::Member {
                 location_name: Some("imageId"),
-                ..member("ImageId", 296)
+                ..member("ImageId", 485)
             },
             m::Member {
                 location_name: Some("launchPermission"),
-                ..member("LaunchPermissions", 189)
+                ..member("LaunchPermissions", 269)
             },
             m::Member {
                 location_name: Some("productCodes"),
-                ..member("ProductCodes", 258)
+                ..member("ProductCodes", 434)
             },
             m::Member {
                 location_name: Some("blockDeviceMapping"),
-                ..member("BlockDeviceMappings", 31)
+                ..member("BlockDeviceMappings", 50)
             },
         ])),
     },
@@ -2625,7 +3231,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "ImageIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(137),
+            member: m::ShapeId(199),
             member_location_name: Some("ImageId"),
             flattened: false,
         }),
@@ -2633,7 +3239,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "ImageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(133),
+            member: m::ShapeId(195),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2678,21 +3284,21 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 303)
+                ..member("TagSpecifications", 493)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
             m::Member {
                 location_name: Some("keyName"),
                 required: true,
-                ..member("KeyName", 296)
+                ..member("KeyName", 485)
             },
             m::Member {
                 location_name: Some("publicKeyMaterial"),
                 required: true,
-                ..member("PublicKeyMaterial", 29)
+                ..member("PublicKeyMaterial", 48)
             },
         ])),
     },
@@ -2701,19 +3307,19 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 296)
+                ..member("KeyFingerprint", 485)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 296)
+                ..member("KeyName", 485)
             },
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 296)
+                ..member("KeyPairId", 485)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 301)
+                ..member("Tags", 491)
             },
         ])),
     },
@@ -2726,11 +3332,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 151)
+                ..member("Accelerators", 213)
             },
             m::Member {
                 location_name: Some("totalInferenceMemoryInMiB"),
-                ..member("TotalInferenceMemoryInMiB", 346)
+                ..member("TotalInferenceMemoryInMiB", 544)
             },
         ])),
     },
@@ -2743,26 +3349,26 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 149)
+                ..member("Count", 211)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 155)
+                ..member("Name", 217)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 152)
+                ..member("Manufacturer", 214)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 153)
+                ..member("MemoryInfo", 215)
             },
         ])),
     },
     m::Shape {
         name: "InferenceDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(150),
+            member: m::ShapeId(212),
             member_location_name: None,
             flattened: false,
         }),
@@ -2775,7 +3381,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "InferenceDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 154)
+            ..member("SizeInMiB", 216)
         }])),
     },
     m::Shape {
@@ -2785,6 +3391,235 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "InferenceDeviceName",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "InstanceBandwidthWeighting",
+        kind: m::ShapeKind::String {
+            enum_values: &["default", "vpc-1", "ebs-1"],
+        },
+    },
+    m::Shape {
+        name: "InstanceGeneration",
+        kind: m::ShapeKind::String {
+            enum_values: &["current", "previous"],
+        },
+    },
+    m::Shape {
+        name: "InstanceGenerationSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(219),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceInterruptionBehavior",
+        kind: m::ShapeKind::String {
+            enum_values: &["hibernate", "stop", "terminate"],
+        },
+    },
+    m::Shape {
+        name: "InstanceIpv6Address",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ipv6Address"),
+                ..member("Ipv6Address", 485)
+            },
+            m::Member {
+                location_name: Some("isPrimaryIpv6"),
+                ..member("IsPrimaryIpv6", 54)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceIpv6AddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(222),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceIpv6AddressListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(225),
+            member_location_name: Some("InstanceIpv6Address"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceIpv6AddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 485)])),
+    },
+    m::Shape {
+        name: "InstanceRequirements",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("vCpuCount"),
+                ..member("VCpuCount", 509)
+            },
+            m::Member {
+                location_name: Some("memoryMiB"),
+                ..member("MemoryMiB", 373)
+            },
+            m::Member {
+                location_name: Some("cpuManufacturerSet"),
+                ..member("CpuManufacturers", 73)
+            },
+            m::Member {
+                location_name: Some("memoryGiBPerVCpu"),
+                ..member("MemoryGiBPerVCpu", 370)
+            },
+            m::Member {
+                location_name: Some("excludedInstanceTypeSet"),
+                ..member("ExcludedInstanceTypes", 167)
+            },
+            m::Member {
+                location_name: Some("instanceGenerationSet"),
+                ..member("InstanceGenerations", 220)
+            },
+            m::Member {
+                location_name: Some("spotMaxPricePercentageOverLowestPrice"),
+                ..member("SpotMaxPricePercentageOverLowestPrice", 237)
+            },
+            m::Member {
+                location_name: Some("onDemandMaxPricePercentageOverLowestPrice"),
+                ..member("OnDemandMaxPricePercentageOverLowestPrice", 237)
+            },
+            m::Member {
+                location_name: Some("bareMetal"),
+                ..member("BareMetal", 37)
+            },
+            m::Member {
+                location_name: Some("burstablePerformance"),
+                ..member("BurstablePerformance", 58)
+            },
+            m::Member {
+                location_name: Some("requireHibernateSupport"),
+                ..member("RequireHibernateSupport", 54)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceCount"),
+                ..member("NetworkInterfaceCount", 387)
+            },
+            m::Member {
+                location_name: Some("localStorage"),
+                ..member("LocalStorage", 341)
+            },
+            m::Member {
+                location_name: Some("localStorageTypeSet"),
+                ..member("LocalStorageTypes", 343)
+            },
+            m::Member {
+                location_name: Some("totalLocalStorageGB"),
+                ..member("TotalLocalStorageGB", 497)
+            },
+            m::Member {
+                location_name: Some("baselineEbsBandwidthMbps"),
+                ..member("BaselineEbsBandwidthMbps", 41)
+            },
+            m::Member {
+                location_name: Some("acceleratorTypeSet"),
+                ..member("AcceleratorTypes", 9)
+            },
+            m::Member {
+                location_name: Some("acceleratorCount"),
+                ..member("AcceleratorCount", 0)
+            },
+            m::Member {
+                location_name: Some("acceleratorManufacturerSet"),
+                ..member("AcceleratorManufacturers", 3)
+            },
+            m::Member {
+                location_name: Some("acceleratorNameSet"),
+                ..member("AcceleratorNames", 5)
+            },
+            m::Member {
+                location_name: Some("acceleratorTotalMemoryMiB"),
+                ..member("AcceleratorTotalMemoryMiB", 6)
+            },
+            m::Member {
+                location_name: Some("networkBandwidthGbps"),
+                ..member("NetworkBandwidthGbps", 381)
+            },
+            m::Member {
+                location_name: Some("allowedInstanceTypeSet"),
+                ..member("AllowedInstanceTypes", 12)
+            },
+            m::Member {
+                location_name: Some("maxSpotPriceAsPercentageOfOptimalOnDemandPrice"),
+                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 237)
+            },
+            m::Member {
+                location_name: Some("baselinePerformanceFactors"),
+                ..member("BaselinePerformanceFactors", 44)
+            },
+            m::Member {
+                location_name: Some("requireEncryptionInTransit"),
+                ..member("RequireEncryptionInTransit", 54)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceRequirementsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("VCpuCount", 510)
+            },
+            m::Member {
+                required: true,
+                ..member("MemoryMiB", 374)
+            },
+            m::Member {
+                location_name: Some("CpuManufacturer"),
+                ..member("CpuManufacturers", 73)
+            },
+            member("MemoryGiBPerVCpu", 371),
+            m::Member {
+                location_name: Some("ExcludedInstanceType"),
+                ..member("ExcludedInstanceTypes", 167)
+            },
+            m::Member {
+                location_name: Some("InstanceGeneration"),
+                ..member("InstanceGenerations", 220)
+            },
+            member("SpotMaxPricePercentageOverLowestPrice", 237),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 237),
+            member("BareMetal", 37),
+            member("BurstablePerformance", 58),
+            member("RequireHibernateSupport", 54),
+            member("NetworkInterfaceCount", 388),
+            member("LocalStorage", 341),
+            m::Member {
+                location_name: Some("LocalStorageType"),
+                ..member("LocalStorageTypes", 343)
+            },
+            member("TotalLocalStorageGB", 498),
+            member("BaselineEbsBandwidthMbps", 42),
+            m::Member {
+                location_name: Some("AcceleratorType"),
+                ..member("AcceleratorTypes", 9)
+            },
+            member("AcceleratorCount", 1),
+            m::Member {
+                location_name: Some("AcceleratorManufacturer"),
+                ..member("AcceleratorManufacturers", 3)
+            },
+            m::Member {
+                location_name: Some("AcceleratorName"),
+                ..member("AcceleratorNames", 5)
+            },
+            member("AcceleratorTotalMemoryMiB", 7),
+            member("NetworkBandwidthGbps", 382),
+            m::Member {
+                location_name: Some("AllowedInstanceType"),
+                ..member("AllowedInstanceTypes", 12)
+            },
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 237),
+            member("BaselinePerformanceFactors", 45),
+            member("RequireEncryptionInTransit", 54),
+        ])),
     },
     m::Shape {
         name: "InstanceStorageEncryptionSupport",
@@ -2801,19 +3636,19 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("totalSizeInGB"),
-                ..member("TotalSizeInGB", 90)
+                ..member("TotalSizeInGB", 141)
             },
             m::Member {
                 location_name: Some("disks"),
-                ..member("Disks", 89)
+                ..member("Disks", 140)
             },
             m::Member {
                 location_name: Some("nvmeSupport"),
-                ..member("NvmeSupport", 106)
+                ..member("NvmeSupport", 164)
             },
             m::Member {
                 location_name: Some("encryptionSupport"),
-                ..member("EncryptionSupport", 156)
+                ..member("EncryptionSupport", 228)
             },
         ])),
     },
@@ -4047,138 +4882,138 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 159)
+                ..member("InstanceType", 231)
             },
             m::Member {
                 location_name: Some("currentGeneration"),
-                ..member("CurrentGeneration", 49)
+                ..member("CurrentGeneration", 85)
             },
             m::Member {
                 location_name: Some("freeTierEligible"),
-                ..member("FreeTierEligible", 119)
+                ..member("FreeTierEligible", 180)
             },
             m::Member {
                 location_name: Some("supportedUsageClasses"),
-                ..member("SupportedUsageClasses", 311)
+                ..member("SupportedUsageClasses", 503)
             },
             m::Member {
                 location_name: Some("supportedRootDeviceTypes"),
-                ..member("SupportedRootDeviceTypes", 282)
+                ..member("SupportedRootDeviceTypes", 461)
             },
             m::Member {
                 location_name: Some("supportedVirtualizationTypes"),
-                ..member("SupportedVirtualizationTypes", 320)
+                ..member("SupportedVirtualizationTypes", 518)
             },
             m::Member {
                 location_name: Some("bareMetal"),
-                ..member("BareMetal", 23)
+                ..member("BareMetal", 38)
             },
             m::Member {
                 location_name: Some("hypervisor"),
-                ..member("Hypervisor", 160)
+                ..member("Hypervisor", 232)
             },
             m::Member {
                 location_name: Some("processorInfo"),
-                ..member("ProcessorInfo", 255)
+                ..member("ProcessorInfo", 431)
             },
             m::Member {
                 location_name: Some("vCpuInfo"),
-                ..member("VCpuInfo", 317)
+                ..member("VCpuInfo", 511)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 216)
+                ..member("MemoryInfo", 372)
             },
             m::Member {
                 location_name: Some("instanceStorageSupported"),
-                ..member("InstanceStorageSupported", 157)
+                ..member("InstanceStorageSupported", 229)
             },
             m::Member {
                 location_name: Some("instanceStorageInfo"),
-                ..member("InstanceStorageInfo", 158)
+                ..member("InstanceStorageInfo", 230)
             },
             m::Member {
                 location_name: Some("ebsInfo"),
-                ..member("EbsInfo", 97)
+                ..member("EbsInfo", 149)
             },
             m::Member {
                 location_name: Some("networkInfo"),
-                ..member("NetworkInfo", 223)
+                ..member("NetworkInfo", 386)
             },
             m::Member {
                 location_name: Some("gpuInfo"),
-                ..member("GpuInfo", 127)
+                ..member("GpuInfo", 188)
             },
             m::Member {
                 location_name: Some("fpgaInfo"),
-                ..member("FpgaInfo", 118)
+                ..member("FpgaInfo", 179)
             },
             m::Member {
                 location_name: Some("placementGroupInfo"),
-                ..member("PlacementGroupInfo", 248)
+                ..member("PlacementGroupInfo", 421)
             },
             m::Member {
                 location_name: Some("inferenceAcceleratorInfo"),
-                ..member("InferenceAcceleratorInfo", 148)
+                ..member("InferenceAcceleratorInfo", 210)
             },
             m::Member {
                 location_name: Some("hibernationSupported"),
-                ..member("HibernationSupported", 131)
+                ..member("HibernationSupported", 192)
             },
             m::Member {
                 location_name: Some("burstablePerformanceSupported"),
-                ..member("BurstablePerformanceSupported", 39)
+                ..member("BurstablePerformanceSupported", 59)
             },
             m::Member {
                 location_name: Some("dedicatedHostsSupported"),
-                ..member("DedicatedHostsSupported", 52)
+                ..member("DedicatedHostsSupported", 89)
             },
             m::Member {
                 location_name: Some("autoRecoverySupported"),
-                ..member("AutoRecoverySupported", 10)
+                ..member("AutoRecoverySupported", 23)
             },
             m::Member {
                 location_name: Some("supportedBootModes"),
-                ..member("SupportedBootModes", 37)
+                ..member("SupportedBootModes", 56)
             },
             m::Member {
                 location_name: Some("nitroEnclavesSupport"),
-                ..member("NitroEnclavesSupport", 236)
+                ..member("NitroEnclavesSupport", 402)
             },
             m::Member {
                 location_name: Some("nitroTpmSupport"),
-                ..member("NitroTpmSupport", 238)
+                ..member("NitroTpmSupport", 404)
             },
             m::Member {
                 location_name: Some("nitroTpmInfo"),
-                ..member("NitroTpmInfo", 237)
+                ..member("NitroTpmInfo", 403)
             },
             m::Member {
                 location_name: Some("mediaAcceleratorInfo"),
-                ..member("MediaAcceleratorInfo", 208)
+                ..member("MediaAcceleratorInfo", 362)
             },
             m::Member {
                 location_name: Some("neuronInfo"),
-                ..member("NeuronInfo", 234)
+                ..member("NeuronInfo", 400)
             },
             m::Member {
                 location_name: Some("phcSupport"),
-                ..member("PhcSupport", 247)
+                ..member("PhcSupport", 419)
             },
             m::Member {
                 location_name: Some("rebootMigrationSupport"),
-                ..member("RebootMigrationSupport", 262)
+                ..member("RebootMigrationSupport", 438)
             },
             m::Member {
                 location_name: Some("supportedInRegion"),
-                ..member("SupportedInRegion", 299)
+                ..member("SupportedInRegion", 489)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(161),
+            member: m::ShapeId(233),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4188,22 +5023,22 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("instanceType"),
-                ..member("InstanceType", 159)
+                ..member("InstanceType", 231)
             },
             m::Member {
                 location_name: Some("locationType"),
-                ..member("LocationType", 192)
+                ..member("LocationType", 345)
             },
             m::Member {
                 location_name: Some("location"),
-                ..member("Location", 191)
+                ..member("Location", 344)
             },
         ])),
     },
     m::Shape {
         name: "InstanceTypeOfferingsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(163),
+            member: m::ShapeId(235),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4217,38 +5052,38 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 296)
+                ..member("IpProtocol", 485)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 165)
+                ..member("FromPort", 237)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 165)
+                ..member("ToPort", 237)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 314)
+                ..member("UserIdGroupPairs", 506)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 169)
+                ..member("IpRanges", 241)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 175)
+                ..member("Ipv6Ranges", 255)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 253)
+                ..member("PrefixListIds", 427)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(166),
+            member: m::ShapeId(238),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4258,18 +5093,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 296)
+                ..member("Description", 485)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 296)
+                ..member("CidrIp", 485)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(168),
+            member: m::ShapeId(240),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4285,6 +5120,33 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "Ipv4PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(246),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Ipv4PrefixListResponse",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(247),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Ipv4PrefixSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 485)])),
+    },
+    m::Shape {
+        name: "Ipv4PrefixSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv4Prefix"),
+            ..member("Ipv4Prefix", 485)
+        }])),
+    },
+    m::Shape {
         name: "Ipv6AddressAttribute",
         kind: m::ShapeKind::String {
             enum_values: &["public", "private"],
@@ -4295,22 +5157,49 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "Ipv6PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(252),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Ipv6PrefixListResponse",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(253),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Ipv6PrefixSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 485)])),
+    },
+    m::Shape {
+        name: "Ipv6PrefixSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv6Prefix"),
+            ..member("Ipv6Prefix", 485)
+        }])),
+    },
+    m::Shape {
         name: "Ipv6Range",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 296)
+                ..member("Description", 485)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 296)
+                ..member("CidrIpv6", 485)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(174),
+            member: m::ShapeId(254),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4328,7 +5217,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "KeyNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(184),
+            member: m::ShapeId(264),
             member_location_name: Some("KeyName"),
             flattened: false,
         }),
@@ -4338,23 +5227,23 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 296)
+                ..member("KeyPairId", 485)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 301)
+                ..member("Tags", 491)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 296)
+                ..member("KeyName", 485)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 296)
+                ..member("KeyFingerprint", 485)
             },
             m::Member {
                 location_name: Some("keyMaterial"),
-                ..member("KeyMaterial", 292)
+                ..member("KeyMaterial", 479)
             },
         ])),
     },
@@ -4365,7 +5254,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "KeyPairIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(180),
+            member: m::ShapeId(260),
             member_location_name: Some("KeyPairId"),
             flattened: false,
         }),
@@ -4375,38 +5264,38 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("keyPairId"),
-                ..member("KeyPairId", 296)
+                ..member("KeyPairId", 485)
             },
             m::Member {
                 location_name: Some("keyType"),
-                ..member("KeyType", 186)
+                ..member("KeyType", 266)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 301)
+                ..member("Tags", 491)
             },
             m::Member {
                 location_name: Some("publicKey"),
-                ..member("PublicKey", 296)
+                ..member("PublicKey", 485)
             },
             m::Member {
                 location_name: Some("createTime"),
-                ..member("CreateTime", 218)
+                ..member("CreateTime", 376)
             },
             m::Member {
                 location_name: Some("keyName"),
-                ..member("KeyName", 296)
+                ..member("KeyName", 485)
             },
             m::Member {
                 location_name: Some("keyFingerprint"),
-                ..member("KeyFingerprint", 296)
+                ..member("KeyFingerprint", 485)
             },
         ])),
     },
     m::Shape {
         name: "KeyPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(182),
+            member: m::ShapeId(262),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4434,33 +5323,970 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("organizationArn"),
-                ..member("OrganizationArn", 296)
+                ..member("OrganizationArn", 485)
             },
             m::Member {
                 location_name: Some("organizationalUnitArn"),
-                ..member("OrganizationalUnitArn", 296)
+                ..member("OrganizationalUnitArn", 485)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 296)
+                ..member("UserId", 485)
             },
             m::Member {
                 location_name: Some("group"),
-                ..member("Group", 246)
+                ..member("Group", 418)
             },
         ])),
     },
     m::Shape {
         name: "LaunchPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(188),
+            member: m::ShapeId(268),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "LaunchPermissionModifications",
-        kind: m::ShapeKind::Structure(structure(&[member("Add", 189), member("Remove", 189)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Add", 269), member("Remove", 269)])),
+    },
+    m::Shape {
+        name: "LaunchTemplate",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateId"),
+                ..member("LaunchTemplateId", 485)
+            },
+            m::Member {
+                location_name: Some("launchTemplateName"),
+                ..member("LaunchTemplateName", 322)
+            },
+            m::Member {
+                location_name: Some("createTime"),
+                ..member("CreateTime", 88)
+            },
+            m::Member {
+                location_name: Some("createdBy"),
+                ..member("CreatedBy", 485)
+            },
+            m::Member {
+                location_name: Some("defaultVersionNumber"),
+                ..member("DefaultVersionNumber", 347)
+            },
+            m::Member {
+                location_name: Some("latestVersionNumber"),
+                ..member("LatestVersionNumber", 347)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 491)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 409)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateAutoRecoveryState",
+        kind: m::ShapeKind::String {
+            enum_values: &["default", "disabled"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateBlockDeviceMapping",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deviceName"),
+                ..member("DeviceName", 485)
+            },
+            m::Member {
+                location_name: Some("virtualName"),
+                ..member("VirtualName", 485)
+            },
+            m::Member {
+                location_name: Some("ebs"),
+                ..member("Ebs", 281)
+            },
+            m::Member {
+                location_name: Some("noDevice"),
+                ..member("NoDevice", 485)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateBlockDeviceMappingList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(273),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateBlockDeviceMappingRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DeviceName", 485),
+            member("VirtualName", 485),
+            member("Ebs", 282),
+            member("NoDevice", 485),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateBlockDeviceMappingRequestList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(275),
+            member_location_name: Some("BlockDeviceMapping"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateCapacityReservationSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CapacityReservationPreference", 61),
+            member("CapacityReservationTarget", 62),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateCapacityReservationSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("capacityReservationPreference"),
+                ..member("CapacityReservationPreference", 61)
+            },
+            m::Member {
+                location_name: Some("capacityReservationTarget"),
+                ..member("CapacityReservationTarget", 63)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateCpuOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("coreCount"),
+                ..member("CoreCount", 237)
+            },
+            m::Member {
+                location_name: Some("threadsPerCore"),
+                ..member("ThreadsPerCore", 237)
+            },
+            m::Member {
+                location_name: Some("amdSevSnp"),
+                ..member("AmdSevSnp", 13)
+            },
+            m::Member {
+                location_name: Some("nestedVirtualization"),
+                ..member("NestedVirtualization", 380)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateCpuOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CoreCount", 237),
+            member("ThreadsPerCore", 237),
+            member("AmdSevSnp", 13),
+            member("NestedVirtualization", 380),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateEbsBlockDevice",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("encrypted"),
+                ..member("Encrypted", 54)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 54)
+            },
+            m::Member {
+                location_name: Some("iops"),
+                ..member("Iops", 237)
+            },
+            m::Member {
+                location_name: Some("kmsKeyId"),
+                ..member("KmsKeyId", 267)
+            },
+            m::Member {
+                location_name: Some("snapshotId"),
+                ..member("SnapshotId", 481)
+            },
+            m::Member {
+                location_name: Some("volumeSize"),
+                ..member("VolumeSize", 237)
+            },
+            m::Member {
+                location_name: Some("volumeType"),
+                ..member("VolumeType", 519)
+            },
+            m::Member {
+                location_name: Some("throughput"),
+                ..member("Throughput", 237)
+            },
+            m::Member {
+                location_name: Some("volumeInitializationRate"),
+                ..member("VolumeInitializationRate", 237)
+            },
+            m::Member {
+                location_name: Some("ebsCardIndex"),
+                ..member("EbsCardIndex", 237)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateEbsBlockDeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Encrypted", 54),
+            member("DeleteOnTermination", 54),
+            member("Iops", 237),
+            member("KmsKeyId", 267),
+            member("SnapshotId", 481),
+            member("VolumeSize", 237),
+            member("VolumeType", 519),
+            member("Throughput", 237),
+            member("VolumeInitializationRate", 237),
+            member("EbsCardIndex", 237),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateElasticInferenceAccelerator",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Type", 485)
+            },
+            member("Count", 284),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateElasticInferenceAcceleratorCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "LaunchTemplateElasticInferenceAcceleratorList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(283),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateElasticInferenceAcceleratorResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("type"),
+                ..member("Type", 485)
+            },
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 237)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateElasticInferenceAcceleratorResponseList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(286),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateEnaSrdSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("enaSrdEnabled"),
+                ..member("EnaSrdEnabled", 54)
+            },
+            m::Member {
+                location_name: Some("enaSrdUdpSpecification"),
+                ..member("EnaSrdUdpSpecification", 289)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateEnaSrdUdpSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enaSrdUdpEnabled"),
+            ..member("EnaSrdUdpEnabled", 54)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateEnclaveOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enabled"),
+            ..member("Enabled", 54)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateEnclaveOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 54)])),
+    },
+    m::Shape {
+        name: "LaunchTemplateErrorCode",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "launchTemplateIdDoesNotExist",
+                "launchTemplateIdMalformed",
+                "launchTemplateNameDoesNotExist",
+                "launchTemplateNameMalformed",
+                "launchTemplateVersionDoesNotExist",
+                "unexpectedError",
+            ],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateHibernationOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("configured"),
+            ..member("Configured", 54)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateHibernationOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Configured", 54)])),
+    },
+    m::Shape {
+        name: "LaunchTemplateHttpTokensState",
+        kind: m::ShapeKind::String {
+            enum_values: &["optional", "required"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateIamInstanceProfileSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("arn"),
+                ..member("Arn", 485)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 485)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateIamInstanceProfileSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 485), member("Name", 485)])),
+    },
+    m::Shape {
+        name: "LaunchTemplateId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "LaunchTemplateIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(298),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMaintenanceOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("autoRecovery"),
+            ..member("AutoRecovery", 272)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMaintenanceOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 272)])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMarketOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("marketType"),
+                ..member("MarketType", 348)
+            },
+            m::Member {
+                location_name: Some("spotOptions"),
+                ..member("SpotOptions", 331)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMarketOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MarketType", 348),
+            member("SpotOptions", 332),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataEndpointState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 307)
+            },
+            m::Member {
+                location_name: Some("httpTokens"),
+                ..member("HttpTokens", 295)
+            },
+            m::Member {
+                location_name: Some("httpPutResponseHopLimit"),
+                ..member("HttpPutResponseHopLimit", 237)
+            },
+            m::Member {
+                location_name: Some("httpEndpoint"),
+                ..member("HttpEndpoint", 304)
+            },
+            m::Member {
+                location_name: Some("httpProtocolIpv6"),
+                ..member("HttpProtocolIpv6", 308)
+            },
+            m::Member {
+                location_name: Some("instanceMetadataTags"),
+                ..member("InstanceMetadataTags", 309)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("HttpTokens", 295),
+            member("HttpPutResponseHopLimit", 237),
+            member("HttpEndpoint", 304),
+            member("HttpProtocolIpv6", 308),
+            member("InstanceMetadataTags", 309),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataOptionsState",
+        kind: m::ShapeKind::String {
+            enum_values: &["pending", "applied"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataProtocolIpv6",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataTagsState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceNetworkInterfaceSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associateCarrierIpAddress"),
+                ..member("AssociateCarrierIpAddress", 54)
+            },
+            m::Member {
+                location_name: Some("associatePublicIpAddress"),
+                ..member("AssociatePublicIpAddress", 54)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 54)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 485)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 237)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("Groups", 190)
+            },
+            m::Member {
+                location_name: Some("interfaceType"),
+                ..member("InterfaceType", 485)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressCount"),
+                ..member("Ipv6AddressCount", 237)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressesSet"),
+                ..member("Ipv6Addresses", 223)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 389)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 485)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressesSet"),
+                ..member("PrivateIpAddresses", 430)
+            },
+            m::Member {
+                location_name: Some("secondaryPrivateIpAddressCount"),
+                ..member("SecondaryPrivateIpAddressCount", 237)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 486)
+            },
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 237)
+            },
+            m::Member {
+                location_name: Some("ipv4PrefixSet"),
+                ..member("Ipv4Prefixes", 245)
+            },
+            m::Member {
+                location_name: Some("ipv4PrefixCount"),
+                ..member("Ipv4PrefixCount", 237)
+            },
+            m::Member {
+                location_name: Some("ipv6PrefixSet"),
+                ..member("Ipv6Prefixes", 251)
+            },
+            m::Member {
+                location_name: Some("ipv6PrefixCount"),
+                ..member("Ipv6PrefixCount", 237)
+            },
+            m::Member {
+                location_name: Some("primaryIpv6"),
+                ..member("PrimaryIpv6", 54)
+            },
+            m::Member {
+                location_name: Some("enaSrdSpecification"),
+                ..member("EnaSrdSpecification", 288)
+            },
+            m::Member {
+                location_name: Some("connectionTrackingSpecification"),
+                ..member("ConnectionTrackingSpecification", 64)
+            },
+            m::Member {
+                location_name: Some("enaQueueCount"),
+                ..member("EnaQueueCount", 237)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceNetworkInterfaceSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(310),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AssociateCarrierIpAddress", 54),
+            member("AssociatePublicIpAddress", 54),
+            member("DeleteOnTermination", 54),
+            member("Description", 485),
+            member("DeviceIndex", 237),
+            m::Member {
+                location_name: Some("SecurityGroupId"),
+                ..member("Groups", 471)
+            },
+            member("InterfaceType", 485),
+            member("Ipv6AddressCount", 237),
+            member("Ipv6Addresses", 224),
+            member("NetworkInterfaceId", 389),
+            member("PrivateIpAddress", 485),
+            member("PrivateIpAddresses", 430),
+            member("SecondaryPrivateIpAddressCount", 237),
+            member("SubnetId", 486),
+            member("NetworkCardIndex", 237),
+            m::Member {
+                location_name: Some("Ipv4Prefix"),
+                ..member("Ipv4Prefixes", 244)
+            },
+            member("Ipv4PrefixCount", 237),
+            m::Member {
+                location_name: Some("Ipv6Prefix"),
+                ..member("Ipv6Prefixes", 250)
+            },
+            member("Ipv6PrefixCount", 237),
+            member("PrimaryIpv6", 54),
+            member("EnaSrdSpecification", 159),
+            member("ConnectionTrackingSpecification", 65),
+            member("EnaQueueCount", 237),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequestList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(312),
+            member_location_name: Some("InstanceNetworkInterfaceSpecification"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceSecondaryInterfaceSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 54)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 237)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressesSet"),
+                ..member("PrivateIpAddresses", 463)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressCount"),
+                ..member("PrivateIpAddressCount", 237)
+            },
+            m::Member {
+                location_name: Some("secondarySubnetId"),
+                ..member("SecondarySubnetId", 468)
+            },
+            m::Member {
+                location_name: Some("interfaceType"),
+                ..member("InterfaceType", 466)
+            },
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 237)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(314),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DeleteOnTermination", 54),
+            member("DeviceIndex", 237),
+            m::Member {
+                location_name: Some("PrivateIpAddress"),
+                ..member("PrivateIpAddresses", 464)
+            },
+            member("PrivateIpAddressCount", 237),
+            member("SecondarySubnetId", 468),
+            member("InterfaceType", 466),
+            member("NetworkCardIndex", 237),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(316),
+            member_location_name: Some("InstanceSecondaryInterfaceSpecification"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateLicenseConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("licenseConfigurationArn"),
+            ..member("LicenseConfigurationArn", 485)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateLicenseConfigurationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 485)])),
+    },
+    m::Shape {
+        name: "LaunchTemplateLicenseList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(318),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateLicenseSpecificationListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(319),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "LaunchTemplateNameStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(322),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateNetworkPerformanceOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("bandwidthWeighting"),
+            ..member("BandwidthWeighting", 218)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateNetworkPerformanceOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 218)])),
+    },
+    m::Shape {
+        name: "LaunchTemplatePlacement",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 485)
+            },
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 27)
+            },
+            m::Member {
+                location_name: Some("affinity"),
+                ..member("Affinity", 485)
+            },
+            m::Member {
+                location_name: Some("groupName"),
+                ..member("GroupName", 485)
+            },
+            m::Member {
+                location_name: Some("hostId"),
+                ..member("HostId", 485)
+            },
+            m::Member {
+                location_name: Some("tenancy"),
+                ..member("Tenancy", 494)
+            },
+            m::Member {
+                location_name: Some("spreadDomain"),
+                ..member("SpreadDomain", 485)
+            },
+            m::Member {
+                location_name: Some("hostResourceGroupArn"),
+                ..member("HostResourceGroupArn", 485)
+            },
+            m::Member {
+                location_name: Some("partitionNumber"),
+                ..member("PartitionNumber", 237)
+            },
+            m::Member {
+                location_name: Some("groupId"),
+                ..member("GroupId", 420)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplatePlacementRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AvailabilityZone", 485),
+            member("AvailabilityZoneId", 27),
+            member("Affinity", 485),
+            member("GroupName", 422),
+            member("HostId", 90),
+            member("Tenancy", 494),
+            member("SpreadDomain", 485),
+            member("HostResourceGroupArn", 485),
+            member("PartitionNumber", 237),
+            member("GroupId", 420),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplatePrivateDnsNameOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("hostnameType"),
+                ..member("HostnameType", 193)
+            },
+            m::Member {
+                location_name: Some("enableResourceNameDnsARecord"),
+                ..member("EnableResourceNameDnsARecord", 54)
+            },
+            m::Member {
+                location_name: Some("enableResourceNameDnsAAAARecord"),
+                ..member("EnableResourceNameDnsAAAARecord", 54)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplatePrivateDnsNameOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("HostnameType", 193),
+            member("EnableResourceNameDnsARecord", 54),
+            member("EnableResourceNameDnsAAAARecord", 54),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(271),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateSpotMarketOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("maxPrice"),
+                ..member("MaxPrice", 485)
+            },
+            m::Member {
+                location_name: Some("spotInstanceType"),
+                ..member("SpotInstanceType", 483)
+            },
+            m::Member {
+                location_name: Some("blockDurationMinutes"),
+                ..member("BlockDurationMinutes", 237)
+            },
+            m::Member {
+                location_name: Some("validUntil"),
+                ..member("ValidUntil", 88)
+            },
+            m::Member {
+                location_name: Some("instanceInterruptionBehavior"),
+                ..member("InstanceInterruptionBehavior", 221)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateSpotMarketOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MaxPrice", 485),
+            member("SpotInstanceType", 483),
+            member("BlockDurationMinutes", 237),
+            member("ValidUntil", 88),
+            member("InstanceInterruptionBehavior", 221),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateTagSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("resourceType"),
+                ..member("ResourceType", 451)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 491)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateTagSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(333),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateTagSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ResourceType", 451),
+            m::Member {
+                location_name: Some("Tag"),
+                ..member("Tags", 491)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateTagSpecificationRequestList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(335),
+            member_location_name: Some("LaunchTemplateTagSpecificationRequest"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateVersion",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateId"),
+                ..member("LaunchTemplateId", 485)
+            },
+            m::Member {
+                location_name: Some("launchTemplateName"),
+                ..member("LaunchTemplateName", 322)
+            },
+            m::Member {
+                location_name: Some("versionNumber"),
+                ..member("VersionNumber", 347)
+            },
+            m::Member {
+                location_name: Some("versionDescription"),
+                ..member("VersionDescription", 515)
+            },
+            m::Member {
+                location_name: Some("createTime"),
+                ..member("CreateTime", 88)
+            },
+            m::Member {
+                location_name: Some("createdBy"),
+                ..member("CreatedBy", 485)
+            },
+            m::Member {
+                location_name: Some("defaultVersion"),
+                ..member("DefaultVersion", 54)
+            },
+            m::Member {
+                location_name: Some("launchTemplateData"),
+                ..member("LaunchTemplateData", 453)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 409)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateVersionSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(337),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplatesMonitoring",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enabled"),
+            ..member("Enabled", 54)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplatesMonitoringRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 54)])),
+    },
+    m::Shape {
+        name: "LocalStorage",
+        kind: m::ShapeKind::String {
+            enum_values: &["included", "required", "excluded"],
+        },
+    },
+    m::Shape {
+        name: "LocalStorageType",
+        kind: m::ShapeKind::String {
+            enum_values: &["hdd", "ssd"],
+        },
+    },
+    m::Shape {
+        name: "LocalStorageTypeSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(342),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "Location",
@@ -4484,6 +6310,16 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "Long",
         kind: m::ShapeKind::Long,
+    },
+    m::Shape {
+        name: "MarketType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "spot",
+                "capacity-block",
+                "interruptible-capacity-reservation",
+            ],
+        },
     },
     m::Shape {
         name: "MaxIpv4AddrPerInterface",
@@ -4542,11 +6378,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("accelerators"),
-                ..member("Accelerators", 211)
+                ..member("Accelerators", 365)
             },
             m::Member {
                 location_name: Some("totalMediaMemoryInMiB"),
-                ..member("TotalMediaMemoryInMiB", 307)
+                ..member("TotalMediaMemoryInMiB", 499)
             },
         ])),
     },
@@ -4559,26 +6395,26 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 209)
+                ..member("Count", 363)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 215)
+                ..member("Name", 369)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 212)
+                ..member("Manufacturer", 366)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 213)
+                ..member("MemoryInfo", 367)
             },
         ])),
     },
     m::Shape {
         name: "MediaDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(210),
+            member: m::ShapeId(364),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4591,7 +6427,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "MediaDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 214)
+            ..member("SizeInMiB", 368)
         }])),
     },
     m::Shape {
@@ -4603,11 +6439,51 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "MemoryGiBPerVCpu",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 143)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 143)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MemoryGiBPerVCpuRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 143), member("Max", 143)])),
+    },
+    m::Shape {
         name: "MemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 217)
+            ..member("SizeInMiB", 375)
         }])),
+    },
+    m::Shape {
+        name: "MemoryMiB",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 237)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 237)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MemoryMiBRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Min", 237)
+            },
+            member("Max", 237),
+        ])),
     },
     m::Shape {
         name: "MemorySize",
@@ -4620,41 +6496,87 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "ModifyImageAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Attribute", 296),
-            member("Description", 5),
+            member("Attribute", 485),
+            member("Description", 18),
             m::Member {
                 required: true,
-                ..member("ImageId", 137)
+                ..member("ImageId", 199)
             },
-            member("LaunchPermission", 190),
-            member("OperationType", 241),
+            member("LaunchPermission", 270),
+            member("OperationType", 407),
             m::Member {
                 location_name: Some("ProductCode"),
-                ..member("ProductCodes", 259)
+                ..member("ProductCodes", 435)
             },
             m::Member {
                 location_name: Some("UserGroup"),
-                ..member("UserGroups", 312)
+                ..member("UserGroups", 504)
             },
             m::Member {
                 location_name: Some("UserId"),
-                ..member("UserIds", 315)
+                ..member("UserIds", 507)
             },
-            member("Value", 296),
+            member("Value", 485),
             m::Member {
                 location_name: Some("OrganizationArn"),
-                ..member("OrganizationArns", 242)
+                ..member("OrganizationArns", 410)
             },
             m::Member {
                 location_name: Some("OrganizationalUnitArn"),
-                ..member("OrganizationalUnitArns", 243)
+                ..member("OrganizationalUnitArns", 411)
             },
-            member("ImdsSupport", 5),
+            member("ImdsSupport", 18),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
+    },
+    m::Shape {
+        name: "ModifyLaunchTemplateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 54),
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 485)
+            },
+            member("LaunchTemplateId", 298),
+            member("LaunchTemplateName", 322),
+            m::Member {
+                location_name: Some("SetDefaultVersion"),
+                ..member("DefaultVersion", 485)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ModifyLaunchTemplateResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("launchTemplate"),
+            ..member("LaunchTemplate", 271)
+        }])),
+    },
+    m::Shape {
+        name: "NestedVirtualizationSpecification",
+        kind: m::ShapeKind::String {
+            enum_values: &["enabled", "disabled"],
+        },
+    },
+    m::Shape {
+        name: "NetworkBandwidthGbps",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 143)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 143)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkBandwidthGbpsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 143), member("Max", 143)])),
     },
     m::Shape {
         name: "NetworkCardIndex",
@@ -4665,46 +6587,46 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 220)
+                ..member("NetworkCardIndex", 383)
             },
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 224)
+                ..member("NetworkPerformance", 390)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 197)
+                ..member("MaximumNetworkInterfaces", 351)
             },
             m::Member {
                 location_name: Some("additionalFlexibleNetworkInterfaces"),
-                ..member("AdditionalFlexibleNetworkInterfaces", 0)
+                ..member("AdditionalFlexibleNetworkInterfaces", 10)
             },
             m::Member {
                 location_name: Some("baselineBandwidthInGbps"),
-                ..member("BaselineBandwidthInGbps", 24)
+                ..member("BaselineBandwidthInGbps", 39)
             },
             m::Member {
                 location_name: Some("peakBandwidthInGbps"),
-                ..member("PeakBandwidthInGbps", 245)
+                ..member("PeakBandwidthInGbps", 413)
             },
             m::Member {
                 location_name: Some("defaultEnaQueueCountPerInterface"),
-                ..member("DefaultEnaQueueCountPerInterface", 54)
+                ..member("DefaultEnaQueueCountPerInterface", 92)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCount"),
-                ..member("MaximumEnaQueueCount", 202)
+                ..member("MaximumEnaQueueCount", 356)
             },
             m::Member {
                 location_name: Some("maximumEnaQueueCountPerInterface"),
-                ..member("MaximumEnaQueueCountPerInterface", 203)
+                ..member("MaximumEnaQueueCountPerInterface", 357)
             },
         ])),
     },
     m::Shape {
         name: "NetworkCardInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(221),
+            member: m::ShapeId(384),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4714,81 +6636,102 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkPerformance"),
-                ..member("NetworkPerformance", 224)
+                ..member("NetworkPerformance", 390)
             },
             m::Member {
                 location_name: Some("maximumNetworkInterfaces"),
-                ..member("MaximumNetworkInterfaces", 197)
+                ..member("MaximumNetworkInterfaces", 351)
             },
             m::Member {
                 location_name: Some("maximumNetworkCards"),
-                ..member("MaximumNetworkCards", 205)
+                ..member("MaximumNetworkCards", 359)
             },
             m::Member {
                 location_name: Some("defaultNetworkCardIndex"),
-                ..member("DefaultNetworkCardIndex", 55)
+                ..member("DefaultNetworkCardIndex", 93)
             },
             m::Member {
                 location_name: Some("networkCards"),
-                ..member("NetworkCards", 222)
+                ..member("NetworkCards", 385)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerInterface"),
-                ..member("Ipv4AddressesPerInterface", 195)
+                ..member("Ipv4AddressesPerInterface", 349)
             },
             m::Member {
                 location_name: Some("ipv6AddressesPerInterface"),
-                ..member("Ipv6AddressesPerInterface", 196)
+                ..member("Ipv6AddressesPerInterface", 350)
             },
             m::Member {
                 location_name: Some("ipv6Supported"),
-                ..member("Ipv6Supported", 173)
+                ..member("Ipv6Supported", 249)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 104)
+                ..member("EnaSupport", 162)
             },
             m::Member {
                 location_name: Some("efaSupported"),
-                ..member("EfaSupported", 102)
+                ..member("EfaSupported", 154)
             },
             m::Member {
                 location_name: Some("efaInfo"),
-                ..member("EfaInfo", 101)
+                ..member("EfaInfo", 153)
             },
             m::Member {
                 location_name: Some("encryptionInTransitSupported"),
-                ..member("EncryptionInTransitSupported", 105)
+                ..member("EncryptionInTransitSupported", 163)
             },
             m::Member {
                 location_name: Some("enaSrdSupported"),
-                ..member("EnaSrdSupported", 103)
+                ..member("EnaSrdSupported", 160)
             },
             m::Member {
                 location_name: Some("bandwidthWeightings"),
-                ..member("BandwidthWeightings", 22)
+                ..member("BandwidthWeightings", 36)
             },
             m::Member {
                 location_name: Some("flexibleEnaQueuesSupport"),
-                ..member("FlexibleEnaQueuesSupport", 110)
+                ..member("FlexibleEnaQueuesSupport", 171)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 53)
+                ..member("ConnectionTrackingConfiguration", 91)
             },
             m::Member {
                 location_name: Some("secondaryNetworkSupported"),
-                ..member("SecondaryNetworkSupported", 283)
+                ..member("SecondaryNetworkSupported", 467)
             },
             m::Member {
                 location_name: Some("maximumSecondaryNetworkInterfaces"),
-                ..member("MaximumSecondaryNetworkInterfaces", 206)
+                ..member("MaximumSecondaryNetworkInterfaces", 360)
             },
             m::Member {
                 location_name: Some("ipv4AddressesPerSecondaryInterface"),
-                ..member("Ipv4AddressesPerSecondaryInterface", 171)
+                ..member("Ipv4AddressesPerSecondaryInterface", 243)
             },
         ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceCount",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 237)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 237)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceCountRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 237), member("Max", 237)])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "NetworkPerformance",
@@ -4803,11 +6746,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 225)
+                ..member("Count", 391)
             },
             m::Member {
                 location_name: Some("version"),
-                ..member("Version", 227)
+                ..member("Version", 393)
             },
         ])),
     },
@@ -4824,26 +6767,26 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("count"),
-                ..member("Count", 228)
+                ..member("Count", 394)
             },
             m::Member {
                 location_name: Some("name"),
-                ..member("Name", 233)
+                ..member("Name", 399)
             },
             m::Member {
                 location_name: Some("coreInfo"),
-                ..member("CoreInfo", 226)
+                ..member("CoreInfo", 392)
             },
             m::Member {
                 location_name: Some("memoryInfo"),
-                ..member("MemoryInfo", 231)
+                ..member("MemoryInfo", 397)
             },
         ])),
     },
     m::Shape {
         name: "NeuronDeviceInfoList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(229),
+            member: m::ShapeId(395),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4852,7 +6795,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "NeuronDeviceMemoryInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("sizeInMiB"),
-            ..member("SizeInMiB", 232)
+            ..member("SizeInMiB", 398)
         }])),
     },
     m::Shape {
@@ -4868,11 +6811,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("neuronDevices"),
-                ..member("NeuronDevices", 230)
+                ..member("NeuronDevices", 396)
             },
             m::Member {
                 location_name: Some("totalNeuronDeviceMemoryInMiB"),
-                ..member("TotalNeuronDeviceMemoryInMiB", 308)
+                ..member("TotalNeuronDeviceMemoryInMiB", 500)
             },
         ])),
     },
@@ -4890,7 +6833,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "NitroTpmInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedVersions"),
-            ..member("SupportedVersions", 240)
+            ..member("SupportedVersions", 406)
         }])),
     },
     m::Shape {
@@ -4906,7 +6849,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "NitroTpmSupportedVersionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(239),
+            member: m::ShapeId(405),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4918,9 +6861,30 @@ pub static SHAPES: [m::Shape; 347] = [
         },
     },
     m::Shape {
+        name: "OperatorRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 485)])),
+    },
+    m::Shape {
+        name: "OperatorResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("managed"),
+                ..member("Managed", 54)
+            },
+            m::Member {
+                location_name: Some("principal"),
+                ..member("Principal", 485)
+            },
+            m::Member {
+                location_name: Some("hiddenByDefault"),
+                ..member("HiddenByDefault", 54)
+            },
+        ])),
+    },
+    m::Shape {
         name: "OrganizationArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("OrganizationArn"),
             flattened: false,
         }),
@@ -4928,7 +6892,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "OrganizationalUnitArnStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("OrganizationalUnitArn"),
             flattened: false,
         }),
@@ -4936,7 +6900,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "OwnerStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("Owner"),
             flattened: false,
         }),
@@ -4944,6 +6908,33 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "PeakBandwidthInGbps",
         kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "PerformanceFactorReference",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instanceFamily"),
+            ..member("InstanceFamily", 485)
+        }])),
+    },
+    m::Shape {
+        name: "PerformanceFactorReferenceRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 485)])),
+    },
+    m::Shape {
+        name: "PerformanceFactorReferenceSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(414),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PerformanceFactorReferenceSetRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(415),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "PermissionGroup",
@@ -4958,11 +6949,19 @@ pub static SHAPES: [m::Shape; 347] = [
         },
     },
     m::Shape {
+        name: "PlacementGroupId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "PlacementGroupInfo",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("supportedStrategies"),
-            ..member("SupportedStrategies", 250)
+            ..member("SupportedStrategies", 424)
         }])),
+    },
+    m::Shape {
+        name: "PlacementGroupName",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "PlacementGroupStrategy",
@@ -4973,7 +6972,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "PlacementGroupStrategyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(423),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4989,18 +6988,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 296)
+                ..member("Description", 485)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 296)
+                ..member("PrefixListId", 485)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(252),
+            member: m::ShapeId(426),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5010,23 +7009,44 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "PrivateIpAddressSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("primary"),
+                ..member("Primary", 54)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 485)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PrivateIpAddressSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(429),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "ProcessorInfo",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("supportedArchitectures"),
-                ..member("SupportedArchitectures", 2)
+                ..member("SupportedArchitectures", 15)
             },
             m::Member {
                 location_name: Some("sustainedClockSpeedInGhz"),
-                ..member("SustainedClockSpeedInGhz", 256)
+                ..member("SustainedClockSpeedInGhz", 432)
             },
             m::Member {
                 location_name: Some("supportedFeatures"),
-                ..member("SupportedFeatures", 298)
+                ..member("SupportedFeatures", 488)
             },
             m::Member {
                 location_name: Some("manufacturer"),
-                ..member("Manufacturer", 45)
+                ..member("Manufacturer", 72)
             },
         ])),
     },
@@ -5039,18 +7059,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("productCode"),
-                ..member("ProductCodeId", 296)
+                ..member("ProductCodeId", 485)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("ProductCodeType", 260)
+                ..member("ProductCodeType", 436)
             },
         ])),
     },
     m::Shape {
         name: "ProductCodeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(257),
+            member: m::ShapeId(433),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5058,7 +7078,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "ProductCodeStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("ProductCode"),
             flattened: false,
         }),
@@ -5084,23 +7104,23 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 296)
+                ..member("GroupId", 485)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 296)
+                ..member("PeeringStatus", 485)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 296)
+                ..member("UserId", 485)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 296)
+                ..member("VpcId", 485)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 296)
+                ..member("VpcPeeringConnectionId", 485)
             },
         ])),
     },
@@ -5109,19 +7129,19 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 296)
+                ..member("OptInStatus", 485)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 266)
+                ..member("Geography", 442)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 296)
+                ..member("RegionName", 485)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 296)
+                ..member("Endpoint", 485)
             },
         ])),
     },
@@ -5129,13 +7149,13 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 296)
+            ..member("Name", 485)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(265),
+            member: m::ShapeId(441),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5143,7 +7163,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(440),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5151,7 +7171,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -5159,63 +7179,63 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "RegisterImageRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ImageLocation", 296),
+            member("ImageLocation", 485),
             m::Member {
                 location_name: Some("BillingProduct"),
-                ..member("BillingProducts", 28)
+                ..member("BillingProducts", 47)
             },
-            member("BootMode", 38),
-            member("TpmSupport", 309),
-            member("UefiData", 143),
-            member("ImdsSupport", 144),
+            member("BootMode", 57),
+            member("TpmSupport", 501),
+            member("UefiData", 205),
+            member("ImdsSupport", 206),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 303)
+                ..member("TagSpecifications", 493)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
             m::Member {
                 location_name: Some("name"),
                 required: true,
-                ..member("Name", 140)
+                ..member("Name", 202)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 136)
+                ..member("Description", 198)
             },
             m::Member {
                 location_name: Some("architecture"),
-                ..member("Architecture", 3)
+                ..member("Architecture", 16)
             },
             m::Member {
                 location_name: Some("kernelId"),
-                ..member("KernelId", 176)
+                ..member("KernelId", 256)
             },
             m::Member {
                 location_name: Some("ramdiskId"),
-                ..member("RamdiskId", 261)
+                ..member("RamdiskId", 437)
             },
             m::Member {
                 location_name: Some("rootDeviceName"),
-                ..member("RootDeviceName", 296)
+                ..member("RootDeviceName", 485)
             },
             m::Member {
                 location_name: Some("BlockDeviceMapping"),
-                ..member("BlockDeviceMappings", 32)
+                ..member("BlockDeviceMappings", 51)
             },
             m::Member {
                 location_name: Some("virtualizationType"),
-                ..member("VirtualizationType", 296)
+                ..member("VirtualizationType", 485)
             },
             m::Member {
                 location_name: Some("sriovNetSupport"),
-                ..member("SriovNetSupport", 296)
+                ..member("SriovNetSupport", 485)
             },
             m::Member {
                 location_name: Some("enaSupport"),
-                ..member("EnaSupport", 35)
+                ..member("EnaSupport", 54)
             },
         ])),
     },
@@ -5223,16 +7243,82 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "RegisterImageResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("imageId"),
-            ..member("ImageId", 296)
+            ..member("ImageId", 485)
         }])),
     },
     m::Shape {
         name: "RequestInstanceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(159),
+            member: m::ShapeId(231),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "RequestLaunchTemplateData",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("KernelId", 256),
+            member("EbsOptimized", 54),
+            member("IamInstanceProfile", 297),
+            m::Member {
+                location_name: Some("BlockDeviceMapping"),
+                ..member("BlockDeviceMappings", 276)
+            },
+            m::Member {
+                location_name: Some("NetworkInterface"),
+                ..member("NetworkInterfaces", 313)
+            },
+            member("ImageId", 199),
+            member("InstanceType", 231),
+            member("KeyName", 264),
+            member("Monitoring", 340),
+            member("Placement", 327),
+            member("RamDiskId", 437),
+            member("DisableApiTermination", 54),
+            member("InstanceInitiatedShutdownBehavior", 480),
+            member("UserData", 479),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 336)
+            },
+            m::Member {
+                location_name: Some("ElasticGpuSpecification"),
+                ..member("ElasticGpuSpecifications", 156)
+            },
+            m::Member {
+                location_name: Some("ElasticInferenceAccelerator"),
+                ..member("ElasticInferenceAccelerators", 285)
+            },
+            m::Member {
+                location_name: Some("SecurityGroupId"),
+                ..member("SecurityGroupIds", 471)
+            },
+            m::Member {
+                location_name: Some("SecurityGroup"),
+                ..member("SecurityGroups", 478)
+            },
+            member("InstanceMarketOptions", 303),
+            member("CreditSpecification", 84),
+            member("CpuOptions", 280),
+            member("CapacityReservationSpecification", 277),
+            m::Member {
+                location_name: Some("LicenseSpecification"),
+                ..member("LicenseSpecifications", 321)
+            },
+            member("HibernationOptions", 294),
+            member("MetadataOptions", 306),
+            member("EnclaveOptions", 291),
+            member("InstanceRequirements", 227),
+            member("PrivateDnsNameOptions", 329),
+            member("MaintenanceOptions", 301),
+            member("DisableApiStop", 54),
+            member("Operator", 408),
+            member("NetworkPerformanceOptions", 325),
+            m::Member {
+                location_name: Some("SecondaryInterface"),
+                ..member("SecondaryInterfaces", 317)
+            },
+        ])),
     },
     m::Shape {
         name: "ResetImageAttributeName",
@@ -5245,15 +7331,15 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 272)
+                ..member("Attribute", 449)
             },
             m::Member {
                 required: true,
-                ..member("ImageId", 137)
+                ..member("ImageId", 199)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
     },
@@ -5373,48 +7459,202 @@ pub static SHAPES: [m::Shape; 347] = [
         },
     },
     m::Shape {
+        name: "ResponseError",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 292)
+            },
+            m::Member {
+                location_name: Some("message"),
+                ..member("Message", 485)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ResponseLaunchTemplateData",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("kernelId"),
+                ..member("KernelId", 485)
+            },
+            m::Member {
+                location_name: Some("ebsOptimized"),
+                ..member("EbsOptimized", 54)
+            },
+            m::Member {
+                location_name: Some("iamInstanceProfile"),
+                ..member("IamInstanceProfile", 296)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMappingSet"),
+                ..member("BlockDeviceMappings", 274)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceSet"),
+                ..member("NetworkInterfaces", 311)
+            },
+            m::Member {
+                location_name: Some("imageId"),
+                ..member("ImageId", 485)
+            },
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 231)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                ..member("KeyName", 485)
+            },
+            m::Member {
+                location_name: Some("monitoring"),
+                ..member("Monitoring", 339)
+            },
+            m::Member {
+                location_name: Some("placement"),
+                ..member("Placement", 326)
+            },
+            m::Member {
+                location_name: Some("ramDiskId"),
+                ..member("RamDiskId", 485)
+            },
+            m::Member {
+                location_name: Some("disableApiTermination"),
+                ..member("DisableApiTermination", 54)
+            },
+            m::Member {
+                location_name: Some("instanceInitiatedShutdownBehavior"),
+                ..member("InstanceInitiatedShutdownBehavior", 480)
+            },
+            m::Member {
+                location_name: Some("userData"),
+                ..member("UserData", 479)
+            },
+            m::Member {
+                location_name: Some("tagSpecificationSet"),
+                ..member("TagSpecifications", 334)
+            },
+            m::Member {
+                location_name: Some("elasticGpuSpecificationSet"),
+                ..member("ElasticGpuSpecifications", 158)
+            },
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorSet"),
+                ..member("ElasticInferenceAccelerators", 287)
+            },
+            m::Member {
+                location_name: Some("securityGroupIdSet"),
+                ..member("SecurityGroupIds", 514)
+            },
+            m::Member {
+                location_name: Some("securityGroupSet"),
+                ..member("SecurityGroups", 514)
+            },
+            m::Member {
+                location_name: Some("instanceMarketOptions"),
+                ..member("InstanceMarketOptions", 302)
+            },
+            m::Member {
+                location_name: Some("creditSpecification"),
+                ..member("CreditSpecification", 83)
+            },
+            m::Member {
+                location_name: Some("cpuOptions"),
+                ..member("CpuOptions", 279)
+            },
+            m::Member {
+                location_name: Some("capacityReservationSpecification"),
+                ..member("CapacityReservationSpecification", 278)
+            },
+            m::Member {
+                location_name: Some("licenseSet"),
+                ..member("LicenseSpecifications", 320)
+            },
+            m::Member {
+                location_name: Some("hibernationOptions"),
+                ..member("HibernationOptions", 293)
+            },
+            m::Member {
+                location_name: Some("metadataOptions"),
+                ..member("MetadataOptions", 305)
+            },
+            m::Member {
+                location_name: Some("enclaveOptions"),
+                ..member("EnclaveOptions", 290)
+            },
+            m::Member {
+                location_name: Some("instanceRequirements"),
+                ..member("InstanceRequirements", 226)
+            },
+            m::Member {
+                location_name: Some("privateDnsNameOptions"),
+                ..member("PrivateDnsNameOptions", 328)
+            },
+            m::Member {
+                location_name: Some("maintenanceOptions"),
+                ..member("MaintenanceOptions", 300)
+            },
+            m::Member {
+                location_name: Some("disableApiStop"),
+                ..member("DisableApiStop", 54)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 409)
+            },
+            m::Member {
+                location_name: Some("networkPerformanceOptions"),
+                ..member("NetworkPerformanceOptions", 324)
+            },
+            m::Member {
+                location_name: Some("secondaryInterfaceSet"),
+                ..member("SecondaryInterfaces", 315)
+            },
+        ])),
+    },
+    m::Shape {
         name: "RevokeSecurityGroupEgressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 290)
+                ..member("SecurityGroupRuleIds", 476)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 285)
+                ..member("GroupId", 470)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 296)
+                ..member("SourceSecurityGroupName", 485)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 296)
+                ..member("SourceSecurityGroupOwnerId", 485)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 296)
+                ..member("IpProtocol", 485)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 165)
+                ..member("FromPort", 237)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 165)
+                ..member("ToPort", 237)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 296)
+                ..member("CidrIp", 485)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 167)
+                ..member("IpPermissions", 239)
             },
         ])),
     },
@@ -5423,37 +7663,37 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 35)
+                ..member("Return", 54)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 167)
+                ..member("UnknownIpPermissions", 239)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 280)
+                ..member("RevokedSecurityGroupRules", 459)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 296),
-            member("FromPort", 165),
-            member("GroupId", 285),
-            member("GroupName", 287),
-            member("IpPermissions", 167),
-            member("IpProtocol", 296),
-            member("SourceSecurityGroupName", 296),
-            member("SourceSecurityGroupOwnerId", 296),
-            member("ToPort", 165),
+            member("CidrIp", 485),
+            member("FromPort", 237),
+            member("GroupId", 470),
+            member("GroupName", 473),
+            member("IpPermissions", 239),
+            member("IpProtocol", 485),
+            member("SourceSecurityGroupName", 485),
+            member("SourceSecurityGroupOwnerId", 485),
+            member("ToPort", 237),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 290)
+                ..member("SecurityGroupRuleIds", 476)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 35)
+                ..member("DryRun", 54)
             },
         ])),
     },
@@ -5462,15 +7702,15 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 35)
+                ..member("Return", 54)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 167)
+                ..member("UnknownIpPermissions", 239)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 280)
+                ..member("RevokedSecurityGroupRules", 459)
             },
         ])),
     },
@@ -5479,54 +7719,54 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 289)
+                ..member("SecurityGroupRuleId", 475)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 285)
+                ..member("GroupId", 470)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 35)
+                ..member("IsEgress", 54)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 296)
+                ..member("IpProtocol", 485)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 165)
+                ..member("FromPort", 237)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 165)
+                ..member("ToPort", 237)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 296)
+                ..member("CidrIpv4", 485)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 296)
+                ..member("CidrIpv6", 485)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 254)
+                ..member("PrefixListId", 428)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 285)
+                ..member("ReferencedGroupId", 470)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 296)
+                ..member("Description", 485)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(279),
+            member: m::ShapeId(458),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5540,53 +7780,90 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "RootDeviceTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(281),
+            member: m::ShapeId(460),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "SecondaryInterfacePrivateIpAddressSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("privateIpAddress"),
+            ..member("PrivateIpAddress", 485)
+        }])),
+    },
+    m::Shape {
+        name: "SecondaryInterfacePrivateIpAddressSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(462),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SecondaryInterfacePrivateIpAddressSpecificationListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(465),
+            member_location_name: Some("SecondaryInterfacePrivateIpAddressSpecification"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SecondaryInterfacePrivateIpAddressSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 485)])),
+    },
+    m::Shape {
+        name: "SecondaryInterfaceType",
+        kind: m::ShapeKind::String {
+            enum_values: &["secondary"],
+        },
     },
     m::Shape {
         name: "SecondaryNetworkSupportedFlag",
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "SecondarySubnetId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "SecurityGroup",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 296)
+                ..member("GroupId", 485)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 167)
+                ..member("IpPermissionsEgress", 239)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 301)
+                ..member("Tags", 491)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 296)
+                ..member("VpcId", 485)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 296)
+                ..member("SecurityGroupArn", 485)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 296)
+                ..member("OwnerId", 485)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 296)
+                ..member("GroupName", 485)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 296)
+                ..member("Description", 485)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 167)
+                ..member("IpPermissions", 239)
             },
         ])),
     },
@@ -5595,9 +7872,17 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "SecurityGroupIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(470),
+            member_location_name: Some("SecurityGroupId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(284),
+            member: m::ShapeId(469),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5611,59 +7896,59 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 289)
+                ..member("SecurityGroupRuleId", 475)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 285)
+                ..member("GroupId", 470)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 296)
+                ..member("GroupOwnerId", 485)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 35)
+                ..member("IsEgress", 54)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 296)
+                ..member("IpProtocol", 485)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 165)
+                ..member("FromPort", 237)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 165)
+                ..member("ToPort", 237)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 296)
+                ..member("CidrIpv4", 485)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 296)
+                ..member("CidrIpv6", 485)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 254)
+                ..member("PrefixListId", 428)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 263)
+                ..member("ReferencedGroupInfo", 439)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 296)
+                ..member("Description", 485)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 301)
+                ..member("Tags", 491)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 296)
+                ..member("SecurityGroupRuleArn", 485)
             },
         ])),
     },
@@ -5674,7 +7959,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5682,14 +7967,28 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(288),
+            member: m::ShapeId(474),
             member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SecurityGroupStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(473),
+            member_location_name: Some("SecurityGroup"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "SensitiveUserData",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ShutdownBehavior",
+        kind: m::ShapeKind::String {
+            enum_values: &["stop", "terminate"],
+        },
     },
     m::Shape {
         name: "SnapshotId",
@@ -5708,20 +8007,30 @@ pub static SHAPES: [m::Shape; 347] = [
         },
     },
     m::Shape {
+        name: "SpotInstanceType",
+        kind: m::ShapeKind::String {
+            enum_values: &["one-time", "persistent"],
+        },
+    },
+    m::Shape {
         name: "StateReason",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 296)
+                ..member("Code", 485)
             },
             m::Member {
                 location_name: Some("message"),
-                ..member("Message", 296)
+                ..member("Message", 485)
             },
         ])),
     },
     m::Shape {
         name: "String",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "SubnetId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -5733,7 +8042,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "SupportedAdditionalProcessorFeatureList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(297),
+            member: m::ShapeId(487),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5747,18 +8056,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 296)
+                ..member("Key", 485)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 296)
+                ..member("Value", 485)
             },
         ])),
     },
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(300),
+            member: m::ShapeId(490),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5768,18 +8077,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 274)
+                ..member("ResourceType", 451)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 301)
+                ..member("Tags", 491)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(302),
+            member: m::ShapeId(492),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5797,10 +8106,27 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "ThreadsPerCoreList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(305),
+            member: m::ShapeId(495),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "TotalLocalStorageGB",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 143)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 143)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TotalLocalStorageGBRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 143), member("Max", 143)])),
     },
     m::Shape {
         name: "TotalMediaMemory",
@@ -5825,7 +8151,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "UsageClassTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(502),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5833,7 +8159,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "UserGroupStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("UserGroup"),
             flattened: false,
         }),
@@ -5843,38 +8169,38 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 296)
+                ..member("Description", 485)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 296)
+                ..member("UserId", 485)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 296)
+                ..member("GroupName", 485)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 296)
+                ..member("GroupId", 485)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 296)
+                ..member("VpcId", 485)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 296)
+                ..member("VpcPeeringConnectionId", 485)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 296)
+                ..member("PeeringStatus", 485)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(313),
+            member: m::ShapeId(505),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5882,7 +8208,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "UserIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("UserId"),
             flattened: false,
         }),
@@ -5892,34 +8218,89 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
-        name: "VCpuInfo",
+        name: "VCpuCountRange",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
-                location_name: Some("defaultVCpus"),
-                ..member("DefaultVCpus", 316)
+                location_name: Some("min"),
+                ..member("Min", 237)
             },
             m::Member {
-                location_name: Some("defaultCores"),
-                ..member("DefaultCores", 43)
-            },
-            m::Member {
-                location_name: Some("defaultThreadsPerCore"),
-                ..member("DefaultThreadsPerCore", 305)
-            },
-            m::Member {
-                location_name: Some("validCores"),
-                ..member("ValidCores", 44)
-            },
-            m::Member {
-                location_name: Some("validThreadsPerCore"),
-                ..member("ValidThreadsPerCore", 306)
+                location_name: Some("max"),
+                ..member("Max", 237)
             },
         ])),
     },
     m::Shape {
+        name: "VCpuCountRangeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Min", 237)
+            },
+            member("Max", 237),
+        ])),
+    },
+    m::Shape {
+        name: "VCpuInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("defaultVCpus"),
+                ..member("DefaultVCpus", 508)
+            },
+            m::Member {
+                location_name: Some("defaultCores"),
+                ..member("DefaultCores", 69)
+            },
+            m::Member {
+                location_name: Some("defaultThreadsPerCore"),
+                ..member("DefaultThreadsPerCore", 495)
+            },
+            m::Member {
+                location_name: Some("validCores"),
+                ..member("ValidCores", 70)
+            },
+            m::Member {
+                location_name: Some("validThreadsPerCore"),
+                ..member("ValidThreadsPerCore", 496)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ValidationError",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 485)
+            },
+            m::Member {
+                location_name: Some("message"),
+                ..member("Message", 485)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ValidationWarning",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("errorSet"),
+            ..member("Errors", 165)
+        }])),
+    },
+    m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VersionDescription",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "VersionStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(485),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5933,7 +8314,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "VirtualizationTypeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(319),
+            member: m::ShapeId(517),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5949,51 +8330,51 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 296)
+                ..member("OwnerId", 485)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 304)
+                ..member("InstanceTenancy", 494)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 337)
+                ..member("Ipv6CidrBlockAssociationSet", 535)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 324)
+                ..member("CidrBlockAssociationSet", 522)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 35)
+                ..member("IsDefault", 54)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 327)
+                ..member("EncryptionControl", 525)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 301)
+                ..member("Tags", 491)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 34)
+                ..member("BlockPublicAccessStates", 53)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 296)
+                ..member("VpcId", 485)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 339)
+                ..member("State", 537)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 296)
+                ..member("CidrBlock", 485)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 296)
+                ..member("DhcpOptionsId", 485)
             },
         ])),
     },
@@ -6002,22 +8383,22 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 296)
+                ..member("AssociationId", 485)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 296)
+                ..member("CidrBlock", 485)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 325)
+                ..member("CidrBlockState", 523)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(323),
+            member: m::ShapeId(521),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6027,11 +8408,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 326)
+                ..member("State", 524)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 296)
+                ..member("StatusMessage", 485)
             },
         ])),
     },
@@ -6053,31 +8434,31 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 334)
+                ..member("VpcId", 532)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 331)
+                ..member("VpcEncryptionControlId", 529)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 332)
+                ..member("Mode", 530)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 333)
+                ..member("State", 531)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 296)
+                ..member("StateMessage", 485)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 330)
+                ..member("ResourceExclusions", 528)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 301)
+                ..member("Tags", 491)
             },
         ])),
     },
@@ -6086,11 +8467,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 329)
+                ..member("State", 527)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 296)
+                ..member("StateMessage", 485)
             },
         ])),
     },
@@ -6105,35 +8486,35 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 328)
+                ..member("InternetGateway", 526)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 328)
+                ..member("EgressOnlyInternetGateway", 526)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 328)
+                ..member("NatGateway", 526)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 328)
+                ..member("VirtualPrivateGateway", 526)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 328)
+                ..member("VpcPeering", 526)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 328)
+                ..member("Lambda", 526)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 328)
+                ..member("VpcLattice", 526)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 328)
+                ..member("ElasticFileSystem", 526)
             },
         ])),
     },
@@ -6170,7 +8551,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(334),
+            member: m::ShapeId(532),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -6180,38 +8561,38 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 296)
+                ..member("AssociationId", 485)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 296)
+                ..member("Ipv6CidrBlock", 485)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 325)
+                ..member("Ipv6CidrBlockState", 523)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 296)
+                ..member("NetworkBorderGroup", 485)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 296)
+                ..member("Ipv6Pool", 485)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 172)
+                ..member("Ipv6AddressAttribute", 248)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 170)
+                ..member("IpSource", 242)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(336),
+            member: m::ShapeId(534),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6219,7 +8600,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(322),
+            member: m::ShapeId(520),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6237,7 +8618,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "WorkloadsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(340),
+            member: m::ShapeId(538),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -6245,7 +8626,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -6253,7 +8634,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(485),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -6280,8 +8661,12 @@ pub const IMPLEMENTED: &[&str] = &[
     "AuthorizeSecurityGroupIngress",
     "CopyImage",
     "CreateKeyPair",
+    "CreateLaunchTemplate",
+    "CreateLaunchTemplateVersion",
     "CreateSecurityGroup",
     "DeleteKeyPair",
+    "DeleteLaunchTemplate",
+    "DeleteLaunchTemplateVersions",
     "DeleteSecurityGroup",
     "DeregisterImage",
     "DescribeAvailabilityZones",
@@ -6290,16 +8675,119 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeInstanceTypeOfferings",
     "DescribeInstanceTypes",
     "DescribeKeyPairs",
+    "DescribeLaunchTemplateVersions",
+    "DescribeLaunchTemplates",
     "DescribeRegions",
     "DescribeSecurityGroups",
     "DescribeVpcs",
     "ImportKeyPair",
     "ModifyImageAttribute",
+    "ModifyLaunchTemplate",
     "RegisterImage",
     "ResetImageAttribute",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
 ];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AcceleratorCount {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for AcceleratorCount {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for AcceleratorCount {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AcceleratorCountRequest {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for AcceleratorCountRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for AcceleratorCountRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AcceleratorTotalMemoryMiB {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for AcceleratorTotalMemoryMiB {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for AcceleratorTotalMemoryMiB {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AcceleratorTotalMemoryMiBRequest {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for AcceleratorTotalMemoryMiBRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for AcceleratorTotalMemoryMiBRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AttributeValue {
@@ -6596,6 +9084,96 @@ impl IntoValue for AvailabilityZoneSubGeography {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct BaselineEbsBandwidthMbps {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for BaselineEbsBandwidthMbps {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for BaselineEbsBandwidthMbps {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BaselineEbsBandwidthMbpsRequest {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for BaselineEbsBandwidthMbpsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for BaselineEbsBandwidthMbpsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BaselinePerformanceFactors {
+    pub cpu: Option<CpuPerformanceFactor>,
+}
+
+impl FromValue for BaselinePerformanceFactors {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            cpu: opt(&mut s, 0, "Cpu")?,
+        })
+    }
+}
+
+impl IntoValue for BaselinePerformanceFactors {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.cpu.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BaselinePerformanceFactorsRequest {
+    pub cpu: Option<CpuPerformanceFactorRequest>,
+}
+
+impl FromValue for BaselinePerformanceFactorsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            cpu: opt(&mut s, 0, "Cpu")?,
+        })
+    }
+}
+
+impl IntoValue for BaselinePerformanceFactorsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.cpu.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDeviceMapping {
     pub ebs: Option<EbsBlockDevice>,
     pub no_device: Option<String>,
@@ -6645,6 +9223,122 @@ impl IntoValue for BlockPublicAccessStates {
         Value::Struct(vec![self
             .internet_gateway_block_mode
             .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityReservationTarget {
+    pub capacity_reservation_id: Option<String>,
+    pub capacity_reservation_resource_group_arn: Option<String>,
+}
+
+impl FromValue for CapacityReservationTarget {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_id: opt(&mut s, 0, "CapacityReservationId")?,
+            capacity_reservation_resource_group_arn: opt(
+                &mut s,
+                1,
+                "CapacityReservationResourceGroupArn",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for CapacityReservationTarget {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_id.map(IntoValue::into_value),
+            self.capacity_reservation_resource_group_arn
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityReservationTargetResponse {
+    pub capacity_reservation_id: Option<String>,
+    pub capacity_reservation_resource_group_arn: Option<String>,
+}
+
+impl FromValue for CapacityReservationTargetResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_id: opt(&mut s, 0, "CapacityReservationId")?,
+            capacity_reservation_resource_group_arn: opt(
+                &mut s,
+                1,
+                "CapacityReservationResourceGroupArn",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for CapacityReservationTargetResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_id.map(IntoValue::into_value),
+            self.capacity_reservation_resource_group_arn
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionTrackingSpecification {
+    pub tcp_established_timeout: Option<i32>,
+    pub udp_timeout: Option<i32>,
+    pub udp_stream_timeout: Option<i32>,
+}
+
+impl FromValue for ConnectionTrackingSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tcp_established_timeout: opt(&mut s, 0, "TcpEstablishedTimeout")?,
+            udp_timeout: opt(&mut s, 1, "UdpTimeout")?,
+            udp_stream_timeout: opt(&mut s, 2, "UdpStreamTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for ConnectionTrackingSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tcp_established_timeout.map(IntoValue::into_value),
+            self.udp_timeout.map(IntoValue::into_value),
+            self.udp_stream_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionTrackingSpecificationRequest {
+    pub tcp_established_timeout: Option<i32>,
+    pub udp_stream_timeout: Option<i32>,
+    pub udp_timeout: Option<i32>,
+}
+
+impl FromValue for ConnectionTrackingSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tcp_established_timeout: opt(&mut s, 0, "TcpEstablishedTimeout")?,
+            udp_stream_timeout: opt(&mut s, 1, "UdpStreamTimeout")?,
+            udp_timeout: opt(&mut s, 2, "UdpTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for ConnectionTrackingSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tcp_established_timeout.map(IntoValue::into_value),
+            self.udp_stream_timeout.map(IntoValue::into_value),
+            self.udp_timeout.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -6737,6 +9431,46 @@ impl IntoValue for CopyImageResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CpuPerformanceFactor {
+    pub references: Option<Vec<PerformanceFactorReference>>,
+}
+
+impl FromValue for CpuPerformanceFactor {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            references: opt(&mut s, 0, "References")?,
+        })
+    }
+}
+
+impl IntoValue for CpuPerformanceFactor {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.references.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CpuPerformanceFactorRequest {
+    pub references: Option<Vec<PerformanceFactorReferenceRequest>>,
+}
+
+impl FromValue for CpuPerformanceFactorRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            references: opt(&mut s, 0, "References")?,
+        })
+    }
+}
+
+impl IntoValue for CpuPerformanceFactorRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.references.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateKeyPairRequest {
     pub key_name: String,
     pub key_type: Option<String>,
@@ -6766,6 +9500,139 @@ impl IntoValue for CreateKeyPairRequest {
             self.tag_specifications.map(IntoValue::into_value),
             self.key_format.map(IntoValue::into_value),
             self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateLaunchTemplateRequest {
+    pub dry_run: Option<bool>,
+    pub client_token: Option<String>,
+    pub launch_template_name: String,
+    pub version_description: Option<String>,
+    pub launch_template_data: RequestLaunchTemplateData,
+    pub operator: Option<OperatorRequest>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+}
+
+impl FromValue for CreateLaunchTemplateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+            launch_template_name: req(&mut s, 2, "LaunchTemplateName")?,
+            version_description: opt(&mut s, 3, "VersionDescription")?,
+            launch_template_data: req(&mut s, 4, "LaunchTemplateData")?,
+            operator: opt(&mut s, 5, "Operator")?,
+            tag_specifications: opt(&mut s, 6, "TagSpecifications")?,
+        })
+    }
+}
+
+impl IntoValue for CreateLaunchTemplateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            Some(self.launch_template_name.into_value()),
+            self.version_description.map(IntoValue::into_value),
+            Some(self.launch_template_data.into_value()),
+            self.operator.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateLaunchTemplateResult {
+    pub launch_template: Option<LaunchTemplate>,
+    pub warning: Option<ValidationWarning>,
+}
+
+impl FromValue for CreateLaunchTemplateResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            launch_template: opt(&mut s, 0, "LaunchTemplate")?,
+            warning: opt(&mut s, 1, "Warning")?,
+        })
+    }
+}
+
+impl IntoValue for CreateLaunchTemplateResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template.map(IntoValue::into_value),
+            self.warning.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateLaunchTemplateVersionRequest {
+    pub dry_run: Option<bool>,
+    pub client_token: Option<String>,
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub source_version: Option<String>,
+    pub version_description: Option<String>,
+    pub launch_template_data: RequestLaunchTemplateData,
+    pub resolve_alias: Option<bool>,
+}
+
+impl FromValue for CreateLaunchTemplateVersionRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+            launch_template_id: opt(&mut s, 2, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 3, "LaunchTemplateName")?,
+            source_version: opt(&mut s, 4, "SourceVersion")?,
+            version_description: opt(&mut s, 5, "VersionDescription")?,
+            launch_template_data: req(&mut s, 6, "LaunchTemplateData")?,
+            resolve_alias: opt(&mut s, 7, "ResolveAlias")?,
+        })
+    }
+}
+
+impl IntoValue for CreateLaunchTemplateVersionRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.source_version.map(IntoValue::into_value),
+            self.version_description.map(IntoValue::into_value),
+            Some(self.launch_template_data.into_value()),
+            self.resolve_alias.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateLaunchTemplateVersionResult {
+    pub launch_template_version: Option<LaunchTemplateVersion>,
+    pub warning: Option<ValidationWarning>,
+}
+
+impl FromValue for CreateLaunchTemplateVersionResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            launch_template_version: opt(&mut s, 0, "LaunchTemplateVersion")?,
+            warning: opt(&mut s, 1, "Warning")?,
+        })
+    }
+}
+
+impl IntoValue for CreateLaunchTemplateVersionResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_version.map(IntoValue::into_value),
+            self.warning.map(IntoValue::into_value),
         ])
     }
 }
@@ -6829,6 +9696,46 @@ impl IntoValue for CreateSecurityGroupResult {
             self.tags.map(IntoValue::into_value),
             self.security_group_arn.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreditSpecification {
+    pub cpu_credits: Option<String>,
+}
+
+impl FromValue for CreditSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            cpu_credits: opt(&mut s, 0, "CpuCredits")?,
+        })
+    }
+}
+
+impl IntoValue for CreditSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.cpu_credits.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreditSpecificationRequest {
+    pub cpu_credits: String,
+}
+
+impl FromValue for CreditSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            cpu_credits: req(&mut s, 0, "CpuCredits")?,
+        })
+    }
+}
+
+impl IntoValue for CreditSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.cpu_credits.into_value())])
     }
 }
 
@@ -6910,6 +9817,181 @@ impl IntoValue for DeleteKeyPairResult {
         Value::Struct(vec![
             self.r#return.map(IntoValue::into_value),
             self.key_pair_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateRequest {
+    pub dry_run: Option<bool>,
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+}
+
+impl FromValue for DeleteLaunchTemplateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            launch_template_id: opt(&mut s, 1, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 2, "LaunchTemplateName")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateResult {
+    pub launch_template: Option<LaunchTemplate>,
+}
+
+impl FromValue for DeleteLaunchTemplateResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            launch_template: opt(&mut s, 0, "LaunchTemplate")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.launch_template.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateVersionsRequest {
+    pub dry_run: Option<bool>,
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub versions: Vec<String>,
+}
+
+impl FromValue for DeleteLaunchTemplateVersionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            launch_template_id: opt(&mut s, 1, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 2, "LaunchTemplateName")?,
+            versions: req(&mut s, 3, "Versions")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateVersionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            Some(self.versions.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateVersionsResponseErrorItem {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub version_number: Option<i64>,
+    pub response_error: Option<ResponseError>,
+}
+
+impl FromValue for DeleteLaunchTemplateVersionsResponseErrorItem {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            launch_template_id: opt(&mut s, 0, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 1, "LaunchTemplateName")?,
+            version_number: opt(&mut s, 2, "VersionNumber")?,
+            response_error: opt(&mut s, 3, "ResponseError")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateVersionsResponseErrorItem {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.version_number.map(IntoValue::into_value),
+            self.response_error.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateVersionsResponseSuccessItem {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub version_number: Option<i64>,
+}
+
+impl FromValue for DeleteLaunchTemplateVersionsResponseSuccessItem {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            launch_template_id: opt(&mut s, 0, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 1, "LaunchTemplateName")?,
+            version_number: opt(&mut s, 2, "VersionNumber")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateVersionsResponseSuccessItem {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.version_number.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateVersionsResult {
+    pub successfully_deleted_launch_template_versions:
+        Option<Vec<DeleteLaunchTemplateVersionsResponseSuccessItem>>,
+    pub unsuccessfully_deleted_launch_template_versions:
+        Option<Vec<DeleteLaunchTemplateVersionsResponseErrorItem>>,
+}
+
+impl FromValue for DeleteLaunchTemplateVersionsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            successfully_deleted_launch_template_versions: opt(
+                &mut s,
+                0,
+                "SuccessfullyDeletedLaunchTemplateVersions",
+            )?,
+            unsuccessfully_deleted_launch_template_versions: opt(
+                &mut s,
+                1,
+                "UnsuccessfullyDeletedLaunchTemplateVersions",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateVersionsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.successfully_deleted_launch_template_versions
+                .map(IntoValue::into_value),
+            self.unsuccessfully_deleted_launch_template_versions
+                .map(IntoValue::into_value),
         ])
     }
 }
@@ -7375,6 +10457,148 @@ impl IntoValue for DescribeKeyPairsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLaunchTemplateVersionsRequest {
+    pub dry_run: Option<bool>,
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub versions: Option<Vec<String>>,
+    pub min_version: Option<String>,
+    pub max_version: Option<String>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub filters: Option<Vec<Filter>>,
+    pub resolve_alias: Option<bool>,
+    pub include_managed_resources: Option<bool>,
+}
+
+impl FromValue for DescribeLaunchTemplateVersionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 11, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            launch_template_id: opt(&mut s, 1, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 2, "LaunchTemplateName")?,
+            versions: opt(&mut s, 3, "Versions")?,
+            min_version: opt(&mut s, 4, "MinVersion")?,
+            max_version: opt(&mut s, 5, "MaxVersion")?,
+            next_token: opt(&mut s, 6, "NextToken")?,
+            max_results: opt(&mut s, 7, "MaxResults")?,
+            filters: opt(&mut s, 8, "Filters")?,
+            resolve_alias: opt(&mut s, 9, "ResolveAlias")?,
+            include_managed_resources: opt(&mut s, 10, "IncludeManagedResources")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLaunchTemplateVersionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.versions.map(IntoValue::into_value),
+            self.min_version.map(IntoValue::into_value),
+            self.max_version.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.resolve_alias.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLaunchTemplateVersionsResult {
+    pub launch_template_versions: Option<Vec<LaunchTemplateVersion>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeLaunchTemplateVersionsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            launch_template_versions: opt(&mut s, 0, "LaunchTemplateVersions")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLaunchTemplateVersionsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_versions.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLaunchTemplatesRequest {
+    pub dry_run: Option<bool>,
+    pub launch_template_ids: Option<Vec<String>>,
+    pub launch_template_names: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub include_managed_resources: Option<bool>,
+}
+
+impl FromValue for DescribeLaunchTemplatesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            launch_template_ids: opt(&mut s, 1, "LaunchTemplateIds")?,
+            launch_template_names: opt(&mut s, 2, "LaunchTemplateNames")?,
+            filters: opt(&mut s, 3, "Filters")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+            max_results: opt(&mut s, 5, "MaxResults")?,
+            include_managed_resources: opt(&mut s, 6, "IncludeManagedResources")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLaunchTemplatesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.launch_template_ids.map(IntoValue::into_value),
+            self.launch_template_names.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLaunchTemplatesResult {
+    pub launch_templates: Option<Vec<LaunchTemplate>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeLaunchTemplatesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            launch_templates: opt(&mut s, 0, "LaunchTemplates")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLaunchTemplatesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_templates.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeRegionsRequest {
     pub region_names: Option<Vec<String>>,
     pub all_regions: Option<bool>,
@@ -7769,6 +10993,91 @@ impl FromValue for EfaInfo {
 impl IntoValue for EfaInfo {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.maximum_efa_interfaces.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ElasticGpuSpecification {
+    pub r#type: String,
+}
+
+impl FromValue for ElasticGpuSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            r#type: req(&mut s, 0, "Type")?,
+        })
+    }
+}
+
+impl IntoValue for ElasticGpuSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.r#type.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ElasticGpuSpecificationResponse {
+    pub r#type: Option<String>,
+}
+
+impl FromValue for ElasticGpuSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            r#type: opt(&mut s, 0, "Type")?,
+        })
+    }
+}
+
+impl IntoValue for ElasticGpuSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.r#type.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnaSrdSpecificationRequest {
+    pub ena_srd_enabled: Option<bool>,
+    pub ena_srd_udp_specification: Option<EnaSrdUdpSpecificationRequest>,
+}
+
+impl FromValue for EnaSrdSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ena_srd_enabled: opt(&mut s, 0, "EnaSrdEnabled")?,
+            ena_srd_udp_specification: opt(&mut s, 1, "EnaSrdUdpSpecification")?,
+        })
+    }
+}
+
+impl IntoValue for EnaSrdSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ena_srd_enabled.map(IntoValue::into_value),
+            self.ena_srd_udp_specification.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnaSrdUdpSpecificationRequest {
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+impl FromValue for EnaSrdUdpSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ena_srd_udp_enabled: opt(&mut s, 0, "EnaSrdUdpEnabled")?,
+        })
+    }
+}
+
+impl IntoValue for EnaSrdUdpSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ena_srd_udp_enabled.map(IntoValue::into_value)])
     }
 }
 
@@ -8289,6 +11598,279 @@ impl IntoValue for InferenceDeviceMemoryInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceIpv6Address {
+    pub ipv6_address: Option<String>,
+    pub is_primary_ipv6: Option<bool>,
+}
+
+impl FromValue for InstanceIpv6Address {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ipv6_address: opt(&mut s, 0, "Ipv6Address")?,
+            is_primary_ipv6: opt(&mut s, 1, "IsPrimaryIpv6")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceIpv6Address {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv6_address.map(IntoValue::into_value),
+            self.is_primary_ipv6.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceIpv6AddressRequest {
+    pub ipv6_address: Option<String>,
+}
+
+impl FromValue for InstanceIpv6AddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_address: opt(&mut s, 0, "Ipv6Address")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceIpv6AddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_address.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceRequirements {
+    pub v_cpu_count: Option<VCpuCountRange>,
+    pub memory_mi_b: Option<MemoryMiB>,
+    pub cpu_manufacturers: Option<Vec<String>>,
+    pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpu>,
+    pub excluded_instance_types: Option<Vec<String>>,
+    pub instance_generations: Option<Vec<String>>,
+    pub spot_max_price_percentage_over_lowest_price: Option<i32>,
+    pub on_demand_max_price_percentage_over_lowest_price: Option<i32>,
+    pub bare_metal: Option<String>,
+    pub burstable_performance: Option<String>,
+    pub require_hibernate_support: Option<bool>,
+    pub network_interface_count: Option<NetworkInterfaceCount>,
+    pub local_storage: Option<String>,
+    pub local_storage_types: Option<Vec<String>>,
+    pub total_local_storage_gb: Option<TotalLocalStorageGB>,
+    pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbps>,
+    pub accelerator_types: Option<Vec<String>>,
+    pub accelerator_count: Option<AcceleratorCount>,
+    pub accelerator_manufacturers: Option<Vec<String>>,
+    pub accelerator_names: Option<Vec<String>>,
+    pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiB>,
+    pub network_bandwidth_gbps: Option<NetworkBandwidthGbps>,
+    pub allowed_instance_types: Option<Vec<String>>,
+    pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<i32>,
+    pub baseline_performance_factors: Option<BaselinePerformanceFactors>,
+    pub require_encryption_in_transit: Option<bool>,
+}
+
+impl FromValue for InstanceRequirements {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 26, path)?;
+        Ok(Self {
+            v_cpu_count: opt(&mut s, 0, "VCpuCount")?,
+            memory_mi_b: opt(&mut s, 1, "MemoryMiB")?,
+            cpu_manufacturers: opt(&mut s, 2, "CpuManufacturers")?,
+            memory_gi_b_per_v_cpu: opt(&mut s, 3, "MemoryGiBPerVCpu")?,
+            excluded_instance_types: opt(&mut s, 4, "ExcludedInstanceTypes")?,
+            instance_generations: opt(&mut s, 5, "InstanceGenerations")?,
+            spot_max_price_percentage_over_lowest_price: opt(
+                &mut s,
+                6,
+                "SpotMaxPricePercentageOverLowestPrice",
+            )?,
+            on_demand_max_price_percentage_over_lowest_price: opt(
+                &mut s,
+                7,
+                "OnDemandMaxPricePercentageOverLowestPrice",
+            )?,
+            bare_metal: opt(&mut s, 8, "BareMetal")?,
+            burstable_performance: opt(&mut s, 9, "BurstablePerformance")?,
+            require_hibernate_support: opt(&mut s, 10, "RequireHibernateSupport")?,
+            network_interface_count: opt(&mut s, 11, "NetworkInterfaceCount")?,
+            local_storage: opt(&mut s, 12, "LocalStorage")?,
+            local_storage_types: opt(&mut s, 13, "LocalStorageTypes")?,
+            total_local_storage_gb: opt(&mut s, 14, "TotalLocalStorageGB")?,
+            baseline_ebs_bandwidth_mbps: opt(&mut s, 15, "BaselineEbsBandwidthMbps")?,
+            accelerator_types: opt(&mut s, 16, "AcceleratorTypes")?,
+            accelerator_count: opt(&mut s, 17, "AcceleratorCount")?,
+            accelerator_manufacturers: opt(&mut s, 18, "AcceleratorManufacturers")?,
+            accelerator_names: opt(&mut s, 19, "AcceleratorNames")?,
+            accelerator_total_memory_mi_b: opt(&mut s, 20, "AcceleratorTotalMemoryMiB")?,
+            network_bandwidth_gbps: opt(&mut s, 21, "NetworkBandwidthGbps")?,
+            allowed_instance_types: opt(&mut s, 22, "AllowedInstanceTypes")?,
+            max_spot_price_as_percentage_of_optimal_on_demand_price: opt(
+                &mut s,
+                23,
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+            )?,
+            baseline_performance_factors: opt(&mut s, 24, "BaselinePerformanceFactors")?,
+            require_encryption_in_transit: opt(&mut s, 25, "RequireEncryptionInTransit")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceRequirements {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.v_cpu_count.map(IntoValue::into_value),
+            self.memory_mi_b.map(IntoValue::into_value),
+            self.cpu_manufacturers.map(IntoValue::into_value),
+            self.memory_gi_b_per_v_cpu.map(IntoValue::into_value),
+            self.excluded_instance_types.map(IntoValue::into_value),
+            self.instance_generations.map(IntoValue::into_value),
+            self.spot_max_price_percentage_over_lowest_price
+                .map(IntoValue::into_value),
+            self.on_demand_max_price_percentage_over_lowest_price
+                .map(IntoValue::into_value),
+            self.bare_metal.map(IntoValue::into_value),
+            self.burstable_performance.map(IntoValue::into_value),
+            self.require_hibernate_support.map(IntoValue::into_value),
+            self.network_interface_count.map(IntoValue::into_value),
+            self.local_storage.map(IntoValue::into_value),
+            self.local_storage_types.map(IntoValue::into_value),
+            self.total_local_storage_gb.map(IntoValue::into_value),
+            self.baseline_ebs_bandwidth_mbps.map(IntoValue::into_value),
+            self.accelerator_types.map(IntoValue::into_value),
+            self.accelerator_count.map(IntoValue::into_value),
+            self.accelerator_manufacturers.map(IntoValue::into_value),
+            self.accelerator_names.map(IntoValue::into_value),
+            self.accelerator_total_memory_mi_b
+                .map(IntoValue::into_value),
+            self.network_bandwidth_gbps.map(IntoValue::into_value),
+            self.allowed_instance_types.map(IntoValue::into_value),
+            self.max_spot_price_as_percentage_of_optimal_on_demand_price
+                .map(IntoValue::into_value),
+            self.baseline_performance_factors.map(IntoValue::into_value),
+            self.require_encryption_in_transit
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceRequirementsRequest {
+    pub v_cpu_count: VCpuCountRangeRequest,
+    pub memory_mi_b: MemoryMiBRequest,
+    pub cpu_manufacturers: Option<Vec<String>>,
+    pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
+    pub excluded_instance_types: Option<Vec<String>>,
+    pub instance_generations: Option<Vec<String>>,
+    pub spot_max_price_percentage_over_lowest_price: Option<i32>,
+    pub on_demand_max_price_percentage_over_lowest_price: Option<i32>,
+    pub bare_metal: Option<String>,
+    pub burstable_performance: Option<String>,
+    pub require_hibernate_support: Option<bool>,
+    pub network_interface_count: Option<NetworkInterfaceCountRequest>,
+    pub local_storage: Option<String>,
+    pub local_storage_types: Option<Vec<String>>,
+    pub total_local_storage_gb: Option<TotalLocalStorageGBRequest>,
+    pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbpsRequest>,
+    pub accelerator_types: Option<Vec<String>>,
+    pub accelerator_count: Option<AcceleratorCountRequest>,
+    pub accelerator_manufacturers: Option<Vec<String>>,
+    pub accelerator_names: Option<Vec<String>>,
+    pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
+    pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
+    pub allowed_instance_types: Option<Vec<String>>,
+    pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<i32>,
+    pub baseline_performance_factors: Option<BaselinePerformanceFactorsRequest>,
+    pub require_encryption_in_transit: Option<bool>,
+}
+
+impl FromValue for InstanceRequirementsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 26, path)?;
+        Ok(Self {
+            v_cpu_count: req(&mut s, 0, "VCpuCount")?,
+            memory_mi_b: req(&mut s, 1, "MemoryMiB")?,
+            cpu_manufacturers: opt(&mut s, 2, "CpuManufacturers")?,
+            memory_gi_b_per_v_cpu: opt(&mut s, 3, "MemoryGiBPerVCpu")?,
+            excluded_instance_types: opt(&mut s, 4, "ExcludedInstanceTypes")?,
+            instance_generations: opt(&mut s, 5, "InstanceGenerations")?,
+            spot_max_price_percentage_over_lowest_price: opt(
+                &mut s,
+                6,
+                "SpotMaxPricePercentageOverLowestPrice",
+            )?,
+            on_demand_max_price_percentage_over_lowest_price: opt(
+                &mut s,
+                7,
+                "OnDemandMaxPricePercentageOverLowestPrice",
+            )?,
+            bare_metal: opt(&mut s, 8, "BareMetal")?,
+            burstable_performance: opt(&mut s, 9, "BurstablePerformance")?,
+            require_hibernate_support: opt(&mut s, 10, "RequireHibernateSupport")?,
+            network_interface_count: opt(&mut s, 11, "NetworkInterfaceCount")?,
+            local_storage: opt(&mut s, 12, "LocalStorage")?,
+            local_storage_types: opt(&mut s, 13, "LocalStorageTypes")?,
+            total_local_storage_gb: opt(&mut s, 14, "TotalLocalStorageGB")?,
+            baseline_ebs_bandwidth_mbps: opt(&mut s, 15, "BaselineEbsBandwidthMbps")?,
+            accelerator_types: opt(&mut s, 16, "AcceleratorTypes")?,
+            accelerator_count: opt(&mut s, 17, "AcceleratorCount")?,
+            accelerator_manufacturers: opt(&mut s, 18, "AcceleratorManufacturers")?,
+            accelerator_names: opt(&mut s, 19, "AcceleratorNames")?,
+            accelerator_total_memory_mi_b: opt(&mut s, 20, "AcceleratorTotalMemoryMiB")?,
+            network_bandwidth_gbps: opt(&mut s, 21, "NetworkBandwidthGbps")?,
+            allowed_instance_types: opt(&mut s, 22, "AllowedInstanceTypes")?,
+            max_spot_price_as_percentage_of_optimal_on_demand_price: opt(
+                &mut s,
+                23,
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+            )?,
+            baseline_performance_factors: opt(&mut s, 24, "BaselinePerformanceFactors")?,
+            require_encryption_in_transit: opt(&mut s, 25, "RequireEncryptionInTransit")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceRequirementsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.v_cpu_count.into_value()),
+            Some(self.memory_mi_b.into_value()),
+            self.cpu_manufacturers.map(IntoValue::into_value),
+            self.memory_gi_b_per_v_cpu.map(IntoValue::into_value),
+            self.excluded_instance_types.map(IntoValue::into_value),
+            self.instance_generations.map(IntoValue::into_value),
+            self.spot_max_price_percentage_over_lowest_price
+                .map(IntoValue::into_value),
+            self.on_demand_max_price_percentage_over_lowest_price
+                .map(IntoValue::into_value),
+            self.bare_metal.map(IntoValue::into_value),
+            self.burstable_performance.map(IntoValue::into_value),
+            self.require_hibernate_support.map(IntoValue::into_value),
+            self.network_interface_count.map(IntoValue::into_value),
+            self.local_storage.map(IntoValue::into_value),
+            self.local_storage_types.map(IntoValue::into_value),
+            self.total_local_storage_gb.map(IntoValue::into_value),
+            self.baseline_ebs_bandwidth_mbps.map(IntoValue::into_value),
+            self.accelerator_types.map(IntoValue::into_value),
+            self.accelerator_count.map(IntoValue::into_value),
+            self.accelerator_manufacturers.map(IntoValue::into_value),
+            self.accelerator_names.map(IntoValue::into_value),
+            self.accelerator_total_memory_mi_b
+                .map(IntoValue::into_value),
+            self.network_bandwidth_gbps.map(IntoValue::into_value),
+            self.allowed_instance_types.map(IntoValue::into_value),
+            self.max_spot_price_as_percentage_of_optimal_on_demand_price
+                .map(IntoValue::into_value),
+            self.baseline_performance_factors.map(IntoValue::into_value),
+            self.require_encryption_in_transit
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceStorageInfo {
     pub total_size_in_gb: Option<i64>,
     pub disks: Option<Vec<DiskInfo>>,
@@ -8530,6 +12112,86 @@ impl IntoValue for IpRange {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv4PrefixSpecificationRequest {
+    pub ipv4_prefix: Option<String>,
+}
+
+impl FromValue for Ipv4PrefixSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv4_prefix: opt(&mut s, 0, "Ipv4Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv4PrefixSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv4_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv4PrefixSpecificationResponse {
+    pub ipv4_prefix: Option<String>,
+}
+
+impl FromValue for Ipv4PrefixSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv4_prefix: opt(&mut s, 0, "Ipv4Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv4PrefixSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv4_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv6PrefixSpecificationRequest {
+    pub ipv6_prefix: Option<String>,
+}
+
+impl FromValue for Ipv6PrefixSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_prefix: opt(&mut s, 0, "Ipv6Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv6PrefixSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv6PrefixSpecificationResponse {
+    pub ipv6_prefix: Option<String>,
+}
+
+impl FromValue for Ipv6PrefixSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_prefix: opt(&mut s, 0, "Ipv6Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv6PrefixSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv6Range {
     pub description: Option<String>,
     pub cidr_ipv6: Option<String>,
@@ -8685,6 +12347,1425 @@ impl IntoValue for LaunchPermissionModifications {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplate {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub create_time: Option<Timestamp>,
+    pub created_by: Option<String>,
+    pub default_version_number: Option<i64>,
+    pub latest_version_number: Option<i64>,
+    pub tags: Option<Vec<Tag>>,
+    pub operator: Option<OperatorResponse>,
+}
+
+impl FromValue for LaunchTemplate {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            launch_template_id: opt(&mut s, 0, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 1, "LaunchTemplateName")?,
+            create_time: opt(&mut s, 2, "CreateTime")?,
+            created_by: opt(&mut s, 3, "CreatedBy")?,
+            default_version_number: opt(&mut s, 4, "DefaultVersionNumber")?,
+            latest_version_number: opt(&mut s, 5, "LatestVersionNumber")?,
+            tags: opt(&mut s, 6, "Tags")?,
+            operator: opt(&mut s, 7, "Operator")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplate {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.create_time.map(IntoValue::into_value),
+            self.created_by.map(IntoValue::into_value),
+            self.default_version_number.map(IntoValue::into_value),
+            self.latest_version_number.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateBlockDeviceMapping {
+    pub device_name: Option<String>,
+    pub virtual_name: Option<String>,
+    pub ebs: Option<LaunchTemplateEbsBlockDevice>,
+    pub no_device: Option<String>,
+}
+
+impl FromValue for LaunchTemplateBlockDeviceMapping {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            device_name: opt(&mut s, 0, "DeviceName")?,
+            virtual_name: opt(&mut s, 1, "VirtualName")?,
+            ebs: opt(&mut s, 2, "Ebs")?,
+            no_device: opt(&mut s, 3, "NoDevice")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateBlockDeviceMapping {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.device_name.map(IntoValue::into_value),
+            self.virtual_name.map(IntoValue::into_value),
+            self.ebs.map(IntoValue::into_value),
+            self.no_device.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateBlockDeviceMappingRequest {
+    pub device_name: Option<String>,
+    pub virtual_name: Option<String>,
+    pub ebs: Option<LaunchTemplateEbsBlockDeviceRequest>,
+    pub no_device: Option<String>,
+}
+
+impl FromValue for LaunchTemplateBlockDeviceMappingRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            device_name: opt(&mut s, 0, "DeviceName")?,
+            virtual_name: opt(&mut s, 1, "VirtualName")?,
+            ebs: opt(&mut s, 2, "Ebs")?,
+            no_device: opt(&mut s, 3, "NoDevice")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateBlockDeviceMappingRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.device_name.map(IntoValue::into_value),
+            self.virtual_name.map(IntoValue::into_value),
+            self.ebs.map(IntoValue::into_value),
+            self.no_device.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateCapacityReservationSpecificationRequest {
+    pub capacity_reservation_preference: Option<String>,
+    pub capacity_reservation_target: Option<CapacityReservationTarget>,
+}
+
+impl FromValue for LaunchTemplateCapacityReservationSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_preference: opt(&mut s, 0, "CapacityReservationPreference")?,
+            capacity_reservation_target: opt(&mut s, 1, "CapacityReservationTarget")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateCapacityReservationSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_preference
+                .map(IntoValue::into_value),
+            self.capacity_reservation_target.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateCapacityReservationSpecificationResponse {
+    pub capacity_reservation_preference: Option<String>,
+    pub capacity_reservation_target: Option<CapacityReservationTargetResponse>,
+}
+
+impl FromValue for LaunchTemplateCapacityReservationSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_preference: opt(&mut s, 0, "CapacityReservationPreference")?,
+            capacity_reservation_target: opt(&mut s, 1, "CapacityReservationTarget")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateCapacityReservationSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_preference
+                .map(IntoValue::into_value),
+            self.capacity_reservation_target.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateCpuOptions {
+    pub core_count: Option<i32>,
+    pub threads_per_core: Option<i32>,
+    pub amd_sev_snp: Option<String>,
+    pub nested_virtualization: Option<String>,
+}
+
+impl FromValue for LaunchTemplateCpuOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            core_count: opt(&mut s, 0, "CoreCount")?,
+            threads_per_core: opt(&mut s, 1, "ThreadsPerCore")?,
+            amd_sev_snp: opt(&mut s, 2, "AmdSevSnp")?,
+            nested_virtualization: opt(&mut s, 3, "NestedVirtualization")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateCpuOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.core_count.map(IntoValue::into_value),
+            self.threads_per_core.map(IntoValue::into_value),
+            self.amd_sev_snp.map(IntoValue::into_value),
+            self.nested_virtualization.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateCpuOptionsRequest {
+    pub core_count: Option<i32>,
+    pub threads_per_core: Option<i32>,
+    pub amd_sev_snp: Option<String>,
+    pub nested_virtualization: Option<String>,
+}
+
+impl FromValue for LaunchTemplateCpuOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            core_count: opt(&mut s, 0, "CoreCount")?,
+            threads_per_core: opt(&mut s, 1, "ThreadsPerCore")?,
+            amd_sev_snp: opt(&mut s, 2, "AmdSevSnp")?,
+            nested_virtualization: opt(&mut s, 3, "NestedVirtualization")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateCpuOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.core_count.map(IntoValue::into_value),
+            self.threads_per_core.map(IntoValue::into_value),
+            self.amd_sev_snp.map(IntoValue::into_value),
+            self.nested_virtualization.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEbsBlockDevice {
+    pub encrypted: Option<bool>,
+    pub delete_on_termination: Option<bool>,
+    pub iops: Option<i32>,
+    pub kms_key_id: Option<String>,
+    pub snapshot_id: Option<String>,
+    pub volume_size: Option<i32>,
+    pub volume_type: Option<String>,
+    pub throughput: Option<i32>,
+    pub volume_initialization_rate: Option<i32>,
+    pub ebs_card_index: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateEbsBlockDevice {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            encrypted: opt(&mut s, 0, "Encrypted")?,
+            delete_on_termination: opt(&mut s, 1, "DeleteOnTermination")?,
+            iops: opt(&mut s, 2, "Iops")?,
+            kms_key_id: opt(&mut s, 3, "KmsKeyId")?,
+            snapshot_id: opt(&mut s, 4, "SnapshotId")?,
+            volume_size: opt(&mut s, 5, "VolumeSize")?,
+            volume_type: opt(&mut s, 6, "VolumeType")?,
+            throughput: opt(&mut s, 7, "Throughput")?,
+            volume_initialization_rate: opt(&mut s, 8, "VolumeInitializationRate")?,
+            ebs_card_index: opt(&mut s, 9, "EbsCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEbsBlockDevice {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.encrypted.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.iops.map(IntoValue::into_value),
+            self.kms_key_id.map(IntoValue::into_value),
+            self.snapshot_id.map(IntoValue::into_value),
+            self.volume_size.map(IntoValue::into_value),
+            self.volume_type.map(IntoValue::into_value),
+            self.throughput.map(IntoValue::into_value),
+            self.volume_initialization_rate.map(IntoValue::into_value),
+            self.ebs_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEbsBlockDeviceRequest {
+    pub encrypted: Option<bool>,
+    pub delete_on_termination: Option<bool>,
+    pub iops: Option<i32>,
+    pub kms_key_id: Option<String>,
+    pub snapshot_id: Option<String>,
+    pub volume_size: Option<i32>,
+    pub volume_type: Option<String>,
+    pub throughput: Option<i32>,
+    pub volume_initialization_rate: Option<i32>,
+    pub ebs_card_index: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateEbsBlockDeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            encrypted: opt(&mut s, 0, "Encrypted")?,
+            delete_on_termination: opt(&mut s, 1, "DeleteOnTermination")?,
+            iops: opt(&mut s, 2, "Iops")?,
+            kms_key_id: opt(&mut s, 3, "KmsKeyId")?,
+            snapshot_id: opt(&mut s, 4, "SnapshotId")?,
+            volume_size: opt(&mut s, 5, "VolumeSize")?,
+            volume_type: opt(&mut s, 6, "VolumeType")?,
+            throughput: opt(&mut s, 7, "Throughput")?,
+            volume_initialization_rate: opt(&mut s, 8, "VolumeInitializationRate")?,
+            ebs_card_index: opt(&mut s, 9, "EbsCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEbsBlockDeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.encrypted.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.iops.map(IntoValue::into_value),
+            self.kms_key_id.map(IntoValue::into_value),
+            self.snapshot_id.map(IntoValue::into_value),
+            self.volume_size.map(IntoValue::into_value),
+            self.volume_type.map(IntoValue::into_value),
+            self.throughput.map(IntoValue::into_value),
+            self.volume_initialization_rate.map(IntoValue::into_value),
+            self.ebs_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateElasticInferenceAccelerator {
+    pub r#type: String,
+    pub count: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateElasticInferenceAccelerator {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            r#type: req(&mut s, 0, "Type")?,
+            count: opt(&mut s, 1, "Count")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateElasticInferenceAccelerator {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.r#type.into_value()),
+            self.count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateElasticInferenceAcceleratorResponse {
+    pub r#type: Option<String>,
+    pub count: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateElasticInferenceAcceleratorResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            r#type: opt(&mut s, 0, "Type")?,
+            count: opt(&mut s, 1, "Count")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateElasticInferenceAcceleratorResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.r#type.map(IntoValue::into_value),
+            self.count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEnaSrdSpecification {
+    pub ena_srd_enabled: Option<bool>,
+    pub ena_srd_udp_specification: Option<LaunchTemplateEnaSrdUdpSpecification>,
+}
+
+impl FromValue for LaunchTemplateEnaSrdSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ena_srd_enabled: opt(&mut s, 0, "EnaSrdEnabled")?,
+            ena_srd_udp_specification: opt(&mut s, 1, "EnaSrdUdpSpecification")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEnaSrdSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ena_srd_enabled.map(IntoValue::into_value),
+            self.ena_srd_udp_specification.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEnaSrdUdpSpecification {
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+impl FromValue for LaunchTemplateEnaSrdUdpSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ena_srd_udp_enabled: opt(&mut s, 0, "EnaSrdUdpEnabled")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEnaSrdUdpSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ena_srd_udp_enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEnclaveOptions {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for LaunchTemplateEnclaveOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEnclaveOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEnclaveOptionsRequest {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for LaunchTemplateEnclaveOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEnclaveOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateHibernationOptions {
+    pub configured: Option<bool>,
+}
+
+impl FromValue for LaunchTemplateHibernationOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            configured: opt(&mut s, 0, "Configured")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateHibernationOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.configured.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateHibernationOptionsRequest {
+    pub configured: Option<bool>,
+}
+
+impl FromValue for LaunchTemplateHibernationOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            configured: opt(&mut s, 0, "Configured")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateHibernationOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.configured.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateIamInstanceProfileSpecification {
+    pub arn: Option<String>,
+    pub name: Option<String>,
+}
+
+impl FromValue for LaunchTemplateIamInstanceProfileSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "Arn")?,
+            name: opt(&mut s, 1, "Name")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateIamInstanceProfileSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.arn.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateIamInstanceProfileSpecificationRequest {
+    pub arn: Option<String>,
+    pub name: Option<String>,
+}
+
+impl FromValue for LaunchTemplateIamInstanceProfileSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "Arn")?,
+            name: opt(&mut s, 1, "Name")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateIamInstanceProfileSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.arn.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMaintenanceOptions {
+    pub auto_recovery: Option<String>,
+}
+
+impl FromValue for LaunchTemplateInstanceMaintenanceOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            auto_recovery: opt(&mut s, 0, "AutoRecovery")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMaintenanceOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.auto_recovery.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMaintenanceOptionsRequest {
+    pub auto_recovery: Option<String>,
+}
+
+impl FromValue for LaunchTemplateInstanceMaintenanceOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            auto_recovery: opt(&mut s, 0, "AutoRecovery")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMaintenanceOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.auto_recovery.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMarketOptions {
+    pub market_type: Option<String>,
+    pub spot_options: Option<LaunchTemplateSpotMarketOptions>,
+}
+
+impl FromValue for LaunchTemplateInstanceMarketOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            market_type: opt(&mut s, 0, "MarketType")?,
+            spot_options: opt(&mut s, 1, "SpotOptions")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMarketOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.market_type.map(IntoValue::into_value),
+            self.spot_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMarketOptionsRequest {
+    pub market_type: Option<String>,
+    pub spot_options: Option<LaunchTemplateSpotMarketOptionsRequest>,
+}
+
+impl FromValue for LaunchTemplateInstanceMarketOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            market_type: opt(&mut s, 0, "MarketType")?,
+            spot_options: opt(&mut s, 1, "SpotOptions")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMarketOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.market_type.map(IntoValue::into_value),
+            self.spot_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMetadataOptions {
+    pub state: Option<String>,
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    pub http_endpoint: Option<String>,
+    pub http_protocol_ipv6: Option<String>,
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl FromValue for LaunchTemplateInstanceMetadataOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            http_tokens: opt(&mut s, 1, "HttpTokens")?,
+            http_put_response_hop_limit: opt(&mut s, 2, "HttpPutResponseHopLimit")?,
+            http_endpoint: opt(&mut s, 3, "HttpEndpoint")?,
+            http_protocol_ipv6: opt(&mut s, 4, "HttpProtocolIpv6")?,
+            instance_metadata_tags: opt(&mut s, 5, "InstanceMetadataTags")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMetadataOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.http_tokens.map(IntoValue::into_value),
+            self.http_put_response_hop_limit.map(IntoValue::into_value),
+            self.http_endpoint.map(IntoValue::into_value),
+            self.http_protocol_ipv6.map(IntoValue::into_value),
+            self.instance_metadata_tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMetadataOptionsRequest {
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    pub http_endpoint: Option<String>,
+    pub http_protocol_ipv6: Option<String>,
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl FromValue for LaunchTemplateInstanceMetadataOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            http_tokens: opt(&mut s, 0, "HttpTokens")?,
+            http_put_response_hop_limit: opt(&mut s, 1, "HttpPutResponseHopLimit")?,
+            http_endpoint: opt(&mut s, 2, "HttpEndpoint")?,
+            http_protocol_ipv6: opt(&mut s, 3, "HttpProtocolIpv6")?,
+            instance_metadata_tags: opt(&mut s, 4, "InstanceMetadataTags")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMetadataOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.http_tokens.map(IntoValue::into_value),
+            self.http_put_response_hop_limit.map(IntoValue::into_value),
+            self.http_endpoint.map(IntoValue::into_value),
+            self.http_protocol_ipv6.map(IntoValue::into_value),
+            self.instance_metadata_tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceNetworkInterfaceSpecification {
+    pub associate_carrier_ip_address: Option<bool>,
+    pub associate_public_ip_address: Option<bool>,
+    pub delete_on_termination: Option<bool>,
+    pub description: Option<String>,
+    pub device_index: Option<i32>,
+    pub groups: Option<Vec<String>>,
+    pub interface_type: Option<String>,
+    pub ipv6_address_count: Option<i32>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    pub network_interface_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    pub secondary_private_ip_address_count: Option<i32>,
+    pub subnet_id: Option<String>,
+    pub network_card_index: Option<i32>,
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationResponse>>,
+    pub ipv4_prefix_count: Option<i32>,
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationResponse>>,
+    pub ipv6_prefix_count: Option<i32>,
+    pub primary_ipv6: Option<bool>,
+    pub ena_srd_specification: Option<LaunchTemplateEnaSrdSpecification>,
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecification>,
+    pub ena_queue_count: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateInstanceNetworkInterfaceSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 23, path)?;
+        Ok(Self {
+            associate_carrier_ip_address: opt(&mut s, 0, "AssociateCarrierIpAddress")?,
+            associate_public_ip_address: opt(&mut s, 1, "AssociatePublicIpAddress")?,
+            delete_on_termination: opt(&mut s, 2, "DeleteOnTermination")?,
+            description: opt(&mut s, 3, "Description")?,
+            device_index: opt(&mut s, 4, "DeviceIndex")?,
+            groups: opt(&mut s, 5, "Groups")?,
+            interface_type: opt(&mut s, 6, "InterfaceType")?,
+            ipv6_address_count: opt(&mut s, 7, "Ipv6AddressCount")?,
+            ipv6_addresses: opt(&mut s, 8, "Ipv6Addresses")?,
+            network_interface_id: opt(&mut s, 9, "NetworkInterfaceId")?,
+            private_ip_address: opt(&mut s, 10, "PrivateIpAddress")?,
+            private_ip_addresses: opt(&mut s, 11, "PrivateIpAddresses")?,
+            secondary_private_ip_address_count: opt(&mut s, 12, "SecondaryPrivateIpAddressCount")?,
+            subnet_id: opt(&mut s, 13, "SubnetId")?,
+            network_card_index: opt(&mut s, 14, "NetworkCardIndex")?,
+            ipv4_prefixes: opt(&mut s, 15, "Ipv4Prefixes")?,
+            ipv4_prefix_count: opt(&mut s, 16, "Ipv4PrefixCount")?,
+            ipv6_prefixes: opt(&mut s, 17, "Ipv6Prefixes")?,
+            ipv6_prefix_count: opt(&mut s, 18, "Ipv6PrefixCount")?,
+            primary_ipv6: opt(&mut s, 19, "PrimaryIpv6")?,
+            ena_srd_specification: opt(&mut s, 20, "EnaSrdSpecification")?,
+            connection_tracking_specification: opt(&mut s, 21, "ConnectionTrackingSpecification")?,
+            ena_queue_count: opt(&mut s, 22, "EnaQueueCount")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceNetworkInterfaceSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.associate_carrier_ip_address.map(IntoValue::into_value),
+            self.associate_public_ip_address.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.ipv6_address_count.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.secondary_private_ip_address_count
+                .map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv4_prefix_count.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefix_count.map(IntoValue::into_value),
+            self.primary_ipv6.map(IntoValue::into_value),
+            self.ena_srd_specification.map(IntoValue::into_value),
+            self.connection_tracking_specification
+                .map(IntoValue::into_value),
+            self.ena_queue_count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceNetworkInterfaceSpecificationRequest {
+    pub associate_carrier_ip_address: Option<bool>,
+    pub associate_public_ip_address: Option<bool>,
+    pub delete_on_termination: Option<bool>,
+    pub description: Option<String>,
+    pub device_index: Option<i32>,
+    pub groups: Option<Vec<String>>,
+    pub interface_type: Option<String>,
+    pub ipv6_address_count: Option<i32>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6AddressRequest>>,
+    pub network_interface_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    pub secondary_private_ip_address_count: Option<i32>,
+    pub subnet_id: Option<String>,
+    pub network_card_index: Option<i32>,
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationRequest>>,
+    pub ipv4_prefix_count: Option<i32>,
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationRequest>>,
+    pub ipv6_prefix_count: Option<i32>,
+    pub primary_ipv6: Option<bool>,
+    pub ena_srd_specification: Option<EnaSrdSpecificationRequest>,
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecificationRequest>,
+    pub ena_queue_count: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateInstanceNetworkInterfaceSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 23, path)?;
+        Ok(Self {
+            associate_carrier_ip_address: opt(&mut s, 0, "AssociateCarrierIpAddress")?,
+            associate_public_ip_address: opt(&mut s, 1, "AssociatePublicIpAddress")?,
+            delete_on_termination: opt(&mut s, 2, "DeleteOnTermination")?,
+            description: opt(&mut s, 3, "Description")?,
+            device_index: opt(&mut s, 4, "DeviceIndex")?,
+            groups: opt(&mut s, 5, "Groups")?,
+            interface_type: opt(&mut s, 6, "InterfaceType")?,
+            ipv6_address_count: opt(&mut s, 7, "Ipv6AddressCount")?,
+            ipv6_addresses: opt(&mut s, 8, "Ipv6Addresses")?,
+            network_interface_id: opt(&mut s, 9, "NetworkInterfaceId")?,
+            private_ip_address: opt(&mut s, 10, "PrivateIpAddress")?,
+            private_ip_addresses: opt(&mut s, 11, "PrivateIpAddresses")?,
+            secondary_private_ip_address_count: opt(&mut s, 12, "SecondaryPrivateIpAddressCount")?,
+            subnet_id: opt(&mut s, 13, "SubnetId")?,
+            network_card_index: opt(&mut s, 14, "NetworkCardIndex")?,
+            ipv4_prefixes: opt(&mut s, 15, "Ipv4Prefixes")?,
+            ipv4_prefix_count: opt(&mut s, 16, "Ipv4PrefixCount")?,
+            ipv6_prefixes: opt(&mut s, 17, "Ipv6Prefixes")?,
+            ipv6_prefix_count: opt(&mut s, 18, "Ipv6PrefixCount")?,
+            primary_ipv6: opt(&mut s, 19, "PrimaryIpv6")?,
+            ena_srd_specification: opt(&mut s, 20, "EnaSrdSpecification")?,
+            connection_tracking_specification: opt(&mut s, 21, "ConnectionTrackingSpecification")?,
+            ena_queue_count: opt(&mut s, 22, "EnaQueueCount")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceNetworkInterfaceSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.associate_carrier_ip_address.map(IntoValue::into_value),
+            self.associate_public_ip_address.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.ipv6_address_count.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.secondary_private_ip_address_count
+                .map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv4_prefix_count.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefix_count.map(IntoValue::into_value),
+            self.primary_ipv6.map(IntoValue::into_value),
+            self.ena_srd_specification.map(IntoValue::into_value),
+            self.connection_tracking_specification
+                .map(IntoValue::into_value),
+            self.ena_queue_count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceSecondaryInterfaceSpecification {
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub private_ip_addresses: Option<Vec<SecondaryInterfacePrivateIpAddressSpecification>>,
+    pub private_ip_address_count: Option<i32>,
+    pub secondary_subnet_id: Option<String>,
+    pub interface_type: Option<String>,
+    pub network_card_index: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateInstanceSecondaryInterfaceSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            delete_on_termination: opt(&mut s, 0, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 1, "DeviceIndex")?,
+            private_ip_addresses: opt(&mut s, 2, "PrivateIpAddresses")?,
+            private_ip_address_count: opt(&mut s, 3, "PrivateIpAddressCount")?,
+            secondary_subnet_id: opt(&mut s, 4, "SecondarySubnetId")?,
+            interface_type: opt(&mut s, 5, "InterfaceType")?,
+            network_card_index: opt(&mut s, 6, "NetworkCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceSecondaryInterfaceSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.private_ip_address_count.map(IntoValue::into_value),
+            self.secondary_subnet_id.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest {
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub private_ip_addresses: Option<Vec<SecondaryInterfacePrivateIpAddressSpecificationRequest>>,
+    pub private_ip_address_count: Option<i32>,
+    pub secondary_subnet_id: Option<String>,
+    pub interface_type: Option<String>,
+    pub network_card_index: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            delete_on_termination: opt(&mut s, 0, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 1, "DeviceIndex")?,
+            private_ip_addresses: opt(&mut s, 2, "PrivateIpAddresses")?,
+            private_ip_address_count: opt(&mut s, 3, "PrivateIpAddressCount")?,
+            secondary_subnet_id: opt(&mut s, 4, "SecondarySubnetId")?,
+            interface_type: opt(&mut s, 5, "InterfaceType")?,
+            network_card_index: opt(&mut s, 6, "NetworkCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.private_ip_address_count.map(IntoValue::into_value),
+            self.secondary_subnet_id.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateLicenseConfiguration {
+    pub license_configuration_arn: Option<String>,
+}
+
+impl FromValue for LaunchTemplateLicenseConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            license_configuration_arn: opt(&mut s, 0, "LicenseConfigurationArn")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateLicenseConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .license_configuration_arn
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateLicenseConfigurationRequest {
+    pub license_configuration_arn: Option<String>,
+}
+
+impl FromValue for LaunchTemplateLicenseConfigurationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            license_configuration_arn: opt(&mut s, 0, "LicenseConfigurationArn")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateLicenseConfigurationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .license_configuration_arn
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateNetworkPerformanceOptions {
+    pub bandwidth_weighting: Option<String>,
+}
+
+impl FromValue for LaunchTemplateNetworkPerformanceOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            bandwidth_weighting: opt(&mut s, 0, "BandwidthWeighting")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateNetworkPerformanceOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.bandwidth_weighting.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateNetworkPerformanceOptionsRequest {
+    pub bandwidth_weighting: Option<String>,
+}
+
+impl FromValue for LaunchTemplateNetworkPerformanceOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            bandwidth_weighting: opt(&mut s, 0, "BandwidthWeighting")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateNetworkPerformanceOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.bandwidth_weighting.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatePlacement {
+    pub availability_zone: Option<String>,
+    pub availability_zone_id: Option<String>,
+    pub affinity: Option<String>,
+    pub group_name: Option<String>,
+    pub host_id: Option<String>,
+    pub tenancy: Option<String>,
+    pub spread_domain: Option<String>,
+    pub host_resource_group_arn: Option<String>,
+    pub partition_number: Option<i32>,
+    pub group_id: Option<String>,
+}
+
+impl FromValue for LaunchTemplatePlacement {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            availability_zone: opt(&mut s, 0, "AvailabilityZone")?,
+            availability_zone_id: opt(&mut s, 1, "AvailabilityZoneId")?,
+            affinity: opt(&mut s, 2, "Affinity")?,
+            group_name: opt(&mut s, 3, "GroupName")?,
+            host_id: opt(&mut s, 4, "HostId")?,
+            tenancy: opt(&mut s, 5, "Tenancy")?,
+            spread_domain: opt(&mut s, 6, "SpreadDomain")?,
+            host_resource_group_arn: opt(&mut s, 7, "HostResourceGroupArn")?,
+            partition_number: opt(&mut s, 8, "PartitionNumber")?,
+            group_id: opt(&mut s, 9, "GroupId")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatePlacement {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.affinity.map(IntoValue::into_value),
+            self.group_name.map(IntoValue::into_value),
+            self.host_id.map(IntoValue::into_value),
+            self.tenancy.map(IntoValue::into_value),
+            self.spread_domain.map(IntoValue::into_value),
+            self.host_resource_group_arn.map(IntoValue::into_value),
+            self.partition_number.map(IntoValue::into_value),
+            self.group_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatePlacementRequest {
+    pub availability_zone: Option<String>,
+    pub availability_zone_id: Option<String>,
+    pub affinity: Option<String>,
+    pub group_name: Option<String>,
+    pub host_id: Option<String>,
+    pub tenancy: Option<String>,
+    pub spread_domain: Option<String>,
+    pub host_resource_group_arn: Option<String>,
+    pub partition_number: Option<i32>,
+    pub group_id: Option<String>,
+}
+
+impl FromValue for LaunchTemplatePlacementRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            availability_zone: opt(&mut s, 0, "AvailabilityZone")?,
+            availability_zone_id: opt(&mut s, 1, "AvailabilityZoneId")?,
+            affinity: opt(&mut s, 2, "Affinity")?,
+            group_name: opt(&mut s, 3, "GroupName")?,
+            host_id: opt(&mut s, 4, "HostId")?,
+            tenancy: opt(&mut s, 5, "Tenancy")?,
+            spread_domain: opt(&mut s, 6, "SpreadDomain")?,
+            host_resource_group_arn: opt(&mut s, 7, "HostResourceGroupArn")?,
+            partition_number: opt(&mut s, 8, "PartitionNumber")?,
+            group_id: opt(&mut s, 9, "GroupId")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatePlacementRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.affinity.map(IntoValue::into_value),
+            self.group_name.map(IntoValue::into_value),
+            self.host_id.map(IntoValue::into_value),
+            self.tenancy.map(IntoValue::into_value),
+            self.spread_domain.map(IntoValue::into_value),
+            self.host_resource_group_arn.map(IntoValue::into_value),
+            self.partition_number.map(IntoValue::into_value),
+            self.group_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatePrivateDnsNameOptions {
+    pub hostname_type: Option<String>,
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+impl FromValue for LaunchTemplatePrivateDnsNameOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            hostname_type: opt(&mut s, 0, "HostnameType")?,
+            enable_resource_name_dns_a_record: opt(&mut s, 1, "EnableResourceNameDnsARecord")?,
+            enable_resource_name_dns_aaaa_record: opt(
+                &mut s,
+                2,
+                "EnableResourceNameDnsAAAARecord",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatePrivateDnsNameOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.hostname_type.map(IntoValue::into_value),
+            self.enable_resource_name_dns_a_record
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_aaaa_record
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatePrivateDnsNameOptionsRequest {
+    pub hostname_type: Option<String>,
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+impl FromValue for LaunchTemplatePrivateDnsNameOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            hostname_type: opt(&mut s, 0, "HostnameType")?,
+            enable_resource_name_dns_a_record: opt(&mut s, 1, "EnableResourceNameDnsARecord")?,
+            enable_resource_name_dns_aaaa_record: opt(
+                &mut s,
+                2,
+                "EnableResourceNameDnsAAAARecord",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatePrivateDnsNameOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.hostname_type.map(IntoValue::into_value),
+            self.enable_resource_name_dns_a_record
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_aaaa_record
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateSpotMarketOptions {
+    pub max_price: Option<String>,
+    pub spot_instance_type: Option<String>,
+    pub block_duration_minutes: Option<i32>,
+    pub valid_until: Option<Timestamp>,
+    pub instance_interruption_behavior: Option<String>,
+}
+
+impl FromValue for LaunchTemplateSpotMarketOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            max_price: opt(&mut s, 0, "MaxPrice")?,
+            spot_instance_type: opt(&mut s, 1, "SpotInstanceType")?,
+            block_duration_minutes: opt(&mut s, 2, "BlockDurationMinutes")?,
+            valid_until: opt(&mut s, 3, "ValidUntil")?,
+            instance_interruption_behavior: opt(&mut s, 4, "InstanceInterruptionBehavior")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateSpotMarketOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.max_price.map(IntoValue::into_value),
+            self.spot_instance_type.map(IntoValue::into_value),
+            self.block_duration_minutes.map(IntoValue::into_value),
+            self.valid_until.map(IntoValue::into_value),
+            self.instance_interruption_behavior
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateSpotMarketOptionsRequest {
+    pub max_price: Option<String>,
+    pub spot_instance_type: Option<String>,
+    pub block_duration_minutes: Option<i32>,
+    pub valid_until: Option<Timestamp>,
+    pub instance_interruption_behavior: Option<String>,
+}
+
+impl FromValue for LaunchTemplateSpotMarketOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            max_price: opt(&mut s, 0, "MaxPrice")?,
+            spot_instance_type: opt(&mut s, 1, "SpotInstanceType")?,
+            block_duration_minutes: opt(&mut s, 2, "BlockDurationMinutes")?,
+            valid_until: opt(&mut s, 3, "ValidUntil")?,
+            instance_interruption_behavior: opt(&mut s, 4, "InstanceInterruptionBehavior")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateSpotMarketOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.max_price.map(IntoValue::into_value),
+            self.spot_instance_type.map(IntoValue::into_value),
+            self.block_duration_minutes.map(IntoValue::into_value),
+            self.valid_until.map(IntoValue::into_value),
+            self.instance_interruption_behavior
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateTagSpecification {
+    pub resource_type: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for LaunchTemplateTagSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            resource_type: opt(&mut s, 0, "ResourceType")?,
+            tags: opt(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateTagSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.resource_type.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateTagSpecificationRequest {
+    pub resource_type: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for LaunchTemplateTagSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            resource_type: opt(&mut s, 0, "ResourceType")?,
+            tags: opt(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateTagSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.resource_type.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateVersion {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub version_number: Option<i64>,
+    pub version_description: Option<String>,
+    pub create_time: Option<Timestamp>,
+    pub created_by: Option<String>,
+    pub default_version: Option<bool>,
+    pub launch_template_data: Option<ResponseLaunchTemplateData>,
+    pub operator: Option<OperatorResponse>,
+}
+
+impl FromValue for LaunchTemplateVersion {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            launch_template_id: opt(&mut s, 0, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 1, "LaunchTemplateName")?,
+            version_number: opt(&mut s, 2, "VersionNumber")?,
+            version_description: opt(&mut s, 3, "VersionDescription")?,
+            create_time: opt(&mut s, 4, "CreateTime")?,
+            created_by: opt(&mut s, 5, "CreatedBy")?,
+            default_version: opt(&mut s, 6, "DefaultVersion")?,
+            launch_template_data: opt(&mut s, 7, "LaunchTemplateData")?,
+            operator: opt(&mut s, 8, "Operator")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateVersion {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.version_number.map(IntoValue::into_value),
+            self.version_description.map(IntoValue::into_value),
+            self.create_time.map(IntoValue::into_value),
+            self.created_by.map(IntoValue::into_value),
+            self.default_version.map(IntoValue::into_value),
+            self.launch_template_data.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatesMonitoring {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for LaunchTemplatesMonitoring {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatesMonitoring {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatesMonitoringRequest {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for LaunchTemplatesMonitoringRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatesMonitoringRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaAcceleratorInfo {
     pub accelerators: Option<Vec<MediaDeviceInfo>>,
     pub total_media_memory_in_mi_b: Option<i32>,
@@ -8761,6 +13842,56 @@ impl IntoValue for MediaDeviceMemoryInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryGiBPerVCpu {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for MemoryGiBPerVCpu {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for MemoryGiBPerVCpu {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryGiBPerVCpuRequest {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for MemoryGiBPerVCpuRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for MemoryGiBPerVCpuRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryInfo {
     pub size_in_mi_b: Option<i64>,
 }
@@ -8777,6 +13908,56 @@ impl FromValue for MemoryInfo {
 impl IntoValue for MemoryInfo {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryMiB {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for MemoryMiB {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for MemoryMiB {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryMiBRequest {
+    pub min: i32,
+    pub max: Option<i32>,
+}
+
+impl FromValue for MemoryMiBRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: req(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for MemoryMiBRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.min.into_value()),
+            self.max.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -8834,6 +14015,110 @@ impl IntoValue for ModifyImageAttributeRequest {
             self.organizational_unit_arns.map(IntoValue::into_value),
             self.imds_support.map(IntoValue::into_value),
             self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyLaunchTemplateRequest {
+    pub dry_run: Option<bool>,
+    pub client_token: Option<String>,
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub default_version: Option<String>,
+}
+
+impl FromValue for ModifyLaunchTemplateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+            launch_template_id: opt(&mut s, 2, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 3, "LaunchTemplateName")?,
+            default_version: opt(&mut s, 4, "DefaultVersion")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyLaunchTemplateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.default_version.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyLaunchTemplateResult {
+    pub launch_template: Option<LaunchTemplate>,
+}
+
+impl FromValue for ModifyLaunchTemplateResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            launch_template: opt(&mut s, 0, "LaunchTemplate")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyLaunchTemplateResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.launch_template.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkBandwidthGbps {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for NetworkBandwidthGbps {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkBandwidthGbps {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkBandwidthGbpsRequest {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for NetworkBandwidthGbpsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkBandwidthGbpsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
         ])
     }
 }
@@ -8988,6 +14273,56 @@ impl IntoValue for NetworkInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfaceCount {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for NetworkInterfaceCount {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfaceCount {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfaceCountRequest {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for NetworkInterfaceCountRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfaceCountRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NeuronDeviceCoreInfo {
     pub count: Option<i32>,
     pub version: Option<i32>,
@@ -9110,6 +14445,94 @@ impl IntoValue for NitroTpmInfo {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperatorRequest {
+    pub principal: Option<String>,
+}
+
+impl FromValue for OperatorRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            principal: opt(&mut s, 0, "Principal")?,
+        })
+    }
+}
+
+impl IntoValue for OperatorRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.principal.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperatorResponse {
+    pub managed: Option<bool>,
+    pub principal: Option<String>,
+    pub hidden_by_default: Option<bool>,
+}
+
+impl FromValue for OperatorResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            managed: opt(&mut s, 0, "Managed")?,
+            principal: opt(&mut s, 1, "Principal")?,
+            hidden_by_default: opt(&mut s, 2, "HiddenByDefault")?,
+        })
+    }
+}
+
+impl IntoValue for OperatorResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.managed.map(IntoValue::into_value),
+            self.principal.map(IntoValue::into_value),
+            self.hidden_by_default.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PerformanceFactorReference {
+    pub instance_family: Option<String>,
+}
+
+impl FromValue for PerformanceFactorReference {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_family: opt(&mut s, 0, "InstanceFamily")?,
+        })
+    }
+}
+
+impl IntoValue for PerformanceFactorReference {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.instance_family.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PerformanceFactorReferenceRequest {
+    pub instance_family: Option<String>,
+}
+
+impl FromValue for PerformanceFactorReferenceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_family: opt(&mut s, 0, "InstanceFamily")?,
+        })
+    }
+}
+
+impl IntoValue for PerformanceFactorReferenceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.instance_family.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlacementGroupInfo {
     pub supported_strategies: Option<Vec<String>>,
 }
@@ -9150,6 +14573,31 @@ impl IntoValue for PrefixListId {
         Value::Struct(vec![
             self.description.map(IntoValue::into_value),
             self.prefix_list_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrivateIpAddressSpecification {
+    pub primary: Option<bool>,
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for PrivateIpAddressSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            primary: opt(&mut s, 0, "Primary")?,
+            private_ip_address: opt(&mut s, 1, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for PrivateIpAddressSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.primary.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
         ])
     }
 }
@@ -9389,6 +14837,140 @@ impl IntoValue for RegisterImageResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestLaunchTemplateData {
+    pub kernel_id: Option<String>,
+    pub ebs_optimized: Option<bool>,
+    pub iam_instance_profile: Option<LaunchTemplateIamInstanceProfileSpecificationRequest>,
+    pub block_device_mappings: Option<Vec<LaunchTemplateBlockDeviceMappingRequest>>,
+    pub network_interfaces: Option<Vec<LaunchTemplateInstanceNetworkInterfaceSpecificationRequest>>,
+    pub image_id: Option<String>,
+    pub instance_type: Option<String>,
+    pub key_name: Option<String>,
+    pub monitoring: Option<LaunchTemplatesMonitoringRequest>,
+    pub placement: Option<LaunchTemplatePlacementRequest>,
+    pub ram_disk_id: Option<String>,
+    pub disable_api_termination: Option<bool>,
+    pub instance_initiated_shutdown_behavior: Option<String>,
+    pub user_data: Option<String>,
+    pub tag_specifications: Option<Vec<LaunchTemplateTagSpecificationRequest>>,
+    pub elastic_gpu_specifications: Option<Vec<ElasticGpuSpecification>>,
+    pub elastic_inference_accelerators: Option<Vec<LaunchTemplateElasticInferenceAccelerator>>,
+    pub security_group_ids: Option<Vec<String>>,
+    pub security_groups: Option<Vec<String>>,
+    pub instance_market_options: Option<LaunchTemplateInstanceMarketOptionsRequest>,
+    pub credit_specification: Option<CreditSpecificationRequest>,
+    pub cpu_options: Option<LaunchTemplateCpuOptionsRequest>,
+    pub capacity_reservation_specification:
+        Option<LaunchTemplateCapacityReservationSpecificationRequest>,
+    pub license_specifications: Option<Vec<LaunchTemplateLicenseConfigurationRequest>>,
+    pub hibernation_options: Option<LaunchTemplateHibernationOptionsRequest>,
+    pub metadata_options: Option<LaunchTemplateInstanceMetadataOptionsRequest>,
+    pub enclave_options: Option<LaunchTemplateEnclaveOptionsRequest>,
+    pub instance_requirements: Option<InstanceRequirementsRequest>,
+    pub private_dns_name_options: Option<LaunchTemplatePrivateDnsNameOptionsRequest>,
+    pub maintenance_options: Option<LaunchTemplateInstanceMaintenanceOptionsRequest>,
+    pub disable_api_stop: Option<bool>,
+    pub operator: Option<OperatorRequest>,
+    pub network_performance_options: Option<LaunchTemplateNetworkPerformanceOptionsRequest>,
+    pub secondary_interfaces:
+        Option<Vec<LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest>>,
+}
+
+impl FromValue for RequestLaunchTemplateData {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 34, path)?;
+        Ok(Self {
+            kernel_id: opt(&mut s, 0, "KernelId")?,
+            ebs_optimized: opt(&mut s, 1, "EbsOptimized")?,
+            iam_instance_profile: opt(&mut s, 2, "IamInstanceProfile")?,
+            block_device_mappings: opt(&mut s, 3, "BlockDeviceMappings")?,
+            network_interfaces: opt(&mut s, 4, "NetworkInterfaces")?,
+            image_id: opt(&mut s, 5, "ImageId")?,
+            instance_type: opt(&mut s, 6, "InstanceType")?,
+            key_name: opt(&mut s, 7, "KeyName")?,
+            monitoring: opt(&mut s, 8, "Monitoring")?,
+            placement: opt(&mut s, 9, "Placement")?,
+            ram_disk_id: opt(&mut s, 10, "RamDiskId")?,
+            disable_api_termination: opt(&mut s, 11, "DisableApiTermination")?,
+            instance_initiated_shutdown_behavior: opt(
+                &mut s,
+                12,
+                "InstanceInitiatedShutdownBehavior",
+            )?,
+            user_data: opt(&mut s, 13, "UserData")?,
+            tag_specifications: opt(&mut s, 14, "TagSpecifications")?,
+            elastic_gpu_specifications: opt(&mut s, 15, "ElasticGpuSpecifications")?,
+            elastic_inference_accelerators: opt(&mut s, 16, "ElasticInferenceAccelerators")?,
+            security_group_ids: opt(&mut s, 17, "SecurityGroupIds")?,
+            security_groups: opt(&mut s, 18, "SecurityGroups")?,
+            instance_market_options: opt(&mut s, 19, "InstanceMarketOptions")?,
+            credit_specification: opt(&mut s, 20, "CreditSpecification")?,
+            cpu_options: opt(&mut s, 21, "CpuOptions")?,
+            capacity_reservation_specification: opt(
+                &mut s,
+                22,
+                "CapacityReservationSpecification",
+            )?,
+            license_specifications: opt(&mut s, 23, "LicenseSpecifications")?,
+            hibernation_options: opt(&mut s, 24, "HibernationOptions")?,
+            metadata_options: opt(&mut s, 25, "MetadataOptions")?,
+            enclave_options: opt(&mut s, 26, "EnclaveOptions")?,
+            instance_requirements: opt(&mut s, 27, "InstanceRequirements")?,
+            private_dns_name_options: opt(&mut s, 28, "PrivateDnsNameOptions")?,
+            maintenance_options: opt(&mut s, 29, "MaintenanceOptions")?,
+            disable_api_stop: opt(&mut s, 30, "DisableApiStop")?,
+            operator: opt(&mut s, 31, "Operator")?,
+            network_performance_options: opt(&mut s, 32, "NetworkPerformanceOptions")?,
+            secondary_interfaces: opt(&mut s, 33, "SecondaryInterfaces")?,
+        })
+    }
+}
+
+impl IntoValue for RequestLaunchTemplateData {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.kernel_id.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+            self.iam_instance_profile.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.network_interfaces.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.monitoring.map(IntoValue::into_value),
+            self.placement.map(IntoValue::into_value),
+            self.ram_disk_id.map(IntoValue::into_value),
+            self.disable_api_termination.map(IntoValue::into_value),
+            self.instance_initiated_shutdown_behavior
+                .map(IntoValue::into_value),
+            self.user_data.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.elastic_gpu_specifications.map(IntoValue::into_value),
+            self.elastic_inference_accelerators
+                .map(IntoValue::into_value),
+            self.security_group_ids.map(IntoValue::into_value),
+            self.security_groups.map(IntoValue::into_value),
+            self.instance_market_options.map(IntoValue::into_value),
+            self.credit_specification.map(IntoValue::into_value),
+            self.cpu_options.map(IntoValue::into_value),
+            self.capacity_reservation_specification
+                .map(IntoValue::into_value),
+            self.license_specifications.map(IntoValue::into_value),
+            self.hibernation_options.map(IntoValue::into_value),
+            self.metadata_options.map(IntoValue::into_value),
+            self.enclave_options.map(IntoValue::into_value),
+            self.instance_requirements.map(IntoValue::into_value),
+            self.private_dns_name_options.map(IntoValue::into_value),
+            self.maintenance_options.map(IntoValue::into_value),
+            self.disable_api_stop.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.network_performance_options.map(IntoValue::into_value),
+            self.secondary_interfaces.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResetImageAttributeRequest {
     pub attribute: String,
     pub image_id: String,
@@ -9412,6 +14994,165 @@ impl IntoValue for ResetImageAttributeRequest {
             Some(self.attribute.into_value()),
             Some(self.image_id.into_value()),
             self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResponseError {
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl FromValue for ResponseError {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            message: opt(&mut s, 1, "Message")?,
+        })
+    }
+}
+
+impl IntoValue for ResponseError {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.message.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResponseLaunchTemplateData {
+    pub kernel_id: Option<String>,
+    pub ebs_optimized: Option<bool>,
+    pub iam_instance_profile: Option<LaunchTemplateIamInstanceProfileSpecification>,
+    pub block_device_mappings: Option<Vec<LaunchTemplateBlockDeviceMapping>>,
+    pub network_interfaces: Option<Vec<LaunchTemplateInstanceNetworkInterfaceSpecification>>,
+    pub image_id: Option<String>,
+    pub instance_type: Option<String>,
+    pub key_name: Option<String>,
+    pub monitoring: Option<LaunchTemplatesMonitoring>,
+    pub placement: Option<LaunchTemplatePlacement>,
+    pub ram_disk_id: Option<String>,
+    pub disable_api_termination: Option<bool>,
+    pub instance_initiated_shutdown_behavior: Option<String>,
+    pub user_data: Option<String>,
+    pub tag_specifications: Option<Vec<LaunchTemplateTagSpecification>>,
+    pub elastic_gpu_specifications: Option<Vec<ElasticGpuSpecificationResponse>>,
+    pub elastic_inference_accelerators:
+        Option<Vec<LaunchTemplateElasticInferenceAcceleratorResponse>>,
+    pub security_group_ids: Option<Vec<String>>,
+    pub security_groups: Option<Vec<String>>,
+    pub instance_market_options: Option<LaunchTemplateInstanceMarketOptions>,
+    pub credit_specification: Option<CreditSpecification>,
+    pub cpu_options: Option<LaunchTemplateCpuOptions>,
+    pub capacity_reservation_specification:
+        Option<LaunchTemplateCapacityReservationSpecificationResponse>,
+    pub license_specifications: Option<Vec<LaunchTemplateLicenseConfiguration>>,
+    pub hibernation_options: Option<LaunchTemplateHibernationOptions>,
+    pub metadata_options: Option<LaunchTemplateInstanceMetadataOptions>,
+    pub enclave_options: Option<LaunchTemplateEnclaveOptions>,
+    pub instance_requirements: Option<InstanceRequirements>,
+    pub private_dns_name_options: Option<LaunchTemplatePrivateDnsNameOptions>,
+    pub maintenance_options: Option<LaunchTemplateInstanceMaintenanceOptions>,
+    pub disable_api_stop: Option<bool>,
+    pub operator: Option<OperatorResponse>,
+    pub network_performance_options: Option<LaunchTemplateNetworkPerformanceOptions>,
+    pub secondary_interfaces: Option<Vec<LaunchTemplateInstanceSecondaryInterfaceSpecification>>,
+}
+
+impl FromValue for ResponseLaunchTemplateData {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 34, path)?;
+        Ok(Self {
+            kernel_id: opt(&mut s, 0, "KernelId")?,
+            ebs_optimized: opt(&mut s, 1, "EbsOptimized")?,
+            iam_instance_profile: opt(&mut s, 2, "IamInstanceProfile")?,
+            block_device_mappings: opt(&mut s, 3, "BlockDeviceMappings")?,
+            network_interfaces: opt(&mut s, 4, "NetworkInterfaces")?,
+            image_id: opt(&mut s, 5, "ImageId")?,
+            instance_type: opt(&mut s, 6, "InstanceType")?,
+            key_name: opt(&mut s, 7, "KeyName")?,
+            monitoring: opt(&mut s, 8, "Monitoring")?,
+            placement: opt(&mut s, 9, "Placement")?,
+            ram_disk_id: opt(&mut s, 10, "RamDiskId")?,
+            disable_api_termination: opt(&mut s, 11, "DisableApiTermination")?,
+            instance_initiated_shutdown_behavior: opt(
+                &mut s,
+                12,
+                "InstanceInitiatedShutdownBehavior",
+            )?,
+            user_data: opt(&mut s, 13, "UserData")?,
+            tag_specifications: opt(&mut s, 14, "TagSpecifications")?,
+            elastic_gpu_specifications: opt(&mut s, 15, "ElasticGpuSpecifications")?,
+            elastic_inference_accelerators: opt(&mut s, 16, "ElasticInferenceAccelerators")?,
+            security_group_ids: opt(&mut s, 17, "SecurityGroupIds")?,
+            security_groups: opt(&mut s, 18, "SecurityGroups")?,
+            instance_market_options: opt(&mut s, 19, "InstanceMarketOptions")?,
+            credit_specification: opt(&mut s, 20, "CreditSpecification")?,
+            cpu_options: opt(&mut s, 21, "CpuOptions")?,
+            capacity_reservation_specification: opt(
+                &mut s,
+                22,
+                "CapacityReservationSpecification",
+            )?,
+            license_specifications: opt(&mut s, 23, "LicenseSpecifications")?,
+            hibernation_options: opt(&mut s, 24, "HibernationOptions")?,
+            metadata_options: opt(&mut s, 25, "MetadataOptions")?,
+            enclave_options: opt(&mut s, 26, "EnclaveOptions")?,
+            instance_requirements: opt(&mut s, 27, "InstanceRequirements")?,
+            private_dns_name_options: opt(&mut s, 28, "PrivateDnsNameOptions")?,
+            maintenance_options: opt(&mut s, 29, "MaintenanceOptions")?,
+            disable_api_stop: opt(&mut s, 30, "DisableApiStop")?,
+            operator: opt(&mut s, 31, "Operator")?,
+            network_performance_options: opt(&mut s, 32, "NetworkPerformanceOptions")?,
+            secondary_interfaces: opt(&mut s, 33, "SecondaryInterfaces")?,
+        })
+    }
+}
+
+impl IntoValue for ResponseLaunchTemplateData {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.kernel_id.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+            self.iam_instance_profile.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.network_interfaces.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.monitoring.map(IntoValue::into_value),
+            self.placement.map(IntoValue::into_value),
+            self.ram_disk_id.map(IntoValue::into_value),
+            self.disable_api_termination.map(IntoValue::into_value),
+            self.instance_initiated_shutdown_behavior
+                .map(IntoValue::into_value),
+            self.user_data.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.elastic_gpu_specifications.map(IntoValue::into_value),
+            self.elastic_inference_accelerators
+                .map(IntoValue::into_value),
+            self.security_group_ids.map(IntoValue::into_value),
+            self.security_groups.map(IntoValue::into_value),
+            self.instance_market_options.map(IntoValue::into_value),
+            self.credit_specification.map(IntoValue::into_value),
+            self.cpu_options.map(IntoValue::into_value),
+            self.capacity_reservation_specification
+                .map(IntoValue::into_value),
+            self.license_specifications.map(IntoValue::into_value),
+            self.hibernation_options.map(IntoValue::into_value),
+            self.metadata_options.map(IntoValue::into_value),
+            self.enclave_options.map(IntoValue::into_value),
+            self.instance_requirements.map(IntoValue::into_value),
+            self.private_dns_name_options.map(IntoValue::into_value),
+            self.maintenance_options.map(IntoValue::into_value),
+            self.disable_api_stop.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.network_performance_options.map(IntoValue::into_value),
+            self.secondary_interfaces.map(IntoValue::into_value),
         ])
     }
 }
@@ -9628,6 +15369,46 @@ impl IntoValue for RevokedSecurityGroupRule {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SecondaryInterfacePrivateIpAddressSpecification {
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for SecondaryInterfacePrivateIpAddressSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            private_ip_address: opt(&mut s, 0, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for SecondaryInterfacePrivateIpAddressSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.private_ip_address.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SecondaryInterfacePrivateIpAddressSpecificationRequest {
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for SecondaryInterfacePrivateIpAddressSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            private_ip_address: opt(&mut s, 0, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for SecondaryInterfacePrivateIpAddressSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.private_ip_address.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecurityGroup {
     pub group_id: Option<String>,
     pub ip_permissions_egress: Option<Vec<IpPermission>>,
@@ -9810,6 +15591,56 @@ impl IntoValue for TagSpecification {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TotalLocalStorageGB {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for TotalLocalStorageGB {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for TotalLocalStorageGB {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TotalLocalStorageGBRequest {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for TotalLocalStorageGBRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for TotalLocalStorageGBRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserIdGroupPair {
     pub description: Option<String>,
     pub user_id: Option<String>,
@@ -9850,6 +15681,56 @@ impl IntoValue for UserIdGroupPair {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct VCpuCountRange {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for VCpuCountRange {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for VCpuCountRange {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VCpuCountRangeRequest {
+    pub min: i32,
+    pub max: Option<i32>,
+}
+
+impl FromValue for VCpuCountRangeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: req(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for VCpuCountRangeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.min.into_value()),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VCpuInfo {
     pub default_v_cpus: Option<i32>,
     pub default_cores: Option<i32>,
@@ -9880,6 +15761,51 @@ impl IntoValue for VCpuInfo {
             self.valid_cores.map(IntoValue::into_value),
             self.valid_threads_per_core.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ValidationError {
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl FromValue for ValidationError {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            message: opt(&mut s, 1, "Message")?,
+        })
+    }
+}
+
+impl IntoValue for ValidationError {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.message.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ValidationWarning {
+    pub errors: Option<Vec<ValidationError>>,
+}
+
+impl FromValue for ValidationWarning {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            errors: opt(&mut s, 0, "Errors")?,
+        })
+    }
+}
+
+impl IntoValue for ValidationWarning {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.errors.map(IntoValue::into_value)])
     }
 }
 
@@ -10173,6 +16099,20 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateKeyPairRequest,
     ) -> impl Future<Output = Result<KeyPair, AwsError>> + Send;
 
+    /// `CreateLaunchTemplate`.
+    fn create_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateRequest,
+    ) -> impl Future<Output = Result<CreateLaunchTemplateResult, AwsError>> + Send;
+
+    /// `CreateLaunchTemplateVersion`.
+    fn create_launch_template_version(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateVersionRequest,
+    ) -> impl Future<Output = Result<CreateLaunchTemplateVersionResult, AwsError>> + Send;
+
     /// `CreateSecurityGroup`.
     fn create_security_group(
         &self,
@@ -10186,6 +16126,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DeleteKeyPairRequest,
     ) -> impl Future<Output = Result<DeleteKeyPairResult, AwsError>> + Send;
+
+    /// `DeleteLaunchTemplate`.
+    fn delete_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateRequest,
+    ) -> impl Future<Output = Result<DeleteLaunchTemplateResult, AwsError>> + Send;
+
+    /// `DeleteLaunchTemplateVersions`.
+    fn delete_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateVersionsRequest,
+    ) -> impl Future<Output = Result<DeleteLaunchTemplateVersionsResult, AwsError>> + Send;
 
     /// `DeleteSecurityGroup`.
     fn delete_security_group(
@@ -10243,6 +16197,20 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeKeyPairsRequest,
     ) -> impl Future<Output = Result<DescribeKeyPairsResult, AwsError>> + Send;
 
+    /// `DescribeLaunchTemplateVersions`.
+    fn describe_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplateVersionsRequest,
+    ) -> impl Future<Output = Result<DescribeLaunchTemplateVersionsResult, AwsError>> + Send;
+
+    /// `DescribeLaunchTemplates`.
+    fn describe_launch_templates(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplatesRequest,
+    ) -> impl Future<Output = Result<DescribeLaunchTemplatesResult, AwsError>> + Send;
+
     /// `DescribeRegions`.
     fn describe_regions(
         &self,
@@ -10277,6 +16245,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ModifyImageAttributeRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ModifyLaunchTemplate`.
+    fn modify_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyLaunchTemplateRequest,
+    ) -> impl Future<Output = Result<ModifyLaunchTemplateResult, AwsError>> + Send;
 
     /// `RegisterImage`.
     fn register_image(
@@ -10489,6 +16464,91 @@ pub mod access {
         }]
     }
 
+    /// `CreateLaunchTemplate`: `ec2:CreateLaunchTemplate`.
+    pub fn create_launch_template(
+        ctx: &RequestContext,
+        input: &CreateLaunchTemplateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CreateLaunchTemplate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateLaunchTemplateVersion`: `ec2:CreateLaunchTemplateVersion`.
+    pub fn create_launch_template_version(
+        ctx: &RequestContext,
+        input: &CreateLaunchTemplateVersionRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.launch_template_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:CreateLaunchTemplateVersion",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `CreateSecurityGroup`: `ec2:CreateSecurityGroup`.
     pub fn create_security_group(
         ctx: &RequestContext,
@@ -10591,6 +16651,66 @@ pub mod access {
             condition(&mut c, "ec2:KeyPairName", &[Each(&v0)]);
             Access {
                 action: "ec2:DeleteKeyPair",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteLaunchTemplate`: `ec2:DeleteLaunchTemplate`.
+    pub fn delete_launch_template(
+        ctx: &RequestContext,
+        input: &DeleteLaunchTemplateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.launch_template_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteLaunchTemplate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteLaunchTemplateVersions`: `ec2:DeleteLaunchTemplateVersions`.
+    pub fn delete_launch_template_versions(
+        ctx: &RequestContext,
+        input: &DeleteLaunchTemplateVersionsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.launch_template_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteLaunchTemplateVersions",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -10763,6 +16883,40 @@ pub mod access {
         }]
     }
 
+    /// `DescribeLaunchTemplateVersions`: `ec2:DescribeLaunchTemplateVersions`.
+    pub fn describe_launch_template_versions(
+        _ctx: &RequestContext,
+        _input: &DescribeLaunchTemplateVersionsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeLaunchTemplateVersions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeLaunchTemplates`: `ec2:DescribeLaunchTemplates`.
+    pub fn describe_launch_templates(
+        _ctx: &RequestContext,
+        _input: &DescribeLaunchTemplatesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeLaunchTemplates",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeRegions`: `ec2:DescribeRegions`.
     pub fn describe_regions(_ctx: &RequestContext, _input: &DescribeRegionsRequest) -> Vec<Access> {
         vec![{
@@ -10886,6 +17040,36 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:ModifyImageAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifyLaunchTemplate`: `ec2:ModifyLaunchTemplate`.
+    pub fn modify_launch_template(
+        ctx: &RequestContext,
+        input: &ModifyLaunchTemplateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.launch_template_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyLaunchTemplate",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -11095,6 +17279,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_key_pair(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateLaunchTemplate" => {
+                    let input = CreateLaunchTemplateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "CreateLaunchTemplateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_launch_template(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_launch_template(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateLaunchTemplateVersion" => {
+                    let input = CreateLaunchTemplateVersionRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(8)),
+                        "CreateLaunchTemplateVersionRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_launch_template_version(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_launch_template_version(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CreateSecurityGroup" => {
                     let input = CreateSecurityGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -11117,6 +17325,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_key_pair(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.delete_key_pair(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DeleteLaunchTemplate" => {
+                    let input = DeleteLaunchTemplateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DeleteLaunchTemplateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_launch_template(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_launch_template(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DeleteLaunchTemplateVersions" => {
+                    let input = DeleteLaunchTemplateVersionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DeleteLaunchTemplateVersionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_launch_template_versions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_launch_template_versions(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DeleteSecurityGroup" => {
@@ -11215,6 +17447,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_key_pairs(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeLaunchTemplateVersions" => {
+                    let input = DescribeLaunchTemplateVersionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(11)),
+                        "DescribeLaunchTemplateVersionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_launch_template_versions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_launch_template_versions(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeLaunchTemplates" => {
+                    let input = DescribeLaunchTemplatesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "DescribeLaunchTemplatesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_launch_templates(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_launch_templates(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeRegions" => {
                     let input = DescribeRegionsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(4)),
@@ -11274,6 +17530,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.modify_image_attribute(ctx, input).await?;
                     Ok(None)
+                }
+                "ModifyLaunchTemplate" => {
+                    let input = ModifyLaunchTemplateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "ModifyLaunchTemplateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_launch_template(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.modify_launch_template(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "RegisterImage" => {
                     let input = RegisterImageRequest::from_value(

@@ -15,6 +15,7 @@ mod handlers;
 pub mod images;
 pub mod instance_types;
 mod keypairs;
+pub mod launch_templates;
 mod model;
 mod permissions;
 mod persist;

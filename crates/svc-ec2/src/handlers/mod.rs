@@ -6,6 +6,7 @@
 mod images;
 mod instance_types;
 mod key_pairs;
+mod launch_templates;
 mod rules;
 mod security_groups;
 mod vpcs;
@@ -50,6 +51,22 @@ impl Handlers for Ec2 {
         key_pairs::create(self, ctx, input).await
     }
 
+    async fn create_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateRequest,
+    ) -> Result<CreateLaunchTemplateResult, AwsError> {
+        launch_templates::create(self, ctx, input).await
+    }
+
+    async fn create_launch_template_version(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateVersionRequest,
+    ) -> Result<CreateLaunchTemplateVersionResult, AwsError> {
+        launch_templates::create_version(self, ctx, input).await
+    }
+
     async fn create_security_group(
         &self,
         ctx: &RequestContext,
@@ -64,6 +81,22 @@ impl Handlers for Ec2 {
         input: DeleteKeyPairRequest,
     ) -> Result<DeleteKeyPairResult, AwsError> {
         key_pairs::delete(self, ctx, input).await
+    }
+
+    async fn delete_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateRequest,
+    ) -> Result<DeleteLaunchTemplateResult, AwsError> {
+        launch_templates::delete(self, ctx, input).await
+    }
+
+    async fn delete_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateVersionsRequest,
+    ) -> Result<DeleteLaunchTemplateVersionsResult, AwsError> {
+        launch_templates::delete_versions(self, ctx, input).await
     }
 
     async fn delete_security_group(
@@ -130,6 +163,22 @@ impl Handlers for Ec2 {
         key_pairs::describe(self, ctx, input).await
     }
 
+    async fn describe_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplateVersionsRequest,
+    ) -> Result<DescribeLaunchTemplateVersionsResult, AwsError> {
+        launch_templates::describe_versions(self, ctx, input).await
+    }
+
+    async fn describe_launch_templates(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplatesRequest,
+    ) -> Result<DescribeLaunchTemplatesResult, AwsError> {
+        launch_templates::describe(self, ctx, input).await
+    }
+
     async fn describe_regions(
         &self,
         ctx: &RequestContext,
@@ -168,6 +217,14 @@ impl Handlers for Ec2 {
         input: ModifyImageAttributeRequest,
     ) -> Result<(), AwsError> {
         images::modify_attribute(self, ctx, input).await
+    }
+
+    async fn modify_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyLaunchTemplateRequest,
+    ) -> Result<ModifyLaunchTemplateResult, AwsError> {
+        launch_templates::modify(self, ctx, input).await
     }
 
     async fn register_image(
