@@ -48,7 +48,11 @@ pub fn instance_type_invalid(name: &str) -> AwsError {
 
 pub fn ami_not_found(ids: &[&str]) -> AwsError {
     let list = ids.join(", ");
-    let (s, verb) = if ids.len() == 1 { ("", "does") } else { ("s", "do") };
+    let (s, verb) = if ids.len() == 1 {
+        ("", "does")
+    } else {
+        ("s", "do")
+    };
     AwsError::client(
         "InvalidAMIID.NotFound",
         format!("The image id{s} '[{list}]' {verb} not exist"),
@@ -100,6 +104,8 @@ pub fn template_name_not_found(name: &str) -> AwsError {
 pub fn template_version_not_found(version: &str, template_id: &str) -> AwsError {
     AwsError::client(
         "InvalidLaunchTemplateId.VersionNotFound",
-        format!("Could not find launch template version {version} for launch template ID {template_id}"),
+        format!(
+            "Could not find launch template version {version} for launch template ID {template_id}"
+        ),
     )
 }

@@ -34,12 +34,22 @@ pub struct DefsState {
 }
 
 impl DefsState {
-    pub fn key_pairs_of(&self, account: &str, region: &str) -> Option<&BTreeMap<String, Arc<KeyPairRec>>> {
-        self.key_pairs.get(&(account.to_string(), region.to_string()))
+    pub fn key_pairs_of(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Option<&BTreeMap<String, Arc<KeyPairRec>>> {
+        self.key_pairs
+            .get(&(account.to_string(), region.to_string()))
     }
 
-    pub fn templates_of(&self, account: &str, region: &str) -> Option<&BTreeMap<String, Arc<TemplateRec>>> {
-        self.templates.get(&(account.to_string(), region.to_string()))
+    pub fn templates_of(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Option<&BTreeMap<String, Arc<TemplateRec>>> {
+        self.templates
+            .get(&(account.to_string(), region.to_string()))
     }
 
     pub fn images_in(&self, region: &str) -> Option<&BTreeMap<String, Arc<ImageRec>>> {
@@ -123,10 +133,24 @@ impl DefChange {
 }
 
 fn load(store: &Store) -> Result<DefsState, StoreError> {
-    let mut change = DefChange::default();
-    change.put_key_pairs = KEY_PAIRS.scan(store, b"")?.into_iter().map(|(_, v)| v).collect();
-    change.put_images = IMAGES.scan(store, b"")?.into_iter().map(|(_, v)| v).collect();
-    change.put_templates = TEMPLATES.scan(store, b"")?.into_iter().map(|(_, v)| v).collect();
+    let change = DefChange {
+        put_key_pairs: KEY_PAIRS
+            .scan(store, b"")?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect(),
+        put_images: IMAGES
+            .scan(store, b"")?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect(),
+        put_templates: TEMPLATES
+            .scan(store, b"")?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect(),
+        ..Default::default()
+    };
     let mut st = DefsState::default();
     st.apply(change);
     Ok(st)
@@ -201,5 +225,89 @@ impl crate::Ec2 {
                 .and_then(|m| m.get(name))
                 .map(|k| k.public_key.clone())
         })
+    }
+}
+
+/// The plug point for `CreateTags` / `DeleteTags` / `DescribeTags` (which live with the
+/// networking resources): the tags of this holder's resources, found by id prefix (`key-`,
+/// `ami-`, `lt-`).
+impl crate::Ec2 {
+    /// Every key pair, own image and launch template of (account, region) with its EC2
+    /// resource type (`key-pair`, `image`, `launch-template`) and tags.
+    pub fn def_resource_tags(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Vec<(String, &'static str, Vec<crate::model::TagRec>)> {
+        self.defs.read(|st| {
+            let mut out = Vec::new();
+            for k in st
+                .key_pairs_of(account, region)
+                .into_iter()
+                .flat_map(|m| m.values())
+            {
+                out.push((k.key_pair_id.clone(), "key-pair", k.tags.clone()));
+            }
+            for i in st.images_in(region).into_iter().flat_map(|m| m.values()) {
+                if i.owner == account {
+                    out.push((i.image_id.clone(), "image", i.tags.clone()));
+                }
+            }
+            for t in st
+                .templates_of(account, region)
+                .into_iter()
+                .flat_map(|m| m.values())
+            {
+                out.push((t.template_id.clone(), "launch-template", t.tags.clone()));
+            }
+            out
+        })
+    }
+
+    /// Changes the tags of the key pair, own image or launch template `id` of (account,
+    /// region) with `edit` (which may refuse, e.g. past the 50-tag limit), durably.
+    /// `Ok(false)` when this holder has no such resource.
+    pub async fn retag_def_resource(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        edit: impl FnOnce(&mut Vec<crate::model::TagRec>) -> Result<(), AwsError>,
+    ) -> Result<bool, AwsError> {
+        self.defs
+            .mutate(|st| {
+                let mut change = DefChange::default();
+                if id.starts_with("key-") {
+                    let found = st
+                        .key_pairs_of(account, region)
+                        .and_then(|m| m.values().find(|k| k.key_pair_id == id));
+                    if let Some(k) = found {
+                        let mut k = (**k).clone();
+                        edit(&mut k.tags)?;
+                        change.put_key_pairs.push(k);
+                    }
+                } else if id.starts_with("ami-") {
+                    let found = st
+                        .images_in(region)
+                        .and_then(|m| m.get(id))
+                        .filter(|i| i.owner == account);
+                    if let Some(i) = found {
+                        let mut i = (**i).clone();
+                        edit(&mut i.tags)?;
+                        change.put_images.push(i);
+                    }
+                } else if id.starts_with("lt-") {
+                    if let Some(t) = st.templates_of(account, region).and_then(|m| m.get(id)) {
+                        let mut t = (**t).clone();
+                        edit(&mut t.tags)?;
+                        change.put_templates.push(t);
+                    }
+                }
+                let found = !(change.put_key_pairs.is_empty()
+                    && change.put_images.is_empty()
+                    && change.put_templates.is_empty());
+                Ok((change, found))
+            })
+            .await
     }
 }

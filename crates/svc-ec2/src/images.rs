@@ -166,7 +166,14 @@ impl ImageView {
     /// The `DescribeImages` shape.
     pub fn render(&self) -> Image {
         let (kernel_id, ramdisk_id, source_id, source_region, tpm, virt) = match self {
-            ImageView::Builtin(i) => (None, None, None, None, None, i.virtualization_type.to_string()),
+            ImageView::Builtin(i) => (
+                None,
+                None,
+                None,
+                None,
+                None,
+                i.virtualization_type.to_string(),
+            ),
             ImageView::Owned(r) => (
                 r.kernel_id.clone(),
                 r.ramdisk_id.clone(),
@@ -226,7 +233,10 @@ impl ImageView {
                 f.matches_any(ebs().filter_map(|e| e.snapshot_id.as_deref()))
             }
             "block-device-mapping.volume-size" => {
-                let sizes: Vec<String> = ebs().filter_map(|e| e.volume_size).map(|s| s.to_string()).collect();
+                let sizes: Vec<String> = ebs()
+                    .filter_map(|e| e.volume_size)
+                    .map(|s| s.to_string())
+                    .collect();
                 f.matches_any(sizes.iter().map(String::as_str))
             }
             "block-device-mapping.volume-type" => {
@@ -254,8 +264,12 @@ impl ImageView {
             "platform-details" => f.matches("Linux/UNIX"),
             "root-device-name" => f.matches(self.root_device_name()),
             "root-device-type" => f.matches("ebs"),
-            "source-image-id" => matches!(self, ImageView::Owned(r) if r.source_image_id.as_deref().is_some_and(|s| f.matches(s))),
-            "source-image-region" => matches!(self, ImageView::Owned(r) if r.source_region.as_deref().is_some_and(|s| f.matches(s))),
+            "source-image-id" => {
+                matches!(self, ImageView::Owned(r) if r.source_image_id.as_deref().is_some_and(|s| f.matches(s)))
+            }
+            "source-image-region" => {
+                matches!(self, ImageView::Owned(r) if r.source_region.as_deref().is_some_and(|s| f.matches(s)))
+            }
             "sriov-net-support" => self.sriov().is_some_and(|s| f.matches(&s)),
             "state" => f.matches("available"),
             "usage-operation" => f.matches("RunInstances"),
@@ -330,7 +344,9 @@ pub fn render_device(d: &BlockDeviceRec) -> BlockDeviceMapping {
 
 /// Every image of `region` that `account` may see, sorted by id.
 pub fn visible(st: &DefsState, region: &str, account: &str) -> Vec<ImageView> {
-    let mut out: Vec<ImageView> = nimbus_images::images(region).map(ImageView::Builtin).collect();
+    let mut out: Vec<ImageView> = nimbus_images::images(region)
+        .map(ImageView::Builtin)
+        .collect();
     if let Some(own) = st.images_in(region) {
         out.extend(
             own.values()

@@ -73,7 +73,10 @@ mod tests {
         assert_eq!((micro.vcpus, micro.memory_mib), (1, 1024));
         assert!(micro.free_tier && micro.burstable);
         let m5 = lookup("m5.large").unwrap();
-        assert_eq!((m5.vcpus, m5.memory_mib, m5.max_network_interfaces), (2, 8192, 3));
+        assert_eq!(
+            (m5.vcpus, m5.memory_mib, m5.max_network_interfaces),
+            (2, 8192, 3)
+        );
         assert!(lookup("t2.mega").is_none());
     }
 }

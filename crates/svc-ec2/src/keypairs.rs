@@ -178,13 +178,10 @@ fn parse_blob(blob: &[u8]) -> Result<(KeyType, String), ImportError> {
             if !(1024..=4096).contains(&bits) {
                 return Err(ImportError::RsaLength(bits));
             }
-            let key = RsaPublicKey::new(n, BigUint::from_bytes_be(e))
-                .map_err(|_| ImportError::Format)?;
+            let key =
+                RsaPublicKey::new(n, BigUint::from_bytes_be(e)).map_err(|_| ImportError::Format)?;
             let der = key.to_public_key_der().map_err(|_| ImportError::Format)?;
-            Ok((
-                KeyType::Rsa,
-                colon_hex(&md5::Md5::digest(der.as_bytes())),
-            ))
+            Ok((KeyType::Rsa, colon_hex(&md5::Md5::digest(der.as_bytes()))))
         }
         b"ssh-ed25519" => {
             let (pk, at) = read_string(blob, at).ok_or(ImportError::Format)?;
@@ -386,9 +383,13 @@ mod tests {
                 assert_eq!(i.fingerprint, c.fingerprint);
                 assert_eq!(c.fingerprint.len(), 44);
                 assert!(c.fingerprint.ends_with('='));
-                assert!(c.private_key.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----\n"));
+                assert!(c
+                    .private_key
+                    .starts_with("-----BEGIN OPENSSH PRIVATE KEY-----\n"));
             } else {
-                assert!(c.private_key.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+                assert!(c
+                    .private_key
+                    .starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
                 assert_eq!(c.fingerprint.len(), 59);
                 assert_eq!(i.fingerprint.len(), 47);
             }
@@ -398,10 +399,15 @@ mod tests {
     #[test]
     fn ppk_files_carry_the_header_and_mac() {
         let c = create(KeyType::Ed25519, true, "my-key").unwrap();
+        assert!(c.private_key.starts_with(
+            "PuTTY-User-Key-File-2: ssh-ed25519\nEncryption: none\nComment: my-key\n"
+        ));
         assert!(c
             .private_key
-            .starts_with("PuTTY-User-Key-File-2: ssh-ed25519\nEncryption: none\nComment: my-key\n"));
-        assert!(c.private_key.lines().last().unwrap().starts_with("Private-MAC: "));
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("Private-MAC: "));
     }
 
     #[test]

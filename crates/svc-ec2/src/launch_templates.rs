@@ -58,19 +58,34 @@ fn one_of(param: &str, value: &str, allowed: &[&str]) -> Result<(), AwsError> {
 /// Reads and checks a request's launch template data. `region` resolves `resolve:ssm:`.
 pub fn from_request(region: &str, d: RequestLaunchTemplateData) -> Result<LaunchData, AwsError> {
     let unsupported: [(&str, bool); 14] = [
-        ("ElasticGpuSpecifications", d.elastic_gpu_specifications.is_some()),
-        ("ElasticInferenceAccelerators", d.elastic_inference_accelerators.is_some()),
+        (
+            "ElasticGpuSpecifications",
+            d.elastic_gpu_specifications.is_some(),
+        ),
+        (
+            "ElasticInferenceAccelerators",
+            d.elastic_inference_accelerators.is_some(),
+        ),
         ("InstanceMarketOptions", d.instance_market_options.is_some()),
         ("CpuOptions", d.cpu_options.is_some()),
-        ("CapacityReservationSpecification", d.capacity_reservation_specification.is_some()),
+        (
+            "CapacityReservationSpecification",
+            d.capacity_reservation_specification.is_some(),
+        ),
         ("LicenseSpecifications", d.license_specifications.is_some()),
         ("HibernationOptions", d.hibernation_options.is_some()),
         ("EnclaveOptions", d.enclave_options.is_some()),
         ("InstanceRequirements", d.instance_requirements.is_some()),
-        ("PrivateDnsNameOptions", d.private_dns_name_options.is_some()),
+        (
+            "PrivateDnsNameOptions",
+            d.private_dns_name_options.is_some(),
+        ),
         ("MaintenanceOptions", d.maintenance_options.is_some()),
         ("Operator", d.operator.is_some()),
-        ("NetworkPerformanceOptions", d.network_performance_options.is_some()),
+        (
+            "NetworkPerformanceOptions",
+            d.network_performance_options.is_some(),
+        ),
         ("SecondaryInterfaces", d.secondary_interfaces.is_some()),
     ];
     if let Some((name, _)) = unsupported.iter().find(|(_, set)| *set) {
@@ -90,7 +105,10 @@ pub fn from_request(region: &str, d: RequestLaunchTemplateData) -> Result<Launch
         let raw = base64::engine::general_purpose::STANDARD
             .decode(u.trim())
             .map_err(|_| {
-                AwsError::client("InvalidUserData.Malformed", "Invalid BASE64 encoding of user data.")
+                AwsError::client(
+                    "InvalidUserData.Malformed",
+                    "Invalid BASE64 encoding of user data.",
+                )
             })?;
         if raw.len() > 16 * 1024 {
             return Err(AwsError::client(
@@ -100,7 +118,11 @@ pub fn from_request(region: &str, d: RequestLaunchTemplateData) -> Result<Launch
         }
     }
     if let Some(b) = d.instance_initiated_shutdown_behavior.as_deref() {
-        one_of("InstanceInitiatedShutdownBehavior", b, &["stop", "terminate"])?;
+        one_of(
+            "InstanceInitiatedShutdownBehavior",
+            b,
+            &["stop", "terminate"],
+        )?;
     }
     let metadata = match d.metadata_options {
         None => None,
@@ -155,7 +177,12 @@ pub fn from_request(region: &str, d: RequestLaunchTemplateData) -> Result<Launch
         one_of(
             "ResourceType",
             &rt,
-            &["instance", "volume", "network-interface", "spot-instances-request"],
+            &[
+                "instance",
+                "volume",
+                "network-interface",
+                "spot-instances-request",
+            ],
         )?;
         let tags = tags::from_specs(
             Some(vec![TagSpecification {
@@ -205,7 +232,11 @@ fn block_device(b: LaunchTemplateBlockDeviceMappingRequest) -> Result<BlockDevic
         None => None,
         Some(e) => {
             let vt = e.volume_type.clone().unwrap_or_else(|| "gp2".into());
-            one_of("VolumeType", &vt, &["standard", "io1", "io2", "gp2", "gp3", "sc1", "st1"])?;
+            one_of(
+                "VolumeType",
+                &vt,
+                &["standard", "io1", "io2", "gp2", "gp3", "sc1", "st1"],
+            )?;
             if let Some(size) = e.volume_size {
                 let (min, max) = match vt.as_str() {
                     "gp2" | "gp3" => (1, 16384),
@@ -414,7 +445,9 @@ pub fn render(d: &LaunchData, image_id: Option<String>) -> ResponseLaunchTemplat
         image_id,
         instance_type: d.instance_type.clone(),
         key_name: d.key_name.clone(),
-        monitoring: d.monitoring.map(|e| LaunchTemplatesMonitoring { enabled: Some(e) }),
+        monitoring: d
+            .monitoring
+            .map(|e| LaunchTemplatesMonitoring { enabled: Some(e) }),
         placement: (d.availability_zone.is_some()
             || d.tenancy.is_some()
             || d.placement_group.is_some())
@@ -441,14 +474,17 @@ pub fn render(d: &LaunchData, image_id: Option<String>) -> ResponseLaunchTemplat
         credit_specification: d.cpu_credits.as_ref().map(|c| CreditSpecification {
             cpu_credits: Some(c.clone()),
         }),
-        metadata_options: d.metadata.as_ref().map(|m| LaunchTemplateInstanceMetadataOptions {
-            http_tokens: m.http_tokens.clone(),
-            http_put_response_hop_limit: m.http_put_response_hop_limit,
-            http_endpoint: m.http_endpoint.clone(),
-            http_protocol_ipv6: m.http_protocol_ipv6.clone(),
-            instance_metadata_tags: m.instance_metadata_tags.clone(),
-            state: None,
-        }),
+        metadata_options: d
+            .metadata
+            .as_ref()
+            .map(|m| LaunchTemplateInstanceMetadataOptions {
+                http_tokens: m.http_tokens.clone(),
+                http_put_response_hop_limit: m.http_put_response_hop_limit,
+                http_endpoint: m.http_endpoint.clone(),
+                http_protocol_ipv6: m.http_protocol_ipv6.clone(),
+                instance_metadata_tags: m.instance_metadata_tags.clone(),
+                state: None,
+            }),
         disable_api_stop: d.disable_api_stop,
         ..Default::default()
     }

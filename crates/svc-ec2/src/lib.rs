@@ -24,6 +24,7 @@ mod render;
 mod state;
 mod tags;
 
+pub use model::TagRec;
 pub use state::Ec2;
 
 use nimbus_core::{Clock, Ids};

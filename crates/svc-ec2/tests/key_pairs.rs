@@ -28,7 +28,10 @@ async fn create_describe_delete() {
     let ec2 = ec2();
     let rsa = create_key(&ec2, "a-rsa", "rsa").await;
     let ed = create_key(&ec2, "b-ed", "ed25519").await;
-    assert!(rsa.key_material.unwrap().starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+    assert!(rsa
+        .key_material
+        .unwrap()
+        .starts_with("-----BEGIN RSA PRIVATE KEY-----"));
     assert!(ed.key_pair_id.as_deref().unwrap().starts_with("key-"));
     let dup = ec2
         .create_key_pair(
@@ -59,7 +62,9 @@ async fn create_describe_delete() {
         .key_pairs
         .unwrap();
     assert_eq!(
-        all.iter().map(|k| k.key_name.clone().unwrap()).collect::<Vec<_>>(),
+        all.iter()
+            .map(|k| k.key_name.clone().unwrap())
+            .collect::<Vec<_>>(),
         ["a-rsa", "b-ed"]
     );
     assert!(all.iter().all(|k| k.public_key.is_none()));
@@ -77,7 +82,11 @@ async fn create_describe_delete() {
         .key_pairs
         .unwrap();
     assert_eq!(typed.len(), 1);
-    assert!(typed[0].public_key.as_deref().unwrap().starts_with("ssh-ed25519 AAAA"));
+    assert!(typed[0]
+        .public_key
+        .as_deref()
+        .unwrap()
+        .starts_with("ssh-ed25519 AAAA"));
     assert_eq!(
         ec2.key_pair_public_key(ACCOUNT, "us-east-1", "b-ed"),
         typed[0].public_key
@@ -123,7 +132,9 @@ async fn create_describe_delete() {
 async fn import_checks_material() {
     let ec2 = ec2();
     let made = create_key(&ec2, "src", "ed25519").await;
-    let public = ec2.key_pair_public_key(ACCOUNT, "us-east-1", "src").unwrap();
+    let public = ec2
+        .key_pair_public_key(ACCOUNT, "us-east-1", "src")
+        .unwrap();
     let imported = ec2
         .import_key_pair(
             &ctx(),

@@ -50,7 +50,9 @@ pub(super) async fn describe(
     let owners = input.owners.unwrap_or_default();
     let users = input.executable_users.unwrap_or_default();
     let account = ctx.account_id();
-    let all = ec2.defs.read(|st| images::visible(st, &ctx.region, account));
+    let all = ec2
+        .defs
+        .read(|st| images::visible(st, &ctx.region, account));
     let missing: Vec<&str> = ids
         .iter()
         .filter(|id| !all.iter().any(|i| i.id() == id.as_str()))
@@ -142,15 +144,22 @@ pub(super) async fn register(
 ) -> Result<RegisterImageResult, AwsError> {
     check_name(&input.name)?;
     let tags = tags::from_specs(input.tag_specifications, "image")?;
-    if input.image_location.as_deref().is_some_and(|l| !l.is_empty()) {
+    if input
+        .image_location
+        .as_deref()
+        .is_some_and(|l| !l.is_empty())
+    {
         return Err(AwsError::client(
             "UnsupportedOperation",
             "Nimbus does not register instance store-backed AMIs from an S3 manifest; register from a snapshot.",
         ));
     }
-    let root_device_name = input.root_device_name.filter(|s| !s.is_empty()).ok_or_else(|| {
-        errors::missing_parameter("The request must contain the parameter rootDeviceName")
-    })?;
+    let root_device_name = input
+        .root_device_name
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| {
+            errors::missing_parameter("The request must contain the parameter rootDeviceName")
+        })?;
     let mut devices: Vec<BlockDeviceRec> = input
         .block_device_mappings
         .unwrap_or_default()
@@ -192,7 +201,8 @@ pub(super) async fn register(
                 base.volume_size_gib
             )));
         }
-        ebs.volume_type.get_or_insert_with(|| base.volume_type.to_string());
+        ebs.volume_type
+            .get_or_insert_with(|| base.volume_type.to_string());
         ebs.delete_on_termination.get_or_insert(true);
         ebs.encrypted.get_or_insert(false);
     }
@@ -231,9 +241,11 @@ pub(super) async fn register(
         public: false,
         tags,
     };
-    store_new(ec2, rec).await.map(|image_id| RegisterImageResult {
-        image_id: Some(image_id),
-    })
+    store_new(ec2, rec)
+        .await
+        .map(|image_id| RegisterImageResult {
+            image_id: Some(image_id),
+        })
 }
 
 /// Stores a new image unless its name is taken in (account, region); answers its id.
@@ -366,7 +378,11 @@ pub(super) async fn deregister(
 }
 
 /// Applies launch permission changes: `group=all` makes the image public.
-fn apply_permissions(rec: &mut ImageRec, perms: &[LaunchPermission], add: bool) -> Result<(), AwsError> {
+fn apply_permissions(
+    rec: &mut ImageRec,
+    perms: &[LaunchPermission],
+    add: bool,
+) -> Result<(), AwsError> {
     for p in perms {
         if let Some(g) = p.group.as_deref() {
             if g != "all" {
@@ -580,7 +596,8 @@ impl Ec2 {
     /// runtime: `None` when the caller cannot see such an image.
     pub fn image_base(&self, account: &str, region: &str, image_id: &str) -> Option<String> {
         self.defs.read(|st| {
-            images::find(st, region, account, image_id).and_then(|i| i.base_image().map(str::to_string))
+            images::find(st, region, account, image_id)
+                .and_then(|i| i.base_image().map(str::to_string))
         })
     }
 }

@@ -93,9 +93,9 @@ fn type_matches(t: &TypeSpec, f: &Parsed) -> bool {
         "supported-usage-class" => any(&t.usage_classes),
         "supported-virtualization-type" => f.matches("hvm"),
         "vcpu-info.default-cores" => t.cores.is_some_and(|c| f.matches(&c.to_string())),
-        "vcpu-info.default-threads-per-core" => {
-            t.threads_per_core.is_some_and(|c| f.matches(&c.to_string()))
-        }
+        "vcpu-info.default-threads-per-core" => t
+            .threads_per_core
+            .is_some_and(|c| f.matches(&c.to_string())),
         "vcpu-info.default-vcpus" => f.matches(&t.vcpus.to_string()),
         "vcpu-info.valid-cores" => any(&nums(&t.valid_cores)),
         "vcpu-info.valid-threads-per-core" => any(&nums(&t.valid_threads_per_core)),

@@ -77,11 +77,9 @@ pub(super) async fn create(
     let kind = match input.key_type.as_deref() {
         None | Some("rsa") => KeyType::Rsa,
         Some("ed25519") => KeyType::Ed25519,
-        Some(other) => {
-            return Err(errors::invalid_parameter_value(format!(
-                "Value ({other}) for parameter keyType is invalid. Valid values are rsa and ed25519."
-            )))
-        }
+        Some(other) => return Err(errors::invalid_parameter_value(format!(
+            "Value ({other}) for parameter keyType is invalid. Valid values are rsa and ed25519."
+        ))),
     };
     let ppk = match input.key_format.as_deref() {
         None | Some("pem") => false,
@@ -183,29 +181,31 @@ pub(super) async fn describe(
     let names = input.key_names.unwrap_or_default();
     let ids = input.key_pair_ids.unwrap_or_default();
     let with_public = input.include_public_key == Some(true);
-    let picked = ec2.defs.read(|st| -> Result<Vec<Arc<KeyPairRec>>, AwsError> {
-        let empty = Default::default();
-        let all = st
-            .key_pairs_of(ctx.account_id(), &ctx.region)
-            .unwrap_or(&empty);
-        for n in &names {
-            if !all.contains_key(n) {
-                return Err(def_errors::key_pair_not_found(n));
+    let picked = ec2
+        .defs
+        .read(|st| -> Result<Vec<Arc<KeyPairRec>>, AwsError> {
+            let empty = Default::default();
+            let all = st
+                .key_pairs_of(ctx.account_id(), &ctx.region)
+                .unwrap_or(&empty);
+            for n in &names {
+                if !all.contains_key(n) {
+                    return Err(def_errors::key_pair_not_found(n));
+                }
             }
-        }
-        for id in &ids {
-            if !all.values().any(|k| &k.key_pair_id == id) {
-                return Err(def_errors::key_pair_id_not_found(id));
+            for id in &ids {
+                if !all.values().any(|k| &k.key_pair_id == id) {
+                    return Err(def_errors::key_pair_id_not_found(id));
+                }
             }
-        }
-        Ok(all
-            .values()
-            .filter(|k| names.is_empty() || names.contains(&k.key_name))
-            .filter(|k| ids.is_empty() || ids.contains(&k.key_pair_id))
-            .filter(|k| filters.iter().all(|f| matches(k, f)))
-            .cloned()
-            .collect())
-    })?;
+            Ok(all
+                .values()
+                .filter(|k| names.is_empty() || names.contains(&k.key_name))
+                .filter(|k| ids.is_empty() || ids.contains(&k.key_pair_id))
+                .filter(|k| filters.iter().all(|f| matches(k, f)))
+                .cloned()
+                .collect())
+        })?;
     Ok(DescribeKeyPairsResult {
         key_pairs: Some(
             picked

@@ -61,7 +61,11 @@ impl Target {
         }
     }
 
-    fn find<'a>(&self, st: &'a DefsState, ctx: &RequestContext) -> Result<&'a Arc<TemplateRec>, AwsError> {
+    fn find<'a>(
+        &self,
+        st: &'a DefsState,
+        ctx: &RequestContext,
+    ) -> Result<&'a Arc<TemplateRec>, AwsError> {
         let all = st.templates_of(ctx.account_id(), &ctx.region);
         match self {
             Target::Id(id) => all
@@ -75,7 +79,10 @@ impl Target {
 }
 
 fn latest(t: &TemplateRec) -> i64 {
-    t.versions.last().map(|v| v.number).unwrap_or(t.default_version)
+    t.versions
+        .last()
+        .map(|v| v.number)
+        .unwrap_or(t.default_version)
 }
 
 /// A version selector: a number, `$Latest` or `$Default`.
@@ -107,7 +114,12 @@ fn render_template(t: &TemplateRec) -> LaunchTemplate {
     }
 }
 
-fn render_version(t: &TemplateRec, v: &TemplateVersionRec, region: &str, resolve: bool) -> LaunchTemplateVersion {
+fn render_version(
+    t: &TemplateRec,
+    v: &TemplateVersionRec,
+    region: &str,
+    resolve: bool,
+) -> LaunchTemplateVersion {
     let image = v.data.image_id.clone().map(|i| {
         if resolve && i.starts_with(SSM_PREFIX) {
             lt::resolve_ssm(region, &i).unwrap_or(i)
@@ -202,7 +214,12 @@ pub(super) async fn create_version(
             let data = match input.source_version.as_deref() {
                 Some(src) => {
                     let n = version_number(&t, src)?;
-                    let base = &t.versions.iter().find(|v| v.number == n).expect("checked").data;
+                    let base = &t
+                        .versions
+                        .iter()
+                        .find(|v| v.number == n)
+                        .expect("checked")
+                        .data;
                     lt::layered(base, data)
                 }
                 None => data,
@@ -279,7 +296,11 @@ pub(super) async fn delete(
             };
             Ok((
                 DefChange {
-                    delete_templates: vec![(t.account.clone(), t.region.clone(), t.template_id.clone())],
+                    delete_templates: vec![(
+                        t.account.clone(),
+                        t.region.clone(),
+                        t.template_id.clone(),
+                    )],
                     ..Default::default()
                 },
                 out,
@@ -306,15 +327,16 @@ pub(super) async fn delete_versions(
             let mut ok = Vec::new();
             let mut failed = Vec::new();
             for v in &input.versions {
-                let fail = |code: &str, message: String| DeleteLaunchTemplateVersionsResponseErrorItem {
-                    launch_template_id: Some(t.template_id.clone()),
-                    launch_template_name: Some(t.name.clone()),
-                    version_number: v.parse().ok(),
-                    response_error: Some(ResponseError {
-                        code: Some(code.into()),
-                        message: Some(message),
-                    }),
-                };
+                let fail =
+                    |code: &str, message: String| DeleteLaunchTemplateVersionsResponseErrorItem {
+                        launch_template_id: Some(t.template_id.clone()),
+                        launch_template_name: Some(t.name.clone()),
+                        version_number: v.parse().ok(),
+                        response_error: Some(ResponseError {
+                            code: Some(code.into()),
+                            message: Some(message),
+                        }),
+                    };
                 match v.parse::<i64>() {
                     Ok(n) if n == t.default_version => failed.push(fail(
                         "unexpectedError",
@@ -365,7 +387,11 @@ pub(super) async fn describe(
     ctx: &RequestContext,
     input: DescribeLaunchTemplatesRequest,
 ) -> Result<DescribeLaunchTemplatesResult, AwsError> {
-    let filters = filters::parse(input.filters, &["create-time", "launch-template-name"], true)?;
+    let filters = filters::parse(
+        input.filters,
+        &["create-time", "launch-template-name"],
+        true,
+    )?;
     filters::check_max_results(input.max_results, 1, 200)?;
     check_dry_run(input.dry_run)?;
     let ids = input.launch_template_ids.unwrap_or_default();
@@ -375,29 +401,37 @@ pub(super) async fn describe(
             return Err(def_errors::template_id_malformed(id));
         }
     }
-    let picked = ec2.defs.read(|st| -> Result<Vec<Arc<TemplateRec>>, AwsError> {
-        let empty = Default::default();
-        let all = st.templates_of(ctx.account_id(), &ctx.region).unwrap_or(&empty);
-        for id in &ids {
-            if !all.contains_key(id) {
-                return Err(def_errors::template_id_not_found(id));
+    let picked = ec2
+        .defs
+        .read(|st| -> Result<Vec<Arc<TemplateRec>>, AwsError> {
+            let empty = Default::default();
+            let all = st
+                .templates_of(ctx.account_id(), &ctx.region)
+                .unwrap_or(&empty);
+            for id in &ids {
+                if !all.contains_key(id) {
+                    return Err(def_errors::template_id_not_found(id));
+                }
             }
-        }
-        for n in &names {
-            if !all.values().any(|t| &t.name == n) {
-                return Err(AwsError::client(
+            for n in &names {
+                if !all.values().any(|t| &t.name == n) {
+                    return Err(AwsError::client(
                     "InvalidLaunchTemplateName.NotFoundException",
                     "At least one of the launch templates specified in the request does not exist.",
                 ));
+                }
             }
-        }
-        Ok(all
-            .values()
-            .filter(|t| ids.is_empty() && names.is_empty() || ids.contains(&t.template_id) || names.contains(&t.name))
-            .filter(|t| filters.iter().all(|f| template_matches(t, f)))
-            .cloned()
-            .collect())
-    })?;
+            Ok(all
+                .values()
+                .filter(|t| {
+                    ids.is_empty() && names.is_empty()
+                        || ids.contains(&t.template_id)
+                        || names.contains(&t.name)
+                })
+                .filter(|t| filters.iter().all(|f| template_matches(t, f)))
+                .cloned()
+                .collect())
+        })?;
     let (page, next_token) = filters::paginate(
         picked,
         |t| t.template_id.as_str(),
@@ -466,7 +500,10 @@ pub(super) async fn describe_versions(
             })
             .transpose()
     };
-    let (min, max) = (parse_bound(&input.min_version)?, parse_bound(&input.max_version)?);
+    let (min, max) = (
+        parse_bound(&input.min_version)?,
+        parse_bound(&input.max_version)?,
+    );
     let target = match (&input.launch_template_id, &input.launch_template_name) {
         (None, None) => {
             // Every template's $Latest and/or $Default versions, and only those.
@@ -477,41 +514,46 @@ pub(super) async fn describe_versions(
             }
             None
         }
-        _ => Some(Target::from(input.launch_template_id.clone(), input.launch_template_name.clone())?),
+        _ => Some(Target::from(
+            input.launch_template_id.clone(),
+            input.launch_template_name.clone(),
+        )?),
     };
-    let rows = ec2.defs.read(|st| -> Result<Vec<(String, LaunchTemplateVersion)>, AwsError> {
-        let templates: Vec<&Arc<TemplateRec>> = match &target {
-            Some(t) => vec![t.find(st, ctx)?],
-            None => st
-                .templates_of(ctx.account_id(), &ctx.region)
-                .map(|m| m.values().collect())
-                .unwrap_or_default(),
-        };
-        let mut rows = Vec::new();
-        for t in templates {
-            let mut wanted: Option<Vec<i64>> = None;
-            if !selectors.is_empty() {
-                let mut nums = Vec::new();
-                for s in &selectors {
-                    nums.push(version_number(t, s)?);
+    let rows = ec2.defs.read(
+        |st| -> Result<Vec<(String, LaunchTemplateVersion)>, AwsError> {
+            let templates: Vec<&Arc<TemplateRec>> = match &target {
+                Some(t) => vec![t.find(st, ctx)?],
+                None => st
+                    .templates_of(ctx.account_id(), &ctx.region)
+                    .map(|m| m.values().collect())
+                    .unwrap_or_default(),
+            };
+            let mut rows = Vec::new();
+            for t in templates {
+                let mut wanted: Option<Vec<i64>> = None;
+                if !selectors.is_empty() {
+                    let mut nums = Vec::new();
+                    for s in &selectors {
+                        nums.push(version_number(t, s)?);
+                    }
+                    wanted = Some(nums);
                 }
-                wanted = Some(nums);
-            }
-            // Newest first, as EC2 lists them.
-            for v in t.versions.iter().rev() {
-                let keep = wanted.as_ref().is_none_or(|w| w.contains(&v.number))
-                    && min.is_none_or(|m| v.number >= m)
-                    && max.is_none_or(|m| v.number <= m)
-                    && filters.iter().all(|f| version_matches(t, v, f));
-                if keep {
-                    let key = format!("{}/{:020}", t.template_id, i64::MAX - v.number);
-                    rows.push((key, render_version(t, v, &ctx.region, resolve)));
+                // Newest first, as EC2 lists them.
+                for v in t.versions.iter().rev() {
+                    let keep = wanted.as_ref().is_none_or(|w| w.contains(&v.number))
+                        && min.is_none_or(|m| v.number >= m)
+                        && max.is_none_or(|m| v.number <= m)
+                        && filters.iter().all(|f| version_matches(t, v, f));
+                    if keep {
+                        let key = format!("{}/{:020}", t.template_id, i64::MAX - v.number);
+                        rows.push((key, render_version(t, v, &ctx.region, resolve)));
+                    }
                 }
             }
-        }
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(rows)
-    })?;
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            Ok(rows)
+        },
+    )?;
     let (page, next_token) = filters::paginate(
         rows,
         |r| r.0.as_str(),
@@ -553,7 +595,11 @@ impl Ec2 {
                 .expect("version_number checked it")
                 .data
                 .clone();
-            if let Some(i) = data.image_id.as_deref().filter(|i| i.starts_with(SSM_PREFIX)) {
+            if let Some(i) = data
+                .image_id
+                .as_deref()
+                .filter(|i| i.starts_with(SSM_PREFIX))
+            {
                 data.image_id = Some(lt::resolve_ssm(region, i)?);
             }
             Ok((t.template_id.clone(), n, data))
