@@ -82,12 +82,20 @@ def test_created_ed25519_key_is_openssh_and_fingerprint_is_padded_sha256(nimbus,
     assert k["KeyType"] == "ed25519" and k["PublicKey"].split()[:2] == pub[:2]
 
 
-def test_ppk_format(nimbus):
-    out = nimbus.aws("ec2", "create-key-pair", "--key-name", unique("ppk"), "--key-format", "ppk")
-    lines = out["KeyMaterial"].splitlines()
-    assert lines[0] == "PuTTY-User-Key-File-2: ssh-rsa"
-    assert lines[1] == "Encryption: none"
-    assert lines[-1].startswith("Private-MAC: ")
+def test_ppk_format(nimbus, tmp_path):
+    for kind in ("rsa", "ed25519"):
+        name = unique("ppk")
+        out = nimbus.aws("ec2", "create-key-pair", "--key-name", name, "--key-type", kind, "--key-format", "ppk")
+        lines = out["KeyMaterial"].splitlines()
+        assert lines[0] == f"PuTTY-User-Key-File-2: ssh-{kind}"
+        assert lines[1] == "Encryption: none"
+        assert lines[-1].startswith("Private-MAC: ")
+        if shutil.which("puttygen"):
+            # PuTTY checks the MAC and reads the key back.
+            ppk = write_key(tmp_path, f"{kind}.ppk", out["KeyMaterial"])
+            pub = run("puttygen", str(ppk), "-O", "public-openssh").decode().split()
+            k = nimbus.aws("ec2", "describe-key-pairs", "--key-names", name, "--include-public-key")["KeyPairs"][0]
+            assert pub[:2] == k["PublicKey"].split()[:2]
 
 
 @needs_tools
