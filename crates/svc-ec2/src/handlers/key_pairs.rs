@@ -77,9 +77,11 @@ pub(super) async fn create(
     let kind = match input.key_type.as_deref() {
         None | Some("rsa") => KeyType::Rsa,
         Some("ed25519") => KeyType::Ed25519,
-        Some(other) => return Err(errors::invalid_parameter_value(format!(
+        Some(other) => {
+            return Err(errors::invalid_parameter_value(format!(
             "Value ({other}) for parameter keyType is invalid. Valid values are rsa and ed25519."
-        ))),
+        )))
+        }
     };
     let ppk = match input.key_format.as_deref() {
         None | Some("pem") => false,
