@@ -551,3 +551,37 @@ def test_launch_templates_survive_restart(fresh_nimbus):
     fresh_nimbus.start()
     vs = fresh_nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id)
     assert [v["VersionNumber"] for v in vs["LaunchTemplateVersions"]] == [2, 1]
+
+
+# --- authorization -----------------------------------------------------------------------
+
+def test_dry_run_and_resource_level_permissions(nimbus):
+    import json as _json
+    allowed = unique("allowed-key")
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["ec2:CreateKeyPair", "ec2:DeleteKeyPair"],
+         "Resource": f"arn:aws:ec2:us-east-1:{ACCOUNT}:key-pair/{allowed}"},
+        {"Effect": "Allow", "Action": ["ec2:DescribeKeyPairs", "ec2:DescribeImages", "ec2:DescribeLaunchTemplates"],
+         "Resource": "*"}]}
+    user = unique("kp-user")
+    nimbus.aws("iam", "create-user", "--user-name", user)
+    nimbus.aws("iam", "put-user-policy", "--user-name", user, "--policy-name", "p",
+               "--policy-document", _json.dumps(doc))
+    k = nimbus.aws("iam", "create-access-key", "--user-name", user)["AccessKey"]
+    keys = dict(access_key=k["AccessKeyId"], secret_key=k["SecretAccessKey"])
+
+    def fails(*args):
+        with pytest.raises(AwsCliError) as e:
+            nimbus.aws(*args, **keys)
+        return e.value.stderr
+
+    # DryRun: allowed → DryRunOperation; not allowed → UnauthorizedOperation.
+    assert "DryRunOperation" in fails("ec2", "create-key-pair", "--key-name", allowed, "--dry-run")
+    assert "UnauthorizedOperation" in fails("ec2", "create-key-pair", "--key-name", unique("other"), "--dry-run")
+    assert "UnauthorizedOperation" in fails("ec2", "create-launch-template", "--launch-template-name", unique("lt"),
+                                            "--launch-template-data", '{"InstanceType": "t2.micro"}', "--dry-run")
+    # The dry run created nothing; the real call does.
+    assert nimbus.aws("ec2", "describe-key-pairs", "--filters", f"Name=key-name,Values={allowed}", **keys)["KeyPairs"] == []
+    nimbus.aws("ec2", "create-key-pair", "--key-name", allowed, **keys)
+    assert nimbus.aws("ec2", "describe-images", "--owners", "amazon", **keys)["Images"]
+    assert nimbus.aws("ec2", "delete-key-pair", "--key-name", allowed, **keys)["Return"] is True
