@@ -169,15 +169,21 @@ def test_key_pair_filters_tags_and_regions(nimbus):
     assert "InvalidParameterValue" in e.value.stderr
 
 
-def test_key_pairs_survive_restart_and_reset(fresh_nimbus):
+def test_key_pairs_and_images_survive_restart_and_reset(fresh_nimbus):
     name = unique("durable")
     k = fresh_nimbus.aws("ec2", "create-key-pair", "--key-name", name, "--key-type", "ed25519")
+    snap = fresh_nimbus.aws("ec2", "describe-images", "--owners", "amazon", "--filters",
+                            "Name=name,Values=amzn2-ami-hvm-*-x86_64-gp2")["Images"][0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+    image_id = fresh_nimbus.aws("ec2", "register-image", "--name", "durable-ami", "--root-device-name", "/dev/xvda",
+                                "--block-device-mappings", f"DeviceName=/dev/xvda,Ebs={{SnapshotId={snap}}}")["ImageId"]
     fresh_nimbus.stop()
     fresh_nimbus.start()
     again = fresh_nimbus.aws("ec2", "describe-key-pairs", "--key-names", name)["KeyPairs"][0]
     assert again["KeyFingerprint"] == k["KeyFingerprint"]
+    assert fresh_nimbus.aws("ec2", "describe-images", "--image-ids", image_id)["Images"][0]["Name"] == "durable-ami"
     fresh_nimbus.admin("POST", "/_nimbus/reset")
     assert fresh_nimbus.aws("ec2", "describe-key-pairs")["KeyPairs"] == []
+    assert fresh_nimbus.aws("ec2", "describe-images", "--owners", "self")["Images"] == []
 
 
 # --- instance types ----------------------------------------------------------------------
