@@ -14,6 +14,8 @@ pub mod catalogue;
 pub mod parameters;
 
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 
 pub use catalogue::{ImageSpec, IMAGES};
 pub use parameters::{PublicParameter, PUBLIC_PARAMETERS};
@@ -146,9 +148,29 @@ fn materialize(region: &str, spec: &'static ImageSpec) -> Image {
     }
 }
 
+/// Regions whose images are kept computed (ids cost a SHA-256 each); requests may name any
+/// region string, so the cache is bounded and further regions are computed on each call.
+const CACHED_REGIONS: usize = 64;
+
+/// Every built-in image of `region`, in catalogue order, shared (computed once per region).
+pub fn region_images(region: &str) -> Arc<[Image]> {
+    static CACHE: OnceLock<RwLock<HashMap<String, Arc<[Image]>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.read().unwrap_or_else(|e| e.into_inner()).get(region) {
+        return hit.clone();
+    }
+    let computed: Arc<[Image]> = IMAGES.iter().map(|s| materialize(region, s)).collect();
+    let mut w = cache.write().unwrap_or_else(|e| e.into_inner());
+    if w.len() < CACHED_REGIONS {
+        w.insert(region.to_string(), computed.clone());
+    }
+    computed
+}
+
 /// Every built-in image of `region`, in catalogue order.
-pub fn images(region: &str) -> impl Iterator<Item = Image> + '_ {
-    IMAGES.iter().map(move |s| materialize(region, s))
+pub fn images(region: &str) -> impl Iterator<Item = Image> {
+    let all = region_images(region);
+    (0..all.len()).map(move |i| all[i].clone())
 }
 
 /// The built-in image with id `id` in `region`, if any (an id from another region is not
@@ -157,7 +179,7 @@ pub fn image(region: &str, id: &str) -> Option<Image> {
     if !id.starts_with("ami-") {
         return None;
     }
-    images(region).find(|i| i.id == id)
+    region_images(region).iter().find(|i| i.id == id).cloned()
 }
 
 /// The built-in image named `name` in `region`, if any.

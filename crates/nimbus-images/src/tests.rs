@@ -205,3 +205,20 @@ fn path_selection_direct_and_recursive() {
         0
     );
 }
+
+#[test]
+fn region_images_are_shared_and_match_fresh_computation() {
+    let a = region_images("sa-east-1");
+    let b = region_images("sa-east-1");
+    assert!(Arc::ptr_eq(&a, &b));
+    let fresh: Vec<String> = IMAGES
+        .iter()
+        .map(|s| image_id("sa-east-1", s.name))
+        .collect();
+    assert_eq!(a.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), fresh);
+    // Past the cache bound, regions are still answered correctly.
+    for i in 0..100 {
+        let r = format!("xx-test-{i}");
+        assert_eq!(region_images(&r)[0].id, image_id(&r, IMAGES[0].name));
+    }
+}

@@ -28,9 +28,10 @@ pub fn normalize(resource: &str) -> String {
     };
     let (head, rest) = (&resource[..at], &resource[at + MARK.len()..]);
     if let Some(arn) = rest.strip_prefix("arn:") {
-        // `arn:aws:ssm:R:A:parameter/NAME[:selector]`: keep the first six fields' worth.
-        let mut fields = arn.splitn(6, ':');
-        let kept: Vec<&str> = fields.by_ref().take(5).collect();
+        // `arn:aws:ssm:R:A:parameter/NAME[:selector]`: partition, service, region, account, then
+        // the resource without its selector.
+        let mut fields = arn.splitn(5, ':');
+        let kept: Vec<&str> = fields.by_ref().take(4).collect();
         let tail = fields.next().unwrap_or("");
         let tail = tail.split(':').next().unwrap_or(tail);
         return format!("arn:{}:{tail}", kept.join(":"));
@@ -53,19 +54,35 @@ fn typed<T: FromValue>(input: &Option<Value>, shape: &str) -> Option<T> {
 fn accesses(ctx: &RequestContext, op: &str, input: &Option<Value>) -> Option<Vec<Access>> {
     use g::access as a;
     let mut list = match op {
-        "AddTagsToResource" => a::add_tags_to_resource(ctx, &typed(input, "AddTagsToResourceRequest")?),
+        "AddTagsToResource" => {
+            a::add_tags_to_resource(ctx, &typed(input, "AddTagsToResourceRequest")?)
+        }
         "DeleteParameter" => a::delete_parameter(ctx, &typed(input, "DeleteParameterRequest")?),
         "DeleteParameters" => a::delete_parameters(ctx, &typed(input, "DeleteParametersRequest")?),
-        "DescribeParameters" => a::describe_parameters(ctx, &typed(input, "DescribeParametersRequest")?),
+        "DescribeParameters" => {
+            a::describe_parameters(ctx, &typed(input, "DescribeParametersRequest")?)
+        }
         "GetParameter" => a::get_parameter(ctx, &typed(input, "GetParameterRequest")?),
-        "GetParameterHistory" => a::get_parameter_history(ctx, &typed(input, "GetParameterHistoryRequest")?),
+        "GetParameterHistory" => {
+            a::get_parameter_history(ctx, &typed(input, "GetParameterHistoryRequest")?)
+        }
         "GetParameters" => a::get_parameters(ctx, &typed(input, "GetParametersRequest")?),
-        "GetParametersByPath" => a::get_parameters_by_path(ctx, &typed(input, "GetParametersByPathRequest")?),
-        "LabelParameterVersion" => a::label_parameter_version(ctx, &typed(input, "LabelParameterVersionRequest")?),
-        "ListTagsForResource" => a::list_tags_for_resource(ctx, &typed(input, "ListTagsForResourceRequest")?),
+        "GetParametersByPath" => {
+            a::get_parameters_by_path(ctx, &typed(input, "GetParametersByPathRequest")?)
+        }
+        "LabelParameterVersion" => {
+            a::label_parameter_version(ctx, &typed(input, "LabelParameterVersionRequest")?)
+        }
+        "ListTagsForResource" => {
+            a::list_tags_for_resource(ctx, &typed(input, "ListTagsForResourceRequest")?)
+        }
         "PutParameter" => a::put_parameter(ctx, &typed(input, "PutParameterRequest")?),
-        "RemoveTagsFromResource" => a::remove_tags_from_resource(ctx, &typed(input, "RemoveTagsFromResourceRequest")?),
-        "UnlabelParameterVersion" => a::unlabel_parameter_version(ctx, &typed(input, "UnlabelParameterVersionRequest")?),
+        "RemoveTagsFromResource" => {
+            a::remove_tags_from_resource(ctx, &typed(input, "RemoveTagsFromResourceRequest")?)
+        }
+        "UnlabelParameterVersion" => {
+            a::unlabel_parameter_version(ctx, &typed(input, "UnlabelParameterVersionRequest")?)
+        }
         _ => return None,
     };
     for access in &mut list {

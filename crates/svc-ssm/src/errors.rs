@@ -16,8 +16,15 @@ pub fn constraint(value: &str, field: &str, rule: &str) -> AwsError {
     ))
 }
 
+/// `ParameterNotFound`. Reads name the parameter (`Parameter /x not found.`, as botocore
+/// tracebacks from AWS show it); other operations answer with an empty message, as the CLI
+/// transcripts we found show for them. Neither wording is documented by AWS.
 pub fn not_found() -> AwsError {
     AwsError::client("ParameterNotFound", "")
+}
+
+pub fn not_found_named(name: &str) -> AwsError {
+    AwsError::client("ParameterNotFound", format!("Parameter {name} not found."))
 }
 
 pub fn version_not_found(name: &str, selector: &str) -> AwsError {
@@ -103,7 +110,10 @@ pub fn invalid_next_token() -> AwsError {
 }
 
 pub fn invalid_filter_key(key: &str) -> AwsError {
-    AwsError::client("InvalidFilterKey", format!("The following filter key is not valid: {key}"))
+    AwsError::client(
+        "InvalidFilterKey",
+        format!("The following filter key is not valid: {key}"),
+    )
 }
 
 pub fn invalid_filter_option(message: String) -> AwsError {

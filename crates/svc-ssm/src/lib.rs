@@ -18,7 +18,7 @@ mod public;
 mod state;
 mod validate;
 
-pub use state::Ssm;
+pub use state::{Parameters, Resolved, Ssm};
 
 use nimbus_core::{Clock, Ids};
 use nimbus_store::{Store, StoreError};
@@ -32,8 +32,22 @@ pub fn service(
     clock: Arc<dyn Clock>,
     ids: Arc<Ids>,
 ) -> Result<Arc<dyn nimbus_wire::Service>, StoreError> {
+    Ok(build(store, clock, ids)?.0)
+}
+
+/// [`service`], and the [`Parameters`] read side other services resolve references through.
+pub fn build(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+) -> Result<(Arc<dyn nimbus_wire::Service>, Parameters), StoreError> {
     let _ = clock;
-    Ok(Arc::new(authz::SsmService(generated::Router(Ssm::load(store, ids)?))))
+    let ssm = Ssm::load(store, ids)?;
+    let parameters = ssm.parameters();
+    Ok((
+        Arc::new(authz::SsmService(generated::Router(ssm))),
+        parameters,
+    ))
 }
 
 #[cfg(test)]

@@ -48,7 +48,7 @@ pub struct VersionRec {
     pub allowed_pattern: Option<String>,
     /// `Standard` or `Advanced`.
     pub tier: String,
-    /// `text` or `aws:ec2:image`.
+    /// `text`, `aws:ec2:image` or `aws:ssm:integration`.
     pub data_type: String,
     pub labels: Vec<String>,
     /// Milliseconds since the Unix epoch (Nimbus time).
@@ -60,7 +60,9 @@ pub struct VersionRec {
 impl ParamRec {
     /// The newest version.
     pub fn latest(&self) -> &VersionRec {
-        self.versions.last().expect("a parameter always has a version")
+        self.versions
+            .last()
+            .expect("a parameter always has a version")
     }
 
     pub fn version(&self, v: i64) -> Option<&VersionRec> {
@@ -69,6 +71,8 @@ impl ParamRec {
 
     /// The version carrying `label`.
     pub fn labelled(&self, label: &str) -> Option<&VersionRec> {
-        self.versions.iter().find(|x| x.labels.iter().any(|l| l == label))
+        self.versions
+            .iter()
+            .find(|x| x.labels.iter().any(|l| l == label))
     }
 }

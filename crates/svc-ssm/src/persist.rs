@@ -22,7 +22,10 @@ pub struct Change {
 
 impl Change {
     pub fn put(p: ParamRec) -> Self {
-        Change { put: vec![p], delete: Vec::new() }
+        Change {
+            put: vec![p],
+            delete: Vec::new(),
+        }
     }
 
     pub fn batch(&self) -> Batch {
@@ -39,5 +42,9 @@ impl Change {
 
 /// Every stored parameter.
 pub fn load(store: &Store) -> Result<Vec<ParamRec>, StoreError> {
-    Ok(PARAMETERS.scan(store, b"")?.into_iter().map(|(_, p)| p).collect())
+    Ok(PARAMETERS
+        .scan(store, b"")?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect())
 }

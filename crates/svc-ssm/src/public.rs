@@ -14,7 +14,10 @@ pub fn is_public(name: &str) -> bool {
 
 /// The account-less ARN of a public parameter in `region`.
 pub fn arn(region: &str, name: &str) -> String {
-    format!("arn:aws:ssm:{region}::parameter/{}", name.trim_start_matches('/'))
+    format!(
+        "arn:aws:ssm:{region}::parameter/{}",
+        name.trim_start_matches('/')
+    )
 }
 
 /// `p` as a `Parameter` of `region`, or `None` if its image is missing from the catalogue.

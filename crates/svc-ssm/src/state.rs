@@ -27,7 +27,10 @@ impl State {
     fn apply(&mut self, change: Change) {
         for p in change.put {
             let key = (p.account.clone(), p.region.clone());
-            self.scopes.entry(key).or_default().insert(p.name.clone(), p);
+            self.scopes
+                .entry(key)
+                .or_default()
+                .insert(p.name.clone(), p);
         }
         for (account, region, name) in change.delete {
             if let Some(s) = self.scopes.get_mut(&(account, region)) {
@@ -38,7 +41,10 @@ impl State {
 
     fn loaded(params: Vec<ParamRec>) -> State {
         let mut st = State::default();
-        st.apply(Change { put: params, delete: Vec::new() });
+        st.apply(Change {
+            put: params,
+            delete: Vec::new(),
+        });
         st
     }
 }
@@ -47,7 +53,7 @@ impl State {
 pub struct Ssm {
     store: Store,
     pub(crate) ids: Arc<Ids>,
-    state: RwLock<State>,
+    state: Arc<RwLock<State>>,
     writer: tokio::sync::Mutex<()>,
 }
 
@@ -74,9 +80,16 @@ impl Ssm {
         Ok(Ssm {
             store,
             ids,
-            state: RwLock::new(state),
+            state: Arc::new(RwLock::new(state)),
             writer: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The read side other services resolve `resolve:ssm:` references through.
+    pub fn parameters(&self) -> Parameters {
+        Parameters {
+            state: self.state.clone(),
+        }
     }
 
     /// Resets Parameter Store together with `then` (see [`nimbus_wire::Service::reset`]).
@@ -107,7 +120,10 @@ impl Ssm {
             let _w = self.writer.lock().await;
             let (change, answer) = self.read(ctx, plan)?;
             let durable = self.store.submit(change.batch());
-            self.state.write().unwrap_or_else(|e| e.into_inner()).apply(change);
+            self.state
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .apply(change);
             (durable, answer)
         };
         if let Err(e) = durable.await {
@@ -122,5 +138,69 @@ impl Ssm {
             return Err(store_error(e));
         }
         Ok(answer)
+    }
+}
+
+/// A parameter value as another service sees it when it resolves a reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    /// The plaintext value (SecureString included: the caller decides whether it may use one).
+    pub value: String,
+    pub version: i64,
+    /// `String`, `StringList` or `SecureString`.
+    pub r#type: String,
+    /// `text`, `aws:ec2:image` or `aws:ssm:integration`.
+    pub data_type: String,
+}
+
+/// The read side of Parameter Store for the rest of Nimbus (wired in the binary's `app.rs`):
+/// resolves `NAME`, `NAME:VERSION` or `NAME:LABEL` in an account and region — its own
+/// parameters and the public `/aws/service/…` ones — as EC2's `resolve:ssm:` does.
+#[derive(Clone)]
+pub struct Parameters {
+    state: Arc<RwLock<State>>,
+}
+
+impl std::fmt::Debug for Parameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parameters").finish_non_exhaustive()
+    }
+}
+
+impl Parameters {
+    pub fn resolve(&self, account: &str, region: &str, reference: &str) -> Option<Resolved> {
+        use crate::validate::{split_selector, Selector};
+        let (name, selector) = split_selector(reference).ok()?;
+        if crate::public::is_public(&name) {
+            let (p, image) = nimbus_images::resolve_parameter(region, &name)?;
+            let current = p.version as i64;
+            return match selector {
+                Selector::None => Some(current),
+                Selector::Version(v) if v == current => Some(current),
+                _ => None,
+            }
+            .map(|version| Resolved {
+                value: image.id,
+                version,
+                r#type: "String".to_string(),
+                data_type: p.data_type.to_string(),
+            });
+        }
+        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let p = st
+            .scopes
+            .get(&(account.to_string(), region.to_string()))?
+            .get(&name)?;
+        let v = match selector {
+            Selector::None => p.latest(),
+            Selector::Version(n) => p.version(n)?,
+            Selector::Label(l) => p.labelled(&l)?,
+        };
+        Some(Resolved {
+            value: v.value.clone(),
+            version: v.version,
+            r#type: v.r#type.clone(),
+            data_type: v.data_type.clone(),
+        })
     }
 }

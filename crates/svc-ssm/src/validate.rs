@@ -41,7 +41,11 @@ pub fn new_name(name: &str) -> Result<(), AwsError> {
 /// parameters live under `/aws/`).
 pub fn name_shape(name: &str) -> Result<(), AwsError> {
     if name.is_empty() {
-        return Err(constraint(name, "name", "have length greater than or equal to 1"));
+        return Err(constraint(
+            name,
+            "name",
+            "have length greater than or equal to 1",
+        ));
     }
     if name.len() > MAX_NAME_LEN {
         return Err(validation(format!(
@@ -101,13 +105,19 @@ pub fn split_selector(raw: &str) -> Result<(String, Selector), AwsError> {
                 _ => None,
             };
             let Some(tail) = tail else {
-                return Err(validation(format!("Parameter name: {raw} is not a valid parameter ARN.")));
+                return Err(validation(format!(
+                    "Parameter name: {raw} is not a valid parameter ARN."
+                )));
             };
             let (n, sel) = match tail.split_once(':') {
                 Some((n, s)) => (n, Some(s)),
                 None => (tail, None),
             };
-            let n = if n.contains('/') { format!("/{n}") } else { n.to_string() };
+            let n = if n.contains('/') {
+                format!("/{n}")
+            } else {
+                n.to_string()
+            };
             return finish(n, sel);
         }
         None => raw,
@@ -122,7 +132,11 @@ fn finish(name: String, sel: Option<&str>) -> Result<(String, Selector), AwsErro
     name_shape(&name)?;
     let selector = match sel {
         None => Selector::None,
-        Some("") => return Err(validation(format!("Invalid parameter selector for {name}:"))),
+        Some("") => {
+            return Err(validation(format!(
+                "Invalid parameter selector for {name}:"
+            )))
+        }
         Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => match s.parse::<i64>() {
             Ok(v) if v >= 1 => Selector::Version(v),
             _ => return Err(errors::version_not_found(&name, s)),
@@ -138,7 +152,9 @@ fn finish(name: String, sel: Option<&str>) -> Result<(String, Selector), AwsErro
 pub fn label_ok(label: &str) -> bool {
     !label.is_empty()
         && label.len() <= 100
-        && label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && label
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         && !label.starts_with(|c: char| c.is_ascii_digit())
         && !reserved_prefix(label)
 }
@@ -146,20 +162,28 @@ pub fn label_ok(label: &str) -> bool {
 pub fn param_type(t: &str) -> Result<(), AwsError> {
     match t {
         "String" | "StringList" | "SecureString" => Ok(()),
-        _ => Err(constraint(t, "type", "satisfy enum value set: [SecureString, StringList, String]")),
+        _ => Err(constraint(
+            t,
+            "type",
+            "satisfy enum value set: [SecureString, StringList, String]",
+        )),
     }
 }
 
 pub fn tier(t: &str) -> Result<(), AwsError> {
     match t {
         "Standard" | "Advanced" | "Intelligent-Tiering" => Ok(()),
-        _ => Err(constraint(t, "tier", "satisfy enum value set: [Standard, Advanced, Intelligent-Tiering]")),
+        _ => Err(constraint(
+            t,
+            "tier",
+            "satisfy enum value set: [Standard, Advanced, Intelligent-Tiering]",
+        )),
     }
 }
 
 pub fn data_type(d: &str) -> Result<(), AwsError> {
     match d {
-        "text" | "aws:ec2:image" => Ok(()),
+        "text" | "aws:ec2:image" | "aws:ssm:integration" => Ok(()),
         _ => Err(validation(format!(
             "The following data type is not supported: {d} (Data type names are all lowercase.)"
         ))),
@@ -169,7 +193,9 @@ pub fn data_type(d: &str) -> Result<(), AwsError> {
 /// `aws:ec2:image` values: `ami-` and 8 or 17 lowercase hex digits.
 pub fn ami_id(v: &str) -> bool {
     v.strip_prefix("ami-").is_some_and(|h| {
-        (h.len() == 8 || h.len() == 17) && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        (h.len() == 8 || h.len() == 17)
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 

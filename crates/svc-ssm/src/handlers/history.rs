@@ -11,13 +11,26 @@ use crate::state::Ssm;
 use crate::validate;
 use nimbus_core::{AwsError, RequestContext, Timestamp};
 
-pub fn history(ssm: &Ssm, ctx: &RequestContext, input: g::GetParameterHistoryRequest) -> Result<g::GetParameterHistoryResult, AwsError> {
+pub fn history(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::GetParameterHistoryRequest,
+) -> Result<g::GetParameterHistoryResult, AwsError> {
     let name = input.name.trim().to_string();
     validate::name_shape(&name)?;
+    if crate::public::is_public(&name) && nimbus_images::public_parameter(&name).is_some() {
+        // Nimbus keeps only the current version of a public parameter.
+        return Err(AwsError::not_implemented(
+            "SSM",
+            "GetParameterHistory of a public /aws/service parameter",
+        ));
+    }
     let max = validate::max_results(input.max_results, 50, 50)?;
     let decrypt = input.with_decryption.unwrap_or(false);
     let all: Vec<g::ParameterHistory> = ssm.read(ctx, |scope| {
-        let p = scope.get(&name).ok_or_else(errors::not_found)?;
+        let p = scope
+            .get(&name)
+            .ok_or_else(|| errors::not_found_named(&name))?;
         Ok::<_, AwsError>(
             p.versions
                 .iter()
@@ -40,25 +53,47 @@ pub fn history(ssm: &Ssm, ctx: &RequestContext, input: g::GetParameterHistoryReq
         )
     })?;
     // Versions are unique and ascending; zero-padding makes their string order match.
-    let (parameters, next_token) = page(&all, |h| format!("{:020}", h.version.unwrap_or(0)), input.next_token.as_deref(), max)?;
-    Ok(g::GetParameterHistoryResult { parameters: Some(parameters), next_token })
+    let (parameters, next_token) = page(
+        &all,
+        |h| format!("{:020}", h.version.unwrap_or(0)),
+        input.next_token.as_deref(),
+        max,
+    )?;
+    Ok(g::GetParameterHistoryResult {
+        parameters: Some(parameters),
+        next_token,
+    })
 }
 
 fn check_labels(labels: &[String]) -> Result<(), AwsError> {
     if labels.is_empty() || labels.len() > 10 {
-        let rule = if labels.is_empty() { "have length greater than or equal to 1" } else { "have length less than or equal to 10" };
-        return Err(constraint(&format!("[{}]", labels.join(", ")), "labels", rule));
+        let rule = if labels.is_empty() {
+            "have length greater than or equal to 1"
+        } else {
+            "have length less than or equal to 10"
+        };
+        return Err(constraint(
+            &format!("[{}]", labels.join(", ")),
+            "labels",
+            rule,
+        ));
     }
     Ok(())
 }
 
-pub async fn label(ssm: &Ssm, ctx: &RequestContext, input: g::LabelParameterVersionRequest) -> Result<g::LabelParameterVersionResult, AwsError> {
+pub async fn label(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::LabelParameterVersionRequest,
+) -> Result<g::LabelParameterVersionResult, AwsError> {
     let name = input.name.trim().to_string();
     validate::name_shape(&name)?;
     check_labels(&input.labels)?;
     ssm.mutate(ctx, |scope| {
         let mut rec = scope.get(&name).cloned().ok_or_else(errors::not_found)?;
-        let target = input.parameter_version.unwrap_or_else(|| rec.latest().version);
+        let target = input
+            .parameter_version
+            .unwrap_or_else(|| rec.latest().version);
         let idx = rec
             .versions
             .iter()
@@ -83,18 +118,32 @@ pub async fn label(ssm: &Ssm, ctx: &RequestContext, input: g::LabelParameterVers
         if rec.versions[idx].labels.len() > MAX_LABELS_PER_VERSION {
             return Err(errors::label_limit());
         }
-        Ok((Change::put(rec), g::LabelParameterVersionResult { invalid_labels: Some(invalid), parameter_version: Some(target) }))
+        Ok((
+            Change::put(rec),
+            g::LabelParameterVersionResult {
+                invalid_labels: Some(invalid),
+                parameter_version: Some(target),
+            },
+        ))
     })
     .await
 }
 
-pub async fn unlabel(ssm: &Ssm, ctx: &RequestContext, input: g::UnlabelParameterVersionRequest) -> Result<g::UnlabelParameterVersionResult, AwsError> {
+pub async fn unlabel(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::UnlabelParameterVersionRequest,
+) -> Result<g::UnlabelParameterVersionResult, AwsError> {
     let name = input.name.trim().to_string();
     validate::name_shape(&name)?;
     check_labels(&input.labels)?;
     let target = input.parameter_version;
     if target < 1 {
-        return Err(constraint(&target.to_string(), "parameterVersion", "have value greater than or equal to 1"));
+        return Err(constraint(
+            &target.to_string(),
+            "parameterVersion",
+            "have value greater than or equal to 1",
+        ));
     }
     ssm.mutate(ctx, |scope| {
         let mut rec = scope.get(&name).cloned().ok_or_else(errors::not_found)?;
@@ -112,7 +161,13 @@ pub async fn unlabel(ssm: &Ssm, ctx: &RequestContext, input: g::UnlabelParameter
                 invalid.push(l.clone());
             }
         }
-        Ok((Change::put(rec), g::UnlabelParameterVersionResult { removed_labels: Some(removed), invalid_labels: Some(invalid) }))
+        Ok((
+            Change::put(rec),
+            g::UnlabelParameterVersionResult {
+                removed_labels: Some(removed),
+                invalid_labels: Some(invalid),
+            },
+        ))
     })
     .await
 }

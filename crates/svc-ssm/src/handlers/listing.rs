@@ -55,14 +55,48 @@ fn option_of(f: &g::ParameterStringFilter, allowed: &[&str]) -> Result<String, A
     Ok(o)
 }
 
-fn values_of(f: &g::ParameterStringFilter) -> Result<Vec<String>, AwsError> {
-    match &f.values {
-        Some(v) if !v.is_empty() => Ok(v.clone()),
-        _ => Err(errors::invalid_filter_value(format!("The filter \"{}\" requires at least one value.", f.key))),
+/// A filter's values under its option (`Equals` or `BeginsWith`).
+#[derive(Clone)]
+struct Match {
+    begins: bool,
+    values: Vec<String>,
+}
+
+impl Match {
+    fn of(f: &g::ParameterStringFilter, allowed: &[&str]) -> Result<Match, AwsError> {
+        let o = option_of(f, allowed)?;
+        Ok(Match {
+            begins: o == "BeginsWith",
+            values: values_of(f)?,
+        })
+    }
+
+    fn hit(&self, s: &str) -> bool {
+        self.values.iter().any(|v| {
+            if self.begins {
+                s.starts_with(v.as_str())
+            } else {
+                s == v
+            }
+        })
     }
 }
 
-pub fn by_path(ssm: &Ssm, ctx: &RequestContext, input: g::GetParametersByPathRequest) -> Result<g::GetParametersByPathResult, AwsError> {
+fn values_of(f: &g::ParameterStringFilter) -> Result<Vec<String>, AwsError> {
+    match &f.values {
+        Some(v) if !v.is_empty() => Ok(v.clone()),
+        _ => Err(errors::invalid_filter_value(format!(
+            "The filter \"{}\" requires at least one value.",
+            f.key
+        ))),
+    }
+}
+
+pub fn by_path(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::GetParametersByPathRequest,
+) -> Result<g::GetParametersByPathResult, AwsError> {
     let path = input.path.trim().to_string();
     check_path(&path)?;
     let recursive = input.recursive.unwrap_or(false);
@@ -76,16 +110,21 @@ pub fn by_path(ssm: &Ssm, ctx: &RequestContext, input: g::GetParametersByPathReq
             "Label" => &mut label,
             other => {
                 return Err(errors::invalid_filter_key(&format!(
-                    "{other}. Valid filter keys for GetParametersByPath include: [Type, KeyId, Label]"
-                )))
+                "{other}. Valid filter keys for GetParametersByPath include: [Type, KeyId, Label]"
+            )))
             }
         };
-        option_of(f, &["Equals"])?;
-        *slot = Some(values_of(f)?);
+        // Label allows only Equals; Type and KeyId also BeginsWith.
+        let allowed: &[&str] = if f.key == "Label" {
+            &["Equals"]
+        } else {
+            &["Equals", "BeginsWith"]
+        };
+        *slot = Some(Match::of(f, allowed)?);
     }
     let all: Vec<g::Parameter> = if path == "/aws" || path.starts_with("/aws/") {
         nimbus_images::public_parameters_under(&path, recursive)
-            .filter(|_| types.as_ref().is_none_or(|t: &Vec<String>| t.iter().any(|x| x == "String")))
+            .filter(|_| types.as_ref().is_none_or(|t: &Match| t.hit("String")))
             .filter(|_| keys.is_none() && label.is_none())
             .filter_map(|p| public::render(&ctx.region, p, None))
             .collect()
@@ -96,23 +135,40 @@ pub fn by_path(ssm: &Ssm, ctx: &RequestContext, input: g::GetParametersByPathReq
                 .filter(|p| under(&p.name, &path, recursive))
                 .filter_map(|p| {
                     let v = match &label {
-                        Some(ls) => p.versions.iter().rev().find(|v| v.labels.iter().any(|l| ls.contains(l)))?,
+                        Some(ls) => p
+                            .versions
+                            .iter()
+                            .rev()
+                            .find(|v| v.labels.iter().any(|l| ls.hit(l)))?,
                         None => p.latest(),
                     };
-                    if types.as_ref().is_some_and(|t| !t.contains(&v.r#type)) {
+                    if types.as_ref().is_some_and(|t| !t.hit(&v.r#type)) {
                         return None;
                     }
-                    if keys.as_ref().is_some_and(|k| !v.key_id.as_ref().is_some_and(|x| k.contains(x))) {
+                    if keys
+                        .as_ref()
+                        .is_some_and(|k| !v.key_id.as_ref().is_some_and(|x| k.hit(x)))
+                    {
                         return None;
                     }
-                    let sel = label.as_ref().and_then(|_| v.labels.first().map(|l| format!(":{l}")));
+                    let sel = label
+                        .as_ref()
+                        .and_then(|_| v.labels.first().map(|l| format!(":{l}")));
                     Some(render(ctx, p, v, decrypt, sel))
                 })
                 .collect()
         })
     };
-    let (parameters, next_token) = page(&all, |p| p.name.clone().unwrap_or_default(), input.next_token.as_deref(), max)?;
-    Ok(g::GetParametersByPathResult { parameters: Some(parameters), next_token })
+    let (parameters, next_token) = page(
+        &all,
+        |p| p.name.clone().unwrap_or_default(),
+        input.next_token.as_deref(),
+        max,
+    )?;
+    Ok(g::GetParametersByPathResult {
+        parameters: Some(parameters),
+        next_token,
+    })
 }
 
 type Pred = Box<dyn Fn(&ParamRec) -> bool>;
@@ -120,10 +176,16 @@ type Pred = Box<dyn Fn(&ParamRec) -> bool>;
 fn string_filter(f: &g::ParameterStringFilter) -> Result<Pred, AwsError> {
     let key = f.key.as_str();
     if let Some(tag) = key.strip_prefix("tag:") {
-        option_of(f, &["Equals"])?;
-        let (tag, values) = (tag.to_string(), f.values.clone().unwrap_or_default());
+        let begins = option_of(f, &["Equals", "BeginsWith"])? == "BeginsWith";
+        let m = Match {
+            begins,
+            values: f.values.clone().unwrap_or_default(),
+        };
+        let tag = tag.to_string();
         return Ok(Box::new(move |p| {
-            p.tags.iter().any(|(k, v)| *k == tag && (values.is_empty() || values.contains(v)))
+            p.tags
+                .iter()
+                .any(|(k, v)| *k == tag && (m.values.is_empty() || m.hit(v)))
         }));
     }
     match key {
@@ -144,20 +206,21 @@ fn string_filter(f: &g::ParameterStringFilter) -> Result<Pred, AwsError> {
             for v in &vals {
                 check_path(v)?;
             }
-            Ok(Box::new(move |p| vals.iter().any(|v| under(&p.name, v, o == "Recursive"))))
+            Ok(Box::new(move |p| {
+                vals.iter().any(|v| under(&p.name, v, o == "Recursive"))
+            }))
         }
         "Type" | "KeyId" | "Tier" | "DataType" | "Label" => {
-            option_of(f, &["Equals"])?;
-            let vals = values_of(f)?;
+            let m = Match::of(f, &["Equals", "BeginsWith"])?;
             let key = key.to_string();
             Ok(Box::new(move |p| {
                 let v = p.latest();
                 match key.as_str() {
-                    "Type" => vals.contains(&v.r#type),
-                    "KeyId" => v.key_id.as_ref().is_some_and(|k| vals.contains(k)),
-                    "Tier" => vals.contains(&v.tier),
-                    "DataType" => vals.contains(&v.data_type),
-                    _ => p.versions.iter().any(|x| x.labels.iter().any(|l| vals.contains(l))),
+                    "Type" => m.hit(&v.r#type),
+                    "KeyId" => v.key_id.as_ref().is_some_and(|k| m.hit(k)),
+                    "Tier" => m.hit(&v.tier),
+                    "DataType" => m.hit(&v.data_type),
+                    _ => p.versions.iter().any(|x| x.labels.iter().any(|l| m.hit(l))),
                 }
             }))
         }
@@ -168,12 +231,19 @@ fn string_filter(f: &g::ParameterStringFilter) -> Result<Pred, AwsError> {
 fn legacy_filter(f: &g::ParametersFilter) -> Result<Pred, AwsError> {
     let vals = f.values.clone();
     if vals.is_empty() {
-        return Err(errors::invalid_filter_value(format!("The filter \"{}\" requires at least one value.", f.key)));
+        return Err(errors::invalid_filter_value(format!(
+            "The filter \"{}\" requires at least one value.",
+            f.key
+        )));
     }
     match f.key.as_str() {
-        "Name" => Ok(Box::new(move |p| vals.iter().any(|v| p.name.starts_with(v.as_str())))),
+        "Name" => Ok(Box::new(move |p| {
+            vals.iter().any(|v| p.name.starts_with(v.as_str()))
+        })),
         "Type" => Ok(Box::new(move |p| vals.contains(&p.latest().r#type))),
-        "KeyId" => Ok(Box::new(move |p| p.latest().key_id.as_ref().is_some_and(|k| vals.contains(k)))),
+        "KeyId" => Ok(Box::new(move |p| {
+            p.latest().key_id.as_ref().is_some_and(|k| vals.contains(k))
+        })),
         other => Err(errors::invalid_filter_key(other)),
     }
 }
@@ -196,9 +266,20 @@ fn metadata(ctx: &RequestContext, p: &ParamRec) -> g::ParameterMetadata {
     }
 }
 
-pub fn describe(ssm: &Ssm, ctx: &RequestContext, input: g::DescribeParametersRequest) -> Result<g::DescribeParametersResult, AwsError> {
-    if input.filters.as_ref().is_some_and(|f| !f.is_empty()) && input.parameter_filters.as_ref().is_some_and(|f| !f.is_empty()) {
-        return Err(validation("You can use either Filters or ParameterFilters in a single request."));
+pub fn describe(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::DescribeParametersRequest,
+) -> Result<g::DescribeParametersResult, AwsError> {
+    if input.filters.as_ref().is_some_and(|f| !f.is_empty())
+        && input
+            .parameter_filters
+            .as_ref()
+            .is_some_and(|f| !f.is_empty())
+    {
+        return Err(validation(
+            "You can use either Filters or ParameterFilters in a single request.",
+        ));
     }
     let max = validate::max_results(input.max_results, 50, 50)?;
     let mut preds: Vec<Pred> = Vec::new();
@@ -213,9 +294,21 @@ pub fn describe(ssm: &Ssm, ctx: &RequestContext, input: g::DescribeParametersReq
         Vec::new()
     } else {
         ssm.read(ctx, |scope| {
-            scope.values().filter(|p| preds.iter().all(|f| f(p))).map(|p| metadata(ctx, p)).collect()
+            scope
+                .values()
+                .filter(|p| preds.iter().all(|f| f(p)))
+                .map(|p| metadata(ctx, p))
+                .collect()
         })
     };
-    let (parameters, next_token) = page(&all, |p| p.name.clone().unwrap_or_default(), input.next_token.as_deref(), max)?;
-    Ok(g::DescribeParametersResult { parameters: Some(parameters), next_token })
+    let (parameters, next_token) = page(
+        &all,
+        |p| p.name.clone().unwrap_or_default(),
+        input.next_token.as_deref(),
+        max,
+    )?;
+    Ok(g::DescribeParametersResult {
+        parameters: Some(parameters),
+        next_token,
+    })
 }

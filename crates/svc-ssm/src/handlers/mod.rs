@@ -66,7 +66,10 @@ pub fn page<T: Clone>(
         None => 0,
         Some(t) => {
             let after = decode_token(t)?;
-            items.iter().position(|i| key(i) > after).unwrap_or(items.len())
+            items
+                .iter()
+                .position(|i| key(i) > after)
+                .unwrap_or(items.len())
         }
     };
     let end = (start + max).min(items.len());
@@ -89,43 +92,95 @@ fn decode_token(t: &str) -> Result<String, AwsError> {
 }
 
 impl g::Handlers for Ssm {
-    async fn add_tags_to_resource(&self, ctx: &RequestContext, input: g::AddTagsToResourceRequest) -> Result<g::AddTagsToResourceResult, AwsError> {
+    async fn add_tags_to_resource(
+        &self,
+        ctx: &RequestContext,
+        input: g::AddTagsToResourceRequest,
+    ) -> Result<g::AddTagsToResourceResult, AwsError> {
         tags::add(self, ctx, input).await
     }
-    async fn remove_tags_from_resource(&self, ctx: &RequestContext, input: g::RemoveTagsFromResourceRequest) -> Result<g::RemoveTagsFromResourceResult, AwsError> {
+    async fn remove_tags_from_resource(
+        &self,
+        ctx: &RequestContext,
+        input: g::RemoveTagsFromResourceRequest,
+    ) -> Result<g::RemoveTagsFromResourceResult, AwsError> {
         tags::remove(self, ctx, input).await
     }
-    async fn list_tags_for_resource(&self, ctx: &RequestContext, input: g::ListTagsForResourceRequest) -> Result<g::ListTagsForResourceResult, AwsError> {
+    async fn list_tags_for_resource(
+        &self,
+        ctx: &RequestContext,
+        input: g::ListTagsForResourceRequest,
+    ) -> Result<g::ListTagsForResourceResult, AwsError> {
         tags::list(self, ctx, input)
     }
-    async fn put_parameter(&self, ctx: &RequestContext, input: g::PutParameterRequest) -> Result<g::PutParameterResult, AwsError> {
+    async fn put_parameter(
+        &self,
+        ctx: &RequestContext,
+        input: g::PutParameterRequest,
+    ) -> Result<g::PutParameterResult, AwsError> {
         params::put(self, ctx, input).await
     }
-    async fn get_parameter(&self, ctx: &RequestContext, input: g::GetParameterRequest) -> Result<g::GetParameterResult, AwsError> {
+    async fn get_parameter(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetParameterRequest,
+    ) -> Result<g::GetParameterResult, AwsError> {
         params::get(self, ctx, input)
     }
-    async fn get_parameters(&self, ctx: &RequestContext, input: g::GetParametersRequest) -> Result<g::GetParametersResult, AwsError> {
+    async fn get_parameters(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetParametersRequest,
+    ) -> Result<g::GetParametersResult, AwsError> {
         params::get_many(self, ctx, input)
     }
-    async fn delete_parameter(&self, ctx: &RequestContext, input: g::DeleteParameterRequest) -> Result<g::DeleteParameterResult, AwsError> {
+    async fn delete_parameter(
+        &self,
+        ctx: &RequestContext,
+        input: g::DeleteParameterRequest,
+    ) -> Result<g::DeleteParameterResult, AwsError> {
         params::delete(self, ctx, input).await
     }
-    async fn delete_parameters(&self, ctx: &RequestContext, input: g::DeleteParametersRequest) -> Result<g::DeleteParametersResult, AwsError> {
+    async fn delete_parameters(
+        &self,
+        ctx: &RequestContext,
+        input: g::DeleteParametersRequest,
+    ) -> Result<g::DeleteParametersResult, AwsError> {
         params::delete_many(self, ctx, input).await
     }
-    async fn get_parameter_history(&self, ctx: &RequestContext, input: g::GetParameterHistoryRequest) -> Result<g::GetParameterHistoryResult, AwsError> {
+    async fn get_parameter_history(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetParameterHistoryRequest,
+    ) -> Result<g::GetParameterHistoryResult, AwsError> {
         history::history(self, ctx, input)
     }
-    async fn label_parameter_version(&self, ctx: &RequestContext, input: g::LabelParameterVersionRequest) -> Result<g::LabelParameterVersionResult, AwsError> {
+    async fn label_parameter_version(
+        &self,
+        ctx: &RequestContext,
+        input: g::LabelParameterVersionRequest,
+    ) -> Result<g::LabelParameterVersionResult, AwsError> {
         history::label(self, ctx, input).await
     }
-    async fn unlabel_parameter_version(&self, ctx: &RequestContext, input: g::UnlabelParameterVersionRequest) -> Result<g::UnlabelParameterVersionResult, AwsError> {
+    async fn unlabel_parameter_version(
+        &self,
+        ctx: &RequestContext,
+        input: g::UnlabelParameterVersionRequest,
+    ) -> Result<g::UnlabelParameterVersionResult, AwsError> {
         history::unlabel(self, ctx, input).await
     }
-    async fn get_parameters_by_path(&self, ctx: &RequestContext, input: g::GetParametersByPathRequest) -> Result<g::GetParametersByPathResult, AwsError> {
+    async fn get_parameters_by_path(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetParametersByPathRequest,
+    ) -> Result<g::GetParametersByPathResult, AwsError> {
         listing::by_path(self, ctx, input)
     }
-    async fn describe_parameters(&self, ctx: &RequestContext, input: g::DescribeParametersRequest) -> Result<g::DescribeParametersResult, AwsError> {
+    async fn describe_parameters(
+        &self,
+        ctx: &RequestContext,
+        input: g::DescribeParametersRequest,
+    ) -> Result<g::DescribeParametersResult, AwsError> {
         listing::describe(self, ctx, input)
     }
 

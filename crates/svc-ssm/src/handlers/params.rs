@@ -1,6 +1,12 @@
 //! `PutParameter`, `GetParameter`, `GetParameters`, `DeleteParameter` and
 //! `DeleteParameters`: versions, tiers, types, allowed patterns, data types, SecureString
 //! values, and `name:version` / `name:label` selectors.
+//!
+//! Deviation: AWS checks an `aws:ec2:image` value asynchronously (the put succeeds and the
+//! parameter is silently not created when the AMI is bad). Nimbus checks the id's format
+//! (`ami-` + 8 or 17 hex) synchronously and refuses a bad one with `ValidationException`;
+//! it does not yet check that the image exists (EC2's registered images are not visible
+//! here).
 
 use super::render;
 use crate::errors::{self, constraint, validation};
@@ -25,7 +31,11 @@ fn random_ciphertext(ssm: &Ssm, value: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-pub async fn put(ssm: &Ssm, ctx: &RequestContext, input: g::PutParameterRequest) -> Result<g::PutParameterResult, AwsError> {
+pub async fn put(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::PutParameterRequest,
+) -> Result<g::PutParameterResult, AwsError> {
     let name = input.name.trim().to_string();
     validate::new_name(&name)?;
     if let Some(t) = &input.r#type {
@@ -34,31 +44,61 @@ pub async fn put(ssm: &Ssm, ctx: &RequestContext, input: g::PutParameterRequest)
     if let Some(t) = &input.tier {
         validate::tier(t)?;
     }
-    let data_type = input.data_type.clone().unwrap_or_else(|| "text".to_string());
+    let data_type = input
+        .data_type
+        .clone()
+        .unwrap_or_else(|| "text".to_string());
     validate::data_type(&data_type)?;
     if input.policies.is_some() {
-        return Err(AwsError::not_implemented("SSM", "PutParameter with Policies (parameter policies)"));
+        return Err(AwsError::not_implemented(
+            "SSM",
+            "PutParameter with Policies (parameter policies)",
+        ));
     }
     if let Some(d) = &input.description {
         if d.chars().count() > 1024 {
-            return Err(constraint(d, "description", "have length less than or equal to 1024"));
+            return Err(constraint(
+                d,
+                "description",
+                "have length less than or equal to 1024",
+            ));
         }
     }
     if input.value.is_empty() {
-        return Err(constraint("", "value", "have length greater than or equal to 1"));
+        return Err(constraint(
+            "",
+            "value",
+            "have length greater than or equal to 1",
+        ));
     }
     if input.value.chars().count() > validate::ADVANCED_VALUE_MAX {
-        return Err(constraint("", "value", "have length less than or equal to 8192"));
+        return Err(constraint(
+            "",
+            "value",
+            "have length less than or equal to 8192",
+        ));
     }
     let pattern = match &input.allowed_pattern {
         Some(p) if p.chars().count() > 1024 => {
-            return Err(constraint(p, "allowedPattern", "have length less than or equal to 1024"))
+            return Err(constraint(
+                p,
+                "allowedPattern",
+                "have length less than or equal to 1024",
+            ))
         }
-        Some(p) => Some((p.clone(), regex::Regex::new(p).map_err(|_| errors::invalid_allowed_pattern())?)),
+        Some(p) => Some((
+            p.clone(),
+            regex::Regex::new(p).map_err(|_| errors::invalid_allowed_pattern())?,
+        )),
         None => None,
     };
     let overwrite = input.overwrite.unwrap_or(false);
-    let tags: Vec<(String, String)> = input.tags.iter().flatten().map(|t| (t.key.clone(), t.value.clone())).collect();
+    let tags: Vec<(String, String)> = input
+        .tags
+        .iter()
+        .flatten()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
     if !tags.is_empty() && overwrite {
         return Err(validation(
             "Tags and overwrite can't be used together. To create a parameter with tags, clear the overwrite option. \
@@ -176,44 +216,74 @@ pub async fn put(ssm: &Ssm, ctx: &RequestContext, input: g::PutParameterRequest)
 }
 
 /// Looks up one `name[:selector]` for a read; `Err` is the error `GetParameter` answers.
-fn lookup(ssm: &Ssm, ctx: &RequestContext, raw: &str, decrypt: bool) -> Result<g::Parameter, AwsError> {
+fn lookup(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    raw: &str,
+    decrypt: bool,
+) -> Result<g::Parameter, AwsError> {
     let (name, selector) = validate::split_selector(raw)?;
     if public::is_public(&name) {
-        let p = nimbus_images::public_parameter(&name).ok_or_else(errors::not_found)?;
+        let p =
+            nimbus_images::public_parameter(&name).ok_or_else(|| errors::not_found_named(&name))?;
         match &selector {
             Selector::None => {}
             Selector::Version(v) if *v == p.version as i64 => {}
             Selector::Version(v) => return Err(errors::version_not_found(&name, &v.to_string())),
             Selector::Label(l) => return Err(errors::version_not_found(&name, l)),
         }
-        return public::render(&ctx.region, p, selector.render()).ok_or_else(errors::not_found);
+        return public::render(&ctx.region, p, selector.render())
+            .ok_or_else(|| errors::not_found_named(&name));
     }
     ssm.read(ctx, |scope| {
-        let p = scope.get(&name).ok_or_else(errors::not_found)?;
+        let p = scope
+            .get(&name)
+            .ok_or_else(|| errors::not_found_named(&name))?;
         let v = match &selector {
             Selector::None => p.latest(),
-            Selector::Version(v) => p.version(*v).ok_or_else(|| errors::version_not_found(&name, &v.to_string()))?,
-            Selector::Label(l) => p.labelled(l).ok_or_else(|| errors::version_not_found(&name, l))?,
+            Selector::Version(v) => p
+                .version(*v)
+                .ok_or_else(|| errors::version_not_found(&name, &v.to_string()))?,
+            Selector::Label(l) => p
+                .labelled(l)
+                .ok_or_else(|| errors::version_not_found(&name, l))?,
         };
         Ok(render(ctx, p, v, decrypt, selector.render()))
     })
 }
 
-pub fn get(ssm: &Ssm, ctx: &RequestContext, input: g::GetParameterRequest) -> Result<g::GetParameterResult, AwsError> {
-    let p = lookup(ssm, ctx, &input.name, input.with_decryption.unwrap_or(false))?;
+pub fn get(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::GetParameterRequest,
+) -> Result<g::GetParameterResult, AwsError> {
+    let p = lookup(
+        ssm,
+        ctx,
+        &input.name,
+        input.with_decryption.unwrap_or(false),
+    )?;
     Ok(g::GetParameterResult { parameter: Some(p) })
 }
 
 fn check_names(names: &[String]) -> Result<(), AwsError> {
     if names.is_empty() || names.len() > 10 {
         let shown = format!("[{}]", names.join(", "));
-        let rule = if names.is_empty() { "have length greater than or equal to 1" } else { "have length less than or equal to 10" };
+        let rule = if names.is_empty() {
+            "have length greater than or equal to 1"
+        } else {
+            "have length less than or equal to 10"
+        };
         return Err(constraint(&shown, "names", rule));
     }
     Ok(())
 }
 
-pub fn get_many(ssm: &Ssm, ctx: &RequestContext, input: g::GetParametersRequest) -> Result<g::GetParametersResult, AwsError> {
+pub fn get_many(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::GetParametersRequest,
+) -> Result<g::GetParametersResult, AwsError> {
     check_names(&input.names)?;
     let decrypt = input.with_decryption.unwrap_or(false);
     let mut found = Vec::new();
@@ -225,27 +295,47 @@ pub fn get_many(ssm: &Ssm, ctx: &RequestContext, input: g::GetParametersRequest)
         }
         match lookup(ssm, ctx, raw, decrypt) {
             Ok(p) => found.push(p),
-            Err(e) if e.code == "ValidationException" && validate::split_selector(raw).is_err() => return Err(e),
+            Err(e) if e.code == "ValidationException" && validate::split_selector(raw).is_err() => {
+                return Err(e)
+            }
             Err(_) => invalid.push(raw.clone()),
         }
     }
-    Ok(g::GetParametersResult { parameters: Some(found), invalid_parameters: Some(invalid) })
+    Ok(g::GetParametersResult {
+        parameters: Some(found),
+        invalid_parameters: Some(invalid),
+    })
 }
 
-pub async fn delete(ssm: &Ssm, ctx: &RequestContext, input: g::DeleteParameterRequest) -> Result<g::DeleteParameterResult, AwsError> {
+pub async fn delete(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::DeleteParameterRequest,
+) -> Result<g::DeleteParameterResult, AwsError> {
     let name = input.name.trim().to_string();
     validate::name_shape(&name)?;
     ssm.mutate(ctx, |scope| {
         if !scope.contains_key(&name) {
             return Err(errors::not_found());
         }
-        let change = Change { put: Vec::new(), delete: vec![(ctx.account_id().to_string(), ctx.region.clone(), name.clone())] };
+        let change = Change {
+            put: Vec::new(),
+            delete: vec![(
+                ctx.account_id().to_string(),
+                ctx.region.clone(),
+                name.clone(),
+            )],
+        };
         Ok((change, g::DeleteParameterResult {}))
     })
     .await
 }
 
-pub async fn delete_many(ssm: &Ssm, ctx: &RequestContext, input: g::DeleteParametersRequest) -> Result<g::DeleteParametersResult, AwsError> {
+pub async fn delete_many(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::DeleteParametersRequest,
+) -> Result<g::DeleteParametersResult, AwsError> {
     check_names(&input.names)?;
     ssm.mutate(ctx, |scope| {
         let mut change = Change::default();
@@ -253,13 +343,23 @@ pub async fn delete_many(ssm: &Ssm, ctx: &RequestContext, input: g::DeleteParame
         for raw in &input.names {
             let name = raw.trim();
             if scope.contains_key(name) && !deleted.iter().any(|d: &String| d == name) {
-                change.delete.push((ctx.account_id().to_string(), ctx.region.clone(), name.to_string()));
+                change.delete.push((
+                    ctx.account_id().to_string(),
+                    ctx.region.clone(),
+                    name.to_string(),
+                ));
                 deleted.push(name.to_string());
             } else if !deleted.iter().any(|d| d == name) {
                 invalid.push(raw.clone());
             }
         }
-        Ok((change, g::DeleteParametersResult { deleted_parameters: Some(deleted), invalid_parameters: Some(invalid) }))
+        Ok((
+            change,
+            g::DeleteParametersResult {
+                deleted_parameters: Some(deleted),
+                invalid_parameters: Some(invalid),
+            },
+        ))
     })
     .await
 }

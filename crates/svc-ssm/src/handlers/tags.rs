@@ -12,8 +12,15 @@ use crate::validate;
 use nimbus_core::{AwsError, RequestContext};
 
 const TYPES: &[&str] = &[
-    "Document", "ManagedInstance", "MaintenanceWindow", "Parameter", "PatchBaseline", "OpsItem", "OpsMetadata",
-    "Automation", "Association",
+    "Document",
+    "ManagedInstance",
+    "MaintenanceWindow",
+    "Parameter",
+    "PatchBaseline",
+    "OpsItem",
+    "OpsMetadata",
+    "Automation",
+    "Association",
 ];
 
 /// The parameter a tagging request names.
@@ -31,8 +38,16 @@ fn target<'s>(scope: &'s Scope, resource_type: &str, id: &str) -> Result<&'s Par
     scope.get(id.trim()).ok_or_else(errors::invalid_resource_id)
 }
 
-pub async fn add(ssm: &Ssm, ctx: &RequestContext, input: g::AddTagsToResourceRequest) -> Result<g::AddTagsToResourceResult, AwsError> {
-    let tags: Vec<(String, String)> = input.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
+pub async fn add(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::AddTagsToResourceRequest,
+) -> Result<g::AddTagsToResourceResult, AwsError> {
+    let tags: Vec<(String, String)> = input
+        .tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
     validate::tags(&tags)?;
     ssm.mutate(ctx, |scope| {
         let mut rec = target(scope, &input.resource_type, &input.resource_id)?.clone();
@@ -50,7 +65,11 @@ pub async fn add(ssm: &Ssm, ctx: &RequestContext, input: g::AddTagsToResourceReq
     .await
 }
 
-pub async fn remove(ssm: &Ssm, ctx: &RequestContext, input: g::RemoveTagsFromResourceRequest) -> Result<g::RemoveTagsFromResourceResult, AwsError> {
+pub async fn remove(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::RemoveTagsFromResourceRequest,
+) -> Result<g::RemoveTagsFromResourceResult, AwsError> {
     ssm.mutate(ctx, |scope| {
         let mut rec = target(scope, &input.resource_type, &input.resource_id)?.clone();
         rec.tags.retain(|(k, _)| !input.tag_keys.contains(k));
@@ -59,11 +78,23 @@ pub async fn remove(ssm: &Ssm, ctx: &RequestContext, input: g::RemoveTagsFromRes
     .await
 }
 
-pub fn list(ssm: &Ssm, ctx: &RequestContext, input: g::ListTagsForResourceRequest) -> Result<g::ListTagsForResourceResult, AwsError> {
+pub fn list(
+    ssm: &Ssm,
+    ctx: &RequestContext,
+    input: g::ListTagsForResourceRequest,
+) -> Result<g::ListTagsForResourceResult, AwsError> {
     ssm.read(ctx, |scope| {
         let rec = target(scope, &input.resource_type, &input.resource_id)?;
         Ok(g::ListTagsForResourceResult {
-            tag_list: Some(rec.tags.iter().map(|(k, v)| g::Tag { key: k.clone(), value: v.clone() }).collect()),
+            tag_list: Some(
+                rec.tags
+                    .iter()
+                    .map(|(k, v)| g::Tag {
+                        key: k.clone(),
+                        value: v.clone(),
+                    })
+                    .collect(),
+            ),
         })
     })
 }
