@@ -504,6 +504,23 @@ def test_launch_template_resolves_image_through_ssm(nimbus):
                    "--launch-template-data", '{"ImageId": "resolve:ssm:/no/such/parameter"}')
     assert "SsmInvalidParameter" in e.value.stderr
 
+    # The account's own parameter (data type aws:ec2:image), by name and by version.
+    own = "/" + unique("golden") + "/ami"
+    nimbus.aws("ssm", "put-parameter", "--name", own, "--type", "String", "--data-type", "aws:ec2:image",
+               "--value", al2)
+    lt2 = unique("own-ssm-lt")
+    nimbus.aws("ec2", "create-launch-template", "--launch-template-name", lt2, "--launch-template-data",
+               f'{{"ImageId": "resolve:ssm:{own}:1"}}')
+    got = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-name", lt2,
+                     "--resolve-alias")["LaunchTemplateVersions"][0]["LaunchTemplateData"]["ImageId"]
+    assert got == al2
+    text = "/" + unique("plain") + "/value"
+    nimbus.aws("ssm", "put-parameter", "--name", text, "--type", "String", "--value", al2)
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("ec2", "create-launch-template", "--launch-template-name", unique("text-ssm"),
+                   "--launch-template-data", f'{{"ImageId": "resolve:ssm:{text}"}}')
+    assert "SsmInvalidParameter" in e.value.stderr and "aws:ec2:image" in e.value.stderr
+
 
 def test_launch_template_errors_and_warnings(nimbus):
     name = unique("err-lt")

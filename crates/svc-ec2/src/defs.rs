@@ -159,6 +159,9 @@ fn load(store: &Store) -> Result<DefsState, StoreError> {
 /// The holder: memory over the store, one writer at a time.
 pub struct Defs {
     store: Store,
+    /// Parameter Store's read side, for `resolve:ssm:` image ids (see
+    /// [`crate::launch_templates::ParameterLookup`]).
+    parameters: Option<Arc<dyn crate::launch_templates::ParameterLookup>>,
     state: RwLock<DefsState>,
     pub(crate) writer: tokio::sync::Mutex<()>,
 }
@@ -166,6 +169,7 @@ pub struct Defs {
 impl Defs {
     pub fn load(store: Store) -> Result<Self, StoreError> {
         Ok(Defs {
+            parameters: None,
             state: RwLock::new(load(&store)?),
             store,
             writer: tokio::sync::Mutex::new(()),
@@ -217,6 +221,28 @@ impl Defs {
 }
 
 impl crate::Ec2 {
+    /// This service with Parameter Store's read side wired in, so `resolve:ssm:` image ids
+    /// resolve the account's own parameters as well as the public ones.
+    pub fn with_parameters(mut self, p: Arc<dyn crate::launch_templates::ParameterLookup>) -> Self {
+        self.defs.parameters = Some(p);
+        self
+    }
+
+    /// The AMI a `resolve:ssm:` image id names for (account, region).
+    pub fn resolve_ssm(
+        &self,
+        account: &str,
+        region: &str,
+        image_id: &str,
+    ) -> Result<String, AwsError> {
+        crate::launch_templates::resolve_ssm(
+            self.defs.parameters.as_deref(),
+            account,
+            region,
+            image_id,
+        )
+    }
+
     /// The OpenSSH public key line of the key pair `name` of (account, region), for the
     /// parts of Nimbus that install it on instances; `None` when there is no such key pair.
     pub fn key_pair_public_key(&self, account: &str, region: &str, name: &str) -> Option<String> {

@@ -18,23 +18,53 @@ use nimbus_core::AwsError;
 /// The `ImageId` prefix that names a Systems Manager parameter instead of an AMI.
 pub const SSM_PREFIX: &str = "resolve:ssm:";
 
-/// Resolves `resolve:ssm:<name>` to the AMI it names in `region` (the built-in public
-/// parameters only; an account's own parameters live in Systems Manager).
-pub fn resolve_ssm(region: &str, image_id: &str) -> Result<String, AwsError> {
-    let name = image_id.strip_prefix(SSM_PREFIX).unwrap_or(image_id);
-    // A version or label selector (`name:3`, `name:label`) may follow the name.
-    let bare = match name.rsplit_once(':') {
-        Some((n, _)) if n.starts_with('/') => n,
-        _ => name,
+/// What `resolve:ssm:` asks of Systems Manager: the value and data type of a parameter
+/// reference (`NAME`, `NAME:VERSION` or `NAME:LABEL`) in (account, region), its own
+/// parameters and the public ones. The binary wires Parameter Store in; without it only the
+/// built-in public parameters resolve.
+pub trait ParameterLookup: Send + Sync + 'static {
+    fn lookup(&self, account: &str, region: &str, reference: &str) -> Option<(String, String)>;
+}
+
+impl<F> ParameterLookup for F
+where
+    F: Fn(&str, &str, &str) -> Option<(String, String)> + Send + Sync + 'static,
+{
+    fn lookup(&self, account: &str, region: &str, reference: &str) -> Option<(String, String)> {
+        self(account, region, reference)
+    }
+}
+
+/// Resolves `resolve:ssm:<reference>` to the AMI it names in (account, region): through
+/// Parameter Store when it is wired in, else the built-in public parameters (bare names
+/// only). An account's own parameter must have the data type `aws:ec2:image`, as EC2
+/// requires.
+pub fn resolve_ssm(
+    parameters: Option<&dyn ParameterLookup>,
+    account: &str,
+    region: &str,
+    image_id: &str,
+) -> Result<String, AwsError> {
+    let reference = image_id.strip_prefix(SSM_PREFIX).unwrap_or(image_id);
+    let found = match parameters {
+        Some(p) => p.lookup(account, region, reference),
+        None => nimbus_images::resolve_parameter(region, reference)
+            .map(|(p, image)| (image.id, p.data_type.to_string())),
     };
-    nimbus_images::resolve_parameter(region, bare)
-        .map(|(_, image)| image.id)
-        .ok_or_else(|| {
-            AwsError::client(
-                "SsmInvalidParameter",
-                format!("The parameter {name} does not exist or is not accessible, or it does not have the data type aws:ec2:image."),
-            )
-        })
+    // AWS's public `/aws/service/` image parameters resolve whatever their data type (Amazon
+    // Linux's are `text`); an account's own parameter must be `aws:ec2:image`.
+    let public = reference.starts_with("/aws/service/");
+    match found {
+        Some((value, data_type)) if public || data_type == "aws:ec2:image" => Ok(value),
+        Some(_) => Err(AwsError::client(
+            "SsmInvalidParameter",
+            "Unsupported data type. The following parameter data types are supported: aws:ec2:image",
+        )),
+        None => Err(AwsError::client(
+            "SsmInvalidParameter",
+            format!("The parameter {reference} does not exist or is not accessible."),
+        )),
+    }
 }
 
 fn refuse(param: &str) -> AwsError {
@@ -55,8 +85,12 @@ fn one_of(param: &str, value: &str, allowed: &[&str]) -> Result<(), AwsError> {
     }
 }
 
-/// Reads and checks a request's launch template data. `region` resolves `resolve:ssm:`.
-pub fn from_request(region: &str, d: RequestLaunchTemplateData) -> Result<LaunchData, AwsError> {
+/// Reads and checks a request's launch template data; `resolve` checks a `resolve:ssm:`
+/// image id.
+pub fn from_request(
+    d: RequestLaunchTemplateData,
+    resolve: impl Fn(&str) -> Result<String, AwsError>,
+) -> Result<LaunchData, AwsError> {
     let unsupported: [(&str, bool); 14] = [
         (
             "ElasticGpuSpecifications",
@@ -96,7 +130,7 @@ pub fn from_request(region: &str, d: RequestLaunchTemplateData) -> Result<Launch
     }
     if let Some(image) = d.image_id.as_deref() {
         if image.starts_with(SSM_PREFIX) {
-            resolve_ssm(region, image)?;
+            resolve(image)?;
         } else if !crate::images::is_image_id(image) {
             return Err(crate::def_errors::ami_malformed(image));
         }

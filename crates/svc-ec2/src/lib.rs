@@ -42,3 +42,16 @@ pub fn service(
     let _ = clock;
     Ok(Arc::new(generated::Router(Ec2::load(store, ids)?)))
 }
+
+/// [`service`] with Parameter Store's read side, which `resolve:ssm:` image ids in launch
+/// templates resolve through (the account's own parameters as well as the public ones).
+pub fn service_with_parameters(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+    parameters: Arc<dyn launch_templates::ParameterLookup>,
+) -> Result<Arc<dyn nimbus_wire::Service>, StoreError> {
+    let _ = clock;
+    let ec2 = Ec2::load(store, ids)?.with_parameters(parameters);
+    Ok(Arc::new(generated::Router(ec2)))
+}

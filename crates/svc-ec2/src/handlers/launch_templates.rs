@@ -114,18 +114,15 @@ fn render_template(t: &TemplateRec) -> LaunchTemplate {
     }
 }
 
+/// `resolve` is given when the caller asked for `resolve:ssm:` image ids resolved.
 fn render_version(
     t: &TemplateRec,
     v: &TemplateVersionRec,
-    region: &str,
-    resolve: bool,
+    resolve: Option<&(dyn Fn(&str) -> Result<String, AwsError> + Sync)>,
 ) -> LaunchTemplateVersion {
-    let image = v.data.image_id.clone().map(|i| {
-        if resolve && i.starts_with(SSM_PREFIX) {
-            lt::resolve_ssm(region, &i).unwrap_or(i)
-        } else {
-            i
-        }
+    let image = v.data.image_id.clone().map(|i| match resolve {
+        Some(r) if i.starts_with(SSM_PREFIX) => r(&i).unwrap_or(i),
+        _ => i,
     });
     LaunchTemplateVersion {
         launch_template_id: Some(t.template_id.clone()),
@@ -154,7 +151,9 @@ pub(super) async fn create(
         ));
     }
     let tags = tags::from_specs(input.tag_specifications, "launch-template")?;
-    let data = lt::from_request(&ctx.region, input.launch_template_data)?;
+    let data = lt::from_request(input.launch_template_data, |i| {
+        ec2.resolve_ssm(ctx.account_id(), &ctx.region, i)
+    })?;
     check_dry_run(input.dry_run)?;
     let warning = lt::warnings(&data);
     let rec = TemplateRec {
@@ -205,9 +204,13 @@ pub(super) async fn create_version(
 ) -> Result<CreateLaunchTemplateVersionResult, AwsError> {
     let target = Target::from(input.launch_template_id, input.launch_template_name)?;
     check_description(&input.version_description)?;
-    let data = lt::from_request(&ctx.region, input.launch_template_data)?;
+    let data = lt::from_request(input.launch_template_data, |i| {
+        ec2.resolve_ssm(ctx.account_id(), &ctx.region, i)
+    })?;
     check_dry_run(input.dry_run)?;
-    let resolve = input.resolve_alias == Some(true);
+    let resolver = |i: &str| ec2.resolve_ssm(ctx.account_id(), &ctx.region, i);
+    let resolve: Option<&(dyn Fn(&str) -> Result<String, AwsError> + Sync)> =
+        (input.resolve_alias == Some(true)).then_some(&resolver);
     ec2.defs
         .mutate(|st| {
             let mut t = (**target.find(st, ctx)?).clone();
@@ -238,7 +241,6 @@ pub(super) async fn create_version(
                 launch_template_version: Some(render_version(
                     &t,
                     t.versions.last().expect("just pushed"),
-                    &ctx.region,
                     resolve,
                 )),
                 warning,
@@ -489,7 +491,9 @@ pub(super) async fn describe_versions(
     let filters = filters::parse(input.filters, VERSION_FILTERS, false)?;
     filters::check_max_results(input.max_results, 1, 200)?;
     check_dry_run(input.dry_run)?;
-    let resolve = input.resolve_alias == Some(true);
+    let resolver = |i: &str| ec2.resolve_ssm(ctx.account_id(), &ctx.region, i);
+    let resolve: Option<&(dyn Fn(&str) -> Result<String, AwsError> + Sync)> =
+        (input.resolve_alias == Some(true)).then_some(&resolver);
     let selectors = input.versions.unwrap_or_default();
     let parse_bound = |s: &Option<String>| -> Result<Option<i64>, AwsError> {
         s.as_deref()
@@ -546,7 +550,7 @@ pub(super) async fn describe_versions(
                         && filters.iter().all(|f| version_matches(t, v, f));
                     if keep {
                         let key = format!("{}/{:020}", t.template_id, i64::MAX - v.number);
-                        rows.push((key, render_version(t, v, &ctx.region, resolve)));
+                        rows.push((key, render_version(t, v, resolve)));
                     }
                 }
             }
@@ -578,7 +582,7 @@ impl Ec2 {
         template: &str,
         version: Option<&str>,
     ) -> Result<(String, i64, crate::def_records::LaunchData), AwsError> {
-        self.defs.read(|st| {
+        let found = self.defs.read(|st| {
             let all = st.templates_of(account, region);
             let t = if template.starts_with("lt-") {
                 all.and_then(|m| m.get(template))
@@ -588,21 +592,23 @@ impl Ec2 {
                     .ok_or_else(|| def_errors::template_name_not_found(template))?
             };
             let n = version_number(t, version.unwrap_or("$Default"))?;
-            let mut data = t
+            let data = t
                 .versions
                 .iter()
                 .find(|v| v.number == n)
                 .expect("version_number checked it")
                 .data
                 .clone();
-            if let Some(i) = data
-                .image_id
-                .as_deref()
-                .filter(|i| i.starts_with(SSM_PREFIX))
-            {
-                data.image_id = Some(lt::resolve_ssm(region, i)?);
-            }
             Ok((t.template_id.clone(), n, data))
-        })
+        })?;
+        let (id, n, mut data) = found;
+        if let Some(i) = data
+            .image_id
+            .as_deref()
+            .filter(|i| i.starts_with(SSM_PREFIX))
+        {
+            data.image_id = Some(self.resolve_ssm(account, region, i)?);
+        }
+        Ok((id, n, data))
     }
 }
