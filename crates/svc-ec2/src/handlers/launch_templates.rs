@@ -19,6 +19,9 @@ use crate::tags;
 use nimbus_core::{AwsError, RequestContext};
 use std::sync::Arc;
 
+/// Resolves a `resolve:ssm:` image id for the caller.
+type Resolver = dyn Fn(&str) -> Result<String, AwsError> + Sync;
+
 fn check_name(name: &str) -> Result<(), AwsError> {
     let ok = |c: char| c.is_ascii_alphanumeric() || "().-/_".contains(c);
     if name.len() < 3 || name.len() > 128 || !name.chars().all(ok) {
@@ -118,7 +121,7 @@ fn render_template(t: &TemplateRec) -> LaunchTemplate {
 fn render_version(
     t: &TemplateRec,
     v: &TemplateVersionRec,
-    resolve: Option<&(dyn Fn(&str) -> Result<String, AwsError> + Sync)>,
+    resolve: Option<&Resolver>,
 ) -> LaunchTemplateVersion {
     let image = v.data.image_id.clone().map(|i| match resolve {
         Some(r) if i.starts_with(SSM_PREFIX) => r(&i).unwrap_or(i),
@@ -209,8 +212,7 @@ pub(super) async fn create_version(
     })?;
     check_dry_run(input.dry_run)?;
     let resolver = |i: &str| ec2.resolve_ssm(ctx.account_id(), &ctx.region, i);
-    let resolve: Option<&(dyn Fn(&str) -> Result<String, AwsError> + Sync)> =
-        (input.resolve_alias == Some(true)).then_some(&resolver);
+    let resolve: Option<&Resolver> = (input.resolve_alias == Some(true)).then_some(&resolver);
     ec2.defs
         .mutate(|st| {
             let mut t = (**target.find(st, ctx)?).clone();
@@ -492,8 +494,7 @@ pub(super) async fn describe_versions(
     filters::check_max_results(input.max_results, 1, 200)?;
     check_dry_run(input.dry_run)?;
     let resolver = |i: &str| ec2.resolve_ssm(ctx.account_id(), &ctx.region, i);
-    let resolve: Option<&(dyn Fn(&str) -> Result<String, AwsError> + Sync)> =
-        (input.resolve_alias == Some(true)).then_some(&resolver);
+    let resolve: Option<&Resolver> = (input.resolve_alias == Some(true)).then_some(&resolver);
     let selectors = input.versions.unwrap_or_default();
     let parse_bound = |s: &Option<String>| -> Result<Option<i64>, AwsError> {
         s.as_deref()
