@@ -20,7 +20,7 @@ use nimbus_core::{AwsError, RequestContext};
 use std::sync::Arc;
 
 /// Resolves a `resolve:ssm:` image id for the caller.
-type Resolver = dyn Fn(&str) -> Result<String, AwsError> + Sync;
+type Resolver<'a> = dyn Fn(&str) -> Result<String, AwsError> + Sync + 'a;
 
 fn check_name(name: &str) -> Result<(), AwsError> {
     let ok = |c: char| c.is_ascii_alphanumeric() || "().-/_".contains(c);
@@ -121,7 +121,7 @@ fn render_template(t: &TemplateRec) -> LaunchTemplate {
 fn render_version(
     t: &TemplateRec,
     v: &TemplateVersionRec,
-    resolve: Option<&Resolver>,
+    resolve: Option<&Resolver<'_>>,
 ) -> LaunchTemplateVersion {
     let image = v.data.image_id.clone().map(|i| match resolve {
         Some(r) if i.starts_with(SSM_PREFIX) => r(&i).unwrap_or(i),
@@ -212,7 +212,7 @@ pub(super) async fn create_version(
     })?;
     check_dry_run(input.dry_run)?;
     let resolver = |i: &str| ec2.resolve_ssm(ctx.account_id(), &ctx.region, i);
-    let resolve: Option<&Resolver> = (input.resolve_alias == Some(true)).then_some(&resolver);
+    let resolve: Option<&Resolver<'_>> = (input.resolve_alias == Some(true)).then_some(&resolver);
     ec2.defs
         .mutate(|st| {
             let mut t = (**target.find(st, ctx)?).clone();
@@ -494,7 +494,7 @@ pub(super) async fn describe_versions(
     filters::check_max_results(input.max_results, 1, 200)?;
     check_dry_run(input.dry_run)?;
     let resolver = |i: &str| ec2.resolve_ssm(ctx.account_id(), &ctx.region, i);
-    let resolve: Option<&Resolver> = (input.resolve_alias == Some(true)).then_some(&resolver);
+    let resolve: Option<&Resolver<'_>> = (input.resolve_alias == Some(true)).then_some(&resolver);
     let selectors = input.versions.unwrap_or_default();
     let parse_bound = |s: &Option<String>| -> Result<Option<i64>, AwsError> {
         s.as_deref()
