@@ -342,36 +342,10 @@ pub fn render_device(d: &BlockDeviceRec) -> BlockDeviceMapping {
     }
 }
 
-/// The built-in images of `region`. Their ids are hashes of (region, name): computed once
-/// per AWS region, not on every describe.
-fn builtin(region: &str) -> Arc<Vec<nimbus_images::Image>> {
-    use std::collections::HashMap;
-    use std::sync::{OnceLock, RwLock};
-    type Cache = RwLock<HashMap<String, Arc<Vec<nimbus_images::Image>>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(v) = cache.read().unwrap_or_else(|e| e.into_inner()).get(region) {
-        return v.clone();
-    }
-    let images = Arc::new(nimbus_images::images(region).collect::<Vec<_>>());
-    // Only AWS's regions are kept: a request may name any region.
-    let known = crate::regions::DEFAULT_REGIONS.contains(&region)
-        || crate::regions::OPT_IN_REGIONS.contains(&region);
-    if !known {
-        return images;
-    }
-    cache
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(region.to_string(), images.clone());
-    images
-}
-
 /// Every image of `region` that `account` may see, sorted by id.
 pub fn visible(st: &DefsState, region: &str, account: &str) -> Vec<ImageView> {
-    let mut out: Vec<ImageView> = builtin(region)
-        .iter()
-        .cloned()
+    // nimbus-images derives each region's ids once and caches them.
+    let mut out: Vec<ImageView> = nimbus_images::images(region)
         .map(ImageView::Builtin)
         .collect();
     if let Some(own) = st.images_in(region) {
@@ -387,8 +361,8 @@ pub fn visible(st: &DefsState, region: &str, account: &str) -> Vec<ImageView> {
 
 /// The image `id` of `region` if `account` may see it.
 pub fn find(st: &DefsState, region: &str, account: &str, id: &str) -> Option<ImageView> {
-    if let Some(i) = builtin(region).iter().find(|i| i.id == id) {
-        return Some(ImageView::Builtin(i.clone()));
+    if let Some(i) = nimbus_images::image(region, id) {
+        return Some(ImageView::Builtin(i));
     }
     st.images_in(region)
         .and_then(|m| m.get(id))
