@@ -4,6 +4,13 @@
 //! (`state`) holds every account's and region's resources in memory over the durable
 //! store, and `handlers` implements the trait, one module per resource. Instances,
 //! subnets and VPC creation are not here yet.
+//!
+//! What instances are defined from lives beside that, with its own state holder (`defs`:
+//! own lock, writer and store tables): key pairs (`keypairs` makes and reads the key
+//! material), images over the built-in `nimbus-images` catalogue (`images`), instance types
+//! (`instance_types`) and launch templates (`launch_templates`); their handlers sit with the
+//! others. Read APIs for the rest of Nimbus: [`Ec2::key_pair_public_key`],
+//! [`Ec2::image_base`], [`instance_types::lookup`], [`Ec2::launch_template_data`].
 
 mod def_errors;
 pub mod def_records;
