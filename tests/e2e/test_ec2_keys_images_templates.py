@@ -608,3 +608,38 @@ def test_dry_run_and_resource_level_permissions(nimbus):
     nimbus.aws("ec2", "create-key-pair", "--key-name", allowed, **keys)
     assert nimbus.aws("ec2", "describe-images", "--owners", "amazon", **keys)["Images"]
     assert nimbus.aws("ec2", "delete-key-pair", "--key-name", allowed, **keys)["Return"] is True
+
+
+# --- what the Terraform AWS provider calls -----------------------------------------------
+
+def test_terraform_read_back_calls(nimbus, tmp_path):
+    """The calls the Terraform AWS provider makes (internal/service/ec2): `aws_key_pair`
+    imports with TagSpecifications, then reads back with DescribeKeyPairs(KeyNames=[name],
+    IncludePublicKey=true); `aws_launch_template` creates with a ClientToken and
+    TagSpecifications, then reads back with DescribeLaunchTemplates(LaunchTemplateIds=[id])
+    and DescribeLaunchTemplateVersions(LaunchTemplateId=id, Versions=[LatestVersionNumber])."""
+    ec2 = nimbus.client("ec2")
+    pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA8pVPelXlEwP+QB0kH3vLMUlUEc5moJ39ntYmch+s3g tf@example"
+    name = unique("tf-key")
+    ec2.import_key_pair(KeyName=name, PublicKeyMaterial=pub.encode(), TagSpecifications=[
+        {"ResourceType": "key-pair", "Tags": [{"Key": "Name", "Value": name}]}])
+    kp = ec2.describe_key_pairs(KeyNames=[name], IncludePublicKey=True)["KeyPairs"][0]
+    assert kp["PublicKey"] == pub and kp["KeyType"] == "ed25519"
+    assert kp["Tags"] == [{"Key": "Name", "Value": name}] and kp["KeyPairId"].startswith("key-")
+
+    lt_name = unique("tf-lt")
+    lt = ec2.create_launch_template(
+        ClientToken=unique("token"), LaunchTemplateName=lt_name, VersionDescription="tf",
+        LaunchTemplateData={"ImageId": "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+                            "InstanceType": "t3.micro", "KeyName": name,
+                            "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+                            "DisableApiTermination": False},
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "Name", "Value": lt_name}]}],
+    )["LaunchTemplate"]
+    read = ec2.describe_launch_templates(LaunchTemplateIds=[lt["LaunchTemplateId"]])["LaunchTemplates"][0]
+    assert read["LaunchTemplateName"] == lt_name and read["Tags"] == [{"Key": "Name", "Value": lt_name}]
+    v = ec2.describe_launch_template_versions(LaunchTemplateId=lt["LaunchTemplateId"],
+                                              Versions=[str(read["LatestVersionNumber"])])["LaunchTemplateVersions"]
+    assert len(v) == 1 and v[0]["LaunchTemplateData"]["KeyName"] == name
+    assert v[0]["LaunchTemplateData"]["DisableApiTermination"] is False
+    assert v[0]["LaunchTemplateData"]["ImageId"].startswith("resolve:ssm:")
