@@ -301,13 +301,14 @@ def test_register_copy_share_deregister(nimbus):
                      "--block-device-mappings", f"DeviceName=/dev/xvda,Ebs={{SnapshotId={snap},VolumeSize=16}}",
                      "--tag-specifications", "ResourceType=image,Tags=[{Key=app,Value=web}]")
     image_id = reg["ImageId"]
-    mine = nimbus.aws("ec2", "describe-images", "--owners", "self")["Images"]
+    ec2 = nimbus.client("ec2")
+    mine = ec2.describe_images(Owners=["self"])["Images"]
     assert image_id in [i["ImageId"] for i in mine]
-    me = nimbus.aws("ec2", "describe-images", "--image-ids", image_id)["Images"][0]
+    me = ec2.describe_images(ImageIds=[image_id])["Images"][0]
     assert me["OwnerId"] == ACCOUNT and me["Public"] is False and me["Name"] == name
     assert me["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"] == 16
     assert me["Tags"] == [{"Key": "app", "Value": "web"}]
-    by_tag = nimbus.aws("ec2", "describe-images", "--owners", "self", "--filters", "Name=tag:app,Values=web")["Images"]
+    by_tag = ec2.describe_images(Owners=["self"], Filters=[{"Name": "tag:app", "Values": ["web"]}])["Images"]
     assert [i["ImageId"] for i in by_tag] == [image_id]
     with pytest.raises(AwsCliError) as e:
         nimbus.aws("ec2", "register-image", "--name", name, "--root-device-name", "/dev/xvda",
@@ -319,16 +320,15 @@ def test_register_copy_share_deregister(nimbus):
     assert "InvalidSnapshot.NotFound" in e.value.stderr
 
     nimbus.aws("ec2", "modify-image-attribute", "--image-id", image_id, "--description", "Value=web server")
-    desc = nimbus.aws("ec2", "describe-image-attribute", "--image-id", image_id, "--attribute", "description")
+    desc = ec2.describe_image_attribute(ImageId=image_id, Attribute="description")
     assert desc["Description"] == {"Value": "web server"}
     nimbus.aws("ec2", "reset-image-attribute", "--image-id", image_id, "--attribute", "launchPermission")
-    assert nimbus.aws("ec2", "describe-image-attribute", "--image-id", image_id,
-                      "--attribute", "launchPermission")["LaunchPermissions"] == []
+    assert ec2.describe_image_attribute(ImageId=image_id, Attribute="launchPermission")["LaunchPermissions"] == []
 
     # Copy into another region.
     copy = nimbus.aws("ec2", "copy-image", "--source-image-id", image_id, "--source-region", "us-east-1",
                       "--name", name + "-copy", region="eu-west-1")
-    c = nimbus.aws("ec2", "describe-images", "--image-ids", copy["ImageId"], region="eu-west-1")["Images"][0]
+    c = nimbus.client("ec2", region="eu-west-1").describe_images(ImageIds=[copy["ImageId"]])["Images"][0]
     assert c["SourceImageId"] == image_id and c["SourceImageRegion"] == "us-east-1"
     assert c["Description"] == "web server" and c["OwnerId"] == ACCOUNT
 
@@ -426,6 +426,7 @@ def test_seed_launch_template_with_user_data_and_versions(nimbus):
     assert "Warning" not in out
     lt_id = lt["LaunchTemplateId"]
 
+    ec2 = nimbus.client("ec2")
     v1 = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id)["LaunchTemplateVersions"]
     assert len(v1) == 1 and v1[0]["DefaultVersion"] is True and v1[0]["VersionDescription"] == "seed lab"
     d = v1[0]["LaunchTemplateData"]
@@ -445,19 +446,16 @@ def test_seed_launch_template_with_user_data_and_versions(nimbus):
     assert v2["VersionNumber"] == 2 and v2["DefaultVersion"] is False
     assert v2["LaunchTemplateData"]["InstanceType"] == "t3.small"
     assert v2["LaunchTemplateData"]["UserData"] == d["UserData"] and v2["LaunchTemplateData"]["KeyName"] == key
-    latest = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id,
-                        "--versions", "$Latest")["LaunchTemplateVersions"]
+    latest = ec2.describe_launch_template_versions(LaunchTemplateId=lt_id, Versions=["$Latest"])["LaunchTemplateVersions"]
     assert [v["VersionNumber"] for v in latest] == [2]
-    default = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id,
-                         "--versions", "$Default")["LaunchTemplateVersions"]
+    default = ec2.describe_launch_template_versions(LaunchTemplateId=lt_id, Versions=["$Default"])["LaunchTemplateVersions"]
     assert [v["VersionNumber"] for v in default] == [1]
-    both = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id)
+    both = ec2.describe_launch_template_versions(LaunchTemplateId=lt_id)
     assert [v["VersionNumber"] for v in both["LaunchTemplateVersions"]] == [2, 1]
-    ranged = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id,
-                        "--min-version", "2")["LaunchTemplateVersions"]
+    ranged = ec2.describe_launch_template_versions(LaunchTemplateId=lt_id, MinVersion="2")["LaunchTemplateVersions"]
     assert [v["VersionNumber"] for v in ranged] == [2]
-    by_type = nimbus.aws("ec2", "describe-launch-template-versions", "--launch-template-id", lt_id,
-                         "--filters", "Name=instance-type,Values=t2.micro")["LaunchTemplateVersions"]
+    by_type = ec2.describe_launch_template_versions(
+        LaunchTemplateId=lt_id, Filters=[{"Name": "instance-type", "Values": ["t2.micro"]}])["LaunchTemplateVersions"]
     assert [v["VersionNumber"] for v in by_type] == [1]
 
     mod = nimbus.aws("ec2", "modify-launch-template", "--launch-template-id", lt_id, "--default-version", "2")
@@ -473,9 +471,9 @@ def test_seed_launch_template_with_user_data_and_versions(nimbus):
                     "--launch-template-data", '{"InstanceType": "t3.micro"}')["LaunchTemplateVersion"]
     assert v3["VersionNumber"] == 3 and "UserData" not in v3["LaunchTemplateData"]
 
-    listed = nimbus.aws("ec2", "describe-launch-templates", "--launch-template-names", name)["LaunchTemplates"]
+    listed = ec2.describe_launch_templates(LaunchTemplateNames=[name])["LaunchTemplates"]
     assert listed[0]["LatestVersionNumber"] == 3 and listed[0]["DefaultVersionNumber"] == 2
-    tagged = nimbus.aws("ec2", "describe-launch-templates", "--filters", "Name=tag:lab,Values=elb-asg")["LaunchTemplates"]
+    tagged = ec2.describe_launch_templates(Filters=[{"Name": "tag:lab", "Values": ["elb-asg"]}])["LaunchTemplates"]
     assert lt_id in [t["LaunchTemplateId"] for t in tagged]
     gone = nimbus.aws("ec2", "delete-launch-template", "--launch-template-id", lt_id)["LaunchTemplate"]
     assert gone["LaunchTemplateId"] == lt_id
