@@ -598,6 +598,9 @@ def test_dry_run_and_resource_level_permissions(nimbus):
 
     # DryRun: allowed → DryRunOperation; not allowed → UnauthorizedOperation.
     assert "DryRunOperation" in fails("ec2", "create-key-pair", "--key-name", allowed, "--dry-run")
+    # Tagging on create asks ec2:CreateTags too, which this user lacks.
+    assert "UnauthorizedOperation" in fails("ec2", "create-key-pair", "--key-name", allowed, "--dry-run",
+                                            "--tag-specifications", "ResourceType=key-pair,Tags=[{Key=a,Value=b}]")
     assert "UnauthorizedOperation" in fails("ec2", "create-key-pair", "--key-name", unique("other"), "--dry-run")
     assert "UnauthorizedOperation" in fails("ec2", "create-launch-template", "--launch-template-name", unique("lt"),
                                             "--launch-template-data", '{"InstanceType": "t2.micro"}', "--dry-run")

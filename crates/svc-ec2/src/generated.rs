@@ -16359,7 +16359,7 @@ pub mod access {
         }]
     }
 
-    /// `CopyImage`: `ec2:CopyImage`.
+    /// `CopyImage`: `ec2:CopyImage`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn copy_image(ctx: &RequestContext, input: &CopyImageRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         if let Some(l) = &input.tag_specifications {
@@ -16371,7 +16371,12 @@ pub mod access {
                 }
             }
         }
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
@@ -16397,15 +16402,49 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
-            Access {
+            a.push(Access {
                 action: "ec2:CopyImage",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CopyImage")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
-    /// `CreateKeyPair`: `ec2:CreateKeyPair`.
+    /// `CreateKeyPair`: `ec2:CreateKeyPair`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn create_key_pair(ctx: &RequestContext, input: &CreateKeyPairRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         input.key_name.push_values(&mut v0);
@@ -16421,7 +16460,12 @@ pub mod access {
                 }
             }
         }
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -16456,15 +16500,56 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v2)]);
-            Access {
+            a.push(Access {
                 action: "ec2:CreateKeyPair",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":key-pair/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateKeyPair")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v2)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
-    /// `CreateLaunchTemplate`: `ec2:CreateLaunchTemplate`.
+    /// `CreateLaunchTemplate`: `ec2:CreateLaunchTemplate`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn create_launch_template(
         ctx: &RequestContext,
         input: &CreateLaunchTemplateRequest,
@@ -16479,7 +16564,12 @@ pub mod access {
                 }
             }
         }
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -16511,12 +16601,52 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
-            Access {
+            a.push(Access {
                 action: "ec2:CreateLaunchTemplate",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("CreateLaunchTemplate")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `CreateLaunchTemplateVersion`: `ec2:CreateLaunchTemplateVersion`.
@@ -16962,7 +17092,7 @@ pub mod access {
         }]
     }
 
-    /// `ImportKeyPair`: `ec2:ImportKeyPair`.
+    /// `ImportKeyPair`: `ec2:ImportKeyPair`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn import_key_pair(ctx: &RequestContext, input: &ImportKeyPairRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         input.key_name.push_values(&mut v0);
@@ -16976,7 +17106,12 @@ pub mod access {
                 }
             }
         }
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[
@@ -17010,12 +17145,53 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
-            Access {
+            a.push(Access {
                 action: "ec2:ImportKeyPair",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":key-pair/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("ImportKeyPair")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `ModifyImageAttribute`: `ec2:ModifyImageAttribute`.
@@ -17076,7 +17252,7 @@ pub mod access {
         }]
     }
 
-    /// `RegisterImage`: `ec2:RegisterImage`.
+    /// `RegisterImage`: `ec2:RegisterImage`, `ec2:CreateTags` (when `TagSpecifications` is set).
     pub fn register_image(ctx: &RequestContext, input: &RegisterImageRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         if let Some(l) = &input.tag_specifications {
@@ -17088,7 +17264,12 @@ pub mod access {
                 }
             }
         }
-        vec![{
+        let p0 = input
+            .tag_specifications
+            .as_ref()
+            .is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
             let mut r = Vec::new();
             expand(
                 &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
@@ -17114,12 +17295,46 @@ pub mod access {
                 }
             }
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
-            Access {
+            a.push(Access {
                 action: "ec2:RegisterImage",
                 resources: resources_or_star(r),
                 conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:CreateAction", &[Lit("RegisterImage")]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
             }
-        }]
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            a.push(Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `ResetImageAttribute`: `ec2:ResetImageAttribute`.
