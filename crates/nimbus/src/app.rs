@@ -170,18 +170,30 @@ fn services(
         .context("loading STS state")?;
     let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
         .context("loading S3 state")?;
+    let (ssm, parameters) =
+        svc_ssm::build(store.clone(), clock.clone(), ids.clone()).context("loading SSM state")?;
+    // EC2's `resolve:ssm:` image ids read Parameter Store.
+    let lookup = move |account: &str, region: &str, reference: &str| {
+        parameters
+            .resolve(account, region, reference)
+            .map(|p| (p.value, p.data_type))
+    };
     Ok(Wired {
         services: vec![
             sts,
-            svc_ec2::service(store.clone(), clock.clone(), ids.clone())
-                .context("loading EC2 state")?,
+            svc_ec2::service_with_parameters(
+                store.clone(),
+                clock.clone(),
+                ids.clone(),
+                Arc::new(lookup),
+            )
+            .context("loading EC2 state")?,
             s3,
             svc_cloudwatch::service(store.clone(), clock.clone())
                 .context("loading CloudWatch state")?,
             svc_acm::service(),
             iam,
-            svc_ssm::service(store.clone(), clock.clone(), ids.clone())
-                .context("loading SSM state")?,
+            ssm,
             // scripts/new-service: new services go above this line
         ],
         iam: directory,

@@ -6,12 +6,26 @@
 //! durable store, `handlers` implements the trait, one module per resource, and `public`
 //! is what other services may ask of EC2 (subnets, groups, private addresses). Instances
 //! are not here yet.
+//!
+//! What instances are defined from lives beside that, with its own state holder (`defs`:
+//! own lock, writer and store tables): key pairs (`keypairs` makes and reads the key
+//! material), images over the built-in `nimbus-images` catalogue (`images`), instance types
+//! (`instance_types`) and launch templates (`launch_templates`); their handlers sit with the
+//! others. Read APIs for the rest of Nimbus: [`Ec2::key_pair_public_key`],
+//! [`Ec2::image_base`], [`instance_types::lookup`], [`Ec2::launch_template_data`].
 
 mod cidr;
+mod def_errors;
+pub mod def_records;
+pub mod defs;
 mod errors;
 mod filters;
 pub mod generated;
 mod handlers;
+pub mod images;
+pub mod instance_types;
+mod keypairs;
+pub mod launch_templates;
 mod model;
 mod network;
 mod permissions;
@@ -25,6 +39,7 @@ mod state;
 mod tagging;
 mod tags;
 
+pub use model::TagRec;
 pub use public::{InterfaceInfo, NewInterface, SubnetInfo, AUTO_PUBLIC_IP_RANGE};
 pub use state::Ec2;
 
@@ -53,4 +68,17 @@ pub fn build(
     let _ = clock;
     let ec2 = Ec2::load(store, ids)?;
     Ok((Arc::new(generated::Router(ec2.clone())), ec2))
+}
+
+/// [`service`] with Parameter Store's read side, which `resolve:ssm:` image ids in launch
+/// templates resolve through (the account's own parameters as well as the public ones).
+pub fn service_with_parameters(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+    parameters: Arc<dyn launch_templates::ParameterLookup>,
+) -> Result<Arc<dyn nimbus_wire::Service>, StoreError> {
+    let (service, ec2) = build(store, clock, ids)?;
+    ec2.with_parameters(parameters);
+    Ok(service)
 }

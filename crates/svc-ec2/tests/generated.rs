@@ -56,7 +56,7 @@ fn configured_operations_are_implemented_and_others_are_bare() {
         let listed = configured.iter().any(|c| c == op.name);
         assert_eq!(op.implemented, listed, "{}", op.name);
         if listed {
-            // Some operations (DeleteSubnet, …) have no output shape in the model.
+            // Some operations (DeleteSubnet, ModifyImageAttribute, …) have no output shape.
             assert!(op.input.is_some(), "{}", op.name);
         } else {
             assert!(op.input.is_none() && op.output.is_none() && op.errors.is_empty());
@@ -303,6 +303,149 @@ impl Handlers for OnlyCreate {
         disassociate_vpc_cidr_block(DisassociateVpcCidrBlockRequest) -> DisassociateVpcCidrBlockResult;
         modify_vpc_attribute(ModifyVpcAttributeRequest) -> ();
     }
+    // Key pairs, images, instance types, launch templates.
+    async fn copy_image(
+        &self,
+        _: &RequestContext,
+        _: CopyImageRequest,
+    ) -> Result<CopyImageResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn create_launch_template(
+        &self,
+        _: &RequestContext,
+        _: CreateLaunchTemplateRequest,
+    ) -> Result<CreateLaunchTemplateResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn delete_key_pair(
+        &self,
+        _: &RequestContext,
+        _: DeleteKeyPairRequest,
+    ) -> Result<DeleteKeyPairResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn delete_launch_template_versions(
+        &self,
+        _: &RequestContext,
+        _: DeleteLaunchTemplateVersionsRequest,
+    ) -> Result<DeleteLaunchTemplateVersionsResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_image_attribute(
+        &self,
+        _: &RequestContext,
+        _: DescribeImageAttributeRequest,
+    ) -> Result<ImageAttribute, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_instance_type_offerings(
+        &self,
+        _: &RequestContext,
+        _: DescribeInstanceTypeOfferingsRequest,
+    ) -> Result<DescribeInstanceTypeOfferingsResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_key_pairs(
+        &self,
+        _: &RequestContext,
+        _: DescribeKeyPairsRequest,
+    ) -> Result<DescribeKeyPairsResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_launch_templates(
+        &self,
+        _: &RequestContext,
+        _: DescribeLaunchTemplatesRequest,
+    ) -> Result<DescribeLaunchTemplatesResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn modify_image_attribute(
+        &self,
+        _: &RequestContext,
+        _: ModifyImageAttributeRequest,
+    ) -> Result<(), AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn register_image(
+        &self,
+        _: &RequestContext,
+        _: RegisterImageRequest,
+    ) -> Result<RegisterImageResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+
+    async fn create_key_pair(
+        &self,
+        _: &RequestContext,
+        _: CreateKeyPairRequest,
+    ) -> Result<KeyPair, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn create_launch_template_version(
+        &self,
+        _: &RequestContext,
+        _: CreateLaunchTemplateVersionRequest,
+    ) -> Result<CreateLaunchTemplateVersionResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn delete_launch_template(
+        &self,
+        _: &RequestContext,
+        _: DeleteLaunchTemplateRequest,
+    ) -> Result<DeleteLaunchTemplateResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn deregister_image(
+        &self,
+        _: &RequestContext,
+        _: DeregisterImageRequest,
+    ) -> Result<DeregisterImageResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_images(
+        &self,
+        _: &RequestContext,
+        _: DescribeImagesRequest,
+    ) -> Result<DescribeImagesResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_instance_types(
+        &self,
+        _: &RequestContext,
+        _: DescribeInstanceTypesRequest,
+    ) -> Result<DescribeInstanceTypesResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn describe_launch_template_versions(
+        &self,
+        _: &RequestContext,
+        _: DescribeLaunchTemplateVersionsRequest,
+    ) -> Result<DescribeLaunchTemplateVersionsResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn import_key_pair(
+        &self,
+        _: &RequestContext,
+        _: ImportKeyPairRequest,
+    ) -> Result<ImportKeyPairResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn modify_launch_template(
+        &self,
+        _: &RequestContext,
+        _: ModifyLaunchTemplateRequest,
+    ) -> Result<ModifyLaunchTemplateResult, AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+    async fn reset_image_attribute(
+        &self,
+        _: &RequestContext,
+        _: ResetImageAttributeRequest,
+    ) -> Result<(), AwsError> {
+        Err(AwsError::internal("unused"))
+    }
+
 }
 
 /// The handlers above never await anything, so one poll finishes them.
