@@ -142,7 +142,6 @@ impl Enforcer {
                             });
                         session.push(NamedPolicy {
                             source: format!("{}#session", p.arn),
-                            document: doc.clone(),
                             policy: Arc::new(parsed),
                         });
                     }
@@ -152,7 +151,6 @@ impl Enforcer {
                         session.push(self.iam.managed_policy(account, arn).unwrap_or_else(|| {
                             NamedPolicy {
                                 source: arn.clone(),
-                                document: String::new(),
                                 policy: Arc::new(policy::Policy::deny_all(
                                     policy::PolicyKind::Session,
                                 )),
@@ -353,7 +351,6 @@ fn own_password_grant(user_arn: &str) -> NamedPolicy {
         .unwrap_or_else(|_| policy::Policy::deny_all(policy::PolicyKind::Inline));
     NamedPolicy {
         source: "account password policy (AllowUsersToChangePassword)".to_string(),
-        document,
         policy: Arc::new(policy),
     }
 }

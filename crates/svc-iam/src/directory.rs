@@ -62,7 +62,6 @@ pub struct NamedPolicy {
     /// Where it comes from: the managed policy's ARN, or `{arn of the entity}#inline/{name}`
     /// for an inline policy.
     pub source: String,
-    pub document: String,
     pub policy: Arc<Policy>,
 }
 
@@ -101,21 +100,23 @@ fn named(source: String, document: &str, kind: PolicyKind) -> Option<NamedPolicy
     let policy = Policy::parse(document, kind).unwrap_or_else(|_| Policy::deny_all(kind));
     Some(NamedPolicy {
         source,
-        document: document.to_string(),
         policy: Arc::new(policy),
     })
 }
 
 /// The default document of a managed policy (customer or AWS) by ARN.
 fn managed_document(acct: &Account, arn: &str) -> Option<String> {
-    if let Some(p) = managed::by_arn(arn) {
-        return Some(p.document.to_string());
-    }
     acct.policy_by_arn(arn)
         .map(|p| p.default_document().to_string())
 }
 
 fn managed_policy(acct: &Account, arn: &str) -> Option<NamedPolicy> {
+    if let Some(p) = managed::by_arn(arn) {
+        return Some(NamedPolicy {
+            source: arn.to_string(),
+            policy: p.parsed(),
+        });
+    }
     named(
         arn.to_string(),
         &managed_document(acct, arn)?,
@@ -287,8 +288,8 @@ impl Directory {
     /// A managed policy's default version (a customer policy of `account`, or an AWS managed
     /// one), parsed; `None` if there is no such policy. Sessions name these as `PolicyArns`.
     pub fn managed_policy(&self, account: &str, arn: &str) -> Option<NamedPolicy> {
-        if let Some(p) = managed::by_arn(arn) {
-            return named(arn.to_string(), p.document, PolicyKind::Managed);
+        if managed::by_arn(arn).is_some() {
+            return managed_policy(&Account::default(), arn);
         }
         self.read(|st| managed_policy(st.account(account)?, arn))
     }
