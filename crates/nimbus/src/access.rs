@@ -86,13 +86,36 @@ pub struct Enforcer {
     pub buckets: svc_s3::BucketPolicies,
 }
 
-/// Everything that decides for one caller: built once per call.
+/// Everything that decides for one caller: built once per call, from the directory's
+/// shared, already parsed policies (no document is parsed or copied per call).
 struct Subject {
     principal: policy::Principal,
-    identity: Vec<NamedPolicy>,
-    boundary: Option<NamedPolicy>,
+    /// The user's or the role's own policies and boundary.
+    user: Option<Arc<svc_iam::PrincipalPolicies>>,
+    role: Option<Arc<svc_iam::RoleInfo>>,
+    /// Grants that come from elsewhere (the password policy's change-your-own-password).
+    extra: Vec<NamedPolicy>,
     session: Vec<NamedPolicy>,
     context: policy::Context,
+}
+
+impl Subject {
+    fn identity(&self) -> impl Iterator<Item = &NamedPolicy> {
+        let own = match (&self.user, &self.role) {
+            (Some(u), _) => u.identity.as_slice(),
+            (None, Some(r)) => r.policies.as_slice(),
+            (None, None) => &[],
+        };
+        own.iter().chain(&self.extra)
+    }
+
+    fn boundary(&self) -> Option<&NamedPolicy> {
+        match (&self.user, &self.role) {
+            (Some(u), _) => u.boundary.as_ref(),
+            (None, Some(r)) => r.boundary.as_ref(),
+            (None, None) => None,
+        }
+    }
 }
 
 impl Enforcer {
@@ -101,26 +124,18 @@ impl Enforcer {
     fn subject(&self, ctx: &RequestContext, s: Option<&SessionView>) -> Subject {
         let p = &ctx.principal;
         let account = p.account_id.as_str();
-        let (principal, identity, boundary, session) = match p.kind {
-            PrincipalKind::Root => (
-                policy::Principal::root(account),
-                Vec::new(),
-                None,
-                Vec::new(),
-            ),
+        let mut extra = Vec::new();
+        let (principal, user, role, session) = match p.kind {
+            PrincipalKind::Root => (policy::Principal::root(account), None, None, Vec::new()),
             PrincipalKind::User => {
                 let name = p.arn.rsplit('/').next().unwrap_or_default();
                 let principal = policy::Principal::user(account, &p.arn).with_unique_id(&p.user_id);
-                match self.iam.user_policies(account, name) {
-                    Some(mut u) => {
-                        if self.iam.users_may_change_password(account) {
-                            u.identity.push(own_password_grant(&p.arn));
-                        }
-                        (principal, u.identity, u.boundary, Vec::new())
-                    }
-                    // A user deleted while its request was in flight: nothing allows it.
-                    None => (principal, Vec::new(), None, Vec::new()),
+                // A user deleted while its request was in flight: nothing allows it.
+                let user = self.iam.user_policies(account, name);
+                if user.as_ref().is_some_and(|u| u.may_change_password) {
+                    extra.push(own_password_grant(&p.arn));
                 }
+                (principal, user, None, Vec::new())
             }
             PrincipalKind::AssumedRole => {
                 let (role_arn, role_id) = match s.map(|s| &s.kind) {
@@ -158,11 +173,8 @@ impl Enforcer {
                         }));
                     }
                 }
-                match self.iam.role_by_arn(&role_arn) {
-                    Some(r) => (principal, r.policies, r.boundary, session),
-                    // The role was deleted: its sessions can do nothing any more.
-                    None => (principal, Vec::new(), None, session),
-                }
+                // A deleted role's sessions can do nothing any more.
+                (principal, None, self.iam.role_by_arn(&role_arn), session)
             }
         };
         let mut context = policy::Context::for_principal(&principal);
@@ -189,8 +201,9 @@ impl Enforcer {
         }
         Subject {
             principal,
-            identity,
-            boundary,
+            user,
+            role,
+            extra,
             session,
             context,
         }
@@ -277,10 +290,7 @@ enum Held {
     /// The role's trust policy: `sts:AssumeRole`, and the `sts:TagSession` /
     /// `sts:SetSourceIdentity` asked with it, are decided by it
     /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required>).
-    Trust {
-        trust: NamedPolicy,
-        owner: Option<String>,
-    },
+    Trust(Arc<svc_iam::RoleInfo>),
     /// An S3 bucket policy.
     Bucket(Arc<svc_s3::BucketPolicy>, Option<String>),
 }
@@ -288,9 +298,9 @@ enum Held {
 impl Held {
     fn as_ref(&self) -> policy::ResourcePolicy<'_> {
         match self {
-            Held::Trust { trust, .. } => policy::ResourcePolicy {
-                id: &trust.source,
-                policy: &trust.policy,
+            Held::Trust(role) => policy::ResourcePolicy {
+                id: &role.trust.source,
+                policy: &role.trust.policy,
                 kind: policy::ResourcePolicyKind::RoleTrust,
             },
             Held::Bucket(b, _) => policy::ResourcePolicy {
@@ -304,7 +314,8 @@ impl Held {
     /// The account that owns the resource, when the ARN does not say.
     fn owner(&self) -> Option<&String> {
         match self {
-            Held::Trust { owner, .. } | Held::Bucket(_, owner) => owner.as_ref(),
+            Held::Trust(role) => Some(&role.account),
+            Held::Bucket(_, owner) => owner.as_ref(),
         }
     }
 }
@@ -322,11 +333,7 @@ impl Enforcer {
             .iter()
             .any(|a| a.eq_ignore_ascii_case(action));
         if trust_decides {
-            let role = self.iam.role_by_arn(resource)?;
-            return Some(Held::Trust {
-                owner: Some(role.account),
-                trust: role.trust,
-            });
+            return self.iam.role_by_arn(resource).map(Held::Trust);
         }
         let bucket = s3_bucket(resource)?;
         let p = self.buckets.policy(bucket)?;
@@ -391,9 +398,9 @@ impl Authorizer for Enforcer {
             return Ok(());
         }
         let subject = self.subject(ctx, session);
-        let identity: Vec<_> = subject.identity.iter().map(policy_ref).collect();
+        let identity: Vec<_> = subject.identity().map(policy_ref).collect();
         let session: Vec<_> = subject.session.iter().map(policy_ref).collect();
-        let boundary = subject.boundary.as_ref().map(policy_ref);
+        let boundary = subject.boundary().map(policy_ref);
         let mut first_implicit: Option<(policy::Evaluation, &str, String)> = None;
         for a in access {
             let mut context = subject.context.clone();

@@ -183,9 +183,9 @@ struct IamRoles {
 impl svc_sts::RoleDirectory for IamRoles {
     fn role(&self, arn: &str) -> Option<svc_sts::RoleView> {
         self.iam.role_by_arn(arn).map(|r| svc_sts::RoleView {
-            account: r.account,
-            name: r.name,
-            role_id: r.role_id,
+            account: r.account.clone(),
+            name: r.name.clone(),
+            role_id: r.role_id.clone(),
             max_session_duration: r.max_session_duration,
         })
     }

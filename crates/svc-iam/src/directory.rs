@@ -16,6 +16,7 @@ use crate::state::{Account, Shared, State};
 use crate::totp;
 use nimbus_core::Timestamp;
 use nimbus_iam_policy::{Policy, PolicyKind};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The read API over IAM's state.
@@ -75,6 +76,9 @@ pub struct PrincipalPolicies {
     /// Own managed, own inline, then each group's managed and inline policies.
     pub identity: Vec<NamedPolicy>,
     pub boundary: Option<NamedPolicy>,
+    /// The account password policy's `AllowUsersToChangePassword`, which IAM treats as a
+    /// grant of `iam:ChangePassword` on the user itself and `iam:GetAccountPasswordPolicy`.
+    pub may_change_password: bool,
 }
 
 /// What a role trusts and grants.
@@ -134,6 +138,66 @@ fn inline_policies<'a>(
             &p.document,
             PolicyKind::Inline,
         )
+    })
+}
+
+/// Parsed policies per principal, for one state epoch (see [`crate::state::State::epoch`]).
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    epoch: u64,
+    /// account → user name as the caller's ARN spells it → policies.
+    users: HashMap<String, HashMap<String, Arc<PrincipalPolicies>>>,
+    /// role ARN → role.
+    roles: HashMap<String, Arc<RoleInfo>>,
+}
+
+fn build_user(st: &State, account: &str, name: &str) -> Option<PrincipalPolicies> {
+    let acct = st.account(account)?;
+    let u = acct.user(name).ok()?;
+    let user_arn = u.arn();
+    let mut identity: Vec<NamedPolicy> = u
+        .attached
+        .iter()
+        .filter_map(|arn| managed_policy(acct, arn))
+        .collect();
+    identity.extend(inline_policies(&user_arn, &u.inline));
+    for g in u.groups.iter().filter_map(|n| acct.group(n).ok()) {
+        let group_arn = g.arn();
+        identity.extend(g.attached.iter().filter_map(|arn| managed_policy(acct, arn)));
+        identity.extend(inline_policies(&group_arn, &g.inline));
+    }
+    Some(PrincipalPolicies {
+        account: account.to_string(),
+        user_name: u.name.clone(),
+        user_arn,
+        user_id: u.id.clone(),
+        identity,
+        boundary: u.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
+        may_change_password: acct.password_policy.as_ref().is_some_and(|p| p.allow_change),
+    })
+}
+
+fn build_role(st: &State, arn: &str) -> Option<RoleInfo> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
+    let acct = st.account(account)?;
+    let r = acct.role(name).ok().filter(|r| r.arn() == arn)?;
+    let mut policies: Vec<NamedPolicy> = r
+        .attached
+        .iter()
+        .filter_map(|a| managed_policy(acct, a))
+        .collect();
+    policies.extend(inline_policies(arn, &r.inline));
+    Some(RoleInfo {
+        account: account.to_string(),
+        name: r.name.clone(),
+        arn: arn.to_string(),
+        role_id: r.id.clone(),
+        trust: named(format!("{arn}#trust"), &r.trust, PolicyKind::RoleTrust)?,
+        policies,
+        boundary: r.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
+        max_session_duration: r.max_session,
     })
 }
 
@@ -220,36 +284,38 @@ impl Directory {
     }
 
     /// The identity-based policies that apply to user `name` of `account`, and its
-    /// permissions boundary; `None` if there is no such user.
-    pub fn user_policies(&self, account: &str, name: &str) -> Option<PrincipalPolicies> {
+    /// permissions boundary; `None` if there is no such user. Parsed once per state
+    /// epoch: the same `Arc` is handed out until any IAM change, which rebuilds it.
+    pub fn user_policies(&self, account: &str, name: &str) -> Option<Arc<PrincipalPolicies>> {
         self.read(|st| {
-            let acct = st.account(account)?;
-            let u = acct.user(name).ok()?;
-            let user_arn = u.arn();
-            let mut identity: Vec<NamedPolicy> = u
-                .attached
-                .iter()
-                .filter_map(|arn| managed_policy(acct, arn))
-                .collect();
-            identity.extend(inline_policies(&user_arn, &u.inline));
-            for g in u.groups.iter().filter_map(|n| acct.group(n).ok()) {
-                let group_arn = g.arn();
-                identity.extend(
-                    g.attached
-                        .iter()
-                        .filter_map(|arn| managed_policy(acct, arn)),
-                );
-                identity.extend(inline_policies(&group_arn, &g.inline));
+            if let Some(hit) = self.cached(st.epoch, |c| c.users.get(account)?.get(name).cloned()) {
+                return Some(hit);
             }
-            Some(PrincipalPolicies {
-                account: account.to_string(),
-                user_name: u.name.clone(),
-                user_arn: user_arn.clone(),
-                user_id: u.id.clone(),
-                identity,
-                boundary: u.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
-            })
+            let built = Arc::new(build_user(st, account, name)?);
+            self.remember(st.epoch, |c| {
+                c.users
+                    .entry(account.to_string())
+                    .or_default()
+                    .insert(name.to_string(), built.clone());
+            });
+            Some(built)
         })
+    }
+
+    fn cached<T>(&self, epoch: u64, get: impl FnOnce(&Cache) -> Option<T>) -> Option<T> {
+        let c = self.shared.cache.read().unwrap_or_else(|e| e.into_inner());
+        (c.epoch == epoch).then(|| get(&c)).flatten()
+    }
+
+    fn remember(&self, epoch: u64, put: impl FnOnce(&mut Cache)) {
+        let mut c = self.shared.cache.write().unwrap_or_else(|e| e.into_inner());
+        if c.epoch != epoch {
+            *c = Cache {
+                epoch,
+                ..Cache::default()
+            };
+        }
+        put(&mut c);
     }
 
     /// The full ARN (path included) of the IAM user, group or role that `arn` names
@@ -295,30 +361,17 @@ impl Directory {
     }
 
     /// A role by its ARN (`arn:aws:iam::{account}:role/{path}{name}`); `None` if there is
-    /// no such role.
-    pub fn role_by_arn(&self, arn: &str) -> Option<RoleInfo> {
-        let rest = arn.strip_prefix("arn:aws:iam::")?;
-        let (account, resource) = rest.split_once(':')?;
-        let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
+    /// no such role. Cached per state epoch like [`Directory::user_policies`].
+    pub fn role_by_arn(&self, arn: &str) -> Option<Arc<RoleInfo>> {
         self.read(|st| {
-            let acct = st.account(account)?;
-            let r = acct.role(name).ok().filter(|r| r.arn() == arn)?;
-            let mut policies: Vec<NamedPolicy> = r
-                .attached
-                .iter()
-                .filter_map(|a| managed_policy(acct, a))
-                .collect();
-            policies.extend(inline_policies(arn, &r.inline));
-            Some(RoleInfo {
-                account: account.to_string(),
-                name: r.name.clone(),
-                arn: arn.to_string(),
-                role_id: r.id.clone(),
-                trust: named(format!("{arn}#trust"), &r.trust, PolicyKind::RoleTrust)?,
-                policies,
-                boundary: r.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
-                max_session_duration: r.max_session,
-            })
+            if let Some(hit) = self.cached(st.epoch, |c| c.roles.get(arn).cloned()) {
+                return Some(hit);
+            }
+            let built = Arc::new(build_role(st, arn)?);
+            self.remember(st.epoch, |c| {
+                c.roles.insert(arn.to_string(), built.clone());
+            });
+            Some(built)
         })
     }
 

@@ -107,11 +107,31 @@ impl Account {
 }
 
 /// All accounts and all access keys.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct State {
     pub accounts: HashMap<String, Account>,
     /// Every access key by id (key ids are unique across accounts).
     pub keys: BTreeMap<String, KeyRec>,
+    /// Which version of the state this is: a fresh number, never reused in the process, for
+    /// every state made and every change applied, so that anything derived from the state
+    /// (the directory's parsed policies per principal) knows when it is stale.
+    pub epoch: u64,
+}
+
+static EPOCHS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_epoch() -> u64 {
+    EPOCHS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            accounts: HashMap::new(),
+            keys: BTreeMap::new(),
+            epoch: next_epoch(),
+        }
+    }
 }
 
 impl State {
@@ -142,6 +162,7 @@ impl State {
     }
 
     pub fn apply(&mut self, change: Change) {
+        self.epoch = next_epoch();
         for op in change.ops {
             match op {
                 Op::PutUser(u) => {
@@ -212,6 +233,8 @@ pub(crate) struct Shared {
     pub state: RwLock<State>,
     /// Serialises mutations: plan, submit and apply happen under it.
     pub writer: tokio::sync::Mutex<()>,
+    /// The directory's parsed policies per principal, valid for one state epoch.
+    pub cache: RwLock<crate::directory::Cache>,
 }
 
 impl Shared {
@@ -252,6 +275,7 @@ impl Iam {
                 store,
                 state: RwLock::new(state),
                 writer: tokio::sync::Mutex::new(()),
+                cache: RwLock::default(),
             }),
             ids,
             clock,
