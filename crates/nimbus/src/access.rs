@@ -210,6 +210,28 @@ impl Enforcer {
     }
 }
 
+impl Enforcer {
+    /// Records the credential's use, whatever the decision: an IAM access key's (service
+    /// and region, for `GetAccessKeyLastUsed` and the credential report) or, for a role
+    /// session, the role's (`RoleLastUsed`). Memory only; IAM writes it out in batches.
+    fn note_use(&self, ctx: &RequestContext, access: &[Access], session: Option<&SessionView>) {
+        let key = ctx.principal.access_key_id.as_str();
+        if let Some(s) = session {
+            if let SessionKind::AssumedRole { role_id, .. } = &s.kind {
+                self.iam.note_role_used(role_id, &ctx.region, ctx.now);
+            }
+            return;
+        }
+        // The service namespace of the action asked; the only operations that ask for no
+        // permission at all are STS's (GetCallerIdentity, GetSessionToken).
+        let service = access
+            .first()
+            .and_then(|a| a.action.split_once(':'))
+            .map_or("sts", |(service, _)| service);
+        self.iam.note_key_used(key, service, &ctx.region, ctx.now);
+    }
+}
+
 /// What the bucket owner's root may always do to a bucket's policy.
 const BUCKET_POLICY_ACTIONS: [&str; 3] = [
     "s3:GetBucketPolicy",
@@ -374,9 +396,6 @@ fn arn_account(arn: &str) -> Option<&str> {
 
 impl Authorizer for Enforcer {
     fn authorize(&self, ctx: &RequestContext, access: &[Access]) -> Result<(), Denial> {
-        if access.is_empty() {
-            return Ok(());
-        }
         // Temporary credentials: their session, looked up once for every use below.
         let session = ctx
             .principal
@@ -385,6 +404,10 @@ impl Authorizer for Enforcer {
             .then(|| self.sessions.lookup(&ctx.principal.access_key_id))
             .flatten();
         let session = session.as_deref();
+        self.note_use(ctx, access, session);
+        if access.is_empty() {
+            return Ok(());
+        }
         Self::session_limits(ctx, session, access)?;
         let root = ctx.principal.kind == PrincipalKind::Root;
         // The common case: a root without any resource policy in play is allowed outright.

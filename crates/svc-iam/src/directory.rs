@@ -7,11 +7,12 @@
 //! ([`nimbus_iam_policy::Policy`]); they were validated when stored. It also checks MFA
 //! codes for STS ([`Directory::verify_totp`]) and finds an instance profile's role for
 //! EC2 ([`Directory::instance_profile`]). It changes nothing, except
-//! [`Directory::note_key_used`] and [`Directory::verify_totp`], which record a key's last
-//! use and an MFA code's use in memory only.
+//! [`Directory::note_key_used`] / [`Directory::note_role_used`] (a credential's last use,
+//! batched to the store by `usage`) and [`Directory::verify_totp`] (an MFA code's use, in
+//! memory only). Parsed policies per principal are cached for one state epoch.
 
 use crate::managed;
-use crate::model::{InlineRec, LastUsedRec};
+use crate::model::InlineRec;
 use crate::state::{Account, Shared, State};
 use crate::totp;
 use nimbus_core::Timestamp;
@@ -231,16 +232,61 @@ impl Directory {
         })
     }
 
-    /// Records that `key_id` signed a call to `service` in `region` at `at` (memory only,
-    /// for `GetAccessKeyLastUsed`; it is not worth a durable write per request).
+    /// Records that IAM access key `key_id` signed a call to `service` (its namespace:
+    /// `s3`, `ec2`...) in `region` at `at`, for `GetAccessKeyLastUsed` and the credential
+    /// report. Cheap enough for every request: memory only, under one small lock; the
+    /// store is written in batches (see `usage`). Keys IAM did not issue (the command
+    /// line's root keys) are ignored, and remembered as such so they cost one lookup.
     pub fn note_key_used(&self, key_id: &str, service: &str, region: &str, at: Timestamp) {
-        let mut st = self.shared.state.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(k) = st.keys.get_mut(key_id) {
-            k.last_used = Some(LastUsedRec {
-                at: at.secs() * 1000,
-                service: service.to_string(),
-                region: region.to_string(),
-            });
+        let at = at.secs() * 1000;
+        // Never hold the usage lock while taking the state's (handlers take them in turn).
+        let known = self.shared.usage(|u| {
+            if u.is_foreign(key_id) {
+                return Some(None);
+            }
+            u.key(key_id).is_some().then(|| {
+                u.note_key(key_id, at, region, service);
+                u.take_batch(false)
+            })
+        });
+        let batch = match known {
+            Some(batch) => batch,
+            None => {
+                let iam_key = self.read(|st| st.keys.contains_key(key_id));
+                self.shared.usage(|u| {
+                    if !iam_key {
+                        u.mark_foreign(key_id);
+                        return None;
+                    }
+                    u.note_key(key_id, at, region, service);
+                    u.take_batch(false)
+                })
+            }
+        };
+        self.submit(batch);
+    }
+
+    /// Records that a session of the role with id `role_id` made a call in `region` at
+    /// `at` (`RoleLastUsed`), like [`Directory::note_key_used`].
+    pub fn note_role_used(&self, role_id: &str, region: &str, at: Timestamp) {
+        let batch = self.shared.usage(|u| {
+            u.note_role(role_id, at.secs() * 1000, region);
+            u.take_batch(false)
+        });
+        self.submit(batch);
+    }
+
+    /// Writes recorded uses now (tests; a clean shutdown).
+    pub fn flush_usage(&self) -> impl std::future::Future<Output = Result<(), nimbus_store::StoreError>> {
+        let batch = self.shared.usage(|u| u.take_batch(true)).unwrap_or_default();
+        self.shared.store.submit(batch)
+    }
+
+    fn submit(&self, batch: Option<nimbus_store::Batch>) {
+        if let Some(b) = batch {
+            // Fire and forget: the store's writer applies it in order; a failure loses
+            // only these "last used" facts, which the next flush writes again if newer.
+            drop(self.shared.store.submit(b));
         }
     }
 

@@ -23,6 +23,7 @@ mod persist;
 mod render;
 mod state;
 pub mod totp;
+mod usage;
 mod validate;
 
 pub use directory::{

@@ -216,6 +216,8 @@ pub struct KeyRec {
     pub secret: String,
     pub active: bool,
     pub created: i64,
+    /// Never written any more: a key's last use lives in `usage` (batched, not a key
+    /// rewrite per request). Kept so older records still load.
     #[serde(default)]
     pub last_used: Option<LastUsedRec>,
 }

@@ -235,11 +235,17 @@ pub(crate) struct Shared {
     pub writer: tokio::sync::Mutex<()>,
     /// The directory's parsed policies per principal, valid for one state epoch.
     pub cache: RwLock<crate::directory::Cache>,
+    /// When each access key and role was last used (see `usage`).
+    pub usage: std::sync::Mutex<crate::usage::Usage>,
 }
 
 impl Shared {
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.state.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn usage<R>(&self, f: impl FnOnce(&mut crate::usage::Usage) -> R) -> R {
+        f(&mut self.usage.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
@@ -270,12 +276,14 @@ impl Iam {
     /// Loads every stored IAM record.
     pub fn load(store: Store, clock: Arc<dyn Clock>, ids: Arc<Ids>) -> Result<Self, StoreError> {
         let state = loaded(&store)?;
+        let usage = crate::usage::Usage::load(&store)?;
         Ok(Iam {
             shared: Arc::new(Shared {
                 store,
                 state: RwLock::new(state),
                 writer: tokio::sync::Mutex::new(()),
                 cache: RwLock::default(),
+                usage: std::sync::Mutex::new(usage),
             }),
             ids,
             clock,
@@ -296,6 +304,7 @@ impl Iam {
             let _w = self.shared.writer.lock().await;
             then.await?;
             *self.shared.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
+            self.shared.usage(|u| u.clear());
             Ok(())
         })
     }

@@ -82,11 +82,17 @@ pub(super) async fn get_role(
     Checker::new()
         .name("roleName", &input.role_name, 64)
         .done()?;
-    iam.read(ctx, |_, acct| {
-        Ok(GetRoleResponse {
-            role: render::role(acct.role(&input.role_name)?, true),
-        })
-    })
+    let mut role = iam.read(ctx, |_, acct| {
+        acct.role(&input.role_name).map(|r| render::role(r, true))
+    })?;
+    // Sessions' last use (time and region only, as AWS reports it); empty when unused.
+    if let Some(used) = iam.shared.usage(|u| u.role(&role.role_id).cloned()) {
+        role.role_last_used = Some(RoleLastUsed {
+            last_used_date: Some(render::ts(used.at)),
+            region: Some(used.region),
+        });
+    }
+    Ok(GetRoleResponse { role })
 }
 
 pub(super) async fn list_roles(
