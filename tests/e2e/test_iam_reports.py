@@ -113,3 +113,141 @@ def test_last_use_is_kept_across_a_restart(tmp_path):
             last_used(n, ak)
     finally:
         n.stop()
+
+
+COLUMNS = ["user", "arn", "user_creation_time", "password_enabled", "password_last_used",
+           "password_last_changed", "password_next_rotation", "mfa_active",
+           "access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date",
+           "access_key_1_last_used_region", "access_key_1_last_used_service",
+           "access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date",
+           "access_key_2_last_used_region", "access_key_2_last_used_service",
+           "cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated"]
+
+
+def report_date(iso):
+    """An API timestamp (2026-12-07T17:09:52Z / +00:00 / .000Z) as the report writes it."""
+    return iso[:19] + "+00:00"
+
+
+def _totp(seed_b32, at):
+    import base64, hashlib, hmac, struct
+    key = base64.b32decode(seed_b32 + "=" * (-len(seed_b32) % 8))
+    mac = hmac.new(key, struct.pack(">Q", int(at) // 30), hashlib.sha1).digest()
+    o = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def get_report(n):
+    got = n.aws("iam", "get-credential-report")
+    import base64
+    assert got["ReportFormat"] == "text/csv"
+    text = base64.b64decode(got["Content"]).decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    return got, rows
+
+
+def test_credential_report_column_by_column(make_nimbus):
+    # Its own Nimbus: the test moves the clock by hours.
+    n = make_nimbus()
+    with pytest.raises(AwsCliError) as e:
+        n.aws("iam", "get-credential-report")
+    assert "ReportNotPresent" in e.value.stderr
+    n.aws("iam", "update-account-password-policy", "--minimum-password-length", "12",
+          "--max-password-age", "90")
+    # alice: console password, MFA, two keys (the second inactive), the first used from ec2.
+    ak, sk = user_with_key(n, "alice", "ec2:Describe*", "s3:ListAllMyBuckets")
+    alice = n.aws("iam", "get-user", "--user-name", "alice")["User"]
+    n.aws("iam", "create-login-profile", "--user-name", "alice", "--password", "Correct-Horse-9")
+    dev = n.client("iam").create_virtual_mfa_device(VirtualMFADeviceName="alice")["VirtualMFADevice"]
+    seed = dev["Base32StringSeed"].decode()
+    c1 = _totp(seed, now_secs(n))
+    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 30})
+    c2 = _totp(seed, now_secs(n))
+    n.client("iam").enable_mfa_device(UserName="alice", SerialNumber=dev["SerialNumber"],
+                                      AuthenticationCode1=c1, AuthenticationCode2=c2)
+    second = n.aws("iam", "create-access-key", "--user-name", "alice")["AccessKey"]["AccessKeyId"]
+    n.aws("iam", "update-access-key", "--user-name", "alice", "--access-key-id", second,
+          "--status", "Inactive")
+    n.aws("ec2", "describe-vpcs", access_key=ak, secret_key=sk, region="eu-west-1")
+    # bob: nothing but the user; carol: a key only used against S3 (not region-specific).
+    n.aws("iam", "create-user", "--user-name", "bob")
+    bob = n.aws("iam", "get-user", "--user-name", "bob")["User"]
+    cak, csk = user_with_key(n, "carol", "s3:ListAllMyBuckets")
+    n.aws("s3api", "list-buckets", access_key=cak, secret_key=csk, region="us-west-2")
+
+    started = n.aws("iam", "generate-credential-report")
+    assert started == {"State": "STARTED",
+                       "Description": "No report exists. Starting a new report generation task"}
+    assert n.aws("iam", "generate-credential-report")["State"] == "COMPLETE"
+    got, rows = get_report(n)
+    assert rows[0] == COLUMNS
+    table = {r[0]: dict(zip(COLUMNS, r)) for r in rows[1:]}
+    assert all(len(r) == len(COLUMNS) for r in rows)
+    assert [r[0] for r in rows[1:]] == ["<root_account>", "alice", "bob", "carol"]
+
+    root = table["<root_account>"]
+    assert root["arn"] == f"arn:aws:iam::{ACCOUNT}:root"
+    assert root["user_creation_time"] <= report_date(alice["CreateDate"])
+    for col, want in [("password_enabled", "not_supported"), ("password_last_used", "no_information"),
+                      ("password_last_changed", "not_supported"),
+                      ("password_next_rotation", "not_supported"), ("mfa_active", "false"),
+                      ("access_key_1_active", "false"), ("access_key_1_last_rotated", "N/A"),
+                      ("access_key_1_last_used_date", "N/A"), ("access_key_1_last_used_region", "N/A"),
+                      ("access_key_1_last_used_service", "N/A"), ("access_key_2_active", "false"),
+                      ("cert_1_active", "false"), ("cert_1_last_rotated", "N/A"),
+                      ("cert_2_active", "false"), ("cert_2_last_rotated", "N/A")]:
+        assert root[col] == want, col
+
+    a = table["alice"]
+    keys = {k["AccessKeyId"]: k for k in
+            n.aws("iam", "list-access-keys", "--user-name", "alice")["AccessKeyMetadata"]}
+    profile = n.aws("iam", "get-login-profile", "--user-name", "alice")["LoginProfile"]
+    used = last_used(n, ak)["AccessKeyLastUsed"]
+    changed = parse_ts(profile["CreateDate"])
+    expected = {
+        "user": "alice", "arn": alice["Arn"], "user_creation_time": report_date(alice["CreateDate"]),
+        "password_enabled": "true", "password_last_used": "no_information",
+        "password_last_changed": report_date(profile["CreateDate"]),
+        "password_next_rotation": time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
+                                                time.gmtime(changed + 90 * 86400)),
+        "mfa_active": "true",
+        "access_key_1_active": "true",
+        "access_key_1_last_rotated": report_date(keys[ak]["CreateDate"]),
+        "access_key_1_last_used_date": report_date(used["LastUsedDate"]),
+        "access_key_1_last_used_region": "eu-west-1", "access_key_1_last_used_service": "ec2",
+        "access_key_2_active": "false",
+        "access_key_2_last_rotated": report_date(keys[second]["CreateDate"]),
+        "access_key_2_last_used_date": "N/A", "access_key_2_last_used_region": "N/A",
+        "access_key_2_last_used_service": "N/A",
+        "cert_1_active": "false", "cert_1_last_rotated": "N/A",
+        "cert_2_active": "false", "cert_2_last_rotated": "N/A",
+    }
+    for col in COLUMNS:
+        assert a[col] == expected[col], col
+
+    b = table["bob"]
+    assert b["user_creation_time"] == report_date(bob["CreateDate"])
+    for col in COLUMNS[3:]:
+        want = "false" if col.endswith("_active") or col == "password_enabled" else "N/A"
+        assert b[col] == want, col
+
+    c = table["carol"]
+    assert (c["access_key_1_last_used_service"], c["access_key_1_last_used_region"]) == ("s3", "N/A")
+    assert c["access_key_1_last_used_date"] != "N/A"
+
+    # Within four hours the same report is served, even after changes.
+    n.aws("iam", "create-user", "--user-name", "dave")
+    assert n.aws("iam", "generate-credential-report")["State"] == "COMPLETE"
+    again, rows2 = get_report(n)
+    assert again["GeneratedTime"] == got["GeneratedTime"] and rows2 == rows
+    # After four hours of Nimbus time the report has expired; a new one sees dave.
+    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 4 * 3600})
+    with pytest.raises(AwsCliError) as e:
+        n.aws("iam", "get-credential-report")
+    assert "ReportExpired" in e.value.stderr
+    assert n.aws("iam", "generate-credential-report")["State"] == "STARTED"
+    fresh, rows3 = get_report(n)
+    assert fresh["GeneratedTime"] > got["GeneratedTime"]
+    assert "dave" in [r[0] for r in rows3]
+    # The root's creation time stays what the first report said.
+    assert dict(zip(COLUMNS, rows3[1]))["user_creation_time"] == root["user_creation_time"]

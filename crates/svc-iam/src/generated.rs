@@ -35,18 +35,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(4)),
         errors: &[
-            m::ShapeId(142),
+            m::ShapeId(144),
             m::ShapeId(59),
-            m::ShapeId(97),
+            m::ShapeId(99),
+            m::ShapeId(184),
             m::ShapeId(178),
-            m::ShapeId(172),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(5)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
@@ -54,11 +54,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(6)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(153),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(95),
+            m::ShapeId(155),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
@@ -66,12 +66,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(7)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(95),
+            m::ShapeId(184),
+            m::ShapeId(155),
             m::ShapeId(178),
-            m::ShapeId(153),
-            m::ShapeId(172),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
@@ -79,11 +79,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(8)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(153),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(95),
+            m::ShapeId(155),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
@@ -91,12 +91,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(13)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(95),
+            m::ShapeId(144),
             m::ShapeId(97),
+            m::ShapeId(99),
             m::ShapeId(60),
-            m::ShapeId(147),
-            m::ShapeId(172),
+            m::ShapeId(149),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
@@ -105,7 +105,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("CreateAccessKeyResult"),
         input: Some(m::ShapeId(16)),
         output: Some(m::ShapeId(17)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
@@ -119,10 +119,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(18)),
         output: Some(m::ShapeId(19)),
         errors: &[
-            m::ShapeId(97),
+            m::ShapeId(99),
             m::ShapeId(59),
-            m::ShapeId(142),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
@@ -133,10 +133,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         output: Some(m::ShapeId(21)),
         errors: &[
             m::ShapeId(59),
-            m::ShapeId(93),
-            m::ShapeId(97),
+            m::ShapeId(95),
+            m::ShapeId(99),
             m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
@@ -147,10 +147,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         output: Some(m::ShapeId(23)),
         errors: &[
             m::ShapeId(59),
-            m::ShapeId(142),
-            m::ShapeId(147),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(149),
+            m::ShapeId(99),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -164,12 +164,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(24)),
         output: Some(m::ShapeId(25)),
         errors: &[
-            m::ShapeId(93),
-            m::ShapeId(97),
+            m::ShapeId(95),
+            m::ShapeId(99),
             m::ShapeId(59),
-            m::ShapeId(141),
+            m::ShapeId(143),
             m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
@@ -179,11 +179,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(26)),
         output: Some(m::ShapeId(27)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(141),
-            m::ShapeId(93),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(143),
+            m::ShapeId(95),
+            m::ShapeId(99),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
@@ -193,12 +193,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(28)),
         output: Some(m::ShapeId(29)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(93),
+            m::ShapeId(99),
+            m::ShapeId(95),
             m::ShapeId(59),
-            m::ShapeId(141),
+            m::ShapeId(143),
             m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -220,12 +220,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(30)),
         output: Some(m::ShapeId(31)),
         errors: &[
-            m::ShapeId(97),
+            m::ShapeId(99),
             m::ShapeId(59),
-            m::ShapeId(142),
-            m::ShapeId(93),
+            m::ShapeId(144),
+            m::ShapeId(95),
             m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
@@ -235,11 +235,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(32)),
         output: Some(m::ShapeId(33)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(93),
+            m::ShapeId(99),
+            m::ShapeId(95),
             m::ShapeId(59),
             m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
@@ -248,9 +248,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(37)),
         errors: &[
             m::ShapeId(60),
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(178),
             m::ShapeId(14),
         ],
         implemented: true,
@@ -258,40 +258,40 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         input: Some(m::ShapeId(38)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
     op("DeleteAccountAlias", "POST", "/"),
     m::Operation {
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(41)),
         errors: &[
-            m::ShapeId(142),
+            m::ShapeId(144),
             m::ShapeId(39),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(99),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(40)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(42)),
         errors: &[
-            m::ShapeId(142),
+            m::ShapeId(144),
             m::ShapeId(39),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(99),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
@@ -300,9 +300,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(43)),
         errors: &[
             m::ShapeId(60),
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
@@ -311,11 +311,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(44)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(95),
             m::ShapeId(39),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
@@ -323,11 +323,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(45)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(95),
             m::ShapeId(39),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
@@ -335,29 +335,29 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(48)),
         errors: &[
-            m::ShapeId(142),
+            m::ShapeId(144),
             m::ShapeId(39),
-            m::ShapeId(97),
-            m::ShapeId(178),
+            m::ShapeId(99),
+            m::ShapeId(184),
             m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(46)),
-        errors: &[m::ShapeId(142), m::ShapeId(178), m::ShapeId(172)],
+        errors: &[m::ShapeId(144), m::ShapeId(184), m::ShapeId(178)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(47)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(184),
             m::ShapeId(178),
-            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -374,34 +374,34 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(51)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(142),
+            m::ShapeId(99),
+            m::ShapeId(144),
             m::ShapeId(39),
             m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(49)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(50)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(52)),
         errors: &[
-            m::ShapeId(142),
+            m::ShapeId(144),
             m::ShapeId(39),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(99),
+            m::ShapeId(178),
             m::ShapeId(14),
         ],
         implemented: true,
@@ -410,10 +410,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(53)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(95),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
@@ -421,11 +421,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(54)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(95),
+            m::ShapeId(184),
             m::ShapeId(178),
-            m::ShapeId(172),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
@@ -433,10 +433,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(55)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(95),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -455,10 +455,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(59),
             m::ShapeId(60),
-            m::ShapeId(91),
-            m::ShapeId(97),
-            m::ShapeId(142),
-            m::ShapeId(172),
+            m::ShapeId(93),
+            m::ShapeId(99),
+            m::ShapeId(144),
+            m::ShapeId(178),
             m::ShapeId(14),
         ],
         implemented: true,
@@ -478,6 +478,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
+        output: Some(m::ShapeId(66)),
+        errors: &[m::ShapeId(99), m::ShapeId(178)],
+        implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
     m::Operation {
@@ -490,8 +493,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(66)),
-        output: Some(m::ShapeId(67)),
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(68)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
@@ -501,8 +504,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
-        output: Some(m::ShapeId(68)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        output: Some(m::ShapeId(69)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
@@ -520,6 +523,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetCredentialReportResult"),
+        output: Some(m::ShapeId(70)),
+        errors: &[
+            m::ShapeId(35),
+            m::ShapeId(34),
+            m::ShapeId(36),
+            m::ShapeId(178),
+        ],
+        implemented: true,
         ..op("GetCredentialReport", "POST", "/")
     },
     m::Operation {
@@ -528,17 +539,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(71)),
-        output: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(73)),
+        output: Some(m::ShapeId(74)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(69)),
-        output: Some(m::ShapeId(70)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(71)),
+        output: Some(m::ShapeId(72)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -548,17 +559,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(74)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(75)),
+        output: Some(m::ShapeId(76)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
-        input: Some(m::ShapeId(75)),
-        output: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(77)),
+        output: Some(m::ShapeId(78)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -580,33 +591,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(77)),
-        output: Some(m::ShapeId(78)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(80)),
+        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(79)),
-        output: Some(m::ShapeId(80)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(81)),
+        output: Some(m::ShapeId(82)),
+        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(83)),
-        output: Some(m::ShapeId(84)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(85)),
+        output: Some(m::ShapeId(86)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(81)),
-        output: Some(m::ShapeId(82)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(83)),
+        output: Some(m::ShapeId(84)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -636,25 +647,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(87)),
-        output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(89)),
+        output: Some(m::ShapeId(90)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(85)),
-        output: Some(m::ShapeId(86)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(87)),
+        output: Some(m::ShapeId(88)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
@@ -664,25 +675,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -692,33 +703,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
-        errors: &[m::ShapeId(172)],
+        input: Some(m::ShapeId(114)),
+        output: Some(m::ShapeId(115)),
+        errors: &[m::ShapeId(178)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(113)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
@@ -728,17 +739,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(116)),
-        output: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(172)],
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
+        errors: &[m::ShapeId(178)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(114)),
-        output: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
@@ -748,9 +759,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(120)),
+        output: Some(m::ShapeId(121)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
@@ -768,9 +779,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(120)),
-        output: Some(m::ShapeId(121)),
-        errors: &[m::ShapeId(172)],
+        input: Some(m::ShapeId(122)),
+        output: Some(m::ShapeId(123)),
+        errors: &[m::ShapeId(178)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -784,33 +795,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(122)),
-        output: Some(m::ShapeId(123)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(124)),
+        output: Some(m::ShapeId(125)),
+        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(124)),
-        output: Some(m::ShapeId(125)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(126)),
+        output: Some(m::ShapeId(127)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(126)),
-        output: Some(m::ShapeId(127)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(128)),
+        output: Some(m::ShapeId(129)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(128)),
-        output: Some(m::ShapeId(129)),
-        errors: &[m::ShapeId(172)],
+        input: Some(m::ShapeId(130)),
+        output: Some(m::ShapeId(131)),
+        errors: &[m::ShapeId(178)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -844,88 +855,88 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(130)),
-        output: Some(m::ShapeId(131)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(132)),
+        output: Some(m::ShapeId(133)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(132)),
-        output: Some(m::ShapeId(133)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(134)),
+        output: Some(m::ShapeId(135)),
+        errors: &[m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(134)),
-        output: Some(m::ShapeId(135)),
-        errors: &[m::ShapeId(172)],
+        input: Some(m::ShapeId(136)),
+        output: Some(m::ShapeId(137)),
+        errors: &[m::ShapeId(178)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(136)),
-        output: Some(m::ShapeId(137)),
+        input: Some(m::ShapeId(138)),
+        output: Some(m::ShapeId(139)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(160)),
+        input: Some(m::ShapeId(162)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(141),
-            m::ShapeId(142),
-            m::ShapeId(172),
+            m::ShapeId(99),
+            m::ShapeId(143),
+            m::ShapeId(144),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(161)),
+        input: Some(m::ShapeId(163)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(93),
+            m::ShapeId(144),
+            m::ShapeId(95),
+            m::ShapeId(184),
+            m::ShapeId(155),
             m::ShapeId(178),
-            m::ShapeId(153),
-            m::ShapeId(172),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(162)),
+        input: Some(m::ShapeId(164)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(141),
-            m::ShapeId(142),
+            m::ShapeId(99),
+            m::ShapeId(143),
+            m::ShapeId(144),
+            m::ShapeId(184),
             m::ShapeId(178),
-            m::ShapeId(172),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(163)),
+        input: Some(m::ShapeId(165)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(93),
-            m::ShapeId(153),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(95),
+            m::ShapeId(155),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(164)),
+        input: Some(m::ShapeId(166)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(141),
-            m::ShapeId(142),
-            m::ShapeId(172),
+            m::ShapeId(99),
+            m::ShapeId(143),
+            m::ShapeId(144),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
@@ -933,19 +944,19 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("RejectDelegationRequest", "POST", "/"),
     op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(165)),
+        input: Some(m::ShapeId(167)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(184),
             m::ShapeId(178),
-            m::ShapeId(172),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(166)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        input: Some(m::ShapeId(168)),
+        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -954,12 +965,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(168)),
+        input: Some(m::ShapeId(174)),
         errors: &[
-            m::ShapeId(91),
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(93),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(178),
             m::ShapeId(14),
         ],
         implemented: true,
@@ -967,12 +978,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(174)),
+        input: Some(m::ShapeId(180)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(93),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(95),
+            m::ShapeId(99),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -991,13 +1002,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagOpenIDConnectProvider", "POST", "/"),
     op("TagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(176)),
+        input: Some(m::ShapeId(182)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(95),
             m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1005,13 +1016,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(177)),
+        input: Some(m::ShapeId(183)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(95),
             m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
@@ -1021,73 +1032,73 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UntagOpenIDConnectProvider", "POST", "/"),
     op("UntagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(180)),
-        errors: &[m::ShapeId(142), m::ShapeId(14), m::ShapeId(172)],
+        input: Some(m::ShapeId(186)),
+        errors: &[m::ShapeId(144), m::ShapeId(14), m::ShapeId(178)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(181)),
-        errors: &[m::ShapeId(142), m::ShapeId(14), m::ShapeId(172)],
+        input: Some(m::ShapeId(187)),
+        errors: &[m::ShapeId(144), m::ShapeId(14), m::ShapeId(178)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(182)),
+        input: Some(m::ShapeId(188)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(172),
-            m::ShapeId(93),
+            m::ShapeId(144),
+            m::ShapeId(99),
+            m::ShapeId(178),
+            m::ShapeId(95),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(183)),
+        input: Some(m::ShapeId(189)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(141),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(143),
+            m::ShapeId(99),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(184)),
+        input: Some(m::ShapeId(190)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(141),
-            m::ShapeId(97),
+            m::ShapeId(144),
+            m::ShapeId(143),
+            m::ShapeId(99),
+            m::ShapeId(184),
             m::ShapeId(178),
-            m::ShapeId(172),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(185)),
+        input: Some(m::ShapeId(191)),
         errors: &[
-            m::ShapeId(142),
+            m::ShapeId(144),
             m::ShapeId(59),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(99),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(186)),
+        input: Some(m::ShapeId(192)),
         errors: &[
             m::ShapeId(60),
-            m::ShapeId(142),
-            m::ShapeId(147),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(144),
+            m::ShapeId(149),
+            m::ShapeId(99),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
@@ -1095,9 +1106,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(187)),
-        output: Some(m::ShapeId(188)),
-        errors: &[m::ShapeId(178), m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(193)),
+        output: Some(m::ShapeId(194)),
+        errors: &[m::ShapeId(184), m::ShapeId(144), m::ShapeId(178)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
@@ -1114,14 +1125,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(189)),
+        input: Some(m::ShapeId(195)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
+            m::ShapeId(144),
+            m::ShapeId(99),
             m::ShapeId(59),
             m::ShapeId(60),
             m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(178),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
@@ -1141,50 +1152,50 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 270] = [
+pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "AccessKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 273)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 192)
+                ..member("AccessKeyId", 198)
             },
             m::Member {
                 required: true,
-                ..member("Status", 258)
+                ..member("Status", 264)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 194)
+                ..member("SecretAccessKey", 200)
             },
-            member("CreateDate", 205),
+            member("CreateDate", 211),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 205),
+            member("LastUsedDate", 211),
             m::Member {
                 required: true,
-                ..member("ServiceName", 259)
+                ..member("ServiceName", 265)
             },
             m::Member {
                 required: true,
-                ..member("Region", 259)
+                ..member("Region", 265)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 267),
-            member("AccessKeyId", 192),
-            member("Status", 258),
-            member("CreateDate", 205),
+            member("UserName", 273),
+            member("AccessKeyId", 198),
+            member("Status", 264),
+            member("CreateDate", 211),
         ])),
     },
     m::Shape {
@@ -1204,11 +1215,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 216)
+                ..member("InstanceProfileName", 222)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
         ])),
     },
@@ -1217,11 +1228,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
         ])),
     },
@@ -1230,11 +1241,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
         ])),
     },
@@ -1243,11 +1254,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
         ])),
     },
@@ -1256,26 +1267,26 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 273)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 148),
-            member("PermissionsBoundaryArn", 195),
+            member("PermissionsBoundaryType", 150),
+            member("PermissionsBoundaryArn", 201),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 244),
-            member("PolicyArn", 195),
+            member("PolicyName", 250),
+            member("PolicyArn", 201),
         ])),
     },
     m::Shape {
@@ -1299,11 +1310,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 235)
+                ..member("OldPassword", 241)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 235)
+                ..member("NewPassword", 241)
             },
         ])),
     },
@@ -1325,7 +1336,7 @@ pub static SHAPES: [m::Shape; 270] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 211)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 217)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1337,10 +1348,10 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 237),
+            member("Path", 243),
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
         ])),
     },
@@ -1348,7 +1359,7 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 89)
+            ..member("Group", 91)
         }])),
     },
     m::Shape {
@@ -1356,32 +1367,32 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 216)
+                ..member("InstanceProfileName", 222)
             },
-            member("Path", 237),
-            member("Tags", 262),
+            member("Path", 243),
+            member("Tags", 268),
         ])),
     },
     m::Shape {
         name: "CreateInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 90)
+            ..member("InstanceProfile", 92)
         }])),
     },
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 267),
-            member("Password", 235),
-            member("PasswordResetRequired", 201),
+            member("UserName", 273),
+            member("Password", 241),
+            member("PasswordResetRequired", 207),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 138)
+            ..member("LoginProfile", 140)
         }])),
     },
     m::Shape {
@@ -1389,96 +1400,96 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
-            member("Path", 246),
+            member("Path", 252),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 245)
             },
-            member("Description", 238),
-            member("Tags", 262),
+            member("Description", 244),
+            member("Tags", 268),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 149)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 151)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 245)
             },
-            member("SetAsDefault", 201),
+            member("SetAsDefault", 207),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 159)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 161)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 237),
+            member("Path", 243),
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 239)
+                ..member("AssumeRolePolicyDocument", 245)
             },
-            member("Description", 251),
-            member("MaxSessionDuration", 253),
-            member("PermissionsBoundary", 195),
-            member("Tags", 262),
+            member("Description", 257),
+            member("MaxSessionDuration", 259),
+            member("PermissionsBoundary", 201),
+            member("Tags", 268),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 169)
+            ..member("Role", 175)
         }])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 237),
+            member("Path", 243),
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 273)
             },
-            member("PermissionsBoundary", 195),
-            member("Tags", 262),
+            member("PermissionsBoundary", 201),
+            member("Tags", 268),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 190)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 196)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 237),
+            member("Path", 243),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 269)
+                ..member("VirtualMFADeviceName", 275)
             },
-            member("Tags", 262),
+            member("Tags", 268),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 191)
+            ..member("VirtualMFADevice", 197)
         }])),
     },
     m::Shape {
@@ -1490,7 +1501,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 202)])
+            ..structure(&[member("message", 208)])
         }),
     },
     m::Shape {
@@ -1502,7 +1513,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 203)])
+            ..structure(&[member("message", 209)])
         }),
     },
     m::Shape {
@@ -1514,26 +1525,26 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 204)])
+            ..structure(&[member("message", 210)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
+            member("UserName", 217),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 255)
+                ..member("SerialNumber", 261)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
+            member("UserName", 217),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 192)
+                ..member("AccessKeyId", 198)
             },
         ])),
     },
@@ -1546,7 +1557,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 206)])
+            ..structure(&[member("message", 212)])
         }),
     },
     m::Shape {
@@ -1554,11 +1565,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
         ])),
     },
@@ -1566,25 +1577,25 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 213)
+            ..member("GroupName", 219)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 216)
+            ..member("InstanceProfileName", 222)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 267)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 273)])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 195)
+            ..member("PolicyArn", 201)
         }])),
     },
     m::Shape {
@@ -1592,11 +1603,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 248)
+                ..member("VersionId", 254)
             },
         ])),
     },
@@ -1604,7 +1615,7 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 254)
+            ..member("RoleName", 260)
         }])),
     },
     m::Shape {
@@ -1612,11 +1623,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
         ])),
     },
@@ -1624,14 +1635,14 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 254)
+            ..member("RoleName", 260)
         }])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 267)
+            ..member("UserName", 273)
         }])),
     },
     m::Shape {
@@ -1639,11 +1650,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
         ])),
     },
@@ -1651,14 +1662,14 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 211)
+            ..member("UserName", 217)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 255)
+            ..member("SerialNumber", 261)
         }])),
     },
     m::Shape {
@@ -1666,11 +1677,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
         ])),
     },
@@ -1679,11 +1690,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
         ])),
     },
@@ -1692,11 +1703,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 273)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
         ])),
     },
@@ -1709,7 +1720,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 207)])
+            ..structure(&[member("message", 213)])
         }),
     },
     m::Shape {
@@ -1721,7 +1732,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 208)])
+            ..structure(&[member("message", 214)])
         }),
     },
     m::Shape {
@@ -1729,19 +1740,19 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 255)
+                ..member("SerialNumber", 261)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 199)
+                ..member("AuthenticationCode1", 205)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 199)
+                ..member("AuthenticationCode2", 205)
             },
         ])),
     },
@@ -1754,7 +1765,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 209)])
+            ..structure(&[member("message", 215)])
         }),
     },
     m::Shape {
@@ -1766,7 +1777,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 210)])
+            ..structure(&[member("message", 216)])
         }),
     },
     m::Shape {
@@ -1814,16 +1825,23 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "GenerateCredentialReportResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("State", 173),
+            member("Description", 172),
+        ])),
+    },
+    m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 192)
+            ..member("AccessKeyId", 198)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
+            member("UserName", 217),
             member("AccessKeyLastUsed", 1),
         ])),
     },
@@ -1831,19 +1849,27 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 146)
+            ..member("PasswordPolicy", 148)
         }])),
+    },
+    m::Shape {
+        name: "GetCredentialReportResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Content", 169),
+            member("ReportFormat", 170),
+            member("GeneratedTime", 211),
+        ])),
     },
     m::Shape {
         name: "GetGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
         ])),
     },
@@ -1852,15 +1878,15 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 245)
             },
         ])),
     },
@@ -1869,10 +1895,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -1880,79 +1906,79 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 89)
+                ..member("Group", 91)
             },
             m::Member {
                 required: true,
-                ..member("Users", 266)
+                ..member("Users", 272)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 216)
+            ..member("InstanceProfileName", 222)
         }])),
     },
     m::Shape {
         name: "GetInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 90)
+            ..member("InstanceProfile", 92)
         }])),
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 267)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 273)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 138)
+            ..member("LoginProfile", 140)
         }])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 195)
+            ..member("PolicyArn", 201)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 149)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 151)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 248)
+                ..member("VersionId", 254)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 159)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 161)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
         ])),
     },
@@ -1961,15 +1987,15 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 245)
             },
         ])),
     },
@@ -1977,14 +2003,14 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 254)
+            ..member("RoleName", 260)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 169)
+            ..member("Role", 175)
         }])),
     },
     m::Shape {
@@ -1992,11 +2018,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
         ])),
     },
@@ -2005,27 +2031,27 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 245)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 211)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 217)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 190)
+            ..member("User", 196)
         }])),
     },
     m::Shape {
@@ -2033,23 +2059,23 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 237)
+                ..member("Path", 243)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 214)
+                ..member("GroupId", 220)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 195)
+                ..member("Arn", 201)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 205)
+                ..member("CreateDate", 211)
             },
         ])),
     },
@@ -2058,29 +2084,29 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 237)
+                ..member("Path", 243)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 216)
+                ..member("InstanceProfileName", 222)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 214)
+                ..member("InstanceProfileId", 220)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 195)
+                ..member("Arn", 201)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 205)
+                ..member("CreateDate", 211)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 252)
+                ..member("Roles", 258)
             },
-            member("Tags", 262),
+            member("Tags", 268),
         ])),
     },
     m::Shape {
@@ -2092,7 +2118,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 217)])
+            ..structure(&[member("message", 223)])
         }),
     },
     m::Shape {
@@ -2104,7 +2130,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 218)])
+            ..structure(&[member("message", 224)])
         }),
     },
     m::Shape {
@@ -2116,7 +2142,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 219)])
+            ..structure(&[member("message", 225)])
         }),
     },
     m::Shape {
@@ -2128,7 +2154,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 220)])
+            ..structure(&[member("message", 226)])
         }),
     },
     m::Shape {
@@ -2140,7 +2166,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 221)])
+            ..structure(&[member("message", 227)])
         }),
     },
     m::Shape {
@@ -2152,7 +2178,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 222)])
+            ..structure(&[member("message", 228)])
         }),
     },
     m::Shape {
@@ -2164,15 +2190,15 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 223)])
+            ..structure(&[member("message", 229)])
         }),
     },
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("UserName", 217),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2180,10 +2206,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 193)
+                ..member("AccessKeyMetadata", 199)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2191,19 +2217,19 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
-            member("PathPrefix", 246),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 252),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 197),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("AttachedPolicies", 203),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2211,19 +2237,19 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
-            member("PathPrefix", 246),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 252),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 197),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("AttachedPolicies", 203),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2231,19 +2257,19 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 273)
             },
-            member("PathPrefix", 246),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 252),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 197),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("AttachedPolicies", 203),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2251,23 +2277,23 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
             member("EntityFilter", 61),
-            member("PathPrefix", 237),
-            member("PolicyUsageFilter", 156),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 243),
+            member("PolicyUsageFilter", 158),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 152),
-            member("PolicyUsers", 158),
-            member("PolicyRoles", 155),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("PolicyGroups", 154),
+            member("PolicyUsers", 160),
+            member("PolicyRoles", 157),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2275,10 +2301,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2286,10 +2312,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 243)
+                ..member("PolicyNames", 249)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2297,10 +2323,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2308,18 +2334,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 212)
+                ..member("Groups", 218)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 236),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 242),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2327,10 +2353,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 212)
+                ..member("Groups", 218)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2338,10 +2364,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2349,18 +2375,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 215)
+                ..member("InstanceProfiles", 221)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 236),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 242),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2368,18 +2394,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 215)
+                ..member("InstanceProfiles", 221)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("UserName", 217),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2387,29 +2413,29 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 229)
+                ..member("MFADevices", 235)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 247),
-            member("OnlyAttached", 201),
-            member("PathPrefix", 246),
-            member("PolicyUsageFilter", 156),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Scope", 253),
+            member("OnlyAttached", 207),
+            member("PathPrefix", 252),
+            member("PolicyUsageFilter", 158),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 242),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("Policies", 248),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2417,18 +2443,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 240),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("Versions", 246),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2436,10 +2462,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2447,10 +2473,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 243)
+                ..member("PolicyNames", 249)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2458,10 +2484,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2469,18 +2495,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 262)
+                ..member("Tags", 268)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 236),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 242),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2488,10 +2514,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 252)
+                ..member("Roles", 258)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2499,10 +2525,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2510,10 +2536,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 243)
+                ..member("PolicyNames", 249)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2521,10 +2547,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2532,18 +2558,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 262)
+                ..member("Tags", 268)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 236),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 242),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2551,18 +2577,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 266)
+                ..member("Users", 272)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 196),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("AssignmentStatus", 202),
+            member("Marker", 232),
+            member("MaxItems", 233),
         ])),
     },
     m::Shape {
@@ -2570,10 +2596,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 268)
+                ..member("VirtualMFADevices", 274)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 207),
+            member("Marker", 256),
         ])),
     },
     m::Shape {
@@ -2581,13 +2607,13 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 273)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 205)
+                ..member("CreateDate", 211)
             },
-            member("PasswordResetRequired", 201),
+            member("PasswordResetRequired", 207),
         ])),
     },
     m::Shape {
@@ -2595,15 +2621,15 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 273)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 255)
+                ..member("SerialNumber", 261)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 205)
+                ..member("EnableDate", 211)
             },
         ])),
     },
@@ -2616,7 +2642,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 224)])
+            ..structure(&[member("message", 230)])
         }),
     },
     m::Shape {
@@ -2628,7 +2654,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 225)])
+            ..structure(&[member("message", 231)])
         }),
     },
     m::Shape {
@@ -2640,7 +2666,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 231)])
+            ..structure(&[member("message", 237)])
         }),
     },
     m::Shape {
@@ -2652,7 +2678,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 232)])
+            ..structure(&[member("message", 238)])
         }),
     },
     m::Shape {
@@ -2682,16 +2708,16 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 230),
-            member("RequireSymbols", 201),
-            member("RequireNumbers", 201),
-            member("RequireUppercaseCharacters", 201),
-            member("RequireLowercaseCharacters", 201),
-            member("AllowUsersToChangePassword", 201),
-            member("ExpirePasswords", 201),
-            member("MaxPasswordAge", 228),
-            member("PasswordReusePrevention", 234),
-            member("HardExpiry", 200),
+            member("MinimumPasswordLength", 236),
+            member("RequireSymbols", 207),
+            member("RequireNumbers", 207),
+            member("RequireUppercaseCharacters", 207),
+            member("RequireLowercaseCharacters", 207),
+            member("AllowUsersToChangePassword", 207),
+            member("ExpirePasswords", 207),
+            member("MaxPasswordAge", 234),
+            member("PasswordReusePrevention", 240),
+            member("HardExpiry", 206),
         ])),
     },
     m::Shape {
@@ -2703,7 +2729,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 233)])
+            ..structure(&[member("message", 239)])
         }),
     },
     m::Shape {
@@ -2715,18 +2741,18 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 244),
-            member("PolicyId", 214),
-            member("Arn", 195),
-            member("Path", 246),
-            member("DefaultVersionId", 248),
-            member("AttachmentCount", 198),
-            member("PermissionsBoundaryUsageCount", 198),
-            member("IsAttachable", 201),
-            member("Description", 238),
-            member("CreateDate", 205),
-            member("UpdateDate", 205),
-            member("Tags", 262),
+            member("PolicyName", 250),
+            member("PolicyId", 220),
+            member("Arn", 201),
+            member("Path", 252),
+            member("DefaultVersionId", 254),
+            member("AttachmentCount", 204),
+            member("PermissionsBoundaryUsageCount", 204),
+            member("IsAttachable", 207),
+            member("Description", 244),
+            member("CreateDate", 211),
+            member("UpdateDate", 211),
+            member("Tags", 268),
         ])),
     },
     m::Shape {
@@ -2738,20 +2764,20 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 241)])
+            ..structure(&[member("message", 247)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 213),
-            member("GroupId", 214),
+            member("GroupName", 219),
+            member("GroupId", 220),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(151),
+            member: m::ShapeId(153),
             member_location_name: None,
             flattened: false,
         }),
@@ -2765,17 +2791,17 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 245)])
+            ..structure(&[member("message", 251)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 254), member("RoleId", 214)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 260), member("RoleId", 220)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(154),
+            member: m::ShapeId(156),
             member_location_name: None,
             flattened: false,
         }),
@@ -2788,12 +2814,12 @@ pub static SHAPES: [m::Shape; 270] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 267), member("UserId", 214)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 273), member("UserId", 220)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(157),
+            member: m::ShapeId(159),
             member_location_name: None,
             flattened: false,
         }),
@@ -2801,10 +2827,10 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 239),
-            member("VersionId", 248),
-            member("IsDefaultVersion", 201),
-            member("CreateDate", 205),
+            member("Document", 245),
+            member("VersionId", 254),
+            member("IsDefaultVersion", 207),
+            member("CreateDate", 211),
         ])),
     },
     m::Shape {
@@ -2812,15 +2838,15 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 245)
             },
         ])),
     },
@@ -2829,11 +2855,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 195)
+                ..member("PermissionsBoundary", 201)
             },
         ])),
     },
@@ -2842,15 +2868,15 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 245)
             },
         ])),
     },
@@ -2859,11 +2885,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 273)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 195)
+                ..member("PermissionsBoundary", 201)
             },
         ])),
     },
@@ -2872,15 +2898,15 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 250)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 245)
             },
         ])),
     },
@@ -2889,11 +2915,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 216)
+                ..member("InstanceProfileName", 222)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
         ])),
     },
@@ -2902,13 +2928,23 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
         ])),
+    },
+    m::Shape {
+        name: "ReportContentType",
+        kind: m::ShapeKind::Blob { streaming: false },
+    },
+    m::Shape {
+        name: "ReportFormatType",
+        kind: m::ShapeKind::String {
+            enum_values: &["text/csv"],
+        },
     },
     m::Shape {
         name: "ReportGenerationLimitExceededException",
@@ -2919,27 +2955,37 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 249)])
+            ..structure(&[member("message", 255)])
         }),
+    },
+    m::Shape {
+        name: "ReportStateDescriptionType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ReportStateType",
+        kind: m::ShapeKind::String {
+            enum_values: &["STARTED", "INPROGRESS", "COMPLETE"],
+        },
     },
     m::Shape {
         name: "ResyncMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 255)
+                ..member("SerialNumber", 261)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 199)
+                ..member("AuthenticationCode1", 205)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 199)
+                ..member("AuthenticationCode2", 205)
             },
         ])),
     },
@@ -2948,37 +2994,37 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 237)
+                ..member("Path", 243)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 214)
+                ..member("RoleId", 220)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 195)
+                ..member("Arn", 201)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 205)
+                ..member("CreateDate", 211)
             },
-            member("AssumeRolePolicyDocument", 239),
-            member("Description", 251),
-            member("MaxSessionDuration", 253),
+            member("AssumeRolePolicyDocument", 245),
+            member("Description", 257),
+            member("MaxSessionDuration", 259),
             member("PermissionsBoundary", 9),
-            member("Tags", 262),
-            member("RoleLastUsed", 170),
+            member("Tags", 268),
+            member("RoleLastUsed", 176),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 205),
-            member("Region", 259),
+            member("LastUsedDate", 211),
+            member("Region", 265),
         ])),
     },
     m::Shape {
@@ -3002,7 +3048,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 256)])
+            ..structure(&[member("message", 262)])
         }),
     },
     m::Shape {
@@ -3014,7 +3060,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 257)])
+            ..structure(&[member("message", 263)])
         }),
     },
     m::Shape {
@@ -3022,11 +3068,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 201)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 248)
+                ..member("VersionId", 254)
             },
         ])),
     },
@@ -3035,11 +3081,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 261)
+                ..member("Key", 267)
             },
             m::Member {
                 required: true,
-                ..member("Value", 263)
+                ..member("Value", 269)
             },
         ])),
     },
@@ -3048,11 +3094,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 262)
+                ..member("Tags", 268)
             },
         ])),
     },
@@ -3061,11 +3107,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 262)
+                ..member("Tags", 268)
             },
         ])),
     },
@@ -3078,7 +3124,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 264)])
+            ..structure(&[member("message", 270)])
         }),
     },
     m::Shape {
@@ -3090,7 +3136,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 265)])
+            ..structure(&[member("message", 271)])
         }),
     },
     m::Shape {
@@ -3098,11 +3144,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 260)
+                ..member("TagKeys", 266)
             },
         ])),
     },
@@ -3111,40 +3157,40 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 260)
+                ..member("TagKeys", 266)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
+            member("UserName", 217),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 192)
+                ..member("AccessKeyId", 198)
             },
             m::Member {
                 required: true,
-                ..member("Status", 258)
+                ..member("Status", 264)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 230),
-            member("RequireSymbols", 201),
-            member("RequireNumbers", 201),
-            member("RequireUppercaseCharacters", 201),
-            member("RequireLowercaseCharacters", 201),
-            member("AllowUsersToChangePassword", 201),
-            member("MaxPasswordAge", 228),
-            member("PasswordReusePrevention", 234),
-            member("HardExpiry", 200),
+            member("MinimumPasswordLength", 236),
+            member("RequireSymbols", 207),
+            member("RequireNumbers", 207),
+            member("RequireUppercaseCharacters", 207),
+            member("RequireLowercaseCharacters", 207),
+            member("AllowUsersToChangePassword", 207),
+            member("MaxPasswordAge", 234),
+            member("PasswordReusePrevention", 240),
+            member("HardExpiry", 206),
         ])),
     },
     m::Shape {
@@ -3152,11 +3198,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 245)
             },
         ])),
     },
@@ -3165,10 +3211,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 219)
             },
-            member("NewPath", 237),
-            member("NewGroupName", 213),
+            member("NewPath", 243),
+            member("NewGroupName", 219),
         ])),
     },
     m::Shape {
@@ -3176,10 +3222,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 273)
             },
-            member("Password", 235),
-            member("PasswordResetRequired", 200),
+            member("Password", 241),
+            member("PasswordResetRequired", 206),
         ])),
     },
     m::Shape {
@@ -3187,10 +3233,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 260)
             },
-            member("Description", 251),
-            member("MaxSessionDuration", 253),
+            member("Description", 257),
+            member("MaxSessionDuration", 259),
         ])),
     },
     m::Shape {
@@ -3202,10 +3248,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 217)
             },
-            member("NewPath", 237),
-            member("NewUserName", 267),
+            member("NewPath", 243),
+            member("NewUserName", 273),
         ])),
     },
     m::Shape {
@@ -3213,27 +3259,27 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 237)
+                ..member("Path", 243)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 273)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 214)
+                ..member("UserId", 220)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 195)
+                ..member("Arn", 201)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 205)
+                ..member("CreateDate", 211)
             },
-            member("PasswordLastUsed", 205),
+            member("PasswordLastUsed", 211),
             member("PermissionsBoundary", 9),
-            member("Tags", 262),
+            member("Tags", 268),
         ])),
     },
     m::Shape {
@@ -3241,13 +3287,13 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 255)
+                ..member("SerialNumber", 261)
             },
             member("Base32StringSeed", 11),
             member("QRCodePNG", 11),
-            member("User", 190),
-            member("EnableDate", 205),
-            member("Tags", 262),
+            member("User", 196),
+            member("EnableDate", 211),
+            member("Tags", 268),
         ])),
     },
     m::Shape {
@@ -3343,7 +3389,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(89),
+            member: m::ShapeId(91),
             member_location_name: None,
             flattened: false,
         }),
@@ -3359,7 +3405,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "instanceProfileListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(90),
+            member: m::ShapeId(92),
             member_location_name: None,
             flattened: false,
         }),
@@ -3419,7 +3465,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(139),
+            member: m::ShapeId(141),
             member_location_name: None,
             flattened: false,
         }),
@@ -3467,7 +3513,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(159),
+            member: m::ShapeId(161),
             member_location_name: None,
             flattened: false,
         }),
@@ -3479,7 +3525,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(149),
+            member: m::ShapeId(151),
             member_location_name: None,
             flattened: false,
         }),
@@ -3487,7 +3533,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(244),
+            member: m::ShapeId(250),
             member_location_name: None,
             flattened: false,
         }),
@@ -3529,7 +3575,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(169),
+            member: m::ShapeId(175),
             member_location_name: None,
             flattened: false,
         }),
@@ -3567,7 +3613,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(267),
             member_location_name: None,
             flattened: false,
         }),
@@ -3579,7 +3625,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(175),
+            member: m::ShapeId(181),
             member_location_name: None,
             flattened: false,
         }),
@@ -3599,7 +3645,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(190),
+            member: m::ShapeId(196),
             member_location_name: None,
             flattened: false,
         }),
@@ -3611,7 +3657,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(191),
+            member: m::ShapeId(197),
             member_location_name: None,
             flattened: false,
         }),
@@ -3661,8 +3707,10 @@ pub const IMPLEMENTED: &[&str] = &[
     "DetachRolePolicy",
     "DetachUserPolicy",
     "EnableMFADevice",
+    "GenerateCredentialReport",
     "GetAccessKeyLastUsed",
     "GetAccountPasswordPolicy",
+    "GetCredentialReport",
     "GetGroup",
     "GetGroupPolicy",
     "GetInstanceProfile",
@@ -5139,6 +5187,31 @@ impl IntoValue for FeatureEnabledException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GenerateCredentialReportResponse {
+    pub state: Option<String>,
+    pub description: Option<String>,
+}
+
+impl FromValue for GenerateCredentialReportResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            description: opt(&mut s, 1, "Description")?,
+        })
+    }
+}
+
+impl IntoValue for GenerateCredentialReportResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetAccessKeyLastUsedRequest {
     pub access_key_id: String,
 }
@@ -5200,6 +5273,34 @@ impl FromValue for GetAccountPasswordPolicyResponse {
 impl IntoValue for GetAccountPasswordPolicyResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.password_policy.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCredentialReportResponse {
+    pub content: Option<Bytes>,
+    pub report_format: Option<String>,
+    pub generated_time: Option<Timestamp>,
+}
+
+impl FromValue for GetCredentialReportResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            content: opt(&mut s, 0, "Content")?,
+            report_format: opt(&mut s, 1, "ReportFormat")?,
+            generated_time: opt(&mut s, 2, "GeneratedTime")?,
+        })
+    }
+}
+
+impl IntoValue for GetCredentialReportResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.content.map(IntoValue::into_value),
+            self.report_format.map(IntoValue::into_value),
+            self.generated_time.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -8771,6 +8872,12 @@ pub trait Handlers: Send + Sync + 'static {
         input: EnableMFADeviceRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `GenerateCredentialReport`.
+    fn generate_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GenerateCredentialReportResponse, AwsError>> + Send;
+
     /// `GetAccessKeyLastUsed`.
     fn get_access_key_last_used(
         &self,
@@ -8783,6 +8890,12 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
     ) -> impl Future<Output = Result<GetAccountPasswordPolicyResponse, AwsError>> + Send;
+
+    /// `GetCredentialReport`.
+    fn get_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GetCredentialReportResponse, AwsError>> + Send;
 
     /// `GetGroup`.
     fn get_group(
@@ -10111,6 +10224,20 @@ pub mod access {
         }]
     }
 
+    /// `GenerateCredentialReport`: `iam:GenerateCredentialReport`.
+    pub fn generate_credential_report(_ctx: &RequestContext) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GenerateCredentialReport",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetAccessKeyLastUsed`: `iam:GetAccessKeyLastUsed`.
     pub fn get_access_key_last_used(
         _ctx: &RequestContext,
@@ -10136,6 +10263,20 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:GetAccountPasswordPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetCredentialReport`: `iam:GetCredentialReport`.
+    pub fn get_credential_report(_ctx: &RequestContext) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetCredentialReport",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -11797,6 +11938,13 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.enable_mfa_device(ctx, input).await?;
                     Ok(None)
                 }
+                "GenerateCredentialReport" => {
+                    authz
+                        .authorize(ctx, &access::generate_credential_report(ctx))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.generate_credential_report(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetAccessKeyLastUsed" => {
                     let input = GetAccessKeyLastUsedRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -11814,6 +11962,13 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_account_password_policy(ctx))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_account_password_policy(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetCredentialReport" => {
+                    authz
+                        .authorize(ctx, &access::get_credential_report(ctx))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_credential_report(ctx).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetGroup" => {

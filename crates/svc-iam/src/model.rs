@@ -301,3 +301,18 @@ pub fn mfa_key_of_serial(serial: &str) -> Option<(String, String)> {
     }
     Some((account.to_string(), path_name.to_ascii_lowercase()))
 }
+
+/// An account's latest credential report (`GenerateCredentialReport`): the CSV as generated
+/// and when, kept until the next generation (at most one per four hours).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRec {
+    pub account: String,
+    /// Milliseconds, whole seconds.
+    pub generated: i64,
+    pub content: String,
+    /// What the report gives as the root's `user_creation_time`: the earliest creation
+    /// time among the account's IAM entities when its first report was generated (or that
+    /// generation's time), carried over to later reports. Nimbus has no account-creation
+    /// event of its own.
+    pub account_created: i64,
+}

@@ -13,8 +13,8 @@
 
 use crate::errors;
 use crate::model::{
-    self, GroupRec, InstanceProfileRec, KeyRec, MfaRec, PasswordPolicyRec, PolicyRec, RoleRec,
-    UserRec,
+    self, GroupRec, InstanceProfileRec, KeyRec, MfaRec, PasswordPolicyRec, PolicyRec, ReportRec,
+    RoleRec, UserRec,
 };
 use crate::persist::{self, Change, Op};
 use nimbus_core::{AwsError, Clock, Ids, RequestContext};
@@ -37,6 +37,8 @@ pub struct Account {
     pub profiles: BTreeMap<String, InstanceProfileRec>,
     /// The account's password policy, once one was set.
     pub password_policy: Option<PasswordPolicyRec>,
+    /// The latest credential report, once one was generated.
+    pub report: Option<ReportRec>,
 }
 
 impl Account {
@@ -221,6 +223,10 @@ impl State {
                 }
                 Op::DeletePasswordPolicy(a) => {
                     self.acct(&a).password_policy = None;
+                }
+                Op::PutReport(r) => {
+                    let a = r.account.clone();
+                    self.acct(&a).report = Some(r);
                 }
             }
         }

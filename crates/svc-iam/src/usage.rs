@@ -74,6 +74,11 @@ impl Usage {
         self.keys.get(id)
     }
 
+    /// Every key's last use (for a report).
+    pub fn key_uses(&self) -> HashMap<String, UseRec> {
+        self.keys.clone()
+    }
+
     pub fn role(&self, id: &str) -> Option<&UseRec> {
         self.roles.get(id)
     }

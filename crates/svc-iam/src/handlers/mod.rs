@@ -1,7 +1,7 @@
 //! The generated `Handlers` trait implemented for [`Iam`]: one thin method per operation,
 //! delegating to the module that owns the resource (users, groups, roles, managed
 //! policies, attachments, inline policies, access keys, MFA devices, passwords and login
-//! profiles, instance profiles); `common` holds what they share. Nothing here validates or stores anything itself.
+//! profiles, instance profiles, the credential report); `common` holds what they share. Nothing here validates or stores anything itself.
 
 mod access_keys;
 mod attachments;
@@ -12,6 +12,7 @@ mod instance_profiles;
 mod mfa;
 mod passwords;
 mod policies;
+mod reports;
 mod roles;
 mod users;
 
@@ -21,6 +22,20 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn generate_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GenerateCredentialReportResponse, AwsError> {
+        reports::generate_credential_report(self, ctx).await
+    }
+
+    async fn get_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GetCredentialReportResponse, AwsError> {
+        reports::get_credential_report(self, ctx).await
+    }
+
     async fn add_user_to_group(
         &self,
         ctx: &RequestContext,
