@@ -7,6 +7,7 @@ The catalogue is inflated only on first use, so an idle Nimbus stays small."""
 
 import gzip
 import json
+import os
 import pathlib
 import time
 
@@ -226,3 +227,205 @@ def test_the_catalogue_costs_nothing_until_used():
         assert used > idle
     finally:
         n.stop()
+
+
+SUMMARY_KEYS = {"Users", "UsersQuota", "Groups", "GroupsQuota", "ServerCertificates",
+                "ServerCertificatesQuota", "UserPolicySizeQuota", "GroupPolicySizeQuota",
+                "GroupsPerUserQuota", "SigningCertificatesPerUserQuota", "AccessKeysPerUserQuota",
+                "MFADevices", "MFADevicesInUse", "AccountMFAEnabled", "AccountAccessKeysPresent",
+                "AccountPasswordPresent", "AccountSigningCertificatesPresent",
+                "AttachedPoliciesPerGroupQuota", "AttachedPoliciesPerRoleQuota",
+                "AttachedPoliciesPerUserQuota", "Policies", "PoliciesQuota", "PolicySizeQuota",
+                "PolicyVersionsInUse", "PolicyVersionsInUseQuota", "VersionsPerPolicyQuota",
+                "GlobalEndpointTokenVersion", "AssumeRolePolicySizeQuota", "InstanceProfiles",
+                "InstanceProfilesQuota", "Providers", "RolePolicySizeQuota", "Roles", "RolesQuota"}
+
+
+def test_account_summary_counts_real_state(make_nimbus):
+    n = make_nimbus()
+    before = n.aws("iam", "get-account-summary")["SummaryMap"]
+    assert set(before) == SUMMARY_KEYS
+    assert before["Users"] == 0 and before["UsersQuota"] == 5000
+    assert (before["GroupsQuota"], before["RolesQuota"], before["PoliciesQuota"]) == (300, 1000, 1500)
+    assert (before["PolicySizeQuota"], before["AssumeRolePolicySizeQuota"]) == (6144, 2048)
+    assert before["AccessKeysPerUserQuota"] == 2 and before["AttachedPoliciesPerRoleQuota"] == 10
+    n.aws("iam", "create-user", "--user-name", "s1")
+    n.aws("iam", "create-user", "--user-name", "s2")
+    n.aws("iam", "create-group", "--group-name", "g1")
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    arn = n.aws("iam", "create-policy", "--policy-name", "p1", "--policy-document", doc)["Policy"]["Arn"]
+    n.aws("iam", "create-policy-version", "--policy-arn", arn, "--policy-document", doc)
+    n.aws("iam", "attach-user-policy", "--user-name", "s1",
+          "--policy-arn", "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    n.aws("iam", "create-virtual-mfa-device", "--virtual-mfa-device-name", "m1",
+          "--outfile", os.devnull, "--bootstrap-method", "Base32StringSeed")
+    n.aws("iam", "create-instance-profile", "--instance-profile-name", "ip1")
+    n.aws("iam", "create-access-key")  # the root's own key
+    after = n.aws("iam", "get-account-summary")["SummaryMap"]
+    assert (after["Users"], after["Groups"], after["Policies"], after["InstanceProfiles"]) == (2, 1, 1, 1)
+    assert after["MFADevices"] == 1 and after["MFADevicesInUse"] == 0
+    # Two versions of p1 plus ReadOnlyAccess's default version.
+    assert after["PolicyVersionsInUse"] == 3
+    assert after["AccountAccessKeysPresent"] == 1 and after["AccountMFAEnabled"] == 0
+
+
+def test_account_alias_create_list_delete(make_nimbus):
+    n = make_nimbus()
+    assert n.aws("iam", "list-account-aliases")["AccountAliases"] == []
+    n.aws("iam", "create-account-alias", "--account-alias", "nimbus-team")
+    assert n.aws("iam", "list-account-aliases")["AccountAliases"] == ["nimbus-team"]
+    n.aws("iam", "create-account-alias", "--account-alias", "nimbus-team")  # the same: no change
+    with pytest.raises(AwsCliError) as e:
+        n.aws("iam", "create-account-alias", "--account-alias", "other-name")
+    assert "LimitExceeded" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        n.aws("iam", "create-account-alias", "--account-alias", "Bad--Alias")
+    assert "ValidationError" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        n.aws("iam", "delete-account-alias", "--account-alias", "other-name")
+    assert "NoSuchEntity" in e.value.stderr
+    n.aws("iam", "delete-account-alias", "--account-alias", "nimbus-team")
+    assert n.aws("iam", "list-account-aliases")["AccountAliases"] == []
+
+
+def test_service_linked_roles(make_nimbus):
+    n = make_nimbus()
+    role = n.aws("iam", "create-service-linked-role",
+                 "--aws-service-name", "autoscaling.amazonaws.com")["Role"]
+    assert role["RoleName"] == "AWSServiceRoleForAutoScaling"
+    assert role["Path"] == "/aws-service-role/autoscaling.amazonaws.com/"
+    assert role["Arn"] == (f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/"
+                           "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "autoscaling.amazonaws.com"}
+    attached = n.aws("iam", "list-attached-role-policies",
+                     "--role-name", "AWSServiceRoleForAutoScaling")["AttachedPolicies"]
+    assert attached == [{"PolicyName": "AutoScalingServiceRolePolicy",
+                         "PolicyArn": "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy"}]
+    suffixed = n.aws("iam", "create-service-linked-role", "--aws-service-name",
+                     "autoscaling.amazonaws.com", "--custom-suffix", "web")["Role"]
+    assert suffixed["RoleName"] == "AWSServiceRoleForAutoScaling_web"
+    elb = n.aws("iam", "create-service-linked-role",
+                "--aws-service-name", "elasticloadbalancing.amazonaws.com")["Role"]
+    assert elb["RoleName"] == "AWSServiceRoleForElasticLoadBalancing"
+    assert n.aws("iam", "list-attached-role-policies", "--role-name", elb["RoleName"])[
+        "AttachedPolicies"][0]["PolicyName"] == "AWSElasticLoadBalancingServiceRolePolicy"
+    with pytest.raises(AwsCliError) as e:
+        n.aws("iam", "create-service-linked-role",
+              "--aws-service-name", "elasticloadbalancing.amazonaws.com")
+    assert "InvalidInput" in e.value.stderr and "has been taken" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        n.aws("iam", "create-service-linked-role", "--aws-service-name",
+              "elasticloadbalancing.amazonaws.com", "--custom-suffix", "x")
+    assert "InvalidInput" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        n.aws("iam", "create-service-linked-role", "--aws-service-name", "nope.amazonaws.com")
+    assert "InvalidInput" in e.value.stderr
+    # Only AWS may change them.
+    for args in [("delete-role", "--role-name", elb["RoleName"]),
+                 ("detach-role-policy", "--role-name", elb["RoleName"], "--policy-arn",
+                  "arn:aws:iam::aws:policy/aws-service-role/AWSElasticLoadBalancingServiceRolePolicy"),
+                 ("attach-role-policy", "--role-name", elb["RoleName"], "--policy-arn",
+                  "arn:aws:iam::aws:policy/ReadOnlyAccess")]:
+        with pytest.raises(AwsCliError) as e:
+            n.aws("iam", *args)
+        assert "UnmodifiableEntity" in e.value.stderr
+    # The role's policy is the one the authorizer evaluates for its sessions (via simulation).
+    sim = n.aws("iam", "simulate-principal-policy", "--policy-source-arn", elb["Arn"],
+                "--action-names", "ec2:DescribeAddresses", "iam:CreateUser")["EvaluationResults"]
+    assert [(r["EvalActionName"], r["EvalDecision"]) for r in sim] == [
+        ("ec2:DescribeAddresses", "allowed"), ("iam:CreateUser", "implicitDeny")]
+    task = n.aws("iam", "delete-service-linked-role",
+                 "--role-name", elb["RoleName"])["DeletionTaskId"]
+    assert task.startswith("task/aws-service-role/elasticloadbalancing.amazonaws.com/"
+                           "AWSServiceRoleForElasticLoadBalancing/")
+    status = n.aws("iam", "get-service-linked-role-deletion-status", "--deletion-task-id", task)
+    assert status["Status"] == "SUCCEEDED"
+    with pytest.raises(AwsCliError) as e:
+        n.aws("iam", "get-role", "--role-name", elb["RoleName"])
+    assert "NoSuchEntity" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        n.aws("iam", "get-service-linked-role-deletion-status", "--deletion-task-id",
+              task[:-4] + "0000")
+    assert "NoSuchEntity" in e.value.stderr
+
+
+def test_simulation_agrees_with_enforcement(nimbus):
+    user, group = unique("sim"), unique("simg")
+    nimbus.aws("iam", "create-user", "--user-name", user)
+    nimbus.aws("iam", "create-group", "--group-name", group)
+    nimbus.aws("iam", "add-user-to-group", "--user-name", user, "--group-name", group)
+    nimbus.aws("iam", "attach-group-policy", "--group-name", group,
+               "--policy-arn", "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    nimbus.aws("iam", "put-user-policy", "--user-name", user, "--policy-name", "no-vpcs",
+               "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": [
+                   {"Sid": "NoVpcs", "Effect": "Deny", "Action": "ec2:DescribeVpcs", "Resource": "*"},
+                   {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*",
+                    "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]}))
+    arn = nimbus.aws("iam", "get-user", "--user-name", user)["User"]["Arn"]
+    res = nimbus.aws("iam", "simulate-principal-policy", "--policy-source-arn", arn,
+                     "--action-names", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs",
+                     "ec2:CreateSecurityGroup")["EvaluationResults"]
+    got = {r["EvalActionName"]: r for r in res}
+    assert got["ec2:DescribeSecurityGroups"]["EvalDecision"] == "allowed"
+    assert got["ec2:DescribeSecurityGroups"]["MatchedStatements"] == [
+        {"SourcePolicyId": "ReadOnlyAccess", "SourcePolicyType": "aws-managed"}]
+    assert got["ec2:DescribeVpcs"]["EvalDecision"] == "explicitDeny"
+    assert got["ec2:DescribeVpcs"]["MatchedStatements"] == [
+        {"SourcePolicyId": "no-vpcs", "SourcePolicyType": "user"}]
+    assert got["ec2:CreateSecurityGroup"]["EvalDecision"] == "implicitDeny"
+    assert got["ec2:CreateSecurityGroup"]["MatchedStatements"] == []
+    # The same answers from the enforcer, for real.
+    ak, sk = keys_for(nimbus, user)
+    nimbus.aws("ec2", "describe-security-groups", access_key=ak, secret_key=sk)
+    for args in [("describe-vpcs",), ("create-security-group", "--group-name", unique("web"),
+                                      "--description", "d")]:
+        with pytest.raises(AwsCliError) as e:
+            nimbus.aws("ec2", *args, access_key=ak, secret_key=sk)
+        assert "UnauthorizedOperation" in e.value.stderr
+    # Context entries and resources.
+    put = lambda region: nimbus.aws(
+        "iam", "simulate-principal-policy", "--policy-source-arn", arn,
+        "--action-names", "s3:PutObject", "--resource-arns", "arn:aws:s3:::b/k", "arn:aws:s3:::c/k",
+        "--context-entries", f"ContextKeyName=aws:RequestedRegion,ContextKeyValues={region},ContextKeyType=string",
+    )["EvaluationResults"]
+    assert [(r["EvalResourceName"], r["EvalDecision"]) for r in put("eu-west-1")] == [
+        ("arn:aws:s3:::b/k", "allowed"), ("arn:aws:s3:::c/k", "implicitDeny")]
+    assert [r["EvalDecision"] for r in put("us-east-1")] == ["implicitDeny", "implicitDeny"]
+    # Extra policies and a boundary.
+    extra = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:CreateSecurityGroup", "Resource": "*"}]})
+    bound = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}]})
+    r = nimbus.aws("iam", "simulate-principal-policy", "--policy-source-arn", arn,
+                   "--action-names", "ec2:CreateSecurityGroup", "ec2:DescribeImages",
+                   "--policy-input-list", extra,
+                   "--permissions-boundary-policy-input-list", bound)["EvaluationResults"]
+    assert [(x["EvalDecision"], x["PermissionsBoundaryDecisionDetail"]["AllowedByPermissionsBoundary"])
+            for x in r] == [("implicitDeny", False), ("allowed", True)]
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("iam", "simulate-principal-policy", "--policy-source-arn",
+                   f"arn:aws:iam::{ACCOUNT}:user/{unique('ghost')}", "--action-names", "s3:GetObject")
+    assert "NoSuchEntity" in e.value.stderr
+
+
+def test_simulate_custom_policy(nimbus):
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}]})
+    res = nimbus.aws("iam", "simulate-custom-policy", "--policy-input-list", doc,
+                     "--action-names", "s3:GetObject", "s3:DeleteBucket", "ec2:RunInstances")
+    got = [(r["EvalActionName"], r["EvalDecision"], r["MatchedStatements"])
+           for r in res["EvaluationResults"]]
+    assert got == [("s3:GetObject", "allowed", [{"SourcePolicyId": "PolicyInputList.1"}]),
+                   ("s3:DeleteBucket", "explicitDeny", [{"SourcePolicyId": "PolicyInputList.1"}]),
+                   ("ec2:RunInstances", "implicitDeny", [])]
+    page = nimbus.aws("iam", "simulate-custom-policy", "--policy-input-list", doc,
+                      "--action-names", "s3:GetObject", "s3:DeleteBucket", "ec2:RunInstances",
+                      "--max-items", "2")
+    assert len(page["EvaluationResults"]) == 2 and "NextToken" in page
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("iam", "simulate-custom-policy", "--policy-input-list", "{nope",
+                   "--action-names", "s3:GetObject")
+    assert "InvalidInput" in e.value.stderr

@@ -164,7 +164,11 @@ fn build_user(st: &State, account: &str, name: &str) -> Option<PrincipalPolicies
     identity.extend(inline_policies(&user_arn, &u.inline));
     for g in u.groups.iter().filter_map(|n| acct.group(n).ok()) {
         let group_arn = g.arn();
-        identity.extend(g.attached.iter().filter_map(|arn| managed_policy(acct, arn)));
+        identity.extend(
+            g.attached
+                .iter()
+                .filter_map(|arn| managed_policy(acct, arn)),
+        );
         identity.extend(inline_policies(&group_arn, &g.inline));
     }
     Some(PrincipalPolicies {
@@ -174,7 +178,10 @@ fn build_user(st: &State, account: &str, name: &str) -> Option<PrincipalPolicies
         user_id: u.id.clone(),
         identity,
         boundary: u.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
-        may_change_password: acct.password_policy.as_ref().is_some_and(|p| p.allow_change),
+        may_change_password: acct
+            .password_policy
+            .as_ref()
+            .is_some_and(|p| p.allow_change),
     })
 }
 
@@ -277,8 +284,13 @@ impl Directory {
     }
 
     /// Writes recorded uses now (tests; a clean shutdown).
-    pub fn flush_usage(&self) -> impl std::future::Future<Output = Result<(), nimbus_store::StoreError>> {
-        let batch = self.shared.usage(|u| u.take_batch(true)).unwrap_or_default();
+    pub fn flush_usage(
+        &self,
+    ) -> impl std::future::Future<Output = Result<(), nimbus_store::StoreError>> {
+        let batch = self
+            .shared
+            .usage(|u| u.take_batch(true))
+            .unwrap_or_default();
         self.shared.store.submit(batch)
     }
 
@@ -362,6 +374,27 @@ impl Directory {
             };
         }
         put(&mut c);
+    }
+
+    /// A group's own managed and inline policies (for the policy simulator): its ARN, id
+    /// and the policies; `None` if there is no such group.
+    pub(crate) fn group_policies(
+        &self,
+        account: &str,
+        name: &str,
+    ) -> Option<(String, String, Vec<NamedPolicy>)> {
+        self.read(|st| {
+            let acct = st.account(account)?;
+            let g = acct.group(name).ok()?;
+            let arn = g.arn();
+            let mut v: Vec<NamedPolicy> = g
+                .attached
+                .iter()
+                .filter_map(|a| managed_policy(acct, a))
+                .collect();
+            v.extend(inline_policies(&arn, &g.inline));
+            Some((arn, g.id.clone(), v))
+        })
     }
 
     /// The full ARN (path included) of the IAM user, group or role that `arn` names

@@ -201,3 +201,16 @@ pub fn report_expired() -> AwsError {
         "The most recent credential report has expired. To generate a new credential report, use GenerateCredentialReport.",
     )
 }
+
+pub fn no_such_entity(message: impl Into<String>) -> AwsError {
+    g::no_such_entity_exception(message)
+}
+
+pub fn already_exists_message(message: impl Into<String>) -> AwsError {
+    g::entity_already_exists_exception(message)
+}
+
+/// A change to something only AWS may change (a service-linked role).
+pub fn unmodifiable(message: impl Into<String>) -> AwsError {
+    g::unmodifiable_entity_exception(message)
+}

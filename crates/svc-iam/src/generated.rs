@@ -33,124 +33,134 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("AcceptDelegationRequest", "POST", "/"),
     op("AddClientIDToOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(4)),
+        input: Some(m::ShapeId(6)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(59),
-            m::ShapeId(99),
-            m::ShapeId(184),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(79),
+            m::ShapeId(126),
+            m::ShapeId(235),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(5)),
-        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
+        input: Some(m::ShapeId(7)),
+        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
     op("AssociateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(6)),
+        input: Some(m::ShapeId(9)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(155),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(189),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(7)),
+        input: Some(m::ShapeId(10)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(184),
-            m::ShapeId(155),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(235),
+            m::ShapeId(189),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(8)),
+        input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(155),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(189),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(13)),
+        input: Some(m::ShapeId(16)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(97),
-            m::ShapeId(99),
-            m::ShapeId(60),
-            m::ShapeId(149),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(124),
+            m::ShapeId(126),
+            m::ShapeId(80),
+            m::ShapeId(180),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateAccessKeyResult"),
-        input: Some(m::ShapeId(16)),
-        output: Some(m::ShapeId(17)),
-        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
+        input: Some(m::ShapeId(27)),
+        output: Some(m::ShapeId(28)),
+        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
-    op("CreateAccountAlias", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(29)),
+        errors: &[
+            m::ShapeId(18),
+            m::ShapeId(79),
+            m::ShapeId(126),
+            m::ShapeId(223),
+        ],
+        implemented: true,
+        ..op("CreateAccountAlias", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("CreateDelegationRequestResult"),
         ..op("CreateDelegationRequest", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateGroupResult"),
-        input: Some(m::ShapeId(18)),
-        output: Some(m::ShapeId(19)),
+        input: Some(m::ShapeId(30)),
+        output: Some(m::ShapeId(31)),
         errors: &[
-            m::ShapeId(99),
-            m::ShapeId(59),
-            m::ShapeId(144),
-            m::ShapeId(178),
+            m::ShapeId(126),
+            m::ShapeId(79),
+            m::ShapeId(174),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateInstanceProfileResult"),
-        input: Some(m::ShapeId(20)),
-        output: Some(m::ShapeId(21)),
+        input: Some(m::ShapeId(32)),
+        output: Some(m::ShapeId(33)),
         errors: &[
-            m::ShapeId(59),
-            m::ShapeId(95),
-            m::ShapeId(99),
-            m::ShapeId(14),
-            m::ShapeId(178),
+            m::ShapeId(79),
+            m::ShapeId(122),
+            m::ShapeId(126),
+            m::ShapeId(18),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateLoginProfileResult"),
-        input: Some(m::ShapeId(22)),
-        output: Some(m::ShapeId(23)),
+        input: Some(m::ShapeId(34)),
+        output: Some(m::ShapeId(35)),
         errors: &[
-            m::ShapeId(59),
-            m::ShapeId(144),
-            m::ShapeId(149),
-            m::ShapeId(99),
-            m::ShapeId(178),
+            m::ShapeId(79),
+            m::ShapeId(174),
+            m::ShapeId(180),
+            m::ShapeId(126),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -161,44 +171,44 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyResult"),
-        input: Some(m::ShapeId(24)),
-        output: Some(m::ShapeId(25)),
+        input: Some(m::ShapeId(36)),
+        output: Some(m::ShapeId(37)),
         errors: &[
-            m::ShapeId(95),
-            m::ShapeId(99),
-            m::ShapeId(59),
-            m::ShapeId(143),
-            m::ShapeId(14),
-            m::ShapeId(178),
+            m::ShapeId(122),
+            m::ShapeId(126),
+            m::ShapeId(79),
+            m::ShapeId(173),
+            m::ShapeId(18),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyVersionResult"),
-        input: Some(m::ShapeId(26)),
-        output: Some(m::ShapeId(27)),
+        input: Some(m::ShapeId(38)),
+        output: Some(m::ShapeId(39)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(143),
-            m::ShapeId(95),
-            m::ShapeId(99),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(173),
+            m::ShapeId(122),
+            m::ShapeId(126),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateRoleResult"),
-        input: Some(m::ShapeId(28)),
-        output: Some(m::ShapeId(29)),
+        input: Some(m::ShapeId(40)),
+        output: Some(m::ShapeId(41)),
         errors: &[
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(59),
-            m::ShapeId(143),
-            m::ShapeId(14),
-            m::ShapeId(178),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(79),
+            m::ShapeId(173),
+            m::ShapeId(18),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -209,6 +219,15 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateServiceLinkedRoleResult"),
+        input: Some(m::ShapeId(42)),
+        output: Some(m::ShapeId(43)),
+        errors: &[
+            m::ShapeId(122),
+            m::ShapeId(126),
+            m::ShapeId(174),
+            m::ShapeId(223),
+        ],
+        implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
     },
     m::Operation {
@@ -217,147 +236,157 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateUserResult"),
-        input: Some(m::ShapeId(30)),
-        output: Some(m::ShapeId(31)),
+        input: Some(m::ShapeId(44)),
+        output: Some(m::ShapeId(45)),
         errors: &[
-            m::ShapeId(99),
-            m::ShapeId(59),
-            m::ShapeId(144),
-            m::ShapeId(95),
-            m::ShapeId(14),
-            m::ShapeId(178),
+            m::ShapeId(126),
+            m::ShapeId(79),
+            m::ShapeId(174),
+            m::ShapeId(122),
+            m::ShapeId(18),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateVirtualMFADeviceResult"),
-        input: Some(m::ShapeId(32)),
-        output: Some(m::ShapeId(33)),
+        input: Some(m::ShapeId(46)),
+        output: Some(m::ShapeId(47)),
         errors: &[
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(59),
-            m::ShapeId(14),
-            m::ShapeId(178),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(79),
+            m::ShapeId(18),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(37)),
+        input: Some(m::ShapeId(51)),
         errors: &[
-            m::ShapeId(60),
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(178),
-            m::ShapeId(14),
+            m::ShapeId(80),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(223),
+            m::ShapeId(18),
         ],
         implemented: true,
         ..op("DeactivateMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(38)),
-        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
+        input: Some(m::ShapeId(52)),
+        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
-    op("DeleteAccountAlias", "POST", "/"),
     m::Operation {
-        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
+        input: Some(m::ShapeId(53)),
+        errors: &[
+            m::ShapeId(18),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(223),
+        ],
+        implemented: true,
+        ..op("DeleteAccountAlias", "POST", "/")
+    },
+    m::Operation {
+        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(41)),
+        input: Some(m::ShapeId(56)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(39),
-            m::ShapeId(99),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(54),
+            m::ShapeId(126),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(40)),
-        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
+        input: Some(m::ShapeId(55)),
+        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(42)),
+        input: Some(m::ShapeId(57)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(39),
-            m::ShapeId(99),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(54),
+            m::ShapeId(126),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(43)),
+        input: Some(m::ShapeId(58)),
         errors: &[
-            m::ShapeId(60),
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(178),
+            m::ShapeId(80),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
     },
     op("DeleteOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(44)),
+        input: Some(m::ShapeId(59)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(39),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(54),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(45)),
+        input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(39),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(54),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(48)),
+        input: Some(m::ShapeId(63)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(39),
-            m::ShapeId(99),
-            m::ShapeId(184),
-            m::ShapeId(14),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(54),
+            m::ShapeId(126),
+            m::ShapeId(235),
+            m::ShapeId(18),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(46)),
-        errors: &[m::ShapeId(144), m::ShapeId(184), m::ShapeId(178)],
+        input: Some(m::ShapeId(61)),
+        errors: &[m::ShapeId(174), m::ShapeId(235), m::ShapeId(223)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(47)),
+        input: Some(m::ShapeId(62)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(184),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(235),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -367,76 +396,80 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("DeleteServerCertificate", "POST", "/"),
     m::Operation {
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
+        input: Some(m::ShapeId(64)),
+        output: Some(m::ShapeId(65)),
+        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
+        implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
     op("DeleteServiceSpecificCredential", "POST", "/"),
     op("DeleteSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(51)),
+        input: Some(m::ShapeId(68)),
         errors: &[
-            m::ShapeId(99),
-            m::ShapeId(144),
-            m::ShapeId(39),
-            m::ShapeId(14),
-            m::ShapeId(178),
+            m::ShapeId(126),
+            m::ShapeId(174),
+            m::ShapeId(54),
+            m::ShapeId(18),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(49)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(66)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(50)),
-        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
+        input: Some(m::ShapeId(67)),
+        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(52)),
+        input: Some(m::ShapeId(69)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(39),
-            m::ShapeId(99),
-            m::ShapeId(178),
-            m::ShapeId(14),
+            m::ShapeId(174),
+            m::ShapeId(54),
+            m::ShapeId(126),
+            m::ShapeId(223),
+            m::ShapeId(18),
         ],
         implemented: true,
         ..op("DeleteVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(53)),
+        input: Some(m::ShapeId(73)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(74)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(184),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(235),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(55)),
+        input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -451,15 +484,15 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("DisableOutboundWebIdentityFederation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(78)),
         errors: &[
-            m::ShapeId(59),
-            m::ShapeId(60),
-            m::ShapeId(93),
-            m::ShapeId(99),
-            m::ShapeId(144),
-            m::ShapeId(178),
-            m::ShapeId(14),
+            m::ShapeId(79),
+            m::ShapeId(80),
+            m::ShapeId(120),
+            m::ShapeId(126),
+            m::ShapeId(174),
+            m::ShapeId(223),
+            m::ShapeId(18),
         ],
         implemented: true,
         ..op("EnableMFADevice", "POST", "/")
@@ -478,8 +511,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
-        output: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(99), m::ShapeId(178)],
+        output: Some(m::ShapeId(90)),
+        errors: &[m::ShapeId(126), m::ShapeId(223)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -493,8 +526,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(67)),
-        output: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
@@ -504,13 +537,16 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
-        output: Some(m::ShapeId(69)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        output: Some(m::ShapeId(93)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(223)],
+        implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
     m::Operation {
@@ -523,12 +559,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetCredentialReportResult"),
-        output: Some(m::ShapeId(70)),
+        output: Some(m::ShapeId(95)),
         errors: &[
-            m::ShapeId(35),
-            m::ShapeId(34),
-            m::ShapeId(36),
-            m::ShapeId(178),
+            m::ShapeId(49),
+            m::ShapeId(48),
+            m::ShapeId(50),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -539,17 +575,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(74)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(99)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(71)),
-        output: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(96)),
+        output: Some(m::ShapeId(97)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -559,17 +595,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
-        input: Some(m::ShapeId(75)),
-        output: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
-        input: Some(m::ShapeId(77)),
-        output: Some(m::ShapeId(78)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -591,33 +627,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(79)),
-        output: Some(m::ShapeId(80)),
-        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(81)),
-        output: Some(m::ShapeId(82)),
-        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(85)),
-        output: Some(m::ShapeId(86)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(83)),
-        output: Some(m::ShapeId(84)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -643,57 +679,65 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(113)),
+        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
+        implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(89)),
-        output: Some(m::ShapeId(90)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(87)),
-        output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(114)),
+        output: Some(m::ShapeId(115)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(128)),
+        output: Some(m::ShapeId(129)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccountAliasesResult"),
+        input: Some(m::ShapeId(130)),
+        output: Some(m::ShapeId(131)),
+        errors: &[m::ShapeId(223)],
+        implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
+        input: Some(m::ShapeId(132)),
+        output: Some(m::ShapeId(133)),
+        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
+        input: Some(m::ShapeId(134)),
+        output: Some(m::ShapeId(135)),
+        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
+        input: Some(m::ShapeId(136)),
+        output: Some(m::ShapeId(137)),
+        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -703,33 +747,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
+        input: Some(m::ShapeId(138)),
+        output: Some(m::ShapeId(139)),
+        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(140)),
+        output: Some(m::ShapeId(141)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(114)),
-        output: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(178)],
+        input: Some(m::ShapeId(144)),
+        output: Some(m::ShapeId(145)),
+        errors: &[m::ShapeId(223)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(142)),
+        output: Some(m::ShapeId(143)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
@@ -739,17 +783,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
-        errors: &[m::ShapeId(178)],
+        input: Some(m::ShapeId(148)),
+        output: Some(m::ShapeId(149)),
+        errors: &[m::ShapeId(223)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(116)),
-        output: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(146)),
+        output: Some(m::ShapeId(147)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
@@ -759,9 +803,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(120)),
-        output: Some(m::ShapeId(121)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(150)),
+        output: Some(m::ShapeId(151)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
@@ -779,9 +823,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(122)),
-        output: Some(m::ShapeId(123)),
-        errors: &[m::ShapeId(178)],
+        input: Some(m::ShapeId(152)),
+        output: Some(m::ShapeId(153)),
+        errors: &[m::ShapeId(223)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -795,33 +839,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(124)),
-        output: Some(m::ShapeId(125)),
-        errors: &[m::ShapeId(144), m::ShapeId(95), m::ShapeId(178)],
+        input: Some(m::ShapeId(154)),
+        output: Some(m::ShapeId(155)),
+        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(126)),
-        output: Some(m::ShapeId(127)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(156)),
+        output: Some(m::ShapeId(157)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(128)),
-        output: Some(m::ShapeId(129)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(158)),
+        output: Some(m::ShapeId(159)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(130)),
-        output: Some(m::ShapeId(131)),
-        errors: &[m::ShapeId(178)],
+        input: Some(m::ShapeId(160)),
+        output: Some(m::ShapeId(161)),
+        errors: &[m::ShapeId(223)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -855,88 +899,88 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(132)),
-        output: Some(m::ShapeId(133)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(162)),
+        output: Some(m::ShapeId(163)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(134)),
-        output: Some(m::ShapeId(135)),
-        errors: &[m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(164)),
+        output: Some(m::ShapeId(165)),
+        errors: &[m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(136)),
-        output: Some(m::ShapeId(137)),
-        errors: &[m::ShapeId(178)],
+        input: Some(m::ShapeId(166)),
+        output: Some(m::ShapeId(167)),
+        errors: &[m::ShapeId(223)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(138)),
-        output: Some(m::ShapeId(139)),
+        input: Some(m::ShapeId(168)),
+        output: Some(m::ShapeId(169)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(162)),
+        input: Some(m::ShapeId(198)),
         errors: &[
-            m::ShapeId(99),
-            m::ShapeId(143),
-            m::ShapeId(144),
-            m::ShapeId(178),
+            m::ShapeId(126),
+            m::ShapeId(173),
+            m::ShapeId(174),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(163)),
+        input: Some(m::ShapeId(199)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(95),
-            m::ShapeId(184),
-            m::ShapeId(155),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(122),
+            m::ShapeId(235),
+            m::ShapeId(189),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(164)),
+        input: Some(m::ShapeId(200)),
         errors: &[
-            m::ShapeId(99),
-            m::ShapeId(143),
-            m::ShapeId(144),
-            m::ShapeId(184),
-            m::ShapeId(178),
+            m::ShapeId(126),
+            m::ShapeId(173),
+            m::ShapeId(174),
+            m::ShapeId(235),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(165)),
+        input: Some(m::ShapeId(201)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(95),
-            m::ShapeId(155),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(122),
+            m::ShapeId(189),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(166)),
+        input: Some(m::ShapeId(202)),
         errors: &[
-            m::ShapeId(99),
-            m::ShapeId(143),
-            m::ShapeId(144),
-            m::ShapeId(178),
+            m::ShapeId(126),
+            m::ShapeId(173),
+            m::ShapeId(174),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
@@ -944,19 +988,19 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("RejectDelegationRequest", "POST", "/"),
     op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(167)),
+        input: Some(m::ShapeId(205)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(184),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(235),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(168)),
-        errors: &[m::ShapeId(144), m::ShapeId(99), m::ShapeId(178)],
+        input: Some(m::ShapeId(206)),
+        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -965,25 +1009,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(174)),
+        input: Some(m::ShapeId(217)),
         errors: &[
-            m::ShapeId(93),
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(178),
-            m::ShapeId(14),
+            m::ShapeId(120),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(223),
+            m::ShapeId(18),
         ],
         implemented: true,
         ..op("ResyncMFADevice", "POST", "/")
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(180)),
+        input: Some(m::ShapeId(225)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(95),
-            m::ShapeId(99),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(122),
+            m::ShapeId(126),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -991,10 +1035,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
+        input: Some(m::ShapeId(226)),
+        output: Some(m::ShapeId(227)),
+        errors: &[m::ShapeId(122), m::ShapeId(185)],
+        implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
+        input: Some(m::ShapeId(228)),
+        output: Some(m::ShapeId(227)),
+        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(185)],
+        implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
     op("TagInstanceProfile", "POST", "/"),
@@ -1002,13 +1054,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagOpenIDConnectProvider", "POST", "/"),
     op("TagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(182)),
+        input: Some(m::ShapeId(233)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(14),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(18),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1016,13 +1068,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(183)),
+        input: Some(m::ShapeId(234)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(95),
-            m::ShapeId(14),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(122),
+            m::ShapeId(18),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
@@ -1032,73 +1084,73 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UntagOpenIDConnectProvider", "POST", "/"),
     op("UntagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(186)),
-        errors: &[m::ShapeId(144), m::ShapeId(14), m::ShapeId(178)],
+        input: Some(m::ShapeId(237)),
+        errors: &[m::ShapeId(174), m::ShapeId(18), m::ShapeId(223)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(187)),
-        errors: &[m::ShapeId(144), m::ShapeId(14), m::ShapeId(178)],
+        input: Some(m::ShapeId(238)),
+        errors: &[m::ShapeId(174), m::ShapeId(18), m::ShapeId(223)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(188)),
+        input: Some(m::ShapeId(239)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(178),
-            m::ShapeId(95),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(223),
+            m::ShapeId(122),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(189)),
+        input: Some(m::ShapeId(240)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(143),
-            m::ShapeId(99),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(173),
+            m::ShapeId(126),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(190)),
+        input: Some(m::ShapeId(241)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(143),
-            m::ShapeId(99),
-            m::ShapeId(184),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(173),
+            m::ShapeId(126),
+            m::ShapeId(235),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(191)),
+        input: Some(m::ShapeId(242)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(59),
-            m::ShapeId(99),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(79),
+            m::ShapeId(126),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(192)),
+        input: Some(m::ShapeId(243)),
         errors: &[
-            m::ShapeId(60),
-            m::ShapeId(144),
-            m::ShapeId(149),
-            m::ShapeId(99),
-            m::ShapeId(178),
+            m::ShapeId(80),
+            m::ShapeId(174),
+            m::ShapeId(180),
+            m::ShapeId(126),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
@@ -1106,9 +1158,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(193)),
-        output: Some(m::ShapeId(194)),
-        errors: &[m::ShapeId(184), m::ShapeId(144), m::ShapeId(178)],
+        input: Some(m::ShapeId(244)),
+        output: Some(m::ShapeId(245)),
+        errors: &[m::ShapeId(235), m::ShapeId(174), m::ShapeId(223)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
@@ -1125,14 +1177,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(195)),
+        input: Some(m::ShapeId(246)),
         errors: &[
-            m::ShapeId(144),
-            m::ShapeId(99),
-            m::ShapeId(59),
-            m::ShapeId(60),
-            m::ShapeId(14),
-            m::ShapeId(178),
+            m::ShapeId(174),
+            m::ShapeId(126),
+            m::ShapeId(79),
+            m::ShapeId(80),
+            m::ShapeId(18),
+            m::ShapeId(223),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
@@ -1152,50 +1204,50 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 276] = [
+pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "AccessKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 273)
+                ..member("UserName", 330)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 198)
+                ..member("AccessKeyId", 249)
             },
             m::Member {
                 required: true,
-                ..member("Status", 264)
+                ..member("Status", 318)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 200)
+                ..member("SecretAccessKey", 251)
             },
-            member("CreateDate", 211),
+            member("CreateDate", 265),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 211),
+            member("LastUsedDate", 265),
             m::Member {
                 required: true,
-                ..member("ServiceName", 265)
+                ..member("ServiceName", 319)
             },
             m::Member {
                 required: true,
-                ..member("Region", 265)
+                ..member("Region", 319)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 273),
-            member("AccessKeyId", 198),
-            member("Status", 264),
-            member("CreateDate", 211),
+            member("UserName", 330),
+            member("AccessKeyId", 249),
+            member("Status", 318),
+            member("CreateDate", 265),
         ])),
     },
     m::Shape {
@@ -1211,15 +1263,27 @@ pub static SHAPES: [m::Shape; 276] = [
         }),
     },
     m::Shape {
+        name: "ActionNameListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(5),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ActionNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "AddRoleToInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 222)
+                ..member("InstanceProfileName", 276)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
         ])),
     },
@@ -1228,24 +1292,32 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
         ])),
+    },
+    m::Shape {
+        name: "ArnListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(254),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "AttachGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
         ])),
     },
@@ -1254,11 +1326,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
         ])),
     },
@@ -1267,26 +1339,26 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 273)
+                ..member("UserName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 150),
-            member("PermissionsBoundaryArn", 201),
+            member("PermissionsBoundaryType", 181),
+            member("PermissionsBoundaryArn", 254),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 250),
-            member("PolicyArn", 201),
+            member("PolicyName", 304),
+            member("PolicyArn", 254),
         ])),
     },
     m::Shape {
@@ -1310,13 +1382,17 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 241)
+                ..member("OldPassword", 295)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 241)
+                ..member("NewPassword", 295)
             },
         ])),
+    },
+    m::Shape {
+        name: "ColumnNumber",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "ConcurrentModificationException",
@@ -1327,7 +1403,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 15)])
+            ..structure(&[member("message", 19)])
         }),
     },
     m::Shape {
@@ -1335,8 +1411,67 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "ContextEntry",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ContextKeyName", 22),
+            member("ContextKeyValues", 25),
+            member("ContextKeyType", 24),
+        ])),
+    },
+    m::Shape {
+        name: "ContextEntryListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(20),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ContextKeyNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ContextKeyNamesResultListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(22),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ContextKeyTypeEnum",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "string",
+                "stringList",
+                "numeric",
+                "numericList",
+                "boolean",
+                "booleanList",
+                "ip",
+                "ipList",
+                "binary",
+                "binaryList",
+                "date",
+                "dateList",
+            ],
+        },
+    },
+    m::Shape {
+        name: "ContextKeyValueListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(26),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ContextKeyValueType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 217)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 271)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1346,12 +1481,19 @@ pub static SHAPES: [m::Shape; 276] = [
         }])),
     },
     m::Shape {
+        name: "CreateAccountAliasRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AccountAlias", 253)
+        }])),
+    },
+    m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 243),
+            member("Path", 297),
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
         ])),
     },
@@ -1359,7 +1501,7 @@ pub static SHAPES: [m::Shape; 276] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 91)
+            ..member("Group", 118)
         }])),
     },
     m::Shape {
@@ -1367,32 +1509,32 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 222)
+                ..member("InstanceProfileName", 276)
             },
-            member("Path", 243),
-            member("Tags", 268),
+            member("Path", 297),
+            member("Tags", 325),
         ])),
     },
     m::Shape {
         name: "CreateInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 92)
+            ..member("InstanceProfile", 119)
         }])),
     },
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 273),
-            member("Password", 241),
-            member("PasswordResetRequired", 207),
+            member("UserName", 330),
+            member("Password", 295),
+            member("PasswordResetRequired", 260),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 140)
+            ..member("LoginProfile", 170)
         }])),
     },
     m::Shape {
@@ -1400,96 +1542,111 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
-            member("Path", 252),
+            member("Path", 306),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 245)
+                ..member("PolicyDocument", 299)
             },
-            member("Description", 244),
-            member("Tags", 268),
+            member("Description", 298),
+            member("Tags", 325),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 151)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 183)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 245)
+                ..member("PolicyDocument", 299)
             },
-            member("SetAsDefault", 207),
+            member("SetAsDefault", 260),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 161)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 196)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 243),
+            member("Path", 297),
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 245)
+                ..member("AssumeRolePolicyDocument", 299)
             },
-            member("Description", 257),
-            member("MaxSessionDuration", 259),
-            member("PermissionsBoundary", 201),
-            member("Tags", 268),
+            member("Description", 311),
+            member("MaxSessionDuration", 313),
+            member("PermissionsBoundary", 254),
+            member("Tags", 325),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 175)
+            ..member("Role", 218)
         }])),
+    },
+    m::Shape {
+        name: "CreateServiceLinkedRoleRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AWSServiceName", 273)
+            },
+            member("Description", 311),
+            member("CustomSuffix", 264),
+        ])),
+    },
+    m::Shape {
+        name: "CreateServiceLinkedRoleResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 218)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 243),
+            member("Path", 297),
             m::Member {
                 required: true,
-                ..member("UserName", 273)
+                ..member("UserName", 330)
             },
-            member("PermissionsBoundary", 201),
-            member("Tags", 268),
+            member("PermissionsBoundary", 254),
+            member("Tags", 325),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 196)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 247)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 243),
+            member("Path", 297),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 275)
+                ..member("VirtualMFADeviceName", 332)
             },
-            member("Tags", 268),
+            member("Tags", 325),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 197)
+            ..member("VirtualMFADevice", 248)
         }])),
     },
     m::Shape {
@@ -1501,7 +1658,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 208)])
+            ..structure(&[member("message", 261)])
         }),
     },
     m::Shape {
@@ -1513,7 +1670,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 209)])
+            ..structure(&[member("message", 262)])
         }),
     },
     m::Shape {
@@ -1525,28 +1682,35 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 210)])
+            ..structure(&[member("message", 263)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 217),
+            member("UserName", 271),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 261)
+                ..member("SerialNumber", 315)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 217),
+            member("UserName", 271),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 198)
+                ..member("AccessKeyId", 249)
             },
         ])),
+    },
+    m::Shape {
+        name: "DeleteAccountAliasRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AccountAlias", 253)
+        }])),
     },
     m::Shape {
         name: "DeleteConflictException",
@@ -1557,7 +1721,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 212)])
+            ..structure(&[member("message", 266)])
         }),
     },
     m::Shape {
@@ -1565,11 +1729,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
         ])),
     },
@@ -1577,25 +1741,25 @@ pub static SHAPES: [m::Shape; 276] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 219)
+            ..member("GroupName", 273)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 222)
+            ..member("InstanceProfileName", 276)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 273)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 330)])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 201)
+            ..member("PolicyArn", 254)
         }])),
     },
     m::Shape {
@@ -1603,11 +1767,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 254)
+                ..member("VersionId", 308)
             },
         ])),
     },
@@ -1615,7 +1779,7 @@ pub static SHAPES: [m::Shape; 276] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 260)
+            ..member("RoleName", 314)
         }])),
     },
     m::Shape {
@@ -1623,11 +1787,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
         ])),
     },
@@ -1635,14 +1799,28 @@ pub static SHAPES: [m::Shape; 276] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 260)
+            ..member("RoleName", 314)
+        }])),
+    },
+    m::Shape {
+        name: "DeleteServiceLinkedRoleRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("RoleName", 314)
+        }])),
+    },
+    m::Shape {
+        name: "DeleteServiceLinkedRoleResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("DeletionTaskId", 71)
         }])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 273)
+            ..member("UserName", 330)
         }])),
     },
     m::Shape {
@@ -1650,11 +1828,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
         ])),
     },
@@ -1662,26 +1840,43 @@ pub static SHAPES: [m::Shape; 276] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 217)
+            ..member("UserName", 271)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 261)
+            ..member("SerialNumber", 315)
         }])),
+    },
+    m::Shape {
+        name: "DeletionTaskFailureReasonType",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Reason", 203),
+            member("RoleUsageList", 220),
+        ])),
+    },
+    m::Shape {
+        name: "DeletionTaskIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "DeletionTaskStatusType",
+        kind: m::ShapeKind::String {
+            enum_values: &["SUCCEEDED", "IN_PROGRESS", "FAILED", "NOT_STARTED"],
+        },
     },
     m::Shape {
         name: "DetachGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
         ])),
     },
@@ -1690,11 +1885,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
         ])),
     },
@@ -1703,11 +1898,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 273)
+                ..member("UserName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
         ])),
     },
@@ -1720,7 +1915,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 213)])
+            ..structure(&[member("message", 267)])
         }),
     },
     m::Shape {
@@ -1732,7 +1927,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 214)])
+            ..structure(&[member("message", 268)])
         }),
     },
     m::Shape {
@@ -1740,19 +1935,19 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 261)
+                ..member("SerialNumber", 315)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 205)
+                ..member("AuthenticationCode1", 258)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 205)
+                ..member("AuthenticationCode2", 258)
             },
         ])),
     },
@@ -1765,7 +1960,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 215)])
+            ..structure(&[member("message", 269)])
         }),
     },
     m::Shape {
@@ -1777,7 +1972,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 216)])
+            ..structure(&[member("message", 270)])
         }),
     },
     m::Shape {
@@ -1793,6 +1988,48 @@ pub static SHAPES: [m::Shape; 276] = [
         },
     },
     m::Shape {
+        name: "EvalDecisionDetailsType",
+        kind: m::ShapeKind::Map(m::MapShape {
+            key: m::ShapeId(83),
+            value: m::ShapeId(184),
+            key_location_name: None,
+            value_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "EvalDecisionSourceType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "EvaluationResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("EvalActionName", 5)
+            },
+            member("EvalResourceName", 214),
+            m::Member {
+                required: true,
+                ..member("EvalDecision", 184)
+            },
+            member("MatchedStatements", 231),
+            member("MissingContextValues", 23),
+            member("OrganizationsDecisionDetail", 178),
+            member("PermissionsBoundaryDecisionDetail", 182),
+            member("EvalDecisionDetails", 82),
+            member("ResourceSpecificResults", 216),
+        ])),
+    },
+    m::Shape {
+        name: "EvaluationResultsListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(84),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "FeatureDisabledException",
         kind: m::ShapeKind::Structure(m::Structure {
             error: Some(m::ErrorInfo {
@@ -1801,7 +2038,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 63)])
+            ..structure(&[member("message", 87)])
         }),
     },
     m::Shape {
@@ -1817,7 +2054,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 65)])
+            ..structure(&[member("message", 89)])
         }),
     },
     m::Shape {
@@ -1827,21 +2064,21 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 173),
-            member("Description", 172),
+            member("State", 211),
+            member("Description", 210),
         ])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 198)
+            ..member("AccessKeyId", 249)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 217),
+            member("UserName", 271),
             member("AccessKeyLastUsed", 1),
         ])),
     },
@@ -1849,15 +2086,19 @@ pub static SHAPES: [m::Shape; 276] = [
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 148)
+            ..member("PasswordPolicy", 179)
         }])),
+    },
+    m::Shape {
+        name: "GetAccountSummaryResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 321)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 169),
-            member("ReportFormat", 170),
-            member("GeneratedTime", 211),
+            member("Content", 207),
+            member("ReportFormat", 208),
+            member("GeneratedTime", 265),
         ])),
     },
     m::Shape {
@@ -1865,11 +2106,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
         ])),
     },
@@ -1878,15 +2119,15 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 245)
+                ..member("PolicyDocument", 299)
             },
         ])),
     },
@@ -1895,10 +2136,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -1906,79 +2147,79 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 91)
+                ..member("Group", 118)
             },
             m::Member {
                 required: true,
-                ..member("Users", 272)
+                ..member("Users", 329)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 222)
+            ..member("InstanceProfileName", 276)
         }])),
     },
     m::Shape {
         name: "GetInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 92)
+            ..member("InstanceProfile", 119)
         }])),
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 273)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 330)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 140)
+            ..member("LoginProfile", 170)
         }])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 201)
+            ..member("PolicyArn", 254)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 151)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 183)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 254)
+                ..member("VersionId", 308)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 161)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 196)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
         ])),
     },
@@ -1987,15 +2228,15 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 245)
+                ..member("PolicyDocument", 299)
             },
         ])),
     },
@@ -2003,26 +2244,43 @@ pub static SHAPES: [m::Shape; 276] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 260)
+            ..member("RoleName", 314)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 175)
+            ..member("Role", 218)
         }])),
+    },
+    m::Shape {
+        name: "GetServiceLinkedRoleDeletionStatusRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("DeletionTaskId", 71)
+        }])),
+    },
+    m::Shape {
+        name: "GetServiceLinkedRoleDeletionStatusResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Status", 72)
+            },
+            member("Reason", 70),
+        ])),
     },
     m::Shape {
         name: "GetUserPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
         ])),
     },
@@ -2031,27 +2289,27 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 245)
+                ..member("PolicyDocument", 299)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 217)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 271)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 196)
+            ..member("User", 247)
         }])),
     },
     m::Shape {
@@ -2059,23 +2317,23 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 243)
+                ..member("Path", 297)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 220)
+                ..member("GroupId", 274)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 201)
+                ..member("Arn", 254)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 211)
+                ..member("CreateDate", 265)
             },
         ])),
     },
@@ -2084,29 +2342,29 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 243)
+                ..member("Path", 297)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 222)
+                ..member("InstanceProfileName", 276)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 220)
+                ..member("InstanceProfileId", 274)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 201)
+                ..member("Arn", 254)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 211)
+                ..member("CreateDate", 265)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 258)
+                ..member("Roles", 312)
             },
-            member("Tags", 268),
+            member("Tags", 325),
         ])),
     },
     m::Shape {
@@ -2118,7 +2376,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 223)])
+            ..structure(&[member("message", 277)])
         }),
     },
     m::Shape {
@@ -2130,7 +2388,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 224)])
+            ..structure(&[member("message", 278)])
         }),
     },
     m::Shape {
@@ -2142,7 +2400,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 225)])
+            ..structure(&[member("message", 279)])
         }),
     },
     m::Shape {
@@ -2154,7 +2412,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 226)])
+            ..structure(&[member("message", 280)])
         }),
     },
     m::Shape {
@@ -2166,7 +2424,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 227)])
+            ..structure(&[member("message", 281)])
         }),
     },
     m::Shape {
@@ -2178,7 +2436,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 228)])
+            ..structure(&[member("message", 282)])
         }),
     },
     m::Shape {
@@ -2190,15 +2448,19 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 229)])
+            ..structure(&[member("message", 283)])
         }),
+    },
+    m::Shape {
+        name: "LineNumber",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 217),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("UserName", 271),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2206,10 +2468,25 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 199)
+                ..member("AccessKeyMetadata", 250)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
+        ])),
+    },
+    m::Shape {
+        name: "ListAccountAliasesRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 286), member("MaxItems", 287)])),
+    },
+    m::Shape {
+        name: "ListAccountAliasesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AccountAliases", 252)
+            },
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2217,19 +2494,19 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
-            member("PathPrefix", 252),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("PathPrefix", 306),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 203),
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("AttachedPolicies", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2237,19 +2514,19 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
-            member("PathPrefix", 252),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("PathPrefix", 306),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 203),
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("AttachedPolicies", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2257,19 +2534,19 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 273)
+                ..member("UserName", 330)
             },
-            member("PathPrefix", 252),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("PathPrefix", 306),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 203),
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("AttachedPolicies", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2277,23 +2554,23 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
-            member("EntityFilter", 61),
-            member("PathPrefix", 243),
-            member("PolicyUsageFilter", 158),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("EntityFilter", 81),
+            member("PathPrefix", 297),
+            member("PolicyUsageFilter", 193),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 154),
-            member("PolicyUsers", 160),
-            member("PolicyRoles", 157),
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("PolicyGroups", 187),
+            member("PolicyUsers", 195),
+            member("PolicyRoles", 191),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2301,10 +2578,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2312,10 +2589,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 249)
+                ..member("PolicyNames", 303)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2323,10 +2600,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2334,18 +2611,18 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 218)
+                ..member("Groups", 272)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 242),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("PathPrefix", 296),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2353,10 +2630,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 218)
+                ..member("Groups", 272)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2364,10 +2641,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2375,18 +2652,18 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 221)
+                ..member("InstanceProfiles", 275)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 242),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("PathPrefix", 296),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2394,18 +2671,18 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 221)
+                ..member("InstanceProfiles", 275)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 217),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("UserName", 271),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2413,29 +2690,29 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 235)
+                ..member("MFADevices", 289)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 253),
-            member("OnlyAttached", 207),
-            member("PathPrefix", 252),
-            member("PolicyUsageFilter", 158),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("Scope", 307),
+            member("OnlyAttached", 260),
+            member("PathPrefix", 306),
+            member("PolicyUsageFilter", 193),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 248),
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("Policies", 302),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2443,18 +2720,18 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 246),
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("Versions", 300),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2462,10 +2739,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2473,10 +2750,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 249)
+                ..member("PolicyNames", 303)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2484,10 +2761,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2495,18 +2772,18 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 268)
+                ..member("Tags", 325)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 242),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("PathPrefix", 296),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2514,10 +2791,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 258)
+                ..member("Roles", 312)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2525,10 +2802,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2536,10 +2813,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 249)
+                ..member("PolicyNames", 303)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2547,10 +2824,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2558,18 +2835,18 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 268)
+                ..member("Tags", 325)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 242),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("PathPrefix", 296),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2577,18 +2854,18 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 272)
+                ..member("Users", 329)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 202),
-            member("Marker", 232),
-            member("MaxItems", 233),
+            member("AssignmentStatus", 255),
+            member("Marker", 286),
+            member("MaxItems", 287),
         ])),
     },
     m::Shape {
@@ -2596,10 +2873,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 274)
+                ..member("VirtualMFADevices", 331)
             },
-            member("IsTruncated", 207),
-            member("Marker", 256),
+            member("IsTruncated", 260),
+            member("Marker", 310),
         ])),
     },
     m::Shape {
@@ -2607,13 +2884,13 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 273)
+                ..member("UserName", 330)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 211)
+                ..member("CreateDate", 265)
             },
-            member("PasswordResetRequired", 207),
+            member("PasswordResetRequired", 260),
         ])),
     },
     m::Shape {
@@ -2621,15 +2898,15 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 273)
+                ..member("UserName", 330)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 261)
+                ..member("SerialNumber", 315)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 211)
+                ..member("EnableDate", 265)
             },
         ])),
     },
@@ -2642,7 +2919,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 230)])
+            ..structure(&[member("message", 284)])
         }),
     },
     m::Shape {
@@ -2654,7 +2931,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 231)])
+            ..structure(&[member("message", 285)])
         }),
     },
     m::Shape {
@@ -2666,7 +2943,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 237)])
+            ..structure(&[member("message", 291)])
         }),
     },
     m::Shape {
@@ -2678,7 +2955,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 292)])
         }),
     },
     m::Shape {
@@ -2706,18 +2983,22 @@ pub static SHAPES: [m::Shape; 276] = [
         }),
     },
     m::Shape {
+        name: "OrganizationsDecisionDetail",
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 260)])),
+    },
+    m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 236),
-            member("RequireSymbols", 207),
-            member("RequireNumbers", 207),
-            member("RequireUppercaseCharacters", 207),
-            member("RequireLowercaseCharacters", 207),
-            member("AllowUsersToChangePassword", 207),
-            member("ExpirePasswords", 207),
-            member("MaxPasswordAge", 234),
-            member("PasswordReusePrevention", 240),
-            member("HardExpiry", 206),
+            member("MinimumPasswordLength", 290),
+            member("RequireSymbols", 260),
+            member("RequireNumbers", 260),
+            member("RequireUppercaseCharacters", 260),
+            member("RequireLowercaseCharacters", 260),
+            member("AllowUsersToChangePassword", 260),
+            member("ExpirePasswords", 260),
+            member("MaxPasswordAge", 288),
+            member("PasswordReusePrevention", 294),
+            member("HardExpiry", 259),
         ])),
     },
     m::Shape {
@@ -2729,7 +3010,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 239)])
+            ..structure(&[member("message", 293)])
         }),
     },
     m::Shape {
@@ -2739,21 +3020,31 @@ pub static SHAPES: [m::Shape; 276] = [
         },
     },
     m::Shape {
+        name: "PermissionsBoundaryDecisionDetail",
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 260)])),
+    },
+    m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 250),
-            member("PolicyId", 220),
-            member("Arn", 201),
-            member("Path", 252),
-            member("DefaultVersionId", 254),
-            member("AttachmentCount", 204),
-            member("PermissionsBoundaryUsageCount", 204),
-            member("IsAttachable", 207),
-            member("Description", 244),
-            member("CreateDate", 211),
-            member("UpdateDate", 211),
-            member("Tags", 268),
+            member("PolicyName", 304),
+            member("PolicyId", 274),
+            member("Arn", 254),
+            member("Path", 306),
+            member("DefaultVersionId", 308),
+            member("AttachmentCount", 257),
+            member("PermissionsBoundaryUsageCount", 257),
+            member("IsAttachable", 260),
+            member("Description", 298),
+            member("CreateDate", 265),
+            member("UpdateDate", 265),
+            member("Tags", 325),
         ])),
+    },
+    m::Shape {
+        name: "PolicyEvaluationDecisionType",
+        kind: m::ShapeKind::String {
+            enum_values: &["allowed", "explicitDeny", "implicitDeny"],
+        },
     },
     m::Shape {
         name: "PolicyEvaluationException",
@@ -2764,23 +3055,27 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 247)])
+            ..structure(&[member("message", 301)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 219),
-            member("GroupId", 220),
+            member("GroupName", 273),
+            member("GroupId", 274),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(153),
+            member: m::ShapeId(186),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "PolicyIdentifierType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "PolicyNotAttachableException",
@@ -2791,20 +3086,34 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 251)])
+            ..structure(&[member("message", 305)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 260), member("RoleId", 220)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 314), member("RoleId", 274)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(156),
+            member: m::ShapeId(190),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "PolicySourceType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "user",
+                "group",
+                "role",
+                "aws-managed",
+                "user-managed",
+                "resource",
+                "none",
+            ],
+        },
     },
     m::Shape {
         name: "PolicyUsageType",
@@ -2814,12 +3123,12 @@ pub static SHAPES: [m::Shape; 276] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 273), member("UserId", 220)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 330), member("UserId", 274)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(159),
+            member: m::ShapeId(194),
             member_location_name: None,
             flattened: false,
         }),
@@ -2827,26 +3136,30 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 245),
-            member("VersionId", 254),
-            member("IsDefaultVersion", 207),
-            member("CreateDate", 211),
+            member("Document", 299),
+            member("VersionId", 308),
+            member("IsDefaultVersion", 260),
+            member("CreateDate", 265),
         ])),
+    },
+    m::Shape {
+        name: "Position",
+        kind: m::ShapeKind::Structure(structure(&[member("Line", 127), member("Column", 17)])),
     },
     m::Shape {
         name: "PutGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 245)
+                ..member("PolicyDocument", 299)
             },
         ])),
     },
@@ -2855,11 +3168,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 201)
+                ..member("PermissionsBoundary", 254)
             },
         ])),
     },
@@ -2868,15 +3181,15 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 245)
+                ..member("PolicyDocument", 299)
             },
         ])),
     },
@@ -2885,11 +3198,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 273)
+                ..member("UserName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 201)
+                ..member("PermissionsBoundary", 254)
             },
         ])),
     },
@@ -2898,28 +3211,36 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 250)
+                ..member("PolicyName", 304)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 245)
+                ..member("PolicyDocument", 299)
             },
         ])),
+    },
+    m::Shape {
+        name: "ReasonType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RegionNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "RemoveRoleFromInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 222)
+                ..member("InstanceProfileName", 276)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
         ])),
     },
@@ -2928,11 +3249,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
         ])),
     },
@@ -2955,7 +3276,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 255)])
+            ..structure(&[member("message", 309)])
         }),
     },
     m::Shape {
@@ -2969,23 +3290,64 @@ pub static SHAPES: [m::Shape; 276] = [
         },
     },
     m::Shape {
+        name: "ResourceHandlingOptionType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ResourceNameListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(214),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ResourceNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ResourceSpecificResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("EvalResourceName", 214)
+            },
+            m::Member {
+                required: true,
+                ..member("EvalResourceDecision", 184)
+            },
+            member("MatchedStatements", 231),
+            member("MissingContextValues", 23),
+            member("EvalDecisionDetails", 82),
+            member("PermissionsBoundaryDecisionDetail", 182),
+        ])),
+    },
+    m::Shape {
+        name: "ResourceSpecificResultListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(215),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "ResyncMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 261)
+                ..member("SerialNumber", 315)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 205)
+                ..member("AuthenticationCode1", 258)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 205)
+                ..member("AuthenticationCode2", 258)
             },
         ])),
     },
@@ -2994,38 +3356,50 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 243)
+                ..member("Path", 297)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 220)
+                ..member("RoleId", 274)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 201)
+                ..member("Arn", 254)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 211)
+                ..member("CreateDate", 265)
             },
-            member("AssumeRolePolicyDocument", 245),
-            member("Description", 257),
-            member("MaxSessionDuration", 259),
-            member("PermissionsBoundary", 9),
-            member("Tags", 268),
-            member("RoleLastUsed", 176),
+            member("AssumeRolePolicyDocument", 299),
+            member("Description", 311),
+            member("MaxSessionDuration", 313),
+            member("PermissionsBoundary", 12),
+            member("Tags", 325),
+            member("RoleLastUsed", 219),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 211),
-            member("Region", 265),
+            member("LastUsedDate", 265),
+            member("Region", 319),
         ])),
+    },
+    m::Shape {
+        name: "RoleUsageListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(221),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RoleUsageType",
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 204), member("Resources", 8)])),
     },
     m::Shape {
         name: "ServiceAccessNotEnabledException",
@@ -3048,7 +3422,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 262)])
+            ..structure(&[member("message", 316)])
         }),
     },
     m::Shape {
@@ -3060,7 +3434,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 263)])
+            ..structure(&[member("message", 317)])
         }),
     },
     m::Shape {
@@ -3068,24 +3442,102 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 201)
+                ..member("PolicyArn", 254)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 254)
+                ..member("VersionId", 308)
             },
         ])),
+    },
+    m::Shape {
+        name: "SimulateCustomPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicyInputList", 229)
+            },
+            member("PermissionsBoundaryPolicyInputList", 229),
+            m::Member {
+                required: true,
+                ..member("ActionNames", 4)
+            },
+            member("ResourceArns", 213),
+            member("ResourcePolicy", 299),
+            member("ResourceOwner", 214),
+            member("CallerArn", 214),
+            member("ContextEntries", 21),
+            member("ResourceHandlingOption", 212),
+            member("MaxItems", 287),
+            member("Marker", 286),
+        ])),
+    },
+    m::Shape {
+        name: "SimulatePolicyResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("EvaluationResults", 85),
+            member("IsTruncated", 260),
+            member("Marker", 310),
+        ])),
+    },
+    m::Shape {
+        name: "SimulatePrincipalPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicySourceArn", 254)
+            },
+            member("PolicyInputList", 229),
+            member("PermissionsBoundaryPolicyInputList", 229),
+            m::Member {
+                required: true,
+                ..member("ActionNames", 4)
+            },
+            member("ResourceArns", 213),
+            member("ResourcePolicy", 299),
+            member("ResourceOwner", 214),
+            member("CallerArn", 214),
+            member("ContextEntries", 21),
+            member("ResourceHandlingOption", 212),
+            member("MaxItems", 287),
+            member("Marker", 286),
+        ])),
+    },
+    m::Shape {
+        name: "SimulationPolicyListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(299),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Statement",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("SourcePolicyId", 188),
+            member("SourcePolicyType", 192),
+            member("StartPosition", 197),
+            member("EndPosition", 197),
+        ])),
+    },
+    m::Shape {
+        name: "StatementListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(230),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 267)
+                ..member("Key", 324)
             },
             m::Member {
                 required: true,
-                ..member("Value", 269)
+                ..member("Value", 326)
             },
         ])),
     },
@@ -3094,11 +3546,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 268)
+                ..member("Tags", 325)
             },
         ])),
     },
@@ -3107,11 +3559,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 268)
+                ..member("Tags", 325)
             },
         ])),
     },
@@ -3124,7 +3576,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 270)])
+            ..structure(&[member("message", 327)])
         }),
     },
     m::Shape {
@@ -3136,7 +3588,7 @@ pub static SHAPES: [m::Shape; 276] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 271)])
+            ..structure(&[member("message", 328)])
         }),
     },
     m::Shape {
@@ -3144,11 +3596,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 266)
+                ..member("TagKeys", 323)
             },
         ])),
     },
@@ -3157,40 +3609,40 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 266)
+                ..member("TagKeys", 323)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 217),
+            member("UserName", 271),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 198)
+                ..member("AccessKeyId", 249)
             },
             m::Member {
                 required: true,
-                ..member("Status", 264)
+                ..member("Status", 318)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 236),
-            member("RequireSymbols", 207),
-            member("RequireNumbers", 207),
-            member("RequireUppercaseCharacters", 207),
-            member("RequireLowercaseCharacters", 207),
-            member("AllowUsersToChangePassword", 207),
-            member("MaxPasswordAge", 234),
-            member("PasswordReusePrevention", 240),
-            member("HardExpiry", 206),
+            member("MinimumPasswordLength", 290),
+            member("RequireSymbols", 260),
+            member("RequireNumbers", 260),
+            member("RequireUppercaseCharacters", 260),
+            member("RequireLowercaseCharacters", 260),
+            member("AllowUsersToChangePassword", 260),
+            member("MaxPasswordAge", 288),
+            member("PasswordReusePrevention", 294),
+            member("HardExpiry", 259),
         ])),
     },
     m::Shape {
@@ -3198,11 +3650,11 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 245)
+                ..member("PolicyDocument", 299)
             },
         ])),
     },
@@ -3211,10 +3663,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 219)
+                ..member("GroupName", 273)
             },
-            member("NewPath", 243),
-            member("NewGroupName", 219),
+            member("NewPath", 297),
+            member("NewGroupName", 273),
         ])),
     },
     m::Shape {
@@ -3222,10 +3674,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 273)
+                ..member("UserName", 330)
             },
-            member("Password", 241),
-            member("PasswordResetRequired", 206),
+            member("Password", 295),
+            member("PasswordResetRequired", 259),
         ])),
     },
     m::Shape {
@@ -3233,10 +3685,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 260)
+                ..member("RoleName", 314)
             },
-            member("Description", 257),
-            member("MaxSessionDuration", 259),
+            member("Description", 311),
+            member("MaxSessionDuration", 313),
         ])),
     },
     m::Shape {
@@ -3248,10 +3700,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 217)
+                ..member("UserName", 271)
             },
-            member("NewPath", 243),
-            member("NewUserName", 273),
+            member("NewPath", 297),
+            member("NewUserName", 330),
         ])),
     },
     m::Shape {
@@ -3259,27 +3711,27 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 243)
+                ..member("Path", 297)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 273)
+                ..member("UserName", 330)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 220)
+                ..member("UserId", 274)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 201)
+                ..member("Arn", 254)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 211)
+                ..member("CreateDate", 265)
             },
-            member("PasswordLastUsed", 211),
-            member("PermissionsBoundary", 9),
-            member("Tags", 268),
+            member("PasswordLastUsed", 265),
+            member("PermissionsBoundary", 12),
+            member("Tags", 325),
         ])),
     },
     m::Shape {
@@ -3287,13 +3739,13 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 261)
+                ..member("SerialNumber", 315)
             },
-            member("Base32StringSeed", 11),
-            member("QRCodePNG", 11),
-            member("User", 196),
-            member("EnableDate", 211),
-            member("Tags", 268),
+            member("Base32StringSeed", 14),
+            member("QRCodePNG", 14),
+            member("User", 247),
+            member("EnableDate", 265),
+            member("Tags", 325),
         ])),
     },
     m::Shape {
@@ -3313,6 +3765,18 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "accountAliasListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(253),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "accountAliasType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "arnType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -3325,7 +3789,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "attachedPoliciesListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(10),
+            member: m::ShapeId(13),
             member_location_name: None,
             flattened: false,
         }),
@@ -3359,6 +3823,10 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "customSuffixType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "dateType",
         kind: m::ShapeKind::Timestamp { format: None },
     },
@@ -3389,7 +3857,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(91),
+            member: m::ShapeId(118),
             member_location_name: None,
             flattened: false,
         }),
@@ -3405,7 +3873,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "instanceProfileListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(92),
+            member: m::ShapeId(119),
             member_location_name: None,
             flattened: false,
         }),
@@ -3465,7 +3933,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(141),
+            member: m::ShapeId(171),
             member_location_name: None,
             flattened: false,
         }),
@@ -3513,7 +3981,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(161),
+            member: m::ShapeId(196),
             member_location_name: None,
             flattened: false,
         }),
@@ -3525,7 +3993,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(151),
+            member: m::ShapeId(183),
             member_location_name: None,
             flattened: false,
         }),
@@ -3533,7 +4001,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(250),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
@@ -3575,7 +4043,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(175),
+            member: m::ShapeId(218),
             member_location_name: None,
             flattened: false,
         }),
@@ -3611,9 +4079,64 @@ pub static SHAPES: [m::Shape; 276] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "summaryKeyType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "Users",
+                "UsersQuota",
+                "Groups",
+                "GroupsQuota",
+                "ServerCertificates",
+                "ServerCertificatesQuota",
+                "UserPolicySizeQuota",
+                "GroupPolicySizeQuota",
+                "GroupsPerUserQuota",
+                "SigningCertificatesPerUserQuota",
+                "AccessKeysPerUserQuota",
+                "MFADevices",
+                "MFADevicesInUse",
+                "AccountMFAEnabled",
+                "AccountAccessKeysPresent",
+                "AccountPasswordPresent",
+                "AccountSigningCertificatesPresent",
+                "AttachedPoliciesPerGroupQuota",
+                "AttachedPoliciesPerRoleQuota",
+                "AttachedPoliciesPerUserQuota",
+                "Policies",
+                "PoliciesQuota",
+                "PolicySizeQuota",
+                "PolicyVersionsInUse",
+                "PolicyVersionsInUseQuota",
+                "VersionsPerPolicyQuota",
+                "GlobalEndpointTokenVersion",
+                "AssumeRolePolicySizeQuota",
+                "InstanceProfiles",
+                "InstanceProfilesQuota",
+                "Providers",
+                "RolePolicySizeQuota",
+                "Roles",
+                "RolesQuota",
+            ],
+        },
+    },
+    m::Shape {
+        name: "summaryMapType",
+        kind: m::ShapeKind::Map(m::MapShape {
+            key: m::ShapeId(320),
+            value: m::ShapeId(322),
+            key_location_name: None,
+            value_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "summaryValueType",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(267),
+            member: m::ShapeId(324),
             member_location_name: None,
             flattened: false,
         }),
@@ -3625,7 +4148,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(181),
+            member: m::ShapeId(232),
             member_location_name: None,
             flattened: false,
         }),
@@ -3645,7 +4168,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(196),
+            member: m::ShapeId(247),
             member_location_name: None,
             flattened: false,
         }),
@@ -3657,7 +4180,7 @@ pub static SHAPES: [m::Shape; 276] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(197),
+            member: m::ShapeId(248),
             member_location_name: None,
             flattened: false,
         }),
@@ -3679,16 +4202,19 @@ pub const IMPLEMENTED: &[&str] = &[
     "AttachUserPolicy",
     "ChangePassword",
     "CreateAccessKey",
+    "CreateAccountAlias",
     "CreateGroup",
     "CreateInstanceProfile",
     "CreateLoginProfile",
     "CreatePolicy",
     "CreatePolicyVersion",
     "CreateRole",
+    "CreateServiceLinkedRole",
     "CreateUser",
     "CreateVirtualMFADevice",
     "DeactivateMFADevice",
     "DeleteAccessKey",
+    "DeleteAccountAlias",
     "DeleteAccountPasswordPolicy",
     "DeleteGroup",
     "DeleteGroupPolicy",
@@ -3699,6 +4225,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteRole",
     "DeleteRolePermissionsBoundary",
     "DeleteRolePolicy",
+    "DeleteServiceLinkedRole",
     "DeleteUser",
     "DeleteUserPermissionsBoundary",
     "DeleteUserPolicy",
@@ -3710,6 +4237,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "GenerateCredentialReport",
     "GetAccessKeyLastUsed",
     "GetAccountPasswordPolicy",
+    "GetAccountSummary",
     "GetCredentialReport",
     "GetGroup",
     "GetGroupPolicy",
@@ -3719,9 +4247,11 @@ pub const IMPLEMENTED: &[&str] = &[
     "GetPolicyVersion",
     "GetRole",
     "GetRolePolicy",
+    "GetServiceLinkedRoleDeletionStatus",
     "GetUser",
     "GetUserPolicy",
     "ListAccessKeys",
+    "ListAccountAliases",
     "ListAttachedGroupPolicies",
     "ListAttachedRolePolicies",
     "ListAttachedUserPolicies",
@@ -3750,6 +4280,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "RemoveUserFromGroup",
     "ResyncMFADevice",
     "SetDefaultPolicyVersion",
+    "SimulateCustomPolicy",
+    "SimulatePrincipalPolicy",
     "TagRole",
     "TagUser",
     "UntagRole",
@@ -4109,6 +4641,34 @@ impl IntoValue for ConcurrentModificationException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContextEntry {
+    pub context_key_name: Option<String>,
+    pub context_key_values: Option<Vec<String>>,
+    pub context_key_type: Option<String>,
+}
+
+impl FromValue for ContextEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            context_key_name: opt(&mut s, 0, "ContextKeyName")?,
+            context_key_values: opt(&mut s, 1, "ContextKeyValues")?,
+            context_key_type: opt(&mut s, 2, "ContextKeyType")?,
+        })
+    }
+}
+
+impl IntoValue for ContextEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.context_key_name.map(IntoValue::into_value),
+            self.context_key_values.map(IntoValue::into_value),
+            self.context_key_type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateAccessKeyRequest {
     pub user_name: Option<String>,
 }
@@ -4145,6 +4705,26 @@ impl FromValue for CreateAccessKeyResponse {
 impl IntoValue for CreateAccessKeyResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.access_key.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateAccountAliasRequest {
+    pub account_alias: String,
+}
+
+impl FromValue for CreateAccountAliasRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            account_alias: req(&mut s, 0, "AccountAlias")?,
+        })
+    }
+}
+
+impl IntoValue for CreateAccountAliasRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.account_alias.into_value())])
     }
 }
 
@@ -4452,6 +5032,54 @@ impl IntoValue for CreateRoleResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateServiceLinkedRoleRequest {
+    pub aws_service_name: String,
+    pub description: Option<String>,
+    pub custom_suffix: Option<String>,
+}
+
+impl FromValue for CreateServiceLinkedRoleRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            aws_service_name: req(&mut s, 0, "AWSServiceName")?,
+            description: opt(&mut s, 1, "Description")?,
+            custom_suffix: opt(&mut s, 2, "CustomSuffix")?,
+        })
+    }
+}
+
+impl IntoValue for CreateServiceLinkedRoleRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.aws_service_name.into_value()),
+            self.description.map(IntoValue::into_value),
+            self.custom_suffix.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateServiceLinkedRoleResponse {
+    pub role: Option<Role>,
+}
+
+impl FromValue for CreateServiceLinkedRoleResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            role: opt(&mut s, 0, "Role")?,
+        })
+    }
+}
+
+impl IntoValue for CreateServiceLinkedRoleResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.role.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateUserRequest {
     pub path: Option<String>,
     pub user_name: String,
@@ -4657,6 +5285,26 @@ impl IntoValue for DeleteAccessKeyRequest {
             self.user_name.map(IntoValue::into_value),
             Some(self.access_key_id.into_value()),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteAccountAliasRequest {
+    pub account_alias: String,
+}
+
+impl FromValue for DeleteAccountAliasRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            account_alias: req(&mut s, 0, "AccountAlias")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteAccountAliasRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.account_alias.into_value())])
     }
 }
 
@@ -4876,6 +5524,46 @@ impl IntoValue for DeleteRoleRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteServiceLinkedRoleRequest {
+    pub role_name: String,
+}
+
+impl FromValue for DeleteServiceLinkedRoleRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            role_name: req(&mut s, 0, "RoleName")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteServiceLinkedRoleRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.role_name.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteServiceLinkedRoleResponse {
+    pub deletion_task_id: String,
+}
+
+impl FromValue for DeleteServiceLinkedRoleResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            deletion_task_id: req(&mut s, 0, "DeletionTaskId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteServiceLinkedRoleResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.deletion_task_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteUserPermissionsBoundaryRequest {
     pub user_name: String,
 }
@@ -4957,6 +5645,31 @@ impl FromValue for DeleteVirtualMFADeviceRequest {
 impl IntoValue for DeleteVirtualMFADeviceRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.serial_number.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeletionTaskFailureReasonType {
+    pub reason: Option<String>,
+    pub role_usage_list: Option<Vec<RoleUsageType>>,
+}
+
+impl FromValue for DeletionTaskFailureReasonType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            reason: opt(&mut s, 0, "Reason")?,
+            role_usage_list: opt(&mut s, 1, "RoleUsageList")?,
+        })
+    }
+}
+
+impl IntoValue for DeletionTaskFailureReasonType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.reason.map(IntoValue::into_value),
+            self.role_usage_list.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -5147,6 +5860,58 @@ impl IntoValue for EntityTemporarilyUnmodifiableException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct EvaluationResult {
+    pub eval_action_name: String,
+    pub eval_resource_name: Option<String>,
+    pub eval_decision: String,
+    pub matched_statements: Option<Vec<Statement>>,
+    pub missing_context_values: Option<Vec<String>>,
+    pub organizations_decision_detail: Option<OrganizationsDecisionDetail>,
+    pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
+    pub eval_decision_details: Option<Vec<(String, String)>>,
+    pub resource_specific_results: Option<Vec<ResourceSpecificResult>>,
+}
+
+impl FromValue for EvaluationResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            eval_action_name: req(&mut s, 0, "EvalActionName")?,
+            eval_resource_name: opt(&mut s, 1, "EvalResourceName")?,
+            eval_decision: req(&mut s, 2, "EvalDecision")?,
+            matched_statements: opt(&mut s, 3, "MatchedStatements")?,
+            missing_context_values: opt(&mut s, 4, "MissingContextValues")?,
+            organizations_decision_detail: opt(&mut s, 5, "OrganizationsDecisionDetail")?,
+            permissions_boundary_decision_detail: opt(
+                &mut s,
+                6,
+                "PermissionsBoundaryDecisionDetail",
+            )?,
+            eval_decision_details: opt(&mut s, 7, "EvalDecisionDetails")?,
+            resource_specific_results: opt(&mut s, 8, "ResourceSpecificResults")?,
+        })
+    }
+}
+
+impl IntoValue for EvaluationResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.eval_action_name.into_value()),
+            self.eval_resource_name.map(IntoValue::into_value),
+            Some(self.eval_decision.into_value()),
+            self.matched_statements.map(IntoValue::into_value),
+            self.missing_context_values.map(IntoValue::into_value),
+            self.organizations_decision_detail
+                .map(IntoValue::into_value),
+            self.permissions_boundary_decision_detail
+                .map(IntoValue::into_value),
+            self.eval_decision_details.map(IntoValue::into_value),
+            self.resource_specific_results.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FeatureDisabledException {
     pub message: Option<String>,
 }
@@ -5273,6 +6038,26 @@ impl FromValue for GetAccountPasswordPolicyResponse {
 impl IntoValue for GetAccountPasswordPolicyResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.password_policy.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAccountSummaryResponse {
+    pub summary_map: Option<Vec<(String, i32)>>,
+}
+
+impl FromValue for GetAccountSummaryResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            summary_map: opt(&mut s, 0, "SummaryMap")?,
+        })
+    }
+}
+
+impl IntoValue for GetAccountSummaryResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.summary_map.map(IntoValue::into_value)])
     }
 }
 
@@ -5675,6 +6460,51 @@ impl IntoValue for GetRoleResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLinkedRoleDeletionStatusRequest {
+    pub deletion_task_id: String,
+}
+
+impl FromValue for GetServiceLinkedRoleDeletionStatusRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            deletion_task_id: req(&mut s, 0, "DeletionTaskId")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLinkedRoleDeletionStatusRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.deletion_task_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLinkedRoleDeletionStatusResponse {
+    pub status: String,
+    pub reason: Option<DeletionTaskFailureReasonType>,
+}
+
+impl FromValue for GetServiceLinkedRoleDeletionStatusResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            status: req(&mut s, 0, "Status")?,
+            reason: opt(&mut s, 1, "Reason")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLinkedRoleDeletionStatusResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.status.into_value()),
+            self.reason.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetUserPolicyRequest {
     pub user_name: String,
     pub policy_name: String,
@@ -6031,6 +6861,59 @@ impl IntoValue for ListAccessKeysResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             Some(self.access_key_metadata.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListAccountAliasesRequest {
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListAccountAliasesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            marker: opt(&mut s, 0, "Marker")?,
+            max_items: opt(&mut s, 1, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListAccountAliasesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListAccountAliasesResponse {
+    pub account_aliases: Vec<String>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListAccountAliasesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            account_aliases: req(&mut s, 0, "AccountAliases")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListAccountAliasesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.account_aliases.into_value()),
             self.is_truncated.map(IntoValue::into_value),
             self.marker.map(IntoValue::into_value),
         ])
@@ -7303,6 +8186,28 @@ impl IntoValue for OrganizationNotInAllFeaturesModeException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct OrganizationsDecisionDetail {
+    pub allowed_by_organizations: Option<bool>,
+}
+
+impl FromValue for OrganizationsDecisionDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            allowed_by_organizations: opt(&mut s, 0, "AllowedByOrganizations")?,
+        })
+    }
+}
+
+impl IntoValue for OrganizationsDecisionDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .allowed_by_organizations
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PasswordPolicy {
     pub minimum_password_length: Option<i32>,
     pub require_symbols: Option<bool>,
@@ -7369,6 +8274,28 @@ impl FromValue for PasswordPolicyViolationException {
 impl IntoValue for PasswordPolicyViolationException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PermissionsBoundaryDecisionDetail {
+    pub allowed_by_permissions_boundary: Option<bool>,
+}
+
+impl FromValue for PermissionsBoundaryDecisionDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            allowed_by_permissions_boundary: opt(&mut s, 0, "AllowedByPermissionsBoundary")?,
+        })
+    }
+}
+
+impl IntoValue for PermissionsBoundaryDecisionDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .allowed_by_permissions_boundary
+            .map(IntoValue::into_value)])
     }
 }
 
@@ -7570,6 +8497,31 @@ impl IntoValue for PolicyVersion {
             self.version_id.map(IntoValue::into_value),
             self.is_default_version.map(IntoValue::into_value),
             self.create_date.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Position {
+    pub line: Option<i32>,
+    pub column: Option<i32>,
+}
+
+impl FromValue for Position {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            line: opt(&mut s, 0, "Line")?,
+            column: opt(&mut s, 1, "Column")?,
+        })
+    }
+}
+
+impl IntoValue for Position {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.line.map(IntoValue::into_value),
+            self.column.map(IntoValue::into_value),
         ])
     }
 }
@@ -7779,6 +8731,48 @@ impl IntoValue for ReportGenerationLimitExceededException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourceSpecificResult {
+    pub eval_resource_name: String,
+    pub eval_resource_decision: String,
+    pub matched_statements: Option<Vec<Statement>>,
+    pub missing_context_values: Option<Vec<String>>,
+    pub eval_decision_details: Option<Vec<(String, String)>>,
+    pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
+}
+
+impl FromValue for ResourceSpecificResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            eval_resource_name: req(&mut s, 0, "EvalResourceName")?,
+            eval_resource_decision: req(&mut s, 1, "EvalResourceDecision")?,
+            matched_statements: opt(&mut s, 2, "MatchedStatements")?,
+            missing_context_values: opt(&mut s, 3, "MissingContextValues")?,
+            eval_decision_details: opt(&mut s, 4, "EvalDecisionDetails")?,
+            permissions_boundary_decision_detail: opt(
+                &mut s,
+                5,
+                "PermissionsBoundaryDecisionDetail",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for ResourceSpecificResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.eval_resource_name.into_value()),
+            Some(self.eval_resource_decision.into_value()),
+            self.matched_statements.map(IntoValue::into_value),
+            self.missing_context_values.map(IntoValue::into_value),
+            self.eval_decision_details.map(IntoValue::into_value),
+            self.permissions_boundary_decision_detail
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResyncMFADeviceRequest {
     pub user_name: String,
     pub serial_number: String,
@@ -7887,6 +8881,31 @@ impl IntoValue for RoleLastUsed {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoleUsageType {
+    pub region: Option<String>,
+    pub resources: Option<Vec<String>>,
+}
+
+impl FromValue for RoleUsageType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            region: opt(&mut s, 0, "Region")?,
+            resources: opt(&mut s, 1, "Resources")?,
+        })
+    }
+}
+
+impl IntoValue for RoleUsageType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.region.map(IntoValue::into_value),
+            self.resources.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceAccessNotEnabledException {}
 
 impl FromValue for ServiceAccessNotEnabledException {
@@ -7963,6 +8982,182 @@ impl IntoValue for SetDefaultPolicyVersionRequest {
         Value::Struct(vec![
             Some(self.policy_arn.into_value()),
             Some(self.version_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SimulateCustomPolicyRequest {
+    pub policy_input_list: Vec<String>,
+    pub permissions_boundary_policy_input_list: Option<Vec<String>>,
+    pub action_names: Vec<String>,
+    pub resource_arns: Option<Vec<String>>,
+    pub resource_policy: Option<String>,
+    pub resource_owner: Option<String>,
+    pub caller_arn: Option<String>,
+    pub context_entries: Option<Vec<ContextEntry>>,
+    pub resource_handling_option: Option<String>,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for SimulateCustomPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 11, path)?;
+        Ok(Self {
+            policy_input_list: req(&mut s, 0, "PolicyInputList")?,
+            permissions_boundary_policy_input_list: opt(
+                &mut s,
+                1,
+                "PermissionsBoundaryPolicyInputList",
+            )?,
+            action_names: req(&mut s, 2, "ActionNames")?,
+            resource_arns: opt(&mut s, 3, "ResourceArns")?,
+            resource_policy: opt(&mut s, 4, "ResourcePolicy")?,
+            resource_owner: opt(&mut s, 5, "ResourceOwner")?,
+            caller_arn: opt(&mut s, 6, "CallerArn")?,
+            context_entries: opt(&mut s, 7, "ContextEntries")?,
+            resource_handling_option: opt(&mut s, 8, "ResourceHandlingOption")?,
+            max_items: opt(&mut s, 9, "MaxItems")?,
+            marker: opt(&mut s, 10, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for SimulateCustomPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_input_list.into_value()),
+            self.permissions_boundary_policy_input_list
+                .map(IntoValue::into_value),
+            Some(self.action_names.into_value()),
+            self.resource_arns.map(IntoValue::into_value),
+            self.resource_policy.map(IntoValue::into_value),
+            self.resource_owner.map(IntoValue::into_value),
+            self.caller_arn.map(IntoValue::into_value),
+            self.context_entries.map(IntoValue::into_value),
+            self.resource_handling_option.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SimulatePolicyResponse {
+    pub evaluation_results: Option<Vec<EvaluationResult>>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for SimulatePolicyResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            evaluation_results: opt(&mut s, 0, "EvaluationResults")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for SimulatePolicyResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.evaluation_results.map(IntoValue::into_value),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SimulatePrincipalPolicyRequest {
+    pub policy_source_arn: String,
+    pub policy_input_list: Option<Vec<String>>,
+    pub permissions_boundary_policy_input_list: Option<Vec<String>>,
+    pub action_names: Vec<String>,
+    pub resource_arns: Option<Vec<String>>,
+    pub resource_policy: Option<String>,
+    pub resource_owner: Option<String>,
+    pub caller_arn: Option<String>,
+    pub context_entries: Option<Vec<ContextEntry>>,
+    pub resource_handling_option: Option<String>,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for SimulatePrincipalPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 12, path)?;
+        Ok(Self {
+            policy_source_arn: req(&mut s, 0, "PolicySourceArn")?,
+            policy_input_list: opt(&mut s, 1, "PolicyInputList")?,
+            permissions_boundary_policy_input_list: opt(
+                &mut s,
+                2,
+                "PermissionsBoundaryPolicyInputList",
+            )?,
+            action_names: req(&mut s, 3, "ActionNames")?,
+            resource_arns: opt(&mut s, 4, "ResourceArns")?,
+            resource_policy: opt(&mut s, 5, "ResourcePolicy")?,
+            resource_owner: opt(&mut s, 6, "ResourceOwner")?,
+            caller_arn: opt(&mut s, 7, "CallerArn")?,
+            context_entries: opt(&mut s, 8, "ContextEntries")?,
+            resource_handling_option: opt(&mut s, 9, "ResourceHandlingOption")?,
+            max_items: opt(&mut s, 10, "MaxItems")?,
+            marker: opt(&mut s, 11, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for SimulatePrincipalPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_source_arn.into_value()),
+            self.policy_input_list.map(IntoValue::into_value),
+            self.permissions_boundary_policy_input_list
+                .map(IntoValue::into_value),
+            Some(self.action_names.into_value()),
+            self.resource_arns.map(IntoValue::into_value),
+            self.resource_policy.map(IntoValue::into_value),
+            self.resource_owner.map(IntoValue::into_value),
+            self.caller_arn.map(IntoValue::into_value),
+            self.context_entries.map(IntoValue::into_value),
+            self.resource_handling_option.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Statement {
+    pub source_policy_id: Option<String>,
+    pub source_policy_type: Option<String>,
+    pub start_position: Option<Position>,
+    pub end_position: Option<Position>,
+}
+
+impl FromValue for Statement {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            source_policy_id: opt(&mut s, 0, "SourcePolicyId")?,
+            source_policy_type: opt(&mut s, 1, "SourcePolicyType")?,
+            start_position: opt(&mut s, 2, "StartPosition")?,
+            end_position: opt(&mut s, 3, "EndPosition")?,
+        })
+    }
+}
+
+impl IntoValue for Statement {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.source_policy_id.map(IntoValue::into_value),
+            self.source_policy_type.map(IntoValue::into_value),
+            self.start_position.map(IntoValue::into_value),
+            self.end_position.map(IntoValue::into_value),
         ])
     }
 }
@@ -8677,6 +9872,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateAccessKeyRequest,
     ) -> impl Future<Output = Result<CreateAccessKeyResponse, AwsError>> + Send;
 
+    /// `CreateAccountAlias`.
+    fn create_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAccountAliasRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `CreateGroup`.
     fn create_group(
         &self,
@@ -8719,6 +9921,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateRoleRequest,
     ) -> impl Future<Output = Result<CreateRoleResponse, AwsError>> + Send;
 
+    /// `CreateServiceLinkedRole`.
+    fn create_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: CreateServiceLinkedRoleRequest,
+    ) -> impl Future<Output = Result<CreateServiceLinkedRoleResponse, AwsError>> + Send;
+
     /// `CreateUser`.
     fn create_user(
         &self,
@@ -8745,6 +9954,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteAccessKeyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteAccountAlias`.
+    fn delete_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAccountAliasRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeleteAccountPasswordPolicy`.
@@ -8815,6 +10031,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DeleteRolePolicyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteServiceLinkedRole`.
+    fn delete_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteServiceLinkedRoleRequest,
+    ) -> impl Future<Output = Result<DeleteServiceLinkedRoleResponse, AwsError>> + Send;
 
     /// `DeleteUser`.
     fn delete_user(
@@ -8891,6 +10114,12 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
     ) -> impl Future<Output = Result<GetAccountPasswordPolicyResponse, AwsError>> + Send;
 
+    /// `GetAccountSummary`.
+    fn get_account_summary(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GetAccountSummaryResponse, AwsError>> + Send;
+
     /// `GetCredentialReport`.
     fn get_credential_report(
         &self,
@@ -8953,6 +10182,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: GetRolePolicyRequest,
     ) -> impl Future<Output = Result<GetRolePolicyResponse, AwsError>> + Send;
 
+    /// `GetServiceLinkedRoleDeletionStatus`.
+    fn get_service_linked_role_deletion_status(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> impl Future<Output = Result<GetServiceLinkedRoleDeletionStatusResponse, AwsError>> + Send;
+
     /// `GetUser`.
     fn get_user(
         &self,
@@ -8973,6 +10209,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ListAccessKeysRequest,
     ) -> impl Future<Output = Result<ListAccessKeysResponse, AwsError>> + Send;
+
+    /// `ListAccountAliases`.
+    fn list_account_aliases(
+        &self,
+        ctx: &RequestContext,
+        input: ListAccountAliasesRequest,
+    ) -> impl Future<Output = Result<ListAccountAliasesResponse, AwsError>> + Send;
 
     /// `ListAttachedGroupPolicies`.
     fn list_attached_group_policies(
@@ -9169,6 +10412,20 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: SetDefaultPolicyVersionRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `SimulateCustomPolicy`.
+    fn simulate_custom_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulateCustomPolicyRequest,
+    ) -> impl Future<Output = Result<SimulatePolicyResponse, AwsError>> + Send;
+
+    /// `SimulatePrincipalPolicy`.
+    fn simulate_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulatePrincipalPolicyRequest,
+    ) -> impl Future<Output = Result<SimulatePolicyResponse, AwsError>> + Send;
 
     /// `TagRole`.
     fn tag_role(
@@ -9464,6 +10721,23 @@ pub mod access {
         }]
     }
 
+    /// `CreateAccountAlias`: `iam:CreateAccountAlias`.
+    pub fn create_account_alias(
+        _ctx: &RequestContext,
+        _input: &CreateAccountAliasRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:CreateAccountAlias",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `CreateGroup`: `iam:CreateGroup`.
     pub fn create_group(ctx: &RequestContext, input: &CreateGroupRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -9660,6 +10934,35 @@ pub mod access {
         }]
     }
 
+    /// `CreateServiceLinkedRole`: `iam:CreateServiceLinkedRole`.
+    pub fn create_service_linked_role(
+        ctx: &RequestContext,
+        input: &CreateServiceLinkedRoleRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.aws_service_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/aws-service-role/"),
+                    Each(&v0),
+                    Lit("/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:AWSServiceName", &[Each(&v0)]);
+            Access {
+                action: "iam:CreateServiceLinkedRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `CreateUser`: `iam:CreateUser`.
     pub fn create_user(ctx: &RequestContext, input: &CreateUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -9775,6 +11078,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:DeleteAccessKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteAccountAlias`: `iam:DeleteAccountAlias`.
+    pub fn delete_account_alias(
+        _ctx: &RequestContext,
+        _input: &DeleteAccountAliasRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteAccountAlias",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -10007,6 +11327,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:DeleteRolePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteServiceLinkedRole`: `iam:DeleteServiceLinkedRole`.
+    pub fn delete_service_linked_role(
+        ctx: &RequestContext,
+        input: &DeleteServiceLinkedRoleRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteServiceLinkedRole",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -10269,6 +11616,20 @@ pub mod access {
         }]
     }
 
+    /// `GetAccountSummary`: `iam:GetAccountSummary`.
+    pub fn get_account_summary(_ctx: &RequestContext) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetAccountSummary",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetCredentialReport`: `iam:GetCredentialReport`.
     pub fn get_credential_report(_ctx: &RequestContext) -> Vec<Access> {
         vec![{
@@ -10465,6 +11826,23 @@ pub mod access {
         }]
     }
 
+    /// `GetServiceLinkedRoleDeletionStatus`: `iam:GetServiceLinkedRoleDeletionStatus`.
+    pub fn get_service_linked_role_deletion_status(
+        _ctx: &RequestContext,
+        _input: &GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetServiceLinkedRoleDeletionStatus",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetUser`: `iam:GetUser`.
     pub fn get_user(ctx: &RequestContext, input: &GetUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -10531,6 +11909,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:ListAccessKeys",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListAccountAliases`: `iam:ListAccountAliases`.
+    pub fn list_account_aliases(
+        _ctx: &RequestContext,
+        _input: &ListAccountAliasesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListAccountAliases",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -11189,6 +12584,42 @@ pub mod access {
         }]
     }
 
+    /// `SimulateCustomPolicy`: `iam:SimulateCustomPolicy`.
+    pub fn simulate_custom_policy(
+        _ctx: &RequestContext,
+        _input: &SimulateCustomPolicyRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:SimulateCustomPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `SimulatePrincipalPolicy`: `iam:SimulatePrincipalPolicy`.
+    pub fn simulate_principal_policy(
+        _ctx: &RequestContext,
+        input: &SimulatePrincipalPolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_source_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:SimulatePrincipalPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `TagRole`: `iam:TagRole`.
     pub fn tag_role(ctx: &RequestContext, input: &TagRoleRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -11607,6 +13038,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_access_key(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateAccountAlias" => {
+                    let input = CreateAccountAliasRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "CreateAccountAliasRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_account_alias(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.create_account_alias(ctx, input).await?;
+                    Ok(None)
+                }
                 "CreateGroup" => {
                     let input = CreateGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -11679,6 +13122,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateServiceLinkedRole" => {
+                    let input = CreateServiceLinkedRoleRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "CreateServiceLinkedRoleRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_service_linked_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_service_linked_role(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CreateUser" => {
                     let input = CreateUserRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(4)),
@@ -11725,6 +13180,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_access_key(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_access_key(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteAccountAlias" => {
+                    let input = DeleteAccountAliasRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteAccountAliasRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_account_alias(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_account_alias(ctx, input).await?;
                     Ok(None)
                 }
                 "DeleteAccountPasswordPolicy" => {
@@ -11841,6 +13308,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_role_policy(ctx, input).await?;
                     Ok(None)
+                }
+                "DeleteServiceLinkedRole" => {
+                    let input = DeleteServiceLinkedRoleRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteServiceLinkedRoleRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_service_linked_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_service_linked_role(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "DeleteUser" => {
                     let input = DeleteUserRequest::from_value(
@@ -11964,6 +13443,13 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.get_account_password_policy(ctx).await?;
                     Ok(Some(out.into_value()))
                 }
+                "GetAccountSummary" => {
+                    authz
+                        .authorize(ctx, &access::get_account_summary(ctx))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_account_summary(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetCredentialReport" => {
                     authz
                         .authorize(ctx, &access::get_credential_report(ctx))
@@ -12067,6 +13553,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.get_role_policy(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "GetServiceLinkedRoleDeletionStatus" => {
+                    let input = GetServiceLinkedRoleDeletionStatusRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "GetServiceLinkedRoleDeletionStatusRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::get_service_linked_role_deletion_status(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .get_service_linked_role_deletion_status(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetUser" => {
                     let input = GetUserRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -12101,6 +13605,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::list_access_keys(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_access_keys(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListAccountAliases" => {
+                    let input = ListAccountAliasesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "ListAccountAliasesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_account_aliases(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_account_aliases(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ListAttachedGroupPolicies" => {
@@ -12438,6 +13954,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.set_default_policy_version(ctx, input).await?;
                     Ok(None)
+                }
+                "SimulateCustomPolicy" => {
+                    let input = SimulateCustomPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(11)),
+                        "SimulateCustomPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::simulate_custom_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.simulate_custom_policy(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "SimulatePrincipalPolicy" => {
+                    let input = SimulatePrincipalPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(12)),
+                        "SimulatePrincipalPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::simulate_principal_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.simulate_principal_policy(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "TagRole" => {
                     let input = TagRoleRequest::from_value(

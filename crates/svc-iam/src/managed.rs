@@ -189,7 +189,9 @@ mod tests {
         let slr = "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy";
         assert_eq!(by_arn(slr).map(|p| p.path), Some("/aws-service-role/"));
         assert!(by_arn("arn:aws:iam::aws:policy/AutoScalingServiceRolePolicy").is_none());
-        assert!(by_arn("arn:aws:iam::aws:policy/job-function/AutoScalingServiceRolePolicy").is_none());
+        assert!(
+            by_arn("arn:aws:iam::aws:policy/job-function/AutoScalingServiceRolePolicy").is_none()
+        );
         assert!(by_arn("arn:aws:iam::aws:policy/service-role/AmazonEC2FullAccess").is_none());
         assert_eq!(
             by_arn("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess").map(|p| p.name),

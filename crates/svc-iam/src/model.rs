@@ -316,3 +316,21 @@ pub struct ReportRec {
     /// event of its own.
     pub account_created: i64,
 }
+
+/// The account's alias (`CreateAccountAlias`; at most one per account).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasRec {
+    pub account: String,
+    pub alias: String,
+}
+
+/// A service-linked role deletion task (`DeleteServiceLinkedRole`), kept so that
+/// `GetServiceLinkedRoleDeletionStatus` can answer for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionRec {
+    pub account: String,
+    /// `task/aws-service-role/{service}/{role}/{uuid}`
+    pub id: String,
+    /// `SUCCEEDED`, `IN_PROGRESS`, `FAILED` or `NOT_STARTED`.
+    pub status: String,
+}

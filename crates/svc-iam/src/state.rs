@@ -39,6 +39,10 @@ pub struct Account {
     pub password_policy: Option<PasswordPolicyRec>,
     /// The latest credential report, once one was generated.
     pub report: Option<ReportRec>,
+    /// The account alias, if one was created.
+    pub alias: Option<String>,
+    /// Service-linked role deletion tasks, by id.
+    pub deletions: BTreeMap<String, crate::model::DeletionRec>,
 }
 
 impl Account {
@@ -227,6 +231,16 @@ impl State {
                 Op::PutReport(r) => {
                     let a = r.account.clone();
                     self.acct(&a).report = Some(r);
+                }
+                Op::PutAlias(a) => {
+                    self.acct(&a.account).alias = Some(a.alias);
+                }
+                Op::DeleteAlias(a) => {
+                    self.acct(&a).alias = None;
+                }
+                Op::PutDeletion(d) => {
+                    let a = d.account.clone();
+                    self.acct(&a).deletions.insert(d.id.clone(), d);
                 }
             }
         }

@@ -185,7 +185,12 @@ mod tests {
         u.note_key("AKIA1", 2000, "eu-west-1", "ec2");
         assert!(u.take_batch(true).is_none());
         let again = Usage::load(&store).expect("load");
-        assert_eq!(again.key("AKIA1").map(|r| (r.at, r.region.as_str(), r.service.as_str())), Some((2000, "eu-west-1", "ec2")));
+        assert_eq!(
+            again
+                .key("AKIA1")
+                .map(|r| (r.at, r.region.as_str(), r.service.as_str())),
+            Some((2000, "eu-west-1", "ec2"))
+        );
         assert_eq!(again.role("AROA1").map(|r| r.at), Some(3000));
         assert!(again.key("AKIA2").is_none());
     }

@@ -16,7 +16,7 @@ use crate::validate::Checker;
 use nimbus_core::{AwsError, RequestContext};
 
 /// "Access keys assigned to an IAM user: 2" (the root user has the same limit).
-const MAX_KEYS: usize = 2;
+pub(super) const MAX_KEYS: usize = 2;
 
 /// The target user's name as stored (`None`: the root), after checking it exists.
 fn owner(acct: &Account, user: &Option<String>) -> Result<Option<String>, AwsError> {

@@ -4,6 +4,7 @@
 //! profiles, instance profiles, the credential report); `common` holds what they share. Nothing here validates or stores anything itself.
 
 mod access_keys;
+mod account;
 mod attachments;
 mod common;
 mod groups;
@@ -14,6 +15,8 @@ mod passwords;
 mod policies;
 mod reports;
 mod roles;
+mod service_linked;
+mod simulate;
 mod users;
 
 use crate::generated::*;
@@ -22,6 +25,77 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn simulate_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulatePrincipalPolicyRequest,
+    ) -> Result<SimulatePolicyResponse, AwsError> {
+        simulate::simulate_principal_policy(self, ctx, input).await
+    }
+
+    async fn simulate_custom_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulateCustomPolicyRequest,
+    ) -> Result<SimulatePolicyResponse, AwsError> {
+        simulate::simulate_custom_policy(self, ctx, input).await
+    }
+
+    async fn create_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: CreateServiceLinkedRoleRequest,
+    ) -> Result<CreateServiceLinkedRoleResponse, AwsError> {
+        service_linked::create_service_linked_role(self, ctx, input).await
+    }
+
+    async fn delete_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteServiceLinkedRoleRequest,
+    ) -> Result<DeleteServiceLinkedRoleResponse, AwsError> {
+        service_linked::delete_service_linked_role(self, ctx, input).await
+    }
+
+    async fn get_service_linked_role_deletion_status(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> Result<GetServiceLinkedRoleDeletionStatusResponse, AwsError> {
+        service_linked::get_service_linked_role_deletion_status(self, ctx, input).await
+    }
+
+    async fn get_account_summary(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GetAccountSummaryResponse, AwsError> {
+        account::get_account_summary(self, ctx).await
+    }
+
+    async fn create_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAccountAliasRequest,
+    ) -> Result<(), AwsError> {
+        account::create_account_alias(self, ctx, input).await
+    }
+
+    async fn delete_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAccountAliasRequest,
+    ) -> Result<(), AwsError> {
+        account::delete_account_alias(self, ctx, input).await
+    }
+
+    async fn list_account_aliases(
+        &self,
+        ctx: &RequestContext,
+        input: ListAccountAliasesRequest,
+    ) -> Result<ListAccountAliasesResponse, AwsError> {
+        account::list_account_aliases(self, ctx, input).await
+    }
+
     async fn generate_credential_report(
         &self,
         ctx: &RequestContext,

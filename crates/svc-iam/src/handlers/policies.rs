@@ -18,9 +18,9 @@ use nimbus_core::{AwsError, RequestContext};
 use std::collections::HashMap;
 
 /// "Customer managed policies in an AWS account: 1500".
-const MAX_POLICIES: usize = 1500;
+pub(super) const MAX_POLICIES: usize = 1500;
 /// "Versions of a managed policy that can be stored: 5".
-const MAX_VERSIONS: usize = 5;
+pub(super) const MAX_VERSIONS: usize = 5;
 
 fn customer(p: &PolicyRec, acct: &Account, full: bool) -> Policy {
     let arn = p.arn();
@@ -50,7 +50,12 @@ fn usage_counts(acct: &Account) -> HashMap<&str, (i32, i32)> {
     m
 }
 
-fn customer_with(p: &PolicyRec, arn: String, (attached, bounded): (i32, i32), full: bool) -> Policy {
+fn customer_with(
+    p: &PolicyRec,
+    arn: String,
+    (attached, bounded): (i32, i32),
+    full: bool,
+) -> Policy {
     Policy {
         policy_name: Some(p.name.clone()),
         policy_id: Some(p.id.clone()),

@@ -102,7 +102,11 @@ fn row(cols: Vec<String>) -> String {
 
 /// The earliest creation time of anything IAM holds for the account, or `now`.
 fn earliest(st: &State, acct: &Account, account: &str, now: i64) -> i64 {
-    let keys = st.keys.values().filter(|k| k.account == account).map(|k| k.created);
+    let keys = st
+        .keys
+        .values()
+        .filter(|k| k.account == account)
+        .map(|k| k.created);
     acct.users
         .values()
         .map(|u| u.created)
@@ -211,7 +215,10 @@ pub(super) async fn get_credential_report(
 ) -> Result<GetCredentialReportResponse, AwsError> {
     let now = iam.now_ms(ctx);
     iam.read(ctx, |_, acct| {
-        let r = acct.report.as_ref().ok_or_else(errors::report_not_present)?;
+        let r = acct
+            .report
+            .as_ref()
+            .ok_or_else(errors::report_not_present)?;
         if now - r.generated >= FOUR_HOURS_MS {
             return Err(errors::report_expired());
         }
