@@ -429,3 +429,46 @@ def test_simulate_custom_policy(nimbus):
         nimbus.aws("iam", "simulate-custom-policy", "--policy-input-list", "{nope",
                    "--action-names", "s3:GetObject")
     assert "InvalidInput" in e.value.stderr
+
+
+def _permissive_world(n):
+    """A ReadOnlyAccess user's keys and a role trusting the account, in Nimbus `n`."""
+    user = unique("perm")
+    n.aws("iam", "create-user", "--user-name", user)
+    n.aws("iam", "attach-user-policy", "--user-name", user,
+          "--policy-arn", "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    keys = keys_for(n, user)
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Action": "sts:AssumeRole"}]})
+    role = n.aws("iam", "create-role", "--role-name", unique("permrole"),
+                 "--assume-role-policy-document", trust)["Role"]["Arn"]
+    return keys, role
+
+
+def test_permissive_mode_leaves_iam_out_unless_asked(make_nimbus):
+    loose = make_nimbus("--auth", "permissive", "--account", ACCOUNT)
+    (ak, sk), role = _permissive_world(loose)
+    # Not enforced: a read-only user may create, the root may assume a role.
+    loose.aws("ec2", "create-security-group", "--group-name", unique("web"),
+              "--description", "d", access_key=ak, secret_key=sk)
+    creds = loose.aws("sts", "assume-role", "--role-arn", role,
+                      "--role-session-name", "compat")["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA")
+    # The key's use is still recorded.
+    assert last_used_service(loose, ak) == "ec2"
+
+    strict = make_nimbus("--auth", "permissive", "--account", ACCOUNT, "--enforce-iam")
+    (ak, sk), role = _permissive_world(strict)
+    with pytest.raises(AwsCliError) as e:
+        strict.aws("ec2", "create-security-group", "--group-name", unique("web"),
+                   "--description", "d", access_key=ak, secret_key=sk)
+    assert "UnauthorizedOperation" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        strict.aws("sts", "assume-role", "--role-arn", role, "--role-session-name", "compat")
+    assert "AccessDenied" in e.value.stderr
+
+
+def last_used_service(n, key):
+    return n.aws("iam", "get-access-key-last-used", "--access-key-id", key)[
+        "AccessKeyLastUsed"]["ServiceName"]

@@ -41,6 +41,9 @@ pub struct Config {
     pub time: Time,
     /// The id generator every service and the gateway draw from (seed it for replayable runs).
     pub ids: Arc<Ids>,
+    /// Whether IAM policies decide (true unless permissive mode runs without
+    /// `--enforce-iam`); off, the account root may also assume roles.
+    pub enforce_iam: bool,
 }
 
 impl Default for Config {
@@ -56,6 +59,7 @@ impl Default for Config {
             data_dir: None,
             time: Time::Scaled(1.0),
             ids: Arc::new(Ids::from_os()),
+            enforce_iam: true,
         }
     }
 }
@@ -89,7 +93,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
     let blob_dir = config.data_dir.as_ref().map(|d| d.join("s3"));
     let mut roots = StaticCredentials::new();
     roots.add_root(&config.account, &config.access_key, &config.secret_key);
-    let wired = services(&store, &clock, &config.ids, blob_dir, &roots)?;
+    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, !config.enforce_iam)?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);
@@ -106,6 +110,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
             iam: wired.iam,
             sessions: wired.sessions,
             buckets: wired.buckets,
+            enforce: config.enforce_iam,
         }),
         clock: clock.clone(),
         ids: config.ids,
@@ -145,12 +150,14 @@ fn services(
     ids: &Arc<Ids>,
     s3_blobs: Option<PathBuf>,
     roots: &StaticCredentials,
+    root_may_assume: bool,
 ) -> anyhow::Result<Wired> {
     let (iam, directory) =
         svc_iam::build(store.clone(), clock.clone(), ids.clone()).context("loading IAM state")?;
     let roles = Arc::new(IamRoles {
         iam: directory.clone(),
         roots: roots.clone(),
+        root_may_assume,
     });
     let (sts, sessions) = svc_sts::build(store.clone(), clock.clone(), ids.clone(), roles)
         .context("loading STS state")?;
@@ -178,9 +185,14 @@ fn services(
 struct IamRoles {
     iam: svc_iam::Directory,
     roots: StaticCredentials,
+    root_may_assume: bool,
 }
 
 impl svc_sts::RoleDirectory for IamRoles {
+    fn root_may_assume(&self) -> bool {
+        self.root_may_assume
+    }
+
     fn role(&self, arn: &str) -> Option<svc_sts::RoleView> {
         self.iam.role_by_arn(arn).map(|r| svc_sts::RoleView {
             account: r.account.clone(),

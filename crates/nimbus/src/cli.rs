@@ -16,6 +16,8 @@ serve options (environment variable in brackets):
   --time-scale F      Nimbus time runs F times faster than real time [NIMBUS_TIME_SCALE] (default 1)
   --dns-listen ADDR   DNS server address [NIMBUS_DNS_LISTEN] (accepted; served once load balancers exist)
   --auth MODE         strict (SigV4 against known keys, default) or permissive [NIMBUS_AUTH]
+  --enforce-iam       with --auth permissive: still enforce IAM policies [NIMBUS_ENFORCE_IAM=1]
+                      (permissive mode alone allows every call and lets roots assume roles)
   --account ID        account of the root keys, and permissive mode's default account
                       [NIMBUS_ACCOUNT] (default 000000000000)
   --access-key KEY    root access key id [NIMBUS_ACCESS_KEY] (default test)
@@ -42,6 +44,8 @@ pub struct ServeOptions {
     pub time_scale: f64,
     pub dns_listen: Option<String>,
     pub auth: AuthMode,
+    /// IAM policies decide (always in strict mode; in permissive mode only when asked).
+    pub enforce_iam: bool,
     pub account: String,
     pub access_key: String,
     pub secret_key: String,
@@ -76,6 +80,11 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     let mut flags = std::collections::HashMap::new();
     let mut it = rest.iter();
     while let Some(a) = it.next() {
+        // The one flag without a value.
+        if a == "--enforce-iam" {
+            flags.insert(a.clone(), "1".to_string());
+            continue;
+        }
         let (k, v) = match a.split_once('=') {
             Some((k, v)) if a.starts_with("--") => (k.to_string(), v.to_string()),
             _ if a.starts_with("--") => {
@@ -117,12 +126,18 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 },
                 Some(o) => return Err(format!("--auth must be strict or permissive, got {o:?}")),
             };
+            let enforce_iam = match take("--enforce-iam", "NIMBUS_ENFORCE_IAM").as_deref() {
+                None | Some("0") | Some("false") => matches!(auth, AuthMode::Strict),
+                Some("1") | Some("true") => true,
+                Some(o) => return Err(format!("--enforce-iam takes no value (NIMBUS_ENFORCE_IAM=1), got {o:?}")),
+            };
             Command::Serve(ServeOptions {
                 listen,
                 data_dir,
                 time_scale,
                 dns_listen,
                 auth,
+                enforce_iam,
                 account,
                 access_key: take("--access-key", "NIMBUS_ACCESS_KEY")
                     .unwrap_or_else(|| "test".into()),
@@ -166,7 +181,16 @@ mod tests {
                 assert!(o.data_dir.is_none());
                 assert_eq!(o.time_scale, 60.0);
                 assert!(matches!(o.auth, AuthMode::Permissive { .. }));
+                assert!(!o.enforce_iam);
             }
+            other => panic!("{other:?}"),
+        }
+        match parse(&args("serve --auth permissive --enforce-iam --listen 127.0.0.1:0")) {
+            Ok(Command::Serve(o)) => assert!(o.enforce_iam && o.listen == "127.0.0.1:0"),
+            other => panic!("{other:?}"),
+        }
+        match parse(&args("serve")) {
+            Ok(Command::Serve(o)) => assert!(o.enforce_iam),
             other => panic!("{other:?}"),
         }
         assert!(parse(&args("serve --time-scale -1")).is_err());
