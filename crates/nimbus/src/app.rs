@@ -93,7 +93,14 @@ pub fn build(config: Config) -> anyhow::Result<App> {
     let blob_dir = config.data_dir.as_ref().map(|d| d.join("s3"));
     let mut roots = StaticCredentials::new();
     roots.add_root(&config.account, &config.access_key, &config.secret_key);
-    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, !config.enforce_iam)?;
+    let wired = services(
+        &store,
+        &clock,
+        &config.ids,
+        blob_dir,
+        &roots,
+        !config.enforce_iam,
+    )?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);

@@ -129,7 +129,11 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
             let enforce_iam = match take("--enforce-iam", "NIMBUS_ENFORCE_IAM").as_deref() {
                 None | Some("0") | Some("false") => matches!(auth, AuthMode::Strict),
                 Some("1") | Some("true") => true,
-                Some(o) => return Err(format!("--enforce-iam takes no value (NIMBUS_ENFORCE_IAM=1), got {o:?}")),
+                Some(o) => {
+                    return Err(format!(
+                        "--enforce-iam takes no value (NIMBUS_ENFORCE_IAM=1), got {o:?}"
+                    ))
+                }
             };
             Command::Serve(ServeOptions {
                 listen,
@@ -185,7 +189,9 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match parse(&args("serve --auth permissive --enforce-iam --listen 127.0.0.1:0")) {
+        match parse(&args(
+            "serve --auth permissive --enforce-iam --listen 127.0.0.1:0",
+        )) {
             Ok(Command::Serve(o)) => assert!(o.enforce_iam && o.listen == "127.0.0.1:0"),
             other => panic!("{other:?}"),
         }
