@@ -251,3 +251,16 @@ def test_credential_report_column_by_column(make_nimbus):
     assert "dave" in [r[0] for r in rows3]
     # The root's creation time stays what the first report said.
     assert dict(zip(COLUMNS, rows3[1]))["user_creation_time"] == root["user_creation_time"]
+
+
+def test_a_roots_own_iam_key_is_tracked_too(make_nimbus):
+    n = make_nimbus()
+    k = n.aws("iam", "create-access-key")["AccessKey"]
+    n.aws("s3api", "list-buckets", access_key=k["AccessKeyId"], secret_key=k["SecretAccessKey"])
+    got = last_used(n, k["AccessKeyId"])["AccessKeyLastUsed"]
+    assert got["ServiceName"] == "s3" and "LastUsedDate" in got
+    n.aws("iam", "generate-credential-report")
+    _, rows = get_report(n)
+    root = dict(zip(COLUMNS, rows[1]))
+    assert (root["user"], root["access_key_1_active"], root["access_key_1_last_used_service"]) == (
+        "<root_account>", "true", "s3")

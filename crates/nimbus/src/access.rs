@@ -219,6 +219,13 @@ impl Enforcer {
     /// session, the role's (`RoleLastUsed`). Memory only; IAM writes it out in batches.
     fn note_use(&self, ctx: &RequestContext, access: &[Access], session: Option<&SessionView>) {
         let key = ctx.principal.access_key_id.as_str();
+        // The common case, the command line's root keys: nothing of IAM's is touched.
+        if ctx.principal.kind == PrincipalKind::Root
+            && session.is_none()
+            && !self.iam.roots_have_iam_keys()
+        {
+            return;
+        }
         if let Some(s) = session {
             if let SessionKind::AssumedRole { role_id, .. } = &s.kind {
                 self.iam.note_role_used(role_id, &ctx.region, ctx.now);

@@ -239,6 +239,14 @@ impl Directory {
         })
     }
 
+    /// Whether any account root holds an IAM-issued access key (one atomic load): while none
+    /// does, a root's call has no IAM key to record.
+    pub fn roots_have_iam_keys(&self) -> bool {
+        self.shared
+            .root_keys
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Records that IAM access key `key_id` signed a call to `service` (its namespace:
     /// `s3`, `ec2`...) in `region` at `at`, for `GetAccessKeyLastUsed` and the credential
     /// report. Cheap enough for every request: memory only, under one small lock; the

@@ -257,11 +257,24 @@ pub(crate) struct Shared {
     pub cache: RwLock<crate::directory::Cache>,
     /// When each access key and role was last used (see `usage`).
     pub usage: std::sync::Mutex<crate::usage::Usage>,
+    /// Whether any account root holds an IAM-issued access key: while none does, a root's
+    /// call (the command line's keys) needs no usage bookkeeping at all, which keeps the
+    /// root's request path free of IAM's locks.
+    pub root_keys: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.state.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Changes the state under its write lock, keeping [`Shared::root_keys`] in step.
+    pub fn write(&self, f: impl FnOnce(&mut State)) {
+        let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
+        f(&mut st);
+        let any = st.keys.values().any(|k| k.user.is_none());
+        self.root_keys
+            .store(any, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub fn usage<R>(&self, f: impl FnOnce(&mut crate::usage::Usage) -> R) -> R {
@@ -297,6 +310,7 @@ impl Iam {
     pub fn load(store: Store, clock: Arc<dyn Clock>, ids: Arc<Ids>) -> Result<Self, StoreError> {
         let state = loaded(&store)?;
         let usage = crate::usage::Usage::load(&store)?;
+        let root_keys = state.keys.values().any(|k| k.user.is_none());
         Ok(Iam {
             shared: Arc::new(Shared {
                 store,
@@ -304,6 +318,7 @@ impl Iam {
                 writer: tokio::sync::Mutex::new(()),
                 cache: RwLock::default(),
                 usage: std::sync::Mutex::new(usage),
+                root_keys: std::sync::atomic::AtomicBool::new(root_keys),
             }),
             ids,
             clock,
@@ -323,7 +338,7 @@ impl Iam {
         Box::pin(async move {
             let _w = self.shared.writer.lock().await;
             then.await?;
-            *self.shared.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
+            self.shared.write(|st| *st = State::default());
             self.shared.usage(|u| u.clear());
             Ok(())
         })
@@ -356,11 +371,7 @@ impl Iam {
                 return Ok(answer);
             }
             let durable = self.shared.store.submit(change.batch());
-            self.shared
-                .state
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .apply(change);
+            self.shared.write(|st| st.apply(change));
             (durable, answer)
         };
         let (durable, answer) = durable;
@@ -382,7 +393,7 @@ impl Iam {
             barrier.delete(persist::USERS.name(), b"\0barrier".to_vec());
             let _ = self.shared.store.submit(barrier).await;
             if let Ok(state) = loaded(&self.shared.store) {
-                *self.shared.state.write().unwrap_or_else(|e| e.into_inner()) = state;
+                self.shared.write(|st| *st = state);
             }
             return Err(store_error(e));
         }
