@@ -472,3 +472,48 @@ def test_permissive_mode_leaves_iam_out_unless_asked(make_nimbus):
 def last_used_service(n, key):
     return n.aws("iam", "get-access-key-last-used", "--access-key-id", key)[
         "AccessKeyLastUsed"]["ServiceName"]
+
+
+def test_account_authorization_details(make_nimbus):
+    n = make_nimbus()
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    n.aws("iam", "create-group", "--group-name", "devs")
+    n.aws("iam", "create-user", "--user-name", "ann", "--path", "/team/")
+    n.aws("iam", "add-user-to-group", "--user-name", "ann", "--group-name", "devs")
+    n.aws("iam", "put-user-policy", "--user-name", "ann", "--policy-name", "inl",
+          "--policy-document", json.dumps(doc))
+    n.aws("iam", "attach-group-policy", "--group-name", "devs",
+          "--policy-arn", "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    arn = n.aws("iam", "create-policy", "--policy-name", "mine",
+                "--policy-document", json.dumps(doc))["Policy"]["Arn"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+        "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    n.aws("iam", "create-role", "--role-name", "app", "--assume-role-policy-document", json.dumps(trust))
+    n.aws("iam", "attach-role-policy", "--role-name", "app", "--policy-arn", arn)
+    n.aws("iam", "create-instance-profile", "--instance-profile-name", "app-ip")
+    n.aws("iam", "add-role-to-instance-profile", "--instance-profile-name", "app-ip", "--role-name", "app")
+    d = n.aws("iam", "get-account-authorization-details")
+    [u] = d["UserDetailList"]
+    assert (u["UserName"], u["Path"], u["GroupList"]) == ("ann", "/team/", ["devs"])
+    assert u["UserPolicyList"] == [{"PolicyName": "inl", "PolicyDocument": doc}]
+    [g] = d["GroupDetailList"]
+    assert g["AttachedManagedPolicies"] == [{"PolicyName": "ReadOnlyAccess",
+                                            "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]
+    [r] = d["RoleDetailList"]
+    assert r["AssumeRolePolicyDocument"] == trust
+    assert [p["InstanceProfileName"] for p in r["InstanceProfileList"]] == ["app-ip"]
+    assert r["AttachedManagedPolicies"] == [{"PolicyName": "mine", "PolicyArn": arn}]
+    policies = {p["PolicyName"]: p for p in d["Policies"]}
+    assert set(policies) == {"mine", "ReadOnlyAccess"}  # AWS managed ones only when used
+    assert policies["mine"]["PolicyVersionList"][0]["Document"] == doc
+    assert policies["mine"]["AttachmentCount"] == 1
+    assert policies["ReadOnlyAccess"]["Path"] == "/"
+    only = n.aws("iam", "get-account-authorization-details", "--filter", "Role", "AWSManagedPolicy")
+    assert only["UserDetailList"] == [] and only["GroupDetailList"] == []
+    assert [p["PolicyName"] for p in only["Policies"]] == ["ReadOnlyAccess"]
+    iam = n.client("iam")
+    first = iam.get_account_authorization_details(MaxItems=2)
+    assert first["IsTruncated"] and len(first["UserDetailList"]) + len(first["GroupDetailList"]) == 2
+    rest = iam.get_account_authorization_details(Marker=first["Marker"])
+    assert len(rest["RoleDetailList"]) == 1 and len(rest["Policies"]) == 2

@@ -35,18 +35,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(6)),
         errors: &[
-            m::ShapeId(174),
+            m::ShapeId(179),
             m::ShapeId(79),
-            m::ShapeId(126),
-            m::ShapeId(235),
-            m::ShapeId(223),
+            m::ShapeId(129),
+            m::ShapeId(242),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(7)),
-        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
+        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
@@ -54,11 +54,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(9)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(122),
-            m::ShapeId(189),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(195),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
@@ -66,12 +66,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(10)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(122),
-            m::ShapeId(235),
-            m::ShapeId(189),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(242),
+            m::ShapeId(195),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
@@ -79,11 +79,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(122),
-            m::ShapeId(189),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(195),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
@@ -91,12 +91,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(16)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(124),
-            m::ShapeId(126),
+            m::ShapeId(179),
+            m::ShapeId(127),
+            m::ShapeId(129),
             m::ShapeId(80),
-            m::ShapeId(180),
-            m::ShapeId(223),
+            m::ShapeId(185),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
@@ -105,7 +105,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("CreateAccessKeyResult"),
         input: Some(m::ShapeId(27)),
         output: Some(m::ShapeId(28)),
-        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
+        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
@@ -114,8 +114,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(18),
             m::ShapeId(79),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("CreateAccountAlias", "POST", "/")
@@ -129,10 +129,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(30)),
         output: Some(m::ShapeId(31)),
         errors: &[
-            m::ShapeId(126),
+            m::ShapeId(129),
             m::ShapeId(79),
-            m::ShapeId(174),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
@@ -143,10 +143,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         output: Some(m::ShapeId(33)),
         errors: &[
             m::ShapeId(79),
-            m::ShapeId(122),
-            m::ShapeId(126),
+            m::ShapeId(125),
+            m::ShapeId(129),
             m::ShapeId(18),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
@@ -157,10 +157,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         output: Some(m::ShapeId(35)),
         errors: &[
             m::ShapeId(79),
-            m::ShapeId(174),
-            m::ShapeId(180),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -174,12 +174,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(36)),
         output: Some(m::ShapeId(37)),
         errors: &[
-            m::ShapeId(122),
-            m::ShapeId(126),
+            m::ShapeId(125),
+            m::ShapeId(129),
             m::ShapeId(79),
-            m::ShapeId(173),
+            m::ShapeId(176),
             m::ShapeId(18),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
@@ -189,11 +189,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(38)),
         output: Some(m::ShapeId(39)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(173),
-            m::ShapeId(122),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(176),
+            m::ShapeId(125),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
@@ -203,12 +203,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(40)),
         output: Some(m::ShapeId(41)),
         errors: &[
-            m::ShapeId(126),
-            m::ShapeId(122),
+            m::ShapeId(129),
+            m::ShapeId(125),
             m::ShapeId(79),
-            m::ShapeId(173),
+            m::ShapeId(176),
             m::ShapeId(18),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -222,10 +222,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(42)),
         output: Some(m::ShapeId(43)),
         errors: &[
-            m::ShapeId(122),
-            m::ShapeId(126),
-            m::ShapeId(174),
-            m::ShapeId(223),
+            m::ShapeId(125),
+            m::ShapeId(129),
+            m::ShapeId(179),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
@@ -239,12 +239,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(44)),
         output: Some(m::ShapeId(45)),
         errors: &[
-            m::ShapeId(126),
+            m::ShapeId(129),
             m::ShapeId(79),
-            m::ShapeId(174),
-            m::ShapeId(122),
+            m::ShapeId(179),
+            m::ShapeId(125),
             m::ShapeId(18),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
@@ -254,11 +254,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(46)),
         output: Some(m::ShapeId(47)),
         errors: &[
-            m::ShapeId(126),
-            m::ShapeId(122),
+            m::ShapeId(129),
+            m::ShapeId(125),
             m::ShapeId(79),
             m::ShapeId(18),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
@@ -267,9 +267,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(51)),
         errors: &[
             m::ShapeId(80),
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(230),
             m::ShapeId(18),
         ],
         implemented: true,
@@ -277,7 +277,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         input: Some(m::ShapeId(52)),
-        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
+        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
@@ -285,42 +285,42 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(53)),
         errors: &[
             m::ShapeId(18),
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DeleteAccountAlias", "POST", "/")
     },
     m::Operation {
-        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
+        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(56)),
         errors: &[
-            m::ShapeId(174),
+            m::ShapeId(179),
             m::ShapeId(54),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(55)),
-        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
+        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(57)),
         errors: &[
-            m::ShapeId(174),
+            m::ShapeId(179),
             m::ShapeId(54),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
@@ -329,9 +329,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(58)),
         errors: &[
             m::ShapeId(80),
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
@@ -340,11 +340,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(59)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(122),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(125),
             m::ShapeId(54),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
@@ -352,11 +352,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(122),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(125),
             m::ShapeId(54),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
@@ -364,29 +364,29 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(63)),
         errors: &[
-            m::ShapeId(174),
+            m::ShapeId(179),
             m::ShapeId(54),
-            m::ShapeId(126),
-            m::ShapeId(235),
+            m::ShapeId(129),
+            m::ShapeId(242),
             m::ShapeId(18),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(61)),
-        errors: &[m::ShapeId(174), m::ShapeId(235), m::ShapeId(223)],
+        errors: &[m::ShapeId(179), m::ShapeId(242), m::ShapeId(230)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(62)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(235),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(242),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -398,7 +398,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
         input: Some(m::ShapeId(64)),
         output: Some(m::ShapeId(65)),
-        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
+        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
         implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
@@ -407,34 +407,34 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(68)),
         errors: &[
-            m::ShapeId(126),
-            m::ShapeId(174),
+            m::ShapeId(129),
+            m::ShapeId(179),
             m::ShapeId(54),
             m::ShapeId(18),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(67)),
-        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
+        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(69)),
         errors: &[
-            m::ShapeId(174),
+            m::ShapeId(179),
             m::ShapeId(54),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(129),
+            m::ShapeId(230),
             m::ShapeId(18),
         ],
         implemented: true,
@@ -443,10 +443,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(73)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(122),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
@@ -454,11 +454,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(74)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(122),
-            m::ShapeId(235),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(242),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
@@ -466,10 +466,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(122),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -488,10 +488,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(79),
             m::ShapeId(80),
-            m::ShapeId(120),
-            m::ShapeId(126),
-            m::ShapeId(174),
-            m::ShapeId(223),
+            m::ShapeId(123),
+            m::ShapeId(129),
+            m::ShapeId(179),
+            m::ShapeId(230),
             m::ShapeId(18),
         ],
         implemented: true,
@@ -512,7 +512,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
         output: Some(m::ShapeId(90)),
-        errors: &[m::ShapeId(126), m::ShapeId(223)],
+        errors: &[m::ShapeId(129), m::ShapeId(230)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -533,19 +533,23 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(230)],
+        implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
-        output: Some(m::ShapeId(93)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        output: Some(m::ShapeId(95)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
-        output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(223)],
+        output: Some(m::ShapeId(96)),
+        errors: &[m::ShapeId(230)],
         implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
@@ -559,12 +563,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetCredentialReportResult"),
-        output: Some(m::ShapeId(95)),
+        output: Some(m::ShapeId(97)),
         errors: &[
             m::ShapeId(49),
             m::ShapeId(48),
             m::ShapeId(50),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -575,17 +579,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(97)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(99)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -595,17 +599,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -627,33 +631,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(113)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -679,65 +683,65 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
-        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
+        input: Some(m::ShapeId(114)),
+        output: Some(m::ShapeId(115)),
+        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
         implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(116)),
-        output: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(114)),
-        output: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(128)),
-        output: Some(m::ShapeId(129)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccountAliasesResult"),
-        input: Some(m::ShapeId(130)),
-        output: Some(m::ShapeId(131)),
-        errors: &[m::ShapeId(223)],
+        input: Some(m::ShapeId(133)),
+        output: Some(m::ShapeId(134)),
+        errors: &[m::ShapeId(230)],
         implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(132)),
-        output: Some(m::ShapeId(133)),
-        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
+        input: Some(m::ShapeId(135)),
+        output: Some(m::ShapeId(136)),
+        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(134)),
-        output: Some(m::ShapeId(135)),
-        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
+        input: Some(m::ShapeId(137)),
+        output: Some(m::ShapeId(138)),
+        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(136)),
-        output: Some(m::ShapeId(137)),
-        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
+        input: Some(m::ShapeId(139)),
+        output: Some(m::ShapeId(140)),
+        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -747,33 +751,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(138)),
-        output: Some(m::ShapeId(139)),
-        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
+        input: Some(m::ShapeId(141)),
+        output: Some(m::ShapeId(142)),
+        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(140)),
-        output: Some(m::ShapeId(141)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(143)),
+        output: Some(m::ShapeId(144)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(144)),
-        output: Some(m::ShapeId(145)),
-        errors: &[m::ShapeId(223)],
+        input: Some(m::ShapeId(147)),
+        output: Some(m::ShapeId(148)),
+        errors: &[m::ShapeId(230)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(142)),
-        output: Some(m::ShapeId(143)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(145)),
+        output: Some(m::ShapeId(146)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
@@ -783,17 +787,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(148)),
-        output: Some(m::ShapeId(149)),
-        errors: &[m::ShapeId(223)],
+        input: Some(m::ShapeId(151)),
+        output: Some(m::ShapeId(152)),
+        errors: &[m::ShapeId(230)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(146)),
-        output: Some(m::ShapeId(147)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(149)),
+        output: Some(m::ShapeId(150)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
@@ -803,9 +807,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(150)),
-        output: Some(m::ShapeId(151)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(153)),
+        output: Some(m::ShapeId(154)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
@@ -823,9 +827,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(152)),
-        output: Some(m::ShapeId(153)),
-        errors: &[m::ShapeId(223)],
+        input: Some(m::ShapeId(155)),
+        output: Some(m::ShapeId(156)),
+        errors: &[m::ShapeId(230)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -839,33 +843,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(154)),
-        output: Some(m::ShapeId(155)),
-        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(223)],
+        input: Some(m::ShapeId(157)),
+        output: Some(m::ShapeId(158)),
+        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(156)),
-        output: Some(m::ShapeId(157)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(159)),
+        output: Some(m::ShapeId(160)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(158)),
-        output: Some(m::ShapeId(159)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(161)),
+        output: Some(m::ShapeId(162)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(160)),
-        output: Some(m::ShapeId(161)),
-        errors: &[m::ShapeId(223)],
+        input: Some(m::ShapeId(163)),
+        output: Some(m::ShapeId(164)),
+        errors: &[m::ShapeId(230)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -899,88 +903,88 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(162)),
-        output: Some(m::ShapeId(163)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(165)),
+        output: Some(m::ShapeId(166)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(164)),
-        output: Some(m::ShapeId(165)),
-        errors: &[m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(167)),
+        output: Some(m::ShapeId(168)),
+        errors: &[m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(166)),
-        output: Some(m::ShapeId(167)),
-        errors: &[m::ShapeId(223)],
+        input: Some(m::ShapeId(169)),
+        output: Some(m::ShapeId(170)),
+        errors: &[m::ShapeId(230)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(168)),
-        output: Some(m::ShapeId(169)),
+        input: Some(m::ShapeId(171)),
+        output: Some(m::ShapeId(172)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(198)),
+        input: Some(m::ShapeId(204)),
         errors: &[
-            m::ShapeId(126),
-            m::ShapeId(173),
-            m::ShapeId(174),
-            m::ShapeId(223),
+            m::ShapeId(129),
+            m::ShapeId(176),
+            m::ShapeId(179),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(199)),
+        input: Some(m::ShapeId(205)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(122),
-            m::ShapeId(235),
-            m::ShapeId(189),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(125),
+            m::ShapeId(242),
+            m::ShapeId(195),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(200)),
+        input: Some(m::ShapeId(206)),
         errors: &[
-            m::ShapeId(126),
-            m::ShapeId(173),
-            m::ShapeId(174),
-            m::ShapeId(235),
-            m::ShapeId(223),
+            m::ShapeId(129),
+            m::ShapeId(176),
+            m::ShapeId(179),
+            m::ShapeId(242),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(201)),
+        input: Some(m::ShapeId(207)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(122),
-            m::ShapeId(189),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(125),
+            m::ShapeId(195),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(202)),
+        input: Some(m::ShapeId(208)),
         errors: &[
-            m::ShapeId(126),
-            m::ShapeId(173),
-            m::ShapeId(174),
-            m::ShapeId(223),
+            m::ShapeId(129),
+            m::ShapeId(176),
+            m::ShapeId(179),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
@@ -988,19 +992,19 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("RejectDelegationRequest", "POST", "/"),
     op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(205)),
+        input: Some(m::ShapeId(211)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(235),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(242),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(206)),
-        errors: &[m::ShapeId(174), m::ShapeId(126), m::ShapeId(223)],
+        input: Some(m::ShapeId(212)),
+        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -1009,12 +1013,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(217)),
+        input: Some(m::ShapeId(223)),
         errors: &[
-            m::ShapeId(120),
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(123),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(230),
             m::ShapeId(18),
         ],
         implemented: true,
@@ -1022,12 +1026,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(225)),
+        input: Some(m::ShapeId(232)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(122),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(125),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -1035,17 +1039,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
-        input: Some(m::ShapeId(226)),
-        output: Some(m::ShapeId(227)),
-        errors: &[m::ShapeId(122), m::ShapeId(185)],
+        input: Some(m::ShapeId(233)),
+        output: Some(m::ShapeId(234)),
+        errors: &[m::ShapeId(125), m::ShapeId(191)],
         implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
-        input: Some(m::ShapeId(228)),
-        output: Some(m::ShapeId(227)),
-        errors: &[m::ShapeId(174), m::ShapeId(122), m::ShapeId(185)],
+        input: Some(m::ShapeId(235)),
+        output: Some(m::ShapeId(234)),
+        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(191)],
         implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
@@ -1054,13 +1058,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagOpenIDConnectProvider", "POST", "/"),
     op("TagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(233)),
+        input: Some(m::ShapeId(240)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(122),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(125),
             m::ShapeId(18),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1068,13 +1072,13 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(234)),
+        input: Some(m::ShapeId(241)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(122),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(125),
             m::ShapeId(18),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
@@ -1084,73 +1088,73 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UntagOpenIDConnectProvider", "POST", "/"),
     op("UntagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(237)),
-        errors: &[m::ShapeId(174), m::ShapeId(18), m::ShapeId(223)],
+        input: Some(m::ShapeId(244)),
+        errors: &[m::ShapeId(179), m::ShapeId(18), m::ShapeId(230)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(238)),
-        errors: &[m::ShapeId(174), m::ShapeId(18), m::ShapeId(223)],
+        input: Some(m::ShapeId(245)),
+        errors: &[m::ShapeId(179), m::ShapeId(18), m::ShapeId(230)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(239)),
+        input: Some(m::ShapeId(246)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
-            m::ShapeId(223),
-            m::ShapeId(122),
+            m::ShapeId(179),
+            m::ShapeId(129),
+            m::ShapeId(230),
+            m::ShapeId(125),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(240)),
+        input: Some(m::ShapeId(247)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(173),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(176),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(241)),
+        input: Some(m::ShapeId(248)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(173),
-            m::ShapeId(126),
-            m::ShapeId(235),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(176),
+            m::ShapeId(129),
+            m::ShapeId(242),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(242)),
+        input: Some(m::ShapeId(249)),
         errors: &[
-            m::ShapeId(174),
+            m::ShapeId(179),
             m::ShapeId(79),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(243)),
+        input: Some(m::ShapeId(250)),
         errors: &[
             m::ShapeId(80),
-            m::ShapeId(174),
-            m::ShapeId(180),
-            m::ShapeId(126),
-            m::ShapeId(223),
+            m::ShapeId(179),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
@@ -1158,9 +1162,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(244)),
-        output: Some(m::ShapeId(245)),
-        errors: &[m::ShapeId(235), m::ShapeId(174), m::ShapeId(223)],
+        input: Some(m::ShapeId(251)),
+        output: Some(m::ShapeId(252)),
+        errors: &[m::ShapeId(242), m::ShapeId(179), m::ShapeId(230)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
@@ -1177,14 +1181,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(246)),
+        input: Some(m::ShapeId(253)),
         errors: &[
-            m::ShapeId(174),
-            m::ShapeId(126),
+            m::ShapeId(179),
+            m::ShapeId(129),
             m::ShapeId(79),
             m::ShapeId(80),
             m::ShapeId(18),
-            m::ShapeId(223),
+            m::ShapeId(230),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
@@ -1204,50 +1208,50 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 333] = [
+pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "AccessKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 330)
+                ..member("UserName", 344)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 249)
+                ..member("AccessKeyId", 257)
             },
             m::Member {
                 required: true,
-                ..member("Status", 318)
+                ..member("Status", 331)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 251)
+                ..member("SecretAccessKey", 259)
             },
-            member("CreateDate", 265),
+            member("CreateDate", 273),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 265),
+            member("LastUsedDate", 273),
             m::Member {
                 required: true,
-                ..member("ServiceName", 319)
+                ..member("ServiceName", 332)
             },
             m::Member {
                 required: true,
-                ..member("Region", 319)
+                ..member("Region", 332)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 330),
-            member("AccessKeyId", 249),
-            member("Status", 318),
-            member("CreateDate", 265),
+            member("UserName", 344),
+            member("AccessKeyId", 257),
+            member("Status", 331),
+            member("CreateDate", 273),
         ])),
     },
     m::Shape {
@@ -1279,11 +1283,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 276)
+                ..member("InstanceProfileName", 287)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
         ])),
     },
@@ -1292,18 +1296,18 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
         ])),
     },
     m::Shape {
         name: "ArnListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(254),
+            member: m::ShapeId(262),
             member_location_name: None,
             flattened: false,
         }),
@@ -1313,11 +1317,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
         ])),
     },
@@ -1326,11 +1330,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
         ])),
     },
@@ -1339,26 +1343,26 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 330)
+                ..member("UserName", 344)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 181),
-            member("PermissionsBoundaryArn", 254),
+            member("PermissionsBoundaryType", 186),
+            member("PermissionsBoundaryArn", 262),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 304),
-            member("PolicyArn", 254),
+            member("PolicyName", 316),
+            member("PolicyArn", 262),
         ])),
     },
     m::Shape {
@@ -1382,11 +1386,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 295)
+                ..member("OldPassword", 306)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 295)
+                ..member("NewPassword", 306)
             },
         ])),
     },
@@ -1471,7 +1475,7 @@ pub static SHAPES: [m::Shape; 333] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 271)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 280)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1484,16 +1488,16 @@ pub static SHAPES: [m::Shape; 333] = [
         name: "CreateAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 253)
+            ..member("AccountAlias", 261)
         }])),
     },
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 297),
+            member("Path", 308),
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
         ])),
     },
@@ -1501,7 +1505,7 @@ pub static SHAPES: [m::Shape; 333] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 118)
+            ..member("Group", 120)
         }])),
     },
     m::Shape {
@@ -1509,32 +1513,32 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 276)
+                ..member("InstanceProfileName", 287)
             },
-            member("Path", 297),
-            member("Tags", 325),
+            member("Path", 308),
+            member("Tags", 338),
         ])),
     },
     m::Shape {
         name: "CreateInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 119)
+            ..member("InstanceProfile", 122)
         }])),
     },
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 330),
-            member("Password", 295),
-            member("PasswordResetRequired", 260),
+            member("UserName", 344),
+            member("Password", 306),
+            member("PasswordResetRequired", 268),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 170)
+            ..member("LoginProfile", 173)
         }])),
     },
     m::Shape {
@@ -1542,62 +1546,62 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
-            member("Path", 306),
+            member("Path", 318),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 299)
+                ..member("PolicyDocument", 311)
             },
-            member("Description", 298),
-            member("Tags", 325),
+            member("Description", 309),
+            member("Tags", 338),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 183)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 188)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 299)
+                ..member("PolicyDocument", 311)
             },
-            member("SetAsDefault", 260),
+            member("SetAsDefault", 268),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 196)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 202)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 297),
+            member("Path", 308),
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 299)
+                ..member("AssumeRolePolicyDocument", 311)
             },
-            member("Description", 311),
-            member("MaxSessionDuration", 313),
-            member("PermissionsBoundary", 254),
-            member("Tags", 325),
+            member("Description", 323),
+            member("MaxSessionDuration", 326),
+            member("PermissionsBoundary", 262),
+            member("Tags", 338),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 218)
+            ..member("Role", 224)
         }])),
     },
     m::Shape {
@@ -1605,48 +1609,48 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AWSServiceName", 273)
+                ..member("AWSServiceName", 284)
             },
-            member("Description", 311),
-            member("CustomSuffix", 264),
+            member("Description", 323),
+            member("CustomSuffix", 272),
         ])),
     },
     m::Shape {
         name: "CreateServiceLinkedRoleResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 218)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 224)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 297),
+            member("Path", 308),
             m::Member {
                 required: true,
-                ..member("UserName", 330)
+                ..member("UserName", 344)
             },
-            member("PermissionsBoundary", 254),
-            member("Tags", 325),
+            member("PermissionsBoundary", 262),
+            member("Tags", 338),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 247)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 254)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 297),
+            member("Path", 308),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 332)
+                ..member("VirtualMFADeviceName", 346)
             },
-            member("Tags", 325),
+            member("Tags", 338),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 248)
+            ..member("VirtualMFADevice", 256)
         }])),
     },
     m::Shape {
@@ -1658,7 +1662,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 261)])
+            ..structure(&[member("message", 269)])
         }),
     },
     m::Shape {
@@ -1670,7 +1674,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 262)])
+            ..structure(&[member("message", 270)])
         }),
     },
     m::Shape {
@@ -1682,26 +1686,26 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 263)])
+            ..structure(&[member("message", 271)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 271),
+            member("UserName", 280),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 315)
+                ..member("SerialNumber", 328)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 271),
+            member("UserName", 280),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 249)
+                ..member("AccessKeyId", 257)
             },
         ])),
     },
@@ -1709,7 +1713,7 @@ pub static SHAPES: [m::Shape; 333] = [
         name: "DeleteAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 253)
+            ..member("AccountAlias", 261)
         }])),
     },
     m::Shape {
@@ -1721,7 +1725,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 266)])
+            ..structure(&[member("message", 274)])
         }),
     },
     m::Shape {
@@ -1729,11 +1733,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
         ])),
     },
@@ -1741,25 +1745,25 @@ pub static SHAPES: [m::Shape; 333] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 273)
+            ..member("GroupName", 284)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 276)
+            ..member("InstanceProfileName", 287)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 330)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 344)])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 254)
+            ..member("PolicyArn", 262)
         }])),
     },
     m::Shape {
@@ -1767,11 +1771,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 308)
+                ..member("VersionId", 320)
             },
         ])),
     },
@@ -1779,7 +1783,7 @@ pub static SHAPES: [m::Shape; 333] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 314)
+            ..member("RoleName", 327)
         }])),
     },
     m::Shape {
@@ -1787,11 +1791,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
         ])),
     },
@@ -1799,14 +1803,14 @@ pub static SHAPES: [m::Shape; 333] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 314)
+            ..member("RoleName", 327)
         }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 314)
+            ..member("RoleName", 327)
         }])),
     },
     m::Shape {
@@ -1820,7 +1824,7 @@ pub static SHAPES: [m::Shape; 333] = [
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 330)
+            ..member("UserName", 344)
         }])),
     },
     m::Shape {
@@ -1828,11 +1832,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
         ])),
     },
@@ -1840,21 +1844,21 @@ pub static SHAPES: [m::Shape; 333] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 271)
+            ..member("UserName", 280)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 315)
+            ..member("SerialNumber", 328)
         }])),
     },
     m::Shape {
         name: "DeletionTaskFailureReasonType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Reason", 203),
-            member("RoleUsageList", 220),
+            member("Reason", 209),
+            member("RoleUsageList", 227),
         ])),
     },
     m::Shape {
@@ -1872,11 +1876,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
         ])),
     },
@@ -1885,11 +1889,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
         ])),
     },
@@ -1898,11 +1902,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 330)
+                ..member("UserName", 344)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
         ])),
     },
@@ -1915,7 +1919,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 267)])
+            ..structure(&[member("message", 275)])
         }),
     },
     m::Shape {
@@ -1927,7 +1931,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 268)])
+            ..structure(&[member("message", 276)])
         }),
     },
     m::Shape {
@@ -1935,19 +1939,19 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 315)
+                ..member("SerialNumber", 328)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 258)
+                ..member("AuthenticationCode1", 266)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 258)
+                ..member("AuthenticationCode2", 266)
             },
         ])),
     },
@@ -1960,7 +1964,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 269)])
+            ..structure(&[member("message", 277)])
         }),
     },
     m::Shape {
@@ -1972,7 +1976,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 270)])
+            ..structure(&[member("message", 279)])
         }),
     },
     m::Shape {
@@ -1991,7 +1995,7 @@ pub static SHAPES: [m::Shape; 333] = [
         name: "EvalDecisionDetailsType",
         kind: m::ShapeKind::Map(m::MapShape {
             key: m::ShapeId(83),
-            value: m::ShapeId(184),
+            value: m::ShapeId(190),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2008,17 +2012,17 @@ pub static SHAPES: [m::Shape; 333] = [
                 required: true,
                 ..member("EvalActionName", 5)
             },
-            member("EvalResourceName", 214),
+            member("EvalResourceName", 220),
             m::Member {
                 required: true,
-                ..member("EvalDecision", 184)
+                ..member("EvalDecision", 190)
             },
-            member("MatchedStatements", 231),
+            member("MatchedStatements", 238),
             member("MissingContextValues", 23),
-            member("OrganizationsDecisionDetail", 178),
-            member("PermissionsBoundaryDecisionDetail", 182),
+            member("OrganizationsDecisionDetail", 183),
+            member("PermissionsBoundaryDecisionDetail", 187),
             member("EvalDecisionDetails", 82),
-            member("ResourceSpecificResults", 216),
+            member("ResourceSpecificResults", 222),
         ])),
     },
     m::Shape {
@@ -2064,41 +2068,60 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 211),
-            member("Description", 210),
+            member("State", 217),
+            member("Description", 216),
         ])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 249)
+            ..member("AccessKeyId", 257)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 271),
+            member("UserName", 280),
             member("AccessKeyLastUsed", 1),
+        ])),
+    },
+    m::Shape {
+        name: "GetAccountAuthorizationDetailsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Filter", 278),
+            member("MaxItems", 298),
+            member("Marker", 297),
+        ])),
+    },
+    m::Shape {
+        name: "GetAccountAuthorizationDetailsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserDetailList", 342),
+            member("GroupDetailList", 281),
+            member("RoleDetailList", 324),
+            member("Policies", 178),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 179)
+            ..member("PasswordPolicy", 184)
         }])),
     },
     m::Shape {
         name: "GetAccountSummaryResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 321)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 334)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 207),
-            member("ReportFormat", 208),
-            member("GeneratedTime", 265),
+            member("Content", 213),
+            member("ReportFormat", 214),
+            member("GeneratedTime", 273),
         ])),
     },
     m::Shape {
@@ -2106,11 +2129,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
         ])),
     },
@@ -2119,15 +2142,15 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 299)
+                ..member("PolicyDocument", 311)
             },
         ])),
     },
@@ -2136,10 +2159,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2147,79 +2170,79 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 118)
+                ..member("Group", 120)
             },
             m::Member {
                 required: true,
-                ..member("Users", 329)
+                ..member("Users", 343)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 276)
+            ..member("InstanceProfileName", 287)
         }])),
     },
     m::Shape {
         name: "GetInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 119)
+            ..member("InstanceProfile", 122)
         }])),
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 330)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 344)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 170)
+            ..member("LoginProfile", 173)
         }])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 254)
+            ..member("PolicyArn", 262)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 183)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 188)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 308)
+                ..member("VersionId", 320)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 196)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 202)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
         ])),
     },
@@ -2228,15 +2251,15 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 299)
+                ..member("PolicyDocument", 311)
             },
         ])),
     },
@@ -2244,14 +2267,14 @@ pub static SHAPES: [m::Shape; 333] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 314)
+            ..member("RoleName", 327)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 218)
+            ..member("Role", 224)
         }])),
     },
     m::Shape {
@@ -2276,11 +2299,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
         ])),
     },
@@ -2289,27 +2312,27 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 299)
+                ..member("PolicyDocument", 311)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 271)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 280)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 247)
+            ..member("User", 254)
         }])),
     },
     m::Shape {
@@ -2317,24 +2340,36 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 297)
+                ..member("Path", 308)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 274)
+                ..member("GroupId", 285)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 254)
+                ..member("Arn", 262)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 265)
+                ..member("CreateDate", 273)
             },
+        ])),
+    },
+    m::Shape {
+        name: "GroupDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Path", 308),
+            member("GroupName", 284),
+            member("GroupId", 285),
+            member("Arn", 262),
+            member("CreateDate", 273),
+            member("GroupPolicyList", 310),
+            member("AttachedManagedPolicies", 264),
         ])),
     },
     m::Shape {
@@ -2342,29 +2377,29 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 297)
+                ..member("Path", 308)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 276)
+                ..member("InstanceProfileName", 287)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 274)
+                ..member("InstanceProfileId", 285)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 254)
+                ..member("Arn", 262)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 265)
+                ..member("CreateDate", 273)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 312)
+                ..member("Roles", 325)
             },
-            member("Tags", 325),
+            member("Tags", 338),
         ])),
     },
     m::Shape {
@@ -2376,7 +2411,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 277)])
+            ..structure(&[member("message", 288)])
         }),
     },
     m::Shape {
@@ -2388,7 +2423,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 278)])
+            ..structure(&[member("message", 289)])
         }),
     },
     m::Shape {
@@ -2400,7 +2435,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 279)])
+            ..structure(&[member("message", 290)])
         }),
     },
     m::Shape {
@@ -2412,7 +2447,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 280)])
+            ..structure(&[member("message", 291)])
         }),
     },
     m::Shape {
@@ -2424,7 +2459,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 281)])
+            ..structure(&[member("message", 292)])
         }),
     },
     m::Shape {
@@ -2436,7 +2471,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 282)])
+            ..structure(&[member("message", 293)])
         }),
     },
     m::Shape {
@@ -2448,7 +2483,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 283)])
+            ..structure(&[member("message", 294)])
         }),
     },
     m::Shape {
@@ -2458,9 +2493,9 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 271),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("UserName", 280),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2468,25 +2503,25 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 250)
+                ..member("AccessKeyMetadata", 258)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
         name: "ListAccountAliasesRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 286), member("MaxItems", 287)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 297), member("MaxItems", 298)])),
     },
     m::Shape {
         name: "ListAccountAliasesResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccountAliases", 252)
+                ..member("AccountAliases", 260)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2494,19 +2529,19 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
-            member("PathPrefix", 306),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("PathPrefix", 318),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 256),
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("AttachedPolicies", 264),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2514,19 +2549,19 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
-            member("PathPrefix", 306),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("PathPrefix", 318),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 256),
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("AttachedPolicies", 264),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2534,19 +2569,19 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 330)
+                ..member("UserName", 344)
             },
-            member("PathPrefix", 306),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("PathPrefix", 318),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 256),
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("AttachedPolicies", 264),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2554,23 +2589,23 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
             member("EntityFilter", 81),
-            member("PathPrefix", 297),
-            member("PolicyUsageFilter", 193),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("PathPrefix", 308),
+            member("PolicyUsageFilter", 199),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 187),
-            member("PolicyUsers", 195),
-            member("PolicyRoles", 191),
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("PolicyGroups", 193),
+            member("PolicyUsers", 201),
+            member("PolicyRoles", 197),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2578,10 +2613,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2589,10 +2624,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 303)
+                ..member("PolicyNames", 315)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2600,10 +2635,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2611,18 +2646,18 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 272)
+                ..member("Groups", 282)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 296),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("PathPrefix", 307),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2630,10 +2665,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 272)
+                ..member("Groups", 282)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2641,10 +2676,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2652,18 +2687,18 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 275)
+                ..member("InstanceProfiles", 286)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 296),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("PathPrefix", 307),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2671,18 +2706,18 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 275)
+                ..member("InstanceProfiles", 286)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 271),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("UserName", 280),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2690,29 +2725,29 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 289)
+                ..member("MFADevices", 300)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 307),
-            member("OnlyAttached", 260),
-            member("PathPrefix", 306),
-            member("PolicyUsageFilter", 193),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("Scope", 319),
+            member("OnlyAttached", 268),
+            member("PathPrefix", 318),
+            member("PolicyUsageFilter", 199),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 302),
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("Policies", 314),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2720,18 +2755,18 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 300),
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("Versions", 312),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2739,10 +2774,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2750,10 +2785,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 303)
+                ..member("PolicyNames", 315)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2761,10 +2796,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2772,18 +2807,18 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 325)
+                ..member("Tags", 338)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 296),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("PathPrefix", 307),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2791,10 +2826,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 312)
+                ..member("Roles", 325)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2802,10 +2837,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2813,10 +2848,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 303)
+                ..member("PolicyNames", 315)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2824,10 +2859,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2835,18 +2870,18 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 325)
+                ..member("Tags", 338)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 296),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("PathPrefix", 307),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2854,18 +2889,18 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 329)
+                ..member("Users", 343)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 255),
-            member("Marker", 286),
-            member("MaxItems", 287),
+            member("AssignmentStatus", 263),
+            member("Marker", 297),
+            member("MaxItems", 298),
         ])),
     },
     m::Shape {
@@ -2873,10 +2908,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 331)
+                ..member("VirtualMFADevices", 345)
             },
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -2884,13 +2919,13 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 330)
+                ..member("UserName", 344)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 265)
+                ..member("CreateDate", 273)
             },
-            member("PasswordResetRequired", 260),
+            member("PasswordResetRequired", 268),
         ])),
     },
     m::Shape {
@@ -2898,15 +2933,15 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 330)
+                ..member("UserName", 344)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 315)
+                ..member("SerialNumber", 328)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 265)
+                ..member("EnableDate", 273)
             },
         ])),
     },
@@ -2919,7 +2954,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 284)])
+            ..structure(&[member("message", 295)])
         }),
     },
     m::Shape {
@@ -2931,7 +2966,32 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 285)])
+            ..structure(&[member("message", 296)])
+        }),
+    },
+    m::Shape {
+        name: "ManagedPolicyDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("PolicyName", 316),
+            member("PolicyId", 285),
+            member("Arn", 262),
+            member("Path", 318),
+            member("DefaultVersionId", 320),
+            member("AttachmentCount", 265),
+            member("PermissionsBoundaryUsageCount", 265),
+            member("IsAttachable", 268),
+            member("Description", 309),
+            member("CreateDate", 273),
+            member("UpdateDate", 273),
+            member("PolicyVersionList", 312),
+        ])),
+    },
+    m::Shape {
+        name: "ManagedPolicyDetailListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(177),
+            member_location_name: None,
+            flattened: false,
         }),
     },
     m::Shape {
@@ -2943,7 +3003,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 291)])
+            ..structure(&[member("message", 302)])
         }),
     },
     m::Shape {
@@ -2955,7 +3015,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 292)])
+            ..structure(&[member("message", 303)])
         }),
     },
     m::Shape {
@@ -2984,21 +3044,21 @@ pub static SHAPES: [m::Shape; 333] = [
     },
     m::Shape {
         name: "OrganizationsDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 260)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 268)])),
     },
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 290),
-            member("RequireSymbols", 260),
-            member("RequireNumbers", 260),
-            member("RequireUppercaseCharacters", 260),
-            member("RequireLowercaseCharacters", 260),
-            member("AllowUsersToChangePassword", 260),
-            member("ExpirePasswords", 260),
-            member("MaxPasswordAge", 288),
-            member("PasswordReusePrevention", 294),
-            member("HardExpiry", 259),
+            member("MinimumPasswordLength", 301),
+            member("RequireSymbols", 268),
+            member("RequireNumbers", 268),
+            member("RequireUppercaseCharacters", 268),
+            member("RequireLowercaseCharacters", 268),
+            member("AllowUsersToChangePassword", 268),
+            member("ExpirePasswords", 268),
+            member("MaxPasswordAge", 299),
+            member("PasswordReusePrevention", 305),
+            member("HardExpiry", 267),
         ])),
     },
     m::Shape {
@@ -3010,7 +3070,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 293)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -3021,23 +3081,30 @@ pub static SHAPES: [m::Shape; 333] = [
     },
     m::Shape {
         name: "PermissionsBoundaryDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 260)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 268)])),
     },
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 304),
-            member("PolicyId", 274),
-            member("Arn", 254),
-            member("Path", 306),
-            member("DefaultVersionId", 308),
-            member("AttachmentCount", 257),
-            member("PermissionsBoundaryUsageCount", 257),
-            member("IsAttachable", 260),
-            member("Description", 298),
-            member("CreateDate", 265),
-            member("UpdateDate", 265),
-            member("Tags", 325),
+            member("PolicyName", 316),
+            member("PolicyId", 285),
+            member("Arn", 262),
+            member("Path", 318),
+            member("DefaultVersionId", 320),
+            member("AttachmentCount", 265),
+            member("PermissionsBoundaryUsageCount", 265),
+            member("IsAttachable", 268),
+            member("Description", 309),
+            member("CreateDate", 273),
+            member("UpdateDate", 273),
+            member("Tags", 338),
+        ])),
+    },
+    m::Shape {
+        name: "PolicyDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("PolicyName", 316),
+            member("PolicyDocument", 311),
         ])),
     },
     m::Shape {
@@ -3055,20 +3122,20 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 301)])
+            ..structure(&[member("message", 313)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 273),
-            member("GroupId", 274),
+            member("GroupName", 284),
+            member("GroupId", 285),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(186),
+            member: m::ShapeId(192),
             member_location_name: None,
             flattened: false,
         }),
@@ -3086,17 +3153,17 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 305)])
+            ..structure(&[member("message", 317)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 314), member("RoleId", 274)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 327), member("RoleId", 285)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(190),
+            member: m::ShapeId(196),
             member_location_name: None,
             flattened: false,
         }),
@@ -3123,12 +3190,12 @@ pub static SHAPES: [m::Shape; 333] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 330), member("UserId", 274)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 344), member("UserId", 285)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(200),
             member_location_name: None,
             flattened: false,
         }),
@@ -3136,30 +3203,30 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 299),
-            member("VersionId", 308),
-            member("IsDefaultVersion", 260),
-            member("CreateDate", 265),
+            member("Document", 311),
+            member("VersionId", 320),
+            member("IsDefaultVersion", 268),
+            member("CreateDate", 273),
         ])),
     },
     m::Shape {
         name: "Position",
-        kind: m::ShapeKind::Structure(structure(&[member("Line", 127), member("Column", 17)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Line", 130), member("Column", 17)])),
     },
     m::Shape {
         name: "PutGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 299)
+                ..member("PolicyDocument", 311)
             },
         ])),
     },
@@ -3168,11 +3235,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 254)
+                ..member("PermissionsBoundary", 262)
             },
         ])),
     },
@@ -3181,15 +3248,15 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 299)
+                ..member("PolicyDocument", 311)
             },
         ])),
     },
@@ -3198,11 +3265,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 330)
+                ..member("UserName", 344)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 254)
+                ..member("PermissionsBoundary", 262)
             },
         ])),
     },
@@ -3211,15 +3278,15 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 316)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 299)
+                ..member("PolicyDocument", 311)
             },
         ])),
     },
@@ -3236,11 +3303,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 276)
+                ..member("InstanceProfileName", 287)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
         ])),
     },
@@ -3249,11 +3316,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
         ])),
     },
@@ -3276,7 +3343,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 309)])
+            ..structure(&[member("message", 321)])
         }),
     },
     m::Shape {
@@ -3296,7 +3363,7 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "ResourceNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(214),
+            member: m::ShapeId(220),
             member_location_name: None,
             flattened: false,
         }),
@@ -3310,22 +3377,22 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalResourceName", 214)
+                ..member("EvalResourceName", 220)
             },
             m::Member {
                 required: true,
-                ..member("EvalResourceDecision", 184)
+                ..member("EvalResourceDecision", 190)
             },
-            member("MatchedStatements", 231),
+            member("MatchedStatements", 238),
             member("MissingContextValues", 23),
             member("EvalDecisionDetails", 82),
-            member("PermissionsBoundaryDecisionDetail", 182),
+            member("PermissionsBoundaryDecisionDetail", 187),
         ])),
     },
     m::Shape {
         name: "ResourceSpecificResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(215),
+            member: m::ShapeId(221),
             member_location_name: None,
             flattened: false,
         }),
@@ -3335,19 +3402,19 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 315)
+                ..member("SerialNumber", 328)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 258)
+                ..member("AuthenticationCode1", 266)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 258)
+                ..member("AuthenticationCode2", 266)
             },
         ])),
     },
@@ -3356,50 +3423,67 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 297)
+                ..member("Path", 308)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 274)
+                ..member("RoleId", 285)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 254)
+                ..member("Arn", 262)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 265)
+                ..member("CreateDate", 273)
             },
-            member("AssumeRolePolicyDocument", 299),
-            member("Description", 311),
-            member("MaxSessionDuration", 313),
+            member("AssumeRolePolicyDocument", 311),
+            member("Description", 323),
+            member("MaxSessionDuration", 326),
             member("PermissionsBoundary", 12),
-            member("Tags", 325),
-            member("RoleLastUsed", 219),
+            member("Tags", 338),
+            member("RoleLastUsed", 226),
+        ])),
+    },
+    m::Shape {
+        name: "RoleDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Path", 308),
+            member("RoleName", 327),
+            member("RoleId", 285),
+            member("Arn", 262),
+            member("CreateDate", 273),
+            member("AssumeRolePolicyDocument", 311),
+            member("InstanceProfileList", 286),
+            member("RolePolicyList", 310),
+            member("AttachedManagedPolicies", 264),
+            member("PermissionsBoundary", 12),
+            member("Tags", 338),
+            member("RoleLastUsed", 226),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 265),
-            member("Region", 319),
+            member("LastUsedDate", 273),
+            member("Region", 332),
         ])),
     },
     m::Shape {
         name: "RoleUsageListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(221),
+            member: m::ShapeId(228),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "RoleUsageType",
-        kind: m::ShapeKind::Structure(structure(&[member("Region", 204), member("Resources", 8)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 210), member("Resources", 8)])),
     },
     m::Shape {
         name: "ServiceAccessNotEnabledException",
@@ -3422,7 +3506,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 316)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -3434,7 +3518,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 317)])
+            ..structure(&[member("message", 330)])
         }),
     },
     m::Shape {
@@ -3442,11 +3526,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 254)
+                ..member("PolicyArn", 262)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 308)
+                ..member("VersionId", 320)
             },
         ])),
     },
@@ -3455,29 +3539,29 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyInputList", 229)
+                ..member("PolicyInputList", 236)
             },
-            member("PermissionsBoundaryPolicyInputList", 229),
+            member("PermissionsBoundaryPolicyInputList", 236),
             m::Member {
                 required: true,
                 ..member("ActionNames", 4)
             },
-            member("ResourceArns", 213),
-            member("ResourcePolicy", 299),
-            member("ResourceOwner", 214),
-            member("CallerArn", 214),
+            member("ResourceArns", 219),
+            member("ResourcePolicy", 311),
+            member("ResourceOwner", 220),
+            member("CallerArn", 220),
             member("ContextEntries", 21),
-            member("ResourceHandlingOption", 212),
-            member("MaxItems", 287),
-            member("Marker", 286),
+            member("ResourceHandlingOption", 218),
+            member("MaxItems", 298),
+            member("Marker", 297),
         ])),
     },
     m::Shape {
         name: "SimulatePolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
             member("EvaluationResults", 85),
-            member("IsTruncated", 260),
-            member("Marker", 310),
+            member("IsTruncated", 268),
+            member("Marker", 322),
         ])),
     },
     m::Shape {
@@ -3485,28 +3569,28 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicySourceArn", 254)
+                ..member("PolicySourceArn", 262)
             },
-            member("PolicyInputList", 229),
-            member("PermissionsBoundaryPolicyInputList", 229),
+            member("PolicyInputList", 236),
+            member("PermissionsBoundaryPolicyInputList", 236),
             m::Member {
                 required: true,
                 ..member("ActionNames", 4)
             },
-            member("ResourceArns", 213),
-            member("ResourcePolicy", 299),
-            member("ResourceOwner", 214),
-            member("CallerArn", 214),
+            member("ResourceArns", 219),
+            member("ResourcePolicy", 311),
+            member("ResourceOwner", 220),
+            member("CallerArn", 220),
             member("ContextEntries", 21),
-            member("ResourceHandlingOption", 212),
-            member("MaxItems", 287),
-            member("Marker", 286),
+            member("ResourceHandlingOption", 218),
+            member("MaxItems", 298),
+            member("Marker", 297),
         ])),
     },
     m::Shape {
         name: "SimulationPolicyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(299),
+            member: m::ShapeId(311),
             member_location_name: None,
             flattened: false,
         }),
@@ -3514,16 +3598,16 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "Statement",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourcePolicyId", 188),
-            member("SourcePolicyType", 192),
-            member("StartPosition", 197),
-            member("EndPosition", 197),
+            member("SourcePolicyId", 194),
+            member("SourcePolicyType", 198),
+            member("StartPosition", 203),
+            member("EndPosition", 203),
         ])),
     },
     m::Shape {
         name: "StatementListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(230),
+            member: m::ShapeId(237),
             member_location_name: None,
             flattened: false,
         }),
@@ -3533,11 +3617,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 324)
+                ..member("Key", 337)
             },
             m::Member {
                 required: true,
-                ..member("Value", 326)
+                ..member("Value", 339)
             },
         ])),
     },
@@ -3546,11 +3630,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 325)
+                ..member("Tags", 338)
             },
         ])),
     },
@@ -3559,11 +3643,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 325)
+                ..member("Tags", 338)
             },
         ])),
     },
@@ -3576,7 +3660,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 327)])
+            ..structure(&[member("message", 340)])
         }),
     },
     m::Shape {
@@ -3588,7 +3672,7 @@ pub static SHAPES: [m::Shape; 333] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 328)])
+            ..structure(&[member("message", 341)])
         }),
     },
     m::Shape {
@@ -3596,11 +3680,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 323)
+                ..member("TagKeys", 336)
             },
         ])),
     },
@@ -3609,40 +3693,40 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 323)
+                ..member("TagKeys", 336)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 271),
+            member("UserName", 280),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 249)
+                ..member("AccessKeyId", 257)
             },
             m::Member {
                 required: true,
-                ..member("Status", 318)
+                ..member("Status", 331)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 290),
-            member("RequireSymbols", 260),
-            member("RequireNumbers", 260),
-            member("RequireUppercaseCharacters", 260),
-            member("RequireLowercaseCharacters", 260),
-            member("AllowUsersToChangePassword", 260),
-            member("MaxPasswordAge", 288),
-            member("PasswordReusePrevention", 294),
-            member("HardExpiry", 259),
+            member("MinimumPasswordLength", 301),
+            member("RequireSymbols", 268),
+            member("RequireNumbers", 268),
+            member("RequireUppercaseCharacters", 268),
+            member("RequireLowercaseCharacters", 268),
+            member("AllowUsersToChangePassword", 268),
+            member("MaxPasswordAge", 299),
+            member("PasswordReusePrevention", 305),
+            member("HardExpiry", 267),
         ])),
     },
     m::Shape {
@@ -3650,11 +3734,11 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 299)
+                ..member("PolicyDocument", 311)
             },
         ])),
     },
@@ -3663,10 +3747,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 273)
+                ..member("GroupName", 284)
             },
-            member("NewPath", 297),
-            member("NewGroupName", 273),
+            member("NewPath", 308),
+            member("NewGroupName", 284),
         ])),
     },
     m::Shape {
@@ -3674,10 +3758,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 330)
+                ..member("UserName", 344)
             },
-            member("Password", 295),
-            member("PasswordResetRequired", 259),
+            member("Password", 306),
+            member("PasswordResetRequired", 267),
         ])),
     },
     m::Shape {
@@ -3685,10 +3769,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 314)
+                ..member("RoleName", 327)
             },
-            member("Description", 311),
-            member("MaxSessionDuration", 313),
+            member("Description", 323),
+            member("MaxSessionDuration", 326),
         ])),
     },
     m::Shape {
@@ -3700,10 +3784,10 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 271)
+                ..member("UserName", 280)
             },
-            member("NewPath", 297),
-            member("NewUserName", 330),
+            member("NewPath", 308),
+            member("NewUserName", 344),
         ])),
     },
     m::Shape {
@@ -3711,27 +3795,42 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 297)
+                ..member("Path", 308)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 330)
+                ..member("UserName", 344)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 274)
+                ..member("UserId", 285)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 254)
+                ..member("Arn", 262)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 265)
+                ..member("CreateDate", 273)
             },
-            member("PasswordLastUsed", 265),
+            member("PasswordLastUsed", 273),
             member("PermissionsBoundary", 12),
-            member("Tags", 325),
+            member("Tags", 338),
+        ])),
+    },
+    m::Shape {
+        name: "UserDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Path", 308),
+            member("UserName", 344),
+            member("UserId", 285),
+            member("Arn", 262),
+            member("CreateDate", 273),
+            member("UserPolicyList", 310),
+            member("GroupList", 283),
+            member("AttachedManagedPolicies", 264),
+            member("PermissionsBoundary", 12),
+            member("Tags", 338),
         ])),
     },
     m::Shape {
@@ -3739,13 +3838,13 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 315)
+                ..member("SerialNumber", 328)
             },
             member("Base32StringSeed", 14),
             member("QRCodePNG", 14),
-            member("User", 247),
-            member("EnableDate", 265),
-            member("Tags", 325),
+            member("User", 254),
+            member("EnableDate", 273),
+            member("Tags", 338),
         ])),
     },
     m::Shape {
@@ -3767,7 +3866,7 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "accountAliasListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(253),
+            member: m::ShapeId(261),
             member_location_name: None,
             flattened: false,
         }),
@@ -3847,6 +3946,14 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "entityListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(81),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "entityTemporarilyUnmodifiableMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -3855,9 +3962,25 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "groupDetailListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(121),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(118),
+            member: m::ShapeId(120),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "groupNameListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(284),
             member_location_name: None,
             flattened: false,
         }),
@@ -3873,7 +3996,7 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "instanceProfileListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(119),
+            member: m::ShapeId(122),
             member_location_name: None,
             flattened: false,
         }),
@@ -3933,7 +4056,7 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(171),
+            member: m::ShapeId(174),
             member_location_name: None,
             flattened: false,
         }),
@@ -3975,13 +4098,21 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "policyDetailListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(189),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "policyDocumentType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(196),
+            member: m::ShapeId(202),
             member_location_name: None,
             flattened: false,
         }),
@@ -3993,7 +4124,7 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(183),
+            member: m::ShapeId(188),
             member_location_name: None,
             flattened: false,
         }),
@@ -4001,7 +4132,7 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(316),
             member_location_name: None,
             flattened: false,
         }),
@@ -4041,9 +4172,17 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "roleDetailListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(225),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(218),
+            member: m::ShapeId(224),
             member_location_name: None,
             flattened: false,
         }),
@@ -4122,8 +4261,8 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "summaryMapType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(320),
-            value: m::ShapeId(322),
+            key: m::ShapeId(333),
+            value: m::ShapeId(335),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -4136,7 +4275,7 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(324),
+            member: m::ShapeId(337),
             member_location_name: None,
             flattened: false,
         }),
@@ -4148,7 +4287,7 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(232),
+            member: m::ShapeId(239),
             member_location_name: None,
             flattened: false,
         }),
@@ -4166,9 +4305,17 @@ pub static SHAPES: [m::Shape; 333] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "userDetailListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(255),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(254),
             member_location_name: None,
             flattened: false,
         }),
@@ -4180,7 +4327,7 @@ pub static SHAPES: [m::Shape; 333] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(248),
+            member: m::ShapeId(256),
             member_location_name: None,
             flattened: false,
         }),
@@ -4236,6 +4383,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "EnableMFADevice",
     "GenerateCredentialReport",
     "GetAccessKeyLastUsed",
+    "GetAccountAuthorizationDetails",
     "GetAccountPasswordPolicy",
     "GetAccountSummary",
     "GetCredentialReport",
@@ -6022,6 +6170,71 @@ impl IntoValue for GetAccessKeyLastUsedResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAccountAuthorizationDetailsRequest {
+    pub filter: Option<Vec<String>>,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for GetAccountAuthorizationDetailsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            filter: opt(&mut s, 0, "Filter")?,
+            max_items: opt(&mut s, 1, "MaxItems")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for GetAccountAuthorizationDetailsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.filter.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAccountAuthorizationDetailsResponse {
+    pub user_detail_list: Option<Vec<UserDetail>>,
+    pub group_detail_list: Option<Vec<GroupDetail>>,
+    pub role_detail_list: Option<Vec<RoleDetail>>,
+    pub policies: Option<Vec<ManagedPolicyDetail>>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for GetAccountAuthorizationDetailsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            user_detail_list: opt(&mut s, 0, "UserDetailList")?,
+            group_detail_list: opt(&mut s, 1, "GroupDetailList")?,
+            role_detail_list: opt(&mut s, 2, "RoleDetailList")?,
+            policies: opt(&mut s, 3, "Policies")?,
+            is_truncated: opt(&mut s, 4, "IsTruncated")?,
+            marker: opt(&mut s, 5, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for GetAccountAuthorizationDetailsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_detail_list.map(IntoValue::into_value),
+            self.group_detail_list.map(IntoValue::into_value),
+            self.role_detail_list.map(IntoValue::into_value),
+            self.policies.map(IntoValue::into_value),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetAccountPasswordPolicyResponse {
     pub password_policy: PasswordPolicy,
 }
@@ -6627,6 +6840,46 @@ impl IntoValue for Group {
             Some(self.group_id.into_value()),
             Some(self.arn.into_value()),
             Some(self.create_date.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupDetail {
+    pub path: Option<String>,
+    pub group_name: Option<String>,
+    pub group_id: Option<String>,
+    pub arn: Option<String>,
+    pub create_date: Option<Timestamp>,
+    pub group_policy_list: Option<Vec<PolicyDetail>>,
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+}
+
+impl FromValue for GroupDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            path: opt(&mut s, 0, "Path")?,
+            group_name: opt(&mut s, 1, "GroupName")?,
+            group_id: opt(&mut s, 2, "GroupId")?,
+            arn: opt(&mut s, 3, "Arn")?,
+            create_date: opt(&mut s, 4, "CreateDate")?,
+            group_policy_list: opt(&mut s, 5, "GroupPolicyList")?,
+            attached_managed_policies: opt(&mut s, 6, "AttachedManagedPolicies")?,
+        })
+    }
+}
+
+impl IntoValue for GroupDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.path.map(IntoValue::into_value),
+            self.group_name.map(IntoValue::into_value),
+            self.group_id.map(IntoValue::into_value),
+            self.arn.map(IntoValue::into_value),
+            self.create_date.map(IntoValue::into_value),
+            self.group_policy_list.map(IntoValue::into_value),
+            self.attached_managed_policies.map(IntoValue::into_value),
         ])
     }
 }
@@ -8114,6 +8367,62 @@ impl IntoValue for MalformedPolicyDocumentException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ManagedPolicyDetail {
+    pub policy_name: Option<String>,
+    pub policy_id: Option<String>,
+    pub arn: Option<String>,
+    pub path: Option<String>,
+    pub default_version_id: Option<String>,
+    pub attachment_count: Option<i32>,
+    pub permissions_boundary_usage_count: Option<i32>,
+    pub is_attachable: Option<bool>,
+    pub description: Option<String>,
+    pub create_date: Option<Timestamp>,
+    pub update_date: Option<Timestamp>,
+    pub policy_version_list: Option<Vec<PolicyVersion>>,
+}
+
+impl FromValue for ManagedPolicyDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 12, path)?;
+        Ok(Self {
+            policy_name: opt(&mut s, 0, "PolicyName")?,
+            policy_id: opt(&mut s, 1, "PolicyId")?,
+            arn: opt(&mut s, 2, "Arn")?,
+            path: opt(&mut s, 3, "Path")?,
+            default_version_id: opt(&mut s, 4, "DefaultVersionId")?,
+            attachment_count: opt(&mut s, 5, "AttachmentCount")?,
+            permissions_boundary_usage_count: opt(&mut s, 6, "PermissionsBoundaryUsageCount")?,
+            is_attachable: opt(&mut s, 7, "IsAttachable")?,
+            description: opt(&mut s, 8, "Description")?,
+            create_date: opt(&mut s, 9, "CreateDate")?,
+            update_date: opt(&mut s, 10, "UpdateDate")?,
+            policy_version_list: opt(&mut s, 11, "PolicyVersionList")?,
+        })
+    }
+}
+
+impl IntoValue for ManagedPolicyDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.policy_name.map(IntoValue::into_value),
+            self.policy_id.map(IntoValue::into_value),
+            self.arn.map(IntoValue::into_value),
+            self.path.map(IntoValue::into_value),
+            self.default_version_id.map(IntoValue::into_value),
+            self.attachment_count.map(IntoValue::into_value),
+            self.permissions_boundary_usage_count
+                .map(IntoValue::into_value),
+            self.is_attachable.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.create_date.map(IntoValue::into_value),
+            self.update_date.map(IntoValue::into_value),
+            self.policy_version_list.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NoSuchEntityException {
     pub message: Option<String>,
 }
@@ -8351,6 +8660,31 @@ impl IntoValue for Policy {
             self.create_date.map(IntoValue::into_value),
             self.update_date.map(IntoValue::into_value),
             self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyDetail {
+    pub policy_name: Option<String>,
+    pub policy_document: Option<String>,
+}
+
+impl FromValue for PolicyDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            policy_name: opt(&mut s, 0, "PolicyName")?,
+            policy_document: opt(&mut s, 1, "PolicyDocument")?,
+        })
+    }
+}
+
+impl IntoValue for PolicyDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.policy_name.map(IntoValue::into_value),
+            self.policy_document.map(IntoValue::into_value),
         ])
     }
 }
@@ -8848,6 +9182,61 @@ impl IntoValue for Role {
             self.assume_role_policy_document.map(IntoValue::into_value),
             self.description.map(IntoValue::into_value),
             self.max_session_duration.map(IntoValue::into_value),
+            self.permissions_boundary.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.role_last_used.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoleDetail {
+    pub path: Option<String>,
+    pub role_name: Option<String>,
+    pub role_id: Option<String>,
+    pub arn: Option<String>,
+    pub create_date: Option<Timestamp>,
+    pub assume_role_policy_document: Option<String>,
+    pub instance_profile_list: Option<Vec<InstanceProfile>>,
+    pub role_policy_list: Option<Vec<PolicyDetail>>,
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    pub tags: Option<Vec<Tag>>,
+    pub role_last_used: Option<RoleLastUsed>,
+}
+
+impl FromValue for RoleDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 12, path)?;
+        Ok(Self {
+            path: opt(&mut s, 0, "Path")?,
+            role_name: opt(&mut s, 1, "RoleName")?,
+            role_id: opt(&mut s, 2, "RoleId")?,
+            arn: opt(&mut s, 3, "Arn")?,
+            create_date: opt(&mut s, 4, "CreateDate")?,
+            assume_role_policy_document: opt(&mut s, 5, "AssumeRolePolicyDocument")?,
+            instance_profile_list: opt(&mut s, 6, "InstanceProfileList")?,
+            role_policy_list: opt(&mut s, 7, "RolePolicyList")?,
+            attached_managed_policies: opt(&mut s, 8, "AttachedManagedPolicies")?,
+            permissions_boundary: opt(&mut s, 9, "PermissionsBoundary")?,
+            tags: opt(&mut s, 10, "Tags")?,
+            role_last_used: opt(&mut s, 11, "RoleLastUsed")?,
+        })
+    }
+}
+
+impl IntoValue for RoleDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.path.map(IntoValue::into_value),
+            self.role_name.map(IntoValue::into_value),
+            self.role_id.map(IntoValue::into_value),
+            self.arn.map(IntoValue::into_value),
+            self.create_date.map(IntoValue::into_value),
+            self.assume_role_policy_document.map(IntoValue::into_value),
+            self.instance_profile_list.map(IntoValue::into_value),
+            self.role_policy_list.map(IntoValue::into_value),
+            self.attached_managed_policies.map(IntoValue::into_value),
             self.permissions_boundary.map(IntoValue::into_value),
             self.tags.map(IntoValue::into_value),
             self.role_last_used.map(IntoValue::into_value),
@@ -9599,6 +9988,55 @@ impl IntoValue for User {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserDetail {
+    pub path: Option<String>,
+    pub user_name: Option<String>,
+    pub user_id: Option<String>,
+    pub arn: Option<String>,
+    pub create_date: Option<Timestamp>,
+    pub user_policy_list: Option<Vec<PolicyDetail>>,
+    pub group_list: Option<Vec<String>>,
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for UserDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            path: opt(&mut s, 0, "Path")?,
+            user_name: opt(&mut s, 1, "UserName")?,
+            user_id: opt(&mut s, 2, "UserId")?,
+            arn: opt(&mut s, 3, "Arn")?,
+            create_date: opt(&mut s, 4, "CreateDate")?,
+            user_policy_list: opt(&mut s, 5, "UserPolicyList")?,
+            group_list: opt(&mut s, 6, "GroupList")?,
+            attached_managed_policies: opt(&mut s, 7, "AttachedManagedPolicies")?,
+            permissions_boundary: opt(&mut s, 8, "PermissionsBoundary")?,
+            tags: opt(&mut s, 9, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for UserDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.path.map(IntoValue::into_value),
+            self.user_name.map(IntoValue::into_value),
+            self.user_id.map(IntoValue::into_value),
+            self.arn.map(IntoValue::into_value),
+            self.create_date.map(IntoValue::into_value),
+            self.user_policy_list.map(IntoValue::into_value),
+            self.group_list.map(IntoValue::into_value),
+            self.attached_managed_policies.map(IntoValue::into_value),
+            self.permissions_boundary.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VirtualMFADevice {
     pub serial_number: String,
     pub base32_string_seed: Option<Bytes>,
@@ -10107,6 +10545,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: GetAccessKeyLastUsedRequest,
     ) -> impl Future<Output = Result<GetAccessKeyLastUsedResponse, AwsError>> + Send;
+
+    /// `GetAccountAuthorizationDetails`.
+    fn get_account_authorization_details(
+        &self,
+        ctx: &RequestContext,
+        input: GetAccountAuthorizationDetailsRequest,
+    ) -> impl Future<Output = Result<GetAccountAuthorizationDetailsResponse, AwsError>> + Send;
 
     /// `GetAccountPasswordPolicy`.
     fn get_account_password_policy(
@@ -11596,6 +12041,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:GetAccessKeyLastUsed",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetAccountAuthorizationDetails`: `iam:GetAccountAuthorizationDetails`.
+    pub fn get_account_authorization_details(
+        _ctx: &RequestContext,
+        _input: &GetAccountAuthorizationDetailsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetAccountAuthorizationDetails",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -13434,6 +13896,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_access_key_last_used(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_access_key_last_used(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetAccountAuthorizationDetails" => {
+                    let input = GetAccountAuthorizationDetailsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "GetAccountAuthorizationDetailsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_account_authorization_details(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_account_authorization_details(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetAccountPasswordPolicy" => {

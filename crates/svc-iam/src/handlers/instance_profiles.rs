@@ -30,7 +30,7 @@ const MAX_ROLES: usize = 1;
 pub(super) const HOLDS_ROLE: &str =
     "Cannot delete entity, must remove roles from instance profile first.";
 
-fn wire(p: &InstanceProfileRec, acct: &Account) -> InstanceProfile {
+pub(super) fn wire(p: &InstanceProfileRec, acct: &Account) -> InstanceProfile {
     InstanceProfile {
         path: p.path.clone(),
         instance_profile_name: p.name.clone(),

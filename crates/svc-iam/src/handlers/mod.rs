@@ -6,6 +6,7 @@
 mod access_keys;
 mod account;
 mod attachments;
+mod authorization_details;
 mod common;
 mod groups;
 mod inline;
@@ -25,6 +26,14 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn get_account_authorization_details(
+        &self,
+        ctx: &RequestContext,
+        input: GetAccountAuthorizationDetailsRequest,
+    ) -> Result<GetAccountAuthorizationDetailsResponse, AwsError> {
+        authorization_details::get_account_authorization_details(self, ctx, input).await
+    }
+
     async fn simulate_principal_policy(
         &self,
         ctx: &RequestContext,
