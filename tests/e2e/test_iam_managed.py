@@ -517,3 +517,39 @@ def test_account_authorization_details(make_nimbus):
     assert first["IsTruncated"] and len(first["UserDetailList"]) + len(first["GroupDetailList"]) == 2
     rest = iam.get_account_authorization_details(Marker=first["Marker"])
     assert len(rest["RoleDetailList"]) == 1 and len(rest["Policies"]) == 2
+
+
+def test_tags_on_policies_instance_profiles_and_mfa_devices(nimbus):
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    arn = nimbus.aws("iam", "create-policy", "--policy-name", unique("tagged"),
+                     "--policy-document", doc)["Policy"]["Arn"]
+    profile = unique("tagip")
+    nimbus.aws("iam", "create-instance-profile", "--instance-profile-name", profile)
+    serial = nimbus.client("iam").create_virtual_mfa_device(
+        VirtualMFADeviceName=unique("tagmfa"))["VirtualMFADevice"]["SerialNumber"]
+    for tag, untag, lst, flag, value in [
+            ("tag-policy", "untag-policy", "list-policy-tags", "--policy-arn", arn),
+            ("tag-instance-profile", "untag-instance-profile", "list-instance-profile-tags",
+             "--instance-profile-name", profile),
+            ("tag-mfa-device", "untag-mfa-device", "list-mfa-device-tags", "--serial-number", serial)]:
+        nimbus.aws("iam", tag, flag, value, "--tags", "Key=team,Value=red", "Key=cost,Value=1")
+        nimbus.aws("iam", tag, flag, value, "--tags", "Key=TEAM,Value=blue")
+        tags = nimbus.aws("iam", lst, flag, value)["Tags"]
+        assert {t["Key"].lower(): t["Value"] for t in tags} == {"team": "blue", "cost": "1"}, tag
+        nimbus.aws("iam", untag, flag, value, "--tag-keys", "cost")
+        assert [t["Value"] for t in nimbus.aws("iam", lst, flag, value)["Tags"]] == ["blue"], tag
+    assert nimbus.aws("iam", "get-policy", "--policy-arn", arn)["Policy"]["Tags"] == [
+        {"Key": "TEAM", "Value": "blue"}]
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("iam", "tag-policy", "--policy-arn", "arn:aws:iam::aws:policy/ReadOnlyAccess",
+                   "--tags", "Key=a,Value=b")
+    assert "NoSuchEntity" in e.value.stderr
+    role = unique("desc")
+    nimbus.aws("iam", "create-role", "--role-name", role, "--assume-role-policy-document", json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+    got = nimbus.aws("iam", "update-role-description", "--role-name", role,
+                     "--description", "the web tier")["Role"]
+    assert got["Description"] == "the web tier"
+    assert nimbus.aws("iam", "get-role", "--role-name", role)["Role"]["Description"] == "the web tier"

@@ -35,18 +35,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(6)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(79),
             m::ShapeId(129),
-            m::ShapeId(242),
-            m::ShapeId(230),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(7)),
-        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
@@ -54,11 +54,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(9)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(125),
-            m::ShapeId(195),
-            m::ShapeId(230),
+            m::ShapeId(201),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
@@ -66,12 +66,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(10)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(125),
-            m::ShapeId(242),
-            m::ShapeId(195),
-            m::ShapeId(230),
+            m::ShapeId(251),
+            m::ShapeId(201),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
@@ -79,11 +79,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(125),
-            m::ShapeId(195),
-            m::ShapeId(230),
+            m::ShapeId(201),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
@@ -91,12 +91,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(16)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(127),
             m::ShapeId(129),
             m::ShapeId(80),
-            m::ShapeId(185),
-            m::ShapeId(230),
+            m::ShapeId(191),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
@@ -105,7 +105,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("CreateAccessKeyResult"),
         input: Some(m::ShapeId(27)),
         output: Some(m::ShapeId(28)),
-        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
@@ -115,7 +115,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(18),
             m::ShapeId(79),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateAccountAlias", "POST", "/")
@@ -131,8 +131,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(129),
             m::ShapeId(79),
-            m::ShapeId(179),
-            m::ShapeId(230),
+            m::ShapeId(185),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
@@ -146,7 +146,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(125),
             m::ShapeId(129),
             m::ShapeId(18),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
@@ -157,10 +157,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         output: Some(m::ShapeId(35)),
         errors: &[
             m::ShapeId(79),
-            m::ShapeId(179),
             m::ShapeId(185),
+            m::ShapeId(191),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -177,9 +177,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(125),
             m::ShapeId(129),
             m::ShapeId(79),
-            m::ShapeId(176),
+            m::ShapeId(182),
             m::ShapeId(18),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
@@ -189,11 +189,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(38)),
         output: Some(m::ShapeId(39)),
         errors: &[
-            m::ShapeId(179),
-            m::ShapeId(176),
+            m::ShapeId(185),
+            m::ShapeId(182),
             m::ShapeId(125),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
@@ -206,9 +206,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(129),
             m::ShapeId(125),
             m::ShapeId(79),
-            m::ShapeId(176),
+            m::ShapeId(182),
             m::ShapeId(18),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -224,8 +224,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(125),
             m::ShapeId(129),
-            m::ShapeId(179),
-            m::ShapeId(230),
+            m::ShapeId(185),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
@@ -241,10 +241,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
         errors: &[
             m::ShapeId(129),
             m::ShapeId(79),
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(125),
             m::ShapeId(18),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
@@ -258,7 +258,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(125),
             m::ShapeId(79),
             m::ShapeId(18),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
@@ -267,9 +267,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(51)),
         errors: &[
             m::ShapeId(80),
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
             m::ShapeId(18),
         ],
         implemented: true,
@@ -277,7 +277,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         input: Some(m::ShapeId(52)),
-        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
@@ -285,42 +285,42 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(53)),
         errors: &[
             m::ShapeId(18),
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteAccountAlias", "POST", "/")
     },
     m::Operation {
-        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(56)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(54),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(55)),
-        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(57)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(54),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
@@ -329,9 +329,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(58)),
         errors: &[
             m::ShapeId(80),
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
@@ -340,11 +340,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(59)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(125),
             m::ShapeId(54),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
@@ -352,11 +352,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(125),
             m::ShapeId(54),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
@@ -364,29 +364,29 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(63)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(54),
             m::ShapeId(129),
-            m::ShapeId(242),
+            m::ShapeId(251),
             m::ShapeId(18),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(61)),
-        errors: &[m::ShapeId(179), m::ShapeId(242), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(251), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(62)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
-            m::ShapeId(242),
-            m::ShapeId(230),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -398,7 +398,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
         input: Some(m::ShapeId(64)),
         output: Some(m::ShapeId(65)),
-        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
@@ -408,33 +408,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
         input: Some(m::ShapeId(68)),
         errors: &[
             m::ShapeId(129),
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(54),
             m::ShapeId(18),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(66)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(67)),
-        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(69)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(54),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
             m::ShapeId(18),
         ],
         implemented: true,
@@ -443,10 +443,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(73)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(125),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
@@ -454,11 +454,11 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(74)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(125),
-            m::ShapeId(242),
-            m::ShapeId(230),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
@@ -466,10 +466,10 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(125),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -490,8 +490,8 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(80),
             m::ShapeId(123),
             m::ShapeId(129),
-            m::ShapeId(179),
-            m::ShapeId(230),
+            m::ShapeId(185),
+            m::ShapeId(236),
             m::ShapeId(18),
         ],
         implemented: true,
@@ -512,7 +512,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
         output: Some(m::ShapeId(90)),
-        errors: &[m::ShapeId(129), m::ShapeId(230)],
+        errors: &[m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
@@ -535,21 +535,21 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
         input: Some(m::ShapeId(93)),
         output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(230)],
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
         output: Some(m::ShapeId(95)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
         output: Some(m::ShapeId(96)),
-        errors: &[m::ShapeId(230)],
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
@@ -568,7 +568,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
             m::ShapeId(49),
             m::ShapeId(48),
             m::ShapeId(50),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("GetCredentialReport", "POST", "/")
@@ -581,7 +581,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetGroupResult"),
         input: Some(m::ShapeId(100)),
         output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
@@ -589,7 +589,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetGroupPolicyResult"),
         input: Some(m::ShapeId(98)),
         output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -601,7 +601,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetInstanceProfileResult"),
         input: Some(m::ShapeId(102)),
         output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
@@ -609,7 +609,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetLoginProfileResult"),
         input: Some(m::ShapeId(104)),
         output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -633,7 +633,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetPolicyResult"),
         input: Some(m::ShapeId(106)),
         output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
@@ -641,7 +641,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetPolicyVersionResult"),
         input: Some(m::ShapeId(108)),
         output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
@@ -649,7 +649,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetRoleResult"),
         input: Some(m::ShapeId(112)),
         output: Some(m::ShapeId(113)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
@@ -657,7 +657,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetRolePolicyResult"),
         input: Some(m::ShapeId(110)),
         output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -685,7 +685,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
         input: Some(m::ShapeId(114)),
         output: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
@@ -693,7 +693,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetUserResult"),
         input: Some(m::ShapeId(118)),
         output: Some(m::ShapeId(119)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
@@ -701,7 +701,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("GetUserPolicyResult"),
         input: Some(m::ShapeId(116)),
         output: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
@@ -709,7 +709,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAccessKeysResult"),
         input: Some(m::ShapeId(131)),
         output: Some(m::ShapeId(132)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
@@ -717,7 +717,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAccountAliasesResult"),
         input: Some(m::ShapeId(133)),
         output: Some(m::ShapeId(134)),
-        errors: &[m::ShapeId(230)],
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
@@ -725,7 +725,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
         input: Some(m::ShapeId(135)),
         output: Some(m::ShapeId(136)),
-        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
@@ -733,7 +733,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
         input: Some(m::ShapeId(137)),
         output: Some(m::ShapeId(138)),
-        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
@@ -741,7 +741,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
         input: Some(m::ShapeId(139)),
         output: Some(m::ShapeId(140)),
-        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -753,7 +753,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListEntitiesForPolicyResult"),
         input: Some(m::ShapeId(141)),
         output: Some(m::ShapeId(142)),
-        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
@@ -761,7 +761,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListGroupPoliciesResult"),
         input: Some(m::ShapeId(143)),
         output: Some(m::ShapeId(144)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
@@ -769,7 +769,7 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListGroupsResult"),
         input: Some(m::ShapeId(147)),
         output: Some(m::ShapeId(148)),
-        errors: &[m::ShapeId(230)],
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
@@ -777,39 +777,47 @@ pub static OPERATIONS: [m::Operation; 176] = [
         result_wrapper: Some("ListGroupsForUserResult"),
         input: Some(m::ShapeId(145)),
         output: Some(m::ShapeId(146)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfileTagsResult"),
+        input: Some(m::ShapeId(149)),
+        output: Some(m::ShapeId(150)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        implemented: true,
         ..op("ListInstanceProfileTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(151)),
-        output: Some(m::ShapeId(152)),
-        errors: &[m::ShapeId(230)],
+        input: Some(m::ShapeId(153)),
+        output: Some(m::ShapeId(154)),
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(149)),
-        output: Some(m::ShapeId(150)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        input: Some(m::ShapeId(151)),
+        output: Some(m::ShapeId(152)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADeviceTagsResult"),
+        input: Some(m::ShapeId(155)),
+        output: Some(m::ShapeId(156)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        implemented: true,
         ..op("ListMFADeviceTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(153)),
-        output: Some(m::ShapeId(154)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        input: Some(m::ShapeId(157)),
+        output: Some(m::ShapeId(158)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
@@ -827,9 +835,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(155)),
-        output: Some(m::ShapeId(156)),
-        errors: &[m::ShapeId(230)],
+        input: Some(m::ShapeId(159)),
+        output: Some(m::ShapeId(160)),
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -839,37 +847,41 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyTagsResult"),
+        input: Some(m::ShapeId(161)),
+        output: Some(m::ShapeId(162)),
+        errors: &[m::ShapeId(185), m::ShapeId(236), m::ShapeId(125)],
+        implemented: true,
         ..op("ListPolicyTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(157)),
-        output: Some(m::ShapeId(158)),
-        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(230)],
+        input: Some(m::ShapeId(163)),
+        output: Some(m::ShapeId(164)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(159)),
-        output: Some(m::ShapeId(160)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        input: Some(m::ShapeId(165)),
+        output: Some(m::ShapeId(166)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(161)),
-        output: Some(m::ShapeId(162)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        input: Some(m::ShapeId(167)),
+        output: Some(m::ShapeId(168)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(163)),
-        output: Some(m::ShapeId(164)),
-        errors: &[m::ShapeId(230)],
+        input: Some(m::ShapeId(169)),
+        output: Some(m::ShapeId(170)),
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -903,88 +915,88 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(165)),
-        output: Some(m::ShapeId(166)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        input: Some(m::ShapeId(171)),
+        output: Some(m::ShapeId(172)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(167)),
-        output: Some(m::ShapeId(168)),
-        errors: &[m::ShapeId(179), m::ShapeId(230)],
+        input: Some(m::ShapeId(173)),
+        output: Some(m::ShapeId(174)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(169)),
-        output: Some(m::ShapeId(170)),
-        errors: &[m::ShapeId(230)],
+        input: Some(m::ShapeId(175)),
+        output: Some(m::ShapeId(176)),
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(171)),
-        output: Some(m::ShapeId(172)),
+        input: Some(m::ShapeId(177)),
+        output: Some(m::ShapeId(178)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(204)),
+        input: Some(m::ShapeId(210)),
         errors: &[
             m::ShapeId(129),
-            m::ShapeId(176),
-            m::ShapeId(179),
-            m::ShapeId(230),
+            m::ShapeId(182),
+            m::ShapeId(185),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(205)),
+        input: Some(m::ShapeId(211)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(125),
-            m::ShapeId(242),
-            m::ShapeId(195),
-            m::ShapeId(230),
+            m::ShapeId(251),
+            m::ShapeId(201),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(206)),
+        input: Some(m::ShapeId(212)),
         errors: &[
             m::ShapeId(129),
-            m::ShapeId(176),
-            m::ShapeId(179),
-            m::ShapeId(242),
-            m::ShapeId(230),
+            m::ShapeId(182),
+            m::ShapeId(185),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(207)),
+        input: Some(m::ShapeId(213)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(125),
-            m::ShapeId(195),
-            m::ShapeId(230),
+            m::ShapeId(201),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(208)),
+        input: Some(m::ShapeId(214)),
         errors: &[
             m::ShapeId(129),
-            m::ShapeId(176),
-            m::ShapeId(179),
-            m::ShapeId(230),
+            m::ShapeId(182),
+            m::ShapeId(185),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
@@ -992,19 +1004,19 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("RejectDelegationRequest", "POST", "/"),
     op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(211)),
+        input: Some(m::ShapeId(217)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
-            m::ShapeId(242),
-            m::ShapeId(230),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(212)),
-        errors: &[m::ShapeId(179), m::ShapeId(129), m::ShapeId(230)],
+        input: Some(m::ShapeId(218)),
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -1013,12 +1025,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(223)),
+        input: Some(m::ShapeId(229)),
         errors: &[
             m::ShapeId(123),
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
             m::ShapeId(18),
         ],
         implemented: true,
@@ -1026,12 +1038,12 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(232)),
+        input: Some(m::ShapeId(238)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(125),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -1039,32 +1051,65 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
-        input: Some(m::ShapeId(233)),
-        output: Some(m::ShapeId(234)),
-        errors: &[m::ShapeId(125), m::ShapeId(191)],
+        input: Some(m::ShapeId(239)),
+        output: Some(m::ShapeId(240)),
+        errors: &[m::ShapeId(125), m::ShapeId(197)],
         implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
-        input: Some(m::ShapeId(235)),
-        output: Some(m::ShapeId(234)),
-        errors: &[m::ShapeId(179), m::ShapeId(125), m::ShapeId(191)],
+        input: Some(m::ShapeId(241)),
+        output: Some(m::ShapeId(240)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(197)],
         implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
-    op("TagInstanceProfile", "POST", "/"),
-    op("TagMFADevice", "POST", "/"),
-    op("TagOpenIDConnectProvider", "POST", "/"),
-    op("TagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(240)),
+        input: Some(m::ShapeId(246)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(129),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("TagInstanceProfile", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(247)),
+        errors: &[
+            m::ShapeId(125),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("TagMFADevice", "POST", "/")
+    },
+    op("TagOpenIDConnectProvider", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(248)),
+        errors: &[
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(125),
             m::ShapeId(18),
-            m::ShapeId(230),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("TagPolicy", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(249)),
+        errors: &[
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1072,89 +1117,119 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(241)),
+        input: Some(m::ShapeId(250)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(125),
             m::ShapeId(18),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
     },
-    op("UntagInstanceProfile", "POST", "/"),
-    op("UntagMFADevice", "POST", "/"),
-    op("UntagOpenIDConnectProvider", "POST", "/"),
-    op("UntagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(244)),
-        errors: &[m::ShapeId(179), m::ShapeId(18), m::ShapeId(230)],
+        input: Some(m::ShapeId(253)),
+        errors: &[
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("UntagInstanceProfile", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(254)),
+        errors: &[
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("UntagMFADevice", "POST", "/")
+    },
+    op("UntagOpenIDConnectProvider", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(255)),
+        errors: &[
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("UntagPolicy", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(256)),
+        errors: &[m::ShapeId(185), m::ShapeId(18), m::ShapeId(236)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(245)),
-        errors: &[m::ShapeId(179), m::ShapeId(18), m::ShapeId(230)],
+        input: Some(m::ShapeId(257)),
+        errors: &[m::ShapeId(185), m::ShapeId(18), m::ShapeId(236)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(246)),
+        input: Some(m::ShapeId(258)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
             m::ShapeId(125),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(247)),
+        input: Some(m::ShapeId(259)),
         errors: &[
-            m::ShapeId(179),
-            m::ShapeId(176),
+            m::ShapeId(185),
+            m::ShapeId(182),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(248)),
+        input: Some(m::ShapeId(260)),
         errors: &[
-            m::ShapeId(179),
-            m::ShapeId(176),
+            m::ShapeId(185),
+            m::ShapeId(182),
             m::ShapeId(129),
-            m::ShapeId(242),
-            m::ShapeId(230),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(249)),
+        input: Some(m::ShapeId(261)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(79),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(250)),
+        input: Some(m::ShapeId(262)),
         errors: &[
             m::ShapeId(80),
-            m::ShapeId(179),
             m::ShapeId(185),
+            m::ShapeId(191),
             m::ShapeId(129),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
@@ -1162,14 +1237,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(251)),
-        output: Some(m::ShapeId(252)),
-        errors: &[m::ShapeId(242), m::ShapeId(179), m::ShapeId(230)],
+        input: Some(m::ShapeId(265)),
+        output: Some(m::ShapeId(266)),
+        errors: &[m::ShapeId(251), m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleDescriptionResult"),
+        input: Some(m::ShapeId(263)),
+        output: Some(m::ShapeId(264)),
+        errors: &[m::ShapeId(185), m::ShapeId(251), m::ShapeId(236)],
+        implemented: true,
         ..op("UpdateRoleDescription", "POST", "/")
     },
     m::Operation {
@@ -1181,14 +1260,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(253)),
+        input: Some(m::ShapeId(267)),
         errors: &[
-            m::ShapeId(179),
+            m::ShapeId(185),
             m::ShapeId(129),
             m::ShapeId(79),
             m::ShapeId(80),
             m::ShapeId(18),
-            m::ShapeId(230),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
@@ -1208,50 +1287,50 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 347] = [
+pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "AccessKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 344)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 257)
+                ..member("AccessKeyId", 271)
             },
             m::Member {
                 required: true,
-                ..member("Status", 331)
+                ..member("Status", 345)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 259)
+                ..member("SecretAccessKey", 273)
             },
-            member("CreateDate", 273),
+            member("CreateDate", 287),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 273),
+            member("LastUsedDate", 287),
             m::Member {
                 required: true,
-                ..member("ServiceName", 332)
+                ..member("ServiceName", 346)
             },
             m::Member {
                 required: true,
-                ..member("Region", 332)
+                ..member("Region", 346)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 344),
-            member("AccessKeyId", 257),
-            member("Status", 331),
-            member("CreateDate", 273),
+            member("UserName", 358),
+            member("AccessKeyId", 271),
+            member("Status", 345),
+            member("CreateDate", 287),
         ])),
     },
     m::Shape {
@@ -1283,11 +1362,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 287)
+                ..member("InstanceProfileName", 301)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
         ])),
     },
@@ -1296,18 +1375,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
         ])),
     },
     m::Shape {
         name: "ArnListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(262),
+            member: m::ShapeId(276),
             member_location_name: None,
             flattened: false,
         }),
@@ -1317,11 +1396,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
@@ -1330,11 +1409,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
@@ -1343,26 +1422,26 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 344)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 186),
-            member("PermissionsBoundaryArn", 262),
+            member("PermissionsBoundaryType", 192),
+            member("PermissionsBoundaryArn", 276),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 316),
-            member("PolicyArn", 262),
+            member("PolicyName", 330),
+            member("PolicyArn", 276),
         ])),
     },
     m::Shape {
@@ -1386,11 +1465,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 306)
+                ..member("OldPassword", 320)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 306)
+                ..member("NewPassword", 320)
             },
         ])),
     },
@@ -1475,7 +1554,7 @@ pub static SHAPES: [m::Shape; 347] = [
     },
     m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 280)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 294)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1488,16 +1567,16 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "CreateAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 261)
+            ..member("AccountAlias", 275)
         }])),
     },
     m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 308),
+            member("Path", 322),
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
         ])),
     },
@@ -1513,10 +1592,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 287)
+                ..member("InstanceProfileName", 301)
             },
-            member("Path", 308),
-            member("Tags", 338),
+            member("Path", 322),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
@@ -1529,16 +1608,16 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 344),
-            member("Password", 306),
-            member("PasswordResetRequired", 268),
+            member("UserName", 358),
+            member("Password", 320),
+            member("PasswordResetRequired", 282),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 173)
+            ..member("LoginProfile", 179)
         }])),
     },
     m::Shape {
@@ -1546,62 +1625,62 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
-            member("Path", 318),
+            member("Path", 332),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 311)
+                ..member("PolicyDocument", 325)
             },
-            member("Description", 309),
-            member("Tags", 338),
+            member("Description", 323),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 188)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 194)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 311)
+                ..member("PolicyDocument", 325)
             },
-            member("SetAsDefault", 268),
+            member("SetAsDefault", 282),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 202)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 208)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 308),
+            member("Path", 322),
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 311)
+                ..member("AssumeRolePolicyDocument", 325)
             },
-            member("Description", 323),
-            member("MaxSessionDuration", 326),
-            member("PermissionsBoundary", 262),
-            member("Tags", 338),
+            member("Description", 337),
+            member("MaxSessionDuration", 340),
+            member("PermissionsBoundary", 276),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 224)
+            ..member("Role", 230)
         }])),
     },
     m::Shape {
@@ -1609,48 +1688,48 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AWSServiceName", 284)
+                ..member("AWSServiceName", 298)
             },
-            member("Description", 323),
-            member("CustomSuffix", 272),
+            member("Description", 337),
+            member("CustomSuffix", 286),
         ])),
     },
     m::Shape {
         name: "CreateServiceLinkedRoleResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Role", 224)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 230)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 308),
+            member("Path", 322),
             m::Member {
                 required: true,
-                ..member("UserName", 344)
+                ..member("UserName", 358)
             },
-            member("PermissionsBoundary", 262),
-            member("Tags", 338),
+            member("PermissionsBoundary", 276),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 254)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 268)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 308),
+            member("Path", 322),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 346)
+                ..member("VirtualMFADeviceName", 360)
             },
-            member("Tags", 338),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 256)
+            ..member("VirtualMFADevice", 270)
         }])),
     },
     m::Shape {
@@ -1662,7 +1741,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 269)])
+            ..structure(&[member("message", 283)])
         }),
     },
     m::Shape {
@@ -1674,7 +1753,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 270)])
+            ..structure(&[member("message", 284)])
         }),
     },
     m::Shape {
@@ -1686,26 +1765,26 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 271)])
+            ..structure(&[member("message", 285)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 280),
+            member("UserName", 294),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 328)
+                ..member("SerialNumber", 342)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 280),
+            member("UserName", 294),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 257)
+                ..member("AccessKeyId", 271)
             },
         ])),
     },
@@ -1713,7 +1792,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "DeleteAccountAliasRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccountAlias", 261)
+            ..member("AccountAlias", 275)
         }])),
     },
     m::Shape {
@@ -1725,7 +1804,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 274)])
+            ..structure(&[member("message", 288)])
         }),
     },
     m::Shape {
@@ -1733,11 +1812,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -1745,25 +1824,25 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 284)
+            ..member("GroupName", 298)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 287)
+            ..member("InstanceProfileName", 301)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 344)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358)])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 262)
+            ..member("PolicyArn", 276)
         }])),
     },
     m::Shape {
@@ -1771,11 +1850,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 320)
+                ..member("VersionId", 334)
             },
         ])),
     },
@@ -1783,7 +1862,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 327)
+            ..member("RoleName", 341)
         }])),
     },
     m::Shape {
@@ -1791,11 +1870,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -1803,14 +1882,14 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 327)
+            ..member("RoleName", 341)
         }])),
     },
     m::Shape {
         name: "DeleteServiceLinkedRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 327)
+            ..member("RoleName", 341)
         }])),
     },
     m::Shape {
@@ -1824,7 +1903,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 344)
+            ..member("UserName", 358)
         }])),
     },
     m::Shape {
@@ -1832,11 +1911,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -1844,21 +1923,21 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 280)
+            ..member("UserName", 294)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 328)
+            ..member("SerialNumber", 342)
         }])),
     },
     m::Shape {
         name: "DeletionTaskFailureReasonType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Reason", 209),
-            member("RoleUsageList", 227),
+            member("Reason", 215),
+            member("RoleUsageList", 233),
         ])),
     },
     m::Shape {
@@ -1876,11 +1955,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
@@ -1889,11 +1968,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
@@ -1902,11 +1981,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 344)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
@@ -1919,7 +1998,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 275)])
+            ..structure(&[member("message", 289)])
         }),
     },
     m::Shape {
@@ -1931,7 +2010,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 276)])
+            ..structure(&[member("message", 290)])
         }),
     },
     m::Shape {
@@ -1939,19 +2018,19 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 328)
+                ..member("SerialNumber", 342)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 266)
+                ..member("AuthenticationCode1", 280)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 266)
+                ..member("AuthenticationCode2", 280)
             },
         ])),
     },
@@ -1964,7 +2043,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 277)])
+            ..structure(&[member("message", 291)])
         }),
     },
     m::Shape {
@@ -1976,7 +2055,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 279)])
+            ..structure(&[member("message", 293)])
         }),
     },
     m::Shape {
@@ -1995,7 +2074,7 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "EvalDecisionDetailsType",
         kind: m::ShapeKind::Map(m::MapShape {
             key: m::ShapeId(83),
-            value: m::ShapeId(190),
+            value: m::ShapeId(196),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -2012,17 +2091,17 @@ pub static SHAPES: [m::Shape; 347] = [
                 required: true,
                 ..member("EvalActionName", 5)
             },
-            member("EvalResourceName", 220),
+            member("EvalResourceName", 226),
             m::Member {
                 required: true,
-                ..member("EvalDecision", 190)
+                ..member("EvalDecision", 196)
             },
-            member("MatchedStatements", 238),
+            member("MatchedStatements", 244),
             member("MissingContextValues", 23),
-            member("OrganizationsDecisionDetail", 183),
-            member("PermissionsBoundaryDecisionDetail", 187),
+            member("OrganizationsDecisionDetail", 189),
+            member("PermissionsBoundaryDecisionDetail", 193),
             member("EvalDecisionDetails", 82),
-            member("ResourceSpecificResults", 222),
+            member("ResourceSpecificResults", 228),
         ])),
     },
     m::Shape {
@@ -2068,60 +2147,60 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "GenerateCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 217),
-            member("Description", 216),
+            member("State", 223),
+            member("Description", 222),
         ])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 257)
+            ..member("AccessKeyId", 271)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 280),
+            member("UserName", 294),
             member("AccessKeyLastUsed", 1),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filter", 278),
-            member("MaxItems", 298),
-            member("Marker", 297),
+            member("Filter", 292),
+            member("MaxItems", 312),
+            member("Marker", 311),
         ])),
     },
     m::Shape {
         name: "GetAccountAuthorizationDetailsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserDetailList", 342),
-            member("GroupDetailList", 281),
-            member("RoleDetailList", 324),
-            member("Policies", 178),
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("UserDetailList", 356),
+            member("GroupDetailList", 295),
+            member("RoleDetailList", 338),
+            member("Policies", 184),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 184)
+            ..member("PasswordPolicy", 190)
         }])),
     },
     m::Shape {
         name: "GetAccountSummaryResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 334)])),
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 348)])),
     },
     m::Shape {
         name: "GetCredentialReportResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Content", 213),
-            member("ReportFormat", 214),
-            member("GeneratedTime", 273),
+            member("Content", 219),
+            member("ReportFormat", 220),
+            member("GeneratedTime", 287),
         ])),
     },
     m::Shape {
@@ -2129,11 +2208,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -2142,15 +2221,15 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 311)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -2159,10 +2238,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2174,17 +2253,17 @@ pub static SHAPES: [m::Shape; 347] = [
             },
             m::Member {
                 required: true,
-                ..member("Users", 343)
+                ..member("Users", 357)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 287)
+            ..member("InstanceProfileName", 301)
         }])),
     },
     m::Shape {
@@ -2196,53 +2275,53 @@ pub static SHAPES: [m::Shape; 347] = [
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 344)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 173)
+            ..member("LoginProfile", 179)
         }])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 262)
+            ..member("PolicyArn", 276)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 188)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 194)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 320)
+                ..member("VersionId", 334)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 202)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 208)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -2251,15 +2330,15 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 311)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -2267,14 +2346,14 @@ pub static SHAPES: [m::Shape; 347] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 327)
+            ..member("RoleName", 341)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 224)
+            ..member("Role", 230)
         }])),
     },
     m::Shape {
@@ -2299,11 +2378,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -2312,27 +2391,27 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 311)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 280)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 294)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 254)
+            ..member("User", 268)
         }])),
     },
     m::Shape {
@@ -2340,36 +2419,36 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 308)
+                ..member("Path", 322)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 285)
+                ..member("GroupId", 299)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 262)
+                ..member("Arn", 276)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 273)
+                ..member("CreateDate", 287)
             },
         ])),
     },
     m::Shape {
         name: "GroupDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 308),
-            member("GroupName", 284),
-            member("GroupId", 285),
-            member("Arn", 262),
-            member("CreateDate", 273),
-            member("GroupPolicyList", 310),
-            member("AttachedManagedPolicies", 264),
+            member("Path", 322),
+            member("GroupName", 298),
+            member("GroupId", 299),
+            member("Arn", 276),
+            member("CreateDate", 287),
+            member("GroupPolicyList", 324),
+            member("AttachedManagedPolicies", 278),
         ])),
     },
     m::Shape {
@@ -2377,29 +2456,29 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 308)
+                ..member("Path", 322)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 287)
+                ..member("InstanceProfileName", 301)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 285)
+                ..member("InstanceProfileId", 299)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 262)
+                ..member("Arn", 276)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 273)
+                ..member("CreateDate", 287)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 325)
+                ..member("Roles", 339)
             },
-            member("Tags", 338),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
@@ -2411,7 +2490,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 288)])
+            ..structure(&[member("message", 302)])
         }),
     },
     m::Shape {
@@ -2423,7 +2502,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 289)])
+            ..structure(&[member("message", 303)])
         }),
     },
     m::Shape {
@@ -2435,7 +2514,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 290)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -2447,7 +2526,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 291)])
+            ..structure(&[member("message", 305)])
         }),
     },
     m::Shape {
@@ -2459,7 +2538,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 292)])
+            ..structure(&[member("message", 306)])
         }),
     },
     m::Shape {
@@ -2471,7 +2550,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 293)])
+            ..structure(&[member("message", 307)])
         }),
     },
     m::Shape {
@@ -2483,7 +2562,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 294)])
+            ..structure(&[member("message", 308)])
         }),
     },
     m::Shape {
@@ -2493,9 +2572,9 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 280),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("UserName", 294),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2503,25 +2582,25 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 258)
+                ..member("AccessKeyMetadata", 272)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListAccountAliasesRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 297), member("MaxItems", 298)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 311), member("MaxItems", 312)])),
     },
     m::Shape {
         name: "ListAccountAliasesResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccountAliases", 260)
+                ..member("AccountAliases", 274)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2529,19 +2608,19 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
-            member("PathPrefix", 318),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("PathPrefix", 332),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 264),
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("AttachedPolicies", 278),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2549,19 +2628,19 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
-            member("PathPrefix", 318),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("PathPrefix", 332),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 264),
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("AttachedPolicies", 278),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2569,19 +2648,19 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 344)
+                ..member("UserName", 358)
             },
-            member("PathPrefix", 318),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("PathPrefix", 332),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 264),
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("AttachedPolicies", 278),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2589,23 +2668,23 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
             member("EntityFilter", 81),
-            member("PathPrefix", 308),
-            member("PolicyUsageFilter", 199),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("PathPrefix", 322),
+            member("PolicyUsageFilter", 205),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 193),
-            member("PolicyUsers", 201),
-            member("PolicyRoles", 197),
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("PolicyGroups", 199),
+            member("PolicyUsers", 207),
+            member("PolicyRoles", 203),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2613,10 +2692,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2624,10 +2703,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 315)
+                ..member("PolicyNames", 329)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2635,10 +2714,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2646,18 +2725,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 282)
+                ..member("Groups", 296)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 307),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("PathPrefix", 321),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2665,10 +2744,32 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 282)
+                ..member("Groups", 296)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
+        ])),
+    },
+    m::Shape {
+        name: "ListInstanceProfileTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfileName", 301)
+            },
+            member("Marker", 311),
+            member("MaxItems", 312),
+        ])),
+    },
+    m::Shape {
+        name: "ListInstanceProfileTagsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
+            },
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2676,10 +2777,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2687,18 +2788,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 286)
+                ..member("InstanceProfiles", 300)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 307),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("PathPrefix", 321),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2706,18 +2807,40 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 286)
+                ..member("InstanceProfiles", 300)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
+        ])),
+    },
+    m::Shape {
+        name: "ListMFADeviceTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 342)
+            },
+            member("Marker", 311),
+            member("MaxItems", 312),
+        ])),
+    },
+    m::Shape {
+        name: "ListMFADeviceTagsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
+            },
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 280),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("UserName", 294),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2725,29 +2848,51 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 300)
+                ..member("MFADevices", 314)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 319),
-            member("OnlyAttached", 268),
-            member("PathPrefix", 318),
-            member("PolicyUsageFilter", 199),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("Scope", 333),
+            member("OnlyAttached", 282),
+            member("PathPrefix", 332),
+            member("PolicyUsageFilter", 205),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 314),
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("Policies", 328),
+            member("IsTruncated", 282),
+            member("Marker", 336),
+        ])),
+    },
+    m::Shape {
+        name: "ListPolicyTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicyArn", 276)
+            },
+            member("Marker", 311),
+            member("MaxItems", 312),
+        ])),
+    },
+    m::Shape {
+        name: "ListPolicyTagsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
+            },
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2755,18 +2900,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 312),
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("Versions", 326),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2774,10 +2919,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2785,10 +2930,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 315)
+                ..member("PolicyNames", 329)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2796,10 +2941,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2807,18 +2952,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 338)
+                ..member("Tags", 352)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 307),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("PathPrefix", 321),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2826,10 +2971,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 325)
+                ..member("Roles", 339)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2837,10 +2982,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2848,10 +2993,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 315)
+                ..member("PolicyNames", 329)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2859,10 +3004,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2870,18 +3015,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 338)
+                ..member("Tags", 352)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 307),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("PathPrefix", 321),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2889,18 +3034,18 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 343)
+                ..member("Users", 357)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 263),
-            member("Marker", 297),
-            member("MaxItems", 298),
+            member("AssignmentStatus", 277),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2908,10 +3053,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 345)
+                ..member("VirtualMFADevices", 359)
             },
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2919,13 +3064,13 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 344)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 273)
+                ..member("CreateDate", 287)
             },
-            member("PasswordResetRequired", 268),
+            member("PasswordResetRequired", 282),
         ])),
     },
     m::Shape {
@@ -2933,15 +3078,15 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 344)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 328)
+                ..member("SerialNumber", 342)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 273)
+                ..member("EnableDate", 287)
             },
         ])),
     },
@@ -2954,7 +3099,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 295)])
+            ..structure(&[member("message", 309)])
         }),
     },
     m::Shape {
@@ -2966,30 +3111,30 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 296)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
         name: "ManagedPolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 316),
-            member("PolicyId", 285),
-            member("Arn", 262),
-            member("Path", 318),
-            member("DefaultVersionId", 320),
-            member("AttachmentCount", 265),
-            member("PermissionsBoundaryUsageCount", 265),
-            member("IsAttachable", 268),
-            member("Description", 309),
-            member("CreateDate", 273),
-            member("UpdateDate", 273),
-            member("PolicyVersionList", 312),
+            member("PolicyName", 330),
+            member("PolicyId", 299),
+            member("Arn", 276),
+            member("Path", 332),
+            member("DefaultVersionId", 334),
+            member("AttachmentCount", 279),
+            member("PermissionsBoundaryUsageCount", 279),
+            member("IsAttachable", 282),
+            member("Description", 323),
+            member("CreateDate", 287),
+            member("UpdateDate", 287),
+            member("PolicyVersionList", 326),
         ])),
     },
     m::Shape {
         name: "ManagedPolicyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(177),
+            member: m::ShapeId(183),
             member_location_name: None,
             flattened: false,
         }),
@@ -3003,7 +3148,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 302)])
+            ..structure(&[member("message", 316)])
         }),
     },
     m::Shape {
@@ -3015,7 +3160,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 303)])
+            ..structure(&[member("message", 317)])
         }),
     },
     m::Shape {
@@ -3044,21 +3189,21 @@ pub static SHAPES: [m::Shape; 347] = [
     },
     m::Shape {
         name: "OrganizationsDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 268)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 282)])),
     },
     m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 301),
-            member("RequireSymbols", 268),
-            member("RequireNumbers", 268),
-            member("RequireUppercaseCharacters", 268),
-            member("RequireLowercaseCharacters", 268),
-            member("AllowUsersToChangePassword", 268),
-            member("ExpirePasswords", 268),
-            member("MaxPasswordAge", 299),
-            member("PasswordReusePrevention", 305),
-            member("HardExpiry", 267),
+            member("MinimumPasswordLength", 315),
+            member("RequireSymbols", 282),
+            member("RequireNumbers", 282),
+            member("RequireUppercaseCharacters", 282),
+            member("RequireLowercaseCharacters", 282),
+            member("AllowUsersToChangePassword", 282),
+            member("ExpirePasswords", 282),
+            member("MaxPasswordAge", 313),
+            member("PasswordReusePrevention", 319),
+            member("HardExpiry", 281),
         ])),
     },
     m::Shape {
@@ -3070,7 +3215,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 318)])
         }),
     },
     m::Shape {
@@ -3081,30 +3226,30 @@ pub static SHAPES: [m::Shape; 347] = [
     },
     m::Shape {
         name: "PermissionsBoundaryDecisionDetail",
-        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 268)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 282)])),
     },
     m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 316),
-            member("PolicyId", 285),
-            member("Arn", 262),
-            member("Path", 318),
-            member("DefaultVersionId", 320),
-            member("AttachmentCount", 265),
-            member("PermissionsBoundaryUsageCount", 265),
-            member("IsAttachable", 268),
-            member("Description", 309),
-            member("CreateDate", 273),
-            member("UpdateDate", 273),
-            member("Tags", 338),
+            member("PolicyName", 330),
+            member("PolicyId", 299),
+            member("Arn", 276),
+            member("Path", 332),
+            member("DefaultVersionId", 334),
+            member("AttachmentCount", 279),
+            member("PermissionsBoundaryUsageCount", 279),
+            member("IsAttachable", 282),
+            member("Description", 323),
+            member("CreateDate", 287),
+            member("UpdateDate", 287),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "PolicyDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 316),
-            member("PolicyDocument", 311),
+            member("PolicyName", 330),
+            member("PolicyDocument", 325),
         ])),
     },
     m::Shape {
@@ -3122,20 +3267,20 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 313)])
+            ..structure(&[member("message", 327)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 284),
-            member("GroupId", 285),
+            member("GroupName", 298),
+            member("GroupId", 299),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(192),
+            member: m::ShapeId(198),
             member_location_name: None,
             flattened: false,
         }),
@@ -3153,17 +3298,17 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 317)])
+            ..structure(&[member("message", 331)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 327), member("RoleId", 285)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 341), member("RoleId", 299)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(196),
+            member: m::ShapeId(202),
             member_location_name: None,
             flattened: false,
         }),
@@ -3190,12 +3335,12 @@ pub static SHAPES: [m::Shape; 347] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 344), member("UserId", 285)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358), member("UserId", 299)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(200),
+            member: m::ShapeId(206),
             member_location_name: None,
             flattened: false,
         }),
@@ -3203,10 +3348,10 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 311),
-            member("VersionId", 320),
-            member("IsDefaultVersion", 268),
-            member("CreateDate", 273),
+            member("Document", 325),
+            member("VersionId", 334),
+            member("IsDefaultVersion", 282),
+            member("CreateDate", 287),
         ])),
     },
     m::Shape {
@@ -3218,15 +3363,15 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 311)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -3235,11 +3380,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 262)
+                ..member("PermissionsBoundary", 276)
             },
         ])),
     },
@@ -3248,15 +3393,15 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 311)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -3265,11 +3410,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 344)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 262)
+                ..member("PermissionsBoundary", 276)
             },
         ])),
     },
@@ -3278,15 +3423,15 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 316)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 311)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -3303,11 +3448,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 287)
+                ..member("InstanceProfileName", 301)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
         ])),
     },
@@ -3316,11 +3461,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
         ])),
     },
@@ -3343,7 +3488,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 321)])
+            ..structure(&[member("message", 335)])
         }),
     },
     m::Shape {
@@ -3363,7 +3508,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "ResourceNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(220),
+            member: m::ShapeId(226),
             member_location_name: None,
             flattened: false,
         }),
@@ -3377,22 +3522,22 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("EvalResourceName", 220)
+                ..member("EvalResourceName", 226)
             },
             m::Member {
                 required: true,
-                ..member("EvalResourceDecision", 190)
+                ..member("EvalResourceDecision", 196)
             },
-            member("MatchedStatements", 238),
+            member("MatchedStatements", 244),
             member("MissingContextValues", 23),
             member("EvalDecisionDetails", 82),
-            member("PermissionsBoundaryDecisionDetail", 187),
+            member("PermissionsBoundaryDecisionDetail", 193),
         ])),
     },
     m::Shape {
         name: "ResourceSpecificResultListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(221),
+            member: m::ShapeId(227),
             member_location_name: None,
             flattened: false,
         }),
@@ -3402,19 +3547,19 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 328)
+                ..member("SerialNumber", 342)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 266)
+                ..member("AuthenticationCode1", 280)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 266)
+                ..member("AuthenticationCode2", 280)
             },
         ])),
     },
@@ -3423,67 +3568,67 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 308)
+                ..member("Path", 322)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 285)
+                ..member("RoleId", 299)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 262)
+                ..member("Arn", 276)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 273)
+                ..member("CreateDate", 287)
             },
-            member("AssumeRolePolicyDocument", 311),
-            member("Description", 323),
-            member("MaxSessionDuration", 326),
+            member("AssumeRolePolicyDocument", 325),
+            member("Description", 337),
+            member("MaxSessionDuration", 340),
             member("PermissionsBoundary", 12),
-            member("Tags", 338),
-            member("RoleLastUsed", 226),
+            member("Tags", 352),
+            member("RoleLastUsed", 232),
         ])),
     },
     m::Shape {
         name: "RoleDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 308),
-            member("RoleName", 327),
-            member("RoleId", 285),
-            member("Arn", 262),
-            member("CreateDate", 273),
-            member("AssumeRolePolicyDocument", 311),
-            member("InstanceProfileList", 286),
-            member("RolePolicyList", 310),
-            member("AttachedManagedPolicies", 264),
+            member("Path", 322),
+            member("RoleName", 341),
+            member("RoleId", 299),
+            member("Arn", 276),
+            member("CreateDate", 287),
+            member("AssumeRolePolicyDocument", 325),
+            member("InstanceProfileList", 300),
+            member("RolePolicyList", 324),
+            member("AttachedManagedPolicies", 278),
             member("PermissionsBoundary", 12),
-            member("Tags", 338),
-            member("RoleLastUsed", 226),
+            member("Tags", 352),
+            member("RoleLastUsed", 232),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 273),
-            member("Region", 332),
+            member("LastUsedDate", 287),
+            member("Region", 346),
         ])),
     },
     m::Shape {
         name: "RoleUsageListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(228),
+            member: m::ShapeId(234),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "RoleUsageType",
-        kind: m::ShapeKind::Structure(structure(&[member("Region", 210), member("Resources", 8)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 216), member("Resources", 8)])),
     },
     m::Shape {
         name: "ServiceAccessNotEnabledException",
@@ -3506,7 +3651,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 343)])
         }),
     },
     m::Shape {
@@ -3518,7 +3663,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 330)])
+            ..structure(&[member("message", 344)])
         }),
     },
     m::Shape {
@@ -3526,11 +3671,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 262)
+                ..member("PolicyArn", 276)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 320)
+                ..member("VersionId", 334)
             },
         ])),
     },
@@ -3539,29 +3684,29 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyInputList", 236)
+                ..member("PolicyInputList", 242)
             },
-            member("PermissionsBoundaryPolicyInputList", 236),
+            member("PermissionsBoundaryPolicyInputList", 242),
             m::Member {
                 required: true,
                 ..member("ActionNames", 4)
             },
-            member("ResourceArns", 219),
-            member("ResourcePolicy", 311),
-            member("ResourceOwner", 220),
-            member("CallerArn", 220),
+            member("ResourceArns", 225),
+            member("ResourcePolicy", 325),
+            member("ResourceOwner", 226),
+            member("CallerArn", 226),
             member("ContextEntries", 21),
-            member("ResourceHandlingOption", 218),
-            member("MaxItems", 298),
-            member("Marker", 297),
+            member("ResourceHandlingOption", 224),
+            member("MaxItems", 312),
+            member("Marker", 311),
         ])),
     },
     m::Shape {
         name: "SimulatePolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
             member("EvaluationResults", 85),
-            member("IsTruncated", 268),
-            member("Marker", 322),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -3569,28 +3714,28 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicySourceArn", 262)
+                ..member("PolicySourceArn", 276)
             },
-            member("PolicyInputList", 236),
-            member("PermissionsBoundaryPolicyInputList", 236),
+            member("PolicyInputList", 242),
+            member("PermissionsBoundaryPolicyInputList", 242),
             m::Member {
                 required: true,
                 ..member("ActionNames", 4)
             },
-            member("ResourceArns", 219),
-            member("ResourcePolicy", 311),
-            member("ResourceOwner", 220),
-            member("CallerArn", 220),
+            member("ResourceArns", 225),
+            member("ResourcePolicy", 325),
+            member("ResourceOwner", 226),
+            member("CallerArn", 226),
             member("ContextEntries", 21),
-            member("ResourceHandlingOption", 218),
-            member("MaxItems", 298),
-            member("Marker", 297),
+            member("ResourceHandlingOption", 224),
+            member("MaxItems", 312),
+            member("Marker", 311),
         ])),
     },
     m::Shape {
         name: "SimulationPolicyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(311),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
@@ -3598,16 +3743,16 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "Statement",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SourcePolicyId", 194),
-            member("SourcePolicyType", 198),
-            member("StartPosition", 203),
-            member("EndPosition", 203),
+            member("SourcePolicyId", 200),
+            member("SourcePolicyType", 204),
+            member("StartPosition", 209),
+            member("EndPosition", 209),
         ])),
     },
     m::Shape {
         name: "StatementListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(237),
+            member: m::ShapeId(243),
             member_location_name: None,
             flattened: false,
         }),
@@ -3617,11 +3762,50 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 337)
+                ..member("Key", 351)
             },
             m::Member {
                 required: true,
-                ..member("Value", 339)
+                ..member("Value", 353)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfileName", 301)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagMFADeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 342)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicyArn", 276)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
             },
         ])),
     },
@@ -3630,11 +3814,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 338)
+                ..member("Tags", 352)
             },
         ])),
     },
@@ -3643,11 +3827,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 338)
+                ..member("Tags", 352)
             },
         ])),
     },
@@ -3660,7 +3844,7 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 340)])
+            ..structure(&[member("message", 354)])
         }),
     },
     m::Shape {
@@ -3672,19 +3856,58 @@ pub static SHAPES: [m::Shape; 347] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 341)])
+            ..structure(&[member("message", 355)])
         }),
+    },
+    m::Shape {
+        name: "UntagInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfileName", 301)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 350)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UntagMFADeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 342)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 350)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UntagPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicyArn", 276)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 350)
+            },
+        ])),
     },
     m::Shape {
         name: "UntagRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 336)
+                ..member("TagKeys", 350)
             },
         ])),
     },
@@ -3693,40 +3916,40 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 336)
+                ..member("TagKeys", 350)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 280),
+            member("UserName", 294),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 257)
+                ..member("AccessKeyId", 271)
             },
             m::Member {
                 required: true,
-                ..member("Status", 331)
+                ..member("Status", 345)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 301),
-            member("RequireSymbols", 268),
-            member("RequireNumbers", 268),
-            member("RequireUppercaseCharacters", 268),
-            member("RequireLowercaseCharacters", 268),
-            member("AllowUsersToChangePassword", 268),
-            member("MaxPasswordAge", 299),
-            member("PasswordReusePrevention", 305),
-            member("HardExpiry", 267),
+            member("MinimumPasswordLength", 315),
+            member("RequireSymbols", 282),
+            member("RequireNumbers", 282),
+            member("RequireUppercaseCharacters", 282),
+            member("RequireLowercaseCharacters", 282),
+            member("AllowUsersToChangePassword", 282),
+            member("MaxPasswordAge", 313),
+            member("PasswordReusePrevention", 319),
+            member("HardExpiry", 281),
         ])),
     },
     m::Shape {
@@ -3734,11 +3957,11 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 311)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -3747,10 +3970,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 284)
+                ..member("GroupName", 298)
             },
-            member("NewPath", 308),
-            member("NewGroupName", 284),
+            member("NewPath", 322),
+            member("NewGroupName", 298),
         ])),
     },
     m::Shape {
@@ -3758,21 +3981,38 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 344)
+                ..member("UserName", 358)
             },
-            member("Password", 306),
-            member("PasswordResetRequired", 267),
+            member("Password", 320),
+            member("PasswordResetRequired", 281),
         ])),
+    },
+    m::Shape {
+        name: "UpdateRoleDescriptionRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("RoleName", 341)
+            },
+            m::Member {
+                required: true,
+                ..member("Description", 337)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UpdateRoleDescriptionResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 230)])),
     },
     m::Shape {
         name: "UpdateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 327)
+                ..member("RoleName", 341)
             },
-            member("Description", 323),
-            member("MaxSessionDuration", 326),
+            member("Description", 337),
+            member("MaxSessionDuration", 340),
         ])),
     },
     m::Shape {
@@ -3784,10 +4024,10 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 280)
+                ..member("UserName", 294)
             },
-            member("NewPath", 308),
-            member("NewUserName", 344),
+            member("NewPath", 322),
+            member("NewUserName", 358),
         ])),
     },
     m::Shape {
@@ -3795,42 +4035,42 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 308)
+                ..member("Path", 322)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 344)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 285)
+                ..member("UserId", 299)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 262)
+                ..member("Arn", 276)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 273)
+                ..member("CreateDate", 287)
             },
-            member("PasswordLastUsed", 273),
+            member("PasswordLastUsed", 287),
             member("PermissionsBoundary", 12),
-            member("Tags", 338),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "UserDetail",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 308),
-            member("UserName", 344),
-            member("UserId", 285),
-            member("Arn", 262),
-            member("CreateDate", 273),
-            member("UserPolicyList", 310),
-            member("GroupList", 283),
-            member("AttachedManagedPolicies", 264),
+            member("Path", 322),
+            member("UserName", 358),
+            member("UserId", 299),
+            member("Arn", 276),
+            member("CreateDate", 287),
+            member("UserPolicyList", 324),
+            member("GroupList", 297),
+            member("AttachedManagedPolicies", 278),
             member("PermissionsBoundary", 12),
-            member("Tags", 338),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
@@ -3838,13 +4078,13 @@ pub static SHAPES: [m::Shape; 347] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 328)
+                ..member("SerialNumber", 342)
             },
             member("Base32StringSeed", 14),
             member("QRCodePNG", 14),
-            member("User", 254),
-            member("EnableDate", 273),
-            member("Tags", 338),
+            member("User", 268),
+            member("EnableDate", 287),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
@@ -3866,7 +4106,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "accountAliasListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(275),
             member_location_name: None,
             flattened: false,
         }),
@@ -3980,7 +4220,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "groupNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(284),
+            member: m::ShapeId(298),
             member_location_name: None,
             flattened: false,
         }),
@@ -4056,7 +4296,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(174),
+            member: m::ShapeId(180),
             member_location_name: None,
             flattened: false,
         }),
@@ -4100,7 +4340,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "policyDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(189),
+            member: m::ShapeId(195),
             member_location_name: None,
             flattened: false,
         }),
@@ -4112,7 +4352,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(202),
+            member: m::ShapeId(208),
             member_location_name: None,
             flattened: false,
         }),
@@ -4124,7 +4364,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(188),
+            member: m::ShapeId(194),
             member_location_name: None,
             flattened: false,
         }),
@@ -4132,7 +4372,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(316),
+            member: m::ShapeId(330),
             member_location_name: None,
             flattened: false,
         }),
@@ -4174,7 +4414,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "roleDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(225),
+            member: m::ShapeId(231),
             member_location_name: None,
             flattened: false,
         }),
@@ -4182,7 +4422,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(224),
+            member: m::ShapeId(230),
             member_location_name: None,
             flattened: false,
         }),
@@ -4261,8 +4501,8 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "summaryMapType",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(333),
-            value: m::ShapeId(335),
+            key: m::ShapeId(347),
+            value: m::ShapeId(349),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -4275,7 +4515,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(337),
+            member: m::ShapeId(351),
             member_location_name: None,
             flattened: false,
         }),
@@ -4287,7 +4527,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(239),
+            member: m::ShapeId(245),
             member_location_name: None,
             flattened: false,
         }),
@@ -4307,7 +4547,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "userDetailListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(255),
+            member: m::ShapeId(269),
             member_location_name: None,
             flattened: false,
         }),
@@ -4315,7 +4555,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(254),
+            member: m::ShapeId(268),
             member_location_name: None,
             flattened: false,
         }),
@@ -4327,7 +4567,7 @@ pub static SHAPES: [m::Shape; 347] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(256),
+            member: m::ShapeId(270),
             member_location_name: None,
             flattened: false,
         }),
@@ -4407,10 +4647,13 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListGroupPolicies",
     "ListGroups",
     "ListGroupsForUser",
+    "ListInstanceProfileTags",
     "ListInstanceProfiles",
     "ListInstanceProfilesForRole",
+    "ListMFADeviceTags",
     "ListMFADevices",
     "ListPolicies",
+    "ListPolicyTags",
     "ListPolicyVersions",
     "ListRolePolicies",
     "ListRoleTags",
@@ -4430,8 +4673,14 @@ pub const IMPLEMENTED: &[&str] = &[
     "SetDefaultPolicyVersion",
     "SimulateCustomPolicy",
     "SimulatePrincipalPolicy",
+    "TagInstanceProfile",
+    "TagMFADevice",
+    "TagPolicy",
     "TagRole",
     "TagUser",
+    "UntagInstanceProfile",
+    "UntagMFADevice",
+    "UntagPolicy",
     "UntagRole",
     "UntagUser",
     "UpdateAccessKey",
@@ -4440,6 +4689,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "UpdateGroup",
     "UpdateLoginProfile",
     "UpdateRole",
+    "UpdateRoleDescription",
     "UpdateUser",
 ];
 
@@ -7590,6 +7840,62 @@ impl IntoValue for ListGroupsResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListInstanceProfileTagsRequest {
+    pub instance_profile_name: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListInstanceProfileTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListInstanceProfileTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profile_name.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListInstanceProfileTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListInstanceProfileTagsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tags: req(&mut s, 0, "Tags")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListInstanceProfileTagsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.tags.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListInstanceProfilesForRoleRequest {
     pub role_name: String,
     pub marker: Option<String>,
@@ -7695,6 +8001,62 @@ impl IntoValue for ListInstanceProfilesResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             Some(self.instance_profiles.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListMFADeviceTagsRequest {
+    pub serial_number: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListMFADeviceTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            serial_number: req(&mut s, 0, "SerialNumber")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListMFADeviceTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.serial_number.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListMFADeviceTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListMFADeviceTagsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tags: req(&mut s, 0, "Tags")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListMFADeviceTagsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.tags.into_value()),
             self.is_truncated.map(IntoValue::into_value),
             self.marker.map(IntoValue::into_value),
         ])
@@ -7816,6 +8178,62 @@ impl IntoValue for ListPoliciesResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             self.policies.map(IntoValue::into_value),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPolicyTagsRequest {
+    pub policy_arn: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListPolicyTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            policy_arn: req(&mut s, 0, "PolicyArn")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListPolicyTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_arn.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPolicyTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListPolicyTagsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tags: req(&mut s, 0, "Tags")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListPolicyTagsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.tags.into_value()),
             self.is_truncated.map(IntoValue::into_value),
             self.marker.map(IntoValue::into_value),
         ])
@@ -9577,6 +9995,81 @@ impl IntoValue for Tag {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagInstanceProfileRequest {
+    pub instance_profile_name: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profile_name.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagMFADeviceRequest {
+    pub serial_number: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagMFADeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            serial_number: req(&mut s, 0, "SerialNumber")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagMFADeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.serial_number.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagPolicyRequest {
+    pub policy_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            policy_arn: req(&mut s, 0, "PolicyArn")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_arn.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagRoleRequest {
     pub role_name: String,
     pub tags: Vec<Tag>,
@@ -9663,6 +10156,81 @@ impl FromValue for UnrecognizedPublicKeyEncodingException {
 impl IntoValue for UnrecognizedPublicKeyEncodingException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagInstanceProfileRequest {
+    pub instance_profile_name: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profile_name.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagMFADeviceRequest {
+    pub serial_number: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagMFADeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            serial_number: req(&mut s, 0, "SerialNumber")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagMFADeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.serial_number.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagPolicyRequest {
+    pub policy_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            policy_arn: req(&mut s, 0, "PolicyArn")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_arn.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
     }
 }
 
@@ -9869,6 +10437,51 @@ impl IntoValue for UpdateLoginProfileRequest {
             self.password.map(IntoValue::into_value),
             self.password_reset_required.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateRoleDescriptionRequest {
+    pub role_name: String,
+    pub description: String,
+}
+
+impl FromValue for UpdateRoleDescriptionRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            role_name: req(&mut s, 0, "RoleName")?,
+            description: req(&mut s, 1, "Description")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateRoleDescriptionRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.role_name.into_value()),
+            Some(self.description.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateRoleDescriptionResponse {
+    pub role: Option<Role>,
+}
+
+impl FromValue for UpdateRoleDescriptionResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            role: opt(&mut s, 0, "Role")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateRoleDescriptionResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.role.map(IntoValue::into_value)])
     }
 }
 
@@ -10711,6 +11324,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListGroupsForUserRequest,
     ) -> impl Future<Output = Result<ListGroupsForUserResponse, AwsError>> + Send;
 
+    /// `ListInstanceProfileTags`.
+    fn list_instance_profile_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListInstanceProfileTagsRequest,
+    ) -> impl Future<Output = Result<ListInstanceProfileTagsResponse, AwsError>> + Send;
+
     /// `ListInstanceProfiles`.
     fn list_instance_profiles(
         &self,
@@ -10725,6 +11345,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListInstanceProfilesForRoleRequest,
     ) -> impl Future<Output = Result<ListInstanceProfilesForRoleResponse, AwsError>> + Send;
 
+    /// `ListMFADeviceTags`.
+    fn list_mfa_device_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListMFADeviceTagsRequest,
+    ) -> impl Future<Output = Result<ListMFADeviceTagsResponse, AwsError>> + Send;
+
     /// `ListMFADevices`.
     fn list_mfa_devices(
         &self,
@@ -10738,6 +11365,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ListPoliciesRequest,
     ) -> impl Future<Output = Result<ListPoliciesResponse, AwsError>> + Send;
+
+    /// `ListPolicyTags`.
+    fn list_policy_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListPolicyTagsRequest,
+    ) -> impl Future<Output = Result<ListPolicyTagsResponse, AwsError>> + Send;
 
     /// `ListPolicyVersions`.
     fn list_policy_versions(
@@ -10872,6 +11506,27 @@ pub trait Handlers: Send + Sync + 'static {
         input: SimulatePrincipalPolicyRequest,
     ) -> impl Future<Output = Result<SimulatePolicyResponse, AwsError>> + Send;
 
+    /// `TagInstanceProfile`.
+    fn tag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: TagInstanceProfileRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `TagMFADevice`.
+    fn tag_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: TagMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `TagPolicy`.
+    fn tag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: TagPolicyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `TagRole`.
     fn tag_role(
         &self,
@@ -10884,6 +11539,27 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: TagUserRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UntagInstanceProfile`.
+    fn untag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: UntagInstanceProfileRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UntagMFADevice`.
+    fn untag_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: UntagMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UntagPolicy`.
+    fn untag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: UntagPolicyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `UntagRole`.
@@ -10941,6 +11617,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: UpdateRoleRequest,
     ) -> impl Future<Output = Result<UpdateRoleResponse, AwsError>> + Send;
+
+    /// `UpdateRoleDescription`.
+    fn update_role_description(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRoleDescriptionRequest,
+    ) -> impl Future<Output = Result<UpdateRoleDescriptionResponse, AwsError>> + Send;
 
     /// `UpdateUser`.
     fn update_user(
@@ -12562,6 +13245,33 @@ pub mod access {
         }]
     }
 
+    /// `ListInstanceProfileTags`: `iam:ListInstanceProfileTags`.
+    pub fn list_instance_profile_tags(
+        ctx: &RequestContext,
+        input: &ListInstanceProfileTagsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListInstanceProfileTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListInstanceProfiles`: `iam:ListInstanceProfiles`.
     pub fn list_instance_profiles(
         ctx: &RequestContext,
@@ -12613,6 +13323,25 @@ pub mod access {
         }]
     }
 
+    /// `ListMFADeviceTags`: `iam:ListMFADeviceTags`.
+    pub fn list_mfa_device_tags(
+        _ctx: &RequestContext,
+        input: &ListMFADeviceTagsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.serial_number.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListMFADeviceTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListMFADevices`: `iam:ListMFADevices`.
     pub fn list_mfa_devices(ctx: &RequestContext, input: &ListMFADevicesRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -12645,6 +13374,22 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:ListPolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListPolicyTags`: `iam:ListPolicyTags`.
+    pub fn list_policy_tags(_ctx: &RequestContext, input: &ListPolicyTagsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListPolicyTags",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -13082,6 +13827,101 @@ pub mod access {
         }]
     }
 
+    /// `TagInstanceProfile`: `iam:TagInstanceProfile`.
+    pub fn tag_instance_profile(
+        ctx: &RequestContext,
+        input: &TagInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:TagInstanceProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TagMFADevice`: `iam:TagMFADevice`.
+    pub fn tag_mfa_device(_ctx: &RequestContext, input: &TagMFADeviceRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.serial_number.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:TagMFADevice",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TagPolicy`: `iam:TagPolicy`.
+    pub fn tag_policy(_ctx: &RequestContext, input: &TagPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:TagPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `TagRole`: `iam:TagRole`.
     pub fn tag_role(ctx: &RequestContext, input: &TagRoleRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -13148,6 +13988,74 @@ pub mod access {
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
             Access {
                 action: "iam:TagUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagInstanceProfile`: `iam:UntagInstanceProfile`.
+    pub fn untag_instance_profile(
+        ctx: &RequestContext,
+        input: &UntagInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UntagInstanceProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagMFADevice`: `iam:UntagMFADevice`.
+    pub fn untag_mfa_device(_ctx: &RequestContext, input: &UntagMFADeviceRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.serial_number.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UntagMFADevice",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagPolicy`: `iam:UntagPolicy`.
+    pub fn untag_policy(_ctx: &RequestContext, input: &UntagPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UntagPolicy",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -13356,6 +14264,33 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:UpdateRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UpdateRoleDescription`: `iam:UpdateRoleDescription`.
+    pub fn update_role_description(
+        ctx: &RequestContext,
+        input: &UpdateRoleDescriptionRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateRoleDescription",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -14177,6 +15112,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_groups_for_user(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListInstanceProfileTags" => {
+                    let input = ListInstanceProfileTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListInstanceProfileTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_instance_profile_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_instance_profile_tags(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListInstanceProfiles" => {
                     let input = ListInstanceProfilesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -14201,6 +15148,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_instance_profiles_for_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListMFADeviceTags" => {
+                    let input = ListMFADeviceTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListMFADeviceTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_mfa_device_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_mfa_device_tags(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListMFADevices" => {
                     let input = ListMFADevicesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -14223,6 +15182,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::list_policies(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_policies(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListPolicyTags" => {
+                    let input = ListPolicyTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListPolicyTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_policy_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_policy_tags(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ListPolicyVersions" => {
@@ -14453,6 +15424,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.simulate_principal_policy(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "TagInstanceProfile" => {
+                    let input = TagInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.tag_instance_profile(ctx, input).await?;
+                    Ok(None)
+                }
+                "TagMFADevice" => {
+                    let input = TagMFADeviceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagMFADeviceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_mfa_device(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.tag_mfa_device(ctx, input).await?;
+                    Ok(None)
+                }
+                "TagPolicy" => {
+                    let input = TagPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.tag_policy(ctx, input).await?;
+                    Ok(None)
+                }
                 "TagRole" => {
                     let input = TagRoleRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -14475,6 +15482,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::tag_user(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.tag_user(ctx, input).await?;
+                    Ok(None)
+                }
+                "UntagInstanceProfile" => {
+                    let input = UntagInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.untag_instance_profile(ctx, input).await?;
+                    Ok(None)
+                }
+                "UntagMFADevice" => {
+                    let input = UntagMFADeviceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagMFADeviceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_mfa_device(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.untag_mfa_device(ctx, input).await?;
+                    Ok(None)
+                }
+                "UntagPolicy" => {
+                    let input = UntagPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.untag_policy(ctx, input).await?;
                     Ok(None)
                 }
                 "UntagRole" => {
@@ -14571,6 +15614,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::update_role(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.update_role(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UpdateRoleDescription" => {
+                    let input = UpdateRoleDescriptionRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UpdateRoleDescriptionRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_role_description(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.update_role_description(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "UpdateUser" => {

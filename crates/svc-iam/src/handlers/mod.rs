@@ -18,6 +18,7 @@ mod reports;
 mod roles;
 mod service_linked;
 mod simulate;
+mod tags;
 mod users;
 
 use crate::generated::*;
@@ -26,6 +27,86 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn tag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: TagPolicyRequest,
+    ) -> Result<(), AwsError> {
+        tags::tag_policy(self, ctx, input).await
+    }
+
+    async fn untag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: UntagPolicyRequest,
+    ) -> Result<(), AwsError> {
+        tags::untag_policy(self, ctx, input).await
+    }
+
+    async fn list_policy_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListPolicyTagsRequest,
+    ) -> Result<ListPolicyTagsResponse, AwsError> {
+        tags::list_policy_tags(self, ctx, input).await
+    }
+
+    async fn tag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: TagInstanceProfileRequest,
+    ) -> Result<(), AwsError> {
+        tags::tag_instance_profile(self, ctx, input).await
+    }
+
+    async fn untag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: UntagInstanceProfileRequest,
+    ) -> Result<(), AwsError> {
+        tags::untag_instance_profile(self, ctx, input).await
+    }
+
+    async fn list_instance_profile_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListInstanceProfileTagsRequest,
+    ) -> Result<ListInstanceProfileTagsResponse, AwsError> {
+        tags::list_instance_profile_tags(self, ctx, input).await
+    }
+
+    async fn tag_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: TagMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        tags::tag_mfa_device(self, ctx, input).await
+    }
+
+    async fn untag_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: UntagMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        tags::untag_mfa_device(self, ctx, input).await
+    }
+
+    async fn list_mfa_device_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListMFADeviceTagsRequest,
+    ) -> Result<ListMFADeviceTagsResponse, AwsError> {
+        tags::list_mfa_device_tags(self, ctx, input).await
+    }
+
+    async fn update_role_description(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRoleDescriptionRequest,
+    ) -> Result<UpdateRoleDescriptionResponse, AwsError> {
+        tags::update_role_description(self, ctx, input).await
+    }
+
     async fn get_account_authorization_details(
         &self,
         ctx: &RequestContext,

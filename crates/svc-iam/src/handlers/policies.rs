@@ -101,7 +101,11 @@ fn aws_with(p: &AwsPolicy, arn: String, (attached, bounded): (i32, i32)) -> Poli
 }
 
 /// The caller's customer managed policy with this ARN (AWS managed ones cannot change).
-fn own<'a>(acct: &'a Account, account: &str, arn: &str) -> Result<&'a PolicyRec, AwsError> {
+pub(super) fn own<'a>(
+    acct: &'a Account,
+    account: &str,
+    arn: &str,
+) -> Result<&'a PolicyRec, AwsError> {
     let (owner, _, _) = validate::policy_arn(arn)?;
     if owner != account {
         return Err(errors::no_such_policy(arn));
