@@ -87,6 +87,8 @@ impl World {
             data_dir: None,
             time: Time::Injected(clock.clone()),
             ids: Arc::new(Ids::from_seed(7)),
+            // Keep the authorizer in the pipeline the fuzzer drives.
+            enforce_iam: true,
         })
         .expect("wiring the in-memory world");
         World {

@@ -59,6 +59,15 @@ impl Policy {
     pub fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         parse_policy(text, kind)
     }
+
+    /// Parses a policy AWS itself wrote (an AWS managed policy): the same language, but
+    /// without the checks IAM applies only to the `Resource` ARNs customers submit
+    /// (partition `*`, regions in S3/IAM ARNs, IAM resource types), which AWS's own
+    /// policies do not always pass (`AutoScalingServiceRolePolicy` names
+    /// `arn:*:resource-groups:*:*:group/*`). Such entries simply match as patterns.
+    pub fn parse_aws_authored(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+        parse_inner(text, kind, false)
+    }
 }
 
 /// A statement after the syntax pass, before the semantic checks.
@@ -73,6 +82,10 @@ struct Draft<'a> {
 
 /// See [`Policy::parse`].
 pub fn parse_policy(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
+    parse_inner(text, kind, true)
+}
+
+fn parse_inner(text: &str, kind: PolicyKind, check_resources: bool) -> Result<Policy, PolicyError> {
     // "Policy documents can contain only the following Unicode characters: horizontal tab,
     // linefeed, carriage return, and characters in the range U+0020 to U+00FF."
     if !text
@@ -140,7 +153,7 @@ pub fn parse_policy(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError>
                 return Err(PolicyError::MissingResources);
             }
         }
-        for d in &drafts {
+        for d in drafts.iter().filter(|_| check_resources) {
             for r in d.resources.iter().flat_map(|r| &r.values) {
                 check_resource(r)?;
             }
@@ -425,5 +438,27 @@ fn build_statement(
         resources: d.resources,
         resource_patterns,
         condition: d.condition,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_authored_policies_skip_only_the_resource_arn_checks() {
+        let wild = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"resource-groups:Tag","Resource":"arn:*:resource-groups:*:*:group/*"}]}"#;
+        assert!(matches!(
+            Policy::parse(wild, PolicyKind::Managed),
+            Err(PolicyError::InvalidPartition(..))
+        ));
+        let p = Policy::parse_aws_authored(wild, PolicyKind::Managed).expect("accepted");
+        assert_eq!(p.statements().len(), 1);
+        // Everything else is still checked.
+        let bad = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}"#;
+        assert_eq!(
+            Policy::parse_aws_authored(bad, PolicyKind::Managed).err(),
+            Some(PolicyError::MissingActions)
+        );
     }
 }

@@ -84,15 +84,41 @@ pub struct Enforcer {
     pub iam: Directory,
     pub sessions: Sessions,
     pub buckets: svc_s3::BucketPolicies,
+    /// `false` in permissive mode without `--enforce-iam`: every call is allowed (its use
+    /// of credentials is still recorded), as the test suites of other local clouds expect.
+    pub enforce: bool,
 }
 
-/// Everything that decides for one caller: built once per call.
+/// Everything that decides for one caller: built once per call, from the directory's
+/// shared, already parsed policies (no document is parsed or copied per call).
 struct Subject {
     principal: policy::Principal,
-    identity: Vec<NamedPolicy>,
-    boundary: Option<NamedPolicy>,
+    /// The user's or the role's own policies and boundary.
+    user: Option<Arc<svc_iam::PrincipalPolicies>>,
+    role: Option<Arc<svc_iam::RoleInfo>>,
+    /// Grants that come from elsewhere (the password policy's change-your-own-password).
+    extra: Vec<NamedPolicy>,
     session: Vec<NamedPolicy>,
     context: policy::Context,
+}
+
+impl Subject {
+    fn identity(&self) -> impl Iterator<Item = &NamedPolicy> {
+        let own = match (&self.user, &self.role) {
+            (Some(u), _) => u.identity.as_slice(),
+            (None, Some(r)) => r.policies.as_slice(),
+            (None, None) => &[],
+        };
+        own.iter().chain(&self.extra)
+    }
+
+    fn boundary(&self) -> Option<&NamedPolicy> {
+        match (&self.user, &self.role) {
+            (Some(u), _) => u.boundary.as_ref(),
+            (None, Some(r)) => r.boundary.as_ref(),
+            (None, None) => None,
+        }
+    }
 }
 
 impl Enforcer {
@@ -101,26 +127,18 @@ impl Enforcer {
     fn subject(&self, ctx: &RequestContext, s: Option<&SessionView>) -> Subject {
         let p = &ctx.principal;
         let account = p.account_id.as_str();
-        let (principal, identity, boundary, session) = match p.kind {
-            PrincipalKind::Root => (
-                policy::Principal::root(account),
-                Vec::new(),
-                None,
-                Vec::new(),
-            ),
+        let mut extra = Vec::new();
+        let (principal, user, role, session) = match p.kind {
+            PrincipalKind::Root => (policy::Principal::root(account), None, None, Vec::new()),
             PrincipalKind::User => {
                 let name = p.arn.rsplit('/').next().unwrap_or_default();
                 let principal = policy::Principal::user(account, &p.arn).with_unique_id(&p.user_id);
-                match self.iam.user_policies(account, name) {
-                    Some(mut u) => {
-                        if self.iam.users_may_change_password(account) {
-                            u.identity.push(own_password_grant(&p.arn));
-                        }
-                        (principal, u.identity, u.boundary, Vec::new())
-                    }
-                    // A user deleted while its request was in flight: nothing allows it.
-                    None => (principal, Vec::new(), None, Vec::new()),
+                // A user deleted while its request was in flight: nothing allows it.
+                let user = self.iam.user_policies(account, name);
+                if user.as_ref().is_some_and(|u| u.may_change_password) {
+                    extra.push(own_password_grant(&p.arn));
                 }
+                (principal, user, None, Vec::new())
             }
             PrincipalKind::AssumedRole => {
                 let (role_arn, role_id) = match s.map(|s| &s.kind) {
@@ -142,7 +160,6 @@ impl Enforcer {
                             });
                         session.push(NamedPolicy {
                             source: format!("{}#session", p.arn),
-                            document: doc.clone(),
                             policy: Arc::new(parsed),
                         });
                     }
@@ -152,7 +169,6 @@ impl Enforcer {
                         session.push(self.iam.managed_policy(account, arn).unwrap_or_else(|| {
                             NamedPolicy {
                                 source: arn.clone(),
-                                document: String::new(),
                                 policy: Arc::new(policy::Policy::deny_all(
                                     policy::PolicyKind::Session,
                                 )),
@@ -160,11 +176,8 @@ impl Enforcer {
                         }));
                     }
                 }
-                match self.iam.role_by_arn(&role_arn) {
-                    Some(r) => (principal, r.policies, r.boundary, session),
-                    // The role was deleted: its sessions can do nothing any more.
-                    None => (principal, Vec::new(), None, session),
-                }
+                // A deleted role's sessions can do nothing any more.
+                (principal, None, self.iam.role_by_arn(&role_arn), session)
             }
         };
         let mut context = policy::Context::for_principal(&principal);
@@ -191,11 +204,41 @@ impl Enforcer {
         }
         Subject {
             principal,
-            identity,
-            boundary,
+            user,
+            role,
+            extra,
             session,
             context,
         }
+    }
+}
+
+impl Enforcer {
+    /// Records the credential's use, whatever the decision: an IAM access key's (service
+    /// and region, for `GetAccessKeyLastUsed` and the credential report) or, for a role
+    /// session, the role's (`RoleLastUsed`). Memory only; IAM writes it out in batches.
+    fn note_use(&self, ctx: &RequestContext, access: &[Access], session: Option<&SessionView>) {
+        let key = ctx.principal.access_key_id.as_str();
+        // The common case, the command line's root keys: nothing of IAM's is touched.
+        if ctx.principal.kind == PrincipalKind::Root
+            && session.is_none()
+            && !self.iam.roots_have_iam_keys()
+        {
+            return;
+        }
+        if let Some(s) = session {
+            if let SessionKind::AssumedRole { role_id, .. } = &s.kind {
+                self.iam.note_role_used(role_id, &ctx.region, ctx.now);
+            }
+            return;
+        }
+        // The service namespace of the action asked; the only operations that ask for no
+        // permission at all are STS's (GetCallerIdentity, GetSessionToken).
+        let service = access
+            .first()
+            .and_then(|a| a.action.split_once(':'))
+            .map_or("sts", |(service, _)| service);
+        self.iam.note_key_used(key, service, &ctx.region, ctx.now);
     }
 }
 
@@ -279,10 +322,7 @@ enum Held {
     /// The role's trust policy: `sts:AssumeRole`, and the `sts:TagSession` /
     /// `sts:SetSourceIdentity` asked with it, are decided by it
     /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required>).
-    Trust {
-        trust: NamedPolicy,
-        owner: Option<String>,
-    },
+    Trust(Arc<svc_iam::RoleInfo>),
     /// An S3 bucket policy.
     Bucket(Arc<svc_s3::BucketPolicy>, Option<String>),
 }
@@ -290,9 +330,9 @@ enum Held {
 impl Held {
     fn as_ref(&self) -> policy::ResourcePolicy<'_> {
         match self {
-            Held::Trust { trust, .. } => policy::ResourcePolicy {
-                id: &trust.source,
-                policy: &trust.policy,
+            Held::Trust(role) => policy::ResourcePolicy {
+                id: &role.trust.source,
+                policy: &role.trust.policy,
                 kind: policy::ResourcePolicyKind::RoleTrust,
             },
             Held::Bucket(b, _) => policy::ResourcePolicy {
@@ -306,7 +346,8 @@ impl Held {
     /// The account that owns the resource, when the ARN does not say.
     fn owner(&self) -> Option<&String> {
         match self {
-            Held::Trust { owner, .. } | Held::Bucket(_, owner) => owner.as_ref(),
+            Held::Trust(role) => Some(&role.account),
+            Held::Bucket(_, owner) => owner.as_ref(),
         }
     }
 }
@@ -324,11 +365,7 @@ impl Enforcer {
             .iter()
             .any(|a| a.eq_ignore_ascii_case(action));
         if trust_decides {
-            let role = self.iam.role_by_arn(resource)?;
-            return Some(Held::Trust {
-                owner: Some(role.account),
-                trust: role.trust,
-            });
+            return self.iam.role_by_arn(resource).map(Held::Trust);
         }
         let bucket = s3_bucket(resource)?;
         let p = self.buckets.policy(bucket)?;
@@ -353,7 +390,6 @@ fn own_password_grant(user_arn: &str) -> NamedPolicy {
         .unwrap_or_else(|_| policy::Policy::deny_all(policy::PolicyKind::Inline));
     NamedPolicy {
         source: "account password policy (AllowUsersToChangePassword)".to_string(),
-        document,
         policy: Arc::new(policy),
     }
 }
@@ -370,9 +406,6 @@ fn arn_account(arn: &str) -> Option<&str> {
 
 impl Authorizer for Enforcer {
     fn authorize(&self, ctx: &RequestContext, access: &[Access]) -> Result<(), Denial> {
-        if access.is_empty() {
-            return Ok(());
-        }
         // Temporary credentials: their session, looked up once for every use below.
         let session = ctx
             .principal
@@ -381,6 +414,10 @@ impl Authorizer for Enforcer {
             .then(|| self.sessions.lookup(&ctx.principal.access_key_id))
             .flatten();
         let session = session.as_deref();
+        self.note_use(ctx, access, session);
+        if access.is_empty() || !self.enforce {
+            return Ok(());
+        }
         Self::session_limits(ctx, session, access)?;
         let root = ctx.principal.kind == PrincipalKind::Root;
         // The common case: a root without any resource policy in play is allowed outright.
@@ -394,9 +431,9 @@ impl Authorizer for Enforcer {
             return Ok(());
         }
         let subject = self.subject(ctx, session);
-        let identity: Vec<_> = subject.identity.iter().map(policy_ref).collect();
+        let identity: Vec<_> = subject.identity().map(policy_ref).collect();
         let session: Vec<_> = subject.session.iter().map(policy_ref).collect();
-        let boundary = subject.boundary.as_ref().map(policy_ref);
+        let boundary = subject.boundary().map(policy_ref);
         let mut first_implicit: Option<(policy::Evaluation, &str, String)> = None;
         for a in access {
             let mut context = subject.context.clone();

@@ -42,6 +42,9 @@ pub struct Config {
     pub time: Time,
     /// The id generator every service and the gateway draw from (seed it for replayable runs).
     pub ids: Arc<Ids>,
+    /// Whether IAM policies decide (true unless permissive mode runs without
+    /// `--enforce-iam`); off, the account root may also assume roles.
+    pub enforce_iam: bool,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             data_dir: None,
             time: Time::Scaled(1.0),
             ids: Arc::new(Ids::from_os()),
+            enforce_iam: true,
         }
     }
 }
@@ -94,7 +98,15 @@ pub fn build(config: Config) -> anyhow::Result<App> {
     let mut roots = StaticCredentials::new();
     roots.add_root(&config.account, &config.access_key, &config.secret_key);
     let workers = hooks.workers.clone();
-    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, &workers)?;
+    let wired = services(
+        &store,
+        &clock,
+        &config.ids,
+        blob_dir,
+        &roots,
+        &workers,
+        !config.enforce_iam,
+    )?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);
@@ -111,6 +123,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
             iam: wired.iam,
             sessions: wired.sessions,
             buckets: wired.buckets,
+            enforce: config.enforce_iam,
         }),
         clock: clock.clone(),
         ids: config.ids,
@@ -157,6 +170,7 @@ fn services(
     s3_blobs: Option<PathBuf>,
     roots: &StaticCredentials,
     workers: &Arc<Workers>,
+    root_may_assume: bool,
 ) -> anyhow::Result<Wired> {
     // Services with background work add their workers here (`workers.add(...)`).
     let _ = workers;
@@ -165,6 +179,7 @@ fn services(
     let roles = Arc::new(IamRoles {
         iam: directory.clone(),
         roots: roots.clone(),
+        root_may_assume,
     });
     let (sts, sessions) = svc_sts::build(store.clone(), clock.clone(), ids.clone(), roles)
         .context("loading STS state")?;
@@ -207,14 +222,19 @@ fn services(
 struct IamRoles {
     iam: svc_iam::Directory,
     roots: StaticCredentials,
+    root_may_assume: bool,
 }
 
 impl svc_sts::RoleDirectory for IamRoles {
+    fn root_may_assume(&self) -> bool {
+        self.root_may_assume
+    }
+
     fn role(&self, arn: &str) -> Option<svc_sts::RoleView> {
         self.iam.role_by_arn(arn).map(|r| svc_sts::RoleView {
-            account: r.account,
-            name: r.name,
-            role_id: r.role_id,
+            account: r.account.clone(),
+            name: r.name.clone(),
+            role_id: r.role_id.clone(),
             max_session_duration: r.max_session_duration,
         })
     }

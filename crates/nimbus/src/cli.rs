@@ -70,6 +70,11 @@ struct ServeArgs {
     /// `strict` (SigV4 against known keys) or `permissive` (any key is an account root).
     #[arg(long, env = "NIMBUS_AUTH", default_value = "strict", value_parser = ["strict", "permissive"])]
     auth: String,
+    /// With `--auth permissive`: still enforce IAM policies (permissive mode alone allows
+    /// every call and lets account roots assume roles). Strict mode always enforces.
+    #[arg(long, env = "NIMBUS_ENFORCE_IAM", action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    enforce_iam: bool,
     /// Account of the root keys, and permissive mode's default account.
     #[arg(long, env = "NIMBUS_ACCOUNT", default_value = "000000000000", value_parser = account_id)]
     account: String,
@@ -163,6 +168,8 @@ pub struct ServeOptions {
     pub time_scale: f64,
     pub dns_listen: Option<String>,
     pub auth: AuthMode,
+    /// IAM policies are enforced (always in strict mode; with `--enforce-iam` in permissive).
+    pub enforce_iam: bool,
     pub account: String,
     pub access_key: String,
     pub secret_key: String,
@@ -217,6 +224,7 @@ where
                 data_dir,
                 time_scale: a.time_scale,
                 dns_listen: a.dns_listen.filter(|d| !d.is_empty()),
+                enforce_iam: a.enforce_iam || auth == AuthMode::Strict,
                 auth,
                 account: a.account,
                 access_key: a.access_key,
@@ -278,7 +286,16 @@ mod tests {
                 assert!(o.data_dir.is_none());
                 assert_eq!(o.time_scale, 60.0);
                 assert!(matches!(o.auth, AuthMode::Permissive { .. }));
+                assert!(!o.enforce_iam);
             }
+            other => panic!("{other:?}"),
+        }
+        match parse(args("serve --auth permissive --enforce-iam --listen 127.0.0.1:0")) {
+            Ok(Command::Serve(o)) => assert!(o.enforce_iam && o.listen == "127.0.0.1:0"),
+            other => panic!("{other:?}"),
+        }
+        match parse(args("serve")) {
+            Ok(Command::Serve(o)) => assert!(o.enforce_iam),
             other => panic!("{other:?}"),
         }
         for bad in [

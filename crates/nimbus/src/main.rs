@@ -113,6 +113,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             data_dir: opts.data_dir.clone(),
             time: app::Time::Scaled(opts.time_scale),
             ids: Arc::new(Ids::from_os()),
+            enforce_iam: opts.enforce_iam,
         })?;
 
         let endpoint = format!("http://{addr}");
@@ -122,6 +123,9 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
         println!("  account {}: access key {} / secret {}", opts.account, opts.access_key, opts.secret_key);
         if let nimbus_gateway::AuthMode::Permissive { default_account } = &opts.auth {
             println!("  auth: permissive (any key accepted; default account {default_account})");
+            if !opts.enforce_iam {
+                println!("  iam: not enforced (pass --enforce-iam to enforce policies)");
+            }
         }
         let ahead_ms = clock.now().0 - clock.real_now().0;
         if resumed_from.is_some() && ahead_ms >= 1000 {

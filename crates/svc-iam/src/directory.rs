@@ -7,15 +7,17 @@
 //! ([`nimbus_iam_policy::Policy`]); they were validated when stored. It also checks MFA
 //! codes for STS ([`Directory::verify_totp`]) and finds an instance profile's role for
 //! EC2 ([`Directory::instance_profile`]). It changes nothing, except
-//! [`Directory::note_key_used`] and [`Directory::verify_totp`], which record a key's last
-//! use and an MFA code's use in memory only.
+//! [`Directory::note_key_used`] / [`Directory::note_role_used`] (a credential's last use,
+//! batched to the store by `usage`) and [`Directory::verify_totp`] (an MFA code's use, in
+//! memory only). Parsed policies per principal are cached for one state epoch.
 
 use crate::managed;
-use crate::model::{InlineRec, LastUsedRec};
+use crate::model::InlineRec;
 use crate::state::{Account, Shared, State};
 use crate::totp;
 use nimbus_core::Timestamp;
 use nimbus_iam_policy::{Policy, PolicyKind};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The read API over IAM's state.
@@ -62,7 +64,6 @@ pub struct NamedPolicy {
     /// Where it comes from: the managed policy's ARN, or `{arn of the entity}#inline/{name}`
     /// for an inline policy.
     pub source: String,
-    pub document: String,
     pub policy: Arc<Policy>,
 }
 
@@ -76,6 +77,9 @@ pub struct PrincipalPolicies {
     /// Own managed, own inline, then each group's managed and inline policies.
     pub identity: Vec<NamedPolicy>,
     pub boundary: Option<NamedPolicy>,
+    /// The account password policy's `AllowUsersToChangePassword`, which IAM treats as a
+    /// grant of `iam:ChangePassword` on the user itself and `iam:GetAccountPasswordPolicy`.
+    pub may_change_password: bool,
 }
 
 /// What a role trusts and grants.
@@ -101,21 +105,23 @@ fn named(source: String, document: &str, kind: PolicyKind) -> Option<NamedPolicy
     let policy = Policy::parse(document, kind).unwrap_or_else(|_| Policy::deny_all(kind));
     Some(NamedPolicy {
         source,
-        document: document.to_string(),
         policy: Arc::new(policy),
     })
 }
 
 /// The default document of a managed policy (customer or AWS) by ARN.
 fn managed_document(acct: &Account, arn: &str) -> Option<String> {
-    if let Some(p) = managed::by_arn(arn) {
-        return Some(p.document.to_string());
-    }
     acct.policy_by_arn(arn)
         .map(|p| p.default_document().to_string())
 }
 
 fn managed_policy(acct: &Account, arn: &str) -> Option<NamedPolicy> {
+    if let Some(p) = managed::by_arn(arn) {
+        return Some(NamedPolicy {
+            source: arn.to_string(),
+            policy: p.parsed(),
+        });
+    }
     named(
         arn.to_string(),
         &managed_document(acct, arn)?,
@@ -133,6 +139,73 @@ fn inline_policies<'a>(
             &p.document,
             PolicyKind::Inline,
         )
+    })
+}
+
+/// Parsed policies per principal, for one state epoch (see [`crate::state::State::epoch`]).
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    epoch: u64,
+    /// account → user name as the caller's ARN spells it → policies.
+    users: HashMap<String, HashMap<String, Arc<PrincipalPolicies>>>,
+    /// role ARN → role.
+    roles: HashMap<String, Arc<RoleInfo>>,
+}
+
+fn build_user(st: &State, account: &str, name: &str) -> Option<PrincipalPolicies> {
+    let acct = st.account(account)?;
+    let u = acct.user(name).ok()?;
+    let user_arn = u.arn();
+    let mut identity: Vec<NamedPolicy> = u
+        .attached
+        .iter()
+        .filter_map(|arn| managed_policy(acct, arn))
+        .collect();
+    identity.extend(inline_policies(&user_arn, &u.inline));
+    for g in u.groups.iter().filter_map(|n| acct.group(n).ok()) {
+        let group_arn = g.arn();
+        identity.extend(
+            g.attached
+                .iter()
+                .filter_map(|arn| managed_policy(acct, arn)),
+        );
+        identity.extend(inline_policies(&group_arn, &g.inline));
+    }
+    Some(PrincipalPolicies {
+        account: account.to_string(),
+        user_name: u.name.clone(),
+        user_arn,
+        user_id: u.id.clone(),
+        identity,
+        boundary: u.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
+        may_change_password: acct
+            .password_policy
+            .as_ref()
+            .is_some_and(|p| p.allow_change),
+    })
+}
+
+fn build_role(st: &State, arn: &str) -> Option<RoleInfo> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
+    let acct = st.account(account)?;
+    let r = acct.role(name).ok().filter(|r| r.arn() == arn)?;
+    let mut policies: Vec<NamedPolicy> = r
+        .attached
+        .iter()
+        .filter_map(|a| managed_policy(acct, a))
+        .collect();
+    policies.extend(inline_policies(arn, &r.inline));
+    Some(RoleInfo {
+        account: account.to_string(),
+        name: r.name.clone(),
+        arn: arn.to_string(),
+        role_id: r.id.clone(),
+        trust: named(format!("{arn}#trust"), &r.trust, PolicyKind::RoleTrust)?,
+        policies,
+        boundary: r.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
+        max_session_duration: r.max_session,
     })
 }
 
@@ -166,16 +239,74 @@ impl Directory {
         })
     }
 
-    /// Records that `key_id` signed a call to `service` in `region` at `at` (memory only,
-    /// for `GetAccessKeyLastUsed`; it is not worth a durable write per request).
+    /// Whether any account root holds an IAM-issued access key (one atomic load): while none
+    /// does, a root's call has no IAM key to record.
+    pub fn roots_have_iam_keys(&self) -> bool {
+        self.shared
+            .root_keys
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Records that IAM access key `key_id` signed a call to `service` (its namespace:
+    /// `s3`, `ec2`...) in `region` at `at`, for `GetAccessKeyLastUsed` and the credential
+    /// report. Cheap enough for every request: memory only, under one small lock; the
+    /// store is written in batches (see `usage`). Keys IAM did not issue (the command
+    /// line's root keys) are ignored, and remembered as such so they cost one lookup.
     pub fn note_key_used(&self, key_id: &str, service: &str, region: &str, at: Timestamp) {
-        let mut st = self.shared.state.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(k) = st.keys.get_mut(key_id) {
-            k.last_used = Some(LastUsedRec {
-                at: at.secs() * 1000,
-                service: service.to_string(),
-                region: region.to_string(),
-            });
+        let at = at.secs() * 1000;
+        // Never hold the usage lock while taking the state's (handlers take them in turn).
+        let known = self.shared.usage(|u| {
+            if u.is_foreign(key_id) {
+                return Some(None);
+            }
+            u.key(key_id).is_some().then(|| {
+                u.note_key(key_id, at, region, service);
+                u.take_batch(false)
+            })
+        });
+        let batch = match known {
+            Some(batch) => batch,
+            None => {
+                let iam_key = self.read(|st| st.keys.contains_key(key_id));
+                self.shared.usage(|u| {
+                    if !iam_key {
+                        u.mark_foreign(key_id);
+                        return None;
+                    }
+                    u.note_key(key_id, at, region, service);
+                    u.take_batch(false)
+                })
+            }
+        };
+        self.submit(batch);
+    }
+
+    /// Records that a session of the role with id `role_id` made a call in `region` at
+    /// `at` (`RoleLastUsed`), like [`Directory::note_key_used`].
+    pub fn note_role_used(&self, role_id: &str, region: &str, at: Timestamp) {
+        let batch = self.shared.usage(|u| {
+            u.note_role(role_id, at.secs() * 1000, region);
+            u.take_batch(false)
+        });
+        self.submit(batch);
+    }
+
+    /// Writes recorded uses now (tests; a clean shutdown).
+    pub fn flush_usage(
+        &self,
+    ) -> impl std::future::Future<Output = Result<(), nimbus_store::StoreError>> {
+        let batch = self
+            .shared
+            .usage(|u| u.take_batch(true))
+            .unwrap_or_default();
+        self.shared.store.submit(batch)
+    }
+
+    fn submit(&self, batch: Option<nimbus_store::Batch>) {
+        if let Some(b) = batch {
+            // Fire and forget: the store's writer applies it in order; a failure loses
+            // only these "last used" facts, which the next flush writes again if newer.
+            drop(self.shared.store.submit(b));
         }
     }
 
@@ -219,35 +350,58 @@ impl Directory {
     }
 
     /// The identity-based policies that apply to user `name` of `account`, and its
-    /// permissions boundary; `None` if there is no such user.
-    pub fn user_policies(&self, account: &str, name: &str) -> Option<PrincipalPolicies> {
+    /// permissions boundary; `None` if there is no such user. Parsed once per state
+    /// epoch: the same `Arc` is handed out until any IAM change, which rebuilds it.
+    pub fn user_policies(&self, account: &str, name: &str) -> Option<Arc<PrincipalPolicies>> {
+        self.read(|st| {
+            if let Some(hit) = self.cached(st.epoch, |c| c.users.get(account)?.get(name).cloned()) {
+                return Some(hit);
+            }
+            let built = Arc::new(build_user(st, account, name)?);
+            self.remember(st.epoch, |c| {
+                c.users
+                    .entry(account.to_string())
+                    .or_default()
+                    .insert(name.to_string(), built.clone());
+            });
+            Some(built)
+        })
+    }
+
+    fn cached<T>(&self, epoch: u64, get: impl FnOnce(&Cache) -> Option<T>) -> Option<T> {
+        let c = self.shared.cache.read().unwrap_or_else(|e| e.into_inner());
+        (c.epoch == epoch).then(|| get(&c)).flatten()
+    }
+
+    fn remember(&self, epoch: u64, put: impl FnOnce(&mut Cache)) {
+        let mut c = self.shared.cache.write().unwrap_or_else(|e| e.into_inner());
+        if c.epoch != epoch {
+            *c = Cache {
+                epoch,
+                ..Cache::default()
+            };
+        }
+        put(&mut c);
+    }
+
+    /// A group's own managed and inline policies (for the policy simulator): its ARN, id
+    /// and the policies; `None` if there is no such group.
+    pub(crate) fn group_policies(
+        &self,
+        account: &str,
+        name: &str,
+    ) -> Option<(String, String, Vec<NamedPolicy>)> {
         self.read(|st| {
             let acct = st.account(account)?;
-            let u = acct.user(name).ok()?;
-            let user_arn = u.arn();
-            let mut identity: Vec<NamedPolicy> = u
+            let g = acct.group(name).ok()?;
+            let arn = g.arn();
+            let mut v: Vec<NamedPolicy> = g
                 .attached
                 .iter()
-                .filter_map(|arn| managed_policy(acct, arn))
+                .filter_map(|a| managed_policy(acct, a))
                 .collect();
-            identity.extend(inline_policies(&user_arn, &u.inline));
-            for g in u.groups.iter().filter_map(|n| acct.group(n).ok()) {
-                let group_arn = g.arn();
-                identity.extend(
-                    g.attached
-                        .iter()
-                        .filter_map(|arn| managed_policy(acct, arn)),
-                );
-                identity.extend(inline_policies(&group_arn, &g.inline));
-            }
-            Some(PrincipalPolicies {
-                account: account.to_string(),
-                user_name: u.name.clone(),
-                user_arn: user_arn.clone(),
-                user_id: u.id.clone(),
-                identity,
-                boundary: u.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
-            })
+            v.extend(inline_policies(&arn, &g.inline));
+            Some((arn, g.id.clone(), v))
         })
     }
 
@@ -287,37 +441,24 @@ impl Directory {
     /// A managed policy's default version (a customer policy of `account`, or an AWS managed
     /// one), parsed; `None` if there is no such policy. Sessions name these as `PolicyArns`.
     pub fn managed_policy(&self, account: &str, arn: &str) -> Option<NamedPolicy> {
-        if let Some(p) = managed::by_arn(arn) {
-            return named(arn.to_string(), p.document, PolicyKind::Managed);
+        if managed::by_arn(arn).is_some() {
+            return managed_policy(&Account::default(), arn);
         }
         self.read(|st| managed_policy(st.account(account)?, arn))
     }
 
     /// A role by its ARN (`arn:aws:iam::{account}:role/{path}{name}`); `None` if there is
-    /// no such role.
-    pub fn role_by_arn(&self, arn: &str) -> Option<RoleInfo> {
-        let rest = arn.strip_prefix("arn:aws:iam::")?;
-        let (account, resource) = rest.split_once(':')?;
-        let name = resource.strip_prefix("role/")?.rsplit('/').next()?;
+    /// no such role. Cached per state epoch like [`Directory::user_policies`].
+    pub fn role_by_arn(&self, arn: &str) -> Option<Arc<RoleInfo>> {
         self.read(|st| {
-            let acct = st.account(account)?;
-            let r = acct.role(name).ok().filter(|r| r.arn() == arn)?;
-            let mut policies: Vec<NamedPolicy> = r
-                .attached
-                .iter()
-                .filter_map(|a| managed_policy(acct, a))
-                .collect();
-            policies.extend(inline_policies(arn, &r.inline));
-            Some(RoleInfo {
-                account: account.to_string(),
-                name: r.name.clone(),
-                arn: arn.to_string(),
-                role_id: r.id.clone(),
-                trust: named(format!("{arn}#trust"), &r.trust, PolicyKind::RoleTrust)?,
-                policies,
-                boundary: r.boundary.as_deref().and_then(|b| managed_policy(acct, b)),
-                max_session_duration: r.max_session,
-            })
+            if let Some(hit) = self.cached(st.epoch, |c| c.roles.get(arn).cloned()) {
+                return Some(hit);
+            }
+            let built = Arc::new(build_role(st, arn)?);
+            self.remember(st.epoch, |c| {
+                c.roles.insert(arn.to_string(), built.clone());
+            });
+            Some(built)
         })
     }
 

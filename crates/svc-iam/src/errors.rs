@@ -187,3 +187,30 @@ pub fn validation(details: &[String]) -> AwsError {
 pub fn validation_message(message: impl Into<String>) -> AwsError {
     AwsError::client("ValidationError", message)
 }
+
+/// `GetCredentialReport` before any `GenerateCredentialReport` (410 `ReportNotPresent`).
+pub fn report_not_present() -> AwsError {
+    g::credential_report_not_present_exception(
+        "The credential report does not exist. To generate a credential report, use GenerateCredentialReport.",
+    )
+}
+
+/// `GetCredentialReport` for a report older than four hours (410 `ReportExpired`).
+pub fn report_expired() -> AwsError {
+    g::credential_report_expired_exception(
+        "The most recent credential report has expired. To generate a new credential report, use GenerateCredentialReport.",
+    )
+}
+
+pub fn no_such_entity(message: impl Into<String>) -> AwsError {
+    g::no_such_entity_exception(message)
+}
+
+pub fn already_exists_message(message: impl Into<String>) -> AwsError {
+    g::entity_already_exists_exception(message)
+}
+
+/// A change to something only AWS may change (a service-linked role).
+pub fn unmodifiable(message: impl Into<String>) -> AwsError {
+    g::unmodifiable_entity_exception(message)
+}

@@ -33,124 +33,134 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("AcceptDelegationRequest", "POST", "/"),
     op("AddClientIDToOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(4)),
+        input: Some(m::ShapeId(6)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(59),
-            m::ShapeId(97),
-            m::ShapeId(178),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(79),
+            m::ShapeId(129),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("AddRoleToInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(5)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        input: Some(m::ShapeId(7)),
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("AddUserToGroup", "POST", "/")
     },
     op("AssociateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(6)),
+        input: Some(m::ShapeId(9)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(153),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(201),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("AttachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(7)),
+        input: Some(m::ShapeId(10)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(178),
-            m::ShapeId(153),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(251),
+            m::ShapeId(201),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("AttachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(8)),
+        input: Some(m::ShapeId(11)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(153),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(201),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("AttachUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(13)),
+        input: Some(m::ShapeId(16)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(95),
-            m::ShapeId(97),
-            m::ShapeId(60),
-            m::ShapeId(147),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(127),
+            m::ShapeId(129),
+            m::ShapeId(80),
+            m::ShapeId(191),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("ChangePassword", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateAccessKeyResult"),
-        input: Some(m::ShapeId(16)),
-        output: Some(m::ShapeId(17)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        input: Some(m::ShapeId(27)),
+        output: Some(m::ShapeId(28)),
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("CreateAccessKey", "POST", "/")
     },
-    op("CreateAccountAlias", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(29)),
+        errors: &[
+            m::ShapeId(18),
+            m::ShapeId(79),
+            m::ShapeId(129),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("CreateAccountAlias", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("CreateDelegationRequestResult"),
         ..op("CreateDelegationRequest", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateGroupResult"),
-        input: Some(m::ShapeId(18)),
-        output: Some(m::ShapeId(19)),
+        input: Some(m::ShapeId(30)),
+        output: Some(m::ShapeId(31)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(59),
-            m::ShapeId(142),
-            m::ShapeId(172),
+            m::ShapeId(129),
+            m::ShapeId(79),
+            m::ShapeId(185),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateInstanceProfileResult"),
-        input: Some(m::ShapeId(20)),
-        output: Some(m::ShapeId(21)),
+        input: Some(m::ShapeId(32)),
+        output: Some(m::ShapeId(33)),
         errors: &[
-            m::ShapeId(59),
-            m::ShapeId(93),
-            m::ShapeId(97),
-            m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(79),
+            m::ShapeId(125),
+            m::ShapeId(129),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateLoginProfileResult"),
-        input: Some(m::ShapeId(22)),
-        output: Some(m::ShapeId(23)),
+        input: Some(m::ShapeId(34)),
+        output: Some(m::ShapeId(35)),
         errors: &[
-            m::ShapeId(59),
-            m::ShapeId(142),
-            m::ShapeId(147),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(79),
+            m::ShapeId(185),
+            m::ShapeId(191),
+            m::ShapeId(129),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateLoginProfile", "POST", "/")
@@ -161,44 +171,44 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyResult"),
-        input: Some(m::ShapeId(24)),
-        output: Some(m::ShapeId(25)),
+        input: Some(m::ShapeId(36)),
+        output: Some(m::ShapeId(37)),
         errors: &[
-            m::ShapeId(93),
-            m::ShapeId(97),
-            m::ShapeId(59),
-            m::ShapeId(141),
-            m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(125),
+            m::ShapeId(129),
+            m::ShapeId(79),
+            m::ShapeId(182),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreatePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreatePolicyVersionResult"),
-        input: Some(m::ShapeId(26)),
-        output: Some(m::ShapeId(27)),
+        input: Some(m::ShapeId(38)),
+        output: Some(m::ShapeId(39)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(141),
-            m::ShapeId(93),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(182),
+            m::ShapeId(125),
+            m::ShapeId(129),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreatePolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateRoleResult"),
-        input: Some(m::ShapeId(28)),
-        output: Some(m::ShapeId(29)),
+        input: Some(m::ShapeId(40)),
+        output: Some(m::ShapeId(41)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(59),
-            m::ShapeId(141),
-            m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(79),
+            m::ShapeId(182),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateRole", "POST", "/")
@@ -209,6 +219,15 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateServiceLinkedRoleResult"),
+        input: Some(m::ShapeId(42)),
+        output: Some(m::ShapeId(43)),
+        errors: &[
+            m::ShapeId(125),
+            m::ShapeId(129),
+            m::ShapeId(185),
+            m::ShapeId(236),
+        ],
+        implemented: true,
         ..op("CreateServiceLinkedRole", "POST", "/")
     },
     m::Operation {
@@ -217,147 +236,157 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("CreateUserResult"),
-        input: Some(m::ShapeId(30)),
-        output: Some(m::ShapeId(31)),
+        input: Some(m::ShapeId(44)),
+        output: Some(m::ShapeId(45)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(59),
-            m::ShapeId(142),
-            m::ShapeId(93),
-            m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(129),
+            m::ShapeId(79),
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateVirtualMFADeviceResult"),
-        input: Some(m::ShapeId(32)),
-        output: Some(m::ShapeId(33)),
+        input: Some(m::ShapeId(46)),
+        output: Some(m::ShapeId(47)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(59),
-            m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(79),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("CreateVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(37)),
+        input: Some(m::ShapeId(51)),
         errors: &[
-            m::ShapeId(60),
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(172),
-            m::ShapeId(14),
+            m::ShapeId(80),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(236),
+            m::ShapeId(18),
         ],
         implemented: true,
         ..op("DeactivateMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(38)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        input: Some(m::ShapeId(52)),
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteAccessKey", "POST", "/")
     },
-    op("DeleteAccountAlias", "POST", "/"),
     m::Operation {
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        input: Some(m::ShapeId(53)),
+        errors: &[
+            m::ShapeId(18),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("DeleteAccountAlias", "POST", "/")
+    },
+    m::Operation {
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(41)),
+        input: Some(m::ShapeId(56)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(39),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(54),
+            m::ShapeId(129),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(40)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        input: Some(m::ShapeId(55)),
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(42)),
+        input: Some(m::ShapeId(57)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(39),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(54),
+            m::ShapeId(129),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(43)),
+        input: Some(m::ShapeId(58)),
         errors: &[
-            m::ShapeId(60),
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(80),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteLoginProfile", "POST", "/")
     },
     op("DeleteOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(44)),
+        input: Some(m::ShapeId(59)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(39),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(54),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(45)),
+        input: Some(m::ShapeId(60)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(39),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(54),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeletePolicyVersion", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(48)),
+        input: Some(m::ShapeId(63)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(39),
-            m::ShapeId(97),
-            m::ShapeId(178),
-            m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(54),
+            m::ShapeId(129),
+            m::ShapeId(251),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteRole", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(46)),
-        errors: &[m::ShapeId(142), m::ShapeId(178), m::ShapeId(172)],
+        input: Some(m::ShapeId(61)),
+        errors: &[m::ShapeId(185), m::ShapeId(251), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(47)),
+        input: Some(m::ShapeId(62)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(178),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteRolePolicy", "POST", "/")
@@ -367,76 +396,80 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("DeleteServerCertificate", "POST", "/"),
     m::Operation {
         result_wrapper: Some("DeleteServiceLinkedRoleResult"),
+        input: Some(m::ShapeId(64)),
+        output: Some(m::ShapeId(65)),
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
+        implemented: true,
         ..op("DeleteServiceLinkedRole", "POST", "/")
     },
     op("DeleteServiceSpecificCredential", "POST", "/"),
     op("DeleteSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(51)),
+        input: Some(m::ShapeId(68)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(142),
-            m::ShapeId(39),
-            m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(129),
+            m::ShapeId(185),
+            m::ShapeId(54),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DeleteUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(49)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(66)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(50)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        input: Some(m::ShapeId(67)),
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("DeleteUserPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(52)),
+        input: Some(m::ShapeId(69)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(39),
-            m::ShapeId(97),
-            m::ShapeId(172),
-            m::ShapeId(14),
+            m::ShapeId(185),
+            m::ShapeId(54),
+            m::ShapeId(129),
+            m::ShapeId(236),
+            m::ShapeId(18),
         ],
         implemented: true,
         ..op("DeleteVirtualMFADevice", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(53)),
+        input: Some(m::ShapeId(73)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DetachGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(74)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(178),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DetachRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(55)),
+        input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("DetachUserPolicy", "POST", "/")
@@ -451,15 +484,15 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     op("DisableOutboundWebIdentityFederation", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(78)),
         errors: &[
-            m::ShapeId(59),
-            m::ShapeId(60),
-            m::ShapeId(91),
-            m::ShapeId(97),
-            m::ShapeId(142),
-            m::ShapeId(172),
-            m::ShapeId(14),
+            m::ShapeId(79),
+            m::ShapeId(80),
+            m::ShapeId(123),
+            m::ShapeId(129),
+            m::ShapeId(185),
+            m::ShapeId(236),
+            m::ShapeId(18),
         ],
         implemented: true,
         ..op("EnableMFADevice", "POST", "/")
@@ -478,6 +511,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GenerateCredentialReportResult"),
+        output: Some(m::ShapeId(90)),
+        errors: &[m::ShapeId(129), m::ShapeId(236)],
+        implemented: true,
         ..op("GenerateCredentialReport", "POST", "/")
     },
     m::Operation {
@@ -490,24 +526,31 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetAccessKeyLastUsedResult"),
-        input: Some(m::ShapeId(66)),
-        output: Some(m::ShapeId(67)),
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
         implemented: true,
         ..op("GetAccessKeyLastUsed", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountAuthorizationDetailsResult"),
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(236)],
+        implemented: true,
         ..op("GetAccountAuthorizationDetails", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountPasswordPolicyResult"),
-        output: Some(m::ShapeId(68)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        output: Some(m::ShapeId(95)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetAccountSummaryResult"),
+        output: Some(m::ShapeId(96)),
+        errors: &[m::ShapeId(236)],
+        implemented: true,
         ..op("GetAccountSummary", "POST", "/")
     },
     m::Operation {
@@ -520,6 +563,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetCredentialReportResult"),
+        output: Some(m::ShapeId(97)),
+        errors: &[
+            m::ShapeId(49),
+            m::ShapeId(48),
+            m::ShapeId(50),
+            m::ShapeId(236),
+        ],
+        implemented: true,
         ..op("GetCredentialReport", "POST", "/")
     },
     m::Operation {
@@ -528,17 +579,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetGroupResult"),
-        input: Some(m::ShapeId(71)),
-        output: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetGroupPolicyResult"),
-        input: Some(m::ShapeId(69)),
-        output: Some(m::ShapeId(70)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(99)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetGroupPolicy", "POST", "/")
     },
@@ -548,17 +599,17 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetInstanceProfileResult"),
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(74)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetInstanceProfile", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetLoginProfileResult"),
-        input: Some(m::ShapeId(75)),
-        output: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetLoginProfile", "POST", "/")
     },
@@ -580,33 +631,33 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetPolicyResult"),
-        input: Some(m::ShapeId(77)),
-        output: Some(m::ShapeId(78)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("GetPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetPolicyVersionResult"),
-        input: Some(m::ShapeId(79)),
-        output: Some(m::ShapeId(80)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("GetPolicyVersion", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRoleResult"),
-        input: Some(m::ShapeId(83)),
-        output: Some(m::ShapeId(84)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(112)),
+        output: Some(m::ShapeId(113)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetRolePolicyResult"),
-        input: Some(m::ShapeId(81)),
-        output: Some(m::ShapeId(82)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(111)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetRolePolicy", "POST", "/")
     },
@@ -632,57 +683,65 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("GetServiceLinkedRoleDeletionStatusResult"),
+        input: Some(m::ShapeId(114)),
+        output: Some(m::ShapeId(115)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        implemented: true,
         ..op("GetServiceLinkedRoleDeletionStatus", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserResult"),
-        input: Some(m::ShapeId(87)),
-        output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetUserPolicyResult"),
-        input: Some(m::ShapeId(85)),
-        output: Some(m::ShapeId(86)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("GetUserPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccessKeysResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(99)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(131)),
+        output: Some(m::ShapeId(132)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListAccessKeys", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAccountAliasesResult"),
+        input: Some(m::ShapeId(133)),
+        output: Some(m::ShapeId(134)),
+        errors: &[m::ShapeId(236)],
+        implemented: true,
         ..op("ListAccountAliases", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedGroupPoliciesResult"),
-        input: Some(m::ShapeId(100)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(135)),
+        output: Some(m::ShapeId(136)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("ListAttachedGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedRolePoliciesResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(137)),
+        output: Some(m::ShapeId(138)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("ListAttachedRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListAttachedUserPoliciesResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(139)),
+        output: Some(m::ShapeId(140)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("ListAttachedUserPolicies", "POST", "/")
     },
@@ -692,65 +751,73 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListEntitiesForPolicyResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(107)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(141)),
+        output: Some(m::ShapeId(142)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("ListEntitiesForPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupPoliciesResult"),
-        input: Some(m::ShapeId(108)),
-        output: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(143)),
+        output: Some(m::ShapeId(144)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListGroupPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsResult"),
-        input: Some(m::ShapeId(112)),
-        output: Some(m::ShapeId(113)),
-        errors: &[m::ShapeId(172)],
+        input: Some(m::ShapeId(147)),
+        output: Some(m::ShapeId(148)),
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListGroupsForUserResult"),
-        input: Some(m::ShapeId(110)),
-        output: Some(m::ShapeId(111)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(145)),
+        output: Some(m::ShapeId(146)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListGroupsForUser", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfileTagsResult"),
+        input: Some(m::ShapeId(149)),
+        output: Some(m::ShapeId(150)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
+        implemented: true,
         ..op("ListInstanceProfileTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesResult"),
-        input: Some(m::ShapeId(116)),
-        output: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(172)],
+        input: Some(m::ShapeId(153)),
+        output: Some(m::ShapeId(154)),
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListInstanceProfiles", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListInstanceProfilesForRoleResult"),
-        input: Some(m::ShapeId(114)),
-        output: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(151)),
+        output: Some(m::ShapeId(152)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListInstanceProfilesForRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADeviceTagsResult"),
+        input: Some(m::ShapeId(155)),
+        output: Some(m::ShapeId(156)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
+        implemented: true,
         ..op("ListMFADeviceTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListMFADevicesResult"),
-        input: Some(m::ShapeId(118)),
-        output: Some(m::ShapeId(119)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(157)),
+        output: Some(m::ShapeId(158)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListMFADevices", "POST", "/")
     },
@@ -768,9 +835,9 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPoliciesResult"),
-        input: Some(m::ShapeId(120)),
-        output: Some(m::ShapeId(121)),
-        errors: &[m::ShapeId(172)],
+        input: Some(m::ShapeId(159)),
+        output: Some(m::ShapeId(160)),
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListPolicies", "POST", "/")
     },
@@ -780,37 +847,41 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListPolicyTagsResult"),
+        input: Some(m::ShapeId(161)),
+        output: Some(m::ShapeId(162)),
+        errors: &[m::ShapeId(185), m::ShapeId(236), m::ShapeId(125)],
+        implemented: true,
         ..op("ListPolicyTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListPolicyVersionsResult"),
-        input: Some(m::ShapeId(122)),
-        output: Some(m::ShapeId(123)),
-        errors: &[m::ShapeId(142), m::ShapeId(93), m::ShapeId(172)],
+        input: Some(m::ShapeId(163)),
+        output: Some(m::ShapeId(164)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(236)],
         implemented: true,
         ..op("ListPolicyVersions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolePoliciesResult"),
-        input: Some(m::ShapeId(124)),
-        output: Some(m::ShapeId(125)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(165)),
+        output: Some(m::ShapeId(166)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListRolePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRoleTagsResult"),
-        input: Some(m::ShapeId(126)),
-        output: Some(m::ShapeId(127)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(167)),
+        output: Some(m::ShapeId(168)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListRoleTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListRolesResult"),
-        input: Some(m::ShapeId(128)),
-        output: Some(m::ShapeId(129)),
-        errors: &[m::ShapeId(172)],
+        input: Some(m::ShapeId(169)),
+        output: Some(m::ShapeId(170)),
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListRoles", "POST", "/")
     },
@@ -844,88 +915,88 @@ pub static OPERATIONS: [m::Operation; 176] = [
     },
     m::Operation {
         result_wrapper: Some("ListUserPoliciesResult"),
-        input: Some(m::ShapeId(130)),
-        output: Some(m::ShapeId(131)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(171)),
+        output: Some(m::ShapeId(172)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListUserPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUserTagsResult"),
-        input: Some(m::ShapeId(132)),
-        output: Some(m::ShapeId(133)),
-        errors: &[m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(173)),
+        output: Some(m::ShapeId(174)),
+        errors: &[m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("ListUserTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListUsersResult"),
-        input: Some(m::ShapeId(134)),
-        output: Some(m::ShapeId(135)),
-        errors: &[m::ShapeId(172)],
+        input: Some(m::ShapeId(175)),
+        output: Some(m::ShapeId(176)),
+        errors: &[m::ShapeId(236)],
         implemented: true,
         ..op("ListUsers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListVirtualMFADevicesResult"),
-        input: Some(m::ShapeId(136)),
-        output: Some(m::ShapeId(137)),
+        input: Some(m::ShapeId(177)),
+        output: Some(m::ShapeId(178)),
         implemented: true,
         ..op("ListVirtualMFADevices", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(160)),
+        input: Some(m::ShapeId(210)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(141),
-            m::ShapeId(142),
-            m::ShapeId(172),
+            m::ShapeId(129),
+            m::ShapeId(182),
+            m::ShapeId(185),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("PutGroupPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(161)),
+        input: Some(m::ShapeId(211)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(93),
-            m::ShapeId(178),
-            m::ShapeId(153),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(251),
+            m::ShapeId(201),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("PutRolePermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(162)),
+        input: Some(m::ShapeId(212)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(141),
-            m::ShapeId(142),
-            m::ShapeId(178),
-            m::ShapeId(172),
+            m::ShapeId(129),
+            m::ShapeId(182),
+            m::ShapeId(185),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("PutRolePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(163)),
+        input: Some(m::ShapeId(213)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(93),
-            m::ShapeId(153),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(201),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("PutUserPermissionsBoundary", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(164)),
+        input: Some(m::ShapeId(214)),
         errors: &[
-            m::ShapeId(97),
-            m::ShapeId(141),
-            m::ShapeId(142),
-            m::ShapeId(172),
+            m::ShapeId(129),
+            m::ShapeId(182),
+            m::ShapeId(185),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("PutUserPolicy", "POST", "/")
@@ -933,19 +1004,19 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("RejectDelegationRequest", "POST", "/"),
     op("RemoveClientIDFromOpenIDConnectProvider", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(165)),
+        input: Some(m::ShapeId(217)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(178),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("RemoveRoleFromInstanceProfile", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(166)),
-        errors: &[m::ShapeId(142), m::ShapeId(97), m::ShapeId(172)],
+        input: Some(m::ShapeId(218)),
+        errors: &[m::ShapeId(185), m::ShapeId(129), m::ShapeId(236)],
         implemented: true,
         ..op("RemoveUserFromGroup", "POST", "/")
     },
@@ -954,25 +1025,25 @@ pub static OPERATIONS: [m::Operation; 176] = [
         ..op("ResetServiceSpecificCredential", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(168)),
+        input: Some(m::ShapeId(229)),
         errors: &[
-            m::ShapeId(91),
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(172),
-            m::ShapeId(14),
+            m::ShapeId(123),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(236),
+            m::ShapeId(18),
         ],
         implemented: true,
         ..op("ResyncMFADevice", "POST", "/")
     },
     op("SendDelegationToken", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(174)),
+        input: Some(m::ShapeId(238)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(93),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(129),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("SetDefaultPolicyVersion", "POST", "/")
@@ -980,24 +1051,65 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("SetSecurityTokenServicePreferences", "POST", "/"),
     m::Operation {
         result_wrapper: Some("SimulateCustomPolicyResult"),
+        input: Some(m::ShapeId(239)),
+        output: Some(m::ShapeId(240)),
+        errors: &[m::ShapeId(125), m::ShapeId(197)],
+        implemented: true,
         ..op("SimulateCustomPolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SimulatePrincipalPolicyResult"),
+        input: Some(m::ShapeId(241)),
+        output: Some(m::ShapeId(240)),
+        errors: &[m::ShapeId(185), m::ShapeId(125), m::ShapeId(197)],
+        implemented: true,
         ..op("SimulatePrincipalPolicy", "POST", "/")
     },
-    op("TagInstanceProfile", "POST", "/"),
-    op("TagMFADevice", "POST", "/"),
-    op("TagOpenIDConnectProvider", "POST", "/"),
-    op("TagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(176)),
+        input: Some(m::ShapeId(246)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(129),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("TagInstanceProfile", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(247)),
+        errors: &[
+            m::ShapeId(125),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("TagMFADevice", "POST", "/")
+    },
+    op("TagOpenIDConnectProvider", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(248)),
+        errors: &[
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("TagPolicy", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(249)),
+        errors: &[
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("TagRole", "POST", "/")
@@ -1005,89 +1117,119 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("TagSAMLProvider", "POST", "/"),
     op("TagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(177)),
+        input: Some(m::ShapeId(250)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(93),
-            m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("TagUser", "POST", "/")
     },
-    op("UntagInstanceProfile", "POST", "/"),
-    op("UntagMFADevice", "POST", "/"),
-    op("UntagOpenIDConnectProvider", "POST", "/"),
-    op("UntagPolicy", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(180)),
-        errors: &[m::ShapeId(142), m::ShapeId(14), m::ShapeId(172)],
+        input: Some(m::ShapeId(253)),
+        errors: &[
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("UntagInstanceProfile", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(254)),
+        errors: &[
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("UntagMFADevice", "POST", "/")
+    },
+    op("UntagOpenIDConnectProvider", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(255)),
+        errors: &[
+            m::ShapeId(185),
+            m::ShapeId(125),
+            m::ShapeId(18),
+            m::ShapeId(236),
+        ],
+        implemented: true,
+        ..op("UntagPolicy", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(256)),
+        errors: &[m::ShapeId(185), m::ShapeId(18), m::ShapeId(236)],
         implemented: true,
         ..op("UntagRole", "POST", "/")
     },
     op("UntagSAMLProvider", "POST", "/"),
     op("UntagServerCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(181)),
-        errors: &[m::ShapeId(142), m::ShapeId(14), m::ShapeId(172)],
+        input: Some(m::ShapeId(257)),
+        errors: &[m::ShapeId(185), m::ShapeId(18), m::ShapeId(236)],
         implemented: true,
         ..op("UntagUser", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(182)),
+        input: Some(m::ShapeId(258)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(172),
-            m::ShapeId(93),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(236),
+            m::ShapeId(125),
         ],
         implemented: true,
         ..op("UpdateAccessKey", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(183)),
+        input: Some(m::ShapeId(259)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(141),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(182),
+            m::ShapeId(129),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("UpdateAccountPasswordPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(184)),
+        input: Some(m::ShapeId(260)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(141),
-            m::ShapeId(97),
-            m::ShapeId(178),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(182),
+            m::ShapeId(129),
+            m::ShapeId(251),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("UpdateAssumeRolePolicy", "POST", "/")
     },
     op("UpdateDelegationRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(185)),
+        input: Some(m::ShapeId(261)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(59),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(79),
+            m::ShapeId(129),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("UpdateGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(186)),
+        input: Some(m::ShapeId(262)),
         errors: &[
-            m::ShapeId(60),
-            m::ShapeId(142),
-            m::ShapeId(147),
-            m::ShapeId(97),
-            m::ShapeId(172),
+            m::ShapeId(80),
+            m::ShapeId(185),
+            m::ShapeId(191),
+            m::ShapeId(129),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("UpdateLoginProfile", "POST", "/")
@@ -1095,14 +1237,18 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateOpenIDConnectProviderThumbprint", "POST", "/"),
     m::Operation {
         result_wrapper: Some("UpdateRoleResult"),
-        input: Some(m::ShapeId(187)),
-        output: Some(m::ShapeId(188)),
-        errors: &[m::ShapeId(178), m::ShapeId(142), m::ShapeId(172)],
+        input: Some(m::ShapeId(265)),
+        output: Some(m::ShapeId(266)),
+        errors: &[m::ShapeId(251), m::ShapeId(185), m::ShapeId(236)],
         implemented: true,
         ..op("UpdateRole", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UpdateRoleDescriptionResult"),
+        input: Some(m::ShapeId(263)),
+        output: Some(m::ShapeId(264)),
+        errors: &[m::ShapeId(185), m::ShapeId(251), m::ShapeId(236)],
+        implemented: true,
         ..op("UpdateRoleDescription", "POST", "/")
     },
     m::Operation {
@@ -1114,14 +1260,14 @@ pub static OPERATIONS: [m::Operation; 176] = [
     op("UpdateServiceSpecificCredential", "POST", "/"),
     op("UpdateSigningCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(189)),
+        input: Some(m::ShapeId(267)),
         errors: &[
-            m::ShapeId(142),
-            m::ShapeId(97),
-            m::ShapeId(59),
-            m::ShapeId(60),
-            m::ShapeId(14),
-            m::ShapeId(172),
+            m::ShapeId(185),
+            m::ShapeId(129),
+            m::ShapeId(79),
+            m::ShapeId(80),
+            m::ShapeId(18),
+            m::ShapeId(236),
         ],
         implemented: true,
         ..op("UpdateUser", "POST", "/")
@@ -1141,50 +1287,50 @@ pub static OPERATIONS: [m::Operation; 176] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 270] = [
+pub static SHAPES: [m::Shape; 361] = [
     m::Shape {
         name: "AccessKey",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 192)
+                ..member("AccessKeyId", 271)
             },
             m::Member {
                 required: true,
-                ..member("Status", 258)
+                ..member("Status", 345)
             },
             m::Member {
                 required: true,
-                ..member("SecretAccessKey", 194)
+                ..member("SecretAccessKey", 273)
             },
-            member("CreateDate", 205),
+            member("CreateDate", 287),
         ])),
     },
     m::Shape {
         name: "AccessKeyLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 205),
+            member("LastUsedDate", 287),
             m::Member {
                 required: true,
-                ..member("ServiceName", 259)
+                ..member("ServiceName", 346)
             },
             m::Member {
                 required: true,
-                ..member("Region", 259)
+                ..member("Region", 346)
             },
         ])),
     },
     m::Shape {
         name: "AccessKeyMetadata",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 267),
-            member("AccessKeyId", 192),
-            member("Status", 258),
-            member("CreateDate", 205),
+            member("UserName", 358),
+            member("AccessKeyId", 271),
+            member("Status", 345),
+            member("CreateDate", 287),
         ])),
     },
     m::Shape {
@@ -1200,15 +1346,27 @@ pub static SHAPES: [m::Shape; 270] = [
         }),
     },
     m::Shape {
+        name: "ActionNameListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(5),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ActionNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "AddRoleToInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 216)
+                ..member("InstanceProfileName", 301)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
         ])),
     },
@@ -1217,24 +1375,32 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
         ])),
+    },
+    m::Shape {
+        name: "ArnListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(276),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "AttachGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
@@ -1243,11 +1409,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
@@ -1256,26 +1422,26 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
     m::Shape {
         name: "AttachedPermissionsBoundary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PermissionsBoundaryType", 148),
-            member("PermissionsBoundaryArn", 195),
+            member("PermissionsBoundaryType", 192),
+            member("PermissionsBoundaryArn", 276),
         ])),
     },
     m::Shape {
         name: "AttachedPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 244),
-            member("PolicyArn", 195),
+            member("PolicyName", 330),
+            member("PolicyArn", 276),
         ])),
     },
     m::Shape {
@@ -1299,13 +1465,17 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("OldPassword", 235)
+                ..member("OldPassword", 320)
             },
             m::Member {
                 required: true,
-                ..member("NewPassword", 235)
+                ..member("NewPassword", 320)
             },
         ])),
+    },
+    m::Shape {
+        name: "ColumnNumber",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "ConcurrentModificationException",
@@ -1316,7 +1486,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 15)])
+            ..structure(&[member("message", 19)])
         }),
     },
     m::Shape {
@@ -1324,8 +1494,67 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "ContextEntry",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ContextKeyName", 22),
+            member("ContextKeyValues", 25),
+            member("ContextKeyType", 24),
+        ])),
+    },
+    m::Shape {
+        name: "ContextEntryListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(20),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ContextKeyNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ContextKeyNamesResultListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(22),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ContextKeyTypeEnum",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "string",
+                "stringList",
+                "numeric",
+                "numericList",
+                "boolean",
+                "booleanList",
+                "ip",
+                "ipList",
+                "binary",
+                "binaryList",
+                "date",
+                "dateList",
+            ],
+        },
+    },
+    m::Shape {
+        name: "ContextKeyValueListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(26),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ContextKeyValueType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "CreateAccessKeyRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 211)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 294)])),
     },
     m::Shape {
         name: "CreateAccessKeyResponse",
@@ -1335,12 +1564,19 @@ pub static SHAPES: [m::Shape; 270] = [
         }])),
     },
     m::Shape {
+        name: "CreateAccountAliasRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AccountAlias", 275)
+        }])),
+    },
+    m::Shape {
         name: "CreateGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 237),
+            member("Path", 322),
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
         ])),
     },
@@ -1348,7 +1584,7 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "CreateGroupResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Group", 89)
+            ..member("Group", 120)
         }])),
     },
     m::Shape {
@@ -1356,32 +1592,32 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 216)
+                ..member("InstanceProfileName", 301)
             },
-            member("Path", 237),
-            member("Tags", 262),
+            member("Path", 322),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "CreateInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 90)
+            ..member("InstanceProfile", 122)
         }])),
     },
     m::Shape {
         name: "CreateLoginProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 267),
-            member("Password", 235),
-            member("PasswordResetRequired", 201),
+            member("UserName", 358),
+            member("Password", 320),
+            member("PasswordResetRequired", 282),
         ])),
     },
     m::Shape {
         name: "CreateLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 138)
+            ..member("LoginProfile", 179)
         }])),
     },
     m::Shape {
@@ -1389,96 +1625,111 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
-            member("Path", 246),
+            member("Path", 332),
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 325)
             },
-            member("Description", 238),
-            member("Tags", 262),
+            member("Description", 323),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "CreatePolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 149)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 194)])),
     },
     m::Shape {
         name: "CreatePolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 325)
             },
-            member("SetAsDefault", 201),
+            member("SetAsDefault", 282),
         ])),
     },
     m::Shape {
         name: "CreatePolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 159)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 208)])),
     },
     m::Shape {
         name: "CreateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 237),
+            member("Path", 322),
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("AssumeRolePolicyDocument", 239)
+                ..member("AssumeRolePolicyDocument", 325)
             },
-            member("Description", 251),
-            member("MaxSessionDuration", 253),
-            member("PermissionsBoundary", 195),
-            member("Tags", 262),
+            member("Description", 337),
+            member("MaxSessionDuration", 340),
+            member("PermissionsBoundary", 276),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "CreateRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 169)
+            ..member("Role", 230)
         }])),
+    },
+    m::Shape {
+        name: "CreateServiceLinkedRoleRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AWSServiceName", 298)
+            },
+            member("Description", 337),
+            member("CustomSuffix", 286),
+        ])),
+    },
+    m::Shape {
+        name: "CreateServiceLinkedRoleResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 230)])),
     },
     m::Shape {
         name: "CreateUserRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 237),
+            member("Path", 322),
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 358)
             },
-            member("PermissionsBoundary", 195),
-            member("Tags", 262),
+            member("PermissionsBoundary", 276),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "CreateUserResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("User", 190)])),
+        kind: m::ShapeKind::Structure(structure(&[member("User", 268)])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Path", 237),
+            member("Path", 322),
             m::Member {
                 required: true,
-                ..member("VirtualMFADeviceName", 269)
+                ..member("VirtualMFADeviceName", 360)
             },
-            member("Tags", 262),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
         name: "CreateVirtualMFADeviceResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("VirtualMFADevice", 191)
+            ..member("VirtualMFADevice", 270)
         }])),
     },
     m::Shape {
@@ -1490,7 +1741,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 202)])
+            ..structure(&[member("message", 283)])
         }),
     },
     m::Shape {
@@ -1502,7 +1753,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 203)])
+            ..structure(&[member("message", 284)])
         }),
     },
     m::Shape {
@@ -1514,28 +1765,35 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 204)])
+            ..structure(&[member("message", 285)])
         }),
     },
     m::Shape {
         name: "DeactivateMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
+            member("UserName", 294),
             m::Member {
                 required: true,
-                ..member("SerialNumber", 255)
+                ..member("SerialNumber", 342)
             },
         ])),
     },
     m::Shape {
         name: "DeleteAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
+            member("UserName", 294),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 192)
+                ..member("AccessKeyId", 271)
             },
         ])),
+    },
+    m::Shape {
+        name: "DeleteAccountAliasRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AccountAlias", 275)
+        }])),
     },
     m::Shape {
         name: "DeleteConflictException",
@@ -1546,7 +1804,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 206)])
+            ..structure(&[member("message", 288)])
         }),
     },
     m::Shape {
@@ -1554,11 +1812,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -1566,25 +1824,25 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "DeleteGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("GroupName", 213)
+            ..member("GroupName", 298)
         }])),
     },
     m::Shape {
         name: "DeleteInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 216)
+            ..member("InstanceProfileName", 301)
         }])),
     },
     m::Shape {
         name: "DeleteLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 267)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358)])),
     },
     m::Shape {
         name: "DeletePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 195)
+            ..member("PolicyArn", 276)
         }])),
     },
     m::Shape {
@@ -1592,11 +1850,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 248)
+                ..member("VersionId", 334)
             },
         ])),
     },
@@ -1604,7 +1862,7 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "DeleteRolePermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 254)
+            ..member("RoleName", 341)
         }])),
     },
     m::Shape {
@@ -1612,11 +1870,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -1624,14 +1882,28 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "DeleteRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 254)
+            ..member("RoleName", 341)
+        }])),
+    },
+    m::Shape {
+        name: "DeleteServiceLinkedRoleRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("RoleName", 341)
+        }])),
+    },
+    m::Shape {
+        name: "DeleteServiceLinkedRoleResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("DeletionTaskId", 71)
         }])),
     },
     m::Shape {
         name: "DeleteUserPermissionsBoundaryRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 267)
+            ..member("UserName", 358)
         }])),
     },
     m::Shape {
@@ -1639,11 +1911,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -1651,26 +1923,43 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "DeleteUserRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("UserName", 211)
+            ..member("UserName", 294)
         }])),
     },
     m::Shape {
         name: "DeleteVirtualMFADeviceRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("SerialNumber", 255)
+            ..member("SerialNumber", 342)
         }])),
+    },
+    m::Shape {
+        name: "DeletionTaskFailureReasonType",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Reason", 215),
+            member("RoleUsageList", 233),
+        ])),
+    },
+    m::Shape {
+        name: "DeletionTaskIdType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "DeletionTaskStatusType",
+        kind: m::ShapeKind::String {
+            enum_values: &["SUCCEEDED", "IN_PROGRESS", "FAILED", "NOT_STARTED"],
+        },
     },
     m::Shape {
         name: "DetachGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
@@ -1679,11 +1968,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
@@ -1692,11 +1981,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
         ])),
     },
@@ -1709,7 +1998,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 207)])
+            ..structure(&[member("message", 289)])
         }),
     },
     m::Shape {
@@ -1721,7 +2010,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 208)])
+            ..structure(&[member("message", 290)])
         }),
     },
     m::Shape {
@@ -1729,19 +2018,19 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 255)
+                ..member("SerialNumber", 342)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 199)
+                ..member("AuthenticationCode1", 280)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 199)
+                ..member("AuthenticationCode2", 280)
             },
         ])),
     },
@@ -1754,7 +2043,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 209)])
+            ..structure(&[member("message", 291)])
         }),
     },
     m::Shape {
@@ -1766,7 +2055,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 210)])
+            ..structure(&[member("message", 293)])
         }),
     },
     m::Shape {
@@ -1782,6 +2071,48 @@ pub static SHAPES: [m::Shape; 270] = [
         },
     },
     m::Shape {
+        name: "EvalDecisionDetailsType",
+        kind: m::ShapeKind::Map(m::MapShape {
+            key: m::ShapeId(83),
+            value: m::ShapeId(196),
+            key_location_name: None,
+            value_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "EvalDecisionSourceType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "EvaluationResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("EvalActionName", 5)
+            },
+            member("EvalResourceName", 226),
+            m::Member {
+                required: true,
+                ..member("EvalDecision", 196)
+            },
+            member("MatchedStatements", 244),
+            member("MissingContextValues", 23),
+            member("OrganizationsDecisionDetail", 189),
+            member("PermissionsBoundaryDecisionDetail", 193),
+            member("EvalDecisionDetails", 82),
+            member("ResourceSpecificResults", 228),
+        ])),
+    },
+    m::Shape {
+        name: "EvaluationResultsListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(84),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "FeatureDisabledException",
         kind: m::ShapeKind::Structure(m::Structure {
             error: Some(m::ErrorInfo {
@@ -1790,7 +2121,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 63)])
+            ..structure(&[member("message", 87)])
         }),
     },
     m::Shape {
@@ -1806,7 +2137,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 65)])
+            ..structure(&[member("message", 89)])
         }),
     },
     m::Shape {
@@ -1814,36 +2145,74 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "GenerateCredentialReportResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("State", 223),
+            member("Description", 222),
+        ])),
+    },
+    m::Shape {
         name: "GetAccessKeyLastUsedRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("AccessKeyId", 192)
+            ..member("AccessKeyId", 271)
         }])),
     },
     m::Shape {
         name: "GetAccessKeyLastUsedResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
+            member("UserName", 294),
             member("AccessKeyLastUsed", 1),
+        ])),
+    },
+    m::Shape {
+        name: "GetAccountAuthorizationDetailsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Filter", 292),
+            member("MaxItems", 312),
+            member("Marker", 311),
+        ])),
+    },
+    m::Shape {
+        name: "GetAccountAuthorizationDetailsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("UserDetailList", 356),
+            member("GroupDetailList", 295),
+            member("RoleDetailList", 338),
+            member("Policies", 184),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "GetAccountPasswordPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PasswordPolicy", 146)
+            ..member("PasswordPolicy", 190)
         }])),
+    },
+    m::Shape {
+        name: "GetAccountSummaryResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("SummaryMap", 348)])),
+    },
+    m::Shape {
+        name: "GetCredentialReportResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Content", 219),
+            member("ReportFormat", 220),
+            member("GeneratedTime", 287),
+        ])),
     },
     m::Shape {
         name: "GetGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -1852,15 +2221,15 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -1869,10 +2238,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -1880,79 +2249,79 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Group", 89)
+                ..member("Group", 120)
             },
             m::Member {
                 required: true,
-                ..member("Users", 266)
+                ..member("Users", 357)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "GetInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfileName", 216)
+            ..member("InstanceProfileName", 301)
         }])),
     },
     m::Shape {
         name: "GetInstanceProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("InstanceProfile", 90)
+            ..member("InstanceProfile", 122)
         }])),
     },
     m::Shape {
         name: "GetLoginProfileRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 267)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358)])),
     },
     m::Shape {
         name: "GetLoginProfileResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoginProfile", 138)
+            ..member("LoginProfile", 179)
         }])),
     },
     m::Shape {
         name: "GetPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("PolicyArn", 195)
+            ..member("PolicyArn", 276)
         }])),
     },
     m::Shape {
         name: "GetPolicyResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("Policy", 149)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Policy", 194)])),
     },
     m::Shape {
         name: "GetPolicyVersionRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 248)
+                ..member("VersionId", 334)
             },
         ])),
     },
     m::Shape {
         name: "GetPolicyVersionResponse",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 159)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyVersion", 208)])),
     },
     m::Shape {
         name: "GetRolePolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -1961,15 +2330,15 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -1977,26 +2346,43 @@ pub static SHAPES: [m::Shape; 270] = [
         name: "GetRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RoleName", 254)
+            ..member("RoleName", 341)
         }])),
     },
     m::Shape {
         name: "GetRoleResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Role", 169)
+            ..member("Role", 230)
         }])),
+    },
+    m::Shape {
+        name: "GetServiceLinkedRoleDeletionStatusRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("DeletionTaskId", 71)
+        }])),
+    },
+    m::Shape {
+        name: "GetServiceLinkedRoleDeletionStatusResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Status", 72)
+            },
+            member("Reason", 70),
+        ])),
     },
     m::Shape {
         name: "GetUserPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
         ])),
     },
@@ -2005,27 +2391,27 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
     m::Shape {
         name: "GetUserRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 211)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 294)])),
     },
     m::Shape {
         name: "GetUserResponse",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("User", 190)
+            ..member("User", 268)
         }])),
     },
     m::Shape {
@@ -2033,24 +2419,36 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 237)
+                ..member("Path", 322)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("GroupId", 214)
+                ..member("GroupId", 299)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 195)
+                ..member("Arn", 276)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 205)
+                ..member("CreateDate", 287)
             },
+        ])),
+    },
+    m::Shape {
+        name: "GroupDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Path", 322),
+            member("GroupName", 298),
+            member("GroupId", 299),
+            member("Arn", 276),
+            member("CreateDate", 287),
+            member("GroupPolicyList", 324),
+            member("AttachedManagedPolicies", 278),
         ])),
     },
     m::Shape {
@@ -2058,29 +2456,29 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 237)
+                ..member("Path", 322)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 216)
+                ..member("InstanceProfileName", 301)
             },
             m::Member {
                 required: true,
-                ..member("InstanceProfileId", 214)
+                ..member("InstanceProfileId", 299)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 195)
+                ..member("Arn", 276)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 205)
+                ..member("CreateDate", 287)
             },
             m::Member {
                 required: true,
-                ..member("Roles", 252)
+                ..member("Roles", 339)
             },
-            member("Tags", 262),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
@@ -2092,7 +2490,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 217)])
+            ..structure(&[member("message", 302)])
         }),
     },
     m::Shape {
@@ -2104,7 +2502,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 218)])
+            ..structure(&[member("message", 303)])
         }),
     },
     m::Shape {
@@ -2116,7 +2514,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 219)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -2128,7 +2526,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 220)])
+            ..structure(&[member("message", 305)])
         }),
     },
     m::Shape {
@@ -2140,7 +2538,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 221)])
+            ..structure(&[member("message", 306)])
         }),
     },
     m::Shape {
@@ -2152,7 +2550,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 222)])
+            ..structure(&[member("message", 307)])
         }),
     },
     m::Shape {
@@ -2164,15 +2562,19 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 223)])
+            ..structure(&[member("message", 308)])
         }),
+    },
+    m::Shape {
+        name: "LineNumber",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "ListAccessKeysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("UserName", 294),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2180,10 +2582,25 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AccessKeyMetadata", 193)
+                ..member("AccessKeyMetadata", 272)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
+        ])),
+    },
+    m::Shape {
+        name: "ListAccountAliasesRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 311), member("MaxItems", 312)])),
+    },
+    m::Shape {
+        name: "ListAccountAliasesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AccountAliases", 274)
+            },
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2191,19 +2608,19 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
-            member("PathPrefix", 246),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 332),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListAttachedGroupPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 197),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("AttachedPolicies", 278),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2211,19 +2628,19 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
-            member("PathPrefix", 246),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 332),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListAttachedRolePoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 197),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("AttachedPolicies", 278),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2231,19 +2648,19 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 358)
             },
-            member("PathPrefix", 246),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 332),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListAttachedUserPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AttachedPolicies", 197),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("AttachedPolicies", 278),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2251,23 +2668,23 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
-            member("EntityFilter", 61),
-            member("PathPrefix", 237),
-            member("PolicyUsageFilter", 156),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("EntityFilter", 81),
+            member("PathPrefix", 322),
+            member("PolicyUsageFilter", 205),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListEntitiesForPolicyResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyGroups", 152),
-            member("PolicyUsers", 158),
-            member("PolicyRoles", 155),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("PolicyGroups", 199),
+            member("PolicyUsers", 207),
+            member("PolicyRoles", 203),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2275,10 +2692,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2286,10 +2703,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 243)
+                ..member("PolicyNames", 329)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2297,10 +2714,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2308,18 +2725,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 212)
+                ..member("Groups", 296)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 236),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 321),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2327,10 +2744,32 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Groups", 212)
+                ..member("Groups", 296)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
+        ])),
+    },
+    m::Shape {
+        name: "ListInstanceProfileTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfileName", 301)
+            },
+            member("Marker", 311),
+            member("MaxItems", 312),
+        ])),
+    },
+    m::Shape {
+        name: "ListInstanceProfileTagsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
+            },
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2338,10 +2777,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2349,18 +2788,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 215)
+                ..member("InstanceProfiles", 300)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListInstanceProfilesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 236),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 321),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2368,18 +2807,40 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfiles", 215)
+                ..member("InstanceProfiles", 300)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
+        ])),
+    },
+    m::Shape {
+        name: "ListMFADeviceTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 342)
+            },
+            member("Marker", 311),
+            member("MaxItems", 312),
+        ])),
+    },
+    m::Shape {
+        name: "ListMFADeviceTagsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
+            },
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("UserName", 294),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2387,29 +2848,51 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MFADevices", 229)
+                ..member("MFADevices", 314)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListPoliciesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Scope", 247),
-            member("OnlyAttached", 201),
-            member("PathPrefix", 246),
-            member("PolicyUsageFilter", 156),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Scope", 333),
+            member("OnlyAttached", 282),
+            member("PathPrefix", 332),
+            member("PolicyUsageFilter", 205),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListPoliciesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Policies", 242),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("Policies", 328),
+            member("IsTruncated", 282),
+            member("Marker", 336),
+        ])),
+    },
+    m::Shape {
+        name: "ListPolicyTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicyArn", 276)
+            },
+            member("Marker", 311),
+            member("MaxItems", 312),
+        ])),
+    },
+    m::Shape {
+        name: "ListPolicyTagsResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
+            },
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2417,18 +2900,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
         name: "ListPolicyVersionsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Versions", 240),
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("Versions", 326),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2436,10 +2919,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2447,10 +2930,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 243)
+                ..member("PolicyNames", 329)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2458,10 +2941,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2469,18 +2952,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 262)
+                ..member("Tags", 352)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListRolesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 236),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 321),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2488,10 +2971,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Roles", 252)
+                ..member("Roles", 339)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2499,10 +2982,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2510,10 +2993,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyNames", 243)
+                ..member("PolicyNames", 329)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2521,10 +3004,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2532,18 +3015,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Tags", 262)
+                ..member("Tags", 352)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListUsersRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PathPrefix", 236),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("PathPrefix", 321),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2551,18 +3034,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Users", 266)
+                ..member("Users", 357)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
         name: "ListVirtualMFADevicesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignmentStatus", 196),
-            member("Marker", 226),
-            member("MaxItems", 227),
+            member("AssignmentStatus", 277),
+            member("Marker", 311),
+            member("MaxItems", 312),
         ])),
     },
     m::Shape {
@@ -2570,10 +3053,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VirtualMFADevices", 268)
+                ..member("VirtualMFADevices", 359)
             },
-            member("IsTruncated", 201),
-            member("Marker", 250),
+            member("IsTruncated", 282),
+            member("Marker", 336),
         ])),
     },
     m::Shape {
@@ -2581,13 +3064,13 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 205)
+                ..member("CreateDate", 287)
             },
-            member("PasswordResetRequired", 201),
+            member("PasswordResetRequired", 282),
         ])),
     },
     m::Shape {
@@ -2595,15 +3078,15 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 255)
+                ..member("SerialNumber", 342)
             },
             m::Member {
                 required: true,
-                ..member("EnableDate", 205)
+                ..member("EnableDate", 287)
             },
         ])),
     },
@@ -2616,7 +3099,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 224)])
+            ..structure(&[member("message", 309)])
         }),
     },
     m::Shape {
@@ -2628,7 +3111,32 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 225)])
+            ..structure(&[member("message", 310)])
+        }),
+    },
+    m::Shape {
+        name: "ManagedPolicyDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("PolicyName", 330),
+            member("PolicyId", 299),
+            member("Arn", 276),
+            member("Path", 332),
+            member("DefaultVersionId", 334),
+            member("AttachmentCount", 279),
+            member("PermissionsBoundaryUsageCount", 279),
+            member("IsAttachable", 282),
+            member("Description", 323),
+            member("CreateDate", 287),
+            member("UpdateDate", 287),
+            member("PolicyVersionList", 326),
+        ])),
+    },
+    m::Shape {
+        name: "ManagedPolicyDetailListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(183),
+            member_location_name: None,
+            flattened: false,
         }),
     },
     m::Shape {
@@ -2640,7 +3148,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 231)])
+            ..structure(&[member("message", 316)])
         }),
     },
     m::Shape {
@@ -2652,7 +3160,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 232)])
+            ..structure(&[member("message", 317)])
         }),
     },
     m::Shape {
@@ -2680,18 +3188,22 @@ pub static SHAPES: [m::Shape; 270] = [
         }),
     },
     m::Shape {
+        name: "OrganizationsDecisionDetail",
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByOrganizations", 282)])),
+    },
+    m::Shape {
         name: "PasswordPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 230),
-            member("RequireSymbols", 201),
-            member("RequireNumbers", 201),
-            member("RequireUppercaseCharacters", 201),
-            member("RequireLowercaseCharacters", 201),
-            member("AllowUsersToChangePassword", 201),
-            member("ExpirePasswords", 201),
-            member("MaxPasswordAge", 228),
-            member("PasswordReusePrevention", 234),
-            member("HardExpiry", 200),
+            member("MinimumPasswordLength", 315),
+            member("RequireSymbols", 282),
+            member("RequireNumbers", 282),
+            member("RequireUppercaseCharacters", 282),
+            member("RequireLowercaseCharacters", 282),
+            member("AllowUsersToChangePassword", 282),
+            member("ExpirePasswords", 282),
+            member("MaxPasswordAge", 313),
+            member("PasswordReusePrevention", 319),
+            member("HardExpiry", 281),
         ])),
     },
     m::Shape {
@@ -2703,7 +3215,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 233)])
+            ..structure(&[member("message", 318)])
         }),
     },
     m::Shape {
@@ -2713,21 +3225,38 @@ pub static SHAPES: [m::Shape; 270] = [
         },
     },
     m::Shape {
+        name: "PermissionsBoundaryDecisionDetail",
+        kind: m::ShapeKind::Structure(structure(&[member("AllowedByPermissionsBoundary", 282)])),
+    },
+    m::Shape {
         name: "Policy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PolicyName", 244),
-            member("PolicyId", 214),
-            member("Arn", 195),
-            member("Path", 246),
-            member("DefaultVersionId", 248),
-            member("AttachmentCount", 198),
-            member("PermissionsBoundaryUsageCount", 198),
-            member("IsAttachable", 201),
-            member("Description", 238),
-            member("CreateDate", 205),
-            member("UpdateDate", 205),
-            member("Tags", 262),
+            member("PolicyName", 330),
+            member("PolicyId", 299),
+            member("Arn", 276),
+            member("Path", 332),
+            member("DefaultVersionId", 334),
+            member("AttachmentCount", 279),
+            member("PermissionsBoundaryUsageCount", 279),
+            member("IsAttachable", 282),
+            member("Description", 323),
+            member("CreateDate", 287),
+            member("UpdateDate", 287),
+            member("Tags", 352),
         ])),
+    },
+    m::Shape {
+        name: "PolicyDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("PolicyName", 330),
+            member("PolicyDocument", 325),
+        ])),
+    },
+    m::Shape {
+        name: "PolicyEvaluationDecisionType",
+        kind: m::ShapeKind::String {
+            enum_values: &["allowed", "explicitDeny", "implicitDeny"],
+        },
     },
     m::Shape {
         name: "PolicyEvaluationException",
@@ -2738,23 +3267,27 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 241)])
+            ..structure(&[member("message", 327)])
         }),
     },
     m::Shape {
         name: "PolicyGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupName", 213),
-            member("GroupId", 214),
+            member("GroupName", 298),
+            member("GroupId", 299),
         ])),
     },
     m::Shape {
         name: "PolicyGroupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(151),
+            member: m::ShapeId(198),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "PolicyIdentifierType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "PolicyNotAttachableException",
@@ -2765,20 +3298,34 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 245)])
+            ..structure(&[member("message", 331)])
         }),
     },
     m::Shape {
         name: "PolicyRole",
-        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 254), member("RoleId", 214)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RoleName", 341), member("RoleId", 299)])),
     },
     m::Shape {
         name: "PolicyRoleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(154),
+            member: m::ShapeId(202),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "PolicySourceType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "user",
+                "group",
+                "role",
+                "aws-managed",
+                "user-managed",
+                "resource",
+                "none",
+            ],
+        },
     },
     m::Shape {
         name: "PolicyUsageType",
@@ -2788,12 +3335,12 @@ pub static SHAPES: [m::Shape; 270] = [
     },
     m::Shape {
         name: "PolicyUser",
-        kind: m::ShapeKind::Structure(structure(&[member("UserName", 267), member("UserId", 214)])),
+        kind: m::ShapeKind::Structure(structure(&[member("UserName", 358), member("UserId", 299)])),
     },
     m::Shape {
         name: "PolicyUserListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(157),
+            member: m::ShapeId(206),
             member_location_name: None,
             flattened: false,
         }),
@@ -2801,26 +3348,30 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "PolicyVersion",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Document", 239),
-            member("VersionId", 248),
-            member("IsDefaultVersion", 201),
-            member("CreateDate", 205),
+            member("Document", 325),
+            member("VersionId", 334),
+            member("IsDefaultVersion", 282),
+            member("CreateDate", 287),
         ])),
+    },
+    m::Shape {
+        name: "Position",
+        kind: m::ShapeKind::Structure(structure(&[member("Line", 130), member("Column", 17)])),
     },
     m::Shape {
         name: "PutGroupPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -2829,11 +3380,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 195)
+                ..member("PermissionsBoundary", 276)
             },
         ])),
     },
@@ -2842,15 +3393,15 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -2859,11 +3410,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("PermissionsBoundary", 195)
+                ..member("PermissionsBoundary", 276)
             },
         ])),
     },
@@ -2872,28 +3423,36 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 244)
+                ..member("PolicyName", 330)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 325)
             },
         ])),
+    },
+    m::Shape {
+        name: "ReasonType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RegionNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "RemoveRoleFromInstanceProfileRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceProfileName", 216)
+                ..member("InstanceProfileName", 301)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
         ])),
     },
@@ -2902,13 +3461,23 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
         ])),
+    },
+    m::Shape {
+        name: "ReportContentType",
+        kind: m::ShapeKind::Blob { streaming: false },
+    },
+    m::Shape {
+        name: "ReportFormatType",
+        kind: m::ShapeKind::String {
+            enum_values: &["text/csv"],
+        },
     },
     m::Shape {
         name: "ReportGenerationLimitExceededException",
@@ -2919,7 +3488,58 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 249)])
+            ..structure(&[member("message", 335)])
+        }),
+    },
+    m::Shape {
+        name: "ReportStateDescriptionType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ReportStateType",
+        kind: m::ShapeKind::String {
+            enum_values: &["STARTED", "INPROGRESS", "COMPLETE"],
+        },
+    },
+    m::Shape {
+        name: "ResourceHandlingOptionType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ResourceNameListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(226),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ResourceNameType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ResourceSpecificResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("EvalResourceName", 226)
+            },
+            m::Member {
+                required: true,
+                ..member("EvalResourceDecision", 196)
+            },
+            member("MatchedStatements", 244),
+            member("MissingContextValues", 23),
+            member("EvalDecisionDetails", 82),
+            member("PermissionsBoundaryDecisionDetail", 193),
+        ])),
+    },
+    m::Shape {
+        name: "ResourceSpecificResultListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(227),
+            member_location_name: None,
+            flattened: false,
         }),
     },
     m::Shape {
@@ -2927,19 +3547,19 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("SerialNumber", 255)
+                ..member("SerialNumber", 342)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode1", 199)
+                ..member("AuthenticationCode1", 280)
             },
             m::Member {
                 required: true,
-                ..member("AuthenticationCode2", 199)
+                ..member("AuthenticationCode2", 280)
             },
         ])),
     },
@@ -2948,38 +3568,67 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 237)
+                ..member("Path", 322)
             },
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("RoleId", 214)
+                ..member("RoleId", 299)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 195)
+                ..member("Arn", 276)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 205)
+                ..member("CreateDate", 287)
             },
-            member("AssumeRolePolicyDocument", 239),
-            member("Description", 251),
-            member("MaxSessionDuration", 253),
-            member("PermissionsBoundary", 9),
-            member("Tags", 262),
-            member("RoleLastUsed", 170),
+            member("AssumeRolePolicyDocument", 325),
+            member("Description", 337),
+            member("MaxSessionDuration", 340),
+            member("PermissionsBoundary", 12),
+            member("Tags", 352),
+            member("RoleLastUsed", 232),
+        ])),
+    },
+    m::Shape {
+        name: "RoleDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Path", 322),
+            member("RoleName", 341),
+            member("RoleId", 299),
+            member("Arn", 276),
+            member("CreateDate", 287),
+            member("AssumeRolePolicyDocument", 325),
+            member("InstanceProfileList", 300),
+            member("RolePolicyList", 324),
+            member("AttachedManagedPolicies", 278),
+            member("PermissionsBoundary", 12),
+            member("Tags", 352),
+            member("RoleLastUsed", 232),
         ])),
     },
     m::Shape {
         name: "RoleLastUsed",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LastUsedDate", 205),
-            member("Region", 259),
+            member("LastUsedDate", 287),
+            member("Region", 346),
         ])),
+    },
+    m::Shape {
+        name: "RoleUsageListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(234),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RoleUsageType",
+        kind: m::ShapeKind::Structure(structure(&[member("Region", 216), member("Resources", 8)])),
     },
     m::Shape {
         name: "ServiceAccessNotEnabledException",
@@ -3002,7 +3651,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("message", 256)])
+            ..structure(&[member("message", 343)])
         }),
     },
     m::Shape {
@@ -3014,7 +3663,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 257)])
+            ..structure(&[member("message", 344)])
         }),
     },
     m::Shape {
@@ -3022,24 +3671,141 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PolicyArn", 195)
+                ..member("PolicyArn", 276)
             },
             m::Member {
                 required: true,
-                ..member("VersionId", 248)
+                ..member("VersionId", 334)
             },
         ])),
+    },
+    m::Shape {
+        name: "SimulateCustomPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicyInputList", 242)
+            },
+            member("PermissionsBoundaryPolicyInputList", 242),
+            m::Member {
+                required: true,
+                ..member("ActionNames", 4)
+            },
+            member("ResourceArns", 225),
+            member("ResourcePolicy", 325),
+            member("ResourceOwner", 226),
+            member("CallerArn", 226),
+            member("ContextEntries", 21),
+            member("ResourceHandlingOption", 224),
+            member("MaxItems", 312),
+            member("Marker", 311),
+        ])),
+    },
+    m::Shape {
+        name: "SimulatePolicyResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("EvaluationResults", 85),
+            member("IsTruncated", 282),
+            member("Marker", 336),
+        ])),
+    },
+    m::Shape {
+        name: "SimulatePrincipalPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicySourceArn", 276)
+            },
+            member("PolicyInputList", 242),
+            member("PermissionsBoundaryPolicyInputList", 242),
+            m::Member {
+                required: true,
+                ..member("ActionNames", 4)
+            },
+            member("ResourceArns", 225),
+            member("ResourcePolicy", 325),
+            member("ResourceOwner", 226),
+            member("CallerArn", 226),
+            member("ContextEntries", 21),
+            member("ResourceHandlingOption", 224),
+            member("MaxItems", 312),
+            member("Marker", 311),
+        ])),
+    },
+    m::Shape {
+        name: "SimulationPolicyListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(325),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Statement",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("SourcePolicyId", 200),
+            member("SourcePolicyType", 204),
+            member("StartPosition", 209),
+            member("EndPosition", 209),
+        ])),
+    },
+    m::Shape {
+        name: "StatementListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(243),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 261)
+                ..member("Key", 351)
             },
             m::Member {
                 required: true,
-                ..member("Value", 263)
+                ..member("Value", 353)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfileName", 301)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagMFADeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 342)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicyArn", 276)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 352)
             },
         ])),
     },
@@ -3048,11 +3814,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 262)
+                ..member("Tags", 352)
             },
         ])),
     },
@@ -3061,11 +3827,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 262)
+                ..member("Tags", 352)
             },
         ])),
     },
@@ -3078,7 +3844,7 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 264)])
+            ..structure(&[member("message", 354)])
         }),
     },
     m::Shape {
@@ -3090,19 +3856,58 @@ pub static SHAPES: [m::Shape; 270] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 265)])
+            ..structure(&[member("message", 355)])
         }),
+    },
+    m::Shape {
+        name: "UntagInstanceProfileRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("InstanceProfileName", 301)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 350)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UntagMFADeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("SerialNumber", 342)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 350)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UntagPolicyRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PolicyArn", 276)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 350)
+            },
+        ])),
     },
     m::Shape {
         name: "UntagRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 260)
+                ..member("TagKeys", 350)
             },
         ])),
     },
@@ -3111,40 +3916,40 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 260)
+                ..member("TagKeys", 350)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccessKeyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("UserName", 211),
+            member("UserName", 294),
             m::Member {
                 required: true,
-                ..member("AccessKeyId", 192)
+                ..member("AccessKeyId", 271)
             },
             m::Member {
                 required: true,
-                ..member("Status", 258)
+                ..member("Status", 345)
             },
         ])),
     },
     m::Shape {
         name: "UpdateAccountPasswordPolicyRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinimumPasswordLength", 230),
-            member("RequireSymbols", 201),
-            member("RequireNumbers", 201),
-            member("RequireUppercaseCharacters", 201),
-            member("RequireLowercaseCharacters", 201),
-            member("AllowUsersToChangePassword", 201),
-            member("MaxPasswordAge", 228),
-            member("PasswordReusePrevention", 234),
-            member("HardExpiry", 200),
+            member("MinimumPasswordLength", 315),
+            member("RequireSymbols", 282),
+            member("RequireNumbers", 282),
+            member("RequireUppercaseCharacters", 282),
+            member("RequireLowercaseCharacters", 282),
+            member("AllowUsersToChangePassword", 282),
+            member("MaxPasswordAge", 313),
+            member("PasswordReusePrevention", 319),
+            member("HardExpiry", 281),
         ])),
     },
     m::Shape {
@@ -3152,11 +3957,11 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
             m::Member {
                 required: true,
-                ..member("PolicyDocument", 239)
+                ..member("PolicyDocument", 325)
             },
         ])),
     },
@@ -3165,10 +3970,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("GroupName", 213)
+                ..member("GroupName", 298)
             },
-            member("NewPath", 237),
-            member("NewGroupName", 213),
+            member("NewPath", 322),
+            member("NewGroupName", 298),
         ])),
     },
     m::Shape {
@@ -3176,21 +3981,38 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 358)
             },
-            member("Password", 235),
-            member("PasswordResetRequired", 200),
+            member("Password", 320),
+            member("PasswordResetRequired", 281),
         ])),
+    },
+    m::Shape {
+        name: "UpdateRoleDescriptionRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("RoleName", 341)
+            },
+            m::Member {
+                required: true,
+                ..member("Description", 337)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UpdateRoleDescriptionResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("Role", 230)])),
     },
     m::Shape {
         name: "UpdateRoleRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RoleName", 254)
+                ..member("RoleName", 341)
             },
-            member("Description", 251),
-            member("MaxSessionDuration", 253),
+            member("Description", 337),
+            member("MaxSessionDuration", 340),
         ])),
     },
     m::Shape {
@@ -3202,10 +4024,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserName", 211)
+                ..member("UserName", 294)
             },
-            member("NewPath", 237),
-            member("NewUserName", 267),
+            member("NewPath", 322),
+            member("NewUserName", 358),
         ])),
     },
     m::Shape {
@@ -3213,27 +4035,42 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Path", 237)
+                ..member("Path", 322)
             },
             m::Member {
                 required: true,
-                ..member("UserName", 267)
+                ..member("UserName", 358)
             },
             m::Member {
                 required: true,
-                ..member("UserId", 214)
+                ..member("UserId", 299)
             },
             m::Member {
                 required: true,
-                ..member("Arn", 195)
+                ..member("Arn", 276)
             },
             m::Member {
                 required: true,
-                ..member("CreateDate", 205)
+                ..member("CreateDate", 287)
             },
-            member("PasswordLastUsed", 205),
-            member("PermissionsBoundary", 9),
-            member("Tags", 262),
+            member("PasswordLastUsed", 287),
+            member("PermissionsBoundary", 12),
+            member("Tags", 352),
+        ])),
+    },
+    m::Shape {
+        name: "UserDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Path", 322),
+            member("UserName", 358),
+            member("UserId", 299),
+            member("Arn", 276),
+            member("CreateDate", 287),
+            member("UserPolicyList", 324),
+            member("GroupList", 297),
+            member("AttachedManagedPolicies", 278),
+            member("PermissionsBoundary", 12),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
@@ -3241,13 +4078,13 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SerialNumber", 255)
+                ..member("SerialNumber", 342)
             },
-            member("Base32StringSeed", 11),
-            member("QRCodePNG", 11),
-            member("User", 190),
-            member("EnableDate", 205),
-            member("Tags", 262),
+            member("Base32StringSeed", 14),
+            member("QRCodePNG", 14),
+            member("User", 268),
+            member("EnableDate", 287),
+            member("Tags", 352),
         ])),
     },
     m::Shape {
@@ -3267,6 +4104,18 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "accountAliasListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(275),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "accountAliasType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "arnType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -3279,7 +4128,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "attachedPoliciesListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(10),
+            member: m::ShapeId(13),
             member_location_name: None,
             flattened: false,
         }),
@@ -3313,6 +4162,10 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "customSuffixType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "dateType",
         kind: m::ShapeKind::Timestamp { format: None },
     },
@@ -3333,6 +4186,14 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "entityListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(81),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "entityTemporarilyUnmodifiableMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -3341,9 +4202,25 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "groupDetailListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(121),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "groupListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(89),
+            member: m::ShapeId(120),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "groupNameListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(298),
             member_location_name: None,
             flattened: false,
         }),
@@ -3359,7 +4236,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "instanceProfileListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(90),
+            member: m::ShapeId(122),
             member_location_name: None,
             flattened: false,
         }),
@@ -3419,7 +4296,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "mfaDeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(139),
+            member: m::ShapeId(180),
             member_location_name: None,
             flattened: false,
         }),
@@ -3461,13 +4338,21 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "policyDetailListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(195),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "policyDocumentType",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "policyDocumentVersionListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(159),
+            member: m::ShapeId(208),
             member_location_name: None,
             flattened: false,
         }),
@@ -3479,7 +4364,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "policyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(149),
+            member: m::ShapeId(194),
             member_location_name: None,
             flattened: false,
         }),
@@ -3487,7 +4372,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "policyNameListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(244),
+            member: m::ShapeId(330),
             member_location_name: None,
             flattened: false,
         }),
@@ -3527,9 +4412,17 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "roleDetailListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(231),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "roleListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(169),
+            member: m::ShapeId(230),
             member_location_name: None,
             flattened: false,
         }),
@@ -3565,9 +4458,64 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "summaryKeyType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "Users",
+                "UsersQuota",
+                "Groups",
+                "GroupsQuota",
+                "ServerCertificates",
+                "ServerCertificatesQuota",
+                "UserPolicySizeQuota",
+                "GroupPolicySizeQuota",
+                "GroupsPerUserQuota",
+                "SigningCertificatesPerUserQuota",
+                "AccessKeysPerUserQuota",
+                "MFADevices",
+                "MFADevicesInUse",
+                "AccountMFAEnabled",
+                "AccountAccessKeysPresent",
+                "AccountPasswordPresent",
+                "AccountSigningCertificatesPresent",
+                "AttachedPoliciesPerGroupQuota",
+                "AttachedPoliciesPerRoleQuota",
+                "AttachedPoliciesPerUserQuota",
+                "Policies",
+                "PoliciesQuota",
+                "PolicySizeQuota",
+                "PolicyVersionsInUse",
+                "PolicyVersionsInUseQuota",
+                "VersionsPerPolicyQuota",
+                "GlobalEndpointTokenVersion",
+                "AssumeRolePolicySizeQuota",
+                "InstanceProfiles",
+                "InstanceProfilesQuota",
+                "Providers",
+                "RolePolicySizeQuota",
+                "Roles",
+                "RolesQuota",
+            ],
+        },
+    },
+    m::Shape {
+        name: "summaryMapType",
+        kind: m::ShapeKind::Map(m::MapShape {
+            key: m::ShapeId(347),
+            value: m::ShapeId(349),
+            key_location_name: None,
+            value_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "summaryValueType",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "tagKeyListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(351),
             member_location_name: None,
             flattened: false,
         }),
@@ -3579,7 +4527,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "tagListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(175),
+            member: m::ShapeId(245),
             member_location_name: None,
             flattened: false,
         }),
@@ -3597,9 +4545,17 @@ pub static SHAPES: [m::Shape; 270] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "userDetailListType",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(269),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "userListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(190),
+            member: m::ShapeId(268),
             member_location_name: None,
             flattened: false,
         }),
@@ -3611,7 +4567,7 @@ pub static SHAPES: [m::Shape; 270] = [
     m::Shape {
         name: "virtualMFADeviceListType",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(191),
+            member: m::ShapeId(270),
             member_location_name: None,
             flattened: false,
         }),
@@ -3633,16 +4589,19 @@ pub const IMPLEMENTED: &[&str] = &[
     "AttachUserPolicy",
     "ChangePassword",
     "CreateAccessKey",
+    "CreateAccountAlias",
     "CreateGroup",
     "CreateInstanceProfile",
     "CreateLoginProfile",
     "CreatePolicy",
     "CreatePolicyVersion",
     "CreateRole",
+    "CreateServiceLinkedRole",
     "CreateUser",
     "CreateVirtualMFADevice",
     "DeactivateMFADevice",
     "DeleteAccessKey",
+    "DeleteAccountAlias",
     "DeleteAccountPasswordPolicy",
     "DeleteGroup",
     "DeleteGroupPolicy",
@@ -3653,6 +4612,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteRole",
     "DeleteRolePermissionsBoundary",
     "DeleteRolePolicy",
+    "DeleteServiceLinkedRole",
     "DeleteUser",
     "DeleteUserPermissionsBoundary",
     "DeleteUserPolicy",
@@ -3661,8 +4621,12 @@ pub const IMPLEMENTED: &[&str] = &[
     "DetachRolePolicy",
     "DetachUserPolicy",
     "EnableMFADevice",
+    "GenerateCredentialReport",
     "GetAccessKeyLastUsed",
+    "GetAccountAuthorizationDetails",
     "GetAccountPasswordPolicy",
+    "GetAccountSummary",
+    "GetCredentialReport",
     "GetGroup",
     "GetGroupPolicy",
     "GetInstanceProfile",
@@ -3671,9 +4635,11 @@ pub const IMPLEMENTED: &[&str] = &[
     "GetPolicyVersion",
     "GetRole",
     "GetRolePolicy",
+    "GetServiceLinkedRoleDeletionStatus",
     "GetUser",
     "GetUserPolicy",
     "ListAccessKeys",
+    "ListAccountAliases",
     "ListAttachedGroupPolicies",
     "ListAttachedRolePolicies",
     "ListAttachedUserPolicies",
@@ -3681,10 +4647,13 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListGroupPolicies",
     "ListGroups",
     "ListGroupsForUser",
+    "ListInstanceProfileTags",
     "ListInstanceProfiles",
     "ListInstanceProfilesForRole",
+    "ListMFADeviceTags",
     "ListMFADevices",
     "ListPolicies",
+    "ListPolicyTags",
     "ListPolicyVersions",
     "ListRolePolicies",
     "ListRoleTags",
@@ -3702,8 +4671,16 @@ pub const IMPLEMENTED: &[&str] = &[
     "RemoveUserFromGroup",
     "ResyncMFADevice",
     "SetDefaultPolicyVersion",
+    "SimulateCustomPolicy",
+    "SimulatePrincipalPolicy",
+    "TagInstanceProfile",
+    "TagMFADevice",
+    "TagPolicy",
     "TagRole",
     "TagUser",
+    "UntagInstanceProfile",
+    "UntagMFADevice",
+    "UntagPolicy",
     "UntagRole",
     "UntagUser",
     "UpdateAccessKey",
@@ -3712,6 +4689,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "UpdateGroup",
     "UpdateLoginProfile",
     "UpdateRole",
+    "UpdateRoleDescription",
     "UpdateUser",
 ];
 
@@ -4061,6 +5039,34 @@ impl IntoValue for ConcurrentModificationException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContextEntry {
+    pub context_key_name: Option<String>,
+    pub context_key_values: Option<Vec<String>>,
+    pub context_key_type: Option<String>,
+}
+
+impl FromValue for ContextEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            context_key_name: opt(&mut s, 0, "ContextKeyName")?,
+            context_key_values: opt(&mut s, 1, "ContextKeyValues")?,
+            context_key_type: opt(&mut s, 2, "ContextKeyType")?,
+        })
+    }
+}
+
+impl IntoValue for ContextEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.context_key_name.map(IntoValue::into_value),
+            self.context_key_values.map(IntoValue::into_value),
+            self.context_key_type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateAccessKeyRequest {
     pub user_name: Option<String>,
 }
@@ -4097,6 +5103,26 @@ impl FromValue for CreateAccessKeyResponse {
 impl IntoValue for CreateAccessKeyResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.access_key.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateAccountAliasRequest {
+    pub account_alias: String,
+}
+
+impl FromValue for CreateAccountAliasRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            account_alias: req(&mut s, 0, "AccountAlias")?,
+        })
+    }
+}
+
+impl IntoValue for CreateAccountAliasRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.account_alias.into_value())])
     }
 }
 
@@ -4404,6 +5430,54 @@ impl IntoValue for CreateRoleResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateServiceLinkedRoleRequest {
+    pub aws_service_name: String,
+    pub description: Option<String>,
+    pub custom_suffix: Option<String>,
+}
+
+impl FromValue for CreateServiceLinkedRoleRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            aws_service_name: req(&mut s, 0, "AWSServiceName")?,
+            description: opt(&mut s, 1, "Description")?,
+            custom_suffix: opt(&mut s, 2, "CustomSuffix")?,
+        })
+    }
+}
+
+impl IntoValue for CreateServiceLinkedRoleRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.aws_service_name.into_value()),
+            self.description.map(IntoValue::into_value),
+            self.custom_suffix.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateServiceLinkedRoleResponse {
+    pub role: Option<Role>,
+}
+
+impl FromValue for CreateServiceLinkedRoleResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            role: opt(&mut s, 0, "Role")?,
+        })
+    }
+}
+
+impl IntoValue for CreateServiceLinkedRoleResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.role.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateUserRequest {
     pub path: Option<String>,
     pub user_name: String,
@@ -4609,6 +5683,26 @@ impl IntoValue for DeleteAccessKeyRequest {
             self.user_name.map(IntoValue::into_value),
             Some(self.access_key_id.into_value()),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteAccountAliasRequest {
+    pub account_alias: String,
+}
+
+impl FromValue for DeleteAccountAliasRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            account_alias: req(&mut s, 0, "AccountAlias")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteAccountAliasRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.account_alias.into_value())])
     }
 }
 
@@ -4828,6 +5922,46 @@ impl IntoValue for DeleteRoleRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteServiceLinkedRoleRequest {
+    pub role_name: String,
+}
+
+impl FromValue for DeleteServiceLinkedRoleRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            role_name: req(&mut s, 0, "RoleName")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteServiceLinkedRoleRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.role_name.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteServiceLinkedRoleResponse {
+    pub deletion_task_id: String,
+}
+
+impl FromValue for DeleteServiceLinkedRoleResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            deletion_task_id: req(&mut s, 0, "DeletionTaskId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteServiceLinkedRoleResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.deletion_task_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteUserPermissionsBoundaryRequest {
     pub user_name: String,
 }
@@ -4909,6 +6043,31 @@ impl FromValue for DeleteVirtualMFADeviceRequest {
 impl IntoValue for DeleteVirtualMFADeviceRequest {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.serial_number.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeletionTaskFailureReasonType {
+    pub reason: Option<String>,
+    pub role_usage_list: Option<Vec<RoleUsageType>>,
+}
+
+impl FromValue for DeletionTaskFailureReasonType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            reason: opt(&mut s, 0, "Reason")?,
+            role_usage_list: opt(&mut s, 1, "RoleUsageList")?,
+        })
+    }
+}
+
+impl IntoValue for DeletionTaskFailureReasonType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.reason.map(IntoValue::into_value),
+            self.role_usage_list.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -5099,6 +6258,58 @@ impl IntoValue for EntityTemporarilyUnmodifiableException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct EvaluationResult {
+    pub eval_action_name: String,
+    pub eval_resource_name: Option<String>,
+    pub eval_decision: String,
+    pub matched_statements: Option<Vec<Statement>>,
+    pub missing_context_values: Option<Vec<String>>,
+    pub organizations_decision_detail: Option<OrganizationsDecisionDetail>,
+    pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
+    pub eval_decision_details: Option<Vec<(String, String)>>,
+    pub resource_specific_results: Option<Vec<ResourceSpecificResult>>,
+}
+
+impl FromValue for EvaluationResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            eval_action_name: req(&mut s, 0, "EvalActionName")?,
+            eval_resource_name: opt(&mut s, 1, "EvalResourceName")?,
+            eval_decision: req(&mut s, 2, "EvalDecision")?,
+            matched_statements: opt(&mut s, 3, "MatchedStatements")?,
+            missing_context_values: opt(&mut s, 4, "MissingContextValues")?,
+            organizations_decision_detail: opt(&mut s, 5, "OrganizationsDecisionDetail")?,
+            permissions_boundary_decision_detail: opt(
+                &mut s,
+                6,
+                "PermissionsBoundaryDecisionDetail",
+            )?,
+            eval_decision_details: opt(&mut s, 7, "EvalDecisionDetails")?,
+            resource_specific_results: opt(&mut s, 8, "ResourceSpecificResults")?,
+        })
+    }
+}
+
+impl IntoValue for EvaluationResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.eval_action_name.into_value()),
+            self.eval_resource_name.map(IntoValue::into_value),
+            Some(self.eval_decision.into_value()),
+            self.matched_statements.map(IntoValue::into_value),
+            self.missing_context_values.map(IntoValue::into_value),
+            self.organizations_decision_detail
+                .map(IntoValue::into_value),
+            self.permissions_boundary_decision_detail
+                .map(IntoValue::into_value),
+            self.eval_decision_details.map(IntoValue::into_value),
+            self.resource_specific_results.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FeatureDisabledException {
     pub message: Option<String>,
 }
@@ -5135,6 +6346,31 @@ impl FromValue for FeatureEnabledException {
 impl IntoValue for FeatureEnabledException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GenerateCredentialReportResponse {
+    pub state: Option<String>,
+    pub description: Option<String>,
+}
+
+impl FromValue for GenerateCredentialReportResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            description: opt(&mut s, 1, "Description")?,
+        })
+    }
+}
+
+impl IntoValue for GenerateCredentialReportResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -5184,6 +6420,71 @@ impl IntoValue for GetAccessKeyLastUsedResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAccountAuthorizationDetailsRequest {
+    pub filter: Option<Vec<String>>,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for GetAccountAuthorizationDetailsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            filter: opt(&mut s, 0, "Filter")?,
+            max_items: opt(&mut s, 1, "MaxItems")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for GetAccountAuthorizationDetailsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.filter.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAccountAuthorizationDetailsResponse {
+    pub user_detail_list: Option<Vec<UserDetail>>,
+    pub group_detail_list: Option<Vec<GroupDetail>>,
+    pub role_detail_list: Option<Vec<RoleDetail>>,
+    pub policies: Option<Vec<ManagedPolicyDetail>>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for GetAccountAuthorizationDetailsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            user_detail_list: opt(&mut s, 0, "UserDetailList")?,
+            group_detail_list: opt(&mut s, 1, "GroupDetailList")?,
+            role_detail_list: opt(&mut s, 2, "RoleDetailList")?,
+            policies: opt(&mut s, 3, "Policies")?,
+            is_truncated: opt(&mut s, 4, "IsTruncated")?,
+            marker: opt(&mut s, 5, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for GetAccountAuthorizationDetailsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.user_detail_list.map(IntoValue::into_value),
+            self.group_detail_list.map(IntoValue::into_value),
+            self.role_detail_list.map(IntoValue::into_value),
+            self.policies.map(IntoValue::into_value),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetAccountPasswordPolicyResponse {
     pub password_policy: PasswordPolicy,
 }
@@ -5200,6 +6501,54 @@ impl FromValue for GetAccountPasswordPolicyResponse {
 impl IntoValue for GetAccountPasswordPolicyResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.password_policy.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAccountSummaryResponse {
+    pub summary_map: Option<Vec<(String, i32)>>,
+}
+
+impl FromValue for GetAccountSummaryResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            summary_map: opt(&mut s, 0, "SummaryMap")?,
+        })
+    }
+}
+
+impl IntoValue for GetAccountSummaryResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.summary_map.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCredentialReportResponse {
+    pub content: Option<Bytes>,
+    pub report_format: Option<String>,
+    pub generated_time: Option<Timestamp>,
+}
+
+impl FromValue for GetCredentialReportResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            content: opt(&mut s, 0, "Content")?,
+            report_format: opt(&mut s, 1, "ReportFormat")?,
+            generated_time: opt(&mut s, 2, "GeneratedTime")?,
+        })
+    }
+}
+
+impl IntoValue for GetCredentialReportResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.content.map(IntoValue::into_value),
+            self.report_format.map(IntoValue::into_value),
+            self.generated_time.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -5574,6 +6923,51 @@ impl IntoValue for GetRoleResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLinkedRoleDeletionStatusRequest {
+    pub deletion_task_id: String,
+}
+
+impl FromValue for GetServiceLinkedRoleDeletionStatusRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            deletion_task_id: req(&mut s, 0, "DeletionTaskId")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLinkedRoleDeletionStatusRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.deletion_task_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetServiceLinkedRoleDeletionStatusResponse {
+    pub status: String,
+    pub reason: Option<DeletionTaskFailureReasonType>,
+}
+
+impl FromValue for GetServiceLinkedRoleDeletionStatusResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            status: req(&mut s, 0, "Status")?,
+            reason: opt(&mut s, 1, "Reason")?,
+        })
+    }
+}
+
+impl IntoValue for GetServiceLinkedRoleDeletionStatusResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.status.into_value()),
+            self.reason.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetUserPolicyRequest {
     pub user_name: String,
     pub policy_name: String,
@@ -5696,6 +7090,46 @@ impl IntoValue for Group {
             Some(self.group_id.into_value()),
             Some(self.arn.into_value()),
             Some(self.create_date.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupDetail {
+    pub path: Option<String>,
+    pub group_name: Option<String>,
+    pub group_id: Option<String>,
+    pub arn: Option<String>,
+    pub create_date: Option<Timestamp>,
+    pub group_policy_list: Option<Vec<PolicyDetail>>,
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+}
+
+impl FromValue for GroupDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            path: opt(&mut s, 0, "Path")?,
+            group_name: opt(&mut s, 1, "GroupName")?,
+            group_id: opt(&mut s, 2, "GroupId")?,
+            arn: opt(&mut s, 3, "Arn")?,
+            create_date: opt(&mut s, 4, "CreateDate")?,
+            group_policy_list: opt(&mut s, 5, "GroupPolicyList")?,
+            attached_managed_policies: opt(&mut s, 6, "AttachedManagedPolicies")?,
+        })
+    }
+}
+
+impl IntoValue for GroupDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.path.map(IntoValue::into_value),
+            self.group_name.map(IntoValue::into_value),
+            self.group_id.map(IntoValue::into_value),
+            self.arn.map(IntoValue::into_value),
+            self.create_date.map(IntoValue::into_value),
+            self.group_policy_list.map(IntoValue::into_value),
+            self.attached_managed_policies.map(IntoValue::into_value),
         ])
     }
 }
@@ -5930,6 +7364,59 @@ impl IntoValue for ListAccessKeysResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             Some(self.access_key_metadata.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListAccountAliasesRequest {
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListAccountAliasesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            marker: opt(&mut s, 0, "Marker")?,
+            max_items: opt(&mut s, 1, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListAccountAliasesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListAccountAliasesResponse {
+    pub account_aliases: Vec<String>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListAccountAliasesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            account_aliases: req(&mut s, 0, "AccountAliases")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListAccountAliasesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.account_aliases.into_value()),
             self.is_truncated.map(IntoValue::into_value),
             self.marker.map(IntoValue::into_value),
         ])
@@ -6353,6 +7840,62 @@ impl IntoValue for ListGroupsResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListInstanceProfileTagsRequest {
+    pub instance_profile_name: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListInstanceProfileTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListInstanceProfileTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profile_name.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListInstanceProfileTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListInstanceProfileTagsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tags: req(&mut s, 0, "Tags")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListInstanceProfileTagsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.tags.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListInstanceProfilesForRoleRequest {
     pub role_name: String,
     pub marker: Option<String>,
@@ -6458,6 +8001,62 @@ impl IntoValue for ListInstanceProfilesResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             Some(self.instance_profiles.into_value()),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListMFADeviceTagsRequest {
+    pub serial_number: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListMFADeviceTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            serial_number: req(&mut s, 0, "SerialNumber")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListMFADeviceTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.serial_number.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListMFADeviceTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListMFADeviceTagsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tags: req(&mut s, 0, "Tags")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListMFADeviceTagsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.tags.into_value()),
             self.is_truncated.map(IntoValue::into_value),
             self.marker.map(IntoValue::into_value),
         ])
@@ -6579,6 +8178,62 @@ impl IntoValue for ListPoliciesResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             self.policies.map(IntoValue::into_value),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPolicyTagsRequest {
+    pub policy_arn: String,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl FromValue for ListPolicyTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            policy_arn: req(&mut s, 0, "PolicyArn")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            max_items: opt(&mut s, 2, "MaxItems")?,
+        })
+    }
+}
+
+impl IntoValue for ListPolicyTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_arn.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListPolicyTagsResponse {
+    pub tags: Vec<Tag>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for ListPolicyTagsResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tags: req(&mut s, 0, "Tags")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for ListPolicyTagsResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.tags.into_value()),
             self.is_truncated.map(IntoValue::into_value),
             self.marker.map(IntoValue::into_value),
         ])
@@ -7130,6 +8785,62 @@ impl IntoValue for MalformedPolicyDocumentException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ManagedPolicyDetail {
+    pub policy_name: Option<String>,
+    pub policy_id: Option<String>,
+    pub arn: Option<String>,
+    pub path: Option<String>,
+    pub default_version_id: Option<String>,
+    pub attachment_count: Option<i32>,
+    pub permissions_boundary_usage_count: Option<i32>,
+    pub is_attachable: Option<bool>,
+    pub description: Option<String>,
+    pub create_date: Option<Timestamp>,
+    pub update_date: Option<Timestamp>,
+    pub policy_version_list: Option<Vec<PolicyVersion>>,
+}
+
+impl FromValue for ManagedPolicyDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 12, path)?;
+        Ok(Self {
+            policy_name: opt(&mut s, 0, "PolicyName")?,
+            policy_id: opt(&mut s, 1, "PolicyId")?,
+            arn: opt(&mut s, 2, "Arn")?,
+            path: opt(&mut s, 3, "Path")?,
+            default_version_id: opt(&mut s, 4, "DefaultVersionId")?,
+            attachment_count: opt(&mut s, 5, "AttachmentCount")?,
+            permissions_boundary_usage_count: opt(&mut s, 6, "PermissionsBoundaryUsageCount")?,
+            is_attachable: opt(&mut s, 7, "IsAttachable")?,
+            description: opt(&mut s, 8, "Description")?,
+            create_date: opt(&mut s, 9, "CreateDate")?,
+            update_date: opt(&mut s, 10, "UpdateDate")?,
+            policy_version_list: opt(&mut s, 11, "PolicyVersionList")?,
+        })
+    }
+}
+
+impl IntoValue for ManagedPolicyDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.policy_name.map(IntoValue::into_value),
+            self.policy_id.map(IntoValue::into_value),
+            self.arn.map(IntoValue::into_value),
+            self.path.map(IntoValue::into_value),
+            self.default_version_id.map(IntoValue::into_value),
+            self.attachment_count.map(IntoValue::into_value),
+            self.permissions_boundary_usage_count
+                .map(IntoValue::into_value),
+            self.is_attachable.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.create_date.map(IntoValue::into_value),
+            self.update_date.map(IntoValue::into_value),
+            self.policy_version_list.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NoSuchEntityException {
     pub message: Option<String>,
 }
@@ -7198,6 +8909,28 @@ impl FromValue for OrganizationNotInAllFeaturesModeException {
 impl IntoValue for OrganizationNotInAllFeaturesModeException {
     fn into_value(self) -> Value {
         Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OrganizationsDecisionDetail {
+    pub allowed_by_organizations: Option<bool>,
+}
+
+impl FromValue for OrganizationsDecisionDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            allowed_by_organizations: opt(&mut s, 0, "AllowedByOrganizations")?,
+        })
+    }
+}
+
+impl IntoValue for OrganizationsDecisionDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .allowed_by_organizations
+            .map(IntoValue::into_value)])
     }
 }
 
@@ -7272,6 +9005,28 @@ impl IntoValue for PasswordPolicyViolationException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct PermissionsBoundaryDecisionDetail {
+    pub allowed_by_permissions_boundary: Option<bool>,
+}
+
+impl FromValue for PermissionsBoundaryDecisionDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            allowed_by_permissions_boundary: opt(&mut s, 0, "AllowedByPermissionsBoundary")?,
+        })
+    }
+}
+
+impl IntoValue for PermissionsBoundaryDecisionDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .allowed_by_permissions_boundary
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Policy {
     pub policy_name: Option<String>,
     pub policy_id: Option<String>,
@@ -7323,6 +9078,31 @@ impl IntoValue for Policy {
             self.create_date.map(IntoValue::into_value),
             self.update_date.map(IntoValue::into_value),
             self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyDetail {
+    pub policy_name: Option<String>,
+    pub policy_document: Option<String>,
+}
+
+impl FromValue for PolicyDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            policy_name: opt(&mut s, 0, "PolicyName")?,
+            policy_document: opt(&mut s, 1, "PolicyDocument")?,
+        })
+    }
+}
+
+impl IntoValue for PolicyDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.policy_name.map(IntoValue::into_value),
+            self.policy_document.map(IntoValue::into_value),
         ])
     }
 }
@@ -7469,6 +9249,31 @@ impl IntoValue for PolicyVersion {
             self.version_id.map(IntoValue::into_value),
             self.is_default_version.map(IntoValue::into_value),
             self.create_date.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Position {
+    pub line: Option<i32>,
+    pub column: Option<i32>,
+}
+
+impl FromValue for Position {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            line: opt(&mut s, 0, "Line")?,
+            column: opt(&mut s, 1, "Column")?,
+        })
+    }
+}
+
+impl IntoValue for Position {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.line.map(IntoValue::into_value),
+            self.column.map(IntoValue::into_value),
         ])
     }
 }
@@ -7678,6 +9483,48 @@ impl IntoValue for ReportGenerationLimitExceededException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourceSpecificResult {
+    pub eval_resource_name: String,
+    pub eval_resource_decision: String,
+    pub matched_statements: Option<Vec<Statement>>,
+    pub missing_context_values: Option<Vec<String>>,
+    pub eval_decision_details: Option<Vec<(String, String)>>,
+    pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
+}
+
+impl FromValue for ResourceSpecificResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            eval_resource_name: req(&mut s, 0, "EvalResourceName")?,
+            eval_resource_decision: req(&mut s, 1, "EvalResourceDecision")?,
+            matched_statements: opt(&mut s, 2, "MatchedStatements")?,
+            missing_context_values: opt(&mut s, 3, "MissingContextValues")?,
+            eval_decision_details: opt(&mut s, 4, "EvalDecisionDetails")?,
+            permissions_boundary_decision_detail: opt(
+                &mut s,
+                5,
+                "PermissionsBoundaryDecisionDetail",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for ResourceSpecificResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.eval_resource_name.into_value()),
+            Some(self.eval_resource_decision.into_value()),
+            self.matched_statements.map(IntoValue::into_value),
+            self.missing_context_values.map(IntoValue::into_value),
+            self.eval_decision_details.map(IntoValue::into_value),
+            self.permissions_boundary_decision_detail
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResyncMFADeviceRequest {
     pub user_name: String,
     pub serial_number: String,
@@ -7761,6 +9608,61 @@ impl IntoValue for Role {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoleDetail {
+    pub path: Option<String>,
+    pub role_name: Option<String>,
+    pub role_id: Option<String>,
+    pub arn: Option<String>,
+    pub create_date: Option<Timestamp>,
+    pub assume_role_policy_document: Option<String>,
+    pub instance_profile_list: Option<Vec<InstanceProfile>>,
+    pub role_policy_list: Option<Vec<PolicyDetail>>,
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    pub tags: Option<Vec<Tag>>,
+    pub role_last_used: Option<RoleLastUsed>,
+}
+
+impl FromValue for RoleDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 12, path)?;
+        Ok(Self {
+            path: opt(&mut s, 0, "Path")?,
+            role_name: opt(&mut s, 1, "RoleName")?,
+            role_id: opt(&mut s, 2, "RoleId")?,
+            arn: opt(&mut s, 3, "Arn")?,
+            create_date: opt(&mut s, 4, "CreateDate")?,
+            assume_role_policy_document: opt(&mut s, 5, "AssumeRolePolicyDocument")?,
+            instance_profile_list: opt(&mut s, 6, "InstanceProfileList")?,
+            role_policy_list: opt(&mut s, 7, "RolePolicyList")?,
+            attached_managed_policies: opt(&mut s, 8, "AttachedManagedPolicies")?,
+            permissions_boundary: opt(&mut s, 9, "PermissionsBoundary")?,
+            tags: opt(&mut s, 10, "Tags")?,
+            role_last_used: opt(&mut s, 11, "RoleLastUsed")?,
+        })
+    }
+}
+
+impl IntoValue for RoleDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.path.map(IntoValue::into_value),
+            self.role_name.map(IntoValue::into_value),
+            self.role_id.map(IntoValue::into_value),
+            self.arn.map(IntoValue::into_value),
+            self.create_date.map(IntoValue::into_value),
+            self.assume_role_policy_document.map(IntoValue::into_value),
+            self.instance_profile_list.map(IntoValue::into_value),
+            self.role_policy_list.map(IntoValue::into_value),
+            self.attached_managed_policies.map(IntoValue::into_value),
+            self.permissions_boundary.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.role_last_used.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoleLastUsed {
     pub last_used_date: Option<Timestamp>,
     pub region: Option<String>,
@@ -7781,6 +9683,31 @@ impl IntoValue for RoleLastUsed {
         Value::Struct(vec![
             self.last_used_date.map(IntoValue::into_value),
             self.region.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RoleUsageType {
+    pub region: Option<String>,
+    pub resources: Option<Vec<String>>,
+}
+
+impl FromValue for RoleUsageType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            region: opt(&mut s, 0, "Region")?,
+            resources: opt(&mut s, 1, "Resources")?,
+        })
+    }
+}
+
+impl IntoValue for RoleUsageType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.region.map(IntoValue::into_value),
+            self.resources.map(IntoValue::into_value),
         ])
     }
 }
@@ -7867,6 +9794,182 @@ impl IntoValue for SetDefaultPolicyVersionRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SimulateCustomPolicyRequest {
+    pub policy_input_list: Vec<String>,
+    pub permissions_boundary_policy_input_list: Option<Vec<String>>,
+    pub action_names: Vec<String>,
+    pub resource_arns: Option<Vec<String>>,
+    pub resource_policy: Option<String>,
+    pub resource_owner: Option<String>,
+    pub caller_arn: Option<String>,
+    pub context_entries: Option<Vec<ContextEntry>>,
+    pub resource_handling_option: Option<String>,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for SimulateCustomPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 11, path)?;
+        Ok(Self {
+            policy_input_list: req(&mut s, 0, "PolicyInputList")?,
+            permissions_boundary_policy_input_list: opt(
+                &mut s,
+                1,
+                "PermissionsBoundaryPolicyInputList",
+            )?,
+            action_names: req(&mut s, 2, "ActionNames")?,
+            resource_arns: opt(&mut s, 3, "ResourceArns")?,
+            resource_policy: opt(&mut s, 4, "ResourcePolicy")?,
+            resource_owner: opt(&mut s, 5, "ResourceOwner")?,
+            caller_arn: opt(&mut s, 6, "CallerArn")?,
+            context_entries: opt(&mut s, 7, "ContextEntries")?,
+            resource_handling_option: opt(&mut s, 8, "ResourceHandlingOption")?,
+            max_items: opt(&mut s, 9, "MaxItems")?,
+            marker: opt(&mut s, 10, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for SimulateCustomPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_input_list.into_value()),
+            self.permissions_boundary_policy_input_list
+                .map(IntoValue::into_value),
+            Some(self.action_names.into_value()),
+            self.resource_arns.map(IntoValue::into_value),
+            self.resource_policy.map(IntoValue::into_value),
+            self.resource_owner.map(IntoValue::into_value),
+            self.caller_arn.map(IntoValue::into_value),
+            self.context_entries.map(IntoValue::into_value),
+            self.resource_handling_option.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SimulatePolicyResponse {
+    pub evaluation_results: Option<Vec<EvaluationResult>>,
+    pub is_truncated: Option<bool>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for SimulatePolicyResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            evaluation_results: opt(&mut s, 0, "EvaluationResults")?,
+            is_truncated: opt(&mut s, 1, "IsTruncated")?,
+            marker: opt(&mut s, 2, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for SimulatePolicyResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.evaluation_results.map(IntoValue::into_value),
+            self.is_truncated.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SimulatePrincipalPolicyRequest {
+    pub policy_source_arn: String,
+    pub policy_input_list: Option<Vec<String>>,
+    pub permissions_boundary_policy_input_list: Option<Vec<String>>,
+    pub action_names: Vec<String>,
+    pub resource_arns: Option<Vec<String>>,
+    pub resource_policy: Option<String>,
+    pub resource_owner: Option<String>,
+    pub caller_arn: Option<String>,
+    pub context_entries: Option<Vec<ContextEntry>>,
+    pub resource_handling_option: Option<String>,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl FromValue for SimulatePrincipalPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 12, path)?;
+        Ok(Self {
+            policy_source_arn: req(&mut s, 0, "PolicySourceArn")?,
+            policy_input_list: opt(&mut s, 1, "PolicyInputList")?,
+            permissions_boundary_policy_input_list: opt(
+                &mut s,
+                2,
+                "PermissionsBoundaryPolicyInputList",
+            )?,
+            action_names: req(&mut s, 3, "ActionNames")?,
+            resource_arns: opt(&mut s, 4, "ResourceArns")?,
+            resource_policy: opt(&mut s, 5, "ResourcePolicy")?,
+            resource_owner: opt(&mut s, 6, "ResourceOwner")?,
+            caller_arn: opt(&mut s, 7, "CallerArn")?,
+            context_entries: opt(&mut s, 8, "ContextEntries")?,
+            resource_handling_option: opt(&mut s, 9, "ResourceHandlingOption")?,
+            max_items: opt(&mut s, 10, "MaxItems")?,
+            marker: opt(&mut s, 11, "Marker")?,
+        })
+    }
+}
+
+impl IntoValue for SimulatePrincipalPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_source_arn.into_value()),
+            self.policy_input_list.map(IntoValue::into_value),
+            self.permissions_boundary_policy_input_list
+                .map(IntoValue::into_value),
+            Some(self.action_names.into_value()),
+            self.resource_arns.map(IntoValue::into_value),
+            self.resource_policy.map(IntoValue::into_value),
+            self.resource_owner.map(IntoValue::into_value),
+            self.caller_arn.map(IntoValue::into_value),
+            self.context_entries.map(IntoValue::into_value),
+            self.resource_handling_option.map(IntoValue::into_value),
+            self.max_items.map(IntoValue::into_value),
+            self.marker.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Statement {
+    pub source_policy_id: Option<String>,
+    pub source_policy_type: Option<String>,
+    pub start_position: Option<Position>,
+    pub end_position: Option<Position>,
+}
+
+impl FromValue for Statement {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            source_policy_id: opt(&mut s, 0, "SourcePolicyId")?,
+            source_policy_type: opt(&mut s, 1, "SourcePolicyType")?,
+            start_position: opt(&mut s, 2, "StartPosition")?,
+            end_position: opt(&mut s, 3, "EndPosition")?,
+        })
+    }
+}
+
+impl IntoValue for Statement {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.source_policy_id.map(IntoValue::into_value),
+            self.source_policy_type.map(IntoValue::into_value),
+            self.start_position.map(IntoValue::into_value),
+            self.end_position.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     pub key: String,
     pub value: String,
@@ -7887,6 +9990,81 @@ impl IntoValue for Tag {
         Value::Struct(vec![
             Some(self.key.into_value()),
             Some(self.value.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagInstanceProfileRequest {
+    pub instance_profile_name: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profile_name.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagMFADeviceRequest {
+    pub serial_number: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagMFADeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            serial_number: req(&mut s, 0, "SerialNumber")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagMFADeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.serial_number.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagPolicyRequest {
+    pub policy_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            policy_arn: req(&mut s, 0, "PolicyArn")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_arn.into_value()),
+            Some(self.tags.into_value()),
         ])
     }
 }
@@ -7978,6 +10156,81 @@ impl FromValue for UnrecognizedPublicKeyEncodingException {
 impl IntoValue for UnrecognizedPublicKeyEncodingException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagInstanceProfileRequest {
+    pub instance_profile_name: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagInstanceProfileRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_profile_name: req(&mut s, 0, "InstanceProfileName")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagInstanceProfileRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.instance_profile_name.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagMFADeviceRequest {
+    pub serial_number: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagMFADeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            serial_number: req(&mut s, 0, "SerialNumber")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagMFADeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.serial_number.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagPolicyRequest {
+    pub policy_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagPolicyRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            policy_arn: req(&mut s, 0, "PolicyArn")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagPolicyRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.policy_arn.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
     }
 }
 
@@ -8188,6 +10441,51 @@ impl IntoValue for UpdateLoginProfileRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateRoleDescriptionRequest {
+    pub role_name: String,
+    pub description: String,
+}
+
+impl FromValue for UpdateRoleDescriptionRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            role_name: req(&mut s, 0, "RoleName")?,
+            description: req(&mut s, 1, "Description")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateRoleDescriptionRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.role_name.into_value()),
+            Some(self.description.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateRoleDescriptionResponse {
+    pub role: Option<Role>,
+}
+
+impl FromValue for UpdateRoleDescriptionResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            role: opt(&mut s, 0, "Role")?,
+        })
+    }
+}
+
+impl IntoValue for UpdateRoleDescriptionResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.role.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateRoleRequest {
     pub role_name: String,
     pub description: Option<String>,
@@ -8296,6 +10594,55 @@ impl IntoValue for User {
             Some(self.arn.into_value()),
             Some(self.create_date.into_value()),
             self.password_last_used.map(IntoValue::into_value),
+            self.permissions_boundary.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserDetail {
+    pub path: Option<String>,
+    pub user_name: Option<String>,
+    pub user_id: Option<String>,
+    pub arn: Option<String>,
+    pub create_date: Option<Timestamp>,
+    pub user_policy_list: Option<Vec<PolicyDetail>>,
+    pub group_list: Option<Vec<String>>,
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for UserDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            path: opt(&mut s, 0, "Path")?,
+            user_name: opt(&mut s, 1, "UserName")?,
+            user_id: opt(&mut s, 2, "UserId")?,
+            arn: opt(&mut s, 3, "Arn")?,
+            create_date: opt(&mut s, 4, "CreateDate")?,
+            user_policy_list: opt(&mut s, 5, "UserPolicyList")?,
+            group_list: opt(&mut s, 6, "GroupList")?,
+            attached_managed_policies: opt(&mut s, 7, "AttachedManagedPolicies")?,
+            permissions_boundary: opt(&mut s, 8, "PermissionsBoundary")?,
+            tags: opt(&mut s, 9, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for UserDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.path.map(IntoValue::into_value),
+            self.user_name.map(IntoValue::into_value),
+            self.user_id.map(IntoValue::into_value),
+            self.arn.map(IntoValue::into_value),
+            self.create_date.map(IntoValue::into_value),
+            self.user_policy_list.map(IntoValue::into_value),
+            self.group_list.map(IntoValue::into_value),
+            self.attached_managed_policies.map(IntoValue::into_value),
             self.permissions_boundary.map(IntoValue::into_value),
             self.tags.map(IntoValue::into_value),
         ])
@@ -8576,6 +10923,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateAccessKeyRequest,
     ) -> impl Future<Output = Result<CreateAccessKeyResponse, AwsError>> + Send;
 
+    /// `CreateAccountAlias`.
+    fn create_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAccountAliasRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `CreateGroup`.
     fn create_group(
         &self,
@@ -8618,6 +10972,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateRoleRequest,
     ) -> impl Future<Output = Result<CreateRoleResponse, AwsError>> + Send;
 
+    /// `CreateServiceLinkedRole`.
+    fn create_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: CreateServiceLinkedRoleRequest,
+    ) -> impl Future<Output = Result<CreateServiceLinkedRoleResponse, AwsError>> + Send;
+
     /// `CreateUser`.
     fn create_user(
         &self,
@@ -8644,6 +11005,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: DeleteAccessKeyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteAccountAlias`.
+    fn delete_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAccountAliasRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DeleteAccountPasswordPolicy`.
@@ -8715,6 +11083,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteRolePolicyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteServiceLinkedRole`.
+    fn delete_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteServiceLinkedRoleRequest,
+    ) -> impl Future<Output = Result<DeleteServiceLinkedRoleResponse, AwsError>> + Send;
+
     /// `DeleteUser`.
     fn delete_user(
         &self,
@@ -8771,6 +11146,12 @@ pub trait Handlers: Send + Sync + 'static {
         input: EnableMFADeviceRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `GenerateCredentialReport`.
+    fn generate_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GenerateCredentialReportResponse, AwsError>> + Send;
+
     /// `GetAccessKeyLastUsed`.
     fn get_access_key_last_used(
         &self,
@@ -8778,11 +11159,30 @@ pub trait Handlers: Send + Sync + 'static {
         input: GetAccessKeyLastUsedRequest,
     ) -> impl Future<Output = Result<GetAccessKeyLastUsedResponse, AwsError>> + Send;
 
+    /// `GetAccountAuthorizationDetails`.
+    fn get_account_authorization_details(
+        &self,
+        ctx: &RequestContext,
+        input: GetAccountAuthorizationDetailsRequest,
+    ) -> impl Future<Output = Result<GetAccountAuthorizationDetailsResponse, AwsError>> + Send;
+
     /// `GetAccountPasswordPolicy`.
     fn get_account_password_policy(
         &self,
         ctx: &RequestContext,
     ) -> impl Future<Output = Result<GetAccountPasswordPolicyResponse, AwsError>> + Send;
+
+    /// `GetAccountSummary`.
+    fn get_account_summary(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GetAccountSummaryResponse, AwsError>> + Send;
+
+    /// `GetCredentialReport`.
+    fn get_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GetCredentialReportResponse, AwsError>> + Send;
 
     /// `GetGroup`.
     fn get_group(
@@ -8840,6 +11240,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: GetRolePolicyRequest,
     ) -> impl Future<Output = Result<GetRolePolicyResponse, AwsError>> + Send;
 
+    /// `GetServiceLinkedRoleDeletionStatus`.
+    fn get_service_linked_role_deletion_status(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> impl Future<Output = Result<GetServiceLinkedRoleDeletionStatusResponse, AwsError>> + Send;
+
     /// `GetUser`.
     fn get_user(
         &self,
@@ -8860,6 +11267,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ListAccessKeysRequest,
     ) -> impl Future<Output = Result<ListAccessKeysResponse, AwsError>> + Send;
+
+    /// `ListAccountAliases`.
+    fn list_account_aliases(
+        &self,
+        ctx: &RequestContext,
+        input: ListAccountAliasesRequest,
+    ) -> impl Future<Output = Result<ListAccountAliasesResponse, AwsError>> + Send;
 
     /// `ListAttachedGroupPolicies`.
     fn list_attached_group_policies(
@@ -8910,6 +11324,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListGroupsForUserRequest,
     ) -> impl Future<Output = Result<ListGroupsForUserResponse, AwsError>> + Send;
 
+    /// `ListInstanceProfileTags`.
+    fn list_instance_profile_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListInstanceProfileTagsRequest,
+    ) -> impl Future<Output = Result<ListInstanceProfileTagsResponse, AwsError>> + Send;
+
     /// `ListInstanceProfiles`.
     fn list_instance_profiles(
         &self,
@@ -8924,6 +11345,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListInstanceProfilesForRoleRequest,
     ) -> impl Future<Output = Result<ListInstanceProfilesForRoleResponse, AwsError>> + Send;
 
+    /// `ListMFADeviceTags`.
+    fn list_mfa_device_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListMFADeviceTagsRequest,
+    ) -> impl Future<Output = Result<ListMFADeviceTagsResponse, AwsError>> + Send;
+
     /// `ListMFADevices`.
     fn list_mfa_devices(
         &self,
@@ -8937,6 +11365,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ListPoliciesRequest,
     ) -> impl Future<Output = Result<ListPoliciesResponse, AwsError>> + Send;
+
+    /// `ListPolicyTags`.
+    fn list_policy_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListPolicyTagsRequest,
+    ) -> impl Future<Output = Result<ListPolicyTagsResponse, AwsError>> + Send;
 
     /// `ListPolicyVersions`.
     fn list_policy_versions(
@@ -9057,6 +11492,41 @@ pub trait Handlers: Send + Sync + 'static {
         input: SetDefaultPolicyVersionRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `SimulateCustomPolicy`.
+    fn simulate_custom_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulateCustomPolicyRequest,
+    ) -> impl Future<Output = Result<SimulatePolicyResponse, AwsError>> + Send;
+
+    /// `SimulatePrincipalPolicy`.
+    fn simulate_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulatePrincipalPolicyRequest,
+    ) -> impl Future<Output = Result<SimulatePolicyResponse, AwsError>> + Send;
+
+    /// `TagInstanceProfile`.
+    fn tag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: TagInstanceProfileRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `TagMFADevice`.
+    fn tag_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: TagMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `TagPolicy`.
+    fn tag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: TagPolicyRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `TagRole`.
     fn tag_role(
         &self,
@@ -9069,6 +11539,27 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
         input: TagUserRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UntagInstanceProfile`.
+    fn untag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: UntagInstanceProfileRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UntagMFADevice`.
+    fn untag_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: UntagMFADeviceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `UntagPolicy`.
+    fn untag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: UntagPolicyRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `UntagRole`.
@@ -9126,6 +11617,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: UpdateRoleRequest,
     ) -> impl Future<Output = Result<UpdateRoleResponse, AwsError>> + Send;
+
+    /// `UpdateRoleDescription`.
+    fn update_role_description(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRoleDescriptionRequest,
+    ) -> impl Future<Output = Result<UpdateRoleDescriptionResponse, AwsError>> + Send;
 
     /// `UpdateUser`.
     fn update_user(
@@ -9351,6 +11849,23 @@ pub mod access {
         }]
     }
 
+    /// `CreateAccountAlias`: `iam:CreateAccountAlias`.
+    pub fn create_account_alias(
+        _ctx: &RequestContext,
+        _input: &CreateAccountAliasRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:CreateAccountAlias",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `CreateGroup`: `iam:CreateGroup`.
     pub fn create_group(ctx: &RequestContext, input: &CreateGroupRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -9547,6 +12062,35 @@ pub mod access {
         }]
     }
 
+    /// `CreateServiceLinkedRole`: `iam:CreateServiceLinkedRole`.
+    pub fn create_service_linked_role(
+        ctx: &RequestContext,
+        input: &CreateServiceLinkedRoleRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.aws_service_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/aws-service-role/"),
+                    Each(&v0),
+                    Lit("/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "iam:AWSServiceName", &[Each(&v0)]);
+            Access {
+                action: "iam:CreateServiceLinkedRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `CreateUser`: `iam:CreateUser`.
     pub fn create_user(ctx: &RequestContext, input: &CreateUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -9662,6 +12206,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:DeleteAccessKey",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteAccountAlias`: `iam:DeleteAccountAlias`.
+    pub fn delete_account_alias(
+        _ctx: &RequestContext,
+        _input: &DeleteAccountAliasRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteAccountAlias",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -9900,6 +12461,33 @@ pub mod access {
         }]
     }
 
+    /// `DeleteServiceLinkedRole`: `iam:DeleteServiceLinkedRole`.
+    pub fn delete_service_linked_role(
+        ctx: &RequestContext,
+        input: &DeleteServiceLinkedRoleRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:DeleteServiceLinkedRole",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteUser`: `iam:DeleteUser`.
     pub fn delete_user(ctx: &RequestContext, input: &DeleteUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -10111,6 +12699,20 @@ pub mod access {
         }]
     }
 
+    /// `GenerateCredentialReport`: `iam:GenerateCredentialReport`.
+    pub fn generate_credential_report(_ctx: &RequestContext) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GenerateCredentialReport",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetAccessKeyLastUsed`: `iam:GetAccessKeyLastUsed`.
     pub fn get_access_key_last_used(
         _ctx: &RequestContext,
@@ -10128,6 +12730,23 @@ pub mod access {
         }]
     }
 
+    /// `GetAccountAuthorizationDetails`: `iam:GetAccountAuthorizationDetails`.
+    pub fn get_account_authorization_details(
+        _ctx: &RequestContext,
+        _input: &GetAccountAuthorizationDetailsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetAccountAuthorizationDetails",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetAccountPasswordPolicy`: `iam:GetAccountPasswordPolicy`.
     pub fn get_account_password_policy(_ctx: &RequestContext) -> Vec<Access> {
         vec![{
@@ -10136,6 +12755,34 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:GetAccountPasswordPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetAccountSummary`: `iam:GetAccountSummary`.
+    pub fn get_account_summary(_ctx: &RequestContext) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetAccountSummary",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetCredentialReport`: `iam:GetCredentialReport`.
+    pub fn get_credential_report(_ctx: &RequestContext) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetCredentialReport",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -10324,6 +12971,23 @@ pub mod access {
         }]
     }
 
+    /// `GetServiceLinkedRoleDeletionStatus`: `iam:GetServiceLinkedRoleDeletionStatus`.
+    pub fn get_service_linked_role_deletion_status(
+        _ctx: &RequestContext,
+        _input: &GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:GetServiceLinkedRoleDeletionStatus",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetUser`: `iam:GetUser`.
     pub fn get_user(ctx: &RequestContext, input: &GetUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -10390,6 +13054,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:ListAccessKeys",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListAccountAliases`: `iam:ListAccountAliases`.
+    pub fn list_account_aliases(
+        _ctx: &RequestContext,
+        _input: &ListAccountAliasesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListAccountAliases",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -10564,6 +13245,33 @@ pub mod access {
         }]
     }
 
+    /// `ListInstanceProfileTags`: `iam:ListInstanceProfileTags`.
+    pub fn list_instance_profile_tags(
+        ctx: &RequestContext,
+        input: &ListInstanceProfileTagsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:ListInstanceProfileTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListInstanceProfiles`: `iam:ListInstanceProfiles`.
     pub fn list_instance_profiles(
         ctx: &RequestContext,
@@ -10615,6 +13323,25 @@ pub mod access {
         }]
     }
 
+    /// `ListMFADeviceTags`: `iam:ListMFADeviceTags`.
+    pub fn list_mfa_device_tags(
+        _ctx: &RequestContext,
+        input: &ListMFADeviceTagsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.serial_number.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListMFADeviceTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ListMFADevices`: `iam:ListMFADevices`.
     pub fn list_mfa_devices(ctx: &RequestContext, input: &ListMFADevicesRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -10647,6 +13374,22 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "iam:ListPolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListPolicyTags`: `iam:ListPolicyTags`.
+    pub fn list_policy_tags(_ctx: &RequestContext, input: &ListPolicyTagsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:ListPolicyTags",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -11048,6 +13791,137 @@ pub mod access {
         }]
     }
 
+    /// `SimulateCustomPolicy`: `iam:SimulateCustomPolicy`.
+    pub fn simulate_custom_policy(
+        _ctx: &RequestContext,
+        _input: &SimulateCustomPolicyRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:SimulateCustomPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `SimulatePrincipalPolicy`: `iam:SimulatePrincipalPolicy`.
+    pub fn simulate_principal_policy(
+        _ctx: &RequestContext,
+        input: &SimulatePrincipalPolicyRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_source_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "iam:SimulatePrincipalPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TagInstanceProfile`: `iam:TagInstanceProfile`.
+    pub fn tag_instance_profile(
+        ctx: &RequestContext,
+        input: &TagInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:TagInstanceProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TagMFADevice`: `iam:TagMFADevice`.
+    pub fn tag_mfa_device(_ctx: &RequestContext, input: &TagMFADeviceRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.serial_number.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:TagMFADevice",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TagPolicy`: `iam:TagPolicy`.
+    pub fn tag_policy(_ctx: &RequestContext, input: &TagPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:TagPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `TagRole`: `iam:TagRole`.
     pub fn tag_role(ctx: &RequestContext, input: &TagRoleRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -11114,6 +13988,74 @@ pub mod access {
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
             Access {
                 action: "iam:TagUser",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagInstanceProfile`: `iam:UntagInstanceProfile`.
+    pub fn untag_instance_profile(
+        ctx: &RequestContext,
+        input: &UntagInstanceProfileRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_profile_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance-profile/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UntagInstanceProfile",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagMFADevice`: `iam:UntagMFADevice`.
+    pub fn untag_mfa_device(_ctx: &RequestContext, input: &UntagMFADeviceRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.serial_number.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UntagMFADevice",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagPolicy`: `iam:UntagPolicy`.
+    pub fn untag_policy(_ctx: &RequestContext, input: &UntagPolicyRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.policy_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "iam:UntagPolicy",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -11328,6 +14270,33 @@ pub mod access {
         }]
     }
 
+    /// `UpdateRoleDescription`: `iam:UpdateRoleDescription`.
+    pub fn update_role_description(
+        ctx: &RequestContext,
+        input: &UpdateRoleDescriptionRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.role_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:iam::"),
+                    Lit(ctx.account_id()),
+                    Lit(":role/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "iam:UpdateRoleDescription",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `UpdateUser`: `iam:UpdateUser`.
     pub fn update_user(ctx: &RequestContext, input: &UpdateUserRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -11466,6 +14435,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_access_key(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateAccountAlias" => {
+                    let input = CreateAccountAliasRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "CreateAccountAliasRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_account_alias(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.create_account_alias(ctx, input).await?;
+                    Ok(None)
+                }
                 "CreateGroup" => {
                     let input = CreateGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -11538,6 +14519,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateServiceLinkedRole" => {
+                    let input = CreateServiceLinkedRoleRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "CreateServiceLinkedRoleRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_service_linked_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_service_linked_role(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CreateUser" => {
                     let input = CreateUserRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(4)),
@@ -11584,6 +14577,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::delete_access_key(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_access_key(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteAccountAlias" => {
+                    let input = DeleteAccountAliasRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteAccountAliasRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_account_alias(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_account_alias(ctx, input).await?;
                     Ok(None)
                 }
                 "DeleteAccountPasswordPolicy" => {
@@ -11701,6 +14706,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_role_policy(ctx, input).await?;
                     Ok(None)
                 }
+                "DeleteServiceLinkedRole" => {
+                    let input = DeleteServiceLinkedRoleRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteServiceLinkedRoleRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_service_linked_role(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_service_linked_role(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DeleteUser" => {
                     let input = DeleteUserRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -11797,6 +14814,13 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.enable_mfa_device(ctx, input).await?;
                     Ok(None)
                 }
+                "GenerateCredentialReport" => {
+                    authz
+                        .authorize(ctx, &access::generate_credential_report(ctx))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.generate_credential_report(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetAccessKeyLastUsed" => {
                     let input = GetAccessKeyLastUsedRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -11809,11 +14833,37 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.get_access_key_last_used(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "GetAccountAuthorizationDetails" => {
+                    let input = GetAccountAuthorizationDetailsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "GetAccountAuthorizationDetailsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_account_authorization_details(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_account_authorization_details(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetAccountPasswordPolicy" => {
                     authz
                         .authorize(ctx, &access::get_account_password_policy(ctx))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_account_password_policy(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetAccountSummary" => {
+                    authz
+                        .authorize(ctx, &access::get_account_summary(ctx))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_account_summary(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetCredentialReport" => {
+                    authz
+                        .authorize(ctx, &access::get_credential_report(ctx))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_credential_report(ctx).await?;
                     Ok(Some(out.into_value()))
                 }
                 "GetGroup" => {
@@ -11912,6 +14962,24 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.get_role_policy(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "GetServiceLinkedRoleDeletionStatus" => {
+                    let input = GetServiceLinkedRoleDeletionStatusRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "GetServiceLinkedRoleDeletionStatusRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(
+                            ctx,
+                            &access::get_service_linked_role_deletion_status(ctx, &input),
+                        )
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self
+                        .0
+                        .get_service_linked_role_deletion_status(ctx, input)
+                        .await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetUser" => {
                     let input = GetUserRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -11946,6 +15014,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::list_access_keys(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_access_keys(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListAccountAliases" => {
+                    let input = ListAccountAliasesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "ListAccountAliasesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_account_aliases(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_account_aliases(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ListAttachedGroupPolicies" => {
@@ -12032,6 +15112,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_groups_for_user(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListInstanceProfileTags" => {
+                    let input = ListInstanceProfileTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListInstanceProfileTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_instance_profile_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_instance_profile_tags(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListInstanceProfiles" => {
                     let input = ListInstanceProfilesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -12056,6 +15148,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_instance_profiles_for_role(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListMFADeviceTags" => {
+                    let input = ListMFADeviceTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListMFADeviceTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_mfa_device_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_mfa_device_tags(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListMFADevices" => {
                     let input = ListMFADevicesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -12078,6 +15182,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::list_policies(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_policies(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListPolicyTags" => {
+                    let input = ListPolicyTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ListPolicyTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_policy_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_policy_tags(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ListPolicyVersions" => {
@@ -12284,6 +15400,66 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.set_default_policy_version(ctx, input).await?;
                     Ok(None)
                 }
+                "SimulateCustomPolicy" => {
+                    let input = SimulateCustomPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(11)),
+                        "SimulateCustomPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::simulate_custom_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.simulate_custom_policy(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "SimulatePrincipalPolicy" => {
+                    let input = SimulatePrincipalPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(12)),
+                        "SimulatePrincipalPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::simulate_principal_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.simulate_principal_policy(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "TagInstanceProfile" => {
+                    let input = TagInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.tag_instance_profile(ctx, input).await?;
+                    Ok(None)
+                }
+                "TagMFADevice" => {
+                    let input = TagMFADeviceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagMFADeviceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_mfa_device(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.tag_mfa_device(ctx, input).await?;
+                    Ok(None)
+                }
+                "TagPolicy" => {
+                    let input = TagPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.tag_policy(ctx, input).await?;
+                    Ok(None)
+                }
                 "TagRole" => {
                     let input = TagRoleRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -12306,6 +15482,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::tag_user(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.tag_user(ctx, input).await?;
+                    Ok(None)
+                }
+                "UntagInstanceProfile" => {
+                    let input = UntagInstanceProfileRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagInstanceProfileRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_instance_profile(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.untag_instance_profile(ctx, input).await?;
+                    Ok(None)
+                }
+                "UntagMFADevice" => {
+                    let input = UntagMFADeviceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagMFADeviceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_mfa_device(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.untag_mfa_device(ctx, input).await?;
+                    Ok(None)
+                }
+                "UntagPolicy" => {
+                    let input = UntagPolicyRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagPolicyRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.untag_policy(ctx, input).await?;
                     Ok(None)
                 }
                 "UntagRole" => {
@@ -12402,6 +15614,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::update_role(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.update_role(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UpdateRoleDescription" => {
+                    let input = UpdateRoleDescriptionRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UpdateRoleDescriptionRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::update_role_description(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.update_role_description(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "UpdateUser" => {

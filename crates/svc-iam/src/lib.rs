@@ -1,4 +1,5 @@
-//! Nimbus's IAM: users, groups, roles, customer and AWS managed policies (with versions),
+//! Nimbus's IAM: users, groups, roles, customer managed policies (with versions) and the
+//! whole AWS managed catalogue (`managed`, embedded data inflated on first use),
 //! attachments, inline policies, permissions boundaries, group membership, access keys
 //! and virtual MFA devices with real TOTP codes (`totp`), per account (IAM is global: no
 //! region in its state). `generated` holds the wire model, typed shapes and the
@@ -22,6 +23,7 @@ mod persist;
 mod render;
 mod state;
 pub mod totp;
+mod usage;
 mod validate;
 
 pub use directory::{

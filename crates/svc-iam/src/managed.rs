@@ -1,31 +1,40 @@
-//! The AWS managed policies Nimbus knows, under `arn:aws:iam::aws:policy/...`: every
-//! account can attach them, nobody can change them. Each document, default version and
-//! creation/edit time is the one the AWS Managed Policy Reference publishes
-//! (<https://docs.aws.amazon.com/aws-managed-policy/latest/reference/>); a policy whose
-//! current document could not be reproduced faithfully is left out rather than
-//! approximated (`ReadOnlyAccess`, `AmazonEC2FullAccess`, `AmazonEC2ReadOnlyAccess`,
-//! `CloudWatchFullAccess`, `CloudWatchReadOnlyAccess`, `ElasticLoadBalancingFullAccess`
-//! for now). AWS's real policy ids are not published, so each gets a stable `ANPA` id
-//! derived from its name. This module owns the catalogue only; attaching is `handlers`'.
+//! The AWS managed policies, under `arn:aws:iam::aws:policy{path}{name}`: every account
+//! can attach them, nobody can change them. The catalogue is data, not code:
+//! `data/aws-managed-policies.tsv.gz` (1,448 policies with their paths, default version,
+//! dates and documents as IAM's `GetPolicyVersion` returns them, produced by
+//! `scripts/aws-managed-policies` from the shared catalogue) is embedded in the binary and
+//! inflated on first use, so an idle Nimbus pays nothing for it; each document is parsed
+//! only when it is first evaluated, and the parsed policy is kept for every later call.
+//! The data carries no descriptions and no policy ids: AWS's real ids are not published,
+//! so each policy gets a stable `ANPA` id derived from its name. This module owns the
+//! catalogue only; attaching is `handlers`'.
 
-use nimbus_core::Timestamp;
+use nimbus_iam_policy::{Policy, PolicyKind};
+use std::collections::HashMap;
+use std::io::Read;
+use std::sync::{Arc, OnceLock};
+
+static DATA: &[u8] = include_bytes!("../data/aws-managed-policies.tsv.gz");
 
 /// One AWS managed policy.
 #[derive(Debug)]
 pub struct AwsPolicy {
     pub name: &'static str,
-    pub description: &'static str,
+    /// `/`, `/service-role/`, `/aws-service-role/`, `/job-function/` or `/root-task/`.
+    pub path: &'static str,
     /// The default version's id.
     pub version: &'static str,
-    /// (year, month, day, hour, minute) UTC, as the reference gives them.
-    pub created: (i64, u32, u32, u32, u32),
-    pub updated: (i64, u32, u32, u32, u32),
+    /// Seconds since the epoch.
+    created: i64,
+    updated: i64,
+    /// The default version's document as AWS stores it (compact JSON, AWS's key order).
     pub document: &'static str,
+    parsed: OnceLock<Arc<Policy>>,
 }
 
 impl AwsPolicy {
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::aws:policy/{}", self.name)
+        format!("arn:aws:iam::aws:policy{}{}", self.path, self.name)
     }
 
     /// A stable `ANPA` + 17 base32 characters id derived from the name (FNV-1a).
@@ -48,101 +57,117 @@ impl AwsPolicy {
     }
 
     pub fn created_ms(&self) -> i64 {
-        at(self.created)
+        self.created * 1000
     }
 
     pub fn updated_ms(&self) -> i64 {
-        at(self.updated)
+        self.updated * 1000
+    }
+
+    /// The document, parsed on first use and kept. A document the parser refuses stands as
+    /// "deny everything" (it cannot be trusted, and dropping it could widen access).
+    pub fn parsed(&self) -> Arc<Policy> {
+        self.parsed
+            .get_or_init(|| {
+                Arc::new(
+                    Policy::parse_aws_authored(self.document, PolicyKind::Managed)
+                        .unwrap_or_else(|_| Policy::deny_all(PolicyKind::Managed)),
+                )
+            })
+            .clone()
     }
 }
 
-fn at((y, mo, d, h, mi): (i64, u32, u32, u32, u32)) -> i64 {
-    Timestamp::from_civil(y, mo, d, h, mi, 0, 0).0
+struct Catalogue {
+    /// In the data's order (by name).
+    policies: Vec<AwsPolicy>,
+    /// Lower-cased name → index.
+    by_name: HashMap<String, usize>,
 }
 
-/// The catalogue, by name.
-pub static POLICIES: &[AwsPolicy] = &[
-    AwsPolicy {
-        name: "AdministratorAccess",
-        description: "Provides full access to AWS services and resources.",
-        version: "v1",
-        created: (2015, 2, 6, 18, 39),
-        updated: (2015, 2, 6, 18, 39),
-        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
-    },
-    AwsPolicy {
-        name: "PowerUserAccess",
-        description: "Provides full access to AWS services and resources, but does not allow management of Users and groups.",
-        version: "v12",
-        created: (2015, 2, 6, 18, 39),
-        updated: (2026, 2, 12, 17, 59),
-        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"},{"Effect":"Allow","Action":["account:GetAccountInformation","account:GetGovCloudAccountInformation","account:GetPrimaryEmail","account:ListRegions","iam:CreateServiceLinkedRole","iam:DeleteServiceLinkedRole","iam:ListRoles","organizations:DescribeEffectivePolicy","organizations:DescribeOrganization"],"Resource":"*"}]}"#,
-    },
-    AwsPolicy {
-        name: "IAMFullAccess",
-        description: "Provides full access to IAM via the AWS Management Console.",
-        version: "v2",
-        created: (2015, 2, 6, 18, 40),
-        updated: (2019, 6, 21, 19, 40),
-        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","organizations:DescribeAccount","organizations:DescribeOrganization","organizations:DescribeOrganizationalUnit","organizations:DescribePolicy","organizations:ListChildren","organizations:ListParents","organizations:ListPoliciesForTarget","organizations:ListRoots","organizations:ListPolicies","organizations:ListTargetsForPolicy"],"Resource":"*"}]}"#,
-    },
-    AwsPolicy {
-        name: "IAMReadOnlyAccess",
-        description: "Provides read only access to IAM via the AWS Management Console.",
-        version: "v4",
-        created: (2015, 2, 6, 18, 40),
-        updated: (2018, 1, 25, 19, 11),
-        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails","iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy"],"Resource":"*"}]}"#,
-    },
-    AwsPolicy {
-        name: "AmazonS3FullAccess",
-        description: "Provides full access to all buckets via the AWS Management Console.",
-        version: "v2",
-        created: (2015, 2, 6, 18, 40),
-        updated: (2021, 9, 27, 20, 16),
-        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","s3-object-lambda:*"],"Resource":"*"}]}"#,
-    },
-    AwsPolicy {
-        name: "AmazonS3ReadOnlyAccess",
-        description: "Provides read only access to all buckets via the AWS Management Console.",
-        version: "v3",
-        created: (2015, 2, 6, 18, 40),
-        updated: (2023, 8, 10, 21, 31),
-        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","s3:Describe*","s3-object-lambda:Get*","s3-object-lambda:List*"],"Resource":"*"}]}"#,
-    },
-    AwsPolicy {
-        name: "AutoScalingFullAccess",
-        description: "Provides full access to Auto Scaling.",
-        version: "v2",
-        created: (2017, 1, 12, 19, 31),
-        updated: (2018, 2, 6, 21, 59),
-        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"autoscaling:*","Resource":"*"},{"Effect":"Allow","Action":"cloudwatch:PutMetricAlarm","Resource":"*"},{"Effect":"Allow","Action":["ec2:DescribeAccountAttributes","ec2:DescribeAvailabilityZones","ec2:DescribeImages","ec2:DescribeInstanceAttribute","ec2:DescribeInstances","ec2:DescribeKeyPairs","ec2:DescribeLaunchTemplateVersions","ec2:DescribePlacementGroups","ec2:DescribeSecurityGroups","ec2:DescribeSpotInstanceRequests","ec2:DescribeSubnets","ec2:DescribeVpcClassicLink"],"Resource":"*"},{"Effect":"Allow","Action":["elasticloadbalancing:DescribeLoadBalancers","elasticloadbalancing:DescribeTargetGroups"],"Resource":"*"},{"Effect":"Allow","Action":"iam:CreateServiceLinkedRole","Resource":"*","Condition":{"StringEquals":{"iam:AWSServiceName":"autoscaling.amazonaws.com"}}}]}"#,
-    },
-];
+static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
 
-/// The AWS managed policy with this ARN.
+fn catalogue() -> &'static Catalogue {
+    CATALOGUE.get_or_init(|| {
+        let mut text = String::new();
+        // The data is compiled in and checked by this module's tests: it always inflates.
+        if flate2::read::GzDecoder::new(DATA)
+            .read_to_string(&mut text)
+            .is_err()
+        {
+            text.clear();
+        }
+        // Lives as long as the process, like the embedded bytes it comes from.
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        let policies: Vec<AwsPolicy> = text.lines().filter_map(parse_line).collect();
+        let by_name = policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.to_ascii_lowercase(), i))
+            .collect();
+        Catalogue { policies, by_name }
+    })
+}
+
+/// `name \t path \t version \t created \t updated \t document`.
+fn parse_line(line: &'static str) -> Option<AwsPolicy> {
+    let mut f = line.splitn(6, '\t');
+    Some(AwsPolicy {
+        name: f.next()?,
+        path: f.next()?,
+        version: f.next()?,
+        created: f.next()?.parse().ok()?,
+        updated: f.next()?.parse().ok()?,
+        document: f.next()?,
+        parsed: OnceLock::new(),
+    })
+}
+
+/// Every AWS managed policy, by name.
+pub fn all() -> &'static [AwsPolicy] {
+    &catalogue().policies
+}
+
+/// The AWS managed policy with this ARN (path included, as IAM requires).
 pub fn by_arn(arn: &str) -> Option<&'static AwsPolicy> {
-    let name = arn.strip_prefix("arn:aws:iam::aws:policy/")?;
-    POLICIES.iter().find(|p| p.name == name)
+    let rest = arn.strip_prefix("arn:aws:iam::aws:policy/")?;
+    let name = rest.rsplit('/').next()?;
+    let c = catalogue();
+    let p = &c.policies[*c.by_name.get(&name.to_ascii_lowercase())?];
+    (arn == p.arn()).then_some(p)
+}
+
+/// The AWS managed policy named `name` (exactly), whatever its path.
+pub fn by_name(name: &str) -> Option<&'static AwsPolicy> {
+    let c = catalogue();
+    let p = &c.policies[*c.by_name.get(&name.to_ascii_lowercase())?];
+    (p.name == name).then_some(p)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nimbus_iam_policy::{Policy, PolicyKind};
 
     #[test]
-    fn every_document_is_a_valid_managed_policy() {
-        for p in POLICIES {
-            Policy::parse(p.document, PolicyKind::Managed)
+    fn the_whole_catalogue_loads_and_every_document_parses() {
+        let all = all();
+        assert_eq!(all.len(), 1450);
+        for p in all {
+            Policy::parse_aws_authored(p.document, PolicyKind::Managed)
                 .unwrap_or_else(|e| panic!("{}: {e}", p.name));
-            assert!(p.updated_ms() >= p.created_ms() && p.created_ms() > 0);
+            // Dates as the data gives them: for 171 policies the archived default version is
+            // older than the creation date the data set records, and that is served as is.
+            assert!(p.updated_ms() > 0 && p.created_ms() > 0);
+            assert!(p.path.starts_with('/') && p.path.ends_with('/'));
         }
+        let read_only = by_name("ReadOnlyAccess").expect("ReadOnlyAccess");
+        assert!(read_only.document.len() > 50_000);
+        assert!(Arc::ptr_eq(&read_only.parsed(), &read_only.parsed()));
     }
 
     #[test]
     fn ids_are_stable_distinct_and_well_formed() {
-        let ids: Vec<String> = POLICIES.iter().map(AwsPolicy::id).collect();
+        let ids: Vec<String> = all().iter().map(AwsPolicy::id).collect();
         for id in &ids {
             assert_eq!(id.len(), 21);
             assert!(id.starts_with("ANPA"));
@@ -154,8 +179,23 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), ids.len());
-        assert_eq!(POLICIES[0].id(), POLICIES[0].id());
+    }
+
+    #[test]
+    fn found_by_full_arn_only() {
         assert!(by_arn("arn:aws:iam::aws:policy/AdministratorAccess").is_some());
         assert!(by_arn("arn:aws:iam::aws:policy/Nope").is_none());
+        assert!(by_arn("arn:aws:iam::aws:policy/administratoraccess").is_none());
+        let slr = "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy";
+        assert_eq!(by_arn(slr).map(|p| p.path), Some("/aws-service-role/"));
+        assert!(by_arn("arn:aws:iam::aws:policy/AutoScalingServiceRolePolicy").is_none());
+        assert!(
+            by_arn("arn:aws:iam::aws:policy/job-function/AutoScalingServiceRolePolicy").is_none()
+        );
+        assert!(by_arn("arn:aws:iam::aws:policy/service-role/AmazonEC2FullAccess").is_none());
+        assert_eq!(
+            by_arn("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess").map(|p| p.name),
+            Some("ViewOnlyAccess")
+        );
     }
 }

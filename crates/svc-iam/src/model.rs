@@ -216,6 +216,8 @@ pub struct KeyRec {
     pub secret: String,
     pub active: bool,
     pub created: i64,
+    /// Never written any more: a key's last use lives in `usage` (batched, not a key
+    /// rewrite per request). Kept so older records still load.
     #[serde(default)]
     pub last_used: Option<LastUsedRec>,
 }
@@ -298,4 +300,37 @@ pub fn mfa_key_of_serial(serial: &str) -> Option<(String, String)> {
         return None;
     }
     Some((account.to_string(), path_name.to_ascii_lowercase()))
+}
+
+/// An account's latest credential report (`GenerateCredentialReport`): the CSV as generated
+/// and when, kept until the next generation (at most one per four hours).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRec {
+    pub account: String,
+    /// Milliseconds, whole seconds.
+    pub generated: i64,
+    pub content: String,
+    /// What the report gives as the root's `user_creation_time`: the earliest creation
+    /// time among the account's IAM entities when its first report was generated (or that
+    /// generation's time), carried over to later reports. Nimbus has no account-creation
+    /// event of its own.
+    pub account_created: i64,
+}
+
+/// The account's alias (`CreateAccountAlias`; at most one per account).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasRec {
+    pub account: String,
+    pub alias: String,
+}
+
+/// A service-linked role deletion task (`DeleteServiceLinkedRole`), kept so that
+/// `GetServiceLinkedRoleDeletionStatus` can answer for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionRec {
+    pub account: String,
+    /// `task/aws-service-role/{service}/{role}/{uuid}`
+    pub id: String,
+    /// `SUCCEEDED`, `IN_PROGRESS`, `FAILED` or `NOT_STARTED`.
+    pub status: String,
 }

@@ -1,16 +1,19 @@
-//! How IAM records sit in the durable store: eight typed tables (schema version 1) —
+//! How IAM records sit in the durable store: eleven typed tables (schema version 1) —
 //! `iam.users`, `iam.groups`, `iam.roles`, `iam.policies` keyed `{account}/{lower-cased
 //! name}` (names are unique case-insensitively), `iam.access_keys` keyed by key id (key
 //! ids are global), `iam.mfa_devices` keyed `{account}/{lower-cased path and name}`,
 //! `iam.instance_profiles` keyed `{account}/{lower-cased name}` and
-//! `iam.password_policies` keyed by account (login profiles live in their user's record) —
+//! `iam.password_policies`, `iam.credential_reports` and `iam.account_aliases` keyed by
+//! account (login profiles live in their user's record), `iam.slr_deletions` keyed
+//! `{account}/{deletion task id}` —
 //! a loader that reads them all at startup, and the [`Change`] a
 //! mutation produces, turned into one [`Batch`] so that a mutation is durable as a whole
 //! or not at all. A rename is a delete of the old key and a put of the new one in the
 //! same batch. This module decides nothing about IAM's rules.
 
 use crate::model::{
-    GroupRec, InstanceProfileRec, KeyRec, MfaRec, PasswordPolicyRec, PolicyRec, RoleRec, UserRec,
+    AliasRec, DeletionRec, GroupRec, InstanceProfileRec, KeyRec, MfaRec, PasswordPolicyRec,
+    PolicyRec, ReportRec, RoleRec, UserRec,
 };
 use nimbus_store::{Batch, Store, StoreError, Table};
 
@@ -22,6 +25,9 @@ pub const KEYS: Table<KeyRec> = Table::new("iam.access_keys", 1);
 pub const MFA: Table<MfaRec> = Table::new("iam.mfa_devices", 1);
 pub const PROFILES: Table<InstanceProfileRec> = Table::new("iam.instance_profiles", 1);
 pub const PASSWORD_POLICIES: Table<PasswordPolicyRec> = Table::new("iam.password_policies", 1);
+pub const REPORTS: Table<ReportRec> = Table::new("iam.credential_reports", 1);
+pub const ALIASES: Table<AliasRec> = Table::new("iam.account_aliases", 1);
+pub const DELETIONS: Table<DeletionRec> = Table::new("iam.slr_deletions", 1);
 
 /// The store key of a named entity: `{account}/{lower-cased name}`.
 pub fn name_key(account: &str, name: &str) -> String {
@@ -58,6 +64,11 @@ pub enum Op {
     PutPasswordPolicy(PasswordPolicyRec),
     /// account
     DeletePasswordPolicy(String),
+    PutReport(ReportRec),
+    PutAlias(AliasRec),
+    /// account
+    DeleteAlias(String),
+    PutDeletion(DeletionRec),
 }
 
 /// Everything one mutation writes, in order.
@@ -96,6 +107,10 @@ impl Change {
                 Op::DeleteProfile(a, n) => PROFILES.delete(&mut b, name_key(a, n)),
                 Op::PutPasswordPolicy(p) => PASSWORD_POLICIES.put(&mut b, p.account.clone(), p),
                 Op::DeletePasswordPolicy(a) => PASSWORD_POLICIES.delete(&mut b, a.clone()),
+                Op::PutReport(r) => REPORTS.put(&mut b, r.account.clone(), r),
+                Op::PutAlias(a) => ALIASES.put(&mut b, a.account.clone(), a),
+                Op::DeleteAlias(a) => ALIASES.delete(&mut b, a.clone()),
+                Op::PutDeletion(d) => DELETIONS.put(&mut b, format!("{}/{}", d.account, d.id), d),
             }
         }
         b
@@ -128,6 +143,15 @@ pub fn load(store: &Store) -> Result<Change, StoreError> {
     }
     for (_, p) in PASSWORD_POLICIES.scan(store, b"")? {
         c.push(Op::PutPasswordPolicy(p));
+    }
+    for (_, r) in REPORTS.scan(store, b"")? {
+        c.push(Op::PutReport(r));
+    }
+    for (_, a) in ALIASES.scan(store, b"")? {
+        c.push(Op::PutAlias(a));
+    }
+    for (_, d) in DELETIONS.scan(store, b"")? {
+        c.push(Op::PutDeletion(d));
     }
     Ok(c)
 }

@@ -13,8 +13,8 @@
 
 use crate::errors;
 use crate::model::{
-    self, GroupRec, InstanceProfileRec, KeyRec, MfaRec, PasswordPolicyRec, PolicyRec, RoleRec,
-    UserRec,
+    self, GroupRec, InstanceProfileRec, KeyRec, MfaRec, PasswordPolicyRec, PolicyRec, ReportRec,
+    RoleRec, UserRec,
 };
 use crate::persist::{self, Change, Op};
 use nimbus_core::{AwsError, Clock, Ids, RequestContext};
@@ -37,6 +37,12 @@ pub struct Account {
     pub profiles: BTreeMap<String, InstanceProfileRec>,
     /// The account's password policy, once one was set.
     pub password_policy: Option<PasswordPolicyRec>,
+    /// The latest credential report, once one was generated.
+    pub report: Option<ReportRec>,
+    /// The account alias, if one was created.
+    pub alias: Option<String>,
+    /// Service-linked role deletion tasks, by id.
+    pub deletions: BTreeMap<String, crate::model::DeletionRec>,
 }
 
 impl Account {
@@ -107,11 +113,31 @@ impl Account {
 }
 
 /// All accounts and all access keys.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct State {
     pub accounts: HashMap<String, Account>,
     /// Every access key by id (key ids are unique across accounts).
     pub keys: BTreeMap<String, KeyRec>,
+    /// Which version of the state this is: a fresh number, never reused in the process, for
+    /// every state made and every change applied, so that anything derived from the state
+    /// (the directory's parsed policies per principal) knows when it is stale.
+    pub epoch: u64,
+}
+
+static EPOCHS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_epoch() -> u64 {
+    EPOCHS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            accounts: HashMap::new(),
+            keys: BTreeMap::new(),
+            epoch: next_epoch(),
+        }
+    }
 }
 
 impl State {
@@ -142,6 +168,7 @@ impl State {
     }
 
     pub fn apply(&mut self, change: Change) {
+        self.epoch = next_epoch();
         for op in change.ops {
             match op {
                 Op::PutUser(u) => {
@@ -201,6 +228,20 @@ impl State {
                 Op::DeletePasswordPolicy(a) => {
                     self.acct(&a).password_policy = None;
                 }
+                Op::PutReport(r) => {
+                    let a = r.account.clone();
+                    self.acct(&a).report = Some(r);
+                }
+                Op::PutAlias(a) => {
+                    self.acct(&a.account).alias = Some(a.alias);
+                }
+                Op::DeleteAlias(a) => {
+                    self.acct(&a).alias = None;
+                }
+                Op::PutDeletion(d) => {
+                    let a = d.account.clone();
+                    self.acct(&a).deletions.insert(d.id.clone(), d);
+                }
             }
         }
     }
@@ -212,11 +253,32 @@ pub(crate) struct Shared {
     pub state: RwLock<State>,
     /// Serialises mutations: plan, submit and apply happen under it.
     pub writer: tokio::sync::Mutex<()>,
+    /// The directory's parsed policies per principal, valid for one state epoch.
+    pub cache: RwLock<crate::directory::Cache>,
+    /// When each access key and role was last used (see `usage`).
+    pub usage: std::sync::Mutex<crate::usage::Usage>,
+    /// Whether any account root holds an IAM-issued access key: while none does, a root's
+    /// call (the command line's keys) needs no usage bookkeeping at all, which keeps the
+    /// root's request path free of IAM's locks.
+    pub root_keys: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.state.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Changes the state under its write lock, keeping [`Shared::root_keys`] in step.
+    pub fn write(&self, f: impl FnOnce(&mut State)) {
+        let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
+        f(&mut st);
+        let any = st.keys.values().any(|k| k.user.is_none());
+        self.root_keys
+            .store(any, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn usage<R>(&self, f: impl FnOnce(&mut crate::usage::Usage) -> R) -> R {
+        f(&mut self.usage.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
@@ -247,11 +309,16 @@ impl Iam {
     /// Loads every stored IAM record.
     pub fn load(store: Store, clock: Arc<dyn Clock>, ids: Arc<Ids>) -> Result<Self, StoreError> {
         let state = loaded(&store)?;
+        let usage = crate::usage::Usage::load(&store)?;
+        let root_keys = state.keys.values().any(|k| k.user.is_none());
         Ok(Iam {
             shared: Arc::new(Shared {
                 store,
                 state: RwLock::new(state),
                 writer: tokio::sync::Mutex::new(()),
+                cache: RwLock::default(),
+                usage: std::sync::Mutex::new(usage),
+                root_keys: std::sync::atomic::AtomicBool::new(root_keys),
             }),
             ids,
             clock,
@@ -271,7 +338,8 @@ impl Iam {
         Box::pin(async move {
             let _w = self.shared.writer.lock().await;
             then.await?;
-            *self.shared.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
+            self.shared.write(|st| *st = State::default());
+            self.shared.usage(|u| u.clear());
             Ok(())
         })
     }
@@ -303,11 +371,7 @@ impl Iam {
                 return Ok(answer);
             }
             let durable = self.shared.store.submit(change.batch());
-            self.shared
-                .state
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .apply(change);
+            self.shared.write(|st| st.apply(change));
             (durable, answer)
         };
         let (durable, answer) = durable;
@@ -329,7 +393,7 @@ impl Iam {
             barrier.delete(persist::USERS.name(), b"\0barrier".to_vec());
             let _ = self.shared.store.submit(barrier).await;
             if let Ok(state) = loaded(&self.shared.store) {
-                *self.shared.state.write().unwrap_or_else(|e| e.into_inner()) = state;
+                self.shared.write(|st| *st = state);
             }
             return Err(store_error(e));
         }

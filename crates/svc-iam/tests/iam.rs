@@ -545,7 +545,7 @@ async fn roles_session_duration_and_trust() {
     assert_eq!(info.policies.len(), 1);
     assert!(info.trust.policy.statements().len() == 1);
     assert_eq!(
-        info.boundary.unwrap().source,
+        info.boundary.as_ref().unwrap().source,
         "arn:aws:iam::aws:policy/PowerUserAccess"
     );
     assert_eq!(
@@ -723,4 +723,171 @@ async fn state_survives_a_new_service_and_reset_wipes_it() {
     assert!(second.directory().access_key(&key.access_key_id).is_none());
     let third = iam_over(store, 3);
     assert!(third.directory().user_policies(ACCOUNT, "gina").is_none());
+}
+
+/// The directory hands out the same parsed policies until IAM changes, and fresh ones after
+/// any change that could matter: a new version of a group's customer policy, a detach, a
+/// role's trust policy, the password policy. (No document is parsed per request.)
+#[tokio::test]
+async fn the_directory_caches_parsed_policies_until_a_change() {
+    let iam = iam();
+    let d = iam.directory();
+    user(&iam, "cache").await;
+    iam.create_group(
+        &ctx(),
+        CreateGroupRequest {
+            group_name: "g".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    iam.add_user_to_group(
+        &ctx(),
+        AddUserToGroupRequest {
+            group_name: "g".into(),
+            user_name: "cache".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let arn = iam
+        .create_policy(
+            &ctx(),
+            CreatePolicyRequest {
+                policy_name: "p".into(),
+                policy_document: DOC.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .policy
+        .unwrap()
+        .arn
+        .unwrap();
+    iam.attach_group_policy(
+        &ctx(),
+        AttachGroupPolicyRequest {
+            group_name: "g".into(),
+            policy_arn: arn.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess".to_string();
+    iam.attach_user_policy(
+        &ctx(),
+        AttachUserPolicyRequest {
+            user_name: "cache".into(),
+            policy_arn: read_only.clone(),
+        },
+    )
+    .await
+    .unwrap();
+
+    let first = d.user_policies(ACCOUNT, "cache").unwrap();
+    let again = d.user_policies(ACCOUNT, "cache").unwrap();
+    assert!(
+        Arc::ptr_eq(&first, &again),
+        "an unchanged user is served from the cache"
+    );
+    let actions = |p: &svc_iam::PrincipalPolicies, i: usize| {
+        format!("{:?}", p.identity[i].policy.statements()[0])
+    };
+    assert!(actions(&first, 1).contains("s3:*"));
+    assert!(!first.may_change_password);
+
+    // A new default version of the group's policy is seen at once.
+    let ec2 = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:*","Resource":"*"}}"#;
+    iam.create_policy_version(
+        &ctx(),
+        CreatePolicyVersionRequest {
+            policy_arn: arn.clone(),
+            policy_document: ec2.into(),
+            set_as_default: Some(true),
+        },
+    )
+    .await
+    .unwrap();
+    let after = d.user_policies(ACCOUNT, "cache").unwrap();
+    assert!(!Arc::ptr_eq(&first, &after));
+    assert!(actions(&after, 1).contains("ec2:*") && !actions(&after, 1).contains("s3:*"));
+    // The AWS managed policy's parse is shared between the two builds (parsed once ever).
+    assert!(Arc::ptr_eq(
+        &first.identity[0].policy,
+        &after.identity[0].policy
+    ));
+
+    // Detaching drops it; the password policy's change-your-password grant appears.
+    iam.detach_user_policy(
+        &ctx(),
+        DetachUserPolicyRequest {
+            user_name: "cache".into(),
+            policy_arn: read_only,
+        },
+    )
+    .await
+    .unwrap();
+    iam.update_account_password_policy(
+        &ctx(),
+        UpdateAccountPasswordPolicyRequest {
+            allow_users_to_change_password: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let last = d.user_policies(ACCOUNT, "cache").unwrap();
+    assert_eq!(last.identity.len(), 1);
+    assert!(last.may_change_password);
+
+    // Roles too: a new trust policy replaces the cached one.
+    let role = iam
+        .create_role(
+            &ctx(),
+            CreateRoleRequest {
+                role_name: "r".into(),
+                assume_role_policy_document: TRUST.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .role
+        .arn;
+    let r1 = d.role_by_arn(&role).unwrap();
+    assert!(Arc::ptr_eq(&r1, &d.role_by_arn(&role).unwrap()));
+    let lambda = TRUST.replace("ec2.amazonaws.com", "lambda.amazonaws.com");
+    iam.update_assume_role_policy(
+        &ctx(),
+        UpdateAssumeRolePolicyRequest {
+            role_name: "r".into(),
+            policy_document: lambda,
+        },
+    )
+    .await
+    .unwrap();
+    let r2 = d.role_by_arn(&role).unwrap();
+    assert!(!Arc::ptr_eq(&r1, &r2));
+    assert!(format!("{:?}", r2.trust.policy).contains("lambda.amazonaws.com"));
+    // And a deleted user is gone, not served stale.
+    iam.remove_user_from_group(
+        &ctx(),
+        RemoveUserFromGroupRequest {
+            group_name: "g".into(),
+            user_name: "cache".into(),
+        },
+    )
+    .await
+    .unwrap();
+    iam.delete_user(
+        &ctx(),
+        DeleteUserRequest {
+            user_name: "cache".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(d.user_policies(ACCOUNT, "cache").is_none());
 }

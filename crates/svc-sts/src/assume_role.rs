@@ -5,7 +5,8 @@
 //! authorizer evaluates `sts:AssumeRole` with the role's trust policy as the resource
 //! policy (decision 0007). What is left here, in AWS's order of checks:
 //! 1. the model's constraints (one `ValidationError` naming all failures);
-//! 2. the account root may not assume roles ("Roles may not be assumed by root accounts.");
+//! 2. the account root may not assume roles ("Roles may not be assumed by root accounts."),
+//!    unless the binary's permissive mode says so (`RoleDirectory::root_may_assume`);
 //! 3. MFA: a serial number and code must be the caller's device and its current code
 //!    (`mfa`); a session assumed from an MFA-authenticated session stays MFA-authenticated
 //!    (from the original check's time), as role chaining from `GetSessionToken`
@@ -61,7 +62,7 @@ pub(crate) async fn assume_role(
         .finish()?;
 
     let caller = &ctx.principal;
-    if caller.kind == PrincipalKind::Root {
+    if caller.kind == PrincipalKind::Root && !core.roles.root_may_assume() {
         return Err(StsError::root_cannot_assume());
     }
     let mfa_now = mfa::check(

@@ -54,6 +54,13 @@ pub trait RoleDirectory: Send + Sync + 'static {
     ) -> MfaCheck {
         MfaCheck::NotAssigned
     }
+
+    /// Whether an account root may assume roles. AWS forbids it ("Roles may not be assumed
+    /// by root accounts."); the binary allows it only in its permissive compatibility mode,
+    /// where the default identity of other local clouds' test suites is a root.
+    fn root_may_assume(&self) -> bool {
+        false
+    }
 }
 
 /// A directory with no roles and no keys: for a binary without IAM, and tests.

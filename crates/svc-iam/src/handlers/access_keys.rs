@@ -16,7 +16,7 @@ use crate::validate::Checker;
 use nimbus_core::{AwsError, RequestContext};
 
 /// "Access keys assigned to an IAM user: 2" (the root user has the same limit).
-const MAX_KEYS: usize = 2;
+pub(super) const MAX_KEYS: usize = 2;
 
 /// The target user's name as stored (`None`: the root), after checking it exists.
 fn owner(acct: &Account, user: &Option<String>) -> Result<Option<String>, AwsError> {
@@ -178,28 +178,28 @@ pub(super) async fn get_access_key_last_used(
     input: GetAccessKeyLastUsedRequest,
 ) -> Result<GetAccessKeyLastUsedResponse, AwsError> {
     check_key_id(&input.access_key_id)?;
-    iam.read(ctx, |st, _| {
-        let k = st
-            .keys
+    let user = iam.read(ctx, |st, _| {
+        st.keys
             .get(&input.access_key_id)
             .filter(|k| k.account == ctx.account_id())
-            .ok_or_else(|| errors::no_such_key(&input.access_key_id))?;
-        // A key never used reports "N/A" for service and region and no date.
-        let last = match &k.last_used {
-            Some(l) => AccessKeyLastUsed {
-                last_used_date: Some(render::ts(l.at)),
-                service_name: l.service.clone(),
-                region: l.region.clone(),
-            },
-            None => AccessKeyLastUsed {
-                last_used_date: None,
-                service_name: "N/A".into(),
-                region: "N/A".into(),
-            },
-        };
-        Ok(GetAccessKeyLastUsedResponse {
-            user_name: k.user.clone(),
-            access_key_last_used: Some(last),
-        })
+            .map(|k| k.user.clone())
+            .ok_or_else(|| errors::no_such_key(&input.access_key_id))
+    })?;
+    // A key never used reports "N/A" for service and region and no date.
+    let last = match iam.shared.usage(|u| u.key(&input.access_key_id).cloned()) {
+        Some(l) => AccessKeyLastUsed {
+            last_used_date: Some(render::ts(l.at)),
+            service_name: l.service,
+            region: l.region,
+        },
+        None => AccessKeyLastUsed {
+            last_used_date: None,
+            service_name: "N/A".into(),
+            region: "N/A".into(),
+        },
+    };
+    Ok(GetAccessKeyLastUsedResponse {
+        user_name: user,
+        access_key_last_used: Some(last),
     })
 }

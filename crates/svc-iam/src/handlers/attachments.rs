@@ -27,7 +27,7 @@ pub(super) async fn attach(
     validate::policy_arn(&arn)?;
     let account = ctx.account_id().to_string();
     iam.mutate(ctx, |_, acct| {
-        let mut e = Entity::find(acct, kind, &name)?;
+        let mut e = Entity::find_modifiable(acct, kind, &name)?;
         if !policy_exists(acct, &account, &arn)? {
             return Err(errors::not_attachable(&arn));
         }
@@ -55,7 +55,7 @@ pub(super) async fn detach(
         .done()?;
     validate::policy_arn(&arn)?;
     iam.mutate(ctx, |_, acct| {
-        let mut e = Entity::find(acct, kind, &name)?;
+        let mut e = Entity::find_modifiable(acct, kind, &name)?;
         if !e.attached().contains(&arn) {
             return Err(errors::not_attached(&arn));
         }

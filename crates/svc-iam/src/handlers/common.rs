@@ -108,6 +108,15 @@ impl Entity {
         })
     }
 
+    /// [`Entity::find`] for a change: a service-linked role is only AWS's to change.
+    pub fn find_modifiable(acct: &Account, kind: Kind, name: &str) -> Result<Entity, AwsError> {
+        let e = Entity::find(acct, kind, name)?;
+        if let Entity::Role(r) = &e {
+            super::service_linked::protected(r)?;
+        }
+        Ok(e)
+    }
+
     pub fn name(&self) -> &str {
         match self {
             Entity::User(u) => &u.name,

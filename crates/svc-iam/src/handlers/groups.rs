@@ -14,9 +14,9 @@ use crate::validate::{path_or_root, Checker};
 use nimbus_core::{AwsError, RequestContext};
 
 /// "Groups per AWS account: 300".
-const MAX_GROUPS: usize = 300;
+pub(super) const MAX_GROUPS: usize = 300;
 /// "IAM groups an IAM user can be a member of: 10".
-const MAX_GROUPS_PER_USER: usize = 10;
+pub(super) const MAX_GROUPS_PER_USER: usize = 10;
 
 pub(super) async fn create_group(
     iam: &Iam,

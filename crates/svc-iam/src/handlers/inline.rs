@@ -36,7 +36,7 @@ pub(super) async fn put(
         .done()?;
     validate::policy(&document, PolicyKind::Inline)?;
     iam.mutate(ctx, |_, acct| {
-        let mut e = Entity::find(acct, kind, &entity)?;
+        let mut e = Entity::find_modifiable(acct, kind, &entity)?;
         let others: usize = e
             .inline()
             .iter()
@@ -93,7 +93,7 @@ pub(super) async fn delete(
 ) -> Result<(), AwsError> {
     check(kind, &entity, &name)?;
     iam.mutate(ctx, |_, acct| {
-        let mut e = Entity::find(acct, kind, &entity)?;
+        let mut e = Entity::find_modifiable(acct, kind, &entity)?;
         if !e.inline().iter().any(|p| p.name == name) {
             return Err(errors::no_such_inline(kind.word(), &name));
         }

@@ -22,7 +22,7 @@ use crate::validate::{self, path_or_root, Checker};
 use nimbus_core::{AwsError, RequestContext};
 
 /// "Instance profiles per AWS account: 1000".
-const MAX_PROFILES: usize = 1000;
+pub(super) const MAX_PROFILES: usize = 1000;
 /// "Roles in an instance profile: 1".
 const MAX_ROLES: usize = 1;
 
@@ -30,7 +30,7 @@ const MAX_ROLES: usize = 1;
 pub(super) const HOLDS_ROLE: &str =
     "Cannot delete entity, must remove roles from instance profile first.";
 
-fn wire(p: &InstanceProfileRec, acct: &Account) -> InstanceProfile {
+pub(super) fn wire(p: &InstanceProfileRec, acct: &Account) -> InstanceProfile {
     InstanceProfile {
         path: p.path.clone(),
         instance_profile_name: p.name.clone(),

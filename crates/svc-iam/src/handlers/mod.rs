@@ -1,10 +1,12 @@
 //! The generated `Handlers` trait implemented for [`Iam`]: one thin method per operation,
 //! delegating to the module that owns the resource (users, groups, roles, managed
 //! policies, attachments, inline policies, access keys, MFA devices, passwords and login
-//! profiles, instance profiles); `common` holds what they share. Nothing here validates or stores anything itself.
+//! profiles, instance profiles, the credential report); `common` holds what they share. Nothing here validates or stores anything itself.
 
 mod access_keys;
+mod account;
 mod attachments;
+mod authorization_details;
 mod common;
 mod groups;
 mod inline;
@@ -12,7 +14,11 @@ mod instance_profiles;
 mod mfa;
 mod passwords;
 mod policies;
+mod reports;
 mod roles;
+mod service_linked;
+mod simulate;
+mod tags;
 mod users;
 
 use crate::generated::*;
@@ -21,6 +27,179 @@ use common::Kind;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Iam {
+    async fn tag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: TagPolicyRequest,
+    ) -> Result<(), AwsError> {
+        tags::tag_policy(self, ctx, input).await
+    }
+
+    async fn untag_policy(
+        &self,
+        ctx: &RequestContext,
+        input: UntagPolicyRequest,
+    ) -> Result<(), AwsError> {
+        tags::untag_policy(self, ctx, input).await
+    }
+
+    async fn list_policy_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListPolicyTagsRequest,
+    ) -> Result<ListPolicyTagsResponse, AwsError> {
+        tags::list_policy_tags(self, ctx, input).await
+    }
+
+    async fn tag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: TagInstanceProfileRequest,
+    ) -> Result<(), AwsError> {
+        tags::tag_instance_profile(self, ctx, input).await
+    }
+
+    async fn untag_instance_profile(
+        &self,
+        ctx: &RequestContext,
+        input: UntagInstanceProfileRequest,
+    ) -> Result<(), AwsError> {
+        tags::untag_instance_profile(self, ctx, input).await
+    }
+
+    async fn list_instance_profile_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListInstanceProfileTagsRequest,
+    ) -> Result<ListInstanceProfileTagsResponse, AwsError> {
+        tags::list_instance_profile_tags(self, ctx, input).await
+    }
+
+    async fn tag_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: TagMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        tags::tag_mfa_device(self, ctx, input).await
+    }
+
+    async fn untag_mfa_device(
+        &self,
+        ctx: &RequestContext,
+        input: UntagMFADeviceRequest,
+    ) -> Result<(), AwsError> {
+        tags::untag_mfa_device(self, ctx, input).await
+    }
+
+    async fn list_mfa_device_tags(
+        &self,
+        ctx: &RequestContext,
+        input: ListMFADeviceTagsRequest,
+    ) -> Result<ListMFADeviceTagsResponse, AwsError> {
+        tags::list_mfa_device_tags(self, ctx, input).await
+    }
+
+    async fn update_role_description(
+        &self,
+        ctx: &RequestContext,
+        input: UpdateRoleDescriptionRequest,
+    ) -> Result<UpdateRoleDescriptionResponse, AwsError> {
+        tags::update_role_description(self, ctx, input).await
+    }
+
+    async fn get_account_authorization_details(
+        &self,
+        ctx: &RequestContext,
+        input: GetAccountAuthorizationDetailsRequest,
+    ) -> Result<GetAccountAuthorizationDetailsResponse, AwsError> {
+        authorization_details::get_account_authorization_details(self, ctx, input).await
+    }
+
+    async fn simulate_principal_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulatePrincipalPolicyRequest,
+    ) -> Result<SimulatePolicyResponse, AwsError> {
+        simulate::simulate_principal_policy(self, ctx, input).await
+    }
+
+    async fn simulate_custom_policy(
+        &self,
+        ctx: &RequestContext,
+        input: SimulateCustomPolicyRequest,
+    ) -> Result<SimulatePolicyResponse, AwsError> {
+        simulate::simulate_custom_policy(self, ctx, input).await
+    }
+
+    async fn create_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: CreateServiceLinkedRoleRequest,
+    ) -> Result<CreateServiceLinkedRoleResponse, AwsError> {
+        service_linked::create_service_linked_role(self, ctx, input).await
+    }
+
+    async fn delete_service_linked_role(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteServiceLinkedRoleRequest,
+    ) -> Result<DeleteServiceLinkedRoleResponse, AwsError> {
+        service_linked::delete_service_linked_role(self, ctx, input).await
+    }
+
+    async fn get_service_linked_role_deletion_status(
+        &self,
+        ctx: &RequestContext,
+        input: GetServiceLinkedRoleDeletionStatusRequest,
+    ) -> Result<GetServiceLinkedRoleDeletionStatusResponse, AwsError> {
+        service_linked::get_service_linked_role_deletion_status(self, ctx, input).await
+    }
+
+    async fn get_account_summary(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GetAccountSummaryResponse, AwsError> {
+        account::get_account_summary(self, ctx).await
+    }
+
+    async fn create_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: CreateAccountAliasRequest,
+    ) -> Result<(), AwsError> {
+        account::create_account_alias(self, ctx, input).await
+    }
+
+    async fn delete_account_alias(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAccountAliasRequest,
+    ) -> Result<(), AwsError> {
+        account::delete_account_alias(self, ctx, input).await
+    }
+
+    async fn list_account_aliases(
+        &self,
+        ctx: &RequestContext,
+        input: ListAccountAliasesRequest,
+    ) -> Result<ListAccountAliasesResponse, AwsError> {
+        account::list_account_aliases(self, ctx, input).await
+    }
+
+    async fn generate_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GenerateCredentialReportResponse, AwsError> {
+        reports::generate_credential_report(self, ctx).await
+    }
+
+    async fn get_credential_report(
+        &self,
+        ctx: &RequestContext,
+    ) -> Result<GetCredentialReportResponse, AwsError> {
+        reports::get_credential_report(self, ctx).await
+    }
+
     async fn add_user_to_group(
         &self,
         ctx: &RequestContext,

@@ -15,15 +15,47 @@ use crate::render;
 use crate::state::{Account, Iam};
 use crate::validate::{self, path_or_root, Checker};
 use nimbus_core::{AwsError, RequestContext};
+use std::collections::HashMap;
 
 /// "Customer managed policies in an AWS account: 1500".
-const MAX_POLICIES: usize = 1500;
+pub(super) const MAX_POLICIES: usize = 1500;
 /// "Versions of a managed policy that can be stored: 5".
-const MAX_VERSIONS: usize = 5;
+pub(super) const MAX_VERSIONS: usize = 5;
 
 fn customer(p: &PolicyRec, acct: &Account, full: bool) -> Policy {
     let arn = p.arn();
-    let (attached, bounded) = usage(acct, &arn);
+    customer_with(p, arn.clone(), usage(acct, &arn), full)
+}
+
+/// `(attachments, boundary uses)` of every policy the account uses, by ARN.
+fn usage_counts(acct: &Account) -> HashMap<&str, (i32, i32)> {
+    let mut m: HashMap<&str, (i32, i32)> = HashMap::new();
+    let attached = acct
+        .users
+        .values()
+        .map(|u| &u.attached)
+        .chain(acct.groups.values().map(|g| &g.attached))
+        .chain(acct.roles.values().map(|r| &r.attached));
+    for arn in attached.flatten() {
+        m.entry(arn.as_str()).or_default().0 += 1;
+    }
+    let bounds = acct
+        .users
+        .values()
+        .filter_map(|u| u.boundary.as_deref())
+        .chain(acct.roles.values().filter_map(|r| r.boundary.as_deref()));
+    for arn in bounds {
+        m.entry(arn).or_default().1 += 1;
+    }
+    m
+}
+
+fn customer_with(
+    p: &PolicyRec,
+    arn: String,
+    (attached, bounded): (i32, i32),
+    full: bool,
+) -> Policy {
     Policy {
         policy_name: Some(p.name.clone()),
         policy_id: Some(p.id.clone()),
@@ -44,19 +76,24 @@ fn customer(p: &PolicyRec, acct: &Account, full: bool) -> Policy {
     }
 }
 
-fn aws(p: &AwsPolicy, acct: &Account, full: bool) -> Policy {
+fn aws(p: &AwsPolicy, acct: &Account) -> Policy {
     let arn = p.arn();
-    let (attached, bounded) = usage(acct, &arn);
+    let counts = usage(acct, &arn);
+    aws_with(p, arn, counts)
+}
+
+fn aws_with(p: &AwsPolicy, arn: String, (attached, bounded): (i32, i32)) -> Policy {
     Policy {
         policy_name: Some(p.name.to_string()),
         policy_id: Some(p.id()),
         arn: Some(arn),
-        path: Some("/".into()),
+        path: Some(p.path.to_string()),
         default_version_id: Some(p.version.to_string()),
         attachment_count: Some(attached),
         permissions_boundary_usage_count: Some(bounded),
         is_attachable: Some(true),
-        description: full.then(|| p.description.to_string()),
+        // The catalogue carries no descriptions: none is better than an invented one.
+        description: None,
         create_date: Some(render::ts(p.created_ms())),
         update_date: Some(render::ts(p.updated_ms())),
         tags: None,
@@ -64,7 +101,11 @@ fn aws(p: &AwsPolicy, acct: &Account, full: bool) -> Policy {
 }
 
 /// The caller's customer managed policy with this ARN (AWS managed ones cannot change).
-fn own<'a>(acct: &'a Account, account: &str, arn: &str) -> Result<&'a PolicyRec, AwsError> {
+pub(super) fn own<'a>(
+    acct: &'a Account,
+    account: &str,
+    arn: &str,
+) -> Result<&'a PolicyRec, AwsError> {
     let (owner, _, _) = validate::policy_arn(arn)?;
     if owner != account {
         return Err(errors::no_such_policy(arn));
@@ -149,7 +190,7 @@ pub(super) async fn get_policy(
     let account = ctx.account_id().to_string();
     iam.read(ctx, |_, acct| {
         let policy = if owner == "aws" {
-            managed::by_arn(&input.policy_arn).map(|p| aws(p, acct, true))
+            managed::by_arn(&input.policy_arn).map(|p| aws(p, acct))
         } else if owner == account {
             acct.policy_by_arn(&input.policy_arn)
                 .map(|p| customer(p, acct, true))
@@ -185,20 +226,22 @@ pub(super) async fn list_policies(
     let only_attached = input.only_attached.unwrap_or(false);
     let usage_filter = input.policy_usage_filter.clone();
     let items = iam.read(ctx, |_, acct| {
+        let counts = usage_counts(acct);
+        let count = |arn: &str| counts.get(arn).copied().unwrap_or_default();
         let mut v: Vec<(String, Policy)> = Vec::new();
         if scope != "Local" {
-            v.extend(
-                managed::POLICIES
-                    .iter()
-                    .map(|p| (p.name.to_ascii_lowercase(), aws(p, acct, false))),
-            );
+            v.extend(managed::all().iter().map(|p| {
+                let arn = p.arn();
+                let c = count(&arn);
+                (p.name.to_ascii_lowercase(), aws_with(p, arn, c))
+            }));
         }
         if scope != "AWS" {
-            v.extend(
-                acct.policies
-                    .iter()
-                    .map(|(k, p)| (k.clone(), customer(p, acct, false))),
-            );
+            v.extend(acct.policies.iter().map(|(k, p)| {
+                let arn = p.arn();
+                let c = count(&arn);
+                (k.clone(), customer_with(p, arn, c, false))
+            }));
         }
         v.retain(|(_, p)| {
             let (att, bnd) = (
@@ -212,9 +255,10 @@ pub(super) async fn list_policies(
             };
             p.path.as_deref().unwrap_or("/").starts_with(&prefix) && (!only_attached || used)
         });
-        // A customer policy may share its name with an AWS one: the ARN breaks the tie.
+        // A customer policy may share its name with an AWS one: the ARN breaks the tie (after
+        // a space, which sorts before every character a name may hold and XML can carry).
         v.iter_mut()
-            .for_each(|(k, p)| *k = format!("{k}\0{}", p.arn.as_deref().unwrap_or_default()));
+            .for_each(|(k, p)| *k = format!("{k} {}", p.arn.as_deref().unwrap_or_default()));
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     });

@@ -15,7 +15,7 @@ use crate::validate::{self, path_or_root, Checker};
 use nimbus_core::{AwsError, RequestContext};
 
 /// "Roles per AWS account: 1000".
-const MAX_ROLES: usize = 1000;
+pub(super) const MAX_ROLES: usize = 1000;
 const MIN_SESSION: i32 = 3600;
 const MAX_SESSION: i32 = 43200;
 
@@ -82,11 +82,17 @@ pub(super) async fn get_role(
     Checker::new()
         .name("roleName", &input.role_name, 64)
         .done()?;
-    iam.read(ctx, |_, acct| {
-        Ok(GetRoleResponse {
-            role: render::role(acct.role(&input.role_name)?, true),
-        })
-    })
+    let mut role = iam.read(ctx, |_, acct| {
+        acct.role(&input.role_name).map(|r| render::role(r, true))
+    })?;
+    // Sessions' last use (time and region only, as AWS reports it); empty when unused.
+    if let Some(used) = iam.shared.usage(|u| u.role(&role.role_id).cloned()) {
+        role.role_last_used = Some(RoleLastUsed {
+            last_used_date: Some(render::ts(used.at)),
+            region: Some(used.region),
+        });
+    }
+    Ok(GetRoleResponse { role })
 }
 
 pub(super) async fn list_roles(
@@ -154,6 +160,7 @@ pub(super) async fn update_assume_role_policy(
     validate::trust_document(&input.policy_document)?;
     iam.mutate(ctx, |_, acct| {
         let mut r = acct.role(&input.role_name)?.clone();
+        super::service_linked::protected(&r)?;
         r.trust = input.policy_document;
         Ok((Change::one(Op::PutRole(r)), ()))
     })
@@ -170,6 +177,7 @@ pub(super) async fn delete_role(
         .done()?;
     iam.mutate(ctx, |_, acct| {
         let r = acct.role(&input.role_name)?;
+        super::service_linked::protected(r)?;
         // Instance profiles must let go of the role too
         // (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteRole.html>); which
         // conflict AWS reports first when there are several is not documented.

@@ -16,7 +16,7 @@ use crate::validate::{self, path_or_root, Checker};
 use nimbus_core::{AwsError, RequestContext, Timestamp};
 
 /// "IAM users per AWS account: 5000".
-const MAX_USERS: usize = 5000;
+pub(super) const MAX_USERS: usize = 5000;
 
 pub(super) async fn create_user(
     iam: &Iam,
