@@ -42,6 +42,8 @@ pub struct Config {
     pub time: Time,
     /// The id generator every service and the gateway draw from (seed it for replayable runs).
     pub ids: Arc<Ids>,
+    /// SNS may deliver to http endpoints off loopback (`--sns-egress on`).
+    pub sns_egress: bool,
 }
 
 impl Default for Config {
@@ -57,6 +59,7 @@ impl Default for Config {
             data_dir: None,
             time: Time::Scaled(1.0),
             ids: Arc::new(Ids::from_os()),
+            sns_egress: false,
         }
     }
 }
@@ -94,7 +97,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
     let mut roots = StaticCredentials::new();
     roots.add_root(&config.account, &config.access_key, &config.secret_key);
     let workers = hooks.workers.clone();
-    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, &workers)?;
+    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, &workers, &hooks, config.sns_egress)?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);
@@ -152,9 +155,10 @@ fn services(
     s3_blobs: Option<PathBuf>,
     roots: &StaticCredentials,
     workers: &Arc<Workers>,
+    hooks: &Hooks,
+    sns_egress: bool,
 ) -> anyhow::Result<Wired> {
     // Services with background work add their workers here (`workers.add(...)`).
-    let _ = workers;
     let (iam, directory) =
         svc_iam::build(store.clone(), clock.clone(), ids.clone()).context("loading IAM state")?;
     let roles = Arc::new(IamRoles {
@@ -165,16 +169,25 @@ fn services(
         .context("loading STS state")?;
     let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
         .context("loading S3 state")?;
+    let (cloudwatch, alarms) =
+        svc_cloudwatch::build(store.clone(), clock.clone()).context("loading CloudWatch state")?;
+    let (sns, sns_handle, sns_delivery) =
+        svc_sns::build(store.clone(), clock.clone(), ids.clone(), sns_egress)
+            .context("loading SNS state")?;
+    workers.add(sns_delivery);
+    hooks.set_sns(sns_handle.clone());
+    alarms.set_actions(Arc::new(crate::alarm_actions::Wired { sns: sns_handle }));
+    workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator { alarms }));
     Ok(Wired {
         services: vec![
             sts,
             svc_ec2::service(store.clone(), clock.clone(), ids.clone())
                 .context("loading EC2 state")?,
             s3,
-            svc_cloudwatch::service(store.clone(), clock.clone())
-                .context("loading CloudWatch state")?,
+            cloudwatch,
             svc_acm::service(),
             iam,
+            sns,
         ],
         iam: directory,
         sessions,

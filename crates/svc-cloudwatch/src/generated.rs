@@ -34,7 +34,12 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 /// Every operation of the model, sorted by name (byte order) for binary search.
 pub static OPERATIONS: [m::Operation; 46] = [
     op("DeleteAlarmMuteRule", "POST", "/"),
-    op("DeleteAlarms", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(39)),
+        errors: &[m::ShapeId(118)],
+        implemented: true,
+        ..op("DeleteAlarms", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("DeleteAnomalyDetectorResult"),
         ..op("DeleteAnomalyDetector", "POST", "/")
@@ -57,14 +62,25 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmHistoryResult"),
+        input: Some(m::ShapeId(40)),
+        output: Some(m::ShapeId(41)),
+        errors: &[m::ShapeId(80)],
+        implemented: true,
         ..op("DescribeAlarmHistory", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmsResult"),
+        input: Some(m::ShapeId(44)),
+        output: Some(m::ShapeId(45)),
+        errors: &[m::ShapeId(80)],
+        implemented: true,
         ..op("DescribeAlarms", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmsForMetricResult"),
+        input: Some(m::ShapeId(42)),
+        output: Some(m::ShapeId(43)),
+        implemented: true,
         ..op("DescribeAlarmsForMetric", "POST", "/")
     },
     m::Operation {
@@ -75,12 +91,20 @@ pub static OPERATIONS: [m::Operation; 46] = [
         result_wrapper: Some("DescribeInsightRulesResult"),
         ..op("DescribeInsightRules", "POST", "/")
     },
-    op("DisableAlarmActions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(52)),
+        implemented: true,
+        ..op("DisableAlarmActions", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("DisableInsightRulesResult"),
         ..op("DisableInsightRules", "POST", "/")
     },
-    op("EnableAlarmActions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(53)),
+        implemented: true,
+        ..op("EnableAlarmActions", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("EnableInsightRulesResult"),
         ..op("EnableInsightRules", "POST", "/")
@@ -103,13 +127,13 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("GetMetricStatisticsResult"),
-        input: Some(m::ShapeId(34)),
-        output: Some(m::ShapeId(35)),
+        input: Some(m::ShapeId(72)),
+        output: Some(m::ShapeId(73)),
         errors: &[
-            m::ShapeId(41),
-            m::ShapeId(53),
-            m::ShapeId(40),
-            m::ShapeId(37),
+            m::ShapeId(82),
+            m::ShapeId(104),
+            m::ShapeId(81),
+            m::ShapeId(78),
         ],
         implemented: true,
         ..op("GetMetricStatistics", "POST", "/")
@@ -144,14 +168,18 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("ListMetricsResult"),
-        input: Some(m::ShapeId(44)),
-        output: Some(m::ShapeId(45)),
-        errors: &[m::ShapeId(37), m::ShapeId(41)],
+        input: Some(m::ShapeId(85)),
+        output: Some(m::ShapeId(86)),
+        errors: &[m::ShapeId(78), m::ShapeId(82)],
         implemented: true,
         ..op("ListMetrics", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListTagsForResourceResult"),
+        input: Some(m::ShapeId(87)),
+        output: Some(m::ShapeId(88)),
+        errors: &[m::ShapeId(82), m::ShapeId(119), m::ShapeId(78)],
+        implemented: true,
         ..op("ListTagsForResource", "POST", "/")
     },
     op("PutAlarmMuteRule", "POST", "/"),
@@ -172,14 +200,19 @@ pub static OPERATIONS: [m::Operation; 46] = [
         result_wrapper: Some("PutManagedInsightRulesResult"),
         ..op("PutManagedInsightRules", "POST", "/")
     },
-    op("PutMetricAlarm", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(110)),
+        errors: &[m::ShapeId(84)],
+        implemented: true,
+        ..op("PutMetricAlarm", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(111)),
         errors: &[
-            m::ShapeId(41),
-            m::ShapeId(53),
-            m::ShapeId(40),
-            m::ShapeId(37),
+            m::ShapeId(82),
+            m::ShapeId(104),
+            m::ShapeId(81),
+            m::ShapeId(78),
         ],
         implemented: true,
         ..op("PutMetricData", "POST", "/")
@@ -188,7 +221,12 @@ pub static OPERATIONS: [m::Operation; 46] = [
         result_wrapper: Some("PutMetricStreamResult"),
         ..op("PutMetricStream", "POST", "/")
     },
-    op("SetAlarmState", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(123)),
+        errors: &[m::ShapeId(118), m::ShapeId(79)],
+        implemented: true,
+        ..op("SetAlarmState", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("StartMetricStreamsResult"),
         ..op("StartMetricStreams", "POST", "/")
@@ -207,23 +245,193 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("TagResourceResult"),
+        input: Some(m::ShapeId(139)),
+        output: Some(m::ShapeId(140)),
+        errors: &[
+            m::ShapeId(82),
+            m::ShapeId(119),
+            m::ShapeId(23),
+            m::ShapeId(78),
+            m::ShapeId(24),
+        ],
+        implemented: true,
         ..op("TagResource", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UntagResourceResult"),
+        input: Some(m::ShapeId(145)),
+        output: Some(m::ShapeId(146)),
+        errors: &[
+            m::ShapeId(82),
+            m::ShapeId(119),
+            m::ShapeId(23),
+            m::ShapeId(78),
+            m::ShapeId(24),
+        ],
+        implemented: true,
         ..op("UntagResource", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 72] = [
+pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "AccountId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "ActionPrefix",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ActionsEnabled",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "ActionsSuppressedBy",
+        kind: m::ShapeKind::String {
+            enum_values: &["WaitPeriod", "ExtensionPeriod", "Alarm"],
+        },
+    },
+    m::Shape {
+        name: "ActionsSuppressedReason",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmArn",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmDescription",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmHistoryItem",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmName", 9),
+            member("AlarmContributorId", 26),
+            member("AlarmType", 14),
+            member("Timestamp", 143),
+            member("HistoryItemType", 75),
+            member("HistorySummary", 76),
+            member("HistoryData", 74),
+            member("AlarmContributorAttributes", 25),
+        ])),
+    },
+    m::Shape {
+        name: "AlarmHistoryItems",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(7),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AlarmName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmNamePrefix",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmNames",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(9),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AlarmPromQLCriteria",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Query", 112)
+            },
+            member("PendingPeriod", 108),
+            member("RecoveryPeriod", 114),
+        ])),
+    },
+    m::Shape {
+        name: "AlarmRule",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmType",
+        kind: m::ShapeKind::String {
+            enum_values: &["CompositeAlarm", "MetricAlarm"],
+        },
+    },
+    m::Shape {
+        name: "AlarmTypes",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(14),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AmazonResourceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AttributeName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AttributeValue",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "AwsQueryErrorMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ComparisonOperator",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "GreaterThanOrEqualToThreshold",
+                "GreaterThanThreshold",
+                "LessThanThreshold",
+                "LessThanOrEqualToThreshold",
+                "LessThanLowerOrGreaterThanUpperThreshold",
+                "LessThanLowerThreshold",
+                "GreaterThanUpperThreshold",
+            ],
+        },
+    },
+    m::Shape {
+        name: "CompositeAlarm",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ActionsEnabled", 2),
+            member("AlarmActions", 116),
+            member("AlarmArn", 5),
+            member("AlarmConfigurationUpdatedTimestamp", 143),
+            member("AlarmDescription", 6),
+            member("AlarmName", 9),
+            member("AlarmRule", 13),
+            member("InsufficientDataActions", 116),
+            member("OKActions", 116),
+            member("StateReason", 126),
+            member("StateReasonData", 127),
+            member("StateUpdatedTimestamp", 143),
+            member("StateValue", 128),
+            member("StateTransitionedTimestamp", 143),
+            member("ActionsSuppressedBy", 3),
+            member("ActionsSuppressedReason", 4),
+            member("ActionsSuppressor", 5),
+            member("ActionsSuppressorWaitPeriod", 134),
+            member("ActionsSuppressorExtensionPeriod", 134),
+        ])),
+    },
+    m::Shape {
+        name: "CompositeAlarms",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(21),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "ConcurrentModificationException",
@@ -246,13 +454,27 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 30)])
+            ..structure(&[member("Message", 63)])
         }),
+    },
+    m::Shape {
+        name: "ContributorAttributes",
+        kind: m::ShapeKind::Map(m::MapShape {
+            key: m::ShapeId(17),
+            value: m::ShapeId(18),
+            key_location_name: None,
+            value_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ContributorId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "Counts",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(12),
+            member: m::ShapeId(35),
             member_location_name: None,
             flattened: false,
         }),
@@ -271,8 +493,8 @@ pub static SHAPES: [m::Shape; 72] = [
             }),
             exception: true,
             ..structure(&[
-                member("message", 5),
-                member("dashboardValidationMessages", 9),
+                member("message", 28),
+                member("dashboardValidationMessages", 32),
             ])
         }),
     },
@@ -285,17 +507,17 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 5)])
+            ..structure(&[member("message", 28)])
         }),
     },
     m::Shape {
         name: "DashboardValidationMessage",
-        kind: m::ShapeKind::Structure(structure(&[member("DataPath", 10), member("Message", 46)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DataPath", 33), member("Message", 90)])),
     },
     m::Shape {
         name: "DashboardValidationMessages",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(8),
+            member: m::ShapeId(31),
             member_location_name: None,
             flattened: false,
         }),
@@ -307,14 +529,14 @@ pub static SHAPES: [m::Shape; 72] = [
     m::Shape {
         name: "Datapoint",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Timestamp", 70),
-            member("SampleCount", 12),
-            member("Average", 12),
-            member("Sum", 12),
-            member("Minimum", 12),
-            member("Maximum", 12),
-            member("Unit", 64),
-            member("ExtendedStatistics", 13),
+            member("Timestamp", 143),
+            member("SampleCount", 35),
+            member("Average", 35),
+            member("Sum", 35),
+            member("Minimum", 35),
+            member("Maximum", 35),
+            member("Unit", 124),
+            member("ExtendedStatistics", 36),
         ])),
     },
     m::Shape {
@@ -324,8 +546,8 @@ pub static SHAPES: [m::Shape; 72] = [
     m::Shape {
         name: "DatapointValueMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(31),
-            value: m::ShapeId(12),
+            key: m::ShapeId(69),
+            value: m::ShapeId(35),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -334,21 +556,97 @@ pub static SHAPES: [m::Shape; 72] = [
     m::Shape {
         name: "Datapoints",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(11),
+            member: m::ShapeId(34),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "DatapointsToAlarm",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DeleteAlarmsInput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AlarmNames", 11)
+        }])),
+    },
+    m::Shape {
+        name: "DescribeAlarmHistoryInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmName", 9),
+            member("AlarmContributorId", 26),
+            member("AlarmTypes", 15),
+            member("HistoryItemType", 75),
+            member("StartDate", 143),
+            member("EndDate", 143),
+            member("MaxRecords", 89),
+            member("NextToken", 106),
+            member("ScanBy", 122),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAlarmHistoryOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmHistoryItems", 8),
+            member("NextToken", 106),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAlarmsForMetricInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("MetricName", 101)
+            },
+            m::Member {
+                required: true,
+                ..member("Namespace", 105)
+            },
+            member("Statistic", 129),
+            member("ExtendedStatistic", 69),
+            member("Dimensions", 51),
+            member("Period", 109),
+            member("Unit", 124),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAlarmsForMetricOutput",
+        kind: m::ShapeKind::Structure(structure(&[member("MetricAlarms", 93)])),
+    },
+    m::Shape {
+        name: "DescribeAlarmsInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmNames", 11),
+            member("AlarmNamePrefix", 10),
+            member("AlarmTypes", 15),
+            member("ChildrenOfAlarmName", 9),
+            member("ParentsOfAlarmName", 9),
+            member("StateValue", 128),
+            member("ActionPrefix", 1),
+            member("MaxRecords", 89),
+            member("NextToken", 106),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAlarmsOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CompositeAlarms", 22),
+            member("MetricAlarms", 93),
+            member("NextToken", 106),
+        ])),
     },
     m::Shape {
         name: "Dimension",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 18)
+                ..member("Name", 49)
             },
             m::Member {
                 required: true,
-                ..member("Value", 19)
+                ..member("Value", 50)
             },
         ])),
     },
@@ -357,15 +655,15 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 18)
+                ..member("Name", 49)
             },
-            member("Value", 19),
+            member("Value", 50),
         ])),
     },
     m::Shape {
         name: "DimensionFilters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(16),
+            member: m::ShapeId(47),
             member_location_name: None,
             flattened: false,
         }),
@@ -381,23 +679,37 @@ pub static SHAPES: [m::Shape; 72] = [
     m::Shape {
         name: "Dimensions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(15),
+            member: m::ShapeId(46),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
+        name: "DisableAlarmActionsInput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AlarmNames", 11)
+        }])),
+    },
+    m::Shape {
+        name: "EnableAlarmActionsInput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AlarmNames", 11)
+        }])),
+    },
+    m::Shape {
         name: "Entity",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyAttributes", 25),
-            member("Attributes", 22),
+            member("KeyAttributes", 58),
+            member("Attributes", 55),
         ])),
     },
     m::Shape {
         name: "EntityAttributesMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(23),
-            value: m::ShapeId(24),
+            key: m::ShapeId(56),
+            value: m::ShapeId(57),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -414,8 +726,8 @@ pub static SHAPES: [m::Shape; 72] = [
     m::Shape {
         name: "EntityKeyAttributesMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(26),
-            value: m::ShapeId(27),
+            key: m::ShapeId(59),
+            value: m::ShapeId(60),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -431,12 +743,12 @@ pub static SHAPES: [m::Shape; 72] = [
     },
     m::Shape {
         name: "EntityMetricData",
-        kind: m::ShapeKind::Structure(structure(&[member("Entity", 21), member("MetricData", 48)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Entity", 54), member("MetricData", 94)])),
     },
     m::Shape {
         name: "EntityMetricDataList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(28),
+            member: m::ShapeId(61),
             member_location_name: None,
             flattened: false,
         }),
@@ -446,13 +758,35 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "EvaluateLowSampleCountPercentile",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "EvaluationCriteria",
+        kind: m::ShapeKind::Structure(structure(&[member("PromQLCriteria", 12)])),
+    },
+    m::Shape {
+        name: "EvaluationInterval",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "EvaluationPeriods",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "EvaluationState",
+        kind: m::ShapeKind::String {
+            enum_values: &["PARTIAL_DATA", "EVALUATION_FAILURE", "EVALUATION_ERROR"],
+        },
+    },
+    m::Shape {
         name: "ExtendedStatistic",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "ExtendedStatistics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(31),
+            member: m::ShapeId(69),
             member_location_name: None,
             flattened: false,
         }),
@@ -466,33 +800,53 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 54)
+                ..member("Namespace", 105)
             },
             m::Member {
                 required: true,
-                ..member("MetricName", 51)
+                ..member("MetricName", 101)
             },
-            member("Dimensions", 20),
+            member("Dimensions", 51),
             m::Member {
                 required: true,
-                ..member("StartTime", 70)
-            },
-            m::Member {
-                required: true,
-                ..member("EndTime", 70)
+                ..member("StartTime", 143)
             },
             m::Member {
                 required: true,
-                ..member("Period", 57)
+                ..member("EndTime", 143)
             },
-            member("Statistics", 67),
-            member("ExtendedStatistics", 32),
-            member("Unit", 64),
+            m::Member {
+                required: true,
+                ..member("Period", 109)
+            },
+            member("Statistics", 131),
+            member("ExtendedStatistics", 70),
+            member("Unit", 124),
         ])),
     },
     m::Shape {
         name: "GetMetricStatisticsOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Label", 50), member("Datapoints", 14)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Label", 100), member("Datapoints", 37)])),
+    },
+    m::Shape {
+        name: "HistoryData",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "HistoryItemType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "ConfigurationUpdate",
+                "StateUpdate",
+                "Action",
+                "AlarmContributorStateUpdate",
+                "AlarmContributorAction",
+            ],
+        },
+    },
+    m::Shape {
+        name: "HistorySummary",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "IncludeLinkedAccounts",
@@ -507,7 +861,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("Message", 33)])
+            ..structure(&[member("Message", 71)])
         }),
     },
     m::Shape {
@@ -519,7 +873,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 30)])
+            ..structure(&[member("message", 63)])
         }),
     },
     m::Shape {
@@ -531,7 +885,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 30)])
+            ..structure(&[member("message", 63)])
         }),
     },
     m::Shape {
@@ -543,7 +897,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 1)])
+            ..structure(&[member("message", 19)])
         }),
     },
     m::Shape {
@@ -555,7 +909,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 1)])
+            ..structure(&[member("message", 19)])
         }),
     },
     m::Shape {
@@ -579,28 +933,43 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 30)])
+            ..structure(&[member("message", 63)])
         }),
     },
     m::Shape {
         name: "ListMetricsInput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Namespace", 54),
-            member("MetricName", 51),
-            member("Dimensions", 17),
-            member("NextToken", 55),
-            member("RecentlyActive", 59),
-            member("IncludeLinkedAccounts", 36),
+            member("Namespace", 105),
+            member("MetricName", 101),
+            member("Dimensions", 48),
+            member("NextToken", 106),
+            member("RecentlyActive", 113),
+            member("IncludeLinkedAccounts", 77),
             member("OwningAccount", 0),
         ])),
     },
     m::Shape {
         name: "ListMetricsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 52),
-            member("NextToken", 55),
-            member("OwningAccounts", 56),
+            member("Metrics", 103),
+            member("NextToken", 106),
+            member("OwningAccounts", 107),
         ])),
+    },
+    m::Shape {
+        name: "ListTagsForResourceInput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("ResourceARN", 16)
+        }])),
+    },
+    m::Shape {
+        name: "ListTagsForResourceOutput",
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 138)])),
+    },
+    m::Shape {
+        name: "MaxRecords",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "Message",
@@ -609,35 +978,110 @@ pub static SHAPES: [m::Shape; 72] = [
     m::Shape {
         name: "Metric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Namespace", 54),
-            member("MetricName", 51),
-            member("Dimensions", 20),
+            member("Namespace", 105),
+            member("MetricName", 101),
+            member("Dimensions", 51),
         ])),
+    },
+    m::Shape {
+        name: "MetricAlarm",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmName", 9),
+            member("AlarmArn", 5),
+            member("AlarmDescription", 6),
+            member("AlarmConfigurationUpdatedTimestamp", 143),
+            member("ActionsEnabled", 2),
+            member("OKActions", 116),
+            member("AlarmActions", 116),
+            member("InsufficientDataActions", 116),
+            member("StateValue", 128),
+            member("StateReason", 126),
+            member("StateReasonData", 127),
+            member("StateUpdatedTimestamp", 143),
+            member("MetricName", 101),
+            member("Namespace", 105),
+            member("Statistic", 129),
+            member("ExtendedStatistic", 69),
+            member("Dimensions", 51),
+            member("Period", 109),
+            member("Unit", 124),
+            member("EvaluationPeriods", 67),
+            member("DatapointsToAlarm", 38),
+            member("Threshold", 142),
+            member("ComparisonOperator", 20),
+            member("TreatMissingData", 144),
+            member("EvaluateLowSampleCountPercentile", 64),
+            member("Metrics", 95),
+            member("ThresholdMetricId", 99),
+            member("EvaluationState", 68),
+            member("StateTransitionedTimestamp", 143),
+            member("EvaluationCriteria", 65),
+            member("EvaluationInterval", 66),
+        ])),
+    },
+    m::Shape {
+        name: "MetricAlarms",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(92),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "MetricData",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(49),
+            member: m::ShapeId(97),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "MetricDataQueries",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(96),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "MetricDataQuery",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Id", 99)
+            },
+            member("MetricStat", 102),
+            member("Expression", 98),
+            member("Label", 100),
+            member("ReturnData", 121),
+            member("Period", 109),
+            member("AccountId", 0),
+        ])),
     },
     m::Shape {
         name: "MetricDatum",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricName", 51)
+                ..member("MetricName", 101)
             },
-            member("Dimensions", 20),
-            member("Timestamp", 70),
-            member("Value", 12),
-            member("StatisticValues", 66),
-            member("Values", 71),
-            member("Counts", 4),
-            member("Unit", 64),
-            member("StorageResolution", 68),
+            member("Dimensions", 51),
+            member("Timestamp", 143),
+            member("Value", 35),
+            member("StatisticValues", 130),
+            member("Values", 147),
+            member("Counts", 27),
+            member("Unit", 124),
+            member("StorageResolution", 132),
         ])),
+    },
+    m::Shape {
+        name: "MetricExpression",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MetricId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "MetricLabel",
@@ -648,9 +1092,27 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "MetricStat",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Metric", 91)
+            },
+            m::Member {
+                required: true,
+                ..member("Period", 109)
+            },
+            m::Member {
+                required: true,
+                ..member("Stat", 125)
+            },
+            member("Unit", 124),
+        ])),
+    },
+    m::Shape {
         name: "Metrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(47),
+            member: m::ShapeId(91),
             member_location_name: None,
             flattened: false,
         }),
@@ -664,7 +1126,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 1)])
+            ..structure(&[member("message", 19)])
         }),
     },
     m::Shape {
@@ -684,20 +1146,60 @@ pub static SHAPES: [m::Shape; 72] = [
         }),
     },
     m::Shape {
+        name: "PendingPeriod",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "Period",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "PutMetricAlarmInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AlarmName", 9)
+            },
+            member("AlarmDescription", 6),
+            member("ActionsEnabled", 2),
+            member("OKActions", 116),
+            member("AlarmActions", 116),
+            member("InsufficientDataActions", 116),
+            member("MetricName", 101),
+            member("Namespace", 105),
+            member("Statistic", 129),
+            member("ExtendedStatistic", 69),
+            member("Dimensions", 51),
+            member("Period", 109),
+            member("Unit", 124),
+            member("EvaluationPeriods", 67),
+            member("DatapointsToAlarm", 38),
+            member("Threshold", 142),
+            member("ComparisonOperator", 20),
+            member("TreatMissingData", 144),
+            member("EvaluateLowSampleCountPercentile", 64),
+            member("Metrics", 95),
+            member("Tags", 138),
+            member("ThresholdMetricId", 99),
+            member("EvaluationCriteria", 65),
+            member("EvaluationInterval", 66),
+        ])),
     },
     m::Shape {
         name: "PutMetricDataInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 54)
+                ..member("Namespace", 105)
             },
-            member("MetricData", 48),
-            member("EntityMetricData", 29),
-            member("StrictEntityValidation", 69),
+            member("MetricData", 94),
+            member("EntityMetricData", 62),
+            member("StrictEntityValidation", 133),
         ])),
+    },
+    m::Shape {
+        name: "Query",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "RecentlyActive",
@@ -706,7 +1208,23 @@ pub static SHAPES: [m::Shape; 72] = [
         },
     },
     m::Shape {
+        name: "RecoveryPeriod",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "ResourceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ResourceList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(117),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ResourceName",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -718,7 +1236,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 30)])
+            ..structure(&[member("message", 63)])
         }),
     },
     m::Shape {
@@ -730,12 +1248,40 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("ResourceType", 63), member("ResourceId", 60)])
+            ..structure(&[member("ResourceType", 120), member("ResourceId", 115)])
         }),
     },
     m::Shape {
         name: "ResourceType",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ReturnData",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "ScanBy",
+        kind: m::ShapeKind::String {
+            enum_values: &["TimestampDescending", "TimestampAscending"],
+        },
+    },
+    m::Shape {
+        name: "SetAlarmStateInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AlarmName", 9)
+            },
+            m::Member {
+                required: true,
+                ..member("StateValue", 128)
+            },
+            m::Member {
+                required: true,
+                ..member("StateReason", 126)
+            },
+            member("StateReasonData", 127),
+        ])),
     },
     m::Shape {
         name: "StandardUnit",
@@ -772,6 +1318,24 @@ pub static SHAPES: [m::Shape; 72] = [
         },
     },
     m::Shape {
+        name: "Stat",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "StateReason",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "StateReasonData",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "StateValue",
+        kind: m::ShapeKind::String {
+            enum_values: &["OK", "ALARM", "INSUFFICIENT_DATA"],
+        },
+    },
+    m::Shape {
         name: "Statistic",
         kind: m::ShapeKind::String {
             enum_values: &["SampleCount", "Average", "Sum", "Minimum", "Maximum"],
@@ -782,26 +1346,26 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SampleCount", 12)
+                ..member("SampleCount", 35)
             },
             m::Member {
                 required: true,
-                ..member("Sum", 12)
+                ..member("Sum", 35)
             },
             m::Member {
                 required: true,
-                ..member("Minimum", 12)
+                ..member("Minimum", 35)
             },
             m::Member {
                 required: true,
-                ..member("Maximum", 12)
+                ..member("Maximum", 35)
             },
         ])),
     },
     m::Shape {
         name: "Statistics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(65),
+            member: m::ShapeId(129),
             member_location_name: None,
             flattened: false,
         }),
@@ -815,13 +1379,96 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "SuppressorPeriod",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "Tag",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Key", 136)
+            },
+            m::Member {
+                required: true,
+                ..member("Value", 141)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagKey",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "TagKeyList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(136),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "TagList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(135),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "TagResourceInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ResourceARN", 16)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 138)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagResourceOutput",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "TagValue",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "Threshold",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
         name: "Timestamp",
         kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
+        name: "TreatMissingData",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "UntagResourceInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ResourceARN", 16)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 137)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UntagResourceOutput",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
         name: "Values",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(12),
+            member: m::ShapeId(35),
             member_location_name: None,
             flattened: false,
         }),
@@ -831,7 +1478,180 @@ pub static SHAPES: [m::Shape; 72] = [
 use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
-pub const IMPLEMENTED: &[&str] = &["GetMetricStatistics", "ListMetrics", "PutMetricData"];
+pub const IMPLEMENTED: &[&str] = &[
+    "DeleteAlarms",
+    "DescribeAlarmHistory",
+    "DescribeAlarms",
+    "DescribeAlarmsForMetric",
+    "DisableAlarmActions",
+    "EnableAlarmActions",
+    "GetMetricStatistics",
+    "ListMetrics",
+    "ListTagsForResource",
+    "PutMetricAlarm",
+    "PutMetricData",
+    "SetAlarmState",
+    "TagResource",
+    "UntagResource",
+];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlarmHistoryItem {
+    pub alarm_name: Option<String>,
+    pub alarm_contributor_id: Option<String>,
+    pub alarm_type: Option<String>,
+    pub timestamp: Option<Timestamp>,
+    pub history_item_type: Option<String>,
+    pub history_summary: Option<String>,
+    pub history_data: Option<String>,
+    pub alarm_contributor_attributes: Option<Vec<(String, String)>>,
+}
+
+impl FromValue for AlarmHistoryItem {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            alarm_name: opt(&mut s, 0, "AlarmName")?,
+            alarm_contributor_id: opt(&mut s, 1, "AlarmContributorId")?,
+            alarm_type: opt(&mut s, 2, "AlarmType")?,
+            timestamp: opt(&mut s, 3, "Timestamp")?,
+            history_item_type: opt(&mut s, 4, "HistoryItemType")?,
+            history_summary: opt(&mut s, 5, "HistorySummary")?,
+            history_data: opt(&mut s, 6, "HistoryData")?,
+            alarm_contributor_attributes: opt(&mut s, 7, "AlarmContributorAttributes")?,
+        })
+    }
+}
+
+impl IntoValue for AlarmHistoryItem {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_name.map(IntoValue::into_value),
+            self.alarm_contributor_id.map(IntoValue::into_value),
+            self.alarm_type.map(IntoValue::into_value),
+            self.timestamp.map(IntoValue::into_value),
+            self.history_item_type.map(IntoValue::into_value),
+            self.history_summary.map(IntoValue::into_value),
+            self.history_data.map(IntoValue::into_value),
+            self.alarm_contributor_attributes.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlarmPromQLCriteria {
+    pub query: String,
+    pub pending_period: Option<i32>,
+    pub recovery_period: Option<i32>,
+}
+
+impl FromValue for AlarmPromQLCriteria {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            query: req(&mut s, 0, "Query")?,
+            pending_period: opt(&mut s, 1, "PendingPeriod")?,
+            recovery_period: opt(&mut s, 2, "RecoveryPeriod")?,
+        })
+    }
+}
+
+impl IntoValue for AlarmPromQLCriteria {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.query.into_value()),
+            self.pending_period.map(IntoValue::into_value),
+            self.recovery_period.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompositeAlarm {
+    pub actions_enabled: Option<bool>,
+    pub alarm_actions: Option<Vec<String>>,
+    pub alarm_arn: Option<String>,
+    pub alarm_configuration_updated_timestamp: Option<Timestamp>,
+    pub alarm_description: Option<String>,
+    pub alarm_name: Option<String>,
+    pub alarm_rule: Option<String>,
+    pub insufficient_data_actions: Option<Vec<String>>,
+    pub ok_actions: Option<Vec<String>>,
+    pub state_reason: Option<String>,
+    pub state_reason_data: Option<String>,
+    pub state_updated_timestamp: Option<Timestamp>,
+    pub state_value: Option<String>,
+    pub state_transitioned_timestamp: Option<Timestamp>,
+    pub actions_suppressed_by: Option<String>,
+    pub actions_suppressed_reason: Option<String>,
+    pub actions_suppressor: Option<String>,
+    pub actions_suppressor_wait_period: Option<i32>,
+    pub actions_suppressor_extension_period: Option<i32>,
+}
+
+impl FromValue for CompositeAlarm {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 19, path)?;
+        Ok(Self {
+            actions_enabled: opt(&mut s, 0, "ActionsEnabled")?,
+            alarm_actions: opt(&mut s, 1, "AlarmActions")?,
+            alarm_arn: opt(&mut s, 2, "AlarmArn")?,
+            alarm_configuration_updated_timestamp: opt(
+                &mut s,
+                3,
+                "AlarmConfigurationUpdatedTimestamp",
+            )?,
+            alarm_description: opt(&mut s, 4, "AlarmDescription")?,
+            alarm_name: opt(&mut s, 5, "AlarmName")?,
+            alarm_rule: opt(&mut s, 6, "AlarmRule")?,
+            insufficient_data_actions: opt(&mut s, 7, "InsufficientDataActions")?,
+            ok_actions: opt(&mut s, 8, "OKActions")?,
+            state_reason: opt(&mut s, 9, "StateReason")?,
+            state_reason_data: opt(&mut s, 10, "StateReasonData")?,
+            state_updated_timestamp: opt(&mut s, 11, "StateUpdatedTimestamp")?,
+            state_value: opt(&mut s, 12, "StateValue")?,
+            state_transitioned_timestamp: opt(&mut s, 13, "StateTransitionedTimestamp")?,
+            actions_suppressed_by: opt(&mut s, 14, "ActionsSuppressedBy")?,
+            actions_suppressed_reason: opt(&mut s, 15, "ActionsSuppressedReason")?,
+            actions_suppressor: opt(&mut s, 16, "ActionsSuppressor")?,
+            actions_suppressor_wait_period: opt(&mut s, 17, "ActionsSuppressorWaitPeriod")?,
+            actions_suppressor_extension_period: opt(
+                &mut s,
+                18,
+                "ActionsSuppressorExtensionPeriod",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for CompositeAlarm {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.actions_enabled.map(IntoValue::into_value),
+            self.alarm_actions.map(IntoValue::into_value),
+            self.alarm_arn.map(IntoValue::into_value),
+            self.alarm_configuration_updated_timestamp
+                .map(IntoValue::into_value),
+            self.alarm_description.map(IntoValue::into_value),
+            self.alarm_name.map(IntoValue::into_value),
+            self.alarm_rule.map(IntoValue::into_value),
+            self.insufficient_data_actions.map(IntoValue::into_value),
+            self.ok_actions.map(IntoValue::into_value),
+            self.state_reason.map(IntoValue::into_value),
+            self.state_reason_data.map(IntoValue::into_value),
+            self.state_updated_timestamp.map(IntoValue::into_value),
+            self.state_value.map(IntoValue::into_value),
+            self.state_transitioned_timestamp.map(IntoValue::into_value),
+            self.actions_suppressed_by.map(IntoValue::into_value),
+            self.actions_suppressed_reason.map(IntoValue::into_value),
+            self.actions_suppressor.map(IntoValue::into_value),
+            self.actions_suppressor_wait_period
+                .map(IntoValue::into_value),
+            self.actions_suppressor_extension_period
+                .map(IntoValue::into_value),
+        ])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConcurrentModificationException {}
@@ -984,6 +1804,231 @@ impl IntoValue for Datapoint {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteAlarmsInput {
+    pub alarm_names: Vec<String>,
+}
+
+impl FromValue for DeleteAlarmsInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            alarm_names: req(&mut s, 0, "AlarmNames")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteAlarmsInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.alarm_names.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmHistoryInput {
+    pub alarm_name: Option<String>,
+    pub alarm_contributor_id: Option<String>,
+    pub alarm_types: Option<Vec<String>>,
+    pub history_item_type: Option<String>,
+    pub start_date: Option<Timestamp>,
+    pub end_date: Option<Timestamp>,
+    pub max_records: Option<i32>,
+    pub next_token: Option<String>,
+    pub scan_by: Option<String>,
+}
+
+impl FromValue for DescribeAlarmHistoryInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            alarm_name: opt(&mut s, 0, "AlarmName")?,
+            alarm_contributor_id: opt(&mut s, 1, "AlarmContributorId")?,
+            alarm_types: opt(&mut s, 2, "AlarmTypes")?,
+            history_item_type: opt(&mut s, 3, "HistoryItemType")?,
+            start_date: opt(&mut s, 4, "StartDate")?,
+            end_date: opt(&mut s, 5, "EndDate")?,
+            max_records: opt(&mut s, 6, "MaxRecords")?,
+            next_token: opt(&mut s, 7, "NextToken")?,
+            scan_by: opt(&mut s, 8, "ScanBy")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmHistoryInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_name.map(IntoValue::into_value),
+            self.alarm_contributor_id.map(IntoValue::into_value),
+            self.alarm_types.map(IntoValue::into_value),
+            self.history_item_type.map(IntoValue::into_value),
+            self.start_date.map(IntoValue::into_value),
+            self.end_date.map(IntoValue::into_value),
+            self.max_records.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.scan_by.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmHistoryOutput {
+    pub alarm_history_items: Option<Vec<AlarmHistoryItem>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeAlarmHistoryOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            alarm_history_items: opt(&mut s, 0, "AlarmHistoryItems")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmHistoryOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_history_items.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmsForMetricInput {
+    pub metric_name: String,
+    pub namespace: String,
+    pub statistic: Option<String>,
+    pub extended_statistic: Option<String>,
+    pub dimensions: Option<Vec<Dimension>>,
+    pub period: Option<i32>,
+    pub unit: Option<String>,
+}
+
+impl FromValue for DescribeAlarmsForMetricInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            metric_name: req(&mut s, 0, "MetricName")?,
+            namespace: req(&mut s, 1, "Namespace")?,
+            statistic: opt(&mut s, 2, "Statistic")?,
+            extended_statistic: opt(&mut s, 3, "ExtendedStatistic")?,
+            dimensions: opt(&mut s, 4, "Dimensions")?,
+            period: opt(&mut s, 5, "Period")?,
+            unit: opt(&mut s, 6, "Unit")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmsForMetricInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.metric_name.into_value()),
+            Some(self.namespace.into_value()),
+            self.statistic.map(IntoValue::into_value),
+            self.extended_statistic.map(IntoValue::into_value),
+            self.dimensions.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
+            self.unit.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmsForMetricOutput {
+    pub metric_alarms: Option<Vec<MetricAlarm>>,
+}
+
+impl FromValue for DescribeAlarmsForMetricOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            metric_alarms: opt(&mut s, 0, "MetricAlarms")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmsForMetricOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.metric_alarms.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmsInput {
+    pub alarm_names: Option<Vec<String>>,
+    pub alarm_name_prefix: Option<String>,
+    pub alarm_types: Option<Vec<String>>,
+    pub children_of_alarm_name: Option<String>,
+    pub parents_of_alarm_name: Option<String>,
+    pub state_value: Option<String>,
+    pub action_prefix: Option<String>,
+    pub max_records: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeAlarmsInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            alarm_names: opt(&mut s, 0, "AlarmNames")?,
+            alarm_name_prefix: opt(&mut s, 1, "AlarmNamePrefix")?,
+            alarm_types: opt(&mut s, 2, "AlarmTypes")?,
+            children_of_alarm_name: opt(&mut s, 3, "ChildrenOfAlarmName")?,
+            parents_of_alarm_name: opt(&mut s, 4, "ParentsOfAlarmName")?,
+            state_value: opt(&mut s, 5, "StateValue")?,
+            action_prefix: opt(&mut s, 6, "ActionPrefix")?,
+            max_records: opt(&mut s, 7, "MaxRecords")?,
+            next_token: opt(&mut s, 8, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmsInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_names.map(IntoValue::into_value),
+            self.alarm_name_prefix.map(IntoValue::into_value),
+            self.alarm_types.map(IntoValue::into_value),
+            self.children_of_alarm_name.map(IntoValue::into_value),
+            self.parents_of_alarm_name.map(IntoValue::into_value),
+            self.state_value.map(IntoValue::into_value),
+            self.action_prefix.map(IntoValue::into_value),
+            self.max_records.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmsOutput {
+    pub composite_alarms: Option<Vec<CompositeAlarm>>,
+    pub metric_alarms: Option<Vec<MetricAlarm>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeAlarmsOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            composite_alarms: opt(&mut s, 0, "CompositeAlarms")?,
+            metric_alarms: opt(&mut s, 1, "MetricAlarms")?,
+            next_token: opt(&mut s, 2, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmsOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.composite_alarms.map(IntoValue::into_value),
+            self.metric_alarms.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dimension {
     pub name: String,
     pub value: String,
@@ -1034,6 +2079,46 @@ impl IntoValue for DimensionFilter {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisableAlarmActionsInput {
+    pub alarm_names: Vec<String>,
+}
+
+impl FromValue for DisableAlarmActionsInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            alarm_names: req(&mut s, 0, "AlarmNames")?,
+        })
+    }
+}
+
+impl IntoValue for DisableAlarmActionsInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.alarm_names.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnableAlarmActionsInput {
+    pub alarm_names: Vec<String>,
+}
+
+impl FromValue for EnableAlarmActionsInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            alarm_names: req(&mut s, 0, "AlarmNames")?,
+        })
+    }
+}
+
+impl IntoValue for EnableAlarmActionsInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.alarm_names.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Entity {
     pub key_attributes: Option<Vec<(String, String)>>,
     pub attributes: Option<Vec<(String, String)>>,
@@ -1080,6 +2165,26 @@ impl IntoValue for EntityMetricData {
             self.entity.map(IntoValue::into_value),
             self.metric_data.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EvaluationCriteria {
+    pub prom_ql_criteria: Option<AlarmPromQLCriteria>,
+}
+
+impl FromValue for EvaluationCriteria {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            prom_ql_criteria: opt(&mut s, 0, "PromQLCriteria")?,
+        })
+    }
+}
+
+impl IntoValue for EvaluationCriteria {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.prom_ql_criteria.map(IntoValue::into_value)])
     }
 }
 
@@ -1359,6 +2464,46 @@ impl IntoValue for ListMetricsOutput {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListTagsForResourceInput {
+    pub resource_arn: String,
+}
+
+impl FromValue for ListTagsForResourceInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            resource_arn: req(&mut s, 0, "ResourceARN")?,
+        })
+    }
+}
+
+impl IntoValue for ListTagsForResourceInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.resource_arn.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListTagsForResourceOutput {
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for ListTagsForResourceOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            tags: opt(&mut s, 0, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for ListTagsForResourceOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.tags.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Metric {
     pub namespace: Option<String>,
     pub metric_name: Option<String>,
@@ -1382,6 +2527,168 @@ impl IntoValue for Metric {
             self.namespace.map(IntoValue::into_value),
             self.metric_name.map(IntoValue::into_value),
             self.dimensions.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricAlarm {
+    pub alarm_name: Option<String>,
+    pub alarm_arn: Option<String>,
+    pub alarm_description: Option<String>,
+    pub alarm_configuration_updated_timestamp: Option<Timestamp>,
+    pub actions_enabled: Option<bool>,
+    pub ok_actions: Option<Vec<String>>,
+    pub alarm_actions: Option<Vec<String>>,
+    pub insufficient_data_actions: Option<Vec<String>>,
+    pub state_value: Option<String>,
+    pub state_reason: Option<String>,
+    pub state_reason_data: Option<String>,
+    pub state_updated_timestamp: Option<Timestamp>,
+    pub metric_name: Option<String>,
+    pub namespace: Option<String>,
+    pub statistic: Option<String>,
+    pub extended_statistic: Option<String>,
+    pub dimensions: Option<Vec<Dimension>>,
+    pub period: Option<i32>,
+    pub unit: Option<String>,
+    pub evaluation_periods: Option<i32>,
+    pub datapoints_to_alarm: Option<i32>,
+    pub threshold: Option<f64>,
+    pub comparison_operator: Option<String>,
+    pub treat_missing_data: Option<String>,
+    pub evaluate_low_sample_count_percentile: Option<String>,
+    pub metrics: Option<Vec<MetricDataQuery>>,
+    pub threshold_metric_id: Option<String>,
+    pub evaluation_state: Option<String>,
+    pub state_transitioned_timestamp: Option<Timestamp>,
+    pub evaluation_criteria: Option<EvaluationCriteria>,
+    pub evaluation_interval: Option<i32>,
+}
+
+impl FromValue for MetricAlarm {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 31, path)?;
+        Ok(Self {
+            alarm_name: opt(&mut s, 0, "AlarmName")?,
+            alarm_arn: opt(&mut s, 1, "AlarmArn")?,
+            alarm_description: opt(&mut s, 2, "AlarmDescription")?,
+            alarm_configuration_updated_timestamp: opt(
+                &mut s,
+                3,
+                "AlarmConfigurationUpdatedTimestamp",
+            )?,
+            actions_enabled: opt(&mut s, 4, "ActionsEnabled")?,
+            ok_actions: opt(&mut s, 5, "OKActions")?,
+            alarm_actions: opt(&mut s, 6, "AlarmActions")?,
+            insufficient_data_actions: opt(&mut s, 7, "InsufficientDataActions")?,
+            state_value: opt(&mut s, 8, "StateValue")?,
+            state_reason: opt(&mut s, 9, "StateReason")?,
+            state_reason_data: opt(&mut s, 10, "StateReasonData")?,
+            state_updated_timestamp: opt(&mut s, 11, "StateUpdatedTimestamp")?,
+            metric_name: opt(&mut s, 12, "MetricName")?,
+            namespace: opt(&mut s, 13, "Namespace")?,
+            statistic: opt(&mut s, 14, "Statistic")?,
+            extended_statistic: opt(&mut s, 15, "ExtendedStatistic")?,
+            dimensions: opt(&mut s, 16, "Dimensions")?,
+            period: opt(&mut s, 17, "Period")?,
+            unit: opt(&mut s, 18, "Unit")?,
+            evaluation_periods: opt(&mut s, 19, "EvaluationPeriods")?,
+            datapoints_to_alarm: opt(&mut s, 20, "DatapointsToAlarm")?,
+            threshold: opt(&mut s, 21, "Threshold")?,
+            comparison_operator: opt(&mut s, 22, "ComparisonOperator")?,
+            treat_missing_data: opt(&mut s, 23, "TreatMissingData")?,
+            evaluate_low_sample_count_percentile: opt(
+                &mut s,
+                24,
+                "EvaluateLowSampleCountPercentile",
+            )?,
+            metrics: opt(&mut s, 25, "Metrics")?,
+            threshold_metric_id: opt(&mut s, 26, "ThresholdMetricId")?,
+            evaluation_state: opt(&mut s, 27, "EvaluationState")?,
+            state_transitioned_timestamp: opt(&mut s, 28, "StateTransitionedTimestamp")?,
+            evaluation_criteria: opt(&mut s, 29, "EvaluationCriteria")?,
+            evaluation_interval: opt(&mut s, 30, "EvaluationInterval")?,
+        })
+    }
+}
+
+impl IntoValue for MetricAlarm {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_name.map(IntoValue::into_value),
+            self.alarm_arn.map(IntoValue::into_value),
+            self.alarm_description.map(IntoValue::into_value),
+            self.alarm_configuration_updated_timestamp
+                .map(IntoValue::into_value),
+            self.actions_enabled.map(IntoValue::into_value),
+            self.ok_actions.map(IntoValue::into_value),
+            self.alarm_actions.map(IntoValue::into_value),
+            self.insufficient_data_actions.map(IntoValue::into_value),
+            self.state_value.map(IntoValue::into_value),
+            self.state_reason.map(IntoValue::into_value),
+            self.state_reason_data.map(IntoValue::into_value),
+            self.state_updated_timestamp.map(IntoValue::into_value),
+            self.metric_name.map(IntoValue::into_value),
+            self.namespace.map(IntoValue::into_value),
+            self.statistic.map(IntoValue::into_value),
+            self.extended_statistic.map(IntoValue::into_value),
+            self.dimensions.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
+            self.unit.map(IntoValue::into_value),
+            self.evaluation_periods.map(IntoValue::into_value),
+            self.datapoints_to_alarm.map(IntoValue::into_value),
+            self.threshold.map(IntoValue::into_value),
+            self.comparison_operator.map(IntoValue::into_value),
+            self.treat_missing_data.map(IntoValue::into_value),
+            self.evaluate_low_sample_count_percentile
+                .map(IntoValue::into_value),
+            self.metrics.map(IntoValue::into_value),
+            self.threshold_metric_id.map(IntoValue::into_value),
+            self.evaluation_state.map(IntoValue::into_value),
+            self.state_transitioned_timestamp.map(IntoValue::into_value),
+            self.evaluation_criteria.map(IntoValue::into_value),
+            self.evaluation_interval.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricDataQuery {
+    pub id: String,
+    pub metric_stat: Option<MetricStat>,
+    pub expression: Option<String>,
+    pub label: Option<String>,
+    pub return_data: Option<bool>,
+    pub period: Option<i32>,
+    pub account_id: Option<String>,
+}
+
+impl FromValue for MetricDataQuery {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            id: req(&mut s, 0, "Id")?,
+            metric_stat: opt(&mut s, 1, "MetricStat")?,
+            expression: opt(&mut s, 2, "Expression")?,
+            label: opt(&mut s, 3, "Label")?,
+            return_data: opt(&mut s, 4, "ReturnData")?,
+            period: opt(&mut s, 5, "Period")?,
+            account_id: opt(&mut s, 6, "AccountId")?,
+        })
+    }
+}
+
+impl IntoValue for MetricDataQuery {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.id.into_value()),
+            self.metric_stat.map(IntoValue::into_value),
+            self.expression.map(IntoValue::into_value),
+            self.label.map(IntoValue::into_value),
+            self.return_data.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
+            self.account_id.map(IntoValue::into_value),
         ])
     }
 }
@@ -1433,6 +2740,37 @@ impl IntoValue for MetricDatum {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricStat {
+    pub metric: Metric,
+    pub period: i32,
+    pub stat: String,
+    pub unit: Option<String>,
+}
+
+impl FromValue for MetricStat {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            metric: req(&mut s, 0, "Metric")?,
+            period: req(&mut s, 1, "Period")?,
+            stat: req(&mut s, 2, "Stat")?,
+            unit: opt(&mut s, 3, "Unit")?,
+        })
+    }
+}
+
+impl IntoValue for MetricStat {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.metric.into_value()),
+            Some(self.period.into_value()),
+            Some(self.stat.into_value()),
+            self.unit.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MissingRequiredParameterException {
     pub message: Option<String>,
 }
@@ -1449,6 +2787,102 @@ impl FromValue for MissingRequiredParameterException {
 impl IntoValue for MissingRequiredParameterException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PutMetricAlarmInput {
+    pub alarm_name: String,
+    pub alarm_description: Option<String>,
+    pub actions_enabled: Option<bool>,
+    pub ok_actions: Option<Vec<String>>,
+    pub alarm_actions: Option<Vec<String>>,
+    pub insufficient_data_actions: Option<Vec<String>>,
+    pub metric_name: Option<String>,
+    pub namespace: Option<String>,
+    pub statistic: Option<String>,
+    pub extended_statistic: Option<String>,
+    pub dimensions: Option<Vec<Dimension>>,
+    pub period: Option<i32>,
+    pub unit: Option<String>,
+    pub evaluation_periods: Option<i32>,
+    pub datapoints_to_alarm: Option<i32>,
+    pub threshold: Option<f64>,
+    pub comparison_operator: Option<String>,
+    pub treat_missing_data: Option<String>,
+    pub evaluate_low_sample_count_percentile: Option<String>,
+    pub metrics: Option<Vec<MetricDataQuery>>,
+    pub tags: Option<Vec<Tag>>,
+    pub threshold_metric_id: Option<String>,
+    pub evaluation_criteria: Option<EvaluationCriteria>,
+    pub evaluation_interval: Option<i32>,
+}
+
+impl FromValue for PutMetricAlarmInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 24, path)?;
+        Ok(Self {
+            alarm_name: req(&mut s, 0, "AlarmName")?,
+            alarm_description: opt(&mut s, 1, "AlarmDescription")?,
+            actions_enabled: opt(&mut s, 2, "ActionsEnabled")?,
+            ok_actions: opt(&mut s, 3, "OKActions")?,
+            alarm_actions: opt(&mut s, 4, "AlarmActions")?,
+            insufficient_data_actions: opt(&mut s, 5, "InsufficientDataActions")?,
+            metric_name: opt(&mut s, 6, "MetricName")?,
+            namespace: opt(&mut s, 7, "Namespace")?,
+            statistic: opt(&mut s, 8, "Statistic")?,
+            extended_statistic: opt(&mut s, 9, "ExtendedStatistic")?,
+            dimensions: opt(&mut s, 10, "Dimensions")?,
+            period: opt(&mut s, 11, "Period")?,
+            unit: opt(&mut s, 12, "Unit")?,
+            evaluation_periods: opt(&mut s, 13, "EvaluationPeriods")?,
+            datapoints_to_alarm: opt(&mut s, 14, "DatapointsToAlarm")?,
+            threshold: opt(&mut s, 15, "Threshold")?,
+            comparison_operator: opt(&mut s, 16, "ComparisonOperator")?,
+            treat_missing_data: opt(&mut s, 17, "TreatMissingData")?,
+            evaluate_low_sample_count_percentile: opt(
+                &mut s,
+                18,
+                "EvaluateLowSampleCountPercentile",
+            )?,
+            metrics: opt(&mut s, 19, "Metrics")?,
+            tags: opt(&mut s, 20, "Tags")?,
+            threshold_metric_id: opt(&mut s, 21, "ThresholdMetricId")?,
+            evaluation_criteria: opt(&mut s, 22, "EvaluationCriteria")?,
+            evaluation_interval: opt(&mut s, 23, "EvaluationInterval")?,
+        })
+    }
+}
+
+impl IntoValue for PutMetricAlarmInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.alarm_name.into_value()),
+            self.alarm_description.map(IntoValue::into_value),
+            self.actions_enabled.map(IntoValue::into_value),
+            self.ok_actions.map(IntoValue::into_value),
+            self.alarm_actions.map(IntoValue::into_value),
+            self.insufficient_data_actions.map(IntoValue::into_value),
+            self.metric_name.map(IntoValue::into_value),
+            self.namespace.map(IntoValue::into_value),
+            self.statistic.map(IntoValue::into_value),
+            self.extended_statistic.map(IntoValue::into_value),
+            self.dimensions.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
+            self.unit.map(IntoValue::into_value),
+            self.evaluation_periods.map(IntoValue::into_value),
+            self.datapoints_to_alarm.map(IntoValue::into_value),
+            self.threshold.map(IntoValue::into_value),
+            self.comparison_operator.map(IntoValue::into_value),
+            self.treat_missing_data.map(IntoValue::into_value),
+            self.evaluate_low_sample_count_percentile
+                .map(IntoValue::into_value),
+            self.metrics.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.threshold_metric_id.map(IntoValue::into_value),
+            self.evaluation_criteria.map(IntoValue::into_value),
+            self.evaluation_interval.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -1529,6 +2963,37 @@ impl IntoValue for ResourceNotFoundException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAlarmStateInput {
+    pub alarm_name: String,
+    pub state_value: String,
+    pub state_reason: String,
+    pub state_reason_data: Option<String>,
+}
+
+impl FromValue for SetAlarmStateInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            alarm_name: req(&mut s, 0, "AlarmName")?,
+            state_value: req(&mut s, 1, "StateValue")?,
+            state_reason: req(&mut s, 2, "StateReason")?,
+            state_reason_data: opt(&mut s, 3, "StateReasonData")?,
+        })
+    }
+}
+
+impl IntoValue for SetAlarmStateInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.alarm_name.into_value()),
+            Some(self.state_value.into_value()),
+            Some(self.state_reason.into_value()),
+            self.state_reason_data.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatisticSet {
     pub sample_count: f64,
     pub sum: f64,
@@ -1556,6 +3021,113 @@ impl IntoValue for StatisticSet {
             Some(self.minimum.into_value()),
             Some(self.maximum.into_value()),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+impl FromValue for Tag {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            key: req(&mut s, 0, "Key")?,
+            value: req(&mut s, 1, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for Tag {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.key.into_value()),
+            Some(self.value.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagResourceInput {
+    pub resource_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagResourceInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            resource_arn: req(&mut s, 0, "ResourceARN")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagResourceInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.resource_arn.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagResourceOutput {}
+
+impl FromValue for TagResourceOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for TagResourceOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagResourceInput {
+    pub resource_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagResourceInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            resource_arn: req(&mut s, 0, "ResourceARN")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagResourceInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.resource_arn.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagResourceOutput {}
+
+impl FromValue for UntagResourceOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for UntagResourceOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
     }
 }
 
@@ -1636,6 +3208,48 @@ pub mod errors {
 
 /// What a CloudWatch implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `DeleteAlarms`.
+    fn delete_alarms(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAlarmsInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DescribeAlarmHistory`.
+    fn describe_alarm_history(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAlarmHistoryInput,
+    ) -> impl Future<Output = Result<DescribeAlarmHistoryOutput, AwsError>> + Send;
+
+    /// `DescribeAlarms`.
+    fn describe_alarms(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAlarmsInput,
+    ) -> impl Future<Output = Result<DescribeAlarmsOutput, AwsError>> + Send;
+
+    /// `DescribeAlarmsForMetric`.
+    fn describe_alarms_for_metric(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAlarmsForMetricInput,
+    ) -> impl Future<Output = Result<DescribeAlarmsForMetricOutput, AwsError>> + Send;
+
+    /// `DisableAlarmActions`.
+    fn disable_alarm_actions(
+        &self,
+        ctx: &RequestContext,
+        input: DisableAlarmActionsInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `EnableAlarmActions`.
+    fn enable_alarm_actions(
+        &self,
+        ctx: &RequestContext,
+        input: EnableAlarmActionsInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `GetMetricStatistics`.
     fn get_metric_statistics(
         &self,
@@ -1650,12 +3264,47 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListMetricsInput,
     ) -> impl Future<Output = Result<ListMetricsOutput, AwsError>> + Send;
 
+    /// `ListTagsForResource`.
+    fn list_tags_for_resource(
+        &self,
+        ctx: &RequestContext,
+        input: ListTagsForResourceInput,
+    ) -> impl Future<Output = Result<ListTagsForResourceOutput, AwsError>> + Send;
+
+    /// `PutMetricAlarm`.
+    fn put_metric_alarm(
+        &self,
+        ctx: &RequestContext,
+        input: PutMetricAlarmInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `PutMetricData`.
     fn put_metric_data(
         &self,
         ctx: &RequestContext,
         input: PutMetricDataInput,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `SetAlarmState`.
+    fn set_alarm_state(
+        &self,
+        ctx: &RequestContext,
+        input: SetAlarmStateInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `TagResource`.
+    fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: TagResourceInput,
+    ) -> impl Future<Output = Result<TagResourceOutput, AwsError>> + Send;
+
+    /// `UntagResource`.
+    fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceInput,
+    ) -> impl Future<Output = Result<UntagResourceOutput, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -1672,6 +3321,162 @@ pub mod access {
         condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
+
+    /// `DeleteAlarms`: `cloudwatch:DeleteAlarms`.
+    pub fn delete_alarms(ctx: &RequestContext, input: &DeleteAlarmsInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_names.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DeleteAlarms",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAlarmHistory`: `cloudwatch:DescribeAlarmHistory`.
+    pub fn describe_alarm_history(
+        ctx: &RequestContext,
+        input: &DescribeAlarmHistoryInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DescribeAlarmHistory",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAlarms`: `cloudwatch:DescribeAlarms`.
+    pub fn describe_alarms(ctx: &RequestContext, input: &DescribeAlarmsInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_names.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DescribeAlarms",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAlarmsForMetric`: `cloudwatch:DescribeAlarmsForMetric`.
+    pub fn describe_alarms_for_metric(
+        _ctx: &RequestContext,
+        _input: &DescribeAlarmsForMetricInput,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DescribeAlarmsForMetric",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DisableAlarmActions`: `cloudwatch:DisableAlarmActions`.
+    pub fn disable_alarm_actions(
+        ctx: &RequestContext,
+        input: &DisableAlarmActionsInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_names.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DisableAlarmActions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `EnableAlarmActions`: `cloudwatch:EnableAlarmActions`.
+    pub fn enable_alarm_actions(
+        ctx: &RequestContext,
+        input: &EnableAlarmActionsInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_names.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:EnableAlarmActions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 
     /// `GetMetricStatistics`: `cloudwatch:GetMetricStatistics`.
     pub fn get_metric_statistics(
@@ -1704,6 +3509,100 @@ pub mod access {
         }]
     }
 
+    /// `ListTagsForResource`: `cloudwatch:ListTagsForResource`.
+    pub fn list_tags_for_resource(
+        _ctx: &RequestContext,
+        input: &ListTagsForResourceInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.resource_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:ListTagsForResource",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutMetricAlarm`: `cloudwatch:PutMetricAlarm`, `cloudwatch:TagResource` (when `Tags` is set).
+    pub fn put_metric_alarm(ctx: &RequestContext, input: &PutMetricAlarmInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v1);
+            }
+        }
+        let p0 = input.tags.as_ref().is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "cloudwatch:PutMetricAlarm",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "cloudwatch:TagResource",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
+    }
+
     /// `PutMetricData`: `cloudwatch:PutMetricData`.
     pub fn put_metric_data(_ctx: &RequestContext, input: &PutMetricDataInput) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -1715,6 +3614,79 @@ pub mod access {
             condition(&mut c, "cloudwatch:namespace", &[Each(&v0)]);
             Access {
                 action: "cloudwatch:PutMetricData",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `SetAlarmState`: `cloudwatch:SetAlarmState`.
+    pub fn set_alarm_state(ctx: &RequestContext, input: &SetAlarmStateInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:SetAlarmState",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TagResource`: `cloudwatch:TagResource`.
+    pub fn tag_resource(_ctx: &RequestContext, input: &TagResourceInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.resource_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "cloudwatch:TagResource",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagResource`: `cloudwatch:UntagResource`.
+    pub fn untag_resource(_ctx: &RequestContext, input: &UntagResourceInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.resource_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "cloudwatch:UntagResource",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -1740,6 +3712,78 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "DeleteAlarms" => {
+                    let input = DeleteAlarmsInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteAlarmsInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_alarms(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_alarms(ctx, input).await?;
+                    Ok(None)
+                }
+                "DescribeAlarmHistory" => {
+                    let input = DescribeAlarmHistoryInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(9)),
+                        "DescribeAlarmHistoryInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_alarm_history(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_alarm_history(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeAlarms" => {
+                    let input = DescribeAlarmsInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(9)),
+                        "DescribeAlarmsInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_alarms(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_alarms(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeAlarmsForMetric" => {
+                    let input = DescribeAlarmsForMetricInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "DescribeAlarmsForMetricInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_alarms_for_metric(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_alarms_for_metric(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DisableAlarmActions" => {
+                    let input = DisableAlarmActionsInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DisableAlarmActionsInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::disable_alarm_actions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.disable_alarm_actions(ctx, input).await?;
+                    Ok(None)
+                }
+                "EnableAlarmActions" => {
+                    let input = EnableAlarmActionsInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "EnableAlarmActionsInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::enable_alarm_actions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.enable_alarm_actions(ctx, input).await?;
+                    Ok(None)
+                }
                 "GetMetricStatistics" => {
                     let input = GetMetricStatisticsInput::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(9)),
@@ -1764,6 +3808,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_metrics(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListTagsForResource" => {
+                    let input = ListTagsForResourceInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "ListTagsForResourceInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_tags_for_resource(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_tags_for_resource(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "PutMetricAlarm" => {
+                    let input = PutMetricAlarmInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(24)),
+                        "PutMetricAlarmInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_metric_alarm(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.put_metric_alarm(ctx, input).await?;
+                    Ok(None)
+                }
                 "PutMetricData" => {
                     let input = PutMetricDataInput::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(4)),
@@ -1775,6 +3843,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_metric_data(ctx, input).await?;
                     Ok(None)
+                }
+                "SetAlarmState" => {
+                    let input = SetAlarmStateInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "SetAlarmStateInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::set_alarm_state(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.set_alarm_state(ctx, input).await?;
+                    Ok(None)
+                }
+                "TagResource" => {
+                    let input = TagResourceInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagResourceInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_resource(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.tag_resource(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UntagResource" => {
+                    let input = UntagResourceInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagResourceInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_resource(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.untag_resource(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),
             }
