@@ -97,7 +97,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
     let mut roots = StaticCredentials::new();
     roots.add_root(&config.account, &config.access_key, &config.secret_key);
     let workers = hooks.workers.clone();
-    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, &workers, &hooks, config.sns_egress)?;
+    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, &hooks, config.sns_egress)?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);
@@ -154,11 +154,11 @@ fn services(
     ids: &Arc<Ids>,
     s3_blobs: Option<PathBuf>,
     roots: &StaticCredentials,
-    workers: &Arc<Workers>,
     hooks: &Hooks,
     sns_egress: bool,
 ) -> anyhow::Result<Wired> {
     // Services with background work add their workers here (`workers.add(...)`).
+    let workers = &hooks.workers;
     let (iam, directory) =
         svc_iam::build(store.clone(), clock.clone(), ids.clone()).context("loading IAM state")?;
     let roles = Arc::new(IamRoles {

@@ -81,7 +81,7 @@ pub const EFFECTIVE_DELIVERY_POLICY: &str = r#"{"http":{"defaultHealthyRetryPoli
 
 fn check_attribute(name: &str, value: &str) -> Result<(), AwsError> {
     if !SETTABLE.contains(&name) {
-        return Err(invalid(format!("AttributeName")));
+        return Err(invalid("AttributeName"));
     }
     match name {
         "Policy" | "DeliveryPolicy" | "ArchivePolicy" if !value.is_empty() => {

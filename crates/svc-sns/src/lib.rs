@@ -26,8 +26,14 @@ pub struct Sns {
     /// Whether http endpoints off loopback are allowed (`--sns-egress`).
     pub egress: bool,
     /// FIFO deduplication: (topic, deduplication id) → (message id, sequence number, when).
-    pub dedup: std::sync::Mutex<std::collections::HashMap<(String, String), (String, Option<String>, i64)>>,
+    pub dedup: std::sync::Mutex<std::collections::HashMap<(String, String), Deduplicated>>,
 }
+
+/// A FIFO message already published: (message id, sequence number, when, epoch ms).
+pub type Deduplicated = (String, Option<String>, i64);
+
+/// What [`build`] gives the wiring.
+pub type Built = (Arc<dyn nimbus_wire::Service>, Handle, Arc<delivery::Delivery>);
 
 /// A handle on SNS for the wiring: publishing on behalf of other services (CloudWatch alarm
 /// notifications) and the admin endpoints.
@@ -40,7 +46,7 @@ pub fn build(
     clock: Arc<dyn Clock>,
     ids: Arc<Ids>,
     egress: bool,
-) -> Result<(Arc<dyn nimbus_wire::Service>, Handle, Arc<delivery::Delivery>), StoreError> {
+) -> Result<Built, StoreError> {
     let queue = Arc::new(delivery::Queue::default());
     let sns = Arc::new(Sns {
         state: state::State::load(store, clock.clone(), ids)?,
@@ -97,3 +103,6 @@ impl Handle {
         self.0.confirm_by_url(query).await
     }
 }
+
+#[cfg(test)]
+mod tests;

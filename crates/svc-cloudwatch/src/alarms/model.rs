@@ -76,7 +76,12 @@ impl Alarm {
         self.datapoints_to_alarm.unwrap_or(self.evaluation_periods)
     }
 
+    /// How missing data is treated: as set (default `missing`), except that alarms on
+    /// `AWS/DynamoDB` metrics always ignore missing data, as AWS documents.
     pub fn treatment(&self) -> &str {
+        if self.namespace == "AWS/DynamoDB" {
+            return "ignore";
+        }
         self.treat_missing_data.as_deref().unwrap_or("missing")
     }
 
