@@ -198,3 +198,67 @@ def test_alarms_survive_a_restart(fresh_nimbus):
         {"Key": "k", "Value": "v"}]
     n.admin("POST", "/_nimbus/reset")
     assert n.aws("cloudwatch", "describe-alarms")["MetricAlarms"] == []
+
+
+def test_get_metric_data_statistics_and_math(nimbus):
+    import datetime
+    cw = nimbus.client("cloudwatch")
+    ns = unique("Math")
+    base = datetime.datetime.now(datetime.timezone.utc).replace(second=0, microsecond=0) - datetime.timedelta(minutes=30)
+    for i in range(5):
+        t = base + datetime.timedelta(minutes=i)
+        cw.put_metric_data(Namespace=ns, MetricData=[
+            {"MetricName": "Requests", "Timestamp": t, "Values": [10.0 * (i + 1), 10.0 * (i + 1)]},
+            {"MetricName": "Errors", "Timestamp": t, "Value": float(i)},
+        ])
+    q = lambda id_, name, stat: {"Id": id_, "MetricStat": {
+        "Metric": {"Namespace": ns, "MetricName": name}, "Period": 60, "Stat": stat}, "ReturnData": False}
+    start, end = base - datetime.timedelta(minutes=1), base + datetime.timedelta(minutes=6)
+    out = cw.get_metric_data(StartTime=start, EndTime=end, ScanBy="TimestampAscending", MetricDataQueries=[
+        q("req", "Requests", "Sum"), q("err", "Errors", "Maximum"),
+        {"Id": "rate", "Expression": "100 * err / req", "Label": "Error rate"},
+        {"Id": "total", "Expression": "SUM(METRICS())"},
+        {"Id": "delta", "Expression": "DIFF(req)"},
+        {"Id": "busy", "Expression": "IF(req > 50, req, 0)"},
+        {"Id": "filled", "Expression": "FILL(err, 0)"},
+        {"Id": "raw", "MetricStat": {"Metric": {"Namespace": ns, "MetricName": "Requests"}, "Period": 60,
+                                     "Stat": "SampleCount"}},
+    ])
+    res = {r["Id"]: r for r in out["MetricDataResults"]}
+    assert set(res) == {"rate", "total", "delta", "busy", "filled", "raw"}
+    assert res["rate"]["Label"] == "Error rate"
+    assert res["rate"]["Values"] == [0.0, 100 * 1 / 40, 100 * 2 / 60, 100 * 3 / 80, 100 * 4 / 100]
+    # METRICS() is every MetricStat query: req + err + raw (SampleCount 2).
+    assert res["total"]["Values"] == [22.0, 43.0, 64.0, 85.0, 106.0]
+    assert res["delta"]["Values"] == [20.0] * 4
+    assert res["busy"]["Values"] == [0.0, 0.0, 60.0, 80.0, 100.0]
+    assert len(res["filled"]["Values"]) == 7 and res["filled"]["Values"][0] == 0.0
+    assert res["raw"]["Values"] == [2.0] * 5 and res["raw"]["StatusCode"] == "Complete"
+    assert res["raw"]["Timestamps"][0] == base
+
+    # Pagination by MaxDatapoints, newest first by default.
+    pages, token = [], None
+    while True:
+        kw = {"NextToken": token} if token else {}
+        p = cw.get_metric_data(StartTime=start, EndTime=end, MaxDatapoints=2, MetricDataQueries=[
+            {"Id": "r", "MetricStat": {"Metric": {"Namespace": ns, "MetricName": "Requests"}, "Period": 60,
+                                       "Stat": "Average"}}], **kw)
+        pages.append(p["MetricDataResults"][0]["Values"])
+        token = p.get("NextToken")
+        if not token:
+            break
+    assert pages == [[50.0, 40.0], [30.0, 20.0], [10.0]]
+
+    # The CLI, and the errors.
+    cli = nimbus.aws("cloudwatch", "get-metric-data", "--start-time", start.isoformat(), "--end-time",
+                     end.isoformat(), "--metric-data-queries", json.dumps([q("e", "Errors", "Sum") | {"ReturnData": True}]))
+    assert cli["MetricDataResults"][0]["Values"] == [4.0, 3.0, 2.0, 1.0, 0.0]
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("cloudwatch", "get-metric-data", "--start-time", start.isoformat(), "--end-time",
+                   end.isoformat(), "--metric-data-queries", json.dumps([
+                       q("e", "Errors", "Sum"), {"Id": "x", "Expression": "e +"}]))
+    assert "InvalidParameterValue" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("cloudwatch", "get-metric-data", "--start-time", start.isoformat(), "--end-time",
+                   end.isoformat(), "--metric-data-queries", json.dumps([q("e", "Errors", "p99") | {"ReturnData": True}]))
+    assert "NotImplemented" in e.value.stderr

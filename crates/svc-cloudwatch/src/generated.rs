@@ -35,8 +35,8 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 pub static OPERATIONS: [m::Operation; 46] = [
     op("DeleteAlarmMuteRule", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(39)),
-        errors: &[m::ShapeId(118)],
+        input: Some(m::ShapeId(40)),
+        errors: &[m::ShapeId(130)],
         implemented: true,
         ..op("DeleteAlarms", "POST", "/")
     },
@@ -62,24 +62,24 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmHistoryResult"),
-        input: Some(m::ShapeId(40)),
-        output: Some(m::ShapeId(41)),
-        errors: &[m::ShapeId(80)],
+        input: Some(m::ShapeId(41)),
+        output: Some(m::ShapeId(42)),
+        errors: &[m::ShapeId(85)],
         implemented: true,
         ..op("DescribeAlarmHistory", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmsResult"),
-        input: Some(m::ShapeId(44)),
-        output: Some(m::ShapeId(45)),
-        errors: &[m::ShapeId(80)],
+        input: Some(m::ShapeId(45)),
+        output: Some(m::ShapeId(46)),
+        errors: &[m::ShapeId(85)],
         implemented: true,
         ..op("DescribeAlarms", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmsForMetricResult"),
-        input: Some(m::ShapeId(42)),
-        output: Some(m::ShapeId(43)),
+        input: Some(m::ShapeId(43)),
+        output: Some(m::ShapeId(44)),
         implemented: true,
         ..op("DescribeAlarmsForMetric", "POST", "/")
     },
@@ -92,7 +92,7 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("DescribeInsightRules", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(52)),
+        input: Some(m::ShapeId(53)),
         implemented: true,
         ..op("DisableAlarmActions", "POST", "/")
     },
@@ -101,7 +101,7 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("DisableInsightRules", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(53)),
+        input: Some(m::ShapeId(54)),
         implemented: true,
         ..op("EnableAlarmActions", "POST", "/")
     },
@@ -123,17 +123,21 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("GetMetricDataResult"),
+        input: Some(m::ShapeId(73)),
+        output: Some(m::ShapeId(76)),
+        errors: &[m::ShapeId(85)],
+        implemented: true,
         ..op("GetMetricData", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetMetricStatisticsResult"),
-        input: Some(m::ShapeId(72)),
-        output: Some(m::ShapeId(73)),
+        input: Some(m::ShapeId(77)),
+        output: Some(m::ShapeId(78)),
         errors: &[
-            m::ShapeId(82),
-            m::ShapeId(104),
-            m::ShapeId(81),
-            m::ShapeId(78),
+            m::ShapeId(87),
+            m::ShapeId(116),
+            m::ShapeId(86),
+            m::ShapeId(83),
         ],
         implemented: true,
         ..op("GetMetricStatistics", "POST", "/")
@@ -168,17 +172,17 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("ListMetricsResult"),
-        input: Some(m::ShapeId(85)),
-        output: Some(m::ShapeId(86)),
-        errors: &[m::ShapeId(78), m::ShapeId(82)],
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
+        errors: &[m::ShapeId(83), m::ShapeId(87)],
         implemented: true,
         ..op("ListMetrics", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListTagsForResourceResult"),
-        input: Some(m::ShapeId(87)),
-        output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(82), m::ShapeId(119), m::ShapeId(78)],
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(87), m::ShapeId(131), m::ShapeId(83)],
         implemented: true,
         ..op("ListTagsForResource", "POST", "/")
     },
@@ -201,18 +205,18 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("PutManagedInsightRules", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(110)),
-        errors: &[m::ShapeId(84)],
+        input: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(90)],
         implemented: true,
         ..op("PutMetricAlarm", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(111)),
+        input: Some(m::ShapeId(123)),
         errors: &[
-            m::ShapeId(82),
-            m::ShapeId(104),
-            m::ShapeId(81),
-            m::ShapeId(78),
+            m::ShapeId(87),
+            m::ShapeId(116),
+            m::ShapeId(86),
+            m::ShapeId(83),
         ],
         implemented: true,
         ..op("PutMetricData", "POST", "/")
@@ -222,8 +226,8 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("PutMetricStream", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(123)),
-        errors: &[m::ShapeId(118), m::ShapeId(79)],
+        input: Some(m::ShapeId(135)),
+        errors: &[m::ShapeId(130), m::ShapeId(84)],
         implemented: true,
         ..op("SetAlarmState", "POST", "/")
     },
@@ -245,13 +249,13 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("TagResourceResult"),
-        input: Some(m::ShapeId(139)),
-        output: Some(m::ShapeId(140)),
+        input: Some(m::ShapeId(152)),
+        output: Some(m::ShapeId(153)),
         errors: &[
-            m::ShapeId(82),
-            m::ShapeId(119),
+            m::ShapeId(87),
+            m::ShapeId(131),
             m::ShapeId(23),
-            m::ShapeId(78),
+            m::ShapeId(83),
             m::ShapeId(24),
         ],
         implemented: true,
@@ -259,13 +263,13 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("UntagResourceResult"),
-        input: Some(m::ShapeId(145)),
-        output: Some(m::ShapeId(146)),
+        input: Some(m::ShapeId(159)),
+        output: Some(m::ShapeId(160)),
         errors: &[
-            m::ShapeId(82),
-            m::ShapeId(119),
+            m::ShapeId(87),
+            m::ShapeId(131),
             m::ShapeId(23),
-            m::ShapeId(78),
+            m::ShapeId(83),
             m::ShapeId(24),
         ],
         implemented: true,
@@ -274,7 +278,7 @@ pub static OPERATIONS: [m::Operation; 46] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 148] = [
+pub static SHAPES: [m::Shape; 162] = [
     m::Shape {
         name: "AccountId",
         kind: m::ShapeKind::String { enum_values: &[] },
@@ -311,10 +315,10 @@ pub static SHAPES: [m::Shape; 148] = [
             member("AlarmName", 9),
             member("AlarmContributorId", 26),
             member("AlarmType", 14),
-            member("Timestamp", 143),
-            member("HistoryItemType", 75),
-            member("HistorySummary", 76),
-            member("HistoryData", 74),
+            member("Timestamp", 156),
+            member("HistoryItemType", 80),
+            member("HistorySummary", 81),
+            member("HistoryData", 79),
             member("AlarmContributorAttributes", 25),
         ])),
     },
@@ -347,10 +351,10 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Query", 112)
+                ..member("Query", 124)
             },
-            member("PendingPeriod", 108),
-            member("RecoveryPeriod", 114),
+            member("PendingPeriod", 120),
+            member("RecoveryPeriod", 126),
         ])),
     },
     m::Shape {
@@ -405,24 +409,24 @@ pub static SHAPES: [m::Shape; 148] = [
         name: "CompositeAlarm",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActionsEnabled", 2),
-            member("AlarmActions", 116),
+            member("AlarmActions", 128),
             member("AlarmArn", 5),
-            member("AlarmConfigurationUpdatedTimestamp", 143),
+            member("AlarmConfigurationUpdatedTimestamp", 156),
             member("AlarmDescription", 6),
             member("AlarmName", 9),
             member("AlarmRule", 13),
-            member("InsufficientDataActions", 116),
-            member("OKActions", 116),
-            member("StateReason", 126),
-            member("StateReasonData", 127),
-            member("StateUpdatedTimestamp", 143),
-            member("StateValue", 128),
-            member("StateTransitionedTimestamp", 143),
+            member("InsufficientDataActions", 128),
+            member("OKActions", 128),
+            member("StateReason", 138),
+            member("StateReasonData", 139),
+            member("StateUpdatedTimestamp", 156),
+            member("StateValue", 140),
+            member("StateTransitionedTimestamp", 156),
             member("ActionsSuppressedBy", 3),
             member("ActionsSuppressedReason", 4),
             member("ActionsSuppressor", 5),
-            member("ActionsSuppressorWaitPeriod", 134),
-            member("ActionsSuppressorExtensionPeriod", 134),
+            member("ActionsSuppressorWaitPeriod", 147),
+            member("ActionsSuppressorExtensionPeriod", 147),
         ])),
     },
     m::Shape {
@@ -454,7 +458,7 @@ pub static SHAPES: [m::Shape; 148] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 63)])
+            ..structure(&[member("Message", 64)])
         }),
     },
     m::Shape {
@@ -512,7 +516,7 @@ pub static SHAPES: [m::Shape; 148] = [
     },
     m::Shape {
         name: "DashboardValidationMessage",
-        kind: m::ShapeKind::Structure(structure(&[member("DataPath", 33), member("Message", 90)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DataPath", 33), member("Message", 96)])),
     },
     m::Shape {
         name: "DashboardValidationMessages",
@@ -529,13 +533,13 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "Datapoint",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Timestamp", 143),
+            member("Timestamp", 156),
             member("SampleCount", 35),
             member("Average", 35),
             member("Sum", 35),
             member("Minimum", 35),
             member("Maximum", 35),
-            member("Unit", 124),
+            member("Unit", 136),
             member("ExtendedStatistics", 36),
         ])),
     },
@@ -546,10 +550,18 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "DatapointValueMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(69),
+            key: m::ShapeId(70),
             value: m::ShapeId(35),
             key_location_name: None,
             value_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DatapointValues",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(35),
+            member_location_name: None,
             flattened: false,
         }),
     },
@@ -578,19 +590,19 @@ pub static SHAPES: [m::Shape; 148] = [
             member("AlarmName", 9),
             member("AlarmContributorId", 26),
             member("AlarmTypes", 15),
-            member("HistoryItemType", 75),
-            member("StartDate", 143),
-            member("EndDate", 143),
-            member("MaxRecords", 89),
-            member("NextToken", 106),
-            member("ScanBy", 122),
+            member("HistoryItemType", 80),
+            member("StartDate", 156),
+            member("EndDate", 156),
+            member("MaxRecords", 95),
+            member("NextToken", 118),
+            member("ScanBy", 134),
         ])),
     },
     m::Shape {
         name: "DescribeAlarmHistoryOutput",
         kind: m::ShapeKind::Structure(structure(&[
             member("AlarmHistoryItems", 8),
-            member("NextToken", 106),
+            member("NextToken", 118),
         ])),
     },
     m::Shape {
@@ -598,22 +610,22 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricName", 101)
+                ..member("MetricName", 113)
             },
             m::Member {
                 required: true,
-                ..member("Namespace", 105)
+                ..member("Namespace", 117)
             },
-            member("Statistic", 129),
-            member("ExtendedStatistic", 69),
-            member("Dimensions", 51),
-            member("Period", 109),
-            member("Unit", 124),
+            member("Statistic", 141),
+            member("ExtendedStatistic", 70),
+            member("Dimensions", 52),
+            member("Period", 121),
+            member("Unit", 136),
         ])),
     },
     m::Shape {
         name: "DescribeAlarmsForMetricOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("MetricAlarms", 93)])),
+        kind: m::ShapeKind::Structure(structure(&[member("MetricAlarms", 102)])),
     },
     m::Shape {
         name: "DescribeAlarmsInput",
@@ -623,18 +635,18 @@ pub static SHAPES: [m::Shape; 148] = [
             member("AlarmTypes", 15),
             member("ChildrenOfAlarmName", 9),
             member("ParentsOfAlarmName", 9),
-            member("StateValue", 128),
+            member("StateValue", 140),
             member("ActionPrefix", 1),
-            member("MaxRecords", 89),
-            member("NextToken", 106),
+            member("MaxRecords", 95),
+            member("NextToken", 118),
         ])),
     },
     m::Shape {
         name: "DescribeAlarmsOutput",
         kind: m::ShapeKind::Structure(structure(&[
             member("CompositeAlarms", 22),
-            member("MetricAlarms", 93),
-            member("NextToken", 106),
+            member("MetricAlarms", 102),
+            member("NextToken", 118),
         ])),
     },
     m::Shape {
@@ -642,11 +654,11 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 49)
+                ..member("Name", 50)
             },
             m::Member {
                 required: true,
-                ..member("Value", 50)
+                ..member("Value", 51)
             },
         ])),
     },
@@ -655,15 +667,15 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 49)
+                ..member("Name", 50)
             },
-            member("Value", 50),
+            member("Value", 51),
         ])),
     },
     m::Shape {
         name: "DimensionFilters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(47),
+            member: m::ShapeId(48),
             member_location_name: None,
             flattened: false,
         }),
@@ -679,7 +691,7 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "Dimensions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(46),
+            member: m::ShapeId(47),
             member_location_name: None,
             flattened: false,
         }),
@@ -701,15 +713,15 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "Entity",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyAttributes", 58),
-            member("Attributes", 55),
+            member("KeyAttributes", 59),
+            member("Attributes", 56),
         ])),
     },
     m::Shape {
         name: "EntityAttributesMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(56),
-            value: m::ShapeId(57),
+            key: m::ShapeId(57),
+            value: m::ShapeId(58),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -726,8 +738,8 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "EntityKeyAttributesMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(59),
-            value: m::ShapeId(60),
+            key: m::ShapeId(60),
+            value: m::ShapeId(61),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -743,12 +755,15 @@ pub static SHAPES: [m::Shape; 148] = [
     },
     m::Shape {
         name: "EntityMetricData",
-        kind: m::ShapeKind::Structure(structure(&[member("Entity", 54), member("MetricData", 94)])),
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Entity", 55),
+            member("MetricData", 103),
+        ])),
     },
     m::Shape {
         name: "EntityMetricDataList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(61),
+            member: m::ShapeId(62),
             member_location_name: None,
             flattened: false,
         }),
@@ -786,7 +801,7 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "ExtendedStatistics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(69),
+            member: m::ShapeId(70),
             member_location_name: None,
             flattened: false,
         }),
@@ -796,37 +811,74 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "GetMetricDataInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("MetricDataQueries", 104)
+            },
+            m::Member {
+                required: true,
+                ..member("StartTime", 156)
+            },
+            m::Member {
+                required: true,
+                ..member("EndTime", 156)
+            },
+            member("NextToken", 118),
+            member("ScanBy", 134),
+            member("MaxDatapoints", 75),
+            member("LabelOptions", 88),
+        ])),
+    },
+    m::Shape {
+        name: "GetMetricDataLabelTimezone",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "GetMetricDataMaxDatapoints",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "GetMetricDataOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MetricDataResults", 108),
+            member("NextToken", 118),
+            member("Messages", 107),
+        ])),
+    },
+    m::Shape {
         name: "GetMetricStatisticsInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 105)
+                ..member("Namespace", 117)
             },
             m::Member {
                 required: true,
-                ..member("MetricName", 101)
+                ..member("MetricName", 113)
             },
-            member("Dimensions", 51),
+            member("Dimensions", 52),
             m::Member {
                 required: true,
-                ..member("StartTime", 143)
-            },
-            m::Member {
-                required: true,
-                ..member("EndTime", 143)
+                ..member("StartTime", 156)
             },
             m::Member {
                 required: true,
-                ..member("Period", 109)
+                ..member("EndTime", 156)
             },
-            member("Statistics", 131),
-            member("ExtendedStatistics", 70),
-            member("Unit", 124),
+            m::Member {
+                required: true,
+                ..member("Period", 121)
+            },
+            member("Statistics", 143),
+            member("ExtendedStatistics", 71),
+            member("Unit", 136),
         ])),
     },
     m::Shape {
         name: "GetMetricStatisticsOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Label", 100), member("Datapoints", 37)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Label", 112), member("Datapoints", 38)])),
     },
     m::Shape {
         name: "HistoryData",
@@ -861,7 +913,7 @@ pub static SHAPES: [m::Shape; 148] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("Message", 71)])
+            ..structure(&[member("Message", 72)])
         }),
     },
     m::Shape {
@@ -873,7 +925,7 @@ pub static SHAPES: [m::Shape; 148] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 63)])
+            ..structure(&[member("message", 64)])
         }),
     },
     m::Shape {
@@ -885,7 +937,7 @@ pub static SHAPES: [m::Shape; 148] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 63)])
+            ..structure(&[member("message", 64)])
         }),
     },
     m::Shape {
@@ -913,6 +965,10 @@ pub static SHAPES: [m::Shape; 148] = [
         }),
     },
     m::Shape {
+        name: "LabelOptions",
+        kind: m::ShapeKind::Structure(structure(&[member("Timezone", 74)])),
+    },
+    m::Shape {
         name: "LimitExceededException",
         kind: m::ShapeKind::Structure(m::Structure {
             error: Some(m::ErrorInfo {
@@ -933,27 +989,27 @@ pub static SHAPES: [m::Shape; 148] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 63)])
+            ..structure(&[member("message", 64)])
         }),
     },
     m::Shape {
         name: "ListMetricsInput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Namespace", 105),
-            member("MetricName", 101),
-            member("Dimensions", 48),
-            member("NextToken", 106),
-            member("RecentlyActive", 113),
-            member("IncludeLinkedAccounts", 77),
+            member("Namespace", 117),
+            member("MetricName", 113),
+            member("Dimensions", 49),
+            member("NextToken", 118),
+            member("RecentlyActive", 125),
+            member("IncludeLinkedAccounts", 82),
             member("OwningAccount", 0),
         ])),
     },
     m::Shape {
         name: "ListMetricsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 103),
-            member("NextToken", 106),
-            member("OwningAccounts", 107),
+            member("Metrics", 115),
+            member("NextToken", 118),
+            member("OwningAccounts", 119),
         ])),
     },
     m::Shape {
@@ -965,7 +1021,7 @@ pub static SHAPES: [m::Shape; 148] = [
     },
     m::Shape {
         name: "ListTagsForResourceOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Tags", 138)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 151)])),
     },
     m::Shape {
         name: "MaxRecords",
@@ -976,11 +1032,23 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "MessageData",
+        kind: m::ShapeKind::Structure(structure(&[member("Code", 98), member("Value", 99)])),
+    },
+    m::Shape {
+        name: "MessageDataCode",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MessageDataValue",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "Metric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Namespace", 105),
-            member("MetricName", 101),
-            member("Dimensions", 51),
+            member("Namespace", 117),
+            member("MetricName", 113),
+            member("Dimensions", 52),
         ])),
     },
     m::Shape {
@@ -989,40 +1057,40 @@ pub static SHAPES: [m::Shape; 148] = [
             member("AlarmName", 9),
             member("AlarmArn", 5),
             member("AlarmDescription", 6),
-            member("AlarmConfigurationUpdatedTimestamp", 143),
+            member("AlarmConfigurationUpdatedTimestamp", 156),
             member("ActionsEnabled", 2),
-            member("OKActions", 116),
-            member("AlarmActions", 116),
-            member("InsufficientDataActions", 116),
-            member("StateValue", 128),
-            member("StateReason", 126),
-            member("StateReasonData", 127),
-            member("StateUpdatedTimestamp", 143),
-            member("MetricName", 101),
-            member("Namespace", 105),
-            member("Statistic", 129),
-            member("ExtendedStatistic", 69),
-            member("Dimensions", 51),
-            member("Period", 109),
-            member("Unit", 124),
-            member("EvaluationPeriods", 67),
-            member("DatapointsToAlarm", 38),
-            member("Threshold", 142),
+            member("OKActions", 128),
+            member("AlarmActions", 128),
+            member("InsufficientDataActions", 128),
+            member("StateValue", 140),
+            member("StateReason", 138),
+            member("StateReasonData", 139),
+            member("StateUpdatedTimestamp", 156),
+            member("MetricName", 113),
+            member("Namespace", 117),
+            member("Statistic", 141),
+            member("ExtendedStatistic", 70),
+            member("Dimensions", 52),
+            member("Period", 121),
+            member("Unit", 136),
+            member("EvaluationPeriods", 68),
+            member("DatapointsToAlarm", 39),
+            member("Threshold", 155),
             member("ComparisonOperator", 20),
-            member("TreatMissingData", 144),
-            member("EvaluateLowSampleCountPercentile", 64),
-            member("Metrics", 95),
-            member("ThresholdMetricId", 99),
-            member("EvaluationState", 68),
-            member("StateTransitionedTimestamp", 143),
-            member("EvaluationCriteria", 65),
-            member("EvaluationInterval", 66),
+            member("TreatMissingData", 158),
+            member("EvaluateLowSampleCountPercentile", 65),
+            member("Metrics", 104),
+            member("ThresholdMetricId", 111),
+            member("EvaluationState", 69),
+            member("StateTransitionedTimestamp", 156),
+            member("EvaluationCriteria", 66),
+            member("EvaluationInterval", 67),
         ])),
     },
     m::Shape {
         name: "MetricAlarms",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(92),
+            member: m::ShapeId(101),
             member_location_name: None,
             flattened: false,
         }),
@@ -1030,7 +1098,7 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "MetricData",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(97),
+            member: m::ShapeId(109),
             member_location_name: None,
             flattened: false,
         }),
@@ -1038,7 +1106,7 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "MetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(96),
+            member: m::ShapeId(105),
             member_location_name: None,
             flattened: false,
         }),
@@ -1048,31 +1116,58 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 99)
+                ..member("Id", 111)
             },
-            member("MetricStat", 102),
-            member("Expression", 98),
-            member("Label", 100),
-            member("ReturnData", 121),
-            member("Period", 109),
+            member("MetricStat", 114),
+            member("Expression", 110),
+            member("Label", 112),
+            member("ReturnData", 133),
+            member("Period", 121),
             member("AccountId", 0),
         ])),
+    },
+    m::Shape {
+        name: "MetricDataResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Id", 111),
+            member("Label", 112),
+            member("Timestamps", 157),
+            member("Values", 37),
+            member("StatusCode", 144),
+            member("Messages", 107),
+        ])),
+    },
+    m::Shape {
+        name: "MetricDataResultMessages",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(97),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "MetricDataResults",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(106),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "MetricDatum",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricName", 101)
+                ..member("MetricName", 113)
             },
-            member("Dimensions", 51),
-            member("Timestamp", 143),
+            member("Dimensions", 52),
+            member("Timestamp", 156),
             member("Value", 35),
-            member("StatisticValues", 130),
-            member("Values", 147),
+            member("StatisticValues", 142),
+            member("Values", 161),
             member("Counts", 27),
-            member("Unit", 124),
-            member("StorageResolution", 132),
+            member("Unit", 136),
+            member("StorageResolution", 145),
         ])),
     },
     m::Shape {
@@ -1096,23 +1191,23 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 91)
+                ..member("Metric", 100)
             },
             m::Member {
                 required: true,
-                ..member("Period", 109)
+                ..member("Period", 121)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 125)
+                ..member("Stat", 137)
             },
-            member("Unit", 124),
+            member("Unit", 136),
         ])),
     },
     m::Shape {
         name: "Metrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(91),
+            member: m::ShapeId(100),
             member_location_name: None,
             flattened: false,
         }),
@@ -1162,27 +1257,27 @@ pub static SHAPES: [m::Shape; 148] = [
             },
             member("AlarmDescription", 6),
             member("ActionsEnabled", 2),
-            member("OKActions", 116),
-            member("AlarmActions", 116),
-            member("InsufficientDataActions", 116),
-            member("MetricName", 101),
-            member("Namespace", 105),
-            member("Statistic", 129),
-            member("ExtendedStatistic", 69),
-            member("Dimensions", 51),
-            member("Period", 109),
-            member("Unit", 124),
-            member("EvaluationPeriods", 67),
-            member("DatapointsToAlarm", 38),
-            member("Threshold", 142),
+            member("OKActions", 128),
+            member("AlarmActions", 128),
+            member("InsufficientDataActions", 128),
+            member("MetricName", 113),
+            member("Namespace", 117),
+            member("Statistic", 141),
+            member("ExtendedStatistic", 70),
+            member("Dimensions", 52),
+            member("Period", 121),
+            member("Unit", 136),
+            member("EvaluationPeriods", 68),
+            member("DatapointsToAlarm", 39),
+            member("Threshold", 155),
             member("ComparisonOperator", 20),
-            member("TreatMissingData", 144),
-            member("EvaluateLowSampleCountPercentile", 64),
-            member("Metrics", 95),
-            member("Tags", 138),
-            member("ThresholdMetricId", 99),
-            member("EvaluationCriteria", 65),
-            member("EvaluationInterval", 66),
+            member("TreatMissingData", 158),
+            member("EvaluateLowSampleCountPercentile", 65),
+            member("Metrics", 104),
+            member("Tags", 151),
+            member("ThresholdMetricId", 111),
+            member("EvaluationCriteria", 66),
+            member("EvaluationInterval", 67),
         ])),
     },
     m::Shape {
@@ -1190,11 +1285,11 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 105)
+                ..member("Namespace", 117)
             },
-            member("MetricData", 94),
-            member("EntityMetricData", 62),
-            member("StrictEntityValidation", 133),
+            member("MetricData", 103),
+            member("EntityMetricData", 63),
+            member("StrictEntityValidation", 146),
         ])),
     },
     m::Shape {
@@ -1218,7 +1313,7 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "ResourceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(117),
+            member: m::ShapeId(129),
             member_location_name: None,
             flattened: false,
         }),
@@ -1236,7 +1331,7 @@ pub static SHAPES: [m::Shape; 148] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 63)])
+            ..structure(&[member("message", 64)])
         }),
     },
     m::Shape {
@@ -1248,7 +1343,7 @@ pub static SHAPES: [m::Shape; 148] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("ResourceType", 120), member("ResourceId", 115)])
+            ..structure(&[member("ResourceType", 132), member("ResourceId", 127)])
         }),
     },
     m::Shape {
@@ -1274,13 +1369,13 @@ pub static SHAPES: [m::Shape; 148] = [
             },
             m::Member {
                 required: true,
-                ..member("StateValue", 128)
+                ..member("StateValue", 140)
             },
             m::Member {
                 required: true,
-                ..member("StateReason", 126)
+                ..member("StateReason", 138)
             },
-            member("StateReasonData", 127),
+            member("StateReasonData", 139),
         ])),
     },
     m::Shape {
@@ -1365,10 +1460,16 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "Statistics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(129),
+            member: m::ShapeId(141),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "StatusCode",
+        kind: m::ShapeKind::String {
+            enum_values: &["Complete", "InternalError", "PartialData", "Forbidden"],
+        },
     },
     m::Shape {
         name: "StorageResolution",
@@ -1387,11 +1488,11 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 136)
+                ..member("Key", 149)
             },
             m::Member {
                 required: true,
-                ..member("Value", 141)
+                ..member("Value", 154)
             },
         ])),
     },
@@ -1402,7 +1503,7 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "TagKeyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(136),
+            member: m::ShapeId(149),
             member_location_name: None,
             flattened: false,
         }),
@@ -1410,7 +1511,7 @@ pub static SHAPES: [m::Shape; 148] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(135),
+            member: m::ShapeId(148),
             member_location_name: None,
             flattened: false,
         }),
@@ -1424,7 +1525,7 @@ pub static SHAPES: [m::Shape; 148] = [
             },
             m::Member {
                 required: true,
-                ..member("Tags", 138)
+                ..member("Tags", 151)
             },
         ])),
     },
@@ -1445,6 +1546,14 @@ pub static SHAPES: [m::Shape; 148] = [
         kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
+        name: "Timestamps",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(156),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "TreatMissingData",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -1457,7 +1566,7 @@ pub static SHAPES: [m::Shape; 148] = [
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 137)
+                ..member("TagKeys", 150)
             },
         ])),
     },
@@ -1485,6 +1594,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeAlarmsForMetric",
     "DisableAlarmActions",
     "EnableAlarmActions",
+    "GetMetricData",
     "GetMetricStatistics",
     "ListMetrics",
     "ListTagsForResource",
@@ -2189,6 +2299,74 @@ impl IntoValue for EvaluationCriteria {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetMetricDataInput {
+    pub metric_data_queries: Vec<MetricDataQuery>,
+    pub start_time: Timestamp,
+    pub end_time: Timestamp,
+    pub next_token: Option<String>,
+    pub scan_by: Option<String>,
+    pub max_datapoints: Option<i32>,
+    pub label_options: Option<LabelOptions>,
+}
+
+impl FromValue for GetMetricDataInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            metric_data_queries: req(&mut s, 0, "MetricDataQueries")?,
+            start_time: req(&mut s, 1, "StartTime")?,
+            end_time: req(&mut s, 2, "EndTime")?,
+            next_token: opt(&mut s, 3, "NextToken")?,
+            scan_by: opt(&mut s, 4, "ScanBy")?,
+            max_datapoints: opt(&mut s, 5, "MaxDatapoints")?,
+            label_options: opt(&mut s, 6, "LabelOptions")?,
+        })
+    }
+}
+
+impl IntoValue for GetMetricDataInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.metric_data_queries.into_value()),
+            Some(self.start_time.into_value()),
+            Some(self.end_time.into_value()),
+            self.next_token.map(IntoValue::into_value),
+            self.scan_by.map(IntoValue::into_value),
+            self.max_datapoints.map(IntoValue::into_value),
+            self.label_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetMetricDataOutput {
+    pub metric_data_results: Option<Vec<MetricDataResult>>,
+    pub next_token: Option<String>,
+    pub messages: Option<Vec<MessageData>>,
+}
+
+impl FromValue for GetMetricDataOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            metric_data_results: opt(&mut s, 0, "MetricDataResults")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+            messages: opt(&mut s, 2, "Messages")?,
+        })
+    }
+}
+
+impl IntoValue for GetMetricDataOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.metric_data_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.messages.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetMetricStatisticsInput {
     pub namespace: String,
     pub metric_name: String,
@@ -2360,6 +2538,26 @@ impl IntoValue for InvalidParameterValueException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct LabelOptions {
+    pub timezone: Option<String>,
+}
+
+impl FromValue for LabelOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            timezone: opt(&mut s, 0, "Timezone")?,
+        })
+    }
+}
+
+impl IntoValue for LabelOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.timezone.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LimitExceededException {}
 
 impl FromValue for LimitExceededException {
@@ -2500,6 +2698,31 @@ impl FromValue for ListTagsForResourceOutput {
 impl IntoValue for ListTagsForResourceOutput {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.tags.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MessageData {
+    pub code: Option<String>,
+    pub value: Option<String>,
+}
+
+impl FromValue for MessageData {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            value: opt(&mut s, 1, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for MessageData {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.value.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -2689,6 +2912,43 @@ impl IntoValue for MetricDataQuery {
             self.return_data.map(IntoValue::into_value),
             self.period.map(IntoValue::into_value),
             self.account_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricDataResult {
+    pub id: Option<String>,
+    pub label: Option<String>,
+    pub timestamps: Option<Vec<Timestamp>>,
+    pub values: Option<Vec<f64>>,
+    pub status_code: Option<String>,
+    pub messages: Option<Vec<MessageData>>,
+}
+
+impl FromValue for MetricDataResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            id: opt(&mut s, 0, "Id")?,
+            label: opt(&mut s, 1, "Label")?,
+            timestamps: opt(&mut s, 2, "Timestamps")?,
+            values: opt(&mut s, 3, "Values")?,
+            status_code: opt(&mut s, 4, "StatusCode")?,
+            messages: opt(&mut s, 5, "Messages")?,
+        })
+    }
+}
+
+impl IntoValue for MetricDataResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.id.map(IntoValue::into_value),
+            self.label.map(IntoValue::into_value),
+            self.timestamps.map(IntoValue::into_value),
+            self.values.map(IntoValue::into_value),
+            self.status_code.map(IntoValue::into_value),
+            self.messages.map(IntoValue::into_value),
         ])
     }
 }
@@ -3250,6 +3510,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: EnableAlarmActionsInput,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `GetMetricData`.
+    fn get_metric_data(
+        &self,
+        ctx: &RequestContext,
+        input: GetMetricDataInput,
+    ) -> impl Future<Output = Result<GetMetricDataOutput, AwsError>> + Send;
+
     /// `GetMetricStatistics`.
     fn get_metric_statistics(
         &self,
@@ -3472,6 +3739,20 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "cloudwatch:EnableAlarmActions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetMetricData`: `cloudwatch:GetMetricData`.
+    pub fn get_metric_data(_ctx: &RequestContext, _input: &GetMetricDataInput) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:GetMetricData",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -3783,6 +4064,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.enable_alarm_actions(ctx, input).await?;
                     Ok(None)
+                }
+                "GetMetricData" => {
+                    let input = GetMetricDataInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "GetMetricDataInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_metric_data(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_metric_data(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "GetMetricStatistics" => {
                     let input = GetMetricStatisticsInput::from_value(

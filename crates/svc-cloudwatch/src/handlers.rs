@@ -345,6 +345,14 @@ impl g::Handlers for CloudWatch {
         Ok(self.statistics(ctx, input).await?)
     }
 
+    async fn get_metric_data(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetMetricDataInput,
+    ) -> Result<g::GetMetricDataOutput, AwsError> {
+        Ok(self.metric_data(ctx, input).await?)
+    }
+
     async fn put_metric_alarm(
         &self,
         ctx: &RequestContext,

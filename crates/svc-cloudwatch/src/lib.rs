@@ -3,6 +3,7 @@
 //! AWS's retention: data is rolled up into coarser resolutions as it ages and dropped after
 //! 455 days, in memory and in the store.
 //!
+//! `GetMetricData` (statistics and metric math) is in [`metric_data`] and [`math`].
 //! Metric alarms (`PutMetricAlarm`, `DescribeAlarms`, …, their evaluation by the Nimbus
 //! clock and their actions) are in [`alarms`].
 //!
@@ -16,6 +17,8 @@ pub mod alarms;
 pub mod error;
 pub mod generated;
 pub mod handlers;
+pub mod math;
+pub mod metric_data;
 pub mod metrics;
 pub mod persist;
 pub mod retention;
