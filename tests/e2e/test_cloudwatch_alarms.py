@@ -262,3 +262,28 @@ def test_get_metric_data_statistics_and_math(nimbus):
         nimbus.aws("cloudwatch", "get-metric-data", "--start-time", start.isoformat(), "--end-time",
                    end.isoformat(), "--metric-data-queries", json.dumps([q("e", "Errors", "p99") | {"ReturnData": True}]))
     assert "NotImplemented" in e.value.stderr
+
+
+def test_metric_math_alarm(make_nimbus):
+    n = make_nimbus()
+    ns = unique("Web")
+    stat = lambda id_, name: {"Id": id_, "ReturnData": False, "MetricStat": {
+        "Metric": {"Namespace": ns, "MetricName": name}, "Period": 60, "Stat": "Sum"}}
+    metrics = [stat("req", "Requests"), stat("err", "Errors"),
+               {"Id": "rate", "Expression": "100 * err / req", "Label": "Error rate", "ReturnData": True}]
+    n.aws("cloudwatch", "put-metric-alarm", "--alarm-name", "errors", "--evaluation-periods", "1",
+          "--threshold", "10", "--comparison-operator", "GreaterThanThreshold",
+          "--metrics", json.dumps(metrics))
+    a = alarm(n, "errors")
+    assert "MetricName" not in a and [m["Id"] for m in a["Metrics"]] == ["req", "err", "rate"]
+    assert a["Metrics"][2]["Expression"] == "100 * err / req"
+    n.aws("cloudwatch", "put-metric-data", "--namespace", ns, "--metric-data",
+          json.dumps([{"MetricName": "Requests", "Value": 200}, {"MetricName": "Errors", "Value": 50}]))
+    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 60})
+    a = wait_state(n, "errors", "ALARM")
+    assert a["StateReason"].startswith("Threshold Crossed: 1 datapoint [25.0 (")
+    with pytest.raises(AwsCliError) as e:
+        n.aws("cloudwatch", "put-metric-alarm", "--alarm-name", "two", "--evaluation-periods", "1",
+              "--threshold", "10", "--comparison-operator", "GreaterThanThreshold",
+              "--metrics", json.dumps([stat("a", "A") | {"ReturnData": True}, stat("b", "B") | {"ReturnData": True}]))
+    assert "Exactly one element of the metrics list should return data." in e.value.stderr

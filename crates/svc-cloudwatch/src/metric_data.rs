@@ -69,6 +69,50 @@ impl math::Context for Ctx<'_> {
     }
 }
 
+/// The series of one statistic of one metric over `[start, end)` at `period`, read as
+/// `GetMetricStatistics` reads it (`start` already rounded).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn stat_series(
+    mem: &crate::state::Memory,
+    key: &KeyRef<'_>,
+    stat: &str,
+    unit: Option<&str>,
+    start: Timestamp,
+    end: Timestamp,
+    period: i64,
+    now: Timestamp,
+) -> Series {
+    let mut series = Series::new();
+    if let Some(s) = mem.samples.get(key) {
+        let query = Query { start, end, period_secs: period, unit, now };
+        for a in s.aggregate(&query) {
+            let v = match stat {
+                "SampleCount" => a.count,
+                "Average" => a.average(),
+                "Sum" => a.sum,
+                "Minimum" => a.min,
+                _ => a.max,
+            };
+            series.insert(a.start.0, v);
+        }
+    }
+    series
+}
+
+/// Evaluates the expression `id` over `stats` (the metric queries' labelled series) and
+/// `exprs` (the other expressions), on the grid `[start, end)` at `period`.
+pub(crate) fn evaluate_expression(
+    stats: &HashMap<String, (String, Series)>,
+    exprs: &HashMap<String, math::ExprTree>,
+    id: &str,
+    start: i64,
+    end: i64,
+    period: i64,
+) -> Result<Value, String> {
+    let c = Ctx { stats, exprs, start, end, period, depth: 0 };
+    math::Context::query(&c, id)
+}
+
 fn valid_id(id: &str) -> bool {
     id.len() <= 255
         && id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
@@ -154,28 +198,11 @@ impl CloudWatch {
                     dimensions: &dims,
                 };
                 let start = retention::round_start(input.start_time, period, now);
-                let mut series = Series::new();
-                if period % retention::required_period_multiple(input.start_time, now) == 0 {
-                    let query = Query {
-                        start,
-                        end: input.end_time,
-                        period_secs: period,
-                        unit: ms.unit.as_deref(),
-                        now,
-                    };
-                    if let Some(s) = mem.samples.get(&key) {
-                        for a in s.aggregate(&query) {
-                            let v = match ms.stat.as_str() {
-                                "SampleCount" => a.count,
-                                "Average" => a.average(),
-                                "Sum" => a.sum,
-                                "Minimum" => a.min,
-                                _ => a.max,
-                            };
-                            series.insert(a.start.0, v);
-                        }
-                    }
-                }
+                let series = if period % retention::required_period_multiple(input.start_time, now) == 0 {
+                    stat_series(&mem, &key, &ms.stat, ms.unit.as_deref(), start, input.end_time, period, now)
+                } else {
+                    Series::new()
+                };
                 let label = q.label.clone().unwrap_or_else(|| name.clone());
                 stats.insert(q.id.clone(), (label, series));
             }
@@ -201,9 +228,7 @@ impl CloudWatch {
                 outcomes.push(Outcome { id: q.id.clone(), label: label.clone(), series: s.clone() });
                 continue;
             }
-            let c = Ctx { stats: &stats, exprs: &exprs, start, end: input.end_time.0, period, depth: 0 };
-            let value = exprs[&q.id]
-                .eval(&c)
+            let value = evaluate_expression(&stats, &exprs, &q.id, start, input.end_time.0, period)
                 .map_err(|why| invalid(format!("Error in expression {}: {why}", q.id)))?;
             match value {
                 Value::Series(s) => outcomes.push(Outcome {

@@ -194,11 +194,13 @@ fn reason_data(
         "version": "1.0",
         "queryDate": aws_json_time(now),
         "startDate": aws_json_time(start),
-        "statistic": alarm.statistic,
         "period": alarm.period,
         "recentDatapoints": recent,
         "threshold": alarm.threshold,
     });
+    if alarm.single() {
+        v["statistic"] = alarm.statistic.clone().into();
+    }
     if let Some(unit) = &alarm.unit {
         v["unit"] = unit.clone().into();
     }

@@ -29,6 +29,7 @@ fn alarm(n: i64, m: Option<i64>, treatment: &str) -> Alarm {
         comparison: "GreaterThanThreshold".into(),
         treat_missing_data: Some(treatment.into()),
         tags: vec![],
+        metrics: vec![],
         configuration_updated: Timestamp(T0),
         state: "INSUFFICIENT_DATA".into(),
         state_reason: String::new(),

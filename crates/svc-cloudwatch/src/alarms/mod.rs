@@ -70,6 +70,26 @@ impl AlarmTransition {
         if let Some(m) = a.datapoints_to_alarm {
             trigger["DatapointsToAlarm"] = m.into();
         }
+        if !a.single() {
+            if let Some(obj) = trigger.as_object_mut() {
+                for k in ["MetricName", "Namespace", "StatisticType", "Statistic", "Unit", "Dimensions", "Period"] {
+                    obj.remove(k);
+                }
+                let metrics: Vec<serde_json::Value> = a.metrics.iter().map(|q| {
+                    let mut v = q.to_json();
+                    // The notification capitalizes the keys of its metrics.
+                    if let Some(o) = v.as_object_mut() {
+                        *o = o.iter().map(|(k, v)| {
+                            let mut c = k.chars();
+                            let cap = c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default();
+                            (cap, v.clone())
+                        }).collect();
+                    }
+                    v
+                }).collect();
+                obj.insert("Metrics".into(), metrics.into());
+            }
+        }
         let message = serde_json::json!({
             "AlarmName": a.name,
             "AlarmDescription": a.description,
@@ -341,6 +361,42 @@ impl Alarms {
         let mut out: Vec<(Timestamp, Option<Point>)> = (0..len)
             .map(|i| (Timestamp(start + i * period_ms), None))
             .collect();
+        if !a.single() {
+            // Metric math: every metric query's series over the range, then the returning
+            // query. An expression that fails to evaluate leaves the range without data.
+            let mut stats = std::collections::HashMap::new();
+            let mut exprs = std::collections::HashMap::new();
+            for q in &a.metrics {
+                if let Some((ns, name, dims, stat, unit)) = &q.metric {
+                    let key = KeyRef { account: &a.account, region: &a.region, namespace: ns, name, dimensions: dims };
+                    let p = q.period.unwrap_or(a.period);
+                    let s = crate::metric_data::stat_series(mem, &key, stat, unit.as_deref(), Timestamp(start), Timestamp(end), p, now);
+                    stats.insert(q.id.clone(), (q.label.clone().unwrap_or_else(|| name.clone()), s));
+                } else if let Some(Ok(tree)) = q.expression.as_deref().map(crate::math::parse) {
+                    exprs.insert(q.id.clone(), tree);
+                }
+            }
+            let Some(ret) = a.metrics.iter().find(|q| q.return_data) else {
+                return out;
+            };
+            let series = match stats.get(&ret.id) {
+                Some((_, s)) => Some(s.clone()),
+                None => match crate::metric_data::evaluate_expression(&stats, &exprs, &ret.id, start, end, a.period) {
+                    Ok(crate::math::Value::Series(s)) => Some(s),
+                    Ok(crate::math::Value::Array(mut xs)) if xs.len() == 1 => xs.pop().map(|(_, s)| s),
+                    _ => None,
+                },
+            };
+            for (t, value) in series.unwrap_or_default() {
+                let idx = (t - start).div_euclid(period_ms);
+                if let Some(slot) = usize::try_from(idx).ok().and_then(|i| out.get_mut(i)) {
+                    if value.is_finite() {
+                        slot.1 = Some(Point { start: Timestamp(t), value, sample_count: 1.0 });
+                    }
+                }
+            }
+            return out;
+        }
         if let Some(series) = mem.samples.get(&key) {
             let q = Query {
                 start: Timestamp(start),

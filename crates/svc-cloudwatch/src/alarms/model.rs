@@ -32,6 +32,135 @@ pub const TREATMENTS: [&str; 4] = ["missing", "ignore", "breaching", "notBreachi
 
 pub const STATES: [&str; 3] = ["OK", "ALARM", "INSUFFICIENT_DATA"];
 
+/// One query of a metric-math alarm (`Metrics`): a metric with a statistic and period, or
+/// an expression over the others.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlarmQuery {
+    pub id: String,
+    pub label: Option<String>,
+    pub return_data: bool,
+    pub expression: Option<String>,
+    /// (namespace, metric name, sorted dimensions, statistic, unit) of a `MetricStat`.
+    pub metric: Option<(String, String, Vec<(String, String)>, String, Option<String>)>,
+    /// The `MetricStat`'s period, or the expression's `Period`.
+    pub period: Option<i64>,
+}
+
+impl AlarmQuery {
+    pub fn to_wire(&self) -> g::MetricDataQuery {
+        g::MetricDataQuery {
+            id: self.id.clone(),
+            metric_stat: self.metric.as_ref().map(|(ns, name, dims, stat, unit)| g::MetricStat {
+                metric: g::Metric {
+                    namespace: Some(ns.clone()),
+                    metric_name: Some(name.clone()),
+                    dimensions: Some(
+                        dims.iter()
+                            .map(|(n, v)| g::Dimension { name: n.clone(), value: v.clone() })
+                            .collect(),
+                    ),
+                },
+                period: self.period.unwrap_or(60) as i32,
+                stat: stat.clone(),
+                unit: unit.clone(),
+            }),
+            expression: self.expression.clone(),
+            label: self.label.clone(),
+            return_data: Some(self.return_data),
+            period: if self.metric.is_none() { self.period.map(|p| p as i32) } else { None },
+            account_id: None,
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::json!({"id": self.id, "returnData": self.return_data});
+        if let Some(e) = &self.expression {
+            v["expression"] = e.clone().into();
+        }
+        if let Some(l) = &self.label {
+            v["label"] = l.clone().into();
+        }
+        if let Some((ns, name, dims, stat, unit)) = &self.metric {
+            v["metricStat"] = serde_json::json!({
+                "metric": {"namespace": ns, "name": name,
+                           "dimensions": dims.iter().map(|(n, v)| (n.clone(), serde_json::Value::from(v.clone()))).collect::<serde_json::Map<_, _>>()},
+                "period": self.period,
+                "stat": stat,
+                "unit": unit,
+            });
+        }
+        v
+    }
+}
+
+fn alarm_queries(queries: Vec<g::MetricDataQuery>) -> Result<(Vec<AlarmQuery>, i64), CwError> {
+    if queries.len() > 10 {
+        return Err(invalid("The collection Metrics must not have a size greater than 10."));
+    }
+    let returning = queries.iter().filter(|q| q.return_data.unwrap_or(true)).count();
+    if returning != 1 {
+        return Err(invalid("Exactly one element of the metrics list should return data."));
+    }
+    let mut out = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    for q in queries {
+        if !ids.insert(q.id.clone()) || !q.id.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err(invalid(format!("The value {} for parameter Metrics.member.Id is invalid.", q.id)));
+        }
+        if q.metric_stat.is_some() == q.expression.is_some() {
+            return Err(CwError::InvalidCombination(format!(
+                "Exactly one of MetricStat and Expression must be set for the metric {}.",
+                q.id
+            )));
+        }
+        if q.account_id.is_some() {
+            return Err(CwError::NotImplemented("PutMetricAlarm with cross-account Metrics (AccountId)"));
+        }
+        let (metric, period) = match q.metric_stat {
+            Some(ms) => {
+                if !STATISTICS.contains(&ms.stat.as_str()) {
+                    return Err(CwError::NotImplemented(
+                        "PutMetricAlarm with an extended statistic (percentiles need the raw values, and Nimbus keeps statistic sets)",
+                    ));
+                }
+                let p = i64::from(ms.period);
+                if !(p == 10 || p == 20 || p == 30 || (p >= 60 && p % 60 == 0)) {
+                    return Err(invalid("The parameter Period must be 10, 20, 30, or a multiple of 60."));
+                }
+                let ns = ms.metric.namespace.unwrap_or_default();
+                validate::namespace(&ns)?;
+                let name = ms.metric.metric_name.unwrap_or_default();
+                if name.is_empty() {
+                    return Err(CwError::Missing("The parameter MetricName is required.".into()));
+                }
+                let dims = validate::sorted_dims(ms.metric.dimensions)?;
+                (Some((ns, name, dims, ms.stat, ms.unit)), Some(p))
+            }
+            None => {
+                let e = q.expression.clone().unwrap_or_default();
+                if e.contains("ANOMALY_DETECTION_BAND") || e.contains("SEARCH(") || e.contains("SELECT ") {
+                    return Err(CwError::NotImplemented(
+                        "PutMetricAlarm on ANOMALY_DETECTION_BAND, SEARCH or Metrics Insights expressions",
+                    ));
+                }
+                crate::math::parse(&e).map_err(|why| invalid(format!("Error in expression {}: {why}", q.id)))?;
+                (None, q.period.map(i64::from))
+            }
+        };
+        out.push(AlarmQuery {
+            id: q.id,
+            label: q.label,
+            return_data: q.return_data.unwrap_or(true),
+            expression: q.expression,
+            metric,
+            period,
+        });
+    }
+    let min_stat = out.iter().filter(|q| q.metric.is_some()).filter_map(|q| q.period).min();
+    let ret = out.iter().find(|q| q.return_data).and_then(|q| q.period).or(min_stat).unwrap_or(60);
+    Ok((out, ret))
+}
+
 /// An alarm's configuration and state: one `cloudwatch.alarms` record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Alarm {
@@ -56,6 +185,10 @@ pub struct Alarm {
     pub comparison: String,
     pub treat_missing_data: Option<String>,
     pub tags: Vec<(String, String)>,
+    /// The queries of a metric-math alarm (empty for an alarm on one metric, whose metric
+    /// is `namespace`/`metric_name`/`dimensions`/`statistic`).
+    #[serde(default)]
+    pub metrics: Vec<AlarmQuery>,
     pub configuration_updated: Timestamp,
     pub state: String,
     pub state_reason: String,
@@ -67,6 +200,11 @@ pub struct Alarm {
 }
 
 impl Alarm {
+    /// Whether the alarm watches one metric (not metric math).
+    pub fn single(&self) -> bool {
+        self.metrics.is_empty()
+    }
+
     pub fn arn(&self) -> String {
         alarm_arn(&self.region, &self.account, &self.name)
     }
@@ -114,20 +252,20 @@ impl Alarm {
             state_reason: Some(self.state_reason.clone()),
             state_reason_data: self.state_reason_data.clone(),
             state_updated_timestamp: Some(self.state_updated),
-            metric_name: Some(self.metric_name.clone()),
-            namespace: Some(self.namespace.clone()),
-            statistic: Some(self.statistic.clone()),
+            metric_name: self.single().then(|| self.metric_name.clone()),
+            namespace: self.single().then(|| self.namespace.clone()),
+            statistic: self.single().then(|| self.statistic.clone()),
             extended_statistic: None,
-            dimensions: Some(
+            dimensions: self.single().then(|| {
                 self.dimensions
                     .iter()
                     .map(|(n, v)| g::Dimension {
                         name: n.clone(),
                         value: v.clone(),
                     })
-                    .collect(),
-            ),
-            period: Some(self.period as i32),
+                    .collect()
+            }),
+            period: self.single().then_some(self.period as i32),
             unit: self.unit.clone(),
             evaluation_periods: Some(self.evaluation_periods as i32),
             datapoints_to_alarm: self.datapoints_to_alarm.map(|d| d as i32),
@@ -135,7 +273,7 @@ impl Alarm {
             comparison_operator: Some(self.comparison.clone()),
             treat_missing_data: self.treat_missing_data.clone(),
             evaluate_low_sample_count_percentile: None,
-            metrics: None,
+            metrics: (!self.single()).then(|| self.metrics.iter().map(AlarmQuery::to_wire).collect()),
             threshold_metric_id: None,
             evaluation_state: None,
             state_transitioned_timestamp: Some(self.state_transitioned),
@@ -164,6 +302,12 @@ impl Alarm {
             "treatMissingData": self.treatment(),
         });
         if let Some(obj) = v.as_object_mut() {
+            if !self.single() {
+                for k in ["metricName", "namespace", "dimensions", "statistic", "period"] {
+                    obj.remove(k);
+                }
+                obj.insert("metrics".into(), self.metrics.iter().map(AlarmQuery::to_json).collect());
+            }
             if let Some(d) = &self.description {
                 obj.insert("alarmDescription".into(), d.clone().into());
             }
@@ -310,9 +454,7 @@ pub fn from_input(
         ));
     }
     if input.metrics.as_ref().is_some_and(|m| !m.is_empty()) {
-        return Err(CwError::NotImplemented(
-            "PutMetricAlarm with Metrics (metric math and anomaly detection alarms need GetMetricData math, which Nimbus does not have yet)",
-        ));
+        return math_alarm(account, region, input, now);
     }
     if let Some(op) = &input.comparison_operator {
         if BAND_COMPARISONS.contains(&op.as_str()) {
@@ -436,6 +578,7 @@ pub fn from_input(
         comparison,
         treat_missing_data: input.treat_missing_data,
         tags,
+        metrics: Vec::new(),
         configuration_updated: now,
         state: "INSUFFICIENT_DATA".into(),
         state_reason: "Unchecked: Initial alarm creation".into(),
@@ -444,6 +587,46 @@ pub fn from_input(
         state_transitioned: now,
         next_evaluation: now,
     })
+}
+
+/// `PutMetricAlarm` with `Metrics`: a metric-math alarm.
+fn math_alarm(
+    account: &str,
+    region: &str,
+    input: g::PutMetricAlarmInput,
+    now: Timestamp,
+) -> Result<Alarm, CwError> {
+    if input.metric_name.is_some()
+        || input.namespace.is_some()
+        || input.statistic.is_some()
+        || input.extended_statistic.is_some()
+        || input.dimensions.as_ref().is_some_and(|d| !d.is_empty())
+        || input.period.is_some()
+        || input.unit.is_some()
+    {
+        return Err(CwError::InvalidCombination(
+            "Metrics list cannot be combined with MetricName, Namespace, Statistic, ExtendedStatistic, Dimensions, Period or Unit.".into(),
+        ));
+    }
+    if input.threshold_metric_id.is_some() || input.evaluation_criteria.is_some() {
+        return Err(CwError::NotImplemented(
+            "PutMetricAlarm with ThresholdMetricId or EvaluationCriteria (anomaly detection)",
+        ));
+    }
+    let (metrics, period) = alarm_queries(input.metrics.clone().unwrap_or_default())?;
+    // Validate the rest as for a single-metric alarm, with a placeholder metric.
+    let mut stand_in = input;
+    stand_in.metrics = None;
+    stand_in.namespace = Some("Nimbus/MetricMath".into());
+    stand_in.metric_name = Some("expression".into());
+    stand_in.statistic = Some("Average".into());
+    stand_in.period = Some(period as i32);
+    let mut alarm = from_input(account, region, stand_in, now)?;
+    alarm.namespace = String::new();
+    alarm.metric_name = String::new();
+    alarm.statistic = String::new();
+    alarm.metrics = metrics;
+    Ok(alarm)
 }
 
 /// Checks tags (AWS's limits: key 1–128, value 0–256 characters, no `aws:` keys, 50 tags).

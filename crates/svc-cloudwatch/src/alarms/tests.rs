@@ -338,3 +338,77 @@ async fn bench_ten_thousand_alarms() {
     env.cw.alarms.evaluate_due().await.expect("eval");
     println!("steady pass (no transitions): {:?}", started.elapsed());
 }
+
+/// A metric-math alarm: the error rate of two metrics, evaluated from PutMetricData.
+#[tokio::test]
+async fn metric_math_alarm() {
+    let env = Env::new();
+    let c = ctx(&env.clock);
+    let stat = |id: &str, name: &str| g::MetricDataQuery {
+        id: id.into(),
+        metric_stat: Some(g::MetricStat {
+            metric: g::Metric {
+                namespace: Some("Web".into()),
+                metric_name: Some(name.into()),
+                dimensions: None,
+            },
+            period: 60,
+            stat: "Sum".into(),
+            unit: None,
+        }),
+        return_data: Some(false),
+        ..Default::default()
+    };
+    let input = g::PutMetricAlarmInput {
+        alarm_name: "error-rate".into(),
+        evaluation_periods: Some(1),
+        threshold: Some(10.0),
+        comparison_operator: Some("GreaterThanThreshold".into()),
+        metrics: Some(vec![
+            stat("req", "Requests"),
+            stat("err", "Errors"),
+            g::MetricDataQuery {
+                id: "rate".into(),
+                expression: Some("100 * err / req".into()),
+                label: Some("Error rate".into()),
+                ..Default::default()
+            },
+        ]),
+        ..Default::default()
+    };
+    // Combining Metrics with a metric name is refused; two returning queries too.
+    let mut bad = input.clone();
+    bad.metric_name = Some("x".into());
+    assert_eq!(env.cw.put_metric_alarm(&c, bad).await.unwrap_err().code, "InvalidParameterCombination");
+    let mut bad = input.clone();
+    bad.metrics.as_mut().unwrap()[0].return_data = None;
+    assert_eq!(
+        env.cw.put_metric_alarm(&c, bad).await.unwrap_err().message,
+        "Exactly one element of the metrics list should return data."
+    );
+    env.cw.put_metric_alarm(&c, input).await.expect("math alarm");
+    let put = |name: &str, v: f64| g::MetricDatum {
+        metric_name: name.into(),
+        value: Some(v),
+        ..Default::default()
+    };
+    env.cw
+        .put_metric_data(
+            &c,
+            g::PutMetricDataInput {
+                namespace: "Web".into(),
+                metric_data: Some(vec![put("Requests", 200.0), put("Errors", 50.0)]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("put");
+    env.advance(60);
+    env.cw.alarms.evaluate_due().await.expect("eval");
+    let a = env.cw.alarms.book().alarms.values().next().unwrap().clone();
+    assert_eq!(a.state, "ALARM", "{}", a.state_reason);
+    assert!(a.state_reason.starts_with("Threshold Crossed: 1 datapoint [25.0 ("), "{}", a.state_reason);
+    let wire = a.to_wire();
+    assert!(wire.metric_name.is_none() && wire.statistic.is_none());
+    assert_eq!(wire.metrics.as_ref().map(Vec::len), Some(3));
+}
