@@ -176,7 +176,11 @@ fn services(
             .context("loading SNS state")?;
     workers.add(sns_delivery);
     hooks.set_sns(sns_handle.clone());
-    alarms.set_actions(Arc::new(crate::alarm_actions::Wired { sns: sns_handle }));
+    // Auto Scaling plugs its policy execution in here (`autoscaling: Some(...)`).
+    alarms.set_actions(Arc::new(crate::alarm_actions::Wired {
+        sns: sns_handle,
+        autoscaling: None,
+    }));
     workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator { alarms }));
     Ok(Wired {
         services: vec![

@@ -13,6 +13,31 @@ use nimbus_workers::Workers;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+/// `%XX` escapes and `+` of a query value, decoded.
+fn percent_decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(x)) => {
+                out.push(x);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The clock's checkpoint record (schema version 1).
 const CLOCK: Table<ClockCheckpoint> = Table::new(META_TABLE, 1);
 
@@ -113,7 +138,7 @@ impl AdminHooks for Hooks {
                 let to = query
                     .split('&')
                     .find_map(|p| p.strip_prefix("to="))
-                    .map(|v| v.replace("%40", "@"));
+                    .map(percent_decode);
                 let body = sns.outbox_json(to.as_deref()).to_string();
                 Some(Box::pin(async move { (200, body) }))
             }

@@ -249,7 +249,7 @@ impl CloudWatch {
                 }
             }
         }
-        Ok(page(outcomes, descending, max, input.next_token.as_deref())?)
+        page(outcomes, descending, max, input.next_token.as_deref())
     }
 }
 

@@ -121,11 +121,12 @@ async fn email_outbox_durability_and_reset() {
 
     // A restart keeps topic, confirmed subscription and mail.
     let again = env_on(e.store.clone(), e.clock.clone());
-    let mem = again.handle.0.state.memory();
-    assert_eq!(mem.topics.len(), 1);
-    assert!(mem.subscriptions.values().all(|s| s.confirmed));
-    assert_eq!(mem.outbox.len(), 2);
-    drop(mem);
+    {
+        let mem = again.handle.0.state.memory();
+        assert_eq!(mem.topics.len(), 1);
+        assert!(mem.subscriptions.values().all(|s| s.confirmed));
+        assert_eq!(mem.outbox.len(), 2);
+    }
 
     // A reset forgets everything.
     let store = e.store.clone();

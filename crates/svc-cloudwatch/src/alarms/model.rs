@@ -32,6 +32,9 @@ pub const TREATMENTS: [&str; 4] = ["missing", "ignore", "breaching", "notBreachi
 
 pub const STATES: [&str; 3] = ["OK", "ALARM", "INSUFFICIENT_DATA"];
 
+/// A `MetricStat`'s (namespace, metric name, sorted dimensions, statistic, unit).
+pub type QueryMetric = (String, String, Vec<(String, String)>, String, Option<String>);
+
 /// One query of a metric-math alarm (`Metrics`): a metric with a statistic and period, or
 /// an expression over the others.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,7 +44,7 @@ pub struct AlarmQuery {
     pub return_data: bool,
     pub expression: Option<String>,
     /// (namespace, metric name, sorted dimensions, statistic, unit) of a `MetricStat`.
-    pub metric: Option<(String, String, Vec<(String, String)>, String, Option<String>)>,
+    pub metric: Option<QueryMetric>,
     /// The `MetricStat`'s period, or the expression's `Period`.
     pub period: Option<i64>,
 }
