@@ -2,13 +2,16 @@
 //! `Notification`) with AWS's headers, the endpoint check (loopback only unless egress was
 //! allowed), a minimal HTTP/1.1 client, and the `sns-delivery` worker that sends queued
 //! messages and retries failures by SNS's default HTTP delivery policy (3 retries, 20 s
-//! apart in Nimbus time). The queue is in memory: messages still queued when Nimbus stops
-//! are not delivered after a restart.
+//! apart in Nimbus time). Every queued delivery is also a durable record (`sns.deliveries`,
+//! written before the publish is answered, updated after each failed attempt, deleted once
+//! delivered or given up), so deliveries pending when Nimbus stops are made after a restart.
 //!
 //! Messages are not signed: the `Signature`, `SignatureVersion` and `SigningCertURL` fields
 //! are left out rather than filled with something a subscriber could not verify.
 
+use crate::state::Change;
 use nimbus_core::{Clock, Timestamp};
+use serde::{Deserialize, Serialize};
 use nimbus_workers::{RunFuture, Stop, Worker};
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -21,7 +24,7 @@ pub const RETRIES: u32 = 3;
 pub const RETRY_DELAY_MS: i64 = 20_000;
 
 /// A parsed `http://host:port/path` endpoint.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Endpoint {
     pub host: String,
     pub addr: SocketAddr,
@@ -79,8 +82,10 @@ pub fn parse_endpoint(protocol: &str, url: &str, egress: bool) -> Result<Endpoin
 }
 
 /// One HTTP POST to make.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {
+    /// Its durable record's key.
+    pub id: String,
     pub endpoint: Endpoint,
     pub headers: Vec<(String, String)>,
     pub body: String,
@@ -169,6 +174,7 @@ fn delivered(status: u16) -> bool {
 
 /// The `sns-delivery` worker.
 pub struct Delivery {
+    pub sns: Arc<crate::Sns>,
     pub queue: Arc<Queue>,
     pub clock: Arc<dyn Clock>,
 }
@@ -191,8 +197,30 @@ impl Delivery {
                     "delivered": ok,
                     "timestamp": me.clock.now().to_iso8601(),
                 }));
-                if !ok && job.attempts <= RETRIES {
+                let retry = !ok && job.attempts <= RETRIES;
+                if retry {
                     job.not_before = Timestamp(me.clock.now().0 + RETRY_DELAY_MS);
+                }
+                // Record the outcome durably; a job a reset forgot is left alone.
+                let id = job.id.clone();
+                let again = job.clone();
+                let recorded = me
+                    .sns
+                    .state
+                    .change(|mem| {
+                        if !mem.pending.contains_key(&id) {
+                            return Ok((Change::default(), false));
+                        }
+                        let change = if retry {
+                            Change { put_jobs: vec![again], ..Change::default() }
+                        } else {
+                            Change { delete_jobs: vec![id.clone()], ..Change::default() }
+                        };
+                        Ok((change, true))
+                    })
+                    .await;
+                // If the store refused, the job stays queued in memory and is retried.
+                if retry || recorded.is_err() {
                     me.queue.push(job);
                 }
             });

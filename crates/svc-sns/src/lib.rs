@@ -48,13 +48,18 @@ pub fn build(
     egress: bool,
 ) -> Result<Built, StoreError> {
     let queue = Arc::new(delivery::Queue::default());
+    let state = state::State::load(store, clock.clone(), ids)?;
+    // Deliveries a previous run had not made yet.
+    for job in state.memory().pending.values() {
+        queue.push(job.clone());
+    }
     let sns = Arc::new(Sns {
-        state: state::State::load(store, clock.clone(), ids)?,
+        state,
         queue: queue.clone(),
         egress,
         dedup: Default::default(),
     });
-    let worker = Arc::new(delivery::Delivery { queue, clock });
+    let worker = Arc::new(delivery::Delivery { sns: sns.clone(), queue, clock });
     Ok((
         Arc::new(generated::Router(handlers::Service(sns.clone()))),
         Handle(sns),

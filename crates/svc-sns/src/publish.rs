@@ -305,15 +305,23 @@ impl Sns {
                         } else {
                             serde_json::to_string_pretty(&doc).unwrap_or_default()
                         };
-                        jobs.push(Job { endpoint, headers, body: payload, attempts: 0, not_before: now });
+                        jobs.push(Job {
+                            id: self.state.uuid(),
+                            endpoint,
+                            headers,
+                            body: payload,
+                            attempts: 0,
+                            not_before: now,
+                        });
                     }
                 }
             }
             ids.push((id, seq));
         }
-        if !mail.is_empty() {
+        if !mail.is_empty() || !jobs.is_empty() {
+            let put_jobs = jobs.clone();
             self.state
-                .change(|_| Ok((Change { mail, ..Change::default() }, ())))
+                .change(|_| Ok((Change { mail, put_jobs, ..Change::default() }, ())))
                 .await?;
         }
         for j in jobs {

@@ -1,6 +1,7 @@
-//! SNS's durable state: topics, subscriptions and the email outbox, in memory and in three
-//! store tables (`sns.topics`, `sns.subscriptions`, `sns.outbox`; one JSON record each,
-//! version 1). Every change is planned from memory under `write`, submitted as one batch,
+//! SNS's durable state: topics, subscriptions, the email outbox and the http deliveries not
+//! yet made, in memory and in four store tables (`sns.topics`, `sns.subscriptions`,
+//! `sns.outbox`, `sns.deliveries`; one JSON record each, version 1). A publish is answered
+//! once its deliveries are durable, so a restart still makes them. Every change is planned from memory under `write`, submitted as one batch,
 //! and applied to memory once durable; a reset wipes the store under `gate` and bumps
 //! `epoch`, so a change submitted before it leaves memory alone. The operations are in
 //! `handlers.rs`, delivery in `delivery.rs`.
@@ -14,6 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub const TOPICS: &str = "sns.topics";
 pub const SUBSCRIPTIONS: &str = "sns.subscriptions";
 pub const OUTBOX: &str = "sns.outbox";
+pub const DELIVERIES: &str = "sns.deliveries";
 const VERSION: u16 = 1;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -76,6 +78,8 @@ pub struct Memory {
     /// By ARN.
     pub subscriptions: BTreeMap<String, Subscription>,
     pub outbox: Vec<Mail>,
+    /// http deliveries not yet made (or still to be retried), by id.
+    pub pending: BTreeMap<String, crate::delivery::Job>,
     pub epoch: u64,
 }
 
@@ -87,6 +91,8 @@ pub struct Change {
     pub put_subscriptions: Vec<Subscription>,
     pub delete_subscriptions: Vec<String>,
     pub mail: Vec<Mail>,
+    pub put_jobs: Vec<crate::delivery::Job>,
+    pub delete_jobs: Vec<String>,
 }
 
 pub struct State {
@@ -127,6 +133,10 @@ impl State {
             seq = seq.max(m.seq + 1);
             mem.outbox.push(m);
         }
+        for (_, v) in store.scan_prefix(DELIVERIES, b"")? {
+            let j: crate::delivery::Job = nimbus_store::decode_record(&v, VERSION, no_migration)?;
+            mem.pending.insert(j.id.clone(), j);
+        }
         Ok(State {
             store,
             clock,
@@ -158,6 +168,7 @@ impl State {
         m.topics.clear();
         m.subscriptions.clear();
         m.outbox.clear();
+        m.pending.clear();
         m.epoch += 1;
     }
 
@@ -187,6 +198,12 @@ impl State {
             for m in &change.mail {
                 batch.put(OUTBOX, mail_key(m), nimbus_store::encode_record(VERSION, m));
             }
+            for j in &change.put_jobs {
+                batch.put(DELIVERIES, j.id.as_bytes(), nimbus_store::encode_record(VERSION, j));
+            }
+            for id in &change.delete_jobs {
+                batch.delete(DELIVERIES, id.as_bytes());
+            }
             let epoch = mem.epoch;
             drop(mem);
             (change, out, self.store.submit(batch), epoch)
@@ -207,6 +224,12 @@ impl State {
                 mem.subscriptions.insert(s.arn.clone(), s);
             }
             mem.outbox.extend(change.mail);
+            for id in change.delete_jobs {
+                mem.pending.remove(&id);
+            }
+            for j in change.put_jobs {
+                mem.pending.insert(j.id.clone(), j);
+            }
         }
         Ok(out)
     }

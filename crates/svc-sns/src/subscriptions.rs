@@ -119,13 +119,13 @@ impl Sns {
         let token = self.state.ids.hex(64);
         let base_url = format!("http://{}", ctx.host);
         let want_arn = input.return_subscription_arn.unwrap_or(false);
-        let (sub, created) = self
+        let (sub, queued) = self
             .state
             .change(|mem| {
                 if let Some(s) = mem.subscriptions.values().find(|s| {
                     s.topic_arn == topic.arn && s.protocol == protocol && s.endpoint == endpoint
                 }) {
-                    return Ok((Change::default(), (s.clone(), false)));
+                    return Ok((Change::default(), (s.clone(), None)));
                 }
                 if !mem.topics.contains_key(&topic.arn) {
                     return Err(topic_not_found());
@@ -146,23 +146,26 @@ impl Sns {
                     put_subscriptions: vec![sub.clone()],
                     ..Change::default()
                 };
-                if http_target.is_none() {
-                    change.mail.push(self.confirmation_mail(&sub));
+                match &http_target {
+                    None => change.mail.push(self.confirmation_mail(&sub)),
+                    Some(target) => {
+                        let (headers, body) = self.confirmation_message(&sub);
+                        change.put_jobs.push(Job {
+                            id: self.state.uuid(),
+                            endpoint: target.clone(),
+                            headers,
+                            body,
+                            attempts: 0,
+                            not_before: now,
+                        });
+                    }
                 }
-                Ok((change, (sub, true)))
+                let job = change.put_jobs.first().cloned();
+                Ok((change, (sub, job)))
             })
             .await?;
-        if created {
-            if let Some(target) = http_target {
-                let (headers, body) = self.confirmation_message(&sub);
-                self.queue.push(Job {
-                    endpoint: target,
-                    headers,
-                    body,
-                    attempts: 0,
-                    not_before: now,
-                });
-            }
+        if let Some(job) = queued {
+            self.queue.push(job);
         }
         let shown = if sub.confirmed || want_arn {
             sub.arn

@@ -246,7 +246,19 @@ async fn http_confirmation_notification_and_retry() {
         .await;
     assert_eq!(status, 200);
 
+    // The delivered confirmation leaves the pending deliveries once its outcome is stored.
+    for _ in 0..100 {
+        if e.handle.0.state.memory().pending.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(e.handle.0.state.memory().pending.is_empty());
     publish(&e, &arn, "hello").await.expect("publish");
+    // The delivery is durable before the publish is answered: a restart would still make it.
+    let restarted = env_on(e.store.clone(), e.clock.clone());
+    assert_eq!(restarted.handle.0.state.memory().pending.len(), 1);
+    drop(restarted);
     e.worker.run_due().await;
     let first = accept(&listener, 503).await;
     assert!(first.contains("\"Message\": \"hello\""), "{first}");
@@ -266,4 +278,13 @@ async fn http_confirmation_notification_and_retry() {
         .map(|d| d["delivered"].as_bool().unwrap())
         .collect();
     assert_eq!(delivered, [true, false, true]);
+    // Delivered: no longer pending, in memory or in the store.
+    for _ in 0..100 {
+        if e.handle.0.state.memory().pending.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(e.handle.0.state.memory().pending.is_empty());
+    assert!(env_on(e.store.clone(), e.clock.clone()).handle.0.state.memory().pending.is_empty());
 }

@@ -68,6 +68,17 @@ pub fn range_len(n: i64) -> i64 {
 /// Evaluates `alarm` over `range` (oldest first, `range_len(N)` periods, `None` = no data),
 /// at `now`. `None`: stay as it is (`ignore` with no data at all).
 pub fn evaluate(alarm: &Alarm, range: &[(Timestamp, Option<Point>)], now: Timestamp) -> Option<Outcome> {
+    evaluate_from(alarm, range, now, None)
+}
+
+/// [`evaluate`], but when the state decided is `current` the reason is not worded (the
+/// outcome's reason is empty): the evaluator's common case, kept cheap.
+pub fn evaluate_from(
+    alarm: &Alarm,
+    range: &[(Timestamp, Option<Point>)],
+    now: Timestamp,
+    current: Option<&str>,
+) -> Option<Outcome> {
     let n = alarm.evaluation_periods.max(1) as usize;
     let m = alarm.m().max(1) as usize;
     let treatment = alarm.treatment();
@@ -90,6 +101,13 @@ pub fn evaluate(alarm: &Alarm, range: &[(Timestamp, Option<Point>)], now: Timest
                 if treatment == "ignore" {
                     return None;
                 }
+                if current == Some("INSUFFICIENT_DATA") {
+                    return Some(Outcome {
+                        state: "INSUFFICIENT_DATA".into(),
+                        reason: String::new(),
+                        reason_data: None,
+                    });
+                }
                 let unknown = n.min(range.len().max(1));
                 return Some(Outcome {
                     state: "INSUFFICIENT_DATA".into(),
@@ -109,6 +127,14 @@ pub fn evaluate(alarm: &Alarm, range: &[(Timestamp, Option<Point>)], now: Timest
     let breaching: Vec<&Point> = decided.iter().copied().filter(|p| is_breach(p)).collect();
     let not_breaching: Vec<&Point> = decided.iter().copied().filter(|p| !is_breach(p)).collect();
     let b = breaching.len() + missing_breach;
+    let decided_state = if b >= m { "ALARM" } else { "OK" };
+    if current == Some(decided_state) {
+        return Some(Outcome {
+            state: decided_state.into(),
+            reason: String::new(),
+            reason_data: None,
+        });
+    }
     let words = comparison_words(&alarm.comparison);
     let threshold = java_double(alarm.threshold);
     let list = |ps: &[&Point]| {

@@ -175,9 +175,6 @@ pub(crate) struct Change {
     pub(crate) put: Vec<Alarm>,
     pub(crate) delete: Vec<AlarmKey>,
     pub(crate) history: Vec<HistoryItem>,
-    /// When alarms are next evaluated: kept in memory only (a restart evaluates every
-    /// alarm at once, which is harmless), so a tick without transitions writes nothing.
-    pub(crate) next_evaluation: Vec<(AlarmKey, Timestamp)>,
 }
 
 pub struct Alarms {
@@ -322,11 +319,6 @@ impl Alarms {
         durable.await?;
         let mut book = self.book();
         if book.epoch == epoch {
-            for (k, t) in change.next_evaluation {
-                if let Some(a) = book.alarms.get_mut(&k) {
-                    a.next_evaluation = t;
-                }
-            }
             for k in change.delete {
                 book.alarms.remove(&k);
             }
@@ -436,15 +428,14 @@ impl Alarms {
                 let mem = self.metrics.lock().unwrap_or_else(|e| e.into_inner());
                 let mut change = Change::default();
                 let mut transitions = Vec::new();
-                for (k, a) in &book.alarms {
+                for a in book.alarms.values() {
                     if a.next_evaluation > now {
                         continue;
                     }
                     let interval = a.interval_ms();
                     let next_at = Timestamp((now.0.div_euclid(interval) + 1) * interval);
-                    change.next_evaluation.push((k.clone(), next_at));
                     let range = self.range_of(&mem, a, now);
-                    if let Some(o) = eval::evaluate(a, &range, now) {
+                    if let Some(o) = eval::evaluate_from(a, &range, now, Some(&a.state)) {
                         if o.state != a.state {
                             let mut next = a.clone();
                             next.next_evaluation = next_at;
@@ -466,6 +457,14 @@ impl Alarms {
                 Ok((change, transitions))
             })
             .await?;
+        // Schedule the next evaluations (in memory only: a restart evaluates every alarm at
+        // once, which is harmless).
+        for a in self.book().alarms.values_mut() {
+            if a.next_evaluation <= now {
+                let interval = a.interval_ms();
+                a.next_evaluation = Timestamp((now.0.div_euclid(interval) + 1) * interval);
+            }
+        }
         for t in &transitions {
             self.run_actions(t).await?;
         }

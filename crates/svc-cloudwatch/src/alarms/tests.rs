@@ -279,9 +279,12 @@ async fn set_alarm_state_and_validation() {
     assert_eq!(err.code, "InvalidParameterCombination");
 }
 
-/// 10,000 alarms over 10,000 series: one evaluation pass. The target (≤ 50 ms) is for a
-/// release build; this debug-build test only guards against a blow-up (run the bench with
-/// `cargo test --release -p svc-cloudwatch -- --ignored bench_ --nocapture`).
+/// The benchmark: 10,000 alarms over 10,000 series, one evaluation pass where every alarm
+/// changes state (each change written durably with its history item) and one steady pass
+/// (no change: the per-period cost; target ≤ 50 ms). Run it in a release build:
+/// `cargo test --release -p svc-cloudwatch --lib bench_ten -- --ignored --nocapture`
+/// (measured on the shared 2-core machine: steady pass 22.6 ms; all 10,000 transitioning
+/// 0.88 s, dominated by the 20,000 records written).
 #[tokio::test]
 #[ignore]
 async fn bench_ten_thousand_alarms() {
