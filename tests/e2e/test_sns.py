@@ -233,3 +233,42 @@ def test_alarm_notifies_an_http_subscriber(make_nimbus, receiver):
     history = n.aws("cloudwatch", "describe-alarm-history", "--alarm-name", "queue-deep",
                     "--history-item-type", "Action")["AlarmHistoryItems"]
     assert [h["HistorySummary"] for h in history] == [f"Successfully executed action {topic}"] * 2
+
+
+def test_filter_policies(nimbus):
+    topic = nimbus.aws("sns", "create-topic", "--name", unique("orders"))["TopicArn"]
+    everything, big, eu = (unique(x) + "@example.com" for x in ("all", "big", "eu"))
+    sns = nimbus.client("sns")
+
+    def sub(address, **attrs):
+        arn = sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint=address, Attributes=attrs,
+                            ReturnSubscriptionArn=True)["SubscriptionArn"]
+        [mail] = nimbus.admin("GET", f"/_nimbus/sns/outbox?to={address}")["messages"]
+        sns.confirm_subscription(TopicArn=topic, Token=json.loads(mail["body"])["Token"])
+        return arn
+
+    sub(everything)
+    big_arn = sub(big, FilterPolicy=json.dumps({"price": [{"numeric": [">=", 100]}], "store": ["shop"]}))
+    sub(eu, FilterPolicy=json.dumps({"region": ["eu"]}), FilterPolicyScope="MessageBody")
+    attrs = sns.get_subscription_attributes(SubscriptionArn=big_arn)["Attributes"]
+    assert json.loads(attrs["FilterPolicy"]) == {"price": [{"numeric": [">=", 100]}], "store": ["shop"]}
+    assert attrs["FilterPolicyScope"] == "MessageAttributes"
+
+    def attr(price):
+        return {"price": {"DataType": "Number", "StringValue": str(price)},
+                "store": {"DataType": "String", "StringValue": "shop"}}
+
+    sns.publish(TopicArn=topic, Message=json.dumps({"region": "us"}), MessageAttributes=attr(5))
+    sns.publish(TopicArn=topic, Message=json.dumps({"region": "eu"}), MessageAttributes=attr(250))
+
+    def received(address):
+        return [json.loads(json.loads(m["body"])["Message"])["region"]
+                for m in nimbus.admin("GET", f"/_nimbus/sns/outbox?to={address}")["messages"]
+                if m["type"] == "Notification"]
+
+    assert received(everything) == ["us", "eu"]
+    assert received(big) == ["eu"]
+    assert received(eu) == ["eu"]
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.set_subscription_attributes(SubscriptionArn=big_arn, AttributeName="FilterPolicy",
+                                        AttributeValue='{"price": "not a list"}')

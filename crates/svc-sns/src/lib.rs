@@ -1,7 +1,7 @@
 //! Amazon SNS (query protocol): topics, subscriptions (http, email, email-json), publishing
 //! and delivery. `generated` holds the wire model and the `Handlers` trait from botocore;
 //! the operations are in [`handlers`] (topics) and [`subscriptions`], publishing in
-//! [`publish`], durable state in [`state`], http delivery and its worker in [`delivery`].
+//! [`publish`], subscription filter policies in [`filter`], durable state in [`state`], http delivery and its worker in [`delivery`].
 //!
 //! Email is not sent anywhere: email and email-json messages land in a local outbox, which
 //! [`Sns::outbox_json`] renders for `GET /_nimbus/sns/outbox`. Subscribers confirm at
@@ -9,6 +9,7 @@
 //! `SubscribeURL` their confirmation message carries.
 
 pub mod delivery;
+pub mod filter;
 pub mod generated;
 pub mod handlers;
 pub mod publish;

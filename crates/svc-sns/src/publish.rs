@@ -266,6 +266,12 @@ impl Sns {
             }
             for s in &subs {
                 let body = m.body_for(&s.protocol);
+                if let Some(policy) = s.attributes.get("FilterPolicy").filter(|p| !p.is_empty()) {
+                    let on_body = s.attributes.get("FilterPolicyScope").is_some_and(|v| v == "MessageBody");
+                    if !crate::filter::matches(policy, on_body, &m.attributes, &body) {
+                        continue;
+                    }
+                }
                 let doc = notification(&id, topic_arn, m, &body, now, s);
                 match s.protocol.as_str() {
                     "email" | "email-json" => mail.push(Mail {

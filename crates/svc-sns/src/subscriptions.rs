@@ -1,7 +1,7 @@
 //! Subscriptions: `Subscribe` (http sends a real `SubscriptionConfirmation` POST; email and
 //! email-json put the confirmation in the outbox), `ConfirmSubscription` (by the API or by
 //! visiting the `SubscribeURL`), `Unsubscribe`, the two list operations, and subscription
-//! attributes (`RawMessageDelivery`; filter policies are not implemented and say so).
+//! attributes (`RawMessageDelivery`, `FilterPolicy`, `FilterPolicyScope`, `DeliveryPolicy`).
 
 use crate::delivery::{self, Job};
 use crate::generated::{self as g, errors};
@@ -374,6 +374,9 @@ impl Sns {
         for (k, v) in &s.attributes {
             out.insert(k.clone(), v.clone());
         }
+        if out.get("FilterPolicy").is_some_and(|p| !p.is_empty()) && !out.contains_key("FilterPolicyScope") {
+            out.insert("FilterPolicyScope".into(), "MessageAttributes".into());
+        }
         Ok(out.into_iter().collect())
     }
 
@@ -411,9 +414,22 @@ fn check_sub_attribute(name: &str, value: &str, protocol: &str) -> Result<(), Aw
         "DeliveryPolicy" => serde_json::from_str::<serde_json::Value>(value)
             .map(|_| ())
             .map_err(|_| invalid("DeliveryPolicy: failed to parse JSON")),
-        "FilterPolicy" | "FilterPolicyScope" | "RedrivePolicy" | "SubscriptionRoleArn" | "ReplayPolicy" => {
-            Err(AwsError::not_implemented("SNS", "subscription attribute FilterPolicy, FilterPolicyScope, RedrivePolicy, SubscriptionRoleArn or ReplayPolicy"))
+        "FilterPolicy" => {
+            if value.is_empty() {
+                return Ok(());
+            }
+            crate::filter::validate(value).map_err(|why| invalid(format!("FilterPolicy: {why}")))
         }
+        "FilterPolicyScope" => match value {
+            "MessageAttributes" | "MessageBody" => Ok(()),
+            _ => Err(invalid(format!(
+                "FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or MessageAttributes"
+            ))),
+        },
+        "RedrivePolicy" | "SubscriptionRoleArn" | "ReplayPolicy" => Err(AwsError::not_implemented(
+            "SNS",
+            "subscription attribute RedrivePolicy, SubscriptionRoleArn or ReplayPolicy",
+        )),
         _ => Err(invalid("AttributeName")),
     }
 }
