@@ -110,6 +110,10 @@ impl AlarmTransition {
     }
 }
 
+fn is_autoscaling(arn: &str) -> bool {
+    arn.split(':').nth(2) == Some("autoscaling")
+}
+
 /// A region's name as AWS's notifications write it.
 pub fn region_long_name(region: &str) -> String {
     let name = match region {
@@ -428,6 +432,7 @@ impl Alarms {
                 let mem = self.metrics.lock().unwrap_or_else(|e| e.into_inner());
                 let mut change = Change::default();
                 let mut transitions = Vec::new();
+                let mut repeats = Vec::new();
                 for a in book.alarms.values() {
                     if a.next_evaluation > now {
                         continue;
@@ -451,12 +456,24 @@ impl Alarms {
                                 old_reason: a.state_reason.clone(),
                             });
                             change.put.push(next);
+                        } else if a.actions_enabled
+                            && a.actions_for(&a.state).iter().any(|x| is_autoscaling(x))
+                        {
+                            // Auto Scaling actions are invoked again every evaluation the
+                            // alarm stays in the state (AWS's one exception to
+                            // "actions fire on transitions only").
+                            repeats.push(AlarmTransition {
+                                alarm: a.clone(),
+                                old_state: a.state.clone(),
+                                old_reason: a.state_reason.clone(),
+                            });
                         }
                     }
                 }
-                Ok((change, transitions))
+                Ok((change, (transitions, repeats)))
             })
             .await?;
+        let (transitions, repeats) = transitions;
         // Schedule the next evaluations (in memory only: a restart evaluates every alarm at
         // once, which is harmless).
         for a in self.book().alarms.values_mut() {
@@ -466,7 +483,10 @@ impl Alarms {
             }
         }
         for t in &transitions {
-            self.run_actions(t).await?;
+            self.run_actions(t, false).await?;
+        }
+        for t in &repeats {
+            self.run_actions(t, true).await?;
         }
         Ok(transitions)
     }
@@ -501,14 +521,23 @@ impl Alarms {
 
     /// Fires the actions of the transition's new state (when actions are enabled) and
     /// records each outcome as an `Action` history item.
-    pub(crate) async fn run_actions(&self, t: &AlarmTransition) -> Result<(), CwError> {
+    /// `autoscaling_only`: the repeated invocation of an alarm that stayed in its state.
+    pub(crate) async fn run_actions(
+        &self,
+        t: &AlarmTransition,
+        autoscaling_only: bool,
+    ) -> Result<(), CwError> {
         let a = &t.alarm;
         if !a.actions_enabled {
             return Ok(());
         }
         let actions = self.actions();
         let mut items = Vec::new();
-        for arn in a.actions_for(&a.state) {
+        for arn in a
+            .actions_for(&a.state)
+            .iter()
+            .filter(|x| !autoscaling_only || is_autoscaling(x))
+        {
             let result = actions.fire(arn, t).await;
             let at = self.clock.now();
             let (summary, data) = match result {

@@ -317,7 +317,7 @@ impl Alarms {
             // Actions run after the answer, as AWS's do.
             let me = self.clone();
             tokio::spawn(async move {
-                let _ = me.run_actions(&t).await;
+                let _ = me.run_actions(&t, false).await;
             });
         }
         Ok(())

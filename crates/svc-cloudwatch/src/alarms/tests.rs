@@ -415,3 +415,27 @@ async fn metric_math_alarm() {
     assert!(wire.metric_name.is_none() && wire.statistic.is_none());
     assert_eq!(wire.metrics.as_ref().map(Vec::len), Some(3));
 }
+
+/// While an alarm stays in a state, its Auto Scaling actions are invoked again each
+/// evaluation; its other actions are not.
+#[tokio::test]
+async fn autoscaling_actions_repeat_while_in_state() {
+    let env = Env::new();
+    env.alarm(1, None).await;
+    env.put(10.0).await;
+    env.advance(60);
+    env.cw.alarms.evaluate_due().await.expect("eval"); // -> OK: autoscaling action (ok_actions)
+    env.put(10.0).await;
+    env.advance(60);
+    env.cw.alarms.evaluate_due().await.expect("eval"); // still OK: invoked again
+    let fired = env.rec.fired.lock().unwrap().clone();
+    assert_eq!(fired.len(), 2, "{fired:?}");
+    assert!(fired.iter().all(|f| f.0.contains(":autoscaling:") && f.2 == "OK"));
+    env.cw
+        .disable_alarm_actions(&ctx(&env.clock), g::DisableAlarmActionsInput { alarm_names: vec!["high".into()] })
+        .await
+        .expect("disable");
+    env.advance(60);
+    env.cw.alarms.evaluate_due().await.expect("eval");
+    assert_eq!(env.rec.fired.lock().unwrap().len(), 2, "disabled actions do not run");
+}
