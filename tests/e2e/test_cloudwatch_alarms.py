@@ -287,3 +287,41 @@ def test_metric_math_alarm(make_nimbus):
               "--threshold", "10", "--comparison-operator", "GreaterThanThreshold",
               "--metrics", json.dumps([stat("a", "A") | {"ReturnData": True}, stat("b", "B") | {"ReturnData": True}]))
     assert "Exactly one element of the metrics list should return data." in e.value.stderr
+
+
+def test_composite_alarm(make_nimbus):
+    n = make_nimbus()
+    ns = unique("Comp")
+    put_alarm(n, "cpu", ns)
+    n.aws("cloudwatch", "put-composite-alarm", "--alarm-name", "service-down", "--alarm-rule",
+          'ALARM("cpu") OR ALARM(disk)', "--alarm-description", "either", "--tags", "Key=k,Value=v")
+    out = n.aws("cloudwatch", "describe-alarms", "--alarm-types", "CompositeAlarm")
+    [c] = out["CompositeAlarms"]
+    assert c["AlarmRule"] == 'ALARM("cpu") OR ALARM(disk)' and out["MetricAlarms"] == []
+    assert c["AlarmArn"].endswith(":alarm:service-down")
+    # Without AlarmTypes only metric alarms are listed.
+    assert [a["AlarmName"] for a in n.aws("cloudwatch", "describe-alarms")["MetricAlarms"]] == ["cpu"]
+    put_value(n, ns, 95)
+    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 60})
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        [c] = n.aws("cloudwatch", "describe-alarms", "--alarm-names", "service-down", "--alarm-types",
+                    "CompositeAlarm")["CompositeAlarms"]
+        if c["StateValue"] == "ALARM":
+            break
+        time.sleep(0.1)
+    assert c["StateValue"] == "ALARM", c
+    assert re.match(r"arn:aws:cloudwatch:us-east-1:000000000000:alarm:cpu transitioned to ALARM at \w+ \d\d \w+, \d{4} "
+                    r"\d\d:\d\d:\d\d UTC", c["StateReason"]), c["StateReason"]
+    assert json.loads(c["StateReasonData"])["triggeringAlarms"][0]["state"]["value"] == "ALARM"
+    parents = n.aws("cloudwatch", "describe-alarms", "--parents-of-alarm-name", "cpu", "--alarm-types",
+                    "CompositeAlarm")["CompositeAlarms"]
+    assert [p["AlarmName"] for p in parents] == ["service-down"]
+    hist = n.aws("cloudwatch", "describe-alarm-history", "--alarm-name", "service-down", "--alarm-types",
+                 "CompositeAlarm")["AlarmHistoryItems"]
+    assert {h["AlarmType"] for h in hist} == {"CompositeAlarm"}
+    # Evaluated at once (the rule was false: OK), then ALARM when cpu was.
+    assert [h["HistorySummary"] for h in hist][:2] == ["Alarm updated from OK to ALARM", "Alarm updated from INSUFFICIENT_DATA to OK"]
+    with pytest.raises(AwsCliError) as e:
+        n.aws("cloudwatch", "put-composite-alarm", "--alarm-name", "bad", "--alarm-rule", "ALARM(cpu) AND")
+    assert "InvalidParameterValue" in e.value.stderr

@@ -36,7 +36,7 @@ pub static OPERATIONS: [m::Operation; 46] = [
     op("DeleteAlarmMuteRule", "POST", "/"),
     m::Operation {
         input: Some(m::ShapeId(40)),
-        errors: &[m::ShapeId(130)],
+        errors: &[m::ShapeId(131)],
         implemented: true,
         ..op("DeleteAlarms", "POST", "/")
     },
@@ -182,7 +182,7 @@ pub static OPERATIONS: [m::Operation; 46] = [
         result_wrapper: Some("ListTagsForResourceResult"),
         input: Some(m::ShapeId(93)),
         output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(87), m::ShapeId(131), m::ShapeId(83)],
+        errors: &[m::ShapeId(87), m::ShapeId(132), m::ShapeId(83)],
         implemented: true,
         ..op("ListTagsForResource", "POST", "/")
     },
@@ -191,7 +191,12 @@ pub static OPERATIONS: [m::Operation; 46] = [
         result_wrapper: Some("PutAnomalyDetectorResult"),
         ..op("PutAnomalyDetector", "POST", "/")
     },
-    op("PutCompositeAlarm", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(90)],
+        implemented: true,
+        ..op("PutCompositeAlarm", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("PutDashboardResult"),
         ..op("PutDashboard", "POST", "/")
@@ -205,13 +210,13 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("PutManagedInsightRules", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(122)),
+        input: Some(m::ShapeId(123)),
         errors: &[m::ShapeId(90)],
         implemented: true,
         ..op("PutMetricAlarm", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(123)),
+        input: Some(m::ShapeId(124)),
         errors: &[
             m::ShapeId(87),
             m::ShapeId(116),
@@ -226,8 +231,8 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("PutMetricStream", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(135)),
-        errors: &[m::ShapeId(130), m::ShapeId(84)],
+        input: Some(m::ShapeId(136)),
+        errors: &[m::ShapeId(131), m::ShapeId(84)],
         implemented: true,
         ..op("SetAlarmState", "POST", "/")
     },
@@ -249,11 +254,11 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("TagResourceResult"),
-        input: Some(m::ShapeId(152)),
-        output: Some(m::ShapeId(153)),
+        input: Some(m::ShapeId(153)),
+        output: Some(m::ShapeId(154)),
         errors: &[
             m::ShapeId(87),
-            m::ShapeId(131),
+            m::ShapeId(132),
             m::ShapeId(23),
             m::ShapeId(83),
             m::ShapeId(24),
@@ -263,11 +268,11 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("UntagResourceResult"),
-        input: Some(m::ShapeId(159)),
-        output: Some(m::ShapeId(160)),
+        input: Some(m::ShapeId(160)),
+        output: Some(m::ShapeId(161)),
         errors: &[
             m::ShapeId(87),
-            m::ShapeId(131),
+            m::ShapeId(132),
             m::ShapeId(23),
             m::ShapeId(83),
             m::ShapeId(24),
@@ -278,7 +283,7 @@ pub static OPERATIONS: [m::Operation; 46] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 162] = [
+pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "AccountId",
         kind: m::ShapeKind::String { enum_values: &[] },
@@ -315,7 +320,7 @@ pub static SHAPES: [m::Shape; 162] = [
             member("AlarmName", 9),
             member("AlarmContributorId", 26),
             member("AlarmType", 14),
-            member("Timestamp", 156),
+            member("Timestamp", 157),
             member("HistoryItemType", 80),
             member("HistorySummary", 81),
             member("HistoryData", 79),
@@ -351,10 +356,10 @@ pub static SHAPES: [m::Shape; 162] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Query", 124)
+                ..member("Query", 125)
             },
             member("PendingPeriod", 120),
-            member("RecoveryPeriod", 126),
+            member("RecoveryPeriod", 127),
         ])),
     },
     m::Shape {
@@ -409,24 +414,24 @@ pub static SHAPES: [m::Shape; 162] = [
         name: "CompositeAlarm",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActionsEnabled", 2),
-            member("AlarmActions", 128),
+            member("AlarmActions", 129),
             member("AlarmArn", 5),
-            member("AlarmConfigurationUpdatedTimestamp", 156),
+            member("AlarmConfigurationUpdatedTimestamp", 157),
             member("AlarmDescription", 6),
             member("AlarmName", 9),
             member("AlarmRule", 13),
-            member("InsufficientDataActions", 128),
-            member("OKActions", 128),
-            member("StateReason", 138),
-            member("StateReasonData", 139),
-            member("StateUpdatedTimestamp", 156),
-            member("StateValue", 140),
-            member("StateTransitionedTimestamp", 156),
+            member("InsufficientDataActions", 129),
+            member("OKActions", 129),
+            member("StateReason", 139),
+            member("StateReasonData", 140),
+            member("StateUpdatedTimestamp", 157),
+            member("StateValue", 141),
+            member("StateTransitionedTimestamp", 157),
             member("ActionsSuppressedBy", 3),
             member("ActionsSuppressedReason", 4),
             member("ActionsSuppressor", 5),
-            member("ActionsSuppressorWaitPeriod", 147),
-            member("ActionsSuppressorExtensionPeriod", 147),
+            member("ActionsSuppressorWaitPeriod", 148),
+            member("ActionsSuppressorExtensionPeriod", 148),
         ])),
     },
     m::Shape {
@@ -533,13 +538,13 @@ pub static SHAPES: [m::Shape; 162] = [
     m::Shape {
         name: "Datapoint",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Timestamp", 156),
+            member("Timestamp", 157),
             member("SampleCount", 35),
             member("Average", 35),
             member("Sum", 35),
             member("Minimum", 35),
             member("Maximum", 35),
-            member("Unit", 136),
+            member("Unit", 137),
             member("ExtendedStatistics", 36),
         ])),
     },
@@ -591,11 +596,11 @@ pub static SHAPES: [m::Shape; 162] = [
             member("AlarmContributorId", 26),
             member("AlarmTypes", 15),
             member("HistoryItemType", 80),
-            member("StartDate", 156),
-            member("EndDate", 156),
+            member("StartDate", 157),
+            member("EndDate", 157),
             member("MaxRecords", 95),
             member("NextToken", 118),
-            member("ScanBy", 134),
+            member("ScanBy", 135),
         ])),
     },
     m::Shape {
@@ -616,11 +621,11 @@ pub static SHAPES: [m::Shape; 162] = [
                 required: true,
                 ..member("Namespace", 117)
             },
-            member("Statistic", 141),
+            member("Statistic", 142),
             member("ExtendedStatistic", 70),
             member("Dimensions", 52),
             member("Period", 121),
-            member("Unit", 136),
+            member("Unit", 137),
         ])),
     },
     m::Shape {
@@ -635,7 +640,7 @@ pub static SHAPES: [m::Shape; 162] = [
             member("AlarmTypes", 15),
             member("ChildrenOfAlarmName", 9),
             member("ParentsOfAlarmName", 9),
-            member("StateValue", 140),
+            member("StateValue", 141),
             member("ActionPrefix", 1),
             member("MaxRecords", 95),
             member("NextToken", 118),
@@ -819,14 +824,14 @@ pub static SHAPES: [m::Shape; 162] = [
             },
             m::Member {
                 required: true,
-                ..member("StartTime", 156)
+                ..member("StartTime", 157)
             },
             m::Member {
                 required: true,
-                ..member("EndTime", 156)
+                ..member("EndTime", 157)
             },
             member("NextToken", 118),
-            member("ScanBy", 134),
+            member("ScanBy", 135),
             member("MaxDatapoints", 75),
             member("LabelOptions", 88),
         ])),
@@ -861,19 +866,19 @@ pub static SHAPES: [m::Shape; 162] = [
             member("Dimensions", 52),
             m::Member {
                 required: true,
-                ..member("StartTime", 156)
+                ..member("StartTime", 157)
             },
             m::Member {
                 required: true,
-                ..member("EndTime", 156)
+                ..member("EndTime", 157)
             },
             m::Member {
                 required: true,
                 ..member("Period", 121)
             },
-            member("Statistics", 143),
+            member("Statistics", 144),
             member("ExtendedStatistics", 71),
-            member("Unit", 136),
+            member("Unit", 137),
         ])),
     },
     m::Shape {
@@ -999,7 +1004,7 @@ pub static SHAPES: [m::Shape; 162] = [
             member("MetricName", 113),
             member("Dimensions", 49),
             member("NextToken", 118),
-            member("RecentlyActive", 125),
+            member("RecentlyActive", 126),
             member("IncludeLinkedAccounts", 82),
             member("OwningAccount", 0),
         ])),
@@ -1021,7 +1026,7 @@ pub static SHAPES: [m::Shape; 162] = [
     },
     m::Shape {
         name: "ListTagsForResourceOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Tags", 151)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 152)])),
     },
     m::Shape {
         name: "MaxRecords",
@@ -1057,32 +1062,32 @@ pub static SHAPES: [m::Shape; 162] = [
             member("AlarmName", 9),
             member("AlarmArn", 5),
             member("AlarmDescription", 6),
-            member("AlarmConfigurationUpdatedTimestamp", 156),
+            member("AlarmConfigurationUpdatedTimestamp", 157),
             member("ActionsEnabled", 2),
-            member("OKActions", 128),
-            member("AlarmActions", 128),
-            member("InsufficientDataActions", 128),
-            member("StateValue", 140),
-            member("StateReason", 138),
-            member("StateReasonData", 139),
-            member("StateUpdatedTimestamp", 156),
+            member("OKActions", 129),
+            member("AlarmActions", 129),
+            member("InsufficientDataActions", 129),
+            member("StateValue", 141),
+            member("StateReason", 139),
+            member("StateReasonData", 140),
+            member("StateUpdatedTimestamp", 157),
             member("MetricName", 113),
             member("Namespace", 117),
-            member("Statistic", 141),
+            member("Statistic", 142),
             member("ExtendedStatistic", 70),
             member("Dimensions", 52),
             member("Period", 121),
-            member("Unit", 136),
+            member("Unit", 137),
             member("EvaluationPeriods", 68),
             member("DatapointsToAlarm", 39),
-            member("Threshold", 155),
+            member("Threshold", 156),
             member("ComparisonOperator", 20),
-            member("TreatMissingData", 158),
+            member("TreatMissingData", 159),
             member("EvaluateLowSampleCountPercentile", 65),
             member("Metrics", 104),
             member("ThresholdMetricId", 111),
             member("EvaluationState", 69),
-            member("StateTransitionedTimestamp", 156),
+            member("StateTransitionedTimestamp", 157),
             member("EvaluationCriteria", 66),
             member("EvaluationInterval", 67),
         ])),
@@ -1121,7 +1126,7 @@ pub static SHAPES: [m::Shape; 162] = [
             member("MetricStat", 114),
             member("Expression", 110),
             member("Label", 112),
-            member("ReturnData", 133),
+            member("ReturnData", 134),
             member("Period", 121),
             member("AccountId", 0),
         ])),
@@ -1131,9 +1136,9 @@ pub static SHAPES: [m::Shape; 162] = [
         kind: m::ShapeKind::Structure(structure(&[
             member("Id", 111),
             member("Label", 112),
-            member("Timestamps", 157),
+            member("Timestamps", 158),
             member("Values", 37),
-            member("StatusCode", 144),
+            member("StatusCode", 145),
             member("Messages", 107),
         ])),
     },
@@ -1161,13 +1166,13 @@ pub static SHAPES: [m::Shape; 162] = [
                 ..member("MetricName", 113)
             },
             member("Dimensions", 52),
-            member("Timestamp", 156),
+            member("Timestamp", 157),
             member("Value", 35),
-            member("StatisticValues", 142),
-            member("Values", 161),
+            member("StatisticValues", 143),
+            member("Values", 162),
             member("Counts", 27),
-            member("Unit", 136),
-            member("StorageResolution", 145),
+            member("Unit", 137),
+            member("StorageResolution", 146),
         ])),
     },
     m::Shape {
@@ -1199,9 +1204,9 @@ pub static SHAPES: [m::Shape; 162] = [
             },
             m::Member {
                 required: true,
-                ..member("Stat", 137)
+                ..member("Stat", 138)
             },
-            member("Unit", 136),
+            member("Unit", 137),
         ])),
     },
     m::Shape {
@@ -1249,6 +1254,28 @@ pub static SHAPES: [m::Shape; 162] = [
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "PutCompositeAlarmInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ActionsEnabled", 2),
+            member("AlarmActions", 129),
+            member("AlarmDescription", 6),
+            m::Member {
+                required: true,
+                ..member("AlarmName", 9)
+            },
+            m::Member {
+                required: true,
+                ..member("AlarmRule", 13)
+            },
+            member("InsufficientDataActions", 129),
+            member("OKActions", 129),
+            member("Tags", 152),
+            member("ActionsSuppressor", 5),
+            member("ActionsSuppressorWaitPeriod", 148),
+            member("ActionsSuppressorExtensionPeriod", 148),
+        ])),
+    },
+    m::Shape {
         name: "PutMetricAlarmInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
@@ -1257,24 +1284,24 @@ pub static SHAPES: [m::Shape; 162] = [
             },
             member("AlarmDescription", 6),
             member("ActionsEnabled", 2),
-            member("OKActions", 128),
-            member("AlarmActions", 128),
-            member("InsufficientDataActions", 128),
+            member("OKActions", 129),
+            member("AlarmActions", 129),
+            member("InsufficientDataActions", 129),
             member("MetricName", 113),
             member("Namespace", 117),
-            member("Statistic", 141),
+            member("Statistic", 142),
             member("ExtendedStatistic", 70),
             member("Dimensions", 52),
             member("Period", 121),
-            member("Unit", 136),
+            member("Unit", 137),
             member("EvaluationPeriods", 68),
             member("DatapointsToAlarm", 39),
-            member("Threshold", 155),
+            member("Threshold", 156),
             member("ComparisonOperator", 20),
-            member("TreatMissingData", 158),
+            member("TreatMissingData", 159),
             member("EvaluateLowSampleCountPercentile", 65),
             member("Metrics", 104),
-            member("Tags", 151),
+            member("Tags", 152),
             member("ThresholdMetricId", 111),
             member("EvaluationCriteria", 66),
             member("EvaluationInterval", 67),
@@ -1289,7 +1316,7 @@ pub static SHAPES: [m::Shape; 162] = [
             },
             member("MetricData", 103),
             member("EntityMetricData", 63),
-            member("StrictEntityValidation", 146),
+            member("StrictEntityValidation", 147),
         ])),
     },
     m::Shape {
@@ -1313,7 +1340,7 @@ pub static SHAPES: [m::Shape; 162] = [
     m::Shape {
         name: "ResourceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(129),
+            member: m::ShapeId(130),
             member_location_name: None,
             flattened: false,
         }),
@@ -1343,7 +1370,7 @@ pub static SHAPES: [m::Shape; 162] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("ResourceType", 132), member("ResourceId", 127)])
+            ..structure(&[member("ResourceType", 133), member("ResourceId", 128)])
         }),
     },
     m::Shape {
@@ -1369,13 +1396,13 @@ pub static SHAPES: [m::Shape; 162] = [
             },
             m::Member {
                 required: true,
-                ..member("StateValue", 140)
+                ..member("StateValue", 141)
             },
             m::Member {
                 required: true,
-                ..member("StateReason", 138)
+                ..member("StateReason", 139)
             },
-            member("StateReasonData", 139),
+            member("StateReasonData", 140),
         ])),
     },
     m::Shape {
@@ -1460,7 +1487,7 @@ pub static SHAPES: [m::Shape; 162] = [
     m::Shape {
         name: "Statistics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(141),
+            member: m::ShapeId(142),
             member_location_name: None,
             flattened: false,
         }),
@@ -1488,11 +1515,11 @@ pub static SHAPES: [m::Shape; 162] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 149)
+                ..member("Key", 150)
             },
             m::Member {
                 required: true,
-                ..member("Value", 154)
+                ..member("Value", 155)
             },
         ])),
     },
@@ -1503,7 +1530,7 @@ pub static SHAPES: [m::Shape; 162] = [
     m::Shape {
         name: "TagKeyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(149),
+            member: m::ShapeId(150),
             member_location_name: None,
             flattened: false,
         }),
@@ -1511,7 +1538,7 @@ pub static SHAPES: [m::Shape; 162] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(148),
+            member: m::ShapeId(149),
             member_location_name: None,
             flattened: false,
         }),
@@ -1525,7 +1552,7 @@ pub static SHAPES: [m::Shape; 162] = [
             },
             m::Member {
                 required: true,
-                ..member("Tags", 151)
+                ..member("Tags", 152)
             },
         ])),
     },
@@ -1548,7 +1575,7 @@ pub static SHAPES: [m::Shape; 162] = [
     m::Shape {
         name: "Timestamps",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(156),
+            member: m::ShapeId(157),
             member_location_name: None,
             flattened: false,
         }),
@@ -1566,7 +1593,7 @@ pub static SHAPES: [m::Shape; 162] = [
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 150)
+                ..member("TagKeys", 151)
             },
         ])),
     },
@@ -1598,6 +1625,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "GetMetricStatistics",
     "ListMetrics",
     "ListTagsForResource",
+    "PutCompositeAlarm",
     "PutMetricAlarm",
     "PutMetricData",
     "SetAlarmState",
@@ -3051,6 +3079,64 @@ impl IntoValue for MissingRequiredParameterException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct PutCompositeAlarmInput {
+    pub actions_enabled: Option<bool>,
+    pub alarm_actions: Option<Vec<String>>,
+    pub alarm_description: Option<String>,
+    pub alarm_name: String,
+    pub alarm_rule: String,
+    pub insufficient_data_actions: Option<Vec<String>>,
+    pub ok_actions: Option<Vec<String>>,
+    pub tags: Option<Vec<Tag>>,
+    pub actions_suppressor: Option<String>,
+    pub actions_suppressor_wait_period: Option<i32>,
+    pub actions_suppressor_extension_period: Option<i32>,
+}
+
+impl FromValue for PutCompositeAlarmInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 11, path)?;
+        Ok(Self {
+            actions_enabled: opt(&mut s, 0, "ActionsEnabled")?,
+            alarm_actions: opt(&mut s, 1, "AlarmActions")?,
+            alarm_description: opt(&mut s, 2, "AlarmDescription")?,
+            alarm_name: req(&mut s, 3, "AlarmName")?,
+            alarm_rule: req(&mut s, 4, "AlarmRule")?,
+            insufficient_data_actions: opt(&mut s, 5, "InsufficientDataActions")?,
+            ok_actions: opt(&mut s, 6, "OKActions")?,
+            tags: opt(&mut s, 7, "Tags")?,
+            actions_suppressor: opt(&mut s, 8, "ActionsSuppressor")?,
+            actions_suppressor_wait_period: opt(&mut s, 9, "ActionsSuppressorWaitPeriod")?,
+            actions_suppressor_extension_period: opt(
+                &mut s,
+                10,
+                "ActionsSuppressorExtensionPeriod",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for PutCompositeAlarmInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.actions_enabled.map(IntoValue::into_value),
+            self.alarm_actions.map(IntoValue::into_value),
+            self.alarm_description.map(IntoValue::into_value),
+            Some(self.alarm_name.into_value()),
+            Some(self.alarm_rule.into_value()),
+            self.insufficient_data_actions.map(IntoValue::into_value),
+            self.ok_actions.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.actions_suppressor.map(IntoValue::into_value),
+            self.actions_suppressor_wait_period
+                .map(IntoValue::into_value),
+            self.actions_suppressor_extension_period
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PutMetricAlarmInput {
     pub alarm_name: String,
     pub alarm_description: Option<String>,
@@ -3538,6 +3624,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListTagsForResourceInput,
     ) -> impl Future<Output = Result<ListTagsForResourceOutput, AwsError>> + Send;
 
+    /// `PutCompositeAlarm`.
+    fn put_composite_alarm(
+        &self,
+        ctx: &RequestContext,
+        input: PutCompositeAlarmInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `PutMetricAlarm`.
     fn put_metric_alarm(
         &self,
@@ -3807,6 +3900,84 @@ pub mod access {
                 conditions: c,
             }
         }]
+    }
+
+    /// `PutCompositeAlarm`: `cloudwatch:PutCompositeAlarm`, `cloudwatch:TagResource` (when `Tags` is set).
+    pub fn put_composite_alarm(
+        ctx: &RequestContext,
+        input: &PutCompositeAlarmInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v1);
+            }
+        }
+        let p0 = input.tags.as_ref().is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "cloudwatch:PutCompositeAlarm",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "cloudwatch:TagResource",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
     }
 
     /// `PutMetricAlarm`: `cloudwatch:PutMetricAlarm`, `cloudwatch:TagResource` (when `Tags` is set).
@@ -4112,6 +4283,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_tags_for_resource(ctx, input).await?;
                     Ok(Some(out.into_value()))
+                }
+                "PutCompositeAlarm" => {
+                    let input = PutCompositeAlarmInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(11)),
+                        "PutCompositeAlarmInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_composite_alarm(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.put_composite_alarm(ctx, input).await?;
+                    Ok(None)
                 }
                 "PutMetricAlarm" => {
                     let input = PutMetricAlarmInput::from_value(

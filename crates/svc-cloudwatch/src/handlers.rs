@@ -353,6 +353,17 @@ impl g::Handlers for CloudWatch {
         Ok(self.metric_data(ctx, input).await?)
     }
 
+    async fn put_composite_alarm(
+        &self,
+        ctx: &RequestContext,
+        input: g::PutCompositeAlarmInput,
+    ) -> Result<(), AwsError> {
+        Ok(self
+            .alarms
+            .put_composite_alarm(ctx.account_id(), &ctx.region, input)
+            .await?)
+    }
+
     async fn put_metric_alarm(
         &self,
         ctx: &RequestContext,

@@ -30,6 +30,7 @@ fn alarm(n: i64, m: Option<i64>, treatment: &str) -> Alarm {
         treat_missing_data: Some(treatment.into()),
         tags: vec![],
         metrics: vec![],
+        rule: None,
         configuration_updated: Timestamp(T0),
         state: "INSUFFICIENT_DATA".into(),
         state_reason: String::new(),

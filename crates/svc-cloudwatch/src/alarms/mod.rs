@@ -9,6 +9,7 @@
 //! submitted before it leaves memory alone. The alarm model is in [`model`], the evaluation
 //! rules in [`eval`], the operations in [`ops`], the worker in [`worker`].
 
+pub mod composite;
 pub mod eval;
 pub mod model;
 pub mod ops;
@@ -53,6 +54,24 @@ impl AlarmTransition {
         let a = &self.alarm;
         let region_name = region_long_name(&a.region);
         let subject = format!("{}: \"{}\" in {}", a.state, a.name, region_name);
+        if a.is_composite() {
+            let message = serde_json::json!({
+                "AlarmName": a.name,
+                "AlarmDescription": a.description,
+                "AWSAccountId": a.account,
+                "NewStateValue": a.state,
+                "NewStateReason": a.state_reason,
+                "StateChangeTime": model::aws_json_time(a.state_updated),
+                "Region": region_name,
+                "AlarmArn": a.arn(),
+                "OldStateValue": self.old_state,
+                "AlarmRule": a.rule,
+                "OKActions": a.ok_actions,
+                "AlarmActions": a.alarm_actions,
+                "InsufficientDataActions": a.insufficient_data_actions,
+            });
+            return (subject, message.to_string());
+        }
         let mut trigger = serde_json::json!({
             "MetricName": a.metric_name,
             "Namespace": a.namespace,
@@ -291,6 +310,7 @@ impl Alarms {
             summary,
             data,
             seq: self.seq.fetch_add(1, Ordering::Relaxed),
+            composite: a.is_composite(),
         }
     }
 
@@ -433,8 +453,9 @@ impl Alarms {
                 let mut change = Change::default();
                 let mut transitions = Vec::new();
                 let mut repeats = Vec::new();
-                for a in book.alarms.values() {
-                    if a.next_evaluation > now {
+                let mut updated: BTreeMap<AlarmKey, Alarm> = BTreeMap::new();
+                for (k, a) in &book.alarms {
+                    if a.next_evaluation > now || a.is_composite() {
                         continue;
                     }
                     let interval = a.interval_ms();
@@ -455,6 +476,7 @@ impl Alarms {
                                 old_state: a.state.clone(),
                                 old_reason: a.state_reason.clone(),
                             });
+                            updated.insert(k.clone(), next.clone());
                             change.put.push(next);
                         } else if a.actions_enabled
                             && a.actions_for(&a.state).iter().any(|x| is_autoscaling(x))
@@ -469,6 +491,16 @@ impl Alarms {
                             });
                         }
                     }
+                }
+                // Composite alarms follow the states their rules read.
+                for (old, new) in composite::evaluate_all(&book.alarms, &mut updated, now) {
+                    change.history.push(self.state_history(&old, &new, now));
+                    transitions.push(AlarmTransition {
+                        alarm: new.clone(),
+                        old_state: old.state.clone(),
+                        old_reason: old.state_reason.clone(),
+                    });
+                    change.put.push(new);
                 }
                 Ok((change, (transitions, repeats)))
             })

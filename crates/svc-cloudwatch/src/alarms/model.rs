@@ -192,6 +192,9 @@ pub struct Alarm {
     /// is `namespace`/`metric_name`/`dimensions`/`statistic`).
     #[serde(default)]
     pub metrics: Vec<AlarmQuery>,
+    /// A composite alarm's rule (`None` for a metric alarm).
+    #[serde(default)]
+    pub rule: Option<String>,
     pub configuration_updated: Timestamp,
     pub state: String,
     pub state_reason: String,
@@ -387,6 +390,9 @@ pub struct HistoryItem {
     pub data: String,
     /// Orders items of the same millisecond; part of the store key.
     pub seq: u64,
+    /// Whether the alarm is a composite alarm.
+    #[serde(default)]
+    pub composite: bool,
 }
 
 impl HistoryItem {
@@ -394,7 +400,7 @@ impl HistoryItem {
         g::AlarmHistoryItem {
             alarm_name: Some(self.alarm_name.clone()),
             alarm_contributor_id: None,
-            alarm_type: Some("MetricAlarm".into()),
+            alarm_type: Some(if self.composite { "CompositeAlarm" } else { "MetricAlarm" }.into()),
             timestamp: Some(self.timestamp),
             history_item_type: Some(self.kind.clone()),
             history_summary: Some(self.summary.clone()),
@@ -582,6 +588,7 @@ pub fn from_input(
         treat_missing_data: input.treat_missing_data,
         tags,
         metrics: Vec::new(),
+        rule: None,
         configuration_updated: now,
         state: "INSUFFICIENT_DATA".into(),
         state_reason: "Unchecked: Initial alarm creation".into(),

@@ -67,6 +67,12 @@ impl Alarms {
                         serde_json::json!({"type": "Create", "version": "1.0", "createdAlarm": alarm.config_json()}),
                     )
                 }
+                Some(old) if old.is_composite() => {
+                    return Err(CwError::InvalidValue(format!(
+                        "The alarm {} is a composite alarm; a metric alarm cannot replace it.",
+                        alarm.name
+                    )))
+                }
                 Some(old) => {
                     // An update keeps the state (AWS re-evaluates it soon after) and the tags
                     // unless new ones are given.
@@ -132,10 +138,28 @@ impl Alarms {
         let want_metric = types.is_empty() || types.iter().any(|t| t == "MetricAlarm");
         let want_composite = types.iter().any(|t| t == "CompositeAlarm");
         let limit = page_size(input.max_records, 50)?;
-        // Children and parents are relations of composite alarms, which Nimbus has none of.
-        let related_only =
-            input.children_of_alarm_name.is_some() || input.parents_of_alarm_name.is_some();
         let book = self.book();
+        // Children and parents: the alarms a composite's rule names, the composites naming
+        // an alarm.
+        let rule_names = |a: &Alarm| -> Vec<String> {
+            let mut out = Vec::new();
+            if let Some(Ok(r)) = a.rule.as_deref().map(super::composite::parse) {
+                r.names(&mut out);
+            }
+            out.iter().map(|n| super::composite::name_of(n).to_string()).collect()
+        };
+        let related: Option<Vec<String>> = if let Some(parent) = &input.children_of_alarm_name {
+            Some(book.alarms.get(&key(account, region, parent)).map(rule_names).unwrap_or_default())
+        } else {
+            input.parents_of_alarm_name.as_ref().map(|child| {
+                book.alarms
+                    .range(key(account, region, "")..)
+                    .take_while(|(k, _)| k.0 == account && k.1 == region)
+                    .filter(|(_, a)| rule_names(a).contains(child))
+                    .map(|(_, a)| a.name.clone())
+                    .collect()
+            })
+        };
         let from = input.next_token.clone();
         if let Some(t) = &from {
             if t.is_empty() {
@@ -147,7 +171,8 @@ impl Alarms {
             .range(key(account, region, "")..)
             .take_while(|(k, _)| k.0 == account && k.1 == region)
             .map(|(_, a)| a)
-            .filter(|_| want_metric && !related_only)
+            .filter(|a| if a.is_composite() { want_composite } else { want_metric })
+            .filter(|a| related.as_ref().is_none_or(|r| r.contains(&a.name)))
             .filter(|a| names.is_empty() || names.contains(&a.name))
             .filter(|a| input.alarm_name_prefix.as_ref().is_none_or(|p| a.name.starts_with(p.as_str())))
             .filter(|a| input.state_value.as_ref().is_none_or(|s| *s == a.state))
@@ -169,8 +194,12 @@ impl Alarms {
             None
         };
         Ok(g::DescribeAlarmsOutput {
-            composite_alarms: want_composite.then(Vec::new),
-            metric_alarms: Some(alarms.iter().map(|a| a.to_wire()).collect()),
+            composite_alarms: want_composite.then(|| {
+                alarms.iter().filter(|a| a.is_composite()).map(|a| a.to_composite_wire()).collect()
+            }),
+            metric_alarms: Some(
+                alarms.iter().filter(|a| !a.is_composite()).map(|a| a.to_wire()).collect(),
+            ),
             next_token,
         })
     }
@@ -228,6 +257,7 @@ impl Alarms {
         };
         let types = input.alarm_types.unwrap_or_default();
         let want_metric = types.is_empty() || types.iter().any(|t| t == "MetricAlarm");
+        let want_composite = types.iter().any(|t| t == "CompositeAlarm");
         let limit = page_size(input.max_records, 100)?;
         let skip: usize = match &input.next_token {
             None => 0,
@@ -241,7 +271,7 @@ impl Alarms {
             .take_while(|(k, _)| k.0 == account && k.1 == region)
             .filter(|(k, _)| input.alarm_name.as_ref().is_none_or(|n| *n == k.2))
             .flat_map(|(_, v)| v.iter())
-            .filter(|_| want_metric)
+            .filter(|h| if h.composite { want_composite } else { want_metric })
             .filter(|h| h.timestamp.0 >= now.0 - HISTORY_KEPT_MS)
             .filter(|h| input.history_item_type.as_ref().is_none_or(|t| *t == h.kind))
             .filter(|h| input.start_date.is_none_or(|s| h.timestamp >= s))

@@ -439,3 +439,95 @@ async fn autoscaling_actions_repeat_while_in_state() {
     env.cw.alarms.evaluate_due().await.expect("eval");
     assert_eq!(env.rec.fired.lock().unwrap().len(), 2, "disabled actions do not run");
 }
+
+/// A composite alarm follows the alarms its rule names, and describes and notifies as one.
+#[tokio::test]
+async fn composite_alarm_follows_its_children() {
+    let env = Env::new();
+    env.alarm(1, None).await; // "high": Load > 40
+    let c = ctx(&env.clock);
+    let second = g::PutMetricAlarmInput {
+        alarm_name: "very-high".into(),
+        namespace: Some("App".into()),
+        metric_name: Some("Load".into()),
+        dimensions: Some(vec![g::Dimension { name: "Host".into(), value: "a".into() }]),
+        statistic: Some("Average".into()),
+        period: Some(60),
+        evaluation_periods: Some(1),
+        threshold: Some(90.0),
+        comparison_operator: Some("GreaterThanThreshold".into()),
+        ..Default::default()
+    };
+    env.cw.put_metric_alarm(&c, second).await.expect("second");
+    let composite = |rule: &str| g::PutCompositeAlarmInput {
+        alarm_name: "busy-not-melting".into(),
+        alarm_rule: rule.into(),
+        alarm_actions: Some(vec!["arn:aws:sns:us-east-1:000000000000:c".into()]),
+        ..Default::default()
+    };
+    assert_eq!(
+        env.cw.put_composite_alarm(&c, composite("ALARM(high) AND")).await.unwrap_err().code,
+        "InvalidParameterValue"
+    );
+    env.cw
+        .put_composite_alarm(&c, composite(r#"ALARM(high) AND NOT ALARM("very-high")"#))
+        .await
+        .expect("composite");
+    let state = |name: &str| {
+        env.cw.alarms.book().alarms.values().find(|a| a.name == name).unwrap().clone()
+    };
+    env.put(50.0).await;
+    env.advance(60);
+    env.cw.alarms.evaluate_due().await.expect("eval");
+    assert_eq!(state("high").state, "ALARM");
+    assert_eq!(state("very-high").state, "OK");
+    let comp = state("busy-not-melting");
+    assert_eq!(comp.state, "ALARM");
+    assert!(
+        comp.state_reason.starts_with("arn:aws:cloudwatch:us-east-1:000000000000:alarm:"),
+        "{}",
+        comp.state_reason
+    );
+    assert!(env.rec.fired.lock().unwrap().iter().any(|f| f.0.ends_with(":c") && f.2 == "ALARM"));
+    env.put(95.0).await;
+    env.advance(60);
+    env.cw.alarms.evaluate_due().await.expect("eval");
+    assert_eq!(state("busy-not-melting").state, "OK");
+
+    let out = env
+        .cw
+        .describe_alarms(
+            &c,
+            g::DescribeAlarmsInput {
+                alarm_types: Some(vec!["CompositeAlarm".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("describe");
+    let comps = out.composite_alarms.expect("composites");
+    assert_eq!(comps.len(), 1);
+    assert_eq!(comps[0].alarm_rule.as_deref(), Some(r#"ALARM(high) AND NOT ALARM("very-high")"#));
+    assert!(out.metric_alarms.unwrap().is_empty());
+    let children = env
+        .cw
+        .describe_alarms(
+            &c,
+            g::DescribeAlarmsInput {
+                children_of_alarm_name: Some("busy-not-melting".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("children")
+        .metric_alarms
+        .unwrap();
+    let mut names: Vec<_> = children.iter().map(|a| a.alarm_name.clone().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["high", "very-high"]);
+    // A metric alarm cannot be replaced by a composite of the same name.
+    assert!(env.cw.put_composite_alarm(&c, composite("TRUE")).await.is_ok());
+    let mut clash = composite("TRUE");
+    clash.alarm_name = "high".into();
+    assert_eq!(env.cw.put_composite_alarm(&c, clash).await.unwrap_err().code, "InvalidParameterValue");
+}
