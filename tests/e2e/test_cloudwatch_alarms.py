@@ -325,3 +325,35 @@ def test_composite_alarm(make_nimbus):
     with pytest.raises(AwsCliError) as e:
         n.aws("cloudwatch", "put-composite-alarm", "--alarm-name", "bad", "--alarm-rule", "ALARM(cpu) AND")
     assert "InvalidParameterValue" in e.value.stderr
+
+
+def test_dashboards(fresh_nimbus):
+    n = fresh_nimbus
+    body = {"widgets": [
+        {"type": "metric", "x": 0, "y": 0, "width": 12, "height": 6, "properties": {
+            "metrics": [["AWS/EC2", "CPUUtilization", "AutoScalingGroupName", "web"]],
+            "period": 60, "stat": "Average", "region": "us-east-1", "title": "CPU"}},
+        {"type": "text", "x": 12, "y": 0, "width": 6, "height": 3, "properties": {"markdown": "# Lab"}}]}
+    out = n.aws("cloudwatch", "put-dashboard", "--dashboard-name", "lab", "--dashboard-body", json.dumps(body))
+    assert out["DashboardValidationMessages"] == []
+    got = n.aws("cloudwatch", "get-dashboard", "--dashboard-name", "lab")
+    assert got["DashboardArn"] == "arn:aws:cloudwatch::000000000000:dashboard/lab"
+    assert json.loads(got["DashboardBody"]) == body
+    n.aws("cloudwatch", "put-dashboard", "--dashboard-name", "lab-2", "--dashboard-body", json.dumps(body))
+    entries = n.aws("cloudwatch", "list-dashboards", "--dashboard-name-prefix", "lab")["DashboardEntries"]
+    assert [e["DashboardName"] for e in entries] == ["lab", "lab-2"]
+    assert entries[0]["Size"] == len(json.dumps(body))
+    with pytest.raises(AwsCliError) as e:
+        n.aws("cloudwatch", "put-dashboard", "--dashboard-name", "bad", "--dashboard-body",
+              json.dumps({"widgets": [{"type": "chart", "properties": {}}]}))
+    assert "InvalidParameterInput" in e.value.stderr and "/widgets/0/type" in e.value.stderr
+    n.stop()
+    n.start()
+    assert n.aws("cloudwatch", "get-dashboard", "--dashboard-name", "lab-2")["DashboardName"] == "lab-2"
+    n.aws("cloudwatch", "delete-dashboards", "--dashboard-names", "lab", "lab-2")
+    with pytest.raises(AwsCliError) as e:
+        n.aws("cloudwatch", "get-dashboard", "--dashboard-name", "lab")
+    assert "ResourceNotFound" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        n.aws("cloudwatch", "delete-dashboards", "--dashboard-names", "lab")
+    assert "ResourceNotFound" in e.value.stderr

@@ -39,6 +39,10 @@ pub enum CwError {
     InvalidNextToken,
     /// `InvalidFormat` (400) with this message.
     InvalidFormat(String),
+    /// `InvalidParameterInput` (400; a dashboard's name or body) with this message.
+    DashboardInvalid(String),
+    /// `ResourceNotFound` (404; a dashboard) with this message.
+    DashboardNotFound(String),
 }
 
 impl CwError {
@@ -59,6 +63,8 @@ impl CwError {
             CwError::TagResourceNotFound(_) => "ResourceNotFoundException",
             CwError::InvalidNextToken => "InvalidNextToken",
             CwError::InvalidFormat(_) => "InvalidFormat",
+            CwError::DashboardInvalid(_) => "InvalidParameterInput",
+            CwError::DashboardNotFound(_) => "ResourceNotFound",
         }
     }
 }
@@ -72,7 +78,9 @@ impl fmt::Display for CwError {
             | CwError::LimitExceeded(m)
             | CwError::NotFound(m)
             | CwError::TagResourceNotFound(m)
-            | CwError::InvalidFormat(m) => f.write_str(m),
+            | CwError::InvalidFormat(m)
+            | CwError::DashboardInvalid(m)
+            | CwError::DashboardNotFound(m) => f.write_str(m),
             CwError::InvalidNextToken => f.write_str("The service returned an invalid NextToken."),
             // As AWS words it (seen in its answers, e.g.
             // https://github.com/aws-robotics/cloudwatchmetrics-ros1/issues/46).
@@ -134,6 +142,8 @@ impl From<CwError> for AwsError {
             CwError::TagResourceNotFound(_) => errors::resource_not_found_exception(message),
             CwError::InvalidNextToken => errors::invalid_next_token(message),
             CwError::InvalidFormat(_) => errors::invalid_format_fault(message),
+            CwError::DashboardInvalid(_) => errors::dashboard_invalid_input_error(message),
+            CwError::DashboardNotFound(_) => errors::dashboard_not_found_error(message),
         }
     }
 }

@@ -35,8 +35,8 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 pub static OPERATIONS: [m::Operation; 46] = [
     op("DeleteAlarmMuteRule", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(40)),
-        errors: &[m::ShapeId(131)],
+        input: Some(m::ShapeId(47)),
+        errors: &[m::ShapeId(147)],
         implemented: true,
         ..op("DeleteAlarms", "POST", "/")
     },
@@ -46,6 +46,10 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("DeleteDashboardsResult"),
+        input: Some(m::ShapeId(48)),
+        output: Some(m::ShapeId(49)),
+        errors: &[m::ShapeId(98), m::ShapeId(94), m::ShapeId(24)],
+        implemented: true,
         ..op("DeleteDashboards", "POST", "/")
     },
     m::Operation {
@@ -62,24 +66,24 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmHistoryResult"),
-        input: Some(m::ShapeId(41)),
-        output: Some(m::ShapeId(42)),
-        errors: &[m::ShapeId(85)],
+        input: Some(m::ShapeId(50)),
+        output: Some(m::ShapeId(51)),
+        errors: &[m::ShapeId(96)],
         implemented: true,
         ..op("DescribeAlarmHistory", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmsResult"),
-        input: Some(m::ShapeId(45)),
-        output: Some(m::ShapeId(46)),
-        errors: &[m::ShapeId(85)],
+        input: Some(m::ShapeId(54)),
+        output: Some(m::ShapeId(55)),
+        errors: &[m::ShapeId(96)],
         implemented: true,
         ..op("DescribeAlarms", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmsForMetricResult"),
-        input: Some(m::ShapeId(43)),
-        output: Some(m::ShapeId(44)),
+        input: Some(m::ShapeId(52)),
+        output: Some(m::ShapeId(53)),
         implemented: true,
         ..op("DescribeAlarmsForMetric", "POST", "/")
     },
@@ -92,7 +96,7 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("DescribeInsightRules", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(53)),
+        input: Some(m::ShapeId(62)),
         implemented: true,
         ..op("DisableAlarmActions", "POST", "/")
     },
@@ -101,7 +105,7 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("DisableInsightRules", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(63)),
         implemented: true,
         ..op("EnableAlarmActions", "POST", "/")
     },
@@ -115,6 +119,10 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("GetDashboardResult"),
+        input: Some(m::ShapeId(82)),
+        output: Some(m::ShapeId(83)),
+        errors: &[m::ShapeId(98), m::ShapeId(37), m::ShapeId(94)],
+        implemented: true,
         ..op("GetDashboard", "POST", "/")
     },
     m::Operation {
@@ -123,21 +131,21 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("GetMetricDataResult"),
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(85)],
+        input: Some(m::ShapeId(84)),
+        output: Some(m::ShapeId(87)),
+        errors: &[m::ShapeId(96)],
         implemented: true,
         ..op("GetMetricData", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetMetricStatisticsResult"),
-        input: Some(m::ShapeId(77)),
-        output: Some(m::ShapeId(78)),
+        input: Some(m::ShapeId(88)),
+        output: Some(m::ShapeId(89)),
         errors: &[
-            m::ShapeId(87),
-            m::ShapeId(116),
-            m::ShapeId(86),
-            m::ShapeId(83),
+            m::ShapeId(98),
+            m::ShapeId(130),
+            m::ShapeId(97),
+            m::ShapeId(94),
         ],
         implemented: true,
         ..op("GetMetricStatistics", "POST", "/")
@@ -160,6 +168,10 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("ListDashboardsResult"),
+        input: Some(m::ShapeId(103)),
+        output: Some(m::ShapeId(104)),
+        errors: &[m::ShapeId(98), m::ShapeId(94)],
+        implemented: true,
         ..op("ListDashboards", "POST", "/")
     },
     m::Operation {
@@ -172,17 +184,17 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("ListMetricsResult"),
-        input: Some(m::ShapeId(91)),
-        output: Some(m::ShapeId(92)),
-        errors: &[m::ShapeId(83), m::ShapeId(87)],
+        input: Some(m::ShapeId(105)),
+        output: Some(m::ShapeId(106)),
+        errors: &[m::ShapeId(94), m::ShapeId(98)],
         implemented: true,
         ..op("ListMetrics", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListTagsForResourceResult"),
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(87), m::ShapeId(132), m::ShapeId(83)],
+        input: Some(m::ShapeId(107)),
+        output: Some(m::ShapeId(108)),
+        errors: &[m::ShapeId(98), m::ShapeId(148), m::ShapeId(94)],
         implemented: true,
         ..op("ListTagsForResource", "POST", "/")
     },
@@ -192,13 +204,17 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("PutAnomalyDetector", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(122)),
-        errors: &[m::ShapeId(90)],
+        input: Some(m::ShapeId(136)),
+        errors: &[m::ShapeId(102)],
         implemented: true,
         ..op("PutCompositeAlarm", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("PutDashboardResult"),
+        input: Some(m::ShapeId(137)),
+        output: Some(m::ShapeId(138)),
+        errors: &[m::ShapeId(33), m::ShapeId(94), m::ShapeId(24)],
+        implemented: true,
         ..op("PutDashboard", "POST", "/")
     },
     m::Operation {
@@ -210,18 +226,18 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("PutManagedInsightRules", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(123)),
-        errors: &[m::ShapeId(90)],
+        input: Some(m::ShapeId(139)),
+        errors: &[m::ShapeId(102)],
         implemented: true,
         ..op("PutMetricAlarm", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(124)),
+        input: Some(m::ShapeId(140)),
         errors: &[
-            m::ShapeId(87),
-            m::ShapeId(116),
-            m::ShapeId(86),
-            m::ShapeId(83),
+            m::ShapeId(98),
+            m::ShapeId(130),
+            m::ShapeId(97),
+            m::ShapeId(94),
         ],
         implemented: true,
         ..op("PutMetricData", "POST", "/")
@@ -231,8 +247,8 @@ pub static OPERATIONS: [m::Operation; 46] = [
         ..op("PutMetricStream", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(136)),
-        errors: &[m::ShapeId(131), m::ShapeId(84)],
+        input: Some(m::ShapeId(152)),
+        errors: &[m::ShapeId(147), m::ShapeId(95)],
         implemented: true,
         ..op("SetAlarmState", "POST", "/")
     },
@@ -254,13 +270,13 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("TagResourceResult"),
-        input: Some(m::ShapeId(153)),
-        output: Some(m::ShapeId(154)),
+        input: Some(m::ShapeId(170)),
+        output: Some(m::ShapeId(171)),
         errors: &[
-            m::ShapeId(87),
-            m::ShapeId(132),
+            m::ShapeId(98),
+            m::ShapeId(148),
             m::ShapeId(23),
-            m::ShapeId(83),
+            m::ShapeId(94),
             m::ShapeId(24),
         ],
         implemented: true,
@@ -268,13 +284,13 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("UntagResourceResult"),
-        input: Some(m::ShapeId(160)),
-        output: Some(m::ShapeId(161)),
+        input: Some(m::ShapeId(177)),
+        output: Some(m::ShapeId(178)),
         errors: &[
-            m::ShapeId(87),
-            m::ShapeId(132),
+            m::ShapeId(98),
+            m::ShapeId(148),
             m::ShapeId(23),
-            m::ShapeId(83),
+            m::ShapeId(94),
             m::ShapeId(24),
         ],
         implemented: true,
@@ -283,7 +299,7 @@ pub static OPERATIONS: [m::Operation; 46] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 163] = [
+pub static SHAPES: [m::Shape; 180] = [
     m::Shape {
         name: "AccountId",
         kind: m::ShapeKind::String { enum_values: &[] },
@@ -320,10 +336,10 @@ pub static SHAPES: [m::Shape; 163] = [
             member("AlarmName", 9),
             member("AlarmContributorId", 26),
             member("AlarmType", 14),
-            member("Timestamp", 157),
-            member("HistoryItemType", 80),
-            member("HistorySummary", 81),
-            member("HistoryData", 79),
+            member("Timestamp", 174),
+            member("HistoryItemType", 91),
+            member("HistorySummary", 92),
+            member("HistoryData", 90),
             member("AlarmContributorAttributes", 25),
         ])),
     },
@@ -356,10 +372,10 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Query", 125)
+                ..member("Query", 141)
             },
-            member("PendingPeriod", 120),
-            member("RecoveryPeriod", 127),
+            member("PendingPeriod", 134),
+            member("RecoveryPeriod", 143),
         ])),
     },
     m::Shape {
@@ -414,24 +430,24 @@ pub static SHAPES: [m::Shape; 163] = [
         name: "CompositeAlarm",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActionsEnabled", 2),
-            member("AlarmActions", 129),
+            member("AlarmActions", 145),
             member("AlarmArn", 5),
-            member("AlarmConfigurationUpdatedTimestamp", 157),
+            member("AlarmConfigurationUpdatedTimestamp", 174),
             member("AlarmDescription", 6),
             member("AlarmName", 9),
             member("AlarmRule", 13),
-            member("InsufficientDataActions", 129),
-            member("OKActions", 129),
-            member("StateReason", 139),
-            member("StateReasonData", 140),
-            member("StateUpdatedTimestamp", 157),
-            member("StateValue", 141),
-            member("StateTransitionedTimestamp", 157),
+            member("InsufficientDataActions", 145),
+            member("OKActions", 145),
+            member("StateReason", 156),
+            member("StateReasonData", 157),
+            member("StateUpdatedTimestamp", 174),
+            member("StateValue", 158),
+            member("StateTransitionedTimestamp", 174),
             member("ActionsSuppressedBy", 3),
             member("ActionsSuppressedReason", 4),
             member("ActionsSuppressor", 5),
-            member("ActionsSuppressorWaitPeriod", 148),
-            member("ActionsSuppressorExtensionPeriod", 148),
+            member("ActionsSuppressorWaitPeriod", 165),
+            member("ActionsSuppressorExtensionPeriod", 165),
         ])),
     },
     m::Shape {
@@ -463,7 +479,7 @@ pub static SHAPES: [m::Shape; 163] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 64)])
+            ..structure(&[member("Message", 73)])
         }),
     },
     m::Shape {
@@ -483,10 +499,35 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "Counts",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(35),
+            member: m::ShapeId(42),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "DashboardArn",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "DashboardBody",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "DashboardEntries",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(31),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DashboardEntry",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DashboardName", 34),
+            member("DashboardArn", 28),
+            member("LastModified", 100),
+            member("Size", 153),
+        ])),
     },
     m::Shape {
         name: "DashboardErrorMessage",
@@ -502,9 +543,25 @@ pub static SHAPES: [m::Shape; 163] = [
             }),
             exception: true,
             ..structure(&[
-                member("message", 28),
-                member("dashboardValidationMessages", 32),
+                member("message", 32),
+                member("dashboardValidationMessages", 39),
             ])
+        }),
+    },
+    m::Shape {
+        name: "DashboardName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "DashboardNamePrefix",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "DashboardNames",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(34),
+            member_location_name: None,
+            flattened: false,
         }),
     },
     m::Shape {
@@ -516,17 +573,17 @@ pub static SHAPES: [m::Shape; 163] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 28)])
+            ..structure(&[member("message", 32)])
         }),
     },
     m::Shape {
         name: "DashboardValidationMessage",
-        kind: m::ShapeKind::Structure(structure(&[member("DataPath", 33), member("Message", 96)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DataPath", 40), member("Message", 110)])),
     },
     m::Shape {
         name: "DashboardValidationMessages",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(31),
+            member: m::ShapeId(38),
             member_location_name: None,
             flattened: false,
         }),
@@ -538,14 +595,14 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "Datapoint",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Timestamp", 157),
-            member("SampleCount", 35),
-            member("Average", 35),
-            member("Sum", 35),
-            member("Minimum", 35),
-            member("Maximum", 35),
-            member("Unit", 137),
-            member("ExtendedStatistics", 36),
+            member("Timestamp", 174),
+            member("SampleCount", 42),
+            member("Average", 42),
+            member("Sum", 42),
+            member("Minimum", 42),
+            member("Maximum", 42),
+            member("Unit", 154),
+            member("ExtendedStatistics", 43),
         ])),
     },
     m::Shape {
@@ -555,8 +612,8 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "DatapointValueMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(70),
-            value: m::ShapeId(35),
+            key: m::ShapeId(79),
+            value: m::ShapeId(42),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -565,7 +622,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "DatapointValues",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(35),
+            member: m::ShapeId(42),
             member_location_name: None,
             flattened: false,
         }),
@@ -573,7 +630,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "Datapoints",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(34),
+            member: m::ShapeId(41),
             member_location_name: None,
             flattened: false,
         }),
@@ -590,24 +647,35 @@ pub static SHAPES: [m::Shape; 163] = [
         }])),
     },
     m::Shape {
+        name: "DeleteDashboardsInput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("DashboardNames", 36)
+        }])),
+    },
+    m::Shape {
+        name: "DeleteDashboardsOutput",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
         name: "DescribeAlarmHistoryInput",
         kind: m::ShapeKind::Structure(structure(&[
             member("AlarmName", 9),
             member("AlarmContributorId", 26),
             member("AlarmTypes", 15),
-            member("HistoryItemType", 80),
-            member("StartDate", 157),
-            member("EndDate", 157),
-            member("MaxRecords", 95),
-            member("NextToken", 118),
-            member("ScanBy", 135),
+            member("HistoryItemType", 91),
+            member("StartDate", 174),
+            member("EndDate", 174),
+            member("MaxRecords", 109),
+            member("NextToken", 132),
+            member("ScanBy", 151),
         ])),
     },
     m::Shape {
         name: "DescribeAlarmHistoryOutput",
         kind: m::ShapeKind::Structure(structure(&[
             member("AlarmHistoryItems", 8),
-            member("NextToken", 118),
+            member("NextToken", 132),
         ])),
     },
     m::Shape {
@@ -615,22 +683,22 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricName", 113)
+                ..member("MetricName", 127)
             },
             m::Member {
                 required: true,
-                ..member("Namespace", 117)
+                ..member("Namespace", 131)
             },
-            member("Statistic", 142),
-            member("ExtendedStatistic", 70),
-            member("Dimensions", 52),
-            member("Period", 121),
-            member("Unit", 137),
+            member("Statistic", 159),
+            member("ExtendedStatistic", 79),
+            member("Dimensions", 61),
+            member("Period", 135),
+            member("Unit", 154),
         ])),
     },
     m::Shape {
         name: "DescribeAlarmsForMetricOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("MetricAlarms", 102)])),
+        kind: m::ShapeKind::Structure(structure(&[member("MetricAlarms", 116)])),
     },
     m::Shape {
         name: "DescribeAlarmsInput",
@@ -640,18 +708,18 @@ pub static SHAPES: [m::Shape; 163] = [
             member("AlarmTypes", 15),
             member("ChildrenOfAlarmName", 9),
             member("ParentsOfAlarmName", 9),
-            member("StateValue", 141),
+            member("StateValue", 158),
             member("ActionPrefix", 1),
-            member("MaxRecords", 95),
-            member("NextToken", 118),
+            member("MaxRecords", 109),
+            member("NextToken", 132),
         ])),
     },
     m::Shape {
         name: "DescribeAlarmsOutput",
         kind: m::ShapeKind::Structure(structure(&[
             member("CompositeAlarms", 22),
-            member("MetricAlarms", 102),
-            member("NextToken", 118),
+            member("MetricAlarms", 116),
+            member("NextToken", 132),
         ])),
     },
     m::Shape {
@@ -659,11 +727,11 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 50)
+                ..member("Name", 59)
             },
             m::Member {
                 required: true,
-                ..member("Value", 51)
+                ..member("Value", 60)
             },
         ])),
     },
@@ -672,15 +740,15 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 50)
+                ..member("Name", 59)
             },
-            member("Value", 51),
+            member("Value", 60),
         ])),
     },
     m::Shape {
         name: "DimensionFilters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(48),
+            member: m::ShapeId(57),
             member_location_name: None,
             flattened: false,
         }),
@@ -696,7 +764,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "Dimensions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(47),
+            member: m::ShapeId(56),
             member_location_name: None,
             flattened: false,
         }),
@@ -718,15 +786,15 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "Entity",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyAttributes", 59),
-            member("Attributes", 56),
+            member("KeyAttributes", 68),
+            member("Attributes", 65),
         ])),
     },
     m::Shape {
         name: "EntityAttributesMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(57),
-            value: m::ShapeId(58),
+            key: m::ShapeId(66),
+            value: m::ShapeId(67),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -743,8 +811,8 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "EntityKeyAttributesMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(60),
-            value: m::ShapeId(61),
+            key: m::ShapeId(69),
+            value: m::ShapeId(70),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -761,14 +829,14 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "EntityMetricData",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Entity", 55),
-            member("MetricData", 103),
+            member("Entity", 64),
+            member("MetricData", 117),
         ])),
     },
     m::Shape {
         name: "EntityMetricDataList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(62),
+            member: m::ShapeId(71),
             member_location_name: None,
             flattened: false,
         }),
@@ -806,7 +874,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "ExtendedStatistics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(70),
+            member: m::ShapeId(79),
             member_location_name: None,
             flattened: false,
         }),
@@ -816,24 +884,39 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "GetDashboardInput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("DashboardName", 34)
+        }])),
+    },
+    m::Shape {
+        name: "GetDashboardOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DashboardArn", 28),
+            member("DashboardBody", 29),
+            member("DashboardName", 34),
+        ])),
+    },
+    m::Shape {
         name: "GetMetricDataInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricDataQueries", 104)
+                ..member("MetricDataQueries", 118)
             },
             m::Member {
                 required: true,
-                ..member("StartTime", 157)
+                ..member("StartTime", 174)
             },
             m::Member {
                 required: true,
-                ..member("EndTime", 157)
+                ..member("EndTime", 174)
             },
-            member("NextToken", 118),
-            member("ScanBy", 135),
-            member("MaxDatapoints", 75),
-            member("LabelOptions", 88),
+            member("NextToken", 132),
+            member("ScanBy", 151),
+            member("MaxDatapoints", 86),
+            member("LabelOptions", 99),
         ])),
     },
     m::Shape {
@@ -847,9 +930,9 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "GetMetricDataOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricDataResults", 108),
-            member("NextToken", 118),
-            member("Messages", 107),
+            member("MetricDataResults", 122),
+            member("NextToken", 132),
+            member("Messages", 121),
         ])),
     },
     m::Shape {
@@ -857,33 +940,33 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 117)
+                ..member("Namespace", 131)
             },
             m::Member {
                 required: true,
-                ..member("MetricName", 113)
+                ..member("MetricName", 127)
             },
-            member("Dimensions", 52),
+            member("Dimensions", 61),
             m::Member {
                 required: true,
-                ..member("StartTime", 157)
-            },
-            m::Member {
-                required: true,
-                ..member("EndTime", 157)
+                ..member("StartTime", 174)
             },
             m::Member {
                 required: true,
-                ..member("Period", 121)
+                ..member("EndTime", 174)
             },
-            member("Statistics", 144),
-            member("ExtendedStatistics", 71),
-            member("Unit", 137),
+            m::Member {
+                required: true,
+                ..member("Period", 135)
+            },
+            member("Statistics", 161),
+            member("ExtendedStatistics", 80),
+            member("Unit", 154),
         ])),
     },
     m::Shape {
         name: "GetMetricStatisticsOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Label", 112), member("Datapoints", 38)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Label", 126), member("Datapoints", 45)])),
     },
     m::Shape {
         name: "HistoryData",
@@ -918,7 +1001,7 @@ pub static SHAPES: [m::Shape; 163] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("Message", 72)])
+            ..structure(&[member("Message", 81)])
         }),
     },
     m::Shape {
@@ -930,7 +1013,7 @@ pub static SHAPES: [m::Shape; 163] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 64)])
+            ..structure(&[member("message", 73)])
         }),
     },
     m::Shape {
@@ -942,7 +1025,7 @@ pub static SHAPES: [m::Shape; 163] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 64)])
+            ..structure(&[member("message", 73)])
         }),
     },
     m::Shape {
@@ -971,7 +1054,11 @@ pub static SHAPES: [m::Shape; 163] = [
     },
     m::Shape {
         name: "LabelOptions",
-        kind: m::ShapeKind::Structure(structure(&[member("Timezone", 74)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Timezone", 85)])),
+    },
+    m::Shape {
+        name: "LastModified",
+        kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
         name: "LimitExceededException",
@@ -994,27 +1081,41 @@ pub static SHAPES: [m::Shape; 163] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 64)])
+            ..structure(&[member("message", 73)])
         }),
+    },
+    m::Shape {
+        name: "ListDashboardsInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DashboardNamePrefix", 35),
+            member("NextToken", 132),
+        ])),
+    },
+    m::Shape {
+        name: "ListDashboardsOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DashboardEntries", 30),
+            member("NextToken", 132),
+        ])),
     },
     m::Shape {
         name: "ListMetricsInput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Namespace", 117),
-            member("MetricName", 113),
-            member("Dimensions", 49),
-            member("NextToken", 118),
-            member("RecentlyActive", 126),
-            member("IncludeLinkedAccounts", 82),
+            member("Namespace", 131),
+            member("MetricName", 127),
+            member("Dimensions", 58),
+            member("NextToken", 132),
+            member("RecentlyActive", 142),
+            member("IncludeLinkedAccounts", 93),
             member("OwningAccount", 0),
         ])),
     },
     m::Shape {
         name: "ListMetricsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 115),
-            member("NextToken", 118),
-            member("OwningAccounts", 119),
+            member("Metrics", 129),
+            member("NextToken", 132),
+            member("OwningAccounts", 133),
         ])),
     },
     m::Shape {
@@ -1026,7 +1127,7 @@ pub static SHAPES: [m::Shape; 163] = [
     },
     m::Shape {
         name: "ListTagsForResourceOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Tags", 152)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 169)])),
     },
     m::Shape {
         name: "MaxRecords",
@@ -1038,7 +1139,7 @@ pub static SHAPES: [m::Shape; 163] = [
     },
     m::Shape {
         name: "MessageData",
-        kind: m::ShapeKind::Structure(structure(&[member("Code", 98), member("Value", 99)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Code", 112), member("Value", 113)])),
     },
     m::Shape {
         name: "MessageDataCode",
@@ -1051,9 +1152,9 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "Metric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Namespace", 117),
-            member("MetricName", 113),
-            member("Dimensions", 52),
+            member("Namespace", 131),
+            member("MetricName", 127),
+            member("Dimensions", 61),
         ])),
     },
     m::Shape {
@@ -1062,40 +1163,40 @@ pub static SHAPES: [m::Shape; 163] = [
             member("AlarmName", 9),
             member("AlarmArn", 5),
             member("AlarmDescription", 6),
-            member("AlarmConfigurationUpdatedTimestamp", 157),
+            member("AlarmConfigurationUpdatedTimestamp", 174),
             member("ActionsEnabled", 2),
-            member("OKActions", 129),
-            member("AlarmActions", 129),
-            member("InsufficientDataActions", 129),
-            member("StateValue", 141),
-            member("StateReason", 139),
-            member("StateReasonData", 140),
-            member("StateUpdatedTimestamp", 157),
-            member("MetricName", 113),
-            member("Namespace", 117),
-            member("Statistic", 142),
-            member("ExtendedStatistic", 70),
-            member("Dimensions", 52),
-            member("Period", 121),
-            member("Unit", 137),
-            member("EvaluationPeriods", 68),
-            member("DatapointsToAlarm", 39),
-            member("Threshold", 156),
+            member("OKActions", 145),
+            member("AlarmActions", 145),
+            member("InsufficientDataActions", 145),
+            member("StateValue", 158),
+            member("StateReason", 156),
+            member("StateReasonData", 157),
+            member("StateUpdatedTimestamp", 174),
+            member("MetricName", 127),
+            member("Namespace", 131),
+            member("Statistic", 159),
+            member("ExtendedStatistic", 79),
+            member("Dimensions", 61),
+            member("Period", 135),
+            member("Unit", 154),
+            member("EvaluationPeriods", 77),
+            member("DatapointsToAlarm", 46),
+            member("Threshold", 173),
             member("ComparisonOperator", 20),
-            member("TreatMissingData", 159),
-            member("EvaluateLowSampleCountPercentile", 65),
-            member("Metrics", 104),
-            member("ThresholdMetricId", 111),
-            member("EvaluationState", 69),
-            member("StateTransitionedTimestamp", 157),
-            member("EvaluationCriteria", 66),
-            member("EvaluationInterval", 67),
+            member("TreatMissingData", 176),
+            member("EvaluateLowSampleCountPercentile", 74),
+            member("Metrics", 118),
+            member("ThresholdMetricId", 125),
+            member("EvaluationState", 78),
+            member("StateTransitionedTimestamp", 174),
+            member("EvaluationCriteria", 75),
+            member("EvaluationInterval", 76),
         ])),
     },
     m::Shape {
         name: "MetricAlarms",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(101),
+            member: m::ShapeId(115),
             member_location_name: None,
             flattened: false,
         }),
@@ -1103,7 +1204,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "MetricData",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(109),
+            member: m::ShapeId(123),
             member_location_name: None,
             flattened: false,
         }),
@@ -1111,7 +1212,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "MetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(105),
+            member: m::ShapeId(119),
             member_location_name: None,
             flattened: false,
         }),
@@ -1121,31 +1222,31 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 111)
+                ..member("Id", 125)
             },
-            member("MetricStat", 114),
-            member("Expression", 110),
-            member("Label", 112),
-            member("ReturnData", 134),
-            member("Period", 121),
+            member("MetricStat", 128),
+            member("Expression", 124),
+            member("Label", 126),
+            member("ReturnData", 150),
+            member("Period", 135),
             member("AccountId", 0),
         ])),
     },
     m::Shape {
         name: "MetricDataResult",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Id", 111),
-            member("Label", 112),
-            member("Timestamps", 158),
-            member("Values", 37),
-            member("StatusCode", 145),
-            member("Messages", 107),
+            member("Id", 125),
+            member("Label", 126),
+            member("Timestamps", 175),
+            member("Values", 44),
+            member("StatusCode", 162),
+            member("Messages", 121),
         ])),
     },
     m::Shape {
         name: "MetricDataResultMessages",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(97),
+            member: m::ShapeId(111),
             member_location_name: None,
             flattened: false,
         }),
@@ -1153,7 +1254,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "MetricDataResults",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(106),
+            member: m::ShapeId(120),
             member_location_name: None,
             flattened: false,
         }),
@@ -1163,16 +1264,16 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricName", 113)
+                ..member("MetricName", 127)
             },
-            member("Dimensions", 52),
-            member("Timestamp", 157),
-            member("Value", 35),
-            member("StatisticValues", 143),
-            member("Values", 162),
+            member("Dimensions", 61),
+            member("Timestamp", 174),
+            member("Value", 42),
+            member("StatisticValues", 160),
+            member("Values", 179),
             member("Counts", 27),
-            member("Unit", 137),
-            member("StorageResolution", 146),
+            member("Unit", 154),
+            member("StorageResolution", 163),
         ])),
     },
     m::Shape {
@@ -1196,23 +1297,23 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 100)
+                ..member("Metric", 114)
             },
             m::Member {
                 required: true,
-                ..member("Period", 121)
+                ..member("Period", 135)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 138)
+                ..member("Stat", 155)
             },
-            member("Unit", 137),
+            member("Unit", 154),
         ])),
     },
     m::Shape {
         name: "Metrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(100),
+            member: m::ShapeId(114),
             member_location_name: None,
             flattened: false,
         }),
@@ -1257,7 +1358,7 @@ pub static SHAPES: [m::Shape; 163] = [
         name: "PutCompositeAlarmInput",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActionsEnabled", 2),
-            member("AlarmActions", 129),
+            member("AlarmActions", 145),
             member("AlarmDescription", 6),
             m::Member {
                 required: true,
@@ -1267,13 +1368,31 @@ pub static SHAPES: [m::Shape; 163] = [
                 required: true,
                 ..member("AlarmRule", 13)
             },
-            member("InsufficientDataActions", 129),
-            member("OKActions", 129),
-            member("Tags", 152),
+            member("InsufficientDataActions", 145),
+            member("OKActions", 145),
+            member("Tags", 169),
             member("ActionsSuppressor", 5),
-            member("ActionsSuppressorWaitPeriod", 148),
-            member("ActionsSuppressorExtensionPeriod", 148),
+            member("ActionsSuppressorWaitPeriod", 165),
+            member("ActionsSuppressorExtensionPeriod", 165),
         ])),
+    },
+    m::Shape {
+        name: "PutDashboardInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("DashboardName", 34)
+            },
+            m::Member {
+                required: true,
+                ..member("DashboardBody", 29)
+            },
+            member("Tags", 169),
+        ])),
+    },
+    m::Shape {
+        name: "PutDashboardOutput",
+        kind: m::ShapeKind::Structure(structure(&[member("DashboardValidationMessages", 39)])),
     },
     m::Shape {
         name: "PutMetricAlarmInput",
@@ -1284,27 +1403,27 @@ pub static SHAPES: [m::Shape; 163] = [
             },
             member("AlarmDescription", 6),
             member("ActionsEnabled", 2),
-            member("OKActions", 129),
-            member("AlarmActions", 129),
-            member("InsufficientDataActions", 129),
-            member("MetricName", 113),
-            member("Namespace", 117),
-            member("Statistic", 142),
-            member("ExtendedStatistic", 70),
-            member("Dimensions", 52),
-            member("Period", 121),
-            member("Unit", 137),
-            member("EvaluationPeriods", 68),
-            member("DatapointsToAlarm", 39),
-            member("Threshold", 156),
+            member("OKActions", 145),
+            member("AlarmActions", 145),
+            member("InsufficientDataActions", 145),
+            member("MetricName", 127),
+            member("Namespace", 131),
+            member("Statistic", 159),
+            member("ExtendedStatistic", 79),
+            member("Dimensions", 61),
+            member("Period", 135),
+            member("Unit", 154),
+            member("EvaluationPeriods", 77),
+            member("DatapointsToAlarm", 46),
+            member("Threshold", 173),
             member("ComparisonOperator", 20),
-            member("TreatMissingData", 159),
-            member("EvaluateLowSampleCountPercentile", 65),
-            member("Metrics", 104),
-            member("Tags", 152),
-            member("ThresholdMetricId", 111),
-            member("EvaluationCriteria", 66),
-            member("EvaluationInterval", 67),
+            member("TreatMissingData", 176),
+            member("EvaluateLowSampleCountPercentile", 74),
+            member("Metrics", 118),
+            member("Tags", 169),
+            member("ThresholdMetricId", 125),
+            member("EvaluationCriteria", 75),
+            member("EvaluationInterval", 76),
         ])),
     },
     m::Shape {
@@ -1312,11 +1431,11 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 117)
+                ..member("Namespace", 131)
             },
-            member("MetricData", 103),
-            member("EntityMetricData", 63),
-            member("StrictEntityValidation", 147),
+            member("MetricData", 117),
+            member("EntityMetricData", 72),
+            member("StrictEntityValidation", 164),
         ])),
     },
     m::Shape {
@@ -1340,7 +1459,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "ResourceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(130),
+            member: m::ShapeId(146),
             member_location_name: None,
             flattened: false,
         }),
@@ -1358,7 +1477,7 @@ pub static SHAPES: [m::Shape; 163] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 64)])
+            ..structure(&[member("message", 73)])
         }),
     },
     m::Shape {
@@ -1370,7 +1489,7 @@ pub static SHAPES: [m::Shape; 163] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("ResourceType", 133), member("ResourceId", 128)])
+            ..structure(&[member("ResourceType", 149), member("ResourceId", 144)])
         }),
     },
     m::Shape {
@@ -1396,14 +1515,18 @@ pub static SHAPES: [m::Shape; 163] = [
             },
             m::Member {
                 required: true,
-                ..member("StateValue", 141)
+                ..member("StateValue", 158)
             },
             m::Member {
                 required: true,
-                ..member("StateReason", 139)
+                ..member("StateReason", 156)
             },
-            member("StateReasonData", 140),
+            member("StateReasonData", 157),
         ])),
+    },
+    m::Shape {
+        name: "Size",
+        kind: m::ShapeKind::Long,
     },
     m::Shape {
         name: "StandardUnit",
@@ -1468,26 +1591,26 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SampleCount", 35)
+                ..member("SampleCount", 42)
             },
             m::Member {
                 required: true,
-                ..member("Sum", 35)
+                ..member("Sum", 42)
             },
             m::Member {
                 required: true,
-                ..member("Minimum", 35)
+                ..member("Minimum", 42)
             },
             m::Member {
                 required: true,
-                ..member("Maximum", 35)
+                ..member("Maximum", 42)
             },
         ])),
     },
     m::Shape {
         name: "Statistics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(142),
+            member: m::ShapeId(159),
             member_location_name: None,
             flattened: false,
         }),
@@ -1515,11 +1638,11 @@ pub static SHAPES: [m::Shape; 163] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 150)
+                ..member("Key", 167)
             },
             m::Member {
                 required: true,
-                ..member("Value", 155)
+                ..member("Value", 172)
             },
         ])),
     },
@@ -1530,7 +1653,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "TagKeyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(150),
+            member: m::ShapeId(167),
             member_location_name: None,
             flattened: false,
         }),
@@ -1538,7 +1661,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(149),
+            member: m::ShapeId(166),
             member_location_name: None,
             flattened: false,
         }),
@@ -1552,7 +1675,7 @@ pub static SHAPES: [m::Shape; 163] = [
             },
             m::Member {
                 required: true,
-                ..member("Tags", 152)
+                ..member("Tags", 169)
             },
         ])),
     },
@@ -1575,7 +1698,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "Timestamps",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(157),
+            member: m::ShapeId(174),
             member_location_name: None,
             flattened: false,
         }),
@@ -1593,7 +1716,7 @@ pub static SHAPES: [m::Shape; 163] = [
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 151)
+                ..member("TagKeys", 168)
             },
         ])),
     },
@@ -1604,7 +1727,7 @@ pub static SHAPES: [m::Shape; 163] = [
     m::Shape {
         name: "Values",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(35),
+            member: m::ShapeId(42),
             member_location_name: None,
             flattened: false,
         }),
@@ -1616,16 +1739,20 @@ use m::build::{member, op, structure};
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
     "DeleteAlarms",
+    "DeleteDashboards",
     "DescribeAlarmHistory",
     "DescribeAlarms",
     "DescribeAlarmsForMetric",
     "DisableAlarmActions",
     "EnableAlarmActions",
+    "GetDashboard",
     "GetMetricData",
     "GetMetricStatistics",
+    "ListDashboards",
     "ListMetrics",
     "ListTagsForResource",
     "PutCompositeAlarm",
+    "PutDashboard",
     "PutMetricAlarm",
     "PutMetricData",
     "SetAlarmState",
@@ -1828,6 +1955,37 @@ impl IntoValue for ConflictException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DashboardEntry {
+    pub dashboard_name: Option<String>,
+    pub dashboard_arn: Option<String>,
+    pub last_modified: Option<Timestamp>,
+    pub size: Option<i64>,
+}
+
+impl FromValue for DashboardEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            dashboard_name: opt(&mut s, 0, "DashboardName")?,
+            dashboard_arn: opt(&mut s, 1, "DashboardArn")?,
+            last_modified: opt(&mut s, 2, "LastModified")?,
+            size: opt(&mut s, 3, "Size")?,
+        })
+    }
+}
+
+impl IntoValue for DashboardEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dashboard_name.map(IntoValue::into_value),
+            self.dashboard_arn.map(IntoValue::into_value),
+            self.last_modified.map(IntoValue::into_value),
+            self.size.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DashboardInvalidInputError {
     pub message: Option<String>,
     pub dashboard_validation_messages: Option<Vec<DashboardValidationMessage>>,
@@ -1958,6 +2116,42 @@ impl FromValue for DeleteAlarmsInput {
 impl IntoValue for DeleteAlarmsInput {
     fn into_value(self) -> Value {
         Value::Struct(vec![Some(self.alarm_names.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteDashboardsInput {
+    pub dashboard_names: Vec<String>,
+}
+
+impl FromValue for DeleteDashboardsInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            dashboard_names: req(&mut s, 0, "DashboardNames")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteDashboardsInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.dashboard_names.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteDashboardsOutput {}
+
+impl FromValue for DeleteDashboardsOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for DeleteDashboardsOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
     }
 }
 
@@ -2327,6 +2521,54 @@ impl IntoValue for EvaluationCriteria {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetDashboardInput {
+    pub dashboard_name: String,
+}
+
+impl FromValue for GetDashboardInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            dashboard_name: req(&mut s, 0, "DashboardName")?,
+        })
+    }
+}
+
+impl IntoValue for GetDashboardInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.dashboard_name.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetDashboardOutput {
+    pub dashboard_arn: Option<String>,
+    pub dashboard_body: Option<String>,
+    pub dashboard_name: Option<String>,
+}
+
+impl FromValue for GetDashboardOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dashboard_arn: opt(&mut s, 0, "DashboardArn")?,
+            dashboard_body: opt(&mut s, 1, "DashboardBody")?,
+            dashboard_name: opt(&mut s, 2, "DashboardName")?,
+        })
+    }
+}
+
+impl IntoValue for GetDashboardOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dashboard_arn.map(IntoValue::into_value),
+            self.dashboard_body.map(IntoValue::into_value),
+            self.dashboard_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct GetMetricDataInput {
     pub metric_data_queries: Vec<MetricDataQuery>,
     pub start_time: Timestamp,
@@ -2618,6 +2860,56 @@ impl FromValue for LimitExceededFault {
 impl IntoValue for LimitExceededFault {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListDashboardsInput {
+    pub dashboard_name_prefix: Option<String>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for ListDashboardsInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dashboard_name_prefix: opt(&mut s, 0, "DashboardNamePrefix")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for ListDashboardsInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dashboard_name_prefix.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListDashboardsOutput {
+    pub dashboard_entries: Option<Vec<DashboardEntry>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for ListDashboardsOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dashboard_entries: opt(&mut s, 0, "DashboardEntries")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for ListDashboardsOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dashboard_entries.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -3137,6 +3429,56 @@ impl IntoValue for PutCompositeAlarmInput {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct PutDashboardInput {
+    pub dashboard_name: String,
+    pub dashboard_body: String,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for PutDashboardInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dashboard_name: req(&mut s, 0, "DashboardName")?,
+            dashboard_body: req(&mut s, 1, "DashboardBody")?,
+            tags: opt(&mut s, 2, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for PutDashboardInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.dashboard_name.into_value()),
+            Some(self.dashboard_body.into_value()),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PutDashboardOutput {
+    pub dashboard_validation_messages: Option<Vec<DashboardValidationMessage>>,
+}
+
+impl FromValue for PutDashboardOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            dashboard_validation_messages: opt(&mut s, 0, "DashboardValidationMessages")?,
+        })
+    }
+}
+
+impl IntoValue for PutDashboardOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .dashboard_validation_messages
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PutMetricAlarmInput {
     pub alarm_name: String,
     pub alarm_description: Option<String>,
@@ -3561,6 +3903,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteAlarmsInput,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteDashboards`.
+    fn delete_dashboards(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteDashboardsInput,
+    ) -> impl Future<Output = Result<DeleteDashboardsOutput, AwsError>> + Send;
+
     /// `DescribeAlarmHistory`.
     fn describe_alarm_history(
         &self,
@@ -3596,6 +3945,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: EnableAlarmActionsInput,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `GetDashboard`.
+    fn get_dashboard(
+        &self,
+        ctx: &RequestContext,
+        input: GetDashboardInput,
+    ) -> impl Future<Output = Result<GetDashboardOutput, AwsError>> + Send;
+
     /// `GetMetricData`.
     fn get_metric_data(
         &self,
@@ -3609,6 +3965,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: GetMetricStatisticsInput,
     ) -> impl Future<Output = Result<GetMetricStatisticsOutput, AwsError>> + Send;
+
+    /// `ListDashboards`.
+    fn list_dashboards(
+        &self,
+        ctx: &RequestContext,
+        input: ListDashboardsInput,
+    ) -> impl Future<Output = Result<ListDashboardsOutput, AwsError>> + Send;
 
     /// `ListMetrics`.
     fn list_metrics(
@@ -3630,6 +3993,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: PutCompositeAlarmInput,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `PutDashboard`.
+    fn put_dashboard(
+        &self,
+        ctx: &RequestContext,
+        input: PutDashboardInput,
+    ) -> impl Future<Output = Result<PutDashboardOutput, AwsError>> + Send;
 
     /// `PutMetricAlarm`.
     fn put_metric_alarm(
@@ -3702,6 +4072,30 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "cloudwatch:DeleteAlarms",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteDashboards`: `cloudwatch:DeleteDashboards`.
+    pub fn delete_dashboards(ctx: &RequestContext, input: &DeleteDashboardsInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.dashboard_names.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch::"),
+                    Lit(ctx.account_id()),
+                    Lit(":dashboard/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DeleteDashboards",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -3838,6 +4232,30 @@ pub mod access {
         }]
     }
 
+    /// `GetDashboard`: `cloudwatch:GetDashboard`.
+    pub fn get_dashboard(ctx: &RequestContext, input: &GetDashboardInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.dashboard_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch::"),
+                    Lit(ctx.account_id()),
+                    Lit(":dashboard/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:GetDashboard",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `GetMetricData`: `cloudwatch:GetMetricData`.
     pub fn get_metric_data(_ctx: &RequestContext, _input: &GetMetricDataInput) -> Vec<Access> {
         vec![{
@@ -3863,6 +4281,20 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "cloudwatch:GetMetricStatistics",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListDashboards`: `cloudwatch:ListDashboards`.
+    pub fn list_dashboards(_ctx: &RequestContext, _input: &ListDashboardsInput) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:ListDashboards",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -3978,6 +4410,30 @@ pub mod access {
             });
         }
         a
+    }
+
+    /// `PutDashboard`: `cloudwatch:PutDashboard`.
+    pub fn put_dashboard(ctx: &RequestContext, input: &PutDashboardInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.dashboard_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch::"),
+                    Lit(ctx.account_id()),
+                    Lit(":dashboard/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:PutDashboard",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
     }
 
     /// `PutMetricAlarm`: `cloudwatch:PutMetricAlarm`, `cloudwatch:TagResource` (when `Tags` is set).
@@ -4176,6 +4632,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_alarms(ctx, input).await?;
                     Ok(None)
                 }
+                "DeleteDashboards" => {
+                    let input = DeleteDashboardsInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteDashboardsInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_dashboards(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_dashboards(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeAlarmHistory" => {
                     let input = DescribeAlarmHistoryInput::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(9)),
@@ -4236,6 +4704,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.enable_alarm_actions(ctx, input).await?;
                     Ok(None)
                 }
+                "GetDashboard" => {
+                    let input = GetDashboardInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "GetDashboardInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_dashboard(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_dashboard(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetMetricData" => {
                     let input = GetMetricDataInput::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(7)),
@@ -4258,6 +4738,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::get_metric_statistics(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.get_metric_statistics(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListDashboards" => {
+                    let input = ListDashboardsInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "ListDashboardsInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_dashboards(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_dashboards(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ListMetrics" => {
@@ -4295,6 +4787,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_composite_alarm(ctx, input).await?;
                     Ok(None)
+                }
+                "PutDashboard" => {
+                    let input = PutDashboardInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "PutDashboardInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_dashboard(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.put_dashboard(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "PutMetricAlarm" => {
                     let input = PutMetricAlarmInput::from_value(

@@ -353,6 +353,41 @@ impl g::Handlers for CloudWatch {
         Ok(self.metric_data(ctx, input).await?)
     }
 
+    async fn put_dashboard(
+        &self,
+        ctx: &RequestContext,
+        input: g::PutDashboardInput,
+    ) -> Result<g::PutDashboardOutput, AwsError> {
+        Ok(self.alarms.put_dashboard(ctx.account_id(), input).await?)
+    }
+
+    async fn get_dashboard(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetDashboardInput,
+    ) -> Result<g::GetDashboardOutput, AwsError> {
+        Ok(self.alarms.get_dashboard(ctx.account_id(), &input.dashboard_name)?)
+    }
+
+    async fn list_dashboards(
+        &self,
+        ctx: &RequestContext,
+        input: g::ListDashboardsInput,
+    ) -> Result<g::ListDashboardsOutput, AwsError> {
+        Ok(self.alarms.list_dashboards(ctx.account_id(), input)?)
+    }
+
+    async fn delete_dashboards(
+        &self,
+        ctx: &RequestContext,
+        input: g::DeleteDashboardsInput,
+    ) -> Result<g::DeleteDashboardsOutput, AwsError> {
+        self.alarms
+            .delete_dashboards(ctx.account_id(), input.dashboard_names)
+            .await?;
+        Ok(g::DeleteDashboardsOutput {})
+    }
+
     async fn put_composite_alarm(
         &self,
         ctx: &RequestContext,

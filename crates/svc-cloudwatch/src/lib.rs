@@ -3,7 +3,7 @@
 //! AWS's retention: data is rolled up into coarser resolutions as it ages and dropped after
 //! 455 days, in memory and in the store.
 //!
-//! `GetMetricData` (statistics and metric math) is in [`metric_data`] and [`math`].
+//! Dashboards are in [`dashboards`]. `GetMetricData` (statistics and metric math) is in [`metric_data`] and [`math`].
 //! Metric alarms (`PutMetricAlarm`, `DescribeAlarms`, …, their evaluation by the Nimbus
 //! clock and their actions) are in [`alarms`].
 //!
@@ -14,6 +14,7 @@
 //! [`series`]; the stored form in [`persist`].
 
 pub mod alarms;
+pub mod dashboards;
 pub mod error;
 pub mod generated;
 pub mod handlers;

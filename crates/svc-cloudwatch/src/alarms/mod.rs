@@ -189,6 +189,8 @@ pub(crate) struct Book {
     pub(crate) alarms: BTreeMap<AlarmKey, Alarm>,
     /// Per alarm key, oldest first.
     pub(crate) history: BTreeMap<AlarmKey, Vec<HistoryItem>>,
+    /// Dashboards by (account, name) (`dashboards.rs`).
+    pub(crate) dashboards: BTreeMap<(String, String), crate::dashboards::Dashboard>,
     pub(crate) epoch: u64,
 }
 
@@ -198,6 +200,8 @@ pub(crate) struct Change {
     pub(crate) put: Vec<Alarm>,
     pub(crate) delete: Vec<AlarmKey>,
     pub(crate) history: Vec<HistoryItem>,
+    pub(crate) put_dashboards: Vec<crate::dashboards::Dashboard>,
+    pub(crate) delete_dashboards: Vec<(String, String)>,
 }
 
 pub struct Alarms {
@@ -257,6 +261,11 @@ impl Alarms {
                 .or_default()
                 .push(h);
         }
+        for (_, v) in store.scan_prefix(crate::dashboards::DASHBOARDS, b"")? {
+            let d: crate::dashboards::Dashboard =
+                nimbus_store::decode_record(&v, ALARM_VERSION, no_migration)?;
+            book.dashboards.insert((d.account.clone(), d.name.clone()), d);
+        }
         for items in book.history.values_mut() {
             items.sort_by_key(|h| (h.timestamp, h.seq));
         }
@@ -290,6 +299,7 @@ impl Alarms {
         let mut b = self.book();
         b.alarms.clear();
         b.history.clear();
+        b.dashboards.clear();
         b.epoch += 1;
     }
 
@@ -336,6 +346,13 @@ impl Alarms {
             for h in &change.history {
                 batch.put(HISTORY, history_key(h), nimbus_store::encode_record(HISTORY_VERSION, h));
             }
+            for d in &change.put_dashboards {
+                let k = format!("{}\u{1}{}", d.account, d.name);
+                batch.put(crate::dashboards::DASHBOARDS, k, nimbus_store::encode_record(ALARM_VERSION, d));
+            }
+            for (account, name) in &change.delete_dashboards {
+                batch.delete(crate::dashboards::DASHBOARDS, format!("{account}\u{1}{name}"));
+            }
             let epoch = book.epoch;
             drop(book);
             (change, out, self.store.submit(batch), epoch)
@@ -349,6 +366,12 @@ impl Alarms {
             for a in change.put {
                 book.alarms
                     .insert((a.account.clone(), a.region.clone(), a.name.clone()), a);
+            }
+            for k in change.delete_dashboards {
+                book.dashboards.remove(&k);
+            }
+            for d in change.put_dashboards {
+                book.dashboards.insert((d.account.clone(), d.name.clone()), d);
             }
             for h in change.history {
                 book.history
