@@ -272,3 +272,26 @@ def test_filter_policies(nimbus):
     with pytest.raises(sns.exceptions.InvalidParameterException):
         sns.set_subscription_attributes(SubscriptionArn=big_arn, AttributeName="FilterPolicy",
                                         AttributeValue='{"price": "not a list"}')
+
+
+def test_iam_enforcement(nimbus):
+    allowed = nimbus.aws("sns", "create-topic", "--name", unique("ok"))["TopicArn"]
+    other = nimbus.aws("sns", "create-topic", "--name", unique("no"))["TopicArn"]
+    name = unique("publisher")
+    nimbus.aws("iam", "create-user", "--user-name", name)
+    nimbus.aws("iam", "put-user-policy", "--user-name", name, "--policy-name", "p", "--policy-document",
+               json.dumps({"Version": "2012-10-17", "Statement": [
+                   {"Effect": "Allow", "Action": "sns:Publish", "Resource": allowed},
+                   {"Effect": "Allow", "Action": "cloudwatch:PutMetricAlarm", "Resource": "*"}]}))
+    key = nimbus.aws("iam", "create-access-key", "--user-name", name)["AccessKey"]
+    keys = {"access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"]}
+    assert nimbus.aws("sns", "publish", "--topic-arn", allowed, "--message", "hi", **keys)["MessageId"]
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("sns", "publish", "--topic-arn", other, "--message", "hi", **keys)
+    assert "AuthorizationError" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("sns", "create-topic", "--name", unique("x"), **keys)
+    assert "AuthorizationError" in e.value.stderr
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws("cloudwatch", "describe-alarms", **keys)
+    assert "AccessDenied" in e.value.stderr
