@@ -66,7 +66,7 @@ fn alarms_and_dashboards_name_their_resources() {
     );
     let arn = format!("arn:aws:cloudwatch:{}:{}:alarm:cpu-high", ctx.region, ctx.account_id());
     assert_eq!(put[0].action, "cloudwatch:PutMetricAlarm");
-    assert_eq!(put[0].resources, [arn.clone()]);
+    assert_eq!(put[0].resources, std::slice::from_ref(&arn));
     assert!(put[0]
         .conditions
         .contains(&("aws:RequestTag/team".into(), vec!["web".to_string()])));
