@@ -197,6 +197,10 @@ def test_email_outbox(nimbus):
     assert mail[-1]["subject"] == "Disk full" and mail[-1]["body"].startswith("90% used\n")
     doc = json.loads(nimbus.admin("GET", f"/_nimbus/sns/outbox?to=json-{to}")["messages"][-1]["body"])
     assert doc["Type"] == "Notification" and doc["Message"] == "90% used"
+    # Every notification carries an UnsubscribeURL that works without credentials.
+    with urllib.request.urlopen(doc["UnsubscribeURL"], timeout=10) as r:
+        assert json.loads(r.read())["UnsubscribeResult"]["SubscriptionArn"].startswith(topic)
+    assert [s["Endpoint"] for s in nimbus.aws("sns", "list-subscriptions-by-topic", "--topic-arn", topic)["Subscriptions"]] == [to]
     with pytest.raises(AwsCliError):
         nimbus.aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "email",
                    "--notification-endpoint", "not-an-address")

@@ -72,7 +72,8 @@ impl Hooks {
     }
 
     /// Serves SNS's admin endpoints (`GET /_nimbus/sns/outbox[?to=ADDRESS]`,
-    /// `GET /_nimbus/sns/confirm?TopicArn=…&Token=…`) through `handle`.
+    /// `GET /_nimbus/sns/confirm?TopicArn=…&Token=…`,
+    /// `GET /_nimbus/sns/unsubscribe?SubscriptionArn=…`) through `handle`.
     pub fn set_sns(&self, handle: svc_sns::Handle) {
         let _ = self.sns.set(handle);
     }
@@ -142,6 +143,10 @@ impl AdminHooks for Hooks {
                 let body = sns.outbox_json(to.as_deref()).to_string();
                 Some(Box::pin(async move { (200, body) }))
             }
+            ("GET", "/_nimbus/sns/unsubscribe") => Some(Box::pin(async move {
+                let (status, v) = sns.unsubscribe_by_url(query).await;
+                (status, v.to_string())
+            })),
             ("GET", "/_nimbus/sns/confirm") => Some(Box::pin(async move {
                 let (status, v) = sns.confirm_by_url(query).await;
                 (status, v.to_string())

@@ -6,7 +6,9 @@
 //! Email is not sent anywhere: email and email-json messages land in a local outbox, which
 //! [`Sns::outbox_json`] renders for `GET /_nimbus/sns/outbox`. Subscribers confirm at
 //! `GET /_nimbus/sns/confirm?TopicArn=…&Token=…` ([`Sns::confirm_by_url`]), the
-//! `SubscribeURL` their confirmation message carries.
+//! `SubscribeURL` their confirmation message carries, and unsubscribe at
+//! `GET /_nimbus/sns/unsubscribe?SubscriptionArn=…` ([`Sns::unsubscribe_by_url`]), every
+//! notification's `UnsubscribeURL`.
 
 pub mod delivery;
 pub mod filter;
@@ -102,6 +104,11 @@ impl Handle {
     /// The outbox as JSON (`GET /_nimbus/sns/outbox`), optionally only mail to `to`.
     pub fn outbox_json(&self, to: Option<&str>) -> serde_json::Value {
         self.0.outbox_json(to)
+    }
+
+    /// Unsubscribes from a notification's `UnsubscribeURL` query.
+    pub async fn unsubscribe_by_url(&self, query: &str) -> (u16, serde_json::Value) {
+        self.0.unsubscribe_by_url(query).await
     }
 
     /// Confirms a subscription from its `SubscribeURL`'s query.

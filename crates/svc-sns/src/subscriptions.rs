@@ -64,7 +64,7 @@ impl Subscription {
 
     pub fn unsubscribe_url(&self) -> String {
         format!(
-            "{}/?Action=Unsubscribe&SubscriptionArn={}",
+            "{}/_nimbus/sns/unsubscribe?Action=Unsubscribe&SubscriptionArn={}",
             self.base_url,
             percent(&self.arn)
         )
@@ -276,6 +276,33 @@ impl Sns {
         };
         match self.confirm(&topic, &token).await {
             Ok(arn) => (200, serde_json::json!({"ConfirmSubscriptionResult": {"SubscriptionArn": arn}})),
+            Err(e) => (e.status, serde_json::json!({"error": e.code, "message": e.message})),
+        }
+    }
+
+    /// `GET /_nimbus/sns/unsubscribe?…&SubscriptionArn=…` (a notification's `UnsubscribeURL`).
+    pub(crate) async fn unsubscribe_by_url(&self, query: &str) -> (u16, serde_json::Value) {
+        let arn = query.split('&').find_map(|p| p.strip_prefix("SubscriptionArn=")).map(unpercent);
+        let Some(arn) = arn else {
+            return (400, serde_json::json!({"error": "SubscriptionArn is required"}));
+        };
+        let result = self
+            .state
+            .change(|mem| {
+                let Some(sub) = mem.subscriptions.get(&arn) else {
+                    return Err(sub_not_found());
+                };
+                let mut change = Change { delete_subscriptions: vec![arn.clone()], ..Change::default() };
+                if let Some(t) = mem.topics.get(&sub.topic_arn) {
+                    let mut t = t.clone();
+                    t.deleted_subscriptions += 1;
+                    change.put_topics.push(t);
+                }
+                Ok((change, ()))
+            })
+            .await;
+        match result {
+            Ok(()) => (200, serde_json::json!({"UnsubscribeResult": {"SubscriptionArn": arn}})),
             Err(e) => (e.status, serde_json::json!({"error": e.code, "message": e.message})),
         }
     }
