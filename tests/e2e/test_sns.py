@@ -56,6 +56,34 @@ def receiver():
     r.close()
 
 
+def verify_signature(doc):
+    """Checks a message's Signature against the certificate at its SigningCertURL, over the
+    canonical string AWS documents for its type (with the openssl command line)."""
+    import base64
+    import subprocess
+    import tempfile
+    from pathlib import Path
+    if doc["Type"] == "Notification":
+        names = ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"]
+    else:
+        names = ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"]
+    canonical = "".join(f"{k}\n{doc[k]}\n" for k in names if k in doc)
+    with urllib.request.urlopen(doc["SigningCertURL"], timeout=10) as r:
+        pem = r.read()
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        (d / "cert.pem").write_bytes(pem)
+        (d / "data").write_text(canonical)
+        (d / "sig").write_bytes(base64.b64decode(doc["Signature"]))
+        pub = subprocess.run(["openssl", "x509", "-in", d / "cert.pem", "-pubkey", "-noout"],
+                             capture_output=True, check=True).stdout
+        (d / "pub.pem").write_bytes(pub)
+        digest = "-sha1" if doc["SignatureVersion"] == "1" else "-sha256"
+        out = subprocess.run(["openssl", "dgst", digest, "-verify", d / "pub.pem", "-signature", d / "sig",
+                              d / "data"], capture_output=True, text=True)
+        assert out.returncode == 0 and "Verified OK" in out.stdout, out.stdout + out.stderr
+
+
 def subscribe_http(n, topic, receiver):
     out = n.aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "http",
                 "--notification-endpoint", receiver.url)
@@ -66,6 +94,7 @@ def subscribe_http(n, topic, receiver):
     msg = json.loads(body)
     assert msg["Type"] == "SubscriptionConfirmation" and msg["TopicArn"] == topic
     assert msg["Message"].startswith(f"You have chosen to subscribe to the topic {topic}.")
+    verify_signature(msg)
     arn = n.aws("sns", "confirm-subscription", "--topic-arn", topic, "--token", msg["Token"])["SubscriptionArn"]
     assert arn.startswith(topic + ":")
     return arn, msg
@@ -132,6 +161,11 @@ def test_http_delivery(nimbus, receiver):
     assert doc["Type"] == "Notification" and doc["MessageId"] == mid and doc["Subject"] == "Hello"
     assert doc["Message"] == "first" and doc["TopicArn"] == topic
     assert doc["MessageAttributes"] == {"kind": {"Type": "String", "Value": "greeting"}}
+    assert doc["SignatureVersion"] == "1"
+    verify_signature(doc)
+    tampered = dict(doc, Message="forged")
+    with pytest.raises(AssertionError):
+        verify_signature(tampered)
 
     # MessageStructure=json picks the http entry; raw delivery sends the bare message.
     nimbus.aws("sns", "publish", "--topic-arn", topic, "--message-structure", "json",

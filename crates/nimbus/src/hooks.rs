@@ -143,6 +143,12 @@ impl AdminHooks for Hooks {
                 let body = sns.outbox_json(to.as_deref()).to_string();
                 Some(Box::pin(async move { (200, body) }))
             }
+            ("GET", svc_sns::signing::CERT_PATH) => Some(Box::pin(async move {
+                match sns.cert_pem().await {
+                    Some(pem) => (200, pem),
+                    None => (503, "{\"error\": \"the signing key could not be made\"}".to_string()),
+                }
+            })),
             ("GET", "/_nimbus/sns/unsubscribe") => Some(Box::pin(async move {
                 let (status, v) = sns.unsubscribe_by_url(query).await;
                 (status, v.to_string())

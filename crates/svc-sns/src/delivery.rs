@@ -6,8 +6,7 @@
 //! written before the publish is answered, updated after each failed attempt, deleted once
 //! delivered or given up), so deliveries pending when Nimbus stops are made after a restart.
 //!
-//! Messages are not signed: the `Signature`, `SignatureVersion` and `SigningCertURL` fields
-//! are left out rather than filled with something a subscriber could not verify.
+//! Messages are signed by `signing.rs` (with Nimbus's own key and certificate).
 
 use crate::state::Change;
 use nimbus_core::{Clock, Timestamp};

@@ -91,6 +91,9 @@ fn check_attribute(name: &str, value: &str) -> Result<(), AwsError> {
         "FifoTopic" | "ContentBasedDeduplication" if value != "true" && value != "false" => {
             return Err(invalid(format!("{name}: must be true or false")));
         }
+        "SignatureVersion" if value != "1" && value != "2" => {
+            return Err(invalid("SignatureVersion: must be 1 or 2"));
+        }
         "DisplayName" if value.chars().count() > 100 => {
             return Err(invalid("DisplayName: must be at most 100 characters"));
         }
@@ -440,6 +443,7 @@ impl g::Handlers for Service {
             then.await?;
             self.0.state.clear();
             self.0.queue.clear();
+            *self.0.signer.lock().await = None;
             Ok(())
         })
     }

@@ -1,7 +1,8 @@
 //! Amazon SNS (query protocol): topics, subscriptions (http, email, email-json), publishing
 //! and delivery. `generated` holds the wire model and the `Handlers` trait from botocore;
 //! the operations are in [`handlers`] (topics) and [`subscriptions`], publishing in
-//! [`publish`], subscription filter policies in [`filter`], durable state in [`state`], http delivery and its worker in [`delivery`].
+//! [`publish`], subscription filter policies in [`filter`], message signatures in
+//! [`signing`], durable state in [`state`], http delivery and its worker in [`delivery`].
 //!
 //! Email is not sent anywhere: email and email-json messages land in a local outbox, which
 //! [`Sns::outbox_json`] renders for `GET /_nimbus/sns/outbox`. Subscribers confirm at
@@ -15,6 +16,7 @@ pub mod filter;
 pub mod generated;
 pub mod handlers;
 pub mod publish;
+pub mod signing;
 pub mod state;
 pub mod subscriptions;
 
@@ -30,6 +32,35 @@ pub struct Sns {
     pub egress: bool,
     /// FIFO deduplication: (topic, deduplication id) → (message id, sequence number, when).
     pub dedup: std::sync::Mutex<std::collections::HashMap<(String, String), Deduplicated>>,
+    /// The message signer, made (or loaded) on first use.
+    pub signer: tokio::sync::Mutex<Option<Arc<signing::Signer>>>,
+}
+
+impl Sns {
+    /// The signer: loaded from the store, or generated (off the runtime) and stored. `None`
+    /// if that failed: messages then go out unsigned rather than with a bad signature.
+    pub async fn signer(&self) -> Option<Arc<signing::Signer>> {
+        let mut slot = self.signer.lock().await;
+        if let Some(s) = slot.as_ref() {
+            return Some(s.clone());
+        }
+        let stored = self.state.load_signing().ok().flatten();
+        let signer = match stored.and_then(|r| signing::Signer::from_record(&r).ok()) {
+            Some(s) => s,
+            None => {
+                let now = self.state.clock.now().secs();
+                let s = tokio::task::spawn_blocking(move || signing::Signer::generate(now))
+                    .await
+                    .ok()?
+                    .ok()?;
+                self.state.save_signing(s.to_record().ok()?).await.ok()?;
+                s
+            }
+        };
+        let signer = Arc::new(signer);
+        *slot = Some(signer.clone());
+        Some(signer)
+    }
 }
 
 /// A FIFO message already published: (message id, sequence number, when, epoch ms).
@@ -61,6 +92,7 @@ pub fn build(
         queue: queue.clone(),
         egress,
         dedup: Default::default(),
+        signer: tokio::sync::Mutex::new(None),
     });
     let worker = Arc::new(delivery::Delivery { sns: sns.clone(), queue, clock });
     Ok((
@@ -104,6 +136,11 @@ impl Handle {
     /// The outbox as JSON (`GET /_nimbus/sns/outbox`), optionally only mail to `to`.
     pub fn outbox_json(&self, to: Option<&str>) -> serde_json::Value {
         self.0.outbox_json(to)
+    }
+
+    /// The signing certificate (PEM) for `SigningCertURL`.
+    pub async fn cert_pem(&self) -> Option<String> {
+        self.0.signer().await.map(|s| s.cert_pem())
     }
 
     /// Unsubscribes from a notification's `UnsubscribeURL` query.

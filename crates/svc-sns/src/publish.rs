@@ -226,6 +226,8 @@ impl Sns {
             (topic, subs)
         };
         let fifo = topic.is_fifo();
+        let signer = self.signer().await;
+        let version = topic.attributes.get("SignatureVersion").cloned().unwrap_or_else(|| "1".into());
         let content_dedup = topic.attributes.get("ContentBasedDeduplication").is_some_and(|v| v == "true");
         let now = self.state.clock.now();
         let mut ids = Vec::new();
@@ -272,7 +274,7 @@ impl Sns {
                         continue;
                     }
                 }
-                let doc = notification(&id, topic_arn, m, &body, now, s);
+                let doc = notification(&id, topic_arn, m, &body, now, s, signer.as_deref(), &version);
                 match s.protocol.as_str() {
                     "email" | "email-json" => mail.push(Mail {
                         id: self.state.uuid(),
@@ -359,7 +361,8 @@ impl Sns {
     }
 }
 
-/// AWS's `Notification` document.
+/// AWS's `Notification` document, signed when a signer is at hand.
+#[allow(clippy::too_many_arguments)]
 fn notification(
     id: &str,
     topic_arn: &str,
@@ -367,6 +370,8 @@ fn notification(
     body: &str,
     now: nimbus_core::Timestamp,
     s: &Subscription,
+    signer: Option<&crate::signing::Signer>,
+    version: &str,
 ) -> serde_json::Value {
     let mut doc = serde_json::Map::new();
     doc.insert("Type".into(), "Notification".into());
@@ -376,7 +381,24 @@ fn notification(
         doc.insert("Subject".into(), subj.clone().into());
     }
     doc.insert("Message".into(), body.into());
-    doc.insert("Timestamp".into(), now.to_iso8601().into());
+    let ts = now.to_iso8601();
+    doc.insert("Timestamp".into(), ts.clone().into());
+    if let Some(signer) = signer {
+        let sig = signer.sign(version, &[
+            ("Message", Some(body)),
+            ("MessageId", Some(id)),
+            ("Subject", m.subject.as_deref()),
+            ("Timestamp", Some(&ts)),
+            ("TopicArn", Some(topic_arn)),
+            ("Type", Some("Notification")),
+        ]);
+        doc.insert("SignatureVersion".into(), version.into());
+        doc.insert("Signature".into(), sig.into());
+        doc.insert(
+            "SigningCertURL".into(),
+            format!("{}{}", s.base_url, crate::signing::CERT_PATH).into(),
+        );
+    }
     doc.insert("UnsubscribeURL".into(), s.unsubscribe_url().into());
     if !m.attributes.is_empty() {
         let attrs: serde_json::Map<String, serde_json::Value> = m

@@ -148,6 +148,27 @@ impl State {
         })
     }
 
+    /// The stored signing key record, if one was made.
+    pub fn load_signing(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .store
+            .scan_prefix(crate::signing::SIGNING, b"key")?
+            .into_iter()
+            .next()
+            .map(|(_, v)| v))
+    }
+
+    /// Stores the signing key record durably.
+    pub async fn save_signing(&self, record: Vec<u8>) -> Result<(), StoreError> {
+        let durable = {
+            let _gate = self.gate.read().await;
+            let mut batch = Batch::new();
+            batch.put(crate::signing::SIGNING, b"key".to_vec(), record);
+            self.store.submit(batch)
+        };
+        durable.await
+    }
+
     pub fn memory(&self) -> MutexGuard<'_, Memory> {
         self.memory.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -6,6 +6,7 @@
 use crate::delivery::{self, Job};
 use crate::generated::{self as g, errors};
 use crate::handlers::{invalid, topic_not_found, EFFECTIVE_DELIVERY_POLICY};
+use crate::signing::Signer;
 use crate::state::{Change, Mail, Subscription};
 use crate::Sns;
 use nimbus_core::{AwsError, RequestContext};
@@ -119,6 +120,8 @@ impl Sns {
         let token = self.state.ids.hex(64);
         let base_url = format!("http://{}", ctx.host);
         let want_arn = input.return_subscription_arn.unwrap_or(false);
+        let signer = self.signer().await;
+        let version = topic.attributes.get("SignatureVersion").cloned().unwrap_or_else(|| "1".into());
         let (sub, queued) = self
             .state
             .change(|mem| {
@@ -147,9 +150,9 @@ impl Sns {
                     ..Change::default()
                 };
                 match &http_target {
-                    None => change.mail.push(self.confirmation_mail(&sub)),
+                    None => change.mail.push(self.confirmation_mail(&sub, signer.as_deref(), &version)),
                     Some(target) => {
-                        let (headers, body) = self.confirmation_message(&sub);
+                        let (headers, body) = self.confirmation_message(&sub, signer.as_deref(), &version);
                         change.put_jobs.push(Job {
                             id: self.state.uuid(),
                             endpoint: target.clone(),
@@ -184,18 +187,41 @@ impl Sns {
         )
     }
 
-    /// The http `SubscriptionConfirmation` POST: headers and JSON body.
-    fn confirmation_message(&self, sub: &Subscription) -> (Vec<(String, String)>, String) {
-        let id = self.state.uuid();
-        let body = serde_json::json!({
+    /// The `SubscriptionConfirmation` document, signed when a signer is at hand.
+    fn confirmation_doc(&self, sub: &Subscription, id: &str, signer: Option<&Signer>, version: &str) -> serde_json::Value {
+        let message = Self::confirmation_text(sub);
+        let url = sub.subscribe_url();
+        let ts = self.state.clock.now().to_iso8601();
+        let mut doc = serde_json::json!({
             "Type": "SubscriptionConfirmation",
             "MessageId": id,
             "Token": sub.token,
             "TopicArn": sub.topic_arn,
-            "Message": Self::confirmation_text(sub),
-            "SubscribeURL": sub.subscribe_url(),
-            "Timestamp": self.state.clock.now().to_iso8601(),
+            "Message": message,
+            "SubscribeURL": url,
+            "Timestamp": ts,
         });
+        if let Some(signer) = signer {
+            let sig = signer.sign(version, &[
+                ("Message", Some(&message)),
+                ("MessageId", Some(id)),
+                ("SubscribeURL", Some(&url)),
+                ("Timestamp", Some(&ts)),
+                ("Token", Some(&sub.token)),
+                ("TopicArn", Some(&sub.topic_arn)),
+                ("Type", Some("SubscriptionConfirmation")),
+            ]);
+            doc["SignatureVersion"] = version.into();
+            doc["Signature"] = sig.into();
+            doc["SigningCertURL"] = format!("{}{}", sub.base_url, crate::signing::CERT_PATH).into();
+        }
+        doc
+    }
+
+    /// The http `SubscriptionConfirmation` POST: headers and JSON body.
+    fn confirmation_message(&self, sub: &Subscription, signer: Option<&Signer>, version: &str) -> (Vec<(String, String)>, String) {
+        let id = self.state.uuid();
+        let body = self.confirmation_doc(sub, &id, signer, version);
         let headers = vec![
             ("x-amz-sns-message-type".into(), "SubscriptionConfirmation".into()),
             ("x-amz-sns-message-id".into(), id),
@@ -206,18 +232,9 @@ impl Sns {
         (headers, serde_json::to_string_pretty(&body).unwrap_or_default())
     }
 
-    fn confirmation_mail(&self, sub: &Subscription) -> Mail {
+    fn confirmation_mail(&self, sub: &Subscription, signer: Option<&Signer>, version: &str) -> Mail {
         let body = if sub.protocol == "email-json" {
-            serde_json::json!({
-                "Type": "SubscriptionConfirmation",
-                "MessageId": self.state.uuid(),
-                "Token": sub.token,
-                "TopicArn": sub.topic_arn,
-                "Message": Self::confirmation_text(sub),
-                "SubscribeURL": sub.subscribe_url(),
-                "Timestamp": self.state.clock.now().to_iso8601(),
-            })
-            .to_string()
+            self.confirmation_doc(sub, &self.state.uuid(), signer, version).to_string()
         } else {
             format!(
                 "You have chosen to subscribe to the topic: \n{}\n\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary): \nConfirm subscription: {}\n\nPlease do not reply directly to this email. If you wish to remove yourself from receiving all future SNS subscription confirmation requests please send an email to sns-opt-out\n",
