@@ -181,7 +181,11 @@ fn services(
         sns: sns_handle,
         autoscaling: None,
     }));
-    workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator { alarms }));
+    // `alarms` stays in scope for services that manage alarms themselves (Auto Scaling's
+    // target tracking creates and deletes its own).
+    workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator {
+        alarms: alarms.clone(),
+    }));
     Ok(Wired {
         services: vec![
             sts,
