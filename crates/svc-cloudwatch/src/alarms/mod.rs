@@ -200,6 +200,8 @@ pub(crate) struct Change {
     pub(crate) put: Vec<Alarm>,
     pub(crate) delete: Vec<AlarmKey>,
     pub(crate) history: Vec<HistoryItem>,
+    /// History items to forget (older than AWS keeps them).
+    pub(crate) drop_history: Vec<HistoryItem>,
     pub(crate) put_dashboards: Vec<crate::dashboards::Dashboard>,
     pub(crate) delete_dashboards: Vec<(String, String)>,
 }
@@ -215,6 +217,8 @@ pub struct Alarms {
     pub(crate) gate: tokio::sync::RwLock<()>,
     actions: RwLock<Arc<dyn AlarmActions>>,
     seq: AtomicU64,
+    /// When history older than [`HISTORY_KEPT_MS`] was last dropped (Nimbus time, ms).
+    last_trim: std::sync::atomic::AtomicI64,
 }
 
 fn key_bytes(k: &AlarmKey) -> Vec<u8> {
@@ -278,6 +282,7 @@ impl Alarms {
             gate: tokio::sync::RwLock::new(()),
             actions: RwLock::new(Arc::new(Unwired)),
             seq: AtomicU64::new(seq),
+            last_trim: std::sync::atomic::AtomicI64::new(i64::MIN),
         })
     }
 
@@ -346,6 +351,9 @@ impl Alarms {
             for h in &change.history {
                 batch.put(HISTORY, history_key(h), nimbus_store::encode_record(HISTORY_VERSION, h));
             }
+            for h in &change.drop_history {
+                batch.delete(HISTORY, history_key(h));
+            }
             for d in &change.put_dashboards {
                 let k = format!("{}\u{1}{}", d.account, d.name);
                 batch.put(crate::dashboards::DASHBOARDS, k, nimbus_store::encode_record(ALARM_VERSION, d));
@@ -366,6 +374,13 @@ impl Alarms {
             for a in change.put {
                 book.alarms
                     .insert((a.account.clone(), a.region.clone(), a.name.clone()), a);
+            }
+            if !change.drop_history.is_empty() {
+                let cutoff = change.drop_history.iter().map(|h| h.timestamp).max();
+                for items in book.history.values_mut() {
+                    items.retain(|h| Some(h.timestamp) > cutoff);
+                }
+                book.history.retain(|_, v| !v.is_empty());
             }
             for k in change.delete_dashboards {
                 book.dashboards.remove(&k);
@@ -470,6 +485,7 @@ impl Alarms {
     /// transitions. The evaluator worker calls this each tick; tests call it directly.
     pub async fn evaluate_due(&self) -> Result<Vec<AlarmTransition>, CwError> {
         let now = self.clock.now();
+        self.trim_history(now).await?;
         let transitions = self
             .change(|book| {
                 let mem = self.metrics.lock().unwrap_or_else(|e| e.into_inner());
@@ -544,6 +560,26 @@ impl Alarms {
             self.run_actions(t, true).await?;
         }
         Ok(transitions)
+    }
+
+    /// Drops history older than AWS keeps it (30 days), at most once an hour of Nimbus time.
+    async fn trim_history(&self, now: Timestamp) -> Result<(), CwError> {
+        let last = self.last_trim.load(Ordering::Relaxed);
+        if last != i64::MIN && now.0 - last < 3_600_000 {
+            return Ok(());
+        }
+        self.last_trim.store(now.0, Ordering::Relaxed);
+        let cutoff = now.0 - HISTORY_KEPT_MS;
+        self.change(|book| {
+            let old: Vec<HistoryItem> = book
+                .history
+                .values()
+                .flat_map(|v| v.iter().take_while(|h| h.timestamp.0 < cutoff))
+                .cloned()
+                .collect();
+            Ok((Change { drop_history: old, ..Change::default() }, ()))
+        })
+        .await
     }
 
     /// The earliest time any alarm is due (for the worker's sleep).

@@ -531,3 +531,17 @@ async fn composite_alarm_follows_its_children() {
     clash.alarm_name = "high".into();
     assert_eq!(env.cw.put_composite_alarm(&c, clash).await.unwrap_err().code, "InvalidParameterValue");
 }
+
+/// History older than 30 days is dropped, from memory and the store.
+#[tokio::test]
+async fn old_history_is_dropped() {
+    let env = Env::new();
+    env.alarm(1, None).await;
+    env.cw.alarms.evaluate_due().await.expect("eval");
+    assert_eq!(env.cw.alarms.book().history.values().map(Vec::len).sum::<usize>(), 1);
+    env.advance(31 * 86_400);
+    env.cw.alarms.evaluate_due().await.expect("eval");
+    assert!(env.cw.alarms.book().history.is_empty());
+    let again = CloudWatch::load(env.store.clone(), env.clock.clone()).expect("reload");
+    assert!(again.alarms.book().history.is_empty());
+}
