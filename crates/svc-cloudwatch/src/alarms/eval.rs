@@ -71,6 +71,47 @@ pub fn evaluate(alarm: &Alarm, range: &[(Timestamp, Option<Point>)], now: Timest
     evaluate_from(alarm, range, now, None)
 }
 
+/// The state the rules decide, without wording anything or allocating (the same rules as
+/// [`evaluate_from`]); `None` to stay as is.
+pub fn decide(alarm: &Alarm, range: &[(Timestamp, Option<Point>)]) -> Option<&'static str> {
+    let n = alarm.evaluation_periods.max(1) as usize;
+    let m = alarm.m().max(1) as usize;
+    let breach = |p: &Point| breaches(&alarm.comparison, p.value, alarm.threshold);
+    let b = match alarm.treatment() {
+        t @ ("breaching" | "notBreaching") => {
+            let last = range.iter().rev().take(n);
+            let shown = range.len().min(n);
+            let mut b = 0;
+            for (_, p) in last {
+                match p {
+                    Some(p) if breach(p) => b += 1,
+                    None if t == "breaching" => b += 1,
+                    _ => {}
+                }
+            }
+            if t == "breaching" {
+                b += n - shown;
+            }
+            b
+        }
+        t => {
+            let mut seen = 0;
+            let mut b = 0;
+            for p in range.iter().rev().filter_map(|(_, p)| p.as_ref()).take(n) {
+                seen += 1;
+                if breach(p) {
+                    b += 1;
+                }
+            }
+            if seen == 0 {
+                return if t == "ignore" { None } else { Some("INSUFFICIENT_DATA") };
+            }
+            b
+        }
+    };
+    Some(if b >= m { "ALARM" } else { "OK" })
+}
+
 /// [`evaluate`], but when the state decided is `current` the reason is not worded (the
 /// outcome's reason is empty): the evaluator's common case, kept cheap.
 pub fn evaluate_from(
@@ -79,6 +120,19 @@ pub fn evaluate_from(
     now: Timestamp,
     current: Option<&str>,
 ) -> Option<Outcome> {
+    if let Some(cur) = current {
+        match decide(alarm, range) {
+            None => return None,
+            Some(s) if s == cur => {
+                return Some(Outcome {
+                    state: s.into(),
+                    reason: String::new(),
+                    reason_data: None,
+                })
+            }
+            Some(_) => {}
+        }
+    }
     let n = alarm.evaluation_periods.max(1) as usize;
     let m = alarm.m().max(1) as usize;
     let treatment = alarm.treatment();

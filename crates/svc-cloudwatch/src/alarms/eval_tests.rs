@@ -67,10 +67,14 @@ fn range(pattern: &str) -> Vec<(Timestamp, Option<Point>)> {
 
 fn state(a: &Alarm, pattern: &str) -> String {
     let now = Timestamp(T0 + 5 * 60_000);
-    match evaluate(a, &range(pattern), now) {
+    let full = match evaluate(a, &range(pattern), now) {
         Some(o) => o.state,
         None => "(current)".into(),
-    }
+    };
+    // The evaluator's allocation-free fast path decides the same.
+    let fast = decide(a, &range(pattern)).unwrap_or("(current)");
+    assert_eq!(fast, full, "{pattern}");
+    full
 }
 
 /// AWS's table for N = M = 3 with each missing-data treatment.
