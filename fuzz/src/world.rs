@@ -89,6 +89,7 @@ impl World {
             ids: Arc::new(Ids::from_seed(7)),
             // Keep the authorizer in the pipeline the fuzzer drives.
             enforce_iam: true,
+            sns_egress: false,
         })
         .expect("wiring the in-memory world");
         World {

@@ -13,6 +13,7 @@ use nimbus_core::{AwsError, Denial, Timestamp};
 use std::borrow::Cow;
 
 /// The protocol's refusal for `denial`:
+/// - SNS: `AuthorizationError`, 403;
 /// - EC2: `UnauthorizedOperation`, 403, "You are not authorized to perform this operation. "
 ///   followed by the reason
 ///   (<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html>);
@@ -31,6 +32,11 @@ pub fn access_denied(model: &ServiceModel, denial: Denial) -> AwsError {
         return AwsError::new("InvalidClientTokenId", 403, denial.message);
     }
     let preferred = model.protocols.first().copied();
+    // SNS has its own refusal, `AuthorizationError`, 403
+    // (https://docs.aws.amazon.com/sns/latest/api/API_Publish.html#API_Publish_Errors).
+    if model.name == "sns" {
+        return AwsError::new("AuthorizationError", 403, denial.message);
+    }
     if model.protocols.contains(&Protocol::Ec2) {
         return AwsError::new(
             "UnauthorizedOperation",

@@ -45,6 +45,8 @@ pub struct Config {
     /// Whether IAM policies decide (true unless permissive mode runs without
     /// `--enforce-iam`); off, the account root may also assume roles.
     pub enforce_iam: bool,
+    /// SNS may deliver to http endpoints off loopback (`--sns-egress on`).
+    pub sns_egress: bool,
 }
 
 impl Default for Config {
@@ -61,6 +63,7 @@ impl Default for Config {
             time: Time::Scaled(1.0),
             ids: Arc::new(Ids::from_os()),
             enforce_iam: true,
+            sns_egress: false,
         }
     }
 }
@@ -104,8 +107,9 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         &config.ids,
         blob_dir,
         &roots,
-        &workers,
+        &hooks,
         !config.enforce_iam,
+        config.sns_egress,
     )?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
@@ -169,11 +173,12 @@ fn services(
     ids: &Arc<Ids>,
     s3_blobs: Option<PathBuf>,
     roots: &StaticCredentials,
-    workers: &Arc<Workers>,
+    hooks: &Hooks,
     root_may_assume: bool,
+    sns_egress: bool,
 ) -> anyhow::Result<Wired> {
     // Services with background work add their workers here (`workers.add(...)`).
-    let _ = workers;
+    let workers = &hooks.workers;
     let (iam, directory) =
         svc_iam::build(store.clone(), clock.clone(), ids.clone()).context("loading IAM state")?;
     let roles = Arc::new(IamRoles {
@@ -193,6 +198,23 @@ fn services(
             .resolve(account, region, reference)
             .map(|p| (p.value, p.data_type))
     };
+    let (cloudwatch, alarms) =
+        svc_cloudwatch::build(store.clone(), clock.clone()).context("loading CloudWatch state")?;
+    let (sns, sns_handle, sns_delivery) =
+        svc_sns::build(store.clone(), clock.clone(), ids.clone(), sns_egress)
+            .context("loading SNS state")?;
+    workers.add(sns_delivery);
+    hooks.set_sns(sns_handle.clone());
+    // Auto Scaling plugs its policy execution in here (`autoscaling: Some(...)`).
+    alarms.set_actions(Arc::new(crate::alarm_actions::Wired {
+        sns: sns_handle,
+        autoscaling: None,
+    }));
+    // `alarms` stays in scope for services that manage alarms themselves (Auto Scaling's
+    // target tracking creates and deletes its own).
+    workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator {
+        alarms: alarms.clone(),
+    }));
     Ok(Wired {
         services: vec![
             sts,
@@ -204,11 +226,11 @@ fn services(
             )
             .context("loading EC2 state")?,
             s3,
-            svc_cloudwatch::service(store.clone(), clock.clone())
-                .context("loading CloudWatch state")?,
+            cloudwatch,
             svc_acm::service(),
             iam,
             ssm,
+            sns,
             // scripts/new-service: new services go above this line
         ],
         iam: directory,

@@ -75,6 +75,10 @@ struct ServeArgs {
     #[arg(long, env = "NIMBUS_ENFORCE_IAM", action = clap::ArgAction::SetTrue,
           value_parser = clap::builder::BoolishValueParser::new())]
     enforce_iam: bool,
+    /// SNS may deliver to http endpoints off this machine (`on`); by default only to
+    /// loopback (127.0.0.0/8, ::1) and Nimbus's own networks.
+    #[arg(long, env = "NIMBUS_SNS_EGRESS", default_value = "off", value_parser = ["on", "off"])]
+    sns_egress: String,
     /// Account of the root keys, and permissive mode's default account.
     #[arg(long, env = "NIMBUS_ACCOUNT", default_value = "000000000000", value_parser = account_id)]
     account: String,
@@ -170,6 +174,8 @@ pub struct ServeOptions {
     pub auth: AuthMode,
     /// IAM policies are enforced (always in strict mode; with `--enforce-iam` in permissive).
     pub enforce_iam: bool,
+    /// SNS may deliver off loopback.
+    pub sns_egress: bool,
     pub account: String,
     pub access_key: String,
     pub secret_key: String,
@@ -225,6 +231,7 @@ where
                 time_scale: a.time_scale,
                 dns_listen: a.dns_listen.filter(|d| !d.is_empty()),
                 enforce_iam: a.enforce_iam || auth == AuthMode::Strict,
+                sns_egress: a.sns_egress == "on",
                 auth,
                 account: a.account,
                 access_key: a.access_key,

@@ -7,5 +7,6 @@
 //! signals are not here: they belong to the binary.
 
 pub mod access;
+pub mod alarm_actions;
 pub mod app;
 pub mod hooks;

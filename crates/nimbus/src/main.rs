@@ -114,6 +114,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             time: app::Time::Scaled(opts.time_scale),
             ids: Arc::new(Ids::from_os()),
             enforce_iam: opts.enforce_iam,
+            sns_egress: opts.sns_egress,
         })?;
 
         let endpoint = format!("http://{addr}");

@@ -40,6 +40,7 @@ async fn start(max_body: usize) -> (SocketAddr, tokio::sync::oneshot::Sender<()>
         time: Time::Injected(Arc::new(ManualClock::new(Timestamp::from_secs(NOW)))),
         ids: Arc::new(Ids::from_seed(7)),
         enforce_iam: true,
+        sns_egress: false,
     })
     .expect("wiring an in-memory Nimbus");
     let gateway = app.gateway;
