@@ -77,14 +77,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(0)),
-        output: Some(m::ShapeId(1)),
+        input: Some(m::ShapeId(1)),
+        output: Some(m::ShapeId(2)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(2)),
-        output: Some(m::ShapeId(3)),
+        input: Some(m::ShapeId(3)),
+        output: Some(m::ShapeId(4)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -181,8 +181,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(17)),
-        output: Some(m::ShapeId(18)),
+        input: Some(m::ShapeId(19)),
+        output: Some(m::ShapeId(20)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -190,7 +190,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSnapshots", "POST", "/"),
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
-    op("CreateSubnet", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(21)),
+        output: Some(m::ShapeId(22)),
+        implemented: true,
+        ..op("CreateSubnet", "POST", "/")
+    },
     op("CreateSubnetCidrReservation", "POST", "/"),
     op("CreateTags", "POST", "/"),
     op("CreateTrafficMirrorFilter", "POST", "/"),
@@ -284,14 +289,18 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(19)),
-        output: Some(m::ShapeId(20)),
+        input: Some(m::ShapeId(23)),
+        output: Some(m::ShapeId(24)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
-    op("DeleteSubnet", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(25)),
+        implemented: true,
+        ..op("DeleteSubnet", "POST", "/")
+    },
     op("DeleteSubnetCidrReservation", "POST", "/"),
     op("DeleteTags", "POST", "/"),
     op("DeleteTrafficMirrorFilter", "POST", "/"),
@@ -342,8 +351,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeAddressesAttribute", "POST", "/"),
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(21)),
-        output: Some(m::ShapeId(22)),
+        input: Some(m::ShapeId(26)),
+        output: Some(m::ShapeId(27)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -464,8 +473,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(23)),
-        output: Some(m::ShapeId(24)),
+        input: Some(m::ShapeId(28)),
+        output: Some(m::ShapeId(29)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -487,8 +496,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecurityGroupRules", "POST", "/"),
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(26)),
-        output: Some(m::ShapeId(27)),
+        input: Some(m::ShapeId(31)),
+        output: Some(m::ShapeId(32)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -504,7 +513,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSpotPriceHistory", "POST", "/"),
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
-    op("DescribeSubnets", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(34)),
+        output: Some(m::ShapeId(35)),
+        implemented: true,
+        ..op("DescribeSubnets", "POST", "/")
+    },
     op("DescribeTags", "POST", "/"),
     op("DescribeTrafficMirrorFilterRules", "POST", "/"),
     op("DescribeTrafficMirrorFilters", "POST", "/"),
@@ -550,8 +564,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(29)),
-        output: Some(m::ShapeId(30)),
+        input: Some(m::ShapeId(37)),
+        output: Some(m::ShapeId(38)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -774,7 +788,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotAttribute", "POST", "/"),
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
-    op("ModifySubnetAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(54)),
+        implemented: true,
+        ..op("ModifySubnetAttribute", "POST", "/")
+    },
     op("ModifyTrafficMirrorFilterNetworkServices", "POST", "/"),
     op("ModifyTrafficMirrorFilterRule", "POST", "/"),
     op("ModifyTrafficMirrorSession", "POST", "/"),
@@ -868,14 +886,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(54)),
-        output: Some(m::ShapeId(55)),
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(68)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(56)),
-        output: Some(m::ShapeId(57)),
+        input: Some(m::ShapeId(69)),
+        output: Some(m::ShapeId(70)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -911,50 +929,57 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 97] = [
+pub static SHAPES: [m::Shape; 120] = [
+    m::Shape {
+        name: "AttributeBooleanValue",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("value"),
+            ..member("Value", 17)
+        }])),
+    },
     m::Shape {
         name: "AuthorizeSecurityGroupEgressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 72)
+                ..member("TagSpecifications", 95)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 61)
+                ..member("GroupId", 74)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 68)
+                ..member("SourceSecurityGroupName", 81)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 68)
+                ..member("SourceSecurityGroupOwnerId", 81)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 68)
+                ..member("IpProtocol", 81)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 35)
+                ..member("FromPort", 44)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 35)
+                ..member("ToPort", 44)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 68)
+                ..member("CidrIp", 81)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 37)
+                ..member("IpPermissions", 46)
             },
         ])),
     },
@@ -963,33 +988,33 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 16)
+                ..member("Return", 17)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 67)
+                ..member("SecurityGroupRules", 80)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 68),
-            member("FromPort", 35),
-            member("GroupId", 61),
-            member("GroupName", 63),
-            member("IpPermissions", 37),
-            member("IpProtocol", 68),
-            member("SourceSecurityGroupName", 68),
-            member("SourceSecurityGroupOwnerId", 68),
-            member("ToPort", 35),
+            member("CidrIp", 81),
+            member("FromPort", 44),
+            member("GroupId", 74),
+            member("GroupName", 76),
+            member("IpPermissions", 46),
+            member("IpProtocol", 81),
+            member("SourceSecurityGroupName", 81),
+            member("SourceSecurityGroupOwnerId", 81),
+            member("ToPort", 44),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 72)
+                ..member("TagSpecifications", 95)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -998,11 +1023,11 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 16)
+                ..member("Return", 17)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 67)
+                ..member("SecurityGroupRules", 80)
             },
         ])),
     },
@@ -1011,59 +1036,59 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 10)
+                ..member("OptInStatus", 11)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 9)
+                ..member("Messages", 10)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 68)
+                ..member("RegionName", 81)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 68)
+                ..member("ZoneName", 81)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 68)
+                ..member("ZoneId", 81)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 68)
+                ..member("GroupName", 81)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 68)
+                ..member("NetworkBorderGroup", 81)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 68)
+                ..member("ZoneType", 81)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 68)
+                ..member("ParentZoneName", 81)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 68)
+                ..member("ParentZoneId", 81)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 68)
+                ..member("GroupLongName", 81)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 6)
+                ..member("Geography", 7)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 13)
+                ..member("SubGeography", 14)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 11)
+                ..member("State", 12)
             },
         ])),
     },
@@ -1071,13 +1096,13 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 68)
+            ..member("Name", 81)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(5),
+            member: m::ShapeId(6),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1085,7 +1110,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(4),
+            member: m::ShapeId(5),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1094,13 +1119,13 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 68)
+            ..member("Message", 81)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(8),
+            member: m::ShapeId(9),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1127,13 +1152,13 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 68)
+            ..member("Name", 81)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(12),
+            member: m::ShapeId(13),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1148,7 +1173,7 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 14)
+            ..member("InternetGatewayBlockMode", 15)
         }])),
     },
     m::Shape {
@@ -1156,25 +1181,29 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "CoipPoolId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "CreateSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 68)
+                ..member("Description", 81)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 68)
+                ..member("GroupName", 81)
             },
-            member("VpcId", 89),
+            member("VpcId", 112),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 72)
+                ..member("TagSpecifications", 95)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -1183,26 +1212,60 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 68)
+                ..member("GroupId", 81)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 70)
+                ..member("Tags", 93)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 68)
+                ..member("SecurityGroupArn", 81)
             },
         ])),
     },
     m::Shape {
-        name: "DeleteSecurityGroupRequest",
+        name: "CreateSubnetRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 61),
-            member("GroupName", 63),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 95)
+            },
+            member("AvailabilityZone", 81),
+            member("AvailabilityZoneId", 81),
+            member("CidrBlock", 81),
+            member("Ipv6CidrBlock", 81),
+            member("OutpostArn", 81),
+            m::Member {
+                required: true,
+                ..member("VpcId", 112)
+            },
+            member("Ipv6Native", 17),
+            member("Ipv4IpamPoolId", 50),
+            member("Ipv4NetmaskLength", 55),
+            member("Ipv6IpamPoolId", 50),
+            member("Ipv6NetmaskLength", 55),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateSubnetResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("subnet"),
+            ..member("Subnet", 82)
+        }])),
+    },
+    m::Shape {
+        name: "DeleteSecurityGroupRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("GroupId", 74),
+            member("GroupName", 76),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -1211,11 +1274,24 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 16)
+                ..member("Return", 17)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 61)
+                ..member("GroupId", 74)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteSubnetRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("SubnetId", 86)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -1224,20 +1300,20 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 96)
+                ..member("ZoneNames", 119)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 95)
+                ..member("ZoneIds", 118)
             },
-            member("AllAvailabilityZones", 16),
+            member("AllAvailabilityZones", 17),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 32)
+                ..member("Filters", 40)
             },
         ])),
     },
@@ -1245,7 +1321,7 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 7)
+            ..member("AvailabilityZones", 8)
         }])),
     },
     m::Shape {
@@ -1253,16 +1329,16 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 52)
+                ..member("RegionNames", 65)
             },
-            member("AllRegions", 16),
+            member("AllRegions", 17),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 32)
+                ..member("Filters", 40)
             },
         ])),
     },
@@ -1270,7 +1346,7 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 51)
+            ..member("Regions", 64)
         }])),
     },
     m::Shape {
@@ -1282,21 +1358,21 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 33)
+                ..member("GroupIds", 41)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 34)
+                ..member("GroupNames", 42)
             },
-            member("NextToken", 68),
-            member("MaxResults", 25),
+            member("NextToken", 81),
+            member("MaxResults", 30),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 32)
+                ..member("Filters", 40)
             },
         ])),
     },
@@ -1305,11 +1381,47 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 68)
+                ..member("NextToken", 81)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 62)
+                ..member("SecurityGroups", 75)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeSubnetsMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeSubnetsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 40)
+            },
+            m::Member {
+                location_name: Some("SubnetId"),
+                ..member("SubnetIds", 87)
+            },
+            member("NextToken", 81),
+            member("MaxResults", 33),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 17)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeSubnetsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 81)
+            },
+            m::Member {
+                location_name: Some("subnetSet"),
+                ..member("Subnets", 90)
             },
         ])),
     },
@@ -1322,17 +1434,17 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 32)
+                ..member("Filters", 40)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 90)
+                ..member("VpcIds", 113)
             },
-            member("NextToken", 68),
-            member("MaxResults", 28),
+            member("NextToken", 81),
+            member("MaxResults", 36),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -1341,28 +1453,28 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 68)
+                ..member("NextToken", 81)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 93)
+                ..member("Vpcs", 116)
             },
         ])),
     },
     m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 68),
+            member("Name", 81),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 76)
+                ..member("Values", 99)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(31),
+            member: m::ShapeId(39),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -1370,7 +1482,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(61),
+            member: m::ShapeId(74),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -1378,10 +1490,16 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(63),
+            member: m::ShapeId(76),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "HostnameType",
+        kind: m::ShapeKind::String {
+            enum_values: &["ip-name", "resource-name"],
+        },
     },
     m::Shape {
         name: "Integer",
@@ -1392,38 +1510,38 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 68)
+                ..member("IpProtocol", 81)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 35)
+                ..member("FromPort", 44)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 35)
+                ..member("ToPort", 44)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 75)
+                ..member("UserIdGroupPairs", 98)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 39)
+                ..member("IpRanges", 48)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 43)
+                ..member("Ipv6Ranges", 53)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 45)
+                ..member("PrefixListIds", 57)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(36),
+            member: m::ShapeId(45),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1433,18 +1551,18 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 81)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 68)
+                ..member("CidrIp", 81)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(38),
+            member: m::ShapeId(47),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1454,6 +1572,10 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::String {
             enum_values: &["amazon", "byoip", "none"],
         },
+    },
+    m::Shape {
+        name: "IpamPoolId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "Ipv6AddressAttribute",
@@ -1466,39 +1588,63 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 81)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 68)
+                ..member("CidrIpv6", 81)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(42),
+            member: m::ShapeId(52),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "ModifySubnetAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AssignIpv6AddressOnCreation", 0),
+            member("MapPublicIpOnLaunch", 0),
+            m::Member {
+                location_name: Some("subnetId"),
+                required: true,
+                ..member("SubnetId", 86)
+            },
+            member("MapCustomerOwnedIpOnLaunch", 0),
+            member("CustomerOwnedIpv4Pool", 18),
+            member("EnableDns64", 0),
+            member("PrivateDnsHostnameTypeOnLaunch", 43),
+            member("EnableResourceNameDnsARecordOnLaunch", 0),
+            member("EnableResourceNameDnsAAAARecordOnLaunch", 0),
+            member("EnableLniAtDeviceIndex", 44),
+            member("DisableLniAtDeviceIndex", 0),
+        ])),
+    },
+    m::Shape {
+        name: "NetmaskLength",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "PrefixListId",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 81)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 68)
+                ..member("PrefixListId", 81)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(44),
+            member: m::ShapeId(56),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1508,27 +1654,44 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "PrivateDnsNameOptionsOnLaunch",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("hostnameType"),
+                ..member("HostnameType", 43)
+            },
+            m::Member {
+                location_name: Some("enableResourceNameDnsARecord"),
+                ..member("EnableResourceNameDnsARecord", 17)
+            },
+            m::Member {
+                location_name: Some("enableResourceNameDnsAAAARecord"),
+                ..member("EnableResourceNameDnsAAAARecord", 17)
+            },
+        ])),
+    },
+    m::Shape {
         name: "ReferencedSecurityGroup",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 68)
+                ..member("GroupId", 81)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 68)
+                ..member("PeeringStatus", 81)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 68)
+                ..member("UserId", 81)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 68)
+                ..member("VpcId", 81)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 68)
+                ..member("VpcPeeringConnectionId", 81)
             },
         ])),
     },
@@ -1537,19 +1700,19 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 68)
+                ..member("OptInStatus", 81)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 50)
+                ..member("Geography", 63)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 68)
+                ..member("RegionName", 81)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 68)
+                ..member("Endpoint", 81)
             },
         ])),
     },
@@ -1557,13 +1720,13 @@ pub static SHAPES: [m::Shape; 97] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 68)
+            ..member("Name", 81)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(49),
+            member: m::ShapeId(62),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1571,7 +1734,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(48),
+            member: m::ShapeId(61),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1579,7 +1742,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(81),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
@@ -1704,44 +1867,44 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 66)
+                ..member("SecurityGroupRuleIds", 79)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 61)
+                ..member("GroupId", 74)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 68)
+                ..member("SourceSecurityGroupName", 81)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 68)
+                ..member("SourceSecurityGroupOwnerId", 81)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 68)
+                ..member("IpProtocol", 81)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 35)
+                ..member("FromPort", 44)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 35)
+                ..member("ToPort", 44)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 68)
+                ..member("CidrIp", 81)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 37)
+                ..member("IpPermissions", 46)
             },
         ])),
     },
@@ -1750,37 +1913,37 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 16)
+                ..member("Return", 17)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 37)
+                ..member("UnknownIpPermissions", 46)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 59)
+                ..member("RevokedSecurityGroupRules", 72)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 68),
-            member("FromPort", 35),
-            member("GroupId", 61),
-            member("GroupName", 63),
-            member("IpPermissions", 37),
-            member("IpProtocol", 68),
-            member("SourceSecurityGroupName", 68),
-            member("SourceSecurityGroupOwnerId", 68),
-            member("ToPort", 35),
+            member("CidrIp", 81),
+            member("FromPort", 44),
+            member("GroupId", 74),
+            member("GroupName", 76),
+            member("IpPermissions", 46),
+            member("IpProtocol", 81),
+            member("SourceSecurityGroupName", 81),
+            member("SourceSecurityGroupOwnerId", 81),
+            member("ToPort", 44),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 66)
+                ..member("SecurityGroupRuleIds", 79)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 16)
+                ..member("DryRun", 17)
             },
         ])),
     },
@@ -1789,15 +1952,15 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 16)
+                ..member("Return", 17)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 37)
+                ..member("UnknownIpPermissions", 46)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 59)
+                ..member("RevokedSecurityGroupRules", 72)
             },
         ])),
     },
@@ -1806,54 +1969,54 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 65)
+                ..member("SecurityGroupRuleId", 78)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 61)
+                ..member("GroupId", 74)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 16)
+                ..member("IsEgress", 17)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 68)
+                ..member("IpProtocol", 81)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 35)
+                ..member("FromPort", 44)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 35)
+                ..member("ToPort", 44)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 68)
+                ..member("CidrIpv4", 81)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 68)
+                ..member("CidrIpv6", 81)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 46)
+                ..member("PrefixListId", 58)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 61)
+                ..member("ReferencedGroupId", 74)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 81)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(58),
+            member: m::ShapeId(71),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1863,39 +2026,39 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 68)
+                ..member("GroupId", 81)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 37)
+                ..member("IpPermissionsEgress", 46)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 70)
+                ..member("Tags", 93)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 68)
+                ..member("VpcId", 81)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 68)
+                ..member("SecurityGroupArn", 81)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 68)
+                ..member("OwnerId", 81)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 68)
+                ..member("GroupName", 81)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 68)
+                ..member("Description", 81)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 37)
+                ..member("IpPermissions", 46)
             },
         ])),
     },
@@ -1906,7 +2069,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(60),
+            member: m::ShapeId(73),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1920,59 +2083,59 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 65)
+                ..member("SecurityGroupRuleId", 78)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 61)
+                ..member("GroupId", 74)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 68)
+                ..member("GroupOwnerId", 81)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 16)
+                ..member("IsEgress", 17)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 68)
+                ..member("IpProtocol", 81)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 35)
+                ..member("FromPort", 44)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 35)
+                ..member("ToPort", 44)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 68)
+                ..member("CidrIpv4", 81)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 68)
+                ..member("CidrIpv6", 81)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 46)
+                ..member("PrefixListId", 58)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 47)
+                ..member("ReferencedGroupInfo", 60)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 81)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 70)
+                ..member("Tags", 93)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 68)
+                ..member("SecurityGroupRuleArn", 81)
             },
         ])),
     },
@@ -1983,7 +2146,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(81),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1991,7 +2154,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(64),
+            member: m::ShapeId(77),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2001,22 +2164,214 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "Subnet",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 81)
+            },
+            m::Member {
+                location_name: Some("enableLniAtDeviceIndex"),
+                ..member("EnableLniAtDeviceIndex", 44)
+            },
+            m::Member {
+                location_name: Some("mapCustomerOwnedIpOnLaunch"),
+                ..member("MapCustomerOwnedIpOnLaunch", 17)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIpv4Pool"),
+                ..member("CustomerOwnedIpv4Pool", 18)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 81)
+            },
+            m::Member {
+                location_name: Some("assignIpv6AddressOnCreation"),
+                ..member("AssignIpv6AddressOnCreation", 17)
+            },
+            m::Member {
+                location_name: Some("ipv6CidrBlockAssociationSet"),
+                ..member("Ipv6CidrBlockAssociationSet", 89)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 93)
+            },
+            m::Member {
+                location_name: Some("subnetArn"),
+                ..member("SubnetArn", 81)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 81)
+            },
+            m::Member {
+                location_name: Some("enableDns64"),
+                ..member("EnableDns64", 17)
+            },
+            m::Member {
+                location_name: Some("ipv6Native"),
+                ..member("Ipv6Native", 17)
+            },
+            m::Member {
+                location_name: Some("privateDnsNameOptionsOnLaunch"),
+                ..member("PrivateDnsNameOptionsOnLaunch", 59)
+            },
+            m::Member {
+                location_name: Some("blockPublicAccessStates"),
+                ..member("BlockPublicAccessStates", 16)
+            },
+            m::Member {
+                location_name: Some("type"),
+                ..member("Type", 81)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 81)
+            },
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 91)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 81)
+            },
+            m::Member {
+                location_name: Some("cidrBlock"),
+                ..member("CidrBlock", 81)
+            },
+            m::Member {
+                location_name: Some("availableIpAddressCount"),
+                ..member("AvailableIpAddressCount", 44)
+            },
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 81)
+            },
+            m::Member {
+                location_name: Some("defaultForAz"),
+                ..member("DefaultForAz", 17)
+            },
+            m::Member {
+                location_name: Some("mapPublicIpOnLaunch"),
+                ..member("MapPublicIpOnLaunch", 17)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "SubnetCidrAssociationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "SubnetCidrBlockState",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 85)
+            },
+            m::Member {
+                location_name: Some("statusMessage"),
+                ..member("StatusMessage", 81)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "SubnetCidrBlockStateCode",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "associating",
+                "associated",
+                "disassociating",
+                "disassociated",
+                "failing",
+                "failed",
+            ],
+        },
+    },
+    m::Shape {
+        name: "SubnetId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "SubnetIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(86),
+            member_location_name: Some("SubnetId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SubnetIpv6CidrBlockAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associationId"),
+                ..member("AssociationId", 83)
+            },
+            m::Member {
+                location_name: Some("ipv6CidrBlock"),
+                ..member("Ipv6CidrBlock", 81)
+            },
+            m::Member {
+                location_name: Some("ipv6CidrBlockState"),
+                ..member("Ipv6CidrBlockState", 84)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressAttribute"),
+                ..member("Ipv6AddressAttribute", 51)
+            },
+            m::Member {
+                location_name: Some("ipSource"),
+                ..member("IpSource", 49)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "SubnetIpv6CidrBlockAssociationSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(88),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SubnetList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(82),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SubnetState",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "pending",
+                "available",
+                "unavailable",
+                "failed",
+                "failed-insufficient-capacity",
+            ],
+        },
+    },
+    m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 68)
+                ..member("Key", 81)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 68)
+                ..member("Value", 81)
             },
         ])),
     },
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(69),
+            member: m::ShapeId(92),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2026,18 +2381,18 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 53)
+                ..member("ResourceType", 66)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 70)
+                ..member("Tags", 93)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(71),
+            member: m::ShapeId(94),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2053,38 +2408,38 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 68)
+                ..member("Description", 81)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 68)
+                ..member("UserId", 81)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 68)
+                ..member("GroupName", 81)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 68)
+                ..member("GroupId", 81)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 68)
+                ..member("VpcId", 81)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 68)
+                ..member("VpcPeeringConnectionId", 81)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 68)
+                ..member("PeeringStatus", 81)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(74),
+            member: m::ShapeId(97),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2092,7 +2447,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(81),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2102,51 +2457,51 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 68)
+                ..member("OwnerId", 81)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 73)
+                ..member("InstanceTenancy", 96)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 92)
+                ..member("Ipv6CidrBlockAssociationSet", 115)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 79)
+                ..member("CidrBlockAssociationSet", 102)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 16)
+                ..member("IsDefault", 17)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 82)
+                ..member("EncryptionControl", 105)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 70)
+                ..member("Tags", 93)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 15)
+                ..member("BlockPublicAccessStates", 16)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 68)
+                ..member("VpcId", 81)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 94)
+                ..member("State", 117)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 68)
+                ..member("CidrBlock", 81)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 68)
+                ..member("DhcpOptionsId", 81)
             },
         ])),
     },
@@ -2155,22 +2510,22 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 68)
+                ..member("AssociationId", 81)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 68)
+                ..member("CidrBlock", 81)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 80)
+                ..member("CidrBlockState", 103)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(78),
+            member: m::ShapeId(101),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2180,11 +2535,11 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 81)
+                ..member("State", 104)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 68)
+                ..member("StatusMessage", 81)
             },
         ])),
     },
@@ -2206,31 +2561,31 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 89)
+                ..member("VpcId", 112)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 86)
+                ..member("VpcEncryptionControlId", 109)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 87)
+                ..member("Mode", 110)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 88)
+                ..member("State", 111)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 68)
+                ..member("StateMessage", 81)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 85)
+                ..member("ResourceExclusions", 108)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 70)
+                ..member("Tags", 93)
             },
         ])),
     },
@@ -2239,11 +2594,11 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 84)
+                ..member("State", 107)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 68)
+                ..member("StateMessage", 81)
             },
         ])),
     },
@@ -2258,35 +2613,35 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 83)
+                ..member("InternetGateway", 106)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 83)
+                ..member("EgressOnlyInternetGateway", 106)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 83)
+                ..member("NatGateway", 106)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 83)
+                ..member("VirtualPrivateGateway", 106)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 83)
+                ..member("VpcPeering", 106)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 83)
+                ..member("Lambda", 106)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 83)
+                ..member("VpcLattice", 106)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 83)
+                ..member("ElasticFileSystem", 106)
             },
         ])),
     },
@@ -2323,7 +2678,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(89),
+            member: m::ShapeId(112),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -2333,38 +2688,38 @@ pub static SHAPES: [m::Shape; 97] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 68)
+                ..member("AssociationId", 81)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 68)
+                ..member("Ipv6CidrBlock", 81)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 80)
+                ..member("Ipv6CidrBlockState", 103)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 68)
+                ..member("NetworkBorderGroup", 81)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 68)
+                ..member("Ipv6Pool", 81)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 41)
+                ..member("Ipv6AddressAttribute", 51)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 40)
+                ..member("IpSource", 49)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(91),
+            member: m::ShapeId(114),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2372,7 +2727,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(77),
+            member: m::ShapeId(100),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2386,7 +2741,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(81),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -2394,7 +2749,7 @@ pub static SHAPES: [m::Shape; 97] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(81),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -2408,14 +2763,38 @@ pub const IMPLEMENTED: &[&str] = &[
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
     "CreateSecurityGroup",
+    "CreateSubnet",
     "DeleteSecurityGroup",
+    "DeleteSubnet",
     "DescribeAvailabilityZones",
     "DescribeRegions",
     "DescribeSecurityGroups",
+    "DescribeSubnets",
     "DescribeVpcs",
+    "ModifySubnetAttribute",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
 ];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttributeBooleanValue {
+    pub value: Option<bool>,
+}
+
+impl FromValue for AttributeBooleanValue {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            value: opt(&mut s, 0, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for AttributeBooleanValue {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.value.map(IntoValue::into_value)])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthorizeSecurityGroupEgressRequest {
@@ -2776,6 +3155,84 @@ impl IntoValue for CreateSecurityGroupResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateSubnetRequest {
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub availability_zone: Option<String>,
+    pub availability_zone_id: Option<String>,
+    pub cidr_block: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+    pub outpost_arn: Option<String>,
+    pub vpc_id: String,
+    pub ipv6_native: Option<bool>,
+    pub ipv4_ipam_pool_id: Option<String>,
+    pub ipv4_netmask_length: Option<i32>,
+    pub ipv6_ipam_pool_id: Option<String>,
+    pub ipv6_netmask_length: Option<i32>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CreateSubnetRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 13, path)?;
+        Ok(Self {
+            tag_specifications: opt(&mut s, 0, "TagSpecifications")?,
+            availability_zone: opt(&mut s, 1, "AvailabilityZone")?,
+            availability_zone_id: opt(&mut s, 2, "AvailabilityZoneId")?,
+            cidr_block: opt(&mut s, 3, "CidrBlock")?,
+            ipv6_cidr_block: opt(&mut s, 4, "Ipv6CidrBlock")?,
+            outpost_arn: opt(&mut s, 5, "OutpostArn")?,
+            vpc_id: req(&mut s, 6, "VpcId")?,
+            ipv6_native: opt(&mut s, 7, "Ipv6Native")?,
+            ipv4_ipam_pool_id: opt(&mut s, 8, "Ipv4IpamPoolId")?,
+            ipv4_netmask_length: opt(&mut s, 9, "Ipv4NetmaskLength")?,
+            ipv6_ipam_pool_id: opt(&mut s, 10, "Ipv6IpamPoolId")?,
+            ipv6_netmask_length: opt(&mut s, 11, "Ipv6NetmaskLength")?,
+            dry_run: opt(&mut s, 12, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CreateSubnetRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tag_specifications.map(IntoValue::into_value),
+            self.availability_zone.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.cidr_block.map(IntoValue::into_value),
+            self.ipv6_cidr_block.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            Some(self.vpc_id.into_value()),
+            self.ipv6_native.map(IntoValue::into_value),
+            self.ipv4_ipam_pool_id.map(IntoValue::into_value),
+            self.ipv4_netmask_length.map(IntoValue::into_value),
+            self.ipv6_ipam_pool_id.map(IntoValue::into_value),
+            self.ipv6_netmask_length.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateSubnetResult {
+    pub subnet: Option<Subnet>,
+}
+
+impl FromValue for CreateSubnetResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            subnet: opt(&mut s, 0, "Subnet")?,
+        })
+    }
+}
+
+impl IntoValue for CreateSubnetResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.subnet.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteSecurityGroupRequest {
     pub group_id: Option<String>,
     pub group_name: Option<String>,
@@ -2824,6 +3281,31 @@ impl IntoValue for DeleteSecurityGroupResult {
         Value::Struct(vec![
             self.r#return.map(IntoValue::into_value),
             self.group_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteSubnetRequest {
+    pub subnet_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DeleteSubnetRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            subnet_id: req(&mut s, 0, "SubnetId")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteSubnetRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.subnet_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
         ])
     }
 }
@@ -2991,6 +3473,65 @@ impl IntoValue for DescribeSecurityGroupsResult {
         Value::Struct(vec![
             self.next_token.map(IntoValue::into_value),
             self.security_groups.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeSubnetsRequest {
+    pub filters: Option<Vec<Filter>>,
+    pub subnet_ids: Option<Vec<String>>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DescribeSubnetsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            filters: opt(&mut s, 0, "Filters")?,
+            subnet_ids: opt(&mut s, 1, "SubnetIds")?,
+            next_token: opt(&mut s, 2, "NextToken")?,
+            max_results: opt(&mut s, 3, "MaxResults")?,
+            dry_run: opt(&mut s, 4, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeSubnetsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.filters.map(IntoValue::into_value),
+            self.subnet_ids.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeSubnetsResult {
+    pub next_token: Option<String>,
+    pub subnets: Option<Vec<Subnet>>,
+}
+
+impl FromValue for DescribeSubnetsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            subnets: opt(&mut s, 1, "Subnets")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeSubnetsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.subnets.map(IntoValue::into_value),
         ])
     }
 }
@@ -3170,6 +3711,71 @@ impl IntoValue for Ipv6Range {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifySubnetAttributeRequest {
+    pub assign_ipv6_address_on_creation: Option<AttributeBooleanValue>,
+    pub map_public_ip_on_launch: Option<AttributeBooleanValue>,
+    pub subnet_id: String,
+    pub map_customer_owned_ip_on_launch: Option<AttributeBooleanValue>,
+    pub customer_owned_ipv4_pool: Option<String>,
+    pub enable_dns64: Option<AttributeBooleanValue>,
+    pub private_dns_hostname_type_on_launch: Option<String>,
+    pub enable_resource_name_dns_a_record_on_launch: Option<AttributeBooleanValue>,
+    pub enable_resource_name_dns_aaaa_record_on_launch: Option<AttributeBooleanValue>,
+    pub enable_lni_at_device_index: Option<i32>,
+    pub disable_lni_at_device_index: Option<AttributeBooleanValue>,
+}
+
+impl FromValue for ModifySubnetAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 11, path)?;
+        Ok(Self {
+            assign_ipv6_address_on_creation: opt(&mut s, 0, "AssignIpv6AddressOnCreation")?,
+            map_public_ip_on_launch: opt(&mut s, 1, "MapPublicIpOnLaunch")?,
+            subnet_id: req(&mut s, 2, "SubnetId")?,
+            map_customer_owned_ip_on_launch: opt(&mut s, 3, "MapCustomerOwnedIpOnLaunch")?,
+            customer_owned_ipv4_pool: opt(&mut s, 4, "CustomerOwnedIpv4Pool")?,
+            enable_dns64: opt(&mut s, 5, "EnableDns64")?,
+            private_dns_hostname_type_on_launch: opt(&mut s, 6, "PrivateDnsHostnameTypeOnLaunch")?,
+            enable_resource_name_dns_a_record_on_launch: opt(
+                &mut s,
+                7,
+                "EnableResourceNameDnsARecordOnLaunch",
+            )?,
+            enable_resource_name_dns_aaaa_record_on_launch: opt(
+                &mut s,
+                8,
+                "EnableResourceNameDnsAAAARecordOnLaunch",
+            )?,
+            enable_lni_at_device_index: opt(&mut s, 9, "EnableLniAtDeviceIndex")?,
+            disable_lni_at_device_index: opt(&mut s, 10, "DisableLniAtDeviceIndex")?,
+        })
+    }
+}
+
+impl IntoValue for ModifySubnetAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.assign_ipv6_address_on_creation
+                .map(IntoValue::into_value),
+            self.map_public_ip_on_launch.map(IntoValue::into_value),
+            Some(self.subnet_id.into_value()),
+            self.map_customer_owned_ip_on_launch
+                .map(IntoValue::into_value),
+            self.customer_owned_ipv4_pool.map(IntoValue::into_value),
+            self.enable_dns64.map(IntoValue::into_value),
+            self.private_dns_hostname_type_on_launch
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_a_record_on_launch
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_aaaa_record_on_launch
+                .map(IntoValue::into_value),
+            self.enable_lni_at_device_index.map(IntoValue::into_value),
+            self.disable_lni_at_device_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrefixListId {
     pub description: Option<String>,
     pub prefix_list_id: Option<String>,
@@ -3190,6 +3796,40 @@ impl IntoValue for PrefixListId {
         Value::Struct(vec![
             self.description.map(IntoValue::into_value),
             self.prefix_list_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrivateDnsNameOptionsOnLaunch {
+    pub hostname_type: Option<String>,
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+impl FromValue for PrivateDnsNameOptionsOnLaunch {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            hostname_type: opt(&mut s, 0, "HostnameType")?,
+            enable_resource_name_dns_a_record: opt(&mut s, 1, "EnableResourceNameDnsARecord")?,
+            enable_resource_name_dns_aaaa_record: opt(
+                &mut s,
+                2,
+                "EnableResourceNameDnsAAAARecord",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for PrivateDnsNameOptionsOnLaunch {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.hostname_type.map(IntoValue::into_value),
+            self.enable_resource_name_dns_a_record
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_aaaa_record
+                .map(IntoValue::into_value),
         ])
     }
 }
@@ -3598,6 +4238,157 @@ impl IntoValue for SecurityGroupRule {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Subnet {
+    pub availability_zone_id: Option<String>,
+    pub enable_lni_at_device_index: Option<i32>,
+    pub map_customer_owned_ip_on_launch: Option<bool>,
+    pub customer_owned_ipv4_pool: Option<String>,
+    pub owner_id: Option<String>,
+    pub assign_ipv6_address_on_creation: Option<bool>,
+    pub ipv6_cidr_block_association_set: Option<Vec<SubnetIpv6CidrBlockAssociation>>,
+    pub tags: Option<Vec<Tag>>,
+    pub subnet_arn: Option<String>,
+    pub outpost_arn: Option<String>,
+    pub enable_dns64: Option<bool>,
+    pub ipv6_native: Option<bool>,
+    pub private_dns_name_options_on_launch: Option<PrivateDnsNameOptionsOnLaunch>,
+    pub block_public_access_states: Option<BlockPublicAccessStates>,
+    pub r#type: Option<String>,
+    pub subnet_id: Option<String>,
+    pub state: Option<String>,
+    pub vpc_id: Option<String>,
+    pub cidr_block: Option<String>,
+    pub available_ip_address_count: Option<i32>,
+    pub availability_zone: Option<String>,
+    pub default_for_az: Option<bool>,
+    pub map_public_ip_on_launch: Option<bool>,
+}
+
+impl FromValue for Subnet {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 23, path)?;
+        Ok(Self {
+            availability_zone_id: opt(&mut s, 0, "AvailabilityZoneId")?,
+            enable_lni_at_device_index: opt(&mut s, 1, "EnableLniAtDeviceIndex")?,
+            map_customer_owned_ip_on_launch: opt(&mut s, 2, "MapCustomerOwnedIpOnLaunch")?,
+            customer_owned_ipv4_pool: opt(&mut s, 3, "CustomerOwnedIpv4Pool")?,
+            owner_id: opt(&mut s, 4, "OwnerId")?,
+            assign_ipv6_address_on_creation: opt(&mut s, 5, "AssignIpv6AddressOnCreation")?,
+            ipv6_cidr_block_association_set: opt(&mut s, 6, "Ipv6CidrBlockAssociationSet")?,
+            tags: opt(&mut s, 7, "Tags")?,
+            subnet_arn: opt(&mut s, 8, "SubnetArn")?,
+            outpost_arn: opt(&mut s, 9, "OutpostArn")?,
+            enable_dns64: opt(&mut s, 10, "EnableDns64")?,
+            ipv6_native: opt(&mut s, 11, "Ipv6Native")?,
+            private_dns_name_options_on_launch: opt(&mut s, 12, "PrivateDnsNameOptionsOnLaunch")?,
+            block_public_access_states: opt(&mut s, 13, "BlockPublicAccessStates")?,
+            r#type: opt(&mut s, 14, "Type")?,
+            subnet_id: opt(&mut s, 15, "SubnetId")?,
+            state: opt(&mut s, 16, "State")?,
+            vpc_id: opt(&mut s, 17, "VpcId")?,
+            cidr_block: opt(&mut s, 18, "CidrBlock")?,
+            available_ip_address_count: opt(&mut s, 19, "AvailableIpAddressCount")?,
+            availability_zone: opt(&mut s, 20, "AvailabilityZone")?,
+            default_for_az: opt(&mut s, 21, "DefaultForAz")?,
+            map_public_ip_on_launch: opt(&mut s, 22, "MapPublicIpOnLaunch")?,
+        })
+    }
+}
+
+impl IntoValue for Subnet {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.enable_lni_at_device_index.map(IntoValue::into_value),
+            self.map_customer_owned_ip_on_launch
+                .map(IntoValue::into_value),
+            self.customer_owned_ipv4_pool.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.assign_ipv6_address_on_creation
+                .map(IntoValue::into_value),
+            self.ipv6_cidr_block_association_set
+                .map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.subnet_arn.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.enable_dns64.map(IntoValue::into_value),
+            self.ipv6_native.map(IntoValue::into_value),
+            self.private_dns_name_options_on_launch
+                .map(IntoValue::into_value),
+            self.block_public_access_states.map(IntoValue::into_value),
+            self.r#type.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.cidr_block.map(IntoValue::into_value),
+            self.available_ip_address_count.map(IntoValue::into_value),
+            self.availability_zone.map(IntoValue::into_value),
+            self.default_for_az.map(IntoValue::into_value),
+            self.map_public_ip_on_launch.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubnetCidrBlockState {
+    pub state: Option<String>,
+    pub status_message: Option<String>,
+}
+
+impl FromValue for SubnetCidrBlockState {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            status_message: opt(&mut s, 1, "StatusMessage")?,
+        })
+    }
+}
+
+impl IntoValue for SubnetCidrBlockState {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.status_message.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubnetIpv6CidrBlockAssociation {
+    pub association_id: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+    pub ipv6_cidr_block_state: Option<SubnetCidrBlockState>,
+    pub ipv6_address_attribute: Option<String>,
+    pub ip_source: Option<String>,
+}
+
+impl FromValue for SubnetIpv6CidrBlockAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            association_id: opt(&mut s, 0, "AssociationId")?,
+            ipv6_cidr_block: opt(&mut s, 1, "Ipv6CidrBlock")?,
+            ipv6_cidr_block_state: opt(&mut s, 2, "Ipv6CidrBlockState")?,
+            ipv6_address_attribute: opt(&mut s, 3, "Ipv6AddressAttribute")?,
+            ip_source: opt(&mut s, 4, "IpSource")?,
+        })
+    }
+}
+
+impl IntoValue for SubnetIpv6CidrBlockAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association_id.map(IntoValue::into_value),
+            self.ipv6_cidr_block.map(IntoValue::into_value),
+            self.ipv6_cidr_block_state.map(IntoValue::into_value),
+            self.ipv6_address_attribute.map(IntoValue::into_value),
+            self.ip_source.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     pub key: Option<String>,
     pub value: Option<String>,
@@ -3970,12 +4761,26 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateSecurityGroupRequest,
     ) -> impl Future<Output = Result<CreateSecurityGroupResult, AwsError>> + Send;
 
+    /// `CreateSubnet`.
+    fn create_subnet(
+        &self,
+        ctx: &RequestContext,
+        input: CreateSubnetRequest,
+    ) -> impl Future<Output = Result<CreateSubnetResult, AwsError>> + Send;
+
     /// `DeleteSecurityGroup`.
     fn delete_security_group(
         &self,
         ctx: &RequestContext,
         input: DeleteSecurityGroupRequest,
     ) -> impl Future<Output = Result<DeleteSecurityGroupResult, AwsError>> + Send;
+
+    /// `DeleteSubnet`.
+    fn delete_subnet(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSubnetRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `DescribeAvailabilityZones`.
     fn describe_availability_zones(
@@ -3998,12 +4803,26 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeSecurityGroupsRequest,
     ) -> impl Future<Output = Result<DescribeSecurityGroupsResult, AwsError>> + Send;
 
+    /// `DescribeSubnets`.
+    fn describe_subnets(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSubnetsRequest,
+    ) -> impl Future<Output = Result<DescribeSubnetsResult, AwsError>> + Send;
+
     /// `DescribeVpcs`.
     fn describe_vpcs(
         &self,
         ctx: &RequestContext,
         input: DescribeVpcsRequest,
     ) -> impl Future<Output = Result<DescribeVpcsResult, AwsError>> + Send;
+
+    /// `ModifySubnetAttribute`.
+    fn modify_subnet_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifySubnetAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `RevokeSecurityGroupEgress`.
     fn revoke_security_group_egress(
@@ -4177,6 +4996,86 @@ pub mod access {
         }]
     }
 
+    /// `CreateSubnet`: `ec2:CreateSubnet`.
+    pub fn create_subnet(ctx: &RequestContext, input: &CreateSubnetRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.availability_zone.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v1);
+                    }
+                }
+            }
+        }
+        let mut v2: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v2);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v2),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(
+                &mut c,
+                "ec2:Vpc",
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v2),
+                ],
+            );
+            condition(&mut c, "ec2:AvailabilityZone", &[Each(&v0)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "ec2:CreateSubnet",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteSecurityGroup`: `ec2:DeleteSecurityGroup`.
     pub fn delete_security_group(
         ctx: &RequestContext,
@@ -4202,6 +5101,33 @@ pub mod access {
             condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
             Access {
                 action: "ec2:DeleteSecurityGroup",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteSubnet`: `ec2:DeleteSubnet`.
+    pub fn delete_subnet(ctx: &RequestContext, input: &DeleteSubnetRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.subnet_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteSubnet",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -4256,6 +5182,20 @@ pub mod access {
         }]
     }
 
+    /// `DescribeSubnets`: `ec2:DescribeSubnets`.
+    pub fn describe_subnets(_ctx: &RequestContext, _input: &DescribeSubnetsRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeSubnets",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeVpcs`: `ec2:DescribeVpcs`.
     pub fn describe_vpcs(_ctx: &RequestContext, _input: &DescribeVpcsRequest) -> Vec<Access> {
         vec![{
@@ -4264,6 +5204,36 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeVpcs",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifySubnetAttribute`: `ec2:ModifySubnetAttribute`.
+    pub fn modify_subnet_attribute(
+        ctx: &RequestContext,
+        input: &ModifySubnetAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.subnet_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifySubnetAttribute",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -4387,6 +5357,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_security_group(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateSubnet" => {
+                    let input = CreateSubnetRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(13)),
+                        "CreateSubnetRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_subnet(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_subnet(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DeleteSecurityGroup" => {
                     let input = DeleteSecurityGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -4398,6 +5380,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.delete_security_group(ctx, input).await?;
                     Ok(Some(out.into_value()))
+                }
+                "DeleteSubnet" => {
+                    let input = DeleteSubnetRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteSubnetRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_subnet(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_subnet(ctx, input).await?;
+                    Ok(None)
                 }
                 "DescribeAvailabilityZones" => {
                     let input = DescribeAvailabilityZonesRequest::from_value(
@@ -4435,6 +5429,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_security_groups(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeSubnets" => {
+                    let input = DescribeSubnetsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeSubnetsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_subnets(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_subnets(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeVpcs" => {
                     let input = DescribeVpcsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -4446,6 +5452,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_vpcs(ctx, input).await?;
                     Ok(Some(out.into_value()))
+                }
+                "ModifySubnetAttribute" => {
+                    let input = ModifySubnetAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(11)),
+                        "ModifySubnetAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_subnet_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.modify_subnet_attribute(ctx, input).await?;
+                    Ok(None)
                 }
                 "RevokeSecurityGroupEgress" => {
                     let input = RevokeSecurityGroupEgressRequest::from_value(

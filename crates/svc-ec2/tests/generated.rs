@@ -56,7 +56,8 @@ fn configured_operations_are_implemented_and_others_are_bare() {
         let listed = configured.iter().any(|c| c == op.name);
         assert_eq!(op.implemented, listed, "{}", op.name);
         if listed {
-            assert!(op.input.is_some() && op.output.is_some(), "{}", op.name);
+            // Some operations (DeleteSubnet, …) have no output shape in the model.
+            assert!(op.input.is_some(), "{}", op.name);
         } else {
             assert!(op.input.is_none() && op.output.is_none() && op.errors.is_empty());
         }
@@ -153,6 +154,17 @@ fn missing_required_member_is_reported_by_name() {
     assert_eq!(err, WireError::MissingParameter("Description".into()));
 }
 
+/// Handler methods the tests never call: each answers an internal error.
+macro_rules! unused {
+    ($($name:ident($req:ty) -> $out:ty;)*) => {
+        $(
+            async fn $name(&self, _: &RequestContext, _: $req) -> Result<$out, AwsError> {
+                Err(AwsError::internal("unused"))
+            }
+        )*
+    };
+}
+
 /// A handler that only knows how to create a group.
 struct OnlyCreate;
 
@@ -230,6 +242,14 @@ impl Handlers for OnlyCreate {
         _: RevokeSecurityGroupIngressRequest,
     ) -> Result<RevokeSecurityGroupIngressResult, AwsError> {
         Err(AwsError::internal("unused"))
+    }
+
+    // Networking operations (VPCs, subnets, gateways, route tables, addresses, tags).
+    unused! {
+        create_subnet(CreateSubnetRequest) -> CreateSubnetResult;
+        delete_subnet(DeleteSubnetRequest) -> ();
+        describe_subnets(DescribeSubnetsRequest) -> DescribeSubnetsResult;
+        modify_subnet_attribute(ModifySubnetAttributeRequest) -> ();
     }
 }
 

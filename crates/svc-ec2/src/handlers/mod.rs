@@ -5,13 +5,14 @@
 
 mod rules;
 mod security_groups;
+mod subnets;
 mod vpcs;
 mod zones;
 
 use crate::errors;
 use crate::generated::*;
 use crate::model::GroupRec;
-use crate::state::{check_group_id, Ec2, Scope};
+use crate::state::{check_group_id, is_resource_id, Ec2, Scope};
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Ec2 {
@@ -39,12 +40,28 @@ impl Handlers for Ec2 {
         security_groups::create(self, ctx, input).await
     }
 
+    async fn create_subnet(
+        &self,
+        ctx: &RequestContext,
+        input: CreateSubnetRequest,
+    ) -> Result<CreateSubnetResult, AwsError> {
+        subnets::create(self, ctx, input).await
+    }
+
     async fn delete_security_group(
         &self,
         ctx: &RequestContext,
         input: DeleteSecurityGroupRequest,
     ) -> Result<DeleteSecurityGroupResult, AwsError> {
         security_groups::delete(self, ctx, input).await
+    }
+
+    async fn delete_subnet(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSubnetRequest,
+    ) -> Result<(), AwsError> {
+        subnets::delete(self, ctx, input).await
     }
 
     async fn describe_availability_zones(
@@ -71,12 +88,28 @@ impl Handlers for Ec2 {
         security_groups::describe(self, ctx, input).await
     }
 
+    async fn describe_subnets(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSubnetsRequest,
+    ) -> Result<DescribeSubnetsResult, AwsError> {
+        subnets::describe(self, ctx, input).await
+    }
+
     async fn describe_vpcs(
         &self,
         ctx: &RequestContext,
         input: DescribeVpcsRequest,
     ) -> Result<DescribeVpcsResult, AwsError> {
         vpcs::describe(self, ctx, input).await
+    }
+
+    async fn modify_subnet_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifySubnetAttributeRequest,
+    ) -> Result<(), AwsError> {
+        subnets::modify_attribute(self, ctx, input).await
     }
 
     async fn revoke_security_group_egress(
@@ -106,6 +139,15 @@ fn check_dry_run(dry_run: Option<bool>) -> Result<(), AwsError> {
         Err(errors::dry_run())
     } else {
         Ok(())
+    }
+}
+
+/// Checks that every id has the form `{prefix}` + 8 or 17 hex digits, answering
+/// `{code}.Malformed` for the first that does not.
+fn check_ids(ids: &[String], prefix: &str, code: &str) -> Result<(), AwsError> {
+    match ids.iter().find(|id| !is_resource_id(id, prefix)) {
+        Some(bad) => Err(errors::id_malformed(code, bad, prefix)),
+        None => Ok(()),
     }
 }
 
