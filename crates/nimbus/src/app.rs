@@ -42,6 +42,8 @@ pub struct Config {
     pub time: Time,
     /// The id generator every service and the gateway draw from (seed it for replayable runs).
     pub ids: Arc<Ids>,
+    /// Where load balancer nodes take their loopback addresses (decision 0008).
+    pub lb_network: (std::net::Ipv4Addr, u8),
 }
 
 impl Default for Config {
@@ -57,6 +59,7 @@ impl Default for Config {
             data_dir: None,
             time: Time::Scaled(1.0),
             ids: Arc::new(Ids::from_os()),
+            lb_network: svc_elbv2::NODE_NETWORK,
         }
     }
 }
@@ -94,7 +97,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
     let mut roots = StaticCredentials::new();
     roots.add_root(&config.account, &config.access_key, &config.secret_key);
     let workers = hooks.workers.clone();
-    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, &workers)?;
+    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, &workers, config.lb_network)?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);
@@ -152,6 +155,7 @@ fn services(
     s3_blobs: Option<PathBuf>,
     roots: &StaticCredentials,
     workers: &Arc<Workers>,
+    lb_network: (std::net::Ipv4Addr, u8),
 ) -> anyhow::Result<Wired> {
     // Services with background work add their workers here (`workers.add(...)`).
     let _ = workers;
@@ -165,21 +169,66 @@ fn services(
         .context("loading STS state")?;
     let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
         .context("loading S3 state")?;
+    let (ec2, ec2_net) =
+        svc_ec2::build(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?;
+    let lb_plane = nimbus_lb::Plane::new();
+    let elbv2 = svc_elbv2::service(
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        Arc::new(Ec2Network(ec2_net)),
+        lb_plane.clone(),
+        lb_network,
+    )
+    .context("loading ELBv2 state")?;
+    nimbus_lb::add_workers(&lb_plane, clock, workers);
     Ok(Wired {
         services: vec![
             sts,
-            svc_ec2::service(store.clone(), clock.clone(), ids.clone())
-                .context("loading EC2 state")?,
+            ec2,
             s3,
             svc_cloudwatch::service(store.clone(), clock.clone())
                 .context("loading CloudWatch state")?,
             svc_acm::service(),
             iam,
+            elbv2,
         ],
         iam: directory,
         sessions,
         buckets,
     })
+}
+
+/// What ELBv2 needs from EC2's networking: subnets, security groups, VPCs.
+struct Ec2Network(svc_ec2::Ec2);
+
+impl svc_elbv2::Network for Ec2Network {
+    fn subnet(&self, account: &str, region: &str, subnet_id: &str) -> Option<svc_elbv2::SubnetInfo> {
+        self.0.subnet(account, region, subnet_id).map(|s| svc_elbv2::SubnetInfo {
+            subnet_id: s.subnet_id,
+            vpc_id: s.vpc_id,
+            zone: s.availability_zone,
+        })
+    }
+
+    fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String> {
+        self.0.security_group_vpc(account, region, group_id)
+    }
+
+    fn default_security_group(&self, account: &str, region: &str, vpc_id: &str) -> Option<String> {
+        self.0.read_state(|st| {
+            st.scope_of(account, region)
+                .and_then(|s| s.group_by_name(vpc_id, "default"))
+                .map(|g| g.group_id.clone())
+        })
+    }
+
+    fn vpc_exists(&self, account: &str, region: &str, vpc_id: &str) -> bool {
+        self.0.read_state(|st| {
+            st.scope_of(account, region)
+                .is_some_and(|s| s.vpcs.contains_key(vpc_id))
+        })
+    }
 }
 
 /// What STS needs from IAM (roles to assume, which account a key belongs to), over IAM's

@@ -41,6 +41,8 @@ pub struct ServeOptions {
     pub data_dir: Option<PathBuf>,
     pub time_scale: f64,
     pub dns_listen: Option<String>,
+    /// Where load balancer nodes take their loopback addresses (decision 0008).
+    pub lb_network: (std::net::Ipv4Addr, u8),
     pub auth: AuthMode,
     pub account: String,
     pub access_key: String,
@@ -65,6 +67,19 @@ fn default_data_dir() -> Option<PathBuf> {
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// A load balancer node network: an IPv4 loopback CIDR inside 127.80.0.0/16, /16 to /28.
+fn parse_lb_network(s: &str) -> Result<(std::net::Ipv4Addr, u8), String> {
+    let bad = || format!("--lb-network must be a CIDR inside 127.80.0.0/16 (/16 to /28), got {s:?}");
+    let (a, p) = s.split_once('/').ok_or_else(bad)?;
+    let addr: std::net::Ipv4Addr = a.parse().map_err(|_| bad())?;
+    let prefix: u8 = p.parse().map_err(|_| bad())?;
+    let o = addr.octets();
+    if !(16..=28).contains(&prefix) || o[0] != 127 || o[1] != 80 {
+        return Err(bad());
+    }
+    Ok((addr, prefix))
 }
 
 /// Parses `args` (without the program name).
@@ -105,6 +120,10 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 None => 1.0,
             };
             let dns_listen = take("--dns-listen", "NIMBUS_DNS_LISTEN");
+            let lb_network = match take("--lb-network", "NIMBUS_LB_NETWORK") {
+                None => (std::net::Ipv4Addr::new(127, 80, 0, 0), 16),
+                Some(s) => parse_lb_network(&s)?,
+            };
             let account =
                 take("--account", "NIMBUS_ACCOUNT").unwrap_or_else(|| "000000000000".into());
             if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
@@ -122,6 +141,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 data_dir,
                 time_scale,
                 dns_listen,
+                lb_network,
                 auth,
                 account,
                 access_key: take("--access-key", "NIMBUS_ACCESS_KEY")

@@ -193,6 +193,7 @@ pub(super) async fn create(
             .ok_or_else(|| errors::subnet_not_found(id))?;
         subnets.push(s);
     }
+    subnets.sort_by(|a, b| a.zone.cmp(&b.zone));
     let mut zones_seen = BTreeSet::new();
     for s in &subnets {
         if !zones_seen.insert(s.zone.clone()) {
