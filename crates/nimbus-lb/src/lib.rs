@@ -8,11 +8,18 @@
 //! Node addresses come from 127.80.0.0/16 (decision 0008). This crate knows no AWS wire
 //! format; it owns sockets, target selection, health checking and stickiness.
 
+pub mod checker;
 pub mod config;
 pub mod health;
+pub mod listeners;
+pub mod proxy;
+pub mod select;
+pub mod tcp;
 
 use arc_swap::ArcSwap;
 use config::Snapshot;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -21,6 +28,8 @@ pub struct Plane {
     config: ArcSwap<Snapshot>,
     version: watch::Sender<u64>,
     pub health: health::Board,
+    /// Round-robin counters by rule or target group ARN.
+    counters: ArcSwap<HashMap<String, Arc<AtomicUsize>>>,
 }
 
 impl std::fmt::Debug for Plane {
@@ -35,6 +44,7 @@ impl Default for Plane {
             config: ArcSwap::from_pointee(Snapshot::default()),
             version: watch::channel(0).0,
             health: health::Board::default(),
+            counters: ArcSwap::from_pointee(HashMap::new()),
         }
     }
 }
@@ -55,6 +65,19 @@ impl Plane {
         self.config.load_full()
     }
 
+    /// The next value of the round-robin counter `key` (lock-free once the key exists).
+    pub fn next(&self, key: &str) -> usize {
+        if let Some(c) = self.counters.load().get(key) {
+            return c.fetch_add(1, Ordering::Relaxed);
+        }
+        self.counters.rcu(|m| {
+            let mut m = HashMap::clone(m);
+            m.entry(key.to_string()).or_insert_with(|| Arc::new(AtomicUsize::new(0)));
+            m
+        });
+        self.counters.load().get(key).map_or(0, |c| c.fetch_add(1, Ordering::Relaxed))
+    }
+
     /// Changes with every publish.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.version.subscribe()
@@ -67,5 +90,12 @@ pub fn add_workers(
     clock: &Arc<dyn nimbus_core::Clock>,
     workers: &nimbus_workers::Workers,
 ) {
-    let _ = (plane, clock, workers);
+    workers.add(Arc::new(listeners::Listeners {
+        plane: plane.clone(),
+        clock: clock.clone(),
+    }));
+    workers.add(Arc::new(checker::HealthChecker {
+        plane: plane.clone(),
+        clock: clock.clone(),
+    }));
 }

@@ -193,7 +193,7 @@ impl Set {
 }
 
 /// The target group's effective value of `key`.
-pub fn get<'a>(stored: &'a BTreeMap<String, String>, set: Set, key: &str) -> String {
+pub fn get(stored: &BTreeMap<String, String>, set: Set, key: &str) -> String {
     stored
         .get(key)
         .cloned()

@@ -239,7 +239,8 @@ const LEGACY_2016: &[&str] = &[
 ];
 
 /// (name, protocols, cipher groups in priority order).
-const POLICIES: &[(&str, &[&str], &[&[&str]])] = &[
+type Policy = (&'static str, &'static [&'static str], &'static [&'static [&'static str]]);
+const POLICIES: &[Policy] = &[
     ("ELBSecurityPolicy-2016-08", &["TLSv1", "TLSv1.1", "TLSv1.2"], &[LEGACY_2016]),
     ("ELBSecurityPolicy-TLS-1-2-2017-01", &["TLSv1.2"], &[TLS12_FULL]),
     ("ELBSecurityPolicy-TLS13-1-2-2021-06", &["TLSv1.2", "TLSv1.3"], &[TLS13, TLS12_FULL]),

@@ -1,0 +1,126 @@
+//! The named worker `elb-listeners`: keeps one bound socket per (node address, port) of
+//! every listener in the current snapshot, binding new ones and closing removed ones each
+//! time a snapshot is published (and retrying binds that failed, every second). HTTP
+//! listeners serve HTTP/1.1 through [`crate::proxy`], TCP listeners pass bytes through
+//! [`crate::tcp`]. Accept loops run in a `JoinSet` the worker owns; connections already
+//! accepted live on by themselves, so a configuration change never drops them. HTTPS, TLS,
+//! UDP and TCP_UDP listeners are not bound yet.
+
+use crate::config::Protocol;
+use crate::proxy::Alb;
+use crate::Plane;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use nimbus_core::Clock;
+use nimbus_workers::{RunFuture, Stop, Worker};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::{AbortHandle, JoinSet};
+
+pub struct Listeners {
+    pub plane: Arc<Plane>,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Http,
+    Tcp,
+}
+
+impl Listeners {
+    async fn run_loop(self: Arc<Self>, mut stop: Stop) -> anyhow::Result<()> {
+        let alb = Alb::new(self.plane.clone(), self.clock.clone());
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        let mut bound: HashMap<SocketAddr, (Kind, AbortHandle)> = HashMap::new();
+        let mut changes = self.plane.subscribe();
+        loop {
+            while tasks.try_join_next().is_some() {}
+            let snap = self.plane.snapshot();
+            let mut wanted: HashMap<SocketAddr, Kind> = HashMap::new();
+            for (addr, lb, i) in snap.bindings() {
+                let kind = match lb.listeners[i].protocol {
+                    Protocol::Http => Kind::Http,
+                    Protocol::Tcp => Kind::Tcp,
+                    _ => continue,
+                };
+                wanted.insert(addr, kind);
+            }
+            bound.retain(|addr, (kind, h)| {
+                let keep = wanted.get(addr) == Some(kind);
+                if !keep {
+                    h.abort();
+                }
+                keep
+            });
+            let mut failed = false;
+            for (addr, kind) in wanted {
+                if bound.contains_key(&addr) {
+                    continue;
+                }
+                match TcpListener::bind(addr).await {
+                    Ok(l) => {
+                        let h = match kind {
+                            Kind::Http => tasks.spawn(accept_http(l, alb.clone())),
+                            Kind::Tcp => tasks.spawn(crate::tcp::accept(l, self.plane.clone())),
+                        };
+                        bound.insert(addr, (kind, h));
+                    }
+                    Err(e) => {
+                        eprintln!("nimbus: load balancer listener {addr} could not bind: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            let retry = if failed { Duration::from_secs(1) } else { Duration::from_secs(3600) };
+            tokio::select! {
+                _ = stop.stopped() => return Ok(()),
+                _ = changes.changed() => {}
+                _ = tokio::time::sleep(retry) => {}
+            }
+        }
+    }
+}
+
+async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let Ok(local) = stream.local_addr() else { continue };
+        let _ = stream.set_nodelay(true);
+        let alb = alb.clone();
+        let idle = alb
+            .plane
+            .snapshot()
+            .balancer_at(match local.ip() {
+                std::net::IpAddr::V4(a) => a,
+                _ => continue,
+            })
+            .map_or(Duration::from_secs(60), |b| b.idle_timeout);
+        // One task per connection; it ends with the connection.
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| alb.clone().handle(req, local, peer));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(idle)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+impl Worker for Listeners {
+    fn name(&self) -> String {
+        "elb-listeners".into()
+    }
+
+    fn run(self: Arc<Self>, stop: Stop) -> RunFuture {
+        Box::pin(self.run_loop(stop))
+    }
+}
