@@ -70,19 +70,22 @@ pub async fn probe(group: &TargetGroup, addr: SocketAddr, timeout: Duration) -> 
 
 impl HealthChecker {
     async fn run_loop(self: Arc<Self>, mut stop: Stop) -> anyhow::Result<()> {
-        let mut due: HashMap<(String, SocketAddr), Timestamp> = HashMap::new();
+        // When each target was last probed: the next probe is due an interval later, with
+        // the group's current interval (a modified interval applies at once).
+        let mut last: HashMap<(String, SocketAddr), Timestamp> = HashMap::new();
         let mut probes: JoinSet<()> = JoinSet::new();
         let mut changes = self.plane.subscribe();
         loop {
             while probes.try_join_next().is_some() {}
             let snap = self.plane.snapshot();
             let now = self.clock.now();
-            self.forget_gone(&snap, &mut due);
+            self.forget_gone(&snap, &mut last);
             let mut next = Timestamp(now.0 + 1000);
             for g in snap.groups.values().filter(|g| g.in_use && g.health.enabled) {
                 for t in g.targets.iter().filter(|t| t.draining_until.is_none()) {
                     let key = (g.arn.clone(), t.addr());
-                    let at = *due.get(&key).unwrap_or(&now);
+                    let interval = g.health.interval.as_millis() as i64;
+                    let at = last.get(&key).map_or(now, |t| Timestamp(t.0 + interval));
                     if at <= now {
                         let nimbus_timeout = Timestamp(now.0 + g.health.timeout.as_millis() as i64);
                         let timeout = self.clock.real_until(nimbus_timeout).max(Duration::from_millis(50));
@@ -91,9 +94,8 @@ impl HealthChecker {
                             let r = probe(&group, addr, timeout).await;
                             plane.health.record(&group, addr, r);
                         });
-                        let n = Timestamp(now.0 + g.health.interval.as_millis() as i64);
-                        due.insert(key, n);
-                        next = next.min(n);
+                        last.insert(key, now);
+                        next = next.min(Timestamp(now.0 + interval));
                     } else {
                         next = next.min(at);
                     }
@@ -107,7 +109,7 @@ impl HealthChecker {
     }
 
     /// Drops schedule and health entries of targets no longer checked.
-    fn forget_gone(&self, snap: &Snapshot, due: &mut HashMap<(String, SocketAddr), Timestamp>) {
+    fn forget_gone(&self, snap: &Snapshot, last: &mut HashMap<(String, SocketAddr), Timestamp>) {
         let checked = |g: &str, a: SocketAddr| {
             snap.groups.get(g).is_some_and(|g| {
                 g.in_use
@@ -115,7 +117,7 @@ impl HealthChecker {
                     && g.targets.iter().any(|t| t.draining_until.is_none() && t.addr() == a)
             })
         };
-        due.retain(|(g, a), _| checked(g, *a));
+        last.retain(|(g, a), _| checked(g, *a));
         self.plane.health.retain(checked);
     }
 }
