@@ -99,3 +99,46 @@ pub fn add_workers(
         clock: clock.clone(),
     }));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use config::{Balancer, Kind, Node};
+    use std::time::Duration;
+
+    fn lb(name: &str) -> Arc<Balancer> {
+        Arc::new(Balancer {
+            arn: name.into(),
+            name: name.into(),
+            dns_name: format!("{name}-1.us-east-1.elb.amazonaws.com"),
+            kind: Kind::Application,
+            nodes: vec![Node { zone: "us-east-1a".into(), addr: "127.80.0.1".parse().unwrap() }],
+            listeners: Vec::new(),
+            idle_timeout: Duration::from_secs(60),
+            cross_zone: true,
+        })
+    }
+
+    #[test]
+    fn a_publish_swaps_the_snapshot_while_readers_keep_theirs() {
+        let plane = Plane::new();
+        let mut rx = plane.subscribe();
+        let before = plane.snapshot();
+        plane.publish(Snapshot { balancers: vec![lb("a")], ..Default::default() });
+        assert!(rx.has_changed().unwrap());
+        assert!(before.balancers.is_empty(), "an old snapshot is never changed under its reader");
+        let now = plane.snapshot();
+        assert_eq!(now.balancers[0].name, "a");
+        assert!(now.balancer_at("127.80.0.1".parse().unwrap()).is_some());
+        assert!(now.balancer_named("A-1.us-east-1.elb.amazonaws.com.").is_some());
+        plane.publish(Snapshot::default());
+        assert_eq!(now.balancers.len(), 1);
+        assert!(plane.snapshot().balancers.is_empty());
+    }
+
+    #[test]
+    fn round_robin_counters_count_per_key() {
+        let plane = Plane::new();
+        assert_eq!((plane.next("x"), plane.next("x"), plane.next("y"), plane.next("x")), (0, 1, 0, 2));
+    }
+}
