@@ -194,6 +194,33 @@ def wait_states(n, tg, want, timeout=20):
     return wait_for(ok, timeout, f"target states {[(b.name, s) for b, s in want.items()]}")
 
 
+def resolve(dns_port, name, qtype=1):
+    """(rcode, [IPv4 addresses]) for `name` from Nimbus's DNS server (a minimal client)."""
+    q = bytearray(b"\xab\xcd\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00")
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\x00" + qtype.to_bytes(2, "big") + b"\x00\x01"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(5)
+        s.sendto(bytes(q), ("127.0.0.1", dns_port))
+        r, _ = s.recvfrom(1500)
+    assert r[:2] == b"\xab\xcd" and r[2] & 0x80
+    rcode, ancount = r[3] & 0x0F, int.from_bytes(r[6:8], "big")
+    i, addrs = len(q), []
+    for _ in range(ancount):
+        rtype, rdlen = int.from_bytes(r[i + 2:i + 4], "big"), int.from_bytes(r[i + 10:i + 12], "big")
+        if rtype == 1:
+            addrs.append(".".join(str(b) for b in r[i + 12:i + 16]))
+        i += 12 + rdlen
+    return rcode, addrs
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def names(url, count, headers=None):
     return [json.loads(get(url, headers)[2])["name"] for _ in range(count)]
 
@@ -580,3 +607,26 @@ def test_durable_across_restart(make_nimbus, tmp_path, backends):
     # A reset empties ELB and closes the listeners.
     m.admin("POST", "/_nimbus/reset")
     assert m.aws("elbv2", "describe-load-balancers")["LoadBalancers"] == []
+
+
+def test_dns_answers_for_balancer_names(make_nimbus, backends):
+    third = random.randint(1, 254)
+    net = f"127.80.{third}"
+    port = free_udp_port()
+    n = make_nimbus("--time-scale", SCALE, "--lb-network", f"{net}.0/24", "--dns-listen", f"127.0.0.1:{port}")
+    a = backends("A")
+    lb, tg, listener = make_alb(n)
+    register(n, tg, a)
+    rcode, addrs = resolve(port, lb["DNSName"])
+    assert rcode == 0 and sorted(addrs) == [f"{net}.1", f"{net}.2"]
+    assert resolve(port, lb["DNSName"].upper()) == (0, addrs)
+    assert resolve(port, lb["DNSName"], qtype=28) == (0, [])  # no AAAA: ipv4 balancers
+    assert resolve(port, "nope-1.us-east-1.elb.amazonaws.com")[0] == 3  # NXDOMAIN
+    assert resolve(port, "example.com")[0] == 5  # REFUSED: not a recursive resolver
+    # Browse the balancer by the address its name resolves to.
+    wait_states(n, tg, {a: "healthy"})
+    wait_listening(addrs[0])
+    status, _, body = get(f"http://{addrs[0]}/", headers={"Host": lb["DNSName"]})
+    assert status == 200 and json.loads(body)["host"] == lb["DNSName"]
+    n.aws("elbv2", "delete-load-balancer", "--load-balancer-arn", lb["LoadBalancerArn"])
+    assert resolve(port, lb["DNSName"])[0] == 3

@@ -10,6 +10,7 @@
 
 pub mod checker;
 pub mod config;
+pub mod dns;
 pub mod health;
 pub mod listeners;
 pub mod proxy;

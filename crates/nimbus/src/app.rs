@@ -77,6 +77,8 @@ pub struct App {
     /// The clock checkpoint an earlier run left in the store and the clock resumed from
     /// (`None` on a first run and for an injected clock).
     pub resumed_from: Option<ClockCheckpoint>,
+    /// The load balancer data plane (the binary adds the DNS server over it).
+    pub lb_plane: Arc<nimbus_lb::Plane>,
 }
 
 /// Builds Nimbus as `config` says: loads every service's stored state, so a corrupt store
@@ -127,6 +129,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         hooks,
         workers,
         resumed_from,
+        lb_plane: wired.lb_plane,
     })
 }
 
@@ -146,6 +149,7 @@ struct Wired {
     iam: svc_iam::Directory,
     sessions: svc_sts::Sessions,
     buckets: svc_s3::BucketPolicies,
+    lb_plane: Arc<nimbus_lb::Plane>,
 }
 
 fn services(
@@ -196,6 +200,7 @@ fn services(
         iam: directory,
         sessions,
         buckets,
+        lb_plane,
     })
 }
 

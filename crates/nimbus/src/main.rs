@@ -66,6 +66,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             hooks,
             workers,
             resumed_from,
+            lb_plane,
         } = app::build(app::Config {
             gateway: GatewayConfig {
                 auth: opts.auth.clone(),
@@ -94,7 +95,10 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             println!("  clock: {} s ahead of wall time (kept from an earlier run)", ahead_ms / 1000);
         }
         if let Some(dns) = &opts.dns_listen {
-            println!("  dns: {dns} (accepted; the DNS server arrives with load balancers)");
+            let socket = std::net::UdpSocket::bind(dns).with_context(|| format!("binding the DNS server on {dns}"))?;
+            socket.set_nonblocking(true)?;
+            println!("  dns: {} (answers for load balancers' DNS names)", socket.local_addr()?);
+            workers.add(Arc::new(nimbus_lb::dns::DnsServer { plane: lb_plane.clone(), socket }));
         }
         println!(
             "  try: AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws --endpoint-url {endpoint} --region us-east-1 sts get-caller-identity",
