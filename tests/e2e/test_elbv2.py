@@ -630,3 +630,44 @@ def test_dns_answers_for_balancer_names(make_nimbus, backends):
     assert status == 200 and json.loads(body)["host"] == lb["DNSName"]
     n.aws("elbv2", "delete-load-balancer", "--load-balancer-arn", lb["LoadBalancerArn"])
     assert resolve(port, lb["DNSName"])[0] == 3
+
+
+def test_502_504_and_app_cookie_stickiness(lab, backends):
+    n, net = lab
+    a, b = backends("A"), backends("B")
+    lb, tg, listener = make_alb(n)
+    node = f"{net}.1"
+    n.aws("elbv2", "modify-load-balancer-attributes", "--load-balancer-arn", lb["LoadBalancerArn"],
+          "--attributes", "Key=idle_timeout.timeout_seconds,Value=1")
+    # A target whose port refuses connections: it fails its checks, the balancer fails
+    # open to it, and the refused connection is a 502.
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    dead_port = closed.getsockname()[1]
+    closed.close()
+    n.aws("elbv2", "register-targets", "--target-group-arn", tg["TargetGroupArn"], "--targets", f"Id=127.0.0.1,Port={dead_port}")
+    wait_listening(node)
+    status, headers, body = get(f"http://{node}/")
+    assert status == 502 and "502 Bad Gateway" in body and headers["Server"] == "awselb/2.0"
+    n.aws("elbv2", "deregister-targets", "--target-group-arn", tg["TargetGroupArn"], "--targets", f"Id=127.0.0.1,Port={dead_port}")
+    # A target that does not answer within the idle timeout (1 s): 504.
+    a.delay = 3
+    register(n, tg, a)
+    status, _, body = get(f"http://{node}/slow", timeout=10)
+    assert status == 504 and "504 Gateway Time-out" in body
+    a.delay = 0
+    # Application-based stickiness follows the application's own cookie.
+    assert "ValidationError" in cli_error(n, "elbv2", "modify-target-group", "--target-group-arn", tg["TargetGroupArn"],
+                                          "--no-health-check-enabled")
+    n.aws("elbv2", "modify-target-group-attributes", "--target-group-arn", tg["TargetGroupArn"], "--attributes",
+          "Key=stickiness.enabled,Value=true", "Key=stickiness.type,Value=app_cookie",
+          "Key=stickiness.app_cookie.cookie_name,Value=SESSION", "Key=stickiness.app_cookie.duration_seconds,Value=60")
+    register(n, tg, b)
+    wait_states(n, tg, {a: "healthy", b: "healthy"})
+    a.set_cookie = b.set_cookie = "SESSION=s1; Path=/"
+    status, headers, body = get(f"http://{node}/")
+    first = json.loads(body)["name"]
+    app = [c for c in headers.get_all("Set-Cookie") if c.startswith("AWSALBAPP-0=")]
+    assert len(app) == 1 and "Expires=" in app[0]
+    value = app[0].split(";")[0].split("=", 1)[1]
+    assert names(f"http://{node}/", 5, headers={"Cookie": f"SESSION=s1; AWSALBAPP-0={value}"}) == [first] * 5

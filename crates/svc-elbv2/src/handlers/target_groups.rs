@@ -107,6 +107,17 @@ fn check_health(h: &HealthRec, tg_http: bool) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// "If the target type is instance, ip, or alb, health checks are always enabled and can't
+/// be disabled" (CreateTargetGroup's `HealthCheckEnabled`).
+fn check_enabled(h: &HealthRec, target_type: &str) -> Result<(), AwsError> {
+    if !h.enabled && target_type != "lambda" {
+        return Err(errors::validation(format!(
+            "Health checks cannot be disabled for target groups with target type '{target_type}'"
+        )));
+    }
+    Ok(())
+}
+
 pub fn render(st: &State, tg: &TgRec) -> TargetGroup {
     let h = &tg.health;
     TargetGroup {
@@ -217,6 +228,7 @@ pub(super) async fn create(
         }),
     };
     check_health(&health, http)?;
+    check_enabled(&health, &target_type)?;
     let tags = new_tags(input.tags)?;
     let prefix = arn_prefix(ctx);
     let now = ctx.now;
@@ -369,6 +381,7 @@ pub(super) async fn modify(
             h.matcher = Some(m);
         }
         check_health(&rec.health, is_http(rec.protocol.as_deref()))?;
+        check_enabled(&rec.health, &rec.target_type)?;
         let out = ModifyTargetGroupOutput {
             target_groups: Some(vec![render(st, &rec)]),
         };
