@@ -278,7 +278,7 @@ def test_lab_step_one_with_the_cli(lab):
     assert "ResourceInUse" in cli_error(n, "elbv2", "delete-target-group", "--target-group-arn", tg["TargetGroupArn"])
     vpc, subnets = network(n)
     err = cli_error(n, "elbv2", "create-load-balancer", "--name", "one-zone", "--subnets", subnets[0]["SubnetId"])
-    assert "InvalidConfigurationRequest" in err and "two different Availability Zones" in err
+    assert "ValidationError" in err and "At least two subnets in two different Availability Zones must be specified" in err
     assert "SubnetNotFound" in cli_error(n, "elbv2", "create-load-balancer", "--name", "x",
                                          "--subnets", "subnet-0123456789abcdef0", subnets[1]["SubnetId"])
     assert "LoadBalancerNotFound" in cli_error(n, "elbv2", "describe-load-balancers", "--names", "nope")
@@ -575,6 +575,20 @@ def test_nlb_tcp_pass_through(lab, backends):
     attrs = {x["Key"]: x["Value"] for x in n.aws("elbv2", "describe-load-balancer-attributes",
                                                "--load-balancer-arn", lb["LoadBalancerArn"])["Attributes"]}
     assert attrs["load_balancing.cross_zone.enabled"] == "false"
+    # Connection termination at the end of draining: an open connection survives the
+    # deregistration and is closed once the delay (10 s of Nimbus time) has passed.
+    n.aws("elbv2", "modify-target-group-attributes", "--target-group-arn", tg["TargetGroupArn"], "--attributes",
+          "Key=deregistration_delay.timeout_seconds,Value=10",
+          "Key=deregistration_delay.connection_termination.enabled,Value=true")
+    with socket.create_connection((addr, 8080), timeout=10) as conn:
+        conn.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"200 OK" in conn.recv(4096)
+        n.aws("elbv2", "deregister-targets", "--target-group-arn", tg["TargetGroupArn"], "--targets", f"Id=127.0.0.1,Port={a.port}")
+        conn.sendall(b"GET /two HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"/two" in conn.recv(4096), "a draining target keeps its connections"
+        n.admin("POST", "/_nimbus/clock/advance", {"seconds": 11})
+        conn.settimeout(5)
+        assert conn.recv(4096) == b"", "closed when the delay ended"
 
 
 def test_durable_across_restart(make_nimbus, tmp_path, backends):

@@ -189,6 +189,9 @@ pub struct TargetGroup {
     pub in_use: bool,
     pub stickiness: Stickiness,
     pub slow_start: Duration,
+    /// NLB `deregistration_delay.connection_termination.enabled`: close a drained target's
+    /// connections when its delay ends (otherwise they live on until either side closes).
+    pub connection_termination: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -37,6 +37,8 @@ impl Listeners {
         let mut tasks: JoinSet<()> = JoinSet::new();
         let mut bound: HashMap<SocketAddr, (Kind, AbortHandle)> = HashMap::new();
         let mut changes = self.plane.subscribe();
+        // Addresses whose bind failure was already reported (reported once per streak).
+        let mut reported: std::collections::HashSet<SocketAddr> = Default::default();
         loop {
             while tasks.try_join_next().is_some() {}
             let snap = self.plane.snapshot();
@@ -63,14 +65,17 @@ impl Listeners {
                 }
                 match TcpListener::bind(addr).await {
                     Ok(l) => {
+                        reported.remove(&addr);
                         let h = match kind {
                             Kind::Http => tasks.spawn(accept_http(l, alb.clone())),
-                            Kind::Tcp => tasks.spawn(crate::tcp::accept(l, self.plane.clone())),
+                            Kind::Tcp => tasks.spawn(crate::tcp::accept(l, self.plane.clone(), self.clock.clone())),
                         };
                         bound.insert(addr, (kind, h));
                     }
                     Err(e) => {
-                        eprintln!("nimbus: load balancer listener {addr} could not bind: {e}");
+                        if reported.insert(addr) {
+                            eprintln!("nimbus: load balancer listener {addr} could not bind (retrying every second): {e}");
+                        }
                         failed = true;
                     }
                 }

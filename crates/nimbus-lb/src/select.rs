@@ -285,6 +285,7 @@ mod tests {
             in_use: true,
             stickiness: Stickiness::None,
             slow_start: Duration::ZERO,
+            connection_termination: false,
         }
     }
 

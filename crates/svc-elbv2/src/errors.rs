@@ -56,10 +56,10 @@ pub fn duplicate_tg(name: &str) -> AwsError {
     )
 }
 
-pub fn duplicate_listener() -> AwsError {
+pub fn duplicate_listener(lb_arn: &str) -> AwsError {
     AwsError::client(
         "DuplicateListener",
-        "A listener already exists on this port for this load balancer",
+        format!("A listener already exists on this port for this load balancer '{lb_arn}'"),
     )
 }
 

@@ -256,6 +256,8 @@ fn group(tg: &TgRec, in_use: bool, now: Timestamp) -> TargetGroup {
         in_use,
         stickiness,
         slow_start: secs(get("slow_start.duration_seconds").parse().unwrap_or(0)),
+        connection_termination: set == Set::TgNlb
+            && get("deregistration_delay.connection_termination.enabled") == "true",
     }
 }
 

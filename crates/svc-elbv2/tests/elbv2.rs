@@ -81,7 +81,7 @@ async fn albs_need_two_zones_of_one_vpc_and_get_a_node_per_zone() {
     let plane = Plane::new();
     let elb = elb_over(Store::in_memory(), plane.clone());
     let c = ctx();
-    assert_eq!(code(elb.create_load_balancer(&c, alb("one", &["subnet-a"])).await), "InvalidConfigurationRequest");
+    assert_eq!(code(elb.create_load_balancer(&c, alb("one", &["subnet-a"])).await), "ValidationError");
     assert_eq!(code(elb.create_load_balancer(&c, alb("same", &["subnet-a", "subnet-a2"])).await), "InvalidConfigurationRequest");
     assert_eq!(code(elb.create_load_balancer(&c, alb("vpcs", &["subnet-a", "subnet-other"])).await), "InvalidConfigurationRequest");
     assert_eq!(code(elb.create_load_balancer(&c, alb("nope", &["subnet-a", "subnet-x"])).await), "SubnetNotFound");

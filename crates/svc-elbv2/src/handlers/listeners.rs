@@ -146,7 +146,7 @@ pub(super) async fn create(
                 };
                 return Ok((Change::default(), out));
             }
-            return Err(errors::duplicate_listener());
+            return Err(errors::duplicate_listener(&lb.arn));
         }
         check_certificates(&protocol, &certs)?;
         if input.ssl_policy.is_some() && protocol != "HTTPS" && protocol != "TLS" {
@@ -271,7 +271,10 @@ pub(super) async fn modify(
             .listeners_of(&lb.arn)
             .any(|o| o.arn != rec.arn && o.port == rec.port)
         {
-            return Err(errors::duplicate_listener());
+            return Err(errors::validation(format!(
+                "Listener port '{}' is already in use",
+                rec.port
+            )));
         }
         if rec.protocol != l.protocol || input.certificates.is_some() {
             check_certificates(&rec.protocol, &rec.certificates)?;

@@ -203,7 +203,7 @@ pub(super) async fn create(
         }
     }
     if kind == "application" && subnets.len() < 2 {
-        return Err(errors::invalid_config(
+        return Err(errors::validation(
             "At least two subnets in two different Availability Zones must be specified",
         ));
     }
