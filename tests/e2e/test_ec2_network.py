@@ -122,6 +122,14 @@ def test_network_survives_restart(tmp_path):
         vpc = default_vpc(n)
         before = n.aws("ec2", "describe-subnets")["Subnets"]
         sid = n.aws("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", "172.31.96.0/24")["Subnet"]["SubnetId"]
+        vid = n.aws("ec2", "create-vpc", "--cidr-block", "10.5.0.0/16")["Vpc"]["VpcId"]
+        gid = n.aws("ec2", "create-internet-gateway")["InternetGateway"]["InternetGatewayId"]
+        n.aws("ec2", "attach-internet-gateway", "--internet-gateway-id", gid, "--vpc-id", vid)
+        rid = n.aws("ec2", "create-route-table", "--vpc-id", vid)["RouteTable"]["RouteTableId"]
+        n.aws("ec2", "create-route", "--route-table-id", rid, "--destination-cidr-block", "0.0.0.0/0", "--gateway-id", gid)
+        n.aws("ec2", "create-tags", "--resources", vid, sid, "--tags", "Key=keep,Value=yes")
+        alloc = n.aws("ec2", "allocate-address")["AllocationId"]
+        tables_before = n.aws("ec2", "describe-route-tables")["RouteTables"]
     finally:
         n.kill9()
     n = Nimbus(data_dir=data).start()
@@ -129,5 +137,349 @@ def test_network_survives_restart(tmp_path):
         after = n.aws("ec2", "describe-subnets")["Subnets"]
         assert {s["SubnetId"] for s in after} == {s["SubnetId"] for s in before} | {sid}
         assert default_vpc(n) == vpc
+        assert n.aws("ec2", "describe-route-tables")["RouteTables"] == tables_before
+        igw = n.aws("ec2", "describe-internet-gateways", "--internet-gateway-ids", gid)["InternetGateways"][0]
+        assert igw["Attachments"] == [{"State": "available", "VpcId": vid}]
+        tagged = n.aws("ec2", "describe-tags", "--filters", "Name=key,Values=keep")["Tags"]
+        assert sorted(t["ResourceId"] for t in tagged) == sorted([vid, sid])
+        assert n.aws("ec2", "describe-addresses")["Addresses"][0]["AllocationId"] == alloc
     finally:
         n.stop()
+
+
+def test_vpc_lifecycle_attributes_and_delete_guard(nimbus):
+    region = "ca-central-1"
+    err = cli_error(nimbus, "ec2", "create-vpc", "--cidr-block", "10.0.0.0/8", region=region)
+    assert "InvalidVpc.Range" in err and "The CIDR '10.0.0.0/8' is invalid." in err
+    vpc = nimbus.aws("ec2", "create-vpc", "--cidr-block", "10.20.0.0/16",
+                     "--tag-specifications", "ResourceType=vpc,Tags=[{Key=Name,Value=lab}]", region=region)["Vpc"]
+    vid = vpc["VpcId"]
+    assert vid.startswith("vpc-") and len(vid) == 21
+    assert vpc["CidrBlock"] == "10.20.0.0/16" and vpc["IsDefault"] is False
+    assert vpc["Tags"] == [{"Key": "Name", "Value": "lab"}]
+    got = nimbus.aws("ec2", "describe-vpcs", "--filters", "Name=tag:Name,Values=lab", region=region)["Vpcs"]
+    assert [v["VpcId"] for v in got] == [vid] and got[0]["State"] == "available"
+    # The read-backs the Terraform AWS provider makes for aws_vpc.
+    for attribute, key, want in [("enableDnsSupport", "EnableDnsSupport", True),
+                                 ("enableDnsHostnames", "EnableDnsHostnames", False),
+                                 ("enableNetworkAddressUsageMetrics", "EnableNetworkAddressUsageMetrics", False)]:
+        out = nimbus.aws("ec2", "describe-vpc-attribute", "--vpc-id", vid, "--attribute", attribute, region=region)
+        assert out == {"VpcId": vid, key: {"Value": want}}
+    nimbus.aws("ec2", "modify-vpc-attribute", "--vpc-id", vid, "--enable-dns-hostnames", "{\"Value\":true}", region=region)
+    out = nimbus.aws("ec2", "describe-vpc-attribute", "--vpc-id", vid, "--attribute", "enableDnsHostnames", region=region)
+    assert out["EnableDnsHostnames"] == {"Value": True}
+    groups = nimbus.aws("ec2", "describe-security-groups", "--filters", f"Name=vpc-id,Values={vid}", region=region)
+    assert [g["GroupName"] for g in groups["SecurityGroups"]] == ["default"]
+
+    sid = nimbus.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.20.1.0/24", region=region)["Subnet"]["SubnetId"]
+    err = cli_error(nimbus, "ec2", "delete-vpc", "--vpc-id", vid, region=region)
+    assert "DependencyViolation" in err and f"The vpc '{vid}' has dependencies and cannot be deleted." in err
+    nimbus.aws("ec2", "delete-subnet", "--subnet-id", sid, region=region)
+    err = cli_error(nimbus, "ec2", "delete-vpc", "--vpc-id", vid, "--dry-run", region=region)
+    assert "DryRunOperation" in err
+    nimbus.aws("ec2", "delete-vpc", "--vpc-id", vid, region=region)
+    err = cli_error(nimbus, "ec2", "describe-vpcs", "--vpc-ids", vid, region=region)
+    assert "InvalidVpcID.NotFound" in err
+    err = cli_error(nimbus, "ec2", "create-default-vpc", region=region)
+    assert "DefaultVpcAlreadyExists" in err
+
+
+def test_secondary_cidr_with_boto3(nimbus):
+    ec2 = nimbus.client("ec2", region="sa-east-1")
+    vid = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    assoc = ec2.associate_vpc_cidr_block(VpcId=vid, CidrBlock="10.31.0.0/16")["CidrBlockAssociation"]
+    v = ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]
+    assert sorted(a["CidrBlock"] for a in v["CidrBlockAssociationSet"]) == ["10.30.0.0/16", "10.31.0.0/16"]
+    ec2.create_subnet(VpcId=vid, CidrBlock="10.31.0.0/24")
+    found = ec2.describe_vpcs(Filters=[{"Name": "cidr-block-association.cidr-block", "Values": ["10.31.0.0/16"]}])
+    assert [x["VpcId"] for x in found["Vpcs"]] == [vid]
+    assert assoc["AssociationId"].startswith("vpc-cidr-assoc-")
+
+
+def test_default_vpc_gateway_route_table_acl_dhcp(nimbus):
+    region = "eu-north-1"
+    vpc = default_vpc(nimbus, region)
+    igws = nimbus.aws("ec2", "describe-internet-gateways", "--filters", f"Name=attachment.vpc-id,Values={vpc}",
+                      region=region)["InternetGateways"]
+    assert len(igws) == 1 and igws[0]["Attachments"] == [{"State": "available", "VpcId": vpc}]
+    igw = igws[0]["InternetGatewayId"]
+    rtbs = nimbus.aws("ec2", "describe-route-tables", "--filters", f"Name=vpc-id,Values={vpc}",
+                      "Name=association.main,Values=true", region=region)["RouteTables"]
+    assert len(rtbs) == 1
+    assert rtbs[0]["Routes"] == [
+        {"DestinationCidrBlock": "172.31.0.0/16", "GatewayId": "local", "Origin": "CreateRouteTable", "State": "active"},
+        {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": igw, "Origin": "CreateRoute", "State": "active"}]
+    assert rtbs[0]["Associations"][0]["Main"] is True
+    acls = nimbus.aws("ec2", "describe-network-acls", "--filters", "Name=default,Values=true", region=region)["NetworkAcls"]
+    assert len(acls) == 1 and len(acls[0]["Associations"]) == 3
+    assert {(e["RuleNumber"], e["RuleAction"], e["Egress"]) for e in acls[0]["Entries"]} == {
+        (100, "allow", True), (32767, "deny", True), (100, "allow", False), (32767, "deny", False)}
+    dopt = nimbus.aws("ec2", "describe-dhcp-options", region=region)["DhcpOptions"][0]
+    assert {"Key": "domain-name", "Values": [{"Value": "eu-north-1.compute.internal"}]} in dopt["DhcpConfigurations"]
+    attrs = nimbus.aws("ec2", "describe-account-attributes", "--attribute-names", "default-vpc", "supported-platforms",
+                       region=region)["AccountAttributes"]
+    got = {a["AttributeName"]: [v["AttributeValue"] for v in a["AttributeValues"]] for a in attrs}
+    assert got == {"default-vpc": [vpc], "supported-platforms": ["VPC"]}
+
+
+def test_vpc_two_subnets_two_zones_gateway_and_routes(nimbus):
+    region = "us-east-2"
+    vid = nimbus.aws("ec2", "create-vpc", "--cidr-block", "10.0.0.0/16", region=region)["Vpc"]["VpcId"]
+    a = nimbus.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.0.1.0/24",
+                   "--availability-zone", "us-east-2a", region=region)["Subnet"]["SubnetId"]
+    b = nimbus.aws("ec2", "create-subnet", "--vpc-id", vid, "--cidr-block", "10.0.2.0/24",
+                   "--availability-zone", "us-east-2b", region=region)["Subnet"]["SubnetId"]
+    igw = nimbus.aws("ec2", "create-internet-gateway", "--tag-specifications",
+                     "ResourceType=internet-gateway,Tags=[{Key=Name,Value=lab-igw}]", region=region)["InternetGateway"]
+    gid = igw["InternetGatewayId"]
+    assert igw["Attachments"] == [] and gid.startswith("igw-")
+    nimbus.aws("ec2", "attach-internet-gateway", "--internet-gateway-id", gid, "--vpc-id", vid, region=region)
+    err = cli_error(nimbus, "ec2", "attach-internet-gateway", "--internet-gateway-id", gid, "--vpc-id", vid, region=region)
+    assert "Resource.AlreadyAssociated" in err
+    rtb = nimbus.aws("ec2", "create-route-table", "--vpc-id", vid, region=region)["RouteTable"]
+    rid = rtb["RouteTableId"]
+    assert rtb["Routes"] == [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local",
+                              "Origin": "CreateRouteTable", "State": "active"}]
+    out = nimbus.aws("ec2", "create-route", "--route-table-id", rid, "--destination-cidr-block", "0.0.0.0/0",
+                     "--gateway-id", gid, region=region)
+    assert out == {"Return": True}
+    err = cli_error(nimbus, "ec2", "create-route", "--route-table-id", rid, "--destination-cidr-block", "0.0.0.0/0",
+                    "--gateway-id", gid, region=region)
+    assert "RouteAlreadyExists" in err
+    for s in (a, b):
+        assoc = nimbus.aws("ec2", "associate-route-table", "--route-table-id", rid, "--subnet-id", s, region=region)
+        assert assoc["AssociationId"].startswith("rtbassoc-") and assoc["AssociationState"] == {"State": "associated"}
+    got = nimbus.aws("ec2", "describe-route-tables", "--route-table-ids", rid, region=region)["RouteTables"][0]
+    assert sorted(x["SubnetId"] for x in got["Associations"]) == sorted([a, b])
+    assert got["Routes"][1] == {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": gid, "Origin": "CreateRoute",
+                                "State": "active"}
+    err = cli_error(nimbus, "ec2", "delete-route", "--route-table-id", rid, "--destination-cidr-block", "10.9.0.0/16",
+                    region=region)
+    assert "InvalidRoute.NotFound" in err
+    # Everything in the VPC keeps it alive.
+    err = cli_error(nimbus, "ec2", "delete-vpc", "--vpc-id", vid, region=region)
+    assert "DependencyViolation" in err
+    err = cli_error(nimbus, "ec2", "delete-internet-gateway", "--internet-gateway-id", gid, region=region)
+    assert "DependencyViolation" in err
+
+    # Tear down in AWS's order, then the VPC goes.
+    ec2 = nimbus.client("ec2", region=region)
+    for x in ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"][0]["Associations"]:
+        ec2.disassociate_route_table(AssociationId=x["RouteTableAssociationId"])
+    ec2.delete_route(RouteTableId=rid, DestinationCidrBlock="0.0.0.0/0")
+    ec2.delete_route_table(RouteTableId=rid)
+    ec2.detach_internet_gateway(InternetGatewayId=gid, VpcId=vid)
+    with pytest.raises(Exception) as e:
+        ec2.detach_internet_gateway(InternetGatewayId=gid, VpcId=vid)
+    assert e.value.response["Error"]["Code"] == "Gateway.NotAttached"
+    ec2.delete_internet_gateway(InternetGatewayId=gid)
+    ec2.delete_subnet(SubnetId=a)
+    ec2.delete_subnet(SubnetId=b)
+    ec2.delete_vpc(VpcId=vid)
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vid]}])["Vpcs"] == []
+
+
+def test_elastic_ips(nimbus):
+    region = "ap-southeast-1"
+    out = nimbus.aws("ec2", "allocate-address", "--domain", "vpc", region=region)
+    alloc, ip = out["AllocationId"], out["PublicIp"]
+    assert alloc.startswith("eipalloc-") and len(alloc) == 26
+    assert ip.startswith("198.19.") and out["Domain"] == "vpc" and out["NetworkBorderGroup"] == region
+    got = nimbus.aws("ec2", "describe-addresses", "--allocation-ids", alloc, region=region)["Addresses"]
+    assert got[0]["PublicIp"] == ip and "AssociationId" not in got[0]
+    # The read-back the Terraform AWS provider makes for aws_eip.
+    attr = nimbus.aws("ec2", "describe-addresses-attribute", "--allocation-ids", alloc, "--attribute", "domain-name",
+                      region=region)
+    assert attr["Addresses"] == [{"PublicIp": ip, "AllocationId": alloc}]
+    err = cli_error(nimbus, "ec2", "associate-address", "--allocation-id", alloc, "--instance-id", "i-0123456789abcdef0",
+                    region=region)
+    assert "InvalidInstanceID.NotFound" in err
+    err = cli_error(nimbus, "ec2", "release-address", "--allocation-id", alloc, "--dry-run", region=region)
+    assert "DryRunOperation" in err
+    nimbus.aws("ec2", "release-address", "--allocation-id", alloc, region=region)
+    err = cli_error(nimbus, "ec2", "describe-addresses", "--allocation-ids", alloc, region=region)
+    assert "InvalidAllocationID.NotFound" in err
+    assert nimbus.aws("ec2", "describe-network-interfaces", region=region)["NetworkInterfaces"] == []
+
+
+def test_tags_across_ec2(nimbus):
+    region = "eu-west-3"
+    vpc = default_vpc(nimbus, region)
+    subnets = nimbus.aws("ec2", "describe-subnets", "--query", "Subnets[].SubnetId", region=region)
+    gid = nimbus.aws("ec2", "create-security-group", "--group-name", unique("tagged"), "--description", "d",
+                     region=region)["GroupId"]
+    out = nimbus.aws("ec2", "create-tags", "--resources", vpc, subnets[0], gid,
+                     "--tags", "Key=team,Value=net", "Key=Name,Value=lab", region=region)
+    assert out is None
+    tags = nimbus.aws("ec2", "describe-tags", "--filters", "Name=key,Values=team", region=region)["Tags"]
+    assert sorted((t["ResourceType"], t["ResourceId"]) for t in tags) == sorted(
+        [("vpc", vpc), ("subnet", subnets[0]), ("security-group", gid)])
+    assert all(t["Value"] == "net" for t in tags)
+    by_type = nimbus.aws("ec2", "describe-tags", "--filters", "Name=resource-type,Values=subnet", region=region)["Tags"]
+    assert {t["Key"] for t in by_type} == {"team", "Name"}
+    got = nimbus.aws("ec2", "describe-subnets", "--filters", "Name=tag:team,Values=net", region=region)["Subnets"]
+    assert [s["SubnetId"] for s in got] == [subnets[0]]
+    got = nimbus.aws("ec2", "describe-vpcs", "--filters", "Name=tag-key,Values=team", region=region)["Vpcs"]
+    assert [v["VpcId"] for v in got] == [vpc]
+    nimbus.aws("ec2", "delete-tags", "--resources", subnets[0], "--tags", "Key=team", region=region)
+    got = nimbus.aws("ec2", "describe-subnets", "--subnet-ids", subnets[0], region=region)["Subnets"][0]
+    assert got["Tags"] == [{"Key": "Name", "Value": "lab"}]
+
+    err = cli_error(nimbus, "ec2", "create-tags", "--resources", "vpc-0123456789abcdef0", "--tags", "Key=a,Value=b",
+                    region=region)
+    assert "InvalidVpcID.NotFound" in err
+    err = cli_error(nimbus, "ec2", "create-tags", "--resources", "nothing-here", "--tags", "Key=a,Value=b", region=region)
+    assert "InvalidID" in err
+    err = cli_error(nimbus, "ec2", "create-tags", "--resources", vpc, "--tags", "Key=aws:x,Value=b", region=region)
+    assert "InvalidParameterValue" in err
+    err = cli_error(nimbus, "ec2", "create-tags", "--resources", vpc, "--tags", "Key=a,Value=b", "--dry-run", region=region)
+    assert "DryRunOperation" in err
+    # boto3 pages describe_tags.
+    ec2 = nimbus.client("ec2", region=region)
+    seen = [t for p in ec2.get_paginator("describe_tags").paginate(PaginationConfig={"PageSize": 5}) for t in p["Tags"]]
+    assert len(seen) == 5
+
+
+def test_security_group_rules_by_id(nimbus):
+    region = "ap-northeast-1"
+    created = nimbus.aws("ec2", "create-security-group", "--group-name", unique("web"), "--description", "web",
+                         region=region)
+    gid = created["GroupId"]
+    assert created["SecurityGroupArn"] == f"arn:aws:ec2:{region}:{ACCOUNT}:security-group/{gid}"
+    nimbus.aws("ec2", "authorize-security-group-ingress", "--group-id", gid, "--protocol", "tcp", "--port", "80",
+               "--cidr", "0.0.0.0/0", region=region)
+    rules = nimbus.aws("ec2", "describe-security-group-rules", "--filters", f"Name=group-id,Values={gid}",
+                       region=region)["SecurityGroupRules"]
+    assert len(rules) == 2
+    ingress = next(r for r in rules if not r["IsEgress"])
+    rid = ingress["SecurityGroupRuleId"]
+    assert rid.startswith("sgr-") and ingress["FromPort"] == 80 and ingress["CidrIpv4"] == "0.0.0.0/0"
+    assert ingress["SecurityGroupRuleArn"] == f"arn:aws:ec2:{region}:{ACCOUNT}:security-group-rule/{rid}"
+    out = nimbus.aws("ec2", "modify-security-group-rules", "--group-id", gid, "--security-group-rules",
+                     f"SecurityGroupRuleId={rid},SecurityGroupRule={{IpProtocol=tcp,FromPort=443,ToPort=443,CidrIpv4=10.0.0.0/8}}",
+                     region=region)
+    assert out == {"Return": True}
+    got = nimbus.aws("ec2", "describe-security-group-rules", "--security-group-rule-ids", rid,
+                     region=region)["SecurityGroupRules"][0]
+    assert (got["FromPort"], got["ToPort"], got["CidrIpv4"]) == (443, 443, "10.0.0.0/8")
+    err = cli_error(nimbus, "ec2", "describe-security-group-rules", "--security-group-rule-ids",
+                    "sgr-0123456789abcdef0", region=region)
+    assert "InvalidSecurityGroupRuleId.NotFound" in err
+    # Same name in another VPC is another group.
+    vid = nimbus.aws("ec2", "create-vpc", "--cidr-block", "10.40.0.0/16", region=region)["Vpc"]["VpcId"]
+    name = unique("shared")
+    a = nimbus.aws("ec2", "create-security-group", "--group-name", name, "--description", "a", region=region)["GroupId"]
+    b = nimbus.aws("ec2", "create-security-group", "--group-name", name, "--description", "b", "--vpc-id", vid,
+                   region=region)["GroupId"]
+    assert a != b
+    err = cli_error(nimbus, "ec2", "create-security-group", "--group-name", name, "--description", "c",
+                    "--vpc-id", vid, region=region)
+    assert "InvalidGroup.Duplicate" in err
+
+
+def test_terraform_read_backs_after_each_create(nimbus):
+    """The calls the Terraform AWS provider (internal/service/ec2) makes after creating each
+    resource, made exactly so; a failing one would leave the resource created but lost from
+    Terraform's state.
+      aws_vpc: DescribeVpcs(VpcIds) until available; DescribeVpcAttribute for
+        enableDnsHostnames, enableDnsSupport, enableNetworkAddressUsageMetrics; DescribeNetworkAcls
+        (default=true, vpc-id); DescribeRouteTables (association.main=true, vpc-id);
+        DescribeSecurityGroups (group-name=default, vpc-id).
+      aws_subnet: DescribeSubnets(SubnetIds) until available.
+      aws_internet_gateway: DescribeInternetGateways(InternetGatewayIds); after attach, the
+        same until the attachment is `available`.
+      aws_route_table: DescribeRouteTables(RouteTableIds); after CreateRoute, the same until
+        the route shows.
+      aws_security_group: DescribeSecurityGroups(GroupIds).
+      aws_eip: DescribeAddresses(AllocationIds); DescribeAddressesAttribute(AllocationIds,
+        Attribute=domain-name), which must answer one entry or none."""
+    ec2 = nimbus.client("ec2", region="us-west-1")
+    vid = ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+    assert ec2.describe_vpcs(VpcIds=[vid])["Vpcs"][0]["State"] == "available"
+    for attr, key, want in [("enableDnsHostnames", "EnableDnsHostnames", False),
+                            ("enableDnsSupport", "EnableDnsSupport", True),
+                            ("enableNetworkAddressUsageMetrics", "EnableNetworkAddressUsageMetrics", False)]:
+        assert ec2.describe_vpc_attribute(VpcId=vid, Attribute=attr)[key]["Value"] is want
+    acls = ec2.describe_network_acls(Filters=[{"Name": "default", "Values": ["true"]},
+                                              {"Name": "vpc-id", "Values": [vid]}])["NetworkAcls"]
+    assert len(acls) == 1 and acls[0]["NetworkAclId"].startswith("acl-")
+    main = ec2.describe_route_tables(Filters=[{"Name": "association.main", "Values": ["true"]},
+                                              {"Name": "vpc-id", "Values": [vid]}])["RouteTables"]
+    assert len(main) == 1 and main[0]["RouteTableId"].startswith("rtb-")
+    sgs = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]},
+                                                {"Name": "vpc-id", "Values": [vid]}])["SecurityGroups"]
+    assert len(sgs) == 1
+
+    sid = ec2.create_subnet(VpcId=vid, CidrBlock="10.60.1.0/24")["Subnet"]["SubnetId"]
+    assert ec2.describe_subnets(SubnetIds=[sid])["Subnets"][0]["State"] == "available"
+
+    gid = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    assert ec2.describe_internet_gateways(InternetGatewayIds=[gid])["InternetGateways"][0]["Attachments"] == []
+    ec2.attach_internet_gateway(InternetGatewayId=gid, VpcId=vid)
+    att = ec2.describe_internet_gateways(InternetGatewayIds=[gid])["InternetGateways"][0]["Attachments"]
+    assert att == [{"State": "available", "VpcId": vid}]
+
+    rid = ec2.create_route_table(VpcId=vid)["RouteTable"]["RouteTableId"]
+    assert ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"][0]["VpcId"] == vid
+    ec2.create_route(RouteTableId=rid, DestinationCidrBlock="0.0.0.0/0", GatewayId=gid)
+    routes = ec2.describe_route_tables(RouteTableIds=[rid])["RouteTables"][0]["Routes"]
+    assert any(r["DestinationCidrBlock"] == "0.0.0.0/0" and r["State"] == "active" for r in routes)
+
+    sg = ec2.create_security_group(GroupName=unique("tf"), Description="tf", VpcId=vid)["GroupId"]
+    assert ec2.describe_security_groups(GroupIds=[sg])["SecurityGroups"][0]["VpcId"] == vid
+
+    alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    assert ec2.describe_addresses(AllocationIds=[alloc])["Addresses"][0]["Domain"] == "vpc"
+    attrs = ec2.describe_addresses_attribute(AllocationIds=[alloc], Attribute="domain-name")["Addresses"]
+    assert len(attrs) <= 1 and all("PtrRecord" not in a for a in attrs)
+
+
+def test_network_interfaces_take_addresses_and_carry_elastic_ips(nimbus):
+    region = "ap-southeast-2"
+    subnet = nimbus.aws("ec2", "describe-subnets", "--filters", "Name=availability-zone,Values=ap-southeast-2a",
+                        region=region)["Subnets"][0]
+    sid, before = subnet["SubnetId"], subnet["AvailableIpAddressCount"]
+    eni = nimbus.aws("ec2", "create-network-interface", "--subnet-id", sid, "--description", "lab eni",
+                     "--tag-specifications", "ResourceType=network-interface,Tags=[{Key=Name,Value=lab}]",
+                     region=region)["NetworkInterface"]
+    eid = eni["NetworkInterfaceId"]
+    assert eid.startswith("eni-") and len(eid) == 21
+    assert eni["PrivateIpAddress"] == "172.31.0.4" and eni["Status"] == "available"
+    assert eni["PrivateDnsName"] == "ip-172-31-0-4.ap-southeast-2.compute.internal"
+    assert eni["TagSet"] == [{"Key": "Name", "Value": "lab"}]
+    assert len(eni["Groups"]) == 1 and eni["Groups"][0]["GroupName"] == "default"
+    fixed = nimbus.aws("ec2", "create-network-interface", "--subnet-id", sid, "--private-ip-address", "172.31.1.10",
+                       region=region)["NetworkInterface"]
+    err = cli_error(nimbus, "ec2", "create-network-interface", "--subnet-id", sid, "--private-ip-address",
+                    "172.31.1.10", region=region)
+    assert "InvalidIPAddress.InUse" in err
+    after = nimbus.aws("ec2", "describe-subnets", "--subnet-ids", sid, region=region)["Subnets"][0]
+    assert after["AvailableIpAddressCount"] == before - 2
+    found = nimbus.aws("ec2", "describe-network-interfaces", "--filters", f"Name=subnet-id,Values={sid}",
+                       "Name=tag:Name,Values=lab", region=region)["NetworkInterfaces"]
+    assert [e["NetworkInterfaceId"] for e in found] == [eid]
+
+    alloc = nimbus.aws("ec2", "allocate-address", region=region)
+    assoc = nimbus.aws("ec2", "associate-address", "--allocation-id", alloc["AllocationId"],
+                       "--network-interface-id", eid, region=region)["AssociationId"]
+    assert assoc.startswith("eipassoc-")
+    got = nimbus.aws("ec2", "describe-addresses", "--filters", f"Name=network-interface-id,Values={eid}",
+                     region=region)["Addresses"][0]
+    assert got["AssociationId"] == assoc and got["PrivateIpAddress"] == "172.31.0.4"
+    eni = nimbus.aws("ec2", "describe-network-interfaces", "--network-interface-ids", eid,
+                     region=region)["NetworkInterfaces"][0]
+    assert eni["Association"]["PublicIp"] == alloc["PublicIp"]
+    assert eni["Association"]["AllocationId"] == alloc["AllocationId"]
+    err = cli_error(nimbus, "ec2", "release-address", "--allocation-id", alloc["AllocationId"], region=region)
+    assert "InvalidIPAddress.InUse" in err
+    nimbus.aws("ec2", "disassociate-address", "--association-id", assoc, region=region)
+    nimbus.aws("ec2", "release-address", "--allocation-id", alloc["AllocationId"], region=region)
+
+    err = cli_error(nimbus, "ec2", "delete-subnet", "--subnet-id", sid, region=region)
+    assert "DependencyViolation" in err
+    for e in (eid, fixed["NetworkInterfaceId"]):
+        nimbus.aws("ec2", "delete-network-interface", "--network-interface-id", e, region=region)
+    err = cli_error(nimbus, "ec2", "delete-network-interface", "--network-interface-id", eid, region=region)
+    assert "InvalidNetworkInterfaceID.NotFound" in err
+    final = nimbus.aws("ec2", "describe-subnets", "--subnet-ids", sid, region=region)["Subnets"][0]
+    assert final["AvailableIpAddressCount"] == before

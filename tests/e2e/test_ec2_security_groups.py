@@ -9,8 +9,11 @@ from rawaws import query_call
 def test_seed_create_security_group_output_is_exact(nimbus):
     name = unique("my-sg")
     out = nimbus.aws("ec2", "create-security-group", "--group-name", name, "--description", "My security group")
-    assert list(out) == ["GroupId"]
+    # The current API reference's answer: the id and the ARN (the CLI reference's older
+    # example shows only the id).
+    assert sorted(out) == ["GroupId", "SecurityGroupArn"]
     gid = out["GroupId"]
+    assert out["SecurityGroupArn"] == f"arn:aws:ec2:us-east-1:{ACCOUNT}:security-group/{gid}"
     assert gid.startswith("sg-") and len(gid) == 20
     desc = nimbus.aws("ec2", "describe-security-groups", "--group-ids", gid)["SecurityGroups"]
     assert len(desc) == 1

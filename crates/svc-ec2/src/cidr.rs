@@ -80,7 +80,6 @@ pub fn ip_text(ip: u32) -> String {
 }
 
 /// Parses a dotted-quad address.
-#[allow(dead_code)] // used by the address handlers (next step)
 pub fn parse_ip(s: &str) -> Option<u32> {
     s.parse::<Ipv4Addr>().ok().map(u32::from)
 }

@@ -4,7 +4,7 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
-use nimbus_core::{Authorizer, AwsError, RequestContext};
+use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
@@ -43,14 +43,24 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AcceptVpcEndpointConnections", "POST", "/"),
     op("AcceptVpcPeeringConnection", "POST", "/"),
     op("AdvertiseByoipCidr", "POST", "/"),
-    op("AllocateAddress", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(12)),
+        output: Some(m::ShapeId(13)),
+        implemented: true,
+        ..op("AllocateAddress", "POST", "/")
+    },
     op("AllocateHosts", "POST", "/"),
     op("AllocateIpamPoolCidr", "POST", "/"),
     op("ApplySecurityGroupsToClientVpnTargetNetwork", "POST", "/"),
     op("AssignIpv6Addresses", "POST", "/"),
     op("AssignPrivateIpAddresses", "POST", "/"),
     op("AssignPrivateNatGatewayAddress", "POST", "/"),
-    op("AssociateAddress", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(17)),
+        output: Some(m::ShapeId(18)),
+        implemented: true,
+        ..op("AssociateAddress", "POST", "/")
+    },
     op("AssociateCapacityReservationBillingOwner", "POST", "/"),
     op("AssociateClientVpnTargetNetwork", "POST", "/"),
     op("AssociateDhcpOptions", "POST", "/"),
@@ -61,30 +71,44 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateIpamResourceDiscovery", "POST", "/"),
     op("AssociateNatGatewayAddress", "POST", "/"),
     op("AssociateRouteServer", "POST", "/"),
-    op("AssociateRouteTable", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(19)),
+        output: Some(m::ShapeId(20)),
+        implemented: true,
+        ..op("AssociateRouteTable", "POST", "/")
+    },
     op("AssociateSecurityGroupVpc", "POST", "/"),
     op("AssociateSubnetCidrBlock", "POST", "/"),
     op("AssociateTransitGatewayMulticastDomain", "POST", "/"),
     op("AssociateTransitGatewayPolicyTable", "POST", "/"),
     op("AssociateTransitGatewayRouteTable", "POST", "/"),
     op("AssociateTrunkInterface", "POST", "/"),
-    op("AssociateVpcCidrBlock", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(21)),
+        output: Some(m::ShapeId(22)),
+        implemented: true,
+        ..op("AssociateVpcCidrBlock", "POST", "/")
+    },
     op("AttachClassicLinkVpc", "POST", "/"),
-    op("AttachInternetGateway", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(24)),
+        implemented: true,
+        ..op("AttachInternetGateway", "POST", "/")
+    },
     op("AttachNetworkInterface", "POST", "/"),
     op("AttachVerifiedAccessTrustProvider", "POST", "/"),
     op("AttachVolume", "POST", "/"),
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(1)),
-        output: Some(m::ShapeId(2)),
+        input: Some(m::ShapeId(30)),
+        output: Some(m::ShapeId(31)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(3)),
-        output: Some(m::ShapeId(4)),
+        input: Some(m::ShapeId(32)),
+        output: Some(m::ShapeId(33)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -116,7 +140,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateCoipPool", "POST", "/"),
     op("CreateCustomerGateway", "POST", "/"),
     op("CreateDefaultSubnet", "POST", "/"),
-    op("CreateDefaultVpc", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(52)),
+        output: Some(m::ShapeId(53)),
+        implemented: true,
+        ..op("CreateDefaultVpc", "POST", "/")
+    },
     op("CreateDelegateMacVolumeOwnershipTask", "POST", "/"),
     op("CreateDhcpOptions", "POST", "/"),
     op("CreateEgressOnlyInternetGateway", "POST", "/"),
@@ -128,7 +157,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateInstanceConnectEndpoint", "POST", "/"),
     op("CreateInstanceEventWindow", "POST", "/"),
     op("CreateInstanceExportTask", "POST", "/"),
-    op("CreateInternetGateway", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(54)),
+        output: Some(m::ShapeId(55)),
+        implemented: true,
+        ..op("CreateInternetGateway", "POST", "/")
+    },
     op(
         "CreateInterruptibleCapacityReservationAllocation",
         "POST",
@@ -166,23 +200,38 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateNetworkAclEntry", "POST", "/"),
     op("CreateNetworkInsightsAccessScope", "POST", "/"),
     op("CreateNetworkInsightsPath", "POST", "/"),
-    op("CreateNetworkInterface", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(56)),
+        output: Some(m::ShapeId(57)),
+        implemented: true,
+        ..op("CreateNetworkInterface", "POST", "/")
+    },
     op("CreateNetworkInterfacePermission", "POST", "/"),
     op("CreatePlacementGroup", "POST", "/"),
     op("CreatePublicIpv4Pool", "POST", "/"),
     op("CreateReplaceRootVolumeTask", "POST", "/"),
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
-    op("CreateRoute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(58)),
+        output: Some(m::ShapeId(59)),
+        implemented: true,
+        ..op("CreateRoute", "POST", "/")
+    },
     op("CreateRouteServer", "POST", "/"),
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
-    op("CreateRouteTable", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(60)),
+        output: Some(m::ShapeId(61)),
+        implemented: true,
+        ..op("CreateRouteTable", "POST", "/")
+    },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(19)),
-        output: Some(m::ShapeId(20)),
+        input: Some(m::ShapeId(62)),
+        output: Some(m::ShapeId(63)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -191,13 +240,17 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(21)),
-        output: Some(m::ShapeId(22)),
+        input: Some(m::ShapeId(64)),
+        output: Some(m::ShapeId(65)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
     op("CreateSubnetCidrReservation", "POST", "/"),
-    op("CreateTags", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(66)),
+        implemented: true,
+        ..op("CreateTags", "POST", "/")
+    },
     op("CreateTrafficMirrorFilter", "POST", "/"),
     op("CreateTrafficMirrorFilterRule", "POST", "/"),
     op("CreateTrafficMirrorSession", "POST", "/"),
@@ -220,7 +273,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessInstance", "POST", "/"),
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
-    op("CreateVpc", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(68)),
+        implemented: true,
+        ..op("CreateVpc", "POST", "/")
+    },
     op("CreateVpcBlockPublicAccessExclusion", "POST", "/"),
     op("CreateVpcEncryptionControl", "POST", "/"),
     op("CreateVpcEndpoint", "POST", "/"),
@@ -246,7 +304,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteImageUsageReport", "POST", "/"),
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
-    op("DeleteInternetGateway", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(70)),
+        implemented: true,
+        ..op("DeleteInternetGateway", "POST", "/")
+    },
     op("DeleteIpam", "POST", "/"),
     op("DeleteIpamExternalResourceVerificationToken", "POST", "/"),
     op("DeleteIpamPolicy", "POST", "/"),
@@ -276,33 +338,49 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteNetworkInsightsAccessScopeAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsAnalysis", "POST", "/"),
     op("DeleteNetworkInsightsPath", "POST", "/"),
-    op("DeleteNetworkInterface", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(71)),
+        implemented: true,
+        ..op("DeleteNetworkInterface", "POST", "/")
+    },
     op("DeleteNetworkInterfacePermission", "POST", "/"),
     op("DeletePlacementGroup", "POST", "/"),
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
-    op("DeleteRoute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(72)),
+        implemented: true,
+        ..op("DeleteRoute", "POST", "/")
+    },
     op("DeleteRouteServer", "POST", "/"),
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
-    op("DeleteRouteTable", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(73)),
+        implemented: true,
+        ..op("DeleteRouteTable", "POST", "/")
+    },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(23)),
-        output: Some(m::ShapeId(24)),
+        input: Some(m::ShapeId(74)),
+        output: Some(m::ShapeId(75)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(25)),
+        input: Some(m::ShapeId(76)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
     op("DeleteSubnetCidrReservation", "POST", "/"),
-    op("DeleteTags", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(77)),
+        implemented: true,
+        ..op("DeleteTags", "POST", "/")
+    },
     op("DeleteTrafficMirrorFilter", "POST", "/"),
     op("DeleteTrafficMirrorFilterRule", "POST", "/"),
     op("DeleteTrafficMirrorSession", "POST", "/"),
@@ -326,7 +404,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessInstance", "POST", "/"),
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
-    op("DeleteVpc", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(78)),
+        implemented: true,
+        ..op("DeleteVpc", "POST", "/")
+    },
     op("DeleteVpcBlockPublicAccessExclusion", "POST", "/"),
     op("DeleteVpcEncryptionControl", "POST", "/"),
     op("DeleteVpcEndpointConnectionNotifications", "POST", "/"),
@@ -345,14 +427,29 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeregisterInstanceEventNotificationAttributes", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
-    op("DescribeAccountAttributes", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(80)),
+        implemented: true,
+        ..op("DescribeAccountAttributes", "POST", "/")
+    },
     op("DescribeAddressTransfers", "POST", "/"),
-    op("DescribeAddresses", "POST", "/"),
-    op("DescribeAddressesAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(83)),
+        output: Some(m::ShapeId(84)),
+        implemented: true,
+        ..op("DescribeAddresses", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(81)),
+        output: Some(m::ShapeId(82)),
+        implemented: true,
+        ..op("DescribeAddressesAttribute", "POST", "/")
+    },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(26)),
-        output: Some(m::ShapeId(27)),
+        input: Some(m::ShapeId(85)),
+        output: Some(m::ShapeId(86)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -384,7 +481,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeConversionTasks", "POST", "/"),
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
-    op("DescribeDhcpOptions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(88)),
+        output: Some(m::ShapeId(89)),
+        implemented: true,
+        ..op("DescribeDhcpOptions", "POST", "/")
+    },
     op("DescribeEgressOnlyInternetGateways", "POST", "/"),
     op("DescribeElasticGpus", "POST", "/"),
     op("DescribeExportImageTasks", "POST", "/"),
@@ -423,7 +525,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceTypeOfferings", "POST", "/"),
     op("DescribeInstanceTypes", "POST", "/"),
     op("DescribeInstances", "POST", "/"),
-    op("DescribeInternetGateways", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
+        implemented: true,
+        ..op("DescribeInternetGateways", "POST", "/")
+    },
     op("DescribeIpamByoasn", "POST", "/"),
     op(
         "DescribeIpamExternalResourceVerificationTokens",
@@ -459,22 +566,32 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeManagedPrefixLists", "POST", "/"),
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
-    op("DescribeNetworkAcls", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(94)),
+        output: Some(m::ShapeId(95)),
+        implemented: true,
+        ..op("DescribeNetworkAcls", "POST", "/")
+    },
     op("DescribeNetworkInsightsAccessScopeAnalyses", "POST", "/"),
     op("DescribeNetworkInsightsAccessScopes", "POST", "/"),
     op("DescribeNetworkInsightsAnalyses", "POST", "/"),
     op("DescribeNetworkInsightsPaths", "POST", "/"),
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
-    op("DescribeNetworkInterfaces", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(98)),
+        implemented: true,
+        ..op("DescribeNetworkInterfaces", "POST", "/")
+    },
     op("DescribeOutpostLags", "POST", "/"),
     op("DescribePlacementGroups", "POST", "/"),
     op("DescribePrefixLists", "POST", "/"),
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(28)),
-        output: Some(m::ShapeId(29)),
+        input: Some(m::ShapeId(99)),
+        output: Some(m::ShapeId(100)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -486,18 +603,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerEndpoints", "POST", "/"),
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
-    op("DescribeRouteTables", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(103)),
+        implemented: true,
+        ..op("DescribeRouteTables", "POST", "/")
+    },
     op("DescribeScheduledInstanceAvailability", "POST", "/"),
     op("DescribeScheduledInstances", "POST", "/"),
     op("DescribeSecondaryInterfaces", "POST", "/"),
     op("DescribeSecondaryNetworks", "POST", "/"),
     op("DescribeSecondarySubnets", "POST", "/"),
     op("DescribeSecurityGroupReferences", "POST", "/"),
-    op("DescribeSecurityGroupRules", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(105)),
+        output: Some(m::ShapeId(106)),
+        implemented: true,
+        ..op("DescribeSecurityGroupRules", "POST", "/")
+    },
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(31)),
-        output: Some(m::ShapeId(32)),
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(109)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -514,12 +641,17 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(34)),
-        output: Some(m::ShapeId(35)),
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
-    op("DescribeTags", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(114)),
+        implemented: true,
+        ..op("DescribeTags", "POST", "/")
+    },
     op("DescribeTrafficMirrorFilterRules", "POST", "/"),
     op("DescribeTrafficMirrorFilters", "POST", "/"),
     op("DescribeTrafficMirrorSessions", "POST", "/"),
@@ -549,7 +681,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumeStatus", "POST", "/"),
     op("DescribeVolumes", "POST", "/"),
     op("DescribeVolumesModifications", "POST", "/"),
-    op("DescribeVpcAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(115)),
+        output: Some(m::ShapeId(116)),
+        implemented: true,
+        ..op("DescribeVpcAttribute", "POST", "/")
+    },
     op("DescribeVpcBlockPublicAccessExclusions", "POST", "/"),
     op("DescribeVpcBlockPublicAccessOptions", "POST", "/"),
     op("DescribeVpcClassicLink", "POST", "/"),
@@ -564,8 +701,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(37)),
-        output: Some(m::ShapeId(38)),
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -573,7 +710,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnConnections", "POST", "/"),
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
-    op("DetachInternetGateway", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(120)),
+        implemented: true,
+        ..op("DetachInternetGateway", "POST", "/")
+    },
     op("DetachNetworkInterface", "POST", "/"),
     op("DetachVerifiedAccessTrustProvider", "POST", "/"),
     op("DetachVolume", "POST", "/"),
@@ -603,7 +744,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVgwRoutePropagation", "POST", "/"),
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
-    op("DisassociateAddress", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(128)),
+        implemented: true,
+        ..op("DisassociateAddress", "POST", "/")
+    },
     op("DisassociateCapacityReservationBillingOwner", "POST", "/"),
     op("DisassociateClientVpnTargetNetwork", "POST", "/"),
     op("DisassociateEnclaveCertificateIamRole", "POST", "/"),
@@ -613,14 +758,23 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateIpamResourceDiscovery", "POST", "/"),
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
-    op("DisassociateRouteTable", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(129)),
+        implemented: true,
+        ..op("DisassociateRouteTable", "POST", "/")
+    },
     op("DisassociateSecurityGroupVpc", "POST", "/"),
     op("DisassociateSubnetCidrBlock", "POST", "/"),
     op("DisassociateTransitGatewayMulticastDomain", "POST", "/"),
     op("DisassociateTransitGatewayPolicyTable", "POST", "/"),
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
-    op("DisassociateVpcCidrBlock", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(130)),
+        output: Some(m::ShapeId(131)),
+        implemented: true,
+        ..op("DisassociateVpcCidrBlock", "POST", "/")
+    },
     op("EnableAddressTransfer", "POST", "/"),
     op("EnableAllowedImagesSettings", "POST", "/"),
     op("EnableAwsNetworkPerformanceMetricSubscription", "POST", "/"),
@@ -784,12 +938,17 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyPublicIpDnsNameOptions", "POST", "/"),
     op("ModifyReservedInstances", "POST", "/"),
     op("ModifyRouteServer", "POST", "/"),
-    op("ModifySecurityGroupRules", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(174)),
+        output: Some(m::ShapeId(175)),
+        implemented: true,
+        ..op("ModifySecurityGroupRules", "POST", "/")
+    },
     op("ModifySnapshotAttribute", "POST", "/"),
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(176)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -813,7 +972,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVerifiedAccessTrustProvider", "POST", "/"),
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
-    op("ModifyVpcAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(177)),
+        implemented: true,
+        ..op("ModifyVpcAttribute", "POST", "/")
+    },
     op("ModifyVpcBlockPublicAccessExclusion", "POST", "/"),
     op("ModifyVpcBlockPublicAccessOptions", "POST", "/"),
     op("ModifyVpcEncryptionControl", "POST", "/"),
@@ -857,15 +1020,28 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectTransitGatewayVpcAttachment", "POST", "/"),
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
-    op("ReleaseAddress", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(224)),
+        implemented: true,
+        ..op("ReleaseAddress", "POST", "/")
+    },
     op("ReleaseHosts", "POST", "/"),
     op("ReleaseIpamPoolAllocation", "POST", "/"),
     op("ReplaceIamInstanceProfileAssociation", "POST", "/"),
     op("ReplaceImageCriteriaInAllowedImagesSettings", "POST", "/"),
     op("ReplaceNetworkAclAssociation", "POST", "/"),
     op("ReplaceNetworkAclEntry", "POST", "/"),
-    op("ReplaceRoute", "POST", "/"),
-    op("ReplaceRouteTableAssociation", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(225)),
+        implemented: true,
+        ..op("ReplaceRoute", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(226)),
+        output: Some(m::ShapeId(227)),
+        implemented: true,
+        ..op("ReplaceRouteTableAssociation", "POST", "/")
+    },
     op("ReplaceTransitGatewayRoute", "POST", "/"),
     op("ReplaceVpnTunnel", "POST", "/"),
     op("ReportInstanceStatus", "POST", "/"),
@@ -886,14 +1062,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(67)),
-        output: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(230)),
+        output: Some(m::ShapeId(231)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(69)),
-        output: Some(m::ShapeId(70)),
+        input: Some(m::ShapeId(232)),
+        output: Some(m::ShapeId(233)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -929,12 +1105,417 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 120] = [
+pub static SHAPES: [m::Shape; 313] = [
+    m::Shape {
+        name: "AccountAttribute",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attributeName"),
+                ..member("AttributeName", 264)
+            },
+            m::Member {
+                location_name: Some("attributeValueSet"),
+                ..member("AttributeValues", 5)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AccountAttributeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(0),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AccountAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &["supported-platforms", "default-vpc"],
+        },
+    },
+    m::Shape {
+        name: "AccountAttributeNameStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(2),
+            member_location_name: Some("attributeName"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AccountAttributeValue",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("attributeValue"),
+            ..member("AttributeValue", 264)
+        }])),
+    },
+    m::Shape {
+        name: "AccountAttributeValueList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(4),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Address",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("allocationId"),
+                ..member("AllocationId", 264)
+            },
+            m::Member {
+                location_name: Some("associationId"),
+                ..member("AssociationId", 264)
+            },
+            m::Member {
+                location_name: Some("domain"),
+                ..member("Domain", 132)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 264)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceOwnerId"),
+                ..member("NetworkInterfaceOwnerId", 264)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 264)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 278)
+            },
+            m::Member {
+                location_name: Some("publicIpv4Pool"),
+                ..member("PublicIpv4Pool", 264)
+            },
+            m::Member {
+                location_name: Some("networkBorderGroup"),
+                ..member("NetworkBorderGroup", 264)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIp"),
+                ..member("CustomerOwnedIp", 264)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIpv4Pool"),
+                ..member("CustomerOwnedIpv4Pool", 264)
+            },
+            m::Member {
+                location_name: Some("carrierIp"),
+                ..member("CarrierIp", 264)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 264)
+            },
+            m::Member {
+                location_name: Some("serviceManaged"),
+                ..member("ServiceManaged", 263)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 264)
+            },
+            m::Member {
+                location_name: Some("publicIp"),
+                ..member("PublicIp", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AddressAttribute",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("publicIp"),
+                ..member("PublicIp", 215)
+            },
+            m::Member {
+                location_name: Some("allocationId"),
+                ..member("AllocationId", 14)
+            },
+            m::Member {
+                location_name: Some("ptrRecord"),
+                ..member("PtrRecord", 264)
+            },
+            m::Member {
+                location_name: Some("ptrRecordUpdate"),
+                ..member("PtrRecordUpdate", 214)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AddressAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &["domain-name"],
+        },
+    },
+    m::Shape {
+        name: "AddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(6),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AddressMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "AddressSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(7),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AllocateAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Domain", 132),
+            member("Address", 215),
+            member("PublicIpv4Pool", 160),
+            member("NetworkBorderGroup", 264),
+            member("CustomerOwnedIpv4Pool", 264),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 280)
+            },
+            member("IpamPoolId", 159),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AllocateAddressResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("allocationId"),
+                ..member("AllocationId", 264)
+            },
+            m::Member {
+                location_name: Some("publicIpv4Pool"),
+                ..member("PublicIpv4Pool", 264)
+            },
+            m::Member {
+                location_name: Some("networkBorderGroup"),
+                ..member("NetworkBorderGroup", 264)
+            },
+            m::Member {
+                location_name: Some("domain"),
+                ..member("Domain", 132)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIp"),
+                ..member("CustomerOwnedIp", 264)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIpv4Pool"),
+                ..member("CustomerOwnedIpv4Pool", 264)
+            },
+            m::Member {
+                location_name: Some("carrierIp"),
+                ..member("CarrierIp", 264)
+            },
+            m::Member {
+                location_name: Some("publicIp"),
+                ..member("PublicIp", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AllocationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AllocationIdList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(14),
+            member_location_name: Some("AllocationId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AllocationIds",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(14),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AssociateAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AllocationId", 14),
+            member("InstanceId", 144),
+            member("PublicIp", 134),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 192)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 264)
+            },
+            m::Member {
+                location_name: Some("allowReassociation"),
+                ..member("AllowReassociation", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AssociateAddressResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("associationId"),
+            ..member("AssociationId", 264)
+        }])),
+    },
+    m::Shape {
+        name: "AssociateRouteTableRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("GatewayId", 237),
+            member("PublicIpv4Pool", 160),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 269)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 247)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AssociateRouteTableResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associationId"),
+                ..member("AssociationId", 264)
+            },
+            m::Member {
+                location_name: Some("associationState"),
+                ..member("AssociationState", 245)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AssociateVpcCidrBlockRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CidrBlock", 264),
+            member("Ipv6CidrBlockNetworkBorderGroup", 264),
+            member("Ipv6Pool", 166),
+            member("Ipv6CidrBlock", 264),
+            member("Ipv4IpamPoolId", 159),
+            member("Ipv4NetmaskLength", 179),
+            member("Ipv6IpamPoolId", 159),
+            member("Ipv6NetmaskLength", 179),
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 304)
+            },
+            m::Member {
+                location_name: Some("amazonProvidedIpv6CidrBlock"),
+                ..member("AmazonProvidedIpv6CidrBlock", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AssociateVpcCidrBlockResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ipv6CidrBlockAssociation"),
+                ..member("Ipv6CidrBlockAssociation", 306)
+            },
+            m::Member {
+                location_name: Some("cidrBlockAssociation"),
+                ..member("CidrBlockAssociation", 290)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AssociatedSubnetList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(269),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AttachInternetGatewayRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("internetGatewayId"),
+                required: true,
+                ..member("InternetGatewayId", 151)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 304)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AttachmentEnaSrdSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("enaSrdEnabled"),
+                ..member("EnaSrdEnabled", 46)
+            },
+            m::Member {
+                location_name: Some("enaSrdUdpSpecification"),
+                ..member("EnaSrdUdpSpecification", 26)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AttachmentEnaSrdUdpSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enaSrdUdpEnabled"),
+            ..member("EnaSrdUdpEnabled", 46)
+        }])),
+    },
+    m::Shape {
+        name: "AttachmentStatus",
+        kind: m::ShapeKind::String {
+            enum_values: &["attaching", "attached", "detaching", "detached"],
+        },
+    },
     m::Shape {
         name: "AttributeBooleanValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 17)
+            ..member("Value", 46)
+        }])),
+    },
+    m::Shape {
+        name: "AttributeValue",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("value"),
+            ..member("Value", 264)
         }])),
     },
     m::Shape {
@@ -942,44 +1523,44 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 95)
+                ..member("TagSpecifications", 280)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 74)
+                ..member("GroupId", 252)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 81)
+                ..member("SourceSecurityGroupName", 264)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 81)
+                ..member("SourceSecurityGroupOwnerId", 264)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 81)
+                ..member("IpProtocol", 264)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 44)
+                ..member("FromPort", 147)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 44)
+                ..member("ToPort", 147)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 81)
+                ..member("CidrIp", 264)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 46)
+                ..member("IpPermissions", 155)
             },
         ])),
     },
@@ -988,33 +1569,33 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 46)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 80)
+                ..member("SecurityGroupRules", 259)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 81),
-            member("FromPort", 44),
-            member("GroupId", 74),
-            member("GroupName", 76),
-            member("IpPermissions", 46),
-            member("IpProtocol", 81),
-            member("SourceSecurityGroupName", 81),
-            member("SourceSecurityGroupOwnerId", 81),
-            member("ToPort", 44),
+            member("CidrIp", 264),
+            member("FromPort", 147),
+            member("GroupId", 252),
+            member("GroupName", 255),
+            member("IpPermissions", 155),
+            member("IpProtocol", 264),
+            member("SourceSecurityGroupName", 264),
+            member("SourceSecurityGroupOwnerId", 264),
+            member("ToPort", 147),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 95)
+                ..member("TagSpecifications", 280)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1023,11 +1604,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 46)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 80)
+                ..member("SecurityGroupRules", 259)
             },
         ])),
     },
@@ -1036,59 +1617,59 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 11)
+                ..member("OptInStatus", 40)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 10)
+                ..member("Messages", 39)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 81)
+                ..member("RegionName", 264)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 81)
+                ..member("ZoneName", 264)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 81)
+                ..member("ZoneId", 264)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 81)
+                ..member("GroupName", 264)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 81)
+                ..member("NetworkBorderGroup", 264)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 81)
+                ..member("ZoneType", 264)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 81)
+                ..member("ParentZoneName", 264)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 81)
+                ..member("ParentZoneId", 264)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 81)
+                ..member("GroupLongName", 264)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 7)
+                ..member("Geography", 36)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 14)
+                ..member("SubGeography", 43)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 12)
+                ..member("State", 41)
             },
         ])),
     },
@@ -1096,13 +1677,13 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 81)
+            ..member("Name", 264)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(6),
+            member: m::ShapeId(35),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1110,7 +1691,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(5),
+            member: m::ShapeId(34),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1119,13 +1700,13 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 81)
+            ..member("Message", 264)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(9),
+            member: m::ShapeId(38),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1152,13 +1733,13 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 81)
+            ..member("Name", 264)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(13),
+            member: m::ShapeId(42),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1173,7 +1754,7 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 15)
+            ..member("InternetGatewayBlockMode", 44)
         }])),
     },
     m::Shape {
@@ -1181,8 +1762,244 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "CarrierGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "CoipPoolId",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ConnectionTrackingConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("tcpEstablishedTimeout"),
+                ..member("TcpEstablishedTimeout", 147)
+            },
+            m::Member {
+                location_name: Some("udpStreamTimeout"),
+                ..member("UdpStreamTimeout", 147)
+            },
+            m::Member {
+                location_name: Some("udpTimeout"),
+                ..member("UdpTimeout", 147)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ConnectionTrackingSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("TcpEstablishedTimeout", 147),
+            member("UdpStreamTimeout", 147),
+            member("UdpTimeout", 147),
+        ])),
+    },
+    m::Shape {
+        name: "CoreNetworkArn",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CreateDefaultVpcRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 46)])),
+    },
+    m::Shape {
+        name: "CreateDefaultVpcResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("vpc"),
+            ..member("Vpc", 287)
+        }])),
+    },
+    m::Shape {
+        name: "CreateInternetGatewayRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 280)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateInternetGatewayResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("internetGateway"),
+            ..member("InternetGateway", 148)
+        }])),
+    },
+    m::Shape {
+        name: "CreateNetworkInterfaceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("Ipv4Prefix"),
+                ..member("Ipv4Prefixes", 161)
+            },
+            member("Ipv4PrefixCount", 147),
+            m::Member {
+                location_name: Some("Ipv6Prefix"),
+                ..member("Ipv6Prefixes", 167)
+            },
+            member("Ipv6PrefixCount", 147),
+            member("InterfaceType", 191),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 280)
+            },
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 264)
+            },
+            member("EnablePrimaryIpv6", 46),
+            member("ConnectionTrackingSpecification", 50),
+            member("Operator", 203),
+            m::Member {
+                location_name: Some("subnetId"),
+                required: true,
+                ..member("SubnetId", 269)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 264)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 264)
+            },
+            m::Member {
+                location_name: Some("SecurityGroupId"),
+                ..member("Groups", 253)
+            },
+            m::Member {
+                location_name: Some("privateIpAddresses"),
+                ..member("PrivateIpAddresses", 211)
+            },
+            m::Member {
+                location_name: Some("secondaryPrivateIpAddressCount"),
+                ..member("SecondaryPrivateIpAddressCount", 147)
+            },
+            m::Member {
+                location_name: Some("ipv6Addresses"),
+                ..member("Ipv6Addresses", 146)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressCount"),
+                ..member("Ipv6AddressCount", 147)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateNetworkInterfaceResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkInterface"),
+                ..member("NetworkInterface", 188)
+            },
+            m::Member {
+                location_name: Some("clientToken"),
+                ..member("ClientToken", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateRouteRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DestinationPrefixListId", 208),
+            member("VpcEndpointId", 303),
+            member("TransitGatewayId", 283),
+            member("LocalGatewayId", 173),
+            member("CarrierGatewayId", 47),
+            member("CoreNetworkArn", 51),
+            member("OdbNetworkArn", 202),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 247)
+            },
+            m::Member {
+                location_name: Some("destinationCidrBlock"),
+                ..member("DestinationCidrBlock", 264)
+            },
+            m::Member {
+                location_name: Some("gatewayId"),
+                ..member("GatewayId", 237)
+            },
+            m::Member {
+                location_name: Some("destinationIpv6CidrBlock"),
+                ..member("DestinationIpv6CidrBlock", 264)
+            },
+            m::Member {
+                location_name: Some("egressOnlyInternetGatewayId"),
+                ..member("EgressOnlyInternetGatewayId", 133)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 144)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 192)
+            },
+            m::Member {
+                location_name: Some("vpcPeeringConnectionId"),
+                ..member("VpcPeeringConnectionId", 309)
+            },
+            m::Member {
+                location_name: Some("natGatewayId"),
+                ..member("NatGatewayId", 178)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateRouteResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("return"),
+            ..member("Return", 46)
+        }])),
+    },
+    m::Shape {
+        name: "CreateRouteTableRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 280)
+            },
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 264)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 304)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateRouteTableResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("routeTable"),
+                ..member("RouteTable", 241)
+            },
+            m::Member {
+                location_name: Some("clientToken"),
+                ..member("ClientToken", 264)
+            },
+        ])),
     },
     m::Shape {
         name: "CreateSecurityGroupRequest",
@@ -1190,20 +2007,20 @@ pub static SHAPES: [m::Shape; 120] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 81)
+                ..member("Description", 264)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 81)
+                ..member("GroupName", 264)
             },
-            member("VpcId", 112),
+            member("VpcId", 304),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 95)
+                ..member("TagSpecifications", 280)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1212,15 +2029,15 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 81)
+                ..member("GroupId", 264)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 81)
+                ..member("SecurityGroupArn", 264)
             },
         ])),
     },
@@ -1229,25 +2046,25 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 95)
+                ..member("TagSpecifications", 280)
             },
-            member("AvailabilityZone", 81),
-            member("AvailabilityZoneId", 81),
-            member("CidrBlock", 81),
-            member("Ipv6CidrBlock", 81),
-            member("OutpostArn", 81),
+            member("AvailabilityZone", 264),
+            member("AvailabilityZoneId", 264),
+            member("CidrBlock", 264),
+            member("Ipv6CidrBlock", 264),
+            member("OutpostArn", 264),
             m::Member {
                 required: true,
-                ..member("VpcId", 112)
+                ..member("VpcId", 304)
             },
-            member("Ipv6Native", 17),
-            member("Ipv4IpamPoolId", 50),
-            member("Ipv4NetmaskLength", 55),
-            member("Ipv6IpamPoolId", 50),
-            member("Ipv6NetmaskLength", 55),
+            member("Ipv6Native", 46),
+            member("Ipv4IpamPoolId", 159),
+            member("Ipv4NetmaskLength", 179),
+            member("Ipv6IpamPoolId", 159),
+            member("Ipv6NetmaskLength", 179),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1255,17 +2072,142 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 82)
+            ..member("Subnet", 265)
         }])),
+    },
+    m::Shape {
+        name: "CreateTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("ResourceId"),
+                required: true,
+                ..member("Resources", 228)
+            },
+            m::Member {
+                location_name: Some("Tag"),
+                required: true,
+                ..member("Tags", 278)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateVpcRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CidrBlock", 264),
+            member("Ipv6Pool", 166),
+            member("Ipv6CidrBlock", 264),
+            member("Ipv4IpamPoolId", 159),
+            member("Ipv4NetmaskLength", 179),
+            member("Ipv6IpamPoolId", 159),
+            member("Ipv6NetmaskLength", 179),
+            member("Ipv6CidrBlockNetworkBorderGroup", 264),
+            member("VpcEncryptionControl", 295),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 280)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("instanceTenancy"),
+                ..member("InstanceTenancy", 282)
+            },
+            m::Member {
+                location_name: Some("amazonProvidedIpv6CidrBlock"),
+                ..member("AmazonProvidedIpv6CidrBlock", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateVpcResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("vpc"),
+            ..member("Vpc", 287)
+        }])),
+    },
+    m::Shape {
+        name: "DateTime",
+        kind: m::ShapeKind::Timestamp { format: None },
+    },
+    m::Shape {
+        name: "DeleteInternetGatewayRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("internetGatewayId"),
+                required: true,
+                ..member("InternetGatewayId", 151)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteNetworkInterfaceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                required: true,
+                ..member("NetworkInterfaceId", 192)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteRouteRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DestinationPrefixListId", 208),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 247)
+            },
+            m::Member {
+                location_name: Some("destinationCidrBlock"),
+                ..member("DestinationCidrBlock", 264)
+            },
+            m::Member {
+                location_name: Some("destinationIpv6CidrBlock"),
+                ..member("DestinationIpv6CidrBlock", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteRouteTableRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 247)
+            },
+        ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 74),
-            member("GroupName", 76),
+            member("GroupId", 252),
+            member("GroupName", 255),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1274,11 +2216,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 46)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 74)
+                ..member("GroupId", 252)
             },
         ])),
     },
@@ -1287,33 +2229,138 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 86)
+                ..member("SubnetId", 269)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
         ])),
+    },
+    m::Shape {
+        name: "DeleteTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("resourceId"),
+                required: true,
+                ..member("Resources", 228)
+            },
+            m::Member {
+                location_name: Some("tag"),
+                ..member("Tags", 278)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteVpcRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("VpcId", 304)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAccountAttributesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("attributeName"),
+                ..member("AttributeNames", 3)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAccountAttributesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("accountAttributeSet"),
+            ..member("AccountAttributes", 1)
+        }])),
+    },
+    m::Shape {
+        name: "DescribeAddressesAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("AllocationId"),
+                ..member("AllocationIds", 16)
+            },
+            member("Attribute", 8),
+            member("NextToken", 201),
+            member("MaxResults", 10),
+            member("DryRun", 46),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAddressesAttributeResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("addressSet"),
+                ..member("Addresses", 11)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 201)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAddressesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("PublicIp"),
+                ..member("PublicIps", 217)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 137)
+            },
+            m::Member {
+                location_name: Some("AllocationId"),
+                ..member("AllocationIds", 15)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAddressesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("addressesSet"),
+            ..member("Addresses", 9)
+        }])),
     },
     m::Shape {
         name: "DescribeAvailabilityZonesRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 119)
+                ..member("ZoneNames", 312)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 118)
+                ..member("ZoneIds", 311)
             },
-            member("AllAvailabilityZones", 17),
+            member("AllAvailabilityZones", 46),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 40)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -1321,24 +2368,169 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 8)
+            ..member("AvailabilityZones", 37)
         }])),
+    },
+    m::Shape {
+        name: "DescribeDhcpOptionsMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeDhcpOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("DhcpOptionsId"),
+                ..member("DhcpOptionsIds", 126)
+            },
+            member("NextToken", 264),
+            member("MaxResults", 87),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 137)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeDhcpOptionsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 264)
+            },
+            m::Member {
+                location_name: Some("dhcpOptionsSet"),
+                ..member("DhcpOptions", 127)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInternetGatewaysMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeInternetGatewaysRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("NextToken", 264),
+            member("MaxResults", 90),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("internetGatewayId"),
+                ..member("InternetGatewayIds", 152)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 137)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInternetGatewaysResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("internetGatewaySet"),
+                ..member("InternetGateways", 153)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeNetworkAclsMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeNetworkAclsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("NextToken", 264),
+            member("MaxResults", 93),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("NetworkAclId"),
+                ..member("NetworkAclIds", 186)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 137)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeNetworkAclsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkAclSet"),
+                ..member("NetworkAcls", 187)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeNetworkInterfacesMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeNetworkInterfacesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("NextToken", 264),
+            member("MaxResults", 96),
+            member("IncludeManagedResources", 46),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("NetworkInterfaceId"),
+                ..member("NetworkInterfaceIds", 193)
+            },
+            m::Member {
+                location_name: Some("filter"),
+                ..member("Filters", 137)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeNetworkInterfacesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkInterfaceSet"),
+                ..member("NetworkInterfaces", 196)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 264)
+            },
+        ])),
     },
     m::Shape {
         name: "DescribeRegionsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 65)
+                ..member("RegionNames", 223)
             },
-            member("AllRegions", 17),
+            member("AllRegions", 46),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 40)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -1346,8 +2538,77 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 64)
+            ..member("Regions", 222)
         }])),
+    },
+    m::Shape {
+        name: "DescribeRouteTablesMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeRouteTablesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("NextToken", 264),
+            member("MaxResults", 101),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("RouteTableId"),
+                ..member("RouteTableIds", 248)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 137)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeRouteTablesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("routeTableSet"),
+                ..member("RouteTables", 249)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeSecurityGroupRulesMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeSecurityGroupRulesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 137)
+            },
+            m::Member {
+                location_name: Some("SecurityGroupRuleId"),
+                ..member("SecurityGroupRuleIds", 258)
+            },
+            member("DryRun", 46),
+            member("NextToken", 264),
+            member("MaxResults", 104),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeSecurityGroupRulesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("securityGroupRuleSet"),
+                ..member("SecurityGroupRules", 259)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 264)
+            },
+        ])),
     },
     m::Shape {
         name: "DescribeSecurityGroupsMaxResults",
@@ -1358,21 +2619,21 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 41)
+                ..member("GroupIds", 138)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 42)
+                ..member("GroupNames", 141)
             },
-            member("NextToken", 81),
-            member("MaxResults", 30),
+            member("NextToken", 264),
+            member("MaxResults", 107),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 40)
+                ..member("Filters", 137)
             },
         ])),
     },
@@ -1381,11 +2642,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 81)
+                ..member("NextToken", 264)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 75)
+                ..member("SecurityGroups", 254)
             },
         ])),
     },
@@ -1398,17 +2659,17 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 40)
+                ..member("Filters", 137)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 87)
+                ..member("SubnetIds", 270)
             },
-            member("NextToken", 81),
-            member("MaxResults", 33),
+            member("NextToken", 264),
+            member("MaxResults", 110),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1417,11 +2678,83 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 81)
+                ..member("NextToken", 264)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 90)
+                ..member("Subnets", 273)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeTagsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 137)
+            },
+            m::Member {
+                location_name: Some("maxResults"),
+                ..member("MaxResults", 147)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeTagsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 264)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 277)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeVpcAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Attribute", 288)
+            },
+            m::Member {
+                required: true,
+                ..member("VpcId", 304)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeVpcAttributeResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("enableDnsHostnames"),
+                ..member("EnableDnsHostnames", 28)
+            },
+            m::Member {
+                location_name: Some("enableDnsSupport"),
+                ..member("EnableDnsSupport", 28)
+            },
+            m::Member {
+                location_name: Some("enableNetworkAddressUsageMetrics"),
+                ..member("EnableNetworkAddressUsageMetrics", 28)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 264)
             },
         ])),
     },
@@ -1434,17 +2767,17 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 40)
+                ..member("Filters", 137)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 113)
+                ..member("VpcIds", 305)
             },
-            member("NextToken", 81),
-            member("MaxResults", 36),
+            member("NextToken", 264),
+            member("MaxResults", 117),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1453,28 +2786,185 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 81)
+                ..member("NextToken", 264)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 116)
+                ..member("Vpcs", 308)
             },
         ])),
     },
     m::Shape {
+        name: "DetachInternetGatewayRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("internetGatewayId"),
+                required: true,
+                ..member("InternetGatewayId", 151)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 304)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DhcpConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("key"),
+                ..member("Key", 264)
+            },
+            m::Member {
+                location_name: Some("valueSet"),
+                ..member("Values", 123)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DhcpConfigurationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(121),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DhcpConfigurationValueList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(29),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DhcpOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 264)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 278)
+            },
+            m::Member {
+                location_name: Some("dhcpOptionsId"),
+                ..member("DhcpOptionsId", 264)
+            },
+            m::Member {
+                location_name: Some("dhcpConfigurationSet"),
+                ..member("DhcpConfigurations", 122)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DhcpOptionsId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "DhcpOptionsIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(125),
+            member_location_name: Some("DhcpOptionsId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DhcpOptionsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(124),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DisassociateAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AssociationId", 135),
+            member("PublicIp", 134),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DisassociateRouteTableRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("associationId"),
+                required: true,
+                ..member("AssociationId", 243)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DisassociateVpcCidrBlockRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("associationId"),
+            required: true,
+            ..member("AssociationId", 289)
+        }])),
+    },
+    m::Shape {
+        name: "DisassociateVpcCidrBlockResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ipv6CidrBlockAssociation"),
+                ..member("Ipv6CidrBlockAssociation", 306)
+            },
+            m::Member {
+                location_name: Some("cidrBlockAssociation"),
+                ..member("CidrBlockAssociation", 290)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DomainType",
+        kind: m::ShapeKind::String {
+            enum_values: &["vpc", "standard"],
+        },
+    },
+    m::Shape {
+        name: "EgressOnlyInternetGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "EipAllocationPublicIp",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ElasticIpAssociationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 81),
+            member("Name", 264),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 99)
+                ..member("Values", 286)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(39),
+            member: m::ShapeId(136),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
@@ -1482,15 +2972,36 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(74),
+            member: m::ShapeId(252),
             member_location_name: Some("groupId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "GroupIdentifier",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("groupId"),
+                ..member("GroupId", 264)
+            },
+            m::Member {
+                location_name: Some("groupName"),
+                ..member("GroupName", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GroupIdentifierList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(139),
+            member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(76),
+            member: m::ShapeId(255),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
@@ -1502,46 +3013,146 @@ pub static SHAPES: [m::Shape; 120] = [
         },
     },
     m::Shape {
+        name: "IcmpTypeCode",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 147)
+            },
+            m::Member {
+                location_name: Some("type"),
+                ..member("Type", 147)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "InstanceIpv6Address",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ipv6Address"),
+                ..member("Ipv6Address", 264)
+            },
+            m::Member {
+                location_name: Some("isPrimaryIpv6"),
+                ..member("IsPrimaryIpv6", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceIpv6AddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(145),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "Integer",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "InternetGateway",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachmentSet"),
+                ..member("Attachments", 150)
+            },
+            m::Member {
+                location_name: Some("internetGatewayId"),
+                ..member("InternetGatewayId", 264)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 264)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 278)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InternetGatewayAttachment",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 27)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InternetGatewayAttachmentList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(149),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InternetGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "InternetGatewayIdList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(151),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InternetGatewayList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(148),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "IpPermission",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 81)
+                ..member("IpProtocol", 264)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 44)
+                ..member("FromPort", 147)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 44)
+                ..member("ToPort", 147)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 98)
+                ..member("UserIdGroupPairs", 285)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 48)
+                ..member("IpRanges", 157)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 53)
+                ..member("Ipv6Ranges", 172)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 57)
+                ..member("PrefixListIds", 207)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(45),
+            member: m::ShapeId(154),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1551,18 +3162,18 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 81)
+                ..member("CidrIp", 264)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(47),
+            member: m::ShapeId(156),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1578,73 +3189,671 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "Ipv4PoolEc2Id",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "Ipv4PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(163),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Ipv4PrefixSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv4Prefix"),
+            ..member("Ipv4Prefix", 264)
+        }])),
+    },
+    m::Shape {
+        name: "Ipv4PrefixSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 264)])),
+    },
+    m::Shape {
+        name: "Ipv4PrefixesList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(162),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "Ipv6AddressAttribute",
         kind: m::ShapeKind::String {
             enum_values: &["public", "private"],
         },
     },
     m::Shape {
+        name: "Ipv6PoolEc2Id",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "Ipv6PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(169),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Ipv6PrefixSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv6Prefix"),
+            ..member("Ipv6Prefix", 264)
+        }])),
+    },
+    m::Shape {
+        name: "Ipv6PrefixSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 264)])),
+    },
+    m::Shape {
+        name: "Ipv6PrefixesList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(168),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "Ipv6Range",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 81)
+                ..member("CidrIpv6", 264)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(52),
+            member: m::ShapeId(171),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "LocalGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ModifySecurityGroupRulesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("GroupId", 252)
+            },
+            m::Member {
+                location_name: Some("SecurityGroupRule"),
+                required: true,
+                ..member("SecurityGroupRules", 262)
+            },
+            member("DryRun", 46),
+        ])),
+    },
+    m::Shape {
+        name: "ModifySecurityGroupRulesResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("return"),
+            ..member("Return", 46)
+        }])),
+    },
+    m::Shape {
         name: "ModifySubnetAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignIpv6AddressOnCreation", 0),
-            member("MapPublicIpOnLaunch", 0),
+            member("AssignIpv6AddressOnCreation", 28),
+            member("MapPublicIpOnLaunch", 28),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 86)
+                ..member("SubnetId", 269)
             },
-            member("MapCustomerOwnedIpOnLaunch", 0),
-            member("CustomerOwnedIpv4Pool", 18),
-            member("EnableDns64", 0),
-            member("PrivateDnsHostnameTypeOnLaunch", 43),
-            member("EnableResourceNameDnsARecordOnLaunch", 0),
-            member("EnableResourceNameDnsAAAARecordOnLaunch", 0),
-            member("EnableLniAtDeviceIndex", 44),
-            member("DisableLniAtDeviceIndex", 0),
+            member("MapCustomerOwnedIpOnLaunch", 28),
+            member("CustomerOwnedIpv4Pool", 48),
+            member("EnableDns64", 28),
+            member("PrivateDnsHostnameTypeOnLaunch", 142),
+            member("EnableResourceNameDnsARecordOnLaunch", 28),
+            member("EnableResourceNameDnsAAAARecordOnLaunch", 28),
+            member("EnableLniAtDeviceIndex", 147),
+            member("DisableLniAtDeviceIndex", 28),
         ])),
+    },
+    m::Shape {
+        name: "ModifyVpcAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("EnableDnsHostnames", 28),
+            member("EnableDnsSupport", 28),
+            m::Member {
+                location_name: Some("vpcId"),
+                required: true,
+                ..member("VpcId", 304)
+            },
+            member("EnableNetworkAddressUsageMetrics", 28),
+        ])),
+    },
+    m::Shape {
+        name: "NatGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "NetmaskLength",
         kind: m::ShapeKind::Integer,
     },
     m::Shape {
+        name: "NetworkAcl",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associationSet"),
+                ..member("Associations", 182)
+            },
+            m::Member {
+                location_name: Some("entrySet"),
+                ..member("Entries", 184)
+            },
+            m::Member {
+                location_name: Some("default"),
+                ..member("IsDefault", 46)
+            },
+            m::Member {
+                location_name: Some("networkAclId"),
+                ..member("NetworkAclId", 264)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 278)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 264)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkAclAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkAclAssociationId"),
+                ..member("NetworkAclAssociationId", 264)
+            },
+            m::Member {
+                location_name: Some("networkAclId"),
+                ..member("NetworkAclId", 264)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkAclAssociationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(181),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkAclEntry",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("cidrBlock"),
+                ..member("CidrBlock", 264)
+            },
+            m::Member {
+                location_name: Some("egress"),
+                ..member("Egress", 46)
+            },
+            m::Member {
+                location_name: Some("icmpTypeCode"),
+                ..member("IcmpTypeCode", 143)
+            },
+            m::Member {
+                location_name: Some("ipv6CidrBlock"),
+                ..member("Ipv6CidrBlock", 264)
+            },
+            m::Member {
+                location_name: Some("portRange"),
+                ..member("PortRange", 205)
+            },
+            m::Member {
+                location_name: Some("protocol"),
+                ..member("Protocol", 264)
+            },
+            m::Member {
+                location_name: Some("ruleAction"),
+                ..member("RuleAction", 250)
+            },
+            m::Member {
+                location_name: Some("ruleNumber"),
+                ..member("RuleNumber", 147)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkAclEntryList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(183),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkAclId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NetworkAclIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(185),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkAclList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(180),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInterface",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("association"),
+                ..member("Association", 189)
+            },
+            m::Member {
+                location_name: Some("attachment"),
+                ..member("Attachment", 190)
+            },
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 264)
+            },
+            m::Member {
+                location_name: Some("connectionTrackingConfiguration"),
+                ..member("ConnectionTrackingConfiguration", 49)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 264)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("Groups", 140)
+            },
+            m::Member {
+                location_name: Some("interfaceType"),
+                ..member("InterfaceType", 200)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressesSet"),
+                ..member("Ipv6Addresses", 195)
+            },
+            m::Member {
+                location_name: Some("macAddress"),
+                ..member("MacAddress", 264)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 264)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 264)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 264)
+            },
+            m::Member {
+                location_name: Some("privateDnsName"),
+                ..member("PrivateDnsName", 264)
+            },
+            m::Member {
+                location_name: Some("publicDnsName"),
+                ..member("PublicDnsName", 264)
+            },
+            m::Member {
+                location_name: Some("publicIpDnsNameOptions"),
+                ..member("PublicIpDnsNameOptions", 216)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 264)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressesSet"),
+                ..member("PrivateIpAddresses", 198)
+            },
+            m::Member {
+                location_name: Some("ipv4PrefixSet"),
+                ..member("Ipv4Prefixes", 164)
+            },
+            m::Member {
+                location_name: Some("ipv6PrefixSet"),
+                ..member("Ipv6Prefixes", 170)
+            },
+            m::Member {
+                location_name: Some("requesterId"),
+                ..member("RequesterId", 264)
+            },
+            m::Member {
+                location_name: Some("requesterManaged"),
+                ..member("RequesterManaged", 46)
+            },
+            m::Member {
+                location_name: Some("sourceDestCheck"),
+                ..member("SourceDestCheck", 46)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 199)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 264)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("TagSet", 278)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 264)
+            },
+            m::Member {
+                location_name: Some("denyAllIgwTraffic"),
+                ..member("DenyAllIgwTraffic", 46)
+            },
+            m::Member {
+                location_name: Some("ipv6Native"),
+                ..member("Ipv6Native", 46)
+            },
+            m::Member {
+                location_name: Some("ipv6Address"),
+                ..member("Ipv6Address", 264)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 204)
+            },
+            m::Member {
+                location_name: Some("associatedSubnetSet"),
+                ..member("AssociatedSubnets", 23)
+            },
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("allocationId"),
+                ..member("AllocationId", 264)
+            },
+            m::Member {
+                location_name: Some("associationId"),
+                ..member("AssociationId", 264)
+            },
+            m::Member {
+                location_name: Some("ipOwnerId"),
+                ..member("IpOwnerId", 264)
+            },
+            m::Member {
+                location_name: Some("publicDnsName"),
+                ..member("PublicDnsName", 264)
+            },
+            m::Member {
+                location_name: Some("publicIp"),
+                ..member("PublicIp", 264)
+            },
+            m::Member {
+                location_name: Some("customerOwnedIp"),
+                ..member("CustomerOwnedIp", 264)
+            },
+            m::Member {
+                location_name: Some("carrierIp"),
+                ..member("CarrierIp", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceAttachment",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("attachTime"),
+                ..member("AttachTime", 69)
+            },
+            m::Member {
+                location_name: Some("attachmentId"),
+                ..member("AttachmentId", 264)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 46)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 147)
+            },
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 147)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 264)
+            },
+            m::Member {
+                location_name: Some("instanceOwnerId"),
+                ..member("InstanceOwnerId", 264)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 27)
+            },
+            m::Member {
+                location_name: Some("enaSrdSpecification"),
+                ..member("EnaSrdSpecification", 25)
+            },
+            m::Member {
+                location_name: Some("enaQueueCount"),
+                ..member("EnaQueueCount", 147)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceCreationType",
+        kind: m::ShapeKind::String {
+            enum_values: &["efa", "efa-only", "branch", "trunk"],
+        },
+    },
+    m::Shape {
+        name: "NetworkInterfaceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NetworkInterfaceIdList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(192),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInterfaceIpv6Address",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ipv6Address"),
+                ..member("Ipv6Address", 264)
+            },
+            m::Member {
+                location_name: Some("publicIpv6DnsName"),
+                ..member("PublicIpv6DnsName", 264)
+            },
+            m::Member {
+                location_name: Some("isPrimaryIpv6"),
+                ..member("IsPrimaryIpv6", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceIpv6AddressesList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(194),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInterfaceList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(188),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInterfacePrivateIpAddress",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("association"),
+                ..member("Association", 189)
+            },
+            m::Member {
+                location_name: Some("primary"),
+                ..member("Primary", 46)
+            },
+            m::Member {
+                location_name: Some("privateDnsName"),
+                ..member("PrivateDnsName", 264)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfacePrivateIpAddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(197),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInterfaceStatus",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "available",
+                "associated",
+                "attaching",
+                "in-use",
+                "detaching",
+            ],
+        },
+    },
+    m::Shape {
+        name: "NetworkInterfaceType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "interface",
+                "natGateway",
+                "efa",
+                "efa-only",
+                "trunk",
+                "load_balancer",
+                "network_load_balancer",
+                "vpc_endpoint",
+                "branch",
+                "transit_gateway",
+                "lambda",
+                "quicksight",
+                "global_accelerator_managed",
+                "api_gateway_managed",
+                "gateway_load_balancer",
+                "gateway_load_balancer_endpoint",
+                "iot_rules_managed",
+                "aws_codestar_connections_managed",
+            ],
+        },
+    },
+    m::Shape {
+        name: "NextToken",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "OdbNetworkArn",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "OperatorRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 264)])),
+    },
+    m::Shape {
+        name: "OperatorResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("managed"),
+                ..member("Managed", 46)
+            },
+            m::Member {
+                location_name: Some("principal"),
+                ..member("Principal", 264)
+            },
+            m::Member {
+                location_name: Some("hiddenByDefault"),
+                ..member("HiddenByDefault", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PortRange",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("from"),
+                ..member("From", 147)
+            },
+            m::Member {
+                location_name: Some("to"),
+                ..member("To", 147)
+            },
+        ])),
+    },
+    m::Shape {
         name: "PrefixListId",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 81)
+                ..member("PrefixListId", 264)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(56),
+            member: m::ShapeId(206),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1658,40 +3867,126 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 43)
+                ..member("HostnameType", 142)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 17)
+                ..member("EnableResourceNameDnsARecord", 46)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 17)
+                ..member("EnableResourceNameDnsAAAARecord", 46)
             },
         ])),
+    },
+    m::Shape {
+        name: "PrivateIpAddressSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("primary"),
+                ..member("Primary", 46)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PrivateIpAddressSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(210),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PropagatingVgw",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("gatewayId"),
+            ..member("GatewayId", 264)
+        }])),
+    },
+    m::Shape {
+        name: "PropagatingVgwList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(212),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PtrUpdateStatus",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("value"),
+                ..member("Value", 264)
+            },
+            m::Member {
+                location_name: Some("status"),
+                ..member("Status", 264)
+            },
+            m::Member {
+                location_name: Some("reason"),
+                ..member("Reason", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PublicIpAddress",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "PublicIpDnsNameOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dnsHostnameType"),
+                ..member("DnsHostnameType", 264)
+            },
+            m::Member {
+                location_name: Some("publicIpv4DnsName"),
+                ..member("PublicIpv4DnsName", 264)
+            },
+            m::Member {
+                location_name: Some("publicIpv6DnsName"),
+                ..member("PublicIpv6DnsName", 264)
+            },
+            m::Member {
+                location_name: Some("publicDualStackDnsName"),
+                ..member("PublicDualStackDnsName", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PublicIpStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(264),
+            member_location_name: Some("PublicIp"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "ReferencedSecurityGroup",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 81)
+                ..member("GroupId", 264)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 81)
+                ..member("PeeringStatus", 264)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 81)
+                ..member("UserId", 264)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 81)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 81)
+                ..member("VpcPeeringConnectionId", 264)
             },
         ])),
     },
@@ -1700,19 +3995,19 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 81)
+                ..member("OptInStatus", 264)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 63)
+                ..member("Geography", 221)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 81)
+                ..member("RegionName", 264)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 81)
+                ..member("Endpoint", 264)
             },
         ])),
     },
@@ -1720,13 +4015,13 @@ pub static SHAPES: [m::Shape; 120] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 81)
+            ..member("Name", 264)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(62),
+            member: m::ShapeId(220),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1734,7 +4029,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(61),
+            member: m::ShapeId(219),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1742,8 +4037,114 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(264),
             member_location_name: Some("RegionName"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ReleaseAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AllocationId", 14),
+            member("PublicIp", 264),
+            member("NetworkBorderGroup", 264),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReplaceRouteRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DestinationPrefixListId", 208),
+            member("VpcEndpointId", 303),
+            member("LocalTarget", 46),
+            member("TransitGatewayId", 283),
+            member("LocalGatewayId", 173),
+            member("CarrierGatewayId", 47),
+            member("CoreNetworkArn", 51),
+            member("OdbNetworkArn", 202),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 247)
+            },
+            m::Member {
+                location_name: Some("destinationCidrBlock"),
+                ..member("DestinationCidrBlock", 264)
+            },
+            m::Member {
+                location_name: Some("gatewayId"),
+                ..member("GatewayId", 237)
+            },
+            m::Member {
+                location_name: Some("destinationIpv6CidrBlock"),
+                ..member("DestinationIpv6CidrBlock", 264)
+            },
+            m::Member {
+                location_name: Some("egressOnlyInternetGatewayId"),
+                ..member("EgressOnlyInternetGatewayId", 133)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 144)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 192)
+            },
+            m::Member {
+                location_name: Some("vpcPeeringConnectionId"),
+                ..member("VpcPeeringConnectionId", 309)
+            },
+            m::Member {
+                location_name: Some("natGatewayId"),
+                ..member("NatGatewayId", 178)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReplaceRouteTableAssociationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 46)
+            },
+            m::Member {
+                location_name: Some("associationId"),
+                required: true,
+                ..member("AssociationId", 243)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                required: true,
+                ..member("RouteTableId", 247)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ReplaceRouteTableAssociationResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("newAssociationId"),
+                ..member("NewAssociationId", 264)
+            },
+            m::Member {
+                location_name: Some("associationState"),
+                ..member("AssociationState", 245)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ResourceIdList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(281),
+            member_location_name: None,
             flattened: false,
         }),
     },
@@ -1867,44 +4268,44 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 79)
+                ..member("SecurityGroupRuleIds", 258)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 74)
+                ..member("GroupId", 252)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 81)
+                ..member("SourceSecurityGroupName", 264)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 81)
+                ..member("SourceSecurityGroupOwnerId", 264)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 81)
+                ..member("IpProtocol", 264)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 44)
+                ..member("FromPort", 147)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 44)
+                ..member("ToPort", 147)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 81)
+                ..member("CidrIp", 264)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 46)
+                ..member("IpPermissions", 155)
             },
         ])),
     },
@@ -1913,37 +4314,37 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 46)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 46)
+                ..member("UnknownIpPermissions", 155)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 72)
+                ..member("RevokedSecurityGroupRules", 235)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 81),
-            member("FromPort", 44),
-            member("GroupId", 74),
-            member("GroupName", 76),
-            member("IpPermissions", 46),
-            member("IpProtocol", 81),
-            member("SourceSecurityGroupName", 81),
-            member("SourceSecurityGroupOwnerId", 81),
-            member("ToPort", 44),
+            member("CidrIp", 264),
+            member("FromPort", 147),
+            member("GroupId", 252),
+            member("GroupName", 255),
+            member("IpPermissions", 155),
+            member("IpProtocol", 264),
+            member("SourceSecurityGroupName", 264),
+            member("SourceSecurityGroupOwnerId", 264),
+            member("ToPort", 147),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 79)
+                ..member("SecurityGroupRuleIds", 258)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 17)
+                ..member("DryRun", 46)
             },
         ])),
     },
@@ -1952,15 +4353,15 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 17)
+                ..member("Return", 46)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 46)
+                ..member("UnknownIpPermissions", 155)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 72)
+                ..member("RevokedSecurityGroupRules", 235)
             },
         ])),
     },
@@ -1969,96 +4370,331 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 78)
+                ..member("SecurityGroupRuleId", 257)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 74)
+                ..member("GroupId", 252)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 17)
+                ..member("IsEgress", 46)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 81)
+                ..member("IpProtocol", 264)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 44)
+                ..member("FromPort", 147)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 44)
+                ..member("ToPort", 147)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 81)
+                ..member("CidrIpv4", 264)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 81)
+                ..member("CidrIpv6", 264)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 58)
+                ..member("PrefixListId", 208)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 74)
+                ..member("ReferencedGroupId", 252)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 264)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(71),
+            member: m::ShapeId(234),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "Route",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("destinationCidrBlock"),
+                ..member("DestinationCidrBlock", 264)
+            },
+            m::Member {
+                location_name: Some("destinationIpv6CidrBlock"),
+                ..member("DestinationIpv6CidrBlock", 264)
+            },
+            m::Member {
+                location_name: Some("destinationPrefixListId"),
+                ..member("DestinationPrefixListId", 264)
+            },
+            m::Member {
+                location_name: Some("egressOnlyInternetGatewayId"),
+                ..member("EgressOnlyInternetGatewayId", 264)
+            },
+            m::Member {
+                location_name: Some("gatewayId"),
+                ..member("GatewayId", 264)
+            },
+            m::Member {
+                location_name: Some("instanceId"),
+                ..member("InstanceId", 264)
+            },
+            m::Member {
+                location_name: Some("instanceOwnerId"),
+                ..member("InstanceOwnerId", 264)
+            },
+            m::Member {
+                location_name: Some("natGatewayId"),
+                ..member("NatGatewayId", 264)
+            },
+            m::Member {
+                location_name: Some("transitGatewayId"),
+                ..member("TransitGatewayId", 264)
+            },
+            m::Member {
+                location_name: Some("localGatewayId"),
+                ..member("LocalGatewayId", 264)
+            },
+            m::Member {
+                location_name: Some("carrierGatewayId"),
+                ..member("CarrierGatewayId", 47)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 264)
+            },
+            m::Member {
+                location_name: Some("origin"),
+                ..member("Origin", 239)
+            },
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 240)
+            },
+            m::Member {
+                location_name: Some("vpcPeeringConnectionId"),
+                ..member("VpcPeeringConnectionId", 264)
+            },
+            m::Member {
+                location_name: Some("coreNetworkArn"),
+                ..member("CoreNetworkArn", 51)
+            },
+            m::Member {
+                location_name: Some("odbNetworkArn"),
+                ..member("OdbNetworkArn", 202)
+            },
+            m::Member {
+                location_name: Some("ipAddress"),
+                ..member("IpAddress", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RouteGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RouteList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(236),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RouteOrigin",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "CreateRouteTable",
+                "CreateRoute",
+                "EnableVgwRoutePropagation",
+                "Advertisement",
+            ],
+        },
+    },
+    m::Shape {
+        name: "RouteState",
+        kind: m::ShapeKind::String {
+            enum_values: &["active", "blackhole", "filtered"],
+        },
+    },
+    m::Shape {
+        name: "RouteTable",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associationSet"),
+                ..member("Associations", 244)
+            },
+            m::Member {
+                location_name: Some("propagatingVgwSet"),
+                ..member("PropagatingVgws", 213)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                ..member("RouteTableId", 264)
+            },
+            m::Member {
+                location_name: Some("routeSet"),
+                ..member("Routes", 238)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 278)
+            },
+            m::Member {
+                location_name: Some("vpcId"),
+                ..member("VpcId", 264)
+            },
+            m::Member {
+                location_name: Some("ownerId"),
+                ..member("OwnerId", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RouteTableAssociation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("main"),
+                ..member("Main", 46)
+            },
+            m::Member {
+                location_name: Some("routeTableAssociationId"),
+                ..member("RouteTableAssociationId", 264)
+            },
+            m::Member {
+                location_name: Some("routeTableId"),
+                ..member("RouteTableId", 264)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 264)
+            },
+            m::Member {
+                location_name: Some("gatewayId"),
+                ..member("GatewayId", 264)
+            },
+            m::Member {
+                location_name: Some("publicIpv4Pool"),
+                ..member("PublicIpv4Pool", 264)
+            },
+            m::Member {
+                location_name: Some("associationState"),
+                ..member("AssociationState", 245)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RouteTableAssociationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RouteTableAssociationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(242),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RouteTableAssociationState",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 246)
+            },
+            m::Member {
+                location_name: Some("statusMessage"),
+                ..member("StatusMessage", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RouteTableAssociationStateCode",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "associating",
+                "associated",
+                "disassociating",
+                "disassociated",
+                "failed",
+            ],
+        },
+    },
+    m::Shape {
+        name: "RouteTableId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RouteTableIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(247),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RouteTableList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(241),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RuleAction",
+        kind: m::ShapeKind::String {
+            enum_values: &["allow", "deny"],
+        },
     },
     m::Shape {
         name: "SecurityGroup",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 81)
+                ..member("GroupId", 264)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 46)
+                ..member("IpPermissionsEgress", 155)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 81)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 81)
+                ..member("SecurityGroupArn", 264)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 81)
+                ..member("OwnerId", 264)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 81)
+                ..member("GroupName", 264)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 81)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 46)
+                ..member("IpPermissions", 155)
             },
         ])),
     },
@@ -2067,9 +4703,17 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "SecurityGroupIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(252),
+            member_location_name: Some("SecurityGroupId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(73),
+            member: m::ShapeId(251),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2083,59 +4727,59 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 78)
+                ..member("SecurityGroupRuleId", 257)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 74)
+                ..member("GroupId", 252)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 81)
+                ..member("GroupOwnerId", 264)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 17)
+                ..member("IsEgress", 46)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 81)
+                ..member("IpProtocol", 264)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 44)
+                ..member("FromPort", 147)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 44)
+                ..member("ToPort", 147)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 81)
+                ..member("CidrIpv4", 264)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 81)
+                ..member("CidrIpv6", 264)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 58)
+                ..member("PrefixListId", 208)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 60)
+                ..member("ReferencedGroupInfo", 218)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 81)
+                ..member("SecurityGroupRuleArn", 264)
             },
         ])),
     },
@@ -2146,7 +4790,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(264),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2154,10 +4798,47 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(77),
+            member: m::ShapeId(256),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "SecurityGroupRuleRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("IpProtocol", 264),
+            member("FromPort", 147),
+            member("ToPort", 147),
+            member("CidrIpv4", 264),
+            member("CidrIpv6", 264),
+            member("PrefixListId", 208),
+            member("ReferencedGroupId", 252),
+            member("Description", 264),
+        ])),
+    },
+    m::Shape {
+        name: "SecurityGroupRuleUpdate",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("SecurityGroupRuleId", 257)
+            },
+            member("SecurityGroupRule", 260),
+        ])),
+    },
+    m::Shape {
+        name: "SecurityGroupRuleUpdateList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(261),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ServiceManaged",
+        kind: m::ShapeKind::String {
+            enum_values: &["alb", "nlb", "rnat", "rds"],
+        },
     },
     m::Shape {
         name: "String",
@@ -2168,95 +4849,95 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 81)
+                ..member("AvailabilityZoneId", 264)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 44)
+                ..member("EnableLniAtDeviceIndex", 147)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
-                ..member("MapCustomerOwnedIpOnLaunch", 17)
+                ..member("MapCustomerOwnedIpOnLaunch", 46)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 18)
+                ..member("CustomerOwnedIpv4Pool", 48)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 81)
+                ..member("OwnerId", 264)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
-                ..member("AssignIpv6AddressOnCreation", 17)
+                ..member("AssignIpv6AddressOnCreation", 46)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 89)
+                ..member("Ipv6CidrBlockAssociationSet", 272)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 81)
+                ..member("SubnetArn", 264)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 81)
+                ..member("OutpostArn", 264)
             },
             m::Member {
                 location_name: Some("enableDns64"),
-                ..member("EnableDns64", 17)
+                ..member("EnableDns64", 46)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 17)
+                ..member("Ipv6Native", 46)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 59)
+                ..member("PrivateDnsNameOptionsOnLaunch", 209)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 16)
+                ..member("BlockPublicAccessStates", 45)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 81)
+                ..member("Type", 264)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 81)
+                ..member("SubnetId", 264)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 91)
+                ..member("State", 274)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 81)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 81)
+                ..member("CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 44)
+                ..member("AvailableIpAddressCount", 147)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 81)
+                ..member("AvailabilityZone", 264)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
-                ..member("DefaultForAz", 17)
+                ..member("DefaultForAz", 46)
             },
             m::Member {
                 location_name: Some("mapPublicIpOnLaunch"),
-                ..member("MapPublicIpOnLaunch", 17)
+                ..member("MapPublicIpOnLaunch", 46)
             },
         ])),
     },
@@ -2269,11 +4950,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 85)
+                ..member("State", 268)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 81)
+                ..member("StatusMessage", 264)
             },
         ])),
     },
@@ -2297,7 +4978,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(86),
+            member: m::ShapeId(269),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -2307,30 +4988,30 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 83)
+                ..member("AssociationId", 266)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 81)
+                ..member("Ipv6CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 84)
+                ..member("Ipv6CidrBlockState", 267)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 51)
+                ..member("Ipv6AddressAttribute", 165)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 49)
+                ..member("IpSource", 158)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(88),
+            member: m::ShapeId(271),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2338,7 +5019,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(82),
+            member: m::ShapeId(265),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2360,18 +5041,47 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 81)
+                ..member("Key", 264)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 81)
+                ..member("Value", 264)
             },
         ])),
     },
     m::Shape {
+        name: "TagDescription",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("key"),
+                ..member("Key", 264)
+            },
+            m::Member {
+                location_name: Some("resourceId"),
+                ..member("ResourceId", 264)
+            },
+            m::Member {
+                location_name: Some("resourceType"),
+                ..member("ResourceType", 229)
+            },
+            m::Member {
+                location_name: Some("value"),
+                ..member("Value", 264)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagDescriptionList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(276),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(92),
+            member: m::ShapeId(275),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2381,21 +5091,25 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 66)
+                ..member("ResourceType", 229)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 93)
+                ..member("Tags", 278)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(279),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "TaggableResourceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "Tenancy",
@@ -2404,42 +5118,46 @@ pub static SHAPES: [m::Shape; 120] = [
         },
     },
     m::Shape {
+        name: "TransitGatewayId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "UserIdGroupPair",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 81)
+                ..member("Description", 264)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 81)
+                ..member("UserId", 264)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 81)
+                ..member("GroupName", 264)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 81)
+                ..member("GroupId", 264)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 81)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 81)
+                ..member("VpcPeeringConnectionId", 264)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 81)
+                ..member("PeeringStatus", 264)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(97),
+            member: m::ShapeId(284),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2447,7 +5165,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(264),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2457,75 +5175,89 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 81)
+                ..member("OwnerId", 264)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 96)
+                ..member("InstanceTenancy", 282)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 115)
+                ..member("Ipv6CidrBlockAssociationSet", 307)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 102)
+                ..member("CidrBlockAssociationSet", 291)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 17)
+                ..member("IsDefault", 46)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 105)
+                ..member("EncryptionControl", 294)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 278)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 16)
+                ..member("BlockPublicAccessStates", 45)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 81)
+                ..member("VpcId", 264)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 117)
+                ..member("State", 310)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 81)
+                ..member("CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 81)
+                ..member("DhcpOptionsId", 264)
             },
         ])),
+    },
+    m::Shape {
+        name: "VpcAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "enableDnsSupport",
+                "enableDnsHostnames",
+                "enableNetworkAddressUsageMetrics",
+            ],
+        },
+    },
+    m::Shape {
+        name: "VpcCidrAssociationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "VpcCidrBlockAssociation",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 81)
+                ..member("AssociationId", 264)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 81)
+                ..member("CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 103)
+                ..member("CidrBlockState", 292)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(101),
+            member: m::ShapeId(290),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2535,11 +5267,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 104)
+                ..member("State", 293)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 81)
+                ..member("StatusMessage", 264)
             },
         ])),
     },
@@ -2561,32 +5293,49 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 112)
+                ..member("VpcId", 304)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 109)
+                ..member("VpcEncryptionControlId", 300)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 110)
+                ..member("Mode", 301)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 111)
+                ..member("State", 302)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 81)
+                ..member("StateMessage", 264)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 108)
+                ..member("ResourceExclusions", 299)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 93)
+                ..member("Tags", 278)
             },
+        ])),
+    },
+    m::Shape {
+        name: "VpcEncryptionControlConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Mode", 301)
+            },
+            member("InternetGatewayExclusion", 298),
+            member("EgressOnlyInternetGatewayExclusion", 298),
+            member("NatGatewayExclusion", 298),
+            member("VirtualPrivateGatewayExclusion", 298),
+            member("VpcPeeringExclusion", 298),
+            member("LambdaExclusion", 298),
+            member("VpcLatticeExclusion", 298),
+            member("ElasticFileSystemExclusion", 298),
         ])),
     },
     m::Shape {
@@ -2594,11 +5343,11 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 107)
+                ..member("State", 297)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 81)
+                ..member("StateMessage", 264)
             },
         ])),
     },
@@ -2609,39 +5358,45 @@ pub static SHAPES: [m::Shape; 120] = [
         },
     },
     m::Shape {
+        name: "VpcEncryptionControlExclusionStateInput",
+        kind: m::ShapeKind::String {
+            enum_values: &["enable", "disable"],
+        },
+    },
+    m::Shape {
         name: "VpcEncryptionControlExclusions",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 106)
+                ..member("InternetGateway", 296)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 106)
+                ..member("EgressOnlyInternetGateway", 296)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 106)
+                ..member("NatGateway", 296)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 106)
+                ..member("VirtualPrivateGateway", 296)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 106)
+                ..member("VpcPeering", 296)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 106)
+                ..member("Lambda", 296)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 106)
+                ..member("VpcLattice", 296)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 106)
+                ..member("ElasticFileSystem", 296)
             },
         ])),
     },
@@ -2672,13 +5427,17 @@ pub static SHAPES: [m::Shape; 120] = [
         },
     },
     m::Shape {
+        name: "VpcEndpointId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "VpcId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(112),
+            member: m::ShapeId(304),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -2688,38 +5447,38 @@ pub static SHAPES: [m::Shape; 120] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 81)
+                ..member("AssociationId", 264)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 81)
+                ..member("Ipv6CidrBlock", 264)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 103)
+                ..member("Ipv6CidrBlockState", 292)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 81)
+                ..member("NetworkBorderGroup", 264)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 81)
+                ..member("Ipv6Pool", 264)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 51)
+                ..member("Ipv6AddressAttribute", 165)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 49)
+                ..member("IpSource", 158)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(114),
+            member: m::ShapeId(306),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2727,10 +5486,14 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(100),
+            member: m::ShapeId(287),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "VpcPeeringConnectionId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "VpcState",
@@ -2741,7 +5504,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(264),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -2749,7 +5512,7 @@ pub static SHAPES: [m::Shape; 120] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(81),
+            member: m::ShapeId(264),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
@@ -2760,21 +5523,563 @@ use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
+    "AllocateAddress",
+    "AssociateAddress",
+    "AssociateRouteTable",
+    "AssociateVpcCidrBlock",
+    "AttachInternetGateway",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
+    "CreateDefaultVpc",
+    "CreateInternetGateway",
+    "CreateNetworkInterface",
+    "CreateRoute",
+    "CreateRouteTable",
     "CreateSecurityGroup",
     "CreateSubnet",
+    "CreateTags",
+    "CreateVpc",
+    "DeleteInternetGateway",
+    "DeleteNetworkInterface",
+    "DeleteRoute",
+    "DeleteRouteTable",
     "DeleteSecurityGroup",
     "DeleteSubnet",
+    "DeleteTags",
+    "DeleteVpc",
+    "DescribeAccountAttributes",
+    "DescribeAddresses",
+    "DescribeAddressesAttribute",
     "DescribeAvailabilityZones",
+    "DescribeDhcpOptions",
+    "DescribeInternetGateways",
+    "DescribeNetworkAcls",
+    "DescribeNetworkInterfaces",
     "DescribeRegions",
+    "DescribeRouteTables",
+    "DescribeSecurityGroupRules",
     "DescribeSecurityGroups",
     "DescribeSubnets",
+    "DescribeTags",
+    "DescribeVpcAttribute",
     "DescribeVpcs",
+    "DetachInternetGateway",
+    "DisassociateAddress",
+    "DisassociateRouteTable",
+    "DisassociateVpcCidrBlock",
+    "ModifySecurityGroupRules",
     "ModifySubnetAttribute",
+    "ModifyVpcAttribute",
+    "ReleaseAddress",
+    "ReplaceRoute",
+    "ReplaceRouteTableAssociation",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
 ];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AccountAttribute {
+    pub attribute_name: Option<String>,
+    pub attribute_values: Option<Vec<AccountAttributeValue>>,
+}
+
+impl FromValue for AccountAttribute {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            attribute_name: opt(&mut s, 0, "AttributeName")?,
+            attribute_values: opt(&mut s, 1, "AttributeValues")?,
+        })
+    }
+}
+
+impl IntoValue for AccountAttribute {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attribute_name.map(IntoValue::into_value),
+            self.attribute_values.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AccountAttributeValue {
+    pub attribute_value: Option<String>,
+}
+
+impl FromValue for AccountAttributeValue {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            attribute_value: opt(&mut s, 0, "AttributeValue")?,
+        })
+    }
+}
+
+impl IntoValue for AccountAttributeValue {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.attribute_value.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Address {
+    pub allocation_id: Option<String>,
+    pub association_id: Option<String>,
+    pub domain: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub network_interface_owner_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub public_ipv4_pool: Option<String>,
+    pub network_border_group: Option<String>,
+    pub customer_owned_ip: Option<String>,
+    pub customer_owned_ipv4_pool: Option<String>,
+    pub carrier_ip: Option<String>,
+    pub subnet_id: Option<String>,
+    pub service_managed: Option<String>,
+    pub instance_id: Option<String>,
+    pub public_ip: Option<String>,
+}
+
+impl FromValue for Address {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 16, path)?;
+        Ok(Self {
+            allocation_id: opt(&mut s, 0, "AllocationId")?,
+            association_id: opt(&mut s, 1, "AssociationId")?,
+            domain: opt(&mut s, 2, "Domain")?,
+            network_interface_id: opt(&mut s, 3, "NetworkInterfaceId")?,
+            network_interface_owner_id: opt(&mut s, 4, "NetworkInterfaceOwnerId")?,
+            private_ip_address: opt(&mut s, 5, "PrivateIpAddress")?,
+            tags: opt(&mut s, 6, "Tags")?,
+            public_ipv4_pool: opt(&mut s, 7, "PublicIpv4Pool")?,
+            network_border_group: opt(&mut s, 8, "NetworkBorderGroup")?,
+            customer_owned_ip: opt(&mut s, 9, "CustomerOwnedIp")?,
+            customer_owned_ipv4_pool: opt(&mut s, 10, "CustomerOwnedIpv4Pool")?,
+            carrier_ip: opt(&mut s, 11, "CarrierIp")?,
+            subnet_id: opt(&mut s, 12, "SubnetId")?,
+            service_managed: opt(&mut s, 13, "ServiceManaged")?,
+            instance_id: opt(&mut s, 14, "InstanceId")?,
+            public_ip: opt(&mut s, 15, "PublicIp")?,
+        })
+    }
+}
+
+impl IntoValue for Address {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_id.map(IntoValue::into_value),
+            self.association_id.map(IntoValue::into_value),
+            self.domain.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.network_interface_owner_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.public_ipv4_pool.map(IntoValue::into_value),
+            self.network_border_group.map(IntoValue::into_value),
+            self.customer_owned_ip.map(IntoValue::into_value),
+            self.customer_owned_ipv4_pool.map(IntoValue::into_value),
+            self.carrier_ip.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.service_managed.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddressAttribute {
+    pub public_ip: Option<String>,
+    pub allocation_id: Option<String>,
+    pub ptr_record: Option<String>,
+    pub ptr_record_update: Option<PtrUpdateStatus>,
+}
+
+impl FromValue for AddressAttribute {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            public_ip: opt(&mut s, 0, "PublicIp")?,
+            allocation_id: opt(&mut s, 1, "AllocationId")?,
+            ptr_record: opt(&mut s, 2, "PtrRecord")?,
+            ptr_record_update: opt(&mut s, 3, "PtrRecordUpdate")?,
+        })
+    }
+}
+
+impl IntoValue for AddressAttribute {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.public_ip.map(IntoValue::into_value),
+            self.allocation_id.map(IntoValue::into_value),
+            self.ptr_record.map(IntoValue::into_value),
+            self.ptr_record_update.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AllocateAddressRequest {
+    pub domain: Option<String>,
+    pub address: Option<String>,
+    pub public_ipv4_pool: Option<String>,
+    pub network_border_group: Option<String>,
+    pub customer_owned_ipv4_pool: Option<String>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub ipam_pool_id: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for AllocateAddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            domain: opt(&mut s, 0, "Domain")?,
+            address: opt(&mut s, 1, "Address")?,
+            public_ipv4_pool: opt(&mut s, 2, "PublicIpv4Pool")?,
+            network_border_group: opt(&mut s, 3, "NetworkBorderGroup")?,
+            customer_owned_ipv4_pool: opt(&mut s, 4, "CustomerOwnedIpv4Pool")?,
+            tag_specifications: opt(&mut s, 5, "TagSpecifications")?,
+            ipam_pool_id: opt(&mut s, 6, "IpamPoolId")?,
+            dry_run: opt(&mut s, 7, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for AllocateAddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.domain.map(IntoValue::into_value),
+            self.address.map(IntoValue::into_value),
+            self.public_ipv4_pool.map(IntoValue::into_value),
+            self.network_border_group.map(IntoValue::into_value),
+            self.customer_owned_ipv4_pool.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.ipam_pool_id.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AllocateAddressResult {
+    pub allocation_id: Option<String>,
+    pub public_ipv4_pool: Option<String>,
+    pub network_border_group: Option<String>,
+    pub domain: Option<String>,
+    pub customer_owned_ip: Option<String>,
+    pub customer_owned_ipv4_pool: Option<String>,
+    pub carrier_ip: Option<String>,
+    pub public_ip: Option<String>,
+}
+
+impl FromValue for AllocateAddressResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            allocation_id: opt(&mut s, 0, "AllocationId")?,
+            public_ipv4_pool: opt(&mut s, 1, "PublicIpv4Pool")?,
+            network_border_group: opt(&mut s, 2, "NetworkBorderGroup")?,
+            domain: opt(&mut s, 3, "Domain")?,
+            customer_owned_ip: opt(&mut s, 4, "CustomerOwnedIp")?,
+            customer_owned_ipv4_pool: opt(&mut s, 5, "CustomerOwnedIpv4Pool")?,
+            carrier_ip: opt(&mut s, 6, "CarrierIp")?,
+            public_ip: opt(&mut s, 7, "PublicIp")?,
+        })
+    }
+}
+
+impl IntoValue for AllocateAddressResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_id.map(IntoValue::into_value),
+            self.public_ipv4_pool.map(IntoValue::into_value),
+            self.network_border_group.map(IntoValue::into_value),
+            self.domain.map(IntoValue::into_value),
+            self.customer_owned_ip.map(IntoValue::into_value),
+            self.customer_owned_ipv4_pool.map(IntoValue::into_value),
+            self.carrier_ip.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateAddressRequest {
+    pub allocation_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub public_ip: Option<String>,
+    pub dry_run: Option<bool>,
+    pub network_interface_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub allow_reassociation: Option<bool>,
+}
+
+impl FromValue for AssociateAddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            allocation_id: opt(&mut s, 0, "AllocationId")?,
+            instance_id: opt(&mut s, 1, "InstanceId")?,
+            public_ip: opt(&mut s, 2, "PublicIp")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+            network_interface_id: opt(&mut s, 4, "NetworkInterfaceId")?,
+            private_ip_address: opt(&mut s, 5, "PrivateIpAddress")?,
+            allow_reassociation: opt(&mut s, 6, "AllowReassociation")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateAddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_id.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.allow_reassociation.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateAddressResult {
+    pub association_id: Option<String>,
+}
+
+impl FromValue for AssociateAddressResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            association_id: opt(&mut s, 0, "AssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateAddressResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.association_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateRouteTableRequest {
+    pub gateway_id: Option<String>,
+    pub public_ipv4_pool: Option<String>,
+    pub dry_run: Option<bool>,
+    pub subnet_id: Option<String>,
+    pub route_table_id: String,
+}
+
+impl FromValue for AssociateRouteTableRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            gateway_id: opt(&mut s, 0, "GatewayId")?,
+            public_ipv4_pool: opt(&mut s, 1, "PublicIpv4Pool")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            subnet_id: opt(&mut s, 3, "SubnetId")?,
+            route_table_id: req(&mut s, 4, "RouteTableId")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateRouteTableRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.gateway_id.map(IntoValue::into_value),
+            self.public_ipv4_pool.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            Some(self.route_table_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateRouteTableResult {
+    pub association_id: Option<String>,
+    pub association_state: Option<RouteTableAssociationState>,
+}
+
+impl FromValue for AssociateRouteTableResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            association_id: opt(&mut s, 0, "AssociationId")?,
+            association_state: opt(&mut s, 1, "AssociationState")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateRouteTableResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association_id.map(IntoValue::into_value),
+            self.association_state.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateVpcCidrBlockRequest {
+    pub cidr_block: Option<String>,
+    pub ipv6_cidr_block_network_border_group: Option<String>,
+    pub ipv6_pool: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+    pub ipv4_ipam_pool_id: Option<String>,
+    pub ipv4_netmask_length: Option<i32>,
+    pub ipv6_ipam_pool_id: Option<String>,
+    pub ipv6_netmask_length: Option<i32>,
+    pub vpc_id: String,
+    pub amazon_provided_ipv6_cidr_block: Option<bool>,
+}
+
+impl FromValue for AssociateVpcCidrBlockRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            cidr_block: opt(&mut s, 0, "CidrBlock")?,
+            ipv6_cidr_block_network_border_group: opt(
+                &mut s,
+                1,
+                "Ipv6CidrBlockNetworkBorderGroup",
+            )?,
+            ipv6_pool: opt(&mut s, 2, "Ipv6Pool")?,
+            ipv6_cidr_block: opt(&mut s, 3, "Ipv6CidrBlock")?,
+            ipv4_ipam_pool_id: opt(&mut s, 4, "Ipv4IpamPoolId")?,
+            ipv4_netmask_length: opt(&mut s, 5, "Ipv4NetmaskLength")?,
+            ipv6_ipam_pool_id: opt(&mut s, 6, "Ipv6IpamPoolId")?,
+            ipv6_netmask_length: opt(&mut s, 7, "Ipv6NetmaskLength")?,
+            vpc_id: req(&mut s, 8, "VpcId")?,
+            amazon_provided_ipv6_cidr_block: opt(&mut s, 9, "AmazonProvidedIpv6CidrBlock")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateVpcCidrBlockRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.cidr_block.map(IntoValue::into_value),
+            self.ipv6_cidr_block_network_border_group
+                .map(IntoValue::into_value),
+            self.ipv6_pool.map(IntoValue::into_value),
+            self.ipv6_cidr_block.map(IntoValue::into_value),
+            self.ipv4_ipam_pool_id.map(IntoValue::into_value),
+            self.ipv4_netmask_length.map(IntoValue::into_value),
+            self.ipv6_ipam_pool_id.map(IntoValue::into_value),
+            self.ipv6_netmask_length.map(IntoValue::into_value),
+            Some(self.vpc_id.into_value()),
+            self.amazon_provided_ipv6_cidr_block
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociateVpcCidrBlockResult {
+    pub ipv6_cidr_block_association: Option<VpcIpv6CidrBlockAssociation>,
+    pub cidr_block_association: Option<VpcCidrBlockAssociation>,
+    pub vpc_id: Option<String>,
+}
+
+impl FromValue for AssociateVpcCidrBlockResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            ipv6_cidr_block_association: opt(&mut s, 0, "Ipv6CidrBlockAssociation")?,
+            cidr_block_association: opt(&mut s, 1, "CidrBlockAssociation")?,
+            vpc_id: opt(&mut s, 2, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for AssociateVpcCidrBlockResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv6_cidr_block_association.map(IntoValue::into_value),
+            self.cidr_block_association.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachInternetGatewayRequest {
+    pub dry_run: Option<bool>,
+    pub internet_gateway_id: String,
+    pub vpc_id: String,
+}
+
+impl FromValue for AttachInternetGatewayRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            internet_gateway_id: req(&mut s, 1, "InternetGatewayId")?,
+            vpc_id: req(&mut s, 2, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for AttachInternetGatewayRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.internet_gateway_id.into_value()),
+            Some(self.vpc_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachmentEnaSrdSpecification {
+    pub ena_srd_enabled: Option<bool>,
+    pub ena_srd_udp_specification: Option<AttachmentEnaSrdUdpSpecification>,
+}
+
+impl FromValue for AttachmentEnaSrdSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ena_srd_enabled: opt(&mut s, 0, "EnaSrdEnabled")?,
+            ena_srd_udp_specification: opt(&mut s, 1, "EnaSrdUdpSpecification")?,
+        })
+    }
+}
+
+impl IntoValue for AttachmentEnaSrdSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ena_srd_enabled.map(IntoValue::into_value),
+            self.ena_srd_udp_specification.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachmentEnaSrdUdpSpecification {
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+impl FromValue for AttachmentEnaSrdUdpSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ena_srd_udp_enabled: opt(&mut s, 0, "EnaSrdUdpEnabled")?,
+        })
+    }
+}
+
+impl IntoValue for AttachmentEnaSrdUdpSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ena_srd_udp_enabled.map(IntoValue::into_value)])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AttributeBooleanValue {
@@ -2791,6 +6096,26 @@ impl FromValue for AttributeBooleanValue {
 }
 
 impl IntoValue for AttributeBooleanValue {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.value.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttributeValue {
+    pub value: Option<String>,
+}
+
+impl FromValue for AttributeValue {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            value: opt(&mut s, 0, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for AttributeValue {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.value.map(IntoValue::into_value)])
     }
@@ -3093,6 +6418,397 @@ impl IntoValue for BlockPublicAccessStates {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionTrackingConfiguration {
+    pub tcp_established_timeout: Option<i32>,
+    pub udp_stream_timeout: Option<i32>,
+    pub udp_timeout: Option<i32>,
+}
+
+impl FromValue for ConnectionTrackingConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tcp_established_timeout: opt(&mut s, 0, "TcpEstablishedTimeout")?,
+            udp_stream_timeout: opt(&mut s, 1, "UdpStreamTimeout")?,
+            udp_timeout: opt(&mut s, 2, "UdpTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for ConnectionTrackingConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tcp_established_timeout.map(IntoValue::into_value),
+            self.udp_stream_timeout.map(IntoValue::into_value),
+            self.udp_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionTrackingSpecificationRequest {
+    pub tcp_established_timeout: Option<i32>,
+    pub udp_stream_timeout: Option<i32>,
+    pub udp_timeout: Option<i32>,
+}
+
+impl FromValue for ConnectionTrackingSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tcp_established_timeout: opt(&mut s, 0, "TcpEstablishedTimeout")?,
+            udp_stream_timeout: opt(&mut s, 1, "UdpStreamTimeout")?,
+            udp_timeout: opt(&mut s, 2, "UdpTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for ConnectionTrackingSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tcp_established_timeout.map(IntoValue::into_value),
+            self.udp_stream_timeout.map(IntoValue::into_value),
+            self.udp_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateDefaultVpcRequest {
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CreateDefaultVpcRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CreateDefaultVpcRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.dry_run.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateDefaultVpcResult {
+    pub vpc: Option<Vpc>,
+}
+
+impl FromValue for CreateDefaultVpcResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            vpc: opt(&mut s, 0, "Vpc")?,
+        })
+    }
+}
+
+impl IntoValue for CreateDefaultVpcResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.vpc.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateInternetGatewayRequest {
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CreateInternetGatewayRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            tag_specifications: opt(&mut s, 0, "TagSpecifications")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CreateInternetGatewayRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tag_specifications.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateInternetGatewayResult {
+    pub internet_gateway: Option<InternetGateway>,
+}
+
+impl FromValue for CreateInternetGatewayResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            internet_gateway: opt(&mut s, 0, "InternetGateway")?,
+        })
+    }
+}
+
+impl IntoValue for CreateInternetGatewayResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.internet_gateway.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateNetworkInterfaceRequest {
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationRequest>>,
+    pub ipv4_prefix_count: Option<i32>,
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationRequest>>,
+    pub ipv6_prefix_count: Option<i32>,
+    pub interface_type: Option<String>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub client_token: Option<String>,
+    pub enable_primary_ipv6: Option<bool>,
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecificationRequest>,
+    pub operator: Option<OperatorRequest>,
+    pub subnet_id: String,
+    pub description: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub groups: Option<Vec<String>>,
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    pub secondary_private_ip_address_count: Option<i32>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    pub ipv6_address_count: Option<i32>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CreateNetworkInterfaceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 19, path)?;
+        Ok(Self {
+            ipv4_prefixes: opt(&mut s, 0, "Ipv4Prefixes")?,
+            ipv4_prefix_count: opt(&mut s, 1, "Ipv4PrefixCount")?,
+            ipv6_prefixes: opt(&mut s, 2, "Ipv6Prefixes")?,
+            ipv6_prefix_count: opt(&mut s, 3, "Ipv6PrefixCount")?,
+            interface_type: opt(&mut s, 4, "InterfaceType")?,
+            tag_specifications: opt(&mut s, 5, "TagSpecifications")?,
+            client_token: opt(&mut s, 6, "ClientToken")?,
+            enable_primary_ipv6: opt(&mut s, 7, "EnablePrimaryIpv6")?,
+            connection_tracking_specification: opt(&mut s, 8, "ConnectionTrackingSpecification")?,
+            operator: opt(&mut s, 9, "Operator")?,
+            subnet_id: req(&mut s, 10, "SubnetId")?,
+            description: opt(&mut s, 11, "Description")?,
+            private_ip_address: opt(&mut s, 12, "PrivateIpAddress")?,
+            groups: opt(&mut s, 13, "Groups")?,
+            private_ip_addresses: opt(&mut s, 14, "PrivateIpAddresses")?,
+            secondary_private_ip_address_count: opt(&mut s, 15, "SecondaryPrivateIpAddressCount")?,
+            ipv6_addresses: opt(&mut s, 16, "Ipv6Addresses")?,
+            ipv6_address_count: opt(&mut s, 17, "Ipv6AddressCount")?,
+            dry_run: opt(&mut s, 18, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CreateNetworkInterfaceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv4_prefix_count.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefix_count.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.enable_primary_ipv6.map(IntoValue::into_value),
+            self.connection_tracking_specification
+                .map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            Some(self.subnet_id.into_value()),
+            self.description.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.secondary_private_ip_address_count
+                .map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.ipv6_address_count.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateNetworkInterfaceResult {
+    pub network_interface: Option<NetworkInterface>,
+    pub client_token: Option<String>,
+}
+
+impl FromValue for CreateNetworkInterfaceResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            network_interface: opt(&mut s, 0, "NetworkInterface")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+        })
+    }
+}
+
+impl IntoValue for CreateNetworkInterfaceResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_interface.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateRouteRequest {
+    pub destination_prefix_list_id: Option<String>,
+    pub vpc_endpoint_id: Option<String>,
+    pub transit_gateway_id: Option<String>,
+    pub local_gateway_id: Option<String>,
+    pub carrier_gateway_id: Option<String>,
+    pub core_network_arn: Option<String>,
+    pub odb_network_arn: Option<String>,
+    pub dry_run: Option<bool>,
+    pub route_table_id: String,
+    pub destination_cidr_block: Option<String>,
+    pub gateway_id: Option<String>,
+    pub destination_ipv6_cidr_block: Option<String>,
+    pub egress_only_internet_gateway_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub vpc_peering_connection_id: Option<String>,
+    pub nat_gateway_id: Option<String>,
+}
+
+impl FromValue for CreateRouteRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 17, path)?;
+        Ok(Self {
+            destination_prefix_list_id: opt(&mut s, 0, "DestinationPrefixListId")?,
+            vpc_endpoint_id: opt(&mut s, 1, "VpcEndpointId")?,
+            transit_gateway_id: opt(&mut s, 2, "TransitGatewayId")?,
+            local_gateway_id: opt(&mut s, 3, "LocalGatewayId")?,
+            carrier_gateway_id: opt(&mut s, 4, "CarrierGatewayId")?,
+            core_network_arn: opt(&mut s, 5, "CoreNetworkArn")?,
+            odb_network_arn: opt(&mut s, 6, "OdbNetworkArn")?,
+            dry_run: opt(&mut s, 7, "DryRun")?,
+            route_table_id: req(&mut s, 8, "RouteTableId")?,
+            destination_cidr_block: opt(&mut s, 9, "DestinationCidrBlock")?,
+            gateway_id: opt(&mut s, 10, "GatewayId")?,
+            destination_ipv6_cidr_block: opt(&mut s, 11, "DestinationIpv6CidrBlock")?,
+            egress_only_internet_gateway_id: opt(&mut s, 12, "EgressOnlyInternetGatewayId")?,
+            instance_id: opt(&mut s, 13, "InstanceId")?,
+            network_interface_id: opt(&mut s, 14, "NetworkInterfaceId")?,
+            vpc_peering_connection_id: opt(&mut s, 15, "VpcPeeringConnectionId")?,
+            nat_gateway_id: opt(&mut s, 16, "NatGatewayId")?,
+        })
+    }
+}
+
+impl IntoValue for CreateRouteRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.destination_prefix_list_id.map(IntoValue::into_value),
+            self.vpc_endpoint_id.map(IntoValue::into_value),
+            self.transit_gateway_id.map(IntoValue::into_value),
+            self.local_gateway_id.map(IntoValue::into_value),
+            self.carrier_gateway_id.map(IntoValue::into_value),
+            self.core_network_arn.map(IntoValue::into_value),
+            self.odb_network_arn.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.route_table_id.into_value()),
+            self.destination_cidr_block.map(IntoValue::into_value),
+            self.gateway_id.map(IntoValue::into_value),
+            self.destination_ipv6_cidr_block.map(IntoValue::into_value),
+            self.egress_only_internet_gateway_id
+                .map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.vpc_peering_connection_id.map(IntoValue::into_value),
+            self.nat_gateway_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateRouteResult {
+    pub r#return: Option<bool>,
+}
+
+impl FromValue for CreateRouteResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            r#return: opt(&mut s, 0, "Return")?,
+        })
+    }
+}
+
+impl IntoValue for CreateRouteResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.r#return.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateRouteTableRequest {
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub client_token: Option<String>,
+    pub dry_run: Option<bool>,
+    pub vpc_id: String,
+}
+
+impl FromValue for CreateRouteTableRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            tag_specifications: opt(&mut s, 0, "TagSpecifications")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            vpc_id: req(&mut s, 3, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for CreateRouteTableRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tag_specifications.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.vpc_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateRouteTableResult {
+    pub route_table: Option<RouteTable>,
+    pub client_token: Option<String>,
+}
+
+impl FromValue for CreateRouteTableResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            route_table: opt(&mut s, 0, "RouteTable")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+        })
+    }
+}
+
+impl IntoValue for CreateRouteTableResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.route_table.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreateSecurityGroupRequest {
     pub description: String,
     pub group_name: String,
@@ -3233,6 +6949,227 @@ impl IntoValue for CreateSubnetResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateTagsRequest {
+    pub dry_run: Option<bool>,
+    pub resources: Vec<String>,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for CreateTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            resources: req(&mut s, 1, "Resources")?,
+            tags: req(&mut s, 2, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for CreateTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.resources.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateVpcRequest {
+    pub cidr_block: Option<String>,
+    pub ipv6_pool: Option<String>,
+    pub ipv6_cidr_block: Option<String>,
+    pub ipv4_ipam_pool_id: Option<String>,
+    pub ipv4_netmask_length: Option<i32>,
+    pub ipv6_ipam_pool_id: Option<String>,
+    pub ipv6_netmask_length: Option<i32>,
+    pub ipv6_cidr_block_network_border_group: Option<String>,
+    pub vpc_encryption_control: Option<VpcEncryptionControlConfiguration>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub dry_run: Option<bool>,
+    pub instance_tenancy: Option<String>,
+    pub amazon_provided_ipv6_cidr_block: Option<bool>,
+}
+
+impl FromValue for CreateVpcRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 13, path)?;
+        Ok(Self {
+            cidr_block: opt(&mut s, 0, "CidrBlock")?,
+            ipv6_pool: opt(&mut s, 1, "Ipv6Pool")?,
+            ipv6_cidr_block: opt(&mut s, 2, "Ipv6CidrBlock")?,
+            ipv4_ipam_pool_id: opt(&mut s, 3, "Ipv4IpamPoolId")?,
+            ipv4_netmask_length: opt(&mut s, 4, "Ipv4NetmaskLength")?,
+            ipv6_ipam_pool_id: opt(&mut s, 5, "Ipv6IpamPoolId")?,
+            ipv6_netmask_length: opt(&mut s, 6, "Ipv6NetmaskLength")?,
+            ipv6_cidr_block_network_border_group: opt(
+                &mut s,
+                7,
+                "Ipv6CidrBlockNetworkBorderGroup",
+            )?,
+            vpc_encryption_control: opt(&mut s, 8, "VpcEncryptionControl")?,
+            tag_specifications: opt(&mut s, 9, "TagSpecifications")?,
+            dry_run: opt(&mut s, 10, "DryRun")?,
+            instance_tenancy: opt(&mut s, 11, "InstanceTenancy")?,
+            amazon_provided_ipv6_cidr_block: opt(&mut s, 12, "AmazonProvidedIpv6CidrBlock")?,
+        })
+    }
+}
+
+impl IntoValue for CreateVpcRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.cidr_block.map(IntoValue::into_value),
+            self.ipv6_pool.map(IntoValue::into_value),
+            self.ipv6_cidr_block.map(IntoValue::into_value),
+            self.ipv4_ipam_pool_id.map(IntoValue::into_value),
+            self.ipv4_netmask_length.map(IntoValue::into_value),
+            self.ipv6_ipam_pool_id.map(IntoValue::into_value),
+            self.ipv6_netmask_length.map(IntoValue::into_value),
+            self.ipv6_cidr_block_network_border_group
+                .map(IntoValue::into_value),
+            self.vpc_encryption_control.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.instance_tenancy.map(IntoValue::into_value),
+            self.amazon_provided_ipv6_cidr_block
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateVpcResult {
+    pub vpc: Option<Vpc>,
+}
+
+impl FromValue for CreateVpcResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            vpc: opt(&mut s, 0, "Vpc")?,
+        })
+    }
+}
+
+impl IntoValue for CreateVpcResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.vpc.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteInternetGatewayRequest {
+    pub dry_run: Option<bool>,
+    pub internet_gateway_id: String,
+}
+
+impl FromValue for DeleteInternetGatewayRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            internet_gateway_id: req(&mut s, 1, "InternetGatewayId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteInternetGatewayRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.internet_gateway_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteNetworkInterfaceRequest {
+    pub dry_run: Option<bool>,
+    pub network_interface_id: String,
+}
+
+impl FromValue for DeleteNetworkInterfaceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            network_interface_id: req(&mut s, 1, "NetworkInterfaceId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteNetworkInterfaceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.network_interface_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteRouteRequest {
+    pub destination_prefix_list_id: Option<String>,
+    pub dry_run: Option<bool>,
+    pub route_table_id: String,
+    pub destination_cidr_block: Option<String>,
+    pub destination_ipv6_cidr_block: Option<String>,
+}
+
+impl FromValue for DeleteRouteRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            destination_prefix_list_id: opt(&mut s, 0, "DestinationPrefixListId")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+            route_table_id: req(&mut s, 2, "RouteTableId")?,
+            destination_cidr_block: opt(&mut s, 3, "DestinationCidrBlock")?,
+            destination_ipv6_cidr_block: opt(&mut s, 4, "DestinationIpv6CidrBlock")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteRouteRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.destination_prefix_list_id.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.route_table_id.into_value()),
+            self.destination_cidr_block.map(IntoValue::into_value),
+            self.destination_ipv6_cidr_block.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteRouteTableRequest {
+    pub dry_run: Option<bool>,
+    pub route_table_id: String,
+}
+
+impl FromValue for DeleteRouteTableRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            route_table_id: req(&mut s, 1, "RouteTableId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteRouteTableRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.route_table_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteSecurityGroupRequest {
     pub group_id: Option<String>,
     pub group_name: Option<String>,
@@ -3311,6 +7248,214 @@ impl IntoValue for DeleteSubnetRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteTagsRequest {
+    pub dry_run: Option<bool>,
+    pub resources: Vec<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for DeleteTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            resources: req(&mut s, 1, "Resources")?,
+            tags: opt(&mut s, 2, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.resources.into_value()),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteVpcRequest {
+    pub vpc_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DeleteVpcRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            vpc_id: req(&mut s, 0, "VpcId")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteVpcRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.vpc_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAccountAttributesRequest {
+    pub dry_run: Option<bool>,
+    pub attribute_names: Option<Vec<String>>,
+}
+
+impl FromValue for DescribeAccountAttributesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            attribute_names: opt(&mut s, 1, "AttributeNames")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAccountAttributesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.attribute_names.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAccountAttributesResult {
+    pub account_attributes: Option<Vec<AccountAttribute>>,
+}
+
+impl FromValue for DescribeAccountAttributesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            account_attributes: opt(&mut s, 0, "AccountAttributes")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAccountAttributesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.account_attributes.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAddressesAttributeRequest {
+    pub allocation_ids: Option<Vec<String>>,
+    pub attribute: Option<String>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DescribeAddressesAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            allocation_ids: opt(&mut s, 0, "AllocationIds")?,
+            attribute: opt(&mut s, 1, "Attribute")?,
+            next_token: opt(&mut s, 2, "NextToken")?,
+            max_results: opt(&mut s, 3, "MaxResults")?,
+            dry_run: opt(&mut s, 4, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAddressesAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_ids.map(IntoValue::into_value),
+            self.attribute.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAddressesAttributeResult {
+    pub addresses: Option<Vec<AddressAttribute>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeAddressesAttributeResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            addresses: opt(&mut s, 0, "Addresses")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAddressesAttributeResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.addresses.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAddressesRequest {
+    pub public_ips: Option<Vec<String>>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub allocation_ids: Option<Vec<String>>,
+}
+
+impl FromValue for DescribeAddressesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            public_ips: opt(&mut s, 0, "PublicIps")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+            filters: opt(&mut s, 2, "Filters")?,
+            allocation_ids: opt(&mut s, 3, "AllocationIds")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAddressesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.public_ips.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.allocation_ids.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAddressesResult {
+    pub addresses: Option<Vec<Address>>,
+}
+
+impl FromValue for DescribeAddressesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            addresses: opt(&mut s, 0, "Addresses")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAddressesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.addresses.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeAvailabilityZonesRequest {
     pub zone_names: Option<Vec<String>>,
     pub zone_ids: Option<Vec<String>>,
@@ -3365,6 +7510,245 @@ impl IntoValue for DescribeAvailabilityZonesResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeDhcpOptionsRequest {
+    pub dhcp_options_ids: Option<Vec<String>>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeDhcpOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            dhcp_options_ids: opt(&mut s, 0, "DhcpOptionsIds")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+            max_results: opt(&mut s, 2, "MaxResults")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+            filters: opt(&mut s, 4, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeDhcpOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dhcp_options_ids.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeDhcpOptionsResult {
+    pub next_token: Option<String>,
+    pub dhcp_options: Option<Vec<DhcpOptions>>,
+}
+
+impl FromValue for DescribeDhcpOptionsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            dhcp_options: opt(&mut s, 1, "DhcpOptions")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeDhcpOptionsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.dhcp_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInternetGatewaysRequest {
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+    pub internet_gateway_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeInternetGatewaysRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            max_results: opt(&mut s, 1, "MaxResults")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            internet_gateway_ids: opt(&mut s, 3, "InternetGatewayIds")?,
+            filters: opt(&mut s, 4, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInternetGatewaysRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.internet_gateway_ids.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInternetGatewaysResult {
+    pub internet_gateways: Option<Vec<InternetGateway>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInternetGatewaysResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            internet_gateways: opt(&mut s, 0, "InternetGateways")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInternetGatewaysResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.internet_gateways.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeNetworkAclsRequest {
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+    pub network_acl_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeNetworkAclsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            max_results: opt(&mut s, 1, "MaxResults")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            network_acl_ids: opt(&mut s, 3, "NetworkAclIds")?,
+            filters: opt(&mut s, 4, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeNetworkAclsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.network_acl_ids.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeNetworkAclsResult {
+    pub network_acls: Option<Vec<NetworkAcl>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeNetworkAclsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            network_acls: opt(&mut s, 0, "NetworkAcls")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeNetworkAclsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_acls.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeNetworkInterfacesRequest {
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub include_managed_resources: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub network_interface_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeNetworkInterfacesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            max_results: opt(&mut s, 1, "MaxResults")?,
+            include_managed_resources: opt(&mut s, 2, "IncludeManagedResources")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+            network_interface_ids: opt(&mut s, 4, "NetworkInterfaceIds")?,
+            filters: opt(&mut s, 5, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeNetworkInterfacesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.network_interface_ids.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeNetworkInterfacesResult {
+    pub network_interfaces: Option<Vec<NetworkInterface>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeNetworkInterfacesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            network_interfaces: opt(&mut s, 0, "NetworkInterfaces")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeNetworkInterfacesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_interfaces.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeRegionsRequest {
     pub region_names: Option<Vec<String>>,
     pub all_regions: Option<bool>,
@@ -3412,6 +7796,124 @@ impl FromValue for DescribeRegionsResult {
 impl IntoValue for DescribeRegionsResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.regions.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeRouteTablesRequest {
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub dry_run: Option<bool>,
+    pub route_table_ids: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeRouteTablesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            max_results: opt(&mut s, 1, "MaxResults")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            route_table_ids: opt(&mut s, 3, "RouteTableIds")?,
+            filters: opt(&mut s, 4, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeRouteTablesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.route_table_ids.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeRouteTablesResult {
+    pub route_tables: Option<Vec<RouteTable>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeRouteTablesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            route_tables: opt(&mut s, 0, "RouteTables")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeRouteTablesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.route_tables.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeSecurityGroupRulesRequest {
+    pub filters: Option<Vec<Filter>>,
+    pub security_group_rule_ids: Option<Vec<String>>,
+    pub dry_run: Option<bool>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+}
+
+impl FromValue for DescribeSecurityGroupRulesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            filters: opt(&mut s, 0, "Filters")?,
+            security_group_rule_ids: opt(&mut s, 1, "SecurityGroupRuleIds")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+            next_token: opt(&mut s, 3, "NextToken")?,
+            max_results: opt(&mut s, 4, "MaxResults")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeSecurityGroupRulesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.filters.map(IntoValue::into_value),
+            self.security_group_rule_ids.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeSecurityGroupRulesResult {
+    pub security_group_rules: Option<Vec<SecurityGroupRule>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeSecurityGroupRulesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            security_group_rules: opt(&mut s, 0, "SecurityGroupRules")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeSecurityGroupRulesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.security_group_rules.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -3537,6 +8039,126 @@ impl IntoValue for DescribeSubnetsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeTagsRequest {
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeTagsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            filters: opt(&mut s, 1, "Filters")?,
+            max_results: opt(&mut s, 2, "MaxResults")?,
+            next_token: opt(&mut s, 3, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeTagsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeTagsResult {
+    pub next_token: Option<String>,
+    pub tags: Option<Vec<TagDescription>>,
+}
+
+impl FromValue for DescribeTagsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            tags: opt(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeTagsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeVpcAttributeRequest {
+    pub attribute: String,
+    pub vpc_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DescribeVpcAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            attribute: req(&mut s, 0, "Attribute")?,
+            vpc_id: req(&mut s, 1, "VpcId")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeVpcAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.attribute.into_value()),
+            Some(self.vpc_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeVpcAttributeResult {
+    pub enable_dns_hostnames: Option<AttributeBooleanValue>,
+    pub enable_dns_support: Option<AttributeBooleanValue>,
+    pub enable_network_address_usage_metrics: Option<AttributeBooleanValue>,
+    pub vpc_id: Option<String>,
+}
+
+impl FromValue for DescribeVpcAttributeResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            enable_dns_hostnames: opt(&mut s, 0, "EnableDnsHostnames")?,
+            enable_dns_support: opt(&mut s, 1, "EnableDnsSupport")?,
+            enable_network_address_usage_metrics: opt(
+                &mut s,
+                2,
+                "EnableNetworkAddressUsageMetrics",
+            )?,
+            vpc_id: opt(&mut s, 3, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeVpcAttributeResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.enable_dns_hostnames.map(IntoValue::into_value),
+            self.enable_dns_support.map(IntoValue::into_value),
+            self.enable_network_address_usage_metrics
+                .map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeVpcsRequest {
     pub filters: Option<Vec<Filter>>,
     pub vpc_ids: Option<Vec<String>>,
@@ -3596,6 +8218,191 @@ impl IntoValue for DescribeVpcsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetachInternetGatewayRequest {
+    pub dry_run: Option<bool>,
+    pub internet_gateway_id: String,
+    pub vpc_id: String,
+}
+
+impl FromValue for DetachInternetGatewayRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            internet_gateway_id: req(&mut s, 1, "InternetGatewayId")?,
+            vpc_id: req(&mut s, 2, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for DetachInternetGatewayRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.internet_gateway_id.into_value()),
+            Some(self.vpc_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DhcpConfiguration {
+    pub key: Option<String>,
+    pub values: Option<Vec<AttributeValue>>,
+}
+
+impl FromValue for DhcpConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            key: opt(&mut s, 0, "Key")?,
+            values: opt(&mut s, 1, "Values")?,
+        })
+    }
+}
+
+impl IntoValue for DhcpConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key.map(IntoValue::into_value),
+            self.values.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DhcpOptions {
+    pub owner_id: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub dhcp_options_id: Option<String>,
+    pub dhcp_configurations: Option<Vec<DhcpConfiguration>>,
+}
+
+impl FromValue for DhcpOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            owner_id: opt(&mut s, 0, "OwnerId")?,
+            tags: opt(&mut s, 1, "Tags")?,
+            dhcp_options_id: opt(&mut s, 2, "DhcpOptionsId")?,
+            dhcp_configurations: opt(&mut s, 3, "DhcpConfigurations")?,
+        })
+    }
+}
+
+impl IntoValue for DhcpOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.owner_id.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.dhcp_options_id.map(IntoValue::into_value),
+            self.dhcp_configurations.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateAddressRequest {
+    pub association_id: Option<String>,
+    pub public_ip: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DisassociateAddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            association_id: opt(&mut s, 0, "AssociationId")?,
+            public_ip: opt(&mut s, 1, "PublicIp")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateAddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association_id.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateRouteTableRequest {
+    pub dry_run: Option<bool>,
+    pub association_id: String,
+}
+
+impl FromValue for DisassociateRouteTableRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            association_id: req(&mut s, 1, "AssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateRouteTableRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.association_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateVpcCidrBlockRequest {
+    pub association_id: String,
+}
+
+impl FromValue for DisassociateVpcCidrBlockRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            association_id: req(&mut s, 0, "AssociationId")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateVpcCidrBlockRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.association_id.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisassociateVpcCidrBlockResult {
+    pub ipv6_cidr_block_association: Option<VpcIpv6CidrBlockAssociation>,
+    pub cidr_block_association: Option<VpcCidrBlockAssociation>,
+    pub vpc_id: Option<String>,
+}
+
+impl FromValue for DisassociateVpcCidrBlockResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            ipv6_cidr_block_association: opt(&mut s, 0, "Ipv6CidrBlockAssociation")?,
+            cidr_block_association: opt(&mut s, 1, "CidrBlockAssociation")?,
+            vpc_id: opt(&mut s, 2, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for DisassociateVpcCidrBlockResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv6_cidr_block_association.map(IntoValue::into_value),
+            self.cidr_block_association.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filter {
     pub name: Option<String>,
     pub values: Option<Vec<String>>,
@@ -3616,6 +8423,137 @@ impl IntoValue for Filter {
         Value::Struct(vec![
             self.name.map(IntoValue::into_value),
             self.values.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GroupIdentifier {
+    pub group_id: Option<String>,
+    pub group_name: Option<String>,
+}
+
+impl FromValue for GroupIdentifier {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            group_id: opt(&mut s, 0, "GroupId")?,
+            group_name: opt(&mut s, 1, "GroupName")?,
+        })
+    }
+}
+
+impl IntoValue for GroupIdentifier {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.group_id.map(IntoValue::into_value),
+            self.group_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IcmpTypeCode {
+    pub code: Option<i32>,
+    pub r#type: Option<i32>,
+}
+
+impl FromValue for IcmpTypeCode {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            r#type: opt(&mut s, 1, "Type")?,
+        })
+    }
+}
+
+impl IntoValue for IcmpTypeCode {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.r#type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceIpv6Address {
+    pub ipv6_address: Option<String>,
+    pub is_primary_ipv6: Option<bool>,
+}
+
+impl FromValue for InstanceIpv6Address {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ipv6_address: opt(&mut s, 0, "Ipv6Address")?,
+            is_primary_ipv6: opt(&mut s, 1, "IsPrimaryIpv6")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceIpv6Address {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv6_address.map(IntoValue::into_value),
+            self.is_primary_ipv6.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InternetGateway {
+    pub attachments: Option<Vec<InternetGatewayAttachment>>,
+    pub internet_gateway_id: Option<String>,
+    pub owner_id: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for InternetGateway {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            attachments: opt(&mut s, 0, "Attachments")?,
+            internet_gateway_id: opt(&mut s, 1, "InternetGatewayId")?,
+            owner_id: opt(&mut s, 2, "OwnerId")?,
+            tags: opt(&mut s, 3, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for InternetGateway {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attachments.map(IntoValue::into_value),
+            self.internet_gateway_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InternetGatewayAttachment {
+    pub state: Option<String>,
+    pub vpc_id: Option<String>,
+}
+
+impl FromValue for InternetGatewayAttachment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            vpc_id: opt(&mut s, 1, "VpcId")?,
+        })
+    }
+}
+
+impl IntoValue for InternetGatewayAttachment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
         ])
     }
 }
@@ -3686,6 +8624,86 @@ impl IntoValue for IpRange {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv4PrefixSpecification {
+    pub ipv4_prefix: Option<String>,
+}
+
+impl FromValue for Ipv4PrefixSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv4_prefix: opt(&mut s, 0, "Ipv4Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv4PrefixSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv4_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv4PrefixSpecificationRequest {
+    pub ipv4_prefix: Option<String>,
+}
+
+impl FromValue for Ipv4PrefixSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv4_prefix: opt(&mut s, 0, "Ipv4Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv4PrefixSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv4_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv6PrefixSpecification {
+    pub ipv6_prefix: Option<String>,
+}
+
+impl FromValue for Ipv6PrefixSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_prefix: opt(&mut s, 0, "Ipv6Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv6PrefixSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv6PrefixSpecificationRequest {
+    pub ipv6_prefix: Option<String>,
+}
+
+impl FromValue for Ipv6PrefixSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_prefix: opt(&mut s, 0, "Ipv6Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv6PrefixSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv6Range {
     pub description: Option<String>,
     pub cidr_ipv6: Option<String>,
@@ -3707,6 +8725,54 @@ impl IntoValue for Ipv6Range {
             self.description.map(IntoValue::into_value),
             self.cidr_ipv6.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifySecurityGroupRulesRequest {
+    pub group_id: String,
+    pub security_group_rules: Vec<SecurityGroupRuleUpdate>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for ModifySecurityGroupRulesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            group_id: req(&mut s, 0, "GroupId")?,
+            security_group_rules: req(&mut s, 1, "SecurityGroupRules")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for ModifySecurityGroupRulesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.group_id.into_value()),
+            Some(self.security_group_rules.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifySecurityGroupRulesResult {
+    pub r#return: Option<bool>,
+}
+
+impl FromValue for ModifySecurityGroupRulesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            r#return: opt(&mut s, 0, "Return")?,
+        })
+    }
+}
+
+impl IntoValue for ModifySecurityGroupRulesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.r#return.map(IntoValue::into_value)])
     }
 }
 
@@ -3776,6 +8842,490 @@ impl IntoValue for ModifySubnetAttributeRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyVpcAttributeRequest {
+    pub enable_dns_hostnames: Option<AttributeBooleanValue>,
+    pub enable_dns_support: Option<AttributeBooleanValue>,
+    pub vpc_id: String,
+    pub enable_network_address_usage_metrics: Option<AttributeBooleanValue>,
+}
+
+impl FromValue for ModifyVpcAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            enable_dns_hostnames: opt(&mut s, 0, "EnableDnsHostnames")?,
+            enable_dns_support: opt(&mut s, 1, "EnableDnsSupport")?,
+            vpc_id: req(&mut s, 2, "VpcId")?,
+            enable_network_address_usage_metrics: opt(
+                &mut s,
+                3,
+                "EnableNetworkAddressUsageMetrics",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for ModifyVpcAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.enable_dns_hostnames.map(IntoValue::into_value),
+            self.enable_dns_support.map(IntoValue::into_value),
+            Some(self.vpc_id.into_value()),
+            self.enable_network_address_usage_metrics
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkAcl {
+    pub associations: Option<Vec<NetworkAclAssociation>>,
+    pub entries: Option<Vec<NetworkAclEntry>>,
+    pub is_default: Option<bool>,
+    pub network_acl_id: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub vpc_id: Option<String>,
+    pub owner_id: Option<String>,
+}
+
+impl FromValue for NetworkAcl {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            associations: opt(&mut s, 0, "Associations")?,
+            entries: opt(&mut s, 1, "Entries")?,
+            is_default: opt(&mut s, 2, "IsDefault")?,
+            network_acl_id: opt(&mut s, 3, "NetworkAclId")?,
+            tags: opt(&mut s, 4, "Tags")?,
+            vpc_id: opt(&mut s, 5, "VpcId")?,
+            owner_id: opt(&mut s, 6, "OwnerId")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkAcl {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.associations.map(IntoValue::into_value),
+            self.entries.map(IntoValue::into_value),
+            self.is_default.map(IntoValue::into_value),
+            self.network_acl_id.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkAclAssociation {
+    pub network_acl_association_id: Option<String>,
+    pub network_acl_id: Option<String>,
+    pub subnet_id: Option<String>,
+}
+
+impl FromValue for NetworkAclAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            network_acl_association_id: opt(&mut s, 0, "NetworkAclAssociationId")?,
+            network_acl_id: opt(&mut s, 1, "NetworkAclId")?,
+            subnet_id: opt(&mut s, 2, "SubnetId")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkAclAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_acl_association_id.map(IntoValue::into_value),
+            self.network_acl_id.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkAclEntry {
+    pub cidr_block: Option<String>,
+    pub egress: Option<bool>,
+    pub icmp_type_code: Option<IcmpTypeCode>,
+    pub ipv6_cidr_block: Option<String>,
+    pub port_range: Option<PortRange>,
+    pub protocol: Option<String>,
+    pub rule_action: Option<String>,
+    pub rule_number: Option<i32>,
+}
+
+impl FromValue for NetworkAclEntry {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            cidr_block: opt(&mut s, 0, "CidrBlock")?,
+            egress: opt(&mut s, 1, "Egress")?,
+            icmp_type_code: opt(&mut s, 2, "IcmpTypeCode")?,
+            ipv6_cidr_block: opt(&mut s, 3, "Ipv6CidrBlock")?,
+            port_range: opt(&mut s, 4, "PortRange")?,
+            protocol: opt(&mut s, 5, "Protocol")?,
+            rule_action: opt(&mut s, 6, "RuleAction")?,
+            rule_number: opt(&mut s, 7, "RuleNumber")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkAclEntry {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.cidr_block.map(IntoValue::into_value),
+            self.egress.map(IntoValue::into_value),
+            self.icmp_type_code.map(IntoValue::into_value),
+            self.ipv6_cidr_block.map(IntoValue::into_value),
+            self.port_range.map(IntoValue::into_value),
+            self.protocol.map(IntoValue::into_value),
+            self.rule_action.map(IntoValue::into_value),
+            self.rule_number.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterface {
+    pub association: Option<NetworkInterfaceAssociation>,
+    pub attachment: Option<NetworkInterfaceAttachment>,
+    pub availability_zone: Option<String>,
+    pub connection_tracking_configuration: Option<ConnectionTrackingConfiguration>,
+    pub description: Option<String>,
+    pub groups: Option<Vec<GroupIdentifier>>,
+    pub interface_type: Option<String>,
+    pub ipv6_addresses: Option<Vec<NetworkInterfaceIpv6Address>>,
+    pub mac_address: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub outpost_arn: Option<String>,
+    pub owner_id: Option<String>,
+    pub private_dns_name: Option<String>,
+    pub public_dns_name: Option<String>,
+    pub public_ip_dns_name_options: Option<PublicIpDnsNameOptions>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Option<Vec<NetworkInterfacePrivateIpAddress>>,
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecification>>,
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecification>>,
+    pub requester_id: Option<String>,
+    pub requester_managed: Option<bool>,
+    pub source_dest_check: Option<bool>,
+    pub status: Option<String>,
+    pub subnet_id: Option<String>,
+    pub tag_set: Option<Vec<Tag>>,
+    pub vpc_id: Option<String>,
+    pub deny_all_igw_traffic: Option<bool>,
+    pub ipv6_native: Option<bool>,
+    pub ipv6_address: Option<String>,
+    pub operator: Option<OperatorResponse>,
+    pub associated_subnets: Option<Vec<String>>,
+    pub availability_zone_id: Option<String>,
+}
+
+impl FromValue for NetworkInterface {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 32, path)?;
+        Ok(Self {
+            association: opt(&mut s, 0, "Association")?,
+            attachment: opt(&mut s, 1, "Attachment")?,
+            availability_zone: opt(&mut s, 2, "AvailabilityZone")?,
+            connection_tracking_configuration: opt(&mut s, 3, "ConnectionTrackingConfiguration")?,
+            description: opt(&mut s, 4, "Description")?,
+            groups: opt(&mut s, 5, "Groups")?,
+            interface_type: opt(&mut s, 6, "InterfaceType")?,
+            ipv6_addresses: opt(&mut s, 7, "Ipv6Addresses")?,
+            mac_address: opt(&mut s, 8, "MacAddress")?,
+            network_interface_id: opt(&mut s, 9, "NetworkInterfaceId")?,
+            outpost_arn: opt(&mut s, 10, "OutpostArn")?,
+            owner_id: opt(&mut s, 11, "OwnerId")?,
+            private_dns_name: opt(&mut s, 12, "PrivateDnsName")?,
+            public_dns_name: opt(&mut s, 13, "PublicDnsName")?,
+            public_ip_dns_name_options: opt(&mut s, 14, "PublicIpDnsNameOptions")?,
+            private_ip_address: opt(&mut s, 15, "PrivateIpAddress")?,
+            private_ip_addresses: opt(&mut s, 16, "PrivateIpAddresses")?,
+            ipv4_prefixes: opt(&mut s, 17, "Ipv4Prefixes")?,
+            ipv6_prefixes: opt(&mut s, 18, "Ipv6Prefixes")?,
+            requester_id: opt(&mut s, 19, "RequesterId")?,
+            requester_managed: opt(&mut s, 20, "RequesterManaged")?,
+            source_dest_check: opt(&mut s, 21, "SourceDestCheck")?,
+            status: opt(&mut s, 22, "Status")?,
+            subnet_id: opt(&mut s, 23, "SubnetId")?,
+            tag_set: opt(&mut s, 24, "TagSet")?,
+            vpc_id: opt(&mut s, 25, "VpcId")?,
+            deny_all_igw_traffic: opt(&mut s, 26, "DenyAllIgwTraffic")?,
+            ipv6_native: opt(&mut s, 27, "Ipv6Native")?,
+            ipv6_address: opt(&mut s, 28, "Ipv6Address")?,
+            operator: opt(&mut s, 29, "Operator")?,
+            associated_subnets: opt(&mut s, 30, "AssociatedSubnets")?,
+            availability_zone_id: opt(&mut s, 31, "AvailabilityZoneId")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterface {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association.map(IntoValue::into_value),
+            self.attachment.map(IntoValue::into_value),
+            self.availability_zone.map(IntoValue::into_value),
+            self.connection_tracking_configuration
+                .map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.mac_address.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.private_dns_name.map(IntoValue::into_value),
+            self.public_dns_name.map(IntoValue::into_value),
+            self.public_ip_dns_name_options.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.requester_id.map(IntoValue::into_value),
+            self.requester_managed.map(IntoValue::into_value),
+            self.source_dest_check.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.tag_set.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.deny_all_igw_traffic.map(IntoValue::into_value),
+            self.ipv6_native.map(IntoValue::into_value),
+            self.ipv6_address.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.associated_subnets.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfaceAssociation {
+    pub allocation_id: Option<String>,
+    pub association_id: Option<String>,
+    pub ip_owner_id: Option<String>,
+    pub public_dns_name: Option<String>,
+    pub public_ip: Option<String>,
+    pub customer_owned_ip: Option<String>,
+    pub carrier_ip: Option<String>,
+}
+
+impl FromValue for NetworkInterfaceAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            allocation_id: opt(&mut s, 0, "AllocationId")?,
+            association_id: opt(&mut s, 1, "AssociationId")?,
+            ip_owner_id: opt(&mut s, 2, "IpOwnerId")?,
+            public_dns_name: opt(&mut s, 3, "PublicDnsName")?,
+            public_ip: opt(&mut s, 4, "PublicIp")?,
+            customer_owned_ip: opt(&mut s, 5, "CustomerOwnedIp")?,
+            carrier_ip: opt(&mut s, 6, "CarrierIp")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfaceAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_id.map(IntoValue::into_value),
+            self.association_id.map(IntoValue::into_value),
+            self.ip_owner_id.map(IntoValue::into_value),
+            self.public_dns_name.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+            self.customer_owned_ip.map(IntoValue::into_value),
+            self.carrier_ip.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfaceAttachment {
+    pub attach_time: Option<Timestamp>,
+    pub attachment_id: Option<String>,
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub network_card_index: Option<i32>,
+    pub instance_id: Option<String>,
+    pub instance_owner_id: Option<String>,
+    pub status: Option<String>,
+    pub ena_srd_specification: Option<AttachmentEnaSrdSpecification>,
+    pub ena_queue_count: Option<i32>,
+}
+
+impl FromValue for NetworkInterfaceAttachment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            attach_time: opt(&mut s, 0, "AttachTime")?,
+            attachment_id: opt(&mut s, 1, "AttachmentId")?,
+            delete_on_termination: opt(&mut s, 2, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 3, "DeviceIndex")?,
+            network_card_index: opt(&mut s, 4, "NetworkCardIndex")?,
+            instance_id: opt(&mut s, 5, "InstanceId")?,
+            instance_owner_id: opt(&mut s, 6, "InstanceOwnerId")?,
+            status: opt(&mut s, 7, "Status")?,
+            ena_srd_specification: opt(&mut s, 8, "EnaSrdSpecification")?,
+            ena_queue_count: opt(&mut s, 9, "EnaQueueCount")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfaceAttachment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attach_time.map(IntoValue::into_value),
+            self.attachment_id.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.instance_owner_id.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.ena_srd_specification.map(IntoValue::into_value),
+            self.ena_queue_count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfaceIpv6Address {
+    pub ipv6_address: Option<String>,
+    pub public_ipv6_dns_name: Option<String>,
+    pub is_primary_ipv6: Option<bool>,
+}
+
+impl FromValue for NetworkInterfaceIpv6Address {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            ipv6_address: opt(&mut s, 0, "Ipv6Address")?,
+            public_ipv6_dns_name: opt(&mut s, 1, "PublicIpv6DnsName")?,
+            is_primary_ipv6: opt(&mut s, 2, "IsPrimaryIpv6")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfaceIpv6Address {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv6_address.map(IntoValue::into_value),
+            self.public_ipv6_dns_name.map(IntoValue::into_value),
+            self.is_primary_ipv6.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfacePrivateIpAddress {
+    pub association: Option<NetworkInterfaceAssociation>,
+    pub primary: Option<bool>,
+    pub private_dns_name: Option<String>,
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for NetworkInterfacePrivateIpAddress {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            association: opt(&mut s, 0, "Association")?,
+            primary: opt(&mut s, 1, "Primary")?,
+            private_dns_name: opt(&mut s, 2, "PrivateDnsName")?,
+            private_ip_address: opt(&mut s, 3, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfacePrivateIpAddress {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.association.map(IntoValue::into_value),
+            self.primary.map(IntoValue::into_value),
+            self.private_dns_name.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperatorRequest {
+    pub principal: Option<String>,
+}
+
+impl FromValue for OperatorRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            principal: opt(&mut s, 0, "Principal")?,
+        })
+    }
+}
+
+impl IntoValue for OperatorRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.principal.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperatorResponse {
+    pub managed: Option<bool>,
+    pub principal: Option<String>,
+    pub hidden_by_default: Option<bool>,
+}
+
+impl FromValue for OperatorResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            managed: opt(&mut s, 0, "Managed")?,
+            principal: opt(&mut s, 1, "Principal")?,
+            hidden_by_default: opt(&mut s, 2, "HiddenByDefault")?,
+        })
+    }
+}
+
+impl IntoValue for OperatorResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.managed.map(IntoValue::into_value),
+            self.principal.map(IntoValue::into_value),
+            self.hidden_by_default.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PortRange {
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+}
+
+impl FromValue for PortRange {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            from: opt(&mut s, 0, "From")?,
+            to: opt(&mut s, 1, "To")?,
+        })
+    }
+}
+
+impl IntoValue for PortRange {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.from.map(IntoValue::into_value),
+            self.to.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrefixListId {
     pub description: Option<String>,
     pub prefix_list_id: Option<String>,
@@ -3830,6 +9380,110 @@ impl IntoValue for PrivateDnsNameOptionsOnLaunch {
                 .map(IntoValue::into_value),
             self.enable_resource_name_dns_aaaa_record
                 .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrivateIpAddressSpecification {
+    pub primary: Option<bool>,
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for PrivateIpAddressSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            primary: opt(&mut s, 0, "Primary")?,
+            private_ip_address: opt(&mut s, 1, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for PrivateIpAddressSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.primary.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PropagatingVgw {
+    pub gateway_id: Option<String>,
+}
+
+impl FromValue for PropagatingVgw {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            gateway_id: opt(&mut s, 0, "GatewayId")?,
+        })
+    }
+}
+
+impl IntoValue for PropagatingVgw {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.gateway_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PtrUpdateStatus {
+    pub value: Option<String>,
+    pub status: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl FromValue for PtrUpdateStatus {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            value: opt(&mut s, 0, "Value")?,
+            status: opt(&mut s, 1, "Status")?,
+            reason: opt(&mut s, 2, "Reason")?,
+        })
+    }
+}
+
+impl IntoValue for PtrUpdateStatus {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.value.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.reason.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PublicIpDnsNameOptions {
+    pub dns_hostname_type: Option<String>,
+    pub public_ipv4_dns_name: Option<String>,
+    pub public_ipv6_dns_name: Option<String>,
+    pub public_dual_stack_dns_name: Option<String>,
+}
+
+impl FromValue for PublicIpDnsNameOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            dns_hostname_type: opt(&mut s, 0, "DnsHostnameType")?,
+            public_ipv4_dns_name: opt(&mut s, 1, "PublicIpv4DnsName")?,
+            public_ipv6_dns_name: opt(&mut s, 2, "PublicIpv6DnsName")?,
+            public_dual_stack_dns_name: opt(&mut s, 3, "PublicDualStackDnsName")?,
+        })
+    }
+}
+
+impl IntoValue for PublicIpDnsNameOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dns_hostname_type.map(IntoValue::into_value),
+            self.public_ipv4_dns_name.map(IntoValue::into_value),
+            self.public_ipv6_dns_name.map(IntoValue::into_value),
+            self.public_dual_stack_dns_name.map(IntoValue::into_value),
         ])
     }
 }
@@ -3916,6 +9570,164 @@ impl FromValue for RegionGeography {
 impl IntoValue for RegionGeography {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.name.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReleaseAddressRequest {
+    pub allocation_id: Option<String>,
+    pub public_ip: Option<String>,
+    pub network_border_group: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for ReleaseAddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            allocation_id: opt(&mut s, 0, "AllocationId")?,
+            public_ip: opt(&mut s, 1, "PublicIp")?,
+            network_border_group: opt(&mut s, 2, "NetworkBorderGroup")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for ReleaseAddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.allocation_id.map(IntoValue::into_value),
+            self.public_ip.map(IntoValue::into_value),
+            self.network_border_group.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceRouteRequest {
+    pub destination_prefix_list_id: Option<String>,
+    pub vpc_endpoint_id: Option<String>,
+    pub local_target: Option<bool>,
+    pub transit_gateway_id: Option<String>,
+    pub local_gateway_id: Option<String>,
+    pub carrier_gateway_id: Option<String>,
+    pub core_network_arn: Option<String>,
+    pub odb_network_arn: Option<String>,
+    pub dry_run: Option<bool>,
+    pub route_table_id: String,
+    pub destination_cidr_block: Option<String>,
+    pub gateway_id: Option<String>,
+    pub destination_ipv6_cidr_block: Option<String>,
+    pub egress_only_internet_gateway_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub vpc_peering_connection_id: Option<String>,
+    pub nat_gateway_id: Option<String>,
+}
+
+impl FromValue for ReplaceRouteRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 18, path)?;
+        Ok(Self {
+            destination_prefix_list_id: opt(&mut s, 0, "DestinationPrefixListId")?,
+            vpc_endpoint_id: opt(&mut s, 1, "VpcEndpointId")?,
+            local_target: opt(&mut s, 2, "LocalTarget")?,
+            transit_gateway_id: opt(&mut s, 3, "TransitGatewayId")?,
+            local_gateway_id: opt(&mut s, 4, "LocalGatewayId")?,
+            carrier_gateway_id: opt(&mut s, 5, "CarrierGatewayId")?,
+            core_network_arn: opt(&mut s, 6, "CoreNetworkArn")?,
+            odb_network_arn: opt(&mut s, 7, "OdbNetworkArn")?,
+            dry_run: opt(&mut s, 8, "DryRun")?,
+            route_table_id: req(&mut s, 9, "RouteTableId")?,
+            destination_cidr_block: opt(&mut s, 10, "DestinationCidrBlock")?,
+            gateway_id: opt(&mut s, 11, "GatewayId")?,
+            destination_ipv6_cidr_block: opt(&mut s, 12, "DestinationIpv6CidrBlock")?,
+            egress_only_internet_gateway_id: opt(&mut s, 13, "EgressOnlyInternetGatewayId")?,
+            instance_id: opt(&mut s, 14, "InstanceId")?,
+            network_interface_id: opt(&mut s, 15, "NetworkInterfaceId")?,
+            vpc_peering_connection_id: opt(&mut s, 16, "VpcPeeringConnectionId")?,
+            nat_gateway_id: opt(&mut s, 17, "NatGatewayId")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceRouteRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.destination_prefix_list_id.map(IntoValue::into_value),
+            self.vpc_endpoint_id.map(IntoValue::into_value),
+            self.local_target.map(IntoValue::into_value),
+            self.transit_gateway_id.map(IntoValue::into_value),
+            self.local_gateway_id.map(IntoValue::into_value),
+            self.carrier_gateway_id.map(IntoValue::into_value),
+            self.core_network_arn.map(IntoValue::into_value),
+            self.odb_network_arn.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.route_table_id.into_value()),
+            self.destination_cidr_block.map(IntoValue::into_value),
+            self.gateway_id.map(IntoValue::into_value),
+            self.destination_ipv6_cidr_block.map(IntoValue::into_value),
+            self.egress_only_internet_gateway_id
+                .map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.vpc_peering_connection_id.map(IntoValue::into_value),
+            self.nat_gateway_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceRouteTableAssociationRequest {
+    pub dry_run: Option<bool>,
+    pub association_id: String,
+    pub route_table_id: String,
+}
+
+impl FromValue for ReplaceRouteTableAssociationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            association_id: req(&mut s, 1, "AssociationId")?,
+            route_table_id: req(&mut s, 2, "RouteTableId")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceRouteTableAssociationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.association_id.into_value()),
+            Some(self.route_table_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReplaceRouteTableAssociationResult {
+    pub new_association_id: Option<String>,
+    pub association_state: Option<RouteTableAssociationState>,
+}
+
+impl FromValue for ReplaceRouteTableAssociationResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            new_association_id: opt(&mut s, 0, "NewAssociationId")?,
+            association_state: opt(&mut s, 1, "AssociationState")?,
+        })
+    }
+}
+
+impl IntoValue for ReplaceRouteTableAssociationResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.new_association_id.map(IntoValue::into_value),
+            self.association_state.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -4131,6 +9943,185 @@ impl IntoValue for RevokedSecurityGroupRule {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Route {
+    pub destination_cidr_block: Option<String>,
+    pub destination_ipv6_cidr_block: Option<String>,
+    pub destination_prefix_list_id: Option<String>,
+    pub egress_only_internet_gateway_id: Option<String>,
+    pub gateway_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub instance_owner_id: Option<String>,
+    pub nat_gateway_id: Option<String>,
+    pub transit_gateway_id: Option<String>,
+    pub local_gateway_id: Option<String>,
+    pub carrier_gateway_id: Option<String>,
+    pub network_interface_id: Option<String>,
+    pub origin: Option<String>,
+    pub state: Option<String>,
+    pub vpc_peering_connection_id: Option<String>,
+    pub core_network_arn: Option<String>,
+    pub odb_network_arn: Option<String>,
+    pub ip_address: Option<String>,
+}
+
+impl FromValue for Route {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 18, path)?;
+        Ok(Self {
+            destination_cidr_block: opt(&mut s, 0, "DestinationCidrBlock")?,
+            destination_ipv6_cidr_block: opt(&mut s, 1, "DestinationIpv6CidrBlock")?,
+            destination_prefix_list_id: opt(&mut s, 2, "DestinationPrefixListId")?,
+            egress_only_internet_gateway_id: opt(&mut s, 3, "EgressOnlyInternetGatewayId")?,
+            gateway_id: opt(&mut s, 4, "GatewayId")?,
+            instance_id: opt(&mut s, 5, "InstanceId")?,
+            instance_owner_id: opt(&mut s, 6, "InstanceOwnerId")?,
+            nat_gateway_id: opt(&mut s, 7, "NatGatewayId")?,
+            transit_gateway_id: opt(&mut s, 8, "TransitGatewayId")?,
+            local_gateway_id: opt(&mut s, 9, "LocalGatewayId")?,
+            carrier_gateway_id: opt(&mut s, 10, "CarrierGatewayId")?,
+            network_interface_id: opt(&mut s, 11, "NetworkInterfaceId")?,
+            origin: opt(&mut s, 12, "Origin")?,
+            state: opt(&mut s, 13, "State")?,
+            vpc_peering_connection_id: opt(&mut s, 14, "VpcPeeringConnectionId")?,
+            core_network_arn: opt(&mut s, 15, "CoreNetworkArn")?,
+            odb_network_arn: opt(&mut s, 16, "OdbNetworkArn")?,
+            ip_address: opt(&mut s, 17, "IpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for Route {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.destination_cidr_block.map(IntoValue::into_value),
+            self.destination_ipv6_cidr_block.map(IntoValue::into_value),
+            self.destination_prefix_list_id.map(IntoValue::into_value),
+            self.egress_only_internet_gateway_id
+                .map(IntoValue::into_value),
+            self.gateway_id.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
+            self.instance_owner_id.map(IntoValue::into_value),
+            self.nat_gateway_id.map(IntoValue::into_value),
+            self.transit_gateway_id.map(IntoValue::into_value),
+            self.local_gateway_id.map(IntoValue::into_value),
+            self.carrier_gateway_id.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.origin.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.vpc_peering_connection_id.map(IntoValue::into_value),
+            self.core_network_arn.map(IntoValue::into_value),
+            self.odb_network_arn.map(IntoValue::into_value),
+            self.ip_address.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouteTable {
+    pub associations: Option<Vec<RouteTableAssociation>>,
+    pub propagating_vgws: Option<Vec<PropagatingVgw>>,
+    pub route_table_id: Option<String>,
+    pub routes: Option<Vec<Route>>,
+    pub tags: Option<Vec<Tag>>,
+    pub vpc_id: Option<String>,
+    pub owner_id: Option<String>,
+}
+
+impl FromValue for RouteTable {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            associations: opt(&mut s, 0, "Associations")?,
+            propagating_vgws: opt(&mut s, 1, "PropagatingVgws")?,
+            route_table_id: opt(&mut s, 2, "RouteTableId")?,
+            routes: opt(&mut s, 3, "Routes")?,
+            tags: opt(&mut s, 4, "Tags")?,
+            vpc_id: opt(&mut s, 5, "VpcId")?,
+            owner_id: opt(&mut s, 6, "OwnerId")?,
+        })
+    }
+}
+
+impl IntoValue for RouteTable {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.associations.map(IntoValue::into_value),
+            self.propagating_vgws.map(IntoValue::into_value),
+            self.route_table_id.map(IntoValue::into_value),
+            self.routes.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.vpc_id.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouteTableAssociation {
+    pub main: Option<bool>,
+    pub route_table_association_id: Option<String>,
+    pub route_table_id: Option<String>,
+    pub subnet_id: Option<String>,
+    pub gateway_id: Option<String>,
+    pub public_ipv4_pool: Option<String>,
+    pub association_state: Option<RouteTableAssociationState>,
+}
+
+impl FromValue for RouteTableAssociation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            main: opt(&mut s, 0, "Main")?,
+            route_table_association_id: opt(&mut s, 1, "RouteTableAssociationId")?,
+            route_table_id: opt(&mut s, 2, "RouteTableId")?,
+            subnet_id: opt(&mut s, 3, "SubnetId")?,
+            gateway_id: opt(&mut s, 4, "GatewayId")?,
+            public_ipv4_pool: opt(&mut s, 5, "PublicIpv4Pool")?,
+            association_state: opt(&mut s, 6, "AssociationState")?,
+        })
+    }
+}
+
+impl IntoValue for RouteTableAssociation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.main.map(IntoValue::into_value),
+            self.route_table_association_id.map(IntoValue::into_value),
+            self.route_table_id.map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.gateway_id.map(IntoValue::into_value),
+            self.public_ipv4_pool.map(IntoValue::into_value),
+            self.association_state.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RouteTableAssociationState {
+    pub state: Option<String>,
+    pub status_message: Option<String>,
+}
+
+impl FromValue for RouteTableAssociationState {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            status_message: opt(&mut s, 1, "StatusMessage")?,
+        })
+    }
+}
+
+impl IntoValue for RouteTableAssociationState {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.status_message.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecurityGroup {
     pub group_id: Option<String>,
     pub ip_permissions_egress: Option<Vec<IpPermission>>,
@@ -4233,6 +10224,74 @@ impl IntoValue for SecurityGroupRule {
             self.description.map(IntoValue::into_value),
             self.tags.map(IntoValue::into_value),
             self.security_group_rule_arn.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SecurityGroupRuleRequest {
+    pub ip_protocol: Option<String>,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub cidr_ipv4: Option<String>,
+    pub cidr_ipv6: Option<String>,
+    pub prefix_list_id: Option<String>,
+    pub referenced_group_id: Option<String>,
+    pub description: Option<String>,
+}
+
+impl FromValue for SecurityGroupRuleRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            ip_protocol: opt(&mut s, 0, "IpProtocol")?,
+            from_port: opt(&mut s, 1, "FromPort")?,
+            to_port: opt(&mut s, 2, "ToPort")?,
+            cidr_ipv4: opt(&mut s, 3, "CidrIpv4")?,
+            cidr_ipv6: opt(&mut s, 4, "CidrIpv6")?,
+            prefix_list_id: opt(&mut s, 5, "PrefixListId")?,
+            referenced_group_id: opt(&mut s, 6, "ReferencedGroupId")?,
+            description: opt(&mut s, 7, "Description")?,
+        })
+    }
+}
+
+impl IntoValue for SecurityGroupRuleRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ip_protocol.map(IntoValue::into_value),
+            self.from_port.map(IntoValue::into_value),
+            self.to_port.map(IntoValue::into_value),
+            self.cidr_ipv4.map(IntoValue::into_value),
+            self.cidr_ipv6.map(IntoValue::into_value),
+            self.prefix_list_id.map(IntoValue::into_value),
+            self.referenced_group_id.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SecurityGroupRuleUpdate {
+    pub security_group_rule_id: String,
+    pub security_group_rule: Option<SecurityGroupRuleRequest>,
+}
+
+impl FromValue for SecurityGroupRuleUpdate {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            security_group_rule_id: req(&mut s, 0, "SecurityGroupRuleId")?,
+            security_group_rule: opt(&mut s, 1, "SecurityGroupRule")?,
+        })
+    }
+}
+
+impl IntoValue for SecurityGroupRuleUpdate {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.security_group_rule_id.into_value()),
+            self.security_group_rule.map(IntoValue::into_value),
         ])
     }
 }
@@ -4408,6 +10467,37 @@ impl IntoValue for Tag {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             self.key.map(IntoValue::into_value),
+            self.value.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagDescription {
+    pub key: Option<String>,
+    pub resource_id: Option<String>,
+    pub resource_type: Option<String>,
+    pub value: Option<String>,
+}
+
+impl FromValue for TagDescription {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            key: opt(&mut s, 0, "Key")?,
+            resource_id: opt(&mut s, 1, "ResourceId")?,
+            resource_type: opt(&mut s, 2, "ResourceType")?,
+            value: opt(&mut s, 3, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for TagDescription {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key.map(IntoValue::into_value),
+            self.resource_id.map(IntoValue::into_value),
+            self.resource_type.map(IntoValue::into_value),
             self.value.map(IntoValue::into_value),
         ])
     }
@@ -4628,6 +10718,59 @@ impl IntoValue for VpcEncryptionControl {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct VpcEncryptionControlConfiguration {
+    pub mode: String,
+    pub internet_gateway_exclusion: Option<String>,
+    pub egress_only_internet_gateway_exclusion: Option<String>,
+    pub nat_gateway_exclusion: Option<String>,
+    pub virtual_private_gateway_exclusion: Option<String>,
+    pub vpc_peering_exclusion: Option<String>,
+    pub lambda_exclusion: Option<String>,
+    pub vpc_lattice_exclusion: Option<String>,
+    pub elastic_file_system_exclusion: Option<String>,
+}
+
+impl FromValue for VpcEncryptionControlConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            mode: req(&mut s, 0, "Mode")?,
+            internet_gateway_exclusion: opt(&mut s, 1, "InternetGatewayExclusion")?,
+            egress_only_internet_gateway_exclusion: opt(
+                &mut s,
+                2,
+                "EgressOnlyInternetGatewayExclusion",
+            )?,
+            nat_gateway_exclusion: opt(&mut s, 3, "NatGatewayExclusion")?,
+            virtual_private_gateway_exclusion: opt(&mut s, 4, "VirtualPrivateGatewayExclusion")?,
+            vpc_peering_exclusion: opt(&mut s, 5, "VpcPeeringExclusion")?,
+            lambda_exclusion: opt(&mut s, 6, "LambdaExclusion")?,
+            vpc_lattice_exclusion: opt(&mut s, 7, "VpcLatticeExclusion")?,
+            elastic_file_system_exclusion: opt(&mut s, 8, "ElasticFileSystemExclusion")?,
+        })
+    }
+}
+
+impl IntoValue for VpcEncryptionControlConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.mode.into_value()),
+            self.internet_gateway_exclusion.map(IntoValue::into_value),
+            self.egress_only_internet_gateway_exclusion
+                .map(IntoValue::into_value),
+            self.nat_gateway_exclusion.map(IntoValue::into_value),
+            self.virtual_private_gateway_exclusion
+                .map(IntoValue::into_value),
+            self.vpc_peering_exclusion.map(IntoValue::into_value),
+            self.lambda_exclusion.map(IntoValue::into_value),
+            self.vpc_lattice_exclusion.map(IntoValue::into_value),
+            self.elastic_file_system_exclusion
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VpcEncryptionControlExclusion {
     pub state: Option<String>,
     pub state_message: Option<String>,
@@ -4740,6 +10883,41 @@ pub mod errors {}
 
 /// What a EC2 implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `AllocateAddress`.
+    fn allocate_address(
+        &self,
+        ctx: &RequestContext,
+        input: AllocateAddressRequest,
+    ) -> impl Future<Output = Result<AllocateAddressResult, AwsError>> + Send;
+
+    /// `AssociateAddress`.
+    fn associate_address(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateAddressRequest,
+    ) -> impl Future<Output = Result<AssociateAddressResult, AwsError>> + Send;
+
+    /// `AssociateRouteTable`.
+    fn associate_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateRouteTableRequest,
+    ) -> impl Future<Output = Result<AssociateRouteTableResult, AwsError>> + Send;
+
+    /// `AssociateVpcCidrBlock`.
+    fn associate_vpc_cidr_block(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateVpcCidrBlockRequest,
+    ) -> impl Future<Output = Result<AssociateVpcCidrBlockResult, AwsError>> + Send;
+
+    /// `AttachInternetGateway`.
+    fn attach_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: AttachInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `AuthorizeSecurityGroupEgress`.
     fn authorize_security_group_egress(
         &self,
@@ -4753,6 +10931,41 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: AuthorizeSecurityGroupIngressRequest,
     ) -> impl Future<Output = Result<AuthorizeSecurityGroupIngressResult, AwsError>> + Send;
+
+    /// `CreateDefaultVpc`.
+    fn create_default_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDefaultVpcRequest,
+    ) -> impl Future<Output = Result<CreateDefaultVpcResult, AwsError>> + Send;
+
+    /// `CreateInternetGateway`.
+    fn create_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: CreateInternetGatewayRequest,
+    ) -> impl Future<Output = Result<CreateInternetGatewayResult, AwsError>> + Send;
+
+    /// `CreateNetworkInterface`.
+    fn create_network_interface(
+        &self,
+        ctx: &RequestContext,
+        input: CreateNetworkInterfaceRequest,
+    ) -> impl Future<Output = Result<CreateNetworkInterfaceResult, AwsError>> + Send;
+
+    /// `CreateRoute`.
+    fn create_route(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRouteRequest,
+    ) -> impl Future<Output = Result<CreateRouteResult, AwsError>> + Send;
+
+    /// `CreateRouteTable`.
+    fn create_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRouteTableRequest,
+    ) -> impl Future<Output = Result<CreateRouteTableResult, AwsError>> + Send;
 
     /// `CreateSecurityGroup`.
     fn create_security_group(
@@ -4768,6 +10981,48 @@ pub trait Handlers: Send + Sync + 'static {
         input: CreateSubnetRequest,
     ) -> impl Future<Output = Result<CreateSubnetResult, AwsError>> + Send;
 
+    /// `CreateTags`.
+    fn create_tags(
+        &self,
+        ctx: &RequestContext,
+        input: CreateTagsRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `CreateVpc`.
+    fn create_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVpcRequest,
+    ) -> impl Future<Output = Result<CreateVpcResult, AwsError>> + Send;
+
+    /// `DeleteInternetGateway`.
+    fn delete_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteNetworkInterface`.
+    fn delete_network_interface(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteNetworkInterfaceRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteRoute`.
+    fn delete_route(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRouteRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteRouteTable`.
+    fn delete_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRouteTableRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DeleteSecurityGroup`.
     fn delete_security_group(
         &self,
@@ -4782,6 +11037,41 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteSubnetRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteTags`.
+    fn delete_tags(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteTagsRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteVpc`.
+    fn delete_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVpcRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DescribeAccountAttributes`.
+    fn describe_account_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAccountAttributesRequest,
+    ) -> impl Future<Output = Result<DescribeAccountAttributesResult, AwsError>> + Send;
+
+    /// `DescribeAddresses`.
+    fn describe_addresses(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesRequest,
+    ) -> impl Future<Output = Result<DescribeAddressesResult, AwsError>> + Send;
+
+    /// `DescribeAddressesAttribute`.
+    fn describe_addresses_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesAttributeRequest,
+    ) -> impl Future<Output = Result<DescribeAddressesAttributeResult, AwsError>> + Send;
+
     /// `DescribeAvailabilityZones`.
     fn describe_availability_zones(
         &self,
@@ -4789,12 +11079,54 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeAvailabilityZonesRequest,
     ) -> impl Future<Output = Result<DescribeAvailabilityZonesResult, AwsError>> + Send;
 
+    /// `DescribeDhcpOptions`.
+    fn describe_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeDhcpOptionsRequest,
+    ) -> impl Future<Output = Result<DescribeDhcpOptionsResult, AwsError>> + Send;
+
+    /// `DescribeInternetGateways`.
+    fn describe_internet_gateways(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInternetGatewaysRequest,
+    ) -> impl Future<Output = Result<DescribeInternetGatewaysResult, AwsError>> + Send;
+
+    /// `DescribeNetworkAcls`.
+    fn describe_network_acls(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNetworkAclsRequest,
+    ) -> impl Future<Output = Result<DescribeNetworkAclsResult, AwsError>> + Send;
+
+    /// `DescribeNetworkInterfaces`.
+    fn describe_network_interfaces(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNetworkInterfacesRequest,
+    ) -> impl Future<Output = Result<DescribeNetworkInterfacesResult, AwsError>> + Send;
+
     /// `DescribeRegions`.
     fn describe_regions(
         &self,
         ctx: &RequestContext,
         input: DescribeRegionsRequest,
     ) -> impl Future<Output = Result<DescribeRegionsResult, AwsError>> + Send;
+
+    /// `DescribeRouteTables`.
+    fn describe_route_tables(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeRouteTablesRequest,
+    ) -> impl Future<Output = Result<DescribeRouteTablesResult, AwsError>> + Send;
+
+    /// `DescribeSecurityGroupRules`.
+    fn describe_security_group_rules(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSecurityGroupRulesRequest,
+    ) -> impl Future<Output = Result<DescribeSecurityGroupRulesResult, AwsError>> + Send;
 
     /// `DescribeSecurityGroups`.
     fn describe_security_groups(
@@ -4810,6 +11142,20 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeSubnetsRequest,
     ) -> impl Future<Output = Result<DescribeSubnetsResult, AwsError>> + Send;
 
+    /// `DescribeTags`.
+    fn describe_tags(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTagsRequest,
+    ) -> impl Future<Output = Result<DescribeTagsResult, AwsError>> + Send;
+
+    /// `DescribeVpcAttribute`.
+    fn describe_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVpcAttributeRequest,
+    ) -> impl Future<Output = Result<DescribeVpcAttributeResult, AwsError>> + Send;
+
     /// `DescribeVpcs`.
     fn describe_vpcs(
         &self,
@@ -4817,12 +11163,75 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeVpcsRequest,
     ) -> impl Future<Output = Result<DescribeVpcsResult, AwsError>> + Send;
 
+    /// `DetachInternetGateway`.
+    fn detach_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DetachInternetGatewayRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DisassociateAddress`.
+    fn disassociate_address(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateAddressRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DisassociateRouteTable`.
+    fn disassociate_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateRouteTableRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DisassociateVpcCidrBlock`.
+    fn disassociate_vpc_cidr_block(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateVpcCidrBlockRequest,
+    ) -> impl Future<Output = Result<DisassociateVpcCidrBlockResult, AwsError>> + Send;
+
+    /// `ModifySecurityGroupRules`.
+    fn modify_security_group_rules(
+        &self,
+        ctx: &RequestContext,
+        input: ModifySecurityGroupRulesRequest,
+    ) -> impl Future<Output = Result<ModifySecurityGroupRulesResult, AwsError>> + Send;
+
     /// `ModifySubnetAttribute`.
     fn modify_subnet_attribute(
         &self,
         ctx: &RequestContext,
         input: ModifySubnetAttributeRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ModifyVpcAttribute`.
+    fn modify_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyVpcAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ReleaseAddress`.
+    fn release_address(
+        &self,
+        ctx: &RequestContext,
+        input: ReleaseAddressRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ReplaceRoute`.
+    fn replace_route(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceRouteRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ReplaceRouteTableAssociation`.
+    fn replace_route_table_association(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceRouteTableAssociationRequest,
+    ) -> impl Future<Output = Result<ReplaceRouteTableAssociationResult, AwsError>> + Send;
 
     /// `RevokeSecurityGroupEgress`.
     fn revoke_security_group_egress(
@@ -4853,6 +11262,240 @@ pub mod access {
         condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
+
+    /// `AllocateAddress`: `ec2:AllocateAddress`.
+    pub fn allocate_address(ctx: &RequestContext, input: &AllocateAddressRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":elastic-ip/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:AllocateAddress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AssociateAddress`: `ec2:AssociateAddress`.
+    pub fn associate_address(ctx: &RequestContext, input: &AssociateAddressRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.allocation_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.instance_id.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.network_interface_id.push_values(&mut v2);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":elastic-ip/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/"),
+                    Each(&v2),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":instance/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:AssociateAddress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AssociateRouteTable`: `ec2:AssociateRouteTable`.
+    pub fn associate_route_table(
+        ctx: &RequestContext,
+        input: &AssociateRouteTableRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.gateway_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.subnet_id.push_values(&mut v2);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/"),
+                    Each(&v2),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:AssociateRouteTable",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AssociateVpcCidrBlock`: `ec2:AssociateVpcCidrBlock`.
+    pub fn associate_vpc_cidr_block(
+        ctx: &RequestContext,
+        input: &AssociateVpcCidrBlockRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:AssociateVpcCidrBlock",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AttachInternetGateway`: `ec2:AttachInternetGateway`.
+    pub fn attach_internet_gateway(
+        ctx: &RequestContext,
+        input: &AttachInternetGatewayRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.internet_gateway_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:AttachInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 
     /// `AuthorizeSecurityGroupEgress`: `ec2:AuthorizeSecurityGroupEgress`.
     pub fn authorize_security_group_egress(
@@ -4910,6 +11553,255 @@ pub mod access {
             condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
             Access {
                 action: "ec2:AuthorizeSecurityGroupIngress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateDefaultVpc`: `ec2:CreateDefaultVpc`.
+    pub fn create_default_vpc(
+        ctx: &RequestContext,
+        _input: &CreateDefaultVpcRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:CreateDefaultVpc",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateInternetGateway`: `ec2:CreateInternetGateway`.
+    pub fn create_internet_gateway(
+        ctx: &RequestContext,
+        input: &CreateInternetGatewayRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CreateInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateNetworkInterface`: `ec2:CreateNetworkInterface`.
+    pub fn create_network_interface(
+        ctx: &RequestContext,
+        input: &CreateNetworkInterfaceRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.groups.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.subnet_id.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v2);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v2)]);
+            Access {
+                action: "ec2:CreateNetworkInterface",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateRoute`: `ec2:CreateRoute`.
+    pub fn create_route(ctx: &RequestContext, input: &CreateRouteRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:CreateRoute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateRouteTable`: `ec2:CreateRouteTable`.
+    pub fn create_route_table(
+        ctx: &RequestContext,
+        input: &CreateRouteTableRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        let mut v1: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CreateRouteTable",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5076,6 +11968,205 @@ pub mod access {
         }]
     }
 
+    /// `CreateTags`: `ec2:CreateTags`.
+    pub fn create_tags(ctx: &RequestContext, input: &CreateTagsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v0);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CreateTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateVpc`: `ec2:CreateVpc`.
+    pub fn create_vpc(ctx: &RequestContext, input: &CreateVpcRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.instance_tenancy.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v1);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:InstanceTenancy", &[Each(&v0)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "ec2:CreateVpc",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteInternetGateway`: `ec2:DeleteInternetGateway`.
+    pub fn delete_internet_gateway(
+        ctx: &RequestContext,
+        input: &DeleteInternetGatewayRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.internet_gateway_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteNetworkInterface`: `ec2:DeleteNetworkInterface`.
+    pub fn delete_network_interface(
+        ctx: &RequestContext,
+        input: &DeleteNetworkInterfaceRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.network_interface_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteNetworkInterface",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteRoute`: `ec2:DeleteRoute`.
+    pub fn delete_route(ctx: &RequestContext, input: &DeleteRouteRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteRoute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteRouteTable`: `ec2:DeleteRouteTable`.
+    pub fn delete_route_table(
+        ctx: &RequestContext,
+        input: &DeleteRouteTableRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteRouteTable",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteSecurityGroup`: `ec2:DeleteSecurityGroup`.
     pub fn delete_security_group(
         ctx: &RequestContext,
@@ -5134,6 +12225,106 @@ pub mod access {
         }]
     }
 
+    /// `DeleteTags`: `ec2:DeleteTags`.
+    pub fn delete_tags(ctx: &RequestContext, input: &DeleteTagsRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v0);
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:DeleteTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteVpc`: `ec2:DeleteVpc`.
+    pub fn delete_vpc(ctx: &RequestContext, input: &DeleteVpcRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteVpc",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAccountAttributes`: `ec2:DescribeAccountAttributes`.
+    pub fn describe_account_attributes(
+        _ctx: &RequestContext,
+        _input: &DescribeAccountAttributesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeAccountAttributes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAddresses`: `ec2:DescribeAddresses`.
+    pub fn describe_addresses(
+        _ctx: &RequestContext,
+        _input: &DescribeAddressesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeAddresses",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAddressesAttribute`: `ec2:DescribeAddressesAttribute`.
+    pub fn describe_addresses_attribute(
+        _ctx: &RequestContext,
+        _input: &DescribeAddressesAttributeRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeAddressesAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeAvailabilityZones`: `ec2:DescribeAvailabilityZones`.
     pub fn describe_availability_zones(
         _ctx: &RequestContext,
@@ -5151,6 +12342,74 @@ pub mod access {
         }]
     }
 
+    /// `DescribeDhcpOptions`: `ec2:DescribeDhcpOptions`.
+    pub fn describe_dhcp_options(
+        _ctx: &RequestContext,
+        _input: &DescribeDhcpOptionsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeDhcpOptions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInternetGateways`: `ec2:DescribeInternetGateways`.
+    pub fn describe_internet_gateways(
+        _ctx: &RequestContext,
+        _input: &DescribeInternetGatewaysRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInternetGateways",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeNetworkAcls`: `ec2:DescribeNetworkAcls`.
+    pub fn describe_network_acls(
+        _ctx: &RequestContext,
+        _input: &DescribeNetworkAclsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeNetworkAcls",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeNetworkInterfaces`: `ec2:DescribeNetworkInterfaces`.
+    pub fn describe_network_interfaces(
+        _ctx: &RequestContext,
+        _input: &DescribeNetworkInterfacesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeNetworkInterfaces",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeRegions`: `ec2:DescribeRegions`.
     pub fn describe_regions(_ctx: &RequestContext, _input: &DescribeRegionsRequest) -> Vec<Access> {
         vec![{
@@ -5159,6 +12418,40 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeRegions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeRouteTables`: `ec2:DescribeRouteTables`.
+    pub fn describe_route_tables(
+        _ctx: &RequestContext,
+        _input: &DescribeRouteTablesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeRouteTables",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeSecurityGroupRules`: `ec2:DescribeSecurityGroupRules`.
+    pub fn describe_security_group_rules(
+        _ctx: &RequestContext,
+        _input: &DescribeSecurityGroupRulesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeSecurityGroupRules",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5196,6 +12489,37 @@ pub mod access {
         }]
     }
 
+    /// `DescribeTags`: `ec2:DescribeTags`.
+    pub fn describe_tags(_ctx: &RequestContext, _input: &DescribeTagsRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeTags",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeVpcAttribute`: `ec2:DescribeVpcAttribute`.
+    pub fn describe_vpc_attribute(
+        _ctx: &RequestContext,
+        _input: &DescribeVpcAttributeRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeVpcAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeVpcs`: `ec2:DescribeVpcs`.
     pub fn describe_vpcs(_ctx: &RequestContext, _input: &DescribeVpcsRequest) -> Vec<Access> {
         vec![{
@@ -5204,6 +12528,181 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeVpcs",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DetachInternetGateway`: `ec2:DetachInternetGateway`.
+    pub fn detach_internet_gateway(
+        ctx: &RequestContext,
+        input: &DetachInternetGatewayRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.internet_gateway_id.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":internet-gateway/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v1),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DetachInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DisassociateAddress`: `ec2:DisassociateAddress`.
+    pub fn disassociate_address(
+        ctx: &RequestContext,
+        _input: &DisassociateAddressRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":elastic-ip/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":network-interface/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DisassociateAddress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DisassociateRouteTable`: `ec2:DisassociateRouteTable`.
+    pub fn disassociate_route_table(
+        ctx: &RequestContext,
+        _input: &DisassociateRouteTableRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/*"),
+                ],
+                &mut r,
+            );
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":subnet/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DisassociateRouteTable",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DisassociateVpcCidrBlock`: `ec2:DisassociateVpcCidrBlock`.
+    pub fn disassociate_vpc_cidr_block(
+        ctx: &RequestContext,
+        _input: &DisassociateVpcCidrBlockRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DisassociateVpcCidrBlock",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifySecurityGroupRules`: `ec2:ModifySecurityGroupRules`.
+    pub fn modify_security_group_rules(
+        ctx: &RequestContext,
+        input: &ModifySecurityGroupRulesRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.group_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":security-group/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:SecurityGroupID", &[Each(&v0)]);
+            Access {
+                action: "ec2:ModifySecurityGroupRules",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5234,6 +12733,120 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:ModifySubnetAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifyVpcAttribute`: `ec2:ModifyVpcAttribute`.
+    pub fn modify_vpc_attribute(
+        ctx: &RequestContext,
+        input: &ModifyVpcAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.vpc_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":vpc/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyVpcAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ReleaseAddress`: `ec2:ReleaseAddress`.
+    pub fn release_address(ctx: &RequestContext, input: &ReleaseAddressRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.allocation_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":elastic-ip/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ReleaseAddress",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ReplaceRoute`: `ec2:ReplaceRoute`.
+    pub fn replace_route(ctx: &RequestContext, input: &ReplaceRouteRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ReplaceRoute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ReplaceRouteTableAssociation`: `ec2:ReplaceRouteTableAssociation`.
+    pub fn replace_route_table_association(
+        ctx: &RequestContext,
+        input: &ReplaceRouteTableAssociationRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.route_table_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":route-table/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ReplaceRouteTableAssociation",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -5321,6 +12934,66 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "AllocateAddress" => {
+                    let input = AllocateAddressRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(8)),
+                        "AllocateAddressRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::allocate_address(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.allocate_address(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "AssociateAddress" => {
+                    let input = AssociateAddressRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "AssociateAddressRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::associate_address(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.associate_address(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "AssociateRouteTable" => {
+                    let input = AssociateRouteTableRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "AssociateRouteTableRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::associate_route_table(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.associate_route_table(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "AssociateVpcCidrBlock" => {
+                    let input = AssociateVpcCidrBlockRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(10)),
+                        "AssociateVpcCidrBlockRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::associate_vpc_cidr_block(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.associate_vpc_cidr_block(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "AttachInternetGateway" => {
+                    let input = AttachInternetGatewayRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "AttachInternetGatewayRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::attach_internet_gateway(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.attach_internet_gateway(ctx, input).await?;
+                    Ok(None)
+                }
                 "AuthorizeSecurityGroupEgress" => {
                     let input = AuthorizeSecurityGroupEgressRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(10)),
@@ -5343,6 +13016,66 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::authorize_security_group_ingress(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.authorize_security_group_ingress(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateDefaultVpc" => {
+                    let input = CreateDefaultVpcRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "CreateDefaultVpcRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_default_vpc(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_default_vpc(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateInternetGateway" => {
+                    let input = CreateInternetGatewayRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "CreateInternetGatewayRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_internet_gateway(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_internet_gateway(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateNetworkInterface" => {
+                    let input = CreateNetworkInterfaceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(19)),
+                        "CreateNetworkInterfaceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_network_interface(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_network_interface(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateRoute" => {
+                    let input = CreateRouteRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(17)),
+                        "CreateRouteRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_route(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_route(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateRouteTable" => {
+                    let input = CreateRouteTableRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "CreateRouteTableRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_route_table(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_route_table(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "CreateSecurityGroup" => {
@@ -5369,6 +13102,78 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.create_subnet(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CreateTags" => {
+                    let input = CreateTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "CreateTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.create_tags(ctx, input).await?;
+                    Ok(None)
+                }
+                "CreateVpc" => {
+                    let input = CreateVpcRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(13)),
+                        "CreateVpcRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_vpc(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_vpc(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DeleteInternetGateway" => {
+                    let input = DeleteInternetGatewayRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteInternetGatewayRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_internet_gateway(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_internet_gateway(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteNetworkInterface" => {
+                    let input = DeleteNetworkInterfaceRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteNetworkInterfaceRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_network_interface(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_network_interface(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteRoute" => {
+                    let input = DeleteRouteRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DeleteRouteRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_route(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_route(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteRouteTable" => {
+                    let input = DeleteRouteTableRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteRouteTableRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_route_table(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_route_table(ctx, input).await?;
+                    Ok(None)
+                }
                 "DeleteSecurityGroup" => {
                     let input = DeleteSecurityGroupRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -5393,6 +13198,66 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_subnet(ctx, input).await?;
                     Ok(None)
                 }
+                "DeleteTags" => {
+                    let input = DeleteTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DeleteTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_tags(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteVpc" => {
+                    let input = DeleteVpcRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteVpcRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_vpc(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_vpc(ctx, input).await?;
+                    Ok(None)
+                }
+                "DescribeAccountAttributes" => {
+                    let input = DescribeAccountAttributesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DescribeAccountAttributesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_account_attributes(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_account_attributes(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeAddresses" => {
+                    let input = DescribeAddressesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DescribeAddressesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_addresses(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_addresses(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeAddressesAttribute" => {
+                    let input = DescribeAddressesAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeAddressesAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_addresses_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_addresses_attribute(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeAvailabilityZones" => {
                     let input = DescribeAvailabilityZonesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -5405,6 +13270,54 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_availability_zones(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeDhcpOptions" => {
+                    let input = DescribeDhcpOptionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeDhcpOptionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_dhcp_options(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_dhcp_options(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInternetGateways" => {
+                    let input = DescribeInternetGatewaysRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeInternetGatewaysRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_internet_gateways(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_internet_gateways(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeNetworkAcls" => {
+                    let input = DescribeNetworkAclsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeNetworkAclsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_network_acls(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_network_acls(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeNetworkInterfaces" => {
+                    let input = DescribeNetworkInterfacesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "DescribeNetworkInterfacesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_network_interfaces(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_network_interfaces(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeRegions" => {
                     let input = DescribeRegionsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(4)),
@@ -5415,6 +13328,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_regions(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_regions(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeRouteTables" => {
+                    let input = DescribeRouteTablesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeRouteTablesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_route_tables(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_route_tables(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeSecurityGroupRules" => {
+                    let input = DescribeSecurityGroupRulesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeSecurityGroupRulesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_security_group_rules(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_security_group_rules(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeSecurityGroups" => {
@@ -5441,6 +13378,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_subnets(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeTags" => {
+                    let input = DescribeTagsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DescribeTagsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_tags(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_tags(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeVpcAttribute" => {
+                    let input = DescribeVpcAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DescribeVpcAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_vpc_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_vpc_attribute(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeVpcs" => {
                     let input = DescribeVpcsRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -5451,6 +13412,66 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_vpcs(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_vpcs(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DetachInternetGateway" => {
+                    let input = DetachInternetGatewayRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DetachInternetGatewayRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::detach_internet_gateway(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.detach_internet_gateway(ctx, input).await?;
+                    Ok(None)
+                }
+                "DisassociateAddress" => {
+                    let input = DisassociateAddressRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DisassociateAddressRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::disassociate_address(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.disassociate_address(ctx, input).await?;
+                    Ok(None)
+                }
+                "DisassociateRouteTable" => {
+                    let input = DisassociateRouteTableRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DisassociateRouteTableRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::disassociate_route_table(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.disassociate_route_table(ctx, input).await?;
+                    Ok(None)
+                }
+                "DisassociateVpcCidrBlock" => {
+                    let input = DisassociateVpcCidrBlockRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DisassociateVpcCidrBlockRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::disassociate_vpc_cidr_block(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.disassociate_vpc_cidr_block(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ModifySecurityGroupRules" => {
+                    let input = ModifySecurityGroupRulesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ModifySecurityGroupRulesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_security_group_rules(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.modify_security_group_rules(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "ModifySubnetAttribute" => {
@@ -5464,6 +13485,54 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.modify_subnet_attribute(ctx, input).await?;
                     Ok(None)
+                }
+                "ModifyVpcAttribute" => {
+                    let input = ModifyVpcAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "ModifyVpcAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_vpc_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.modify_vpc_attribute(ctx, input).await?;
+                    Ok(None)
+                }
+                "ReleaseAddress" => {
+                    let input = ReleaseAddressRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "ReleaseAddressRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::release_address(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.release_address(ctx, input).await?;
+                    Ok(None)
+                }
+                "ReplaceRoute" => {
+                    let input = ReplaceRouteRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(18)),
+                        "ReplaceRouteRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::replace_route(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.replace_route(ctx, input).await?;
+                    Ok(None)
+                }
+                "ReplaceRouteTableAssociation" => {
+                    let input = ReplaceRouteTableAssociationRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ReplaceRouteTableAssociationRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::replace_route_table_association(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.replace_route_table_association(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "RevokeSecurityGroupEgress" => {
                     let input = RevokeSecurityGroupEgressRequest::from_value(

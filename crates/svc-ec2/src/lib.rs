@@ -22,9 +22,10 @@ mod render;
 mod render_net;
 mod setup;
 mod state;
+mod tagging;
 mod tags;
 
-pub use public::SubnetInfo;
+pub use public::{InterfaceInfo, NewInterface, SubnetInfo, AUTO_PUBLIC_IP_RANGE};
 pub use state::Ec2;
 
 use nimbus_core::{Clock, Ids};

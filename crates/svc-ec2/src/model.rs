@@ -36,6 +36,9 @@ pub struct VpcRec {
     /// `enableDnsHostnames`; `None` means AWS's default: true in a default VPC only.
     #[serde(default)]
     pub dns_hostnames: Option<bool>,
+    /// `enableNetworkAddressUsageMetrics`; `None` means false.
+    #[serde(default)]
+    pub nau_metrics: Option<bool>,
     /// `default` or `dedicated`; `None` means `default`.
     #[serde(default)]
     pub instance_tenancy: Option<String>,

@@ -22,9 +22,25 @@ pub struct SubnetRec {
     #[serde(default)]
     pub tags: Vec<TagRec>,
     /// Private IPv4 addresses in use (as `u32`) → who holds each (an ENI id, or the
-    /// owner string a caller of the public API gave).
-    #[serde(default)]
+    /// owner string a caller of the public API gave). Stored as a list of pairs: JSON map
+    /// keys are strings, and inside [`NetRec`]'s tagged enum serde cannot read them back
+    /// as numbers.
+    #[serde(default, with = "pairs")]
     pub taken: BTreeMap<u32, String>,
+}
+
+/// A `BTreeMap<u32, String>` as a list of `[key, value]` pairs.
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(m: &BTreeMap<u32, String>, s: S) -> Result<S::Ok, S::Error> {
+        m.iter().collect::<Vec<_>>().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u32, String>, D::Error> {
+        Ok(Vec::<(u32, String)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 /// One internet gateway; `vpc_id` is the VPC it is attached to.

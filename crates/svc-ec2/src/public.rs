@@ -2,18 +2,21 @@
 //! wire into the services that stand on VPC networking (instances, load balancers, Auto
 //! Scaling). It works on an [`Ec2`] handle (`Clone`, shared state) by (account, region),
 //! without a request: look a subnet up ([`SubnetInfo`]), list a scope's default subnets,
-//! find a security group's VPC, and take or give back a private IPv4 address of a subnet.
+//! find a security group's VPC, take or give back a private IPv4 address of a subnet, and
+//! create, look up and delete network interfaces ([`NewInterface`], [`InterfaceInfo`];
+//! they appear in `DescribeNetworkInterfaces` as instances' and load balancers' do on AWS).
 //! Taken addresses are durable like every EC2 write and lower the subnet's
 //! `AvailableIpAddressCount`; a subnet holding addresses cannot be deleted. No wire types
 //! here: callers answer their own API's errors, except where EC2's error is the one AWS
 //! gives (an unknown subnet, a full subnet, an address in use).
 
-use crate::cidr::{ip_text, Cidr};
+use crate::cidr::{ip_text, parse_ip, Cidr};
 use crate::errors;
-use crate::network::{NetRec, SubnetRec};
+use crate::model::TagRec;
+use crate::network::{EniRec, NetRec, SubnetRec};
 use crate::persist::Change;
 use crate::render_net::RESERVED_PER_SUBNET;
-use crate::state::{Ec2, ScopeKey};
+use crate::state::{Ec2, Scope, ScopeKey, State};
 use nimbus_core::AwsError;
 use std::net::Ipv4Addr;
 
@@ -206,4 +209,228 @@ fn full_subnet(subnet_id: &str) -> AwsError {
             "There are not enough free addresses in subnet '{subnet_id}' to satisfy the requested number of instances."
         ),
     )
+}
+
+/// Where the public addresses interfaces get on launch come from (see
+/// [`NewInterface::assign_public_ip`]): 198.18.0.0/16, the other half of RFC 2544's
+/// never-routed benchmarking block (Elastic IPs use 198.19.0.0/16).
+pub const AUTO_PUBLIC_IP_RANGE: &str = "198.18.0.0/16";
+
+/// A network interface to create (for an instance or a load balancer node).
+#[derive(Clone, Debug, Default)]
+pub struct NewInterface {
+    pub subnet_id: String,
+    /// Security groups (of the subnet's VPC); empty means the VPC's `default` group.
+    pub group_ids: Vec<String>,
+    pub description: String,
+    /// AWS's `InterfaceType`: `interface` for an instance's, `network_load_balancer`, …
+    pub interface_type: String,
+    /// Set for interfaces a service manages (`amazon-elb`), shown as `RequesterId` with
+    /// `RequesterManaged: true`.
+    pub requester_id: Option<String>,
+    /// The private address to take; `None` picks the lowest free one.
+    pub private_ip: Option<Ipv4Addr>,
+    /// (instance id, device index) when it belongs to an instance.
+    pub attachment: Option<(String, i32)>,
+    /// Map a public address from [`AUTO_PUBLIC_IP_RANGE`] to it.
+    pub assign_public_ip: bool,
+}
+
+/// What other services need to know about an interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InterfaceInfo {
+    pub network_interface_id: String,
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub availability_zone: String,
+    pub private_ip: Ipv4Addr,
+    pub public_ip: Option<Ipv4Addr>,
+    pub mac_address: String,
+    pub group_ids: Vec<String>,
+}
+
+impl InterfaceInfo {
+    fn of(e: &EniRec) -> Self {
+        InterfaceInfo {
+            network_interface_id: e.eni_id.clone(),
+            subnet_id: e.subnet_id.clone(),
+            vpc_id: e.vpc_id.clone(),
+            availability_zone: e.az.clone(),
+            private_ip: e.private_ip.parse().unwrap_or(Ipv4Addr::UNSPECIFIED),
+            public_ip: e.public_ip.as_deref().and_then(|p| p.parse().ok()),
+            mac_address: e.mac.clone(),
+            group_ids: e.group_ids.clone(),
+        }
+    }
+}
+
+impl Ec2 {
+    /// Creates a network interface in `spec.subnet_id`, taking its private address (and,
+    /// if asked, a public one) in the same durable change; it then shows in
+    /// `DescribeNetworkInterfaces` and lowers the subnet's free address count. Errors are
+    /// AWS's: unknown subnet or group, a group of another VPC, an address in use, a full
+    /// subnet.
+    pub async fn add_network_interface(
+        &self,
+        account: &str,
+        region: &str,
+        spec: NewInterface,
+    ) -> Result<InterfaceInfo, AwsError> {
+        let k = key(account, region);
+        self.mutate_scope(k.clone(), |st, scope| {
+            let (change, eni) = self.plan_interface(st, scope, &k, &spec, Vec::new())?;
+            Ok((change, InterfaceInfo::of(&eni)))
+        })
+        .await
+    }
+
+    /// The change creating interface `spec` (with `tags`) and the interface record; shared
+    /// by the public API and `CreateNetworkInterface`.
+    pub(crate) fn plan_interface(
+        &self,
+        st: &State,
+        scope: &Scope,
+        k: &ScopeKey,
+        spec: &NewInterface,
+        tags: Vec<TagRec>,
+    ) -> Result<(Change, EniRec), AwsError> {
+        let s = scope
+            .net
+            .subnets
+            .get(&spec.subnet_id)
+            .ok_or_else(|| errors::subnet_not_found(&spec.subnet_id))?;
+        let mut groups = spec.group_ids.clone();
+        if groups.is_empty() {
+            let default = scope
+                .group_by_name(&s.vpc_id, "default")
+                .ok_or_else(|| errors::group_not_found("default"))?;
+            groups.push(default.group_id.clone());
+        }
+        for g in &groups {
+            let rec = scope.group(g).ok_or_else(|| errors::group_not_found(g))?;
+            if rec.vpc_id != s.vpc_id {
+                return Err(errors::invalid_parameter_value(format!(
+                    "Security group {g} and subnet {} belong to different networks.",
+                    s.subnet_id
+                )));
+            }
+        }
+        let ip = take_address(s, spec.private_ip.map(u32::from))?;
+        let eni_id = self.ids.resource_id("eni");
+        let mut subnet = s.clone();
+        subnet.taken.insert(ip, eni_id.clone());
+        let public_ip = if spec.assign_public_ip {
+            Some(free_auto_public_ip(st)?)
+        } else {
+            None
+        };
+        let hex = self.ids.hex(10);
+        let mac = format!(
+            "02:{}:{}:{}:{}:{}",
+            &hex[0..2],
+            &hex[2..4],
+            &hex[4..6],
+            &hex[6..8],
+            &hex[8..10]
+        );
+        let eni = EniRec {
+            eni_id,
+            subnet_id: s.subnet_id.clone(),
+            vpc_id: s.vpc_id.clone(),
+            az: s.az.clone(),
+            private_ip: ip_text(ip),
+            mac,
+            description: spec.description.clone(),
+            group_ids: groups,
+            interface_type: if spec.interface_type.is_empty() {
+                "interface".into()
+            } else {
+                spec.interface_type.clone()
+            },
+            requester_id: spec.requester_id.clone(),
+            attachment: spec
+                .attachment
+                .as_ref()
+                .map(|(i, d)| (i.clone(), self.ids.resource_id("eni-attach"), *d)),
+            public_ip,
+            tags,
+        };
+        let mut change = Change::put_net(k, NetRec::Subnet(subnet));
+        change
+            .put_net
+            .push((k.clone(), NetRec::NetworkInterface(eni.clone())));
+        Ok((change, eni))
+    }
+
+    /// The interface `eni_id` of (account, region), if it exists.
+    pub fn network_interface(
+        &self,
+        account: &str,
+        region: &str,
+        eni_id: &str,
+    ) -> Option<InterfaceInfo> {
+        self.read_state(|st| {
+            st.scope_of(account, region)
+                .and_then(|s| s.net.enis.get(eni_id))
+                .map(InterfaceInfo::of)
+        })
+    }
+
+    /// Deletes interface `eni_id`, giving its private address back to the subnet and
+    /// disassociating any Elastic IP from it (the address stays allocated). `Ok(false)`
+    /// when there was no such interface.
+    pub async fn remove_network_interface(
+        &self,
+        account: &str,
+        region: &str,
+        eni_id: &str,
+    ) -> Result<bool, AwsError> {
+        let k = key(account, region);
+        self.mutate_scope(k.clone(), |_, scope| {
+            let Some(e) = scope.net.enis.get(eni_id) else {
+                return Ok((Change::default(), false));
+            };
+            Ok((delete_interface_change(scope, &k, e), true))
+        })
+        .await
+    }
+}
+
+/// The change deleting interface `e`: its record, its subnet address, any Elastic IP
+/// association (the address stays allocated).
+pub(crate) fn delete_interface_change(scope: &Scope, k: &ScopeKey, e: &EniRec) -> Change {
+    let mut change = Change::default();
+    change.delete_net.push((k.clone(), e.eni_id.clone()));
+    if let (Some(s), Some(ip)) = (scope.net.subnets.get(&e.subnet_id), parse_ip(&e.private_ip)) {
+        let mut s = s.clone();
+        s.taken.remove(&ip);
+        change.put_net.push((k.clone(), NetRec::Subnet(s)));
+    }
+    for a in scope.net.addresses.values() {
+        if a.association.as_ref().is_some_and(|x| x.0 == e.eni_id) {
+            let mut a = a.clone();
+            a.association = None;
+            change.put_net.push((k.clone(), NetRec::Address(a)));
+        }
+    }
+    change
+}
+
+/// The lowest address of [`AUTO_PUBLIC_IP_RANGE`] no interface holds.
+fn free_auto_public_ip(state: &State) -> Result<String, AwsError> {
+    let range = Cidr::parse(AUTO_PUBLIC_IP_RANGE).ok_or_else(|| AwsError::internal("bad range"))?;
+    let used: std::collections::HashSet<&str> = state
+        .scopes
+        .values()
+        .flat_map(|s| s.net.enis.values().filter_map(|e| e.public_ip.as_deref()))
+        .collect();
+    (range.first() + 2..range.last())
+        .map(ip_text)
+        .find(|ip| !used.contains(ip.as_str()))
+        .ok_or_else(|| {
+            AwsError::client(
+                "InsufficientAddressCapacity",
+                "There are no more public IPv4 addresses available.",
+            )
+        })
 }

@@ -170,7 +170,6 @@ pub fn default_acl(ec2: &Ec2, vpc_id: &str) -> AclRec {
 
 /// What a new (non-default) VPC gets besides itself: main route table, default ACL and
 /// `default` security group.
-#[allow(dead_code)] // used by CreateVpc (next step)
 pub fn vpc_companions(ec2: &Ec2, key: &ScopeKey, vpc: &VpcRec) -> Change {
     let (account, region) = key;
     Change {

@@ -1,5 +1,5 @@
-//! `TagSpecifications` on create-style calls: picks the tags meant for this call's resource
-//! type and applies AWS's tag rules (key required, at most 128 characters, no `aws:`
+//! `TagSpecifications` on create-style calls and the tags of `CreateTags`: picks the tags
+//! meant for this call's resource type and applies AWS's tag rules (key required, at most 128 characters, no `aws:`
 //! prefix, value at most 256 characters, no repeated key, at most 50 tags). See
 //! <https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions>.
 
@@ -32,7 +32,7 @@ pub fn from_specs(
             out.push(t);
         }
     }
-    if out.len() > 50 {
+    if out.len() > MAX_TAGS {
         return Err(AwsError::client(
             "TagLimitExceeded",
             "The maximum number of tags for a resource is 50.",
@@ -41,9 +41,27 @@ pub fn from_specs(
     Ok(out)
 }
 
-fn check(tag: Tag) -> Result<TagRec, AwsError> {
-    let key = tag.key.unwrap_or_default();
-    let value = tag.value.unwrap_or_default();
+/// AWS's limit of tags per resource.
+pub const MAX_TAGS: usize = 50;
+
+/// The tags of a `CreateTags` call, checked (keys, values, no repeats, at most 50).
+pub fn check_all(tags: Vec<Tag>) -> Result<Vec<TagRec>, AwsError> {
+    if tags.is_empty() {
+        return Err(errors::missing_parameter(
+            "The request must contain the parameter tagSet",
+        ));
+    }
+    from_specs(
+        Some(vec![TagSpecification {
+            resource_type: Some(String::new()),
+            tags: Some(tags),
+        }]),
+        "",
+    )
+}
+
+/// A tag key's rules: 1–128 characters, no `aws:` prefix.
+pub fn check_key(key: &str) -> Result<(), AwsError> {
     if key.is_empty() || key.chars().count() > 128 {
         return Err(errors::invalid_parameter_value(
             "Tag keys must be between 1 and 128 characters long.",
@@ -54,6 +72,13 @@ fn check(tag: Tag) -> Result<TagRec, AwsError> {
             "Tag keys starting with 'aws:' are reserved for internal use",
         ));
     }
+    Ok(())
+}
+
+fn check(tag: Tag) -> Result<TagRec, AwsError> {
+    let key = tag.key.unwrap_or_default();
+    let value = tag.value.unwrap_or_default();
+    check_key(&key)?;
     if value.chars().count() > 256 {
         return Err(errors::invalid_parameter_value(
             "Tag values must be at most 256 characters long.",

@@ -246,10 +246,48 @@ impl Handlers for OnlyCreate {
 
     // Networking operations (VPCs, subnets, gateways, route tables, addresses, tags).
     unused! {
+        create_network_interface(CreateNetworkInterfaceRequest) -> CreateNetworkInterfaceResult;
+        delete_network_interface(DeleteNetworkInterfaceRequest) -> ();
+        describe_security_group_rules(DescribeSecurityGroupRulesRequest) -> DescribeSecurityGroupRulesResult;
+        modify_security_group_rules(ModifySecurityGroupRulesRequest) -> ModifySecurityGroupRulesResult;
+        create_tags(CreateTagsRequest) -> ();
+        delete_tags(DeleteTagsRequest) -> ();
+        describe_tags(DescribeTagsRequest) -> DescribeTagsResult;
+        allocate_address(AllocateAddressRequest) -> AllocateAddressResult;
+        associate_address(AssociateAddressRequest) -> AssociateAddressResult;
+        associate_route_table(AssociateRouteTableRequest) -> AssociateRouteTableResult;
+        attach_internet_gateway(AttachInternetGatewayRequest) -> ();
+        create_internet_gateway(CreateInternetGatewayRequest) -> CreateInternetGatewayResult;
+        create_route(CreateRouteRequest) -> CreateRouteResult;
+        create_route_table(CreateRouteTableRequest) -> CreateRouteTableResult;
+        delete_internet_gateway(DeleteInternetGatewayRequest) -> ();
+        delete_route(DeleteRouteRequest) -> ();
+        delete_route_table(DeleteRouteTableRequest) -> ();
+        describe_account_attributes(DescribeAccountAttributesRequest) -> DescribeAccountAttributesResult;
+        describe_addresses(DescribeAddressesRequest) -> DescribeAddressesResult;
+        describe_addresses_attribute(DescribeAddressesAttributeRequest) -> DescribeAddressesAttributeResult;
+        describe_dhcp_options(DescribeDhcpOptionsRequest) -> DescribeDhcpOptionsResult;
+        describe_internet_gateways(DescribeInternetGatewaysRequest) -> DescribeInternetGatewaysResult;
+        describe_network_acls(DescribeNetworkAclsRequest) -> DescribeNetworkAclsResult;
+        describe_network_interfaces(DescribeNetworkInterfacesRequest) -> DescribeNetworkInterfacesResult;
+        describe_route_tables(DescribeRouteTablesRequest) -> DescribeRouteTablesResult;
+        detach_internet_gateway(DetachInternetGatewayRequest) -> ();
+        disassociate_address(DisassociateAddressRequest) -> ();
+        disassociate_route_table(DisassociateRouteTableRequest) -> ();
+        release_address(ReleaseAddressRequest) -> ();
+        replace_route(ReplaceRouteRequest) -> ();
+        replace_route_table_association(ReplaceRouteTableAssociationRequest) -> ReplaceRouteTableAssociationResult;
         create_subnet(CreateSubnetRequest) -> CreateSubnetResult;
         delete_subnet(DeleteSubnetRequest) -> ();
         describe_subnets(DescribeSubnetsRequest) -> DescribeSubnetsResult;
         modify_subnet_attribute(ModifySubnetAttributeRequest) -> ();
+        associate_vpc_cidr_block(AssociateVpcCidrBlockRequest) -> AssociateVpcCidrBlockResult;
+        create_default_vpc(CreateDefaultVpcRequest) -> CreateDefaultVpcResult;
+        create_vpc(CreateVpcRequest) -> CreateVpcResult;
+        delete_vpc(DeleteVpcRequest) -> ();
+        describe_vpc_attribute(DescribeVpcAttributeRequest) -> DescribeVpcAttributeResult;
+        disassociate_vpc_cidr_block(DisassociateVpcCidrBlockRequest) -> DisassociateVpcCidrBlockResult;
+        modify_vpc_attribute(ModifyVpcAttributeRequest) -> ();
     }
 }
 

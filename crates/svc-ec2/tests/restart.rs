@@ -106,13 +106,26 @@ fn wipe(store: &Store) -> ResetStep<'_> {
     })
 }
 
-/// Every VPC and group id in memory, sorted (read without creating defaults).
+/// Every VPC, group and networking record id in memory, sorted (read without creating
+/// defaults).
 fn all_ids(ec2: &svc_ec2::Ec2) -> Vec<String> {
     ec2.read_state(|st| {
         let mut v: Vec<String> = st
             .scopes
             .values()
-            .flat_map(|s| s.vpcs.keys().chain(s.groups.keys()).cloned())
+            .flat_map(|s| {
+                s.vpcs
+                    .keys()
+                    .chain(s.groups.keys())
+                    .chain(s.net.subnets.keys())
+                    .chain(s.net.igws.keys())
+                    .chain(s.net.route_tables.keys())
+                    .chain(s.net.acls.keys())
+                    .chain(s.net.dhcp_options.keys())
+                    .chain(s.net.addresses.keys())
+                    .chain(s.net.enis.keys())
+                    .cloned()
+            })
             .collect();
         v.sort();
         v
@@ -209,4 +222,108 @@ async fn resets_racing_creates_leave_memory_and_store_agreeing() {
     for c in creators {
         c.await.unwrap();
     }
+}
+
+/// Networking (subnets with taken addresses, gateways, routes, tags, addresses, interfaces)
+/// comes back from disk exactly, and a deleted default VPC stays deleted.
+#[tokio::test]
+async fn networking_survives_reopening_the_disk_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let region = "eu-west-2";
+    let c = ctx_in(ACCOUNT, region);
+    let (ids, subnets, tables, tags) = {
+        let store = Store::open_dir(dir.path()).unwrap();
+        let ec2 = ec2_over(store.clone(), 1);
+        let vpc = ec2
+            .create_vpc(
+                &c,
+                CreateVpcRequest {
+                    cidr_block: Some("10.8.0.0/16".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .vpc
+            .unwrap()
+            .vpc_id
+            .unwrap();
+        let subnet = ec2
+            .create_subnet(
+                &c,
+                CreateSubnetRequest {
+                    vpc_id: vpc.clone(),
+                    cidr_block: Some("10.8.1.0/24".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .subnet
+            .unwrap()
+            .subnet_id
+            .unwrap();
+        ec2.add_network_interface(
+            ACCOUNT,
+            region,
+            svc_ec2::NewInterface {
+                subnet_id: subnet.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        ec2.create_tags(
+            &c,
+            CreateTagsRequest {
+                dry_run: None,
+                resources: vec![vpc.clone(), subnet.clone()],
+                tags: vec![Tag {
+                    key: Some("k".into()),
+                    value: Some("v".into()),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+        ec2.allocate_address(&c, Default::default()).await.unwrap();
+        let snapshot = (
+            all_ids(&ec2),
+            ec2.describe_subnets(&c, Default::default()).await.unwrap(),
+            ec2.describe_route_tables(&c, Default::default())
+                .await
+                .unwrap(),
+            ec2.describe_tags(&c, Default::default()).await.unwrap(),
+        );
+        drop(ec2);
+        store.shutdown();
+        snapshot
+    };
+    let store = Store::open_dir(dir.path()).unwrap();
+    let ec2 = ec2_over(store, 9);
+    assert_eq!(all_ids(&ec2), ids);
+    assert_eq!(
+        ec2.describe_subnets(&c, Default::default()).await.unwrap(),
+        subnets
+    );
+    assert_eq!(
+        ec2.describe_route_tables(&c, Default::default())
+            .await
+            .unwrap(),
+        tables
+    );
+    assert_eq!(
+        ec2.describe_tags(&c, Default::default()).await.unwrap(),
+        tags
+    );
+    let counts: Vec<i32> = subnets
+        .subnets
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.available_ip_address_count)
+        .collect();
+    assert!(
+        counts.contains(&250),
+        "the interface's address stays taken: {counts:?}"
+    );
 }

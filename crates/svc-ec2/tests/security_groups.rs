@@ -8,7 +8,7 @@ use common::*;
 use svc_ec2::generated::*;
 
 #[tokio::test]
-async fn seed_create_returns_only_the_group_id() {
+async fn seed_create_returns_the_group_id_and_arn() {
     let ec2 = ec2();
     let out = ec2
         .create_security_group(
@@ -28,7 +28,9 @@ async fn seed_create_returns_only_the_group_id() {
         CreateSecurityGroupResult {
             group_id: Some(gid.clone()),
             tags: None,
-            security_group_arn: None,
+            security_group_arn: Some(format!(
+                "arn:aws:ec2:us-east-1:{ACCOUNT}:security-group/{gid}"
+            )),
         }
     );
 

@@ -45,7 +45,7 @@ impl RuleRequest {
 }
 
 /// Resolves a referenced group (by id, or by name in the owner's default VPC) to a peer.
-fn resolve_pair(
+pub(super) fn resolve_pair(
     state: &State,
     account: &str,
     region: &str,

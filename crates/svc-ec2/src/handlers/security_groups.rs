@@ -98,13 +98,12 @@ pub(super) async fn create(
             tags,
             rules: vec![ec2.allow_all_egress()],
         };
-        // AWS's documented answer to the seed's command is exactly {"GroupId": "sg-..."}
-        // (CLI reference example); the model's SecurityGroupArn member is left out so the
-        // output matches it. Tags are echoed only when some were given.
+        // The current API reference answers `groupId`, `securityGroupArn` and (when tags were
+        // given) `tagSet`; the CLI reference's older example shows only the id.
         let out = CreateSecurityGroupResult {
             group_id: Some(group.group_id.clone()),
             tags: tags::render(&group.tags),
-            security_group_arn: None,
+            security_group_arn: Some(group.arn()),
         };
         Ok((Change::put_group(group), out))
     })
@@ -266,7 +265,13 @@ pub(super) async fn delete(
             .groups
             .values()
             .any(|other| other.group_id != g.group_id && other.references(&g.group_id));
-        if referenced {
+        // Network interfaces (instances', load balancers') using the group hold it too.
+        let in_use = scope
+            .net
+            .enis
+            .values()
+            .any(|e| e.group_ids.iter().any(|x| x == &g.group_id));
+        if referenced || in_use {
             return Err(errors::dependency_violation(&g.group_id));
         }
         let change = Change {
