@@ -8,7 +8,7 @@ stickiness, 503 with no targets, NLB TCP pass-through, and durability across a r
 
 Each test runs its own Nimbus with --time-scale 10 (health checks every 5 s of Nimbus time
 are 0.5 s of real time) and its own node network inside 127.80.0.0/16, so the first load
-balancer's nodes are .1 and .2 of that /24 (lowest free addresses, decision 0008). Every
+balancer's nodes are .1 and .2 of that /24 (lowest free addresses, decision 0009). Every
 backend server is stopped at teardown."""
 
 import http.server

@@ -5,7 +5,7 @@
 //! configuration change never drops established connections. Health results live in
 //! [`health::Board`], which the control plane reads for `DescribeTargetHealth`.
 //!
-//! Node addresses come from 127.80.0.0/16 (decision 0008). This crate knows no AWS wire
+//! Node addresses come from 127.80.0.0/16 (decision 0009). This crate knows no AWS wire
 //! format; it owns sockets, target selection, health checking and stickiness.
 
 pub mod checker;

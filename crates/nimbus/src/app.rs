@@ -42,7 +42,7 @@ pub struct Config {
     pub time: Time,
     /// The id generator every service and the gateway draw from (seed it for replayable runs).
     pub ids: Arc<Ids>,
-    /// Where load balancer nodes take their loopback addresses (decision 0008).
+    /// Where load balancer nodes take their loopback addresses (decision 0009).
     pub lb_network: (std::net::Ipv4Addr, u8),
 }
 

@@ -41,7 +41,7 @@ pub struct ServeOptions {
     pub data_dir: Option<PathBuf>,
     pub time_scale: f64,
     pub dns_listen: Option<String>,
-    /// Where load balancer nodes take their loopback addresses (decision 0008).
+    /// Where load balancer nodes take their loopback addresses (decision 0009).
     pub lb_network: (std::net::Ipv4Addr, u8),
     pub auth: AuthMode,
     pub account: String,

@@ -32,7 +32,7 @@ use nimbus_store::{Store, StoreError};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-/// The default node network (decision 0008): 127.80.0.0/16.
+/// The default node network (decision 0009): 127.80.0.0/16.
 pub const NODE_NETWORK: (Ipv4Addr, u8) = (Ipv4Addr::new(127, 80, 0, 0), 16);
 
 /// The ELBv2 service over `store`, publishing its configuration to `plane`; node addresses

@@ -102,7 +102,7 @@ pub struct Elb {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) network: Arc<dyn Network>,
     pub(crate) plane: Arc<Plane>,
-    /// Where node addresses are allocated (decision 0008).
+    /// Where node addresses are allocated (decision 0009).
     pub(crate) node_net: (std::net::Ipv4Addr, u8),
 }
 
