@@ -685,3 +685,63 @@ def test_502_504_and_app_cookie_stickiness(lab, backends):
     assert len(app) == 1 and "Expires=" in app[0]
     value = app[0].split(";")[0].split("=", 1)[1]
     assert names(f"http://{node}/", 5, headers={"Cookie": f"SESSION=s1; AWSALBAPP-0={value}"}) == [first] * 5
+
+
+def test_weighted_groups_group_stickiness_xff_modes_and_least_outstanding(lab, backends):
+    n, net = lab
+    a, b, c = backends("A"), backends("B"), backends("C")
+    lb, tg, listener = make_alb(n)
+    other = n.aws("elbv2", "create-target-group", "--name", "other", "--protocol", "HTTP", "--port", "80",
+                  "--vpc-id", tg["VpcId"], "--target-type", "ip", "--health-check-path", "/health",
+                  "--health-check-interval-seconds", "5", "--health-check-timeout-seconds", "2",
+                  "--healthy-threshold-count", "2")["TargetGroups"][0]
+    register(n, tg, a)
+    register(n, other, b)
+    n.aws("elbv2", "modify-listener", "--listener-arn", listener["ListenerArn"], "--default-actions", json.dumps([{
+        "Type": "forward", "ForwardConfig": {
+            "TargetGroups": [{"TargetGroupArn": tg["TargetGroupArn"], "Weight": 1},
+                             {"TargetGroupArn": other["TargetGroupArn"], "Weight": 1}],
+            "TargetGroupStickinessConfig": {"Enabled": True, "DurationSeconds": 300}}}]))
+    wait_states(n, tg, {a: "healthy"})
+    wait_states(n, other, {b: "healthy"})
+    node = f"{net}.1"
+    wait_listening(node)
+    assert sorted(names(f"http://{node}/", 4)) == ["A", "A", "B", "B"]
+    status, headers, body = get(f"http://{node}/")
+    first = json.loads(body)["name"]
+    tgc = next(c for c in headers.get_all("Set-Cookie") if c.startswith("AWSALBTG="))
+    assert any(c.startswith("AWSALBTGCORS=") for c in headers.get_all("Set-Cookie"))
+    value = tgc.split(";")[0].split("=", 1)[1]
+    assert names(f"http://{node}/", 5, headers={"Cookie": f"AWSALBTG={value}"}) == [first] * 5
+
+    # X-Forwarded-For processing modes.
+    def xff(mode, client_port="false"):
+        n.aws("elbv2", "modify-load-balancer-attributes", "--load-balancer-arn", lb["LoadBalancerArn"], "--attributes",
+              f"Key=routing.http.xff_header_processing.mode,Value={mode}",
+              f"Key=routing.http.xff_client_port.enabled,Value={client_port}")
+        return json.loads(get(f"http://{node}/", headers={"X-Forwarded-For": "198.51.100.7"})[2])["xff"]
+    assert xff("preserve") == "198.51.100.7"
+    assert xff("remove") is None
+    appended = xff("append", "true")
+    assert appended.startswith("198.51.100.7, 127.0.0.1:") and appended.rsplit(":", 1)[1].isdigit()
+
+    # Least outstanding requests: while A holds a slow request, new ones go to C.
+    n.aws("elbv2", "modify-listener", "--listener-arn", listener["ListenerArn"], "--default-actions",
+          f"Type=forward,TargetGroupArn={tg['TargetGroupArn']}")
+    n.aws("elbv2", "modify-target-group-attributes", "--target-group-arn", tg["TargetGroupArn"],
+          "--attributes", "Key=load_balancing.algorithm.type,Value=least_outstanding_requests")
+    register(n, tg, c)
+    wait_states(n, tg, {a: "healthy", c: "healthy"})
+    a.delay = 2
+    c.delay = 0
+    result = {}
+    while True:
+        t = threading.Thread(target=lambda: result.update(r=get(f"http://{node}/slow", timeout=20)))
+        t.start()
+        time.sleep(0.3)
+        if t.is_alive():
+            break
+        t.join()
+    assert names(f"http://{node}/", 4) == ["C"] * 4
+    t.join()
+    assert json.loads(result["r"][2])["name"] == "A"

@@ -69,6 +69,20 @@ pub struct Balancer {
     pub idle_timeout: Duration,
     /// Cross-zone load balancing (always on for ALB).
     pub cross_zone: bool,
+    /// `routing.http.xff_header_processing.mode` and `routing.http.xff_client_port.enabled`.
+    pub xff: Xff,
+}
+
+/// What an ALB does with `X-Forwarded-For`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Xff {
+    /// Append the client's address (with its port when `client_port`).
+    Append { client_port: bool },
+    /// Pass the header on as the client sent it.
+    Preserve,
+    /// Remove it.
+    #[default]
+    Remove,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,6 +118,8 @@ pub struct Rule {
     /// All must match (an empty list matches everything).
     pub conditions: Vec<Condition>,
     pub action: Action,
+    /// Group-level stickiness of a weighted forward (`AWSALBTG`), with its duration.
+    pub group_stickiness: Option<Duration>,
 }
 
 /// A rule condition; within one condition any value may match.
@@ -189,6 +205,8 @@ pub struct TargetGroup {
     pub in_use: bool,
     pub stickiness: Stickiness,
     pub slow_start: Duration,
+    /// `load_balancing.algorithm.type`.
+    pub algorithm: Algorithm,
     /// NLB `deregistration_delay.connection_termination.enabled`: close a drained target's
     /// connections when its delay ends (otherwise they live on until either side closes).
     pub connection_termination: bool,
@@ -228,6 +246,16 @@ impl HealthCheck {
     pub fn matches(&self, code: u16) -> bool {
         self.matcher.iter().any(|&(lo, hi)| (lo..=hi).contains(&code))
     }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Algorithm {
+    #[default]
+    RoundRobin,
+    /// The target with the fewest requests in flight (ties by round robin).
+    LeastOutstanding,
+    /// A random target.
+    WeightedRandom,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -186,6 +186,7 @@ mod tests {
                 listeners: Vec::new(),
                 idle_timeout: Duration::from_secs(60),
                 cross_zone: true,
+                xff: Default::default(),
             })],
             ..Default::default()
         }

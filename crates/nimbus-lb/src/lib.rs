@@ -79,6 +79,20 @@ impl Plane {
         self.counters.load().get(key).map_or(0, |c| c.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// The in-flight request count of `key` (least outstanding requests).
+    pub fn inflight(&self, key: &str) -> Arc<AtomicUsize> {
+        let k = format!("inflight|{key}");
+        if let Some(c) = self.counters.load().get(&k) {
+            return c.clone();
+        }
+        self.counters.rcu(|m| {
+            let mut m = HashMap::clone(m);
+            m.entry(k.clone()).or_insert_with(|| Arc::new(AtomicUsize::new(0)));
+            m
+        });
+        self.counters.load().get(&k).cloned().unwrap_or_default()
+    }
+
     /// Changes with every publish.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.version.subscribe()
@@ -117,6 +131,7 @@ mod tests {
             listeners: Vec::new(),
             idle_timeout: Duration::from_secs(60),
             cross_zone: true,
+            xff: Default::default(),
         })
     }
 

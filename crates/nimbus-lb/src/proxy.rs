@@ -1,14 +1,16 @@
 //! The Application Load Balancer's HTTP/1.1 request path. Each request loads the current
 //! snapshot (lock-free), finds its balancer and listener by the node address and port it
 //! arrived on, evaluates the listener's rules by priority, and answers a fixed response, a
-//! redirect, or forwards to a target: weighted target groups, stickiness cookies
-//! (`AWSALB`/`AWSALBCORS`, `AWSALBAPP-0`), then round robin over the healthy targets (all of
-//! them when none is healthy). Forwarded requests carry `X-Forwarded-For`/`-Proto`/`-Port`
+//! redirect, or forwards to a target: weighted target groups (group stickiness with
+//! `AWSALBTG`/`AWSALBTGCORS`), target stickiness cookies (`AWSALB`/`AWSALBCORS`,
+//! `AWSALBAPP-0`), then the group's algorithm over the healthy targets (all of them when
+//! none is healthy): round robin, least outstanding requests (a request counts as
+//! outstanding until its response headers arrive), or random. Forwarded requests carry `X-Forwarded-For`/`-Proto`/`-Port`
 //! and `X-Amzn-Trace-Id` and go through one keep-alive connection pool. Failures are
 //! classified by origin as AWS does: no target → 503, a target that refuses or resets →
 //! 502, no answer within the idle timeout → 504, each with the balancer's own HTML body.
 
-use crate::config::{Action, Balancer, Redirect, Stickiness, TargetGroup};
+use crate::config::{Action, Algorithm, Balancer, Redirect, Rule, Stickiness, Target, TargetGroup, Xff};
 use crate::select::{self, RequestFacts};
 use crate::Plane;
 use bytes::Bytes;
@@ -212,12 +214,21 @@ impl Alb {
                 Ok(resp)
             }
             Action::Forward(groups) => {
+                // Group-level stickiness: the AWSALBTG cookie names the group of this rule.
+                let stuck = rule.group_stickiness.and_then(|_| {
+                    let cookies = req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
+                    let g = select::decode_group(select::cookie(cookies, "AWSALBTG")?, &rule.arn)?;
+                    groups.iter().any(|(a, w)| *a == g && *w > 0).then_some(g)
+                });
                 let n = self.plane.next(&rule.arn);
-                let Some(g) = select::pick_group(groups, n).and_then(|a| snap.groups.get(a)) else {
+                let chosen = stuck.as_deref().or_else(|| select::pick_group(groups, n));
+                let Some(g) = chosen.and_then(|a| snap.groups.get(a)) else {
                     return Ok(error_page(StatusCode::SERVICE_UNAVAILABLE));
                 };
                 let g = g.clone();
-                Ok(self.forward(req, lb, listener.port, &g, node_zone(lb, node_ip), peer).await)
+                let mut resp = self.forward(req, lb, listener.port, &g, node_zone(lb, node_ip), peer).await;
+                self.set_group_sticky(&mut resp, &rule, &g.arn);
+                Ok(resp)
             }
         }
     }
@@ -245,9 +256,12 @@ impl Alb {
         });
         let target = match stuck {
             Some(t) => t,
-            None => candidates[self.plane.next(&g.arn) % candidates.len()],
+            None => self.choose(g, &candidates),
         };
         let addr = target.addr();
+        let inflight = self.plane.inflight(&format!("{}|{addr}", g.arn));
+        inflight.fetch_add(1, Ordering::Relaxed);
+        let _done = Decrement(inflight);
         let (mut parts, body) = req.into_parts();
         let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
         parts.uri = match Uri::builder().scheme("http").authority(addr.to_string()).path_and_query(pq).build() {
@@ -257,12 +271,21 @@ impl Alb {
         parts.version = http::Version::HTTP_11;
         let h = &mut parts.headers;
         strip_hop(h);
-        let xff = match h.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-            Some(prev) => format!("{prev}, {}", peer.ip()),
-            None => peer.ip().to_string(),
-        };
-        if let Ok(v) = HeaderValue::from_str(&xff) {
-            h.insert("x-forwarded-for", v);
+        match lb.xff {
+            Xff::Append { client_port } => {
+                let me = if client_port { peer.to_string() } else { peer.ip().to_string() };
+                let xff = match h.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+                    Some(prev) => format!("{prev}, {me}"),
+                    None => me,
+                };
+                if let Ok(v) = HeaderValue::from_str(&xff) {
+                    h.insert("x-forwarded-for", v);
+                }
+            }
+            Xff::Preserve => {}
+            Xff::Remove => {
+                h.remove("x-forwarded-for");
+            }
         }
         h.insert("x-forwarded-proto", HeaderValue::from_static("http"));
         h.insert("x-forwarded-port", HeaderValue::from(port));
@@ -283,6 +306,46 @@ impl Alb {
         strip_hop(resp.headers_mut());
         self.set_sticky(&mut resp, g, addr);
         resp
+    }
+
+    /// The next target among `candidates` by the group's algorithm.
+    fn choose<'t>(&self, g: &TargetGroup, candidates: &[&'t Target]) -> &'t Target {
+        let n = self.plane.next(&g.arn);
+        match g.algorithm {
+            Algorithm::RoundRobin => candidates[n % candidates.len()],
+            Algorithm::WeightedRandom => {
+                let mut r = [0u8; 8];
+                let _ = getrandom::getrandom(&mut r);
+                candidates[(u64::from_le_bytes(r) % candidates.len() as u64) as usize]
+            }
+            Algorithm::LeastOutstanding => {
+                // Fewest in flight; among equals, round robin.
+                let len = candidates.len();
+                (0..len)
+                    .map(|i| candidates[(n + i) % len])
+                    .min_by_key(|t| {
+                        self.plane
+                            .inflight(&format!("{}|{}", g.arn, t.addr()))
+                            .load(Ordering::Relaxed)
+                    })
+                    .unwrap_or(candidates[0])
+            }
+        }
+    }
+
+    /// Adds `AWSALBTG` / `AWSALBTGCORS` naming `group` when `rule` has group stickiness.
+    fn set_group_sticky(&self, resp: &mut Response<Body>, rule: &Rule, group: &str) {
+        let Some(duration) = rule.group_stickiness else { return };
+        let value = select::encode_group(&rule.arn, group);
+        let expires = Timestamp(self.clock.real_now().0 + duration.as_millis() as i64).to_http_date();
+        for c in [
+            format!("AWSALBTG={value}; Expires={expires}; Path=/"),
+            format!("AWSALBTGCORS={value}; Expires={expires}; Path=/; SameSite=None; Secure"),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
     }
 
     /// Adds the stickiness cookies of `g` naming `addr` to a target's response.
@@ -316,6 +379,15 @@ impl Alb {
         if name == "AWSALB" {
             add(format!("AWSALBCORS={value}; Expires={expires}; Path=/; SameSite=None; Secure"));
         }
+    }
+}
+
+/// Lowers an in-flight count when the request is answered (or fails).
+struct Decrement(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Decrement {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -168,6 +168,21 @@ pub fn decode_target(value: &str, group: &str) -> Option<SocketAddr> {
     (g == group).then(|| addr.parse().ok())?
 }
 
+const GROUP_PREFIX: &str = "nlbtg1:";
+
+/// A group stickiness cookie value (`AWSALBTG`) naming target group `group` for rule `rule`.
+pub fn encode_group(rule: &str, group: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{GROUP_PREFIX}{group}|{rule}"))
+}
+
+/// The target group an `AWSALBTG` value names, if it was made for `rule`.
+pub fn decode_group(value: &str, rule: &str) -> Option<String> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value).ok()?;
+    let s = String::from_utf8(raw).ok()?;
+    let (group, r) = s.strip_prefix(GROUP_PREFIX)?.rsplit_once('|')?;
+    (r == rule).then(|| group.to_string())
+}
+
 /// The name of the cookie that carries stickiness for `s` (`AWSALB`, `AWSALBAPP-0`).
 pub fn sticky_cookie(s: &Stickiness) -> Option<&'static str> {
     match s {
@@ -204,6 +219,7 @@ mod tests {
             priority,
             conditions,
             action: Action::Fixed { status: 200, content_type: None, body: String::new() },
+            group_stickiness: None,
         }
     }
 
@@ -285,6 +301,7 @@ mod tests {
             in_use: true,
             stickiness: Stickiness::None,
             slow_start: Duration::ZERO,
+            algorithm: crate::config::Algorithm::RoundRobin,
             connection_termination: false,
         }
     }
@@ -316,6 +333,9 @@ mod tests {
         assert_eq!(decode_target(&v, "arn:tg/x"), Some(a));
         assert_eq!(decode_target(&v, "arn:tg/y"), None);
         assert_eq!(decode_target("garbage", "arn:tg/x"), None);
+        let g = encode_group("rule-1", "arn:tg/a|b");
+        assert_eq!(decode_group(&g, "rule-1").as_deref(), Some("arn:tg/a|b"));
+        assert_eq!(decode_group(&g, "rule-2"), None);
         let hs = ["a=1; AWSALB=xyz; b=2"];
         assert_eq!(cookie(hs.iter().copied(), "AWSALB"), Some("xyz"));
         assert_eq!(cookie(hs.iter().copied(), "AWSALBCORS"), None);

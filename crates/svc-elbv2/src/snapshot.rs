@@ -87,6 +87,7 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
                 priority: Some(r.priority as u32),
                 conditions: r.conditions.iter().map(condition).collect(),
                 action: action(&r.actions),
+                group_stickiness: group_stickiness(&r.actions),
             });
         }
         for a in &l.default_actions {
@@ -95,10 +96,11 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
             }
         }
         rules.push(Rule {
-            arn: format!("{}/default", l.arn),
+            arn: l.default_rule_arn.clone(),
             priority: None,
             conditions: Vec::new(),
             action: action(&l.default_actions),
+            group_stickiness: group_stickiness(&l.default_actions),
         });
         if let Some(p) = protocol(&l.protocol) {
             listeners.push(Listener {
@@ -132,6 +134,24 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
         ),
         cross_zone: app
             || attributes::get(&lb.attributes, set, "load_balancing.cross_zone.enabled") == "true",
+        xff: match attributes::get(&lb.attributes, set, "routing.http.xff_header_processing.mode").as_str() {
+            "preserve" => Xff::Preserve,
+            "remove" => Xff::Remove,
+            _ => Xff::Append {
+                client_port: attributes::get(&lb.attributes, set, "routing.http.xff_client_port.enabled")
+                    == "true",
+            },
+        },
+    }
+}
+
+/// A forward's group-level stickiness duration, when it is on (AWS's default duration is
+/// one day when none is given).
+fn group_stickiness(actions: &[ActionRec]) -> Option<Duration> {
+    let a = actions.iter().find(|a| a.kind == "forward")?;
+    match a.group_stickiness {
+        Some((true, d)) => Some(secs(d.unwrap_or(86400).into())),
+        _ => None,
     }
 }
 
@@ -256,6 +276,11 @@ fn group(tg: &TgRec, in_use: bool, now: Timestamp) -> TargetGroup {
         in_use,
         stickiness,
         slow_start: secs(get("slow_start.duration_seconds").parse().unwrap_or(0)),
+        algorithm: match get("load_balancing.algorithm.type").as_str() {
+            "least_outstanding_requests" => Algorithm::LeastOutstanding,
+            "weighted_random" => Algorithm::WeightedRandom,
+            _ => Algorithm::RoundRobin,
+        },
         connection_termination: set == Set::TgNlb
             && get("deregistration_delay.connection_termination.enabled") == "true",
     }
