@@ -45,6 +45,20 @@ class Backend:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):
+                if self.path == "/ws" and self.headers.get("Upgrade", "").lower() == "websocket":
+                    # A bare upgrade: 101, then echo bytes upper-cased until the peer closes.
+                    self.send_response(101)
+                    self.send_header("Upgrade", "websocket")
+                    self.send_header("Connection", "Upgrade")
+                    self.end_headers()
+                    self.wfile.flush()
+                    while True:
+                        data = self.connection.recv(4096)
+                        if not data:
+                            break
+                        self.connection.sendall(outer.name.encode() + b":" + data.upper())
+                    self.close_connection = True
+                    return
                 if self.path.startswith("/health"):
                     code, body = outer.health_code, b"ok"
                 else:
@@ -745,3 +759,24 @@ def test_weighted_groups_group_stickiness_xff_modes_and_least_outstanding(lab, b
     assert names(f"http://{node}/", 4) == ["C"] * 4
     t.join()
     assert json.loads(result["r"][2])["name"] == "A"
+
+
+def test_websocket_upgrade_through_the_alb(lab, backends):
+    n, net = lab
+    a = backends("A")
+    lb, tg, listener = make_alb(n)
+    register(n, tg, a)
+    wait_states(n, tg, {a: "healthy"})
+    node = f"{net}.1"
+    wait_listening(node)
+    with socket.create_connection((node, 80), timeout=10) as conn:
+        conn.sendall(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                     b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += conn.recv(4096)
+        assert head.startswith(b"HTTP/1.1 101"), head
+        assert b"upgrade: websocket" in head.lower()
+        for word in (b"hello", b"again"):
+            conn.sendall(word)
+            assert conn.recv(4096) == b"A:" + word.upper()

@@ -115,6 +115,7 @@ async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
                 .header_read_timeout(idle)
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), svc)
+                .with_upgrades()
                 .await;
         });
     }

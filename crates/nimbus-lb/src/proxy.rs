@@ -5,8 +5,11 @@
 //! `AWSALBTG`/`AWSALBTGCORS`), target stickiness cookies (`AWSALB`/`AWSALBCORS`,
 //! `AWSALBAPP-0`), then the group's algorithm over the healthy targets (all of them when
 //! none is healthy): round robin, least outstanding requests (a request counts as
-//! outstanding until its response headers arrive), or random. Forwarded requests carry `X-Forwarded-For`/`-Proto`/`-Port`
-//! and `X-Amzn-Trace-Id` and go through one keep-alive connection pool. Failures are
+//! outstanding until its response headers arrive), or random. Forwarded requests carry
+//! `X-Forwarded-For` (appended, preserved or removed as the balancer's attributes say),
+//! `X-Forwarded-Proto`/`-Port` and `X-Amzn-Trace-Id`, and go through one keep-alive
+//! connection pool. WebSocket (any `Upgrade`) requests are passed on and, on a `101`, the
+//! two upgraded connections are joined byte for byte until either side closes. Failures are
 //! classified by origin as AWS does: no target → 503, a target that refuses or resets →
 //! 502, no answer within the idle timeout → 504, each with the balancer's own HTML body.
 
@@ -20,7 +23,7 @@ use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use nimbus_core::{Clock, Timestamp};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -235,7 +238,7 @@ impl Alb {
 
     async fn forward(
         &self,
-        req: Request<Incoming>,
+        mut req: Request<Incoming>,
         lb: &Balancer,
         port: u16,
         g: &TargetGroup,
@@ -262,6 +265,12 @@ impl Alb {
         let inflight = self.plane.inflight(&format!("{}|{addr}", g.arn));
         inflight.fetch_add(1, Ordering::Relaxed);
         let _done = Decrement(inflight);
+        // A protocol upgrade (WebSocket): the Upgrade header goes on to the target, and on a
+        // 101 both upgraded connections are joined.
+        let upgrade = is_upgrade(req.headers()).then(|| {
+            let proto = req.headers().get(header::UPGRADE).cloned();
+            (proto, hyper::upgrade::on(&mut req))
+        });
         let (mut parts, body) = req.into_parts();
         let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
         parts.uri = match Uri::builder().scheme("http").authority(addr.to_string()).path_and_query(pq).build() {
@@ -271,6 +280,10 @@ impl Alb {
         parts.version = http::Version::HTTP_11;
         let h = &mut parts.headers;
         strip_hop(h);
+        if let Some((Some(proto), _)) = &upgrade {
+            h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            h.insert(header::UPGRADE, proto.clone());
+        }
         match lb.xff {
             Xff::Append { client_port } => {
                 let me = if client_port { peer.to_string() } else { peer.ip().to_string() };
@@ -298,11 +311,23 @@ impl Alb {
         }
         let upstream = Request::from_parts(parts, body);
         let sent = tokio::time::timeout(lb.idle_timeout, self.client.request(upstream)).await;
-        let mut resp = match sent {
+        let mut target_resp = match sent {
             Err(_) => return error_page(StatusCode::GATEWAY_TIMEOUT),
             Ok(Err(_)) => return error_page(StatusCode::BAD_GATEWAY),
-            Ok(Ok(r)) => r.map(|b| b.boxed()),
+            Ok(Ok(r)) => r,
         };
+        if let (Some((_, client_side)), StatusCode::SWITCHING_PROTOCOLS) = (upgrade, target_resp.status()) {
+            let target_side = hyper::upgrade::on(&mut target_resp);
+            // The joined connection lives until either side closes it.
+            tokio::spawn(async move {
+                if let (Ok(c), Ok(t)) = (client_side.await, target_side.await) {
+                    let (mut c, mut t) = (TokioIo::new(c), TokioIo::new(t));
+                    let _ = tokio::io::copy_bidirectional(&mut c, &mut t).await;
+                }
+            });
+            return target_resp.map(|b| b.boxed());
+        }
+        let mut resp = target_resp.map(|b| b.boxed());
         strip_hop(resp.headers_mut());
         self.set_sticky(&mut resp, g, addr);
         resp
@@ -380,6 +405,15 @@ impl Alb {
             add(format!("AWSALBCORS={value}; Expires={expires}; Path=/; SameSite=None; Secure"));
         }
     }
+}
+
+/// Whether a request asks for a protocol upgrade (`Connection: upgrade` and `Upgrade`).
+fn is_upgrade(h: &HeaderMap) -> bool {
+    h.contains_key(header::UPGRADE)
+        && h.get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade")))
 }
 
 /// Lowers an in-flight count when the request is answered (or fails).
