@@ -254,6 +254,13 @@ def test_lab_step_one_with_the_cli(lab):
     assert lb["State"]["Code"] == "provisioning"
     assert lb["Scheme"] == "internet-facing" and lb["Type"] == "application" and lb["IpAddressType"] == "ipv4"
     assert len(lb["AvailabilityZones"]) == 2 and len(lb["SecurityGroups"]) == 1
+    # Each node holds a requester-managed interface in its subnet, as on AWS.
+    lb_id = arn.split("/", 1)[1]  # app/lab-alb/<id>
+    enis = n.aws("ec2", "describe-network-interfaces", "--filters", f"Name=description,Values=ELB {lb_id}")["NetworkInterfaces"]
+    assert sorted(e["SubnetId"] for e in enis) == sorted(z["SubnetId"] for z in lb["AvailabilityZones"])
+    for e in enis:
+        assert e["RequesterId"] == "amazon-elb" and e["RequesterManaged"] is True
+        assert e["InterfaceType"] == "interface" and e["Groups"][0]["GroupId"] == lb["SecurityGroups"][0]
     n.admin("POST", "/_nimbus/clock/advance", {"seconds": 5})
     d = n.aws("elbv2", "describe-load-balancers", "--names", "lab-alb")["LoadBalancers"][0]
     assert d["State"]["Code"] == "active" and d["LoadBalancerArn"] == arn
@@ -326,6 +333,8 @@ def test_lab_step_one_with_the_cli(lab):
     n.aws("elbv2", "delete-target-group", "--target-group-arn", tg["TargetGroupArn"])
     n.aws("elbv2", "delete-load-balancer", "--load-balancer-arn", arn)
     assert n.aws("elbv2", "describe-load-balancers")["LoadBalancers"] == []
+    assert n.aws("ec2", "describe-network-interfaces", "--filters",
+                 f"Name=description,Values=ELB {lb_id}")["NetworkInterfaces"] == []
 
 
 def test_rules_priorities_and_pagination(lab):

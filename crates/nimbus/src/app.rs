@@ -234,6 +234,40 @@ impl svc_elbv2::Network for Ec2Network {
                 .is_some_and(|s| s.vpcs.contains_key(vpc_id))
         })
     }
+
+    fn add_node_interface<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        node: svc_elbv2::NodeInterface,
+    ) -> svc_elbv2::NetFuture<'a, (String, String)> {
+        Box::pin(async move {
+            let spec = svc_ec2::NewInterface {
+                subnet_id: node.subnet_id,
+                group_ids: node.group_ids,
+                description: node.description,
+                interface_type: node.interface_type,
+                requester_id: Some("amazon-elb".into()),
+                private_ip: None,
+                attachment: None,
+                assign_public_ip: node.public,
+            };
+            let eni = self.0.add_network_interface(account, region, spec).await?;
+            Ok((eni.network_interface_id, eni.private_ip.to_string()))
+        })
+    }
+
+    fn remove_node_interface<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        eni_id: &'a str,
+    ) -> svc_elbv2::NetFuture<'a, ()> {
+        Box::pin(async move {
+            self.0.remove_network_interface(account, region, eni_id).await?;
+            Ok(())
+        })
+    }
 }
 
 /// What STS needs from IAM (roles to assume, which account a key belongs to), over IAM's

@@ -23,7 +23,7 @@ mod snapshot;
 mod state;
 
 pub use handlers::health_words;
-pub use network::{Network, SubnetInfo};
+pub use network::{NetFuture, Network, NodeInterface, SubnetInfo};
 pub use state::Elb;
 
 use nimbus_core::{Clock, Ids};

@@ -15,6 +15,11 @@ pub struct ZoneRec {
     pub subnet_id: String,
     /// The node's loopback address (127.80.x.y).
     pub addr: String,
+    /// The node's network interface in the subnet, and its private address there.
+    #[serde(default)]
+    pub eni_id: Option<String>,
+    #[serde(default)]
+    pub private_ip: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -7,12 +7,17 @@ use nimbus_lb::Plane;
 use nimbus_store::Store;
 use std::sync::Arc;
 use svc_elbv2::generated::*;
-use svc_elbv2::{Elb, Network, SubnetInfo};
+use std::sync::Mutex;
+use svc_elbv2::{Elb, NetFuture, Network, NodeInterface, SubnetInfo};
 
 const ACCOUNT: &str = "123456789012";
 const NOW: i64 = 1_700_000_000;
 
-struct FakeNet;
+/// Subnets and groups of two VPCs, and the node interfaces alive.
+#[derive(Default)]
+struct FakeNet {
+    enis: Mutex<Vec<(String, NodeInterface)>>,
+}
 
 impl Network for FakeNet {
     fn subnet(&self, _: &str, _: &str, id: &str) -> Option<SubnetInfo> {
@@ -34,6 +39,20 @@ impl Network for FakeNet {
     fn vpc_exists(&self, _: &str, _: &str, vpc: &str) -> bool {
         vpc == "vpc-1"
     }
+    fn add_node_interface<'a>(&'a self, _: &'a str, _: &'a str, node: NodeInterface) -> NetFuture<'a, (String, String)> {
+        Box::pin(async move {
+            let mut e = self.enis.lock().unwrap();
+            let id = format!("eni-{}", e.len());
+            e.push((id.clone(), node));
+            Ok((id, "172.31.0.10".to_string()))
+        })
+    }
+    fn remove_node_interface<'a>(&'a self, _: &'a str, _: &'a str, eni: &'a str) -> NetFuture<'a, ()> {
+        Box::pin(async move {
+            self.enis.lock().unwrap().retain(|(i, _)| i != eni);
+            Ok(())
+        })
+    }
 }
 
 fn ctx_at(secs: i64) -> RequestContext {
@@ -52,12 +71,16 @@ fn ctx() -> RequestContext {
 }
 
 fn elb_over(store: Store, plane: Arc<Plane>) -> Elb {
+    elb_with(store, plane, Arc::new(FakeNet::default()))
+}
+
+fn elb_with(store: Store, plane: Arc<Plane>, net: Arc<FakeNet>) -> Elb {
     let clock = Arc::new(ManualClock::new(Timestamp::from_secs(NOW)));
     Elb::load(
         store,
         clock,
         Arc::new(Ids::from_seed(3)),
-        Arc::new(FakeNet),
+        net,
         plane,
         svc_elbv2::NODE_NETWORK,
     )
@@ -244,4 +267,31 @@ async fn state_survives_a_reload_and_reset_empties_it() {
         .await
         .unwrap();
     assert!(plane2.snapshot().balancers.is_empty());
+}
+
+#[tokio::test]
+async fn each_node_holds_an_interface_until_the_balancer_goes() {
+    let net = Arc::new(FakeNet::default());
+    let elb = elb_with(Store::in_memory(), Plane::new(), net.clone());
+    let c = ctx();
+    let lb = elb.create_load_balancer(&c, alb("web", &["subnet-a", "subnet-b"])).await.unwrap();
+    let lb = lb.load_balancers.unwrap()[0].clone();
+    {
+        let enis = net.enis.lock().unwrap();
+        assert_eq!(enis.len(), 2);
+        let id = lb.load_balancer_arn.as_ref().unwrap().rsplit('/').next().unwrap().to_string();
+        assert_eq!(enis[0].1.description, format!("ELB app/web/{id}"));
+        assert_eq!(enis[0].1.group_ids, ["sg-default"]);
+        assert!(enis[0].1.public);
+    }
+    // The same name again (idempotent) makes no interfaces; a duplicate none either.
+    elb.create_load_balancer(&c, alb("web", &["subnet-a", "subnet-b"])).await.unwrap();
+    let mut internal = alb("web", &["subnet-a", "subnet-b"]);
+    internal.scheme = Some("internal".into());
+    assert_eq!(code(elb.create_load_balancer(&c, internal).await), "DuplicateLoadBalancerName");
+    assert_eq!(net.enis.lock().unwrap().len(), 2);
+    elb.delete_load_balancer(&c, DeleteLoadBalancerInput { load_balancer_arn: lb.load_balancer_arn.unwrap() })
+        .await
+        .unwrap();
+    assert!(net.enis.lock().unwrap().is_empty());
 }

@@ -1,6 +1,6 @@
 //! Load balancers: `CreateLoadBalancer` (application and network; subnets validated through
 //! [`crate::network::Network`], one node per zone with a loopback address from the node
-//! network, AWS's ARN and DNS name formats, idempotent for identical settings),
+//! network and a network interface in its subnet, AWS's ARN and DNS name formats, idempotent for identical settings),
 //! `DescribeLoadBalancers`, `DeleteLoadBalancer` (with its listeners and rules; deletion
 //! protection), and the load balancer attributes.
 
@@ -9,6 +9,7 @@ use crate::attributes::{self, Set};
 use crate::errors;
 use crate::generated::*;
 use crate::model::{LbRec, ZoneRec};
+use crate::network::NodeInterface;
 use crate::persist::{Change, Op};
 use crate::state::{arn_prefix, Elb, State};
 use nimbus_core::{AwsError, RequestContext, Timestamp};
@@ -233,7 +234,39 @@ pub(super) async fn create(
     }
     let now = ctx.now;
     let prefix = arn_prefix(ctx);
-    elb.mutate(|st| {
+    let id = elb.hex(16);
+    let short = if kind == "application" { "app" } else { "net" };
+    // Each node holds a network interface in its subnet, made before the balancer is
+    // recorded (and removed again if recording fails); a name already taken needs none.
+    let taken = elb.read(|st| {
+        st.lbs
+            .values()
+            .any(|l| l.arn.starts_with(&prefix) && l.name == input.name)
+    });
+    let mut enis: Vec<(String, String)> = Vec::new();
+    if !taken {
+        for s in &subnets {
+            let node = NodeInterface {
+                subnet_id: s.subnet_id.clone(),
+                group_ids: groups.clone(),
+                description: format!("ELB {short}/{}/{id}", input.name),
+                interface_type: if kind == "application" {
+                    "interface".into()
+                } else {
+                    "network_load_balancer".into()
+                },
+                public: scheme == "internet-facing",
+            };
+            match elb.network.add_node_interface(&account, &region, node).await {
+                Ok(e) => enis.push(e),
+                Err(e) => {
+                    release(elb, &account, &region, &enis).await;
+                    return Err(e);
+                }
+            }
+        }
+    }
+    let created = elb.mutate(|st| {
         if let Some(existing) = st
             .lbs
             .values()
@@ -263,17 +296,17 @@ pub(super) async fn create(
         }
         let mut addrs: Vec<Ipv4Addr> = Vec::new();
         let mut zones = Vec::new();
-        for s in &subnets {
+        for (i, s) in subnets.iter().enumerate() {
             let a = allocate(elb, st, &addrs)?;
             addrs.push(a);
             zones.push(ZoneRec {
                 zone: s.zone.clone(),
                 subnet_id: s.subnet_id.clone(),
                 addr: a.to_string(),
+                eni_id: enis.get(i).map(|e| e.0.clone()),
+                private_ip: enis.get(i).map(|e| e.1.clone()),
             });
         }
-        let id = elb.hex(16);
-        let short = if kind == "application" { "app" } else { "net" };
         let internal = if scheme == "internal" { "internal-" } else { "" };
         let dns_name = if kind == "application" {
             let digits = 1_000_000_000 + elb.ids.next_u64() % 9_000_000_000;
@@ -281,6 +314,7 @@ pub(super) async fn create(
         } else {
             format!("{internal}{}-{}.elb.{region}.amazonaws.com", input.name, elb.hex(16))
         };
+        let id = id.clone();
         let rec = LbRec {
             account: account.clone(),
             region: region.clone(),
@@ -306,7 +340,19 @@ pub(super) async fn create(
         };
         Ok((Change::one(Op::PutLb(rec)), out))
     })
-    .await
+    .await;
+    if created.is_err() || taken {
+        release(elb, &account, &region, &enis).await;
+    }
+    created
+}
+
+/// Deletes node interfaces made for a balancer that was not recorded (best effort: an
+/// interface that cannot be removed is left for the VPC's owner to see).
+async fn release(elb: &Elb, account: &str, region: &str, enis: &[(String, String)]) {
+    for (eni, _) in enis {
+        let _ = elb.network.remove_node_interface(account, region, eni).await;
+    }
 }
 
 pub(super) fn describe(
@@ -361,10 +407,10 @@ pub(super) async fn delete(
     if !arn.starts_with("arn:") {
         return Err(errors::validation(format!("'{arn}' is not a valid load balancer ARN")));
     }
-    elb.mutate(|st| {
+    let out = elb.mutate(|st| {
         // Deleting a load balancer that does not exist succeeds (the call is idempotent).
         let Some(lb) = st.lbs.get(&arn).filter(|l| l.arn.starts_with(&prefix)) else {
-            return Ok((Change::default(), DeleteLoadBalancerOutput {}));
+            return Ok((Change::default(), (DeleteLoadBalancerOutput {}, Vec::new())));
         };
         let set = if lb.kind == "application" { Set::Alb } else { Set::Nlb };
         if attributes::get(&lb.attributes, set, "deletion_protection.enabled") == "true" {
@@ -380,9 +426,17 @@ pub(super) async fn delete(
             c.push(Op::DeleteListener(l.arn.clone()));
         }
         c.push(Op::DeleteLb(arn.clone()));
-        Ok((c, DeleteLoadBalancerOutput {}))
+        let enis: Vec<(String, String)> = lb
+            .zones
+            .iter()
+            .filter_map(|z| Some((z.eni_id.clone()?, String::new())))
+            .collect();
+        Ok((c, (DeleteLoadBalancerOutput {}, enis)))
     })
-    .await
+    .await?;
+    // The nodes' interfaces go with the balancer.
+    release(elb, ctx.account_id(), &ctx.region, &out.1).await;
+    Ok(out.0)
 }
 
 fn lb_set(lb: &LbRec) -> Set {
