@@ -138,7 +138,7 @@ mod tests {
     #[test]
     fn a_publish_swaps_the_snapshot_while_readers_keep_theirs() {
         let plane = Plane::new();
-        let mut rx = plane.subscribe();
+        let rx = plane.subscribe();
         let before = plane.snapshot();
         plane.publish(Snapshot { balancers: vec![lb("a")], ..Default::default() });
         assert!(rx.has_changed().unwrap());
