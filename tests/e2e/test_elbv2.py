@@ -429,9 +429,13 @@ def test_round_robin_rules_fixed_and_redirect(lab, backends):
     except urllib.error.HTTPError as e:
         assert e.code == 301
         assert e.headers["Location"] == f"https://{node}/new/old/page?x=1"
-    # curl too, as the seed browses it.
+    # curl too, as the seed browses it, over HTTP/1.1 and HTTP/2 (prior knowledge).
     out = subprocess.run(["curl", "-s", "--noproxy", "*", f"http://{node}/"], capture_output=True, text=True, timeout=10)
     assert json.loads(out.stdout)["name"] in ("A", "B")
+    out = subprocess.run(["curl", "-s", "--noproxy", "*", "--http2-prior-knowledge", "-w", "\n%{http_version}",
+                          f"http://{node}/h2"], capture_output=True, text=True, timeout=10)
+    body, version = out.stdout.rsplit("\n", 1)
+    assert version == "2" and json.loads(body)["path"] == "/h2" and json.loads(body)["host"] == node
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

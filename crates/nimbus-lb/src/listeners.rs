@@ -1,7 +1,7 @@
 //! The named worker `elb-listeners`: keeps one bound socket per (node address, port) of
 //! every listener in the current snapshot, binding new ones and closing removed ones each
 //! time a snapshot is published (and retrying binds that failed, every second). HTTP
-//! listeners serve HTTP/1.1 through [`crate::proxy`], TCP listeners pass bytes through
+//! listeners serve HTTP/1.1 and HTTP/2 (prior knowledge) through [`crate::proxy`], TCP listeners pass bytes through
 //! [`crate::tcp`]. Accept loops run in a `JoinSet` the worker owns; connections already
 //! accepted live on by themselves, so a configuration change never drops them. HTTPS, TLS,
 //! UDP and TCP_UDP listeners are not bound yet.
@@ -10,7 +10,8 @@ use crate::config::Protocol;
 use crate::proxy::Alb;
 use crate::Plane;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use nimbus_core::Clock;
 use nimbus_workers::{RunFuture, Stop, Worker};
 use std::collections::HashMap;
@@ -107,15 +108,22 @@ async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
                 _ => continue,
             })
             .map_or(Duration::from_secs(60), |b| b.idle_timeout);
-        // One task per connection; it ends with the connection.
+        // One task per connection; it ends with the connection. HTTP/1.1, or HTTP/2 when the
+        // client opens with its preface (prior knowledge: there is no TLS to negotiate yet).
         tokio::spawn(async move {
             let svc = service_fn(move |req| alb.clone().handle(req, local, peer));
-            let _ = hyper::server::conn::http1::Builder::new()
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
                 .timer(TokioTimer::new())
                 .header_read_timeout(idle)
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(stream), svc)
-                .with_upgrades()
+                .keep_alive(true);
+            builder
+                .http2()
+                .timer(TokioTimer::new())
+                .keep_alive_interval(None);
+            let _ = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), svc)
                 .await;
         });
     }

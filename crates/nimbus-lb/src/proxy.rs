@@ -1,4 +1,5 @@
-//! The Application Load Balancer's HTTP/1.1 request path. Each request loads the current
+//! The Application Load Balancer's request path (HTTP/1.1 and HTTP/2 from clients, HTTP/1.1
+//! to targets). Each request loads the current
 //! snapshot (lock-free), finds its balancer and listener by the node address and port it
 //! arrived on, evaluates the listener's rules by priority, and answers a fixed response, a
 //! redirect, or forwards to a target: weighted target groups (group stickiness with
@@ -272,6 +273,12 @@ impl Alb {
             (proto, hyper::upgrade::on(&mut req))
         });
         let (mut parts, body) = req.into_parts();
+        // An HTTP/2 request names its host in `:authority`; the target gets it as `Host`.
+        if !parts.headers.contains_key(header::HOST) {
+            if let Some(v) = parts.uri.authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()) {
+                parts.headers.insert(header::HOST, v);
+            }
+        }
         let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
         parts.uri = match Uri::builder().scheme("http").authority(addr.to_string()).path_and_query(pq).build() {
             Ok(u) => u,
@@ -329,6 +336,8 @@ impl Alb {
         }
         let mut resp = target_resp.map(|b| b.boxed());
         strip_hop(resp.headers_mut());
+        // Framing is the client connection's own (HTTP/2 forbids the header outright).
+        resp.headers_mut().remove(header::TRANSFER_ENCODING);
         self.set_sticky(&mut resp, g, addr);
         resp
     }
