@@ -452,6 +452,12 @@ def test_health_states_fail_open_and_503(lab, backends):
     # No targets at all: 503 with the balancer's page.
     status, headers, body = get(f"http://{node}/")
     assert status == 503 and "503 Service Temporarily Unavailable" in body and headers["Server"] == "awselb/2.0"
+    # Malformed HTTP gets a 400 and disturbs no other connection.
+    with socket.create_connection((node, 80), timeout=5) as bad, socket.create_connection((node, 80), timeout=5) as good:
+        bad.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        assert bad.recv(4096).startswith(b"HTTP/1.1 400")
+        good.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert good.recv(4096).startswith(b"HTTP/1.1 503")
     # With a long interval (60 s = 6 s real) a new target stays in its initial checks.
     n.aws("elbv2", "modify-target-group", "--target-group-arn", tg["TargetGroupArn"],
           "--health-check-interval-seconds", "60")

@@ -133,7 +133,13 @@ pub fn eligible<'g>(
         .targets
         .iter()
         .filter(|t| t.draining_until.is_none())
-        .filter(|t| cross_zone || zone.is_none() || t.zone.is_none() || t.zone.as_deref() == zone)
+        .filter(|t| {
+            // A target outside the VPC is registered in zone `all`: every node reaches it.
+            cross_zone
+                || zone.is_none()
+                || t.zone.as_deref().is_none_or(|z| z == "all")
+                || t.zone.as_deref() == zone
+        })
         .collect();
     if !group.health.enabled {
         return live;
@@ -324,6 +330,21 @@ mod tests {
         view.entry("tg".into()).or_default().insert(target(2, false).addr(), State::Healthy);
         view.entry("tg".into()).or_default().insert(target(1, false).addr(), State::Unhealthy);
         assert_eq!(ports(&view), [2]);
+    }
+
+    #[test]
+    fn without_cross_zone_a_node_keeps_to_its_zone() {
+        let mut a = target(1, false);
+        a.zone = Some("z1".into());
+        let mut b = target(2, false);
+        b.zone = Some("z2".into());
+        let mut c = target(3, false);
+        c.zone = Some("all".into());
+        let g = group(vec![a, b, c]);
+        let view: View = HashMap::new();
+        let ports = |cross| eligible(&g, &view, Some("z1"), cross).iter().map(|t| t.port).collect::<Vec<_>>();
+        assert_eq!(ports(false), [1, 3]);
+        assert_eq!(ports(true), [1, 2, 3]);
     }
 
     #[test]
