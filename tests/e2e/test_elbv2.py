@@ -799,3 +799,55 @@ def test_websocket_upgrade_through_the_alb(lab, backends):
         for word in (b"hello", b"again"):
             conn.sendall(word)
             assert conn.recv(4096) == b"A:" + word.upper()
+
+
+def test_nlb_udp_relay(lab, backends):
+    n, net = lab
+    health_port = backends("H")  # a TCP listener for the UDP group's TCP health checks
+    echo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    echo.bind(("127.0.0.1", 0))
+    echo.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                data, peer = echo.recvfrom(4096)
+            except OSError:
+                continue
+            echo.sendto(b"echo:" + data, peer)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        vpc, subnets = network(n)
+        lb = n.aws("elbv2", "create-load-balancer", "--name", "udp-nlb", "--type", "network",
+                   "--subnets", subnets[0]["SubnetId"])["LoadBalancers"][0]
+        addr = lb["AvailabilityZones"][0]["LoadBalancerAddresses"][0]["PrivateIPv4Address"]
+        tg = n.aws("elbv2", "create-target-group", "--name", "udp-tg", "--protocol", "UDP", "--port", "53",
+                   "--vpc-id", vpc, "--target-type", "ip", "--health-check-protocol", "TCP",
+                   "--health-check-port", str(health_port.port), "--health-check-interval-seconds", "5",
+                   "--health-check-timeout-seconds", "2")["TargetGroups"][0]
+        assert tg["HealthCheckPort"] == str(health_port.port)
+        n.aws("elbv2", "create-listener", "--load-balancer-arn", lb["LoadBalancerArn"], "--protocol", "UDP",
+              "--port", "5300", "--default-actions", f"Type=forward,TargetGroupArn={tg['TargetGroupArn']}")
+        n.aws("elbv2", "register-targets", "--target-group-arn", tg["TargetGroupArn"], "--targets",
+              f"Id=127.0.0.1,Port={echo.getsockname()[1]}")
+        wait_for(lambda: health(n, tg).get(echo.getsockname()[1], {}).get("State") == "healthy", 20, "UDP target healthy")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as c:
+            c.settimeout(1)
+
+            def ask(payload):
+                for _ in range(20):  # the listener binds asynchronously: retry until it answers
+                    c.sendto(payload, (addr, 5300))
+                    try:
+                        return c.recvfrom(4096)[0]
+                    except socket.timeout:
+                        continue
+                return None
+            assert ask(b"one") == b"echo:one"
+            assert ask(b"two") == b"echo:two"
+    finally:
+        stop.set()
+        t.join()
+        echo.close()

@@ -16,6 +16,7 @@ pub mod listeners;
 pub mod proxy;
 pub mod select;
 pub mod tcp;
+pub mod udp;
 
 use arc_swap::ArcSwap;
 use config::Snapshot;

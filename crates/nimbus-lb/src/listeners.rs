@@ -1,10 +1,11 @@
 //! The named worker `elb-listeners`: keeps one bound socket per (node address, port) of
 //! every listener in the current snapshot, binding new ones and closing removed ones each
 //! time a snapshot is published (and retrying binds that failed, every second). HTTP
-//! listeners serve HTTP/1.1 and HTTP/2 (prior knowledge) through [`crate::proxy`], TCP listeners pass bytes through
-//! [`crate::tcp`]. Accept loops run in a `JoinSet` the worker owns; connections already
-//! accepted live on by themselves, so a configuration change never drops them. HTTPS, TLS,
-//! UDP and TCP_UDP listeners are not bound yet.
+//! listeners serve HTTP/1.1 and HTTP/2 (prior knowledge) through [`crate::proxy`], TCP
+//! listeners pass bytes through [`crate::tcp`], UDP listeners relay datagrams through
+//! [`crate::udp`] (TCP_UDP binds both). Accept loops run in a `JoinSet` the worker owns; connections already accepted live
+//! on by themselves, so a configuration change never drops them. HTTPS and TLS listeners
+//! are not bound yet.
 
 use crate::config::Protocol;
 use crate::proxy::Alb;
@@ -26,56 +27,71 @@ pub struct Listeners {
     pub clock: Arc<dyn Clock>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// What is bound on one (address, port): TCP carrying HTTP, TCP passed through, or UDP.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Kind {
     Http,
     Tcp,
+    Udp,
 }
 
 impl Listeners {
     async fn run_loop(self: Arc<Self>, mut stop: Stop) -> anyhow::Result<()> {
         let alb = Alb::new(self.plane.clone(), self.clock.clone());
         let mut tasks: JoinSet<()> = JoinSet::new();
-        let mut bound: HashMap<SocketAddr, (Kind, AbortHandle)> = HashMap::new();
+        // Keyed by (address, UDP?): TCP_UDP listeners hold both on one port.
+        let mut bound: HashMap<(SocketAddr, bool), (Kind, AbortHandle)> = HashMap::new();
         let mut changes = self.plane.subscribe();
         // Addresses whose bind failure was already reported (reported once per streak).
-        let mut reported: std::collections::HashSet<SocketAddr> = Default::default();
+        let mut reported: std::collections::HashSet<(SocketAddr, bool)> = Default::default();
         loop {
             while tasks.try_join_next().is_some() {}
             let snap = self.plane.snapshot();
-            let mut wanted: HashMap<SocketAddr, Kind> = HashMap::new();
+            let mut wanted: HashMap<(SocketAddr, bool), Kind> = HashMap::new();
             for (addr, lb, i) in snap.bindings() {
-                let kind = match lb.listeners[i].protocol {
-                    Protocol::Http => Kind::Http,
-                    Protocol::Tcp => Kind::Tcp,
-                    _ => continue,
+                let kinds: &[Kind] = match lb.listeners[i].protocol {
+                    Protocol::Http => &[Kind::Http],
+                    Protocol::Tcp => &[Kind::Tcp],
+                    Protocol::Udp => &[Kind::Udp],
+                    Protocol::TcpUdp => &[Kind::Tcp, Kind::Udp],
+                    Protocol::Https | Protocol::Tls => continue,
                 };
-                wanted.insert(addr, kind);
+                for k in kinds {
+                    wanted.insert((addr, *k == Kind::Udp), *k);
+                }
             }
-            bound.retain(|addr, (kind, h)| {
-                let keep = wanted.get(addr) == Some(kind);
+            bound.retain(|key, (kind, h)| {
+                let keep = wanted.get(key) == Some(kind);
                 if !keep {
                     h.abort();
                 }
                 keep
             });
             let mut failed = false;
-            for (addr, kind) in wanted {
-                if bound.contains_key(&addr) {
+            for (key, kind) in wanted {
+                if bound.contains_key(&key) {
                     continue;
                 }
-                match TcpListener::bind(addr).await {
-                    Ok(l) => {
-                        reported.remove(&addr);
-                        let h = match kind {
-                            Kind::Http => tasks.spawn(accept_http(l, alb.clone())),
-                            Kind::Tcp => tasks.spawn(crate::tcp::accept(l, self.plane.clone(), self.clock.clone())),
-                        };
-                        bound.insert(addr, (kind, h));
+                let addr = key.0;
+                let spawned = match kind {
+                    Kind::Udp => tokio::net::UdpSocket::bind(addr).await.map(|s| {
+                        tasks.spawn(crate::udp::serve(s, self.plane.clone()))
+                    }),
+                    Kind::Http => TcpListener::bind(addr)
+                        .await
+                        .map(|l| tasks.spawn(accept_http(l, alb.clone()))),
+                    Kind::Tcp => TcpListener::bind(addr).await.map(|l| {
+                        tasks.spawn(crate::tcp::accept(l, self.plane.clone(), self.clock.clone()))
+                    }),
+                };
+                match spawned {
+                    Ok(h) => {
+                        reported.remove(&key);
+                        bound.insert(key, (kind, h));
                     }
                     Err(e) => {
-                        if reported.insert(addr) {
-                            eprintln!("nimbus: load balancer listener {addr} could not bind (retrying every second): {e}");
+                        if reported.insert(key) {
+                            eprintln!("nimbus: load balancer listener {addr} ({kind:?}) could not bind (retrying every second): {e}");
                         }
                         failed = true;
                     }
