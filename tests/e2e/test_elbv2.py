@@ -324,6 +324,15 @@ def test_lab_step_one_with_the_cli(lab):
     h = health(n, spare)[9]
     assert h == {"State": "unused", "Reason": "Target.NotInUse",
                  "Description": "Target group is not configured to receive traffic from the load balancer"}
+    # The lab's own target group is an instance group (HTTP, 80, HTTP1, health check path);
+    # it is created as on AWS, but Nimbus runs no instances yet, so no instance id registers.
+    inst = n.aws("elbv2", "create-target-group", "--name", "lab-instances", "--protocol", "HTTP",
+                 "--protocol-version", "HTTP1", "--port", "80", "--vpc-id", vpc,
+                 "--health-check-path", "/index.html")["TargetGroups"][0]
+    assert inst["TargetType"] == "instance" and inst["ProtocolVersion"] == "HTTP1"
+    err = cli_error(n, "elbv2", "register-targets", "--target-group-arn", inst["TargetGroupArn"],
+                    "--targets", "Id=i-0123456789abcdef0")
+    assert "InvalidTarget" in err and "i-0123456789abcdef0" in err
     limits = {l["Name"]: l["Max"] for l in n.aws("elbv2", "describe-account-limits")["Limits"]}
     assert limits["application-load-balancers"] == "50" and limits["target-groups"] == "3000"
     pol = n.aws("elbv2", "describe-ssl-policies", "--names", "ELBSecurityPolicy-2016-08")["SslPolicies"][0]
