@@ -430,6 +430,15 @@ def test_round_robin_rules_fixed_and_redirect(lab, backends):
     assert names(f"http://{node}/api/v1", 3) == ["C"] * 3
     status, headers, body = get(f"http://{node}/teapot")
     assert (status, body, headers["Server"]) == (418, "short and stout", "awselb/2.0")
+    # Listener attributes that shape every answer.
+    n.aws("elbv2", "modify-listener-attributes", "--listener-arn", la, "--attributes",
+          "Key=routing.http.response.server.enabled,Value=false",
+          "Key=routing.http.response.strict_transport_security.header_value,Value=max-age=31536000")
+    status, headers, body = get(f"http://{node}/teapot")
+    assert status == 418 and headers["Server"] is None
+    assert headers["Strict-Transport-Security"] == "max-age=31536000"
+    status, headers, body = get(f"http://{node}/hello")
+    assert status == 200 and headers["Strict-Transport-Security"] == "max-age=31536000"
     req = urllib.request.Request(f"http://{node}/old/page?x=1")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect)
     try:

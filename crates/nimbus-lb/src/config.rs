@@ -108,6 +108,12 @@ pub struct Listener {
     pub protocol: Protocol,
     /// By priority, the default rule (priority `None`) last.
     pub rules: Vec<Rule>,
+    /// `routing.http.response.server.enabled`: the balancer's own answers carry
+    /// `Server: awselb/2.0`.
+    pub server_header: bool,
+    /// Response headers the listener sets on every answer (`routing.http.response.*`
+    /// attributes), replacing a target's own.
+    pub response_headers: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug)]

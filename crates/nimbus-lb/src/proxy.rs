@@ -10,7 +10,9 @@
 //! `X-Forwarded-For` (appended, preserved or removed as the balancer's attributes say),
 //! `X-Forwarded-Proto`/`-Port` and `X-Amzn-Trace-Id`, and go through one keep-alive
 //! connection pool. WebSocket (any `Upgrade`) requests are passed on and, on a `101`, the
-//! two upgraded connections are joined byte for byte until either side closes. Failures are
+//! two upgraded connections are joined byte for byte until either side closes. Every answer
+//! gets the listener's response header settings (`routing.http.response.*`: security and
+//! CORS headers, and whether the balancer's own answers say `Server: awselb/2.0`). Failures are
 //! classified by origin as AWS does: no target → 503, a target that refuses or resets →
 //! 502, no answer within the idle timeout → 504, each with the balancer's own HTML body.
 
@@ -157,8 +159,37 @@ impl Alb {
         format!("1-{:08x}-{:08x}{:016x}", secs as u32, n as u32, u64::from_le_bytes(r))
     }
 
-    /// Answers one request that arrived on `local` from `peer`.
+    /// Answers one request that arrived on `local` from `peer`, with the listener's
+    /// response header settings applied.
     pub async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        local: SocketAddr,
+        peer: SocketAddr,
+    ) -> Result<Response<Body>, std::convert::Infallible> {
+        let snap = self.plane.snapshot();
+        let mut resp = self.clone().answer(req, local, peer).await?;
+        let listener = match local.ip() {
+            IpAddr::V4(ip) => snap
+                .balancer_at(ip)
+                .and_then(|lb| lb.listeners.iter().find(|l| l.port == local.port())),
+            IpAddr::V6(_) => None,
+        };
+        if let Some(l) = listener {
+            let h = resp.headers_mut();
+            if !l.server_header && h.get(header::SERVER).is_some_and(|v| v == "awselb/2.0") {
+                h.remove(header::SERVER);
+            }
+            for (name, value) in &l.response_headers {
+                if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+                    h.insert(n, v);
+                }
+            }
+        }
+        Ok(resp)
+    }
+
+    async fn answer(
         self: Arc<Self>,
         req: Request<Incoming>,
         local: SocketAddr,

@@ -103,11 +103,15 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
             group_stickiness: group_stickiness(&l.default_actions),
         });
         if let Some(p) = protocol(&l.protocol) {
+            let lset = crate::handlers::listener_set(&l.protocol);
             listeners.push(Listener {
                 arn: l.arn.clone(),
                 port: l.port as u16,
                 protocol: p,
                 rules,
+                server_header: attributes::get(&l.attributes, lset, "routing.http.response.server.enabled")
+                    != "false",
+                response_headers: response_headers(&l.attributes),
             });
         }
     }
@@ -143,6 +147,30 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
             },
         },
     }
+}
+
+/// The headers the `routing.http.response.<name>.header_value` attributes set, by the
+/// header each attribute names.
+fn response_headers(attrs: &std::collections::BTreeMap<String, String>) -> Vec<(String, String)> {
+    const NAMES: [(&str, &str); 10] = [
+        ("access_control_allow_credentials", "Access-Control-Allow-Credentials"),
+        ("access_control_allow_headers", "Access-Control-Allow-Headers"),
+        ("access_control_allow_methods", "Access-Control-Allow-Methods"),
+        ("access_control_allow_origin", "Access-Control-Allow-Origin"),
+        ("access_control_expose_headers", "Access-Control-Expose-Headers"),
+        ("access_control_max_age", "Access-Control-Max-Age"),
+        ("content_security_policy", "Content-Security-Policy"),
+        ("strict_transport_security", "Strict-Transport-Security"),
+        ("x_content_type_options", "X-Content-Type-Options"),
+        ("x_frame_options", "X-Frame-Options"),
+    ];
+    NAMES
+        .iter()
+        .filter_map(|(k, h)| {
+            let v = attrs.get(&format!("routing.http.response.{k}.header_value"))?;
+            (!v.is_empty()).then(|| (h.to_string(), v.clone()))
+        })
+        .collect()
 }
 
 /// A forward's group-level stickiness duration, when it is on (AWS's default duration is

@@ -11,6 +11,7 @@ mod rules;
 mod target_groups;
 mod targets;
 
+pub use listeners::listener_set;
 pub use targets::words as health_words;
 
 use crate::generated::*;
