@@ -324,6 +324,13 @@ def test_lab_step_one_with_the_cli(lab):
     h = health(n, spare)[9]
     assert h == {"State": "unused", "Reason": "Target.NotInUse",
                  "Description": "Target group is not configured to receive traffic from the load balancer"}
+    # What Nimbus cannot do yet is refused, not pretended.
+    err = cli_error(n, "elbv2", "modify-load-balancer-attributes", "--load-balancer-arn", arn,
+                    "--attributes", "Key=access_logs.s3.enabled,Value=true", "Key=access_logs.s3.bucket,Value=logs")
+    assert "InvalidConfigurationRequest" in err and "not supported by Nimbus yet" in err
+    err = cli_error(n, "elbv2", "create-target-group", "--name", "tls-tg", "--protocol", "HTTPS", "--port", "443",
+                    "--vpc-id", vpc, "--target-type", "ip")
+    assert "ValidationError" in err and "not supported by Nimbus yet" in err
     # The lab's own target group is an instance group (HTTP, 80, HTTP1, health check path);
     # it is created as on AWS, but Nimbus runs no instances yet, so no instance id registers.
     inst = n.aws("elbv2", "create-target-group", "--name", "lab-instances", "--protocol", "HTTP",

@@ -5,8 +5,8 @@
 //! matcher; `Target.ResponseCodeMismatch` otherwise) or a TCP connect; either fails with
 //! `Timeout` when no answer comes within the group's timeout, or `Connect` when the
 //! connection is refused or reset. Probes of one round run concurrently in a `JoinSet` the
-//! worker owns, so stopping the worker stops them. HTTPS health checks are probed as TCP
-//! connects until TLS comes to the data plane.
+//! worker owns, so stopping the worker stops them. (HTTPS health checks are refused by the
+//! control plane until TLS comes to the data plane.)
 
 use crate::config::{Protocol, Snapshot, TargetGroup};
 use crate::health::Failure;

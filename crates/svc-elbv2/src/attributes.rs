@@ -4,7 +4,10 @@
 //! guides' attribute tables
 //! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-attributes>,
 //! <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html#target-group-attributes>,
-//! the Network Load Balancer equivalents). Unknown keys and bad values are refused.
+//! the Network Load Balancer equivalents). Unknown keys and bad values are refused, and so
+//! is turning on what Nimbus cannot do yet (access, connection and health check logs to S3,
+//! proxy protocol v2). Other attributes without an effect in the data plane yet are stored
+//! and reported (see decision 0009).
 
 use crate::errors;
 use nimbus_core::AwsError;
@@ -186,6 +189,19 @@ impl Set {
                     "The value of '{k}' {expect}, but was '{v}'"
                 )));
             }
+            // Features whose effect Nimbus cannot produce yet are refused rather than stored
+            // as if they worked.
+            const NOT_YET: [&str; 4] = [
+                "access_logs.s3.enabled",
+                "connection_logs.s3.enabled",
+                "health_check_logs.s3.enabled",
+                "proxy_protocol_v2.enabled",
+            ];
+            if NOT_YET.contains(&k.as_str()) && v == "true" {
+                return Err(errors::invalid_config(format!(
+                    "Setting '{k}' to 'true' is not supported by Nimbus yet"
+                )));
+            }
             out.push((k.clone(), v.clone()));
         }
         Ok(out)
@@ -223,8 +239,10 @@ mod tests {
             ("stickiness.type", "source_ip"),
             ("stickiness.enabled", "yes"),
             ("no.such.key", "1"),
+            ("proxy_protocol_v2.enabled", "true"),
         ] {
-            let e = Set::TgAlb.check(&[(k.into(), v.into())]).expect_err(k);
+            let set = if k.starts_with("proxy") { Set::TgNlb } else { Set::TgAlb };
+            let e = set.check(&[(k.into(), v.into())]).expect_err(k);
             assert_eq!(e.code, "InvalidConfigurationRequest", "{k}");
         }
     }

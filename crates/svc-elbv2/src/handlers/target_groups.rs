@@ -69,6 +69,11 @@ fn check_health(h: &HealthRec, tg_http: bool) -> Result<(), AwsError> {
             "Health check interval must be greater than the timeout.",
         ));
     }
+    if h.protocol.as_deref() == Some("HTTPS") {
+        return Err(errors::validation(
+            "HTTPS health checks are not supported by Nimbus yet (no TLS to targets)",
+        ));
+    }
     if let Some(p) = &h.protocol {
         let ok = if tg_http {
             ["HTTP", "HTTPS"].contains(&p.as_str())
@@ -167,6 +172,12 @@ pub(super) async fn create(
     if !["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP"].contains(&protocol.as_str()) {
         return Err(errors::validation(format!(
             "Protocol '{protocol}' is not supported for target groups"
+        )));
+    }
+    // The data plane speaks plain HTTP and TCP to targets; TLS to targets comes with TLS.
+    if protocol == "HTTPS" || protocol == "TLS" {
+        return Err(errors::validation(format!(
+            "Target groups with protocol '{protocol}' are not supported by Nimbus yet (no TLS to targets)"
         )));
     }
     let port = input.port.ok_or_else(|| {
