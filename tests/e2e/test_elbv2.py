@@ -461,6 +461,12 @@ def test_round_robin_rules_fixed_and_redirect(lab, backends):
                           f"http://{node}/h2"], capture_output=True, text=True, timeout=10)
     body, version = out.stdout.rsplit("\n", 1)
     assert version == "2" and json.loads(body)["path"] == "/h2" and json.loads(body)["host"] == node
+    n.aws("elbv2", "modify-load-balancer-attributes", "--load-balancer-arn", lb["LoadBalancerArn"],
+          "--attributes", "Key=routing.http2.enabled,Value=false")
+    out = subprocess.run(["curl", "-s", "--noproxy", "*", "--http2-prior-knowledge", "-w", "\n%{http_version}",
+                          f"http://{node}/h2"], capture_output=True, text=True, timeout=10)
+    assert not out.stdout.endswith("\n2"), "HTTP/2 is off"
+    assert json.loads(get(f"http://{node}/h1")[2])["path"] == "/h1"
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

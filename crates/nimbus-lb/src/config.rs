@@ -71,6 +71,8 @@ pub struct Balancer {
     pub cross_zone: bool,
     /// `routing.http.xff_header_processing.mode` and `routing.http.xff_client_port.enabled`.
     pub xff: Xff,
+    /// `routing.http2.enabled`: clients may speak HTTP/2.
+    pub http2: bool,
 }
 
 /// What an ALB does with `X-Forwarded-For`.

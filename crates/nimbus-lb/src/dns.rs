@@ -187,6 +187,7 @@ mod tests {
                 idle_timeout: Duration::from_secs(60),
                 cross_zone: true,
                 xff: Default::default(),
+                http2: true,
             })],
             ..Default::default()
         }

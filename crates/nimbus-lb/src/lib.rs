@@ -133,6 +133,7 @@ mod tests {
             idle_timeout: Duration::from_secs(60),
             cross_zone: true,
             xff: Default::default(),
+            http2: true,
         })
     }
 

@@ -116,18 +116,29 @@ async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
         let Ok(local) = stream.local_addr() else { continue };
         let _ = stream.set_nodelay(true);
         let alb = alb.clone();
-        let idle = alb
+        let (idle, http2) = alb
             .plane
             .snapshot()
             .balancer_at(match local.ip() {
                 std::net::IpAddr::V4(a) => a,
                 _ => continue,
             })
-            .map_or(Duration::from_secs(60), |b| b.idle_timeout);
+            .map_or((Duration::from_secs(60), true), |b| (b.idle_timeout, b.http2));
         // One task per connection; it ends with the connection. HTTP/1.1, or HTTP/2 when the
         // client opens with its preface (prior knowledge: there is no TLS to negotiate yet).
         tokio::spawn(async move {
             let svc = service_fn(move |req| alb.clone().handle(req, local, peer));
+            let io = TokioIo::new(stream);
+            if !http2 {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(idle)
+                    .keep_alive(true)
+                    .serve_connection(io, svc)
+                    .with_upgrades()
+                    .await;
+                return;
+            }
             let mut builder = auto::Builder::new(TokioExecutor::new());
             builder
                 .http1()
@@ -138,9 +149,7 @@ async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
                 .http2()
                 .timer(TokioTimer::new())
                 .keep_alive_interval(None);
-            let _ = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), svc)
-                .await;
+            let _ = builder.serve_connection_with_upgrades(io, svc).await;
         });
     }
 }

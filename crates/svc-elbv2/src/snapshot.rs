@@ -138,6 +138,7 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
         ),
         cross_zone: app
             || attributes::get(&lb.attributes, set, "load_balancing.cross_zone.enabled") == "true",
+        http2: attributes::get(&lb.attributes, set, "routing.http2.enabled") != "false",
         xff: match attributes::get(&lb.attributes, set, "routing.http.xff_header_processing.mode").as_str() {
             "preserve" => Xff::Preserve,
             "remove" => Xff::Remove,
