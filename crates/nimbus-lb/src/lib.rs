@@ -58,6 +58,22 @@ impl Plane {
 
     /// Replaces the configuration; listeners and checkers pick it up at once.
     pub fn publish(&self, snapshot: Snapshot) {
+        // Counters of rules and groups that are gone are dropped with them.
+        let live = |key: &str| {
+            let key = key.strip_prefix("inflight|").map_or(key, |k| k.split('|').next().unwrap_or(k));
+            snapshot.groups.contains_key(key)
+                || snapshot
+                    .balancers
+                    .iter()
+                    .any(|b| b.listeners.iter().any(|l| l.rules.iter().any(|r| r.arn == key)))
+        };
+        if self.counters.load().keys().any(|k| !live(k)) {
+            self.counters.rcu(|m| {
+                let mut m = HashMap::clone(m);
+                m.retain(|k, _| live(k));
+                m
+            });
+        }
         self.config.store(Arc::new(snapshot));
         self.version.send_modify(|v| *v += 1);
     }
@@ -155,8 +171,10 @@ mod tests {
     }
 
     #[test]
-    fn round_robin_counters_count_per_key() {
+    fn round_robin_counters_count_per_key_and_go_with_their_group() {
         let plane = Plane::new();
         assert_eq!((plane.next("x"), plane.next("x"), plane.next("y"), plane.next("x")), (0, 1, 0, 2));
+        plane.publish(Snapshot::default());
+        assert_eq!(plane.next("x"), 0, "a counter of a group that is gone starts afresh");
     }
 }
