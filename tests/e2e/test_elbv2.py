@@ -882,3 +882,30 @@ def test_nlb_udp_relay(lab, backends):
         stop.set()
         t.join()
         echo.close()
+
+
+def test_localhost_front_reaches_a_balancer_by_name(make_nimbus, backends):
+    third = random.randint(1, 254)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        front = s.getsockname()[1]
+    n = make_nimbus("--time-scale", SCALE, "--lb-network", f"127.80.{third}.0/24",
+                    "--lb-localhost", f"127.0.0.1:{front}")
+    a = backends("A")
+    vpc, subnets = network(n)
+    lb = n.aws("elbv2", "create-load-balancer", "--name", "front-alb", "--subnets",
+               subnets[0]["SubnetId"], subnets[1]["SubnetId"])["LoadBalancers"][0]
+    tg = n.aws("elbv2", "create-target-group", "--name", "front-tg", "--protocol", "HTTP", "--port", "80",
+               "--vpc-id", vpc, "--target-type", "ip")["TargetGroups"][0]
+    # The front serves the balancer's listener on the front's own port.
+    n.aws("elbv2", "create-listener", "--load-balancer-arn", lb["LoadBalancerArn"], "--protocol", "HTTP",
+          "--port", str(front), "--default-actions", f"Type=forward,TargetGroupArn={tg['TargetGroupArn']}")
+    register(n, tg, a)
+    url = f"http://{lb['DNSName']}.localhost:{front}/by-name"
+    out = subprocess.run(["curl", "-s", "--noproxy", "*", url], capture_output=True, text=True, timeout=10)
+    body = json.loads(out.stdout)
+    assert body["name"] == "A" and body["path"] == "/by-name"
+    assert body["host"] == f"{lb['DNSName']}.localhost:{front}"
+    out = subprocess.run(["curl", "-s", "--noproxy", "*", "-w", "%{http_code}",
+                          f"http://nope.localhost:{front}/"], capture_output=True, text=True, timeout=10)
+    assert out.stdout.endswith("404") and "no load balancer is named 'nope'" in out.stdout

@@ -11,6 +11,7 @@
 pub mod checker;
 pub mod config;
 pub mod dns;
+pub mod front;
 pub mod health;
 pub mod listeners;
 pub mod proxy;

@@ -43,6 +43,8 @@ pub struct ServeOptions {
     pub dns_listen: Option<String>,
     /// Where load balancer nodes take their loopback addresses (decision 0009).
     pub lb_network: (std::net::Ipv4Addr, u8),
+    /// Where the `.localhost` front for load balancers listens, if anywhere.
+    pub lb_localhost: Option<String>,
     pub auth: AuthMode,
     pub account: String,
     pub access_key: String,
@@ -124,6 +126,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 None => (std::net::Ipv4Addr::new(127, 80, 0, 0), 16),
                 Some(s) => parse_lb_network(&s)?,
             };
+            let lb_localhost = take("--lb-localhost", "NIMBUS_LB_LOCALHOST");
             let account =
                 take("--account", "NIMBUS_ACCOUNT").unwrap_or_else(|| "000000000000".into());
             if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
@@ -142,6 +145,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 time_scale,
                 dns_listen,
                 lb_network,
+                lb_localhost,
                 auth,
                 account,
                 access_key: take("--access-key", "NIMBUS_ACCESS_KEY")

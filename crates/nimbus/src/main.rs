@@ -100,6 +100,12 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             println!("  dns: {} (answers for load balancers' DNS names)", socket.local_addr()?);
             workers.add(Arc::new(nimbus_lb::dns::DnsServer { plane: lb_plane.clone(), socket }));
         }
+        if let Some(front) = &opts.lb_localhost {
+            let listener = std::net::TcpListener::bind(front).with_context(|| format!("binding the .localhost front on {front}"))?;
+            listener.set_nonblocking(true)?;
+            println!("  load balancers: http://<DNSName>.localhost via {}", listener.local_addr()?);
+            workers.add(Arc::new(nimbus_lb::front::Front { plane: lb_plane.clone(), clock: clock.clone(), listener }));
+        }
         println!(
             "  try: AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws --endpoint-url {endpoint} --region us-east-1 sts get-caller-identity",
             opts.access_key, opts.secret_key
