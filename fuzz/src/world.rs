@@ -90,6 +90,7 @@ impl World {
             // Keep the authorizer in the pipeline the fuzzer drives.
             enforce_iam: true,
             sns_egress: false,
+            ..app::Config::default()
         })
         .expect("wiring the in-memory world");
         World {

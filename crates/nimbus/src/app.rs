@@ -47,6 +47,8 @@ pub struct Config {
     pub enforce_iam: bool,
     /// SNS may deliver to http endpoints off loopback (`--sns-egress on`).
     pub sns_egress: bool,
+    /// Where load balancer nodes take their loopback addresses (decision 0010).
+    pub lb_network: (std::net::Ipv4Addr, u8),
 }
 
 impl Default for Config {
@@ -64,6 +66,7 @@ impl Default for Config {
             ids: Arc::new(Ids::from_os()),
             enforce_iam: true,
             sns_egress: false,
+            lb_network: svc_elbv2::NODE_NETWORK,
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct App {
     /// The clock checkpoint an earlier run left in the store and the clock resumed from
     /// (`None` on a first run and for an injected clock).
     pub resumed_from: Option<ClockCheckpoint>,
+    /// The load balancer data plane (the binary adds the DNS server over it).
+    pub lb_plane: Arc<nimbus_lb::Plane>,
 }
 
 /// Builds Nimbus as `config` says: loads every service's stored state, so a corrupt store
@@ -110,6 +115,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         &hooks,
         !config.enforce_iam,
         config.sns_egress,
+        config.lb_network,
     )?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
@@ -141,6 +147,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
         hooks,
         workers,
         resumed_from,
+        lb_plane: wired.lb_plane,
     })
 }
 
@@ -165,6 +172,7 @@ struct Wired {
     iam: svc_iam::Directory,
     sessions: svc_sts::Sessions,
     buckets: svc_s3::BucketPolicies,
+    lb_plane: Arc<nimbus_lb::Plane>,
 }
 
 fn services(
@@ -176,6 +184,7 @@ fn services(
     hooks: &Hooks,
     root_may_assume: bool,
     sns_egress: bool,
+    lb_network: (std::net::Ipv4Addr, u8),
 ) -> anyhow::Result<Wired> {
     // Services with background work add their workers here (`workers.add(...)`).
     let workers = &hooks.workers;
@@ -198,6 +207,20 @@ fn services(
             .resolve(account, region, reference)
             .map(|p| (p.value, p.data_type))
     };
+    let (ec2, ec2_net) =
+        svc_ec2::build(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?;
+    ec2_net.clone().with_parameters(Arc::new(lookup));
+    let lb_plane = nimbus_lb::Plane::new();
+    let elbv2 = svc_elbv2::service(
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        Arc::new(Ec2Network(ec2_net)),
+        lb_plane.clone(),
+        lb_network,
+    )
+    .context("loading ELBv2 state")?;
+    nimbus_lb::add_workers(&lb_plane, clock, workers);
     let (cloudwatch, alarms) =
         svc_cloudwatch::build(store.clone(), clock.clone()).context("loading CloudWatch state")?;
     let (sns, sns_handle, sns_delivery) =
@@ -218,25 +241,87 @@ fn services(
     Ok(Wired {
         services: vec![
             sts,
-            svc_ec2::service_with_parameters(
-                store.clone(),
-                clock.clone(),
-                ids.clone(),
-                Arc::new(lookup),
-            )
-            .context("loading EC2 state")?,
+            ec2,
             s3,
             cloudwatch,
             svc_acm::service(),
             iam,
             ssm,
             sns,
+            elbv2,
             // scripts/new-service: new services go above this line
         ],
         iam: directory,
         sessions,
         buckets,
+        lb_plane,
     })
+}
+
+/// What ELBv2 needs from EC2's networking: subnets, security groups, VPCs.
+struct Ec2Network(svc_ec2::Ec2);
+
+impl svc_elbv2::Network for Ec2Network {
+    fn subnet(&self, account: &str, region: &str, subnet_id: &str) -> Option<svc_elbv2::SubnetInfo> {
+        self.0.subnet(account, region, subnet_id).map(|s| svc_elbv2::SubnetInfo {
+            subnet_id: s.subnet_id,
+            vpc_id: s.vpc_id,
+            zone: s.availability_zone,
+        })
+    }
+
+    fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String> {
+        self.0.security_group_vpc(account, region, group_id)
+    }
+
+    fn default_security_group(&self, account: &str, region: &str, vpc_id: &str) -> Option<String> {
+        self.0.read_state(|st| {
+            st.scope_of(account, region)
+                .and_then(|s| s.group_by_name(vpc_id, "default"))
+                .map(|g| g.group_id.clone())
+        })
+    }
+
+    fn vpc_exists(&self, account: &str, region: &str, vpc_id: &str) -> bool {
+        self.0.read_state(|st| {
+            st.scope_of(account, region)
+                .is_some_and(|s| s.vpcs.contains_key(vpc_id))
+        })
+    }
+
+    fn add_node_interface<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        node: svc_elbv2::NodeInterface,
+    ) -> svc_elbv2::NetFuture<'a, (String, String)> {
+        Box::pin(async move {
+            let spec = svc_ec2::NewInterface {
+                subnet_id: node.subnet_id,
+                group_ids: node.group_ids,
+                description: node.description,
+                interface_type: node.interface_type,
+                requester_id: Some("amazon-elb".into()),
+                private_ip: None,
+                attachment: None,
+                assign_public_ip: node.public,
+            };
+            let eni = self.0.add_network_interface(account, region, spec).await?;
+            Ok((eni.network_interface_id, eni.private_ip.to_string()))
+        })
+    }
+
+    fn remove_node_interface<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        eni_id: &'a str,
+    ) -> svc_elbv2::NetFuture<'a, ()> {
+        Box::pin(async move {
+            self.0.remove_network_interface(account, region, eni_id).await?;
+            Ok(())
+        })
+    }
 }
 
 /// What STS needs from IAM (roles to assume, which account a key belongs to), over IAM's

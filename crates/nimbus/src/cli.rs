@@ -64,9 +64,17 @@ struct ServeArgs {
     /// Nimbus time runs this many times faster than real time.
     #[arg(long, env = "NIMBUS_TIME_SCALE", default_value_t = 1.0, value_parser = positive_f64)]
     time_scale: f64,
-    /// DNS server address (accepted; served once load balancers exist).
+    /// Serve DNS (UDP) here: A records for load balancers' DNS names.
     #[arg(long, env = "NIMBUS_DNS_LISTEN")]
     dns_listen: Option<String>,
+    /// Loopback network load balancer nodes take their addresses from: a CIDR inside
+    /// 127.80.0.0/16, /16 to /28.
+    #[arg(long, env = "NIMBUS_LB_NETWORK", default_value = "127.80.0.0/16", value_parser = parse_lb_network)]
+    lb_network: (std::net::Ipv4Addr, u8),
+    /// Also serve every load balancer as `http://<DNSName>.localhost/` on this address
+    /// (browsers resolve `*.localhost` to loopback by themselves).
+    #[arg(long, env = "NIMBUS_LB_LOCALHOST")]
+    lb_localhost: Option<String>,
     /// `strict` (SigV4 against known keys) or `permissive` (any key is an account root).
     #[arg(long, env = "NIMBUS_AUTH", default_value = "strict", value_parser = ["strict", "permissive"])]
     auth: String,
@@ -135,6 +143,19 @@ pub struct TargetArgs {
     pub profile: Option<String>,
 }
 
+/// A load balancer node network: an IPv4 loopback CIDR inside 127.80.0.0/16, /16 to /28.
+fn parse_lb_network(s: &str) -> Result<(std::net::Ipv4Addr, u8), String> {
+    let bad = || format!("must be a CIDR inside 127.80.0.0/16 (/16 to /28), got {s:?}");
+    let (a, p) = s.split_once('/').ok_or_else(bad)?;
+    let addr: std::net::Ipv4Addr = a.parse().map_err(|_| bad())?;
+    let prefix: u8 = p.parse().map_err(|_| bad())?;
+    let o = addr.octets();
+    if !(16..=28).contains(&prefix) || o[0] != 127 || o[1] != 80 {
+        return Err(bad());
+    }
+    Ok((addr, prefix))
+}
+
 fn positive_f64(s: &str) -> Result<f64, String> {
     s.parse::<f64>()
         .ok()
@@ -171,6 +192,8 @@ pub struct ServeOptions {
     pub data_dir: Option<PathBuf>,
     pub time_scale: f64,
     pub dns_listen: Option<String>,
+    pub lb_network: (std::net::Ipv4Addr, u8),
+    pub lb_localhost: Option<String>,
     pub auth: AuthMode,
     /// IAM policies are enforced (always in strict mode; with `--enforce-iam` in permissive).
     pub enforce_iam: bool,
@@ -230,6 +253,8 @@ where
                 data_dir,
                 time_scale: a.time_scale,
                 dns_listen: a.dns_listen.filter(|d| !d.is_empty()),
+                lb_network: a.lb_network,
+                lb_localhost: a.lb_localhost.filter(|d| !d.is_empty()),
                 enforce_iam: a.enforce_iam || auth == AuthMode::Strict,
                 sns_egress: a.sns_egress == "on",
                 auth,
@@ -308,6 +333,7 @@ mod tests {
         for bad in [
             "serve --time-scale -1",
             "serve --bogus 1",
+            "serve --lb-network 10.0.0.0/16",
             "serve --account 12",
             "serve --auth maybe",
         ] {

@@ -100,6 +100,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             hooks,
             workers,
             resumed_from,
+            lb_plane,
         } = app::build(app::Config {
             gateway: GatewayConfig {
                 auth: opts.auth.clone(),
@@ -115,6 +116,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             ids: Arc::new(Ids::from_os()),
             enforce_iam: opts.enforce_iam,
             sns_egress: opts.sns_egress,
+            lb_network: opts.lb_network,
         })?;
 
         let endpoint = format!("http://{addr}");
@@ -133,7 +135,16 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             println!("  clock: {} s ahead of wall time (kept from an earlier run)", ahead_ms / 1000);
         }
         if let Some(dns) = &opts.dns_listen {
-            println!("  dns: {dns} (accepted; the DNS server arrives with load balancers)");
+            let socket = std::net::UdpSocket::bind(dns).with_context(|| format!("binding the DNS server on {dns}"))?;
+            socket.set_nonblocking(true)?;
+            println!("  dns: {} (answers for load balancers' DNS names)", socket.local_addr()?);
+            workers.add(Arc::new(nimbus_lb::dns::DnsServer { plane: lb_plane.clone(), socket }));
+        }
+        if let Some(front) = &opts.lb_localhost {
+            let listener = std::net::TcpListener::bind(front).with_context(|| format!("binding the .localhost front on {front}"))?;
+            listener.set_nonblocking(true)?;
+            println!("  load balancers: http://<DNSName>.localhost via {}", listener.local_addr()?);
+            workers.add(Arc::new(nimbus_lb::front::Front { plane: lb_plane.clone(), clock: clock.clone(), listener }));
         }
         println!(
             "  try: AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws --endpoint-url {endpoint} --region us-east-1 sts get-caller-identity",

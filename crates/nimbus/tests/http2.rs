@@ -41,6 +41,7 @@ async fn start(max_body: usize) -> (SocketAddr, tokio::sync::oneshot::Sender<()>
         ids: Arc::new(Ids::from_seed(7)),
         enforce_iam: true,
         sns_egress: false,
+        ..Config::default()
     })
     .expect("wiring an in-memory Nimbus");
     let gateway = app.gateway;

@@ -1,0 +1,181 @@
+//! Nimbus's load-balancer data plane: what really carries traffic for Elastic Load
+//! Balancing. The control plane (svc-elbv2) builds an immutable [`config::Snapshot`] after
+//! every change and hands it to [`Plane::publish`]; listeners (`listeners`, `proxy`, `tcp`)
+//! and health checks (`checker`) read the latest snapshot lock-free on every request, so a
+//! configuration change never drops established connections. Health results live in
+//! [`health::Board`], which the control plane reads for `DescribeTargetHealth`.
+//!
+//! Node addresses come from 127.80.0.0/16 (decision 0010). This crate knows no AWS wire
+//! format; it owns sockets, target selection, health checking and stickiness.
+
+pub mod checker;
+pub mod config;
+pub mod dns;
+pub mod front;
+pub mod health;
+pub mod listeners;
+pub mod proxy;
+pub mod select;
+pub mod tcp;
+pub mod udp;
+
+use arc_swap::ArcSwap;
+use config::Snapshot;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// The data plane's shared state: the published configuration and the health board.
+pub struct Plane {
+    config: ArcSwap<Snapshot>,
+    version: watch::Sender<u64>,
+    pub health: health::Board,
+    /// Round-robin counters by rule or target group ARN.
+    counters: ArcSwap<HashMap<String, Arc<AtomicUsize>>>,
+}
+
+impl std::fmt::Debug for Plane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plane").finish_non_exhaustive()
+    }
+}
+
+impl Default for Plane {
+    fn default() -> Self {
+        Plane {
+            config: ArcSwap::from_pointee(Snapshot::default()),
+            version: watch::channel(0).0,
+            health: health::Board::default(),
+            counters: ArcSwap::from_pointee(HashMap::new()),
+        }
+    }
+}
+
+impl Plane {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Plane::default())
+    }
+
+    /// Replaces the configuration; listeners and checkers pick it up at once.
+    pub fn publish(&self, snapshot: Snapshot) {
+        // Counters of rules and groups that are gone are dropped with them.
+        let live = |key: &str| {
+            let key = key.strip_prefix("inflight|").map_or(key, |k| k.split('|').next().unwrap_or(k));
+            snapshot.groups.contains_key(key)
+                || snapshot
+                    .balancers
+                    .iter()
+                    .any(|b| b.listeners.iter().any(|l| l.rules.iter().any(|r| r.arn == key)))
+        };
+        if self.counters.load().keys().any(|k| !live(k)) {
+            self.counters.rcu(|m| {
+                let mut m = HashMap::clone(m);
+                m.retain(|k, _| live(k));
+                m
+            });
+        }
+        self.config.store(Arc::new(snapshot));
+        self.version.send_modify(|v| *v += 1);
+    }
+
+    /// The current configuration (lock-free).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.config.load_full()
+    }
+
+    /// The next value of the round-robin counter `key` (lock-free once the key exists).
+    pub fn next(&self, key: &str) -> usize {
+        if let Some(c) = self.counters.load().get(key) {
+            return c.fetch_add(1, Ordering::Relaxed);
+        }
+        self.counters.rcu(|m| {
+            let mut m = HashMap::clone(m);
+            m.entry(key.to_string()).or_insert_with(|| Arc::new(AtomicUsize::new(0)));
+            m
+        });
+        self.counters.load().get(key).map_or(0, |c| c.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The in-flight request count of `key` (least outstanding requests).
+    pub fn inflight(&self, key: &str) -> Arc<AtomicUsize> {
+        let k = format!("inflight|{key}");
+        if let Some(c) = self.counters.load().get(&k) {
+            return c.clone();
+        }
+        self.counters.rcu(|m| {
+            let mut m = HashMap::clone(m);
+            m.entry(k.clone()).or_insert_with(|| Arc::new(AtomicUsize::new(0)));
+            m
+        });
+        self.counters.load().get(&k).cloned().unwrap_or_default()
+    }
+
+    /// Changes with every publish.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.version.subscribe()
+    }
+}
+
+/// Registers the data plane's named workers (listeners, health checks) with `workers`.
+pub fn add_workers(
+    plane: &Arc<Plane>,
+    clock: &Arc<dyn nimbus_core::Clock>,
+    workers: &nimbus_workers::Workers,
+) {
+    workers.add(Arc::new(listeners::Listeners {
+        plane: plane.clone(),
+        clock: clock.clone(),
+    }));
+    workers.add(Arc::new(checker::HealthChecker {
+        plane: plane.clone(),
+        clock: clock.clone(),
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use config::{Balancer, Kind, Node};
+    use std::time::Duration;
+
+    fn lb(name: &str) -> Arc<Balancer> {
+        Arc::new(Balancer {
+            arn: name.into(),
+            name: name.into(),
+            dns_name: format!("{name}-1.us-east-1.elb.amazonaws.com"),
+            kind: Kind::Application,
+            nodes: vec![Node { zone: "us-east-1a".into(), addr: "127.80.0.1".parse().unwrap() }],
+            listeners: Vec::new(),
+            idle_timeout: Duration::from_secs(60),
+            cross_zone: true,
+            xff: Default::default(),
+            http2: true,
+        })
+    }
+
+    #[test]
+    fn a_publish_swaps_the_snapshot_while_readers_keep_theirs() {
+        let plane = Plane::new();
+        let rx = plane.subscribe();
+        let before = plane.snapshot();
+        plane.publish(Snapshot { balancers: vec![lb("a")], ..Default::default() });
+        assert!(rx.has_changed().unwrap());
+        assert!(before.balancers.is_empty(), "an old snapshot is never changed under its reader");
+        let now = plane.snapshot();
+        assert_eq!(now.balancers[0].name, "a");
+        assert!(now.balancer_at("127.80.0.1".parse().unwrap()).is_some());
+        assert!(now.balancer_named("A-1.us-east-1.elb.amazonaws.com.").is_some());
+        plane.publish(Snapshot::default());
+        assert_eq!(now.balancers.len(), 1);
+        assert!(plane.snapshot().balancers.is_empty());
+    }
+
+    #[test]
+    fn round_robin_counters_count_per_key_and_go_with_their_group() {
+        let plane = Plane::new();
+        assert_eq!((plane.next("x"), plane.next("x"), plane.next("y"), plane.next("x")), (0, 1, 0, 2));
+        plane.publish(Snapshot::default());
+        assert_eq!(plane.next("x"), 0, "a counter of a group that is gone starts afresh");
+    }
+}

@@ -1,0 +1,165 @@
+//! The named worker `elb-listeners`: keeps one bound socket per (node address, port) of
+//! every listener in the current snapshot, binding new ones and closing removed ones each
+//! time a snapshot is published (and retrying binds that failed, every second). HTTP
+//! listeners serve HTTP/1.1 and HTTP/2 (prior knowledge) through [`crate::proxy`], TCP
+//! listeners pass bytes through [`crate::tcp`], UDP listeners relay datagrams through
+//! [`crate::udp`] (TCP_UDP binds both). Accept loops run in a `JoinSet` the worker owns; connections already accepted live
+//! on by themselves, so a configuration change never drops them. HTTPS and TLS listeners
+//! are not bound yet.
+
+use crate::config::Protocol;
+use crate::proxy::Alb;
+use crate::Plane;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use nimbus_core::Clock;
+use nimbus_workers::{RunFuture, Stop, Worker};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::{AbortHandle, JoinSet};
+
+pub struct Listeners {
+    pub plane: Arc<Plane>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// What is bound on one (address, port): TCP carrying HTTP, TCP passed through, or UDP.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Kind {
+    Http,
+    Tcp,
+    Udp,
+}
+
+impl Listeners {
+    async fn run_loop(self: Arc<Self>, mut stop: Stop) -> anyhow::Result<()> {
+        let alb = Alb::new(self.plane.clone(), self.clock.clone());
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        // Keyed by (address, UDP?): TCP_UDP listeners hold both on one port.
+        let mut bound: HashMap<(SocketAddr, bool), (Kind, AbortHandle)> = HashMap::new();
+        let mut changes = self.plane.subscribe();
+        // Addresses whose bind failure was already reported (reported once per streak).
+        let mut reported: std::collections::HashSet<(SocketAddr, bool)> = Default::default();
+        loop {
+            while tasks.try_join_next().is_some() {}
+            let snap = self.plane.snapshot();
+            let mut wanted: HashMap<(SocketAddr, bool), Kind> = HashMap::new();
+            for (addr, lb, i) in snap.bindings() {
+                let kinds: &[Kind] = match lb.listeners[i].protocol {
+                    Protocol::Http => &[Kind::Http],
+                    Protocol::Tcp => &[Kind::Tcp],
+                    Protocol::Udp => &[Kind::Udp],
+                    Protocol::TcpUdp => &[Kind::Tcp, Kind::Udp],
+                    Protocol::Https | Protocol::Tls => continue,
+                };
+                for k in kinds {
+                    wanted.insert((addr, *k == Kind::Udp), *k);
+                }
+            }
+            bound.retain(|key, (kind, h)| {
+                let keep = wanted.get(key) == Some(kind);
+                if !keep {
+                    h.abort();
+                }
+                keep
+            });
+            let mut failed = false;
+            for (key, kind) in wanted {
+                if bound.contains_key(&key) {
+                    continue;
+                }
+                let addr = key.0;
+                let spawned = match kind {
+                    Kind::Udp => tokio::net::UdpSocket::bind(addr).await.map(|s| {
+                        tasks.spawn(crate::udp::serve(s, self.plane.clone()))
+                    }),
+                    Kind::Http => TcpListener::bind(addr)
+                        .await
+                        .map(|l| tasks.spawn(accept_http(l, alb.clone()))),
+                    Kind::Tcp => TcpListener::bind(addr).await.map(|l| {
+                        tasks.spawn(crate::tcp::accept(l, self.plane.clone(), self.clock.clone()))
+                    }),
+                };
+                match spawned {
+                    Ok(h) => {
+                        reported.remove(&key);
+                        bound.insert(key, (kind, h));
+                    }
+                    Err(e) => {
+                        if reported.insert(key) {
+                            eprintln!("nimbus: load balancer listener {addr} ({kind:?}) could not bind (retrying every second): {e}");
+                        }
+                        failed = true;
+                    }
+                }
+            }
+            let retry = if failed { Duration::from_secs(1) } else { Duration::from_secs(3600) };
+            tokio::select! {
+                _ = stop.stopped() => return Ok(()),
+                _ = changes.changed() => {}
+                _ = tokio::time::sleep(retry) => {}
+            }
+        }
+    }
+}
+
+async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let Ok(local) = stream.local_addr() else { continue };
+        let _ = stream.set_nodelay(true);
+        let alb = alb.clone();
+        let (idle, http2) = alb
+            .plane
+            .snapshot()
+            .balancer_at(match local.ip() {
+                std::net::IpAddr::V4(a) => a,
+                _ => continue,
+            })
+            .map_or((Duration::from_secs(60), true), |b| (b.idle_timeout, b.http2));
+        // One task per connection; it ends with the connection. HTTP/1.1, or HTTP/2 when the
+        // client opens with its preface (prior knowledge: there is no TLS to negotiate yet).
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| alb.clone().handle(req, local, peer));
+            let io = TokioIo::new(stream);
+            if !http2 {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(idle)
+                    .keep_alive(true)
+                    .serve_connection(io, svc)
+                    .with_upgrades()
+                    .await;
+                return;
+            }
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(idle)
+                .keep_alive(true);
+            builder
+                .http2()
+                .timer(TokioTimer::new())
+                .keep_alive_interval(None);
+            let _ = builder.serve_connection_with_upgrades(io, svc).await;
+        });
+    }
+}
+
+impl Worker for Listeners {
+    fn name(&self) -> String {
+        "elb-listeners".into()
+    }
+
+    fn run(self: Arc<Self>, stop: Stop) -> RunFuture {
+        Box::pin(self.run_loop(stop))
+    }
+}

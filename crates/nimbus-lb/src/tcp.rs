@@ -1,0 +1,85 @@
+//! The Network Load Balancer's TCP pass-through: each accepted connection goes to one
+//! target of the listener's target group (healthy targets in the node's zone unless
+//! cross-zone is on; all of them when none is healthy), chosen round robin, and bytes are
+//! copied both ways until either side closes. No target, or a target that refuses the
+//! connection, closes the client's connection (an NLB sends a reset). A connection to a
+//! deregistered target lives on while it drains; when the deregistration delay ends it is
+//! closed if the group's `deregistration_delay.connection_termination.enabled` is on, as
+//! on AWS (off by default: it lives on until either side closes).
+
+use crate::config::Action;
+use crate::select;
+use crate::Plane;
+use nimbus_core::Clock;
+use std::net::SocketAddr;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+
+pub async fn accept(listener: TcpListener, plane: Arc<Plane>, clock: Arc<dyn Clock>) {
+    loop {
+        let Ok((client, _peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let (plane, clock) = (plane.clone(), clock.clone());
+        tokio::spawn(async move {
+            let _ = pass(client, plane, clock).await;
+        });
+    }
+}
+
+async fn pass(mut client: TcpStream, plane: Arc<Plane>, clock: Arc<dyn Clock>) -> std::io::Result<()> {
+    let local = client.local_addr()?;
+    let IpAddr::V4(ip) = local.ip() else { return Ok(()) };
+    let snap = plane.snapshot();
+    let Some(lb) = snap.balancer_at(ip) else { return Ok(()) };
+    let Some(l) = lb.listeners.iter().find(|l| l.port == local.port()) else { return Ok(()) };
+    let Some(rule) = l.rules.last() else { return Ok(()) };
+    let Action::Forward(groups) = &rule.action else { return Ok(()) };
+    let n = plane.next(&rule.arn);
+    let Some(g) = select::pick_group(groups, n).and_then(|a| snap.groups.get(a)) else {
+        return Ok(());
+    };
+    let zone = lb.nodes.iter().find(|x| x.addr == ip).map(|x| x.zone.as_str());
+    let view = plane.health.view();
+    let candidates = select::eligible(g, &view, zone, lb.cross_zone);
+    if candidates.is_empty() {
+        return Ok(());
+    }
+    let t = candidates[plane.next(&g.arn) % candidates.len()];
+    let mut upstream =
+        tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(t.addr())).await??;
+    let _ = upstream.set_nodelay(true);
+    let group = g.arn.clone();
+    let addr = t.addr();
+    let terminate = g.connection_termination;
+    drop(snap);
+    if !terminate {
+        tokio::io::copy_bidirectional(&mut client, &mut upstream).await?;
+        return Ok(());
+    }
+    tokio::select! {
+        r = tokio::io::copy_bidirectional(&mut client, &mut upstream) => { r?; }
+        _ = drained(&plane, clock.as_ref(), &group, addr) => {}
+    }
+    Ok(())
+}
+
+/// Resolves once `addr` no longer belongs to `group`: it was removed, or its draining ended.
+async fn drained(plane: &Plane, clock: &dyn Clock, group: &str, addr: SocketAddr) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let snap = plane.snapshot();
+        let now = clock.now();
+        let live = snap.groups.get(group).is_some_and(|g| {
+            g.targets
+                .iter()
+                .any(|t| t.addr() == addr && t.draining_until.is_none_or(|d| d > now))
+        });
+        if !live {
+            return;
+        }
+    }
+}

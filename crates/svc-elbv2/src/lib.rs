@@ -1,0 +1,51 @@
+//! Nimbus's Elastic Load Balancing (v2): the control plane of Application and Network Load
+//! Balancers — load balancers, target groups and their targets, listeners, rules,
+//! attributes and tags, durable in the store. `generated` holds the wire model, typed
+//! shapes and the `Handlers` trait that `codegen/` produces from botocore; [`Elb`] (`state`)
+//! holds the resources in memory over the store, and `handlers` implements the trait, one
+//! module per resource. After every change `snapshot` turns the state into the data plane's
+//! immutable configuration and publishes it to [`nimbus_lb::Plane`], which carries the
+//! traffic and health-checks targets; `DescribeTargetHealth` reads the plane's health
+//! board. Subnets and security groups are looked up through [`Network`], a trait this crate
+//! owns and the binary wires to EC2.
+//!
+//! Not here yet: Gateway Load Balancers, Classic Load Balancers (`elb`), TLS listeners with
+//! ACM certificates, trust stores, instance and Lambda targets.
+
+pub mod attributes;
+mod errors;
+pub mod generated;
+mod handlers;
+mod model;
+pub mod network;
+mod persist;
+mod snapshot;
+mod state;
+
+pub use handlers::health_words;
+pub use network::{NetFuture, Network, NodeInterface, SubnetInfo};
+pub use state::Elb;
+
+use nimbus_core::{Clock, Ids};
+use nimbus_lb::Plane;
+use nimbus_store::{Store, StoreError};
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+/// The default node network (decision 0010): 127.80.0.0/16.
+pub const NODE_NETWORK: (Ipv4Addr, u8) = (Ipv4Addr::new(127, 80, 0, 0), 16);
+
+/// The ELBv2 service over `store`, publishing its configuration to `plane`; node addresses
+/// are allocated from `node_net` (address, prefix length).
+pub fn service(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+    network: Arc<dyn Network>,
+    plane: Arc<Plane>,
+    node_net: (Ipv4Addr, u8),
+) -> Result<Arc<dyn nimbus_wire::Service>, StoreError> {
+    Ok(Arc::new(generated::Router(Elb::load(
+        store, clock, ids, network, plane, node_net,
+    )?)))
+}

@@ -1,0 +1,58 @@
+//! What ELBv2 needs from EC2's networking, as a small trait this crate owns: a subnet's
+//! VPC and availability zone, a security group's VPC, a VPC's default security group, and
+//! the network interface each load balancer node holds in its subnet (so the nodes show in
+//! `DescribeNetworkInterfaces`, as on AWS). The binary wires it to svc-ec2 (services never
+//! import each other); tests use a fake.
+
+use nimbus_core::AwsError;
+use std::future::Future;
+use std::pin::Pin;
+
+/// What the interface calls return.
+pub type NetFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, AwsError>> + Send + 'a>>;
+
+/// The network interface of one load balancer node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeInterface {
+    pub subnet_id: String,
+    pub group_ids: Vec<String>,
+    /// `ELB app/NAME/ID` (AWS's description of a balancer's interfaces).
+    pub description: String,
+    /// `interface` (ALB) or `network_load_balancer` (NLB).
+    pub interface_type: String,
+    /// Internet-facing nodes get a public address.
+    pub public: bool,
+}
+
+/// A subnet as ELB sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubnetInfo {
+    pub subnet_id: String,
+    pub vpc_id: String,
+    pub zone: String,
+}
+
+/// EC2's networking, read-only.
+pub trait Network: Send + Sync + 'static {
+    fn subnet(&self, account: &str, region: &str, subnet_id: &str) -> Option<SubnetInfo>;
+    /// The VPC of security group `group_id`, if it exists.
+    fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String>;
+    /// The id of `vpc_id`'s `default` security group.
+    fn default_security_group(&self, account: &str, region: &str, vpc_id: &str) -> Option<String>;
+    /// Whether VPC `vpc_id` exists.
+    fn vpc_exists(&self, account: &str, region: &str, vpc_id: &str) -> bool;
+    /// Creates a node's interface; answers its id and private address.
+    fn add_node_interface<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        node: NodeInterface,
+    ) -> NetFuture<'a, (String, String)>;
+    /// Deletes a node's interface (no error if it is gone already).
+    fn remove_node_interface<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        eni_id: &'a str,
+    ) -> NetFuture<'a, ()>;
+}

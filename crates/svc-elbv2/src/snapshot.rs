@@ -1,0 +1,330 @@
+//! Turns the control plane's state into the data plane's immutable configuration
+//! ([`nimbus_lb::config::Snapshot`]): nodes from each balancer's zones, listeners with their
+//! rules sorted by priority (the default rule last), target groups with health checks,
+//! stickiness and registered targets (draining ones carry their end of draining; targets
+//! whose draining ended are left out). Pure: state in, snapshot out.
+
+use crate::attributes::{self, Set};
+use crate::model::{ActionRec, CondRec, LbRec, TgRec};
+use crate::state::State;
+use nimbus_core::Timestamp;
+use nimbus_lb::config::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn protocol(p: &str) -> Option<Protocol> {
+    Some(match p {
+        "HTTP" => Protocol::Http,
+        "HTTPS" => Protocol::Https,
+        "TCP" => Protocol::Tcp,
+        "TLS" => Protocol::Tls,
+        "UDP" => Protocol::Udp,
+        "TCP_UDP" => Protocol::TcpUdp,
+        _ => return None,
+    })
+}
+
+/// Parses a matcher's `HttpCode` (`200`, `200,202`, `200-299`) into ranges.
+pub fn matcher_ranges(code: &str) -> Option<Vec<(u16, u16)>> {
+    let mut out = Vec::new();
+    for part in code.split(',') {
+        let part = part.trim();
+        let (lo, hi) = match part.split_once('-') {
+            Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
+            None => {
+                let n = part.parse().ok()?;
+                (n, n)
+            }
+        };
+        if lo > hi {
+            return None;
+        }
+        out.push((lo, hi));
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+fn secs(n: i64) -> Duration {
+    Duration::from_secs(n.max(0) as u64)
+}
+
+pub fn build(st: &State, now: Timestamp) -> Snapshot {
+    let mut in_use: HashMap<&str, bool> = HashMap::new();
+    let mut balancers = Vec::new();
+    for lb in st.lbs.values() {
+        balancers.push(Arc::new(balancer(st, lb, &mut in_use)));
+    }
+    let groups = st
+        .tgs
+        .values()
+        .map(|tg| {
+            let used = in_use.contains_key(tg.arn.as_str());
+            (tg.arn.clone(), Arc::new(group(tg, used, now)))
+        })
+        .collect();
+    Snapshot { balancers, groups }
+}
+
+fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool>) -> Balancer {
+    let app = lb.kind == "application";
+    let set = if app { Set::Alb } else { Set::Nlb };
+    let mut listeners: Vec<Listener> = Vec::new();
+    let mut ls: Vec<_> = st.listeners_of(&lb.arn).collect();
+    ls.sort_by_key(|l| l.port);
+    for l in ls {
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut rs: Vec<_> = st.rules_of(&l.arn).collect();
+        rs.sort_by_key(|r| r.priority);
+        for r in rs {
+            for a in &r.actions {
+                for (g, _) in &a.groups {
+                    in_use.insert(g.as_str(), true);
+                }
+            }
+            rules.push(Rule {
+                arn: r.arn.clone(),
+                priority: Some(r.priority as u32),
+                conditions: r.conditions.iter().map(condition).collect(),
+                action: action(&r.actions),
+                group_stickiness: group_stickiness(&r.actions),
+            });
+        }
+        for a in &l.default_actions {
+            for (g, _) in &a.groups {
+                in_use.insert(g.as_str(), true);
+            }
+        }
+        rules.push(Rule {
+            arn: l.default_rule_arn.clone(),
+            priority: None,
+            conditions: Vec::new(),
+            action: action(&l.default_actions),
+            group_stickiness: group_stickiness(&l.default_actions),
+        });
+        if let Some(p) = protocol(&l.protocol) {
+            let lset = crate::handlers::listener_set(&l.protocol);
+            listeners.push(Listener {
+                arn: l.arn.clone(),
+                port: l.port as u16,
+                protocol: p,
+                rules,
+                server_header: attributes::get(&l.attributes, lset, "routing.http.response.server.enabled")
+                    != "false",
+                response_headers: response_headers(&l.attributes),
+            });
+        }
+    }
+    Balancer {
+        arn: lb.arn.clone(),
+        name: lb.name.clone(),
+        dns_name: lb.dns_name.clone(),
+        kind: if app { Kind::Application } else { Kind::Network },
+        nodes: lb
+            .zones
+            .iter()
+            .filter_map(|z| {
+                Some(Node {
+                    zone: z.zone.clone(),
+                    addr: z.addr.parse().ok()?,
+                })
+            })
+            .collect(),
+        listeners,
+        idle_timeout: secs(
+            attributes::get(&lb.attributes, set, "idle_timeout.timeout_seconds")
+                .parse()
+                .unwrap_or(60),
+        ),
+        cross_zone: app
+            || attributes::get(&lb.attributes, set, "load_balancing.cross_zone.enabled") == "true",
+        http2: attributes::get(&lb.attributes, set, "routing.http2.enabled") != "false",
+        xff: match attributes::get(&lb.attributes, set, "routing.http.xff_header_processing.mode").as_str() {
+            "preserve" => Xff::Preserve,
+            "remove" => Xff::Remove,
+            _ => Xff::Append {
+                client_port: attributes::get(&lb.attributes, set, "routing.http.xff_client_port.enabled")
+                    == "true",
+            },
+        },
+    }
+}
+
+/// The headers the `routing.http.response.<name>.header_value` attributes set, by the
+/// header each attribute names.
+fn response_headers(attrs: &std::collections::BTreeMap<String, String>) -> Vec<(String, String)> {
+    const NAMES: [(&str, &str); 10] = [
+        ("access_control_allow_credentials", "Access-Control-Allow-Credentials"),
+        ("access_control_allow_headers", "Access-Control-Allow-Headers"),
+        ("access_control_allow_methods", "Access-Control-Allow-Methods"),
+        ("access_control_allow_origin", "Access-Control-Allow-Origin"),
+        ("access_control_expose_headers", "Access-Control-Expose-Headers"),
+        ("access_control_max_age", "Access-Control-Max-Age"),
+        ("content_security_policy", "Content-Security-Policy"),
+        ("strict_transport_security", "Strict-Transport-Security"),
+        ("x_content_type_options", "X-Content-Type-Options"),
+        ("x_frame_options", "X-Frame-Options"),
+    ];
+    NAMES
+        .iter()
+        .filter_map(|(k, h)| {
+            let v = attrs.get(&format!("routing.http.response.{k}.header_value"))?;
+            (!v.is_empty()).then(|| (h.to_string(), v.clone()))
+        })
+        .collect()
+}
+
+/// A forward's group-level stickiness duration, when it is on (AWS's default duration is
+/// one day when none is given).
+fn group_stickiness(actions: &[ActionRec]) -> Option<Duration> {
+    let a = actions.iter().find(|a| a.kind == "forward")?;
+    match a.group_stickiness {
+        Some((true, d)) => Some(secs(d.unwrap_or(86400).into())),
+        _ => None,
+    }
+}
+
+/// The action that decides (the one with the highest order: authenticate actions, which
+/// come first, are not supported).
+fn action(actions: &[ActionRec]) -> Action {
+    let Some(a) = actions.iter().max_by_key(|a| a.order.unwrap_or(0)) else {
+        return Action::Fixed {
+            status: 503,
+            content_type: None,
+            body: String::new(),
+        };
+    };
+    match a.kind.as_str() {
+        "redirect" => {
+            let r = a.redirect.clone().unwrap_or_else(|| crate::model::RedirectRec {
+                protocol: None,
+                port: None,
+                host: None,
+                path: None,
+                query: None,
+                status_code: "HTTP_301".into(),
+            });
+            Action::Redirect(Redirect {
+                protocol: r.protocol.unwrap_or_else(|| "#{protocol}".into()),
+                host: r.host.unwrap_or_else(|| "#{host}".into()),
+                port: r.port.unwrap_or_else(|| "#{port}".into()),
+                path: r.path.unwrap_or_else(|| "/#{path}".into()),
+                query: r.query.unwrap_or_else(|| "#{query}".into()),
+                status: if r.status_code == "HTTP_302" { 302 } else { 301 },
+            })
+        }
+        "fixed-response" => {
+            let f = a.fixed.clone();
+            Action::Fixed {
+                status: f
+                    .as_ref()
+                    .and_then(|f| f.status_code.parse().ok())
+                    .unwrap_or(200),
+                content_type: f.as_ref().and_then(|f| f.content_type.clone()),
+                body: f.and_then(|f| f.body).unwrap_or_default(),
+            }
+        }
+        _ => Action::Forward(
+            a.groups
+                .iter()
+                .map(|(g, w)| (g.clone(), (*w).max(0) as u32))
+                .collect(),
+        ),
+    }
+}
+
+fn condition(c: &CondRec) -> Condition {
+    match c.field.as_str() {
+        "host-header" => Condition::Host(c.values.clone()),
+        "path-pattern" => Condition::Path(c.values.clone()),
+        "http-header" => Condition::Header {
+            name: c.header_name.clone().unwrap_or_default(),
+            values: c.values.clone(),
+        },
+        "http-request-method" => Condition::Method(c.values.clone()),
+        "query-string" => Condition::Query(c.query.clone()),
+        _ => Condition::SourceIp(c.values.iter().filter_map(|v| Cidr::parse(v)).collect()),
+    }
+}
+
+fn group(tg: &TgRec, in_use: bool, now: Timestamp) -> TargetGroup {
+    let set = if tg.protocol.as_deref().is_some_and(|p| p.starts_with("HTTP")) {
+        Set::TgAlb
+    } else {
+        Set::TgNlb
+    };
+    let get = |k: &str| attributes::get(&tg.attributes, set, k);
+    let stickiness = if get("stickiness.enabled") == "true" {
+        match get("stickiness.type").as_str() {
+            "lb_cookie" => Stickiness::LbCookie {
+                duration: secs(get("stickiness.lb_cookie.duration_seconds").parse().unwrap_or(86400)),
+            },
+            "app_cookie" => Stickiness::AppCookie {
+                cookie: get("stickiness.app_cookie.cookie_name"),
+                duration: secs(get("stickiness.app_cookie.duration_seconds").parse().unwrap_or(86400)),
+            },
+            _ => Stickiness::None,
+        }
+    } else {
+        Stickiness::None
+    };
+    let h = &tg.health;
+    let proto = tg.protocol.as_deref().and_then(protocol).unwrap_or(Protocol::Http);
+    TargetGroup {
+        arn: tg.arn.clone(),
+        protocol: proto,
+        port: tg.port.unwrap_or(0) as u16,
+        health: HealthCheck {
+            enabled: h.enabled,
+            protocol: h.protocol.as_deref().and_then(protocol).unwrap_or(proto),
+            port: h.port.as_deref().and_then(|p| p.parse().ok()),
+            path: h.path.clone().unwrap_or_else(|| "/".into()),
+            interval: secs(h.interval.into()),
+            timeout: secs(h.timeout.into()),
+            healthy_threshold: h.healthy.max(1) as u32,
+            unhealthy_threshold: h.unhealthy.max(1) as u32,
+            matcher: h
+                .matcher
+                .as_deref()
+                .and_then(matcher_ranges)
+                .unwrap_or_else(|| vec![(200, 399)]),
+        },
+        targets: tg
+            .targets
+            .iter()
+            .filter(|t| t.draining_until.is_none_or(|d| d > now.0))
+            .filter_map(|t| {
+                Some(Target {
+                    ip: t.id.parse().ok()?,
+                    port: t.port as u16,
+                    zone: t.zone.clone(),
+                    draining_until: t.draining_until.map(Timestamp),
+                })
+            })
+            .collect(),
+        in_use,
+        stickiness,
+        slow_start: secs(get("slow_start.duration_seconds").parse().unwrap_or(0)),
+        algorithm: match get("load_balancing.algorithm.type").as_str() {
+            "least_outstanding_requests" => Algorithm::LeastOutstanding,
+            "weighted_random" => Algorithm::WeightedRandom,
+            _ => Algorithm::RoundRobin,
+        },
+        connection_termination: set == Set::TgNlb
+            && get("deregistration_delay.connection_termination.enabled") == "true",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matchers_parse_as_aws_writes_them() {
+        assert_eq!(matcher_ranges("200"), Some(vec![(200, 200)]));
+        assert_eq!(matcher_ranges("200,302"), Some(vec![(200, 200), (302, 302)]));
+        assert_eq!(matcher_ranges("200-299"), Some(vec![(200, 299)]));
+        assert_eq!(matcher_ranges("299-200"), None);
+        assert_eq!(matcher_ranges("abc"), None);
+    }
+}
