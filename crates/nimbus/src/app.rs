@@ -165,6 +165,13 @@ fn services(
         .context("loading STS state")?;
     let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
         .context("loading S3 state")?;
+    let (autoscaling, _autoscaling_handle) = svc_autoscaling::build(
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        crate::autoscaling_wiring::deps(),
+    )
+    .context("loading Auto Scaling state")?;
     Ok(Wired {
         services: vec![
             sts,
@@ -175,6 +182,7 @@ fn services(
                 .context("loading CloudWatch state")?,
             svc_acm::service(),
             iam,
+            autoscaling,
         ],
         iam: directory,
         sessions,

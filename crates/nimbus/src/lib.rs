@@ -8,4 +8,5 @@
 
 pub mod access;
 pub mod app;
+pub mod autoscaling_wiring;
 pub mod hooks;

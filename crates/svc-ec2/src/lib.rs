@@ -34,3 +34,9 @@ pub fn service(
     let _ = clock;
     Ok(Arc::new(generated::Router(Ec2::load(store, ids)?)))
 }
+
+/// The availability zones of `region` as (zone name, zone id), in order — for services
+/// that place resources in zones (Auto Scaling's `AvailabilityZones`).
+pub fn availability_zones(region: &str) -> Vec<(String, String)> {
+    regions::zones(region)
+}

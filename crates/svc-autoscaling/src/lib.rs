@@ -1,0 +1,40 @@
+//! Amazon EC2 Auto Scaling (query protocol, botocore model `autoscaling`): launch
+//! configurations, groups over launch templates or configurations across zones, their
+//! tags, target groups, suspended processes, notification configurations and activity
+//! history, durable and reset-aware.
+//!
+//! `generated` is the wire model and `Handlers` trait produced by `codegen/`; `handlers`
+//! implements it, one module per resource; [`AutoScaling`] (`state`) holds the records
+//! (`model`) over the store (`persist`). What Auto Scaling needs from EC2, ELB and
+//! CloudWatch comes through the traits of [`deps`], which the binary wires. `capacity`
+//! words the causes of capacity changes.
+
+mod capacity;
+pub mod deps;
+mod errors;
+pub mod generated;
+mod handlers;
+pub mod model;
+mod persist;
+mod render;
+pub mod scaling;
+mod state;
+
+pub use deps::Deps;
+pub use state::AutoScaling;
+
+use nimbus_core::{Clock, Ids};
+use nimbus_store::{Store, StoreError};
+use std::sync::Arc;
+
+/// The Auto Scaling service over `store`, and its handle (for the reconciler and for
+/// CloudWatch's alarm actions).
+pub fn build(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+    deps: Deps,
+) -> Result<(Arc<dyn nimbus_wire::Service>, AutoScaling), StoreError> {
+    let svc = AutoScaling::load(store, clock, ids, deps)?;
+    Ok((Arc::new(generated::Router(svc.clone())), svc))
+}

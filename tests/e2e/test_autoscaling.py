@@ -1,0 +1,255 @@
+"""EC2 Auto Scaling's control plane through the real aws CLI and boto3: launch
+configurations, groups (capacity rules and AWS's ValidationError wording, tags and their
+filters, processes, notifications, target groups), the type listings, durability across a
+restart, and the activity history of a launch that cannot happen yet (EC2 instances do not
+exist in Nimbus, so the launch fails and says why)."""
+
+import time
+
+import pytest
+from conftest import ACCOUNT, AwsCliError, unique
+
+
+def lc(nimbus, name=None, **kw):
+    name = name or unique("lc")
+    nimbus.aws("autoscaling", "create-launch-configuration", "--launch-configuration-name", name,
+               "--image-id", "ami-0abcdef1234567890", "--instance-type", "t2.micro", **kw)
+    return name
+
+
+def group(nimbus, name=None, *extra, min_size=1, max_size=3, desired=None, launch=None):
+    name = name or unique("asg")
+    launch = launch or lc(nimbus)
+    args = ["autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", name,
+            "--launch-configuration-name", launch, "--min-size", str(min_size), "--max-size", str(max_size),
+            "--availability-zones", "us-east-1a", "us-east-1b"]
+    if desired is not None:
+        args += ["--desired-capacity", str(desired)]
+    nimbus.aws(*args, *extra)
+    return name
+
+
+def describe(nimbus, name):
+    out = nimbus.aws("autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", name)
+    assert len(out["AutoScalingGroups"]) == 1
+    return out["AutoScalingGroups"][0]
+
+
+def error(nimbus, *args):
+    with pytest.raises(AwsCliError) as e:
+        nimbus.aws(*args)
+    return e.value.stderr
+
+
+def test_launch_configurations(nimbus):
+    name = lc(nimbus, None)
+    out = nimbus.aws("autoscaling", "describe-launch-configurations", "--launch-configuration-names", name)
+    [c] = out["LaunchConfigurations"]
+    assert c["LaunchConfigurationName"] == name
+    assert c["ImageId"] == "ami-0abcdef1234567890" and c["InstanceType"] == "t2.micro"
+    assert c["LaunchConfigurationARN"].startswith(
+        f"arn:aws:autoscaling:us-east-1:{ACCOUNT}:launchConfiguration:")
+    assert c["LaunchConfigurationARN"].endswith(f":launchConfigurationName/{name}")
+    assert c["InstanceMonitoring"] == {"Enabled": True}
+    err = error(nimbus, "autoscaling", "create-launch-configuration", "--launch-configuration-name", name,
+                "--image-id", "ami-0abcdef1234567890", "--instance-type", "t2.micro")
+    assert "(AlreadyExists)" in err
+    assert f"A launch configuration already exists with the name {name}" in err
+    # In use by a group: refused; once the group is gone, deleted.
+    g = group(nimbus, None, launch=name)
+    err = error(nimbus, "autoscaling", "delete-launch-configuration", "--launch-configuration-name", name)
+    assert "(ResourceInUse)" in err and g in err
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", g, "--force-delete")
+    nimbus.aws("autoscaling", "delete-launch-configuration", "--launch-configuration-name", name)
+    out = nimbus.aws("autoscaling", "describe-launch-configurations", "--launch-configuration-names", name)
+    assert out["LaunchConfigurations"] == []
+    err = error(nimbus, "autoscaling", "delete-launch-configuration", "--launch-configuration-name", name)
+    assert "(ValidationError)" in err
+
+
+def test_group_create_describe_and_arn(nimbus):
+    name = unique("asg")
+    launch = lc(nimbus)
+    group(nimbus, name, "--health-check-type", "ELB", "--health-check-grace-period", "300",
+          "--default-cooldown", "120", "--termination-policies", "OldestInstance", "Default",
+          "--tags", f"Key=env,Value=prod,PropagateAtLaunch=true,ResourceId={name},ResourceType=auto-scaling-group",
+          "Key=team,Value=web", launch=launch, desired=2)
+    g = describe(nimbus, name)
+    assert g["AutoScalingGroupARN"].startswith(f"arn:aws:autoscaling:us-east-1:{ACCOUNT}:autoScalingGroup:")
+    uuid = g["AutoScalingGroupARN"].split(":")[6]
+    assert len(uuid) == 36 and uuid.count("-") == 4
+    assert g["AutoScalingGroupARN"].endswith(f":autoScalingGroupName/{name}")
+    assert (g["MinSize"], g["MaxSize"], g["DesiredCapacity"]) == (1, 3, 2)
+    assert g["LaunchConfigurationName"] == launch
+    assert g["AvailabilityZones"] == ["us-east-1a", "us-east-1b"]
+    assert g["HealthCheckType"] == "ELB" and g["HealthCheckGracePeriod"] == 300
+    assert g["DefaultCooldown"] == 120
+    assert g["TerminationPolicies"] == ["OldestInstance", "Default"]
+    assert {(t["Key"], t["Value"], t["PropagateAtLaunch"]) for t in g["Tags"]} == {
+        ("env", "prod", True), ("team", "web", False)}
+    assert g["Instances"] == []
+    err = error(nimbus, "autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", name,
+                "--launch-configuration-name", launch, "--min-size", "0", "--max-size", "1",
+                "--availability-zones", "us-east-1a")
+    assert "(AlreadyExists)" in err and f"A group with the name {name} already exists" in err
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
+
+
+def test_capacity_validation_wording(nimbus):
+    launch = lc(nimbus)
+    base = ["autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", unique("bad"),
+            "--launch-configuration-name", launch, "--availability-zones", "us-east-1a"]
+    err = error(nimbus, *base, "--min-size", "1", "--max-size", "3", "--desired-capacity", "5")
+    assert "(ValidationError)" in err
+    assert "Desired capacity:5 must be between the specified min size:1 and max size:3" in err
+    err = error(nimbus, *base, "--min-size", "3", "--max-size", "1")
+    assert "Max bound, 1, must be greater than or equal to min bound, 3" in err
+    err = error(nimbus, *base[:-2], "--min-size", "1", "--max-size", "1")
+    assert "At least one Availability Zone or VPC Subnet is required." in err
+    err = error(nimbus, *base[:-2], "--availability-zones", "us-east-1z", "--min-size", "0", "--max-size", "1")
+    assert "(ValidationError)" in err and "us-east-1z" in err
+    err = error(nimbus, "autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", unique("x"),
+                "--min-size", "0", "--max-size", "1", "--availability-zones", "us-east-1a")
+    assert ("Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId "
+            "or MixedInstancesPolicy parameter.") in err
+    err = error(nimbus, *base[:-2], "--launch-configuration-name", "nope", "--min-size", "0", "--max-size", "1")
+    assert "(ValidationError)" in err
+    # No launch templates or subnets exist in Nimbus's EC2 yet: AWS's does-not-exist errors.
+    err = error(nimbus, "autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", unique("x"),
+                "--launch-template", "LaunchTemplateId=lt-0123456789abcdef0,Version=$Latest",
+                "--min-size", "0", "--max-size", "1", "--availability-zones", "us-east-1a")
+    assert "The specified launch template, with template ID lt-0123456789abcdef0, does not exist." in err
+    err = error(nimbus, *base[:-2], "--vpc-zone-identifier", "subnet-0123456789abcdef0",
+                "--min-size", "0", "--max-size", "1")
+    assert "The subnet ID 'subnet-0123456789abcdef0' does not exist" in err
+
+    name = group(nimbus, None, min_size=1, max_size=3)
+    err = error(nimbus, "autoscaling", "set-desired-capacity", "--auto-scaling-group-name", name,
+                "--desired-capacity", "4")
+    assert "New SetDesiredCapacity value 4 is above max value 3 for the AutoScalingGroup." in err
+    err = error(nimbus, "autoscaling", "set-desired-capacity", "--auto-scaling-group-name", name,
+                "--desired-capacity", "0")
+    assert "New SetDesiredCapacity value 0 is below min value 1 for the AutoScalingGroup." in err
+    err = error(nimbus, "autoscaling", "update-auto-scaling-group", "--auto-scaling-group-name", name,
+                "--max-size", "0")
+    assert "Max bound, 0, must be greater than or equal to min bound, 1" in err
+    err = error(nimbus, "autoscaling", "update-auto-scaling-group", "--auto-scaling-group-name", name,
+                "--desired-capacity", "7")
+    assert "Desired capacity:7 must be between the specified min size:1 and max size:3" in err
+    # Raising min above desired moves desired up, as AWS does.
+    nimbus.aws("autoscaling", "update-auto-scaling-group", "--auto-scaling-group-name", name,
+               "--min-size", "2", "--max-size", "4")
+    g = describe(nimbus, name)
+    assert (g["MinSize"], g["MaxSize"], g["DesiredCapacity"]) == (2, 4, 2)
+    err = error(nimbus, "autoscaling", "set-desired-capacity", "--auto-scaling-group-name", unique("none"),
+                "--desired-capacity", "1")
+    assert "(ValidationError)" in err and "AutoScalingGroup name not found" in err
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
+
+
+def test_tags_and_filters(nimbus):
+    a, b = group(nimbus, None, min_size=0), group(nimbus, None, min_size=0)
+    nimbus.aws("autoscaling", "create-or-update-tags", "--tags",
+               f"ResourceId={a},ResourceType=auto-scaling-group,Key=role,Value=web,PropagateAtLaunch=true",
+               f"ResourceId={b},ResourceType=auto-scaling-group,Key=role,Value=db,PropagateAtLaunch=false")
+    out = nimbus.aws("autoscaling", "describe-tags", "--filters", f"Name=auto-scaling-group,Values={a},{b}")
+    assert [(t["ResourceId"], t["Key"], t["Value"], t["PropagateAtLaunch"]) for t in out["Tags"]] == sorted(
+        [(a, "role", "web", True), (b, "role", "db", False)])
+    by_value = nimbus.aws("autoscaling", "describe-auto-scaling-groups", "--filters", "Name=tag:role,Values=db")
+    assert b in [g["AutoScalingGroupName"] for g in by_value["AutoScalingGroups"]]
+    assert a not in [g["AutoScalingGroupName"] for g in by_value["AutoScalingGroups"]]
+    by_key = nimbus.aws("autoscaling", "describe-auto-scaling-groups", "--filters", "Name=tag-key,Values=role")
+    names = [g["AutoScalingGroupName"] for g in by_key["AutoScalingGroups"]]
+    assert a in names and b in names
+    nimbus.aws("autoscaling", "delete-tags", "--tags", f"ResourceId={a},ResourceType=auto-scaling-group,Key=role")
+    assert describe(nimbus, a)["Tags"] == []
+    err = error(nimbus, "autoscaling", "create-or-update-tags", "--tags",
+                f"ResourceId={a},ResourceType=auto-scaling-group,Key=aws:x,Value=1")
+    assert "(ValidationError)" in err
+    for n in (a, b):
+        nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", n)
+
+
+def test_pagination_with_boto3(nimbus):
+    asg = nimbus.client("autoscaling")
+    prefix = unique("page")
+    launch = lc(nimbus)
+    names = [f"{prefix}-{i}" for i in range(5)]
+    for n in names:
+        asg.create_auto_scaling_group(AutoScalingGroupName=n, LaunchConfigurationName=launch, MinSize=0,
+                                      MaxSize=1, AvailabilityZones=["us-east-1c"],
+                                      Tags=[{"Key": "page", "Value": prefix}])
+    seen = []
+    for page in asg.get_paginator("describe_auto_scaling_groups").paginate(
+            Filters=[{"Name": "tag:page", "Values": [prefix]}], PaginationConfig={"PageSize": 2}):
+        assert len(page["AutoScalingGroups"]) <= 2
+        seen += [g["AutoScalingGroupName"] for g in page["AutoScalingGroups"]]
+    assert seen == names
+    with pytest.raises(asg.exceptions.ClientError) as e:
+        asg.describe_auto_scaling_groups(MaxRecords=101)
+    assert e.value.response["Error"]["Code"] == "ValidationError"
+    for n in names:
+        asg.delete_auto_scaling_group(AutoScalingGroupName=n)
+
+
+def test_processes_notifications_target_groups_and_listings(nimbus):
+    name = group(nimbus, None, min_size=0)
+    nimbus.aws("autoscaling", "suspend-processes", "--auto-scaling-group-name", name,
+               "--scaling-processes", "AlarmNotification", "Launch")
+    g = describe(nimbus, name)
+    assert sorted(p["ProcessName"] for p in g["SuspendedProcesses"]) == ["AlarmNotification", "Launch"]
+    assert all(p["SuspensionReason"].startswith("User suspended at ") for p in g["SuspendedProcesses"])
+    err = error(nimbus, "autoscaling", "suspend-processes", "--auto-scaling-group-name", name,
+                "--scaling-processes", "Nope")
+    assert "(ValidationError)" in err
+    nimbus.aws("autoscaling", "resume-processes", "--auto-scaling-group-name", name)
+    assert describe(nimbus, name)["SuspendedProcesses"] == []
+
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT}:asg-events"
+    nimbus.aws("autoscaling", "put-notification-configuration", "--auto-scaling-group-name", name,
+               "--topic-arn", topic, "--notification-types", "autoscaling:EC2_INSTANCE_LAUNCH",
+               "autoscaling:EC2_INSTANCE_TERMINATE")
+    out = nimbus.aws("autoscaling", "describe-notification-configurations", "--auto-scaling-group-names", name)
+    assert sorted(c["NotificationType"] for c in out["NotificationConfigurations"]) == [
+        "autoscaling:EC2_INSTANCE_LAUNCH", "autoscaling:EC2_INSTANCE_TERMINATE"]
+    nimbus.aws("autoscaling", "delete-notification-configuration", "--auto-scaling-group-name", name,
+               "--topic-arn", topic)
+    out = nimbus.aws("autoscaling", "describe-notification-configurations", "--auto-scaling-group-names", name)
+    assert out["NotificationConfigurations"] == []
+
+    # No target group exists in Nimbus yet (Elastic Load Balancing is not wired).
+    tg = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/web/0123456789abcdef"
+    err = error(nimbus, "autoscaling", "attach-load-balancer-target-groups", "--auto-scaling-group-name", name,
+                "--target-group-arns", tg)
+    assert "(ValidationError)" in err
+    out = nimbus.aws("autoscaling", "describe-load-balancer-target-groups", "--auto-scaling-group-name", name)
+    assert out["LoadBalancerTargetGroups"] == []
+
+    types = nimbus.aws("autoscaling", "describe-scaling-process-types")["Processes"]
+    assert {"Launch", "Terminate", "HealthCheck", "ReplaceUnhealthy", "AlarmNotification"} <= {
+        p["ProcessName"] for p in types}
+    adj = nimbus.aws("autoscaling", "describe-adjustment-types")["AdjustmentTypes"]
+    assert [a["AdjustmentType"] for a in adj] == ["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"]
+    assert "Default" in nimbus.aws("autoscaling", "describe-termination-policy-types")["TerminationPolicyTypes"]
+    assert nimbus.aws("autoscaling", "describe-lifecycle-hook-types")["LifecycleHookTypes"] == [
+        "autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"]
+    assert "autoscaling:EC2_INSTANCE_LAUNCH" in nimbus.aws(
+        "autoscaling", "describe-auto-scaling-notification-types")["AutoScalingNotificationTypes"]
+    m = nimbus.aws("autoscaling", "describe-metric-collection-types")
+    assert m["Granularities"] == [{"Granularity": "1Minute"}]
+    assert {"Metric": "GroupDesiredCapacity"} in m["Metrics"]
+    limits = nimbus.aws("autoscaling", "describe-account-limits")
+    assert limits["MaxNumberOfAutoScalingGroups"] == 500
+    assert limits["MaxNumberOfLaunchConfigurations"] == 200
+    assert limits["NumberOfAutoScalingGroups"] >= 1
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name)
+
+
+def test_groups_survive_a_restart(fresh_nimbus):
+    n = fresh_nimbus
+    name = group(n, None, "--tags", "Key=k,Value=v,PropagateAtLaunch=true", min_size=0, max_size=2, desired=0)
+    before = describe(n, name)
+    n.stop()
+    n.start()
+    after = describe(n, name)
+    assert after == before
