@@ -4,6 +4,7 @@ filters, processes, notifications, target groups), the type listings, durability
 restart, and the activity history of a launch that cannot happen yet (EC2 instances do not
 exist in Nimbus, so the launch fails and says why)."""
 
+import re
 import time
 
 import pytest
@@ -253,3 +254,171 @@ def test_groups_survive_a_restart(fresh_nimbus):
     n.start()
     after = describe(n, name)
     assert after == before
+
+
+def wait_for(fn, timeout=20):
+    """Polls `fn` until it returns something truthy (readiness is polled, never slept for)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = fn()
+        if out:
+            return out
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_a_launch_that_cannot_happen_says_why(nimbus):
+    asg = nimbus.client("autoscaling")
+    name = group(nimbus, None, min_size=1, max_size=2, desired=1)
+
+    def failed():
+        acts = asg.describe_scaling_activities(AutoScalingGroupName=name)["Activities"]
+        return [a for a in acts if a["StatusCode"] == "Failed"]
+
+    [a] = wait_for(failed)[-1:]
+    assert a["StatusMessage"] == ("Nimbus cannot launch EC2 instances yet: RunInstances is not implemented. "
+                                  "Launching EC2 instance failed.")
+    assert a["Description"] == "Launching a new EC2 instance.  Status Reason: " + a["StatusMessage"]
+    t = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+    assert re.fullmatch(
+        f"At {t} a user request created an AutoScalingGroup changing the desired capacity from 0 to 1.  "
+        f"At {t} an instance was started in response to a difference between desired and actual capacity, "
+        "increasing the capacity from 0 to 1.", a["Cause"]), a["Cause"]
+    assert a["Progress"] == 100 and "EndTime" in a
+    assert a["AutoScalingGroupARN"] == describe(nimbus, name)["AutoScalingGroupARN"]
+    # No instance is faked.
+    assert describe(nimbus, name)["Instances"] == []
+    assert all(i["AutoScalingGroupName"] != name
+               for i in nimbus.aws("autoscaling", "describe-auto-scaling-instances")["AutoScalingInstances"])
+    # The CLI shows the same history.
+    cli = nimbus.aws("autoscaling", "describe-scaling-activities", "--auto-scaling-group-name", name)
+    assert cli["Activities"][-1]["StatusCode"] == "Failed"
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
+    # Activities of deleted groups only on request.
+    assert asg.describe_scaling_activities(AutoScalingGroupName=name)["Activities"] == []
+    assert asg.describe_scaling_activities(AutoScalingGroupName=name, IncludeDeletedGroups=True)["Activities"]
+
+
+def test_scaling_policies(nimbus):
+    name = group(nimbus, None, min_size=0, max_size=10, desired=0)
+    out = nimbus.aws("autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name,
+                     "--policy-name", "out", "--adjustment-type", "ChangeInCapacity",
+                     "--scaling-adjustment", "2", "--cooldown", "60")
+    arn = out["PolicyARN"]
+    assert arn.startswith(f"arn:aws:autoscaling:us-east-1:{ACCOUNT}:scalingPolicy:")
+    assert arn.endswith(f":autoScalingGroupName/{name}:policyName/out")
+    pct = nimbus.aws("autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name,
+                     "--policy-name", "pct", "--adjustment-type", "PercentChangeInCapacity",
+                     "--scaling-adjustment", "10", "--min-adjustment-magnitude", "3")
+    steps = nimbus.aws("autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name,
+                       "--policy-name", "steps", "--policy-type", "StepScaling",
+                       "--adjustment-type", "ChangeInCapacity", "--step-adjustments",
+                       "MetricIntervalLowerBound=0,MetricIntervalUpperBound=10,ScalingAdjustment=1",
+                       "MetricIntervalLowerBound=10,ScalingAdjustment=3")
+    pols = nimbus.aws("autoscaling", "describe-policies", "--auto-scaling-group-name", name)["ScalingPolicies"]
+    by_name = {p["PolicyName"]: p for p in pols}
+    assert set(by_name) == {"out", "pct", "steps"}
+    assert by_name["out"]["PolicyType"] == "SimpleScaling" and by_name["out"]["Cooldown"] == 60
+    assert by_name["pct"]["MinAdjustmentMagnitude"] == 3 and by_name["pct"]["PolicyARN"] == pct["PolicyARN"]
+    assert by_name["steps"]["StepAdjustments"] == [
+        {"MetricIntervalLowerBound": 0.0, "MetricIntervalUpperBound": 10.0, "ScalingAdjustment": 1},
+        {"MetricIntervalLowerBound": 10.0, "ScalingAdjustment": 3}]
+    assert by_name["steps"]["MetricAggregationType"] == "Average"
+    assert by_name["steps"]["PolicyARN"] == steps["PolicyARN"]
+    only_step = nimbus.aws("autoscaling", "describe-policies", "--auto-scaling-group-name", name,
+                           "--policy-types", "StepScaling")["ScalingPolicies"]
+    assert [p["PolicyName"] for p in only_step] == ["steps"]
+
+    nimbus.aws("autoscaling", "execute-policy", "--auto-scaling-group-name", name, "--policy-name", "out")
+    assert describe(nimbus, name)["DesiredCapacity"] == 2
+    # 10 % of 2 rounds to 1; the minimum magnitude makes it 3.
+    nimbus.aws("autoscaling", "execute-policy", "--auto-scaling-group-name", name, "--policy-name", "pct")
+    assert describe(nimbus, name)["DesiredCapacity"] == 5
+    # Breach of 12 → +3.
+    nimbus.aws("autoscaling", "execute-policy", "--auto-scaling-group-name", name, "--policy-name", "steps",
+               "--metric-value", "82", "--breach-threshold", "70")
+    assert describe(nimbus, name)["DesiredCapacity"] == 8
+    err = error(nimbus, "autoscaling", "execute-policy", "--auto-scaling-group-name", name,
+                "--policy-name", "out", "--honor-cooldown")
+    assert "(ScalingActivityInProgress)" in err
+
+    err = error(nimbus, "autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name,
+                "--policy-name", "bad", "--policy-type", "StepScaling", "--adjustment-type", "ChangeInCapacity",
+                "--step-adjustments", "MetricIntervalLowerBound=0,MetricIntervalUpperBound=20,ScalingAdjustment=1",
+                "MetricIntervalLowerBound=10,ScalingAdjustment=3")
+    assert "(ValidationError)" in err and "Step adjustments must not overlap." in err
+    err = error(nimbus, "autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name,
+                "--policy-name", "bad", "--adjustment-type", "ChangeInCapacity", "--scaling-adjustment", "1",
+                "--min-adjustment-magnitude", "2")
+    assert "(ValidationError)" in err
+    # Target tracking needs CloudWatch alarms, which Nimbus cannot create yet: refused honestly.
+    err = error(nimbus, "autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name,
+                "--policy-name", "cpu40", "--policy-type", "TargetTrackingScaling",
+                "--target-tracking-configuration",
+                '{"PredefinedMetricSpecification":{"PredefinedMetricType":"ASGAverageCPUUtilization"},"TargetValue":40}')
+    assert "(NotImplemented)" in err and "PutMetricAlarm" in err
+    err = error(nimbus, "autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name,
+                "--policy-name", "alb", "--policy-type", "TargetTrackingScaling",
+                "--target-tracking-configuration",
+                '{"PredefinedMetricSpecification":{"PredefinedMetricType":"ALBRequestCountPerTarget"},"TargetValue":100}')
+    assert "(ValidationError)" in err
+
+    nimbus.aws("autoscaling", "delete-policy", "--auto-scaling-group-name", name, "--policy-name", "out")
+    nimbus.aws("autoscaling", "delete-policy", "--policy-name", pct["PolicyARN"])
+    left = nimbus.aws("autoscaling", "describe-policies", "--auto-scaling-group-name", name)["ScalingPolicies"]
+    assert [p["PolicyName"] for p in left] == ["steps"]
+    err = error(nimbus, "autoscaling", "delete-policy", "--auto-scaling-group-name", name, "--policy-name", "out")
+    assert "(ValidationError)" in err
+
+    acts = nimbus.client("autoscaling").describe_scaling_activities(AutoScalingGroupName=name)["Activities"]
+    causes = " ".join(a["Cause"] for a in acts)
+    assert "a user request executed policy steps changing the desired capacity from 5 to 8." in causes
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
+    # The group's policies went with it.
+    err = error(nimbus, "autoscaling", "describe-policies", "--auto-scaling-group-name", name)
+    assert "AutoScalingGroup name not found" in err
+    assert all(p["AutoScalingGroupName"] != name
+               for p in nimbus.aws("autoscaling", "describe-policies")["ScalingPolicies"])
+
+
+def test_scheduled_actions(nimbus):
+    name = group(nimbus, None, min_size=0, max_size=4, desired=0)
+    nimbus.aws("autoscaling", "put-scheduled-update-group-action", "--auto-scaling-group-name", name,
+               "--scheduled-action-name", "nightly", "--recurrence", "0 22 * * *", "--desired-capacity", "0")
+    nimbus.aws("autoscaling", "put-scheduled-update-group-action", "--auto-scaling-group-name", name,
+               "--scheduled-action-name", "once", "--start-time", "2099-01-01T00:00:00Z",
+               "--min-size", "1", "--max-size", "4", "--desired-capacity", "2")
+    out = nimbus.aws("autoscaling", "describe-scheduled-actions", "--auto-scaling-group-name", name)
+    by_name = {a["ScheduledActionName"]: a for a in out["ScheduledUpdateGroupActions"]}
+    assert set(by_name) == {"nightly", "once"}
+    assert by_name["nightly"]["Recurrence"] == "0 22 * * *"
+    assert "T22:00:00" in by_name["nightly"]["StartTime"]
+    assert by_name["once"]["StartTime"].startswith("2099-01-01T00:00:00")
+    assert by_name["once"]["ScheduledActionARN"].endswith(
+        f":autoScalingGroupName/{name}:scheduledActionName/once")
+    err = error(nimbus, "autoscaling", "put-scheduled-update-group-action", "--auto-scaling-group-name", name,
+                "--scheduled-action-name", "past", "--start-time", "2001-01-01T00:00:00Z", "--desired-capacity", "1")
+    assert "(ValidationError)" in err and "is in the past" in err
+    err = error(nimbus, "autoscaling", "put-scheduled-update-group-action", "--auto-scaling-group-name", name,
+                "--scheduled-action-name", "bad", "--recurrence", "not cron", "--desired-capacity", "1")
+    assert "(ValidationError)" in err
+    nimbus.aws("autoscaling", "delete-scheduled-action", "--auto-scaling-group-name", name,
+               "--scheduled-action-name", "once")
+    out = nimbus.aws("autoscaling", "describe-scheduled-actions", "--auto-scaling-group-name", name)
+    assert [a["ScheduledActionName"] for a in out["ScheduledUpdateGroupActions"]] == ["nightly"]
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name)
+
+
+def test_a_scheduled_action_runs_when_the_clock_gets_there(fresh_nimbus):
+    n = fresh_nimbus
+    name = group(n, None, min_size=0, max_size=4, desired=0)
+    now = n.admin("GET", "/_nimbus/clock")
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now["epoch_millis"] / 1000 + 3600))
+    n.aws("autoscaling", "put-scheduled-update-group-action", "--auto-scaling-group-name", name,
+          "--scheduled-action-name", "later", "--start-time", start, "--min-size", "1", "--desired-capacity", "1")
+    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 3601})
+    wait_for(lambda: describe(n, name)["DesiredCapacity"] == 1)
+    g = describe(n, name)
+    assert g["MinSize"] == 1
+    assert n.aws("autoscaling", "describe-scheduled-actions", "--auto-scaling-group-name", name)[
+        "ScheduledUpdateGroupActions"] == []

@@ -165,13 +165,16 @@ fn services(
         .context("loading STS state")?;
     let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
         .context("loading S3 state")?;
-    let (autoscaling, _autoscaling_handle) = svc_autoscaling::build(
+    let (autoscaling, autoscaling_handle) = svc_autoscaling::build(
         store.clone(),
         clock.clone(),
         ids.clone(),
         crate::autoscaling_wiring::deps(),
     )
     .context("loading Auto Scaling state")?;
+    workers.add(Arc::new(svc_autoscaling::Reconciler {
+        svc: autoscaling_handle,
+    }));
     Ok(Wired {
         services: vec![
             sts,

@@ -10,6 +10,7 @@
 //! - CloudWatch alarms cannot be created yet, so target tracking policies are refused with
 //!   that reason.
 
+use nimbus_core::AwsError;
 use std::sync::Arc;
 use svc_autoscaling::deps::{
     AlarmSpec, Alarms, Catalog, Deps, Fleet, LaunchRequest, Launched, Observed, SubnetInfo,
@@ -94,8 +95,12 @@ impl TargetGroups for NoTargetGroups {
 struct NoAlarms;
 
 impl Alarms for NoAlarms {
-    fn put(&self, _account: &str, _region: &str, _alarm: &AlarmSpec) -> Result<String, String> {
-        Err("Nimbus cannot create CloudWatch alarms yet (PutMetricAlarm is not implemented), so target tracking policies cannot be created.".into())
+    fn put(&self, _account: &str, _region: &str, _alarm: &AlarmSpec) -> Result<String, AwsError> {
+        Err(AwsError::new(
+            "NotImplemented",
+            501,
+            "Nimbus cannot create CloudWatch alarms yet (PutMetricAlarm is not implemented), so target tracking policies cannot be created.",
+        ))
     }
 
     fn delete(&self, _account: &str, _region: &str, _names: &[String]) {}

@@ -141,8 +141,10 @@ pub struct AlarmSpec {
 
 /// CloudWatch alarms, for the alarms target tracking policies own.
 pub trait Alarms: Send + Sync + 'static {
-    /// Creates or replaces the alarm; returns its ARN.
-    fn put(&self, account: &str, region: &str, alarm: &AlarmSpec) -> Result<String, String>;
+    /// Creates or replaces the alarm; returns its ARN, or the error the policy's
+    /// `PutScalingPolicy` answers with.
+    fn put(&self, account: &str, region: &str, alarm: &AlarmSpec)
+        -> Result<String, nimbus_core::AwsError>;
     fn delete(&self, account: &str, region: &str, names: &[String]);
 }
 

@@ -32,9 +32,9 @@ pub static OPERATIONS: [m::Operation; 66] = [
     op("AttachInstances", "POST", "/"),
     m::Operation {
         result_wrapper: Some("AttachLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(23)),
-        output: Some(m::ShapeId(22)),
-        errors: &[m::ShapeId(188), m::ShapeId(198), m::ShapeId(119)],
+        input: Some(m::ShapeId(25)),
+        output: Some(m::ShapeId(24)),
+        errors: &[m::ShapeId(239), m::ShapeId(257), m::ShapeId(129)],
         implemented: true,
         ..op("AttachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -63,42 +63,42 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("CompleteLifecycleAction", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(67)),
+        input: Some(m::ShapeId(69)),
         errors: &[
-            m::ShapeId(18),
-            m::ShapeId(143),
-            m::ShapeId(188),
-            m::ShapeId(198),
+            m::ShapeId(20),
+            m::ShapeId(153),
+            m::ShapeId(239),
+            m::ShapeId(257),
         ],
         implemented: true,
         ..op("CreateAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(68)),
-        errors: &[m::ShapeId(18), m::ShapeId(143), m::ShapeId(188)],
+        input: Some(m::ShapeId(70)),
+        errors: &[m::ShapeId(20), m::ShapeId(153), m::ShapeId(239)],
         implemented: true,
         ..op("CreateLaunchConfiguration", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(69)),
+        input: Some(m::ShapeId(71)),
         errors: &[
-            m::ShapeId(143),
-            m::ShapeId(18),
-            m::ShapeId(188),
-            m::ShapeId(189),
+            m::ShapeId(153),
+            m::ShapeId(20),
+            m::ShapeId(239),
+            m::ShapeId(240),
         ],
         implemented: true,
         ..op("CreateOrUpdateTags", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(71)),
-        errors: &[m::ShapeId(194), m::ShapeId(189), m::ShapeId(188)],
+        input: Some(m::ShapeId(74)),
+        errors: &[m::ShapeId(246), m::ShapeId(240), m::ShapeId(239)],
         implemented: true,
         ..op("DeleteAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(129)),
-        errors: &[m::ShapeId(189), m::ShapeId(188)],
+        input: Some(m::ShapeId(139)),
+        errors: &[m::ShapeId(240), m::ShapeId(239)],
         implemented: true,
         ..op("DeleteLaunchConfiguration", "POST", "/")
     },
@@ -107,16 +107,26 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("DeleteLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(188)],
+        input: Some(m::ShapeId(75)),
+        errors: &[m::ShapeId(239)],
         implemented: true,
         ..op("DeleteNotificationConfiguration", "POST", "/")
     },
-    op("DeletePolicy", "POST", "/"),
-    op("DeleteScheduledAction", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(73)),
-        errors: &[m::ShapeId(188), m::ShapeId(189)],
+        input: Some(m::ShapeId(76)),
+        errors: &[m::ShapeId(239), m::ShapeId(257)],
+        implemented: true,
+        ..op("DeletePolicy", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(77)),
+        errors: &[m::ShapeId(239)],
+        implemented: true,
+        ..op("DeleteScheduledAction", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(78)),
+        errors: &[m::ShapeId(239), m::ShapeId(240)],
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -126,38 +136,38 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeAccountLimitsResult"),
-        output: Some(m::ShapeId(75)),
-        errors: &[m::ShapeId(188)],
+        output: Some(m::ShapeId(80)),
+        errors: &[m::ShapeId(239)],
         implemented: true,
         ..op("DescribeAccountLimits", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAdjustmentTypesResult"),
-        output: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(188)],
+        output: Some(m::ShapeId(81)),
+        errors: &[m::ShapeId(239)],
         implemented: true,
         ..op("DescribeAdjustmentTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingGroupsResult"),
-        input: Some(m::ShapeId(29)),
-        output: Some(m::ShapeId(33)),
-        errors: &[m::ShapeId(126), m::ShapeId(188)],
+        input: Some(m::ShapeId(31)),
+        output: Some(m::ShapeId(35)),
+        errors: &[m::ShapeId(136), m::ShapeId(239)],
         implemented: true,
         ..op("DescribeAutoScalingGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingInstancesResult"),
-        input: Some(m::ShapeId(77)),
-        output: Some(m::ShapeId(36)),
-        errors: &[m::ShapeId(126), m::ShapeId(188)],
+        input: Some(m::ShapeId(82)),
+        output: Some(m::ShapeId(38)),
+        errors: &[m::ShapeId(136), m::ShapeId(239)],
         implemented: true,
         ..op("DescribeAutoScalingInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingNotificationTypesResult"),
-        output: Some(m::ShapeId(78)),
-        errors: &[m::ShapeId(188)],
+        output: Some(m::ShapeId(83)),
+        errors: &[m::ShapeId(239)],
         implemented: true,
         ..op("DescribeAutoScalingNotificationTypes", "POST", "/")
     },
@@ -167,16 +177,16 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeLaunchConfigurationsResult"),
-        input: Some(m::ShapeId(131)),
-        output: Some(m::ShapeId(133)),
-        errors: &[m::ShapeId(126), m::ShapeId(188)],
+        input: Some(m::ShapeId(141)),
+        output: Some(m::ShapeId(143)),
+        errors: &[m::ShapeId(136), m::ShapeId(239)],
         implemented: true,
         ..op("DescribeLaunchConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHookTypesResult"),
-        output: Some(m::ShapeId(79)),
-        errors: &[m::ShapeId(188)],
+        output: Some(m::ShapeId(84)),
+        errors: &[m::ShapeId(239)],
         implemented: true,
         ..op("DescribeLifecycleHookTypes", "POST", "/")
     },
@@ -186,9 +196,9 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(80)),
-        output: Some(m::ShapeId(81)),
-        errors: &[m::ShapeId(188), m::ShapeId(126)],
+        input: Some(m::ShapeId(85)),
+        output: Some(m::ShapeId(86)),
+        errors: &[m::ShapeId(239), m::ShapeId(136)],
         implemented: true,
         ..op("DescribeLoadBalancerTargetGroups", "POST", "/")
     },
@@ -198,54 +208,62 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeMetricCollectionTypesResult"),
-        output: Some(m::ShapeId(82)),
-        errors: &[m::ShapeId(188)],
+        output: Some(m::ShapeId(87)),
+        errors: &[m::ShapeId(239)],
         implemented: true,
         ..op("DescribeMetricCollectionTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeNotificationConfigurationsResult"),
-        input: Some(m::ShapeId(84)),
-        output: Some(m::ShapeId(83)),
-        errors: &[m::ShapeId(126), m::ShapeId(188)],
+        input: Some(m::ShapeId(89)),
+        output: Some(m::ShapeId(88)),
+        errors: &[m::ShapeId(136), m::ShapeId(239)],
         implemented: true,
         ..op("DescribeNotificationConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribePoliciesResult"),
+        input: Some(m::ShapeId(90)),
+        output: Some(m::ShapeId(207)),
+        errors: &[m::ShapeId(136), m::ShapeId(239), m::ShapeId(257)],
+        implemented: true,
         ..op("DescribePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingActivitiesResult"),
-        input: Some(m::ShapeId(85)),
+        input: Some(m::ShapeId(91)),
         output: Some(m::ShapeId(10)),
-        errors: &[m::ShapeId(126), m::ShapeId(188)],
+        errors: &[m::ShapeId(136), m::ShapeId(239)],
         implemented: true,
         ..op("DescribeScalingActivities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingProcessTypesResult"),
-        output: Some(m::ShapeId(183)),
-        errors: &[m::ShapeId(188)],
+        output: Some(m::ShapeId(232)),
+        errors: &[m::ShapeId(239)],
         implemented: true,
         ..op("DescribeScalingProcessTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScheduledActionsResult"),
+        input: Some(m::ShapeId(92)),
+        output: Some(m::ShapeId(253)),
+        errors: &[m::ShapeId(136), m::ShapeId(239)],
+        implemented: true,
         ..op("DescribeScheduledActions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTagsResult"),
-        input: Some(m::ShapeId(86)),
-        output: Some(m::ShapeId(217)),
-        errors: &[m::ShapeId(126), m::ShapeId(188)],
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(136), m::ShapeId(239)],
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTerminationPolicyTypesResult"),
-        output: Some(m::ShapeId(87)),
-        errors: &[m::ShapeId(188)],
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(239)],
         implemented: true,
         ..op("DescribeTerminationPolicyTypes", "POST", "/")
     },
@@ -263,9 +281,9 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DetachLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(89)),
-        output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(188)],
+        input: Some(m::ShapeId(96)),
+        output: Some(m::ShapeId(95)),
+        errors: &[m::ShapeId(239)],
         implemented: true,
         ..op("DetachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -283,7 +301,12 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("EnterStandbyResult"),
         ..op("EnterStandby", "POST", "/")
     },
-    op("ExecutePolicy", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(246), m::ShapeId(239)],
+        implemented: true,
+        ..op("ExecutePolicy", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("ExitStandbyResult"),
         ..op("ExitStandby", "POST", "/")
@@ -301,16 +324,25 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("PutLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(187)),
-        errors: &[m::ShapeId(143), m::ShapeId(188), m::ShapeId(198)],
+        input: Some(m::ShapeId(236)),
+        errors: &[m::ShapeId(153), m::ShapeId(239), m::ShapeId(257)],
         implemented: true,
         ..op("PutNotificationConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("PutScalingPolicyResult"),
+        input: Some(m::ShapeId(237)),
+        output: Some(m::ShapeId(208)),
+        errors: &[m::ShapeId(153), m::ShapeId(239), m::ShapeId(257)],
+        implemented: true,
         ..op("PutScalingPolicy", "POST", "/")
     },
-    op("PutScheduledUpdateGroupAction", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(238)),
+        errors: &[m::ShapeId(20), m::ShapeId(153), m::ShapeId(239)],
+        implemented: true,
+        ..op("PutScheduledUpdateGroupAction", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("PutWarmPoolResult"),
         ..op("PutWarmPool", "POST", "/")
@@ -320,8 +352,8 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("RecordLifecycleActionHeartbeat", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(196)),
-        errors: &[m::ShapeId(189), m::ShapeId(188)],
+        input: Some(m::ShapeId(251)),
+        errors: &[m::ShapeId(240), m::ShapeId(239)],
         implemented: true,
         ..op("ResumeProcesses", "POST", "/")
     },
@@ -330,22 +362,22 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("RollbackInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(199)),
-        errors: &[m::ShapeId(194), m::ShapeId(188)],
+        input: Some(m::ShapeId(258)),
+        errors: &[m::ShapeId(246), m::ShapeId(239)],
         implemented: true,
         ..op("SetDesiredCapacity", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(200)),
-        errors: &[m::ShapeId(188)],
+        input: Some(m::ShapeId(259)),
+        errors: &[m::ShapeId(239)],
         implemented: true,
         ..op("SetInstanceHealth", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SetInstanceProtectionResult"),
-        input: Some(m::ShapeId(202)),
-        output: Some(m::ShapeId(201)),
-        errors: &[m::ShapeId(143), m::ShapeId(188)],
+        input: Some(m::ShapeId(261)),
+        output: Some(m::ShapeId(260)),
+        errors: &[m::ShapeId(153), m::ShapeId(239)],
         implemented: true,
         ..op("SetInstanceProtection", "POST", "/")
     },
@@ -354,32 +386,32 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("StartInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(196)),
-        errors: &[m::ShapeId(189), m::ShapeId(188)],
+        input: Some(m::ShapeId(251)),
+        errors: &[m::ShapeId(240), m::ShapeId(239)],
         implemented: true,
         ..op("SuspendProcesses", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("TerminateInstanceInAutoScalingGroupResult"),
-        input: Some(m::ShapeId(219)),
+        input: Some(m::ShapeId(284)),
         output: Some(m::ShapeId(13)),
-        errors: &[m::ShapeId(194), m::ShapeId(188)],
+        errors: &[m::ShapeId(246), m::ShapeId(239)],
         implemented: true,
         ..op("TerminateInstanceInAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(225)),
-        errors: &[m::ShapeId(194), m::ShapeId(188), m::ShapeId(198)],
+        input: Some(m::ShapeId(290)),
+        errors: &[m::ShapeId(246), m::ShapeId(239), m::ShapeId(257)],
         implemented: true,
         ..op("UpdateAutoScalingGroup", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 245] = [
+pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 172), member("Max", 172)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 199), member("Max", 199)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -419,7 +451,7 @@ pub static SHAPES: [m::Shape; 245] = [
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 172), member("Max", 172)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 199), member("Max", 199)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -444,7 +476,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -462,7 +494,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 required: true,
                 ..member("Activities", 9)
             },
-            member("NextToken", 234),
+            member("NextToken", 299),
         ])),
     },
     m::Shape {
@@ -470,37 +502,37 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ActivityId", 234)
+                ..member("ActivityId", 299)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
-            member("Description", 234),
+            member("Description", 299),
             m::Member {
                 required: true,
-                ..member("Cause", 235)
+                ..member("Cause", 300)
             },
             m::Member {
                 required: true,
-                ..member("StartTime", 221)
+                ..member("StartTime", 286)
             },
-            member("EndTime", 221),
+            member("EndTime", 286),
             m::Member {
                 required: true,
-                ..member("StatusCode", 195)
+                ..member("StatusCode", 247)
             },
-            member("StatusMessage", 238),
-            member("Progress", 184),
-            member("Details", 234),
-            member("AutoScalingGroupState", 31),
-            member("AutoScalingGroupARN", 190),
+            member("StatusMessage", 304),
+            member("Progress", 233),
+            member("Details", 299),
+            member("AutoScalingGroupState", 33),
+            member("AutoScalingGroupARN", 241),
         ])),
     },
     m::Shape {
         name: "ActivityIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(234),
+            member: m::ShapeId(299),
             member_location_name: None,
             flattened: false,
         }),
@@ -511,12 +543,27 @@ pub static SHAPES: [m::Shape; 245] = [
     },
     m::Shape {
         name: "AdjustmentType",
-        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 238)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 304)])),
     },
     m::Shape {
         name: "AdjustmentTypes",
         kind: m::ShapeKind::List(m::ListShape {
             member: m::ShapeId(14),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Alarm",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmName", 304),
+            member("AlarmARN", 241),
+        ])),
+    },
+    m::Shape {
+        name: "Alarms",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(16),
             member_location_name: None,
             flattened: false,
         }),
@@ -528,7 +575,7 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "AllowedInstanceTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(16),
+            member: m::ShapeId(18),
             member_location_name: None,
             flattened: false,
         }),
@@ -542,7 +589,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -566,11 +613,11 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 218)
+                ..member("TargetGroupARNs", 279)
             },
         ])),
     },
@@ -579,69 +626,69 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
-            member("AutoScalingGroupARN", 190),
-            member("LaunchConfigurationName", 238),
-            member("LaunchTemplate", 137),
-            member("MixedInstancesPolicy", 162),
+            member("AutoScalingGroupARN", 241),
+            member("LaunchConfigurationName", 304),
+            member("LaunchTemplate", 147),
+            member("MixedInstancesPolicy", 189),
             m::Member {
                 required: true,
-                ..member("MinSize", 27)
-            },
-            m::Member {
-                required: true,
-                ..member("MaxSize", 26)
+                ..member("MinSize", 29)
             },
             m::Member {
                 required: true,
-                ..member("DesiredCapacity", 25)
-            },
-            member("PredictedCapacity", 30),
-            m::Member {
-                required: true,
-                ..member("DefaultCooldown", 63)
+                ..member("MaxSize", 28)
             },
             m::Member {
                 required: true,
-                ..member("AvailabilityZones", 41)
+                ..member("DesiredCapacity", 27)
             },
-            member("AvailabilityZoneIds", 39),
-            member("LoadBalancerNames", 144),
-            member("TargetGroupARNs", 218),
+            member("PredictedCapacity", 32),
             m::Member {
                 required: true,
-                ..member("HealthCheckType", 239)
+                ..member("DefaultCooldown", 65)
             },
-            member("HealthCheckGracePeriod", 99),
-            member("Instances", 122),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 221)
+                ..member("AvailabilityZones", 43)
             },
-            member("SuspendedProcesses", 210),
-            member("PlacementGroup", 238),
-            member("VPCZoneIdentifier", 240),
-            member("EnabledMetrics", 93),
-            member("Status", 238),
-            member("Tags", 213),
-            member("TerminationPolicies", 220),
-            member("NewInstancesProtectedFromScaleIn", 118),
-            member("ServiceLinkedRoleARN", 190),
-            member("MaxInstanceLifetime", 151),
-            member("CapacityRebalance", 55),
-            member("WarmPoolConfiguration", 229),
-            member("WarmPoolSize", 231),
-            member("Context", 62),
-            member("DesiredCapacityType", 238),
-            member("DefaultInstanceWarmup", 70),
-            member("TrafficSources", 224),
-            member("InstanceMaintenancePolicy", 112),
-            member("DeletionProtection", 74),
-            member("AvailabilityZoneDistribution", 38),
-            member("AvailabilityZoneImpairmentPolicy", 40),
-            member("CapacityReservationSpecification", 59),
-            member("InstanceLifecyclePolicy", 111),
+            member("AvailabilityZoneIds", 41),
+            member("LoadBalancerNames", 154),
+            member("TargetGroupARNs", 279),
+            m::Member {
+                required: true,
+                ..member("HealthCheckType", 305)
+            },
+            member("HealthCheckGracePeriod", 109),
+            member("Instances", 132),
+            m::Member {
+                required: true,
+                ..member("CreatedTime", 286)
+            },
+            member("SuspendedProcesses", 271),
+            member("PlacementGroup", 304),
+            member("VPCZoneIdentifier", 306),
+            member("EnabledMetrics", 101),
+            member("Status", 304),
+            member("Tags", 274),
+            member("TerminationPolicies", 285),
+            member("NewInstancesProtectedFromScaleIn", 128),
+            member("ServiceLinkedRoleARN", 241),
+            member("MaxInstanceLifetime", 161),
+            member("CapacityRebalance", 57),
+            member("WarmPoolConfiguration", 294),
+            member("WarmPoolSize", 296),
+            member("Context", 64),
+            member("DesiredCapacityType", 304),
+            member("DefaultInstanceWarmup", 73),
+            member("TrafficSources", 289),
+            member("InstanceMaintenancePolicy", 122),
+            member("DeletionProtection", 79),
+            member("AvailabilityZoneDistribution", 40),
+            member("AvailabilityZoneImpairmentPolicy", 42),
+            member("CapacityReservationSpecification", 61),
+            member("InstanceLifecyclePolicy", 121),
         ])),
     },
     m::Shape {
@@ -659,7 +706,7 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "AutoScalingGroupNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
@@ -667,11 +714,11 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "AutoScalingGroupNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupNames", 28),
-            member("IncludeInstances", 106),
-            member("NextToken", 234),
-            member("MaxRecords", 154),
-            member("Filters", 97),
+            member("AutoScalingGroupNames", 30),
+            member("IncludeInstances", 116),
+            member("NextToken", 299),
+            member("MaxRecords", 164),
+            member("Filters", 107),
         ])),
     },
     m::Shape {
@@ -685,7 +732,7 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "AutoScalingGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(24),
+            member: m::ShapeId(26),
             member_location_name: None,
             flattened: false,
         }),
@@ -695,9 +742,9 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroups", 32)
+                ..member("AutoScalingGroups", 34)
             },
-            member("NextToken", 234),
+            member("NextToken", 299),
         ])),
     },
     m::Shape {
@@ -705,40 +752,40 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 237)
+                ..member("InstanceId", 302)
             },
-            member("InstanceType", 238),
+            member("InstanceType", 304),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
-            },
-            m::Member {
-                required: true,
-                ..member("AvailabilityZone", 238)
-            },
-            member("AvailabilityZoneId", 238),
-            m::Member {
-                required: true,
-                ..member("LifecycleState", 239)
+                ..member("AutoScalingGroupName", 304)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 239)
+                ..member("AvailabilityZone", 304)
             },
-            member("LaunchConfigurationName", 238),
-            member("LaunchTemplate", 137),
-            member("ImageId", 238),
+            member("AvailabilityZoneId", 304),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 118)
+                ..member("LifecycleState", 305)
             },
-            member("WeightedCapacity", 239),
+            m::Member {
+                required: true,
+                ..member("HealthStatus", 305)
+            },
+            member("LaunchConfigurationName", 304),
+            member("LaunchTemplate", 147),
+            member("ImageId", 304),
+            m::Member {
+                required: true,
+                ..member("ProtectedFromScaleIn", 128)
+            },
+            member("WeightedCapacity", 305),
         ])),
     },
     m::Shape {
         name: "AutoScalingInstances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(34),
+            member: m::ShapeId(36),
             member_location_name: None,
             flattened: false,
         }),
@@ -746,26 +793,26 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "AutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingInstances", 35),
-            member("NextToken", 234),
+            member("AutoScalingInstances", 37),
+            member("NextToken", 299),
         ])),
     },
     m::Shape {
         name: "AutoScalingNotificationTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "AvailabilityZoneDistribution",
-        kind: m::ShapeKind::Structure(structure(&[member("CapacityDistributionStrategy", 54)])),
+        kind: m::ShapeKind::Structure(structure(&[member("CapacityDistributionStrategy", 56)])),
     },
     m::Shape {
         name: "AvailabilityZoneIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
@@ -773,14 +820,14 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "AvailabilityZoneImpairmentPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ZonalShiftEnabled", 244),
-            member("ImpairedZoneHealthCheckBehavior", 104),
+            member("ZonalShiftEnabled", 312),
+            member("ImpairedZoneHealthCheckBehavior", 114),
         ])),
     },
     m::Shape {
         name: "AvailabilityZones",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
@@ -793,11 +840,11 @@ pub static SHAPES: [m::Shape; 245] = [
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 172), member("Max", 172)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 199), member("Max", 199)])),
     },
     m::Shape {
         name: "BaselinePerformanceFactorsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 66)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 68)])),
     },
     m::Shape {
         name: "BlockDeviceEbsDeleteOnTermination",
@@ -826,19 +873,19 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "BlockDeviceMapping",
         kind: m::ShapeKind::Structure(structure(&[
-            member("VirtualName", 238),
+            member("VirtualName", 304),
             m::Member {
                 required: true,
-                ..member("DeviceName", 238)
+                ..member("DeviceName", 304)
             },
-            member("Ebs", 90),
-            member("NoDevice", 166),
+            member("Ebs", 98),
+            member("NoDevice", 193),
         ])),
     },
     m::Shape {
         name: "BlockDeviceMappings",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(51),
+            member: m::ShapeId(53),
             member_location_name: None,
             flattened: false,
         }),
@@ -862,7 +909,7 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "CapacityReservationIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(20),
+            member: m::ShapeId(22),
             member_location_name: None,
             flattened: false,
         }),
@@ -881,7 +928,7 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "CapacityReservationResourceGroupArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(190),
+            member: m::ShapeId(241),
             member_location_name: None,
             flattened: false,
         }),
@@ -889,21 +936,21 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "CapacityReservationSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationPreference", 57),
-            member("CapacityReservationTarget", 60),
+            member("CapacityReservationPreference", 59),
+            member("CapacityReservationTarget", 62),
         ])),
     },
     m::Shape {
         name: "CapacityReservationTarget",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationIds", 56),
-            member("CapacityReservationResourceGroupArns", 58),
+            member("CapacityReservationIds", 58),
+            member("CapacityReservationResourceGroupArns", 60),
         ])),
     },
     m::Shape {
         name: "ClassicLinkVPCSecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
@@ -925,7 +972,7 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "CpuManufacturers",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(64),
+            member: m::ShapeId(66),
             member_location_name: None,
             flattened: false,
         }),
@@ -934,7 +981,7 @@ pub static SHAPES: [m::Shape; 245] = [
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 179)
+            ..member("References", 206)
         }])),
     },
     m::Shape {
@@ -942,48 +989,48 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
-            member("LaunchConfigurationName", 238),
-            member("LaunchTemplate", 137),
-            member("MixedInstancesPolicy", 162),
-            member("InstanceId", 237),
+            member("LaunchConfigurationName", 304),
+            member("LaunchTemplate", 147),
+            member("MixedInstancesPolicy", 189),
+            member("InstanceId", 302),
             m::Member {
                 required: true,
-                ..member("MinSize", 27)
+                ..member("MinSize", 29)
             },
             m::Member {
                 required: true,
-                ..member("MaxSize", 26)
+                ..member("MaxSize", 28)
             },
-            member("DesiredCapacity", 25),
-            member("DefaultCooldown", 63),
-            member("AvailabilityZones", 41),
-            member("AvailabilityZoneIds", 39),
-            member("LoadBalancerNames", 144),
-            member("TargetGroupARNs", 218),
-            member("HealthCheckType", 239),
-            member("HealthCheckGracePeriod", 99),
-            member("PlacementGroup", 238),
-            member("VPCZoneIdentifier", 240),
-            member("TerminationPolicies", 220),
-            member("NewInstancesProtectedFromScaleIn", 118),
-            member("CapacityRebalance", 55),
-            member("LifecycleHookSpecificationList", 140),
-            member("DeletionProtection", 74),
-            member("Tags", 216),
-            member("ServiceLinkedRoleARN", 190),
-            member("MaxInstanceLifetime", 151),
-            member("Context", 62),
-            member("DesiredCapacityType", 238),
-            member("DefaultInstanceWarmup", 70),
-            member("TrafficSources", 224),
-            member("InstanceMaintenancePolicy", 112),
-            member("AvailabilityZoneDistribution", 38),
-            member("AvailabilityZoneImpairmentPolicy", 40),
-            member("SkipZonalShiftValidation", 205),
-            member("CapacityReservationSpecification", 59),
-            member("InstanceLifecyclePolicy", 111),
+            member("DesiredCapacity", 27),
+            member("DefaultCooldown", 65),
+            member("AvailabilityZones", 43),
+            member("AvailabilityZoneIds", 41),
+            member("LoadBalancerNames", 154),
+            member("TargetGroupARNs", 279),
+            member("HealthCheckType", 305),
+            member("HealthCheckGracePeriod", 109),
+            member("PlacementGroup", 304),
+            member("VPCZoneIdentifier", 306),
+            member("TerminationPolicies", 285),
+            member("NewInstancesProtectedFromScaleIn", 128),
+            member("CapacityRebalance", 57),
+            member("LifecycleHookSpecificationList", 150),
+            member("DeletionProtection", 79),
+            member("Tags", 277),
+            member("ServiceLinkedRoleARN", 241),
+            member("MaxInstanceLifetime", 161),
+            member("Context", 64),
+            member("DesiredCapacityType", 304),
+            member("DefaultInstanceWarmup", 73),
+            member("TrafficSources", 289),
+            member("InstanceMaintenancePolicy", 122),
+            member("AvailabilityZoneDistribution", 40),
+            member("AvailabilityZoneImpairmentPolicy", 42),
+            member("SkipZonalShiftValidation", 264),
+            member("CapacityReservationSpecification", 61),
+            member("InstanceLifecyclePolicy", 121),
         ])),
     },
     m::Shape {
@@ -991,34 +1038,46 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 238)
+                ..member("LaunchConfigurationName", 304)
             },
-            member("ImageId", 238),
-            member("KeyName", 238),
-            member("SecurityGroups", 197),
-            member("ClassicLinkVPCId", 238),
-            member("ClassicLinkVPCSecurityGroups", 61),
-            member("UserData", 243),
-            member("InstanceId", 237),
-            member("InstanceType", 238),
-            member("KernelId", 238),
-            member("RamdiskId", 238),
-            member("BlockDeviceMappings", 52),
-            member("InstanceMonitoring", 117),
-            member("SpotPrice", 207),
-            member("IamInstanceProfile", 236),
-            member("EbsOptimized", 91),
-            member("AssociatePublicIpAddress", 21),
-            member("PlacementTenancy", 242),
-            member("MetadataOptions", 116),
+            member("ImageId", 304),
+            member("KeyName", 304),
+            member("SecurityGroups", 256),
+            member("ClassicLinkVPCId", 304),
+            member("ClassicLinkVPCSecurityGroups", 63),
+            member("UserData", 311),
+            member("InstanceId", 302),
+            member("InstanceType", 304),
+            member("KernelId", 304),
+            member("RamdiskId", 304),
+            member("BlockDeviceMappings", 54),
+            member("InstanceMonitoring", 127),
+            member("SpotPrice", 266),
+            member("IamInstanceProfile", 301),
+            member("EbsOptimized", 99),
+            member("AssociatePublicIpAddress", 23),
+            member("PlacementTenancy", 308),
+            member("MetadataOptions", 126),
         ])),
     },
     m::Shape {
         name: "CreateOrUpdateTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 216)
+            ..member("Tags", 277)
         }])),
+    },
+    m::Shape {
+        name: "CustomizedMetricSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MetricName", 179),
+            member("Namespace", 180),
+            member("Dimensions", 175),
+            member("Statistic", 183),
+            member("Unit", 185),
+            member("Period", 176),
+            member("Metrics", 281),
+        ])),
     },
     m::Shape {
         name: "DefaultInstanceWarmup",
@@ -1029,9 +1088,9 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
-            member("ForceDelete", 98),
+            member("ForceDelete", 108),
         ])),
     },
     m::Shape {
@@ -1039,11 +1098,34 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 238)
+                ..member("TopicARN", 304)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeletePolicyType",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AutoScalingGroupName", 304),
+            m::Member {
+                required: true,
+                ..member("PolicyName", 241)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteScheduledActionType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 304)
+            },
+            m::Member {
+                required: true,
+                ..member("ScheduledActionName", 304)
             },
         ])),
     },
@@ -1051,7 +1133,7 @@ pub static SHAPES: [m::Shape; 245] = [
         name: "DeleteTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 216)
+            ..member("Tags", 277)
         }])),
     },
     m::Shape {
@@ -1063,10 +1145,10 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "DescribeAccountLimitsAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxNumberOfAutoScalingGroups", 152),
-            member("MaxNumberOfLaunchConfigurations", 153),
-            member("NumberOfAutoScalingGroups", 173),
-            member("NumberOfLaunchConfigurations", 174),
+            member("MaxNumberOfAutoScalingGroups", 162),
+            member("MaxNumberOfLaunchConfigurations", 163),
+            member("NumberOfAutoScalingGroups", 200),
+            member("NumberOfLaunchConfigurations", 201),
         ])),
     },
     m::Shape {
@@ -1076,42 +1158,42 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "DescribeAutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 110),
-            member("MaxRecords", 154),
-            member("NextToken", 234),
+            member("InstanceIds", 120),
+            member("MaxRecords", 164),
+            member("NextToken", 299),
         ])),
     },
     m::Shape {
         name: "DescribeAutoScalingNotificationTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoScalingNotificationTypes", 37)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoScalingNotificationTypes", 39)])),
     },
     m::Shape {
         name: "DescribeLifecycleHookTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHookTypes", 37)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHookTypes", 39)])),
     },
     m::Shape {
         name: "DescribeLoadBalancerTargetGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
-            member("NextToken", 234),
-            member("MaxRecords", 154),
+            member("NextToken", 299),
+            member("MaxRecords", 164),
         ])),
     },
     m::Shape {
         name: "DescribeLoadBalancerTargetGroupsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroups", 146),
-            member("NextToken", 234),
+            member("LoadBalancerTargetGroups", 156),
+            member("NextToken", 299),
         ])),
     },
     m::Shape {
         name: "DescribeMetricCollectionTypesAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 158),
-            member("Granularities", 160),
+            member("Metrics", 169),
+            member("Granularities", 178),
         ])),
     },
     m::Shape {
@@ -1119,41 +1201,62 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("NotificationConfigurations", 168)
+                ..member("NotificationConfigurations", 195)
             },
-            member("NextToken", 234),
+            member("NextToken", 299),
         ])),
     },
     m::Shape {
         name: "DescribeNotificationConfigurationsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupNames", 28),
-            member("NextToken", 234),
-            member("MaxRecords", 154),
+            member("AutoScalingGroupNames", 30),
+            member("NextToken", 299),
+            member("MaxRecords", 164),
+        ])),
+    },
+    m::Shape {
+        name: "DescribePoliciesType",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AutoScalingGroupName", 304),
+            member("PolicyNames", 210),
+            member("PolicyTypes", 211),
+            member("NextToken", 299),
+            member("MaxRecords", 164),
         ])),
     },
     m::Shape {
         name: "DescribeScalingActivitiesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActivityIds", 12),
-            member("AutoScalingGroupName", 238),
-            member("IncludeDeletedGroups", 105),
-            member("MaxRecords", 154),
-            member("NextToken", 234),
-            member("Filters", 97),
+            member("AutoScalingGroupName", 304),
+            member("IncludeDeletedGroups", 115),
+            member("MaxRecords", 164),
+            member("NextToken", 299),
+            member("Filters", 107),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeScheduledActionsType",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AutoScalingGroupName", 304),
+            member("ScheduledActionNames", 252),
+            member("StartTime", 286),
+            member("EndTime", 286),
+            member("NextToken", 299),
+            member("MaxRecords", 164),
         ])),
     },
     m::Shape {
         name: "DescribeTagsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filters", 97),
-            member("NextToken", 234),
-            member("MaxRecords", 154),
+            member("Filters", 107),
+            member("NextToken", 299),
+            member("MaxRecords", 164),
         ])),
     },
     m::Shape {
         name: "DescribeTerminationPolicyTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 220)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 285)])),
     },
     m::Shape {
         name: "DetachLoadBalancerTargetGroupsResultType",
@@ -1164,24 +1267,28 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 218)
+                ..member("TargetGroupARNs", 279)
             },
         ])),
     },
     m::Shape {
+        name: "DisableScaleIn",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
         name: "Ebs",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SnapshotId", 238),
-            member("VolumeSize", 49),
-            member("VolumeType", 50),
-            member("DeleteOnTermination", 45),
-            member("Iops", 47),
-            member("Encrypted", 46),
-            member("Throughput", 48),
+            member("SnapshotId", 304),
+            member("VolumeSize", 51),
+            member("VolumeType", 52),
+            member("DeleteOnTermination", 47),
+            member("Iops", 49),
+            member("Encrypted", 48),
+            member("Throughput", 50),
         ])),
     },
     m::Shape {
@@ -1191,17 +1298,21 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "EnabledMetric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metric", 238),
-            member("Granularity", 238),
+            member("Metric", 304),
+            member("Granularity", 304),
         ])),
     },
     m::Shape {
         name: "EnabledMetrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(92),
+            member: m::ShapeId(100),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "EstimatedInstanceWarmup",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "ExcludedInstance",
@@ -1210,19 +1321,32 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "ExcludedInstanceTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(94),
+            member: m::ShapeId(103),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
+        name: "ExecutePolicyType",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AutoScalingGroupName", 304),
+            m::Member {
+                required: true,
+                ..member("PolicyName", 241)
+            },
+            member("HonorCooldown", 111),
+            member("MetricValue", 181),
+            member("BreachThreshold", 181),
+        ])),
+    },
+    m::Shape {
         name: "Filter",
-        kind: m::ShapeKind::Structure(structure(&[member("Name", 234), member("Values", 228)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 299), member("Values", 293)])),
     },
     m::Shape {
         name: "Filters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(96),
+            member: m::ShapeId(106),
             member_location_name: None,
             flattened: false,
         }),
@@ -1252,7 +1376,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 238)])
+            ..structure(&[member("Message", 304)])
         }),
     },
     m::Shape {
@@ -1278,30 +1402,30 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 237)
+                ..member("InstanceId", 302)
             },
-            member("InstanceType", 238),
+            member("InstanceType", 304),
             m::Member {
                 required: true,
-                ..member("AvailabilityZone", 238)
+                ..member("AvailabilityZone", 304)
             },
-            member("AvailabilityZoneId", 238),
+            member("AvailabilityZoneId", 304),
             m::Member {
                 required: true,
-                ..member("LifecycleState", 141)
+                ..member("LifecycleState", 151)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 239)
+                ..member("HealthStatus", 305)
             },
-            member("LaunchConfigurationName", 238),
-            member("LaunchTemplate", 137),
-            member("ImageId", 238),
+            member("LaunchConfigurationName", 304),
+            member("LaunchTemplate", 147),
+            member("ImageId", 304),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 118)
+                ..member("ProtectedFromScaleIn", 128)
             },
-            member("WeightedCapacity", 239),
+            member("WeightedCapacity", 305),
         ])),
     },
     m::Shape {
@@ -1313,7 +1437,7 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "InstanceGenerations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(108),
+            member: m::ShapeId(118),
             member_location_name: None,
             flattened: false,
         }),
@@ -1321,20 +1445,20 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "InstanceIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(237),
+            member: m::ShapeId(302),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceLifecyclePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 192)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 243)])),
     },
     m::Shape {
         name: "InstanceMaintenancePolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinHealthyPercentage", 125),
-            member("MaxHealthyPercentage", 124),
+            member("MinHealthyPercentage", 135),
+            member("MaxHealthyPercentage", 134),
         ])),
     },
     m::Shape {
@@ -1356,14 +1480,14 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "InstanceMetadataOptions",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 115),
-            member("HttpPutResponseHopLimit", 114),
-            member("HttpEndpoint", 113),
+            member("HttpTokens", 125),
+            member("HttpPutResponseHopLimit", 124),
+            member("HttpEndpoint", 123),
         ])),
     },
     m::Shape {
         name: "InstanceMonitoring",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 163)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 190)])),
     },
     m::Shape {
         name: "InstanceProtected",
@@ -1378,7 +1502,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -1386,45 +1510,45 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 227)
+                ..member("VCpuCount", 292)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 156)
+                ..member("MemoryMiB", 166)
             },
-            member("CpuManufacturers", 65),
-            member("MemoryGiBPerVCpu", 155),
-            member("ExcludedInstanceTypes", 95),
-            member("InstanceGenerations", 109),
-            member("SpotMaxPricePercentageOverLowestPrice", 172),
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 172),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 172),
-            member("BareMetal", 42),
-            member("BurstablePerformance", 53),
-            member("RequireHibernateSupport", 170),
-            member("NetworkInterfaceCount", 165),
-            member("LocalStorage", 147),
-            member("LocalStorageTypes", 149),
-            member("TotalLocalStorageGB", 222),
-            member("BaselineEbsBandwidthMbps", 43),
+            member("CpuManufacturers", 67),
+            member("MemoryGiBPerVCpu", 165),
+            member("ExcludedInstanceTypes", 104),
+            member("InstanceGenerations", 119),
+            member("SpotMaxPricePercentageOverLowestPrice", 199),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 199),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 199),
+            member("BareMetal", 44),
+            member("BurstablePerformance", 55),
+            member("RequireHibernateSupport", 197),
+            member("NetworkInterfaceCount", 192),
+            member("LocalStorage", 157),
+            member("LocalStorageTypes", 159),
+            member("TotalLocalStorageGB", 287),
+            member("BaselineEbsBandwidthMbps", 45),
             member("AcceleratorTypes", 7),
             member("AcceleratorCount", 0),
             member("AcceleratorManufacturers", 2),
             member("AcceleratorNames", 4),
             member("AcceleratorTotalMemoryMiB", 5),
-            member("NetworkBandwidthGbps", 164),
-            member("AllowedInstanceTypes", 17),
-            member("BaselinePerformanceFactors", 44),
+            member("NetworkBandwidthGbps", 191),
+            member("AllowedInstanceTypes", 19),
+            member("BaselinePerformanceFactors", 46),
         ])),
     },
     m::Shape {
         name: "InstanceReusePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 193)])),
+        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 245)])),
     },
     m::Shape {
         name: "Instances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(107),
+            member: m::ShapeId(117),
             member_location_name: None,
             flattened: false,
         }),
@@ -1432,12 +1556,12 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "InstancesDistribution",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OnDemandAllocationStrategy", 234),
-            member("OnDemandBaseCapacity", 175),
-            member("OnDemandPercentageAboveBaseCapacity", 176),
-            member("SpotAllocationStrategy", 234),
-            member("SpotInstancePools", 206),
-            member("SpotMaxPrice", 161),
+            member("OnDemandAllocationStrategy", 299),
+            member("OnDemandBaseCapacity", 202),
+            member("OnDemandPercentageAboveBaseCapacity", 203),
+            member("SpotAllocationStrategy", 299),
+            member("SpotInstancePools", 265),
+            member("SpotMaxPrice", 188),
         ])),
     },
     m::Shape {
@@ -1457,7 +1581,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -1469,7 +1593,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -1477,49 +1601,49 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 238)
+                ..member("LaunchConfigurationName", 304)
             },
-            member("LaunchConfigurationARN", 190),
+            member("LaunchConfigurationARN", 241),
             m::Member {
                 required: true,
-                ..member("ImageId", 238)
+                ..member("ImageId", 304)
             },
-            member("KeyName", 238),
-            member("SecurityGroups", 197),
-            member("ClassicLinkVPCId", 238),
-            member("ClassicLinkVPCSecurityGroups", 61),
-            member("UserData", 243),
+            member("KeyName", 304),
+            member("SecurityGroups", 256),
+            member("ClassicLinkVPCId", 304),
+            member("ClassicLinkVPCSecurityGroups", 63),
+            member("UserData", 311),
             m::Member {
                 required: true,
-                ..member("InstanceType", 238)
+                ..member("InstanceType", 304)
             },
-            member("KernelId", 238),
-            member("RamdiskId", 238),
-            member("BlockDeviceMappings", 52),
-            member("InstanceMonitoring", 117),
-            member("SpotPrice", 207),
-            member("IamInstanceProfile", 236),
+            member("KernelId", 304),
+            member("RamdiskId", 304),
+            member("BlockDeviceMappings", 54),
+            member("InstanceMonitoring", 127),
+            member("SpotPrice", 266),
+            member("IamInstanceProfile", 301),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 221)
+                ..member("CreatedTime", 286)
             },
-            member("EbsOptimized", 91),
-            member("AssociatePublicIpAddress", 21),
-            member("PlacementTenancy", 242),
-            member("MetadataOptions", 116),
+            member("EbsOptimized", 99),
+            member("AssociatePublicIpAddress", 23),
+            member("PlacementTenancy", 308),
+            member("MetadataOptions", 126),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurationNameType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LaunchConfigurationName", 238)
+            ..member("LaunchConfigurationName", 304)
         }])),
     },
     m::Shape {
         name: "LaunchConfigurationNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
@@ -1527,15 +1651,15 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "LaunchConfigurationNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchConfigurationNames", 130),
-            member("NextToken", 234),
-            member("MaxRecords", 154),
+            member("LaunchConfigurationNames", 140),
+            member("NextToken", 299),
+            member("MaxRecords", 164),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(128),
+            member: m::ShapeId(138),
             member_location_name: None,
             flattened: false,
         }),
@@ -1545,16 +1669,16 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurations", 132)
+                ..member("LaunchConfigurations", 142)
             },
-            member("NextToken", 234),
+            member("NextToken", 299),
         ])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateSpecification", 137),
-            member("Overrides", 177),
+            member("LaunchTemplateSpecification", 147),
+            member("Overrides", 204),
         ])),
     },
     m::Shape {
@@ -1564,19 +1688,19 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "LaunchTemplateOverrides",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceType", 238),
-            member("WeightedCapacity", 239),
-            member("LaunchTemplateSpecification", 137),
-            member("InstanceRequirements", 120),
-            member("ImageId", 103),
+            member("InstanceType", 304),
+            member("WeightedCapacity", 305),
+            member("LaunchTemplateSpecification", 147),
+            member("InstanceRequirements", 130),
+            member("ImageId", 113),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateId", 238),
-            member("LaunchTemplateName", 135),
-            member("Version", 238),
+            member("LaunchTemplateId", 304),
+            member("LaunchTemplateName", 145),
+            member("Version", 304),
         ])),
     },
     m::Shape {
@@ -1588,23 +1712,23 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LifecycleHookName", 20)
+                ..member("LifecycleHookName", 22)
             },
             m::Member {
                 required: true,
-                ..member("LifecycleTransition", 142)
+                ..member("LifecycleTransition", 152)
             },
-            member("NotificationMetadata", 19),
-            member("HeartbeatTimeout", 100),
-            member("DefaultResult", 138),
-            member("NotificationTargetARN", 169),
-            member("RoleARN", 238),
+            member("NotificationMetadata", 21),
+            member("HeartbeatTimeout", 110),
+            member("DefaultResult", 148),
+            member("NotificationTargetARN", 196),
+            member("RoleARN", 304),
         ])),
     },
     m::Shape {
         name: "LifecycleHookSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(139),
+            member: m::ShapeId(149),
             member_location_name: None,
             flattened: false,
         }),
@@ -1659,13 +1783,13 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
         name: "LoadBalancerNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
@@ -1673,14 +1797,14 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "LoadBalancerTargetGroupState",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroupARN", 241),
-            member("State", 238),
+            member("LoadBalancerTargetGroupARN", 307),
+            member("State", 304),
         ])),
     },
     m::Shape {
         name: "LoadBalancerTargetGroupStates",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(145),
+            member: m::ShapeId(155),
             member_location_name: None,
             flattened: false,
         }),
@@ -1700,7 +1824,7 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "LocalStorageTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(148),
+            member: m::ShapeId(158),
             member_location_name: None,
             flattened: false,
         }),
@@ -1727,41 +1851,164 @@ pub static SHAPES: [m::Shape; 245] = [
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 171), member("Max", 171)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 198), member("Max", 198)])),
     },
     m::Shape {
         name: "MemoryMiBRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 172)
+                ..member("Min", 199)
             },
-            member("Max", 172),
+            member("Max", 199),
+        ])),
+    },
+    m::Shape {
+        name: "Metric",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Namespace", 180)
+            },
+            m::Member {
+                required: true,
+                ..member("MetricName", 179)
+            },
+            member("Dimensions", 175),
         ])),
     },
     m::Shape {
         name: "MetricCollectionType",
-        kind: m::ShapeKind::Structure(structure(&[member("Metric", 238)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Metric", 304)])),
     },
     m::Shape {
         name: "MetricCollectionTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(157),
+            member: m::ShapeId(168),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
+        name: "MetricDataQueries",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(171),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "MetricDataQuery",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Id", 304)
+            },
+            member("Expression", 300),
+            member("MetricStat", 182),
+            member("Label", 309),
+            member("ReturnData", 244),
+        ])),
+    },
+    m::Shape {
+        name: "MetricDimension",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Name", 173)
+            },
+            m::Member {
+                required: true,
+                ..member("Value", 174)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MetricDimensionName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MetricDimensionValue",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MetricDimensions",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(172),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "MetricGranularityInSeconds",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "MetricGranularityType",
-        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 238)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 304)])),
     },
     m::Shape {
         name: "MetricGranularityTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(159),
+            member: m::ShapeId(177),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "MetricName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MetricNamespace",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MetricScale",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "MetricStat",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Metric", 167)
+            },
+            m::Member {
+                required: true,
+                ..member("Stat", 310)
+            },
+            member("Unit", 185),
+        ])),
+    },
+    m::Shape {
+        name: "MetricStatistic",
+        kind: m::ShapeKind::String {
+            enum_values: &["Average", "Minimum", "Maximum", "SampleCount", "Sum"],
+        },
+    },
+    m::Shape {
+        name: "MetricType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "ASGAverageCPUUtilization",
+                "ASGAverageNetworkIn",
+                "ASGAverageNetworkOut",
+                "ALBRequestCountPerTarget",
+            ],
+        },
+    },
+    m::Shape {
+        name: "MetricUnit",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MinAdjustmentMagnitude",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MinAdjustmentStep",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "MixedInstanceSpotPrice",
@@ -1770,8 +2017,8 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "MixedInstancesPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplate", 134),
-            member("InstancesDistribution", 123),
+            member("LaunchTemplate", 144),
+            member("InstancesDistribution", 133),
         ])),
     },
     m::Shape {
@@ -1780,11 +2027,11 @@ pub static SHAPES: [m::Shape; 245] = [
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 171), member("Max", 171)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 198), member("Max", 198)])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 172), member("Max", 172)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 199), member("Max", 199)])),
     },
     m::Shape {
         name: "NoDevice",
@@ -1793,15 +2040,15 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "NotificationConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 238),
-            member("TopicARN", 238),
-            member("NotificationType", 238),
+            member("AutoScalingGroupName", 304),
+            member("TopicARN", 304),
+            member("NotificationType", 304),
         ])),
     },
     m::Shape {
         name: "NotificationConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(167),
+            member: m::ShapeId(194),
             member_location_name: None,
             flattened: false,
         }),
@@ -1841,27 +2088,208 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "Overrides",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(136),
+            member: m::ShapeId(146),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 208)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 269)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(178),
+            member: m::ShapeId(205),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "PoliciesType",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ScalingPolicies", 248),
+            member("NextToken", 299),
+        ])),
+    },
+    m::Shape {
+        name: "PolicyARNType",
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 241), member("Alarms", 17)])),
+    },
+    m::Shape {
+        name: "PolicyIncrement",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "PolicyNames",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(241),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PolicyTypes",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(308),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PredefinedLoadMetricType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "ASGTotalCPUUtilization",
+                "ASGTotalNetworkIn",
+                "ASGTotalNetworkOut",
+                "ALBTargetGroupRequestCount",
+            ],
+        },
+    },
+    m::Shape {
+        name: "PredefinedMetricPairType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "ASGCPUUtilization",
+                "ASGNetworkIn",
+                "ASGNetworkOut",
+                "ALBRequestCount",
+            ],
+        },
+    },
+    m::Shape {
+        name: "PredefinedMetricSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PredefinedMetricType", 184)
+            },
+            member("ResourceLabel", 300),
+        ])),
+    },
+    m::Shape {
+        name: "PredefinedScalingMetricType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "ASGAverageCPUUtilization",
+                "ASGAverageNetworkIn",
+                "ASGAverageNetworkOut",
+                "ALBRequestCountPerTarget",
+            ],
+        },
+    },
+    m::Shape {
+        name: "PredictiveScalingConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("MetricSpecifications", 223)
+            },
+            member("Mode", 224),
+            member("SchedulingBufferTime", 228),
+            member("MaxCapacityBreachBehavior", 220),
+            member("MaxCapacityBuffer", 221),
+        ])),
+    },
+    m::Shape {
+        name: "PredictiveScalingCustomizedCapacityMetric",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("MetricDataQueries", 170)
+        }])),
+    },
+    m::Shape {
+        name: "PredictiveScalingCustomizedLoadMetric",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("MetricDataQueries", 170)
+        }])),
+    },
+    m::Shape {
+        name: "PredictiveScalingCustomizedScalingMetric",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("MetricDataQueries", 170)
+        }])),
+    },
+    m::Shape {
+        name: "PredictiveScalingMaxCapacityBreachBehavior",
+        kind: m::ShapeKind::String {
+            enum_values: &["HonorMaxCapacity", "IncreaseMaxCapacity"],
+        },
+    },
+    m::Shape {
+        name: "PredictiveScalingMaxCapacityBuffer",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "PredictiveScalingMetricSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("TargetValue", 181)
+            },
+            member("PredefinedMetricPairSpecification", 226),
+            member("PredefinedScalingMetricSpecification", 227),
+            member("PredefinedLoadMetricSpecification", 225),
+            member("CustomizedScalingMetricSpecification", 219),
+            member("CustomizedLoadMetricSpecification", 218),
+            member("CustomizedCapacityMetricSpecification", 217),
+        ])),
+    },
+    m::Shape {
+        name: "PredictiveScalingMetricSpecifications",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(222),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PredictiveScalingMode",
+        kind: m::ShapeKind::String {
+            enum_values: &["ForecastAndScale", "ForecastOnly"],
+        },
+    },
+    m::Shape {
+        name: "PredictiveScalingPredefinedLoadMetric",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PredefinedMetricType", 212)
+            },
+            member("ResourceLabel", 300),
+        ])),
+    },
+    m::Shape {
+        name: "PredictiveScalingPredefinedMetricPair",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PredefinedMetricType", 213)
+            },
+            member("ResourceLabel", 300),
+        ])),
+    },
+    m::Shape {
+        name: "PredictiveScalingPredefinedScalingMetric",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("PredefinedMetricType", 215)
+            },
+            member("ResourceLabel", 300),
+        ])),
+    },
+    m::Shape {
+        name: "PredictiveScalingSchedulingBufferTime",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "ProcessNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(304),
             member_location_name: None,
             flattened: false,
         }),
@@ -1870,20 +2298,20 @@ pub static SHAPES: [m::Shape; 245] = [
         name: "ProcessType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ProcessName", 238)
+            ..member("ProcessName", 304)
         }])),
     },
     m::Shape {
         name: "Processes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(181),
+            member: m::ShapeId(230),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "ProcessesType",
-        kind: m::ShapeKind::Structure(structure(&[member("Processes", 182)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Processes", 231)])),
     },
     m::Shape {
         name: "Progress",
@@ -1902,16 +2330,62 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 238)
+                ..member("TopicARN", 304)
             },
             m::Member {
                 required: true,
-                ..member("NotificationTypes", 37)
+                ..member("NotificationTypes", 39)
             },
+        ])),
+    },
+    m::Shape {
+        name: "PutScalingPolicyType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 304)
+            },
+            m::Member {
+                required: true,
+                ..member("PolicyName", 304)
+            },
+            member("PolicyType", 308),
+            member("AdjustmentType", 304),
+            member("MinAdjustmentStep", 187),
+            member("MinAdjustmentMagnitude", 186),
+            member("ScalingAdjustment", 209),
+            member("Cooldown", 65),
+            member("MetricAggregationType", 305),
+            member("StepAdjustments", 268),
+            member("EstimatedInstanceWarmup", 102),
+            member("TargetTrackingConfiguration", 280),
+            member("Enabled", 250),
+            member("PredictiveScalingConfiguration", 216),
+        ])),
+    },
+    m::Shape {
+        name: "PutScheduledUpdateGroupActionType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 304)
+            },
+            m::Member {
+                required: true,
+                ..member("ScheduledActionName", 304)
+            },
+            member("Time", 286),
+            member("StartTime", 286),
+            member("EndTime", 286),
+            member("Recurrence", 304),
+            member("MinSize", 29),
+            member("MaxSize", 28),
+            member("DesiredCapacity", 27),
+            member("TimeZone", 304),
         ])),
     },
     m::Shape {
@@ -1923,7 +2397,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -1935,7 +2409,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -1950,7 +2424,11 @@ pub static SHAPES: [m::Shape; 245] = [
     },
     m::Shape {
         name: "RetentionTriggers",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 191)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 242)])),
+    },
+    m::Shape {
+        name: "ReturnData",
+        kind: m::ShapeKind::Boolean,
     },
     m::Shape {
         name: "ReuseOnScaleIn",
@@ -1965,7 +2443,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -1992,19 +2470,91 @@ pub static SHAPES: [m::Shape; 245] = [
         },
     },
     m::Shape {
+        name: "ScalingPolicies",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(249),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ScalingPolicy",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AutoScalingGroupName", 304),
+            member("PolicyName", 304),
+            member("PolicyARN", 241),
+            member("PolicyType", 308),
+            member("AdjustmentType", 304),
+            member("MinAdjustmentStep", 187),
+            member("MinAdjustmentMagnitude", 186),
+            member("ScalingAdjustment", 209),
+            member("Cooldown", 65),
+            member("StepAdjustments", 268),
+            member("MetricAggregationType", 305),
+            member("EstimatedInstanceWarmup", 102),
+            member("Alarms", 17),
+            member("TargetTrackingConfiguration", 280),
+            member("Enabled", 250),
+            member("PredictiveScalingConfiguration", 216),
+        ])),
+    },
+    m::Shape {
+        name: "ScalingPolicyEnabled",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
         name: "ScalingProcessQuery",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
-            member("ScalingProcesses", 180),
+            member("ScalingProcesses", 229),
         ])),
+    },
+    m::Shape {
+        name: "ScheduledActionNames",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(304),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ScheduledActionsType",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ScheduledUpdateGroupActions", 255),
+            member("NextToken", 299),
+        ])),
+    },
+    m::Shape {
+        name: "ScheduledUpdateGroupAction",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AutoScalingGroupName", 304),
+            member("ScheduledActionName", 304),
+            member("ScheduledActionARN", 241),
+            member("Time", 286),
+            member("StartTime", 286),
+            member("EndTime", 286),
+            member("Recurrence", 304),
+            member("MinSize", 29),
+            member("MaxSize", 28),
+            member("DesiredCapacity", 27),
+            member("TimeZone", 304),
+        ])),
+    },
+    m::Shape {
+        name: "ScheduledUpdateGroupActions",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(254),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "SecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(234),
+            member: m::ShapeId(299),
             member_location_name: None,
             flattened: false,
         }),
@@ -2018,7 +2568,7 @@ pub static SHAPES: [m::Shape; 245] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 238)])
+            ..structure(&[member("message", 304)])
         }),
     },
     m::Shape {
@@ -2026,13 +2576,13 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
             m::Member {
                 required: true,
-                ..member("DesiredCapacity", 25)
+                ..member("DesiredCapacity", 27)
             },
-            member("HonorCooldown", 101),
+            member("HonorCooldown", 111),
         ])),
     },
     m::Shape {
@@ -2040,13 +2590,13 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 237)
+                ..member("InstanceId", 302)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 239)
+                ..member("HealthStatus", 305)
             },
-            member("ShouldRespectGracePeriod", 204),
+            member("ShouldRespectGracePeriod", 263),
         ])),
     },
     m::Shape {
@@ -2058,15 +2608,15 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceIds", 110)
+                ..member("InstanceIds", 120)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 186)
+                ..member("ProtectedFromScaleIn", 235)
             },
         ])),
     },
@@ -2091,20 +2641,39 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "StepAdjustment",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MetricIntervalLowerBound", 181),
+            member("MetricIntervalUpperBound", 181),
+            m::Member {
+                required: true,
+                ..member("ScalingAdjustment", 209)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "StepAdjustments",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(267),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "String",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "SuspendedProcess",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ProcessName", 238),
-            member("SuspensionReason", 238),
+            member("ProcessName", 304),
+            member("SuspensionReason", 304),
         ])),
     },
     m::Shape {
         name: "SuspendedProcesses",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(209),
+            member: m::ShapeId(270),
             member_location_name: None,
             flattened: false,
         }),
@@ -2112,30 +2681,30 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 234),
-            member("ResourceType", 234),
+            member("ResourceId", 299),
+            member("ResourceType", 299),
             m::Member {
                 required: true,
-                ..member("Key", 214)
+                ..member("Key", 275)
             },
-            member("Value", 215),
-            member("PropagateAtLaunch", 185),
+            member("Value", 276),
+            member("PropagateAtLaunch", 234),
         ])),
     },
     m::Shape {
         name: "TagDescription",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 234),
-            member("ResourceType", 234),
-            member("Key", 214),
-            member("Value", 215),
-            member("PropagateAtLaunch", 185),
+            member("ResourceId", 299),
+            member("ResourceType", 299),
+            member("Key", 275),
+            member("Value", 276),
+            member("PropagateAtLaunch", 234),
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(212),
+            member: m::ShapeId(273),
             member_location_name: None,
             flattened: false,
         }),
@@ -2151,40 +2720,89 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "Tags",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(211),
+            member: m::ShapeId(272),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "TagsType",
-        kind: m::ShapeKind::Structure(structure(&[member("Tags", 213), member("NextToken", 234)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 274), member("NextToken", 299)])),
     },
     m::Shape {
         name: "TargetGroupARNs",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(307),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "TargetTrackingConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("PredefinedMetricSpecification", 214),
+            member("CustomizedMetricSpecification", 72),
+            m::Member {
+                required: true,
+                ..member("TargetValue", 181)
+            },
+            member("DisableScaleIn", 97),
+        ])),
+    },
+    m::Shape {
+        name: "TargetTrackingMetricDataQueries",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(282),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "TargetTrackingMetricDataQuery",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Id", 308)
+            },
+            member("Expression", 303),
+            member("MetricStat", 283),
+            member("Label", 309),
+            member("Period", 176),
+            member("ReturnData", 244),
+        ])),
+    },
+    m::Shape {
+        name: "TargetTrackingMetricStat",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Metric", 167)
+            },
+            m::Member {
+                required: true,
+                ..member("Stat", 310)
+            },
+            member("Unit", 185),
+            member("Period", 176),
+        ])),
     },
     m::Shape {
         name: "TerminateInstanceInAutoScalingGroupType",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 237)
+                ..member("InstanceId", 302)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 203)
+                ..member("ShouldDecrementDesiredCapacity", 262)
             },
         ])),
     },
     m::Shape {
         name: "TerminationPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(301),
             member_location_name: None,
             flattened: false,
         }),
@@ -2195,22 +2813,22 @@ pub static SHAPES: [m::Shape; 245] = [
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 171), member("Max", 171)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 198), member("Max", 198)])),
     },
     m::Shape {
         name: "TrafficSourceIdentifier",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Identifier", 241)
+                ..member("Identifier", 307)
             },
-            member("Type", 241),
+            member("Type", 307),
         ])),
     },
     m::Shape {
         name: "TrafficSources",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(223),
+            member: m::ShapeId(288),
             member_location_name: None,
             flattened: false,
         }),
@@ -2220,36 +2838,36 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 238)
+                ..member("AutoScalingGroupName", 304)
             },
-            member("LaunchConfigurationName", 238),
-            member("LaunchTemplate", 137),
-            member("MixedInstancesPolicy", 162),
-            member("MinSize", 27),
-            member("MaxSize", 26),
-            member("DesiredCapacity", 25),
-            member("DefaultCooldown", 63),
-            member("AvailabilityZones", 41),
-            member("AvailabilityZoneIds", 39),
-            member("HealthCheckType", 239),
-            member("HealthCheckGracePeriod", 99),
-            member("PlacementGroup", 226),
-            member("VPCZoneIdentifier", 240),
-            member("TerminationPolicies", 220),
-            member("NewInstancesProtectedFromScaleIn", 118),
-            member("ServiceLinkedRoleARN", 190),
-            member("MaxInstanceLifetime", 151),
-            member("CapacityRebalance", 55),
-            member("Context", 62),
-            member("DesiredCapacityType", 238),
-            member("DefaultInstanceWarmup", 70),
-            member("InstanceMaintenancePolicy", 112),
-            member("AvailabilityZoneDistribution", 38),
-            member("AvailabilityZoneImpairmentPolicy", 40),
-            member("SkipZonalShiftValidation", 205),
-            member("CapacityReservationSpecification", 59),
-            member("InstanceLifecyclePolicy", 111),
-            member("DeletionProtection", 74),
+            member("LaunchConfigurationName", 304),
+            member("LaunchTemplate", 147),
+            member("MixedInstancesPolicy", 189),
+            member("MinSize", 29),
+            member("MaxSize", 28),
+            member("DesiredCapacity", 27),
+            member("DefaultCooldown", 65),
+            member("AvailabilityZones", 43),
+            member("AvailabilityZoneIds", 41),
+            member("HealthCheckType", 305),
+            member("HealthCheckGracePeriod", 109),
+            member("PlacementGroup", 291),
+            member("VPCZoneIdentifier", 306),
+            member("TerminationPolicies", 285),
+            member("NewInstancesProtectedFromScaleIn", 128),
+            member("ServiceLinkedRoleARN", 241),
+            member("MaxInstanceLifetime", 161),
+            member("CapacityRebalance", 57),
+            member("Context", 64),
+            member("DesiredCapacityType", 304),
+            member("DefaultInstanceWarmup", 73),
+            member("InstanceMaintenancePolicy", 122),
+            member("AvailabilityZoneDistribution", 40),
+            member("AvailabilityZoneImpairmentPolicy", 42),
+            member("SkipZonalShiftValidation", 264),
+            member("CapacityReservationSpecification", 61),
+            member("InstanceLifecyclePolicy", 121),
+            member("DeletionProtection", 79),
         ])),
     },
     m::Shape {
@@ -2261,15 +2879,15 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 172)
+                ..member("Min", 199)
             },
-            member("Max", 172),
+            member("Max", 199),
         ])),
     },
     m::Shape {
         name: "Values",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(234),
+            member: m::ShapeId(299),
             member_location_name: None,
             flattened: false,
         }),
@@ -2277,11 +2895,11 @@ pub static SHAPES: [m::Shape; 245] = [
     m::Shape {
         name: "WarmPoolConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxGroupPreparedCapacity", 150),
-            member("MinSize", 230),
-            member("PoolState", 232),
-            member("Status", 233),
-            member("InstanceReusePolicy", 121),
+            member("MaxGroupPreparedCapacity", 160),
+            member("MinSize", 295),
+            member("PoolState", 297),
+            member("Status", 298),
+            member("InstanceReusePolicy", 131),
         ])),
     },
     m::Shape {
@@ -2321,6 +2939,10 @@ pub static SHAPES: [m::Shape; 245] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "XmlStringMaxLen2047",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "XmlStringMaxLen255",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
@@ -2338,6 +2960,14 @@ pub static SHAPES: [m::Shape; 245] = [
     },
     m::Shape {
         name: "XmlStringMaxLen64",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "XmlStringMetricLabel",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "XmlStringMetricStat",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -2361,6 +2991,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteAutoScalingGroup",
     "DeleteLaunchConfiguration",
     "DeleteNotificationConfiguration",
+    "DeletePolicy",
+    "DeleteScheduledAction",
     "DeleteTags",
     "DescribeAccountLimits",
     "DescribeAdjustmentTypes",
@@ -2372,12 +3004,17 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeLoadBalancerTargetGroups",
     "DescribeMetricCollectionTypes",
     "DescribeNotificationConfigurations",
+    "DescribePolicies",
     "DescribeScalingActivities",
     "DescribeScalingProcessTypes",
+    "DescribeScheduledActions",
     "DescribeTags",
     "DescribeTerminationPolicyTypes",
     "DetachLoadBalancerTargetGroups",
+    "ExecutePolicy",
     "PutNotificationConfiguration",
+    "PutScalingPolicy",
+    "PutScheduledUpdateGroupAction",
     "ResumeProcesses",
     "SetDesiredCapacity",
     "SetInstanceHealth",
@@ -2574,6 +3211,31 @@ impl FromValue for AdjustmentType {
 impl IntoValue for AdjustmentType {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.adjustment_type.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Alarm {
+    pub alarm_name: Option<String>,
+    pub alarm_arn: Option<String>,
+}
+
+impl FromValue for Alarm {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            alarm_name: opt(&mut s, 0, "AlarmName")?,
+            alarm_arn: opt(&mut s, 1, "AlarmARN")?,
+        })
+    }
+}
+
+impl IntoValue for Alarm {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_name.map(IntoValue::into_value),
+            self.alarm_arn.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -3374,6 +4036,46 @@ impl IntoValue for CreateOrUpdateTagsType {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CustomizedMetricSpecification {
+    pub metric_name: Option<String>,
+    pub namespace: Option<String>,
+    pub dimensions: Option<Vec<MetricDimension>>,
+    pub statistic: Option<String>,
+    pub unit: Option<String>,
+    pub period: Option<i32>,
+    pub metrics: Option<Vec<TargetTrackingMetricDataQuery>>,
+}
+
+impl FromValue for CustomizedMetricSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            metric_name: opt(&mut s, 0, "MetricName")?,
+            namespace: opt(&mut s, 1, "Namespace")?,
+            dimensions: opt(&mut s, 2, "Dimensions")?,
+            statistic: opt(&mut s, 3, "Statistic")?,
+            unit: opt(&mut s, 4, "Unit")?,
+            period: opt(&mut s, 5, "Period")?,
+            metrics: opt(&mut s, 6, "Metrics")?,
+        })
+    }
+}
+
+impl IntoValue for CustomizedMetricSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.metric_name.map(IntoValue::into_value),
+            self.namespace.map(IntoValue::into_value),
+            self.dimensions.map(IntoValue::into_value),
+            self.statistic.map(IntoValue::into_value),
+            self.unit.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
+            self.metrics.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteAutoScalingGroupType {
     pub auto_scaling_group_name: String,
     pub force_delete: Option<bool>,
@@ -3419,6 +4121,56 @@ impl IntoValue for DeleteNotificationConfigurationType {
         Value::Struct(vec![
             Some(self.auto_scaling_group_name.into_value()),
             Some(self.topic_arn.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeletePolicyType {
+    pub auto_scaling_group_name: Option<String>,
+    pub policy_name: String,
+}
+
+impl FromValue for DeletePolicyType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            auto_scaling_group_name: opt(&mut s, 0, "AutoScalingGroupName")?,
+            policy_name: req(&mut s, 1, "PolicyName")?,
+        })
+    }
+}
+
+impl IntoValue for DeletePolicyType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.auto_scaling_group_name.map(IntoValue::into_value),
+            Some(self.policy_name.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteScheduledActionType {
+    pub auto_scaling_group_name: String,
+    pub scheduled_action_name: String,
+}
+
+impl FromValue for DeleteScheduledActionType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            scheduled_action_name: req(&mut s, 1, "ScheduledActionName")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteScheduledActionType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.scheduled_action_name.into_value()),
         ])
     }
 }
@@ -3700,6 +4452,40 @@ impl IntoValue for DescribeNotificationConfigurationsType {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribePoliciesType {
+    pub auto_scaling_group_name: Option<String>,
+    pub policy_names: Option<Vec<String>>,
+    pub policy_types: Option<Vec<String>>,
+    pub next_token: Option<String>,
+    pub max_records: Option<i32>,
+}
+
+impl FromValue for DescribePoliciesType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            auto_scaling_group_name: opt(&mut s, 0, "AutoScalingGroupName")?,
+            policy_names: opt(&mut s, 1, "PolicyNames")?,
+            policy_types: opt(&mut s, 2, "PolicyTypes")?,
+            next_token: opt(&mut s, 3, "NextToken")?,
+            max_records: opt(&mut s, 4, "MaxRecords")?,
+        })
+    }
+}
+
+impl IntoValue for DescribePoliciesType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.auto_scaling_group_name.map(IntoValue::into_value),
+            self.policy_names.map(IntoValue::into_value),
+            self.policy_types.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_records.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeScalingActivitiesType {
     pub activity_ids: Option<Vec<String>>,
     pub auto_scaling_group_name: Option<String>,
@@ -3732,6 +4518,43 @@ impl IntoValue for DescribeScalingActivitiesType {
             self.max_records.map(IntoValue::into_value),
             self.next_token.map(IntoValue::into_value),
             self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeScheduledActionsType {
+    pub auto_scaling_group_name: Option<String>,
+    pub scheduled_action_names: Option<Vec<String>>,
+    pub start_time: Option<Timestamp>,
+    pub end_time: Option<Timestamp>,
+    pub next_token: Option<String>,
+    pub max_records: Option<i32>,
+}
+
+impl FromValue for DescribeScheduledActionsType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            auto_scaling_group_name: opt(&mut s, 0, "AutoScalingGroupName")?,
+            scheduled_action_names: opt(&mut s, 1, "ScheduledActionNames")?,
+            start_time: opt(&mut s, 2, "StartTime")?,
+            end_time: opt(&mut s, 3, "EndTime")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+            max_records: opt(&mut s, 5, "MaxRecords")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeScheduledActionsType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.auto_scaling_group_name.map(IntoValue::into_value),
+            self.scheduled_action_names.map(IntoValue::into_value),
+            self.start_time.map(IntoValue::into_value),
+            self.end_time.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_records.map(IntoValue::into_value),
         ])
     }
 }
@@ -3888,6 +4711,40 @@ impl IntoValue for EnabledMetric {
         Value::Struct(vec![
             self.metric.map(IntoValue::into_value),
             self.granularity.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExecutePolicyType {
+    pub auto_scaling_group_name: Option<String>,
+    pub policy_name: String,
+    pub honor_cooldown: Option<bool>,
+    pub metric_value: Option<f64>,
+    pub breach_threshold: Option<f64>,
+}
+
+impl FromValue for ExecutePolicyType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            auto_scaling_group_name: opt(&mut s, 0, "AutoScalingGroupName")?,
+            policy_name: req(&mut s, 1, "PolicyName")?,
+            honor_cooldown: opt(&mut s, 2, "HonorCooldown")?,
+            metric_value: opt(&mut s, 3, "MetricValue")?,
+            breach_threshold: opt(&mut s, 4, "BreachThreshold")?,
+        })
+    }
+}
+
+impl IntoValue for ExecutePolicyType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.auto_scaling_group_name.map(IntoValue::into_value),
+            Some(self.policy_name.into_value()),
+            self.honor_cooldown.map(IntoValue::into_value),
+            self.metric_value.map(IntoValue::into_value),
+            self.breach_threshold.map(IntoValue::into_value),
         ])
     }
 }
@@ -4694,6 +5551,34 @@ impl IntoValue for MemoryMiBRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Metric {
+    pub namespace: String,
+    pub metric_name: String,
+    pub dimensions: Option<Vec<MetricDimension>>,
+}
+
+impl FromValue for Metric {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            namespace: req(&mut s, 0, "Namespace")?,
+            metric_name: req(&mut s, 1, "MetricName")?,
+            dimensions: opt(&mut s, 2, "Dimensions")?,
+        })
+    }
+}
+
+impl IntoValue for Metric {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.namespace.into_value()),
+            Some(self.metric_name.into_value()),
+            self.dimensions.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricCollectionType {
     pub metric: Option<String>,
 }
@@ -4714,6 +5599,65 @@ impl IntoValue for MetricCollectionType {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricDataQuery {
+    pub id: String,
+    pub expression: Option<String>,
+    pub metric_stat: Option<MetricStat>,
+    pub label: Option<String>,
+    pub return_data: Option<bool>,
+}
+
+impl FromValue for MetricDataQuery {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            id: req(&mut s, 0, "Id")?,
+            expression: opt(&mut s, 1, "Expression")?,
+            metric_stat: opt(&mut s, 2, "MetricStat")?,
+            label: opt(&mut s, 3, "Label")?,
+            return_data: opt(&mut s, 4, "ReturnData")?,
+        })
+    }
+}
+
+impl IntoValue for MetricDataQuery {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.id.into_value()),
+            self.expression.map(IntoValue::into_value),
+            self.metric_stat.map(IntoValue::into_value),
+            self.label.map(IntoValue::into_value),
+            self.return_data.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricDimension {
+    pub name: String,
+    pub value: String,
+}
+
+impl FromValue for MetricDimension {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            name: req(&mut s, 0, "Name")?,
+            value: req(&mut s, 1, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for MetricDimension {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.name.into_value()),
+            Some(self.value.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricGranularityType {
     pub granularity: Option<String>,
 }
@@ -4730,6 +5674,34 @@ impl FromValue for MetricGranularityType {
 impl IntoValue for MetricGranularityType {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.granularity.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricStat {
+    pub metric: Metric,
+    pub stat: String,
+    pub unit: Option<String>,
+}
+
+impl FromValue for MetricStat {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            metric: req(&mut s, 0, "Metric")?,
+            stat: req(&mut s, 1, "Stat")?,
+            unit: opt(&mut s, 2, "Unit")?,
+        })
+    }
+}
+
+impl IntoValue for MetricStat {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.metric.into_value()),
+            Some(self.stat.into_value()),
+            self.unit.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -4857,6 +5829,320 @@ impl IntoValue for PerformanceFactorReferenceRequest {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct PoliciesType {
+    pub scaling_policies: Option<Vec<ScalingPolicy>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for PoliciesType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            scaling_policies: opt(&mut s, 0, "ScalingPolicies")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for PoliciesType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.scaling_policies.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyARNType {
+    pub policy_arn: Option<String>,
+    pub alarms: Option<Vec<Alarm>>,
+}
+
+impl FromValue for PolicyARNType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            policy_arn: opt(&mut s, 0, "PolicyARN")?,
+            alarms: opt(&mut s, 1, "Alarms")?,
+        })
+    }
+}
+
+impl IntoValue for PolicyARNType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.policy_arn.map(IntoValue::into_value),
+            self.alarms.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PredefinedMetricSpecification {
+    pub predefined_metric_type: String,
+    pub resource_label: Option<String>,
+}
+
+impl FromValue for PredefinedMetricSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            predefined_metric_type: req(&mut s, 0, "PredefinedMetricType")?,
+            resource_label: opt(&mut s, 1, "ResourceLabel")?,
+        })
+    }
+}
+
+impl IntoValue for PredefinedMetricSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.predefined_metric_type.into_value()),
+            self.resource_label.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PredictiveScalingConfiguration {
+    pub metric_specifications: Vec<PredictiveScalingMetricSpecification>,
+    pub mode: Option<String>,
+    pub scheduling_buffer_time: Option<i32>,
+    pub max_capacity_breach_behavior: Option<String>,
+    pub max_capacity_buffer: Option<i32>,
+}
+
+impl FromValue for PredictiveScalingConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            metric_specifications: req(&mut s, 0, "MetricSpecifications")?,
+            mode: opt(&mut s, 1, "Mode")?,
+            scheduling_buffer_time: opt(&mut s, 2, "SchedulingBufferTime")?,
+            max_capacity_breach_behavior: opt(&mut s, 3, "MaxCapacityBreachBehavior")?,
+            max_capacity_buffer: opt(&mut s, 4, "MaxCapacityBuffer")?,
+        })
+    }
+}
+
+impl IntoValue for PredictiveScalingConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.metric_specifications.into_value()),
+            self.mode.map(IntoValue::into_value),
+            self.scheduling_buffer_time.map(IntoValue::into_value),
+            self.max_capacity_breach_behavior.map(IntoValue::into_value),
+            self.max_capacity_buffer.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PredictiveScalingCustomizedCapacityMetric {
+    pub metric_data_queries: Vec<MetricDataQuery>,
+}
+
+impl FromValue for PredictiveScalingCustomizedCapacityMetric {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            metric_data_queries: req(&mut s, 0, "MetricDataQueries")?,
+        })
+    }
+}
+
+impl IntoValue for PredictiveScalingCustomizedCapacityMetric {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.metric_data_queries.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PredictiveScalingCustomizedLoadMetric {
+    pub metric_data_queries: Vec<MetricDataQuery>,
+}
+
+impl FromValue for PredictiveScalingCustomizedLoadMetric {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            metric_data_queries: req(&mut s, 0, "MetricDataQueries")?,
+        })
+    }
+}
+
+impl IntoValue for PredictiveScalingCustomizedLoadMetric {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.metric_data_queries.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PredictiveScalingCustomizedScalingMetric {
+    pub metric_data_queries: Vec<MetricDataQuery>,
+}
+
+impl FromValue for PredictiveScalingCustomizedScalingMetric {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            metric_data_queries: req(&mut s, 0, "MetricDataQueries")?,
+        })
+    }
+}
+
+impl IntoValue for PredictiveScalingCustomizedScalingMetric {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.metric_data_queries.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PredictiveScalingMetricSpecification {
+    pub target_value: f64,
+    pub predefined_metric_pair_specification: Option<PredictiveScalingPredefinedMetricPair>,
+    pub predefined_scaling_metric_specification: Option<PredictiveScalingPredefinedScalingMetric>,
+    pub predefined_load_metric_specification: Option<PredictiveScalingPredefinedLoadMetric>,
+    pub customized_scaling_metric_specification: Option<PredictiveScalingCustomizedScalingMetric>,
+    pub customized_load_metric_specification: Option<PredictiveScalingCustomizedLoadMetric>,
+    pub customized_capacity_metric_specification: Option<PredictiveScalingCustomizedCapacityMetric>,
+}
+
+impl FromValue for PredictiveScalingMetricSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            target_value: req(&mut s, 0, "TargetValue")?,
+            predefined_metric_pair_specification: opt(
+                &mut s,
+                1,
+                "PredefinedMetricPairSpecification",
+            )?,
+            predefined_scaling_metric_specification: opt(
+                &mut s,
+                2,
+                "PredefinedScalingMetricSpecification",
+            )?,
+            predefined_load_metric_specification: opt(
+                &mut s,
+                3,
+                "PredefinedLoadMetricSpecification",
+            )?,
+            customized_scaling_metric_specification: opt(
+                &mut s,
+                4,
+                "CustomizedScalingMetricSpecification",
+            )?,
+            customized_load_metric_specification: opt(
+                &mut s,
+                5,
+                "CustomizedLoadMetricSpecification",
+            )?,
+            customized_capacity_metric_specification: opt(
+                &mut s,
+                6,
+                "CustomizedCapacityMetricSpecification",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for PredictiveScalingMetricSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.target_value.into_value()),
+            self.predefined_metric_pair_specification
+                .map(IntoValue::into_value),
+            self.predefined_scaling_metric_specification
+                .map(IntoValue::into_value),
+            self.predefined_load_metric_specification
+                .map(IntoValue::into_value),
+            self.customized_scaling_metric_specification
+                .map(IntoValue::into_value),
+            self.customized_load_metric_specification
+                .map(IntoValue::into_value),
+            self.customized_capacity_metric_specification
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PredictiveScalingPredefinedLoadMetric {
+    pub predefined_metric_type: String,
+    pub resource_label: Option<String>,
+}
+
+impl FromValue for PredictiveScalingPredefinedLoadMetric {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            predefined_metric_type: req(&mut s, 0, "PredefinedMetricType")?,
+            resource_label: opt(&mut s, 1, "ResourceLabel")?,
+        })
+    }
+}
+
+impl IntoValue for PredictiveScalingPredefinedLoadMetric {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.predefined_metric_type.into_value()),
+            self.resource_label.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PredictiveScalingPredefinedMetricPair {
+    pub predefined_metric_type: String,
+    pub resource_label: Option<String>,
+}
+
+impl FromValue for PredictiveScalingPredefinedMetricPair {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            predefined_metric_type: req(&mut s, 0, "PredefinedMetricType")?,
+            resource_label: opt(&mut s, 1, "ResourceLabel")?,
+        })
+    }
+}
+
+impl IntoValue for PredictiveScalingPredefinedMetricPair {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.predefined_metric_type.into_value()),
+            self.resource_label.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PredictiveScalingPredefinedScalingMetric {
+    pub predefined_metric_type: String,
+    pub resource_label: Option<String>,
+}
+
+impl FromValue for PredictiveScalingPredefinedScalingMetric {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            predefined_metric_type: req(&mut s, 0, "PredefinedMetricType")?,
+            resource_label: opt(&mut s, 1, "ResourceLabel")?,
+        })
+    }
+}
+
+impl IntoValue for PredictiveScalingPredefinedScalingMetric {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.predefined_metric_type.into_value()),
+            self.resource_label.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProcessType {
     pub process_name: String,
 }
@@ -4920,6 +6206,118 @@ impl IntoValue for PutNotificationConfigurationType {
             Some(self.auto_scaling_group_name.into_value()),
             Some(self.topic_arn.into_value()),
             Some(self.notification_types.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PutScalingPolicyType {
+    pub auto_scaling_group_name: String,
+    pub policy_name: String,
+    pub policy_type: Option<String>,
+    pub adjustment_type: Option<String>,
+    pub min_adjustment_step: Option<i32>,
+    pub min_adjustment_magnitude: Option<i32>,
+    pub scaling_adjustment: Option<i32>,
+    pub cooldown: Option<i32>,
+    pub metric_aggregation_type: Option<String>,
+    pub step_adjustments: Option<Vec<StepAdjustment>>,
+    pub estimated_instance_warmup: Option<i32>,
+    pub target_tracking_configuration: Option<TargetTrackingConfiguration>,
+    pub enabled: Option<bool>,
+    pub predictive_scaling_configuration: Option<PredictiveScalingConfiguration>,
+}
+
+impl FromValue for PutScalingPolicyType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 14, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            policy_name: req(&mut s, 1, "PolicyName")?,
+            policy_type: opt(&mut s, 2, "PolicyType")?,
+            adjustment_type: opt(&mut s, 3, "AdjustmentType")?,
+            min_adjustment_step: opt(&mut s, 4, "MinAdjustmentStep")?,
+            min_adjustment_magnitude: opt(&mut s, 5, "MinAdjustmentMagnitude")?,
+            scaling_adjustment: opt(&mut s, 6, "ScalingAdjustment")?,
+            cooldown: opt(&mut s, 7, "Cooldown")?,
+            metric_aggregation_type: opt(&mut s, 8, "MetricAggregationType")?,
+            step_adjustments: opt(&mut s, 9, "StepAdjustments")?,
+            estimated_instance_warmup: opt(&mut s, 10, "EstimatedInstanceWarmup")?,
+            target_tracking_configuration: opt(&mut s, 11, "TargetTrackingConfiguration")?,
+            enabled: opt(&mut s, 12, "Enabled")?,
+            predictive_scaling_configuration: opt(&mut s, 13, "PredictiveScalingConfiguration")?,
+        })
+    }
+}
+
+impl IntoValue for PutScalingPolicyType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.policy_name.into_value()),
+            self.policy_type.map(IntoValue::into_value),
+            self.adjustment_type.map(IntoValue::into_value),
+            self.min_adjustment_step.map(IntoValue::into_value),
+            self.min_adjustment_magnitude.map(IntoValue::into_value),
+            self.scaling_adjustment.map(IntoValue::into_value),
+            self.cooldown.map(IntoValue::into_value),
+            self.metric_aggregation_type.map(IntoValue::into_value),
+            self.step_adjustments.map(IntoValue::into_value),
+            self.estimated_instance_warmup.map(IntoValue::into_value),
+            self.target_tracking_configuration
+                .map(IntoValue::into_value),
+            self.enabled.map(IntoValue::into_value),
+            self.predictive_scaling_configuration
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PutScheduledUpdateGroupActionType {
+    pub auto_scaling_group_name: String,
+    pub scheduled_action_name: String,
+    pub time: Option<Timestamp>,
+    pub start_time: Option<Timestamp>,
+    pub end_time: Option<Timestamp>,
+    pub recurrence: Option<String>,
+    pub min_size: Option<i32>,
+    pub max_size: Option<i32>,
+    pub desired_capacity: Option<i32>,
+    pub time_zone: Option<String>,
+}
+
+impl FromValue for PutScheduledUpdateGroupActionType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            scheduled_action_name: req(&mut s, 1, "ScheduledActionName")?,
+            time: opt(&mut s, 2, "Time")?,
+            start_time: opt(&mut s, 3, "StartTime")?,
+            end_time: opt(&mut s, 4, "EndTime")?,
+            recurrence: opt(&mut s, 5, "Recurrence")?,
+            min_size: opt(&mut s, 6, "MinSize")?,
+            max_size: opt(&mut s, 7, "MaxSize")?,
+            desired_capacity: opt(&mut s, 8, "DesiredCapacity")?,
+            time_zone: opt(&mut s, 9, "TimeZone")?,
+        })
+    }
+}
+
+impl IntoValue for PutScheduledUpdateGroupActionType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.scheduled_action_name.into_value()),
+            self.time.map(IntoValue::into_value),
+            self.start_time.map(IntoValue::into_value),
+            self.end_time.map(IntoValue::into_value),
+            self.recurrence.map(IntoValue::into_value),
+            self.min_size.map(IntoValue::into_value),
+            self.max_size.map(IntoValue::into_value),
+            self.desired_capacity.map(IntoValue::into_value),
+            self.time_zone.map(IntoValue::into_value),
         ])
     }
 }
@@ -5005,6 +6403,75 @@ impl IntoValue for ScalingActivityInProgressFault {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScalingPolicy {
+    pub auto_scaling_group_name: Option<String>,
+    pub policy_name: Option<String>,
+    pub policy_arn: Option<String>,
+    pub policy_type: Option<String>,
+    pub adjustment_type: Option<String>,
+    pub min_adjustment_step: Option<i32>,
+    pub min_adjustment_magnitude: Option<i32>,
+    pub scaling_adjustment: Option<i32>,
+    pub cooldown: Option<i32>,
+    pub step_adjustments: Option<Vec<StepAdjustment>>,
+    pub metric_aggregation_type: Option<String>,
+    pub estimated_instance_warmup: Option<i32>,
+    pub alarms: Option<Vec<Alarm>>,
+    pub target_tracking_configuration: Option<TargetTrackingConfiguration>,
+    pub enabled: Option<bool>,
+    pub predictive_scaling_configuration: Option<PredictiveScalingConfiguration>,
+}
+
+impl FromValue for ScalingPolicy {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 16, path)?;
+        Ok(Self {
+            auto_scaling_group_name: opt(&mut s, 0, "AutoScalingGroupName")?,
+            policy_name: opt(&mut s, 1, "PolicyName")?,
+            policy_arn: opt(&mut s, 2, "PolicyARN")?,
+            policy_type: opt(&mut s, 3, "PolicyType")?,
+            adjustment_type: opt(&mut s, 4, "AdjustmentType")?,
+            min_adjustment_step: opt(&mut s, 5, "MinAdjustmentStep")?,
+            min_adjustment_magnitude: opt(&mut s, 6, "MinAdjustmentMagnitude")?,
+            scaling_adjustment: opt(&mut s, 7, "ScalingAdjustment")?,
+            cooldown: opt(&mut s, 8, "Cooldown")?,
+            step_adjustments: opt(&mut s, 9, "StepAdjustments")?,
+            metric_aggregation_type: opt(&mut s, 10, "MetricAggregationType")?,
+            estimated_instance_warmup: opt(&mut s, 11, "EstimatedInstanceWarmup")?,
+            alarms: opt(&mut s, 12, "Alarms")?,
+            target_tracking_configuration: opt(&mut s, 13, "TargetTrackingConfiguration")?,
+            enabled: opt(&mut s, 14, "Enabled")?,
+            predictive_scaling_configuration: opt(&mut s, 15, "PredictiveScalingConfiguration")?,
+        })
+    }
+}
+
+impl IntoValue for ScalingPolicy {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.auto_scaling_group_name.map(IntoValue::into_value),
+            self.policy_name.map(IntoValue::into_value),
+            self.policy_arn.map(IntoValue::into_value),
+            self.policy_type.map(IntoValue::into_value),
+            self.adjustment_type.map(IntoValue::into_value),
+            self.min_adjustment_step.map(IntoValue::into_value),
+            self.min_adjustment_magnitude.map(IntoValue::into_value),
+            self.scaling_adjustment.map(IntoValue::into_value),
+            self.cooldown.map(IntoValue::into_value),
+            self.step_adjustments.map(IntoValue::into_value),
+            self.metric_aggregation_type.map(IntoValue::into_value),
+            self.estimated_instance_warmup.map(IntoValue::into_value),
+            self.alarms.map(IntoValue::into_value),
+            self.target_tracking_configuration
+                .map(IntoValue::into_value),
+            self.enabled.map(IntoValue::into_value),
+            self.predictive_scaling_configuration
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScalingProcessQuery {
     pub auto_scaling_group_name: String,
     pub scaling_processes: Option<Vec<String>>,
@@ -5025,6 +6492,84 @@ impl IntoValue for ScalingProcessQuery {
         Value::Struct(vec![
             Some(self.auto_scaling_group_name.into_value()),
             self.scaling_processes.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScheduledActionsType {
+    pub scheduled_update_group_actions: Option<Vec<ScheduledUpdateGroupAction>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for ScheduledActionsType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            scheduled_update_group_actions: opt(&mut s, 0, "ScheduledUpdateGroupActions")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for ScheduledActionsType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.scheduled_update_group_actions
+                .map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScheduledUpdateGroupAction {
+    pub auto_scaling_group_name: Option<String>,
+    pub scheduled_action_name: Option<String>,
+    pub scheduled_action_arn: Option<String>,
+    pub time: Option<Timestamp>,
+    pub start_time: Option<Timestamp>,
+    pub end_time: Option<Timestamp>,
+    pub recurrence: Option<String>,
+    pub min_size: Option<i32>,
+    pub max_size: Option<i32>,
+    pub desired_capacity: Option<i32>,
+    pub time_zone: Option<String>,
+}
+
+impl FromValue for ScheduledUpdateGroupAction {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 11, path)?;
+        Ok(Self {
+            auto_scaling_group_name: opt(&mut s, 0, "AutoScalingGroupName")?,
+            scheduled_action_name: opt(&mut s, 1, "ScheduledActionName")?,
+            scheduled_action_arn: opt(&mut s, 2, "ScheduledActionARN")?,
+            time: opt(&mut s, 3, "Time")?,
+            start_time: opt(&mut s, 4, "StartTime")?,
+            end_time: opt(&mut s, 5, "EndTime")?,
+            recurrence: opt(&mut s, 6, "Recurrence")?,
+            min_size: opt(&mut s, 7, "MinSize")?,
+            max_size: opt(&mut s, 8, "MaxSize")?,
+            desired_capacity: opt(&mut s, 9, "DesiredCapacity")?,
+            time_zone: opt(&mut s, 10, "TimeZone")?,
+        })
+    }
+}
+
+impl IntoValue for ScheduledUpdateGroupAction {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.auto_scaling_group_name.map(IntoValue::into_value),
+            self.scheduled_action_name.map(IntoValue::into_value),
+            self.scheduled_action_arn.map(IntoValue::into_value),
+            self.time.map(IntoValue::into_value),
+            self.start_time.map(IntoValue::into_value),
+            self.end_time.map(IntoValue::into_value),
+            self.recurrence.map(IntoValue::into_value),
+            self.min_size.map(IntoValue::into_value),
+            self.max_size.map(IntoValue::into_value),
+            self.desired_capacity.map(IntoValue::into_value),
+            self.time_zone.map(IntoValue::into_value),
         ])
     }
 }
@@ -5150,6 +6695,34 @@ impl IntoValue for SetInstanceProtectionQuery {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct StepAdjustment {
+    pub metric_interval_lower_bound: Option<f64>,
+    pub metric_interval_upper_bound: Option<f64>,
+    pub scaling_adjustment: i32,
+}
+
+impl FromValue for StepAdjustment {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            metric_interval_lower_bound: opt(&mut s, 0, "MetricIntervalLowerBound")?,
+            metric_interval_upper_bound: opt(&mut s, 1, "MetricIntervalUpperBound")?,
+            scaling_adjustment: req(&mut s, 2, "ScalingAdjustment")?,
+        })
+    }
+}
+
+impl IntoValue for StepAdjustment {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.metric_interval_lower_bound.map(IntoValue::into_value),
+            self.metric_interval_upper_bound.map(IntoValue::into_value),
+            Some(self.scaling_adjustment.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SuspendedProcess {
     pub process_name: Option<String>,
     pub suspension_reason: Option<String>,
@@ -5263,6 +6836,107 @@ impl IntoValue for TagsType {
         Value::Struct(vec![
             self.tags.map(IntoValue::into_value),
             self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TargetTrackingConfiguration {
+    pub predefined_metric_specification: Option<PredefinedMetricSpecification>,
+    pub customized_metric_specification: Option<CustomizedMetricSpecification>,
+    pub target_value: f64,
+    pub disable_scale_in: Option<bool>,
+}
+
+impl FromValue for TargetTrackingConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            predefined_metric_specification: opt(&mut s, 0, "PredefinedMetricSpecification")?,
+            customized_metric_specification: opt(&mut s, 1, "CustomizedMetricSpecification")?,
+            target_value: req(&mut s, 2, "TargetValue")?,
+            disable_scale_in: opt(&mut s, 3, "DisableScaleIn")?,
+        })
+    }
+}
+
+impl IntoValue for TargetTrackingConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.predefined_metric_specification
+                .map(IntoValue::into_value),
+            self.customized_metric_specification
+                .map(IntoValue::into_value),
+            Some(self.target_value.into_value()),
+            self.disable_scale_in.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TargetTrackingMetricDataQuery {
+    pub id: String,
+    pub expression: Option<String>,
+    pub metric_stat: Option<TargetTrackingMetricStat>,
+    pub label: Option<String>,
+    pub period: Option<i32>,
+    pub return_data: Option<bool>,
+}
+
+impl FromValue for TargetTrackingMetricDataQuery {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            id: req(&mut s, 0, "Id")?,
+            expression: opt(&mut s, 1, "Expression")?,
+            metric_stat: opt(&mut s, 2, "MetricStat")?,
+            label: opt(&mut s, 3, "Label")?,
+            period: opt(&mut s, 4, "Period")?,
+            return_data: opt(&mut s, 5, "ReturnData")?,
+        })
+    }
+}
+
+impl IntoValue for TargetTrackingMetricDataQuery {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.id.into_value()),
+            self.expression.map(IntoValue::into_value),
+            self.metric_stat.map(IntoValue::into_value),
+            self.label.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
+            self.return_data.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TargetTrackingMetricStat {
+    pub metric: Metric,
+    pub stat: String,
+    pub unit: Option<String>,
+    pub period: Option<i32>,
+}
+
+impl FromValue for TargetTrackingMetricStat {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            metric: req(&mut s, 0, "Metric")?,
+            stat: req(&mut s, 1, "Stat")?,
+            unit: opt(&mut s, 2, "Unit")?,
+            period: opt(&mut s, 3, "Period")?,
+        })
+    }
+}
+
+impl IntoValue for TargetTrackingMetricStat {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.metric.into_value()),
+            Some(self.stat.into_value()),
+            self.unit.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
         ])
     }
 }
@@ -5640,6 +7314,20 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteNotificationConfigurationType,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeletePolicy`.
+    fn delete_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DeletePolicyType,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteScheduledAction`.
+    fn delete_scheduled_action(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteScheduledActionType,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `DeleteTags`.
     fn delete_tags(
         &self,
@@ -5712,6 +7400,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeNotificationConfigurationsType,
     ) -> impl Future<Output = Result<DescribeNotificationConfigurationsAnswer, AwsError>> + Send;
 
+    /// `DescribePolicies`.
+    fn describe_policies(
+        &self,
+        ctx: &RequestContext,
+        input: DescribePoliciesType,
+    ) -> impl Future<Output = Result<PoliciesType, AwsError>> + Send;
+
     /// `DescribeScalingActivities`.
     fn describe_scaling_activities(
         &self,
@@ -5724,6 +7419,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
     ) -> impl Future<Output = Result<ProcessesType, AwsError>> + Send;
+
+    /// `DescribeScheduledActions`.
+    fn describe_scheduled_actions(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeScheduledActionsType,
+    ) -> impl Future<Output = Result<ScheduledActionsType, AwsError>> + Send;
 
     /// `DescribeTags`.
     fn describe_tags(
@@ -5745,11 +7447,32 @@ pub trait Handlers: Send + Sync + 'static {
         input: DetachLoadBalancerTargetGroupsType,
     ) -> impl Future<Output = Result<DetachLoadBalancerTargetGroupsResultType, AwsError>> + Send;
 
+    /// `ExecutePolicy`.
+    fn execute_policy(
+        &self,
+        ctx: &RequestContext,
+        input: ExecutePolicyType,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `PutNotificationConfiguration`.
     fn put_notification_configuration(
         &self,
         ctx: &RequestContext,
         input: PutNotificationConfigurationType,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `PutScalingPolicy`.
+    fn put_scaling_policy(
+        &self,
+        ctx: &RequestContext,
+        input: PutScalingPolicyType,
+    ) -> impl Future<Output = Result<PolicyARNType, AwsError>> + Send;
+
+    /// `PutScheduledUpdateGroupAction`.
+    fn put_scheduled_update_group_action(
+        &self,
+        ctx: &RequestContext,
+        input: PutScheduledUpdateGroupActionType,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `ResumeProcesses`.
@@ -6065,6 +7788,61 @@ pub mod access {
         }]
     }
 
+    /// `DeletePolicy`: `autoscaling:DeletePolicy`.
+    pub fn delete_policy(ctx: &RequestContext, input: &DeletePolicyType) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DeletePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteScheduledAction`: `autoscaling:DeleteScheduledAction`.
+    pub fn delete_scheduled_action(
+        ctx: &RequestContext,
+        input: &DeleteScheduledActionType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DeleteScheduledAction",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteTags`: `autoscaling:DeleteTags`.
     pub fn delete_tags(ctx: &RequestContext, input: &DeleteTagsType) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -6253,6 +8031,20 @@ pub mod access {
         }]
     }
 
+    /// `DescribePolicies`: `autoscaling:DescribePolicies`.
+    pub fn describe_policies(_ctx: &RequestContext, _input: &DescribePoliciesType) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DescribePolicies",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeScalingActivities`: `autoscaling:DescribeScalingActivities`.
     pub fn describe_scaling_activities(
         _ctx: &RequestContext,
@@ -6278,6 +8070,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "autoscaling:DescribeScalingProcessTypes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeScheduledActions`: `autoscaling:DescribeScheduledActions`.
+    pub fn describe_scheduled_actions(
+        _ctx: &RequestContext,
+        _input: &DescribeScheduledActionsType,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DescribeScheduledActions",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -6344,6 +8153,32 @@ pub mod access {
         }]
     }
 
+    /// `ExecutePolicy`: `autoscaling:ExecutePolicy`.
+    pub fn execute_policy(ctx: &RequestContext, input: &ExecutePolicyType) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:ExecutePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `PutNotificationConfiguration`: `autoscaling:PutNotificationConfiguration`.
     pub fn put_notification_configuration(
         ctx: &RequestContext,
@@ -6367,6 +8202,67 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "autoscaling:PutNotificationConfiguration",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutScalingPolicy`: `autoscaling:PutScalingPolicy`.
+    pub fn put_scaling_policy(ctx: &RequestContext, input: &PutScalingPolicyType) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:PutScalingPolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutScheduledUpdateGroupAction`: `autoscaling:PutScheduledUpdateGroupAction`.
+    pub fn put_scheduled_update_group_action(
+        ctx: &RequestContext,
+        input: &PutScheduledUpdateGroupActionType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.max_size.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        input.min_size.push_values(&mut v2);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "autoscaling:MinSize", &[Each(&v2)]);
+            condition(&mut c, "autoscaling:MaxSize", &[Each(&v1)]);
+            Access {
+                action: "autoscaling:PutScheduledUpdateGroupAction",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -6682,6 +8578,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_notification_configuration(ctx, input).await?;
                     Ok(None)
                 }
+                "DeletePolicy" => {
+                    let input = DeletePolicyType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeletePolicyType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_policy(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteScheduledAction" => {
+                    let input = DeleteScheduledActionType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteScheduledActionType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_scheduled_action(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_scheduled_action(ctx, input).await?;
+                    Ok(None)
+                }
                 "DeleteTags" => {
                     let input = DeleteTagsType::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -6801,6 +8721,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribePolicies" => {
+                    let input = DescribePoliciesType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribePoliciesType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_policies(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_policies(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeScalingActivities" => {
                     let input = DescribeScalingActivitiesType::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(6)),
@@ -6818,6 +8750,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_scaling_process_types(ctx))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_scaling_process_types(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeScheduledActions" => {
+                    let input = DescribeScheduledActionsType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "DescribeScheduledActionsType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_scheduled_actions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_scheduled_actions(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeTags" => {
@@ -6857,6 +8801,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .await?;
                     Ok(Some(out.into_value()))
                 }
+                "ExecutePolicy" => {
+                    let input = ExecutePolicyType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "ExecutePolicyType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::execute_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.execute_policy(ctx, input).await?;
+                    Ok(None)
+                }
                 "PutNotificationConfiguration" => {
                     let input = PutNotificationConfigurationType::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -6867,6 +8823,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::put_notification_configuration(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_notification_configuration(ctx, input).await?;
+                    Ok(None)
+                }
+                "PutScalingPolicy" => {
+                    let input = PutScalingPolicyType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(14)),
+                        "PutScalingPolicyType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_scaling_policy(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.put_scaling_policy(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "PutScheduledUpdateGroupAction" => {
+                    let input = PutScheduledUpdateGroupActionType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(10)),
+                        "PutScheduledUpdateGroupActionType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_scheduled_update_group_action(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.put_scheduled_update_group_action(ctx, input).await?;
                     Ok(None)
                 }
                 "ResumeProcesses" => {

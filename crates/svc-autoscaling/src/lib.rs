@@ -9,18 +9,23 @@
 //! CloudWatch comes through the traits of [`deps`], which the binary wires. `capacity`
 //! words the causes of capacity changes.
 
+mod apply;
 mod capacity;
+mod cron;
 pub mod deps;
 mod errors;
 pub mod generated;
 mod handlers;
 pub mod model;
 mod persist;
+pub mod reconciler;
 mod render;
 pub mod scaling;
 mod state;
+mod termination;
 
 pub use deps::Deps;
+pub use reconciler::Reconciler;
 pub use state::AutoScaling;
 
 use nimbus_core::{Clock, Ids};

@@ -83,6 +83,10 @@ pub struct InstanceRec {
     pub terminate_cause: Option<String>,
     /// The activity that tracks its launch or termination.
     pub activity: Option<String>,
+    /// Why it was found unhealthy, worded for the termination's cause ("an ELB system
+    /// health check failure").
+    #[serde(default)]
+    pub unhealthy_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

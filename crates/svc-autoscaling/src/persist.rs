@@ -28,6 +28,7 @@ pub fn key2(account: &str, region: &str, group: &str, name: &str) -> String {
 /// One write of a mutation. Deletes carry (account, region, name) or
 /// (account, region, group, name).
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // short-lived, one per written record
 pub enum Op {
     PutLaunchConfig(LaunchConfigRec),
     DeleteLaunchConfig(String, String, String),

@@ -122,6 +122,7 @@ pub(super) async fn set_instance_health(
             return Ok((Change::default(), ()));
         }
         i.health = status.to_string();
+        i.unhealthy_reason = (status == "Unhealthy").then(|| "a user health-check".to_string());
         Ok((Change::one(Op::PutGroup(g)), ()))
     })
     .await

@@ -86,6 +86,9 @@ pub(crate) fn check_template(
     }
 }
 
+/// A group's zones, and its subnets with their zones.
+type Placement = (Vec<String>, Vec<(String, String)>);
+
 /// The zones and subnets of a group from `VPCZoneIdentifier` and/or `AvailabilityZones`.
 pub(crate) fn placement(
     svc: &AutoScaling,
@@ -93,7 +96,7 @@ pub(crate) fn placement(
     region: &str,
     vpc_zone_identifier: Option<&str>,
     zones: Option<&[String]>,
-) -> Result<(Vec<String>, Vec<(String, String)>), AwsError> {
+) -> Result<Placement, AwsError> {
     let mut subnets = Vec::new();
     if let Some(ids) = vpc_zone_identifier.filter(|s| !s.trim().is_empty()) {
         let mut vpc: Option<String> = None;

@@ -9,6 +9,10 @@ mod describe;
 pub(crate) mod groups;
 mod launch_configs;
 mod misc;
+mod policies;
+mod scheduled;
+
+pub(crate) use scheduled::next_run as scheduled_next;
 mod tags;
 
 use crate::generated::*;
@@ -262,6 +266,54 @@ impl Handlers for AutoScaling {
         input: UpdateAutoScalingGroupType,
     ) -> Result<(), AwsError> {
         groups::update(self, ctx, input).await
+    }
+
+    async fn put_scaling_policy(
+        &self,
+        ctx: &RequestContext,
+        input: PutScalingPolicyType,
+    ) -> Result<PolicyARNType, AwsError> {
+        policies::put(self, ctx, input).await
+    }
+
+    async fn describe_policies(
+        &self,
+        ctx: &RequestContext,
+        input: DescribePoliciesType,
+    ) -> Result<PoliciesType, AwsError> {
+        policies::describe(self, ctx, input).await
+    }
+
+    async fn delete_policy(&self, ctx: &RequestContext, input: DeletePolicyType) -> Result<(), AwsError> {
+        policies::delete(self, ctx, input).await
+    }
+
+    async fn execute_policy(&self, ctx: &RequestContext, input: ExecutePolicyType) -> Result<(), AwsError> {
+        policies::execute(self, ctx, input).await
+    }
+
+    async fn put_scheduled_update_group_action(
+        &self,
+        ctx: &RequestContext,
+        input: PutScheduledUpdateGroupActionType,
+    ) -> Result<(), AwsError> {
+        scheduled::put(self, ctx, input).await
+    }
+
+    async fn describe_scheduled_actions(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeScheduledActionsType,
+    ) -> Result<ScheduledActionsType, AwsError> {
+        scheduled::describe(self, ctx, input).await
+    }
+
+    async fn delete_scheduled_action(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteScheduledActionType,
+    ) -> Result<(), AwsError> {
+        scheduled::delete(self, ctx, input).await
     }
 
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
