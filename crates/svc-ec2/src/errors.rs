@@ -122,3 +122,39 @@ pub fn invalid_max_results(n: i32, min: i32, max: i32) -> AwsError {
         "Value ( {n} ) for parameter maxResults is invalid. Expecting a value between {min} and {max}."
     ))
 }
+
+/// `{code}.NotFound` with AWS's `The {noun} ID '{id}' does not exist` wording
+/// (`InvalidSubnetID`, "subnet"; `InvalidInternetGatewayID`, "internetGateway"; …).
+pub fn id_not_found(code: &str, noun: &str, id: &str) -> AwsError {
+    AwsError::client(
+        format!("{code}.NotFound"),
+        format!("The {noun} ID '{id}' does not exist"),
+    )
+}
+
+/// `{code}.Malformed`: `Invalid id: "{id}" (expecting "{prefix}...")`.
+pub fn id_malformed(code: &str, id: &str, prefix: &str) -> AwsError {
+    AwsError::client(
+        format!("{code}.Malformed"),
+        format!("Invalid id: \"{id}\" (expecting \"{prefix}...\")"),
+    )
+}
+
+pub fn subnet_not_found(id: &str) -> AwsError {
+    id_not_found("InvalidSubnetID", "subnet", id)
+}
+
+/// A delete refused because something still uses the resource.
+pub fn has_dependencies(kind: &str, id: &str) -> AwsError {
+    AwsError::client(
+        "DependencyViolation",
+        format!("The {kind} '{id}' has dependencies and cannot be deleted."),
+    )
+}
+
+/// A CIDR that is not `a.b.c.d/n` with a clean network address.
+pub fn invalid_cidr(param: &str, cidr: &str) -> AwsError {
+    invalid_parameter_value(format!(
+        "Value ({cidr}) for parameter {param} is invalid. This is not a valid CIDR block."
+    ))
+}

@@ -16,7 +16,7 @@ pub struct TagRec {
 }
 
 /// One VPC of one (account, region).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct VpcRec {
     pub account: String,
     pub region: String,
@@ -27,6 +27,52 @@ pub struct VpcRec {
     pub is_default: bool,
     #[serde(default)]
     pub tags: Vec<TagRec>,
+    /// Secondary IPv4 blocks (`AssociateVpcCidrBlock`), in association order.
+    #[serde(default)]
+    pub secondary_cidrs: Vec<VpcCidrRec>,
+    /// `enableDnsSupport`; `None` means AWS's default, true.
+    #[serde(default)]
+    pub dns_support: Option<bool>,
+    /// `enableDnsHostnames`; `None` means AWS's default: true in a default VPC only.
+    #[serde(default)]
+    pub dns_hostnames: Option<bool>,
+    /// `enableNetworkAddressUsageMetrics`; `None` means false.
+    #[serde(default)]
+    pub nau_metrics: Option<bool>,
+    /// `default` or `dedicated`; `None` means `default`.
+    #[serde(default)]
+    pub instance_tenancy: Option<String>,
+}
+
+/// A secondary IPv4 block of a VPC.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcCidrRec {
+    pub assoc_id: String,
+    pub cidr_block: String,
+}
+
+impl VpcRec {
+    pub fn dns_support(&self) -> bool {
+        self.dns_support.unwrap_or(true)
+    }
+
+    pub fn dns_hostnames(&self) -> bool {
+        self.dns_hostnames.unwrap_or(self.is_default)
+    }
+
+    /// Every IPv4 block of the VPC, primary first.
+    pub fn cidrs(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.cidr_block.as_str())
+            .chain(self.secondary_cidrs.iter().map(|c| c.cidr_block.as_str()))
+    }
+
+    /// `arn:aws:ec2:{region}:{account}:vpc/{id}`.
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:ec2:{}:{}:vpc/{}",
+            self.region, self.account, self.vpc_id
+        )
+    }
 }
 
 /// Who or what a rule allows traffic from (ingress) or to (egress).

@@ -1,14 +1,18 @@
-//! How EC2 records sit in the durable store: two typed tables (`ec2.vpcs`,
-//! `ec2.security_groups`, schema version 1) keyed `{account}/{region}/{id}`, a loader that
+//! How EC2 records sit in the durable store: typed tables (`ec2.vpcs`,
+//! `ec2.security_groups`, and `ec2.network` holding every networking record as a tagged
+//! [`NetRec`]; schema version 1) keyed `{account}/{region}/{id}`, a loader that
 //! reads them all at startup, and the [`Change`] a mutation produces, turned into one
 //! [`Batch`] so a mutation is durable as a whole or not at all. Rules live inside their
 //! group's record, so a rule change rewrites one group record.
 
 use crate::model::{GroupRec, VpcRec};
+use crate::network::NetRec;
+use crate::state::ScopeKey;
 use nimbus_store::{Batch, Store, StoreError, Table};
 
 pub const VPCS: Table<VpcRec> = Table::new("ec2.vpcs", 1);
 pub const GROUPS: Table<GroupRec> = Table::new("ec2.security_groups", 1);
+pub const NET: Table<NetRec> = Table::new("ec2.network", 1);
 
 fn key(account: &str, region: &str, id: &str) -> Vec<u8> {
     format!("{account}/{region}/{id}").into_bytes()
@@ -21,6 +25,12 @@ pub struct Change {
     pub put_groups: Vec<GroupRec>,
     /// Deleted groups as (account, region, group id).
     pub delete_groups: Vec<(String, String, String)>,
+    /// Deleted VPCs as (account, region, VPC id).
+    pub delete_vpcs: Vec<(String, String, String)>,
+    /// Networking records written, with their scope.
+    pub put_net: Vec<(ScopeKey, NetRec)>,
+    /// Networking records deleted as (scope, id).
+    pub delete_net: Vec<(ScopeKey, String)>,
 }
 
 impl Change {
@@ -31,8 +41,31 @@ impl Change {
         }
     }
 
+    /// A change writing one networking record.
+    pub fn put_net(key: &ScopeKey, rec: NetRec) -> Self {
+        Change {
+            put_net: vec![(key.clone(), rec)],
+            ..Default::default()
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.put_vpcs.is_empty() && self.put_groups.is_empty() && self.delete_groups.is_empty()
+        self.put_vpcs.is_empty()
+            && self.put_groups.is_empty()
+            && self.delete_groups.is_empty()
+            && self.delete_vpcs.is_empty()
+            && self.put_net.is_empty()
+            && self.delete_net.is_empty()
+    }
+
+    /// Appends `other`'s writes after this change's.
+    pub fn extend(&mut self, other: Change) {
+        self.put_vpcs.extend(other.put_vpcs);
+        self.put_groups.extend(other.put_groups);
+        self.delete_groups.extend(other.delete_groups);
+        self.delete_vpcs.extend(other.delete_vpcs);
+        self.put_net.extend(other.put_net);
+        self.delete_net.extend(other.delete_net);
     }
 
     pub fn batch(&self) -> Batch {
@@ -46,17 +79,61 @@ impl Change {
         for (account, region, id) in &self.delete_groups {
             GROUPS.delete(&mut b, key(account, region, id));
         }
+        for (account, region, id) in &self.delete_vpcs {
+            VPCS.delete(&mut b, key(account, region, id));
+        }
+        for ((account, region), rec) in &self.put_net {
+            NET.put(&mut b, key(account, region, rec.id()), rec);
+        }
+        for ((account, region), id) in &self.delete_net {
+            NET.delete(&mut b, key(account, region, id));
+        }
         b
     }
 }
 
-/// Every stored VPC and group.
-pub fn load(store: &Store) -> Result<(Vec<VpcRec>, Vec<GroupRec>), StoreError> {
+/// Everything stored.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub vpcs: Vec<VpcRec>,
+    pub groups: Vec<GroupRec>,
+    pub net: Vec<(ScopeKey, NetRec)>,
+}
+
+impl Loaded {
+    /// The whole store as one change that recreates it in memory.
+    pub fn into_change(self) -> Change {
+        Change {
+            put_vpcs: self.vpcs,
+            put_groups: self.groups,
+            put_net: self.net,
+            ..Default::default()
+        }
+    }
+}
+
+/// Every stored VPC, group and networking record.
+pub fn load(store: &Store) -> Result<Loaded, StoreError> {
     let vpcs = VPCS.scan(store, b"")?.into_iter().map(|(_, v)| v).collect();
     let groups = GROUPS
         .scan(store, b"")?
         .into_iter()
         .map(|(_, g)| g)
         .collect();
-    Ok((vpcs, groups))
+    let mut net = Vec::new();
+    for (k, rec) in NET.scan(store, b"")? {
+        let k = String::from_utf8_lossy(&k).into_owned();
+        let mut parts = k.splitn(3, '/');
+        match (parts.next(), parts.next()) {
+            (Some(account), Some(region)) => {
+                net.push(((account.to_string(), region.to_string()), rec))
+            }
+            _ => {
+                return Err(StoreError::Corrupt(format!(
+                    "ec2.network key {k:?} is not account/region/id"
+                )))
+            }
+        }
+    }
+    Ok(Loaded { vpcs, groups, net })
 }

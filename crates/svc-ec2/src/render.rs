@@ -9,7 +9,7 @@ use crate::generated::{
     ReferencedSecurityGroup, RevokedSecurityGroupRule, SecurityGroup, SecurityGroupRule,
     UserIdGroupPair, Vpc, VpcCidrBlockAssociation, VpcCidrBlockState,
 };
-use crate::model::{GroupRec, Peer, RuleRec, VpcRec};
+use crate::model::{GroupRec, Peer, RuleRec, VpcCidrRec, VpcRec};
 use crate::permissions::RuleSpec;
 use crate::tags;
 
@@ -155,24 +155,53 @@ pub fn revoked_rule(g: &GroupRec, r: &RuleRec) -> RevokedSecurityGroupRule {
 }
 
 pub fn vpc(v: &VpcRec) -> Vpc {
+    vpc_in_state(v, "available")
+}
+
+fn cidr_association(assoc_id: &str, cidr: &str, state: &str) -> VpcCidrBlockAssociation {
+    VpcCidrBlockAssociation {
+        association_id: Some(assoc_id.to_string()),
+        cidr_block: Some(cidr.to_string()),
+        cidr_block_state: Some(VpcCidrBlockState {
+            state: Some(state.into()),
+            status_message: None,
+        }),
+    }
+}
+
+/// A secondary block's association in `state` (`associated`, `disassociated`, …).
+pub fn vpc_cidr_association(c: &VpcCidrRec, state: &str) -> VpcCidrBlockAssociation {
+    cidr_association(&c.assoc_id, &c.cidr_block, state)
+}
+
+/// The VPC as `state` (`CreateVpc` answers `pending`, as AWS does; describes say
+/// `available`).
+pub fn vpc_in_state(v: &VpcRec, state: &str) -> Vpc {
+    let mut assocs = vec![cidr_association(
+        &v.cidr_assoc_id,
+        &v.cidr_block,
+        "associated",
+    )];
+    assocs.extend(
+        v.secondary_cidrs
+            .iter()
+            .map(|c| vpc_cidr_association(c, "associated")),
+    );
     Vpc {
         owner_id: Some(v.account.clone()),
-        instance_tenancy: Some("default".into()),
-        cidr_block_association_set: Some(vec![VpcCidrBlockAssociation {
-            association_id: Some(v.cidr_assoc_id.clone()),
-            cidr_block: Some(v.cidr_block.clone()),
-            cidr_block_state: Some(VpcCidrBlockState {
-                state: Some("associated".into()),
-                status_message: None,
-            }),
-        }]),
+        instance_tenancy: Some(
+            v.instance_tenancy
+                .clone()
+                .unwrap_or_else(|| "default".into()),
+        ),
+        cidr_block_association_set: Some(assocs),
         is_default: Some(v.is_default),
         tags: tags::render(&v.tags),
         block_public_access_states: Some(BlockPublicAccessStates {
             internet_gateway_block_mode: Some("off".into()),
         }),
         vpc_id: Some(v.vpc_id.clone()),
-        state: Some("available".into()),
+        state: Some(state.into()),
         cidr_block: Some(v.cidr_block.clone()),
         dhcp_options_id: Some(v.dhcp_options_id.clone()),
         ..Default::default()

@@ -7,14 +7,17 @@
 //! (one fsync) instead of queueing behind each other's. A reader may see a change a few
 //! hundred microseconds before it is on disk; if the store ever fails a commit, memory is
 //! reloaded from the store so it never keeps what the disk does not have. Each (account,
-//! region) lazily gets its default VPC and default security group, persisted like any
+//! region) lazily gets, once, its default VPC with everything AWS puts in a new account's
+//! (subnets, gateway, route table, ACL, DHCP options, group; see `setup`), persisted like any
 //! other write (a mutation creates them under the same lock hold as its own change, so a
 //! reset in between cannot leave it without them). A reset ([`Ec2::reset_with`]) holds the
 //! writer lock while the store is wiped, so a racing write lands wholly before it (and is
-//! wiped) or wholly after it. Handlers live in `handlers`.
+//! wiped) or wholly after it. [`Ec2`] is a cheap handle (`Clone`) over one shared state, so
+//! the binary can give other services a copy (see `public`). Handlers live in `handlers`.
 
 use crate::errors;
-use crate::model::{GroupRec, Peer, RuleRec, VpcRec, DEFAULT_VPC_CIDR};
+use crate::model::{GroupRec, Peer, RuleRec, VpcRec};
+use crate::network::Net;
 use crate::persist::{self, Change};
 use nimbus_core::{AwsError, Ids, RequestContext};
 use nimbus_store::{Batch, Store, StoreError};
@@ -36,6 +39,8 @@ pub struct Scope {
     /// (VPC id, lower-cased group name) → group id; kept in step with `groups` by
     /// [`State::apply`], so name lookups do not scan every group.
     names: HashMap<(String, String), String>,
+    /// Subnets, gateways, route tables, ACLs, DHCP options, addresses, interfaces.
+    pub net: Net,
 }
 
 impl Scope {
@@ -148,17 +153,45 @@ impl State {
                 s.remove_group(&id);
             }
         }
+        for (account, region, id) in change.delete_vpcs {
+            if let Some(s) = self.scopes.get_mut(&(account, region)) {
+                s.vpcs.remove(&id);
+            }
+        }
+        for (key, rec) in change.put_net {
+            self.scopes.entry(key).or_default().net.put(rec);
+        }
+        for (key, id) in change.delete_net {
+            if let Some(s) = self.scopes.get_mut(&key) {
+                s.net.remove(&id);
+            }
+        }
     }
 }
 
-/// The EC2 service: implements the generated `Handlers` trait (see `handlers`).
+/// The EC2 service: implements the generated `Handlers` trait (see `handlers`). Cloning
+/// it gives another handle on the same state.
+#[derive(Clone)]
 pub struct Ec2 {
+    inner: Arc<Inner>,
+}
+
+/// What every [`Ec2`] handle shares.
+pub struct Inner {
     store: Store,
     pub(crate) ids: Arc<Ids>,
     state: RwLock<State>,
     /// Serialises mutations: plan, submit and apply happen under it, so a plan never
     /// races another write (the wait for durability happens after it is released).
     writer: tokio::sync::Mutex<()>,
+}
+
+impl std::ops::Deref for Ec2 {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.inner
+    }
 }
 
 impl std::fmt::Debug for Ec2 {
@@ -176,20 +209,17 @@ pub fn scope_key(ctx: &RequestContext) -> ScopeKey {
 }
 
 impl Ec2 {
-    /// Loads every stored VPC and group.
+    /// Loads every stored VPC, group and networking record.
     pub fn load(store: Store, ids: Arc<Ids>) -> Result<Self, StoreError> {
-        let (vpcs, groups) = persist::load(&store)?;
         let mut state = State::default();
-        state.apply(Change {
-            put_vpcs: vpcs,
-            put_groups: groups,
-            delete_groups: Vec::new(),
-        });
+        state.apply(persist::load(&store)?.into_change());
         Ok(Ec2 {
-            store,
-            ids,
-            state: RwLock::new(state),
-            writer: tokio::sync::Mutex::new(()),
+            inner: Arc::new(Inner {
+                store,
+                ids,
+                state: RwLock::new(state),
+                writer: tokio::sync::Mutex::new(()),
+            }),
         })
     }
 
@@ -221,7 +251,7 @@ impl Ec2 {
             {
                 let st = self.state.read().unwrap_or_else(|e| e.into_inner());
                 let scope = st.scope_of(ctx.account_id(), &ctx.region);
-                if let Some(scope) = scope.filter(|s| s.default_vpc().is_some()) {
+                if let Some(scope) = scope.filter(|s| s.net.initialised) {
                     return Ok(f(&st, scope));
                 }
             }
@@ -238,7 +268,15 @@ impl Ec2 {
         ctx: &RequestContext,
         plan: impl FnOnce(&State, &Scope) -> Result<(Change, R), AwsError>,
     ) -> Result<R, AwsError> {
-        let key = scope_key(ctx);
+        self.mutate_scope(scope_key(ctx), plan).await
+    }
+
+    /// [`Ec2::mutate`] for the scope `key`, without a request.
+    pub async fn mutate_scope<R>(
+        &self,
+        key: ScopeKey,
+        plan: impl FnOnce(&State, &Scope) -> Result<(Change, R), AwsError>,
+    ) -> Result<R, AwsError> {
         let (durable, answer) = {
             let _w = self.writer.lock().await;
             let mut batch = Batch::new();
@@ -297,13 +335,9 @@ impl Ec2 {
             let mut barrier = nimbus_store::Batch::new();
             barrier.delete(persist::GROUPS.name(), b"\0barrier".to_vec());
             let _ = self.store.submit(barrier).await;
-            if let Ok((vpcs, groups)) = persist::load(&self.store) {
+            if let Ok(loaded) = persist::load(&self.store) {
                 let mut state = State::default();
-                state.apply(Change {
-                    put_vpcs: vpcs,
-                    put_groups: groups,
-                    delete_groups: Vec::new(),
-                });
+                state.apply(loaded.into_change());
                 *self.state.write().unwrap_or_else(|e| e.into_inner()) = state;
             }
             return Err(store_error(e));
@@ -312,7 +346,7 @@ impl Ec2 {
     }
 
     fn has_defaults(&self, key: &ScopeKey) -> bool {
-        self.read_state(|st| st.scope(key).and_then(Scope::default_vpc).is_some())
+        self.read_state(|st| st.scope(key).is_some_and(|s| s.net.initialised))
     }
 
     pub async fn ensure_defaults(&self, ctx: &RequestContext) -> Result<(), AwsError> {
@@ -330,30 +364,14 @@ impl Ec2 {
         self.settle(durable).await
     }
 
-    /// The default VPC and its default group for a scope that has none yet.
+    /// What the scope still lacks of its defaults (see `setup::defaults`).
     fn default_change(&self, key: &ScopeKey) -> Change {
-        let (account, region) = key.clone();
-        let vpc = VpcRec {
-            account: account.clone(),
-            region: region.clone(),
-            vpc_id: self.ids.resource_id("vpc"),
-            cidr_block: DEFAULT_VPC_CIDR.to_string(),
-            cidr_assoc_id: self.ids.resource_id("vpc-cidr-assoc"),
-            dhcp_options_id: self.ids.resource_id("dopt"),
-            is_default: true,
-            tags: Vec::new(),
-        };
-        let group = self.default_group(&account, &region, &vpc.vpc_id);
-        Change {
-            put_vpcs: vec![vpc],
-            put_groups: vec![group],
-            delete_groups: Vec::new(),
-        }
+        self.read_state(|st| crate::setup::defaults(self, key, st.scope(key)))
     }
 
     /// A VPC's `default` group: all traffic in from members of the group itself, all
     /// traffic out to anywhere.
-    fn default_group(&self, account: &str, region: &str, vpc_id: &str) -> GroupRec {
+    pub(crate) fn default_group(&self, account: &str, region: &str, vpc_id: &str) -> GroupRec {
         let group_id = self.ids.resource_id("sg");
         let ingress = RuleRec {
             rule_id: self.ids.resource_id("sgr"),
@@ -421,6 +439,7 @@ pub fn check_group_id(id: &str) -> Result<(), AwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::DEFAULT_VPC_CIDR;
 
     #[test]
     fn scopes_are_found_by_borrowed_keys() {
@@ -444,7 +463,7 @@ mod tests {
                         cidr_assoc_id: String::new(),
                         dhcp_options_id: String::new(),
                         is_default: true,
-                        tags: Vec::new(),
+                        ..Default::default()
                     },
                 );
         }

@@ -1,20 +1,67 @@
 //! The generated `Handlers` trait implemented for [`Ec2`]: one thin method per operation,
 //! delegating to the module that owns the resource (security groups, their rules, VPCs,
-//! zones and regions), plus the group lookups those modules share. Nothing here validates
+//! subnets, gateways, route tables, ACLs and DHCP options, addresses, interfaces, zones
+//! and regions), plus the id checks and group lookups those modules share. Nothing here validates
 //! or stores anything itself.
 
+mod acls_dhcp;
+mod addresses;
+mod gateways;
+mod interfaces;
+mod route_tables;
 mod rules;
 mod security_groups;
+mod subnets;
 mod vpcs;
 mod zones;
 
 use crate::errors;
 use crate::generated::*;
 use crate::model::GroupRec;
-use crate::state::{check_group_id, Ec2, Scope};
+use crate::state::{check_group_id, is_resource_id, Ec2, Scope};
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Ec2 {
+    async fn allocate_address(
+        &self,
+        ctx: &RequestContext,
+        input: AllocateAddressRequest,
+    ) -> Result<AllocateAddressResult, AwsError> {
+        addresses::allocate(self, ctx, input).await
+    }
+
+    async fn associate_address(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateAddressRequest,
+    ) -> Result<AssociateAddressResult, AwsError> {
+        addresses::associate(self, ctx, input).await
+    }
+
+    async fn associate_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateRouteTableRequest,
+    ) -> Result<AssociateRouteTableResult, AwsError> {
+        route_tables::associate(self, ctx, input).await
+    }
+
+    async fn associate_vpc_cidr_block(
+        &self,
+        ctx: &RequestContext,
+        input: AssociateVpcCidrBlockRequest,
+    ) -> Result<AssociateVpcCidrBlockResult, AwsError> {
+        vpcs::associate_cidr(self, ctx, input).await
+    }
+
+    async fn attach_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: AttachInternetGatewayRequest,
+    ) -> Result<(), AwsError> {
+        gateways::attach(self, ctx, input).await
+    }
+
     async fn authorize_security_group_egress(
         &self,
         ctx: &RequestContext,
@@ -31,12 +78,84 @@ impl Handlers for Ec2 {
         rules::authorize_ingress(self, ctx, input).await
     }
 
+    async fn create_default_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: CreateDefaultVpcRequest,
+    ) -> Result<CreateDefaultVpcResult, AwsError> {
+        vpcs::create_default(self, ctx, input).await
+    }
+
+    async fn create_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: CreateInternetGatewayRequest,
+    ) -> Result<CreateInternetGatewayResult, AwsError> {
+        gateways::create(self, ctx, input).await
+    }
+
+    async fn create_route(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRouteRequest,
+    ) -> Result<CreateRouteResult, AwsError> {
+        route_tables::create_route(self, ctx, input).await
+    }
+
+    async fn create_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: CreateRouteTableRequest,
+    ) -> Result<CreateRouteTableResult, AwsError> {
+        route_tables::create(self, ctx, input).await
+    }
+
     async fn create_security_group(
         &self,
         ctx: &RequestContext,
         input: CreateSecurityGroupRequest,
     ) -> Result<CreateSecurityGroupResult, AwsError> {
         security_groups::create(self, ctx, input).await
+    }
+
+    async fn create_subnet(
+        &self,
+        ctx: &RequestContext,
+        input: CreateSubnetRequest,
+    ) -> Result<CreateSubnetResult, AwsError> {
+        subnets::create(self, ctx, input).await
+    }
+
+    async fn create_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: CreateVpcRequest,
+    ) -> Result<CreateVpcResult, AwsError> {
+        vpcs::create(self, ctx, input).await
+    }
+
+    async fn delete_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteInternetGatewayRequest,
+    ) -> Result<(), AwsError> {
+        gateways::delete(self, ctx, input).await
+    }
+
+    async fn delete_route(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRouteRequest,
+    ) -> Result<(), AwsError> {
+        route_tables::delete_route(self, ctx, input).await
+    }
+
+    async fn delete_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteRouteTableRequest,
+    ) -> Result<(), AwsError> {
+        route_tables::delete(self, ctx, input).await
     }
 
     async fn delete_security_group(
@@ -47,12 +166,84 @@ impl Handlers for Ec2 {
         security_groups::delete(self, ctx, input).await
     }
 
+    async fn delete_subnet(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteSubnetRequest,
+    ) -> Result<(), AwsError> {
+        subnets::delete(self, ctx, input).await
+    }
+
+    async fn delete_vpc(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteVpcRequest,
+    ) -> Result<(), AwsError> {
+        vpcs::delete(self, ctx, input).await
+    }
+
+    async fn describe_account_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAccountAttributesRequest,
+    ) -> Result<DescribeAccountAttributesResult, AwsError> {
+        interfaces::describe_account_attributes(self, ctx, input).await
+    }
+
+    async fn describe_addresses(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesRequest,
+    ) -> Result<DescribeAddressesResult, AwsError> {
+        addresses::describe(self, ctx, input).await
+    }
+
+    async fn describe_addresses_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAddressesAttributeRequest,
+    ) -> Result<DescribeAddressesAttributeResult, AwsError> {
+        addresses::describe_attribute(self, ctx, input).await
+    }
+
     async fn describe_availability_zones(
         &self,
         ctx: &RequestContext,
         input: DescribeAvailabilityZonesRequest,
     ) -> Result<DescribeAvailabilityZonesResult, AwsError> {
         zones::describe_availability_zones(ctx, input)
+    }
+
+    async fn describe_dhcp_options(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeDhcpOptionsRequest,
+    ) -> Result<DescribeDhcpOptionsResult, AwsError> {
+        acls_dhcp::describe_dhcp_options(self, ctx, input).await
+    }
+
+    async fn describe_internet_gateways(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInternetGatewaysRequest,
+    ) -> Result<DescribeInternetGatewaysResult, AwsError> {
+        gateways::describe(self, ctx, input).await
+    }
+
+    async fn describe_network_acls(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNetworkAclsRequest,
+    ) -> Result<DescribeNetworkAclsResult, AwsError> {
+        acls_dhcp::describe_network_acls(self, ctx, input).await
+    }
+
+    async fn describe_network_interfaces(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeNetworkInterfacesRequest,
+    ) -> Result<DescribeNetworkInterfacesResult, AwsError> {
+        interfaces::describe(self, ctx, input).await
     }
 
     async fn describe_regions(
@@ -63,6 +254,14 @@ impl Handlers for Ec2 {
         zones::describe_regions(ctx, input)
     }
 
+    async fn describe_route_tables(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeRouteTablesRequest,
+    ) -> Result<DescribeRouteTablesResult, AwsError> {
+        route_tables::describe(self, ctx, input).await
+    }
+
     async fn describe_security_groups(
         &self,
         ctx: &RequestContext,
@@ -71,12 +270,100 @@ impl Handlers for Ec2 {
         security_groups::describe(self, ctx, input).await
     }
 
+    async fn describe_subnets(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeSubnetsRequest,
+    ) -> Result<DescribeSubnetsResult, AwsError> {
+        subnets::describe(self, ctx, input).await
+    }
+
+    async fn describe_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeVpcAttributeRequest,
+    ) -> Result<DescribeVpcAttributeResult, AwsError> {
+        vpcs::describe_attribute(self, ctx, input).await
+    }
+
     async fn describe_vpcs(
         &self,
         ctx: &RequestContext,
         input: DescribeVpcsRequest,
     ) -> Result<DescribeVpcsResult, AwsError> {
         vpcs::describe(self, ctx, input).await
+    }
+
+    async fn detach_internet_gateway(
+        &self,
+        ctx: &RequestContext,
+        input: DetachInternetGatewayRequest,
+    ) -> Result<(), AwsError> {
+        gateways::detach(self, ctx, input).await
+    }
+
+    async fn disassociate_address(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateAddressRequest,
+    ) -> Result<(), AwsError> {
+        addresses::disassociate(self, ctx, input).await
+    }
+
+    async fn disassociate_route_table(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateRouteTableRequest,
+    ) -> Result<(), AwsError> {
+        route_tables::disassociate(self, ctx, input).await
+    }
+
+    async fn disassociate_vpc_cidr_block(
+        &self,
+        ctx: &RequestContext,
+        input: DisassociateVpcCidrBlockRequest,
+    ) -> Result<DisassociateVpcCidrBlockResult, AwsError> {
+        vpcs::disassociate_cidr(self, ctx, input).await
+    }
+
+    async fn modify_subnet_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifySubnetAttributeRequest,
+    ) -> Result<(), AwsError> {
+        subnets::modify_attribute(self, ctx, input).await
+    }
+
+    async fn modify_vpc_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyVpcAttributeRequest,
+    ) -> Result<(), AwsError> {
+        vpcs::modify_attribute(self, ctx, input).await
+    }
+
+    async fn release_address(
+        &self,
+        ctx: &RequestContext,
+        input: ReleaseAddressRequest,
+    ) -> Result<(), AwsError> {
+        addresses::release(self, ctx, input).await
+    }
+
+    async fn replace_route(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceRouteRequest,
+    ) -> Result<(), AwsError> {
+        route_tables::replace_route(self, ctx, input).await
+    }
+
+    async fn replace_route_table_association(
+        &self,
+        ctx: &RequestContext,
+        input: ReplaceRouteTableAssociationRequest,
+    ) -> Result<ReplaceRouteTableAssociationResult, AwsError> {
+        route_tables::replace_association(self, ctx, input).await
     }
 
     async fn revoke_security_group_egress(
@@ -106,6 +393,15 @@ fn check_dry_run(dry_run: Option<bool>) -> Result<(), AwsError> {
         Err(errors::dry_run())
     } else {
         Ok(())
+    }
+}
+
+/// Checks that every id has the form `{prefix}` + 8 or 17 hex digits, answering
+/// `{code}.Malformed` for the first that does not.
+fn check_ids(ids: &[String], prefix: &str, code: &str) -> Result<(), AwsError> {
+    match ids.iter().find(|id| !is_resource_id(id, prefix)) {
+        Some(bad) => Err(errors::id_malformed(code, bad, prefix)),
+        None => Ok(()),
     }
 }
 
