@@ -422,3 +422,43 @@ def test_a_scheduled_action_runs_when_the_clock_gets_there(fresh_nimbus):
     assert g["MinSize"] == 1
     assert n.aws("autoscaling", "describe-scheduled-actions", "--auto-scaling-group-name", name)[
         "ScheduledUpdateGroupActions"] == []
+
+
+def test_group_from_an_ec2_launch_template_across_default_subnets(nimbus):
+    """The seed's shape: a launch template by name at $Latest, the default VPC's subnets in
+    two zones; the group derives its zones from the subnets, launches try each zone, and
+    fail honestly (no RunInstances yet) with the subnet in the activity details."""
+    subnets = nimbus.aws("ec2", "describe-subnets", "--filters", "Name=default-for-az,Values=true")["Subnets"]
+    by_zone = {s["AvailabilityZone"]: s["SubnetId"] for s in subnets}
+    zones = sorted(by_zone)[:2]
+    lt_name = unique("web-lt")
+    lt = nimbus.aws("ec2", "create-launch-template", "--launch-template-name", lt_name,
+                    "--launch-template-data", '{"ImageId":"ami-0abcdef1234567890","InstanceType":"t2.micro"}')
+    lt_id = lt["LaunchTemplate"]["LaunchTemplateId"]
+    name = unique("asg")
+    nimbus.aws("autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", name,
+               "--launch-template", f"LaunchTemplateName={lt_name},Version=$Latest",
+               "--vpc-zone-identifier", ",".join(by_zone[z] for z in zones),
+               "--min-size", "2", "--max-size", "3", "--desired-capacity", "2",
+               "--health-check-type", "ELB", "--health-check-grace-period", "300")
+    g = describe(nimbus, name)
+    assert g["LaunchTemplate"] == {"LaunchTemplateName": lt_name, "Version": "$Latest"}
+    assert g["AvailabilityZones"] == zones
+    assert g["VPCZoneIdentifier"] == ",".join(by_zone[z] for z in zones)
+    # By id at a version the template does not have: AWS's error.
+    err = error(nimbus, "autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", unique("x"),
+                "--launch-template", f"LaunchTemplateId={lt_id},Version=7",
+                "--vpc-zone-identifier", by_zone[zones[0]], "--min-size", "0", "--max-size", "1")
+    assert "(ValidationError)" in err and "does not have version 7" in err
+    asg = nimbus.client("autoscaling")
+
+    def two_failed():
+        acts = asg.describe_scaling_activities(AutoScalingGroupName=name)["Activities"]
+        failed = [a for a in acts if a["StatusCode"] == "Failed"]
+        return failed if len(failed) >= 1 else None
+
+    failed = wait_for(two_failed)
+    a = failed[-1]
+    assert a["StatusMessage"].startswith("Nimbus cannot launch EC2 instances yet")
+    assert a["Details"] in [f'{{"Subnet ID":"{by_zone[z]}","Availability Zone":"{z}"}}' for z in zones]
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")

@@ -165,11 +165,13 @@ fn services(
         .context("loading STS state")?;
     let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
         .context("loading S3 state")?;
+    let (ec2, ec2_net) =
+        svc_ec2::build(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?;
     let (autoscaling, autoscaling_handle) = svc_autoscaling::build(
         store.clone(),
         clock.clone(),
         ids.clone(),
-        crate::autoscaling_wiring::deps(),
+        crate::autoscaling_wiring::deps(ec2_net.clone()),
     )
     .context("loading Auto Scaling state")?;
     workers.add(Arc::new(svc_autoscaling::Reconciler {
@@ -178,14 +180,15 @@ fn services(
     Ok(Wired {
         services: vec![
             sts,
-            svc_ec2::service(store.clone(), clock.clone(), ids.clone())
-                .context("loading EC2 state")?,
+            ec2,
             s3,
             svc_cloudwatch::service(store.clone(), clock.clone())
                 .context("loading CloudWatch state")?,
             svc_acm::service(),
             iam,
             autoscaling,
+            svc_ssm::service(store.clone(), clock.clone(), ids.clone())
+                .context("loading SSM state")?,
         ],
         iam: directory,
         sessions,

@@ -1,8 +1,7 @@
 //! What Auto Scaling is wired to (`svc_autoscaling::deps`), as adapters over the services
 //! that exist. Each adapter answers only what is true today:
-//! - zones come from EC2's region table;
-//! - subnets and launch templates do not exist in Nimbus's EC2 yet, so every subnet id and
-//!   template reference is unknown (AWS's "does not exist" errors follow);
+//! - zones come from EC2's region table, subnets and launch template versions from EC2's
+//!   read API (`svc_ec2::Ec2::subnet`, `Ec2::launch_template_data`);
 //! - instances cannot be launched (EC2 `RunInstances` is not implemented yet): a launch
 //!   fails with that reason, which the group's activity history shows; no fake instance
 //!   is ever made;
@@ -19,16 +18,18 @@ use svc_autoscaling::deps::{
 use svc_autoscaling::model::TemplateRef;
 
 /// The wiring for `app::build`.
-pub fn deps() -> Deps {
+pub fn deps(ec2: svc_ec2::Ec2) -> Deps {
     Deps {
-        catalog: Arc::new(Ec2Catalog),
+        catalog: Arc::new(Ec2Catalog { ec2 }),
         fleet: Arc::new(NoInstances),
         target_groups: Arc::new(NoTargetGroups),
         alarms: Arc::new(NoAlarms),
     }
 }
 
-struct Ec2Catalog;
+struct Ec2Catalog {
+    ec2: svc_ec2::Ec2,
+}
 
 impl Catalog for Ec2Catalog {
     fn zones(&self, region: &str) -> Vec<String> {
@@ -38,17 +39,37 @@ impl Catalog for Ec2Catalog {
             .collect()
     }
 
-    fn subnet(&self, _account: &str, _region: &str, _id: &str) -> Option<SubnetInfo> {
-        None
+    fn subnet(&self, account: &str, region: &str, id: &str) -> Option<SubnetInfo> {
+        self.ec2.subnet(account, region, id).map(|s| SubnetInfo {
+            id: s.subnet_id,
+            vpc_id: s.vpc_id,
+            zone: s.availability_zone,
+        })
     }
 
     fn template(
         &self,
-        _account: &str,
-        _region: &str,
-        _spec: &TemplateRef,
+        account: &str,
+        region: &str,
+        spec: &TemplateRef,
     ) -> Result<TemplateInfo, TemplateError> {
-        Err(TemplateError::NoSuchTemplate)
+        let Some(which) = spec.id.as_deref().or(spec.name.as_deref()) else {
+            return Err(TemplateError::NoSuchTemplate);
+        };
+        match self
+            .ec2
+            .launch_template_data(account, region, which, spec.version.as_deref())
+        {
+            Ok((id, version, data)) => Ok(TemplateInfo {
+                id,
+                name: spec.name.clone().unwrap_or_default(),
+                version,
+                image_id: data.image_id,
+                instance_type: data.instance_type,
+            }),
+            Err(e) if e.code.contains("Version") => Err(TemplateError::NoSuchVersion),
+            Err(_) => Err(TemplateError::NoSuchTemplate),
+        }
     }
 }
 

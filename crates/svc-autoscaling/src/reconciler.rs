@@ -388,7 +388,7 @@ impl AutoScaling {
                 Ok(info) => {
                     template = Some(TemplateRef {
                         id: Some(info.id),
-                        name: Some(info.name),
+                        name: Some(info.name).filter(|n| !n.is_empty()),
                         version: Some(info.version.to_string()),
                     });
                     image_id = info.image_id;

@@ -4,6 +4,7 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
+use bytes::Bytes;
 use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
 use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
@@ -44,8 +45,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AcceptVpcPeeringConnection", "POST", "/"),
     op("AdvertiseByoipCidr", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(12)),
-        output: Some(m::ShapeId(13)),
+        input: Some(m::ShapeId(23)),
+        output: Some(m::ShapeId(24)),
         implemented: true,
         ..op("AllocateAddress", "POST", "/")
     },
@@ -56,8 +57,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssignPrivateIpAddresses", "POST", "/"),
     op("AssignPrivateNatGatewayAddress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(17)),
-        output: Some(m::ShapeId(18)),
+        input: Some(m::ShapeId(34)),
+        output: Some(m::ShapeId(35)),
         implemented: true,
         ..op("AssociateAddress", "POST", "/")
     },
@@ -72,8 +73,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateNatGatewayAddress", "POST", "/"),
     op("AssociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(19)),
-        output: Some(m::ShapeId(20)),
+        input: Some(m::ShapeId(36)),
+        output: Some(m::ShapeId(37)),
         implemented: true,
         ..op("AssociateRouteTable", "POST", "/")
     },
@@ -84,14 +85,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AssociateTransitGatewayRouteTable", "POST", "/"),
     op("AssociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(21)),
-        output: Some(m::ShapeId(22)),
+        input: Some(m::ShapeId(38)),
+        output: Some(m::ShapeId(39)),
         implemented: true,
         ..op("AssociateVpcCidrBlock", "POST", "/")
     },
     op("AttachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(24)),
+        input: Some(m::ShapeId(41)),
         implemented: true,
         ..op("AttachInternetGateway", "POST", "/")
     },
@@ -101,14 +102,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("AttachVpnGateway", "POST", "/"),
     op("AuthorizeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(30)),
-        output: Some(m::ShapeId(31)),
+        input: Some(m::ShapeId(48)),
+        output: Some(m::ShapeId(49)),
         implemented: true,
         ..op("AuthorizeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(32)),
-        output: Some(m::ShapeId(33)),
+        input: Some(m::ShapeId(50)),
+        output: Some(m::ShapeId(51)),
         implemented: true,
         ..op("AuthorizeSecurityGroupIngress", "POST", "/")
     },
@@ -126,7 +127,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CancelSpotInstanceRequests", "POST", "/"),
     op("ConfirmProductInstance", "POST", "/"),
     op("CopyFpgaImage", "POST", "/"),
-    op("CopyImage", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(99)),
+        output: Some(m::ShapeId(100)),
+        implemented: true,
+        ..op("CopyImage", "POST", "/")
+    },
     op("CopySnapshot", "POST", "/"),
     op("CopyVolumes", "POST", "/"),
     op("CreateCapacityManagerDataExport", "POST", "/"),
@@ -141,8 +147,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateCustomerGateway", "POST", "/"),
     op("CreateDefaultSubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(51)),
-        output: Some(m::ShapeId(52)),
+        input: Some(m::ShapeId(109)),
+        output: Some(m::ShapeId(110)),
         implemented: true,
         ..op("CreateDefaultVpc", "POST", "/")
     },
@@ -158,8 +164,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateInstanceEventWindow", "POST", "/"),
     op("CreateInstanceExportTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(53)),
-        output: Some(m::ShapeId(54)),
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(112)),
         implemented: true,
         ..op("CreateInternetGateway", "POST", "/")
     },
@@ -176,9 +182,24 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateIpamPrefixListResolverTarget", "POST", "/"),
     op("CreateIpamResourceDiscovery", "POST", "/"),
     op("CreateIpamScope", "POST", "/"),
-    op("CreateKeyPair", "POST", "/"),
-    op("CreateLaunchTemplate", "POST", "/"),
-    op("CreateLaunchTemplateVersion", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(368)),
+        implemented: true,
+        ..op("CreateKeyPair", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(114)),
+        output: Some(m::ShapeId(115)),
+        implemented: true,
+        ..op("CreateLaunchTemplate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(116)),
+        output: Some(m::ShapeId(117)),
+        implemented: true,
+        ..op("CreateLaunchTemplateVersion", "POST", "/")
+    },
     op("CreateLocalGatewayRoute", "POST", "/"),
     op("CreateLocalGatewayRouteTable", "POST", "/"),
     op(
@@ -208,8 +229,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateReservedInstancesListing", "POST", "/"),
     op("CreateRestoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(55)),
-        output: Some(m::ShapeId(56)),
+        input: Some(m::ShapeId(118)),
+        output: Some(m::ShapeId(119)),
         implemented: true,
         ..op("CreateRoute", "POST", "/")
     },
@@ -217,16 +238,16 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateRouteServerEndpoint", "POST", "/"),
     op("CreateRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(57)),
-        output: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(120)),
+        output: Some(m::ShapeId(121)),
         implemented: true,
         ..op("CreateRouteTable", "POST", "/")
     },
     op("CreateSecondaryNetwork", "POST", "/"),
     op("CreateSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(59)),
-        output: Some(m::ShapeId(60)),
+        input: Some(m::ShapeId(122)),
+        output: Some(m::ShapeId(123)),
         implemented: true,
         ..op("CreateSecurityGroup", "POST", "/")
     },
@@ -235,8 +256,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateSpotDatafeedSubscription", "POST", "/"),
     op("CreateStoreImageTask", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(61)),
-        output: Some(m::ShapeId(62)),
+        input: Some(m::ShapeId(124)),
+        output: Some(m::ShapeId(125)),
         implemented: true,
         ..op("CreateSubnet", "POST", "/")
     },
@@ -265,8 +286,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("CreateVerifiedAccessTrustProvider", "POST", "/"),
     op("CreateVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(63)),
-        output: Some(m::ShapeId(64)),
+        input: Some(m::ShapeId(126)),
+        output: Some(m::ShapeId(127)),
         implemented: true,
         ..op("CreateVpc", "POST", "/")
     },
@@ -296,7 +317,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteInstanceConnectEndpoint", "POST", "/"),
     op("DeleteInstanceEventWindow", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(66)),
+        input: Some(m::ShapeId(142)),
         implemented: true,
         ..op("DeleteInternetGateway", "POST", "/")
     },
@@ -308,9 +329,24 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteIpamPrefixListResolverTarget", "POST", "/"),
     op("DeleteIpamResourceDiscovery", "POST", "/"),
     op("DeleteIpamScope", "POST", "/"),
-    op("DeleteKeyPair", "POST", "/"),
-    op("DeleteLaunchTemplate", "POST", "/"),
-    op("DeleteLaunchTemplateVersions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(143)),
+        output: Some(m::ShapeId(144)),
+        implemented: true,
+        ..op("DeleteKeyPair", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(145)),
+        output: Some(m::ShapeId(146)),
+        implemented: true,
+        ..op("DeleteLaunchTemplate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(147)),
+        output: Some(m::ShapeId(152)),
+        implemented: true,
+        ..op("DeleteLaunchTemplateVersions", "POST", "/")
+    },
     op("DeleteLocalGatewayRoute", "POST", "/"),
     op("DeleteLocalGatewayRouteTable", "POST", "/"),
     op(
@@ -335,7 +371,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeletePublicIpv4Pool", "POST", "/"),
     op("DeleteQueuedReservedInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(67)),
+        input: Some(m::ShapeId(153)),
         implemented: true,
         ..op("DeleteRoute", "POST", "/")
     },
@@ -343,22 +379,22 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteRouteServerEndpoint", "POST", "/"),
     op("DeleteRouteServerPeer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(68)),
+        input: Some(m::ShapeId(154)),
         implemented: true,
         ..op("DeleteRouteTable", "POST", "/")
     },
     op("DeleteSecondaryNetwork", "POST", "/"),
     op("DeleteSecondarySubnet", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(69)),
-        output: Some(m::ShapeId(70)),
+        input: Some(m::ShapeId(155)),
+        output: Some(m::ShapeId(156)),
         implemented: true,
         ..op("DeleteSecurityGroup", "POST", "/")
     },
     op("DeleteSnapshot", "POST", "/"),
     op("DeleteSpotDatafeedSubscription", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(159)),
         implemented: true,
         ..op("DeleteSubnet", "POST", "/")
     },
@@ -388,7 +424,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeleteVerifiedAccessTrustProvider", "POST", "/"),
     op("DeleteVolume", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(72)),
+        input: Some(m::ShapeId(160)),
         implemented: true,
         ..op("DeleteVpc", "POST", "/")
     },
@@ -406,33 +442,38 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DeprovisionIpamByoasn", "POST", "/"),
     op("DeprovisionIpamPoolCidr", "POST", "/"),
     op("DeprovisionPublicIpv4PoolCidr", "POST", "/"),
-    op("DeregisterImage", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(161)),
+        output: Some(m::ShapeId(162)),
+        implemented: true,
+        ..op("DeregisterImage", "POST", "/")
+    },
     op("DeregisterInstanceEventNotificationAttributes", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("DeregisterTransitGatewayMulticastGroupSources", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(74)),
+        input: Some(m::ShapeId(163)),
+        output: Some(m::ShapeId(164)),
         implemented: true,
         ..op("DescribeAccountAttributes", "POST", "/")
     },
     op("DescribeAddressTransfers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(77)),
-        output: Some(m::ShapeId(78)),
+        input: Some(m::ShapeId(167)),
+        output: Some(m::ShapeId(168)),
         implemented: true,
         ..op("DescribeAddresses", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(75)),
-        output: Some(m::ShapeId(76)),
+        input: Some(m::ShapeId(165)),
+        output: Some(m::ShapeId(166)),
         implemented: true,
         ..op("DescribeAddressesAttribute", "POST", "/")
     },
     op("DescribeAggregateIdFormat", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(79)),
-        output: Some(m::ShapeId(80)),
+        input: Some(m::ShapeId(169)),
+        output: Some(m::ShapeId(170)),
         implemented: true,
         ..op("DescribeAvailabilityZones", "POST", "/")
     },
@@ -465,8 +506,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeCustomerGateways", "POST", "/"),
     op("DescribeDeclarativePoliciesReports", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(82)),
-        output: Some(m::ShapeId(83)),
+        input: Some(m::ShapeId(172)),
+        output: Some(m::ShapeId(173)),
         implemented: true,
         ..op("DescribeDhcpOptions", "POST", "/")
     },
@@ -488,11 +529,21 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIamInstanceProfileAssociations", "POST", "/"),
     op("DescribeIdFormat", "POST", "/"),
     op("DescribeIdentityIdFormat", "POST", "/"),
-    op("DescribeImageAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(174)),
+        output: Some(m::ShapeId(291)),
+        implemented: true,
+        ..op("DescribeImageAttribute", "POST", "/")
+    },
     op("DescribeImageReferences", "POST", "/"),
     op("DescribeImageUsageReportEntries", "POST", "/"),
     op("DescribeImageUsageReports", "POST", "/"),
-    op("DescribeImages", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(175)),
+        output: Some(m::ShapeId(176)),
+        implemented: true,
+        ..op("DescribeImages", "POST", "/")
+    },
     op("DescribeImportImageTasks", "POST", "/"),
     op("DescribeImportSnapshotTasks", "POST", "/"),
     op("DescribeInstanceAttribute", "POST", "/"),
@@ -505,12 +556,22 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeInstanceSqlHaStates", "POST", "/"),
     op("DescribeInstanceStatus", "POST", "/"),
     op("DescribeInstanceTopology", "POST", "/"),
-    op("DescribeInstanceTypeOfferings", "POST", "/"),
-    op("DescribeInstanceTypes", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(177)),
+        output: Some(m::ShapeId(178)),
+        implemented: true,
+        ..op("DescribeInstanceTypeOfferings", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(179)),
+        output: Some(m::ShapeId(180)),
+        implemented: true,
+        ..op("DescribeInstanceTypes", "POST", "/")
+    },
     op("DescribeInstances", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(85)),
-        output: Some(m::ShapeId(86)),
+        input: Some(m::ShapeId(182)),
+        output: Some(m::ShapeId(183)),
         implemented: true,
         ..op("DescribeInternetGateways", "POST", "/")
     },
@@ -530,9 +591,24 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeIpamScopes", "POST", "/"),
     op("DescribeIpams", "POST", "/"),
     op("DescribeIpv6Pools", "POST", "/"),
-    op("DescribeKeyPairs", "POST", "/"),
-    op("DescribeLaunchTemplateVersions", "POST", "/"),
-    op("DescribeLaunchTemplates", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(184)),
+        output: Some(m::ShapeId(185)),
+        implemented: true,
+        ..op("DescribeKeyPairs", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(186)),
+        output: Some(m::ShapeId(187)),
+        implemented: true,
+        ..op("DescribeLaunchTemplateVersions", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(189)),
+        output: Some(m::ShapeId(190)),
+        implemented: true,
+        ..op("DescribeLaunchTemplates", "POST", "/")
+    },
     op(
         "DescribeLocalGatewayRouteTableVirtualInterfaceGroupAssociations",
         "POST",
@@ -550,8 +626,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeMovingAddresses", "POST", "/"),
     op("DescribeNatGateways", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(88)),
-        output: Some(m::ShapeId(89)),
+        input: Some(m::ShapeId(192)),
+        output: Some(m::ShapeId(193)),
         implemented: true,
         ..op("DescribeNetworkAcls", "POST", "/")
     },
@@ -562,8 +638,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeNetworkInterfaceAttribute", "POST", "/"),
     op("DescribeNetworkInterfacePermissions", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(91)),
-        output: Some(m::ShapeId(92)),
+        input: Some(m::ShapeId(195)),
+        output: Some(m::ShapeId(196)),
         implemented: true,
         ..op("DescribeNetworkInterfaces", "POST", "/")
     },
@@ -573,8 +649,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribePrincipalIdFormat", "POST", "/"),
     op("DescribePublicIpv4Pools", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(94)),
+        input: Some(m::ShapeId(197)),
+        output: Some(m::ShapeId(198)),
         implemented: true,
         ..op("DescribeRegions", "POST", "/")
     },
@@ -587,8 +663,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeRouteServerPeers", "POST", "/"),
     op("DescribeRouteServers", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(97)),
+        input: Some(m::ShapeId(200)),
+        output: Some(m::ShapeId(201)),
         implemented: true,
         ..op("DescribeRouteTables", "POST", "/")
     },
@@ -601,8 +677,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeSecurityGroupRules", "POST", "/"),
     op("DescribeSecurityGroupVpcAssociations", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(99)),
-        output: Some(m::ShapeId(100)),
+        input: Some(m::ShapeId(203)),
+        output: Some(m::ShapeId(204)),
         implemented: true,
         ..op("DescribeSecurityGroups", "POST", "/")
     },
@@ -619,8 +695,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeStaleSecurityGroups", "POST", "/"),
     op("DescribeStoreImageTasks", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(103)),
+        input: Some(m::ShapeId(206)),
+        output: Some(m::ShapeId(207)),
         implemented: true,
         ..op("DescribeSubnets", "POST", "/")
     },
@@ -655,8 +731,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVolumes", "POST", "/"),
     op("DescribeVolumesModifications", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(105)),
+        input: Some(m::ShapeId(208)),
+        output: Some(m::ShapeId(209)),
         implemented: true,
         ..op("DescribeVpcAttribute", "POST", "/")
     },
@@ -674,8 +750,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpcEndpoints", "POST", "/"),
     op("DescribeVpcPeeringConnections", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(107)),
-        output: Some(m::ShapeId(108)),
+        input: Some(m::ShapeId(211)),
+        output: Some(m::ShapeId(212)),
         implemented: true,
         ..op("DescribeVpcs", "POST", "/")
     },
@@ -684,7 +760,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DescribeVpnGateways", "POST", "/"),
     op("DetachClassicLinkVpc", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(109)),
+        input: Some(m::ShapeId(213)),
         implemented: true,
         ..op("DetachInternetGateway", "POST", "/")
     },
@@ -718,7 +794,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisableVpcClassicLink", "POST", "/"),
     op("DisableVpcClassicLinkDnsSupport", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(117)),
+        input: Some(m::ShapeId(222)),
         implemented: true,
         ..op("DisassociateAddress", "POST", "/")
     },
@@ -732,7 +808,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateNatGatewayAddress", "POST", "/"),
     op("DisassociateRouteServer", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(118)),
+        input: Some(m::ShapeId(223)),
         implemented: true,
         ..op("DisassociateRouteTable", "POST", "/")
     },
@@ -743,8 +819,8 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("DisassociateTransitGatewayRouteTable", "POST", "/"),
     op("DisassociateTrunkInterface", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(119)),
-        output: Some(m::ShapeId(120)),
+        input: Some(m::ShapeId(224)),
+        output: Some(m::ShapeId(225)),
         implemented: true,
         ..op("DisassociateVpcCidrBlock", "POST", "/")
     },
@@ -861,7 +937,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     ),
     op("ImportImage", "POST", "/"),
     op("ImportInstance", "POST", "/"),
-    op("ImportKeyPair", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(302)),
+        output: Some(m::ShapeId(303)),
+        implemented: true,
+        ..op("ImportKeyPair", "POST", "/")
+    },
     op("ImportSnapshot", "POST", "/"),
     op("ImportVolume", "POST", "/"),
     op("ListImagesInRecycleBin", "POST", "/"),
@@ -880,7 +961,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyHosts", "POST", "/"),
     op("ModifyIdFormat", "POST", "/"),
     op("ModifyIdentityIdFormat", "POST", "/"),
-    op("ModifyImageAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(487)),
+        implemented: true,
+        ..op("ModifyImageAttribute", "POST", "/")
+    },
     op("ModifyInstanceAttribute", "POST", "/"),
     op("ModifyInstanceCapacityReservationAttributes", "POST", "/"),
     op("ModifyInstanceConnectEndpoint", "POST", "/"),
@@ -902,7 +987,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyIpamResourceCidr", "POST", "/"),
     op("ModifyIpamResourceDiscovery", "POST", "/"),
     op("ModifyIpamScope", "POST", "/"),
-    op("ModifyLaunchTemplate", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(488)),
+        output: Some(m::ShapeId(489)),
+        implemented: true,
+        ..op("ModifyLaunchTemplate", "POST", "/")
+    },
     op("ModifyLocalGatewayRoute", "POST", "/"),
     op("ModifyManagedPrefixList", "POST", "/"),
     op("ModifyManagedResourceVisibility", "POST", "/"),
@@ -916,7 +1006,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifySnapshotTier", "POST", "/"),
     op("ModifySpotFleetRequest", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(157)),
+        input: Some(m::ShapeId(490)),
         implemented: true,
         ..op("ModifySubnetAttribute", "POST", "/")
     },
@@ -941,7 +1031,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ModifyVolume", "POST", "/"),
     op("ModifyVolumeAttribute", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(158)),
+        input: Some(m::ShapeId(491)),
         implemented: true,
         ..op("ModifyVpcAttribute", "POST", "/")
     },
@@ -973,7 +1063,12 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("PurchaseReservedInstancesOffering", "POST", "/"),
     op("PurchaseScheduledInstances", "POST", "/"),
     op("RebootInstances", "POST", "/"),
-    op("RegisterImage", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(587)),
+        output: Some(m::ShapeId(588)),
+        implemented: true,
+        ..op("RegisterImage", "POST", "/")
+    },
     op("RegisterInstanceEventNotificationAttributes", "POST", "/"),
     op("RegisterTransitGatewayMulticastGroupMembers", "POST", "/"),
     op("RegisterTransitGatewayMulticastGroupSources", "POST", "/"),
@@ -989,7 +1084,7 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RejectVpcEndpointConnections", "POST", "/"),
     op("RejectVpcPeeringConnection", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(201)),
+        input: Some(m::ShapeId(589)),
         implemented: true,
         ..op("ReleaseAddress", "POST", "/")
     },
@@ -1000,13 +1095,13 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ReplaceNetworkAclAssociation", "POST", "/"),
     op("ReplaceNetworkAclEntry", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(202)),
+        input: Some(m::ShapeId(590)),
         implemented: true,
         ..op("ReplaceRoute", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(203)),
-        output: Some(m::ShapeId(204)),
+        input: Some(m::ShapeId(591)),
+        output: Some(m::ShapeId(592)),
         implemented: true,
         ..op("ReplaceRouteTableAssociation", "POST", "/")
     },
@@ -1018,7 +1113,11 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("ResetAddressAttribute", "POST", "/"),
     op("ResetEbsDefaultKmsKeyId", "POST", "/"),
     op("ResetFpgaImageAttribute", "POST", "/"),
-    op("ResetImageAttribute", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(596)),
+        implemented: true,
+        ..op("ResetImageAttribute", "POST", "/")
+    },
     op("ResetInstanceAttribute", "POST", "/"),
     op("ResetNetworkInterfaceAttribute", "POST", "/"),
     op("ResetSnapshotAttribute", "POST", "/"),
@@ -1030,14 +1129,14 @@ pub static OPERATIONS: [m::Operation; 765] = [
     op("RestoreVolumeFromRecycleBin", "POST", "/"),
     op("RevokeClientVpnIngress", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(206)),
-        output: Some(m::ShapeId(207)),
+        input: Some(m::ShapeId(600)),
+        output: Some(m::ShapeId(601)),
         implemented: true,
         ..op("RevokeSecurityGroupEgress", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(208)),
-        output: Some(m::ShapeId(209)),
+        input: Some(m::ShapeId(602)),
+        output: Some(m::ShapeId(603)),
         implemented: true,
         ..op("RevokeSecurityGroupIngress", "POST", "/")
     },
@@ -1073,24 +1172,120 @@ pub static OPERATIONS: [m::Operation; 765] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 282] = [
+pub static SHAPES: [m::Shape; 723] = [
+    m::Shape {
+        name: "AcceleratorCount",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 333)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AcceleratorCountRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 333), member("Max", 333)])),
+    },
+    m::Shape {
+        name: "AcceleratorManufacturer",
+        kind: m::ShapeKind::String {
+            enum_values: &["amazon-web-services", "amd", "nvidia", "xilinx", "habana"],
+        },
+    },
+    m::Shape {
+        name: "AcceleratorManufacturerSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(2),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AcceleratorName",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "a100",
+                "inferentia",
+                "k520",
+                "k80",
+                "m60",
+                "radeon-pro-v520",
+                "t4",
+                "vu9p",
+                "v100",
+                "a10g",
+                "h100",
+                "t4g",
+                "l40s",
+                "l4",
+                "gaudi-hl-205",
+                "inferentia2",
+                "trainium",
+                "trainium2",
+                "u30",
+            ],
+        },
+    },
+    m::Shape {
+        name: "AcceleratorNameSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(4),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AcceleratorTotalMemoryMiB",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 333)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AcceleratorTotalMemoryMiBRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 333), member("Max", 333)])),
+    },
+    m::Shape {
+        name: "AcceleratorType",
+        kind: m::ShapeKind::String {
+            enum_values: &["gpu", "fpga", "inference", "media"],
+        },
+    },
+    m::Shape {
+        name: "AcceleratorTypeSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(8),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
     m::Shape {
         name: "AccountAttribute",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeName", 236)
+                ..member("AttributeName", 647)
             },
             m::Member {
                 location_name: Some("attributeValueSet"),
-                ..member("AttributeValues", 5)
+                ..member("AttributeValues", 15)
             },
         ])),
     },
     m::Shape {
         name: "AccountAttributeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(0),
+            member: m::ShapeId(10),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1104,7 +1299,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "AccountAttributeNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(2),
+            member: m::ShapeId(12),
             member_location_name: Some("attributeName"),
             flattened: false,
         }),
@@ -1113,83 +1308,87 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AccountAttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("attributeValue"),
-            ..member("AttributeValue", 236)
+            ..member("AttributeValue", 647)
         }])),
     },
     m::Shape {
         name: "AccountAttributeValueList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(4),
+            member: m::ShapeId(14),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "AdditionalFlexibleNetworkInterfaces",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "Address",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 236)
+                ..member("AllocationId", 647)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 236)
+                ..member("AssociationId", 647)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 121)
+                ..member("Domain", 231)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 236)
+                ..member("NetworkInterfaceId", 647)
             },
             m::Member {
                 location_name: Some("networkInterfaceOwnerId"),
-                ..member("NetworkInterfaceOwnerId", 236)
+                ..member("NetworkInterfaceOwnerId", 647)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 236)
+                ..member("PrivateIpAddress", 647)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 236)
+                ..member("PublicIpv4Pool", 647)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 236)
+                ..member("NetworkBorderGroup", 647)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 236)
+                ..member("CustomerOwnedIp", 647)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 236)
+                ..member("CustomerOwnedIpv4Pool", 647)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 236)
+                ..member("CarrierIp", 647)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 236)
+                ..member("SubnetId", 647)
             },
             m::Member {
                 location_name: Some("serviceManaged"),
-                ..member("ServiceManaged", 235)
+                ..member("ServiceManaged", 641)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 236)
+                ..member("InstanceId", 647)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 236)
+                ..member("PublicIp", 647)
             },
         ])),
     },
@@ -1198,19 +1397,19 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 192)
+                ..member("PublicIp", 576)
             },
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 14)
+                ..member("AllocationId", 25)
             },
             m::Member {
                 location_name: Some("ptrRecord"),
-                ..member("PtrRecord", 236)
+                ..member("PtrRecord", 647)
             },
             m::Member {
                 location_name: Some("ptrRecordUpdate"),
-                ..member("PtrRecordUpdate", 191)
+                ..member("PtrRecordUpdate", 575)
             },
         ])),
     },
@@ -1223,7 +1422,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "AddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(6),
+            member: m::ShapeId(17),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1235,7 +1434,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "AddressSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(7),
+            member: m::ShapeId(18),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1243,19 +1442,19 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "AllocateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Domain", 121),
-            member("Address", 192),
-            member("PublicIpv4Pool", 147),
-            member("NetworkBorderGroup", 236),
-            member("CustomerOwnedIpv4Pool", 236),
+            member("Domain", 231),
+            member("Address", 576),
+            member("PublicIpv4Pool", 347),
+            member("NetworkBorderGroup", 647),
+            member("CustomerOwnedIpv4Pool", 647),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 664)
             },
-            member("IpamPoolId", 146),
+            member("IpamPoolId", 345),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -1264,35 +1463,35 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 236)
+                ..member("AllocationId", 647)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 236)
+                ..member("PublicIpv4Pool", 647)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 236)
+                ..member("NetworkBorderGroup", 647)
             },
             m::Member {
                 location_name: Some("domain"),
-                ..member("Domain", 121)
+                ..member("Domain", 231)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 236)
+                ..member("CustomerOwnedIp", 647)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 236)
+                ..member("CustomerOwnedIpv4Pool", 647)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 236)
+                ..member("CarrierIp", 647)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 236)
+                ..member("PublicIp", 647)
             },
         ])),
     },
@@ -1303,7 +1502,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "AllocationIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(14),
+            member: m::ShapeId(25),
             member_location_name: Some("AllocationId"),
             flattened: false,
         }),
@@ -1311,32 +1510,70 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "AllocationIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(14),
+            member: m::ShapeId(25),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "AllowedInstanceType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AllowedInstanceTypeSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(28),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AmdSevSnpSpecification",
+        kind: m::ShapeKind::String {
+            enum_values: &["enabled", "disabled"],
+        },
+    },
+    m::Shape {
+        name: "ArchitectureType",
+        kind: m::ShapeKind::String {
+            enum_values: &["i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac"],
+        },
+    },
+    m::Shape {
+        name: "ArchitectureTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(31),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ArchitectureValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["i386", "x86_64", "arm64", "x86_64_mac", "arm64_mac"],
+        },
+    },
+    m::Shape {
         name: "AssociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AllocationId", 14),
-            member("InstanceId", 133),
-            member("PublicIp", 123),
+            member("AllocationId", 25),
+            member("InstanceId", 316),
+            member("PublicIp", 245),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 172)
+                ..member("NetworkInterfaceId", 514)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 236)
+                ..member("PrivateIpAddress", 647)
             },
             m::Member {
                 location_name: Some("allowReassociation"),
-                ..member("AllowReassociation", 46)
+                ..member("AllowReassociation", 83)
             },
         ])),
     },
@@ -1344,26 +1581,26 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AssociateAddressResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
-            ..member("AssociationId", 236)
+            ..member("AssociationId", 647)
         }])),
     },
     m::Shape {
         name: "AssociateRouteTableRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GatewayId", 213),
-            member("PublicIpv4Pool", 147),
+            member("GatewayId", 609),
+            member("PublicIpv4Pool", 347),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 652)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 619)
             },
         ])),
     },
@@ -1372,33 +1609,33 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 236)
+                ..member("AssociationId", 647)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 221)
+                ..member("AssociationState", 617)
             },
         ])),
     },
     m::Shape {
         name: "AssociateVpcCidrBlockRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 236),
-            member("Ipv6CidrBlockNetworkBorderGroup", 236),
-            member("Ipv6Pool", 151),
-            member("Ipv6CidrBlock", 236),
-            member("Ipv4IpamPoolId", 146),
-            member("Ipv4NetmaskLength", 160),
-            member("Ipv6IpamPoolId", 146),
-            member("Ipv6NetmaskLength", 160),
+            member("CidrBlock", 647),
+            member("Ipv6CidrBlockNetworkBorderGroup", 647),
+            member("Ipv6Pool", 356),
+            member("Ipv6CidrBlock", 647),
+            member("Ipv4IpamPoolId", 345),
+            member("Ipv4NetmaskLength", 494),
+            member("Ipv6IpamPoolId", 345),
+            member("Ipv6NetmaskLength", 494),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 709)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 46)
+                ..member("AmazonProvidedIpv6CidrBlock", 83)
             },
         ])),
     },
@@ -1407,22 +1644,22 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 275)
+                ..member("Ipv6CidrBlockAssociation", 711)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 259)
+                ..member("CidrBlockAssociation", 695)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
         ])),
     },
     m::Shape {
         name: "AssociatedSubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(652),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1432,17 +1669,17 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 138)
+                ..member("InternetGatewayId", 337)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 709)
             },
         ])),
     },
@@ -1451,11 +1688,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enaSrdEnabled"),
-                ..member("EnaSrdEnabled", 46)
+                ..member("EnaSrdEnabled", 83)
             },
             m::Member {
                 location_name: Some("enaSrdUdpSpecification"),
-                ..member("EnaSrdUdpSpecification", 26)
+                ..member("EnaSrdUdpSpecification", 43)
             },
         ])),
     },
@@ -1463,8 +1700,14 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AttachmentEnaSrdUdpSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("enaSrdUdpEnabled"),
-            ..member("EnaSrdUdpEnabled", 46)
+            ..member("EnaSrdUdpEnabled", 83)
         }])),
+    },
+    m::Shape {
+        name: "AttachmentLimitType",
+        kind: m::ShapeKind::String {
+            enum_values: &["shared", "dedicated"],
+        },
     },
     m::Shape {
         name: "AttachmentStatus",
@@ -1476,14 +1719,14 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AttributeBooleanValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 46)
+            ..member("Value", 83)
         }])),
     },
     m::Shape {
         name: "AttributeValue",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("value"),
-            ..member("Value", 236)
+            ..member("Value", 647)
         }])),
     },
     m::Shape {
@@ -1491,44 +1734,44 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 664)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 228)
+                ..member("GroupId", 631)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 236)
+                ..member("SourceSecurityGroupName", 647)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 236)
+                ..member("SourceSecurityGroupOwnerId", 647)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 236)
+                ..member("IpProtocol", 647)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 134)
+                ..member("FromPort", 333)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 134)
+                ..member("ToPort", 333)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 236)
+                ..member("CidrIp", 647)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 142)
+                ..member("IpPermissions", 341)
             },
         ])),
     },
@@ -1537,33 +1780,33 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 46)
+                ..member("Return", 83)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 234)
+                ..member("SecurityGroupRules", 638)
             },
         ])),
     },
     m::Shape {
         name: "AuthorizeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 236),
-            member("FromPort", 134),
-            member("GroupId", 228),
-            member("GroupName", 230),
-            member("IpPermissions", 142),
-            member("IpProtocol", 236),
-            member("SourceSecurityGroupName", 236),
-            member("SourceSecurityGroupOwnerId", 236),
-            member("ToPort", 134),
+            member("CidrIp", 647),
+            member("FromPort", 333),
+            member("GroupId", 631),
+            member("GroupName", 634),
+            member("IpPermissions", 341),
+            member("IpProtocol", 647),
+            member("SourceSecurityGroupName", 647),
+            member("SourceSecurityGroupOwnerId", 647),
+            member("ToPort", 333),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 664)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -1572,72 +1815,76 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 46)
+                ..member("Return", 83)
             },
             m::Member {
                 location_name: Some("securityGroupRuleSet"),
-                ..member("SecurityGroupRules", 234)
+                ..member("SecurityGroupRules", 638)
             },
         ])),
+    },
+    m::Shape {
+        name: "AutoRecoveryFlag",
+        kind: m::ShapeKind::Boolean,
     },
     m::Shape {
         name: "AvailabilityZone",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 40)
+                ..member("OptInStatus", 60)
             },
             m::Member {
                 location_name: Some("messageSet"),
-                ..member("Messages", 39)
+                ..member("Messages", 59)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 236)
+                ..member("RegionName", 647)
             },
             m::Member {
                 location_name: Some("zoneName"),
-                ..member("ZoneName", 236)
+                ..member("ZoneName", 647)
             },
             m::Member {
                 location_name: Some("zoneId"),
-                ..member("ZoneId", 236)
+                ..member("ZoneId", 647)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 236)
+                ..member("GroupName", 647)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 236)
+                ..member("NetworkBorderGroup", 647)
             },
             m::Member {
                 location_name: Some("zoneType"),
-                ..member("ZoneType", 236)
+                ..member("ZoneType", 647)
             },
             m::Member {
                 location_name: Some("parentZoneName"),
-                ..member("ParentZoneName", 236)
+                ..member("ParentZoneName", 647)
             },
             m::Member {
                 location_name: Some("parentZoneId"),
-                ..member("ParentZoneId", 236)
+                ..member("ParentZoneId", 647)
             },
             m::Member {
                 location_name: Some("groupLongName"),
-                ..member("GroupLongName", 236)
+                ..member("GroupLongName", 647)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 36)
+                ..member("Geography", 55)
             },
             m::Member {
                 location_name: Some("subGeographySet"),
-                ..member("SubGeography", 43)
+                ..member("SubGeography", 63)
             },
             m::Member {
                 location_name: Some("zoneState"),
-                ..member("State", 41)
+                ..member("State", 61)
             },
         ])),
     },
@@ -1645,21 +1892,25 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AvailabilityZoneGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 236)
+            ..member("Name", 647)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(35),
+            member: m::ShapeId(54),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "AvailabilityZoneId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "AvailabilityZoneList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(34),
+            member: m::ShapeId(53),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1668,13 +1919,13 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AvailabilityZoneMessage",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("message"),
-            ..member("Message", 236)
+            ..member("Message", 647)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneMessageList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(38),
+            member: m::ShapeId(58),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -1701,14 +1952,131 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "AvailabilityZoneSubGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 236)
+            ..member("Name", 647)
         }])),
     },
     m::Shape {
         name: "AvailabilityZoneSubGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(42),
+            member: m::ShapeId(62),
             member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "BandwidthWeightingType",
+        kind: m::ShapeKind::String {
+            enum_values: &["default", "vpc-1", "ebs-1"],
+        },
+    },
+    m::Shape {
+        name: "BandwidthWeightingTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(64),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "BareMetal",
+        kind: m::ShapeKind::String {
+            enum_values: &["included", "required", "excluded"],
+        },
+    },
+    m::Shape {
+        name: "BareMetalFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "BaselineBandwidthInGbps",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "BaselineBandwidthInMbps",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "BaselineEbsBandwidthMbps",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 333)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "BaselineEbsBandwidthMbpsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 333), member("Max", 333)])),
+    },
+    m::Shape {
+        name: "BaselineIops",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "BaselinePerformanceFactors",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("cpu"),
+            ..member("Cpu", 107)
+        }])),
+    },
+    m::Shape {
+        name: "BaselinePerformanceFactorsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 108)])),
+    },
+    m::Shape {
+        name: "BaselineThroughputInMBps",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "BillingProductList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(647),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Blob",
+        kind: m::ShapeKind::Blob { streaming: false },
+    },
+    m::Shape {
+        name: "BlockDeviceMapping",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ebs"),
+                ..member("Ebs", 233)
+            },
+            m::Member {
+                location_name: Some("noDevice"),
+                ..member("NoDevice", 647)
+            },
+            m::Member {
+                location_name: Some("deviceName"),
+                ..member("DeviceName", 647)
+            },
+            m::Member {
+                location_name: Some("virtualName"),
+                ..member("VirtualName", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "BlockDeviceMappingList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(78),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "BlockDeviceMappingRequestList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(78),
+            member_location_name: Some("BlockDeviceMapping"),
             flattened: false,
         }),
     },
@@ -1722,12 +2090,72 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "BlockPublicAccessStates",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGatewayBlockMode"),
-            ..member("InternetGatewayBlockMode", 44)
+            ..member("InternetGatewayBlockMode", 81)
         }])),
     },
     m::Shape {
         name: "Boolean",
         kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "BootModeType",
+        kind: m::ShapeKind::String {
+            enum_values: &["legacy-bios", "uefi"],
+        },
+    },
+    m::Shape {
+        name: "BootModeTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(84),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "BootModeValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["legacy-bios", "uefi", "uefi-preferred"],
+        },
+    },
+    m::Shape {
+        name: "BurstablePerformance",
+        kind: m::ShapeKind::String {
+            enum_values: &["included", "required", "excluded"],
+        },
+    },
+    m::Shape {
+        name: "BurstablePerformanceFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "CapacityReservationId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CapacityReservationPreference",
+        kind: m::ShapeKind::String {
+            enum_values: &["capacity-reservations-only", "open", "none"],
+        },
+    },
+    m::Shape {
+        name: "CapacityReservationTarget",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CapacityReservationId", 89),
+            member("CapacityReservationResourceGroupArn", 647),
+        ])),
+    },
+    m::Shape {
+        name: "CapacityReservationTargetResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("capacityReservationId"),
+                ..member("CapacityReservationId", 647)
+            },
+            m::Member {
+                location_name: Some("capacityReservationResourceGroupArn"),
+                ..member("CapacityReservationResourceGroupArn", 647)
+            },
+        ])),
     },
     m::Shape {
         name: "CarrierGatewayId",
@@ -1742,31 +2170,154 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("tcpEstablishedTimeout"),
-                ..member("TcpEstablishedTimeout", 134)
+                ..member("TcpEstablishedTimeout", 333)
             },
             m::Member {
                 location_name: Some("udpStreamTimeout"),
-                ..member("UdpStreamTimeout", 134)
+                ..member("UdpStreamTimeout", 333)
             },
             m::Member {
                 location_name: Some("udpTimeout"),
-                ..member("UdpTimeout", 134)
+                ..member("UdpTimeout", 333)
             },
         ])),
+    },
+    m::Shape {
+        name: "ConnectionTrackingSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("tcpEstablishedTimeout"),
+                ..member("TcpEstablishedTimeout", 333)
+            },
+            m::Member {
+                location_name: Some("udpTimeout"),
+                ..member("UdpTimeout", 333)
+            },
+            m::Member {
+                location_name: Some("udpStreamTimeout"),
+                ..member("UdpStreamTimeout", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ConnectionTrackingSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("TcpEstablishedTimeout", 333),
+            member("UdpStreamTimeout", 333),
+            member("UdpTimeout", 333),
+        ])),
+    },
+    m::Shape {
+        name: "CopyImageClientToken",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CopyImageRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 98)
+            },
+            member("Description", 293),
+            m::Member {
+                location_name: Some("encrypted"),
+                ..member("Encrypted", 83)
+            },
+            m::Member {
+                location_name: Some("kmsKeyId"),
+                ..member("KmsKeyId", 376)
+            },
+            m::Member {
+                required: true,
+                ..member("Name", 297)
+            },
+            m::Member {
+                required: true,
+                ..member("SourceImageId", 647)
+            },
+            m::Member {
+                required: true,
+                ..member("SourceRegion", 647)
+            },
+            member("DestinationOutpostArn", 647),
+            member("CopyImageTags", 83),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 664)
+            },
+            member("SnapshotCopyCompletionDurationMinutes", 457),
+            member("DestinationAvailabilityZone", 647),
+            member("DestinationAvailabilityZoneId", 647),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CopyImageResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("imageId"),
+            ..member("ImageId", 647)
+        }])),
+    },
+    m::Shape {
+        name: "CoreCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "CoreCountList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(101),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "CoreNetworkArn",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "CpuManufacturer",
+        kind: m::ShapeKind::String {
+            enum_values: &["intel", "amd", "amazon-web-services", "apple"],
+        },
+    },
+    m::Shape {
+        name: "CpuManufacturerName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CpuManufacturerSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(104),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "CpuPerformanceFactor",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("referenceSet"),
+            ..member("References", 550)
+        }])),
+    },
+    m::Shape {
+        name: "CpuPerformanceFactorRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("Reference"),
+            ..member("References", 551)
+        }])),
+    },
+    m::Shape {
         name: "CreateDefaultVpcRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 46)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DryRun", 83)])),
     },
     m::Shape {
         name: "CreateDefaultVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 256)
+            ..member("Vpc", 692)
         }])),
     },
     m::Shape {
@@ -1774,11 +2325,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 664)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -1786,59 +2337,147 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "CreateInternetGatewayResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("internetGateway"),
-            ..member("InternetGateway", 135)
+            ..member("InternetGateway", 334)
         }])),
+    },
+    m::Shape {
+        name: "CreateKeyPairRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("KeyName", 647)
+            },
+            member("KeyType", 375),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 664)
+            },
+            member("KeyFormat", 366),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateLaunchTemplateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 83),
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 647)
+            },
+            m::Member {
+                required: true,
+                ..member("LaunchTemplateName", 431)
+            },
+            member("VersionDescription", 687),
+            m::Member {
+                required: true,
+                ..member("LaunchTemplateData", 594)
+            },
+            member("Operator", 542),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 664)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateLaunchTemplateResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplate"),
+                ..member("LaunchTemplate", 380)
+            },
+            m::Member {
+                location_name: Some("warning"),
+                ..member("Warning", 685)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "CreateLaunchTemplateVersionRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 83),
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 647)
+            },
+            member("LaunchTemplateId", 407),
+            member("LaunchTemplateName", 431),
+            member("SourceVersion", 647),
+            member("VersionDescription", 687),
+            m::Member {
+                required: true,
+                ..member("LaunchTemplateData", 594)
+            },
+            member("ResolveAlias", 83),
+        ])),
+    },
+    m::Shape {
+        name: "CreateLaunchTemplateVersionResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateVersion"),
+                ..member("LaunchTemplateVersion", 446)
+            },
+            m::Member {
+                location_name: Some("warning"),
+                ..member("Warning", 685)
+            },
+        ])),
     },
     m::Shape {
         name: "CreateRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 187),
-            member("VpcEndpointId", 272),
-            member("TransitGatewayId", 252),
-            member("LocalGatewayId", 156),
-            member("CarrierGatewayId", 47),
-            member("CoreNetworkArn", 50),
-            member("OdbNetworkArn", 182),
+            member("DestinationPrefixListId", 563),
+            member("VpcEndpointId", 708),
+            member("TransitGatewayId", 673),
+            member("LocalGatewayId", 450),
+            member("CarrierGatewayId", 93),
+            member("CoreNetworkArn", 103),
+            member("OdbNetworkArn", 540),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 619)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 236)
+                ..member("DestinationCidrBlock", 647)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 213)
+                ..member("GatewayId", 609)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 236)
+                ..member("DestinationIpv6CidrBlock", 647)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 122)
+                ..member("EgressOnlyInternetGatewayId", 244)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 133)
+                ..member("InstanceId", 316)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 172)
+                ..member("NetworkInterfaceId", 514)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 278)
+                ..member("VpcPeeringConnectionId", 714)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 159)
+                ..member("NatGatewayId", 492)
             },
         ])),
     },
@@ -1846,7 +2485,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "CreateRouteResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("return"),
-            ..member("Return", 46)
+            ..member("Return", 83)
         }])),
     },
     m::Shape {
@@ -1854,20 +2493,20 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 664)
             },
             m::Member {
                 idempotency_token: true,
-                ..member("ClientToken", 236)
+                ..member("ClientToken", 647)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 709)
             },
         ])),
     },
@@ -1876,11 +2515,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTable"),
-                ..member("RouteTable", 217)
+                ..member("RouteTable", 613)
             },
             m::Member {
                 location_name: Some("clientToken"),
-                ..member("ClientToken", 236)
+                ..member("ClientToken", 647)
             },
         ])),
     },
@@ -1890,20 +2529,20 @@ pub static SHAPES: [m::Shape; 282] = [
             m::Member {
                 location_name: Some("GroupDescription"),
                 required: true,
-                ..member("Description", 236)
+                ..member("Description", 647)
             },
             m::Member {
                 required: true,
-                ..member("GroupName", 236)
+                ..member("GroupName", 647)
             },
-            member("VpcId", 273),
+            member("VpcId", 709),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 664)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -1912,15 +2551,15 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 236)
+                ..member("GroupId", 647)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 236)
+                ..member("SecurityGroupArn", 647)
             },
         ])),
     },
@@ -1929,25 +2568,25 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 664)
             },
-            member("AvailabilityZone", 236),
-            member("AvailabilityZoneId", 236),
-            member("CidrBlock", 236),
-            member("Ipv6CidrBlock", 236),
-            member("OutpostArn", 236),
+            member("AvailabilityZone", 647),
+            member("AvailabilityZoneId", 647),
+            member("CidrBlock", 647),
+            member("Ipv6CidrBlock", 647),
+            member("OutpostArn", 647),
             m::Member {
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 709)
             },
-            member("Ipv6Native", 46),
-            member("Ipv4IpamPoolId", 146),
-            member("Ipv4NetmaskLength", 160),
-            member("Ipv6IpamPoolId", 146),
-            member("Ipv6NetmaskLength", 160),
+            member("Ipv6Native", 83),
+            member("Ipv4IpamPoolId", 345),
+            member("Ipv4NetmaskLength", 494),
+            member("Ipv6IpamPoolId", 345),
+            member("Ipv6NetmaskLength", 494),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -1955,36 +2594,36 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "CreateSubnetResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("subnet"),
-            ..member("Subnet", 237)
+            ..member("Subnet", 648)
         }])),
     },
     m::Shape {
         name: "CreateVpcRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrBlock", 236),
-            member("Ipv6Pool", 151),
-            member("Ipv6CidrBlock", 236),
-            member("Ipv4IpamPoolId", 146),
-            member("Ipv4NetmaskLength", 160),
-            member("Ipv6IpamPoolId", 146),
-            member("Ipv6NetmaskLength", 160),
-            member("Ipv6CidrBlockNetworkBorderGroup", 236),
-            member("VpcEncryptionControl", 264),
+            member("CidrBlock", 647),
+            member("Ipv6Pool", 356),
+            member("Ipv6CidrBlock", 647),
+            member("Ipv4IpamPoolId", 345),
+            member("Ipv4NetmaskLength", 494),
+            member("Ipv6IpamPoolId", 345),
+            member("Ipv6NetmaskLength", 494),
+            member("Ipv6CidrBlockNetworkBorderGroup", 647),
+            member("VpcEncryptionControl", 700),
             m::Member {
                 location_name: Some("TagSpecification"),
-                ..member("TagSpecifications", 250)
+                ..member("TagSpecifications", 664)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 251)
+                ..member("InstanceTenancy", 665)
             },
             m::Member {
                 location_name: Some("amazonProvidedIpv6CidrBlock"),
-                ..member("AmazonProvidedIpv6CidrBlock", 46)
+                ..member("AmazonProvidedIpv6CidrBlock", 83)
             },
         ])),
     },
@@ -1992,47 +2631,237 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "CreateVpcResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("vpc"),
-            ..member("Vpc", 256)
+            ..member("Vpc", 692)
         }])),
+    },
+    m::Shape {
+        name: "CreditSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("cpuCredits"),
+            ..member("CpuCredits", 647)
+        }])),
+    },
+    m::Shape {
+        name: "CreditSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("CpuCredits", 647)
+        }])),
+    },
+    m::Shape {
+        name: "CurrentGenerationFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "DITMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DITOMaxResults",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "DateTime",
         kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
+        name: "DedicatedHostFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "DedicatedHostId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "DefaultConnectionTrackingConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("defaultTcpEstablishedTimeout"),
+                ..member("DefaultTcpEstablishedTimeout", 139)
+            },
+            m::Member {
+                location_name: Some("defaultUdpTimeout"),
+                ..member("DefaultUdpTimeout", 141)
+            },
+            m::Member {
+                location_name: Some("defaultUdpStreamTimeout"),
+                ..member("DefaultUdpStreamTimeout", 140)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DefaultEnaQueueCountPerInterface",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DefaultNetworkCardIndex",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DefaultTcpEstablishedTimeout",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DefaultUdpStreamTimeout",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DefaultUdpTimeout",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "DeleteInternetGatewayRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 138)
+                ..member("InternetGatewayId", 337)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteKeyPairRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("KeyName", 374),
+            member("KeyPairId", 369),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteKeyPairResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("return"),
+                ..member("Return", 83)
+            },
+            m::Member {
+                location_name: Some("keyPairId"),
+                ..member("KeyPairId", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 83),
+            member("LaunchTemplateId", 407),
+            member("LaunchTemplateName", 431),
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("launchTemplate"),
+            ..member("LaunchTemplate", 380)
+        }])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 83),
+            member("LaunchTemplateId", 407),
+            member("LaunchTemplateName", 431),
+            m::Member {
+                location_name: Some("LaunchTemplateVersion"),
+                required: true,
+                ..member("Versions", 688)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsResponseErrorItem",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateId"),
+                ..member("LaunchTemplateId", 647)
+            },
+            m::Member {
+                location_name: Some("launchTemplateName"),
+                ..member("LaunchTemplateName", 647)
+            },
+            m::Member {
+                location_name: Some("versionNumber"),
+                ..member("VersionNumber", 457)
+            },
+            m::Member {
+                location_name: Some("responseError"),
+                ..member("ResponseError", 598)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsResponseErrorSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(148),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsResponseSuccessItem",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateId"),
+                ..member("LaunchTemplateId", 647)
+            },
+            m::Member {
+                location_name: Some("launchTemplateName"),
+                ..member("LaunchTemplateName", 647)
+            },
+            m::Member {
+                location_name: Some("versionNumber"),
+                ..member("VersionNumber", 457)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsResponseSuccessSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(150),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DeleteLaunchTemplateVersionsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("successfullyDeletedLaunchTemplateVersionSet"),
+                ..member("SuccessfullyDeletedLaunchTemplateVersions", 151)
+            },
+            m::Member {
+                location_name: Some("unsuccessfullyDeletedLaunchTemplateVersionSet"),
+                ..member("UnsuccessfullyDeletedLaunchTemplateVersions", 149)
             },
         ])),
     },
     m::Shape {
         name: "DeleteRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 187),
+            member("DestinationPrefixListId", 563),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 619)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 236)
+                ..member("DestinationCidrBlock", 647)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 236)
+                ..member("DestinationIpv6CidrBlock", 647)
             },
         ])),
     },
@@ -2041,23 +2870,23 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 619)
             },
         ])),
     },
     m::Shape {
         name: "DeleteSecurityGroupRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("GroupId", 228),
-            member("GroupName", 230),
+            member("GroupId", 631),
+            member("GroupName", 634),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -2066,11 +2895,32 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 46)
+                ..member("Return", 83)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 228)
+                ..member("GroupId", 631)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeleteSnapshotResultSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(158),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DeleteSnapshotReturnCode",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("snapshotId"),
+                ..member("SnapshotId", 643)
+            },
+            m::Member {
+                location_name: Some("returnCode"),
+                ..member("ReturnCode", 644)
             },
         ])),
     },
@@ -2079,11 +2929,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 652)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -2092,11 +2942,38 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 709)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeregisterImageRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ImageId", 294)
+            },
+            member("DeleteAssociatedSnapshots", 83),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DeregisterImageResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("return"),
+                ..member("Return", 83)
+            },
+            m::Member {
+                location_name: Some("deleteSnapshotResultSet"),
+                ..member("DeleteSnapshotResults", 157)
             },
         ])),
     },
@@ -2105,11 +2982,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("attributeName"),
-                ..member("AttributeNames", 3)
+                ..member("AttributeNames", 13)
             },
         ])),
     },
@@ -2117,7 +2994,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "DescribeAccountAttributesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("accountAttributeSet"),
-            ..member("AccountAttributes", 1)
+            ..member("AccountAttributes", 11)
         }])),
     },
     m::Shape {
@@ -2125,12 +3002,12 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("AllocationId"),
-                ..member("AllocationIds", 16)
+                ..member("AllocationIds", 27)
             },
-            member("Attribute", 8),
-            member("NextToken", 181),
-            member("MaxResults", 10),
-            member("DryRun", 46),
+            member("Attribute", 19),
+            member("NextToken", 534),
+            member("MaxResults", 21),
+            member("DryRun", 83),
         ])),
     },
     m::Shape {
@@ -2138,11 +3015,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("addressSet"),
-                ..member("Addresses", 11)
+                ..member("Addresses", 22)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 181)
+                ..member("NextToken", 534)
             },
         ])),
     },
@@ -2151,19 +3028,19 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("PublicIp"),
-                ..member("PublicIps", 194)
+                ..member("PublicIps", 578)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
             m::Member {
                 location_name: Some("AllocationId"),
-                ..member("AllocationIds", 15)
+                ..member("AllocationIds", 26)
             },
         ])),
     },
@@ -2171,7 +3048,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "DescribeAddressesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("addressesSet"),
-            ..member("Addresses", 9)
+            ..member("Addresses", 20)
         }])),
     },
     m::Shape {
@@ -2179,20 +3056,20 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ZoneName"),
-                ..member("ZoneNames", 281)
+                ..member("ZoneNames", 719)
             },
             m::Member {
                 location_name: Some("ZoneId"),
-                ..member("ZoneIds", 280)
+                ..member("ZoneIds", 718)
             },
-            member("AllAvailabilityZones", 46),
+            member("AllAvailabilityZones", 83),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
         ])),
     },
@@ -2200,7 +3077,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "DescribeAvailabilityZonesResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("availabilityZoneInfo"),
-            ..member("AvailabilityZones", 37)
+            ..member("AvailabilityZones", 57)
         }])),
     },
     m::Shape {
@@ -2212,17 +3089,17 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("DhcpOptionsId"),
-                ..member("DhcpOptionsIds", 115)
+                ..member("DhcpOptionsIds", 220)
             },
-            member("NextToken", 236),
-            member("MaxResults", 81),
+            member("NextToken", 647),
+            member("MaxResults", 171),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
         ])),
     },
@@ -2231,11 +3108,126 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 647)
             },
             m::Member {
                 location_name: Some("dhcpOptionsSet"),
-                ..member("DhcpOptions", 116)
+                ..member("DhcpOptions", 221)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeImageAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Attribute", 292)
+            },
+            m::Member {
+                required: true,
+                ..member("ImageId", 294)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeImagesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ExecutableBy"),
+                ..member("ExecutableUsers", 260)
+            },
+            m::Member {
+                location_name: Some("ImageId"),
+                ..member("ImageIds", 295)
+            },
+            m::Member {
+                location_name: Some("Owner"),
+                ..member("Owners", 546)
+            },
+            member("IncludeDeprecated", 83),
+            member("IncludeDisabled", 83),
+            member("MaxResults", 333),
+            member("NextToken", 647),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 262)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeImagesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 647)
+            },
+            m::Member {
+                location_name: Some("imagesSet"),
+                ..member("Images", 296)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceTypeOfferingsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 83),
+            member("LocationType", 455),
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 262)
+            },
+            member("MaxResults", 132),
+            member("NextToken", 534),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceTypeOfferingsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceTypeOfferingSet"),
+                ..member("InstanceTypeOfferings", 332)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 534)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceTypesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 83),
+            m::Member {
+                location_name: Some("InstanceType"),
+                ..member("InstanceTypes", 593)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 262)
+            },
+            member("MaxResults", 131),
+            member("NextToken", 534),
+            member("IncludeUnsupportedInRegion", 304),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeInstanceTypesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceTypeSet"),
+                ..member("InstanceTypes", 330)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 534)
             },
         ])),
     },
@@ -2246,19 +3238,19 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DescribeInternetGatewaysRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 236),
-            member("MaxResults", 84),
+            member("NextToken", 647),
+            member("MaxResults", 181),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayIds", 139)
+                ..member("InternetGatewayIds", 338)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
         ])),
     },
@@ -2267,11 +3259,113 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGatewaySet"),
-                ..member("InternetGateways", 140)
+                ..member("InternetGateways", 339)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeKeyPairsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("KeyName"),
+                ..member("KeyNames", 367)
+            },
+            m::Member {
+                location_name: Some("KeyPairId"),
+                ..member("KeyPairIds", 370)
+            },
+            member("IncludePublicKey", 83),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 262)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeKeyPairsResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("keySet"),
+            ..member("KeyPairs", 372)
+        }])),
+    },
+    m::Shape {
+        name: "DescribeLaunchTemplateVersionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 83),
+            member("LaunchTemplateId", 407),
+            member("LaunchTemplateName", 431),
+            m::Member {
+                location_name: Some("LaunchTemplateVersion"),
+                ..member("Versions", 688)
+            },
+            member("MinVersion", 647),
+            member("MaxVersion", 647),
+            member("NextToken", 647),
+            member("MaxResults", 333),
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 262)
+            },
+            member("ResolveAlias", 83),
+            member("IncludeManagedResources", 83),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeLaunchTemplateVersionsResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateVersionSet"),
+                ..member("LaunchTemplateVersions", 447)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DescribeLaunchTemplatesMaxResults",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DescribeLaunchTemplatesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 83),
+            m::Member {
+                location_name: Some("LaunchTemplateId"),
+                ..member("LaunchTemplateIds", 408)
+            },
+            m::Member {
+                location_name: Some("LaunchTemplateName"),
+                ..member("LaunchTemplateNames", 432)
+            },
+            m::Member {
+                location_name: Some("Filter"),
+                ..member("Filters", 262)
+            },
+            member("NextToken", 647),
+            member("MaxResults", 188),
+            member("IncludeManagedResources", 83),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeLaunchTemplatesResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplates"),
+                ..member("LaunchTemplates", 439)
+            },
+            m::Member {
+                location_name: Some("nextToken"),
+                ..member("NextToken", 647)
             },
         ])),
     },
@@ -2282,19 +3376,19 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DescribeNetworkAclsRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 236),
-            member("MaxResults", 87),
+            member("NextToken", 647),
+            member("MaxResults", 191),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("NetworkAclId"),
-                ..member("NetworkAclIds", 167)
+                ..member("NetworkAclIds", 501)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
         ])),
     },
@@ -2303,11 +3397,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclSet"),
-                ..member("NetworkAcls", 168)
+                ..member("NetworkAcls", 502)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 647)
             },
         ])),
     },
@@ -2318,20 +3412,20 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DescribeNetworkInterfacesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 236),
-            member("MaxResults", 90),
-            member("IncludeManagedResources", 46),
+            member("NextToken", 647),
+            member("MaxResults", 194),
+            member("IncludeManagedResources", 83),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("NetworkInterfaceId"),
-                ..member("NetworkInterfaceIds", 173)
+                ..member("NetworkInterfaceIds", 515)
             },
             m::Member {
                 location_name: Some("filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
         ])),
     },
@@ -2340,11 +3434,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkInterfaceSet"),
-                ..member("NetworkInterfaces", 176)
+                ..member("NetworkInterfaces", 518)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 647)
             },
         ])),
     },
@@ -2353,16 +3447,16 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("RegionName"),
-                ..member("RegionNames", 200)
+                ..member("RegionNames", 586)
             },
-            member("AllRegions", 46),
+            member("AllRegions", 83),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
         ])),
     },
@@ -2370,7 +3464,7 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "DescribeRegionsResult",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("regionInfo"),
-            ..member("Regions", 199)
+            ..member("Regions", 585)
         }])),
     },
     m::Shape {
@@ -2380,19 +3474,19 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DescribeRouteTablesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 236),
-            member("MaxResults", 95),
+            member("NextToken", 647),
+            member("MaxResults", 199),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("RouteTableId"),
-                ..member("RouteTableIds", 224)
+                ..member("RouteTableIds", 620)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
         ])),
     },
@@ -2401,11 +3495,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("routeTableSet"),
-                ..member("RouteTables", 225)
+                ..member("RouteTables", 621)
             },
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 647)
             },
         ])),
     },
@@ -2418,21 +3512,21 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("GroupId"),
-                ..member("GroupIds", 127)
+                ..member("GroupIds", 282)
             },
             m::Member {
                 location_name: Some("GroupName"),
-                ..member("GroupNames", 130)
+                ..member("GroupNames", 285)
             },
-            member("NextToken", 236),
-            member("MaxResults", 98),
+            member("NextToken", 647),
+            member("MaxResults", 202),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
         ])),
     },
@@ -2441,11 +3535,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 647)
             },
             m::Member {
                 location_name: Some("securityGroupInfo"),
-                ..member("SecurityGroups", 229)
+                ..member("SecurityGroups", 633)
             },
         ])),
     },
@@ -2458,17 +3552,17 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
             m::Member {
                 location_name: Some("SubnetId"),
-                ..member("SubnetIds", 242)
+                ..member("SubnetIds", 653)
             },
-            member("NextToken", 236),
-            member("MaxResults", 101),
+            member("NextToken", 647),
+            member("MaxResults", 205),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -2477,11 +3571,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 647)
             },
             m::Member {
                 location_name: Some("subnetSet"),
-                ..member("Subnets", 245)
+                ..member("Subnets", 656)
             },
         ])),
     },
@@ -2490,15 +3584,15 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Attribute", 257)
+                ..member("Attribute", 693)
             },
             m::Member {
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 709)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -2507,19 +3601,19 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("enableDnsHostnames"),
-                ..member("EnableDnsHostnames", 28)
+                ..member("EnableDnsHostnames", 46)
             },
             m::Member {
                 location_name: Some("enableDnsSupport"),
-                ..member("EnableDnsSupport", 28)
+                ..member("EnableDnsSupport", 46)
             },
             m::Member {
                 location_name: Some("enableNetworkAddressUsageMetrics"),
-                ..member("EnableNetworkAddressUsageMetrics", 28)
+                ..member("EnableNetworkAddressUsageMetrics", 46)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
         ])),
     },
@@ -2532,17 +3626,17 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("Filter"),
-                ..member("Filters", 126)
+                ..member("Filters", 262)
             },
             m::Member {
                 location_name: Some("VpcId"),
-                ..member("VpcIds", 274)
+                ..member("VpcIds", 710)
             },
-            member("NextToken", 236),
-            member("MaxResults", 106),
+            member("NextToken", 647),
+            member("MaxResults", 210),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -2551,11 +3645,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("nextToken"),
-                ..member("NextToken", 236)
+                ..member("NextToken", 647)
             },
             m::Member {
                 location_name: Some("vpcSet"),
-                ..member("Vpcs", 277)
+                ..member("Vpcs", 713)
             },
         ])),
     },
@@ -2564,37 +3658,43 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
                 required: true,
-                ..member("InternetGatewayId", 138)
+                ..member("InternetGatewayId", 337)
             },
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 709)
             },
         ])),
+    },
+    m::Shape {
+        name: "DeviceType",
+        kind: m::ShapeKind::String {
+            enum_values: &["ebs", "instance-store"],
+        },
     },
     m::Shape {
         name: "DhcpConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 236)
+                ..member("Key", 647)
             },
             m::Member {
                 location_name: Some("valueSet"),
-                ..member("Values", 112)
+                ..member("Values", 217)
             },
         ])),
     },
     m::Shape {
         name: "DhcpConfigurationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(110),
+            member: m::ShapeId(215),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2602,7 +3702,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DhcpConfigurationValueList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(29),
+            member: m::ShapeId(47),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2612,19 +3712,19 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 647)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 236)
+                ..member("DhcpOptionsId", 647)
             },
             m::Member {
                 location_name: Some("dhcpConfigurationSet"),
-                ..member("DhcpConfigurations", 111)
+                ..member("DhcpConfigurations", 216)
             },
         ])),
     },
@@ -2635,7 +3735,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DhcpOptionsIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(114),
+            member: m::ShapeId(219),
             member_location_name: Some("DhcpOptionsId"),
             flattened: false,
         }),
@@ -2643,7 +3743,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DhcpOptionsList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(113),
+            member: m::ShapeId(218),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2651,11 +3751,11 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "DisassociateAddressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssociationId", 124),
-            member("PublicIp", 123),
+            member("AssociationId", 250),
+            member("PublicIp", 245),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -2664,12 +3764,12 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 219)
+                ..member("AssociationId", 615)
             },
         ])),
     },
@@ -2678,7 +3778,7 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("associationId"),
             required: true,
-            ..member("AssociationId", 258)
+            ..member("AssociationId", 694)
         }])),
     },
     m::Shape {
@@ -2686,23 +3786,254 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociation"),
-                ..member("Ipv6CidrBlockAssociation", 275)
+                ..member("Ipv6CidrBlockAssociation", 711)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociation"),
-                ..member("CidrBlockAssociation", 259)
+                ..member("CidrBlockAssociation", 695)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
         ])),
+    },
+    m::Shape {
+        name: "DiskCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DiskInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("sizeInGB"),
+                ..member("SizeInGB", 229)
+            },
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 226)
+            },
+            m::Member {
+                location_name: Some("type"),
+                ..member("Type", 230)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DiskInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(227),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DiskSize",
+        kind: m::ShapeKind::Long,
+    },
+    m::Shape {
+        name: "DiskType",
+        kind: m::ShapeKind::String {
+            enum_values: &["hdd", "ssd"],
+        },
     },
     m::Shape {
         name: "DomainType",
         kind: m::ShapeKind::String {
             enum_values: &["vpc", "standard"],
         },
+    },
+    m::Shape {
+        name: "Double",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "EbsBlockDevice",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 83)
+            },
+            m::Member {
+                location_name: Some("iops"),
+                ..member("Iops", 333)
+            },
+            m::Member {
+                location_name: Some("snapshotId"),
+                ..member("SnapshotId", 643)
+            },
+            m::Member {
+                location_name: Some("volumeSize"),
+                ..member("VolumeSize", 333)
+            },
+            m::Member {
+                location_name: Some("volumeType"),
+                ..member("VolumeType", 691)
+            },
+            m::Member {
+                location_name: Some("kmsKeyId"),
+                ..member("KmsKeyId", 647)
+            },
+            m::Member {
+                location_name: Some("throughput"),
+                ..member("Throughput", 333)
+            },
+            m::Member {
+                location_name: Some("outpostArn"),
+                ..member("OutpostArn", 647)
+            },
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 647)
+            },
+            m::Member {
+                location_name: Some("encrypted"),
+                ..member("Encrypted", 83)
+            },
+            member("VolumeInitializationRate", 333),
+            member("AvailabilityZoneId", 647),
+            member("EbsCardIndex", 333),
+        ])),
+    },
+    m::Shape {
+        name: "EbsCardIndex",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "EbsCardInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ebsCardIndex"),
+                ..member("EbsCardIndex", 234)
+            },
+            m::Member {
+                location_name: Some("baselineBandwidthInMbps"),
+                ..member("BaselineBandwidthInMbps", 69)
+            },
+            m::Member {
+                location_name: Some("baselineThroughputInMBps"),
+                ..member("BaselineThroughputInMBps", 75)
+            },
+            m::Member {
+                location_name: Some("baselineIops"),
+                ..member("BaselineIops", 72)
+            },
+            m::Member {
+                location_name: Some("maximumBandwidthInMbps"),
+                ..member("MaximumBandwidthInMbps", 462)
+            },
+            m::Member {
+                location_name: Some("maximumThroughputInMBps"),
+                ..member("MaximumThroughputInMBps", 471)
+            },
+            m::Member {
+                location_name: Some("maximumIops"),
+                ..member("MaximumIops", 468)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsCardInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(235),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "EbsEncryptionSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
+        name: "EbsInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ebsOptimizedSupport"),
+                ..member("EbsOptimizedSupport", 241)
+            },
+            m::Member {
+                location_name: Some("encryptionSupport"),
+                ..member("EncryptionSupport", 237)
+            },
+            m::Member {
+                location_name: Some("ebsOptimizedInfo"),
+                ..member("EbsOptimizedInfo", 240)
+            },
+            m::Member {
+                location_name: Some("nvmeSupport"),
+                ..member("NvmeSupport", 239)
+            },
+            m::Member {
+                location_name: Some("maximumEbsAttachments"),
+                ..member("MaximumEbsAttachments", 463)
+            },
+            m::Member {
+                location_name: Some("attachmentLimitType"),
+                ..member("AttachmentLimitType", 44)
+            },
+            m::Member {
+                location_name: Some("maximumEbsCards"),
+                ..member("MaximumEbsCards", 464)
+            },
+            m::Member {
+                location_name: Some("ebsCardSet"),
+                ..member("EbsCards", 236)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsNvmeSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported", "required"],
+        },
+    },
+    m::Shape {
+        name: "EbsOptimizedInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("baselineBandwidthInMbps"),
+                ..member("BaselineBandwidthInMbps", 69)
+            },
+            m::Member {
+                location_name: Some("baselineThroughputInMBps"),
+                ..member("BaselineThroughputInMBps", 75)
+            },
+            m::Member {
+                location_name: Some("baselineIops"),
+                ..member("BaselineIops", 72)
+            },
+            m::Member {
+                location_name: Some("maximumBandwidthInMbps"),
+                ..member("MaximumBandwidthInMbps", 462)
+            },
+            m::Member {
+                location_name: Some("maximumThroughputInMBps"),
+                ..member("MaximumThroughputInMBps", 471)
+            },
+            m::Member {
+                location_name: Some("maximumIops"),
+                ..member("MaximumIops", 468)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "EbsOptimizedSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported", "default"],
+        },
+    },
+    m::Shape {
+        name: "EfaInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("maximumEfaInterfaces"),
+            ..member("MaximumEfaInterfaces", 465)
+        }])),
+    },
+    m::Shape {
+        name: "EfaSupportedFlag",
+        kind: m::ShapeKind::Boolean,
     },
     m::Shape {
         name: "EgressOnlyInternetGatewayId",
@@ -2713,31 +4044,276 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "ElasticGpuSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("Type", 647)
+        }])),
+    },
+    m::Shape {
+        name: "ElasticGpuSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(246),
+            member_location_name: Some("ElasticGpuSpecification"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ElasticGpuSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("type"),
+            ..member("Type", 647)
+        }])),
+    },
+    m::Shape {
+        name: "ElasticGpuSpecificationResponseList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(248),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "ElasticIpAssociationId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "EnaSrdSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("EnaSrdEnabled", 83),
+            member("EnaSrdUdpSpecification", 253),
+        ])),
+    },
+    m::Shape {
+        name: "EnaSrdSupported",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "EnaSrdUdpSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("EnaSrdUdpEnabled", 83)])),
+    },
+    m::Shape {
+        name: "EnaSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported", "required"],
+        },
+    },
+    m::Shape {
+        name: "EncryptionInTransitSupported",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "EphemeralNvmeSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported", "required"],
+        },
+    },
+    m::Shape {
+        name: "ErrorSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(684),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ExcludedInstanceType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ExcludedInstanceTypeSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(258),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ExecutableByStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(647),
+            member_location_name: Some("ExecutableBy"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "Filter",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Name", 236),
+            member("Name", 647),
             m::Member {
                 location_name: Some("Value"),
-                ..member("Values", 255)
+                ..member("Values", 686)
             },
         ])),
     },
     m::Shape {
         name: "FilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(125),
+            member: m::ShapeId(261),
             member_location_name: Some("Filter"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "FlexibleEnaQueuesSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
+        name: "FpgaDeviceCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "FpgaDeviceInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 270)
+            },
+            m::Member {
+                location_name: Some("manufacturer"),
+                ..member("Manufacturer", 267)
+            },
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 264)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 268)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "FpgaDeviceInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(265),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "FpgaDeviceManufacturerName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "FpgaDeviceMemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 269)
+        }])),
+    },
+    m::Shape {
+        name: "FpgaDeviceMemorySize",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "FpgaDeviceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "FpgaInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("fpgas"),
+                ..member("Fpgas", 266)
+            },
+            m::Member {
+                location_name: Some("totalFpgaMemoryInMiB"),
+                ..member("TotalFpgaMemoryInMiB", 720)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "FreeTierEligibleFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "GpuDeviceCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "GpuDeviceInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 279)
+            },
+            m::Member {
+                location_name: Some("manufacturer"),
+                ..member("Manufacturer", 276)
+            },
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 273)
+            },
+            m::Member {
+                location_name: Some("logicalGpuCount"),
+                ..member("LogicalGpuCount", 456)
+            },
+            m::Member {
+                location_name: Some("gpuPartitionSize"),
+                ..member("GpuPartitionSize", 281)
+            },
+            m::Member {
+                location_name: Some("workloadSet"),
+                ..member("Workloads", 717)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 277)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GpuDeviceInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(274),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "GpuDeviceManufacturerName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "GpuDeviceMemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 278)
+        }])),
+    },
+    m::Shape {
+        name: "GpuDeviceMemorySize",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "GpuDeviceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "GpuInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("gpus"),
+                ..member("Gpus", 275)
+            },
+            m::Member {
+                location_name: Some("totalGpuMemoryInMiB"),
+                ..member("TotalGpuMemoryInMiB", 721)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "GpuPartitionSize",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
         name: "GroupIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(228),
+            member: m::ShapeId(631),
             member_location_name: Some("groupId"),
             flattened: false,
         }),
@@ -2747,18 +4323,18 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 236)
+                ..member("GroupId", 647)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 236)
+                ..member("GroupName", 647)
             },
         ])),
     },
     m::Shape {
         name: "GroupIdentifierList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(128),
+            member: m::ShapeId(283),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2766,10 +4342,14 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "GroupNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(230),
+            member: m::ShapeId(634),
             member_location_name: Some("GroupName"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "HibernationFlag",
+        kind: m::ShapeKind::Boolean,
     },
     m::Shape {
         name: "HostnameType",
@@ -2778,21 +4358,2084 @@ pub static SHAPES: [m::Shape; 282] = [
         },
     },
     m::Shape {
+        name: "HypervisorType",
+        kind: m::ShapeKind::String {
+            enum_values: &["ovm", "xen"],
+        },
+    },
+    m::Shape {
         name: "IcmpTypeCode",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("code"),
-                ..member("Code", 134)
+                ..member("Code", 333)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 134)
+                ..member("Type", 333)
             },
         ])),
     },
     m::Shape {
+        name: "Image",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("platformDetails"),
+                ..member("PlatformDetails", 647)
+            },
+            m::Member {
+                location_name: Some("usageOperation"),
+                ..member("UsageOperation", 647)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 79)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 647)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 83)
+            },
+            m::Member {
+                location_name: Some("hypervisor"),
+                ..member("Hypervisor", 288)
+            },
+            m::Member {
+                location_name: Some("imageOwnerAlias"),
+                ..member("ImageOwnerAlias", 647)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 647)
+            },
+            m::Member {
+                location_name: Some("rootDeviceName"),
+                ..member("RootDeviceName", 647)
+            },
+            m::Member {
+                location_name: Some("rootDeviceType"),
+                ..member("RootDeviceType", 214)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 647)
+            },
+            m::Member {
+                location_name: Some("stateReason"),
+                ..member("StateReason", 646)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 662)
+            },
+            m::Member {
+                location_name: Some("virtualizationType"),
+                ..member("VirtualizationType", 689)
+            },
+            m::Member {
+                location_name: Some("bootMode"),
+                ..member("BootMode", 86)
+            },
+            m::Member {
+                location_name: Some("tpmSupport"),
+                ..member("TpmSupport", 672)
+            },
+            m::Member {
+                location_name: Some("deprecationTime"),
+                ..member("DeprecationTime", 647)
+            },
+            m::Member {
+                location_name: Some("imdsSupport"),
+                ..member("ImdsSupport", 301)
+            },
+            m::Member {
+                location_name: Some("sourceInstanceId"),
+                ..member("SourceInstanceId", 647)
+            },
+            m::Member {
+                location_name: Some("deregistrationProtection"),
+                ..member("DeregistrationProtection", 647)
+            },
+            m::Member {
+                location_name: Some("lastLaunchedTime"),
+                ..member("LastLaunchedTime", 647)
+            },
+            m::Member {
+                location_name: Some("imageAllowed"),
+                ..member("ImageAllowed", 83)
+            },
+            m::Member {
+                location_name: Some("sourceImageId"),
+                ..member("SourceImageId", 647)
+            },
+            m::Member {
+                location_name: Some("sourceImageRegion"),
+                ..member("SourceImageRegion", 647)
+            },
+            m::Member {
+                location_name: Some("freeTierEligible"),
+                ..member("FreeTierEligible", 83)
+            },
+            m::Member {
+                location_name: Some("imageId"),
+                ..member("ImageId", 647)
+            },
+            m::Member {
+                location_name: Some("imageLocation"),
+                ..member("ImageLocation", 647)
+            },
+            m::Member {
+                location_name: Some("imageState"),
+                ..member("State", 298)
+            },
+            m::Member {
+                location_name: Some("imageOwnerId"),
+                ..member("OwnerId", 647)
+            },
+            m::Member {
+                location_name: Some("creationDate"),
+                ..member("CreationDate", 647)
+            },
+            m::Member {
+                location_name: Some("isPublic"),
+                ..member("Public", 83)
+            },
+            m::Member {
+                location_name: Some("productCodes"),
+                ..member("ProductCodes", 570)
+            },
+            m::Member {
+                location_name: Some("architecture"),
+                ..member("Architecture", 33)
+            },
+            m::Member {
+                location_name: Some("imageType"),
+                ..member("ImageType", 299)
+            },
+            m::Member {
+                location_name: Some("kernelId"),
+                ..member("KernelId", 647)
+            },
+            m::Member {
+                location_name: Some("ramdiskId"),
+                ..member("RamdiskId", 647)
+            },
+            m::Member {
+                location_name: Some("platform"),
+                ..member("Platform", 559)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ImageAttribute",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 47)
+            },
+            m::Member {
+                location_name: Some("kernel"),
+                ..member("KernelId", 47)
+            },
+            m::Member {
+                location_name: Some("ramdisk"),
+                ..member("RamdiskId", 47)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 47)
+            },
+            m::Member {
+                location_name: Some("bootMode"),
+                ..member("BootMode", 47)
+            },
+            m::Member {
+                location_name: Some("tpmSupport"),
+                ..member("TpmSupport", 47)
+            },
+            m::Member {
+                location_name: Some("uefiData"),
+                ..member("UefiData", 47)
+            },
+            m::Member {
+                location_name: Some("lastLaunchedTime"),
+                ..member("LastLaunchedTime", 47)
+            },
+            m::Member {
+                location_name: Some("imdsSupport"),
+                ..member("ImdsSupport", 47)
+            },
+            m::Member {
+                location_name: Some("deregistrationProtection"),
+                ..member("DeregistrationProtection", 47)
+            },
+            m::Member {
+                location_name: Some("imageId"),
+                ..member("ImageId", 647)
+            },
+            m::Member {
+                location_name: Some("launchPermission"),
+                ..member("LaunchPermissions", 378)
+            },
+            m::Member {
+                location_name: Some("productCodes"),
+                ..member("ProductCodes", 570)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMapping"),
+                ..member("BlockDeviceMappings", 79)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ImageAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "description",
+                "kernel",
+                "ramdisk",
+                "launchPermission",
+                "productCodes",
+                "blockDeviceMapping",
+                "sriovNetSupport",
+                "bootMode",
+                "tpmSupport",
+                "uefiData",
+                "lastLaunchedTime",
+                "imdsSupport",
+                "deregistrationProtection",
+            ],
+        },
+    },
+    m::Shape {
+        name: "ImageDescriptionRequest",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ImageId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ImageIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(294),
+            member_location_name: Some("ImageId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ImageList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(290),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ImageNameRequest",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ImageState",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "pending",
+                "available",
+                "invalid",
+                "deregistered",
+                "transient",
+                "failed",
+                "error",
+                "disabled",
+            ],
+        },
+    },
+    m::Shape {
+        name: "ImageTypeValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["machine", "kernel", "ramdisk"],
+        },
+    },
+    m::Shape {
+        name: "ImageUefiDataRequest",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ImdsSupportValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["v2.0"],
+        },
+    },
+    m::Shape {
+        name: "ImportKeyPairRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 664)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                required: true,
+                ..member("KeyName", 647)
+            },
+            m::Member {
+                location_name: Some("publicKeyMaterial"),
+                required: true,
+                ..member("PublicKeyMaterial", 77)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ImportKeyPairResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("keyFingerprint"),
+                ..member("KeyFingerprint", 647)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                ..member("KeyName", 647)
+            },
+            m::Member {
+                location_name: Some("keyPairId"),
+                ..member("KeyPairId", 647)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 662)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "IncludeUnsupportedInRegion",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "InferenceAcceleratorInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("accelerators"),
+                ..member("Accelerators", 308)
+            },
+            m::Member {
+                location_name: Some("totalInferenceMemoryInMiB"),
+                ..member("TotalInferenceMemoryInMiB", 722)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InferenceDeviceCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "InferenceDeviceInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 306)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 312)
+            },
+            m::Member {
+                location_name: Some("manufacturer"),
+                ..member("Manufacturer", 309)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 310)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InferenceDeviceInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(307),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InferenceDeviceManufacturerName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "InferenceDeviceMemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 311)
+        }])),
+    },
+    m::Shape {
+        name: "InferenceDeviceMemorySize",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "InferenceDeviceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "InstanceBandwidthWeighting",
+        kind: m::ShapeKind::String {
+            enum_values: &["default", "vpc-1", "ebs-1"],
+        },
+    },
+    m::Shape {
+        name: "InstanceGeneration",
+        kind: m::ShapeKind::String {
+            enum_values: &["current", "previous"],
+        },
+    },
+    m::Shape {
+        name: "InstanceGenerationSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(314),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "InstanceId",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "InstanceInterruptionBehavior",
+        kind: m::ShapeKind::String {
+            enum_values: &["hibernate", "stop", "terminate"],
+        },
+    },
+    m::Shape {
+        name: "InstanceIpv6Address",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("ipv6Address"),
+                ..member("Ipv6Address", 647)
+            },
+            m::Member {
+                location_name: Some("isPrimaryIpv6"),
+                ..member("IsPrimaryIpv6", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceIpv6AddressList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(318),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceIpv6AddressListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(321),
+            member_location_name: Some("InstanceIpv6Address"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceIpv6AddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Address", 647)])),
+    },
+    m::Shape {
+        name: "InstanceRequirements",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("vCpuCount"),
+                ..member("VCpuCount", 681)
+            },
+            m::Member {
+                location_name: Some("memoryMiB"),
+                ..member("MemoryMiB", 483)
+            },
+            m::Member {
+                location_name: Some("cpuManufacturerSet"),
+                ..member("CpuManufacturers", 106)
+            },
+            m::Member {
+                location_name: Some("memoryGiBPerVCpu"),
+                ..member("MemoryGiBPerVCpu", 480)
+            },
+            m::Member {
+                location_name: Some("excludedInstanceTypeSet"),
+                ..member("ExcludedInstanceTypes", 259)
+            },
+            m::Member {
+                location_name: Some("instanceGenerationSet"),
+                ..member("InstanceGenerations", 315)
+            },
+            m::Member {
+                location_name: Some("spotMaxPricePercentageOverLowestPrice"),
+                ..member("SpotMaxPricePercentageOverLowestPrice", 333)
+            },
+            m::Member {
+                location_name: Some("onDemandMaxPricePercentageOverLowestPrice"),
+                ..member("OnDemandMaxPricePercentageOverLowestPrice", 333)
+            },
+            m::Member {
+                location_name: Some("bareMetal"),
+                ..member("BareMetal", 66)
+            },
+            m::Member {
+                location_name: Some("burstablePerformance"),
+                ..member("BurstablePerformance", 87)
+            },
+            m::Member {
+                location_name: Some("requireHibernateSupport"),
+                ..member("RequireHibernateSupport", 83)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceCount"),
+                ..member("NetworkInterfaceCount", 512)
+            },
+            m::Member {
+                location_name: Some("localStorage"),
+                ..member("LocalStorage", 451)
+            },
+            m::Member {
+                location_name: Some("localStorageTypeSet"),
+                ..member("LocalStorageTypes", 453)
+            },
+            m::Member {
+                location_name: Some("totalLocalStorageGB"),
+                ..member("TotalLocalStorageGB", 668)
+            },
+            m::Member {
+                location_name: Some("baselineEbsBandwidthMbps"),
+                ..member("BaselineEbsBandwidthMbps", 70)
+            },
+            m::Member {
+                location_name: Some("acceleratorTypeSet"),
+                ..member("AcceleratorTypes", 9)
+            },
+            m::Member {
+                location_name: Some("acceleratorCount"),
+                ..member("AcceleratorCount", 0)
+            },
+            m::Member {
+                location_name: Some("acceleratorManufacturerSet"),
+                ..member("AcceleratorManufacturers", 3)
+            },
+            m::Member {
+                location_name: Some("acceleratorNameSet"),
+                ..member("AcceleratorNames", 5)
+            },
+            m::Member {
+                location_name: Some("acceleratorTotalMemoryMiB"),
+                ..member("AcceleratorTotalMemoryMiB", 6)
+            },
+            m::Member {
+                location_name: Some("networkBandwidthGbps"),
+                ..member("NetworkBandwidthGbps", 503)
+            },
+            m::Member {
+                location_name: Some("allowedInstanceTypeSet"),
+                ..member("AllowedInstanceTypes", 29)
+            },
+            m::Member {
+                location_name: Some("maxSpotPriceAsPercentageOfOptimalOnDemandPrice"),
+                ..member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 333)
+            },
+            m::Member {
+                location_name: Some("baselinePerformanceFactors"),
+                ..member("BaselinePerformanceFactors", 73)
+            },
+            m::Member {
+                location_name: Some("requireEncryptionInTransit"),
+                ..member("RequireEncryptionInTransit", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceRequirementsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("VCpuCount", 682)
+            },
+            m::Member {
+                required: true,
+                ..member("MemoryMiB", 484)
+            },
+            m::Member {
+                location_name: Some("CpuManufacturer"),
+                ..member("CpuManufacturers", 106)
+            },
+            member("MemoryGiBPerVCpu", 481),
+            m::Member {
+                location_name: Some("ExcludedInstanceType"),
+                ..member("ExcludedInstanceTypes", 259)
+            },
+            m::Member {
+                location_name: Some("InstanceGeneration"),
+                ..member("InstanceGenerations", 315)
+            },
+            member("SpotMaxPricePercentageOverLowestPrice", 333),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 333),
+            member("BareMetal", 66),
+            member("BurstablePerformance", 87),
+            member("RequireHibernateSupport", 83),
+            member("NetworkInterfaceCount", 513),
+            member("LocalStorage", 451),
+            m::Member {
+                location_name: Some("LocalStorageType"),
+                ..member("LocalStorageTypes", 453)
+            },
+            member("TotalLocalStorageGB", 669),
+            member("BaselineEbsBandwidthMbps", 71),
+            m::Member {
+                location_name: Some("AcceleratorType"),
+                ..member("AcceleratorTypes", 9)
+            },
+            member("AcceleratorCount", 1),
+            m::Member {
+                location_name: Some("AcceleratorManufacturer"),
+                ..member("AcceleratorManufacturers", 3)
+            },
+            m::Member {
+                location_name: Some("AcceleratorName"),
+                ..member("AcceleratorNames", 5)
+            },
+            member("AcceleratorTotalMemoryMiB", 7),
+            member("NetworkBandwidthGbps", 504),
+            m::Member {
+                location_name: Some("AllowedInstanceType"),
+                ..member("AllowedInstanceTypes", 29)
+            },
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 333),
+            member("BaselinePerformanceFactors", 74),
+            member("RequireEncryptionInTransit", 83),
+        ])),
+    },
+    m::Shape {
+        name: "InstanceStorageEncryptionSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "required"],
+        },
+    },
+    m::Shape {
+        name: "InstanceStorageFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "InstanceStorageInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("totalSizeInGB"),
+                ..member("TotalSizeInGB", 229)
+            },
+            m::Member {
+                location_name: Some("disks"),
+                ..member("Disks", 228)
+            },
+            m::Member {
+                location_name: Some("nvmeSupport"),
+                ..member("NvmeSupport", 256)
+            },
+            m::Member {
+                location_name: Some("encryptionSupport"),
+                ..member("EncryptionSupport", 324)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "a1.medium",
+                "a1.large",
+                "a1.xlarge",
+                "a1.2xlarge",
+                "a1.4xlarge",
+                "a1.metal",
+                "c1.medium",
+                "c1.xlarge",
+                "c3.large",
+                "c3.xlarge",
+                "c3.2xlarge",
+                "c3.4xlarge",
+                "c3.8xlarge",
+                "c4.large",
+                "c4.xlarge",
+                "c4.2xlarge",
+                "c4.4xlarge",
+                "c4.8xlarge",
+                "c5.large",
+                "c5.xlarge",
+                "c5.2xlarge",
+                "c5.4xlarge",
+                "c5.9xlarge",
+                "c5.12xlarge",
+                "c5.18xlarge",
+                "c5.24xlarge",
+                "c5.metal",
+                "c5a.large",
+                "c5a.xlarge",
+                "c5a.2xlarge",
+                "c5a.4xlarge",
+                "c5a.8xlarge",
+                "c5a.12xlarge",
+                "c5a.16xlarge",
+                "c5a.24xlarge",
+                "c5ad.large",
+                "c5ad.xlarge",
+                "c5ad.2xlarge",
+                "c5ad.4xlarge",
+                "c5ad.8xlarge",
+                "c5ad.12xlarge",
+                "c5ad.16xlarge",
+                "c5ad.24xlarge",
+                "c5d.large",
+                "c5d.xlarge",
+                "c5d.2xlarge",
+                "c5d.4xlarge",
+                "c5d.9xlarge",
+                "c5d.12xlarge",
+                "c5d.18xlarge",
+                "c5d.24xlarge",
+                "c5d.metal",
+                "c5n.large",
+                "c5n.xlarge",
+                "c5n.2xlarge",
+                "c5n.4xlarge",
+                "c5n.9xlarge",
+                "c5n.18xlarge",
+                "c5n.metal",
+                "c6g.medium",
+                "c6g.large",
+                "c6g.xlarge",
+                "c6g.2xlarge",
+                "c6g.4xlarge",
+                "c6g.8xlarge",
+                "c6g.12xlarge",
+                "c6g.16xlarge",
+                "c6g.metal",
+                "c6gd.medium",
+                "c6gd.large",
+                "c6gd.xlarge",
+                "c6gd.2xlarge",
+                "c6gd.4xlarge",
+                "c6gd.8xlarge",
+                "c6gd.12xlarge",
+                "c6gd.16xlarge",
+                "c6gd.metal",
+                "c6gn.medium",
+                "c6gn.large",
+                "c6gn.xlarge",
+                "c6gn.2xlarge",
+                "c6gn.4xlarge",
+                "c6gn.8xlarge",
+                "c6gn.12xlarge",
+                "c6gn.16xlarge",
+                "c6i.large",
+                "c6i.xlarge",
+                "c6i.2xlarge",
+                "c6i.4xlarge",
+                "c6i.8xlarge",
+                "c6i.12xlarge",
+                "c6i.16xlarge",
+                "c6i.24xlarge",
+                "c6i.32xlarge",
+                "c6i.metal",
+                "cc1.4xlarge",
+                "cc2.8xlarge",
+                "cg1.4xlarge",
+                "cr1.8xlarge",
+                "d2.xlarge",
+                "d2.2xlarge",
+                "d2.4xlarge",
+                "d2.8xlarge",
+                "d3.xlarge",
+                "d3.2xlarge",
+                "d3.4xlarge",
+                "d3.8xlarge",
+                "d3en.xlarge",
+                "d3en.2xlarge",
+                "d3en.4xlarge",
+                "d3en.6xlarge",
+                "d3en.8xlarge",
+                "d3en.12xlarge",
+                "dl1.24xlarge",
+                "f1.2xlarge",
+                "f1.4xlarge",
+                "f1.16xlarge",
+                "g2.2xlarge",
+                "g2.8xlarge",
+                "g3.4xlarge",
+                "g3.8xlarge",
+                "g3.16xlarge",
+                "g3s.xlarge",
+                "g4ad.xlarge",
+                "g4ad.2xlarge",
+                "g4ad.4xlarge",
+                "g4ad.8xlarge",
+                "g4ad.16xlarge",
+                "g4dn.xlarge",
+                "g4dn.2xlarge",
+                "g4dn.4xlarge",
+                "g4dn.8xlarge",
+                "g4dn.12xlarge",
+                "g4dn.16xlarge",
+                "g4dn.metal",
+                "g5.xlarge",
+                "g5.2xlarge",
+                "g5.4xlarge",
+                "g5.8xlarge",
+                "g5.12xlarge",
+                "g5.16xlarge",
+                "g5.24xlarge",
+                "g5.48xlarge",
+                "g5g.xlarge",
+                "g5g.2xlarge",
+                "g5g.4xlarge",
+                "g5g.8xlarge",
+                "g5g.16xlarge",
+                "g5g.metal",
+                "hi1.4xlarge",
+                "hpc6a.48xlarge",
+                "hs1.8xlarge",
+                "h1.2xlarge",
+                "h1.4xlarge",
+                "h1.8xlarge",
+                "h1.16xlarge",
+                "i2.xlarge",
+                "i2.2xlarge",
+                "i2.4xlarge",
+                "i2.8xlarge",
+                "i3.large",
+                "i3.xlarge",
+                "i3.2xlarge",
+                "i3.4xlarge",
+                "i3.8xlarge",
+                "i3.16xlarge",
+                "i3.metal",
+                "i3en.large",
+                "i3en.xlarge",
+                "i3en.2xlarge",
+                "i3en.3xlarge",
+                "i3en.6xlarge",
+                "i3en.12xlarge",
+                "i3en.24xlarge",
+                "i3en.metal",
+                "im4gn.large",
+                "im4gn.xlarge",
+                "im4gn.2xlarge",
+                "im4gn.4xlarge",
+                "im4gn.8xlarge",
+                "im4gn.16xlarge",
+                "inf1.xlarge",
+                "inf1.2xlarge",
+                "inf1.6xlarge",
+                "inf1.24xlarge",
+                "is4gen.medium",
+                "is4gen.large",
+                "is4gen.xlarge",
+                "is4gen.2xlarge",
+                "is4gen.4xlarge",
+                "is4gen.8xlarge",
+                "m1.small",
+                "m1.medium",
+                "m1.large",
+                "m1.xlarge",
+                "m2.xlarge",
+                "m2.2xlarge",
+                "m2.4xlarge",
+                "m3.medium",
+                "m3.large",
+                "m3.xlarge",
+                "m3.2xlarge",
+                "m4.large",
+                "m4.xlarge",
+                "m4.2xlarge",
+                "m4.4xlarge",
+                "m4.10xlarge",
+                "m4.16xlarge",
+                "m5.large",
+                "m5.xlarge",
+                "m5.2xlarge",
+                "m5.4xlarge",
+                "m5.8xlarge",
+                "m5.12xlarge",
+                "m5.16xlarge",
+                "m5.24xlarge",
+                "m5.metal",
+                "m5a.large",
+                "m5a.xlarge",
+                "m5a.2xlarge",
+                "m5a.4xlarge",
+                "m5a.8xlarge",
+                "m5a.12xlarge",
+                "m5a.16xlarge",
+                "m5a.24xlarge",
+                "m5ad.large",
+                "m5ad.xlarge",
+                "m5ad.2xlarge",
+                "m5ad.4xlarge",
+                "m5ad.8xlarge",
+                "m5ad.12xlarge",
+                "m5ad.16xlarge",
+                "m5ad.24xlarge",
+                "m5d.large",
+                "m5d.xlarge",
+                "m5d.2xlarge",
+                "m5d.4xlarge",
+                "m5d.8xlarge",
+                "m5d.12xlarge",
+                "m5d.16xlarge",
+                "m5d.24xlarge",
+                "m5d.metal",
+                "m5dn.large",
+                "m5dn.xlarge",
+                "m5dn.2xlarge",
+                "m5dn.4xlarge",
+                "m5dn.8xlarge",
+                "m5dn.12xlarge",
+                "m5dn.16xlarge",
+                "m5dn.24xlarge",
+                "m5dn.metal",
+                "m5n.large",
+                "m5n.xlarge",
+                "m5n.2xlarge",
+                "m5n.4xlarge",
+                "m5n.8xlarge",
+                "m5n.12xlarge",
+                "m5n.16xlarge",
+                "m5n.24xlarge",
+                "m5n.metal",
+                "m5zn.large",
+                "m5zn.xlarge",
+                "m5zn.2xlarge",
+                "m5zn.3xlarge",
+                "m5zn.6xlarge",
+                "m5zn.12xlarge",
+                "m5zn.metal",
+                "m6a.large",
+                "m6a.xlarge",
+                "m6a.2xlarge",
+                "m6a.4xlarge",
+                "m6a.8xlarge",
+                "m6a.12xlarge",
+                "m6a.16xlarge",
+                "m6a.24xlarge",
+                "m6a.32xlarge",
+                "m6a.48xlarge",
+                "m6g.metal",
+                "m6g.medium",
+                "m6g.large",
+                "m6g.xlarge",
+                "m6g.2xlarge",
+                "m6g.4xlarge",
+                "m6g.8xlarge",
+                "m6g.12xlarge",
+                "m6g.16xlarge",
+                "m6gd.metal",
+                "m6gd.medium",
+                "m6gd.large",
+                "m6gd.xlarge",
+                "m6gd.2xlarge",
+                "m6gd.4xlarge",
+                "m6gd.8xlarge",
+                "m6gd.12xlarge",
+                "m6gd.16xlarge",
+                "m6i.large",
+                "m6i.xlarge",
+                "m6i.2xlarge",
+                "m6i.4xlarge",
+                "m6i.8xlarge",
+                "m6i.12xlarge",
+                "m6i.16xlarge",
+                "m6i.24xlarge",
+                "m6i.32xlarge",
+                "m6i.metal",
+                "mac1.metal",
+                "p2.xlarge",
+                "p2.8xlarge",
+                "p2.16xlarge",
+                "p3.2xlarge",
+                "p3.8xlarge",
+                "p3.16xlarge",
+                "p3dn.24xlarge",
+                "p4d.24xlarge",
+                "r3.large",
+                "r3.xlarge",
+                "r3.2xlarge",
+                "r3.4xlarge",
+                "r3.8xlarge",
+                "r4.large",
+                "r4.xlarge",
+                "r4.2xlarge",
+                "r4.4xlarge",
+                "r4.8xlarge",
+                "r4.16xlarge",
+                "r5.large",
+                "r5.xlarge",
+                "r5.2xlarge",
+                "r5.4xlarge",
+                "r5.8xlarge",
+                "r5.12xlarge",
+                "r5.16xlarge",
+                "r5.24xlarge",
+                "r5.metal",
+                "r5a.large",
+                "r5a.xlarge",
+                "r5a.2xlarge",
+                "r5a.4xlarge",
+                "r5a.8xlarge",
+                "r5a.12xlarge",
+                "r5a.16xlarge",
+                "r5a.24xlarge",
+                "r5ad.large",
+                "r5ad.xlarge",
+                "r5ad.2xlarge",
+                "r5ad.4xlarge",
+                "r5ad.8xlarge",
+                "r5ad.12xlarge",
+                "r5ad.16xlarge",
+                "r5ad.24xlarge",
+                "r5b.large",
+                "r5b.xlarge",
+                "r5b.2xlarge",
+                "r5b.4xlarge",
+                "r5b.8xlarge",
+                "r5b.12xlarge",
+                "r5b.16xlarge",
+                "r5b.24xlarge",
+                "r5b.metal",
+                "r5d.large",
+                "r5d.xlarge",
+                "r5d.2xlarge",
+                "r5d.4xlarge",
+                "r5d.8xlarge",
+                "r5d.12xlarge",
+                "r5d.16xlarge",
+                "r5d.24xlarge",
+                "r5d.metal",
+                "r5dn.large",
+                "r5dn.xlarge",
+                "r5dn.2xlarge",
+                "r5dn.4xlarge",
+                "r5dn.8xlarge",
+                "r5dn.12xlarge",
+                "r5dn.16xlarge",
+                "r5dn.24xlarge",
+                "r5dn.metal",
+                "r5n.large",
+                "r5n.xlarge",
+                "r5n.2xlarge",
+                "r5n.4xlarge",
+                "r5n.8xlarge",
+                "r5n.12xlarge",
+                "r5n.16xlarge",
+                "r5n.24xlarge",
+                "r5n.metal",
+                "r6g.medium",
+                "r6g.large",
+                "r6g.xlarge",
+                "r6g.2xlarge",
+                "r6g.4xlarge",
+                "r6g.8xlarge",
+                "r6g.12xlarge",
+                "r6g.16xlarge",
+                "r6g.metal",
+                "r6gd.medium",
+                "r6gd.large",
+                "r6gd.xlarge",
+                "r6gd.2xlarge",
+                "r6gd.4xlarge",
+                "r6gd.8xlarge",
+                "r6gd.12xlarge",
+                "r6gd.16xlarge",
+                "r6gd.metal",
+                "r6i.large",
+                "r6i.xlarge",
+                "r6i.2xlarge",
+                "r6i.4xlarge",
+                "r6i.8xlarge",
+                "r6i.12xlarge",
+                "r6i.16xlarge",
+                "r6i.24xlarge",
+                "r6i.32xlarge",
+                "r6i.metal",
+                "t1.micro",
+                "t2.nano",
+                "t2.micro",
+                "t2.small",
+                "t2.medium",
+                "t2.large",
+                "t2.xlarge",
+                "t2.2xlarge",
+                "t3.nano",
+                "t3.micro",
+                "t3.small",
+                "t3.medium",
+                "t3.large",
+                "t3.xlarge",
+                "t3.2xlarge",
+                "t3a.nano",
+                "t3a.micro",
+                "t3a.small",
+                "t3a.medium",
+                "t3a.large",
+                "t3a.xlarge",
+                "t3a.2xlarge",
+                "t4g.nano",
+                "t4g.micro",
+                "t4g.small",
+                "t4g.medium",
+                "t4g.large",
+                "t4g.xlarge",
+                "t4g.2xlarge",
+                "u-6tb1.56xlarge",
+                "u-6tb1.112xlarge",
+                "u-9tb1.112xlarge",
+                "u-12tb1.112xlarge",
+                "u-6tb1.metal",
+                "u-9tb1.metal",
+                "u-12tb1.metal",
+                "u-18tb1.metal",
+                "u-24tb1.metal",
+                "vt1.3xlarge",
+                "vt1.6xlarge",
+                "vt1.24xlarge",
+                "x1.16xlarge",
+                "x1.32xlarge",
+                "x1e.xlarge",
+                "x1e.2xlarge",
+                "x1e.4xlarge",
+                "x1e.8xlarge",
+                "x1e.16xlarge",
+                "x1e.32xlarge",
+                "x2iezn.2xlarge",
+                "x2iezn.4xlarge",
+                "x2iezn.6xlarge",
+                "x2iezn.8xlarge",
+                "x2iezn.12xlarge",
+                "x2iezn.metal",
+                "x2gd.medium",
+                "x2gd.large",
+                "x2gd.xlarge",
+                "x2gd.2xlarge",
+                "x2gd.4xlarge",
+                "x2gd.8xlarge",
+                "x2gd.12xlarge",
+                "x2gd.16xlarge",
+                "x2gd.metal",
+                "z1d.large",
+                "z1d.xlarge",
+                "z1d.2xlarge",
+                "z1d.3xlarge",
+                "z1d.6xlarge",
+                "z1d.12xlarge",
+                "z1d.metal",
+                "x2idn.16xlarge",
+                "x2idn.24xlarge",
+                "x2idn.32xlarge",
+                "x2iedn.xlarge",
+                "x2iedn.2xlarge",
+                "x2iedn.4xlarge",
+                "x2iedn.8xlarge",
+                "x2iedn.16xlarge",
+                "x2iedn.24xlarge",
+                "x2iedn.32xlarge",
+                "c6a.large",
+                "c6a.xlarge",
+                "c6a.2xlarge",
+                "c6a.4xlarge",
+                "c6a.8xlarge",
+                "c6a.12xlarge",
+                "c6a.16xlarge",
+                "c6a.24xlarge",
+                "c6a.32xlarge",
+                "c6a.48xlarge",
+                "c6a.metal",
+                "m6a.metal",
+                "i4i.large",
+                "i4i.xlarge",
+                "i4i.2xlarge",
+                "i4i.4xlarge",
+                "i4i.8xlarge",
+                "i4i.16xlarge",
+                "i4i.32xlarge",
+                "i4i.metal",
+                "x2idn.metal",
+                "x2iedn.metal",
+                "c7g.medium",
+                "c7g.large",
+                "c7g.xlarge",
+                "c7g.2xlarge",
+                "c7g.4xlarge",
+                "c7g.8xlarge",
+                "c7g.12xlarge",
+                "c7g.16xlarge",
+                "mac2.metal",
+                "c6id.large",
+                "c6id.xlarge",
+                "c6id.2xlarge",
+                "c6id.4xlarge",
+                "c6id.8xlarge",
+                "c6id.12xlarge",
+                "c6id.16xlarge",
+                "c6id.24xlarge",
+                "c6id.32xlarge",
+                "c6id.metal",
+                "m6id.large",
+                "m6id.xlarge",
+                "m6id.2xlarge",
+                "m6id.4xlarge",
+                "m6id.8xlarge",
+                "m6id.12xlarge",
+                "m6id.16xlarge",
+                "m6id.24xlarge",
+                "m6id.32xlarge",
+                "m6id.metal",
+                "r6id.large",
+                "r6id.xlarge",
+                "r6id.2xlarge",
+                "r6id.4xlarge",
+                "r6id.8xlarge",
+                "r6id.12xlarge",
+                "r6id.16xlarge",
+                "r6id.24xlarge",
+                "r6id.32xlarge",
+                "r6id.metal",
+                "r6a.large",
+                "r6a.xlarge",
+                "r6a.2xlarge",
+                "r6a.4xlarge",
+                "r6a.8xlarge",
+                "r6a.12xlarge",
+                "r6a.16xlarge",
+                "r6a.24xlarge",
+                "r6a.32xlarge",
+                "r6a.48xlarge",
+                "r6a.metal",
+                "p4de.24xlarge",
+                "u-3tb1.56xlarge",
+                "u-18tb1.112xlarge",
+                "u-24tb1.112xlarge",
+                "trn1.2xlarge",
+                "trn1.32xlarge",
+                "hpc6id.32xlarge",
+                "c6in.large",
+                "c6in.xlarge",
+                "c6in.2xlarge",
+                "c6in.4xlarge",
+                "c6in.8xlarge",
+                "c6in.12xlarge",
+                "c6in.16xlarge",
+                "c6in.24xlarge",
+                "c6in.32xlarge",
+                "m6in.large",
+                "m6in.xlarge",
+                "m6in.2xlarge",
+                "m6in.4xlarge",
+                "m6in.8xlarge",
+                "m6in.12xlarge",
+                "m6in.16xlarge",
+                "m6in.24xlarge",
+                "m6in.32xlarge",
+                "m6idn.large",
+                "m6idn.xlarge",
+                "m6idn.2xlarge",
+                "m6idn.4xlarge",
+                "m6idn.8xlarge",
+                "m6idn.12xlarge",
+                "m6idn.16xlarge",
+                "m6idn.24xlarge",
+                "m6idn.32xlarge",
+                "r6in.large",
+                "r6in.xlarge",
+                "r6in.2xlarge",
+                "r6in.4xlarge",
+                "r6in.8xlarge",
+                "r6in.12xlarge",
+                "r6in.16xlarge",
+                "r6in.24xlarge",
+                "r6in.32xlarge",
+                "r6idn.large",
+                "r6idn.xlarge",
+                "r6idn.2xlarge",
+                "r6idn.4xlarge",
+                "r6idn.8xlarge",
+                "r6idn.12xlarge",
+                "r6idn.16xlarge",
+                "r6idn.24xlarge",
+                "r6idn.32xlarge",
+                "c7g.metal",
+                "m7g.medium",
+                "m7g.large",
+                "m7g.xlarge",
+                "m7g.2xlarge",
+                "m7g.4xlarge",
+                "m7g.8xlarge",
+                "m7g.12xlarge",
+                "m7g.16xlarge",
+                "m7g.metal",
+                "r7g.medium",
+                "r7g.large",
+                "r7g.xlarge",
+                "r7g.2xlarge",
+                "r7g.4xlarge",
+                "r7g.8xlarge",
+                "r7g.12xlarge",
+                "r7g.16xlarge",
+                "r7g.metal",
+                "c6in.metal",
+                "m6in.metal",
+                "m6idn.metal",
+                "r6in.metal",
+                "r6idn.metal",
+                "inf2.xlarge",
+                "inf2.8xlarge",
+                "inf2.24xlarge",
+                "inf2.48xlarge",
+                "trn1n.32xlarge",
+                "i4g.large",
+                "i4g.xlarge",
+                "i4g.2xlarge",
+                "i4g.4xlarge",
+                "i4g.8xlarge",
+                "i4g.16xlarge",
+                "hpc7g.4xlarge",
+                "hpc7g.8xlarge",
+                "hpc7g.16xlarge",
+                "c7gn.medium",
+                "c7gn.large",
+                "c7gn.xlarge",
+                "c7gn.2xlarge",
+                "c7gn.4xlarge",
+                "c7gn.8xlarge",
+                "c7gn.12xlarge",
+                "c7gn.16xlarge",
+                "p5.48xlarge",
+                "m7i.large",
+                "m7i.xlarge",
+                "m7i.2xlarge",
+                "m7i.4xlarge",
+                "m7i.8xlarge",
+                "m7i.12xlarge",
+                "m7i.16xlarge",
+                "m7i.24xlarge",
+                "m7i.48xlarge",
+                "m7i-flex.large",
+                "m7i-flex.xlarge",
+                "m7i-flex.2xlarge",
+                "m7i-flex.4xlarge",
+                "m7i-flex.8xlarge",
+                "m7a.medium",
+                "m7a.large",
+                "m7a.xlarge",
+                "m7a.2xlarge",
+                "m7a.4xlarge",
+                "m7a.8xlarge",
+                "m7a.12xlarge",
+                "m7a.16xlarge",
+                "m7a.24xlarge",
+                "m7a.32xlarge",
+                "m7a.48xlarge",
+                "m7a.metal-48xl",
+                "hpc7a.12xlarge",
+                "hpc7a.24xlarge",
+                "hpc7a.48xlarge",
+                "hpc7a.96xlarge",
+                "c7gd.medium",
+                "c7gd.large",
+                "c7gd.xlarge",
+                "c7gd.2xlarge",
+                "c7gd.4xlarge",
+                "c7gd.8xlarge",
+                "c7gd.12xlarge",
+                "c7gd.16xlarge",
+                "m7gd.medium",
+                "m7gd.large",
+                "m7gd.xlarge",
+                "m7gd.2xlarge",
+                "m7gd.4xlarge",
+                "m7gd.8xlarge",
+                "m7gd.12xlarge",
+                "m7gd.16xlarge",
+                "r7gd.medium",
+                "r7gd.large",
+                "r7gd.xlarge",
+                "r7gd.2xlarge",
+                "r7gd.4xlarge",
+                "r7gd.8xlarge",
+                "r7gd.12xlarge",
+                "r7gd.16xlarge",
+                "r7a.medium",
+                "r7a.large",
+                "r7a.xlarge",
+                "r7a.2xlarge",
+                "r7a.4xlarge",
+                "r7a.8xlarge",
+                "r7a.12xlarge",
+                "r7a.16xlarge",
+                "r7a.24xlarge",
+                "r7a.32xlarge",
+                "r7a.48xlarge",
+                "c7i.large",
+                "c7i.xlarge",
+                "c7i.2xlarge",
+                "c7i.4xlarge",
+                "c7i.8xlarge",
+                "c7i.12xlarge",
+                "c7i.16xlarge",
+                "c7i.24xlarge",
+                "c7i.48xlarge",
+                "mac2-m2pro.metal",
+                "r7iz.large",
+                "r7iz.xlarge",
+                "r7iz.2xlarge",
+                "r7iz.4xlarge",
+                "r7iz.8xlarge",
+                "r7iz.12xlarge",
+                "r7iz.16xlarge",
+                "r7iz.32xlarge",
+                "c7a.medium",
+                "c7a.large",
+                "c7a.xlarge",
+                "c7a.2xlarge",
+                "c7a.4xlarge",
+                "c7a.8xlarge",
+                "c7a.12xlarge",
+                "c7a.16xlarge",
+                "c7a.24xlarge",
+                "c7a.32xlarge",
+                "c7a.48xlarge",
+                "c7a.metal-48xl",
+                "r7a.metal-48xl",
+                "r7i.large",
+                "r7i.xlarge",
+                "r7i.2xlarge",
+                "r7i.4xlarge",
+                "r7i.8xlarge",
+                "r7i.12xlarge",
+                "r7i.16xlarge",
+                "r7i.24xlarge",
+                "r7i.48xlarge",
+                "dl2q.24xlarge",
+                "mac2-m2.metal",
+                "i4i.12xlarge",
+                "i4i.24xlarge",
+                "c7i.metal-24xl",
+                "c7i.metal-48xl",
+                "m7i.metal-24xl",
+                "m7i.metal-48xl",
+                "r7i.metal-24xl",
+                "r7i.metal-48xl",
+                "r7iz.metal-16xl",
+                "r7iz.metal-32xl",
+                "c7gd.metal",
+                "m7gd.metal",
+                "r7gd.metal",
+                "g6.xlarge",
+                "g6.2xlarge",
+                "g6.4xlarge",
+                "g6.8xlarge",
+                "g6.12xlarge",
+                "g6.16xlarge",
+                "g6.24xlarge",
+                "g6.48xlarge",
+                "gr6.4xlarge",
+                "gr6.8xlarge",
+                "c7i-flex.large",
+                "c7i-flex.xlarge",
+                "c7i-flex.2xlarge",
+                "c7i-flex.4xlarge",
+                "c7i-flex.8xlarge",
+                "u7i-12tb.224xlarge",
+                "u7in-16tb.224xlarge",
+                "u7in-24tb.224xlarge",
+                "u7in-32tb.224xlarge",
+                "u7ib-12tb.224xlarge",
+                "c7gn.metal",
+                "r8g.medium",
+                "r8g.large",
+                "r8g.xlarge",
+                "r8g.2xlarge",
+                "r8g.4xlarge",
+                "r8g.8xlarge",
+                "r8g.12xlarge",
+                "r8g.16xlarge",
+                "r8g.24xlarge",
+                "r8g.48xlarge",
+                "r8g.metal-24xl",
+                "r8g.metal-48xl",
+                "mac2-m1ultra.metal",
+                "g6e.xlarge",
+                "g6e.2xlarge",
+                "g6e.4xlarge",
+                "g6e.8xlarge",
+                "g6e.12xlarge",
+                "g6e.16xlarge",
+                "g6e.24xlarge",
+                "g6e.48xlarge",
+                "c8g.medium",
+                "c8g.large",
+                "c8g.xlarge",
+                "c8g.2xlarge",
+                "c8g.4xlarge",
+                "c8g.8xlarge",
+                "c8g.12xlarge",
+                "c8g.16xlarge",
+                "c8g.24xlarge",
+                "c8g.48xlarge",
+                "c8g.metal-24xl",
+                "c8g.metal-48xl",
+                "m8g.medium",
+                "m8g.large",
+                "m8g.xlarge",
+                "m8g.2xlarge",
+                "m8g.4xlarge",
+                "m8g.8xlarge",
+                "m8g.12xlarge",
+                "m8g.16xlarge",
+                "m8g.24xlarge",
+                "m8g.48xlarge",
+                "m8g.metal-24xl",
+                "m8g.metal-48xl",
+                "x8g.medium",
+                "x8g.large",
+                "x8g.xlarge",
+                "x8g.2xlarge",
+                "x8g.4xlarge",
+                "x8g.8xlarge",
+                "x8g.12xlarge",
+                "x8g.16xlarge",
+                "x8g.24xlarge",
+                "x8g.48xlarge",
+                "x8g.metal-24xl",
+                "x8g.metal-48xl",
+                "i7ie.large",
+                "i7ie.xlarge",
+                "i7ie.2xlarge",
+                "i7ie.3xlarge",
+                "i7ie.6xlarge",
+                "i7ie.12xlarge",
+                "i7ie.18xlarge",
+                "i7ie.24xlarge",
+                "i7ie.48xlarge",
+                "i8g.large",
+                "i8g.xlarge",
+                "i8g.2xlarge",
+                "i8g.4xlarge",
+                "i8g.8xlarge",
+                "i8g.12xlarge",
+                "i8g.16xlarge",
+                "i8g.24xlarge",
+                "i8g.metal-24xl",
+                "u7i-6tb.112xlarge",
+                "u7i-8tb.112xlarge",
+                "u7inh-32tb.480xlarge",
+                "p5e.48xlarge",
+                "p5en.48xlarge",
+                "f2.12xlarge",
+                "f2.48xlarge",
+                "trn2.48xlarge",
+                "c7i-flex.12xlarge",
+                "c7i-flex.16xlarge",
+                "m7i-flex.12xlarge",
+                "m7i-flex.16xlarge",
+                "i7ie.metal-24xl",
+                "i7ie.metal-48xl",
+                "i8g.48xlarge",
+                "c8gd.medium",
+                "c8gd.large",
+                "c8gd.xlarge",
+                "c8gd.2xlarge",
+                "c8gd.4xlarge",
+                "c8gd.8xlarge",
+                "c8gd.12xlarge",
+                "c8gd.16xlarge",
+                "c8gd.24xlarge",
+                "c8gd.48xlarge",
+                "c8gd.metal-24xl",
+                "c8gd.metal-48xl",
+                "i7i.large",
+                "i7i.xlarge",
+                "i7i.2xlarge",
+                "i7i.4xlarge",
+                "i7i.8xlarge",
+                "i7i.12xlarge",
+                "i7i.16xlarge",
+                "i7i.24xlarge",
+                "i7i.48xlarge",
+                "i7i.metal-24xl",
+                "i7i.metal-48xl",
+                "p6-b200.48xlarge",
+                "m8gd.medium",
+                "m8gd.large",
+                "m8gd.xlarge",
+                "m8gd.2xlarge",
+                "m8gd.4xlarge",
+                "m8gd.8xlarge",
+                "m8gd.12xlarge",
+                "m8gd.16xlarge",
+                "m8gd.24xlarge",
+                "m8gd.48xlarge",
+                "m8gd.metal-24xl",
+                "m8gd.metal-48xl",
+                "r8gd.medium",
+                "r8gd.large",
+                "r8gd.xlarge",
+                "r8gd.2xlarge",
+                "r8gd.4xlarge",
+                "r8gd.8xlarge",
+                "r8gd.12xlarge",
+                "r8gd.16xlarge",
+                "r8gd.24xlarge",
+                "r8gd.48xlarge",
+                "r8gd.metal-24xl",
+                "r8gd.metal-48xl",
+                "c8gn.medium",
+                "c8gn.large",
+                "c8gn.xlarge",
+                "c8gn.2xlarge",
+                "c8gn.4xlarge",
+                "c8gn.8xlarge",
+                "c8gn.12xlarge",
+                "c8gn.16xlarge",
+                "c8gn.24xlarge",
+                "c8gn.48xlarge",
+                "c8gn.metal-24xl",
+                "c8gn.metal-48xl",
+                "f2.6xlarge",
+                "p6e-gb200.36xlarge",
+                "g6f.large",
+                "g6f.xlarge",
+                "g6f.2xlarge",
+                "g6f.4xlarge",
+                "gr6f.4xlarge",
+                "p5.4xlarge",
+                "r8i.large",
+                "r8i.xlarge",
+                "r8i.2xlarge",
+                "r8i.4xlarge",
+                "r8i.8xlarge",
+                "r8i.12xlarge",
+                "r8i.16xlarge",
+                "r8i.24xlarge",
+                "r8i.32xlarge",
+                "r8i.48xlarge",
+                "r8i.96xlarge",
+                "r8i.metal-48xl",
+                "r8i.metal-96xl",
+                "r8i-flex.large",
+                "r8i-flex.xlarge",
+                "r8i-flex.2xlarge",
+                "r8i-flex.4xlarge",
+                "r8i-flex.8xlarge",
+                "r8i-flex.12xlarge",
+                "r8i-flex.16xlarge",
+                "m8i.large",
+                "m8i.xlarge",
+                "m8i.2xlarge",
+                "m8i.4xlarge",
+                "m8i.8xlarge",
+                "m8i.12xlarge",
+                "m8i.16xlarge",
+                "m8i.24xlarge",
+                "m8i.32xlarge",
+                "m8i.48xlarge",
+                "m8i.96xlarge",
+                "m8i.metal-48xl",
+                "m8i.metal-96xl",
+                "m8i-flex.large",
+                "m8i-flex.xlarge",
+                "m8i-flex.2xlarge",
+                "m8i-flex.4xlarge",
+                "m8i-flex.8xlarge",
+                "m8i-flex.12xlarge",
+                "m8i-flex.16xlarge",
+                "i8ge.large",
+                "i8ge.xlarge",
+                "i8ge.2xlarge",
+                "i8ge.3xlarge",
+                "i8ge.6xlarge",
+                "i8ge.12xlarge",
+                "i8ge.18xlarge",
+                "i8ge.24xlarge",
+                "i8ge.48xlarge",
+                "i8ge.metal-24xl",
+                "i8ge.metal-48xl",
+                "mac-m4.metal",
+                "mac-m4pro.metal",
+                "r8gn.medium",
+                "r8gn.large",
+                "r8gn.xlarge",
+                "r8gn.2xlarge",
+                "r8gn.4xlarge",
+                "r8gn.8xlarge",
+                "r8gn.12xlarge",
+                "r8gn.16xlarge",
+                "r8gn.24xlarge",
+                "r8gn.48xlarge",
+                "r8gn.metal-24xl",
+                "r8gn.metal-48xl",
+                "c8i.large",
+                "c8i.xlarge",
+                "c8i.2xlarge",
+                "c8i.4xlarge",
+                "c8i.8xlarge",
+                "c8i.12xlarge",
+                "c8i.16xlarge",
+                "c8i.24xlarge",
+                "c8i.32xlarge",
+                "c8i.48xlarge",
+                "c8i.96xlarge",
+                "c8i.metal-48xl",
+                "c8i.metal-96xl",
+                "c8i-flex.large",
+                "c8i-flex.xlarge",
+                "c8i-flex.2xlarge",
+                "c8i-flex.4xlarge",
+                "c8i-flex.8xlarge",
+                "c8i-flex.12xlarge",
+                "c8i-flex.16xlarge",
+                "r8gb.medium",
+                "r8gb.large",
+                "r8gb.xlarge",
+                "r8gb.2xlarge",
+                "r8gb.4xlarge",
+                "r8gb.8xlarge",
+                "r8gb.12xlarge",
+                "r8gb.16xlarge",
+                "r8gb.24xlarge",
+                "r8gb.metal-24xl",
+                "m8a.medium",
+                "m8a.large",
+                "m8a.xlarge",
+                "m8a.2xlarge",
+                "m8a.4xlarge",
+                "m8a.8xlarge",
+                "m8a.12xlarge",
+                "m8a.16xlarge",
+                "m8a.24xlarge",
+                "m8a.48xlarge",
+                "m8a.metal-24xl",
+                "m8a.metal-48xl",
+                "trn2.3xlarge",
+                "r8a.medium",
+                "r8a.large",
+                "r8a.xlarge",
+                "r8a.2xlarge",
+                "r8a.4xlarge",
+                "r8a.8xlarge",
+                "r8a.12xlarge",
+                "r8a.16xlarge",
+                "r8a.24xlarge",
+                "r8a.48xlarge",
+                "r8a.metal-24xl",
+                "r8a.metal-48xl",
+                "p6-b300.48xlarge",
+                "c8a.medium",
+                "c8a.large",
+                "c8a.xlarge",
+                "c8a.2xlarge",
+                "c8a.4xlarge",
+                "c8a.8xlarge",
+                "c8a.12xlarge",
+                "c8a.16xlarge",
+                "c8a.24xlarge",
+                "c8a.48xlarge",
+                "c8a.metal-24xl",
+                "c8a.metal-48xl",
+                "c8gb.12xlarge",
+                "c8gb.16xlarge",
+                "c8gb.24xlarge",
+                "c8gb.2xlarge",
+                "c8gb.4xlarge",
+                "c8gb.8xlarge",
+                "c8gb.large",
+                "c8gb.medium",
+                "c8gb.metal-24xl",
+                "c8gb.xlarge",
+                "c8gb.48xlarge",
+                "c8gb.metal-48xl",
+                "m8gb.12xlarge",
+                "m8gb.16xlarge",
+                "m8gb.24xlarge",
+                "m8gb.2xlarge",
+                "m8gb.4xlarge",
+                "m8gb.8xlarge",
+                "m8gb.large",
+                "m8gb.medium",
+                "m8gb.xlarge",
+                "m8gb.48xlarge",
+                "m8gb.metal-24xl",
+                "m8gb.metal-48xl",
+                "m8gn.12xlarge",
+                "m8gn.16xlarge",
+                "m8gn.24xlarge",
+                "m8gn.2xlarge",
+                "m8gn.48xlarge",
+                "m8gn.4xlarge",
+                "m8gn.8xlarge",
+                "m8gn.large",
+                "m8gn.medium",
+                "m8gn.xlarge",
+                "m8gn.metal-24xl",
+                "m8gn.metal-48xl",
+                "x8aedz.12xlarge",
+                "x8aedz.24xlarge",
+                "x8aedz.3xlarge",
+                "x8aedz.6xlarge",
+                "x8aedz.large",
+                "x8aedz.metal-12xl",
+                "x8aedz.metal-24xl",
+                "x8aedz.xlarge",
+                "m8azn.medium",
+                "m8azn.large",
+                "m8azn.xlarge",
+                "m8azn.3xlarge",
+                "m8azn.6xlarge",
+                "m8azn.12xlarge",
+                "m8azn.24xlarge",
+                "m8azn.metal-12xl",
+                "m8azn.metal-24xl",
+                "x8i.large",
+                "x8i.xlarge",
+                "x8i.2xlarge",
+                "x8i.4xlarge",
+                "x8i.8xlarge",
+                "x8i.12xlarge",
+                "x8i.16xlarge",
+                "x8i.24xlarge",
+                "x8i.32xlarge",
+                "x8i.48xlarge",
+                "x8i.64xlarge",
+                "x8i.96xlarge",
+                "x8i.metal-48xl",
+                "x8i.metal-96xl",
+                "mac-m4max.metal",
+                "g7e.2xlarge",
+                "g7e.4xlarge",
+                "g7e.8xlarge",
+                "g7e.12xlarge",
+                "g7e.24xlarge",
+                "g7e.48xlarge",
+                "r8id.large",
+                "r8id.xlarge",
+                "r8id.2xlarge",
+                "r8id.4xlarge",
+                "r8id.8xlarge",
+                "r8id.12xlarge",
+                "r8id.16xlarge",
+                "r8id.24xlarge",
+                "r8id.32xlarge",
+                "r8id.48xlarge",
+                "r8id.96xlarge",
+                "r8id.metal-48xl",
+                "r8id.metal-96xl",
+                "c8id.large",
+                "c8id.xlarge",
+                "c8id.2xlarge",
+                "c8id.4xlarge",
+                "c8id.8xlarge",
+                "c8id.12xlarge",
+                "c8id.16xlarge",
+                "c8id.24xlarge",
+                "c8id.32xlarge",
+                "c8id.48xlarge",
+                "c8id.96xlarge",
+                "c8id.metal-48xl",
+                "c8id.metal-96xl",
+                "m8id.large",
+                "m8id.xlarge",
+                "m8id.2xlarge",
+                "m8id.4xlarge",
+                "m8id.8xlarge",
+                "m8id.12xlarge",
+                "m8id.16xlarge",
+                "m8id.24xlarge",
+                "m8id.32xlarge",
+                "m8id.48xlarge",
+                "m8id.96xlarge",
+                "m8id.metal-48xl",
+                "m8id.metal-96xl",
+                "hpc8a.96xlarge",
+            ],
+        },
+    },
+    m::Shape {
+        name: "InstanceTypeHypervisor",
+        kind: m::ShapeKind::String {
+            enum_values: &["nitro", "xen"],
+        },
+    },
+    m::Shape {
+        name: "InstanceTypeInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 327)
+            },
+            m::Member {
+                location_name: Some("currentGeneration"),
+                ..member("CurrentGeneration", 130)
+            },
+            m::Member {
+                location_name: Some("freeTierEligible"),
+                ..member("FreeTierEligible", 272)
+            },
+            m::Member {
+                location_name: Some("supportedUsageClasses"),
+                ..member("SupportedUsageClasses", 675)
+            },
+            m::Member {
+                location_name: Some("supportedRootDeviceTypes"),
+                ..member("SupportedRootDeviceTypes", 607)
+            },
+            m::Member {
+                location_name: Some("supportedVirtualizationTypes"),
+                ..member("SupportedVirtualizationTypes", 690)
+            },
+            m::Member {
+                location_name: Some("bareMetal"),
+                ..member("BareMetal", 67)
+            },
+            m::Member {
+                location_name: Some("hypervisor"),
+                ..member("Hypervisor", 328)
+            },
+            m::Member {
+                location_name: Some("processorInfo"),
+                ..member("ProcessorInfo", 567)
+            },
+            m::Member {
+                location_name: Some("vCpuInfo"),
+                ..member("VCpuInfo", 683)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 482)
+            },
+            m::Member {
+                location_name: Some("instanceStorageSupported"),
+                ..member("InstanceStorageSupported", 325)
+            },
+            m::Member {
+                location_name: Some("instanceStorageInfo"),
+                ..member("InstanceStorageInfo", 326)
+            },
+            m::Member {
+                location_name: Some("ebsInfo"),
+                ..member("EbsInfo", 238)
+            },
+            m::Member {
+                location_name: Some("networkInfo"),
+                ..member("NetworkInfo", 508)
+            },
+            m::Member {
+                location_name: Some("gpuInfo"),
+                ..member("GpuInfo", 280)
+            },
+            m::Member {
+                location_name: Some("fpgaInfo"),
+                ..member("FpgaInfo", 271)
+            },
+            m::Member {
+                location_name: Some("placementGroupInfo"),
+                ..member("PlacementGroupInfo", 555)
+            },
+            m::Member {
+                location_name: Some("inferenceAcceleratorInfo"),
+                ..member("InferenceAcceleratorInfo", 305)
+            },
+            m::Member {
+                location_name: Some("hibernationSupported"),
+                ..member("HibernationSupported", 286)
+            },
+            m::Member {
+                location_name: Some("burstablePerformanceSupported"),
+                ..member("BurstablePerformanceSupported", 88)
+            },
+            m::Member {
+                location_name: Some("dedicatedHostsSupported"),
+                ..member("DedicatedHostsSupported", 134)
+            },
+            m::Member {
+                location_name: Some("autoRecoverySupported"),
+                ..member("AutoRecoverySupported", 52)
+            },
+            m::Member {
+                location_name: Some("supportedBootModes"),
+                ..member("SupportedBootModes", 85)
+            },
+            m::Member {
+                location_name: Some("nitroEnclavesSupport"),
+                ..member("NitroEnclavesSupport", 535)
+            },
+            m::Member {
+                location_name: Some("nitroTpmSupport"),
+                ..member("NitroTpmSupport", 537)
+            },
+            m::Member {
+                location_name: Some("nitroTpmInfo"),
+                ..member("NitroTpmInfo", 536)
+            },
+            m::Member {
+                location_name: Some("mediaAcceleratorInfo"),
+                ..member("MediaAcceleratorInfo", 472)
+            },
+            m::Member {
+                location_name: Some("neuronInfo"),
+                ..member("NeuronInfo", 533)
+            },
+            m::Member {
+                location_name: Some("phcSupport"),
+                ..member("PhcSupport", 553)
+            },
+            m::Member {
+                location_name: Some("rebootMigrationSupport"),
+                ..member("RebootMigrationSupport", 580)
+            },
+            m::Member {
+                location_name: Some("supportedInRegion"),
+                ..member("SupportedInRegion", 660)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceTypeInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(329),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "InstanceTypeOffering",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 327)
+            },
+            m::Member {
+                location_name: Some("locationType"),
+                ..member("LocationType", 455)
+            },
+            m::Member {
+                location_name: Some("location"),
+                ..member("Location", 454)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "InstanceTypeOfferingsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(331),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "Integer",
@@ -2803,19 +6446,19 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachmentSet"),
-                ..member("Attachments", 137)
+                ..member("Attachments", 336)
             },
             m::Member {
                 location_name: Some("internetGatewayId"),
-                ..member("InternetGatewayId", 236)
+                ..member("InternetGatewayId", 647)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 647)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
         ])),
     },
@@ -2824,18 +6467,18 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 27)
+                ..member("State", 45)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
         ])),
     },
     m::Shape {
         name: "InternetGatewayAttachmentList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(136),
+            member: m::ShapeId(335),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2847,7 +6490,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "InternetGatewayIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(138),
+            member: m::ShapeId(337),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2855,7 +6498,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "InternetGatewayList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(135),
+            member: m::ShapeId(334),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2865,38 +6508,38 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 236)
+                ..member("IpProtocol", 647)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 134)
+                ..member("FromPort", 333)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 134)
+                ..member("ToPort", 333)
             },
             m::Member {
                 location_name: Some("groups"),
-                ..member("UserIdGroupPairs", 254)
+                ..member("UserIdGroupPairs", 678)
             },
             m::Member {
                 location_name: Some("ipRanges"),
-                ..member("IpRanges", 144)
+                ..member("IpRanges", 343)
             },
             m::Member {
                 location_name: Some("ipv6Ranges"),
-                ..member("Ipv6Ranges", 155)
+                ..member("Ipv6Ranges", 364)
             },
             m::Member {
                 location_name: Some("prefixListIds"),
-                ..member("PrefixListIds", 186)
+                ..member("PrefixListIds", 562)
             },
         ])),
     },
     m::Shape {
         name: "IpPermissionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(141),
+            member: m::ShapeId(340),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2906,18 +6549,18 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 647)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 236)
+                ..member("CidrIp", 647)
             },
         ])),
     },
     m::Shape {
         name: "IpRangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(143),
+            member: m::ShapeId(342),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2933,20 +6576,51 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "Ipv4AddressesPerSecondaryInterface",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "Ipv4PoolEc2Id",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "Ipv4PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(351),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Ipv4PrefixListResponse",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(352),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "Ipv4PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv4Prefix"),
-            ..member("Ipv4Prefix", 236)
+            ..member("Ipv4Prefix", 647)
+        }])),
+    },
+    m::Shape {
+        name: "Ipv4PrefixSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4Prefix", 647)])),
+    },
+    m::Shape {
+        name: "Ipv4PrefixSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv4Prefix"),
+            ..member("Ipv4Prefix", 647)
         }])),
     },
     m::Shape {
         name: "Ipv4PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(148),
+            member: m::ShapeId(350),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2958,20 +6632,51 @@ pub static SHAPES: [m::Shape; 282] = [
         },
     },
     m::Shape {
+        name: "Ipv6Flag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
         name: "Ipv6PoolEc2Id",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "Ipv6PrefixList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(360),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Ipv6PrefixListResponse",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(361),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "Ipv6PrefixSpecification",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("ipv6Prefix"),
-            ..member("Ipv6Prefix", 236)
+            ..member("Ipv6Prefix", 647)
+        }])),
+    },
+    m::Shape {
+        name: "Ipv6PrefixSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv6Prefix", 647)])),
+    },
+    m::Shape {
+        name: "Ipv6PrefixSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("ipv6Prefix"),
+            ..member("Ipv6Prefix", 647)
         }])),
     },
     m::Shape {
         name: "Ipv6PrefixesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(152),
+            member: m::ShapeId(359),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2981,62 +6686,1419 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 647)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 236)
+                ..member("CidrIpv6", 647)
             },
         ])),
     },
     m::Shape {
         name: "Ipv6RangeList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(154),
+            member: m::ShapeId(363),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "KernelId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "KeyFormat",
+        kind: m::ShapeKind::String {
+            enum_values: &["pem", "ppk"],
+        },
+    },
+    m::Shape {
+        name: "KeyNameStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(373),
+            member_location_name: Some("KeyName"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "KeyPair",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("keyPairId"),
+                ..member("KeyPairId", 647)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 662)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                ..member("KeyName", 647)
+            },
+            m::Member {
+                location_name: Some("keyFingerprint"),
+                ..member("KeyFingerprint", 647)
+            },
+            m::Member {
+                location_name: Some("keyMaterial"),
+                ..member("KeyMaterial", 640)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "KeyPairId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "KeyPairIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(369),
+            member_location_name: Some("KeyPairId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "KeyPairInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("keyPairId"),
+                ..member("KeyPairId", 647)
+            },
+            m::Member {
+                location_name: Some("keyType"),
+                ..member("KeyType", 375)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 662)
+            },
+            m::Member {
+                location_name: Some("publicKey"),
+                ..member("PublicKey", 647)
+            },
+            m::Member {
+                location_name: Some("createTime"),
+                ..member("CreateTime", 486)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                ..member("KeyName", 647)
+            },
+            m::Member {
+                location_name: Some("keyFingerprint"),
+                ..member("KeyFingerprint", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "KeyPairList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(371),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "KeyPairName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "KeyPairNameWithResolver",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "KeyType",
+        kind: m::ShapeKind::String {
+            enum_values: &["rsa", "ed25519"],
+        },
+    },
+    m::Shape {
+        name: "KmsKeyId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "LaunchPermission",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("organizationArn"),
+                ..member("OrganizationArn", 647)
+            },
+            m::Member {
+                location_name: Some("organizationalUnitArn"),
+                ..member("OrganizationalUnitArn", 647)
+            },
+            m::Member {
+                location_name: Some("userId"),
+                ..member("UserId", 647)
+            },
+            m::Member {
+                location_name: Some("group"),
+                ..member("Group", 552)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchPermissionList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(377),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchPermissionModifications",
+        kind: m::ShapeKind::Structure(structure(&[member("Add", 378), member("Remove", 378)])),
+    },
+    m::Shape {
+        name: "LaunchTemplate",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateId"),
+                ..member("LaunchTemplateId", 647)
+            },
+            m::Member {
+                location_name: Some("launchTemplateName"),
+                ..member("LaunchTemplateName", 431)
+            },
+            m::Member {
+                location_name: Some("createTime"),
+                ..member("CreateTime", 133)
+            },
+            m::Member {
+                location_name: Some("createdBy"),
+                ..member("CreatedBy", 647)
+            },
+            m::Member {
+                location_name: Some("defaultVersionNumber"),
+                ..member("DefaultVersionNumber", 457)
+            },
+            m::Member {
+                location_name: Some("latestVersionNumber"),
+                ..member("LatestVersionNumber", 457)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 662)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 543)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateAutoRecoveryState",
+        kind: m::ShapeKind::String {
+            enum_values: &["default", "disabled"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateBlockDeviceMapping",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deviceName"),
+                ..member("DeviceName", 647)
+            },
+            m::Member {
+                location_name: Some("virtualName"),
+                ..member("VirtualName", 647)
+            },
+            m::Member {
+                location_name: Some("ebs"),
+                ..member("Ebs", 390)
+            },
+            m::Member {
+                location_name: Some("noDevice"),
+                ..member("NoDevice", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateBlockDeviceMappingList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(382),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateBlockDeviceMappingRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DeviceName", 647),
+            member("VirtualName", 647),
+            member("Ebs", 391),
+            member("NoDevice", 647),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateBlockDeviceMappingRequestList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(384),
+            member_location_name: Some("BlockDeviceMapping"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateCapacityReservationSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CapacityReservationPreference", 90),
+            member("CapacityReservationTarget", 91),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateCapacityReservationSpecificationResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("capacityReservationPreference"),
+                ..member("CapacityReservationPreference", 90)
+            },
+            m::Member {
+                location_name: Some("capacityReservationTarget"),
+                ..member("CapacityReservationTarget", 92)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateCpuOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("coreCount"),
+                ..member("CoreCount", 333)
+            },
+            m::Member {
+                location_name: Some("threadsPerCore"),
+                ..member("ThreadsPerCore", 333)
+            },
+            m::Member {
+                location_name: Some("amdSevSnp"),
+                ..member("AmdSevSnp", 30)
+            },
+            m::Member {
+                location_name: Some("nestedVirtualization"),
+                ..member("NestedVirtualization", 493)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateCpuOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CoreCount", 333),
+            member("ThreadsPerCore", 333),
+            member("AmdSevSnp", 30),
+            member("NestedVirtualization", 493),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateEbsBlockDevice",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("encrypted"),
+                ..member("Encrypted", 83)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 83)
+            },
+            m::Member {
+                location_name: Some("iops"),
+                ..member("Iops", 333)
+            },
+            m::Member {
+                location_name: Some("kmsKeyId"),
+                ..member("KmsKeyId", 376)
+            },
+            m::Member {
+                location_name: Some("snapshotId"),
+                ..member("SnapshotId", 643)
+            },
+            m::Member {
+                location_name: Some("volumeSize"),
+                ..member("VolumeSize", 333)
+            },
+            m::Member {
+                location_name: Some("volumeType"),
+                ..member("VolumeType", 691)
+            },
+            m::Member {
+                location_name: Some("throughput"),
+                ..member("Throughput", 333)
+            },
+            m::Member {
+                location_name: Some("volumeInitializationRate"),
+                ..member("VolumeInitializationRate", 333)
+            },
+            m::Member {
+                location_name: Some("ebsCardIndex"),
+                ..member("EbsCardIndex", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateEbsBlockDeviceRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Encrypted", 83),
+            member("DeleteOnTermination", 83),
+            member("Iops", 333),
+            member("KmsKeyId", 376),
+            member("SnapshotId", 643),
+            member("VolumeSize", 333),
+            member("VolumeType", 691),
+            member("Throughput", 333),
+            member("VolumeInitializationRate", 333),
+            member("EbsCardIndex", 333),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateElasticInferenceAccelerator",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Type", 647)
+            },
+            member("Count", 393),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateElasticInferenceAcceleratorCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "LaunchTemplateElasticInferenceAcceleratorList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(392),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateElasticInferenceAcceleratorResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("type"),
+                ..member("Type", 647)
+            },
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateElasticInferenceAcceleratorResponseList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(395),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateEnaSrdSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("enaSrdEnabled"),
+                ..member("EnaSrdEnabled", 83)
+            },
+            m::Member {
+                location_name: Some("enaSrdUdpSpecification"),
+                ..member("EnaSrdUdpSpecification", 398)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateEnaSrdUdpSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enaSrdUdpEnabled"),
+            ..member("EnaSrdUdpEnabled", 83)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateEnclaveOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enabled"),
+            ..member("Enabled", 83)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateEnclaveOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 83)])),
+    },
+    m::Shape {
+        name: "LaunchTemplateErrorCode",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "launchTemplateIdDoesNotExist",
+                "launchTemplateIdMalformed",
+                "launchTemplateNameDoesNotExist",
+                "launchTemplateNameMalformed",
+                "launchTemplateVersionDoesNotExist",
+                "unexpectedError",
+            ],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateHibernationOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("configured"),
+            ..member("Configured", 83)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateHibernationOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Configured", 83)])),
+    },
+    m::Shape {
+        name: "LaunchTemplateHttpTokensState",
+        kind: m::ShapeKind::String {
+            enum_values: &["optional", "required"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateIamInstanceProfileSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("arn"),
+                ..member("Arn", 647)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateIamInstanceProfileSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Arn", 647), member("Name", 647)])),
+    },
+    m::Shape {
+        name: "LaunchTemplateId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "LaunchTemplateIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(407),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMaintenanceOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("autoRecovery"),
+            ..member("AutoRecovery", 381)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMaintenanceOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("AutoRecovery", 381)])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMarketOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("marketType"),
+                ..member("MarketType", 458)
+            },
+            m::Member {
+                location_name: Some("spotOptions"),
+                ..member("SpotOptions", 440)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMarketOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MarketType", 458),
+            member("SpotOptions", 441),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataEndpointState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("state"),
+                ..member("State", 416)
+            },
+            m::Member {
+                location_name: Some("httpTokens"),
+                ..member("HttpTokens", 404)
+            },
+            m::Member {
+                location_name: Some("httpPutResponseHopLimit"),
+                ..member("HttpPutResponseHopLimit", 333)
+            },
+            m::Member {
+                location_name: Some("httpEndpoint"),
+                ..member("HttpEndpoint", 413)
+            },
+            m::Member {
+                location_name: Some("httpProtocolIpv6"),
+                ..member("HttpProtocolIpv6", 417)
+            },
+            m::Member {
+                location_name: Some("instanceMetadataTags"),
+                ..member("InstanceMetadataTags", 418)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("HttpTokens", 404),
+            member("HttpPutResponseHopLimit", 333),
+            member("HttpEndpoint", 413),
+            member("HttpProtocolIpv6", 417),
+            member("InstanceMetadataTags", 418),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataOptionsState",
+        kind: m::ShapeKind::String {
+            enum_values: &["pending", "applied"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataProtocolIpv6",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceMetadataTagsState",
+        kind: m::ShapeKind::String {
+            enum_values: &["disabled", "enabled"],
+        },
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceNetworkInterfaceSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("associateCarrierIpAddress"),
+                ..member("AssociateCarrierIpAddress", 83)
+            },
+            m::Member {
+                location_name: Some("associatePublicIpAddress"),
+                ..member("AssociatePublicIpAddress", 83)
+            },
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 83)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 647)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 333)
+            },
+            m::Member {
+                location_name: Some("groupSet"),
+                ..member("Groups", 282)
+            },
+            m::Member {
+                location_name: Some("interfaceType"),
+                ..member("InterfaceType", 647)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressCount"),
+                ..member("Ipv6AddressCount", 333)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressesSet"),
+                ..member("Ipv6Addresses", 319)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceId"),
+                ..member("NetworkInterfaceId", 514)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 647)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressesSet"),
+                ..member("PrivateIpAddresses", 566)
+            },
+            m::Member {
+                location_name: Some("secondaryPrivateIpAddressCount"),
+                ..member("SecondaryPrivateIpAddressCount", 333)
+            },
+            m::Member {
+                location_name: Some("subnetId"),
+                ..member("SubnetId", 652)
+            },
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 333)
+            },
+            m::Member {
+                location_name: Some("ipv4PrefixSet"),
+                ..member("Ipv4Prefixes", 349)
+            },
+            m::Member {
+                location_name: Some("ipv4PrefixCount"),
+                ..member("Ipv4PrefixCount", 333)
+            },
+            m::Member {
+                location_name: Some("ipv6PrefixSet"),
+                ..member("Ipv6Prefixes", 358)
+            },
+            m::Member {
+                location_name: Some("ipv6PrefixCount"),
+                ..member("Ipv6PrefixCount", 333)
+            },
+            m::Member {
+                location_name: Some("primaryIpv6"),
+                ..member("PrimaryIpv6", 83)
+            },
+            m::Member {
+                location_name: Some("enaSrdSpecification"),
+                ..member("EnaSrdSpecification", 397)
+            },
+            m::Member {
+                location_name: Some("connectionTrackingSpecification"),
+                ..member("ConnectionTrackingSpecification", 96)
+            },
+            m::Member {
+                location_name: Some("enaQueueCount"),
+                ..member("EnaQueueCount", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceNetworkInterfaceSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(419),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AssociateCarrierIpAddress", 83),
+            member("AssociatePublicIpAddress", 83),
+            member("DeleteOnTermination", 83),
+            member("Description", 647),
+            member("DeviceIndex", 333),
+            m::Member {
+                location_name: Some("SecurityGroupId"),
+                ..member("Groups", 632)
+            },
+            member("InterfaceType", 647),
+            member("Ipv6AddressCount", 333),
+            member("Ipv6Addresses", 320),
+            member("NetworkInterfaceId", 514),
+            member("PrivateIpAddress", 647),
+            member("PrivateIpAddresses", 566),
+            member("SecondaryPrivateIpAddressCount", 333),
+            member("SubnetId", 652),
+            member("NetworkCardIndex", 333),
+            m::Member {
+                location_name: Some("Ipv4Prefix"),
+                ..member("Ipv4Prefixes", 348)
+            },
+            member("Ipv4PrefixCount", 333),
+            m::Member {
+                location_name: Some("Ipv6Prefix"),
+                ..member("Ipv6Prefixes", 357)
+            },
+            member("Ipv6PrefixCount", 333),
+            member("PrimaryIpv6", 83),
+            member("EnaSrdSpecification", 251),
+            member("ConnectionTrackingSpecification", 97),
+            member("EnaQueueCount", 333),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceNetworkInterfaceSpecificationRequestList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(421),
+            member_location_name: Some("InstanceNetworkInterfaceSpecification"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceSecondaryInterfaceSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("deleteOnTermination"),
+                ..member("DeleteOnTermination", 83)
+            },
+            m::Member {
+                location_name: Some("deviceIndex"),
+                ..member("DeviceIndex", 333)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressesSet"),
+                ..member("PrivateIpAddresses", 624)
+            },
+            m::Member {
+                location_name: Some("privateIpAddressCount"),
+                ..member("PrivateIpAddressCount", 333)
+            },
+            m::Member {
+                location_name: Some("secondarySubnetId"),
+                ..member("SecondarySubnetId", 629)
+            },
+            m::Member {
+                location_name: Some("interfaceType"),
+                ..member("InterfaceType", 627)
+            },
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(423),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DeleteOnTermination", 83),
+            member("DeviceIndex", 333),
+            m::Member {
+                location_name: Some("PrivateIpAddress"),
+                ..member("PrivateIpAddresses", 625)
+            },
+            member("PrivateIpAddressCount", 333),
+            member("SecondarySubnetId", 629),
+            member("InterfaceType", 627),
+            member("NetworkCardIndex", 333),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateInstanceSecondaryInterfaceSpecificationRequestList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(425),
+            member_location_name: Some("InstanceSecondaryInterfaceSpecification"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateLicenseConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("licenseConfigurationArn"),
+            ..member("LicenseConfigurationArn", 647)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateLicenseConfigurationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("LicenseConfigurationArn", 647)])),
+    },
+    m::Shape {
+        name: "LaunchTemplateLicenseList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(427),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateLicenseSpecificationListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(428),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "LaunchTemplateNameStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(431),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateNetworkPerformanceOptions",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("bandwidthWeighting"),
+            ..member("BandwidthWeighting", 313)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplateNetworkPerformanceOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("BandwidthWeighting", 313)])),
+    },
+    m::Shape {
+        name: "LaunchTemplatePlacement",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("availabilityZone"),
+                ..member("AvailabilityZone", 647)
+            },
+            m::Member {
+                location_name: Some("availabilityZoneId"),
+                ..member("AvailabilityZoneId", 56)
+            },
+            m::Member {
+                location_name: Some("affinity"),
+                ..member("Affinity", 647)
+            },
+            m::Member {
+                location_name: Some("groupName"),
+                ..member("GroupName", 647)
+            },
+            m::Member {
+                location_name: Some("hostId"),
+                ..member("HostId", 647)
+            },
+            m::Member {
+                location_name: Some("tenancy"),
+                ..member("Tenancy", 665)
+            },
+            m::Member {
+                location_name: Some("spreadDomain"),
+                ..member("SpreadDomain", 647)
+            },
+            m::Member {
+                location_name: Some("hostResourceGroupArn"),
+                ..member("HostResourceGroupArn", 647)
+            },
+            m::Member {
+                location_name: Some("partitionNumber"),
+                ..member("PartitionNumber", 333)
+            },
+            m::Member {
+                location_name: Some("groupId"),
+                ..member("GroupId", 554)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplatePlacementRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AvailabilityZone", 647),
+            member("AvailabilityZoneId", 56),
+            member("Affinity", 647),
+            member("GroupName", 556),
+            member("HostId", 135),
+            member("Tenancy", 665),
+            member("SpreadDomain", 647),
+            member("HostResourceGroupArn", 647),
+            member("PartitionNumber", 333),
+            member("GroupId", 554),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplatePrivateDnsNameOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("hostnameType"),
+                ..member("HostnameType", 287)
+            },
+            m::Member {
+                location_name: Some("enableResourceNameDnsARecord"),
+                ..member("EnableResourceNameDnsARecord", 83)
+            },
+            m::Member {
+                location_name: Some("enableResourceNameDnsAAAARecord"),
+                ..member("EnableResourceNameDnsAAAARecord", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplatePrivateDnsNameOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("HostnameType", 287),
+            member("EnableResourceNameDnsARecord", 83),
+            member("EnableResourceNameDnsAAAARecord", 83),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(380),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateSpotMarketOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("maxPrice"),
+                ..member("MaxPrice", 647)
+            },
+            m::Member {
+                location_name: Some("spotInstanceType"),
+                ..member("SpotInstanceType", 645)
+            },
+            m::Member {
+                location_name: Some("blockDurationMinutes"),
+                ..member("BlockDurationMinutes", 333)
+            },
+            m::Member {
+                location_name: Some("validUntil"),
+                ..member("ValidUntil", 133)
+            },
+            m::Member {
+                location_name: Some("instanceInterruptionBehavior"),
+                ..member("InstanceInterruptionBehavior", 317)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateSpotMarketOptionsRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MaxPrice", 647),
+            member("SpotInstanceType", 645),
+            member("BlockDurationMinutes", 333),
+            member("ValidUntil", 133),
+            member("InstanceInterruptionBehavior", 317),
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateTagSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("resourceType"),
+                ..member("ResourceType", 597)
+            },
+            m::Member {
+                location_name: Some("tagSet"),
+                ..member("Tags", 662)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateTagSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(442),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateTagSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ResourceType", 597),
+            m::Member {
+                location_name: Some("Tag"),
+                ..member("Tags", 662)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateTagSpecificationRequestList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(444),
+            member_location_name: Some("LaunchTemplateTagSpecificationRequest"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplateVersion",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("launchTemplateId"),
+                ..member("LaunchTemplateId", 647)
+            },
+            m::Member {
+                location_name: Some("launchTemplateName"),
+                ..member("LaunchTemplateName", 431)
+            },
+            m::Member {
+                location_name: Some("versionNumber"),
+                ..member("VersionNumber", 457)
+            },
+            m::Member {
+                location_name: Some("versionDescription"),
+                ..member("VersionDescription", 687)
+            },
+            m::Member {
+                location_name: Some("createTime"),
+                ..member("CreateTime", 133)
+            },
+            m::Member {
+                location_name: Some("createdBy"),
+                ..member("CreatedBy", 647)
+            },
+            m::Member {
+                location_name: Some("defaultVersion"),
+                ..member("DefaultVersion", 83)
+            },
+            m::Member {
+                location_name: Some("launchTemplateData"),
+                ..member("LaunchTemplateData", 599)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 543)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "LaunchTemplateVersionSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(446),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LaunchTemplatesMonitoring",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("enabled"),
+            ..member("Enabled", 83)
+        }])),
+    },
+    m::Shape {
+        name: "LaunchTemplatesMonitoringRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 83)])),
     },
     m::Shape {
         name: "LocalGatewayId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "LocalStorage",
+        kind: m::ShapeKind::String {
+            enum_values: &["included", "required", "excluded"],
+        },
+    },
+    m::Shape {
+        name: "LocalStorageType",
+        kind: m::ShapeKind::String {
+            enum_values: &["hdd", "ssd"],
+        },
+    },
+    m::Shape {
+        name: "LocalStorageTypeSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(452),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "Location",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "LocationType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "region",
+                "availability-zone",
+                "availability-zone-id",
+                "outpost",
+            ],
+        },
+    },
+    m::Shape {
+        name: "LogicalGpuCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "Long",
+        kind: m::ShapeKind::Long,
+    },
+    m::Shape {
+        name: "MarketType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "spot",
+                "capacity-block",
+                "interruptible-capacity-reservation",
+            ],
+        },
+    },
+    m::Shape {
+        name: "MaxIpv4AddrPerInterface",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaxIpv6AddrPerInterface",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaxNetworkInterfaces",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumBandwidthInMbps",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumEbsAttachments",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumEbsCards",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumEfaInterfaces",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumEnaQueueCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumEnaQueueCountPerInterface",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumIops",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumNetworkCards",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumSecondaryNetworkInterfaces",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MaximumThroughputInMBps",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "MediaAcceleratorInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("accelerators"),
+                ..member("Accelerators", 475)
+            },
+            m::Member {
+                location_name: Some("totalMediaMemoryInMiB"),
+                ..member("TotalMediaMemoryInMiB", 670)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MediaDeviceCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MediaDeviceInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 473)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 479)
+            },
+            m::Member {
+                location_name: Some("manufacturer"),
+                ..member("Manufacturer", 476)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 477)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MediaDeviceInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(474),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "MediaDeviceManufacturerName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MediaDeviceMemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 478)
+        }])),
+    },
+    m::Shape {
+        name: "MediaDeviceMemorySize",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "MediaDeviceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MemoryGiBPerVCpu",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 232)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 232)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MemoryGiBPerVCpuRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 232), member("Max", 232)])),
+    },
+    m::Shape {
+        name: "MemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 485)
+        }])),
+    },
+    m::Shape {
+        name: "MemoryMiB",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 333)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "MemoryMiBRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Min", 333)
+            },
+            member("Max", 333),
+        ])),
+    },
+    m::Shape {
+        name: "MemorySize",
+        kind: m::ShapeKind::Long,
+    },
+    m::Shape {
+        name: "MillisecondDateTime",
+        kind: m::ShapeKind::Timestamp { format: None },
+    },
+    m::Shape {
+        name: "ModifyImageAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Attribute", 647),
+            member("Description", 47),
+            m::Member {
+                required: true,
+                ..member("ImageId", 294)
+            },
+            member("LaunchPermission", 379),
+            member("OperationType", 541),
+            m::Member {
+                location_name: Some("ProductCode"),
+                ..member("ProductCodes", 571)
+            },
+            m::Member {
+                location_name: Some("UserGroup"),
+                ..member("UserGroups", 676)
+            },
+            m::Member {
+                location_name: Some("UserId"),
+                ..member("UserIds", 679)
+            },
+            member("Value", 647),
+            m::Member {
+                location_name: Some("OrganizationArn"),
+                ..member("OrganizationArns", 544)
+            },
+            m::Member {
+                location_name: Some("OrganizationalUnitArn"),
+                ..member("OrganizationalUnitArns", 545)
+            },
+            member("ImdsSupport", 47),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ModifyLaunchTemplateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("DryRun", 83),
+            m::Member {
+                idempotency_token: true,
+                ..member("ClientToken", 647)
+            },
+            member("LaunchTemplateId", 407),
+            member("LaunchTemplateName", 431),
+            m::Member {
+                location_name: Some("SetDefaultVersion"),
+                ..member("DefaultVersion", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ModifyLaunchTemplateResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("launchTemplate"),
+            ..member("LaunchTemplate", 380)
+        }])),
+    },
+    m::Shape {
         name: "ModifySubnetAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AssignIpv6AddressOnCreation", 28),
-            member("MapPublicIpOnLaunch", 28),
+            member("AssignIpv6AddressOnCreation", 46),
+            member("MapPublicIpOnLaunch", 46),
             m::Member {
                 location_name: Some("subnetId"),
                 required: true,
-                ..member("SubnetId", 241)
+                ..member("SubnetId", 652)
             },
-            member("MapCustomerOwnedIpOnLaunch", 28),
-            member("CustomerOwnedIpv4Pool", 48),
-            member("EnableDns64", 28),
-            member("PrivateDnsHostnameTypeOnLaunch", 131),
-            member("EnableResourceNameDnsARecordOnLaunch", 28),
-            member("EnableResourceNameDnsAAAARecordOnLaunch", 28),
-            member("EnableLniAtDeviceIndex", 134),
-            member("DisableLniAtDeviceIndex", 28),
+            member("MapCustomerOwnedIpOnLaunch", 46),
+            member("CustomerOwnedIpv4Pool", 94),
+            member("EnableDns64", 46),
+            member("PrivateDnsHostnameTypeOnLaunch", 287),
+            member("EnableResourceNameDnsARecordOnLaunch", 46),
+            member("EnableResourceNameDnsAAAARecordOnLaunch", 46),
+            member("EnableLniAtDeviceIndex", 333),
+            member("DisableLniAtDeviceIndex", 46),
         ])),
     },
     m::Shape {
         name: "ModifyVpcAttributeRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("EnableDnsHostnames", 28),
-            member("EnableDnsSupport", 28),
+            member("EnableDnsHostnames", 46),
+            member("EnableDnsSupport", 46),
             m::Member {
                 location_name: Some("vpcId"),
                 required: true,
-                ..member("VpcId", 273)
+                ..member("VpcId", 709)
             },
-            member("EnableNetworkAddressUsageMetrics", 28),
+            member("EnableNetworkAddressUsageMetrics", 46),
         ])),
     },
     m::Shape {
         name: "NatGatewayId",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NestedVirtualizationSpecification",
+        kind: m::ShapeKind::String {
+            enum_values: &["enabled", "disabled"],
+        },
     },
     m::Shape {
         name: "NetmaskLength",
@@ -3047,31 +8109,31 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 163)
+                ..member("Associations", 497)
             },
             m::Member {
                 location_name: Some("entrySet"),
-                ..member("Entries", 165)
+                ..member("Entries", 499)
             },
             m::Member {
                 location_name: Some("default"),
-                ..member("IsDefault", 46)
+                ..member("IsDefault", 83)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 236)
+                ..member("NetworkAclId", 647)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 647)
             },
         ])),
     },
@@ -3080,22 +8142,22 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("networkAclAssociationId"),
-                ..member("NetworkAclAssociationId", 236)
+                ..member("NetworkAclAssociationId", 647)
             },
             m::Member {
                 location_name: Some("networkAclId"),
-                ..member("NetworkAclId", 236)
+                ..member("NetworkAclId", 647)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 236)
+                ..member("SubnetId", 647)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(162),
+            member: m::ShapeId(496),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3105,42 +8167,42 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 236)
+                ..member("CidrBlock", 647)
             },
             m::Member {
                 location_name: Some("egress"),
-                ..member("Egress", 46)
+                ..member("Egress", 83)
             },
             m::Member {
                 location_name: Some("icmpTypeCode"),
-                ..member("IcmpTypeCode", 132)
+                ..member("IcmpTypeCode", 289)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 236)
+                ..member("Ipv6CidrBlock", 647)
             },
             m::Member {
                 location_name: Some("portRange"),
-                ..member("PortRange", 184)
+                ..member("PortRange", 560)
             },
             m::Member {
                 location_name: Some("protocol"),
-                ..member("Protocol", 236)
+                ..member("Protocol", 647)
             },
             m::Member {
                 location_name: Some("ruleAction"),
-                ..member("RuleAction", 226)
+                ..member("RuleAction", 622)
             },
             m::Member {
                 location_name: Some("ruleNumber"),
-                ..member("RuleNumber", 134)
+                ..member("RuleNumber", 333)
             },
         ])),
     },
     m::Shape {
         name: "NetworkAclEntryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(164),
+            member: m::ShapeId(498),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3152,7 +8214,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "NetworkAclIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(166),
+            member: m::ShapeId(500),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3160,141 +8222,292 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "NetworkAclList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(161),
+            member: m::ShapeId(495),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "NetworkBandwidthGbps",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 232)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 232)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkBandwidthGbpsRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 232), member("Max", 232)])),
+    },
+    m::Shape {
+        name: "NetworkCardIndex",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "NetworkCardInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkCardIndex"),
+                ..member("NetworkCardIndex", 505)
+            },
+            m::Member {
+                location_name: Some("networkPerformance"),
+                ..member("NetworkPerformance", 523)
+            },
+            m::Member {
+                location_name: Some("maximumNetworkInterfaces"),
+                ..member("MaximumNetworkInterfaces", 461)
+            },
+            m::Member {
+                location_name: Some("additionalFlexibleNetworkInterfaces"),
+                ..member("AdditionalFlexibleNetworkInterfaces", 16)
+            },
+            m::Member {
+                location_name: Some("baselineBandwidthInGbps"),
+                ..member("BaselineBandwidthInGbps", 68)
+            },
+            m::Member {
+                location_name: Some("peakBandwidthInGbps"),
+                ..member("PeakBandwidthInGbps", 547)
+            },
+            m::Member {
+                location_name: Some("defaultEnaQueueCountPerInterface"),
+                ..member("DefaultEnaQueueCountPerInterface", 137)
+            },
+            m::Member {
+                location_name: Some("maximumEnaQueueCount"),
+                ..member("MaximumEnaQueueCount", 466)
+            },
+            m::Member {
+                location_name: Some("maximumEnaQueueCountPerInterface"),
+                ..member("MaximumEnaQueueCountPerInterface", 467)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkCardInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(506),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NetworkInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("networkPerformance"),
+                ..member("NetworkPerformance", 523)
+            },
+            m::Member {
+                location_name: Some("maximumNetworkInterfaces"),
+                ..member("MaximumNetworkInterfaces", 461)
+            },
+            m::Member {
+                location_name: Some("maximumNetworkCards"),
+                ..member("MaximumNetworkCards", 469)
+            },
+            m::Member {
+                location_name: Some("defaultNetworkCardIndex"),
+                ..member("DefaultNetworkCardIndex", 138)
+            },
+            m::Member {
+                location_name: Some("networkCards"),
+                ..member("NetworkCards", 507)
+            },
+            m::Member {
+                location_name: Some("ipv4AddressesPerInterface"),
+                ..member("Ipv4AddressesPerInterface", 459)
+            },
+            m::Member {
+                location_name: Some("ipv6AddressesPerInterface"),
+                ..member("Ipv6AddressesPerInterface", 460)
+            },
+            m::Member {
+                location_name: Some("ipv6Supported"),
+                ..member("Ipv6Supported", 355)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 254)
+            },
+            m::Member {
+                location_name: Some("efaSupported"),
+                ..member("EfaSupported", 243)
+            },
+            m::Member {
+                location_name: Some("efaInfo"),
+                ..member("EfaInfo", 242)
+            },
+            m::Member {
+                location_name: Some("encryptionInTransitSupported"),
+                ..member("EncryptionInTransitSupported", 255)
+            },
+            m::Member {
+                location_name: Some("enaSrdSupported"),
+                ..member("EnaSrdSupported", 252)
+            },
+            m::Member {
+                location_name: Some("bandwidthWeightings"),
+                ..member("BandwidthWeightings", 65)
+            },
+            m::Member {
+                location_name: Some("flexibleEnaQueuesSupport"),
+                ..member("FlexibleEnaQueuesSupport", 263)
+            },
+            m::Member {
+                location_name: Some("connectionTrackingConfiguration"),
+                ..member("ConnectionTrackingConfiguration", 136)
+            },
+            m::Member {
+                location_name: Some("secondaryNetworkSupported"),
+                ..member("SecondaryNetworkSupported", 628)
+            },
+            m::Member {
+                location_name: Some("maximumSecondaryNetworkInterfaces"),
+                ..member("MaximumSecondaryNetworkInterfaces", 470)
+            },
+            m::Member {
+                location_name: Some("ipv4AddressesPerSecondaryInterface"),
+                ..member("Ipv4AddressesPerSecondaryInterface", 346)
+            },
+        ])),
     },
     m::Shape {
         name: "NetworkInterface",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 170)
+                ..member("Association", 510)
             },
             m::Member {
                 location_name: Some("attachment"),
-                ..member("Attachment", 171)
+                ..member("Attachment", 511)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 236)
+                ..member("AvailabilityZone", 647)
             },
             m::Member {
                 location_name: Some("connectionTrackingConfiguration"),
-                ..member("ConnectionTrackingConfiguration", 49)
+                ..member("ConnectionTrackingConfiguration", 95)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 647)
             },
             m::Member {
                 location_name: Some("groupSet"),
-                ..member("Groups", 129)
+                ..member("Groups", 284)
             },
             m::Member {
                 location_name: Some("interfaceType"),
-                ..member("InterfaceType", 180)
+                ..member("InterfaceType", 522)
             },
             m::Member {
                 location_name: Some("ipv6AddressesSet"),
-                ..member("Ipv6Addresses", 175)
+                ..member("Ipv6Addresses", 517)
             },
             m::Member {
                 location_name: Some("macAddress"),
-                ..member("MacAddress", 236)
+                ..member("MacAddress", 647)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 236)
+                ..member("NetworkInterfaceId", 647)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 236)
+                ..member("OutpostArn", 647)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 647)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 236)
+                ..member("PrivateDnsName", 647)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 236)
+                ..member("PublicDnsName", 647)
             },
             m::Member {
                 location_name: Some("publicIpDnsNameOptions"),
-                ..member("PublicIpDnsNameOptions", 193)
+                ..member("PublicIpDnsNameOptions", 577)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 236)
+                ..member("PrivateIpAddress", 647)
             },
             m::Member {
                 location_name: Some("privateIpAddressesSet"),
-                ..member("PrivateIpAddresses", 178)
+                ..member("PrivateIpAddresses", 520)
             },
             m::Member {
                 location_name: Some("ipv4PrefixSet"),
-                ..member("Ipv4Prefixes", 149)
+                ..member("Ipv4Prefixes", 353)
             },
             m::Member {
                 location_name: Some("ipv6PrefixSet"),
-                ..member("Ipv6Prefixes", 153)
+                ..member("Ipv6Prefixes", 362)
             },
             m::Member {
                 location_name: Some("requesterId"),
-                ..member("RequesterId", 236)
+                ..member("RequesterId", 647)
             },
             m::Member {
                 location_name: Some("requesterManaged"),
-                ..member("RequesterManaged", 46)
+                ..member("RequesterManaged", 83)
             },
             m::Member {
                 location_name: Some("sourceDestCheck"),
-                ..member("SourceDestCheck", 46)
+                ..member("SourceDestCheck", 83)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 179)
+                ..member("Status", 521)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 236)
+                ..member("SubnetId", 647)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("TagSet", 248)
+                ..member("TagSet", 662)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
             m::Member {
                 location_name: Some("denyAllIgwTraffic"),
-                ..member("DenyAllIgwTraffic", 46)
+                ..member("DenyAllIgwTraffic", 83)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 46)
+                ..member("Ipv6Native", 83)
             },
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 236)
+                ..member("Ipv6Address", 647)
             },
             m::Member {
                 location_name: Some("operator"),
-                ..member("Operator", 183)
+                ..member("Operator", 543)
             },
             m::Member {
                 location_name: Some("associatedSubnetSet"),
-                ..member("AssociatedSubnets", 23)
+                ..member("AssociatedSubnets", 40)
             },
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 236)
+                ..member("AvailabilityZoneId", 647)
             },
         ])),
     },
@@ -3303,31 +8516,31 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("allocationId"),
-                ..member("AllocationId", 236)
+                ..member("AllocationId", 647)
             },
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 236)
+                ..member("AssociationId", 647)
             },
             m::Member {
                 location_name: Some("ipOwnerId"),
-                ..member("IpOwnerId", 236)
+                ..member("IpOwnerId", 647)
             },
             m::Member {
                 location_name: Some("publicDnsName"),
-                ..member("PublicDnsName", 236)
+                ..member("PublicDnsName", 647)
             },
             m::Member {
                 location_name: Some("publicIp"),
-                ..member("PublicIp", 236)
+                ..member("PublicIp", 647)
             },
             m::Member {
                 location_name: Some("customerOwnedIp"),
-                ..member("CustomerOwnedIp", 236)
+                ..member("CustomerOwnedIp", 647)
             },
             m::Member {
                 location_name: Some("carrierIp"),
-                ..member("CarrierIp", 236)
+                ..member("CarrierIp", 647)
             },
         ])),
     },
@@ -3336,45 +8549,62 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("attachTime"),
-                ..member("AttachTime", 65)
+                ..member("AttachTime", 133)
             },
             m::Member {
                 location_name: Some("attachmentId"),
-                ..member("AttachmentId", 236)
+                ..member("AttachmentId", 647)
             },
             m::Member {
                 location_name: Some("deleteOnTermination"),
-                ..member("DeleteOnTermination", 46)
+                ..member("DeleteOnTermination", 83)
             },
             m::Member {
                 location_name: Some("deviceIndex"),
-                ..member("DeviceIndex", 134)
+                ..member("DeviceIndex", 333)
             },
             m::Member {
                 location_name: Some("networkCardIndex"),
-                ..member("NetworkCardIndex", 134)
+                ..member("NetworkCardIndex", 333)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 236)
+                ..member("InstanceId", 647)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 236)
+                ..member("InstanceOwnerId", 647)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 27)
+                ..member("Status", 45)
             },
             m::Member {
                 location_name: Some("enaSrdSpecification"),
-                ..member("EnaSrdSpecification", 25)
+                ..member("EnaSrdSpecification", 42)
             },
             m::Member {
                 location_name: Some("enaQueueCount"),
-                ..member("EnaQueueCount", 134)
+                ..member("EnaQueueCount", 333)
             },
         ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceCount",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 333)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NetworkInterfaceCountRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 333), member("Max", 333)])),
     },
     m::Shape {
         name: "NetworkInterfaceId",
@@ -3383,7 +8613,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "NetworkInterfaceIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(172),
+            member: m::ShapeId(514),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3393,22 +8623,22 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ipv6Address"),
-                ..member("Ipv6Address", 236)
+                ..member("Ipv6Address", 647)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 236)
+                ..member("PublicIpv6DnsName", 647)
             },
             m::Member {
                 location_name: Some("isPrimaryIpv6"),
-                ..member("IsPrimaryIpv6", 46)
+                ..member("IsPrimaryIpv6", 83)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfaceIpv6AddressesList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(174),
+            member: m::ShapeId(516),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3416,7 +8646,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "NetworkInterfaceList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(169),
+            member: m::ShapeId(509),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3426,26 +8656,26 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("association"),
-                ..member("Association", 170)
+                ..member("Association", 510)
             },
             m::Member {
                 location_name: Some("primary"),
-                ..member("Primary", 46)
+                ..member("Primary", 83)
             },
             m::Member {
                 location_name: Some("privateDnsName"),
-                ..member("PrivateDnsName", 236)
+                ..member("PrivateDnsName", 647)
             },
             m::Member {
                 location_name: Some("privateIpAddress"),
-                ..member("PrivateIpAddress", 236)
+                ..member("PrivateIpAddress", 647)
             },
         ])),
     },
     m::Shape {
         name: "NetworkInterfacePrivateIpAddressList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(177),
+            member: m::ShapeId(519),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3488,40 +8718,269 @@ pub static SHAPES: [m::Shape; 282] = [
         },
     },
     m::Shape {
+        name: "NetworkPerformance",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NeuronDeviceCoreCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "NeuronDeviceCoreInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 524)
+            },
+            m::Member {
+                location_name: Some("version"),
+                ..member("Version", 526)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NeuronDeviceCoreVersion",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "NeuronDeviceCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "NeuronDeviceInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("count"),
+                ..member("Count", 527)
+            },
+            m::Member {
+                location_name: Some("name"),
+                ..member("Name", 532)
+            },
+            m::Member {
+                location_name: Some("coreInfo"),
+                ..member("CoreInfo", 525)
+            },
+            m::Member {
+                location_name: Some("memoryInfo"),
+                ..member("MemoryInfo", 530)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "NeuronDeviceInfoList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(528),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "NeuronDeviceMemoryInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("sizeInMiB"),
+            ..member("SizeInMiB", 531)
+        }])),
+    },
+    m::Shape {
+        name: "NeuronDeviceMemorySize",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "NeuronDeviceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NeuronInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("neuronDevices"),
+                ..member("NeuronDevices", 529)
+            },
+            m::Member {
+                location_name: Some("totalNeuronDeviceMemoryInMiB"),
+                ..member("TotalNeuronDeviceMemoryInMiB", 671)
+            },
+        ])),
+    },
+    m::Shape {
         name: "NextToken",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NitroEnclavesSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
+        name: "NitroTpmInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("supportedVersions"),
+            ..member("SupportedVersions", 539)
+        }])),
+    },
+    m::Shape {
+        name: "NitroTpmSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
+        name: "NitroTpmSupportedVersionType",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "NitroTpmSupportedVersionsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(538),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "OdbNetworkArn",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "OperationType",
+        kind: m::ShapeKind::String {
+            enum_values: &["add", "remove"],
+        },
+    },
+    m::Shape {
+        name: "OperatorRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Principal", 647)])),
+    },
+    m::Shape {
         name: "OperatorResponse",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("managed"),
-                ..member("Managed", 46)
+                ..member("Managed", 83)
             },
             m::Member {
                 location_name: Some("principal"),
-                ..member("Principal", 236)
+                ..member("Principal", 647)
             },
             m::Member {
                 location_name: Some("hiddenByDefault"),
-                ..member("HiddenByDefault", 46)
+                ..member("HiddenByDefault", 83)
             },
         ])),
+    },
+    m::Shape {
+        name: "OrganizationArnStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(647),
+            member_location_name: Some("OrganizationArn"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "OrganizationalUnitArnStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(647),
+            member_location_name: Some("OrganizationalUnitArn"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "OwnerStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(647),
+            member_location_name: Some("Owner"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PeakBandwidthInGbps",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "PerformanceFactorReference",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("instanceFamily"),
+            ..member("InstanceFamily", 647)
+        }])),
+    },
+    m::Shape {
+        name: "PerformanceFactorReferenceRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 647)])),
+    },
+    m::Shape {
+        name: "PerformanceFactorReferenceSet",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(548),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PerformanceFactorReferenceSetRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(549),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PermissionGroup",
+        kind: m::ShapeKind::String {
+            enum_values: &["all"],
+        },
+    },
+    m::Shape {
+        name: "PhcSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
+    },
+    m::Shape {
+        name: "PlacementGroupId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "PlacementGroupInfo",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("supportedStrategies"),
+            ..member("SupportedStrategies", 558)
+        }])),
+    },
+    m::Shape {
+        name: "PlacementGroupName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "PlacementGroupStrategy",
+        kind: m::ShapeKind::String {
+            enum_values: &["cluster", "partition", "spread"],
+        },
+    },
+    m::Shape {
+        name: "PlacementGroupStrategyList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(557),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "PlatformValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["Windows"],
+        },
     },
     m::Shape {
         name: "PortRange",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("from"),
-                ..member("From", 134)
+                ..member("From", 333)
             },
             m::Member {
                 location_name: Some("to"),
-                ..member("To", 134)
+                ..member("To", 333)
             },
         ])),
     },
@@ -3530,18 +8989,18 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 647)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 236)
+                ..member("PrefixListId", 647)
             },
         ])),
     },
     m::Shape {
         name: "PrefixListIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(185),
+            member: m::ShapeId(561),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3555,29 +9014,110 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("hostnameType"),
-                ..member("HostnameType", 131)
+                ..member("HostnameType", 287)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsARecord"),
-                ..member("EnableResourceNameDnsARecord", 46)
+                ..member("EnableResourceNameDnsARecord", 83)
             },
             m::Member {
                 location_name: Some("enableResourceNameDnsAAAARecord"),
-                ..member("EnableResourceNameDnsAAAARecord", 46)
+                ..member("EnableResourceNameDnsAAAARecord", 83)
             },
         ])),
+    },
+    m::Shape {
+        name: "PrivateIpAddressSpecification",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("primary"),
+                ..member("Primary", 83)
+            },
+            m::Member {
+                location_name: Some("privateIpAddress"),
+                ..member("PrivateIpAddress", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "PrivateIpAddressSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(565),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ProcessorInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("supportedArchitectures"),
+                ..member("SupportedArchitectures", 32)
+            },
+            m::Member {
+                location_name: Some("sustainedClockSpeedInGhz"),
+                ..member("SustainedClockSpeedInGhz", 568)
+            },
+            m::Member {
+                location_name: Some("supportedFeatures"),
+                ..member("SupportedFeatures", 659)
+            },
+            m::Member {
+                location_name: Some("manufacturer"),
+                ..member("Manufacturer", 105)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ProcessorSustainedClockSpeed",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
+        name: "ProductCode",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("productCode"),
+                ..member("ProductCodeId", 647)
+            },
+            m::Member {
+                location_name: Some("type"),
+                ..member("ProductCodeType", 572)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ProductCodeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(569),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ProductCodeStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(647),
+            member_location_name: Some("ProductCode"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ProductCodeValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["devpay", "marketplace"],
+        },
     },
     m::Shape {
         name: "PropagatingVgw",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("gatewayId"),
-            ..member("GatewayId", 236)
+            ..member("GatewayId", 647)
         }])),
     },
     m::Shape {
         name: "PropagatingVgwList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(189),
+            member: m::ShapeId(573),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3587,15 +9127,15 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 236)
+                ..member("Value", 647)
             },
             m::Member {
                 location_name: Some("status"),
-                ..member("Status", 236)
+                ..member("Status", 647)
             },
             m::Member {
                 location_name: Some("reason"),
-                ..member("Reason", 236)
+                ..member("Reason", 647)
             },
         ])),
     },
@@ -3608,52 +9148,62 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dnsHostnameType"),
-                ..member("DnsHostnameType", 236)
+                ..member("DnsHostnameType", 647)
             },
             m::Member {
                 location_name: Some("publicIpv4DnsName"),
-                ..member("PublicIpv4DnsName", 236)
+                ..member("PublicIpv4DnsName", 647)
             },
             m::Member {
                 location_name: Some("publicIpv6DnsName"),
-                ..member("PublicIpv6DnsName", 236)
+                ..member("PublicIpv6DnsName", 647)
             },
             m::Member {
                 location_name: Some("publicDualStackDnsName"),
-                ..member("PublicDualStackDnsName", 236)
+                ..member("PublicDualStackDnsName", 647)
             },
         ])),
     },
     m::Shape {
         name: "PublicIpStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(647),
             member_location_name: Some("PublicIp"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "RamdiskId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "RebootMigrationSupport",
+        kind: m::ShapeKind::String {
+            enum_values: &["unsupported", "supported"],
+        },
     },
     m::Shape {
         name: "ReferencedSecurityGroup",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 236)
+                ..member("GroupId", 647)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 236)
+                ..member("PeeringStatus", 647)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 236)
+                ..member("UserId", 647)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 236)
+                ..member("VpcPeeringConnectionId", 647)
             },
         ])),
     },
@@ -3662,19 +9212,19 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("optInStatus"),
-                ..member("OptInStatus", 236)
+                ..member("OptInStatus", 647)
             },
             m::Member {
                 location_name: Some("geographySet"),
-                ..member("Geography", 198)
+                ..member("Geography", 584)
             },
             m::Member {
                 location_name: Some("regionName"),
-                ..member("RegionName", 236)
+                ..member("RegionName", 647)
             },
             m::Member {
                 location_name: Some("regionEndpoint"),
-                ..member("Endpoint", 236)
+                ..member("Endpoint", 647)
             },
         ])),
     },
@@ -3682,13 +9232,13 @@ pub static SHAPES: [m::Shape; 282] = [
         name: "RegionGeography",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("name"),
-            ..member("Name", 236)
+            ..member("Name", 647)
         }])),
     },
     m::Shape {
         name: "RegionGeographyList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(197),
+            member: m::ShapeId(583),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3696,7 +9246,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RegionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(196),
+            member: m::ShapeId(582),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -3704,74 +9254,144 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RegionNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(647),
             member_location_name: Some("RegionName"),
             flattened: false,
         }),
     },
     m::Shape {
-        name: "ReleaseAddressRequest",
+        name: "RegisterImageRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AllocationId", 14),
-            member("PublicIp", 236),
-            member("NetworkBorderGroup", 236),
+            member("ImageLocation", 647),
+            m::Member {
+                location_name: Some("BillingProduct"),
+                ..member("BillingProducts", 76)
+            },
+            member("BootMode", 86),
+            member("TpmSupport", 672),
+            member("UefiData", 300),
+            member("ImdsSupport", 301),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 664)
+            },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
+            },
+            m::Member {
+                location_name: Some("name"),
+                required: true,
+                ..member("Name", 297)
+            },
+            m::Member {
+                location_name: Some("description"),
+                ..member("Description", 293)
+            },
+            m::Member {
+                location_name: Some("architecture"),
+                ..member("Architecture", 33)
+            },
+            m::Member {
+                location_name: Some("kernelId"),
+                ..member("KernelId", 365)
+            },
+            m::Member {
+                location_name: Some("ramdiskId"),
+                ..member("RamdiskId", 579)
+            },
+            m::Member {
+                location_name: Some("rootDeviceName"),
+                ..member("RootDeviceName", 647)
+            },
+            m::Member {
+                location_name: Some("BlockDeviceMapping"),
+                ..member("BlockDeviceMappings", 80)
+            },
+            m::Member {
+                location_name: Some("virtualizationType"),
+                ..member("VirtualizationType", 647)
+            },
+            m::Member {
+                location_name: Some("sriovNetSupport"),
+                ..member("SriovNetSupport", 647)
+            },
+            m::Member {
+                location_name: Some("enaSupport"),
+                ..member("EnaSupport", 83)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RegisterImageResult",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("imageId"),
+            ..member("ImageId", 647)
+        }])),
+    },
+    m::Shape {
+        name: "ReleaseAddressRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AllocationId", 25),
+            member("PublicIp", 647),
+            member("NetworkBorderGroup", 647),
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
             },
         ])),
     },
     m::Shape {
         name: "ReplaceRouteRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("DestinationPrefixListId", 187),
-            member("VpcEndpointId", 272),
-            member("LocalTarget", 46),
-            member("TransitGatewayId", 252),
-            member("LocalGatewayId", 156),
-            member("CarrierGatewayId", 47),
-            member("CoreNetworkArn", 50),
-            member("OdbNetworkArn", 182),
+            member("DestinationPrefixListId", 563),
+            member("VpcEndpointId", 708),
+            member("LocalTarget", 83),
+            member("TransitGatewayId", 673),
+            member("LocalGatewayId", 450),
+            member("CarrierGatewayId", 93),
+            member("CoreNetworkArn", 103),
+            member("OdbNetworkArn", 540),
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 619)
             },
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 236)
+                ..member("DestinationCidrBlock", 647)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 213)
+                ..member("GatewayId", 609)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 236)
+                ..member("DestinationIpv6CidrBlock", 647)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 122)
+                ..member("EgressOnlyInternetGatewayId", 244)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 133)
+                ..member("InstanceId", 316)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 172)
+                ..member("NetworkInterfaceId", 514)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 278)
+                ..member("VpcPeeringConnectionId", 714)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 159)
+                ..member("NatGatewayId", 492)
             },
         ])),
     },
@@ -3780,17 +9400,17 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("associationId"),
                 required: true,
-                ..member("AssociationId", 219)
+                ..member("AssociationId", 615)
             },
             m::Member {
                 location_name: Some("routeTableId"),
                 required: true,
-                ..member("RouteTableId", 223)
+                ..member("RouteTableId", 619)
             },
         ])),
     },
@@ -3799,11 +9419,108 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("newAssociationId"),
-                ..member("NewAssociationId", 236)
+                ..member("NewAssociationId", 647)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 221)
+                ..member("AssociationState", 617)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RequestInstanceTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(327),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RequestLaunchTemplateData",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("KernelId", 365),
+            member("EbsOptimized", 83),
+            member("IamInstanceProfile", 406),
+            m::Member {
+                location_name: Some("BlockDeviceMapping"),
+                ..member("BlockDeviceMappings", 385)
+            },
+            m::Member {
+                location_name: Some("NetworkInterface"),
+                ..member("NetworkInterfaces", 422)
+            },
+            member("ImageId", 294),
+            member("InstanceType", 327),
+            member("KeyName", 373),
+            member("Monitoring", 449),
+            member("Placement", 436),
+            member("RamDiskId", 579),
+            member("DisableApiTermination", 83),
+            member("InstanceInitiatedShutdownBehavior", 642),
+            member("UserData", 640),
+            m::Member {
+                location_name: Some("TagSpecification"),
+                ..member("TagSpecifications", 445)
+            },
+            m::Member {
+                location_name: Some("ElasticGpuSpecification"),
+                ..member("ElasticGpuSpecifications", 247)
+            },
+            m::Member {
+                location_name: Some("ElasticInferenceAccelerator"),
+                ..member("ElasticInferenceAccelerators", 394)
+            },
+            m::Member {
+                location_name: Some("SecurityGroupId"),
+                ..member("SecurityGroupIds", 632)
+            },
+            m::Member {
+                location_name: Some("SecurityGroup"),
+                ..member("SecurityGroups", 639)
+            },
+            member("InstanceMarketOptions", 412),
+            member("CreditSpecification", 129),
+            member("CpuOptions", 389),
+            member("CapacityReservationSpecification", 386),
+            m::Member {
+                location_name: Some("LicenseSpecification"),
+                ..member("LicenseSpecifications", 430)
+            },
+            member("HibernationOptions", 403),
+            member("MetadataOptions", 415),
+            member("EnclaveOptions", 400),
+            member("InstanceRequirements", 323),
+            member("PrivateDnsNameOptions", 438),
+            member("MaintenanceOptions", 410),
+            member("DisableApiStop", 83),
+            member("Operator", 542),
+            member("NetworkPerformanceOptions", 434),
+            m::Member {
+                location_name: Some("SecondaryInterface"),
+                ..member("SecondaryInterfaces", 426)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ResetImageAttributeName",
+        kind: m::ShapeKind::String {
+            enum_values: &["launchPermission"],
+        },
+    },
+    m::Shape {
+        name: "ResetImageAttributeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Attribute", 595)
+            },
+            m::Member {
+                required: true,
+                ..member("ImageId", 294)
+            },
+            m::Member {
+                location_name: Some("dryRun"),
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -3923,48 +9640,202 @@ pub static SHAPES: [m::Shape; 282] = [
         },
     },
     m::Shape {
+        name: "ResponseError",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 401)
+            },
+            m::Member {
+                location_name: Some("message"),
+                ..member("Message", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ResponseLaunchTemplateData",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("kernelId"),
+                ..member("KernelId", 647)
+            },
+            m::Member {
+                location_name: Some("ebsOptimized"),
+                ..member("EbsOptimized", 83)
+            },
+            m::Member {
+                location_name: Some("iamInstanceProfile"),
+                ..member("IamInstanceProfile", 405)
+            },
+            m::Member {
+                location_name: Some("blockDeviceMappingSet"),
+                ..member("BlockDeviceMappings", 383)
+            },
+            m::Member {
+                location_name: Some("networkInterfaceSet"),
+                ..member("NetworkInterfaces", 420)
+            },
+            m::Member {
+                location_name: Some("imageId"),
+                ..member("ImageId", 647)
+            },
+            m::Member {
+                location_name: Some("instanceType"),
+                ..member("InstanceType", 327)
+            },
+            m::Member {
+                location_name: Some("keyName"),
+                ..member("KeyName", 647)
+            },
+            m::Member {
+                location_name: Some("monitoring"),
+                ..member("Monitoring", 448)
+            },
+            m::Member {
+                location_name: Some("placement"),
+                ..member("Placement", 435)
+            },
+            m::Member {
+                location_name: Some("ramDiskId"),
+                ..member("RamDiskId", 647)
+            },
+            m::Member {
+                location_name: Some("disableApiTermination"),
+                ..member("DisableApiTermination", 83)
+            },
+            m::Member {
+                location_name: Some("instanceInitiatedShutdownBehavior"),
+                ..member("InstanceInitiatedShutdownBehavior", 642)
+            },
+            m::Member {
+                location_name: Some("userData"),
+                ..member("UserData", 640)
+            },
+            m::Member {
+                location_name: Some("tagSpecificationSet"),
+                ..member("TagSpecifications", 443)
+            },
+            m::Member {
+                location_name: Some("elasticGpuSpecificationSet"),
+                ..member("ElasticGpuSpecifications", 249)
+            },
+            m::Member {
+                location_name: Some("elasticInferenceAcceleratorSet"),
+                ..member("ElasticInferenceAccelerators", 396)
+            },
+            m::Member {
+                location_name: Some("securityGroupIdSet"),
+                ..member("SecurityGroupIds", 686)
+            },
+            m::Member {
+                location_name: Some("securityGroupSet"),
+                ..member("SecurityGroups", 686)
+            },
+            m::Member {
+                location_name: Some("instanceMarketOptions"),
+                ..member("InstanceMarketOptions", 411)
+            },
+            m::Member {
+                location_name: Some("creditSpecification"),
+                ..member("CreditSpecification", 128)
+            },
+            m::Member {
+                location_name: Some("cpuOptions"),
+                ..member("CpuOptions", 388)
+            },
+            m::Member {
+                location_name: Some("capacityReservationSpecification"),
+                ..member("CapacityReservationSpecification", 387)
+            },
+            m::Member {
+                location_name: Some("licenseSet"),
+                ..member("LicenseSpecifications", 429)
+            },
+            m::Member {
+                location_name: Some("hibernationOptions"),
+                ..member("HibernationOptions", 402)
+            },
+            m::Member {
+                location_name: Some("metadataOptions"),
+                ..member("MetadataOptions", 414)
+            },
+            m::Member {
+                location_name: Some("enclaveOptions"),
+                ..member("EnclaveOptions", 399)
+            },
+            m::Member {
+                location_name: Some("instanceRequirements"),
+                ..member("InstanceRequirements", 322)
+            },
+            m::Member {
+                location_name: Some("privateDnsNameOptions"),
+                ..member("PrivateDnsNameOptions", 437)
+            },
+            m::Member {
+                location_name: Some("maintenanceOptions"),
+                ..member("MaintenanceOptions", 409)
+            },
+            m::Member {
+                location_name: Some("disableApiStop"),
+                ..member("DisableApiStop", 83)
+            },
+            m::Member {
+                location_name: Some("operator"),
+                ..member("Operator", 543)
+            },
+            m::Member {
+                location_name: Some("networkPerformanceOptions"),
+                ..member("NetworkPerformanceOptions", 433)
+            },
+            m::Member {
+                location_name: Some("secondaryInterfaceSet"),
+                ..member("SecondaryInterfaces", 424)
+            },
+        ])),
+    },
+    m::Shape {
         name: "RevokeSecurityGroupEgressRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 233)
+                ..member("SecurityGroupRuleIds", 637)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
             m::Member {
                 location_name: Some("groupId"),
                 required: true,
-                ..member("GroupId", 228)
+                ..member("GroupId", 631)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupName"),
-                ..member("SourceSecurityGroupName", 236)
+                ..member("SourceSecurityGroupName", 647)
             },
             m::Member {
                 location_name: Some("sourceSecurityGroupOwnerId"),
-                ..member("SourceSecurityGroupOwnerId", 236)
+                ..member("SourceSecurityGroupOwnerId", 647)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 236)
+                ..member("IpProtocol", 647)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 134)
+                ..member("FromPort", 333)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 134)
+                ..member("ToPort", 333)
             },
             m::Member {
                 location_name: Some("cidrIp"),
-                ..member("CidrIp", 236)
+                ..member("CidrIp", 647)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 142)
+                ..member("IpPermissions", 341)
             },
         ])),
     },
@@ -3973,37 +9844,37 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 46)
+                ..member("Return", 83)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 142)
+                ..member("UnknownIpPermissions", 341)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 211)
+                ..member("RevokedSecurityGroupRules", 605)
             },
         ])),
     },
     m::Shape {
         name: "RevokeSecurityGroupIngressRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CidrIp", 236),
-            member("FromPort", 134),
-            member("GroupId", 228),
-            member("GroupName", 230),
-            member("IpPermissions", 142),
-            member("IpProtocol", 236),
-            member("SourceSecurityGroupName", 236),
-            member("SourceSecurityGroupOwnerId", 236),
-            member("ToPort", 134),
+            member("CidrIp", 647),
+            member("FromPort", 333),
+            member("GroupId", 631),
+            member("GroupName", 634),
+            member("IpPermissions", 341),
+            member("IpProtocol", 647),
+            member("SourceSecurityGroupName", 647),
+            member("SourceSecurityGroupOwnerId", 647),
+            member("ToPort", 333),
             m::Member {
                 location_name: Some("SecurityGroupRuleId"),
-                ..member("SecurityGroupRuleIds", 233)
+                ..member("SecurityGroupRuleIds", 637)
             },
             m::Member {
                 location_name: Some("dryRun"),
-                ..member("DryRun", 46)
+                ..member("DryRun", 83)
             },
         ])),
     },
@@ -4012,15 +9883,15 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("return"),
-                ..member("Return", 46)
+                ..member("Return", 83)
             },
             m::Member {
                 location_name: Some("unknownIpPermissionSet"),
-                ..member("UnknownIpPermissions", 142)
+                ..member("UnknownIpPermissions", 341)
             },
             m::Member {
                 location_name: Some("revokedSecurityGroupRuleSet"),
-                ..member("RevokedSecurityGroupRules", 211)
+                ..member("RevokedSecurityGroupRules", 605)
             },
         ])),
     },
@@ -4029,54 +9900,68 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 232)
+                ..member("SecurityGroupRuleId", 636)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 228)
+                ..member("GroupId", 631)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 46)
+                ..member("IsEgress", 83)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 236)
+                ..member("IpProtocol", 647)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 134)
+                ..member("FromPort", 333)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 134)
+                ..member("ToPort", 333)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 236)
+                ..member("CidrIpv4", 647)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 236)
+                ..member("CidrIpv6", 647)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 187)
+                ..member("PrefixListId", 563)
             },
             m::Member {
                 location_name: Some("referencedGroupId"),
-                ..member("ReferencedGroupId", 228)
+                ..member("ReferencedGroupId", 631)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 647)
             },
         ])),
     },
     m::Shape {
         name: "RevokedSecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(210),
+            member: m::ShapeId(604),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "RootDeviceType",
+        kind: m::ShapeKind::String {
+            enum_values: &["ebs", "instance-store"],
+        },
+    },
+    m::Shape {
+        name: "RootDeviceTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(606),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4086,75 +9971,75 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("destinationCidrBlock"),
-                ..member("DestinationCidrBlock", 236)
+                ..member("DestinationCidrBlock", 647)
             },
             m::Member {
                 location_name: Some("destinationIpv6CidrBlock"),
-                ..member("DestinationIpv6CidrBlock", 236)
+                ..member("DestinationIpv6CidrBlock", 647)
             },
             m::Member {
                 location_name: Some("destinationPrefixListId"),
-                ..member("DestinationPrefixListId", 236)
+                ..member("DestinationPrefixListId", 647)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGatewayId"),
-                ..member("EgressOnlyInternetGatewayId", 236)
+                ..member("EgressOnlyInternetGatewayId", 647)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 236)
+                ..member("GatewayId", 647)
             },
             m::Member {
                 location_name: Some("instanceId"),
-                ..member("InstanceId", 236)
+                ..member("InstanceId", 647)
             },
             m::Member {
                 location_name: Some("instanceOwnerId"),
-                ..member("InstanceOwnerId", 236)
+                ..member("InstanceOwnerId", 647)
             },
             m::Member {
                 location_name: Some("natGatewayId"),
-                ..member("NatGatewayId", 236)
+                ..member("NatGatewayId", 647)
             },
             m::Member {
                 location_name: Some("transitGatewayId"),
-                ..member("TransitGatewayId", 236)
+                ..member("TransitGatewayId", 647)
             },
             m::Member {
                 location_name: Some("localGatewayId"),
-                ..member("LocalGatewayId", 236)
+                ..member("LocalGatewayId", 647)
             },
             m::Member {
                 location_name: Some("carrierGatewayId"),
-                ..member("CarrierGatewayId", 47)
+                ..member("CarrierGatewayId", 93)
             },
             m::Member {
                 location_name: Some("networkInterfaceId"),
-                ..member("NetworkInterfaceId", 236)
+                ..member("NetworkInterfaceId", 647)
             },
             m::Member {
                 location_name: Some("origin"),
-                ..member("Origin", 215)
+                ..member("Origin", 611)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 216)
+                ..member("State", 612)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 236)
+                ..member("VpcPeeringConnectionId", 647)
             },
             m::Member {
                 location_name: Some("coreNetworkArn"),
-                ..member("CoreNetworkArn", 50)
+                ..member("CoreNetworkArn", 103)
             },
             m::Member {
                 location_name: Some("odbNetworkArn"),
-                ..member("OdbNetworkArn", 182)
+                ..member("OdbNetworkArn", 540)
             },
             m::Member {
                 location_name: Some("ipAddress"),
-                ..member("IpAddress", 236)
+                ..member("IpAddress", 647)
             },
         ])),
     },
@@ -4165,7 +10050,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RouteList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(212),
+            member: m::ShapeId(608),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4192,31 +10077,31 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationSet"),
-                ..member("Associations", 220)
+                ..member("Associations", 616)
             },
             m::Member {
                 location_name: Some("propagatingVgwSet"),
-                ..member("PropagatingVgws", 190)
+                ..member("PropagatingVgws", 574)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 236)
+                ..member("RouteTableId", 647)
             },
             m::Member {
                 location_name: Some("routeSet"),
-                ..member("Routes", 214)
+                ..member("Routes", 610)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 647)
             },
         ])),
     },
@@ -4225,31 +10110,31 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("main"),
-                ..member("Main", 46)
+                ..member("Main", 83)
             },
             m::Member {
                 location_name: Some("routeTableAssociationId"),
-                ..member("RouteTableAssociationId", 236)
+                ..member("RouteTableAssociationId", 647)
             },
             m::Member {
                 location_name: Some("routeTableId"),
-                ..member("RouteTableId", 236)
+                ..member("RouteTableId", 647)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 236)
+                ..member("SubnetId", 647)
             },
             m::Member {
                 location_name: Some("gatewayId"),
-                ..member("GatewayId", 236)
+                ..member("GatewayId", 647)
             },
             m::Member {
                 location_name: Some("publicIpv4Pool"),
-                ..member("PublicIpv4Pool", 236)
+                ..member("PublicIpv4Pool", 647)
             },
             m::Member {
                 location_name: Some("associationState"),
-                ..member("AssociationState", 221)
+                ..member("AssociationState", 617)
             },
         ])),
     },
@@ -4260,7 +10145,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RouteTableAssociationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(218),
+            member: m::ShapeId(614),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4270,11 +10155,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 222)
+                ..member("State", 618)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 236)
+                ..member("StatusMessage", 647)
             },
         ])),
     },
@@ -4297,7 +10182,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RouteTableIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(223),
+            member: m::ShapeId(619),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4305,7 +10190,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "RouteTableList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(217),
+            member: m::ShapeId(613),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4317,43 +10202,84 @@ pub static SHAPES: [m::Shape; 282] = [
         },
     },
     m::Shape {
+        name: "SecondaryInterfacePrivateIpAddressSpecification",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("privateIpAddress"),
+            ..member("PrivateIpAddress", 647)
+        }])),
+    },
+    m::Shape {
+        name: "SecondaryInterfacePrivateIpAddressSpecificationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(623),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SecondaryInterfacePrivateIpAddressSpecificationListRequest",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(626),
+            member_location_name: Some("SecondaryInterfacePrivateIpAddressSpecification"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SecondaryInterfacePrivateIpAddressSpecificationRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("PrivateIpAddress", 647)])),
+    },
+    m::Shape {
+        name: "SecondaryInterfaceType",
+        kind: m::ShapeKind::String {
+            enum_values: &["secondary"],
+        },
+    },
+    m::Shape {
+        name: "SecondaryNetworkSupportedFlag",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "SecondarySubnetId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "SecurityGroup",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 236)
+                ..member("GroupId", 647)
             },
             m::Member {
                 location_name: Some("ipPermissionsEgress"),
-                ..member("IpPermissionsEgress", 142)
+                ..member("IpPermissionsEgress", 341)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
             m::Member {
                 location_name: Some("securityGroupArn"),
-                ..member("SecurityGroupArn", 236)
+                ..member("SecurityGroupArn", 647)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 647)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 236)
+                ..member("GroupName", 647)
             },
             m::Member {
                 location_name: Some("groupDescription"),
-                ..member("Description", 236)
+                ..member("Description", 647)
             },
             m::Member {
                 location_name: Some("ipPermissions"),
-                ..member("IpPermissions", 142)
+                ..member("IpPermissions", 341)
             },
         ])),
     },
@@ -4362,9 +10288,17 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "SecurityGroupIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(631),
+            member_location_name: Some("SecurityGroupId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "SecurityGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(227),
+            member: m::ShapeId(630),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4378,59 +10312,59 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("securityGroupRuleId"),
-                ..member("SecurityGroupRuleId", 232)
+                ..member("SecurityGroupRuleId", 636)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 228)
+                ..member("GroupId", 631)
             },
             m::Member {
                 location_name: Some("groupOwnerId"),
-                ..member("GroupOwnerId", 236)
+                ..member("GroupOwnerId", 647)
             },
             m::Member {
                 location_name: Some("isEgress"),
-                ..member("IsEgress", 46)
+                ..member("IsEgress", 83)
             },
             m::Member {
                 location_name: Some("ipProtocol"),
-                ..member("IpProtocol", 236)
+                ..member("IpProtocol", 647)
             },
             m::Member {
                 location_name: Some("fromPort"),
-                ..member("FromPort", 134)
+                ..member("FromPort", 333)
             },
             m::Member {
                 location_name: Some("toPort"),
-                ..member("ToPort", 134)
+                ..member("ToPort", 333)
             },
             m::Member {
                 location_name: Some("cidrIpv4"),
-                ..member("CidrIpv4", 236)
+                ..member("CidrIpv4", 647)
             },
             m::Member {
                 location_name: Some("cidrIpv6"),
-                ..member("CidrIpv6", 236)
+                ..member("CidrIpv6", 647)
             },
             m::Member {
                 location_name: Some("prefixListId"),
-                ..member("PrefixListId", 187)
+                ..member("PrefixListId", 563)
             },
             m::Member {
                 location_name: Some("referencedGroupInfo"),
-                ..member("ReferencedGroupInfo", 195)
+                ..member("ReferencedGroupInfo", 581)
             },
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 647)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
             m::Member {
                 location_name: Some("securityGroupRuleArn"),
-                ..member("SecurityGroupRuleArn", 236)
+                ..member("SecurityGroupRuleArn", 647)
             },
         ])),
     },
@@ -4441,7 +10375,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "SecurityGroupRuleIdList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(647),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4449,16 +10383,69 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "SecurityGroupRuleList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(231),
+            member: m::ShapeId(635),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "SecurityGroupStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(634),
+            member_location_name: Some("SecurityGroup"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SensitiveUserData",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "ServiceManaged",
         kind: m::ShapeKind::String {
             enum_values: &["alb", "nlb", "rnat", "rds"],
         },
+    },
+    m::Shape {
+        name: "ShutdownBehavior",
+        kind: m::ShapeKind::String {
+            enum_values: &["stop", "terminate"],
+        },
+    },
+    m::Shape {
+        name: "SnapshotId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "SnapshotReturnCodes",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "success",
+                "skipped",
+                "missing-permissions",
+                "internal-error",
+                "client-error",
+            ],
+        },
+    },
+    m::Shape {
+        name: "SpotInstanceType",
+        kind: m::ShapeKind::String {
+            enum_values: &["one-time", "persistent"],
+        },
+    },
+    m::Shape {
+        name: "StateReason",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 647)
+            },
+            m::Member {
+                location_name: Some("message"),
+                ..member("Message", 647)
+            },
+        ])),
     },
     m::Shape {
         name: "String",
@@ -4469,95 +10456,95 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("availabilityZoneId"),
-                ..member("AvailabilityZoneId", 236)
+                ..member("AvailabilityZoneId", 647)
             },
             m::Member {
                 location_name: Some("enableLniAtDeviceIndex"),
-                ..member("EnableLniAtDeviceIndex", 134)
+                ..member("EnableLniAtDeviceIndex", 333)
             },
             m::Member {
                 location_name: Some("mapCustomerOwnedIpOnLaunch"),
-                ..member("MapCustomerOwnedIpOnLaunch", 46)
+                ..member("MapCustomerOwnedIpOnLaunch", 83)
             },
             m::Member {
                 location_name: Some("customerOwnedIpv4Pool"),
-                ..member("CustomerOwnedIpv4Pool", 48)
+                ..member("CustomerOwnedIpv4Pool", 94)
             },
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 647)
             },
             m::Member {
                 location_name: Some("assignIpv6AddressOnCreation"),
-                ..member("AssignIpv6AddressOnCreation", 46)
+                ..member("AssignIpv6AddressOnCreation", 83)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 244)
+                ..member("Ipv6CidrBlockAssociationSet", 655)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
             m::Member {
                 location_name: Some("subnetArn"),
-                ..member("SubnetArn", 236)
+                ..member("SubnetArn", 647)
             },
             m::Member {
                 location_name: Some("outpostArn"),
-                ..member("OutpostArn", 236)
+                ..member("OutpostArn", 647)
             },
             m::Member {
                 location_name: Some("enableDns64"),
-                ..member("EnableDns64", 46)
+                ..member("EnableDns64", 83)
             },
             m::Member {
                 location_name: Some("ipv6Native"),
-                ..member("Ipv6Native", 46)
+                ..member("Ipv6Native", 83)
             },
             m::Member {
                 location_name: Some("privateDnsNameOptionsOnLaunch"),
-                ..member("PrivateDnsNameOptionsOnLaunch", 188)
+                ..member("PrivateDnsNameOptionsOnLaunch", 564)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 45)
+                ..member("BlockPublicAccessStates", 82)
             },
             m::Member {
                 location_name: Some("type"),
-                ..member("Type", 236)
+                ..member("Type", 647)
             },
             m::Member {
                 location_name: Some("subnetId"),
-                ..member("SubnetId", 236)
+                ..member("SubnetId", 647)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 246)
+                ..member("State", 657)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 236)
+                ..member("CidrBlock", 647)
             },
             m::Member {
                 location_name: Some("availableIpAddressCount"),
-                ..member("AvailableIpAddressCount", 134)
+                ..member("AvailableIpAddressCount", 333)
             },
             m::Member {
                 location_name: Some("availabilityZone"),
-                ..member("AvailabilityZone", 236)
+                ..member("AvailabilityZone", 647)
             },
             m::Member {
                 location_name: Some("defaultForAz"),
-                ..member("DefaultForAz", 46)
+                ..member("DefaultForAz", 83)
             },
             m::Member {
                 location_name: Some("mapPublicIpOnLaunch"),
-                ..member("MapPublicIpOnLaunch", 46)
+                ..member("MapPublicIpOnLaunch", 83)
             },
         ])),
     },
@@ -4570,11 +10557,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 240)
+                ..member("State", 651)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 236)
+                ..member("StatusMessage", 647)
             },
         ])),
     },
@@ -4598,7 +10585,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "SubnetIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(652),
             member_location_name: Some("SubnetId"),
             flattened: false,
         }),
@@ -4608,30 +10595,30 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 238)
+                ..member("AssociationId", 649)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 236)
+                ..member("Ipv6CidrBlock", 647)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 239)
+                ..member("Ipv6CidrBlockState", 650)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 150)
+                ..member("Ipv6AddressAttribute", 354)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 145)
+                ..member("IpSource", 344)
             },
         ])),
     },
     m::Shape {
         name: "SubnetIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(243),
+            member: m::ShapeId(654),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4639,7 +10626,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "SubnetList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(237),
+            member: m::ShapeId(648),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4657,22 +10644,40 @@ pub static SHAPES: [m::Shape; 282] = [
         },
     },
     m::Shape {
+        name: "SupportedAdditionalProcessorFeature",
+        kind: m::ShapeKind::String {
+            enum_values: &["amd-sev-snp", "nested-virtualization"],
+        },
+    },
+    m::Shape {
+        name: "SupportedAdditionalProcessorFeatureList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(658),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "SupportedInRegion",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("key"),
-                ..member("Key", 236)
+                ..member("Key", 647)
             },
             m::Member {
                 location_name: Some("value"),
-                ..member("Value", 236)
+                ..member("Value", 647)
             },
         ])),
     },
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(661),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4682,18 +10687,18 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("resourceType"),
-                ..member("ResourceType", 205)
+                ..member("ResourceType", 597)
             },
             m::Member {
                 location_name: Some("Tag"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
         ])),
     },
     m::Shape {
         name: "TagSpecificationList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(663),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4705,108 +10710,285 @@ pub static SHAPES: [m::Shape; 282] = [
         },
     },
     m::Shape {
+        name: "ThreadsPerCore",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "ThreadsPerCoreList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(666),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "TotalLocalStorageGB",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 232)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 232)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TotalLocalStorageGBRequest",
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 232), member("Max", 232)])),
+    },
+    m::Shape {
+        name: "TotalMediaMemory",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "TotalNeuronMemory",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "TpmSupportValues",
+        kind: m::ShapeKind::String {
+            enum_values: &["v2.0"],
+        },
+    },
+    m::Shape {
         name: "TransitGatewayId",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "UsageClassType",
+        kind: m::ShapeKind::String {
+            enum_values: &["spot", "on-demand", "capacity-block"],
+        },
+    },
+    m::Shape {
+        name: "UsageClassTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(674),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "UserGroupStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(647),
+            member_location_name: Some("UserGroup"),
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "UserIdGroupPair",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("description"),
-                ..member("Description", 236)
+                ..member("Description", 647)
             },
             m::Member {
                 location_name: Some("userId"),
-                ..member("UserId", 236)
+                ..member("UserId", 647)
             },
             m::Member {
                 location_name: Some("groupName"),
-                ..member("GroupName", 236)
+                ..member("GroupName", 647)
             },
             m::Member {
                 location_name: Some("groupId"),
-                ..member("GroupId", 236)
+                ..member("GroupId", 647)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
             m::Member {
                 location_name: Some("vpcPeeringConnectionId"),
-                ..member("VpcPeeringConnectionId", 236)
+                ..member("VpcPeeringConnectionId", 647)
             },
             m::Member {
                 location_name: Some("peeringStatus"),
-                ..member("PeeringStatus", 236)
+                ..member("PeeringStatus", 647)
             },
         ])),
     },
     m::Shape {
         name: "UserIdGroupPairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(253),
+            member: m::ShapeId(677),
             member_location_name: Some("item"),
             flattened: false,
         }),
     },
     m::Shape {
+        name: "UserIdStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(647),
+            member_location_name: Some("UserId"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VCpuCount",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "VCpuCountRange",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("min"),
+                ..member("Min", 333)
+            },
+            m::Member {
+                location_name: Some("max"),
+                ..member("Max", 333)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "VCpuCountRangeRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Min", 333)
+            },
+            member("Max", 333),
+        ])),
+    },
+    m::Shape {
+        name: "VCpuInfo",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("defaultVCpus"),
+                ..member("DefaultVCpus", 680)
+            },
+            m::Member {
+                location_name: Some("defaultCores"),
+                ..member("DefaultCores", 101)
+            },
+            m::Member {
+                location_name: Some("defaultThreadsPerCore"),
+                ..member("DefaultThreadsPerCore", 666)
+            },
+            m::Member {
+                location_name: Some("validCores"),
+                ..member("ValidCores", 102)
+            },
+            m::Member {
+                location_name: Some("validThreadsPerCore"),
+                ..member("ValidThreadsPerCore", 667)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ValidationError",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                location_name: Some("code"),
+                ..member("Code", 647)
+            },
+            m::Member {
+                location_name: Some("message"),
+                ..member("Message", 647)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "ValidationWarning",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            location_name: Some("errorSet"),
+            ..member("Errors", 257)
+        }])),
+    },
+    m::Shape {
         name: "ValueStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(647),
             member_location_name: Some("item"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "VersionDescription",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "VersionStringList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(647),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VirtualizationType",
+        kind: m::ShapeKind::String {
+            enum_values: &["hvm", "paravirtual"],
+        },
+    },
+    m::Shape {
+        name: "VirtualizationTypeList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(689),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "VolumeType",
+        kind: m::ShapeKind::String {
+            enum_values: &["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"],
+        },
     },
     m::Shape {
         name: "Vpc",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("ownerId"),
-                ..member("OwnerId", 236)
+                ..member("OwnerId", 647)
             },
             m::Member {
                 location_name: Some("instanceTenancy"),
-                ..member("InstanceTenancy", 251)
+                ..member("InstanceTenancy", 665)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockAssociationSet"),
-                ..member("Ipv6CidrBlockAssociationSet", 276)
+                ..member("Ipv6CidrBlockAssociationSet", 712)
             },
             m::Member {
                 location_name: Some("cidrBlockAssociationSet"),
-                ..member("CidrBlockAssociationSet", 260)
+                ..member("CidrBlockAssociationSet", 696)
             },
             m::Member {
                 location_name: Some("isDefault"),
-                ..member("IsDefault", 46)
+                ..member("IsDefault", 83)
             },
             m::Member {
                 location_name: Some("encryptionControl"),
-                ..member("EncryptionControl", 263)
+                ..member("EncryptionControl", 699)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
             m::Member {
                 location_name: Some("blockPublicAccessStates"),
-                ..member("BlockPublicAccessStates", 45)
+                ..member("BlockPublicAccessStates", 82)
             },
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 236)
+                ..member("VpcId", 647)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 279)
+                ..member("State", 715)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 236)
+                ..member("CidrBlock", 647)
             },
             m::Member {
                 location_name: Some("dhcpOptionsId"),
-                ..member("DhcpOptionsId", 236)
+                ..member("DhcpOptionsId", 647)
             },
         ])),
     },
@@ -4829,22 +11011,22 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 236)
+                ..member("AssociationId", 647)
             },
             m::Member {
                 location_name: Some("cidrBlock"),
-                ..member("CidrBlock", 236)
+                ..member("CidrBlock", 647)
             },
             m::Member {
                 location_name: Some("cidrBlockState"),
-                ..member("CidrBlockState", 261)
+                ..member("CidrBlockState", 697)
             },
         ])),
     },
     m::Shape {
         name: "VpcCidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(259),
+            member: m::ShapeId(695),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -4854,11 +11036,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 262)
+                ..member("State", 698)
             },
             m::Member {
                 location_name: Some("statusMessage"),
-                ..member("StatusMessage", 236)
+                ..member("StatusMessage", 647)
             },
         ])),
     },
@@ -4880,31 +11062,31 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("vpcId"),
-                ..member("VpcId", 273)
+                ..member("VpcId", 709)
             },
             m::Member {
                 location_name: Some("vpcEncryptionControlId"),
-                ..member("VpcEncryptionControlId", 269)
+                ..member("VpcEncryptionControlId", 705)
             },
             m::Member {
                 location_name: Some("mode"),
-                ..member("Mode", 270)
+                ..member("Mode", 706)
             },
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 271)
+                ..member("State", 707)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 236)
+                ..member("StateMessage", 647)
             },
             m::Member {
                 location_name: Some("resourceExclusions"),
-                ..member("ResourceExclusions", 268)
+                ..member("ResourceExclusions", 704)
             },
             m::Member {
                 location_name: Some("tagSet"),
-                ..member("Tags", 248)
+                ..member("Tags", 662)
             },
         ])),
     },
@@ -4913,16 +11095,16 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Mode", 270)
+                ..member("Mode", 706)
             },
-            member("InternetGatewayExclusion", 267),
-            member("EgressOnlyInternetGatewayExclusion", 267),
-            member("NatGatewayExclusion", 267),
-            member("VirtualPrivateGatewayExclusion", 267),
-            member("VpcPeeringExclusion", 267),
-            member("LambdaExclusion", 267),
-            member("VpcLatticeExclusion", 267),
-            member("ElasticFileSystemExclusion", 267),
+            member("InternetGatewayExclusion", 703),
+            member("EgressOnlyInternetGatewayExclusion", 703),
+            member("NatGatewayExclusion", 703),
+            member("VirtualPrivateGatewayExclusion", 703),
+            member("VpcPeeringExclusion", 703),
+            member("LambdaExclusion", 703),
+            member("VpcLatticeExclusion", 703),
+            member("ElasticFileSystemExclusion", 703),
         ])),
     },
     m::Shape {
@@ -4930,11 +11112,11 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("state"),
-                ..member("State", 266)
+                ..member("State", 702)
             },
             m::Member {
                 location_name: Some("stateMessage"),
-                ..member("StateMessage", 236)
+                ..member("StateMessage", 647)
             },
         ])),
     },
@@ -4955,35 +11137,35 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("internetGateway"),
-                ..member("InternetGateway", 265)
+                ..member("InternetGateway", 701)
             },
             m::Member {
                 location_name: Some("egressOnlyInternetGateway"),
-                ..member("EgressOnlyInternetGateway", 265)
+                ..member("EgressOnlyInternetGateway", 701)
             },
             m::Member {
                 location_name: Some("natGateway"),
-                ..member("NatGateway", 265)
+                ..member("NatGateway", 701)
             },
             m::Member {
                 location_name: Some("virtualPrivateGateway"),
-                ..member("VirtualPrivateGateway", 265)
+                ..member("VirtualPrivateGateway", 701)
             },
             m::Member {
                 location_name: Some("vpcPeering"),
-                ..member("VpcPeering", 265)
+                ..member("VpcPeering", 701)
             },
             m::Member {
                 location_name: Some("lambda"),
-                ..member("Lambda", 265)
+                ..member("Lambda", 701)
             },
             m::Member {
                 location_name: Some("vpcLattice"),
-                ..member("VpcLattice", 265)
+                ..member("VpcLattice", 701)
             },
             m::Member {
                 location_name: Some("elasticFileSystem"),
-                ..member("ElasticFileSystem", 265)
+                ..member("ElasticFileSystem", 701)
             },
         ])),
     },
@@ -5024,7 +11206,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "VpcIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(709),
             member_location_name: Some("VpcId"),
             flattened: false,
         }),
@@ -5034,38 +11216,38 @@ pub static SHAPES: [m::Shape; 282] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 location_name: Some("associationId"),
-                ..member("AssociationId", 236)
+                ..member("AssociationId", 647)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlock"),
-                ..member("Ipv6CidrBlock", 236)
+                ..member("Ipv6CidrBlock", 647)
             },
             m::Member {
                 location_name: Some("ipv6CidrBlockState"),
-                ..member("Ipv6CidrBlockState", 261)
+                ..member("Ipv6CidrBlockState", 697)
             },
             m::Member {
                 location_name: Some("networkBorderGroup"),
-                ..member("NetworkBorderGroup", 236)
+                ..member("NetworkBorderGroup", 647)
             },
             m::Member {
                 location_name: Some("ipv6Pool"),
-                ..member("Ipv6Pool", 236)
+                ..member("Ipv6Pool", 647)
             },
             m::Member {
                 location_name: Some("ipv6AddressAttribute"),
-                ..member("Ipv6AddressAttribute", 150)
+                ..member("Ipv6AddressAttribute", 354)
             },
             m::Member {
                 location_name: Some("ipSource"),
-                ..member("IpSource", 145)
+                ..member("IpSource", 344)
             },
         ])),
     },
     m::Shape {
         name: "VpcIpv6CidrBlockAssociationSet",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(711),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5073,7 +11255,7 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "VpcList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(256),
+            member: m::ShapeId(692),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -5089,9 +11271,21 @@ pub static SHAPES: [m::Shape; 282] = [
         },
     },
     m::Shape {
+        name: "Workload",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "WorkloadsList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(716),
+            member_location_name: Some("item"),
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "ZoneIdStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(647),
             member_location_name: Some("ZoneId"),
             flattened: false,
         }),
@@ -5099,10 +11293,22 @@ pub static SHAPES: [m::Shape; 282] = [
     m::Shape {
         name: "ZoneNameStringList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(647),
             member_location_name: Some("ZoneName"),
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "totalFpgaMemory",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "totalGpuMemory",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "totalInferenceMemory",
+        kind: m::ShapeKind::Integer,
     },
 ];
 
@@ -5117,25 +11323,40 @@ pub const IMPLEMENTED: &[&str] = &[
     "AttachInternetGateway",
     "AuthorizeSecurityGroupEgress",
     "AuthorizeSecurityGroupIngress",
+    "CopyImage",
     "CreateDefaultVpc",
     "CreateInternetGateway",
+    "CreateKeyPair",
+    "CreateLaunchTemplate",
+    "CreateLaunchTemplateVersion",
     "CreateRoute",
     "CreateRouteTable",
     "CreateSecurityGroup",
     "CreateSubnet",
     "CreateVpc",
     "DeleteInternetGateway",
+    "DeleteKeyPair",
+    "DeleteLaunchTemplate",
+    "DeleteLaunchTemplateVersions",
     "DeleteRoute",
     "DeleteRouteTable",
     "DeleteSecurityGroup",
     "DeleteSubnet",
     "DeleteVpc",
+    "DeregisterImage",
     "DescribeAccountAttributes",
     "DescribeAddresses",
     "DescribeAddressesAttribute",
     "DescribeAvailabilityZones",
     "DescribeDhcpOptions",
+    "DescribeImageAttribute",
+    "DescribeImages",
+    "DescribeInstanceTypeOfferings",
+    "DescribeInstanceTypes",
     "DescribeInternetGateways",
+    "DescribeKeyPairs",
+    "DescribeLaunchTemplateVersions",
+    "DescribeLaunchTemplates",
     "DescribeNetworkAcls",
     "DescribeNetworkInterfaces",
     "DescribeRegions",
@@ -5148,14 +11369,119 @@ pub const IMPLEMENTED: &[&str] = &[
     "DisassociateAddress",
     "DisassociateRouteTable",
     "DisassociateVpcCidrBlock",
+    "ImportKeyPair",
+    "ModifyImageAttribute",
+    "ModifyLaunchTemplate",
     "ModifySubnetAttribute",
     "ModifyVpcAttribute",
+    "RegisterImage",
     "ReleaseAddress",
     "ReplaceRoute",
     "ReplaceRouteTableAssociation",
+    "ResetImageAttribute",
     "RevokeSecurityGroupEgress",
     "RevokeSecurityGroupIngress",
 ];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AcceleratorCount {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for AcceleratorCount {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for AcceleratorCount {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AcceleratorCountRequest {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for AcceleratorCountRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for AcceleratorCountRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AcceleratorTotalMemoryMiB {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for AcceleratorTotalMemoryMiB {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for AcceleratorTotalMemoryMiB {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AcceleratorTotalMemoryMiBRequest {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for AcceleratorTotalMemoryMiBRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for AcceleratorTotalMemoryMiBRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccountAttribute {
@@ -5976,6 +12302,127 @@ impl IntoValue for AvailabilityZoneSubGeography {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct BaselineEbsBandwidthMbps {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for BaselineEbsBandwidthMbps {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for BaselineEbsBandwidthMbps {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BaselineEbsBandwidthMbpsRequest {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for BaselineEbsBandwidthMbpsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for BaselineEbsBandwidthMbpsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BaselinePerformanceFactors {
+    pub cpu: Option<CpuPerformanceFactor>,
+}
+
+impl FromValue for BaselinePerformanceFactors {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            cpu: opt(&mut s, 0, "Cpu")?,
+        })
+    }
+}
+
+impl IntoValue for BaselinePerformanceFactors {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.cpu.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BaselinePerformanceFactorsRequest {
+    pub cpu: Option<CpuPerformanceFactorRequest>,
+}
+
+impl FromValue for BaselinePerformanceFactorsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            cpu: opt(&mut s, 0, "Cpu")?,
+        })
+    }
+}
+
+impl IntoValue for BaselinePerformanceFactorsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.cpu.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BlockDeviceMapping {
+    pub ebs: Option<EbsBlockDevice>,
+    pub no_device: Option<String>,
+    pub device_name: Option<String>,
+    pub virtual_name: Option<String>,
+}
+
+impl FromValue for BlockDeviceMapping {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            ebs: opt(&mut s, 0, "Ebs")?,
+            no_device: opt(&mut s, 1, "NoDevice")?,
+            device_name: opt(&mut s, 2, "DeviceName")?,
+            virtual_name: opt(&mut s, 3, "VirtualName")?,
+        })
+    }
+}
+
+impl IntoValue for BlockDeviceMapping {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ebs.map(IntoValue::into_value),
+            self.no_device.map(IntoValue::into_value),
+            self.device_name.map(IntoValue::into_value),
+            self.virtual_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockPublicAccessStates {
     pub internet_gateway_block_mode: Option<String>,
 }
@@ -5994,6 +12441,66 @@ impl IntoValue for BlockPublicAccessStates {
         Value::Struct(vec![self
             .internet_gateway_block_mode
             .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityReservationTarget {
+    pub capacity_reservation_id: Option<String>,
+    pub capacity_reservation_resource_group_arn: Option<String>,
+}
+
+impl FromValue for CapacityReservationTarget {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_id: opt(&mut s, 0, "CapacityReservationId")?,
+            capacity_reservation_resource_group_arn: opt(
+                &mut s,
+                1,
+                "CapacityReservationResourceGroupArn",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for CapacityReservationTarget {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_id.map(IntoValue::into_value),
+            self.capacity_reservation_resource_group_arn
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CapacityReservationTargetResponse {
+    pub capacity_reservation_id: Option<String>,
+    pub capacity_reservation_resource_group_arn: Option<String>,
+}
+
+impl FromValue for CapacityReservationTargetResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_id: opt(&mut s, 0, "CapacityReservationId")?,
+            capacity_reservation_resource_group_arn: opt(
+                &mut s,
+                1,
+                "CapacityReservationResourceGroupArn",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for CapacityReservationTargetResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_id.map(IntoValue::into_value),
+            self.capacity_reservation_resource_group_arn
+                .map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -6022,6 +12529,190 @@ impl IntoValue for ConnectionTrackingConfiguration {
             self.udp_stream_timeout.map(IntoValue::into_value),
             self.udp_timeout.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionTrackingSpecification {
+    pub tcp_established_timeout: Option<i32>,
+    pub udp_timeout: Option<i32>,
+    pub udp_stream_timeout: Option<i32>,
+}
+
+impl FromValue for ConnectionTrackingSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tcp_established_timeout: opt(&mut s, 0, "TcpEstablishedTimeout")?,
+            udp_timeout: opt(&mut s, 1, "UdpTimeout")?,
+            udp_stream_timeout: opt(&mut s, 2, "UdpStreamTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for ConnectionTrackingSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tcp_established_timeout.map(IntoValue::into_value),
+            self.udp_timeout.map(IntoValue::into_value),
+            self.udp_stream_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectionTrackingSpecificationRequest {
+    pub tcp_established_timeout: Option<i32>,
+    pub udp_stream_timeout: Option<i32>,
+    pub udp_timeout: Option<i32>,
+}
+
+impl FromValue for ConnectionTrackingSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            tcp_established_timeout: opt(&mut s, 0, "TcpEstablishedTimeout")?,
+            udp_stream_timeout: opt(&mut s, 1, "UdpStreamTimeout")?,
+            udp_timeout: opt(&mut s, 2, "UdpTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for ConnectionTrackingSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tcp_established_timeout.map(IntoValue::into_value),
+            self.udp_stream_timeout.map(IntoValue::into_value),
+            self.udp_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CopyImageRequest {
+    pub client_token: Option<String>,
+    pub description: Option<String>,
+    pub encrypted: Option<bool>,
+    pub kms_key_id: Option<String>,
+    pub name: String,
+    pub source_image_id: String,
+    pub source_region: String,
+    pub destination_outpost_arn: Option<String>,
+    pub copy_image_tags: Option<bool>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub snapshot_copy_completion_duration_minutes: Option<i64>,
+    pub destination_availability_zone: Option<String>,
+    pub destination_availability_zone_id: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CopyImageRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 14, path)?;
+        Ok(Self {
+            client_token: opt(&mut s, 0, "ClientToken")?,
+            description: opt(&mut s, 1, "Description")?,
+            encrypted: opt(&mut s, 2, "Encrypted")?,
+            kms_key_id: opt(&mut s, 3, "KmsKeyId")?,
+            name: req(&mut s, 4, "Name")?,
+            source_image_id: req(&mut s, 5, "SourceImageId")?,
+            source_region: req(&mut s, 6, "SourceRegion")?,
+            destination_outpost_arn: opt(&mut s, 7, "DestinationOutpostArn")?,
+            copy_image_tags: opt(&mut s, 8, "CopyImageTags")?,
+            tag_specifications: opt(&mut s, 9, "TagSpecifications")?,
+            snapshot_copy_completion_duration_minutes: opt(
+                &mut s,
+                10,
+                "SnapshotCopyCompletionDurationMinutes",
+            )?,
+            destination_availability_zone: opt(&mut s, 11, "DestinationAvailabilityZone")?,
+            destination_availability_zone_id: opt(&mut s, 12, "DestinationAvailabilityZoneId")?,
+            dry_run: opt(&mut s, 13, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CopyImageRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.client_token.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.encrypted.map(IntoValue::into_value),
+            self.kms_key_id.map(IntoValue::into_value),
+            Some(self.name.into_value()),
+            Some(self.source_image_id.into_value()),
+            Some(self.source_region.into_value()),
+            self.destination_outpost_arn.map(IntoValue::into_value),
+            self.copy_image_tags.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.snapshot_copy_completion_duration_minutes
+                .map(IntoValue::into_value),
+            self.destination_availability_zone
+                .map(IntoValue::into_value),
+            self.destination_availability_zone_id
+                .map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CopyImageResult {
+    pub image_id: Option<String>,
+}
+
+impl FromValue for CopyImageResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            image_id: opt(&mut s, 0, "ImageId")?,
+        })
+    }
+}
+
+impl IntoValue for CopyImageResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.image_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CpuPerformanceFactor {
+    pub references: Option<Vec<PerformanceFactorReference>>,
+}
+
+impl FromValue for CpuPerformanceFactor {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            references: opt(&mut s, 0, "References")?,
+        })
+    }
+}
+
+impl IntoValue for CpuPerformanceFactor {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.references.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CpuPerformanceFactorRequest {
+    pub references: Option<Vec<PerformanceFactorReferenceRequest>>,
+}
+
+impl FromValue for CpuPerformanceFactorRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            references: opt(&mut s, 0, "References")?,
+        })
+    }
+}
+
+impl IntoValue for CpuPerformanceFactorRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.references.map(IntoValue::into_value)])
     }
 }
 
@@ -6107,6 +12798,173 @@ impl FromValue for CreateInternetGatewayResult {
 impl IntoValue for CreateInternetGatewayResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.internet_gateway.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateKeyPairRequest {
+    pub key_name: String,
+    pub key_type: Option<String>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub key_format: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for CreateKeyPairRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            key_name: req(&mut s, 0, "KeyName")?,
+            key_type: opt(&mut s, 1, "KeyType")?,
+            tag_specifications: opt(&mut s, 2, "TagSpecifications")?,
+            key_format: opt(&mut s, 3, "KeyFormat")?,
+            dry_run: opt(&mut s, 4, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for CreateKeyPairRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.key_name.into_value()),
+            self.key_type.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.key_format.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateLaunchTemplateRequest {
+    pub dry_run: Option<bool>,
+    pub client_token: Option<String>,
+    pub launch_template_name: String,
+    pub version_description: Option<String>,
+    pub launch_template_data: RequestLaunchTemplateData,
+    pub operator: Option<OperatorRequest>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+}
+
+impl FromValue for CreateLaunchTemplateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+            launch_template_name: req(&mut s, 2, "LaunchTemplateName")?,
+            version_description: opt(&mut s, 3, "VersionDescription")?,
+            launch_template_data: req(&mut s, 4, "LaunchTemplateData")?,
+            operator: opt(&mut s, 5, "Operator")?,
+            tag_specifications: opt(&mut s, 6, "TagSpecifications")?,
+        })
+    }
+}
+
+impl IntoValue for CreateLaunchTemplateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            Some(self.launch_template_name.into_value()),
+            self.version_description.map(IntoValue::into_value),
+            Some(self.launch_template_data.into_value()),
+            self.operator.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateLaunchTemplateResult {
+    pub launch_template: Option<LaunchTemplate>,
+    pub warning: Option<ValidationWarning>,
+}
+
+impl FromValue for CreateLaunchTemplateResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            launch_template: opt(&mut s, 0, "LaunchTemplate")?,
+            warning: opt(&mut s, 1, "Warning")?,
+        })
+    }
+}
+
+impl IntoValue for CreateLaunchTemplateResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template.map(IntoValue::into_value),
+            self.warning.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateLaunchTemplateVersionRequest {
+    pub dry_run: Option<bool>,
+    pub client_token: Option<String>,
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub source_version: Option<String>,
+    pub version_description: Option<String>,
+    pub launch_template_data: RequestLaunchTemplateData,
+    pub resolve_alias: Option<bool>,
+}
+
+impl FromValue for CreateLaunchTemplateVersionRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+            launch_template_id: opt(&mut s, 2, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 3, "LaunchTemplateName")?,
+            source_version: opt(&mut s, 4, "SourceVersion")?,
+            version_description: opt(&mut s, 5, "VersionDescription")?,
+            launch_template_data: req(&mut s, 6, "LaunchTemplateData")?,
+            resolve_alias: opt(&mut s, 7, "ResolveAlias")?,
+        })
+    }
+}
+
+impl IntoValue for CreateLaunchTemplateVersionRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.source_version.map(IntoValue::into_value),
+            self.version_description.map(IntoValue::into_value),
+            Some(self.launch_template_data.into_value()),
+            self.resolve_alias.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateLaunchTemplateVersionResult {
+    pub launch_template_version: Option<LaunchTemplateVersion>,
+    pub warning: Option<ValidationWarning>,
+}
+
+impl FromValue for CreateLaunchTemplateVersionResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            launch_template_version: opt(&mut s, 0, "LaunchTemplateVersion")?,
+            warning: opt(&mut s, 1, "Warning")?,
+        })
+    }
+}
+
+impl IntoValue for CreateLaunchTemplateVersionResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_version.map(IntoValue::into_value),
+            self.warning.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -6482,6 +13340,75 @@ impl IntoValue for CreateVpcResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreditSpecification {
+    pub cpu_credits: Option<String>,
+}
+
+impl FromValue for CreditSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            cpu_credits: opt(&mut s, 0, "CpuCredits")?,
+        })
+    }
+}
+
+impl IntoValue for CreditSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.cpu_credits.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreditSpecificationRequest {
+    pub cpu_credits: String,
+}
+
+impl FromValue for CreditSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            cpu_credits: req(&mut s, 0, "CpuCredits")?,
+        })
+    }
+}
+
+impl IntoValue for CreditSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.cpu_credits.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DefaultConnectionTrackingConfiguration {
+    pub default_tcp_established_timeout: Option<i32>,
+    pub default_udp_timeout: Option<i32>,
+    pub default_udp_stream_timeout: Option<i32>,
+}
+
+impl FromValue for DefaultConnectionTrackingConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            default_tcp_established_timeout: opt(&mut s, 0, "DefaultTcpEstablishedTimeout")?,
+            default_udp_timeout: opt(&mut s, 1, "DefaultUdpTimeout")?,
+            default_udp_stream_timeout: opt(&mut s, 2, "DefaultUdpStreamTimeout")?,
+        })
+    }
+}
+
+impl IntoValue for DefaultConnectionTrackingConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.default_tcp_established_timeout
+                .map(IntoValue::into_value),
+            self.default_udp_timeout.map(IntoValue::into_value),
+            self.default_udp_stream_timeout.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteInternetGatewayRequest {
     pub dry_run: Option<bool>,
     pub internet_gateway_id: String,
@@ -6502,6 +13429,234 @@ impl IntoValue for DeleteInternetGatewayRequest {
         Value::Struct(vec![
             self.dry_run.map(IntoValue::into_value),
             Some(self.internet_gateway_id.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteKeyPairRequest {
+    pub key_name: Option<String>,
+    pub key_pair_id: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DeleteKeyPairRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            key_name: opt(&mut s, 0, "KeyName")?,
+            key_pair_id: opt(&mut s, 1, "KeyPairId")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteKeyPairRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key_name.map(IntoValue::into_value),
+            self.key_pair_id.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteKeyPairResult {
+    pub r#return: Option<bool>,
+    pub key_pair_id: Option<String>,
+}
+
+impl FromValue for DeleteKeyPairResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            r#return: opt(&mut s, 0, "Return")?,
+            key_pair_id: opt(&mut s, 1, "KeyPairId")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteKeyPairResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.r#return.map(IntoValue::into_value),
+            self.key_pair_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateRequest {
+    pub dry_run: Option<bool>,
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+}
+
+impl FromValue for DeleteLaunchTemplateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            launch_template_id: opt(&mut s, 1, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 2, "LaunchTemplateName")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateResult {
+    pub launch_template: Option<LaunchTemplate>,
+}
+
+impl FromValue for DeleteLaunchTemplateResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            launch_template: opt(&mut s, 0, "LaunchTemplate")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.launch_template.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateVersionsRequest {
+    pub dry_run: Option<bool>,
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub versions: Vec<String>,
+}
+
+impl FromValue for DeleteLaunchTemplateVersionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            launch_template_id: opt(&mut s, 1, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 2, "LaunchTemplateName")?,
+            versions: req(&mut s, 3, "Versions")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateVersionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            Some(self.versions.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateVersionsResponseErrorItem {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub version_number: Option<i64>,
+    pub response_error: Option<ResponseError>,
+}
+
+impl FromValue for DeleteLaunchTemplateVersionsResponseErrorItem {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            launch_template_id: opt(&mut s, 0, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 1, "LaunchTemplateName")?,
+            version_number: opt(&mut s, 2, "VersionNumber")?,
+            response_error: opt(&mut s, 3, "ResponseError")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateVersionsResponseErrorItem {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.version_number.map(IntoValue::into_value),
+            self.response_error.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateVersionsResponseSuccessItem {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub version_number: Option<i64>,
+}
+
+impl FromValue for DeleteLaunchTemplateVersionsResponseSuccessItem {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            launch_template_id: opt(&mut s, 0, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 1, "LaunchTemplateName")?,
+            version_number: opt(&mut s, 2, "VersionNumber")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateVersionsResponseSuccessItem {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.version_number.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLaunchTemplateVersionsResult {
+    pub successfully_deleted_launch_template_versions:
+        Option<Vec<DeleteLaunchTemplateVersionsResponseSuccessItem>>,
+    pub unsuccessfully_deleted_launch_template_versions:
+        Option<Vec<DeleteLaunchTemplateVersionsResponseErrorItem>>,
+}
+
+impl FromValue for DeleteLaunchTemplateVersionsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            successfully_deleted_launch_template_versions: opt(
+                &mut s,
+                0,
+                "SuccessfullyDeletedLaunchTemplateVersions",
+            )?,
+            unsuccessfully_deleted_launch_template_versions: opt(
+                &mut s,
+                1,
+                "UnsuccessfullyDeletedLaunchTemplateVersions",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLaunchTemplateVersionsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.successfully_deleted_launch_template_versions
+                .map(IntoValue::into_value),
+            self.unsuccessfully_deleted_launch_template_versions
+                .map(IntoValue::into_value),
         ])
     }
 }
@@ -6619,6 +13774,31 @@ impl IntoValue for DeleteSecurityGroupResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteSnapshotReturnCode {
+    pub snapshot_id: Option<String>,
+    pub return_code: Option<String>,
+}
+
+impl FromValue for DeleteSnapshotReturnCode {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            snapshot_id: opt(&mut s, 0, "SnapshotId")?,
+            return_code: opt(&mut s, 1, "ReturnCode")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteSnapshotReturnCode {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.snapshot_id.map(IntoValue::into_value),
+            self.return_code.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteSubnetRequest {
     pub subnet_id: String,
     pub dry_run: Option<bool>,
@@ -6664,6 +13844,59 @@ impl IntoValue for DeleteVpcRequest {
         Value::Struct(vec![
             Some(self.vpc_id.into_value()),
             self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeregisterImageRequest {
+    pub image_id: String,
+    pub delete_associated_snapshots: Option<bool>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DeregisterImageRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            image_id: req(&mut s, 0, "ImageId")?,
+            delete_associated_snapshots: opt(&mut s, 1, "DeleteAssociatedSnapshots")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DeregisterImageRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.image_id.into_value()),
+            self.delete_associated_snapshots.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeregisterImageResult {
+    pub r#return: Option<bool>,
+    pub delete_snapshot_results: Option<Vec<DeleteSnapshotReturnCode>>,
+}
+
+impl FromValue for DeregisterImageResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            r#return: opt(&mut s, 0, "Return")?,
+            delete_snapshot_results: opt(&mut s, 1, "DeleteSnapshotResults")?,
+        })
+    }
+}
+
+impl IntoValue for DeregisterImageResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.r#return.map(IntoValue::into_value),
+            self.delete_snapshot_results.map(IntoValue::into_value),
         ])
     }
 }
@@ -6937,6 +14170,227 @@ impl IntoValue for DescribeDhcpOptionsResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeImageAttributeRequest {
+    pub attribute: String,
+    pub image_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for DescribeImageAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            attribute: req(&mut s, 0, "Attribute")?,
+            image_id: req(&mut s, 1, "ImageId")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeImageAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.attribute.into_value()),
+            Some(self.image_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeImagesRequest {
+    pub executable_users: Option<Vec<String>>,
+    pub image_ids: Option<Vec<String>>,
+    pub owners: Option<Vec<String>>,
+    pub include_deprecated: Option<bool>,
+    pub include_disabled: Option<bool>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeImagesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            executable_users: opt(&mut s, 0, "ExecutableUsers")?,
+            image_ids: opt(&mut s, 1, "ImageIds")?,
+            owners: opt(&mut s, 2, "Owners")?,
+            include_deprecated: opt(&mut s, 3, "IncludeDeprecated")?,
+            include_disabled: opt(&mut s, 4, "IncludeDisabled")?,
+            max_results: opt(&mut s, 5, "MaxResults")?,
+            next_token: opt(&mut s, 6, "NextToken")?,
+            dry_run: opt(&mut s, 7, "DryRun")?,
+            filters: opt(&mut s, 8, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeImagesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.executable_users.map(IntoValue::into_value),
+            self.image_ids.map(IntoValue::into_value),
+            self.owners.map(IntoValue::into_value),
+            self.include_deprecated.map(IntoValue::into_value),
+            self.include_disabled.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeImagesResult {
+    pub next_token: Option<String>,
+    pub images: Option<Vec<Image>>,
+}
+
+impl FromValue for DescribeImagesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            next_token: opt(&mut s, 0, "NextToken")?,
+            images: opt(&mut s, 1, "Images")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeImagesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.next_token.map(IntoValue::into_value),
+            self.images.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceTypeOfferingsRequest {
+    pub dry_run: Option<bool>,
+    pub location_type: Option<String>,
+    pub filters: Option<Vec<Filter>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceTypeOfferingsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            location_type: opt(&mut s, 1, "LocationType")?,
+            filters: opt(&mut s, 2, "Filters")?,
+            max_results: opt(&mut s, 3, "MaxResults")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceTypeOfferingsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.location_type.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceTypeOfferingsResult {
+    pub instance_type_offerings: Option<Vec<InstanceTypeOffering>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceTypeOfferingsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_type_offerings: opt(&mut s, 0, "InstanceTypeOfferings")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceTypeOfferingsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_type_offerings.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceTypesRequest {
+    pub dry_run: Option<bool>,
+    pub instance_types: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+    pub max_results: Option<i32>,
+    pub next_token: Option<String>,
+    pub include_unsupported_in_region: Option<bool>,
+}
+
+impl FromValue for DescribeInstanceTypesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            instance_types: opt(&mut s, 1, "InstanceTypes")?,
+            filters: opt(&mut s, 2, "Filters")?,
+            max_results: opt(&mut s, 3, "MaxResults")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+            include_unsupported_in_region: opt(&mut s, 5, "IncludeUnsupportedInRegion")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceTypesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.instance_types.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.include_unsupported_in_region
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeInstanceTypesResult {
+    pub instance_types: Option<Vec<InstanceTypeInfo>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeInstanceTypesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_types: opt(&mut s, 0, "InstanceTypes")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeInstanceTypesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_types.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DescribeInternetGatewaysRequest {
     pub next_token: Option<String>,
     pub max_results: Option<i32>,
@@ -6990,6 +14444,202 @@ impl IntoValue for DescribeInternetGatewaysResult {
     fn into_value(self) -> Value {
         Value::Struct(vec![
             self.internet_gateways.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeKeyPairsRequest {
+    pub key_names: Option<Vec<String>>,
+    pub key_pair_ids: Option<Vec<String>>,
+    pub include_public_key: Option<bool>,
+    pub dry_run: Option<bool>,
+    pub filters: Option<Vec<Filter>>,
+}
+
+impl FromValue for DescribeKeyPairsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            key_names: opt(&mut s, 0, "KeyNames")?,
+            key_pair_ids: opt(&mut s, 1, "KeyPairIds")?,
+            include_public_key: opt(&mut s, 2, "IncludePublicKey")?,
+            dry_run: opt(&mut s, 3, "DryRun")?,
+            filters: opt(&mut s, 4, "Filters")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeKeyPairsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key_names.map(IntoValue::into_value),
+            self.key_pair_ids.map(IntoValue::into_value),
+            self.include_public_key.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeKeyPairsResult {
+    pub key_pairs: Option<Vec<KeyPairInfo>>,
+}
+
+impl FromValue for DescribeKeyPairsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            key_pairs: opt(&mut s, 0, "KeyPairs")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeKeyPairsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.key_pairs.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLaunchTemplateVersionsRequest {
+    pub dry_run: Option<bool>,
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub versions: Option<Vec<String>>,
+    pub min_version: Option<String>,
+    pub max_version: Option<String>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub filters: Option<Vec<Filter>>,
+    pub resolve_alias: Option<bool>,
+    pub include_managed_resources: Option<bool>,
+}
+
+impl FromValue for DescribeLaunchTemplateVersionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 11, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            launch_template_id: opt(&mut s, 1, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 2, "LaunchTemplateName")?,
+            versions: opt(&mut s, 3, "Versions")?,
+            min_version: opt(&mut s, 4, "MinVersion")?,
+            max_version: opt(&mut s, 5, "MaxVersion")?,
+            next_token: opt(&mut s, 6, "NextToken")?,
+            max_results: opt(&mut s, 7, "MaxResults")?,
+            filters: opt(&mut s, 8, "Filters")?,
+            resolve_alias: opt(&mut s, 9, "ResolveAlias")?,
+            include_managed_resources: opt(&mut s, 10, "IncludeManagedResources")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLaunchTemplateVersionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.versions.map(IntoValue::into_value),
+            self.min_version.map(IntoValue::into_value),
+            self.max_version.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.resolve_alias.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLaunchTemplateVersionsResult {
+    pub launch_template_versions: Option<Vec<LaunchTemplateVersion>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeLaunchTemplateVersionsResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            launch_template_versions: opt(&mut s, 0, "LaunchTemplateVersions")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLaunchTemplateVersionsResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_versions.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLaunchTemplatesRequest {
+    pub dry_run: Option<bool>,
+    pub launch_template_ids: Option<Vec<String>>,
+    pub launch_template_names: Option<Vec<String>>,
+    pub filters: Option<Vec<Filter>>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i32>,
+    pub include_managed_resources: Option<bool>,
+}
+
+impl FromValue for DescribeLaunchTemplatesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            launch_template_ids: opt(&mut s, 1, "LaunchTemplateIds")?,
+            launch_template_names: opt(&mut s, 2, "LaunchTemplateNames")?,
+            filters: opt(&mut s, 3, "Filters")?,
+            next_token: opt(&mut s, 4, "NextToken")?,
+            max_results: opt(&mut s, 5, "MaxResults")?,
+            include_managed_resources: opt(&mut s, 6, "IncludeManagedResources")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLaunchTemplatesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.launch_template_ids.map(IntoValue::into_value),
+            self.launch_template_names.map(IntoValue::into_value),
+            self.filters.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_results.map(IntoValue::into_value),
+            self.include_managed_resources.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLaunchTemplatesResult {
+    pub launch_templates: Option<Vec<LaunchTemplate>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeLaunchTemplatesResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            launch_templates: opt(&mut s, 0, "LaunchTemplates")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLaunchTemplatesResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_templates.map(IntoValue::into_value),
             self.next_token.map(IntoValue::into_value),
         ])
     }
@@ -7656,6 +15306,317 @@ impl IntoValue for DisassociateVpcCidrBlockResult {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DiskInfo {
+    pub size_in_gb: Option<i64>,
+    pub count: Option<i32>,
+    pub r#type: Option<String>,
+}
+
+impl FromValue for DiskInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            size_in_gb: opt(&mut s, 0, "SizeInGB")?,
+            count: opt(&mut s, 1, "Count")?,
+            r#type: opt(&mut s, 2, "Type")?,
+        })
+    }
+}
+
+impl IntoValue for DiskInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.size_in_gb.map(IntoValue::into_value),
+            self.count.map(IntoValue::into_value),
+            self.r#type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsBlockDevice {
+    pub delete_on_termination: Option<bool>,
+    pub iops: Option<i32>,
+    pub snapshot_id: Option<String>,
+    pub volume_size: Option<i32>,
+    pub volume_type: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub throughput: Option<i32>,
+    pub outpost_arn: Option<String>,
+    pub availability_zone: Option<String>,
+    pub encrypted: Option<bool>,
+    pub volume_initialization_rate: Option<i32>,
+    pub availability_zone_id: Option<String>,
+    pub ebs_card_index: Option<i32>,
+}
+
+impl FromValue for EbsBlockDevice {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 13, path)?;
+        Ok(Self {
+            delete_on_termination: opt(&mut s, 0, "DeleteOnTermination")?,
+            iops: opt(&mut s, 1, "Iops")?,
+            snapshot_id: opt(&mut s, 2, "SnapshotId")?,
+            volume_size: opt(&mut s, 3, "VolumeSize")?,
+            volume_type: opt(&mut s, 4, "VolumeType")?,
+            kms_key_id: opt(&mut s, 5, "KmsKeyId")?,
+            throughput: opt(&mut s, 6, "Throughput")?,
+            outpost_arn: opt(&mut s, 7, "OutpostArn")?,
+            availability_zone: opt(&mut s, 8, "AvailabilityZone")?,
+            encrypted: opt(&mut s, 9, "Encrypted")?,
+            volume_initialization_rate: opt(&mut s, 10, "VolumeInitializationRate")?,
+            availability_zone_id: opt(&mut s, 11, "AvailabilityZoneId")?,
+            ebs_card_index: opt(&mut s, 12, "EbsCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for EbsBlockDevice {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.iops.map(IntoValue::into_value),
+            self.snapshot_id.map(IntoValue::into_value),
+            self.volume_size.map(IntoValue::into_value),
+            self.volume_type.map(IntoValue::into_value),
+            self.kms_key_id.map(IntoValue::into_value),
+            self.throughput.map(IntoValue::into_value),
+            self.outpost_arn.map(IntoValue::into_value),
+            self.availability_zone.map(IntoValue::into_value),
+            self.encrypted.map(IntoValue::into_value),
+            self.volume_initialization_rate.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.ebs_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsCardInfo {
+    pub ebs_card_index: Option<i32>,
+    pub baseline_bandwidth_in_mbps: Option<i32>,
+    pub baseline_throughput_in_m_bps: Option<f64>,
+    pub baseline_iops: Option<i32>,
+    pub maximum_bandwidth_in_mbps: Option<i32>,
+    pub maximum_throughput_in_m_bps: Option<f64>,
+    pub maximum_iops: Option<i32>,
+}
+
+impl FromValue for EbsCardInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            ebs_card_index: opt(&mut s, 0, "EbsCardIndex")?,
+            baseline_bandwidth_in_mbps: opt(&mut s, 1, "BaselineBandwidthInMbps")?,
+            baseline_throughput_in_m_bps: opt(&mut s, 2, "BaselineThroughputInMBps")?,
+            baseline_iops: opt(&mut s, 3, "BaselineIops")?,
+            maximum_bandwidth_in_mbps: opt(&mut s, 4, "MaximumBandwidthInMbps")?,
+            maximum_throughput_in_m_bps: opt(&mut s, 5, "MaximumThroughputInMBps")?,
+            maximum_iops: opt(&mut s, 6, "MaximumIops")?,
+        })
+    }
+}
+
+impl IntoValue for EbsCardInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ebs_card_index.map(IntoValue::into_value),
+            self.baseline_bandwidth_in_mbps.map(IntoValue::into_value),
+            self.baseline_throughput_in_m_bps.map(IntoValue::into_value),
+            self.baseline_iops.map(IntoValue::into_value),
+            self.maximum_bandwidth_in_mbps.map(IntoValue::into_value),
+            self.maximum_throughput_in_m_bps.map(IntoValue::into_value),
+            self.maximum_iops.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsInfo {
+    pub ebs_optimized_support: Option<String>,
+    pub encryption_support: Option<String>,
+    pub ebs_optimized_info: Option<EbsOptimizedInfo>,
+    pub nvme_support: Option<String>,
+    pub maximum_ebs_attachments: Option<i32>,
+    pub attachment_limit_type: Option<String>,
+    pub maximum_ebs_cards: Option<i32>,
+    pub ebs_cards: Option<Vec<EbsCardInfo>>,
+}
+
+impl FromValue for EbsInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            ebs_optimized_support: opt(&mut s, 0, "EbsOptimizedSupport")?,
+            encryption_support: opt(&mut s, 1, "EncryptionSupport")?,
+            ebs_optimized_info: opt(&mut s, 2, "EbsOptimizedInfo")?,
+            nvme_support: opt(&mut s, 3, "NvmeSupport")?,
+            maximum_ebs_attachments: opt(&mut s, 4, "MaximumEbsAttachments")?,
+            attachment_limit_type: opt(&mut s, 5, "AttachmentLimitType")?,
+            maximum_ebs_cards: opt(&mut s, 6, "MaximumEbsCards")?,
+            ebs_cards: opt(&mut s, 7, "EbsCards")?,
+        })
+    }
+}
+
+impl IntoValue for EbsInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ebs_optimized_support.map(IntoValue::into_value),
+            self.encryption_support.map(IntoValue::into_value),
+            self.ebs_optimized_info.map(IntoValue::into_value),
+            self.nvme_support.map(IntoValue::into_value),
+            self.maximum_ebs_attachments.map(IntoValue::into_value),
+            self.attachment_limit_type.map(IntoValue::into_value),
+            self.maximum_ebs_cards.map(IntoValue::into_value),
+            self.ebs_cards.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EbsOptimizedInfo {
+    pub baseline_bandwidth_in_mbps: Option<i32>,
+    pub baseline_throughput_in_m_bps: Option<f64>,
+    pub baseline_iops: Option<i32>,
+    pub maximum_bandwidth_in_mbps: Option<i32>,
+    pub maximum_throughput_in_m_bps: Option<f64>,
+    pub maximum_iops: Option<i32>,
+}
+
+impl FromValue for EbsOptimizedInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            baseline_bandwidth_in_mbps: opt(&mut s, 0, "BaselineBandwidthInMbps")?,
+            baseline_throughput_in_m_bps: opt(&mut s, 1, "BaselineThroughputInMBps")?,
+            baseline_iops: opt(&mut s, 2, "BaselineIops")?,
+            maximum_bandwidth_in_mbps: opt(&mut s, 3, "MaximumBandwidthInMbps")?,
+            maximum_throughput_in_m_bps: opt(&mut s, 4, "MaximumThroughputInMBps")?,
+            maximum_iops: opt(&mut s, 5, "MaximumIops")?,
+        })
+    }
+}
+
+impl IntoValue for EbsOptimizedInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.baseline_bandwidth_in_mbps.map(IntoValue::into_value),
+            self.baseline_throughput_in_m_bps.map(IntoValue::into_value),
+            self.baseline_iops.map(IntoValue::into_value),
+            self.maximum_bandwidth_in_mbps.map(IntoValue::into_value),
+            self.maximum_throughput_in_m_bps.map(IntoValue::into_value),
+            self.maximum_iops.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EfaInfo {
+    pub maximum_efa_interfaces: Option<i32>,
+}
+
+impl FromValue for EfaInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            maximum_efa_interfaces: opt(&mut s, 0, "MaximumEfaInterfaces")?,
+        })
+    }
+}
+
+impl IntoValue for EfaInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.maximum_efa_interfaces.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ElasticGpuSpecification {
+    pub r#type: String,
+}
+
+impl FromValue for ElasticGpuSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            r#type: req(&mut s, 0, "Type")?,
+        })
+    }
+}
+
+impl IntoValue for ElasticGpuSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.r#type.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ElasticGpuSpecificationResponse {
+    pub r#type: Option<String>,
+}
+
+impl FromValue for ElasticGpuSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            r#type: opt(&mut s, 0, "Type")?,
+        })
+    }
+}
+
+impl IntoValue for ElasticGpuSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.r#type.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnaSrdSpecificationRequest {
+    pub ena_srd_enabled: Option<bool>,
+    pub ena_srd_udp_specification: Option<EnaSrdUdpSpecificationRequest>,
+}
+
+impl FromValue for EnaSrdSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ena_srd_enabled: opt(&mut s, 0, "EnaSrdEnabled")?,
+            ena_srd_udp_specification: opt(&mut s, 1, "EnaSrdUdpSpecification")?,
+        })
+    }
+}
+
+impl IntoValue for EnaSrdSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ena_srd_enabled.map(IntoValue::into_value),
+            self.ena_srd_udp_specification.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnaSrdUdpSpecificationRequest {
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+impl FromValue for EnaSrdUdpSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ena_srd_udp_enabled: opt(&mut s, 0, "EnaSrdUdpEnabled")?,
+        })
+    }
+}
+
+impl IntoValue for EnaSrdUdpSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ena_srd_udp_enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filter {
     pub name: Option<String>,
     pub values: Option<Vec<String>>,
@@ -7676,6 +15637,167 @@ impl IntoValue for Filter {
         Value::Struct(vec![
             self.name.map(IntoValue::into_value),
             self.values.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FpgaDeviceInfo {
+    pub name: Option<String>,
+    pub manufacturer: Option<String>,
+    pub count: Option<i32>,
+    pub memory_info: Option<FpgaDeviceMemoryInfo>,
+}
+
+impl FromValue for FpgaDeviceInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            name: opt(&mut s, 0, "Name")?,
+            manufacturer: opt(&mut s, 1, "Manufacturer")?,
+            count: opt(&mut s, 2, "Count")?,
+            memory_info: opt(&mut s, 3, "MemoryInfo")?,
+        })
+    }
+}
+
+impl IntoValue for FpgaDeviceInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.name.map(IntoValue::into_value),
+            self.manufacturer.map(IntoValue::into_value),
+            self.count.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FpgaDeviceMemoryInfo {
+    pub size_in_mi_b: Option<i32>,
+}
+
+impl FromValue for FpgaDeviceMemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for FpgaDeviceMemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FpgaInfo {
+    pub fpgas: Option<Vec<FpgaDeviceInfo>>,
+    pub total_fpga_memory_in_mi_b: Option<i32>,
+}
+
+impl FromValue for FpgaInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            fpgas: opt(&mut s, 0, "Fpgas")?,
+            total_fpga_memory_in_mi_b: opt(&mut s, 1, "TotalFpgaMemoryInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for FpgaInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.fpgas.map(IntoValue::into_value),
+            self.total_fpga_memory_in_mi_b.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GpuDeviceInfo {
+    pub name: Option<String>,
+    pub manufacturer: Option<String>,
+    pub count: Option<i32>,
+    pub logical_gpu_count: Option<i32>,
+    pub gpu_partition_size: Option<f64>,
+    pub workloads: Option<Vec<String>>,
+    pub memory_info: Option<GpuDeviceMemoryInfo>,
+}
+
+impl FromValue for GpuDeviceInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            name: opt(&mut s, 0, "Name")?,
+            manufacturer: opt(&mut s, 1, "Manufacturer")?,
+            count: opt(&mut s, 2, "Count")?,
+            logical_gpu_count: opt(&mut s, 3, "LogicalGpuCount")?,
+            gpu_partition_size: opt(&mut s, 4, "GpuPartitionSize")?,
+            workloads: opt(&mut s, 5, "Workloads")?,
+            memory_info: opt(&mut s, 6, "MemoryInfo")?,
+        })
+    }
+}
+
+impl IntoValue for GpuDeviceInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.name.map(IntoValue::into_value),
+            self.manufacturer.map(IntoValue::into_value),
+            self.count.map(IntoValue::into_value),
+            self.logical_gpu_count.map(IntoValue::into_value),
+            self.gpu_partition_size.map(IntoValue::into_value),
+            self.workloads.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GpuDeviceMemoryInfo {
+    pub size_in_mi_b: Option<i32>,
+}
+
+impl FromValue for GpuDeviceMemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for GpuDeviceMemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GpuInfo {
+    pub gpus: Option<Vec<GpuDeviceInfo>>,
+    pub total_gpu_memory_in_mi_b: Option<i32>,
+}
+
+impl FromValue for GpuInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            gpus: opt(&mut s, 0, "Gpus")?,
+            total_gpu_memory_in_mi_b: opt(&mut s, 1, "TotalGpuMemoryInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for GpuInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.gpus.map(IntoValue::into_value),
+            self.total_gpu_memory_in_mi_b.map(IntoValue::into_value),
         ])
     }
 }
@@ -7726,6 +15848,785 @@ impl IntoValue for IcmpTypeCode {
         Value::Struct(vec![
             self.code.map(IntoValue::into_value),
             self.r#type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Image {
+    pub platform_details: Option<String>,
+    pub usage_operation: Option<String>,
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+    pub description: Option<String>,
+    pub ena_support: Option<bool>,
+    pub hypervisor: Option<String>,
+    pub image_owner_alias: Option<String>,
+    pub name: Option<String>,
+    pub root_device_name: Option<String>,
+    pub root_device_type: Option<String>,
+    pub sriov_net_support: Option<String>,
+    pub state_reason: Option<StateReason>,
+    pub tags: Option<Vec<Tag>>,
+    pub virtualization_type: Option<String>,
+    pub boot_mode: Option<String>,
+    pub tpm_support: Option<String>,
+    pub deprecation_time: Option<String>,
+    pub imds_support: Option<String>,
+    pub source_instance_id: Option<String>,
+    pub deregistration_protection: Option<String>,
+    pub last_launched_time: Option<String>,
+    pub image_allowed: Option<bool>,
+    pub source_image_id: Option<String>,
+    pub source_image_region: Option<String>,
+    pub free_tier_eligible: Option<bool>,
+    pub image_id: Option<String>,
+    pub image_location: Option<String>,
+    pub state: Option<String>,
+    pub owner_id: Option<String>,
+    pub creation_date: Option<String>,
+    pub public: Option<bool>,
+    pub product_codes: Option<Vec<ProductCode>>,
+    pub architecture: Option<String>,
+    pub image_type: Option<String>,
+    pub kernel_id: Option<String>,
+    pub ramdisk_id: Option<String>,
+    pub platform: Option<String>,
+}
+
+impl FromValue for Image {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 37, path)?;
+        Ok(Self {
+            platform_details: opt(&mut s, 0, "PlatformDetails")?,
+            usage_operation: opt(&mut s, 1, "UsageOperation")?,
+            block_device_mappings: opt(&mut s, 2, "BlockDeviceMappings")?,
+            description: opt(&mut s, 3, "Description")?,
+            ena_support: opt(&mut s, 4, "EnaSupport")?,
+            hypervisor: opt(&mut s, 5, "Hypervisor")?,
+            image_owner_alias: opt(&mut s, 6, "ImageOwnerAlias")?,
+            name: opt(&mut s, 7, "Name")?,
+            root_device_name: opt(&mut s, 8, "RootDeviceName")?,
+            root_device_type: opt(&mut s, 9, "RootDeviceType")?,
+            sriov_net_support: opt(&mut s, 10, "SriovNetSupport")?,
+            state_reason: opt(&mut s, 11, "StateReason")?,
+            tags: opt(&mut s, 12, "Tags")?,
+            virtualization_type: opt(&mut s, 13, "VirtualizationType")?,
+            boot_mode: opt(&mut s, 14, "BootMode")?,
+            tpm_support: opt(&mut s, 15, "TpmSupport")?,
+            deprecation_time: opt(&mut s, 16, "DeprecationTime")?,
+            imds_support: opt(&mut s, 17, "ImdsSupport")?,
+            source_instance_id: opt(&mut s, 18, "SourceInstanceId")?,
+            deregistration_protection: opt(&mut s, 19, "DeregistrationProtection")?,
+            last_launched_time: opt(&mut s, 20, "LastLaunchedTime")?,
+            image_allowed: opt(&mut s, 21, "ImageAllowed")?,
+            source_image_id: opt(&mut s, 22, "SourceImageId")?,
+            source_image_region: opt(&mut s, 23, "SourceImageRegion")?,
+            free_tier_eligible: opt(&mut s, 24, "FreeTierEligible")?,
+            image_id: opt(&mut s, 25, "ImageId")?,
+            image_location: opt(&mut s, 26, "ImageLocation")?,
+            state: opt(&mut s, 27, "State")?,
+            owner_id: opt(&mut s, 28, "OwnerId")?,
+            creation_date: opt(&mut s, 29, "CreationDate")?,
+            public: opt(&mut s, 30, "Public")?,
+            product_codes: opt(&mut s, 31, "ProductCodes")?,
+            architecture: opt(&mut s, 32, "Architecture")?,
+            image_type: opt(&mut s, 33, "ImageType")?,
+            kernel_id: opt(&mut s, 34, "KernelId")?,
+            ramdisk_id: opt(&mut s, 35, "RamdiskId")?,
+            platform: opt(&mut s, 36, "Platform")?,
+        })
+    }
+}
+
+impl IntoValue for Image {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.platform_details.map(IntoValue::into_value),
+            self.usage_operation.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+            self.hypervisor.map(IntoValue::into_value),
+            self.image_owner_alias.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.root_device_name.map(IntoValue::into_value),
+            self.root_device_type.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.state_reason.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.virtualization_type.map(IntoValue::into_value),
+            self.boot_mode.map(IntoValue::into_value),
+            self.tpm_support.map(IntoValue::into_value),
+            self.deprecation_time.map(IntoValue::into_value),
+            self.imds_support.map(IntoValue::into_value),
+            self.source_instance_id.map(IntoValue::into_value),
+            self.deregistration_protection.map(IntoValue::into_value),
+            self.last_launched_time.map(IntoValue::into_value),
+            self.image_allowed.map(IntoValue::into_value),
+            self.source_image_id.map(IntoValue::into_value),
+            self.source_image_region.map(IntoValue::into_value),
+            self.free_tier_eligible.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.image_location.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.owner_id.map(IntoValue::into_value),
+            self.creation_date.map(IntoValue::into_value),
+            self.public.map(IntoValue::into_value),
+            self.product_codes.map(IntoValue::into_value),
+            self.architecture.map(IntoValue::into_value),
+            self.image_type.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.platform.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImageAttribute {
+    pub description: Option<AttributeValue>,
+    pub kernel_id: Option<AttributeValue>,
+    pub ramdisk_id: Option<AttributeValue>,
+    pub sriov_net_support: Option<AttributeValue>,
+    pub boot_mode: Option<AttributeValue>,
+    pub tpm_support: Option<AttributeValue>,
+    pub uefi_data: Option<AttributeValue>,
+    pub last_launched_time: Option<AttributeValue>,
+    pub imds_support: Option<AttributeValue>,
+    pub deregistration_protection: Option<AttributeValue>,
+    pub image_id: Option<String>,
+    pub launch_permissions: Option<Vec<LaunchPermission>>,
+    pub product_codes: Option<Vec<ProductCode>>,
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+}
+
+impl FromValue for ImageAttribute {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 14, path)?;
+        Ok(Self {
+            description: opt(&mut s, 0, "Description")?,
+            kernel_id: opt(&mut s, 1, "KernelId")?,
+            ramdisk_id: opt(&mut s, 2, "RamdiskId")?,
+            sriov_net_support: opt(&mut s, 3, "SriovNetSupport")?,
+            boot_mode: opt(&mut s, 4, "BootMode")?,
+            tpm_support: opt(&mut s, 5, "TpmSupport")?,
+            uefi_data: opt(&mut s, 6, "UefiData")?,
+            last_launched_time: opt(&mut s, 7, "LastLaunchedTime")?,
+            imds_support: opt(&mut s, 8, "ImdsSupport")?,
+            deregistration_protection: opt(&mut s, 9, "DeregistrationProtection")?,
+            image_id: opt(&mut s, 10, "ImageId")?,
+            launch_permissions: opt(&mut s, 11, "LaunchPermissions")?,
+            product_codes: opt(&mut s, 12, "ProductCodes")?,
+            block_device_mappings: opt(&mut s, 13, "BlockDeviceMappings")?,
+        })
+    }
+}
+
+impl IntoValue for ImageAttribute {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.description.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.boot_mode.map(IntoValue::into_value),
+            self.tpm_support.map(IntoValue::into_value),
+            self.uefi_data.map(IntoValue::into_value),
+            self.last_launched_time.map(IntoValue::into_value),
+            self.imds_support.map(IntoValue::into_value),
+            self.deregistration_protection.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.launch_permissions.map(IntoValue::into_value),
+            self.product_codes.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportKeyPairRequest {
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub dry_run: Option<bool>,
+    pub key_name: String,
+    pub public_key_material: Bytes,
+}
+
+impl FromValue for ImportKeyPairRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            tag_specifications: opt(&mut s, 0, "TagSpecifications")?,
+            dry_run: opt(&mut s, 1, "DryRun")?,
+            key_name: req(&mut s, 2, "KeyName")?,
+            public_key_material: req(&mut s, 3, "PublicKeyMaterial")?,
+        })
+    }
+}
+
+impl IntoValue for ImportKeyPairRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.tag_specifications.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.key_name.into_value()),
+            Some(self.public_key_material.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportKeyPairResult {
+    pub key_fingerprint: Option<String>,
+    pub key_name: Option<String>,
+    pub key_pair_id: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for ImportKeyPairResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            key_fingerprint: opt(&mut s, 0, "KeyFingerprint")?,
+            key_name: opt(&mut s, 1, "KeyName")?,
+            key_pair_id: opt(&mut s, 2, "KeyPairId")?,
+            tags: opt(&mut s, 3, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for ImportKeyPairResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key_fingerprint.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.key_pair_id.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InferenceAcceleratorInfo {
+    pub accelerators: Option<Vec<InferenceDeviceInfo>>,
+    pub total_inference_memory_in_mi_b: Option<i32>,
+}
+
+impl FromValue for InferenceAcceleratorInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            accelerators: opt(&mut s, 0, "Accelerators")?,
+            total_inference_memory_in_mi_b: opt(&mut s, 1, "TotalInferenceMemoryInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for InferenceAcceleratorInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.accelerators.map(IntoValue::into_value),
+            self.total_inference_memory_in_mi_b
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InferenceDeviceInfo {
+    pub count: Option<i32>,
+    pub name: Option<String>,
+    pub manufacturer: Option<String>,
+    pub memory_info: Option<InferenceDeviceMemoryInfo>,
+}
+
+impl FromValue for InferenceDeviceInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            count: opt(&mut s, 0, "Count")?,
+            name: opt(&mut s, 1, "Name")?,
+            manufacturer: opt(&mut s, 2, "Manufacturer")?,
+            memory_info: opt(&mut s, 3, "MemoryInfo")?,
+        })
+    }
+}
+
+impl IntoValue for InferenceDeviceInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.count.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.manufacturer.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InferenceDeviceMemoryInfo {
+    pub size_in_mi_b: Option<i32>,
+}
+
+impl FromValue for InferenceDeviceMemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for InferenceDeviceMemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceIpv6Address {
+    pub ipv6_address: Option<String>,
+    pub is_primary_ipv6: Option<bool>,
+}
+
+impl FromValue for InstanceIpv6Address {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ipv6_address: opt(&mut s, 0, "Ipv6Address")?,
+            is_primary_ipv6: opt(&mut s, 1, "IsPrimaryIpv6")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceIpv6Address {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ipv6_address.map(IntoValue::into_value),
+            self.is_primary_ipv6.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceIpv6AddressRequest {
+    pub ipv6_address: Option<String>,
+}
+
+impl FromValue for InstanceIpv6AddressRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_address: opt(&mut s, 0, "Ipv6Address")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceIpv6AddressRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_address.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceRequirements {
+    pub v_cpu_count: Option<VCpuCountRange>,
+    pub memory_mi_b: Option<MemoryMiB>,
+    pub cpu_manufacturers: Option<Vec<String>>,
+    pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpu>,
+    pub excluded_instance_types: Option<Vec<String>>,
+    pub instance_generations: Option<Vec<String>>,
+    pub spot_max_price_percentage_over_lowest_price: Option<i32>,
+    pub on_demand_max_price_percentage_over_lowest_price: Option<i32>,
+    pub bare_metal: Option<String>,
+    pub burstable_performance: Option<String>,
+    pub require_hibernate_support: Option<bool>,
+    pub network_interface_count: Option<NetworkInterfaceCount>,
+    pub local_storage: Option<String>,
+    pub local_storage_types: Option<Vec<String>>,
+    pub total_local_storage_gb: Option<TotalLocalStorageGB>,
+    pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbps>,
+    pub accelerator_types: Option<Vec<String>>,
+    pub accelerator_count: Option<AcceleratorCount>,
+    pub accelerator_manufacturers: Option<Vec<String>>,
+    pub accelerator_names: Option<Vec<String>>,
+    pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiB>,
+    pub network_bandwidth_gbps: Option<NetworkBandwidthGbps>,
+    pub allowed_instance_types: Option<Vec<String>>,
+    pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<i32>,
+    pub baseline_performance_factors: Option<BaselinePerformanceFactors>,
+    pub require_encryption_in_transit: Option<bool>,
+}
+
+impl FromValue for InstanceRequirements {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 26, path)?;
+        Ok(Self {
+            v_cpu_count: opt(&mut s, 0, "VCpuCount")?,
+            memory_mi_b: opt(&mut s, 1, "MemoryMiB")?,
+            cpu_manufacturers: opt(&mut s, 2, "CpuManufacturers")?,
+            memory_gi_b_per_v_cpu: opt(&mut s, 3, "MemoryGiBPerVCpu")?,
+            excluded_instance_types: opt(&mut s, 4, "ExcludedInstanceTypes")?,
+            instance_generations: opt(&mut s, 5, "InstanceGenerations")?,
+            spot_max_price_percentage_over_lowest_price: opt(
+                &mut s,
+                6,
+                "SpotMaxPricePercentageOverLowestPrice",
+            )?,
+            on_demand_max_price_percentage_over_lowest_price: opt(
+                &mut s,
+                7,
+                "OnDemandMaxPricePercentageOverLowestPrice",
+            )?,
+            bare_metal: opt(&mut s, 8, "BareMetal")?,
+            burstable_performance: opt(&mut s, 9, "BurstablePerformance")?,
+            require_hibernate_support: opt(&mut s, 10, "RequireHibernateSupport")?,
+            network_interface_count: opt(&mut s, 11, "NetworkInterfaceCount")?,
+            local_storage: opt(&mut s, 12, "LocalStorage")?,
+            local_storage_types: opt(&mut s, 13, "LocalStorageTypes")?,
+            total_local_storage_gb: opt(&mut s, 14, "TotalLocalStorageGB")?,
+            baseline_ebs_bandwidth_mbps: opt(&mut s, 15, "BaselineEbsBandwidthMbps")?,
+            accelerator_types: opt(&mut s, 16, "AcceleratorTypes")?,
+            accelerator_count: opt(&mut s, 17, "AcceleratorCount")?,
+            accelerator_manufacturers: opt(&mut s, 18, "AcceleratorManufacturers")?,
+            accelerator_names: opt(&mut s, 19, "AcceleratorNames")?,
+            accelerator_total_memory_mi_b: opt(&mut s, 20, "AcceleratorTotalMemoryMiB")?,
+            network_bandwidth_gbps: opt(&mut s, 21, "NetworkBandwidthGbps")?,
+            allowed_instance_types: opt(&mut s, 22, "AllowedInstanceTypes")?,
+            max_spot_price_as_percentage_of_optimal_on_demand_price: opt(
+                &mut s,
+                23,
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+            )?,
+            baseline_performance_factors: opt(&mut s, 24, "BaselinePerformanceFactors")?,
+            require_encryption_in_transit: opt(&mut s, 25, "RequireEncryptionInTransit")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceRequirements {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.v_cpu_count.map(IntoValue::into_value),
+            self.memory_mi_b.map(IntoValue::into_value),
+            self.cpu_manufacturers.map(IntoValue::into_value),
+            self.memory_gi_b_per_v_cpu.map(IntoValue::into_value),
+            self.excluded_instance_types.map(IntoValue::into_value),
+            self.instance_generations.map(IntoValue::into_value),
+            self.spot_max_price_percentage_over_lowest_price
+                .map(IntoValue::into_value),
+            self.on_demand_max_price_percentage_over_lowest_price
+                .map(IntoValue::into_value),
+            self.bare_metal.map(IntoValue::into_value),
+            self.burstable_performance.map(IntoValue::into_value),
+            self.require_hibernate_support.map(IntoValue::into_value),
+            self.network_interface_count.map(IntoValue::into_value),
+            self.local_storage.map(IntoValue::into_value),
+            self.local_storage_types.map(IntoValue::into_value),
+            self.total_local_storage_gb.map(IntoValue::into_value),
+            self.baseline_ebs_bandwidth_mbps.map(IntoValue::into_value),
+            self.accelerator_types.map(IntoValue::into_value),
+            self.accelerator_count.map(IntoValue::into_value),
+            self.accelerator_manufacturers.map(IntoValue::into_value),
+            self.accelerator_names.map(IntoValue::into_value),
+            self.accelerator_total_memory_mi_b
+                .map(IntoValue::into_value),
+            self.network_bandwidth_gbps.map(IntoValue::into_value),
+            self.allowed_instance_types.map(IntoValue::into_value),
+            self.max_spot_price_as_percentage_of_optimal_on_demand_price
+                .map(IntoValue::into_value),
+            self.baseline_performance_factors.map(IntoValue::into_value),
+            self.require_encryption_in_transit
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceRequirementsRequest {
+    pub v_cpu_count: VCpuCountRangeRequest,
+    pub memory_mi_b: MemoryMiBRequest,
+    pub cpu_manufacturers: Option<Vec<String>>,
+    pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
+    pub excluded_instance_types: Option<Vec<String>>,
+    pub instance_generations: Option<Vec<String>>,
+    pub spot_max_price_percentage_over_lowest_price: Option<i32>,
+    pub on_demand_max_price_percentage_over_lowest_price: Option<i32>,
+    pub bare_metal: Option<String>,
+    pub burstable_performance: Option<String>,
+    pub require_hibernate_support: Option<bool>,
+    pub network_interface_count: Option<NetworkInterfaceCountRequest>,
+    pub local_storage: Option<String>,
+    pub local_storage_types: Option<Vec<String>>,
+    pub total_local_storage_gb: Option<TotalLocalStorageGBRequest>,
+    pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbpsRequest>,
+    pub accelerator_types: Option<Vec<String>>,
+    pub accelerator_count: Option<AcceleratorCountRequest>,
+    pub accelerator_manufacturers: Option<Vec<String>>,
+    pub accelerator_names: Option<Vec<String>>,
+    pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
+    pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
+    pub allowed_instance_types: Option<Vec<String>>,
+    pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<i32>,
+    pub baseline_performance_factors: Option<BaselinePerformanceFactorsRequest>,
+    pub require_encryption_in_transit: Option<bool>,
+}
+
+impl FromValue for InstanceRequirementsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 26, path)?;
+        Ok(Self {
+            v_cpu_count: req(&mut s, 0, "VCpuCount")?,
+            memory_mi_b: req(&mut s, 1, "MemoryMiB")?,
+            cpu_manufacturers: opt(&mut s, 2, "CpuManufacturers")?,
+            memory_gi_b_per_v_cpu: opt(&mut s, 3, "MemoryGiBPerVCpu")?,
+            excluded_instance_types: opt(&mut s, 4, "ExcludedInstanceTypes")?,
+            instance_generations: opt(&mut s, 5, "InstanceGenerations")?,
+            spot_max_price_percentage_over_lowest_price: opt(
+                &mut s,
+                6,
+                "SpotMaxPricePercentageOverLowestPrice",
+            )?,
+            on_demand_max_price_percentage_over_lowest_price: opt(
+                &mut s,
+                7,
+                "OnDemandMaxPricePercentageOverLowestPrice",
+            )?,
+            bare_metal: opt(&mut s, 8, "BareMetal")?,
+            burstable_performance: opt(&mut s, 9, "BurstablePerformance")?,
+            require_hibernate_support: opt(&mut s, 10, "RequireHibernateSupport")?,
+            network_interface_count: opt(&mut s, 11, "NetworkInterfaceCount")?,
+            local_storage: opt(&mut s, 12, "LocalStorage")?,
+            local_storage_types: opt(&mut s, 13, "LocalStorageTypes")?,
+            total_local_storage_gb: opt(&mut s, 14, "TotalLocalStorageGB")?,
+            baseline_ebs_bandwidth_mbps: opt(&mut s, 15, "BaselineEbsBandwidthMbps")?,
+            accelerator_types: opt(&mut s, 16, "AcceleratorTypes")?,
+            accelerator_count: opt(&mut s, 17, "AcceleratorCount")?,
+            accelerator_manufacturers: opt(&mut s, 18, "AcceleratorManufacturers")?,
+            accelerator_names: opt(&mut s, 19, "AcceleratorNames")?,
+            accelerator_total_memory_mi_b: opt(&mut s, 20, "AcceleratorTotalMemoryMiB")?,
+            network_bandwidth_gbps: opt(&mut s, 21, "NetworkBandwidthGbps")?,
+            allowed_instance_types: opt(&mut s, 22, "AllowedInstanceTypes")?,
+            max_spot_price_as_percentage_of_optimal_on_demand_price: opt(
+                &mut s,
+                23,
+                "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice",
+            )?,
+            baseline_performance_factors: opt(&mut s, 24, "BaselinePerformanceFactors")?,
+            require_encryption_in_transit: opt(&mut s, 25, "RequireEncryptionInTransit")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceRequirementsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.v_cpu_count.into_value()),
+            Some(self.memory_mi_b.into_value()),
+            self.cpu_manufacturers.map(IntoValue::into_value),
+            self.memory_gi_b_per_v_cpu.map(IntoValue::into_value),
+            self.excluded_instance_types.map(IntoValue::into_value),
+            self.instance_generations.map(IntoValue::into_value),
+            self.spot_max_price_percentage_over_lowest_price
+                .map(IntoValue::into_value),
+            self.on_demand_max_price_percentage_over_lowest_price
+                .map(IntoValue::into_value),
+            self.bare_metal.map(IntoValue::into_value),
+            self.burstable_performance.map(IntoValue::into_value),
+            self.require_hibernate_support.map(IntoValue::into_value),
+            self.network_interface_count.map(IntoValue::into_value),
+            self.local_storage.map(IntoValue::into_value),
+            self.local_storage_types.map(IntoValue::into_value),
+            self.total_local_storage_gb.map(IntoValue::into_value),
+            self.baseline_ebs_bandwidth_mbps.map(IntoValue::into_value),
+            self.accelerator_types.map(IntoValue::into_value),
+            self.accelerator_count.map(IntoValue::into_value),
+            self.accelerator_manufacturers.map(IntoValue::into_value),
+            self.accelerator_names.map(IntoValue::into_value),
+            self.accelerator_total_memory_mi_b
+                .map(IntoValue::into_value),
+            self.network_bandwidth_gbps.map(IntoValue::into_value),
+            self.allowed_instance_types.map(IntoValue::into_value),
+            self.max_spot_price_as_percentage_of_optimal_on_demand_price
+                .map(IntoValue::into_value),
+            self.baseline_performance_factors.map(IntoValue::into_value),
+            self.require_encryption_in_transit
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceStorageInfo {
+    pub total_size_in_gb: Option<i64>,
+    pub disks: Option<Vec<DiskInfo>>,
+    pub nvme_support: Option<String>,
+    pub encryption_support: Option<String>,
+}
+
+impl FromValue for InstanceStorageInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            total_size_in_gb: opt(&mut s, 0, "TotalSizeInGB")?,
+            disks: opt(&mut s, 1, "Disks")?,
+            nvme_support: opt(&mut s, 2, "NvmeSupport")?,
+            encryption_support: opt(&mut s, 3, "EncryptionSupport")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceStorageInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.total_size_in_gb.map(IntoValue::into_value),
+            self.disks.map(IntoValue::into_value),
+            self.nvme_support.map(IntoValue::into_value),
+            self.encryption_support.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceTypeInfo {
+    pub instance_type: Option<String>,
+    pub current_generation: Option<bool>,
+    pub free_tier_eligible: Option<bool>,
+    pub supported_usage_classes: Option<Vec<String>>,
+    pub supported_root_device_types: Option<Vec<String>>,
+    pub supported_virtualization_types: Option<Vec<String>>,
+    pub bare_metal: Option<bool>,
+    pub hypervisor: Option<String>,
+    pub processor_info: Option<ProcessorInfo>,
+    pub v_cpu_info: Option<VCpuInfo>,
+    pub memory_info: Option<MemoryInfo>,
+    pub instance_storage_supported: Option<bool>,
+    pub instance_storage_info: Option<InstanceStorageInfo>,
+    pub ebs_info: Option<EbsInfo>,
+    pub network_info: Option<NetworkInfo>,
+    pub gpu_info: Option<GpuInfo>,
+    pub fpga_info: Option<FpgaInfo>,
+    pub placement_group_info: Option<PlacementGroupInfo>,
+    pub inference_accelerator_info: Option<InferenceAcceleratorInfo>,
+    pub hibernation_supported: Option<bool>,
+    pub burstable_performance_supported: Option<bool>,
+    pub dedicated_hosts_supported: Option<bool>,
+    pub auto_recovery_supported: Option<bool>,
+    pub supported_boot_modes: Option<Vec<String>>,
+    pub nitro_enclaves_support: Option<String>,
+    pub nitro_tpm_support: Option<String>,
+    pub nitro_tpm_info: Option<NitroTpmInfo>,
+    pub media_accelerator_info: Option<MediaAcceleratorInfo>,
+    pub neuron_info: Option<NeuronInfo>,
+    pub phc_support: Option<String>,
+    pub reboot_migration_support: Option<String>,
+    pub supported_in_region: Option<bool>,
+}
+
+impl FromValue for InstanceTypeInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 32, path)?;
+        Ok(Self {
+            instance_type: opt(&mut s, 0, "InstanceType")?,
+            current_generation: opt(&mut s, 1, "CurrentGeneration")?,
+            free_tier_eligible: opt(&mut s, 2, "FreeTierEligible")?,
+            supported_usage_classes: opt(&mut s, 3, "SupportedUsageClasses")?,
+            supported_root_device_types: opt(&mut s, 4, "SupportedRootDeviceTypes")?,
+            supported_virtualization_types: opt(&mut s, 5, "SupportedVirtualizationTypes")?,
+            bare_metal: opt(&mut s, 6, "BareMetal")?,
+            hypervisor: opt(&mut s, 7, "Hypervisor")?,
+            processor_info: opt(&mut s, 8, "ProcessorInfo")?,
+            v_cpu_info: opt(&mut s, 9, "VCpuInfo")?,
+            memory_info: opt(&mut s, 10, "MemoryInfo")?,
+            instance_storage_supported: opt(&mut s, 11, "InstanceStorageSupported")?,
+            instance_storage_info: opt(&mut s, 12, "InstanceStorageInfo")?,
+            ebs_info: opt(&mut s, 13, "EbsInfo")?,
+            network_info: opt(&mut s, 14, "NetworkInfo")?,
+            gpu_info: opt(&mut s, 15, "GpuInfo")?,
+            fpga_info: opt(&mut s, 16, "FpgaInfo")?,
+            placement_group_info: opt(&mut s, 17, "PlacementGroupInfo")?,
+            inference_accelerator_info: opt(&mut s, 18, "InferenceAcceleratorInfo")?,
+            hibernation_supported: opt(&mut s, 19, "HibernationSupported")?,
+            burstable_performance_supported: opt(&mut s, 20, "BurstablePerformanceSupported")?,
+            dedicated_hosts_supported: opt(&mut s, 21, "DedicatedHostsSupported")?,
+            auto_recovery_supported: opt(&mut s, 22, "AutoRecoverySupported")?,
+            supported_boot_modes: opt(&mut s, 23, "SupportedBootModes")?,
+            nitro_enclaves_support: opt(&mut s, 24, "NitroEnclavesSupport")?,
+            nitro_tpm_support: opt(&mut s, 25, "NitroTpmSupport")?,
+            nitro_tpm_info: opt(&mut s, 26, "NitroTpmInfo")?,
+            media_accelerator_info: opt(&mut s, 27, "MediaAcceleratorInfo")?,
+            neuron_info: opt(&mut s, 28, "NeuronInfo")?,
+            phc_support: opt(&mut s, 29, "PhcSupport")?,
+            reboot_migration_support: opt(&mut s, 30, "RebootMigrationSupport")?,
+            supported_in_region: opt(&mut s, 31, "SupportedInRegion")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceTypeInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_type.map(IntoValue::into_value),
+            self.current_generation.map(IntoValue::into_value),
+            self.free_tier_eligible.map(IntoValue::into_value),
+            self.supported_usage_classes.map(IntoValue::into_value),
+            self.supported_root_device_types.map(IntoValue::into_value),
+            self.supported_virtualization_types
+                .map(IntoValue::into_value),
+            self.bare_metal.map(IntoValue::into_value),
+            self.hypervisor.map(IntoValue::into_value),
+            self.processor_info.map(IntoValue::into_value),
+            self.v_cpu_info.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+            self.instance_storage_supported.map(IntoValue::into_value),
+            self.instance_storage_info.map(IntoValue::into_value),
+            self.ebs_info.map(IntoValue::into_value),
+            self.network_info.map(IntoValue::into_value),
+            self.gpu_info.map(IntoValue::into_value),
+            self.fpga_info.map(IntoValue::into_value),
+            self.placement_group_info.map(IntoValue::into_value),
+            self.inference_accelerator_info.map(IntoValue::into_value),
+            self.hibernation_supported.map(IntoValue::into_value),
+            self.burstable_performance_supported
+                .map(IntoValue::into_value),
+            self.dedicated_hosts_supported.map(IntoValue::into_value),
+            self.auto_recovery_supported.map(IntoValue::into_value),
+            self.supported_boot_modes.map(IntoValue::into_value),
+            self.nitro_enclaves_support.map(IntoValue::into_value),
+            self.nitro_tpm_support.map(IntoValue::into_value),
+            self.nitro_tpm_info.map(IntoValue::into_value),
+            self.media_accelerator_info.map(IntoValue::into_value),
+            self.neuron_info.map(IntoValue::into_value),
+            self.phc_support.map(IntoValue::into_value),
+            self.reboot_migration_support.map(IntoValue::into_value),
+            self.supported_in_region.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InstanceTypeOffering {
+    pub instance_type: Option<String>,
+    pub location_type: Option<String>,
+    pub location: Option<String>,
+}
+
+impl FromValue for InstanceTypeOffering {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_type: opt(&mut s, 0, "InstanceType")?,
+            location_type: opt(&mut s, 1, "LocationType")?,
+            location: opt(&mut s, 2, "Location")?,
+        })
+    }
+}
+
+impl IntoValue for InstanceTypeOffering {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_type.map(IntoValue::into_value),
+            self.location_type.map(IntoValue::into_value),
+            self.location.map(IntoValue::into_value),
         ])
     }
 }
@@ -7872,6 +16773,46 @@ impl IntoValue for Ipv4PrefixSpecification {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv4PrefixSpecificationRequest {
+    pub ipv4_prefix: Option<String>,
+}
+
+impl FromValue for Ipv4PrefixSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv4_prefix: opt(&mut s, 0, "Ipv4Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv4PrefixSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv4_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv4PrefixSpecificationResponse {
+    pub ipv4_prefix: Option<String>,
+}
+
+impl FromValue for Ipv4PrefixSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv4_prefix: opt(&mut s, 0, "Ipv4Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv4PrefixSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv4_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv6PrefixSpecification {
     pub ipv6_prefix: Option<String>,
 }
@@ -7886,6 +16827,46 @@ impl FromValue for Ipv6PrefixSpecification {
 }
 
 impl IntoValue for Ipv6PrefixSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv6PrefixSpecificationRequest {
+    pub ipv6_prefix: Option<String>,
+}
+
+impl FromValue for Ipv6PrefixSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_prefix: opt(&mut s, 0, "Ipv6Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv6PrefixSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ipv6PrefixSpecificationResponse {
+    pub ipv6_prefix: Option<String>,
+}
+
+impl FromValue for Ipv6PrefixSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ipv6_prefix: opt(&mut s, 0, "Ipv6Prefix")?,
+        })
+    }
+}
+
+impl IntoValue for Ipv6PrefixSpecificationResponse {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.ipv6_prefix.map(IntoValue::into_value)])
     }
@@ -7913,6 +16894,1863 @@ impl IntoValue for Ipv6Range {
             self.description.map(IntoValue::into_value),
             self.cidr_ipv6.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyPair {
+    pub key_pair_id: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub key_name: Option<String>,
+    pub key_fingerprint: Option<String>,
+    pub key_material: Option<String>,
+}
+
+impl FromValue for KeyPair {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            key_pair_id: opt(&mut s, 0, "KeyPairId")?,
+            tags: opt(&mut s, 1, "Tags")?,
+            key_name: opt(&mut s, 2, "KeyName")?,
+            key_fingerprint: opt(&mut s, 3, "KeyFingerprint")?,
+            key_material: opt(&mut s, 4, "KeyMaterial")?,
+        })
+    }
+}
+
+impl IntoValue for KeyPair {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key_pair_id.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.key_fingerprint.map(IntoValue::into_value),
+            self.key_material.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyPairInfo {
+    pub key_pair_id: Option<String>,
+    pub key_type: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub public_key: Option<String>,
+    pub create_time: Option<Timestamp>,
+    pub key_name: Option<String>,
+    pub key_fingerprint: Option<String>,
+}
+
+impl FromValue for KeyPairInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            key_pair_id: opt(&mut s, 0, "KeyPairId")?,
+            key_type: opt(&mut s, 1, "KeyType")?,
+            tags: opt(&mut s, 2, "Tags")?,
+            public_key: opt(&mut s, 3, "PublicKey")?,
+            create_time: opt(&mut s, 4, "CreateTime")?,
+            key_name: opt(&mut s, 5, "KeyName")?,
+            key_fingerprint: opt(&mut s, 6, "KeyFingerprint")?,
+        })
+    }
+}
+
+impl IntoValue for KeyPairInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.key_pair_id.map(IntoValue::into_value),
+            self.key_type.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.public_key.map(IntoValue::into_value),
+            self.create_time.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.key_fingerprint.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchPermission {
+    pub organization_arn: Option<String>,
+    pub organizational_unit_arn: Option<String>,
+    pub user_id: Option<String>,
+    pub group: Option<String>,
+}
+
+impl FromValue for LaunchPermission {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            organization_arn: opt(&mut s, 0, "OrganizationArn")?,
+            organizational_unit_arn: opt(&mut s, 1, "OrganizationalUnitArn")?,
+            user_id: opt(&mut s, 2, "UserId")?,
+            group: opt(&mut s, 3, "Group")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchPermission {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.organization_arn.map(IntoValue::into_value),
+            self.organizational_unit_arn.map(IntoValue::into_value),
+            self.user_id.map(IntoValue::into_value),
+            self.group.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchPermissionModifications {
+    pub add: Option<Vec<LaunchPermission>>,
+    pub remove: Option<Vec<LaunchPermission>>,
+}
+
+impl FromValue for LaunchPermissionModifications {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            add: opt(&mut s, 0, "Add")?,
+            remove: opt(&mut s, 1, "Remove")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchPermissionModifications {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.add.map(IntoValue::into_value),
+            self.remove.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplate {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub create_time: Option<Timestamp>,
+    pub created_by: Option<String>,
+    pub default_version_number: Option<i64>,
+    pub latest_version_number: Option<i64>,
+    pub tags: Option<Vec<Tag>>,
+    pub operator: Option<OperatorResponse>,
+}
+
+impl FromValue for LaunchTemplate {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            launch_template_id: opt(&mut s, 0, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 1, "LaunchTemplateName")?,
+            create_time: opt(&mut s, 2, "CreateTime")?,
+            created_by: opt(&mut s, 3, "CreatedBy")?,
+            default_version_number: opt(&mut s, 4, "DefaultVersionNumber")?,
+            latest_version_number: opt(&mut s, 5, "LatestVersionNumber")?,
+            tags: opt(&mut s, 6, "Tags")?,
+            operator: opt(&mut s, 7, "Operator")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplate {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.create_time.map(IntoValue::into_value),
+            self.created_by.map(IntoValue::into_value),
+            self.default_version_number.map(IntoValue::into_value),
+            self.latest_version_number.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateBlockDeviceMapping {
+    pub device_name: Option<String>,
+    pub virtual_name: Option<String>,
+    pub ebs: Option<LaunchTemplateEbsBlockDevice>,
+    pub no_device: Option<String>,
+}
+
+impl FromValue for LaunchTemplateBlockDeviceMapping {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            device_name: opt(&mut s, 0, "DeviceName")?,
+            virtual_name: opt(&mut s, 1, "VirtualName")?,
+            ebs: opt(&mut s, 2, "Ebs")?,
+            no_device: opt(&mut s, 3, "NoDevice")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateBlockDeviceMapping {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.device_name.map(IntoValue::into_value),
+            self.virtual_name.map(IntoValue::into_value),
+            self.ebs.map(IntoValue::into_value),
+            self.no_device.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateBlockDeviceMappingRequest {
+    pub device_name: Option<String>,
+    pub virtual_name: Option<String>,
+    pub ebs: Option<LaunchTemplateEbsBlockDeviceRequest>,
+    pub no_device: Option<String>,
+}
+
+impl FromValue for LaunchTemplateBlockDeviceMappingRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            device_name: opt(&mut s, 0, "DeviceName")?,
+            virtual_name: opt(&mut s, 1, "VirtualName")?,
+            ebs: opt(&mut s, 2, "Ebs")?,
+            no_device: opt(&mut s, 3, "NoDevice")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateBlockDeviceMappingRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.device_name.map(IntoValue::into_value),
+            self.virtual_name.map(IntoValue::into_value),
+            self.ebs.map(IntoValue::into_value),
+            self.no_device.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateCapacityReservationSpecificationRequest {
+    pub capacity_reservation_preference: Option<String>,
+    pub capacity_reservation_target: Option<CapacityReservationTarget>,
+}
+
+impl FromValue for LaunchTemplateCapacityReservationSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_preference: opt(&mut s, 0, "CapacityReservationPreference")?,
+            capacity_reservation_target: opt(&mut s, 1, "CapacityReservationTarget")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateCapacityReservationSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_preference
+                .map(IntoValue::into_value),
+            self.capacity_reservation_target.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateCapacityReservationSpecificationResponse {
+    pub capacity_reservation_preference: Option<String>,
+    pub capacity_reservation_target: Option<CapacityReservationTargetResponse>,
+}
+
+impl FromValue for LaunchTemplateCapacityReservationSpecificationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            capacity_reservation_preference: opt(&mut s, 0, "CapacityReservationPreference")?,
+            capacity_reservation_target: opt(&mut s, 1, "CapacityReservationTarget")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateCapacityReservationSpecificationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.capacity_reservation_preference
+                .map(IntoValue::into_value),
+            self.capacity_reservation_target.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateCpuOptions {
+    pub core_count: Option<i32>,
+    pub threads_per_core: Option<i32>,
+    pub amd_sev_snp: Option<String>,
+    pub nested_virtualization: Option<String>,
+}
+
+impl FromValue for LaunchTemplateCpuOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            core_count: opt(&mut s, 0, "CoreCount")?,
+            threads_per_core: opt(&mut s, 1, "ThreadsPerCore")?,
+            amd_sev_snp: opt(&mut s, 2, "AmdSevSnp")?,
+            nested_virtualization: opt(&mut s, 3, "NestedVirtualization")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateCpuOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.core_count.map(IntoValue::into_value),
+            self.threads_per_core.map(IntoValue::into_value),
+            self.amd_sev_snp.map(IntoValue::into_value),
+            self.nested_virtualization.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateCpuOptionsRequest {
+    pub core_count: Option<i32>,
+    pub threads_per_core: Option<i32>,
+    pub amd_sev_snp: Option<String>,
+    pub nested_virtualization: Option<String>,
+}
+
+impl FromValue for LaunchTemplateCpuOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            core_count: opt(&mut s, 0, "CoreCount")?,
+            threads_per_core: opt(&mut s, 1, "ThreadsPerCore")?,
+            amd_sev_snp: opt(&mut s, 2, "AmdSevSnp")?,
+            nested_virtualization: opt(&mut s, 3, "NestedVirtualization")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateCpuOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.core_count.map(IntoValue::into_value),
+            self.threads_per_core.map(IntoValue::into_value),
+            self.amd_sev_snp.map(IntoValue::into_value),
+            self.nested_virtualization.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEbsBlockDevice {
+    pub encrypted: Option<bool>,
+    pub delete_on_termination: Option<bool>,
+    pub iops: Option<i32>,
+    pub kms_key_id: Option<String>,
+    pub snapshot_id: Option<String>,
+    pub volume_size: Option<i32>,
+    pub volume_type: Option<String>,
+    pub throughput: Option<i32>,
+    pub volume_initialization_rate: Option<i32>,
+    pub ebs_card_index: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateEbsBlockDevice {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            encrypted: opt(&mut s, 0, "Encrypted")?,
+            delete_on_termination: opt(&mut s, 1, "DeleteOnTermination")?,
+            iops: opt(&mut s, 2, "Iops")?,
+            kms_key_id: opt(&mut s, 3, "KmsKeyId")?,
+            snapshot_id: opt(&mut s, 4, "SnapshotId")?,
+            volume_size: opt(&mut s, 5, "VolumeSize")?,
+            volume_type: opt(&mut s, 6, "VolumeType")?,
+            throughput: opt(&mut s, 7, "Throughput")?,
+            volume_initialization_rate: opt(&mut s, 8, "VolumeInitializationRate")?,
+            ebs_card_index: opt(&mut s, 9, "EbsCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEbsBlockDevice {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.encrypted.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.iops.map(IntoValue::into_value),
+            self.kms_key_id.map(IntoValue::into_value),
+            self.snapshot_id.map(IntoValue::into_value),
+            self.volume_size.map(IntoValue::into_value),
+            self.volume_type.map(IntoValue::into_value),
+            self.throughput.map(IntoValue::into_value),
+            self.volume_initialization_rate.map(IntoValue::into_value),
+            self.ebs_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEbsBlockDeviceRequest {
+    pub encrypted: Option<bool>,
+    pub delete_on_termination: Option<bool>,
+    pub iops: Option<i32>,
+    pub kms_key_id: Option<String>,
+    pub snapshot_id: Option<String>,
+    pub volume_size: Option<i32>,
+    pub volume_type: Option<String>,
+    pub throughput: Option<i32>,
+    pub volume_initialization_rate: Option<i32>,
+    pub ebs_card_index: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateEbsBlockDeviceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            encrypted: opt(&mut s, 0, "Encrypted")?,
+            delete_on_termination: opt(&mut s, 1, "DeleteOnTermination")?,
+            iops: opt(&mut s, 2, "Iops")?,
+            kms_key_id: opt(&mut s, 3, "KmsKeyId")?,
+            snapshot_id: opt(&mut s, 4, "SnapshotId")?,
+            volume_size: opt(&mut s, 5, "VolumeSize")?,
+            volume_type: opt(&mut s, 6, "VolumeType")?,
+            throughput: opt(&mut s, 7, "Throughput")?,
+            volume_initialization_rate: opt(&mut s, 8, "VolumeInitializationRate")?,
+            ebs_card_index: opt(&mut s, 9, "EbsCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEbsBlockDeviceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.encrypted.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.iops.map(IntoValue::into_value),
+            self.kms_key_id.map(IntoValue::into_value),
+            self.snapshot_id.map(IntoValue::into_value),
+            self.volume_size.map(IntoValue::into_value),
+            self.volume_type.map(IntoValue::into_value),
+            self.throughput.map(IntoValue::into_value),
+            self.volume_initialization_rate.map(IntoValue::into_value),
+            self.ebs_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateElasticInferenceAccelerator {
+    pub r#type: String,
+    pub count: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateElasticInferenceAccelerator {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            r#type: req(&mut s, 0, "Type")?,
+            count: opt(&mut s, 1, "Count")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateElasticInferenceAccelerator {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.r#type.into_value()),
+            self.count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateElasticInferenceAcceleratorResponse {
+    pub r#type: Option<String>,
+    pub count: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateElasticInferenceAcceleratorResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            r#type: opt(&mut s, 0, "Type")?,
+            count: opt(&mut s, 1, "Count")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateElasticInferenceAcceleratorResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.r#type.map(IntoValue::into_value),
+            self.count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEnaSrdSpecification {
+    pub ena_srd_enabled: Option<bool>,
+    pub ena_srd_udp_specification: Option<LaunchTemplateEnaSrdUdpSpecification>,
+}
+
+impl FromValue for LaunchTemplateEnaSrdSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            ena_srd_enabled: opt(&mut s, 0, "EnaSrdEnabled")?,
+            ena_srd_udp_specification: opt(&mut s, 1, "EnaSrdUdpSpecification")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEnaSrdSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.ena_srd_enabled.map(IntoValue::into_value),
+            self.ena_srd_udp_specification.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEnaSrdUdpSpecification {
+    pub ena_srd_udp_enabled: Option<bool>,
+}
+
+impl FromValue for LaunchTemplateEnaSrdUdpSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            ena_srd_udp_enabled: opt(&mut s, 0, "EnaSrdUdpEnabled")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEnaSrdUdpSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.ena_srd_udp_enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEnclaveOptions {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for LaunchTemplateEnclaveOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEnclaveOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateEnclaveOptionsRequest {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for LaunchTemplateEnclaveOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateEnclaveOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateHibernationOptions {
+    pub configured: Option<bool>,
+}
+
+impl FromValue for LaunchTemplateHibernationOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            configured: opt(&mut s, 0, "Configured")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateHibernationOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.configured.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateHibernationOptionsRequest {
+    pub configured: Option<bool>,
+}
+
+impl FromValue for LaunchTemplateHibernationOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            configured: opt(&mut s, 0, "Configured")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateHibernationOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.configured.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateIamInstanceProfileSpecification {
+    pub arn: Option<String>,
+    pub name: Option<String>,
+}
+
+impl FromValue for LaunchTemplateIamInstanceProfileSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "Arn")?,
+            name: opt(&mut s, 1, "Name")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateIamInstanceProfileSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.arn.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateIamInstanceProfileSpecificationRequest {
+    pub arn: Option<String>,
+    pub name: Option<String>,
+}
+
+impl FromValue for LaunchTemplateIamInstanceProfileSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            arn: opt(&mut s, 0, "Arn")?,
+            name: opt(&mut s, 1, "Name")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateIamInstanceProfileSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.arn.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMaintenanceOptions {
+    pub auto_recovery: Option<String>,
+}
+
+impl FromValue for LaunchTemplateInstanceMaintenanceOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            auto_recovery: opt(&mut s, 0, "AutoRecovery")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMaintenanceOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.auto_recovery.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMaintenanceOptionsRequest {
+    pub auto_recovery: Option<String>,
+}
+
+impl FromValue for LaunchTemplateInstanceMaintenanceOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            auto_recovery: opt(&mut s, 0, "AutoRecovery")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMaintenanceOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.auto_recovery.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMarketOptions {
+    pub market_type: Option<String>,
+    pub spot_options: Option<LaunchTemplateSpotMarketOptions>,
+}
+
+impl FromValue for LaunchTemplateInstanceMarketOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            market_type: opt(&mut s, 0, "MarketType")?,
+            spot_options: opt(&mut s, 1, "SpotOptions")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMarketOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.market_type.map(IntoValue::into_value),
+            self.spot_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMarketOptionsRequest {
+    pub market_type: Option<String>,
+    pub spot_options: Option<LaunchTemplateSpotMarketOptionsRequest>,
+}
+
+impl FromValue for LaunchTemplateInstanceMarketOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            market_type: opt(&mut s, 0, "MarketType")?,
+            spot_options: opt(&mut s, 1, "SpotOptions")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMarketOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.market_type.map(IntoValue::into_value),
+            self.spot_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMetadataOptions {
+    pub state: Option<String>,
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    pub http_endpoint: Option<String>,
+    pub http_protocol_ipv6: Option<String>,
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl FromValue for LaunchTemplateInstanceMetadataOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            state: opt(&mut s, 0, "State")?,
+            http_tokens: opt(&mut s, 1, "HttpTokens")?,
+            http_put_response_hop_limit: opt(&mut s, 2, "HttpPutResponseHopLimit")?,
+            http_endpoint: opt(&mut s, 3, "HttpEndpoint")?,
+            http_protocol_ipv6: opt(&mut s, 4, "HttpProtocolIpv6")?,
+            instance_metadata_tags: opt(&mut s, 5, "InstanceMetadataTags")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMetadataOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.state.map(IntoValue::into_value),
+            self.http_tokens.map(IntoValue::into_value),
+            self.http_put_response_hop_limit.map(IntoValue::into_value),
+            self.http_endpoint.map(IntoValue::into_value),
+            self.http_protocol_ipv6.map(IntoValue::into_value),
+            self.instance_metadata_tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceMetadataOptionsRequest {
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    pub http_endpoint: Option<String>,
+    pub http_protocol_ipv6: Option<String>,
+    pub instance_metadata_tags: Option<String>,
+}
+
+impl FromValue for LaunchTemplateInstanceMetadataOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            http_tokens: opt(&mut s, 0, "HttpTokens")?,
+            http_put_response_hop_limit: opt(&mut s, 1, "HttpPutResponseHopLimit")?,
+            http_endpoint: opt(&mut s, 2, "HttpEndpoint")?,
+            http_protocol_ipv6: opt(&mut s, 3, "HttpProtocolIpv6")?,
+            instance_metadata_tags: opt(&mut s, 4, "InstanceMetadataTags")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceMetadataOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.http_tokens.map(IntoValue::into_value),
+            self.http_put_response_hop_limit.map(IntoValue::into_value),
+            self.http_endpoint.map(IntoValue::into_value),
+            self.http_protocol_ipv6.map(IntoValue::into_value),
+            self.instance_metadata_tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceNetworkInterfaceSpecification {
+    pub associate_carrier_ip_address: Option<bool>,
+    pub associate_public_ip_address: Option<bool>,
+    pub delete_on_termination: Option<bool>,
+    pub description: Option<String>,
+    pub device_index: Option<i32>,
+    pub groups: Option<Vec<String>>,
+    pub interface_type: Option<String>,
+    pub ipv6_address_count: Option<i32>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6Address>>,
+    pub network_interface_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    pub secondary_private_ip_address_count: Option<i32>,
+    pub subnet_id: Option<String>,
+    pub network_card_index: Option<i32>,
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationResponse>>,
+    pub ipv4_prefix_count: Option<i32>,
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationResponse>>,
+    pub ipv6_prefix_count: Option<i32>,
+    pub primary_ipv6: Option<bool>,
+    pub ena_srd_specification: Option<LaunchTemplateEnaSrdSpecification>,
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecification>,
+    pub ena_queue_count: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateInstanceNetworkInterfaceSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 23, path)?;
+        Ok(Self {
+            associate_carrier_ip_address: opt(&mut s, 0, "AssociateCarrierIpAddress")?,
+            associate_public_ip_address: opt(&mut s, 1, "AssociatePublicIpAddress")?,
+            delete_on_termination: opt(&mut s, 2, "DeleteOnTermination")?,
+            description: opt(&mut s, 3, "Description")?,
+            device_index: opt(&mut s, 4, "DeviceIndex")?,
+            groups: opt(&mut s, 5, "Groups")?,
+            interface_type: opt(&mut s, 6, "InterfaceType")?,
+            ipv6_address_count: opt(&mut s, 7, "Ipv6AddressCount")?,
+            ipv6_addresses: opt(&mut s, 8, "Ipv6Addresses")?,
+            network_interface_id: opt(&mut s, 9, "NetworkInterfaceId")?,
+            private_ip_address: opt(&mut s, 10, "PrivateIpAddress")?,
+            private_ip_addresses: opt(&mut s, 11, "PrivateIpAddresses")?,
+            secondary_private_ip_address_count: opt(&mut s, 12, "SecondaryPrivateIpAddressCount")?,
+            subnet_id: opt(&mut s, 13, "SubnetId")?,
+            network_card_index: opt(&mut s, 14, "NetworkCardIndex")?,
+            ipv4_prefixes: opt(&mut s, 15, "Ipv4Prefixes")?,
+            ipv4_prefix_count: opt(&mut s, 16, "Ipv4PrefixCount")?,
+            ipv6_prefixes: opt(&mut s, 17, "Ipv6Prefixes")?,
+            ipv6_prefix_count: opt(&mut s, 18, "Ipv6PrefixCount")?,
+            primary_ipv6: opt(&mut s, 19, "PrimaryIpv6")?,
+            ena_srd_specification: opt(&mut s, 20, "EnaSrdSpecification")?,
+            connection_tracking_specification: opt(&mut s, 21, "ConnectionTrackingSpecification")?,
+            ena_queue_count: opt(&mut s, 22, "EnaQueueCount")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceNetworkInterfaceSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.associate_carrier_ip_address.map(IntoValue::into_value),
+            self.associate_public_ip_address.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.ipv6_address_count.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.secondary_private_ip_address_count
+                .map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv4_prefix_count.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefix_count.map(IntoValue::into_value),
+            self.primary_ipv6.map(IntoValue::into_value),
+            self.ena_srd_specification.map(IntoValue::into_value),
+            self.connection_tracking_specification
+                .map(IntoValue::into_value),
+            self.ena_queue_count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceNetworkInterfaceSpecificationRequest {
+    pub associate_carrier_ip_address: Option<bool>,
+    pub associate_public_ip_address: Option<bool>,
+    pub delete_on_termination: Option<bool>,
+    pub description: Option<String>,
+    pub device_index: Option<i32>,
+    pub groups: Option<Vec<String>>,
+    pub interface_type: Option<String>,
+    pub ipv6_address_count: Option<i32>,
+    pub ipv6_addresses: Option<Vec<InstanceIpv6AddressRequest>>,
+    pub network_interface_id: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub private_ip_addresses: Option<Vec<PrivateIpAddressSpecification>>,
+    pub secondary_private_ip_address_count: Option<i32>,
+    pub subnet_id: Option<String>,
+    pub network_card_index: Option<i32>,
+    pub ipv4_prefixes: Option<Vec<Ipv4PrefixSpecificationRequest>>,
+    pub ipv4_prefix_count: Option<i32>,
+    pub ipv6_prefixes: Option<Vec<Ipv6PrefixSpecificationRequest>>,
+    pub ipv6_prefix_count: Option<i32>,
+    pub primary_ipv6: Option<bool>,
+    pub ena_srd_specification: Option<EnaSrdSpecificationRequest>,
+    pub connection_tracking_specification: Option<ConnectionTrackingSpecificationRequest>,
+    pub ena_queue_count: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateInstanceNetworkInterfaceSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 23, path)?;
+        Ok(Self {
+            associate_carrier_ip_address: opt(&mut s, 0, "AssociateCarrierIpAddress")?,
+            associate_public_ip_address: opt(&mut s, 1, "AssociatePublicIpAddress")?,
+            delete_on_termination: opt(&mut s, 2, "DeleteOnTermination")?,
+            description: opt(&mut s, 3, "Description")?,
+            device_index: opt(&mut s, 4, "DeviceIndex")?,
+            groups: opt(&mut s, 5, "Groups")?,
+            interface_type: opt(&mut s, 6, "InterfaceType")?,
+            ipv6_address_count: opt(&mut s, 7, "Ipv6AddressCount")?,
+            ipv6_addresses: opt(&mut s, 8, "Ipv6Addresses")?,
+            network_interface_id: opt(&mut s, 9, "NetworkInterfaceId")?,
+            private_ip_address: opt(&mut s, 10, "PrivateIpAddress")?,
+            private_ip_addresses: opt(&mut s, 11, "PrivateIpAddresses")?,
+            secondary_private_ip_address_count: opt(&mut s, 12, "SecondaryPrivateIpAddressCount")?,
+            subnet_id: opt(&mut s, 13, "SubnetId")?,
+            network_card_index: opt(&mut s, 14, "NetworkCardIndex")?,
+            ipv4_prefixes: opt(&mut s, 15, "Ipv4Prefixes")?,
+            ipv4_prefix_count: opt(&mut s, 16, "Ipv4PrefixCount")?,
+            ipv6_prefixes: opt(&mut s, 17, "Ipv6Prefixes")?,
+            ipv6_prefix_count: opt(&mut s, 18, "Ipv6PrefixCount")?,
+            primary_ipv6: opt(&mut s, 19, "PrimaryIpv6")?,
+            ena_srd_specification: opt(&mut s, 20, "EnaSrdSpecification")?,
+            connection_tracking_specification: opt(&mut s, 21, "ConnectionTrackingSpecification")?,
+            ena_queue_count: opt(&mut s, 22, "EnaQueueCount")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceNetworkInterfaceSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.associate_carrier_ip_address.map(IntoValue::into_value),
+            self.associate_public_ip_address.map(IntoValue::into_value),
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.groups.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.ipv6_address_count.map(IntoValue::into_value),
+            self.ipv6_addresses.map(IntoValue::into_value),
+            self.network_interface_id.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.secondary_private_ip_address_count
+                .map(IntoValue::into_value),
+            self.subnet_id.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+            self.ipv4_prefixes.map(IntoValue::into_value),
+            self.ipv4_prefix_count.map(IntoValue::into_value),
+            self.ipv6_prefixes.map(IntoValue::into_value),
+            self.ipv6_prefix_count.map(IntoValue::into_value),
+            self.primary_ipv6.map(IntoValue::into_value),
+            self.ena_srd_specification.map(IntoValue::into_value),
+            self.connection_tracking_specification
+                .map(IntoValue::into_value),
+            self.ena_queue_count.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceSecondaryInterfaceSpecification {
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub private_ip_addresses: Option<Vec<SecondaryInterfacePrivateIpAddressSpecification>>,
+    pub private_ip_address_count: Option<i32>,
+    pub secondary_subnet_id: Option<String>,
+    pub interface_type: Option<String>,
+    pub network_card_index: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateInstanceSecondaryInterfaceSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            delete_on_termination: opt(&mut s, 0, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 1, "DeviceIndex")?,
+            private_ip_addresses: opt(&mut s, 2, "PrivateIpAddresses")?,
+            private_ip_address_count: opt(&mut s, 3, "PrivateIpAddressCount")?,
+            secondary_subnet_id: opt(&mut s, 4, "SecondarySubnetId")?,
+            interface_type: opt(&mut s, 5, "InterfaceType")?,
+            network_card_index: opt(&mut s, 6, "NetworkCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceSecondaryInterfaceSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.private_ip_address_count.map(IntoValue::into_value),
+            self.secondary_subnet_id.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest {
+    pub delete_on_termination: Option<bool>,
+    pub device_index: Option<i32>,
+    pub private_ip_addresses: Option<Vec<SecondaryInterfacePrivateIpAddressSpecificationRequest>>,
+    pub private_ip_address_count: Option<i32>,
+    pub secondary_subnet_id: Option<String>,
+    pub interface_type: Option<String>,
+    pub network_card_index: Option<i32>,
+}
+
+impl FromValue for LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            delete_on_termination: opt(&mut s, 0, "DeleteOnTermination")?,
+            device_index: opt(&mut s, 1, "DeviceIndex")?,
+            private_ip_addresses: opt(&mut s, 2, "PrivateIpAddresses")?,
+            private_ip_address_count: opt(&mut s, 3, "PrivateIpAddressCount")?,
+            secondary_subnet_id: opt(&mut s, 4, "SecondarySubnetId")?,
+            interface_type: opt(&mut s, 5, "InterfaceType")?,
+            network_card_index: opt(&mut s, 6, "NetworkCardIndex")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.delete_on_termination.map(IntoValue::into_value),
+            self.device_index.map(IntoValue::into_value),
+            self.private_ip_addresses.map(IntoValue::into_value),
+            self.private_ip_address_count.map(IntoValue::into_value),
+            self.secondary_subnet_id.map(IntoValue::into_value),
+            self.interface_type.map(IntoValue::into_value),
+            self.network_card_index.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateLicenseConfiguration {
+    pub license_configuration_arn: Option<String>,
+}
+
+impl FromValue for LaunchTemplateLicenseConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            license_configuration_arn: opt(&mut s, 0, "LicenseConfigurationArn")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateLicenseConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .license_configuration_arn
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateLicenseConfigurationRequest {
+    pub license_configuration_arn: Option<String>,
+}
+
+impl FromValue for LaunchTemplateLicenseConfigurationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            license_configuration_arn: opt(&mut s, 0, "LicenseConfigurationArn")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateLicenseConfigurationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self
+            .license_configuration_arn
+            .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateNetworkPerformanceOptions {
+    pub bandwidth_weighting: Option<String>,
+}
+
+impl FromValue for LaunchTemplateNetworkPerformanceOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            bandwidth_weighting: opt(&mut s, 0, "BandwidthWeighting")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateNetworkPerformanceOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.bandwidth_weighting.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateNetworkPerformanceOptionsRequest {
+    pub bandwidth_weighting: Option<String>,
+}
+
+impl FromValue for LaunchTemplateNetworkPerformanceOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            bandwidth_weighting: opt(&mut s, 0, "BandwidthWeighting")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateNetworkPerformanceOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.bandwidth_weighting.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatePlacement {
+    pub availability_zone: Option<String>,
+    pub availability_zone_id: Option<String>,
+    pub affinity: Option<String>,
+    pub group_name: Option<String>,
+    pub host_id: Option<String>,
+    pub tenancy: Option<String>,
+    pub spread_domain: Option<String>,
+    pub host_resource_group_arn: Option<String>,
+    pub partition_number: Option<i32>,
+    pub group_id: Option<String>,
+}
+
+impl FromValue for LaunchTemplatePlacement {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            availability_zone: opt(&mut s, 0, "AvailabilityZone")?,
+            availability_zone_id: opt(&mut s, 1, "AvailabilityZoneId")?,
+            affinity: opt(&mut s, 2, "Affinity")?,
+            group_name: opt(&mut s, 3, "GroupName")?,
+            host_id: opt(&mut s, 4, "HostId")?,
+            tenancy: opt(&mut s, 5, "Tenancy")?,
+            spread_domain: opt(&mut s, 6, "SpreadDomain")?,
+            host_resource_group_arn: opt(&mut s, 7, "HostResourceGroupArn")?,
+            partition_number: opt(&mut s, 8, "PartitionNumber")?,
+            group_id: opt(&mut s, 9, "GroupId")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatePlacement {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.affinity.map(IntoValue::into_value),
+            self.group_name.map(IntoValue::into_value),
+            self.host_id.map(IntoValue::into_value),
+            self.tenancy.map(IntoValue::into_value),
+            self.spread_domain.map(IntoValue::into_value),
+            self.host_resource_group_arn.map(IntoValue::into_value),
+            self.partition_number.map(IntoValue::into_value),
+            self.group_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatePlacementRequest {
+    pub availability_zone: Option<String>,
+    pub availability_zone_id: Option<String>,
+    pub affinity: Option<String>,
+    pub group_name: Option<String>,
+    pub host_id: Option<String>,
+    pub tenancy: Option<String>,
+    pub spread_domain: Option<String>,
+    pub host_resource_group_arn: Option<String>,
+    pub partition_number: Option<i32>,
+    pub group_id: Option<String>,
+}
+
+impl FromValue for LaunchTemplatePlacementRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            availability_zone: opt(&mut s, 0, "AvailabilityZone")?,
+            availability_zone_id: opt(&mut s, 1, "AvailabilityZoneId")?,
+            affinity: opt(&mut s, 2, "Affinity")?,
+            group_name: opt(&mut s, 3, "GroupName")?,
+            host_id: opt(&mut s, 4, "HostId")?,
+            tenancy: opt(&mut s, 5, "Tenancy")?,
+            spread_domain: opt(&mut s, 6, "SpreadDomain")?,
+            host_resource_group_arn: opt(&mut s, 7, "HostResourceGroupArn")?,
+            partition_number: opt(&mut s, 8, "PartitionNumber")?,
+            group_id: opt(&mut s, 9, "GroupId")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatePlacementRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.availability_zone.map(IntoValue::into_value),
+            self.availability_zone_id.map(IntoValue::into_value),
+            self.affinity.map(IntoValue::into_value),
+            self.group_name.map(IntoValue::into_value),
+            self.host_id.map(IntoValue::into_value),
+            self.tenancy.map(IntoValue::into_value),
+            self.spread_domain.map(IntoValue::into_value),
+            self.host_resource_group_arn.map(IntoValue::into_value),
+            self.partition_number.map(IntoValue::into_value),
+            self.group_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatePrivateDnsNameOptions {
+    pub hostname_type: Option<String>,
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+impl FromValue for LaunchTemplatePrivateDnsNameOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            hostname_type: opt(&mut s, 0, "HostnameType")?,
+            enable_resource_name_dns_a_record: opt(&mut s, 1, "EnableResourceNameDnsARecord")?,
+            enable_resource_name_dns_aaaa_record: opt(
+                &mut s,
+                2,
+                "EnableResourceNameDnsAAAARecord",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatePrivateDnsNameOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.hostname_type.map(IntoValue::into_value),
+            self.enable_resource_name_dns_a_record
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_aaaa_record
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatePrivateDnsNameOptionsRequest {
+    pub hostname_type: Option<String>,
+    pub enable_resource_name_dns_a_record: Option<bool>,
+    pub enable_resource_name_dns_aaaa_record: Option<bool>,
+}
+
+impl FromValue for LaunchTemplatePrivateDnsNameOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            hostname_type: opt(&mut s, 0, "HostnameType")?,
+            enable_resource_name_dns_a_record: opt(&mut s, 1, "EnableResourceNameDnsARecord")?,
+            enable_resource_name_dns_aaaa_record: opt(
+                &mut s,
+                2,
+                "EnableResourceNameDnsAAAARecord",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatePrivateDnsNameOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.hostname_type.map(IntoValue::into_value),
+            self.enable_resource_name_dns_a_record
+                .map(IntoValue::into_value),
+            self.enable_resource_name_dns_aaaa_record
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateSpotMarketOptions {
+    pub max_price: Option<String>,
+    pub spot_instance_type: Option<String>,
+    pub block_duration_minutes: Option<i32>,
+    pub valid_until: Option<Timestamp>,
+    pub instance_interruption_behavior: Option<String>,
+}
+
+impl FromValue for LaunchTemplateSpotMarketOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            max_price: opt(&mut s, 0, "MaxPrice")?,
+            spot_instance_type: opt(&mut s, 1, "SpotInstanceType")?,
+            block_duration_minutes: opt(&mut s, 2, "BlockDurationMinutes")?,
+            valid_until: opt(&mut s, 3, "ValidUntil")?,
+            instance_interruption_behavior: opt(&mut s, 4, "InstanceInterruptionBehavior")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateSpotMarketOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.max_price.map(IntoValue::into_value),
+            self.spot_instance_type.map(IntoValue::into_value),
+            self.block_duration_minutes.map(IntoValue::into_value),
+            self.valid_until.map(IntoValue::into_value),
+            self.instance_interruption_behavior
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateSpotMarketOptionsRequest {
+    pub max_price: Option<String>,
+    pub spot_instance_type: Option<String>,
+    pub block_duration_minutes: Option<i32>,
+    pub valid_until: Option<Timestamp>,
+    pub instance_interruption_behavior: Option<String>,
+}
+
+impl FromValue for LaunchTemplateSpotMarketOptionsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            max_price: opt(&mut s, 0, "MaxPrice")?,
+            spot_instance_type: opt(&mut s, 1, "SpotInstanceType")?,
+            block_duration_minutes: opt(&mut s, 2, "BlockDurationMinutes")?,
+            valid_until: opt(&mut s, 3, "ValidUntil")?,
+            instance_interruption_behavior: opt(&mut s, 4, "InstanceInterruptionBehavior")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateSpotMarketOptionsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.max_price.map(IntoValue::into_value),
+            self.spot_instance_type.map(IntoValue::into_value),
+            self.block_duration_minutes.map(IntoValue::into_value),
+            self.valid_until.map(IntoValue::into_value),
+            self.instance_interruption_behavior
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateTagSpecification {
+    pub resource_type: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for LaunchTemplateTagSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            resource_type: opt(&mut s, 0, "ResourceType")?,
+            tags: opt(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateTagSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.resource_type.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateTagSpecificationRequest {
+    pub resource_type: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for LaunchTemplateTagSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            resource_type: opt(&mut s, 0, "ResourceType")?,
+            tags: opt(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateTagSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.resource_type.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplateVersion {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub version_number: Option<i64>,
+    pub version_description: Option<String>,
+    pub create_time: Option<Timestamp>,
+    pub created_by: Option<String>,
+    pub default_version: Option<bool>,
+    pub launch_template_data: Option<ResponseLaunchTemplateData>,
+    pub operator: Option<OperatorResponse>,
+}
+
+impl FromValue for LaunchTemplateVersion {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            launch_template_id: opt(&mut s, 0, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 1, "LaunchTemplateName")?,
+            version_number: opt(&mut s, 2, "VersionNumber")?,
+            version_description: opt(&mut s, 3, "VersionDescription")?,
+            create_time: opt(&mut s, 4, "CreateTime")?,
+            created_by: opt(&mut s, 5, "CreatedBy")?,
+            default_version: opt(&mut s, 6, "DefaultVersion")?,
+            launch_template_data: opt(&mut s, 7, "LaunchTemplateData")?,
+            operator: opt(&mut s, 8, "Operator")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplateVersion {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.version_number.map(IntoValue::into_value),
+            self.version_description.map(IntoValue::into_value),
+            self.create_time.map(IntoValue::into_value),
+            self.created_by.map(IntoValue::into_value),
+            self.default_version.map(IntoValue::into_value),
+            self.launch_template_data.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatesMonitoring {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for LaunchTemplatesMonitoring {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatesMonitoring {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LaunchTemplatesMonitoringRequest {
+    pub enabled: Option<bool>,
+}
+
+impl FromValue for LaunchTemplatesMonitoringRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            enabled: opt(&mut s, 0, "Enabled")?,
+        })
+    }
+}
+
+impl IntoValue for LaunchTemplatesMonitoringRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.enabled.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaAcceleratorInfo {
+    pub accelerators: Option<Vec<MediaDeviceInfo>>,
+    pub total_media_memory_in_mi_b: Option<i32>,
+}
+
+impl FromValue for MediaAcceleratorInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            accelerators: opt(&mut s, 0, "Accelerators")?,
+            total_media_memory_in_mi_b: opt(&mut s, 1, "TotalMediaMemoryInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for MediaAcceleratorInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.accelerators.map(IntoValue::into_value),
+            self.total_media_memory_in_mi_b.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaDeviceInfo {
+    pub count: Option<i32>,
+    pub name: Option<String>,
+    pub manufacturer: Option<String>,
+    pub memory_info: Option<MediaDeviceMemoryInfo>,
+}
+
+impl FromValue for MediaDeviceInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            count: opt(&mut s, 0, "Count")?,
+            name: opt(&mut s, 1, "Name")?,
+            manufacturer: opt(&mut s, 2, "Manufacturer")?,
+            memory_info: opt(&mut s, 3, "MemoryInfo")?,
+        })
+    }
+}
+
+impl IntoValue for MediaDeviceInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.count.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.manufacturer.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaDeviceMemoryInfo {
+    pub size_in_mi_b: Option<i32>,
+}
+
+impl FromValue for MediaDeviceMemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for MediaDeviceMemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryGiBPerVCpu {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for MemoryGiBPerVCpu {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for MemoryGiBPerVCpu {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryGiBPerVCpuRequest {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for MemoryGiBPerVCpuRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for MemoryGiBPerVCpuRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryInfo {
+    pub size_in_mi_b: Option<i64>,
+}
+
+impl FromValue for MemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for MemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryMiB {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for MemoryMiB {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for MemoryMiB {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MemoryMiBRequest {
+    pub min: i32,
+    pub max: Option<i32>,
+}
+
+impl FromValue for MemoryMiBRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: req(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for MemoryMiBRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.min.into_value()),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyImageAttributeRequest {
+    pub attribute: Option<String>,
+    pub description: Option<AttributeValue>,
+    pub image_id: String,
+    pub launch_permission: Option<LaunchPermissionModifications>,
+    pub operation_type: Option<String>,
+    pub product_codes: Option<Vec<String>>,
+    pub user_groups: Option<Vec<String>>,
+    pub user_ids: Option<Vec<String>>,
+    pub value: Option<String>,
+    pub organization_arns: Option<Vec<String>>,
+    pub organizational_unit_arns: Option<Vec<String>>,
+    pub imds_support: Option<AttributeValue>,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for ModifyImageAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 13, path)?;
+        Ok(Self {
+            attribute: opt(&mut s, 0, "Attribute")?,
+            description: opt(&mut s, 1, "Description")?,
+            image_id: req(&mut s, 2, "ImageId")?,
+            launch_permission: opt(&mut s, 3, "LaunchPermission")?,
+            operation_type: opt(&mut s, 4, "OperationType")?,
+            product_codes: opt(&mut s, 5, "ProductCodes")?,
+            user_groups: opt(&mut s, 6, "UserGroups")?,
+            user_ids: opt(&mut s, 7, "UserIds")?,
+            value: opt(&mut s, 8, "Value")?,
+            organization_arns: opt(&mut s, 9, "OrganizationArns")?,
+            organizational_unit_arns: opt(&mut s, 10, "OrganizationalUnitArns")?,
+            imds_support: opt(&mut s, 11, "ImdsSupport")?,
+            dry_run: opt(&mut s, 12, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyImageAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.attribute.map(IntoValue::into_value),
+            self.description.map(IntoValue::into_value),
+            Some(self.image_id.into_value()),
+            self.launch_permission.map(IntoValue::into_value),
+            self.operation_type.map(IntoValue::into_value),
+            self.product_codes.map(IntoValue::into_value),
+            self.user_groups.map(IntoValue::into_value),
+            self.user_ids.map(IntoValue::into_value),
+            self.value.map(IntoValue::into_value),
+            self.organization_arns.map(IntoValue::into_value),
+            self.organizational_unit_arns.map(IntoValue::into_value),
+            self.imds_support.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyLaunchTemplateRequest {
+    pub dry_run: Option<bool>,
+    pub client_token: Option<String>,
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    pub default_version: Option<String>,
+}
+
+impl FromValue for ModifyLaunchTemplateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            dry_run: opt(&mut s, 0, "DryRun")?,
+            client_token: opt(&mut s, 1, "ClientToken")?,
+            launch_template_id: opt(&mut s, 2, "LaunchTemplateId")?,
+            launch_template_name: opt(&mut s, 3, "LaunchTemplateName")?,
+            default_version: opt(&mut s, 4, "DefaultVersion")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyLaunchTemplateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.dry_run.map(IntoValue::into_value),
+            self.client_token.map(IntoValue::into_value),
+            self.launch_template_id.map(IntoValue::into_value),
+            self.launch_template_name.map(IntoValue::into_value),
+            self.default_version.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModifyLaunchTemplateResult {
+    pub launch_template: Option<LaunchTemplate>,
+}
+
+impl FromValue for ModifyLaunchTemplateResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            launch_template: opt(&mut s, 0, "LaunchTemplate")?,
+        })
+    }
+}
+
+impl IntoValue for ModifyLaunchTemplateResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.launch_template.map(IntoValue::into_value)])
     }
 }
 
@@ -8129,6 +18967,205 @@ impl IntoValue for NetworkAclEntry {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkBandwidthGbps {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for NetworkBandwidthGbps {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkBandwidthGbps {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkBandwidthGbpsRequest {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for NetworkBandwidthGbpsRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkBandwidthGbpsRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkCardInfo {
+    pub network_card_index: Option<i32>,
+    pub network_performance: Option<String>,
+    pub maximum_network_interfaces: Option<i32>,
+    pub additional_flexible_network_interfaces: Option<i32>,
+    pub baseline_bandwidth_in_gbps: Option<f64>,
+    pub peak_bandwidth_in_gbps: Option<f64>,
+    pub default_ena_queue_count_per_interface: Option<i32>,
+    pub maximum_ena_queue_count: Option<i32>,
+    pub maximum_ena_queue_count_per_interface: Option<i32>,
+}
+
+impl FromValue for NetworkCardInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            network_card_index: opt(&mut s, 0, "NetworkCardIndex")?,
+            network_performance: opt(&mut s, 1, "NetworkPerformance")?,
+            maximum_network_interfaces: opt(&mut s, 2, "MaximumNetworkInterfaces")?,
+            additional_flexible_network_interfaces: opt(
+                &mut s,
+                3,
+                "AdditionalFlexibleNetworkInterfaces",
+            )?,
+            baseline_bandwidth_in_gbps: opt(&mut s, 4, "BaselineBandwidthInGbps")?,
+            peak_bandwidth_in_gbps: opt(&mut s, 5, "PeakBandwidthInGbps")?,
+            default_ena_queue_count_per_interface: opt(
+                &mut s,
+                6,
+                "DefaultEnaQueueCountPerInterface",
+            )?,
+            maximum_ena_queue_count: opt(&mut s, 7, "MaximumEnaQueueCount")?,
+            maximum_ena_queue_count_per_interface: opt(
+                &mut s,
+                8,
+                "MaximumEnaQueueCountPerInterface",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for NetworkCardInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_card_index.map(IntoValue::into_value),
+            self.network_performance.map(IntoValue::into_value),
+            self.maximum_network_interfaces.map(IntoValue::into_value),
+            self.additional_flexible_network_interfaces
+                .map(IntoValue::into_value),
+            self.baseline_bandwidth_in_gbps.map(IntoValue::into_value),
+            self.peak_bandwidth_in_gbps.map(IntoValue::into_value),
+            self.default_ena_queue_count_per_interface
+                .map(IntoValue::into_value),
+            self.maximum_ena_queue_count.map(IntoValue::into_value),
+            self.maximum_ena_queue_count_per_interface
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInfo {
+    pub network_performance: Option<String>,
+    pub maximum_network_interfaces: Option<i32>,
+    pub maximum_network_cards: Option<i32>,
+    pub default_network_card_index: Option<i32>,
+    pub network_cards: Option<Vec<NetworkCardInfo>>,
+    pub ipv4_addresses_per_interface: Option<i32>,
+    pub ipv6_addresses_per_interface: Option<i32>,
+    pub ipv6_supported: Option<bool>,
+    pub ena_support: Option<String>,
+    pub efa_supported: Option<bool>,
+    pub efa_info: Option<EfaInfo>,
+    pub encryption_in_transit_supported: Option<bool>,
+    pub ena_srd_supported: Option<bool>,
+    pub bandwidth_weightings: Option<Vec<String>>,
+    pub flexible_ena_queues_support: Option<String>,
+    pub connection_tracking_configuration: Option<DefaultConnectionTrackingConfiguration>,
+    pub secondary_network_supported: Option<bool>,
+    pub maximum_secondary_network_interfaces: Option<i32>,
+    pub ipv4_addresses_per_secondary_interface: Option<i32>,
+}
+
+impl FromValue for NetworkInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 19, path)?;
+        Ok(Self {
+            network_performance: opt(&mut s, 0, "NetworkPerformance")?,
+            maximum_network_interfaces: opt(&mut s, 1, "MaximumNetworkInterfaces")?,
+            maximum_network_cards: opt(&mut s, 2, "MaximumNetworkCards")?,
+            default_network_card_index: opt(&mut s, 3, "DefaultNetworkCardIndex")?,
+            network_cards: opt(&mut s, 4, "NetworkCards")?,
+            ipv4_addresses_per_interface: opt(&mut s, 5, "Ipv4AddressesPerInterface")?,
+            ipv6_addresses_per_interface: opt(&mut s, 6, "Ipv6AddressesPerInterface")?,
+            ipv6_supported: opt(&mut s, 7, "Ipv6Supported")?,
+            ena_support: opt(&mut s, 8, "EnaSupport")?,
+            efa_supported: opt(&mut s, 9, "EfaSupported")?,
+            efa_info: opt(&mut s, 10, "EfaInfo")?,
+            encryption_in_transit_supported: opt(&mut s, 11, "EncryptionInTransitSupported")?,
+            ena_srd_supported: opt(&mut s, 12, "EnaSrdSupported")?,
+            bandwidth_weightings: opt(&mut s, 13, "BandwidthWeightings")?,
+            flexible_ena_queues_support: opt(&mut s, 14, "FlexibleEnaQueuesSupport")?,
+            connection_tracking_configuration: opt(&mut s, 15, "ConnectionTrackingConfiguration")?,
+            secondary_network_supported: opt(&mut s, 16, "SecondaryNetworkSupported")?,
+            maximum_secondary_network_interfaces: opt(
+                &mut s,
+                17,
+                "MaximumSecondaryNetworkInterfaces",
+            )?,
+            ipv4_addresses_per_secondary_interface: opt(
+                &mut s,
+                18,
+                "Ipv4AddressesPerSecondaryInterface",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.network_performance.map(IntoValue::into_value),
+            self.maximum_network_interfaces.map(IntoValue::into_value),
+            self.maximum_network_cards.map(IntoValue::into_value),
+            self.default_network_card_index.map(IntoValue::into_value),
+            self.network_cards.map(IntoValue::into_value),
+            self.ipv4_addresses_per_interface.map(IntoValue::into_value),
+            self.ipv6_addresses_per_interface.map(IntoValue::into_value),
+            self.ipv6_supported.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+            self.efa_supported.map(IntoValue::into_value),
+            self.efa_info.map(IntoValue::into_value),
+            self.encryption_in_transit_supported
+                .map(IntoValue::into_value),
+            self.ena_srd_supported.map(IntoValue::into_value),
+            self.bandwidth_weightings.map(IntoValue::into_value),
+            self.flexible_ena_queues_support.map(IntoValue::into_value),
+            self.connection_tracking_configuration
+                .map(IntoValue::into_value),
+            self.secondary_network_supported.map(IntoValue::into_value),
+            self.maximum_secondary_network_interfaces
+                .map(IntoValue::into_value),
+            self.ipv4_addresses_per_secondary_interface
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterface {
     pub association: Option<NetworkInterfaceAssociation>,
     pub attachment: Option<NetworkInterfaceAttachment>,
@@ -8334,6 +19371,56 @@ impl IntoValue for NetworkInterfaceAttachment {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfaceCount {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for NetworkInterfaceCount {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfaceCount {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NetworkInterfaceCountRequest {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for NetworkInterfaceCountRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for NetworkInterfaceCountRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfaceIpv6Address {
     pub ipv6_address: Option<String>,
     pub public_ipv6_dns_name: Option<String>,
@@ -8393,6 +19480,148 @@ impl IntoValue for NetworkInterfacePrivateIpAddress {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronDeviceCoreInfo {
+    pub count: Option<i32>,
+    pub version: Option<i32>,
+}
+
+impl FromValue for NeuronDeviceCoreInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            count: opt(&mut s, 0, "Count")?,
+            version: opt(&mut s, 1, "Version")?,
+        })
+    }
+}
+
+impl IntoValue for NeuronDeviceCoreInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.count.map(IntoValue::into_value),
+            self.version.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronDeviceInfo {
+    pub count: Option<i32>,
+    pub name: Option<String>,
+    pub core_info: Option<NeuronDeviceCoreInfo>,
+    pub memory_info: Option<NeuronDeviceMemoryInfo>,
+}
+
+impl FromValue for NeuronDeviceInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            count: opt(&mut s, 0, "Count")?,
+            name: opt(&mut s, 1, "Name")?,
+            core_info: opt(&mut s, 2, "CoreInfo")?,
+            memory_info: opt(&mut s, 3, "MemoryInfo")?,
+        })
+    }
+}
+
+impl IntoValue for NeuronDeviceInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.count.map(IntoValue::into_value),
+            self.name.map(IntoValue::into_value),
+            self.core_info.map(IntoValue::into_value),
+            self.memory_info.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronDeviceMemoryInfo {
+    pub size_in_mi_b: Option<i32>,
+}
+
+impl FromValue for NeuronDeviceMemoryInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            size_in_mi_b: opt(&mut s, 0, "SizeInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for NeuronDeviceMemoryInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.size_in_mi_b.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeuronInfo {
+    pub neuron_devices: Option<Vec<NeuronDeviceInfo>>,
+    pub total_neuron_device_memory_in_mi_b: Option<i32>,
+}
+
+impl FromValue for NeuronInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            neuron_devices: opt(&mut s, 0, "NeuronDevices")?,
+            total_neuron_device_memory_in_mi_b: opt(&mut s, 1, "TotalNeuronDeviceMemoryInMiB")?,
+        })
+    }
+}
+
+impl IntoValue for NeuronInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.neuron_devices.map(IntoValue::into_value),
+            self.total_neuron_device_memory_in_mi_b
+                .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NitroTpmInfo {
+    pub supported_versions: Option<Vec<String>>,
+}
+
+impl FromValue for NitroTpmInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            supported_versions: opt(&mut s, 0, "SupportedVersions")?,
+        })
+    }
+}
+
+impl IntoValue for NitroTpmInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.supported_versions.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OperatorRequest {
+    pub principal: Option<String>,
+}
+
+impl FromValue for OperatorRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            principal: opt(&mut s, 0, "Principal")?,
+        })
+    }
+}
+
+impl IntoValue for OperatorRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.principal.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OperatorResponse {
     pub managed: Option<bool>,
     pub principal: Option<String>,
@@ -8417,6 +19646,66 @@ impl IntoValue for OperatorResponse {
             self.principal.map(IntoValue::into_value),
             self.hidden_by_default.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PerformanceFactorReference {
+    pub instance_family: Option<String>,
+}
+
+impl FromValue for PerformanceFactorReference {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_family: opt(&mut s, 0, "InstanceFamily")?,
+        })
+    }
+}
+
+impl IntoValue for PerformanceFactorReference {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.instance_family.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PerformanceFactorReferenceRequest {
+    pub instance_family: Option<String>,
+}
+
+impl FromValue for PerformanceFactorReferenceRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            instance_family: opt(&mut s, 0, "InstanceFamily")?,
+        })
+    }
+}
+
+impl IntoValue for PerformanceFactorReferenceRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.instance_family.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlacementGroupInfo {
+    pub supported_strategies: Option<Vec<String>>,
+}
+
+impl FromValue for PlacementGroupInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            supported_strategies: opt(&mut s, 0, "SupportedStrategies")?,
+        })
+    }
+}
+
+impl IntoValue for PlacementGroupInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.supported_strategies.map(IntoValue::into_value)])
     }
 }
 
@@ -8500,6 +19789,87 @@ impl IntoValue for PrivateDnsNameOptionsOnLaunch {
                 .map(IntoValue::into_value),
             self.enable_resource_name_dns_aaaa_record
                 .map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PrivateIpAddressSpecification {
+    pub primary: Option<bool>,
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for PrivateIpAddressSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            primary: opt(&mut s, 0, "Primary")?,
+            private_ip_address: opt(&mut s, 1, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for PrivateIpAddressSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.primary.map(IntoValue::into_value),
+            self.private_ip_address.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProcessorInfo {
+    pub supported_architectures: Option<Vec<String>>,
+    pub sustained_clock_speed_in_ghz: Option<f64>,
+    pub supported_features: Option<Vec<String>>,
+    pub manufacturer: Option<String>,
+}
+
+impl FromValue for ProcessorInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            supported_architectures: opt(&mut s, 0, "SupportedArchitectures")?,
+            sustained_clock_speed_in_ghz: opt(&mut s, 1, "SustainedClockSpeedInGhz")?,
+            supported_features: opt(&mut s, 2, "SupportedFeatures")?,
+            manufacturer: opt(&mut s, 3, "Manufacturer")?,
+        })
+    }
+}
+
+impl IntoValue for ProcessorInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.supported_architectures.map(IntoValue::into_value),
+            self.sustained_clock_speed_in_ghz.map(IntoValue::into_value),
+            self.supported_features.map(IntoValue::into_value),
+            self.manufacturer.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProductCode {
+    pub product_code_id: Option<String>,
+    pub product_code_type: Option<String>,
+}
+
+impl FromValue for ProductCode {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            product_code_id: opt(&mut s, 0, "ProductCodeId")?,
+            product_code_type: opt(&mut s, 1, "ProductCodeType")?,
+        })
+    }
+}
+
+impl IntoValue for ProductCode {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.product_code_id.map(IntoValue::into_value),
+            self.product_code_type.map(IntoValue::into_value),
         ])
     }
 }
@@ -8669,6 +20039,99 @@ impl IntoValue for RegionGeography {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegisterImageRequest {
+    pub image_location: Option<String>,
+    pub billing_products: Option<Vec<String>>,
+    pub boot_mode: Option<String>,
+    pub tpm_support: Option<String>,
+    pub uefi_data: Option<String>,
+    pub imds_support: Option<String>,
+    pub tag_specifications: Option<Vec<TagSpecification>>,
+    pub dry_run: Option<bool>,
+    pub name: String,
+    pub description: Option<String>,
+    pub architecture: Option<String>,
+    pub kernel_id: Option<String>,
+    pub ramdisk_id: Option<String>,
+    pub root_device_name: Option<String>,
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+    pub virtualization_type: Option<String>,
+    pub sriov_net_support: Option<String>,
+    pub ena_support: Option<bool>,
+}
+
+impl FromValue for RegisterImageRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 18, path)?;
+        Ok(Self {
+            image_location: opt(&mut s, 0, "ImageLocation")?,
+            billing_products: opt(&mut s, 1, "BillingProducts")?,
+            boot_mode: opt(&mut s, 2, "BootMode")?,
+            tpm_support: opt(&mut s, 3, "TpmSupport")?,
+            uefi_data: opt(&mut s, 4, "UefiData")?,
+            imds_support: opt(&mut s, 5, "ImdsSupport")?,
+            tag_specifications: opt(&mut s, 6, "TagSpecifications")?,
+            dry_run: opt(&mut s, 7, "DryRun")?,
+            name: req(&mut s, 8, "Name")?,
+            description: opt(&mut s, 9, "Description")?,
+            architecture: opt(&mut s, 10, "Architecture")?,
+            kernel_id: opt(&mut s, 11, "KernelId")?,
+            ramdisk_id: opt(&mut s, 12, "RamdiskId")?,
+            root_device_name: opt(&mut s, 13, "RootDeviceName")?,
+            block_device_mappings: opt(&mut s, 14, "BlockDeviceMappings")?,
+            virtualization_type: opt(&mut s, 15, "VirtualizationType")?,
+            sriov_net_support: opt(&mut s, 16, "SriovNetSupport")?,
+            ena_support: opt(&mut s, 17, "EnaSupport")?,
+        })
+    }
+}
+
+impl IntoValue for RegisterImageRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.image_location.map(IntoValue::into_value),
+            self.billing_products.map(IntoValue::into_value),
+            self.boot_mode.map(IntoValue::into_value),
+            self.tpm_support.map(IntoValue::into_value),
+            self.uefi_data.map(IntoValue::into_value),
+            self.imds_support.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.dry_run.map(IntoValue::into_value),
+            Some(self.name.into_value()),
+            self.description.map(IntoValue::into_value),
+            self.architecture.map(IntoValue::into_value),
+            self.kernel_id.map(IntoValue::into_value),
+            self.ramdisk_id.map(IntoValue::into_value),
+            self.root_device_name.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.virtualization_type.map(IntoValue::into_value),
+            self.sriov_net_support.map(IntoValue::into_value),
+            self.ena_support.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegisterImageResult {
+    pub image_id: Option<String>,
+}
+
+impl FromValue for RegisterImageResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            image_id: opt(&mut s, 0, "ImageId")?,
+        })
+    }
+}
+
+impl IntoValue for RegisterImageResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.image_id.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReleaseAddressRequest {
     pub allocation_id: Option<String>,
     pub public_ip: Option<String>,
@@ -8822,6 +20285,327 @@ impl IntoValue for ReplaceRouteTableAssociationResult {
         Value::Struct(vec![
             self.new_association_id.map(IntoValue::into_value),
             self.association_state.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestLaunchTemplateData {
+    pub kernel_id: Option<String>,
+    pub ebs_optimized: Option<bool>,
+    pub iam_instance_profile: Option<LaunchTemplateIamInstanceProfileSpecificationRequest>,
+    pub block_device_mappings: Option<Vec<LaunchTemplateBlockDeviceMappingRequest>>,
+    pub network_interfaces: Option<Vec<LaunchTemplateInstanceNetworkInterfaceSpecificationRequest>>,
+    pub image_id: Option<String>,
+    pub instance_type: Option<String>,
+    pub key_name: Option<String>,
+    pub monitoring: Option<LaunchTemplatesMonitoringRequest>,
+    pub placement: Option<LaunchTemplatePlacementRequest>,
+    pub ram_disk_id: Option<String>,
+    pub disable_api_termination: Option<bool>,
+    pub instance_initiated_shutdown_behavior: Option<String>,
+    pub user_data: Option<String>,
+    pub tag_specifications: Option<Vec<LaunchTemplateTagSpecificationRequest>>,
+    pub elastic_gpu_specifications: Option<Vec<ElasticGpuSpecification>>,
+    pub elastic_inference_accelerators: Option<Vec<LaunchTemplateElasticInferenceAccelerator>>,
+    pub security_group_ids: Option<Vec<String>>,
+    pub security_groups: Option<Vec<String>>,
+    pub instance_market_options: Option<LaunchTemplateInstanceMarketOptionsRequest>,
+    pub credit_specification: Option<CreditSpecificationRequest>,
+    pub cpu_options: Option<LaunchTemplateCpuOptionsRequest>,
+    pub capacity_reservation_specification:
+        Option<LaunchTemplateCapacityReservationSpecificationRequest>,
+    pub license_specifications: Option<Vec<LaunchTemplateLicenseConfigurationRequest>>,
+    pub hibernation_options: Option<LaunchTemplateHibernationOptionsRequest>,
+    pub metadata_options: Option<LaunchTemplateInstanceMetadataOptionsRequest>,
+    pub enclave_options: Option<LaunchTemplateEnclaveOptionsRequest>,
+    pub instance_requirements: Option<InstanceRequirementsRequest>,
+    pub private_dns_name_options: Option<LaunchTemplatePrivateDnsNameOptionsRequest>,
+    pub maintenance_options: Option<LaunchTemplateInstanceMaintenanceOptionsRequest>,
+    pub disable_api_stop: Option<bool>,
+    pub operator: Option<OperatorRequest>,
+    pub network_performance_options: Option<LaunchTemplateNetworkPerformanceOptionsRequest>,
+    pub secondary_interfaces:
+        Option<Vec<LaunchTemplateInstanceSecondaryInterfaceSpecificationRequest>>,
+}
+
+impl FromValue for RequestLaunchTemplateData {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 34, path)?;
+        Ok(Self {
+            kernel_id: opt(&mut s, 0, "KernelId")?,
+            ebs_optimized: opt(&mut s, 1, "EbsOptimized")?,
+            iam_instance_profile: opt(&mut s, 2, "IamInstanceProfile")?,
+            block_device_mappings: opt(&mut s, 3, "BlockDeviceMappings")?,
+            network_interfaces: opt(&mut s, 4, "NetworkInterfaces")?,
+            image_id: opt(&mut s, 5, "ImageId")?,
+            instance_type: opt(&mut s, 6, "InstanceType")?,
+            key_name: opt(&mut s, 7, "KeyName")?,
+            monitoring: opt(&mut s, 8, "Monitoring")?,
+            placement: opt(&mut s, 9, "Placement")?,
+            ram_disk_id: opt(&mut s, 10, "RamDiskId")?,
+            disable_api_termination: opt(&mut s, 11, "DisableApiTermination")?,
+            instance_initiated_shutdown_behavior: opt(
+                &mut s,
+                12,
+                "InstanceInitiatedShutdownBehavior",
+            )?,
+            user_data: opt(&mut s, 13, "UserData")?,
+            tag_specifications: opt(&mut s, 14, "TagSpecifications")?,
+            elastic_gpu_specifications: opt(&mut s, 15, "ElasticGpuSpecifications")?,
+            elastic_inference_accelerators: opt(&mut s, 16, "ElasticInferenceAccelerators")?,
+            security_group_ids: opt(&mut s, 17, "SecurityGroupIds")?,
+            security_groups: opt(&mut s, 18, "SecurityGroups")?,
+            instance_market_options: opt(&mut s, 19, "InstanceMarketOptions")?,
+            credit_specification: opt(&mut s, 20, "CreditSpecification")?,
+            cpu_options: opt(&mut s, 21, "CpuOptions")?,
+            capacity_reservation_specification: opt(
+                &mut s,
+                22,
+                "CapacityReservationSpecification",
+            )?,
+            license_specifications: opt(&mut s, 23, "LicenseSpecifications")?,
+            hibernation_options: opt(&mut s, 24, "HibernationOptions")?,
+            metadata_options: opt(&mut s, 25, "MetadataOptions")?,
+            enclave_options: opt(&mut s, 26, "EnclaveOptions")?,
+            instance_requirements: opt(&mut s, 27, "InstanceRequirements")?,
+            private_dns_name_options: opt(&mut s, 28, "PrivateDnsNameOptions")?,
+            maintenance_options: opt(&mut s, 29, "MaintenanceOptions")?,
+            disable_api_stop: opt(&mut s, 30, "DisableApiStop")?,
+            operator: opt(&mut s, 31, "Operator")?,
+            network_performance_options: opt(&mut s, 32, "NetworkPerformanceOptions")?,
+            secondary_interfaces: opt(&mut s, 33, "SecondaryInterfaces")?,
+        })
+    }
+}
+
+impl IntoValue for RequestLaunchTemplateData {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.kernel_id.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+            self.iam_instance_profile.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.network_interfaces.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.monitoring.map(IntoValue::into_value),
+            self.placement.map(IntoValue::into_value),
+            self.ram_disk_id.map(IntoValue::into_value),
+            self.disable_api_termination.map(IntoValue::into_value),
+            self.instance_initiated_shutdown_behavior
+                .map(IntoValue::into_value),
+            self.user_data.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.elastic_gpu_specifications.map(IntoValue::into_value),
+            self.elastic_inference_accelerators
+                .map(IntoValue::into_value),
+            self.security_group_ids.map(IntoValue::into_value),
+            self.security_groups.map(IntoValue::into_value),
+            self.instance_market_options.map(IntoValue::into_value),
+            self.credit_specification.map(IntoValue::into_value),
+            self.cpu_options.map(IntoValue::into_value),
+            self.capacity_reservation_specification
+                .map(IntoValue::into_value),
+            self.license_specifications.map(IntoValue::into_value),
+            self.hibernation_options.map(IntoValue::into_value),
+            self.metadata_options.map(IntoValue::into_value),
+            self.enclave_options.map(IntoValue::into_value),
+            self.instance_requirements.map(IntoValue::into_value),
+            self.private_dns_name_options.map(IntoValue::into_value),
+            self.maintenance_options.map(IntoValue::into_value),
+            self.disable_api_stop.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.network_performance_options.map(IntoValue::into_value),
+            self.secondary_interfaces.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResetImageAttributeRequest {
+    pub attribute: String,
+    pub image_id: String,
+    pub dry_run: Option<bool>,
+}
+
+impl FromValue for ResetImageAttributeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            attribute: req(&mut s, 0, "Attribute")?,
+            image_id: req(&mut s, 1, "ImageId")?,
+            dry_run: opt(&mut s, 2, "DryRun")?,
+        })
+    }
+}
+
+impl IntoValue for ResetImageAttributeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.attribute.into_value()),
+            Some(self.image_id.into_value()),
+            self.dry_run.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResponseError {
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl FromValue for ResponseError {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            message: opt(&mut s, 1, "Message")?,
+        })
+    }
+}
+
+impl IntoValue for ResponseError {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.message.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResponseLaunchTemplateData {
+    pub kernel_id: Option<String>,
+    pub ebs_optimized: Option<bool>,
+    pub iam_instance_profile: Option<LaunchTemplateIamInstanceProfileSpecification>,
+    pub block_device_mappings: Option<Vec<LaunchTemplateBlockDeviceMapping>>,
+    pub network_interfaces: Option<Vec<LaunchTemplateInstanceNetworkInterfaceSpecification>>,
+    pub image_id: Option<String>,
+    pub instance_type: Option<String>,
+    pub key_name: Option<String>,
+    pub monitoring: Option<LaunchTemplatesMonitoring>,
+    pub placement: Option<LaunchTemplatePlacement>,
+    pub ram_disk_id: Option<String>,
+    pub disable_api_termination: Option<bool>,
+    pub instance_initiated_shutdown_behavior: Option<String>,
+    pub user_data: Option<String>,
+    pub tag_specifications: Option<Vec<LaunchTemplateTagSpecification>>,
+    pub elastic_gpu_specifications: Option<Vec<ElasticGpuSpecificationResponse>>,
+    pub elastic_inference_accelerators:
+        Option<Vec<LaunchTemplateElasticInferenceAcceleratorResponse>>,
+    pub security_group_ids: Option<Vec<String>>,
+    pub security_groups: Option<Vec<String>>,
+    pub instance_market_options: Option<LaunchTemplateInstanceMarketOptions>,
+    pub credit_specification: Option<CreditSpecification>,
+    pub cpu_options: Option<LaunchTemplateCpuOptions>,
+    pub capacity_reservation_specification:
+        Option<LaunchTemplateCapacityReservationSpecificationResponse>,
+    pub license_specifications: Option<Vec<LaunchTemplateLicenseConfiguration>>,
+    pub hibernation_options: Option<LaunchTemplateHibernationOptions>,
+    pub metadata_options: Option<LaunchTemplateInstanceMetadataOptions>,
+    pub enclave_options: Option<LaunchTemplateEnclaveOptions>,
+    pub instance_requirements: Option<InstanceRequirements>,
+    pub private_dns_name_options: Option<LaunchTemplatePrivateDnsNameOptions>,
+    pub maintenance_options: Option<LaunchTemplateInstanceMaintenanceOptions>,
+    pub disable_api_stop: Option<bool>,
+    pub operator: Option<OperatorResponse>,
+    pub network_performance_options: Option<LaunchTemplateNetworkPerformanceOptions>,
+    pub secondary_interfaces: Option<Vec<LaunchTemplateInstanceSecondaryInterfaceSpecification>>,
+}
+
+impl FromValue for ResponseLaunchTemplateData {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 34, path)?;
+        Ok(Self {
+            kernel_id: opt(&mut s, 0, "KernelId")?,
+            ebs_optimized: opt(&mut s, 1, "EbsOptimized")?,
+            iam_instance_profile: opt(&mut s, 2, "IamInstanceProfile")?,
+            block_device_mappings: opt(&mut s, 3, "BlockDeviceMappings")?,
+            network_interfaces: opt(&mut s, 4, "NetworkInterfaces")?,
+            image_id: opt(&mut s, 5, "ImageId")?,
+            instance_type: opt(&mut s, 6, "InstanceType")?,
+            key_name: opt(&mut s, 7, "KeyName")?,
+            monitoring: opt(&mut s, 8, "Monitoring")?,
+            placement: opt(&mut s, 9, "Placement")?,
+            ram_disk_id: opt(&mut s, 10, "RamDiskId")?,
+            disable_api_termination: opt(&mut s, 11, "DisableApiTermination")?,
+            instance_initiated_shutdown_behavior: opt(
+                &mut s,
+                12,
+                "InstanceInitiatedShutdownBehavior",
+            )?,
+            user_data: opt(&mut s, 13, "UserData")?,
+            tag_specifications: opt(&mut s, 14, "TagSpecifications")?,
+            elastic_gpu_specifications: opt(&mut s, 15, "ElasticGpuSpecifications")?,
+            elastic_inference_accelerators: opt(&mut s, 16, "ElasticInferenceAccelerators")?,
+            security_group_ids: opt(&mut s, 17, "SecurityGroupIds")?,
+            security_groups: opt(&mut s, 18, "SecurityGroups")?,
+            instance_market_options: opt(&mut s, 19, "InstanceMarketOptions")?,
+            credit_specification: opt(&mut s, 20, "CreditSpecification")?,
+            cpu_options: opt(&mut s, 21, "CpuOptions")?,
+            capacity_reservation_specification: opt(
+                &mut s,
+                22,
+                "CapacityReservationSpecification",
+            )?,
+            license_specifications: opt(&mut s, 23, "LicenseSpecifications")?,
+            hibernation_options: opt(&mut s, 24, "HibernationOptions")?,
+            metadata_options: opt(&mut s, 25, "MetadataOptions")?,
+            enclave_options: opt(&mut s, 26, "EnclaveOptions")?,
+            instance_requirements: opt(&mut s, 27, "InstanceRequirements")?,
+            private_dns_name_options: opt(&mut s, 28, "PrivateDnsNameOptions")?,
+            maintenance_options: opt(&mut s, 29, "MaintenanceOptions")?,
+            disable_api_stop: opt(&mut s, 30, "DisableApiStop")?,
+            operator: opt(&mut s, 31, "Operator")?,
+            network_performance_options: opt(&mut s, 32, "NetworkPerformanceOptions")?,
+            secondary_interfaces: opt(&mut s, 33, "SecondaryInterfaces")?,
+        })
+    }
+}
+
+impl IntoValue for ResponseLaunchTemplateData {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.kernel_id.map(IntoValue::into_value),
+            self.ebs_optimized.map(IntoValue::into_value),
+            self.iam_instance_profile.map(IntoValue::into_value),
+            self.block_device_mappings.map(IntoValue::into_value),
+            self.network_interfaces.map(IntoValue::into_value),
+            self.image_id.map(IntoValue::into_value),
+            self.instance_type.map(IntoValue::into_value),
+            self.key_name.map(IntoValue::into_value),
+            self.monitoring.map(IntoValue::into_value),
+            self.placement.map(IntoValue::into_value),
+            self.ram_disk_id.map(IntoValue::into_value),
+            self.disable_api_termination.map(IntoValue::into_value),
+            self.instance_initiated_shutdown_behavior
+                .map(IntoValue::into_value),
+            self.user_data.map(IntoValue::into_value),
+            self.tag_specifications.map(IntoValue::into_value),
+            self.elastic_gpu_specifications.map(IntoValue::into_value),
+            self.elastic_inference_accelerators
+                .map(IntoValue::into_value),
+            self.security_group_ids.map(IntoValue::into_value),
+            self.security_groups.map(IntoValue::into_value),
+            self.instance_market_options.map(IntoValue::into_value),
+            self.credit_specification.map(IntoValue::into_value),
+            self.cpu_options.map(IntoValue::into_value),
+            self.capacity_reservation_specification
+                .map(IntoValue::into_value),
+            self.license_specifications.map(IntoValue::into_value),
+            self.hibernation_options.map(IntoValue::into_value),
+            self.metadata_options.map(IntoValue::into_value),
+            self.enclave_options.map(IntoValue::into_value),
+            self.instance_requirements.map(IntoValue::into_value),
+            self.private_dns_name_options.map(IntoValue::into_value),
+            self.maintenance_options.map(IntoValue::into_value),
+            self.disable_api_stop.map(IntoValue::into_value),
+            self.operator.map(IntoValue::into_value),
+            self.network_performance_options.map(IntoValue::into_value),
+            self.secondary_interfaces.map(IntoValue::into_value),
         ])
     }
 }
@@ -9217,6 +21001,46 @@ impl IntoValue for RouteTableAssociationState {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SecondaryInterfacePrivateIpAddressSpecification {
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for SecondaryInterfacePrivateIpAddressSpecification {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            private_ip_address: opt(&mut s, 0, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for SecondaryInterfacePrivateIpAddressSpecification {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.private_ip_address.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SecondaryInterfacePrivateIpAddressSpecificationRequest {
+    pub private_ip_address: Option<String>,
+}
+
+impl FromValue for SecondaryInterfacePrivateIpAddressSpecificationRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            private_ip_address: opt(&mut s, 0, "PrivateIpAddress")?,
+        })
+    }
+}
+
+impl IntoValue for SecondaryInterfacePrivateIpAddressSpecificationRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.private_ip_address.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecurityGroup {
     pub group_id: Option<String>,
     pub ip_permissions_egress: Option<Vec<IpPermission>>,
@@ -9319,6 +21143,31 @@ impl IntoValue for SecurityGroupRule {
             self.description.map(IntoValue::into_value),
             self.tags.map(IntoValue::into_value),
             self.security_group_rule_arn.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StateReason {
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl FromValue for StateReason {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            message: opt(&mut s, 1, "Message")?,
+        })
+    }
+}
+
+impl IntoValue for StateReason {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.message.map(IntoValue::into_value),
         ])
     }
 }
@@ -9525,6 +21374,56 @@ impl IntoValue for TagSpecification {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TotalLocalStorageGB {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for TotalLocalStorageGB {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for TotalLocalStorageGB {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TotalLocalStorageGBRequest {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl FromValue for TotalLocalStorageGBRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for TotalLocalStorageGBRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserIdGroupPair {
     pub description: Option<String>,
     pub user_id: Option<String>,
@@ -9561,6 +21460,135 @@ impl IntoValue for UserIdGroupPair {
             self.vpc_peering_connection_id.map(IntoValue::into_value),
             self.peering_status.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VCpuCountRange {
+    pub min: Option<i32>,
+    pub max: Option<i32>,
+}
+
+impl FromValue for VCpuCountRange {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: opt(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for VCpuCountRange {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.min.map(IntoValue::into_value),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VCpuCountRangeRequest {
+    pub min: i32,
+    pub max: Option<i32>,
+}
+
+impl FromValue for VCpuCountRangeRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            min: req(&mut s, 0, "Min")?,
+            max: opt(&mut s, 1, "Max")?,
+        })
+    }
+}
+
+impl IntoValue for VCpuCountRangeRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.min.into_value()),
+            self.max.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VCpuInfo {
+    pub default_v_cpus: Option<i32>,
+    pub default_cores: Option<i32>,
+    pub default_threads_per_core: Option<i32>,
+    pub valid_cores: Option<Vec<i32>>,
+    pub valid_threads_per_core: Option<Vec<i32>>,
+}
+
+impl FromValue for VCpuInfo {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            default_v_cpus: opt(&mut s, 0, "DefaultVCpus")?,
+            default_cores: opt(&mut s, 1, "DefaultCores")?,
+            default_threads_per_core: opt(&mut s, 2, "DefaultThreadsPerCore")?,
+            valid_cores: opt(&mut s, 3, "ValidCores")?,
+            valid_threads_per_core: opt(&mut s, 4, "ValidThreadsPerCore")?,
+        })
+    }
+}
+
+impl IntoValue for VCpuInfo {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.default_v_cpus.map(IntoValue::into_value),
+            self.default_cores.map(IntoValue::into_value),
+            self.default_threads_per_core.map(IntoValue::into_value),
+            self.valid_cores.map(IntoValue::into_value),
+            self.valid_threads_per_core.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ValidationError {
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+impl FromValue for ValidationError {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            message: opt(&mut s, 1, "Message")?,
+        })
+    }
+}
+
+impl IntoValue for ValidationError {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.message.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ValidationWarning {
+    pub errors: Option<Vec<ValidationError>>,
+}
+
+impl FromValue for ValidationWarning {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            errors: opt(&mut s, 0, "Errors")?,
+        })
+    }
+}
+
+impl IntoValue for ValidationWarning {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.errors.map(IntoValue::into_value)])
     }
 }
 
@@ -9928,6 +21956,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AuthorizeSecurityGroupIngressRequest,
     ) -> impl Future<Output = Result<AuthorizeSecurityGroupIngressResult, AwsError>> + Send;
 
+    /// `CopyImage`.
+    fn copy_image(
+        &self,
+        ctx: &RequestContext,
+        input: CopyImageRequest,
+    ) -> impl Future<Output = Result<CopyImageResult, AwsError>> + Send;
+
     /// `CreateDefaultVpc`.
     fn create_default_vpc(
         &self,
@@ -9941,6 +21976,27 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: CreateInternetGatewayRequest,
     ) -> impl Future<Output = Result<CreateInternetGatewayResult, AwsError>> + Send;
+
+    /// `CreateKeyPair`.
+    fn create_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: CreateKeyPairRequest,
+    ) -> impl Future<Output = Result<KeyPair, AwsError>> + Send;
+
+    /// `CreateLaunchTemplate`.
+    fn create_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateRequest,
+    ) -> impl Future<Output = Result<CreateLaunchTemplateResult, AwsError>> + Send;
+
+    /// `CreateLaunchTemplateVersion`.
+    fn create_launch_template_version(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateVersionRequest,
+    ) -> impl Future<Output = Result<CreateLaunchTemplateVersionResult, AwsError>> + Send;
 
     /// `CreateRoute`.
     fn create_route(
@@ -9984,6 +22040,27 @@ pub trait Handlers: Send + Sync + 'static {
         input: DeleteInternetGatewayRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
+    /// `DeleteKeyPair`.
+    fn delete_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteKeyPairRequest,
+    ) -> impl Future<Output = Result<DeleteKeyPairResult, AwsError>> + Send;
+
+    /// `DeleteLaunchTemplate`.
+    fn delete_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateRequest,
+    ) -> impl Future<Output = Result<DeleteLaunchTemplateResult, AwsError>> + Send;
+
+    /// `DeleteLaunchTemplateVersions`.
+    fn delete_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateVersionsRequest,
+    ) -> impl Future<Output = Result<DeleteLaunchTemplateVersionsResult, AwsError>> + Send;
+
     /// `DeleteRoute`.
     fn delete_route(
         &self,
@@ -10018,6 +22095,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DeleteVpcRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeregisterImage`.
+    fn deregister_image(
+        &self,
+        ctx: &RequestContext,
+        input: DeregisterImageRequest,
+    ) -> impl Future<Output = Result<DeregisterImageResult, AwsError>> + Send;
 
     /// `DescribeAccountAttributes`.
     fn describe_account_attributes(
@@ -10054,12 +22138,61 @@ pub trait Handlers: Send + Sync + 'static {
         input: DescribeDhcpOptionsRequest,
     ) -> impl Future<Output = Result<DescribeDhcpOptionsResult, AwsError>> + Send;
 
+    /// `DescribeImageAttribute`.
+    fn describe_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeImageAttributeRequest,
+    ) -> impl Future<Output = Result<ImageAttribute, AwsError>> + Send;
+
+    /// `DescribeImages`.
+    fn describe_images(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeImagesRequest,
+    ) -> impl Future<Output = Result<DescribeImagesResult, AwsError>> + Send;
+
+    /// `DescribeInstanceTypeOfferings`.
+    fn describe_instance_type_offerings(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceTypeOfferingsRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceTypeOfferingsResult, AwsError>> + Send;
+
+    /// `DescribeInstanceTypes`.
+    fn describe_instance_types(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceTypesRequest,
+    ) -> impl Future<Output = Result<DescribeInstanceTypesResult, AwsError>> + Send;
+
     /// `DescribeInternetGateways`.
     fn describe_internet_gateways(
         &self,
         ctx: &RequestContext,
         input: DescribeInternetGatewaysRequest,
     ) -> impl Future<Output = Result<DescribeInternetGatewaysResult, AwsError>> + Send;
+
+    /// `DescribeKeyPairs`.
+    fn describe_key_pairs(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeKeyPairsRequest,
+    ) -> impl Future<Output = Result<DescribeKeyPairsResult, AwsError>> + Send;
+
+    /// `DescribeLaunchTemplateVersions`.
+    fn describe_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplateVersionsRequest,
+    ) -> impl Future<Output = Result<DescribeLaunchTemplateVersionsResult, AwsError>> + Send;
+
+    /// `DescribeLaunchTemplates`.
+    fn describe_launch_templates(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplatesRequest,
+    ) -> impl Future<Output = Result<DescribeLaunchTemplatesResult, AwsError>> + Send;
 
     /// `DescribeNetworkAcls`.
     fn describe_network_acls(
@@ -10145,6 +22278,27 @@ pub trait Handlers: Send + Sync + 'static {
         input: DisassociateVpcCidrBlockRequest,
     ) -> impl Future<Output = Result<DisassociateVpcCidrBlockResult, AwsError>> + Send;
 
+    /// `ImportKeyPair`.
+    fn import_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: ImportKeyPairRequest,
+    ) -> impl Future<Output = Result<ImportKeyPairResult, AwsError>> + Send;
+
+    /// `ModifyImageAttribute`.
+    fn modify_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyImageAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ModifyLaunchTemplate`.
+    fn modify_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyLaunchTemplateRequest,
+    ) -> impl Future<Output = Result<ModifyLaunchTemplateResult, AwsError>> + Send;
+
     /// `ModifySubnetAttribute`.
     fn modify_subnet_attribute(
         &self,
@@ -10158,6 +22312,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ModifyVpcAttributeRequest,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `RegisterImage`.
+    fn register_image(
+        &self,
+        ctx: &RequestContext,
+        input: RegisterImageRequest,
+    ) -> impl Future<Output = Result<RegisterImageResult, AwsError>> + Send;
 
     /// `ReleaseAddress`.
     fn release_address(
@@ -10179,6 +22340,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: ReplaceRouteTableAssociationRequest,
     ) -> impl Future<Output = Result<ReplaceRouteTableAssociationResult, AwsError>> + Send;
+
+    /// `ResetImageAttribute`.
+    fn reset_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ResetImageAttributeRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
 
     /// `RevokeSecurityGroupEgress`.
     fn revoke_security_group_egress(
@@ -10506,6 +22674,52 @@ pub mod access {
         }]
     }
 
+    /// `CopyImage`: `ec2:CopyImage`.
+    pub fn copy_image(ctx: &RequestContext, input: &CopyImageRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CopyImage",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `CreateDefaultVpc`: `ec2:CreateDefaultVpc`.
     pub fn create_default_vpc(
         ctx: &RequestContext,
@@ -10573,6 +22787,150 @@ pub mod access {
             condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
             Access {
                 action: "ec2:CreateInternetGateway",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateKeyPair`: `ec2:CreateKeyPair`.
+    pub fn create_key_pair(ctx: &RequestContext, input: &CreateKeyPairRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.key_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.key_type.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v2);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":key-pair/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:KeyPairName", &[Each(&v0)]);
+            condition(&mut c, "ec2:KeyPairType", &[Each(&v1)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v2)]);
+            Access {
+                action: "ec2:CreateKeyPair",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateLaunchTemplate`: `ec2:CreateLaunchTemplate`.
+    pub fn create_launch_template(
+        ctx: &RequestContext,
+        input: &CreateLaunchTemplateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:CreateLaunchTemplate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CreateLaunchTemplateVersion`: `ec2:CreateLaunchTemplateVersion`.
+    pub fn create_launch_template_version(
+        ctx: &RequestContext,
+        input: &CreateLaunchTemplateVersionRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.launch_template_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:CreateLaunchTemplateVersion",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -10919,6 +23277,94 @@ pub mod access {
         }]
     }
 
+    /// `DeleteKeyPair`: `ec2:DeleteKeyPair`.
+    pub fn delete_key_pair(ctx: &RequestContext, input: &DeleteKeyPairRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.key_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":key-pair/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:KeyPairName", &[Each(&v0)]);
+            Access {
+                action: "ec2:DeleteKeyPair",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteLaunchTemplate`: `ec2:DeleteLaunchTemplate`.
+    pub fn delete_launch_template(
+        ctx: &RequestContext,
+        input: &DeleteLaunchTemplateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.launch_template_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteLaunchTemplate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteLaunchTemplateVersions`: `ec2:DeleteLaunchTemplateVersions`.
+    pub fn delete_launch_template_versions(
+        ctx: &RequestContext,
+        input: &DeleteLaunchTemplateVersionsRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.launch_template_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeleteLaunchTemplateVersions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DeleteRoute`: `ec2:DeleteRoute`.
     pub fn delete_route(ctx: &RequestContext, input: &DeleteRouteRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -11061,6 +23507,31 @@ pub mod access {
         }]
     }
 
+    /// `DeregisterImage`: `ec2:DeregisterImage`.
+    pub fn deregister_image(ctx: &RequestContext, input: &DeregisterImageRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.image_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit("::image/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DeregisterImage",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeAccountAttributes`: `ec2:DescribeAccountAttributes`.
     pub fn describe_account_attributes(
         _ctx: &RequestContext,
@@ -11146,6 +23617,82 @@ pub mod access {
         }]
     }
 
+    /// `DescribeImageAttribute`: `ec2:DescribeImageAttribute`.
+    pub fn describe_image_attribute(
+        ctx: &RequestContext,
+        input: &DescribeImageAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.image_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit("::image/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:DescribeImageAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeImages`: `ec2:DescribeImages`.
+    pub fn describe_images(_ctx: &RequestContext, _input: &DescribeImagesRequest) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeImages",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInstanceTypeOfferings`: `ec2:DescribeInstanceTypeOfferings`.
+    pub fn describe_instance_type_offerings(
+        _ctx: &RequestContext,
+        _input: &DescribeInstanceTypeOfferingsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstanceTypeOfferings",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeInstanceTypes`: `ec2:DescribeInstanceTypes`.
+    pub fn describe_instance_types(
+        _ctx: &RequestContext,
+        _input: &DescribeInstanceTypesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeInstanceTypes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeInternetGateways`: `ec2:DescribeInternetGateways`.
     pub fn describe_internet_gateways(
         _ctx: &RequestContext,
@@ -11157,6 +23704,57 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "ec2:DescribeInternetGateways",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeKeyPairs`: `ec2:DescribeKeyPairs`.
+    pub fn describe_key_pairs(
+        _ctx: &RequestContext,
+        _input: &DescribeKeyPairsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeKeyPairs",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeLaunchTemplateVersions`: `ec2:DescribeLaunchTemplateVersions`.
+    pub fn describe_launch_template_versions(
+        _ctx: &RequestContext,
+        _input: &DescribeLaunchTemplateVersionsRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeLaunchTemplateVersions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeLaunchTemplates`: `ec2:DescribeLaunchTemplates`.
+    pub fn describe_launch_templates(
+        _ctx: &RequestContext,
+        _input: &DescribeLaunchTemplatesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "ec2:DescribeLaunchTemplates",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -11434,6 +24032,120 @@ pub mod access {
         }]
     }
 
+    /// `ImportKeyPair`: `ec2:ImportKeyPair`.
+    pub fn import_key_pair(ctx: &RequestContext, input: &ImportKeyPairRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.key_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v1);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":key-pair/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            condition(&mut c, "ec2:KeyPairName", &[Each(&v0)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "ec2:ImportKeyPair",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifyImageAttribute`: `ec2:ModifyImageAttribute`.
+    pub fn modify_image_attribute(
+        ctx: &RequestContext,
+        input: &ModifyImageAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.image_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit("::image/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyImageAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ModifyLaunchTemplate`: `ec2:ModifyLaunchTemplate`.
+    pub fn modify_launch_template(
+        ctx: &RequestContext,
+        input: &ModifyLaunchTemplateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.launch_template_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":launch-template/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ModifyLaunchTemplate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ModifySubnetAttribute`: `ec2:ModifySubnetAttribute`.
     pub fn modify_subnet_attribute(
         ctx: &RequestContext,
@@ -11488,6 +24200,52 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:ModifyVpcAttribute",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RegisterImage`: `ec2:RegisterImage`.
+    pub fn register_image(ctx: &RequestContext, input: &RegisterImageRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        if let Some(l) = &input.tag_specifications {
+            for x0 in l {
+                if let Some(l) = &x0.tags {
+                    for x1 in l {
+                        x1.key.push_values(&mut v0);
+                    }
+                }
+            }
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[Lit("arn:aws:ec2:"), Lit(&ctx.region), Lit("::image/*")],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            if let Some(l) = &input.tag_specifications {
+                for x0 in l {
+                    if let Some(l) = &x0.tags {
+                        for x1 in l {
+                            let mut e0: Vec<String> = Vec::new();
+                            x1.key.push_values(&mut e0);
+                            let mut e1: Vec<String> = Vec::new();
+                            x1.value.push_values(&mut e1);
+                            keyed_condition(
+                                &mut c,
+                                &[Lit("aws:RequestTag/"), Each(&e0)],
+                                &[Each(&e1)],
+                            );
+                        }
+                    }
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v0)]);
+            Access {
+                action: "ec2:RegisterImage",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -11572,6 +24330,34 @@ pub mod access {
             condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
             Access {
                 action: "ec2:ReplaceRouteTableAssociation",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ResetImageAttribute`: `ec2:ResetImageAttribute`.
+    pub fn reset_image_attribute(
+        ctx: &RequestContext,
+        input: &ResetImageAttributeRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.image_id.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:ec2:"),
+                    Lit(&ctx.region),
+                    Lit("::image/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            condition(&mut c, "ec2:Region", &[Lit(&ctx.region)]);
+            Access {
+                action: "ec2:ResetImageAttribute",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -11743,6 +24529,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.authorize_security_group_ingress(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "CopyImage" => {
+                    let input = CopyImageRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(14)),
+                        "CopyImageRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::copy_image(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.copy_image(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CreateDefaultVpc" => {
                     let input = CreateDefaultVpcRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(1)),
@@ -11765,6 +24563,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::create_internet_gateway(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.create_internet_gateway(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateKeyPair" => {
+                    let input = CreateKeyPairRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "CreateKeyPairRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_key_pair(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_key_pair(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateLaunchTemplate" => {
+                    let input = CreateLaunchTemplateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "CreateLaunchTemplateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_launch_template(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_launch_template(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "CreateLaunchTemplateVersion" => {
+                    let input = CreateLaunchTemplateVersionRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(8)),
+                        "CreateLaunchTemplateVersionRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::create_launch_template_version(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.create_launch_template_version(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "CreateRoute" => {
@@ -11839,6 +24673,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     self.0.delete_internet_gateway(ctx, input).await?;
                     Ok(None)
                 }
+                "DeleteKeyPair" => {
+                    let input = DeleteKeyPairRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DeleteKeyPairRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_key_pair(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_key_pair(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DeleteLaunchTemplate" => {
+                    let input = DeleteLaunchTemplateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DeleteLaunchTemplateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_launch_template(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_launch_template(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DeleteLaunchTemplateVersions" => {
+                    let input = DeleteLaunchTemplateVersionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DeleteLaunchTemplateVersionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_launch_template_versions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_launch_template_versions(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DeleteRoute" => {
                     let input = DeleteRouteRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -11898,6 +24768,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_vpc(ctx, input).await?;
                     Ok(None)
+                }
+                "DeregisterImage" => {
+                    let input = DeregisterImageRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DeregisterImageRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::deregister_image(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.deregister_image(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "DescribeAccountAttributes" => {
                     let input = DescribeAccountAttributesRequest::from_value(
@@ -11959,6 +24841,54 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_dhcp_options(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeImageAttribute" => {
+                    let input = DescribeImageAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DescribeImageAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_image_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_image_attribute(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeImages" => {
+                    let input = DescribeImagesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(9)),
+                        "DescribeImagesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_images(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_images(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInstanceTypeOfferings" => {
+                    let input = DescribeInstanceTypeOfferingsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeInstanceTypeOfferingsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_instance_type_offerings(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_instance_type_offerings(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeInstanceTypes" => {
+                    let input = DescribeInstanceTypesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(6)),
+                        "DescribeInstanceTypesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_instance_types(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_instance_types(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DescribeInternetGateways" => {
                     let input = DescribeInternetGatewaysRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -11969,6 +24899,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_internet_gateways(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_internet_gateways(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeKeyPairs" => {
+                    let input = DescribeKeyPairsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "DescribeKeyPairsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_key_pairs(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_key_pairs(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeLaunchTemplateVersions" => {
+                    let input = DescribeLaunchTemplateVersionsRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(11)),
+                        "DescribeLaunchTemplateVersionsRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_launch_template_versions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_launch_template_versions(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeLaunchTemplates" => {
+                    let input = DescribeLaunchTemplatesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "DescribeLaunchTemplatesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_launch_templates(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_launch_templates(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeNetworkAcls" => {
@@ -12115,6 +25081,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.disassociate_vpc_cidr_block(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ImportKeyPair" => {
+                    let input = ImportKeyPairRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "ImportKeyPairRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::import_key_pair(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.import_key_pair(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ModifyImageAttribute" => {
+                    let input = ModifyImageAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(13)),
+                        "ModifyImageAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_image_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.modify_image_attribute(ctx, input).await?;
+                    Ok(None)
+                }
+                "ModifyLaunchTemplate" => {
+                    let input = ModifyLaunchTemplateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "ModifyLaunchTemplateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::modify_launch_template(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.modify_launch_template(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ModifySubnetAttribute" => {
                     let input = ModifySubnetAttributeRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(11)),
@@ -12138,6 +25140,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.modify_vpc_attribute(ctx, input).await?;
                     Ok(None)
+                }
+                "RegisterImage" => {
+                    let input = RegisterImageRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(18)),
+                        "RegisterImageRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::register_image(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.register_image(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "ReleaseAddress" => {
                     let input = ReleaseAddressRequest::from_value(
@@ -12174,6 +25188,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.replace_route_table_association(ctx, input).await?;
                     Ok(Some(out.into_value()))
+                }
+                "ResetImageAttribute" => {
+                    let input = ResetImageAttributeRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "ResetImageAttributeRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::reset_image_attribute(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.reset_image_attribute(ctx, input).await?;
+                    Ok(None)
                 }
                 "RevokeSecurityGroupEgress" => {
                     let input = RevokeSecurityGroupEgressRequest::from_value(

@@ -8,10 +8,17 @@
 //! are not here yet.
 
 mod cidr;
+mod def_errors;
+pub mod def_records;
+pub mod defs;
 mod errors;
 mod filters;
 pub mod generated;
 mod handlers;
+pub mod images;
+pub mod instance_types;
+mod keypairs;
+pub mod launch_templates;
 mod model;
 mod network;
 mod permissions;

@@ -184,6 +184,8 @@ pub struct Inner {
     /// Serialises mutations: plan, submit and apply happen under it, so a plan never
     /// races another write (the wait for durability happens after it is released).
     writer: tokio::sync::Mutex<()>,
+    /// Key pairs, images and launch templates (`defs`), with their own lock and writer.
+    pub(crate) defs: crate::defs::Defs,
 }
 
 impl std::ops::Deref for Ec2 {
@@ -215,6 +217,7 @@ impl Ec2 {
         state.apply(persist::load(&store)?.into_change());
         Ok(Ec2 {
             inner: Arc::new(Inner {
+                defs: crate::defs::Defs::load(store.clone())?,
                 store,
                 ids,
                 state: RwLock::new(state),
@@ -230,8 +233,10 @@ impl Ec2 {
     pub fn reset_with<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
         Box::pin(async move {
             let _w = self.writer.lock().await;
+            let _d = self.defs.writer.lock().await;
             then.await?;
             *self.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
+            self.defs.clear();
             Ok(())
         })
     }

@@ -9,6 +9,10 @@ mod addresses;
 mod gateways;
 mod interfaces;
 mod route_tables;
+mod images;
+mod instance_types;
+mod key_pairs;
+mod launch_templates;
 mod rules;
 mod security_groups;
 mod subnets;
@@ -110,6 +114,38 @@ impl Handlers for Ec2 {
         route_tables::create(self, ctx, input).await
     }
 
+    async fn copy_image(
+        &self,
+        ctx: &RequestContext,
+        input: CopyImageRequest,
+    ) -> Result<CopyImageResult, AwsError> {
+        images::copy(self, ctx, input).await
+    }
+
+    async fn create_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: CreateKeyPairRequest,
+    ) -> Result<KeyPair, AwsError> {
+        key_pairs::create(self, ctx, input).await
+    }
+
+    async fn create_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateRequest,
+    ) -> Result<CreateLaunchTemplateResult, AwsError> {
+        launch_templates::create(self, ctx, input).await
+    }
+
+    async fn create_launch_template_version(
+        &self,
+        ctx: &RequestContext,
+        input: CreateLaunchTemplateVersionRequest,
+    ) -> Result<CreateLaunchTemplateVersionResult, AwsError> {
+        launch_templates::create_version(self, ctx, input).await
+    }
+
     async fn create_security_group(
         &self,
         ctx: &RequestContext,
@@ -156,6 +192,30 @@ impl Handlers for Ec2 {
         input: DeleteRouteTableRequest,
     ) -> Result<(), AwsError> {
         route_tables::delete(self, ctx, input).await
+    }
+
+    async fn delete_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteKeyPairRequest,
+    ) -> Result<DeleteKeyPairResult, AwsError> {
+        key_pairs::delete(self, ctx, input).await
+    }
+
+    async fn delete_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateRequest,
+    ) -> Result<DeleteLaunchTemplateResult, AwsError> {
+        launch_templates::delete(self, ctx, input).await
+    }
+
+    async fn delete_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLaunchTemplateVersionsRequest,
+    ) -> Result<DeleteLaunchTemplateVersionsResult, AwsError> {
+        launch_templates::delete_versions(self, ctx, input).await
     }
 
     async fn delete_security_group(
@@ -206,6 +266,14 @@ impl Handlers for Ec2 {
         addresses::describe_attribute(self, ctx, input).await
     }
 
+    async fn deregister_image(
+        &self,
+        ctx: &RequestContext,
+        input: DeregisterImageRequest,
+    ) -> Result<DeregisterImageResult, AwsError> {
+        images::deregister(self, ctx, input).await
+    }
+
     async fn describe_availability_zones(
         &self,
         ctx: &RequestContext,
@@ -244,6 +312,62 @@ impl Handlers for Ec2 {
         input: DescribeNetworkInterfacesRequest,
     ) -> Result<DescribeNetworkInterfacesResult, AwsError> {
         interfaces::describe(self, ctx, input).await
+    }
+
+    async fn describe_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeImageAttributeRequest,
+    ) -> Result<ImageAttribute, AwsError> {
+        images::describe_attribute(self, ctx, input).await
+    }
+
+    async fn describe_images(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeImagesRequest,
+    ) -> Result<DescribeImagesResult, AwsError> {
+        images::describe(self, ctx, input).await
+    }
+
+    async fn describe_instance_type_offerings(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceTypeOfferingsRequest,
+    ) -> Result<DescribeInstanceTypeOfferingsResult, AwsError> {
+        instance_types::describe_offerings(ctx, input)
+    }
+
+    async fn describe_instance_types(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeInstanceTypesRequest,
+    ) -> Result<DescribeInstanceTypesResult, AwsError> {
+        instance_types::describe_types(ctx, input)
+    }
+
+    async fn describe_key_pairs(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeKeyPairsRequest,
+    ) -> Result<DescribeKeyPairsResult, AwsError> {
+        key_pairs::describe(self, ctx, input).await
+    }
+
+    async fn describe_launch_template_versions(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplateVersionsRequest,
+    ) -> Result<DescribeLaunchTemplateVersionsResult, AwsError> {
+        launch_templates::describe_versions(self, ctx, input).await
+    }
+
+    async fn describe_launch_templates(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLaunchTemplatesRequest,
+    ) -> Result<DescribeLaunchTemplatesResult, AwsError> {
+        launch_templates::describe(self, ctx, input).await
     }
 
     async fn describe_regions(
@@ -364,6 +488,46 @@ impl Handlers for Ec2 {
         input: ReplaceRouteTableAssociationRequest,
     ) -> Result<ReplaceRouteTableAssociationResult, AwsError> {
         route_tables::replace_association(self, ctx, input).await
+    }
+
+    async fn import_key_pair(
+        &self,
+        ctx: &RequestContext,
+        input: ImportKeyPairRequest,
+    ) -> Result<ImportKeyPairResult, AwsError> {
+        key_pairs::import(self, ctx, input).await
+    }
+
+    async fn modify_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyImageAttributeRequest,
+    ) -> Result<(), AwsError> {
+        images::modify_attribute(self, ctx, input).await
+    }
+
+    async fn modify_launch_template(
+        &self,
+        ctx: &RequestContext,
+        input: ModifyLaunchTemplateRequest,
+    ) -> Result<ModifyLaunchTemplateResult, AwsError> {
+        launch_templates::modify(self, ctx, input).await
+    }
+
+    async fn register_image(
+        &self,
+        ctx: &RequestContext,
+        input: RegisterImageRequest,
+    ) -> Result<RegisterImageResult, AwsError> {
+        images::register(self, ctx, input).await
+    }
+
+    async fn reset_image_attribute(
+        &self,
+        ctx: &RequestContext,
+        input: ResetImageAttributeRequest,
+    ) -> Result<(), AwsError> {
+        images::reset_attribute(self, ctx, input).await
     }
 
     async fn revoke_security_group_egress(
