@@ -86,6 +86,7 @@ impl World {
             data_dir: None,
             time: Time::Injected(clock.clone()),
             ids: Arc::new(Ids::from_seed(7)),
+            sns_egress: false,
         })
         .expect("wiring the in-memory world");
         World {

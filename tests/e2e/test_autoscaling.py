@@ -351,12 +351,6 @@ def test_scaling_policies(nimbus):
                 "--policy-name", "bad", "--adjustment-type", "ChangeInCapacity", "--scaling-adjustment", "1",
                 "--min-adjustment-magnitude", "2")
     assert "(ValidationError)" in err
-    # Target tracking needs CloudWatch alarms, which Nimbus cannot create yet: refused honestly.
-    err = error(nimbus, "autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name,
-                "--policy-name", "cpu40", "--policy-type", "TargetTrackingScaling",
-                "--target-tracking-configuration",
-                '{"PredefinedMetricSpecification":{"PredefinedMetricType":"ASGAverageCPUUtilization"},"TargetValue":40}')
-    assert "(NotImplemented)" in err and "PutMetricAlarm" in err
     err = error(nimbus, "autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name,
                 "--policy-name", "alb", "--policy-type", "TargetTrackingScaling",
                 "--target-tracking-configuration",
@@ -462,3 +456,78 @@ def test_group_from_an_ec2_launch_template_across_default_subnets(nimbus):
     assert a["StatusMessage"].startswith("Nimbus cannot launch EC2 instances yet")
     assert a["Details"] in [f'{{"Subnet ID":"{by_zone[z]}","Availability Zone":"{z}"}}' for z in zones]
     nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
+
+
+def test_target_tracking_alarms_live_in_cloudwatch(nimbus):
+    name = group(nimbus, None, min_size=1, max_size=3, desired=1)
+    out = nimbus.aws("autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name,
+                     "--policy-name", "cpu40", "--policy-type", "TargetTrackingScaling",
+                     "--target-tracking-configuration",
+                     '{"PredefinedMetricSpecification":{"PredefinedMetricType":"ASGAverageCPUUtilization"},'
+                     '"TargetValue":40}')
+    arn = out["PolicyARN"]
+    names = sorted(a["AlarmName"] for a in out["Alarms"])
+    assert len(names) == 2
+    high = next(n for n in names if n.startswith(f"TargetTracking-{name}-AlarmHigh-"))
+    low = next(n for n in names if n.startswith(f"TargetTracking-{name}-AlarmLow-"))
+    assert {a["AlarmARN"] for a in out["Alarms"]} == {
+        f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:{n}" for n in names}
+    alarms = {a["AlarmName"]: a for a in nimbus.aws("cloudwatch", "describe-alarms", "--alarm-names", *names)[
+        "MetricAlarms"]}
+    h, l = alarms[high], alarms[low]
+    for a in (h, l):
+        assert a["Namespace"] == "AWS/EC2" and a["MetricName"] == "CPUUtilization"
+        assert a["Statistic"] == "Average" and a["Period"] == 60
+        assert a["Dimensions"] == [{"Name": "AutoScalingGroupName", "Value": name}]
+        assert a["AlarmActions"] == [arn]
+        assert a["AlarmDescription"] == f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {arn}."
+    assert (h["EvaluationPeriods"], h["DatapointsToAlarm"], h["Threshold"], h["ComparisonOperator"]) == (
+        3, 3, 40.0, "GreaterThanThreshold")
+    assert (l["EvaluationPeriods"], l["DatapointsToAlarm"], l["Threshold"], l["ComparisonOperator"]) == (
+        15, 15, 36.0, "LessThanThreshold")
+    pol = nimbus.aws("autoscaling", "describe-policies", "--auto-scaling-group-name", name)["ScalingPolicies"][0]
+    assert pol["PolicyType"] == "TargetTrackingScaling"
+    assert pol["TargetTrackingConfiguration"]["TargetValue"] == 40.0
+    assert sorted(a["AlarmName"] for a in pol["Alarms"]) == names
+    nimbus.aws("autoscaling", "delete-policy", "--auto-scaling-group-name", name, "--policy-name", "cpu40")
+    assert nimbus.aws("cloudwatch", "describe-alarms", "--alarm-names", *names)["MetricAlarms"] == []
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
+
+
+def test_a_cloudwatch_alarm_runs_the_target_tracking_policy(fresh_nimbus):
+    """A measured metric above the target → AlarmHigh → the policy → desired capacity 1 → 3,
+    with AWS's cause in the activity history (the launches themselves fail: no RunInstances).
+    The metric is a customized one: AWS/EC2 CPU comes from instances, which do not exist yet,
+    and PutMetricData may not write AWS/ namespaces."""
+    n = fresh_nimbus
+    name = group(n, None, min_size=1, max_size=3, desired=1)
+    asg, cw = n.client("autoscaling"), n.client("cloudwatch")
+    out = asg.put_scaling_policy(
+        AutoScalingGroupName=name, PolicyName="cpu40", PolicyType="TargetTrackingScaling",
+        TargetTrackingConfiguration={"CustomizedMetricSpecification": {
+            "MetricName": "CPU", "Namespace": "Lab", "Statistic": "Average",
+            "Dimensions": [{"Name": "AutoScalingGroupName", "Value": name}]}, "TargetValue": 40.0})
+    high = next(a["AlarmName"] for a in out["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
+    for _ in range(8):
+        now_ms = n.admin("GET", "/_nimbus/clock")["epoch_millis"]
+        import datetime
+        cw.put_metric_data(Namespace="Lab", MetricData=[{
+            "MetricName": "CPU", "Dimensions": [{"Name": "AutoScalingGroupName", "Value": name}],
+            "Timestamp": datetime.datetime.fromtimestamp(now_ms / 1000, datetime.timezone.utc),
+            "Value": 90.0, "Unit": "Percent"}])
+        n.admin("POST", "/_nimbus/clock/advance", {"seconds": 60})
+        if asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0][
+                "DesiredCapacity"] == 3:
+            break
+    wait_for(lambda: asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0][
+        "DesiredCapacity"] == 3)
+    state = cw.describe_alarms(AlarmNames=[high])["MetricAlarms"][0]["StateValue"]
+    assert state == "ALARM"
+    acts = wait_for(lambda: [a for a in asg.describe_scaling_activities(AutoScalingGroupName=name)["Activities"]
+                             if f"a monitor alarm {high} in state ALARM triggered policy cpu40" in a["Cause"]])
+    assert re.search(f"a monitor alarm {re.escape(high)} in state ALARM triggered policy cpu40 changing the "
+                     "desired capacity from 1 to 3\\.", acts[0]["Cause"]), acts[0]["Cause"]
+    policy_arn = out["PolicyARN"]
+    # The alarm's history records the action as executed.
+    wait_for(lambda: [h for h in cw.describe_alarm_history(AlarmName=high, HistoryItemType="Action")[
+        "AlarmHistoryItems"] if h["HistorySummary"] == f"Successfully executed action {policy_arn}"])

@@ -46,6 +46,18 @@ pub trait AdminHooks: Send + Sync + 'static {
     fn workers(&self) -> serde_json::Value {
         serde_json::Value::Array(Vec::new())
     }
+
+    /// Admin endpoints a service adds (`GET /_nimbus/sns/outbox`, …): the reply, or `None`
+    /// when `path` is not one of them.
+    fn extra<'a>(
+        &'a self,
+        _method: &'a str,
+        _path: &'a str,
+        _query: &'a str,
+        _body: &'a [u8],
+    ) -> Option<BoxFut<'a, Reply>> {
+        None
+    }
 }
 
 /// Hooks for a gateway without a durable store (in-process tests): nothing to wipe or save.
@@ -75,9 +87,18 @@ fn clock_json(now: Timestamp, scale: f64) -> serde_json::Value {
 }
 
 /// Handles `/_nimbus/*` and `/moto-api/*`; `None` when the path is not an admin path.
-pub async fn handle(gw: &Arc<Gateway>, method: &str, path: &str, body: &[u8]) -> Option<Reply> {
+pub async fn handle(
+    gw: &Arc<Gateway>,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Option<Reply> {
     if !(path.starts_with("/_nimbus/") || path.starts_with("/moto-api/")) {
         return None;
+    }
+    if let Some(reply) = gw.admin.extra(method, path, query, body) {
+        return Some(reply.await);
     }
     Some(match (method, path) {
         ("GET", "/_nimbus/health") => {

@@ -174,7 +174,7 @@ pub async fn handle(
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
 
-    if let Some((status, json)) = crate::admin::handle(gw, method, path, &body).await {
+    if let Some((status, json)) = crate::admin::handle(gw, method, path, query, &body).await {
         return hyper::Response::builder()
             .status(status)
             .header("content-type", "application/json")

@@ -42,6 +42,8 @@ pub struct Config {
     pub time: Time,
     /// The id generator every service and the gateway draw from (seed it for replayable runs).
     pub ids: Arc<Ids>,
+    /// SNS may deliver to http endpoints off loopback (`--sns-egress on`).
+    pub sns_egress: bool,
 }
 
 impl Default for Config {
@@ -57,6 +59,7 @@ impl Default for Config {
             data_dir: None,
             time: Time::Scaled(1.0),
             ids: Arc::new(Ids::from_os()),
+            sns_egress: false,
         }
     }
 }
@@ -94,7 +97,7 @@ pub fn build(config: Config) -> anyhow::Result<App> {
     let mut roots = StaticCredentials::new();
     roots.add_root(&config.account, &config.access_key, &config.secret_key);
     let workers = hooks.workers.clone();
-    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, &workers)?;
+    let wired = services(&store, &clock, &config.ids, blob_dir, &roots, &hooks, config.sns_egress)?;
     let mut registry = nimbus_gateway::route::Registry::new();
     for s in wired.services {
         registry.register(s);
@@ -151,10 +154,11 @@ fn services(
     ids: &Arc<Ids>,
     s3_blobs: Option<PathBuf>,
     roots: &StaticCredentials,
-    workers: &Arc<Workers>,
+    hooks: &Hooks,
+    sns_egress: bool,
 ) -> anyhow::Result<Wired> {
     // Services with background work add their workers here (`workers.add(...)`).
-    let _ = workers;
+    let workers = &hooks.workers;
     let (iam, directory) =
         svc_iam::build(store.clone(), clock.clone(), ids.clone()).context("loading IAM state")?;
     let roles = Arc::new(IamRoles {
@@ -165,15 +169,30 @@ fn services(
         .context("loading STS state")?;
     let (s3, buckets) = svc_s3::build(store.clone(), clock.clone(), ids.clone(), s3_blobs)
         .context("loading S3 state")?;
+    let (cloudwatch, alarms) =
+        svc_cloudwatch::build(store.clone(), clock.clone()).context("loading CloudWatch state")?;
+    let (sns, sns_handle, sns_delivery) =
+        svc_sns::build(store.clone(), clock.clone(), ids.clone(), sns_egress)
+            .context("loading SNS state")?;
+    workers.add(sns_delivery);
+    hooks.set_sns(sns_handle.clone());
     let (ec2, ec2_net) =
         svc_ec2::build(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?;
     let (autoscaling, autoscaling_handle) = svc_autoscaling::build(
         store.clone(),
         clock.clone(),
         ids.clone(),
-        crate::autoscaling_wiring::deps(ec2_net.clone()),
+        crate::autoscaling_wiring::deps(ec2_net.clone(), alarms.clone()),
     )
     .context("loading Auto Scaling state")?;
+    // Alarm actions on scaling policy ARNs run the policy in Auto Scaling.
+    alarms.set_actions(Arc::new(crate::alarm_actions::Wired {
+        sns: sns_handle,
+        autoscaling: Some(Arc::new(crate::autoscaling_wiring::Policies(
+            autoscaling_handle.clone(),
+        ))),
+    }));
+    workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator { alarms }));
     workers.add(Arc::new(svc_autoscaling::Reconciler {
         svc: autoscaling_handle,
     }));
@@ -182,13 +201,13 @@ fn services(
             sts,
             ec2,
             s3,
-            svc_cloudwatch::service(store.clone(), clock.clone())
-                .context("loading CloudWatch state")?,
+            cloudwatch,
             svc_acm::service(),
             iam,
             autoscaling,
             svc_ssm::service(store.clone(), clock.clone(), ids.clone())
                 .context("loading SSM state")?,
+            sns,
         ],
         iam: directory,
         sessions,

@@ -6,24 +6,25 @@
 //!   fails with that reason, which the group's activity history shows; no fake instance
 //!   is ever made;
 //! - target groups do not exist yet (Elastic Load Balancing is not wired), so none is found;
-//! - CloudWatch alarms cannot be created yet, so target tracking policies are refused with
-//!   that reason.
+//! - target tracking policies create and delete their alarms in CloudWatch
+//!   ([`CloudWatchAlarms`]), and CloudWatch's alarm actions on Auto Scaling policy ARNs run
+//!   the policy ([`Policies`], the `ScalingPolicies` hook of `alarm_actions`).
 
 use nimbus_core::AwsError;
 use std::sync::Arc;
 use svc_autoscaling::deps::{
-    AlarmSpec, Alarms, Catalog, Deps, Fleet, LaunchRequest, Launched, Observed, SubnetInfo,
+    AlarmSpec, Alarms, BoxFuture, Catalog, Deps, Fleet, LaunchRequest, Launched, Observed, SubnetInfo,
     TargetGroups, TargetHealth, TemplateError, TemplateInfo,
 };
 use svc_autoscaling::model::TemplateRef;
 
 /// The wiring for `app::build`.
-pub fn deps(ec2: svc_ec2::Ec2) -> Deps {
+pub fn deps(ec2: svc_ec2::Ec2, alarms: Arc<svc_cloudwatch::alarms::Alarms>) -> Deps {
     Deps {
         catalog: Arc::new(Ec2Catalog { ec2 }),
         fleet: Arc::new(NoInstances),
         target_groups: Arc::new(NoTargetGroups),
-        alarms: Arc::new(NoAlarms),
+        alarms: Arc::new(CloudWatchAlarms { alarms }),
     }
 }
 
@@ -113,16 +114,101 @@ impl TargetGroups for NoTargetGroups {
     }
 }
 
-struct NoAlarms;
+/// Target tracking's alarms, kept in CloudWatch.
+struct CloudWatchAlarms {
+    alarms: Arc<svc_cloudwatch::alarms::Alarms>,
+}
 
-impl Alarms for NoAlarms {
-    fn put(&self, _account: &str, _region: &str, _alarm: &AlarmSpec) -> Result<String, AwsError> {
-        Err(AwsError::new(
-            "NotImplemented",
-            501,
-            "Nimbus cannot create CloudWatch alarms yet (PutMetricAlarm is not implemented), so target tracking policies cannot be created.",
-        ))
+impl Alarms for CloudWatchAlarms {
+    fn put<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        a: &'a AlarmSpec,
+    ) -> BoxFuture<'a, Result<String, AwsError>> {
+        use svc_cloudwatch::generated::{Dimension, PutMetricAlarmInput};
+        Box::pin(async move {
+            let input = PutMetricAlarmInput {
+                alarm_name: a.name.clone(),
+                alarm_description: Some(a.description.clone()),
+                alarm_actions: Some(a.actions.clone()),
+                metric_name: Some(a.metric_name.clone()),
+                namespace: Some(a.namespace.clone()),
+                statistic: Some(a.statistic.clone()),
+                dimensions: Some(
+                    a.dimensions
+                        .iter()
+                        .map(|(name, value)| Dimension {
+                            name: name.clone(),
+                            value: value.clone(),
+                        })
+                        .collect(),
+                ),
+                period: Some(a.period),
+                unit: a.unit.clone(),
+                evaluation_periods: Some(a.evaluation_periods),
+                datapoints_to_alarm: Some(a.datapoints_to_alarm),
+                threshold: Some(a.threshold),
+                comparison_operator: Some(a.comparison.clone()),
+                ..Default::default()
+            };
+            self.alarms
+                .put_metric_alarm(account, region, input)
+                .await
+                .map_err(AwsError::from)?;
+            Ok(format!("arn:aws:cloudwatch:{region}:{account}:alarm:{}", a.name))
+        })
     }
 
-    fn delete(&self, _account: &str, _region: &str, _names: &[String]) {}
+    fn delete<'a>(&'a self, account: &'a str, region: &'a str, names: &'a [String]) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            // Deleting an owned alarm that is already gone is not an error for the policy.
+            let _ = self
+                .alarms
+                .delete_alarms(account, region, names.to_vec())
+                .await;
+        })
+    }
+}
+
+/// CloudWatch's alarm actions on `arn:aws:autoscaling:…:scalingPolicy:…` ARNs.
+pub struct Policies(pub svc_autoscaling::AutoScaling);
+
+impl crate::alarm_actions::ScalingPolicies for Policies {
+    fn execute<'a>(
+        &'a self,
+        policy_arn: &'a str,
+        t: &'a svc_cloudwatch::alarms::AlarmTransition,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = svc_cloudwatch::alarms::ActionResult> + Send + 'a>>
+    {
+        Box::pin(async move {
+            let a = &t.alarm;
+            if !self.0.policy_exists(policy_arn) {
+                return Err(format!("action failed: the scaling policy {policy_arn} does not exist"));
+            }
+            // The breaching value: the newest of the datapoints the evaluation recorded.
+            let value = a
+                .state_reason_data
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .and_then(|d| {
+                    d["recentDatapoints"]
+                        .as_array()
+                        .and_then(|v| v.last().and_then(|x| x.as_f64()))
+                });
+            match self
+                .0
+                .on_alarm(policy_arn, &a.name, &a.state, value, Some(a.threshold))
+                .await
+            {
+                Ok(Some((old, new))) => Ok(format!(
+                    "Successfully executed {policy_arn}: desired capacity {old} -> {new}"
+                )),
+                Ok(None) => Ok(format!(
+                    "Successfully executed {policy_arn}: the desired capacity did not change"
+                )),
+                Err(e) => Err(format!("action failed: {}", e.message)),
+            }
+        })
+    }
 }

@@ -20,6 +20,8 @@ serve options (environment variable in brackets):
                       [NIMBUS_ACCOUNT] (default 000000000000)
   --access-key KEY    root access key id [NIMBUS_ACCESS_KEY] (default test)
   --secret-key KEY    root secret access key [NIMBUS_SECRET_KEY] (default test)
+  --sns-egress on|off SNS may deliver to http endpoints off loopback [NIMBUS_SNS_EGRESS]
+                      (default off: only 127.0.0.0/8 and ::1)
 
 profile options:
   --name NAME         profile name (default nimbus)
@@ -45,6 +47,8 @@ pub struct ServeOptions {
     pub account: String,
     pub access_key: String,
     pub secret_key: String,
+    /// SNS may deliver to http endpoints that are not on loopback.
+    pub sns_egress: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -117,7 +121,13 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                 },
                 Some(o) => return Err(format!("--auth must be strict or permissive, got {o:?}")),
             };
+            let sns_egress = match take("--sns-egress", "NIMBUS_SNS_EGRESS").as_deref() {
+                None | Some("off") => false,
+                Some("on") => true,
+                Some(o) => return Err(format!("--sns-egress must be on or off, got {o:?}")),
+            };
             Command::Serve(ServeOptions {
+                sns_egress,
                 listen,
                 data_dir,
                 time_scale,

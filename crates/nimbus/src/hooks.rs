@@ -13,6 +13,31 @@ use nimbus_workers::Workers;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+/// `%XX` escapes and `+` of a query value, decoded.
+fn percent_decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(x)) => {
+                out.push(x);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The clock's checkpoint record (schema version 1).
 const CLOCK: Table<ClockCheckpoint> = Table::new(META_TABLE, 1);
 
@@ -30,6 +55,8 @@ pub struct Hooks {
     saving: Mutex<()>,
     /// The background workers, reported by health.
     pub workers: Arc<Workers>,
+    /// SNS's outbox and confirmation endpoints (`/_nimbus/sns/…`), once SNS is built.
+    sns: std::sync::OnceLock<svc_sns::Handle>,
 }
 
 impl Hooks {
@@ -40,7 +67,14 @@ impl Hooks {
             clock: Some(clock),
             saving: Mutex::new(()),
             workers: Arc::new(Workers::new()),
+            sns: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Serves SNS's admin endpoints (`GET /_nimbus/sns/outbox[?to=ADDRESS]`,
+    /// `GET /_nimbus/sns/confirm?TopicArn=…&Token=…`) through `handle`.
+    pub fn set_sns(&self, handle: svc_sns::Handle) {
+        let _ = self.sns.set(handle);
     }
 
     /// Hooks that only wipe `store`; saving the clock succeeds without doing anything.
@@ -50,6 +84,7 @@ impl Hooks {
             clock: None,
             saving: Mutex::new(()),
             workers: Arc::new(Workers::new()),
+            sns: std::sync::OnceLock::new(),
         }
     }
 
@@ -88,6 +123,31 @@ impl AdminHooks for Hooks {
     fn save_clock(&self) -> BoxFut<'_, Result<(), String>> {
         let durable = self.save();
         Box::pin(async move { durable.await.map_err(|e| e.to_string()) })
+    }
+
+    fn extra<'a>(
+        &'a self,
+        method: &'a str,
+        path: &'a str,
+        query: &'a str,
+        _body: &'a [u8],
+    ) -> Option<BoxFut<'a, (u16, String)>> {
+        let sns = self.sns.get()?;
+        match (method, path) {
+            ("GET", "/_nimbus/sns/outbox") => {
+                let to = query
+                    .split('&')
+                    .find_map(|p| p.strip_prefix("to="))
+                    .map(percent_decode);
+                let body = sns.outbox_json(to.as_deref()).to_string();
+                Some(Box::pin(async move { (200, body) }))
+            }
+            ("GET", "/_nimbus/sns/confirm") => Some(Box::pin(async move {
+                let (status, v) = sns.confirm_by_url(query).await;
+                (status, v.to_string())
+            })),
+            _ => None,
+        }
     }
 }
 

@@ -78,6 +78,7 @@ fn serve(opts: cli::ServeOptions) -> anyhow::Result<()> {
             data_dir: opts.data_dir.clone(),
             time: app::Time::Scaled(opts.time_scale),
             ids: Arc::new(Ids::from_os()),
+            sns_egress: opts.sns_egress,
         })?;
 
         let endpoint = format!("http://{addr}");

@@ -39,6 +39,7 @@ async fn start(max_body: usize) -> (SocketAddr, tokio::sync::oneshot::Sender<()>
         data_dir: None,
         time: Time::Injected(Arc::new(ManualClock::new(Timestamp::from_secs(NOW)))),
         ids: Arc::new(Ids::from_seed(7)),
+        sns_egress: false,
     })
     .expect("wiring an in-memory Nimbus");
     let gateway = app.gateway;

@@ -131,6 +131,13 @@ fn scope_of(policy_arn: &str) -> Option<(String, String)> {
 }
 
 impl AutoScaling {
+    /// Whether `policy_arn` names an existing scaling policy.
+    pub fn policy_exists(&self, policy_arn: &str) -> bool {
+        scope_of(policy_arn).is_some_and(|(account, region)| {
+            self.read(&account, &region, |s| s.policy_by_arn(policy_arn).is_some())
+        })
+    }
+
     /// Runs the policy `policy_arn` because CloudWatch alarm `alarm_name` is in `state`
     /// (only `ALARM` acts). `value` and `threshold` are the breaching datapoint and the
     /// alarm's threshold. Returns the (old, new) desired capacity when it changed; an

@@ -139,13 +139,21 @@ pub struct AlarmSpec {
     pub actions: Vec<String>,
 }
 
+/// A boxed future (the alarm store writes durably, so its calls are async).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 /// CloudWatch alarms, for the alarms target tracking policies own.
 pub trait Alarms: Send + Sync + 'static {
     /// Creates or replaces the alarm; returns its ARN, or the error the policy's
     /// `PutScalingPolicy` answers with.
-    fn put(&self, account: &str, region: &str, alarm: &AlarmSpec)
-        -> Result<String, nimbus_core::AwsError>;
-    fn delete(&self, account: &str, region: &str, names: &[String]);
+    fn put<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        alarm: &'a AlarmSpec,
+    ) -> BoxFuture<'a, Result<String, nimbus_core::AwsError>>;
+    /// Deletes the alarms (those that do not exist are skipped).
+    fn delete<'a>(&'a self, account: &'a str, region: &'a str, names: &'a [String]) -> BoxFuture<'a, ()>;
 }
 
 /// Everything Auto Scaling is wired to.

@@ -29,6 +29,16 @@ pub enum CwError {
     Storage(StoreError),
     /// A valid request for something Nimbus does not do yet (501).
     NotImplemented(&'static str),
+    /// `LimitExceeded` (400) with this message.
+    LimitExceeded(String),
+    /// `ResourceNotFound` (404; the alarm operations' error) with this message.
+    NotFound(String),
+    /// `ResourceNotFoundException` (404; the tagging operations' error) with this message.
+    TagResourceNotFound(String),
+    /// `InvalidNextToken` (400).
+    InvalidNextToken,
+    /// `InvalidFormat` (400) with this message.
+    InvalidFormat(String),
 }
 
 impl CwError {
@@ -44,6 +54,11 @@ impl CwError {
             CwError::Missing(_) => "MissingParameter",
             CwError::Storage(_) => "InternalServiceError",
             CwError::NotImplemented(_) => "NotImplemented",
+            CwError::LimitExceeded(_) => "LimitExceeded",
+            CwError::NotFound(_) => "ResourceNotFound",
+            CwError::TagResourceNotFound(_) => "ResourceNotFoundException",
+            CwError::InvalidNextToken => "InvalidNextToken",
+            CwError::InvalidFormat(_) => "InvalidFormat",
         }
     }
 }
@@ -51,9 +66,14 @@ impl CwError {
 impl fmt::Display for CwError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CwError::InvalidValue(m) | CwError::InvalidCombination(m) | CwError::Missing(m) => {
-                f.write_str(m)
-            }
+            CwError::InvalidValue(m)
+            | CwError::InvalidCombination(m)
+            | CwError::Missing(m)
+            | CwError::LimitExceeded(m)
+            | CwError::NotFound(m)
+            | CwError::TagResourceNotFound(m)
+            | CwError::InvalidFormat(m) => f.write_str(m),
+            CwError::InvalidNextToken => f.write_str("The service returned an invalid NextToken."),
             // As AWS words it (seen in its answers, e.g.
             // https://github.com/aws-robotics/cloudwatchmetrics-ros1/issues/46).
             CwError::TimestampsTooOld(members) => {
@@ -109,6 +129,11 @@ impl From<CwError> for AwsError {
             CwError::Missing(_) => errors::missing_required_parameter_exception(message),
             CwError::Storage(_) => errors::internal_service_fault(message),
             CwError::NotImplemented(what) => AwsError::not_implemented("CloudWatch", what),
+            CwError::LimitExceeded(_) => errors::limit_exceeded_fault(message),
+            CwError::NotFound(_) => errors::resource_not_found(message),
+            CwError::TagResourceNotFound(_) => errors::resource_not_found_exception(message),
+            CwError::InvalidNextToken => errors::invalid_next_token(message),
+            CwError::InvalidFormat(_) => errors::invalid_format_fault(message),
         }
     }
 }

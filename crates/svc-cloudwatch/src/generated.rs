@@ -34,7 +34,12 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 /// Every operation of the model, sorted by name (byte order) for binary search.
 pub static OPERATIONS: [m::Operation; 46] = [
     op("DeleteAlarmMuteRule", "POST", "/"),
-    op("DeleteAlarms", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(40)),
+        errors: &[m::ShapeId(130)],
+        implemented: true,
+        ..op("DeleteAlarms", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("DeleteAnomalyDetectorResult"),
         ..op("DeleteAnomalyDetector", "POST", "/")
@@ -57,14 +62,25 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmHistoryResult"),
+        input: Some(m::ShapeId(41)),
+        output: Some(m::ShapeId(42)),
+        errors: &[m::ShapeId(85)],
+        implemented: true,
         ..op("DescribeAlarmHistory", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmsResult"),
+        input: Some(m::ShapeId(45)),
+        output: Some(m::ShapeId(46)),
+        errors: &[m::ShapeId(85)],
+        implemented: true,
         ..op("DescribeAlarms", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAlarmsForMetricResult"),
+        input: Some(m::ShapeId(43)),
+        output: Some(m::ShapeId(44)),
+        implemented: true,
         ..op("DescribeAlarmsForMetric", "POST", "/")
     },
     m::Operation {
@@ -75,12 +91,20 @@ pub static OPERATIONS: [m::Operation; 46] = [
         result_wrapper: Some("DescribeInsightRulesResult"),
         ..op("DescribeInsightRules", "POST", "/")
     },
-    op("DisableAlarmActions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(53)),
+        implemented: true,
+        ..op("DisableAlarmActions", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("DisableInsightRulesResult"),
         ..op("DisableInsightRules", "POST", "/")
     },
-    op("EnableAlarmActions", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(54)),
+        implemented: true,
+        ..op("EnableAlarmActions", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("EnableInsightRulesResult"),
         ..op("EnableInsightRules", "POST", "/")
@@ -99,17 +123,21 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("GetMetricDataResult"),
+        input: Some(m::ShapeId(73)),
+        output: Some(m::ShapeId(76)),
+        errors: &[m::ShapeId(85)],
+        implemented: true,
         ..op("GetMetricData", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("GetMetricStatisticsResult"),
-        input: Some(m::ShapeId(34)),
-        output: Some(m::ShapeId(35)),
+        input: Some(m::ShapeId(77)),
+        output: Some(m::ShapeId(78)),
         errors: &[
-            m::ShapeId(41),
-            m::ShapeId(53),
-            m::ShapeId(40),
-            m::ShapeId(37),
+            m::ShapeId(87),
+            m::ShapeId(116),
+            m::ShapeId(86),
+            m::ShapeId(83),
         ],
         implemented: true,
         ..op("GetMetricStatistics", "POST", "/")
@@ -144,14 +172,18 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("ListMetricsResult"),
-        input: Some(m::ShapeId(44)),
-        output: Some(m::ShapeId(45)),
-        errors: &[m::ShapeId(37), m::ShapeId(41)],
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
+        errors: &[m::ShapeId(83), m::ShapeId(87)],
         implemented: true,
         ..op("ListMetrics", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ListTagsForResourceResult"),
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(87), m::ShapeId(131), m::ShapeId(83)],
+        implemented: true,
         ..op("ListTagsForResource", "POST", "/")
     },
     op("PutAlarmMuteRule", "POST", "/"),
@@ -172,14 +204,19 @@ pub static OPERATIONS: [m::Operation; 46] = [
         result_wrapper: Some("PutManagedInsightRulesResult"),
         ..op("PutManagedInsightRules", "POST", "/")
     },
-    op("PutMetricAlarm", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(58)),
+        input: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(90)],
+        implemented: true,
+        ..op("PutMetricAlarm", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(123)),
         errors: &[
-            m::ShapeId(41),
-            m::ShapeId(53),
-            m::ShapeId(40),
-            m::ShapeId(37),
+            m::ShapeId(87),
+            m::ShapeId(116),
+            m::ShapeId(86),
+            m::ShapeId(83),
         ],
         implemented: true,
         ..op("PutMetricData", "POST", "/")
@@ -188,7 +225,12 @@ pub static OPERATIONS: [m::Operation; 46] = [
         result_wrapper: Some("PutMetricStreamResult"),
         ..op("PutMetricStream", "POST", "/")
     },
-    op("SetAlarmState", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(135)),
+        errors: &[m::ShapeId(130), m::ShapeId(84)],
+        implemented: true,
+        ..op("SetAlarmState", "POST", "/")
+    },
     m::Operation {
         result_wrapper: Some("StartMetricStreamsResult"),
         ..op("StartMetricStreams", "POST", "/")
@@ -207,23 +249,193 @@ pub static OPERATIONS: [m::Operation; 46] = [
     },
     m::Operation {
         result_wrapper: Some("TagResourceResult"),
+        input: Some(m::ShapeId(152)),
+        output: Some(m::ShapeId(153)),
+        errors: &[
+            m::ShapeId(87),
+            m::ShapeId(131),
+            m::ShapeId(23),
+            m::ShapeId(83),
+            m::ShapeId(24),
+        ],
+        implemented: true,
         ..op("TagResource", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("UntagResourceResult"),
+        input: Some(m::ShapeId(159)),
+        output: Some(m::ShapeId(160)),
+        errors: &[
+            m::ShapeId(87),
+            m::ShapeId(131),
+            m::ShapeId(23),
+            m::ShapeId(83),
+            m::ShapeId(24),
+        ],
+        implemented: true,
         ..op("UntagResource", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 72] = [
+pub static SHAPES: [m::Shape; 162] = [
     m::Shape {
         name: "AccountId",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "ActionPrefix",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ActionsEnabled",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "ActionsSuppressedBy",
+        kind: m::ShapeKind::String {
+            enum_values: &["WaitPeriod", "ExtensionPeriod", "Alarm"],
+        },
+    },
+    m::Shape {
+        name: "ActionsSuppressedReason",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmArn",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmDescription",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmHistoryItem",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmName", 9),
+            member("AlarmContributorId", 26),
+            member("AlarmType", 14),
+            member("Timestamp", 156),
+            member("HistoryItemType", 80),
+            member("HistorySummary", 81),
+            member("HistoryData", 79),
+            member("AlarmContributorAttributes", 25),
+        ])),
+    },
+    m::Shape {
+        name: "AlarmHistoryItems",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(7),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AlarmName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmNamePrefix",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmNames",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(9),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AlarmPromQLCriteria",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Query", 124)
+            },
+            member("PendingPeriod", 120),
+            member("RecoveryPeriod", 126),
+        ])),
+    },
+    m::Shape {
+        name: "AlarmRule",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AlarmType",
+        kind: m::ShapeKind::String {
+            enum_values: &["CompositeAlarm", "MetricAlarm"],
+        },
+    },
+    m::Shape {
+        name: "AlarmTypes",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(14),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "AmazonResourceName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AttributeName",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "AttributeValue",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "AwsQueryErrorMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ComparisonOperator",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "GreaterThanOrEqualToThreshold",
+                "GreaterThanThreshold",
+                "LessThanThreshold",
+                "LessThanOrEqualToThreshold",
+                "LessThanLowerOrGreaterThanUpperThreshold",
+                "LessThanLowerThreshold",
+                "GreaterThanUpperThreshold",
+            ],
+        },
+    },
+    m::Shape {
+        name: "CompositeAlarm",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("ActionsEnabled", 2),
+            member("AlarmActions", 128),
+            member("AlarmArn", 5),
+            member("AlarmConfigurationUpdatedTimestamp", 156),
+            member("AlarmDescription", 6),
+            member("AlarmName", 9),
+            member("AlarmRule", 13),
+            member("InsufficientDataActions", 128),
+            member("OKActions", 128),
+            member("StateReason", 138),
+            member("StateReasonData", 139),
+            member("StateUpdatedTimestamp", 156),
+            member("StateValue", 140),
+            member("StateTransitionedTimestamp", 156),
+            member("ActionsSuppressedBy", 3),
+            member("ActionsSuppressedReason", 4),
+            member("ActionsSuppressor", 5),
+            member("ActionsSuppressorWaitPeriod", 147),
+            member("ActionsSuppressorExtensionPeriod", 147),
+        ])),
+    },
+    m::Shape {
+        name: "CompositeAlarms",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(21),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "ConcurrentModificationException",
@@ -246,13 +458,27 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 30)])
+            ..structure(&[member("Message", 64)])
         }),
+    },
+    m::Shape {
+        name: "ContributorAttributes",
+        kind: m::ShapeKind::Map(m::MapShape {
+            key: m::ShapeId(17),
+            value: m::ShapeId(18),
+            key_location_name: None,
+            value_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ContributorId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "Counts",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(12),
+            member: m::ShapeId(35),
             member_location_name: None,
             flattened: false,
         }),
@@ -271,8 +497,8 @@ pub static SHAPES: [m::Shape; 72] = [
             }),
             exception: true,
             ..structure(&[
-                member("message", 5),
-                member("dashboardValidationMessages", 9),
+                member("message", 28),
+                member("dashboardValidationMessages", 32),
             ])
         }),
     },
@@ -285,17 +511,17 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 5)])
+            ..structure(&[member("message", 28)])
         }),
     },
     m::Shape {
         name: "DashboardValidationMessage",
-        kind: m::ShapeKind::Structure(structure(&[member("DataPath", 10), member("Message", 46)])),
+        kind: m::ShapeKind::Structure(structure(&[member("DataPath", 33), member("Message", 96)])),
     },
     m::Shape {
         name: "DashboardValidationMessages",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(8),
+            member: m::ShapeId(31),
             member_location_name: None,
             flattened: false,
         }),
@@ -307,14 +533,14 @@ pub static SHAPES: [m::Shape; 72] = [
     m::Shape {
         name: "Datapoint",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Timestamp", 70),
-            member("SampleCount", 12),
-            member("Average", 12),
-            member("Sum", 12),
-            member("Minimum", 12),
-            member("Maximum", 12),
-            member("Unit", 64),
-            member("ExtendedStatistics", 13),
+            member("Timestamp", 156),
+            member("SampleCount", 35),
+            member("Average", 35),
+            member("Sum", 35),
+            member("Minimum", 35),
+            member("Maximum", 35),
+            member("Unit", 136),
+            member("ExtendedStatistics", 36),
         ])),
     },
     m::Shape {
@@ -324,31 +550,115 @@ pub static SHAPES: [m::Shape; 72] = [
     m::Shape {
         name: "DatapointValueMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(31),
-            value: m::ShapeId(12),
+            key: m::ShapeId(70),
+            value: m::ShapeId(35),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
-        name: "Datapoints",
+        name: "DatapointValues",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(11),
+            member: m::ShapeId(35),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "Datapoints",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(34),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DatapointsToAlarm",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "DeleteAlarmsInput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AlarmNames", 11)
+        }])),
+    },
+    m::Shape {
+        name: "DescribeAlarmHistoryInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmName", 9),
+            member("AlarmContributorId", 26),
+            member("AlarmTypes", 15),
+            member("HistoryItemType", 80),
+            member("StartDate", 156),
+            member("EndDate", 156),
+            member("MaxRecords", 95),
+            member("NextToken", 118),
+            member("ScanBy", 134),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAlarmHistoryOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmHistoryItems", 8),
+            member("NextToken", 118),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAlarmsForMetricInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("MetricName", 113)
+            },
+            m::Member {
+                required: true,
+                ..member("Namespace", 117)
+            },
+            member("Statistic", 141),
+            member("ExtendedStatistic", 70),
+            member("Dimensions", 52),
+            member("Period", 121),
+            member("Unit", 136),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAlarmsForMetricOutput",
+        kind: m::ShapeKind::Structure(structure(&[member("MetricAlarms", 102)])),
+    },
+    m::Shape {
+        name: "DescribeAlarmsInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmNames", 11),
+            member("AlarmNamePrefix", 10),
+            member("AlarmTypes", 15),
+            member("ChildrenOfAlarmName", 9),
+            member("ParentsOfAlarmName", 9),
+            member("StateValue", 140),
+            member("ActionPrefix", 1),
+            member("MaxRecords", 95),
+            member("NextToken", 118),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeAlarmsOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CompositeAlarms", 22),
+            member("MetricAlarms", 102),
+            member("NextToken", 118),
+        ])),
     },
     m::Shape {
         name: "Dimension",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 18)
+                ..member("Name", 50)
             },
             m::Member {
                 required: true,
-                ..member("Value", 19)
+                ..member("Value", 51)
             },
         ])),
     },
@@ -357,15 +667,15 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 18)
+                ..member("Name", 50)
             },
-            member("Value", 19),
+            member("Value", 51),
         ])),
     },
     m::Shape {
         name: "DimensionFilters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(16),
+            member: m::ShapeId(48),
             member_location_name: None,
             flattened: false,
         }),
@@ -381,23 +691,37 @@ pub static SHAPES: [m::Shape; 72] = [
     m::Shape {
         name: "Dimensions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(15),
+            member: m::ShapeId(47),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
+        name: "DisableAlarmActionsInput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AlarmNames", 11)
+        }])),
+    },
+    m::Shape {
+        name: "EnableAlarmActionsInput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("AlarmNames", 11)
+        }])),
+    },
+    m::Shape {
         name: "Entity",
         kind: m::ShapeKind::Structure(structure(&[
-            member("KeyAttributes", 25),
-            member("Attributes", 22),
+            member("KeyAttributes", 59),
+            member("Attributes", 56),
         ])),
     },
     m::Shape {
         name: "EntityAttributesMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(23),
-            value: m::ShapeId(24),
+            key: m::ShapeId(57),
+            value: m::ShapeId(58),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -414,8 +738,8 @@ pub static SHAPES: [m::Shape; 72] = [
     m::Shape {
         name: "EntityKeyAttributesMap",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(26),
-            value: m::ShapeId(27),
+            key: m::ShapeId(60),
+            value: m::ShapeId(61),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -431,12 +755,15 @@ pub static SHAPES: [m::Shape; 72] = [
     },
     m::Shape {
         name: "EntityMetricData",
-        kind: m::ShapeKind::Structure(structure(&[member("Entity", 21), member("MetricData", 48)])),
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Entity", 55),
+            member("MetricData", 103),
+        ])),
     },
     m::Shape {
         name: "EntityMetricDataList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(28),
+            member: m::ShapeId(62),
             member_location_name: None,
             flattened: false,
         }),
@@ -446,13 +773,35 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "EvaluateLowSampleCountPercentile",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "EvaluationCriteria",
+        kind: m::ShapeKind::Structure(structure(&[member("PromQLCriteria", 12)])),
+    },
+    m::Shape {
+        name: "EvaluationInterval",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "EvaluationPeriods",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "EvaluationState",
+        kind: m::ShapeKind::String {
+            enum_values: &["PARTIAL_DATA", "EVALUATION_FAILURE", "EVALUATION_ERROR"],
+        },
+    },
+    m::Shape {
         name: "ExtendedStatistic",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "ExtendedStatistics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(31),
+            member: m::ShapeId(70),
             member_location_name: None,
             flattened: false,
         }),
@@ -462,37 +811,94 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "GetMetricDataInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("MetricDataQueries", 104)
+            },
+            m::Member {
+                required: true,
+                ..member("StartTime", 156)
+            },
+            m::Member {
+                required: true,
+                ..member("EndTime", 156)
+            },
+            member("NextToken", 118),
+            member("ScanBy", 134),
+            member("MaxDatapoints", 75),
+            member("LabelOptions", 88),
+        ])),
+    },
+    m::Shape {
+        name: "GetMetricDataLabelTimezone",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "GetMetricDataMaxDatapoints",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "GetMetricDataOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("MetricDataResults", 108),
+            member("NextToken", 118),
+            member("Messages", 107),
+        ])),
+    },
+    m::Shape {
         name: "GetMetricStatisticsInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 54)
+                ..member("Namespace", 117)
             },
             m::Member {
                 required: true,
-                ..member("MetricName", 51)
+                ..member("MetricName", 113)
             },
-            member("Dimensions", 20),
+            member("Dimensions", 52),
             m::Member {
                 required: true,
-                ..member("StartTime", 70)
-            },
-            m::Member {
-                required: true,
-                ..member("EndTime", 70)
+                ..member("StartTime", 156)
             },
             m::Member {
                 required: true,
-                ..member("Period", 57)
+                ..member("EndTime", 156)
             },
-            member("Statistics", 67),
-            member("ExtendedStatistics", 32),
-            member("Unit", 64),
+            m::Member {
+                required: true,
+                ..member("Period", 121)
+            },
+            member("Statistics", 143),
+            member("ExtendedStatistics", 71),
+            member("Unit", 136),
         ])),
     },
     m::Shape {
         name: "GetMetricStatisticsOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Label", 50), member("Datapoints", 14)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Label", 112), member("Datapoints", 38)])),
+    },
+    m::Shape {
+        name: "HistoryData",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "HistoryItemType",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "ConfigurationUpdate",
+                "StateUpdate",
+                "Action",
+                "AlarmContributorStateUpdate",
+                "AlarmContributorAction",
+            ],
+        },
+    },
+    m::Shape {
+        name: "HistorySummary",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "IncludeLinkedAccounts",
@@ -507,7 +913,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: false,
             }),
             exception: true,
-            ..structure(&[member("Message", 33)])
+            ..structure(&[member("Message", 72)])
         }),
     },
     m::Shape {
@@ -519,7 +925,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 30)])
+            ..structure(&[member("message", 64)])
         }),
     },
     m::Shape {
@@ -531,7 +937,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 30)])
+            ..structure(&[member("message", 64)])
         }),
     },
     m::Shape {
@@ -543,7 +949,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 1)])
+            ..structure(&[member("message", 19)])
         }),
     },
     m::Shape {
@@ -555,8 +961,12 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 1)])
+            ..structure(&[member("message", 19)])
         }),
+    },
+    m::Shape {
+        name: "LabelOptions",
+        kind: m::ShapeKind::Structure(structure(&[member("Timezone", 74)])),
     },
     m::Shape {
         name: "LimitExceededException",
@@ -579,45 +989,166 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 30)])
+            ..structure(&[member("message", 64)])
         }),
     },
     m::Shape {
         name: "ListMetricsInput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Namespace", 54),
-            member("MetricName", 51),
-            member("Dimensions", 17),
-            member("NextToken", 55),
-            member("RecentlyActive", 59),
-            member("IncludeLinkedAccounts", 36),
+            member("Namespace", 117),
+            member("MetricName", 113),
+            member("Dimensions", 49),
+            member("NextToken", 118),
+            member("RecentlyActive", 125),
+            member("IncludeLinkedAccounts", 82),
             member("OwningAccount", 0),
         ])),
     },
     m::Shape {
         name: "ListMetricsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 52),
-            member("NextToken", 55),
-            member("OwningAccounts", 56),
+            member("Metrics", 115),
+            member("NextToken", 118),
+            member("OwningAccounts", 119),
         ])),
+    },
+    m::Shape {
+        name: "ListTagsForResourceInput",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("ResourceARN", 16)
+        }])),
+    },
+    m::Shape {
+        name: "ListTagsForResourceOutput",
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 151)])),
+    },
+    m::Shape {
+        name: "MaxRecords",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "Message",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "MessageData",
+        kind: m::ShapeKind::Structure(structure(&[member("Code", 98), member("Value", 99)])),
+    },
+    m::Shape {
+        name: "MessageDataCode",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MessageDataValue",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
         name: "Metric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Namespace", 54),
-            member("MetricName", 51),
-            member("Dimensions", 20),
+            member("Namespace", 117),
+            member("MetricName", 113),
+            member("Dimensions", 52),
         ])),
+    },
+    m::Shape {
+        name: "MetricAlarm",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("AlarmName", 9),
+            member("AlarmArn", 5),
+            member("AlarmDescription", 6),
+            member("AlarmConfigurationUpdatedTimestamp", 156),
+            member("ActionsEnabled", 2),
+            member("OKActions", 128),
+            member("AlarmActions", 128),
+            member("InsufficientDataActions", 128),
+            member("StateValue", 140),
+            member("StateReason", 138),
+            member("StateReasonData", 139),
+            member("StateUpdatedTimestamp", 156),
+            member("MetricName", 113),
+            member("Namespace", 117),
+            member("Statistic", 141),
+            member("ExtendedStatistic", 70),
+            member("Dimensions", 52),
+            member("Period", 121),
+            member("Unit", 136),
+            member("EvaluationPeriods", 68),
+            member("DatapointsToAlarm", 39),
+            member("Threshold", 155),
+            member("ComparisonOperator", 20),
+            member("TreatMissingData", 158),
+            member("EvaluateLowSampleCountPercentile", 65),
+            member("Metrics", 104),
+            member("ThresholdMetricId", 111),
+            member("EvaluationState", 69),
+            member("StateTransitionedTimestamp", 156),
+            member("EvaluationCriteria", 66),
+            member("EvaluationInterval", 67),
+        ])),
+    },
+    m::Shape {
+        name: "MetricAlarms",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(101),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "MetricData",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(49),
+            member: m::ShapeId(109),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "MetricDataQueries",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(105),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "MetricDataQuery",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Id", 111)
+            },
+            member("MetricStat", 114),
+            member("Expression", 110),
+            member("Label", 112),
+            member("ReturnData", 133),
+            member("Period", 121),
+            member("AccountId", 0),
+        ])),
+    },
+    m::Shape {
+        name: "MetricDataResult",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Id", 111),
+            member("Label", 112),
+            member("Timestamps", 157),
+            member("Values", 37),
+            member("StatusCode", 144),
+            member("Messages", 107),
+        ])),
+    },
+    m::Shape {
+        name: "MetricDataResultMessages",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(97),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "MetricDataResults",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(106),
             member_location_name: None,
             flattened: false,
         }),
@@ -627,17 +1158,25 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricName", 51)
+                ..member("MetricName", 113)
             },
-            member("Dimensions", 20),
-            member("Timestamp", 70),
-            member("Value", 12),
-            member("StatisticValues", 66),
-            member("Values", 71),
-            member("Counts", 4),
-            member("Unit", 64),
-            member("StorageResolution", 68),
+            member("Dimensions", 52),
+            member("Timestamp", 156),
+            member("Value", 35),
+            member("StatisticValues", 142),
+            member("Values", 161),
+            member("Counts", 27),
+            member("Unit", 136),
+            member("StorageResolution", 145),
         ])),
+    },
+    m::Shape {
+        name: "MetricExpression",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "MetricId",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "MetricLabel",
@@ -648,9 +1187,27 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "MetricStat",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Metric", 100)
+            },
+            m::Member {
+                required: true,
+                ..member("Period", 121)
+            },
+            m::Member {
+                required: true,
+                ..member("Stat", 137)
+            },
+            member("Unit", 136),
+        ])),
+    },
+    m::Shape {
         name: "Metrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(47),
+            member: m::ShapeId(100),
             member_location_name: None,
             flattened: false,
         }),
@@ -664,7 +1221,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 1)])
+            ..structure(&[member("message", 19)])
         }),
     },
     m::Shape {
@@ -684,20 +1241,60 @@ pub static SHAPES: [m::Shape; 72] = [
         }),
     },
     m::Shape {
+        name: "PendingPeriod",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "Period",
         kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "PutMetricAlarmInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AlarmName", 9)
+            },
+            member("AlarmDescription", 6),
+            member("ActionsEnabled", 2),
+            member("OKActions", 128),
+            member("AlarmActions", 128),
+            member("InsufficientDataActions", 128),
+            member("MetricName", 113),
+            member("Namespace", 117),
+            member("Statistic", 141),
+            member("ExtendedStatistic", 70),
+            member("Dimensions", 52),
+            member("Period", 121),
+            member("Unit", 136),
+            member("EvaluationPeriods", 68),
+            member("DatapointsToAlarm", 39),
+            member("Threshold", 155),
+            member("ComparisonOperator", 20),
+            member("TreatMissingData", 158),
+            member("EvaluateLowSampleCountPercentile", 65),
+            member("Metrics", 104),
+            member("Tags", 151),
+            member("ThresholdMetricId", 111),
+            member("EvaluationCriteria", 66),
+            member("EvaluationInterval", 67),
+        ])),
     },
     m::Shape {
         name: "PutMetricDataInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 54)
+                ..member("Namespace", 117)
             },
-            member("MetricData", 48),
-            member("EntityMetricData", 29),
-            member("StrictEntityValidation", 69),
+            member("MetricData", 103),
+            member("EntityMetricData", 63),
+            member("StrictEntityValidation", 146),
         ])),
+    },
+    m::Shape {
+        name: "Query",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "RecentlyActive",
@@ -706,7 +1303,23 @@ pub static SHAPES: [m::Shape; 72] = [
         },
     },
     m::Shape {
+        name: "RecoveryPeriod",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
         name: "ResourceId",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ResourceList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(129),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ResourceName",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
@@ -718,7 +1331,7 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 30)])
+            ..structure(&[member("message", 64)])
         }),
     },
     m::Shape {
@@ -730,12 +1343,40 @@ pub static SHAPES: [m::Shape; 72] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("ResourceType", 63), member("ResourceId", 60)])
+            ..structure(&[member("ResourceType", 132), member("ResourceId", 127)])
         }),
     },
     m::Shape {
         name: "ResourceType",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ReturnData",
+        kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "ScanBy",
+        kind: m::ShapeKind::String {
+            enum_values: &["TimestampDescending", "TimestampAscending"],
+        },
+    },
+    m::Shape {
+        name: "SetAlarmStateInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AlarmName", 9)
+            },
+            m::Member {
+                required: true,
+                ..member("StateValue", 140)
+            },
+            m::Member {
+                required: true,
+                ..member("StateReason", 138)
+            },
+            member("StateReasonData", 139),
+        ])),
     },
     m::Shape {
         name: "StandardUnit",
@@ -772,6 +1413,24 @@ pub static SHAPES: [m::Shape; 72] = [
         },
     },
     m::Shape {
+        name: "Stat",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "StateReason",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "StateReasonData",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "StateValue",
+        kind: m::ShapeKind::String {
+            enum_values: &["OK", "ALARM", "INSUFFICIENT_DATA"],
+        },
+    },
+    m::Shape {
         name: "Statistic",
         kind: m::ShapeKind::String {
             enum_values: &["SampleCount", "Average", "Sum", "Minimum", "Maximum"],
@@ -782,29 +1441,35 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("SampleCount", 12)
+                ..member("SampleCount", 35)
             },
             m::Member {
                 required: true,
-                ..member("Sum", 12)
+                ..member("Sum", 35)
             },
             m::Member {
                 required: true,
-                ..member("Minimum", 12)
+                ..member("Minimum", 35)
             },
             m::Member {
                 required: true,
-                ..member("Maximum", 12)
+                ..member("Maximum", 35)
             },
         ])),
     },
     m::Shape {
         name: "Statistics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(65),
+            member: m::ShapeId(141),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "StatusCode",
+        kind: m::ShapeKind::String {
+            enum_values: &["Complete", "InternalError", "PartialData", "Forbidden"],
+        },
     },
     m::Shape {
         name: "StorageResolution",
@@ -815,13 +1480,104 @@ pub static SHAPES: [m::Shape; 72] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "SuppressorPeriod",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "Tag",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Key", 149)
+            },
+            m::Member {
+                required: true,
+                ..member("Value", 154)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagKey",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "TagKeyList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(149),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "TagList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(148),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "TagResourceInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ResourceARN", 16)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 151)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "TagResourceOutput",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "TagValue",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "Threshold",
+        kind: m::ShapeKind::Double,
+    },
+    m::Shape {
         name: "Timestamp",
         kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
+        name: "Timestamps",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(156),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "TreatMissingData",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "UntagResourceInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ResourceARN", 16)
+            },
+            m::Member {
+                required: true,
+                ..member("TagKeys", 150)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "UntagResourceOutput",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
         name: "Values",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(12),
+            member: m::ShapeId(35),
             member_location_name: None,
             flattened: false,
         }),
@@ -831,7 +1587,181 @@ pub static SHAPES: [m::Shape; 72] = [
 use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
-pub const IMPLEMENTED: &[&str] = &["GetMetricStatistics", "ListMetrics", "PutMetricData"];
+pub const IMPLEMENTED: &[&str] = &[
+    "DeleteAlarms",
+    "DescribeAlarmHistory",
+    "DescribeAlarms",
+    "DescribeAlarmsForMetric",
+    "DisableAlarmActions",
+    "EnableAlarmActions",
+    "GetMetricData",
+    "GetMetricStatistics",
+    "ListMetrics",
+    "ListTagsForResource",
+    "PutMetricAlarm",
+    "PutMetricData",
+    "SetAlarmState",
+    "TagResource",
+    "UntagResource",
+];
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlarmHistoryItem {
+    pub alarm_name: Option<String>,
+    pub alarm_contributor_id: Option<String>,
+    pub alarm_type: Option<String>,
+    pub timestamp: Option<Timestamp>,
+    pub history_item_type: Option<String>,
+    pub history_summary: Option<String>,
+    pub history_data: Option<String>,
+    pub alarm_contributor_attributes: Option<Vec<(String, String)>>,
+}
+
+impl FromValue for AlarmHistoryItem {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            alarm_name: opt(&mut s, 0, "AlarmName")?,
+            alarm_contributor_id: opt(&mut s, 1, "AlarmContributorId")?,
+            alarm_type: opt(&mut s, 2, "AlarmType")?,
+            timestamp: opt(&mut s, 3, "Timestamp")?,
+            history_item_type: opt(&mut s, 4, "HistoryItemType")?,
+            history_summary: opt(&mut s, 5, "HistorySummary")?,
+            history_data: opt(&mut s, 6, "HistoryData")?,
+            alarm_contributor_attributes: opt(&mut s, 7, "AlarmContributorAttributes")?,
+        })
+    }
+}
+
+impl IntoValue for AlarmHistoryItem {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_name.map(IntoValue::into_value),
+            self.alarm_contributor_id.map(IntoValue::into_value),
+            self.alarm_type.map(IntoValue::into_value),
+            self.timestamp.map(IntoValue::into_value),
+            self.history_item_type.map(IntoValue::into_value),
+            self.history_summary.map(IntoValue::into_value),
+            self.history_data.map(IntoValue::into_value),
+            self.alarm_contributor_attributes.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlarmPromQLCriteria {
+    pub query: String,
+    pub pending_period: Option<i32>,
+    pub recovery_period: Option<i32>,
+}
+
+impl FromValue for AlarmPromQLCriteria {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            query: req(&mut s, 0, "Query")?,
+            pending_period: opt(&mut s, 1, "PendingPeriod")?,
+            recovery_period: opt(&mut s, 2, "RecoveryPeriod")?,
+        })
+    }
+}
+
+impl IntoValue for AlarmPromQLCriteria {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.query.into_value()),
+            self.pending_period.map(IntoValue::into_value),
+            self.recovery_period.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompositeAlarm {
+    pub actions_enabled: Option<bool>,
+    pub alarm_actions: Option<Vec<String>>,
+    pub alarm_arn: Option<String>,
+    pub alarm_configuration_updated_timestamp: Option<Timestamp>,
+    pub alarm_description: Option<String>,
+    pub alarm_name: Option<String>,
+    pub alarm_rule: Option<String>,
+    pub insufficient_data_actions: Option<Vec<String>>,
+    pub ok_actions: Option<Vec<String>>,
+    pub state_reason: Option<String>,
+    pub state_reason_data: Option<String>,
+    pub state_updated_timestamp: Option<Timestamp>,
+    pub state_value: Option<String>,
+    pub state_transitioned_timestamp: Option<Timestamp>,
+    pub actions_suppressed_by: Option<String>,
+    pub actions_suppressed_reason: Option<String>,
+    pub actions_suppressor: Option<String>,
+    pub actions_suppressor_wait_period: Option<i32>,
+    pub actions_suppressor_extension_period: Option<i32>,
+}
+
+impl FromValue for CompositeAlarm {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 19, path)?;
+        Ok(Self {
+            actions_enabled: opt(&mut s, 0, "ActionsEnabled")?,
+            alarm_actions: opt(&mut s, 1, "AlarmActions")?,
+            alarm_arn: opt(&mut s, 2, "AlarmArn")?,
+            alarm_configuration_updated_timestamp: opt(
+                &mut s,
+                3,
+                "AlarmConfigurationUpdatedTimestamp",
+            )?,
+            alarm_description: opt(&mut s, 4, "AlarmDescription")?,
+            alarm_name: opt(&mut s, 5, "AlarmName")?,
+            alarm_rule: opt(&mut s, 6, "AlarmRule")?,
+            insufficient_data_actions: opt(&mut s, 7, "InsufficientDataActions")?,
+            ok_actions: opt(&mut s, 8, "OKActions")?,
+            state_reason: opt(&mut s, 9, "StateReason")?,
+            state_reason_data: opt(&mut s, 10, "StateReasonData")?,
+            state_updated_timestamp: opt(&mut s, 11, "StateUpdatedTimestamp")?,
+            state_value: opt(&mut s, 12, "StateValue")?,
+            state_transitioned_timestamp: opt(&mut s, 13, "StateTransitionedTimestamp")?,
+            actions_suppressed_by: opt(&mut s, 14, "ActionsSuppressedBy")?,
+            actions_suppressed_reason: opt(&mut s, 15, "ActionsSuppressedReason")?,
+            actions_suppressor: opt(&mut s, 16, "ActionsSuppressor")?,
+            actions_suppressor_wait_period: opt(&mut s, 17, "ActionsSuppressorWaitPeriod")?,
+            actions_suppressor_extension_period: opt(
+                &mut s,
+                18,
+                "ActionsSuppressorExtensionPeriod",
+            )?,
+        })
+    }
+}
+
+impl IntoValue for CompositeAlarm {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.actions_enabled.map(IntoValue::into_value),
+            self.alarm_actions.map(IntoValue::into_value),
+            self.alarm_arn.map(IntoValue::into_value),
+            self.alarm_configuration_updated_timestamp
+                .map(IntoValue::into_value),
+            self.alarm_description.map(IntoValue::into_value),
+            self.alarm_name.map(IntoValue::into_value),
+            self.alarm_rule.map(IntoValue::into_value),
+            self.insufficient_data_actions.map(IntoValue::into_value),
+            self.ok_actions.map(IntoValue::into_value),
+            self.state_reason.map(IntoValue::into_value),
+            self.state_reason_data.map(IntoValue::into_value),
+            self.state_updated_timestamp.map(IntoValue::into_value),
+            self.state_value.map(IntoValue::into_value),
+            self.state_transitioned_timestamp.map(IntoValue::into_value),
+            self.actions_suppressed_by.map(IntoValue::into_value),
+            self.actions_suppressed_reason.map(IntoValue::into_value),
+            self.actions_suppressor.map(IntoValue::into_value),
+            self.actions_suppressor_wait_period
+                .map(IntoValue::into_value),
+            self.actions_suppressor_extension_period
+                .map(IntoValue::into_value),
+        ])
+    }
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConcurrentModificationException {}
@@ -984,6 +1914,231 @@ impl IntoValue for Datapoint {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteAlarmsInput {
+    pub alarm_names: Vec<String>,
+}
+
+impl FromValue for DeleteAlarmsInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            alarm_names: req(&mut s, 0, "AlarmNames")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteAlarmsInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.alarm_names.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmHistoryInput {
+    pub alarm_name: Option<String>,
+    pub alarm_contributor_id: Option<String>,
+    pub alarm_types: Option<Vec<String>>,
+    pub history_item_type: Option<String>,
+    pub start_date: Option<Timestamp>,
+    pub end_date: Option<Timestamp>,
+    pub max_records: Option<i32>,
+    pub next_token: Option<String>,
+    pub scan_by: Option<String>,
+}
+
+impl FromValue for DescribeAlarmHistoryInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            alarm_name: opt(&mut s, 0, "AlarmName")?,
+            alarm_contributor_id: opt(&mut s, 1, "AlarmContributorId")?,
+            alarm_types: opt(&mut s, 2, "AlarmTypes")?,
+            history_item_type: opt(&mut s, 3, "HistoryItemType")?,
+            start_date: opt(&mut s, 4, "StartDate")?,
+            end_date: opt(&mut s, 5, "EndDate")?,
+            max_records: opt(&mut s, 6, "MaxRecords")?,
+            next_token: opt(&mut s, 7, "NextToken")?,
+            scan_by: opt(&mut s, 8, "ScanBy")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmHistoryInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_name.map(IntoValue::into_value),
+            self.alarm_contributor_id.map(IntoValue::into_value),
+            self.alarm_types.map(IntoValue::into_value),
+            self.history_item_type.map(IntoValue::into_value),
+            self.start_date.map(IntoValue::into_value),
+            self.end_date.map(IntoValue::into_value),
+            self.max_records.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.scan_by.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmHistoryOutput {
+    pub alarm_history_items: Option<Vec<AlarmHistoryItem>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeAlarmHistoryOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            alarm_history_items: opt(&mut s, 0, "AlarmHistoryItems")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmHistoryOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_history_items.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmsForMetricInput {
+    pub metric_name: String,
+    pub namespace: String,
+    pub statistic: Option<String>,
+    pub extended_statistic: Option<String>,
+    pub dimensions: Option<Vec<Dimension>>,
+    pub period: Option<i32>,
+    pub unit: Option<String>,
+}
+
+impl FromValue for DescribeAlarmsForMetricInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            metric_name: req(&mut s, 0, "MetricName")?,
+            namespace: req(&mut s, 1, "Namespace")?,
+            statistic: opt(&mut s, 2, "Statistic")?,
+            extended_statistic: opt(&mut s, 3, "ExtendedStatistic")?,
+            dimensions: opt(&mut s, 4, "Dimensions")?,
+            period: opt(&mut s, 5, "Period")?,
+            unit: opt(&mut s, 6, "Unit")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmsForMetricInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.metric_name.into_value()),
+            Some(self.namespace.into_value()),
+            self.statistic.map(IntoValue::into_value),
+            self.extended_statistic.map(IntoValue::into_value),
+            self.dimensions.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
+            self.unit.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmsForMetricOutput {
+    pub metric_alarms: Option<Vec<MetricAlarm>>,
+}
+
+impl FromValue for DescribeAlarmsForMetricOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            metric_alarms: opt(&mut s, 0, "MetricAlarms")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmsForMetricOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.metric_alarms.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmsInput {
+    pub alarm_names: Option<Vec<String>>,
+    pub alarm_name_prefix: Option<String>,
+    pub alarm_types: Option<Vec<String>>,
+    pub children_of_alarm_name: Option<String>,
+    pub parents_of_alarm_name: Option<String>,
+    pub state_value: Option<String>,
+    pub action_prefix: Option<String>,
+    pub max_records: Option<i32>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeAlarmsInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            alarm_names: opt(&mut s, 0, "AlarmNames")?,
+            alarm_name_prefix: opt(&mut s, 1, "AlarmNamePrefix")?,
+            alarm_types: opt(&mut s, 2, "AlarmTypes")?,
+            children_of_alarm_name: opt(&mut s, 3, "ChildrenOfAlarmName")?,
+            parents_of_alarm_name: opt(&mut s, 4, "ParentsOfAlarmName")?,
+            state_value: opt(&mut s, 5, "StateValue")?,
+            action_prefix: opt(&mut s, 6, "ActionPrefix")?,
+            max_records: opt(&mut s, 7, "MaxRecords")?,
+            next_token: opt(&mut s, 8, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmsInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_names.map(IntoValue::into_value),
+            self.alarm_name_prefix.map(IntoValue::into_value),
+            self.alarm_types.map(IntoValue::into_value),
+            self.children_of_alarm_name.map(IntoValue::into_value),
+            self.parents_of_alarm_name.map(IntoValue::into_value),
+            self.state_value.map(IntoValue::into_value),
+            self.action_prefix.map(IntoValue::into_value),
+            self.max_records.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeAlarmsOutput {
+    pub composite_alarms: Option<Vec<CompositeAlarm>>,
+    pub metric_alarms: Option<Vec<MetricAlarm>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeAlarmsOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            composite_alarms: opt(&mut s, 0, "CompositeAlarms")?,
+            metric_alarms: opt(&mut s, 1, "MetricAlarms")?,
+            next_token: opt(&mut s, 2, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeAlarmsOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.composite_alarms.map(IntoValue::into_value),
+            self.metric_alarms.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dimension {
     pub name: String,
     pub value: String,
@@ -1034,6 +2189,46 @@ impl IntoValue for DimensionFilter {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DisableAlarmActionsInput {
+    pub alarm_names: Vec<String>,
+}
+
+impl FromValue for DisableAlarmActionsInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            alarm_names: req(&mut s, 0, "AlarmNames")?,
+        })
+    }
+}
+
+impl IntoValue for DisableAlarmActionsInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.alarm_names.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnableAlarmActionsInput {
+    pub alarm_names: Vec<String>,
+}
+
+impl FromValue for EnableAlarmActionsInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            alarm_names: req(&mut s, 0, "AlarmNames")?,
+        })
+    }
+}
+
+impl IntoValue for EnableAlarmActionsInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.alarm_names.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Entity {
     pub key_attributes: Option<Vec<(String, String)>>,
     pub attributes: Option<Vec<(String, String)>>,
@@ -1079,6 +2274,94 @@ impl IntoValue for EntityMetricData {
         Value::Struct(vec![
             self.entity.map(IntoValue::into_value),
             self.metric_data.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EvaluationCriteria {
+    pub prom_ql_criteria: Option<AlarmPromQLCriteria>,
+}
+
+impl FromValue for EvaluationCriteria {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            prom_ql_criteria: opt(&mut s, 0, "PromQLCriteria")?,
+        })
+    }
+}
+
+impl IntoValue for EvaluationCriteria {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.prom_ql_criteria.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetMetricDataInput {
+    pub metric_data_queries: Vec<MetricDataQuery>,
+    pub start_time: Timestamp,
+    pub end_time: Timestamp,
+    pub next_token: Option<String>,
+    pub scan_by: Option<String>,
+    pub max_datapoints: Option<i32>,
+    pub label_options: Option<LabelOptions>,
+}
+
+impl FromValue for GetMetricDataInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            metric_data_queries: req(&mut s, 0, "MetricDataQueries")?,
+            start_time: req(&mut s, 1, "StartTime")?,
+            end_time: req(&mut s, 2, "EndTime")?,
+            next_token: opt(&mut s, 3, "NextToken")?,
+            scan_by: opt(&mut s, 4, "ScanBy")?,
+            max_datapoints: opt(&mut s, 5, "MaxDatapoints")?,
+            label_options: opt(&mut s, 6, "LabelOptions")?,
+        })
+    }
+}
+
+impl IntoValue for GetMetricDataInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.metric_data_queries.into_value()),
+            Some(self.start_time.into_value()),
+            Some(self.end_time.into_value()),
+            self.next_token.map(IntoValue::into_value),
+            self.scan_by.map(IntoValue::into_value),
+            self.max_datapoints.map(IntoValue::into_value),
+            self.label_options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetMetricDataOutput {
+    pub metric_data_results: Option<Vec<MetricDataResult>>,
+    pub next_token: Option<String>,
+    pub messages: Option<Vec<MessageData>>,
+}
+
+impl FromValue for GetMetricDataOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            metric_data_results: opt(&mut s, 0, "MetricDataResults")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+            messages: opt(&mut s, 2, "Messages")?,
+        })
+    }
+}
+
+impl IntoValue for GetMetricDataOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.metric_data_results.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.messages.map(IntoValue::into_value),
         ])
     }
 }
@@ -1255,6 +2538,26 @@ impl IntoValue for InvalidParameterValueException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct LabelOptions {
+    pub timezone: Option<String>,
+}
+
+impl FromValue for LabelOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            timezone: opt(&mut s, 0, "Timezone")?,
+        })
+    }
+}
+
+impl IntoValue for LabelOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.timezone.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LimitExceededException {}
 
 impl FromValue for LimitExceededException {
@@ -1359,6 +2662,71 @@ impl IntoValue for ListMetricsOutput {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListTagsForResourceInput {
+    pub resource_arn: String,
+}
+
+impl FromValue for ListTagsForResourceInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            resource_arn: req(&mut s, 0, "ResourceARN")?,
+        })
+    }
+}
+
+impl IntoValue for ListTagsForResourceInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.resource_arn.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListTagsForResourceOutput {
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for ListTagsForResourceOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            tags: opt(&mut s, 0, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for ListTagsForResourceOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.tags.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MessageData {
+    pub code: Option<String>,
+    pub value: Option<String>,
+}
+
+impl FromValue for MessageData {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            code: opt(&mut s, 0, "Code")?,
+            value: opt(&mut s, 1, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for MessageData {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.code.map(IntoValue::into_value),
+            self.value.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Metric {
     pub namespace: Option<String>,
     pub metric_name: Option<String>,
@@ -1382,6 +2750,205 @@ impl IntoValue for Metric {
             self.namespace.map(IntoValue::into_value),
             self.metric_name.map(IntoValue::into_value),
             self.dimensions.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricAlarm {
+    pub alarm_name: Option<String>,
+    pub alarm_arn: Option<String>,
+    pub alarm_description: Option<String>,
+    pub alarm_configuration_updated_timestamp: Option<Timestamp>,
+    pub actions_enabled: Option<bool>,
+    pub ok_actions: Option<Vec<String>>,
+    pub alarm_actions: Option<Vec<String>>,
+    pub insufficient_data_actions: Option<Vec<String>>,
+    pub state_value: Option<String>,
+    pub state_reason: Option<String>,
+    pub state_reason_data: Option<String>,
+    pub state_updated_timestamp: Option<Timestamp>,
+    pub metric_name: Option<String>,
+    pub namespace: Option<String>,
+    pub statistic: Option<String>,
+    pub extended_statistic: Option<String>,
+    pub dimensions: Option<Vec<Dimension>>,
+    pub period: Option<i32>,
+    pub unit: Option<String>,
+    pub evaluation_periods: Option<i32>,
+    pub datapoints_to_alarm: Option<i32>,
+    pub threshold: Option<f64>,
+    pub comparison_operator: Option<String>,
+    pub treat_missing_data: Option<String>,
+    pub evaluate_low_sample_count_percentile: Option<String>,
+    pub metrics: Option<Vec<MetricDataQuery>>,
+    pub threshold_metric_id: Option<String>,
+    pub evaluation_state: Option<String>,
+    pub state_transitioned_timestamp: Option<Timestamp>,
+    pub evaluation_criteria: Option<EvaluationCriteria>,
+    pub evaluation_interval: Option<i32>,
+}
+
+impl FromValue for MetricAlarm {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 31, path)?;
+        Ok(Self {
+            alarm_name: opt(&mut s, 0, "AlarmName")?,
+            alarm_arn: opt(&mut s, 1, "AlarmArn")?,
+            alarm_description: opt(&mut s, 2, "AlarmDescription")?,
+            alarm_configuration_updated_timestamp: opt(
+                &mut s,
+                3,
+                "AlarmConfigurationUpdatedTimestamp",
+            )?,
+            actions_enabled: opt(&mut s, 4, "ActionsEnabled")?,
+            ok_actions: opt(&mut s, 5, "OKActions")?,
+            alarm_actions: opt(&mut s, 6, "AlarmActions")?,
+            insufficient_data_actions: opt(&mut s, 7, "InsufficientDataActions")?,
+            state_value: opt(&mut s, 8, "StateValue")?,
+            state_reason: opt(&mut s, 9, "StateReason")?,
+            state_reason_data: opt(&mut s, 10, "StateReasonData")?,
+            state_updated_timestamp: opt(&mut s, 11, "StateUpdatedTimestamp")?,
+            metric_name: opt(&mut s, 12, "MetricName")?,
+            namespace: opt(&mut s, 13, "Namespace")?,
+            statistic: opt(&mut s, 14, "Statistic")?,
+            extended_statistic: opt(&mut s, 15, "ExtendedStatistic")?,
+            dimensions: opt(&mut s, 16, "Dimensions")?,
+            period: opt(&mut s, 17, "Period")?,
+            unit: opt(&mut s, 18, "Unit")?,
+            evaluation_periods: opt(&mut s, 19, "EvaluationPeriods")?,
+            datapoints_to_alarm: opt(&mut s, 20, "DatapointsToAlarm")?,
+            threshold: opt(&mut s, 21, "Threshold")?,
+            comparison_operator: opt(&mut s, 22, "ComparisonOperator")?,
+            treat_missing_data: opt(&mut s, 23, "TreatMissingData")?,
+            evaluate_low_sample_count_percentile: opt(
+                &mut s,
+                24,
+                "EvaluateLowSampleCountPercentile",
+            )?,
+            metrics: opt(&mut s, 25, "Metrics")?,
+            threshold_metric_id: opt(&mut s, 26, "ThresholdMetricId")?,
+            evaluation_state: opt(&mut s, 27, "EvaluationState")?,
+            state_transitioned_timestamp: opt(&mut s, 28, "StateTransitionedTimestamp")?,
+            evaluation_criteria: opt(&mut s, 29, "EvaluationCriteria")?,
+            evaluation_interval: opt(&mut s, 30, "EvaluationInterval")?,
+        })
+    }
+}
+
+impl IntoValue for MetricAlarm {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.alarm_name.map(IntoValue::into_value),
+            self.alarm_arn.map(IntoValue::into_value),
+            self.alarm_description.map(IntoValue::into_value),
+            self.alarm_configuration_updated_timestamp
+                .map(IntoValue::into_value),
+            self.actions_enabled.map(IntoValue::into_value),
+            self.ok_actions.map(IntoValue::into_value),
+            self.alarm_actions.map(IntoValue::into_value),
+            self.insufficient_data_actions.map(IntoValue::into_value),
+            self.state_value.map(IntoValue::into_value),
+            self.state_reason.map(IntoValue::into_value),
+            self.state_reason_data.map(IntoValue::into_value),
+            self.state_updated_timestamp.map(IntoValue::into_value),
+            self.metric_name.map(IntoValue::into_value),
+            self.namespace.map(IntoValue::into_value),
+            self.statistic.map(IntoValue::into_value),
+            self.extended_statistic.map(IntoValue::into_value),
+            self.dimensions.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
+            self.unit.map(IntoValue::into_value),
+            self.evaluation_periods.map(IntoValue::into_value),
+            self.datapoints_to_alarm.map(IntoValue::into_value),
+            self.threshold.map(IntoValue::into_value),
+            self.comparison_operator.map(IntoValue::into_value),
+            self.treat_missing_data.map(IntoValue::into_value),
+            self.evaluate_low_sample_count_percentile
+                .map(IntoValue::into_value),
+            self.metrics.map(IntoValue::into_value),
+            self.threshold_metric_id.map(IntoValue::into_value),
+            self.evaluation_state.map(IntoValue::into_value),
+            self.state_transitioned_timestamp.map(IntoValue::into_value),
+            self.evaluation_criteria.map(IntoValue::into_value),
+            self.evaluation_interval.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricDataQuery {
+    pub id: String,
+    pub metric_stat: Option<MetricStat>,
+    pub expression: Option<String>,
+    pub label: Option<String>,
+    pub return_data: Option<bool>,
+    pub period: Option<i32>,
+    pub account_id: Option<String>,
+}
+
+impl FromValue for MetricDataQuery {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            id: req(&mut s, 0, "Id")?,
+            metric_stat: opt(&mut s, 1, "MetricStat")?,
+            expression: opt(&mut s, 2, "Expression")?,
+            label: opt(&mut s, 3, "Label")?,
+            return_data: opt(&mut s, 4, "ReturnData")?,
+            period: opt(&mut s, 5, "Period")?,
+            account_id: opt(&mut s, 6, "AccountId")?,
+        })
+    }
+}
+
+impl IntoValue for MetricDataQuery {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.id.into_value()),
+            self.metric_stat.map(IntoValue::into_value),
+            self.expression.map(IntoValue::into_value),
+            self.label.map(IntoValue::into_value),
+            self.return_data.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
+            self.account_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricDataResult {
+    pub id: Option<String>,
+    pub label: Option<String>,
+    pub timestamps: Option<Vec<Timestamp>>,
+    pub values: Option<Vec<f64>>,
+    pub status_code: Option<String>,
+    pub messages: Option<Vec<MessageData>>,
+}
+
+impl FromValue for MetricDataResult {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 6, path)?;
+        Ok(Self {
+            id: opt(&mut s, 0, "Id")?,
+            label: opt(&mut s, 1, "Label")?,
+            timestamps: opt(&mut s, 2, "Timestamps")?,
+            values: opt(&mut s, 3, "Values")?,
+            status_code: opt(&mut s, 4, "StatusCode")?,
+            messages: opt(&mut s, 5, "Messages")?,
+        })
+    }
+}
+
+impl IntoValue for MetricDataResult {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.id.map(IntoValue::into_value),
+            self.label.map(IntoValue::into_value),
+            self.timestamps.map(IntoValue::into_value),
+            self.values.map(IntoValue::into_value),
+            self.status_code.map(IntoValue::into_value),
+            self.messages.map(IntoValue::into_value),
         ])
     }
 }
@@ -1433,6 +3000,37 @@ impl IntoValue for MetricDatum {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricStat {
+    pub metric: Metric,
+    pub period: i32,
+    pub stat: String,
+    pub unit: Option<String>,
+}
+
+impl FromValue for MetricStat {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            metric: req(&mut s, 0, "Metric")?,
+            period: req(&mut s, 1, "Period")?,
+            stat: req(&mut s, 2, "Stat")?,
+            unit: opt(&mut s, 3, "Unit")?,
+        })
+    }
+}
+
+impl IntoValue for MetricStat {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.metric.into_value()),
+            Some(self.period.into_value()),
+            Some(self.stat.into_value()),
+            self.unit.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct MissingRequiredParameterException {
     pub message: Option<String>,
 }
@@ -1449,6 +3047,102 @@ impl FromValue for MissingRequiredParameterException {
 impl IntoValue for MissingRequiredParameterException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PutMetricAlarmInput {
+    pub alarm_name: String,
+    pub alarm_description: Option<String>,
+    pub actions_enabled: Option<bool>,
+    pub ok_actions: Option<Vec<String>>,
+    pub alarm_actions: Option<Vec<String>>,
+    pub insufficient_data_actions: Option<Vec<String>>,
+    pub metric_name: Option<String>,
+    pub namespace: Option<String>,
+    pub statistic: Option<String>,
+    pub extended_statistic: Option<String>,
+    pub dimensions: Option<Vec<Dimension>>,
+    pub period: Option<i32>,
+    pub unit: Option<String>,
+    pub evaluation_periods: Option<i32>,
+    pub datapoints_to_alarm: Option<i32>,
+    pub threshold: Option<f64>,
+    pub comparison_operator: Option<String>,
+    pub treat_missing_data: Option<String>,
+    pub evaluate_low_sample_count_percentile: Option<String>,
+    pub metrics: Option<Vec<MetricDataQuery>>,
+    pub tags: Option<Vec<Tag>>,
+    pub threshold_metric_id: Option<String>,
+    pub evaluation_criteria: Option<EvaluationCriteria>,
+    pub evaluation_interval: Option<i32>,
+}
+
+impl FromValue for PutMetricAlarmInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 24, path)?;
+        Ok(Self {
+            alarm_name: req(&mut s, 0, "AlarmName")?,
+            alarm_description: opt(&mut s, 1, "AlarmDescription")?,
+            actions_enabled: opt(&mut s, 2, "ActionsEnabled")?,
+            ok_actions: opt(&mut s, 3, "OKActions")?,
+            alarm_actions: opt(&mut s, 4, "AlarmActions")?,
+            insufficient_data_actions: opt(&mut s, 5, "InsufficientDataActions")?,
+            metric_name: opt(&mut s, 6, "MetricName")?,
+            namespace: opt(&mut s, 7, "Namespace")?,
+            statistic: opt(&mut s, 8, "Statistic")?,
+            extended_statistic: opt(&mut s, 9, "ExtendedStatistic")?,
+            dimensions: opt(&mut s, 10, "Dimensions")?,
+            period: opt(&mut s, 11, "Period")?,
+            unit: opt(&mut s, 12, "Unit")?,
+            evaluation_periods: opt(&mut s, 13, "EvaluationPeriods")?,
+            datapoints_to_alarm: opt(&mut s, 14, "DatapointsToAlarm")?,
+            threshold: opt(&mut s, 15, "Threshold")?,
+            comparison_operator: opt(&mut s, 16, "ComparisonOperator")?,
+            treat_missing_data: opt(&mut s, 17, "TreatMissingData")?,
+            evaluate_low_sample_count_percentile: opt(
+                &mut s,
+                18,
+                "EvaluateLowSampleCountPercentile",
+            )?,
+            metrics: opt(&mut s, 19, "Metrics")?,
+            tags: opt(&mut s, 20, "Tags")?,
+            threshold_metric_id: opt(&mut s, 21, "ThresholdMetricId")?,
+            evaluation_criteria: opt(&mut s, 22, "EvaluationCriteria")?,
+            evaluation_interval: opt(&mut s, 23, "EvaluationInterval")?,
+        })
+    }
+}
+
+impl IntoValue for PutMetricAlarmInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.alarm_name.into_value()),
+            self.alarm_description.map(IntoValue::into_value),
+            self.actions_enabled.map(IntoValue::into_value),
+            self.ok_actions.map(IntoValue::into_value),
+            self.alarm_actions.map(IntoValue::into_value),
+            self.insufficient_data_actions.map(IntoValue::into_value),
+            self.metric_name.map(IntoValue::into_value),
+            self.namespace.map(IntoValue::into_value),
+            self.statistic.map(IntoValue::into_value),
+            self.extended_statistic.map(IntoValue::into_value),
+            self.dimensions.map(IntoValue::into_value),
+            self.period.map(IntoValue::into_value),
+            self.unit.map(IntoValue::into_value),
+            self.evaluation_periods.map(IntoValue::into_value),
+            self.datapoints_to_alarm.map(IntoValue::into_value),
+            self.threshold.map(IntoValue::into_value),
+            self.comparison_operator.map(IntoValue::into_value),
+            self.treat_missing_data.map(IntoValue::into_value),
+            self.evaluate_low_sample_count_percentile
+                .map(IntoValue::into_value),
+            self.metrics.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.threshold_metric_id.map(IntoValue::into_value),
+            self.evaluation_criteria.map(IntoValue::into_value),
+            self.evaluation_interval.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -1529,6 +3223,37 @@ impl IntoValue for ResourceNotFoundException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct SetAlarmStateInput {
+    pub alarm_name: String,
+    pub state_value: String,
+    pub state_reason: String,
+    pub state_reason_data: Option<String>,
+}
+
+impl FromValue for SetAlarmStateInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            alarm_name: req(&mut s, 0, "AlarmName")?,
+            state_value: req(&mut s, 1, "StateValue")?,
+            state_reason: req(&mut s, 2, "StateReason")?,
+            state_reason_data: opt(&mut s, 3, "StateReasonData")?,
+        })
+    }
+}
+
+impl IntoValue for SetAlarmStateInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.alarm_name.into_value()),
+            Some(self.state_value.into_value()),
+            Some(self.state_reason.into_value()),
+            self.state_reason_data.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatisticSet {
     pub sample_count: f64,
     pub sum: f64,
@@ -1556,6 +3281,113 @@ impl IntoValue for StatisticSet {
             Some(self.minimum.into_value()),
             Some(self.maximum.into_value()),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+impl FromValue for Tag {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            key: req(&mut s, 0, "Key")?,
+            value: req(&mut s, 1, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for Tag {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.key.into_value()),
+            Some(self.value.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagResourceInput {
+    pub resource_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for TagResourceInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            resource_arn: req(&mut s, 0, "ResourceARN")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for TagResourceInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.resource_arn.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagResourceOutput {}
+
+impl FromValue for TagResourceOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for TagResourceOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagResourceInput {
+    pub resource_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+impl FromValue for UntagResourceInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            resource_arn: req(&mut s, 0, "ResourceARN")?,
+            tag_keys: req(&mut s, 1, "TagKeys")?,
+        })
+    }
+}
+
+impl IntoValue for UntagResourceInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.resource_arn.into_value()),
+            Some(self.tag_keys.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UntagResourceOutput {}
+
+impl FromValue for UntagResourceOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for UntagResourceOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
     }
 }
 
@@ -1636,6 +3468,55 @@ pub mod errors {
 
 /// What a CloudWatch implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `DeleteAlarms`.
+    fn delete_alarms(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteAlarmsInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DescribeAlarmHistory`.
+    fn describe_alarm_history(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAlarmHistoryInput,
+    ) -> impl Future<Output = Result<DescribeAlarmHistoryOutput, AwsError>> + Send;
+
+    /// `DescribeAlarms`.
+    fn describe_alarms(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAlarmsInput,
+    ) -> impl Future<Output = Result<DescribeAlarmsOutput, AwsError>> + Send;
+
+    /// `DescribeAlarmsForMetric`.
+    fn describe_alarms_for_metric(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeAlarmsForMetricInput,
+    ) -> impl Future<Output = Result<DescribeAlarmsForMetricOutput, AwsError>> + Send;
+
+    /// `DisableAlarmActions`.
+    fn disable_alarm_actions(
+        &self,
+        ctx: &RequestContext,
+        input: DisableAlarmActionsInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `EnableAlarmActions`.
+    fn enable_alarm_actions(
+        &self,
+        ctx: &RequestContext,
+        input: EnableAlarmActionsInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `GetMetricData`.
+    fn get_metric_data(
+        &self,
+        ctx: &RequestContext,
+        input: GetMetricDataInput,
+    ) -> impl Future<Output = Result<GetMetricDataOutput, AwsError>> + Send;
+
     /// `GetMetricStatistics`.
     fn get_metric_statistics(
         &self,
@@ -1650,12 +3531,47 @@ pub trait Handlers: Send + Sync + 'static {
         input: ListMetricsInput,
     ) -> impl Future<Output = Result<ListMetricsOutput, AwsError>> + Send;
 
+    /// `ListTagsForResource`.
+    fn list_tags_for_resource(
+        &self,
+        ctx: &RequestContext,
+        input: ListTagsForResourceInput,
+    ) -> impl Future<Output = Result<ListTagsForResourceOutput, AwsError>> + Send;
+
+    /// `PutMetricAlarm`.
+    fn put_metric_alarm(
+        &self,
+        ctx: &RequestContext,
+        input: PutMetricAlarmInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
     /// `PutMetricData`.
     fn put_metric_data(
         &self,
         ctx: &RequestContext,
         input: PutMetricDataInput,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `SetAlarmState`.
+    fn set_alarm_state(
+        &self,
+        ctx: &RequestContext,
+        input: SetAlarmStateInput,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `TagResource`.
+    fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: TagResourceInput,
+    ) -> impl Future<Output = Result<TagResourceOutput, AwsError>> + Send;
+
+    /// `UntagResource`.
+    fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: UntagResourceInput,
+    ) -> impl Future<Output = Result<UntagResourceOutput, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -1672,6 +3588,176 @@ pub mod access {
         condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
+
+    /// `DeleteAlarms`: `cloudwatch:DeleteAlarms`.
+    pub fn delete_alarms(ctx: &RequestContext, input: &DeleteAlarmsInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_names.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DeleteAlarms",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAlarmHistory`: `cloudwatch:DescribeAlarmHistory`.
+    pub fn describe_alarm_history(
+        ctx: &RequestContext,
+        input: &DescribeAlarmHistoryInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DescribeAlarmHistory",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAlarms`: `cloudwatch:DescribeAlarms`.
+    pub fn describe_alarms(ctx: &RequestContext, input: &DescribeAlarmsInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_names.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DescribeAlarms",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeAlarmsForMetric`: `cloudwatch:DescribeAlarmsForMetric`.
+    pub fn describe_alarms_for_metric(
+        _ctx: &RequestContext,
+        _input: &DescribeAlarmsForMetricInput,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DescribeAlarmsForMetric",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DisableAlarmActions`: `cloudwatch:DisableAlarmActions`.
+    pub fn disable_alarm_actions(
+        ctx: &RequestContext,
+        input: &DisableAlarmActionsInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_names.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:DisableAlarmActions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `EnableAlarmActions`: `cloudwatch:EnableAlarmActions`.
+    pub fn enable_alarm_actions(
+        ctx: &RequestContext,
+        input: &EnableAlarmActionsInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_names.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:EnableAlarmActions",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetMetricData`: `cloudwatch:GetMetricData`.
+    pub fn get_metric_data(_ctx: &RequestContext, _input: &GetMetricDataInput) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:GetMetricData",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 
     /// `GetMetricStatistics`: `cloudwatch:GetMetricStatistics`.
     pub fn get_metric_statistics(
@@ -1704,6 +3790,100 @@ pub mod access {
         }]
     }
 
+    /// `ListTagsForResource`: `cloudwatch:ListTagsForResource`.
+    pub fn list_tags_for_resource(
+        _ctx: &RequestContext,
+        input: &ListTagsForResourceInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.resource_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:ListTagsForResource",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `PutMetricAlarm`: `cloudwatch:PutMetricAlarm`, `cloudwatch:TagResource` (when `Tags` is set).
+    pub fn put_metric_alarm(ctx: &RequestContext, input: &PutMetricAlarmInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_name.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v1);
+            }
+        }
+        let p0 = input.tags.as_ref().is_some_and(|v| !v.is_empty());
+        let mut a = Vec::new();
+        {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "cloudwatch:PutMetricAlarm",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "cloudwatch:TagResource",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
+    }
+
     /// `PutMetricData`: `cloudwatch:PutMetricData`.
     pub fn put_metric_data(_ctx: &RequestContext, input: &PutMetricDataInput) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -1715,6 +3895,79 @@ pub mod access {
             condition(&mut c, "cloudwatch:namespace", &[Each(&v0)]);
             Access {
                 action: "cloudwatch:PutMetricData",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `SetAlarmState`: `cloudwatch:SetAlarmState`.
+    pub fn set_alarm_state(ctx: &RequestContext, input: &SetAlarmStateInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.alarm_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:cloudwatch:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":alarm:"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "cloudwatch:SetAlarmState",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `TagResource`: `cloudwatch:TagResource`.
+    pub fn tag_resource(_ctx: &RequestContext, input: &TagResourceInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.resource_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "cloudwatch:TagResource",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `UntagResource`: `cloudwatch:UntagResource`.
+    pub fn untag_resource(_ctx: &RequestContext, input: &UntagResourceInput) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.resource_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.tag_keys.push_values(&mut v1);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "cloudwatch:UntagResource",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -1740,6 +3993,90 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "DeleteAlarms" => {
+                    let input = DeleteAlarmsInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteAlarmsInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_alarms(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_alarms(ctx, input).await?;
+                    Ok(None)
+                }
+                "DescribeAlarmHistory" => {
+                    let input = DescribeAlarmHistoryInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(9)),
+                        "DescribeAlarmHistoryInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_alarm_history(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_alarm_history(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeAlarms" => {
+                    let input = DescribeAlarmsInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(9)),
+                        "DescribeAlarmsInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_alarms(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_alarms(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeAlarmsForMetric" => {
+                    let input = DescribeAlarmsForMetricInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "DescribeAlarmsForMetricInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_alarms_for_metric(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_alarms_for_metric(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DisableAlarmActions" => {
+                    let input = DisableAlarmActionsInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DisableAlarmActionsInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::disable_alarm_actions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.disable_alarm_actions(ctx, input).await?;
+                    Ok(None)
+                }
+                "EnableAlarmActions" => {
+                    let input = EnableAlarmActionsInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "EnableAlarmActionsInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::enable_alarm_actions(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.enable_alarm_actions(ctx, input).await?;
+                    Ok(None)
+                }
+                "GetMetricData" => {
+                    let input = GetMetricDataInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(7)),
+                        "GetMetricDataInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_metric_data(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_metric_data(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "GetMetricStatistics" => {
                     let input = GetMetricStatisticsInput::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(9)),
@@ -1764,6 +4101,30 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.list_metrics(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "ListTagsForResource" => {
+                    let input = ListTagsForResourceInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "ListTagsForResourceInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_tags_for_resource(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_tags_for_resource(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "PutMetricAlarm" => {
+                    let input = PutMetricAlarmInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(24)),
+                        "PutMetricAlarmInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_metric_alarm(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.put_metric_alarm(ctx, input).await?;
+                    Ok(None)
+                }
                 "PutMetricData" => {
                     let input = PutMetricDataInput::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(4)),
@@ -1775,6 +4136,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_metric_data(ctx, input).await?;
                     Ok(None)
+                }
+                "SetAlarmState" => {
+                    let input = SetAlarmStateInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "SetAlarmStateInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::set_alarm_state(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.set_alarm_state(ctx, input).await?;
+                    Ok(None)
+                }
+                "TagResource" => {
+                    let input = TagResourceInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "TagResourceInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::tag_resource(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.tag_resource(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "UntagResource" => {
+                    let input = UntagResourceInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "UntagResourceInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::untag_resource(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.untag_resource(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),
             }

@@ -345,6 +345,129 @@ impl g::Handlers for CloudWatch {
         Ok(self.statistics(ctx, input).await?)
     }
 
+    async fn get_metric_data(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetMetricDataInput,
+    ) -> Result<g::GetMetricDataOutput, AwsError> {
+        Ok(self.metric_data(ctx, input).await?)
+    }
+
+    async fn put_metric_alarm(
+        &self,
+        ctx: &RequestContext,
+        input: g::PutMetricAlarmInput,
+    ) -> Result<(), AwsError> {
+        Ok(self
+            .alarms
+            .put_metric_alarm(ctx.account_id(), &ctx.region, input)
+            .await?)
+    }
+
+    async fn describe_alarms(
+        &self,
+        ctx: &RequestContext,
+        input: g::DescribeAlarmsInput,
+    ) -> Result<g::DescribeAlarmsOutput, AwsError> {
+        Ok(self.alarms.describe_alarms(ctx.account_id(), &ctx.region, input)?)
+    }
+
+    async fn describe_alarms_for_metric(
+        &self,
+        ctx: &RequestContext,
+        input: g::DescribeAlarmsForMetricInput,
+    ) -> Result<g::DescribeAlarmsForMetricOutput, AwsError> {
+        Ok(self
+            .alarms
+            .describe_alarms_for_metric(ctx.account_id(), &ctx.region, input)?)
+    }
+
+    async fn describe_alarm_history(
+        &self,
+        ctx: &RequestContext,
+        input: g::DescribeAlarmHistoryInput,
+    ) -> Result<g::DescribeAlarmHistoryOutput, AwsError> {
+        Ok(self
+            .alarms
+            .describe_alarm_history(ctx.account_id(), &ctx.region, input)?)
+    }
+
+    async fn set_alarm_state(
+        &self,
+        ctx: &RequestContext,
+        input: g::SetAlarmStateInput,
+    ) -> Result<(), AwsError> {
+        Ok(self
+            .alarms
+            .set_alarm_state(ctx.account_id(), &ctx.region, input)
+            .await?)
+    }
+
+    async fn enable_alarm_actions(
+        &self,
+        ctx: &RequestContext,
+        input: g::EnableAlarmActionsInput,
+    ) -> Result<(), AwsError> {
+        Ok(self
+            .alarms
+            .set_actions_enabled(ctx.account_id(), &ctx.region, input.alarm_names, true)
+            .await?)
+    }
+
+    async fn disable_alarm_actions(
+        &self,
+        ctx: &RequestContext,
+        input: g::DisableAlarmActionsInput,
+    ) -> Result<(), AwsError> {
+        Ok(self
+            .alarms
+            .set_actions_enabled(ctx.account_id(), &ctx.region, input.alarm_names, false)
+            .await?)
+    }
+
+    async fn delete_alarms(
+        &self,
+        ctx: &RequestContext,
+        input: g::DeleteAlarmsInput,
+    ) -> Result<(), AwsError> {
+        Ok(self
+            .alarms
+            .delete_alarms(ctx.account_id(), &ctx.region, input.alarm_names)
+            .await?)
+    }
+
+    async fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: g::TagResourceInput,
+    ) -> Result<g::TagResourceOutput, AwsError> {
+        self.alarms
+            .tag(ctx.account_id(), &ctx.region, &input.resource_arn, input.tags)
+            .await?;
+        Ok(g::TagResourceOutput::default())
+    }
+
+    async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: g::UntagResourceInput,
+    ) -> Result<g::UntagResourceOutput, AwsError> {
+        self.alarms
+            .untag(ctx.account_id(), &ctx.region, &input.resource_arn, input.tag_keys)
+            .await?;
+        Ok(g::UntagResourceOutput::default())
+    }
+
+    async fn list_tags_for_resource(
+        &self,
+        ctx: &RequestContext,
+        input: g::ListTagsForResourceInput,
+    ) -> Result<g::ListTagsForResourceOutput, AwsError> {
+        Ok(self
+            .alarms
+            .list_tags(ctx.account_id(), &ctx.region, &input.resource_arn)?)
+    }
+
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
         self.reset_with(then)
     }

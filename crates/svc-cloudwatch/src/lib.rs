@@ -3,15 +3,22 @@
 //! AWS's retention: data is rolled up into coarser resolutions as it ages and dropped after
 //! 455 days, in memory and in the store.
 //!
+//! `GetMetricData` (statistics and metric math) is in [`metric_data`] and [`math`].
+//! Metric alarms (`PutMetricAlarm`, `DescribeAlarms`, …, their evaluation by the Nimbus
+//! clock and their actions) are in [`alarms`].
+//!
 //! `generated` holds the wire model, typed shapes and the `Handlers` trait produced by
 //! `codegen/`. The operations are in [`handlers`] (input checks in [`validate`], errors in
 //! [`error`]); the service's state, loading, reset and compaction in [`state`]; AWS's time
 //! rules in [`retention`]; the data of all metrics in [`metrics`], of one metric in
 //! [`series`]; the stored form in [`persist`].
 
+pub mod alarms;
 pub mod error;
 pub mod generated;
 pub mod handlers;
+pub mod math;
+pub mod metric_data;
 pub mod metrics;
 pub mod persist;
 pub mod retention;
@@ -25,10 +32,22 @@ use std::sync::Arc;
 
 pub use state::CloudWatch;
 
-/// Builds the CloudWatch service, loading stored metrics.
+/// Builds the CloudWatch service, loading stored metrics and alarms.
 pub fn service(
     store: Store,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<dyn nimbus_wire::Service>, StoreError> {
-    Ok(Arc::new(generated::Router(CloudWatch::load(store, clock)?)))
+    Ok(build(store, clock)?.0)
+}
+
+/// Builds the CloudWatch service and hands out its alarms, for the wiring: set their
+/// actions ([`alarms::Alarms::set_actions`]) and run their evaluator
+/// ([`alarms::worker::AlarmEvaluator`]).
+pub fn build(
+    store: Store,
+    clock: Arc<dyn Clock>,
+) -> Result<(Arc<dyn nimbus_wire::Service>, Arc<alarms::Alarms>), StoreError> {
+    let cw = CloudWatch::load(store, clock)?;
+    let alarms = cw.alarms.clone();
+    Ok((Arc::new(generated::Router(cw)), alarms))
 }

@@ -37,7 +37,9 @@ pub const COMPACT_BATCH: usize = 512;
 pub struct CloudWatch {
     pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
-    memory: Mutex<Memory>,
+    memory: Arc<Mutex<Memory>>,
+    /// The metric alarms (shared with the `alarm-evaluator` worker).
+    pub alarms: Arc<crate::alarms::Alarms>,
     /// The next free sample sequence number (part of a sample's store key).
     pub(crate) seq: AtomicU64,
     /// Held shared by a put or compaction while it submits its batch, exclusively by a reset.
@@ -76,10 +78,17 @@ impl CloudWatch {
                 samples.apply(key, plan);
             }
         }
+        let memory = Arc::new(Mutex::new(Memory { samples, epoch: 0 }));
+        let alarms = Arc::new(crate::alarms::Alarms::load(
+            store.clone(),
+            clock.clone(),
+            memory.clone(),
+        )?);
         Ok(CloudWatch {
             store,
             clock,
-            memory: Mutex::new(Memory { samples, epoch: 0 }),
+            memory,
+            alarms,
             seq: AtomicU64::new(next_seq),
             gate: tokio::sync::RwLock::new(()),
             compacting: tokio::sync::Mutex::new(()),
@@ -97,10 +106,13 @@ impl CloudWatch {
     pub fn reset_with<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
         Box::pin(async move {
             let _gate = self.gate.write().await;
+            let _alarm_gate = self.alarms.gate.write().await;
             then.await?;
             let mut mem = self.memory();
             mem.samples.clear();
             mem.epoch += 1;
+            drop(mem);
+            self.alarms.clear();
             Ok(())
         })
     }

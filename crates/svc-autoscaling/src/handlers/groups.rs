@@ -540,7 +540,7 @@ pub(super) async fn delete(
         })
         .await?;
     if !alarms.is_empty() {
-        svc.deps.alarms.delete(&account, &region, &alarms);
+        svc.deps.alarms.delete(&account, &region, &alarms).await;
     }
     Ok(())
 }

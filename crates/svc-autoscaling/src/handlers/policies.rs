@@ -271,7 +271,8 @@ pub(super) async fn put(
             let arn = svc
                 .deps
                 .alarms
-                .put(&account, &region, spec)?;
+                .put(&account, &region, spec)
+                .await?;
             rec.alarms.push((spec.name.clone(), arn));
         }
         // Alarms the new shape no longer has (scale-in disabled now): gone.
@@ -280,11 +281,11 @@ pub(super) async fn put(
             .filter(|n| !rec.alarms.iter().any(|(m, _)| m == n))
             .collect();
         if !stale.is_empty() {
-            svc.deps.alarms.delete(&account, &region, &stale);
+            svc.deps.alarms.delete(&account, &region, &stale).await;
         }
     } else {
         if !old_alarms.is_empty() {
-            svc.deps.alarms.delete(&account, &region, &old_alarms);
+            svc.deps.alarms.delete(&account, &region, &old_alarms).await;
         }
         if let Some(p) = &existing {
             if p.tracking.is_none() {
@@ -451,7 +452,7 @@ pub(super) async fn delete(
         })
         .await?;
     if !alarms.is_empty() {
-        svc.deps.alarms.delete(&account, &region, &alarms);
+        svc.deps.alarms.delete(&account, &region, &alarms).await;
     }
     Ok(())
 }

@@ -148,15 +148,19 @@ pub struct FakeAlarms {
 }
 
 impl Alarms for FakeAlarms {
-    fn put(&self, _a: &str, region: &str, alarm: &AlarmSpec) -> Result<String, nimbus_core::AwsError> {
-        self.alarms.lock().unwrap().insert(alarm.name.clone(), alarm.clone());
-        Ok(format!("arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{}", alarm.name))
+    fn put<'a>(&'a self, _a: &'a str, region: &'a str, alarm: &'a AlarmSpec) -> BoxFuture<'a, Result<String, nimbus_core::AwsError>> {
+        Box::pin(async move {
+            self.alarms.lock().unwrap().insert(alarm.name.clone(), alarm.clone());
+            Ok(format!("arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{}", alarm.name))
+        })
     }
-    fn delete(&self, _a: &str, _r: &str, names: &[String]) {
-        let mut m = self.alarms.lock().unwrap();
-        for n in names {
-            m.remove(n);
-        }
+    fn delete<'a>(&'a self, _a: &'a str, _r: &'a str, names: &'a [String]) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let mut m = self.alarms.lock().unwrap();
+            for n in names {
+                m.remove(n);
+            }
+        })
     }
 }
 

@@ -1,0 +1,164 @@
+//! The evaluation rules as tables: AWS's documented example of how each `TreatMissingData`
+//! decides (N = M = 3, five periods in the range; `0` not breaching, `X` breaching, `-`
+//! missing, oldest first), M-out-of-N, and the wording of the reasons.
+
+use super::*;
+use crate::alarms::model::Alarm;
+
+const T0: i64 = 1_796_637_600_000; // 2026-12-07T10:00:00Z
+
+fn alarm(n: i64, m: Option<i64>, treatment: &str) -> Alarm {
+    Alarm {
+        account: "000000000000".into(),
+        region: "us-east-1".into(),
+        name: "a".into(),
+        description: None,
+        actions_enabled: true,
+        ok_actions: vec![],
+        alarm_actions: vec![],
+        insufficient_data_actions: vec![],
+        namespace: "Ns".into(),
+        metric_name: "M".into(),
+        dimensions: vec![],
+        statistic: "Average".into(),
+        period: 60,
+        unit: None,
+        evaluation_periods: n,
+        datapoints_to_alarm: m,
+        threshold: 40.0,
+        comparison: "GreaterThanThreshold".into(),
+        treat_missing_data: Some(treatment.into()),
+        tags: vec![],
+        metrics: vec![],
+        configuration_updated: Timestamp(T0),
+        state: "INSUFFICIENT_DATA".into(),
+        state_reason: String::new(),
+        state_reason_data: None,
+        state_updated: Timestamp(T0),
+        state_transitioned: Timestamp(T0),
+        next_evaluation: Timestamp(T0),
+    }
+}
+
+/// `"0 - X - X"` → the range, X = 95, 0 = 10.
+fn range(pattern: &str) -> Vec<(Timestamp, Option<Point>)> {
+    pattern
+        .split_whitespace()
+        .enumerate()
+        .map(|(i, c)| {
+            let start = Timestamp(T0 + i as i64 * 60_000);
+            let value = match c {
+                "X" => Some(95.0),
+                "0" => Some(10.0),
+                _ => None,
+            };
+            (
+                start,
+                value.map(|value| Point {
+                    start,
+                    value,
+                    sample_count: 1.0,
+                }),
+            )
+        })
+        .collect()
+}
+
+fn state(a: &Alarm, pattern: &str) -> String {
+    let now = Timestamp(T0 + 5 * 60_000);
+    match evaluate(a, &range(pattern), now) {
+        Some(o) => o.state,
+        None => "(current)".into(),
+    }
+}
+
+/// AWS's table for N = M = 3 with each missing-data treatment.
+#[test]
+fn the_documented_missing_data_table() {
+    let rows = [
+        // pattern, missing, ignore, breaching, notBreaching
+        ("0 - X - X", "OK", "OK", "ALARM", "OK"),
+        ("- - - - 0", "OK", "OK", "OK", "OK"),
+        ("- - - - -", "INSUFFICIENT_DATA", "(current)", "ALARM", "OK"),
+        ("0 X X - X", "ALARM", "ALARM", "ALARM", "OK"),
+        ("- - X - -", "OK", "OK", "ALARM", "OK"),
+    ];
+    for (pattern, missing, ignore, breaching, not_breaching) in rows {
+        for (t, want) in [
+            ("missing", missing),
+            ("ignore", ignore),
+            ("breaching", breaching),
+            ("notBreaching", not_breaching),
+        ] {
+            assert_eq!(state(&alarm(3, None, t), pattern), want, "{pattern} with {t}");
+        }
+    }
+}
+
+/// M out of N: 2 of the last 3.
+#[test]
+fn m_out_of_n() {
+    let a = alarm(3, Some(2), "missing");
+    assert_eq!(state(&a, "0 0 X 0 X"), "ALARM");
+    assert_eq!(state(&a, "0 0 X 0 0"), "OK");
+    assert_eq!(state(&a, "X X 0 0 X"), "OK");
+    // Most recent existing datapoints: X, X (the gap is skipped), 0.
+    assert_eq!(state(&a, "0 0 X X -"), "ALARM");
+    let one = alarm(1, None, "missing");
+    assert_eq!(state(&one, "- - 0"), "OK");
+    assert_eq!(state(&one, "- - X"), "ALARM");
+    // The range reaches back past N: an older point decides when the newest is missing.
+    assert_eq!(state(&one, "- X -"), "ALARM");
+}
+
+#[test]
+fn comparisons() {
+    for (op, v, want) in [
+        ("GreaterThanOrEqualToThreshold", 40.0, true),
+        ("GreaterThanThreshold", 40.0, false),
+        ("LessThanThreshold", 39.9, true),
+        ("LessThanOrEqualToThreshold", 40.0, true),
+        ("LessThanThreshold", 40.0, false),
+    ] {
+        assert_eq!(breaches(op, v, 40.0), want, "{op} {v}");
+    }
+}
+
+#[test]
+fn reasons_are_worded_as_aws_words_them() {
+    let now = Timestamp(T0 + 3 * 60_000);
+    let one = alarm(1, None, "missing");
+    let r = vec![(
+        Timestamp(T0),
+        Some(Point {
+            start: Timestamp(T0),
+            value: 95.0,
+            sample_count: 1.0,
+        }),
+    )];
+    let o = evaluate(&one, &r, now).expect("decided");
+    assert_eq!(o.state, "ALARM");
+    assert_eq!(
+        o.reason,
+        "Threshold Crossed: 1 datapoint [95.0 (07/12/26 10:00:00)] was greater than the threshold (40.0)."
+    );
+    let data: serde_json::Value =
+        serde_json::from_str(o.reason_data.as_deref().expect("data")).expect("json");
+    assert_eq!(data["version"], "1.0");
+    assert_eq!(data["statistic"], "Average");
+    assert_eq!(data["period"], 60);
+    assert_eq!(data["recentDatapoints"], serde_json::json!([95.0]));
+    assert_eq!(data["evaluatedDatapoints"][0]["timestamp"], "2026-12-07T10:00:00.000+0000");
+    assert_eq!(data["queryDate"], "2026-12-07T10:03:00.000+0000");
+
+    let three = alarm(3, None, "missing");
+    let o = evaluate(&three, &range("- - X X X"), now).expect("decided");
+    assert_eq!(
+        o.reason,
+        "Threshold Crossed: 3 out of the last 3 datapoints [95.0 (07/12/26 10:04:00), 95.0 (07/12/26 10:03:00), 95.0 (07/12/26 10:02:00)] were greater than the threshold (40.0) (minimum 3 datapoints for OK -> ALARM transition)."
+    );
+    let o = evaluate(&three, &range("- - - - -"), now).expect("decided");
+    assert_eq!(o.reason, "Insufficient Data: 3 datapoints were unknown.");
+    let o = evaluate(&alarm(1, None, "missing"), &range("- - -"), now).expect("decided");
+    assert_eq!(o.reason, "Insufficient Data: 1 datapoint was unknown.");
+}
