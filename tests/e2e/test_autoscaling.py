@@ -278,7 +278,7 @@ def test_a_launch_that_cannot_happen_says_why(nimbus):
     [a] = wait_for(failed)[-1:]
     assert a["StatusMessage"] == ("Nimbus cannot launch EC2 instances yet: RunInstances is not implemented. "
                                   "Launching EC2 instance failed.")
-    assert a["Description"] == "Launching a new EC2 instance.  Status Reason: " + a["StatusMessage"]
+    assert a["Description"] == "Launching a new EC2 instance. Status Reason: " + a["StatusMessage"]
     t = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
     assert re.fullmatch(
         f"At {t} a user request created an AutoScalingGroup changing the desired capacity from 0 to 1.  "
@@ -531,3 +531,35 @@ def test_a_cloudwatch_alarm_runs_the_target_tracking_policy(fresh_nimbus):
     # The alarm's history records the action as executed.
     wait_for(lambda: [h for h in cw.describe_alarm_history(AlarmName=high, HistoryItemType="Action")[
         "AlarmHistoryItems"] if h["HistorySummary"] == f"Successfully executed action {policy_arn}"])
+
+
+def test_notifications_reach_an_sns_subscriber(nimbus):
+    import json
+    import urllib.request
+    topic = nimbus.aws("sns", "create-topic", "--name", unique("asg-events"))["TopicArn"]
+    to = unique("ops") + "@example.com"
+    nimbus.aws("sns", "subscribe", "--topic-arn", topic, "--protocol", "email-json", "--notification-endpoint", to)
+    confirm = json.loads(nimbus.admin("GET", f"/_nimbus/sns/outbox?to={to}")["messages"][0]["body"])
+    urllib.request.urlopen(confirm["SubscribeURL"], timeout=10).read()
+    name = group(nimbus, None, min_size=0, max_size=2, desired=0)
+    nimbus.aws("autoscaling", "put-notification-configuration", "--auto-scaling-group-name", name,
+               "--topic-arn", topic, "--notification-types", "autoscaling:EC2_INSTANCE_LAUNCH",
+               "autoscaling:EC2_INSTANCE_LAUNCH_ERROR")
+
+    def mail():
+        return [json.loads(m["body"]) for m in nimbus.admin("GET", f"/_nimbus/sns/outbox?to={to}")["messages"]
+                if json.loads(m["body"]).get("Type") == "Notification"]
+
+    test = wait_for(mail)[0]
+    assert test["Subject"] == f'Auto Scaling: test notification for group "{name}"'
+    assert json.loads(test["Message"])["Event"] == "autoscaling:TEST_NOTIFICATION"
+    nimbus.aws("autoscaling", "set-desired-capacity", "--auto-scaling-group-name", name, "--desired-capacity", "1")
+    failed = wait_for(lambda: [m for m in mail() if "failed launch" in m.get("Subject", "")])[0]
+    assert failed["Subject"] == f'Auto Scaling: failed launch for group "{name}"'
+    body = json.loads(failed["Message"])
+    assert body["Event"] == "autoscaling:EC2_INSTANCE_LAUNCH_ERROR"
+    assert body["Service"] == "AWS Auto Scaling" and body["AutoScalingGroupName"] == name
+    assert body["StatusCode"] == "Failed" and body["EC2InstanceId"] == ""
+    assert body["StatusMessage"].startswith("Nimbus cannot launch EC2 instances yet")
+    assert "a user request explicitly set group desired capacity changing the desired capacity from 0 to 1." in body["Cause"]
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")

@@ -182,7 +182,7 @@ fn services(
         store.clone(),
         clock.clone(),
         ids.clone(),
-        crate::autoscaling_wiring::deps(ec2_net.clone(), alarms.clone()),
+        crate::autoscaling_wiring::deps(ec2_net.clone(), alarms.clone(), sns_handle.clone()),
     )
     .context("loading Auto Scaling state")?;
     // Alarm actions on scaling policy ARNs run the policy in Auto Scaling.

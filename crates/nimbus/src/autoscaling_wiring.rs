@@ -8,23 +8,29 @@
 //! - target groups do not exist yet (Elastic Load Balancing is not wired), so none is found;
 //! - target tracking policies create and delete their alarms in CloudWatch
 //!   ([`CloudWatchAlarms`]), and CloudWatch's alarm actions on Auto Scaling policy ARNs run
-//!   the policy ([`Policies`], the `ScalingPolicies` hook of `alarm_actions`).
+//!   the policy ([`Policies`], the `ScalingPolicies` hook of `alarm_actions`);
+//! - notification configurations publish through SNS ([`Sns`]).
 
 use nimbus_core::AwsError;
 use std::sync::Arc;
 use svc_autoscaling::deps::{
-    AlarmSpec, Alarms, BoxFuture, Catalog, Deps, Fleet, LaunchRequest, Launched, Observed, SubnetInfo,
+    AlarmSpec, Alarms, BoxFuture, Catalog, Notifier, Deps, Fleet, LaunchRequest, Launched, Observed, SubnetInfo,
     TargetGroups, TargetHealth, TemplateError, TemplateInfo,
 };
 use svc_autoscaling::model::TemplateRef;
 
 /// The wiring for `app::build`.
-pub fn deps(ec2: svc_ec2::Ec2, alarms: Arc<svc_cloudwatch::alarms::Alarms>) -> Deps {
+pub fn deps(
+    ec2: svc_ec2::Ec2,
+    alarms: Arc<svc_cloudwatch::alarms::Alarms>,
+    sns: svc_sns::Handle,
+) -> Deps {
     Deps {
         catalog: Arc::new(Ec2Catalog { ec2 }),
         fleet: Arc::new(NoInstances),
         target_groups: Arc::new(NoTargetGroups),
         alarms: Arc::new(CloudWatchAlarms { alarms }),
+        notifier: Arc::new(Sns(sns)),
     }
 }
 
@@ -209,6 +215,26 @@ impl crate::alarm_actions::ScalingPolicies for Policies {
                 )),
                 Err(e) => Err(format!("action failed: {}", e.message)),
             }
+        })
+    }
+}
+
+/// Notification configurations, published through SNS.
+struct Sns(svc_sns::Handle);
+
+impl Notifier for Sns {
+    fn notify<'a>(
+        &'a self,
+        account: &'a str,
+        topic_arn: &'a str,
+        subject: &'a str,
+        message: &'a str,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.0
+                .publish_as_service(account, topic_arn, subject, message)
+                .await
+                .map(|_| ())
         })
     }
 }

@@ -2,7 +2,8 @@
 //! services never import each other; the binary wires adapters in `app.rs`):
 //! [`Catalog`] (EC2's zones, subnets and launch templates, read-only), [`Fleet`]
 //! (launch, terminate and observe instances), [`TargetGroups`] (register, deregister, target
-//! health) and [`Alarms`] (the CloudWatch alarms a target tracking policy owns). Each
+//! health), [`Alarms`] (the CloudWatch alarms a target tracking policy owns) and
+//! [`Notifier`] (SNS, for notification configurations). Each
 //! answer that can fail carries the text Auto Scaling shows the user (activity status
 //! messages, validation errors). This module holds only the contracts and their data.
 
@@ -156,6 +157,18 @@ pub trait Alarms: Send + Sync + 'static {
     fn delete<'a>(&'a self, account: &'a str, region: &'a str, names: &'a [String]) -> BoxFuture<'a, ()>;
 }
 
+/// Amazon SNS, for the group's notification configurations.
+pub trait Notifier: Send + Sync + 'static {
+    /// Publishes `message` with `subject` to `topic_arn` on behalf of `account`.
+    fn notify<'a>(
+        &'a self,
+        account: &'a str,
+        topic_arn: &'a str,
+        subject: &'a str,
+        message: &'a str,
+    ) -> BoxFuture<'a, Result<(), String>>;
+}
+
 /// Everything Auto Scaling is wired to.
 #[derive(Clone)]
 pub struct Deps {
@@ -163,6 +176,7 @@ pub struct Deps {
     pub fleet: std::sync::Arc<dyn Fleet>,
     pub target_groups: std::sync::Arc<dyn TargetGroups>,
     pub alarms: std::sync::Arc<dyn Alarms>,
+    pub notifier: std::sync::Arc<dyn Notifier>,
 }
 
 impl std::fmt::Debug for Deps {

@@ -17,6 +17,7 @@ mod errors;
 pub mod generated;
 mod handlers;
 pub mod model;
+mod notify;
 mod persist;
 pub mod reconciler;
 mod render;

@@ -31,6 +31,9 @@ use std::time::Duration;
 /// How often (Nimbus time) the reconciler passes over every group.
 pub const INTERVAL: Duration = Duration::from_secs(1);
 
+/// How long finished activities are kept: AWS keeps six weeks of scaling history.
+pub const ACTIVITY_KEPT_MS: i64 = 42 * 86_400_000;
+
 /// The worker.
 pub struct Reconciler {
     pub svc: AutoScaling,
@@ -76,8 +79,10 @@ impl Pass {
 }
 
 impl AutoScaling {
-    /// One pass over every group of every scope (scheduled actions first).
+    /// One pass over every group of every scope (scheduled actions first), then drops
+    /// activities past AWS's six weeks of history.
     pub async fn reconcile_all(&self) -> Result<(), AwsError> {
+        self.prune_activities().await?;
         for (account, region) in self.scopes_with_groups() {
             self.run_scheduled(&account, &region).await?;
             let names: Vec<String> =
@@ -85,6 +90,30 @@ impl AutoScaling {
             for name in names {
                 self.reconcile_group(&account, &region, &name).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// Deletes finished activities that ended more than [`ACTIVITY_KEPT_MS`] ago.
+    async fn prune_activities(&self) -> Result<(), AwsError> {
+        let cutoff = self.now_ms() - ACTIVITY_KEPT_MS;
+        let stale: Vec<(String, String)> = {
+            let st = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
+            st.scopes
+                .iter()
+                .filter(|(_, s)| s.activities.values().any(|a| a.end.is_some_and(|e| e < cutoff)))
+                .map(|(k, _)| k.clone())
+                .collect()
+        };
+        for (account, region) in stale {
+            self.mutate(&account, &region, |scope| {
+                let mut change = Change::default();
+                for a in scope.activities.values().filter(|a| a.end.is_some_and(|e| e < cutoff)) {
+                    change.push(Op::DeleteActivity(a.account.clone(), a.region.clone(), a.id.clone()));
+                }
+                Ok((change, ()))
+            })
+            .await?;
         }
         Ok(())
     }
@@ -179,6 +208,7 @@ impl AutoScaling {
             .cloned()
             .collect();
         let ours = pass.g;
+        let notify = changed.clone();
         self.mutate(account, region, |scope| {
             let mut change = Change::default();
             for a in changed {
@@ -199,7 +229,9 @@ impl AutoScaling {
             }
             Ok((change, ()))
         })
-        .await
+        .await?;
+        self.notify_activities(&ours, &notify).await;
+        Ok(())
     }
 
     fn observe(&self, p: &mut Pass) {
@@ -474,7 +506,7 @@ impl AutoScaling {
                 let mut act = capacity::activity(
                     &p.g,
                     self.uuid(),
-                    format!("Launching a new EC2 instance.  Status Reason: {msg}"),
+                    format!("Launching a new EC2 instance. Status Reason: {msg}"),
                     cause,
                     details,
                     now,

@@ -273,7 +273,7 @@ async fn failed_launches_say_why_and_back_off() {
     let a = &acts[0];
     assert_eq!(a.status_code, "Failed");
     assert_eq!(a.status_message.as_deref(), Some(reason));
-    assert_eq!(a.description.as_deref(), Some(format!("Launching a new EC2 instance.  Status Reason: {reason}").as_str()));
+    assert_eq!(a.description.as_deref(), Some(format!("Launching a new EC2 instance. Status Reason: {reason}").as_str()));
     assert_eq!(a.cause, "At 2026-12-07T10:00:00Z a user request created an AutoScalingGroup changing the desired capacity from 0 to 1.  At 2026-12-07T10:00:00Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 0 to 1.");
     assert!(w.instances("web").await.is_empty(), "no fake instance");
     // Retried after 10 s, then 20 s.
@@ -365,4 +365,74 @@ async fn a_pending_instance_taken_out_cancels_its_launch() {
         .delete_auto_scaling_group(&w.ctx(), DeleteAutoScalingGroupType { auto_scaling_group_name: "web".into(), force_delete: None })
         .await
         .expect("empty and idle: deleted");
+}
+
+#[tokio::test]
+async fn activities_are_kept_six_weeks() {
+    let w = World::new();
+    *w.fleet.fail.lock().unwrap() = Some("no capacity".into());
+    w.group("web", 1, 1, 1, |_| {}).await;
+    w.pass().await;
+    assert_eq!(w.activities("web").await.len(), 1);
+    *w.fleet.fail.lock().unwrap() = None;
+    w.advance(41 * 86_400);
+    w.pass().await; // the retry launches; the failed activity is 41 days old
+    assert_eq!(w.activities("web").await.len(), 2);
+    w.advance(86_400 + 1);
+    w.pass().await;
+    let acts = w.activities("web").await;
+    assert_eq!(acts.len(), 1);
+    assert!(acts[0].description.as_deref().unwrap().starts_with("Launching a new EC2 instance: i-"));
+}
+
+#[tokio::test]
+async fn notifications_go_to_the_configured_topics() {
+    let w = World::new();
+    let topic = "arn:aws:sns:us-east-1:000000000000:asg-events";
+    w.group("web", 0, 2, 0, |_| {}).await;
+    w.svc
+        .put_notification_configuration(&w.ctx(), PutNotificationConfigurationType {
+            auto_scaling_group_name: "web".into(),
+            topic_arn: topic.into(),
+            notification_types: vec!["autoscaling:EC2_INSTANCE_LAUNCH".into(), "autoscaling:EC2_INSTANCE_LAUNCH_ERROR".into()],
+        })
+        .await
+        .expect("put");
+    {
+        let sent = w.notifier.sent.lock().unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].1, "Auto Scaling: test notification for group \"web\"");
+        let m: serde_json::Value = serde_json::from_str(&sent[0].2).unwrap();
+        assert_eq!(m["Event"], "autoscaling:TEST_NOTIFICATION");
+        assert_eq!(m["AutoScalingGroupName"], "web");
+    }
+    *w.fleet.fail.lock().unwrap() = Some("Insufficient capacity. Launching EC2 instance failed.".into());
+    w.set_desired("web", 1).await;
+    w.pass().await;
+    *w.fleet.fail.lock().unwrap() = None;
+    w.advance(10);
+    w.pass().await;
+    w.fleet.boot_all();
+    w.pass().await;
+    // Scale-in terminations are not subscribed to.
+    w.set_desired("web", 0).await;
+    w.pass().await;
+    let sent = w.notifier.sent.lock().unwrap().clone();
+    let subjects: Vec<&str> = sent.iter().map(|s| s.1.as_str()).collect();
+    assert_eq!(subjects, [
+        "Auto Scaling: test notification for group \"web\"",
+        "Auto Scaling: failed launch for group \"web\"",
+        "Auto Scaling: launch for group \"web\"",
+    ]);
+    let failed: serde_json::Value = serde_json::from_str(&sent[1].2).unwrap();
+    assert_eq!(failed["Event"], "autoscaling:EC2_INSTANCE_LAUNCH_ERROR");
+    assert_eq!(failed["StatusCode"], "Failed");
+    assert_eq!(failed["StatusMessage"], "Insufficient capacity. Launching EC2 instance failed.");
+    assert_eq!(failed["EC2InstanceId"], "");
+    assert_eq!(failed["Details"]["Subnet ID"], "subnet-a");
+    let ok: serde_json::Value = serde_json::from_str(&sent[2].2).unwrap();
+    assert_eq!(ok["Event"], "autoscaling:EC2_INSTANCE_LAUNCH");
+    assert_eq!(ok["StatusCode"], "Successful");
+    assert!(ok["EC2InstanceId"].as_str().unwrap().starts_with("i-"));
+    assert_eq!(ok["Service"], "AWS Auto Scaling");
 }

@@ -97,6 +97,13 @@ pub(super) async fn activities(
     input: DescribeScalingActivitiesType,
 ) -> Result<ActivitiesType, AwsError> {
     let size = max_records(input.max_records, 100, 100)?;
+    if input.filters.as_ref().is_some_and(|f| !f.is_empty()) {
+        return Err(AwsError::new(
+            "NotImplemented",
+            501,
+            "Nimbus does not implement Filters for DescribeScalingActivities yet",
+        ));
+    }
     let ids = input.activity_ids.unwrap_or_default();
     let include_deleted = input.include_deleted_groups.unwrap_or(false);
     let group = input.auto_scaling_group_name;

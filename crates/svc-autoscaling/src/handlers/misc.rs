@@ -236,18 +236,27 @@ pub(super) async fn put_notification(
         )));
     }
     let (account, region) = (ctx.account_id().to_string(), ctx.region.clone());
-    svc.mutate(&account, &region, |scope| {
-        let mut g = live_group(scope, &input.auto_scaling_group_name)?;
-        // A put replaces the topic's whole set of types.
-        g.notifications.retain(|(t, _)| *t != input.topic_arn);
-        for t in &input.notification_types {
-            g.notifications.push((input.topic_arn.clone(), t.clone()));
-        }
-        g.notifications.sort();
-        g.notifications.dedup();
-        Ok((Change::one(Op::PutGroup(g)), ()))
-    })
-    .await
+    let g = svc
+        .mutate(&account, &region, |scope| {
+            let mut g = live_group(scope, &input.auto_scaling_group_name)?;
+            // A put replaces the topic's whole set of types.
+            g.notifications.retain(|(t, _)| *t != input.topic_arn);
+            for t in &input.notification_types {
+                g.notifications.push((input.topic_arn.clone(), t.clone()));
+            }
+            g.notifications.sort();
+            g.notifications.dedup();
+            Ok((Change::one(Op::PutGroup(g.clone())), g))
+        })
+        .await?;
+    // Auto Scaling confirms the configuration with a test notification to the topic.
+    let (subject, message) = crate::notify::test_message(&g, &ctx.request_id, ctx.now.0);
+    let _ = svc
+        .deps
+        .notifier
+        .notify(&account, &input.topic_arn, &subject, &message)
+        .await;
+    Ok(())
 }
 
 pub(super) async fn delete_notification(

@@ -164,6 +164,21 @@ impl Alarms for FakeAlarms {
     }
 }
 
+#[derive(Default)]
+pub struct FakeNotifier {
+    /// (topic, subject, message)
+    pub sent: Mutex<Vec<(String, String, String)>>,
+}
+
+impl Notifier for FakeNotifier {
+    fn notify<'a>(&'a self, _a: &'a str, topic: &'a str, subject: &'a str, message: &'a str) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.sent.lock().unwrap().push((topic.into(), subject.into(), message.into()));
+            Ok(())
+        })
+    }
+}
+
 pub struct World {
     pub svc: AutoScaling,
     pub clock: Arc<ManualClock>,
@@ -171,6 +186,7 @@ pub struct World {
     pub fleet: Arc<FakeFleet>,
     pub tgs: Arc<FakeTargetGroups>,
     pub alarms: Arc<FakeAlarms>,
+    pub notifier: Arc<FakeNotifier>,
 }
 
 impl World {
@@ -184,14 +200,16 @@ impl World {
         let fleet = Arc::new(FakeFleet::default());
         let tgs = Arc::new(FakeTargetGroups::default());
         let alarms = Arc::new(FakeAlarms::default());
+        let notifier = Arc::new(FakeNotifier::default());
         let deps = Deps {
             catalog: catalog.clone(),
             fleet: fleet.clone(),
             target_groups: tgs.clone(),
             alarms: alarms.clone(),
+            notifier: notifier.clone(),
         };
         let svc = AutoScaling::load(store, clock.clone(), Arc::new(Ids::from_seed(7)), deps).expect("load");
-        World { svc, clock, catalog, fleet, tgs, alarms }
+        World { svc, clock, catalog, fleet, tgs, alarms, notifier }
     }
 
     pub fn ctx(&self) -> RequestContext {
