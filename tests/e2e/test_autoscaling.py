@@ -563,3 +563,16 @@ def test_notifications_reach_an_sns_subscriber(nimbus):
     assert body["StatusMessage"].startswith("Nimbus cannot launch EC2 instances yet")
     assert "a user request explicitly set group desired capacity changing the desired capacity from 0 to 1." in body["Cause"]
     nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name, "--force-delete")
+
+
+def test_reset_empties_auto_scaling(make_nimbus):
+    n = make_nimbus()
+    name = group(n, None, min_size=0, max_size=1, desired=0)
+    n.aws("autoscaling", "put-scaling-policy", "--auto-scaling-group-name", name, "--policy-name", "p",
+          "--adjustment-type", "ChangeInCapacity", "--scaling-adjustment", "1")
+    n.admin("POST", "/_nimbus/reset")
+    assert n.aws("autoscaling", "describe-auto-scaling-groups")["AutoScalingGroups"] == []
+    assert n.aws("autoscaling", "describe-launch-configurations")["LaunchConfigurations"] == []
+    assert n.aws("autoscaling", "describe-policies")["ScalingPolicies"] == []
+    # And the names are free again.
+    group(n, name, min_size=0, max_size=1, desired=0)

@@ -436,3 +436,112 @@ async fn notifications_go_to_the_configured_topics() {
     assert!(ok["EC2InstanceId"].as_str().unwrap().starts_with("i-"));
     assert_eq!(ok["Service"], "AWS Auto Scaling");
 }
+
+#[tokio::test]
+async fn terminate_instance_in_group_with_and_without_decrement() {
+    let w = World::new();
+    w.group("web", 1, 3, 2, |_| {}).await;
+    w.pass().await;
+    w.fleet.boot_all();
+    w.pass().await;
+    let ids: Vec<String> = w.instances("web").await.iter().map(|i| i.instance_id.clone()).collect();
+    w.advance(30);
+    let out = w
+        .svc
+        .terminate_instance_in_auto_scaling_group(&w.ctx(), TerminateInstanceInAutoScalingGroupType {
+            instance_id: ids[0].clone(),
+            should_decrement_desired_capacity: true,
+        })
+        .await
+        .expect("terminate")
+        .activity
+        .expect("activity");
+    assert_eq!(out.description.as_deref(), Some(format!("Terminating EC2 instance: {}", ids[0]).as_str()));
+    assert_eq!(out.cause, format!(
+        "At 2026-12-07T10:00:30Z instance {} was taken out of service in response to a user request, shrinking the capacity from 2 to 1.",
+        ids[0]
+    ));
+    assert_eq!(out.status_code, "InProgress");
+    assert_eq!(w.describe("web").await.desired_capacity, 1);
+    // At min, decrementing is refused with AWS's reason.
+    let e = w
+        .svc
+        .terminate_instance_in_auto_scaling_group(&w.ctx(), TerminateInstanceInAutoScalingGroupType {
+            instance_id: ids[1].clone(),
+            should_decrement_desired_capacity: true,
+        })
+        .await
+        .expect_err("min");
+    assert!(e.message.starts_with("Currently, desiredSize equals minSize (1)."), "{}", e.message);
+    w.pass().await;
+    assert_eq!(w.instances("web").await.len(), 1);
+    // Without decrementing, a replacement comes.
+    w.svc
+        .terminate_instance_in_auto_scaling_group(&w.ctx(), TerminateInstanceInAutoScalingGroupType {
+            instance_id: ids[1].clone(),
+            should_decrement_desired_capacity: false,
+        })
+        .await
+        .expect("terminate");
+    w.pass().await;
+    let list = w.instances("web").await;
+    assert_eq!(list.len(), 1);
+    assert_ne!(list[0].instance_id, ids[1]);
+    let e = w
+        .svc
+        .terminate_instance_in_auto_scaling_group(&w.ctx(), TerminateInstanceInAutoScalingGroupType {
+            instance_id: "i-0000000000000dead".into(),
+            should_decrement_desired_capacity: false,
+        })
+        .await
+        .expect_err("unknown");
+    assert_eq!(e.message, "Instance Id not found - No managed instance found for instance ID: i-0000000000000dead");
+    let acts = w.activities("web").await;
+    assert!(acts.iter().filter(|a| a.description.as_deref().unwrap_or("").starts_with("Terminating")).all(|a| a.status_code == "Successful"));
+}
+
+#[tokio::test]
+async fn update_words_the_new_constraints_and_instances_are_listed() {
+    let w = World::new();
+    w.group("web", 1, 3, 1, |_| {}).await;
+    w.pass().await;
+    w.fleet.boot_all();
+    w.pass().await;
+    w.advance(60);
+    w.svc
+        .update_auto_scaling_group(&w.ctx(), UpdateAutoScalingGroupType {
+            auto_scaling_group_name: "web".into(),
+            min_size: Some(1),
+            max_size: Some(3),
+            desired_capacity: Some(2),
+            ..Default::default()
+        })
+        .await
+        .expect("update");
+    w.pass().await;
+    let acts = w.activities("web").await;
+    assert!(acts[0].cause.starts_with(
+        "At 2026-12-07T10:01:00Z a user request update of AutoScalingGroup constraints to min: 1, max: 3, desired: 2 changing the desired capacity from 1 to 2.  At 2026-12-07T10:01:00Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 1 to 2."
+    ), "{}", acts[0].cause);
+    w.fleet.boot_all();
+    w.pass().await;
+    let out = w
+        .svc
+        .describe_auto_scaling_instances(&w.ctx(), DescribeAutoScalingInstancesType::default())
+        .await
+        .expect("instances")
+        .auto_scaling_instances
+        .unwrap();
+    assert_eq!(out.len(), 2);
+    for i in &out {
+        assert_eq!((i.auto_scaling_group_name.as_str(), i.lifecycle_state.as_str(), i.health_status.as_str()), ("web", "InService", "HEALTHY"));
+        assert_eq!(i.launch_template.as_ref().and_then(|t| t.launch_template_id.clone()).as_deref(), Some("lt-0001"));
+    }
+    let one = w
+        .svc
+        .describe_auto_scaling_instances(&w.ctx(), DescribeAutoScalingInstancesType { max_records: Some(1), ..Default::default() })
+        .await
+        .expect("page");
+    assert_eq!(one.auto_scaling_instances.unwrap().len(), 1);
+    assert!(one.next_token.is_some());
+}
