@@ -576,3 +576,14 @@ def test_reset_empties_auto_scaling(make_nimbus):
     assert n.aws("autoscaling", "describe-policies")["ScalingPolicies"] == []
     # And the names are free again.
     group(n, name, min_size=0, max_size=1, desired=0)
+
+
+def test_standby_and_detach_check_their_instances(nimbus):
+    name = group(nimbus, None, min_size=0, max_size=2, desired=0)
+    for op, extra in (("enter-standby", ["--should-decrement-desired-capacity"]), ("exit-standby", []),
+                      ("detach-instances", ["--no-should-decrement-desired-capacity"])):
+        err = error(nimbus, "autoscaling", op, "--auto-scaling-group-name", name,
+                    "--instance-ids", "i-0123456789abcdef0", *extra)
+        assert "(ValidationError)" in err
+        assert f"The instance i-0123456789abcdef0 is not part of Auto Scaling group {name}." in err
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name)

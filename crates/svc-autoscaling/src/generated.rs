@@ -34,7 +34,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("AttachLoadBalancerTargetGroupsResult"),
         input: Some(m::ShapeId(25)),
         output: Some(m::ShapeId(24)),
-        errors: &[m::ShapeId(239), m::ShapeId(257), m::ShapeId(129)],
+        errors: &[m::ShapeId(245), m::ShapeId(263), m::ShapeId(135)],
         implemented: true,
         ..op("AttachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -66,39 +66,39 @@ pub static OPERATIONS: [m::Operation; 66] = [
         input: Some(m::ShapeId(69)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(153),
-            m::ShapeId(239),
-            m::ShapeId(257),
+            m::ShapeId(159),
+            m::ShapeId(245),
+            m::ShapeId(263),
         ],
         implemented: true,
         ..op("CreateAutoScalingGroup", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(70)),
-        errors: &[m::ShapeId(20), m::ShapeId(153), m::ShapeId(239)],
+        errors: &[m::ShapeId(20), m::ShapeId(159), m::ShapeId(245)],
         implemented: true,
         ..op("CreateLaunchConfiguration", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(71)),
         errors: &[
-            m::ShapeId(153),
+            m::ShapeId(159),
             m::ShapeId(20),
-            m::ShapeId(239),
-            m::ShapeId(240),
+            m::ShapeId(245),
+            m::ShapeId(246),
         ],
         implemented: true,
         ..op("CreateOrUpdateTags", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(74)),
-        errors: &[m::ShapeId(246), m::ShapeId(240), m::ShapeId(239)],
+        errors: &[m::ShapeId(252), m::ShapeId(246), m::ShapeId(245)],
         implemented: true,
         ..op("DeleteAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(139)),
-        errors: &[m::ShapeId(240), m::ShapeId(239)],
+        input: Some(m::ShapeId(145)),
+        errors: &[m::ShapeId(246), m::ShapeId(245)],
         implemented: true,
         ..op("DeleteLaunchConfiguration", "POST", "/")
     },
@@ -108,25 +108,25 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         input: Some(m::ShapeId(75)),
-        errors: &[m::ShapeId(239)],
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("DeleteNotificationConfiguration", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(239), m::ShapeId(257)],
+        errors: &[m::ShapeId(245), m::ShapeId(263)],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(77)),
-        errors: &[m::ShapeId(239)],
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("DeleteScheduledAction", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(78)),
-        errors: &[m::ShapeId(239), m::ShapeId(240)],
+        errors: &[m::ShapeId(245), m::ShapeId(246)],
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -137,14 +137,14 @@ pub static OPERATIONS: [m::Operation; 66] = [
     m::Operation {
         result_wrapper: Some("DescribeAccountLimitsResult"),
         output: Some(m::ShapeId(80)),
-        errors: &[m::ShapeId(239)],
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("DescribeAccountLimits", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAdjustmentTypesResult"),
         output: Some(m::ShapeId(81)),
-        errors: &[m::ShapeId(239)],
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("DescribeAdjustmentTypes", "POST", "/")
     },
@@ -152,7 +152,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeAutoScalingGroupsResult"),
         input: Some(m::ShapeId(31)),
         output: Some(m::ShapeId(35)),
-        errors: &[m::ShapeId(136), m::ShapeId(239)],
+        errors: &[m::ShapeId(142), m::ShapeId(245)],
         implemented: true,
         ..op("DescribeAutoScalingGroups", "POST", "/")
     },
@@ -160,14 +160,14 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeAutoScalingInstancesResult"),
         input: Some(m::ShapeId(82)),
         output: Some(m::ShapeId(38)),
-        errors: &[m::ShapeId(136), m::ShapeId(239)],
+        errors: &[m::ShapeId(142), m::ShapeId(245)],
         implemented: true,
         ..op("DescribeAutoScalingInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingNotificationTypesResult"),
         output: Some(m::ShapeId(83)),
-        errors: &[m::ShapeId(239)],
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("DescribeAutoScalingNotificationTypes", "POST", "/")
     },
@@ -177,16 +177,16 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeLaunchConfigurationsResult"),
-        input: Some(m::ShapeId(141)),
-        output: Some(m::ShapeId(143)),
-        errors: &[m::ShapeId(136), m::ShapeId(239)],
+        input: Some(m::ShapeId(147)),
+        output: Some(m::ShapeId(149)),
+        errors: &[m::ShapeId(142), m::ShapeId(245)],
         implemented: true,
         ..op("DescribeLaunchConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHookTypesResult"),
         output: Some(m::ShapeId(84)),
-        errors: &[m::ShapeId(239)],
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("DescribeLifecycleHookTypes", "POST", "/")
     },
@@ -198,7 +198,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeLoadBalancerTargetGroupsResult"),
         input: Some(m::ShapeId(85)),
         output: Some(m::ShapeId(86)),
-        errors: &[m::ShapeId(239), m::ShapeId(136)],
+        errors: &[m::ShapeId(245), m::ShapeId(142)],
         implemented: true,
         ..op("DescribeLoadBalancerTargetGroups", "POST", "/")
     },
@@ -209,7 +209,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
     m::Operation {
         result_wrapper: Some("DescribeMetricCollectionTypesResult"),
         output: Some(m::ShapeId(87)),
-        errors: &[m::ShapeId(239)],
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("DescribeMetricCollectionTypes", "POST", "/")
     },
@@ -217,15 +217,15 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeNotificationConfigurationsResult"),
         input: Some(m::ShapeId(89)),
         output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(136), m::ShapeId(239)],
+        errors: &[m::ShapeId(142), m::ShapeId(245)],
         implemented: true,
         ..op("DescribeNotificationConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribePoliciesResult"),
         input: Some(m::ShapeId(90)),
-        output: Some(m::ShapeId(207)),
-        errors: &[m::ShapeId(136), m::ShapeId(239), m::ShapeId(257)],
+        output: Some(m::ShapeId(213)),
+        errors: &[m::ShapeId(142), m::ShapeId(245), m::ShapeId(263)],
         implemented: true,
         ..op("DescribePolicies", "POST", "/")
     },
@@ -233,37 +233,37 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeScalingActivitiesResult"),
         input: Some(m::ShapeId(91)),
         output: Some(m::ShapeId(10)),
-        errors: &[m::ShapeId(136), m::ShapeId(239)],
+        errors: &[m::ShapeId(142), m::ShapeId(245)],
         implemented: true,
         ..op("DescribeScalingActivities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingProcessTypesResult"),
-        output: Some(m::ShapeId(232)),
-        errors: &[m::ShapeId(239)],
+        output: Some(m::ShapeId(238)),
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("DescribeScalingProcessTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScheduledActionsResult"),
         input: Some(m::ShapeId(92)),
-        output: Some(m::ShapeId(253)),
-        errors: &[m::ShapeId(136), m::ShapeId(239)],
+        output: Some(m::ShapeId(259)),
+        errors: &[m::ShapeId(142), m::ShapeId(245)],
         implemented: true,
         ..op("DescribeScheduledActions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTagsResult"),
         input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(278)),
-        errors: &[m::ShapeId(136), m::ShapeId(239)],
+        output: Some(m::ShapeId(284)),
+        errors: &[m::ShapeId(142), m::ShapeId(245)],
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTerminationPolicyTypesResult"),
         output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(239)],
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("DescribeTerminationPolicyTypes", "POST", "/")
     },
@@ -277,13 +277,17 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DetachInstancesResult"),
+        input: Some(m::ShapeId(96)),
+        output: Some(m::ShapeId(95)),
+        errors: &[m::ShapeId(245)],
+        implemented: true,
         ..op("DetachInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DetachLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(95)),
-        errors: &[m::ShapeId(239)],
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(97)),
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("DetachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -299,16 +303,24 @@ pub static OPERATIONS: [m::Operation; 66] = [
     op("EnableMetricsCollection", "POST", "/"),
     m::Operation {
         result_wrapper: Some("EnterStandbyResult"),
+        input: Some(m::ShapeId(105)),
+        output: Some(m::ShapeId(104)),
+        errors: &[m::ShapeId(245)],
+        implemented: true,
         ..op("EnterStandby", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(246), m::ShapeId(239)],
+        input: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(252), m::ShapeId(245)],
         implemented: true,
         ..op("ExecutePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ExitStandbyResult"),
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(110)),
+        errors: &[m::ShapeId(245)],
+        implemented: true,
         ..op("ExitStandby", "POST", "/")
     },
     m::Operation {
@@ -324,22 +336,22 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("PutLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(236)),
-        errors: &[m::ShapeId(153), m::ShapeId(239), m::ShapeId(257)],
+        input: Some(m::ShapeId(242)),
+        errors: &[m::ShapeId(159), m::ShapeId(245), m::ShapeId(263)],
         implemented: true,
         ..op("PutNotificationConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("PutScalingPolicyResult"),
-        input: Some(m::ShapeId(237)),
-        output: Some(m::ShapeId(208)),
-        errors: &[m::ShapeId(153), m::ShapeId(239), m::ShapeId(257)],
+        input: Some(m::ShapeId(243)),
+        output: Some(m::ShapeId(214)),
+        errors: &[m::ShapeId(159), m::ShapeId(245), m::ShapeId(263)],
         implemented: true,
         ..op("PutScalingPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(238)),
-        errors: &[m::ShapeId(20), m::ShapeId(153), m::ShapeId(239)],
+        input: Some(m::ShapeId(244)),
+        errors: &[m::ShapeId(20), m::ShapeId(159), m::ShapeId(245)],
         implemented: true,
         ..op("PutScheduledUpdateGroupAction", "POST", "/")
     },
@@ -352,8 +364,8 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("RecordLifecycleActionHeartbeat", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(251)),
-        errors: &[m::ShapeId(240), m::ShapeId(239)],
+        input: Some(m::ShapeId(257)),
+        errors: &[m::ShapeId(246), m::ShapeId(245)],
         implemented: true,
         ..op("ResumeProcesses", "POST", "/")
     },
@@ -362,22 +374,22 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("RollbackInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(258)),
-        errors: &[m::ShapeId(246), m::ShapeId(239)],
+        input: Some(m::ShapeId(264)),
+        errors: &[m::ShapeId(252), m::ShapeId(245)],
         implemented: true,
         ..op("SetDesiredCapacity", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(259)),
-        errors: &[m::ShapeId(239)],
+        input: Some(m::ShapeId(265)),
+        errors: &[m::ShapeId(245)],
         implemented: true,
         ..op("SetInstanceHealth", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SetInstanceProtectionResult"),
-        input: Some(m::ShapeId(261)),
-        output: Some(m::ShapeId(260)),
-        errors: &[m::ShapeId(153), m::ShapeId(239)],
+        input: Some(m::ShapeId(267)),
+        output: Some(m::ShapeId(266)),
+        errors: &[m::ShapeId(159), m::ShapeId(245)],
         implemented: true,
         ..op("SetInstanceProtection", "POST", "/")
     },
@@ -386,32 +398,32 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("StartInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(251)),
-        errors: &[m::ShapeId(240), m::ShapeId(239)],
+        input: Some(m::ShapeId(257)),
+        errors: &[m::ShapeId(246), m::ShapeId(245)],
         implemented: true,
         ..op("SuspendProcesses", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("TerminateInstanceInAutoScalingGroupResult"),
-        input: Some(m::ShapeId(284)),
+        input: Some(m::ShapeId(290)),
         output: Some(m::ShapeId(13)),
-        errors: &[m::ShapeId(246), m::ShapeId(239)],
+        errors: &[m::ShapeId(252), m::ShapeId(245)],
         implemented: true,
         ..op("TerminateInstanceInAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(290)),
-        errors: &[m::ShapeId(246), m::ShapeId(239), m::ShapeId(257)],
+        input: Some(m::ShapeId(296)),
+        errors: &[m::ShapeId(252), m::ShapeId(245), m::ShapeId(263)],
         implemented: true,
         ..op("UpdateAutoScalingGroup", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 313] = [
+pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 199), member("Max", 199)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 205), member("Max", 205)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -451,7 +463,7 @@ pub static SHAPES: [m::Shape; 313] = [
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 199), member("Max", 199)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 205), member("Max", 205)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -476,7 +488,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
@@ -494,7 +506,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 required: true,
                 ..member("Activities", 9)
             },
-            member("NextToken", 299),
+            member("NextToken", 305),
         ])),
     },
     m::Shape {
@@ -502,37 +514,37 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ActivityId", 299)
+                ..member("ActivityId", 305)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
-            member("Description", 299),
+            member("Description", 305),
             m::Member {
                 required: true,
-                ..member("Cause", 300)
+                ..member("Cause", 306)
             },
             m::Member {
                 required: true,
-                ..member("StartTime", 286)
+                ..member("StartTime", 292)
             },
-            member("EndTime", 286),
+            member("EndTime", 292),
             m::Member {
                 required: true,
-                ..member("StatusCode", 247)
+                ..member("StatusCode", 253)
             },
-            member("StatusMessage", 304),
-            member("Progress", 233),
-            member("Details", 299),
+            member("StatusMessage", 310),
+            member("Progress", 239),
+            member("Details", 305),
             member("AutoScalingGroupState", 33),
-            member("AutoScalingGroupARN", 241),
+            member("AutoScalingGroupARN", 247),
         ])),
     },
     m::Shape {
         name: "ActivityIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(299),
+            member: m::ShapeId(305),
             member_location_name: None,
             flattened: false,
         }),
@@ -543,7 +555,7 @@ pub static SHAPES: [m::Shape; 313] = [
     },
     m::Shape {
         name: "AdjustmentType",
-        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 304)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 310)])),
     },
     m::Shape {
         name: "AdjustmentTypes",
@@ -556,8 +568,8 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "Alarm",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AlarmName", 304),
-            member("AlarmARN", 241),
+            member("AlarmName", 310),
+            member("AlarmARN", 247),
         ])),
     },
     m::Shape {
@@ -589,7 +601,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
@@ -613,11 +625,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 279)
+                ..member("TargetGroupARNs", 285)
             },
         ])),
     },
@@ -626,12 +638,12 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
-            member("AutoScalingGroupARN", 241),
-            member("LaunchConfigurationName", 304),
-            member("LaunchTemplate", 147),
-            member("MixedInstancesPolicy", 189),
+            member("AutoScalingGroupARN", 247),
+            member("LaunchConfigurationName", 310),
+            member("LaunchTemplate", 153),
+            member("MixedInstancesPolicy", 195),
             m::Member {
                 required: true,
                 ..member("MinSize", 29)
@@ -654,41 +666,41 @@ pub static SHAPES: [m::Shape; 313] = [
                 ..member("AvailabilityZones", 43)
             },
             member("AvailabilityZoneIds", 41),
-            member("LoadBalancerNames", 154),
-            member("TargetGroupARNs", 279),
+            member("LoadBalancerNames", 160),
+            member("TargetGroupARNs", 285),
             m::Member {
                 required: true,
-                ..member("HealthCheckType", 305)
+                ..member("HealthCheckType", 311)
             },
-            member("HealthCheckGracePeriod", 109),
-            member("Instances", 132),
+            member("HealthCheckGracePeriod", 115),
+            member("Instances", 138),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 286)
+                ..member("CreatedTime", 292)
             },
-            member("SuspendedProcesses", 271),
-            member("PlacementGroup", 304),
-            member("VPCZoneIdentifier", 306),
-            member("EnabledMetrics", 101),
-            member("Status", 304),
-            member("Tags", 274),
-            member("TerminationPolicies", 285),
-            member("NewInstancesProtectedFromScaleIn", 128),
-            member("ServiceLinkedRoleARN", 241),
-            member("MaxInstanceLifetime", 161),
+            member("SuspendedProcesses", 277),
+            member("PlacementGroup", 310),
+            member("VPCZoneIdentifier", 312),
+            member("EnabledMetrics", 103),
+            member("Status", 310),
+            member("Tags", 280),
+            member("TerminationPolicies", 291),
+            member("NewInstancesProtectedFromScaleIn", 134),
+            member("ServiceLinkedRoleARN", 247),
+            member("MaxInstanceLifetime", 167),
             member("CapacityRebalance", 57),
-            member("WarmPoolConfiguration", 294),
-            member("WarmPoolSize", 296),
+            member("WarmPoolConfiguration", 300),
+            member("WarmPoolSize", 302),
             member("Context", 64),
-            member("DesiredCapacityType", 304),
+            member("DesiredCapacityType", 310),
             member("DefaultInstanceWarmup", 73),
-            member("TrafficSources", 289),
-            member("InstanceMaintenancePolicy", 122),
+            member("TrafficSources", 295),
+            member("InstanceMaintenancePolicy", 128),
             member("DeletionProtection", 79),
             member("AvailabilityZoneDistribution", 40),
             member("AvailabilityZoneImpairmentPolicy", 42),
             member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 121),
+            member("InstanceLifecyclePolicy", 127),
         ])),
     },
     m::Shape {
@@ -706,7 +718,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "AutoScalingGroupNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(310),
             member_location_name: None,
             flattened: false,
         }),
@@ -715,10 +727,10 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "AutoScalingGroupNamesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("AutoScalingGroupNames", 30),
-            member("IncludeInstances", 116),
-            member("NextToken", 299),
-            member("MaxRecords", 164),
-            member("Filters", 107),
+            member("IncludeInstances", 122),
+            member("NextToken", 305),
+            member("MaxRecords", 170),
+            member("Filters", 113),
         ])),
     },
     m::Shape {
@@ -744,7 +756,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 required: true,
                 ..member("AutoScalingGroups", 34)
             },
-            member("NextToken", 299),
+            member("NextToken", 305),
         ])),
     },
     m::Shape {
@@ -752,34 +764,34 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 302)
+                ..member("InstanceId", 308)
             },
-            member("InstanceType", 304),
+            member("InstanceType", 310),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
-            },
-            m::Member {
-                required: true,
-                ..member("AvailabilityZone", 304)
-            },
-            member("AvailabilityZoneId", 304),
-            m::Member {
-                required: true,
-                ..member("LifecycleState", 305)
+                ..member("AutoScalingGroupName", 310)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 305)
+                ..member("AvailabilityZone", 310)
             },
-            member("LaunchConfigurationName", 304),
-            member("LaunchTemplate", 147),
-            member("ImageId", 304),
+            member("AvailabilityZoneId", 310),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 128)
+                ..member("LifecycleState", 311)
             },
-            member("WeightedCapacity", 305),
+            m::Member {
+                required: true,
+                ..member("HealthStatus", 311)
+            },
+            member("LaunchConfigurationName", 310),
+            member("LaunchTemplate", 153),
+            member("ImageId", 310),
+            m::Member {
+                required: true,
+                ..member("ProtectedFromScaleIn", 134)
+            },
+            member("WeightedCapacity", 311),
         ])),
     },
     m::Shape {
@@ -794,13 +806,13 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "AutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("AutoScalingInstances", 37),
-            member("NextToken", 299),
+            member("NextToken", 305),
         ])),
     },
     m::Shape {
         name: "AutoScalingNotificationTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(310),
             member_location_name: None,
             flattened: false,
         }),
@@ -812,7 +824,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "AvailabilityZoneIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(310),
             member_location_name: None,
             flattened: false,
         }),
@@ -820,14 +832,14 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "AvailabilityZoneImpairmentPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ZonalShiftEnabled", 312),
-            member("ImpairedZoneHealthCheckBehavior", 114),
+            member("ZonalShiftEnabled", 318),
+            member("ImpairedZoneHealthCheckBehavior", 120),
         ])),
     },
     m::Shape {
         name: "AvailabilityZones",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(310),
             member_location_name: None,
             flattened: false,
         }),
@@ -840,7 +852,7 @@ pub static SHAPES: [m::Shape; 313] = [
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 199), member("Max", 199)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 205), member("Max", 205)])),
     },
     m::Shape {
         name: "BaselinePerformanceFactorsRequest",
@@ -873,13 +885,13 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "BlockDeviceMapping",
         kind: m::ShapeKind::Structure(structure(&[
-            member("VirtualName", 304),
+            member("VirtualName", 310),
             m::Member {
                 required: true,
-                ..member("DeviceName", 304)
+                ..member("DeviceName", 310)
             },
-            member("Ebs", 98),
-            member("NoDevice", 193),
+            member("Ebs", 100),
+            member("NoDevice", 199),
         ])),
     },
     m::Shape {
@@ -928,7 +940,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "CapacityReservationResourceGroupArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(247),
             member_location_name: None,
             flattened: false,
         }),
@@ -950,7 +962,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "ClassicLinkVPCSecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(310),
             member_location_name: None,
             flattened: false,
         }),
@@ -981,7 +993,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 206)
+            ..member("References", 212)
         }])),
     },
     m::Shape {
@@ -989,12 +1001,12 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
-            member("LaunchConfigurationName", 304),
-            member("LaunchTemplate", 147),
-            member("MixedInstancesPolicy", 189),
-            member("InstanceId", 302),
+            member("LaunchConfigurationName", 310),
+            member("LaunchTemplate", 153),
+            member("MixedInstancesPolicy", 195),
+            member("InstanceId", 308),
             m::Member {
                 required: true,
                 ..member("MinSize", 29)
@@ -1007,30 +1019,30 @@ pub static SHAPES: [m::Shape; 313] = [
             member("DefaultCooldown", 65),
             member("AvailabilityZones", 43),
             member("AvailabilityZoneIds", 41),
-            member("LoadBalancerNames", 154),
-            member("TargetGroupARNs", 279),
-            member("HealthCheckType", 305),
-            member("HealthCheckGracePeriod", 109),
-            member("PlacementGroup", 304),
-            member("VPCZoneIdentifier", 306),
-            member("TerminationPolicies", 285),
-            member("NewInstancesProtectedFromScaleIn", 128),
+            member("LoadBalancerNames", 160),
+            member("TargetGroupARNs", 285),
+            member("HealthCheckType", 311),
+            member("HealthCheckGracePeriod", 115),
+            member("PlacementGroup", 310),
+            member("VPCZoneIdentifier", 312),
+            member("TerminationPolicies", 291),
+            member("NewInstancesProtectedFromScaleIn", 134),
             member("CapacityRebalance", 57),
-            member("LifecycleHookSpecificationList", 150),
+            member("LifecycleHookSpecificationList", 156),
             member("DeletionProtection", 79),
-            member("Tags", 277),
-            member("ServiceLinkedRoleARN", 241),
-            member("MaxInstanceLifetime", 161),
+            member("Tags", 283),
+            member("ServiceLinkedRoleARN", 247),
+            member("MaxInstanceLifetime", 167),
             member("Context", 64),
-            member("DesiredCapacityType", 304),
+            member("DesiredCapacityType", 310),
             member("DefaultInstanceWarmup", 73),
-            member("TrafficSources", 289),
-            member("InstanceMaintenancePolicy", 122),
+            member("TrafficSources", 295),
+            member("InstanceMaintenancePolicy", 128),
             member("AvailabilityZoneDistribution", 40),
             member("AvailabilityZoneImpairmentPolicy", 42),
-            member("SkipZonalShiftValidation", 264),
+            member("SkipZonalShiftValidation", 270),
             member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 121),
+            member("InstanceLifecyclePolicy", 127),
         ])),
     },
     m::Shape {
@@ -1038,45 +1050,45 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 304)
+                ..member("LaunchConfigurationName", 310)
             },
-            member("ImageId", 304),
-            member("KeyName", 304),
-            member("SecurityGroups", 256),
-            member("ClassicLinkVPCId", 304),
+            member("ImageId", 310),
+            member("KeyName", 310),
+            member("SecurityGroups", 262),
+            member("ClassicLinkVPCId", 310),
             member("ClassicLinkVPCSecurityGroups", 63),
-            member("UserData", 311),
-            member("InstanceId", 302),
-            member("InstanceType", 304),
-            member("KernelId", 304),
-            member("RamdiskId", 304),
+            member("UserData", 317),
+            member("InstanceId", 308),
+            member("InstanceType", 310),
+            member("KernelId", 310),
+            member("RamdiskId", 310),
             member("BlockDeviceMappings", 54),
-            member("InstanceMonitoring", 127),
-            member("SpotPrice", 266),
-            member("IamInstanceProfile", 301),
-            member("EbsOptimized", 99),
+            member("InstanceMonitoring", 133),
+            member("SpotPrice", 272),
+            member("IamInstanceProfile", 307),
+            member("EbsOptimized", 101),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 308),
-            member("MetadataOptions", 126),
+            member("PlacementTenancy", 314),
+            member("MetadataOptions", 132),
         ])),
     },
     m::Shape {
         name: "CreateOrUpdateTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 277)
+            ..member("Tags", 283)
         }])),
     },
     m::Shape {
         name: "CustomizedMetricSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricName", 179),
-            member("Namespace", 180),
-            member("Dimensions", 175),
-            member("Statistic", 183),
-            member("Unit", 185),
-            member("Period", 176),
-            member("Metrics", 281),
+            member("MetricName", 185),
+            member("Namespace", 186),
+            member("Dimensions", 181),
+            member("Statistic", 189),
+            member("Unit", 191),
+            member("Period", 182),
+            member("Metrics", 287),
         ])),
     },
     m::Shape {
@@ -1088,9 +1100,9 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
-            member("ForceDelete", 108),
+            member("ForceDelete", 114),
         ])),
     },
     m::Shape {
@@ -1098,21 +1110,21 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 304)
+                ..member("TopicARN", 310)
             },
         ])),
     },
     m::Shape {
         name: "DeletePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 304),
+            member("AutoScalingGroupName", 310),
             m::Member {
                 required: true,
-                ..member("PolicyName", 241)
+                ..member("PolicyName", 247)
             },
         ])),
     },
@@ -1121,11 +1133,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 304)
+                ..member("ScheduledActionName", 310)
             },
         ])),
     },
@@ -1133,7 +1145,7 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "DeleteTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 277)
+            ..member("Tags", 283)
         }])),
     },
     m::Shape {
@@ -1145,10 +1157,10 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "DescribeAccountLimitsAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxNumberOfAutoScalingGroups", 162),
-            member("MaxNumberOfLaunchConfigurations", 163),
-            member("NumberOfAutoScalingGroups", 200),
-            member("NumberOfLaunchConfigurations", 201),
+            member("MaxNumberOfAutoScalingGroups", 168),
+            member("MaxNumberOfLaunchConfigurations", 169),
+            member("NumberOfAutoScalingGroups", 206),
+            member("NumberOfLaunchConfigurations", 207),
         ])),
     },
     m::Shape {
@@ -1158,9 +1170,9 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "DescribeAutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 120),
-            member("MaxRecords", 164),
-            member("NextToken", 299),
+            member("InstanceIds", 126),
+            member("MaxRecords", 170),
+            member("NextToken", 305),
         ])),
     },
     m::Shape {
@@ -1176,24 +1188,24 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
-            member("NextToken", 299),
-            member("MaxRecords", 164),
+            member("NextToken", 305),
+            member("MaxRecords", 170),
         ])),
     },
     m::Shape {
         name: "DescribeLoadBalancerTargetGroupsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroups", 156),
-            member("NextToken", 299),
+            member("LoadBalancerTargetGroups", 162),
+            member("NextToken", 305),
         ])),
     },
     m::Shape {
         name: "DescribeMetricCollectionTypesAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 169),
-            member("Granularities", 178),
+            member("Metrics", 175),
+            member("Granularities", 184),
         ])),
     },
     m::Shape {
@@ -1201,62 +1213,80 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("NotificationConfigurations", 195)
+                ..member("NotificationConfigurations", 201)
             },
-            member("NextToken", 299),
+            member("NextToken", 305),
         ])),
     },
     m::Shape {
         name: "DescribeNotificationConfigurationsType",
         kind: m::ShapeKind::Structure(structure(&[
             member("AutoScalingGroupNames", 30),
-            member("NextToken", 299),
-            member("MaxRecords", 164),
+            member("NextToken", 305),
+            member("MaxRecords", 170),
         ])),
     },
     m::Shape {
         name: "DescribePoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 304),
-            member("PolicyNames", 210),
-            member("PolicyTypes", 211),
-            member("NextToken", 299),
-            member("MaxRecords", 164),
+            member("AutoScalingGroupName", 310),
+            member("PolicyNames", 216),
+            member("PolicyTypes", 217),
+            member("NextToken", 305),
+            member("MaxRecords", 170),
         ])),
     },
     m::Shape {
         name: "DescribeScalingActivitiesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActivityIds", 12),
-            member("AutoScalingGroupName", 304),
-            member("IncludeDeletedGroups", 115),
-            member("MaxRecords", 164),
-            member("NextToken", 299),
-            member("Filters", 107),
+            member("AutoScalingGroupName", 310),
+            member("IncludeDeletedGroups", 121),
+            member("MaxRecords", 170),
+            member("NextToken", 305),
+            member("Filters", 113),
         ])),
     },
     m::Shape {
         name: "DescribeScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 304),
-            member("ScheduledActionNames", 252),
-            member("StartTime", 286),
-            member("EndTime", 286),
-            member("NextToken", 299),
-            member("MaxRecords", 164),
+            member("AutoScalingGroupName", 310),
+            member("ScheduledActionNames", 258),
+            member("StartTime", 292),
+            member("EndTime", 292),
+            member("NextToken", 305),
+            member("MaxRecords", 170),
         ])),
     },
     m::Shape {
         name: "DescribeTagsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filters", 107),
-            member("NextToken", 299),
-            member("MaxRecords", 164),
+            member("Filters", 113),
+            member("NextToken", 305),
+            member("MaxRecords", 170),
         ])),
     },
     m::Shape {
         name: "DescribeTerminationPolicyTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 285)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 291)])),
+    },
+    m::Shape {
+        name: "DetachInstancesAnswer",
+        kind: m::ShapeKind::Structure(structure(&[member("Activities", 9)])),
+    },
+    m::Shape {
+        name: "DetachInstancesQuery",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("InstanceIds", 126),
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 310)
+            },
+            m::Member {
+                required: true,
+                ..member("ShouldDecrementDesiredCapacity", 268)
+            },
+        ])),
     },
     m::Shape {
         name: "DetachLoadBalancerTargetGroupsResultType",
@@ -1267,11 +1297,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 279)
+                ..member("TargetGroupARNs", 285)
             },
         ])),
     },
@@ -1282,7 +1312,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "Ebs",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SnapshotId", 304),
+            member("SnapshotId", 310),
             member("VolumeSize", 51),
             member("VolumeType", 52),
             member("DeleteOnTermination", 47),
@@ -1298,17 +1328,35 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "EnabledMetric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metric", 304),
-            member("Granularity", 304),
+            member("Metric", 310),
+            member("Granularity", 310),
         ])),
     },
     m::Shape {
         name: "EnabledMetrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(100),
+            member: m::ShapeId(102),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "EnterStandbyAnswer",
+        kind: m::ShapeKind::Structure(structure(&[member("Activities", 9)])),
+    },
+    m::Shape {
+        name: "EnterStandbyQuery",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("InstanceIds", 126),
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 310)
+            },
+            m::Member {
+                required: true,
+                ..member("ShouldDecrementDesiredCapacity", 268)
+            },
+        ])),
     },
     m::Shape {
         name: "EstimatedInstanceWarmup",
@@ -1321,7 +1369,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "ExcludedInstanceTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(103),
+            member: m::ShapeId(107),
             member_location_name: None,
             flattened: false,
         }),
@@ -1329,24 +1377,38 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "ExecutePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 304),
+            member("AutoScalingGroupName", 310),
             m::Member {
                 required: true,
-                ..member("PolicyName", 241)
+                ..member("PolicyName", 247)
             },
-            member("HonorCooldown", 111),
-            member("MetricValue", 181),
-            member("BreachThreshold", 181),
+            member("HonorCooldown", 117),
+            member("MetricValue", 187),
+            member("BreachThreshold", 187),
+        ])),
+    },
+    m::Shape {
+        name: "ExitStandbyAnswer",
+        kind: m::ShapeKind::Structure(structure(&[member("Activities", 9)])),
+    },
+    m::Shape {
+        name: "ExitStandbyQuery",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("InstanceIds", 126),
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 310)
+            },
         ])),
     },
     m::Shape {
         name: "Filter",
-        kind: m::ShapeKind::Structure(structure(&[member("Name", 299), member("Values", 293)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 305), member("Values", 299)])),
     },
     m::Shape {
         name: "Filters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(106),
+            member: m::ShapeId(112),
             member_location_name: None,
             flattened: false,
         }),
@@ -1376,7 +1438,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 304)])
+            ..structure(&[member("Message", 310)])
         }),
     },
     m::Shape {
@@ -1402,30 +1464,30 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 302)
+                ..member("InstanceId", 308)
             },
-            member("InstanceType", 304),
+            member("InstanceType", 310),
             m::Member {
                 required: true,
-                ..member("AvailabilityZone", 304)
+                ..member("AvailabilityZone", 310)
             },
-            member("AvailabilityZoneId", 304),
+            member("AvailabilityZoneId", 310),
             m::Member {
                 required: true,
-                ..member("LifecycleState", 151)
+                ..member("LifecycleState", 157)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 305)
+                ..member("HealthStatus", 311)
             },
-            member("LaunchConfigurationName", 304),
-            member("LaunchTemplate", 147),
-            member("ImageId", 304),
+            member("LaunchConfigurationName", 310),
+            member("LaunchTemplate", 153),
+            member("ImageId", 310),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 128)
+                ..member("ProtectedFromScaleIn", 134)
             },
-            member("WeightedCapacity", 305),
+            member("WeightedCapacity", 311),
         ])),
     },
     m::Shape {
@@ -1437,7 +1499,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "InstanceGenerations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(118),
+            member: m::ShapeId(124),
             member_location_name: None,
             flattened: false,
         }),
@@ -1445,20 +1507,20 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "InstanceIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(302),
+            member: m::ShapeId(308),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceLifecyclePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 243)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 249)])),
     },
     m::Shape {
         name: "InstanceMaintenancePolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinHealthyPercentage", 135),
-            member("MaxHealthyPercentage", 134),
+            member("MinHealthyPercentage", 141),
+            member("MaxHealthyPercentage", 140),
         ])),
     },
     m::Shape {
@@ -1480,14 +1542,14 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "InstanceMetadataOptions",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 125),
-            member("HttpPutResponseHopLimit", 124),
-            member("HttpEndpoint", 123),
+            member("HttpTokens", 131),
+            member("HttpPutResponseHopLimit", 130),
+            member("HttpEndpoint", 129),
         ])),
     },
     m::Shape {
         name: "InstanceMonitoring",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 190)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 196)])),
     },
     m::Shape {
         name: "InstanceProtected",
@@ -1502,7 +1564,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
@@ -1510,45 +1572,45 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 292)
+                ..member("VCpuCount", 298)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 166)
+                ..member("MemoryMiB", 172)
             },
             member("CpuManufacturers", 67),
-            member("MemoryGiBPerVCpu", 165),
-            member("ExcludedInstanceTypes", 104),
-            member("InstanceGenerations", 119),
-            member("SpotMaxPricePercentageOverLowestPrice", 199),
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 199),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 199),
+            member("MemoryGiBPerVCpu", 171),
+            member("ExcludedInstanceTypes", 108),
+            member("InstanceGenerations", 125),
+            member("SpotMaxPricePercentageOverLowestPrice", 205),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 205),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 205),
             member("BareMetal", 44),
             member("BurstablePerformance", 55),
-            member("RequireHibernateSupport", 197),
-            member("NetworkInterfaceCount", 192),
-            member("LocalStorage", 157),
-            member("LocalStorageTypes", 159),
-            member("TotalLocalStorageGB", 287),
+            member("RequireHibernateSupport", 203),
+            member("NetworkInterfaceCount", 198),
+            member("LocalStorage", 163),
+            member("LocalStorageTypes", 165),
+            member("TotalLocalStorageGB", 293),
             member("BaselineEbsBandwidthMbps", 45),
             member("AcceleratorTypes", 7),
             member("AcceleratorCount", 0),
             member("AcceleratorManufacturers", 2),
             member("AcceleratorNames", 4),
             member("AcceleratorTotalMemoryMiB", 5),
-            member("NetworkBandwidthGbps", 191),
+            member("NetworkBandwidthGbps", 197),
             member("AllowedInstanceTypes", 19),
             member("BaselinePerformanceFactors", 46),
         ])),
     },
     m::Shape {
         name: "InstanceReusePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 245)])),
+        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 251)])),
     },
     m::Shape {
         name: "Instances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(117),
+            member: m::ShapeId(123),
             member_location_name: None,
             flattened: false,
         }),
@@ -1556,12 +1618,12 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "InstancesDistribution",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OnDemandAllocationStrategy", 299),
-            member("OnDemandBaseCapacity", 202),
-            member("OnDemandPercentageAboveBaseCapacity", 203),
-            member("SpotAllocationStrategy", 299),
-            member("SpotInstancePools", 265),
-            member("SpotMaxPrice", 188),
+            member("OnDemandAllocationStrategy", 305),
+            member("OnDemandBaseCapacity", 208),
+            member("OnDemandPercentageAboveBaseCapacity", 209),
+            member("SpotAllocationStrategy", 305),
+            member("SpotInstancePools", 271),
+            member("SpotMaxPrice", 194),
         ])),
     },
     m::Shape {
@@ -1581,7 +1643,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
@@ -1593,7 +1655,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
@@ -1601,49 +1663,49 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 304)
+                ..member("LaunchConfigurationName", 310)
             },
-            member("LaunchConfigurationARN", 241),
+            member("LaunchConfigurationARN", 247),
             m::Member {
                 required: true,
-                ..member("ImageId", 304)
+                ..member("ImageId", 310)
             },
-            member("KeyName", 304),
-            member("SecurityGroups", 256),
-            member("ClassicLinkVPCId", 304),
+            member("KeyName", 310),
+            member("SecurityGroups", 262),
+            member("ClassicLinkVPCId", 310),
             member("ClassicLinkVPCSecurityGroups", 63),
-            member("UserData", 311),
+            member("UserData", 317),
             m::Member {
                 required: true,
-                ..member("InstanceType", 304)
+                ..member("InstanceType", 310)
             },
-            member("KernelId", 304),
-            member("RamdiskId", 304),
+            member("KernelId", 310),
+            member("RamdiskId", 310),
             member("BlockDeviceMappings", 54),
-            member("InstanceMonitoring", 127),
-            member("SpotPrice", 266),
-            member("IamInstanceProfile", 301),
+            member("InstanceMonitoring", 133),
+            member("SpotPrice", 272),
+            member("IamInstanceProfile", 307),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 286)
+                ..member("CreatedTime", 292)
             },
-            member("EbsOptimized", 99),
+            member("EbsOptimized", 101),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 308),
-            member("MetadataOptions", 126),
+            member("PlacementTenancy", 314),
+            member("MetadataOptions", 132),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurationNameType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LaunchConfigurationName", 304)
+            ..member("LaunchConfigurationName", 310)
         }])),
     },
     m::Shape {
         name: "LaunchConfigurationNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(310),
             member_location_name: None,
             flattened: false,
         }),
@@ -1651,15 +1713,15 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "LaunchConfigurationNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchConfigurationNames", 140),
-            member("NextToken", 299),
-            member("MaxRecords", 164),
+            member("LaunchConfigurationNames", 146),
+            member("NextToken", 305),
+            member("MaxRecords", 170),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(138),
+            member: m::ShapeId(144),
             member_location_name: None,
             flattened: false,
         }),
@@ -1669,16 +1731,16 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurations", 142)
+                ..member("LaunchConfigurations", 148)
             },
-            member("NextToken", 299),
+            member("NextToken", 305),
         ])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateSpecification", 147),
-            member("Overrides", 204),
+            member("LaunchTemplateSpecification", 153),
+            member("Overrides", 210),
         ])),
     },
     m::Shape {
@@ -1688,19 +1750,19 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "LaunchTemplateOverrides",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceType", 304),
-            member("WeightedCapacity", 305),
-            member("LaunchTemplateSpecification", 147),
-            member("InstanceRequirements", 130),
-            member("ImageId", 113),
+            member("InstanceType", 310),
+            member("WeightedCapacity", 311),
+            member("LaunchTemplateSpecification", 153),
+            member("InstanceRequirements", 136),
+            member("ImageId", 119),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateId", 304),
-            member("LaunchTemplateName", 145),
-            member("Version", 304),
+            member("LaunchTemplateId", 310),
+            member("LaunchTemplateName", 151),
+            member("Version", 310),
         ])),
     },
     m::Shape {
@@ -1716,19 +1778,19 @@ pub static SHAPES: [m::Shape; 313] = [
             },
             m::Member {
                 required: true,
-                ..member("LifecycleTransition", 152)
+                ..member("LifecycleTransition", 158)
             },
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 110),
-            member("DefaultResult", 148),
-            member("NotificationTargetARN", 196),
-            member("RoleARN", 304),
+            member("HeartbeatTimeout", 116),
+            member("DefaultResult", 154),
+            member("NotificationTargetARN", 202),
+            member("RoleARN", 310),
         ])),
     },
     m::Shape {
         name: "LifecycleHookSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(149),
+            member: m::ShapeId(155),
             member_location_name: None,
             flattened: false,
         }),
@@ -1783,13 +1845,13 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
         name: "LoadBalancerNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(310),
             member_location_name: None,
             flattened: false,
         }),
@@ -1797,14 +1859,14 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "LoadBalancerTargetGroupState",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroupARN", 307),
-            member("State", 304),
+            member("LoadBalancerTargetGroupARN", 313),
+            member("State", 310),
         ])),
     },
     m::Shape {
         name: "LoadBalancerTargetGroupStates",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(155),
+            member: m::ShapeId(161),
             member_location_name: None,
             flattened: false,
         }),
@@ -1824,7 +1886,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "LocalStorageTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(158),
+            member: m::ShapeId(164),
             member_location_name: None,
             flattened: false,
         }),
@@ -1851,16 +1913,16 @@ pub static SHAPES: [m::Shape; 313] = [
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 198), member("Max", 198)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 204), member("Max", 204)])),
     },
     m::Shape {
         name: "MemoryMiBRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 199)
+                ..member("Min", 205)
             },
-            member("Max", 199),
+            member("Max", 205),
         ])),
     },
     m::Shape {
@@ -1868,23 +1930,23 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 180)
+                ..member("Namespace", 186)
             },
             m::Member {
                 required: true,
-                ..member("MetricName", 179)
+                ..member("MetricName", 185)
             },
-            member("Dimensions", 175),
+            member("Dimensions", 181),
         ])),
     },
     m::Shape {
         name: "MetricCollectionType",
-        kind: m::ShapeKind::Structure(structure(&[member("Metric", 304)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Metric", 310)])),
     },
     m::Shape {
         name: "MetricCollectionTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(168),
+            member: m::ShapeId(174),
             member_location_name: None,
             flattened: false,
         }),
@@ -1892,7 +1954,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "MetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(171),
+            member: m::ShapeId(177),
             member_location_name: None,
             flattened: false,
         }),
@@ -1902,12 +1964,12 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 304)
+                ..member("Id", 310)
             },
-            member("Expression", 300),
-            member("MetricStat", 182),
-            member("Label", 309),
-            member("ReturnData", 244),
+            member("Expression", 306),
+            member("MetricStat", 188),
+            member("Label", 315),
+            member("ReturnData", 250),
         ])),
     },
     m::Shape {
@@ -1915,11 +1977,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 173)
+                ..member("Name", 179)
             },
             m::Member {
                 required: true,
-                ..member("Value", 174)
+                ..member("Value", 180)
             },
         ])),
     },
@@ -1934,7 +1996,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "MetricDimensions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(172),
+            member: m::ShapeId(178),
             member_location_name: None,
             flattened: false,
         }),
@@ -1945,12 +2007,12 @@ pub static SHAPES: [m::Shape; 313] = [
     },
     m::Shape {
         name: "MetricGranularityType",
-        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 304)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 310)])),
     },
     m::Shape {
         name: "MetricGranularityTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(177),
+            member: m::ShapeId(183),
             member_location_name: None,
             flattened: false,
         }),
@@ -1972,13 +2034,13 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 167)
+                ..member("Metric", 173)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 310)
+                ..member("Stat", 316)
             },
-            member("Unit", 185),
+            member("Unit", 191),
         ])),
     },
     m::Shape {
@@ -2017,8 +2079,8 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "MixedInstancesPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplate", 144),
-            member("InstancesDistribution", 133),
+            member("LaunchTemplate", 150),
+            member("InstancesDistribution", 139),
         ])),
     },
     m::Shape {
@@ -2027,11 +2089,11 @@ pub static SHAPES: [m::Shape; 313] = [
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 198), member("Max", 198)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 204), member("Max", 204)])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 199), member("Max", 199)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 205), member("Max", 205)])),
     },
     m::Shape {
         name: "NoDevice",
@@ -2040,15 +2102,15 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "NotificationConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 304),
-            member("TopicARN", 304),
-            member("NotificationType", 304),
+            member("AutoScalingGroupName", 310),
+            member("TopicARN", 310),
+            member("NotificationType", 310),
         ])),
     },
     m::Shape {
         name: "NotificationConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(200),
             member_location_name: None,
             flattened: false,
         }),
@@ -2088,19 +2150,19 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "Overrides",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(146),
+            member: m::ShapeId(152),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 269)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 275)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(205),
+            member: m::ShapeId(211),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2108,13 +2170,13 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "PoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScalingPolicies", 248),
-            member("NextToken", 299),
+            member("ScalingPolicies", 254),
+            member("NextToken", 305),
         ])),
     },
     m::Shape {
         name: "PolicyARNType",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 241), member("Alarms", 17)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 247), member("Alarms", 17)])),
     },
     m::Shape {
         name: "PolicyIncrement",
@@ -2123,7 +2185,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "PolicyNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(247),
             member_location_name: None,
             flattened: false,
         }),
@@ -2131,7 +2193,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "PolicyTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(308),
+            member: m::ShapeId(314),
             member_location_name: None,
             flattened: false,
         }),
@@ -2163,9 +2225,9 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 184)
+                ..member("PredefinedMetricType", 190)
             },
-            member("ResourceLabel", 300),
+            member("ResourceLabel", 306),
         ])),
     },
     m::Shape {
@@ -2184,33 +2246,33 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricSpecifications", 223)
+                ..member("MetricSpecifications", 229)
             },
-            member("Mode", 224),
-            member("SchedulingBufferTime", 228),
-            member("MaxCapacityBreachBehavior", 220),
-            member("MaxCapacityBuffer", 221),
+            member("Mode", 230),
+            member("SchedulingBufferTime", 234),
+            member("MaxCapacityBreachBehavior", 226),
+            member("MaxCapacityBuffer", 227),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedCapacityMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 170)
+            ..member("MetricDataQueries", 176)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedLoadMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 170)
+            ..member("MetricDataQueries", 176)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedScalingMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 170)
+            ..member("MetricDataQueries", 176)
         }])),
     },
     m::Shape {
@@ -2228,20 +2290,20 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetValue", 181)
+                ..member("TargetValue", 187)
             },
-            member("PredefinedMetricPairSpecification", 226),
-            member("PredefinedScalingMetricSpecification", 227),
-            member("PredefinedLoadMetricSpecification", 225),
-            member("CustomizedScalingMetricSpecification", 219),
-            member("CustomizedLoadMetricSpecification", 218),
-            member("CustomizedCapacityMetricSpecification", 217),
+            member("PredefinedMetricPairSpecification", 232),
+            member("PredefinedScalingMetricSpecification", 233),
+            member("PredefinedLoadMetricSpecification", 231),
+            member("CustomizedScalingMetricSpecification", 225),
+            member("CustomizedLoadMetricSpecification", 224),
+            member("CustomizedCapacityMetricSpecification", 223),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingMetricSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(222),
+            member: m::ShapeId(228),
             member_location_name: None,
             flattened: false,
         }),
@@ -2257,9 +2319,9 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 212)
+                ..member("PredefinedMetricType", 218)
             },
-            member("ResourceLabel", 300),
+            member("ResourceLabel", 306),
         ])),
     },
     m::Shape {
@@ -2267,9 +2329,9 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 213)
+                ..member("PredefinedMetricType", 219)
             },
-            member("ResourceLabel", 300),
+            member("ResourceLabel", 306),
         ])),
     },
     m::Shape {
@@ -2277,9 +2339,9 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 215)
+                ..member("PredefinedMetricType", 221)
             },
-            member("ResourceLabel", 300),
+            member("ResourceLabel", 306),
         ])),
     },
     m::Shape {
@@ -2289,7 +2351,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "ProcessNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(310),
             member_location_name: None,
             flattened: false,
         }),
@@ -2298,20 +2360,20 @@ pub static SHAPES: [m::Shape; 313] = [
         name: "ProcessType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ProcessName", 304)
+            ..member("ProcessName", 310)
         }])),
     },
     m::Shape {
         name: "Processes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(230),
+            member: m::ShapeId(236),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "ProcessesType",
-        kind: m::ShapeKind::Structure(structure(&[member("Processes", 231)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Processes", 237)])),
     },
     m::Shape {
         name: "Progress",
@@ -2330,11 +2392,11 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 304)
+                ..member("TopicARN", 310)
             },
             m::Member {
                 required: true,
@@ -2347,24 +2409,24 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 304)
+                ..member("PolicyName", 310)
             },
-            member("PolicyType", 308),
-            member("AdjustmentType", 304),
-            member("MinAdjustmentStep", 187),
-            member("MinAdjustmentMagnitude", 186),
-            member("ScalingAdjustment", 209),
+            member("PolicyType", 314),
+            member("AdjustmentType", 310),
+            member("MinAdjustmentStep", 193),
+            member("MinAdjustmentMagnitude", 192),
+            member("ScalingAdjustment", 215),
             member("Cooldown", 65),
-            member("MetricAggregationType", 305),
-            member("StepAdjustments", 268),
-            member("EstimatedInstanceWarmup", 102),
-            member("TargetTrackingConfiguration", 280),
-            member("Enabled", 250),
-            member("PredictiveScalingConfiguration", 216),
+            member("MetricAggregationType", 311),
+            member("StepAdjustments", 274),
+            member("EstimatedInstanceWarmup", 106),
+            member("TargetTrackingConfiguration", 286),
+            member("Enabled", 256),
+            member("PredictiveScalingConfiguration", 222),
         ])),
     },
     m::Shape {
@@ -2372,20 +2434,20 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 304)
+                ..member("ScheduledActionName", 310)
             },
-            member("Time", 286),
-            member("StartTime", 286),
-            member("EndTime", 286),
-            member("Recurrence", 304),
+            member("Time", 292),
+            member("StartTime", 292),
+            member("EndTime", 292),
+            member("Recurrence", 310),
             member("MinSize", 29),
             member("MaxSize", 28),
             member("DesiredCapacity", 27),
-            member("TimeZone", 304),
+            member("TimeZone", 310),
         ])),
     },
     m::Shape {
@@ -2397,7 +2459,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
@@ -2409,7 +2471,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
@@ -2424,7 +2486,7 @@ pub static SHAPES: [m::Shape; 313] = [
     },
     m::Shape {
         name: "RetentionTriggers",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 242)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 248)])),
     },
     m::Shape {
         name: "ReturnData",
@@ -2443,7 +2505,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
@@ -2472,7 +2534,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "ScalingPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(255),
             member_location_name: None,
             flattened: false,
         }),
@@ -2480,22 +2542,22 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "ScalingPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 304),
-            member("PolicyName", 304),
-            member("PolicyARN", 241),
-            member("PolicyType", 308),
-            member("AdjustmentType", 304),
-            member("MinAdjustmentStep", 187),
-            member("MinAdjustmentMagnitude", 186),
-            member("ScalingAdjustment", 209),
+            member("AutoScalingGroupName", 310),
+            member("PolicyName", 310),
+            member("PolicyARN", 247),
+            member("PolicyType", 314),
+            member("AdjustmentType", 310),
+            member("MinAdjustmentStep", 193),
+            member("MinAdjustmentMagnitude", 192),
+            member("ScalingAdjustment", 215),
             member("Cooldown", 65),
-            member("StepAdjustments", 268),
-            member("MetricAggregationType", 305),
-            member("EstimatedInstanceWarmup", 102),
+            member("StepAdjustments", 274),
+            member("MetricAggregationType", 311),
+            member("EstimatedInstanceWarmup", 106),
             member("Alarms", 17),
-            member("TargetTrackingConfiguration", 280),
-            member("Enabled", 250),
-            member("PredictiveScalingConfiguration", 216),
+            member("TargetTrackingConfiguration", 286),
+            member("Enabled", 256),
+            member("PredictiveScalingConfiguration", 222),
         ])),
     },
     m::Shape {
@@ -2507,15 +2569,15 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
-            member("ScalingProcesses", 229),
+            member("ScalingProcesses", 235),
         ])),
     },
     m::Shape {
         name: "ScheduledActionNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(304),
+            member: m::ShapeId(310),
             member_location_name: None,
             flattened: false,
         }),
@@ -2523,30 +2585,30 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "ScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScheduledUpdateGroupActions", 255),
-            member("NextToken", 299),
+            member("ScheduledUpdateGroupActions", 261),
+            member("NextToken", 305),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupAction",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 304),
-            member("ScheduledActionName", 304),
-            member("ScheduledActionARN", 241),
-            member("Time", 286),
-            member("StartTime", 286),
-            member("EndTime", 286),
-            member("Recurrence", 304),
+            member("AutoScalingGroupName", 310),
+            member("ScheduledActionName", 310),
+            member("ScheduledActionARN", 247),
+            member("Time", 292),
+            member("StartTime", 292),
+            member("EndTime", 292),
+            member("Recurrence", 310),
             member("MinSize", 29),
             member("MaxSize", 28),
             member("DesiredCapacity", 27),
-            member("TimeZone", 304),
+            member("TimeZone", 310),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupActions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(254),
+            member: m::ShapeId(260),
             member_location_name: None,
             flattened: false,
         }),
@@ -2554,7 +2616,7 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "SecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(299),
+            member: m::ShapeId(305),
             member_location_name: None,
             flattened: false,
         }),
@@ -2568,7 +2630,7 @@ pub static SHAPES: [m::Shape; 313] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 304)])
+            ..structure(&[member("message", 310)])
         }),
     },
     m::Shape {
@@ -2576,13 +2638,13 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
             m::Member {
                 required: true,
                 ..member("DesiredCapacity", 27)
             },
-            member("HonorCooldown", 111),
+            member("HonorCooldown", 117),
         ])),
     },
     m::Shape {
@@ -2590,13 +2652,13 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 302)
+                ..member("InstanceId", 308)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 305)
+                ..member("HealthStatus", 311)
             },
-            member("ShouldRespectGracePeriod", 263),
+            member("ShouldRespectGracePeriod", 269),
         ])),
     },
     m::Shape {
@@ -2608,15 +2670,15 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceIds", 120)
+                ..member("InstanceIds", 126)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 235)
+                ..member("ProtectedFromScaleIn", 241)
             },
         ])),
     },
@@ -2643,18 +2705,18 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "StepAdjustment",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricIntervalLowerBound", 181),
-            member("MetricIntervalUpperBound", 181),
+            member("MetricIntervalLowerBound", 187),
+            member("MetricIntervalUpperBound", 187),
             m::Member {
                 required: true,
-                ..member("ScalingAdjustment", 209)
+                ..member("ScalingAdjustment", 215)
             },
         ])),
     },
     m::Shape {
         name: "StepAdjustments",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(267),
+            member: m::ShapeId(273),
             member_location_name: None,
             flattened: false,
         }),
@@ -2666,14 +2728,14 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "SuspendedProcess",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ProcessName", 304),
-            member("SuspensionReason", 304),
+            member("ProcessName", 310),
+            member("SuspensionReason", 310),
         ])),
     },
     m::Shape {
         name: "SuspendedProcesses",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(270),
+            member: m::ShapeId(276),
             member_location_name: None,
             flattened: false,
         }),
@@ -2681,30 +2743,30 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 299),
-            member("ResourceType", 299),
+            member("ResourceId", 305),
+            member("ResourceType", 305),
             m::Member {
                 required: true,
-                ..member("Key", 275)
+                ..member("Key", 281)
             },
-            member("Value", 276),
-            member("PropagateAtLaunch", 234),
+            member("Value", 282),
+            member("PropagateAtLaunch", 240),
         ])),
     },
     m::Shape {
         name: "TagDescription",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 299),
-            member("ResourceType", 299),
-            member("Key", 275),
-            member("Value", 276),
-            member("PropagateAtLaunch", 234),
+            member("ResourceId", 305),
+            member("ResourceType", 305),
+            member("Key", 281),
+            member("Value", 282),
+            member("PropagateAtLaunch", 240),
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(279),
             member_location_name: None,
             flattened: false,
         }),
@@ -2720,19 +2782,19 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "Tags",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(272),
+            member: m::ShapeId(278),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "TagsType",
-        kind: m::ShapeKind::Structure(structure(&[member("Tags", 274), member("NextToken", 299)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 280), member("NextToken", 305)])),
     },
     m::Shape {
         name: "TargetGroupARNs",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(307),
+            member: m::ShapeId(313),
             member_location_name: None,
             flattened: false,
         }),
@@ -2740,19 +2802,19 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "TargetTrackingConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PredefinedMetricSpecification", 214),
+            member("PredefinedMetricSpecification", 220),
             member("CustomizedMetricSpecification", 72),
             m::Member {
                 required: true,
-                ..member("TargetValue", 181)
+                ..member("TargetValue", 187)
             },
-            member("DisableScaleIn", 97),
+            member("DisableScaleIn", 99),
         ])),
     },
     m::Shape {
         name: "TargetTrackingMetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(282),
+            member: m::ShapeId(288),
             member_location_name: None,
             flattened: false,
         }),
@@ -2762,13 +2824,13 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 308)
+                ..member("Id", 314)
             },
-            member("Expression", 303),
-            member("MetricStat", 283),
-            member("Label", 309),
-            member("Period", 176),
-            member("ReturnData", 244),
+            member("Expression", 309),
+            member("MetricStat", 289),
+            member("Label", 315),
+            member("Period", 182),
+            member("ReturnData", 250),
         ])),
     },
     m::Shape {
@@ -2776,14 +2838,14 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 167)
+                ..member("Metric", 173)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 310)
+                ..member("Stat", 316)
             },
-            member("Unit", 185),
-            member("Period", 176),
+            member("Unit", 191),
+            member("Period", 182),
         ])),
     },
     m::Shape {
@@ -2791,18 +2853,18 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 302)
+                ..member("InstanceId", 308)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 262)
+                ..member("ShouldDecrementDesiredCapacity", 268)
             },
         ])),
     },
     m::Shape {
         name: "TerminationPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(301),
+            member: m::ShapeId(307),
             member_location_name: None,
             flattened: false,
         }),
@@ -2813,22 +2875,22 @@ pub static SHAPES: [m::Shape; 313] = [
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 198), member("Max", 198)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 204), member("Max", 204)])),
     },
     m::Shape {
         name: "TrafficSourceIdentifier",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Identifier", 307)
+                ..member("Identifier", 313)
             },
-            member("Type", 307),
+            member("Type", 313),
         ])),
     },
     m::Shape {
         name: "TrafficSources",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(288),
+            member: m::ShapeId(294),
             member_location_name: None,
             flattened: false,
         }),
@@ -2838,35 +2900,35 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 304)
+                ..member("AutoScalingGroupName", 310)
             },
-            member("LaunchConfigurationName", 304),
-            member("LaunchTemplate", 147),
-            member("MixedInstancesPolicy", 189),
+            member("LaunchConfigurationName", 310),
+            member("LaunchTemplate", 153),
+            member("MixedInstancesPolicy", 195),
             member("MinSize", 29),
             member("MaxSize", 28),
             member("DesiredCapacity", 27),
             member("DefaultCooldown", 65),
             member("AvailabilityZones", 43),
             member("AvailabilityZoneIds", 41),
-            member("HealthCheckType", 305),
-            member("HealthCheckGracePeriod", 109),
-            member("PlacementGroup", 291),
-            member("VPCZoneIdentifier", 306),
-            member("TerminationPolicies", 285),
-            member("NewInstancesProtectedFromScaleIn", 128),
-            member("ServiceLinkedRoleARN", 241),
-            member("MaxInstanceLifetime", 161),
+            member("HealthCheckType", 311),
+            member("HealthCheckGracePeriod", 115),
+            member("PlacementGroup", 297),
+            member("VPCZoneIdentifier", 312),
+            member("TerminationPolicies", 291),
+            member("NewInstancesProtectedFromScaleIn", 134),
+            member("ServiceLinkedRoleARN", 247),
+            member("MaxInstanceLifetime", 167),
             member("CapacityRebalance", 57),
             member("Context", 64),
-            member("DesiredCapacityType", 304),
+            member("DesiredCapacityType", 310),
             member("DefaultInstanceWarmup", 73),
-            member("InstanceMaintenancePolicy", 122),
+            member("InstanceMaintenancePolicy", 128),
             member("AvailabilityZoneDistribution", 40),
             member("AvailabilityZoneImpairmentPolicy", 42),
-            member("SkipZonalShiftValidation", 264),
+            member("SkipZonalShiftValidation", 270),
             member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 121),
+            member("InstanceLifecyclePolicy", 127),
             member("DeletionProtection", 79),
         ])),
     },
@@ -2879,15 +2941,15 @@ pub static SHAPES: [m::Shape; 313] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 199)
+                ..member("Min", 205)
             },
-            member("Max", 199),
+            member("Max", 205),
         ])),
     },
     m::Shape {
         name: "Values",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(299),
+            member: m::ShapeId(305),
             member_location_name: None,
             flattened: false,
         }),
@@ -2895,11 +2957,11 @@ pub static SHAPES: [m::Shape; 313] = [
     m::Shape {
         name: "WarmPoolConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxGroupPreparedCapacity", 160),
-            member("MinSize", 295),
-            member("PoolState", 297),
-            member("Status", 298),
-            member("InstanceReusePolicy", 131),
+            member("MaxGroupPreparedCapacity", 166),
+            member("MinSize", 301),
+            member("PoolState", 303),
+            member("Status", 304),
+            member("InstanceReusePolicy", 137),
         ])),
     },
     m::Shape {
@@ -3010,8 +3072,11 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeScheduledActions",
     "DescribeTags",
     "DescribeTerminationPolicyTypes",
+    "DetachInstances",
     "DetachLoadBalancerTargetGroups",
+    "EnterStandby",
     "ExecutePolicy",
+    "ExitStandby",
     "PutNotificationConfiguration",
     "PutScalingPolicy",
     "PutScheduledUpdateGroupAction",
@@ -4610,6 +4675,54 @@ impl IntoValue for DescribeTerminationPolicyTypesAnswer {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetachInstancesAnswer {
+    pub activities: Option<Vec<Activity>>,
+}
+
+impl FromValue for DetachInstancesAnswer {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            activities: opt(&mut s, 0, "Activities")?,
+        })
+    }
+}
+
+impl IntoValue for DetachInstancesAnswer {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.activities.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetachInstancesQuery {
+    pub instance_ids: Option<Vec<String>>,
+    pub auto_scaling_group_name: String,
+    pub should_decrement_desired_capacity: bool,
+}
+
+impl FromValue for DetachInstancesQuery {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_ids: opt(&mut s, 0, "InstanceIds")?,
+            auto_scaling_group_name: req(&mut s, 1, "AutoScalingGroupName")?,
+            should_decrement_desired_capacity: req(&mut s, 2, "ShouldDecrementDesiredCapacity")?,
+        })
+    }
+}
+
+impl IntoValue for DetachInstancesQuery {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_ids.map(IntoValue::into_value),
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.should_decrement_desired_capacity.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DetachLoadBalancerTargetGroupsResultType {}
 
 impl FromValue for DetachLoadBalancerTargetGroupsResultType {
@@ -4716,6 +4829,54 @@ impl IntoValue for EnabledMetric {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnterStandbyAnswer {
+    pub activities: Option<Vec<Activity>>,
+}
+
+impl FromValue for EnterStandbyAnswer {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            activities: opt(&mut s, 0, "Activities")?,
+        })
+    }
+}
+
+impl IntoValue for EnterStandbyAnswer {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.activities.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EnterStandbyQuery {
+    pub instance_ids: Option<Vec<String>>,
+    pub auto_scaling_group_name: String,
+    pub should_decrement_desired_capacity: bool,
+}
+
+impl FromValue for EnterStandbyQuery {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            instance_ids: opt(&mut s, 0, "InstanceIds")?,
+            auto_scaling_group_name: req(&mut s, 1, "AutoScalingGroupName")?,
+            should_decrement_desired_capacity: req(&mut s, 2, "ShouldDecrementDesiredCapacity")?,
+        })
+    }
+}
+
+impl IntoValue for EnterStandbyQuery {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_ids.map(IntoValue::into_value),
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.should_decrement_desired_capacity.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExecutePolicyType {
     pub auto_scaling_group_name: Option<String>,
     pub policy_name: String,
@@ -4745,6 +4906,51 @@ impl IntoValue for ExecutePolicyType {
             self.honor_cooldown.map(IntoValue::into_value),
             self.metric_value.map(IntoValue::into_value),
             self.breach_threshold.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExitStandbyAnswer {
+    pub activities: Option<Vec<Activity>>,
+}
+
+impl FromValue for ExitStandbyAnswer {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            activities: opt(&mut s, 0, "Activities")?,
+        })
+    }
+}
+
+impl IntoValue for ExitStandbyAnswer {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.activities.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExitStandbyQuery {
+    pub instance_ids: Option<Vec<String>>,
+    pub auto_scaling_group_name: String,
+}
+
+impl FromValue for ExitStandbyQuery {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            instance_ids: opt(&mut s, 0, "InstanceIds")?,
+            auto_scaling_group_name: req(&mut s, 1, "AutoScalingGroupName")?,
+        })
+    }
+}
+
+impl IntoValue for ExitStandbyQuery {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.instance_ids.map(IntoValue::into_value),
+            Some(self.auto_scaling_group_name.into_value()),
         ])
     }
 }
@@ -7440,6 +7646,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
     ) -> impl Future<Output = Result<DescribeTerminationPolicyTypesAnswer, AwsError>> + Send;
 
+    /// `DetachInstances`.
+    fn detach_instances(
+        &self,
+        ctx: &RequestContext,
+        input: DetachInstancesQuery,
+    ) -> impl Future<Output = Result<DetachInstancesAnswer, AwsError>> + Send;
+
     /// `DetachLoadBalancerTargetGroups`.
     fn detach_load_balancer_target_groups(
         &self,
@@ -7447,12 +7660,26 @@ pub trait Handlers: Send + Sync + 'static {
         input: DetachLoadBalancerTargetGroupsType,
     ) -> impl Future<Output = Result<DetachLoadBalancerTargetGroupsResultType, AwsError>> + Send;
 
+    /// `EnterStandby`.
+    fn enter_standby(
+        &self,
+        ctx: &RequestContext,
+        input: EnterStandbyQuery,
+    ) -> impl Future<Output = Result<EnterStandbyAnswer, AwsError>> + Send;
+
     /// `ExecutePolicy`.
     fn execute_policy(
         &self,
         ctx: &RequestContext,
         input: ExecutePolicyType,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `ExitStandby`.
+    fn exit_standby(
+        &self,
+        ctx: &RequestContext,
+        input: ExitStandbyQuery,
+    ) -> impl Future<Output = Result<ExitStandbyAnswer, AwsError>> + Send;
 
     /// `PutNotificationConfiguration`.
     fn put_notification_configuration(
@@ -8121,6 +8348,32 @@ pub mod access {
         }]
     }
 
+    /// `DetachInstances`: `autoscaling:DetachInstances`.
+    pub fn detach_instances(ctx: &RequestContext, input: &DetachInstancesQuery) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DetachInstances",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DetachLoadBalancerTargetGroups`: `autoscaling:DetachLoadBalancerTargetGroups`.
     pub fn detach_load_balancer_target_groups(
         ctx: &RequestContext,
@@ -8153,6 +8406,32 @@ pub mod access {
         }]
     }
 
+    /// `EnterStandby`: `autoscaling:EnterStandby`.
+    pub fn enter_standby(ctx: &RequestContext, input: &EnterStandbyQuery) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:EnterStandby",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `ExecutePolicy`: `autoscaling:ExecutePolicy`.
     pub fn execute_policy(ctx: &RequestContext, input: &ExecutePolicyType) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -8173,6 +8452,32 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "autoscaling:ExecutePolicy",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ExitStandby`: `autoscaling:ExitStandby`.
+    pub fn exit_standby(ctx: &RequestContext, input: &ExitStandbyQuery) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:ExitStandby",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8783,6 +9088,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_termination_policy_types(ctx).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DetachInstances" => {
+                    let input = DetachInstancesQuery::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DetachInstancesQuery",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::detach_instances(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.detach_instances(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DetachLoadBalancerTargetGroups" => {
                     let input = DetachLoadBalancerTargetGroupsType::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -8801,6 +9118,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .await?;
                     Ok(Some(out.into_value()))
                 }
+                "EnterStandby" => {
+                    let input = EnterStandbyQuery::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "EnterStandbyQuery",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::enter_standby(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.enter_standby(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ExecutePolicy" => {
                     let input = ExecutePolicyType::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -8812,6 +9141,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.execute_policy(ctx, input).await?;
                     Ok(None)
+                }
+                "ExitStandby" => {
+                    let input = ExitStandbyQuery::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "ExitStandbyQuery",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::exit_standby(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.exit_standby(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "PutNotificationConfiguration" => {
                     let input = PutNotificationConfigurationType::from_value(

@@ -86,13 +86,13 @@ pub fn group(g: &GroupRec, with_instances: bool) -> AutoScalingGroup {
                 .collect(),
         ),
         placement_group: g.placement_group.clone(),
-        vpc_zone_identifier: Some(
+        vpc_zone_identifier: (!g.subnets.is_empty()).then(|| {
             g.subnets
                 .iter()
                 .map(|(s, _)| s.as_str())
                 .collect::<Vec<_>>()
-                .join(","),
-        ),
+                .join(",")
+        }),
         enabled_metrics: Some(Vec::new()),
         status: g.status.clone(),
         tags: Some(g.tags.iter().map(|t| tag(&g.name, t)).collect()),

@@ -545,3 +545,59 @@ async fn update_words_the_new_constraints_and_instances_are_listed() {
     assert_eq!(one.auto_scaling_instances.unwrap().len(), 1);
     assert!(one.next_token.is_some());
 }
+
+#[tokio::test]
+async fn standby_and_detach() {
+    let w = World::new();
+    w.group("web", 1, 3, 2, |g| g.target_group_ar_ns = Some(vec![TG.into()])).await;
+    w.pass().await;
+    w.fleet.boot_all();
+    w.pass().await;
+    let ids: Vec<String> = w.instances("web").await.iter().map(|i| i.instance_id.clone()).collect();
+    let e = w
+        .svc
+        .enter_standby(&w.ctx(), EnterStandbyQuery { instance_ids: Some(ids.clone()), auto_scaling_group_name: "web".into(), should_decrement_desired_capacity: true })
+        .await
+        .expect_err("below min");
+    assert_eq!(e.message, "AutoScalingGroup web has min-size=1, max-size=3, and desired-size=2. To place into standby 2 instances, please update the AutoScalingGroup sizes appropriately.");
+    let out = w
+        .svc
+        .enter_standby(&w.ctx(), EnterStandbyQuery { instance_ids: Some(vec![ids[0].clone()]), auto_scaling_group_name: "web".into(), should_decrement_desired_capacity: true })
+        .await
+        .expect("standby")
+        .activities
+        .unwrap();
+    assert_eq!(out[0].description.as_deref(), Some(format!("Moving EC2 instance to Standby: {}", ids[0]).as_str()));
+    assert_eq!(out[0].cause, format!("At 2026-12-07T10:00:00Z instance {} was moved to standby in response to a user request, shrinking the capacity from 2 to 1.", ids[0]));
+    assert!(w.tgs.deregistered.lock().unwrap().contains(&(TG.to_string(), ids[0].clone())));
+    w.pass().await;
+    let list = w.instances("web").await;
+    assert_eq!(list.len(), 2, "no replacement: the desired capacity went down");
+    assert_eq!(list.iter().find(|i| i.instance_id == ids[0]).unwrap().lifecycle_state, "Standby");
+    // Back in service: Pending, then InService and registered again.
+    w.svc
+        .exit_standby(&w.ctx(), ExitStandbyQuery { instance_ids: Some(vec![ids[0].clone()]), auto_scaling_group_name: "web".into() })
+        .await
+        .expect("exit");
+    assert_eq!(w.describe("web").await.desired_capacity, 2);
+    w.pass().await;
+    let i = w.instances("web").await.into_iter().find(|i| i.instance_id == ids[0]).unwrap();
+    assert_eq!(i.lifecycle_state, "InService");
+    assert!(w.tgs.registered.lock().unwrap().contains(&(TG.to_string(), ids[0].clone())));
+    // Detached without decrementing: it keeps running, and a replacement launches.
+    w.svc
+        .detach_instances(&w.ctx(), DetachInstancesQuery { instance_ids: Some(vec![ids[1].clone()]), auto_scaling_group_name: "web".into(), should_decrement_desired_capacity: false })
+        .await
+        .expect("detach");
+    w.pass().await;
+    let list = w.instances("web").await;
+    assert_eq!(list.len(), 2);
+    assert!(!list.iter().any(|i| i.instance_id == ids[1]));
+    assert!(!w.fleet.terminated.lock().unwrap().contains(&ids[1]));
+    let e = w
+        .svc
+        .exit_standby(&w.ctx(), ExitStandbyQuery { instance_ids: Some(vec![ids[0].clone()]), auto_scaling_group_name: "web".into() })
+        .await
+        .expect_err("not in standby");
+    assert_eq!(e.message, format!("The instance {} is not in Standby.", ids[0]));
+}

@@ -1,6 +1,7 @@
 //! The generated `Handlers` trait implemented for [`AutoScaling`]: one thin method per
 //! operation, delegating to the module that owns the resource (launch configurations,
-//! groups, capacity operations, reads, tags, the smaller settings and listings).
+//! groups, capacity operations, standby and detaching, policies, scheduled actions, reads,
+//! tags, the smaller settings and listings).
 //! Nothing here validates or stores anything itself.
 
 mod capacity_ops;
@@ -11,6 +12,7 @@ mod launch_configs;
 mod misc;
 mod policies;
 mod scheduled;
+mod standby;
 
 pub(crate) use scheduled::next_run as scheduled_next;
 mod tags;
@@ -314,6 +316,30 @@ impl Handlers for AutoScaling {
         input: DeleteScheduledActionType,
     ) -> Result<(), AwsError> {
         scheduled::delete(self, ctx, input).await
+    }
+
+    async fn enter_standby(
+        &self,
+        ctx: &RequestContext,
+        input: EnterStandbyQuery,
+    ) -> Result<EnterStandbyAnswer, AwsError> {
+        standby::enter(self, ctx, input).await
+    }
+
+    async fn exit_standby(
+        &self,
+        ctx: &RequestContext,
+        input: ExitStandbyQuery,
+    ) -> Result<ExitStandbyAnswer, AwsError> {
+        standby::exit(self, ctx, input).await
+    }
+
+    async fn detach_instances(
+        &self,
+        ctx: &RequestContext,
+        input: DetachInstancesQuery,
+    ) -> Result<DetachInstancesAnswer, AwsError> {
+        standby::detach(self, ctx, input).await
     }
 
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
