@@ -587,3 +587,33 @@ def test_standby_and_detach_check_their_instances(nimbus):
         assert "(ValidationError)" in err
         assert f"The instance i-0123456789abcdef0 is not part of Auto Scaling group {name}." in err
     nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name)
+
+
+def test_lifecycle_hooks(nimbus):
+    name = unique("asg")
+    nimbus.aws("autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", name,
+               "--launch-configuration-name", lc(nimbus), "--min-size", "0", "--max-size", "1",
+               "--availability-zones", "us-east-1a", "--lifecycle-hook-specification-list",
+               "LifecycleHookName=boot,LifecycleTransition=autoscaling:EC2_INSTANCE_LAUNCHING,"
+               "HeartbeatTimeout=120,DefaultResult=CONTINUE")
+    nimbus.aws("autoscaling", "put-lifecycle-hook", "--auto-scaling-group-name", name,
+               "--lifecycle-hook-name", "drain", "--lifecycle-transition", "autoscaling:EC2_INSTANCE_TERMINATING")
+    hooks = {h["LifecycleHookName"]: h for h in nimbus.aws(
+        "autoscaling", "describe-lifecycle-hooks", "--auto-scaling-group-name", name)["LifecycleHooks"]}
+    assert hooks["boot"]["HeartbeatTimeout"] == 120 and hooks["boot"]["DefaultResult"] == "CONTINUE"
+    assert hooks["boot"]["GlobalTimeout"] == 12000
+    assert hooks["drain"]["HeartbeatTimeout"] == 3600 and hooks["drain"]["DefaultResult"] == "ABANDON"
+    assert hooks["drain"]["LifecycleTransition"] == "autoscaling:EC2_INSTANCE_TERMINATING"
+    err = error(nimbus, "autoscaling", "complete-lifecycle-action", "--auto-scaling-group-name", name,
+                "--lifecycle-hook-name", "boot", "--lifecycle-action-result", "CONTINUE",
+                "--instance-id", "i-0123456789abcdef0")
+    assert "No active Lifecycle Action found with instance ID i-0123456789abcdef0" in err
+    err = error(nimbus, "autoscaling", "put-lifecycle-hook", "--auto-scaling-group-name", name,
+                "--lifecycle-hook-name", "bad", "--lifecycle-transition", "autoscaling:EC2_INSTANCE_LAUNCHING",
+                "--heartbeat-timeout", "10")
+    assert "(ValidationError)" in err
+    nimbus.aws("autoscaling", "delete-lifecycle-hook", "--auto-scaling-group-name", name,
+               "--lifecycle-hook-name", "drain")
+    assert [h["LifecycleHookName"] for h in nimbus.aws(
+        "autoscaling", "describe-lifecycle-hooks", "--auto-scaling-group-name", name)["LifecycleHooks"]] == ["boot"]
+    nimbus.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", name)

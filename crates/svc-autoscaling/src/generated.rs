@@ -34,7 +34,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("AttachLoadBalancerTargetGroupsResult"),
         input: Some(m::ShapeId(25)),
         output: Some(m::ShapeId(24)),
-        errors: &[m::ShapeId(245), m::ShapeId(263), m::ShapeId(135)],
+        errors: &[m::ShapeId(260), m::ShapeId(278), m::ShapeId(142)],
         implemented: true,
         ..op("AttachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -60,73 +60,81 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("CompleteLifecycleActionResult"),
+        input: Some(m::ShapeId(65)),
+        output: Some(m::ShapeId(64)),
+        errors: &[m::ShapeId(260)],
+        implemented: true,
         ..op("CompleteLifecycleAction", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(69)),
+        input: Some(m::ShapeId(71)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(159),
-            m::ShapeId(245),
-            m::ShapeId(263),
+            m::ShapeId(170),
+            m::ShapeId(260),
+            m::ShapeId(278),
         ],
         implemented: true,
         ..op("CreateAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(70)),
-        errors: &[m::ShapeId(20), m::ShapeId(159), m::ShapeId(245)],
+        input: Some(m::ShapeId(72)),
+        errors: &[m::ShapeId(20), m::ShapeId(170), m::ShapeId(260)],
         implemented: true,
         ..op("CreateLaunchConfiguration", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(73)),
         errors: &[
-            m::ShapeId(159),
+            m::ShapeId(170),
             m::ShapeId(20),
-            m::ShapeId(245),
-            m::ShapeId(246),
+            m::ShapeId(260),
+            m::ShapeId(261),
         ],
         implemented: true,
         ..op("CreateOrUpdateTags", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(74)),
-        errors: &[m::ShapeId(252), m::ShapeId(246), m::ShapeId(245)],
+        input: Some(m::ShapeId(76)),
+        errors: &[m::ShapeId(267), m::ShapeId(261), m::ShapeId(260)],
         implemented: true,
         ..op("DeleteAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(145)),
-        errors: &[m::ShapeId(246), m::ShapeId(245)],
+        input: Some(m::ShapeId(152)),
+        errors: &[m::ShapeId(261), m::ShapeId(260)],
         implemented: true,
         ..op("DeleteLaunchConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DeleteLifecycleHookResult"),
+        input: Some(m::ShapeId(78)),
+        output: Some(m::ShapeId(77)),
+        errors: &[m::ShapeId(260)],
+        implemented: true,
         ..op("DeleteLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(75)),
-        errors: &[m::ShapeId(245)],
+        input: Some(m::ShapeId(79)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DeleteNotificationConfiguration", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(245), m::ShapeId(263)],
+        input: Some(m::ShapeId(80)),
+        errors: &[m::ShapeId(260), m::ShapeId(278)],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(77)),
-        errors: &[m::ShapeId(245)],
+        input: Some(m::ShapeId(81)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DeleteScheduledAction", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(78)),
-        errors: &[m::ShapeId(245), m::ShapeId(246)],
+        input: Some(m::ShapeId(82)),
+        errors: &[m::ShapeId(260), m::ShapeId(261)],
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -136,15 +144,15 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeAccountLimitsResult"),
-        output: Some(m::ShapeId(80)),
-        errors: &[m::ShapeId(245)],
+        output: Some(m::ShapeId(84)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DescribeAccountLimits", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAdjustmentTypesResult"),
-        output: Some(m::ShapeId(81)),
-        errors: &[m::ShapeId(245)],
+        output: Some(m::ShapeId(85)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DescribeAdjustmentTypes", "POST", "/")
     },
@@ -152,22 +160,22 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeAutoScalingGroupsResult"),
         input: Some(m::ShapeId(31)),
         output: Some(m::ShapeId(35)),
-        errors: &[m::ShapeId(142), m::ShapeId(245)],
+        errors: &[m::ShapeId(149), m::ShapeId(260)],
         implemented: true,
         ..op("DescribeAutoScalingGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingInstancesResult"),
-        input: Some(m::ShapeId(82)),
+        input: Some(m::ShapeId(86)),
         output: Some(m::ShapeId(38)),
-        errors: &[m::ShapeId(142), m::ShapeId(245)],
+        errors: &[m::ShapeId(149), m::ShapeId(260)],
         implemented: true,
         ..op("DescribeAutoScalingInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingNotificationTypesResult"),
-        output: Some(m::ShapeId(83)),
-        errors: &[m::ShapeId(245)],
+        output: Some(m::ShapeId(87)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DescribeAutoScalingNotificationTypes", "POST", "/")
     },
@@ -177,28 +185,32 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeLaunchConfigurationsResult"),
-        input: Some(m::ShapeId(147)),
-        output: Some(m::ShapeId(149)),
-        errors: &[m::ShapeId(142), m::ShapeId(245)],
+        input: Some(m::ShapeId(154)),
+        output: Some(m::ShapeId(156)),
+        errors: &[m::ShapeId(149), m::ShapeId(260)],
         implemented: true,
         ..op("DescribeLaunchConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHookTypesResult"),
-        output: Some(m::ShapeId(84)),
-        errors: &[m::ShapeId(245)],
+        output: Some(m::ShapeId(88)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DescribeLifecycleHookTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHooksResult"),
+        input: Some(m::ShapeId(90)),
+        output: Some(m::ShapeId(89)),
+        errors: &[m::ShapeId(260)],
+        implemented: true,
         ..op("DescribeLifecycleHooks", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(85)),
-        output: Some(m::ShapeId(86)),
-        errors: &[m::ShapeId(245), m::ShapeId(142)],
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
+        errors: &[m::ShapeId(260), m::ShapeId(149)],
         implemented: true,
         ..op("DescribeLoadBalancerTargetGroups", "POST", "/")
     },
@@ -208,62 +220,62 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeMetricCollectionTypesResult"),
-        output: Some(m::ShapeId(87)),
-        errors: &[m::ShapeId(245)],
+        output: Some(m::ShapeId(93)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DescribeMetricCollectionTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeNotificationConfigurationsResult"),
-        input: Some(m::ShapeId(89)),
-        output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(142), m::ShapeId(245)],
+        input: Some(m::ShapeId(95)),
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(149), m::ShapeId(260)],
         implemented: true,
         ..op("DescribeNotificationConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribePoliciesResult"),
-        input: Some(m::ShapeId(90)),
-        output: Some(m::ShapeId(213)),
-        errors: &[m::ShapeId(142), m::ShapeId(245), m::ShapeId(263)],
+        input: Some(m::ShapeId(96)),
+        output: Some(m::ShapeId(224)),
+        errors: &[m::ShapeId(149), m::ShapeId(260), m::ShapeId(278)],
         implemented: true,
         ..op("DescribePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingActivitiesResult"),
-        input: Some(m::ShapeId(91)),
+        input: Some(m::ShapeId(97)),
         output: Some(m::ShapeId(10)),
-        errors: &[m::ShapeId(142), m::ShapeId(245)],
+        errors: &[m::ShapeId(149), m::ShapeId(260)],
         implemented: true,
         ..op("DescribeScalingActivities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingProcessTypesResult"),
-        output: Some(m::ShapeId(238)),
-        errors: &[m::ShapeId(245)],
+        output: Some(m::ShapeId(249)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DescribeScalingProcessTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScheduledActionsResult"),
-        input: Some(m::ShapeId(92)),
-        output: Some(m::ShapeId(259)),
-        errors: &[m::ShapeId(142), m::ShapeId(245)],
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(274)),
+        errors: &[m::ShapeId(149), m::ShapeId(260)],
         implemented: true,
         ..op("DescribeScheduledActions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTagsResult"),
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(284)),
-        errors: &[m::ShapeId(142), m::ShapeId(245)],
+        input: Some(m::ShapeId(99)),
+        output: Some(m::ShapeId(299)),
+        errors: &[m::ShapeId(149), m::ShapeId(260)],
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTerminationPolicyTypesResult"),
-        output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(245)],
+        output: Some(m::ShapeId(100)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DescribeTerminationPolicyTypes", "POST", "/")
     },
@@ -277,17 +289,17 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DetachInstancesResult"),
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(95)),
-        errors: &[m::ShapeId(245)],
+        input: Some(m::ShapeId(102)),
+        output: Some(m::ShapeId(101)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DetachInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DetachLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(97)),
-        errors: &[m::ShapeId(245)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("DetachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -303,23 +315,23 @@ pub static OPERATIONS: [m::Operation; 66] = [
     op("EnableMetricsCollection", "POST", "/"),
     m::Operation {
         result_wrapper: Some("EnterStandbyResult"),
-        input: Some(m::ShapeId(105)),
-        output: Some(m::ShapeId(104)),
-        errors: &[m::ShapeId(245)],
+        input: Some(m::ShapeId(111)),
+        output: Some(m::ShapeId(110)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("EnterStandby", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(109)),
-        errors: &[m::ShapeId(252), m::ShapeId(245)],
+        input: Some(m::ShapeId(115)),
+        errors: &[m::ShapeId(267), m::ShapeId(260)],
         implemented: true,
         ..op("ExecutePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ExitStandbyResult"),
-        input: Some(m::ShapeId(111)),
-        output: Some(m::ShapeId(110)),
-        errors: &[m::ShapeId(245)],
+        input: Some(m::ShapeId(117)),
+        output: Some(m::ShapeId(116)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("ExitStandby", "POST", "/")
     },
@@ -333,25 +345,29 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("PutLifecycleHookResult"),
+        input: Some(m::ShapeId(254)),
+        output: Some(m::ShapeId(253)),
+        errors: &[m::ShapeId(170), m::ShapeId(260)],
+        implemented: true,
         ..op("PutLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(242)),
-        errors: &[m::ShapeId(159), m::ShapeId(245), m::ShapeId(263)],
+        input: Some(m::ShapeId(255)),
+        errors: &[m::ShapeId(170), m::ShapeId(260), m::ShapeId(278)],
         implemented: true,
         ..op("PutNotificationConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("PutScalingPolicyResult"),
-        input: Some(m::ShapeId(243)),
-        output: Some(m::ShapeId(214)),
-        errors: &[m::ShapeId(159), m::ShapeId(245), m::ShapeId(263)],
+        input: Some(m::ShapeId(256)),
+        output: Some(m::ShapeId(225)),
+        errors: &[m::ShapeId(170), m::ShapeId(260), m::ShapeId(278)],
         implemented: true,
         ..op("PutScalingPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(244)),
-        errors: &[m::ShapeId(20), m::ShapeId(159), m::ShapeId(245)],
+        input: Some(m::ShapeId(257)),
+        errors: &[m::ShapeId(20), m::ShapeId(170), m::ShapeId(260)],
         implemented: true,
         ..op("PutScheduledUpdateGroupAction", "POST", "/")
     },
@@ -361,11 +377,15 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("RecordLifecycleActionHeartbeatResult"),
+        input: Some(m::ShapeId(259)),
+        output: Some(m::ShapeId(258)),
+        errors: &[m::ShapeId(260)],
+        implemented: true,
         ..op("RecordLifecycleActionHeartbeat", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(257)),
-        errors: &[m::ShapeId(246), m::ShapeId(245)],
+        input: Some(m::ShapeId(272)),
+        errors: &[m::ShapeId(261), m::ShapeId(260)],
         implemented: true,
         ..op("ResumeProcesses", "POST", "/")
     },
@@ -374,22 +394,22 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("RollbackInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(264)),
-        errors: &[m::ShapeId(252), m::ShapeId(245)],
+        input: Some(m::ShapeId(279)),
+        errors: &[m::ShapeId(267), m::ShapeId(260)],
         implemented: true,
         ..op("SetDesiredCapacity", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(265)),
-        errors: &[m::ShapeId(245)],
+        input: Some(m::ShapeId(280)),
+        errors: &[m::ShapeId(260)],
         implemented: true,
         ..op("SetInstanceHealth", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SetInstanceProtectionResult"),
-        input: Some(m::ShapeId(267)),
-        output: Some(m::ShapeId(266)),
-        errors: &[m::ShapeId(159), m::ShapeId(245)],
+        input: Some(m::ShapeId(282)),
+        output: Some(m::ShapeId(281)),
+        errors: &[m::ShapeId(170), m::ShapeId(260)],
         implemented: true,
         ..op("SetInstanceProtection", "POST", "/")
     },
@@ -398,32 +418,32 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("StartInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(257)),
-        errors: &[m::ShapeId(246), m::ShapeId(245)],
+        input: Some(m::ShapeId(272)),
+        errors: &[m::ShapeId(261), m::ShapeId(260)],
         implemented: true,
         ..op("SuspendProcesses", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("TerminateInstanceInAutoScalingGroupResult"),
-        input: Some(m::ShapeId(290)),
+        input: Some(m::ShapeId(305)),
         output: Some(m::ShapeId(13)),
-        errors: &[m::ShapeId(252), m::ShapeId(245)],
+        errors: &[m::ShapeId(267), m::ShapeId(260)],
         implemented: true,
         ..op("TerminateInstanceInAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(296)),
-        errors: &[m::ShapeId(252), m::ShapeId(245), m::ShapeId(263)],
+        input: Some(m::ShapeId(311)),
+        errors: &[m::ShapeId(267), m::ShapeId(260), m::ShapeId(278)],
         implemented: true,
         ..op("UpdateAutoScalingGroup", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 319] = [
+pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 205), member("Max", 205)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -463,7 +483,7 @@ pub static SHAPES: [m::Shape; 319] = [
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 205), member("Max", 205)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -488,7 +508,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
@@ -506,7 +526,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 required: true,
                 ..member("Activities", 9)
             },
-            member("NextToken", 305),
+            member("NextToken", 320),
         ])),
     },
     m::Shape {
@@ -514,37 +534,37 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ActivityId", 305)
+                ..member("ActivityId", 320)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
-            member("Description", 305),
+            member("Description", 320),
             m::Member {
                 required: true,
-                ..member("Cause", 306)
+                ..member("Cause", 321)
             },
             m::Member {
                 required: true,
-                ..member("StartTime", 292)
+                ..member("StartTime", 307)
             },
-            member("EndTime", 292),
+            member("EndTime", 307),
             m::Member {
                 required: true,
-                ..member("StatusCode", 253)
+                ..member("StatusCode", 268)
             },
-            member("StatusMessage", 310),
-            member("Progress", 239),
-            member("Details", 305),
+            member("StatusMessage", 325),
+            member("Progress", 250),
+            member("Details", 320),
             member("AutoScalingGroupState", 33),
-            member("AutoScalingGroupARN", 247),
+            member("AutoScalingGroupARN", 262),
         ])),
     },
     m::Shape {
         name: "ActivityIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(305),
+            member: m::ShapeId(320),
             member_location_name: None,
             flattened: false,
         }),
@@ -555,7 +575,7 @@ pub static SHAPES: [m::Shape; 319] = [
     },
     m::Shape {
         name: "AdjustmentType",
-        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 310)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 325)])),
     },
     m::Shape {
         name: "AdjustmentTypes",
@@ -568,8 +588,8 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "Alarm",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AlarmName", 310),
-            member("AlarmARN", 247),
+            member("AlarmName", 325),
+            member("AlarmARN", 262),
         ])),
     },
     m::Shape {
@@ -601,7 +621,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
@@ -625,11 +645,11 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 285)
+                ..member("TargetGroupARNs", 300)
             },
         ])),
     },
@@ -638,12 +658,12 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
-            member("AutoScalingGroupARN", 247),
-            member("LaunchConfigurationName", 310),
-            member("LaunchTemplate", 153),
-            member("MixedInstancesPolicy", 195),
+            member("AutoScalingGroupARN", 262),
+            member("LaunchConfigurationName", 325),
+            member("LaunchTemplate", 160),
+            member("MixedInstancesPolicy", 206),
             m::Member {
                 required: true,
                 ..member("MinSize", 29)
@@ -659,48 +679,48 @@ pub static SHAPES: [m::Shape; 319] = [
             member("PredictedCapacity", 32),
             m::Member {
                 required: true,
-                ..member("DefaultCooldown", 65)
+                ..member("DefaultCooldown", 67)
             },
             m::Member {
                 required: true,
                 ..member("AvailabilityZones", 43)
             },
             member("AvailabilityZoneIds", 41),
-            member("LoadBalancerNames", 160),
-            member("TargetGroupARNs", 285),
+            member("LoadBalancerNames", 171),
+            member("TargetGroupARNs", 300),
             m::Member {
                 required: true,
-                ..member("HealthCheckType", 311)
+                ..member("HealthCheckType", 326)
             },
-            member("HealthCheckGracePeriod", 115),
-            member("Instances", 138),
+            member("HealthCheckGracePeriod", 122),
+            member("Instances", 145),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 292)
+                ..member("CreatedTime", 307)
             },
-            member("SuspendedProcesses", 277),
-            member("PlacementGroup", 310),
-            member("VPCZoneIdentifier", 312),
-            member("EnabledMetrics", 103),
-            member("Status", 310),
-            member("Tags", 280),
-            member("TerminationPolicies", 291),
-            member("NewInstancesProtectedFromScaleIn", 134),
-            member("ServiceLinkedRoleARN", 247),
-            member("MaxInstanceLifetime", 167),
+            member("SuspendedProcesses", 292),
+            member("PlacementGroup", 325),
+            member("VPCZoneIdentifier", 327),
+            member("EnabledMetrics", 109),
+            member("Status", 325),
+            member("Tags", 295),
+            member("TerminationPolicies", 306),
+            member("NewInstancesProtectedFromScaleIn", 141),
+            member("ServiceLinkedRoleARN", 262),
+            member("MaxInstanceLifetime", 178),
             member("CapacityRebalance", 57),
-            member("WarmPoolConfiguration", 300),
-            member("WarmPoolSize", 302),
-            member("Context", 64),
-            member("DesiredCapacityType", 310),
-            member("DefaultInstanceWarmup", 73),
-            member("TrafficSources", 295),
-            member("InstanceMaintenancePolicy", 128),
-            member("DeletionProtection", 79),
+            member("WarmPoolConfiguration", 315),
+            member("WarmPoolSize", 317),
+            member("Context", 66),
+            member("DesiredCapacityType", 325),
+            member("DefaultInstanceWarmup", 75),
+            member("TrafficSources", 310),
+            member("InstanceMaintenancePolicy", 135),
+            member("DeletionProtection", 83),
             member("AvailabilityZoneDistribution", 40),
             member("AvailabilityZoneImpairmentPolicy", 42),
             member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 127),
+            member("InstanceLifecyclePolicy", 134),
         ])),
     },
     m::Shape {
@@ -718,7 +738,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "AutoScalingGroupNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
@@ -727,10 +747,10 @@ pub static SHAPES: [m::Shape; 319] = [
         name: "AutoScalingGroupNamesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("AutoScalingGroupNames", 30),
-            member("IncludeInstances", 122),
-            member("NextToken", 305),
-            member("MaxRecords", 170),
-            member("Filters", 113),
+            member("IncludeInstances", 129),
+            member("NextToken", 320),
+            member("MaxRecords", 181),
+            member("Filters", 119),
         ])),
     },
     m::Shape {
@@ -756,7 +776,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 required: true,
                 ..member("AutoScalingGroups", 34)
             },
-            member("NextToken", 305),
+            member("NextToken", 320),
         ])),
     },
     m::Shape {
@@ -764,34 +784,34 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 308)
+                ..member("InstanceId", 323)
             },
-            member("InstanceType", 310),
+            member("InstanceType", 325),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
-            },
-            m::Member {
-                required: true,
-                ..member("AvailabilityZone", 310)
-            },
-            member("AvailabilityZoneId", 310),
-            m::Member {
-                required: true,
-                ..member("LifecycleState", 311)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 311)
+                ..member("AvailabilityZone", 325)
             },
-            member("LaunchConfigurationName", 310),
-            member("LaunchTemplate", 153),
-            member("ImageId", 310),
+            member("AvailabilityZoneId", 325),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 134)
+                ..member("LifecycleState", 326)
             },
-            member("WeightedCapacity", 311),
+            m::Member {
+                required: true,
+                ..member("HealthStatus", 326)
+            },
+            member("LaunchConfigurationName", 325),
+            member("LaunchTemplate", 160),
+            member("ImageId", 325),
+            m::Member {
+                required: true,
+                ..member("ProtectedFromScaleIn", 141)
+            },
+            member("WeightedCapacity", 326),
         ])),
     },
     m::Shape {
@@ -806,13 +826,13 @@ pub static SHAPES: [m::Shape; 319] = [
         name: "AutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("AutoScalingInstances", 37),
-            member("NextToken", 305),
+            member("NextToken", 320),
         ])),
     },
     m::Shape {
         name: "AutoScalingNotificationTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
@@ -824,7 +844,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "AvailabilityZoneIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
@@ -832,14 +852,14 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "AvailabilityZoneImpairmentPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ZonalShiftEnabled", 318),
-            member("ImpairedZoneHealthCheckBehavior", 120),
+            member("ZonalShiftEnabled", 333),
+            member("ImpairedZoneHealthCheckBehavior", 127),
         ])),
     },
     m::Shape {
         name: "AvailabilityZones",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
@@ -852,11 +872,11 @@ pub static SHAPES: [m::Shape; 319] = [
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 205), member("Max", 205)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
     },
     m::Shape {
         name: "BaselinePerformanceFactorsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 68)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 70)])),
     },
     m::Shape {
         name: "BlockDeviceEbsDeleteOnTermination",
@@ -885,13 +905,13 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "BlockDeviceMapping",
         kind: m::ShapeKind::Structure(structure(&[
-            member("VirtualName", 310),
+            member("VirtualName", 325),
             m::Member {
                 required: true,
-                ..member("DeviceName", 310)
+                ..member("DeviceName", 325)
             },
-            member("Ebs", 100),
-            member("NoDevice", 199),
+            member("Ebs", 106),
+            member("NoDevice", 210),
         ])),
     },
     m::Shape {
@@ -940,7 +960,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "CapacityReservationResourceGroupArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(262),
             member_location_name: None,
             flattened: false,
         }),
@@ -962,10 +982,33 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "ClassicLinkVPCSecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "CompleteLifecycleActionAnswer",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "CompleteLifecycleActionType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("LifecycleHookName", 22)
+            },
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 262)
+            },
+            member("LifecycleActionToken", 162),
+            m::Member {
+                required: true,
+                ..member("LifecycleActionResult", 161)
+            },
+            member("InstanceId", 323),
+        ])),
     },
     m::Shape {
         name: "Context",
@@ -984,7 +1027,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "CpuManufacturers",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(66),
+            member: m::ShapeId(68),
             member_location_name: None,
             flattened: false,
         }),
@@ -993,7 +1036,7 @@ pub static SHAPES: [m::Shape; 319] = [
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 212)
+            ..member("References", 223)
         }])),
     },
     m::Shape {
@@ -1001,12 +1044,12 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
-            member("LaunchConfigurationName", 310),
-            member("LaunchTemplate", 153),
-            member("MixedInstancesPolicy", 195),
-            member("InstanceId", 308),
+            member("LaunchConfigurationName", 325),
+            member("LaunchTemplate", 160),
+            member("MixedInstancesPolicy", 206),
+            member("InstanceId", 323),
             m::Member {
                 required: true,
                 ..member("MinSize", 29)
@@ -1016,33 +1059,33 @@ pub static SHAPES: [m::Shape; 319] = [
                 ..member("MaxSize", 28)
             },
             member("DesiredCapacity", 27),
-            member("DefaultCooldown", 65),
+            member("DefaultCooldown", 67),
             member("AvailabilityZones", 43),
             member("AvailabilityZoneIds", 41),
-            member("LoadBalancerNames", 160),
-            member("TargetGroupARNs", 285),
-            member("HealthCheckType", 311),
-            member("HealthCheckGracePeriod", 115),
-            member("PlacementGroup", 310),
-            member("VPCZoneIdentifier", 312),
-            member("TerminationPolicies", 291),
-            member("NewInstancesProtectedFromScaleIn", 134),
+            member("LoadBalancerNames", 171),
+            member("TargetGroupARNs", 300),
+            member("HealthCheckType", 326),
+            member("HealthCheckGracePeriod", 122),
+            member("PlacementGroup", 325),
+            member("VPCZoneIdentifier", 327),
+            member("TerminationPolicies", 306),
+            member("NewInstancesProtectedFromScaleIn", 141),
             member("CapacityRebalance", 57),
-            member("LifecycleHookSpecificationList", 156),
-            member("DeletionProtection", 79),
-            member("Tags", 283),
-            member("ServiceLinkedRoleARN", 247),
-            member("MaxInstanceLifetime", 167),
-            member("Context", 64),
-            member("DesiredCapacityType", 310),
-            member("DefaultInstanceWarmup", 73),
-            member("TrafficSources", 295),
-            member("InstanceMaintenancePolicy", 128),
+            member("LifecycleHookSpecificationList", 166),
+            member("DeletionProtection", 83),
+            member("Tags", 298),
+            member("ServiceLinkedRoleARN", 262),
+            member("MaxInstanceLifetime", 178),
+            member("Context", 66),
+            member("DesiredCapacityType", 325),
+            member("DefaultInstanceWarmup", 75),
+            member("TrafficSources", 310),
+            member("InstanceMaintenancePolicy", 135),
             member("AvailabilityZoneDistribution", 40),
             member("AvailabilityZoneImpairmentPolicy", 42),
-            member("SkipZonalShiftValidation", 270),
+            member("SkipZonalShiftValidation", 285),
             member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 127),
+            member("InstanceLifecyclePolicy", 134),
         ])),
     },
     m::Shape {
@@ -1050,45 +1093,45 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 310)
+                ..member("LaunchConfigurationName", 325)
             },
-            member("ImageId", 310),
-            member("KeyName", 310),
-            member("SecurityGroups", 262),
-            member("ClassicLinkVPCId", 310),
+            member("ImageId", 325),
+            member("KeyName", 325),
+            member("SecurityGroups", 277),
+            member("ClassicLinkVPCId", 325),
             member("ClassicLinkVPCSecurityGroups", 63),
-            member("UserData", 317),
-            member("InstanceId", 308),
-            member("InstanceType", 310),
-            member("KernelId", 310),
-            member("RamdiskId", 310),
+            member("UserData", 332),
+            member("InstanceId", 323),
+            member("InstanceType", 325),
+            member("KernelId", 325),
+            member("RamdiskId", 325),
             member("BlockDeviceMappings", 54),
-            member("InstanceMonitoring", 133),
-            member("SpotPrice", 272),
-            member("IamInstanceProfile", 307),
-            member("EbsOptimized", 101),
+            member("InstanceMonitoring", 140),
+            member("SpotPrice", 287),
+            member("IamInstanceProfile", 322),
+            member("EbsOptimized", 107),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 314),
-            member("MetadataOptions", 132),
+            member("PlacementTenancy", 329),
+            member("MetadataOptions", 139),
         ])),
     },
     m::Shape {
         name: "CreateOrUpdateTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 283)
+            ..member("Tags", 298)
         }])),
     },
     m::Shape {
         name: "CustomizedMetricSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricName", 185),
-            member("Namespace", 186),
-            member("Dimensions", 181),
-            member("Statistic", 189),
-            member("Unit", 191),
-            member("Period", 182),
-            member("Metrics", 287),
+            member("MetricName", 196),
+            member("Namespace", 197),
+            member("Dimensions", 192),
+            member("Statistic", 200),
+            member("Unit", 202),
+            member("Period", 193),
+            member("Metrics", 302),
         ])),
     },
     m::Shape {
@@ -1100,9 +1143,26 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
-            member("ForceDelete", 114),
+            member("ForceDelete", 120),
+        ])),
+    },
+    m::Shape {
+        name: "DeleteLifecycleHookAnswer",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "DeleteLifecycleHookType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("LifecycleHookName", 22)
+            },
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 325)
+            },
         ])),
     },
     m::Shape {
@@ -1110,21 +1170,21 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 310)
+                ..member("TopicARN", 325)
             },
         ])),
     },
     m::Shape {
         name: "DeletePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 310),
+            member("AutoScalingGroupName", 325),
             m::Member {
                 required: true,
-                ..member("PolicyName", 247)
+                ..member("PolicyName", 262)
             },
         ])),
     },
@@ -1133,11 +1193,11 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 310)
+                ..member("ScheduledActionName", 325)
             },
         ])),
     },
@@ -1145,7 +1205,7 @@ pub static SHAPES: [m::Shape; 319] = [
         name: "DeleteTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 283)
+            ..member("Tags", 298)
         }])),
     },
     m::Shape {
@@ -1157,10 +1217,10 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "DescribeAccountLimitsAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxNumberOfAutoScalingGroups", 168),
-            member("MaxNumberOfLaunchConfigurations", 169),
-            member("NumberOfAutoScalingGroups", 206),
-            member("NumberOfLaunchConfigurations", 207),
+            member("MaxNumberOfAutoScalingGroups", 179),
+            member("MaxNumberOfLaunchConfigurations", 180),
+            member("NumberOfAutoScalingGroups", 217),
+            member("NumberOfLaunchConfigurations", 218),
         ])),
     },
     m::Shape {
@@ -1170,9 +1230,9 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "DescribeAutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 126),
-            member("MaxRecords", 170),
-            member("NextToken", 305),
+            member("InstanceIds", 133),
+            member("MaxRecords", 181),
+            member("NextToken", 320),
         ])),
     },
     m::Shape {
@@ -1184,28 +1244,42 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[member("LifecycleHookTypes", 39)])),
     },
     m::Shape {
+        name: "DescribeLifecycleHooksAnswer",
+        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHooks", 167)])),
+    },
+    m::Shape {
+        name: "DescribeLifecycleHooksType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 325)
+            },
+            member("LifecycleHookNames", 164),
+        ])),
+    },
+    m::Shape {
         name: "DescribeLoadBalancerTargetGroupsRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
-            member("NextToken", 305),
-            member("MaxRecords", 170),
+            member("NextToken", 320),
+            member("MaxRecords", 181),
         ])),
     },
     m::Shape {
         name: "DescribeLoadBalancerTargetGroupsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroups", 162),
-            member("NextToken", 305),
+            member("LoadBalancerTargetGroups", 173),
+            member("NextToken", 320),
         ])),
     },
     m::Shape {
         name: "DescribeMetricCollectionTypesAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 175),
-            member("Granularities", 184),
+            member("Metrics", 186),
+            member("Granularities", 195),
         ])),
     },
     m::Shape {
@@ -1213,62 +1287,62 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("NotificationConfigurations", 201)
+                ..member("NotificationConfigurations", 212)
             },
-            member("NextToken", 305),
+            member("NextToken", 320),
         ])),
     },
     m::Shape {
         name: "DescribeNotificationConfigurationsType",
         kind: m::ShapeKind::Structure(structure(&[
             member("AutoScalingGroupNames", 30),
-            member("NextToken", 305),
-            member("MaxRecords", 170),
+            member("NextToken", 320),
+            member("MaxRecords", 181),
         ])),
     },
     m::Shape {
         name: "DescribePoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 310),
-            member("PolicyNames", 216),
-            member("PolicyTypes", 217),
-            member("NextToken", 305),
-            member("MaxRecords", 170),
+            member("AutoScalingGroupName", 325),
+            member("PolicyNames", 227),
+            member("PolicyTypes", 228),
+            member("NextToken", 320),
+            member("MaxRecords", 181),
         ])),
     },
     m::Shape {
         name: "DescribeScalingActivitiesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActivityIds", 12),
-            member("AutoScalingGroupName", 310),
-            member("IncludeDeletedGroups", 121),
-            member("MaxRecords", 170),
-            member("NextToken", 305),
-            member("Filters", 113),
+            member("AutoScalingGroupName", 325),
+            member("IncludeDeletedGroups", 128),
+            member("MaxRecords", 181),
+            member("NextToken", 320),
+            member("Filters", 119),
         ])),
     },
     m::Shape {
         name: "DescribeScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 310),
-            member("ScheduledActionNames", 258),
-            member("StartTime", 292),
-            member("EndTime", 292),
-            member("NextToken", 305),
-            member("MaxRecords", 170),
+            member("AutoScalingGroupName", 325),
+            member("ScheduledActionNames", 273),
+            member("StartTime", 307),
+            member("EndTime", 307),
+            member("NextToken", 320),
+            member("MaxRecords", 181),
         ])),
     },
     m::Shape {
         name: "DescribeTagsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filters", 113),
-            member("NextToken", 305),
-            member("MaxRecords", 170),
+            member("Filters", 119),
+            member("NextToken", 320),
+            member("MaxRecords", 181),
         ])),
     },
     m::Shape {
         name: "DescribeTerminationPolicyTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 291)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 306)])),
     },
     m::Shape {
         name: "DetachInstancesAnswer",
@@ -1277,14 +1351,14 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "DetachInstancesQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 126),
+            member("InstanceIds", 133),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 268)
+                ..member("ShouldDecrementDesiredCapacity", 283)
             },
         ])),
     },
@@ -1297,11 +1371,11 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 285)
+                ..member("TargetGroupARNs", 300)
             },
         ])),
     },
@@ -1312,7 +1386,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "Ebs",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SnapshotId", 310),
+            member("SnapshotId", 325),
             member("VolumeSize", 51),
             member("VolumeType", 52),
             member("DeleteOnTermination", 47),
@@ -1328,14 +1402,14 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "EnabledMetric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metric", 310),
-            member("Granularity", 310),
+            member("Metric", 325),
+            member("Granularity", 325),
         ])),
     },
     m::Shape {
         name: "EnabledMetrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(102),
+            member: m::ShapeId(108),
             member_location_name: None,
             flattened: false,
         }),
@@ -1347,14 +1421,14 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "EnterStandbyQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 126),
+            member("InstanceIds", 133),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 268)
+                ..member("ShouldDecrementDesiredCapacity", 283)
             },
         ])),
     },
@@ -1369,7 +1443,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "ExcludedInstanceTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(107),
+            member: m::ShapeId(113),
             member_location_name: None,
             flattened: false,
         }),
@@ -1377,14 +1451,14 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "ExecutePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 310),
+            member("AutoScalingGroupName", 325),
             m::Member {
                 required: true,
-                ..member("PolicyName", 247)
+                ..member("PolicyName", 262)
             },
-            member("HonorCooldown", 117),
-            member("MetricValue", 187),
-            member("BreachThreshold", 187),
+            member("HonorCooldown", 124),
+            member("MetricValue", 198),
+            member("BreachThreshold", 198),
         ])),
     },
     m::Shape {
@@ -1394,21 +1468,21 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "ExitStandbyQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 126),
+            member("InstanceIds", 133),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
         ])),
     },
     m::Shape {
         name: "Filter",
-        kind: m::ShapeKind::Structure(structure(&[member("Name", 305), member("Values", 299)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 320), member("Values", 314)])),
     },
     m::Shape {
         name: "Filters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(112),
+            member: m::ShapeId(118),
             member_location_name: None,
             flattened: false,
         }),
@@ -1416,6 +1490,10 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "ForceDelete",
         kind: m::ShapeKind::Boolean,
+    },
+    m::Shape {
+        name: "GlobalTimeout",
+        kind: m::ShapeKind::Integer,
     },
     m::Shape {
         name: "HealthCheckGracePeriod",
@@ -1438,7 +1516,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 310)])
+            ..structure(&[member("Message", 325)])
         }),
     },
     m::Shape {
@@ -1464,30 +1542,30 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 308)
+                ..member("InstanceId", 323)
             },
-            member("InstanceType", 310),
+            member("InstanceType", 325),
             m::Member {
                 required: true,
-                ..member("AvailabilityZone", 310)
+                ..member("AvailabilityZone", 325)
             },
-            member("AvailabilityZoneId", 310),
+            member("AvailabilityZoneId", 325),
             m::Member {
                 required: true,
-                ..member("LifecycleState", 157)
+                ..member("LifecycleState", 168)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 311)
+                ..member("HealthStatus", 326)
             },
-            member("LaunchConfigurationName", 310),
-            member("LaunchTemplate", 153),
-            member("ImageId", 310),
+            member("LaunchConfigurationName", 325),
+            member("LaunchTemplate", 160),
+            member("ImageId", 325),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 134)
+                ..member("ProtectedFromScaleIn", 141)
             },
-            member("WeightedCapacity", 311),
+            member("WeightedCapacity", 326),
         ])),
     },
     m::Shape {
@@ -1499,7 +1577,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "InstanceGenerations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(124),
+            member: m::ShapeId(131),
             member_location_name: None,
             flattened: false,
         }),
@@ -1507,20 +1585,20 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "InstanceIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(308),
+            member: m::ShapeId(323),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceLifecyclePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 249)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 264)])),
     },
     m::Shape {
         name: "InstanceMaintenancePolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinHealthyPercentage", 141),
-            member("MaxHealthyPercentage", 140),
+            member("MinHealthyPercentage", 148),
+            member("MaxHealthyPercentage", 147),
         ])),
     },
     m::Shape {
@@ -1542,14 +1620,14 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "InstanceMetadataOptions",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 131),
-            member("HttpPutResponseHopLimit", 130),
-            member("HttpEndpoint", 129),
+            member("HttpTokens", 138),
+            member("HttpPutResponseHopLimit", 137),
+            member("HttpEndpoint", 136),
         ])),
     },
     m::Shape {
         name: "InstanceMonitoring",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 196)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 207)])),
     },
     m::Shape {
         name: "InstanceProtected",
@@ -1564,7 +1642,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
@@ -1572,45 +1650,45 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 298)
+                ..member("VCpuCount", 313)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 172)
+                ..member("MemoryMiB", 183)
             },
-            member("CpuManufacturers", 67),
-            member("MemoryGiBPerVCpu", 171),
-            member("ExcludedInstanceTypes", 108),
-            member("InstanceGenerations", 125),
-            member("SpotMaxPricePercentageOverLowestPrice", 205),
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 205),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 205),
+            member("CpuManufacturers", 69),
+            member("MemoryGiBPerVCpu", 182),
+            member("ExcludedInstanceTypes", 114),
+            member("InstanceGenerations", 132),
+            member("SpotMaxPricePercentageOverLowestPrice", 216),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 216),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 216),
             member("BareMetal", 44),
             member("BurstablePerformance", 55),
-            member("RequireHibernateSupport", 203),
-            member("NetworkInterfaceCount", 198),
-            member("LocalStorage", 163),
-            member("LocalStorageTypes", 165),
-            member("TotalLocalStorageGB", 293),
+            member("RequireHibernateSupport", 214),
+            member("NetworkInterfaceCount", 209),
+            member("LocalStorage", 174),
+            member("LocalStorageTypes", 176),
+            member("TotalLocalStorageGB", 308),
             member("BaselineEbsBandwidthMbps", 45),
             member("AcceleratorTypes", 7),
             member("AcceleratorCount", 0),
             member("AcceleratorManufacturers", 2),
             member("AcceleratorNames", 4),
             member("AcceleratorTotalMemoryMiB", 5),
-            member("NetworkBandwidthGbps", 197),
+            member("NetworkBandwidthGbps", 208),
             member("AllowedInstanceTypes", 19),
             member("BaselinePerformanceFactors", 46),
         ])),
     },
     m::Shape {
         name: "InstanceReusePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 251)])),
+        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 266)])),
     },
     m::Shape {
         name: "Instances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(123),
+            member: m::ShapeId(130),
             member_location_name: None,
             flattened: false,
         }),
@@ -1618,12 +1696,12 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "InstancesDistribution",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OnDemandAllocationStrategy", 305),
-            member("OnDemandBaseCapacity", 208),
-            member("OnDemandPercentageAboveBaseCapacity", 209),
-            member("SpotAllocationStrategy", 305),
-            member("SpotInstancePools", 271),
-            member("SpotMaxPrice", 194),
+            member("OnDemandAllocationStrategy", 320),
+            member("OnDemandBaseCapacity", 219),
+            member("OnDemandPercentageAboveBaseCapacity", 220),
+            member("SpotAllocationStrategy", 320),
+            member("SpotInstancePools", 286),
+            member("SpotMaxPrice", 205),
         ])),
     },
     m::Shape {
@@ -1643,7 +1721,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
@@ -1655,7 +1733,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
@@ -1663,49 +1741,49 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 310)
+                ..member("LaunchConfigurationName", 325)
             },
-            member("LaunchConfigurationARN", 247),
+            member("LaunchConfigurationARN", 262),
             m::Member {
                 required: true,
-                ..member("ImageId", 310)
+                ..member("ImageId", 325)
             },
-            member("KeyName", 310),
-            member("SecurityGroups", 262),
-            member("ClassicLinkVPCId", 310),
+            member("KeyName", 325),
+            member("SecurityGroups", 277),
+            member("ClassicLinkVPCId", 325),
             member("ClassicLinkVPCSecurityGroups", 63),
-            member("UserData", 317),
+            member("UserData", 332),
             m::Member {
                 required: true,
-                ..member("InstanceType", 310)
+                ..member("InstanceType", 325)
             },
-            member("KernelId", 310),
-            member("RamdiskId", 310),
+            member("KernelId", 325),
+            member("RamdiskId", 325),
             member("BlockDeviceMappings", 54),
-            member("InstanceMonitoring", 133),
-            member("SpotPrice", 272),
-            member("IamInstanceProfile", 307),
+            member("InstanceMonitoring", 140),
+            member("SpotPrice", 287),
+            member("IamInstanceProfile", 322),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 292)
+                ..member("CreatedTime", 307)
             },
-            member("EbsOptimized", 101),
+            member("EbsOptimized", 107),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 314),
-            member("MetadataOptions", 132),
+            member("PlacementTenancy", 329),
+            member("MetadataOptions", 139),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurationNameType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LaunchConfigurationName", 310)
+            ..member("LaunchConfigurationName", 325)
         }])),
     },
     m::Shape {
         name: "LaunchConfigurationNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
@@ -1713,15 +1791,15 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "LaunchConfigurationNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchConfigurationNames", 146),
-            member("NextToken", 305),
-            member("MaxRecords", 170),
+            member("LaunchConfigurationNames", 153),
+            member("NextToken", 320),
+            member("MaxRecords", 181),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(144),
+            member: m::ShapeId(151),
             member_location_name: None,
             flattened: false,
         }),
@@ -1731,16 +1809,16 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurations", 148)
+                ..member("LaunchConfigurations", 155)
             },
-            member("NextToken", 305),
+            member("NextToken", 320),
         ])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateSpecification", 153),
-            member("Overrides", 210),
+            member("LaunchTemplateSpecification", 160),
+            member("Overrides", 221),
         ])),
     },
     m::Shape {
@@ -1750,24 +1828,50 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "LaunchTemplateOverrides",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceType", 310),
-            member("WeightedCapacity", 311),
-            member("LaunchTemplateSpecification", 153),
-            member("InstanceRequirements", 136),
-            member("ImageId", 119),
+            member("InstanceType", 325),
+            member("WeightedCapacity", 326),
+            member("LaunchTemplateSpecification", 160),
+            member("InstanceRequirements", 143),
+            member("ImageId", 126),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateId", 310),
-            member("LaunchTemplateName", 151),
-            member("Version", 310),
+            member("LaunchTemplateId", 325),
+            member("LaunchTemplateName", 158),
+            member("Version", 325),
         ])),
     },
     m::Shape {
         name: "LifecycleActionResult",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "LifecycleActionToken",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "LifecycleHook",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("LifecycleHookName", 22),
+            member("AutoScalingGroupName", 325),
+            member("LifecycleTransition", 169),
+            member("NotificationTargetARN", 213),
+            member("RoleARN", 325),
+            member("NotificationMetadata", 21),
+            member("HeartbeatTimeout", 123),
+            member("GlobalTimeout", 121),
+            member("DefaultResult", 161),
+        ])),
+    },
+    m::Shape {
+        name: "LifecycleHookNames",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(22),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "LifecycleHookSpecification",
@@ -1778,19 +1882,27 @@ pub static SHAPES: [m::Shape; 319] = [
             },
             m::Member {
                 required: true,
-                ..member("LifecycleTransition", 158)
+                ..member("LifecycleTransition", 169)
             },
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 116),
-            member("DefaultResult", 154),
-            member("NotificationTargetARN", 202),
-            member("RoleARN", 310),
+            member("HeartbeatTimeout", 123),
+            member("DefaultResult", 161),
+            member("NotificationTargetARN", 213),
+            member("RoleARN", 325),
         ])),
     },
     m::Shape {
         name: "LifecycleHookSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(155),
+            member: m::ShapeId(165),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "LifecycleHooks",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(163),
             member_location_name: None,
             flattened: false,
         }),
@@ -1845,13 +1957,13 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
         name: "LoadBalancerNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
@@ -1859,14 +1971,14 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "LoadBalancerTargetGroupState",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroupARN", 313),
-            member("State", 310),
+            member("LoadBalancerTargetGroupARN", 328),
+            member("State", 325),
         ])),
     },
     m::Shape {
         name: "LoadBalancerTargetGroupStates",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(161),
+            member: m::ShapeId(172),
             member_location_name: None,
             flattened: false,
         }),
@@ -1886,7 +1998,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "LocalStorageTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(164),
+            member: m::ShapeId(175),
             member_location_name: None,
             flattened: false,
         }),
@@ -1913,16 +2025,16 @@ pub static SHAPES: [m::Shape; 319] = [
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 204), member("Max", 204)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 215), member("Max", 215)])),
     },
     m::Shape {
         name: "MemoryMiBRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 205)
+                ..member("Min", 216)
             },
-            member("Max", 205),
+            member("Max", 216),
         ])),
     },
     m::Shape {
@@ -1930,23 +2042,23 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 186)
+                ..member("Namespace", 197)
             },
             m::Member {
                 required: true,
-                ..member("MetricName", 185)
+                ..member("MetricName", 196)
             },
-            member("Dimensions", 181),
+            member("Dimensions", 192),
         ])),
     },
     m::Shape {
         name: "MetricCollectionType",
-        kind: m::ShapeKind::Structure(structure(&[member("Metric", 310)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Metric", 325)])),
     },
     m::Shape {
         name: "MetricCollectionTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(174),
+            member: m::ShapeId(185),
             member_location_name: None,
             flattened: false,
         }),
@@ -1954,7 +2066,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "MetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(177),
+            member: m::ShapeId(188),
             member_location_name: None,
             flattened: false,
         }),
@@ -1964,12 +2076,12 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 310)
+                ..member("Id", 325)
             },
-            member("Expression", 306),
-            member("MetricStat", 188),
-            member("Label", 315),
-            member("ReturnData", 250),
+            member("Expression", 321),
+            member("MetricStat", 199),
+            member("Label", 330),
+            member("ReturnData", 265),
         ])),
     },
     m::Shape {
@@ -1977,11 +2089,11 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 179)
+                ..member("Name", 190)
             },
             m::Member {
                 required: true,
-                ..member("Value", 180)
+                ..member("Value", 191)
             },
         ])),
     },
@@ -1996,7 +2108,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "MetricDimensions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(178),
+            member: m::ShapeId(189),
             member_location_name: None,
             flattened: false,
         }),
@@ -2007,12 +2119,12 @@ pub static SHAPES: [m::Shape; 319] = [
     },
     m::Shape {
         name: "MetricGranularityType",
-        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 310)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 325)])),
     },
     m::Shape {
         name: "MetricGranularityTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(183),
+            member: m::ShapeId(194),
             member_location_name: None,
             flattened: false,
         }),
@@ -2034,13 +2146,13 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 173)
+                ..member("Metric", 184)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 316)
+                ..member("Stat", 331)
             },
-            member("Unit", 191),
+            member("Unit", 202),
         ])),
     },
     m::Shape {
@@ -2079,8 +2191,8 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "MixedInstancesPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplate", 150),
-            member("InstancesDistribution", 139),
+            member("LaunchTemplate", 157),
+            member("InstancesDistribution", 146),
         ])),
     },
     m::Shape {
@@ -2089,11 +2201,11 @@ pub static SHAPES: [m::Shape; 319] = [
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 204), member("Max", 204)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 215), member("Max", 215)])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 205), member("Max", 205)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
     },
     m::Shape {
         name: "NoDevice",
@@ -2102,15 +2214,15 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "NotificationConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 310),
-            member("TopicARN", 310),
-            member("NotificationType", 310),
+            member("AutoScalingGroupName", 325),
+            member("TopicARN", 325),
+            member("NotificationType", 325),
         ])),
     },
     m::Shape {
         name: "NotificationConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(200),
+            member: m::ShapeId(211),
             member_location_name: None,
             flattened: false,
         }),
@@ -2150,19 +2262,19 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "Overrides",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(152),
+            member: m::ShapeId(159),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 275)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 290)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(211),
+            member: m::ShapeId(222),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2170,13 +2282,13 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "PoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScalingPolicies", 254),
-            member("NextToken", 305),
+            member("ScalingPolicies", 269),
+            member("NextToken", 320),
         ])),
     },
     m::Shape {
         name: "PolicyARNType",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 247), member("Alarms", 17)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 262), member("Alarms", 17)])),
     },
     m::Shape {
         name: "PolicyIncrement",
@@ -2185,7 +2297,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "PolicyNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(262),
             member_location_name: None,
             flattened: false,
         }),
@@ -2193,7 +2305,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "PolicyTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(314),
+            member: m::ShapeId(329),
             member_location_name: None,
             flattened: false,
         }),
@@ -2225,9 +2337,9 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 190)
+                ..member("PredefinedMetricType", 201)
             },
-            member("ResourceLabel", 306),
+            member("ResourceLabel", 321),
         ])),
     },
     m::Shape {
@@ -2246,33 +2358,33 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricSpecifications", 229)
+                ..member("MetricSpecifications", 240)
             },
-            member("Mode", 230),
-            member("SchedulingBufferTime", 234),
-            member("MaxCapacityBreachBehavior", 226),
-            member("MaxCapacityBuffer", 227),
+            member("Mode", 241),
+            member("SchedulingBufferTime", 245),
+            member("MaxCapacityBreachBehavior", 237),
+            member("MaxCapacityBuffer", 238),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedCapacityMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 176)
+            ..member("MetricDataQueries", 187)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedLoadMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 176)
+            ..member("MetricDataQueries", 187)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedScalingMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 176)
+            ..member("MetricDataQueries", 187)
         }])),
     },
     m::Shape {
@@ -2290,20 +2402,20 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetValue", 187)
+                ..member("TargetValue", 198)
             },
-            member("PredefinedMetricPairSpecification", 232),
-            member("PredefinedScalingMetricSpecification", 233),
-            member("PredefinedLoadMetricSpecification", 231),
-            member("CustomizedScalingMetricSpecification", 225),
-            member("CustomizedLoadMetricSpecification", 224),
-            member("CustomizedCapacityMetricSpecification", 223),
+            member("PredefinedMetricPairSpecification", 243),
+            member("PredefinedScalingMetricSpecification", 244),
+            member("PredefinedLoadMetricSpecification", 242),
+            member("CustomizedScalingMetricSpecification", 236),
+            member("CustomizedLoadMetricSpecification", 235),
+            member("CustomizedCapacityMetricSpecification", 234),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingMetricSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(228),
+            member: m::ShapeId(239),
             member_location_name: None,
             flattened: false,
         }),
@@ -2319,9 +2431,9 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 218)
+                ..member("PredefinedMetricType", 229)
             },
-            member("ResourceLabel", 306),
+            member("ResourceLabel", 321),
         ])),
     },
     m::Shape {
@@ -2329,9 +2441,9 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 219)
+                ..member("PredefinedMetricType", 230)
             },
-            member("ResourceLabel", 306),
+            member("ResourceLabel", 321),
         ])),
     },
     m::Shape {
@@ -2339,9 +2451,9 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 221)
+                ..member("PredefinedMetricType", 232)
             },
-            member("ResourceLabel", 306),
+            member("ResourceLabel", 321),
         ])),
     },
     m::Shape {
@@ -2351,7 +2463,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "ProcessNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
@@ -2360,20 +2472,20 @@ pub static SHAPES: [m::Shape; 319] = [
         name: "ProcessType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ProcessName", 310)
+            ..member("ProcessName", 325)
         }])),
     },
     m::Shape {
         name: "Processes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(236),
+            member: m::ShapeId(247),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "ProcessesType",
-        kind: m::ShapeKind::Structure(structure(&[member("Processes", 237)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Processes", 248)])),
     },
     m::Shape {
         name: "Progress",
@@ -2388,15 +2500,38 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "PutLifecycleHookAnswer",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "PutLifecycleHookType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("LifecycleHookName", 22)
+            },
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 325)
+            },
+            member("LifecycleTransition", 169),
+            member("RoleARN", 325),
+            member("NotificationTargetARN", 213),
+            member("NotificationMetadata", 21),
+            member("HeartbeatTimeout", 123),
+            member("DefaultResult", 161),
+        ])),
+    },
+    m::Shape {
         name: "PutNotificationConfigurationType",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 310)
+                ..member("TopicARN", 325)
             },
             m::Member {
                 required: true,
@@ -2409,24 +2544,24 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 310)
+                ..member("PolicyName", 325)
             },
-            member("PolicyType", 314),
-            member("AdjustmentType", 310),
-            member("MinAdjustmentStep", 193),
-            member("MinAdjustmentMagnitude", 192),
-            member("ScalingAdjustment", 215),
-            member("Cooldown", 65),
-            member("MetricAggregationType", 311),
-            member("StepAdjustments", 274),
-            member("EstimatedInstanceWarmup", 106),
-            member("TargetTrackingConfiguration", 286),
-            member("Enabled", 256),
-            member("PredictiveScalingConfiguration", 222),
+            member("PolicyType", 329),
+            member("AdjustmentType", 325),
+            member("MinAdjustmentStep", 204),
+            member("MinAdjustmentMagnitude", 203),
+            member("ScalingAdjustment", 226),
+            member("Cooldown", 67),
+            member("MetricAggregationType", 326),
+            member("StepAdjustments", 289),
+            member("EstimatedInstanceWarmup", 112),
+            member("TargetTrackingConfiguration", 301),
+            member("Enabled", 271),
+            member("PredictiveScalingConfiguration", 233),
         ])),
     },
     m::Shape {
@@ -2434,20 +2569,39 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 310)
+                ..member("ScheduledActionName", 325)
             },
-            member("Time", 292),
-            member("StartTime", 292),
-            member("EndTime", 292),
-            member("Recurrence", 310),
+            member("Time", 307),
+            member("StartTime", 307),
+            member("EndTime", 307),
+            member("Recurrence", 325),
             member("MinSize", 29),
             member("MaxSize", 28),
             member("DesiredCapacity", 27),
-            member("TimeZone", 310),
+            member("TimeZone", 325),
+        ])),
+    },
+    m::Shape {
+        name: "RecordLifecycleActionHeartbeatAnswer",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "RecordLifecycleActionHeartbeatType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("LifecycleHookName", 22)
+            },
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 262)
+            },
+            member("LifecycleActionToken", 162),
+            member("InstanceId", 323),
         ])),
     },
     m::Shape {
@@ -2459,7 +2613,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
@@ -2471,7 +2625,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
@@ -2486,7 +2640,7 @@ pub static SHAPES: [m::Shape; 319] = [
     },
     m::Shape {
         name: "RetentionTriggers",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 248)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 263)])),
     },
     m::Shape {
         name: "ReturnData",
@@ -2505,7 +2659,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
@@ -2534,7 +2688,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "ScalingPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(255),
+            member: m::ShapeId(270),
             member_location_name: None,
             flattened: false,
         }),
@@ -2542,22 +2696,22 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "ScalingPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 310),
-            member("PolicyName", 310),
-            member("PolicyARN", 247),
-            member("PolicyType", 314),
-            member("AdjustmentType", 310),
-            member("MinAdjustmentStep", 193),
-            member("MinAdjustmentMagnitude", 192),
-            member("ScalingAdjustment", 215),
-            member("Cooldown", 65),
-            member("StepAdjustments", 274),
-            member("MetricAggregationType", 311),
-            member("EstimatedInstanceWarmup", 106),
+            member("AutoScalingGroupName", 325),
+            member("PolicyName", 325),
+            member("PolicyARN", 262),
+            member("PolicyType", 329),
+            member("AdjustmentType", 325),
+            member("MinAdjustmentStep", 204),
+            member("MinAdjustmentMagnitude", 203),
+            member("ScalingAdjustment", 226),
+            member("Cooldown", 67),
+            member("StepAdjustments", 289),
+            member("MetricAggregationType", 326),
+            member("EstimatedInstanceWarmup", 112),
             member("Alarms", 17),
-            member("TargetTrackingConfiguration", 286),
-            member("Enabled", 256),
-            member("PredictiveScalingConfiguration", 222),
+            member("TargetTrackingConfiguration", 301),
+            member("Enabled", 271),
+            member("PredictiveScalingConfiguration", 233),
         ])),
     },
     m::Shape {
@@ -2569,15 +2723,15 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
-            member("ScalingProcesses", 235),
+            member("ScalingProcesses", 246),
         ])),
     },
     m::Shape {
         name: "ScheduledActionNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(310),
+            member: m::ShapeId(325),
             member_location_name: None,
             flattened: false,
         }),
@@ -2585,30 +2739,30 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "ScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScheduledUpdateGroupActions", 261),
-            member("NextToken", 305),
+            member("ScheduledUpdateGroupActions", 276),
+            member("NextToken", 320),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupAction",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 310),
-            member("ScheduledActionName", 310),
-            member("ScheduledActionARN", 247),
-            member("Time", 292),
-            member("StartTime", 292),
-            member("EndTime", 292),
-            member("Recurrence", 310),
+            member("AutoScalingGroupName", 325),
+            member("ScheduledActionName", 325),
+            member("ScheduledActionARN", 262),
+            member("Time", 307),
+            member("StartTime", 307),
+            member("EndTime", 307),
+            member("Recurrence", 325),
             member("MinSize", 29),
             member("MaxSize", 28),
             member("DesiredCapacity", 27),
-            member("TimeZone", 310),
+            member("TimeZone", 325),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupActions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(260),
+            member: m::ShapeId(275),
             member_location_name: None,
             flattened: false,
         }),
@@ -2616,7 +2770,7 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "SecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(305),
+            member: m::ShapeId(320),
             member_location_name: None,
             flattened: false,
         }),
@@ -2630,7 +2784,7 @@ pub static SHAPES: [m::Shape; 319] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 310)])
+            ..structure(&[member("message", 325)])
         }),
     },
     m::Shape {
@@ -2638,13 +2792,13 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
                 ..member("DesiredCapacity", 27)
             },
-            member("HonorCooldown", 117),
+            member("HonorCooldown", 124),
         ])),
     },
     m::Shape {
@@ -2652,13 +2806,13 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 308)
+                ..member("InstanceId", 323)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 311)
+                ..member("HealthStatus", 326)
             },
-            member("ShouldRespectGracePeriod", 269),
+            member("ShouldRespectGracePeriod", 284),
         ])),
     },
     m::Shape {
@@ -2670,15 +2824,15 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceIds", 126)
+                ..member("InstanceIds", 133)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 241)
+                ..member("ProtectedFromScaleIn", 252)
             },
         ])),
     },
@@ -2705,18 +2859,18 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "StepAdjustment",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricIntervalLowerBound", 187),
-            member("MetricIntervalUpperBound", 187),
+            member("MetricIntervalLowerBound", 198),
+            member("MetricIntervalUpperBound", 198),
             m::Member {
                 required: true,
-                ..member("ScalingAdjustment", 215)
+                ..member("ScalingAdjustment", 226)
             },
         ])),
     },
     m::Shape {
         name: "StepAdjustments",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(273),
+            member: m::ShapeId(288),
             member_location_name: None,
             flattened: false,
         }),
@@ -2728,14 +2882,14 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "SuspendedProcess",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ProcessName", 310),
-            member("SuspensionReason", 310),
+            member("ProcessName", 325),
+            member("SuspensionReason", 325),
         ])),
     },
     m::Shape {
         name: "SuspendedProcesses",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(276),
+            member: m::ShapeId(291),
             member_location_name: None,
             flattened: false,
         }),
@@ -2743,30 +2897,30 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 305),
-            member("ResourceType", 305),
+            member("ResourceId", 320),
+            member("ResourceType", 320),
             m::Member {
                 required: true,
-                ..member("Key", 281)
+                ..member("Key", 296)
             },
-            member("Value", 282),
-            member("PropagateAtLaunch", 240),
+            member("Value", 297),
+            member("PropagateAtLaunch", 251),
         ])),
     },
     m::Shape {
         name: "TagDescription",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 305),
-            member("ResourceType", 305),
-            member("Key", 281),
-            member("Value", 282),
-            member("PropagateAtLaunch", 240),
+            member("ResourceId", 320),
+            member("ResourceType", 320),
+            member("Key", 296),
+            member("Value", 297),
+            member("PropagateAtLaunch", 251),
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(279),
+            member: m::ShapeId(294),
             member_location_name: None,
             flattened: false,
         }),
@@ -2782,19 +2936,19 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "Tags",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(278),
+            member: m::ShapeId(293),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "TagsType",
-        kind: m::ShapeKind::Structure(structure(&[member("Tags", 280), member("NextToken", 305)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 295), member("NextToken", 320)])),
     },
     m::Shape {
         name: "TargetGroupARNs",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(313),
+            member: m::ShapeId(328),
             member_location_name: None,
             flattened: false,
         }),
@@ -2802,19 +2956,19 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "TargetTrackingConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PredefinedMetricSpecification", 220),
-            member("CustomizedMetricSpecification", 72),
+            member("PredefinedMetricSpecification", 231),
+            member("CustomizedMetricSpecification", 74),
             m::Member {
                 required: true,
-                ..member("TargetValue", 187)
+                ..member("TargetValue", 198)
             },
-            member("DisableScaleIn", 99),
+            member("DisableScaleIn", 105),
         ])),
     },
     m::Shape {
         name: "TargetTrackingMetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(288),
+            member: m::ShapeId(303),
             member_location_name: None,
             flattened: false,
         }),
@@ -2824,13 +2978,13 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 314)
+                ..member("Id", 329)
             },
-            member("Expression", 309),
-            member("MetricStat", 289),
-            member("Label", 315),
-            member("Period", 182),
-            member("ReturnData", 250),
+            member("Expression", 324),
+            member("MetricStat", 304),
+            member("Label", 330),
+            member("Period", 193),
+            member("ReturnData", 265),
         ])),
     },
     m::Shape {
@@ -2838,14 +2992,14 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 173)
+                ..member("Metric", 184)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 316)
+                ..member("Stat", 331)
             },
-            member("Unit", 191),
-            member("Period", 182),
+            member("Unit", 202),
+            member("Period", 193),
         ])),
     },
     m::Shape {
@@ -2853,18 +3007,18 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 308)
+                ..member("InstanceId", 323)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 268)
+                ..member("ShouldDecrementDesiredCapacity", 283)
             },
         ])),
     },
     m::Shape {
         name: "TerminationPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(307),
+            member: m::ShapeId(322),
             member_location_name: None,
             flattened: false,
         }),
@@ -2875,22 +3029,22 @@ pub static SHAPES: [m::Shape; 319] = [
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 204), member("Max", 204)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 215), member("Max", 215)])),
     },
     m::Shape {
         name: "TrafficSourceIdentifier",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Identifier", 313)
+                ..member("Identifier", 328)
             },
-            member("Type", 313),
+            member("Type", 328),
         ])),
     },
     m::Shape {
         name: "TrafficSources",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(294),
+            member: m::ShapeId(309),
             member_location_name: None,
             flattened: false,
         }),
@@ -2900,36 +3054,36 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 310)
+                ..member("AutoScalingGroupName", 325)
             },
-            member("LaunchConfigurationName", 310),
-            member("LaunchTemplate", 153),
-            member("MixedInstancesPolicy", 195),
+            member("LaunchConfigurationName", 325),
+            member("LaunchTemplate", 160),
+            member("MixedInstancesPolicy", 206),
             member("MinSize", 29),
             member("MaxSize", 28),
             member("DesiredCapacity", 27),
-            member("DefaultCooldown", 65),
+            member("DefaultCooldown", 67),
             member("AvailabilityZones", 43),
             member("AvailabilityZoneIds", 41),
-            member("HealthCheckType", 311),
-            member("HealthCheckGracePeriod", 115),
-            member("PlacementGroup", 297),
-            member("VPCZoneIdentifier", 312),
-            member("TerminationPolicies", 291),
-            member("NewInstancesProtectedFromScaleIn", 134),
-            member("ServiceLinkedRoleARN", 247),
-            member("MaxInstanceLifetime", 167),
+            member("HealthCheckType", 326),
+            member("HealthCheckGracePeriod", 122),
+            member("PlacementGroup", 312),
+            member("VPCZoneIdentifier", 327),
+            member("TerminationPolicies", 306),
+            member("NewInstancesProtectedFromScaleIn", 141),
+            member("ServiceLinkedRoleARN", 262),
+            member("MaxInstanceLifetime", 178),
             member("CapacityRebalance", 57),
-            member("Context", 64),
-            member("DesiredCapacityType", 310),
-            member("DefaultInstanceWarmup", 73),
-            member("InstanceMaintenancePolicy", 128),
+            member("Context", 66),
+            member("DesiredCapacityType", 325),
+            member("DefaultInstanceWarmup", 75),
+            member("InstanceMaintenancePolicy", 135),
             member("AvailabilityZoneDistribution", 40),
             member("AvailabilityZoneImpairmentPolicy", 42),
-            member("SkipZonalShiftValidation", 270),
+            member("SkipZonalShiftValidation", 285),
             member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 127),
-            member("DeletionProtection", 79),
+            member("InstanceLifecyclePolicy", 134),
+            member("DeletionProtection", 83),
         ])),
     },
     m::Shape {
@@ -2941,15 +3095,15 @@ pub static SHAPES: [m::Shape; 319] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 205)
+                ..member("Min", 216)
             },
-            member("Max", 205),
+            member("Max", 216),
         ])),
     },
     m::Shape {
         name: "Values",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(305),
+            member: m::ShapeId(320),
             member_location_name: None,
             flattened: false,
         }),
@@ -2957,11 +3111,11 @@ pub static SHAPES: [m::Shape; 319] = [
     m::Shape {
         name: "WarmPoolConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxGroupPreparedCapacity", 166),
-            member("MinSize", 301),
-            member("PoolState", 303),
-            member("Status", 304),
-            member("InstanceReusePolicy", 137),
+            member("MaxGroupPreparedCapacity", 177),
+            member("MinSize", 316),
+            member("PoolState", 318),
+            member("Status", 319),
+            member("InstanceReusePolicy", 144),
         ])),
     },
     m::Shape {
@@ -3047,11 +3201,13 @@ use m::build::{member, op, structure};
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
     "AttachLoadBalancerTargetGroups",
+    "CompleteLifecycleAction",
     "CreateAutoScalingGroup",
     "CreateLaunchConfiguration",
     "CreateOrUpdateTags",
     "DeleteAutoScalingGroup",
     "DeleteLaunchConfiguration",
+    "DeleteLifecycleHook",
     "DeleteNotificationConfiguration",
     "DeletePolicy",
     "DeleteScheduledAction",
@@ -3063,6 +3219,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeAutoScalingNotificationTypes",
     "DescribeLaunchConfigurations",
     "DescribeLifecycleHookTypes",
+    "DescribeLifecycleHooks",
     "DescribeLoadBalancerTargetGroups",
     "DescribeMetricCollectionTypes",
     "DescribeNotificationConfigurations",
@@ -3077,9 +3234,11 @@ pub const IMPLEMENTED: &[&str] = &[
     "EnterStandby",
     "ExecutePolicy",
     "ExitStandby",
+    "PutLifecycleHook",
     "PutNotificationConfiguration",
     "PutScalingPolicy",
     "PutScheduledUpdateGroupAction",
+    "RecordLifecycleActionHeartbeat",
     "ResumeProcesses",
     "SetDesiredCapacity",
     "SetInstanceHealth",
@@ -3843,6 +4002,56 @@ impl IntoValue for CapacityReservationTarget {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompleteLifecycleActionAnswer {}
+
+impl FromValue for CompleteLifecycleActionAnswer {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for CompleteLifecycleActionAnswer {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CompleteLifecycleActionType {
+    pub lifecycle_hook_name: String,
+    pub auto_scaling_group_name: String,
+    pub lifecycle_action_token: Option<String>,
+    pub lifecycle_action_result: String,
+    pub instance_id: Option<String>,
+}
+
+impl FromValue for CompleteLifecycleActionType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            lifecycle_hook_name: req(&mut s, 0, "LifecycleHookName")?,
+            auto_scaling_group_name: req(&mut s, 1, "AutoScalingGroupName")?,
+            lifecycle_action_token: opt(&mut s, 2, "LifecycleActionToken")?,
+            lifecycle_action_result: req(&mut s, 3, "LifecycleActionResult")?,
+            instance_id: opt(&mut s, 4, "InstanceId")?,
+        })
+    }
+}
+
+impl IntoValue for CompleteLifecycleActionType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.lifecycle_hook_name.into_value()),
+            Some(self.auto_scaling_group_name.into_value()),
+            self.lifecycle_action_token.map(IntoValue::into_value),
+            Some(self.lifecycle_action_result.into_value()),
+            self.instance_id.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct CpuPerformanceFactorRequest {
     pub references: Option<Vec<PerformanceFactorReferenceRequest>>,
 }
@@ -4166,6 +4375,47 @@ impl IntoValue for DeleteAutoScalingGroupType {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLifecycleHookAnswer {}
+
+impl FromValue for DeleteLifecycleHookAnswer {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for DeleteLifecycleHookAnswer {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteLifecycleHookType {
+    pub lifecycle_hook_name: String,
+    pub auto_scaling_group_name: String,
+}
+
+impl FromValue for DeleteLifecycleHookType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            lifecycle_hook_name: req(&mut s, 0, "LifecycleHookName")?,
+            auto_scaling_group_name: req(&mut s, 1, "AutoScalingGroupName")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteLifecycleHookType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.lifecycle_hook_name.into_value()),
+            Some(self.auto_scaling_group_name.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteNotificationConfigurationType {
     pub auto_scaling_group_name: String,
     pub topic_arn: String,
@@ -4382,6 +4632,51 @@ impl FromValue for DescribeLifecycleHookTypesAnswer {
 impl IntoValue for DescribeLifecycleHookTypesAnswer {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.lifecycle_hook_types.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLifecycleHooksAnswer {
+    pub lifecycle_hooks: Option<Vec<LifecycleHook>>,
+}
+
+impl FromValue for DescribeLifecycleHooksAnswer {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            lifecycle_hooks: opt(&mut s, 0, "LifecycleHooks")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLifecycleHooksAnswer {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.lifecycle_hooks.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeLifecycleHooksType {
+    pub auto_scaling_group_name: String,
+    pub lifecycle_hook_names: Option<Vec<String>>,
+}
+
+impl FromValue for DescribeLifecycleHooksType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            lifecycle_hook_names: opt(&mut s, 1, "LifecycleHookNames")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeLifecycleHooksType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            self.lifecycle_hook_names.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -5621,6 +5916,52 @@ impl IntoValue for LaunchTemplateSpecification {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct LifecycleHook {
+    pub lifecycle_hook_name: Option<String>,
+    pub auto_scaling_group_name: Option<String>,
+    pub lifecycle_transition: Option<String>,
+    pub notification_target_arn: Option<String>,
+    pub role_arn: Option<String>,
+    pub notification_metadata: Option<String>,
+    pub heartbeat_timeout: Option<i32>,
+    pub global_timeout: Option<i32>,
+    pub default_result: Option<String>,
+}
+
+impl FromValue for LifecycleHook {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 9, path)?;
+        Ok(Self {
+            lifecycle_hook_name: opt(&mut s, 0, "LifecycleHookName")?,
+            auto_scaling_group_name: opt(&mut s, 1, "AutoScalingGroupName")?,
+            lifecycle_transition: opt(&mut s, 2, "LifecycleTransition")?,
+            notification_target_arn: opt(&mut s, 3, "NotificationTargetARN")?,
+            role_arn: opt(&mut s, 4, "RoleARN")?,
+            notification_metadata: opt(&mut s, 5, "NotificationMetadata")?,
+            heartbeat_timeout: opt(&mut s, 6, "HeartbeatTimeout")?,
+            global_timeout: opt(&mut s, 7, "GlobalTimeout")?,
+            default_result: opt(&mut s, 8, "DefaultResult")?,
+        })
+    }
+}
+
+impl IntoValue for LifecycleHook {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.lifecycle_hook_name.map(IntoValue::into_value),
+            self.auto_scaling_group_name.map(IntoValue::into_value),
+            self.lifecycle_transition.map(IntoValue::into_value),
+            self.notification_target_arn.map(IntoValue::into_value),
+            self.role_arn.map(IntoValue::into_value),
+            self.notification_metadata.map(IntoValue::into_value),
+            self.heartbeat_timeout.map(IntoValue::into_value),
+            self.global_timeout.map(IntoValue::into_value),
+            self.default_result.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LifecycleHookSpecification {
     pub lifecycle_hook_name: String,
     pub lifecycle_transition: String,
@@ -6389,6 +6730,65 @@ impl IntoValue for ProcessesType {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct PutLifecycleHookAnswer {}
+
+impl FromValue for PutLifecycleHookAnswer {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for PutLifecycleHookAnswer {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PutLifecycleHookType {
+    pub lifecycle_hook_name: String,
+    pub auto_scaling_group_name: String,
+    pub lifecycle_transition: Option<String>,
+    pub role_arn: Option<String>,
+    pub notification_target_arn: Option<String>,
+    pub notification_metadata: Option<String>,
+    pub heartbeat_timeout: Option<i32>,
+    pub default_result: Option<String>,
+}
+
+impl FromValue for PutLifecycleHookType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 8, path)?;
+        Ok(Self {
+            lifecycle_hook_name: req(&mut s, 0, "LifecycleHookName")?,
+            auto_scaling_group_name: req(&mut s, 1, "AutoScalingGroupName")?,
+            lifecycle_transition: opt(&mut s, 2, "LifecycleTransition")?,
+            role_arn: opt(&mut s, 3, "RoleARN")?,
+            notification_target_arn: opt(&mut s, 4, "NotificationTargetARN")?,
+            notification_metadata: opt(&mut s, 5, "NotificationMetadata")?,
+            heartbeat_timeout: opt(&mut s, 6, "HeartbeatTimeout")?,
+            default_result: opt(&mut s, 7, "DefaultResult")?,
+        })
+    }
+}
+
+impl IntoValue for PutLifecycleHookType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.lifecycle_hook_name.into_value()),
+            Some(self.auto_scaling_group_name.into_value()),
+            self.lifecycle_transition.map(IntoValue::into_value),
+            self.role_arn.map(IntoValue::into_value),
+            self.notification_target_arn.map(IntoValue::into_value),
+            self.notification_metadata.map(IntoValue::into_value),
+            self.heartbeat_timeout.map(IntoValue::into_value),
+            self.default_result.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PutNotificationConfigurationType {
     pub auto_scaling_group_name: String,
     pub topic_arn: String,
@@ -6524,6 +6924,53 @@ impl IntoValue for PutScheduledUpdateGroupActionType {
             self.max_size.map(IntoValue::into_value),
             self.desired_capacity.map(IntoValue::into_value),
             self.time_zone.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordLifecycleActionHeartbeatAnswer {}
+
+impl FromValue for RecordLifecycleActionHeartbeatAnswer {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for RecordLifecycleActionHeartbeatAnswer {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordLifecycleActionHeartbeatType {
+    pub lifecycle_hook_name: String,
+    pub auto_scaling_group_name: String,
+    pub lifecycle_action_token: Option<String>,
+    pub instance_id: Option<String>,
+}
+
+impl FromValue for RecordLifecycleActionHeartbeatType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            lifecycle_hook_name: req(&mut s, 0, "LifecycleHookName")?,
+            auto_scaling_group_name: req(&mut s, 1, "AutoScalingGroupName")?,
+            lifecycle_action_token: opt(&mut s, 2, "LifecycleActionToken")?,
+            instance_id: opt(&mut s, 3, "InstanceId")?,
+        })
+    }
+}
+
+impl IntoValue for RecordLifecycleActionHeartbeatType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.lifecycle_hook_name.into_value()),
+            Some(self.auto_scaling_group_name.into_value()),
+            self.lifecycle_action_token.map(IntoValue::into_value),
+            self.instance_id.map(IntoValue::into_value),
         ])
     }
 }
@@ -7478,6 +7925,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AttachLoadBalancerTargetGroupsType,
     ) -> impl Future<Output = Result<AttachLoadBalancerTargetGroupsResultType, AwsError>> + Send;
 
+    /// `CompleteLifecycleAction`.
+    fn complete_lifecycle_action(
+        &self,
+        ctx: &RequestContext,
+        input: CompleteLifecycleActionType,
+    ) -> impl Future<Output = Result<CompleteLifecycleActionAnswer, AwsError>> + Send;
+
     /// `CreateAutoScalingGroup`.
     fn create_auto_scaling_group(
         &self,
@@ -7512,6 +7966,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: LaunchConfigurationNameType,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteLifecycleHook`.
+    fn delete_lifecycle_hook(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLifecycleHookType,
+    ) -> impl Future<Output = Result<DeleteLifecycleHookAnswer, AwsError>> + Send;
 
     /// `DeleteNotificationConfiguration`.
     fn delete_notification_configuration(
@@ -7585,6 +8046,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
     ) -> impl Future<Output = Result<DescribeLifecycleHookTypesAnswer, AwsError>> + Send;
+
+    /// `DescribeLifecycleHooks`.
+    fn describe_lifecycle_hooks(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLifecycleHooksType,
+    ) -> impl Future<Output = Result<DescribeLifecycleHooksAnswer, AwsError>> + Send;
 
     /// `DescribeLoadBalancerTargetGroups`.
     fn describe_load_balancer_target_groups(
@@ -7681,6 +8149,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: ExitStandbyQuery,
     ) -> impl Future<Output = Result<ExitStandbyAnswer, AwsError>> + Send;
 
+    /// `PutLifecycleHook`.
+    fn put_lifecycle_hook(
+        &self,
+        ctx: &RequestContext,
+        input: PutLifecycleHookType,
+    ) -> impl Future<Output = Result<PutLifecycleHookAnswer, AwsError>> + Send;
+
     /// `PutNotificationConfiguration`.
     fn put_notification_configuration(
         &self,
@@ -7701,6 +8176,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: PutScheduledUpdateGroupActionType,
     ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `RecordLifecycleActionHeartbeat`.
+    fn record_lifecycle_action_heartbeat(
+        &self,
+        ctx: &RequestContext,
+        input: RecordLifecycleActionHeartbeatType,
+    ) -> impl Future<Output = Result<RecordLifecycleActionHeartbeatAnswer, AwsError>> + Send;
 
     /// `ResumeProcesses`.
     fn resume_processes(
@@ -7793,6 +8275,35 @@ pub mod access {
             condition(&mut c, "autoscaling:TargetGroupARNs", &[Each(&v1)]);
             Access {
                 action: "autoscaling:AttachLoadBalancerTargetGroups",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `CompleteLifecycleAction`: `autoscaling:CompleteLifecycleAction`.
+    pub fn complete_lifecycle_action(
+        ctx: &RequestContext,
+        input: &CompleteLifecycleActionType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:CompleteLifecycleAction",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -7980,6 +8491,35 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "autoscaling:DeleteLaunchConfiguration",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteLifecycleHook`: `autoscaling:DeleteLifecycleHook`.
+    pub fn delete_lifecycle_hook(
+        ctx: &RequestContext,
+        input: &DeleteLifecycleHookType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DeleteLifecycleHook",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8204,6 +8744,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "autoscaling:DescribeLifecycleHookTypes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeLifecycleHooks`: `autoscaling:DescribeLifecycleHooks`.
+    pub fn describe_lifecycle_hooks(
+        _ctx: &RequestContext,
+        _input: &DescribeLifecycleHooksType,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DescribeLifecycleHooks",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8484,6 +9041,32 @@ pub mod access {
         }]
     }
 
+    /// `PutLifecycleHook`: `autoscaling:PutLifecycleHook`.
+    pub fn put_lifecycle_hook(ctx: &RequestContext, input: &PutLifecycleHookType) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:PutLifecycleHook",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `PutNotificationConfiguration`: `autoscaling:PutNotificationConfiguration`.
     pub fn put_notification_configuration(
         ctx: &RequestContext,
@@ -8568,6 +9151,35 @@ pub mod access {
             condition(&mut c, "autoscaling:MaxSize", &[Each(&v1)]);
             Access {
                 action: "autoscaling:PutScheduledUpdateGroupAction",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RecordLifecycleActionHeartbeat`: `autoscaling:RecordLifecycleActionHeartbeat`.
+    pub fn record_lifecycle_action_heartbeat(
+        ctx: &RequestContext,
+        input: &RecordLifecycleActionHeartbeatType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:RecordLifecycleActionHeartbeat",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8811,6 +9423,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .await?;
                     Ok(Some(out.into_value()))
                 }
+                "CompleteLifecycleAction" => {
+                    let input = CompleteLifecycleActionType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "CompleteLifecycleActionType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::complete_lifecycle_action(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.complete_lifecycle_action(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CreateAutoScalingGroup" => {
                     let input = CreateAutoScalingGroupType::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(35)),
@@ -8870,6 +9494,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.delete_launch_configuration(ctx, input).await?;
                     Ok(None)
+                }
+                "DeleteLifecycleHook" => {
+                    let input = DeleteLifecycleHookType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DeleteLifecycleHookType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_lifecycle_hook(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.delete_lifecycle_hook(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "DeleteNotificationConfiguration" => {
                     let input = DeleteNotificationConfigurationType::from_value(
@@ -8981,6 +9617,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_lifecycle_hook_types(ctx))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_lifecycle_hook_types(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeLifecycleHooks" => {
+                    let input = DescribeLifecycleHooksType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DescribeLifecycleHooksType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_lifecycle_hooks(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_lifecycle_hooks(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeLoadBalancerTargetGroups" => {
@@ -9154,6 +9802,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.exit_standby(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
+                "PutLifecycleHook" => {
+                    let input = PutLifecycleHookType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(8)),
+                        "PutLifecycleHookType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::put_lifecycle_hook(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.put_lifecycle_hook(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "PutNotificationConfiguration" => {
                     let input = PutNotificationConfigurationType::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -9189,6 +9849,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     self.0.put_scheduled_update_group_action(ctx, input).await?;
                     Ok(None)
+                }
+                "RecordLifecycleActionHeartbeat" => {
+                    let input = RecordLifecycleActionHeartbeatType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "RecordLifecycleActionHeartbeatType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::record_lifecycle_action_heartbeat(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.record_lifecycle_action_heartbeat(ctx, input).await?;
+                    Ok(Some(out.into_value()))
                 }
                 "ResumeProcesses" => {
                     let input = ScalingProcessQuery::from_value(

@@ -87,6 +87,42 @@ pub struct InstanceRec {
     /// health check failure").
     #[serde(default)]
     pub unhealthy_reason: Option<String>,
+    /// While in `Pending:Wait` / `Terminating:Wait`: the lifecycle action's token, when
+    /// the wait started and when it times out (heartbeats move it), and the result
+    /// `CompleteLifecycleAction` gave.
+    #[serde(default)]
+    pub hook: Option<HookWait>,
+}
+
+/// A lifecycle action in progress on an instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookWait {
+    pub hook: String,
+    pub token: String,
+    pub started: i64,
+    pub deadline: i64,
+    pub result: Option<String>,
+}
+
+/// A lifecycle hook of a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookRec {
+    pub name: String,
+    /// `autoscaling:EC2_INSTANCE_LAUNCHING` or `autoscaling:EC2_INSTANCE_TERMINATING`.
+    pub transition: String,
+    pub heartbeat_timeout: i32,
+    /// `CONTINUE` or `ABANDON`.
+    pub default_result: String,
+    pub notification_target: Option<String>,
+    pub role_arn: Option<String>,
+    pub metadata: Option<String>,
+}
+
+impl HookRec {
+    /// AWS's global timeout: 100 heartbeat timeouts or 48 hours, whichever is smaller.
+    pub fn global_timeout(&self) -> i32 {
+        (self.heartbeat_timeout.saturating_mul(100)).min(172_800)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -136,6 +172,8 @@ pub struct GroupRec {
     /// Consecutive failed launches, and the Nimbus ms before which no launch is retried.
     pub launch_failures: u32,
     pub retry_at: Option<i64>,
+    #[serde(default)]
+    pub hooks: Vec<HookRec>,
 }
 
 impl GroupRec {
@@ -162,7 +200,12 @@ impl GroupRec {
     pub fn live(&self) -> impl Iterator<Item = &InstanceRec> {
         self.instances
             .iter()
-            .filter(|i| i.lifecycle == "Pending" || i.lifecycle == "InService")
+            .filter(|i| i.lifecycle.starts_with("Pending") || i.lifecycle == "InService")
+    }
+
+    /// The group's hook for `transition`, if any (one is enough to wait on).
+    pub fn hook_for(&self, transition: &str) -> Option<&HookRec> {
+        self.hooks.iter().find(|h| h.transition == transition)
     }
 }
 

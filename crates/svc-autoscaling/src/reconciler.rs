@@ -18,7 +18,7 @@
 
 use crate::capacity::{self, at};
 use crate::deps::{LaunchRequest, Observed, TargetHealth};
-use crate::model::{ActivityRec, GroupRec, InstanceRec, LaunchConfigRec, TemplateRef};
+use crate::model::{ActivityRec, GroupRec, HookWait, InstanceRec, LaunchConfigRec, TemplateRef};
 use crate::persist::{Change, Op};
 use crate::render;
 use crate::state::AutoScaling;
@@ -195,6 +195,7 @@ impl AutoScaling {
         };
         let before = pass.activities.clone();
         self.observe(&mut pass);
+        self.advance_hooks(&mut pass);
         self.replace_unhealthy(&mut pass);
         self.scale(&mut pass, lc.as_ref());
         self.terminate(&mut pass);
@@ -242,26 +243,36 @@ impl AutoScaling {
         let elb = p.g.health_check_type == "ELB";
         let tgs = p.g.target_groups.clone();
         let now = p.now;
+        let launch_hook = p.g.hook_for(crate::handlers::LAUNCHING).cloned();
         let mut gone = Vec::new();
         let mut finished = Vec::new();
         for i in p.g.instances.iter_mut() {
-            if i.lifecycle != "Pending" && i.lifecycle != "InService" {
+            if !i.lifecycle.starts_with("Pending") && i.lifecycle != "InService" {
                 continue;
             }
             let obs = self.deps.fleet.observe(&account, &region, &i.id);
             let past_grace = now >= i.launched + grace_ms;
-            match (i.lifecycle.as_str(), obs) {
-                ("Pending", Observed::Running { .. }) => {
-                    i.lifecycle = "InService".into();
-                    i.in_service_since = Some(now);
-                    if add_to_lb {
-                        for tg in &tgs {
-                            let _ = self.deps.target_groups.register(&account, &region, tg, &i.id);
-                        }
+            let lifecycle = i.lifecycle.clone();
+            match (lifecycle.as_str(), obs) {
+                ("Pending", Observed::Running { .. }) => match &launch_hook {
+                    // A launch hook holds the instance in Pending:Wait until it is
+                    // completed or times out (see `advance_hooks`).
+                    Some(h) => {
+                        i.lifecycle = "Pending:Wait".into();
+                        i.hook = Some(HookWait {
+                            hook: h.name.clone(),
+                            token: self.uuid(),
+                            started: now,
+                            deadline: now + i64::from(h.heartbeat_timeout) * 1000,
+                            result: None,
+                        });
                     }
-                    finished.push((i.activity.clone(), "Successful", None));
-                }
-                ("Pending", Observed::Gone) => {
+                    None => {
+                        self.put_in_service(&account, &region, i, &tgs, add_to_lb, now);
+                        finished.push((i.activity.clone(), "Successful", None));
+                    }
+                },
+                (l, Observed::Gone) if l.starts_with("Pending") => {
                     gone.push(i.id.clone());
                     finished.push((
                         i.activity.clone(),
@@ -299,6 +310,97 @@ impl AutoScaling {
         }
     }
 
+    /// Pending → InService: registered with the target groups (unless `AddToLoadBalancer`
+    /// is suspended).
+    #[allow(clippy::too_many_arguments)]
+    fn put_in_service(
+        &self,
+        account: &str,
+        region: &str,
+        i: &mut InstanceRec,
+        tgs: &[String],
+        add_to_lb: bool,
+        now: i64,
+    ) {
+        i.lifecycle = "InService".into();
+        i.in_service_since = Some(now);
+        i.hook = None;
+        if add_to_lb {
+            for tg in tgs {
+                let _ = self.deps.target_groups.register(account, region, tg, &i.id);
+            }
+        }
+    }
+
+    /// Ends lifecycle waits that were completed or timed out: a launch continues to
+    /// InService or, abandoned, is terminated; a termination proceeds either way.
+    fn advance_hooks(&self, p: &mut Pass) {
+        let (account, region) = (p.g.account.clone(), p.g.region.clone());
+        let add_to_lb = !p.g.is_suspended("AddToLoadBalancer");
+        let tgs = p.g.target_groups.clone();
+        let now = p.now;
+        let defaults: Vec<(String, String)> = p
+            .g
+            .hooks
+            .iter()
+            .map(|h| (h.name.clone(), h.default_result.clone()))
+            .collect();
+        let mut launched = Vec::new();
+        let mut abandoned = Vec::new();
+        for i in p.g.instances.iter_mut() {
+            let Some(w) = &i.hook else { continue };
+            let result = w.result.clone().or_else(|| {
+                (now >= w.deadline).then(|| {
+                    defaults
+                        .iter()
+                        .find(|(n, _)| *n == w.hook)
+                        .map_or_else(|| "ABANDON".to_string(), |(_, r)| r.clone())
+                })
+            });
+            let Some(result) = result else { continue };
+            match (i.lifecycle.as_str(), result.as_str()) {
+                ("Pending:Wait", "CONTINUE") => {
+                    self.put_in_service(&account, &region, i, &tgs, add_to_lb, now);
+                    launched.push(i.activity.clone());
+                }
+                ("Pending:Wait", _) => {
+                    i.hook = None;
+                    abandoned.push((i.id.clone(), ()));
+                }
+                ("Terminating:Wait", _) => {
+                    i.lifecycle = "Terminating:Proceed".into();
+                    i.hook = None;
+                }
+                _ => i.hook = None,
+            }
+        }
+        for act in launched {
+            if let Some(a) = p.activity_mut(&act) {
+                capacity::finish(a, "Successful", None, now);
+            }
+        }
+        for (id, _) in abandoned {
+            let launch = p.g.instance(&id).and_then(|i| i.activity.clone());
+            if let Some(a) = p.activity_mut(&launch) {
+                capacity::finish(
+                    a,
+                    "Cancelled",
+                    Some(format!("Instance {id} was abandoned by a lifecycle hook.")),
+                    now,
+                );
+            }
+            if let Some(i) = p.g.instance_mut(&id) {
+                // Straight to termination: the launch was abandoned, not scaled in.
+                i.lifecycle = "Terminating:Proceed".into();
+            }
+            let cause = format!(
+                "At {} an instance was taken out of service in response to a lifecycle hook abandoning its launch.",
+                at(now)
+            );
+            self.record_termination(p, &id, cause);
+        }
+    }
+
     fn replace_unhealthy(&self, p: &mut Pass) {
         if p.g.is_suspended("ReplaceUnhealthy") {
             return;
@@ -329,7 +431,7 @@ impl AutoScaling {
             return;
         };
         // A launch still in progress ends here.
-        if i.lifecycle == "Pending" {
+        if i.lifecycle.starts_with("Pending") {
             let now = p.now;
             if let Some(a) = p.activity_mut(&i.activity) {
                 capacity::finish(
@@ -340,6 +442,35 @@ impl AutoScaling {
                 );
             }
         }
+        let hook = p.g.hook_for(crate::handlers::TERMINATING).cloned();
+        let now = p.now;
+        if let Some(x) = p.g.instance_mut(id) {
+            match hook {
+                // A termination hook holds it in Terminating:Wait first.
+                Some(h) => {
+                    x.lifecycle = "Terminating:Wait".into();
+                    x.hook = Some(HookWait {
+                        hook: h.name.clone(),
+                        token: self.uuid(),
+                        started: now,
+                        deadline: now + i64::from(h.heartbeat_timeout) * 1000,
+                        result: None,
+                    });
+                }
+                None => {
+                    x.lifecycle = "Terminating".into();
+                    x.hook = None;
+                }
+            }
+        }
+        self.record_termination(p, id, cause);
+    }
+
+    /// The termination activity of instance `id`.
+    fn record_termination(&self, p: &mut Pass, id: &str, cause: String) {
+        let Some(i) = p.g.instance(id).cloned() else {
+            return;
+        };
         let act = capacity::activity(
             &p.g,
             self.uuid(),
@@ -349,7 +480,6 @@ impl AutoScaling {
             p.now,
         );
         if let Some(x) = p.g.instance_mut(id) {
-            x.lifecycle = "Terminating".into();
             x.terminate_cause = Some(cause);
             x.activity = Some(act.id.clone());
         }
@@ -496,6 +626,7 @@ impl AutoScaling {
                     terminate_cause: None,
                     activity: Some(act.id.clone()),
                     unhealthy_reason: None,
+                    hook: None,
                 });
                 p.activities.insert(act.id.clone(), act);
                 p.g.launch_failures = 0;
@@ -525,7 +656,12 @@ impl AutoScaling {
         let now = p.now;
         let tgs = p.g.target_groups.clone();
         let mut done = Vec::new();
-        for i in p.g.instances.iter_mut().filter(|i| i.lifecycle == "Terminating") {
+        for i in p
+            .g
+            .instances
+            .iter_mut()
+            .filter(|i| i.lifecycle == "Terminating" || i.lifecycle == "Terminating:Proceed")
+        {
             if i.terminate_after.is_none() {
                 let delay = tgs
                     .iter()
@@ -567,10 +703,16 @@ fn merge(snap: &GroupRec, ours: &GroupRec, current: &GroupRec) -> GroupRec {
                 i.health = c.health.clone();
                 i.unhealthy_reason = c.unhealthy_reason.clone();
             }
-            if c.lifecycle == "Terminating" && s.lifecycle != "Terminating" && i.lifecycle != "Terminating" {
+            let terminating = |l: &str| l.starts_with("Terminating");
+            if terminating(&c.lifecycle) && !terminating(&s.lifecycle) && !terminating(&i.lifecycle) {
                 i.lifecycle = c.lifecycle.clone();
                 i.terminate_cause = c.terminate_cause.clone();
                 i.activity = c.activity.clone();
+                i.hook = c.hook.clone();
+            }
+            // A lifecycle action completed or heartbeated meanwhile.
+            if c.hook != s.hook && c.lifecycle == i.lifecycle {
+                i.hook = c.hook.clone();
             }
             i
         })

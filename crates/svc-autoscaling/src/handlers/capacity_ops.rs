@@ -156,7 +156,7 @@ pub(super) async fn terminate_instance(
         let Some(i) = g.instance(&id).cloned() else {
             return Err(errors::internal_inconsistency());
         };
-        if i.lifecycle == "Terminating" || i.lifecycle == "Terminated" {
+        if i.lifecycle.starts_with("Terminat") {
             return Err(errors::validation(format!(
                 "The instance {id} is already being terminated."
             )));
@@ -181,8 +181,23 @@ pub(super) async fn terminate_instance(
             render::placement_details(&i),
             now,
         );
+        let hook = g.hook_for(super::hooks::TERMINATING).cloned();
+        let token = svc.uuid();
         if let Some(x) = g.instance_mut(&id) {
-            x.lifecycle = "Terminating".into();
+            // A termination hook holds it in Terminating:Wait first (the reconciler ends it).
+            match hook {
+                Some(h) => {
+                    x.lifecycle = "Terminating:Wait".into();
+                    x.hook = Some(crate::model::HookWait {
+                        hook: h.name,
+                        token,
+                        started: now,
+                        deadline: now + i64::from(h.heartbeat_timeout) * 1000,
+                        result: None,
+                    });
+                }
+                None => x.lifecycle = "Terminating".into(),
+            }
             x.terminate_cause = Some(what);
             x.activity = Some(act.id.clone());
         }

@@ -239,9 +239,6 @@ pub(super) async fn create(
     if input.instance_id.is_some() {
         return Err(not_implemented("creation from an InstanceId"));
     }
-    if input.lifecycle_hook_specification_list.as_ref().is_some_and(|l| !l.is_empty()) {
-        return Err(not_implemented("lifecycle hooks"));
-    }
     if input.traffic_sources.as_ref().is_some_and(|l| !l.is_empty()) {
         return Err(not_implemented("TrafficSources"));
     }
@@ -309,6 +306,21 @@ pub(super) async fn create(
         )));
     }
     tags.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut hooks = Vec::new();
+    for h in input.lifecycle_hook_specification_list.clone().unwrap_or_default() {
+        let rec = super::hooks::hook_rec(
+            h.lifecycle_hook_name,
+            Some(h.lifecycle_transition),
+            h.heartbeat_timeout,
+            h.default_result,
+            h.notification_target_arn,
+            h.role_arn,
+            h.notification_metadata,
+            None,
+        )?;
+        hooks.retain(|x: &crate::model::HookRec| x.name != rec.name);
+        hooks.push(rec);
+    }
     let now = ctx.now.0;
     svc.mutate(&account, &region, |scope| {
         if scope.groups.contains_key(&name) {
@@ -362,6 +374,7 @@ pub(super) async fn create(
             cause: None,
             launch_failures: 0,
             retry_at: None,
+            hooks,
         };
         capacity::set_desired(&mut g, desired, "a user request created an AutoScalingGroup", now);
         Ok((Change::one(Op::PutGroup(g)), ()))

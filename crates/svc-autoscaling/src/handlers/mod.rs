@@ -7,6 +7,7 @@
 mod capacity_ops;
 mod common;
 mod describe;
+mod hooks;
 pub(crate) mod groups;
 mod launch_configs;
 mod misc;
@@ -14,6 +15,7 @@ mod policies;
 mod scheduled;
 mod standby;
 
+pub(crate) use hooks::{LAUNCHING, TERMINATING};
 pub(crate) use scheduled::next_run as scheduled_next;
 mod tags;
 
@@ -340,6 +342,46 @@ impl Handlers for AutoScaling {
         input: DetachInstancesQuery,
     ) -> Result<DetachInstancesAnswer, AwsError> {
         standby::detach(self, ctx, input).await
+    }
+
+    async fn put_lifecycle_hook(
+        &self,
+        ctx: &RequestContext,
+        input: PutLifecycleHookType,
+    ) -> Result<PutLifecycleHookAnswer, AwsError> {
+        hooks::put(self, ctx, input).await
+    }
+
+    async fn describe_lifecycle_hooks(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeLifecycleHooksType,
+    ) -> Result<DescribeLifecycleHooksAnswer, AwsError> {
+        hooks::describe(self, ctx, input).await
+    }
+
+    async fn delete_lifecycle_hook(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteLifecycleHookType,
+    ) -> Result<DeleteLifecycleHookAnswer, AwsError> {
+        hooks::delete(self, ctx, input).await
+    }
+
+    async fn complete_lifecycle_action(
+        &self,
+        ctx: &RequestContext,
+        input: CompleteLifecycleActionType,
+    ) -> Result<CompleteLifecycleActionAnswer, AwsError> {
+        hooks::complete(self, ctx, input).await
+    }
+
+    async fn record_lifecycle_action_heartbeat(
+        &self,
+        ctx: &RequestContext,
+        input: RecordLifecycleActionHeartbeatType,
+    ) -> Result<RecordLifecycleActionHeartbeatAnswer, AwsError> {
+        hooks::heartbeat(self, ctx, input).await
     }
 
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
