@@ -1,13 +1,17 @@
 //! Amazon EC2 Auto Scaling (query protocol, botocore model `autoscaling`): launch
-//! configurations, groups over launch templates or configurations across zones, their
-//! tags, target groups, suspended processes, notification configurations and activity
-//! history, durable and reset-aware.
+//! configurations; groups over launch templates or configurations across zones, with their
+//! tags, target groups, suspended processes, lifecycle hooks, standby and notification
+//! configurations; scaling policies (simple, step, target tracking) and scheduled actions;
+//! the group reconciler; activity history. Durable and reset-aware.
 //!
 //! `generated` is the wire model and `Handlers` trait produced by `codegen/`; `handlers`
 //! implements it, one module per resource; [`AutoScaling`] (`state`) holds the records
-//! (`model`) over the store (`persist`). What Auto Scaling needs from EC2, ELB and
-//! CloudWatch comes through the traits of [`deps`], which the binary wires. `capacity`
-//! words the causes of capacity changes.
+//! (`model`) over the store (`persist`). Policy math is in [`scaling`], running a policy
+//! (alarm actions, `ExecutePolicy`) in `apply`, cron schedules in `cron`. The [`reconciler`]
+//! worker drives groups to their desired capacity (launches in `launch`, placement and
+//! termination choice in `termination`), words activities with `capacity` and publishes
+//! notifications with `notify`. What Auto Scaling needs from EC2, ELB, CloudWatch and SNS
+//! comes through the traits of [`deps`], which the binary wires.
 
 mod apply;
 mod capacity;
@@ -16,6 +20,7 @@ pub mod deps;
 mod errors;
 pub mod generated;
 mod handlers;
+mod launch;
 pub mod model;
 mod notify;
 mod persist;

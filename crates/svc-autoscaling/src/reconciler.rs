@@ -7,8 +7,9 @@
 //!    period);
 //! 2. takes unhealthy instances out of service (unless `ReplaceUnhealthy` is suspended);
 //! 3. launches (AZ-balanced, one subnet of the emptiest zone, the template version
-//!    resolved, tags propagated) or picks instances to terminate by the termination
-//!    policies, never scale-in-protected ones;
+//!    resolved, tags propagated: `launch`) or picks instances to terminate by the
+//!    termination policies (`termination`), never scale-in-protected ones; lifecycle hooks
+//!    hold launches in `Pending:Wait` and terminations in `Terminating:Wait`;
 //! 4. deregisters terminating instances, waits out the draining delay, then terminates them;
 //! 5. records every launch and termination as an activity with AWS's wording.
 //!
@@ -17,8 +18,8 @@
 //! or termination request wins). Failed launches back off (10 s doubling to 5 min).
 
 use crate::capacity::{self, at};
-use crate::deps::{LaunchRequest, Observed, TargetHealth};
-use crate::model::{ActivityRec, GroupRec, HookWait, InstanceRec, LaunchConfigRec, TemplateRef};
+use crate::deps::{Observed, TargetHealth};
+use crate::model::{ActivityRec, GroupRec, HookWait, InstanceRec, LaunchConfigRec};
 use crate::persist::{Change, Op};
 use crate::render;
 use crate::state::AutoScaling;
@@ -60,20 +61,20 @@ impl Worker for Reconciler {
     }
 }
 
-fn backoff_ms(failures: u32) -> i64 {
+pub(crate) fn backoff_ms(failures: u32) -> i64 {
     let secs = 10i64.saturating_mul(1i64 << failures.saturating_sub(1).min(10));
     secs.min(300) * 1000
 }
 
 /// What one pass has to write besides the group.
-struct Pass {
-    g: GroupRec,
-    activities: BTreeMap<String, ActivityRec>,
-    now: i64,
+pub(crate) struct Pass {
+    pub(crate) g: GroupRec,
+    pub(crate) activities: BTreeMap<String, ActivityRec>,
+    pub(crate) now: i64,
 }
 
 impl Pass {
-    fn activity_mut(&mut self, id: &Option<String>) -> Option<&mut ActivityRec> {
+    pub(crate) fn activity_mut(&mut self, id: &Option<String>) -> Option<&mut ActivityRec> {
         id.as_ref().and_then(|id| self.activities.get_mut(id))
     }
 }
@@ -96,7 +97,15 @@ impl AutoScaling {
 
     /// Deletes finished activities that ended more than [`ACTIVITY_KEPT_MS`] ago.
     async fn prune_activities(&self) -> Result<(), AwsError> {
-        let cutoff = self.now_ms() - ACTIVITY_KEPT_MS;
+        use std::sync::atomic::Ordering;
+        // Once a minute of Nimbus time is enough for a six-week horizon.
+        let now = self.now_ms();
+        let last = self.shared.last_prune.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < 60_000 {
+            return Ok(());
+        }
+        self.shared.last_prune.store(now, Ordering::Relaxed);
+        let cutoff = now - ACTIVITY_KEPT_MS;
         let stale: Vec<(String, String)> = {
             let st = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
             st.scopes
@@ -529,125 +538,6 @@ impl AutoScaling {
                 break;
             }
             count += 1;
-        }
-    }
-
-    /// Launches one instance; `false` when the launch failed (the failure is recorded).
-    fn launch_one(&self, p: &mut Pass, lc: Option<&LaunchConfigRec>, live: i32) -> bool {
-        let now = p.now;
-        let (zone, subnet) = crate::termination::launch_zone(&p.g);
-        let what = format!(
-            "At {} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from {live} to {}.",
-            at(now),
-            live + 1
-        );
-        let cause = capacity::cause(&p.g, what);
-        let mut template: Option<TemplateRef> = None;
-        let mut image_id = lc.map(|l| l.image_id.clone());
-        let mut instance_type = lc.map(|l| l.instance_type.clone());
-        let resolved = match &p.g.template {
-            Some(t) => match self.deps.catalog.template(&p.g.account, &p.g.region, t) {
-                Ok(info) => {
-                    template = Some(TemplateRef {
-                        id: Some(info.id),
-                        name: Some(info.name).filter(|n| !n.is_empty()),
-                        version: Some(info.version.to_string()),
-                    });
-                    image_id = info.image_id;
-                    instance_type = info.instance_type;
-                    Ok(())
-                }
-                Err(_) => Err(format!(
-                    "The specified launch template, with {}, does not exist or no longer has the version {}. Launching EC2 instance failed.",
-                    t.id.as_ref().map_or_else(
-                        || format!("template name {}", t.name.clone().unwrap_or_default()),
-                        |id| format!("template ID {id}")
-                    ),
-                    t.version.as_deref().unwrap_or("$Default")
-                )),
-            },
-            None if lc.is_none() => Err(format!(
-                "Launch configuration {} does not exist. Launching EC2 instance failed.",
-                p.g.launch_config.clone().unwrap_or_default()
-            )),
-            None => Ok(()),
-        };
-        let mut tags: Vec<(String, String)> = p
-            .g
-            .tags
-            .iter()
-            .filter(|t| t.propagate)
-            .map(|t| (t.key.clone(), t.value.clone()))
-            .collect();
-        tags.push(("aws:autoscaling:groupName".into(), p.g.name.clone()));
-        let req = LaunchRequest {
-            account: p.g.account.clone(),
-            region: p.g.region.clone(),
-            group: p.g.name.clone(),
-            zone: zone.clone(),
-            subnet: subnet.clone(),
-            template: template.clone(),
-            launch_config: p.g.launch_config.clone(),
-            image_id: image_id.clone(),
-            instance_type: instance_type.clone(),
-            tags,
-        };
-        let result = resolved.and_then(|()| self.deps.fleet.launch(&req));
-        let details = match &subnet {
-            Some(s) => format!("{{\"Subnet ID\":\"{s}\",\"Availability Zone\":\"{zone}\"}}"),
-            None => format!("{{\"Availability Zone\":\"{zone}\"}}"),
-        };
-        match result {
-            Ok(l) => {
-                let mut act = capacity::activity(
-                    &p.g,
-                    self.uuid(),
-                    format!("Launching a new EC2 instance: {}", l.instance_id),
-                    cause,
-                    details,
-                    now,
-                );
-                act.status = "PreInService".into();
-                act.progress = 30;
-                p.g.instances.push(InstanceRec {
-                    id: l.instance_id,
-                    az: zone,
-                    subnet,
-                    lifecycle: "Pending".into(),
-                    health: "Healthy".into(),
-                    protected: p.g.protect_new,
-                    launch_config: if template.is_some() { None } else { p.g.launch_config.clone() },
-                    template,
-                    instance_type: l.instance_type.or(instance_type),
-                    image_id: l.image_id.or(image_id),
-                    launched: now,
-                    in_service_since: None,
-                    terminate_after: None,
-                    terminate_cause: None,
-                    activity: Some(act.id.clone()),
-                    unhealthy_reason: None,
-                    hook: None,
-                });
-                p.activities.insert(act.id.clone(), act);
-                p.g.launch_failures = 0;
-                p.g.retry_at = None;
-                true
-            }
-            Err(msg) => {
-                let mut act = capacity::activity(
-                    &p.g,
-                    self.uuid(),
-                    format!("Launching a new EC2 instance. Status Reason: {msg}"),
-                    cause,
-                    details,
-                    now,
-                );
-                capacity::finish(&mut act, "Failed", Some(msg), now);
-                p.activities.insert(act.id.clone(), act);
-                p.g.launch_failures = p.g.launch_failures.saturating_add(1);
-                p.g.retry_at = Some(now + backoff_ms(p.g.launch_failures));
-                false
-            }
         }
     }
 

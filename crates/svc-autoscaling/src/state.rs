@@ -102,6 +102,8 @@ pub(crate) struct Shared {
     pub store: Store,
     pub state: RwLock<State>,
     pub writer: tokio::sync::Mutex<()>,
+    /// Nimbus ms of the reconciler's last pruning of old activities.
+    pub last_prune: std::sync::atomic::AtomicI64,
 }
 
 /// The Auto Scaling service (implements the generated `Handlers`; see `handlers`).
@@ -138,6 +140,7 @@ impl AutoScaling {
                 store,
                 state: RwLock::new(state),
                 writer: tokio::sync::Mutex::new(()),
+                last_prune: std::sync::atomic::AtomicI64::new(i64::MIN),
             }),
             ids,
             clock,
