@@ -29,7 +29,11 @@ pub fn deps(
         catalog: Arc::new(Ec2Catalog { ec2 }),
         fleet: Arc::new(NoInstances),
         target_groups: Arc::new(NoTargetGroups),
-        alarms: Arc::new(CloudWatchAlarms { alarms }),
+        // Weak: CloudWatch's alarm actions hold Auto Scaling, which would otherwise hold
+        // CloudWatch's alarms back (a cycle that keeps the store open after shutdown).
+        alarms: Arc::new(CloudWatchAlarms {
+            alarms: Arc::downgrade(&alarms),
+        }),
         notifier: Arc::new(Sns(sns)),
     }
 }
@@ -122,7 +126,11 @@ impl TargetGroups for NoTargetGroups {
 
 /// Target tracking's alarms, kept in CloudWatch.
 struct CloudWatchAlarms {
-    alarms: Arc<svc_cloudwatch::alarms::Alarms>,
+    alarms: std::sync::Weak<svc_cloudwatch::alarms::Alarms>,
+}
+
+fn cloudwatch_gone() -> AwsError {
+    AwsError::internal("CloudWatch is shutting down; the alarms could not be changed")
 }
 
 impl Alarms for CloudWatchAlarms {
@@ -158,7 +166,8 @@ impl Alarms for CloudWatchAlarms {
                 comparison_operator: Some(a.comparison.clone()),
                 ..Default::default()
             };
-            self.alarms
+            let alarms = self.alarms.upgrade().ok_or_else(cloudwatch_gone)?;
+            alarms
                 .put_metric_alarm(account, region, input)
                 .await
                 .map_err(AwsError::from)?;
@@ -169,10 +178,9 @@ impl Alarms for CloudWatchAlarms {
     fn delete<'a>(&'a self, account: &'a str, region: &'a str, names: &'a [String]) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             // Deleting an owned alarm that is already gone is not an error for the policy.
-            let _ = self
-                .alarms
-                .delete_alarms(account, region, names.to_vec())
-                .await;
+            if let Some(alarms) = self.alarms.upgrade() {
+                let _ = alarms.delete_alarms(account, region, names.to_vec()).await;
+            }
         })
     }
 }
