@@ -90,7 +90,9 @@ def test_put_metric_data_drives_an_alarm(make_nimbus):
     assert f"Failed to execute action {POLICY}" in summaries
     assert f"Failed to execute action {TOPIC}" in summaries
     failed = next(i for i in items if i["HistorySummary"] == f"Failed to execute action {POLICY}")
-    assert json.loads(failed["HistoryData"])["error"] == "action failed: Auto Scaling not wired"
+    # Auto Scaling is wired; this policy does not exist there.
+    assert json.loads(failed["HistoryData"])["error"] == (
+        f"action failed: the scaling policy {POLICY} does not exist")
     state = next(i for i in items if i["HistoryItemType"] == "StateUpdate")
     hd = json.loads(state["HistoryData"])
     assert hd["oldState"]["stateValue"] == "ALARM" and hd["newState"]["stateValue"] == "OK"

@@ -215,7 +215,7 @@ fn services(
         store.clone(),
         clock.clone(),
         ids.clone(),
-        Arc::new(Ec2Network(ec2_net)),
+        Arc::new(Ec2Network(ec2_net.clone())),
         lb_plane.clone(),
         lb_network,
     )
@@ -228,15 +228,23 @@ fn services(
             .context("loading SNS state")?;
     workers.add(sns_delivery);
     hooks.set_sns(sns_handle.clone());
-    // Auto Scaling plugs its policy execution in here (`autoscaling: Some(...)`).
+    let (autoscaling, autoscaling_handle) = svc_autoscaling::build(
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+        crate::autoscaling_wiring::deps(ec2_net.clone(), alarms.clone(), sns_handle.clone()),
+    )
+    .context("loading Auto Scaling state")?;
+    // Alarm actions on scaling policy ARNs run the policy in Auto Scaling.
     alarms.set_actions(Arc::new(crate::alarm_actions::Wired {
         sns: sns_handle,
-        autoscaling: None,
+        autoscaling: Some(Arc::new(crate::autoscaling_wiring::Policies(
+            autoscaling_handle.clone(),
+        ))),
     }));
-    // `alarms` stays in scope for services that manage alarms themselves (Auto Scaling's
-    // target tracking creates and deletes its own).
-    workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator {
-        alarms: alarms.clone(),
+    workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator { alarms }));
+    workers.add(Arc::new(svc_autoscaling::Reconciler {
+        svc: autoscaling_handle,
     }));
     Ok(Wired {
         services: vec![
@@ -249,6 +257,7 @@ fn services(
             ssm,
             sns,
             elbv2,
+            autoscaling,
             // scripts/new-service: new services go above this line
         ],
         iam: directory,

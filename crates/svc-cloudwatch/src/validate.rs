@@ -33,6 +33,17 @@ pub fn sorted_dims(dims: Option<Vec<g::Dimension>>) -> Result<Vec<(String, Strin
     Ok(d)
 }
 
+/// A namespace an alarm may watch: any valid one, AWS's own (`AWS/EC2`) included — only
+/// `PutMetricData` refuses the `AWS/` prefix.
+pub fn watched_namespace(ns: &str) -> Result<(), CwError> {
+    if ns.is_empty() || ns.len() > 255 || ns.starts_with(':') {
+        return Err(invalid(format!(
+            "The value {ns} for parameter Namespace is invalid."
+        )));
+    }
+    Ok(())
+}
+
 pub fn namespace(ns: &str) -> Result<(), CwError> {
     if ns.is_empty() || ns.len() > 255 || ns.starts_with(':') || ns.starts_with("AWS/") {
         return Err(invalid(format!(

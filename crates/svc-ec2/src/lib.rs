@@ -82,3 +82,9 @@ pub fn service_with_parameters(
     ec2.with_parameters(parameters);
     Ok(service)
 }
+
+/// The availability zones of `region` as (zone name, zone id), in order — for services
+/// that place resources in zones (Auto Scaling's `AvailabilityZones`).
+pub fn availability_zones(region: &str) -> Vec<(String, String)> {
+    regions::zones(region)
+}

@@ -302,6 +302,26 @@ impl Handlers for OnlyCreate {
         describe_vpc_attribute(DescribeVpcAttributeRequest) -> DescribeVpcAttributeResult;
         disassociate_vpc_cidr_block(DisassociateVpcCidrBlockRequest) -> DisassociateVpcCidrBlockResult;
         modify_vpc_attribute(ModifyVpcAttributeRequest) -> ();
+        copy_image(CopyImageRequest) -> CopyImageResult;
+        create_key_pair(CreateKeyPairRequest) -> KeyPair;
+        create_launch_template(CreateLaunchTemplateRequest) -> CreateLaunchTemplateResult;
+        create_launch_template_version(CreateLaunchTemplateVersionRequest) -> CreateLaunchTemplateVersionResult;
+        delete_key_pair(DeleteKeyPairRequest) -> DeleteKeyPairResult;
+        delete_launch_template(DeleteLaunchTemplateRequest) -> DeleteLaunchTemplateResult;
+        delete_launch_template_versions(DeleteLaunchTemplateVersionsRequest) -> DeleteLaunchTemplateVersionsResult;
+        deregister_image(DeregisterImageRequest) -> DeregisterImageResult;
+        describe_image_attribute(DescribeImageAttributeRequest) -> ImageAttribute;
+        describe_images(DescribeImagesRequest) -> DescribeImagesResult;
+        describe_instance_type_offerings(DescribeInstanceTypeOfferingsRequest) -> DescribeInstanceTypeOfferingsResult;
+        describe_instance_types(DescribeInstanceTypesRequest) -> DescribeInstanceTypesResult;
+        describe_key_pairs(DescribeKeyPairsRequest) -> DescribeKeyPairsResult;
+        describe_launch_template_versions(DescribeLaunchTemplateVersionsRequest) -> DescribeLaunchTemplateVersionsResult;
+        describe_launch_templates(DescribeLaunchTemplatesRequest) -> DescribeLaunchTemplatesResult;
+        import_key_pair(ImportKeyPairRequest) -> ImportKeyPairResult;
+        modify_image_attribute(ModifyImageAttributeRequest) -> ();
+        modify_launch_template(ModifyLaunchTemplateRequest) -> ModifyLaunchTemplateResult;
+        register_image(RegisterImageRequest) -> RegisterImageResult;
+        reset_image_attribute(ResetImageAttributeRequest) -> ();
     }
     // Key pairs, images, instance types, launch templates.
     async fn copy_image(

@@ -131,7 +131,7 @@ fn alarm_queries(queries: Vec<g::MetricDataQuery>) -> Result<(Vec<AlarmQuery>, i
                     return Err(invalid("The parameter Period must be 10, 20, 30, or a multiple of 60."));
                 }
                 let ns = ms.metric.namespace.unwrap_or_default();
-                validate::namespace(&ns)?;
+                validate::watched_namespace(&ns)?;
                 let name = ms.metric.metric_name.unwrap_or_default();
                 if name.is_empty() {
                     return Err(CwError::Missing("The parameter MetricName is required.".into()));
@@ -485,7 +485,7 @@ pub fn from_input(
     let namespace = input
         .namespace
         .ok_or_else(|| CwError::Missing("The parameter Namespace is required.".into()))?;
-    validate::namespace(&namespace)?;
+    validate::watched_namespace(&namespace)?;
     let metric_name = input
         .metric_name
         .ok_or_else(|| CwError::Missing("The parameter MetricName is required.".into()))?;

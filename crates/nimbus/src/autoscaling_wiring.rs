@@ -1,0 +1,248 @@
+//! What Auto Scaling is wired to (`svc_autoscaling::deps`), as adapters over the services
+//! that exist. Each adapter answers only what is true today:
+//! - zones come from EC2's region table, subnets and launch template versions from EC2's
+//!   read API (`svc_ec2::Ec2::subnet`, `Ec2::launch_template_data`);
+//! - instances cannot be launched (EC2 `RunInstances` is not implemented yet): a launch
+//!   fails with that reason, which the group's activity history shows; no fake instance
+//!   is ever made;
+//! - target groups do not exist yet (Elastic Load Balancing is not wired), so none is found;
+//! - target tracking policies create and delete their alarms in CloudWatch
+//!   ([`CloudWatchAlarms`]), and CloudWatch's alarm actions on Auto Scaling policy ARNs run
+//!   the policy ([`Policies`], the `ScalingPolicies` hook of `alarm_actions`);
+//! - notification configurations publish through SNS ([`Sns`]).
+
+use nimbus_core::AwsError;
+use std::sync::Arc;
+use svc_autoscaling::deps::{
+    AlarmSpec, Alarms, BoxFuture, Catalog, Notifier, Deps, Fleet, LaunchRequest, Launched, Observed, SubnetInfo,
+    TargetGroups, TargetHealth, TemplateError, TemplateInfo,
+};
+use svc_autoscaling::model::TemplateRef;
+
+/// The wiring for `app::build`.
+pub fn deps(
+    ec2: svc_ec2::Ec2,
+    alarms: Arc<svc_cloudwatch::alarms::Alarms>,
+    sns: svc_sns::Handle,
+) -> Deps {
+    Deps {
+        catalog: Arc::new(Ec2Catalog { ec2 }),
+        fleet: Arc::new(NoInstances),
+        target_groups: Arc::new(NoTargetGroups),
+        // Weak: CloudWatch's alarm actions hold Auto Scaling, which would otherwise hold
+        // CloudWatch's alarms back (a cycle that keeps the store open after shutdown).
+        alarms: Arc::new(CloudWatchAlarms {
+            alarms: Arc::downgrade(&alarms),
+        }),
+        notifier: Arc::new(Sns(sns)),
+    }
+}
+
+struct Ec2Catalog {
+    ec2: svc_ec2::Ec2,
+}
+
+impl Catalog for Ec2Catalog {
+    fn zones(&self, region: &str) -> Vec<String> {
+        svc_ec2::availability_zones(region)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    }
+
+    fn subnet(&self, account: &str, region: &str, id: &str) -> Option<SubnetInfo> {
+        self.ec2.subnet(account, region, id).map(|s| SubnetInfo {
+            id: s.subnet_id,
+            vpc_id: s.vpc_id,
+            zone: s.availability_zone,
+        })
+    }
+
+    fn template(
+        &self,
+        account: &str,
+        region: &str,
+        spec: &TemplateRef,
+    ) -> Result<TemplateInfo, TemplateError> {
+        let Some(which) = spec.id.as_deref().or(spec.name.as_deref()) else {
+            return Err(TemplateError::NoSuchTemplate);
+        };
+        match self
+            .ec2
+            .launch_template_data(account, region, which, spec.version.as_deref())
+        {
+            Ok((id, version, data)) => Ok(TemplateInfo {
+                id,
+                name: spec.name.clone().unwrap_or_default(),
+                version,
+                image_id: data.image_id,
+                instance_type: data.instance_type,
+            }),
+            Err(e) if e.code.contains("Version") => Err(TemplateError::NoSuchVersion),
+            Err(_) => Err(TemplateError::NoSuchTemplate),
+        }
+    }
+}
+
+/// The reason every launch fails until EC2 instances exist.
+pub const NO_RUN_INSTANCES: &str = "Nimbus cannot launch EC2 instances yet: RunInstances is not implemented. Launching EC2 instance failed.";
+
+struct NoInstances;
+
+impl Fleet for NoInstances {
+    fn launch(&self, _req: &LaunchRequest) -> Result<Launched, String> {
+        Err(NO_RUN_INSTANCES.to_string())
+    }
+
+    fn terminate(&self, _account: &str, _region: &str, _instance_id: &str) -> Result<(), String> {
+        // Nothing was ever launched, so there is nothing to terminate.
+        Ok(())
+    }
+
+    fn observe(&self, _account: &str, _region: &str, _instance_id: &str) -> Observed {
+        Observed::Gone
+    }
+}
+
+struct NoTargetGroups;
+
+impl TargetGroups for NoTargetGroups {
+    fn exists(&self, _account: &str, _region: &str, _arn: &str) -> bool {
+        false
+    }
+
+    fn register(&self, _a: &str, _r: &str, arn: &str, _id: &str) -> Result<(), String> {
+        Err(format!("Target group {arn} does not exist"))
+    }
+
+    fn deregister(&self, _a: &str, _r: &str, _arn: &str, _id: &str) -> u32 {
+        0
+    }
+
+    fn health(&self, _a: &str, _r: &str, _arn: &str, _id: &str) -> TargetHealth {
+        TargetHealth::Unknown
+    }
+}
+
+/// Target tracking's alarms, kept in CloudWatch.
+struct CloudWatchAlarms {
+    alarms: std::sync::Weak<svc_cloudwatch::alarms::Alarms>,
+}
+
+fn cloudwatch_gone() -> AwsError {
+    AwsError::internal("CloudWatch is shutting down; the alarms could not be changed")
+}
+
+impl Alarms for CloudWatchAlarms {
+    fn put<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        a: &'a AlarmSpec,
+    ) -> BoxFuture<'a, Result<String, AwsError>> {
+        use svc_cloudwatch::generated::{Dimension, PutMetricAlarmInput};
+        Box::pin(async move {
+            let input = PutMetricAlarmInput {
+                alarm_name: a.name.clone(),
+                alarm_description: Some(a.description.clone()),
+                alarm_actions: Some(a.actions.clone()),
+                metric_name: Some(a.metric_name.clone()),
+                namespace: Some(a.namespace.clone()),
+                statistic: Some(a.statistic.clone()),
+                dimensions: Some(
+                    a.dimensions
+                        .iter()
+                        .map(|(name, value)| Dimension {
+                            name: name.clone(),
+                            value: value.clone(),
+                        })
+                        .collect(),
+                ),
+                period: Some(a.period),
+                unit: a.unit.clone(),
+                evaluation_periods: Some(a.evaluation_periods),
+                datapoints_to_alarm: Some(a.datapoints_to_alarm),
+                threshold: Some(a.threshold),
+                comparison_operator: Some(a.comparison.clone()),
+                ..Default::default()
+            };
+            let alarms = self.alarms.upgrade().ok_or_else(cloudwatch_gone)?;
+            alarms
+                .put_metric_alarm(account, region, input)
+                .await
+                .map_err(AwsError::from)?;
+            Ok(format!("arn:aws:cloudwatch:{region}:{account}:alarm:{}", a.name))
+        })
+    }
+
+    fn delete<'a>(&'a self, account: &'a str, region: &'a str, names: &'a [String]) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            // Deleting an owned alarm that is already gone is not an error for the policy.
+            if let Some(alarms) = self.alarms.upgrade() {
+                let _ = alarms.delete_alarms(account, region, names.to_vec()).await;
+            }
+        })
+    }
+}
+
+/// CloudWatch's alarm actions on `arn:aws:autoscaling:…:scalingPolicy:…` ARNs.
+pub struct Policies(pub svc_autoscaling::AutoScaling);
+
+impl crate::alarm_actions::ScalingPolicies for Policies {
+    fn execute<'a>(
+        &'a self,
+        policy_arn: &'a str,
+        t: &'a svc_cloudwatch::alarms::AlarmTransition,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = svc_cloudwatch::alarms::ActionResult> + Send + 'a>>
+    {
+        Box::pin(async move {
+            let a = &t.alarm;
+            if !self.0.policy_exists(policy_arn) {
+                return Err(format!("action failed: the scaling policy {policy_arn} does not exist"));
+            }
+            // The breaching value: the newest of the datapoints the evaluation recorded.
+            let value = a
+                .state_reason_data
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .and_then(|d| {
+                    d["recentDatapoints"]
+                        .as_array()
+                        .and_then(|v| v.last().and_then(|x| x.as_f64()))
+                });
+            match self
+                .0
+                .on_alarm(policy_arn, &a.name, &a.state, value, Some(a.threshold))
+                .await
+            {
+                Ok(Some((old, new))) => Ok(format!(
+                    "Successfully executed {policy_arn}: desired capacity {old} -> {new}"
+                )),
+                Ok(None) => Ok(format!(
+                    "Successfully executed {policy_arn}: the desired capacity did not change"
+                )),
+                Err(e) => Err(format!("action failed: {}", e.message)),
+            }
+        })
+    }
+}
+
+/// Notification configurations, published through SNS.
+struct Sns(svc_sns::Handle);
+
+impl Notifier for Sns {
+    fn notify<'a>(
+        &'a self,
+        account: &'a str,
+        topic_arn: &'a str,
+        subject: &'a str,
+        message: &'a str,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.0
+                .publish_as_service(account, topic_arn, subject, message)
+                .await
+                .map(|_| ())
+        })
+    }
+}
