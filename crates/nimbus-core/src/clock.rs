@@ -273,11 +273,17 @@ mod tests {
         c.advance(Duration::from_secs(3600));
         assert!(c.now().0 - system_now().0 > 86_000_000);
         c.back_to_wall();
-        assert!((c.now().0 - system_now().0).abs() < 1000, "on wall time again");
+        assert!(
+            (c.now().0 - system_now().0).abs() < 1000,
+            "on wall time again"
+        );
         let cp = c.checkpoint();
         assert_eq!(cp.advanced_ms, 0);
         let resumed = NimbusClock::resume(1.0, Some(cp));
-        assert!((resumed.now().0 - system_now().0).abs() < 1000, "and it stays there");
+        assert!(
+            (resumed.now().0 - system_now().0).abs() < 1000,
+            "and it stays there"
+        );
     }
 
     #[test]

@@ -148,19 +148,16 @@ pub async fn handle(gw: &Arc<Gateway>, parts: &Parts, body: &[u8]) -> Option<Rep
                     })
                 })
                 .collect();
-            json(
-                200,
-                {
-                    let degraded = gw.admin.degraded();
-                    serde_json::json!({
-                        "status": if degraded.is_some() { "degraded" } else { "running" },
-                        "store_error": degraded,
-                        "version": gw.config.version,
-                        "services": services,
-                        "workers": gw.admin.workers(),
-                    })
-                },
-            )
+            json(200, {
+                let degraded = gw.admin.degraded();
+                serde_json::json!({
+                    "status": if degraded.is_some() { "degraded" } else { "running" },
+                    "store_error": degraded,
+                    "version": gw.config.version,
+                    "services": services,
+                    "workers": gw.admin.workers(),
+                })
+            })
         }
         ("POST", "/_nimbus/reset") | ("POST", "/moto-api/reset") => reset(gw).await,
         // moto answers this (used to toggle its IAM enforcement) with a JSON status.
@@ -192,9 +189,8 @@ fn origin_authority(origin: &str) -> &str {
 /// Refuses what a web page could have sent, and in strict mode any state-changing call not
 /// signed by an account root (see the module doc).
 fn admit(gw: &Gateway, parts: &Parts, body: &[u8]) -> Result<(), Reply> {
-    let header = |name: http::header::HeaderName| {
-        parts.headers.get(name).and_then(|v| v.to_str().ok())
-    };
+    let header =
+        |name: http::header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let host = header(http::header::HOST)
         .or(parts.uri.authority().map(|a| a.as_str()))
         .unwrap_or("");

@@ -434,7 +434,9 @@ async fn pipeline(
                 ),
                 _ => None,
             };
-            let out = call(gw, svc, &ctx, family, op, input, trace).await.map_err(&f)?;
+            let out = call(gw, svc, &ctx, family, op, input, trace)
+                .await
+                .map_err(&f)?;
             Ok(to_hyper(match family {
                 Family::Ec2 => nimbus_proto_query::ec2::encode_output(model, op, out.as_ref(), rid),
                 _ => nimbus_proto_query::query::encode_output(model, op, out.as_ref(), rid),
@@ -479,7 +481,9 @@ async fn pipeline(
                 ),
                 _ => None,
             };
-            let out = call(gw, svc, &ctx, family, op, input, trace).await.map_err(&f)?;
+            let out = call(gw, svc, &ctx, family, op, input, trace)
+                .await
+                .map_err(&f)?;
             Ok(to_hyper(if family == Family::Json {
                 nimbus_proto_json::json::encode_output(model, op, out.as_ref(), rid)
             } else {
@@ -527,7 +531,9 @@ async fn pipeline(
             } else {
                 None
             };
-            let out = call(gw, svc, &ctx, family, op, input, trace).await.map_err(&f)?;
+            let out = call(gw, svc, &ctx, family, op, input, trace)
+                .await
+                .map_err(&f)?;
             Ok(to_hyper(nimbus_proto_restxml::encode_output(
                 model,
                 op,

@@ -167,8 +167,8 @@ impl Gateway {
             self.config.max_body
         };
         if self.config.auth == AuthMode::Strict {
-            let known = claimed_access_key(parts)
-                .is_some_and(|k| self.credentials.lookup(&k).is_some());
+            let known =
+                claimed_access_key(parts).is_some_and(|k| self.credentials.lookup(&k).is_some());
             if !known {
                 return limit.min(UNAUTHENTICATED_BODY);
             }
@@ -279,9 +279,8 @@ pub async fn serve(
             Ok(s) => s,
             Err(e) => {
                 // EMFILE and friends: log (bounded), back off briefly, keep serving.
-                accept_errors.log(|suppressed| {
-                    format!("accept failed: {e} ({suppressed} more suppressed)")
-                });
+                accept_errors
+                    .log(|suppressed| format!("accept failed: {e} ({suppressed} more suppressed)"));
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             }
@@ -504,7 +503,10 @@ impl RateLimitedLog {
 
     fn log(&mut self, line: impl FnOnce(u64) -> String) {
         let now = Instant::now();
-        if self.last.is_some_and(|t| now.duration_since(t) < self.every) {
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < self.every)
+        {
             self.suppressed += 1;
             return;
         }

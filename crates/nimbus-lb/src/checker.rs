@@ -27,7 +27,11 @@ pub struct HealthChecker {
 }
 
 /// Probes one target once.
-pub async fn probe(group: &TargetGroup, addr: SocketAddr, timeout: Duration) -> Result<(), Failure> {
+pub async fn probe(
+    group: &TargetGroup,
+    addr: SocketAddr,
+    timeout: Duration,
+) -> Result<(), Failure> {
     let port = group.health.port.unwrap_or(addr.port());
     let to = SocketAddr::new(addr.ip(), port);
     let work = async {
@@ -39,7 +43,9 @@ pub async fn probe(group: &TargetGroup, addr: SocketAddr, timeout: Duration) -> 
             "GET {} HTTP/1.1\r\nHost: {to}\r\nUser-Agent: ELB-HealthChecker/2.0\r\nAccept: */*\r\nConnection: close\r\n\r\n",
             group.health.path
         );
-        s.write_all(req.as_bytes()).await.map_err(|_| Failure::Connect)?;
+        s.write_all(req.as_bytes())
+            .await
+            .map_err(|_| Failure::Connect)?;
         let mut buf = Vec::with_capacity(256);
         let mut chunk = [0u8; 256];
         // Only the status line matters.
@@ -81,14 +87,21 @@ impl HealthChecker {
             let now = self.clock.now();
             self.forget_gone(&snap, &mut last);
             let mut next = Timestamp(now.0 + 1000);
-            for g in snap.groups.values().filter(|g| g.in_use && g.health.enabled) {
+            for g in snap
+                .groups
+                .values()
+                .filter(|g| g.in_use && g.health.enabled)
+            {
                 for t in g.targets.iter().filter(|t| t.draining_until.is_none()) {
                     let key = (g.arn.clone(), t.addr());
                     let interval = g.health.interval.as_millis() as i64;
                     let at = last.get(&key).map_or(now, |t| Timestamp(t.0 + interval));
                     if at <= now {
                         let nimbus_timeout = Timestamp(now.0 + g.health.timeout.as_millis() as i64);
-                        let timeout = self.clock.real_until(nimbus_timeout).max(Duration::from_millis(50));
+                        let timeout = self
+                            .clock
+                            .real_until(nimbus_timeout)
+                            .max(Duration::from_millis(50));
                         let (plane, group, addr) = (self.plane.clone(), g.clone(), t.addr());
                         probes.spawn(async move {
                             let r = probe(&group, addr, timeout).await;
@@ -114,7 +127,9 @@ impl HealthChecker {
             snap.groups.get(g).is_some_and(|g| {
                 g.in_use
                     && g.health.enabled
-                    && g.targets.iter().any(|t| t.draining_until.is_none() && t.addr() == a)
+                    && g.targets
+                        .iter()
+                        .any(|t| t.draining_until.is_none() && t.addr() == a)
             })
         };
         last.retain(|(g, a), _| checked(g, *a));

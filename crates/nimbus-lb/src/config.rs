@@ -165,11 +165,15 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(n) & mask == u32::from(a) & mask
             }
             (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u128::from(n) & mask == u128::from(a) & mask
             }
             _ => false,
@@ -252,7 +256,9 @@ pub struct HealthCheck {
 
 impl HealthCheck {
     pub fn matches(&self, code: u16) -> bool {
-        self.matcher.iter().any(|&(lo, hi)| (lo..=hi).contains(&code))
+        self.matcher
+            .iter()
+            .any(|&(lo, hi)| (lo..=hi).contains(&code))
     }
 }
 
@@ -270,7 +276,12 @@ pub enum Algorithm {
 pub enum Stickiness {
     None,
     /// Duration-based (`AWSALB` / `AWSALBCORS`).
-    LbCookie { duration: Duration },
+    LbCookie {
+        duration: Duration,
+    },
     /// Application-based: follows `cookie`, sets `AWSALBAPP-<n>`.
-    AppCookie { cookie: String, duration: Duration },
+    AppCookie {
+        cookie: String,
+        duration: Duration,
+    },
 }

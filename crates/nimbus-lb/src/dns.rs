@@ -180,8 +180,14 @@ mod tests {
                 dns_name: "web-123.us-east-1.elb.amazonaws.com".into(),
                 kind: Kind::Application,
                 nodes: vec![
-                    Node { zone: "us-east-1a".into(), addr: "127.80.0.1".parse().unwrap() },
-                    Node { zone: "us-east-1b".into(), addr: "127.80.0.2".parse().unwrap() },
+                    Node {
+                        zone: "us-east-1a".into(),
+                        addr: "127.80.0.1".parse().unwrap(),
+                    },
+                    Node {
+                        zone: "us-east-1b".into(),
+                        addr: "127.80.0.2".parse().unwrap(),
+                    },
                 ],
                 listeners: Vec::new(),
                 idle_timeout: Duration::from_secs(60),
@@ -212,7 +218,11 @@ mod tests {
         let r = answer(&query("example.com", 1), &snap()).unwrap();
         assert_eq!(r[3] & 0x0F, REFUSED);
         let r = answer(&query("web-123.us-east-1.elb.amazonaws.com", 28), &snap()).unwrap();
-        assert_eq!((r[3] & 0x0F, u16::from_be_bytes([r[6], r[7]])), (NOERROR, 0), "no AAAA records");
+        assert_eq!(
+            (r[3] & 0x0F, u16::from_be_bytes([r[6], r[7]])),
+            (NOERROR, 0),
+            "no AAAA records"
+        );
         assert!(answer(&[1, 2, 3], &snap()).is_none());
     }
 }

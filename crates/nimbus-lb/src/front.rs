@@ -43,10 +43,16 @@ pub struct Front {
 
 fn not_found(name: &str) -> Response<Body> {
     let body = format!("Nimbus: no load balancer is named '{name}'\n");
-    let mut r = Response::new(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed());
+    let mut r = Response::new(
+        Full::new(Bytes::from(body))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
     *r.status_mut() = StatusCode::NOT_FOUND;
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, http::HeaderValue::from_static("text/plain"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain"),
+    );
     r
 }
 
@@ -72,7 +78,10 @@ async fn route(
         .balancer_named(name)
         .and_then(|b| b.nodes.first().map(|n| n.addr));
     match node {
-        Some(addr) => alb.handle(req, SocketAddr::new(IpAddr::V4(addr), port), peer).await,
+        Some(addr) => {
+            alb.handle(req, SocketAddr::new(IpAddr::V4(addr), port), peer)
+                .await
+        }
         None => Ok(not_found(name)),
     }
 }

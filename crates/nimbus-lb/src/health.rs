@@ -174,9 +174,7 @@ impl Board {
             None => Status::Registering,
             Some(tr) => match tr.state {
                 State::Healthy => Status::Healthy,
-                State::Unhealthy => {
-                    Status::Unhealthy(tr.last_failure.unwrap_or(Failure::Connect))
-                }
+                State::Unhealthy => Status::Unhealthy(tr.last_failure.unwrap_or(Failure::Connect)),
                 State::Initial if tr.checks == 0 => Status::Registering,
                 State::Initial => Status::InitialChecking,
             },
@@ -193,7 +191,11 @@ mod tests {
         let mut t = Tracker::default();
         assert!(!t.record(Ok(()), 3, 2));
         assert!(!t.record(Err(Failure::Timeout), 3, 2));
-        assert_eq!(t.state, State::Initial, "one failure breaks the success run");
+        assert_eq!(
+            t.state,
+            State::Initial,
+            "one failure breaks the success run"
+        );
         assert!(t.record(Err(Failure::Code(500)), 3, 2));
         assert_eq!(t.state, State::Unhealthy);
         assert_eq!(t.last_failure, Some(Failure::Code(500)));
@@ -204,7 +206,11 @@ mod tests {
         assert_eq!(t.state, State::Healthy);
         assert_eq!(t.last_failure, None);
         assert!(!t.record(Err(Failure::Connect), 3, 2));
-        assert_eq!(t.state, State::Healthy, "one failure is below the threshold");
+        assert_eq!(
+            t.state,
+            State::Healthy,
+            "one failure is below the threshold"
+        );
         assert!(t.record(Err(Failure::Connect), 3, 2));
         assert_eq!(t.state, State::Unhealthy);
     }

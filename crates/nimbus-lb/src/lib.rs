@@ -61,12 +61,15 @@ impl Plane {
     pub fn publish(&self, snapshot: Snapshot) {
         // Counters of rules and groups that are gone are dropped with them.
         let live = |key: &str| {
-            let key = key.strip_prefix("inflight|").map_or(key, |k| k.split('|').next().unwrap_or(k));
+            let key = key
+                .strip_prefix("inflight|")
+                .map_or(key, |k| k.split('|').next().unwrap_or(k));
             snapshot.groups.contains_key(key)
-                || snapshot
-                    .balancers
-                    .iter()
-                    .any(|b| b.listeners.iter().any(|l| l.rules.iter().any(|r| r.arn == key)))
+                || snapshot.balancers.iter().any(|b| {
+                    b.listeners
+                        .iter()
+                        .any(|l| l.rules.iter().any(|r| r.arn == key))
+                })
         };
         if self.counters.load().keys().any(|k| !live(k)) {
             self.counters.rcu(|m| {
@@ -91,10 +94,14 @@ impl Plane {
         }
         self.counters.rcu(|m| {
             let mut m = HashMap::clone(m);
-            m.entry(key.to_string()).or_insert_with(|| Arc::new(AtomicUsize::new(0)));
+            m.entry(key.to_string())
+                .or_insert_with(|| Arc::new(AtomicUsize::new(0)));
             m
         });
-        self.counters.load().get(key).map_or(0, |c| c.fetch_add(1, Ordering::Relaxed))
+        self.counters
+            .load()
+            .get(key)
+            .map_or(0, |c| c.fetch_add(1, Ordering::Relaxed))
     }
 
     /// The in-flight request count of `key` (least outstanding requests).
@@ -105,7 +112,8 @@ impl Plane {
         }
         self.counters.rcu(|m| {
             let mut m = HashMap::clone(m);
-            m.entry(k.clone()).or_insert_with(|| Arc::new(AtomicUsize::new(0)));
+            m.entry(k.clone())
+                .or_insert_with(|| Arc::new(AtomicUsize::new(0)));
             m
         });
         self.counters.load().get(&k).cloned().unwrap_or_default()
@@ -145,7 +153,10 @@ mod tests {
             name: name.into(),
             dns_name: format!("{name}-1.us-east-1.elb.amazonaws.com"),
             kind: Kind::Application,
-            nodes: vec![Node { zone: "us-east-1a".into(), addr: "127.80.0.1".parse().unwrap() }],
+            nodes: vec![Node {
+                zone: "us-east-1a".into(),
+                addr: "127.80.0.1".parse().unwrap(),
+            }],
             listeners: Vec::new(),
             idle_timeout: Duration::from_secs(60),
             cross_zone: true,
@@ -159,13 +170,21 @@ mod tests {
         let plane = Plane::new();
         let rx = plane.subscribe();
         let before = plane.snapshot();
-        plane.publish(Snapshot { balancers: vec![lb("a")], ..Default::default() });
+        plane.publish(Snapshot {
+            balancers: vec![lb("a")],
+            ..Default::default()
+        });
         assert!(rx.has_changed().unwrap());
-        assert!(before.balancers.is_empty(), "an old snapshot is never changed under its reader");
+        assert!(
+            before.balancers.is_empty(),
+            "an old snapshot is never changed under its reader"
+        );
         let now = plane.snapshot();
         assert_eq!(now.balancers[0].name, "a");
         assert!(now.balancer_at("127.80.0.1".parse().unwrap()).is_some());
-        assert!(now.balancer_named("A-1.us-east-1.elb.amazonaws.com.").is_some());
+        assert!(now
+            .balancer_named("A-1.us-east-1.elb.amazonaws.com.")
+            .is_some());
         plane.publish(Snapshot::default());
         assert_eq!(now.balancers.len(), 1);
         assert!(plane.snapshot().balancers.is_empty());
@@ -174,8 +193,20 @@ mod tests {
     #[test]
     fn round_robin_counters_count_per_key_and_go_with_their_group() {
         let plane = Plane::new();
-        assert_eq!((plane.next("x"), plane.next("x"), plane.next("y"), plane.next("x")), (0, 1, 0, 2));
+        assert_eq!(
+            (
+                plane.next("x"),
+                plane.next("x"),
+                plane.next("y"),
+                plane.next("x")
+            ),
+            (0, 1, 0, 2)
+        );
         plane.publish(Snapshot::default());
-        assert_eq!(plane.next("x"), 0, "a counter of a group that is gone starts afresh");
+        assert_eq!(
+            plane.next("x"),
+            0,
+            "a counter of a group that is gone starts afresh"
+        );
     }
 }

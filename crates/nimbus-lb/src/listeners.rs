@@ -74,14 +74,18 @@ impl Listeners {
                 }
                 let addr = key.0;
                 let spawned = match kind {
-                    Kind::Udp => tokio::net::UdpSocket::bind(addr).await.map(|s| {
-                        tasks.spawn(crate::udp::serve(s, self.plane.clone()))
-                    }),
+                    Kind::Udp => tokio::net::UdpSocket::bind(addr)
+                        .await
+                        .map(|s| tasks.spawn(crate::udp::serve(s, self.plane.clone()))),
                     Kind::Http => TcpListener::bind(addr)
                         .await
                         .map(|l| tasks.spawn(accept_http(l, alb.clone()))),
                     Kind::Tcp => TcpListener::bind(addr).await.map(|l| {
-                        tasks.spawn(crate::tcp::accept(l, self.plane.clone(), self.clock.clone()))
+                        tasks.spawn(crate::tcp::accept(
+                            l,
+                            self.plane.clone(),
+                            self.clock.clone(),
+                        ))
                     }),
                 };
                 match spawned {
@@ -97,7 +101,11 @@ impl Listeners {
                     }
                 }
             }
-            let retry = if failed { Duration::from_secs(1) } else { Duration::from_secs(3600) };
+            let retry = if failed {
+                Duration::from_secs(1)
+            } else {
+                Duration::from_secs(3600)
+            };
             tokio::select! {
                 _ = stop.stopped() => return Ok(()),
                 _ = changes.changed() => {}
@@ -113,7 +121,9 @@ async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
-        let Ok(local) = stream.local_addr() else { continue };
+        let Ok(local) = stream.local_addr() else {
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let alb = alb.clone();
         let (idle, http2) = alb
@@ -123,7 +133,9 @@ async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
                 std::net::IpAddr::V4(a) => a,
                 _ => continue,
             })
-            .map_or((Duration::from_secs(60), true), |b| (b.idle_timeout, b.http2));
+            .map_or((Duration::from_secs(60), true), |b| {
+                (b.idle_timeout, b.http2)
+            });
         // One task per connection; it ends with the connection. HTTP/1.1, or HTTP/2 when the
         // client opens with its preface (prior knowledge: there is no TLS to negotiate yet).
         tokio::spawn(async move {

@@ -16,7 +16,9 @@
 //! classified by origin as AWS does: no target → 503, a target that refuses or resets →
 //! 502, no answer within the idle timeout → 504, each with the balancer's own HTML body.
 
-use crate::config::{Action, Algorithm, Balancer, Redirect, Rule, Stickiness, Target, TargetGroup, Xff};
+use crate::config::{
+    Action, Algorithm, Balancer, Redirect, Rule, Stickiness, Target, TargetGroup, Xff,
+};
 use crate::select::{self, RequestFacts};
 use crate::Plane;
 use bytes::Bytes;
@@ -138,7 +140,11 @@ const HOP: [&str; 8] = [
 ];
 
 fn strip_hop(h: &mut HeaderMap) {
-    if let Some(c) = h.get(header::CONNECTION).and_then(|v| v.to_str().ok()).map(str::to_string) {
+    if let Some(c) = h
+        .get(header::CONNECTION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    {
         for name in c.split(',') {
             if let Ok(n) = HeaderName::from_bytes(name.trim().as_bytes()) {
                 h.remove(n);
@@ -156,7 +162,12 @@ impl Alb {
         let n = self.trace_seq.fetch_add(1, Ordering::Relaxed);
         let mut r = [0u8; 8];
         let _ = getrandom::getrandom(&mut r);
-        format!("1-{:08x}-{:08x}{:016x}", secs as u32, n as u32, u64::from_le_bytes(r))
+        format!(
+            "1-{:08x}-{:08x}{:016x}",
+            secs as u32,
+            n as u32,
+            u64::from_le_bytes(r)
+        )
     }
 
     /// Answers one request that arrived on `local` from `peer`, with the listener's
@@ -181,7 +192,10 @@ impl Alb {
                 h.remove(header::SERVER);
             }
             for (name, value) in &l.response_headers {
-                if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(value),
+                ) {
                     h.insert(n, v);
                 }
             }
@@ -212,9 +226,15 @@ impl Alb {
             .map(str::to_string)
             .or_else(|| req.uri().authority().map(|a| a.to_string()))
             .unwrap_or_default();
-        let host = host_full.rsplit_once(':').map_or(host_full.as_str(), |(h, p)| {
-            if p.bytes().all(|b| b.is_ascii_digit()) { h } else { host_full.as_str() }
-        });
+        let host = host_full
+            .rsplit_once(':')
+            .map_or(host_full.as_str(), |(h, p)| {
+                if p.bytes().all(|b| b.is_ascii_digit()) {
+                    h
+                } else {
+                    host_full.as_str()
+                }
+            });
         let path = req.uri().path().to_string();
         let query = req.uri().query().unwrap_or("").to_string();
         let rule = {
@@ -236,13 +256,16 @@ impl Alb {
             return Ok(error_page(StatusCode::SERVICE_UNAVAILABLE));
         };
         match &rule.action {
-            Action::Fixed { status, content_type, body } => {
-                Ok(fixed(*status, content_type.as_deref(), body))
-            }
+            Action::Fixed {
+                status,
+                content_type,
+                body,
+            } => Ok(fixed(*status, content_type.as_deref(), body)),
             Action::Redirect(r) => {
                 let loc = redirect_location(r, host, listener.port, &path, &query);
                 let mut resp = fixed(r.status, Some("text/html"), "");
-                *resp.status_mut() = StatusCode::from_u16(r.status).unwrap_or(StatusCode::MOVED_PERMANENTLY);
+                *resp.status_mut() =
+                    StatusCode::from_u16(r.status).unwrap_or(StatusCode::MOVED_PERMANENTLY);
                 if let Ok(v) = HeaderValue::from_str(&loc) {
                     resp.headers_mut().insert(header::LOCATION, v);
                 }
@@ -251,7 +274,11 @@ impl Alb {
             Action::Forward(groups) => {
                 // Group-level stickiness: the AWSALBTG cookie names the group of this rule.
                 let stuck = rule.group_stickiness.and_then(|_| {
-                    let cookies = req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
+                    let cookies = req
+                        .headers()
+                        .get_all(header::COOKIE)
+                        .iter()
+                        .filter_map(|v| v.to_str().ok());
                     let g = select::decode_group(select::cookie(cookies, "AWSALBTG")?, &rule.arn)?;
                     groups.iter().any(|(a, w)| *a == g && *w > 0).then_some(g)
                 });
@@ -261,7 +288,9 @@ impl Alb {
                     return Ok(error_page(StatusCode::SERVICE_UNAVAILABLE));
                 };
                 let g = g.clone();
-                let mut resp = self.forward(req, lb, listener.port, &g, node_zone(lb, node_ip), peer).await;
+                let mut resp = self
+                    .forward(req, lb, listener.port, &g, node_zone(lb, node_ip), peer)
+                    .await;
                 self.set_group_sticky(&mut resp, &rule, &g.arn);
                 Ok(resp)
             }
@@ -284,7 +313,11 @@ impl Alb {
         }
         let sticky_name = select::sticky_cookie(&g.stickiness);
         let stuck = sticky_name.and_then(|name| {
-            let cookies = req.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
+            let cookies = req
+                .headers()
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok());
             let v = select::cookie(cookies, name)?;
             let addr = select::decode_target(v, &g.arn)?;
             candidates.iter().find(|t| t.addr() == addr).copied()
@@ -306,12 +339,25 @@ impl Alb {
         let (mut parts, body) = req.into_parts();
         // An HTTP/2 request names its host in `:authority`; the target gets it as `Host`.
         if !parts.headers.contains_key(header::HOST) {
-            if let Some(v) = parts.uri.authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()) {
+            if let Some(v) = parts
+                .uri
+                .authority()
+                .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+            {
                 parts.headers.insert(header::HOST, v);
             }
         }
-        let pq = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
-        parts.uri = match Uri::builder().scheme("http").authority(addr.to_string()).path_and_query(pq).build() {
+        let pq = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        parts.uri = match Uri::builder()
+            .scheme("http")
+            .authority(addr.to_string())
+            .path_and_query(pq)
+            .build()
+        {
             Ok(u) => u,
             Err(_) => return error_page(StatusCode::BAD_REQUEST),
         };
@@ -324,7 +370,11 @@ impl Alb {
         }
         match lb.xff {
             Xff::Append { client_port } => {
-                let me = if client_port { peer.to_string() } else { peer.ip().to_string() };
+                let me = if client_port {
+                    peer.to_string()
+                } else {
+                    peer.ip().to_string()
+                };
                 let xff = match h.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
                     Some(prev) => format!("{prev}, {me}"),
                     None => me,
@@ -354,7 +404,9 @@ impl Alb {
             Ok(Err(_)) => return error_page(StatusCode::BAD_GATEWAY),
             Ok(Ok(r)) => r,
         };
-        if let (Some((_, client_side)), StatusCode::SWITCHING_PROTOCOLS) = (upgrade, target_resp.status()) {
+        if let (Some((_, client_side)), StatusCode::SWITCHING_PROTOCOLS) =
+            (upgrade, target_resp.status())
+        {
             let target_side = hyper::upgrade::on(&mut target_resp);
             // The joined connection lives until either side closes it.
             tokio::spawn(async move {
@@ -400,9 +452,12 @@ impl Alb {
 
     /// Adds `AWSALBTG` / `AWSALBTGCORS` naming `group` when `rule` has group stickiness.
     fn set_group_sticky(&self, resp: &mut Response<Body>, rule: &Rule, group: &str) {
-        let Some(duration) = rule.group_stickiness else { return };
+        let Some(duration) = rule.group_stickiness else {
+            return;
+        };
         let value = select::encode_group(&rule.arn, group);
-        let expires = Timestamp(self.clock.real_now().0 + duration.as_millis() as i64).to_http_date();
+        let expires =
+            Timestamp(self.clock.real_now().0 + duration.as_millis() as i64).to_http_date();
         for c in [
             format!("AWSALBTG={value}; Expires={expires}; Path=/"),
             format!("AWSALBTGCORS={value}; Expires={expires}; Path=/; SameSite=None; Secure"),
@@ -433,7 +488,8 @@ impl Alb {
             }
         };
         let value = select::encode_target(&g.arn, addr);
-        let expires = Timestamp(self.clock.real_now().0 + duration.as_millis() as i64).to_http_date();
+        let expires =
+            Timestamp(self.clock.real_now().0 + duration.as_millis() as i64).to_http_date();
         let h = resp.headers_mut();
         let mut add = |c: String| {
             if let Ok(v) = HeaderValue::from_str(&c) {
@@ -442,7 +498,9 @@ impl Alb {
         };
         add(format!("{name}={value}; Expires={expires}; Path=/"));
         if name == "AWSALB" {
-            add(format!("AWSALBCORS={value}; Expires={expires}; Path=/; SameSite=None; Secure"));
+            add(format!(
+                "AWSALBCORS={value}; Expires={expires}; Path=/; SameSite=None; Secure"
+            ));
         }
     }
 }
@@ -453,7 +511,10 @@ fn is_upgrade(h: &HeaderMap) -> bool {
         && h.get_all(header::CONNECTION)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("upgrade")))
+            .any(|v| {
+                v.split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+            })
 }
 
 /// Lowers an in-flight count when the request is answered (or fails).
@@ -466,7 +527,10 @@ impl Drop for Decrement {
 }
 
 fn node_zone(lb: &Balancer, ip: std::net::Ipv4Addr) -> Option<&str> {
-    lb.nodes.iter().find(|n| n.addr == ip).map(|n| n.zone.as_str())
+    lb.nodes
+        .iter()
+        .find(|n| n.addr == ip)
+        .map(|n| n.zone.as_str())
 }
 
 #[cfg(test)]
@@ -483,9 +547,20 @@ mod tests {
             query: "#{query}".into(),
             status: 301,
         };
-        assert_eq!(redirect_location(&r, "ex.com", 80, "/a/b", "x=1"), "https://ex.com/a/b?x=1");
-        let r = Redirect { port: "#{port}".into(), protocol: "#{protocol}".into(), query: "".into(), ..r };
-        assert_eq!(redirect_location(&r, "ex.com", 8080, "/", ""), "http://ex.com:8080/");
+        assert_eq!(
+            redirect_location(&r, "ex.com", 80, "/a/b", "x=1"),
+            "https://ex.com/a/b?x=1"
+        );
+        let r = Redirect {
+            port: "#{port}".into(),
+            protocol: "#{protocol}".into(),
+            query: "".into(),
+            ..r
+        };
+        assert_eq!(
+            redirect_location(&r, "ex.com", 8080, "/", ""),
+            "http://ex.com:8080/"
+        );
     }
 
     #[test]

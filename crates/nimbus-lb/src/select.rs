@@ -91,7 +91,9 @@ fn condition_matches(c: &Condition, r: &RequestFacts<'_>) -> bool {
                 })
             })
         }
-        Condition::SourceIp(cidrs) => r.source.is_some_and(|ip| cidrs.iter().any(|c| c.contains(ip))),
+        Condition::SourceIp(cidrs) => r
+            .source
+            .is_some_and(|ip| cidrs.iter().any(|c| c.contains(ip))),
     }
 }
 
@@ -162,12 +164,15 @@ const STICKY_PREFIX: &str = "nlb1:";
 /// A stickiness cookie value naming `addr` of target group `group` (base64url; it names the
 /// target, so a Nimbus restart keeps sessions where the target still exists).
 pub fn encode_target(group: &str, addr: SocketAddr) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{STICKY_PREFIX}{addr}|{group}"))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{STICKY_PREFIX}{addr}|{group}"))
 }
 
 /// The target a stickiness cookie names, if it was made for `group`.
 pub fn decode_target(value: &str, group: &str) -> Option<SocketAddr> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value).ok()?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(value)
+        .ok()?;
     let s = String::from_utf8(raw).ok()?;
     let rest = s.strip_prefix(STICKY_PREFIX)?;
     let (addr, g) = rest.split_once('|')?;
@@ -183,7 +188,9 @@ pub fn encode_group(rule: &str, group: &str) -> String {
 
 /// The target group an `AWSALBTG` value names, if it was made for `rule`.
 pub fn decode_group(value: &str, rule: &str) -> Option<String> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value).ok()?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(value)
+        .ok()?;
     let s = String::from_utf8(raw).ok()?;
     let (group, r) = s.strip_prefix(GROUP_PREFIX)?.rsplit_once('|')?;
     (r == rule).then(|| group.to_string())
@@ -224,13 +231,29 @@ mod tests {
             arn: format!("r{priority:?}"),
             priority,
             conditions,
-            action: Action::Fixed { status: 200, content_type: None, body: String::new() },
+            action: Action::Fixed {
+                status: 200,
+                content_type: None,
+                body: String::new(),
+            },
             group_stickiness: None,
         }
     }
 
-    fn facts<'a>(host: &'a str, path: &'a str, method: &'a str, query: &'a str) -> RequestFacts<'a> {
-        RequestFacts { host, path, method, query, headers: Vec::new(), source: None }
+    fn facts<'a>(
+        host: &'a str,
+        path: &'a str,
+        method: &'a str,
+        query: &'a str,
+    ) -> RequestFacts<'a> {
+        RequestFacts {
+            host,
+            path,
+            method,
+            query,
+            headers: Vec::new(),
+            source: None,
+        }
     }
 
     #[test]
@@ -248,10 +271,19 @@ mod tests {
     #[test]
     fn the_first_matching_rule_by_priority_wins_and_the_default_catches_the_rest() {
         let rules = vec![
-            rule(Some(5), vec![Condition::Path(vec!["/api/*".into()]), Condition::Method(vec!["POST".into()])]),
+            rule(
+                Some(5),
+                vec![
+                    Condition::Path(vec!["/api/*".into()]),
+                    Condition::Method(vec!["POST".into()]),
+                ],
+            ),
             rule(Some(10), vec![Condition::Path(vec!["/api/*".into()])]),
             rule(Some(20), vec![Condition::Host(vec!["admin.*".into()])]),
-            rule(Some(30), vec![Condition::Query(vec![(Some("v".into()), "2*".into())])]),
+            rule(
+                Some(30),
+                vec![Condition::Query(vec![(Some("v".into()), "2*".into())])],
+            ),
             rule(None, vec![]),
         ];
         let at = |f: RequestFacts| matches(&rules, &f).and_then(|r| r.priority);
@@ -260,14 +292,27 @@ mod tests {
         assert_eq!(at(facts("ADMIN.example.com", "/", "GET", "")), Some(20));
         assert_eq!(at(facts("x", "/", "GET", "a=1&v=2.1")), Some(30));
         assert_eq!(at(facts("x", "/", "GET", "v=1")), None);
-        assert!(matches(&rules, &facts("x", "/", "GET", "v=1")).is_some_and(|r| r.priority.is_none()));
+        assert!(
+            matches(&rules, &facts("x", "/", "GET", "v=1")).is_some_and(|r| r.priority.is_none())
+        );
     }
 
     #[test]
     fn headers_and_source_addresses() {
         let rules = vec![
-            rule(Some(1), vec![Condition::Header { name: "User-Agent".into(), values: vec!["*Mobile*".into()] }]),
-            rule(Some(2), vec![Condition::SourceIp(vec![Cidr::parse("10.0.0.0/8").unwrap()])]),
+            rule(
+                Some(1),
+                vec![Condition::Header {
+                    name: "User-Agent".into(),
+                    values: vec!["*Mobile*".into()],
+                }],
+            ),
+            rule(
+                Some(2),
+                vec![Condition::SourceIp(
+                    vec![Cidr::parse("10.0.0.0/8").unwrap()],
+                )],
+            ),
         ];
         let mut f = facts("x", "/", "GET", "");
         f.headers = vec![("user-agent", "Foo mobile Safari")];
@@ -281,7 +326,11 @@ mod tests {
 
     #[test]
     fn weighted_groups() {
-        let g = vec![("a".to_string(), 3), ("b".to_string(), 1), ("c".to_string(), 0)];
+        let g = vec![
+            ("a".to_string(), 3),
+            ("b".to_string(), 1),
+            ("c".to_string(), 0),
+        ];
         let picks: Vec<&str> = (0..8).filter_map(|n| pick_group(&g, n)).collect();
         assert_eq!(picks, ["a", "a", "a", "b", "a", "a", "a", "b"]);
         assert_eq!(pick_group(&[("a".into(), 0)], 1), None);
@@ -325,10 +374,19 @@ mod tests {
     fn healthy_targets_or_all_when_none_is_healthy() {
         let g = group(vec![target(1, false), target(2, false), target(3, true)]);
         let mut view: View = HashMap::new();
-        let ports = |v: &View| eligible(&g, v, None, true).iter().map(|t| t.port).collect::<Vec<_>>();
+        let ports = |v: &View| {
+            eligible(&g, v, None, true)
+                .iter()
+                .map(|t| t.port)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ports(&view), [1, 2], "fail open, never a draining target");
-        view.entry("tg".into()).or_default().insert(target(2, false).addr(), State::Healthy);
-        view.entry("tg".into()).or_default().insert(target(1, false).addr(), State::Unhealthy);
+        view.entry("tg".into())
+            .or_default()
+            .insert(target(2, false).addr(), State::Healthy);
+        view.entry("tg".into())
+            .or_default()
+            .insert(target(1, false).addr(), State::Unhealthy);
         assert_eq!(ports(&view), [2]);
     }
 
@@ -342,7 +400,12 @@ mod tests {
         c.zone = Some("all".into());
         let g = group(vec![a, b, c]);
         let view: View = HashMap::new();
-        let ports = |cross| eligible(&g, &view, Some("z1"), cross).iter().map(|t| t.port).collect::<Vec<_>>();
+        let ports = |cross| {
+            eligible(&g, &view, Some("z1"), cross)
+                .iter()
+                .map(|t| t.port)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ports(false), [1, 3]);
         assert_eq!(ports(true), [1, 2, 3]);
     }

@@ -11,8 +11,8 @@ use crate::config::Action;
 use crate::select;
 use crate::Plane;
 use nimbus_core::Clock;
-use std::net::SocketAddr;
 use std::net::IpAddr;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -30,19 +30,37 @@ pub async fn accept(listener: TcpListener, plane: Arc<Plane>, clock: Arc<dyn Clo
     }
 }
 
-async fn pass(mut client: TcpStream, plane: Arc<Plane>, clock: Arc<dyn Clock>) -> std::io::Result<()> {
+async fn pass(
+    mut client: TcpStream,
+    plane: Arc<Plane>,
+    clock: Arc<dyn Clock>,
+) -> std::io::Result<()> {
     let local = client.local_addr()?;
-    let IpAddr::V4(ip) = local.ip() else { return Ok(()) };
+    let IpAddr::V4(ip) = local.ip() else {
+        return Ok(());
+    };
     let snap = plane.snapshot();
-    let Some(lb) = snap.balancer_at(ip) else { return Ok(()) };
-    let Some(l) = lb.listeners.iter().find(|l| l.port == local.port()) else { return Ok(()) };
-    let Some(rule) = l.rules.last() else { return Ok(()) };
-    let Action::Forward(groups) = &rule.action else { return Ok(()) };
+    let Some(lb) = snap.balancer_at(ip) else {
+        return Ok(());
+    };
+    let Some(l) = lb.listeners.iter().find(|l| l.port == local.port()) else {
+        return Ok(());
+    };
+    let Some(rule) = l.rules.last() else {
+        return Ok(());
+    };
+    let Action::Forward(groups) = &rule.action else {
+        return Ok(());
+    };
     let n = plane.next(&rule.arn);
     let Some(g) = select::pick_group(groups, n).and_then(|a| snap.groups.get(a)) else {
         return Ok(());
     };
-    let zone = lb.nodes.iter().find(|x| x.addr == ip).map(|x| x.zone.as_str());
+    let zone = lb
+        .nodes
+        .iter()
+        .find(|x| x.addr == ip)
+        .map(|x| x.zone.as_str());
     let view = plane.health.view();
     let candidates = select::eligible(g, &view, zone, lb.cross_zone);
     if candidates.is_empty() {

@@ -26,7 +26,11 @@ pub async fn serve(sock: UdpSocket, plane: Arc<Plane>) {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
-        let existing = flows.lock().unwrap_or_else(|p| p.into_inner()).get(&client).cloned();
+        let existing = flows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&client)
+            .cloned();
         let upstream = match existing {
             Some(u) => u,
             None => match open_flow(&sock, &plane, client, &flows).await {
@@ -46,14 +50,22 @@ async fn open_flow(
     flows: &Flows,
 ) -> Option<Arc<UdpSocket>> {
     let local = sock.local_addr().ok()?;
-    let IpAddr::V4(ip) = local.ip() else { return None };
+    let IpAddr::V4(ip) = local.ip() else {
+        return None;
+    };
     let snap = plane.snapshot();
     let lb = snap.balancer_at(ip)?;
     let l = lb.listeners.iter().find(|l| l.port == local.port())?;
     let rule = l.rules.last()?;
-    let Action::Forward(groups) = &rule.action else { return None };
+    let Action::Forward(groups) = &rule.action else {
+        return None;
+    };
     let g = select::pick_group(groups, plane.next(&rule.arn)).and_then(|a| snap.groups.get(a))?;
-    let zone = lb.nodes.iter().find(|x| x.addr == ip).map(|x| x.zone.as_str());
+    let zone = lb
+        .nodes
+        .iter()
+        .find(|x| x.addr == ip)
+        .map(|x| x.zone.as_str());
     let view = plane.health.view();
     let candidates = select::eligible(g, &view, zone, lb.cross_zone);
     if candidates.is_empty() {
@@ -78,7 +90,10 @@ async fn open_flow(
         while let Ok(Ok(n)) = tokio::time::timeout(IDLE, up2.recv(&mut buf)).await {
             let _ = sock.send_to(&buf[..n], client).await;
         }
-        flows.lock().unwrap_or_else(|p| p.into_inner()).remove(&client);
+        flows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&client);
     });
     Some(up)
 }

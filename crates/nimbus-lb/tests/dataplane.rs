@@ -29,7 +29,10 @@ async fn backend(name: &'static str) -> (SocketAddr, tokio::task::JoinHandle<()>
                         Ok(n) => got.extend_from_slice(&buf[..n]),
                     }
                 }
-                let resp = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{name}", name.len());
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{name}",
+                    name.len()
+                );
                 let _ = s.write_all(resp.as_bytes()).await;
             });
         }
@@ -51,7 +54,12 @@ async fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
 }
 
 fn target(a: SocketAddr) -> Target {
-    Target { ip: a.ip(), port: a.port(), zone: None, draining_until: None }
+    Target {
+        ip: a.ip(),
+        port: a.port(),
+        zone: None,
+        draining_until: None,
+    }
 }
 
 fn group(arn: &str, targets: Vec<Target>) -> Arc<TargetGroup> {
@@ -84,8 +92,15 @@ async fn requests_flow_through_a_node_and_stop_with_the_workers() {
     let (a, ha) = backend("A").await;
     let (b, hb) = backend("B").await;
     // A free port on a node address of our own.
-    let node: Ipv4Addr = format!("127.80.253.{}", 1 + std::process::id() % 250).parse().unwrap();
-    let port = TcpListener::bind((node, 0)).await.unwrap().local_addr().unwrap().port();
+    let node: Ipv4Addr = format!("127.80.253.{}", 1 + std::process::id() % 250)
+        .parse()
+        .unwrap();
+    let port = TcpListener::bind((node, 0))
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let plane = Plane::new();
     let rule = |arn: &str, priority, conditions, action| Rule {
         arn: arn.into(),
@@ -103,17 +118,37 @@ async fn requests_flow_through_a_node_and_stop_with_the_workers() {
             name: "lb".into(),
             dns_name: "lb-1.us-east-1.elb.amazonaws.com".into(),
             kind: Kind::Application,
-            nodes: vec![Node { zone: "us-east-1a".into(), addr: node }],
+            nodes: vec![Node {
+                zone: "us-east-1a".into(),
+                addr: node,
+            }],
             listeners: vec![Listener {
                 arn: "l".into(),
                 port,
                 protocol: Protocol::Http,
                 rules: vec![
-                    rule("r1", Some(1), vec![Condition::Path(vec!["/fixed".into()])],
-                         Action::Fixed { status: 200, content_type: None, body: "fixed".into() }),
-                    rule("r2", Some(2), vec![Condition::Path(vec!["/empty".into()])],
-                         Action::Forward(vec![("empty".into(), 1)])),
-                    rule("default", None, vec![], Action::Forward(vec![("tg".into(), 1)])),
+                    rule(
+                        "r1",
+                        Some(1),
+                        vec![Condition::Path(vec!["/fixed".into()])],
+                        Action::Fixed {
+                            status: 200,
+                            content_type: None,
+                            body: "fixed".into(),
+                        },
+                    ),
+                    rule(
+                        "r2",
+                        Some(2),
+                        vec![Condition::Path(vec!["/empty".into()])],
+                        Action::Forward(vec![("empty".into(), 1)]),
+                    ),
+                    rule(
+                        "default",
+                        None,
+                        vec![],
+                        Action::Forward(vec![("tg".into(), 1)]),
+                    ),
                 ],
                 server_header: true,
                 response_headers: Vec::new(),
@@ -141,7 +176,10 @@ async fn requests_flow_through_a_node_and_stop_with_the_workers() {
     let first = first.expect("the listener binds").1;
     let second = get(addr, "/").await.unwrap().1;
     assert_ne!(first, second, "round robin over both targets");
-    assert_eq!(get(addr, "/fixed").await.unwrap(), (200, "fixed".to_string()));
+    assert_eq!(
+        get(addr, "/fixed").await.unwrap(),
+        (200, "fixed".to_string())
+    );
     let (code, body) = get(addr, "/empty").await.unwrap();
     assert_eq!(code, 503);
     assert!(body.contains("503 Service Temporarily Unavailable"));
@@ -156,9 +194,15 @@ async fn requests_flow_through_a_node_and_stop_with_the_workers() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(plane.health.status(&g, &target(a), clock.now()), nimbus_lb::health::Status::Healthy);
+    assert_eq!(
+        plane.health.status(&g, &target(a), clock.now()),
+        nimbus_lb::health::Status::Healthy
+    );
     workers.shutdown(Duration::from_secs(5)).await;
-    assert!(TcpStream::connect(addr).await.is_err(), "the listener is closed");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "the listener is closed"
+    );
     ha.abort();
     hb.abort();
 }

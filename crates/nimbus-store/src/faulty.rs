@@ -85,7 +85,11 @@ impl Engine for FaultyEngine {
 
     fn recover(&self) -> Result<(), StoreError> {
         self.recoveries.fetch_add(1, Ordering::SeqCst);
-        let armed = self.armed.lock().unwrap_or_else(|e| e.into_inner()).is_some();
+        let armed = self
+            .armed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some();
         if !armed {
             self.poisoned.store(false, Ordering::SeqCst);
         }

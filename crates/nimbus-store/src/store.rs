@@ -503,7 +503,9 @@ fn run_writer(engine: &dyn Engine, rx: &mpsc::Receiver<Msg>, counters: &Counters
 
 /// Whether any of `batches` puts a value (see [`Counters::settle`]).
 fn stores_data(batches: &[Batch]) -> bool {
-    batches.iter().any(|b| b.ops().iter().any(|op| op.value.is_some()))
+    batches
+        .iter()
+        .any(|b| b.ops().iter().any(|op| op.value.is_some()))
 }
 
 /// Runs an engine call through [`guarded`], adding its duration to the counters.

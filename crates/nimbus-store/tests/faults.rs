@@ -24,12 +24,23 @@ fn a_failing_engine_degrades_the_store_and_recovers_once_the_cause_is_gone() {
     faulty.arm(Fault::DiskFull);
     let err = store.commit_blocking(put("lost")).expect_err("refused");
     assert!(err.to_string().contains("No space left"), "{err}");
-    assert!(store.degraded().is_some_and(|d| d.contains("No space left")));
-    assert!(store.wipe().is_err(), "a reset cannot wipe a full disk either");
-    assert_eq!(store.get("t", b"lost").expect("read"), None, "nothing half-written");
+    assert!(store
+        .degraded()
+        .is_some_and(|d| d.contains("No space left")));
+    assert!(
+        store.wipe().is_err(),
+        "a reset cannot wipe a full disk either"
+    );
+    assert_eq!(
+        store.get("t", b"lost").expect("read"),
+        None,
+        "nothing half-written"
+    );
 
     faulty.clear();
-    store.commit_blocking(put("after")).expect("writes resume without a restart");
+    store
+        .commit_blocking(put("after"))
+        .expect("writes resume without a restart");
     assert!(store.degraded().is_none());
     assert!(faulty.recoveries.load(Ordering::SeqCst) >= 1);
     assert!(store.get("t", b"before").expect("read").is_some());
@@ -65,7 +76,11 @@ fn a_file_of_zeros_left_by_a_failed_creation_is_replaced() {
 /// A real full disk: a small tmpfs (root only; skipped otherwise), filled up, then freed.
 #[test]
 fn a_real_full_disk_heals_once_space_is_freed() {
-    if !Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n") {
+    if !Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout == b"0\n")
+    {
         eprintln!("skipped: needs root to mount a small tmpfs");
         return;
     }
@@ -73,7 +88,14 @@ fn a_real_full_disk_heals_once_space_is_freed() {
     let mnt = dir.path().join("small");
     std::fs::create_dir(&mnt).expect("mkdir");
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=8m", "nimbus-test", mnt.to_str().expect("utf-8")])
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=8m",
+            "nimbus-test",
+            mnt.to_str().expect("utf-8"),
+        ])
         .status()
         .is_ok_and(|s| s.success());
     if !mounted {
@@ -113,7 +135,11 @@ fn a_real_full_disk_heals_once_space_is_freed() {
             break;
         }
     }
-    assert!(healed, "writes resume once space is freed: {:?}", store.degraded());
+    assert!(
+        healed,
+        "writes resume once space is freed: {:?}",
+        store.degraded()
+    );
     assert!(store.degraded().is_none());
     assert!(store.get("t", b"kept").expect("read").is_some());
     store.wipe().expect("reset works");

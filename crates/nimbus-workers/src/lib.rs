@@ -68,7 +68,12 @@ impl Stop {
     /// Waits `d` of Nimbus time on `clock`, waking early when the clock is advanced or
     /// scaled. Returns `false` if Nimbus started stopping meanwhile (the caller should return).
     pub async fn sleep(&mut self, clock: &dyn Clock, d: Duration) -> bool {
-        let until = nimbus_core::Timestamp(clock.now().0.saturating_add(d.as_millis().min(i64::MAX as u128) as i64));
+        let until = nimbus_core::Timestamp(
+            clock
+                .now()
+                .0
+                .saturating_add(d.as_millis().min(i64::MAX as u128) as i64),
+        );
         self.sleep_until(clock, until).await
     }
 
@@ -139,7 +144,9 @@ pub struct Workers {
 
 impl std::fmt::Debug for Workers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Workers").field("workers", &self.status()).finish()
+        f.debug_struct("Workers")
+            .field("workers", &self.status())
+            .finish()
     }
 }
 

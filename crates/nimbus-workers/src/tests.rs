@@ -44,7 +44,11 @@ async fn wait_for(mut f: impl FnMut() -> bool) {
 #[tokio::test]
 async fn a_worker_runs_until_shutdown() {
     let workers = Workers::new();
-    let w = Arc::new(Counting { runs: AtomicU32::new(0), fail_first: 0, panic: false });
+    let w = Arc::new(Counting {
+        runs: AtomicU32::new(0),
+        fail_first: 0,
+        panic: false,
+    });
     workers.spawn(w.clone());
     wait_for(|| w.runs.load(Ordering::SeqCst) == 1).await;
     assert_eq!(workers.status()[0].state, State::Running);
@@ -57,13 +61,24 @@ async fn a_worker_runs_until_shutdown() {
 async fn failures_and_panics_restart_with_their_cause_reported() {
     for panic in [false, true] {
         let workers = Workers::new();
-        let w = Arc::new(Counting { runs: AtomicU32::new(0), fail_first: 2, panic });
+        let w = Arc::new(Counting {
+            runs: AtomicU32::new(0),
+            fail_first: 2,
+            panic,
+        });
         workers.spawn_with_backoff(w.clone(), Duration::from_millis(10));
         wait_for(|| w.runs.load(Ordering::SeqCst) == 3).await;
         let s = workers.status()[0].clone();
         assert_eq!(s.restarts, 2);
         let err = s.last_error.expect("last error kept");
-        assert!(err.contains(if panic { "panicked: boom 2" } else { "failure 2" }), "{err}");
+        assert!(
+            err.contains(if panic {
+                "panicked: boom 2"
+            } else {
+                "failure 2"
+            }),
+            "{err}"
+        );
         workers.shutdown(Duration::from_secs(5)).await;
     }
 }
@@ -78,26 +93,40 @@ async fn a_nimbus_time_sleep_wakes_on_an_advance_and_on_stop() {
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert!(!sleeper.is_finished());
     clock.advance(Duration::from_secs(3600));
-    assert!(tokio::time::timeout(Duration::from_secs(2), sleeper).await.expect("woke").expect("join"));
+    assert!(tokio::time::timeout(Duration::from_secs(2), sleeper)
+        .await
+        .expect("woke")
+        .expect("join"));
 
     let c = clock.clone();
     let mut s = stop.clone();
     let sleeper = tokio::spawn(async move { s.sleep(c.as_ref(), Duration::from_secs(3600)).await });
     trigger.trigger();
-    assert!(!tokio::time::timeout(Duration::from_secs(2), sleeper).await.expect("woke").expect("join"));
+    assert!(!tokio::time::timeout(Duration::from_secs(2), sleeper)
+        .await
+        .expect("woke")
+        .expect("join"));
 }
 
 #[tokio::test]
 async fn workers_added_before_start_wait_for_it() {
     let workers = Workers::new();
-    let w = Arc::new(Counting { runs: AtomicU32::new(0), fail_first: 0, panic: false });
+    let w = Arc::new(Counting {
+        runs: AtomicU32::new(0),
+        fail_first: 0,
+        panic: false,
+    });
     workers.add(w.clone());
     tokio::time::sleep(Duration::from_millis(20)).await;
     assert_eq!(w.runs.load(Ordering::SeqCst), 0);
     assert!(workers.status().is_empty());
     workers.start();
     wait_for(|| w.runs.load(Ordering::SeqCst) == 1).await;
-    let late = Arc::new(Counting { runs: AtomicU32::new(0), fail_first: 0, panic: false });
+    let late = Arc::new(Counting {
+        runs: AtomicU32::new(0),
+        fail_first: 0,
+        panic: false,
+    });
     workers.add(late.clone());
     wait_for(|| late.runs.load(Ordering::SeqCst) == 1).await;
     assert_eq!(workers.status().len(), 2);

@@ -47,7 +47,9 @@ fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
 impl Target {
     /// Resolves flags, environment and profile files as described in the module doc.
     pub fn resolve(args: &TargetArgs) -> Target {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
         let config_path = env("AWS_CONFIG_FILE")
             .map(PathBuf::from)
             .unwrap_or_else(|| home.join(".aws/config"));
@@ -87,9 +89,7 @@ impl Target {
         // Keys come as a pair from one place, as the aws CLI takes them.
         let (access_key, secret_key, session_token) =
             match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
-                (Some(a), Some(s)) if args.profile.is_none() => {
-                    (a, s, env("AWS_SESSION_TOKEN"))
-                }
+                (Some(a), Some(s)) if args.profile.is_none() => (a, s, env("AWS_SESSION_TOKEN")),
                 _ => match (
                     from_profile("aws_access_key_id"),
                     from_profile("aws_secret_access_key"),
@@ -190,7 +190,12 @@ fn finish(reply: Reply) -> anyhow::Result<()> {
 
 /// `nimbus reset`.
 pub fn reset(args: &TargetArgs) -> anyhow::Result<()> {
-    finish(call(&Target::resolve(args), "POST", "/_nimbus/reset", None)?)
+    finish(call(
+        &Target::resolve(args),
+        "POST",
+        "/_nimbus/reset",
+        None,
+    )?)
 }
 
 /// `nimbus clock [show|advance SECONDS|reset]`.
@@ -215,7 +220,8 @@ mod tests {
 
     #[test]
     fn keys_and_endpoint_are_found_as_the_aws_cli_finds_them() {
-        let config = "[default]\nregion = us-east-1\n[profile nimbus]\nendpoint_url = http://127.0.0.1:9\n";
+        let config =
+            "[default]\nregion = us-east-1\n[profile nimbus]\nendpoint_url = http://127.0.0.1:9\n";
         let creds = "[nimbus]\naws_access_key_id = AK\naws_secret_access_key = SK\n";
         let none = |_: &str| None;
         let t = Target::resolve_with(&TargetArgs::default(), &none, config, creds);
@@ -229,7 +235,11 @@ mod tests {
         };
         let t = Target::resolve_with(&by_profile, &none, config, creds);
         assert_eq!(
-            (t.endpoint.as_str(), t.access_key.as_str(), t.secret_key.as_str()),
+            (
+                t.endpoint.as_str(),
+                t.access_key.as_str(),
+                t.secret_key.as_str()
+            ),
             ("http://127.0.0.1:9", "AK", "SK")
         );
         let env = |n: &str| match n {

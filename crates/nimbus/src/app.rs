@@ -242,7 +242,9 @@ fn services(
             autoscaling_handle.clone(),
         ))),
     }));
-    workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator { alarms }));
+    workers.add(Arc::new(svc_cloudwatch::alarms::worker::AlarmEvaluator {
+        alarms,
+    }));
     workers.add(Arc::new(svc_autoscaling::Reconciler {
         svc: autoscaling_handle,
     }));
@@ -271,12 +273,19 @@ fn services(
 struct Ec2Network(svc_ec2::Ec2);
 
 impl svc_elbv2::Network for Ec2Network {
-    fn subnet(&self, account: &str, region: &str, subnet_id: &str) -> Option<svc_elbv2::SubnetInfo> {
-        self.0.subnet(account, region, subnet_id).map(|s| svc_elbv2::SubnetInfo {
-            subnet_id: s.subnet_id,
-            vpc_id: s.vpc_id,
-            zone: s.availability_zone,
-        })
+    fn subnet(
+        &self,
+        account: &str,
+        region: &str,
+        subnet_id: &str,
+    ) -> Option<svc_elbv2::SubnetInfo> {
+        self.0
+            .subnet(account, region, subnet_id)
+            .map(|s| svc_elbv2::SubnetInfo {
+                subnet_id: s.subnet_id,
+                vpc_id: s.vpc_id,
+                zone: s.availability_zone,
+            })
     }
 
     fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String> {
@@ -327,7 +336,9 @@ impl svc_elbv2::Network for Ec2Network {
         eni_id: &'a str,
     ) -> svc_elbv2::NetFuture<'a, ()> {
         Box::pin(async move {
-            self.0.remove_network_interface(account, region, eni_id).await?;
+            self.0
+                .remove_network_interface(account, region, eni_id)
+                .await?;
             Ok(())
         })
     }
@@ -430,7 +441,11 @@ mod tests {
             std::fs::metadata(p).expect("stat").permissions().mode() & 0o777
         };
         assert_eq!(mode(&data_dir), 0o700, "data dir is its owner's only");
-        assert_eq!(mode(&data_dir.join("nimbus.redb")), 0o600, "database is its owner's only");
+        assert_eq!(
+            mode(&data_dir.join("nimbus.redb")),
+            0o600,
+            "database is its owner's only"
+        );
         first.clock.advance(Duration::from_secs(3600));
         first.hooks.save().await.expect("save");
         first.store.shutdown();

@@ -14,8 +14,8 @@
 use nimbus_core::AwsError;
 use std::sync::Arc;
 use svc_autoscaling::deps::{
-    AlarmSpec, Alarms, BoxFuture, Catalog, Notifier, Deps, Fleet, LaunchRequest, Launched, Observed, SubnetInfo,
-    TargetGroups, TargetHealth, TemplateError, TemplateInfo,
+    AlarmSpec, Alarms, BoxFuture, Catalog, Deps, Fleet, LaunchRequest, Launched, Notifier,
+    Observed, SubnetInfo, TargetGroups, TargetHealth, TemplateError, TemplateInfo,
 };
 use svc_autoscaling::model::TemplateRef;
 
@@ -171,11 +171,19 @@ impl Alarms for CloudWatchAlarms {
                 .put_metric_alarm(account, region, input)
                 .await
                 .map_err(AwsError::from)?;
-            Ok(format!("arn:aws:cloudwatch:{region}:{account}:alarm:{}", a.name))
+            Ok(format!(
+                "arn:aws:cloudwatch:{region}:{account}:alarm:{}",
+                a.name
+            ))
         })
     }
 
-    fn delete<'a>(&'a self, account: &'a str, region: &'a str, names: &'a [String]) -> BoxFuture<'a, ()> {
+    fn delete<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        names: &'a [String],
+    ) -> BoxFuture<'a, ()> {
         Box::pin(async move {
             // Deleting an owned alarm that is already gone is not an error for the policy.
             if let Some(alarms) = self.alarms.upgrade() {
@@ -193,12 +201,15 @@ impl crate::alarm_actions::ScalingPolicies for Policies {
         &'a self,
         policy_arn: &'a str,
         t: &'a svc_cloudwatch::alarms::AlarmTransition,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = svc_cloudwatch::alarms::ActionResult> + Send + 'a>>
-    {
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = svc_cloudwatch::alarms::ActionResult> + Send + 'a>,
+    > {
         Box::pin(async move {
             let a = &t.alarm;
             if !self.0.policy_exists(policy_arn) {
-                return Err(format!("action failed: the scaling policy {policy_arn} does not exist"));
+                return Err(format!(
+                    "action failed: the scaling policy {policy_arn} does not exist"
+                ));
             }
             // The breaching value: the newest of the datapoints the evaluation recorded.
             let value = a

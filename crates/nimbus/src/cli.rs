@@ -322,7 +322,9 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        match parse(args("serve --auth permissive --enforce-iam --listen 127.0.0.1:0")) {
+        match parse(args(
+            "serve --auth permissive --enforce-iam --listen 127.0.0.1:0",
+        )) {
             Ok(Command::Serve(o)) => assert!(o.enforce_iam && o.listen == "127.0.0.1:0"),
             other => panic!("{other:?}"),
         }
@@ -368,7 +370,10 @@ mod tests {
         ));
         assert!(matches!(
             parse(args("reset --profile p")),
-            Ok(Command::Reset(TargetArgs { profile: Some(_), .. }))
+            Ok(Command::Reset(TargetArgs {
+                profile: Some(_),
+                ..
+            }))
         ));
     }
 }

@@ -19,7 +19,9 @@ fn percent_decode(v: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        let hex = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (b[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(x)) => {
                 out.push(x);
@@ -161,7 +163,10 @@ impl AdminHooks for Hooks {
             ("GET", svc_sns::signing::CERT_PATH) => Some(Box::pin(async move {
                 match sns.cert_pem().await {
                     Some(pem) => (200, pem),
-                    None => (503, "{\"error\": \"the signing key could not be made\"}".to_string()),
+                    None => (
+                        503,
+                        "{\"error\": \"the signing key could not be made\"}".to_string(),
+                    ),
                 }
             })),
             ("GET", "/_nimbus/sns/unsubscribe") => Some(Box::pin(async move {

@@ -163,7 +163,10 @@ mod tests {
     fn other_profiles_keep_every_byte() {
         let text = "# mine\r\n[a]\r\nk = v  \r\n\r\n[nimbus]\r\nold = 1\r\n[b]\r\nx=y";
         let out = upsert_section(text, "nimbus", &["n = 2".into()]);
-        assert_eq!(out, "# mine\r\n[a]\r\nk = v  \r\n\r\n[nimbus]\nn = 2\n[b]\r\nx=y");
+        assert_eq!(
+            out,
+            "# mine\r\n[a]\r\nk = v  \r\n\r\n[nimbus]\nn = 2\n[b]\r\nx=y"
+        );
         let out = upsert_section("[a]\nk = v", "nimbus", &["n = 2".into()]);
         assert_eq!(out, "[a]\nk = v\n\n[nimbus]\nn = 2\n");
     }
@@ -181,7 +184,10 @@ mod tests {
 
         std::fs::write(&path, "[keep]\nk = 1\n").expect("write");
         rewrite(&path, "nimbus", &["k = v".into()]).expect("rewritten");
-        assert_eq!(std::fs::read_to_string(&path).expect("read"), "[keep]\nk = 1\n\n[nimbus]\nk = v\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "[keep]\nk = 1\n\n[nimbus]\nk = v\n"
+        );
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").collect();

@@ -70,9 +70,12 @@ pub(crate) fn apply(
         }
         "StepScaling" => {
             let (value, threshold) = match trigger {
-                Trigger::Alarm { value, threshold, .. } | Trigger::User { value, threshold, .. } => {
-                    (*value, *threshold)
+                Trigger::Alarm {
+                    value, threshold, ..
                 }
+                | Trigger::User {
+                    value, threshold, ..
+                } => (*value, *threshold),
             };
             let (Some(v), Some(t)) = (value, threshold) else {
                 if matches!(trigger, Trigger::User { .. }) {
@@ -85,7 +88,14 @@ pub(crate) fn apply(
             let Some(step) = scaling::select_step(&p.steps, v - t) else {
                 return Ok(None);
             };
-            scaling::new_capacity(current, g.min, g.max, kind, step.adjustment, p.min_magnitude)
+            scaling::new_capacity(
+                current,
+                g.min,
+                g.max,
+                kind,
+                step.adjustment,
+                p.min_magnitude,
+            )
         }
         "TargetTrackingScaling" => {
             let Trigger::Alarm { name, value, .. } = trigger else {
@@ -114,7 +124,10 @@ pub(crate) fn apply(
 fn reason(p: &PolicyRec, trigger: &Trigger) -> String {
     match trigger {
         Trigger::Alarm { name, .. } => {
-            format!("a monitor alarm {name} in state ALARM triggered policy {}", p.name)
+            format!(
+                "a monitor alarm {name} in state ALARM triggered policy {}",
+                p.name
+            )
         }
         Trigger::User { .. } => format!("a user request executed policy {}", p.name),
     }

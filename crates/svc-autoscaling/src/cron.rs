@@ -22,7 +22,11 @@ fn field(text: &str, lo: u32, hi: u32) -> Result<(Vec<bool>, bool), String> {
     let any = text == "*" || text == "?";
     for part in text.split(',') {
         let (range, step) = match part.split_once('/') {
-            Some((r, s)) => (r, s.parse::<u32>().map_err(|_| format!("bad step in {part}"))?),
+            Some((r, s)) => (
+                r,
+                s.parse::<u32>()
+                    .map_err(|_| format!("bad step in {part}"))?,
+            ),
             None => (part, 1),
         };
         if step == 0 {
@@ -130,22 +134,48 @@ mod tests {
     #[test]
     fn next_runs() {
         let c = Cron::parse("0 9 * * *").expect("parse");
-        assert_eq!(c.next_after(at("2026-12-07T08:00:00Z")), Some(at("2026-12-07T09:00:00Z")));
-        assert_eq!(c.next_after(at("2026-12-07T09:00:00Z")), Some(at("2026-12-08T09:00:00Z")));
+        assert_eq!(
+            c.next_after(at("2026-12-07T08:00:00Z")),
+            Some(at("2026-12-07T09:00:00Z"))
+        );
+        assert_eq!(
+            c.next_after(at("2026-12-07T09:00:00Z")),
+            Some(at("2026-12-08T09:00:00Z"))
+        );
         let every5 = Cron::parse("*/5 * * * *").expect("parse");
-        assert_eq!(every5.next_after(at("2026-12-07T10:02:30Z")), Some(at("2026-12-07T10:05:00Z")));
+        assert_eq!(
+            every5.next_after(at("2026-12-07T10:02:30Z")),
+            Some(at("2026-12-07T10:05:00Z"))
+        );
         // Weekdays only: 2026-12-05 is a Saturday.
         let weekdays = Cron::parse("30 18 * * 1-5").expect("parse");
-        assert_eq!(weekdays.next_after(at("2026-12-04T19:00:00Z")), Some(at("2026-12-07T18:30:00Z")));
+        assert_eq!(
+            weekdays.next_after(at("2026-12-04T19:00:00Z")),
+            Some(at("2026-12-07T18:30:00Z"))
+        );
         let sunday = Cron::parse("0 0 * * 7").expect("parse");
-        assert_eq!(sunday.next_after(at("2026-12-07T00:00:00Z")), Some(at("2026-12-13T00:00:00Z")));
+        assert_eq!(
+            sunday.next_after(at("2026-12-07T00:00:00Z")),
+            Some(at("2026-12-13T00:00:00Z"))
+        );
         let yearly = Cron::parse("0 0 1 1 *").expect("parse");
-        assert_eq!(yearly.next_after(at("2026-12-07T00:00:00Z")), Some(at("2027-01-01T00:00:00Z")));
+        assert_eq!(
+            yearly.next_after(at("2026-12-07T00:00:00Z")),
+            Some(at("2027-01-01T00:00:00Z"))
+        );
     }
 
     #[test]
     fn bad_expressions() {
-        for e in ["", "* * * *", "61 * * * *", "* 24 * * *", "*/0 * * * *", "a * * * *", "5-1 * * * *"] {
+        for e in [
+            "",
+            "* * * *",
+            "61 * * * *",
+            "* 24 * * *",
+            "*/0 * * * *",
+            "a * * * *",
+            "5-1 * * * *",
+        ] {
             assert!(Cron::parse(e).is_err(), "{e}");
         }
     }

@@ -113,8 +113,13 @@ pub enum TargetHealth {
 pub trait TargetGroups: Send + Sync + 'static {
     /// Whether the target group ARN exists for the account.
     fn exists(&self, account: &str, region: &str, arn: &str) -> bool;
-    fn register(&self, account: &str, region: &str, arn: &str, instance_id: &str)
-        -> Result<(), String>;
+    fn register(
+        &self,
+        account: &str,
+        region: &str,
+        arn: &str,
+        instance_id: &str,
+    ) -> Result<(), String>;
     /// Starts deregistering; returns the target group's deregistration delay in seconds.
     fn deregister(&self, account: &str, region: &str, arn: &str, instance_id: &str) -> u32;
     fn health(&self, account: &str, region: &str, arn: &str, instance_id: &str) -> TargetHealth;
@@ -154,7 +159,12 @@ pub trait Alarms: Send + Sync + 'static {
         alarm: &'a AlarmSpec,
     ) -> BoxFuture<'a, Result<String, nimbus_core::AwsError>>;
     /// Deletes the alarms (those that do not exist are skipped).
-    fn delete<'a>(&'a self, account: &'a str, region: &'a str, names: &'a [String]) -> BoxFuture<'a, ()>;
+    fn delete<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        names: &'a [String],
+    ) -> BoxFuture<'a, ()>;
 }
 
 /// Amazon SNS, for the group's notification configurations.

@@ -66,9 +66,7 @@ pub fn group_busy() -> AwsError {
 }
 
 pub fn group_deleting(name: &str) -> AwsError {
-    g::scaling_activity_in_progress_fault(format!(
-        "AutoScalingGroup {name} is pending delete."
-    ))
+    g::scaling_activity_in_progress_fault(format!("AutoScalingGroup {name} is pending delete."))
 }
 
 pub fn limit(message: impl Into<String>) -> AwsError {

@@ -52,13 +52,12 @@ impl AutoScaling {
             )),
             None => Ok(()),
         };
-        let mut tags: Vec<(String, String)> = p
-            .g
-            .tags
-            .iter()
-            .filter(|t| t.propagate)
-            .map(|t| (t.key.clone(), t.value.clone()))
-            .collect();
+        let mut tags: Vec<(String, String)> =
+            p.g.tags
+                .iter()
+                .filter(|t| t.propagate)
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect();
         tags.push(("aws:autoscaling:groupName".into(), p.g.name.clone()));
         let req = LaunchRequest {
             account: p.g.account.clone(),
@@ -96,7 +95,11 @@ impl AutoScaling {
                     lifecycle: "Pending".into(),
                     health: "Healthy".into(),
                     protected: p.g.protect_new,
-                    launch_config: if template.is_some() { None } else { p.g.launch_config.clone() },
+                    launch_config: if template.is_some() {
+                        None
+                    } else {
+                        p.g.launch_config.clone()
+                    },
                     template,
                     instance_type: l.instance_type.or(instance_type),
                     image_id: l.image_id.or(image_id),
@@ -130,5 +133,4 @@ impl AutoScaling {
             }
         }
     }
-
 }

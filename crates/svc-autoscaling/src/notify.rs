@@ -18,9 +18,17 @@ pub fn event_of(a: &ActivityRec) -> Option<&'static str> {
         return None;
     }
     if a.description.starts_with("Launching") {
-        Some(if failed { "autoscaling:EC2_INSTANCE_LAUNCH_ERROR" } else { "autoscaling:EC2_INSTANCE_LAUNCH" })
+        Some(if failed {
+            "autoscaling:EC2_INSTANCE_LAUNCH_ERROR"
+        } else {
+            "autoscaling:EC2_INSTANCE_LAUNCH"
+        })
     } else if a.description.starts_with("Terminating") {
-        Some(if failed { "autoscaling:EC2_INSTANCE_TERMINATE_ERROR" } else { "autoscaling:EC2_INSTANCE_TERMINATE" })
+        Some(if failed {
+            "autoscaling:EC2_INSTANCE_TERMINATE_ERROR"
+        } else {
+            "autoscaling:EC2_INSTANCE_TERMINATE"
+        })
     } else {
         None
     }
@@ -81,7 +89,10 @@ pub fn test_message(g: &GroupRec, request_id: &str, now: i64) -> (String, String
         "Event": "autoscaling:TEST_NOTIFICATION",
         "Time": Timestamp(now).to_iso8601(),
     });
-    (subject("autoscaling:TEST_NOTIFICATION", &g.name), message.to_string())
+    (
+        subject("autoscaling:TEST_NOTIFICATION", &g.name),
+        message.to_string(),
+    )
 }
 
 impl AutoScaling {
@@ -96,7 +107,11 @@ impl AutoScaling {
             let Some(event) = event_of(a) else { continue };
             let (subject, message) = activity_message(a, event, now);
             for (topic, _) in g.notifications.iter().filter(|(_, t)| t == event) {
-                let _ = self.deps.notifier.notify(&g.account, topic, &subject, &message).await;
+                let _ = self
+                    .deps
+                    .notifier
+                    .notify(&g.account, topic, &subject, &message)
+                    .await;
             }
         }
     }

@@ -110,15 +110,27 @@ impl AutoScaling {
             let st = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
             st.scopes
                 .iter()
-                .filter(|(_, s)| s.activities.values().any(|a| a.end.is_some_and(|e| e < cutoff)))
+                .filter(|(_, s)| {
+                    s.activities
+                        .values()
+                        .any(|a| a.end.is_some_and(|e| e < cutoff))
+                })
                 .map(|(k, _)| k.clone())
                 .collect()
         };
         for (account, region) in stale {
             self.mutate(&account, &region, |scope| {
                 let mut change = Change::default();
-                for a in scope.activities.values().filter(|a| a.end.is_some_and(|e| e < cutoff)) {
-                    change.push(Op::DeleteActivity(a.account.clone(), a.region.clone(), a.id.clone()));
+                for a in scope
+                    .activities
+                    .values()
+                    .filter(|a| a.end.is_some_and(|e| e < cutoff))
+                {
+                    change.push(Op::DeleteActivity(
+                        a.account.clone(),
+                        a.region.clone(),
+                        a.id.clone(),
+                    ));
                 }
                 Ok((change, ()))
             })
@@ -140,7 +152,11 @@ impl AutoScaling {
         }
         self.mutate(account, region, |scope| {
             let mut change = Change::default();
-            for a in scope.scheduled.values().filter(|a| a.next.is_some_and(|n| n <= now)) {
+            for a in scope
+                .scheduled
+                .values()
+                .filter(|a| a.next.is_some_and(|n| n <= now))
+            {
                 let mut a = a.clone();
                 let at_ms = a.next.unwrap_or(now);
                 if let Some(g) = scope.group(&a.group).filter(|g| g.status.is_none()) {
@@ -182,7 +198,12 @@ impl AutoScaling {
     }
 
     /// One reconciling pass over group `name` (see the module docs).
-    pub async fn reconcile_group(&self, account: &str, region: &str, name: &str) -> Result<(), AwsError> {
+    pub async fn reconcile_group(
+        &self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<(), AwsError> {
         let now = self.now_ms();
         let Some((snap, activities, lc)) = self.read(account, region, |s| {
             let g = s.group(name)?.clone();
@@ -192,7 +213,10 @@ impl AutoScaling {
                 .filter_map(|i| i.activity.as_ref())
                 .filter_map(|id| s.activities.get(id).map(|a| (id.clone(), a.clone())))
                 .collect();
-            let lc = g.launch_config.as_ref().and_then(|n| s.launch_configs.get(n).cloned());
+            let lc = g
+                .launch_config
+                .as_ref()
+                .and_then(|n| s.launch_configs.get(n).cloned());
             Some((g, acts, lc))
         }) else {
             return Ok(());
@@ -286,7 +310,10 @@ impl AutoScaling {
                     finished.push((
                         i.activity.clone(),
                         "Failed",
-                        Some(format!("Instance {} stopped or terminated before it became InService.", i.id)),
+                        Some(format!(
+                            "Instance {} stopped or terminated before it became InService.",
+                            i.id
+                        )),
                     ));
                 }
                 ("InService", Observed::Gone) if !health_suspended => {
@@ -295,15 +322,23 @@ impl AutoScaling {
                         "an EC2 health check indicating it has been terminated or stopped".into(),
                     );
                 }
-                ("InService", Observed::Running { healthy: false }) if !health_suspended && past_grace => {
+                ("InService", Observed::Running { healthy: false })
+                    if !health_suspended && past_grace =>
+                {
                     i.health = "Unhealthy".into();
                     i.unhealthy_reason = Some("an EC2 instance status check failure".into());
                 }
                 _ => {}
             }
-            if elb && !health_suspended && past_grace && i.lifecycle == "InService" && i.health == "Healthy" {
+            if elb
+                && !health_suspended
+                && past_grace
+                && i.lifecycle == "InService"
+                && i.health == "Healthy"
+            {
                 let bad = tgs.iter().any(|tg| {
-                    self.deps.target_groups.health(&account, &region, tg, &i.id) == TargetHealth::Unhealthy
+                    self.deps.target_groups.health(&account, &region, tg, &i.id)
+                        == TargetHealth::Unhealthy
                 });
                 if bad {
                     i.health = "Unhealthy".into();
@@ -348,12 +383,11 @@ impl AutoScaling {
         let add_to_lb = !p.g.is_suspended("AddToLoadBalancer");
         let tgs = p.g.target_groups.clone();
         let now = p.now;
-        let defaults: Vec<(String, String)> = p
-            .g
-            .hooks
-            .iter()
-            .map(|h| (h.name.clone(), h.default_result.clone()))
-            .collect();
+        let defaults: Vec<(String, String)> =
+            p.g.hooks
+                .iter()
+                .map(|h| (h.name.clone(), h.default_result.clone()))
+                .collect();
         let mut launched = Vec::new();
         let mut abandoned = Vec::new();
         for i in p.g.instances.iter_mut() {
@@ -418,15 +452,16 @@ impl AutoScaling {
             .g
             .instances
             .iter()
-            .filter(|i| i.health == "Unhealthy" && (i.lifecycle == "InService" || i.lifecycle == "Pending"))
+            .filter(|i| {
+                i.health == "Unhealthy" && (i.lifecycle == "InService" || i.lifecycle == "Pending")
+            })
             .map(|i| i.id.clone())
             .collect();
         for id in ids {
-            let reason = p
-                .g
-                .instance(&id)
-                .and_then(|i| i.unhealthy_reason.clone())
-                .unwrap_or_else(|| "a health check failure".into());
+            let reason =
+                p.g.instance(&id)
+                    .and_then(|i| i.unhealthy_reason.clone())
+                    .unwrap_or_else(|| "a health check failure".into());
             let cause = format!(
                 "At {} an instance was taken out of service in response to {reason}.",
                 at(p.now)
@@ -446,7 +481,9 @@ impl AutoScaling {
                 capacity::finish(
                     a,
                     "Cancelled",
-                    Some(format!("Instance {id} was taken out of service before it became InService.")),
+                    Some(format!(
+                        "Instance {id} was taken out of service before it became InService."
+                    )),
                     now,
                 );
             }
@@ -546,16 +583,19 @@ impl AutoScaling {
         let now = p.now;
         let tgs = p.g.target_groups.clone();
         let mut done = Vec::new();
-        for i in p
-            .g
-            .instances
-            .iter_mut()
-            .filter(|i| i.lifecycle == "Terminating" || i.lifecycle == "Terminating:Proceed")
+        for i in
+            p.g.instances
+                .iter_mut()
+                .filter(|i| i.lifecycle == "Terminating" || i.lifecycle == "Terminating:Proceed")
         {
             if i.terminate_after.is_none() {
                 let delay = tgs
                     .iter()
-                    .map(|tg| self.deps.target_groups.deregister(&account, &region, tg, &i.id))
+                    .map(|tg| {
+                        self.deps
+                            .target_groups
+                            .deregister(&account, &region, tg, &i.id)
+                    })
                     .max()
                     .unwrap_or(0);
                 i.terminate_after = Some(now + i64::from(delay) * 1000);
@@ -594,7 +634,8 @@ fn merge(snap: &GroupRec, ours: &GroupRec, current: &GroupRec) -> GroupRec {
                 i.unhealthy_reason = c.unhealthy_reason.clone();
             }
             let terminating = |l: &str| l.starts_with("Terminating");
-            if terminating(&c.lifecycle) && !terminating(&s.lifecycle) && !terminating(&i.lifecycle) {
+            if terminating(&c.lifecycle) && !terminating(&s.lifecycle) && !terminating(&i.lifecycle)
+            {
                 i.lifecycle = c.lifecycle.clone();
                 i.terminate_cause = c.terminate_cause.clone();
                 i.activity = c.activity.clone();

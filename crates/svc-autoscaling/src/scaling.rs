@@ -9,7 +9,11 @@
 use crate::deps::AlarmSpec;
 use crate::model::{StepRec, TargetTrackingRec, TrackedMetric};
 
-pub const ADJUSTMENT_TYPES: &[&str] = &["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"];
+pub const ADJUSTMENT_TYPES: &[&str] = &[
+    "ChangeInCapacity",
+    "ExactCapacity",
+    "PercentChangeInCapacity",
+];
 
 /// The change a `PercentChangeInCapacity` adjustment of `percent` makes to `current`:
 /// AWS rounds a result between 0 and 1 (or 0 and -1) away from zero to ±1, and any other
@@ -137,9 +141,7 @@ pub fn predefined_metric(kind: &str) -> Option<(&'static str, &'static str, &'st
         "ASGAverageCPUUtilization" => Some(("AWS/EC2", "CPUUtilization", "Average")),
         "ASGAverageNetworkIn" => Some(("AWS/EC2", "NetworkIn", "Average")),
         "ASGAverageNetworkOut" => Some(("AWS/EC2", "NetworkOut", "Average")),
-        "ALBRequestCountPerTarget" => {
-            Some(("AWS/ApplicationELB", "RequestCountPerTarget", "Sum"))
-        }
+        "ALBRequestCountPerTarget" => Some(("AWS/ApplicationELB", "RequestCountPerTarget", "Sum")),
         _ => None,
     }
 }
@@ -172,16 +174,25 @@ pub fn tracking_alarms(
 ) -> Vec<AlarmSpec> {
     let (namespace, metric_name, statistic, dimensions, unit) = match &t.metric {
         TrackedMetric::Predefined { kind, label } => {
-            let (ns, name, stat) = predefined_metric(kind).unwrap_or(("AWS/EC2", "CPUUtilization", "Average"));
+            let (ns, name, stat) =
+                predefined_metric(kind).unwrap_or(("AWS/EC2", "CPUUtilization", "Average"));
             let dims = match label {
                 Some(l) if kind == "ALBRequestCountPerTarget" => {
                     // The label's target group part names the metric's TargetGroup dimension.
-                    let tg = l.split_once("/targetgroup/").map(|(_, t)| format!("targetgroup/{t}"));
+                    let tg = l
+                        .split_once("/targetgroup/")
+                        .map(|(_, t)| format!("targetgroup/{t}"));
                     vec![("TargetGroup".to_string(), tg.unwrap_or_default())]
                 }
                 _ => vec![("AutoScalingGroupName".to_string(), group.to_string())],
             };
-            (ns.to_string(), name.to_string(), stat.to_string(), dims, None)
+            (
+                ns.to_string(),
+                name.to_string(),
+                stat.to_string(),
+                dims,
+                None,
+            )
         }
         TrackedMetric::Customized {
             namespace,
@@ -197,7 +208,8 @@ pub fn tracking_alarms(
             unit.clone(),
         ),
     };
-    let description = format!("DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {policy_arn}.");
+    let description =
+        format!("DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {policy_arn}.");
     let mut out = vec![AlarmSpec {
         name: format!("TargetTracking-{group}-AlarmHigh-{}", uuids.0),
         description: description.clone(),

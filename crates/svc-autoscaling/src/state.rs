@@ -52,7 +52,9 @@ pub struct State {
 
 impl State {
     fn scope(&mut self, a: &str, r: &str) -> &mut Scope {
-        self.scopes.entry((a.to_string(), r.to_string())).or_default()
+        self.scopes
+            .entry((a.to_string(), r.to_string()))
+            .or_default()
     }
 
     pub fn apply(&mut self, change: Change) {

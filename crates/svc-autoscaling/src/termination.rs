@@ -42,12 +42,15 @@ pub fn launch_zone(g: &GroupRec) -> (String, Option<String>) {
 fn outdated(g: &GroupRec, i: &InstanceRec) -> bool {
     match (&g.template, &i.template) {
         (Some(gt), Some(it)) => {
-            let same = (gt.id.is_some() && gt.id == it.id) || (gt.name.is_some() && gt.name == it.name);
+            let same =
+                (gt.id.is_some() && gt.id == it.id) || (gt.name.is_some() && gt.name == it.name);
             if !same {
                 return true;
             }
             match gt.version.as_deref().and_then(|v| v.parse::<i64>().ok()) {
-                Some(want) => it.version.as_deref().and_then(|v| v.parse::<i64>().ok()) != Some(want),
+                Some(want) => {
+                    it.version.as_deref().and_then(|v| v.parse::<i64>().ok()) != Some(want)
+                }
                 None => false,
             }
         }
@@ -76,14 +79,14 @@ pub fn choose(g: &GroupRec, now: i64, deleting: bool) -> Option<String> {
         return None;
     }
     let counts = per_zone(g);
-    let zone = candidates
-        .iter()
-        .map(|i| i.az.clone())
-        .max_by(|a, b| {
-            let (ca, cb) = (counts.get(a).copied().unwrap_or(0), counts.get(b).copied().unwrap_or(0));
-            // Most instances; on a tie the zone earlier in order loses an instance first.
-            ca.cmp(&cb).then_with(|| b.cmp(a))
-        })?;
+    let zone = candidates.iter().map(|i| i.az.clone()).max_by(|a, b| {
+        let (ca, cb) = (
+            counts.get(a).copied().unwrap_or(0),
+            counts.get(b).copied().unwrap_or(0),
+        );
+        // Most instances; on a tie the zone earlier in order loses an instance first.
+        ca.cmp(&cb).then_with(|| b.cmp(a))
+    })?;
     let mut c: Vec<&InstanceRec> = candidates.into_iter().filter(|i| i.az == zone).collect();
     let mut policies: Vec<&str> = g.termination_policies.iter().map(String::as_str).collect();
     if policies.is_empty() {
@@ -93,7 +96,9 @@ pub fn choose(g: &GroupRec, now: i64, deleting: bool) -> Option<String> {
         c = match p {
             "OldestInstance" => keep_min(c, |i| i.launched),
             "NewestInstance" => keep_min(c, |i| -i.launched),
-            "OldestLaunchConfiguration" | "OldestLaunchTemplate" => keep_min(c, |i| !outdated(g, i)),
+            "OldestLaunchConfiguration" | "OldestLaunchTemplate" => {
+                keep_min(c, |i| !outdated(g, i))
+            }
             "ClosestToNextInstanceHour" => keep_min(c, |i| secs_to_next_hour(i, now)),
             "Default" => {
                 let c = keep_min(c, |i| !outdated(g, i));

@@ -19,8 +19,18 @@ async fn scale_out_balances_zones_registers_and_words_activities() {
     w.group("web", 1, 6, 3, |g| {
         g.target_group_ar_ns = Some(vec![TG.into()]);
         g.tags = Some(vec![
-            Tag { key: "env".into(), value: Some("prod".into()), propagate_at_launch: Some(true), ..Default::default() },
-            Tag { key: "team".into(), value: Some("a".into()), propagate_at_launch: Some(false), ..Default::default() },
+            Tag {
+                key: "env".into(),
+                value: Some("prod".into()),
+                propagate_at_launch: Some(true),
+                ..Default::default()
+            },
+            Tag {
+                key: "team".into(),
+                value: Some("a".into()),
+                propagate_at_launch: Some(false),
+                ..Default::default()
+            },
         ]);
     })
     .await;
@@ -36,20 +46,35 @@ async fn scale_out_balances_zones_registers_and_words_activities() {
     let launches = w.fleet.launches.lock().unwrap().clone();
     assert_eq!(launches.len(), 3);
     for l in &launches {
-        assert_eq!(l.template.as_ref().and_then(|t| t.version.clone()).as_deref(), Some("1"));
+        assert_eq!(
+            l.template
+                .as_ref()
+                .and_then(|t| t.version.clone())
+                .as_deref(),
+            Some("1")
+        );
         assert_eq!(l.image_id.as_deref(), Some("ami-12345678"));
         let want_subnet = format!("subnet-{}", &l.zone[l.zone.len() - 1..]);
         assert_eq!(l.subnet.as_deref(), Some(want_subnet.as_str()));
         assert!(l.tags.contains(&("env".into(), "prod".into())));
         assert!(!l.tags.iter().any(|(k, _)| k == "team"));
-        assert!(l.tags.contains(&("aws:autoscaling:groupName".into(), "web".into())));
+        assert!(l
+            .tags
+            .contains(&("aws:autoscaling:groupName".into(), "web".into())));
     }
-    assert!(w.tgs.registered.lock().unwrap().is_empty(), "nothing registers before InService");
+    assert!(
+        w.tgs.registered.lock().unwrap().is_empty(),
+        "nothing registers before InService"
+    );
     let acts = w.activities("web").await;
     assert_eq!(acts.len(), 3);
     for a in &acts {
         assert_eq!(a.status_code, "PreInService");
-        assert!(a.description.as_deref().unwrap().starts_with("Launching a new EC2 instance: i-"));
+        assert!(a
+            .description
+            .as_deref()
+            .unwrap()
+            .starts_with("Launching a new EC2 instance: i-"));
         assert!(a.cause.starts_with(
             "At 2026-12-07T10:00:00Z a user request created an AutoScalingGroup changing the desired capacity from 0 to 3.  At 2026-12-07T10:00:05Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from "
         ), "{}", a.cause);
@@ -63,7 +88,9 @@ async fn scale_out_balances_zones_registers_and_words_activities() {
     assert!(list.iter().all(|i| i.health_status == "Healthy"));
     assert_eq!(w.tgs.registered.lock().unwrap().len(), 3);
     let acts = w.activities("web").await;
-    assert!(acts.iter().all(|a| a.status_code == "Successful" && a.progress == Some(100) && a.end_time.is_some()));
+    assert!(acts
+        .iter()
+        .all(|a| a.status_code == "Successful" && a.progress == Some(100) && a.end_time.is_some()));
 }
 
 #[tokio::test]
@@ -77,12 +104,20 @@ async fn scale_in_keeps_zones_balanced_and_respects_protection() {
     let list = w.instances("web").await;
     assert_eq!(count_state(&list, "InService"), 6);
     // Protect both instances in zone a.
-    let in_a: Vec<String> = list.iter().filter(|i| i.availability_zone == "us-east-1a").map(|i| i.instance_id.clone()).collect();
+    let in_a: Vec<String> = list
+        .iter()
+        .filter(|i| i.availability_zone == "us-east-1a")
+        .map(|i| i.instance_id.clone())
+        .collect();
     assert_eq!(in_a.len(), 2);
     w.svc
         .set_instance_protection(
             &w.ctx(),
-            SetInstanceProtectionQuery { instance_ids: in_a.clone(), auto_scaling_group_name: "web".into(), protected_from_scale_in: true },
+            SetInstanceProtectionQuery {
+                instance_ids: in_a.clone(),
+                auto_scaling_group_name: "web".into(),
+                protected_from_scale_in: true,
+            },
         )
         .await
         .expect("protect");
@@ -102,9 +137,20 @@ async fn scale_in_keeps_zones_balanced_and_respects_protection() {
     w.pass().await;
     assert_eq!(w.instances("web").await.len(), 2);
     let acts = w.activities("web").await;
-    let term: Vec<&Activity> = acts.iter().filter(|a| a.description.as_deref().unwrap_or("").starts_with("Terminating EC2 instance: ")).collect();
+    let term: Vec<&Activity> = acts
+        .iter()
+        .filter(|a| {
+            a.description
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("Terminating EC2 instance: ")
+        })
+        .collect();
     assert_eq!(term.len(), 4);
-    let first = term.iter().find(|a| a.cause.contains("shrinking the capacity from 6 to 5")).expect("first scale-in");
+    let first = term
+        .iter()
+        .find(|a| a.cause.contains("shrinking the capacity from 6 to 5"))
+        .expect("first scale-in");
     assert!(first.cause.starts_with(
         "At 2026-12-07T10:01:01Z a user request explicitly set group desired capacity changing the desired capacity from 6 to 2.  At 2026-12-07T10:01:01Z an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from 6 to 5.  At 2026-12-07T10:01:01Z instance i-"
     ), "{}", first.cause);
@@ -138,7 +184,12 @@ async fn oldest_template_version_goes_first() {
     w.pass().await;
     w.fleet.boot_all();
     w.pass().await;
-    let old: Vec<String> = w.instances("web").await.iter().map(|i| i.instance_id.clone()).collect();
+    let old: Vec<String> = w
+        .instances("web")
+        .await
+        .iter()
+        .map(|i| i.instance_id.clone())
+        .collect();
     // A new template version, pinned on the group; scale out by one, then back in: the
     // instance from the new version survives together with one old one.
     *w.catalog.latest.lock().unwrap() = 2;
@@ -162,9 +213,19 @@ async fn oldest_template_version_goes_first() {
     w.fleet.boot_all();
     w.pass().await;
     let list = w.instances("web").await;
-    let new: Vec<&Instance> = list.iter().filter(|i| !old.contains(&i.instance_id)).collect();
+    let new: Vec<&Instance> = list
+        .iter()
+        .filter(|i| !old.contains(&i.instance_id))
+        .collect();
     assert_eq!(new.len(), 1);
-    assert_eq!(new[0].launch_template.as_ref().and_then(|t| t.version.clone()).as_deref(), Some("2"));
+    assert_eq!(
+        new[0]
+            .launch_template
+            .as_ref()
+            .and_then(|t| t.version.clone())
+            .as_deref(),
+        Some("2")
+    );
     w.set_desired("web", 1).await;
     w.pass().await;
     let left = w.instances("web").await;
@@ -187,21 +248,40 @@ async fn unhealthy_instances_are_replaced_ec2_and_elb_after_grace() {
     let list = w.instances("web").await;
     let (a, b) = (list[0].instance_id.clone(), list[1].instance_id.clone());
     // ELB says b is unhealthy, but the grace period is still running.
-    w.tgs.health.lock().unwrap().insert(b.clone(), TargetHealth::Unhealthy);
+    w.tgs
+        .health
+        .lock()
+        .unwrap()
+        .insert(b.clone(), TargetHealth::Unhealthy);
     w.advance(100);
     w.pass().await;
-    assert!(w.instances("web").await.iter().all(|i| i.health_status == "Healthy"));
+    assert!(w
+        .instances("web")
+        .await
+        .iter()
+        .all(|i| i.health_status == "Healthy"));
     // After the grace period it is taken out and replaced.
     w.advance(250);
     w.pass().await;
     let list = w.instances("web").await;
     assert!(!list.iter().any(|i| i.instance_id == b), "b terminated");
     assert_eq!(list.len(), 2, "a replacement is launched in the same pass");
-    assert!(w.tgs.deregistered.lock().unwrap().contains(&(TG.to_string(), b.clone())));
+    assert!(w
+        .tgs
+        .deregistered
+        .lock()
+        .unwrap()
+        .contains(&(TG.to_string(), b.clone())));
     let acts = w.activities("web").await;
-    let t = acts.iter().find(|x| x.description.as_deref() == Some(&format!("Terminating EC2 instance: {b}"))).expect("termination");
+    let t = acts
+        .iter()
+        .find(|x| x.description.as_deref() == Some(&format!("Terminating EC2 instance: {b}")))
+        .expect("termination");
     assert_eq!(t.cause, "At 2026-12-07T10:05:50Z an instance was taken out of service in response to an ELB system health check failure.");
-    let replacement = acts.iter().find(|x| x.cause.contains("increasing the capacity from 1 to 2")).expect("replacement");
+    let replacement = acts
+        .iter()
+        .find(|x| x.cause.contains("increasing the capacity from 1 to 2"))
+        .expect("replacement");
     assert_eq!(replacement.cause, "At 2026-12-07T10:05:50Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 1 to 2.");
 
     // EC2: an instance that disappears is unhealthy at once, whatever the grace period.
@@ -211,7 +291,10 @@ async fn unhealthy_instances_are_replaced_ec2_and_elb_after_grace() {
     w.advance(1);
     w.pass().await;
     let acts = w.activities("web").await;
-    let t = acts.iter().find(|x| x.description.as_deref() == Some(&format!("Terminating EC2 instance: {a}"))).expect("termination of a");
+    let t = acts
+        .iter()
+        .find(|x| x.description.as_deref() == Some(&format!("Terminating EC2 instance: {a}")))
+        .expect("termination of a");
     assert!(t.cause.ends_with("an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped."), "{}", t.cause);
     assert_eq!(w.instances("web").await.len(), 2);
 }
@@ -219,19 +302,32 @@ async fn unhealthy_instances_are_replaced_ec2_and_elb_after_grace() {
 #[tokio::test]
 async fn set_instance_health_respects_grace_unless_told_not_to() {
     let w = World::new();
-    w.group("web", 1, 2, 1, |g| g.health_check_grace_period = Some(300)).await;
+    w.group("web", 1, 2, 1, |g| g.health_check_grace_period = Some(300))
+        .await;
     w.pass().await;
     w.fleet.boot_all();
     w.pass().await;
     let id = w.instances("web").await[0].instance_id.clone();
-    let set = |respect: Option<bool>| SetInstanceHealthQuery { instance_id: id.clone(), health_status: "Unhealthy".into(), should_respect_grace_period: respect };
-    w.svc.set_instance_health(&w.ctx(), set(None)).await.expect("ignored in grace");
+    let set = |respect: Option<bool>| SetInstanceHealthQuery {
+        instance_id: id.clone(),
+        health_status: "Unhealthy".into(),
+        should_respect_grace_period: respect,
+    };
+    w.svc
+        .set_instance_health(&w.ctx(), set(None))
+        .await
+        .expect("ignored in grace");
     assert_eq!(w.instances("web").await[0].health_status, "Healthy");
-    w.svc.set_instance_health(&w.ctx(), set(Some(false))).await.expect("set");
+    w.svc
+        .set_instance_health(&w.ctx(), set(Some(false)))
+        .await
+        .expect("set");
     assert_eq!(w.instances("web").await[0].health_status, "Unhealthy");
     w.pass().await;
     let acts = w.activities("web").await;
-    assert!(acts.iter().any(|a| a.cause.ends_with("an instance was taken out of service in response to a user health-check.")));
+    assert!(acts.iter().any(|a| a
+        .cause
+        .ends_with("an instance was taken out of service in response to a user health-check.")));
     let list = w.instances("web").await;
     assert_eq!(list.len(), 1);
     assert_ne!(list[0].instance_id, id);
@@ -241,7 +337,10 @@ async fn set_instance_health_respects_grace_unless_told_not_to() {
 async fn draining_delay_is_honoured_before_termination() {
     let w = World::new();
     *w.tgs.delay.lock().unwrap() = 30;
-    w.group("web", 0, 2, 1, |g| g.target_group_ar_ns = Some(vec![TG.into()])).await;
+    w.group("web", 0, 2, 1, |g| {
+        g.target_group_ar_ns = Some(vec![TG.into()])
+    })
+    .await;
     w.pass().await;
     w.fleet.boot_all();
     w.pass().await;
@@ -250,8 +349,16 @@ async fn draining_delay_is_honoured_before_termination() {
     w.pass().await;
     let list = w.instances("web").await;
     assert_eq!(list[0].lifecycle_state, "Terminating");
-    assert!(w.tgs.deregistered.lock().unwrap().contains(&(TG.to_string(), id.clone())));
-    assert!(w.fleet.terminated.lock().unwrap().is_empty(), "still draining");
+    assert!(w
+        .tgs
+        .deregistered
+        .lock()
+        .unwrap()
+        .contains(&(TG.to_string(), id.clone())));
+    assert!(
+        w.fleet.terminated.lock().unwrap().is_empty(),
+        "still draining"
+    );
     w.advance(29);
     w.pass().await;
     assert!(w.fleet.terminated.lock().unwrap().is_empty());
@@ -273,7 +380,10 @@ async fn failed_launches_say_why_and_back_off() {
     let a = &acts[0];
     assert_eq!(a.status_code, "Failed");
     assert_eq!(a.status_message.as_deref(), Some(reason));
-    assert_eq!(a.description.as_deref(), Some(format!("Launching a new EC2 instance. Status Reason: {reason}").as_str()));
+    assert_eq!(
+        a.description.as_deref(),
+        Some(format!("Launching a new EC2 instance. Status Reason: {reason}").as_str())
+    );
     assert_eq!(a.cause, "At 2026-12-07T10:00:00Z a user request created an AutoScalingGroup changing the desired capacity from 0 to 1.  At 2026-12-07T10:00:00Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 0 to 1.");
     assert!(w.instances("web").await.is_empty(), "no fake instance");
     // Retried after 10 s, then 20 s.
@@ -301,14 +411,26 @@ async fn suspended_launch_and_terminate_processes_hold() {
     let w = World::new();
     w.group("web", 0, 3, 0, |_| {}).await;
     w.svc
-        .suspend_processes(&w.ctx(), ScalingProcessQuery { auto_scaling_group_name: "web".into(), scaling_processes: Some(vec!["Launch".into()]) })
+        .suspend_processes(
+            &w.ctx(),
+            ScalingProcessQuery {
+                auto_scaling_group_name: "web".into(),
+                scaling_processes: Some(vec!["Launch".into()]),
+            },
+        )
         .await
         .expect("suspend");
     w.set_desired("web", 2).await;
     w.pass().await;
     assert!(w.instances("web").await.is_empty());
     w.svc
-        .resume_processes(&w.ctx(), ScalingProcessQuery { auto_scaling_group_name: "web".into(), scaling_processes: None })
+        .resume_processes(
+            &w.ctx(),
+            ScalingProcessQuery {
+                auto_scaling_group_name: "web".into(),
+                scaling_processes: None,
+            },
+        )
         .await
         .expect("resume");
     w.pass().await;
@@ -324,12 +446,24 @@ async fn force_delete_drains_then_removes_the_group() {
     w.pass().await;
     let plain = w
         .svc
-        .delete_auto_scaling_group(&w.ctx(), DeleteAutoScalingGroupType { auto_scaling_group_name: "web".into(), force_delete: None })
+        .delete_auto_scaling_group(
+            &w.ctx(),
+            DeleteAutoScalingGroupType {
+                auto_scaling_group_name: "web".into(),
+                force_delete: None,
+            },
+        )
         .await
         .expect_err("instances remain");
     assert_eq!(plain.code, "ResourceInUse");
     w.svc
-        .delete_auto_scaling_group(&w.ctx(), DeleteAutoScalingGroupType { auto_scaling_group_name: "web".into(), force_delete: Some(true) })
+        .delete_auto_scaling_group(
+            &w.ctx(),
+            DeleteAutoScalingGroupType {
+                auto_scaling_group_name: "web".into(),
+                force_delete: Some(true),
+            },
+        )
         .await
         .expect("force");
     let g = w.describe("web").await;
@@ -352,17 +486,37 @@ async fn a_pending_instance_taken_out_cancels_its_launch() {
     w.set_desired("web", 0).await;
     let e = w
         .svc
-        .delete_auto_scaling_group(&w.ctx(), DeleteAutoScalingGroupType { auto_scaling_group_name: "web".into(), force_delete: None })
+        .delete_auto_scaling_group(
+            &w.ctx(),
+            DeleteAutoScalingGroupType {
+                auto_scaling_group_name: "web".into(),
+                force_delete: None,
+            },
+        )
         .await
         .expect_err("instance still there");
     assert_eq!(e.code, "ResourceInUse");
     w.pass().await; // terminates the pending instance
     let acts = w.activities("web").await;
-    let launch = acts.iter().find(|a| a.description.as_deref().unwrap_or("").starts_with("Launching")).expect("launch");
+    let launch = acts
+        .iter()
+        .find(|a| {
+            a.description
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("Launching")
+        })
+        .expect("launch");
     assert_eq!(launch.status_code, "Cancelled");
     assert!(acts.iter().all(|a| a.end_time.is_some()));
     w.svc
-        .delete_auto_scaling_group(&w.ctx(), DeleteAutoScalingGroupType { auto_scaling_group_name: "web".into(), force_delete: None })
+        .delete_auto_scaling_group(
+            &w.ctx(),
+            DeleteAutoScalingGroupType {
+                auto_scaling_group_name: "web".into(),
+                force_delete: None,
+            },
+        )
         .await
         .expect("empty and idle: deleted");
 }
@@ -382,7 +536,11 @@ async fn activities_are_kept_six_weeks() {
     w.pass().await;
     let acts = w.activities("web").await;
     assert_eq!(acts.len(), 1);
-    assert!(acts[0].description.as_deref().unwrap().starts_with("Launching a new EC2 instance: i-"));
+    assert!(acts[0]
+        .description
+        .as_deref()
+        .unwrap()
+        .starts_with("Launching a new EC2 instance: i-"));
 }
 
 #[tokio::test]
@@ -391,22 +549,32 @@ async fn notifications_go_to_the_configured_topics() {
     let topic = "arn:aws:sns:us-east-1:000000000000:asg-events";
     w.group("web", 0, 2, 0, |_| {}).await;
     w.svc
-        .put_notification_configuration(&w.ctx(), PutNotificationConfigurationType {
-            auto_scaling_group_name: "web".into(),
-            topic_arn: topic.into(),
-            notification_types: vec!["autoscaling:EC2_INSTANCE_LAUNCH".into(), "autoscaling:EC2_INSTANCE_LAUNCH_ERROR".into()],
-        })
+        .put_notification_configuration(
+            &w.ctx(),
+            PutNotificationConfigurationType {
+                auto_scaling_group_name: "web".into(),
+                topic_arn: topic.into(),
+                notification_types: vec![
+                    "autoscaling:EC2_INSTANCE_LAUNCH".into(),
+                    "autoscaling:EC2_INSTANCE_LAUNCH_ERROR".into(),
+                ],
+            },
+        )
         .await
         .expect("put");
     {
         let sent = w.notifier.sent.lock().unwrap();
         assert_eq!(sent.len(), 1);
-        assert_eq!(sent[0].1, "Auto Scaling: test notification for group \"web\"");
+        assert_eq!(
+            sent[0].1,
+            "Auto Scaling: test notification for group \"web\""
+        );
         let m: serde_json::Value = serde_json::from_str(&sent[0].2).unwrap();
         assert_eq!(m["Event"], "autoscaling:TEST_NOTIFICATION");
         assert_eq!(m["AutoScalingGroupName"], "web");
     }
-    *w.fleet.fail.lock().unwrap() = Some("Insufficient capacity. Launching EC2 instance failed.".into());
+    *w.fleet.fail.lock().unwrap() =
+        Some("Insufficient capacity. Launching EC2 instance failed.".into());
     w.set_desired("web", 1).await;
     w.pass().await;
     *w.fleet.fail.lock().unwrap() = None;
@@ -419,15 +587,21 @@ async fn notifications_go_to_the_configured_topics() {
     w.pass().await;
     let sent = w.notifier.sent.lock().unwrap().clone();
     let subjects: Vec<&str> = sent.iter().map(|s| s.1.as_str()).collect();
-    assert_eq!(subjects, [
-        "Auto Scaling: test notification for group \"web\"",
-        "Auto Scaling: failed launch for group \"web\"",
-        "Auto Scaling: launch for group \"web\"",
-    ]);
+    assert_eq!(
+        subjects,
+        [
+            "Auto Scaling: test notification for group \"web\"",
+            "Auto Scaling: failed launch for group \"web\"",
+            "Auto Scaling: launch for group \"web\"",
+        ]
+    );
     let failed: serde_json::Value = serde_json::from_str(&sent[1].2).unwrap();
     assert_eq!(failed["Event"], "autoscaling:EC2_INSTANCE_LAUNCH_ERROR");
     assert_eq!(failed["StatusCode"], "Failed");
-    assert_eq!(failed["StatusMessage"], "Insufficient capacity. Launching EC2 instance failed.");
+    assert_eq!(
+        failed["StatusMessage"],
+        "Insufficient capacity. Launching EC2 instance failed."
+    );
     assert_eq!(failed["EC2InstanceId"], "");
     assert_eq!(failed["Details"]["Subnet ID"], "subnet-a");
     let ok: serde_json::Value = serde_json::from_str(&sent[2].2).unwrap();
@@ -444,19 +618,30 @@ async fn terminate_instance_in_group_with_and_without_decrement() {
     w.pass().await;
     w.fleet.boot_all();
     w.pass().await;
-    let ids: Vec<String> = w.instances("web").await.iter().map(|i| i.instance_id.clone()).collect();
+    let ids: Vec<String> = w
+        .instances("web")
+        .await
+        .iter()
+        .map(|i| i.instance_id.clone())
+        .collect();
     w.advance(30);
     let out = w
         .svc
-        .terminate_instance_in_auto_scaling_group(&w.ctx(), TerminateInstanceInAutoScalingGroupType {
-            instance_id: ids[0].clone(),
-            should_decrement_desired_capacity: true,
-        })
+        .terminate_instance_in_auto_scaling_group(
+            &w.ctx(),
+            TerminateInstanceInAutoScalingGroupType {
+                instance_id: ids[0].clone(),
+                should_decrement_desired_capacity: true,
+            },
+        )
         .await
         .expect("terminate")
         .activity
         .expect("activity");
-    assert_eq!(out.description.as_deref(), Some(format!("Terminating EC2 instance: {}", ids[0]).as_str()));
+    assert_eq!(
+        out.description.as_deref(),
+        Some(format!("Terminating EC2 instance: {}", ids[0]).as_str())
+    );
     assert_eq!(out.cause, format!(
         "At 2026-12-07T10:00:30Z instance {} was taken out of service in response to a user request, shrinking the capacity from 2 to 1.",
         ids[0]
@@ -466,21 +651,32 @@ async fn terminate_instance_in_group_with_and_without_decrement() {
     // At min, decrementing is refused with AWS's reason.
     let e = w
         .svc
-        .terminate_instance_in_auto_scaling_group(&w.ctx(), TerminateInstanceInAutoScalingGroupType {
-            instance_id: ids[1].clone(),
-            should_decrement_desired_capacity: true,
-        })
+        .terminate_instance_in_auto_scaling_group(
+            &w.ctx(),
+            TerminateInstanceInAutoScalingGroupType {
+                instance_id: ids[1].clone(),
+                should_decrement_desired_capacity: true,
+            },
+        )
         .await
         .expect_err("min");
-    assert!(e.message.starts_with("Currently, desiredSize equals minSize (1)."), "{}", e.message);
+    assert!(
+        e.message
+            .starts_with("Currently, desiredSize equals minSize (1)."),
+        "{}",
+        e.message
+    );
     w.pass().await;
     assert_eq!(w.instances("web").await.len(), 1);
     // Without decrementing, a replacement comes.
     w.svc
-        .terminate_instance_in_auto_scaling_group(&w.ctx(), TerminateInstanceInAutoScalingGroupType {
-            instance_id: ids[1].clone(),
-            should_decrement_desired_capacity: false,
-        })
+        .terminate_instance_in_auto_scaling_group(
+            &w.ctx(),
+            TerminateInstanceInAutoScalingGroupType {
+                instance_id: ids[1].clone(),
+                should_decrement_desired_capacity: false,
+            },
+        )
         .await
         .expect("terminate");
     w.pass().await;
@@ -489,15 +685,28 @@ async fn terminate_instance_in_group_with_and_without_decrement() {
     assert_ne!(list[0].instance_id, ids[1]);
     let e = w
         .svc
-        .terminate_instance_in_auto_scaling_group(&w.ctx(), TerminateInstanceInAutoScalingGroupType {
-            instance_id: "i-0000000000000dead".into(),
-            should_decrement_desired_capacity: false,
-        })
+        .terminate_instance_in_auto_scaling_group(
+            &w.ctx(),
+            TerminateInstanceInAutoScalingGroupType {
+                instance_id: "i-0000000000000dead".into(),
+                should_decrement_desired_capacity: false,
+            },
+        )
         .await
         .expect_err("unknown");
-    assert_eq!(e.message, "Instance Id not found - No managed instance found for instance ID: i-0000000000000dead");
+    assert_eq!(
+        e.message,
+        "Instance Id not found - No managed instance found for instance ID: i-0000000000000dead"
+    );
     let acts = w.activities("web").await;
-    assert!(acts.iter().filter(|a| a.description.as_deref().unwrap_or("").starts_with("Terminating")).all(|a| a.status_code == "Successful"));
+    assert!(acts
+        .iter()
+        .filter(|a| a
+            .description
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("Terminating"))
+        .all(|a| a.status_code == "Successful"));
 }
 
 #[tokio::test]
@@ -509,13 +718,16 @@ async fn update_words_the_new_constraints_and_instances_are_listed() {
     w.pass().await;
     w.advance(60);
     w.svc
-        .update_auto_scaling_group(&w.ctx(), UpdateAutoScalingGroupType {
-            auto_scaling_group_name: "web".into(),
-            min_size: Some(1),
-            max_size: Some(3),
-            desired_capacity: Some(2),
-            ..Default::default()
-        })
+        .update_auto_scaling_group(
+            &w.ctx(),
+            UpdateAutoScalingGroupType {
+                auto_scaling_group_name: "web".into(),
+                min_size: Some(1),
+                max_size: Some(3),
+                desired_capacity: Some(2),
+                ..Default::default()
+            },
+        )
         .await
         .expect("update");
     w.pass().await;
@@ -534,12 +746,31 @@ async fn update_words_the_new_constraints_and_instances_are_listed() {
         .unwrap();
     assert_eq!(out.len(), 2);
     for i in &out {
-        assert_eq!((i.auto_scaling_group_name.as_str(), i.lifecycle_state.as_str(), i.health_status.as_str()), ("web", "InService", "HEALTHY"));
-        assert_eq!(i.launch_template.as_ref().and_then(|t| t.launch_template_id.clone()).as_deref(), Some("lt-0001"));
+        assert_eq!(
+            (
+                i.auto_scaling_group_name.as_str(),
+                i.lifecycle_state.as_str(),
+                i.health_status.as_str()
+            ),
+            ("web", "InService", "HEALTHY")
+        );
+        assert_eq!(
+            i.launch_template
+                .as_ref()
+                .and_then(|t| t.launch_template_id.clone())
+                .as_deref(),
+            Some("lt-0001")
+        );
     }
     let one = w
         .svc
-        .describe_auto_scaling_instances(&w.ctx(), DescribeAutoScalingInstancesType { max_records: Some(1), ..Default::default() })
+        .describe_auto_scaling_instances(
+            &w.ctx(),
+            DescribeAutoScalingInstancesType {
+                max_records: Some(1),
+                ..Default::default()
+            },
+        )
         .await
         .expect("page");
     assert_eq!(one.auto_scaling_instances.unwrap().len(), 1);
@@ -549,44 +780,107 @@ async fn update_words_the_new_constraints_and_instances_are_listed() {
 #[tokio::test]
 async fn standby_and_detach() {
     let w = World::new();
-    w.group("web", 1, 3, 2, |g| g.target_group_ar_ns = Some(vec![TG.into()])).await;
+    w.group("web", 1, 3, 2, |g| {
+        g.target_group_ar_ns = Some(vec![TG.into()])
+    })
+    .await;
     w.pass().await;
     w.fleet.boot_all();
     w.pass().await;
-    let ids: Vec<String> = w.instances("web").await.iter().map(|i| i.instance_id.clone()).collect();
+    let ids: Vec<String> = w
+        .instances("web")
+        .await
+        .iter()
+        .map(|i| i.instance_id.clone())
+        .collect();
     let e = w
         .svc
-        .enter_standby(&w.ctx(), EnterStandbyQuery { instance_ids: Some(ids.clone()), auto_scaling_group_name: "web".into(), should_decrement_desired_capacity: true })
+        .enter_standby(
+            &w.ctx(),
+            EnterStandbyQuery {
+                instance_ids: Some(ids.clone()),
+                auto_scaling_group_name: "web".into(),
+                should_decrement_desired_capacity: true,
+            },
+        )
         .await
         .expect_err("below min");
     assert_eq!(e.message, "AutoScalingGroup web has min-size=1, max-size=3, and desired-size=2. To place into standby 2 instances, please update the AutoScalingGroup sizes appropriately.");
     let out = w
         .svc
-        .enter_standby(&w.ctx(), EnterStandbyQuery { instance_ids: Some(vec![ids[0].clone()]), auto_scaling_group_name: "web".into(), should_decrement_desired_capacity: true })
+        .enter_standby(
+            &w.ctx(),
+            EnterStandbyQuery {
+                instance_ids: Some(vec![ids[0].clone()]),
+                auto_scaling_group_name: "web".into(),
+                should_decrement_desired_capacity: true,
+            },
+        )
         .await
         .expect("standby")
         .activities
         .unwrap();
-    assert_eq!(out[0].description.as_deref(), Some(format!("Moving EC2 instance to Standby: {}", ids[0]).as_str()));
+    assert_eq!(
+        out[0].description.as_deref(),
+        Some(format!("Moving EC2 instance to Standby: {}", ids[0]).as_str())
+    );
     assert_eq!(out[0].cause, format!("At 2026-12-07T10:00:00Z instance {} was moved to standby in response to a user request, shrinking the capacity from 2 to 1.", ids[0]));
-    assert!(w.tgs.deregistered.lock().unwrap().contains(&(TG.to_string(), ids[0].clone())));
+    assert!(w
+        .tgs
+        .deregistered
+        .lock()
+        .unwrap()
+        .contains(&(TG.to_string(), ids[0].clone())));
     w.pass().await;
     let list = w.instances("web").await;
-    assert_eq!(list.len(), 2, "no replacement: the desired capacity went down");
-    assert_eq!(list.iter().find(|i| i.instance_id == ids[0]).unwrap().lifecycle_state, "Standby");
+    assert_eq!(
+        list.len(),
+        2,
+        "no replacement: the desired capacity went down"
+    );
+    assert_eq!(
+        list.iter()
+            .find(|i| i.instance_id == ids[0])
+            .unwrap()
+            .lifecycle_state,
+        "Standby"
+    );
     // Back in service: Pending, then InService and registered again.
     w.svc
-        .exit_standby(&w.ctx(), ExitStandbyQuery { instance_ids: Some(vec![ids[0].clone()]), auto_scaling_group_name: "web".into() })
+        .exit_standby(
+            &w.ctx(),
+            ExitStandbyQuery {
+                instance_ids: Some(vec![ids[0].clone()]),
+                auto_scaling_group_name: "web".into(),
+            },
+        )
         .await
         .expect("exit");
     assert_eq!(w.describe("web").await.desired_capacity, 2);
     w.pass().await;
-    let i = w.instances("web").await.into_iter().find(|i| i.instance_id == ids[0]).unwrap();
+    let i = w
+        .instances("web")
+        .await
+        .into_iter()
+        .find(|i| i.instance_id == ids[0])
+        .unwrap();
     assert_eq!(i.lifecycle_state, "InService");
-    assert!(w.tgs.registered.lock().unwrap().contains(&(TG.to_string(), ids[0].clone())));
+    assert!(w
+        .tgs
+        .registered
+        .lock()
+        .unwrap()
+        .contains(&(TG.to_string(), ids[0].clone())));
     // Detached without decrementing: it keeps running, and a replacement launches.
     w.svc
-        .detach_instances(&w.ctx(), DetachInstancesQuery { instance_ids: Some(vec![ids[1].clone()]), auto_scaling_group_name: "web".into(), should_decrement_desired_capacity: false })
+        .detach_instances(
+            &w.ctx(),
+            DetachInstancesQuery {
+                instance_ids: Some(vec![ids[1].clone()]),
+                auto_scaling_group_name: "web".into(),
+                should_decrement_desired_capacity: false,
+            },
+        )
         .await
         .expect("detach");
     w.pass().await;
@@ -596,8 +890,17 @@ async fn standby_and_detach() {
     assert!(!w.fleet.terminated.lock().unwrap().contains(&ids[1]));
     let e = w
         .svc
-        .exit_standby(&w.ctx(), ExitStandbyQuery { instance_ids: Some(vec![ids[0].clone()]), auto_scaling_group_name: "web".into() })
+        .exit_standby(
+            &w.ctx(),
+            ExitStandbyQuery {
+                instance_ids: Some(vec![ids[0].clone()]),
+                auto_scaling_group_name: "web".into(),
+            },
+        )
         .await
         .expect_err("not in standby");
-    assert_eq!(e.message, format!("The instance {} is not in Standby.", ids[0]));
+    assert_eq!(
+        e.message,
+        format!("The instance {} is not in Standby.", ids[0])
+    );
 }

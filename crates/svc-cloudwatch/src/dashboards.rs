@@ -24,7 +24,10 @@ pub struct Dashboard {
 
 impl Dashboard {
     pub fn arn(&self) -> String {
-        format!("arn:aws:cloudwatch::{}:dashboard/{}", self.account, self.name)
+        format!(
+            "arn:aws:cloudwatch::{}:dashboard/{}",
+            self.account, self.name
+        )
     }
 }
 
@@ -38,13 +41,19 @@ pub fn check_body(body: &str) -> Vec<(String, String)> {
         _ => return vec![(String::new(), "Should be a valid JSON object".into())],
     };
     let Some(widgets) = v.get("widgets") else {
-        return vec![(String::new(), "Should have required property 'widgets'".into())];
+        return vec![(
+            String::new(),
+            "Should have required property 'widgets'".into(),
+        )];
     };
     let Some(widgets) = widgets.as_array() else {
         return vec![("/widgets".into(), "Should be array".into())];
     };
     if widgets.len() > 500 {
-        errs.push(("/widgets".into(), "Should NOT have more than 500 items".into()));
+        errs.push((
+            "/widgets".into(),
+            "Should NOT have more than 500 items".into(),
+        ));
     }
     for (i, w) in widgets.iter().enumerate() {
         let at = |f: &str| format!("/widgets/{i}{f}");
@@ -54,32 +63,51 @@ pub fn check_body(body: &str) -> Vec<(String, String)> {
         };
         match obj.get("type").and_then(Value::as_str) {
             None => errs.push((at(""), "Should have required property 'type'".into())),
-            Some(t) if !WIDGET_TYPES.contains(&t) => {
-                errs.push((at("/type"), "Should be equal to one of the allowed values".into()))
-            }
+            Some(t) if !WIDGET_TYPES.contains(&t) => errs.push((
+                at("/type"),
+                "Should be equal to one of the allowed values".into(),
+            )),
             Some(t) => {
                 let props = obj.get("properties");
                 match props {
-                    None => errs.push((at(""), "Should have required property 'properties'".into())),
-                    Some(p) if !p.is_object() => errs.push((at("/properties"), "Should be object".into())),
+                    None => {
+                        errs.push((at(""), "Should have required property 'properties'".into()))
+                    }
+                    Some(p) if !p.is_object() => {
+                        errs.push((at("/properties"), "Should be object".into()))
+                    }
                     Some(p) => {
                         if t == "text" && !p.get("markdown").is_some_and(Value::is_string) {
-                            errs.push((at("/properties"), "Should have required property 'markdown'".into()));
+                            errs.push((
+                                at("/properties"),
+                                "Should have required property 'markdown'".into(),
+                            ));
                         }
                         if t == "metric"
                             && p.get("metrics").is_none()
                             && p.get("annotations").is_none()
                         {
-                            errs.push((at("/properties"), "Should have required property 'metrics'".into()));
+                            errs.push((
+                                at("/properties"),
+                                "Should have required property 'metrics'".into(),
+                            ));
                         }
                         if t == "alarm" && !p.get("alarms").is_some_and(Value::is_array) {
-                            errs.push((at("/properties"), "Should have required property 'alarms'".into()));
+                            errs.push((
+                                at("/properties"),
+                                "Should have required property 'alarms'".into(),
+                            ));
                         }
                     }
                 }
             }
         }
-        for (field, min, max) in [("x", 0, 23), ("y", 0, i64::MAX), ("width", 1, 24), ("height", 1, 1000)] {
+        for (field, min, max) in [
+            ("x", 0, 23),
+            ("y", 0, i64::MAX),
+            ("width", 1, 24),
+            ("height", 1, 1000),
+        ] {
             if let Some(x) = obj.get(field) {
                 match x.as_i64() {
                     None => errs.push((at(&format!("/{field}")), "Should be integer".into())),
@@ -98,7 +126,10 @@ pub fn check_body(body: &str) -> Vec<(String, String)> {
     }
     if let Some(p) = v.get("periodOverride") {
         if !matches!(p.as_str(), Some("auto" | "inherit")) {
-            errs.push(("/periodOverride".into(), "Should be equal to one of the allowed values".into()));
+            errs.push((
+                "/periodOverride".into(),
+                "Should be equal to one of the allowed values".into(),
+            ));
         }
     }
     errs
@@ -119,7 +150,8 @@ fn invalid_body(errs: &[(String, String)]) -> CwError {
 fn valid_name(n: &str) -> bool {
     !n.is_empty()
         && n.len() <= 255
-        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 impl Alarms {
@@ -161,12 +193,18 @@ impl Alarms {
         })
     }
 
-    pub fn get_dashboard(&self, account: &str, name: &str) -> Result<g::GetDashboardOutput, CwError> {
+    pub fn get_dashboard(
+        &self,
+        account: &str,
+        name: &str,
+    ) -> Result<g::GetDashboardOutput, CwError> {
         let book = self.book();
         let d = book
             .dashboards
             .get(&(account.to_string(), name.to_string()))
-            .ok_or_else(|| CwError::DashboardNotFound(format!("Dashboard {name} does not exist")))?;
+            .ok_or_else(|| {
+                CwError::DashboardNotFound(format!("Dashboard {name} does not exist"))
+            })?;
         Ok(g::GetDashboardOutput {
             dashboard_arn: Some(d.arn()),
             dashboard_body: Some(d.body.clone()),
@@ -191,7 +229,11 @@ impl Alarms {
             .filter(|d| d.name.starts_with(&prefix) && d.name >= from)
             .take(PAGE + 1)
             .collect();
-        let next_token = if entries.len() > PAGE { entries.pop().map(|d| d.name.clone()) } else { None };
+        let next_token = if entries.len() > PAGE {
+            entries.pop().map(|d| d.name.clone())
+        } else {
+            None
+        };
         Ok(g::ListDashboardsOutput {
             dashboard_entries: Some(
                 entries
@@ -208,11 +250,19 @@ impl Alarms {
         })
     }
 
-    pub async fn delete_dashboards(&self, account: &str, names: Vec<String>) -> Result<(), CwError> {
+    pub async fn delete_dashboards(
+        &self,
+        account: &str,
+        names: Vec<String>,
+    ) -> Result<(), CwError> {
         self.change(|book| {
             let missing: Vec<&str> = names
                 .iter()
-                .filter(|n| !book.dashboards.contains_key(&(account.to_string(), n.to_string())))
+                .filter(|n| {
+                    !book
+                        .dashboards
+                        .contains_key(&(account.to_string(), n.to_string()))
+                })
                 .map(String::as_str)
                 .collect();
             if !missing.is_empty() {
@@ -223,7 +273,10 @@ impl Alarms {
             }
             Ok((
                 Change {
-                    delete_dashboards: names.iter().map(|n| (account.to_string(), n.clone())).collect(),
+                    delete_dashboards: names
+                        .iter()
+                        .map(|n| (account.to_string(), n.clone()))
+                        .collect(),
                     ..Change::default()
                 },
                 (),
@@ -241,16 +294,31 @@ mod tests {
     fn bodies_are_checked_like_aws() {
         let ok = r#"{"widgets":[{"type":"metric","x":0,"y":0,"width":12,"height":6,"properties":{"metrics":[["AWS/EC2","CPUUtilization","AutoScalingGroupName","web"]],"period":60,"stat":"Average","region":"us-east-1","title":"CPU"}},{"type":"text","x":0,"y":7,"width":3,"height":3,"properties":{"markdown":"Hello"}}]}"#;
         assert!(check_body(ok).is_empty());
-        assert_eq!(check_body("[]"), [(String::new(), "Should be a valid JSON object".to_string())]);
-        assert_eq!(check_body("{}")[0].1, "Should have required property 'widgets'");
+        assert_eq!(
+            check_body("[]"),
+            [(String::new(), "Should be a valid JSON object".to_string())]
+        );
+        assert_eq!(
+            check_body("{}")[0].1,
+            "Should have required property 'widgets'"
+        );
         let bad = r#"{"widgets":[{"type":"chart","properties":{}},{"type":"text","width":30,"properties":{}}]}"#;
         let errs = check_body(bad);
         assert_eq!(
             errs,
             [
-                ("/widgets/0/type".to_string(), "Should be equal to one of the allowed values".to_string()),
-                ("/widgets/1/properties".to_string(), "Should have required property 'markdown'".to_string()),
-                ("/widgets/1/width".to_string(), "Should be less than or equal to 24".to_string()),
+                (
+                    "/widgets/0/type".to_string(),
+                    "Should be equal to one of the allowed values".to_string()
+                ),
+                (
+                    "/widgets/1/properties".to_string(),
+                    "Should have required property 'markdown'".to_string()
+                ),
+                (
+                    "/widgets/1/width".to_string(),
+                    "Should be less than or equal to 24".to_string()
+                ),
             ]
         );
     }

@@ -366,7 +366,9 @@ impl g::Handlers for CloudWatch {
         ctx: &RequestContext,
         input: g::GetDashboardInput,
     ) -> Result<g::GetDashboardOutput, AwsError> {
-        Ok(self.alarms.get_dashboard(ctx.account_id(), &input.dashboard_name)?)
+        Ok(self
+            .alarms
+            .get_dashboard(ctx.account_id(), &input.dashboard_name)?)
     }
 
     async fn list_dashboards(
@@ -415,7 +417,9 @@ impl g::Handlers for CloudWatch {
         ctx: &RequestContext,
         input: g::DescribeAlarmsInput,
     ) -> Result<g::DescribeAlarmsOutput, AwsError> {
-        Ok(self.alarms.describe_alarms(ctx.account_id(), &ctx.region, input)?)
+        Ok(self
+            .alarms
+            .describe_alarms(ctx.account_id(), &ctx.region, input)?)
     }
 
     async fn describe_alarms_for_metric(
@@ -488,7 +492,12 @@ impl g::Handlers for CloudWatch {
         input: g::TagResourceInput,
     ) -> Result<g::TagResourceOutput, AwsError> {
         self.alarms
-            .tag(ctx.account_id(), &ctx.region, &input.resource_arn, input.tags)
+            .tag(
+                ctx.account_id(),
+                &ctx.region,
+                &input.resource_arn,
+                input.tags,
+            )
             .await?;
         Ok(g::TagResourceOutput::default())
     }
@@ -499,7 +508,12 @@ impl g::Handlers for CloudWatch {
         input: g::UntagResourceInput,
     ) -> Result<g::UntagResourceOutput, AwsError> {
         self.alarms
-            .untag(ctx.account_id(), &ctx.region, &input.resource_arn, input.tag_keys)
+            .untag(
+                ctx.account_id(),
+                &ctx.region,
+                &input.resource_arn,
+                input.tag_keys,
+            )
             .await?;
         Ok(g::UntagResourceOutput::default())
     }

@@ -63,12 +63,19 @@ fn lex(s: &str) -> Result<Vec<Tok<'_>>, String> {
         let c = b[i];
         if c.is_ascii_whitespace() {
             i += 1;
-        } else if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+        } else if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
             let st = i;
-            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.' || b[i] == b'e' || b[i] == b'E') {
+            while i < b.len()
+                && (b[i].is_ascii_digit() || b[i] == b'.' || b[i] == b'e' || b[i] == b'E')
+            {
                 i += 1;
             }
-            out.push(Tok::Num(s[st..i].parse().map_err(|_| format!("Invalid number {}", &s[st..i]))?));
+            out.push(Tok::Num(
+                s[st..i]
+                    .parse()
+                    .map_err(|_| format!("Invalid number {}", &s[st..i]))?,
+            ));
         } else if c.is_ascii_alphabetic() || c == b'_' {
             let st = i;
             while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
@@ -148,14 +155,26 @@ impl<'a> Parser<'a> {
     fn add(&mut self) -> Result<Expr, String> {
         let mut l = self.mul()?;
         loop {
-            let op = if self.eat_op("+") { "+" } else if self.eat_op("-") { "-" } else { return Ok(l) };
+            let op = if self.eat_op("+") {
+                "+"
+            } else if self.eat_op("-") {
+                "-"
+            } else {
+                return Ok(l);
+            };
             l = Expr::Bin(op.into(), Box::new(l), Box::new(self.mul()?));
         }
     }
     fn mul(&mut self) -> Result<Expr, String> {
         let mut l = self.pow()?;
         loop {
-            let op = if self.eat_op("*") { "*" } else if self.eat_op("/") { "/" } else { return Ok(l) };
+            let op = if self.eat_op("*") {
+                "*"
+            } else if self.eat_op("/") {
+                "/"
+            } else {
+                return Ok(l);
+            };
             l = Expr::Bin(op.into(), Box::new(l), Box::new(self.pow()?));
         }
     }
@@ -289,8 +308,12 @@ fn binary(op: &str, a: Value, b: Value) -> Result<Value, String> {
     use Value::*;
     Ok(match (a, b) {
         (Scalar(x), Scalar(y)) => Scalar(apply(op, x, y)),
-        (Series(s), Scalar(y)) => Series(s.into_iter().map(|(t, x)| (t, apply(op, x, y))).collect()),
-        (Scalar(x), Series(s)) => Series(s.into_iter().map(|(t, y)| (t, apply(op, x, y))).collect()),
+        (Series(s), Scalar(y)) => {
+            Series(s.into_iter().map(|(t, x)| (t, apply(op, x, y))).collect())
+        }
+        (Scalar(x), Series(s)) => {
+            Series(s.into_iter().map(|(t, y)| (t, apply(op, x, y))).collect())
+        }
         (Series(a), Series(b)) => Series(zip(op, &a, &b)),
         (Array(xs), other) => Array(
             xs.into_iter()
@@ -326,7 +349,9 @@ fn map_values(v: Value, f: &dyn Fn(f64) -> f64) -> Value {
 fn map_series(v: Value, f: &dyn Fn(&Series) -> Series) -> Result<Value, String> {
     match v {
         Value::Series(s) => Ok(Value::Series(f(&s))),
-        Value::Array(xs) => Ok(Value::Array(xs.into_iter().map(|(l, s)| (l, f(&s))).collect())),
+        Value::Array(xs) => Ok(Value::Array(
+            xs.into_iter().map(|(l, s)| (l, f(&s))).collect(),
+        )),
         Value::Scalar(_) => Err("expects a time series".into()),
     }
 }
@@ -346,7 +371,11 @@ fn reduce(name: &str, v: Value) -> Result<Value, String> {
         Value::Scalar(x) => Ok(Value::Scalar(x)),
         Value::Series(s) => {
             let xs: Vec<f64> = s.values().copied().collect();
-            Ok(Value::Scalar(if xs.is_empty() { f64::NAN } else { fold(&xs) }))
+            Ok(Value::Scalar(if xs.is_empty() {
+                f64::NAN
+            } else {
+                fold(&xs)
+            }))
         }
         Value::Array(items) => {
             let mut by_t: BTreeMap<i64, Vec<f64>> = BTreeMap::new();
@@ -355,7 +384,9 @@ fn reduce(name: &str, v: Value) -> Result<Value, String> {
                     by_t.entry(*t).or_default().push(*x);
                 }
             }
-            Ok(Value::Series(by_t.into_iter().map(|(t, xs)| (t, fold(&xs))).collect()))
+            Ok(Value::Series(
+                by_t.into_iter().map(|(t, xs)| (t, fold(&xs))).collect(),
+            ))
         }
     }
 }
@@ -442,7 +473,9 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, String> {
         }
         "RATE" => {
             arity(1)?;
-            map_series(eval(&args[0], ctx)?, &|s| pairwise(s, &|a, b, dt| (b - a) / dt))
+            map_series(eval(&args[0], ctx)?, &|s| {
+                pairwise(s, &|a, b, dt| (b - a) / dt)
+            })
         }
         "FILL" => {
             arity(2)?;
@@ -453,7 +486,11 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, String> {
                 Expr::Id(w) if w.eq_ignore_ascii_case("LINEAR") => Fill::Linear,
                 other => match eval(other, ctx)? {
                     Value::Scalar(x) => Fill::Value(x),
-                    _ => return Err("FILL's second argument must be a number, REPEAT or LINEAR".into()),
+                    _ => {
+                        return Err(
+                            "FILL's second argument must be a number, REPEAT or LINEAR".into()
+                        )
+                    }
                 },
             };
             map_series(v, &|s| fill(s, &grid, &how))
@@ -541,7 +578,11 @@ mod tests {
         fn query(&self, id: &str) -> Result<Value, String> {
             match id {
                 "m1" => Ok(Value::Series(s(&[(0, 1.0), (60_000, 2.0), (180_000, 4.0)]))),
-                "m2" => Ok(Value::Series(s(&[(0, 10.0), (60_000, 20.0), (120_000, 30.0)]))),
+                "m2" => Ok(Value::Series(s(&[
+                    (0, 10.0),
+                    (60_000, 20.0),
+                    (120_000, 30.0),
+                ]))),
                 o => Err(format!("Unknown id {o}")),
             }
         }
@@ -570,21 +611,69 @@ mod tests {
     fn arithmetic_functions_and_conditions() {
         assert_eq!(ev("1 + 2 * 3 ^ 2"), Value::Scalar(19.0));
         assert_eq!(ev("-(2 - 5)"), Value::Scalar(3.0));
-        assert_eq!(ev("m1 * 100"), Value::Series(s(&[(0, 100.0), (60_000, 200.0), (180_000, 400.0)])));
-        assert_eq!(ev("m1 + m2"), Value::Series(s(&[(0, 11.0), (60_000, 22.0)])));
-        assert_eq!(ev("SUM(METRICS())"), Value::Series(s(&[(0, 11.0), (60_000, 22.0), (120_000, 30.0), (180_000, 4.0)])));
+        assert_eq!(
+            ev("m1 * 100"),
+            Value::Series(s(&[(0, 100.0), (60_000, 200.0), (180_000, 400.0)]))
+        );
+        assert_eq!(
+            ev("m1 + m2"),
+            Value::Series(s(&[(0, 11.0), (60_000, 22.0)]))
+        );
+        assert_eq!(
+            ev("SUM(METRICS())"),
+            Value::Series(s(&[
+                (0, 11.0),
+                (60_000, 22.0),
+                (120_000, 30.0),
+                (180_000, 4.0)
+            ]))
+        );
         assert_eq!(ev("MAX(m2)"), Value::Scalar(30.0));
-        assert_eq!(ev("AVG([m1, m2])"), Value::Series(s(&[(0, 5.5), (60_000, 11.0), (120_000, 30.0), (180_000, 4.0)])));
-        assert_eq!(ev("DIFF(m2)"), Value::Series(s(&[(60_000, 10.0), (120_000, 10.0)])));
-        assert_eq!(ev("RATE(m2)"), Value::Series(s(&[(60_000, 10.0 / 60.0), (120_000, 10.0 / 60.0)])));
-        assert_eq!(ev("FILL(m1, 0)"), Value::Series(s(&[(0, 1.0), (60_000, 2.0), (120_000, 0.0), (180_000, 4.0)])));
+        assert_eq!(
+            ev("AVG([m1, m2])"),
+            Value::Series(s(&[
+                (0, 5.5),
+                (60_000, 11.0),
+                (120_000, 30.0),
+                (180_000, 4.0)
+            ]))
+        );
+        assert_eq!(
+            ev("DIFF(m2)"),
+            Value::Series(s(&[(60_000, 10.0), (120_000, 10.0)]))
+        );
+        assert_eq!(
+            ev("RATE(m2)"),
+            Value::Series(s(&[(60_000, 10.0 / 60.0), (120_000, 10.0 / 60.0)]))
+        );
+        assert_eq!(
+            ev("FILL(m1, 0)"),
+            Value::Series(s(&[
+                (0, 1.0),
+                (60_000, 2.0),
+                (120_000, 0.0),
+                (180_000, 4.0)
+            ]))
+        );
         assert_eq!(ev("FILL(m1, REPEAT)")[120_000], 2.0);
         assert_eq!(ev("FILL(m1, LINEAR)")[120_000], 3.0);
-        assert_eq!(ev("IF(m2 > 15, 1, 0)"), Value::Series(s(&[(0, 0.0), (60_000, 1.0), (120_000, 1.0)])));
-        assert_eq!(ev("IF(m2 > 15 AND m2 < 25, m2)"), Value::Series(s(&[(60_000, 20.0)])));
+        assert_eq!(
+            ev("IF(m2 > 15, 1, 0)"),
+            Value::Series(s(&[(0, 0.0), (60_000, 1.0), (120_000, 1.0)]))
+        );
+        assert_eq!(
+            ev("IF(m2 > 15 AND m2 < 25, m2)"),
+            Value::Series(s(&[(60_000, 20.0)]))
+        );
         assert_eq!(ev("PERIOD(m1)"), Value::Scalar(60.0));
         match ev("METRICS('m2') * 2") {
-            Value::Array(xs) => assert_eq!(xs, vec![("m2".to_string(), s(&[(0, 20.0), (60_000, 40.0), (120_000, 60.0)]))]),
+            Value::Array(xs) => assert_eq!(
+                xs,
+                vec![(
+                    "m2".to_string(),
+                    s(&[(0, 20.0), (60_000, 40.0), (120_000, 60.0)])
+                )]
+            ),
             other => panic!("{other:?}"),
         }
         assert!(parse("m1 +").is_err());

@@ -43,7 +43,10 @@ impl math::Context for Ctx<'_> {
         if let Some((_, s)) = self.stats.get(id) {
             return Ok(Value::Series(s.clone()));
         }
-        let e = self.exprs.get(id).ok_or_else(|| format!("Unknown metric id {id}"))?;
+        let e = self
+            .exprs
+            .get(id)
+            .ok_or_else(|| format!("Unknown metric id {id}"))?;
         if self.depth > 20 {
             return Err("Circular dependency between expressions".into());
         }
@@ -84,7 +87,13 @@ pub(crate) fn stat_series(
 ) -> Series {
     let mut series = Series::new();
     if let Some(s) = mem.samples.get(key) {
-        let query = Query { start, end, period_secs: period, unit, now };
+        let query = Query {
+            start,
+            end,
+            period_secs: period,
+            unit,
+            now,
+        };
         for a in s.aggregate(&query) {
             let v = match stat {
                 "SampleCount" => a.count,
@@ -109,7 +118,14 @@ pub(crate) fn evaluate_expression(
     end: i64,
     period: i64,
 ) -> Result<Value, String> {
-    let c = Ctx { stats, exprs, start, end, period, depth: 0 };
+    let c = Ctx {
+        stats,
+        exprs,
+        start,
+        end,
+        period,
+        depth: 0,
+    };
     math::Context::query(&c, id)
 }
 
@@ -139,12 +155,20 @@ impl CloudWatch {
         let descending = match input.scan_by.as_deref() {
             None | Some("TimestampDescending") => true,
             Some("TimestampAscending") => false,
-            Some(o) => return Err(invalid(format!("The value {o} for parameter ScanBy is invalid."))),
+            Some(o) => {
+                return Err(invalid(format!(
+                    "The value {o} for parameter ScanBy is invalid."
+                )))
+            }
         };
         let max = match input.max_datapoints {
             None => MAX_DATAPOINTS,
             Some(n) if n > 0 => (n as usize).min(MAX_DATAPOINTS),
-            Some(n) => return Err(invalid(format!("The value {n} for parameter MaxDatapoints is invalid."))),
+            Some(n) => {
+                return Err(invalid(format!(
+                    "The value {n} for parameter MaxDatapoints is invalid."
+                )))
+            }
         };
         let mut seen = std::collections::HashSet::new();
         for q in &queries {
@@ -155,7 +179,10 @@ impl CloudWatch {
                 )));
             }
             if !seen.insert(q.id.clone()) {
-                return Err(invalid(format!("The values for parameter id in MetricDataQueries are not unique: {}", q.id)));
+                return Err(invalid(format!(
+                    "The values for parameter id in MetricDataQueries are not unique: {}",
+                    q.id
+                )));
             }
             if q.metric_stat.is_some() == q.expression.is_some() {
                 return Err(CwError::InvalidCombination(format!(
@@ -165,7 +192,9 @@ impl CloudWatch {
             }
         }
         if !queries.iter().any(|q| q.return_data.unwrap_or(true)) {
-            return Err(invalid("At least one MetricDataQuery must have ReturnData set to true."));
+            return Err(invalid(
+                "At least one MetricDataQuery must have ReturnData set to true.",
+            ));
         }
         self.upkeep(Vec::new()).await;
         let now = self.clock.now();
@@ -198,20 +227,29 @@ impl CloudWatch {
                     dimensions: &dims,
                 };
                 let start = retention::round_start(input.start_time, period, now);
-                let series = if period % retention::required_period_multiple(input.start_time, now) == 0 {
-                    stat_series(&mem, &key, &ms.stat, ms.unit.as_deref(), start, input.end_time, period, now)
-                } else {
-                    Series::new()
-                };
+                let series =
+                    if period % retention::required_period_multiple(input.start_time, now) == 0 {
+                        stat_series(
+                            &mem,
+                            &key,
+                            &ms.stat,
+                            ms.unit.as_deref(),
+                            start,
+                            input.end_time,
+                            period,
+                            now,
+                        )
+                    } else {
+                        Series::new()
+                    };
                 let label = q.label.clone().unwrap_or_else(|| name.clone());
                 stats.insert(q.id.clone(), (label, series));
             }
         }
         for q in &queries {
             if let Some(e) = &q.expression {
-                let tree = math::parse(e).map_err(|why| {
-                    invalid(format!("Error in expression {}: {why}", q.id))
-                })?;
+                let tree = math::parse(e)
+                    .map_err(|why| invalid(format!("Error in expression {}: {why}", q.id)))?;
                 exprs.insert(q.id.clone(), tree);
             }
         }
@@ -220,12 +258,20 @@ impl CloudWatch {
             .filter_map(|q| q.period)
             .map(i64::from)
             .min()
-            .unwrap_or(if min_period == i64::MAX { 60 } else { min_period });
+            .unwrap_or(if min_period == i64::MAX {
+                60
+            } else {
+                min_period
+            });
         let start = retention::round_start(input.start_time, period, now).0;
         let mut outcomes: Vec<Outcome> = Vec::new();
         for q in queries.iter().filter(|q| q.return_data.unwrap_or(true)) {
             if let Some((label, s)) = stats.get(&q.id) {
-                outcomes.push(Outcome { id: q.id.clone(), label: label.clone(), series: s.clone() });
+                outcomes.push(Outcome {
+                    id: q.id.clone(),
+                    label: label.clone(),
+                    series: s.clone(),
+                });
                 continue;
             }
             let value = evaluate_expression(&stats, &exprs, &q.id, start, input.end_time.0, period)
@@ -294,7 +340,14 @@ fn page(
             label: Some(o.label),
             timestamps: Some(chosen.iter().map(|(t, _)| Timestamp(*t)).collect()),
             values: Some(chosen.iter().map(|(_, v)| *v).collect()),
-            status_code: Some(if from + take < n { "PartialData" } else { "Complete" }.into()),
+            status_code: Some(
+                if from + take < n {
+                    "PartialData"
+                } else {
+                    "Complete"
+                }
+                .into(),
+            ),
             messages: None,
         });
     }

@@ -60,11 +60,18 @@ fn alarms_and_dashboards_name_their_resources() {
         &ctx,
         &PutMetricAlarmInput {
             alarm_name: "cpu-high".into(),
-            tags: Some(vec![Tag { key: "team".into(), value: "web".into() }]),
+            tags: Some(vec![Tag {
+                key: "team".into(),
+                value: "web".into(),
+            }]),
             ..Default::default()
         },
     );
-    let arn = format!("arn:aws:cloudwatch:{}:{}:alarm:cpu-high", ctx.region, ctx.account_id());
+    let arn = format!(
+        "arn:aws:cloudwatch:{}:{}:alarm:cpu-high",
+        ctx.region,
+        ctx.account_id()
+    );
     assert_eq!(put[0].action, "cloudwatch:PutMetricAlarm");
     assert_eq!(put[0].resources, std::slice::from_ref(&arn));
     assert!(put[0]
@@ -73,17 +80,33 @@ fn alarms_and_dashboards_name_their_resources() {
     assert_eq!(put[1].action, "cloudwatch:TagResource");
     let del = access::delete_alarms(
         &ctx,
-        &DeleteAlarmsInput { alarm_names: vec!["a".into(), "b".into()] },
+        &DeleteAlarmsInput {
+            alarm_names: vec!["a".into(), "b".into()],
+        },
     );
     assert_eq!(del[0].resources.len(), 2);
-    let dash = access::get_dashboard(&ctx, &GetDashboardInput { dashboard_name: "lab".into() });
+    let dash = access::get_dashboard(
+        &ctx,
+        &GetDashboardInput {
+            dashboard_name: "lab".into(),
+        },
+    );
     assert_eq!(
         dash[0].resources,
-        [format!("arn:aws:cloudwatch::{}:dashboard/lab", ctx.account_id())]
+        [format!(
+            "arn:aws:cloudwatch::{}:dashboard/lab",
+            ctx.account_id()
+        )]
     );
     let state = access::set_alarm_state(
         &ctx,
-        &SetAlarmStateInput { alarm_name: "cpu-high".into(), ..Default::default() },
+        &SetAlarmStateInput {
+            alarm_name: "cpu-high".into(),
+            ..Default::default()
+        },
     );
-    assert_eq!((state[0].action, state[0].resources.as_slice()), ("cloudwatch:SetAlarmState", &[arn][..]));
+    assert_eq!(
+        (state[0].action, state[0].resources.as_slice()),
+        ("cloudwatch:SetAlarmState", &[arn][..])
+    );
 }

@@ -323,7 +323,6 @@ impl Handlers for OnlyCreate {
         register_image(RegisterImageRequest) -> RegisterImageResult;
         reset_image_attribute(ResetImageAttributeRequest) -> ();
     }
-
 }
 
 /// The handlers above never await anything, so one poll finishes them.

@@ -38,12 +38,32 @@ const ALB: &[Spec] = &[
     ("health_check_logs.s3.bucket", "", Rule::Text),
     ("health_check_logs.s3.prefix", "", Rule::Text),
     ("idle_timeout.timeout_seconds", "60", Rule::Int(1, 4000)),
-    ("routing.http.desync_mitigation_mode", "defensive", Rule::OneOf(&["monitor", "defensive", "strictest"])),
-    ("routing.http.drop_invalid_header_fields.enabled", "false", Rule::Bool),
-    ("routing.http.preserve_host_header.enabled", "false", Rule::Bool),
-    ("routing.http.x_amzn_tls_version_and_cipher_suite.enabled", "false", Rule::Bool),
+    (
+        "routing.http.desync_mitigation_mode",
+        "defensive",
+        Rule::OneOf(&["monitor", "defensive", "strictest"]),
+    ),
+    (
+        "routing.http.drop_invalid_header_fields.enabled",
+        "false",
+        Rule::Bool,
+    ),
+    (
+        "routing.http.preserve_host_header.enabled",
+        "false",
+        Rule::Bool,
+    ),
+    (
+        "routing.http.x_amzn_tls_version_and_cipher_suite.enabled",
+        "false",
+        Rule::Bool,
+    ),
     ("routing.http.xff_client_port.enabled", "false", Rule::Bool),
-    ("routing.http.xff_header_processing.mode", "append", Rule::OneOf(&["append", "preserve", "remove"])),
+    (
+        "routing.http.xff_header_processing.mode",
+        "append",
+        Rule::OneOf(&["append", "preserve", "remove"]),
+    ),
     ("routing.http2.enabled", "true", Rule::Bool),
     ("waf.fail_open.enabled", "false", Rule::Bool),
     ("zonal_shift.config.enabled", "false", Rule::Bool),
@@ -54,64 +74,228 @@ const NLB: &[Spec] = &[
     ("access_logs.s3.bucket", "", Rule::Text),
     ("access_logs.s3.prefix", "", Rule::Text),
     ("deletion_protection.enabled", "false", Rule::Bool),
-    ("dns_record.client_routing_policy", "any_availability_zone", Rule::OneOf(&["availability_zone_affinity", "partial_availability_zone_affinity", "any_availability_zone"])),
+    (
+        "dns_record.client_routing_policy",
+        "any_availability_zone",
+        Rule::OneOf(&[
+            "availability_zone_affinity",
+            "partial_availability_zone_affinity",
+            "any_availability_zone",
+        ]),
+    ),
     ("load_balancing.cross_zone.enabled", "false", Rule::Bool),
     ("zonal_shift.config.enabled", "false", Rule::Bool),
 ];
 
 const TG_ALB: &[Spec] = &[
-    ("deregistration_delay.timeout_seconds", "300", Rule::Int(0, 3600)),
-    ("load_balancing.algorithm.anomaly_mitigation", "off", Rule::OneOf(&["on", "off"])),
-    ("load_balancing.algorithm.type", "round_robin", Rule::OneOf(&["round_robin", "least_outstanding_requests", "weighted_random"])),
-    ("load_balancing.cross_zone.enabled", "use_load_balancer_configuration", Rule::OneOf(&["true", "false", "use_load_balancer_configuration"])),
+    (
+        "deregistration_delay.timeout_seconds",
+        "300",
+        Rule::Int(0, 3600),
+    ),
+    (
+        "load_balancing.algorithm.anomaly_mitigation",
+        "off",
+        Rule::OneOf(&["on", "off"]),
+    ),
+    (
+        "load_balancing.algorithm.type",
+        "round_robin",
+        Rule::OneOf(&[
+            "round_robin",
+            "least_outstanding_requests",
+            "weighted_random",
+        ]),
+    ),
+    (
+        "load_balancing.cross_zone.enabled",
+        "use_load_balancer_configuration",
+        Rule::OneOf(&["true", "false", "use_load_balancer_configuration"]),
+    ),
     ("slow_start.duration_seconds", "0", Rule::Int(0, 900)),
     ("stickiness.app_cookie.cookie_name", "", Rule::Text),
-    ("stickiness.app_cookie.duration_seconds", "86400", Rule::Int(1, 604800)),
+    (
+        "stickiness.app_cookie.duration_seconds",
+        "86400",
+        Rule::Int(1, 604800),
+    ),
     ("stickiness.enabled", "false", Rule::Bool),
-    ("stickiness.lb_cookie.duration_seconds", "86400", Rule::Int(1, 604800)),
-    ("stickiness.type", "lb_cookie", Rule::OneOf(&["lb_cookie", "app_cookie"])),
-    ("target_group_health.dns_failover.minimum_healthy_targets.count", "1", Rule::Int(1, 1_000_000)),
-    ("target_group_health.dns_failover.minimum_healthy_targets.percentage", "off", Rule::Text),
-    ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", "1", Rule::Int(1, 1_000_000)),
-    ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", "off", Rule::Text),
+    (
+        "stickiness.lb_cookie.duration_seconds",
+        "86400",
+        Rule::Int(1, 604800),
+    ),
+    (
+        "stickiness.type",
+        "lb_cookie",
+        Rule::OneOf(&["lb_cookie", "app_cookie"]),
+    ),
+    (
+        "target_group_health.dns_failover.minimum_healthy_targets.count",
+        "1",
+        Rule::Int(1, 1_000_000),
+    ),
+    (
+        "target_group_health.dns_failover.minimum_healthy_targets.percentage",
+        "off",
+        Rule::Text,
+    ),
+    (
+        "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+        "1",
+        Rule::Int(1, 1_000_000),
+    ),
+    (
+        "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+        "off",
+        Rule::Text,
+    ),
 ];
 
 const TG_NLB: &[Spec] = &[
-    ("deregistration_delay.connection_termination.enabled", "false", Rule::Bool),
-    ("deregistration_delay.timeout_seconds", "300", Rule::Int(0, 3600)),
-    ("load_balancing.cross_zone.enabled", "use_load_balancer_configuration", Rule::OneOf(&["true", "false", "use_load_balancer_configuration"])),
+    (
+        "deregistration_delay.connection_termination.enabled",
+        "false",
+        Rule::Bool,
+    ),
+    (
+        "deregistration_delay.timeout_seconds",
+        "300",
+        Rule::Int(0, 3600),
+    ),
+    (
+        "load_balancing.cross_zone.enabled",
+        "use_load_balancer_configuration",
+        Rule::OneOf(&["true", "false", "use_load_balancer_configuration"]),
+    ),
     ("preserve_client_ip.enabled", "false", Rule::Bool),
     ("proxy_protocol_v2.enabled", "false", Rule::Bool),
     ("stickiness.enabled", "false", Rule::Bool),
     ("stickiness.type", "source_ip", Rule::OneOf(&["source_ip"])),
-    ("target_group_health.dns_failover.minimum_healthy_targets.count", "1", Rule::Int(1, 1_000_000)),
-    ("target_group_health.dns_failover.minimum_healthy_targets.percentage", "off", Rule::Text),
-    ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.count", "1", Rule::Int(1, 1_000_000)),
-    ("target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage", "off", Rule::Text),
-    ("target_health_state.unhealthy.connection_termination.enabled", "true", Rule::Bool),
-    ("target_health_state.unhealthy.draining_interval_seconds", "0", Rule::Int(0, 360000)),
+    (
+        "target_group_health.dns_failover.minimum_healthy_targets.count",
+        "1",
+        Rule::Int(1, 1_000_000),
+    ),
+    (
+        "target_group_health.dns_failover.minimum_healthy_targets.percentage",
+        "off",
+        Rule::Text,
+    ),
+    (
+        "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count",
+        "1",
+        Rule::Int(1, 1_000_000),
+    ),
+    (
+        "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage",
+        "off",
+        Rule::Text,
+    ),
+    (
+        "target_health_state.unhealthy.connection_termination.enabled",
+        "true",
+        Rule::Bool,
+    ),
+    (
+        "target_health_state.unhealthy.draining_interval_seconds",
+        "0",
+        Rule::Int(0, 360000),
+    ),
 ];
 
 const LISTENER_HTTP: &[Spec] = &[
-    ("routing.http.request.x_amzn_mtls_clientcert.header_name", "", Rule::Text),
-    ("routing.http.request.x_amzn_mtls_clientcert_issuer.header_name", "", Rule::Text),
-    ("routing.http.request.x_amzn_mtls_clientcert_leaf.header_name", "", Rule::Text),
-    ("routing.http.request.x_amzn_mtls_clientcert_serial_number.header_name", "", Rule::Text),
-    ("routing.http.request.x_amzn_mtls_clientcert_subject.header_name", "", Rule::Text),
-    ("routing.http.request.x_amzn_mtls_clientcert_validity.header_name", "", Rule::Text),
-    ("routing.http.request.x_amzn_tls_cipher_suite.header_name", "", Rule::Text),
-    ("routing.http.request.x_amzn_tls_version.header_name", "", Rule::Text),
-    ("routing.http.response.access_control_allow_credentials.header_value", "", Rule::Text),
-    ("routing.http.response.access_control_allow_headers.header_value", "", Rule::Text),
-    ("routing.http.response.access_control_allow_methods.header_value", "", Rule::Text),
-    ("routing.http.response.access_control_allow_origin.header_value", "", Rule::Text),
-    ("routing.http.response.access_control_expose_headers.header_value", "", Rule::Text),
-    ("routing.http.response.access_control_max_age.header_value", "", Rule::Text),
-    ("routing.http.response.content_security_policy.header_value", "", Rule::Text),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert.header_name",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert_issuer.header_name",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert_leaf.header_name",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert_serial_number.header_name",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert_subject.header_name",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.request.x_amzn_mtls_clientcert_validity.header_name",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.request.x_amzn_tls_cipher_suite.header_name",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.request.x_amzn_tls_version.header_name",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.response.access_control_allow_credentials.header_value",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.response.access_control_allow_headers.header_value",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.response.access_control_allow_methods.header_value",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.response.access_control_allow_origin.header_value",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.response.access_control_expose_headers.header_value",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.response.access_control_max_age.header_value",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.response.content_security_policy.header_value",
+        "",
+        Rule::Text,
+    ),
     ("routing.http.response.server.enabled", "true", Rule::Bool),
-    ("routing.http.response.strict_transport_security.header_value", "", Rule::Text),
-    ("routing.http.response.x_content_type_options.header_value", "", Rule::Text),
-    ("routing.http.response.x_frame_options.header_value", "", Rule::Text),
+    (
+        "routing.http.response.strict_transport_security.header_value",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.response.x_content_type_options.header_value",
+        "",
+        Rule::Text,
+    ),
+    (
+        "routing.http.response.x_frame_options.header_value",
+        "",
+        Rule::Text,
+    ),
 ];
 
 const LISTENER_TCP: &[Spec] = &[("tcp.idle_timeout.seconds", "350", Rule::Int(60, 6000))];
@@ -168,9 +352,7 @@ impl Set {
         let mut out = Vec::new();
         for (k, v) in changes {
             let Some((_, _, rule)) = specs.iter().find(|(n, _, _)| n == k) else {
-                return Err(errors::invalid_config(format!(
-                    "Key {k} not valid"
-                )));
+                return Err(errors::invalid_config(format!("Key {k} not valid")));
             };
             let ok = match rule {
                 Rule::Bool => v == "true" || v == "false",
@@ -241,7 +423,11 @@ mod tests {
             ("no.such.key", "1"),
             ("proxy_protocol_v2.enabled", "true"),
         ] {
-            let set = if k.starts_with("proxy") { Set::TgNlb } else { Set::TgAlb };
+            let set = if k.starts_with("proxy") {
+                Set::TgNlb
+            } else {
+                Set::TgAlb
+            };
             let e = set.check(&[(k.into(), v.into())]).expect_err(k);
             assert_eq!(e.code, "InvalidConfigurationRequest", "{k}");
         }

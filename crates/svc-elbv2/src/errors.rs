@@ -13,7 +13,10 @@ pub fn invalid_config(message: impl Into<String>) -> AwsError {
 }
 
 pub fn lb_not_found() -> AwsError {
-    AwsError::client("LoadBalancerNotFound", "One or more load balancers not found")
+    AwsError::client(
+        "LoadBalancerNotFound",
+        "One or more load balancers not found",
+    )
 }
 
 pub fn lbs_not_found(names: &[String]) -> AwsError {
@@ -64,7 +67,10 @@ pub fn duplicate_listener(lb_arn: &str) -> AwsError {
 }
 
 pub fn priority_in_use(p: i32) -> AwsError {
-    AwsError::client("PriorityInUse", format!("Priority '{p}' is currently in use"))
+    AwsError::client(
+        "PriorityInUse",
+        format!("Priority '{p}' is currently in use"),
+    )
 }
 
 pub fn resource_in_use(message: impl Into<String>) -> AwsError {
@@ -106,7 +112,10 @@ pub fn operation_not_permitted(message: impl Into<String>) -> AwsError {
 }
 
 pub fn too_many_tags() -> AwsError {
-    AwsError::client("TooManyTags", "Too many tags on the resource (the limit is 50)")
+    AwsError::client(
+        "TooManyTags",
+        "Too many tags on the resource (the limit is 50)",
+    )
 }
 
 pub fn duplicate_tag_keys(key: &str) -> AwsError {
@@ -114,7 +123,10 @@ pub fn duplicate_tag_keys(key: &str) -> AwsError {
 }
 
 pub fn too_many(code: &'static str, what: &str, limit: usize) -> AwsError {
-    AwsError::client(code, format!("The maximum number of {what} ({limit}) has been reached"))
+    AwsError::client(
+        code,
+        format!("The maximum number of {what} ({limit}) has been reached"),
+    )
 }
 
 pub fn ssl_policy_not_found(name: &str) -> AwsError {

@@ -109,8 +109,11 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
                 port: l.port as u16,
                 protocol: p,
                 rules,
-                server_header: attributes::get(&l.attributes, lset, "routing.http.response.server.enabled")
-                    != "false",
+                server_header: attributes::get(
+                    &l.attributes,
+                    lset,
+                    "routing.http.response.server.enabled",
+                ) != "false",
                 response_headers: response_headers(&l.attributes),
             });
         }
@@ -119,7 +122,11 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
         arn: lb.arn.clone(),
         name: lb.name.clone(),
         dns_name: lb.dns_name.clone(),
-        kind: if app { Kind::Application } else { Kind::Network },
+        kind: if app {
+            Kind::Application
+        } else {
+            Kind::Network
+        },
         nodes: lb
             .zones
             .iter()
@@ -139,12 +146,21 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
         cross_zone: app
             || attributes::get(&lb.attributes, set, "load_balancing.cross_zone.enabled") == "true",
         http2: attributes::get(&lb.attributes, set, "routing.http2.enabled") != "false",
-        xff: match attributes::get(&lb.attributes, set, "routing.http.xff_header_processing.mode").as_str() {
+        xff: match attributes::get(
+            &lb.attributes,
+            set,
+            "routing.http.xff_header_processing.mode",
+        )
+        .as_str()
+        {
             "preserve" => Xff::Preserve,
             "remove" => Xff::Remove,
             _ => Xff::Append {
-                client_port: attributes::get(&lb.attributes, set, "routing.http.xff_client_port.enabled")
-                    == "true",
+                client_port: attributes::get(
+                    &lb.attributes,
+                    set,
+                    "routing.http.xff_client_port.enabled",
+                ) == "true",
             },
         },
     }
@@ -154,11 +170,23 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
 /// header each attribute names.
 fn response_headers(attrs: &std::collections::BTreeMap<String, String>) -> Vec<(String, String)> {
     const NAMES: [(&str, &str); 10] = [
-        ("access_control_allow_credentials", "Access-Control-Allow-Credentials"),
-        ("access_control_allow_headers", "Access-Control-Allow-Headers"),
-        ("access_control_allow_methods", "Access-Control-Allow-Methods"),
+        (
+            "access_control_allow_credentials",
+            "Access-Control-Allow-Credentials",
+        ),
+        (
+            "access_control_allow_headers",
+            "Access-Control-Allow-Headers",
+        ),
+        (
+            "access_control_allow_methods",
+            "Access-Control-Allow-Methods",
+        ),
         ("access_control_allow_origin", "Access-Control-Allow-Origin"),
-        ("access_control_expose_headers", "Access-Control-Expose-Headers"),
+        (
+            "access_control_expose_headers",
+            "Access-Control-Expose-Headers",
+        ),
         ("access_control_max_age", "Access-Control-Max-Age"),
         ("content_security_policy", "Content-Security-Policy"),
         ("strict_transport_security", "Strict-Transport-Security"),
@@ -196,21 +224,28 @@ fn action(actions: &[ActionRec]) -> Action {
     };
     match a.kind.as_str() {
         "redirect" => {
-            let r = a.redirect.clone().unwrap_or_else(|| crate::model::RedirectRec {
-                protocol: None,
-                port: None,
-                host: None,
-                path: None,
-                query: None,
-                status_code: "HTTP_301".into(),
-            });
+            let r = a
+                .redirect
+                .clone()
+                .unwrap_or_else(|| crate::model::RedirectRec {
+                    protocol: None,
+                    port: None,
+                    host: None,
+                    path: None,
+                    query: None,
+                    status_code: "HTTP_301".into(),
+                });
             Action::Redirect(Redirect {
                 protocol: r.protocol.unwrap_or_else(|| "#{protocol}".into()),
                 host: r.host.unwrap_or_else(|| "#{host}".into()),
                 port: r.port.unwrap_or_else(|| "#{port}".into()),
                 path: r.path.unwrap_or_else(|| "/#{path}".into()),
                 query: r.query.unwrap_or_else(|| "#{query}".into()),
-                status: if r.status_code == "HTTP_302" { 302 } else { 301 },
+                status: if r.status_code == "HTTP_302" {
+                    302
+                } else {
+                    301
+                },
             })
         }
         "fixed-response" => {
@@ -248,7 +283,11 @@ fn condition(c: &CondRec) -> Condition {
 }
 
 fn group(tg: &TgRec, in_use: bool, now: Timestamp) -> TargetGroup {
-    let set = if tg.protocol.as_deref().is_some_and(|p| p.starts_with("HTTP")) {
+    let set = if tg
+        .protocol
+        .as_deref()
+        .is_some_and(|p| p.starts_with("HTTP"))
+    {
         Set::TgAlb
     } else {
         Set::TgNlb
@@ -257,11 +296,19 @@ fn group(tg: &TgRec, in_use: bool, now: Timestamp) -> TargetGroup {
     let stickiness = if get("stickiness.enabled") == "true" {
         match get("stickiness.type").as_str() {
             "lb_cookie" => Stickiness::LbCookie {
-                duration: secs(get("stickiness.lb_cookie.duration_seconds").parse().unwrap_or(86400)),
+                duration: secs(
+                    get("stickiness.lb_cookie.duration_seconds")
+                        .parse()
+                        .unwrap_or(86400),
+                ),
             },
             "app_cookie" => Stickiness::AppCookie {
                 cookie: get("stickiness.app_cookie.cookie_name"),
-                duration: secs(get("stickiness.app_cookie.duration_seconds").parse().unwrap_or(86400)),
+                duration: secs(
+                    get("stickiness.app_cookie.duration_seconds")
+                        .parse()
+                        .unwrap_or(86400),
+                ),
             },
             _ => Stickiness::None,
         }
@@ -269,7 +316,11 @@ fn group(tg: &TgRec, in_use: bool, now: Timestamp) -> TargetGroup {
         Stickiness::None
     };
     let h = &tg.health;
-    let proto = tg.protocol.as_deref().and_then(protocol).unwrap_or(Protocol::Http);
+    let proto = tg
+        .protocol
+        .as_deref()
+        .and_then(protocol)
+        .unwrap_or(Protocol::Http);
     TargetGroup {
         arn: tg.arn.clone(),
         protocol: proto,
@@ -322,7 +373,10 @@ mod tests {
     #[test]
     fn matchers_parse_as_aws_writes_them() {
         assert_eq!(matcher_ranges("200"), Some(vec![(200, 200)]));
-        assert_eq!(matcher_ranges("200,302"), Some(vec![(200, 200), (302, 302)]));
+        assert_eq!(
+            matcher_ranges("200,302"),
+            Some(vec![(200, 200), (302, 302)])
+        );
         assert_eq!(matcher_ranges("200-299"), Some(vec![(200, 299)]));
         assert_eq!(matcher_ranges("299-200"), None);
         assert_eq!(matcher_ranges("abc"), None);

@@ -82,8 +82,7 @@ impl State {
             acts.iter().any(|a| a.groups.iter().any(|(g, _)| g == tg))
         };
         for l in self.listeners.values() {
-            let used = uses(&l.default_actions)
-                || self.rules_of(&l.arn).any(|r| uses(&r.actions));
+            let used = uses(&l.default_actions) || self.rules_of(&l.arn).any(|r| uses(&r.actions));
             if used && !out.contains(&l.lb_arn) {
                 out.push(l.lb_arn.clone());
             }

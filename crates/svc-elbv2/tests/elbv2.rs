@@ -6,8 +6,8 @@ use nimbus_core::{AwsError, Ids, ManualClock, Principal, RequestContext, Timesta
 use nimbus_lb::Plane;
 use nimbus_store::Store;
 use std::sync::Arc;
-use svc_elbv2::generated::*;
 use std::sync::Mutex;
+use svc_elbv2::generated::*;
 use svc_elbv2::{Elb, NetFuture, Network, NodeInterface, SubnetInfo};
 
 const ACCOUNT: &str = "123456789012";
@@ -28,7 +28,11 @@ impl Network for FakeNet {
             "subnet-other" => ("vpc-2", "us-east-1c"),
             _ => return None,
         };
-        Some(SubnetInfo { subnet_id: id.into(), vpc_id: vpc.into(), zone: zone.into() })
+        Some(SubnetInfo {
+            subnet_id: id.into(),
+            vpc_id: vpc.into(),
+            zone: zone.into(),
+        })
     }
     fn security_group_vpc(&self, _: &str, _: &str, id: &str) -> Option<String> {
         (id == "sg-1" || id == "sg-default").then(|| "vpc-1".to_string())
@@ -39,7 +43,12 @@ impl Network for FakeNet {
     fn vpc_exists(&self, _: &str, _: &str, vpc: &str) -> bool {
         vpc == "vpc-1"
     }
-    fn add_node_interface<'a>(&'a self, _: &'a str, _: &'a str, node: NodeInterface) -> NetFuture<'a, (String, String)> {
+    fn add_node_interface<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        node: NodeInterface,
+    ) -> NetFuture<'a, (String, String)> {
         Box::pin(async move {
             let mut e = self.enis.lock().unwrap();
             let id = format!("eni-{}", e.len());
@@ -47,7 +56,12 @@ impl Network for FakeNet {
             Ok((id, "172.31.0.10".to_string()))
         })
     }
-    fn remove_node_interface<'a>(&'a self, _: &'a str, _: &'a str, eni: &'a str) -> NetFuture<'a, ()> {
+    fn remove_node_interface<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        eni: &'a str,
+    ) -> NetFuture<'a, ()> {
         Box::pin(async move {
             self.enis.lock().unwrap().retain(|(i, _)| i != eni);
             Ok(())
@@ -104,62 +118,139 @@ async fn albs_need_two_zones_of_one_vpc_and_get_a_node_per_zone() {
     let plane = Plane::new();
     let elb = elb_over(Store::in_memory(), plane.clone());
     let c = ctx();
-    assert_eq!(code(elb.create_load_balancer(&c, alb("one", &["subnet-a"])).await), "ValidationError");
-    assert_eq!(code(elb.create_load_balancer(&c, alb("same", &["subnet-a", "subnet-a2"])).await), "InvalidConfigurationRequest");
-    assert_eq!(code(elb.create_load_balancer(&c, alb("vpcs", &["subnet-a", "subnet-other"])).await), "InvalidConfigurationRequest");
-    assert_eq!(code(elb.create_load_balancer(&c, alb("nope", &["subnet-a", "subnet-x"])).await), "SubnetNotFound");
-    assert_eq!(code(elb.create_load_balancer(&c, alb("-bad", &["subnet-a", "subnet-b"])).await), "ValidationError");
+    assert_eq!(
+        code(
+            elb.create_load_balancer(&c, alb("one", &["subnet-a"]))
+                .await
+        ),
+        "ValidationError"
+    );
+    assert_eq!(
+        code(
+            elb.create_load_balancer(&c, alb("same", &["subnet-a", "subnet-a2"]))
+                .await
+        ),
+        "InvalidConfigurationRequest"
+    );
+    assert_eq!(
+        code(
+            elb.create_load_balancer(&c, alb("vpcs", &["subnet-a", "subnet-other"]))
+                .await
+        ),
+        "InvalidConfigurationRequest"
+    );
+    assert_eq!(
+        code(
+            elb.create_load_balancer(&c, alb("nope", &["subnet-a", "subnet-x"]))
+                .await
+        ),
+        "SubnetNotFound"
+    );
+    assert_eq!(
+        code(
+            elb.create_load_balancer(&c, alb("-bad", &["subnet-a", "subnet-b"]))
+                .await
+        ),
+        "ValidationError"
+    );
     let mut bad_sg = alb("sg", &["subnet-a", "subnet-b"]);
     bad_sg.security_groups = Some(vec!["sg-404".into()]);
-    assert_eq!(code(elb.create_load_balancer(&c, bad_sg).await), "InvalidSecurityGroup");
+    assert_eq!(
+        code(elb.create_load_balancer(&c, bad_sg).await),
+        "InvalidSecurityGroup"
+    );
 
-    let lb = elb.create_load_balancer(&c, alb("web", &["subnet-b", "subnet-a"])).await.expect("create");
+    let lb = elb
+        .create_load_balancer(&c, alb("web", &["subnet-b", "subnet-a"]))
+        .await
+        .expect("create");
     let lb = &lb.load_balancers.unwrap()[0];
-    assert_eq!(lb.security_groups.as_deref(), Some(&["sg-default".to_string()][..]), "the VPC's default group");
-    let zones: Vec<_> = lb.availability_zones.as_ref().unwrap().iter().map(|z| z.zone_name.clone().unwrap()).collect();
+    assert_eq!(
+        lb.security_groups.as_deref(),
+        Some(&["sg-default".to_string()][..]),
+        "the VPC's default group"
+    );
+    let zones: Vec<_> = lb
+        .availability_zones
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|z| z.zone_name.clone().unwrap())
+        .collect();
     assert_eq!(zones, ["us-east-1a", "us-east-1b"]);
     let snap = plane.snapshot();
     assert_eq!(snap.balancers.len(), 1);
-    let addrs: Vec<String> = snap.balancers[0].nodes.iter().map(|n| n.addr.to_string()).collect();
+    let addrs: Vec<String> = snap.balancers[0]
+        .nodes
+        .iter()
+        .map(|n| n.addr.to_string())
+        .collect();
     assert_eq!(addrs, ["127.80.0.1", "127.80.0.2"]);
-    let second = elb.create_load_balancer(&c, alb("api", &["subnet-a", "subnet-b"])).await.expect("second");
+    let second = elb
+        .create_load_balancer(&c, alb("api", &["subnet-a", "subnet-b"]))
+        .await
+        .expect("second");
     let _ = second;
-    let addrs: Vec<String> = plane.snapshot().balancers.iter().flat_map(|b| b.nodes.iter().map(|n| n.addr.to_string())).collect();
+    let addrs: Vec<String> = plane
+        .snapshot()
+        .balancers
+        .iter()
+        .flat_map(|b| b.nodes.iter().map(|n| n.addr.to_string()))
+        .collect();
     assert_eq!(addrs.len(), 4);
     assert!(addrs.contains(&"127.80.0.3".to_string()) && addrs.contains(&"127.80.0.4".to_string()));
 }
 
 async fn setup(elb: &Elb) -> (String, String, String) {
     let c = ctx();
-    let lb = elb.create_load_balancer(&c, alb("web", &["subnet-a", "subnet-b"])).await.unwrap();
-    let lb_arn = lb.load_balancers.unwrap()[0].load_balancer_arn.clone().unwrap();
+    let lb = elb
+        .create_load_balancer(&c, alb("web", &["subnet-a", "subnet-b"]))
+        .await
+        .unwrap();
+    let lb_arn = lb.load_balancers.unwrap()[0]
+        .load_balancer_arn
+        .clone()
+        .unwrap();
     let tg = elb
-        .create_target_group(&c, CreateTargetGroupInput {
-            name: "tg".into(),
-            protocol: Some("HTTP".into()),
-            port: Some(80),
-            vpc_id: Some("vpc-1".into()),
-            target_type: Some("ip".into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let tg_arn = tg.target_groups.unwrap()[0].target_group_arn.clone().unwrap();
-    let l = elb
-        .create_listener(&c, CreateListenerInput {
-            load_balancer_arn: lb_arn.clone(),
-            protocol: Some("HTTP".into()),
-            port: Some(80),
-            default_actions: vec![Action {
-                r#type: "forward".into(),
-                target_group_arn: Some(tg_arn.clone()),
+        .create_target_group(
+            &c,
+            CreateTargetGroupInput {
+                name: "tg".into(),
+                protocol: Some("HTTP".into()),
+                port: Some(80),
+                vpc_id: Some("vpc-1".into()),
+                target_type: Some("ip".into()),
                 ..Default::default()
-            }],
-            ..Default::default()
-        })
+            },
+        )
         .await
         .unwrap();
-    (lb_arn, tg_arn, l.listeners.unwrap()[0].listener_arn.clone().unwrap())
+    let tg_arn = tg.target_groups.unwrap()[0]
+        .target_group_arn
+        .clone()
+        .unwrap();
+    let l = elb
+        .create_listener(
+            &c,
+            CreateListenerInput {
+                load_balancer_arn: lb_arn.clone(),
+                protocol: Some("HTTP".into()),
+                port: Some(80),
+                default_actions: vec![Action {
+                    r#type: "forward".into(),
+                    target_group_arn: Some(tg_arn.clone()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    (
+        lb_arn,
+        tg_arn,
+        l.listeners.unwrap()[0].listener_arn.clone().unwrap(),
+    )
 }
 
 #[tokio::test]
@@ -169,10 +260,17 @@ async fn every_change_publishes_a_snapshot_and_deregistered_targets_drain() {
     let (_, tg, _) = setup(&elb).await;
     let mut changes = plane.subscribe();
     let c = ctx();
-    elb.register_targets(&c, RegisterTargetsInput {
-        target_group_arn: tg.clone(),
-        targets: vec![TargetDescription { id: "127.0.0.1".into(), port: Some(8080), ..Default::default() }],
-    })
+    elb.register_targets(
+        &c,
+        RegisterTargetsInput {
+            target_group_arn: tg.clone(),
+            targets: vec![TargetDescription {
+                id: "127.0.0.1".into(),
+                port: Some(8080),
+                ..Default::default()
+            }],
+        },
+    )
     .await
     .unwrap();
     assert!(changes.has_changed().unwrap());
@@ -185,31 +283,68 @@ async fn every_change_publishes_a_snapshot_and_deregistered_targets_drain() {
     assert_eq!(g.health.matcher, vec![(200, 200)]);
 
     assert_eq!(
-        code(elb.register_targets(&c, RegisterTargetsInput {
-            target_group_arn: tg.clone(),
-            targets: vec![TargetDescription { id: "i-0123456789abcdef0".into(), ..Default::default() }],
-        }).await),
+        code(
+            elb.register_targets(
+                &c,
+                RegisterTargetsInput {
+                    target_group_arn: tg.clone(),
+                    targets: vec![TargetDescription {
+                        id: "i-0123456789abcdef0".into(),
+                        ..Default::default()
+                    }],
+                }
+            )
+            .await
+        ),
         "InvalidTarget"
     );
-    elb.deregister_targets(&c, DeregisterTargetsInput {
-        target_group_arn: tg.clone(),
-        targets: vec![TargetDescription { id: "127.0.0.1".into(), port: Some(8080), ..Default::default() }],
-    })
+    elb.deregister_targets(
+        &c,
+        DeregisterTargetsInput {
+            target_group_arn: tg.clone(),
+            targets: vec![TargetDescription {
+                id: "127.0.0.1".into(),
+                port: Some(8080),
+                ..Default::default()
+            }],
+        },
+    )
     .await
     .unwrap();
     let g = plane.snapshot().groups[&tg].clone();
-    assert_eq!(g.targets[0].draining_until, Some(Timestamp::from_secs(NOW + 300)));
+    assert_eq!(
+        g.targets[0].draining_until,
+        Some(Timestamp::from_secs(NOW + 300))
+    );
     let h = elb
-        .describe_target_health(&c, DescribeTargetHealthInput { target_group_arn: tg.clone(), ..Default::default() })
+        .describe_target_health(
+            &c,
+            DescribeTargetHealthInput {
+                target_group_arn: tg.clone(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    let th = h.target_health_descriptions.unwrap()[0].target_health.clone().unwrap();
+    let th = h.target_health_descriptions.unwrap()[0]
+        .target_health
+        .clone()
+        .unwrap();
     assert_eq!(th.state.as_deref(), Some("draining"));
-    assert_eq!(th.reason.as_deref(), Some("Target.DeregistrationInProgress"));
+    assert_eq!(
+        th.reason.as_deref(),
+        Some("Target.DeregistrationInProgress")
+    );
     // After the delay the target is gone.
     let later = ctx_at(NOW + 301);
     let h = elb
-        .describe_target_health(&later, DescribeTargetHealthInput { target_group_arn: tg.clone(), ..Default::default() })
+        .describe_target_health(
+            &later,
+            DescribeTargetHealthInput {
+                target_group_arn: tg.clone(),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert!(h.target_health_descriptions.unwrap().is_empty());
@@ -222,47 +357,85 @@ async fn state_survives_a_reload_and_reset_empties_it() {
     let elb = elb_over(store.clone(), plane.clone());
     let (lb, tg, listener) = setup(&elb).await;
     let c = ctx();
-    elb.create_rule(&c, CreateRuleInput {
-        listener_arn: listener.clone(),
-        priority: 3,
-        conditions: vec![RuleCondition {
-            field: Some("path-pattern".into()),
-            values: Some(vec!["/a/*".into()]),
+    elb.create_rule(
+        &c,
+        CreateRuleInput {
+            listener_arn: listener.clone(),
+            priority: 3,
+            conditions: vec![RuleCondition {
+                field: Some("path-pattern".into()),
+                values: Some(vec!["/a/*".into()]),
+                ..Default::default()
+            }],
+            actions: vec![Action {
+                r#type: "fixed-response".into(),
+                fixed_response_config: Some(FixedResponseActionConfig {
+                    status_code: "204".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }],
             ..Default::default()
-        }],
-        actions: vec![Action {
-            r#type: "fixed-response".into(),
-            fixed_response_config: Some(FixedResponseActionConfig { status_code: "204".into(), ..Default::default() }),
-            ..Default::default()
-        }],
-        ..Default::default()
-    })
+        },
+    )
     .await
     .unwrap();
     assert_eq!(
-        code(elb.delete_target_group(&c, DeleteTargetGroupInput { target_group_arn: tg.clone() }).await),
+        code(
+            elb.delete_target_group(
+                &c,
+                DeleteTargetGroupInput {
+                    target_group_arn: tg.clone()
+                }
+            )
+            .await
+        ),
         "ResourceInUse"
     );
     drop(elb);
 
     let plane2 = Plane::new();
     let again = elb_over(store.clone(), plane2.clone());
-    let lbs = again.describe_load_balancers(&c, DescribeLoadBalancersInput::default()).await.unwrap();
-    assert_eq!(lbs.load_balancers.unwrap()[0].load_balancer_arn.as_deref(), Some(lb.as_str()));
+    let lbs = again
+        .describe_load_balancers(&c, DescribeLoadBalancersInput::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        lbs.load_balancers.unwrap()[0].load_balancer_arn.as_deref(),
+        Some(lb.as_str())
+    );
     let rules = again
-        .describe_rules(&c, DescribeRulesInput { listener_arn: Some(listener.clone()), ..Default::default() })
+        .describe_rules(
+            &c,
+            DescribeRulesInput {
+                listener_arn: Some(listener.clone()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap()
         .rules
         .unwrap();
-    assert_eq!(rules.iter().map(|r| r.priority.clone().unwrap()).collect::<Vec<_>>(), ["3", "default"]);
+    assert_eq!(
+        rules
+            .iter()
+            .map(|r| r.priority.clone().unwrap())
+            .collect::<Vec<_>>(),
+        ["3", "default"]
+    );
     let snap = plane2.snapshot();
-    assert_eq!(snap.balancers[0].listeners[0].rules.len(), 2, "the loaded state is published at once");
+    assert_eq!(
+        snap.balancers[0].listeners[0].rules.len(),
+        2,
+        "the loaded state is published at once"
+    );
 
     let wipe = store.clone();
     again
         .reset_with(Box::pin(async move {
-            wipe.wipe_async().await.map_err(|e| nimbus_wire::ResetError(e.to_string()))
+            wipe.wipe_async()
+                .await
+                .map_err(|e| nimbus_wire::ResetError(e.to_string()))
         }))
         .await
         .unwrap();
@@ -274,24 +447,44 @@ async fn each_node_holds_an_interface_until_the_balancer_goes() {
     let net = Arc::new(FakeNet::default());
     let elb = elb_with(Store::in_memory(), Plane::new(), net.clone());
     let c = ctx();
-    let lb = elb.create_load_balancer(&c, alb("web", &["subnet-a", "subnet-b"])).await.unwrap();
+    let lb = elb
+        .create_load_balancer(&c, alb("web", &["subnet-a", "subnet-b"]))
+        .await
+        .unwrap();
     let lb = lb.load_balancers.unwrap()[0].clone();
     {
         let enis = net.enis.lock().unwrap();
         assert_eq!(enis.len(), 2);
-        let id = lb.load_balancer_arn.as_ref().unwrap().rsplit('/').next().unwrap().to_string();
+        let id = lb
+            .load_balancer_arn
+            .as_ref()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
         assert_eq!(enis[0].1.description, format!("ELB app/web/{id}"));
         assert_eq!(enis[0].1.group_ids, ["sg-default"]);
         assert!(enis[0].1.public);
     }
     // The same name again (idempotent) makes no interfaces; a duplicate none either.
-    elb.create_load_balancer(&c, alb("web", &["subnet-a", "subnet-b"])).await.unwrap();
-    let mut internal = alb("web", &["subnet-a", "subnet-b"]);
-    internal.scheme = Some("internal".into());
-    assert_eq!(code(elb.create_load_balancer(&c, internal).await), "DuplicateLoadBalancerName");
-    assert_eq!(net.enis.lock().unwrap().len(), 2);
-    elb.delete_load_balancer(&c, DeleteLoadBalancerInput { load_balancer_arn: lb.load_balancer_arn.unwrap() })
+    elb.create_load_balancer(&c, alb("web", &["subnet-a", "subnet-b"]))
         .await
         .unwrap();
+    let mut internal = alb("web", &["subnet-a", "subnet-b"]);
+    internal.scheme = Some("internal".into());
+    assert_eq!(
+        code(elb.create_load_balancer(&c, internal).await),
+        "DuplicateLoadBalancerName"
+    );
+    assert_eq!(net.enis.lock().unwrap().len(), 2);
+    elb.delete_load_balancer(
+        &c,
+        DeleteLoadBalancerInput {
+            load_balancer_arn: lb.load_balancer_arn.unwrap(),
+        },
+    )
+    .await
+    .unwrap();
     assert!(net.enis.lock().unwrap().is_empty());
 }

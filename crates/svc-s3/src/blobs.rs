@@ -14,8 +14,8 @@ use bytes::Bytes;
 use nimbus_core::Ids;
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -46,7 +46,10 @@ impl BlobStore {
         match dir {
             Some(dir) => {
                 std::fs::create_dir_all(&dir)?;
-                std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+                std::fs::set_permissions(
+                    &dir,
+                    std::os::unix::fs::PermissionsExt::from_mode(0o700),
+                )?;
                 Ok(BlobStore::Disk { dir, ids })
             }
             None => Ok(BlobStore::Memory {
@@ -336,8 +339,14 @@ mod tests {
             let store = store.expect("open");
             let a = store.write(Bytes::from_static(b"hello ")).await.expect("a");
             let b = store.write(Bytes::from_static(b"world")).await.expect("b");
-            let joined = store.concat(vec![a.clone(), b.clone()]).await.expect("concat");
-            assert_eq!(&store.read(&joined, 0, 11).await.expect("read")[..], b"hello world");
+            let joined = store
+                .concat(vec![a.clone(), b.clone()])
+                .await
+                .expect("concat");
+            assert_eq!(
+                &store.read(&joined, 0, 11).await.expect("read")[..],
+                b"hello world"
+            );
             assert!(store.contains(&a), "parts stay until their records go");
             store.remove(vec![b.clone()]).await;
             assert_eq!(

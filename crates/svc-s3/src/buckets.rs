@@ -98,31 +98,32 @@ pub(crate) async fn delete_bucket(
     ctx: &RequestContext,
     input: g::DeleteBucketRequest,
 ) -> Result<(), AwsError> {
-    let part_blobs = s3.mutate(|index| {
-        let b = s3.bucket(
-            index,
-            ctx,
-            &input.bucket,
-            input.expected_bucket_owner.as_deref(),
-        )?;
-        if !b.objects.is_empty() {
-            return Err(faults::bucket_not_empty(&input.bucket));
-        }
-        // Uploads still in progress go with the bucket (their parts are no object).
-        let mut changes: Vec<Change> = b
-            .uploads
-            .values()
-            .map(|u| Change::DeleteUpload {
-                bucket: input.bucket.clone(),
-                upload_id: u.rec.upload_id.clone(),
-                parts: u.parts.keys().copied().collect(),
-            })
-            .collect();
-        let part_blobs: Vec<String> = b.blobs().cloned().collect();
-        changes.push(Change::DeleteBucket(input.bucket.clone()));
-        Ok((changes, part_blobs))
-    })
-    .await?;
+    let part_blobs = s3
+        .mutate(|index| {
+            let b = s3.bucket(
+                index,
+                ctx,
+                &input.bucket,
+                input.expected_bucket_owner.as_deref(),
+            )?;
+            if !b.objects.is_empty() {
+                return Err(faults::bucket_not_empty(&input.bucket));
+            }
+            // Uploads still in progress go with the bucket (their parts are no object).
+            let mut changes: Vec<Change> = b
+                .uploads
+                .values()
+                .map(|u| Change::DeleteUpload {
+                    bucket: input.bucket.clone(),
+                    upload_id: u.rec.upload_id.clone(),
+                    parts: u.parts.keys().copied().collect(),
+                })
+                .collect();
+            let part_blobs: Vec<String> = b.blobs().cloned().collect();
+            changes.push(Change::DeleteBucket(input.bucket.clone()));
+            Ok((changes, part_blobs))
+        })
+        .await?;
     s3.blobs.remove(part_blobs).await;
     Ok(())
 }

@@ -114,9 +114,7 @@ pub(crate) async fn create(
         &input.grant_read_acp,
         &input.grant_write_acp,
     ];
-    if grants.iter().any(|g| g.is_some())
-        || input.acl.as_deref().is_some_and(|a| a != "private")
-    {
+    if grants.iter().any(|g| g.is_some()) || input.acl.as_deref().is_some_and(|a| a != "private") {
         return Err(faults::acl_not_supported());
     }
     let algorithm = match input.checksum_algorithm.as_deref() {
@@ -340,7 +338,13 @@ fn parse_copy_source(source: &str) -> Result<(String, String), AwsError> {
     }
     let decoded = percent_encoding::percent_decode_str(path.trim_start_matches('/'))
         .decode_utf8()
-        .map_err(|_| faults::invalid_argument("Invalid copy source encoding", "x-amz-copy-source", source.to_string()))?;
+        .map_err(|_| {
+            faults::invalid_argument(
+                "Invalid copy source encoding",
+                "x-amz-copy-source",
+                source.to_string(),
+            )
+        })?;
     match decoded.split_once('/') {
         Some((b, k)) if !b.is_empty() && !k.is_empty() => Ok((b.to_string(), k.to_string())),
         _ => Err(faults::invalid_argument(
@@ -631,7 +635,10 @@ pub(crate) async fn complete(
         Ok(freed) => {
             s3.blobs.remove(freed).await;
             Ok(g::CompleteMultipartUploadOutput {
-                location: Some(format!("http://{}/{}/{}", ctx.host, input.bucket, input.key)),
+                location: Some(format!(
+                    "http://{}/{}/{}",
+                    ctx.host, input.bucket, input.key
+                )),
                 bucket: Some(input.bucket),
                 key: Some(input.key),
                 e_tag: Some(rec.etag()),
@@ -786,11 +793,16 @@ pub(crate) fn list_uploads(
         .filter(|u| u.rec.key.starts_with(&prefix))
         .collect();
     all.sort_by(|a, b| {
-        (a.rec.key.as_str(), a.rec.initiated, a.rec.upload_id.as_str()).cmp(&(
-            b.rec.key.as_str(),
-            b.rec.initiated,
-            b.rec.upload_id.as_str(),
-        ))
+        (
+            a.rec.key.as_str(),
+            a.rec.initiated,
+            a.rec.upload_id.as_str(),
+        )
+            .cmp(&(
+                b.rec.key.as_str(),
+                b.rec.initiated,
+                b.rec.upload_id.as_str(),
+            ))
     });
     let after_marker = |u: &&UploadState| {
         if key_marker.is_empty() {
@@ -851,7 +863,11 @@ pub(crate) fn list_uploads(
         bucket: Some(input.bucket.clone()),
         key_marker: Some(enc(&key_marker)),
         upload_id_marker: Some(id_marker),
-        next_key_marker: if truncated { last.as_ref().map(|l| enc(&l.0)) } else { None },
+        next_key_marker: if truncated {
+            last.as_ref().map(|l| enc(&l.0))
+        } else {
+            None
+        },
         next_upload_id_marker: if truncated { last.map(|l| l.1) } else { None },
         prefix: Some(enc(&prefix)),
         delimiter: delimiter.as_deref().map(enc),

@@ -226,7 +226,10 @@ pub(crate) enum Change {
     PutBucket(BucketRecord),
     DeleteBucket(String),
     PutObject(Arc<ObjectRecord>),
-    DeleteObject { bucket: String, key: String },
+    DeleteObject {
+        bucket: String,
+        key: String,
+    },
     PutPolicy(Arc<StoredPolicy>),
     DeletePolicy(String),
     PutUpload(Arc<UploadRecord>),
@@ -369,7 +372,9 @@ fn build_index(store: &Store, blobs: &BlobStore) -> Result<(Index, HashSet<Strin
     let mut index = Index::default();
     for (_, v) in store.scan_prefix(BUCKETS, b"")? {
         let rec: BucketRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
-        index.buckets.insert(rec.name.clone(), BucketState::new(rec));
+        index
+            .buckets
+            .insert(rec.name.clone(), BucketState::new(rec));
     }
     for (_, v) in store.scan_prefix(POLICIES, b"")? {
         let rec: PolicyRecord = nimbus_store::decode_record(&v, RECORD_VERSION, |_, j| Ok(j))?;
@@ -471,7 +476,9 @@ fn apply(index: &mut Index, changes: Vec<Change>) {
     for c in changes {
         match c {
             Change::PutBucket(rec) => {
-                index.buckets.insert(rec.name.clone(), BucketState::new(rec));
+                index
+                    .buckets
+                    .insert(rec.name.clone(), BucketState::new(rec));
             }
             Change::DeleteBucket(name) => {
                 index.buckets.remove(&name);

@@ -10,8 +10,8 @@
 
 use crate::state::Change;
 use nimbus_core::{Clock, Timestamp};
-use serde::{Deserialize, Serialize};
 use nimbus_workers::{RunFuture, Stop, Worker};
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -37,10 +37,15 @@ pub struct Endpoint {
 pub fn parse_endpoint(protocol: &str, url: &str, egress: bool) -> Result<Endpoint, String> {
     let rest = match (protocol, url.split_once("://")) {
         ("http", Some(("http", rest))) => rest,
-        ("https", Some(("https", _))) => {
-            return Err("Nimbus cannot deliver to https endpoints yet (no TLS client); use an http endpoint".into())
+        ("https", Some(("https", _))) => return Err(
+            "Nimbus cannot deliver to https endpoints yet (no TLS client); use an http endpoint"
+                .into(),
+        ),
+        _ => {
+            return Err(format!(
+                "Invalid parameter: Endpoint must match the protocol {protocol}"
+            ))
         }
-        _ => return Err(format!("Invalid parameter: Endpoint must match the protocol {protocol}")),
     };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -59,7 +64,8 @@ pub fn parse_endpoint(protocol: &str, url: &str, egress: bool) -> Result<Endpoin
     let port: u16 = if port.is_empty() {
         80
     } else {
-        port.parse().map_err(|_| "Invalid parameter: Endpoint".to_string())?
+        port.parse()
+            .map_err(|_| "Invalid parameter: Endpoint".to_string())?
     };
     let ip: IpAddr = if host.eq_ignore_ascii_case("localhost") {
         IpAddr::from([127, 0, 0, 1])
@@ -104,7 +110,10 @@ pub struct Queue {
 
 impl Queue {
     pub fn push(&self, job: Job) {
-        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).push_back(job);
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(job);
         self.notify.notify_one();
     }
 
@@ -211,9 +220,15 @@ impl Delivery {
                             return Ok((Change::default(), false));
                         }
                         let change = if retry {
-                            Change { put_jobs: vec![again], ..Change::default() }
+                            Change {
+                                put_jobs: vec![again],
+                                ..Change::default()
+                            }
                         } else {
-                            Change { delete_jobs: vec![id.clone()], ..Change::default() }
+                            Change {
+                                delete_jobs: vec![id.clone()],
+                                ..Change::default()
+                            }
                         };
                         Ok((change, true))
                     })
@@ -262,12 +277,22 @@ mod tests {
         let e = parse_endpoint("http", "http://127.0.0.1:8080/hook?x=1", false).expect("ok");
         assert_eq!(e.addr, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(e.path, "/hook?x=1");
-        assert_eq!(parse_endpoint("http", "http://localhost/", false).unwrap().addr.port(), 80);
+        assert_eq!(
+            parse_endpoint("http", "http://localhost/", false)
+                .unwrap()
+                .addr
+                .port(),
+            80
+        );
         assert!(parse_endpoint("http", "http://[::1]:9/", false).is_ok());
-        assert!(parse_endpoint("http", "http://10.0.0.1/", false).unwrap_err().contains("loopback"));
+        assert!(parse_endpoint("http", "http://10.0.0.1/", false)
+            .unwrap_err()
+            .contains("loopback"));
         assert!(parse_endpoint("http", "http://10.0.0.1/", true).is_ok());
         assert!(parse_endpoint("http", "http://example.com/", true).is_err());
-        assert!(parse_endpoint("https", "https://127.0.0.1/", false).unwrap_err().contains("https"));
+        assert!(parse_endpoint("https", "https://127.0.0.1/", false)
+            .unwrap_err()
+            .contains("https"));
         assert!(parse_endpoint("http", "https://127.0.0.1/", false).is_err());
     }
 }

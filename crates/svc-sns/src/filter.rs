@@ -79,7 +79,12 @@ pub enum Field {
 
 /// Whether a message matches `policy` (already validated). `attributes` are the message
 /// attributes as (name, type, value); `body` the message.
-pub fn matches(policy: &str, scope_body: bool, attributes: &[(String, String, String)], body: &str) -> bool {
+pub fn matches(
+    policy: &str,
+    scope_body: bool,
+    attributes: &[(String, String, String)],
+    body: &str,
+) -> bool {
     let Ok(policy) = serde_json::from_str::<Value>(policy) else {
         return false;
     };
@@ -113,21 +118,27 @@ fn field_of(v: &Value) -> Option<Field> {
 }
 
 fn matches_with(policy: &Value, lookup: &dyn Fn(&str) -> Option<Vec<Field>>) -> bool {
-    let Some(obj) = policy.as_object() else { return false };
+    let Some(obj) = policy.as_object() else {
+        return false;
+    };
     obj.iter().all(|(k, cond)| {
         if k == "$or" {
             return cond
                 .as_array()
                 .is_some_and(|alts| alts.iter().any(|a| matches_with(a, lookup)));
         }
-        let Some(conds) = cond.as_array() else { return false };
+        let Some(conds) = cond.as_array() else {
+            return false;
+        };
         let values = lookup(k);
         conds.iter().any(|c| condition(c, values.as_deref()))
     })
 }
 
 fn matches_body(policy: &Value, doc: &Value) -> bool {
-    let Some(obj) = policy.as_object() else { return false };
+    let Some(obj) = policy.as_object() else {
+        return false;
+    };
     obj.iter().all(|(k, cond)| {
         if k == "$or" {
             return cond
@@ -162,7 +173,9 @@ fn condition(c: &Value, values: Option<&[Field]>) -> bool {
             any(&|f| matches!(f, Field::Num(x) if *x == n))
         }
         Value::Object(o) => {
-            let Some((op, arg)) = o.iter().next() else { return false };
+            let Some((op, arg)) = o.iter().next() else {
+                return false;
+            };
             match op.as_str() {
                 "exists" => arg.as_bool() == Some(values.is_some()),
                 "prefix" => {
@@ -187,17 +200,21 @@ fn condition(c: &Value, values: Option<&[Field]>) -> bool {
                         };
                         match arg {
                             Value::Array(es) => es.iter().any(hit),
-                            Value::Object(p) => match (p.get("prefix").and_then(Value::as_str), f) {
-                                (Some(pre), Field::Str(x)) => x.starts_with(pre),
-                                _ => false,
-                            },
+                            Value::Object(p) => {
+                                match (p.get("prefix").and_then(Value::as_str), f) {
+                                    (Some(pre), Field::Str(x)) => x.starts_with(pre),
+                                    _ => false,
+                                }
+                            }
                             e => hit(e),
                         }
                     };
                     vs.iter().any(|f| !excluded(f))
                 }
                 "numeric" => {
-                    let Some(pairs) = arg.as_array() else { return false };
+                    let Some(pairs) = arg.as_array() else {
+                        return false;
+                    };
                     any(&|f| {
                         let Field::Num(x) = f else { return false };
                         pairs.chunks(2).all(|p| {
@@ -225,7 +242,9 @@ mod tests {
     use super::*;
 
     fn attrs(v: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-        v.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect()
+        v.iter()
+            .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+            .collect()
     }
 
     #[test]
@@ -242,7 +261,9 @@ mod tests {
         };
         assert!(t(r#"{"store": ["example_corp"]}"#));
         assert!(!t(r#"{"store": ["other"]}"#));
-        assert!(t(r#"{"store": ["example_corp"], "event": [{"prefix": "order-"}, {"prefix": "order_"}]}"#));
+        assert!(t(
+            r#"{"store": ["example_corp"], "event": [{"prefix": "order-"}, {"prefix": "order_"}]}"#
+        ));
         assert!(t(r#"{"price": [{"numeric": [">", 100, "<=", 250]}]}"#));
         assert!(!t(r#"{"price": [{"numeric": ["<", 100]}]}"#));
         assert!(t(r#"{"tags": ["blue"]}"#));
@@ -251,7 +272,9 @@ mod tests {
         assert!(t(r#"{"customer": [{"exists": false}]}"#));
         assert!(!t(r#"{"customer": [{"exists": true}]}"#));
         assert!(t(r#"{"store": [{"equals-ignore-case": "EXAMPLE_CORP"}]}"#));
-        assert!(t(r#"{"$or": [{"store": ["x"]}, {"event": [{"suffix": "_placed"}]}]}"#));
+        assert!(t(
+            r#"{"$or": [{"store": ["x"]}, {"event": [{"suffix": "_placed"}]}]}"#
+        ));
         assert!(validate(r#"{"store": "example_corp"}"#).is_err());
         assert!(validate(r#"{"price": [{"numeric": [">"]}]}"#).is_err());
         assert!(validate("[1]").is_err());
@@ -260,8 +283,18 @@ mod tests {
     #[test]
     fn body_policies() {
         let body = r#"{"order": {"status": "shipped", "total": 42}, "region": "eu"}"#;
-        assert!(matches(r#"{"order": {"status": ["shipped"]}}"#, true, &[], body));
-        assert!(matches(r#"{"order": {"total": [{"numeric": [">=", 42]}]}, "region": ["eu"]}"#, true, &[], body));
+        assert!(matches(
+            r#"{"order": {"status": ["shipped"]}}"#,
+            true,
+            &[],
+            body
+        ));
+        assert!(matches(
+            r#"{"order": {"total": [{"numeric": [">=", 42]}]}, "region": ["eu"]}"#,
+            true,
+            &[],
+            body
+        ));
         assert!(!matches(r#"{"region": ["us"]}"#, true, &[], body));
         assert!(!matches(r#"{"region": ["eu"]}"#, true, &[], "not json"));
     }

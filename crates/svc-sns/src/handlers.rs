@@ -142,33 +142,41 @@ impl Sns {
             ));
         }
         if input.data_protection_policy.is_some() {
-            return Err(AwsError::not_implemented("SNS", "CreateTopic with DataProtectionPolicy"));
+            return Err(AwsError::not_implemented(
+                "SNS",
+                "CreateTopic with DataProtectionPolicy",
+            ));
         }
         let tags = input.tags.unwrap_or_default();
         check_tags(&tags)?;
         let account = ctx.account_id().to_string();
         let arn = Self::topic_arn(&ctx.region, &account, &input.name);
         let now = self.state.clock.now();
-        let tag_pairs: Vec<(String, String)> =
-            tags.into_iter().map(|t| (t.key, t.value)).collect();
+        let tag_pairs: Vec<(String, String)> = tags.into_iter().map(|t| (t.key, t.value)).collect();
         self.state
             .change(|mem| {
                 if let Some(t) = mem.topics.get(&arn) {
                     // Idempotent by name, as long as what is asked matches.
-                    let differs = attributes.iter().any(|(k, v)| t.attributes.get(k) != Some(v));
+                    let differs = attributes
+                        .iter()
+                        .any(|(k, v)| t.attributes.get(k) != Some(v));
                     if differs {
-                        return Err(invalid("Attributes Reason: Topic already exists with different attributes"));
+                        return Err(invalid(
+                            "Attributes Reason: Topic already exists with different attributes",
+                        ));
                     }
-                    if !tag_pairs.is_empty()
-                        && tag_pairs.iter().any(|p| !t.tags.contains(p))
-                    {
-                        return Err(invalid("Tags Reason: Topic already exists with different tags"));
+                    if !tag_pairs.is_empty() && tag_pairs.iter().any(|p| !t.tags.contains(p)) {
+                        return Err(invalid(
+                            "Tags Reason: Topic already exists with different tags",
+                        ));
                     }
                     return Ok((Change::default(), ()));
                 }
                 let count = mem.topics.values().filter(|t| t.account == account).count();
                 if count >= 100_000 {
-                    return Err(errors::topic_limit_exceeded_exception("Topic limit exceeded"));
+                    return Err(errors::topic_limit_exceeded_exception(
+                        "Topic limit exceeded",
+                    ));
                 }
                 let topic = Topic {
                     arn: arn.clone(),
@@ -239,7 +247,11 @@ impl Sns {
             .ok_or_else(topic_not_found)
     }
 
-    fn list_topics(&self, ctx: &RequestContext, token: Option<String>) -> Result<g::ListTopicsResponse, AwsError> {
+    fn list_topics(
+        &self,
+        ctx: &RequestContext,
+        token: Option<String>,
+    ) -> Result<g::ListTopicsResponse, AwsError> {
         let mem = self.state.memory();
         let prefix = format!("arn:aws:sns:{}:{}:", ctx.region, ctx.account_id());
         let mut topics: Vec<g::Topic> = mem
@@ -256,13 +268,24 @@ impl Sns {
         } else {
             None
         };
-        Ok(g::ListTopicsResponse { topics: Some(topics), next_token })
+        Ok(g::ListTopicsResponse {
+            topics: Some(topics),
+            next_token,
+        })
     }
 
-    fn topic_attributes(&self, ctx: &RequestContext, arn: &str) -> Result<Vec<(String, String)>, AwsError> {
+    fn topic_attributes(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+    ) -> Result<Vec<(String, String)>, AwsError> {
         let t = self.topic(ctx, arn)?;
         let mem = self.state.memory();
-        let subs: Vec<_> = mem.subscriptions.values().filter(|s| s.topic_arn == arn).collect();
+        let subs: Vec<_> = mem
+            .subscriptions
+            .values()
+            .filter(|s| s.topic_arn == arn)
+            .collect();
         let confirmed = subs.iter().filter(|s| s.confirmed).count();
         let mut out: BTreeMap<String, String> = BTreeMap::new();
         out.insert("TopicArn".into(), t.arn.clone());
@@ -270,9 +293,18 @@ impl Sns {
         out.insert("Policy".into(), default_policy(&t.arn, &t.account));
         out.insert("DisplayName".into(), String::new());
         out.insert("SubscriptionsConfirmed".into(), confirmed.to_string());
-        out.insert("SubscriptionsPending".into(), (subs.len() - confirmed).to_string());
-        out.insert("SubscriptionsDeleted".into(), t.deleted_subscriptions.to_string());
-        out.insert("EffectiveDeliveryPolicy".into(), EFFECTIVE_DELIVERY_POLICY.into());
+        out.insert(
+            "SubscriptionsPending".into(),
+            (subs.len() - confirmed).to_string(),
+        );
+        out.insert(
+            "SubscriptionsDeleted".into(),
+            t.deleted_subscriptions.to_string(),
+        );
+        out.insert(
+            "EffectiveDeliveryPolicy".into(),
+            EFFECTIVE_DELIVERY_POLICY.into(),
+        );
         for (k, v) in &t.attributes {
             out.insert(k.clone(), v.clone());
         }
@@ -290,7 +322,9 @@ impl Sns {
         let value = input.attribute_value.unwrap_or_default();
         check_attribute(&input.attribute_name, &value)?;
         if input.attribute_name == "FifoTopic" {
-            return Err(invalid("AttributeName: FifoTopic can only be set when the topic is created"));
+            return Err(invalid(
+                "AttributeName: FifoTopic can only be set when the topic is created",
+            ));
         }
         let mut t = self.topic(ctx, &input.topic_arn)?;
         if input.attribute_name == "ContentBasedDeduplication" && !t.is_fifo() {
@@ -308,7 +342,13 @@ impl Sns {
                 if !mem.topics.contains_key(&t.arn) {
                     return Err(topic_not_found());
                 }
-                Ok((Change { put_topics: vec![t], ..Change::default() }, ()))
+                Ok((
+                    Change {
+                        put_topics: vec![t],
+                        ..Change::default()
+                    },
+                    (),
+                ))
             })
             .await
     }
@@ -329,79 +369,159 @@ impl Sns {
             ));
         }
         self.state
-            .change(|_| Ok((Change { put_topics: vec![t], ..Change::default() }, ())))
+            .change(|_| {
+                Ok((
+                    Change {
+                        put_topics: vec![t],
+                        ..Change::default()
+                    },
+                    (),
+                ))
+            })
             .await
     }
 }
 
 impl g::Handlers for Service {
-    async fn create_topic(&self, ctx: &RequestContext, input: g::CreateTopicInput) -> Result<g::CreateTopicResponse, AwsError> {
+    async fn create_topic(
+        &self,
+        ctx: &RequestContext,
+        input: g::CreateTopicInput,
+    ) -> Result<g::CreateTopicResponse, AwsError> {
         self.0.create_topic(ctx, input).await
     }
 
-    async fn delete_topic(&self, ctx: &RequestContext, input: g::DeleteTopicInput) -> Result<(), AwsError> {
+    async fn delete_topic(
+        &self,
+        ctx: &RequestContext,
+        input: g::DeleteTopicInput,
+    ) -> Result<(), AwsError> {
         self.0.delete_topic(ctx, input.topic_arn).await
     }
 
-    async fn list_topics(&self, ctx: &RequestContext, input: g::ListTopicsInput) -> Result<g::ListTopicsResponse, AwsError> {
+    async fn list_topics(
+        &self,
+        ctx: &RequestContext,
+        input: g::ListTopicsInput,
+    ) -> Result<g::ListTopicsResponse, AwsError> {
         self.0.list_topics(ctx, input.next_token)
     }
 
-    async fn get_topic_attributes(&self, ctx: &RequestContext, input: g::GetTopicAttributesInput) -> Result<g::GetTopicAttributesResponse, AwsError> {
+    async fn get_topic_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetTopicAttributesInput,
+    ) -> Result<g::GetTopicAttributesResponse, AwsError> {
         Ok(g::GetTopicAttributesResponse {
             attributes: Some(self.0.topic_attributes(ctx, &input.topic_arn)?),
         })
     }
 
-    async fn set_topic_attributes(&self, ctx: &RequestContext, input: g::SetTopicAttributesInput) -> Result<(), AwsError> {
+    async fn set_topic_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: g::SetTopicAttributesInput,
+    ) -> Result<(), AwsError> {
         self.0.set_topic_attribute(ctx, input).await
     }
 
-    async fn subscribe(&self, ctx: &RequestContext, input: g::SubscribeInput) -> Result<g::SubscribeResponse, AwsError> {
+    async fn subscribe(
+        &self,
+        ctx: &RequestContext,
+        input: g::SubscribeInput,
+    ) -> Result<g::SubscribeResponse, AwsError> {
         self.0.subscribe(ctx, input).await
     }
 
-    async fn confirm_subscription(&self, ctx: &RequestContext, input: g::ConfirmSubscriptionInput) -> Result<g::ConfirmSubscriptionResponse, AwsError> {
+    async fn confirm_subscription(
+        &self,
+        ctx: &RequestContext,
+        input: g::ConfirmSubscriptionInput,
+    ) -> Result<g::ConfirmSubscriptionResponse, AwsError> {
         self.0.topic(ctx, &input.topic_arn)?;
         let arn = self.0.confirm(&input.topic_arn, &input.token).await?;
-        Ok(g::ConfirmSubscriptionResponse { subscription_arn: Some(arn) })
-    }
-
-    async fn unsubscribe(&self, ctx: &RequestContext, input: g::UnsubscribeInput) -> Result<(), AwsError> {
-        self.0.unsubscribe(ctx, &input.subscription_arn).await
-    }
-
-    async fn list_subscriptions(&self, ctx: &RequestContext, input: g::ListSubscriptionsInput) -> Result<g::ListSubscriptionsResponse, AwsError> {
-        let (subscriptions, next_token) = self.0.list_subscriptions(ctx, None, input.next_token)?;
-        Ok(g::ListSubscriptionsResponse { subscriptions: Some(subscriptions), next_token })
-    }
-
-    async fn list_subscriptions_by_topic(&self, ctx: &RequestContext, input: g::ListSubscriptionsByTopicInput) -> Result<g::ListSubscriptionsByTopicResponse, AwsError> {
-        self.0.topic(ctx, &input.topic_arn)?;
-        let (subscriptions, next_token) =
-            self.0.list_subscriptions(ctx, Some(&input.topic_arn), input.next_token)?;
-        Ok(g::ListSubscriptionsByTopicResponse { subscriptions: Some(subscriptions), next_token })
-    }
-
-    async fn get_subscription_attributes(&self, ctx: &RequestContext, input: g::GetSubscriptionAttributesInput) -> Result<g::GetSubscriptionAttributesResponse, AwsError> {
-        Ok(g::GetSubscriptionAttributesResponse {
-            attributes: Some(self.0.subscription_attributes(ctx, &input.subscription_arn)?),
+        Ok(g::ConfirmSubscriptionResponse {
+            subscription_arn: Some(arn),
         })
     }
 
-    async fn set_subscription_attributes(&self, ctx: &RequestContext, input: g::SetSubscriptionAttributesInput) -> Result<(), AwsError> {
+    async fn unsubscribe(
+        &self,
+        ctx: &RequestContext,
+        input: g::UnsubscribeInput,
+    ) -> Result<(), AwsError> {
+        self.0.unsubscribe(ctx, &input.subscription_arn).await
+    }
+
+    async fn list_subscriptions(
+        &self,
+        ctx: &RequestContext,
+        input: g::ListSubscriptionsInput,
+    ) -> Result<g::ListSubscriptionsResponse, AwsError> {
+        let (subscriptions, next_token) = self.0.list_subscriptions(ctx, None, input.next_token)?;
+        Ok(g::ListSubscriptionsResponse {
+            subscriptions: Some(subscriptions),
+            next_token,
+        })
+    }
+
+    async fn list_subscriptions_by_topic(
+        &self,
+        ctx: &RequestContext,
+        input: g::ListSubscriptionsByTopicInput,
+    ) -> Result<g::ListSubscriptionsByTopicResponse, AwsError> {
+        self.0.topic(ctx, &input.topic_arn)?;
+        let (subscriptions, next_token) =
+            self.0
+                .list_subscriptions(ctx, Some(&input.topic_arn), input.next_token)?;
+        Ok(g::ListSubscriptionsByTopicResponse {
+            subscriptions: Some(subscriptions),
+            next_token,
+        })
+    }
+
+    async fn get_subscription_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: g::GetSubscriptionAttributesInput,
+    ) -> Result<g::GetSubscriptionAttributesResponse, AwsError> {
+        Ok(g::GetSubscriptionAttributesResponse {
+            attributes: Some(
+                self.0
+                    .subscription_attributes(ctx, &input.subscription_arn)?,
+            ),
+        })
+    }
+
+    async fn set_subscription_attributes(
+        &self,
+        ctx: &RequestContext,
+        input: g::SetSubscriptionAttributesInput,
+    ) -> Result<(), AwsError> {
         self.0.set_subscription_attribute(ctx, input).await
     }
 
-    async fn publish(&self, ctx: &RequestContext, input: g::PublishInput) -> Result<g::PublishResponse, AwsError> {
+    async fn publish(
+        &self,
+        ctx: &RequestContext,
+        input: g::PublishInput,
+    ) -> Result<g::PublishResponse, AwsError> {
         self.0.publish(ctx, input).await
     }
 
-    async fn publish_batch(&self, ctx: &RequestContext, input: g::PublishBatchInput) -> Result<g::PublishBatchResponse, AwsError> {
+    async fn publish_batch(
+        &self,
+        ctx: &RequestContext,
+        input: g::PublishBatchInput,
+    ) -> Result<g::PublishBatchResponse, AwsError> {
         self.0.publish_batch(ctx, input).await
     }
 
-    async fn tag_resource(&self, ctx: &RequestContext, input: g::TagResourceRequest) -> Result<g::TagResourceResponse, AwsError> {
+    async fn tag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: g::TagResourceRequest,
+    ) -> Result<g::TagResourceResponse, AwsError> {
         check_tags(&input.tags)?;
         self.0
             .retag(ctx, &input.resource_arn, |tags| {
@@ -417,7 +537,11 @@ impl g::Handlers for Service {
         Ok(g::TagResourceResponse {})
     }
 
-    async fn untag_resource(&self, ctx: &RequestContext, input: g::UntagResourceRequest) -> Result<g::UntagResourceResponse, AwsError> {
+    async fn untag_resource(
+        &self,
+        ctx: &RequestContext,
+        input: g::UntagResourceRequest,
+    ) -> Result<g::UntagResourceResponse, AwsError> {
         self.0
             .retag(ctx, &input.resource_arn, |tags| {
                 tags.retain(|(k, _)| !input.tag_keys.contains(k));
@@ -427,13 +551,22 @@ impl g::Handlers for Service {
         Ok(g::UntagResourceResponse {})
     }
 
-    async fn list_tags_for_resource(&self, ctx: &RequestContext, input: g::ListTagsForResourceRequest) -> Result<g::ListTagsForResourceResponse, AwsError> {
+    async fn list_tags_for_resource(
+        &self,
+        ctx: &RequestContext,
+        input: g::ListTagsForResourceRequest,
+    ) -> Result<g::ListTagsForResourceResponse, AwsError> {
         let t = self
             .0
             .topic(ctx, &input.resource_arn)
             .map_err(|_| errors::resource_not_found_exception("Resource does not exist"))?;
         Ok(g::ListTagsForResourceResponse {
-            tags: Some(t.tags.into_iter().map(|(key, value)| g::Tag { key, value }).collect()),
+            tags: Some(
+                t.tags
+                    .into_iter()
+                    .map(|(key, value)| g::Tag { key, value })
+                    .collect(),
+            ),
         })
     }
 
@@ -448,4 +581,3 @@ impl g::Handlers for Service {
         })
     }
 }
-

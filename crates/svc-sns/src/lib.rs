@@ -67,7 +67,11 @@ impl Sns {
 pub type Deduplicated = (String, Option<String>, i64);
 
 /// What [`build`] gives the wiring.
-pub type Built = (Arc<dyn nimbus_wire::Service>, Handle, Arc<delivery::Delivery>);
+pub type Built = (
+    Arc<dyn nimbus_wire::Service>,
+    Handle,
+    Arc<delivery::Delivery>,
+);
 
 /// A handle on SNS for the wiring: publishing on behalf of other services (CloudWatch alarm
 /// notifications) and the admin endpoints.
@@ -94,7 +98,11 @@ pub fn build(
         dedup: Default::default(),
         signer: tokio::sync::Mutex::new(None),
     });
-    let worker = Arc::new(delivery::Delivery { sns: sns.clone(), queue, clock });
+    let worker = Arc::new(delivery::Delivery {
+        sns: sns.clone(),
+        queue,
+        clock,
+    });
     Ok((
         Arc::new(generated::Router(handlers::Service(sns.clone()))),
         Handle(sns),

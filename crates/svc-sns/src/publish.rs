@@ -37,7 +37,9 @@ impl Outgoing {
         }
         let v: serde_json::Value = serde_json::from_str(&self.message).unwrap_or_default();
         let pick = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-        pick(protocol).or_else(|| pick("default")).unwrap_or_default()
+        pick(protocol)
+            .or_else(|| pick("default"))
+            .unwrap_or_default()
     }
 }
 
@@ -56,7 +58,10 @@ fn check(
         return Err(invalid("Message too long"));
     }
     if let Some(s) = &subject {
-        if s.is_empty() || s.chars().count() > 100 || s.chars().any(|c| c.is_control() || !c.is_ascii()) {
+        if s.is_empty()
+            || s.chars().count() > 100
+            || s.chars().any(|c| c.is_control() || !c.is_ascii())
+        {
             return Err(invalid("Subject"));
         }
     }
@@ -66,7 +71,9 @@ fn check(
             let v: serde_json::Value = serde_json::from_str(&message)
                 .map_err(|_| invalid("Message Structure - JSON message body failed to parse"))?;
             if !v.get("default").is_some_and(|d| d.is_string()) {
-                return Err(invalid("Message Structure - No default entry in JSON message body"));
+                return Err(invalid(
+                    "Message Structure - No default entry in JSON message body",
+                ));
             }
             true
         }
@@ -74,7 +81,9 @@ fn check(
     };
     let attrs = attributes.unwrap_or_default();
     if attrs.len() > 10 {
-        return Err(invalid("MessageAttributes: too many message attributes (at most 10)"));
+        return Err(invalid(
+            "MessageAttributes: too many message attributes (at most 10)",
+        ));
     }
     let mut out = Vec::new();
     for (name, v) in attrs {
@@ -96,9 +105,15 @@ fn check(
             }
         };
         if base == "Number" && value.parse::<f64>().is_err() {
-            return Err(invalid(format!("Could not cast message attribute '{name}' value to number.")));
+            return Err(invalid(format!(
+                "Could not cast message attribute '{name}' value to number."
+            )));
         }
-        let shown_type = if v.data_type == "String.Array" { "String.Array".to_string() } else { base.to_string() };
+        let shown_type = if v.data_type == "String.Array" {
+            "String.Array".to_string()
+        } else {
+            base.to_string()
+        };
         out.push((name, shown_type, value));
     }
     Ok(Outgoing {
@@ -118,17 +133,31 @@ impl Sns {
         input: g::PublishInput,
     ) -> Result<g::PublishResponse, AwsError> {
         if input.phone_number.is_some() {
-            return Err(AwsError::not_implemented("SNS", "Publish to a PhoneNumber (SMS)"));
+            return Err(AwsError::not_implemented(
+                "SNS",
+                "Publish to a PhoneNumber (SMS)",
+            ));
         }
         let arn = match (&input.topic_arn, &input.target_arn) {
             (Some(a), None) | (None, Some(a)) => a.clone(),
-            (Some(_), Some(_)) => return Err(invalid("TopicArn or TargetArn Reason: both were given")),
+            (Some(_), Some(_)) => {
+                return Err(invalid("TopicArn or TargetArn Reason: both were given"))
+            }
             (None, None) => {
-                return Err(invalid("TopicArn or TargetArn Reason: no value for required parameter"))
+                return Err(invalid(
+                    "TopicArn or TargetArn Reason: no value for required parameter",
+                ))
             }
         };
-        if arn.split(':').nth(5).is_some_and(|r| r.starts_with("endpoint/")) {
-            return Err(AwsError::not_implemented("SNS", "Publish to a platform endpoint"));
+        if arn
+            .split(':')
+            .nth(5)
+            .is_some_and(|r| r.starts_with("endpoint/"))
+        {
+            return Err(AwsError::not_implemented(
+                "SNS",
+                "Publish to a platform endpoint",
+            ));
         }
         self.topic(ctx, &arn)?;
         let msg = check(
@@ -155,29 +184,50 @@ impl Sns {
         self.topic(ctx, &input.topic_arn)?;
         let entries = input.publish_batch_request_entries;
         if entries.is_empty() {
-            return Err(errors::empty_batch_request_exception("The batch request doesn't contain any entries."));
+            return Err(errors::empty_batch_request_exception(
+                "The batch request doesn't contain any entries.",
+            ));
         }
         if entries.len() > 10 {
-            return Err(errors::too_many_entries_in_batch_request_exception("The batch request contains more entries than permissible."));
+            return Err(errors::too_many_entries_in_batch_request_exception(
+                "The batch request contains more entries than permissible.",
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         for e in &entries {
-            if e.id.is_empty() || e.id.len() > 80 || !e.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            if e.id.is_empty()
+                || e.id.len() > 80
+                || !e
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
                 return Err(errors::invalid_batch_entry_id_exception("The Id of a batch entry in a batch request doesn't abide by the specification."));
             }
             if !seen.insert(e.id.clone()) {
-                return Err(errors::batch_entry_ids_not_distinct_exception("Two or more batch entries in the request have the same Id."));
+                return Err(errors::batch_entry_ids_not_distinct_exception(
+                    "Two or more batch entries in the request have the same Id.",
+                ));
             }
         }
         let total: usize = entries.iter().map(|e| e.message.len()).sum();
         if total > MAX_MESSAGE {
-            return Err(errors::batch_request_too_long_exception("The length of all the messages put together is more than the limit."));
+            return Err(errors::batch_request_too_long_exception(
+                "The length of all the messages put together is more than the limit.",
+            ));
         }
         let mut ok_ids = Vec::new();
         let mut msgs = Vec::new();
         let mut failed = Vec::new();
         for e in entries {
-            match check(e.message, e.subject, e.message_structure, e.message_attributes, e.message_group_id, e.message_deduplication_id) {
+            match check(
+                e.message,
+                e.subject,
+                e.message_structure,
+                e.message_attributes,
+                e.message_group_id,
+                e.message_deduplication_id,
+            ) {
                 Ok(m) => {
                     ok_ids.push(e.id);
                     msgs.push(m);
@@ -190,7 +240,11 @@ impl Sns {
                 }),
             }
         }
-        let published = if msgs.is_empty() { Vec::new() } else { self.publish_to(&input.topic_arn, msgs).await? };
+        let published = if msgs.is_empty() {
+            Vec::new()
+        } else {
+            self.publish_to(&input.topic_arn, msgs).await?
+        };
         Ok(g::PublishBatchResponse {
             successful: Some(
                 ok_ids
@@ -216,7 +270,11 @@ impl Sns {
     ) -> Result<Vec<(String, Option<String>)>, AwsError> {
         let (topic, subs) = {
             let mem = self.state.memory();
-            let topic = mem.topics.get(topic_arn).cloned().ok_or_else(topic_not_found)?;
+            let topic = mem
+                .topics
+                .get(topic_arn)
+                .cloned()
+                .ok_or_else(topic_not_found)?;
             let subs: Vec<Subscription> = mem
                 .subscriptions
                 .values()
@@ -227,8 +285,15 @@ impl Sns {
         };
         let fifo = topic.is_fifo();
         let signer = self.signer().await;
-        let version = topic.attributes.get("SignatureVersion").cloned().unwrap_or_else(|| "1".into());
-        let content_dedup = topic.attributes.get("ContentBasedDeduplication").is_some_and(|v| v == "true");
+        let version = topic
+            .attributes
+            .get("SignatureVersion")
+            .cloned()
+            .unwrap_or_else(|| "1".into());
+        let content_dedup = topic
+            .attributes
+            .get("ContentBasedDeduplication")
+            .is_some_and(|v| v == "true");
         let now = self.state.clock.now();
         let mut ids = Vec::new();
         let mut mail = Vec::new();
@@ -236,7 +301,9 @@ impl Sns {
         for (i, m) in msgs.iter().enumerate() {
             if fifo {
                 if m.group_id.is_none() {
-                    return Err(invalid("The MessageGroupId parameter is required for FIFO topics"));
+                    return Err(invalid(
+                        "The MessageGroupId parameter is required for FIFO topics",
+                    ));
                 }
                 if m.dedup_id.is_none() && !content_dedup {
                     return Err(invalid("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"));
@@ -254,9 +321,10 @@ impl Sns {
                 // FIFO deduplication: a message with the id (explicit, or the SHA-256 of the
                 // body) of one published in the last five minutes is accepted but not sent
                 // again, and answers with the first one's ids.
-                let dedup = m.dedup_id.clone().unwrap_or_else(|| {
-                    hex::encode(sha2::Sha256::digest(m.message.as_bytes()))
-                });
+                let dedup = m
+                    .dedup_id
+                    .clone()
+                    .unwrap_or_else(|| hex::encode(sha2::Sha256::digest(m.message.as_bytes())));
                 let mut seen = self.dedup.lock().unwrap_or_else(|e| e.into_inner());
                 seen.retain(|_, (_, _, at)| now.0 - *at < DEDUP_WINDOW_MS);
                 let k = (topic_arn.to_string(), dedup);
@@ -269,12 +337,24 @@ impl Sns {
             for s in &subs {
                 let body = m.body_for(&s.protocol);
                 if let Some(policy) = s.attributes.get("FilterPolicy").filter(|p| !p.is_empty()) {
-                    let on_body = s.attributes.get("FilterPolicyScope").is_some_and(|v| v == "MessageBody");
+                    let on_body = s
+                        .attributes
+                        .get("FilterPolicyScope")
+                        .is_some_and(|v| v == "MessageBody");
                     if !crate::filter::matches(policy, on_body, &m.attributes, &body) {
                         continue;
                     }
                 }
-                let doc = notification(&id, topic_arn, m, &body, now, s, signer.as_deref(), &version);
+                let doc = notification(
+                    &id,
+                    topic_arn,
+                    m,
+                    &body,
+                    now,
+                    s,
+                    signer.as_deref(),
+                    &version,
+                );
                 match s.protocol.as_str() {
                     "email" | "email-json" => mail.push(Mail {
                         id: self.state.uuid(),
@@ -329,7 +409,16 @@ impl Sns {
         if !mail.is_empty() || !jobs.is_empty() {
             let put_jobs = jobs.clone();
             self.state
-                .change(|_| Ok((Change { mail, put_jobs, ..Change::default() }, ())))
+                .change(|_| {
+                    Ok((
+                        Change {
+                            mail,
+                            put_jobs,
+                            ..Change::default()
+                        },
+                        (),
+                    ))
+                })
                 .await?;
         }
         for j in jobs {
@@ -340,10 +429,20 @@ impl Sns {
 
     pub(crate) fn outbox_json(&self, to: Option<&str>) -> serde_json::Value {
         let mem = self.state.memory();
-        let mut mail: Vec<&Mail> = mem.outbox.iter().filter(|m| to.is_none_or(|t| m.to == t)).collect();
+        let mut mail: Vec<&Mail> = mem
+            .outbox
+            .iter()
+            .filter(|m| to.is_none_or(|t| m.to == t))
+            .collect();
         mail.sort_by_key(|m| (m.timestamp, m.seq));
-        let deliveries: Vec<serde_json::Value> =
-            self.queue.log.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect();
+        let deliveries: Vec<serde_json::Value> = self
+            .queue
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect();
         serde_json::json!({
             "messages": mail.iter().map(|m| serde_json::json!({
                 "id": m.id,
@@ -384,14 +483,17 @@ fn notification(
     let ts = now.to_iso8601();
     doc.insert("Timestamp".into(), ts.clone().into());
     if let Some(signer) = signer {
-        let sig = signer.sign(version, &[
-            ("Message", Some(body)),
-            ("MessageId", Some(id)),
-            ("Subject", m.subject.as_deref()),
-            ("Timestamp", Some(&ts)),
-            ("TopicArn", Some(topic_arn)),
-            ("Type", Some("Notification")),
-        ]);
+        let sig = signer.sign(
+            version,
+            &[
+                ("Message", Some(body)),
+                ("MessageId", Some(id)),
+                ("Subject", m.subject.as_deref()),
+                ("Timestamp", Some(&ts)),
+                ("TopicArn", Some(topic_arn)),
+                ("Type", Some("Notification")),
+            ],
+        );
         doc.insert("SignatureVersion".into(), version.into());
         doc.insert("Signature".into(), sig.into());
         doc.insert(

@@ -28,7 +28,12 @@ fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
     if n < 0x80 {
         out.push(n as u8);
     } else {
-        let bytes: Vec<u8> = n.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
         out.push(0x80 | bytes.len() as u8);
         out.extend(bytes);
     }
@@ -38,7 +43,12 @@ fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
 
 /// A positive INTEGER's minimal DER content.
 fn der_uint(n: u64) -> Vec<u8> {
-    let mut bytes: Vec<u8> = n.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
+    let mut bytes: Vec<u8> = n
+        .to_be_bytes()
+        .iter()
+        .copied()
+        .skip_while(|b| *b == 0)
+        .collect();
     if bytes.first().is_none_or(|b| b & 0x80 != 0) {
         bytes.insert(0, 0);
     }
@@ -52,14 +62,20 @@ fn seq(parts: &[Vec<u8>]) -> Vec<u8> {
 /// sha256WithRSAEncryption, 1.2.840.113549.1.1.11, with NULL parameters.
 fn sha256_with_rsa() -> Vec<u8> {
     seq(&[
-        tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]),
+        tlv(
+            0x06,
+            &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+        ),
         vec![0x05, 0x00],
     ])
 }
 
 fn name(cn: &str) -> Vec<u8> {
     // SEQUENCE { SET { SEQUENCE { OID 2.5.4.3 (commonName), UTF8String } } }
-    seq(&[tlv(0x31, &seq(&[tlv(0x06, &[0x55, 0x04, 0x03]), tlv(0x0c, cn.as_bytes())]))])
+    seq(&[tlv(
+        0x31,
+        &seq(&[tlv(0x06, &[0x55, 0x04, 0x03]), tlv(0x0c, cn.as_bytes())]),
+    )])
 }
 
 /// `YYMMDDHHMMSSZ` of epoch seconds (UTCTime covers 1950–2049).
@@ -79,7 +95,10 @@ fn utc_time(secs: i64) -> Vec<u8> {
 
 fn sign_with(key: &RsaPrivateKey, version: &str, data: &[u8]) -> Result<Vec<u8>, rsa::Error> {
     if version == "2" {
-        key.sign(Pkcs1v15Sign::new::<sha2::Sha256>(), &sha2::Sha256::digest(data))
+        key.sign(
+            Pkcs1v15Sign::new::<sha2::Sha256>(),
+            &sha2::Sha256::digest(data),
+        )
     } else {
         key.sign(Pkcs1v15Sign::new::<sha1::Sha1>(), &sha1::Sha1::digest(data))
     }
@@ -159,11 +178,14 @@ fn certificate(key: &RsaPrivateKey, now_secs: i64) -> Result<Vec<u8>, String> {
         .to_vec();
     let subject = name("sns.nimbus.local");
     let tbs = seq(&[
-        tlv(0xa0, &tlv(0x02, &[2])),           // version v3
+        tlv(0xa0, &tlv(0x02, &[2])),                  // version v3
         tlv(0x02, &der_uint(now_secs.max(1) as u64)), // serial number
         sha256_with_rsa(),
         subject.clone(),
-        seq(&[utc_time(now_secs - 86_400), utc_time(now_secs + 10 * 365 * 86_400)]),
+        seq(&[
+            utc_time(now_secs - 86_400),
+            utc_time(now_secs + 10 * 365 * 86_400),
+        ]),
         subject,
         spki,
     ]);
@@ -181,11 +203,20 @@ mod tests {
     #[test]
     fn signs_verifiably_and_round_trips() {
         let s = Signer::generate(1_796_637_600).expect("key");
-        let fields = [("Message", Some("hi")), ("MessageId", Some("1")), ("Subject", None), ("Type", Some("Notification"))];
-        let sig = base64::engine::general_purpose::STANDARD.decode(s.sign("1", &fields)).unwrap();
+        let fields = [
+            ("Message", Some("hi")),
+            ("MessageId", Some("1")),
+            ("Subject", None),
+            ("Type", Some("Notification")),
+        ];
+        let sig = base64::engine::general_purpose::STANDARD
+            .decode(s.sign("1", &fields))
+            .unwrap();
         let public = RsaPublicKey::from(&s.key);
         let digest = sha1::Sha1::digest(b"Message\nhi\nMessageId\n1\nType\nNotification\n");
-        public.verify(Pkcs1v15Sign::new::<sha1::Sha1>(), &digest, &sig).expect("verifies");
+        public
+            .verify(Pkcs1v15Sign::new::<sha1::Sha1>(), &digest, &sig)
+            .expect("verifies");
         let back = Signer::from_record(&s.to_record().unwrap()).expect("record");
         assert_eq!(back.cert_der, s.cert_der);
         assert!(s.cert_pem().starts_with("-----BEGIN CERTIFICATE-----\nMII"));

@@ -34,7 +34,9 @@ pub struct Topic {
 
 impl Topic {
     pub fn is_fifo(&self) -> bool {
-        self.attributes.get("FifoTopic").is_some_and(|v| v == "true")
+        self.attributes
+            .get("FifoTopic")
+            .is_some_and(|v| v == "true")
     }
 }
 
@@ -181,7 +183,14 @@ impl State {
     /// A fresh UUID (message ids, subscription ids).
     pub fn uuid(&self) -> String {
         let h = self.ids.hex(32);
-        format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
     }
 
     pub fn clear(&self) {
@@ -205,13 +214,21 @@ impl State {
             let (change, out) = plan(&mem)?;
             let mut batch = Batch::new();
             for t in &change.put_topics {
-                batch.put(TOPICS, t.arn.as_bytes(), nimbus_store::encode_record(VERSION, t));
+                batch.put(
+                    TOPICS,
+                    t.arn.as_bytes(),
+                    nimbus_store::encode_record(VERSION, t),
+                );
             }
             for a in &change.delete_topics {
                 batch.delete(TOPICS, a.as_bytes());
             }
             for s in &change.put_subscriptions {
-                batch.put(SUBSCRIPTIONS, s.arn.as_bytes(), nimbus_store::encode_record(VERSION, s));
+                batch.put(
+                    SUBSCRIPTIONS,
+                    s.arn.as_bytes(),
+                    nimbus_store::encode_record(VERSION, s),
+                );
             }
             for a in &change.delete_subscriptions {
                 batch.delete(SUBSCRIPTIONS, a.as_bytes());
@@ -220,7 +237,11 @@ impl State {
                 batch.put(OUTBOX, mail_key(m), nimbus_store::encode_record(VERSION, m));
             }
             for j in &change.put_jobs {
-                batch.put(DELIVERIES, j.id.as_bytes(), nimbus_store::encode_record(VERSION, j));
+                batch.put(
+                    DELIVERIES,
+                    j.id.as_bytes(),
+                    nimbus_store::encode_record(VERSION, j),
+                );
             }
             for id in &change.delete_jobs {
                 batch.delete(DELIVERIES, id.as_bytes());

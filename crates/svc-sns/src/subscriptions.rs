@@ -23,7 +23,9 @@ fn sub_not_found() -> AwsError {
 fn percent(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -36,7 +38,8 @@ fn unpercent(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
                     Ok(v) => {
                         out.push(v);
                         i += 3;
@@ -72,7 +75,9 @@ impl Subscription {
     }
 
     pub fn raw(&self) -> bool {
-        self.attributes.get("RawMessageDelivery").is_some_and(|v| v == "true")
+        self.attributes
+            .get("RawMessageDelivery")
+            .is_some_and(|v| v == "true")
     }
 }
 
@@ -94,7 +99,9 @@ impl Sns {
             return Err(invalid(format!("Invalid protocol type: {protocol}")));
         }
         if topic.is_fifo() {
-            return Err(invalid(format!("Invalid protocol type: {protocol} (FIFO topics deliver to SQS FIFO queues only)")));
+            return Err(invalid(format!(
+                "Invalid protocol type: {protocol} (FIFO topics deliver to SQS FIFO queues only)"
+            )));
         }
         let endpoint = input.endpoint.unwrap_or_default();
         let http_target = match protocol {
@@ -103,7 +110,9 @@ impl Sns {
                     .map_err(|why| invalid(format!("Endpoint: {why}")))?,
             ),
             _ => {
-                let ok = endpoint.split_once('@').is_some_and(|(u, d)| !u.is_empty() && d.contains('.'));
+                let ok = endpoint
+                    .split_once('@')
+                    .is_some_and(|(u, d)| !u.is_empty() && d.contains('.'));
                 if !ok {
                     return Err(invalid("Email address"));
                 }
@@ -121,7 +130,11 @@ impl Sns {
         let base_url = format!("http://{}", ctx.host);
         let want_arn = input.return_subscription_arn.unwrap_or(false);
         let signer = self.signer().await;
-        let version = topic.attributes.get("SignatureVersion").cloned().unwrap_or_else(|| "1".into());
+        let version = topic
+            .attributes
+            .get("SignatureVersion")
+            .cloned()
+            .unwrap_or_else(|| "1".into());
         let (sub, queued) = self
             .state
             .change(|mem| {
@@ -150,9 +163,14 @@ impl Sns {
                     ..Change::default()
                 };
                 match &http_target {
-                    None => change.mail.push(self.confirmation_mail(&sub, signer.as_deref(), &version)),
+                    None => {
+                        change
+                            .mail
+                            .push(self.confirmation_mail(&sub, signer.as_deref(), &version))
+                    }
                     Some(target) => {
-                        let (headers, body) = self.confirmation_message(&sub, signer.as_deref(), &version);
+                        let (headers, body) =
+                            self.confirmation_message(&sub, signer.as_deref(), &version);
                         change.put_jobs.push(Job {
                             id: self.state.uuid(),
                             endpoint: target.clone(),
@@ -188,7 +206,13 @@ impl Sns {
     }
 
     /// The `SubscriptionConfirmation` document, signed when a signer is at hand.
-    fn confirmation_doc(&self, sub: &Subscription, id: &str, signer: Option<&Signer>, version: &str) -> serde_json::Value {
+    fn confirmation_doc(
+        &self,
+        sub: &Subscription,
+        id: &str,
+        signer: Option<&Signer>,
+        version: &str,
+    ) -> serde_json::Value {
         let message = Self::confirmation_text(sub);
         let url = sub.subscribe_url();
         let ts = self.state.clock.now().to_iso8601();
@@ -202,15 +226,18 @@ impl Sns {
             "Timestamp": ts,
         });
         if let Some(signer) = signer {
-            let sig = signer.sign(version, &[
-                ("Message", Some(&message)),
-                ("MessageId", Some(id)),
-                ("SubscribeURL", Some(&url)),
-                ("Timestamp", Some(&ts)),
-                ("Token", Some(&sub.token)),
-                ("TopicArn", Some(&sub.topic_arn)),
-                ("Type", Some("SubscriptionConfirmation")),
-            ]);
+            let sig = signer.sign(
+                version,
+                &[
+                    ("Message", Some(&message)),
+                    ("MessageId", Some(id)),
+                    ("SubscribeURL", Some(&url)),
+                    ("Timestamp", Some(&ts)),
+                    ("Token", Some(&sub.token)),
+                    ("TopicArn", Some(&sub.topic_arn)),
+                    ("Type", Some("SubscriptionConfirmation")),
+                ],
+            );
             doc["SignatureVersion"] = version.into();
             doc["Signature"] = sig.into();
             doc["SigningCertURL"] = format!("{}{}", sub.base_url, crate::signing::CERT_PATH).into();
@@ -219,22 +246,42 @@ impl Sns {
     }
 
     /// The http `SubscriptionConfirmation` POST: headers and JSON body.
-    fn confirmation_message(&self, sub: &Subscription, signer: Option<&Signer>, version: &str) -> (Vec<(String, String)>, String) {
+    fn confirmation_message(
+        &self,
+        sub: &Subscription,
+        signer: Option<&Signer>,
+        version: &str,
+    ) -> (Vec<(String, String)>, String) {
         let id = self.state.uuid();
         let body = self.confirmation_doc(sub, &id, signer, version);
         let headers = vec![
-            ("x-amz-sns-message-type".into(), "SubscriptionConfirmation".into()),
+            (
+                "x-amz-sns-message-type".into(),
+                "SubscriptionConfirmation".into(),
+            ),
             ("x-amz-sns-message-id".into(), id),
             ("x-amz-sns-topic-arn".into(), sub.topic_arn.clone()),
             ("Content-Type".into(), "text/plain; charset=UTF-8".into()),
-            ("User-Agent".into(), "Amazon Simple Notification Service Agent".into()),
+            (
+                "User-Agent".into(),
+                "Amazon Simple Notification Service Agent".into(),
+            ),
         ];
-        (headers, serde_json::to_string_pretty(&body).unwrap_or_default())
+        (
+            headers,
+            serde_json::to_string_pretty(&body).unwrap_or_default(),
+        )
     }
 
-    fn confirmation_mail(&self, sub: &Subscription, signer: Option<&Signer>, version: &str) -> Mail {
+    fn confirmation_mail(
+        &self,
+        sub: &Subscription,
+        signer: Option<&Signer>,
+        version: &str,
+    ) -> Mail {
         let body = if sub.protocol == "email-json" {
-            self.confirmation_doc(sub, &self.state.uuid(), signer, version).to_string()
+            self.confirmation_doc(sub, &self.state.uuid(), signer, version)
+                .to_string()
         } else {
             format!(
                 "You have chosen to subscribe to the topic: \n{}\n\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary): \nConfirm subscription: {}\n\nPlease do not reply directly to this email. If you wish to remove yourself from receiving all future SNS subscription confirmation requests please send an email to sns-opt-out\n",
@@ -248,7 +295,12 @@ impl Sns {
             to: sub.endpoint.clone(),
             subject: "AWS Notification - Subscription Confirmation".into(),
             body,
-            content_type: if sub.protocol == "email-json" { "application/json" } else { "text/plain" }.into(),
+            content_type: if sub.protocol == "email-json" {
+                "application/json"
+            } else {
+                "text/plain"
+            }
+            .into(),
             topic_arn: sub.topic_arn.clone(),
             subscription_arn: sub.arn.clone(),
             kind: "SubscriptionConfirmation".into(),
@@ -271,7 +323,13 @@ impl Sns {
                     return Ok((Change::default(), arn));
                 }
                 sub.confirmed = true;
-                Ok((Change { put_subscriptions: vec![sub], ..Change::default() }, arn))
+                Ok((
+                    Change {
+                        put_subscriptions: vec![sub],
+                        ..Change::default()
+                    },
+                    arn,
+                ))
             })
             .await
     }
@@ -289,19 +347,34 @@ impl Sns {
             }
         }
         let (Some(topic), Some(token)) = (topic, token) else {
-            return (400, serde_json::json!({"error": "TopicArn and Token are required"}));
+            return (
+                400,
+                serde_json::json!({"error": "TopicArn and Token are required"}),
+            );
         };
         match self.confirm(&topic, &token).await {
-            Ok(arn) => (200, serde_json::json!({"ConfirmSubscriptionResult": {"SubscriptionArn": arn}})),
-            Err(e) => (e.status, serde_json::json!({"error": e.code, "message": e.message})),
+            Ok(arn) => (
+                200,
+                serde_json::json!({"ConfirmSubscriptionResult": {"SubscriptionArn": arn}}),
+            ),
+            Err(e) => (
+                e.status,
+                serde_json::json!({"error": e.code, "message": e.message}),
+            ),
         }
     }
 
     /// `GET /_nimbus/sns/unsubscribe?…&SubscriptionArn=…` (a notification's `UnsubscribeURL`).
     pub(crate) async fn unsubscribe_by_url(&self, query: &str) -> (u16, serde_json::Value) {
-        let arn = query.split('&').find_map(|p| p.strip_prefix("SubscriptionArn=")).map(unpercent);
+        let arn = query
+            .split('&')
+            .find_map(|p| p.strip_prefix("SubscriptionArn="))
+            .map(unpercent);
         let Some(arn) = arn else {
-            return (400, serde_json::json!({"error": "SubscriptionArn is required"}));
+            return (
+                400,
+                serde_json::json!({"error": "SubscriptionArn is required"}),
+            );
         };
         let result = self
             .state
@@ -309,7 +382,10 @@ impl Sns {
                 let Some(sub) = mem.subscriptions.get(&arn) else {
                     return Err(sub_not_found());
                 };
-                let mut change = Change { delete_subscriptions: vec![arn.clone()], ..Change::default() };
+                let mut change = Change {
+                    delete_subscriptions: vec![arn.clone()],
+                    ..Change::default()
+                };
                 if let Some(t) = mem.topics.get(&sub.topic_arn) {
                     let mut t = t.clone();
                     t.deleted_subscriptions += 1;
@@ -319,12 +395,22 @@ impl Sns {
             })
             .await;
         match result {
-            Ok(()) => (200, serde_json::json!({"UnsubscribeResult": {"SubscriptionArn": arn}})),
-            Err(e) => (e.status, serde_json::json!({"error": e.code, "message": e.message})),
+            Ok(()) => (
+                200,
+                serde_json::json!({"UnsubscribeResult": {"SubscriptionArn": arn}}),
+            ),
+            Err(e) => (
+                e.status,
+                serde_json::json!({"error": e.code, "message": e.message}),
+            ),
         }
     }
 
-    pub(crate) async fn unsubscribe(&self, ctx: &RequestContext, arn: &str) -> Result<(), AwsError> {
+    pub(crate) async fn unsubscribe(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+    ) -> Result<(), AwsError> {
         let parts: Vec<&str> = arn.split(':').collect();
         if parts.len() != 7 || parts[0] != "arn" || parts[2] != "sns" {
             return Err(invalid("SubscriptionArn"));
@@ -368,11 +454,19 @@ impl Sns {
             .filter(|s| topic.is_none_or(|t| s.topic_arn == t))
             .take(PAGE + 1)
             .collect();
-        let next = if subs.len() > PAGE { subs.pop().map(|s| s.arn.clone()) } else { None };
+        let next = if subs.len() > PAGE {
+            subs.pop().map(|s| s.arn.clone())
+        } else {
+            None
+        };
         let out = subs
             .into_iter()
             .map(|s| g::Subscription {
-                subscription_arn: Some(if s.confirmed { s.arn.clone() } else { "PendingConfirmation".into() }),
+                subscription_arn: Some(if s.confirmed {
+                    s.arn.clone()
+                } else {
+                    "PendingConfirmation".into()
+                }),
                 owner: Some(s.account.clone()),
                 protocol: Some(s.protocol.clone()),
                 endpoint: Some(s.endpoint.clone()),
@@ -382,7 +476,11 @@ impl Sns {
         Ok((out, next))
     }
 
-    fn owned_subscription(&self, ctx: &RequestContext, arn: &str) -> Result<Subscription, AwsError> {
+    fn owned_subscription(
+        &self,
+        ctx: &RequestContext,
+        arn: &str,
+    ) -> Result<Subscription, AwsError> {
         let parts: Vec<&str> = arn.split(':').collect();
         if parts.len() != 7 || parts[0] != "arn" || parts[2] != "sns" {
             return Err(invalid("SubscriptionArn"));
@@ -390,7 +488,12 @@ impl Sns {
         if parts[3] != ctx.region || parts[4] != ctx.account_id() {
             return Err(sub_not_found());
         }
-        self.state.memory().subscriptions.get(arn).cloned().ok_or_else(sub_not_found)
+        self.state
+            .memory()
+            .subscriptions
+            .get(arn)
+            .cloned()
+            .ok_or_else(sub_not_found)
     }
 
     pub(crate) fn subscription_attributes(
@@ -405,7 +508,10 @@ impl Sns {
         out.insert("Owner".into(), s.account.clone());
         out.insert("Protocol".into(), s.protocol.clone());
         out.insert("Endpoint".into(), s.endpoint.clone());
-        out.insert("ConfirmationWasAuthenticated".into(), s.confirmed.to_string());
+        out.insert(
+            "ConfirmationWasAuthenticated".into(),
+            s.confirmed.to_string(),
+        );
         out.insert("PendingConfirmation".into(), (!s.confirmed).to_string());
         out.insert("RawMessageDelivery".into(), s.raw().to_string());
         out.insert(
@@ -413,12 +519,17 @@ impl Sns {
             format!("arn:aws:iam::{}:root", s.account),
         );
         if s.protocol.starts_with("http") {
-            out.insert("EffectiveDeliveryPolicy".into(), EFFECTIVE_DELIVERY_POLICY.into());
+            out.insert(
+                "EffectiveDeliveryPolicy".into(),
+                EFFECTIVE_DELIVERY_POLICY.into(),
+            );
         }
         for (k, v) in &s.attributes {
             out.insert(k.clone(), v.clone());
         }
-        if out.get("FilterPolicy").is_some_and(|p| !p.is_empty()) && !out.contains_key("FilterPolicyScope") {
+        if out.get("FilterPolicy").is_some_and(|p| !p.is_empty())
+            && !out.contains_key("FilterPolicyScope")
+        {
             out.insert("FilterPolicyScope".into(), "MessageAttributes".into());
         }
         Ok(out.into_iter().collect())
@@ -438,7 +549,13 @@ impl Sns {
                 if !mem.subscriptions.contains_key(&s.arn) {
                     return Err(sub_not_found());
                 }
-                Ok((Change { put_subscriptions: vec![s], ..Change::default() }, ()))
+                Ok((
+                    Change {
+                        put_subscriptions: vec![s],
+                        ..Change::default()
+                    },
+                    (),
+                ))
             })
             .await
     }

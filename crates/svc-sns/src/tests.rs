@@ -20,8 +20,13 @@ struct Env {
 }
 
 fn env_on(store: Store, clock: Arc<ManualClock>) -> Env {
-    let (_, handle, worker) =
-        crate::build(store.clone(), clock.clone(), Arc::new(Ids::from_seed(3)), false).expect("build");
+    let (_, handle, worker) = crate::build(
+        store.clone(),
+        clock.clone(),
+        Arc::new(Ids::from_seed(3)),
+        false,
+    )
+    .expect("build");
     Env {
         store,
         clock,
@@ -66,7 +71,11 @@ async fn topic(e: &Env, name: &str) -> String {
         .expect("arn")
 }
 
-async fn publish(e: &Env, arn: &str, message: &str) -> Result<g::PublishResponse, nimbus_core::AwsError> {
+async fn publish(
+    e: &Env,
+    arn: &str,
+    message: &str,
+) -> Result<g::PublishResponse, nimbus_core::AwsError> {
     e.svc
         .publish(
             &ctx(&e.clock),
@@ -97,10 +106,26 @@ async fn email_outbox_durability_and_reset() {
         )
         .await
         .expect("subscribe");
-    let token = e.handle.0.state.memory().subscriptions.values().next().unwrap().token.clone();
+    let token = e
+        .handle
+        .0
+        .state
+        .memory()
+        .subscriptions
+        .values()
+        .next()
+        .unwrap()
+        .token
+        .clone();
     // Not confirmed: nothing but the confirmation is mailed.
     publish(&e, &arn, "before").await.expect("publish");
-    assert_eq!(e.handle.outbox_json(None)["messages"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        e.handle.outbox_json(None)["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     e.svc
         .confirm_subscription(
             &c,
@@ -132,7 +157,10 @@ async fn email_outbox_durability_and_reset() {
     let store = e.store.clone();
     e.svc
         .reset(Box::pin(async move {
-            store.wipe_async().await.map_err(|x| nimbus_wire::ResetError(x.to_string()))
+            store
+                .wipe_async()
+                .await
+                .map_err(|x| nimbus_wire::ResetError(x.to_string()))
         }))
         .await
         .expect("reset");
@@ -147,7 +175,10 @@ async fn publish_validation() {
     let arn = topic(&e, "v").await;
     let code = |r: Result<g::PublishResponse, nimbus_core::AwsError>| r.expect_err("refused").code;
     assert_eq!(code(publish(&e, &arn, "").await), "InvalidParameter");
-    assert_eq!(code(publish(&e, "arn:aws:sns:us-east-1:000000000000:none", "x").await), "NotFound");
+    assert_eq!(
+        code(publish(&e, "arn:aws:sns:us-east-1:000000000000:none", "x").await),
+        "NotFound"
+    );
     let big = "x".repeat(256 * 1024 + 1);
     assert_eq!(code(publish(&e, &arn, &big).await), "InvalidParameter");
     let r = e
@@ -208,7 +239,9 @@ async fn accept(listener: &tokio::net::TcpListener, status: u16) -> String {
 async fn http_confirmation_notification_and_retry() {
     let e = env();
     let arn = topic(&e, "web").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("http://{}/in", listener.local_addr().unwrap());
     let c = ctx(&e.clock);
     let out = e
@@ -225,7 +258,10 @@ async fn http_confirmation_notification_and_retry() {
         )
         .await
         .expect("subscribe");
-    assert_eq!(out.subscription_arn.as_deref(), Some("pending confirmation"));
+    assert_eq!(
+        out.subscription_arn.as_deref(),
+        Some("pending confirmation")
+    );
     e.worker.run_due().await;
     let req = accept(&listener, 200).await;
     assert!(req.starts_with("POST /in HTTP/1.1\r\n"), "{req}");
@@ -242,7 +278,10 @@ async fn http_confirmation_notification_and_retry() {
     );
     let (status, _) = e
         .handle
-        .confirm_by_url(&format!("TopicArn={}&Token={token}", arn.replace(':', "%3A")))
+        .confirm_by_url(&format!(
+            "TopicArn={}&Token={token}",
+            arn.replace(':', "%3A")
+        ))
         .await;
     assert_eq!(status, 200);
 
@@ -286,5 +325,11 @@ async fn http_confirmation_notification_and_retry() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert!(e.handle.0.state.memory().pending.is_empty());
-    assert!(env_on(e.store.clone(), e.clock.clone()).handle.0.state.memory().pending.is_empty());
+    assert!(env_on(e.store.clone(), e.clock.clone())
+        .handle
+        .0
+        .state
+        .memory()
+        .pending
+        .is_empty());
 }

@@ -34,7 +34,10 @@ pub fn page<T>(
             if t.is_empty() {
                 return Err(errors::bad_token());
             }
-            items.iter().position(|(k, _)| k.as_str() >= t).unwrap_or(items.len())
+            items
+                .iter()
+                .position(|(k, _)| k.as_str() >= t)
+                .unwrap_or(items.len())
         }
     };
     let mut rest: Vec<(String, T)> = items.into_iter().skip(start).collect();

@@ -62,7 +62,9 @@ pub(crate) fn check_template(
         _ => {}
     }
     if let Some(v) = &r.version {
-        let ok = v == "$Latest" || v == "$Default" || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
+        let ok = v == "$Latest"
+            || v == "$Default"
+            || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
         if !ok {
             return Err(errors::validation(format!(
                 "You must use a valid fully-formed launch template. The launch template version '{v}' is not valid. Specify a version number, $Latest or $Default."
@@ -239,15 +241,28 @@ pub(super) async fn create(
     if input.instance_id.is_some() {
         return Err(not_implemented("creation from an InstanceId"));
     }
-    if input.traffic_sources.as_ref().is_some_and(|l| !l.is_empty()) {
+    if input
+        .traffic_sources
+        .as_ref()
+        .is_some_and(|l| !l.is_empty())
+    {
         return Err(not_implemented("TrafficSources"));
     }
-    if input.load_balancer_names.as_ref().is_some_and(|l| !l.is_empty()) {
-        return Err(not_implemented("Classic Load Balancers (LoadBalancerNames)"));
+    if input
+        .load_balancer_names
+        .as_ref()
+        .is_some_and(|l| !l.is_empty())
+    {
+        return Err(not_implemented(
+            "Classic Load Balancers (LoadBalancerNames)",
+        ));
     }
     let desired = input.desired_capacity.unwrap_or(input.min_size);
     check_capacity(input.min_size, input.max_size, desired)?;
-    let health = input.health_check_type.clone().unwrap_or_else(|| "EC2".into());
+    let health = input
+        .health_check_type
+        .clone()
+        .unwrap_or_else(|| "EC2".into());
     check_health_type(&health)?;
     let termination = input
         .termination_policies
@@ -281,7 +296,11 @@ pub(super) async fn create(
     check_target_groups(svc, &account, &region, &target_groups)?;
     let mut tags: Vec<TagRec> = Vec::new();
     for t in input.tags.clone().unwrap_or_default() {
-        if let Some(rt) = t.resource_type.as_deref().filter(|r| *r != "auto-scaling-group") {
+        if let Some(rt) = t
+            .resource_type
+            .as_deref()
+            .filter(|r| *r != "auto-scaling-group")
+        {
             return Err(errors::validation(format!(
                 "Invalid resource type {rt}; the only valid value is auto-scaling-group"
             )));
@@ -307,7 +326,11 @@ pub(super) async fn create(
     }
     tags.sort_by(|a, b| a.key.cmp(&b.key));
     let mut hooks = Vec::new();
-    for h in input.lifecycle_hook_specification_list.clone().unwrap_or_default() {
+    for h in input
+        .lifecycle_hook_specification_list
+        .clone()
+        .unwrap_or_default()
+    {
         let rec = super::hooks::hook_rec(
             h.lifecycle_hook_name,
             Some(h.lifecycle_transition),
@@ -398,7 +421,11 @@ pub(super) async fn update(
     if let Some(t) = &input.health_check_type {
         check_health_type(t)?;
     }
-    if let Some(p) = input.termination_policies.as_ref().filter(|p| !p.is_empty()) {
+    if let Some(p) = input
+        .termination_policies
+        .as_ref()
+        .filter(|p| !p.is_empty())
+    {
         check_termination_policies(p)?;
     }
     let (account, region) = (ctx.account_id().to_string(), ctx.region.clone());
@@ -539,14 +566,23 @@ pub(super) async fn delete(
                 ));
             }
             if g.instances.is_empty() {
-                change.push(Op::DeleteGroup(account.clone(), region.clone(), name.clone()));
+                change.push(Op::DeleteGroup(
+                    account.clone(),
+                    region.clone(),
+                    name.clone(),
+                ));
             } else {
                 // Drain: the reconciler terminates every instance, then deletes the group.
                 let mut g = g.clone();
                 g.status = Some("Delete in progress".into());
                 g.min = 0;
                 g.max = 0;
-                capacity::set_desired(&mut g, 0, "a user request deleted the AutoScalingGroup", now);
+                capacity::set_desired(
+                    &mut g,
+                    0,
+                    "a user request deleted the AutoScalingGroup",
+                    now,
+                );
                 change.push(Op::PutGroup(g));
             }
             Ok((change, alarms))

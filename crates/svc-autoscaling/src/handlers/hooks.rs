@@ -46,7 +46,9 @@ pub(crate) fn hook_rec(
             "Invalid Lifecycle Transition: {transition}. Valid values: {LAUNCHING}, {TERMINATING}."
         )));
     }
-    let heartbeat_timeout = heartbeat.or(old.map(|o| o.heartbeat_timeout)).unwrap_or(3600);
+    let heartbeat_timeout = heartbeat
+        .or(old.map(|o| o.heartbeat_timeout))
+        .unwrap_or(3600);
     if !(30..=7200).contains(&heartbeat_timeout) {
         return Err(errors::validation(format!(
             "Heartbeat timeout {heartbeat_timeout} is not valid. It must be between 30 and 7200 seconds."
@@ -191,9 +193,9 @@ async fn on_wait(
         });
         let Some(i) = waiting else {
             return Err(match (token, instance) {
-                (Some(t), _) => errors::validation(format!(
-                    "No active Lifecycle Action found with token {t}"
-                )),
+                (Some(t), _) => {
+                    errors::validation(format!("No active Lifecycle Action found with token {t}"))
+                }
                 (None, Some(id)) => errors::validation(format!(
                     "No active Lifecycle Action found with instance ID {id}"
                 )),

@@ -162,7 +162,11 @@ pub(super) async fn delete(
             return Err(errors::launch_config_in_use(&name, &g.name));
         }
         Ok((
-            Change::one(Op::DeleteLaunchConfig(account.clone(), region.clone(), name)),
+            Change::one(Op::DeleteLaunchConfig(
+                account.clone(),
+                region.clone(),
+                name,
+            )),
             (),
         ))
     })

@@ -105,7 +105,9 @@ pub(super) async fn detach_target_groups(
         .await?;
     for arn in &removed {
         for id in &ids {
-            svc.deps.target_groups.deregister(&account, &region, arn, id);
+            svc.deps
+                .target_groups
+                .deregister(&account, &region, arn, id);
         }
     }
     Ok(DetachLoadBalancerTargetGroupsResultType {})
@@ -306,23 +308,23 @@ pub(super) async fn describe_notifications(
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     });
-    let (notification_configurations, next_token) =
-        page(items, input.next_token.as_deref(), size)?;
+    let (notification_configurations, next_token) = page(items, input.next_token.as_deref(), size)?;
     Ok(DescribeNotificationConfigurationsAnswer {
         notification_configurations,
         next_token,
     })
 }
 
-pub(super) fn account_limits(svc: &AutoScaling, ctx: &RequestContext) -> DescribeAccountLimitsAnswer {
+pub(super) fn account_limits(
+    svc: &AutoScaling,
+    ctx: &RequestContext,
+) -> DescribeAccountLimitsAnswer {
     let (groups, lcs) = svc.read(ctx.account_id(), &ctx.region, |s| {
         (s.groups.len(), s.launch_configs.len())
     });
     DescribeAccountLimitsAnswer {
         max_number_of_auto_scaling_groups: Some(super::groups::MAX_GROUPS as i32),
-        max_number_of_launch_configurations: Some(
-            super::launch_configs::MAX_LAUNCH_CONFIGS as i32,
-        ),
+        max_number_of_launch_configurations: Some(super::launch_configs::MAX_LAUNCH_CONFIGS as i32),
         number_of_auto_scaling_groups: Some(groups as i32),
         number_of_launch_configurations: Some(lcs as i32),
     }

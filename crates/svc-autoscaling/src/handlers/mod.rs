@@ -7,8 +7,8 @@
 mod capacity_ops;
 mod common;
 mod describe;
-mod hooks;
 pub(crate) mod groups;
+mod hooks;
 mod launch_configs;
 mod misc;
 mod policies;
@@ -85,7 +85,11 @@ impl Handlers for AutoScaling {
         misc::delete_notification(self, ctx, input).await
     }
 
-    async fn delete_tags(&self, ctx: &RequestContext, input: DeleteTagsType) -> Result<(), AwsError> {
+    async fn delete_tags(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteTagsType,
+    ) -> Result<(), AwsError> {
         tags::delete(self, ctx, input).await
     }
 
@@ -195,7 +199,11 @@ impl Handlers for AutoScaling {
         Ok(misc::process_types())
     }
 
-    async fn describe_tags(&self, ctx: &RequestContext, input: DescribeTagsType) -> Result<TagsType, AwsError> {
+    async fn describe_tags(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTagsType,
+    ) -> Result<TagsType, AwsError> {
         tags::describe(self, ctx, input).await
     }
 
@@ -224,7 +232,11 @@ impl Handlers for AutoScaling {
         misc::put_notification(self, ctx, input).await
     }
 
-    async fn resume_processes(&self, ctx: &RequestContext, input: ScalingProcessQuery) -> Result<(), AwsError> {
+    async fn resume_processes(
+        &self,
+        ctx: &RequestContext,
+        input: ScalingProcessQuery,
+    ) -> Result<(), AwsError> {
         misc::resume(self, ctx, input).await
     }
 
@@ -252,7 +264,11 @@ impl Handlers for AutoScaling {
         capacity_ops::set_instance_protection(self, ctx, input).await
     }
 
-    async fn suspend_processes(&self, ctx: &RequestContext, input: ScalingProcessQuery) -> Result<(), AwsError> {
+    async fn suspend_processes(
+        &self,
+        ctx: &RequestContext,
+        input: ScalingProcessQuery,
+    ) -> Result<(), AwsError> {
         misc::suspend(self, ctx, input).await
     }
 
@@ -288,11 +304,19 @@ impl Handlers for AutoScaling {
         policies::describe(self, ctx, input).await
     }
 
-    async fn delete_policy(&self, ctx: &RequestContext, input: DeletePolicyType) -> Result<(), AwsError> {
+    async fn delete_policy(
+        &self,
+        ctx: &RequestContext,
+        input: DeletePolicyType,
+    ) -> Result<(), AwsError> {
         policies::delete(self, ctx, input).await
     }
 
-    async fn execute_policy(&self, ctx: &RequestContext, input: ExecutePolicyType) -> Result<(), AwsError> {
+    async fn execute_policy(
+        &self,
+        ctx: &RequestContext,
+        input: ExecutePolicyType,
+    ) -> Result<(), AwsError> {
         policies::execute(self, ctx, input).await
     }
 

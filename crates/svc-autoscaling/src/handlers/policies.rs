@@ -121,8 +121,15 @@ fn tracking(c: &TargetTrackingConfiguration) -> Result<TargetTrackingRec, AwsErr
 }
 
 /// Builds the policy record from the request (everything but the id and alarms).
-fn policy_of(input: &PutScalingPolicyType, account: &str, region: &str) -> Result<PolicyRec, AwsError> {
-    let kind = input.policy_type.clone().unwrap_or_else(|| "SimpleScaling".into());
+fn policy_of(
+    input: &PutScalingPolicyType,
+    account: &str,
+    region: &str,
+) -> Result<PolicyRec, AwsError> {
+    let kind = input
+        .policy_type
+        .clone()
+        .unwrap_or_else(|| "SimpleScaling".into());
     if !POLICY_TYPES.contains(&kind.as_str()) {
         return Err(errors::validation(format!(
             "Policy type {kind} is not valid. Valid values: {}.",
@@ -151,7 +158,9 @@ fn policy_of(input: &PutScalingPolicyType, account: &str, region: &str) -> Resul
         ));
     }
     if magnitude.is_some_and(|m| m < 1) {
-        return Err(errors::validation("MinAdjustmentMagnitude must be at least 1."));
+        return Err(errors::validation(
+            "MinAdjustmentMagnitude must be at least 1.",
+        ));
     }
     let not_for = |field: &str, present: bool| -> Result<(), AwsError> {
         if present {
@@ -193,9 +202,18 @@ fn policy_of(input: &PutScalingPolicyType, account: &str, region: &str) -> Resul
                 ));
             }
             not_for("StepAdjustments", input.step_adjustments.is_some())?;
-            not_for("TargetTrackingConfiguration", input.target_tracking_configuration.is_some())?;
-            not_for("EstimatedInstanceWarmup", input.estimated_instance_warmup.is_some())?;
-            not_for("MetricAggregationType", input.metric_aggregation_type.is_some())?;
+            not_for(
+                "TargetTrackingConfiguration",
+                input.target_tracking_configuration.is_some(),
+            )?;
+            not_for(
+                "EstimatedInstanceWarmup",
+                input.estimated_instance_warmup.is_some(),
+            )?;
+            not_for(
+                "MetricAggregationType",
+                input.metric_aggregation_type.is_some(),
+            )?;
         }
         "StepScaling" => {
             if input.adjustment_type.is_none() {
@@ -205,10 +223,16 @@ fn policy_of(input: &PutScalingPolicyType, account: &str, region: &str) -> Resul
             }
             not_for("ScalingAdjustment", input.scaling_adjustment.is_some())?;
             not_for("Cooldown", input.cooldown.is_some())?;
-            not_for("TargetTrackingConfiguration", input.target_tracking_configuration.is_some())?;
+            not_for(
+                "TargetTrackingConfiguration",
+                input.target_tracking_configuration.is_some(),
+            )?;
             let steps = step_recs(input.step_adjustments.as_deref().unwrap_or_default());
             scaling::check_steps(&steps).map_err(errors::validation)?;
-            let agg = input.metric_aggregation_type.clone().unwrap_or_else(|| "Average".into());
+            let agg = input
+                .metric_aggregation_type
+                .clone()
+                .unwrap_or_else(|| "Average".into());
             if !["Average", "Minimum", "Maximum"].contains(&agg.as_str()) {
                 return Err(errors::validation(format!(
                     "MetricAggregationType {agg} is not valid. Valid values: Minimum, Maximum, Average."
@@ -252,7 +276,9 @@ pub(super) async fn put(
         }
         Ok(scope.policies.get(&key).cloned())
     })?;
-    rec.uuid = existing.as_ref().map_or_else(|| svc.uuid(), |p| p.uuid.clone());
+    rec.uuid = existing
+        .as_ref()
+        .map_or_else(|| svc.uuid(), |p| p.uuid.clone());
     let old_alarms: Vec<String> = existing
         .as_ref()
         .filter(|p| p.tracking.is_some())
@@ -262,17 +288,16 @@ pub(super) async fn put(
         let id_of = |kind: &str| {
             old_alarms
                 .iter()
-                .find_map(|n| n.split_once(&format!("-{kind}-")).map(|(_, id)| id.to_string()))
+                .find_map(|n| {
+                    n.split_once(&format!("-{kind}-"))
+                        .map(|(_, id)| id.to_string())
+                })
                 .unwrap_or_else(|| svc.uuid())
         };
         let (high, low) = (id_of("AlarmHigh"), id_of("AlarmLow"));
         let specs = scaling::tracking_alarms(&rec.group, &rec.arn(), t, (&high, &low));
         for spec in &specs {
-            let arn = svc
-                .deps
-                .alarms
-                .put(&account, &region, spec)
-                .await?;
+            let arn = svc.deps.alarms.put(&account, &region, spec).await?;
             rec.alarms.push((spec.name.clone(), arn));
         }
         // Alarms the new shape no longer has (scale-in disabled now): gone.
@@ -395,7 +420,12 @@ pub(super) async fn describe(
             scope
                 .policies
                 .values()
-                .filter(|p| input.auto_scaling_group_name.as_ref().is_none_or(|g| *g == p.group))
+                .filter(|p| {
+                    input
+                        .auto_scaling_group_name
+                        .as_ref()
+                        .is_none_or(|g| *g == p.group)
+                })
                 .filter(|p| names.is_empty() || names.contains(&p.name) || names.contains(&p.arn()))
                 .filter(|p| types.is_empty() || types.contains(&p.kind))
                 .map(|p| (format!("{}\t{}", p.group, p.name), render(p)))
@@ -412,7 +442,9 @@ pub(super) async fn describe(
 /// The policy named by `name` (a name within `group`, or an ARN).
 fn find<'a>(scope: &'a Scope, group: Option<&str>, name: &str) -> Result<&'a PolicyRec, AwsError> {
     if name.starts_with("arn:") {
-        return scope.policy_by_arn(name).ok_or_else(|| errors::no_policy(name));
+        return scope
+            .policy_by_arn(name)
+            .ok_or_else(|| errors::no_policy(name));
     }
     let Some(g) = group else {
         return Err(errors::validation(
@@ -434,7 +466,11 @@ pub(super) async fn delete(
     let (account, region) = (ctx.account_id().to_string(), ctx.region.clone());
     let alarms = svc
         .mutate(&account, &region, |scope| {
-            let p = find(scope, input.auto_scaling_group_name.as_deref(), &input.policy_name)?;
+            let p = find(
+                scope,
+                input.auto_scaling_group_name.as_deref(),
+                &input.policy_name,
+            )?;
             let alarms: Vec<String> = if p.tracking.is_some() {
                 p.alarms.iter().map(|(n, _)| n.clone()).collect()
             } else {
@@ -470,9 +506,15 @@ pub(super) async fn execute(
         threshold: input.breach_threshold,
     };
     svc.mutate(&account, &region, |scope| {
-        let p = find(scope, input.auto_scaling_group_name.as_deref(), &input.policy_name)?;
+        let p = find(
+            scope,
+            input.auto_scaling_group_name.as_deref(),
+            &input.policy_name,
+        )?;
         let mut g = live_group(scope, &p.group)?;
-        if p.kind != "StepScaling" && (input.metric_value.is_some() || input.breach_threshold.is_some()) {
+        if p.kind != "StepScaling"
+            && (input.metric_value.is_some() || input.breach_threshold.is_some())
+        {
             return Err(errors::validation(
                 "MetricValue and BreachThreshold are only supported for step scaling policies.",
             ));

@@ -47,7 +47,11 @@ pub(super) async fn put(
             "At least one of MinSize, MaxSize or DesiredCapacity must be specified.",
         ));
     }
-    if let Some(tz) = input.time_zone.as_deref().filter(|z| *z != "UTC" && *z != "Etc/UTC") {
+    if let Some(tz) = input
+        .time_zone
+        .as_deref()
+        .filter(|z| *z != "UTC" && *z != "Etc/UTC")
+    {
         return Err(AwsError::new(
             "NotImplemented",
             501,
@@ -121,7 +125,11 @@ pub(super) async fn put(
 }
 
 fn render(s: &ScheduledRec) -> ScheduledUpdateGroupAction {
-    let shown_start = if s.recurrence.is_some() { s.next.or(s.start) } else { s.start };
+    let shown_start = if s.recurrence.is_some() {
+        s.next.or(s.start)
+    } else {
+        s.start
+    };
     ScheduledUpdateGroupAction {
         auto_scaling_group_name: Some(s.group.clone()),
         scheduled_action_name: Some(s.name.clone()),
@@ -153,7 +161,12 @@ pub(super) async fn describe(
             scope
                 .scheduled
                 .values()
-                .filter(|s| input.auto_scaling_group_name.as_ref().is_none_or(|g| *g == s.group))
+                .filter(|s| {
+                    input
+                        .auto_scaling_group_name
+                        .as_ref()
+                        .is_none_or(|g| *g == s.group)
+                })
                 .filter(|s| names.is_empty() || names.contains(&s.name))
                 .filter(|s| {
                     let t = s.next.or(s.start).unwrap_or(i64::MAX);

@@ -68,7 +68,11 @@ async fn run(
     let (acts, tgs) = svc
         .mutate(&account, &region, |scope| {
             let mut g = live_group(scope, group)?;
-            let from = if how == Move::Exit { "Standby" } else { "InService" };
+            let from = if how == Move::Exit {
+                "Standby"
+            } else {
+                "InService"
+            };
             check_ids(&g, &ids, from)?;
             let n = ids.len() as i32;
             let old = g.desired;
@@ -93,8 +97,14 @@ async fn run(
                     return Err(errors::internal_inconsistency());
                 };
                 let (description, verb) = match how {
-                    Move::Enter => (format!("Moving EC2 instance to Standby: {id}"), "moved to standby"),
-                    Move::Exit => (format!("Moving EC2 instance out of Standby: {id}"), "moved out of standby"),
+                    Move::Enter => (
+                        format!("Moving EC2 instance to Standby: {id}"),
+                        "moved to standby",
+                    ),
+                    Move::Exit => (
+                        format!("Moving EC2 instance out of Standby: {id}"),
+                        "moved out of standby",
+                    ),
                     Move::Detach => (format!("Detaching EC2 instance: {id}"), "detached"),
                 };
                 let capacity_part = if new != old {

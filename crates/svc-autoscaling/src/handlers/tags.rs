@@ -13,7 +13,11 @@ use nimbus_core::{AwsError, RequestContext};
 use std::collections::BTreeMap;
 
 fn target(t: &Tag) -> Result<String, AwsError> {
-    if let Some(rt) = t.resource_type.as_deref().filter(|r| *r != "auto-scaling-group") {
+    if let Some(rt) = t
+        .resource_type
+        .as_deref()
+        .filter(|r| *r != "auto-scaling-group")
+    {
         return Err(errors::validation(format!(
             "Invalid resource type {rt}; the only valid value is auto-scaling-group"
         )));
@@ -44,7 +48,10 @@ pub(super) async fn create_or_update(
     svc.mutate(&account, &region, |scope| {
         let mut change = Change::default();
         for (name, tags) in by_group {
-            let mut g = scope.group(&name).cloned().ok_or_else(|| errors::no_group(&name))?;
+            let mut g = scope
+                .group(&name)
+                .cloned()
+                .ok_or_else(|| errors::no_group(&name))?;
             for t in tags {
                 g.tags.retain(|x| x.key != t.key);
                 g.tags.push(t);
@@ -75,7 +82,10 @@ pub(super) async fn delete(
     svc.mutate(&account, &region, |scope| {
         let mut change = Change::default();
         for (name, keys) in by_group {
-            let mut g = scope.group(&name).cloned().ok_or_else(|| errors::no_group(&name))?;
+            let mut g = scope
+                .group(&name)
+                .cloned()
+                .ok_or_else(|| errors::no_group(&name))?;
             g.tags.retain(|x| !keys.contains(&x.key));
             change.push(Op::PutGroup(g));
         }
@@ -108,7 +118,9 @@ pub(super) async fn describe(
                     "auto-scaling-group" => vals.contains(&g.name),
                     "key" => vals.contains(&t.key),
                     "value" => vals.contains(&t.value),
-                    _ => vals.iter().any(|v| v.eq_ignore_ascii_case(&t.propagate.to_string())),
+                    _ => vals
+                        .iter()
+                        .any(|v| v.eq_ignore_ascii_case(&t.propagate.to_string())),
                 });
                 if ok {
                     out.push((format!("{}\t{}", g.name, t.key), render::tag(&g.name, t)));

@@ -4,7 +4,11 @@ use super::*;
 use crate::model::{StepRec, TargetTrackingRec, TrackedMetric};
 
 fn step(lower: Option<f64>, upper: Option<f64>, adjustment: i32) -> StepRec {
-    StepRec { lower, upper, adjustment }
+    StepRec {
+        lower,
+        upper,
+        adjustment,
+    }
 }
 
 #[test]
@@ -52,15 +56,24 @@ fn step_adjustments_validate_and_select() {
     assert_eq!(select_step(&steps, 250.0).map(|s| s.adjustment), Some(3));
     assert_eq!(select_step(&steps, -1.0), None);
     // Scale-in steps below the threshold: upper bound inclusive.
-    let down = vec![step(Some(-10.0), Some(0.0), -1), step(None, Some(-10.0), -2)];
+    let down = vec![
+        step(Some(-10.0), Some(0.0), -1),
+        step(None, Some(-10.0), -2),
+    ];
     assert!(check_steps(&down).is_ok());
     assert_eq!(select_step(&down, -10.0).map(|s| s.adjustment), Some(-2));
     assert_eq!(select_step(&down, -0.5).map(|s| s.adjustment), Some(-1));
 
     let overlap = vec![step(Some(0.0), Some(15.0), 1), step(Some(10.0), None, 2)];
-    assert_eq!(check_steps(&overlap), Err("Step adjustments must not overlap.".into()));
+    assert_eq!(
+        check_steps(&overlap),
+        Err("Step adjustments must not overlap.".into())
+    );
     let gap = vec![step(Some(0.0), Some(10.0), 1), step(Some(20.0), None, 2)];
-    assert_eq!(check_steps(&gap), Err("Step adjustments must not have gaps between them.".into()));
+    assert_eq!(
+        check_steps(&gap),
+        Err("Step adjustments must not have gaps between them.".into())
+    );
     let two_open = vec![step(Some(0.0), None, 1), step(Some(10.0), None, 2)];
     assert!(check_steps(&two_open).is_err());
     assert!(check_steps(&[]).is_err());
@@ -83,7 +96,10 @@ fn target_tracking_capacity_is_proportional() {
 #[test]
 fn target_tracking_alarms_have_aws_shapes() {
     let t = TargetTrackingRec {
-        metric: TrackedMetric::Predefined { kind: "ASGAverageCPUUtilization".into(), label: None },
+        metric: TrackedMetric::Predefined {
+            kind: "ASGAverageCPUUtilization".into(),
+            label: None,
+        },
         target: 40.0,
         disable_scale_in: false,
     };
@@ -92,20 +108,39 @@ fn target_tracking_alarms_have_aws_shapes() {
     assert_eq!(alarms.len(), 2);
     let high = &alarms[0];
     assert_eq!(high.name, "TargetTracking-web-AlarmHigh-aaaa");
-    assert_eq!((high.namespace.as_str(), high.metric_name.as_str()), ("AWS/EC2", "CPUUtilization"));
-    assert_eq!(high.dimensions, vec![("AutoScalingGroupName".to_string(), "web".to_string())]);
+    assert_eq!(
+        (high.namespace.as_str(), high.metric_name.as_str()),
+        ("AWS/EC2", "CPUUtilization")
+    );
+    assert_eq!(
+        high.dimensions,
+        vec![("AutoScalingGroupName".to_string(), "web".to_string())]
+    );
     assert_eq!(high.statistic, "Average");
-    assert_eq!((high.period, high.evaluation_periods, high.datapoints_to_alarm), (60, 3, 3));
+    assert_eq!(
+        (
+            high.period,
+            high.evaluation_periods,
+            high.datapoints_to_alarm
+        ),
+        (60, 3, 3)
+    );
     assert_eq!(high.threshold, 40.0);
     assert_eq!(high.comparison, "GreaterThanThreshold");
     assert_eq!(high.actions, vec![arn.to_string()]);
     let low = &alarms[1];
     assert_eq!(low.name, "TargetTracking-web-AlarmLow-bbbb");
-    assert_eq!((low.period, low.evaluation_periods, low.datapoints_to_alarm), (60, 15, 15));
+    assert_eq!(
+        (low.period, low.evaluation_periods, low.datapoints_to_alarm),
+        (60, 15, 15)
+    );
     assert!((low.threshold - 36.0).abs() < 1e-9);
     assert_eq!(low.comparison, "LessThanThreshold");
 
-    let no_in = TargetTrackingRec { disable_scale_in: true, ..t };
+    let no_in = TargetTrackingRec {
+        disable_scale_in: true,
+        ..t
+    };
     assert_eq!(tracking_alarms("web", arn, &no_in, ("a", "b")).len(), 1);
 
     let alb = TargetTrackingRec {
@@ -117,14 +152,29 @@ fn target_tracking_alarms_have_aws_shapes() {
         disable_scale_in: false,
     };
     let a = &tracking_alarms("web", arn, &alb, ("a", "b"))[0];
-    assert_eq!((a.namespace.as_str(), a.metric_name.as_str(), a.statistic.as_str()),
-               ("AWS/ApplicationELB", "RequestCountPerTarget", "Sum"));
-    assert_eq!(a.dimensions, vec![("TargetGroup".to_string(), "targetgroup/my-tg/943f017f100becff".to_string())]);
+    assert_eq!(
+        (
+            a.namespace.as_str(),
+            a.metric_name.as_str(),
+            a.statistic.as_str()
+        ),
+        ("AWS/ApplicationELB", "RequestCountPerTarget", "Sum")
+    );
+    assert_eq!(
+        a.dimensions,
+        vec![(
+            "TargetGroup".to_string(),
+            "targetgroup/my-tg/943f017f100becff".to_string()
+        )]
+    );
 }
 
 #[test]
 fn resource_labels() {
-    assert!(check_resource_label("app/my-alb/778d41231b141a0f/targetgroup/my-tg/943f017f100becff").is_ok());
+    assert!(
+        check_resource_label("app/my-alb/778d41231b141a0f/targetgroup/my-tg/943f017f100becff")
+            .is_ok()
+    );
     assert!(check_resource_label("app/my-alb/778d41231b141a0f").is_err());
     assert!(check_resource_label("net/x/1/targetgroup/y/2").is_err());
 }

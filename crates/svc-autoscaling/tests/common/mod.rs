@@ -27,7 +27,11 @@ pub struct FakeCatalog {
 
 impl Catalog for FakeCatalog {
     fn zones(&self, _region: &str) -> Vec<String> {
-        vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()]
+        vec![
+            "us-east-1a".into(),
+            "us-east-1b".into(),
+            "us-east-1c".into(),
+        ]
     }
     fn subnet(&self, _a: &str, _r: &str, id: &str) -> Option<SubnetInfo> {
         let zone = match id {
@@ -37,10 +41,23 @@ impl Catalog for FakeCatalog {
             "subnet-other-vpc" => "us-east-1a",
             _ => return None,
         };
-        let vpc = if id == "subnet-other-vpc" { "vpc-2" } else { "vpc-1" };
-        Some(SubnetInfo { id: id.into(), vpc_id: vpc.into(), zone: zone.into() })
+        let vpc = if id == "subnet-other-vpc" {
+            "vpc-2"
+        } else {
+            "vpc-1"
+        };
+        Some(SubnetInfo {
+            id: id.into(),
+            vpc_id: vpc.into(),
+            zone: zone.into(),
+        })
     }
-    fn template(&self, _a: &str, _r: &str, spec: &TemplateRef) -> Result<TemplateInfo, TemplateError> {
+    fn template(
+        &self,
+        _a: &str,
+        _r: &str,
+        spec: &TemplateRef,
+    ) -> Result<TemplateInfo, TemplateError> {
         let ok = spec.id.as_deref() == Some("lt-0001") || spec.name.as_deref() == Some("web");
         if !ok {
             return Err(TemplateError::NoSuchTemplate);
@@ -99,21 +116,37 @@ impl Fleet for FakeFleet {
         let mut n = self.next.lock().unwrap();
         *n += 1;
         let id = format!("i-{:017x}", *n);
-        self.states.lock().unwrap().insert(id.clone(), Observed::Pending);
+        self.states
+            .lock()
+            .unwrap()
+            .insert(id.clone(), Observed::Pending);
         self.launches.lock().unwrap().push(req.clone());
-        Ok(Launched { instance_id: id, instance_type: req.instance_type.clone(), image_id: req.image_id.clone() })
+        Ok(Launched {
+            instance_id: id,
+            instance_type: req.instance_type.clone(),
+            image_id: req.image_id.clone(),
+        })
     }
     fn terminate(&self, _a: &str, _r: &str, id: &str) -> Result<(), String> {
-        self.states.lock().unwrap().insert(id.into(), Observed::Gone);
+        self.states
+            .lock()
+            .unwrap()
+            .insert(id.into(), Observed::Gone);
         self.terminated.lock().unwrap().push(id.into());
         Ok(())
     }
     fn observe(&self, _a: &str, _r: &str, id: &str) -> Observed {
-        self.states.lock().unwrap().get(id).copied().unwrap_or(Observed::Gone)
+        self.states
+            .lock()
+            .unwrap()
+            .get(id)
+            .copied()
+            .unwrap_or(Observed::Gone)
     }
 }
 
-pub const TG: &str = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef";
+pub const TG: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef";
 
 #[derive(Default)]
 pub struct FakeTargetGroups {
@@ -129,16 +162,30 @@ impl TargetGroups for FakeTargetGroups {
         arn == TG
     }
     fn register(&self, _a: &str, _r: &str, arn: &str, id: &str) -> Result<(), String> {
-        self.registered.lock().unwrap().push((arn.into(), id.into()));
+        self.registered
+            .lock()
+            .unwrap()
+            .push((arn.into(), id.into()));
         Ok(())
     }
     fn deregister(&self, _a: &str, _r: &str, arn: &str, id: &str) -> u32 {
-        self.deregistered.lock().unwrap().push((arn.into(), id.into()));
-        self.registered.lock().unwrap().retain(|(t, i)| !(t == arn && i == id));
+        self.deregistered
+            .lock()
+            .unwrap()
+            .push((arn.into(), id.into()));
+        self.registered
+            .lock()
+            .unwrap()
+            .retain(|(t, i)| !(t == arn && i == id));
         *self.delay.lock().unwrap()
     }
     fn health(&self, _a: &str, _r: &str, _arn: &str, id: &str) -> TargetHealth {
-        self.health.lock().unwrap().get(id).copied().unwrap_or(TargetHealth::Healthy)
+        self.health
+            .lock()
+            .unwrap()
+            .get(id)
+            .copied()
+            .unwrap_or(TargetHealth::Healthy)
     }
 }
 
@@ -148,10 +195,21 @@ pub struct FakeAlarms {
 }
 
 impl Alarms for FakeAlarms {
-    fn put<'a>(&'a self, _a: &'a str, region: &'a str, alarm: &'a AlarmSpec) -> BoxFuture<'a, Result<String, nimbus_core::AwsError>> {
+    fn put<'a>(
+        &'a self,
+        _a: &'a str,
+        region: &'a str,
+        alarm: &'a AlarmSpec,
+    ) -> BoxFuture<'a, Result<String, nimbus_core::AwsError>> {
         Box::pin(async move {
-            self.alarms.lock().unwrap().insert(alarm.name.clone(), alarm.clone());
-            Ok(format!("arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{}", alarm.name))
+            self.alarms
+                .lock()
+                .unwrap()
+                .insert(alarm.name.clone(), alarm.clone());
+            Ok(format!(
+                "arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:{}",
+                alarm.name
+            ))
         })
     }
     fn delete<'a>(&'a self, _a: &'a str, _r: &'a str, names: &'a [String]) -> BoxFuture<'a, ()> {
@@ -171,9 +229,18 @@ pub struct FakeNotifier {
 }
 
 impl Notifier for FakeNotifier {
-    fn notify<'a>(&'a self, _a: &'a str, topic: &'a str, subject: &'a str, message: &'a str) -> BoxFuture<'a, Result<(), String>> {
+    fn notify<'a>(
+        &'a self,
+        _a: &'a str,
+        topic: &'a str,
+        subject: &'a str,
+        message: &'a str,
+    ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
-            self.sent.lock().unwrap().push((topic.into(), subject.into(), message.into()));
+            self.sent
+                .lock()
+                .unwrap()
+                .push((topic.into(), subject.into(), message.into()));
             Ok(())
         })
     }
@@ -208,8 +275,17 @@ impl World {
             alarms: alarms.clone(),
             notifier: notifier.clone(),
         };
-        let svc = AutoScaling::load(store, clock.clone(), Arc::new(Ids::from_seed(7)), deps).expect("load");
-        World { svc, clock, catalog, fleet, tgs, alarms, notifier }
+        let svc = AutoScaling::load(store, clock.clone(), Arc::new(Ids::from_seed(7)), deps)
+            .expect("load");
+        World {
+            svc,
+            clock,
+            catalog,
+            fleet,
+            tgs,
+            alarms,
+            notifier,
+        }
     }
 
     pub fn ctx(&self) -> RequestContext {
@@ -232,7 +308,14 @@ impl World {
     }
 
     /// Creates a group from template `lt-0001` ($Latest) over subnets a, b and c.
-    pub async fn group(&self, name: &str, min: i32, max: i32, desired: i32, extra: impl FnOnce(&mut CreateAutoScalingGroupType)) {
+    pub async fn group(
+        &self,
+        name: &str,
+        min: i32,
+        max: i32,
+        desired: i32,
+        extra: impl FnOnce(&mut CreateAutoScalingGroupType),
+    ) {
         let mut input = CreateAutoScalingGroupType {
             auto_scaling_group_name: name.into(),
             launch_template: Some(LaunchTemplateSpecification {
@@ -247,7 +330,10 @@ impl World {
             ..Default::default()
         };
         extra(&mut input);
-        self.svc.create_auto_scaling_group(&self.ctx(), input).await.expect("create group");
+        self.svc
+            .create_auto_scaling_group(&self.ctx(), input)
+            .await
+            .expect("create group");
     }
 
     pub async fn describe(&self, name: &str) -> AutoScalingGroup {
@@ -255,7 +341,10 @@ impl World {
             .svc
             .describe_auto_scaling_groups(
                 &self.ctx(),
-                AutoScalingGroupNamesType { auto_scaling_group_names: Some(vec![name.into()]), ..Default::default() },
+                AutoScalingGroupNamesType {
+                    auto_scaling_group_names: Some(vec![name.into()]),
+                    ..Default::default()
+                },
             )
             .await
             .expect("describe");
@@ -270,7 +359,10 @@ impl World {
         self.svc
             .describe_scaling_activities(
                 &self.ctx(),
-                DescribeScalingActivitiesType { auto_scaling_group_name: Some(name.into()), ..Default::default() },
+                DescribeScalingActivitiesType {
+                    auto_scaling_group_name: Some(name.into()),
+                    ..Default::default()
+                },
             )
             .await
             .expect("activities")
@@ -281,7 +373,11 @@ impl World {
         self.svc
             .set_desired_capacity(
                 &self.ctx(),
-                SetDesiredCapacityType { auto_scaling_group_name: name.into(), desired_capacity: d, honor_cooldown: None },
+                SetDesiredCapacityType {
+                    auto_scaling_group_name: name.into(),
+                    desired_capacity: d,
+                    honor_cooldown: None,
+                },
             )
             .await
             .expect("set desired");

@@ -152,7 +152,9 @@ impl Rule {
 
 /// A name in a rule may be the alarm's name or its ARN.
 pub fn name_of(reference: &str) -> &str {
-    reference.rsplit_once(":alarm:").map_or(reference, |(_, n)| n)
+    reference
+        .rsplit_once(":alarm:")
+        .map_or(reference, |(_, n)| n)
 }
 
 impl Alarm {
@@ -187,18 +189,48 @@ impl Alarm {
 
 /// `Monday 07 December, 2026 10:00:00 UTC`: how a composite alarm's reason dates a change.
 fn long_time(t: Timestamp) -> String {
-    const DAYS: [&str; 7] = ["Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"];
-    const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July",
-        "August", "September", "October", "November", "December"];
+    const DAYS: [&str; 7] = [
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+    ];
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
     let iso = t.to_iso8601();
     let day = DAYS[(t.0.div_euclid(86_400_000)).rem_euclid(7) as usize];
     let month = iso[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
-    format!("{day} {} {}, {} {} UTC", &iso[8..10], MONTHS[month - 1], &iso[0..4], &iso[11..19])
+    format!(
+        "{day} {} {}, {} {} UTC",
+        &iso[8..10],
+        MONTHS[month - 1],
+        &iso[0..4],
+        &iso[11..19]
+    )
 }
 
 /// Re-evaluates every composite alarm of `alarms` (metric alarms already updated) until
 /// nothing changes; the composites whose state changed, as (old, new).
-pub(crate) fn evaluate_all(alarms: &BTreeMap<super::AlarmKey, Alarm>, updated: &mut BTreeMap<super::AlarmKey, Alarm>, now: Timestamp) -> Vec<(Alarm, Alarm)> {
+pub(crate) fn evaluate_all(
+    alarms: &BTreeMap<super::AlarmKey, Alarm>,
+    updated: &mut BTreeMap<super::AlarmKey, Alarm>,
+    now: Timestamp,
+) -> Vec<(Alarm, Alarm)> {
     let mut changed: Vec<(Alarm, Alarm)> = Vec::new();
     for _ in 0..10 {
         let mut any = false;
@@ -208,10 +240,15 @@ pub(crate) fn evaluate_all(alarms: &BTreeMap<super::AlarmKey, Alarm>, updated: &
             .map(|(k, a)| (k.clone(), updated.get(k).unwrap_or(a).clone()))
             .collect();
         for (k, a) in current {
-            let Some(Ok(rule)) = a.rule.as_deref().map(parse) else { continue };
+            let Some(Ok(rule)) = a.rule.as_deref().map(parse) else {
+                continue;
+            };
             let state_of = |n: &str| -> Option<String> {
                 let key = (a.account.clone(), a.region.clone(), name_of(n).to_string());
-                updated.get(&key).or_else(|| alarms.get(&key)).map(|x| x.state.clone())
+                updated
+                    .get(&key)
+                    .or_else(|| alarms.get(&key))
+                    .map(|x| x.state.clone())
             };
             let new_state = if rule.eval(&state_of) { "ALARM" } else { "OK" };
             if new_state == a.state {
@@ -231,7 +268,12 @@ pub(crate) fn evaluate_all(alarms: &BTreeMap<super::AlarmKey, Alarm>, updated: &
             let mut next = a.clone();
             next.state = new_state.into();
             next.state_reason = match latest {
-                Some(x) => format!("{} transitioned to {} at {}", x.arn(), x.state, long_time(x.state_transitioned)),
+                Some(x) => format!(
+                    "{} transitioned to {} at {}",
+                    x.arn(),
+                    x.state,
+                    long_time(x.state_transitioned)
+                ),
                 None => format!("The alarm rule evaluated to {}", new_state == "ALARM"),
             };
             next.state_reason_data = Some(
@@ -261,7 +303,10 @@ pub(crate) fn evaluate_all(alarms: &BTreeMap<super::AlarmKey, Alarm>, updated: &
             .and_modify(|e| e.1 = new.clone())
             .or_insert((old, new));
     }
-    merged.into_values().filter(|(o, n)| o.state != n.state).collect()
+    merged
+        .into_values()
+        .filter(|(o, n)| o.state != n.state)
+        .collect()
 }
 
 impl Alarms {
@@ -272,7 +317,9 @@ impl Alarms {
         input: g::PutCompositeAlarmInput,
     ) -> Result<(), CwError> {
         if input.actions_suppressor.is_some() {
-            return Err(CwError::NotImplemented("PutCompositeAlarm with ActionsSuppressor"));
+            return Err(CwError::NotImplemented(
+                "PutCompositeAlarm with ActionsSuppressor",
+            ));
         }
         if input.alarm_rule.is_empty() || input.alarm_rule.len() > 10_240 {
             return Err(CwError::InvalidValue(
@@ -341,9 +388,13 @@ impl Alarms {
                 "alarmName": alarm.name,
                 "alarmRule": alarm.rule,
             });
-            change
-                .history
-                .push(self.history_item(&alarm, now, "ConfigurationUpdate", summary, data.to_string()));
+            change.history.push(self.history_item(
+                &alarm,
+                now,
+                "ConfigurationUpdate",
+                summary,
+                data.to_string(),
+            ));
             change.put.push(alarm.clone());
             Ok((change, ()))
         })
@@ -361,9 +412,20 @@ mod tests {
             .expect("parse");
         let mut names = Vec::new();
         r.names(&mut names);
-        assert_eq!(names, ["cpu high", "disk", "arn:aws:cloudwatch:us-east-1:1:alarm:net"]);
+        assert_eq!(
+            names,
+            [
+                "cpu high",
+                "disk",
+                "arn:aws:cloudwatch:us-east-1:1:alarm:net"
+            ]
+        );
         let states = |m: &'static [(&'static str, &'static str)]| {
-            move |n: &str| m.iter().find(|(k, _)| *k == name_of(n)).map(|(_, v)| v.to_string())
+            move |n: &str| {
+                m.iter()
+                    .find(|(k, _)| *k == name_of(n))
+                    .map(|(_, v)| v.to_string())
+            }
         };
         assert!(r.eval(&states(&[("cpu high", "ALARM"), ("disk", "ALARM")])));
         assert!(!r.eval(&states(&[("cpu high", "ALARM"), ("disk", "OK")])));
@@ -371,6 +433,9 @@ mod tests {
         assert!(parse("ALARM(").is_err());
         assert!(parse("ALARM(a) AND").is_err());
         assert!(parse("MAYBE(a)").is_err());
-        assert_eq!(long_time(Timestamp::from_secs(1_796_637_600)), "Monday 07 December, 2026 10:00:00 UTC");
+        assert_eq!(
+            long_time(Timestamp::from_secs(1_796_637_600)),
+            "Monday 07 December, 2026 10:00:00 UTC"
+        );
     }
 }

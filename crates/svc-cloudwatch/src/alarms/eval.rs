@@ -67,7 +67,11 @@ pub fn range_len(n: i64) -> i64 {
 
 /// Evaluates `alarm` over `range` (oldest first, `range_len(N)` periods, `None` = no data),
 /// at `now`. `None`: stay as it is (`ignore` with no data at all).
-pub fn evaluate(alarm: &Alarm, range: &[(Timestamp, Option<Point>)], now: Timestamp) -> Option<Outcome> {
+pub fn evaluate(
+    alarm: &Alarm,
+    range: &[(Timestamp, Option<Point>)],
+    now: Timestamp,
+) -> Option<Outcome> {
     evaluate_from(alarm, range, now, None)
 }
 
@@ -104,7 +108,11 @@ pub fn decide(alarm: &Alarm, range: &[(Timestamp, Option<Point>)]) -> Option<&'s
                 }
             }
             if seen == 0 {
-                return if t == "ignore" { None } else { Some("INSUFFICIENT_DATA") };
+                return if t == "ignore" {
+                    None
+                } else {
+                    Some("INSUFFICIENT_DATA")
+                };
             }
             b
         }
@@ -197,18 +205,18 @@ pub fn evaluate_from(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let missing_note = |count: usize, as_what: &str| {
-        match count {
-            0 => String::new(),
-            1 => format!(" 1 missing datapoint was treated as [{as_what}]."),
-            c => format!(" {c} missing datapoints were treated as [{as_what}]."),
-        }
+    let missing_note = |count: usize, as_what: &str| match count {
+        0 => String::new(),
+        1 => format!(" 1 missing datapoint was treated as [{as_what}]."),
+        c => format!(" {c} missing datapoints were treated as [{as_what}]."),
     };
     let (state, reason) = if b >= m {
         let shown = list(&breaching);
         let verb = if b == 1 { "was" } else { "were" };
         let reason = if n == 1 && missing_breach == 0 {
-            format!("Threshold Crossed: 1 datapoint [{shown}] was {words} the threshold ({threshold}).")
+            format!(
+                "Threshold Crossed: 1 datapoint [{shown}] was {words} the threshold ({threshold})."
+            )
         } else if breaching.is_empty() {
             format!(
                 "Threshold Crossed: no datapoints were received for {} and {} treated as [Breaching].",
@@ -259,7 +267,10 @@ fn reason_data(
     now: Timestamp,
 ) -> String {
     let start = range.first().map(|(t, _)| *t).unwrap_or(now);
-    let recent: Vec<f64> = range.iter().filter_map(|(_, p)| p.map(|p| p.value)).collect();
+    let recent: Vec<f64> = range
+        .iter()
+        .filter_map(|(_, p)| p.map(|p| p.value))
+        .collect();
     let evaluated: Vec<serde_json::Value> = evaluated
         .iter()
         .map(|p| {

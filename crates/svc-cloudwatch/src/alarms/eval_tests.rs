@@ -95,7 +95,11 @@ fn the_documented_missing_data_table() {
             ("breaching", breaching),
             ("notBreaching", not_breaching),
         ] {
-            assert_eq!(state(&alarm(3, None, t), pattern), want, "{pattern} with {t}");
+            assert_eq!(
+                state(&alarm(3, None, t), pattern),
+                want,
+                "{pattern} with {t}"
+            );
         }
     }
 }
@@ -153,7 +157,10 @@ fn reasons_are_worded_as_aws_words_them() {
     assert_eq!(data["statistic"], "Average");
     assert_eq!(data["period"], 60);
     assert_eq!(data["recentDatapoints"], serde_json::json!([95.0]));
-    assert_eq!(data["evaluatedDatapoints"][0]["timestamp"], "2026-12-07T10:00:00.000+0000");
+    assert_eq!(
+        data["evaluatedDatapoints"][0]["timestamp"],
+        "2026-12-07T10:00:00.000+0000"
+    );
     assert_eq!(data["queryDate"], "2026-12-07T10:03:00.000+0000");
 
     let three = alarm(3, None, "missing");

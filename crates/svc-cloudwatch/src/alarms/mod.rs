@@ -91,21 +91,39 @@ impl AlarmTransition {
         }
         if !a.single() {
             if let Some(obj) = trigger.as_object_mut() {
-                for k in ["MetricName", "Namespace", "StatisticType", "Statistic", "Unit", "Dimensions", "Period"] {
+                for k in [
+                    "MetricName",
+                    "Namespace",
+                    "StatisticType",
+                    "Statistic",
+                    "Unit",
+                    "Dimensions",
+                    "Period",
+                ] {
                     obj.remove(k);
                 }
-                let metrics: Vec<serde_json::Value> = a.metrics.iter().map(|q| {
-                    let mut v = q.to_json();
-                    // The notification capitalizes the keys of its metrics.
-                    if let Some(o) = v.as_object_mut() {
-                        *o = o.iter().map(|(k, v)| {
-                            let mut c = k.chars();
-                            let cap = c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default();
-                            (cap, v.clone())
-                        }).collect();
-                    }
-                    v
-                }).collect();
+                let metrics: Vec<serde_json::Value> = a
+                    .metrics
+                    .iter()
+                    .map(|q| {
+                        let mut v = q.to_json();
+                        // The notification capitalizes the keys of its metrics.
+                        if let Some(o) = v.as_object_mut() {
+                            *o = o
+                                .iter()
+                                .map(|(k, v)| {
+                                    let mut c = k.chars();
+                                    let cap = c
+                                        .next()
+                                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                                        .unwrap_or_default();
+                                    (cap, v.clone())
+                                })
+                                .collect();
+                        }
+                        v
+                    })
+                    .collect();
                 obj.insert("Metrics".into(), metrics.into());
             }
         }
@@ -268,7 +286,8 @@ impl Alarms {
         for (_, v) in store.scan_prefix(crate::dashboards::DASHBOARDS, b"")? {
             let d: crate::dashboards::Dashboard =
                 nimbus_store::decode_record(&v, ALARM_VERSION, no_migration)?;
-            book.dashboards.insert((d.account.clone(), d.name.clone()), d);
+            book.dashboards
+                .insert((d.account.clone(), d.name.clone()), d);
         }
         for items in book.history.values_mut() {
             items.sort_by_key(|h| (h.timestamp, h.seq));
@@ -292,7 +311,10 @@ impl Alarms {
     }
 
     fn actions(&self) -> Arc<dyn AlarmActions> {
-        self.actions.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.actions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub(crate) fn book(&self) -> MutexGuard<'_, Book> {
@@ -343,23 +365,38 @@ impl Alarms {
             let mut batch = Batch::new();
             for a in &change.put {
                 let k = (a.account.clone(), a.region.clone(), a.name.clone());
-                batch.put(ALARMS, key_bytes(&k), nimbus_store::encode_record(ALARM_VERSION, a));
+                batch.put(
+                    ALARMS,
+                    key_bytes(&k),
+                    nimbus_store::encode_record(ALARM_VERSION, a),
+                );
             }
             for k in &change.delete {
                 batch.delete(ALARMS, key_bytes(k));
             }
             for h in &change.history {
-                batch.put(HISTORY, history_key(h), nimbus_store::encode_record(HISTORY_VERSION, h));
+                batch.put(
+                    HISTORY,
+                    history_key(h),
+                    nimbus_store::encode_record(HISTORY_VERSION, h),
+                );
             }
             for h in &change.drop_history {
                 batch.delete(HISTORY, history_key(h));
             }
             for d in &change.put_dashboards {
                 let k = format!("{}\u{1}{}", d.account, d.name);
-                batch.put(crate::dashboards::DASHBOARDS, k, nimbus_store::encode_record(ALARM_VERSION, d));
+                batch.put(
+                    crate::dashboards::DASHBOARDS,
+                    k,
+                    nimbus_store::encode_record(ALARM_VERSION, d),
+                );
             }
             for (account, name) in &change.delete_dashboards {
-                batch.delete(crate::dashboards::DASHBOARDS, format!("{account}\u{1}{name}"));
+                batch.delete(
+                    crate::dashboards::DASHBOARDS,
+                    format!("{account}\u{1}{name}"),
+                );
             }
             let epoch = book.epoch;
             drop(book);
@@ -386,7 +423,8 @@ impl Alarms {
                 book.dashboards.remove(&k);
             }
             for d in change.put_dashboards {
-                book.dashboards.insert((d.account.clone(), d.name.clone()), d);
+                book.dashboards
+                    .insert((d.account.clone(), d.name.clone()), d);
             }
             for h in change.history {
                 book.history
@@ -422,10 +460,28 @@ impl Alarms {
             let mut exprs = std::collections::HashMap::new();
             for q in &a.metrics {
                 if let Some((ns, name, dims, stat, unit)) = &q.metric {
-                    let key = KeyRef { account: &a.account, region: &a.region, namespace: ns, name, dimensions: dims };
+                    let key = KeyRef {
+                        account: &a.account,
+                        region: &a.region,
+                        namespace: ns,
+                        name,
+                        dimensions: dims,
+                    };
                     let p = q.period.unwrap_or(a.period);
-                    let s = crate::metric_data::stat_series(mem, &key, stat, unit.as_deref(), Timestamp(start), Timestamp(end), p, now);
-                    stats.insert(q.id.clone(), (q.label.clone().unwrap_or_else(|| name.clone()), s));
+                    let s = crate::metric_data::stat_series(
+                        mem,
+                        &key,
+                        stat,
+                        unit.as_deref(),
+                        Timestamp(start),
+                        Timestamp(end),
+                        p,
+                        now,
+                    );
+                    stats.insert(
+                        q.id.clone(),
+                        (q.label.clone().unwrap_or_else(|| name.clone()), s),
+                    );
                 } else if let Some(Ok(tree)) = q.expression.as_deref().map(crate::math::parse) {
                     exprs.insert(q.id.clone(), tree);
                 }
@@ -435,9 +491,13 @@ impl Alarms {
             };
             let series = match stats.get(&ret.id) {
                 Some((_, s)) => Some(s.clone()),
-                None => match crate::metric_data::evaluate_expression(&stats, &exprs, &ret.id, start, end, a.period) {
+                None => match crate::metric_data::evaluate_expression(
+                    &stats, &exprs, &ret.id, start, end, a.period,
+                ) {
                     Ok(crate::math::Value::Series(s)) => Some(s),
-                    Ok(crate::math::Value::Array(mut xs)) if xs.len() == 1 => xs.pop().map(|(_, s)| s),
+                    Ok(crate::math::Value::Array(mut xs)) if xs.len() == 1 => {
+                        xs.pop().map(|(_, s)| s)
+                    }
                     _ => None,
                 },
             };
@@ -445,7 +505,11 @@ impl Alarms {
                 let idx = (t - start).div_euclid(period_ms);
                 if let Some(slot) = usize::try_from(idx).ok().and_then(|i| out.get_mut(i)) {
                     if value.is_finite() {
-                        slot.1 = Some(Point { start: Timestamp(t), value, sample_count: 1.0 });
+                        slot.1 = Some(Point {
+                            start: Timestamp(t),
+                            value,
+                            sample_count: 1.0,
+                        });
                     }
                 }
             }
@@ -577,7 +641,13 @@ impl Alarms {
                 .flat_map(|v| v.iter().take_while(|h| h.timestamp.0 < cutoff))
                 .cloned()
                 .collect();
-            Ok((Change { drop_history: old, ..Change::default() }, ()))
+            Ok((
+                Change {
+                    drop_history: old,
+                    ..Change::default()
+                },
+                (),
+            ))
         })
         .await
     }

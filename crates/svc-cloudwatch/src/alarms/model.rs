@@ -33,7 +33,13 @@ pub const TREATMENTS: [&str; 4] = ["missing", "ignore", "breaching", "notBreachi
 pub const STATES: [&str; 3] = ["OK", "ALARM", "INSUFFICIENT_DATA"];
 
 /// A `MetricStat`'s (namespace, metric name, sorted dimensions, statistic, unit).
-pub type QueryMetric = (String, String, Vec<(String, String)>, String, Option<String>);
+pub type QueryMetric = (
+    String,
+    String,
+    Vec<(String, String)>,
+    String,
+    Option<String>,
+);
 
 /// One query of a metric-math alarm (`Metrics`): a metric with a statistic and period, or
 /// an expression over the others.
@@ -53,24 +59,34 @@ impl AlarmQuery {
     pub fn to_wire(&self) -> g::MetricDataQuery {
         g::MetricDataQuery {
             id: self.id.clone(),
-            metric_stat: self.metric.as_ref().map(|(ns, name, dims, stat, unit)| g::MetricStat {
-                metric: g::Metric {
-                    namespace: Some(ns.clone()),
-                    metric_name: Some(name.clone()),
-                    dimensions: Some(
-                        dims.iter()
-                            .map(|(n, v)| g::Dimension { name: n.clone(), value: v.clone() })
-                            .collect(),
-                    ),
-                },
-                period: self.period.unwrap_or(60) as i32,
-                stat: stat.clone(),
-                unit: unit.clone(),
-            }),
+            metric_stat: self
+                .metric
+                .as_ref()
+                .map(|(ns, name, dims, stat, unit)| g::MetricStat {
+                    metric: g::Metric {
+                        namespace: Some(ns.clone()),
+                        metric_name: Some(name.clone()),
+                        dimensions: Some(
+                            dims.iter()
+                                .map(|(n, v)| g::Dimension {
+                                    name: n.clone(),
+                                    value: v.clone(),
+                                })
+                                .collect(),
+                        ),
+                    },
+                    period: self.period.unwrap_or(60) as i32,
+                    stat: stat.clone(),
+                    unit: unit.clone(),
+                }),
             expression: self.expression.clone(),
             label: self.label.clone(),
             return_data: Some(self.return_data),
-            period: if self.metric.is_none() { self.period.map(|p| p as i32) } else { None },
+            period: if self.metric.is_none() {
+                self.period.map(|p| p as i32)
+            } else {
+                None
+            },
             account_id: None,
         }
     }
@@ -98,17 +114,27 @@ impl AlarmQuery {
 
 fn alarm_queries(queries: Vec<g::MetricDataQuery>) -> Result<(Vec<AlarmQuery>, i64), CwError> {
     if queries.len() > 10 {
-        return Err(invalid("The collection Metrics must not have a size greater than 10."));
+        return Err(invalid(
+            "The collection Metrics must not have a size greater than 10.",
+        ));
     }
-    let returning = queries.iter().filter(|q| q.return_data.unwrap_or(true)).count();
+    let returning = queries
+        .iter()
+        .filter(|q| q.return_data.unwrap_or(true))
+        .count();
     if returning != 1 {
-        return Err(invalid("Exactly one element of the metrics list should return data."));
+        return Err(invalid(
+            "Exactly one element of the metrics list should return data.",
+        ));
     }
     let mut out = Vec::new();
     let mut ids = std::collections::HashSet::new();
     for q in queries {
         if !ids.insert(q.id.clone()) || !q.id.starts_with(|c: char| c.is_ascii_lowercase()) {
-            return Err(invalid(format!("The value {} for parameter Metrics.member.Id is invalid.", q.id)));
+            return Err(invalid(format!(
+                "The value {} for parameter Metrics.member.Id is invalid.",
+                q.id
+            )));
         }
         if q.metric_stat.is_some() == q.expression.is_some() {
             return Err(CwError::InvalidCombination(format!(
@@ -117,7 +143,9 @@ fn alarm_queries(queries: Vec<g::MetricDataQuery>) -> Result<(Vec<AlarmQuery>, i
             )));
         }
         if q.account_id.is_some() {
-            return Err(CwError::NotImplemented("PutMetricAlarm with cross-account Metrics (AccountId)"));
+            return Err(CwError::NotImplemented(
+                "PutMetricAlarm with cross-account Metrics (AccountId)",
+            ));
         }
         let (metric, period) = match q.metric_stat {
             Some(ms) => {
@@ -128,25 +156,33 @@ fn alarm_queries(queries: Vec<g::MetricDataQuery>) -> Result<(Vec<AlarmQuery>, i
                 }
                 let p = i64::from(ms.period);
                 if !(p == 10 || p == 20 || p == 30 || (p >= 60 && p % 60 == 0)) {
-                    return Err(invalid("The parameter Period must be 10, 20, 30, or a multiple of 60."));
+                    return Err(invalid(
+                        "The parameter Period must be 10, 20, 30, or a multiple of 60.",
+                    ));
                 }
                 let ns = ms.metric.namespace.unwrap_or_default();
                 validate::watched_namespace(&ns)?;
                 let name = ms.metric.metric_name.unwrap_or_default();
                 if name.is_empty() {
-                    return Err(CwError::Missing("The parameter MetricName is required.".into()));
+                    return Err(CwError::Missing(
+                        "The parameter MetricName is required.".into(),
+                    ));
                 }
                 let dims = validate::sorted_dims(ms.metric.dimensions)?;
                 (Some((ns, name, dims, ms.stat, ms.unit)), Some(p))
             }
             None => {
                 let e = q.expression.clone().unwrap_or_default();
-                if e.contains("ANOMALY_DETECTION_BAND") || e.contains("SEARCH(") || e.contains("SELECT ") {
+                if e.contains("ANOMALY_DETECTION_BAND")
+                    || e.contains("SEARCH(")
+                    || e.contains("SELECT ")
+                {
                     return Err(CwError::NotImplemented(
                         "PutMetricAlarm on ANOMALY_DETECTION_BAND, SEARCH or Metrics Insights expressions",
                     ));
                 }
-                crate::math::parse(&e).map_err(|why| invalid(format!("Error in expression {}: {why}", q.id)))?;
+                crate::math::parse(&e)
+                    .map_err(|why| invalid(format!("Error in expression {}: {why}", q.id)))?;
                 (None, q.period.map(i64::from))
             }
         };
@@ -159,8 +195,17 @@ fn alarm_queries(queries: Vec<g::MetricDataQuery>) -> Result<(Vec<AlarmQuery>, i
             period,
         });
     }
-    let min_stat = out.iter().filter(|q| q.metric.is_some()).filter_map(|q| q.period).min();
-    let ret = out.iter().find(|q| q.return_data).and_then(|q| q.period).or(min_stat).unwrap_or(60);
+    let min_stat = out
+        .iter()
+        .filter(|q| q.metric.is_some())
+        .filter_map(|q| q.period)
+        .min();
+    let ret = out
+        .iter()
+        .find(|q| q.return_data)
+        .and_then(|q| q.period)
+        .or(min_stat)
+        .unwrap_or(60);
     Ok((out, ret))
 }
 
@@ -279,7 +324,8 @@ impl Alarm {
             comparison_operator: Some(self.comparison.clone()),
             treat_missing_data: self.treat_missing_data.clone(),
             evaluate_low_sample_count_percentile: None,
-            metrics: (!self.single()).then(|| self.metrics.iter().map(AlarmQuery::to_wire).collect()),
+            metrics: (!self.single())
+                .then(|| self.metrics.iter().map(AlarmQuery::to_wire).collect()),
             threshold_metric_id: None,
             evaluation_state: None,
             state_transitioned_timestamp: Some(self.state_transitioned),
@@ -309,10 +355,19 @@ impl Alarm {
         });
         if let Some(obj) = v.as_object_mut() {
             if !self.single() {
-                for k in ["metricName", "namespace", "dimensions", "statistic", "period"] {
+                for k in [
+                    "metricName",
+                    "namespace",
+                    "dimensions",
+                    "statistic",
+                    "period",
+                ] {
                     obj.remove(k);
                 }
-                obj.insert("metrics".into(), self.metrics.iter().map(AlarmQuery::to_json).collect());
+                obj.insert(
+                    "metrics".into(),
+                    self.metrics.iter().map(AlarmQuery::to_json).collect(),
+                );
             }
             if let Some(d) = &self.description {
                 obj.insert("alarmDescription".into(), d.clone().into());
@@ -342,7 +397,13 @@ pub fn aws_json_time(t: Timestamp) -> String {
 /// `07/12/26 10:00:00` (day/month/year): how a state reason writes a datapoint's time.
 pub fn reason_time(t: Timestamp) -> String {
     let iso = t.to_iso8601(); // 2026-12-07T10:00:00.000Z
-    format!("{}/{}/{} {}", &iso[8..10], &iso[5..7], &iso[2..4], &iso[11..19])
+    format!(
+        "{}/{}/{} {}",
+        &iso[8..10],
+        &iso[5..7],
+        &iso[2..4],
+        &iso[11..19]
+    )
 }
 
 /// A number as CloudWatch's (Java) messages write it: `95.0`, `0.5`, `1.0E7`.
@@ -400,7 +461,14 @@ impl HistoryItem {
         g::AlarmHistoryItem {
             alarm_name: Some(self.alarm_name.clone()),
             alarm_contributor_id: None,
-            alarm_type: Some(if self.composite { "CompositeAlarm" } else { "MetricAlarm" }.into()),
+            alarm_type: Some(
+                if self.composite {
+                    "CompositeAlarm"
+                } else {
+                    "MetricAlarm"
+                }
+                .into(),
+            ),
             timestamp: Some(self.timestamp),
             history_item_type: Some(self.kind.clone()),
             history_summary: Some(self.summary.clone()),
@@ -414,7 +482,11 @@ fn invalid(m: impl Into<String>) -> CwError {
     CwError::InvalidValue(m.into())
 }
 
-fn check_actions(name: &str, actions: &Option<Vec<String>>, region: &str) -> Result<Vec<String>, CwError> {
+fn check_actions(
+    name: &str,
+    actions: &Option<Vec<String>>,
+    region: &str,
+) -> Result<Vec<String>, CwError> {
     let list = actions.clone().unwrap_or_default();
     if list.len() > 5 {
         return Err(invalid(format!(
@@ -457,7 +529,11 @@ pub fn from_input(
             "The parameter AlarmName must be between 1 and 255 characters long.",
         ));
     }
-    if input.alarm_description.as_ref().is_some_and(|d| d.chars().count() > 1024) {
+    if input
+        .alarm_description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > 1024)
+    {
         return Err(invalid(
             "The parameter AlarmDescription must be no more than 1024 characters long.",
         ));
@@ -493,7 +569,9 @@ pub fn from_input(
         return Err(invalid("The parameter MetricName is invalid."));
     }
     let statistic = input.statistic.ok_or_else(|| {
-        CwError::InvalidCombination("Exactly one of Statistic or ExtendedStatistic must be set.".into())
+        CwError::InvalidCombination(
+            "Exactly one of Statistic or ExtendedStatistic must be set.".into(),
+        )
     })?;
     if !STATISTICS.contains(&statistic.as_str()) {
         return Err(invalid(format!(
@@ -510,9 +588,10 @@ pub fn from_input(
             "The parameter Period must be 10, 20, 30, or a multiple of 60.",
         ));
     }
-    let n = i64::from(input.evaluation_periods.ok_or_else(|| {
-        CwError::Missing("The parameter EvaluationPeriods is required.".into())
-    })?);
+    let n =
+        i64::from(input.evaluation_periods.ok_or_else(|| {
+            CwError::Missing("The parameter EvaluationPeriods is required.".into())
+        })?);
     if n < 1 {
         return Err(invalid(
             "The parameter EvaluationPeriods must be greater than or equal to 1.",
@@ -535,9 +614,9 @@ pub fn from_input(
     let threshold = input
         .threshold
         .ok_or_else(|| CwError::Missing("The parameter Threshold is required.".into()))?;
-    let comparison = input.comparison_operator.ok_or_else(|| {
-        CwError::Missing("The parameter ComparisonOperator is required.".into())
-    })?;
+    let comparison = input
+        .comparison_operator
+        .ok_or_else(|| CwError::Missing("The parameter ComparisonOperator is required.".into()))?;
     if !COMPARISONS.contains(&comparison.as_str()) {
         return Err(invalid(format!(
             "The value {comparison} for parameter ComparisonOperator is invalid."
@@ -644,13 +723,19 @@ pub fn check_tags(tags: Vec<g::Tag>) -> Result<Vec<(String, String)>, CwError> {
     let mut out: Vec<(String, String)> = Vec::new();
     for t in tags {
         if t.key.is_empty() || t.key.chars().count() > 128 {
-            return Err(invalid("Tag keys must be between 1 and 128 characters long."));
+            return Err(invalid(
+                "Tag keys must be between 1 and 128 characters long.",
+            ));
         }
         if t.value.chars().count() > 256 {
-            return Err(invalid("Tag values must be no more than 256 characters long."));
+            return Err(invalid(
+                "Tag values must be no more than 256 characters long.",
+            ));
         }
         if t.key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(invalid("Tag keys starting with 'aws:' are reserved for AWS use."));
+            return Err(invalid(
+                "Tag keys starting with 'aws:' are reserved for AWS use.",
+            ));
         }
         match out.iter_mut().find(|(k, _)| *k == t.key) {
             Some(e) => e.1 = t.value,

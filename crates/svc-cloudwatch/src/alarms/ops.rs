@@ -37,7 +37,9 @@ fn alarm_of_arn(arn: &str, account: &str, region: &str) -> Result<AlarmKey, CwEr
         )));
     }
     if parts[3] != region || parts[4] != account {
-        return Err(CwError::TagResourceNotFound(format!("The resource {arn} was not found.")));
+        return Err(CwError::TagResourceNotFound(format!(
+            "The resource {arn} was not found."
+        )));
     }
     Ok(key(account, region, parts[6]))
 }
@@ -146,10 +148,17 @@ impl Alarms {
             if let Some(Ok(r)) = a.rule.as_deref().map(super::composite::parse) {
                 r.names(&mut out);
             }
-            out.iter().map(|n| super::composite::name_of(n).to_string()).collect()
+            out.iter()
+                .map(|n| super::composite::name_of(n).to_string())
+                .collect()
         };
         let related: Option<Vec<String>> = if let Some(parent) = &input.children_of_alarm_name {
-            Some(book.alarms.get(&key(account, region, parent)).map(rule_names).unwrap_or_default())
+            Some(
+                book.alarms
+                    .get(&key(account, region, parent))
+                    .map(rule_names)
+                    .unwrap_or_default(),
+            )
         } else {
             input.parents_of_alarm_name.as_ref().map(|child| {
                 book.alarms
@@ -171,10 +180,21 @@ impl Alarms {
             .range(key(account, region, "")..)
             .take_while(|(k, _)| k.0 == account && k.1 == region)
             .map(|(_, a)| a)
-            .filter(|a| if a.is_composite() { want_composite } else { want_metric })
+            .filter(|a| {
+                if a.is_composite() {
+                    want_composite
+                } else {
+                    want_metric
+                }
+            })
             .filter(|a| related.as_ref().is_none_or(|r| r.contains(&a.name)))
             .filter(|a| names.is_empty() || names.contains(&a.name))
-            .filter(|a| input.alarm_name_prefix.as_ref().is_none_or(|p| a.name.starts_with(p.as_str())))
+            .filter(|a| {
+                input
+                    .alarm_name_prefix
+                    .as_ref()
+                    .is_none_or(|p| a.name.starts_with(p.as_str()))
+            })
             .filter(|a| input.state_value.as_ref().is_none_or(|s| *s == a.state))
             .filter(|a| {
                 input.action_prefix.as_ref().is_none_or(|p| {
@@ -195,10 +215,18 @@ impl Alarms {
         };
         Ok(g::DescribeAlarmsOutput {
             composite_alarms: want_composite.then(|| {
-                alarms.iter().filter(|a| a.is_composite()).map(|a| a.to_composite_wire()).collect()
+                alarms
+                    .iter()
+                    .filter(|a| a.is_composite())
+                    .map(|a| a.to_composite_wire())
+                    .collect()
             }),
             metric_alarms: Some(
-                alarms.iter().filter(|a| !a.is_composite()).map(|a| a.to_wire()).collect(),
+                alarms
+                    .iter()
+                    .filter(|a| !a.is_composite())
+                    .map(|a| a.to_wire())
+                    .collect(),
             ),
             next_token,
         })
@@ -225,7 +253,12 @@ impl Alarms {
             .filter(|_| input.extended_statistic.is_none())
             .filter(|a| dims.as_ref().is_none_or(|d| *d == a.dimensions))
             .filter(|a| input.period.is_none_or(|p| i64::from(p) == a.period))
-            .filter(|a| input.unit.as_ref().is_none_or(|u| Some(u) == a.unit.as_ref()))
+            .filter(|a| {
+                input
+                    .unit
+                    .as_ref()
+                    .is_none_or(|u| Some(u) == a.unit.as_ref())
+            })
             .map(|a| a.to_wire())
             .collect();
         Ok(g::DescribeAlarmsForMetricOutput {
@@ -240,7 +273,15 @@ impl Alarms {
         input: g::DescribeAlarmHistoryInput,
     ) -> Result<g::DescribeAlarmHistoryOutput, CwError> {
         if let Some(t) = &input.history_item_type {
-            if !["ConfigurationUpdate", "StateUpdate", "Action", "AlarmContributorStateUpdate", "AlarmContributorAction"].contains(&t.as_str()) {
+            if ![
+                "ConfigurationUpdate",
+                "StateUpdate",
+                "Action",
+                "AlarmContributorStateUpdate",
+                "AlarmContributorAction",
+            ]
+            .contains(&t.as_str())
+            {
                 return Err(CwError::InvalidValue(format!(
                     "The value {t} for parameter HistoryItemType is invalid."
                 )));
@@ -271,9 +312,20 @@ impl Alarms {
             .take_while(|(k, _)| k.0 == account && k.1 == region)
             .filter(|(k, _)| input.alarm_name.as_ref().is_none_or(|n| *n == k.2))
             .flat_map(|(_, v)| v.iter())
-            .filter(|h| if h.composite { want_composite } else { want_metric })
+            .filter(|h| {
+                if h.composite {
+                    want_composite
+                } else {
+                    want_metric
+                }
+            })
             .filter(|h| h.timestamp.0 >= now.0 - HISTORY_KEPT_MS)
-            .filter(|h| input.history_item_type.as_ref().is_none_or(|t| *t == h.kind))
+            .filter(|h| {
+                input
+                    .history_item_type
+                    .as_ref()
+                    .is_none_or(|t| *t == h.kind)
+            })
             .filter(|h| input.start_date.is_none_or(|s| h.timestamp >= s))
             .filter(|h| input.end_date.is_none_or(|e| h.timestamp <= e))
             .collect();
@@ -281,7 +333,12 @@ impl Alarms {
         if !ascending {
             items.reverse();
         }
-        let page: Vec<_> = items.iter().skip(skip).take(limit).map(|h| h.to_wire()).collect();
+        let page: Vec<_> = items
+            .iter()
+            .skip(skip)
+            .take(limit)
+            .map(|h| h.to_wire())
+            .collect();
         let next_token = (items.len() > skip + limit).then(|| (skip + limit).to_string());
         Ok(g::DescribeAlarmHistoryOutput {
             alarm_history_items: Some(page),
@@ -429,7 +486,9 @@ impl Alarms {
             let mut a = book
                 .alarms
                 .get(&k)
-                .ok_or_else(|| CwError::TagResourceNotFound(format!("The resource {arn} was not found.")))?
+                .ok_or_else(|| {
+                    CwError::TagResourceNotFound(format!("The resource {arn} was not found."))
+                })?
                 .clone();
             for (tk, tv) in tags {
                 match a.tags.iter_mut().find(|(k, _)| *k == tk) {
@@ -438,7 +497,9 @@ impl Alarms {
                 }
             }
             if a.tags.len() > 50 {
-                return Err(CwError::LimitExceeded("An alarm can have at most 50 tags.".into()));
+                return Err(CwError::LimitExceeded(
+                    "An alarm can have at most 50 tags.".into(),
+                ));
             }
             Ok((
                 Change {
@@ -463,7 +524,9 @@ impl Alarms {
             let mut a = book
                 .alarms
                 .get(&k)
-                .ok_or_else(|| CwError::TagResourceNotFound(format!("The resource {arn} was not found.")))?
+                .ok_or_else(|| {
+                    CwError::TagResourceNotFound(format!("The resource {arn} was not found."))
+                })?
                 .clone();
             a.tags.retain(|(tk, _)| !keys.contains(tk));
             Ok((
@@ -485,10 +548,9 @@ impl Alarms {
     ) -> Result<g::ListTagsForResourceOutput, CwError> {
         let k = alarm_of_arn(arn, account, region)?;
         let book = self.book();
-        let a = book
-            .alarms
-            .get(&k)
-            .ok_or_else(|| CwError::TagResourceNotFound(format!("The resource {arn} was not found.")))?;
+        let a = book.alarms.get(&k).ok_or_else(|| {
+            CwError::TagResourceNotFound(format!("The resource {arn} was not found."))
+        })?;
         Ok(g::ListTagsForResourceOutput {
             tags: Some(
                 a.tags

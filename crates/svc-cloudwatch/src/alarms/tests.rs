@@ -128,7 +128,15 @@ impl Env {
     }
 
     fn state(&self) -> String {
-        self.cw.alarms.book().alarms.values().next().expect("alarm").state.clone()
+        self.cw
+            .alarms
+            .book()
+            .alarms
+            .values()
+            .next()
+            .expect("alarm")
+            .state
+            .clone()
     }
 }
 
@@ -140,7 +148,7 @@ async fn data_drives_the_alarm_and_its_actions() {
     // No data: still INSUFFICIENT_DATA, no transition.
     assert!(env.cw.alarms.evaluate_due().await.expect("eval").is_empty());
     env.put(95.0).await; // in the period 10:00
-    // The period has not ended: nothing yet.
+                         // The period has not ended: nothing yet.
     assert!(env.cw.alarms.evaluate_due().await.expect("eval").is_empty());
     env.advance(60); // 10:01:05: the 10:00 period is complete
     let t = env.cw.alarms.evaluate_due().await.expect("eval");
@@ -159,7 +167,10 @@ async fn data_drives_the_alarm_and_its_actions() {
     let fired = env.rec.fired.lock().unwrap().clone();
     assert_eq!(fired.len(), 2, "{fired:?}");
     assert_eq!(fired[0].0, "arn:aws:sns:us-east-1:000000000000:t");
-    assert_eq!((fired[0].1.as_str(), fired[0].2.as_str()), ("INSUFFICIENT_DATA", "ALARM"));
+    assert_eq!(
+        (fired[0].1.as_str(), fired[0].2.as_str()),
+        ("INSUFFICIENT_DATA", "ALARM")
+    );
     assert!(fired[1].0.contains(":autoscaling:"));
 
     let c = ctx(&env.clock);
@@ -170,7 +181,10 @@ async fn data_drives_the_alarm_and_its_actions() {
         .expect("history")
         .alarm_history_items
         .expect("items");
-    let summaries: Vec<&str> = h.iter().map(|i| i.history_summary.as_deref().unwrap_or("")).collect();
+    let summaries: Vec<&str> = h
+        .iter()
+        .map(|i| i.history_summary.as_deref().unwrap_or(""))
+        .collect();
     assert_eq!(
         summaries,
         [
@@ -188,12 +202,21 @@ async fn data_drives_the_alarm_and_its_actions() {
 
     // A restart keeps the alarm, its state and its history; a reset forgets them.
     let again = CloudWatch::load(env.store.clone(), env.clock.clone()).expect("reload");
-    assert_eq!(again.alarms.book().alarms.values().next().unwrap().state, "OK");
-    assert_eq!(again.alarms.book().history.values().next().unwrap().len(), 5);
+    assert_eq!(
+        again.alarms.book().alarms.values().next().unwrap().state,
+        "OK"
+    );
+    assert_eq!(
+        again.alarms.book().history.values().next().unwrap().len(),
+        5
+    );
     let store = env.store.clone();
     env.cw
         .reset_with(Box::pin(async move {
-            store.wipe_async().await.map_err(|e| nimbus_wire::ResetError(e.to_string()))
+            store
+                .wipe_async()
+                .await
+                .map_err(|e| nimbus_wire::ResetError(e.to_string()))
         }))
         .await
         .expect("reset");
@@ -400,14 +423,20 @@ async fn metric_math_alarm() {
     // Combining Metrics with a metric name is refused; two returning queries too.
     let mut bad = input.clone();
     bad.metric_name = Some("x".into());
-    assert_eq!(env.cw.put_metric_alarm(&c, bad).await.unwrap_err().code, "InvalidParameterCombination");
+    assert_eq!(
+        env.cw.put_metric_alarm(&c, bad).await.unwrap_err().code,
+        "InvalidParameterCombination"
+    );
     let mut bad = input.clone();
     bad.metrics.as_mut().unwrap()[0].return_data = None;
     assert_eq!(
         env.cw.put_metric_alarm(&c, bad).await.unwrap_err().message,
         "Exactly one element of the metrics list should return data."
     );
-    env.cw.put_metric_alarm(&c, input).await.expect("math alarm");
+    env.cw
+        .put_metric_alarm(&c, input)
+        .await
+        .expect("math alarm");
     let put = |name: &str, v: f64| g::MetricDatum {
         metric_name: name.into(),
         value: Some(v),
@@ -428,7 +457,12 @@ async fn metric_math_alarm() {
     env.cw.alarms.evaluate_due().await.expect("eval");
     let a = env.cw.alarms.book().alarms.values().next().unwrap().clone();
     assert_eq!(a.state, "ALARM", "{}", a.state_reason);
-    assert!(a.state_reason.starts_with("Threshold Crossed: 1 datapoint [25.0 ("), "{}", a.state_reason);
+    assert!(
+        a.state_reason
+            .starts_with("Threshold Crossed: 1 datapoint [25.0 ("),
+        "{}",
+        a.state_reason
+    );
     let wire = a.to_wire();
     assert!(wire.metric_name.is_none() && wire.statistic.is_none());
     assert_eq!(wire.metrics.as_ref().map(Vec::len), Some(3));
@@ -448,14 +482,25 @@ async fn autoscaling_actions_repeat_while_in_state() {
     env.cw.alarms.evaluate_due().await.expect("eval"); // still OK: invoked again
     let fired = env.rec.fired.lock().unwrap().clone();
     assert_eq!(fired.len(), 2, "{fired:?}");
-    assert!(fired.iter().all(|f| f.0.contains(":autoscaling:") && f.2 == "OK"));
+    assert!(fired
+        .iter()
+        .all(|f| f.0.contains(":autoscaling:") && f.2 == "OK"));
     env.cw
-        .disable_alarm_actions(&ctx(&env.clock), g::DisableAlarmActionsInput { alarm_names: vec!["high".into()] })
+        .disable_alarm_actions(
+            &ctx(&env.clock),
+            g::DisableAlarmActionsInput {
+                alarm_names: vec!["high".into()],
+            },
+        )
         .await
         .expect("disable");
     env.advance(60);
     env.cw.alarms.evaluate_due().await.expect("eval");
-    assert_eq!(env.rec.fired.lock().unwrap().len(), 2, "disabled actions do not run");
+    assert_eq!(
+        env.rec.fired.lock().unwrap().len(),
+        2,
+        "disabled actions do not run"
+    );
 }
 
 /// A composite alarm follows the alarms its rule names, and describes and notifies as one.
@@ -468,7 +513,10 @@ async fn composite_alarm_follows_its_children() {
         alarm_name: "very-high".into(),
         namespace: Some("App".into()),
         metric_name: Some("Load".into()),
-        dimensions: Some(vec![g::Dimension { name: "Host".into(), value: "a".into() }]),
+        dimensions: Some(vec![g::Dimension {
+            name: "Host".into(),
+            value: "a".into(),
+        }]),
         statistic: Some("Average".into()),
         period: Some(60),
         evaluation_periods: Some(1),
@@ -484,7 +532,11 @@ async fn composite_alarm_follows_its_children() {
         ..Default::default()
     };
     assert_eq!(
-        env.cw.put_composite_alarm(&c, composite("ALARM(high) AND")).await.unwrap_err().code,
+        env.cw
+            .put_composite_alarm(&c, composite("ALARM(high) AND"))
+            .await
+            .unwrap_err()
+            .code,
         "InvalidParameterValue"
     );
     env.cw
@@ -492,7 +544,14 @@ async fn composite_alarm_follows_its_children() {
         .await
         .expect("composite");
     let state = |name: &str| {
-        env.cw.alarms.book().alarms.values().find(|a| a.name == name).unwrap().clone()
+        env.cw
+            .alarms
+            .book()
+            .alarms
+            .values()
+            .find(|a| a.name == name)
+            .unwrap()
+            .clone()
     };
     env.put(50.0).await;
     env.advance(60);
@@ -502,11 +561,18 @@ async fn composite_alarm_follows_its_children() {
     let comp = state("busy-not-melting");
     assert_eq!(comp.state, "ALARM");
     assert!(
-        comp.state_reason.starts_with("arn:aws:cloudwatch:us-east-1:000000000000:alarm:"),
+        comp.state_reason
+            .starts_with("arn:aws:cloudwatch:us-east-1:000000000000:alarm:"),
         "{}",
         comp.state_reason
     );
-    assert!(env.rec.fired.lock().unwrap().iter().any(|f| f.0.ends_with(":c") && f.2 == "ALARM"));
+    assert!(env
+        .rec
+        .fired
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|f| f.0.ends_with(":c") && f.2 == "ALARM"));
     env.put(95.0).await;
     env.advance(60);
     env.cw.alarms.evaluate_due().await.expect("eval");
@@ -525,7 +591,10 @@ async fn composite_alarm_follows_its_children() {
         .expect("describe");
     let comps = out.composite_alarms.expect("composites");
     assert_eq!(comps.len(), 1);
-    assert_eq!(comps[0].alarm_rule.as_deref(), Some(r#"ALARM(high) AND NOT ALARM("very-high")"#));
+    assert_eq!(
+        comps[0].alarm_rule.as_deref(),
+        Some(r#"ALARM(high) AND NOT ALARM("very-high")"#)
+    );
     assert!(out.metric_alarms.unwrap().is_empty());
     let children = env
         .cw
@@ -540,14 +609,28 @@ async fn composite_alarm_follows_its_children() {
         .expect("children")
         .metric_alarms
         .unwrap();
-    let mut names: Vec<_> = children.iter().map(|a| a.alarm_name.clone().unwrap()).collect();
+    let mut names: Vec<_> = children
+        .iter()
+        .map(|a| a.alarm_name.clone().unwrap())
+        .collect();
     names.sort();
     assert_eq!(names, ["high", "very-high"]);
     // A metric alarm cannot be replaced by a composite of the same name.
-    assert!(env.cw.put_composite_alarm(&c, composite("TRUE")).await.is_ok());
+    assert!(env
+        .cw
+        .put_composite_alarm(&c, composite("TRUE"))
+        .await
+        .is_ok());
     let mut clash = composite("TRUE");
     clash.alarm_name = "high".into();
-    assert_eq!(env.cw.put_composite_alarm(&c, clash).await.unwrap_err().code, "InvalidParameterValue");
+    assert_eq!(
+        env.cw
+            .put_composite_alarm(&c, clash)
+            .await
+            .unwrap_err()
+            .code,
+        "InvalidParameterValue"
+    );
 }
 
 /// History older than 30 days is dropped, from memory and the store.
@@ -556,7 +639,16 @@ async fn old_history_is_dropped() {
     let env = Env::new();
     env.alarm(1, None).await;
     env.cw.alarms.evaluate_due().await.expect("eval");
-    assert_eq!(env.cw.alarms.book().history.values().map(Vec::len).sum::<usize>(), 1);
+    assert_eq!(
+        env.cw
+            .alarms
+            .book()
+            .history
+            .values()
+            .map(Vec::len)
+            .sum::<usize>(),
+        1
+    );
     env.advance(31 * 86_400);
     env.cw.alarms.evaluate_due().await.expect("eval");
     assert!(env.cw.alarms.book().history.is_empty());

@@ -53,7 +53,10 @@ fn split_ids(
     let (defs, net): (Vec<String>, Vec<String>) = ids.iter().cloned().partition(|i| is_def_id(i));
     if !defs.is_empty() {
         let known = ec2.def_resource_tags(ctx.account_id(), &ctx.region);
-        if let Some(missing) = defs.iter().find(|d| !known.iter().any(|(id, _, _)| id == *d)) {
+        if let Some(missing) = defs
+            .iter()
+            .find(|d| !known.iter().any(|(id, _, _)| id == *d))
+        {
             return Err(def_not_found(missing));
         }
     }
@@ -164,7 +167,10 @@ pub(super) async fn create(
         })
         .await?;
     }
-    retag_defs(ec2, ctx, &defs, |id, current| add_tags(id, current, &wanted)).await
+    retag_defs(ec2, ctx, &defs, |id, current| {
+        add_tags(id, current, &wanted)
+    })
+    .await
 }
 
 pub(super) async fn delete(

@@ -131,9 +131,10 @@ pub(super) async fn create(
             .get(&input.load_balancer_arn)
             .filter(|l| l.arn.starts_with(&prefix))
             .ok_or_else(errors::lb_not_found)?;
-        let protocol = input.protocol.clone().ok_or_else(|| {
-            errors::validation("A listener protocol must be specified")
-        })?;
+        let protocol = input
+            .protocol
+            .clone()
+            .ok_or_else(|| errors::validation("A listener protocol must be specified"))?;
         let port = input
             .port
             .ok_or_else(|| errors::validation("A listener port must be specified"))?;
@@ -160,10 +161,18 @@ pub(super) async fn create(
             }
         }
         if st.listeners_of(&lb.arn).count() >= MAX_LISTENERS {
-            return Err(errors::too_many("TooManyListeners", "listeners", MAX_LISTENERS));
+            return Err(errors::too_many(
+                "TooManyListeners",
+                "listeners",
+                MAX_LISTENERS,
+            ));
         }
         // listener/app/NAME/LBID/ID: the balancer's ARN path after `loadbalancer/`.
-        let lb_path = lb.arn.split_once(":loadbalancer/").map(|x| x.1).unwrap_or("");
+        let lb_path = lb
+            .arn
+            .split_once(":loadbalancer/")
+            .map(|x| x.1)
+            .unwrap_or("");
         let id = elb.hex(16);
         let arn = format!("{prefix}listener/{lb_path}/{id}");
         let rec = ListenerRec {
@@ -363,7 +372,9 @@ pub(super) async fn modify_attributes(
         .map(|a| (a.key.unwrap_or_default(), a.value.unwrap_or_default()))
         .collect();
     if pairs.is_empty() {
-        return Err(errors::validation("At least one attribute must be specified"));
+        return Err(errors::validation(
+            "At least one attribute must be specified",
+        ));
     }
     elb.mutate(|st| {
         let l = st

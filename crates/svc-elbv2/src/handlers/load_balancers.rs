@@ -161,13 +161,19 @@ pub(super) async fn create(
             "1 validation error detected: Value '{kind}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [application, network, gateway]"
         )));
     }
-    let scheme = input.scheme.clone().unwrap_or_else(|| "internet-facing".into());
+    let scheme = input
+        .scheme
+        .clone()
+        .unwrap_or_else(|| "internet-facing".into());
     if scheme != "internet-facing" && scheme != "internal" {
         return Err(errors::validation(format!(
             "1 validation error detected: Value '{scheme}' at 'scheme' failed to satisfy constraint: Member must satisfy enum value set: [internal, internet-facing]"
         )));
     }
-    let ip_type = input.ip_address_type.clone().unwrap_or_else(|| "ipv4".into());
+    let ip_type = input
+        .ip_address_type
+        .clone()
+        .unwrap_or_else(|| "ipv4".into());
     if ip_type != "ipv4" {
         return Err(errors::invalid_config(format!(
             "IP address type '{ip_type}' is not supported by Nimbus yet"
@@ -209,7 +215,9 @@ pub(super) async fn create(
         ));
     }
     if subnets.is_empty() {
-        return Err(errors::invalid_config("At least one subnet must be specified"));
+        return Err(errors::invalid_config(
+            "At least one subnet must be specified",
+        ));
     }
     let vpc_id = subnets[0].vpc_id.clone();
     if subnets.iter().any(|s| s.vpc_id != vpc_id) {
@@ -228,7 +236,10 @@ pub(super) async fn create(
         }
     }
     if groups.is_empty() && kind == "application" {
-        if let Some(d) = elb.network.default_security_group(&account, &region, &vpc_id) {
+        if let Some(d) = elb
+            .network
+            .default_security_group(&account, &region, &vpc_id)
+        {
             groups.push(d);
         }
     }
@@ -257,7 +268,11 @@ pub(super) async fn create(
                 },
                 public: scheme == "internet-facing",
             };
-            match elb.network.add_node_interface(&account, &region, node).await {
+            match elb
+                .network
+                .add_node_interface(&account, &region, node)
+                .await
+            {
                 Ok(e) => enis.push(e),
                 Err(e) => {
                     release(elb, &account, &region, &enis).await;
@@ -266,81 +281,101 @@ pub(super) async fn create(
             }
         }
     }
-    let created = elb.mutate(|st| {
-        if let Some(existing) = st
-            .lbs
-            .values()
-            .find(|l| l.arn.starts_with(&prefix) && l.name == input.name)
-        {
-            let same = existing.kind == kind
-                && existing.scheme == scheme
-                && existing.zones.iter().map(|z| &z.subnet_id).collect::<BTreeSet<_>>()
-                    == subnet_ids.iter().collect::<BTreeSet<_>>()
-                && existing.security_groups.iter().collect::<BTreeSet<_>>()
-                    == groups.iter().collect::<BTreeSet<_>>();
-            if same {
-                let out = CreateLoadBalancerOutput {
-                    load_balancers: Some(vec![render(existing, now)]),
-                };
-                return Ok((Change::default(), out));
+    let created = elb
+        .mutate(|st| {
+            if let Some(existing) = st
+                .lbs
+                .values()
+                .find(|l| l.arn.starts_with(&prefix) && l.name == input.name)
+            {
+                let same = existing.kind == kind
+                    && existing.scheme == scheme
+                    && existing
+                        .zones
+                        .iter()
+                        .map(|z| &z.subnet_id)
+                        .collect::<BTreeSet<_>>()
+                        == subnet_ids.iter().collect::<BTreeSet<_>>()
+                    && existing.security_groups.iter().collect::<BTreeSet<_>>()
+                        == groups.iter().collect::<BTreeSet<_>>();
+                if same {
+                    let out = CreateLoadBalancerOutput {
+                        load_balancers: Some(vec![render(existing, now)]),
+                    };
+                    return Ok((Change::default(), out));
+                }
+                return Err(errors::duplicate_lb(&input.name));
             }
-            return Err(errors::duplicate_lb(&input.name));
-        }
-        let count = st
-            .lbs
-            .values()
-            .filter(|l| l.arn.starts_with(&prefix) && l.kind == kind)
-            .count();
-        if count >= MAX_LBS {
-            return Err(errors::too_many("TooManyLoadBalancers", "load balancers", MAX_LBS));
-        }
-        let mut addrs: Vec<Ipv4Addr> = Vec::new();
-        let mut zones = Vec::new();
-        for (i, s) in subnets.iter().enumerate() {
-            let a = allocate(elb, st, &addrs)?;
-            addrs.push(a);
-            zones.push(ZoneRec {
-                zone: s.zone.clone(),
-                subnet_id: s.subnet_id.clone(),
-                addr: a.to_string(),
-                eni_id: enis.get(i).map(|e| e.0.clone()),
-                private_ip: enis.get(i).map(|e| e.1.clone()),
-            });
-        }
-        let internal = if scheme == "internal" { "internal-" } else { "" };
-        let dns_name = if kind == "application" {
-            let digits = 1_000_000_000 + elb.ids.next_u64() % 9_000_000_000;
-            format!("{internal}{}-{digits}.{region}.elb.amazonaws.com", input.name)
-        } else {
-            format!("{internal}{}-{}.elb.{region}.amazonaws.com", input.name, elb.hex(16))
-        };
-        let id = id.clone();
-        let rec = LbRec {
-            account: account.clone(),
-            region: region.clone(),
-            arn: format!("{prefix}loadbalancer/{short}/{}/{id}", input.name),
-            name: input.name.clone(),
-            kind: kind.clone(),
-            scheme: scheme.clone(),
-            vpc_id: vpc_id.clone(),
-            zones,
-            security_groups: if kind == "application" || !groups.is_empty() {
-                groups.clone()
+            let count = st
+                .lbs
+                .values()
+                .filter(|l| l.arn.starts_with(&prefix) && l.kind == kind)
+                .count();
+            if count >= MAX_LBS {
+                return Err(errors::too_many(
+                    "TooManyLoadBalancers",
+                    "load balancers",
+                    MAX_LBS,
+                ));
+            }
+            let mut addrs: Vec<Ipv4Addr> = Vec::new();
+            let mut zones = Vec::new();
+            for (i, s) in subnets.iter().enumerate() {
+                let a = allocate(elb, st, &addrs)?;
+                addrs.push(a);
+                zones.push(ZoneRec {
+                    zone: s.zone.clone(),
+                    subnet_id: s.subnet_id.clone(),
+                    addr: a.to_string(),
+                    eni_id: enis.get(i).map(|e| e.0.clone()),
+                    private_ip: enis.get(i).map(|e| e.1.clone()),
+                });
+            }
+            let internal = if scheme == "internal" {
+                "internal-"
             } else {
-                Vec::new()
-            },
-            ip_address_type: ip_type.clone(),
-            dns_name,
-            created: now.0,
-            attributes: BTreeMap::new(),
-            tags: tags.clone(),
-        };
-        let out = CreateLoadBalancerOutput {
-            load_balancers: Some(vec![render(&rec, now)]),
-        };
-        Ok((Change::one(Op::PutLb(rec)), out))
-    })
-    .await;
+                ""
+            };
+            let dns_name = if kind == "application" {
+                let digits = 1_000_000_000 + elb.ids.next_u64() % 9_000_000_000;
+                format!(
+                    "{internal}{}-{digits}.{region}.elb.amazonaws.com",
+                    input.name
+                )
+            } else {
+                format!(
+                    "{internal}{}-{}.elb.{region}.amazonaws.com",
+                    input.name,
+                    elb.hex(16)
+                )
+            };
+            let id = id.clone();
+            let rec = LbRec {
+                account: account.clone(),
+                region: region.clone(),
+                arn: format!("{prefix}loadbalancer/{short}/{}/{id}", input.name),
+                name: input.name.clone(),
+                kind: kind.clone(),
+                scheme: scheme.clone(),
+                vpc_id: vpc_id.clone(),
+                zones,
+                security_groups: if kind == "application" || !groups.is_empty() {
+                    groups.clone()
+                } else {
+                    Vec::new()
+                },
+                ip_address_type: ip_type.clone(),
+                dns_name,
+                created: now.0,
+                attributes: BTreeMap::new(),
+                tags: tags.clone(),
+            };
+            let out = CreateLoadBalancerOutput {
+                load_balancers: Some(vec![render(&rec, now)]),
+            };
+            Ok((Change::one(Op::PutLb(rec)), out))
+        })
+        .await;
     if created.is_err() || taken {
         release(elb, &account, &region, &enis).await;
     }
@@ -351,7 +386,10 @@ pub(super) async fn create(
 /// interface that cannot be removed is left for the VPC's owner to see).
 async fn release(elb: &Elb, account: &str, region: &str, enis: &[(String, String)]) {
     for (eni, _) in enis {
-        let _ = elb.network.remove_node_interface(account, region, eni).await;
+        let _ = elb
+            .network
+            .remove_node_interface(account, region, eni)
+            .await;
     }
 }
 
@@ -369,7 +407,11 @@ pub(super) fn describe(
         ));
     }
     let all: Vec<LoadBalancer> = elb.read(|st| {
-        let mut mine: Vec<&LbRec> = st.lbs.values().filter(|l| l.arn.starts_with(&prefix)).collect();
+        let mut mine: Vec<&LbRec> = st
+            .lbs
+            .values()
+            .filter(|l| l.arn.starts_with(&prefix))
+            .collect();
         if let Some(arns) = &arns {
             if arns.iter().any(|a| !mine.iter().any(|l| &l.arn == a)) {
                 return Err(errors::lb_not_found());
@@ -405,35 +447,42 @@ pub(super) async fn delete(
     let prefix = arn_prefix(ctx);
     let arn = input.load_balancer_arn;
     if !arn.starts_with("arn:") {
-        return Err(errors::validation(format!("'{arn}' is not a valid load balancer ARN")));
+        return Err(errors::validation(format!(
+            "'{arn}' is not a valid load balancer ARN"
+        )));
     }
-    let out = elb.mutate(|st| {
-        // Deleting a load balancer that does not exist succeeds (the call is idempotent).
-        let Some(lb) = st.lbs.get(&arn).filter(|l| l.arn.starts_with(&prefix)) else {
-            return Ok((Change::default(), (DeleteLoadBalancerOutput {}, Vec::new())));
-        };
-        let set = if lb.kind == "application" { Set::Alb } else { Set::Nlb };
-        if attributes::get(&lb.attributes, set, "deletion_protection.enabled") == "true" {
-            return Err(errors::operation_not_permitted(format!(
+    let out = elb
+        .mutate(|st| {
+            // Deleting a load balancer that does not exist succeeds (the call is idempotent).
+            let Some(lb) = st.lbs.get(&arn).filter(|l| l.arn.starts_with(&prefix)) else {
+                return Ok((Change::default(), (DeleteLoadBalancerOutput {}, Vec::new())));
+            };
+            let set = if lb.kind == "application" {
+                Set::Alb
+            } else {
+                Set::Nlb
+            };
+            if attributes::get(&lb.attributes, set, "deletion_protection.enabled") == "true" {
+                return Err(errors::operation_not_permitted(format!(
                 "Load balancer '{arn}' cannot be deleted because deletion protection is enabled"
             )));
-        }
-        let mut c = Change::default();
-        for l in st.listeners_of(&arn) {
-            for r in st.rules_of(&l.arn) {
-                c.push(Op::DeleteRule(r.arn.clone()));
             }
-            c.push(Op::DeleteListener(l.arn.clone()));
-        }
-        c.push(Op::DeleteLb(arn.clone()));
-        let enis: Vec<(String, String)> = lb
-            .zones
-            .iter()
-            .filter_map(|z| Some((z.eni_id.clone()?, String::new())))
-            .collect();
-        Ok((c, (DeleteLoadBalancerOutput {}, enis)))
-    })
-    .await?;
+            let mut c = Change::default();
+            for l in st.listeners_of(&arn) {
+                for r in st.rules_of(&l.arn) {
+                    c.push(Op::DeleteRule(r.arn.clone()));
+                }
+                c.push(Op::DeleteListener(l.arn.clone()));
+            }
+            c.push(Op::DeleteLb(arn.clone()));
+            let enis: Vec<(String, String)> = lb
+                .zones
+                .iter()
+                .filter_map(|z| Some((z.eni_id.clone()?, String::new())))
+                .collect();
+            Ok((c, (DeleteLoadBalancerOutput {}, enis)))
+        })
+        .await?;
     // The nodes' interfaces go with the balancer.
     release(elb, ctx.account_id(), &ctx.region, &out.1).await;
     Ok(out.0)
@@ -488,7 +537,9 @@ pub(super) async fn modify_attributes(
         .map(|a| (a.key.unwrap_or_default(), a.value.unwrap_or_default()))
         .collect();
     if pairs.is_empty() {
-        return Err(errors::validation("At least one attribute must be specified"));
+        return Err(errors::validation(
+            "At least one attribute must be specified",
+        ));
     }
     elb.mutate(|st| {
         let lb = st

@@ -8,8 +8,8 @@ use crate::errors;
 use crate::generated::*;
 use crate::model::Tags;
 use crate::persist::{Change, Op};
-use crate::state::{arn_prefix, State};
 use crate::state::Elb;
+use crate::state::{arn_prefix, State};
 use nimbus_core::{AwsError, RequestContext};
 
 const MAX_ARNS: usize = 20;
@@ -46,7 +46,10 @@ fn put_tags(st: &State, arn: &str, tags: Tags) -> Option<Op> {
         return Some(Op::PutTg(crate::model::TgRec { tags, ..r.clone() }));
     }
     if let Some(r) = st.listeners.get(arn) {
-        return Some(Op::PutListener(crate::model::ListenerRec { tags, ..r.clone() }));
+        return Some(Op::PutListener(crate::model::ListenerRec {
+            tags,
+            ..r.clone()
+        }));
     }
     st.rules
         .get(arn)
@@ -55,7 +58,9 @@ fn put_tags(st: &State, arn: &str, tags: Tags) -> Option<Op> {
 
 fn check_arns(arns: &[String]) -> Result<(), AwsError> {
     if arns.is_empty() {
-        return Err(errors::validation("At least one resource ARN must be specified"));
+        return Err(errors::validation(
+            "At least one resource ARN must be specified",
+        ));
     }
     if arns.len() > MAX_ARNS {
         return Err(errors::validation(format!(
@@ -170,8 +175,14 @@ const LIMITS: &[(&str, &str)] = &[
     ("target-groups-per-action-on-network-load-balancer", "1"),
     ("target-groups-per-application-load-balancer", "100"),
     ("targets-per-application-load-balancer", "1000"),
-    ("targets-per-availability-zone-per-gateway-load-balancer", "300"),
-    ("targets-per-availability-zone-per-network-load-balancer", "500"),
+    (
+        "targets-per-availability-zone-per-gateway-load-balancer",
+        "300",
+    ),
+    (
+        "targets-per-availability-zone-per-network-load-balancer",
+        "500",
+    ),
     ("targets-per-network-load-balancer", "3000"),
 ];
 
@@ -239,13 +250,37 @@ const LEGACY_2016: &[&str] = &[
 ];
 
 /// (name, protocols, cipher groups in priority order).
-type Policy = (&'static str, &'static [&'static str], &'static [&'static [&'static str]]);
+type Policy = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static [&'static str]],
+);
 const POLICIES: &[Policy] = &[
-    ("ELBSecurityPolicy-2016-08", &["TLSv1", "TLSv1.1", "TLSv1.2"], &[LEGACY_2016]),
-    ("ELBSecurityPolicy-TLS-1-2-2017-01", &["TLSv1.2"], &[TLS12_FULL]),
-    ("ELBSecurityPolicy-TLS13-1-2-2021-06", &["TLSv1.2", "TLSv1.3"], &[TLS13, TLS12_FULL]),
-    ("ELBSecurityPolicy-TLS13-1-2-Res-2021-06", &["TLSv1.2", "TLSv1.3"], &[TLS13, ECDHE_GCM]),
-    ("ELBSecurityPolicy-TLS13-1-3-2021-06", &["TLSv1.3"], &[TLS13]),
+    (
+        "ELBSecurityPolicy-2016-08",
+        &["TLSv1", "TLSv1.1", "TLSv1.2"],
+        &[LEGACY_2016],
+    ),
+    (
+        "ELBSecurityPolicy-TLS-1-2-2017-01",
+        &["TLSv1.2"],
+        &[TLS12_FULL],
+    ),
+    (
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        &["TLSv1.2", "TLSv1.3"],
+        &[TLS13, TLS12_FULL],
+    ),
+    (
+        "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+        &["TLSv1.2", "TLSv1.3"],
+        &[TLS13, ECDHE_GCM],
+    ),
+    (
+        "ELBSecurityPolicy-TLS13-1-3-2021-06",
+        &["TLSv1.3"],
+        &[TLS13],
+    ),
 ];
 
 pub fn ssl_policy_exists(name: &str) -> bool {

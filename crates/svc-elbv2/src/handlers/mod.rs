@@ -104,7 +104,10 @@ impl Handlers for Elb {
         ctx: &RequestContext,
         input: DescribeAccountLimitsInput,
     ) -> Result<DescribeAccountLimitsOutput, AwsError> {
-        { let _ = ctx; misc::describe_account_limits(input) }
+        {
+            let _ = ctx;
+            misc::describe_account_limits(input)
+        }
     }
 
     async fn describe_listener_attributes(
@@ -152,7 +155,10 @@ impl Handlers for Elb {
         ctx: &RequestContext,
         input: DescribeSSLPoliciesInput,
     ) -> Result<DescribeSSLPoliciesOutput, AwsError> {
-        { let _ = ctx; misc::describe_ssl_policies(input) }
+        {
+            let _ = ctx;
+            misc::describe_ssl_policies(input)
+        }
     }
 
     async fn describe_tags(

@@ -4,7 +4,9 @@
 //! (the default rule's actions are the listener's default actions; its conditions cannot
 //! change), `DeleteRule` (never the default rule) and `SetRulePriorities`.
 
-use super::common::{new_tags, page, parse_actions, parse_conditions, render_actions, render_conditions};
+use super::common::{
+    new_tags, page, parse_actions, parse_conditions, render_actions, render_conditions,
+};
 use super::listeners::check_protocol;
 use crate::errors;
 use crate::generated::*;
@@ -62,7 +64,9 @@ pub(super) async fn create(
     check_priority(input.priority)?;
     let tags = new_tags(input.tags)?;
     if input.conditions.is_empty() {
-        return Err(errors::validation("A rule must have at least one condition"));
+        return Err(errors::validation(
+            "A rule must have at least one condition",
+        ));
     }
     let conditions = parse_conditions(input.conditions.clone())?;
     elb.mutate(|st| {
@@ -167,7 +171,9 @@ pub(super) async fn modify(
     let prefix = arn_prefix(ctx);
     let conditions = match input.conditions.clone() {
         Some(c) if c.is_empty() => {
-            return Err(errors::validation("A rule must have at least one condition"))
+            return Err(errors::validation(
+                "A rule must have at least one condition",
+            ))
         }
         Some(c) => Some(parse_conditions(c)?),
         None => None,
@@ -193,8 +199,14 @@ pub(super) async fn modify(
             };
             return Ok((Change::one(Op::PutListener(rec)), out));
         }
-        let r = st.rules.get(&input.rule_arn).ok_or_else(errors::rule_not_found)?;
-        let l = st.listeners.get(&r.listener_arn).ok_or_else(errors::listener_not_found)?;
+        let r = st
+            .rules
+            .get(&input.rule_arn)
+            .ok_or_else(errors::rule_not_found)?;
+        let l = st
+            .listeners
+            .get(&r.listener_arn)
+            .ok_or_else(errors::listener_not_found)?;
         let lb = st.lbs.get(&l.lb_arn).ok_or_else(errors::lb_not_found)?;
         let mut rec = r.clone();
         if let Some(c) = conditions.clone() {
@@ -228,8 +240,14 @@ pub(super) async fn delete(
                 input.rule_arn
             )));
         }
-        let r = st.rules.get(&input.rule_arn).ok_or_else(errors::rule_not_found)?;
-        Ok((Change::one(Op::DeleteRule(r.arn.clone())), DeleteRuleOutput {}))
+        let r = st
+            .rules
+            .get(&input.rule_arn)
+            .ok_or_else(errors::rule_not_found)?;
+        Ok((
+            Change::one(Op::DeleteRule(r.arn.clone())),
+            DeleteRuleOutput {},
+        ))
     })
     .await
 }

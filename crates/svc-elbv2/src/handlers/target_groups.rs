@@ -157,18 +157,20 @@ pub(super) async fn create(
     input: CreateTargetGroupInput,
 ) -> Result<CreateTargetGroupOutput, AwsError> {
     check_name(&input.name)?;
-    let target_type = input.target_type.clone().unwrap_or_else(|| "instance".into());
+    let target_type = input
+        .target_type
+        .clone()
+        .unwrap_or_else(|| "instance".into());
     if !["instance", "ip"].contains(&target_type.as_str()) {
         return Err(errors::validation(format!(
             "Target type '{target_type}' is not supported by Nimbus yet"
         )));
     }
-    let protocol = input
-        .protocol
-        .clone()
-        .ok_or_else(|| errors::validation(format!(
+    let protocol = input.protocol.clone().ok_or_else(|| {
+        errors::validation(format!(
             "A protocol must be specified for target groups with target type '{target_type}'"
-        )))?;
+        ))
+    })?;
     if !["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP"].contains(&protocol.as_str()) {
         return Err(errors::validation(format!(
             "Protocol '{protocol}' is not supported for target groups"
@@ -193,13 +195,20 @@ pub(super) async fn create(
     })?;
     let account = ctx.account_id().to_string();
     if !elb.network.vpc_exists(&account, &ctx.region, &vpc_id) {
-        return Err(errors::validation(format!("The VPC ID '{vpc_id}' is not found")));
+        return Err(errors::validation(format!(
+            "The VPC ID '{vpc_id}' is not found"
+        )));
     }
     let http = is_http(Some(&protocol));
     let protocol_version = if http {
-        let v = input.protocol_version.clone().unwrap_or_else(|| "HTTP1".into());
+        let v = input
+            .protocol_version
+            .clone()
+            .unwrap_or_else(|| "HTTP1".into());
         if !["HTTP1", "HTTP2", "GRPC"].contains(&v.as_str()) {
-            return Err(errors::validation(format!("Protocol version '{v}' is not valid")));
+            return Err(errors::validation(format!(
+                "Protocol version '{v}' is not valid"
+            )));
         }
         Some(v)
     } else if input.protocol_version.is_some() {
@@ -209,10 +218,13 @@ pub(super) async fn create(
     } else {
         None
     };
-    let hc_proto = input
-        .health_check_protocol
-        .clone()
-        .unwrap_or_else(|| if http { protocol.clone() } else { "TCP".into() });
+    let hc_proto = input.health_check_protocol.clone().unwrap_or_else(|| {
+        if http {
+            protocol.clone()
+        } else {
+            "TCP".into()
+        }
+    });
     let hc_http = hc_proto.starts_with("HTTP");
     if !hc_http && (input.health_check_path.is_some() || input.matcher.is_some()) {
         return Err(errors::validation(
@@ -222,12 +234,28 @@ pub(super) async fn create(
     let health = HealthRec {
         enabled: input.health_check_enabled.unwrap_or(true),
         protocol: Some(hc_proto.clone()),
-        port: Some(input.health_check_port.clone().unwrap_or_else(|| "traffic-port".into())),
-        path: hc_http.then(|| input.health_check_path.clone().unwrap_or_else(|| "/".into())),
+        port: Some(
+            input
+                .health_check_port
+                .clone()
+                .unwrap_or_else(|| "traffic-port".into()),
+        ),
+        path: hc_http.then(|| {
+            input
+                .health_check_path
+                .clone()
+                .unwrap_or_else(|| "/".into())
+        }),
         interval: input.health_check_interval_seconds.unwrap_or(30),
-        timeout: input
-            .health_check_timeout_seconds
-            .unwrap_or(if hc_http { if http { 5 } else { 6 } } else { 10 }),
+        timeout: input.health_check_timeout_seconds.unwrap_or(if hc_http {
+            if http {
+                5
+            } else {
+                6
+            }
+        } else {
+            10
+        }),
         healthy: input.healthy_threshold_count.unwrap_or(5),
         unhealthy: input.unhealthy_threshold_count.unwrap_or(2),
         matcher: hc_http.then(|| {
@@ -262,8 +290,18 @@ pub(super) async fn create(
             }
             return Err(errors::duplicate_tg(&input.name));
         }
-        if st.tgs.values().filter(|t| t.arn.starts_with(&prefix)).count() >= MAX_TGS {
-            return Err(errors::too_many("TooManyTargetGroups", "target groups", MAX_TGS));
+        if st
+            .tgs
+            .values()
+            .filter(|t| t.arn.starts_with(&prefix))
+            .count()
+            >= MAX_TGS
+        {
+            return Err(errors::too_many(
+                "TooManyTargetGroups",
+                "target groups",
+                MAX_TGS,
+            ));
         }
         let rec = TgRec {
             account: account.clone(),
@@ -298,17 +336,25 @@ pub(super) fn describe(
     let prefix = arn_prefix(ctx);
     let arns = input.target_group_arns.filter(|v| !v.is_empty());
     let names = input.names.filter(|v| !v.is_empty());
-    let given = [input.load_balancer_arn.is_some(), arns.is_some(), names.is_some()]
-        .iter()
-        .filter(|b| **b)
-        .count();
+    let given = [
+        input.load_balancer_arn.is_some(),
+        arns.is_some(),
+        names.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
     if given > 1 {
         return Err(errors::validation(
             "A load balancer ARN, target group ARNs and target group names cannot be specified together",
         ));
     }
     let all = elb.read(|st| {
-        let mut mine: Vec<&TgRec> = st.tgs.values().filter(|t| t.arn.starts_with(&prefix)).collect();
+        let mut mine: Vec<&TgRec> = st
+            .tgs
+            .values()
+            .filter(|t| t.arn.starts_with(&prefix))
+            .collect();
         if let Some(lb) = &input.load_balancer_arn {
             if !st.lbs.contains_key(lb) || !lb.starts_with(&prefix) {
                 return Err(errors::lb_not_found());
@@ -417,7 +463,10 @@ pub(super) async fn delete(
                 "Target group '{arn}' is currently in use by a listener or a rule"
             )));
         }
-        Ok((Change::one(Op::DeleteTg(arn.clone())), DeleteTargetGroupOutput {}))
+        Ok((
+            Change::one(Op::DeleteTg(arn.clone())),
+            DeleteTargetGroupOutput {},
+        ))
     })
     .await
 }
@@ -463,7 +512,9 @@ pub(super) async fn modify_attributes(
         .map(|a| (a.key.unwrap_or_default(), a.value.unwrap_or_default()))
         .collect();
     if pairs.is_empty() {
-        return Err(errors::validation("At least one attribute must be specified"));
+        return Err(errors::validation(
+            "At least one attribute must be specified",
+        ));
     }
     elb.mutate(|st| {
         let tg = st

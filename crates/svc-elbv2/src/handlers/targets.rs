@@ -47,7 +47,8 @@ pub(super) async fn register(
             .ok_or_else(errors::tg_not_found)?;
         let mut rec = tg.clone();
         let now = ctx.now.0;
-        rec.targets.retain(|t| t.draining_until.is_none_or(|d| d > now));
+        rec.targets
+            .retain(|t| t.draining_until.is_none_or(|d| d > now));
         for t in &input.targets {
             if let Some(p) = t.port {
                 if !(1..=65535).contains(&p) {
@@ -75,7 +76,11 @@ pub(super) async fn register(
                 }
             }
             let (id, port) = key(t, tg);
-            match rec.targets.iter_mut().find(|r| r.id == id && r.port == port) {
+            match rec
+                .targets
+                .iter_mut()
+                .find(|r| r.id == id && r.port == port)
+            {
                 // Registering again cancels a drain; otherwise nothing changes.
                 Some(r) => r.draining_until = None,
                 None => rec.targets.push(TargetRec {
@@ -118,7 +123,8 @@ pub(super) async fn deregister(
         .parse()
         .unwrap_or(300);
         let mut rec = tg.clone();
-        rec.targets.retain(|t| t.draining_until.is_none_or(|d| d > now));
+        rec.targets
+            .retain(|t| t.draining_until.is_none_or(|d| d > now));
         let missing: Vec<String> = input
             .targets
             .iter()
@@ -139,12 +145,17 @@ pub(super) async fn deregister(
         }
         for t in &input.targets {
             let (id, port) = key(t, tg);
-            if let Some(r) = rec.targets.iter_mut().find(|r| r.id == id && r.port == port) {
+            if let Some(r) = rec
+                .targets
+                .iter_mut()
+                .find(|r| r.id == id && r.port == port)
+            {
                 r.draining_until = Some(now + delay * 1000);
             }
         }
         // A zero delay drains nothing: the target is gone at once.
-        rec.targets.retain(|t| t.draining_until.is_none_or(|d| d > now));
+        rec.targets
+            .retain(|t| t.draining_until.is_none_or(|d| d > now));
         Ok((Change::one(Op::PutTg(rec)), DeregisterTargetsOutput {}))
     })
     .await
@@ -276,7 +287,9 @@ pub(super) fn describe_health(
                         target_health: Some(TargetHealth {
                             state: Some("unused".into()),
                             reason: Some("Target.NotRegistered".into()),
-                            description: Some("Target is not registered to the target group".into()),
+                            description: Some(
+                                "Target is not registered to the target group".into(),
+                            ),
                         }),
                         ..Default::default()
                     }),
