@@ -173,16 +173,16 @@ pub async fn handle(
     source_ip: Option<std::net::IpAddr>,
 ) -> Reply {
     let started = std::time::Instant::now();
+    let rid = gw.ids.request_id();
     let mut trace = Trace::default();
-    let reply = handle_traced(gw, parts, body, source_ip, &mut trace).await;
-    trace.log(reply.status().as_u16(), started);
+    let reply = handle_traced(gw, parts, body, source_ip, &rid, &mut trace).await;
+    trace.log(&rid, reply.status().as_u16(), started);
     reply
 }
 
 /// What the request log line says about one request, filled in as the pipeline learns it.
 #[derive(Default)]
 struct Trace {
-    request_id: String,
     service: &'static str,
     operation: &'static str,
     principal: Option<Arc<nimbus_core::Principal>>,
@@ -194,7 +194,7 @@ impl Trace {
         self.error = Some((e.code.to_string(), e.message.to_string()));
     }
 
-    fn log(&self, status: u16, started: std::time::Instant) {
+    fn log(&self, request_id: &str, status: u16, started: std::time::Instant) {
         if !tracing::enabled!(target: "nimbus::request", tracing::Level::INFO) && status < 500 {
             return;
         }
@@ -203,11 +203,11 @@ impl Trace {
         let code = self.error.as_ref().map_or("-", |(c, _)| c.as_str());
         if status >= 500 && code != "NotImplemented" {
             let cause = self.error.as_ref().map_or("-", |(_, m)| m.as_str());
-            tracing::error!(target: "nimbus::request", request_id = %self.request_id,
+            tracing::error!(target: "nimbus::request", request_id,
                 service = self.service, operation = self.operation, principal, status,
                 error_code = code, cause, duration_us = us, "request failed on the server side");
         } else {
-            tracing::info!(target: "nimbus::request", request_id = %self.request_id,
+            tracing::info!(target: "nimbus::request", request_id,
                 service = self.service, operation = self.operation, principal, status,
                 error_code = code, duration_us = us, "request");
         }
@@ -219,10 +219,9 @@ async fn handle_traced(
     parts: Parts,
     body: Bytes,
     source_ip: Option<std::net::IpAddr>,
+    rid: &str,
     trace: &mut Trace,
 ) -> Reply {
-    let rid = gw.ids.request_id();
-    trace.request_id.clone_from(&rid);
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");

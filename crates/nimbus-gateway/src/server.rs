@@ -178,17 +178,18 @@ impl Gateway {
 }
 
 /// The access key a request's signature claims (SigV4 or SigV2, header or query), unverified.
-fn claimed_access_key(parts: &http::request::Parts) -> Option<String> {
+/// Borrowed from the request (the header case, every signed SDK call, allocates nothing).
+fn claimed_access_key(parts: &http::request::Parts) -> Option<std::borrow::Cow<'_, str>> {
     if let Some(auth) = parts
         .headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
         if let Some(rest) = auth.split_once("Credential=").map(|(_, r)| r) {
-            return rest.split('/').next().map(|s| s.trim().to_string());
+            return rest.split('/').next().map(|s| s.trim().into());
         }
         if let Some(rest) = auth.strip_prefix("AWS ") {
-            return rest.split(':').next().map(|s| s.trim().to_string());
+            return rest.split(':').next().map(|s| s.trim().into());
         }
         return None;
     }
@@ -197,8 +198,8 @@ fn claimed_access_key(parts: &http::request::Parts) -> Option<String> {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let v = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
         match k {
-            "X-Amz-Credential" => return v.split('/').next().map(str::to_string),
-            "AWSAccessKeyId" => return Some(v.into_owned()),
+            "X-Amz-Credential" => return v.split('/').next().map(|k| k.to_string().into()),
+            "AWSAccessKeyId" => return Some(v.into_owned().into()),
             _ => {}
         }
     }

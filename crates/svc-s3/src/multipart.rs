@@ -19,7 +19,7 @@
 use crate::checksums::{self, Algorithm, Requested};
 use crate::faults;
 use crate::generated as g;
-use crate::names::MAX_KEY_BYTES;
+use crate::objects::check_key;
 use crate::state::{owner_of, Change, ObjectRecord, PartRecord, UploadRecord, UploadState, S3};
 use md5::{Digest as _, Md5};
 use nimbus_core::{AwsError, RequestContext};
@@ -61,20 +61,6 @@ fn check_part_number(n: i32) -> Result<u32, AwsError> {
             n.to_string(),
         ))
     }
-}
-
-fn check_key(key: &str) -> Result<(), AwsError> {
-    if key.is_empty() {
-        return Err(faults::invalid_argument(
-            "A key must be specified",
-            "key",
-            String::new(),
-        ));
-    }
-    if key.len() > MAX_KEY_BYTES {
-        return Err(faults::key_too_long(key));
-    }
-    Ok(())
 }
 
 /// The upload `upload_id` of `bucket/key`, if the caller may use the bucket.
@@ -186,25 +172,6 @@ pub(crate) async fn create(
     })
 }
 
-/// The `x-amz-checksum-*` values an UploadPart carries.
-fn given_checksums(input: &g::UploadPartRequest) -> Vec<(Algorithm, &str)> {
-    [
-        (Algorithm::Crc32, &input.checksum_crc32),
-        (Algorithm::Crc32c, &input.checksum_crc32_c),
-        (Algorithm::Crc64Nvme, &input.checksum_crc64_nvme),
-        (Algorithm::Sha1, &input.checksum_sha1),
-        (Algorithm::Sha256, &input.checksum_sha256),
-        (Algorithm::Sha512, &input.checksum_sha512),
-        (Algorithm::Md5, &input.checksum_md5),
-        (Algorithm::XxHash64, &input.checksum_xxhash64),
-        (Algorithm::XxHash3, &input.checksum_xxhash3),
-        (Algorithm::XxHash128, &input.checksum_xxhash128),
-    ]
-    .into_iter()
-    .filter_map(|(a, v)| v.as_deref().map(|v| (a, v)))
-    .collect()
-}
-
 /// Puts the part record `rec` (whose blob is already durable) into its upload, replacing a
 /// part of the same number; removes whichever blob no record names afterwards.
 async fn commit_part(
@@ -269,7 +236,7 @@ pub(crate) async fn upload_part(
     }
     let requested = Requested::parse(
         input.content_md5.as_deref(),
-        &given_checksums(&input),
+        &crate::objects::given_checksums!(&input),
         input.checksum_algorithm.as_deref(),
     )?;
     let body = input.body.take().unwrap_or_default();

@@ -48,7 +48,7 @@ const STORAGE_CLASSES: &[&str] = &[
 /// Classes whose objects must be restored before they can be read.
 const ARCHIVED: &[&str] = &["GLACIER", "DEEP_ARCHIVE"];
 
-fn check_key(key: &str) -> Result<(), AwsError> {
+pub(crate) fn check_key(key: &str) -> Result<(), AwsError> {
     if key.len() > MAX_KEY_BYTES {
         return Err(faults::key_too_long(key));
     }
@@ -69,24 +69,29 @@ fn check_version(version_id: Option<&str>) -> Result<(), AwsError> {
 }
 
 /// The values of the `x-amz-checksum-*` headers a PutObject carries.
-fn given_checksums(input: &g::PutObjectRequest) -> Vec<(Algorithm, &str)> {
-    let fields = [
-        (Algorithm::Crc32, &input.checksum_crc32),
-        (Algorithm::Crc32c, &input.checksum_crc32_c),
-        (Algorithm::Crc64Nvme, &input.checksum_crc64_nvme),
-        (Algorithm::Sha1, &input.checksum_sha1),
-        (Algorithm::Sha256, &input.checksum_sha256),
-        (Algorithm::Sha512, &input.checksum_sha512),
-        (Algorithm::Md5, &input.checksum_md5),
-        (Algorithm::XxHash64, &input.checksum_xxhash64),
-        (Algorithm::XxHash3, &input.checksum_xxhash3),
-        (Algorithm::XxHash128, &input.checksum_xxhash128),
-    ];
-    fields
+/// The `x-amz-checksum-*` values a request carries, for any generated input with the ten
+/// `checksum_*` members (PutObject, UploadPart).
+macro_rules! given_checksums {
+    ($input:expr) => {{
+        let input = $input;
+        [
+            (Algorithm::Crc32, &input.checksum_crc32),
+            (Algorithm::Crc32c, &input.checksum_crc32_c),
+            (Algorithm::Crc64Nvme, &input.checksum_crc64_nvme),
+            (Algorithm::Sha1, &input.checksum_sha1),
+            (Algorithm::Sha256, &input.checksum_sha256),
+            (Algorithm::Sha512, &input.checksum_sha512),
+            (Algorithm::Md5, &input.checksum_md5),
+            (Algorithm::XxHash64, &input.checksum_xxhash64),
+            (Algorithm::XxHash3, &input.checksum_xxhash3),
+            (Algorithm::XxHash128, &input.checksum_xxhash128),
+        ]
         .into_iter()
         .filter_map(|(a, v)| v.as_deref().map(|v| (a, v)))
-        .collect()
+        .collect::<Vec<(Algorithm, &str)>>()
+    }};
 }
+pub(crate) use given_checksums;
 
 /// Rejects what S3 would reject, and what S3 has but Nimbus does not, before any byte is
 /// written.
@@ -255,7 +260,7 @@ pub(crate) async fn put_object(
     }
     let requested = Requested::parse(
         input.content_md5.as_deref(),
-        &given_checksums(&input),
+        &given_checksums!(&input),
         input.checksum_algorithm.as_deref(),
     )?;
     let verified = if body.len() <= INLINE_HASH_BYTES {
