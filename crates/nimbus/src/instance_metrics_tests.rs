@@ -1,0 +1,270 @@
+//! The sampler's arithmetic and the worker's publishing, with a fake instance list, fake
+//! counters and a fake sink (the real publisher is tested in svc-cloudwatch; the real
+//! runtime in `tests/instance_metrics.rs`).
+
+use super::*;
+use nimbus_core::ManualClock;
+
+const T0: i64 = 1_800_000_000_000;
+const MIN: i64 = 60_000;
+
+fn stats(cpu_ns: u64, rx: u64, tx: u64) -> Stats {
+    Stats {
+        cpu_ns,
+        memory_bytes: 1,
+        net_rx_bytes: rx,
+        net_tx_bytes: tx,
+        net_rx_packets: rx / 100,
+        net_tx_packets: tx / 100,
+    }
+}
+
+#[test]
+fn cpu_percent_is_cpu_time_over_real_time_and_vcpus() {
+    let s = Duration::from_secs(1);
+    assert_eq!(cpu_percent(1_000_000_000, s, 1), 100.0);
+    assert_eq!(cpu_percent(1_000_000_000, s, 2), 50.0);
+    assert_eq!(cpu_percent(250_000_000, s, 1), 25.0);
+    assert_eq!(cpu_percent(4_000_000_000, s * 2, 4), 50.0);
+    // A little over the quota within one CFS period is still 100 %.
+    assert_eq!(cpu_percent(1_050_000_000, s, 1), 100.0);
+    assert_eq!(cpu_percent(5, Duration::ZERO, 1), 0.0);
+}
+
+#[test]
+fn sampler_measures_each_interval_against_real_time_whatever_the_time_scale() {
+    let mut s = Sampler::default();
+    let r0 = Instant::now();
+    let five = BASIC_INTERVAL;
+    // Baseline only.
+    assert_eq!(
+        s.observe("i-1", 2, five, stats(0, 0, 0), r0, Timestamp(T0)),
+        None
+    );
+    // Four Nimbus minutes later: the interval has not ended.
+    assert_eq!(
+        s.observe(
+            "i-1",
+            2,
+            five,
+            stats(10, 10, 10),
+            r0 + Duration::from_secs(4),
+            Timestamp(T0 + 4 * MIN)
+        ),
+        None
+    );
+    // Five Nimbus minutes, but only 5 real seconds passed (time scale 60): 5 s of CPU on
+    // 2 vCPUs over 5 real seconds is 50 %.
+    let m = s
+        .observe(
+            "i-1",
+            2,
+            five,
+            stats(5_000_000_000, 1000, 300),
+            r0 + Duration::from_secs(5),
+            Timestamp(T0 + 5 * MIN),
+        )
+        .expect("interval ended");
+    assert_eq!(m.start, Timestamp(T0));
+    assert!((m.cpu_percent - 50.0).abs() < 1e-9, "{m:?}");
+    assert_eq!(
+        (m.network_in, m.network_out, m.packets_in, m.packets_out),
+        (1000, 300, 10, 3)
+    );
+    // The next interval is measured from there.
+    let m = s
+        .observe(
+            "i-1",
+            2,
+            five,
+            stats(5_500_000_000, 1500, 300),
+            r0 + Duration::from_secs(6),
+            Timestamp(T0 + 10 * MIN),
+        )
+        .expect("second interval");
+    assert_eq!(m.start, Timestamp(T0 + 5 * MIN));
+    assert!((m.cpu_percent - 25.0).abs() < 1e-9, "{m:?}");
+    assert_eq!(m.network_in, 500);
+    // Counters going backwards (a reboot) start a new baseline instead of a bogus value.
+    assert_eq!(
+        s.observe(
+            "i-1",
+            2,
+            five,
+            stats(1, 0, 0),
+            r0 + Duration::from_secs(7),
+            Timestamp(T0 + 20 * MIN)
+        ),
+        None
+    );
+    s.retain(&[]);
+    assert_eq!(
+        s.observe("i-1", 2, five, stats(9, 9, 9), r0, Timestamp(T0)),
+        None,
+        "a forgotten instance starts over"
+    );
+}
+
+fn inst(id: &str, detailed: bool, asg: Option<&str>) -> Metered {
+    Metered {
+        account: "111122223333".into(),
+        region: "us-east-1".into(),
+        instance_id: id.into(),
+        image_id: "ami-0abc".into(),
+        instance_type: "t2.micro".into(),
+        vcpus: 1,
+        asg: asg.map(str::to_string),
+        detailed,
+    }
+}
+
+#[test]
+fn data_carry_the_dimensions_aws_publishes() {
+    let m = Measured {
+        start: Timestamp(T0),
+        cpu_percent: 42.0,
+        network_in: 1,
+        network_out: 2,
+        packets_in: 3,
+        packets_out: 4,
+    };
+    let dims = |d: &[Datum]| {
+        let mut v: Vec<String> = d
+            .iter()
+            .filter(|x| x.metric == "CPUUtilization")
+            .map(|x| format!("{}={}", x.dimensions[0].0, x.dimensions[0].1))
+            .collect();
+        v.sort();
+        v
+    };
+    let basic = data_of(&inst("i-1", false, None), &m);
+    assert_eq!(basic.len(), 5);
+    assert_eq!(dims(&basic), vec!["InstanceId=i-1"]);
+    let cpu = basic.iter().find(|d| d.metric == "CPUUtilization").unwrap();
+    assert_eq!((cpu.value, cpu.unit.as_str()), (42.0, "Percent"));
+    assert_eq!(cpu.timestamp, Timestamp(T0));
+    let names: Vec<(&str, f64, &str)> = basic
+        .iter()
+        .map(|d| (d.metric.as_str(), d.value, d.unit.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("CPUUtilization", 42.0, "Percent"),
+            ("NetworkIn", 1.0, "Bytes"),
+            ("NetworkOut", 2.0, "Bytes"),
+            ("NetworkPacketsIn", 3.0, "Count"),
+            ("NetworkPacketsOut", 4.0, "Count"),
+        ]
+    );
+    let grouped = data_of(&inst("i-1", false, Some("web")), &m);
+    assert_eq!(
+        dims(&grouped),
+        vec!["AutoScalingGroupName=web", "InstanceId=i-1"]
+    );
+    let detailed = data_of(&inst("i-1", true, Some("web")), &m);
+    assert_eq!(
+        dims(&detailed),
+        vec![
+            "AutoScalingGroupName=web",
+            "ImageId=ami-0abc",
+            "InstanceId=i-1",
+            "InstanceType=t2.micro"
+        ]
+    );
+}
+
+struct FakeList(Mutex<Vec<Metered>>);
+impl MeteredInstances for FakeList {
+    fn list(&self) -> Vec<Metered> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+struct FakeMeter(Mutex<HashMap<String, Stats>>);
+impl Meter for FakeMeter {
+    fn stats(&self, id: &str) -> Option<Stats> {
+        self.0.lock().unwrap().get(id).copied()
+    }
+}
+
+#[derive(Default)]
+struct FakeSink(Mutex<Vec<(String, String, Datum)>>);
+impl Sink for FakeSink {
+    fn publish<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        data: Vec<Datum>,
+    ) -> PublishFuture<'a> {
+        Box::pin(async move {
+            let mut v = self.0.lock().unwrap();
+            for d in data {
+                v.push((account.to_string(), region.to_string(), d));
+            }
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_worker_publishes_every_interval_on_the_nimbus_clock() {
+    let clock = Arc::new(ManualClock::new(Timestamp(T0)));
+    let list = Arc::new(FakeList(Mutex::new(vec![
+        inst("i-basic", false, None),
+        inst("i-detailed", true, None),
+    ])));
+    let meter = Arc::new(FakeMeter(Mutex::new(HashMap::new())));
+    let sink = Arc::new(FakeSink::default());
+    let w = InstanceMetrics::new(list.clone(), meter.clone(), sink.clone(), clock.clone());
+    let set = |id: &str, cpu: u64, rx: u64| {
+        meter
+            .0
+            .lock()
+            .unwrap()
+            .insert(id.into(), stats(cpu, rx, 0));
+    };
+    // i-basic is not running yet: nothing measured for it.
+    set("i-detailed", 0, 0);
+    assert_eq!(w.tick().await.unwrap(), 0);
+    set("i-basic", 0, 0);
+    set("i-detailed", 1_000, 100);
+    clock.advance(Duration::from_secs(60));
+    // i-detailed's minute ended (5 metrics × InstanceId, ImageId, InstanceType); i-basic
+    // got its baseline.
+    assert_eq!(w.tick().await.unwrap(), 15);
+    {
+        let v = sink.0.lock().unwrap();
+        assert!(v
+            .iter()
+            .all(|(a, r, _)| a == "111122223333" && r == "us-east-1"));
+        let net = v
+            .iter()
+            .find(|(_, _, d)| {
+                d.metric == "NetworkIn" && d.dimensions == [("InstanceId".into(), "i-detailed".into())]
+            })
+            .unwrap();
+        assert_eq!((net.2.value, net.2.timestamp), (100.0, Timestamp(T0)));
+    }
+    for _ in 0..4 {
+        clock.advance(Duration::from_secs(60));
+        assert_eq!(w.tick().await.unwrap(), 15, "detailed: every minute");
+    }
+    clock.advance(Duration::from_secs(60));
+    // Five minutes since i-basic's baseline: its first 5-minute point, with the detailed one.
+    assert_eq!(w.tick().await.unwrap(), 20);
+    let basic: Vec<Datum> = sink
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, _, d)| d.dimensions[0].1 == "i-basic")
+        .map(|(_, _, d)| d.clone())
+        .collect();
+    assert_eq!(basic.len(), 5);
+    assert_eq!(basic[0].timestamp, Timestamp(T0 + MIN));
+    // Gone from EC2's list: no longer measured.
+    list.0.lock().unwrap().clear();
+    clock.advance(Duration::from_secs(600));
+    assert_eq!(w.tick().await.unwrap(), 0);
+}
