@@ -218,6 +218,8 @@ pub fn final_stage() -> i32 {
         cloud_date(),
         uptime()
     );
+    // cc_ssh: the launch's key pair for the default user, before the user data runs.
+    super::sshd::authorize_key_pair(personality.default_user());
     let _ = std::io::stdout().flush();
     let data = fs::read(cloud_dir().join("user-data.txt")).unwrap_or_default();
     let rc = run_part(&data, personality, &mut 0);

@@ -1,0 +1,151 @@
+//! SSH into instances: the personality's `sshd.service` runs `nimbus-sshd` (this module),
+//! which prepares what OpenSSH's server needs inside the instance — the privilege-separation
+//! directory `/run/sshd` and, on first boot, the instance's own ed25519 host key in
+//! `/etc/ssh` (its volume; AMIs generate host keys at first boot too) — and then execs the
+//! host's `/usr/sbin/sshd` in the foreground with the personality's `/etc/ssh/sshd_config`:
+//! public-key authentication only, against `~USER/.ssh/authorized_keys`, no root login. The
+//! key pair's public key gets there through cloud-init ([`authorize_key_pair`]), from IMDS's
+//! `public-keys/0/openssh-key`, as on EC2. OpenSSH comes from the host's `/usr` like bash and
+//! coreutils do (decision 0009); a host without it gets a clear failure on the console, not
+//! a pretend server.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Command;
+
+pub const SSHD: &str = "/usr/sbin/sshd";
+const HOST_KEY: &str = "/etc/ssh/ssh_host_ed25519_key";
+
+/// The unit's `ExecStart`.
+pub fn main(_args: &[String]) -> i32 {
+    if !Path::new(SSHD).exists() {
+        eprintln!(
+            "nimbus-sshd: {SSHD} is not installed on the Nimbus host (package openssh-server): this instance has no SSH server"
+        );
+        return 1;
+    }
+    if let Err(e) = fs::create_dir_all("/run/sshd")
+        .and_then(|()| fs::set_permissions("/run/sshd", fs::Permissions::from_mode(0o755)))
+    {
+        eprintln!("nimbus-sshd: /run/sshd: {e}");
+        return 1;
+    }
+    if !Path::new(HOST_KEY).exists() {
+        let out = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", HOST_KEY])
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => {
+                eprintln!(
+                    "nimbus-sshd: ssh-keygen failed: {}",
+                    String::from_utf8_lossy(&o.stderr).trim()
+                );
+                return 1;
+            }
+            Err(e) => {
+                eprintln!("nimbus-sshd: ssh-keygen: {e}");
+                return 1;
+            }
+        }
+    }
+    let err = Command::new(SSHD)
+        .args(["-D", "-e", "-f", "/etc/ssh/sshd_config"])
+        .exec();
+    eprintln!("nimbus-sshd: {SSHD}: {err}");
+    1
+}
+
+/// `/etc/ssh/sshd_config` of every personality.
+pub fn sshd_config() -> &'static str {
+    concat!(
+        "# Written by the Nimbus guest personality.\n",
+        "Port 22\n",
+        "HostKey /etc/ssh/ssh_host_ed25519_key\n",
+        "PubkeyAuthentication yes\n",
+        "AuthorizedKeysFile .ssh/authorized_keys\n",
+        "PasswordAuthentication no\n",
+        "KbdInteractiveAuthentication no\n",
+        "PermitRootLogin no\n",
+        "UsePAM no\n",
+        "UseDNS no\n",
+        "PrintMotd no\n",
+        "StrictModes yes\n",
+        "X11Forwarding no\n",
+        "PidFile /run/sshd.pid\n",
+        "AcceptEnv LANG LC_*\n",
+        "Subsystem sftp internal-sftp\n",
+    )
+}
+
+/// The unit file.
+pub fn unit() -> &'static str {
+    concat!(
+        "[Unit]\nDescription=OpenSSH server daemon\nAfter=network.target\n\n",
+        "[Service]\nType=simple\nExecStart=/usr/sbin/nimbus-sshd\n\n",
+        "[Install]\nWantedBy=multi-user.target\n",
+    )
+}
+
+/// cloud-init's part: the launch's key pair (IMDS `public-keys/0/openssh-key`) goes into
+/// the default user's `~/.ssh/authorized_keys`. Nothing happens when the instance was
+/// launched without a key pair.
+pub fn authorize_key_pair(user: &str) {
+    let token = super::imds_request(
+        "PUT",
+        "/latest/api/token",
+        &[("X-aws-ec2-metadata-token-ttl-seconds", "60")],
+    )
+    .ok();
+    let hdrs: Vec<(&str, &str)> = token
+        .iter()
+        .map(|t| ("X-aws-ec2-metadata-token", t.as_str()))
+        .collect();
+    let Ok(key) = super::imds_request("GET", "/latest/meta-data/public-keys/0/openssh-key", &hdrs)
+    else {
+        return;
+    };
+    let key = key.trim();
+    if key.is_empty() {
+        return;
+    }
+    let (uid, gid) = ids_of(user).unwrap_or((1000, 1000));
+    let home = Path::new("/home").join(user);
+    let ssh = home.join(".ssh");
+    let file = ssh.join("authorized_keys");
+    let write = || -> std::io::Result<()> {
+        fs::create_dir_all(&ssh)?;
+        let mut keys = fs::read_to_string(&file).unwrap_or_default();
+        if !keys.lines().any(|l| l.trim() == key) {
+            if !keys.is_empty() && !keys.ends_with('\n') {
+                keys.push('\n');
+            }
+            keys.push_str(key);
+            keys.push('\n');
+            fs::write(&file, keys)?;
+        }
+        fs::set_permissions(&ssh, fs::Permissions::from_mode(0o700))?;
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o600))?;
+        std::os::unix::fs::chown(&ssh, Some(uid), Some(gid))?;
+        std::os::unix::fs::chown(&file, Some(uid), Some(gid))
+    };
+    match write() {
+        Ok(()) => println!(
+            "ci-info: Authorized keys from {} for user {user}: the key pair's key",
+            file.display()
+        ),
+        Err(e) => println!("ci-info: could not write {}: {e}", file.display()),
+    }
+}
+
+/// (uid, gid) of `user` from /etc/passwd.
+fn ids_of(user: &str) -> Option<(u32, u32)> {
+    let passwd = fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.first() == Some(&user) && f.len() > 3)
+            .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
+    })
+}
