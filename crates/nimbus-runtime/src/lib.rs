@@ -14,6 +14,7 @@
 
 pub mod boot;
 pub mod cgroup;
+pub mod firewall;
 pub mod forward;
 pub mod guest;
 pub mod imds;
@@ -22,6 +23,7 @@ pub mod netns;
 pub mod personality;
 pub(crate) mod sys;
 
+pub use firewall::{SecurityRules, SgRule, Traffic};
 pub use forward::Exposure;
 pub use imds::{InstanceMetadata, MetadataSource};
 pub use netns::Ipv4Net;
@@ -188,6 +190,9 @@ struct Inst {
     exited: Option<i32>,
     /// Ports the forwarder lets through (`None`: all). The security-group hook.
     ingress: Arc<RwLock<Option<Vec<IngressRule>>>>,
+    /// The packet filter in the instance's namespace (`None`: none). Held while applied, so
+    /// the last one applied is the last one set.
+    firewall: Arc<Mutex<Option<SecurityRules>>>,
 }
 
 struct Running {
@@ -399,6 +404,11 @@ impl Runtime {
             .get(&spec.id)
             .map(|i| i.ingress.clone())
             .unwrap_or_default();
+        let firewall = st
+            .instances
+            .get(&spec.id)
+            .map(|i| i.firewall.clone())
+            .unwrap_or_default();
         st.instances.insert(
             spec.id.clone(),
             Inst {
@@ -407,6 +417,7 @@ impl Runtime {
                 booting: false,
                 exited: None,
                 ingress,
+                firewall,
             },
         );
         self.boot(st, &spec.id)
@@ -720,6 +731,52 @@ impl Runtime {
             .ok_or_else(|| RuntimeError::NotFound(id.into()))?;
         *inst.ingress.write().expect("ingress lock") = rules;
         Ok(())
+    }
+
+    /// Security groups between instances: the union of the instance's groups' rules,
+    /// enforced on its interface for ingress and egress (`None`: no filter, everything
+    /// passes). Kept across stop/start and reboot; applied at once to a running instance.
+    /// Needs `nft` (package nftables): `Unsupported` without it.
+    pub fn set_security_rules(&self, id: &str, rules: Option<SecurityRules>) -> Result<()> {
+        let (cell, spec, live) = {
+            let st = self.inner.state.lock().expect("runtime lock");
+            let inst = st
+                .instances
+                .get(id)
+                .ok_or_else(|| RuntimeError::NotFound(id.into()))?;
+            (
+                inst.firewall.clone(),
+                inst.spec.clone(),
+                inst.running.is_some() || inst.booting,
+            )
+        };
+        if rules.is_some() && !firewall::available() {
+            return Err(RuntimeError::Unsupported(
+                "security groups between instances need nft (package nftables)".into(),
+            ));
+        }
+        let mut held = cell.lock().expect("firewall lock");
+        *held = rules;
+        let ns = self.inst_dir(id).join("netns");
+        if live && ns.exists() {
+            self.apply_firewall(&spec, &ns, held.as_ref())?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn apply_firewall(
+        &self,
+        spec: &InstanceSpec,
+        ns: &Path,
+        rules: Option<&SecurityRules>,
+    ) -> Result<()> {
+        let script = match rules {
+            Some(r) => firewall::ruleset(r, spec.network.private_ip, spec.network.vpc_cidr),
+            None => firewall::clear_script(),
+        };
+        ctx(firewall::nft_in(ns, &script), || {
+            format!("applying the security groups of {}", spec.id)
+        })
     }
 
     fn ingress_of(&self, id: &str) -> Result<Arc<RwLock<Option<Vec<IngressRule>>>>> {

@@ -193,6 +193,7 @@ pub const GUEST_DROPPED_CAPS: &[libc::c_int] = &[
     25, // CAP_SYS_TIME
     27, // CAP_MKNOD
     2,  // CAP_DAC_READ_SEARCH
+    12, // CAP_NET_ADMIN: the security-group rules in its namespace, its addresses and routes
     9,  // CAP_LINUX_IMMUTABLE
     19, // CAP_SYS_PTRACE
     30, // CAP_AUDIT_CONTROL
