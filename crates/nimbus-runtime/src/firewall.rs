@@ -27,8 +27,14 @@ use std::process::{Command, Stdio};
 pub enum Traffic {
     /// Every protocol (`IpProtocol` `-1`).
     All,
-    Tcp { from_port: u16, to_port: u16 },
-    Udp { from_port: u16, to_port: u16 },
+    Tcp {
+        from_port: u16,
+        to_port: u16,
+    },
+    Udp {
+        from_port: u16,
+        to_port: u16,
+    },
     /// ICMP of one type (and code), or of every type (`None`).
     Icmp {
         icmp_type: Option<u8>,
@@ -110,7 +116,9 @@ pub fn ruleset(rules: &SecurityRules, private_ip: Ipv4Addr, vpc: Ipv4Net) -> Str
     let router = vpc.router();
     let mut s = format!("table {TABLE}\ndelete table {TABLE}\ntable {TABLE} {{\n");
     s.push_str("  chain ingress {\n    type filter hook input priority 0; policy drop;\n");
-    s.push_str("    iif lo accept\n    ct state established,related accept\n    ct state invalid drop\n");
+    s.push_str(
+        "    iif lo accept\n    ct state established,related accept\n    ct state invalid drop\n",
+    );
     s.push_str(&format!("    ip saddr {router} accept\n"));
     for r in &rules.ingress {
         s.push_str(&format!("    {}\n", matcher(r, "saddr")));
@@ -118,7 +126,9 @@ pub fn ruleset(rules: &SecurityRules, private_ip: Ipv4Addr, vpc: Ipv4Net) -> Str
     s.push_str("  }\n");
     s.push_str("  chain egress {\n    type filter hook output priority 0; policy drop;\n");
     s.push_str("    oif lo accept\n");
-    s.push_str(&format!("    meta nfproto ipv4 ip saddr != {private_ip} drop\n"));
+    s.push_str(&format!(
+        "    meta nfproto ipv4 ip saddr != {private_ip} drop\n"
+    ));
     s.push_str("    ct state established,related accept\n    ct state invalid drop\n");
     s.push_str(&format!(
         "    ip daddr {METADATA_ADDR} accept\n    ip daddr {router} accept\n"

@@ -256,7 +256,10 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
         fs::create_dir_all(etc.join(d))?;
         crate::sys::set_overlay_opaque(&etc.join(d))?;
     }
-    fs::write(etc.join("ssh/sshd_config"), crate::guest::sshd::sshd_config())?;
+    fs::write(
+        etc.join("ssh/sshd_config"),
+        crate::guest::sshd::sshd_config(),
+    )?;
     fs::write(dir.join(".complete"), p.name())?;
     Ok(())
 }

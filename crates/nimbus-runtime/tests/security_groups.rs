@@ -60,9 +60,18 @@ fn groups_filter_ingress_and_egress_between_instances() {
     );
     e.rt.launch(spec(B, [10, 0, 1, 81], Some(&ud_b)))
         .expect("launch B");
-    e.rt.launch(spec(A, [10, 0, 1, 80], None)).expect("launch A");
-    assert!(wait_user_data(&e, A, Duration::from_secs(8)), "{}", diag(&e, A));
-    assert!(wait_user_data(&e, B, Duration::from_secs(8)), "{}", diag(&e, B));
+    e.rt.launch(spec(A, [10, 0, 1, 80], None))
+        .expect("launch A");
+    assert!(
+        wait_user_data(&e, A, Duration::from_secs(8)),
+        "{}",
+        diag(&e, A)
+    );
+    assert!(
+        wait_user_data(&e, B, Duration::from_secs(8)),
+        "{}",
+        diag(&e, B)
+    );
     assert!(
         wait_for(Duration::from_secs(10), || http_get(&e.rt, B, "/")
             .ok()
@@ -84,7 +93,11 @@ fn groups_filter_ingress_and_egress_between_instances() {
     };
     e.rt.set_security_rules(B, Some(b_rules.clone())).unwrap();
     assert_eq!(curl_from_a(&e, b80), (0, "200".into()));
-    assert_eq!(curl_from_a(&e, b8081), (28, "000".into()), "dropped: a timeout");
+    assert_eq!(
+        curl_from_a(&e, b8081),
+        (28, "000".into()),
+        "dropped: a timeout"
+    );
     // Nimbus itself (the forwarder checks groups against the real caller) still reaches B.
     assert!(e.rt.connect(B, 8081).is_ok());
 
@@ -110,7 +123,9 @@ fn groups_filter_ingress_and_egress_between_instances() {
     // A guest cannot lift its rules (no CAP_NET_ADMIN).
     let flush = e.rt.exec(A, &["nft", "flush", "ruleset"]).unwrap();
     assert!(!flush.status.success(), "{flush:?}");
-    let addr = e.rt.exec(A, &["ip", "addr", "add", "10.0.1.99/24", "dev", "eth0"]).unwrap();
+    let addr =
+        e.rt.exec(A, &["ip", "addr", "add", "10.0.1.99/24", "dev", "eth0"])
+            .unwrap();
     assert!(!addr.status.success(), "{addr:?}");
     assert_eq!(curl_from_a(&e, b8081), (28, "000".into()));
 

@@ -92,7 +92,9 @@ fn text(o: &Output) -> String {
 fn ssh_with_the_key_pair_and_nothing_else() {
     let Some(e) = env() else { return };
     if !Path::new("/usr/sbin/sshd").exists() || !Path::new("/usr/bin/ssh").exists() {
-        eprintln!("SKIPPED: OpenSSH (openssh-server, openssh-client) is not installed on this host");
+        eprintln!(
+            "SKIPPED: OpenSSH (openssh-server, openssh-client) is not installed on this host"
+        );
         return;
     }
     let good = keygen(e.dir.path(), "good", "ed25519");
@@ -100,7 +102,11 @@ fn ssh_with_the_key_pair_and_nothing_else() {
     let pubkey = std::fs::read_to_string(good.with_extension("pub")).unwrap();
     e.rt.set_metadata_source(Arc::new(Keys(pubkey.trim().to_string())));
     e.rt.launch(spec(ID, [10, 0, 1, 70], None)).expect("launch");
-    assert!(wait_user_data(&e, ID, Duration::from_secs(10)), "{}", diag(&e, ID));
+    assert!(
+        wait_user_data(&e, ID, Duration::from_secs(10)),
+        "{}",
+        diag(&e, ID)
+    );
     let vol = e.rt.root_volume(ID);
     let ak = std::fs::read_to_string(vol.join("home/ec2-user/.ssh/authorized_keys"))
         .unwrap_or_else(|err| panic!("authorized_keys: {err}\n{}", diag(&e, ID)));
@@ -137,9 +143,19 @@ fn ssh_with_the_key_pair_and_nothing_else() {
         text(&o)
     );
     // sudo without a password.
-    let o = ssh(&good, &dest, &[], "sudo -n whoami && sudo -n head -c 5 /etc/shadow");
+    let o = ssh(
+        &good,
+        &dest,
+        &[],
+        "sudo -n whoami && sudo -n head -c 5 /etc/shadow",
+    );
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "root\nroot:", "{}", text(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "root\nroot:",
+        "{}",
+        text(&o)
+    );
     // Without sudo, root's files stay closed.
     let o = ssh(&good, &dest, &[], "cat /etc/shadow");
     assert!(!o.status.success(), "{}", text(&o));
@@ -147,7 +163,11 @@ fn ssh_with_the_key_pair_and_nothing_else() {
     let o = ssh(&good, &dest, &["-tt"], "tty; test -t 0 && echo interactive");
     assert!(o.status.success(), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("/dev/pts/") && out.contains("interactive"), "{}", text(&o));
+    assert!(
+        out.contains("/dev/pts/") && out.contains("interactive"),
+        "{}",
+        text(&o)
+    );
     // scp up and back down.
     let local = e.dir.path().join("up.txt");
     std::fs::write(&local, "copied by scp\n").unwrap();

@@ -68,8 +68,12 @@ pub type PublishFuture<'a> = Pin<Box<dyn Future<Output = anyhow::Result<()>> + S
 
 /// Where the values go: CloudWatch's publisher (a fake in tests).
 pub trait Sink: Send + Sync + 'static {
-    fn publish<'a>(&'a self, account: &'a str, region: &'a str, data: Vec<Datum>)
-        -> PublishFuture<'a>;
+    fn publish<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+        data: Vec<Datum>,
+    ) -> PublishFuture<'a>;
 }
 
 impl Sink for svc_cloudwatch::Publisher {

@@ -218,11 +218,7 @@ async fn the_worker_publishes_every_interval_on_the_nimbus_clock() {
     let sink = Arc::new(FakeSink::default());
     let w = InstanceMetrics::new(list.clone(), meter.clone(), sink.clone(), clock.clone());
     let set = |id: &str, cpu: u64, rx: u64| {
-        meter
-            .0
-            .lock()
-            .unwrap()
-            .insert(id.into(), stats(cpu, rx, 0));
+        meter.0.lock().unwrap().insert(id.into(), stats(cpu, rx, 0));
     };
     // i-basic is not running yet: nothing measured for it.
     set("i-detailed", 0, 0);
@@ -241,7 +237,8 @@ async fn the_worker_publishes_every_interval_on_the_nimbus_clock() {
         let net = v
             .iter()
             .find(|(_, _, d)| {
-                d.metric == "NetworkIn" && d.dimensions == [("InstanceId".into(), "i-detailed".into())]
+                d.metric == "NetworkIn"
+                    && d.dimensions == [("InstanceId".into(), "i-detailed".into())]
             })
             .unwrap();
         assert_eq!((net.2.value, net.2.timestamp), (100.0, Timestamp(T0)));

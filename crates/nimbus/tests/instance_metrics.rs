@@ -98,7 +98,10 @@ fn stress_reads_as_the_cpu_it_burns() {
         exists("var/lib/stress-start")
     });
     sampler.retain(&[]);
-    assert!(observe(&mut sampler, t0 + 600_000).is_none(), "a new baseline");
+    assert!(
+        observe(&mut sampler, t0 + 600_000).is_none(),
+        "a new baseline"
+    );
     wait(Duration::from_secs(15), "stress ends", &rt, || {
         exists("var/lib/stress-done")
     });
