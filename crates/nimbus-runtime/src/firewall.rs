@@ -75,6 +75,29 @@ impl SecurityRules {
     }
 }
 
+impl SecurityRules {
+    /// The same groups as the loopback forwarder's allowed-ingress list
+    /// ([`crate::Runtime::set_allowed_ingress`]): the TCP and all-traffic ingress permissions,
+    /// so the EC2 side derives both from one set of rules.
+    pub fn forwarder_rules(&self) -> Vec<crate::IngressRule> {
+        self.ingress
+            .iter()
+            .filter_map(|r| {
+                let (from_port, to_port) = match r.traffic {
+                    Traffic::All => (0, u16::MAX),
+                    Traffic::Tcp { from_port, to_port } => (from_port, to_port),
+                    _ => return None,
+                };
+                Some(crate::IngressRule {
+                    from_port,
+                    to_port,
+                    source: r.peer,
+                })
+            })
+            .collect()
+    }
+}
+
 const TABLE: &str = "inet nimbus_sg";
 
 fn matcher(r: &SgRule, dir: &str) -> String {
@@ -245,6 +268,11 @@ mod tests {
         ] {
             assert!(s.contains(line), "{line:?} missing from\n{s}");
         }
+        let fwd = rules.forwarder_rules();
+        assert_eq!(fwd.len(), 2, "TCP permissions only: {fwd:?}");
+        assert!(fwd[0].allows("203.0.113.9".parse().unwrap(), 80));
+        assert!(fwd[1].allows("10.0.1.5".parse().unwrap(), 22));
+        assert!(!fwd[1].allows("10.0.1.6".parse().unwrap(), 22));
         let all = ruleset(
             &SecurityRules::default_group(),
             "10.0.1.9".parse().unwrap(),

@@ -9,7 +9,10 @@
 //!   interval's *real* duration times the instance type's vCPUs (CPU time is real time, so a
 //!   `--time-scale` that makes Nimbus time run faster still gives true percentages);
 //! - `NetworkIn` / `NetworkOut` (Bytes) and `NetworkPacketsIn` / `NetworkPacketsOut` (Count):
-//!   the instance's `eth0` counters over the interval.
+//!   the instance's `eth0` counters over the interval;
+//! - every minute whatever the monitoring, `StatusCheckFailed_Instance` (1 when the guest's
+//!   init died: the instance is impaired), `StatusCheckFailed_System` (0: the "hardware" is
+//!   this host) and `StatusCheckFailed`, time-stamped when checked.
 //!
 //! Each value goes out per `InstanceId`, per `AutoScalingGroupName` for instances in a group
 //! (basic and detailed monitoring), and per `ImageId` and `InstanceType` for instances with
@@ -55,11 +58,23 @@ pub trait MeteredInstances: Send + Sync + 'static {
 pub trait Meter: Send + Sync + 'static {
     /// The instance's counters, or None when it is not running.
     fn stats(&self, instance_id: &str) -> Option<Stats>;
+    /// Whether the instance's guest is impaired (its init died while EC2 has it running);
+    /// None when the runtime does not have it booted.
+    fn impaired(&self, instance_id: &str) -> Option<bool>;
 }
 
 impl Meter for nimbus_runtime::Runtime {
     fn stats(&self, instance_id: &str) -> Option<Stats> {
         nimbus_runtime::Runtime::stats(self, instance_id).ok()
+    }
+
+    fn impaired(&self, instance_id: &str) -> Option<bool> {
+        use nimbus_runtime::InstanceState as S;
+        match self.state(instance_id)? {
+            S::Running => Some(false),
+            S::Exited(_) => Some(true),
+            S::Pending | S::Stopped | S::PoweredOff | S::RebootRequested => None,
+        }
     }
 }
 
@@ -99,6 +114,8 @@ pub const NAMESPACE: &str = "AWS/EC2";
 pub const BASIC_INTERVAL: Duration = Duration::from_secs(300);
 /// Detailed monitoring's interval.
 pub const DETAILED_INTERVAL: Duration = Duration::from_secs(60);
+/// Status checks' interval (both monitoring kinds).
+pub const STATUS_INTERVAL: Duration = Duration::from_secs(60);
 /// How often (Nimbus time) the worker looks at the instances.
 const TICK: Duration = Duration::from_secs(10);
 
@@ -120,10 +137,12 @@ struct Baseline {
     at: Timestamp,
 }
 
-/// The arithmetic: per instance, the counters at the start of the current interval.
+/// The arithmetic: per instance, the counters at the start of the current interval (and
+/// when its status checks were last published).
 #[derive(Default)]
 pub struct Sampler {
     last: HashMap<String, Baseline>,
+    status: HashMap<String, Timestamp>,
 }
 
 /// CPU utilization in percent of `vcpus` over `real` (clamped to 0–100: CFS may let a
@@ -207,12 +226,24 @@ impl Sampler {
     /// Forgets instances not in `live` (terminated, stopped).
     pub fn retain(&mut self, live: &[&str]) {
         self.last.retain(|id, _| live.contains(&id.as_str()));
+        self.status.retain(|id, _| live.contains(&id.as_str()));
+    }
+
+    /// Whether `id`'s status checks are due at `now` (every minute, whatever the monitoring,
+    /// as AWS publishes them); records the publication when they are.
+    pub fn status_due(&mut self, id: &str, now: Timestamp) -> bool {
+        match self.status.get(id) {
+            Some(t) if now.0 - t.0 < STATUS_INTERVAL.as_millis() as i64 => false,
+            _ => {
+                self.status.insert(id.to_string(), now);
+                true
+            }
+        }
     }
 }
 
-/// The data points of one measured interval: every metric per `InstanceId`, and per the
-/// aggregate dimensions AWS publishes for the instance.
-pub fn data_of(inst: &Metered, m: &Measured) -> Vec<Datum> {
+/// The aggregate dimensions an instance's data go out under, `InstanceId` first.
+fn dimensions(inst: &Metered) -> Vec<(&str, &str)> {
     let mut dims: Vec<(&str, &str)> = vec![("InstanceId", &inst.instance_id)];
     if let Some(asg) = &inst.asg {
         dims.push(("AutoScalingGroupName", asg));
@@ -221,26 +252,55 @@ pub fn data_of(inst: &Metered, m: &Measured) -> Vec<Datum> {
         dims.push(("ImageId", &inst.image_id));
         dims.push(("InstanceType", &inst.instance_type));
     }
-    let values: [(&str, f64, &str); 5] = [
-        ("CPUUtilization", m.cpu_percent, "Percent"),
-        ("NetworkIn", m.network_in as f64, "Bytes"),
-        ("NetworkOut", m.network_out as f64, "Bytes"),
-        ("NetworkPacketsIn", m.packets_in as f64, "Count"),
-        ("NetworkPacketsOut", m.packets_out as f64, "Count"),
-    ];
-    let mut out = Vec::with_capacity(values.len() * dims.len());
-    for (name, value) in dims {
+    dims
+}
+
+fn datums(inst: &Metered, values: &[(&str, f64, &str)], at: Timestamp) -> Vec<Datum> {
+    let mut out = Vec::new();
+    for (name, value) in dimensions(inst) {
         for (metric, v, unit) in values {
             out.push(Datum {
-                metric: metric.into(),
+                metric: metric.to_string(),
                 dimensions: vec![(name.into(), value.into())],
-                value: v,
-                unit: unit.into(),
-                timestamp: m.start,
+                value: *v,
+                unit: unit.to_string(),
+                timestamp: at,
             });
         }
     }
     out
+}
+
+/// The status-check data points at `now`: `StatusCheckFailed_Instance` is 1 when the guest
+/// is impaired (its init died), `StatusCheckFailed_System` is always 0 (the "hardware" is
+/// this host, which is up if this runs), `StatusCheckFailed` is either.
+pub fn status_data(inst: &Metered, impaired: bool, now: Timestamp) -> Vec<Datum> {
+    let i = if impaired { 1.0 } else { 0.0 };
+    datums(
+        inst,
+        &[
+            ("StatusCheckFailed", i, "Count"),
+            ("StatusCheckFailed_Instance", i, "Count"),
+            ("StatusCheckFailed_System", 0.0, "Count"),
+        ],
+        now,
+    )
+}
+
+/// The data points of one measured interval: every metric per `InstanceId`, and per the
+/// aggregate dimensions AWS publishes for the instance.
+pub fn data_of(inst: &Metered, m: &Measured) -> Vec<Datum> {
+    datums(
+        inst,
+        &[
+            ("CPUUtilization", m.cpu_percent, "Percent"),
+            ("NetworkIn", m.network_in as f64, "Bytes"),
+            ("NetworkOut", m.network_out as f64, "Bytes"),
+            ("NetworkPacketsIn", m.packets_in as f64, "Count"),
+            ("NetworkPacketsOut", m.packets_out as f64, "Count"),
+        ],
+        m.start,
+    )
 }
 
 /// The worker.
@@ -278,7 +338,7 @@ impl InstanceMetrics {
         let ids: Vec<String> = list.iter().map(|m| m.instance_id.clone()).collect();
         let read = tokio::task::spawn_blocking(move || {
             ids.iter()
-                .map(|id| (meter.stats(id), Instant::now()))
+                .map(|id| (meter.stats(id), meter.impaired(id), Instant::now()))
                 .collect::<Vec<_>>()
         })
         .await?;
@@ -287,7 +347,15 @@ impl InstanceMetrics {
             let mut sampler = self.sampler.lock().unwrap_or_else(|e| e.into_inner());
             let live: Vec<&str> = list.iter().map(|m| m.instance_id.as_str()).collect();
             sampler.retain(&live);
-            for (inst, (stats, real)) in list.iter().zip(read) {
+            for (inst, (stats, impaired, real)) in list.iter().zip(read) {
+                if let Some(impaired) = impaired {
+                    if sampler.status_due(&inst.instance_id, now) {
+                        by_account
+                            .entry((inst.account.clone(), inst.region.clone()))
+                            .or_default()
+                            .extend(status_data(inst, impaired, now));
+                    }
+                }
                 let Some(stats) = stats else { continue };
                 let interval = if inst.detailed {
                     DETAILED_INTERVAL

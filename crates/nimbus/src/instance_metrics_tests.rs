@@ -181,10 +181,15 @@ impl MeteredInstances for FakeList {
     }
 }
 
-struct FakeMeter(Mutex<HashMap<String, Stats>>);
+/// Counters per running instance, and which of them are impaired.
+struct FakeMeter(Mutex<HashMap<String, Stats>>, Mutex<Vec<String>>);
 impl Meter for FakeMeter {
     fn stats(&self, id: &str) -> Option<Stats> {
         self.0.lock().unwrap().get(id).copied()
+    }
+    fn impaired(&self, id: &str) -> Option<bool> {
+        self.stats(id)?;
+        Some(self.1.lock().unwrap().iter().any(|i| i == id))
     }
 }
 
@@ -214,21 +219,22 @@ async fn the_worker_publishes_every_interval_on_the_nimbus_clock() {
         inst("i-basic", false, None),
         inst("i-detailed", true, None),
     ])));
-    let meter = Arc::new(FakeMeter(Mutex::new(HashMap::new())));
+    let meter = Arc::new(FakeMeter(Mutex::new(HashMap::new()), Mutex::default()));
     let sink = Arc::new(FakeSink::default());
     let w = InstanceMetrics::new(list.clone(), meter.clone(), sink.clone(), clock.clone());
     let set = |id: &str, cpu: u64, rx: u64| {
         meter.0.lock().unwrap().insert(id.into(), stats(cpu, rx, 0));
     };
-    // i-basic is not running yet: nothing measured for it.
+    // i-basic is not running yet: nothing measured for it. i-detailed gets its baseline and
+    // its first status checks (3 metrics × InstanceId, ImageId, InstanceType).
     set("i-detailed", 0, 0);
-    assert_eq!(w.tick().await.unwrap(), 0);
+    assert_eq!(w.tick().await.unwrap(), 9);
     set("i-basic", 0, 0);
     set("i-detailed", 1_000, 100);
     clock.advance(Duration::from_secs(60));
-    // i-detailed's minute ended (5 metrics × InstanceId, ImageId, InstanceType); i-basic
-    // got its baseline.
-    assert_eq!(w.tick().await.unwrap(), 15);
+    // i-detailed's minute ended (5 metrics × 3 dimensions, and status checks again); i-basic
+    // got its baseline and its first status checks (3 × InstanceId).
+    assert_eq!(w.tick().await.unwrap(), 15 + 9 + 3);
     {
         let v = sink.0.lock().unwrap();
         assert!(v
@@ -242,24 +248,67 @@ async fn the_worker_publishes_every_interval_on_the_nimbus_clock() {
             })
             .unwrap();
         assert_eq!((net.2.value, net.2.timestamp), (100.0, Timestamp(T0)));
+        let status: Vec<&Datum> = v
+            .iter()
+            .map(|(_, _, d)| d)
+            .filter(|d| {
+                d.metric.starts_with("StatusCheckFailed")
+                    && d.dimensions == [("InstanceId".into(), "i-basic".into())]
+            })
+            .collect();
+        assert_eq!(status.len(), 3);
+        assert!(status
+            .iter()
+            .all(|d| d.value == 0.0 && d.unit == "Count" && d.timestamp == Timestamp(T0 + MIN)));
     }
     for _ in 0..4 {
         clock.advance(Duration::from_secs(60));
-        assert_eq!(w.tick().await.unwrap(), 15, "detailed: every minute");
+        assert_eq!(
+            w.tick().await.unwrap(),
+            15 + 9 + 3,
+            "detailed: every minute"
+        );
     }
-    clock.advance(Duration::from_secs(60));
+    // Ticks within the minute publish nothing.
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(w.tick().await.unwrap(), 0);
+    clock.advance(Duration::from_secs(50));
     // Five minutes since i-basic's baseline: its first 5-minute point, with the detailed one.
-    assert_eq!(w.tick().await.unwrap(), 20);
+    assert_eq!(w.tick().await.unwrap(), 15 + 9 + 3 + 5);
     let basic: Vec<Datum> = sink
         .0
         .lock()
         .unwrap()
         .iter()
-        .filter(|(_, _, d)| d.dimensions[0].1 == "i-basic")
+        .filter(|(_, _, d)| d.dimensions[0].1 == "i-basic" && d.metric == "CPUUtilization")
         .map(|(_, _, d)| d.clone())
         .collect();
-    assert_eq!(basic.len(), 5);
+    assert_eq!(basic.len(), 1);
     assert_eq!(basic[0].timestamp, Timestamp(T0 + MIN));
+    // An impaired guest fails its instance status check, not the system one.
+    meter.1.lock().unwrap().push("i-basic".into());
+    clock.advance(Duration::from_secs(60));
+    w.tick().await.unwrap();
+    let failed: Vec<(String, f64)> = sink
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, _, d)| {
+            d.dimensions[0].1 == "i-basic"
+                && d.metric.starts_with("StatusCheckFailed")
+                && d.timestamp == clock.now()
+        })
+        .map(|(_, _, d)| (d.metric.clone(), d.value))
+        .collect();
+    assert_eq!(
+        failed,
+        vec![
+            ("StatusCheckFailed".into(), 1.0),
+            ("StatusCheckFailed_Instance".into(), 1.0),
+            ("StatusCheckFailed_System".into(), 0.0)
+        ]
+    );
     // Gone from EC2's list: no longer measured.
     list.0.lock().unwrap().clear();
     clock.advance(Duration::from_secs(600));
