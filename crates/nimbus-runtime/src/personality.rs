@@ -164,15 +164,21 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
         }
         symlink(GUEST_PATH, dir.join(tool))?;
     }
-    // SSH: OpenSSH's server from the host, prepared and started by `nimbus-sshd`, enabled.
+    // SSH: OpenSSH's server from the host, prepared and started by `nimbus-sshd`, per
+    // connection through the enabled socket unit (PID 1 listens).
     symlink(GUEST_PATH, usr.join("sbin/nimbus-sshd"))?;
     fs::write(
         usr.join("lib/systemd/system/sshd.service"),
         crate::guest::sshd::unit(),
     )?;
+    fs::write(
+        usr.join("lib/systemd/system/sshd.socket"),
+        crate::guest::sshd::socket_unit(),
+    )?;
+    fs::create_dir_all(etc.join("systemd/system/sockets.target.wants"))?;
     symlink(
-        "/usr/lib/systemd/system/sshd.service",
-        etc.join("systemd/system/multi-user.target.wants/sshd.service"),
+        "/usr/lib/systemd/system/sshd.socket",
+        etc.join("systemd/system/sockets.target.wants/sshd.socket"),
     )?;
     fs::write(etc.join("os-release"), p.os_release())?;
     fs::write(usr.join("lib/os-release"), p.os_release())?;

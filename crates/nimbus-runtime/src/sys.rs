@@ -319,6 +319,29 @@ pub fn catch_signals(sigs: &[libc::c_int]) -> io::Result<()> {
     Ok(())
 }
 
+/// Blocks (or unblocks) `sigs` for the calling thread only: PID 1's helper threads block the
+/// signals it handles, so they reach the main thread and interrupt its waitpid.
+pub fn block_signals_in_thread(sigs: &[libc::c_int], block: bool) -> io::Result<()> {
+    // SAFETY: a sigset_t initialised by sigemptyset, valid for the calls.
+    let rc = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &sig in sigs {
+            libc::sigaddset(&mut set, sig);
+        }
+        let how = if block {
+            libc::SIG_BLOCK
+        } else {
+            libc::SIG_UNBLOCK
+        };
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut())
+    };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc));
+    }
+    Ok(())
+}
+
 /// The last caught signal, if any (and forgets it).
 pub fn take_caught_signal() -> Option<libc::c_int> {
     match CAUGHT.swap(0, std::sync::atomic::Ordering::SeqCst) {

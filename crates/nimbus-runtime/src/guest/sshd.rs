@@ -1,8 +1,10 @@
-//! SSH into instances: the personality's `sshd.service` runs `nimbus-sshd` (this module),
-//! which prepares what OpenSSH's server needs inside the instance — the privilege-separation
+//! SSH into instances: the personality enables `sshd.socket`, for which PID 1 listens on port
+//! 22 and starts `nimbus-sshd -i` per connection (no SSH process while nobody is logged in);
+//! `nimbus-sshd` (this module; also `sshd.service`'s daemon) prepares what OpenSSH's server
+//! needs inside the instance — the privilege-separation
 //! directory `/run/sshd` and, on first boot, the instance's own ed25519 host key in
 //! `/etc/ssh` (its volume; AMIs generate host keys at first boot too) — and then execs the
-//! host's `/usr/sbin/sshd` in the foreground with the personality's `/etc/ssh/sshd_config`:
+//! host's `/usr/sbin/sshd` with the personality's `/etc/ssh/sshd_config`:
 //! public-key authentication only, against `~USER/.ssh/authorized_keys`, no root login. The
 //! key pair's public key gets there through cloud-init ([`authorize_key_pair`]), from IMDS's
 //! `public-keys/0/openssh-key`, as on EC2. OpenSSH comes from the host's `/usr` like bash and
@@ -18,8 +20,61 @@ use std::process::Command;
 pub const SSHD: &str = "/usr/sbin/sshd";
 const HOST_KEY: &str = "/etc/ssh/ssh_host_ed25519_key";
 
-/// The unit's `ExecStart`.
-pub fn main(_args: &[String]) -> i32 {
+/// Whether the instance's sshd is socket-activated (the personality's default).
+pub const SOCKET_UNIT: &str = "/etc/systemd/system/sockets.target.wants/sshd.socket";
+
+/// PID 1's `sshd.socket`: listens on port 22 in the instance and hands each connection to a
+/// fresh `sshd -i` (inetd mode, as systemd's `Accept=yes` socket does), so an idle instance
+/// runs no SSH server process at all. The listening thread blocks the signals PID 1
+/// handles. The children are PID 1's, reaped by its loop.
+pub fn listen_on_demand() -> std::io::Result<()> {
+    if !Path::new(SSHD).exists() {
+        return Err(std::io::Error::other(format!(
+            "{SSHD} is not installed on the Nimbus host (package openssh-server)"
+        )));
+    }
+    let listener = std::net::TcpListener::bind(("0.0.0.0", 22))?;
+    let sigs = [crate::sys::SIGTERM, crate::sys::SIGINT];
+    // Blocked before the thread exists, so it is born with them blocked.
+    crate::sys::block_signals_in_thread(&sigs, true)?;
+    let spawned = std::thread::Builder::new()
+        .name("sshd.socket".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                if let Err(e) = serve(conn) {
+                    eprintln!("sshd.socket: {e}");
+                }
+            }
+        });
+    crate::sys::block_signals_in_thread(&sigs, false)?;
+    spawned.map(|_| ())
+}
+
+fn serve(conn: std::net::TcpStream) -> std::io::Result<()> {
+    use std::process::Stdio;
+    let log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open("/var/log/nimbus-sshd.log")?;
+    let out = conn.try_clone()?;
+    Command::new("/usr/sbin/nimbus-sshd")
+        .arg("-i")
+        .env_clear()
+        .env("PATH", super::cloudinit::PATH)
+        .current_dir("/")
+        .stdin(Stdio::from(std::os::fd::OwnedFd::from(conn)))
+        .stdout(Stdio::from(std::os::fd::OwnedFd::from(out)))
+        .stderr(log)
+        .spawn()
+        .map(drop)
+}
+
+/// The units' `ExecStart`: `nimbus-sshd` (a daemon, `sshd.service`) or `nimbus-sshd -i` (one
+/// connection on stdin/stdout, from `sshd.socket`).
+pub fn main(args: &[String]) -> i32 {
+    let inetd = args.iter().any(|a| a == "-i");
     if !Path::new(SSHD).exists() {
         eprintln!(
             "nimbus-sshd: {SSHD} is not installed on the Nimbus host (package openssh-server): this instance has no SSH server"
@@ -51,8 +106,9 @@ pub fn main(_args: &[String]) -> i32 {
             }
         }
     }
+    let mode = if inetd { "-i" } else { "-D" };
     let err = Command::new(SSHD)
-        .args(["-D", "-e", "-f", "/etc/ssh/sshd_config"])
+        .args([mode, "-e", "-f", "/etc/ssh/sshd_config"])
         .exec();
     eprintln!("nimbus-sshd: {SSHD}: {err}");
     1
@@ -80,7 +136,17 @@ pub fn sshd_config() -> &'static str {
     )
 }
 
-/// The unit file.
+/// The socket unit (what PID 1 reads is only whether it is enabled: port 22, one `sshd -i`
+/// per connection).
+pub fn socket_unit() -> &'static str {
+    concat!(
+        "[Unit]\nDescription=OpenSSH Server Socket\n\n",
+        "[Socket]\nListenStream=22\nAccept=yes\n\n",
+        "[Install]\nWantedBy=sockets.target\n",
+    )
+}
+
+/// The service unit (`systemctl start sshd` runs a daemon instead of the socket).
 pub fn unit() -> &'static str {
     concat!(
         "[Unit]\nDescription=OpenSSH server daemon\nAfter=network.target\n\n",
