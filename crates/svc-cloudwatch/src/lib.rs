@@ -54,19 +54,16 @@ pub fn build(
     Ok((service, alarms))
 }
 
+/// The service, its alarms and its publisher.
+pub type Built = (
+    Arc<dyn nimbus_wire::Service>,
+    Arc<alarms::Alarms>,
+    Publisher,
+);
+
 /// [`build`], also handing out a [`Publisher`]: how Nimbus's own services (EC2's instance
 /// metrics) put data into `AWS/…` namespaces.
-pub fn build_with_publisher(
-    store: Store,
-    clock: Arc<dyn Clock>,
-) -> Result<
-    (
-        Arc<dyn nimbus_wire::Service>,
-        Arc<alarms::Alarms>,
-        Publisher,
-    ),
-    StoreError,
-> {
+pub fn build_with_publisher(store: Store, clock: Arc<dyn Clock>) -> Result<Built, StoreError> {
     let cw = CloudWatch::load(store, clock)?;
     let alarms = cw.alarms.clone();
     let publisher = Publisher::new(cw.clone());
