@@ -89,6 +89,13 @@ pub fn pivot_root(new_root: &Path, put_old: &Path) -> io::Result<()> {
     }
 }
 
+/// mknod(2) of a character device `rdev` at `path`.
+pub fn mknod_char(path: &Path, rdev: u64) -> io::Result<()> {
+    let p = cstr(path)?;
+    // SAFETY: a NUL-terminated path alive for the call.
+    check(unsafe { libc::mknod(p.as_ptr(), libc::S_IFCHR | 0o600, rdev as libc::dev_t) })
+}
+
 /// sethostname(2) in the calling process's UTS namespace.
 pub fn sethostname(name: &str) -> io::Result<()> {
     // SAFETY: pointer and length describe `name`'s bytes.

@@ -1,7 +1,9 @@
 //! SSH into an instance with the host's own `ssh`/`scp` clients, through the loopback
 //! forwarder (`Runtime::expose` of port 22): cloud-init puts the key pair's key (served by
 //! IMDS as `public-keys/0/openssh-key`) into `ec2-user`'s `authorized_keys`; that key logs in
-//! — commands with their exit status, a PTY, `sudo` without a password, scp both ways — and a
+//! — commands with their exit status, a PTY, `sudo` without a password, scp both ways, the
+//! seed lab's `sudo yum install stress` and `stress`, and from another instance to the
+//! private IP — and a
 //! wrong key or a wrong user is refused as sshd refuses them. Skips (with the reason) where
 //! the host has no sandbox or no OpenSSH.
 
@@ -193,6 +195,54 @@ fn ssh_with_the_key_pair_and_nothing_else() {
     assert!(std::fs::read_to_string(&back)
         .unwrap()
         .contains("PRETTY_NAME=\"Amazon Linux 2\""));
+
+    // The seed lab's session: packages with sudo, then stress.
+    let o = ssh(
+        &good,
+        &dest,
+        &[],
+        "sudo amazon-linux-extras install epel -y >/dev/null && sudo yum install stress -y | tail -1 && stress -c 1 --timeout 1",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("Complete!") && out.contains("successful run completed"),
+        "{}",
+        text(&o)
+    );
+
+    // From another instance of the VPC, to the private IP (the host's ssh client is in every
+    // instance's /usr).
+    const PEER: &str = "i-0sshpeer00000001";
+    e.rt.launch(spec(PEER, [10, 0, 1, 71], None))
+        .expect("launch peer");
+    let key_inside = e.rt.root_volume(PEER).join("root/id_key");
+    std::fs::copy(&good, &key_inside).unwrap();
+    let peer = e.rt.exec(
+        PEER,
+        &[
+            "ssh",
+            "-i",
+            "/root/id_key",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "LogLevel=ERROR",
+            "ec2-user@10.0.1.70",
+            "hostname -f",
+        ],
+    );
+    let peer = peer.unwrap();
+    assert!(peer.status.success(), "{}", text(&peer));
+    assert_eq!(
+        String::from_utf8_lossy(&peer.stdout),
+        "ip-10-0-1-70.ec2.internal\n"
+    );
+    e.rt.terminate(PEER).unwrap();
 
     // Refusals, worded by sshd.
     let o = ssh(&other, &dest, &[], "true");
