@@ -548,6 +548,15 @@ impl Runtime {
             let p = cloud.join(f);
             let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
         }
+        // So are its SSH host keys: each instance made from the image makes its own (what
+        // cloud-init's ssh_deletekeys does on EC2).
+        if let Ok(rd) = fs::read_dir(image_dir.join("layers/etc/upper/ssh")) {
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().starts_with("ssh_host_") {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
         let _ = fs::remove_file(image_dir.join(".created"));
         ctx(fs::create_dir_all(cloud.join("sem")), || {
             "cleaning the image".into()

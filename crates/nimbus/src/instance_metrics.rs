@@ -22,6 +22,10 @@
 //! went backwards (the instance was stopped and started, or rebooted) starts a new one.
 //! `DiskReadBytes`/`DiskWriteBytes` are not published: the instances' root volumes are
 //! directories, with no block device whose I/O a cgroup accounts separately from the host's.
+//!
+//! Wiring (app.rs): take the publisher from `svc_cloudwatch::build_with_publisher` and add
+//! `InstanceMetrics::new(instances, Arc::new(runtime.clone()), Arc::new(publisher), clock)`
+//! to the workers, `instances` being EC2's running instances as [`Metered`].
 
 use nimbus_core::{Clock, Timestamp};
 use nimbus_runtime::Stats;
