@@ -167,6 +167,7 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
     // SSH: OpenSSH's server from the host, prepared and started by `nimbus-sshd`, per
     // connection through the enabled socket unit (PID 1 listens).
     symlink(GUEST_PATH, usr.join("sbin/nimbus-sshd"))?;
+    symlink(GUEST_PATH, usr.join("sbin/nimbus-eic-keys"))?;
     fs::write(
         usr.join("lib/systemd/system/sshd.service"),
         crate::guest::sshd::unit(),

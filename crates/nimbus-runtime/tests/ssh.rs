@@ -3,7 +3,7 @@
 //! IMDS as `public-keys/0/openssh-key`) into `ec2-user`'s `authorized_keys`; that key logs in
 //! — commands with their exit status, a PTY, `sudo` without a password, scp both ways, the
 //! seed lab's `sudo yum install stress` and `stress`, and from another instance to the
-//! private IP — and a
+//! private IP, EC2 Instance Connect keys while IMDS holds them — and a
 //! wrong key or a wrong user is refused as sshd refuses them. Skips (with the reason) where
 //! the host has no sandbox or no OpenSSH.
 
@@ -20,12 +20,16 @@ use std::time::Duration;
 
 const ID: &str = "i-0sshtest00000001";
 
-struct Keys(String);
+/// The key pair's key, and an EC2 Instance Connect key for ec2-user while one is pushed.
+struct Keys(String, std::sync::Mutex<Option<String>>);
 impl MetadataSource for Keys {
     fn metadata(&self, instance_id: &str) -> Option<InstanceMetadata> {
         let mut entries = BTreeMap::new();
         entries.insert("meta-data/instance-id".into(), instance_id.to_string());
         entries.insert("meta-data/public-keys/0/openssh-key".into(), self.0.clone());
+        if let Some(k) = self.1.lock().unwrap().clone() {
+            entries.insert("meta-data/managed-ssh-keys/active-keys/ec2-user".into(), k);
+        }
         Some(InstanceMetadata {
             entries,
             http_tokens_required: false,
@@ -102,7 +106,9 @@ fn ssh_with_the_key_pair_and_nothing_else() {
     let good = keygen(e.dir.path(), "good", "ed25519");
     let other = keygen(e.dir.path(), "other", "rsa");
     let pubkey = std::fs::read_to_string(good.with_extension("pub")).unwrap();
-    e.rt.set_metadata_source(Arc::new(Keys(pubkey.trim().to_string())));
+    let eic = keygen(e.dir.path(), "eic", "ed25519");
+    let source = Arc::new(Keys(pubkey.trim().to_string(), Default::default()));
+    e.rt.set_metadata_source(source.clone());
     e.rt.launch(spec(ID, [10, 0, 1, 70], None)).expect("launch");
     assert!(
         wait_user_data(&e, ID, Duration::from_secs(10)),
@@ -243,6 +249,22 @@ fn ssh_with_the_key_pair_and_nothing_else() {
         "ip-10-0-1-70.ec2.internal\n"
     );
     e.rt.terminate(PEER).unwrap();
+
+    // EC2 Instance Connect: a pushed key logs in while IMDS holds it, and not after.
+    let o = ssh(&eic, &dest, &[], "whoami");
+    assert_eq!(o.status.code(), Some(255), "not pushed yet: {}", text(&o));
+    *source.1.lock().unwrap() = Some(
+        std::fs::read_to_string(eic.with_extension("pub"))
+            .unwrap()
+            .trim()
+            .to_string(),
+    );
+    let o = ssh(&eic, &dest, &[], "whoami");
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "ec2-user\n");
+    *source.1.lock().unwrap() = None;
+    let o = ssh(&eic, &dest, &[], "whoami");
+    assert_eq!(o.status.code(), Some(255), "expired: {}", text(&o));
 
     // Refusals, worded by sshd.
     let o = ssh(&other, &dest, &[], "true");

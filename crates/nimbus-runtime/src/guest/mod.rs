@@ -55,6 +55,7 @@ pub fn dispatch() -> Option<i32> {
         "sudo" => sudo(rest),
         "ec2-metadata" => ec2_metadata(rest),
         "nimbus-sshd" => sshd::main(rest),
+        "nimbus-eic-keys" => sshd::eic_keys(rest),
         "shutdown" | "poweroff" | "halt" | "reboot" => power(&tool, rest),
         _ => return None,
     })

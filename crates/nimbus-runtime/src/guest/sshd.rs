@@ -7,7 +7,8 @@
 //! host's `/usr/sbin/sshd` with the personality's `/etc/ssh/sshd_config`:
 //! public-key authentication only, against `~USER/.ssh/authorized_keys`, no root login. The
 //! key pair's public key gets there through cloud-init ([`authorize_key_pair`]), from IMDS's
-//! `public-keys/0/openssh-key`, as on EC2. OpenSSH comes from the host's `/usr` like bash and
+//! `public-keys/0/openssh-key`, as on EC2; EC2 Instance Connect's short-lived keys come from
+//! IMDS at each login ([`eic_keys`]). OpenSSH comes from the host's `/usr` like bash and
 //! coreutils do (decision 0009); a host without it gets a clear failure on the console, not
 //! a pretend server.
 
@@ -122,6 +123,8 @@ pub fn sshd_config() -> &'static str {
         "HostKey /etc/ssh/ssh_host_ed25519_key\n",
         "PubkeyAuthentication yes\n",
         "AuthorizedKeysFile .ssh/authorized_keys\n",
+        "AuthorizedKeysCommand /usr/sbin/nimbus-eic-keys %u\n",
+        "AuthorizedKeysCommandUser nobody\n",
         "PasswordAuthentication no\n",
         "KbdInteractiveAuthentication no\n",
         "PermitRootLogin no\n",
@@ -155,10 +158,8 @@ pub fn unit() -> &'static str {
     )
 }
 
-/// cloud-init's part: the launch's key pair (IMDS `public-keys/0/openssh-key`) goes into
-/// the default user's `~/.ssh/authorized_keys`. Nothing happens when the instance was
-/// launched without a key pair.
-pub fn authorize_key_pair(user: &str) {
+/// IMDS GET with an IMDSv2 token (so it works with `HttpTokens=required`).
+fn imds_get(path: &str) -> std::io::Result<String> {
     let token = super::imds_request(
         "PUT",
         "/latest/api/token",
@@ -169,8 +170,43 @@ pub fn authorize_key_pair(user: &str) {
         .iter()
         .map(|t| ("X-aws-ec2-metadata-token", t.as_str()))
         .collect();
-    let Ok(key) = super::imds_request("GET", "/latest/meta-data/public-keys/0/openssh-key", &hdrs)
-    else {
+    super::imds_request("GET", path, &hdrs)
+}
+
+/// `nimbus-eic-keys USER`: sshd's `AuthorizedKeysCommand` (run as `nobody`), what EC2
+/// Instance Connect's agent does — prints the keys the metadata service holds for USER at
+/// `managed-ssh-keys/active-keys/USER` (EC2's `send-ssh-public-key` puts them there for 60
+/// seconds). Nothing (and success) when there are none: sshd then reads
+/// `authorized_keys` alone.
+pub fn eic_keys(args: &[String]) -> i32 {
+    let Some(user) = args.first() else {
+        eprintln!("usage: nimbus-eic-keys USER");
+        return 1;
+    };
+    if user.is_empty()
+        || !user
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return 0;
+    }
+    if let Ok(keys) = imds_get(&format!(
+        "/latest/meta-data/managed-ssh-keys/active-keys/{user}"
+    )) {
+        for l in keys.lines().map(str::trim) {
+            if l.starts_with("ssh-") || l.starts_with("ecdsa-") {
+                println!("{l}");
+            }
+        }
+    }
+    0
+}
+
+/// cloud-init's part: the launch's key pair (IMDS `public-keys/0/openssh-key`) goes into
+/// the default user's `~/.ssh/authorized_keys`. Nothing happens when the instance was
+/// launched without a key pair.
+pub fn authorize_key_pair(user: &str) {
+    let Ok(key) = imds_get("/latest/meta-data/public-keys/0/openssh-key") else {
         return;
     };
     let key = key.trim();
