@@ -767,7 +767,8 @@ impl Runtime {
         let mut held = cell.lock().expect("firewall lock");
         *held = rules;
         let ns = self.inst_dir(id).join("netns");
-        if live && ns.exists() {
+        // Without nft no rules can have been loaded, so there are none to clear.
+        if live && ns.exists() && (held.is_some() || firewall::available()) {
             self.apply_firewall(&spec, &ns, held.as_ref())?;
         }
         Ok(())
