@@ -12,13 +12,13 @@
 //!   the instance's `eth0` counters over the interval;
 //! - every minute whatever the monitoring, `StatusCheckFailed_Instance` (1 when the guest's
 //!   init died: the instance is impaired), `StatusCheckFailed_System` (0: the "hardware" is
-//!   this host) and `StatusCheckFailed`, time-stamped when checked.
+//!   this host) and `StatusCheckFailed`, time-stamped with the minute they were checked in.
 //!
 //! Each value goes out per `InstanceId`, per `AutoScalingGroupName` for instances in a group
 //! (basic and detailed monitoring), and per `ImageId` and `InstanceType` for instances with
 //! detailed monitoring, as AWS aggregates them (CloudWatch's statistics over those dimensions
 //! then combine the instances' samples). Time stamps are Nimbus time: the start of the
-//! measured interval. The first look at an instance only takes its baseline; a counter that
+//! period, on the minute (or 5-minute) grid, the measurement belongs to. The first look at an instance only takes its baseline; a counter that
 //! went backwards (the instance was stopped and started, or rebooted) starts a new one.
 //! `DiskReadBytes`/`DiskWriteBytes` are not published: the instances' root volumes are
 //! directories, with no block device whose I/O a cgroup accounts separately from the host's.
@@ -161,8 +161,9 @@ pub fn cpu_percent(cpu_ns: u64, real: Duration, vcpus: u32) -> f64 {
 
 impl Sampler {
     /// Takes `stats` of `id` read at real instant `real` and Nimbus time `now`. Returns what
-    /// the interval measured once `interval` (Nimbus time) has passed since its baseline,
-    /// which then moves here.
+    /// was measured since the baseline once the grid period of `interval` holding the
+    /// baseline has ended (time-stamped with that period's start); the baseline then moves
+    /// here. CPU is over the real time between the two readings.
     pub fn observe(
         &mut self,
         id: &str,
@@ -201,11 +202,16 @@ impl Sampler {
             );
             return None;
         }
-        if now.0 - base.at.0 < interval.as_millis() as i64 {
+        // Intervals sit on the Nimbus clock's grid (every minute, or every 5 minutes, on the
+        // minute) as AWS's data points do: one per period, none skipped while the worker
+        // looks more often than once a period.
+        let step = interval.as_millis().max(1) as i64;
+        let start = base.at.0.div_euclid(step) * step;
+        if now.0 < start + step {
             return None;
         }
         let m = Measured {
-            start: base.at,
+            start: Timestamp(start),
             cpu_percent: cpu_percent(
                 stats.cpu_ns - b.cpu_ns,
                 real.saturating_duration_since(base.real),
@@ -233,16 +239,16 @@ impl Sampler {
         self.status.retain(|id, _| live.contains(&id.as_str()));
     }
 
-    /// Whether `id`'s status checks are due at `now` (every minute, whatever the monitoring,
-    /// as AWS publishes them); records the publication when they are.
-    pub fn status_due(&mut self, id: &str, now: Timestamp) -> bool {
-        match self.status.get(id) {
-            Some(t) if now.0 - t.0 < STATUS_INTERVAL.as_millis() as i64 => false,
-            _ => {
-                self.status.insert(id.to_string(), now);
-                true
-            }
+    /// When `id`'s status checks are due at `now` (once per minute of the Nimbus clock,
+    /// whatever the monitoring, as AWS publishes them): the minute's start, recorded.
+    pub fn status_due(&mut self, id: &str, now: Timestamp) -> Option<Timestamp> {
+        let step = STATUS_INTERVAL.as_millis() as i64;
+        let minute = Timestamp(now.0.div_euclid(step) * step);
+        if self.status.get(id).is_some_and(|t| *t >= minute) {
+            return None;
         }
+        self.status.insert(id.to_string(), minute);
+        Some(minute)
     }
 }
 
@@ -275,10 +281,10 @@ fn datums(inst: &Metered, values: &[(&str, f64, &str)], at: Timestamp) -> Vec<Da
     out
 }
 
-/// The status-check data points at `now`: `StatusCheckFailed_Instance` is 1 when the guest
+/// The status-check data points of the minute `at`: `StatusCheckFailed_Instance` is 1 when the guest
 /// is impaired (its init died), `StatusCheckFailed_System` is always 0 (the "hardware" is
 /// this host, which is up if this runs), `StatusCheckFailed` is either.
-pub fn status_data(inst: &Metered, impaired: bool, now: Timestamp) -> Vec<Datum> {
+pub fn status_data(inst: &Metered, impaired: bool, at: Timestamp) -> Vec<Datum> {
     let i = if impaired { 1.0 } else { 0.0 };
     datums(
         inst,
@@ -287,7 +293,7 @@ pub fn status_data(inst: &Metered, impaired: bool, now: Timestamp) -> Vec<Datum>
             ("StatusCheckFailed_Instance", i, "Count"),
             ("StatusCheckFailed_System", 0.0, "Count"),
         ],
-        now,
+        at,
     )
 }
 
@@ -353,11 +359,11 @@ impl InstanceMetrics {
             sampler.retain(&live);
             for (inst, (stats, impaired, real)) in list.iter().zip(read) {
                 if let Some(impaired) = impaired {
-                    if sampler.status_due(&inst.instance_id, now) {
+                    if let Some(minute) = sampler.status_due(&inst.instance_id, now) {
                         by_account
                             .entry((inst.account.clone(), inst.region.clone()))
                             .or_default()
-                            .extend(status_data(inst, impaired, now));
+                            .extend(status_data(inst, impaired, minute));
                     }
                 }
                 let Some(stats) = stats else { continue };

@@ -119,6 +119,28 @@ fn inst(id: &str, detailed: bool, asg: Option<&str>) -> Metered {
 }
 
 #[test]
+fn intervals_sit_on_the_clock_grid() {
+    let mut s = Sampler::default();
+    let r0 = Instant::now();
+    let one = DETAILED_INTERVAL;
+    let at = |secs: i64| Timestamp(T0 + secs * 1000);
+    let read = |n: u64| stats(n * 1_000_000_000, 0, 0);
+    // A baseline 37 s into a minute: the first point is for that minute, due when it ends.
+    assert_eq!(s.observe("i-1", 1, one, read(0), r0, at(37)), None);
+    assert_eq!(s.observe("i-1", 1, one, read(0), r0, at(59)), None);
+    let m = s
+        .observe("i-1", 1, one, read(1), r0 + Duration::from_secs(2), at(61))
+        .unwrap();
+    assert_eq!(m.start, at(0));
+    assert!((m.cpu_percent - 50.0).abs() < 1e-9);
+    // Readings at 61 s, 129 s, 181 s: one point per minute, none skipped.
+    let m = s.observe("i-1", 1, one, read(2), r0, at(129)).unwrap();
+    assert_eq!(m.start, at(60));
+    let m = s.observe("i-1", 1, one, read(3), r0, at(181)).unwrap();
+    assert_eq!(m.start, at(120));
+}
+
+#[test]
 fn data_carry_the_dimensions_aws_publishes() {
     let m = Measured {
         start: Timestamp(T0),
@@ -261,7 +283,7 @@ async fn the_worker_publishes_every_interval_on_the_nimbus_clock() {
             .iter()
             .all(|d| d.value == 0.0 && d.unit == "Count" && d.timestamp == Timestamp(T0 + MIN)));
     }
-    for _ in 0..4 {
+    for _ in 0..3 {
         clock.advance(Duration::from_secs(60));
         assert_eq!(
             w.tick().await.unwrap(),
@@ -273,8 +295,11 @@ async fn the_worker_publishes_every_interval_on_the_nimbus_clock() {
     clock.advance(Duration::from_secs(10));
     assert_eq!(w.tick().await.unwrap(), 0);
     clock.advance(Duration::from_secs(50));
-    // Five minutes since i-basic's baseline: its first 5-minute point, with the detailed one.
+    // The 5-minute period holding i-basic's baseline has ended: its first point (for that
+    // period, so time-stamped at its start), with the detailed one.
     assert_eq!(w.tick().await.unwrap(), 15 + 9 + 3 + 5);
+    clock.advance(Duration::from_secs(60));
+    assert_eq!(w.tick().await.unwrap(), 15 + 9 + 3);
     let basic: Vec<Datum> = sink
         .0
         .lock()
@@ -284,7 +309,7 @@ async fn the_worker_publishes_every_interval_on_the_nimbus_clock() {
         .map(|(_, _, d)| d.clone())
         .collect();
     assert_eq!(basic.len(), 1);
-    assert_eq!(basic[0].timestamp, Timestamp(T0 + MIN));
+    assert_eq!(basic[0].timestamp, Timestamp(T0));
     // An impaired guest fails its instance status check, not the system one.
     meter.1.lock().unwrap().push("i-basic".into());
     clock.advance(Duration::from_secs(60));
