@@ -137,3 +137,64 @@ fn groups_filter_ingress_and_egress_between_instances() {
     e.rt.terminate(A).unwrap();
     e.rt.terminate(B).unwrap();
 }
+
+/// Every kind of permission becomes rules the kernel takes (loaded into a namespace of the
+/// test's own, then removed).
+#[test]
+fn every_kind_of_rule_loads() {
+    let Some(e) = env() else { return };
+    if !nimbus_runtime::firewall::available() {
+        eprintln!("SKIPPED: nft (package nftables) is not installed on this host");
+        return;
+    }
+    let net = |s: &str| Ipv4Net::parse(s).unwrap();
+    let kinds = [
+        Traffic::All,
+        Traffic::Tcp {
+            from_port: 0,
+            to_port: 65535,
+        },
+        Traffic::Udp {
+            from_port: 53,
+            to_port: 53,
+        },
+        Traffic::Icmp {
+            icmp_type: None,
+            code: None,
+        },
+        Traffic::Icmp {
+            icmp_type: Some(8),
+            code: None,
+        },
+        Traffic::Icmp {
+            icmp_type: Some(3),
+            code: Some(4),
+        },
+        Traffic::Protocol(47),
+    ];
+    let rules = SecurityRules {
+        ingress: kinds
+            .iter()
+            .map(|&traffic| SgRule {
+                traffic,
+                peer: net("10.0.1.7/24"),
+            })
+            .collect(),
+        egress: kinds
+            .iter()
+            .map(|&traffic| SgRule {
+                traffic,
+                peer: net("0.0.0.0/0"),
+            })
+            .collect(),
+    };
+    let ns = e.dir.path().join("sg-check-netns");
+    nimbus_runtime::netns::create(&ns).unwrap();
+    let script =
+        nimbus_runtime::firewall::ruleset(&rules, "10.0.1.9".parse().unwrap(), net("10.0.0.0/16"));
+    let loaded = nimbus_runtime::firewall::nft_in(&ns, &script);
+    let cleared = nimbus_runtime::firewall::nft_in(&ns, &nimbus_runtime::firewall::clear_script());
+    nimbus_runtime::netns::destroy(&ns).unwrap();
+    loaded.unwrap();
+    cleared.unwrap();
+}
