@@ -1,5 +1,5 @@
 //! Security groups between instances: a stateful packet filter inside each instance's own
-//! network namespace (decision 0013). One instance namespace holds exactly one network
+//! network namespace (decision 0013), set through [`crate::Runtime::set_security_rules`] (here). One instance namespace holds exactly one network
 //! interface (`eth0`), so its `input` and `output` hooks are that interface's ingress and
 //! egress — per network interface, as AWS applies groups. The rules are the union of the
 //! instance's groups' permissions (allow-only, as security groups are); replies to allowed
@@ -166,6 +166,55 @@ pub fn ruleset(rules: &SecurityRules, private_ip: Ipv4Addr, vpc: Ipv4Net) -> Str
 /// The script that removes the filter (everything passes again).
 pub fn clear_script() -> String {
     format!("table {TABLE}\ndelete table {TABLE}\n")
+}
+
+impl crate::Runtime {
+    /// Security groups between instances: the union of the instance's groups' rules,
+    /// enforced on its interface for ingress and egress (`None`: no filter, everything
+    /// passes). Kept across stop/start and reboot; applied at once to a running instance.
+    /// Needs `nft` (package nftables): `Unsupported` without it.
+    pub fn set_security_rules(&self, id: &str, rules: Option<SecurityRules>) -> crate::Result<()> {
+        let (cell, spec, live) = {
+            let st = self.inner.state.lock().expect("runtime lock");
+            let inst = st
+                .instances
+                .get(id)
+                .ok_or_else(|| crate::RuntimeError::NotFound(id.into()))?;
+            (
+                inst.firewall.clone(),
+                inst.spec.clone(),
+                inst.running.is_some() || inst.booting,
+            )
+        };
+        if rules.is_some() && !available() {
+            return Err(crate::RuntimeError::Unsupported(
+                "security groups between instances need nft (package nftables)".into(),
+            ));
+        }
+        let mut held = cell.lock().expect("firewall lock");
+        *held = rules;
+        let ns = self.inst_dir(id).join("netns");
+        // Without nft no rules can have been loaded, so there are none to clear.
+        if live && ns.exists() && (held.is_some() || available()) {
+            self.apply_firewall(&spec, &ns, held.as_ref())?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn apply_firewall(
+        &self,
+        spec: &crate::InstanceSpec,
+        ns: &Path,
+        rules: Option<&SecurityRules>,
+    ) -> crate::Result<()> {
+        let script = match rules {
+            Some(r) => ruleset(r, spec.network.private_ip, spec.network.vpc_cidr),
+            None => clear_script(),
+        };
+        crate::ctx(nft_in(ns, &script), || {
+            format!("applying the security groups of {}", spec.id)
+        })
+    }
 }
 
 /// Whether `nft` can be run here.

@@ -742,53 +742,6 @@ impl Runtime {
         Ok(())
     }
 
-    /// Security groups between instances: the union of the instance's groups' rules,
-    /// enforced on its interface for ingress and egress (`None`: no filter, everything
-    /// passes). Kept across stop/start and reboot; applied at once to a running instance.
-    /// Needs `nft` (package nftables): `Unsupported` without it.
-    pub fn set_security_rules(&self, id: &str, rules: Option<SecurityRules>) -> Result<()> {
-        let (cell, spec, live) = {
-            let st = self.inner.state.lock().expect("runtime lock");
-            let inst = st
-                .instances
-                .get(id)
-                .ok_or_else(|| RuntimeError::NotFound(id.into()))?;
-            (
-                inst.firewall.clone(),
-                inst.spec.clone(),
-                inst.running.is_some() || inst.booting,
-            )
-        };
-        if rules.is_some() && !firewall::available() {
-            return Err(RuntimeError::Unsupported(
-                "security groups between instances need nft (package nftables)".into(),
-            ));
-        }
-        let mut held = cell.lock().expect("firewall lock");
-        *held = rules;
-        let ns = self.inst_dir(id).join("netns");
-        // Without nft no rules can have been loaded, so there are none to clear.
-        if live && ns.exists() && (held.is_some() || firewall::available()) {
-            self.apply_firewall(&spec, &ns, held.as_ref())?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn apply_firewall(
-        &self,
-        spec: &InstanceSpec,
-        ns: &Path,
-        rules: Option<&SecurityRules>,
-    ) -> Result<()> {
-        let script = match rules {
-            Some(r) => firewall::ruleset(r, spec.network.private_ip, spec.network.vpc_cidr),
-            None => firewall::clear_script(),
-        };
-        ctx(firewall::nft_in(ns, &script), || {
-            format!("applying the security groups of {}", spec.id)
-        })
-    }
-
     fn ingress_of(&self, id: &str) -> Result<Arc<RwLock<Option<Vec<IngressRule>>>>> {
         let st = self.inner.state.lock().expect("runtime lock");
         Ok(st
