@@ -261,6 +261,20 @@ impl Runtime {
                 source: e,
             });
         }
+        // The security groups, before anything in the instance can send a packet.
+        let cell = {
+            let st = self.inner.state.lock().expect("runtime lock");
+            st.instances[id].firewall.clone()
+        };
+        let held = cell.lock().expect("firewall lock");
+        if let Some(rules) = held.as_ref() {
+            if let Err(e) = self.apply_firewall(spec, &inst_ns, Some(rules)) {
+                drop(held);
+                undo(None);
+                return Err(e);
+            }
+        }
+        drop(held);
         trace(id, t0, "instance network ready");
         let cg = match Cgroup::create(
             &self.cgroup_name(id),

@@ -14,6 +14,7 @@
 
 pub mod boot;
 pub mod cgroup;
+pub mod firewall;
 pub mod forward;
 pub mod guest;
 pub mod imds;
@@ -22,6 +23,7 @@ pub mod netns;
 pub mod personality;
 pub(crate) mod sys;
 
+pub use firewall::{SecurityRules, SgRule, Traffic};
 pub use forward::Exposure;
 pub use imds::{InstanceMetadata, MetadataSource};
 pub use netns::Ipv4Net;
@@ -188,6 +190,9 @@ struct Inst {
     exited: Option<i32>,
     /// Ports the forwarder lets through (`None`: all). The security-group hook.
     ingress: Arc<RwLock<Option<Vec<IngressRule>>>>,
+    /// The packet filter in the instance's namespace (`None`: none). Held while applied, so
+    /// the last one applied is the last one set.
+    firewall: Arc<Mutex<Option<SecurityRules>>>,
 }
 
 struct Running {
@@ -399,6 +404,11 @@ impl Runtime {
             .get(&spec.id)
             .map(|i| i.ingress.clone())
             .unwrap_or_default();
+        let firewall = st
+            .instances
+            .get(&spec.id)
+            .map(|i| i.firewall.clone())
+            .unwrap_or_default();
         st.instances.insert(
             spec.id.clone(),
             Inst {
@@ -407,6 +417,7 @@ impl Runtime {
                 booting: false,
                 exited: None,
                 ingress,
+                firewall,
             },
         );
         self.boot(st, &spec.id)
@@ -536,6 +547,15 @@ impl Runtime {
         for f in ["sem", "scripts", "user-data.txt", "boot-finished"] {
             let p = cloud.join(f);
             let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
+        }
+        // So are its SSH host keys: each instance made from the image makes its own (what
+        // cloud-init's ssh_deletekeys does on EC2).
+        if let Ok(rd) = fs::read_dir(image_dir.join("layers/etc/upper/ssh")) {
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().starts_with("ssh_host_") {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
         }
         let _ = fs::remove_file(image_dir.join(".created"));
         ctx(fs::create_dir_all(cloud.join("sem")), || {

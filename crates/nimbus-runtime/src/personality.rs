@@ -127,6 +127,12 @@ impl Personality {
     }
 }
 
+/// Whether the host's `/usr/bin/sudo` is a setuid-root program.
+fn host_setuid_sudo() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata("/usr/bin/sudo").is_ok_and(|m| m.uid() == 0 && m.mode() & 0o4000 != 0)
+}
+
 /// Builds the personality's read-only layer under `dir` (idempotent: a finished layer has a
 /// `.complete` marker and is left alone, since running instances may have it mounted).
 pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
@@ -148,9 +154,33 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
         usr.join("lib/nimbus/guest"),
         fs::Permissions::from_mode(0o755),
     )?;
+    // Where the host has a setuid-root `sudo` (package sudo), the guest uses it (through the
+    // overlay, which keeps the bit), so the default user's NOPASSWD rule really elevates;
+    // otherwise the guest's own `sudo`, which only root can use.
+    let host_sudo = host_setuid_sudo();
     for tool in p.base_tools() {
+        if host_sudo && *tool == "usr/bin/sudo" {
+            continue;
+        }
         symlink(GUEST_PATH, dir.join(tool))?;
     }
+    // SSH: OpenSSH's server from the host, prepared and started by `nimbus-sshd`, per
+    // connection through the enabled socket unit (PID 1 listens).
+    symlink(GUEST_PATH, usr.join("sbin/nimbus-sshd"))?;
+    symlink(GUEST_PATH, usr.join("sbin/nimbus-eic-keys"))?;
+    fs::write(
+        usr.join("lib/systemd/system/sshd.service"),
+        crate::guest::sshd::unit(),
+    )?;
+    fs::write(
+        usr.join("lib/systemd/system/sshd.socket"),
+        crate::guest::sshd::socket_unit(),
+    )?;
+    fs::create_dir_all(etc.join("systemd/system/sockets.target.wants"))?;
+    symlink(
+        "/usr/lib/systemd/system/sshd.socket",
+        etc.join("systemd/system/sockets.target.wants/sshd.socket"),
+    )?;
     fs::write(etc.join("os-release"), p.os_release())?;
     fs::write(usr.join("lib/os-release"), p.os_release())?;
     if p == Personality::Amzn2 || p == Personality::Al2023 {
@@ -184,26 +214,33 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
         format!(
             "root:x:0:0:root:/root:/bin/bash\nbin:x:1:1:bin:/bin:/sbin/nologin\ndaemon:x:2:2:daemon:/sbin:/sbin/nologin\n\
              nobody:x:65534:65534:Kernel Overflow User:/:/sbin/nologin\n\
+             sshd:x:74:74:Privilege-separated SSH:/usr/share/empty.sshd:/sbin/nologin\n\
              {user}:x:1000:1000:Cloud User:/home/{user}:/bin/bash\n"
         ),
     )?;
     fs::write(
         etc.join("group"),
-        format!("root:x:0:\nbin:x:1:\ndaemon:x:2:\n{wheel}:x:{wheel_gid}:{user}\nnobody:x:65534:\n{user}:x:1000:\n"),
+        format!("root:x:0:\nbin:x:1:\ndaemon:x:2:\ntty:x:5:\n{wheel}:x:{wheel_gid}:{user}\nsshd:x:74:\nnobody:x:65534:\n{user}:x:1000:\n"),
     )?;
     fs::write(
         etc.join("shadow"),
-        format!("root:*LOCK*:14600::::::\n{user}:!!:14600:0:99999:7:::\n"),
+        // No password (`*`, not the AMIs' `!!`: OpenSSH without PAM takes `!` for a locked
+        // account and would refuse the key).
+        format!("root:*LOCK*:14600::::::\nsshd:!!:14600::::::\n{user}:*:14600:0:99999:7:::\n"),
     )?;
     fs::set_permissions(etc.join("shadow"), fs::Permissions::from_mode(0o000))?;
     fs::write(
         etc.join("sudoers"),
-        "root ALL=(ALL) ALL\n#includedir /etc/sudoers.d\n",
+        "Defaults env_reset\nDefaults secure_path = /sbin:/bin:/usr/sbin:/usr/bin\nroot ALL=(ALL) ALL\n#includedir /etc/sudoers.d\n",
     )?;
     fs::set_permissions(etc.join("sudoers"), fs::Permissions::from_mode(0o440))?;
     fs::write(
         etc.join("sudoers.d/90-cloud-init-users"),
         format!("# Created by cloud-init\n{user} ALL=(ALL) NOPASSWD:ALL\n"),
+    )?;
+    fs::set_permissions(
+        etc.join("sudoers.d/90-cloud-init-users"),
+        fs::Permissions::from_mode(0o440),
     )?;
     fs::write(
         etc.join("hosts"),
@@ -226,6 +263,10 @@ pub fn build_layer(dir: &Path, p: Personality) -> io::Result<()> {
         fs::create_dir_all(etc.join(d))?;
         crate::sys::set_overlay_opaque(&etc.join(d))?;
     }
+    fs::write(
+        etc.join("ssh/sshd_config"),
+        crate::guest::sshd::sshd_config(),
+    )?;
     fs::write(dir.join(".complete"), p.name())?;
     Ok(())
 }

@@ -89,6 +89,13 @@ pub fn pivot_root(new_root: &Path, put_old: &Path) -> io::Result<()> {
     }
 }
 
+/// mknod(2) of a character device `rdev` at `path`.
+pub fn mknod_char(path: &Path, rdev: u64) -> io::Result<()> {
+    let p = cstr(path)?;
+    // SAFETY: a NUL-terminated path alive for the call.
+    check(unsafe { libc::mknod(p.as_ptr(), libc::S_IFCHR | 0o600, rdev as libc::dev_t) })
+}
+
 /// sethostname(2) in the calling process's UTS namespace.
 pub fn sethostname(name: &str) -> io::Result<()> {
     // SAFETY: pointer and length describe `name`'s bytes.
@@ -193,6 +200,7 @@ pub const GUEST_DROPPED_CAPS: &[libc::c_int] = &[
     25, // CAP_SYS_TIME
     27, // CAP_MKNOD
     2,  // CAP_DAC_READ_SEARCH
+    12, // CAP_NET_ADMIN: the security-group rules in its namespace, its addresses and routes
     9,  // CAP_LINUX_IMMUTABLE
     19, // CAP_SYS_PTRACE
     30, // CAP_AUDIT_CONTROL
@@ -314,6 +322,29 @@ pub fn catch_signals(sigs: &[libc::c_int]) -> io::Result<()> {
             libc::sigaction(sig, &sa, std::ptr::null_mut())
         };
         check(rc)?;
+    }
+    Ok(())
+}
+
+/// Blocks (or unblocks) `sigs` for the calling thread only: PID 1's helper threads block the
+/// signals it handles, so they reach the main thread and interrupt its waitpid.
+pub fn block_signals_in_thread(sigs: &[libc::c_int], block: bool) -> io::Result<()> {
+    // SAFETY: a sigset_t initialised by sigemptyset, valid for the calls.
+    let rc = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &sig in sigs {
+            libc::sigaddset(&mut set, sig);
+        }
+        let how = if block {
+            libc::SIG_BLOCK
+        } else {
+            libc::SIG_UNBLOCK
+        };
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut())
+    };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc));
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! An AMI made from an instance: `capture_image` copies a stopped instance's root volume, and
 //! an instance launched from it boots with the captured files and enabled services, under its
-//! own hostname, running its own user data (not the original's).
+//! own hostname, running its own user data (not the original's) and without the original's
+//! SSH host key.
 
 mod common;
 use common::*;
@@ -11,7 +12,7 @@ fn an_instance_launched_from_a_captured_image_has_its_files() {
     let Some(e) = env() else { return };
     let a = "i-0imagesrc0000001";
     let b = "i-0imagenew0000001";
-    e.rt.launch(spec(a, [10, 0, 1, 120], Some("#!/bin/bash\nyum install -y httpd >/dev/null\nsystemctl enable httpd\necho 'from the image' > /var/www/html/index.html\necho source >> /var/lib/ran.txt\n"))).unwrap();
+    e.rt.launch(spec(a, [10, 0, 1, 120], Some("#!/bin/bash\nyum install -y httpd >/dev/null\nsystemctl enable httpd\necho 'from the image' > /var/www/html/index.html\necho source >> /var/lib/ran.txt\nssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key\n"))).unwrap();
     assert!(
         wait_user_data(&e, a, Duration::from_secs(8)),
         "{}",
@@ -24,6 +25,15 @@ fn an_instance_launched_from_a_captured_image_has_its_files() {
         e.rt.capture_image(a, &image).is_err(),
         "the image directory exists"
     );
+    // The source's SSH host key stays with it.
+    assert!(e
+        .rt
+        .root_volume(a)
+        .join("../layers/etc/upper/ssh/ssh_host_ed25519_key")
+        .exists());
+    assert!(!image
+        .join("layers/etc/upper/ssh/ssh_host_ed25519_key")
+        .exists());
 
     let mut sb = spec(
         b,

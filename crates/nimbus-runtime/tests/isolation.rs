@@ -33,7 +33,7 @@ fn instance_sees_only_its_own_world() {
     let script = format!(
         r#"#!/bin/bash
 exec > /var/lib/probe.txt 2>&1
-for p in {p0} {p1} {p2} {data} /work /home/nimbus-nobody /etc/ssh/ssh_host_ed25519_key; do test -e "$p" && echo "VISIBLE $p" || echo "hidden $p"; done
+for p in {p0} {p1} {p2} {data} /work /home/nimbus-nobody /etc/ssh/ssh_host_rsa_key /etc/ssh/ssh_host_ecdsa_key; do test -e "$p" && echo "VISIBLE $p" || echo "hidden $p"; done
 cat {p0} 2>/dev/null && echo READ-ROOT-PLANT
 touch /usr/bin/{tag} /etc/{tag} /tmp/{tag}-inside && echo wrote-inside
 echo 3 > /proc/sys/vm/drop_caches 2>/dev/null && echo SYSCTL-WRITABLE || echo sysctl-readonly
@@ -41,6 +41,7 @@ echo "hostname=$(hostname) fqdn=$(hostname -f)"
 echo "pid1=$(cat /proc/1/comm) mypid=$$"
 echo "procs=$(ls /proc | grep -c '^[0-9]')"
 grep PRETTY_NAME /etc/os-release
+grep -c 'Written by the Nimbus guest personality' /etc/ssh/sshd_config
 id ec2-user
 ip -o -4 addr show dev eth0 | awk '{{print "eth0=" $4}}'
 sudo whoami
@@ -82,6 +83,8 @@ echo done-probe
     );
     assert!(probe.contains("pid1=init"), "{probe}");
     assert!(probe.contains("PRETTY_NAME=\"Amazon Linux 2\""), "{probe}");
+    // The host's SSH configuration and keys are not the instance's (it makes its own key).
+    assert!(probe.contains("Amazon Linux 2\"\n1\n"), "{probe}");
     assert!(
         probe.contains("uid=1000(ec2-user) gid=1000(ec2-user) groups=1000(ec2-user),10(wheel)"),
         "{probe}"

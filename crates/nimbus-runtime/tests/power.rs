@@ -29,11 +29,8 @@ fn shutdown_and_reboot_from_inside() {
         (e.rt.state(off) == Some(InstanceState::PoweredOff)).then_some(())
     });
     assert!(s.is_some(), "{:?} {}", e.rt.state(off), diag(&e, off));
-    assert!(e
-        .rt
-        .console_output(off)
-        .unwrap()
-        .contains("bye\nPowering off.\n"));
+    let console = e.rt.console_output(off).unwrap();
+    assert!(console.contains("bye\nPowering off.\n"), "{console}");
     e.rt.stop(off).unwrap();
     assert_eq!(e.rt.state(off), Some(InstanceState::Stopped));
 

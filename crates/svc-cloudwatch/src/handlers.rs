@@ -51,6 +51,18 @@ fn wildcard_free_match(filter: &[g::DimensionFilter], dims: &[(String, String)])
 impl CloudWatch {
     async fn put(&self, ctx: &RequestContext, input: g::PutMetricDataInput) -> Result<(), CwError> {
         validate::namespace(&input.namespace)?;
+        self.put_in(ctx.account_id(), &ctx.region, input).await
+    }
+
+    /// `PutMetricData` after the namespace check: validates the data, commits it and then
+    /// puts it in memory. The in-process publisher comes in here too (it may write `AWS/`
+    /// namespaces, which the API refuses).
+    pub(crate) async fn put_in(
+        &self,
+        account: &str,
+        region: &str,
+        input: g::PutMetricDataInput,
+    ) -> Result<(), CwError> {
         let data = input.metric_data.unwrap_or_default();
         if data.is_empty() && input.entity_metric_data.is_none() {
             return Err(CwError::Missing(
@@ -69,7 +81,6 @@ impl CloudWatch {
         }
         let now = self.clock.now();
         validate::timestamps(&data, now)?;
-        let account = ctx.account_id();
         let mut rows = Vec::with_capacity(data.len());
         for (i, d) in data.into_iter().enumerate() {
             if d.metric_name.is_empty() || d.metric_name.len() > 255 {
@@ -86,7 +97,7 @@ impl CloudWatch {
                 resolution,
             });
         }
-        let key = |r| row_key(account, &ctx.region, &input.namespace, r);
+        let key = |r| row_key(account, region, &input.namespace, r);
         // Every record of a series repeats its key: a known series lends its encoding, a new
         // one gets it made (once per put, however many of the put's data it has).
         let known: Vec<Option<Arc<SeriesCodec>>> = {
@@ -122,7 +133,7 @@ impl CloudWatch {
                 for (r, (codec, seq)) in rows.into_iter().zip(codecs) {
                     let key = KeyRef {
                         account,
-                        region: &ctx.region,
+                        region,
                         namespace: &input.namespace,
                         name: &r.name,
                         dimensions: &r.dimensions,
@@ -216,7 +227,7 @@ impl CloudWatch {
         ctx: &RequestContext,
         input: g::GetMetricStatisticsInput,
     ) -> Result<g::GetMetricStatisticsOutput, CwError> {
-        validate::namespace(&input.namespace)?;
+        validate::watched_namespace(&input.namespace)?;
         if input.start_time >= input.end_time {
             return Err(CwError::InvalidValue(
                 "The parameter StartTime must be less than the parameter EndTime.".into(),

@@ -3,7 +3,7 @@
 //! AWS's retention: data is rolled up into coarser resolutions as it ages and dropped after
 //! 455 days, in memory and in the store.
 //!
-//! Dashboards are in [`dashboards`]. `GetMetricData` (statistics and metric math) is in [`metric_data`] and [`math`].
+//! Dashboards are in [`dashboards`]. Nimbus's own services publish through [`publish`]. `GetMetricData` (statistics and metric math) is in [`metric_data`] and [`math`].
 //! Metric alarms (`PutMetricAlarm`, `DescribeAlarms`, …, their evaluation by the Nimbus
 //! clock and their actions) are in [`alarms`].
 //!
@@ -22,6 +22,7 @@ pub mod math;
 pub mod metric_data;
 pub mod metrics;
 pub mod persist;
+pub mod publish;
 pub mod retention;
 pub mod series;
 pub mod state;
@@ -31,6 +32,7 @@ use nimbus_core::Clock;
 use nimbus_store::{Store, StoreError};
 use std::sync::Arc;
 
+pub use publish::{Datum, Publisher};
 pub use state::CloudWatch;
 
 /// Builds the CloudWatch service, loading stored metrics and alarms.
@@ -48,7 +50,22 @@ pub fn build(
     store: Store,
     clock: Arc<dyn Clock>,
 ) -> Result<(Arc<dyn nimbus_wire::Service>, Arc<alarms::Alarms>), StoreError> {
+    let (service, alarms, _) = build_with_publisher(store, clock)?;
+    Ok((service, alarms))
+}
+
+/// The service, its alarms and its publisher.
+pub type Built = (
+    Arc<dyn nimbus_wire::Service>,
+    Arc<alarms::Alarms>,
+    Publisher,
+);
+
+/// [`build`], also handing out a [`Publisher`]: how Nimbus's own services (EC2's instance
+/// metrics) put data into `AWS/…` namespaces.
+pub fn build_with_publisher(store: Store, clock: Arc<dyn Clock>) -> Result<Built, StoreError> {
     let cw = CloudWatch::load(store, clock)?;
     let alarms = cw.alarms.clone();
-    Ok((Arc::new(generated::Router(cw)), alarms))
+    let publisher = Publisher::new(cw.clone());
+    Ok((Arc::new(generated::Router(cw)), alarms, publisher))
 }

@@ -217,7 +217,7 @@ impl CloudWatch {
                 }
                 let namespace = ms.metric.namespace.clone().unwrap_or_default();
                 let name = ms.metric.metric_name.clone().unwrap_or_default();
-                validate::namespace(&namespace)?;
+                validate::watched_namespace(&namespace)?;
                 let dims = validate::sorted_dims(ms.metric.dimensions.clone())?;
                 let key = KeyRef {
                     account: ctx.account_id(),

@@ -34,7 +34,20 @@ pub const SWEEP_EVERY_MS: i64 = 10 * 60 * 1000;
 /// the next request.
 pub const COMPACT_BATCH: usize = 512;
 
-pub struct CloudWatch {
+/// The CloudWatch service: a cheap handle on its shared state, so the wire router and the
+/// in-process [`crate::publish::Publisher`] write the same repository.
+#[derive(Clone)]
+pub struct CloudWatch(Arc<Shared>);
+
+impl std::ops::Deref for CloudWatch {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What a [`CloudWatch`] handle shares.
+pub struct Shared {
     pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
     memory: Arc<Mutex<Memory>>,
@@ -84,7 +97,7 @@ impl CloudWatch {
             clock.clone(),
             memory.clone(),
         )?);
-        Ok(CloudWatch {
+        Ok(CloudWatch(Arc::new(Shared {
             store,
             clock,
             memory,
@@ -93,7 +106,7 @@ impl CloudWatch {
             gate: tokio::sync::RwLock::new(()),
             compacting: tokio::sync::Mutex::new(()),
             next_sweep: AtomicI64::new(next_sweep),
-        })
+        })))
     }
 
     pub(crate) fn memory(&self) -> MutexGuard<'_, Memory> {

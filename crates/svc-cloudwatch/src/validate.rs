@@ -33,8 +33,8 @@ pub fn sorted_dims(dims: Option<Vec<g::Dimension>>) -> Result<Vec<(String, Strin
     Ok(d)
 }
 
-/// A namespace an alarm may watch: any valid one, AWS's own (`AWS/EC2`) included — only
-/// `PutMetricData` refuses the `AWS/` prefix.
+/// A namespace an alarm may watch or a read may name: any valid one, AWS's own (`AWS/EC2`)
+/// included — only `PutMetricData` refuses the `AWS/` prefix.
 pub fn watched_namespace(ns: &str) -> Result<(), CwError> {
     if ns.is_empty() || ns.len() > 255 || ns.starts_with(':') {
         return Err(invalid(format!(

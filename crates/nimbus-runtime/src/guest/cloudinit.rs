@@ -75,6 +75,12 @@ pub fn boot(cfg: &BootConfig) -> i32 {
             }
         }
     }
+    if Path::new(super::sshd::SOCKET_UNIT).exists() {
+        match super::sshd::listen_on_demand() {
+            Ok(()) => println!("[  OK  ] Listening on sshd.socket."),
+            Err(e) => println!("[FAILED] Failed to listen on sshd.socket: {e}"),
+        }
+    }
     let sem = cloud_dir().join("sem/config_scripts_user");
     let mut final_pid = None;
     if !sem.exists() {
@@ -123,7 +129,7 @@ pub fn boot(cfg: &BootConfig) -> i32 {
             Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
         }
         if let Some(sig) = sys::take_caught_signal() {
-            return shut_down(sig == sys::SIGINT);
+            return shut_down(sig == sys::SIGINT, final_pid.take().map(|(_, pump)| pump));
         }
     }
 }
@@ -132,20 +138,11 @@ pub fn boot(cfg: &BootConfig) -> i32 {
 /// SIGINT: reboot, as systemd takes them). PID 1 stops every process of the instance and exits
 /// with [`crate::EXIT_POWEROFF`] or [`crate::EXIT_REBOOT`]; the host decides what that means
 /// (EC2's InstanceInitiatedShutdownBehavior).
-fn shut_down(reboot: bool) -> i32 {
+fn shut_down(reboot: bool, pump: Option<std::thread::JoinHandle<()>>) -> i32 {
     // kill(-1) below must only ever mean "every process of this sandbox".
     if sys::getpid() != 1 {
         return 1;
     }
-    println!(
-        "{}",
-        if reboot {
-            "Rebooting."
-        } else {
-            "Powering off."
-        }
-    );
-    let _ = std::io::stdout().flush();
     // Every other process of this PID namespace: TERM, a grace period, then KILL.
     let _ = sys::kill(-1, sys::SIGTERM);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
@@ -158,6 +155,26 @@ fn shut_down(reboot: bool) -> i32 {
     }
     let _ = sys::kill(-1, sys::SIGKILL);
     while let Ok(Some(_)) = sys::waitpid(-1, false) {}
+    // Everything the user data printed (before it asked for this) reaches the console
+    // before the last word: its writers are gone now, so the pump ends.
+    if let Some(pump) = pump {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        while !pump.is_finished() && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if pump.is_finished() {
+            let _ = pump.join();
+        }
+    }
+    println!(
+        "{}",
+        if reboot {
+            "Rebooting."
+        } else {
+            "Powering off."
+        }
+    );
+    let _ = std::io::stdout().flush();
     if reboot {
         crate::EXIT_REBOOT
     } else {
@@ -185,6 +202,10 @@ fn spawn_final() -> std::io::Result<(u32, std::thread::JoinHandle<()>)> {
         .spawn()?;
     let pid = child.id();
     drop(child); // PID 1 reaps it through waitpid(-1)
+                 // The pump is born with PID 1's signals blocked, so they interrupt PID 1's waitpid and
+                 // never the pump's read.
+    let sigs = [sys::SIGTERM, sys::SIGINT];
+    sys::block_signals_in_thread(&sigs, true)?;
     let pump = std::thread::spawn(move || {
         let mut log = fs::OpenOptions::new()
             .create(true)
@@ -194,6 +215,7 @@ fn spawn_final() -> std::io::Result<(u32, std::thread::JoinHandle<()>)> {
         let mut buf = [0u8; 8192];
         loop {
             match r.read(&mut buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     let mut out = std::io::stdout();
@@ -206,6 +228,7 @@ fn spawn_final() -> std::io::Result<(u32, std::thread::JoinHandle<()>)> {
             }
         }
     });
+    sys::block_signals_in_thread(&sigs, false)?;
     Ok((pid, pump))
 }
 
@@ -218,6 +241,8 @@ pub fn final_stage() -> i32 {
         cloud_date(),
         uptime()
     );
+    // cc_ssh: the launch's key pair for the default user, before the user data runs.
+    super::sshd::authorize_key_pair(personality.default_user());
     let _ = std::io::stdout().flush();
     let data = fs::read(cloud_dir().join("user-data.txt")).unwrap_or_default();
     let rc = run_part(&data, personality, &mut 0);

@@ -1,7 +1,7 @@
 //! The sandbox's boot: stage 1 (host PID namespace) joins the instance's cgroup and network
 //! namespace, unshares mount, UTS, IPC and PID namespaces and forks PID 1; PID 1 builds the
 //! private mount view (root volume as `/`, overlays of the host's system directories under the
-//! personality layer, minimal /dev, fresh /tmp and /run, read-only /sys and a /proc whose
+//! personality layer, minimal /dev (its own 0666 null, zero, full, random, urandom, tty), fresh /tmp and /run, read-only /sys and a /proc whose
 //! dangerous corners are read-only), pivots into it, sets the hostname, drops the
 //! capabilities no guest may hold, reports "ready" to the host, starts enabled services, runs
 //! the user data on first boot (via `cloudinit`) and then reaps orphans forever. Its stdout is
@@ -178,16 +178,22 @@ fn build_root(cfg: &BootConfig) -> io::Result<()> {
         sys::MS_NOSUID,
         Some("mode=755,size=64k"),
     )?;
+    // Nodes of their own, mode 0666 as on any Linux (a host may keep its own /dev/null
+    // 0600, which would lock every non-root user of the instance out of it); a bind of the
+    // host's node where mknod is refused.
     for node in ["null", "zero", "full", "random", "urandom", "tty"] {
         let p = dev.join(node);
-        fs::write(&p, b"")?;
-        mnt(
-            Some(&Path::new("/dev").join(node)),
-            &p,
-            None,
-            sys::MS_BIND,
-            None,
-        )?;
+        let host = Path::new("/dev").join(node);
+        let rdev = std::os::unix::fs::MetadataExt::rdev(&fs::metadata(&host)?);
+        let own = sys::mknod_char(&p, rdev).and_then(|()| {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o666))
+        });
+        if own.is_err() {
+            let _ = fs::remove_file(&p);
+            fs::write(&p, b"")?;
+            mnt(Some(&host), &p, None, sys::MS_BIND, None)?;
+        }
     }
     for (name, target) in [
         ("fd", "/proc/self/fd"),

@@ -3,13 +3,14 @@
 //! tools are links to it; [`dispatch`] picks the tool by the name it was started as (argv[0]).
 //! Tools: the sandbox init stages (`init`), cloud-init's final stage (`cloudinit`), `yum`/`dnf`/
 //! `rpm`/`amazon-linux-extras`/`apt-get` over a built-in package catalog (`packages`),
-//! `systemctl` (`systemctl`), `httpd` (`httpd`), `stress`/`stress-ng` (`stress`), `sudo` and
-//! `ec2-metadata` (here). Each is a plain function over argv returning an exit code.
+//! `systemctl` (`systemctl`), `httpd` (`httpd`), `stress`/`stress-ng` (`stress`), the SSH
+//! server's preparation (`sshd`), `sudo` and `ec2-metadata` (here). Each is a plain function over argv returning an exit code.
 
 pub mod cloudinit;
 pub mod httpd;
 pub mod init;
 pub mod packages;
+pub mod sshd;
 pub mod stress;
 pub mod systemctl;
 
@@ -53,6 +54,8 @@ pub fn dispatch() -> Option<i32> {
         "stress-ng" => stress::stress_ng(rest),
         "sudo" => sudo(rest),
         "ec2-metadata" => ec2_metadata(rest),
+        "nimbus-sshd" => sshd::main(rest),
+        "nimbus-eic-keys" => sshd::eic_keys(rest),
         "shutdown" | "poweroff" | "halt" | "reboot" => power(&tool, rest),
         _ => return None,
     })
