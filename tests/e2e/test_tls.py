@@ -6,10 +6,12 @@ SNI); plain HTTP arrives at a local Python backend with `X-Forwarded-Proto: http
 certificate in use cannot be deleted; an NLB TLS listener terminates TLS in front of a TCP
 echo; the CA survives a restart. `curl --cacert <(nimbus ca)` trusts what Nimbus issues.
 
-Each test runs its own Nimbus with its own /24 node network (the elbv2 tests' `lab`
-fixture); every backend and process is stopped at teardown."""
+Each test runs its own Nimbus (at real time, so a requested certificate stays pending
+until the test advances the clock) with its own /24 node network, as the elbv2 tests do;
+every backend and process is stopped at teardown."""
 
 import json
+import random
 import socket
 import socketserver
 import ssl
@@ -18,9 +20,16 @@ import threading
 
 import pytest
 from conftest import ACCOUNT, BIN, AwsCliError
-from test_elbv2 import backends, cli_error, lab, network, wait_for, wait_listening  # noqa: F401
+from test_elbv2 import backends, cli_error, network, wait_for, wait_listening  # noqa: F401
 
 CURL_TIMEOUT = "10"
+
+
+@pytest.fixture
+def lab(make_nimbus):
+    """A Nimbus of its own with a random /24 node network; returns (nimbus, net prefix)."""
+    third = random.randint(1, 254)
+    return make_nimbus("--lb-network", f"127.80.{third}.0/24"), f"127.80.{third}"
 
 
 def ca_pem(n):
@@ -35,7 +44,7 @@ def request_issued(n, domain, *extra):
     """Requests a certificate and lets its validation complete (Nimbus time)."""
     arn = n.aws("acm", "request-certificate", "--domain-name", domain, "--validation-method", "DNS",
                 *extra)["CertificateArn"]
-    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 10})
+    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 21})
     cert = n.aws("acm", "describe-certificate", "--certificate-arn", arn)["Certificate"]
     assert cert["Status"] == "ISSUED"
     return arn
@@ -57,7 +66,7 @@ def served_subject(addr, port, servername=None):
     p = subprocess.run(args, input="", capture_output=True, text=True, timeout=30)
     line = next((l for l in p.stdout.splitlines() if l.startswith("subject=")), None)
     assert line, p.stdout + p.stderr
-    return line.split("=", 1)[1].strip()
+    return line.split("=", 1)[1].replace(" ", "")
 
 
 def curl(ca, host, addr, path="/", port=443):
@@ -86,7 +95,7 @@ def test_acm_request_import_and_https_sni(lab, backends, tmp_path):
     assert dvo[0]["ValidationStatus"] == "PENDING_VALIDATION"
     assert pending["KeyAlgorithm"] == "RSA-2048" and "NotBefore" not in pending
     assert "RequestInProgressException" in cli_error(n, "acm", "get-certificate", "--certificate-arn", arn)
-    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 10})
+    n.admin("POST", "/_nimbus/clock/advance", {"seconds": 21})
     issued = n.aws("acm", "describe-certificate", "--certificate-arn", arn)["Certificate"]
     assert issued["Status"] == "ISSUED" and issued["DomainValidationOptions"][0]["ValidationStatus"] == "SUCCESS"
     assert issued["Subject"] == "CN=app.example.com" and issued["Issuer"] == "Nimbus"

@@ -238,7 +238,6 @@ async fn accept_https(listener: TcpListener, alb: Arc<Alb>) {
     }
 }
 
-
 impl Worker for Listeners {
     fn name(&self) -> String {
         "elb-listeners".into()

@@ -308,7 +308,14 @@ impl Alb {
                 let g = g.clone();
                 let secure = listener.protocol == crate::config::Protocol::Https;
                 let mut resp = self
-                    .forward(req, lb, (listener.port, secure), &g, node_zone(lb, node_ip), peer)
+                    .forward(
+                        req,
+                        lb,
+                        (listener.port, secure),
+                        &g,
+                        node_zone(lb, node_ip),
+                        peer,
+                    )
                     .await;
                 self.set_group_sticky(&mut resp, &rule, &g.arn);
                 Ok(resp)

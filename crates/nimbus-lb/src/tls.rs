@@ -117,7 +117,12 @@ pub fn server_config(s: &TlsSettings) -> Result<Arc<ServerConfig>, String> {
         .cipher_suites
         .retain(|x| wanted.iter().any(|w| w.suite() == x.suite()));
     let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
-    let has = |v: rustls::ProtocolVersion| provider.cipher_suites.iter().any(|x| x.version().version == v);
+    let has = |v: rustls::ProtocolVersion| {
+        provider
+            .cipher_suites
+            .iter()
+            .any(|x| x.version().version == v)
+    };
     if s.protocols.iter().any(|p| p == "TLSv1.3") && has(rustls::ProtocolVersion::TLSv1_3) {
         versions.push(&rustls::version::TLS13);
     }
@@ -162,7 +167,11 @@ mod tests {
         assert_eq!(pick(&named, "WWW.Example.com."), Some(&2));
         assert_eq!(pick(&named, "api.example.com"), Some(&1));
         assert_eq!(pick(&named, "example.com"), Some(&3));
-        assert_eq!(pick(&named, "a.b.example.com"), None, "a wildcard covers one label");
+        assert_eq!(
+            pick(&named, "a.b.example.com"),
+            None,
+            "a wildcard covers one label"
+        );
         assert_eq!(pick(&named, "other.org"), None);
     }
 }

@@ -30,4 +30,3 @@ impl svc_acm::Users for CertificateUsers {
         self.0.republish();
     }
 }
-

@@ -14,7 +14,7 @@ pub const CA: Table<CaRec> = Table::new("acm.ca", 1);
 pub const CA_KEY: &str = "root";
 
 /// How long (Nimbus time) a requested certificate's validation takes.
-pub const VALIDATION_MS: i64 = 5_000;
+pub const VALIDATION_MS: i64 = 20_000;
 
 /// One name's domain validation.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -51,7 +51,12 @@ impl Handle {
         let mut out: Vec<String> = st
             .listeners
             .values()
-            .filter(|l| l.certificates.iter().chain(&l.extra_certificates).any(|c| c == arn))
+            .filter(|l| {
+                l.certificates
+                    .iter()
+                    .chain(&l.extra_certificates)
+                    .any(|c| c == arn)
+            })
             .map(|l| l.lb_arn.clone())
             .collect();
         out.sort();
@@ -61,7 +66,12 @@ impl Handle {
 
     /// Rebuilds and publishes the data plane's snapshot (a certificate changed).
     pub fn republish(&self) {
-        publish(&self.state, self.clock.as_ref(), &self.plane, self.certs.as_ref());
+        publish(
+            &self.state,
+            self.clock.as_ref(),
+            &self.plane,
+            self.certs.as_ref(),
+        );
     }
 }
 

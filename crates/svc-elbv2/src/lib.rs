@@ -51,7 +51,16 @@ pub fn service(
     plane: Arc<Plane>,
     node_net: (Ipv4Addr, u8),
 ) -> Result<Arc<dyn nimbus_wire::Service>, StoreError> {
-    Ok(build(store, clock, ids, network, plane, node_net, Arc::new(NoCertificates))?.0)
+    Ok(build(
+        store,
+        clock,
+        ids,
+        network,
+        plane,
+        node_net,
+        Arc::new(NoCertificates),
+    )?
+    .0)
 }
 
 /// [`service`] with ACM's certificates for HTTPS and TLS listeners, and the [`Handle`]

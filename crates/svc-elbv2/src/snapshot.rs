@@ -74,9 +74,18 @@ pub fn build(st: &State, now: Timestamp, certs: &dyn Certificates) -> Snapshot {
 /// The TLS configuration of a secure listener: its default certificate, then its list,
 /// each as ACM has it now (one ACM no longer answers for is left out; without the default
 /// there is no configuration and handshakes fail).
-fn tls(l: &ListenerRec, http2: bool, certs: &dyn Certificates) -> Option<Arc<nimbus_lb::tls::ServerConfig>> {
+fn tls(
+    l: &ListenerRec,
+    http2: bool,
+    certs: &dyn Certificates,
+) -> Option<Arc<nimbus_lb::tls::ServerConfig>> {
     let mut list = Vec::new();
-    for (i, arn) in l.certificates.iter().chain(&l.extra_certificates).enumerate() {
+    for (i, arn) in l
+        .certificates
+        .iter()
+        .chain(&l.extra_certificates)
+        .enumerate()
+    {
         match certs.material(&l.account, &l.region, arn) {
             Some(m) => list.push(nimbus_lb::tls::TlsCert {
                 chain_pem: m.chain_pem,

@@ -35,7 +35,9 @@ fn issuer_label(dn: &str) -> String {
             .find_map(|x| x.trim().strip_prefix(p))
             .map(str::to_string)
     };
-    part("O=").or_else(|| part("CN=")).unwrap_or_else(|| dn.to_string())
+    part("O=")
+        .or_else(|| part("CN="))
+        .unwrap_or_else(|| dn.to_string())
 }
 
 pub(super) async fn import(
@@ -59,7 +61,8 @@ pub(super) async fn import(
             ))
         }
     };
-    let facts = x509::facts(&der).map_err(|e| invalid(format!("Unable to parse certificate: {e}")))?;
+    let facts =
+        x509::facts(&der).map_err(|e| invalid(format!("Unable to parse certificate: {e}")))?;
     if !IMPORTABLE.contains(&facts.key_algorithm.as_str()) {
         return Err(invalid(format!(
             "The certificate's key algorithm {} is not supported.",
@@ -79,9 +82,8 @@ pub(super) async fn import(
         })?;
         let mut below = facts.issuer.clone();
         for (i, c) in chain_ders.iter().enumerate() {
-            let f = x509::facts(c).map_err(|e| {
-                invalid(format!("Unable to parse certificate chain: {e}"))
-            })?;
+            let f = x509::facts(c)
+                .map_err(|e| invalid(format!("Unable to parse certificate chain: {e}")))?;
             if f.subject != below {
                 return Err(invalid(format!(
                     "Unable to validate certificate chain. The certificate chain must start with the immediate signing certificate, followed by any intermediaries in order. The index within the chain of the invalid certificate is: {i}"

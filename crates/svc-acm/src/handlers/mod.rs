@@ -18,7 +18,11 @@ pub const MAX_TAGS: usize = 50;
 
 /// `arn:aws:acm:REGION:ACCOUNT:certificate/` of the caller's scope.
 pub fn arn_prefix(ctx: &RequestContext) -> String {
-    format!("arn:aws:acm:{}:{}:certificate/", ctx.region, ctx.account_id())
+    format!(
+        "arn:aws:acm:{}:{}:certificate/",
+        ctx.region,
+        ctx.account_id()
+    )
 }
 
 /// Checks a certificate ARN's form (ACM answers `InvalidArnException` otherwise).

@@ -37,7 +37,12 @@ fn detail(r: &CertRec, now: i64, users: Vec<String>) -> g::CertificateDetail {
                     domain_name: v.domain.clone(),
                     validation_domain: Some(v.validation_domain.clone()),
                     validation_status: Some(
-                        if issued { "SUCCESS" } else { "PENDING_VALIDATION" }.into(),
+                        if issued {
+                            "SUCCESS"
+                        } else {
+                            "PENDING_VALIDATION"
+                        }
+                        .into(),
                     ),
                     resource_record: dns.then(|| g::ResourceRecord {
                         name: v.record_name.clone(),
@@ -45,10 +50,16 @@ fn detail(r: &CertRec, now: i64, users: Vec<String>) -> g::CertificateDetail {
                         value: v.record_value.clone(),
                     }),
                     validation_emails: (!dns).then(|| {
-                        ["admin", "administrator", "hostmaster", "postmaster", "webmaster"]
-                            .iter()
-                            .map(|u| format!("{u}@{base}"))
-                            .collect()
+                        [
+                            "admin",
+                            "administrator",
+                            "hostmaster",
+                            "postmaster",
+                            "webmaster",
+                        ]
+                        .iter()
+                        .map(|u| format!("{u}@{base}"))
+                        .collect()
                     }),
                     validation_method: r.validation_method.clone(),
                     ..Default::default()
@@ -158,9 +169,9 @@ pub(super) fn list(
             })
             .filter(|r| key_types.contains(&r.key_algorithm))
             .filter(|r| {
-                inc.key_usage.as_ref().is_none_or(|want| {
-                    want.iter().all(|k| k == "ANY" || r.key_usages.contains(k))
-                })
+                inc.key_usage
+                    .as_ref()
+                    .is_none_or(|want| want.iter().all(|k| k == "ANY" || r.key_usages.contains(k)))
             })
             .filter(|r| {
                 inc.extended_key_usage.as_ref().is_none_or(|want| {
@@ -197,7 +208,10 @@ pub(super) fn list(
                 key_algorithm: Some(r.key_algorithm.clone()),
                 key_usages: Some(r.key_usages.clone()),
                 extended_key_usages: Some(
-                    r.extended_key_usages.iter().map(|(n, _)| n.clone()).collect(),
+                    r.extended_key_usages
+                        .iter()
+                        .map(|(n, _)| n.clone())
+                        .collect(),
                 ),
                 export_option: Some("DISABLED".into()),
                 in_use: Some(!users.is_empty()),

@@ -22,7 +22,8 @@ const VALIDITY_SECS: i64 = 395 * 86_400;
 /// Names a certificate may carry (the model's limit).
 const MAX_NAMES: usize = 100;
 
-const DOMAIN_PATTERN: &str = r"^(\*\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])$";
+const DOMAIN_PATTERN: &str =
+    r"^(\*\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])$";
 
 /// Whether `d` matches ACM's domain name pattern.
 pub fn valid_domain(d: &str) -> bool {
@@ -180,7 +181,11 @@ pub(super) async fn request(
                 let r = (
                     base.clone(),
                     format!("_{}.{base}.", inner.ids.hex(32)),
-                    format!("_{}.{}.acm-validations.aws.", inner.ids.hex(32), alnum(inner, 10)),
+                    format!(
+                        "_{}.{}.acm-validations.aws.",
+                        inner.ids.hex(32),
+                        alnum(inner, 10)
+                    ),
                 );
                 records.push(r.clone());
                 r
@@ -260,7 +265,15 @@ mod tests {
         for ok in ["example.com", "*.example.com", "a-b.c.example.org", "x1.io"] {
             assert!(valid_domain(ok), "{ok}");
         }
-        for bad in ["localhost", "*.*.example.com", "-a.example.com", "a_b.example.com", "example.c", "ex*ample.com", ""] {
+        for bad in [
+            "localhost",
+            "*.*.example.com",
+            "-a.example.com",
+            "a_b.example.com",
+            "example.c",
+            "ex*ample.com",
+            "",
+        ] {
             assert!(!valid_domain(bad), "{bad}");
         }
     }

@@ -440,7 +440,10 @@ fn secure_listener<'a>(
 }
 
 fn arns(certs: Vec<Certificate>) -> Vec<String> {
-    certs.into_iter().filter_map(|c| c.certificate_arn).collect()
+    certs
+        .into_iter()
+        .filter_map(|c| c.certificate_arn)
+        .collect()
 }
 
 pub(super) async fn add_certificates(
@@ -451,7 +454,9 @@ pub(super) async fn add_certificates(
     let prefix = arn_prefix(ctx);
     let add = arns(input.certificates);
     if add.is_empty() {
-        return Err(errors::validation("At least one certificate must be specified"));
+        return Err(errors::validation(
+            "At least one certificate must be specified",
+        ));
     }
     check_issued(elb, ctx, &add)?;
     elb.mutate(|st| {
@@ -498,7 +503,9 @@ pub(super) async fn remove_certificates(
     let prefix = arn_prefix(ctx);
     let remove = arns(input.certificates);
     if remove.is_empty() {
-        return Err(errors::validation("At least one certificate must be specified"));
+        return Err(errors::validation(
+            "At least one certificate must be specified",
+        ));
     }
     elb.mutate(|st| {
         let l = secure_listener(st, &prefix, &input.listener_arn)?;
