@@ -3,8 +3,9 @@
 //! uses a certificate (and that the data plane must republish after a re-import) through
 //! ELB's [`svc_elbv2::Handle`].
 
-/// ELB's [`svc_elbv2::Certificates`] over ACM.
-pub struct ElbCertificates(pub svc_acm::Certificates);
+/// ELB's [`svc_elbv2::Certificates`] over ACM. Weak: ACM holds ELB's handle (through
+/// [`CertificateUsers`]), and a strong handle back would keep both, and the store, alive.
+pub struct ElbCertificates(pub svc_acm::WeakCertificates);
 
 impl svc_elbv2::Certificates for ElbCertificates {
     fn material(&self, account: &str, region: &str, arn: &str) -> Option<svc_elbv2::CertMaterial> {

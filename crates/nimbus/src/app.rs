@@ -221,7 +221,7 @@ fn services(
         Arc::new(Ec2Network(ec2_net.clone())),
         lb_plane.clone(),
         lb_network,
-        Arc::new(crate::acm_wiring::ElbCertificates(certificates.clone())),
+        Arc::new(crate::acm_wiring::ElbCertificates(certificates.downgrade())),
     )
     .context("loading ELBv2 state")?;
     // ACM's InUseBy and ResourceInUseException read the listeners; re-imports republish.

@@ -17,7 +17,7 @@ mod model;
 mod state;
 pub mod x509;
 
-pub use state::{Acm, Certificates, Material, Users};
+pub use state::{Acm, Certificates, Material, Users, WeakCertificates};
 
 use nimbus_core::{Clock, Ids};
 use nimbus_store::{Store, StoreError};

@@ -45,6 +45,18 @@ pub struct Acm(pub(crate) Arc<Inner>);
 #[derive(Clone)]
 pub struct Certificates(Arc<Inner>);
 
+/// [`Certificates`] that does not keep ACM alive: for a service ACM itself holds through
+/// [`Users`] (a strong handle both ways would be a reference cycle keeping the store open).
+#[derive(Clone)]
+pub struct WeakCertificates(std::sync::Weak<Inner>);
+
+impl WeakCertificates {
+    /// [`Certificates::material`], or `None` once ACM is gone.
+    pub fn material(&self, account: &str, region: &str, arn: &str) -> Option<Material> {
+        Certificates(self.0.upgrade()?).material(account, region, arn)
+    }
+}
+
 /// An issued certificate as a TLS server needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Material {
@@ -183,6 +195,11 @@ impl Certificates {
     /// The root CA's certificate, PEM.
     pub fn ca_pem(&self) -> String {
         self.0.ca.cert_pem.clone()
+    }
+
+    /// A handle that does not keep ACM alive.
+    pub fn downgrade(&self) -> WeakCertificates {
+        WeakCertificates(Arc::downgrade(&self.0))
     }
 
     /// Tells ACM who uses certificates (set once, at wiring).
