@@ -69,6 +69,14 @@ def served_subject(addr, port, servername=None):
     return line.split("=", 1)[1].replace(" ", "")
 
 
+def tls_version(ca, addr, port, servername):
+    """The TLS version a handshake with addr:port settles on (trusting `ca`)."""
+    ctx = ssl.create_default_context(cafile=str(ca))
+    with socket.create_connection((addr, port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname=servername) as s:
+            return s.version()
+
+
 def curl(ca, host, addr, path="/", port=443):
     p = subprocess.run(["curl", "-sS", "--max-time", CURL_TIMEOUT, "--cacert", str(ca), "--resolve",
                         f"{host}:{port}:{addr}", f"https://{host}:{port}{path}"],
@@ -175,6 +183,11 @@ def test_acm_request_import_and_https_sni(lab, backends, tmp_path):
                         CURL_TIMEOUT, "--cacert", str(ca), "--resolve", f"app.example.com:443:{addr}",
                         "https://app.example.com/h2"], capture_output=True, text=True, timeout=30)
     assert p.stdout == "2", p.stderr
+    # The policy's protocol versions: TLS13-1-2 offers TLS 1.3; 2016-08 stops at TLS 1.2.
+    assert tls_version(ca, addr, 443, "app.example.com") == "TLSv1.3"
+    n.aws("elbv2", "modify-listener", "--listener-arn", la, "--ssl-policy", "ELBSecurityPolicy-2016-08")
+    assert wait_for(lambda: tls_version(ca, addr, 443, "app.example.com") == "TLSv1.2",
+                    timeout=10, what="the new policy on the next handshake")
     # The imported certificate is self-signed: curl refuses it unless told to trust it.
     code, _, err = curl(ca, "shop.example.org", addr)
     assert code != 0
@@ -190,6 +203,12 @@ def test_acm_request_import_and_https_sni(lab, backends, tmp_path):
                                                 "--certificates", f"CertificateArn={arn}")
     n.aws("elbv2", "remove-listener-certificates", "--listener-arn", la, "--certificates", f"CertificateArn={imported}")
     assert served_subject(addr, 443, "shop.example.org") == "CN=app.example.com", "removed from the listener"
+    # ModifyListener replaces the default certificate.
+    n.aws("elbv2", "modify-listener", "--listener-arn", la, "--certificates", f"CertificateArn={imported}")
+    assert served_subject(addr, 443) == "CN=shop.example.org"
+    assert n.aws("acm", "describe-certificate", "--certificate-arn", arn)["Certificate"]["InUseBy"] == []
+    n.aws("acm", "delete-certificate", "--certificate-arn", arn)
+    n.aws("elbv2", "modify-listener", "--listener-arn", la, "--protocol", "HTTP", "--port", "443")
     n.aws("acm", "delete-certificate", "--certificate-arn", imported)
     assert "ResourceNotFoundException" in cli_error(n, "acm", "describe-certificate", "--certificate-arn", imported)
 
