@@ -636,7 +636,7 @@ async fn https_listeners_take_issued_certificates_and_a_list_beside_the_default(
         .collect();
     assert_eq!(pairs, [(cert_arn(1), true), (cert_arn(2), false)]);
     let handle = elb.handle();
-    assert_eq!(handle.users(&cert_arn(2)), [lb_arn.clone()]);
+    assert_eq!(handle.users(&cert_arn(2)), std::slice::from_ref(&lb_arn));
     let remove = |arns: Vec<String>| RemoveListenerCertificatesInput {
         listener_arn: la.clone(),
         certificates: arns.iter().map(|a| cert(a)).collect(),
@@ -652,7 +652,7 @@ async fn https_listeners_take_issued_certificates_and_a_list_beside_the_default(
         .await
         .unwrap();
     assert!(handle.users(&cert_arn(2)).is_empty());
-    assert_eq!(handle.users(&cert_arn(1)), [lb_arn.clone()]);
+    assert_eq!(handle.users(&cert_arn(1)), std::slice::from_ref(&lb_arn));
     elb.delete_listener(&c, DeleteListenerInput { listener_arn: la })
         .await
         .unwrap();

@@ -36,10 +36,10 @@ pub fn valid_domain(d: &str) -> bool {
         return false;
     }
     labels.iter().enumerate().all(|(i, l)| {
-        let max = if i + 1 == labels.len() { 63 } else { 63 };
+        // The top-level label has at least two characters; every label at most 63.
         let min = if i + 1 == labels.len() { 2 } else { 1 };
         l.len() >= min
-            && l.len() <= max
+            && l.len() <= 63
             && !l.starts_with('-')
             && !l.ends_with('-')
             && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
