@@ -291,3 +291,42 @@ def test_the_ca_and_certificates_survive_a_restart(make_nimbus, tmp_path):
     with pytest.raises(AwsCliError) as e:
         n.aws("acm", "describe-certificate", "--certificate-arn", arn)
     assert "ResourceNotFoundException" in e.value.stderr
+
+
+def test_import_an_rsa_pkcs1_key_with_its_chain(make_nimbus, tmp_path):
+    n = make_nimbus()
+    run = lambda *a: subprocess.run(list(a), check=True, capture_output=True, timeout=120)  # noqa: E731
+    ca_key, ca_crt = tmp_path / "ca.key", tmp_path / "ca.crt"
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key), "-out", str(ca_crt),
+        "-days", "30", "-subj", "/O=Example Org/CN=Example Issuing CA")
+    key, csr, crt = tmp_path / "leaf.key", tmp_path / "leaf.csr", tmp_path / "leaf.crt"
+    run("openssl", "genrsa", "-traditional", "-out", str(key), "2048")
+    assert "BEGIN RSA PRIVATE KEY" in key.read_text(), "a PKCS#1 key"
+    run("openssl", "req", "-new", "-key", str(key), "-out", str(csr), "-subj", "/CN=api.example.net")
+    ext = tmp_path / "ext.cnf"
+    ext.write_text("subjectAltName=DNS:api.example.net,DNS:*.api.example.net\n")
+    run("openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key), "-CAcreateserial",
+        "-out", str(crt), "-days", "10", "-extfile", str(ext))
+    arn = n.aws("acm", "import-certificate", "--certificate", f"fileb://{crt}", "--private-key", f"fileb://{key}",
+                "--certificate-chain", f"fileb://{ca_crt}", "--tags", "Key=env,Value=test")["CertificateArn"]
+    d = n.aws("acm", "describe-certificate", "--certificate-arn", arn)["Certificate"]
+    assert d["KeyAlgorithm"] == "RSA-2048" and d["SignatureAlgorithm"] == "SHA256WITHRSA"
+    assert d["Issuer"] == "Example Org" and d["Subject"] == "CN=api.example.net"
+    assert d["SubjectAlternativeNames"] == ["api.example.net", "*.api.example.net"]
+    got = n.aws("acm", "get-certificate", "--certificate-arn", arn)
+    assert got["CertificateChain"].strip() == ca_crt.read_text().strip()
+    assert n.aws("acm", "list-certificates")["CertificateSummaryList"][0]["CertificateArn"] == arn
+    # Re-import over the same ARN keeps it (and its tags); tags cannot be given then.
+    assert "InvalidParameterException" in cli_error(
+        n, "acm", "import-certificate", "--certificate-arn", arn, "--certificate", f"fileb://{crt}",
+        "--private-key", f"fileb://{key}", "--tags", "Key=x,Value=y")
+    again = n.aws("acm", "import-certificate", "--certificate-arn", arn, "--certificate", f"fileb://{crt}",
+                  "--private-key", f"fileb://{key}")["CertificateArn"]
+    assert again == arn
+    assert n.aws("acm", "list-tags-for-certificate", "--certificate-arn", arn)["Tags"] == [
+        {"Key": "env", "Value": "test"}]
+    # A chain that does not lead from the certificate is refused.
+    other_crt, _ = openssl_cert(tmp_path, "other", "other.example.org", "DNS:other.example.org")
+    assert "Unable to validate certificate chain" in cli_error(
+        n, "acm", "import-certificate", "--certificate", f"fileb://{crt}", "--private-key", f"fileb://{key}",
+        "--certificate-chain", f"fileb://{other_crt}")
