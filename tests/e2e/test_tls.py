@@ -69,6 +69,15 @@ def served_subject(addr, port, servername=None):
     return line.split("=", 1)[1].replace(" ", "")
 
 
+def served_key_bits(addr, port, servername, sigalgs):
+    """The size of the public key served to a client offering only `sigalgs`."""
+    p = subprocess.run(["openssl", "s_client", "-connect", f"{addr}:{port}", "-servername", servername,
+                        "-sigalgs", sigalgs], input="", capture_output=True, text=True, timeout=30)
+    line = next((l for l in p.stdout.splitlines() if l.startswith("Server public key is")), None)
+    assert line, p.stdout + p.stderr
+    return int(line.split()[4])
+
+
 def tls_version(ca, addr, port, servername):
     """The TLS version a handshake with addr:port settles on (trusting `ca`)."""
     ctx = ssl.create_default_context(cafile=str(ca))
@@ -188,6 +197,15 @@ def test_acm_request_import_and_https_sni(lab, backends, tmp_path):
     n.aws("elbv2", "modify-listener", "--listener-arn", la, "--ssl-policy", "ELBSecurityPolicy-2016-08")
     assert wait_for(lambda: tls_version(ca, addr, 443, "app.example.com") == "TLSv1.2",
                     timeout=10, what="the new policy on the next handshake")
+    # Two certificates for one name: the client gets the one whose key it can verify.
+    ec_crt, ec_key = openssl_cert(tmp_path, "app-ec", "app.example.com", "DNS:app.example.com")
+    ec = n.aws("acm", "import-certificate", "--certificate", f"fileb://{ec_crt}",
+               "--private-key", f"fileb://{ec_key}")["CertificateArn"]
+    n.aws("elbv2", "add-listener-certificates", "--listener-arn", la, "--certificates", f"CertificateArn={ec}")
+    assert served_key_bits(addr, 443, "app.example.com", "ECDSA+SHA256") == 256
+    assert served_key_bits(addr, 443, "app.example.com", "RSA-PSS+SHA256:RSA+SHA256") == 2048
+    n.aws("elbv2", "remove-listener-certificates", "--listener-arn", la, "--certificates", f"CertificateArn={ec}")
+    assert served_key_bits(addr, 443, "app.example.com", "RSA-PSS+SHA256:RSA+SHA256") == 2048
     # The imported certificate is self-signed: curl refuses it unless told to trust it.
     code, _, err = curl(ca, "shop.example.org", addr)
     assert code != 0

@@ -5,9 +5,10 @@
 //! lists them); [`server_config`] turns them into one rustls `ServerConfig`, built once per
 //! published snapshot. Per handshake the certificate is chosen by the client's SNI: an exact
 //! name first, then a wildcard (`*.example.com` covers one label), else — and without SNI —
-//! the default. Only what rustls implements can be offered: TLS 1.2 and 1.3, and the
-//! ECDHE-AES-GCM and ChaCha20 suites; a policy's TLS 1.0/1.1 and CBC or RSA-kex ciphers
-//! are left out. ALPN offers `h2` and `http/1.1` on HTTPS listeners whose balancer has
+//! the default; among certificates for one name, one whose key the client can verify (RSA or
+//! ECDSA, by its signature algorithms) is preferred, as ALB does. Only what rustls
+//! implements can be offered: TLS 1.2 and 1.3, and the ECDHE-AES-GCM and ChaCha20 suites;
+//! a policy's TLS 1.0/1.1 and CBC or RSA-kex ciphers are left out. ALPN offers `h2` and `http/1.1` on HTTPS listeners whose balancer has
 //! HTTP/2 on.
 
 use rustls::crypto::ring::cipher_suite as cs;
@@ -62,16 +63,33 @@ fn suite(name: &str) -> Option<SupportedCipherSuite> {
 /// Picks the certificate for `sni` among `named` (lower-case name, value): an exact name
 /// first, then a wildcard covering its first label.
 pub fn pick<'a, T>(named: &'a [(String, T)], sni: &str) -> Option<&'a T> {
+    pick_by(named, sni, |_| true)
+}
+
+/// [`pick`], preferring at each step (exact, then wildcard) a value `fits` accepts; when none
+/// does, the first match stands (and the handshake fails as it would on AWS).
+pub fn pick_by<'a, T>(
+    named: &'a [(String, T)],
+    sni: &str,
+    fits: impl Fn(&T) -> bool,
+) -> Option<&'a T> {
     let sni = sni.trim_end_matches('.').to_ascii_lowercase();
-    if let Some((_, v)) = named.iter().find(|(n, _)| *n == sni) {
-        return Some(v);
-    }
-    let (first, rest) = sni.split_once('.')?;
-    if first.is_empty() {
-        return None;
-    }
-    let wild = format!("*.{rest}");
-    named.iter().find(|(n, _)| *n == wild).map(|(_, v)| v)
+    let wild = match sni.split_once('.') {
+        Some((first, rest)) if !first.is_empty() => Some(format!("*.{rest}")),
+        _ => None,
+    };
+    let best = |name: &str| {
+        let all: Vec<&'a T> = named
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .collect();
+        all.iter()
+            .copied()
+            .find(|v| fits(v))
+            .or(all.first().copied())
+    };
+    best(&sni).or_else(|| wild.as_deref().and_then(best))
 }
 
 #[derive(Debug)]
@@ -82,9 +100,11 @@ struct BySni {
 
 impl ResolvesServerCert for BySni {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let schemes = hello.signature_schemes();
+        let fits = |k: &Arc<CertifiedKey>| k.key.choose_scheme(schemes).is_some();
         let chosen = hello
             .server_name()
-            .and_then(|sni| pick(&self.named, sni))
+            .and_then(|sni| pick_by(&self.named, sni, fits))
             .unwrap_or(&self.default);
         Some(chosen.clone())
     }
@@ -173,5 +193,38 @@ mod tests {
             "a wildcard covers one label"
         );
         assert_eq!(pick(&named, "other.org"), None);
+    }
+
+    #[test]
+    fn a_certificate_the_client_can_verify_is_preferred_for_the_same_name() {
+        use super::pick_by;
+        let named = vec![
+            ("a.example.com".to_string(), "rsa"),
+            ("a.example.com".to_string(), "ec"),
+            ("*.example.com".to_string(), "wild-rsa"),
+            ("*.example.com".to_string(), "wild-ec"),
+        ];
+        assert_eq!(
+            pick_by(&named, "a.example.com", |k| k.contains("ec")),
+            Some(&"ec")
+        );
+        assert_eq!(
+            pick_by(&named, "a.example.com", |k| k.contains("rsa")),
+            Some(&"rsa")
+        );
+        assert_eq!(
+            pick_by(&named, "a.example.com", |_| false),
+            Some(&"rsa"),
+            "else the first"
+        );
+        assert_eq!(
+            pick_by(&named, "b.example.com", |k| k.ends_with("ec")),
+            Some(&"wild-ec")
+        );
+        assert_eq!(
+            pick_by(&named, "a.example.com", |k| k.starts_with("wild")),
+            Some(&"rsa"),
+            "an exact name wins over a wildcard the client prefers"
+        );
     }
 }
