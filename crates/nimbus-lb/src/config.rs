@@ -116,6 +116,9 @@ pub struct Listener {
     /// Response headers the listener sets on every answer (`routing.http.response.*`
     /// attributes), replacing a target's own.
     pub response_headers: Vec<(String, String)>,
+    /// HTTPS and TLS listeners: what they terminate TLS with (`crate::tls`); `None` when
+    /// their certificates could not be had, and then handshakes fail.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 #[derive(Clone, Debug)]

@@ -17,6 +17,7 @@ pub mod listeners;
 pub mod proxy;
 pub mod select;
 pub mod tcp;
+pub mod tls;
 pub mod udp;
 
 use arc_swap::ArcSwap;

@@ -3,9 +3,12 @@
 //! time a snapshot is published (and retrying binds that failed, every second). HTTP
 //! listeners serve HTTP/1.1 and HTTP/2 (prior knowledge) through [`crate::proxy`], TCP
 //! listeners pass bytes through [`crate::tcp`], UDP listeners relay datagrams through
-//! [`crate::udp`] (TCP_UDP binds both). Accept loops run in a `JoinSet` the worker owns; connections already accepted live
-//! on by themselves, so a configuration change never drops them. HTTPS and TLS listeners
-//! are not bound yet.
+//! [`crate::udp`] (TCP_UDP binds both). HTTPS listeners terminate TLS ([`crate::tls`], the
+//! configuration looked up per connection from the current snapshot, so certificate changes
+//! apply to the next handshake) and then serve HTTP as HTTP listeners do (HTTP/2 when ALPN
+//! chose `h2`); TLS listeners terminate TLS and pass the plain bytes on as TCP listeners do.
+//! Accept loops run in a `JoinSet` the worker owns; connections already accepted live
+//! on by themselves, so a configuration change never drops them.
 
 use crate::config::Protocol;
 use crate::proxy::Alb;
@@ -31,7 +34,9 @@ pub struct Listeners {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 enum Kind {
     Http,
+    Https,
     Tcp,
+    Tls,
     Udp,
 }
 
@@ -54,7 +59,8 @@ impl Listeners {
                     Protocol::Tcp => &[Kind::Tcp],
                     Protocol::Udp => &[Kind::Udp],
                     Protocol::TcpUdp => &[Kind::Tcp, Kind::Udp],
-                    Protocol::Https | Protocol::Tls => continue,
+                    Protocol::Https => &[Kind::Https],
+                    Protocol::Tls => &[Kind::Tls],
                 };
                 for k in kinds {
                     wanted.insert((addr, *k == Kind::Udp), *k);
@@ -80,8 +86,18 @@ impl Listeners {
                     Kind::Http => TcpListener::bind(addr)
                         .await
                         .map(|l| tasks.spawn(accept_http(l, alb.clone()))),
+                    Kind::Https => TcpListener::bind(addr)
+                        .await
+                        .map(|l| tasks.spawn(accept_https(l, alb.clone()))),
                     Kind::Tcp => TcpListener::bind(addr).await.map(|l| {
                         tasks.spawn(crate::tcp::accept(
+                            l,
+                            self.plane.clone(),
+                            self.clock.clone(),
+                        ))
+                    }),
+                    Kind::Tls => TcpListener::bind(addr).await.map(|l| {
+                        tasks.spawn(crate::tcp::accept_tls(
                             l,
                             self.plane.clone(),
                             self.clock.clone(),
@@ -126,42 +142,98 @@ async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
         };
         let _ = stream.set_nodelay(true);
         let alb = alb.clone();
-        let (idle, http2) = alb
+        let (idle, http2) = conn_settings(&alb, local);
+        // One task per connection; it ends with the connection. HTTP/1.1, or HTTP/2 when the
+        // client opens with its preface (prior knowledge: there is no TLS to negotiate).
+        tokio::spawn(serve(stream, alb, local, peer, idle, http2));
+    }
+}
+
+/// The balancer's idle timeout and whether it speaks HTTP/2, for a connection on `local`.
+fn conn_settings(alb: &Alb, local: SocketAddr) -> (Duration, bool) {
+    match local.ip() {
+        std::net::IpAddr::V4(a) => alb
             .plane
             .snapshot()
-            .balancer_at(match local.ip() {
-                std::net::IpAddr::V4(a) => a,
-                _ => continue,
-            })
+            .balancer_at(a)
             .map_or((Duration::from_secs(60), true), |b| {
                 (b.idle_timeout, b.http2)
-            });
-        // One task per connection; it ends with the connection. HTTP/1.1, or HTTP/2 when the
-        // client opens with its preface (prior knowledge: there is no TLS to negotiate yet).
+            }),
+        _ => (Duration::from_secs(60), true),
+    }
+}
+
+/// Serves HTTP on one accepted (and, for HTTPS, decrypted) connection until it ends.
+async fn serve<S>(
+    stream: S,
+    alb: Arc<Alb>,
+    local: SocketAddr,
+    peer: SocketAddr,
+    idle: Duration,
+    http2: bool,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req| alb.clone().handle(req, local, peer));
+    let io = TokioIo::new(stream);
+    if !http2 {
+        let _ = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(idle)
+            .keep_alive(true)
+            .serve_connection(io, svc)
+            .with_upgrades()
+            .await;
+        return;
+    }
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle)
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(None);
+    let _ = builder.serve_connection_with_upgrades(io, svc).await;
+}
+
+/// The TLS configuration of the listener bound on `local` in the current snapshot.
+pub fn tls_config(plane: &Plane, local: SocketAddr) -> Option<Arc<rustls::ServerConfig>> {
+    let std::net::IpAddr::V4(ip) = local.ip() else {
+        return None;
+    };
+    let snap = plane.snapshot();
+    let lb = snap.balancer_at(ip)?;
+    lb.listeners
+        .iter()
+        .find(|l| l.port == local.port())
+        .and_then(|l| l.tls.clone())
+}
+
+async fn accept_https(listener: TcpListener, alb: Arc<Alb>) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let Ok(local) = stream.local_addr() else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let alb = alb.clone();
         tokio::spawn(async move {
-            let svc = service_fn(move |req| alb.clone().handle(req, local, peer));
-            let io = TokioIo::new(stream);
-            if !http2 {
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(idle)
-                    .keep_alive(true)
-                    .serve_connection(io, svc)
-                    .with_upgrades()
-                    .await;
+            let Some(cfg) = tls_config(&alb.plane, local) else {
                 return;
-            }
-            let mut builder = auto::Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(idle)
-                .keep_alive(true);
-            builder
-                .http2()
-                .timer(TokioTimer::new())
-                .keep_alive_interval(None);
-            let _ = builder.serve_connection_with_upgrades(io, svc).await;
+            };
+            let (idle, http2) = conn_settings(&alb, local);
+            let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
+            let Ok(Ok(tls)) = tokio::time::timeout(idle, acceptor.accept(stream)).await else {
+                return;
+            };
+            // HTTP/2 when ALPN chose it (the auto builder recognises its preface).
+            serve(tls, alb, local, peer, idle, http2).await;
         });
     }
 }

@@ -8,7 +8,7 @@
 //! none is healthy): round robin, least outstanding requests (a request counts as
 //! outstanding until its response headers arrive), or random. Forwarded requests carry
 //! `X-Forwarded-For` (appended, preserved or removed as the balancer's attributes say),
-//! `X-Forwarded-Proto`/`-Port` and `X-Amzn-Trace-Id`, and go through one keep-alive
+//! `X-Forwarded-Proto` (`https` on HTTPS listeners)/`-Port` and `X-Amzn-Trace-Id`, and go through one keep-alive
 //! connection pool. WebSocket (any `Upgrade`) requests are passed on and, on a `101`, the
 //! two upgraded connections are joined byte for byte until either side closes. Every answer
 //! gets the listener's response header settings (`routing.http.response.*`: security and
@@ -101,10 +101,23 @@ fn fixed(status: u16, content_type: Option<&str>, body: &str) -> Response<Body> 
     r
 }
 
-/// Fills a redirect's `#{…}` placeholders from the request and builds the `Location`.
+/// Fills a redirect's `#{…}` placeholders from a plain HTTP request and builds the
+/// `Location`.
 pub fn redirect_location(r: &Redirect, host: &str, port: u16, path: &str, query: &str) -> String {
+    redirect_location_for(r, "http", host, port, path, query)
+}
+
+/// [`redirect_location`] for a request that arrived over `scheme` (`http` or `https`).
+pub fn redirect_location_for(
+    r: &Redirect,
+    scheme: &str,
+    host: &str,
+    port: u16,
+    path: &str,
+    query: &str,
+) -> String {
     let sub = |s: &str| {
-        s.replace("#{protocol}", "http")
+        s.replace("#{protocol}", scheme)
             .replace("#{host}", host)
             .replace("#{port}", &port.to_string())
             .replace("#{path}", path.trim_start_matches('/'))
@@ -262,7 +275,12 @@ impl Alb {
                 body,
             } => Ok(fixed(*status, content_type.as_deref(), body)),
             Action::Redirect(r) => {
-                let loc = redirect_location(r, host, listener.port, &path, &query);
+                let scheme = if listener.protocol == crate::config::Protocol::Https {
+                    "https"
+                } else {
+                    "http"
+                };
+                let loc = redirect_location_for(r, scheme, host, listener.port, &path, &query);
                 let mut resp = fixed(r.status, Some("text/html"), "");
                 *resp.status_mut() =
                     StatusCode::from_u16(r.status).unwrap_or(StatusCode::MOVED_PERMANENTLY);
@@ -288,8 +306,16 @@ impl Alb {
                     return Ok(error_page(StatusCode::SERVICE_UNAVAILABLE));
                 };
                 let g = g.clone();
+                let secure = listener.protocol == crate::config::Protocol::Https;
                 let mut resp = self
-                    .forward(req, lb, listener.port, &g, node_zone(lb, node_ip), peer)
+                    .forward(
+                        req,
+                        lb,
+                        (listener.port, secure),
+                        &g,
+                        node_zone(lb, node_ip),
+                        peer,
+                    )
                     .await;
                 self.set_group_sticky(&mut resp, &rule, &g.arn);
                 Ok(resp)
@@ -301,7 +327,7 @@ impl Alb {
         &self,
         mut req: Request<Incoming>,
         lb: &Balancer,
-        port: u16,
+        (port, secure): (u16, bool),
         g: &TargetGroup,
         zone: Option<&str>,
         peer: SocketAddr,
@@ -388,7 +414,10 @@ impl Alb {
                 h.remove("x-forwarded-for");
             }
         }
-        h.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        h.insert(
+            "x-forwarded-proto",
+            HeaderValue::from_static(if secure { "https" } else { "http" }),
+        );
         h.insert("x-forwarded-port", HeaderValue::from(port));
         let trace = match h.get("x-amzn-trace-id").and_then(|v| v.to_str().ok()) {
             Some(prev) if prev.contains("Root=") => format!("Self={};{prev}", self.trace_id()),

@@ -5,7 +5,9 @@
 //! connection, closes the client's connection (an NLB sends a reset). A connection to a
 //! deregistered target lives on while it drains; when the deregistration delay ends it is
 //! closed if the group's `deregistration_delay.connection_termination.enabled` is on, as
-//! on AWS (off by default: it lives on until either side closes).
+//! on AWS (off by default: it lives on until either side closes). TLS listeners do the same
+//! with the bytes they decrypted ([`accept_tls`]), after a handshake with the listener's
+//! certificates (`crate::tls`).
 
 use crate::config::Action;
 use crate::select;
@@ -25,17 +27,48 @@ pub async fn accept(listener: TcpListener, plane: Arc<Plane>, clock: Arc<dyn Clo
         };
         let (plane, clock) = (plane.clone(), clock.clone());
         tokio::spawn(async move {
-            let _ = pass(client, plane, clock).await;
+            let Ok(local) = client.local_addr() else {
+                return;
+            };
+            let _ = pass(client, local, plane, clock).await;
         });
     }
 }
 
-async fn pass(
-    mut client: TcpStream,
+/// A TLS listener: terminates TLS, then passes the plain bytes on as TCP does.
+pub async fn accept_tls(listener: TcpListener, plane: Arc<Plane>, clock: Arc<dyn Clock>) {
+    loop {
+        let Ok((client, _peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let (plane, clock) = (plane.clone(), clock.clone());
+        tokio::spawn(async move {
+            let Ok(local) = client.local_addr() else {
+                return;
+            };
+            let Some(cfg) = crate::listeners::tls_config(&plane, local) else {
+                return;
+            };
+            let acceptor = tokio_rustls::TlsAcceptor::from(cfg);
+            let handshake = acceptor.accept(client);
+            let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), handshake).await else {
+                return;
+            };
+            let _ = pass(tls, local, plane, clock).await;
+        });
+    }
+}
+
+async fn pass<S>(
+    mut client: S,
+    local: SocketAddr,
     plane: Arc<Plane>,
     clock: Arc<dyn Clock>,
-) -> std::io::Result<()> {
-    let local = client.local_addr()?;
+) -> std::io::Result<()>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let IpAddr::V4(ip) = local.ip() else {
         return Ok(());
     };

@@ -123,6 +123,7 @@ async fn requests_flow_through_a_node_and_stop_with_the_workers() {
                 addr: node,
             }],
             listeners: vec![Listener {
+                tls: None,
                 arn: "l".into(),
                 port,
                 protocol: Protocol::Http,

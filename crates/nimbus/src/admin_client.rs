@@ -198,6 +198,16 @@ pub fn reset(args: &TargetArgs) -> anyhow::Result<()> {
     )?)
 }
 
+/// `nimbus ca`: the root CA certificate, PEM, exactly as served.
+pub fn ca(args: &TargetArgs) -> anyhow::Result<()> {
+    let reply = call(&Target::resolve(args), "GET", nimbus::hooks::CA_PATH, None)?;
+    if reply.status != 200 {
+        bail!("Nimbus answered {}: {}", reply.status, reply.body.trim());
+    }
+    print!("{}", reply.body);
+    Ok(())
+}
+
 /// `nimbus clock [show|advance SECONDS|reset]`.
 pub fn clock(action: &ClockAction, args: &TargetArgs) -> anyhow::Result<()> {
     let target = Target::resolve(args);

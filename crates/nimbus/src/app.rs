@@ -210,16 +210,22 @@ fn services(
     let (ec2, ec2_net) =
         svc_ec2::build(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?;
     ec2_net.clone().with_parameters(Arc::new(lookup));
+    let (acm, certificates) =
+        svc_acm::build(store.clone(), clock.clone(), ids.clone()).context("loading ACM state")?;
+    hooks.set_acm(certificates.clone());
     let lb_plane = nimbus_lb::Plane::new();
-    let elbv2 = svc_elbv2::service(
+    let (elbv2, elb_handle) = svc_elbv2::build(
         store.clone(),
         clock.clone(),
         ids.clone(),
         Arc::new(Ec2Network(ec2_net.clone())),
         lb_plane.clone(),
         lb_network,
+        Arc::new(crate::acm_wiring::ElbCertificates(certificates.downgrade())),
     )
     .context("loading ELBv2 state")?;
+    // ACM's InUseBy and ResourceInUseException read the listeners; re-imports republish.
+    certificates.set_users(Arc::new(crate::acm_wiring::CertificateUsers(elb_handle)));
     nimbus_lb::add_workers(&lb_plane, clock, workers);
     let (cloudwatch, alarms) =
         svc_cloudwatch::build(store.clone(), clock.clone()).context("loading CloudWatch state")?;
@@ -254,7 +260,7 @@ fn services(
             ec2,
             s3,
             cloudwatch,
-            svc_acm::service(),
+            acm,
             iam,
             ssm,
             sns,

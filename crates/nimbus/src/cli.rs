@@ -37,6 +37,9 @@ enum Sub {
         #[command(flatten)]
         target: TargetArgs,
     },
+    /// Print the root CA certificate (PEM) of a running Nimbus, which issues ACM's
+    /// certificates: `curl --cacert <(nimbus ca) https://…`.
+    Ca(TargetArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -177,6 +180,7 @@ pub enum Command {
     Profile(ProfileOptions),
     Reset(TargetArgs),
     Clock(ClockAction, TargetArgs),
+    Ca(TargetArgs),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -280,6 +284,7 @@ where
             secret_key: a.secret_key,
         }),
         Sub::Reset(t) => Command::Reset(t),
+        Sub::Ca(t) => Command::Ca(t),
         Sub::Clock { action, target } => Command::Clock(
             match action {
                 None | Some(ClockSub::Show) => ClockAction::Show,

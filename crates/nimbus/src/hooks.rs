@@ -59,7 +59,12 @@ pub struct Hooks {
     pub workers: Arc<Workers>,
     /// SNS's outbox and confirmation endpoints (`/_nimbus/sns/…`), once SNS is built.
     sns: std::sync::OnceLock<svc_sns::Handle>,
+    /// ACM's root CA (`GET /_nimbus/acm/ca.pem`), once ACM is built.
+    acm: std::sync::OnceLock<svc_acm::Certificates>,
 }
+
+/// Where Nimbus serves its root CA's certificate (what `nimbus ca` prints).
+pub const CA_PATH: &str = "/_nimbus/acm/ca.pem";
 
 impl Hooks {
     /// Hooks that keep `clock` in `store`.
@@ -70,6 +75,7 @@ impl Hooks {
             saving: Mutex::new(()),
             workers: Arc::new(Workers::new()),
             sns: std::sync::OnceLock::new(),
+            acm: std::sync::OnceLock::new(),
         }
     }
 
@@ -80,6 +86,11 @@ impl Hooks {
         let _ = self.sns.set(handle);
     }
 
+    /// Serves ACM's root CA certificate at [`CA_PATH`].
+    pub fn set_acm(&self, certificates: svc_acm::Certificates) {
+        let _ = self.acm.set(certificates);
+    }
+
     /// Hooks that only wipe `store`; saving the clock succeeds without doing anything.
     pub fn without_clock(store: Store) -> Self {
         Hooks {
@@ -88,6 +99,7 @@ impl Hooks {
             saving: Mutex::new(()),
             workers: Arc::new(Workers::new()),
             sns: std::sync::OnceLock::new(),
+            acm: std::sync::OnceLock::new(),
         }
     }
 
@@ -150,6 +162,10 @@ impl AdminHooks for Hooks {
         query: &'a str,
         _body: &'a [u8],
     ) -> Option<BoxFut<'a, (u16, String)>> {
+        if (method, path) == ("GET", CA_PATH) {
+            let pem = self.acm.get()?.ca_pem();
+            return Some(Box::pin(async move { (200, pem) }));
+        }
         let sns = self.sns.get()?;
         match (method, path) {
             ("GET", "/_nimbus/sns/outbox") => {

@@ -7,6 +7,7 @@
 //! signals are not here: they belong to the binary.
 
 pub mod access;
+pub mod acm_wiring;
 pub mod alarm_actions;
 pub mod app;
 pub mod autoscaling_wiring;

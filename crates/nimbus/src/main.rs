@@ -37,6 +37,7 @@ fn main() {
         cli::Command::Profile(p) => profile::write(&p),
         cli::Command::Serve(opts) => serve(opts),
         cli::Command::Reset(target) => admin_client::reset(&target),
+        cli::Command::Ca(target) => admin_client::ca(&target),
         cli::Command::Clock(action, target) => admin_client::clock(&action, &target),
     };
     if let Err(e) = result {

@@ -4,8 +4,9 @@
 //! `scripts/codegen`.
 #![allow(clippy::all)]
 
+use bytes::Bytes;
 use nimbus_core::{Authorizer, AwsError, RequestContext, Timestamp};
-use nimbus_wire::convert::{opt, slots, FromValue, IntoValue};
+use nimbus_wire::convert::{opt, req, slots, FromValue, IntoValue};
 use nimbus_wire::model as m;
 use nimbus_wire::{BoxFut, Protocol, ResetStep, Value, WireError};
 use std::future::Future;
@@ -29,25 +30,114 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 
 /// Every operation of the model, sorted by name (byte order) for binary search.
 pub static OPERATIONS: [m::Operation; 17] = [
-    op("AddTagsToCertificate", "POST", "/"),
-    op("DeleteCertificate", "POST", "/"),
-    op("DescribeCertificate", "POST", "/"),
-    op("ExportCertificate", "POST", "/"),
-    op("GetAccountConfiguration", "POST", "/"),
-    op("GetCertificate", "POST", "/"),
-    op("ImportCertificate", "POST", "/"),
     m::Operation {
-        input: Some(m::ShapeId(31)),
-        output: Some(m::ShapeId(32)),
-        errors: &[m::ShapeId(50), m::ShapeId(19)],
+        input: Some(m::ShapeId(1)),
+        errors: &[
+            m::ShapeId(50),
+            m::ShapeId(91),
+            m::ShapeId(96),
+            m::ShapeId(48),
+            m::ShapeId(93),
+            m::ShapeId(52),
+            m::ShapeId(80),
+        ],
+        implemented: true,
+        ..op("AddTagsToCertificate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(21)),
+        errors: &[
+            m::ShapeId(79),
+            m::ShapeId(48),
+            m::ShapeId(93),
+            m::ShapeId(18),
+            m::ShapeId(0),
+            m::ShapeId(80),
+        ],
+        implemented: true,
+        ..op("DeleteCertificate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(22)),
+        output: Some(m::ShapeId(23)),
+        errors: &[m::ShapeId(48), m::ShapeId(80)],
+        implemented: true,
+        ..op("DescribeCertificate", "POST", "/")
+    },
+    op("ExportCertificate", "POST", "/"),
+    m::Operation {
+        output: Some(m::ShapeId(39)),
+        errors: &[m::ShapeId(93), m::ShapeId(0)],
+        implemented: true,
+        ..op("GetAccountConfiguration", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(40)),
+        output: Some(m::ShapeId(41)),
+        errors: &[m::ShapeId(48), m::ShapeId(78), m::ShapeId(80)],
+        implemented: true,
+        ..op("GetCertificate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(44)),
+        output: Some(m::ShapeId(45)),
+        errors: &[
+            m::ShapeId(50),
+            m::ShapeId(91),
+            m::ShapeId(96),
+            m::ShapeId(48),
+            m::ShapeId(52),
+            m::ShapeId(18),
+            m::ShapeId(60),
+            m::ShapeId(80),
+        ],
+        implemented: true,
+        ..op("ImportCertificate", "POST", "/")
+    },
+    m::Operation {
+        input: Some(m::ShapeId(61)),
+        output: Some(m::ShapeId(62)),
+        errors: &[m::ShapeId(98), m::ShapeId(47)],
         implemented: true,
         ..op("ListCertificates", "POST", "/")
     },
-    op("ListTagsForCertificate", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(63)),
+        output: Some(m::ShapeId(64)),
+        errors: &[m::ShapeId(48), m::ShapeId(80)],
+        implemented: true,
+        ..op("ListTagsForCertificate", "POST", "/")
+    },
     op("PutAccountConfiguration", "POST", "/"),
-    op("RemoveTagsFromCertificate", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(72)),
+        errors: &[
+            m::ShapeId(50),
+            m::ShapeId(91),
+            m::ShapeId(48),
+            m::ShapeId(93),
+            m::ShapeId(52),
+            m::ShapeId(80),
+        ],
+        implemented: true,
+        ..op("RemoveTagsFromCertificate", "POST", "/")
+    },
     op("RenewCertificate", "POST", "/"),
-    op("RequestCertificate", "POST", "/"),
+    m::Operation {
+        input: Some(m::ShapeId(76)),
+        output: Some(m::ShapeId(77)),
+        errors: &[
+            m::ShapeId(50),
+            m::ShapeId(91),
+            m::ShapeId(96),
+            m::ShapeId(48),
+            m::ShapeId(52),
+            m::ShapeId(49),
+            m::ShapeId(60),
+        ],
+        implemented: true,
+        ..op("RequestCertificate", "POST", "/")
+    },
     op("ResendValidationEmail", "POST", "/"),
     op("RevokeCertificate", "POST", "/"),
     op("SearchCertificates", "POST", "/"),
@@ -55,7 +145,7 @@ pub static OPERATIONS: [m::Operation; 17] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 52] = [
+pub static SHAPES: [m::Shape; 101] = [
     m::Shape {
         name: "AccessDeniedException",
         kind: m::ShapeKind::Structure(m::Structure {
@@ -65,8 +155,21 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 40)])
+            ..structure(&[member("Message", 83)])
         }),
+    },
+    m::Shape {
+        name: "AddTagsToCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("CertificateArn", 2)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 90)
+            },
+        ])),
     },
     m::Shape {
         name: "Arn",
@@ -75,6 +178,54 @@ pub static SHAPES: [m::Shape; 52] = [
     m::Shape {
         name: "AvailabilityErrorMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CertificateBody",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CertificateBodyBlob",
+        kind: m::ShapeKind::Blob { streaming: false },
+    },
+    m::Shape {
+        name: "CertificateChain",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "CertificateChainBlob",
+        kind: m::ShapeKind::Blob { streaming: false },
+    },
+    m::Shape {
+        name: "CertificateDetail",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CertificateArn", 2),
+            member("DomainName", 25),
+            member("SubjectAlternativeNames", 24),
+            member("ManagedBy", 10),
+            member("DomainValidationOptions", 28),
+            member("Serial", 86),
+            member("Subject", 86),
+            member("Issuer", 86),
+            member("CreatedAt", 87),
+            member("IssuedAt", 87),
+            member("ImportedAt", 87),
+            member("Status", 12),
+            member("RevokedAt", 87),
+            member("RevocationReason", 82),
+            member("NotBefore", 87),
+            member("NotAfter", 87),
+            member("KeyAlgorithm", 53),
+            member("SignatureAlgorithm", 86),
+            member("InUseBy", 46),
+            member("FailureReason", 37),
+            member("Type", 17),
+            member("RenewalSummary", 75),
+            member("KeyUsages", 57),
+            member("ExtendedKeyUsages", 34),
+            member("CertificateAuthorityArn", 2),
+            member("RenewalEligibility", 73),
+            member("Options", 11),
+        ])),
     },
     m::Shape {
         name: "CertificateExport",
@@ -87,6 +238,13 @@ pub static SHAPES: [m::Shape; 52] = [
         kind: m::ShapeKind::String {
             enum_values: &["CLOUDFRONT"],
         },
+    },
+    m::Shape {
+        name: "CertificateOptions",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CertificateTransparencyLoggingPreference", 16),
+            member("Export", 9),
+        ])),
     },
     m::Shape {
         name: "CertificateStatus",
@@ -105,7 +263,7 @@ pub static SHAPES: [m::Shape; 52] = [
     m::Shape {
         name: "CertificateStatuses",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(5),
+            member: m::ShapeId(12),
             member_location_name: None,
             flattened: false,
         }),
@@ -113,35 +271,41 @@ pub static SHAPES: [m::Shape; 52] = [
     m::Shape {
         name: "CertificateSummary",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CertificateArn", 1),
-            member("DomainName", 14),
-            member("SubjectAlternativeNameSummaries", 13),
-            member("HasAdditionalSubjectAlternativeNames", 35),
-            member("Status", 5),
-            member("Type", 9),
-            member("KeyAlgorithm", 25),
-            member("KeyUsages", 29),
-            member("ExtendedKeyUsages", 17),
-            member("ExportOption", 3),
-            member("InUse", 35),
-            member("Exported", 35),
-            member("RenewalEligibility", 36),
-            member("NotBefore", 44),
-            member("NotAfter", 44),
-            member("CreatedAt", 44),
-            member("IssuedAt", 44),
-            member("ImportedAt", 44),
-            member("RevokedAt", 44),
-            member("ManagedBy", 4),
+            member("CertificateArn", 2),
+            member("DomainName", 25),
+            member("SubjectAlternativeNameSummaries", 24),
+            member("HasAdditionalSubjectAlternativeNames", 67),
+            member("Status", 12),
+            member("Type", 17),
+            member("KeyAlgorithm", 53),
+            member("KeyUsages", 59),
+            member("ExtendedKeyUsages", 36),
+            member("ExportOption", 9),
+            member("InUse", 67),
+            member("Exported", 67),
+            member("RenewalEligibility", 73),
+            member("NotBefore", 87),
+            member("NotAfter", 87),
+            member("CreatedAt", 87),
+            member("IssuedAt", 87),
+            member("ImportedAt", 87),
+            member("RevokedAt", 87),
+            member("ManagedBy", 10),
         ])),
     },
     m::Shape {
         name: "CertificateSummaryList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(7),
+            member: m::ShapeId(14),
             member_location_name: None,
             flattened: false,
         }),
+    },
+    m::Shape {
+        name: "CertificateTransparencyLoggingPreference",
+        kind: m::ShapeKind::String {
+            enum_values: &["ENABLED", "DISABLED"],
+        },
     },
     m::Shape {
         name: "CertificateType",
@@ -158,7 +322,7 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
     },
     m::Shape {
@@ -170,9 +334,27 @@ pub static SHAPES: [m::Shape; 52] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "DeleteCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("CertificateArn", 2)
+        }])),
+    },
+    m::Shape {
+        name: "DescribeCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("CertificateArn", 2)
+        }])),
+    },
+    m::Shape {
+        name: "DescribeCertificateResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("Certificate", 8)])),
+    },
+    m::Shape {
         name: "DomainList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(14),
+            member: m::ShapeId(25),
             member_location_name: None,
             flattened: false,
         }),
@@ -182,9 +364,75 @@ pub static SHAPES: [m::Shape; 52] = [
         kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
+        name: "DomainStatus",
+        kind: m::ShapeKind::String {
+            enum_values: &["PENDING_VALIDATION", "SUCCESS", "FAILED"],
+        },
+    },
+    m::Shape {
+        name: "DomainValidation",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("DomainName", 25)
+            },
+            member("ValidationEmails", 97),
+            member("ValidationDomain", 25),
+            member("ValidationStatus", 26),
+            member("ResourceRecord", 81),
+            member("HttpRedirect", 42),
+            member("ValidationMethod", 100),
+        ])),
+    },
+    m::Shape {
+        name: "DomainValidationList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(27),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "DomainValidationOption",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("DomainName", 25)
+            },
+            m::Member {
+                required: true,
+                ..member("ValidationDomain", 25)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DomainValidationOptionList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(29),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ExpiryEventsConfiguration",
+        kind: m::ShapeKind::Structure(structure(&[member("DaysBeforeExpiry", 69)])),
+    },
+    m::Shape {
+        name: "ExtendedKeyUsage",
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 35), member("OID", 86)])),
+    },
+    m::Shape {
         name: "ExtendedKeyUsageFilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(16),
+            member: m::ShapeId(35),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "ExtendedKeyUsageList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(32),
             member_location_name: None,
             flattened: false,
         }),
@@ -211,20 +459,101 @@ pub static SHAPES: [m::Shape; 52] = [
     m::Shape {
         name: "ExtendedKeyUsageNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(16),
+            member: m::ShapeId(35),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
+        name: "FailureReason",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "NO_AVAILABLE_CONTACTS",
+                "ADDITIONAL_VERIFICATION_REQUIRED",
+                "DOMAIN_NOT_ALLOWED",
+                "INVALID_PUBLIC_DOMAIN",
+                "DOMAIN_VALIDATION_DENIED",
+                "CAA_ERROR",
+                "PCA_LIMIT_EXCEEDED",
+                "PCA_INVALID_ARN",
+                "PCA_INVALID_STATE",
+                "PCA_REQUEST_FAILED",
+                "PCA_NAME_CONSTRAINTS_VALIDATION",
+                "PCA_RESOURCE_NOT_FOUND",
+                "PCA_INVALID_ARGS",
+                "PCA_INVALID_DURATION",
+                "PCA_ACCESS_DENIED",
+                "SLR_NOT_FOUND",
+                "OTHER",
+            ],
+        },
+    },
+    m::Shape {
         name: "Filters",
         kind: m::ShapeKind::Structure(structure(&[
-            member("extendedKeyUsage", 15),
-            member("keyUsage", 27),
-            member("keyTypes", 26),
-            member("exportOption", 3),
-            member("managedBy", 4),
+            member("extendedKeyUsage", 33),
+            member("keyUsage", 56),
+            member("keyTypes", 54),
+            member("exportOption", 9),
+            member("managedBy", 10),
         ])),
+    },
+    m::Shape {
+        name: "GetAccountConfigurationResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("ExpiryEvents", 31)])),
+    },
+    m::Shape {
+        name: "GetCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("CertificateArn", 2)
+        }])),
+    },
+    m::Shape {
+        name: "GetCertificateResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Certificate", 4),
+            member("CertificateChain", 6),
+        ])),
+    },
+    m::Shape {
+        name: "HttpRedirect",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("RedirectFrom", 86),
+            member("RedirectTo", 86),
+        ])),
+    },
+    m::Shape {
+        name: "IdempotencyToken",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "ImportCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("CertificateArn", 2),
+            m::Member {
+                required: true,
+                ..member("Certificate", 5)
+            },
+            m::Member {
+                required: true,
+                ..member("PrivateKey", 70)
+            },
+            member("CertificateChain", 7),
+            member("Tags", 90),
+        ])),
+    },
+    m::Shape {
+        name: "ImportCertificateResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("CertificateArn", 2)])),
+    },
+    m::Shape {
+        name: "InUseList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(86),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "InvalidArgsException",
@@ -235,7 +564,7 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
     },
     m::Shape {
@@ -247,7 +576,7 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
     },
     m::Shape {
@@ -259,7 +588,7 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
     },
     m::Shape {
@@ -271,7 +600,7 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
     },
     m::Shape {
@@ -283,7 +612,7 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
     },
     m::Shape {
@@ -295,7 +624,7 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
     },
     m::Shape {
@@ -315,15 +644,27 @@ pub static SHAPES: [m::Shape; 52] = [
     m::Shape {
         name: "KeyAlgorithmList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(25),
+            member: m::ShapeId(53),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
+        name: "KeyUsage",
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 58)])),
+    },
+    m::Shape {
         name: "KeyUsageFilterList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(28),
+            member: m::ShapeId(58),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
+        name: "KeyUsageList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(55),
             member_location_name: None,
             flattened: false,
         }),
@@ -349,7 +690,7 @@ pub static SHAPES: [m::Shape; 52] = [
     m::Shape {
         name: "KeyUsageNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(28),
+            member: m::ShapeId(58),
             member_location_name: None,
             flattened: false,
         }),
@@ -363,26 +704,37 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
     },
     m::Shape {
         name: "ListCertificatesRequest",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CertificateStatuses", 6),
-            member("Includes", 18),
-            member("NextToken", 34),
-            member("MaxItems", 33),
-            member("SortBy", 41),
-            member("SortOrder", 42),
+            member("CertificateStatuses", 13),
+            member("Includes", 38),
+            member("NextToken", 66),
+            member("MaxItems", 65),
+            member("SortBy", 84),
+            member("SortOrder", 85),
         ])),
     },
     m::Shape {
         name: "ListCertificatesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("NextToken", 34),
-            member("CertificateSummaryList", 8),
+            member("NextToken", 66),
+            member("CertificateSummaryList", 15),
         ])),
+    },
+    m::Shape {
+        name: "ListTagsForCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[m::Member {
+            required: true,
+            ..member("CertificateArn", 2)
+        }])),
+    },
+    m::Shape {
+        name: "ListTagsForCertificateResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 90)])),
     },
     m::Shape {
         name: "MaxItems",
@@ -397,10 +749,92 @@ pub static SHAPES: [m::Shape; 52] = [
         kind: m::ShapeKind::Boolean,
     },
     m::Shape {
+        name: "PcaArn",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "PositiveInteger",
+        kind: m::ShapeKind::Integer,
+    },
+    m::Shape {
+        name: "PrivateKeyBlob",
+        kind: m::ShapeKind::Blob { streaming: false },
+    },
+    m::Shape {
+        name: "RecordType",
+        kind: m::ShapeKind::String {
+            enum_values: &["CNAME"],
+        },
+    },
+    m::Shape {
+        name: "RemoveTagsFromCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("CertificateArn", 2)
+            },
+            m::Member {
+                required: true,
+                ..member("Tags", 90)
+            },
+        ])),
+    },
+    m::Shape {
         name: "RenewalEligibility",
         kind: m::ShapeKind::String {
             enum_values: &["ELIGIBLE", "INELIGIBLE"],
         },
+    },
+    m::Shape {
+        name: "RenewalStatus",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "PENDING_AUTO_RENEWAL",
+                "PENDING_VALIDATION",
+                "SUCCESS",
+                "FAILED",
+            ],
+        },
+    },
+    m::Shape {
+        name: "RenewalSummary",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("RenewalStatus", 74)
+            },
+            m::Member {
+                required: true,
+                ..member("DomainValidationOptions", 28)
+            },
+            member("RenewalStatusReason", 37),
+            m::Member {
+                required: true,
+                ..member("UpdatedAt", 87)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RequestCertificateRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("DomainName", 25)
+            },
+            member("ValidationMethod", 100),
+            member("SubjectAlternativeNames", 24),
+            member("IdempotencyToken", 43),
+            member("DomainValidationOptions", 30),
+            member("Options", 11),
+            member("CertificateAuthorityArn", 68),
+            member("Tags", 90),
+            member("KeyAlgorithm", 53),
+            member("ManagedBy", 10),
+        ])),
+    },
+    m::Shape {
+        name: "RequestCertificateResponse",
+        kind: m::ShapeKind::Structure(structure(&[member("CertificateArn", 2)])),
     },
     m::Shape {
         name: "RequestInProgressException",
@@ -411,7 +845,7 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
     },
     m::Shape {
@@ -423,7 +857,7 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
     },
     m::Shape {
@@ -435,8 +869,43 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
+    },
+    m::Shape {
+        name: "ResourceRecord",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Name", 86)
+            },
+            m::Member {
+                required: true,
+                ..member("Type", 71)
+            },
+            m::Member {
+                required: true,
+                ..member("Value", 86)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RevocationReason",
+        kind: m::ShapeKind::String {
+            enum_values: &[
+                "UNSPECIFIED",
+                "KEY_COMPROMISE",
+                "CA_COMPROMISE",
+                "AFFILIATION_CHANGED",
+                "SUPERCEDED",
+                "SUPERSEDED",
+                "CESSATION_OF_OPERATION",
+                "CERTIFICATE_HOLD",
+                "REMOVE_FROM_CRL",
+                "PRIVILEGE_WITHDRAWN",
+                "A_A_COMPROMISE",
+            ],
+        },
     },
     m::Shape {
         name: "ServiceErrorMessage",
@@ -463,6 +932,28 @@ pub static SHAPES: [m::Shape; 52] = [
         kind: m::ShapeKind::Timestamp { format: None },
     },
     m::Shape {
+        name: "Tag",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("Key", 89)
+            },
+            member("Value", 92),
+        ])),
+    },
+    m::Shape {
+        name: "TagKey",
+        kind: m::ShapeKind::String { enum_values: &[] },
+    },
+    m::Shape {
+        name: "TagList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(88),
+            member_location_name: None,
+            flattened: false,
+        }),
+    },
+    m::Shape {
         name: "TagPolicyException",
         kind: m::ShapeKind::Structure(m::Structure {
             error: Some(m::ErrorInfo {
@@ -471,8 +962,12 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
         }),
+    },
+    m::Shape {
+        name: "TagValue",
+        kind: m::ShapeKind::String { enum_values: &[] },
     },
     m::Shape {
         name: "ThrottlingException",
@@ -483,17 +978,17 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 2), member("throttlingReasons", 48)])
+            ..structure(&[member("message", 3), member("throttlingReasons", 95)])
         }),
     },
     m::Shape {
         name: "ThrottlingReason",
-        kind: m::ShapeKind::Structure(structure(&[member("reason", 12), member("resource", 11)])),
+        kind: m::ShapeKind::Structure(structure(&[member("reason", 20), member("resource", 19)])),
     },
     m::Shape {
         name: "ThrottlingReasonList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(47),
+            member: m::ShapeId(94),
             member_location_name: None,
             flattened: false,
         }),
@@ -507,7 +1002,15 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 43)])
+            ..structure(&[member("message", 86)])
+        }),
+    },
+    m::Shape {
+        name: "ValidationEmailList",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(86),
+            member_location_name: None,
+            flattened: false,
         }),
     },
     m::Shape {
@@ -519,19 +1022,36 @@ pub static SHAPES: [m::Shape; 52] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 51)])
+            ..structure(&[member("message", 99)])
         }),
     },
     m::Shape {
         name: "ValidationExceptionMessage",
         kind: m::ShapeKind::String { enum_values: &[] },
     },
+    m::Shape {
+        name: "ValidationMethod",
+        kind: m::ShapeKind::String {
+            enum_values: &["EMAIL", "DNS", "HTTP"],
+        },
+    },
 ];
 
 use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
-pub const IMPLEMENTED: &[&str] = &["ListCertificates"];
+pub const IMPLEMENTED: &[&str] = &[
+    "AddTagsToCertificate",
+    "DeleteCertificate",
+    "DescribeCertificate",
+    "GetAccountConfiguration",
+    "GetCertificate",
+    "ImportCertificate",
+    "ListCertificates",
+    "ListTagsForCertificate",
+    "RemoveTagsFromCertificate",
+    "RequestCertificate",
+];
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessDeniedException {
@@ -550,6 +1070,161 @@ impl FromValue for AccessDeniedException {
 impl IntoValue for AccessDeniedException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddTagsToCertificateRequest {
+    pub certificate_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for AddTagsToCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            certificate_arn: req(&mut s, 0, "CertificateArn")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for AddTagsToCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.certificate_arn.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CertificateDetail {
+    pub certificate_arn: Option<String>,
+    pub domain_name: Option<String>,
+    pub subject_alternative_names: Option<Vec<String>>,
+    pub managed_by: Option<String>,
+    pub domain_validation_options: Option<Vec<DomainValidation>>,
+    pub serial: Option<String>,
+    pub subject: Option<String>,
+    pub issuer: Option<String>,
+    pub created_at: Option<Timestamp>,
+    pub issued_at: Option<Timestamp>,
+    pub imported_at: Option<Timestamp>,
+    pub status: Option<String>,
+    pub revoked_at: Option<Timestamp>,
+    pub revocation_reason: Option<String>,
+    pub not_before: Option<Timestamp>,
+    pub not_after: Option<Timestamp>,
+    pub key_algorithm: Option<String>,
+    pub signature_algorithm: Option<String>,
+    pub in_use_by: Option<Vec<String>>,
+    pub failure_reason: Option<String>,
+    pub r#type: Option<String>,
+    pub renewal_summary: Option<RenewalSummary>,
+    pub key_usages: Option<Vec<KeyUsage>>,
+    pub extended_key_usages: Option<Vec<ExtendedKeyUsage>>,
+    pub certificate_authority_arn: Option<String>,
+    pub renewal_eligibility: Option<String>,
+    pub options: Option<CertificateOptions>,
+}
+
+impl FromValue for CertificateDetail {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 27, path)?;
+        Ok(Self {
+            certificate_arn: opt(&mut s, 0, "CertificateArn")?,
+            domain_name: opt(&mut s, 1, "DomainName")?,
+            subject_alternative_names: opt(&mut s, 2, "SubjectAlternativeNames")?,
+            managed_by: opt(&mut s, 3, "ManagedBy")?,
+            domain_validation_options: opt(&mut s, 4, "DomainValidationOptions")?,
+            serial: opt(&mut s, 5, "Serial")?,
+            subject: opt(&mut s, 6, "Subject")?,
+            issuer: opt(&mut s, 7, "Issuer")?,
+            created_at: opt(&mut s, 8, "CreatedAt")?,
+            issued_at: opt(&mut s, 9, "IssuedAt")?,
+            imported_at: opt(&mut s, 10, "ImportedAt")?,
+            status: opt(&mut s, 11, "Status")?,
+            revoked_at: opt(&mut s, 12, "RevokedAt")?,
+            revocation_reason: opt(&mut s, 13, "RevocationReason")?,
+            not_before: opt(&mut s, 14, "NotBefore")?,
+            not_after: opt(&mut s, 15, "NotAfter")?,
+            key_algorithm: opt(&mut s, 16, "KeyAlgorithm")?,
+            signature_algorithm: opt(&mut s, 17, "SignatureAlgorithm")?,
+            in_use_by: opt(&mut s, 18, "InUseBy")?,
+            failure_reason: opt(&mut s, 19, "FailureReason")?,
+            r#type: opt(&mut s, 20, "Type")?,
+            renewal_summary: opt(&mut s, 21, "RenewalSummary")?,
+            key_usages: opt(&mut s, 22, "KeyUsages")?,
+            extended_key_usages: opt(&mut s, 23, "ExtendedKeyUsages")?,
+            certificate_authority_arn: opt(&mut s, 24, "CertificateAuthorityArn")?,
+            renewal_eligibility: opt(&mut s, 25, "RenewalEligibility")?,
+            options: opt(&mut s, 26, "Options")?,
+        })
+    }
+}
+
+impl IntoValue for CertificateDetail {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.certificate_arn.map(IntoValue::into_value),
+            self.domain_name.map(IntoValue::into_value),
+            self.subject_alternative_names.map(IntoValue::into_value),
+            self.managed_by.map(IntoValue::into_value),
+            self.domain_validation_options.map(IntoValue::into_value),
+            self.serial.map(IntoValue::into_value),
+            self.subject.map(IntoValue::into_value),
+            self.issuer.map(IntoValue::into_value),
+            self.created_at.map(IntoValue::into_value),
+            self.issued_at.map(IntoValue::into_value),
+            self.imported_at.map(IntoValue::into_value),
+            self.status.map(IntoValue::into_value),
+            self.revoked_at.map(IntoValue::into_value),
+            self.revocation_reason.map(IntoValue::into_value),
+            self.not_before.map(IntoValue::into_value),
+            self.not_after.map(IntoValue::into_value),
+            self.key_algorithm.map(IntoValue::into_value),
+            self.signature_algorithm.map(IntoValue::into_value),
+            self.in_use_by.map(IntoValue::into_value),
+            self.failure_reason.map(IntoValue::into_value),
+            self.r#type.map(IntoValue::into_value),
+            self.renewal_summary.map(IntoValue::into_value),
+            self.key_usages.map(IntoValue::into_value),
+            self.extended_key_usages.map(IntoValue::into_value),
+            self.certificate_authority_arn.map(IntoValue::into_value),
+            self.renewal_eligibility.map(IntoValue::into_value),
+            self.options.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CertificateOptions {
+    pub certificate_transparency_logging_preference: Option<String>,
+    pub export: Option<String>,
+}
+
+impl FromValue for CertificateOptions {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            certificate_transparency_logging_preference: opt(
+                &mut s,
+                0,
+                "CertificateTransparencyLoggingPreference",
+            )?,
+            export: opt(&mut s, 1, "Export")?,
+        })
+    }
+}
+
+impl IntoValue for CertificateOptions {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.certificate_transparency_logging_preference
+                .map(IntoValue::into_value),
+            self.export.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -659,6 +1334,176 @@ impl IntoValue for ConflictException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeleteCertificateRequest {
+    pub certificate_arn: String,
+}
+
+impl FromValue for DeleteCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            certificate_arn: req(&mut s, 0, "CertificateArn")?,
+        })
+    }
+}
+
+impl IntoValue for DeleteCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.certificate_arn.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeCertificateRequest {
+    pub certificate_arn: String,
+}
+
+impl FromValue for DescribeCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            certificate_arn: req(&mut s, 0, "CertificateArn")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.certificate_arn.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeCertificateResponse {
+    pub certificate: Option<CertificateDetail>,
+}
+
+impl FromValue for DescribeCertificateResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            certificate: opt(&mut s, 0, "Certificate")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeCertificateResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.certificate.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DomainValidation {
+    pub domain_name: String,
+    pub validation_emails: Option<Vec<String>>,
+    pub validation_domain: Option<String>,
+    pub validation_status: Option<String>,
+    pub resource_record: Option<ResourceRecord>,
+    pub http_redirect: Option<HttpRedirect>,
+    pub validation_method: Option<String>,
+}
+
+impl FromValue for DomainValidation {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 7, path)?;
+        Ok(Self {
+            domain_name: req(&mut s, 0, "DomainName")?,
+            validation_emails: opt(&mut s, 1, "ValidationEmails")?,
+            validation_domain: opt(&mut s, 2, "ValidationDomain")?,
+            validation_status: opt(&mut s, 3, "ValidationStatus")?,
+            resource_record: opt(&mut s, 4, "ResourceRecord")?,
+            http_redirect: opt(&mut s, 5, "HttpRedirect")?,
+            validation_method: opt(&mut s, 6, "ValidationMethod")?,
+        })
+    }
+}
+
+impl IntoValue for DomainValidation {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.domain_name.into_value()),
+            self.validation_emails.map(IntoValue::into_value),
+            self.validation_domain.map(IntoValue::into_value),
+            self.validation_status.map(IntoValue::into_value),
+            self.resource_record.map(IntoValue::into_value),
+            self.http_redirect.map(IntoValue::into_value),
+            self.validation_method.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DomainValidationOption {
+    pub domain_name: String,
+    pub validation_domain: String,
+}
+
+impl FromValue for DomainValidationOption {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            domain_name: req(&mut s, 0, "DomainName")?,
+            validation_domain: req(&mut s, 1, "ValidationDomain")?,
+        })
+    }
+}
+
+impl IntoValue for DomainValidationOption {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.domain_name.into_value()),
+            Some(self.validation_domain.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExpiryEventsConfiguration {
+    pub days_before_expiry: Option<i32>,
+}
+
+impl FromValue for ExpiryEventsConfiguration {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            days_before_expiry: opt(&mut s, 0, "DaysBeforeExpiry")?,
+        })
+    }
+}
+
+impl IntoValue for ExpiryEventsConfiguration {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.days_before_expiry.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExtendedKeyUsage {
+    pub name: Option<String>,
+    pub oid: Option<String>,
+}
+
+impl FromValue for ExtendedKeyUsage {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            name: opt(&mut s, 0, "Name")?,
+            oid: opt(&mut s, 1, "OID")?,
+        })
+    }
+}
+
+impl IntoValue for ExtendedKeyUsage {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.name.map(IntoValue::into_value),
+            self.oid.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filters {
     pub extended_key_usage: Option<Vec<String>>,
     pub key_usage: Option<Vec<String>>,
@@ -689,6 +1534,150 @@ impl IntoValue for Filters {
             self.export_option.map(IntoValue::into_value),
             self.managed_by.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetAccountConfigurationResponse {
+    pub expiry_events: Option<ExpiryEventsConfiguration>,
+}
+
+impl FromValue for GetAccountConfigurationResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            expiry_events: opt(&mut s, 0, "ExpiryEvents")?,
+        })
+    }
+}
+
+impl IntoValue for GetAccountConfigurationResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.expiry_events.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCertificateRequest {
+    pub certificate_arn: String,
+}
+
+impl FromValue for GetCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            certificate_arn: req(&mut s, 0, "CertificateArn")?,
+        })
+    }
+}
+
+impl IntoValue for GetCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.certificate_arn.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GetCertificateResponse {
+    pub certificate: Option<String>,
+    pub certificate_chain: Option<String>,
+}
+
+impl FromValue for GetCertificateResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            certificate: opt(&mut s, 0, "Certificate")?,
+            certificate_chain: opt(&mut s, 1, "CertificateChain")?,
+        })
+    }
+}
+
+impl IntoValue for GetCertificateResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.certificate.map(IntoValue::into_value),
+            self.certificate_chain.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HttpRedirect {
+    pub redirect_from: Option<String>,
+    pub redirect_to: Option<String>,
+}
+
+impl FromValue for HttpRedirect {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            redirect_from: opt(&mut s, 0, "RedirectFrom")?,
+            redirect_to: opt(&mut s, 1, "RedirectTo")?,
+        })
+    }
+}
+
+impl IntoValue for HttpRedirect {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.redirect_from.map(IntoValue::into_value),
+            self.redirect_to.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportCertificateRequest {
+    pub certificate_arn: Option<String>,
+    pub certificate: Bytes,
+    pub private_key: Bytes,
+    pub certificate_chain: Option<Bytes>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for ImportCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 5, path)?;
+        Ok(Self {
+            certificate_arn: opt(&mut s, 0, "CertificateArn")?,
+            certificate: req(&mut s, 1, "Certificate")?,
+            private_key: req(&mut s, 2, "PrivateKey")?,
+            certificate_chain: opt(&mut s, 3, "CertificateChain")?,
+            tags: opt(&mut s, 4, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for ImportCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.certificate_arn.map(IntoValue::into_value),
+            Some(self.certificate.into_value()),
+            Some(self.private_key.into_value()),
+            self.certificate_chain.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImportCertificateResponse {
+    pub certificate_arn: Option<String>,
+}
+
+impl FromValue for ImportCertificateResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            certificate_arn: opt(&mut s, 0, "CertificateArn")?,
+        })
+    }
+}
+
+impl IntoValue for ImportCertificateResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.certificate_arn.map(IntoValue::into_value)])
     }
 }
 
@@ -813,6 +1802,26 @@ impl IntoValue for InvalidTagException {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyUsage {
+    pub name: Option<String>,
+}
+
+impl FromValue for KeyUsage {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            name: opt(&mut s, 0, "Name")?,
+        })
+    }
+}
+
+impl IntoValue for KeyUsage {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.name.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LimitExceededException {
     pub message: Option<String>,
 }
@@ -895,6 +1904,171 @@ impl IntoValue for ListCertificatesResponse {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListTagsForCertificateRequest {
+    pub certificate_arn: String,
+}
+
+impl FromValue for ListTagsForCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            certificate_arn: req(&mut s, 0, "CertificateArn")?,
+        })
+    }
+}
+
+impl IntoValue for ListTagsForCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![Some(self.certificate_arn.into_value())])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListTagsForCertificateResponse {
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl FromValue for ListTagsForCertificateResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            tags: opt(&mut s, 0, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for ListTagsForCertificateResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.tags.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveTagsFromCertificateRequest {
+    pub certificate_arn: String,
+    pub tags: Vec<Tag>,
+}
+
+impl FromValue for RemoveTagsFromCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            certificate_arn: req(&mut s, 0, "CertificateArn")?,
+            tags: req(&mut s, 1, "Tags")?,
+        })
+    }
+}
+
+impl IntoValue for RemoveTagsFromCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.certificate_arn.into_value()),
+            Some(self.tags.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RenewalSummary {
+    pub renewal_status: String,
+    pub domain_validation_options: Vec<DomainValidation>,
+    pub renewal_status_reason: Option<String>,
+    pub updated_at: Timestamp,
+}
+
+impl FromValue for RenewalSummary {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            renewal_status: req(&mut s, 0, "RenewalStatus")?,
+            domain_validation_options: req(&mut s, 1, "DomainValidationOptions")?,
+            renewal_status_reason: opt(&mut s, 2, "RenewalStatusReason")?,
+            updated_at: req(&mut s, 3, "UpdatedAt")?,
+        })
+    }
+}
+
+impl IntoValue for RenewalSummary {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.renewal_status.into_value()),
+            Some(self.domain_validation_options.into_value()),
+            self.renewal_status_reason.map(IntoValue::into_value),
+            Some(self.updated_at.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestCertificateRequest {
+    pub domain_name: String,
+    pub validation_method: Option<String>,
+    pub subject_alternative_names: Option<Vec<String>>,
+    pub idempotency_token: Option<String>,
+    pub domain_validation_options: Option<Vec<DomainValidationOption>>,
+    pub options: Option<CertificateOptions>,
+    pub certificate_authority_arn: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub key_algorithm: Option<String>,
+    pub managed_by: Option<String>,
+}
+
+impl FromValue for RequestCertificateRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 10, path)?;
+        Ok(Self {
+            domain_name: req(&mut s, 0, "DomainName")?,
+            validation_method: opt(&mut s, 1, "ValidationMethod")?,
+            subject_alternative_names: opt(&mut s, 2, "SubjectAlternativeNames")?,
+            idempotency_token: opt(&mut s, 3, "IdempotencyToken")?,
+            domain_validation_options: opt(&mut s, 4, "DomainValidationOptions")?,
+            options: opt(&mut s, 5, "Options")?,
+            certificate_authority_arn: opt(&mut s, 6, "CertificateAuthorityArn")?,
+            tags: opt(&mut s, 7, "Tags")?,
+            key_algorithm: opt(&mut s, 8, "KeyAlgorithm")?,
+            managed_by: opt(&mut s, 9, "ManagedBy")?,
+        })
+    }
+}
+
+impl IntoValue for RequestCertificateRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.domain_name.into_value()),
+            self.validation_method.map(IntoValue::into_value),
+            self.subject_alternative_names.map(IntoValue::into_value),
+            self.idempotency_token.map(IntoValue::into_value),
+            self.domain_validation_options.map(IntoValue::into_value),
+            self.options.map(IntoValue::into_value),
+            self.certificate_authority_arn.map(IntoValue::into_value),
+            self.tags.map(IntoValue::into_value),
+            self.key_algorithm.map(IntoValue::into_value),
+            self.managed_by.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RequestCertificateResponse {
+    pub certificate_arn: Option<String>,
+}
+
+impl FromValue for RequestCertificateResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            certificate_arn: opt(&mut s, 0, "CertificateArn")?,
+        })
+    }
+}
+
+impl IntoValue for RequestCertificateResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.certificate_arn.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestInProgressException {
     pub message: Option<String>,
 }
@@ -951,6 +2125,59 @@ impl FromValue for ResourceNotFoundException {
 impl IntoValue for ResourceNotFoundException {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.message.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ResourceRecord {
+    pub name: String,
+    pub r#type: String,
+    pub value: String,
+}
+
+impl FromValue for ResourceRecord {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            name: req(&mut s, 0, "Name")?,
+            r#type: req(&mut s, 1, "Type")?,
+            value: req(&mut s, 2, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for ResourceRecord {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.name.into_value()),
+            Some(self.r#type.into_value()),
+            Some(self.value.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tag {
+    pub key: String,
+    pub value: Option<String>,
+}
+
+impl FromValue for Tag {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            key: req(&mut s, 0, "Key")?,
+            value: opt(&mut s, 1, "Value")?,
+        })
+    }
+}
+
+impl IntoValue for Tag {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.key.into_value()),
+            self.value.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -1151,12 +2378,74 @@ pub mod errors {
 
 /// What a ACM implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `AddTagsToCertificate`.
+    fn add_tags_to_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: AddTagsToCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DeleteCertificate`.
+    fn delete_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `DescribeCertificate`.
+    fn describe_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeCertificateRequest,
+    ) -> impl Future<Output = Result<DescribeCertificateResponse, AwsError>> + Send;
+
+    /// `GetAccountConfiguration`.
+    fn get_account_configuration(
+        &self,
+        ctx: &RequestContext,
+    ) -> impl Future<Output = Result<GetAccountConfigurationResponse, AwsError>> + Send;
+
+    /// `GetCertificate`.
+    fn get_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: GetCertificateRequest,
+    ) -> impl Future<Output = Result<GetCertificateResponse, AwsError>> + Send;
+
+    /// `ImportCertificate`.
+    fn import_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: ImportCertificateRequest,
+    ) -> impl Future<Output = Result<ImportCertificateResponse, AwsError>> + Send;
+
     /// `ListCertificates`.
     fn list_certificates(
         &self,
         ctx: &RequestContext,
         input: ListCertificatesRequest,
     ) -> impl Future<Output = Result<ListCertificatesResponse, AwsError>> + Send;
+
+    /// `ListTagsForCertificate`.
+    fn list_tags_for_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: ListTagsForCertificateRequest,
+    ) -> impl Future<Output = Result<ListTagsForCertificateResponse, AwsError>> + Send;
+
+    /// `RemoveTagsFromCertificate`.
+    fn remove_tags_from_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveTagsFromCertificateRequest,
+    ) -> impl Future<Output = Result<(), AwsError>> + Send;
+
+    /// `RequestCertificate`.
+    fn request_certificate(
+        &self,
+        ctx: &RequestContext,
+        input: RequestCertificateRequest,
+    ) -> impl Future<Output = Result<RequestCertificateResponse, AwsError>> + Send;
 
     /// Wipes all state (`POST /_nimbus/reset`) together with `then`; see [`nimbus_wire::Service::reset`] for what a service with state must do. The default (no state) just runs `then`.
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
@@ -1174,6 +2463,172 @@ pub mod access {
         Part::{Each, Lit},
     };
 
+    /// `AddTagsToCertificate`: `acm:AddTagsToCertificate`.
+    pub fn add_tags_to_certificate(
+        _ctx: &RequestContext,
+        input: &AddTagsToCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.certificate_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            for x0 in &input.tags {
+                let mut e0: Vec<String> = Vec::new();
+                x0.key.push_values(&mut e0);
+                let mut e1: Vec<String> = Vec::new();
+                x0.value.push_values(&mut e1);
+                keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "acm:AddTagsToCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DeleteCertificate`: `acm:DeleteCertificate`.
+    pub fn delete_certificate(
+        _ctx: &RequestContext,
+        input: &DeleteCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.certificate_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "acm:DeleteCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeCertificate`: `acm:DescribeCertificate`.
+    pub fn describe_certificate(
+        _ctx: &RequestContext,
+        input: &DescribeCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.certificate_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "acm:DescribeCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetAccountConfiguration`: `acm:GetAccountConfiguration`.
+    pub fn get_account_configuration(_ctx: &RequestContext) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "acm:GetAccountConfiguration",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `GetCertificate`: `acm:GetCertificate`.
+    pub fn get_certificate(_ctx: &RequestContext, input: &GetCertificateRequest) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.certificate_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "acm:GetCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ImportCertificate`: `acm:ImportCertificate` (when `CertificateArn` is set), `acm:ImportCertificate` (unless `CertificateArn` is set).
+    pub fn import_certificate(
+        ctx: &RequestContext,
+        input: &ImportCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.certificate_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v1);
+            }
+        }
+        let p0 = input.certificate_arn.is_some();
+        let mut a = Vec::new();
+        if p0 {
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "acm:ImportCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        if !p0 {
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:acm:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":certificate/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            a.push(Access {
+                action: "acm:ImportCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            });
+        }
+        a
+    }
+
     /// `ListCertificates`: `acm:ListCertificates`.
     pub fn list_certificates(
         _ctx: &RequestContext,
@@ -1185,6 +2640,109 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "acm:ListCertificates",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `ListTagsForCertificate`: `acm:ListTagsForCertificate`.
+    pub fn list_tags_for_certificate(
+        _ctx: &RequestContext,
+        input: &ListTagsForCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.certificate_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "acm:ListTagsForCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RemoveTagsFromCertificate`: `acm:RemoveTagsFromCertificate`.
+    pub fn remove_tags_from_certificate(
+        _ctx: &RequestContext,
+        input: &RemoveTagsFromCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.certificate_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        for x0 in &input.tags {
+            x0.key.push_values(&mut v1);
+        }
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let mut c = Vec::new();
+            condition(&mut c, "aws:TagKeys", &[Each(&v1)]);
+            Access {
+                action: "acm:RemoveTagsFromCertificate",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `RequestCertificate`: `acm:RequestCertificate`.
+    pub fn request_certificate(
+        ctx: &RequestContext,
+        input: &RequestCertificateRequest,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.certificate_authority_arn.push_values(&mut v0);
+        let mut v1: Vec<String> = Vec::new();
+        input.key_algorithm.push_values(&mut v1);
+        let mut v2: Vec<String> = Vec::new();
+        if let Some(x0) = &input.options {
+            x0.certificate_transparency_logging_preference
+                .push_values(&mut v2);
+        }
+        let mut v3: Vec<String> = Vec::new();
+        input.subject_alternative_names.push_values(&mut v3);
+        let mut v4: Vec<String> = Vec::new();
+        if let Some(l) = &input.tags {
+            for x0 in l {
+                x0.key.push_values(&mut v4);
+            }
+        }
+        let mut v5: Vec<String> = Vec::new();
+        input.validation_method.push_values(&mut v5);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:acm:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":certificate/*"),
+                ],
+                &mut r,
+            );
+            let mut c = Vec::new();
+            if let Some(l) = &input.tags {
+                for x0 in l {
+                    let mut e0: Vec<String> = Vec::new();
+                    x0.key.push_values(&mut e0);
+                    let mut e1: Vec<String> = Vec::new();
+                    x0.value.push_values(&mut e1);
+                    keyed_condition(&mut c, &[Lit("aws:RequestTag/"), Each(&e0)], &[Each(&e1)]);
+                }
+            }
+            condition(&mut c, "aws:TagKeys", &[Each(&v4)]);
+            condition(&mut c, "acm:ValidationMethod", &[Each(&v5)]);
+            condition(&mut c, "acm:KeyAlgorithm", &[Each(&v1)]);
+            condition(&mut c, "acm:DomainNames", &[Each(&v3)]);
+            condition(&mut c, "acm:CertificateTransparencyLogging", &[Each(&v2)]);
+            condition(&mut c, "acm:CertificateAuthority", &[Each(&v0)]);
+            Access {
+                action: "acm:RequestCertificate",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -1210,6 +2768,73 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "AddTagsToCertificate" => {
+                    let input = AddTagsToCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "AddTagsToCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::add_tags_to_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.add_tags_to_certificate(ctx, input).await?;
+                    Ok(None)
+                }
+                "DeleteCertificate" => {
+                    let input = DeleteCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DeleteCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::delete_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.delete_certificate(ctx, input).await?;
+                    Ok(None)
+                }
+                "DescribeCertificate" => {
+                    let input = DescribeCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "DescribeCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_certificate(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetAccountConfiguration" => {
+                    authz
+                        .authorize(ctx, &access::get_account_configuration(ctx))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_account_configuration(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "GetCertificate" => {
+                    let input = GetCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "GetCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::get_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.get_certificate(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ImportCertificate" => {
+                    let input = ImportCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(5)),
+                        "ImportCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::import_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.import_certificate(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "ListCertificates" => {
                     let input = ListCertificatesRequest::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(6)),
@@ -1220,6 +2845,42 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::list_certificates(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.list_certificates(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "ListTagsForCertificate" => {
+                    let input = ListTagsForCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(1)),
+                        "ListTagsForCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::list_tags_for_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.list_tags_for_certificate(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "RemoveTagsFromCertificate" => {
+                    let input = RemoveTagsFromCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "RemoveTagsFromCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::remove_tags_from_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    self.0.remove_tags_from_certificate(ctx, input).await?;
+                    Ok(None)
+                }
+                "RequestCertificate" => {
+                    let input = RequestCertificateRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(10)),
+                        "RequestCertificateRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::request_certificate(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.request_certificate(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 other => Err(AwsError::not_implemented(MODEL.service_id, other)),

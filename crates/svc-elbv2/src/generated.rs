@@ -31,20 +31,24 @@ pub static MODEL: m::ServiceModel = m::ServiceModel {
 pub static OPERATIONS: [m::Operation; 51] = [
     m::Operation {
         result_wrapper: Some("AddListenerCertificatesResult"),
+        input: Some(m::ShapeId(5)),
+        output: Some(m::ShapeId(6)),
+        errors: &[m::ShapeId(171), m::ShapeId(319), m::ShapeId(54)],
+        implemented: true,
         ..op("AddListenerCertificates", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("AddTagsResult"),
-        input: Some(m::ShapeId(5)),
-        output: Some(m::ShapeId(6)),
+        input: Some(m::ShapeId(7)),
+        output: Some(m::ShapeId(8)),
         errors: &[
-            m::ShapeId(107),
-            m::ShapeId(318),
-            m::ShapeId(180),
-            m::ShapeId(298),
-            m::ShapeId(167),
-            m::ShapeId(245),
-            m::ShapeId(329),
+            m::ShapeId(111),
+            m::ShapeId(324),
+            m::ShapeId(184),
+            m::ShapeId(304),
+            m::ShapeId(171),
+            m::ShapeId(251),
+            m::ShapeId(335),
         ],
         implemented: true,
         ..op("AddTags", "POST", "/")
@@ -55,88 +59,88 @@ pub static OPERATIONS: [m::Operation; 51] = [
     },
     m::Operation {
         result_wrapper: Some("CreateListenerResult"),
-        input: Some(m::ShapeId(58)),
-        output: Some(m::ShapeId(59)),
+        input: Some(m::ShapeId(60)),
+        output: Some(m::ShapeId(61)),
         errors: &[
-            m::ShapeId(105),
-            m::ShapeId(314),
-            m::ShapeId(313),
-            m::ShapeId(180),
-            m::ShapeId(298),
-            m::ShapeId(289),
-            m::ShapeId(135),
-            m::ShapeId(132),
-            m::ShapeId(252),
-            m::ShapeId(52),
-            m::ShapeId(331),
-            m::ShapeId(316),
+            m::ShapeId(109),
             m::ShapeId(320),
-            m::ShapeId(312),
+            m::ShapeId(319),
+            m::ShapeId(184),
+            m::ShapeId(304),
+            m::ShapeId(295),
+            m::ShapeId(139),
             m::ShapeId(136),
-            m::ShapeId(323),
-            m::ShapeId(0),
+            m::ShapeId(258),
+            m::ShapeId(54),
+            m::ShapeId(337),
+            m::ShapeId(322),
+            m::ShapeId(326),
             m::ShapeId(318),
+            m::ShapeId(140),
             m::ShapeId(329),
-            m::ShapeId(330),
+            m::ShapeId(0),
+            m::ShapeId(324),
+            m::ShapeId(335),
+            m::ShapeId(336),
         ],
         implemented: true,
         ..op("CreateListener", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateLoadBalancerResult"),
-        input: Some(m::ShapeId(60)),
-        output: Some(m::ShapeId(61)),
+        input: Some(m::ShapeId(62)),
+        output: Some(m::ShapeId(63)),
         errors: &[
-            m::ShapeId(106),
-            m::ShapeId(315),
-            m::ShapeId(135),
-            m::ShapeId(272),
-            m::ShapeId(140),
+            m::ShapeId(110),
+            m::ShapeId(321),
             m::ShapeId(139),
-            m::ShapeId(138),
-            m::ShapeId(318),
-            m::ShapeId(107),
-            m::ShapeId(234),
-            m::ShapeId(10),
-            m::ShapeId(42),
-            m::ShapeId(205),
+            m::ShapeId(278),
+            m::ShapeId(144),
+            m::ShapeId(143),
+            m::ShapeId(142),
+            m::ShapeId(324),
+            m::ShapeId(111),
+            m::ShapeId(240),
+            m::ShapeId(12),
+            m::ShapeId(44),
+            m::ShapeId(209),
         ],
         implemented: true,
         ..op("CreateLoadBalancer", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateRuleResult"),
-        input: Some(m::ShapeId(62)),
-        output: Some(m::ShapeId(63)),
+        input: Some(m::ShapeId(64)),
+        output: Some(m::ShapeId(65)),
         errors: &[
-            m::ShapeId(212),
-            m::ShapeId(319),
-            m::ShapeId(317),
-            m::ShapeId(289),
-            m::ShapeId(132),
-            m::ShapeId(167),
-            m::ShapeId(298),
-            m::ShapeId(135),
-            m::ShapeId(316),
-            m::ShapeId(320),
-            m::ShapeId(331),
-            m::ShapeId(312),
-            m::ShapeId(136),
+            m::ShapeId(216),
+            m::ShapeId(325),
             m::ShapeId(323),
+            m::ShapeId(295),
+            m::ShapeId(136),
+            m::ShapeId(171),
+            m::ShapeId(304),
+            m::ShapeId(139),
+            m::ShapeId(322),
+            m::ShapeId(326),
+            m::ShapeId(337),
             m::ShapeId(318),
+            m::ShapeId(140),
+            m::ShapeId(329),
+            m::ShapeId(324),
         ],
         implemented: true,
         ..op("CreateRule", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("CreateTargetGroupResult"),
-        input: Some(m::ShapeId(64)),
-        output: Some(m::ShapeId(65)),
+        input: Some(m::ShapeId(66)),
+        output: Some(m::ShapeId(67)),
         errors: &[
-            m::ShapeId(108),
-            m::ShapeId(319),
-            m::ShapeId(135),
-            m::ShapeId(318),
+            m::ShapeId(112),
+            m::ShapeId(325),
+            m::ShapeId(139),
+            m::ShapeId(324),
         ],
         implemented: true,
         ..op("CreateTargetGroup", "POST", "/")
@@ -147,25 +151,25 @@ pub static OPERATIONS: [m::Operation; 51] = [
     },
     m::Operation {
         result_wrapper: Some("DeleteListenerResult"),
-        input: Some(m::ShapeId(71)),
-        output: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(167), m::ShapeId(234)],
+        input: Some(m::ShapeId(73)),
+        output: Some(m::ShapeId(74)),
+        errors: &[m::ShapeId(171), m::ShapeId(240)],
         implemented: true,
         ..op("DeleteListener", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DeleteLoadBalancerResult"),
-        input: Some(m::ShapeId(73)),
-        output: Some(m::ShapeId(74)),
-        errors: &[m::ShapeId(180), m::ShapeId(205), m::ShapeId(234)],
+        input: Some(m::ShapeId(75)),
+        output: Some(m::ShapeId(76)),
+        errors: &[m::ShapeId(184), m::ShapeId(209), m::ShapeId(240)],
         implemented: true,
         ..op("DeleteLoadBalancer", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DeleteRuleResult"),
-        input: Some(m::ShapeId(75)),
-        output: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(245), m::ShapeId(205)],
+        input: Some(m::ShapeId(77)),
+        output: Some(m::ShapeId(78)),
+        errors: &[m::ShapeId(251), m::ShapeId(209)],
         implemented: true,
         ..op("DeleteRule", "POST", "/")
     },
@@ -175,9 +179,9 @@ pub static OPERATIONS: [m::Operation; 51] = [
     },
     m::Operation {
         result_wrapper: Some("DeleteTargetGroupResult"),
-        input: Some(m::ShapeId(77)),
-        output: Some(m::ShapeId(78)),
-        errors: &[m::ShapeId(234)],
+        input: Some(m::ShapeId(79)),
+        output: Some(m::ShapeId(80)),
+        errors: &[m::ShapeId(240)],
         implemented: true,
         ..op("DeleteTargetGroup", "POST", "/")
     },
@@ -187,16 +191,16 @@ pub static OPERATIONS: [m::Operation; 51] = [
     },
     m::Operation {
         result_wrapper: Some("DeregisterTargetsResult"),
-        input: Some(m::ShapeId(79)),
-        output: Some(m::ShapeId(80)),
-        errors: &[m::ShapeId(298), m::ShapeId(141)],
+        input: Some(m::ShapeId(81)),
+        output: Some(m::ShapeId(82)),
+        errors: &[m::ShapeId(304), m::ShapeId(145)],
         implemented: true,
         ..op("DeregisterTargets", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAccountLimitsResult"),
-        input: Some(m::ShapeId(81)),
-        output: Some(m::ShapeId(82)),
+        input: Some(m::ShapeId(83)),
+        output: Some(m::ShapeId(84)),
         implemented: true,
         ..op("DescribeAccountLimits", "POST", "/")
     },
@@ -206,91 +210,95 @@ pub static OPERATIONS: [m::Operation; 51] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeListenerAttributesResult"),
-        input: Some(m::ShapeId(83)),
-        output: Some(m::ShapeId(84)),
-        errors: &[m::ShapeId(167)],
+        input: Some(m::ShapeId(85)),
+        output: Some(m::ShapeId(86)),
+        errors: &[m::ShapeId(171)],
         implemented: true,
         ..op("DescribeListenerAttributes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeListenerCertificatesResult"),
+        input: Some(m::ShapeId(87)),
+        output: Some(m::ShapeId(88)),
+        errors: &[m::ShapeId(171)],
+        implemented: true,
         ..op("DescribeListenerCertificates", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeListenersResult"),
-        input: Some(m::ShapeId(85)),
-        output: Some(m::ShapeId(86)),
-        errors: &[m::ShapeId(167), m::ShapeId(180), m::ShapeId(331)],
+        input: Some(m::ShapeId(89)),
+        output: Some(m::ShapeId(90)),
+        errors: &[m::ShapeId(171), m::ShapeId(184), m::ShapeId(337)],
         implemented: true,
         ..op("DescribeListeners", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLoadBalancerAttributesResult"),
-        input: Some(m::ShapeId(87)),
-        output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(180)],
+        input: Some(m::ShapeId(91)),
+        output: Some(m::ShapeId(92)),
+        errors: &[m::ShapeId(184)],
         implemented: true,
         ..op("DescribeLoadBalancerAttributes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLoadBalancersResult"),
-        input: Some(m::ShapeId(89)),
-        output: Some(m::ShapeId(90)),
-        errors: &[m::ShapeId(180)],
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(184)],
         implemented: true,
         ..op("DescribeLoadBalancers", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeRulesResult"),
-        input: Some(m::ShapeId(91)),
-        output: Some(m::ShapeId(92)),
-        errors: &[m::ShapeId(167), m::ShapeId(245), m::ShapeId(331)],
+        input: Some(m::ShapeId(95)),
+        output: Some(m::ShapeId(96)),
+        errors: &[m::ShapeId(171), m::ShapeId(251), m::ShapeId(337)],
         implemented: true,
         ..op("DescribeRules", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeSSLPoliciesResult"),
-        input: Some(m::ShapeId(93)),
-        output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(252)],
+        input: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(98)),
+        errors: &[m::ShapeId(258)],
         implemented: true,
         ..op("DescribeSSLPolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTagsResult"),
-        input: Some(m::ShapeId(95)),
-        output: Some(m::ShapeId(96)),
+        input: Some(m::ShapeId(99)),
+        output: Some(m::ShapeId(100)),
         errors: &[
-            m::ShapeId(180),
-            m::ShapeId(298),
-            m::ShapeId(167),
-            m::ShapeId(245),
-            m::ShapeId(329),
+            m::ShapeId(184),
+            m::ShapeId(304),
+            m::ShapeId(171),
+            m::ShapeId(251),
+            m::ShapeId(335),
         ],
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTargetGroupAttributesResult"),
-        input: Some(m::ShapeId(97)),
-        output: Some(m::ShapeId(98)),
-        errors: &[m::ShapeId(298)],
+        input: Some(m::ShapeId(101)),
+        output: Some(m::ShapeId(102)),
+        errors: &[m::ShapeId(304)],
         implemented: true,
         ..op("DescribeTargetGroupAttributes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTargetGroupsResult"),
-        input: Some(m::ShapeId(99)),
-        output: Some(m::ShapeId(100)),
-        errors: &[m::ShapeId(180), m::ShapeId(298)],
+        input: Some(m::ShapeId(103)),
+        output: Some(m::ShapeId(104)),
+        errors: &[m::ShapeId(184), m::ShapeId(304)],
         implemented: true,
         ..op("DescribeTargetGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTargetHealthResult"),
-        input: Some(m::ShapeId(101)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(141), m::ShapeId(298), m::ShapeId(123)],
+        input: Some(m::ShapeId(105)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(145), m::ShapeId(304), m::ShapeId(127)],
         implemented: true,
         ..op("DescribeTargetHealth", "POST", "/")
     },
@@ -328,81 +336,81 @@ pub static OPERATIONS: [m::Operation; 51] = [
     },
     m::Operation {
         result_wrapper: Some("ModifyListenerResult"),
-        input: Some(m::ShapeId(193)),
-        output: Some(m::ShapeId(194)),
+        input: Some(m::ShapeId(197)),
+        output: Some(m::ShapeId(198)),
         errors: &[
-            m::ShapeId(105),
-            m::ShapeId(314),
-            m::ShapeId(313),
-            m::ShapeId(167),
-            m::ShapeId(298),
-            m::ShapeId(289),
-            m::ShapeId(132),
-            m::ShapeId(252),
-            m::ShapeId(52),
-            m::ShapeId(135),
-            m::ShapeId(331),
-            m::ShapeId(316),
+            m::ShapeId(109),
             m::ShapeId(320),
-            m::ShapeId(312),
+            m::ShapeId(319),
+            m::ShapeId(171),
+            m::ShapeId(304),
+            m::ShapeId(295),
             m::ShapeId(136),
-            m::ShapeId(323),
-            m::ShapeId(0),
+            m::ShapeId(258),
+            m::ShapeId(54),
+            m::ShapeId(139),
+            m::ShapeId(337),
+            m::ShapeId(322),
+            m::ShapeId(326),
+            m::ShapeId(318),
+            m::ShapeId(140),
             m::ShapeId(329),
-            m::ShapeId(330),
+            m::ShapeId(0),
+            m::ShapeId(335),
+            m::ShapeId(336),
         ],
         implemented: true,
         ..op("ModifyListener", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ModifyListenerAttributesResult"),
-        input: Some(m::ShapeId(191)),
-        output: Some(m::ShapeId(192)),
-        errors: &[m::ShapeId(167), m::ShapeId(135)],
+        input: Some(m::ShapeId(195)),
+        output: Some(m::ShapeId(196)),
+        errors: &[m::ShapeId(171), m::ShapeId(139)],
         implemented: true,
         ..op("ModifyListenerAttributes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ModifyLoadBalancerAttributesResult"),
-        input: Some(m::ShapeId(195)),
-        output: Some(m::ShapeId(196)),
-        errors: &[m::ShapeId(180), m::ShapeId(135)],
+        input: Some(m::ShapeId(199)),
+        output: Some(m::ShapeId(200)),
+        errors: &[m::ShapeId(184), m::ShapeId(139)],
         implemented: true,
         ..op("ModifyLoadBalancerAttributes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ModifyRuleResult"),
-        input: Some(m::ShapeId(197)),
-        output: Some(m::ShapeId(198)),
+        input: Some(m::ShapeId(201)),
+        output: Some(m::ShapeId(202)),
         errors: &[
-            m::ShapeId(289),
-            m::ShapeId(132),
-            m::ShapeId(245),
-            m::ShapeId(205),
-            m::ShapeId(316),
-            m::ShapeId(320),
-            m::ShapeId(298),
-            m::ShapeId(331),
-            m::ShapeId(312),
+            m::ShapeId(295),
             m::ShapeId(136),
-            m::ShapeId(323),
+            m::ShapeId(251),
+            m::ShapeId(209),
+            m::ShapeId(322),
+            m::ShapeId(326),
+            m::ShapeId(304),
+            m::ShapeId(337),
+            m::ShapeId(318),
+            m::ShapeId(140),
+            m::ShapeId(329),
         ],
         implemented: true,
         ..op("ModifyRule", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ModifyTargetGroupResult"),
-        input: Some(m::ShapeId(201)),
-        output: Some(m::ShapeId(202)),
-        errors: &[m::ShapeId(298), m::ShapeId(135)],
+        input: Some(m::ShapeId(205)),
+        output: Some(m::ShapeId(206)),
+        errors: &[m::ShapeId(304), m::ShapeId(139)],
         implemented: true,
         ..op("ModifyTargetGroup", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ModifyTargetGroupAttributesResult"),
-        input: Some(m::ShapeId(199)),
-        output: Some(m::ShapeId(200)),
-        errors: &[m::ShapeId(298), m::ShapeId(135)],
+        input: Some(m::ShapeId(203)),
+        output: Some(m::ShapeId(204)),
+        errors: &[m::ShapeId(304), m::ShapeId(139)],
         implemented: true,
         ..op("ModifyTargetGroupAttributes", "POST", "/")
     },
@@ -412,32 +420,36 @@ pub static OPERATIONS: [m::Operation; 51] = [
     },
     m::Operation {
         result_wrapper: Some("RegisterTargetsResult"),
-        input: Some(m::ShapeId(227)),
-        output: Some(m::ShapeId(228)),
+        input: Some(m::ShapeId(231)),
+        output: Some(m::ShapeId(232)),
         errors: &[
-            m::ShapeId(298),
-            m::ShapeId(320),
-            m::ShapeId(141),
-            m::ShapeId(316),
+            m::ShapeId(304),
+            m::ShapeId(326),
+            m::ShapeId(145),
+            m::ShapeId(322),
         ],
         implemented: true,
         ..op("RegisterTargets", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("RemoveListenerCertificatesResult"),
+        input: Some(m::ShapeId(233)),
+        output: Some(m::ShapeId(234)),
+        errors: &[m::ShapeId(171), m::ShapeId(209)],
+        implemented: true,
         ..op("RemoveListenerCertificates", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("RemoveTagsResult"),
-        input: Some(m::ShapeId(229)),
-        output: Some(m::ShapeId(230)),
+        input: Some(m::ShapeId(235)),
+        output: Some(m::ShapeId(236)),
         errors: &[
-            m::ShapeId(180),
-            m::ShapeId(298),
-            m::ShapeId(167),
-            m::ShapeId(245),
-            m::ShapeId(318),
-            m::ShapeId(329),
+            m::ShapeId(184),
+            m::ShapeId(304),
+            m::ShapeId(171),
+            m::ShapeId(251),
+            m::ShapeId(324),
+            m::ShapeId(335),
         ],
         implemented: true,
         ..op("RemoveTags", "POST", "/")
@@ -452,9 +464,9 @@ pub static OPERATIONS: [m::Operation; 51] = [
     },
     m::Operation {
         result_wrapper: Some("SetRulePrioritiesResult"),
-        input: Some(m::ShapeId(255)),
-        output: Some(m::ShapeId(256)),
-        errors: &[m::ShapeId(245), m::ShapeId(212), m::ShapeId(205)],
+        input: Some(m::ShapeId(261)),
+        output: Some(m::ShapeId(262)),
+        errors: &[m::ShapeId(251), m::ShapeId(216), m::ShapeId(209)],
         implemented: true,
         ..op("SetRulePriorities", "POST", "/")
     },
@@ -469,7 +481,7 @@ pub static OPERATIONS: [m::Operation; 51] = [
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 335] = [
+pub static SHAPES: [m::Shape; 341] = [
     m::Shape {
         name: "ALPNPolicyNotSupportedException",
         kind: m::ShapeKind::Structure(m::Structure {
@@ -489,14 +501,14 @@ pub static SHAPES: [m::Shape; 335] = [
                 required: true,
                 ..member("Type", 3)
             },
-            member("TargetGroupArn", 287),
-            member("AuthenticateOidcConfig", 33),
-            member("AuthenticateCognitoConfig", 19),
+            member("TargetGroupArn", 293),
+            member("AuthenticateOidcConfig", 35),
+            member("AuthenticateCognitoConfig", 21),
             member("Order", 2),
-            member("RedirectConfig", 220),
-            member("FixedResponseConfig", 112),
-            member("ForwardConfig", 116),
-            member("JwtValidationConfig", 153),
+            member("RedirectConfig", 224),
+            member("FixedResponseConfig", 116),
+            member("ForwardConfig", 120),
+            member("JwtValidationConfig", 157),
         ])),
     },
     m::Shape {
@@ -525,15 +537,32 @@ pub static SHAPES: [m::Shape; 335] = [
         }),
     },
     m::Shape {
+        name: "AddListenerCertificatesInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ListenerArn", 165)
+            },
+            m::Member {
+                required: true,
+                ..member("Certificates", 53)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "AddListenerCertificatesOutput",
+        kind: m::ShapeKind::Structure(structure(&[member("Certificates", 53)])),
+    },
+    m::Shape {
         name: "AddTagsInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ResourceArns", 233)
+                ..member("ResourceArns", 239)
             },
             m::Member {
                 required: true,
-                ..member("Tags", 279)
+                ..member("Tags", 285)
             },
         ])),
     },
@@ -544,9 +573,9 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "AdministrativeOverride",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 282),
-            member("Reason", 281),
-            member("Description", 104),
+            member("State", 288),
+            member("Reason", 287),
+            member("Description", 108),
         ])),
     },
     m::Shape {
@@ -574,7 +603,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "AlpnPolicyName",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(12),
+            member: m::ShapeId(14),
             member_location_name: None,
             flattened: false,
         }),
@@ -586,8 +615,8 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "AnomalyDetection",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Result", 14),
-            member("MitigationInEffect", 189),
+            member("Result", 16),
+            member("MitigationInEffect", 193),
         ])),
     },
     m::Shape {
@@ -599,8 +628,8 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "AuthenticateCognitoActionAuthenticationRequestExtraParams",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(16),
-            value: m::ShapeId(17),
+            key: m::ShapeId(18),
+            value: m::ShapeId(19),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -625,21 +654,21 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("UserPoolArn", 23)
+                ..member("UserPoolArn", 25)
             },
             m::Member {
                 required: true,
-                ..member("UserPoolClientId", 24)
+                ..member("UserPoolClientId", 26)
             },
             m::Member {
                 required: true,
-                ..member("UserPoolDomain", 25)
+                ..member("UserPoolDomain", 27)
             },
-            member("SessionCookieName", 21),
-            member("Scope", 20),
-            member("SessionTimeout", 22),
-            member("AuthenticationRequestExtraParams", 15),
-            member("OnUnauthenticatedRequest", 18),
+            member("SessionCookieName", 23),
+            member("Scope", 22),
+            member("SessionTimeout", 24),
+            member("AuthenticationRequestExtraParams", 17),
+            member("OnUnauthenticatedRequest", 20),
         ])),
     },
     m::Shape {
@@ -669,8 +698,8 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "AuthenticateOidcActionAuthenticationRequestExtraParams",
         kind: m::ShapeKind::Map(m::MapShape {
-            key: m::ShapeId(27),
-            value: m::ShapeId(28),
+            key: m::ShapeId(29),
+            value: m::ShapeId(30),
             key_location_name: None,
             value_location_name: None,
             flattened: false,
@@ -707,31 +736,31 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Issuer", 34)
+                ..member("Issuer", 36)
             },
             m::Member {
                 required: true,
-                ..member("AuthorizationEndpoint", 29)
+                ..member("AuthorizationEndpoint", 31)
             },
             m::Member {
                 required: true,
-                ..member("TokenEndpoint", 38)
+                ..member("TokenEndpoint", 40)
             },
             m::Member {
                 required: true,
-                ..member("UserInfoEndpoint", 40)
+                ..member("UserInfoEndpoint", 42)
             },
             m::Member {
                 required: true,
-                ..member("ClientId", 30)
+                ..member("ClientId", 32)
             },
-            member("ClientSecret", 31),
-            member("SessionCookieName", 36),
-            member("Scope", 35),
-            member("SessionTimeout", 37),
-            member("AuthenticationRequestExtraParams", 26),
-            member("OnUnauthenticatedRequest", 32),
-            member("UseExistingClientSecret", 39),
+            member("ClientSecret", 33),
+            member("SessionCookieName", 38),
+            member("Scope", 37),
+            member("SessionTimeout", 39),
+            member("AuthenticationRequestExtraParams", 28),
+            member("OnUnauthenticatedRequest", 34),
+            member("UseExistingClientSecret", 41),
         ])),
     },
     m::Shape {
@@ -765,11 +794,11 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "AvailabilityZone",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ZoneName", 334),
-            member("SubnetId", 269),
-            member("OutpostId", 206),
-            member("LoadBalancerAddresses", 171),
-            member("SourceNatIpv6Prefixes", 259),
+            member("ZoneName", 340),
+            member("SubnetId", 275),
+            member("OutpostId", 210),
+            member("LoadBalancerAddresses", 175),
+            member("SourceNatIpv6Prefixes", 265),
         ])),
     },
     m::Shape {
@@ -787,7 +816,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "AvailabilityZones",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(41),
+            member: m::ShapeId(43),
             member_location_name: None,
             flattened: false,
         }),
@@ -847,8 +876,8 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "Certificate",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CertificateArn", 50),
-            member("IsDefault", 69),
+            member("CertificateArn", 52),
+            member("IsDefault", 71),
         ])),
     },
     m::Shape {
@@ -858,7 +887,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "CertificateList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(49),
+            member: m::ShapeId(51),
             member_location_name: None,
             flattened: false,
         }),
@@ -877,7 +906,7 @@ pub static SHAPES: [m::Shape; 335] = [
     },
     m::Shape {
         name: "Cipher",
-        kind: m::ShapeKind::Structure(structure(&[member("Name", 54), member("Priority", 55)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 56), member("Priority", 57)])),
     },
     m::Shape {
         name: "CipherName",
@@ -890,7 +919,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "Ciphers",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(53),
+            member: m::ShapeId(55),
             member_location_name: None,
             flattened: false,
         }),
@@ -904,104 +933,104 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LoadBalancerArn", 172)
+                ..member("LoadBalancerArn", 176)
             },
-            member("Protocol", 214),
-            member("Port", 210),
-            member("SslPolicy", 262),
-            member("Certificates", 51),
+            member("Protocol", 218),
+            member("Port", 214),
+            member("SslPolicy", 268),
+            member("Certificates", 53),
             m::Member {
                 required: true,
                 ..member("DefaultActions", 4)
             },
-            member("AlpnPolicy", 11),
-            member("Tags", 279),
-            member("MutualAuthentication", 203),
+            member("AlpnPolicy", 13),
+            member("Tags", 285),
+            member("MutualAuthentication", 207),
         ])),
     },
     m::Shape {
         name: "CreateListenerOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Listeners", 168)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Listeners", 172)])),
     },
     m::Shape {
         name: "CreateLoadBalancerInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 178)
+                ..member("Name", 182)
             },
-            member("Subnets", 273),
-            member("SubnetMappings", 271),
-            member("SecurityGroups", 254),
-            member("Scheme", 181),
-            member("Tags", 279),
-            member("Type", 184),
-            member("IpAddressType", 143),
-            member("CustomerOwnedIpv4Pool", 67),
-            member("EnablePrefixForIpv6SourceNat", 110),
-            member("IpamPools", 145),
+            member("Subnets", 279),
+            member("SubnetMappings", 277),
+            member("SecurityGroups", 260),
+            member("Scheme", 185),
+            member("Tags", 285),
+            member("Type", 188),
+            member("IpAddressType", 147),
+            member("CustomerOwnedIpv4Pool", 69),
+            member("EnablePrefixForIpv6SourceNat", 114),
+            member("IpamPools", 149),
         ])),
     },
     m::Shape {
         name: "CreateLoadBalancerOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("LoadBalancers", 185)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LoadBalancers", 189)])),
     },
     m::Shape {
         name: "CreateRuleInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ListenerArn", 161)
+                ..member("ListenerArn", 165)
             },
             m::Member {
                 required: true,
-                ..member("Conditions", 244)
+                ..member("Conditions", 250)
             },
             m::Member {
                 required: true,
-                ..member("Priority", 246)
+                ..member("Priority", 252)
             },
             m::Member {
                 required: true,
                 ..member("Actions", 4)
             },
-            member("Tags", 279),
-            member("Transforms", 250),
+            member("Tags", 285),
+            member("Transforms", 256),
         ])),
     },
     m::Shape {
         name: "CreateRuleOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Rules", 251)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Rules", 257)])),
     },
     m::Shape {
         name: "CreateTargetGroupInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 296)
+                ..member("Name", 302)
             },
-            member("Protocol", 214),
-            member("ProtocolVersion", 215),
-            member("Port", 210),
-            member("VpcId", 333),
-            member("HealthCheckProtocol", 214),
-            member("HealthCheckPort", 120),
-            member("HealthCheckEnabled", 118),
-            member("HealthCheckPath", 208),
-            member("HealthCheckIntervalSeconds", 119),
-            member("HealthCheckTimeoutSeconds", 122),
-            member("HealthyThresholdCount", 121),
-            member("UnhealthyThresholdCount", 121),
-            member("Matcher", 187),
-            member("TargetType", 311),
-            member("Tags", 279),
-            member("IpAddressType", 294),
-            member("TargetControlPort", 283),
+            member("Protocol", 218),
+            member("ProtocolVersion", 219),
+            member("Port", 214),
+            member("VpcId", 339),
+            member("HealthCheckProtocol", 218),
+            member("HealthCheckPort", 124),
+            member("HealthCheckEnabled", 122),
+            member("HealthCheckPath", 212),
+            member("HealthCheckIntervalSeconds", 123),
+            member("HealthCheckTimeoutSeconds", 126),
+            member("HealthyThresholdCount", 125),
+            member("UnhealthyThresholdCount", 125),
+            member("Matcher", 191),
+            member("TargetType", 317),
+            member("Tags", 285),
+            member("IpAddressType", 300),
+            member("TargetControlPort", 289),
         ])),
     },
     m::Shape {
         name: "CreateTargetGroupOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("TargetGroups", 304)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TargetGroups", 310)])),
     },
     m::Shape {
         name: "CreatedTime",
@@ -1035,7 +1064,7 @@ pub static SHAPES: [m::Shape; 335] = [
         name: "DeleteListenerInput",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ListenerArn", 161)
+            ..member("ListenerArn", 165)
         }])),
     },
     m::Shape {
@@ -1046,7 +1075,7 @@ pub static SHAPES: [m::Shape; 335] = [
         name: "DeleteLoadBalancerInput",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoadBalancerArn", 172)
+            ..member("LoadBalancerArn", 176)
         }])),
     },
     m::Shape {
@@ -1057,7 +1086,7 @@ pub static SHAPES: [m::Shape; 335] = [
         name: "DeleteRuleInput",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RuleArn", 241)
+            ..member("RuleArn", 247)
         }])),
     },
     m::Shape {
@@ -1068,7 +1097,7 @@ pub static SHAPES: [m::Shape; 335] = [
         name: "DeleteTargetGroupInput",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("TargetGroupArn", 287)
+            ..member("TargetGroupArn", 293)
         }])),
     },
     m::Shape {
@@ -1080,11 +1109,11 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetGroupArn", 287)
+                ..member("TargetGroupArn", 293)
             },
             m::Member {
                 required: true,
-                ..member("Targets", 285)
+                ..member("Targets", 291)
             },
         ])),
     },
@@ -1094,138 +1123,156 @@ pub static SHAPES: [m::Shape; 335] = [
     },
     m::Shape {
         name: "DescribeAccountLimitsInput",
-        kind: m::ShapeKind::Structure(structure(&[member("Marker", 186), member("PageSize", 207)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Marker", 190), member("PageSize", 211)])),
     },
     m::Shape {
         name: "DescribeAccountLimitsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Limits", 157),
-            member("NextMarker", 186),
+            member("Limits", 161),
+            member("NextMarker", 190),
         ])),
     },
     m::Shape {
         name: "DescribeListenerAttributesInput",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ListenerArn", 161)
+            ..member("ListenerArn", 165)
         }])),
     },
     m::Shape {
         name: "DescribeListenerAttributesOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 166)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 170)])),
+    },
+    m::Shape {
+        name: "DescribeListenerCertificatesInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ListenerArn", 165)
+            },
+            member("Marker", 190),
+            member("PageSize", 211),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeListenerCertificatesOutput",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("Certificates", 53),
+            member("NextMarker", 190),
+        ])),
     },
     m::Shape {
         name: "DescribeListenersInput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerArn", 172),
-            member("ListenerArns", 162),
-            member("Marker", 186),
-            member("PageSize", 207),
+            member("LoadBalancerArn", 176),
+            member("ListenerArns", 166),
+            member("Marker", 190),
+            member("PageSize", 211),
         ])),
     },
     m::Shape {
         name: "DescribeListenersOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Listeners", 168),
-            member("NextMarker", 186),
+            member("Listeners", 172),
+            member("NextMarker", 190),
         ])),
     },
     m::Shape {
         name: "DescribeLoadBalancerAttributesInput",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LoadBalancerArn", 172)
+            ..member("LoadBalancerArn", 176)
         }])),
     },
     m::Shape {
         name: "DescribeLoadBalancerAttributesOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 177)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 181)])),
     },
     m::Shape {
         name: "DescribeLoadBalancersInput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerArns", 173),
-            member("Names", 179),
-            member("Marker", 186),
-            member("PageSize", 207),
+            member("LoadBalancerArns", 177),
+            member("Names", 183),
+            member("Marker", 190),
+            member("PageSize", 211),
         ])),
     },
     m::Shape {
         name: "DescribeLoadBalancersOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancers", 185),
-            member("NextMarker", 186),
+            member("LoadBalancers", 189),
+            member("NextMarker", 190),
         ])),
     },
     m::Shape {
         name: "DescribeRulesInput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ListenerArn", 161),
-            member("RuleArns", 242),
-            member("Marker", 186),
-            member("PageSize", 207),
+            member("ListenerArn", 165),
+            member("RuleArns", 248),
+            member("Marker", 190),
+            member("PageSize", 211),
         ])),
     },
     m::Shape {
         name: "DescribeRulesOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Rules", 251),
-            member("NextMarker", 186),
+            member("Rules", 257),
+            member("NextMarker", 190),
         ])),
     },
     m::Shape {
         name: "DescribeSSLPoliciesInput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Names", 263),
-            member("Marker", 186),
-            member("PageSize", 207),
-            member("LoadBalancerType", 184),
+            member("Names", 269),
+            member("Marker", 190),
+            member("PageSize", 211),
+            member("LoadBalancerType", 188),
         ])),
     },
     m::Shape {
         name: "DescribeSSLPoliciesOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SslPolicies", 260),
-            member("NextMarker", 186),
+            member("SslPolicies", 266),
+            member("NextMarker", 190),
         ])),
     },
     m::Shape {
         name: "DescribeTagsInput",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ResourceArns", 233)
+            ..member("ResourceArns", 239)
         }])),
     },
     m::Shape {
         name: "DescribeTagsOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("TagDescriptions", 276)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TagDescriptions", 282)])),
     },
     m::Shape {
         name: "DescribeTargetGroupAttributesInput",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("TargetGroupArn", 287)
+            ..member("TargetGroupArn", 293)
         }])),
     },
     m::Shape {
         name: "DescribeTargetGroupAttributesOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 293)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 299)])),
     },
     m::Shape {
         name: "DescribeTargetGroupsInput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerArn", 172),
-            member("TargetGroupArns", 288),
-            member("Names", 297),
-            member("Marker", 186),
-            member("PageSize", 207),
+            member("LoadBalancerArn", 176),
+            member("TargetGroupArns", 294),
+            member("Names", 303),
+            member("Marker", 190),
+            member("PageSize", 211),
         ])),
     },
     m::Shape {
         name: "DescribeTargetGroupsOutput",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TargetGroups", 304),
-            member("NextMarker", 186),
+            member("TargetGroups", 310),
+            member("NextMarker", 190),
         ])),
     },
     m::Shape {
@@ -1233,10 +1280,10 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetGroupArn", 287)
+                ..member("TargetGroupArn", 293)
             },
-            member("Targets", 285),
-            member("Include", 158),
+            member("Targets", 291),
+            member("Include", 162),
         ])),
     },
     m::Shape {
@@ -1247,7 +1294,7 @@ pub static SHAPES: [m::Shape; 335] = [
     },
     m::Shape {
         name: "DescribeTargetHealthOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("TargetHealthDescriptions", 307)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TargetHealthDescriptions", 313)])),
     },
     m::Shape {
         name: "Description",
@@ -1326,12 +1373,12 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "FixedResponseActionConfig",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MessageBody", 114),
+            member("MessageBody", 118),
             m::Member {
                 required: true,
-                ..member("StatusCode", 115)
+                ..member("StatusCode", 119)
             },
-            member("ContentType", 113),
+            member("ContentType", 117),
         ])),
     },
     m::Shape {
@@ -1349,8 +1396,8 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "ForwardActionConfig",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TargetGroups", 295),
-            member("TargetGroupStickinessConfig", 299),
+            member("TargetGroups", 301),
+            member("TargetGroupStickinessConfig", 305),
         ])),
     },
     m::Shape {
@@ -1392,13 +1439,13 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "HostHeaderConditionConfig",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Values", 159),
-            member("RegexValues", 159),
+            member("Values", 163),
+            member("RegexValues", 163),
         ])),
     },
     m::Shape {
         name: "HostHeaderRewriteConfig",
-        kind: m::ShapeKind::Structure(structure(&[member("Rewrites", 239)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Rewrites", 245)])),
     },
     m::Shape {
         name: "HttpCode",
@@ -1407,9 +1454,9 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "HttpHeaderConditionConfig",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpHeaderName", 128),
-            member("Values", 159),
-            member("RegexValues", 159),
+            member("HttpHeaderName", 132),
+            member("Values", 163),
+            member("RegexValues", 163),
         ])),
     },
     m::Shape {
@@ -1418,7 +1465,7 @@ pub static SHAPES: [m::Shape; 335] = [
     },
     m::Shape {
         name: "HttpRequestMethodConditionConfig",
-        kind: m::ShapeKind::Structure(structure(&[member("Values", 159)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Values", 163)])),
     },
     m::Shape {
         name: "IPv6Address",
@@ -1564,7 +1611,7 @@ pub static SHAPES: [m::Shape; 335] = [
     },
     m::Shape {
         name: "IpamPools",
-        kind: m::ShapeKind::Structure(structure(&[member("Ipv4IpamPoolId", 144)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Ipv4IpamPoolId", 148)])),
     },
     m::Shape {
         name: "IsDefault",
@@ -1575,15 +1622,15 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Format", 148)
+                ..member("Format", 152)
             },
             m::Member {
                 required: true,
-                ..member("Name", 149)
+                ..member("Name", 153)
             },
             m::Member {
                 required: true,
-                ..member("Values", 151)
+                ..member("Values", 155)
             },
         ])),
     },
@@ -1604,7 +1651,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "JwtValidationActionAdditionalClaimValues",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(150),
+            member: m::ShapeId(154),
             member_location_name: None,
             flattened: false,
         }),
@@ -1612,7 +1659,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "JwtValidationActionAdditionalClaims",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(147),
+            member: m::ShapeId(151),
             member_location_name: None,
             flattened: false,
         }),
@@ -1622,13 +1669,13 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("JwksEndpoint", 155)
+                ..member("JwksEndpoint", 159)
             },
             m::Member {
                 required: true,
-                ..member("Issuer", 154)
+                ..member("Issuer", 158)
             },
-            member("AdditionalClaims", 152),
+            member("AdditionalClaims", 156),
         ])),
     },
     m::Shape {
@@ -1641,12 +1688,12 @@ pub static SHAPES: [m::Shape; 335] = [
     },
     m::Shape {
         name: "Limit",
-        kind: m::ShapeKind::Structure(structure(&[member("Name", 204), member("Max", 188)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 208), member("Max", 192)])),
     },
     m::Shape {
         name: "Limits",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(156),
+            member: m::ShapeId(160),
             member_location_name: None,
             flattened: false,
         }),
@@ -1654,7 +1701,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "ListOfDescribeTargetHealthIncludeOptions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(102),
+            member: m::ShapeId(106),
             member_location_name: None,
             flattened: false,
         }),
@@ -1662,7 +1709,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "ListOfString",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(268),
+            member: m::ShapeId(274),
             member_location_name: None,
             flattened: false,
         }),
@@ -1670,15 +1717,15 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "Listener",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ListenerArn", 161),
-            member("LoadBalancerArn", 172),
-            member("Port", 210),
-            member("Protocol", 214),
-            member("Certificates", 51),
-            member("SslPolicy", 262),
+            member("ListenerArn", 165),
+            member("LoadBalancerArn", 176),
+            member("Port", 214),
+            member("Protocol", 218),
+            member("Certificates", 53),
+            member("SslPolicy", 268),
             member("DefaultActions", 4),
-            member("AlpnPolicy", 11),
-            member("MutualAuthentication", 203),
+            member("AlpnPolicy", 13),
+            member("MutualAuthentication", 207),
         ])),
     },
     m::Shape {
@@ -1688,14 +1735,14 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "ListenerArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(161),
+            member: m::ShapeId(165),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "ListenerAttribute",
-        kind: m::ShapeKind::Structure(structure(&[member("Key", 164), member("Value", 165)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Key", 168), member("Value", 169)])),
     },
     m::Shape {
         name: "ListenerAttributeKey",
@@ -1708,7 +1755,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "ListenerAttributes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(163),
+            member: m::ShapeId(167),
             member_location_name: None,
             flattened: false,
         }),
@@ -1728,7 +1775,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "Listeners",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(160),
+            member: m::ShapeId(164),
             member_location_name: None,
             flattened: false,
         }),
@@ -1736,37 +1783,37 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "LoadBalancer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerArn", 172),
-            member("DNSName", 68),
-            member("CanonicalHostedZoneId", 45),
-            member("CreatedTime", 66),
-            member("LoadBalancerName", 178),
-            member("Scheme", 181),
-            member("VpcId", 333),
-            member("State", 182),
-            member("Type", 184),
-            member("AvailabilityZones", 43),
-            member("SecurityGroups", 254),
-            member("IpAddressType", 143),
-            member("CustomerOwnedIpv4Pool", 67),
-            member("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", 111),
-            member("EnablePrefixForIpv6SourceNat", 110),
-            member("IpamPools", 145),
+            member("LoadBalancerArn", 176),
+            member("DNSName", 70),
+            member("CanonicalHostedZoneId", 47),
+            member("CreatedTime", 68),
+            member("LoadBalancerName", 182),
+            member("Scheme", 185),
+            member("VpcId", 339),
+            member("State", 186),
+            member("Type", 188),
+            member("AvailabilityZones", 45),
+            member("SecurityGroups", 260),
+            member("IpAddressType", 147),
+            member("CustomerOwnedIpv4Pool", 69),
+            member("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", 115),
+            member("EnablePrefixForIpv6SourceNat", 114),
+            member("IpamPools", 149),
         ])),
     },
     m::Shape {
         name: "LoadBalancerAddress",
         kind: m::ShapeKind::Structure(structure(&[
-            member("IpAddress", 142),
-            member("AllocationId", 9),
-            member("PrivateIPv4Address", 213),
-            member("IPv6Address", 130),
+            member("IpAddress", 146),
+            member("AllocationId", 11),
+            member("PrivateIPv4Address", 217),
+            member("IPv6Address", 134),
         ])),
     },
     m::Shape {
         name: "LoadBalancerAddresses",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(170),
+            member: m::ShapeId(174),
             member_location_name: None,
             flattened: false,
         }),
@@ -1778,14 +1825,14 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "LoadBalancerArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(172),
+            member: m::ShapeId(176),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "LoadBalancerAttribute",
-        kind: m::ShapeKind::Structure(structure(&[member("Key", 175), member("Value", 176)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Key", 179), member("Value", 180)])),
     },
     m::Shape {
         name: "LoadBalancerAttributeKey",
@@ -1798,7 +1845,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "LoadBalancerAttributes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(174),
+            member: m::ShapeId(178),
             member_location_name: None,
             flattened: false,
         }),
@@ -1810,7 +1857,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "LoadBalancerNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(178),
+            member: m::ShapeId(182),
             member_location_name: None,
             flattened: false,
         }),
@@ -1835,7 +1882,7 @@ pub static SHAPES: [m::Shape; 335] = [
     },
     m::Shape {
         name: "LoadBalancerState",
-        kind: m::ShapeKind::Structure(structure(&[member("Code", 183), member("Reason", 266)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Code", 187), member("Reason", 272)])),
     },
     m::Shape {
         name: "LoadBalancerStateEnum",
@@ -1852,7 +1899,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "LoadBalancers",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(169),
+            member: m::ShapeId(173),
             member_location_name: None,
             flattened: false,
         }),
@@ -1864,8 +1911,8 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "Matcher",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpCode", 126),
-            member("GrpcCode", 117),
+            member("HttpCode", 130),
+            member("GrpcCode", 121),
         ])),
     },
     m::Shape {
@@ -1887,119 +1934,119 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ListenerArn", 161)
+                ..member("ListenerArn", 165)
             },
             m::Member {
                 required: true,
-                ..member("Attributes", 166)
+                ..member("Attributes", 170)
             },
         ])),
     },
     m::Shape {
         name: "ModifyListenerAttributesOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 166)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 170)])),
     },
     m::Shape {
         name: "ModifyListenerInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ListenerArn", 161)
+                ..member("ListenerArn", 165)
             },
-            member("Port", 210),
-            member("Protocol", 214),
-            member("SslPolicy", 262),
-            member("Certificates", 51),
+            member("Port", 214),
+            member("Protocol", 218),
+            member("SslPolicy", 268),
+            member("Certificates", 53),
             member("DefaultActions", 4),
-            member("AlpnPolicy", 11),
-            member("MutualAuthentication", 203),
+            member("AlpnPolicy", 13),
+            member("MutualAuthentication", 207),
         ])),
     },
     m::Shape {
         name: "ModifyListenerOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Listeners", 168)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Listeners", 172)])),
     },
     m::Shape {
         name: "ModifyLoadBalancerAttributesInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LoadBalancerArn", 172)
+                ..member("LoadBalancerArn", 176)
             },
             m::Member {
                 required: true,
-                ..member("Attributes", 177)
+                ..member("Attributes", 181)
             },
         ])),
     },
     m::Shape {
         name: "ModifyLoadBalancerAttributesOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 177)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 181)])),
     },
     m::Shape {
         name: "ModifyRuleInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("RuleArn", 241)
+                ..member("RuleArn", 247)
             },
-            member("Conditions", 244),
+            member("Conditions", 250),
             member("Actions", 4),
-            member("Transforms", 250),
-            member("ResetTransforms", 231),
+            member("Transforms", 256),
+            member("ResetTransforms", 237),
         ])),
     },
     m::Shape {
         name: "ModifyRuleOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Rules", 251)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Rules", 257)])),
     },
     m::Shape {
         name: "ModifyTargetGroupAttributesInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetGroupArn", 287)
+                ..member("TargetGroupArn", 293)
             },
             m::Member {
                 required: true,
-                ..member("Attributes", 293)
+                ..member("Attributes", 299)
             },
         ])),
     },
     m::Shape {
         name: "ModifyTargetGroupAttributesOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 293)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Attributes", 299)])),
     },
     m::Shape {
         name: "ModifyTargetGroupInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetGroupArn", 287)
+                ..member("TargetGroupArn", 293)
             },
-            member("HealthCheckProtocol", 214),
-            member("HealthCheckPort", 120),
-            member("HealthCheckPath", 208),
-            member("HealthCheckEnabled", 118),
-            member("HealthCheckIntervalSeconds", 119),
-            member("HealthCheckTimeoutSeconds", 122),
-            member("HealthyThresholdCount", 121),
-            member("UnhealthyThresholdCount", 121),
-            member("Matcher", 187),
+            member("HealthCheckProtocol", 218),
+            member("HealthCheckPort", 124),
+            member("HealthCheckPath", 212),
+            member("HealthCheckEnabled", 122),
+            member("HealthCheckIntervalSeconds", 123),
+            member("HealthCheckTimeoutSeconds", 126),
+            member("HealthyThresholdCount", 125),
+            member("UnhealthyThresholdCount", 125),
+            member("Matcher", 191),
         ])),
     },
     m::Shape {
         name: "ModifyTargetGroupOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("TargetGroups", 304)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TargetGroups", 310)])),
     },
     m::Shape {
         name: "MutualAuthenticationAttributes",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Mode", 190),
-            member("TrustStoreArn", 325),
-            member("IgnoreClientCertificateExpiry", 131),
-            member("TrustStoreAssociationStatus", 327),
-            member("AdvertiseTrustStoreCaNames", 8),
+            member("Mode", 194),
+            member("TrustStoreArn", 331),
+            member("IgnoreClientCertificateExpiry", 135),
+            member("TrustStoreAssociationStatus", 333),
+            member("AdvertiseTrustStoreCaNames", 10),
         ])),
     },
     m::Shape {
@@ -2033,8 +2080,8 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "PathPatternConditionConfig",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Values", 159),
-            member("RegexValues", 159),
+            member("Values", 163),
+            member("RegexValues", 163),
         ])),
     },
     m::Shape {
@@ -2083,16 +2130,16 @@ pub static SHAPES: [m::Shape; 335] = [
     },
     m::Shape {
         name: "QueryStringConditionConfig",
-        kind: m::ShapeKind::Structure(structure(&[member("Values", 218)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Values", 222)])),
     },
     m::Shape {
         name: "QueryStringKeyValuePair",
-        kind: m::ShapeKind::Structure(structure(&[member("Key", 268), member("Value", 268)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Key", 274), member("Value", 274)])),
     },
     m::Shape {
         name: "QueryStringKeyValuePairList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(217),
+            member: m::ShapeId(221),
             member_location_name: None,
             flattened: false,
         }),
@@ -2104,14 +2151,14 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "RedirectActionConfig",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Protocol", 224),
-            member("Port", 223),
-            member("Host", 221),
-            member("Path", 222),
-            member("Query", 225),
+            member("Protocol", 228),
+            member("Port", 227),
+            member("Host", 225),
+            member("Path", 226),
+            member("Query", 229),
             m::Member {
                 required: true,
-                ..member("StatusCode", 226)
+                ..member("StatusCode", 230)
             },
         ])),
     },
@@ -2146,11 +2193,11 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetGroupArn", 287)
+                ..member("TargetGroupArn", 293)
             },
             m::Member {
                 required: true,
-                ..member("Targets", 285)
+                ..member("Targets", 291)
             },
         ])),
     },
@@ -2159,15 +2206,32 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[])),
     },
     m::Shape {
+        name: "RemoveListenerCertificatesInput",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("ListenerArn", 165)
+            },
+            m::Member {
+                required: true,
+                ..member("Certificates", 53)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "RemoveListenerCertificatesOutput",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
         name: "RemoveTagsInput",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ResourceArns", 233)
+                ..member("ResourceArns", 239)
             },
             m::Member {
                 required: true,
-                ..member("TagKeys", 278)
+                ..member("TagKeys", 284)
             },
         ])),
     },
@@ -2186,7 +2250,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "ResourceArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(232),
+            member: m::ShapeId(238),
             member_location_name: None,
             flattened: false,
         }),
@@ -2244,18 +2308,18 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Regex", 268)
+                ..member("Regex", 274)
             },
             m::Member {
                 required: true,
-                ..member("Replace", 268)
+                ..member("Replace", 274)
             },
         ])),
     },
     m::Shape {
         name: "RewriteConfigList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(238),
+            member: m::ShapeId(244),
             member_location_name: None,
             flattened: false,
         }),
@@ -2263,12 +2327,12 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "Rule",
         kind: m::ShapeKind::Structure(structure(&[
-            member("RuleArn", 241),
-            member("Priority", 267),
-            member("Conditions", 244),
+            member("RuleArn", 247),
+            member("Priority", 273),
+            member("Conditions", 250),
             member("Actions", 4),
-            member("IsDefault", 146),
-            member("Transforms", 250),
+            member("IsDefault", 150),
+            member("Transforms", 256),
         ])),
     },
     m::Shape {
@@ -2278,7 +2342,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "RuleArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(247),
             member_location_name: None,
             flattened: false,
         }),
@@ -2286,21 +2350,21 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "RuleCondition",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Field", 57),
-            member("Values", 159),
-            member("HostHeaderConfig", 124),
-            member("PathPatternConfig", 209),
-            member("HttpHeaderConfig", 127),
-            member("QueryStringConfig", 216),
-            member("HttpRequestMethodConfig", 129),
-            member("SourceIpConfig", 257),
-            member("RegexValues", 159),
+            member("Field", 59),
+            member("Values", 163),
+            member("HostHeaderConfig", 128),
+            member("PathPatternConfig", 213),
+            member("HttpHeaderConfig", 131),
+            member("QueryStringConfig", 220),
+            member("HttpRequestMethodConfig", 133),
+            member("SourceIpConfig", 263),
+            member("RegexValues", 163),
         ])),
     },
     m::Shape {
         name: "RuleConditionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(243),
+            member: m::ShapeId(249),
             member_location_name: None,
             flattened: false,
         }),
@@ -2324,7 +2388,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "RulePriorityList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(248),
+            member: m::ShapeId(254),
             member_location_name: None,
             flattened: false,
         }),
@@ -2332,8 +2396,8 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "RulePriorityPair",
         kind: m::ShapeKind::Structure(structure(&[
-            member("RuleArn", 241),
-            member("Priority", 246),
+            member("RuleArn", 247),
+            member("Priority", 252),
         ])),
     },
     m::Shape {
@@ -2341,16 +2405,16 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Type", 324)
+                ..member("Type", 330)
             },
-            member("HostHeaderRewriteConfig", 125),
-            member("UrlRewriteConfig", 332),
+            member("HostHeaderRewriteConfig", 129),
+            member("UrlRewriteConfig", 338),
         ])),
     },
     m::Shape {
         name: "RuleTransformList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(255),
             member_location_name: None,
             flattened: false,
         }),
@@ -2358,7 +2422,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "Rules",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(240),
+            member: m::ShapeId(246),
             member_location_name: None,
             flattened: false,
         }),
@@ -2382,7 +2446,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "SecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(253),
+            member: m::ShapeId(259),
             member_location_name: None,
             flattened: false,
         }),
@@ -2391,16 +2455,16 @@ pub static SHAPES: [m::Shape; 335] = [
         name: "SetRulePrioritiesInput",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("RulePriorities", 247)
+            ..member("RulePriorities", 253)
         }])),
     },
     m::Shape {
         name: "SetRulePrioritiesOutput",
-        kind: m::ShapeKind::Structure(structure(&[member("Rules", 251)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Rules", 257)])),
     },
     m::Shape {
         name: "SourceIpConditionConfig",
-        kind: m::ShapeKind::Structure(structure(&[member("Values", 159)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Values", 163)])),
     },
     m::Shape {
         name: "SourceNatIpv6Prefix",
@@ -2409,7 +2473,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "SourceNatIpv6Prefixes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(258),
+            member: m::ShapeId(264),
             member_location_name: None,
             flattened: false,
         }),
@@ -2417,7 +2481,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "SslPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(261),
+            member: m::ShapeId(267),
             member_location_name: None,
             flattened: false,
         }),
@@ -2425,10 +2489,10 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "SslPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SslProtocols", 265),
-            member("Ciphers", 56),
-            member("Name", 262),
-            member("SupportedLoadBalancerTypes", 159),
+            member("SslProtocols", 271),
+            member("Ciphers", 58),
+            member("Name", 268),
+            member("SupportedLoadBalancerTypes", 163),
         ])),
     },
     m::Shape {
@@ -2438,7 +2502,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "SslPolicyNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(262),
+            member: m::ShapeId(268),
             member_location_name: None,
             flattened: false,
         }),
@@ -2450,7 +2514,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "SslProtocols",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(270),
             member_location_name: None,
             flattened: false,
         }),
@@ -2474,17 +2538,17 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "SubnetMapping",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SubnetId", 269),
-            member("AllocationId", 9),
-            member("PrivateIPv4Address", 213),
-            member("IPv6Address", 130),
-            member("SourceNatIpv6Prefix", 258),
+            member("SubnetId", 275),
+            member("AllocationId", 11),
+            member("PrivateIPv4Address", 217),
+            member("IPv6Address", 134),
+            member("SourceNatIpv6Prefix", 264),
         ])),
     },
     m::Shape {
         name: "SubnetMappings",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(270),
+            member: m::ShapeId(276),
             member_location_name: None,
             flattened: false,
         }),
@@ -2504,7 +2568,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "Subnets",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(269),
+            member: m::ShapeId(275),
             member_location_name: None,
             flattened: false,
         }),
@@ -2514,22 +2578,22 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Key", 277)
+                ..member("Key", 283)
             },
-            member("Value", 280),
+            member("Value", 286),
         ])),
     },
     m::Shape {
         name: "TagDescription",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceArn", 232),
-            member("Tags", 279),
+            member("ResourceArn", 238),
+            member("Tags", 285),
         ])),
     },
     m::Shape {
         name: "TagDescriptions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(281),
             member_location_name: None,
             flattened: false,
         }),
@@ -2541,7 +2605,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TagKeys",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(277),
+            member: m::ShapeId(283),
             member_location_name: None,
             flattened: false,
         }),
@@ -2549,7 +2613,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TagList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(274),
+            member: m::ShapeId(280),
             member_location_name: None,
             flattened: false,
         }),
@@ -2589,17 +2653,17 @@ pub static SHAPES: [m::Shape; 335] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 310)
+                ..member("Id", 316)
             },
-            member("Port", 210),
-            member("AvailabilityZone", 334),
-            member("QuicServerId", 219),
+            member("Port", 214),
+            member("AvailabilityZone", 340),
+            member("QuicServerId", 223),
         ])),
     },
     m::Shape {
         name: "TargetDescriptions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(284),
+            member: m::ShapeId(290),
             member_location_name: None,
             flattened: false,
         }),
@@ -2607,25 +2671,25 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TargetGroup",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TargetGroupArn", 287),
-            member("TargetGroupName", 296),
-            member("Protocol", 214),
-            member("Port", 210),
-            member("VpcId", 333),
-            member("HealthCheckProtocol", 214),
-            member("HealthCheckPort", 120),
-            member("HealthCheckEnabled", 118),
-            member("HealthCheckIntervalSeconds", 119),
-            member("HealthCheckTimeoutSeconds", 122),
-            member("HealthyThresholdCount", 121),
-            member("UnhealthyThresholdCount", 121),
-            member("HealthCheckPath", 208),
-            member("Matcher", 187),
-            member("LoadBalancerArns", 173),
-            member("TargetType", 311),
-            member("ProtocolVersion", 215),
-            member("IpAddressType", 294),
-            member("TargetControlPort", 283),
+            member("TargetGroupArn", 293),
+            member("TargetGroupName", 302),
+            member("Protocol", 218),
+            member("Port", 214),
+            member("VpcId", 339),
+            member("HealthCheckProtocol", 218),
+            member("HealthCheckPort", 124),
+            member("HealthCheckEnabled", 122),
+            member("HealthCheckIntervalSeconds", 123),
+            member("HealthCheckTimeoutSeconds", 126),
+            member("HealthyThresholdCount", 125),
+            member("UnhealthyThresholdCount", 125),
+            member("HealthCheckPath", 212),
+            member("Matcher", 191),
+            member("LoadBalancerArns", 177),
+            member("TargetType", 317),
+            member("ProtocolVersion", 219),
+            member("IpAddressType", 300),
+            member("TargetControlPort", 289),
         ])),
     },
     m::Shape {
@@ -2635,7 +2699,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TargetGroupArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(287),
+            member: m::ShapeId(293),
             member_location_name: None,
             flattened: false,
         }),
@@ -2654,7 +2718,7 @@ pub static SHAPES: [m::Shape; 335] = [
     },
     m::Shape {
         name: "TargetGroupAttribute",
-        kind: m::ShapeKind::Structure(structure(&[member("Key", 291), member("Value", 292)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Key", 297), member("Value", 298)])),
     },
     m::Shape {
         name: "TargetGroupAttributeKey",
@@ -2667,7 +2731,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TargetGroupAttributes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(290),
+            member: m::ShapeId(296),
             member_location_name: None,
             flattened: false,
         }),
@@ -2681,7 +2745,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TargetGroupList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(302),
+            member: m::ShapeId(308),
             member_location_name: None,
             flattened: false,
         }),
@@ -2693,7 +2757,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TargetGroupNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(302),
             member_location_name: None,
             flattened: false,
         }),
@@ -2713,8 +2777,8 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TargetGroupStickinessConfig",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Enabled", 301),
-            member("DurationSeconds", 300),
+            member("Enabled", 307),
+            member("DurationSeconds", 306),
         ])),
     },
     m::Shape {
@@ -2728,8 +2792,8 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TargetGroupTuple",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TargetGroupArn", 287),
-            member("Weight", 303),
+            member("TargetGroupArn", 293),
+            member("Weight", 309),
         ])),
     },
     m::Shape {
@@ -2739,7 +2803,7 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TargetGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(286),
+            member: m::ShapeId(292),
             member_location_name: None,
             flattened: false,
         }),
@@ -2747,25 +2811,25 @@ pub static SHAPES: [m::Shape; 335] = [
     m::Shape {
         name: "TargetHealth",
         kind: m::ShapeKind::Structure(structure(&[
-            member("State", 309),
-            member("Reason", 308),
-            member("Description", 104),
+            member("State", 315),
+            member("Reason", 314),
+            member("Description", 108),
         ])),
     },
     m::Shape {
         name: "TargetHealthDescription",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Target", 284),
-            member("HealthCheckPort", 120),
-            member("TargetHealth", 305),
-            member("AnomalyDetection", 13),
-            member("AdministrativeOverride", 7),
+            member("Target", 290),
+            member("HealthCheckPort", 124),
+            member("TargetHealth", 311),
+            member("AnomalyDetection", 15),
+            member("AdministrativeOverride", 9),
         ])),
     },
     m::Shape {
         name: "TargetHealthDescriptions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(306),
+            member: m::ShapeId(312),
             member_location_name: None,
             flattened: false,
         }),
@@ -3035,7 +3099,7 @@ pub static SHAPES: [m::Shape; 335] = [
     },
     m::Shape {
         name: "UrlRewriteConfig",
-        kind: m::ShapeKind::Structure(structure(&[member("Rewrites", 239)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Rewrites", 245)])),
     },
     m::Shape {
         name: "VpcId",
@@ -3051,6 +3115,7 @@ use m::build::{member, op, structure};
 
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
+    "AddListenerCertificates",
     "AddTags",
     "CreateListener",
     "CreateLoadBalancer",
@@ -3063,6 +3128,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeregisterTargets",
     "DescribeAccountLimits",
     "DescribeListenerAttributes",
+    "DescribeListenerCertificates",
     "DescribeListeners",
     "DescribeLoadBalancerAttributes",
     "DescribeLoadBalancers",
@@ -3079,6 +3145,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "ModifyTargetGroup",
     "ModifyTargetGroupAttributes",
     "RegisterTargets",
+    "RemoveListenerCertificates",
     "RemoveTags",
     "SetRulePriorities",
 ];
@@ -3142,6 +3209,51 @@ impl IntoValue for Action {
             self.forward_config.map(IntoValue::into_value),
             self.jwt_validation_config.map(IntoValue::into_value),
         ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddListenerCertificatesInput {
+    pub listener_arn: String,
+    pub certificates: Vec<Certificate>,
+}
+
+impl FromValue for AddListenerCertificatesInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            listener_arn: req(&mut s, 0, "ListenerArn")?,
+            certificates: req(&mut s, 1, "Certificates")?,
+        })
+    }
+}
+
+impl IntoValue for AddListenerCertificatesInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.listener_arn.into_value()),
+            Some(self.certificates.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AddListenerCertificatesOutput {
+    pub certificates: Option<Vec<Certificate>>,
+}
+
+impl FromValue for AddListenerCertificatesOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 1, path)?;
+        Ok(Self {
+            certificates: opt(&mut s, 0, "Certificates")?,
+        })
+    }
+}
+
+impl IntoValue for AddListenerCertificatesOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![self.certificates.map(IntoValue::into_value)])
     }
 }
 
@@ -4121,6 +4233,59 @@ impl FromValue for DescribeListenerAttributesOutput {
 impl IntoValue for DescribeListenerAttributesOutput {
     fn into_value(self) -> Value {
         Value::Struct(vec![self.attributes.map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeListenerCertificatesInput {
+    pub listener_arn: String,
+    pub marker: Option<String>,
+    pub page_size: Option<i32>,
+}
+
+impl FromValue for DescribeListenerCertificatesInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            listener_arn: req(&mut s, 0, "ListenerArn")?,
+            marker: opt(&mut s, 1, "Marker")?,
+            page_size: opt(&mut s, 2, "PageSize")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeListenerCertificatesInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.listener_arn.into_value()),
+            self.marker.map(IntoValue::into_value),
+            self.page_size.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeListenerCertificatesOutput {
+    pub certificates: Option<Vec<Certificate>>,
+    pub next_marker: Option<String>,
+}
+
+impl FromValue for DescribeListenerCertificatesOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            certificates: opt(&mut s, 0, "Certificates")?,
+            next_marker: opt(&mut s, 1, "NextMarker")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeListenerCertificatesOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.certificates.map(IntoValue::into_value),
+            self.next_marker.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -5919,6 +6084,47 @@ impl IntoValue for RegisterTargetsOutput {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveListenerCertificatesInput {
+    pub listener_arn: String,
+    pub certificates: Vec<Certificate>,
+}
+
+impl FromValue for RemoveListenerCertificatesInput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            listener_arn: req(&mut s, 0, "ListenerArn")?,
+            certificates: req(&mut s, 1, "Certificates")?,
+        })
+    }
+}
+
+impl IntoValue for RemoveListenerCertificatesInput {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.listener_arn.into_value()),
+            Some(self.certificates.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemoveListenerCertificatesOutput {}
+
+impl FromValue for RemoveListenerCertificatesOutput {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for RemoveListenerCertificatesOutput {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RemoveTagsInput {
     pub resource_arns: Vec<String>,
     pub tag_keys: Vec<String>,
@@ -7270,6 +7476,13 @@ pub mod errors {
 
 /// What a Elastic Load Balancing v2 implementation provides: one method per implemented operation, taking the typed input and returning the typed output.
 pub trait Handlers: Send + Sync + 'static {
+    /// `AddListenerCertificates`.
+    fn add_listener_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: AddListenerCertificatesInput,
+    ) -> impl Future<Output = Result<AddListenerCertificatesOutput, AwsError>> + Send;
+
     /// `AddTags`.
     fn add_tags(
         &self,
@@ -7353,6 +7566,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DescribeListenerAttributesInput,
     ) -> impl Future<Output = Result<DescribeListenerAttributesOutput, AwsError>> + Send;
+
+    /// `DescribeListenerCertificates`.
+    fn describe_listener_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeListenerCertificatesInput,
+    ) -> impl Future<Output = Result<DescribeListenerCertificatesOutput, AwsError>> + Send;
 
     /// `DescribeListeners`.
     fn describe_listeners(
@@ -7466,6 +7686,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: RegisterTargetsInput,
     ) -> impl Future<Output = Result<RegisterTargetsOutput, AwsError>> + Send;
 
+    /// `RemoveListenerCertificates`.
+    fn remove_listener_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveListenerCertificatesInput,
+    ) -> impl Future<Output = Result<RemoveListenerCertificatesOutput, AwsError>> + Send;
+
     /// `RemoveTags`.
     fn remove_tags(
         &self,
@@ -7495,6 +7722,25 @@ pub mod access {
         condition, expand, keyed_condition, resources_or_star, AuthzValues,
         Part::{Each, Lit},
     };
+
+    /// `AddListenerCertificates`: `elasticloadbalancing:AddListenerCertificates`.
+    pub fn add_listener_certificates(
+        _ctx: &RequestContext,
+        input: &AddListenerCertificatesInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.listener_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "elasticloadbalancing:AddListenerCertificates",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
 
     /// `AddTags`: `elasticloadbalancing:AddTags`.
     pub fn add_tags(_ctx: &RequestContext, input: &AddTagsInput) -> Vec<Access> {
@@ -7812,6 +8058,23 @@ pub mod access {
         }]
     }
 
+    /// `DescribeListenerCertificates`: `elasticloadbalancing:DescribeListenerCertificates`.
+    pub fn describe_listener_certificates(
+        _ctx: &RequestContext,
+        _input: &DescribeListenerCertificatesInput,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "elasticloadbalancing:DescribeListenerCertificates",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DescribeListeners`: `elasticloadbalancing:DescribeListeners`.
     pub fn describe_listeners(
         _ctx: &RequestContext,
@@ -8083,6 +8346,25 @@ pub mod access {
         }]
     }
 
+    /// `RemoveListenerCertificates`: `elasticloadbalancing:RemoveListenerCertificates`.
+    pub fn remove_listener_certificates(
+        _ctx: &RequestContext,
+        input: &RemoveListenerCertificatesInput,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.listener_arn.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Each(&v0)], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "elasticloadbalancing:RemoveListenerCertificates",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `RemoveTags`: `elasticloadbalancing:RemoveTags`.
     pub fn remove_tags(_ctx: &RequestContext, input: &RemoveTagsInput) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -8142,6 +8424,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
     ) -> BoxFut<'a, Result<Option<Value>, AwsError>> {
         Box::pin(async move {
             match op.name {
+                "AddListenerCertificates" => {
+                    let input = AddListenerCertificatesInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "AddListenerCertificatesInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::add_listener_certificates(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.add_listener_certificates(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "AddTags" => {
                     let input = AddTagsInput::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(2)),
@@ -8284,6 +8578,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_listener_attributes(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_listener_attributes(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeListenerCertificates" => {
+                    let input = DescribeListenerCertificatesInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "DescribeListenerCertificatesInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_listener_certificates(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_listener_certificates(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DescribeListeners" => {
@@ -8476,6 +8782,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::register_targets(ctx, &input))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.register_targets(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "RemoveListenerCertificates" => {
+                    let input = RemoveListenerCertificatesInput::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "RemoveListenerCertificatesInput",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::remove_listener_certificates(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.remove_listener_certificates(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "RemoveTags" => {

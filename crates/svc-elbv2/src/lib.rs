@@ -9,10 +9,15 @@
 //! board. Subnets and security groups are looked up through [`Network`], a trait this crate
 //! owns and the binary wires to EC2.
 //!
-//! Not here yet: Gateway Load Balancers, Classic Load Balancers (`elb`), TLS listeners with
-//! ACM certificates, trust stores, instance and Lambda targets.
+//! HTTPS and TLS listeners take ACM's issued certificates through [`Certificates`] (a
+//! trait this crate owns, wired to svc-acm by the binary); the snapshot carries their PEM
+//! material, resolved at every publish, and ACM asks [`Handle`] who uses a certificate.
+//!
+//! Not here yet: Gateway Load Balancers, Classic Load Balancers (`elb`), trust stores
+//! (mutual TLS), instance and Lambda targets.
 
 pub mod attributes;
+pub mod certs;
 mod errors;
 pub mod generated;
 mod handlers;
@@ -22,6 +27,7 @@ mod persist;
 mod snapshot;
 mod state;
 
+pub use certs::{CertMaterial, Certificates, Handle, NoCertificates};
 pub use handlers::health_words;
 pub use network::{NetFuture, Network, NodeInterface, SubnetInfo};
 pub use state::Elb;
@@ -45,7 +51,30 @@ pub fn service(
     plane: Arc<Plane>,
     node_net: (Ipv4Addr, u8),
 ) -> Result<Arc<dyn nimbus_wire::Service>, StoreError> {
-    Ok(Arc::new(generated::Router(Elb::load(
-        store, clock, ids, network, plane, node_net,
-    )?)))
+    Ok(build(
+        store,
+        clock,
+        ids,
+        network,
+        plane,
+        node_net,
+        Arc::new(NoCertificates),
+    )?
+    .0)
+}
+
+/// [`service`] with ACM's certificates for HTTPS and TLS listeners, and the [`Handle`]
+/// through which ACM sees who uses a certificate.
+pub fn build(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+    network: Arc<dyn Network>,
+    plane: Arc<Plane>,
+    node_net: (Ipv4Addr, u8),
+    certs: Arc<dyn Certificates>,
+) -> Result<(Arc<dyn nimbus_wire::Service>, Handle), StoreError> {
+    let elb = Elb::load(store, clock, ids, network, plane, node_net, certs)?;
+    let handle = elb.handle();
+    Ok((Arc::new(generated::Router(elb)), handle))
 }

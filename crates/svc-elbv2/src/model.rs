@@ -139,7 +139,11 @@ pub struct ListenerRec {
     pub port: i32,
     pub protocol: String,
     pub ssl_policy: Option<String>,
+    /// The default certificate (HTTPS and TLS listeners).
     pub certificates: Vec<String>,
+    /// The listener's certificate list beside the default (`AddListenerCertificates`).
+    #[serde(default)]
+    pub extra_certificates: Vec<String>,
     pub default_actions: Vec<ActionRec>,
     /// The ARN of the listener's default rule (as `DescribeRules` lists it).
     pub default_rule_arn: String,

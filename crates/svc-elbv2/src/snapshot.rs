@@ -2,9 +2,14 @@
 //! ([`nimbus_lb::config::Snapshot`]): nodes from each balancer's zones, listeners with their
 //! rules sorted by priority (the default rule last), target groups with health checks,
 //! stickiness and registered targets (draining ones carry their end of draining; targets
-//! whose draining ended are left out). Pure: state in, snapshot out.
+//! whose draining ended are left out). HTTPS and TLS listeners get their rustls
+//! configuration: the default certificate and the listener's list, resolved through ACM
+//! ([`Certificates`]), with the security policy's protocols and ciphers. Pure: state (and
+//! ACM's answers) in, snapshot out.
 
 use crate::attributes::{self, Set};
+use crate::certs::Certificates;
+use crate::model::ListenerRec;
 use crate::model::{ActionRec, CondRec, LbRec, TgRec};
 use crate::state::State;
 use nimbus_core::Timestamp;
@@ -49,11 +54,11 @@ fn secs(n: i64) -> Duration {
     Duration::from_secs(n.max(0) as u64)
 }
 
-pub fn build(st: &State, now: Timestamp) -> Snapshot {
+pub fn build(st: &State, now: Timestamp, certs: &dyn Certificates) -> Snapshot {
     let mut in_use: HashMap<&str, bool> = HashMap::new();
     let mut balancers = Vec::new();
     for lb in st.lbs.values() {
-        balancers.push(Arc::new(balancer(st, lb, &mut in_use)));
+        balancers.push(Arc::new(balancer(st, lb, &mut in_use, certs)));
     }
     let groups = st
         .tgs
@@ -66,9 +71,65 @@ pub fn build(st: &State, now: Timestamp) -> Snapshot {
     Snapshot { balancers, groups }
 }
 
-fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool>) -> Balancer {
+/// The TLS configuration of a secure listener: its default certificate, then its list,
+/// each as ACM has it now (one ACM no longer answers for is left out; without the default
+/// there is no configuration and handshakes fail).
+fn tls(
+    l: &ListenerRec,
+    http2: bool,
+    certs: &dyn Certificates,
+) -> Option<Arc<nimbus_lb::tls::ServerConfig>> {
+    let mut list = Vec::new();
+    for (i, arn) in l
+        .certificates
+        .iter()
+        .chain(&l.extra_certificates)
+        .enumerate()
+    {
+        match certs.material(&l.account, &l.region, arn) {
+            Some(m) => list.push(nimbus_lb::tls::TlsCert {
+                chain_pem: m.chain_pem,
+                key_pem: m.key_pem,
+                names: m.names,
+            }),
+            None if i == 0 => return None,
+            None => {}
+        }
+    }
+    let policy = l
+        .ssl_policy
+        .as_deref()
+        .unwrap_or(crate::handlers::DEFAULT_SSL_POLICY);
+    let (protocols, ciphers) = crate::handlers::ssl_policy(policy)?;
+    let alpn: Vec<Vec<u8>> = match (l.protocol.as_str(), http2) {
+        ("HTTPS", true) => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        ("HTTPS", false) => vec![b"http/1.1".to_vec()],
+        _ => Vec::new(),
+    };
+    let settings = nimbus_lb::tls::TlsSettings {
+        certs: list,
+        protocols,
+        ciphers,
+        alpn,
+    };
+    match nimbus_lb::tls::server_config(&settings) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            eprintln!("nimbus: listener {} cannot terminate TLS: {e}", l.arn);
+            None
+        }
+    }
+}
+
+fn balancer<'a>(
+    st: &'a State,
+    lb: &'a LbRec,
+    in_use: &mut HashMap<&'a str, bool>,
+    certs: &dyn Certificates,
+) -> Balancer {
     let app = lb.kind == "application";
     let set = if app { Set::Alb } else { Set::Nlb };
+    let http2 = attributes::get(&lb.attributes, set, "routing.http2.enabled") != "false";
     let mut listeners: Vec<Listener> = Vec::new();
     let mut ls: Vec<_> = st.listeners_of(&lb.arn).collect();
     ls.sort_by_key(|l| l.port);
@@ -115,6 +176,9 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
                     "routing.http.response.server.enabled",
                 ) != "false",
                 response_headers: response_headers(&l.attributes),
+                tls: matches!(p, Protocol::Https | Protocol::Tls)
+                    .then(|| tls(l, http2, certs))
+                    .flatten(),
             });
         }
     }
@@ -145,7 +209,7 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
         ),
         cross_zone: app
             || attributes::get(&lb.attributes, set, "load_balancing.cross_zone.enabled") == "true",
-        http2: attributes::get(&lb.attributes, set, "routing.http2.enabled") != "false",
+        http2,
         xff: match attributes::get(
             &lb.attributes,
             set,

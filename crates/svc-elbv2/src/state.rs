@@ -95,7 +95,7 @@ impl State {
 /// The ELBv2 service: implements the generated `Handlers` trait (see `handlers`).
 pub struct Elb {
     pub(crate) store: Store,
-    pub(crate) state: RwLock<State>,
+    pub(crate) state: Arc<RwLock<State>>,
     writer: tokio::sync::Mutex<()>,
     pub(crate) ids: Arc<Ids>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -103,6 +103,8 @@ pub struct Elb {
     pub(crate) plane: Arc<Plane>,
     /// Where node addresses are allocated (decision 0010).
     pub(crate) node_net: (std::net::Ipv4Addr, u8),
+    /// ACM's issued certificates (HTTPS and TLS listeners).
+    pub(crate) certs: Arc<dyn crate::certs::Certificates>,
 }
 
 impl std::fmt::Debug for Elb {
@@ -130,11 +132,13 @@ impl Elb {
         network: Arc<dyn Network>,
         plane: Arc<Plane>,
         node_net: (std::net::Ipv4Addr, u8),
+        certs: Arc<dyn crate::certs::Certificates>,
     ) -> Result<Self, StoreError> {
         let state = loaded(&store)?;
         let elb = Elb {
+            certs,
             store,
-            state: RwLock::new(state),
+            state: Arc::new(RwLock::new(state)),
             writer: tokio::sync::Mutex::new(()),
             ids,
             clock,
@@ -152,9 +156,22 @@ impl Elb {
 
     /// Builds the data plane's snapshot from the current state and publishes it.
     pub(crate) fn publish(&self) {
-        let now = self.clock.now();
-        let snap = self.read(|st| crate::snapshot::build(st, now));
-        self.plane.publish(snap);
+        crate::certs::publish(
+            &self.state,
+            self.clock.as_ref(),
+            &self.plane,
+            self.certs.as_ref(),
+        );
+    }
+
+    /// ELB's side for ACM (certificate users, republishing).
+    pub fn handle(&self) -> crate::certs::Handle {
+        crate::certs::Handle {
+            state: self.state.clone(),
+            clock: self.clock.clone(),
+            plane: self.plane.clone(),
+            certs: self.certs.clone(),
+        }
     }
 
     /// Plans a change, submits it, applies it, publishes the new snapshot, and returns the

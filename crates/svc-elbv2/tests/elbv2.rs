@@ -1,6 +1,7 @@
 //! In-process tests of the ELBv2 handlers over a fake EC2 network: load balancer creation
 //! rules (zones, subnets, groups, names), node address allocation, the snapshot published to
-//! the data plane after each change, draining, durability over the same store, and reset.
+//! the data plane after each change, draining, durability over the same store, reset, and
+//! HTTPS listeners with certificates from a fake ACM.
 
 use nimbus_core::{AwsError, Ids, ManualClock, Principal, RequestContext, Timestamp};
 use nimbus_lb::Plane;
@@ -89,6 +90,15 @@ fn elb_over(store: Store, plane: Arc<Plane>) -> Elb {
 }
 
 fn elb_with(store: Store, plane: Arc<Plane>, net: Arc<FakeNet>) -> Elb {
+    elb_certs(store, plane, net, Arc::new(svc_elbv2::NoCertificates))
+}
+
+fn elb_certs(
+    store: Store,
+    plane: Arc<Plane>,
+    net: Arc<FakeNet>,
+    certs: Arc<dyn svc_elbv2::Certificates>,
+) -> Elb {
     let clock = Arc::new(ManualClock::new(Timestamp::from_secs(NOW)));
     Elb::load(
         store,
@@ -97,6 +107,7 @@ fn elb_with(store: Store, plane: Arc<Plane>, net: Arc<FakeNet>) -> Elb {
         net,
         plane,
         svc_elbv2::NODE_NETWORK,
+        certs,
     )
     .expect("load")
 }
@@ -487,4 +498,166 @@ async fn each_node_holds_an_interface_until_the_balancer_goes() {
     .await
     .unwrap();
     assert!(net.enis.lock().unwrap().is_empty());
+}
+
+/// ACM with certificates of `ACCOUNT` in us-east-1 (self-signed by rcgen).
+struct FakeAcm(Vec<(String, svc_elbv2::CertMaterial)>);
+
+impl svc_elbv2::Certificates for FakeAcm {
+    fn material(&self, account: &str, region: &str, arn: &str) -> Option<svc_elbv2::CertMaterial> {
+        (account == ACCOUNT && region == "us-east-1")
+            .then(|| {
+                self.0
+                    .iter()
+                    .find(|(a, _)| a == arn)
+                    .map(|(_, m)| m.clone())
+            })
+            .flatten()
+    }
+}
+
+fn cert_arn(n: u32) -> String {
+    format!("arn:aws:acm:us-east-1:{ACCOUNT}:certificate/0000000{n}-0000-0000-0000-000000000000")
+}
+
+fn material(name: &str) -> svc_elbv2::CertMaterial {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec![name.to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    svc_elbv2::CertMaterial {
+        chain_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+        names: vec![name.to_string()],
+    }
+}
+
+fn cert(arn: &str) -> Certificate {
+    Certificate {
+        certificate_arn: Some(arn.to_string()),
+        is_default: None,
+    }
+}
+
+#[tokio::test]
+async fn https_listeners_take_issued_certificates_and_a_list_beside_the_default() {
+    let plane = Plane::new();
+    let acm = FakeAcm(vec![
+        (cert_arn(1), material("a.example.com")),
+        (cert_arn(2), material("b.example.com")),
+    ]);
+    let elb = elb_certs(
+        Store::in_memory(),
+        plane.clone(),
+        Arc::new(FakeNet::default()),
+        Arc::new(acm),
+    );
+    let c = ctx();
+    let (lb_arn, tg_arn, _) = setup(&elb).await;
+    let https = |certs: Vec<Certificate>| CreateListenerInput {
+        load_balancer_arn: lb_arn.clone(),
+        protocol: Some("HTTPS".into()),
+        port: Some(443),
+        certificates: Some(certs),
+        default_actions: vec![Action {
+            r#type: "forward".into(),
+            target_group_arn: Some(tg_arn.clone()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    assert_eq!(
+        code(elb.create_listener(&c, https(vec![])).await),
+        "ValidationError"
+    );
+    assert_eq!(
+        code(
+            elb.create_listener(&c, https(vec![cert(&cert_arn(9))]))
+                .await
+        ),
+        "CertificateNotFound"
+    );
+    assert_eq!(
+        code(
+            elb.create_listener(&c, https(vec![cert(&cert_arn(1)), cert(&cert_arn(2))]))
+                .await
+        ),
+        "ValidationError",
+        "one default certificate"
+    );
+    let l = elb
+        .create_listener(&c, https(vec![cert(&cert_arn(1))]))
+        .await
+        .unwrap();
+    let l = &l.listeners.unwrap()[0];
+    assert_eq!(l.ssl_policy.as_deref(), Some("ELBSecurityPolicy-2016-08"));
+    let la = l.listener_arn.clone().unwrap();
+    let tls_of = || {
+        plane.snapshot().balancers[0]
+            .listeners
+            .iter()
+            .find(|x| x.port == 443)
+            .and_then(|x| x.tls.clone())
+    };
+    assert!(
+        tls_of().is_some(),
+        "the snapshot carries the listener's TLS configuration"
+    );
+    let add = |arns: Vec<String>| AddListenerCertificatesInput {
+        listener_arn: la.clone(),
+        certificates: arns.iter().map(|a| cert(a)).collect(),
+    };
+    assert_eq!(
+        code(
+            elb.add_listener_certificates(&c, add(vec![cert_arn(9)]))
+                .await
+        ),
+        "CertificateNotFound"
+    );
+    elb.add_listener_certificates(&c, add(vec![cert_arn(2)]))
+        .await
+        .unwrap();
+    let listed = elb
+        .describe_listener_certificates(
+            &c,
+            DescribeListenerCertificatesInput {
+                listener_arn: la.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .certificates
+        .unwrap();
+    let pairs: Vec<(String, bool)> = listed
+        .iter()
+        .map(|x| (x.certificate_arn.clone().unwrap(), x.is_default.unwrap()))
+        .collect();
+    assert_eq!(pairs, [(cert_arn(1), true), (cert_arn(2), false)]);
+    let handle = elb.handle();
+    assert_eq!(handle.users(&cert_arn(2)), std::slice::from_ref(&lb_arn));
+    let remove = |arns: Vec<String>| RemoveListenerCertificatesInput {
+        listener_arn: la.clone(),
+        certificates: arns.iter().map(|a| cert(a)).collect(),
+    };
+    assert_eq!(
+        code(
+            elb.remove_listener_certificates(&c, remove(vec![cert_arn(1)]))
+                .await
+        ),
+        "OperationNotPermitted"
+    );
+    elb.remove_listener_certificates(&c, remove(vec![cert_arn(2)]))
+        .await
+        .unwrap();
+    assert!(handle.users(&cert_arn(2)).is_empty());
+    assert_eq!(handle.users(&cert_arn(1)), std::slice::from_ref(&lb_arn));
+    elb.delete_listener(&c, DeleteListenerInput { listener_arn: la })
+        .await
+        .unwrap();
+    assert!(
+        handle.users(&cert_arn(1)).is_empty(),
+        "no listener, no user"
+    );
 }

@@ -1,9 +1,11 @@
 //! Listeners: `CreateListener` (HTTP/HTTPS on application load balancers, TCP/TLS/UDP/TCP_UDP
 //! on network ones; one per port; default actions checked against the target groups'
 //! protocols; idempotent for identical settings), `DescribeListeners`, `ModifyListener`,
-//! `DeleteListener` (with its rules), and the listener attributes. HTTPS and TLS need
-//! certificates from ACM, which cannot issue them yet, so every certificate ARN is
-//! answered `CertificateNotFound`.
+//! `DeleteListener` (with its rules), and the listener attributes. HTTPS and TLS listeners
+//! need exactly one default certificate, an ACM certificate of the account that is issued
+//! (`CertificateNotFound` otherwise), and take more through `AddListenerCertificates`
+//! (up to 25 beside the default; `DescribeListenerCertificates` marks the default
+//! `IsDefault`; the default cannot be removed, only replaced by `ModifyListener`).
 
 use super::common::{new_tags, page, parse_actions, render_actions};
 use crate::attributes::Set;
@@ -17,6 +19,8 @@ use std::collections::BTreeMap;
 
 /// "Listeners per load balancer: 50".
 const MAX_LISTENERS: usize = 50;
+/// "Certificates per Application Load Balancer (excluding default certificates): 25".
+const MAX_CERTIFICATES: usize = 25;
 /// The security policy a secure listener gets when none is named (the API's default).
 pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-2016-08";
 
@@ -97,19 +101,43 @@ pub(super) fn check_protocol(
     Ok(())
 }
 
-fn check_certificates(protocol: &str, certs: &[String]) -> Result<(), AwsError> {
+/// Checks that each of `certs` is an issued ACM certificate of the caller.
+fn check_issued(elb: &Elb, ctx: &RequestContext, certs: &[String]) -> Result<(), AwsError> {
+    for c in certs {
+        if elb
+            .certs
+            .material(ctx.account_id(), &ctx.region, c)
+            .is_none()
+        {
+            return Err(errors::certificate_not_found(format!(
+                "Certificate '{c}' not found"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_certificates(
+    elb: &Elb,
+    ctx: &RequestContext,
+    protocol: &str,
+    certs: &[String],
+) -> Result<(), AwsError> {
     let secure = protocol == "HTTPS" || protocol == "TLS";
-    if secure && certs.is_empty() {
+    if !secure {
+        return Ok(());
+    }
+    if certs.is_empty() {
         return Err(errors::validation(format!(
             "A certificate must be specified for {protocol} listeners"
         )));
     }
-    if let Some(c) = certs.first().filter(|_| secure) {
-        return Err(errors::certificate_not_found(format!(
-            "Certificate '{c}' not found"
-        )));
+    if certs.len() > 1 {
+        return Err(errors::validation(
+            "Only one default certificate can be specified for a listener; add others with AddListenerCertificates",
+        ));
     }
-    Ok(())
+    check_issued(elb, ctx, certs)
 }
 
 pub(super) async fn create(
@@ -149,7 +177,7 @@ pub(super) async fn create(
             }
             return Err(errors::duplicate_listener(&lb.arn));
         }
-        check_certificates(&protocol, &certs)?;
+        check_certificates(elb, ctx, &protocol, &certs)?;
         if input.ssl_policy.is_some() && protocol != "HTTPS" && protocol != "TLS" {
             return Err(errors::validation(
                 "An SSL policy can only be specified for HTTPS and TLS listeners",
@@ -187,6 +215,7 @@ pub(super) async fn create(
                 (protocol == "HTTPS" || protocol == "TLS").then(|| DEFAULT_SSL_POLICY.to_string())
             }),
             certificates: certs.clone(),
+            extra_certificates: Vec::new(),
             default_actions: actions,
             created: ctx.now.0,
             attributes: BTreeMap::new(),
@@ -286,7 +315,7 @@ pub(super) async fn modify(
             )));
         }
         if rec.protocol != l.protocol || input.certificates.is_some() {
-            check_certificates(&rec.protocol, &rec.certificates)?;
+            check_certificates(elb, ctx, &rec.protocol, &rec.certificates)?;
         }
         if let Some(p) = input.ssl_policy.clone() {
             if !super::misc::ssl_policy_exists(&p) {
@@ -294,9 +323,13 @@ pub(super) async fn modify(
             }
             rec.ssl_policy = Some(p);
         }
+        if (rec.protocol == "HTTPS" || rec.protocol == "TLS") && rec.ssl_policy.is_none() {
+            rec.ssl_policy = Some(DEFAULT_SSL_POLICY.to_string());
+        }
         if rec.protocol == "HTTP" || rec.protocol == "TCP" || rec.protocol == "UDP" {
             rec.ssl_policy = None;
             rec.certificates.clear();
+            rec.extra_certificates.clear();
         }
         if listener_set(&rec.protocol) != listener_set(&l.protocol) {
             rec.attributes.clear();
@@ -393,4 +426,127 @@ pub(super) async fn modify_attributes(
         Ok((Change::one(Op::PutListener(rec)), out))
     })
     .await
+}
+
+fn secure_listener<'a>(
+    st: &'a State,
+    prefix: &str,
+    arn: &str,
+) -> Result<&'a ListenerRec, AwsError> {
+    st.listeners
+        .get(arn)
+        .filter(|l| l.arn.starts_with(prefix))
+        .ok_or_else(errors::listener_not_found)
+}
+
+fn arns(certs: Vec<Certificate>) -> Vec<String> {
+    certs
+        .into_iter()
+        .filter_map(|c| c.certificate_arn)
+        .collect()
+}
+
+pub(super) async fn add_certificates(
+    elb: &Elb,
+    ctx: &RequestContext,
+    input: AddListenerCertificatesInput,
+) -> Result<AddListenerCertificatesOutput, AwsError> {
+    let prefix = arn_prefix(ctx);
+    let add = arns(input.certificates);
+    if add.is_empty() {
+        return Err(errors::validation(
+            "At least one certificate must be specified",
+        ));
+    }
+    check_issued(elb, ctx, &add)?;
+    elb.mutate(|st| {
+        let l = secure_listener(st, &prefix, &input.listener_arn)?;
+        if l.protocol != "HTTPS" && l.protocol != "TLS" {
+            return Err(errors::validation(format!(
+                "Certificates can only be added to HTTPS and TLS listeners, not to a {} listener",
+                l.protocol
+            )));
+        }
+        let mut rec = l.clone();
+        for a in &add {
+            if !rec.certificates.contains(a) && !rec.extra_certificates.contains(a) {
+                rec.extra_certificates.push(a.clone());
+            }
+        }
+        if rec.extra_certificates.len() > MAX_CERTIFICATES {
+            return Err(errors::too_many(
+                "TooManyCertificates",
+                "certificates",
+                MAX_CERTIFICATES,
+            ));
+        }
+        let out = AddListenerCertificatesOutput {
+            certificates: Some(
+                add.iter()
+                    .map(|a| Certificate {
+                        certificate_arn: Some(a.clone()),
+                        is_default: Some(false),
+                    })
+                    .collect(),
+            ),
+        };
+        Ok((Change::one(Op::PutListener(rec)), out))
+    })
+    .await
+}
+
+pub(super) async fn remove_certificates(
+    elb: &Elb,
+    ctx: &RequestContext,
+    input: RemoveListenerCertificatesInput,
+) -> Result<RemoveListenerCertificatesOutput, AwsError> {
+    let prefix = arn_prefix(ctx);
+    let remove = arns(input.certificates);
+    if remove.is_empty() {
+        return Err(errors::validation(
+            "At least one certificate must be specified",
+        ));
+    }
+    elb.mutate(|st| {
+        let l = secure_listener(st, &prefix, &input.listener_arn)?;
+        if remove.iter().any(|r| l.certificates.contains(r)) {
+            return Err(errors::operation_not_permitted(
+                "The default certificate of a listener cannot be removed; replace it with ModifyListener",
+            ));
+        }
+        let mut rec = l.clone();
+        rec.extra_certificates.retain(|c| !remove.contains(c));
+        Ok((
+            Change::one(Op::PutListener(rec)),
+            RemoveListenerCertificatesOutput {},
+        ))
+    })
+    .await
+}
+
+pub(super) fn describe_certificates(
+    elb: &Elb,
+    ctx: &RequestContext,
+    input: DescribeListenerCertificatesInput,
+) -> Result<DescribeListenerCertificatesOutput, AwsError> {
+    let prefix = arn_prefix(ctx);
+    let all = elb.read(|st| {
+        let l = secure_listener(st, &prefix, &input.listener_arn)?;
+        Ok::<_, AwsError>(
+            l.certificates
+                .iter()
+                .map(|c| (c, true))
+                .chain(l.extra_certificates.iter().map(|c| (c, false)))
+                .map(|(c, d)| Certificate {
+                    certificate_arn: Some(c.clone()),
+                    is_default: Some(d),
+                })
+                .collect::<Vec<_>>(),
+        )
+    })?;
+    let (items, next) = page(&all, input.marker.as_deref(), input.page_size)?;
+    Ok(DescribeListenerCertificatesOutput {
+        certificates: Some(items),
+        next_marker: next,
+    })
 }

@@ -283,6 +283,19 @@ const POLICIES: &[Policy] = &[
     ),
 ];
 
+/// A security policy's protocols and ciphers (OpenSSL names, by priority).
+pub fn ssl_policy(name: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let (_, protos, groups) = POLICIES.iter().find(|(n, _, _)| *n == name)?;
+    Some((
+        protos.iter().map(|p| p.to_string()).collect(),
+        groups
+            .iter()
+            .flat_map(|g| g.iter())
+            .map(|c| c.to_string())
+            .collect(),
+    ))
+}
+
 pub fn ssl_policy_exists(name: &str) -> bool {
     POLICIES.iter().any(|(n, _, _)| *n == name)
 }

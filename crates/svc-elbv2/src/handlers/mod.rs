@@ -11,7 +11,8 @@ mod rules;
 mod target_groups;
 mod targets;
 
-pub use listeners::listener_set;
+pub use listeners::{listener_set, DEFAULT_SSL_POLICY};
+pub use misc::ssl_policy;
 pub use targets::words as health_words;
 
 use crate::generated::*;
@@ -19,6 +20,30 @@ use crate::state::Elb;
 use nimbus_core::{AwsError, RequestContext};
 
 impl Handlers for Elb {
+    async fn add_listener_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: AddListenerCertificatesInput,
+    ) -> Result<AddListenerCertificatesOutput, AwsError> {
+        listeners::add_certificates(self, ctx, input).await
+    }
+
+    async fn remove_listener_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: RemoveListenerCertificatesInput,
+    ) -> Result<RemoveListenerCertificatesOutput, AwsError> {
+        listeners::remove_certificates(self, ctx, input).await
+    }
+
+    async fn describe_listener_certificates(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeListenerCertificatesInput,
+    ) -> Result<DescribeListenerCertificatesOutput, AwsError> {
+        listeners::describe_certificates(self, ctx, input)
+    }
+
     async fn add_tags(
         &self,
         ctx: &RequestContext,
