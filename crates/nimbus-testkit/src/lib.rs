@@ -6,7 +6,11 @@
 //! them in process or on a loopback port ([`TestGateway`]). It is a dev-dependency only:
 //! nothing in the product links it. Service-router helpers that need no gateway
 //! ([`DenyAndRecord`], [`poll_once`]) are `nimbus_wire::testing`'s, re-exported here.
+//! With the feature `app`, `app::InMemoryNimbus` is the whole of Nimbus (every service, as
+//! the binary wires them) over an in-memory store behind the same [`TestGateway`].
 
+#[cfg(feature = "app")]
+pub mod app;
 mod gateway;
 pub mod probe;
 mod request;
