@@ -25,6 +25,7 @@ fn call(operation: &'static str, protocol: Protocol, account: &str, region: &str
         protocol,
         account: account.into(),
         region: region.into(),
+        source_ip: None,
     }
 }
 

@@ -1,10 +1,11 @@
 //! Probe services: one tiny service per protocol family, each with an implemented operation
 //! that answers with no output and an unimplemented one, recording every call that reaches
-//! it (operation, protocol, caller account and region). Gateway tests register them to see
+//! it (operation, protocol, caller account and region, peer address). Gateway tests register them to see
 //! where a request was routed, or that it was stopped before any service ran.
 
 use nimbus_core::{Authorizer, AwsError, RequestContext};
 use nimbus_wire::{BoxFut, Operation, Protocol, Service, ServiceModel, Value};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 const fn op(name: &'static str, implemented: bool) -> Operation {
@@ -66,6 +67,8 @@ pub struct Call {
     pub protocol: Protocol,
     pub account: String,
     pub region: String,
+    /// The connection's peer (`aws:SourceIp`); `None` in process.
+    pub source_ip: Option<IpAddr>,
 }
 
 /// A probe service over one of the models above.
@@ -116,6 +119,7 @@ impl Service for Probe {
                 protocol,
                 account: ctx.account_id().to_string(),
                 region: ctx.region.clone(),
+                source_ip: ctx.source_ip,
             });
         Box::pin(async { Ok(None) })
     }
