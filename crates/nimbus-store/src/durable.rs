@@ -17,6 +17,50 @@
 //! own: a request dropped mid-write (the client went away) cannot leave the store ahead of
 //! memory. Writers of one `Durable` therefore wait for each other's commits; batches of
 //! different services (and the store's other writers) still share a group commit.
+//!
+//! ```
+//! use nimbus_store::{Batch, Durable, MutateError, Persisted, Store, StoreError, Table};
+//! use std::collections::BTreeMap;
+//!
+//! #[derive(Clone, serde::Serialize, serde::Deserialize)]
+//! struct Topic { name: String }
+//! const TOPICS: Table<Topic> = Table::new("demo.topics", 1);
+//!
+//! #[derive(Default)]
+//! struct State { topics: BTreeMap<String, Topic> }
+//! enum Change { Put(Topic) }
+//!
+//! impl Persisted for State {
+//!     type Change = Change;
+//!     fn load(store: &Store) -> Result<Self, StoreError> {
+//!         let topics = TOPICS.scan(store, b"")?.into_iter().map(|(_, t)| (t.name.clone(), t));
+//!         Ok(State { topics: topics.collect() })
+//!     }
+//!     fn write(change: &Change, batch: &mut Batch) {
+//!         let Change::Put(t) = change;
+//!         TOPICS.put(batch, t.name.as_bytes(), t);
+//!     }
+//!     fn apply(&mut self, change: Change) {
+//!         let Change::Put(t) = change;
+//!         self.topics.insert(t.name.clone(), t);
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let store = Store::in_memory();
+//! let state = Durable::<State>::load("demo", store.clone())?;
+//! let create = |name: &'static str| state.mutate(move |st| {
+//!     if st.topics.contains_key(name) {
+//!         return Err(format!("{name} exists"));        // refused: nothing is written
+//!     }
+//!     Ok((Change::Put(Topic { name: name.into() }), name.len()))
+//! });
+//! assert_eq!(create("alerts").await, Ok(6));           // durable, then in memory
+//! assert_eq!(create("alerts").await, Err(MutateError::Refused("alerts exists".into())));
+//! assert!(state.read().topics.contains_key("alerts"));
+//! assert_eq!(Durable::<State>::load("again", store)?.read().topics.len(), 1);
+//! # Ok::<(), StoreError>(()) }).unwrap();
+//! ```
 
 use crate::{Batch, Store, StoreError};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
