@@ -2,7 +2,8 @@
 //! request, an unknown key, a signature made with the wrong secret or over other bytes, and
 //! a request dated more than 15 minutes off the server's time each get AWS's error for the
 //! addressed protocol (code, status and message), and reach no service; within the skew a
-//! signed request is accepted. Permissive mode takes any key, signed or not.
+//! signed request is accepted (EC2, with its own codes: `AuthFailure`, `RequestExpired`).
+//! Permissive mode takes any key, signed or not.
 
 use nimbus_core::Timestamp;
 use nimbus_testkit::probe::Probe;
@@ -140,4 +141,50 @@ async fn permissive_mode_takes_any_key_signed_or_not() {
     let accounts: Vec<String> = json.calls().into_iter().map(|c| c.account).collect();
     // A 12-digit key is its own account; anything else is the default account.
     assert_eq!(accounts, ["111122223333", "123456789012"]);
+}
+
+/// EC2 words authentication failures its own way: `AuthFailure` (401) for a missing or
+/// unknown key, `RequestExpired` (400) for a stale signature, in EC2's error shape.
+#[tokio::test]
+async fn ec2_answers_authentication_failures_in_its_own_words() {
+    let ec2 = Probe::ec2();
+    let gw = TestGateway::strict(vec![ec2.clone() as Arc<dyn Service>]);
+    let call = || Req::query("Ping", "2016-11-15", "");
+
+    let r = gw.call(call()).await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert!(
+        r.text().contains("<Code>AuthFailure</Code>"),
+        "{}",
+        r.text()
+    );
+    assert!(
+        r.text().contains("<Response><Errors><Error>"),
+        "EC2's error shape: {}",
+        r.text()
+    );
+
+    let stranger = Signer::new("AKIDSTRANGER", "whatever", "ec2", gw.wall_time());
+    let r = gw.call(call().signed(&stranger)).await;
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert!(
+        r.text().contains("<Code>AuthFailure</Code>"),
+        "{}",
+        r.text()
+    );
+
+    let stale = gw
+        .root_signer("ec2")
+        .at(Timestamp(gw.wall_time().0 - 16 * 60_000));
+    let r = gw.call(call().signed(&stale)).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        r.text().contains("<Code>RequestExpired</Code>"),
+        "{}",
+        r.text()
+    );
+
+    let r = gw.call(call().signed(&gw.root_signer("ec2"))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(ec2.calls().len(), 1);
 }

@@ -60,6 +60,24 @@ pub static QUERY_MODEL: ServiceModel = ServiceModel {
     shapes: &[],
 };
 
+/// An EC2-protocol service: `Action=Ping&Version=2016-11-15`, signing name `ec2` (the
+/// gateway answers its authentication failures the way EC2 does).
+pub static EC2_MODEL: ServiceModel = ServiceModel {
+    name: "ec2probe",
+    service_id: "EC2",
+    endpoint_prefix: "ec2",
+    signing_name: "ec2",
+    iam_prefix: "ec2",
+    api_version: "2016-11-15",
+    protocols: &[Protocol::Ec2],
+    target_prefix: None,
+    json_version: None,
+    xml_namespace: Some("http://ec2.amazonaws.com/doc/2016-11-15/"),
+    query_compatible: false,
+    operations: &QUERY_OPS,
+    shapes: &[],
+};
+
 /// One call that reached a probe.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
@@ -88,6 +106,13 @@ impl Probe {
     pub fn query() -> Arc<Probe> {
         Arc::new(Probe {
             model: &QUERY_MODEL,
+            calls: Mutex::default(),
+        })
+    }
+
+    pub fn ec2() -> Arc<Probe> {
+        Arc::new(Probe {
+            model: &EC2_MODEL,
             calls: Mutex::default(),
         })
     }
