@@ -208,8 +208,23 @@ impl<S: Persisted> Durable<S> {
         let settled = tokio::spawn(async move {
             match durable.await {
                 Ok(()) => {
-                    Self::write_memory(&state).apply(change);
-                    Ok(())
+                    let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        Self::write_memory(&state).apply(change)
+                    }));
+                    match applied {
+                        Ok(()) => Ok(()),
+                        // The service's `apply` panicked half-way: memory is whatever it left,
+                        // so it is rebuilt from the store (which has the change).
+                        Err(_) => Err(recover(
+                            name,
+                            &store,
+                            &state,
+                            &mut writer,
+                            StoreError::Engine(format!(
+                                "{name} state: applying a durable change to memory panicked"
+                            )),
+                        )),
+                    }
                 }
                 Err(e) => Err(recover(name, &store, &state, &mut writer, e)),
             }
@@ -217,9 +232,9 @@ impl<S: Persisted> Durable<S> {
         match settled.await {
             Ok(Ok(())) => Ok(answer),
             Ok(Err(e)) => Err(MutateError::Store(e)),
-            // The task panicked (in the service's `apply`); its writer guard was released.
+            // The runtime is shutting down and cancelled the task.
             Err(e) => Err(MutateError::Store(StoreError::Engine(format!(
-                "{name} state: applying a durable change failed: {e}"
+                "{name} state: the commit wait did not finish: {e}"
             )))),
         }
     }
@@ -263,8 +278,9 @@ impl<S: Persisted> Durable<S> {
     }
 }
 
-/// After a refused batch: memory back to what the store has, or, if even reading fails,
-/// an error naming both failures (memory is then marked stale).
+/// After a refused batch (or a panic applying a durable one): memory back to what the store
+/// has, or, if even reading fails, an error naming both failures (memory is then marked
+/// stale).
 fn recover<S: Persisted>(
     name: &str,
     store: &Store,
@@ -277,7 +293,7 @@ fn recover<S: Persisted>(
             *state.write().unwrap_or_else(|e| e.into_inner()) = loaded;
             writer.stale = false;
             tracing::warn!(target: "nimbus::store", state = name, error = %failed,
-                "a write failed; memory reloaded from the store");
+                "a change did not reach memory as planned; memory reloaded from the store");
             failed
         }
         Err(reload) => {

@@ -1,8 +1,8 @@
 //! The [`Durable`] part of the conformance suite: the state holder's guarantees over a
 //! given engine — a plan sees every earlier change, a change reaches memory only once
 //! durable and matches what a fresh load reads, a refused plan writes nothing, concurrent
-//! writers never both win the same name, a dropped caller's change still lands, a reset
-//! empties memory — and, over a [`FaultyEngine`] wrapping the engine, that a refused write
+//! writers never both win the same name, a dropped caller's change still lands, a panic in
+//! `apply` leaves memory rebuilt from the store, a reset empties memory — and, over a [`FaultyEngine`] wrapping the engine, that a refused write
 //! leaves memory as the store has it, a failed reload is returned (not dropped) and blocks
 //! writes until a reload succeeds.
 
@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 const NAMES: &str = "conformance.durable";
+/// A name whose `apply` panics (after the changes before it in the same change applied).
+const PANICS: &str = "panics";
 /// A key here makes [`Names::load`] fail: a store whose data cannot be read back.
 const POISON: &str = "conformance.durable_poison";
 
@@ -56,6 +58,10 @@ impl Persisted for Names {
 
     fn apply(&mut self, change: Self::Change) {
         for c in change {
+            // A bug in a service's `apply`, half-way through a change.
+            if matches!(&c, Change::Put(k, _) if k == PANICS) {
+                panic!("the test's apply panics on {PANICS}");
+            }
             match c {
                 Change::Put(k, v) => self.0.insert(k, v),
                 Change::Delete(k) => self.0.remove(&k),
@@ -148,6 +154,27 @@ pub(super) fn run(engine: &Arc<dyn Engine>) {
         d.read().0.contains_key("dropped")
     });
     assert_eq!(*d.read(), reloaded(&store));
+
+    // `apply` panics half-way through a durable change: memory is rebuilt from the store.
+    rt.block_on(async {
+        let half = d
+            .mutate(|_| {
+                Ok::<_, String>((
+                    vec![
+                        Change::Put("before-panic".into(), 1),
+                        Change::Put(PANICS.into(), 2),
+                    ],
+                    (),
+                ))
+            })
+            .await;
+        assert!(matches!(half, Err(MutateError::Store(_))), "{half:?}");
+    });
+    assert_eq!(*d.read(), reloaded(&store), "memory rebuilt from the store");
+    assert!(
+        d.read().0.contains_key(PANICS),
+        "the store has the durable change"
+    );
 
     // A reset: the wipe runs with no write in flight, then memory is empty.
     let wiped = rt.block_on(d.reset_with(store.wipe_async()));
