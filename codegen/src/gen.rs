@@ -305,7 +305,11 @@ impl<'a> Gen<'a> {
             wire.push("WireError");
         }
         out += &format!("use nimbus_wire::{{{}}};\n", wire.join(", "));
-        out += "use std::future::Future;\n\n";
+        // Only the `Handlers` methods name `Future`; a service without operations has none.
+        if self.implemented_ops().next().is_some() {
+            out += "use std::future::Future;\n";
+        }
+        out += "\n";
         out
     }
 
@@ -781,7 +785,10 @@ impl<'a> Gen<'a> {
         out += "fn call<'a>(&'a self, ctx: &'a RequestContext, authz: &'a dyn Authorizer, protocol: Protocol, op: &'static m::Operation, \
                 input: Option<Value>) -> BoxFut<'a, Result<Option<Value>, AwsError>> {\n";
         out += "Box::pin(async move {\n";
-        if !self.implemented_ops().any(|o| o.input.is_some()) {
+        if self.implemented_ops().next().is_none() {
+            // Every operation answers NotImplemented: nothing reads the request.
+            out += "let _ = (ctx, authz, protocol, input);\n";
+        } else if !self.implemented_ops().any(|o| o.input.is_some()) {
             out += "let _ = (protocol, input);\n";
         }
         out += "match op.name {\n";
@@ -1013,6 +1020,22 @@ mod tests {
         assert!(g.contains(
             "Access { action: \"tiny:PutThing\", resources: resources_or_star(r), conditions: c }"
         ));
+    }
+
+    /// A freshly scaffolded service lists no operation: its generated code must still
+    /// compile without warnings (nothing imported or bound that only operations use).
+    #[test]
+    fn a_service_without_operations_imports_and_binds_nothing_unused() {
+        let g = generate(&tiny(), &cfg(&[]), &prov(), &facts()).unwrap();
+        assert!(
+            !g.contains("use std::future::Future;"),
+            "Future is only named by handler methods"
+        );
+        assert!(g.contains("let _ = (ctx, authz, protocol, input);"));
+        assert!(g.contains("other => Err(AwsError::not_implemented(MODEL.service_id, other))"));
+        let with_ops = generate(&tiny(), &cfg(&["GetThing"]), &prov(), &facts()).unwrap();
+        assert!(with_ops.contains("use std::future::Future;"));
+        assert!(!with_ops.contains("let _ = (ctx, authz"));
     }
 
     #[test]

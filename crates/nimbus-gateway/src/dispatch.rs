@@ -274,19 +274,19 @@ async fn handle_traced(
         Err(e) => {
             trace.service = scope_model.name;
             trace.fail(&e);
-            return render_error(family, scope_model, &e, &rid, method);
+            return render_error(family, scope_model, &e, rid, method);
         }
     };
     trace.principal = Some(auth.principal.clone());
 
-    match pipeline(gw, &parts, body, family, &auth, &rid, source_ip, trace).await {
+    match pipeline(gw, &parts, body, family, &auth, rid, source_ip, trace).await {
         Ok(r) => r,
         Err((model, family, e)) => {
             if trace.service.is_empty() {
                 trace.service = model.name;
             }
             trace.fail(&e);
-            render_error(family, model, &e, &rid, method)
+            render_error(family, model, &e, rid, method)
         }
     }
 }
@@ -330,6 +330,9 @@ fn fail(model: &'static ServiceModel, family: Family) -> impl Fn(AwsError) -> Fa
     move |e| (model, family, e)
 }
 
+// The request, what authentication found and the trace to fill: splitting them into a
+// struct would only rename the list.
+#[allow(clippy::too_many_arguments)]
 async fn pipeline(
     gw: &Arc<Gateway>,
     parts: &Parts,

@@ -9,12 +9,17 @@
 //! engine's [`crate::CommitMode`] (the redb engine exercises the group-commit writer, the
 //! memory engine the inline path): submission order, reads seeing acknowledged writes, a
 //! wipe coming after every batch submitted before it, nothing applied after shutdown.
+//! [`run`] also checks the [`crate::Durable`] state holder over the engine (`durable`), and
+//! [`check_durable_on_failing_engine`] checks it over a failing one.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use crate::{Batch, Engine, Store, StoreError};
+
+mod durable;
+pub use durable::check_durable_on_failing_engine;
 
 const T1: &str = "conformance.t1";
 const T2: &str = "conformance.t2";
@@ -38,6 +43,7 @@ pub fn run(engine: Arc<dyn Engine>) {
     store_keeps_submission_order_and_shows_acked_writes(&engine);
     store_wipe_follows_every_earlier_submit(&engine);
     store_shutdown_stops_every_later_write(&engine);
+    durable::run(&engine);
     fresh(&*engine);
     if let Err(e) = crate::ensure_format(&*engine) {
         panic!("re-stamping the store format after the suite failed: {e}");

@@ -32,9 +32,20 @@ pub enum StoreError {
     /// A value could not be serialized.
     #[error("cannot encode record: {0}")]
     Encode(String),
+    /// A write failed and reloading a service's state from the store after it failed too
+    /// ([`crate::Durable`]): memory may not match the store until a reload succeeds.
+    #[error("{write}; reloading the state from the store failed too: {reload}")]
+    Unrecovered { write: String, reload: String },
 }
 
 impl StoreError {
+    /// Whether this is the engine failing (I/O, a full disk, a panic inside the engine): only
+    /// such an error makes the store degraded and asks the engine to recover. A batch the
+    /// engine refuses before writing anything (an invalid table name) is the caller's error.
+    pub fn is_engine_failure(&self) -> bool {
+        matches!(self, StoreError::Engine(_))
+    }
+
     /// Shorthand for an engine error with context, e.g. `StoreError::engine("commit", e)`.
     pub fn engine(context: &str, err: impl std::fmt::Display) -> Self {
         StoreError::Engine(format!("{context}: {err}"))

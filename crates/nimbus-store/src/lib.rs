@@ -5,7 +5,8 @@
 //! format ([`encode_record`] / [`decode_record`], [`Table`]) and the store-format marker
 //! checked at open. It does not know any AWS resource: services own their table names,
 //! keys and record types, and build [`Batch`]es that the store makes durable before
-//! acknowledging them.
+//! acknowledging them. [`Durable`] holds a service's in-memory state over the store and is
+//! the one way services mutate it (plan, durable, then applied to memory; decision 0011).
 //!
 //! ```
 //! use nimbus_store::{Batch, Store, Table};
@@ -26,6 +27,7 @@
 
 mod batch;
 pub mod conformance;
+mod durable;
 mod engine;
 mod error;
 mod faulty;
@@ -36,6 +38,7 @@ mod redb_engine;
 mod store;
 
 pub use batch::{validate_table_name, Batch, Op, MAX_TABLE_NAME_LEN};
+pub use durable::{Durable, MutateError, Persisted, View};
 pub use engine::{CommitMode, Engine, KvPairs};
 pub use error::StoreError;
 pub use faulty::{Fault, FaultyEngine};

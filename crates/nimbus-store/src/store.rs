@@ -19,9 +19,11 @@
 //! hold in both modes.
 //!
 //! A failed engine write (a full disk, an I/O error) is answered with the error, never
-//! acknowledged; the store is then *degraded* ([`Store::health`]) and calls
+//! acknowledged; the store is then *degraded* ([`Store::degraded`]) and calls
 //! [`Engine::recover`] after that failure and before each later write until one succeeds,
-//! so writes resume by themselves once the cause is gone.
+//! so writes resume by themselves once the cause is gone. Only the engine failing does
+//! that ([`StoreError::is_engine_failure`]): a batch refused for what it holds (an invalid
+//! table name) fails its own callers and leaves the store healthy.
 //!
 //! Guarantees: a caller is answered only after [`Engine::apply_owned`] returned (for redb:
 //! after the data is durable); a batch submitted after another one returned from `submit`
@@ -161,6 +163,9 @@ impl Counters {
                     tracing::warn!(target: "nimbus::store", "store writes succeed again");
                 }
             }
+            // A batch refused before anything was written (an invalid table name: the
+            // caller's mistake) says nothing about the disk; only the caller hears of it.
+            Err(e) if !e.is_engine_failure() => {}
             Err(e) => {
                 let first = lock(&self.failing).replace(e.to_string()).is_none();
                 if first {

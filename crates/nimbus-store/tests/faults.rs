@@ -145,3 +145,30 @@ fn a_real_full_disk_heals_once_space_is_freed() {
     store.wipe().expect("reset works");
     store.shutdown();
 }
+
+/// A batch the engine refuses for what it holds (an invalid table name: a caller's mistake,
+/// not the disk's) fails that caller only: the store stays healthy and the engine is not
+/// asked to recover.
+#[test]
+fn a_refused_batch_neither_degrades_the_store_nor_recovers_the_engine() {
+    for grouped in [true, false] {
+        let memory: Arc<dyn Engine> = Arc::new(MemoryEngine::new());
+        let faulty = Arc::new(FaultyEngine::new(memory.clone()));
+        // The faulty wrapper goes through the writer thread, the bare memory engine inline.
+        let store = Store::new(if grouped { faulty.clone() } else { memory });
+        let mut bad = Batch::new();
+        bad.put("", b"k".to_vec(), b"v".to_vec());
+        let err = store
+            .commit_blocking(bad)
+            .expect_err("an empty table name is refused");
+        assert!(
+            matches!(err, nimbus_store::StoreError::InvalidTable(_)),
+            "{err}"
+        );
+        assert_eq!(store.degraded(), None, "grouped={grouped}: not degraded");
+        assert_eq!(faulty.recoveries.load(Ordering::SeqCst), 0, "no recovery");
+        store.commit_blocking(put("fine")).expect("next write");
+        assert_eq!(faulty.recoveries.load(Ordering::SeqCst), 0);
+        store.shutdown();
+    }
+}

@@ -59,6 +59,17 @@ fn conformance_redb_engine() {
 }
 
 #[test]
+fn durable_state_on_a_failing_memory_engine() {
+    conformance::check_durable_on_failing_engine(Arc::new(MemoryEngine::new()));
+}
+
+#[test]
+fn durable_state_on_a_failing_redb_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::check_durable_on_failing_engine(Arc::new(RedbEngine::open(dir.path()).unwrap()));
+}
+
+#[test]
 fn conformance_redb_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_owned();

@@ -192,3 +192,90 @@ fn memory_commit_latency() {
     assert_eq!(GROUPS.scan(&inline, "sg-").unwrap().len(), 20_000);
     assert_eq!(inline.stats().max_group, 1);
 }
+
+/// A service state for [`Durable`]: the ids of the groups created.
+#[derive(Default)]
+struct Groups(std::collections::BTreeSet<u64>);
+
+impl nimbus_store::Persisted for Groups {
+    type Change = u64;
+    fn load(_: &Store) -> Result<Self, StoreError> {
+        Ok(Groups::default())
+    }
+    fn write(n: &u64, batch: &mut Batch) {
+        batch.append(create_group(*n));
+    }
+    fn apply(&mut self, n: u64) {
+        self.0.insert(n);
+    }
+}
+
+/// `writers` tasks creating `per_writer` groups each through `states` (round robin), so
+/// one state's writers wait for each other's commits and different states share groups.
+async fn run_durable(
+    states: &[Arc<nimbus_store::Durable<Groups>>],
+    writers: u64,
+    per_writer: u64,
+    base: u64,
+) -> f64 {
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..writers)
+        .map(|w| {
+            let d = Arc::clone(&states[(w as usize) % states.len()]);
+            tokio::spawn(async move {
+                for i in 0..per_writer {
+                    let n = base + w * per_writer + i;
+                    d.mutate(|_| Ok::<_, ()>((n, ()))).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (writers * per_writer) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// What holding memory back until a change is durable costs (decision 0011): on redb, one
+/// state's writers share no fsync among themselves, several states' writers do; on the
+/// memory engine, a mutation pays a task spawn over a bare commit.
+#[test]
+fn durable_state_throughput() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let store = Store::open_dir(&dir.path().join("db")).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let states: Vec<_> = (0..8)
+        .map(|_| Arc::new(nimbus_store::Durable::<Groups>::load("bench", store.clone()).unwrap()))
+        .collect();
+    rt.block_on(async {
+        run_durable(&states[..1], 4, 25, 0).await; // warm-up
+        let raw32 = run(&store, 32, 100, 10_000_000).await;
+        let one = run_durable(&states[..1], 32, 20, 1_000_000).await;
+        let eight = run_durable(&states, 32, 50, 2_000_000).await;
+        println!(
+            "redb, 32 writers: {raw32:>8.0} commits/s bare; through Durable: {one:>8.0}/s on one \
+             state, {eight:>8.0}/s over 8 states"
+        );
+    });
+    let memory = Store::in_memory();
+    let d = Arc::new(nimbus_store::Durable::<Groups>::load("bench", memory.clone()).unwrap());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    const N: u64 = 20_000;
+    let bare = commit_latency(&memory, N);
+    let through = rt.block_on(async {
+        let start = Instant::now();
+        for i in 0..N {
+            d.mutate(|_| Ok::<_, ()>((i, ()))).await.unwrap();
+        }
+        start.elapsed() / u32::try_from(N).unwrap()
+    });
+    println!(
+        "memory engine, one awaited change: {bare:?} bare commit, {through:?} through Durable"
+    );
+    assert_eq!(d.read().0.len() as u64, N);
+}

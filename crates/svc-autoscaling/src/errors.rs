@@ -85,3 +85,8 @@ pub fn bad_token() -> AwsError {
 pub fn internal_inconsistency() -> AwsError {
     AwsError::internal("Auto Scaling state is inconsistent")
 }
+
+/// The store did not make a change durable (HTTP 500).
+pub fn store_failure(err: nimbus_store::StoreError) -> AwsError {
+    AwsError::internal(format!("Auto Scaling state could not be stored: {err}"))
+}

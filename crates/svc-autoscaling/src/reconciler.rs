@@ -107,7 +107,7 @@ impl AutoScaling {
         self.shared.last_prune.store(now, Ordering::Relaxed);
         let cutoff = now - ACTIVITY_KEPT_MS;
         let stale: Vec<(String, String)> = {
-            let st = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
+            let st = self.shared.state.read();
             st.scopes
                 .iter()
                 .filter(|(_, s)| {

@@ -2,20 +2,21 @@
 //! configurations, groups (with their instances), policies, scheduled actions and
 //! activities in memory, loaded from the store at startup, plus the [`Deps`] it is wired
 //! to. The handle is cheap to clone: the router, the group reconciler and the binary (for
-//! CloudWatch's alarm actions, `on_alarm`) share one state. Reads are served from memory;
-//! writes go through [`AutoScaling::mutate`]: one writer at a time plans a [`Change`]
-//! against a scope's state, submits it to the store's ordered queue and applies it to
-//! memory, then waits for durability with the lock released. A failed commit reloads
-//! memory from the store. A reset holds the writer lock while the store is wiped.
+//! CloudWatch's alarm actions, `on_alarm`) share one state, held by a
+//! [`nimbus_store::Durable`] (decision 0011). Reads are served from memory; writes go
+//! through [`AutoScaling::mutate`]: one writer at a time plans a [`Change`] against a
+//! scope's state, and the change reaches memory once it is durable. A failed commit reloads
+//! memory from the store. A reset empties memory after the store's wipe, with no write in
+//! flight.
 
 use crate::deps::Deps;
 use crate::model::{ActivityRec, GroupRec, LaunchConfigRec, PolicyRec, ScheduledRec};
 use crate::persist::{self, Change, Op};
 use nimbus_core::{AwsError, Clock, Ids};
-use nimbus_store::{Batch, Store, StoreError};
+use nimbus_store::{Batch, Durable, Persisted, Store, StoreError};
 use nimbus_wire::ResetStep;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// One account's state in one region. Names are case-sensitive, as in AWS.
 #[derive(Clone, Debug, Default)]
@@ -57,7 +58,7 @@ impl State {
             .or_default()
     }
 
-    pub fn apply(&mut self, change: Change) {
+    fn apply_ops(&mut self, change: Change) {
         for op in change.ops {
             match op {
                 Op::PutLaunchConfig(l) => {
@@ -100,10 +101,26 @@ impl State {
     }
 }
 
+impl Persisted for State {
+    type Change = Change;
+
+    fn load(store: &Store) -> Result<Self, StoreError> {
+        let mut st = State::default();
+        st.apply_ops(persist::load(store)?);
+        Ok(st)
+    }
+
+    fn write(change: &Change, batch: &mut Batch) {
+        batch.append(change.batch());
+    }
+
+    fn apply(&mut self, change: Change) {
+        self.apply_ops(change);
+    }
+}
+
 pub(crate) struct Shared {
-    pub store: Store,
-    pub state: RwLock<State>,
-    pub writer: tokio::sync::Mutex<()>,
+    pub state: Durable<State>,
     /// Nimbus ms of the reconciler's last pruning of old activities.
     pub last_prune: std::sync::atomic::AtomicI64,
 }
@@ -123,12 +140,6 @@ impl std::fmt::Debug for AutoScaling {
     }
 }
 
-fn loaded(store: &Store) -> Result<State, StoreError> {
-    let mut st = State::default();
-    st.apply(persist::load(store)?);
-    Ok(st)
-}
-
 impl AutoScaling {
     pub fn load(
         store: Store,
@@ -136,12 +147,9 @@ impl AutoScaling {
         ids: Arc<Ids>,
         deps: Deps,
     ) -> Result<Self, StoreError> {
-        let state = loaded(&store)?;
         Ok(AutoScaling {
             shared: Arc::new(Shared {
-                store,
-                state: RwLock::new(state),
-                writer: tokio::sync::Mutex::new(()),
+                state: Durable::load("autoscaling", store)?,
                 last_prune: std::sync::atomic::AtomicI64::new(i64::MIN),
             }),
             ids,
@@ -152,17 +160,12 @@ impl AutoScaling {
 
     /// Resets Auto Scaling together with `then` (the other services and the store wipe).
     pub fn reset_with<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
-        Box::pin(async move {
-            let _w = self.shared.writer.lock().await;
-            then.await?;
-            *self.shared.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
-            Ok(())
-        })
+        Box::pin(self.shared.state.reset_with(then))
     }
 
     /// Runs `f` over one scope (empty if it has nothing yet).
     pub fn read<R>(&self, account: &str, region: &str, f: impl FnOnce(&Scope) -> R) -> R {
-        let st = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
+        let st = self.shared.state.read();
         let empty = Scope::default();
         let s = st
             .scopes
@@ -173,7 +176,7 @@ impl AutoScaling {
 
     /// The (account, region) pairs that have any group.
     pub fn scopes_with_groups(&self) -> Vec<(String, String)> {
-        let st = self.shared.state.read().unwrap_or_else(|e| e.into_inner());
+        let st = self.shared.state.read();
         let mut v: Vec<_> = st
             .scopes
             .iter()
@@ -192,33 +195,18 @@ impl AutoScaling {
         region: &str,
         plan: impl FnOnce(&Scope) -> Result<(Change, R), AwsError>,
     ) -> Result<R, AwsError> {
-        let (durable, answer) = {
-            let _w = self.shared.writer.lock().await;
-            let (change, answer) = self.read(account, region, plan)?;
-            if change.is_empty() {
-                return Ok(answer);
-            }
-            let durable = self.shared.store.submit(change.batch());
-            self.shared
-                .state
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .apply(change);
-            (durable, answer)
-        };
-        if let Err(e) = durable.await {
-            let _w = self.shared.writer.lock().await;
-            let mut barrier = Batch::new();
-            barrier.delete(persist::GROUPS.name(), b"\0barrier".to_vec());
-            let _ = self.shared.store.submit(barrier).await;
-            if let Ok(state) = loaded(&self.shared.store) {
-                *self.shared.state.write().unwrap_or_else(|e| e.into_inner()) = state;
-            }
-            return Err(AwsError::internal(format!(
-                "Auto Scaling state could not be stored: {e}"
-            )));
-        }
-        Ok(answer)
+        self.shared
+            .state
+            .mutate(|st| {
+                let empty = Scope::default();
+                plan(
+                    st.scopes
+                        .get(&(account.to_string(), region.to_string()))
+                        .unwrap_or(&empty),
+                )
+            })
+            .await
+            .map_err(|e| e.or_store(crate::errors::store_failure))
     }
 
     /// A fresh UUID (group, policy and action ARNs, activity ids).

@@ -3,7 +3,8 @@
 //! Errors are SNS's: `InvalidParameter` ("Invalid parameter: …"), `NotFound` ("Topic does
 //! not exist"), with AWS's statuses from the generated constructors.
 
-use crate::generated::{self as g, errors};
+use crate::errors::{self, invalid, topic_not_found};
+use crate::generated as g;
 use crate::state::{Change, Topic};
 use crate::Sns;
 use nimbus_core::{AwsError, RequestContext};
@@ -13,18 +14,6 @@ use std::sync::Arc;
 
 /// The gateway's view of SNS.
 pub struct Service(pub Arc<Sns>);
-
-pub(crate) fn invalid(what: impl std::fmt::Display) -> AwsError {
-    errors::invalid_parameter_exception(format!("Invalid parameter: {what}"))
-}
-
-pub(crate) fn topic_not_found() -> AwsError {
-    errors::not_found_exception("Topic does not exist")
-}
-
-pub(crate) fn store_error(e: nimbus_store::StoreError) -> AwsError {
-    errors::internal_error_exception(format!("storage failure: {e}"))
-}
 
 const PAGE: usize = 100;
 
@@ -174,9 +163,7 @@ impl Sns {
                 }
                 let count = mem.topics.values().filter(|t| t.account == account).count();
                 if count >= 100_000 {
-                    return Err(errors::topic_limit_exceeded_exception(
-                        "Topic limit exceeded",
-                    ));
+                    return Err(errors::topic_limit());
                 }
                 let topic = Topic {
                     arn: arn.clone(),
@@ -361,12 +348,10 @@ impl Sns {
     ) -> Result<(), AwsError> {
         let mut t = self
             .topic(ctx, arn)
-            .map_err(|_| errors::resource_not_found_exception("Resource does not exist"))?;
+            .map_err(|_| errors::resource_not_found())?;
         edit(&mut t.tags)?;
         if t.tags.len() > 50 {
-            return Err(errors::tag_limit_exceeded_exception(
-                "Could not complete request: tag quota of per resource exceeded",
-            ));
+            return Err(errors::tag_limit());
         }
         self.state
             .change(|_| {
@@ -559,7 +544,7 @@ impl g::Handlers for Service {
         let t = self
             .0
             .topic(ctx, &input.resource_arn)
-            .map_err(|_| errors::resource_not_found_exception("Resource does not exist"))?;
+            .map_err(|_| errors::resource_not_found())?;
         Ok(g::ListTagsForResourceResponse {
             tags: Some(
                 t.tags
@@ -573,8 +558,7 @@ impl g::Handlers for Service {
     fn reset<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
         Box::pin(async move {
             let _gate = self.0.state.gate.write().await;
-            then.await?;
-            self.0.state.clear();
+            self.0.state.reset_with(then).await?;
             self.0.queue.clear();
             *self.0.signer.lock().await = None;
             Ok(())

@@ -1,7 +1,7 @@
 //! Amazon SNS (query protocol): topics, subscriptions (http, email, email-json), publishing
 //! and delivery. `generated` holds the wire model and the `Handlers` trait from botocore;
 //! the operations are in [`handlers`] (topics) and [`subscriptions`], publishing in
-//! [`publish`], subscription filter policies in [`filter`], message signatures in
+//! [`publish`], subscription filter policies in [`filter`], AWS's errors in [`errors`], message signatures in
 //! [`signing`], durable state in [`state`], http delivery and its worker in [`delivery`].
 //!
 //! Email is not sent anywhere: email and email-json messages land in a local outbox, which
@@ -12,6 +12,7 @@
 //! notification's `UnsubscribeURL`.
 
 pub mod delivery;
+pub mod errors;
 pub mod filter;
 pub mod generated;
 pub mod handlers;

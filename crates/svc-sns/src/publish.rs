@@ -5,8 +5,8 @@
 //! `sns-delivery` worker. Also the outbox's JSON view.
 
 use crate::delivery::{self, Job};
-use crate::generated::{self as g, errors};
-use crate::handlers::{invalid, topic_not_found};
+use crate::errors::{self, invalid, topic_not_found};
+use crate::generated as g;
 use crate::state::{Change, Mail, Subscription};
 use crate::Sns;
 use base64::Engine as _;
@@ -184,14 +184,10 @@ impl Sns {
         self.topic(ctx, &input.topic_arn)?;
         let entries = input.publish_batch_request_entries;
         if entries.is_empty() {
-            return Err(errors::empty_batch_request_exception(
-                "The batch request doesn't contain any entries.",
-            ));
+            return Err(errors::empty_batch());
         }
         if entries.len() > 10 {
-            return Err(errors::too_many_entries_in_batch_request_exception(
-                "The batch request contains more entries than permissible.",
-            ));
+            return Err(errors::too_many_entries());
         }
         let mut seen = std::collections::HashSet::new();
         for e in &entries {
@@ -202,19 +198,15 @@ impl Sns {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             {
-                return Err(errors::invalid_batch_entry_id_exception("The Id of a batch entry in a batch request doesn't abide by the specification."));
+                return Err(errors::invalid_batch_entry_id());
             }
             if !seen.insert(e.id.clone()) {
-                return Err(errors::batch_entry_ids_not_distinct_exception(
-                    "Two or more batch entries in the request have the same Id.",
-                ));
+                return Err(errors::batch_ids_not_distinct());
             }
         }
         let total: usize = entries.iter().map(|e| e.message.len()).sum();
         if total > MAX_MESSAGE {
-            return Err(errors::batch_request_too_long_exception(
-                "The length of all the messages put together is more than the limit.",
-            ));
+            return Err(errors::batch_too_long());
         }
         let mut ok_ids = Vec::new();
         let mut msgs = Vec::new();

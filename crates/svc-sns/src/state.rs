@@ -1,16 +1,17 @@
 //! SNS's durable state: topics, subscriptions, the email outbox and the http deliveries not
 //! yet made, in memory and in four store tables (`sns.topics`, `sns.subscriptions`,
-//! `sns.outbox`, `sns.deliveries`; one JSON record each, version 1). A publish is answered
-//! once its deliveries are durable, so a restart still makes them. Every change is planned from memory under `write`, submitted as one batch,
-//! and applied to memory once durable; a reset wipes the store under `gate` and bumps
-//! `epoch`, so a change submitted before it leaves memory alone. The operations are in
-//! `handlers.rs`, delivery in `delivery.rs`.
+//! `sns.outbox`, `sns.deliveries`; one JSON record each, version 1), held by a
+//! [`Durable`] (decision 0011). A publish is answered once its deliveries are durable, so a
+//! restart still makes them. Every change is planned from memory, submitted as one batch,
+//! and applied to memory once durable; a failed commit reloads memory from the store. A
+//! reset wipes the store with no change in flight (and, under `gate`, no signing key being
+//! saved). The operations are in `handlers.rs`, delivery in `delivery.rs`.
 
 use nimbus_core::{Clock, Ids, Timestamp};
-use nimbus_store::{Batch, Store, StoreError};
+use nimbus_store::{Batch, Durable, Persisted, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, RwLockReadGuard};
 
 pub const TOPICS: &str = "sns.topics";
 pub const SUBSCRIPTIONS: &str = "sns.subscriptions";
@@ -82,7 +83,6 @@ pub struct Memory {
     pub outbox: Vec<Mail>,
     /// http deliveries not yet made (or still to be retried), by id.
     pub pending: BTreeMap<String, crate::delivery::Job>,
-    pub epoch: u64,
 }
 
 /// One durable change.
@@ -98,11 +98,10 @@ pub struct Change {
 }
 
 pub struct State {
-    store: Store,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<Ids>,
-    memory: Mutex<Memory>,
-    write: tokio::sync::Mutex<()>,
+    memory: Durable<Memory>,
+    /// Held shared while the signing key is saved, exclusively by a reset.
     pub gate: tokio::sync::RwLock<()>,
     mail_seq: std::sync::atomic::AtomicU64,
 }
@@ -118,8 +117,10 @@ fn mail_key(m: &Mail) -> Vec<u8> {
     format!("{:020}\u{2}{:020}", m.timestamp.0.max(0), m.seq).into_bytes()
 }
 
-impl State {
-    pub fn load(store: Store, clock: Arc<dyn Clock>, ids: Arc<Ids>) -> Result<State, StoreError> {
+impl Persisted for Memory {
+    type Change = Change;
+
+    fn load(store: &Store) -> Result<Self, StoreError> {
         let mut mem = Memory::default();
         for (_, v) in store.scan_prefix(TOPICS, b"")? {
             let t: Topic = nimbus_store::decode_record(&v, VERSION, no_migration)?;
@@ -129,22 +130,90 @@ impl State {
             let s: Subscription = nimbus_store::decode_record(&v, VERSION, no_migration)?;
             mem.subscriptions.insert(s.arn.clone(), s);
         }
-        let mut seq = 0;
         for (_, v) in store.scan_prefix(OUTBOX, b"")? {
             let m: Mail = nimbus_store::decode_record(&v, VERSION, no_migration)?;
-            seq = seq.max(m.seq + 1);
             mem.outbox.push(m);
         }
         for (_, v) in store.scan_prefix(DELIVERIES, b"")? {
             let j: crate::delivery::Job = nimbus_store::decode_record(&v, VERSION, no_migration)?;
             mem.pending.insert(j.id.clone(), j);
         }
+        Ok(mem)
+    }
+
+    fn write(change: &Change, batch: &mut Batch) {
+        for t in &change.put_topics {
+            batch.put(
+                TOPICS,
+                t.arn.as_bytes(),
+                nimbus_store::encode_record(VERSION, t),
+            );
+        }
+        for a in &change.delete_topics {
+            batch.delete(TOPICS, a.as_bytes());
+        }
+        for s in &change.put_subscriptions {
+            batch.put(
+                SUBSCRIPTIONS,
+                s.arn.as_bytes(),
+                nimbus_store::encode_record(VERSION, s),
+            );
+        }
+        for a in &change.delete_subscriptions {
+            batch.delete(SUBSCRIPTIONS, a.as_bytes());
+        }
+        for m in &change.mail {
+            batch.put(OUTBOX, mail_key(m), nimbus_store::encode_record(VERSION, m));
+        }
+        for j in &change.put_jobs {
+            batch.put(
+                DELIVERIES,
+                j.id.as_bytes(),
+                nimbus_store::encode_record(VERSION, j),
+            );
+        }
+        for id in &change.delete_jobs {
+            batch.delete(DELIVERIES, id.as_bytes());
+        }
+    }
+
+    fn apply(&mut self, change: Change) {
+        for a in change.delete_topics {
+            self.topics.remove(&a);
+        }
+        for t in change.put_topics {
+            self.topics.insert(t.arn.clone(), t);
+        }
+        for a in change.delete_subscriptions {
+            self.subscriptions.remove(&a);
+        }
+        for s in change.put_subscriptions {
+            self.subscriptions.insert(s.arn.clone(), s);
+        }
+        self.outbox.extend(change.mail);
+        for id in change.delete_jobs {
+            self.pending.remove(&id);
+        }
+        for j in change.put_jobs {
+            self.pending.insert(j.id.clone(), j);
+        }
+    }
+}
+
+impl State {
+    pub fn load(store: Store, clock: Arc<dyn Clock>, ids: Arc<Ids>) -> Result<State, StoreError> {
+        let memory = Durable::<Memory>::load("sns", store)?;
+        let seq = memory
+            .read()
+            .outbox
+            .iter()
+            .map(|m| m.seq + 1)
+            .max()
+            .unwrap_or(0);
         Ok(State {
-            store,
             clock,
             ids,
-            memory: Mutex::new(mem),
-            write: tokio::sync::Mutex::new(()),
+            memory,
             gate: tokio::sync::RwLock::new(()),
             mail_seq: std::sync::atomic::AtomicU64::new(seq),
         })
@@ -153,7 +222,8 @@ impl State {
     /// The stored signing key record, if one was made.
     pub fn load_signing(&self) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
-            .store
+            .memory
+            .store()
             .scan_prefix(crate::signing::SIGNING, b"key")?
             .into_iter()
             .next()
@@ -166,13 +236,14 @@ impl State {
             let _gate = self.gate.read().await;
             let mut batch = Batch::new();
             batch.put(crate::signing::SIGNING, b"key".to_vec(), record);
-            self.store.submit(batch)
+            self.memory.store().submit(batch)
         };
         durable.await
     }
 
-    pub fn memory(&self) -> MutexGuard<'_, Memory> {
-        self.memory.lock().unwrap_or_else(|e| e.into_inner())
+    /// The current state, read-locked; do not hold it across an `.await`.
+    pub fn memory(&self) -> RwLockReadGuard<'_, Memory> {
+        self.memory.read()
     }
 
     pub fn next_mail_seq(&self) -> u64 {
@@ -193,13 +264,12 @@ impl State {
         )
     }
 
-    pub fn clear(&self) {
-        let mut m = self.memory();
-        m.topics.clear();
-        m.subscriptions.clear();
-        m.outbox.clear();
-        m.pending.clear();
-        m.epoch += 1;
+    /// Runs `then` (the store's wipe) with no change in flight, then empties memory.
+    pub async fn reset_with<T, E>(
+        &self,
+        then: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        self.memory.reset_with(then).await
     }
 
     /// Plans a change from memory with `plan`, makes it durable, applies it to memory.
@@ -207,72 +277,9 @@ impl State {
         &self,
         plan: impl FnOnce(&Memory) -> Result<(Change, T), nimbus_core::AwsError>,
     ) -> Result<T, nimbus_core::AwsError> {
-        let _one = self.write.lock().await;
-        let (change, out, durable, epoch) = {
-            let _gate = self.gate.read().await;
-            let mem = self.memory();
-            let (change, out) = plan(&mem)?;
-            let mut batch = Batch::new();
-            for t in &change.put_topics {
-                batch.put(
-                    TOPICS,
-                    t.arn.as_bytes(),
-                    nimbus_store::encode_record(VERSION, t),
-                );
-            }
-            for a in &change.delete_topics {
-                batch.delete(TOPICS, a.as_bytes());
-            }
-            for s in &change.put_subscriptions {
-                batch.put(
-                    SUBSCRIPTIONS,
-                    s.arn.as_bytes(),
-                    nimbus_store::encode_record(VERSION, s),
-                );
-            }
-            for a in &change.delete_subscriptions {
-                batch.delete(SUBSCRIPTIONS, a.as_bytes());
-            }
-            for m in &change.mail {
-                batch.put(OUTBOX, mail_key(m), nimbus_store::encode_record(VERSION, m));
-            }
-            for j in &change.put_jobs {
-                batch.put(
-                    DELIVERIES,
-                    j.id.as_bytes(),
-                    nimbus_store::encode_record(VERSION, j),
-                );
-            }
-            for id in &change.delete_jobs {
-                batch.delete(DELIVERIES, id.as_bytes());
-            }
-            let epoch = mem.epoch;
-            drop(mem);
-            (change, out, self.store.submit(batch), epoch)
-        };
-        durable.await.map_err(crate::handlers::store_error)?;
-        let mut mem = self.memory();
-        if mem.epoch == epoch {
-            for a in change.delete_topics {
-                mem.topics.remove(&a);
-            }
-            for t in change.put_topics {
-                mem.topics.insert(t.arn.clone(), t);
-            }
-            for a in change.delete_subscriptions {
-                mem.subscriptions.remove(&a);
-            }
-            for s in change.put_subscriptions {
-                mem.subscriptions.insert(s.arn.clone(), s);
-            }
-            mem.outbox.extend(change.mail);
-            for id in change.delete_jobs {
-                mem.pending.remove(&id);
-            }
-            for j in change.put_jobs {
-                mem.pending.insert(j.id.clone(), j);
-            }
-        }
-        Ok(out)
+        self.memory
+            .mutate(plan)
+            .await
+            .map_err(|e| e.or_store(crate::errors::store_failure))
     }
 }

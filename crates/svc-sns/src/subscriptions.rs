@@ -4,8 +4,9 @@
 //! attributes (`RawMessageDelivery`, `FilterPolicy`, `FilterPolicyScope`, `DeliveryPolicy`).
 
 use crate::delivery::{self, Job};
-use crate::generated::{self as g, errors};
-use crate::handlers::{invalid, topic_not_found, EFFECTIVE_DELIVERY_POLICY};
+use crate::errors::{invalid, subscription_not_found as sub_not_found, topic_not_found};
+use crate::generated as g;
+use crate::handlers::EFFECTIVE_DELIVERY_POLICY;
 use crate::signing::Signer;
 use crate::state::{Change, Mail, Subscription};
 use crate::Sns;
@@ -15,10 +16,6 @@ use std::collections::BTreeMap;
 const PAGE: usize = 100;
 const PROTOCOLS: [&str; 4] = ["http", "https", "email", "email-json"];
 const OTHER_PROTOCOLS: [&str; 5] = ["sqs", "lambda", "sms", "application", "firehose"];
-
-fn sub_not_found() -> AwsError {
-    errors::not_found_exception("Subscription does not exist")
-}
 
 fn percent(s: &str) -> String {
     s.bytes()

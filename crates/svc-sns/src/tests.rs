@@ -1,7 +1,8 @@
 //! SNS in process, against an in-memory store and a clock the tests move: topics and
 //! subscriptions survive a restart and vanish on reset, email lands in the outbox, message
 //! validation gives SNS's errors, and an http subscriber on loopback really receives the
-//! confirmation and, once confirmed, the notification (retried after a failure).
+//! confirmation and, once confirmed, the notification (retried after a failure); a write
+//! the disk refuses changes nothing.
 
 use crate::generated::{self as g, Handlers as _};
 use crate::handlers::Service;
@@ -332,4 +333,47 @@ async fn http_confirmation_notification_and_retry() {
         .memory()
         .pending
         .is_empty());
+}
+
+/// A change the disk refuses is answered with SNS's `InternalError` (500) and reaches
+/// neither memory nor the store; the next one, once the disk is back, does.
+#[tokio::test]
+async fn a_refused_write_is_an_internal_error_and_changes_nothing() {
+    use nimbus_store::{Fault, FaultyEngine, MemoryEngine};
+    let faulty = Arc::new(FaultyEngine::new(Arc::new(MemoryEngine::new())));
+    let e = env_on(
+        Store::new(faulty.clone()),
+        Arc::new(ManualClock::new(Timestamp::from_secs(1_796_637_600))),
+    );
+    topic(&e, "kept").await;
+    faulty.arm(Fault::Io);
+    let err = e
+        .svc
+        .create_topic(
+            &ctx(&e.clock),
+            g::CreateTopicInput {
+                name: "lost".into(),
+                attributes: None,
+                tags: None,
+                data_protection_policy: None,
+            },
+        )
+        .await
+        .expect_err("the disk refuses the write");
+    assert_eq!((err.code.as_ref(), err.status), ("InternalError", 500));
+    assert!(
+        err.message.starts_with("storage failure: "),
+        "{}",
+        err.message
+    );
+    let names = |e: &Env| -> Vec<String> {
+        let mem = e.handle.0.state.memory();
+        mem.topics.values().map(|t| t.name.clone()).collect()
+    };
+    assert_eq!(names(&e), ["kept"], "not in memory");
+    let restarted = env_on(e.store.clone(), e.clock.clone());
+    assert_eq!(names(&restarted), ["kept"], "not in the store");
+    faulty.clear();
+    topic(&e, "lost").await;
+    assert_eq!(names(&e), ["kept", "lost"]);
 }

@@ -1,18 +1,17 @@
 //! [`Ssm`], the service's state holder: every (account, region)'s parameters in memory,
-//! loaded from the store at startup. Reads are served from memory. Writes go through
-//! [`Ssm::mutate`]: one writer at a time plans a [`Change`] against the current state,
-//! submits it to the store's ordered writer queue and applies it to memory; then, with the
-//! lock released, the caller waits until the change is durable before answering. If the
-//! store fails a commit, memory is reloaded from the store. A reset holds the writer lock
-//! while the store is wiped (the same discipline as svc-ec2's state).
+//! loaded from the store at startup and held by a [`Durable`]: reads are served from
+//! memory; writes go through [`Ssm::mutate`], which plans a [`Change`] against the
+//! caller's scope, and the change reaches memory once it is durable (a failed commit
+//! reloads memory from the store; decision 0011). A reset empties memory after the store's
+//! wipe with no write in flight.
 
 use crate::model::ParamRec;
 use crate::persist::{self, Change};
 use nimbus_core::{AwsError, Ids, RequestContext};
-use nimbus_store::{Store, StoreError};
+use nimbus_store::{Batch, Durable, Persisted, Store, StoreError, View};
 use nimbus_wire::ResetStep;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// One (account, region)'s parameters by name (sorted, so listings page by name).
 pub type Scope = BTreeMap<String, ParamRec>;
@@ -23,7 +22,22 @@ pub struct State {
     pub scopes: HashMap<(String, String), Scope>,
 }
 
-impl State {
+impl Persisted for State {
+    type Change = Change;
+
+    fn load(store: &Store) -> Result<Self, StoreError> {
+        let mut st = State::default();
+        st.apply(Change {
+            put: persist::load(store)?,
+            delete: Vec::new(),
+        });
+        Ok(st)
+    }
+
+    fn write(change: &Change, batch: &mut Batch) {
+        batch.append(change.batch());
+    }
+
     fn apply(&mut self, change: Change) {
         for p in change.put {
             let key = (p.account.clone(), p.region.clone());
@@ -38,23 +52,12 @@ impl State {
             }
         }
     }
-
-    fn loaded(params: Vec<ParamRec>) -> State {
-        let mut st = State::default();
-        st.apply(Change {
-            put: params,
-            delete: Vec::new(),
-        });
-        st
-    }
 }
 
 /// The Parameter Store service: implements the generated `Handlers` trait (see `handlers`).
 pub struct Ssm {
-    store: Store,
     pub(crate) ids: Arc<Ids>,
-    state: Arc<RwLock<State>>,
-    writer: tokio::sync::Mutex<()>,
+    state: Durable<State>,
 }
 
 impl std::fmt::Debug for Ssm {
@@ -63,82 +66,51 @@ impl std::fmt::Debug for Ssm {
     }
 }
 
-fn store_error(e: StoreError) -> AwsError {
-    AwsError::new(
-        "InternalServerError",
-        500,
-        format!("Parameter Store state could not be stored: {e}"),
-    )
-}
-
 static EMPTY: Scope = BTreeMap::new();
 
 impl Ssm {
     /// Loads every stored parameter.
     pub fn load(store: Store, ids: Arc<Ids>) -> Result<Self, StoreError> {
-        let state = State::loaded(persist::load(&store)?);
         Ok(Ssm {
-            store,
             ids,
-            state: Arc::new(RwLock::new(state)),
-            writer: tokio::sync::Mutex::new(()),
+            state: Durable::load("ssm", store)?,
         })
     }
 
     /// The read side other services resolve `resolve:ssm:` references through.
     pub fn parameters(&self) -> Parameters {
         Parameters {
-            state: self.state.clone(),
+            state: self.state.view(),
         }
     }
 
     /// Resets Parameter Store together with `then` (see [`nimbus_wire::Service::reset`]).
     pub fn reset_with<'a>(&'a self, then: ResetStep<'a>) -> ResetStep<'a> {
-        Box::pin(async move {
-            let _w = self.writer.lock().await;
-            then.await?;
-            *self.state.write().unwrap_or_else(|e| e.into_inner()) = State::default();
-            Ok(())
-        })
+        Box::pin(self.state.reset_with(then))
     }
 
     /// Runs `f` on the caller's scope.
     pub fn read<R>(&self, ctx: &RequestContext, f: impl FnOnce(&Scope) -> R) -> R {
-        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
-        let key = (ctx.account_id().to_string(), ctx.region.clone());
-        f(st.scopes.get(&key).unwrap_or(&EMPTY))
+        scope_of(&self.state.read(), ctx, f)
     }
 
-    /// Plans a change with `plan` (which sees the caller's scope), submits and applies it,
-    /// and returns the plan's answer once the change is durable.
+    /// Plans a change with `plan` (which sees the caller's scope), makes it durable and
+    /// applies it, and returns the plan's answer.
     pub async fn mutate<R>(
         &self,
         ctx: &RequestContext,
         plan: impl FnOnce(&Scope) -> Result<(Change, R), AwsError>,
     ) -> Result<R, AwsError> {
-        let (durable, answer) = {
-            let _w = self.writer.lock().await;
-            let (change, answer) = self.read(ctx, plan)?;
-            let durable = self.store.submit(change.batch());
-            self.state
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .apply(change);
-            (durable, answer)
-        };
-        if let Err(e) = durable.await {
-            let _w = self.writer.lock().await;
-            // A no-op barrier: once it settles, every earlier batch has landed or failed.
-            let mut barrier = nimbus_store::Batch::new();
-            barrier.delete(persist::PARAMETERS.name(), b"\0barrier".to_vec());
-            let _ = self.store.submit(barrier).await;
-            if let Ok(params) = persist::load(&self.store) {
-                *self.state.write().unwrap_or_else(|e| e.into_inner()) = State::loaded(params);
-            }
-            return Err(store_error(e));
-        }
-        Ok(answer)
+        self.state
+            .mutate(|st| scope_of(st, ctx, plan))
+            .await
+            .map_err(|e| e.or_store(crate::errors::store_failure))
     }
+}
+
+fn scope_of<R>(st: &State, ctx: &RequestContext, f: impl FnOnce(&Scope) -> R) -> R {
+    let key = (ctx.account_id().to_string(), ctx.region.clone());
+    f(st.scopes.get(&key).unwrap_or(&EMPTY))
 }
 
 /// A parameter value as another service sees it when it resolves a reference.
@@ -158,7 +130,7 @@ pub struct Resolved {
 /// parameters and the public `/aws/service/…` ones — as EC2's `resolve:ssm:` does.
 #[derive(Clone)]
 pub struct Parameters {
-    state: Arc<RwLock<State>>,
+    state: View<State>,
 }
 
 impl std::fmt::Debug for Parameters {
@@ -186,7 +158,7 @@ impl Parameters {
                 data_type: p.data_type.to_string(),
             });
         }
-        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let st = self.state.read();
         let p = st
             .scopes
             .get(&(account.to_string(), region.to_string()))?

@@ -1,7 +1,8 @@
 //! Parameter Store's operations against an in-memory store: versions, selectors and
 //! labels, SecureString reads, AWS's input rules, tiers, allowed patterns, the 100-version
 //! window, listings with filters and paging, tags, public parameters, durability (a reload
-//! from the same store sees the same parameters), reset, and the ARNs the authorizer sees.
+//! from the same store sees the same parameters; a write the disk refuses changes nothing),
+//! reset, and the ARNs the authorizer sees.
 
 use crate::generated::{self as g, Handlers as _};
 
@@ -120,6 +121,45 @@ async fn durable_and_reset() {
     assert_eq!(code(get(&again, "/keep", false).await), "ParameterNotFound");
     let after = Ssm::load(store, Arc::new(Ids::from_seed(9))).expect("reload");
     assert_eq!(code(get(&after, "/keep", false).await), "ParameterNotFound");
+}
+
+/// A write the disk refuses is answered with a 500 and leaves nothing behind: not in
+/// memory (reads still show the old value), not in the store; writes resume once the disk
+/// does.
+#[tokio::test]
+async fn a_refused_write_is_a_500_and_changes_nothing() {
+    use nimbus_store::{Fault, FaultyEngine, MemoryEngine};
+    let faulty = Arc::new(FaultyEngine::new(Arc::new(MemoryEngine::new())));
+    let store = Store::new(faulty.clone());
+    let ssm = Ssm::load(store.clone(), Arc::new(Ids::from_seed(7))).expect("load");
+    assert_eq!(put(&ssm, "/p", "one", "String", false).await.unwrap(), 1);
+
+    faulty.arm(Fault::DiskFull);
+    let err = put(&ssm, "/p", "two", "String", true)
+        .await
+        .expect_err("a full disk refuses the write");
+    assert_eq!(
+        (err.code.as_ref(), err.status),
+        ("InternalServerError", 500)
+    );
+    assert!(
+        err.message.contains("No space left on device"),
+        "{}",
+        err.message
+    );
+    assert_eq!(
+        get(&ssm, "/p", false).await.unwrap().value.as_deref(),
+        Some("one")
+    );
+    let reloaded = Ssm::load(store.clone(), Arc::new(Ids::from_seed(8))).expect("reload");
+    assert_eq!(get(&reloaded, "/p", false).await.unwrap().version, Some(1));
+
+    faulty.clear();
+    assert_eq!(put(&ssm, "/p", "two", "String", true).await.unwrap(), 2);
+    assert_eq!(
+        get(&ssm, "/p", false).await.unwrap().value.as_deref(),
+        Some("two")
+    );
 }
 
 #[test]
