@@ -4,8 +4,12 @@
 //! another object file to file ([`BlobStore::copy_range`]).
 //!
 //! A streamed upload is written to a fresh `<hex>.upload` file in batches of
-//! [`WRITE_BATCH`] bytes (each hashed and written on the blocking pool), so an upload holds
-//! at most one batch in memory whatever its size. Only once the whole body has arrived and
+//! [`WRITE_BATCH`] bytes, hashed and written by one blocking task per upload, so an upload
+//! holds at most three batches in memory whatever its size. A streamed reply is read by one
+//! blocking task per reply, one [`READ_PIECE`] ahead of the connection. (One task per
+//! transfer rather than one per piece: per-piece tasks made the blocking pool grow to
+//! hundreds of threads under 40 parallel transfers, each thread with its own allocator
+//! heap.) Only once the whole body has arrived and
 //! its digests check out (the caller's job, between `stage` and `commit`) is the file
 //! fsynced and given a blob name (a hard link, so an existing name is never replaced),
 //! with the directory fsynced after: a refused or abandoned upload leaves nothing behind
@@ -20,19 +24,17 @@ use md5::{Digest as _, Md5};
 use nimbus_core::AwsError;
 use nimbus_wire::BodyStream;
 use std::fs::{File, OpenOptions};
-use std::future::Future;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// The suffix of an upload still being received.
 pub(crate) const TMP_SUFFIX: &str = ".upload";
 /// Bytes gathered before one write (and hash) on the blocking pool.
-pub(crate) const WRITE_BATCH: usize = 256 << 10;
+pub(crate) const WRITE_BATCH: usize = 128 << 10;
 /// Bytes read from a blob per piece of a streamed reply.
-pub(crate) const READ_PIECE: usize = 256 << 10;
+pub(crate) const READ_PIECE: usize = 64 << 10;
 
 /// A received upload, not yet a blob.
 pub(crate) struct Staged {
@@ -117,8 +119,19 @@ impl BlobStore {
             },
             size: 0,
         };
-        let mut file = Some(file);
-        let mut batch = BytesMut::with_capacity(WRITE_BATCH);
+        // One blocking task per upload hashes and writes the batches this loop gathers; the
+        // channel holds one batch, so an upload has at most three in memory (one being
+        // gathered, one queued, one being written) however slowly the disk goes.
+        let (batches, mut queued) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+        let writer = tokio::task::spawn_blocking(move || {
+            let (mut file, mut hashing) = (file, hashing);
+            while let Some(batch) = queued.blocking_recv() {
+                hashing.update(&batch);
+                file.write_all(&batch)?;
+            }
+            Ok::<_, io::Error>((file, hashing))
+        });
+        let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
         let mut size = 0u64;
         loop {
             let piece = body.chunk().await.transpose()?;
@@ -131,24 +144,22 @@ impl BlobStore {
             }
             let end = piece.is_none();
             if batch.len() >= WRITE_BATCH || (end && !batch.is_empty()) {
-                let data = std::mem::replace(&mut batch, BytesMut::with_capacity(WRITE_BATCH));
-                let mut f = file.take().ok_or_else(|| faults::internal("upload file lost"))?;
-                let mut h = hashing;
-                let (f, h, written) = tokio::task::spawn_blocking(move || {
-                    h.update(&data);
-                    let r = f.write_all(&data);
-                    (f, h, r)
-                })
-                .await
-                .map_err(faults::internal)?;
-                written.map_err(|e| faults::internal(format!("writing an upload: {e}")))?;
-                file = Some(f);
-                hashing = h;
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(WRITE_BATCH));
+                if batches.send(full).await.is_err() {
+                    // The writer stopped: its error says why.
+                    break;
+                }
             }
             if end {
                 break;
             }
         }
+        drop(batches);
+        let (file, hashing) = writer
+            .await
+            .map_err(faults::internal)?
+            .map_err(|e| faults::internal(format!("writing an upload: {e}")))?;
+        let file = Some(file);
         if let Inner::Disk { file: slot, .. } = &mut staged.inner {
             *slot = file;
         }
@@ -205,17 +216,27 @@ impl BlobStore {
             return Ok(None);
         };
         let path = dir.join(name);
-        let file = blocking(move || {
+        let mut file = blocking(move || {
             let mut f = File::open(path)?;
             f.seek(SeekFrom::Start(start))?;
             Ok(f)
         })
         .await?;
-        Ok(Some(RangeReader {
-            state: ReadState::Idle(Some(file)),
-            remaining: len,
-            len,
-        }))
+        let (pieces, received) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(1);
+        tokio::task::spawn_blocking(move || {
+            let mut left = len;
+            while left > 0 {
+                let mut buf = vec![0u8; (left as usize).min(READ_PIECE)];
+                let read = file.read_exact(&mut buf).map(|()| Bytes::from(buf));
+                let failed = read.is_err();
+                left -= read.as_ref().map_or(0, |b| b.len() as u64);
+                // The reply went away (the client hung up): stop reading.
+                if pieces.blocking_send(read).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        Ok(Some(RangeReader { received, len }))
     }
 
     /// Copies `len` bytes of blob `source` from `start` into a new durable blob, file to
@@ -320,65 +341,17 @@ pub(crate) async fn receive(
     })
 }
 
-/// Reads a blob range in pieces of [`READ_PIECE`] bytes on the blocking pool, one piece
-/// ahead of the connection at most.
+/// A blob range on its way out: the pieces its reading task sends (see the module doc).
 pub(crate) struct RangeReader {
-    state: ReadState,
-    remaining: u64,
+    received: tokio::sync::mpsc::Receiver<io::Result<Bytes>>,
     len: u64,
-}
-
-enum ReadState {
-    Idle(Option<File>),
-    Reading(tokio::task::JoinHandle<(File, io::Result<Bytes>)>),
 }
 
 impl BodyStream for RangeReader {
     fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, AwsError>>> {
-        loop {
-            match &mut self.state {
-                ReadState::Idle(file) => {
-                    if self.remaining == 0 {
-                        return Poll::Ready(None);
-                    }
-                    let Some(mut f) = file.take() else {
-                        return Poll::Ready(None);
-                    };
-                    let n = (self.remaining as usize).min(READ_PIECE);
-                    self.state = ReadState::Reading(tokio::task::spawn_blocking(move || {
-                        let mut buf = vec![0u8; n];
-                        let r = f.read_exact(&mut buf).map(|()| Bytes::from(buf));
-                        (f, r)
-                    }));
-                }
-                ReadState::Reading(task) => {
-                    let done = match Pin::new(task).poll(cx) {
-                        Poll::Pending => return Poll::Pending,
-                        Poll::Ready(d) => d,
-                    };
-                    let (f, read) = match done {
-                        Ok(d) => d,
-                        Err(e) => {
-                            self.state = ReadState::Idle(None);
-                            return Poll::Ready(Some(Err(faults::internal(e))));
-                        }
-                    };
-                    return match read {
-                        Ok(b) => {
-                            self.remaining -= b.len() as u64;
-                            self.state = ReadState::Idle(Some(f));
-                            Poll::Ready(Some(Ok(b)))
-                        }
-                        Err(e) => {
-                            self.state = ReadState::Idle(None);
-                            Poll::Ready(Some(Err(faults::internal(format!(
-                                "reading object data: {e}"
-                            )))))
-                        }
-                    };
-                }
-            }
-        }
+        self.received.poll_recv(cx).map(|piece| {
+            piece.map(|r| r.map_err(|e| faults::internal(format!("reading object data: {e}"))))
+        })
     }
 
     fn len_hint(&self) -> Option<u64> {
