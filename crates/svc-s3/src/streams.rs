@@ -390,7 +390,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = BlobStore::open(Some(dir.path().to_path_buf()), Arc::new(Ids::from_seed(5)))
             .expect("open");
-        let data: Vec<u8> = (0..(WRITE_BATCH * 2 + 123)).map(|i| i as u8).collect();
+        let data: Vec<u8> = (0..(WRITE_BATCH * 4 + 123)).map(|i| i as u8).collect();
         let req = Requested::default();
         let (staged, h) = store
             .stage(&mut body(&data, 10_000), Hashing::new(&req, &[]), 1 << 30)
