@@ -382,7 +382,19 @@ async fn handle_traced(
         }
     }
 
-    match pipeline(gw, &parts, body, is_streamed, family, &auth, &rid, source_ip, trace).await {
+    match pipeline(
+        gw,
+        &parts,
+        body,
+        is_streamed,
+        family,
+        &auth,
+        &rid,
+        source_ip,
+        trace,
+    )
+    .await
+    {
         Ok(r) => r,
         Err((model, family, e)) => {
             if trace.service.is_empty() {

@@ -22,8 +22,8 @@
 //! see docs/decisions/0004-front-door.md.
 
 use crate::auth::{AuthMode, CredentialStore};
-use crate::body::ReplyBody;
 use crate::authz::Authorizer;
+use crate::body::ReplyBody;
 use crate::route::Registry;
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};

@@ -212,8 +212,7 @@ impl BlobStore {
                     let name = entry.file_name().to_string_lossy().into_owned();
                     let leftover = (name.ends_with(SUFFIX) && !keep.contains(&name))
                         || name.ends_with(crate::streams::TMP_SUFFIX);
-                    if leftover && entry.file_type()?.is_file()
-                    {
+                    if leftover && entry.file_type()?.is_file() {
                         std::fs::remove_file(entry.path())?;
                         removed += 1;
                     }

@@ -96,7 +96,10 @@ impl Algorithm {
 
     /// The algorithm of a checksum header or trailer name (`x-amz-checksum-crc32`).
     fn from_header(name: &str) -> Option<Algorithm> {
-        let suffix = name.get(..15)?.eq_ignore_ascii_case("x-amz-checksum-").then(|| &name[15..])?;
+        let suffix = name
+            .get(..15)?
+            .eq_ignore_ascii_case("x-amz-checksum-")
+            .then(|| &name[15..])?;
         Algorithm::from_name(suffix)
     }
 }
@@ -405,7 +408,11 @@ mod tests {
         // Continued over pieces, the same digest.
         let c = crc32(&CRC32_TABLE, crc32(&CRC32_TABLE, 0, b"1234"), b"56789");
         assert_eq!(c, 0xCBF4_3926);
-        let c = crc64(&CRC64_NVME_TABLE, crc64(&CRC64_NVME_TABLE, 0, b"12"), b"3456789");
+        let c = crc64(
+            &CRC64_NVME_TABLE,
+            crc64(&CRC64_NVME_TABLE, 0, b"12"),
+            b"3456789",
+        );
         assert_eq!(c, 0xAE8B_1486_0A79_9888);
     }
 

@@ -11,10 +11,13 @@
 //! object's blob) are removed only once that is durable. The object's ETag is S3's
 //! composite: the MD5 of the parts' binary MD5s, `-` and the part count.
 //!
+//! UploadPartCopy is authorized for `s3:PutObject` on the destination and `s3:GetObject` on
+//! the source (codegen/authorization/s3.json), and copies the range file to file.
+//!
 //! Not here: composite or full-object checksums of the whole object (each part's checksum is
 //! verified and listed; the completed object carries none), `partNumber` reads of a
-//! completed object, and authorization of UploadPartCopy's *source* (only the destination
-//! is checked by the authorizer; the source must be in a bucket of the caller's account).
+//! completed object, and copies from another account's bucket (the source must be in a
+//! bucket of the caller's account).
 
 use crate::checksums::{Algorithm, Requested};
 use crate::faults;

@@ -398,7 +398,8 @@ pub(crate) async fn read_object(
             last: rec.size.saturating_sub(1),
         });
         let len = if rec.size == 0 { 0 } else { span.len() };
-        let stream = with_body && len > INLINE_READ_BYTES && nimbus_wire::stream::can_stream_response();
+        let stream =
+            with_body && len > INLINE_READ_BYTES && nimbus_wire::stream::can_stream_response();
         let body = if stream {
             match s3.blobs.open_range(&rec.blob, span.first, len).await {
                 Ok(Some(reader)) => {

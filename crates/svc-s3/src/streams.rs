@@ -331,9 +331,10 @@ pub(crate) async fn receive(
     // A refused body's `staged` is dropped here, which removes its file.
     let verified = hashing.finish(&requested, stream.trailers())?;
     let size = staged.size;
-    let blob = blobs.commit(staged).await.map_err(|e| {
-        faults::internal(format!("storing an upload: {e}"))
-    })?;
+    let blob = blobs
+        .commit(staged)
+        .await
+        .map_err(|e| faults::internal(format!("storing an upload: {e}")))?;
     Ok(Received {
         blob,
         size,
