@@ -116,7 +116,12 @@ pub(crate) const STREAMED_BODY_LIMIT: u64 = (5 << 30) + (64 << 20);
 /// hash does not have to be computed from the body before the signature can be checked
 /// (SigV4 header auth then needs `x-amz-content-sha256`, which every S3 client sends).
 pub(crate) fn streams_request_body(gw: &Gateway, parts: &Parts) -> bool {
-    if parts.method != http::Method::PUT || !may_be_object_upload(parts) {
+    let path = parts.uri.path();
+    if parts.method != http::Method::PUT
+        || !may_be_object_upload(parts)
+        || path.starts_with("/_nimbus/")
+        || path.starts_with("/moto-api/")
+    {
         return false;
     }
     let query = parts.uri.query().unwrap_or("");

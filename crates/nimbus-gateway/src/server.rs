@@ -87,7 +87,8 @@ pub struct GatewayConfig {
     pub auth: AuthMode,
     /// Largest accepted body for non-S3 requests (AWS's own limits are far smaller).
     pub max_body: usize,
-    /// Largest accepted S3 object body (kept in memory while being stored).
+    /// Largest accepted S3 body that is collected whole (every S3 request but a streamed
+    /// PutObject/UploadPart, whose raw limit is `dispatch::STREAMED_BODY_LIMIT`).
     pub max_object: usize,
     pub version: &'static str,
     pub limits: Limits,
@@ -316,7 +317,11 @@ pub async fn serve(
         .http1()
         .keep_alive(true)
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(limits.header_read);
+        .header_read_timeout(limits.header_read)
+        // hyper's default (~400 KiB) read and write buffers per connection are what dozens
+        // of parallel streamed object transfers would hold; 64 KiB still takes any request
+        // head AWS clients send and moves bodies in 64 KiB reads and writes.
+        .max_buf_size(HTTP1_BUFFER);
     builder.http2().timer(hyper_util::rt::TokioTimer::new());
     let builder = Arc::new(builder);
     let open = Arc::new(AtomicUsize::new(0));
@@ -390,6 +395,9 @@ pub async fn serve(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// The HTTP/1.1 connection buffer limit (see `serve`).
+const HTTP1_BUFFER: usize = 64 << 10;
 
 /// How long a shutdown waits for requests in flight (SIGTERM must end Nimbus within 10 s,
 /// and the workers and the store need a moment after this).

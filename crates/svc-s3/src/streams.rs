@@ -133,21 +133,26 @@ impl BlobStore {
         });
         let mut batch: Vec<u8> = Vec::with_capacity(WRITE_BATCH);
         let mut size = 0u64;
-        loop {
+        'receive: loop {
             let piece = body.chunk().await.transpose()?;
-            if let Some(p) = &piece {
-                size += p.len() as u64;
-                if size > max {
-                    return Err(faults::entity_too_large(size, max));
-                }
-                batch.extend_from_slice(p);
-            }
             let end = piece.is_none();
-            if batch.len() >= WRITE_BATCH || (end && !batch.is_empty()) {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(WRITE_BATCH));
-                if batches.send(full).await.is_err() {
-                    // The writer stopped: its error says why.
-                    break;
+            let mut rest: &[u8] = piece.as_deref().unwrap_or_default();
+            size += rest.len() as u64;
+            if size > max {
+                return Err(faults::entity_too_large(size, max));
+            }
+            // Batches are exactly WRITE_BATCH bytes (the last may be shorter): a piece is
+            // split rather than letting a batch grow past its capacity.
+            while !rest.is_empty() || (end && !batch.is_empty()) {
+                let take = rest.len().min(WRITE_BATCH - batch.len());
+                batch.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                if batch.len() == WRITE_BATCH || (end && rest.is_empty()) {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(WRITE_BATCH));
+                    if batches.send(full).await.is_err() {
+                        // The writer stopped: its error says why.
+                        break 'receive;
+                    }
                 }
             }
             if end {
