@@ -5,6 +5,7 @@ be either wholly there or absent (an S3 object with all its bytes or none, a VPC
 default security group or no VPC), with no upload left half-written in the blob dir."""
 
 import hashlib
+import os
 import random
 import threading
 import time
@@ -12,7 +13,8 @@ import time
 from botocore.config import Config
 from conftest import unique
 
-ROUNDS = 3
+# Kills per run; a larger scale for a bench-style run: NIMBUS_CRASH_ROUNDS=50.
+ROUNDS = int(os.environ.get("NIMBUS_CRASH_ROUNDS", "3"))
 
 
 def body_for(key):

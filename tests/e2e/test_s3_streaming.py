@@ -227,3 +227,24 @@ def test_a_20_mb_put_keeps_memory_flat(fresh_nimbus, tmp_path):
     assert s3.head_object(Bucket=b, Key="twenty")["ContentLength"] == 20 * MIB
     # Buffered whole, the body alone would add 20 MB (and its copies more).
     assert grown < 8 * 1024, f"peak RSS grew by {grown} KiB during a 20 MB PUT"
+
+
+def test_an_upload_refused_before_its_body_is_read(fresh_nimbus):
+    """A PutObject that fails on its headers (no such bucket, a body over S3's 5 GiB) is
+    answered without reading the body; the connection stays usable for the client."""
+    n = fresh_nimbus
+    s3 = n.client("s3")
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=unique("missing").lower(), Key="k", Body=os.urandom(6 * MIB))
+    assert e.value.response["Error"]["Code"] == "NoSuchBucket"
+    b = bucket(s3)
+    status, _, reply = rawaws.request(
+        n.endpoint, "PUT", f"/{b}/huge", body=b"", service="s3",
+        headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+                 "x-amz-decoded-content-length": str(6 << 30),
+                 "x-amz-trailer": "x-amz-checksum-crc32",
+                 "Content-Encoding": "aws-chunked"})
+    assert status == 400 and b"<Code>EntityTooLarge</Code>" in reply, reply
+    s3.put_object(Bucket=b, Key="after", Body=b"still fine")
+    assert s3.get_object(Bucket=b, Key="after")["Body"].read() == b"still fine"
+    assert all(f.endswith(".blob") for f in stored_files(n))
