@@ -10,6 +10,8 @@ import datetime
 import hashlib
 import hmac
 import os
+import socket
+import urllib.parse
 import zlib
 
 import pytest
@@ -248,3 +250,28 @@ def test_an_upload_refused_before_its_body_is_read(fresh_nimbus):
     s3.put_object(Bucket=b, Key="after", Body=b"still fine")
     assert s3.get_object(Bucket=b, Key="after")["Body"].read() == b"still fine"
     assert all(f.endswith(".blob") for f in stored_files(n))
+
+
+def test_a_body_shorter_than_its_content_length_is_not_stored(fresh_nimbus):
+    """Content-Length is enforced while streaming: a client that sends fewer bytes and
+    stops gets IncompleteBody and nothing is stored."""
+    n = fresh_nimbus
+    s3 = n.client("s3")
+    b = bucket(s3)
+    before = stored_files(n)
+    headers = rawaws.sign("PUT", n.endpoint, f"/{b}/short", "",
+                          {"x-amz-content-sha256": "UNSIGNED-PAYLOAD", "Content-Length": "1000000"},
+                          b"", "s3")
+    u = urllib.parse.urlparse(n.endpoint)
+    with socket.create_connection((u.hostname, u.port), timeout=30) as sock:
+        head = f"PUT /{b}/short HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        sock.sendall(head.encode() + b"\r\n" + os.urandom(300_000))
+        sock.shutdown(socket.SHUT_WR)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    assert b" 400 " in reply.split(b"\r\n", 1)[0], reply[:300]
+    assert b"<Code>IncompleteBody</Code>" in reply, reply[:600]
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=b, Key="short")
+    assert stored_files(n) == before
