@@ -30,6 +30,12 @@
 //! placeholder with that same parent is paired element-wise, any other expands over the
 //! whole request.
 //!
+//! A member placeholder may name a *filter* applied to its values: `${CopySource|s3-copy-source}`
+//! reads `x-amz-copy-source` (`bucket/key`, URL-encoded, maybe with a leading `/` and a
+//! `?versionId=`) as the `bucket/key` an object ARN names, so UploadPartCopy can ask for
+//! `s3:GetObject` on its source (`nimbus_wire::authz::s3_copy_source_objects`). The
+//! filter is kept as a last path element `|name`.
+//!
 //! Some actions are asked only for some requests (AWS's "dependent" actions: `sts:TagSession`
 //! when `AssumeRole` passes session tags, `s3:GetObjectVersion` instead of `s3:GetObject`
 //! when a `VersionId` is named). `"when": "${Member}"` (or a list: any of them) keeps an
@@ -100,6 +106,22 @@ pub enum Piece {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template(pub Vec<Piece>);
 
+/// The runtime function (in `nimbus_wire::authz`) of a placeholder filter.
+fn filter_fn(name: &str) -> Option<&'static str> {
+    match name {
+        "s3-copy-source" => Some("nimbus_wire::authz::s3_copy_source_objects"),
+        _ => None,
+    }
+}
+
+/// A member path without its filter, and the filter's runtime function.
+fn split_filter(path: &[String]) -> (&[String], Option<&'static str>) {
+    match path.split_last() {
+        Some((last, real)) if last.starts_with('|') => (real, filter_fn(&last[1..])),
+        _ => (path, None),
+    }
+}
+
 /// Splits `arn:${Partition}:s3:::${Bucket}` into pieces; `${Partition}` becomes `aws`.
 pub fn parse_template(t: &str) -> Result<Template, String> {
     let mut pieces: Vec<Piece> = Vec::new();
@@ -122,11 +144,21 @@ pub fn parse_template(t: &str) -> Result<Template, String> {
             "Region" => Piece::Region,
             "Account" => Piece::Account,
             _ => {
-                let path: Vec<String> = name.split('.').map(str::to_string).collect();
+                let (member, filter) = match name.split_once('|') {
+                    Some((m, f)) => (m, Some(f)),
+                    None => (name, None),
+                };
+                let mut path: Vec<String> = member.split('.').map(str::to_string).collect();
                 if path.iter().any(|p| {
                     p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 }) {
                     return Err(format!("bad placeholder ${{{name}}} in template {t:?}"));
+                }
+                if let Some(f) = filter {
+                    if filter_fn(f).is_none() {
+                        return Err(format!("unknown filter `{f}` in template {t:?}"));
+                    }
+                    path.push(format!("|{f}"));
                 }
                 Piece::Member(path)
             }
@@ -604,9 +636,13 @@ pub fn access_fn(
     for (i, path) in paths.iter().enumerate() {
         let (shape, _) = input.ok_or_else(|| no_input(&format!("${{{}}}", path.join("."))))?;
         let var = format!("v{i}");
-        let code = path_code(model, shape, path, "input", &var, 0)
+        let (real, filter) = split_filter(path);
+        let code = path_code(model, shape, real, "input", &var, 0)
             .map_err(|e| format!("{op}: ${{{}}}: {e}", path.join(".")))?;
         out += &format!("let mut {var}: Vec<String> = Vec::new();\n{code}");
+        if let Some(f) = filter {
+            out += &format!("{f}(&mut {var});\n");
+        }
         vars.insert(path.clone(), var);
     }
     let mut flags = BTreeMap::new();
@@ -725,6 +761,16 @@ mod tests {
                 "Key".into()
             ])]
         );
+        assert_eq!(
+            parse_template("arn:${Partition}:s3:::${CopySource|s3-copy-source}")
+                .unwrap()
+                .0,
+            [
+                Piece::Lit("arn:aws:s3:::".into()),
+                Piece::Member(vec!["CopySource".into(), "|s3-copy-source".into()]),
+            ]
+        );
+        assert!(parse_template("${CopySource|nope}").is_err());
         assert!(parse_template("arn:${Bucket").is_err());
         assert!(parse_template("${a b}").is_err());
         assert!(parse_template("${A..B}").is_err());

@@ -139,3 +139,36 @@ def test_an_upload_in_progress_survives_a_restart(fresh_nimbus):
     s3.delete_bucket(Bucket=b)
     blobs = [f for f in os.listdir(fresh_nimbus.data_dir / "s3") if f.endswith(".blob")]
     assert blobs == []
+
+
+def test_upload_part_copy_needs_get_object_on_its_source(nimbus):
+    """AWS: UploadPartCopy needs s3:GetObject on the source object besides s3:PutObject on
+    the destination (the source is read as the copy source names it, URL-decoded)."""
+    import json
+
+    root = nimbus.client("s3")
+    src, dst = bucket(root), bucket(root)
+    root.put_object(Bucket=src, Key="open/a b+c.txt", Body=b"shared bytes")
+    root.put_object(Bucket=src, Key="secret.txt", Body=b"not for you")
+    user = unique("copier")
+    nimbus.aws("iam", "create-user", "--user-name", user)
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+         "Resource": f"arn:aws:s3:::{dst}/*"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{src}/open/*"}]}
+    nimbus.aws("iam", "put-user-policy", "--user-name", user, "--policy-name", "p",
+               "--policy-document", json.dumps(doc))
+    key = nimbus.aws("iam", "create-access-key", "--user-name", user)["AccessKey"]
+    s3 = nimbus.client("s3", access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"])
+    uid = s3.create_multipart_upload(Bucket=dst, Key="copy")["UploadId"]
+    ok = s3.upload_part_copy(Bucket=dst, Key="copy", UploadId=uid, PartNumber=1,
+                             CopySource={"Bucket": src, "Key": "open/a b+c.txt"})
+    assert ok["CopyPartResult"]["ETag"] == f'"{hashlib.md5(b"shared bytes").hexdigest()}"'
+    with pytest.raises(ClientError) as e:
+        s3.upload_part_copy(Bucket=dst, Key="copy", UploadId=uid, PartNumber=2,
+                            CopySource={"Bucket": src, "Key": "secret.txt"})
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    assert "s3:GetObject" in e.value.response["Error"]["Message"]
+    listed = root.list_parts(Bucket=dst, Key="copy", UploadId=uid)
+    assert [p["PartNumber"] for p in listed["Parts"]] == [1]
+    s3.abort_multipart_upload(Bucket=dst, Key="copy", UploadId=uid)

@@ -136,6 +136,23 @@ pub fn authenticate(
     clock: &dyn Clock,
     cache: &SigningKeyCache,
 ) -> Result<Authenticated, AwsError> {
+    authenticate_body(view, sigv4, family, mode, creds, clock, cache, false)
+}
+
+/// [`authenticate`]; with `streamed_body` the body has not been read (`view.body` is
+/// empty) and a declared `x-amz-content-sha256` digest is checked as it streams in
+/// (`body.rs`) instead of here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn authenticate_body(
+    view: &RequestView<'_>,
+    sigv4: Result<Option<ParsedAuth>, SigV4Error>,
+    family: Family,
+    mode: &AuthMode,
+    creds: &dyn CredentialStore,
+    clock: &dyn Clock,
+    cache: &SigningKeyCache,
+    streamed_body: bool,
+) -> Result<Authenticated, AwsError> {
     let claim = if family == Family::S3 {
         nimbus_sigv4::parse_s3(view)
     } else {
@@ -202,8 +219,12 @@ pub fn authenticate(
             let secret = &cred.secret_access_key;
             let (verified, parsed) = match claim {
                 S3Auth::V4(p) => {
-                    let v = nimbus_sigv4::verify_cached(view, &p, secret, now, cache)
-                        .map_err(|e| sigv4_error(&e, family))?;
+                    let v = if streamed_body {
+                        nimbus_sigv4::verify_cached_deferred(view, &p, secret, now, cache)
+                    } else {
+                        nimbus_sigv4::verify_cached(view, &p, secret, now, cache)
+                    }
+                    .map_err(|e| sigv4_error(&e, family))?;
                     (Some(v), Some(p))
                 }
                 S3Auth::V2Query(p) => {

@@ -4,7 +4,7 @@
 //! principal ARN, HTTP status, AWS error code, duration in µs), and every server-side error
 //! (5xx other than `NotImplemented`) with its cause at `error` level.
 
-use crate::auth::{authenticate, Authenticated};
+use crate::auth::{authenticate_body, Authenticated};
 use crate::route::{family_of, Family, SMITHY_PROTOCOL, X_AMZ_CONTENT_SHA256, X_AMZ_TARGET};
 use crate::server::Gateway;
 use bytes::Bytes;
@@ -104,6 +104,80 @@ pub(crate) fn may_be_object_upload(parts: &Parts) -> bool {
         }))
 }
 
+/// S3's operations whose body is an object's bytes, received as a stream.
+const STREAMED_OPERATIONS: &[&str] = &["PutObject", "UploadPart"];
+
+/// The raw body an upload may stream: S3's 5 GiB single-PUT limit plus room for
+/// `aws-chunked` framing (the decoded size is S3's to check).
+pub(crate) const STREAMED_BODY_LIMIT: u64 = (5 << 30) + (64 << 20);
+
+/// Whether this request's body is streamed to the service instead of collected, from its
+/// headers alone: an S3 PutObject or UploadPart (by the S3 model's routing) whose payload
+/// hash does not have to be computed from the body before the signature can be checked
+/// (SigV4 header auth then needs `x-amz-content-sha256`, which every S3 client sends).
+pub(crate) fn streams_request_body(gw: &Gateway, parts: &Parts) -> bool {
+    let path = parts.uri.path();
+    if parts.method != http::Method::PUT
+        || !may_be_object_upload(parts)
+        || path.starts_with("/_nimbus/")
+        || path.starts_with("/moto-api/")
+    {
+        return false;
+    }
+    let query = parts.uri.query().unwrap_or("");
+    let view = RequestView {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query: query,
+        headers: &parts.headers,
+        body: &[],
+        authority: parts.uri.authority().map(|a| a.as_str()),
+    };
+    let scope = match nimbus_sigv4::parse(&view) {
+        Ok(Some(p)) => Some(p),
+        Ok(None) => None,
+        Err(_) => return false,
+    };
+    if let Some(p) = &scope {
+        if p.service != "s3" || (!p.presigned && !parts.headers.contains_key(&X_AMZ_CONTENT_SHA256))
+        {
+            return false;
+        }
+    }
+    let scope_service = scope.as_ref().map(|p| p.service.as_str());
+    if family_of(&parts.headers, "PUT", query, scope_service) != Family::S3 {
+        return false;
+    }
+    let Some(svc) = gw.registry.rest_xml() else {
+        return false;
+    };
+    let host = header_str(parts, &http::header::HOST)
+        .or(parts.uri.authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    let vhost = crate::route::s3_vhost_bucket(host);
+    nimbus_proto_restxml::resolve_with_headers(
+        svc.model(),
+        "PUT",
+        parts.uri.path(),
+        query,
+        &parts.headers,
+        vhost.as_deref(),
+    )
+    .is_some_and(|r| r.op.implemented && STREAMED_OPERATIONS.contains(&r.op.name))
+}
+
+/// A request's body as the pipeline receives it.
+pub(crate) enum RequestBody {
+    /// Read whole already.
+    Collected(Bytes),
+    /// Still on the connection (an upload, see [`streams_request_body`]): offered to the
+    /// service as a stream once the request is authenticated.
+    Streamed {
+        incoming: hyper::body::Incoming,
+        limit: u64,
+    },
+}
+
 /// An error found before the body was collected (so before any service is known): rendered
 /// in the family the headers suggest.
 fn body_error(gw: &Gateway, parts: &Parts, err: &AwsError) -> Reply {
@@ -172,6 +246,16 @@ pub async fn handle(
     body: Bytes,
     source_ip: Option<std::net::IpAddr>,
 ) -> Reply {
+    handle_body(gw, parts, RequestBody::Collected(body), source_ip).await
+}
+
+/// [`handle`] for a body collected or still streaming.
+pub(crate) async fn handle_body(
+    gw: &Arc<Gateway>,
+    parts: Parts,
+    body: RequestBody,
+    source_ip: Option<std::net::IpAddr>,
+) -> Reply {
     let started = std::time::Instant::now();
     let rid = gw.ids.request_id();
     let mut trace = Trace::default();
@@ -217,11 +301,15 @@ impl Trace {
 async fn handle_traced(
     gw: &Arc<Gateway>,
     parts: Parts,
-    body: Bytes,
+    body: RequestBody,
     source_ip: Option<std::net::IpAddr>,
     rid: &str,
     trace: &mut Trace,
 ) -> Reply {
+    let (body, streamed) = match body {
+        RequestBody::Collected(b) => (b, None),
+        RequestBody::Streamed { incoming, limit } => (Bytes::new(), Some((incoming, limit))),
+    };
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
@@ -261,7 +349,7 @@ async fn handle_traced(
     // still addressed to one: find it by `Action`, so that EC2 answers as EC2.
     let (family, scope_model) = dialect_by_action(gw, family, scope_model, query, &body);
 
-    let auth = match authenticate(
+    let auth = match authenticate_body(
         &view,
         sigv4,
         family,
@@ -269,6 +357,7 @@ async fn handle_traced(
         &*gw.credentials,
         &*gw.clock,
         &gw.key_cache,
+        streamed.is_some(),
     ) {
         Ok(a) => a,
         Err(e) => {
@@ -279,7 +368,38 @@ async fn handle_traced(
     };
     trace.principal = Some(auth.principal.clone());
 
-    match pipeline(gw, &parts, body, family, &auth, rid, source_ip, trace).await {
+    // An upload's body is offered to the service only now, with the checks its
+    // authentication calls for (payload hash, chunk signatures).
+    let is_streamed = streamed.is_some();
+    if let Some((incoming, limit)) = streamed {
+        let upload = crate::body::Upload::new(incoming, limit, &parts, &auth, family);
+        match nimbus_wire::stream::current() {
+            Some(ex) => ex.put_request_body(Box::new(upload)),
+            None => {
+                let e = AwsError::new(
+                    "InternalError",
+                    500,
+                    "a streamed body reached the pipeline outside a request exchange",
+                );
+                trace.fail(&e);
+                return render_error(family, scope_model, &e, rid, method);
+            }
+        }
+    }
+
+    match pipeline(
+        gw,
+        &parts,
+        body,
+        is_streamed,
+        family,
+        &auth,
+        rid,
+        source_ip,
+        trace,
+    )
+    .await
+    {
         Ok(r) => r,
         Err((model, family, e)) => {
             if trace.service.is_empty() {
@@ -337,6 +457,7 @@ async fn pipeline(
     gw: &Arc<Gateway>,
     parts: &Parts,
     mut body: Bytes,
+    streamed: bool,
     family: Family,
     auth: &Authenticated,
     rid: &str,
@@ -354,7 +475,9 @@ async fn pipeline(
         .to_ascii_lowercase();
     let streaming =
         header_str(parts, &X_AMZ_CONTENT_SHA256).is_some_and(|v| v.starts_with("STREAMING-"));
-    if streaming || encoding.split(',').any(|e| e.trim() == "aws-chunked") {
+    if streamed {
+        // The stream decodes and checks its own framing (`body.rs`).
+    } else if streaming || encoding.split(',').any(|e| e.trim() == "aws-chunked") {
         let mode = match &auth.verified {
             Some(v) => v.payload,
             None => PayloadMode::StreamingUnsignedTrailer,

@@ -13,11 +13,13 @@
 pub mod admin;
 pub mod auth;
 pub mod authz;
+mod body;
 mod dispatch;
 pub mod route;
 pub mod server;
 
 pub use auth::{AuthMode, Credential, CredentialStore, StaticCredentials};
 pub use authz::{Access, AllowAll, Authorizer, Denial};
+pub use body::ReplyBody;
 pub use dispatch::handle as handle_collected;
 pub use server::{bind, serve, Gateway, GatewayConfig, Limits};

@@ -23,10 +23,11 @@
 
 use crate::auth::{AuthMode, CredentialStore};
 use crate::authz::Authorizer;
+use crate::body::ReplyBody;
 use crate::route::Registry;
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -86,7 +87,8 @@ pub struct GatewayConfig {
     pub auth: AuthMode,
     /// Largest accepted body for non-S3 requests (AWS's own limits are far smaller).
     pub max_body: usize,
-    /// Largest accepted S3 object body (kept in memory while being stored).
+    /// Largest accepted S3 body that is collected whole (every S3 request but a streamed
+    /// PutObject/UploadPart, whose raw limit is `dispatch::STREAMED_BODY_LIMIT`).
     pub max_object: usize,
     pub version: &'static str,
     pub limits: Limits,
@@ -120,28 +122,78 @@ pub struct Gateway {
 impl Gateway {
     /// Handles one request end to end. Never fails: every problem becomes an AWS error reply.
     /// `source_ip` is the connection's peer, `None` for a request that came over no socket.
+    ///
+    /// An S3 upload's body is streamed to the service rather than collected, and an object
+    /// a service answers with as a stream is sent as one (`nimbus_wire::stream`).
     pub async fn handle(
         self: Arc<Self>,
         req: hyper::Request<Incoming>,
         source_ip: Option<IpAddr>,
-    ) -> hyper::Response<Full<Bytes>> {
+    ) -> hyper::Response<ReplyBody> {
         let (parts, body) = req.into_parts();
         let declared = parts
             .headers
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let limit = self.body_limit(&parts);
-        if declared.is_some_and(|n| n > limit as u64) {
-            return crate::dispatch::too_large(&self, &parts, limit);
-        }
-        let body = match collect(body, limit).await {
-            Ok(b) => b,
-            Err(BodyError::TooLarge) => return crate::dispatch::too_large(&self, &parts, limit),
-            Err(BodyError::Read(e)) => return crate::dispatch::unreadable_body(&self, &parts, &e),
+        let exchange = nimbus_wire::stream::Exchange::new();
+        let reply = if crate::dispatch::streams_request_body(&self, &parts) {
+            let limit = crate::dispatch::STREAMED_BODY_LIMIT;
+            if declared.is_some_and(|n| n > limit) {
+                let too_large = usize::try_from(limit).unwrap_or(usize::MAX);
+                return full(crate::dispatch::too_large(&self, &parts, too_large));
+            }
+            let body = crate::dispatch::RequestBody::Streamed {
+                incoming: body,
+                limit,
+            };
+            let handled = crate::dispatch::handle_body(&self, parts, body, source_ip);
+            nimbus_wire::stream::scope(exchange.clone(), handled).await
+        } else {
+            let limit = self.body_limit(&parts);
+            if declared.is_some_and(|n| n > limit as u64) {
+                return full(crate::dispatch::too_large(&self, &parts, limit));
+            }
+            let body = match collect(body, limit).await {
+                Ok(b) => b,
+                Err(BodyError::TooLarge) => {
+                    return full(crate::dispatch::too_large(&self, &parts, limit))
+                }
+                Err(BodyError::Read(e)) => {
+                    return full(crate::dispatch::unreadable_body(&self, &parts, &e))
+                }
+            };
+            let handled = crate::dispatch::handle(&self, parts, body, source_ip);
+            nimbus_wire::stream::scope(exchange.clone(), handled).await
         };
-        crate::dispatch::handle(&self, parts, body, source_ip).await
+        // A service that answered with a stream left the reply's body empty.
+        match exchange.take_response_body() {
+            Some(stream) if reply.status().is_success() => {
+                let (parts, _) = reply.into_parts();
+                let remaining = stream.len_hint().unwrap_or(0);
+                hyper::Response::from_parts(
+                    parts,
+                    ReplyBody::Stream {
+                        body: stream,
+                        remaining,
+                    },
+                )
+            }
+            _ => full(reply),
+        }
     }
+}
+
+/// A collected reply as the server's reply type.
+fn full(reply: hyper::Response<Full<Bytes>>) -> hyper::Response<ReplyBody> {
+    reply.map(|mut body| {
+        // `Full` is ready at once with its bytes as one frame: take them without a copy.
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match Pin::new(&mut body).poll_frame(&mut cx) {
+            Poll::Ready(Some(Ok(frame))) => ReplyBody::full(frame.into_data().unwrap_or_default()),
+            _ => ReplyBody::Full(None),
+        }
+    })
 }
 
 /// The largest body an admin call may carry (they take `{"seconds": N}` at most).
@@ -265,7 +317,11 @@ pub async fn serve(
         .http1()
         .keep_alive(true)
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(limits.header_read);
+        .header_read_timeout(limits.header_read)
+        // hyper's default (~400 KiB) read and write buffers per connection are what dozens
+        // of parallel streamed object transfers would hold; 64 KiB still takes any request
+        // head AWS clients send and moves bodies in 64 KiB reads and writes.
+        .max_buf_size(HTTP1_BUFFER);
     builder.http2().timer(hyper_util::rt::TokioTimer::new());
     let builder = Arc::new(builder);
     let open = Arc::new(AtomicUsize::new(0));
@@ -339,6 +395,9 @@ pub async fn serve(
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// The HTTP/1.1 connection buffer limit (see `serve`).
+const HTTP1_BUFFER: usize = 64 << 10;
 
 /// How long a shutdown waits for requests in flight (SIGTERM must end Nimbus within 10 s,
 /// and the workers and the store need a moment after this).

@@ -14,9 +14,9 @@ use crate::{ParsedAuth, PayloadMode, SigV4Error, Verified};
 use bytes::Bytes;
 
 /// Longest chunk-header or trailer line accepted (a signed header line is ~85 bytes).
-const MAX_LINE: usize = 4096;
+pub(crate) const MAX_LINE: usize = 4096;
 /// Most trailer lines accepted.
-const MAX_TRAILERS: usize = 64;
+pub(crate) const MAX_TRAILERS: usize = 64;
 
 /// The running signature chain of a signed `aws-chunked` body: each chunk's signature covers
 /// the previous one, starting from the seed (the request's own signature).
@@ -51,14 +51,35 @@ impl ChunkSigner {
 
     /// The string to sign for the next chunk.
     pub fn chunk_string_to_sign(&self, data: &[u8]) -> String {
+        self.chunk_string_to_sign_hashed(&sha256_hex(data))
+    }
+
+    /// The string to sign for the next chunk, given its data's SHA-256 (lowercase hex), for
+    /// a decoder that hashes a chunk as it arrives (`chunked_stream.rs`).
+    fn chunk_string_to_sign_hashed(&self, data_sha256_hex: &str) -> String {
         format!(
             "AWS4-HMAC-SHA256-PAYLOAD\n{}\n{}\n{}\n{}\n{}",
-            self.amz_date,
-            self.scope,
-            self.prev,
-            EMPTY_SHA256,
-            sha256_hex(data)
+            self.amz_date, self.scope, self.prev, EMPTY_SHA256, data_sha256_hex
         )
+    }
+
+    /// [`Self::verify_chunk`] for a chunk whose data was hashed as it streamed past.
+    pub(crate) fn verify_chunk_hashed(
+        &mut self,
+        data_sha256_hex: &str,
+        provided: &str,
+        chunk_index: usize,
+    ) -> Result<(), SigV4Error> {
+        let sts = self.chunk_string_to_sign_hashed(data_sha256_hex);
+        let sig = sign_hex(&self.key, &sts);
+        if !signatures_equal(&sig, provided) {
+            return Err(SigV4Error::ChunkSignatureDoesNotMatch {
+                chunk_index,
+                string_to_sign: sts,
+            });
+        }
+        self.prev = sig;
+        Ok(())
     }
 
     /// Signs the next chunk and advances the chain.
@@ -116,7 +137,7 @@ impl ChunkSigner {
         sig
     }
 
-    fn verify_trailer(
+    pub(crate) fn verify_trailer(
         &mut self,
         trailers: &[(String, String)],
         provided: &str,
@@ -157,7 +178,7 @@ fn read_line<'a>(body: &'a [u8], pos: &mut usize, what: &str) -> Result<&'a str,
     Ok(line)
 }
 
-fn parse_size(s: &str) -> Result<usize, SigV4Error> {
+pub(crate) fn parse_size(s: &str) -> Result<usize, SigV4Error> {
     let s = s.trim();
     if s.is_empty() || s.len() > 16 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(SigV4Error::chunked(format!("invalid chunk size '{s}'")));

@@ -28,6 +28,7 @@
 
 mod canonical;
 mod chunked;
+mod chunked_stream;
 mod error;
 mod key;
 mod parse;
@@ -38,6 +39,7 @@ mod verify;
 
 pub use canonical::{canonical_query, canonical_uri_candidates, uri_encode_str};
 pub use chunked::{encode_aws_chunked, ChunkSigner};
+pub use chunked_stream::ChunkedDecoder;
 pub use error::{SigV4Error, SIGNATURE_MISMATCH_MESSAGE};
 pub use key::{
     derive_signing_key, sha256_hex, sign_hex, signatures_equal, SigningKey, SigningKeyCache,
@@ -234,6 +236,28 @@ pub fn verify_cached(
     verify::verify_with(req, auth, now_secs, || {
         cache.get(secret_access_key, &auth.date, &auth.region, &auth.service)
     })
+}
+
+/// [`verify_cached`] for a request whose body has not been read yet (it streams in after
+/// authentication): the signature and time are checked as usual, but a declared hex
+/// `x-amz-content-sha256` is only covered by the signature here — the caller must compare
+/// it with the SHA-256 of the body as it arrives and refuse with
+/// [`SigV4Error::ContentSha256Mismatch`]. Only for requests that carry the header (or are
+/// presigned S3 requests): without it the payload hash is computed from `req.body`.
+pub fn verify_cached_deferred(
+    req: &RequestView<'_>,
+    auth: &ParsedAuth,
+    secret_access_key: &str,
+    now_secs: i64,
+    cache: &SigningKeyCache,
+) -> Result<Verified, SigV4Error> {
+    verify::verify_body_with(
+        req,
+        auth,
+        now_secs,
+        || cache.get(secret_access_key, &auth.date, &auth.region, &auth.service),
+        false,
+    )
 }
 
 /// Decodes an aws-chunked body, verifying each chunk signature (and the trailer signature,

@@ -181,6 +181,18 @@ pub(crate) fn verify_with(
     now_secs: i64,
     signing_key: impl FnOnce() -> SigningKey,
 ) -> Result<Verified, SigV4Error> {
+    verify_body_with(req, auth, now_secs, signing_key, true)
+}
+
+/// [`verify_with`]; `check_body: false` skips comparing the body with a declared
+/// `x-amz-content-sha256` digest, for a caller that checks it as the body streams in.
+pub(crate) fn verify_body_with(
+    req: &RequestView<'_>,
+    auth: &ParsedAuth,
+    now_secs: i64,
+    signing_key: impl FnOnce() -> SigningKey,
+    check_body: bool,
+) -> Result<Verified, SigV4Error> {
     let Some(request_secs) = time::parse_amz_date(&auth.amz_date) else {
         return Err(if auth.presigned {
             SigV4Error::query_params(format!(
@@ -282,7 +294,7 @@ pub(crate) fn verify_with(
     }
 
     // The signature covers the declared digest; now make sure the body is what was declared.
-    if payload.declared_digest {
+    if payload.declared_digest && check_body {
         let computed = sha256_hex(req.body);
         if !computed.eq_ignore_ascii_case(payload_hash) {
             return Err(SigV4Error::ContentSha256Mismatch {

@@ -89,6 +89,30 @@ pub fn expand(parts: &[Part<'_>], out: &mut Vec<String>) {
     go(parts, &mut String::new(), out);
 }
 
+/// The `s3-copy-source` placeholder filter (see codegen's `authz.rs`): each
+/// `x-amz-copy-source` value (`bucket/key`, URL-encoded, maybe with a leading `/` and a
+/// `?versionId=`) becomes the `bucket/key` an object ARN names; a value that names no
+/// object is dropped.
+pub fn s3_copy_source_objects(values: &mut Vec<String>) {
+    values.retain_mut(|v| {
+        let path = v.split_once("?versionId=").map_or(v.as_str(), |(p, _)| p);
+        let decoded = percent_encoding::percent_decode_str(path.trim_start_matches('/'))
+            .decode_utf8()
+            .ok()
+            .map(|d| d.into_owned());
+        match decoded {
+            Some(d)
+                if d.split_once('/')
+                    .is_some_and(|(b, k)| !b.is_empty() && !k.is_empty()) =>
+            {
+                *v = d;
+                true
+            }
+            _ => false,
+        }
+    });
+}
+
 /// The resource list of one access: what the templates expanded to, or `*` when none of
 /// them could be filled (the request names no resource the action can be scoped to).
 pub fn resources_or_star(resources: Vec<String>) -> Vec<String> {
@@ -214,6 +238,18 @@ pub fn values(member: &impl AuthzValues) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copy_sources_become_object_paths() {
+        let mut v = vec![
+            "src/open/a%20b%2Bc.txt".to_string(),
+            "/src/k?versionId=null".to_string(),
+            "no-key".to_string(),
+            "/".to_string(),
+        ];
+        s3_copy_source_objects(&mut v);
+        assert_eq!(v, ["src/open/a b+c.txt", "src/k"]);
+    }
     use crate::model::Operation;
 
     fn strings(v: &[&str]) -> Vec<String> {

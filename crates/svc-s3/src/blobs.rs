@@ -8,6 +8,10 @@
 //! committed. So a crash can leave unreferenced files but never a record without its bytes;
 //! [`BlobStore::sweep`] deletes the leftovers at startup.
 //!
+//! Uploads that stream in are first written to a `*.upload` file and become a blob (a new
+//! name, hard-linked) only once verified and fsynced (`streams.rs`); the sweep deletes
+//! `*.upload` leftovers too.
+//!
 //! File I/O runs on tokio's blocking pool so large bodies never stall the async workers.
 
 use bytes::Bytes;
@@ -32,7 +36,7 @@ pub(crate) enum BlobStore {
     },
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
 ) -> io::Result<T> {
     tokio::task::spawn_blocking(f)
@@ -206,10 +210,9 @@ impl BlobStore {
                 for entry in std::fs::read_dir(dir)? {
                     let entry = entry?;
                     let name = entry.file_name().to_string_lossy().into_owned();
-                    if name.ends_with(SUFFIX)
-                        && !keep.contains(&name)
-                        && entry.file_type()?.is_file()
-                    {
+                    let leftover = (name.ends_with(SUFFIX) && !keep.contains(&name))
+                        || name.ends_with(crate::streams::TMP_SUFFIX);
+                    if leftover && entry.file_type()?.is_file() {
                         std::fs::remove_file(entry.path())?;
                         removed += 1;
                     }
@@ -223,11 +226,11 @@ impl BlobStore {
     }
 }
 
-fn new_name(ids: &Ids) -> String {
+pub(crate) fn new_name(ids: &Ids) -> String {
     format!("{}{SUFFIX}", ids.hex(32))
 }
 
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
@@ -237,7 +240,7 @@ fn write_file(dir: &Path, ids: &Ids, body: &[u8]) -> io::Result<String> {
 
 /// Creates a fresh, uniquely named blob file, lets `fill` write it, then fsyncs it and the
 /// directory; a failure removes the file.
-fn write_file_with(
+pub(crate) fn write_file_with(
     dir: &Path,
     ids: &Ids,
     fill: impl FnOnce(&mut File) -> io::Result<()>,

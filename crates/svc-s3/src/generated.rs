@@ -8403,28 +8403,43 @@ pub mod access {
         }]
     }
 
-    /// `UploadPartCopy`: `s3:PutObject`.
+    /// `UploadPartCopy`: `s3:PutObject`, `s3:GetObject`.
     pub fn upload_part_copy(_ctx: &RequestContext, input: &UploadPartCopyRequest) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
         input.bucket.push_values(&mut v0);
         let mut v1: Vec<String> = Vec::new();
         input.copy_source.push_values(&mut v1);
         let mut v2: Vec<String> = Vec::new();
-        input.key.push_values(&mut v2);
-        vec![{
-            let mut r = Vec::new();
-            expand(
-                &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v2)],
-                &mut r,
-            );
-            let mut c = Vec::new();
-            condition(&mut c, "s3:x-amz-copy-source", &[Each(&v1)]);
-            Access {
-                action: "s3:PutObject",
-                resources: resources_or_star(r),
-                conditions: c,
-            }
-        }]
+        input.copy_source.push_values(&mut v2);
+        nimbus_wire::authz::s3_copy_source_objects(&mut v2);
+        let mut v3: Vec<String> = Vec::new();
+        input.key.push_values(&mut v3);
+        vec![
+            {
+                let mut r = Vec::new();
+                expand(
+                    &[Lit("arn:aws:s3:::"), Each(&v0), Lit("/"), Each(&v3)],
+                    &mut r,
+                );
+                let mut c = Vec::new();
+                condition(&mut c, "s3:x-amz-copy-source", &[Each(&v1)]);
+                Access {
+                    action: "s3:PutObject",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+            {
+                let mut r = Vec::new();
+                expand(&[Lit("arn:aws:s3:::"), Each(&v2)], &mut r);
+                let c = Vec::new();
+                Access {
+                    action: "s3:GetObject",
+                    resources: resources_or_star(r),
+                    conditions: c,
+                }
+            },
+        ]
     }
 }
 

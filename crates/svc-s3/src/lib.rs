@@ -6,7 +6,8 @@
 //!
 //! Layout: `state` (records, in-memory index, the write path), `blobs` (object bytes),
 //! `buckets`, `objects` and `listing` (the operations), `conditions` (preconditions and
-//! ranges), `checksums` (ETag and integrity checks), `names` (naming rules), `policy`
+//! ranges), `checksums` (ETag and integrity checks), `streams` (object bytes streamed in
+//! and out), `names` (naming rules), `policy`
 //! (bucket policies and the [`BucketPolicies`] read API), `policy_check` and
 //! `policy_actions` (what S3 accepts as a bucket policy), `faults` (S3's errors) and
 //! `handlers` (the trait impl that delegates to them).
@@ -28,6 +29,7 @@ mod policy;
 mod policy_actions;
 mod policy_check;
 mod state;
+mod streams;
 
 #[cfg(test)]
 mod tests;

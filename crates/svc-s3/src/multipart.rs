@@ -11,12 +11,15 @@
 //! object's blob) are removed only once that is durable. The object's ETag is S3's
 //! composite: the MD5 of the parts' binary MD5s, `-` and the part count.
 //!
+//! UploadPartCopy is authorized for `s3:PutObject` on the destination and `s3:GetObject` on
+//! the source (codegen/authorization/s3.json), and copies the range file to file.
+//!
 //! Not here: composite or full-object checksums of the whole object (each part's checksum is
 //! verified and listed; the completed object carries none), `partNumber` reads of a
-//! completed object, and authorization of UploadPartCopy's *source* (only the destination
-//! is checked by the authorizer; the source must be in a bucket of the caller's account).
+//! completed object, and copies from another account's bucket (the source must be in a
+//! bucket of the caller's account).
 
-use crate::checksums::{self, Algorithm, Requested};
+use crate::checksums::{Algorithm, Requested};
 use crate::faults;
 use crate::generated as g;
 use crate::objects::check_key;
@@ -239,16 +242,9 @@ pub(crate) async fn upload_part(
         &crate::objects::given_checksums!(&input),
         input.checksum_algorithm.as_deref(),
     )?;
-    let body = input.body.take().unwrap_or_default();
-    if body.len() as u64 > MAX_PART_BYTES {
-        return Err(faults::entity_too_large(body.len() as u64, MAX_PART_BYTES));
-    }
-    let b = body.clone();
-    let verified = tokio::task::spawn_blocking(move || checksums::verify(&requested, &b))
-        .await
-        .map_err(faults::internal)??;
-    let size = body.len() as u64;
-    let blob = s3.blobs.write(body).await.map_err(faults::internal)?;
+    let received =
+        crate::streams::receive(&s3.blobs, input.body.take(), requested, MAX_PART_BYTES).await?;
+    let (blob, size, verified) = (received.blob, received.size, received.verified);
     let rec = Arc::new(PartRecord {
         bucket: input.bucket.clone(),
         upload_id: input.upload_id.clone(),
@@ -402,16 +398,15 @@ pub(crate) async fn upload_part_copy(
     if len > MAX_PART_BYTES {
         return Err(faults::entity_too_large(len, MAX_PART_BYTES));
     }
-    let bytes = s3
+    // File to file: a 5 GiB part never passes through memory.
+    let (blob, md5) = s3
         .blobs
-        .read(&source.blob, start, len)
+        .copy_range(&source.blob, start, len)
         .await
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => faults::no_such_key(&src_key),
-            _ => faults::internal(format!("reading the copy source: {e}")),
+            _ => faults::internal(format!("copying the copy source: {e}")),
         })?;
-    let md5 = hex::encode(Md5::digest(&bytes));
-    let blob = s3.blobs.write(bytes).await.map_err(faults::internal)?;
     let rec = Arc::new(PartRecord {
         bucket: input.bucket.clone(),
         upload_id: input.upload_id.clone(),

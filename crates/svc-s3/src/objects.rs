@@ -1,7 +1,9 @@
 //! Object operations: PutObject, GetObject, HeadObject, DeleteObject and DeleteObjects.
 //!
-//! PutObject is durable before it answers: the body is verified (MD5 → ETag, Content-MD5,
-//! `x-amz-checksum-*`), written to a new blob and fsynced, and only then is the metadata
+//! PutObject is durable before it answers: the body streams to an upload file while it is
+//! hashed, is verified (MD5 → ETag, Content-MD5, `x-amz-checksum-*` headers or trailers,
+//! and — by the gateway's stream — the SigV4 payload hash), becomes a blob once fsynced
+//! (`streams.rs`), and only then is the metadata
 //! record submitted (`S3::mutate`, outside the writer lock, so the index never names a blob
 //! that is not on disk); the blob the record replaced is removed only after the new record
 //! is durable. Reads take the record from memory and the bytes from its blob. A blob can
@@ -9,9 +11,11 @@
 //! once opened it cannot (the open file survives its removal). So a read that finds its
 //! blob gone looks the key up again, and gets NoSuchKey if the key was deleted meanwhile, or
 //! if it keeps losing that race, as it would to a concurrent DeleteObject.
-//! Preconditions and ranges are evaluated in `conditions.rs`.
+//! A GetObject of more than [`INLINE_READ_BYTES`] from disk streams its range out of the
+//! blob rather than reading it whole. Preconditions and ranges are evaluated in
+//! `conditions.rs`.
 
-use crate::checksums::{self, Algorithm, Requested};
+use crate::checksums::{Algorithm, Requested};
 use crate::conditions::{self, ByteRange};
 use crate::faults;
 use crate::generated as g;
@@ -25,8 +29,8 @@ use std::sync::Arc;
 const MAX_PUT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 /// S3's limit on user-defined metadata (sum of key and value UTF-8 bytes).
 const MAX_METADATA_BYTES: usize = 2048;
-/// Bodies larger than this are hashed on the blocking pool.
-const INLINE_HASH_BYTES: usize = 256 * 1024;
+/// Reads up to this size are answered whole; larger ones stream from the blob.
+const INLINE_READ_BYTES: u64 = 256 * 1024;
 /// How often a read looks its key up again after the blob it chose was removed by a
 /// concurrent overwrite or delete.
 const MAX_READ_ATTEMPTS: usize = 8;
@@ -254,25 +258,14 @@ pub(crate) async fn put_object(
     if meta_size > MAX_METADATA_BYTES {
         return Err(faults::metadata_too_large(meta_size));
     }
-    let body = input.body.take().unwrap_or_default();
-    if body.len() as u64 > MAX_PUT_BYTES {
-        return Err(faults::entity_too_large(body.len() as u64, MAX_PUT_BYTES));
-    }
     let requested = Requested::parse(
         input.content_md5.as_deref(),
         &given_checksums!(&input),
         input.checksum_algorithm.as_deref(),
     )?;
-    let verified = if body.len() <= INLINE_HASH_BYTES {
-        checksums::verify(&requested, &body)?
-    } else {
-        let b = body.clone();
-        tokio::task::spawn_blocking(move || checksums::verify(&requested, &b))
-            .await
-            .map_err(faults::internal)??
-    };
-    let size = body.len() as u64;
-    let blob = s3.blobs.write(body).await.map_err(faults::internal)?;
+    let received =
+        crate::streams::receive(&s3.blobs, input.body.take(), requested, MAX_PUT_BYTES).await?;
+    let (blob, size, verified) = (received.blob, received.size, received.verified);
     let rec = Arc::new(ObjectRecord {
         bucket: input.bucket,
         key: input.key,
@@ -405,7 +398,31 @@ pub(crate) async fn read_object(
             last: rec.size.saturating_sub(1),
         });
         let len = if rec.size == 0 { 0 } else { span.len() };
-        let body = if with_body {
+        let stream =
+            with_body && len > INLINE_READ_BYTES && nimbus_wire::stream::can_stream_response();
+        let body = if stream {
+            match s3.blobs.open_range(&rec.blob, span.first, len).await {
+                Ok(Some(reader)) => {
+                    // The reply's body is this reader; the output's blob member stays
+                    // absent. (Outside a gateway exchange `stream` is false.)
+                    if nimbus_wire::stream::set_response_body(Box::new(reader)).is_err() {
+                        return Err(faults::internal("no exchange to stream a reply through"));
+                    }
+                    None
+                }
+                Ok(None) => Some(
+                    s3.blobs
+                        .read(&rec.blob, span.first, len)
+                        .await
+                        .map_err(|e| faults::internal(format!("reading object data: {e}")))?,
+                ),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    vanished = Some(rec.blob.clone());
+                    continue;
+                }
+                Err(e) => return Err(faults::internal(format!("reading object data: {e}"))),
+            }
+        } else if with_body {
             // Once the blob is open the read is safe (removing an open file does not
             // disturb it); only the step from looking the record up to opening can race.
             match s3.blobs.read(&rec.blob, span.first, len).await {
