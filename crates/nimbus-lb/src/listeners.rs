@@ -6,8 +6,15 @@
 //! [`crate::udp`] (TCP_UDP binds both). Accept loops run in a `JoinSet` the worker owns; connections already accepted live
 //! on by themselves, so a configuration change never drops them. HTTPS and TLS listeners
 //! are not bound yet.
+//!
+//! The balancer's security groups are enforced on every accepted connection (and, for UDP,
+//! every new flow): a client whose source address no ingress rule of the balancer's groups
+//! allows on the listener's port is reset at once, before any byte is read or written. On
+//! AWS the SYN is dropped and the client times out; a user-space listener cannot drop a
+//! SYN without the host's firewall (which Nimbus never touches), so the nearest honest
+//! equivalent is a connection that ends with a reset and never carries a response.
 
-use crate::config::Protocol;
+use crate::config::{IpProto, Protocol};
 use crate::proxy::Alb;
 use crate::Plane;
 use hyper::service::service_fn;
@@ -126,16 +133,19 @@ async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
         };
         let _ = stream.set_nodelay(true);
         let alb = alb.clone();
-        let (idle, http2) = alb
-            .plane
-            .snapshot()
-            .balancer_at(match local.ip() {
-                std::net::IpAddr::V4(a) => a,
-                _ => continue,
-            })
-            .map_or((Duration::from_secs(60), true), |b| {
-                (b.idle_timeout, b.http2)
-            });
+        let snap = alb.plane.snapshot();
+        let lb = snap.balancer_at(match local.ip() {
+            std::net::IpAddr::V4(a) => a,
+            _ => continue,
+        });
+        if lb.is_some_and(|b| !b.admits(IpProto::Tcp, peer.ip(), local.port())) {
+            refuse(stream);
+            continue;
+        }
+        let (idle, http2) = lb.map_or((Duration::from_secs(60), true), |b| {
+            (b.idle_timeout, b.http2)
+        });
+        drop(snap);
         // One task per connection; it ends with the connection. HTTP/1.1, or HTTP/2 when the
         // client opens with its preface (prior knowledge: there is no TLS to negotiate yet).
         tokio::spawn(async move {
@@ -164,6 +174,12 @@ async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
             let _ = builder.serve_connection_with_upgrades(io, svc).await;
         });
     }
+}
+
+/// Ends a connection the balancer's security groups do not admit: a reset, no response.
+pub fn refuse(stream: tokio::net::TcpStream) {
+    let _ = stream.set_zero_linger();
+    drop(stream);
 }
 
 impl Worker for Listeners {

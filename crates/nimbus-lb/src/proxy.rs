@@ -26,7 +26,7 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::connect::HttpConnector;
+use crate::connect::TargetConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use nimbus_core::{Clock, Timestamp};
@@ -40,15 +40,15 @@ pub type Body = BoxBody<Bytes, hyper::Error>;
 pub struct Alb {
     pub plane: Arc<Plane>,
     pub clock: Arc<dyn Clock>,
-    client: Client<HttpConnector, Incoming>,
+    client: Client<TargetConnector, Incoming>,
     trace_seq: AtomicU64,
 }
 
 impl Alb {
     pub fn new(plane: Arc<Plane>, clock: Arc<dyn Clock>) -> Arc<Self> {
-        let mut conn = HttpConnector::new();
-        conn.set_nodelay(true);
-        conn.set_connect_timeout(Some(std::time::Duration::from_secs(10)));
+        // IP targets are connected from the host, instance targets inside their VPC
+        // (`connect`); one pool for both, keyed by target.
+        let conn = TargetConnector::new(&plane);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(std::time::Duration::from_secs(60))
             .build(conn);
@@ -354,7 +354,7 @@ impl Alb {
             .to_string();
         parts.uri = match Uri::builder()
             .scheme("http")
-            .authority(addr.to_string())
+            .authority(crate::connect::authority(target, addr.port()))
             .path_and_query(pq)
             .build()
         {

@@ -5,9 +5,12 @@
 //! connection, closes the client's connection (an NLB sends a reset). A connection to a
 //! deregistered target lives on while it drains; when the deregistration delay ends it is
 //! closed if the group's `deregistration_delay.connection_termination.enabled` is on, as
-//! on AWS (off by default: it lives on until either side closes).
+//! on AWS (off by default: it lives on until either side closes). The balancer's security
+//! groups (when it has any) are checked on accept, as for HTTP listeners
+//! ([`crate::listeners::refuse`]); instance targets are reached through
+//! [`Plane::connect`].
 
-use crate::config::Action;
+use crate::config::{Action, IpProto};
 use crate::select;
 use crate::Plane;
 use nimbus_core::Clock;
@@ -19,19 +22,20 @@ use tokio::net::{TcpListener, TcpStream};
 
 pub async fn accept(listener: TcpListener, plane: Arc<Plane>, clock: Arc<dyn Clock>) {
     loop {
-        let Ok((client, _peer)) = listener.accept().await else {
+        let Ok((client, peer)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
         let (plane, clock) = (plane.clone(), clock.clone());
         tokio::spawn(async move {
-            let _ = pass(client, plane, clock).await;
+            let _ = pass(client, peer, plane, clock).await;
         });
     }
 }
 
 async fn pass(
     mut client: TcpStream,
+    peer: SocketAddr,
     plane: Arc<Plane>,
     clock: Arc<dyn Clock>,
 ) -> std::io::Result<()> {
@@ -43,6 +47,10 @@ async fn pass(
     let Some(lb) = snap.balancer_at(ip) else {
         return Ok(());
     };
+    if !lb.admits(IpProto::Tcp, peer.ip(), local.port()) {
+        crate::listeners::refuse(client);
+        return Ok(());
+    }
     let Some(l) = lb.listeners.iter().find(|l| l.port == local.port()) else {
         return Ok(());
     };
@@ -68,7 +76,7 @@ async fn pass(
     }
     let t = candidates[plane.next(&g.arn) % candidates.len()];
     let mut upstream =
-        tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(t.addr())).await??;
+        tokio::time::timeout(Duration::from_secs(10), plane.connect(t, t.port)).await??;
     let _ = upstream.set_nodelay(true);
     let group = g.arn.clone();
     let addr = t.addr();

@@ -6,25 +6,29 @@
 //! module per resource. After every change `snapshot` turns the state into the data plane's
 //! immutable configuration and publishes it to [`nimbus_lb::Plane`], which carries the
 //! traffic and health-checks targets; `DescribeTargetHealth` reads the plane's health
-//! board. Subnets and security groups are looked up through [`Network`], a trait this crate
-//! owns and the binary wires to EC2.
+//! board. Subnets and security groups are looked up through [`Network`], instances (for
+//! instance targets) through [`Instances`], traits this crate owns and the binary wires to
+//! EC2; `public` is what the binary wires into Auto Scaling.
 //!
 //! Not here yet: Gateway Load Balancers, Classic Load Balancers (`elb`), TLS listeners with
-//! ACM certificates, trust stores, instance and Lambda targets.
+//! ACM certificates, trust stores, Lambda and ALB targets.
 
 pub mod attributes;
 mod errors;
 pub mod generated;
 mod handlers;
+pub mod instances;
 mod model;
 pub mod network;
 mod persist;
+mod public;
 mod snapshot;
 mod state;
 
 pub use handlers::health_words;
-pub use network::{NetFuture, Network, NodeInterface, SubnetInfo};
-pub use state::Elb;
+pub use instances::{InstanceState, InstanceTarget, Instances};
+pub use network::{IngressRule, NetFuture, Network, NodeInterface, SubnetInfo};
+pub use state::{Elb, ElbInner};
 
 use nimbus_core::{Clock, Ids};
 use nimbus_lb::Plane;
@@ -45,7 +49,20 @@ pub fn service(
     plane: Arc<Plane>,
     node_net: (Ipv4Addr, u8),
 ) -> Result<Arc<dyn nimbus_wire::Service>, StoreError> {
-    Ok(Arc::new(generated::Router(Elb::load(
-        store, clock, ids, network, plane, node_net,
-    )?)))
+    Ok(build(store, clock, ids, network, plane, node_net)?.0)
+}
+
+/// [`service`], with the handle the binary wires into other services (Auto Scaling's
+/// target groups) and keeps up to date with EC2 ([`Elb::set_instances`],
+/// [`ElbInner::refresh`]).
+pub fn build(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    ids: Arc<Ids>,
+    network: Arc<dyn Network>,
+    plane: Arc<Plane>,
+    node_net: (Ipv4Addr, u8),
+) -> Result<(Arc<dyn nimbus_wire::Service>, Elb), StoreError> {
+    let elb = Elb::load(store, clock, ids, network, plane, node_net)?;
+    Ok((Arc::new(generated::Router(elb.clone())), elb))
 }

@@ -2,7 +2,10 @@
 //! ([`nimbus_lb::config::Snapshot`]): nodes from each balancer's zones, listeners with their
 //! rules sorted by priority (the default rule last), target groups with health checks,
 //! stickiness and registered targets (draining ones carry their end of draining; targets
-//! whose draining ended are left out). Pure: state in, snapshot out.
+//! whose draining ended are left out). Pure: state and EC2's [`Facts`] in, snapshot out.
+//! The facts give each balancer the ingress rules of its security groups (enforced on its
+//! listeners) and each instance target its VPC, private address, zone and state: only
+//! running instances are routed to, by their private address inside their VPC.
 
 use crate::attributes::{self, Set};
 use crate::model::{ActionRec, CondRec, LbRec, TgRec};
@@ -12,6 +15,33 @@ use nimbus_lb::config::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// What a snapshot needs from EC2, read when it is built.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts {
+    /// By load balancer ARN: what its security groups let in (`None`: it has none).
+    pub ingress: HashMap<String, Option<Vec<Allow>>>,
+    /// By instance id: the instance as EC2 reports it (`None`: unknown).
+    pub instances: HashMap<String, Option<crate::instances::InstanceTarget>>,
+}
+
+/// A security group rule as the data plane applies it (`None` for rules that cannot admit
+/// a TCP or UDP client: ICMP and other protocols).
+pub fn allow(r: &crate::network::IngressRule) -> Option<Allow> {
+    let proto = match r.protocol.to_ascii_lowercase().as_str() {
+        "tcp" | "6" => IpProto::Tcp,
+        "udp" | "17" => IpProto::Udp,
+        "-1" | "all" => IpProto::All,
+        _ => return None,
+    };
+    let port = |p: Option<i32>, default: u16| p.map_or(default, |p| p.clamp(0, 65535) as u16);
+    Some(Allow {
+        proto,
+        from_port: port(r.from_port, 0),
+        to_port: port(r.to_port, 65535),
+        source: Cidr::parse(&r.cidr)?,
+    })
+}
 
 pub fn protocol(p: &str) -> Option<Protocol> {
     Some(match p {
@@ -49,18 +79,23 @@ fn secs(n: i64) -> Duration {
     Duration::from_secs(n.max(0) as u64)
 }
 
-pub fn build(st: &State, now: Timestamp) -> Snapshot {
+pub fn build(st: &State, now: Timestamp, facts: &Facts) -> Snapshot {
     let mut in_use: HashMap<&str, bool> = HashMap::new();
     let mut balancers = Vec::new();
     for lb in st.lbs.values() {
-        balancers.push(Arc::new(balancer(st, lb, &mut in_use)));
+        let mut b = balancer(st, lb, &mut in_use);
+        b.ingress = facts.ingress.get(&lb.arn).cloned().unwrap_or_else(|| {
+            // Groups EC2 no longer knows admit nothing.
+            (!lb.security_groups.is_empty()).then(Vec::new)
+        });
+        balancers.push(Arc::new(b));
     }
     let groups = st
         .tgs
         .values()
         .map(|tg| {
             let used = in_use.contains_key(tg.arn.as_str());
-            (tg.arn.clone(), Arc::new(group(tg, used, now)))
+            (tg.arn.clone(), Arc::new(group(tg, used, now, facts)))
         })
         .collect();
     Snapshot { balancers, groups }
@@ -146,6 +181,7 @@ fn balancer<'a>(st: &'a State, lb: &'a LbRec, in_use: &mut HashMap<&'a str, bool
         cross_zone: app
             || attributes::get(&lb.attributes, set, "load_balancing.cross_zone.enabled") == "true",
         http2: attributes::get(&lb.attributes, set, "routing.http2.enabled") != "false",
+        ingress: None,
         xff: match attributes::get(
             &lb.attributes,
             set,
@@ -282,7 +318,32 @@ fn condition(c: &CondRec) -> Condition {
     }
 }
 
-fn group(tg: &TgRec, in_use: bool, now: Timestamp) -> TargetGroup {
+/// The data plane's target for a registered one: an IP target as registered, an instance
+/// target at its private address inside its VPC while it runs (`None` otherwise).
+pub fn target(tg: &TgRec, t: &crate::model::TargetRec, facts: &Facts) -> Option<Target> {
+    if tg.target_type != "instance" {
+        return Some(Target {
+            ip: t.id.parse().ok()?,
+            port: t.port as u16,
+            zone: t.zone.clone(),
+            draining_until: t.draining_until.map(Timestamp),
+            instance: None,
+        });
+    }
+    let i = facts.instances.get(&t.id)?.as_ref()?;
+    (i.state == crate::instances::InstanceState::Running).then(|| Target {
+        ip: i.private_ip.into(),
+        port: t.port as u16,
+        zone: Some(i.zone.clone()),
+        draining_until: t.draining_until.map(Timestamp),
+        instance: Some(InstanceRoute {
+            instance_id: i.instance_id.clone(),
+            vpc_id: i.vpc_id.clone(),
+        }),
+    })
+}
+
+fn group(tg: &TgRec, in_use: bool, now: Timestamp, facts: &Facts) -> TargetGroup {
     let set = if tg
         .protocol
         .as_deref()
@@ -344,14 +405,7 @@ fn group(tg: &TgRec, in_use: bool, now: Timestamp) -> TargetGroup {
             .targets
             .iter()
             .filter(|t| t.draining_until.is_none_or(|d| d > now.0))
-            .filter_map(|t| {
-                Some(Target {
-                    ip: t.id.parse().ok()?,
-                    port: t.port as u16,
-                    zone: t.zone.clone(),
-                    draining_until: t.draining_until.map(Timestamp),
-                })
-            })
+            .filter_map(|t| target(tg, t, facts))
             .collect(),
         in_use,
         stickiness,

@@ -4,16 +4,25 @@
 //! then wait until durable), and every applied change publishes a fresh configuration
 //! snapshot to the data plane (`snapshot`). A reset holds the writer lock while the store is
 //! wiped, then empties memory and publishes an empty snapshot.
+//!
+//! A snapshot also depends on facts EC2 owns: the ingress rules of each balancer's
+//! security groups and the state of each instance target. They are read through
+//! [`Network`] and [`Instances`] when a snapshot is built, and [`ElbInner::refresh`]
+//! (called by the binary whenever EC2 may have changed, and periodically) republishes when
+//! they changed and deregisters targets whose instance was terminated, as AWS does.
+//! [`Elb`] is a cheap handle (`Clone`) over the shared [`ElbInner`].
 
+use crate::instances::{InstanceState, Instances};
 use crate::model::{LbRec, ListenerRec, RuleRec, TgRec};
 use crate::network::Network;
+use crate::snapshot::Facts;
 use crate::persist::{self, Change, Op};
 use nimbus_core::{AwsError, Clock, Ids, RequestContext};
 use nimbus_lb::Plane;
 use nimbus_store::{Batch, Store, StoreError};
 use nimbus_wire::ResetStep;
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Every resource, by ARN.
 #[derive(Clone, Debug, Default)]
@@ -92,8 +101,21 @@ impl State {
     }
 }
 
-/// The ELBv2 service: implements the generated `Handlers` trait (see `handlers`).
-pub struct Elb {
+/// The ELBv2 service: implements the generated `Handlers` trait (see `handlers`). A handle:
+/// clones share one [`ElbInner`].
+#[derive(Clone)]
+pub struct Elb(Arc<ElbInner>);
+
+impl std::ops::Deref for Elb {
+    type Target = ElbInner;
+
+    fn deref(&self) -> &ElbInner {
+        &self.0
+    }
+}
+
+/// The state behind an [`Elb`] handle.
+pub struct ElbInner {
     pub(crate) store: Store,
     pub(crate) state: RwLock<State>,
     writer: tokio::sync::Mutex<()>,
@@ -103,6 +125,16 @@ pub struct Elb {
     pub(crate) plane: Arc<Plane>,
     /// Where node addresses are allocated (decision 0010).
     pub(crate) node_net: (std::net::Ipv4Addr, u8),
+    /// EC2's instances (unset: no instance is known).
+    instances: RwLock<Option<Arc<dyn Instances>>>,
+    /// The EC2 facts the current snapshot was built from.
+    facts: Mutex<Facts>,
+}
+
+impl std::fmt::Debug for ElbInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ElbInner").finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for Elb {
@@ -132,7 +164,7 @@ impl Elb {
         node_net: (std::net::Ipv4Addr, u8),
     ) -> Result<Self, StoreError> {
         let state = loaded(&store)?;
-        let elb = Elb {
+        let elb = Elb(Arc::new(ElbInner {
             store,
             state: RwLock::new(state),
             writer: tokio::sync::Mutex::new(()),
@@ -141,19 +173,135 @@ impl Elb {
             network,
             plane,
             node_net,
-        };
+            instances: RwLock::new(None),
+            facts: Mutex::new(Facts::default()),
+        }));
         elb.publish();
         Ok(elb)
+    }
+}
+
+impl ElbInner {
+    /// Wires EC2's instances (instance targets) and republishes.
+    pub fn set_instances(&self, instances: Arc<dyn Instances>) {
+        *self.instances.write().unwrap_or_else(|e| e.into_inner()) = Some(instances);
+        self.publish();
+    }
+
+    /// Instance `id` of (account, region), as EC2 reports it now.
+    pub(crate) fn instance(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+    ) -> Option<crate::instances::InstanceTarget> {
+        let i = self
+            .instances
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        i.lookup(account, region, id)
+    }
+
+    /// The EC2 facts a snapshot of `st` depends on.
+    fn facts(&self, st: &State) -> Facts {
+        let mut f = Facts::default();
+        for lb in st.lbs.values() {
+            let ingress = (!lb.security_groups.is_empty()).then(|| {
+                lb.security_groups
+                    .iter()
+                    .filter_map(|g| {
+                        self.network
+                            .security_group_ingress(&lb.account, &lb.region, g)
+                    })
+                    .flatten()
+                    .filter_map(|r| crate::snapshot::allow(&r))
+                    .collect()
+            });
+            f.ingress.insert(lb.arn.clone(), ingress);
+        }
+        for tg in st.tgs.values().filter(|t| t.target_type == "instance") {
+            for t in &tg.targets {
+                if !f.instances.contains_key(&t.id) {
+                    let found = self.instance(&tg.account, &tg.region, &t.id);
+                    f.instances.insert(t.id.clone(), found);
+                }
+            }
+        }
+        f
+    }
+
+    /// Rebuilds the snapshot when EC2's facts changed since the last one (a security group
+    /// rule, an instance's state), and deregisters the targets whose instance is
+    /// terminated or gone, as AWS does. Cheap when nothing changed.
+    pub async fn refresh(&self) {
+        let wired = self
+            .instances
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some();
+        let facts = self.read(|st| self.facts(st));
+        let gone = |id: &str| {
+            wired
+                && facts.instances.get(id).is_some_and(|i| {
+                    i.as_ref()
+                        .is_none_or(|i| i.state == InstanceState::Terminated)
+                })
+        };
+        let any_gone = self.read(|st| {
+            st.tgs.values().any(|tg| {
+                tg.target_type == "instance"
+                    && tg
+                        .targets
+                        .iter()
+                        .any(|t| t.draining_until.is_none() && gone(&t.id))
+            })
+        });
+        if any_gone {
+            let now = self.clock.now().0;
+            let _ = self
+                .mutate(|st| {
+                    let mut change = crate::persist::Change::default();
+                    for tg in st.tgs.values().filter(|t| t.target_type == "instance") {
+                        let mut rec = tg.clone();
+                        let delay = crate::handlers::deregistration_delay(tg);
+                        let mut changed = false;
+                        for t in rec.targets.iter_mut() {
+                            if t.draining_until.is_none() && gone(&t.id) {
+                                t.draining_until = Some(now + delay * 1000);
+                                changed = true;
+                            }
+                        }
+                        rec.targets
+                            .retain(|t| t.draining_until.is_none_or(|d| d > now));
+                        if changed {
+                            change.ops.push(crate::persist::Op::PutTg(rec));
+                        }
+                    }
+                    Ok((change, ()))
+                })
+                .await;
+        }
+        let stale = *self.facts.lock().unwrap_or_else(|e| e.into_inner()) != facts;
+        if stale {
+            self.publish();
+        }
     }
 
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.state.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Builds the data plane's snapshot from the current state and publishes it.
+    /// Builds the data plane's snapshot from the current state (and EC2's facts) and
+    /// publishes it.
     pub(crate) fn publish(&self) {
         let now = self.clock.now();
-        let snap = self.read(|st| crate::snapshot::build(st, now));
+        let (facts, snap) = self.read(|st| {
+            let facts = self.facts(st);
+            let snap = crate::snapshot::build(st, now, &facts);
+            (facts, snap)
+        });
+        *self.facts.lock().unwrap_or_else(|e| e.into_inner()) = facts;
         self.plane.publish(snap);
     }
 

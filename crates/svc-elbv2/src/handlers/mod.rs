@@ -12,6 +12,8 @@ mod target_groups;
 mod targets;
 
 pub use listeners::listener_set;
+pub use targets::deregistration_delay;
+pub(crate) use targets::{deregister_targets, health_of, plan_register, register_targets};
 pub use targets::words as health_words;
 
 use crate::generated::*;
