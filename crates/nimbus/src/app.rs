@@ -211,7 +211,7 @@ fn services(
         svc_ec2::build(store.clone(), clock.clone(), ids.clone()).context("loading EC2 state")?;
     ec2_net.clone().with_parameters(Arc::new(lookup));
     let lb_plane = nimbus_lb::Plane::new();
-    let elbv2 = svc_elbv2::service(
+    let (elbv2, elb_handle) = svc_elbv2::build(
         store.clone(),
         clock.clone(),
         ids.clone(),
@@ -221,6 +221,11 @@ fn services(
     )
     .context("loading ELBv2 state")?;
     nimbus_lb::add_workers(&lb_plane, clock, workers);
+    // Instance targets: lead glue (see elb_wiring) once EC2 instances exist.
+    elb_handle.set_instances(Arc::new(crate::elb_wiring::NoInstancesYet));
+    workers.add(Arc::new(crate::elb_wiring::Refresh {
+        elb: elb_handle.clone(),
+    }));
     let (cloudwatch, alarms) =
         svc_cloudwatch::build(store.clone(), clock.clone()).context("loading CloudWatch state")?;
     let (sns, sns_handle, sns_delivery) =
@@ -232,7 +237,12 @@ fn services(
         store.clone(),
         clock.clone(),
         ids.clone(),
-        crate::autoscaling_wiring::deps(ec2_net.clone(), alarms.clone(), sns_handle.clone()),
+        crate::autoscaling_wiring::deps(
+            ec2_net.clone(),
+            alarms.clone(),
+            sns_handle.clone(),
+            elb_handle,
+        ),
     )
     .context("loading Auto Scaling state")?;
     // Alarm actions on scaling policy ARNs run the policy in Auto Scaling.
@@ -290,6 +300,31 @@ impl svc_elbv2::Network for Ec2Network {
 
     fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String> {
         self.0.security_group_vpc(account, region, group_id)
+    }
+
+    fn security_group_ingress(
+        &self,
+        account: &str,
+        region: &str,
+        group_id: &str,
+    ) -> Option<Vec<svc_elbv2::IngressRule>> {
+        let rules = self.0.security_group_ingress(account, region, group_id)?;
+        Some(
+            rules
+                .into_iter()
+                .filter_map(|r| match r.peer {
+                    svc_ec2::IngressPeer::Cidr(cidr) => Some(svc_elbv2::IngressRule {
+                        protocol: r.protocol,
+                        from_port: r.from_port,
+                        to_port: r.to_port,
+                        cidr,
+                    }),
+                    // No client of a balancer's loopback node is a member of a group or
+                    // a prefix list.
+                    svc_ec2::IngressPeer::Group(_) | svc_ec2::IngressPeer::PrefixList(_) => None,
+                })
+                .collect(),
+        )
     }
 
     fn default_security_group(&self, account: &str, region: &str, vpc_id: &str) -> Option<String> {

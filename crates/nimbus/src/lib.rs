@@ -10,4 +10,5 @@ pub mod access;
 pub mod alarm_actions;
 pub mod app;
 pub mod autoscaling_wiring;
+pub mod elb_wiring;
 pub mod hooks;
