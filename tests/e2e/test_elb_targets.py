@@ -5,7 +5,8 @@ the rule → served; a rule for another source range does not let a loopback cli
 revoke → refused again), instance targets are checked against EC2 (an unknown instance →
 InvalidTarget, a malformed id → ValidationError), and Auto Scaling groups attached to
 target groups (`create-auto-scaling-group --target-group-arns`,
-`attach-load-balancer-target-groups`) show them with their real state.
+`attach-load-balancer-target-groups`) show them with their real state in
+`describe-load-balancer-target-groups` and `describe-traffic-sources`.
 
 Each test runs its own Nimbus with its own node network inside 127.80.0.0/16 (like
 test_elbv2.py), so the first balancer's nodes are .1 and .2 of that /24. Backends are
@@ -220,6 +221,12 @@ def test_auto_scaling_groups_attach_real_target_groups(lab):
     # No instance has passed an ELB health check (none runs): Added, not InService.
     assert {(t["LoadBalancerTargetGroupARN"], t["State"]) for t in out["LoadBalancerTargetGroups"]} == {
         (tgs[0], "Added"), (tgs[1], "Added")}
+    out = n.aws("autoscaling", "describe-traffic-sources", "--auto-scaling-group-name", "web")
+    assert sorted((t["Identifier"], t["Type"], t["State"]) for t in out["TrafficSources"]) == sorted(
+        [(tgs[0], "elbv2", "Added"), (tgs[1], "elbv2", "Added")])
+    out = n.aws("autoscaling", "describe-traffic-sources", "--auto-scaling-group-name", "web",
+                "--traffic-source-type", "elb")
+    assert out["TrafficSources"] == []
     # A target group ELB does not know is refused, with AWS's wording.
     missing = tgs[0].rsplit("/", 1)[0] + "/0123456789abcdef"
     err = cli_error(n, "autoscaling", "attach-load-balancer-target-groups", "--auto-scaling-group-name", "web",

@@ -34,7 +34,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("AttachLoadBalancerTargetGroupsResult"),
         input: Some(m::ShapeId(25)),
         output: Some(m::ShapeId(24)),
-        errors: &[m::ShapeId(260), m::ShapeId(278), m::ShapeId(142)],
+        errors: &[m::ShapeId(262), m::ShapeId(280), m::ShapeId(144)],
         implemented: true,
         ..op("AttachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -62,7 +62,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("CompleteLifecycleActionResult"),
         input: Some(m::ShapeId(65)),
         output: Some(m::ShapeId(64)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("CompleteLifecycleAction", "POST", "/")
     },
@@ -70,39 +70,39 @@ pub static OPERATIONS: [m::Operation; 66] = [
         input: Some(m::ShapeId(71)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(170),
-            m::ShapeId(260),
-            m::ShapeId(278),
+            m::ShapeId(172),
+            m::ShapeId(262),
+            m::ShapeId(280),
         ],
         implemented: true,
         ..op("CreateAutoScalingGroup", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(20), m::ShapeId(170), m::ShapeId(260)],
+        errors: &[m::ShapeId(20), m::ShapeId(172), m::ShapeId(262)],
         implemented: true,
         ..op("CreateLaunchConfiguration", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(73)),
         errors: &[
-            m::ShapeId(170),
+            m::ShapeId(172),
             m::ShapeId(20),
-            m::ShapeId(260),
-            m::ShapeId(261),
+            m::ShapeId(262),
+            m::ShapeId(263),
         ],
         implemented: true,
         ..op("CreateOrUpdateTags", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(267), m::ShapeId(261), m::ShapeId(260)],
+        errors: &[m::ShapeId(269), m::ShapeId(263), m::ShapeId(262)],
         implemented: true,
         ..op("DeleteAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(152)),
-        errors: &[m::ShapeId(261), m::ShapeId(260)],
+        input: Some(m::ShapeId(154)),
+        errors: &[m::ShapeId(263), m::ShapeId(262)],
         implemented: true,
         ..op("DeleteLaunchConfiguration", "POST", "/")
     },
@@ -110,31 +110,31 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DeleteLifecycleHookResult"),
         input: Some(m::ShapeId(78)),
         output: Some(m::ShapeId(77)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DeleteLifecycleHook", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(79)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DeleteNotificationConfiguration", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(80)),
-        errors: &[m::ShapeId(260), m::ShapeId(278)],
+        errors: &[m::ShapeId(262), m::ShapeId(280)],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(81)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DeleteScheduledAction", "POST", "/")
     },
     m::Operation {
         input: Some(m::ShapeId(82)),
-        errors: &[m::ShapeId(260), m::ShapeId(261)],
+        errors: &[m::ShapeId(262), m::ShapeId(263)],
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -145,14 +145,14 @@ pub static OPERATIONS: [m::Operation; 66] = [
     m::Operation {
         result_wrapper: Some("DescribeAccountLimitsResult"),
         output: Some(m::ShapeId(84)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DescribeAccountLimits", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAdjustmentTypesResult"),
         output: Some(m::ShapeId(85)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DescribeAdjustmentTypes", "POST", "/")
     },
@@ -160,7 +160,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeAutoScalingGroupsResult"),
         input: Some(m::ShapeId(31)),
         output: Some(m::ShapeId(35)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        errors: &[m::ShapeId(151), m::ShapeId(262)],
         implemented: true,
         ..op("DescribeAutoScalingGroups", "POST", "/")
     },
@@ -168,14 +168,14 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeAutoScalingInstancesResult"),
         input: Some(m::ShapeId(86)),
         output: Some(m::ShapeId(38)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        errors: &[m::ShapeId(151), m::ShapeId(262)],
         implemented: true,
         ..op("DescribeAutoScalingInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingNotificationTypesResult"),
         output: Some(m::ShapeId(87)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DescribeAutoScalingNotificationTypes", "POST", "/")
     },
@@ -185,16 +185,16 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeLaunchConfigurationsResult"),
-        input: Some(m::ShapeId(154)),
-        output: Some(m::ShapeId(156)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        input: Some(m::ShapeId(156)),
+        output: Some(m::ShapeId(158)),
+        errors: &[m::ShapeId(151), m::ShapeId(262)],
         implemented: true,
         ..op("DescribeLaunchConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHookTypesResult"),
         output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DescribeLifecycleHookTypes", "POST", "/")
     },
@@ -202,7 +202,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeLifecycleHooksResult"),
         input: Some(m::ShapeId(90)),
         output: Some(m::ShapeId(89)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DescribeLifecycleHooks", "POST", "/")
     },
@@ -210,7 +210,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeLoadBalancerTargetGroupsResult"),
         input: Some(m::ShapeId(91)),
         output: Some(m::ShapeId(92)),
-        errors: &[m::ShapeId(260), m::ShapeId(149)],
+        errors: &[m::ShapeId(262), m::ShapeId(151)],
         implemented: true,
         ..op("DescribeLoadBalancerTargetGroups", "POST", "/")
     },
@@ -221,7 +221,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
     m::Operation {
         result_wrapper: Some("DescribeMetricCollectionTypesResult"),
         output: Some(m::ShapeId(93)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DescribeMetricCollectionTypes", "POST", "/")
     },
@@ -229,15 +229,15 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeNotificationConfigurationsResult"),
         input: Some(m::ShapeId(95)),
         output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        errors: &[m::ShapeId(151), m::ShapeId(262)],
         implemented: true,
         ..op("DescribeNotificationConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribePoliciesResult"),
         input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(224)),
-        errors: &[m::ShapeId(149), m::ShapeId(260), m::ShapeId(278)],
+        output: Some(m::ShapeId(226)),
+        errors: &[m::ShapeId(151), m::ShapeId(262), m::ShapeId(280)],
         implemented: true,
         ..op("DescribePolicies", "POST", "/")
     },
@@ -245,42 +245,46 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("DescribeScalingActivitiesResult"),
         input: Some(m::ShapeId(97)),
         output: Some(m::ShapeId(10)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        errors: &[m::ShapeId(151), m::ShapeId(262)],
         implemented: true,
         ..op("DescribeScalingActivities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingProcessTypesResult"),
-        output: Some(m::ShapeId(249)),
-        errors: &[m::ShapeId(260)],
+        output: Some(m::ShapeId(251)),
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DescribeScalingProcessTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScheduledActionsResult"),
         input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(274)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        output: Some(m::ShapeId(276)),
+        errors: &[m::ShapeId(151), m::ShapeId(262)],
         implemented: true,
         ..op("DescribeScheduledActions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTagsResult"),
         input: Some(m::ShapeId(99)),
-        output: Some(m::ShapeId(299)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        output: Some(m::ShapeId(301)),
+        errors: &[m::ShapeId(151), m::ShapeId(262)],
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTerminationPolicyTypesResult"),
         output: Some(m::ShapeId(100)),
-        errors: &[m::ShapeId(260)],
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DescribeTerminationPolicyTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTrafficSourcesResult"),
+        input: Some(m::ShapeId(101)),
+        output: Some(m::ShapeId(102)),
+        errors: &[m::ShapeId(262), m::ShapeId(151)],
+        implemented: true,
         ..op("DescribeTrafficSources", "POST", "/")
     },
     m::Operation {
@@ -289,17 +293,17 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DetachInstancesResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(104)),
+        output: Some(m::ShapeId(103)),
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DetachInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DetachLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("DetachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -315,23 +319,23 @@ pub static OPERATIONS: [m::Operation; 66] = [
     op("EnableMetricsCollection", "POST", "/"),
     m::Operation {
         result_wrapper: Some("EnterStandbyResult"),
-        input: Some(m::ShapeId(111)),
-        output: Some(m::ShapeId(110)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(113)),
+        output: Some(m::ShapeId(112)),
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("EnterStandby", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(267), m::ShapeId(260)],
+        input: Some(m::ShapeId(117)),
+        errors: &[m::ShapeId(269), m::ShapeId(262)],
         implemented: true,
         ..op("ExecutePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ExitStandbyResult"),
-        input: Some(m::ShapeId(117)),
-        output: Some(m::ShapeId(116)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(119)),
+        output: Some(m::ShapeId(118)),
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("ExitStandby", "POST", "/")
     },
@@ -345,29 +349,29 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("PutLifecycleHookResult"),
-        input: Some(m::ShapeId(254)),
-        output: Some(m::ShapeId(253)),
-        errors: &[m::ShapeId(170), m::ShapeId(260)],
+        input: Some(m::ShapeId(256)),
+        output: Some(m::ShapeId(255)),
+        errors: &[m::ShapeId(172), m::ShapeId(262)],
         implemented: true,
         ..op("PutLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(255)),
-        errors: &[m::ShapeId(170), m::ShapeId(260), m::ShapeId(278)],
+        input: Some(m::ShapeId(257)),
+        errors: &[m::ShapeId(172), m::ShapeId(262), m::ShapeId(280)],
         implemented: true,
         ..op("PutNotificationConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("PutScalingPolicyResult"),
-        input: Some(m::ShapeId(256)),
-        output: Some(m::ShapeId(225)),
-        errors: &[m::ShapeId(170), m::ShapeId(260), m::ShapeId(278)],
+        input: Some(m::ShapeId(258)),
+        output: Some(m::ShapeId(227)),
+        errors: &[m::ShapeId(172), m::ShapeId(262), m::ShapeId(280)],
         implemented: true,
         ..op("PutScalingPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(257)),
-        errors: &[m::ShapeId(20), m::ShapeId(170), m::ShapeId(260)],
+        input: Some(m::ShapeId(259)),
+        errors: &[m::ShapeId(20), m::ShapeId(172), m::ShapeId(262)],
         implemented: true,
         ..op("PutScheduledUpdateGroupAction", "POST", "/")
     },
@@ -377,15 +381,15 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("RecordLifecycleActionHeartbeatResult"),
-        input: Some(m::ShapeId(259)),
-        output: Some(m::ShapeId(258)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(261)),
+        output: Some(m::ShapeId(260)),
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("RecordLifecycleActionHeartbeat", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(272)),
-        errors: &[m::ShapeId(261), m::ShapeId(260)],
+        input: Some(m::ShapeId(274)),
+        errors: &[m::ShapeId(263), m::ShapeId(262)],
         implemented: true,
         ..op("ResumeProcesses", "POST", "/")
     },
@@ -394,22 +398,22 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("RollbackInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(279)),
-        errors: &[m::ShapeId(267), m::ShapeId(260)],
+        input: Some(m::ShapeId(281)),
+        errors: &[m::ShapeId(269), m::ShapeId(262)],
         implemented: true,
         ..op("SetDesiredCapacity", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(280)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(282)),
+        errors: &[m::ShapeId(262)],
         implemented: true,
         ..op("SetInstanceHealth", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SetInstanceProtectionResult"),
-        input: Some(m::ShapeId(282)),
-        output: Some(m::ShapeId(281)),
-        errors: &[m::ShapeId(170), m::ShapeId(260)],
+        input: Some(m::ShapeId(284)),
+        output: Some(m::ShapeId(283)),
+        errors: &[m::ShapeId(172), m::ShapeId(262)],
         implemented: true,
         ..op("SetInstanceProtection", "POST", "/")
     },
@@ -418,32 +422,32 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("StartInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(272)),
-        errors: &[m::ShapeId(261), m::ShapeId(260)],
+        input: Some(m::ShapeId(274)),
+        errors: &[m::ShapeId(263), m::ShapeId(262)],
         implemented: true,
         ..op("SuspendProcesses", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("TerminateInstanceInAutoScalingGroupResult"),
-        input: Some(m::ShapeId(305)),
+        input: Some(m::ShapeId(307)),
         output: Some(m::ShapeId(13)),
-        errors: &[m::ShapeId(267), m::ShapeId(260)],
+        errors: &[m::ShapeId(269), m::ShapeId(262)],
         implemented: true,
         ..op("TerminateInstanceInAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(311)),
-        errors: &[m::ShapeId(267), m::ShapeId(260), m::ShapeId(278)],
+        input: Some(m::ShapeId(315)),
+        errors: &[m::ShapeId(269), m::ShapeId(262), m::ShapeId(280)],
         implemented: true,
         ..op("UpdateAutoScalingGroup", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 334] = [
+pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 218), member("Max", 218)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -483,7 +487,7 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 218), member("Max", 218)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -508,7 +512,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -526,7 +530,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 required: true,
                 ..member("Activities", 9)
             },
-            member("NextToken", 320),
+            member("NextToken", 324),
         ])),
     },
     m::Shape {
@@ -534,37 +538,37 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ActivityId", 320)
+                ..member("ActivityId", 324)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
-            member("Description", 320),
+            member("Description", 324),
             m::Member {
                 required: true,
-                ..member("Cause", 321)
+                ..member("Cause", 325)
             },
             m::Member {
                 required: true,
-                ..member("StartTime", 307)
+                ..member("StartTime", 309)
             },
-            member("EndTime", 307),
+            member("EndTime", 309),
             m::Member {
                 required: true,
-                ..member("StatusCode", 268)
+                ..member("StatusCode", 270)
             },
-            member("StatusMessage", 325),
-            member("Progress", 250),
-            member("Details", 320),
+            member("StatusMessage", 329),
+            member("Progress", 252),
+            member("Details", 324),
             member("AutoScalingGroupState", 33),
-            member("AutoScalingGroupARN", 262),
+            member("AutoScalingGroupARN", 264),
         ])),
     },
     m::Shape {
         name: "ActivityIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(320),
+            member: m::ShapeId(324),
             member_location_name: None,
             flattened: false,
         }),
@@ -575,7 +579,7 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "AdjustmentType",
-        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 325)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 329)])),
     },
     m::Shape {
         name: "AdjustmentTypes",
@@ -588,8 +592,8 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "Alarm",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AlarmName", 325),
-            member("AlarmARN", 262),
+            member("AlarmName", 329),
+            member("AlarmARN", 264),
         ])),
     },
     m::Shape {
@@ -621,7 +625,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -645,11 +649,11 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 300)
+                ..member("TargetGroupARNs", 302)
             },
         ])),
     },
@@ -658,12 +662,12 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
-            member("AutoScalingGroupARN", 262),
-            member("LaunchConfigurationName", 325),
-            member("LaunchTemplate", 160),
-            member("MixedInstancesPolicy", 206),
+            member("AutoScalingGroupARN", 264),
+            member("LaunchConfigurationName", 329),
+            member("LaunchTemplate", 162),
+            member("MixedInstancesPolicy", 208),
             m::Member {
                 required: true,
                 ..member("MinSize", 29)
@@ -686,41 +690,41 @@ pub static SHAPES: [m::Shape; 334] = [
                 ..member("AvailabilityZones", 43)
             },
             member("AvailabilityZoneIds", 41),
-            member("LoadBalancerNames", 171),
-            member("TargetGroupARNs", 300),
+            member("LoadBalancerNames", 173),
+            member("TargetGroupARNs", 302),
             m::Member {
                 required: true,
-                ..member("HealthCheckType", 326)
+                ..member("HealthCheckType", 330)
             },
-            member("HealthCheckGracePeriod", 122),
-            member("Instances", 145),
+            member("HealthCheckGracePeriod", 124),
+            member("Instances", 147),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 307)
+                ..member("CreatedTime", 309)
             },
-            member("SuspendedProcesses", 292),
-            member("PlacementGroup", 325),
-            member("VPCZoneIdentifier", 327),
-            member("EnabledMetrics", 109),
-            member("Status", 325),
-            member("Tags", 295),
-            member("TerminationPolicies", 306),
-            member("NewInstancesProtectedFromScaleIn", 141),
-            member("ServiceLinkedRoleARN", 262),
-            member("MaxInstanceLifetime", 178),
+            member("SuspendedProcesses", 294),
+            member("PlacementGroup", 329),
+            member("VPCZoneIdentifier", 331),
+            member("EnabledMetrics", 111),
+            member("Status", 329),
+            member("Tags", 297),
+            member("TerminationPolicies", 308),
+            member("NewInstancesProtectedFromScaleIn", 143),
+            member("ServiceLinkedRoleARN", 264),
+            member("MaxInstanceLifetime", 180),
             member("CapacityRebalance", 57),
-            member("WarmPoolConfiguration", 315),
-            member("WarmPoolSize", 317),
+            member("WarmPoolConfiguration", 319),
+            member("WarmPoolSize", 321),
             member("Context", 66),
-            member("DesiredCapacityType", 325),
+            member("DesiredCapacityType", 329),
             member("DefaultInstanceWarmup", 75),
-            member("TrafficSources", 310),
-            member("InstanceMaintenancePolicy", 135),
+            member("TrafficSources", 314),
+            member("InstanceMaintenancePolicy", 137),
             member("DeletionProtection", 83),
             member("AvailabilityZoneDistribution", 40),
             member("AvailabilityZoneImpairmentPolicy", 42),
             member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 134),
+            member("InstanceLifecyclePolicy", 136),
         ])),
     },
     m::Shape {
@@ -738,7 +742,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "AutoScalingGroupNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(329),
             member_location_name: None,
             flattened: false,
         }),
@@ -747,10 +751,10 @@ pub static SHAPES: [m::Shape; 334] = [
         name: "AutoScalingGroupNamesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("AutoScalingGroupNames", 30),
-            member("IncludeInstances", 129),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
-            member("Filters", 119),
+            member("IncludeInstances", 131),
+            member("NextToken", 324),
+            member("MaxRecords", 183),
+            member("Filters", 121),
         ])),
     },
     m::Shape {
@@ -776,7 +780,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 required: true,
                 ..member("AutoScalingGroups", 34)
             },
-            member("NextToken", 320),
+            member("NextToken", 324),
         ])),
     },
     m::Shape {
@@ -784,34 +788,34 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 323)
+                ..member("InstanceId", 327)
             },
-            member("InstanceType", 325),
+            member("InstanceType", 329),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
-            },
-            m::Member {
-                required: true,
-                ..member("AvailabilityZone", 325)
-            },
-            member("AvailabilityZoneId", 325),
-            m::Member {
-                required: true,
-                ..member("LifecycleState", 326)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 326)
+                ..member("AvailabilityZone", 329)
             },
-            member("LaunchConfigurationName", 325),
-            member("LaunchTemplate", 160),
-            member("ImageId", 325),
+            member("AvailabilityZoneId", 329),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 141)
+                ..member("LifecycleState", 330)
             },
-            member("WeightedCapacity", 326),
+            m::Member {
+                required: true,
+                ..member("HealthStatus", 330)
+            },
+            member("LaunchConfigurationName", 329),
+            member("LaunchTemplate", 162),
+            member("ImageId", 329),
+            m::Member {
+                required: true,
+                ..member("ProtectedFromScaleIn", 143)
+            },
+            member("WeightedCapacity", 330),
         ])),
     },
     m::Shape {
@@ -826,13 +830,13 @@ pub static SHAPES: [m::Shape; 334] = [
         name: "AutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("AutoScalingInstances", 37),
-            member("NextToken", 320),
+            member("NextToken", 324),
         ])),
     },
     m::Shape {
         name: "AutoScalingNotificationTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(329),
             member_location_name: None,
             flattened: false,
         }),
@@ -844,7 +848,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "AvailabilityZoneIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(329),
             member_location_name: None,
             flattened: false,
         }),
@@ -852,14 +856,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "AvailabilityZoneImpairmentPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ZonalShiftEnabled", 333),
-            member("ImpairedZoneHealthCheckBehavior", 127),
+            member("ZonalShiftEnabled", 337),
+            member("ImpairedZoneHealthCheckBehavior", 129),
         ])),
     },
     m::Shape {
         name: "AvailabilityZones",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(329),
             member_location_name: None,
             flattened: false,
         }),
@@ -872,7 +876,7 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 218), member("Max", 218)])),
     },
     m::Shape {
         name: "BaselinePerformanceFactorsRequest",
@@ -905,13 +909,13 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "BlockDeviceMapping",
         kind: m::ShapeKind::Structure(structure(&[
-            member("VirtualName", 325),
+            member("VirtualName", 329),
             m::Member {
                 required: true,
-                ..member("DeviceName", 325)
+                ..member("DeviceName", 329)
             },
-            member("Ebs", 106),
-            member("NoDevice", 210),
+            member("Ebs", 108),
+            member("NoDevice", 212),
         ])),
     },
     m::Shape {
@@ -960,7 +964,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "CapacityReservationResourceGroupArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(262),
+            member: m::ShapeId(264),
             member_location_name: None,
             flattened: false,
         }),
@@ -982,7 +986,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ClassicLinkVPCSecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(329),
             member_location_name: None,
             flattened: false,
         }),
@@ -1000,14 +1004,14 @@ pub static SHAPES: [m::Shape; 334] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 262)
+                ..member("AutoScalingGroupName", 264)
             },
-            member("LifecycleActionToken", 162),
+            member("LifecycleActionToken", 164),
             m::Member {
                 required: true,
-                ..member("LifecycleActionResult", 161)
+                ..member("LifecycleActionResult", 163)
             },
-            member("InstanceId", 323),
+            member("InstanceId", 327),
         ])),
     },
     m::Shape {
@@ -1036,7 +1040,7 @@ pub static SHAPES: [m::Shape; 334] = [
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 223)
+            ..member("References", 225)
         }])),
     },
     m::Shape {
@@ -1044,12 +1048,12 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
-            member("LaunchConfigurationName", 325),
-            member("LaunchTemplate", 160),
-            member("MixedInstancesPolicy", 206),
-            member("InstanceId", 323),
+            member("LaunchConfigurationName", 329),
+            member("LaunchTemplate", 162),
+            member("MixedInstancesPolicy", 208),
+            member("InstanceId", 327),
             m::Member {
                 required: true,
                 ..member("MinSize", 29)
@@ -1062,30 +1066,30 @@ pub static SHAPES: [m::Shape; 334] = [
             member("DefaultCooldown", 67),
             member("AvailabilityZones", 43),
             member("AvailabilityZoneIds", 41),
-            member("LoadBalancerNames", 171),
-            member("TargetGroupARNs", 300),
-            member("HealthCheckType", 326),
-            member("HealthCheckGracePeriod", 122),
-            member("PlacementGroup", 325),
-            member("VPCZoneIdentifier", 327),
-            member("TerminationPolicies", 306),
-            member("NewInstancesProtectedFromScaleIn", 141),
+            member("LoadBalancerNames", 173),
+            member("TargetGroupARNs", 302),
+            member("HealthCheckType", 330),
+            member("HealthCheckGracePeriod", 124),
+            member("PlacementGroup", 329),
+            member("VPCZoneIdentifier", 331),
+            member("TerminationPolicies", 308),
+            member("NewInstancesProtectedFromScaleIn", 143),
             member("CapacityRebalance", 57),
-            member("LifecycleHookSpecificationList", 166),
+            member("LifecycleHookSpecificationList", 168),
             member("DeletionProtection", 83),
-            member("Tags", 298),
-            member("ServiceLinkedRoleARN", 262),
-            member("MaxInstanceLifetime", 178),
+            member("Tags", 300),
+            member("ServiceLinkedRoleARN", 264),
+            member("MaxInstanceLifetime", 180),
             member("Context", 66),
-            member("DesiredCapacityType", 325),
+            member("DesiredCapacityType", 329),
             member("DefaultInstanceWarmup", 75),
-            member("TrafficSources", 310),
-            member("InstanceMaintenancePolicy", 135),
+            member("TrafficSources", 314),
+            member("InstanceMaintenancePolicy", 137),
             member("AvailabilityZoneDistribution", 40),
             member("AvailabilityZoneImpairmentPolicy", 42),
-            member("SkipZonalShiftValidation", 285),
+            member("SkipZonalShiftValidation", 287),
             member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 134),
+            member("InstanceLifecyclePolicy", 136),
         ])),
     },
     m::Shape {
@@ -1093,45 +1097,45 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 325)
+                ..member("LaunchConfigurationName", 329)
             },
-            member("ImageId", 325),
-            member("KeyName", 325),
-            member("SecurityGroups", 277),
-            member("ClassicLinkVPCId", 325),
+            member("ImageId", 329),
+            member("KeyName", 329),
+            member("SecurityGroups", 279),
+            member("ClassicLinkVPCId", 329),
             member("ClassicLinkVPCSecurityGroups", 63),
-            member("UserData", 332),
-            member("InstanceId", 323),
-            member("InstanceType", 325),
-            member("KernelId", 325),
-            member("RamdiskId", 325),
+            member("UserData", 336),
+            member("InstanceId", 327),
+            member("InstanceType", 329),
+            member("KernelId", 329),
+            member("RamdiskId", 329),
             member("BlockDeviceMappings", 54),
-            member("InstanceMonitoring", 140),
-            member("SpotPrice", 287),
-            member("IamInstanceProfile", 322),
-            member("EbsOptimized", 107),
+            member("InstanceMonitoring", 142),
+            member("SpotPrice", 289),
+            member("IamInstanceProfile", 326),
+            member("EbsOptimized", 109),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 329),
-            member("MetadataOptions", 139),
+            member("PlacementTenancy", 333),
+            member("MetadataOptions", 141),
         ])),
     },
     m::Shape {
         name: "CreateOrUpdateTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 298)
+            ..member("Tags", 300)
         }])),
     },
     m::Shape {
         name: "CustomizedMetricSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricName", 196),
-            member("Namespace", 197),
-            member("Dimensions", 192),
-            member("Statistic", 200),
-            member("Unit", 202),
-            member("Period", 193),
-            member("Metrics", 302),
+            member("MetricName", 198),
+            member("Namespace", 199),
+            member("Dimensions", 194),
+            member("Statistic", 202),
+            member("Unit", 204),
+            member("Period", 195),
+            member("Metrics", 304),
         ])),
     },
     m::Shape {
@@ -1143,9 +1147,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
-            member("ForceDelete", 120),
+            member("ForceDelete", 122),
         ])),
     },
     m::Shape {
@@ -1161,7 +1165,7 @@ pub static SHAPES: [m::Shape; 334] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
         ])),
     },
@@ -1170,21 +1174,21 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 325)
+                ..member("TopicARN", 329)
             },
         ])),
     },
     m::Shape {
         name: "DeletePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
+            member("AutoScalingGroupName", 329),
             m::Member {
                 required: true,
-                ..member("PolicyName", 262)
+                ..member("PolicyName", 264)
             },
         ])),
     },
@@ -1193,11 +1197,11 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 325)
+                ..member("ScheduledActionName", 329)
             },
         ])),
     },
@@ -1205,7 +1209,7 @@ pub static SHAPES: [m::Shape; 334] = [
         name: "DeleteTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 298)
+            ..member("Tags", 300)
         }])),
     },
     m::Shape {
@@ -1217,10 +1221,10 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "DescribeAccountLimitsAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxNumberOfAutoScalingGroups", 179),
-            member("MaxNumberOfLaunchConfigurations", 180),
-            member("NumberOfAutoScalingGroups", 217),
-            member("NumberOfLaunchConfigurations", 218),
+            member("MaxNumberOfAutoScalingGroups", 181),
+            member("MaxNumberOfLaunchConfigurations", 182),
+            member("NumberOfAutoScalingGroups", 219),
+            member("NumberOfLaunchConfigurations", 220),
         ])),
     },
     m::Shape {
@@ -1230,9 +1234,9 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "DescribeAutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 133),
-            member("MaxRecords", 181),
-            member("NextToken", 320),
+            member("InstanceIds", 135),
+            member("MaxRecords", 183),
+            member("NextToken", 324),
         ])),
     },
     m::Shape {
@@ -1245,16 +1249,16 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "DescribeLifecycleHooksAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHooks", 167)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHooks", 169)])),
     },
     m::Shape {
         name: "DescribeLifecycleHooksType",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
-            member("LifecycleHookNames", 164),
+            member("LifecycleHookNames", 166),
         ])),
     },
     m::Shape {
@@ -1262,24 +1266,24 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("NextToken", 324),
+            member("MaxRecords", 183),
         ])),
     },
     m::Shape {
         name: "DescribeLoadBalancerTargetGroupsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroups", 173),
-            member("NextToken", 320),
+            member("LoadBalancerTargetGroups", 175),
+            member("NextToken", 324),
         ])),
     },
     m::Shape {
         name: "DescribeMetricCollectionTypesAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 186),
-            member("Granularities", 195),
+            member("Metrics", 188),
+            member("Granularities", 197),
         ])),
     },
     m::Shape {
@@ -1287,62 +1291,81 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("NotificationConfigurations", 212)
+                ..member("NotificationConfigurations", 214)
             },
-            member("NextToken", 320),
+            member("NextToken", 324),
         ])),
     },
     m::Shape {
         name: "DescribeNotificationConfigurationsType",
         kind: m::ShapeKind::Structure(structure(&[
             member("AutoScalingGroupNames", 30),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("NextToken", 324),
+            member("MaxRecords", 183),
         ])),
     },
     m::Shape {
         name: "DescribePoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
-            member("PolicyNames", 227),
-            member("PolicyTypes", 228),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("AutoScalingGroupName", 329),
+            member("PolicyNames", 229),
+            member("PolicyTypes", 230),
+            member("NextToken", 324),
+            member("MaxRecords", 183),
         ])),
     },
     m::Shape {
         name: "DescribeScalingActivitiesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActivityIds", 12),
-            member("AutoScalingGroupName", 325),
-            member("IncludeDeletedGroups", 128),
-            member("MaxRecords", 181),
-            member("NextToken", 320),
-            member("Filters", 119),
+            member("AutoScalingGroupName", 329),
+            member("IncludeDeletedGroups", 130),
+            member("MaxRecords", 183),
+            member("NextToken", 324),
+            member("Filters", 121),
         ])),
     },
     m::Shape {
         name: "DescribeScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
-            member("ScheduledActionNames", 273),
-            member("StartTime", 307),
-            member("EndTime", 307),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("AutoScalingGroupName", 329),
+            member("ScheduledActionNames", 275),
+            member("StartTime", 309),
+            member("EndTime", 309),
+            member("NextToken", 324),
+            member("MaxRecords", 183),
         ])),
     },
     m::Shape {
         name: "DescribeTagsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filters", 119),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("Filters", 121),
+            member("NextToken", 324),
+            member("MaxRecords", 183),
         ])),
     },
     m::Shape {
         name: "DescribeTerminationPolicyTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 306)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 308)])),
+    },
+    m::Shape {
+        name: "DescribeTrafficSourcesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 329)
+            },
+            member("TrafficSourceType", 329),
+            member("NextToken", 324),
+            member("MaxRecords", 183),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeTrafficSourcesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("TrafficSources", 313),
+            member("NextToken", 324),
+        ])),
     },
     m::Shape {
         name: "DetachInstancesAnswer",
@@ -1351,14 +1374,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "DetachInstancesQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 133),
+            member("InstanceIds", 135),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 283)
+                ..member("ShouldDecrementDesiredCapacity", 285)
             },
         ])),
     },
@@ -1371,11 +1394,11 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 300)
+                ..member("TargetGroupARNs", 302)
             },
         ])),
     },
@@ -1386,7 +1409,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "Ebs",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SnapshotId", 325),
+            member("SnapshotId", 329),
             member("VolumeSize", 51),
             member("VolumeType", 52),
             member("DeleteOnTermination", 47),
@@ -1402,14 +1425,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "EnabledMetric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metric", 325),
-            member("Granularity", 325),
+            member("Metric", 329),
+            member("Granularity", 329),
         ])),
     },
     m::Shape {
         name: "EnabledMetrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(108),
+            member: m::ShapeId(110),
             member_location_name: None,
             flattened: false,
         }),
@@ -1421,14 +1444,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "EnterStandbyQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 133),
+            member("InstanceIds", 135),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 283)
+                ..member("ShouldDecrementDesiredCapacity", 285)
             },
         ])),
     },
@@ -1443,7 +1466,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ExcludedInstanceTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(113),
+            member: m::ShapeId(115),
             member_location_name: None,
             flattened: false,
         }),
@@ -1451,14 +1474,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ExecutePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
+            member("AutoScalingGroupName", 329),
             m::Member {
                 required: true,
-                ..member("PolicyName", 262)
+                ..member("PolicyName", 264)
             },
-            member("HonorCooldown", 124),
-            member("MetricValue", 198),
-            member("BreachThreshold", 198),
+            member("HonorCooldown", 126),
+            member("MetricValue", 200),
+            member("BreachThreshold", 200),
         ])),
     },
     m::Shape {
@@ -1468,21 +1491,21 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ExitStandbyQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 133),
+            member("InstanceIds", 135),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
         ])),
     },
     m::Shape {
         name: "Filter",
-        kind: m::ShapeKind::Structure(structure(&[member("Name", 320), member("Values", 314)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 324), member("Values", 318)])),
     },
     m::Shape {
         name: "Filters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(118),
+            member: m::ShapeId(120),
             member_location_name: None,
             flattened: false,
         }),
@@ -1516,7 +1539,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 325)])
+            ..structure(&[member("Message", 329)])
         }),
     },
     m::Shape {
@@ -1542,30 +1565,30 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 323)
+                ..member("InstanceId", 327)
             },
-            member("InstanceType", 325),
+            member("InstanceType", 329),
             m::Member {
                 required: true,
-                ..member("AvailabilityZone", 325)
+                ..member("AvailabilityZone", 329)
             },
-            member("AvailabilityZoneId", 325),
+            member("AvailabilityZoneId", 329),
             m::Member {
                 required: true,
-                ..member("LifecycleState", 168)
+                ..member("LifecycleState", 170)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 326)
+                ..member("HealthStatus", 330)
             },
-            member("LaunchConfigurationName", 325),
-            member("LaunchTemplate", 160),
-            member("ImageId", 325),
+            member("LaunchConfigurationName", 329),
+            member("LaunchTemplate", 162),
+            member("ImageId", 329),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 141)
+                ..member("ProtectedFromScaleIn", 143)
             },
-            member("WeightedCapacity", 326),
+            member("WeightedCapacity", 330),
         ])),
     },
     m::Shape {
@@ -1577,7 +1600,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "InstanceGenerations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(131),
+            member: m::ShapeId(133),
             member_location_name: None,
             flattened: false,
         }),
@@ -1585,20 +1608,20 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "InstanceIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(323),
+            member: m::ShapeId(327),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceLifecyclePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 264)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 266)])),
     },
     m::Shape {
         name: "InstanceMaintenancePolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinHealthyPercentage", 148),
-            member("MaxHealthyPercentage", 147),
+            member("MinHealthyPercentage", 150),
+            member("MaxHealthyPercentage", 149),
         ])),
     },
     m::Shape {
@@ -1620,14 +1643,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "InstanceMetadataOptions",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 138),
-            member("HttpPutResponseHopLimit", 137),
-            member("HttpEndpoint", 136),
+            member("HttpTokens", 140),
+            member("HttpPutResponseHopLimit", 139),
+            member("HttpEndpoint", 138),
         ])),
     },
     m::Shape {
         name: "InstanceMonitoring",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 207)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 209)])),
     },
     m::Shape {
         name: "InstanceProtected",
@@ -1642,7 +1665,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -1650,45 +1673,45 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 313)
+                ..member("VCpuCount", 317)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 183)
+                ..member("MemoryMiB", 185)
             },
             member("CpuManufacturers", 69),
-            member("MemoryGiBPerVCpu", 182),
-            member("ExcludedInstanceTypes", 114),
-            member("InstanceGenerations", 132),
-            member("SpotMaxPricePercentageOverLowestPrice", 216),
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 216),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 216),
+            member("MemoryGiBPerVCpu", 184),
+            member("ExcludedInstanceTypes", 116),
+            member("InstanceGenerations", 134),
+            member("SpotMaxPricePercentageOverLowestPrice", 218),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 218),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 218),
             member("BareMetal", 44),
             member("BurstablePerformance", 55),
-            member("RequireHibernateSupport", 214),
-            member("NetworkInterfaceCount", 209),
-            member("LocalStorage", 174),
-            member("LocalStorageTypes", 176),
-            member("TotalLocalStorageGB", 308),
+            member("RequireHibernateSupport", 216),
+            member("NetworkInterfaceCount", 211),
+            member("LocalStorage", 176),
+            member("LocalStorageTypes", 178),
+            member("TotalLocalStorageGB", 310),
             member("BaselineEbsBandwidthMbps", 45),
             member("AcceleratorTypes", 7),
             member("AcceleratorCount", 0),
             member("AcceleratorManufacturers", 2),
             member("AcceleratorNames", 4),
             member("AcceleratorTotalMemoryMiB", 5),
-            member("NetworkBandwidthGbps", 208),
+            member("NetworkBandwidthGbps", 210),
             member("AllowedInstanceTypes", 19),
             member("BaselinePerformanceFactors", 46),
         ])),
     },
     m::Shape {
         name: "InstanceReusePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 266)])),
+        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 268)])),
     },
     m::Shape {
         name: "Instances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(130),
+            member: m::ShapeId(132),
             member_location_name: None,
             flattened: false,
         }),
@@ -1696,12 +1719,12 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "InstancesDistribution",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OnDemandAllocationStrategy", 320),
-            member("OnDemandBaseCapacity", 219),
-            member("OnDemandPercentageAboveBaseCapacity", 220),
-            member("SpotAllocationStrategy", 320),
-            member("SpotInstancePools", 286),
-            member("SpotMaxPrice", 205),
+            member("OnDemandAllocationStrategy", 324),
+            member("OnDemandBaseCapacity", 221),
+            member("OnDemandPercentageAboveBaseCapacity", 222),
+            member("SpotAllocationStrategy", 324),
+            member("SpotInstancePools", 288),
+            member("SpotMaxPrice", 207),
         ])),
     },
     m::Shape {
@@ -1721,7 +1744,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -1733,7 +1756,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -1741,49 +1764,49 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 325)
+                ..member("LaunchConfigurationName", 329)
             },
-            member("LaunchConfigurationARN", 262),
+            member("LaunchConfigurationARN", 264),
             m::Member {
                 required: true,
-                ..member("ImageId", 325)
+                ..member("ImageId", 329)
             },
-            member("KeyName", 325),
-            member("SecurityGroups", 277),
-            member("ClassicLinkVPCId", 325),
+            member("KeyName", 329),
+            member("SecurityGroups", 279),
+            member("ClassicLinkVPCId", 329),
             member("ClassicLinkVPCSecurityGroups", 63),
-            member("UserData", 332),
+            member("UserData", 336),
             m::Member {
                 required: true,
-                ..member("InstanceType", 325)
+                ..member("InstanceType", 329)
             },
-            member("KernelId", 325),
-            member("RamdiskId", 325),
+            member("KernelId", 329),
+            member("RamdiskId", 329),
             member("BlockDeviceMappings", 54),
-            member("InstanceMonitoring", 140),
-            member("SpotPrice", 287),
-            member("IamInstanceProfile", 322),
+            member("InstanceMonitoring", 142),
+            member("SpotPrice", 289),
+            member("IamInstanceProfile", 326),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 307)
+                ..member("CreatedTime", 309)
             },
-            member("EbsOptimized", 107),
+            member("EbsOptimized", 109),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 329),
-            member("MetadataOptions", 139),
+            member("PlacementTenancy", 333),
+            member("MetadataOptions", 141),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurationNameType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LaunchConfigurationName", 325)
+            ..member("LaunchConfigurationName", 329)
         }])),
     },
     m::Shape {
         name: "LaunchConfigurationNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(329),
             member_location_name: None,
             flattened: false,
         }),
@@ -1791,15 +1814,15 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "LaunchConfigurationNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchConfigurationNames", 153),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("LaunchConfigurationNames", 155),
+            member("NextToken", 324),
+            member("MaxRecords", 183),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(151),
+            member: m::ShapeId(153),
             member_location_name: None,
             flattened: false,
         }),
@@ -1809,16 +1832,16 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurations", 155)
+                ..member("LaunchConfigurations", 157)
             },
-            member("NextToken", 320),
+            member("NextToken", 324),
         ])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateSpecification", 160),
-            member("Overrides", 221),
+            member("LaunchTemplateSpecification", 162),
+            member("Overrides", 223),
         ])),
     },
     m::Shape {
@@ -1828,19 +1851,19 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "LaunchTemplateOverrides",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceType", 325),
-            member("WeightedCapacity", 326),
-            member("LaunchTemplateSpecification", 160),
-            member("InstanceRequirements", 143),
-            member("ImageId", 126),
+            member("InstanceType", 329),
+            member("WeightedCapacity", 330),
+            member("LaunchTemplateSpecification", 162),
+            member("InstanceRequirements", 145),
+            member("ImageId", 128),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateId", 325),
-            member("LaunchTemplateName", 158),
-            member("Version", 325),
+            member("LaunchTemplateId", 329),
+            member("LaunchTemplateName", 160),
+            member("Version", 329),
         ])),
     },
     m::Shape {
@@ -1855,14 +1878,14 @@ pub static SHAPES: [m::Shape; 334] = [
         name: "LifecycleHook",
         kind: m::ShapeKind::Structure(structure(&[
             member("LifecycleHookName", 22),
-            member("AutoScalingGroupName", 325),
-            member("LifecycleTransition", 169),
-            member("NotificationTargetARN", 213),
-            member("RoleARN", 325),
+            member("AutoScalingGroupName", 329),
+            member("LifecycleTransition", 171),
+            member("NotificationTargetARN", 215),
+            member("RoleARN", 329),
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 123),
-            member("GlobalTimeout", 121),
-            member("DefaultResult", 161),
+            member("HeartbeatTimeout", 125),
+            member("GlobalTimeout", 123),
+            member("DefaultResult", 163),
         ])),
     },
     m::Shape {
@@ -1882,19 +1905,19 @@ pub static SHAPES: [m::Shape; 334] = [
             },
             m::Member {
                 required: true,
-                ..member("LifecycleTransition", 169)
+                ..member("LifecycleTransition", 171)
             },
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 123),
-            member("DefaultResult", 161),
-            member("NotificationTargetARN", 213),
-            member("RoleARN", 325),
+            member("HeartbeatTimeout", 125),
+            member("DefaultResult", 163),
+            member("NotificationTargetARN", 215),
+            member("RoleARN", 329),
         ])),
     },
     m::Shape {
         name: "LifecycleHookSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(165),
+            member: m::ShapeId(167),
             member_location_name: None,
             flattened: false,
         }),
@@ -1902,7 +1925,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "LifecycleHooks",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(163),
+            member: m::ShapeId(165),
             member_location_name: None,
             flattened: false,
         }),
@@ -1957,13 +1980,13 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
         name: "LoadBalancerNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(329),
             member_location_name: None,
             flattened: false,
         }),
@@ -1971,14 +1994,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "LoadBalancerTargetGroupState",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroupARN", 328),
-            member("State", 325),
+            member("LoadBalancerTargetGroupARN", 332),
+            member("State", 329),
         ])),
     },
     m::Shape {
         name: "LoadBalancerTargetGroupStates",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(172),
+            member: m::ShapeId(174),
             member_location_name: None,
             flattened: false,
         }),
@@ -1998,7 +2021,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "LocalStorageTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(175),
+            member: m::ShapeId(177),
             member_location_name: None,
             flattened: false,
         }),
@@ -2025,16 +2048,16 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 215), member("Max", 215)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 217), member("Max", 217)])),
     },
     m::Shape {
         name: "MemoryMiBRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 216)
+                ..member("Min", 218)
             },
-            member("Max", 216),
+            member("Max", 218),
         ])),
     },
     m::Shape {
@@ -2042,23 +2065,23 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 197)
+                ..member("Namespace", 199)
             },
             m::Member {
                 required: true,
-                ..member("MetricName", 196)
+                ..member("MetricName", 198)
             },
-            member("Dimensions", 192),
+            member("Dimensions", 194),
         ])),
     },
     m::Shape {
         name: "MetricCollectionType",
-        kind: m::ShapeKind::Structure(structure(&[member("Metric", 325)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Metric", 329)])),
     },
     m::Shape {
         name: "MetricCollectionTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(185),
+            member: m::ShapeId(187),
             member_location_name: None,
             flattened: false,
         }),
@@ -2066,7 +2089,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "MetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(188),
+            member: m::ShapeId(190),
             member_location_name: None,
             flattened: false,
         }),
@@ -2076,12 +2099,12 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 325)
+                ..member("Id", 329)
             },
-            member("Expression", 321),
-            member("MetricStat", 199),
-            member("Label", 330),
-            member("ReturnData", 265),
+            member("Expression", 325),
+            member("MetricStat", 201),
+            member("Label", 334),
+            member("ReturnData", 267),
         ])),
     },
     m::Shape {
@@ -2089,11 +2112,11 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 190)
+                ..member("Name", 192)
             },
             m::Member {
                 required: true,
-                ..member("Value", 191)
+                ..member("Value", 193)
             },
         ])),
     },
@@ -2108,7 +2131,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "MetricDimensions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(189),
+            member: m::ShapeId(191),
             member_location_name: None,
             flattened: false,
         }),
@@ -2119,12 +2142,12 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "MetricGranularityType",
-        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 325)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 329)])),
     },
     m::Shape {
         name: "MetricGranularityTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(196),
             member_location_name: None,
             flattened: false,
         }),
@@ -2146,13 +2169,13 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 184)
+                ..member("Metric", 186)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 331)
+                ..member("Stat", 335)
             },
-            member("Unit", 202),
+            member("Unit", 204),
         ])),
     },
     m::Shape {
@@ -2191,8 +2214,8 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "MixedInstancesPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplate", 157),
-            member("InstancesDistribution", 146),
+            member("LaunchTemplate", 159),
+            member("InstancesDistribution", 148),
         ])),
     },
     m::Shape {
@@ -2201,11 +2224,11 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 215), member("Max", 215)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 217), member("Max", 217)])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 218), member("Max", 218)])),
     },
     m::Shape {
         name: "NoDevice",
@@ -2214,15 +2237,15 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "NotificationConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
-            member("TopicARN", 325),
-            member("NotificationType", 325),
+            member("AutoScalingGroupName", 329),
+            member("TopicARN", 329),
+            member("NotificationType", 329),
         ])),
     },
     m::Shape {
         name: "NotificationConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(211),
+            member: m::ShapeId(213),
             member_location_name: None,
             flattened: false,
         }),
@@ -2262,19 +2285,19 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "Overrides",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(159),
+            member: m::ShapeId(161),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 290)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 292)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(222),
+            member: m::ShapeId(224),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2282,13 +2305,13 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "PoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScalingPolicies", 269),
-            member("NextToken", 320),
+            member("ScalingPolicies", 271),
+            member("NextToken", 324),
         ])),
     },
     m::Shape {
         name: "PolicyARNType",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 262), member("Alarms", 17)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 264), member("Alarms", 17)])),
     },
     m::Shape {
         name: "PolicyIncrement",
@@ -2297,7 +2320,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "PolicyNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(262),
+            member: m::ShapeId(264),
             member_location_name: None,
             flattened: false,
         }),
@@ -2305,7 +2328,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "PolicyTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -2337,9 +2360,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 201)
+                ..member("PredefinedMetricType", 203)
             },
-            member("ResourceLabel", 321),
+            member("ResourceLabel", 325),
         ])),
     },
     m::Shape {
@@ -2358,33 +2381,33 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricSpecifications", 240)
+                ..member("MetricSpecifications", 242)
             },
-            member("Mode", 241),
-            member("SchedulingBufferTime", 245),
-            member("MaxCapacityBreachBehavior", 237),
-            member("MaxCapacityBuffer", 238),
+            member("Mode", 243),
+            member("SchedulingBufferTime", 247),
+            member("MaxCapacityBreachBehavior", 239),
+            member("MaxCapacityBuffer", 240),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedCapacityMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 187)
+            ..member("MetricDataQueries", 189)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedLoadMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 187)
+            ..member("MetricDataQueries", 189)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedScalingMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 187)
+            ..member("MetricDataQueries", 189)
         }])),
     },
     m::Shape {
@@ -2402,20 +2425,20 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetValue", 198)
+                ..member("TargetValue", 200)
             },
-            member("PredefinedMetricPairSpecification", 243),
-            member("PredefinedScalingMetricSpecification", 244),
-            member("PredefinedLoadMetricSpecification", 242),
-            member("CustomizedScalingMetricSpecification", 236),
-            member("CustomizedLoadMetricSpecification", 235),
-            member("CustomizedCapacityMetricSpecification", 234),
+            member("PredefinedMetricPairSpecification", 245),
+            member("PredefinedScalingMetricSpecification", 246),
+            member("PredefinedLoadMetricSpecification", 244),
+            member("CustomizedScalingMetricSpecification", 238),
+            member("CustomizedLoadMetricSpecification", 237),
+            member("CustomizedCapacityMetricSpecification", 236),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingMetricSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(239),
+            member: m::ShapeId(241),
             member_location_name: None,
             flattened: false,
         }),
@@ -2431,9 +2454,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 229)
+                ..member("PredefinedMetricType", 231)
             },
-            member("ResourceLabel", 321),
+            member("ResourceLabel", 325),
         ])),
     },
     m::Shape {
@@ -2441,9 +2464,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 230)
+                ..member("PredefinedMetricType", 232)
             },
-            member("ResourceLabel", 321),
+            member("ResourceLabel", 325),
         ])),
     },
     m::Shape {
@@ -2451,9 +2474,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 232)
+                ..member("PredefinedMetricType", 234)
             },
-            member("ResourceLabel", 321),
+            member("ResourceLabel", 325),
         ])),
     },
     m::Shape {
@@ -2463,7 +2486,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ProcessNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(329),
             member_location_name: None,
             flattened: false,
         }),
@@ -2472,20 +2495,20 @@ pub static SHAPES: [m::Shape; 334] = [
         name: "ProcessType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ProcessName", 325)
+            ..member("ProcessName", 329)
         }])),
     },
     m::Shape {
         name: "Processes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(249),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "ProcessesType",
-        kind: m::ShapeKind::Structure(structure(&[member("Processes", 248)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Processes", 250)])),
     },
     m::Shape {
         name: "Progress",
@@ -2512,14 +2535,14 @@ pub static SHAPES: [m::Shape; 334] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
-            member("LifecycleTransition", 169),
-            member("RoleARN", 325),
-            member("NotificationTargetARN", 213),
+            member("LifecycleTransition", 171),
+            member("RoleARN", 329),
+            member("NotificationTargetARN", 215),
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 123),
-            member("DefaultResult", 161),
+            member("HeartbeatTimeout", 125),
+            member("DefaultResult", 163),
         ])),
     },
     m::Shape {
@@ -2527,11 +2550,11 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 325)
+                ..member("TopicARN", 329)
             },
             m::Member {
                 required: true,
@@ -2544,24 +2567,24 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 325)
+                ..member("PolicyName", 329)
             },
-            member("PolicyType", 329),
-            member("AdjustmentType", 325),
-            member("MinAdjustmentStep", 204),
-            member("MinAdjustmentMagnitude", 203),
-            member("ScalingAdjustment", 226),
+            member("PolicyType", 333),
+            member("AdjustmentType", 329),
+            member("MinAdjustmentStep", 206),
+            member("MinAdjustmentMagnitude", 205),
+            member("ScalingAdjustment", 228),
             member("Cooldown", 67),
-            member("MetricAggregationType", 326),
-            member("StepAdjustments", 289),
-            member("EstimatedInstanceWarmup", 112),
-            member("TargetTrackingConfiguration", 301),
-            member("Enabled", 271),
-            member("PredictiveScalingConfiguration", 233),
+            member("MetricAggregationType", 330),
+            member("StepAdjustments", 291),
+            member("EstimatedInstanceWarmup", 114),
+            member("TargetTrackingConfiguration", 303),
+            member("Enabled", 273),
+            member("PredictiveScalingConfiguration", 235),
         ])),
     },
     m::Shape {
@@ -2569,20 +2592,20 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 325)
+                ..member("ScheduledActionName", 329)
             },
-            member("Time", 307),
-            member("StartTime", 307),
-            member("EndTime", 307),
-            member("Recurrence", 325),
+            member("Time", 309),
+            member("StartTime", 309),
+            member("EndTime", 309),
+            member("Recurrence", 329),
             member("MinSize", 29),
             member("MaxSize", 28),
             member("DesiredCapacity", 27),
-            member("TimeZone", 325),
+            member("TimeZone", 329),
         ])),
     },
     m::Shape {
@@ -2598,10 +2621,10 @@ pub static SHAPES: [m::Shape; 334] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 262)
+                ..member("AutoScalingGroupName", 264)
             },
-            member("LifecycleActionToken", 162),
-            member("InstanceId", 323),
+            member("LifecycleActionToken", 164),
+            member("InstanceId", 327),
         ])),
     },
     m::Shape {
@@ -2613,7 +2636,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -2625,7 +2648,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -2640,7 +2663,7 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "RetentionTriggers",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 263)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 265)])),
     },
     m::Shape {
         name: "ReturnData",
@@ -2659,7 +2682,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -2688,7 +2711,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ScalingPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(270),
+            member: m::ShapeId(272),
             member_location_name: None,
             flattened: false,
         }),
@@ -2696,22 +2719,22 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ScalingPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
-            member("PolicyName", 325),
-            member("PolicyARN", 262),
-            member("PolicyType", 329),
-            member("AdjustmentType", 325),
-            member("MinAdjustmentStep", 204),
-            member("MinAdjustmentMagnitude", 203),
-            member("ScalingAdjustment", 226),
+            member("AutoScalingGroupName", 329),
+            member("PolicyName", 329),
+            member("PolicyARN", 264),
+            member("PolicyType", 333),
+            member("AdjustmentType", 329),
+            member("MinAdjustmentStep", 206),
+            member("MinAdjustmentMagnitude", 205),
+            member("ScalingAdjustment", 228),
             member("Cooldown", 67),
-            member("StepAdjustments", 289),
-            member("MetricAggregationType", 326),
-            member("EstimatedInstanceWarmup", 112),
+            member("StepAdjustments", 291),
+            member("MetricAggregationType", 330),
+            member("EstimatedInstanceWarmup", 114),
             member("Alarms", 17),
-            member("TargetTrackingConfiguration", 301),
-            member("Enabled", 271),
-            member("PredictiveScalingConfiguration", 233),
+            member("TargetTrackingConfiguration", 303),
+            member("Enabled", 273),
+            member("PredictiveScalingConfiguration", 235),
         ])),
     },
     m::Shape {
@@ -2723,15 +2746,15 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
-            member("ScalingProcesses", 246),
+            member("ScalingProcesses", 248),
         ])),
     },
     m::Shape {
         name: "ScheduledActionNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(329),
             member_location_name: None,
             flattened: false,
         }),
@@ -2739,30 +2762,30 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScheduledUpdateGroupActions", 276),
-            member("NextToken", 320),
+            member("ScheduledUpdateGroupActions", 278),
+            member("NextToken", 324),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupAction",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
-            member("ScheduledActionName", 325),
-            member("ScheduledActionARN", 262),
-            member("Time", 307),
-            member("StartTime", 307),
-            member("EndTime", 307),
-            member("Recurrence", 325),
+            member("AutoScalingGroupName", 329),
+            member("ScheduledActionName", 329),
+            member("ScheduledActionARN", 264),
+            member("Time", 309),
+            member("StartTime", 309),
+            member("EndTime", 309),
+            member("Recurrence", 329),
             member("MinSize", 29),
             member("MaxSize", 28),
             member("DesiredCapacity", 27),
-            member("TimeZone", 325),
+            member("TimeZone", 329),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupActions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(277),
             member_location_name: None,
             flattened: false,
         }),
@@ -2770,7 +2793,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "SecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(320),
+            member: m::ShapeId(324),
             member_location_name: None,
             flattened: false,
         }),
@@ -2784,7 +2807,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 329)])
         }),
     },
     m::Shape {
@@ -2792,13 +2815,13 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
                 ..member("DesiredCapacity", 27)
             },
-            member("HonorCooldown", 124),
+            member("HonorCooldown", 126),
         ])),
     },
     m::Shape {
@@ -2806,13 +2829,13 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 323)
+                ..member("InstanceId", 327)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 326)
+                ..member("HealthStatus", 330)
             },
-            member("ShouldRespectGracePeriod", 284),
+            member("ShouldRespectGracePeriod", 286),
         ])),
     },
     m::Shape {
@@ -2824,15 +2847,15 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceIds", 133)
+                ..member("InstanceIds", 135)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 252)
+                ..member("ProtectedFromScaleIn", 254)
             },
         ])),
     },
@@ -2859,18 +2882,18 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "StepAdjustment",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricIntervalLowerBound", 198),
-            member("MetricIntervalUpperBound", 198),
+            member("MetricIntervalLowerBound", 200),
+            member("MetricIntervalUpperBound", 200),
             m::Member {
                 required: true,
-                ..member("ScalingAdjustment", 226)
+                ..member("ScalingAdjustment", 228)
             },
         ])),
     },
     m::Shape {
         name: "StepAdjustments",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(288),
+            member: m::ShapeId(290),
             member_location_name: None,
             flattened: false,
         }),
@@ -2882,14 +2905,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "SuspendedProcess",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ProcessName", 325),
-            member("SuspensionReason", 325),
+            member("ProcessName", 329),
+            member("SuspensionReason", 329),
         ])),
     },
     m::Shape {
         name: "SuspendedProcesses",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(291),
+            member: m::ShapeId(293),
             member_location_name: None,
             flattened: false,
         }),
@@ -2897,30 +2920,30 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 320),
-            member("ResourceType", 320),
+            member("ResourceId", 324),
+            member("ResourceType", 324),
             m::Member {
                 required: true,
-                ..member("Key", 296)
+                ..member("Key", 298)
             },
-            member("Value", 297),
-            member("PropagateAtLaunch", 251),
+            member("Value", 299),
+            member("PropagateAtLaunch", 253),
         ])),
     },
     m::Shape {
         name: "TagDescription",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 320),
-            member("ResourceType", 320),
-            member("Key", 296),
-            member("Value", 297),
-            member("PropagateAtLaunch", 251),
+            member("ResourceId", 324),
+            member("ResourceType", 324),
+            member("Key", 298),
+            member("Value", 299),
+            member("PropagateAtLaunch", 253),
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(294),
+            member: m::ShapeId(296),
             member_location_name: None,
             flattened: false,
         }),
@@ -2936,19 +2959,19 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "Tags",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(293),
+            member: m::ShapeId(295),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "TagsType",
-        kind: m::ShapeKind::Structure(structure(&[member("Tags", 295), member("NextToken", 320)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 297), member("NextToken", 324)])),
     },
     m::Shape {
         name: "TargetGroupARNs",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(328),
+            member: m::ShapeId(332),
             member_location_name: None,
             flattened: false,
         }),
@@ -2956,19 +2979,19 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "TargetTrackingConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PredefinedMetricSpecification", 231),
+            member("PredefinedMetricSpecification", 233),
             member("CustomizedMetricSpecification", 74),
             m::Member {
                 required: true,
-                ..member("TargetValue", 198)
+                ..member("TargetValue", 200)
             },
-            member("DisableScaleIn", 105),
+            member("DisableScaleIn", 107),
         ])),
     },
     m::Shape {
         name: "TargetTrackingMetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(303),
+            member: m::ShapeId(305),
             member_location_name: None,
             flattened: false,
         }),
@@ -2978,13 +3001,13 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 329)
+                ..member("Id", 333)
             },
-            member("Expression", 324),
-            member("MetricStat", 304),
-            member("Label", 330),
-            member("Period", 193),
-            member("ReturnData", 265),
+            member("Expression", 328),
+            member("MetricStat", 306),
+            member("Label", 334),
+            member("Period", 195),
+            member("ReturnData", 267),
         ])),
     },
     m::Shape {
@@ -2992,14 +3015,14 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 184)
+                ..member("Metric", 186)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 331)
+                ..member("Stat", 335)
             },
-            member("Unit", 202),
-            member("Period", 193),
+            member("Unit", 204),
+            member("Period", 195),
         ])),
     },
     m::Shape {
@@ -3007,18 +3030,18 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 323)
+                ..member("InstanceId", 327)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 283)
+                ..member("ShouldDecrementDesiredCapacity", 285)
             },
         ])),
     },
     m::Shape {
         name: "TerminationPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(322),
+            member: m::ShapeId(326),
             member_location_name: None,
             flattened: false,
         }),
@@ -3029,22 +3052,39 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 215), member("Max", 215)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 217), member("Max", 217)])),
     },
     m::Shape {
         name: "TrafficSourceIdentifier",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Identifier", 328)
+                ..member("Identifier", 332)
             },
-            member("Type", 328),
+            member("Type", 332),
         ])),
+    },
+    m::Shape {
+        name: "TrafficSourceState",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("TrafficSource", 332),
+            member("State", 329),
+            member("Identifier", 332),
+            member("Type", 332),
+        ])),
+    },
+    m::Shape {
+        name: "TrafficSourceStates",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(312),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "TrafficSources",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(309),
+            member: m::ShapeId(311),
             member_location_name: None,
             flattened: false,
         }),
@@ -3054,35 +3094,35 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 329)
             },
-            member("LaunchConfigurationName", 325),
-            member("LaunchTemplate", 160),
-            member("MixedInstancesPolicy", 206),
+            member("LaunchConfigurationName", 329),
+            member("LaunchTemplate", 162),
+            member("MixedInstancesPolicy", 208),
             member("MinSize", 29),
             member("MaxSize", 28),
             member("DesiredCapacity", 27),
             member("DefaultCooldown", 67),
             member("AvailabilityZones", 43),
             member("AvailabilityZoneIds", 41),
-            member("HealthCheckType", 326),
-            member("HealthCheckGracePeriod", 122),
-            member("PlacementGroup", 312),
-            member("VPCZoneIdentifier", 327),
-            member("TerminationPolicies", 306),
-            member("NewInstancesProtectedFromScaleIn", 141),
-            member("ServiceLinkedRoleARN", 262),
-            member("MaxInstanceLifetime", 178),
+            member("HealthCheckType", 330),
+            member("HealthCheckGracePeriod", 124),
+            member("PlacementGroup", 316),
+            member("VPCZoneIdentifier", 331),
+            member("TerminationPolicies", 308),
+            member("NewInstancesProtectedFromScaleIn", 143),
+            member("ServiceLinkedRoleARN", 264),
+            member("MaxInstanceLifetime", 180),
             member("CapacityRebalance", 57),
             member("Context", 66),
-            member("DesiredCapacityType", 325),
+            member("DesiredCapacityType", 329),
             member("DefaultInstanceWarmup", 75),
-            member("InstanceMaintenancePolicy", 135),
+            member("InstanceMaintenancePolicy", 137),
             member("AvailabilityZoneDistribution", 40),
             member("AvailabilityZoneImpairmentPolicy", 42),
-            member("SkipZonalShiftValidation", 285),
+            member("SkipZonalShiftValidation", 287),
             member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 134),
+            member("InstanceLifecyclePolicy", 136),
             member("DeletionProtection", 83),
         ])),
     },
@@ -3095,15 +3135,15 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 216)
+                ..member("Min", 218)
             },
-            member("Max", 216),
+            member("Max", 218),
         ])),
     },
     m::Shape {
         name: "Values",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(320),
+            member: m::ShapeId(324),
             member_location_name: None,
             flattened: false,
         }),
@@ -3111,11 +3151,11 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "WarmPoolConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxGroupPreparedCapacity", 177),
-            member("MinSize", 316),
-            member("PoolState", 318),
-            member("Status", 319),
-            member("InstanceReusePolicy", 144),
+            member("MaxGroupPreparedCapacity", 179),
+            member("MinSize", 320),
+            member("PoolState", 322),
+            member("Status", 323),
+            member("InstanceReusePolicy", 146),
         ])),
     },
     m::Shape {
@@ -3229,6 +3269,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeScheduledActions",
     "DescribeTags",
     "DescribeTerminationPolicyTypes",
+    "DescribeTrafficSources",
     "DetachInstances",
     "DetachLoadBalancerTargetGroups",
     "EnterStandby",
@@ -4966,6 +5007,62 @@ impl IntoValue for DescribeTerminationPolicyTypesAnswer {
         Value::Struct(vec![self
             .termination_policy_types
             .map(IntoValue::into_value)])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeTrafficSourcesRequest {
+    pub auto_scaling_group_name: String,
+    pub traffic_source_type: Option<String>,
+    pub next_token: Option<String>,
+    pub max_records: Option<i32>,
+}
+
+impl FromValue for DescribeTrafficSourcesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            traffic_source_type: opt(&mut s, 1, "TrafficSourceType")?,
+            next_token: opt(&mut s, 2, "NextToken")?,
+            max_records: opt(&mut s, 3, "MaxRecords")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeTrafficSourcesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            self.traffic_source_type.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_records.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeTrafficSourcesResponse {
+    pub traffic_sources: Option<Vec<TrafficSourceState>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeTrafficSourcesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            traffic_sources: opt(&mut s, 0, "TrafficSources")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeTrafficSourcesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.traffic_sources.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
     }
 }
 
@@ -7670,6 +7767,37 @@ impl IntoValue for TrafficSourceIdentifier {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrafficSourceState {
+    pub traffic_source: Option<String>,
+    pub state: Option<String>,
+    pub identifier: Option<String>,
+    pub r#type: Option<String>,
+}
+
+impl FromValue for TrafficSourceState {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            traffic_source: opt(&mut s, 0, "TrafficSource")?,
+            state: opt(&mut s, 1, "State")?,
+            identifier: opt(&mut s, 2, "Identifier")?,
+            r#type: opt(&mut s, 3, "Type")?,
+        })
+    }
+}
+
+impl IntoValue for TrafficSourceState {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.traffic_source.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.identifier.map(IntoValue::into_value),
+            self.r#type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateAutoScalingGroupType {
     pub auto_scaling_group_name: String,
     pub launch_configuration_name: Option<String>,
@@ -8113,6 +8241,13 @@ pub trait Handlers: Send + Sync + 'static {
         &self,
         ctx: &RequestContext,
     ) -> impl Future<Output = Result<DescribeTerminationPolicyTypesAnswer, AwsError>> + Send;
+
+    /// `DescribeTrafficSources`.
+    fn describe_traffic_sources(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTrafficSourcesRequest,
+    ) -> impl Future<Output = Result<DescribeTrafficSourcesResponse, AwsError>> + Send;
 
     /// `DetachInstances`.
     fn detach_instances(
@@ -8899,6 +9034,23 @@ pub mod access {
             let c = Vec::new();
             Access {
                 action: "autoscaling:DescribeTerminationPolicyTypes",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DescribeTrafficSources`: `autoscaling:DescribeTrafficSources`.
+    pub fn describe_traffic_sources(
+        _ctx: &RequestContext,
+        _input: &DescribeTrafficSourcesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DescribeTrafficSources",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -9734,6 +9886,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .authorize(ctx, &access::describe_termination_policy_types(ctx))
                         .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
                     let out = self.0.describe_termination_policy_types(ctx).await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DescribeTrafficSources" => {
+                    let input = DescribeTrafficSourcesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DescribeTrafficSourcesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_traffic_sources(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_traffic_sources(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "DetachInstances" => {

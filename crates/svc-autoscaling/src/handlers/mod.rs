@@ -169,6 +169,14 @@ impl Handlers for AutoScaling {
         misc::describe_target_groups(self, ctx, input).await
     }
 
+    async fn describe_traffic_sources(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTrafficSourcesRequest,
+    ) -> Result<DescribeTrafficSourcesResponse, AwsError> {
+        misc::describe_traffic_sources(self, ctx, input).await
+    }
+
     async fn describe_metric_collection_types(
         &self,
         _ctx: &RequestContext,
