@@ -288,6 +288,19 @@ pub struct Target {
 pub struct InstanceRoute {
     pub instance_id: String,
     pub vpc_id: String,
+    /// The port ranges the instance's security groups admit from the balancer (its group
+    /// or its nodes' addresses); `None` when not enforced. A connection to any other port
+    /// is never answered, as a dropped SYN: the caller's timeout ends it
+    /// (`Target.Timeout`, 504).
+    pub admitted: Option<Vec<(u16, u16)>>,
+}
+
+impl InstanceRoute {
+    pub fn admits(&self, port: u16) -> bool {
+        self.admitted
+            .as_ref()
+            .is_none_or(|r| r.iter().any(|&(a, b)| (a..=b).contains(&port)))
+    }
 }
 
 impl Target {

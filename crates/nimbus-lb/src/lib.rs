@@ -44,7 +44,8 @@ pub struct Plane {
 }
 
 /// What [`Connector::connect`] returns.
-pub type ConnectFuture = Pin<Box<dyn Future<Output = std::io::Result<tokio::net::TcpStream>> + Send>>;
+pub type ConnectFuture =
+    Pin<Box<dyn Future<Output = std::io::Result<tokio::net::TcpStream>> + Send>>;
 
 /// Opens TCP connections to instances inside their VPC (their network namespaces), which
 /// the host cannot route to by itself. The binary implements it over the instance runtime.
@@ -150,16 +151,29 @@ impl Plane {
 
     /// A TCP connection to `target` on `port`: straight from the host for an IP target,
     /// through the [`Connector`] inside the instance's VPC for an instance target (refused
-    /// when no connector is set: nothing else can reach inside a VPC).
-    pub async fn connect(&self, target: &Target, port: u16) -> std::io::Result<tokio::net::TcpStream> {
+    /// when no connector is set: nothing else can reach inside a VPC; never answered when
+    /// the instance's security groups do not admit the balancer on that port, so callers
+    /// must bound it with a timeout, as every caller here does).
+    pub async fn connect(
+        &self,
+        target: &Target,
+        port: u16,
+    ) -> std::io::Result<tokio::net::TcpStream> {
         let addr = SocketAddr::new(target.ip, port);
         match &target.instance {
             None => tokio::net::TcpStream::connect(addr).await,
             Some(route) => {
+                if !route.admits(port) {
+                    // The target's groups drop the balancer's SYN: nothing ever answers.
+                    std::future::pending::<()>().await;
+                }
                 let Some(c) = self.connector.load_full() else {
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::ConnectionRefused,
-                        format!("no way into VPC {} to reach {}", route.vpc_id, route.instance_id),
+                        format!(
+                            "no way into VPC {} to reach {}",
+                            route.vpc_id, route.instance_id
+                        ),
                     ));
                 };
                 c.connect(route, addr).await

@@ -19,6 +19,7 @@
 use crate::config::{
     Action, Algorithm, Balancer, Redirect, Rule, Stickiness, Target, TargetGroup, Xff,
 };
+use crate::connect::TargetConnector;
 use crate::select::{self, RequestFacts};
 use crate::Plane;
 use bytes::Bytes;
@@ -26,7 +27,6 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::Incoming;
-use crate::connect::TargetConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use nimbus_core::{Clock, Timestamp};

@@ -71,11 +71,11 @@ struct Fake(Arc<FakeRuntime>);
 
 impl Connector for Fake {
     fn connect(&self, route: &InstanceRoute, addr: SocketAddr) -> ConnectFuture {
-        self.0.asked.lock().unwrap().push((
-            route.instance_id.clone(),
-            route.vpc_id.clone(),
-            addr,
-        ));
+        self.0
+            .asked
+            .lock()
+            .unwrap()
+            .push((route.instance_id.clone(), route.vpc_id.clone(), addr));
         let to = self.0.backend;
         Box::pin(async move { TcpStream::connect(to).await })
     }
@@ -105,6 +105,7 @@ fn instance_group() -> Arc<TargetGroup> {
             instance: Some(InstanceRoute {
                 instance_id: "i-0123456789abcdef0".into(),
                 vpc_id: "vpc-0abc".into(),
+                admitted: None,
             }),
         }],
         in_use: true,
@@ -202,7 +203,11 @@ async fn groups_gate_the_listener_and_instances_are_reached_through_the_connecto
     });
     plane.set_connector(Box::new(Fake(runtime.clone())));
     // The balancer's only rule admits 10.0.0.0/8: a loopback client is not inside it.
-    plane.publish(snapshot(node, port, Some(vec![tcp_from("10.0.0.0/8", port)])));
+    plane.publish(snapshot(
+        node,
+        port,
+        Some(vec![tcp_from("10.0.0.0/8", port)]),
+    ));
     let clock: Arc<dyn Clock> = Arc::new(NimbusClock::new(10.0));
     let workers = Arc::new(Workers::new());
     nimbus_lb::add_workers(&plane, &clock, &workers);
@@ -223,7 +228,12 @@ async fn groups_gate_the_listener_and_instances_are_reached_through_the_connecto
         "no response without a rule: {refused:?}"
     );
     assert!(
-        runtime.asked.lock().unwrap().iter().all(|a| a.2.port() == 80),
+        runtime
+            .asked
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|a| a.2.port() == 80),
         "a refused client never reaches a target"
     );
     let asked_before = runtime
@@ -234,7 +244,11 @@ async fn groups_gate_the_listener_and_instances_are_reached_through_the_connecto
         .filter(|a| a.2.ip().to_string() == "10.0.1.5")
         .count();
     // A rule for the port from anywhere (0.0.0.0/0 holds 127.0.0.1) lets it in.
-    plane.publish(snapshot(node, port, Some(vec![tcp_from("0.0.0.0/0", port)])));
+    plane.publish(snapshot(
+        node,
+        port,
+        Some(vec![tcp_from("0.0.0.0/0", port)]),
+    ));
     let (code, body) = get(addr).await.unwrap().expect("an answer");
     assert_eq!((code, body.as_str()), (200, "C"));
     {
@@ -265,5 +279,24 @@ async fn without_a_connector_an_instance_is_unreachable() {
     let plane = Plane::new();
     let t = instance_group().targets[0].clone();
     let e = plane.connect(&t, 80).await.unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
+}
+
+#[tokio::test]
+async fn a_port_the_instances_groups_do_not_admit_is_never_answered() {
+    let plane = Plane::new();
+    let mut t = instance_group().targets[0].clone();
+    if let Some(r) = t.instance.as_mut() {
+        r.admitted = Some(vec![(8080, 8080)]);
+    }
+    // Port 80 is not admitted: the connection hangs like a dropped SYN until the caller's
+    // timeout (health checks read Target.Timeout).
+    let hung = tokio::time::timeout(Duration::from_millis(300), plane.connect(&t, 80)).await;
+    assert!(hung.is_err(), "never answered");
+    // Port 8080 is: it goes on to the connector (none here, so refused).
+    let e = tokio::time::timeout(Duration::from_millis(300), plane.connect(&t, 8080))
+        .await
+        .expect("answered at once")
+        .unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
 }

@@ -312,16 +312,19 @@ impl svc_elbv2::Network for Ec2Network {
         Some(
             rules
                 .into_iter()
-                .filter_map(|r| match r.peer {
-                    svc_ec2::IngressPeer::Cidr(cidr) => Some(svc_elbv2::IngressRule {
+                .filter_map(|r| {
+                    let source = match r.peer {
+                        svc_ec2::IngressPeer::Cidr(c) => svc_elbv2::RuleSource::Cidr(c),
+                        svc_ec2::IngressPeer::Group(g) => svc_elbv2::RuleSource::Group(g),
+                        // Prefix lists are not resolved for load balancers yet.
+                        svc_ec2::IngressPeer::PrefixList(_) => return None,
+                    };
+                    Some(svc_elbv2::IngressRule {
                         protocol: r.protocol,
                         from_port: r.from_port,
                         to_port: r.to_port,
-                        cidr,
-                    }),
-                    // No client of a balancer's loopback node is a member of a group or
-                    // a prefix list.
-                    svc_ec2::IngressPeer::Group(_) | svc_ec2::IngressPeer::PrefixList(_) => None,
+                        source,
+                    })
                 })
                 .collect(),
         )

@@ -53,7 +53,9 @@ impl nimbus_lb::Connector for RuntimeConnector {
             let s = tokio::task::spawn_blocking(move || runtime.connect(&id, addr.port()))
                 .await
                 .map_err(std::io::Error::other)?
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::ConnectionRefused, e.to_string()))?;
+                .map_err(|e| {
+                    std::io::Error::new(std::io::ErrorKind::ConnectionRefused, e.to_string())
+                })?;
             s.set_nonblocking(true)?;
             tokio::net::TcpStream::from_std(s)
         })

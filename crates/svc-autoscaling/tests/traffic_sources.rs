@@ -73,7 +73,11 @@ async fn target_groups_read_in_service_once_an_instance_passes_its_health_check(
     w.fleet.boot_all();
     w.advance(1);
     w.pass().await;
-    assert_eq!(states(&w).await.0, vec!["Added".to_string()], "not yet healthy");
+    assert_eq!(
+        states(&w).await.0,
+        vec!["Added".to_string()],
+        "not yet healthy"
+    );
     w.tgs
         .health
         .lock()

@@ -27,7 +27,7 @@ mod state;
 
 pub use handlers::health_words;
 pub use instances::{InstanceState, InstanceTarget, Instances};
-pub use network::{IngressRule, NetFuture, Network, NodeInterface, SubnetInfo};
+pub use network::{IngressRule, NetFuture, Network, NodeInterface, RuleSource, SubnetInfo};
 pub use state::{Elb, ElbInner};
 
 use nimbus_core::{Clock, Ids};

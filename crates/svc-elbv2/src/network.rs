@@ -33,17 +33,24 @@ pub struct SubnetInfo {
     pub zone: String,
 }
 
-/// One ingress rule of a security group whose source is an address range (rules naming
-/// another group or a prefix list are not given: no client of a balancer's loopback node
-/// belongs to one).
+/// One ingress rule of a security group: a protocol, a port range and where traffic may
+/// come from (rules naming a prefix list are not given).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IngressRule {
     /// `tcp`, `udp`, `icmp`, `-1` (everything) or a protocol number.
     pub protocol: String,
     pub from_port: Option<i32>,
     pub to_port: Option<i32>,
-    /// `0.0.0.0/0`, `127.0.0.0/8`, `::/0` …
-    pub cidr: String,
+    pub source: RuleSource,
+}
+
+/// Where an ingress rule admits traffic from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleSource {
+    /// An address range (`0.0.0.0/0`, `127.0.0.0/8`, `::/0` …).
+    Cidr(String),
+    /// Members of a security group (a balancer's own group, for its targets).
+    Group(String),
 }
 
 /// EC2's networking, read-only.
@@ -51,7 +58,7 @@ pub trait Network: Send + Sync + 'static {
     fn subnet(&self, account: &str, region: &str, subnet_id: &str) -> Option<SubnetInfo>;
     /// The VPC of security group `group_id`, if it exists.
     fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String>;
-    /// The address-range ingress rules of security group `group_id`, if it exists.
+    /// The ingress rules of security group `group_id`, if it exists.
     fn security_group_ingress(
         &self,
         account: &str,

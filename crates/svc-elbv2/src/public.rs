@@ -37,7 +37,9 @@ impl ElbInner {
             st.tgs
                 .get(arn)
                 .filter(|t| t.arn.starts_with(&p))
-                .map_or(0, |t| crate::handlers::deregistration_delay(t).max(0) as u32)
+                .map_or(0, |t| {
+                    crate::handlers::deregistration_delay(t).max(0) as u32
+                })
         })
     }
 }
@@ -81,14 +83,8 @@ impl Elb {
         id: &str,
     ) -> Result<(), AwsError> {
         let now = self.clock.now().0;
-        crate::handlers::deregister_targets(
-            self,
-            &prefix(account, region),
-            now,
-            arn,
-            &instance(id),
-        )
-        .await
+        crate::handlers::deregister_targets(self, &prefix(account, region), now, arn, &instance(id))
+            .await
     }
 
     /// Instance `id`'s health in target group `arn` as `DescribeTargetHealth` words it:

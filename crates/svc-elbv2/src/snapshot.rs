@@ -4,8 +4,11 @@
 //! stickiness and registered targets (draining ones carry their end of draining; targets
 //! whose draining ended are left out). Pure: state and EC2's [`Facts`] in, snapshot out.
 //! The facts give each balancer the ingress rules of its security groups (enforced on its
-//! listeners) and each instance target its VPC, private address, zone and state: only
-//! running instances are routed to, by their private address inside their VPC.
+//! listeners) and each instance target its VPC, private address, zone, state and groups:
+//! only running instances are routed to, by their private address inside their VPC, and
+//! only on the ports their groups admit from the balancer (its group, or its nodes'
+//! addresses) — elsewhere the connection is never answered, so the target reads
+//! `Target.Timeout`, the misconfiguration every AWS beginner meets.
 
 use crate::attributes::{self, Set};
 use crate::model::{ActionRec, CondRec, LbRec, TgRec};
@@ -23,6 +26,8 @@ pub struct Facts {
     pub ingress: HashMap<String, Option<Vec<Allow>>>,
     /// By instance id: the instance as EC2 reports it (`None`: unknown).
     pub instances: HashMap<String, Option<crate::instances::InstanceTarget>>,
+    /// By security group id: the ingress rules of each instance target's groups.
+    pub groups: HashMap<String, Vec<crate::network::IngressRule>>,
 }
 
 /// A security group rule as the data plane applies it (`None` for rules that cannot admit
@@ -39,7 +44,11 @@ pub fn allow(r: &crate::network::IngressRule) -> Option<Allow> {
         proto,
         from_port: port(r.from_port, 0),
         to_port: port(r.to_port, 65535),
-        source: Cidr::parse(&r.cidr)?,
+        source: match &r.source {
+            crate::network::RuleSource::Cidr(c) => Cidr::parse(c)?,
+            // No client of a balancer's loopback node is a member of a group.
+            crate::network::RuleSource::Group(_) => return None,
+        },
     })
 }
 
@@ -95,7 +104,7 @@ pub fn build(st: &State, now: Timestamp, facts: &Facts) -> Snapshot {
         .values()
         .map(|tg| {
             let used = in_use.contains_key(tg.arn.as_str());
-            (tg.arn.clone(), Arc::new(group(tg, used, now, facts)))
+            (tg.arn.clone(), Arc::new(group(st, tg, used, now, facts)))
         })
         .collect();
     Snapshot { balancers, groups }
@@ -318,9 +327,63 @@ fn condition(c: &CondRec) -> Condition {
     }
 }
 
+/// The port ranges instance `i`'s security groups admit from the balancers that forward to
+/// `tg`: rules naming one of their groups, or a range holding one of their nodes' private
+/// addresses (where a balancer's connections come from on AWS).
+fn admitted(
+    st: &State,
+    tg: &TgRec,
+    i: &crate::instances::InstanceTarget,
+    facts: &Facts,
+) -> Vec<(u16, u16)> {
+    let lbs: Vec<&LbRec> = st
+        .lbs_of_group(&tg.arn)
+        .iter()
+        .filter_map(|a| st.lbs.get(a))
+        .collect();
+    let from_lb = |src: &crate::network::RuleSource| match src {
+        crate::network::RuleSource::Group(g) => lbs.iter().any(|lb| lb.security_groups.contains(g)),
+        crate::network::RuleSource::Cidr(c) => Cidr::parse(c).is_some_and(|c| {
+            lbs.iter().any(|lb| {
+                lb.zones.iter().any(|z| {
+                    z.private_ip
+                        .as_deref()
+                        .and_then(|ip| ip.parse().ok())
+                        .is_some_and(|ip| c.contains(ip))
+                })
+            })
+        }),
+    };
+    let mut out = Vec::new();
+    for g in &i.security_groups {
+        for r in facts.groups.get(g).into_iter().flatten() {
+            let tcp = matches!(
+                r.protocol.to_ascii_lowercase().as_str(),
+                "tcp" | "6" | "-1" | "all"
+            );
+            if tcp && from_lb(&r.source) {
+                let all = r.protocol == "-1" || r.protocol.eq_ignore_ascii_case("all");
+                let port = |p: Option<i32>, d: u16| p.map_or(d, |p| p.clamp(0, 65535) as u16);
+                out.push(if all {
+                    (0, 65535)
+                } else {
+                    (port(r.from_port, 0), port(r.to_port, 65535))
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The data plane's target for a registered one: an IP target as registered, an instance
-/// target at its private address inside its VPC while it runs (`None` otherwise).
-pub fn target(tg: &TgRec, t: &crate::model::TargetRec, facts: &Facts) -> Option<Target> {
+/// target at its private address inside its VPC while it runs (`None` otherwise), with the
+/// ports its security groups admit from the balancer.
+pub fn target(
+    st: &State,
+    tg: &TgRec,
+    t: &crate::model::TargetRec,
+    facts: &Facts,
+) -> Option<Target> {
     if tg.target_type != "instance" {
         return Some(Target {
             ip: t.id.parse().ok()?,
@@ -339,11 +402,12 @@ pub fn target(tg: &TgRec, t: &crate::model::TargetRec, facts: &Facts) -> Option<
         instance: Some(InstanceRoute {
             instance_id: i.instance_id.clone(),
             vpc_id: i.vpc_id.clone(),
+            admitted: Some(admitted(st, tg, i, facts)),
         }),
     })
 }
 
-fn group(tg: &TgRec, in_use: bool, now: Timestamp, facts: &Facts) -> TargetGroup {
+fn group(st: &State, tg: &TgRec, in_use: bool, now: Timestamp, facts: &Facts) -> TargetGroup {
     let set = if tg
         .protocol
         .as_deref()
@@ -405,7 +469,7 @@ fn group(tg: &TgRec, in_use: bool, now: Timestamp, facts: &Facts) -> TargetGroup
             .targets
             .iter()
             .filter(|t| t.draining_until.is_none_or(|d| d > now.0))
-            .filter_map(|t| target(tg, t, facts))
+            .filter_map(|t| target(st, tg, t, facts))
             .collect(),
         in_use,
         stickiness,

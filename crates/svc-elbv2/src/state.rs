@@ -15,8 +15,8 @@
 use crate::instances::{InstanceState, Instances};
 use crate::model::{LbRec, ListenerRec, RuleRec, TgRec};
 use crate::network::Network;
-use crate::snapshot::Facts;
 use crate::persist::{self, Change, Op};
+use crate::snapshot::Facts;
 use nimbus_core::{AwsError, Clock, Ids, RequestContext};
 use nimbus_lb::Plane;
 use nimbus_store::{Batch, Store, StoreError};
@@ -224,6 +224,15 @@ impl ElbInner {
             for t in &tg.targets {
                 if !f.instances.contains_key(&t.id) {
                     let found = self.instance(&tg.account, &tg.region, &t.id);
+                    for g in found.iter().flat_map(|i| &i.security_groups) {
+                        if !f.groups.contains_key(g) {
+                            let rules = self
+                                .network
+                                .security_group_ingress(&tg.account, &tg.region, g)
+                                .unwrap_or_default();
+                            f.groups.insert(g.clone(), rules);
+                        }
+                    }
                     f.instances.insert(t.id.clone(), found);
                 }
             }

@@ -43,8 +43,14 @@ impl Network for FakeNet {
         (vpc == "vpc-1").then(|| "sg-default".to_string())
     }
     fn security_group_ingress(&self, _: &str, _: &str, id: &str) -> Option<Vec<IngressRule>> {
-        (id == "sg-1" || id == "sg-default")
-            .then(|| self.rules.lock().unwrap().get(id).cloned().unwrap_or_default())
+        (id == "sg-1" || id == "sg-default").then(|| {
+            self.rules
+                .lock()
+                .unwrap()
+                .get(id)
+                .cloned()
+                .unwrap_or_default()
+        })
     }
     fn vpc_exists(&self, _: &str, _: &str, vpc: &str) -> bool {
         vpc == "vpc-1"

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use svc_elbv2::generated::*;
 use svc_elbv2::{
     Elb, IngressRule, InstanceState, InstanceTarget, Instances, NetFuture, Network, NodeInterface,
-    SubnetInfo,
+    RuleSource, SubnetInfo,
 };
 
 const ACCOUNT: &str = "123456789012";
@@ -43,8 +43,14 @@ impl Network for FakeNet {
         (id == "sg-web" || id == "sg-default").then(|| "vpc-1".to_string())
     }
     fn security_group_ingress(&self, _: &str, _: &str, id: &str) -> Option<Vec<IngressRule>> {
-        (id == "sg-web" || id == "sg-default")
-            .then(|| self.rules.lock().unwrap().get(id).cloned().unwrap_or_default())
+        (id == "sg-web" || id == "sg-default").then(|| {
+            self.rules
+                .lock()
+                .unwrap()
+                .get(id)
+                .cloned()
+                .unwrap_or_default()
+        })
     }
     fn default_security_group(&self, _: &str, _: &str, vpc: &str) -> Option<String> {
         (vpc == "vpc-1").then(|| "sg-default".to_string())
@@ -60,7 +66,12 @@ impl Network for FakeNet {
     ) -> NetFuture<'a, (String, String)> {
         Box::pin(async { Ok(("eni-1".to_string(), "172.31.0.10".to_string())) })
     }
-    fn remove_node_interface<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> NetFuture<'a, ()> {
+    fn remove_node_interface<'a>(
+        &'a self,
+        _: &'a str,
+        _: &'a str,
+        _: &'a str,
+    ) -> NetFuture<'a, ()> {
         Box::pin(async { Ok(()) })
     }
 }
@@ -221,7 +232,10 @@ async fn register(w: &World, tg: &str, ids: &[&str]) -> Result<RegisterTargetsOu
         .await
 }
 
-fn health(w: &World, tg: &str) -> Vec<(String, i32, String, Option<String>, Option<String>)> {
+/// (id, port, state, reason, description) of each target.
+type Row = (String, i32, String, Option<String>, Option<String>);
+
+fn health(w: &World, tg: &str) -> Vec<Row> {
     let out = futures_lite_block(w.elb.describe_target_health(
         &ctx(),
         DescribeTargetHealthInput {
@@ -279,12 +293,15 @@ async fn instance_targets_are_checked_against_ec2_as_aws_checks_them() {
             format!("The following instances do not exist: '{I1}', '{I2}'")
         )
     );
-    w.ec2.put(I1, "vpc-1", "172.31.1.10", InstanceState::Stopped);
+    w.ec2
+        .put(I1, "vpc-1", "172.31.1.10", InstanceState::Stopped);
     assert_eq!(
         err(register(&w, &tg, &[I1]).await),
         (
             "InvalidTarget".into(),
-            format!("The following targets are not in a running state and cannot be registered: '{I1}'")
+            format!(
+                "The following targets are not in a running state and cannot be registered: '{I1}'"
+            )
         )
     );
     w.ec2.put(I2, "vpc-2", "10.9.0.4", InstanceState::Running);
@@ -294,7 +311,8 @@ async fn instance_targets_are_checked_against_ec2_as_aws_checks_them() {
         "an instance of another VPC"
     );
     // Running, in the group's VPC: registered on the group's port, routed by private IP.
-    w.ec2.put(I1, "vpc-1", "172.31.1.10", InstanceState::Running);
+    w.ec2
+        .put(I1, "vpc-1", "172.31.1.10", InstanceState::Running);
     register(&w, &tg, &[I1]).await.unwrap();
     let snap = w.plane.snapshot();
     let t = &snap.groups[&tg].targets;
@@ -303,7 +321,10 @@ async fn instance_targets_are_checked_against_ec2_as_aws_checks_them() {
     assert_eq!(t[0].port, 80);
     assert_eq!(t[0].zone.as_deref(), Some("us-east-1a"));
     let route = t[0].instance.as_ref().expect("an instance route");
-    assert_eq!((route.instance_id.as_str(), route.vpc_id.as_str()), (I1, "vpc-1"));
+    assert_eq!(
+        (route.instance_id.as_str(), route.vpc_id.as_str()),
+        (I1, "vpc-1")
+    );
     assert_eq!(
         health(&w, &tg),
         vec![(
@@ -320,11 +341,14 @@ async fn instance_targets_are_checked_against_ec2_as_aws_checks_them() {
 async fn stopped_instances_read_invalid_state_and_terminated_ones_are_deregistered() {
     let w = world();
     let (_, tg) = alb_with_instance_group(&w, None).await;
-    w.ec2.put(I1, "vpc-1", "172.31.1.10", InstanceState::Running);
-    w.ec2.put(I2, "vpc-1", "172.31.1.11", InstanceState::Running);
+    w.ec2
+        .put(I1, "vpc-1", "172.31.1.10", InstanceState::Running);
+    w.ec2
+        .put(I2, "vpc-1", "172.31.1.11", InstanceState::Running);
     register(&w, &tg, &[I1, I2]).await.unwrap();
     assert_eq!(w.plane.snapshot().groups[&tg].targets.len(), 2);
-    w.ec2.put(I1, "vpc-1", "172.31.1.10", InstanceState::Stopped);
+    w.ec2
+        .put(I1, "vpc-1", "172.31.1.10", InstanceState::Stopped);
     w.elb.refresh().await;
     let snap = w.plane.snapshot();
     let ips: Vec<String> = snap.groups[&tg]
@@ -332,11 +356,19 @@ async fn stopped_instances_read_invalid_state_and_terminated_ones_are_deregister
         .iter()
         .map(|t| t.ip.to_string())
         .collect();
-    assert_eq!(ips, vec!["172.31.1.11"], "a stopped instance gets no traffic");
+    assert_eq!(
+        ips,
+        vec!["172.31.1.11"],
+        "a stopped instance gets no traffic"
+    );
     let h = health(&w, &tg);
     let stopped = h.iter().find(|x| x.0 == I1).unwrap();
     assert_eq!(
-        (stopped.2.as_str(), stopped.3.as_deref(), stopped.4.as_deref()),
+        (
+            stopped.2.as_str(),
+            stopped.3.as_deref(),
+            stopped.4.as_deref()
+        ),
         (
             "unused",
             Some("Target.InvalidState"),
@@ -344,7 +376,8 @@ async fn stopped_instances_read_invalid_state_and_terminated_ones_are_deregister
         )
     );
     // Terminated: deregistered (it drains for the group's delay, then is gone).
-    w.ec2.put(I2, "vpc-1", "172.31.1.11", InstanceState::Terminated);
+    w.ec2
+        .put(I2, "vpc-1", "172.31.1.11", InstanceState::Terminated);
     w.elb.refresh().await;
     let h = health(&w, &tg);
     assert!(h.iter().all(|x| x.0 != I2), "{h:?}");
@@ -393,7 +426,11 @@ async fn security_group_rules_reach_the_snapshot_and_changes_republish() {
             .ingress
             .clone()
     };
-    assert_eq!(ingress(&w), Some(vec![]), "a group without rules admits nothing");
+    assert_eq!(
+        ingress(&w),
+        Some(vec![]),
+        "a group without rules admits nothing"
+    );
     w.net.rules.lock().unwrap().insert(
         "sg-web".into(),
         vec![
@@ -401,17 +438,21 @@ async fn security_group_rules_reach_the_snapshot_and_changes_republish() {
                 protocol: "tcp".into(),
                 from_port: Some(80),
                 to_port: Some(80),
-                cidr: "0.0.0.0/0".into(),
+                source: RuleSource::Cidr("0.0.0.0/0".into()),
             },
             IngressRule {
                 protocol: "icmp".into(),
                 from_port: Some(-1),
                 to_port: Some(-1),
-                cidr: "0.0.0.0/0".into(),
+                source: RuleSource::Cidr("0.0.0.0/0".into()),
             },
         ],
     );
-    assert_eq!(ingress(&w), Some(vec![]), "nothing changes before a refresh");
+    assert_eq!(
+        ingress(&w),
+        Some(vec![]),
+        "nothing changes before a refresh"
+    );
     w.elb.refresh().await;
     let allow = Allow {
         proto: IpProto::Tcp,
@@ -437,7 +478,8 @@ async fn auto_scaling_registers_instances_and_reads_their_health() {
         .check_instance_target(ACCOUNT, "us-east-1", &tg, I1)
         .unwrap_err();
     assert_eq!(e.code.to_string(), "InvalidTarget");
-    w.ec2.put(I1, "vpc-1", "172.31.1.10", InstanceState::Running);
+    w.ec2
+        .put(I1, "vpc-1", "172.31.1.10", InstanceState::Running);
     w.elb
         .check_instance_target(ACCOUNT, "us-east-1", &tg, I1)
         .unwrap();
@@ -464,4 +506,53 @@ async fn auto_scaling_registers_instances_and_reads_their_health() {
             .map(|h| h.0),
         Some("draining".to_string())
     );
+}
+
+#[tokio::test]
+async fn instance_targets_are_admitted_only_where_their_groups_allow_the_balancer() {
+    let w = world();
+    let (_, tg) = alb_with_instance_group(&w, Some(vec!["sg-web".into()])).await;
+    // The instance is in sg-default, which admits nothing yet.
+    w.ec2
+        .put(I1, "vpc-1", "172.31.1.10", InstanceState::Running);
+    register(&w, &tg, &[I1]).await.unwrap();
+    let admitted = |w: &World| {
+        w.plane.snapshot().groups[&tg].targets[0]
+            .instance
+            .clone()
+            .unwrap()
+            .admitted
+    };
+    assert_eq!(admitted(&w), Some(vec![]));
+    let rule = |source: RuleSource, port: i32| IngressRule {
+        protocol: "tcp".into(),
+        from_port: Some(port),
+        to_port: Some(port),
+        source,
+    };
+    // A rule from another group, and one from a range that holds no node: still nothing.
+    w.net.rules.lock().unwrap().insert(
+        "sg-default".into(),
+        vec![
+            rule(RuleSource::Group("sg-other".into()), 80),
+            rule(RuleSource::Cidr("10.0.0.0/8".into()), 80),
+        ],
+    );
+    w.elb.refresh().await;
+    assert_eq!(admitted(&w), Some(vec![]));
+    // The balancer's group on port 80, and the nodes' subnet range on 8080.
+    w.net.rules.lock().unwrap().insert(
+        "sg-default".into(),
+        vec![
+            rule(RuleSource::Group("sg-web".into()), 80),
+            rule(RuleSource::Cidr("172.31.0.0/16".into()), 8080),
+        ],
+    );
+    w.elb.refresh().await;
+    let route = w.plane.snapshot().groups[&tg].targets[0]
+        .instance
+        .clone()
+        .unwrap();
+    assert_eq!(route.admitted, Some(vec![(80, 80), (8080, 8080)]));
+    assert!(route.admits(80) && route.admits(8080) && !route.admits(443));
 }

@@ -60,7 +60,10 @@ fn check_instances(elb: &Elb, tg: &TgRec, targets: &[TargetDescription]) -> Resu
         .collect();
     let missing: Vec<String> = found
         .iter()
-        .filter(|(_, i)| i.as_ref().is_none_or(|i| i.state == InstanceState::Terminated))
+        .filter(|(_, i)| {
+            i.as_ref()
+                .is_none_or(|i| i.state == InstanceState::Terminated)
+        })
         .map(|(id, _)| id.clone())
         .collect();
     if !missing.is_empty() {
@@ -71,7 +74,10 @@ fn check_instances(elb: &Elb, tg: &TgRec, targets: &[TargetDescription]) -> Resu
     }
     let idle: Vec<String> = found
         .iter()
-        .filter(|(_, i)| i.as_ref().is_some_and(|i| i.state != InstanceState::Running))
+        .filter(|(_, i)| {
+            i.as_ref()
+                .is_some_and(|i| i.state != InstanceState::Running)
+        })
         .map(|(id, _)| id.clone())
         .collect();
     if !idle.is_empty() {
@@ -393,6 +399,7 @@ pub(crate) fn health_of(
                 instance: Some(nimbus_lb::config::InstanceRoute {
                     instance_id: i.instance_id.clone(),
                     vpc_id: i.vpc_id.clone(),
+                    admitted: None,
                 }),
             }),
             None => t.id.parse().ok().map(|ip| nimbus_lb::config::Target {
