@@ -56,7 +56,9 @@ impl Elb {
     ) -> Result<(), AwsError> {
         let now = self.clock.now().0;
         let p = prefix(account, region);
-        self.read(|st| crate::handlers::plan_register(self, st, &p, now, arn, &instance(id)))
+        let targets = instance(id);
+        let found = crate::handlers::lookup(self, account, region, &targets);
+        self.read(|st| crate::handlers::plan_register(&found, st, &p, now, arn, &targets))
             .map(|_| ())
     }
 
@@ -69,8 +71,16 @@ impl Elb {
         id: &str,
     ) -> Result<(), AwsError> {
         let now = self.clock.now().0;
-        crate::handlers::register_targets(self, &prefix(account, region), now, arn, &instance(id))
-            .await
+        crate::handlers::register_targets(
+            self,
+            account,
+            region,
+            &prefix(account, region),
+            now,
+            arn,
+            &instance(id),
+        )
+        .await
     }
 
     /// Deregisters instance `id` (on the group's port) from target group `arn`: it drains

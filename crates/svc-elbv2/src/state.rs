@@ -203,39 +203,66 @@ impl ElbInner {
         i.lookup(account, region, id)
     }
 
-    /// The EC2 facts a snapshot of `st` depends on.
-    fn facts(&self, st: &State) -> Facts {
+    /// The EC2 facts a snapshot of the current state depends on. What to ask is read
+    /// under the state lock, EC2 is asked after it is released (never one service's lock
+    /// held while taking another's).
+    fn facts(&self) -> Facts {
+        // (ARN, account, region, groups) of each balancer; (account, region, id) of each
+        // instance target.
+        type Lb = (String, String, String, Vec<String>);
+        type Scoped = (String, String, String);
+        let (lbs, targets): (Vec<Lb>, Vec<Scoped>) = self.read(|st| {
+            let lbs = st
+                .lbs
+                .values()
+                .map(|lb| {
+                    (
+                        lb.arn.clone(),
+                        lb.account.clone(),
+                        lb.region.clone(),
+                        lb.security_groups.clone(),
+                    )
+                })
+                .collect();
+            let targets = st
+                .tgs
+                .values()
+                .filter(|t| t.target_type == "instance")
+                .flat_map(|tg| {
+                    tg.targets
+                        .iter()
+                        .map(|t| (tg.account.clone(), tg.region.clone(), t.id.clone()))
+                })
+                .collect();
+            (lbs, targets)
+        });
         let mut f = Facts::default();
-        for lb in st.lbs.values() {
-            let ingress = (!lb.security_groups.is_empty()).then(|| {
-                lb.security_groups
+        for (arn, account, region, groups) in lbs {
+            let ingress = (!groups.is_empty()).then(|| {
+                groups
                     .iter()
-                    .filter_map(|g| {
-                        self.network
-                            .security_group_ingress(&lb.account, &lb.region, g)
-                    })
+                    .filter_map(|g| self.network.security_group_ingress(&account, &region, g))
                     .flatten()
                     .filter_map(|r| crate::snapshot::allow(&r))
                     .collect()
             });
-            f.ingress.insert(lb.arn.clone(), ingress);
+            f.ingress.insert(arn, ingress);
         }
-        for tg in st.tgs.values().filter(|t| t.target_type == "instance") {
-            for t in &tg.targets {
-                if !f.instances.contains_key(&t.id) {
-                    let found = self.instance(&tg.account, &tg.region, &t.id);
-                    for g in found.iter().flat_map(|i| &i.security_groups) {
-                        if !f.groups.contains_key(g) {
-                            let rules = self
-                                .network
-                                .security_group_ingress(&tg.account, &tg.region, g)
-                                .unwrap_or_default();
-                            f.groups.insert(g.clone(), rules);
-                        }
-                    }
-                    f.instances.insert(t.id.clone(), found);
+        for (account, region, id) in targets {
+            if f.instances.contains_key(&id) {
+                continue;
+            }
+            let found = self.instance(&account, &region, &id);
+            for g in found.iter().flat_map(|i| &i.security_groups) {
+                if !f.groups.contains_key(g) {
+                    let rules = self
+                        .network
+                        .security_group_ingress(&account, &region, g)
+                        .unwrap_or_default();
+                    f.groups.insert(g.clone(), rules);
                 }
             }
+            f.instances.insert(id, found);
         }
         f
     }
@@ -249,7 +276,7 @@ impl ElbInner {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .is_some();
-        let facts = self.read(|st| self.facts(st));
+        let facts = self.facts();
         let gone = |id: &str| {
             wired
                 && facts.instances.get(id).is_some_and(|i| {
@@ -305,11 +332,8 @@ impl ElbInner {
     /// publishes it.
     pub(crate) fn publish(&self) {
         let now = self.clock.now();
-        let (facts, snap) = self.read(|st| {
-            let facts = self.facts(st);
-            let snap = crate::snapshot::build(st, now, &facts);
-            (facts, snap)
-        });
+        let facts = self.facts();
+        let snap = self.read(|st| crate::snapshot::build(st, now, &facts));
         *self.facts.lock().unwrap_or_else(|e| e.into_inner()) = facts;
         self.plane.publish(snap);
     }

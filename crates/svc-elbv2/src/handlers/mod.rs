@@ -14,7 +14,7 @@ mod targets;
 pub use listeners::listener_set;
 pub use targets::deregistration_delay;
 pub use targets::words as health_words;
-pub(crate) use targets::{deregister_targets, health_of, plan_register, register_targets};
+pub(crate) use targets::{deregister_targets, health_of, lookup, plan_register, register_targets};
 
 use crate::generated::*;
 use crate::state::Elb;

@@ -10,7 +10,7 @@ use super::target_groups::tg_set;
 use crate::attributes;
 use crate::errors;
 use crate::generated::*;
-use crate::instances::InstanceState;
+use crate::instances::{InstanceState, InstanceTarget};
 use crate::model::{TargetRec, TgRec};
 use crate::persist::{Change, Op};
 use crate::state::{arn_prefix, Elb};
@@ -43,9 +43,30 @@ fn quoted(ids: &[String]) -> String {
     format!("'{}'", ids.join("', '"))
 }
 
+/// EC2's view of each instance-shaped target id, asked before the state lock is taken.
+pub(crate) type Found = std::collections::HashMap<String, Option<InstanceTarget>>;
+
+/// Looks up every instance-shaped id of `targets` in (account, region).
+pub(crate) fn lookup(
+    elb: &Elb,
+    account: &str,
+    region: &str,
+    targets: &[TargetDescription],
+) -> Found {
+    targets
+        .iter()
+        .filter(|t| instance_id_shaped(&t.id))
+        .map(|t| (t.id.clone(), elb.instance(account, region, &t.id)))
+        .collect()
+}
+
 /// Checks instance targets against EC2 as AWS does: the id's shape, then that each
 /// instance exists, then that it runs, then that it lives in the group's VPC.
-fn check_instances(elb: &Elb, tg: &TgRec, targets: &[TargetDescription]) -> Result<(), AwsError> {
+fn check_instances(
+    found: &Found,
+    tg: &TgRec,
+    targets: &[TargetDescription],
+) -> Result<(), AwsError> {
     for t in targets {
         if !instance_id_shaped(&t.id) {
             return Err(errors::validation(format!(
@@ -56,7 +77,7 @@ fn check_instances(elb: &Elb, tg: &TgRec, targets: &[TargetDescription]) -> Resu
     }
     let found: Vec<_> = targets
         .iter()
-        .map(|t| (t.id.clone(), elb.instance(&tg.account, &tg.region, &t.id)))
+        .map(|t| (t.id.clone(), found.get(&t.id).cloned().flatten()))
         .collect();
     let missing: Vec<String> = found
         .iter()
@@ -104,7 +125,7 @@ fn check_instances(elb: &Elb, tg: &TgRec, targets: &[TargetDescription]) -> Resu
 /// The target group `arn` of the scope `prefix` with `targets` registered (validated as
 /// AWS validates them; registering again cancels a drain).
 pub(crate) fn plan_register(
-    elb: &Elb,
+    found: &Found,
     st: &crate::state::State,
     prefix: &str,
     now: i64,
@@ -152,7 +173,7 @@ pub(crate) fn plan_register(
         }
     }
     if tg.target_type == "instance" {
-        check_instances(elb, tg, targets)?;
+        check_instances(found, tg, targets)?;
     }
     for t in targets {
         let (id, port) = key(t, tg);
@@ -180,15 +201,19 @@ pub(crate) fn plan_register(
     Ok(rec)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn register_targets(
     elb: &Elb,
+    account: &str,
+    region: &str,
     prefix: &str,
     now: i64,
     arn: &str,
     targets: &[TargetDescription],
 ) -> Result<(), AwsError> {
+    let found = lookup(elb, account, region, targets);
     elb.mutate(|st| {
-        let rec = plan_register(elb, st, prefix, now, arn, targets)?;
+        let rec = plan_register(&found, st, prefix, now, arn, targets)?;
         Ok((Change::one(Op::PutTg(rec)), ()))
     })
     .await
@@ -201,6 +226,8 @@ pub(super) async fn register(
 ) -> Result<RegisterTargetsOutput, AwsError> {
     register_targets(
         elb,
+        ctx.account_id(),
+        &ctx.region,
         &arn_prefix(ctx),
         ctx.now.0,
         &input.target_group_arn,
