@@ -14,7 +14,8 @@
 //! gets the listener's response header settings (`routing.http.response.*`: security and
 //! CORS headers, and whether the balancer's own answers say `Server: awselb/2.0`). Failures are
 //! classified by origin as AWS does: no target → 503, a target that refuses or resets →
-//! 502, no answer within the idle timeout → 504, each with the balancer's own HTML body.
+//! 502, no connection within the connect timeout (10 s) or no answer within the idle
+//! timeout → 504, each with the balancer's own HTML body.
 
 use crate::config::{
     Action, Algorithm, Balancer, Redirect, Rule, Stickiness, Target, TargetGroup, Xff,
@@ -401,6 +402,9 @@ impl Alb {
         let sent = tokio::time::timeout(lb.idle_timeout, self.client.request(upstream)).await;
         let mut target_resp = match sent {
             Err(_) => return error_page(StatusCode::GATEWAY_TIMEOUT),
+            // A connection that could not be made within the connect timeout (10 s, as
+            // AWS's) is a timeout too; a refused or reset one is a bad gateway.
+            Ok(Err(e)) if timed_out(&e) => return error_page(StatusCode::GATEWAY_TIMEOUT),
             Ok(Err(_)) => return error_page(StatusCode::BAD_GATEWAY),
             Ok(Ok(r)) => r,
         };
@@ -503,6 +507,21 @@ impl Alb {
             ));
         }
     }
+}
+
+/// Whether a client error comes from a connection attempt that timed out.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// Whether a request asks for a protocol upgrade (`Connection: upgrade` and `Upgrade`).

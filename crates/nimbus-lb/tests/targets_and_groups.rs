@@ -300,3 +300,60 @@ async fn a_port_the_instances_groups_do_not_admit_is_never_answered() {
         .unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_whose_groups_shut_the_balancer_out_times_out_with_a_504() {
+    let (c, hc) = backend("C").await;
+    let node: Ipv4Addr = format!("127.80.251.{}", 1 + std::process::id() % 250)
+        .parse()
+        .unwrap();
+    let port = TcpListener::bind((node, 0))
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let plane = Plane::new();
+    let runtime = Arc::new(FakeRuntime {
+        backend: c,
+        asked: Mutex::new(Vec::new()),
+    });
+    plane.set_connector(Box::new(Fake(runtime.clone())));
+    let mut snap = snapshot(node, port, None);
+    let mut g = (*snap.groups["tg"]).clone();
+    g.health.enabled = false;
+    if let Some(r) = g.targets[0].instance.as_mut() {
+        r.admitted = Some(vec![(22, 22)]);
+    }
+    snap.groups.insert("tg".into(), Arc::new(g));
+    // An idle timeout longer than the connect timeout: the 504 is the connect timeout's.
+    let mut b = (*snap.balancers[0]).clone();
+    b.idle_timeout = Duration::from_secs(30);
+    snap.balancers[0] = Arc::new(b);
+    plane.publish(snap);
+    let clock: Arc<dyn Clock> = Arc::new(NimbusClock::new(1.0));
+    let workers = Arc::new(Workers::new());
+    nimbus_lb::add_workers(&plane, &clock, &workers);
+    workers.start();
+    let addr = SocketAddr::from((node, port));
+    for _ in 0..200 {
+        if TcpStream::connect(addr).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let started = std::time::Instant::now();
+    let (code, body) = get(addr).await.unwrap().expect("an answer");
+    assert_eq!(code, 504, "{body}");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(25),
+        "after the connect timeout (10 s): {took:?}"
+    );
+    assert!(
+        runtime.asked.lock().unwrap().is_empty(),
+        "the connector is never reached"
+    );
+    workers.shutdown(Duration::from_secs(5)).await;
+    hc.abort();
+}
