@@ -5,8 +5,8 @@ the rule → served; a rule for another source range does not let a loopback cli
 revoke → refused again), instance targets are checked against EC2 (an unknown instance →
 InvalidTarget, a malformed id → ValidationError), and Auto Scaling groups attached to
 target groups (`create-auto-scaling-group --target-group-arns`,
-`attach-load-balancer-target-groups`) show them with their real state in
-`describe-load-balancer-target-groups` and `describe-traffic-sources`.
+`attach-load-balancer-target-groups`, `attach-traffic-sources`) show them with their real
+state in `describe-load-balancer-target-groups` and `describe-traffic-sources`.
 
 Each test runs its own Nimbus with its own node network inside 127.80.0.0/16 (like
 test_elbv2.py), so the first balancer's nodes are .1 and .2 of that /24. Backends are
@@ -236,3 +236,15 @@ def test_auto_scaling_groups_attach_real_target_groups(lab):
           "--target-group-arns", tgs[0])
     out = n.aws("autoscaling", "describe-load-balancer-target-groups", "--auto-scaling-group-name", "web")
     assert [t["LoadBalancerTargetGroupARN"] for t in out["LoadBalancerTargetGroups"]] == [tgs[1]]
+    # The same through the traffic source operations (target groups are `elbv2` sources).
+    n.aws("autoscaling", "attach-traffic-sources", "--auto-scaling-group-name", "web",
+          "--traffic-sources", f"Identifier={tgs[0]},Type=elbv2")
+    out = n.aws("autoscaling", "describe-traffic-sources", "--auto-scaling-group-name", "web")
+    assert sorted(t["Identifier"] for t in out["TrafficSources"]) == sorted(tgs)
+    n.aws("autoscaling", "detach-traffic-sources", "--auto-scaling-group-name", "web",
+          "--traffic-sources", f"Identifier={tgs[1]},Type=elbv2")
+    out = n.aws("autoscaling", "describe-traffic-sources", "--auto-scaling-group-name", "web")
+    assert [t["Identifier"] for t in out["TrafficSources"]] == [tgs[0]]
+    err = cli_error(n, "autoscaling", "attach-traffic-sources", "--auto-scaling-group-name", "web",
+                    "--traffic-sources", "Identifier=my-classic-lb,Type=elb")
+    assert "(NotImplemented)" in err

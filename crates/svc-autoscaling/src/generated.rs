@@ -34,7 +34,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("AttachLoadBalancerTargetGroupsResult"),
         input: Some(m::ShapeId(25)),
         output: Some(m::ShapeId(24)),
-        errors: &[m::ShapeId(262), m::ShapeId(280), m::ShapeId(144)],
+        errors: &[m::ShapeId(266), m::ShapeId(284), m::ShapeId(148)],
         implemented: true,
         ..op("AttachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -44,6 +44,10 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("AttachTrafficSourcesResult"),
+        input: Some(m::ShapeId(27)),
+        output: Some(m::ShapeId(26)),
+        errors: &[m::ShapeId(266), m::ShapeId(284), m::ShapeId(148)],
+        implemented: true,
         ..op("AttachTrafficSources", "POST", "/")
     },
     m::Operation {
@@ -60,81 +64,81 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("CompleteLifecycleActionResult"),
-        input: Some(m::ShapeId(65)),
-        output: Some(m::ShapeId(64)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(66)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("CompleteLifecycleAction", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(73)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(172),
-            m::ShapeId(262),
-            m::ShapeId(280),
+            m::ShapeId(176),
+            m::ShapeId(266),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(20), m::ShapeId(172), m::ShapeId(262)],
+        input: Some(m::ShapeId(74)),
+        errors: &[m::ShapeId(20), m::ShapeId(176), m::ShapeId(266)],
         implemented: true,
         ..op("CreateLaunchConfiguration", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(73)),
+        input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(172),
+            m::ShapeId(176),
             m::ShapeId(20),
-            m::ShapeId(262),
-            m::ShapeId(263),
+            m::ShapeId(266),
+            m::ShapeId(267),
         ],
         implemented: true,
         ..op("CreateOrUpdateTags", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(269), m::ShapeId(263), m::ShapeId(262)],
+        input: Some(m::ShapeId(78)),
+        errors: &[m::ShapeId(273), m::ShapeId(267), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(154)),
-        errors: &[m::ShapeId(263), m::ShapeId(262)],
+        input: Some(m::ShapeId(158)),
+        errors: &[m::ShapeId(267), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteLaunchConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DeleteLifecycleHookResult"),
-        input: Some(m::ShapeId(78)),
-        output: Some(m::ShapeId(77)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(80)),
+        output: Some(m::ShapeId(79)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DeleteLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(79)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(81)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DeleteNotificationConfiguration", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(80)),
-        errors: &[m::ShapeId(262), m::ShapeId(280)],
+        input: Some(m::ShapeId(82)),
+        errors: &[m::ShapeId(266), m::ShapeId(284)],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(81)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(83)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DeleteScheduledAction", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(82)),
-        errors: &[m::ShapeId(262), m::ShapeId(263)],
+        input: Some(m::ShapeId(84)),
+        errors: &[m::ShapeId(266), m::ShapeId(267)],
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -144,38 +148,38 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeAccountLimitsResult"),
-        output: Some(m::ShapeId(84)),
-        errors: &[m::ShapeId(262)],
+        output: Some(m::ShapeId(86)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeAccountLimits", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAdjustmentTypesResult"),
-        output: Some(m::ShapeId(85)),
-        errors: &[m::ShapeId(262)],
+        output: Some(m::ShapeId(87)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeAdjustmentTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingGroupsResult"),
-        input: Some(m::ShapeId(31)),
-        output: Some(m::ShapeId(35)),
-        errors: &[m::ShapeId(151), m::ShapeId(262)],
+        input: Some(m::ShapeId(33)),
+        output: Some(m::ShapeId(37)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeAutoScalingGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingInstancesResult"),
-        input: Some(m::ShapeId(86)),
-        output: Some(m::ShapeId(38)),
-        errors: &[m::ShapeId(151), m::ShapeId(262)],
+        input: Some(m::ShapeId(88)),
+        output: Some(m::ShapeId(40)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeAutoScalingInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingNotificationTypesResult"),
-        output: Some(m::ShapeId(87)),
-        errors: &[m::ShapeId(262)],
+        output: Some(m::ShapeId(89)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeAutoScalingNotificationTypes", "POST", "/")
     },
@@ -185,32 +189,32 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeLaunchConfigurationsResult"),
-        input: Some(m::ShapeId(156)),
-        output: Some(m::ShapeId(158)),
-        errors: &[m::ShapeId(151), m::ShapeId(262)],
+        input: Some(m::ShapeId(160)),
+        output: Some(m::ShapeId(162)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeLaunchConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHookTypesResult"),
-        output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(262)],
+        output: Some(m::ShapeId(90)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeLifecycleHookTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHooksResult"),
-        input: Some(m::ShapeId(90)),
-        output: Some(m::ShapeId(89)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(92)),
+        output: Some(m::ShapeId(91)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeLifecycleHooks", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(91)),
-        output: Some(m::ShapeId(92)),
-        errors: &[m::ShapeId(262), m::ShapeId(151)],
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(266), m::ShapeId(155)],
         implemented: true,
         ..op("DescribeLoadBalancerTargetGroups", "POST", "/")
     },
@@ -220,70 +224,70 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeMetricCollectionTypesResult"),
-        output: Some(m::ShapeId(93)),
-        errors: &[m::ShapeId(262)],
+        output: Some(m::ShapeId(95)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeMetricCollectionTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeNotificationConfigurationsResult"),
-        input: Some(m::ShapeId(95)),
-        output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(151), m::ShapeId(262)],
+        input: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(96)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeNotificationConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribePoliciesResult"),
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(226)),
-        errors: &[m::ShapeId(151), m::ShapeId(262), m::ShapeId(280)],
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(230)),
+        errors: &[m::ShapeId(155), m::ShapeId(266), m::ShapeId(284)],
         implemented: true,
         ..op("DescribePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingActivitiesResult"),
-        input: Some(m::ShapeId(97)),
+        input: Some(m::ShapeId(99)),
         output: Some(m::ShapeId(10)),
-        errors: &[m::ShapeId(151), m::ShapeId(262)],
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeScalingActivities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingProcessTypesResult"),
-        output: Some(m::ShapeId(251)),
-        errors: &[m::ShapeId(262)],
+        output: Some(m::ShapeId(255)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeScalingProcessTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScheduledActionsResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(276)),
-        errors: &[m::ShapeId(151), m::ShapeId(262)],
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(280)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeScheduledActions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTagsResult"),
-        input: Some(m::ShapeId(99)),
-        output: Some(m::ShapeId(301)),
-        errors: &[m::ShapeId(151), m::ShapeId(262)],
+        input: Some(m::ShapeId(101)),
+        output: Some(m::ShapeId(305)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTerminationPolicyTypesResult"),
-        output: Some(m::ShapeId(100)),
-        errors: &[m::ShapeId(262)],
+        output: Some(m::ShapeId(102)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeTerminationPolicyTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTrafficSourcesResult"),
-        input: Some(m::ShapeId(101)),
-        output: Some(m::ShapeId(102)),
-        errors: &[m::ShapeId(262), m::ShapeId(151)],
+        input: Some(m::ShapeId(103)),
+        output: Some(m::ShapeId(104)),
+        errors: &[m::ShapeId(266), m::ShapeId(155)],
         implemented: true,
         ..op("DescribeTrafficSources", "POST", "/")
     },
@@ -293,17 +297,17 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DetachInstancesResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DetachInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DetachLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(106)),
-        output: Some(m::ShapeId(105)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DetachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -313,29 +317,33 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DetachTrafficSourcesResult"),
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(266)],
+        implemented: true,
         ..op("DetachTrafficSources", "POST", "/")
     },
     op("DisableMetricsCollection", "POST", "/"),
     op("EnableMetricsCollection", "POST", "/"),
     m::Operation {
         result_wrapper: Some("EnterStandbyResult"),
-        input: Some(m::ShapeId(113)),
-        output: Some(m::ShapeId(112)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(117)),
+        output: Some(m::ShapeId(116)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("EnterStandby", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(117)),
-        errors: &[m::ShapeId(269), m::ShapeId(262)],
+        input: Some(m::ShapeId(121)),
+        errors: &[m::ShapeId(273), m::ShapeId(266)],
         implemented: true,
         ..op("ExecutePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ExitStandbyResult"),
-        input: Some(m::ShapeId(119)),
-        output: Some(m::ShapeId(118)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("ExitStandby", "POST", "/")
     },
@@ -349,29 +357,29 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("PutLifecycleHookResult"),
-        input: Some(m::ShapeId(256)),
-        output: Some(m::ShapeId(255)),
-        errors: &[m::ShapeId(172), m::ShapeId(262)],
+        input: Some(m::ShapeId(260)),
+        output: Some(m::ShapeId(259)),
+        errors: &[m::ShapeId(176), m::ShapeId(266)],
         implemented: true,
         ..op("PutLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(257)),
-        errors: &[m::ShapeId(172), m::ShapeId(262), m::ShapeId(280)],
+        input: Some(m::ShapeId(261)),
+        errors: &[m::ShapeId(176), m::ShapeId(266), m::ShapeId(284)],
         implemented: true,
         ..op("PutNotificationConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("PutScalingPolicyResult"),
-        input: Some(m::ShapeId(258)),
-        output: Some(m::ShapeId(227)),
-        errors: &[m::ShapeId(172), m::ShapeId(262), m::ShapeId(280)],
+        input: Some(m::ShapeId(262)),
+        output: Some(m::ShapeId(231)),
+        errors: &[m::ShapeId(176), m::ShapeId(266), m::ShapeId(284)],
         implemented: true,
         ..op("PutScalingPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(259)),
-        errors: &[m::ShapeId(20), m::ShapeId(172), m::ShapeId(262)],
+        input: Some(m::ShapeId(263)),
+        errors: &[m::ShapeId(20), m::ShapeId(176), m::ShapeId(266)],
         implemented: true,
         ..op("PutScheduledUpdateGroupAction", "POST", "/")
     },
@@ -381,15 +389,15 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("RecordLifecycleActionHeartbeatResult"),
-        input: Some(m::ShapeId(261)),
-        output: Some(m::ShapeId(260)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(265)),
+        output: Some(m::ShapeId(264)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("RecordLifecycleActionHeartbeat", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(274)),
-        errors: &[m::ShapeId(263), m::ShapeId(262)],
+        input: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(267), m::ShapeId(266)],
         implemented: true,
         ..op("ResumeProcesses", "POST", "/")
     },
@@ -398,22 +406,22 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("RollbackInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(281)),
-        errors: &[m::ShapeId(269), m::ShapeId(262)],
+        input: Some(m::ShapeId(285)),
+        errors: &[m::ShapeId(273), m::ShapeId(266)],
         implemented: true,
         ..op("SetDesiredCapacity", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(282)),
-        errors: &[m::ShapeId(262)],
+        input: Some(m::ShapeId(286)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("SetInstanceHealth", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SetInstanceProtectionResult"),
-        input: Some(m::ShapeId(284)),
-        output: Some(m::ShapeId(283)),
-        errors: &[m::ShapeId(172), m::ShapeId(262)],
+        input: Some(m::ShapeId(288)),
+        output: Some(m::ShapeId(287)),
+        errors: &[m::ShapeId(176), m::ShapeId(266)],
         implemented: true,
         ..op("SetInstanceProtection", "POST", "/")
     },
@@ -422,32 +430,32 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("StartInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(274)),
-        errors: &[m::ShapeId(263), m::ShapeId(262)],
+        input: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(267), m::ShapeId(266)],
         implemented: true,
         ..op("SuspendProcesses", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("TerminateInstanceInAutoScalingGroupResult"),
-        input: Some(m::ShapeId(307)),
+        input: Some(m::ShapeId(311)),
         output: Some(m::ShapeId(13)),
-        errors: &[m::ShapeId(269), m::ShapeId(262)],
+        errors: &[m::ShapeId(273), m::ShapeId(266)],
         implemented: true,
         ..op("TerminateInstanceInAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(315)),
-        errors: &[m::ShapeId(269), m::ShapeId(262), m::ShapeId(280)],
+        input: Some(m::ShapeId(319)),
+        errors: &[m::ShapeId(273), m::ShapeId(266), m::ShapeId(284)],
         implemented: true,
         ..op("UpdateAutoScalingGroup", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 338] = [
+pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 218), member("Max", 218)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -487,7 +495,7 @@ pub static SHAPES: [m::Shape; 338] = [
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 218), member("Max", 218)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -512,7 +520,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -530,7 +538,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 required: true,
                 ..member("Activities", 9)
             },
-            member("NextToken", 324),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
@@ -538,37 +546,37 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ActivityId", 324)
+                ..member("ActivityId", 328)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("Description", 324),
+            member("Description", 328),
             m::Member {
                 required: true,
-                ..member("Cause", 325)
+                ..member("Cause", 329)
             },
             m::Member {
                 required: true,
-                ..member("StartTime", 309)
+                ..member("StartTime", 313)
             },
-            member("EndTime", 309),
+            member("EndTime", 313),
             m::Member {
                 required: true,
-                ..member("StatusCode", 270)
+                ..member("StatusCode", 274)
             },
-            member("StatusMessage", 329),
-            member("Progress", 252),
-            member("Details", 324),
-            member("AutoScalingGroupState", 33),
-            member("AutoScalingGroupARN", 264),
+            member("StatusMessage", 333),
+            member("Progress", 256),
+            member("Details", 328),
+            member("AutoScalingGroupState", 35),
+            member("AutoScalingGroupARN", 268),
         ])),
     },
     m::Shape {
         name: "ActivityIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(324),
+            member: m::ShapeId(328),
             member_location_name: None,
             flattened: false,
         }),
@@ -579,7 +587,7 @@ pub static SHAPES: [m::Shape; 338] = [
     },
     m::Shape {
         name: "AdjustmentType",
-        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 329)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 333)])),
     },
     m::Shape {
         name: "AdjustmentTypes",
@@ -592,8 +600,8 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "Alarm",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AlarmName", 329),
-            member("AlarmARN", 264),
+            member("AlarmName", 333),
+            member("AlarmARN", 268),
         ])),
     },
     m::Shape {
@@ -625,7 +633,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -649,12 +657,30 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 302)
+                ..member("TargetGroupARNs", 306)
             },
+        ])),
+    },
+    m::Shape {
+        name: "AttachTrafficSourcesResultType",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "AttachTrafficSourcesType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 333)
+            },
+            m::Member {
+                required: true,
+                ..member("TrafficSources", 318)
+            },
+            member("SkipZonalShiftValidation", 291),
         ])),
     },
     m::Shape {
@@ -662,69 +688,69 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("AutoScalingGroupARN", 264),
-            member("LaunchConfigurationName", 329),
-            member("LaunchTemplate", 162),
-            member("MixedInstancesPolicy", 208),
+            member("AutoScalingGroupARN", 268),
+            member("LaunchConfigurationName", 333),
+            member("LaunchTemplate", 166),
+            member("MixedInstancesPolicy", 212),
             m::Member {
                 required: true,
-                ..member("MinSize", 29)
-            },
-            m::Member {
-                required: true,
-                ..member("MaxSize", 28)
+                ..member("MinSize", 31)
             },
             m::Member {
                 required: true,
-                ..member("DesiredCapacity", 27)
-            },
-            member("PredictedCapacity", 32),
-            m::Member {
-                required: true,
-                ..member("DefaultCooldown", 67)
+                ..member("MaxSize", 30)
             },
             m::Member {
                 required: true,
-                ..member("AvailabilityZones", 43)
+                ..member("DesiredCapacity", 29)
             },
-            member("AvailabilityZoneIds", 41),
-            member("LoadBalancerNames", 173),
-            member("TargetGroupARNs", 302),
+            member("PredictedCapacity", 34),
             m::Member {
                 required: true,
-                ..member("HealthCheckType", 330)
+                ..member("DefaultCooldown", 69)
             },
-            member("HealthCheckGracePeriod", 124),
-            member("Instances", 147),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 309)
+                ..member("AvailabilityZones", 45)
             },
-            member("SuspendedProcesses", 294),
-            member("PlacementGroup", 329),
-            member("VPCZoneIdentifier", 331),
-            member("EnabledMetrics", 111),
-            member("Status", 329),
-            member("Tags", 297),
-            member("TerminationPolicies", 308),
-            member("NewInstancesProtectedFromScaleIn", 143),
-            member("ServiceLinkedRoleARN", 264),
-            member("MaxInstanceLifetime", 180),
-            member("CapacityRebalance", 57),
-            member("WarmPoolConfiguration", 319),
-            member("WarmPoolSize", 321),
-            member("Context", 66),
-            member("DesiredCapacityType", 329),
-            member("DefaultInstanceWarmup", 75),
-            member("TrafficSources", 314),
-            member("InstanceMaintenancePolicy", 137),
-            member("DeletionProtection", 83),
-            member("AvailabilityZoneDistribution", 40),
-            member("AvailabilityZoneImpairmentPolicy", 42),
-            member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 136),
+            member("AvailabilityZoneIds", 43),
+            member("LoadBalancerNames", 177),
+            member("TargetGroupARNs", 306),
+            m::Member {
+                required: true,
+                ..member("HealthCheckType", 334)
+            },
+            member("HealthCheckGracePeriod", 128),
+            member("Instances", 151),
+            m::Member {
+                required: true,
+                ..member("CreatedTime", 313)
+            },
+            member("SuspendedProcesses", 298),
+            member("PlacementGroup", 333),
+            member("VPCZoneIdentifier", 335),
+            member("EnabledMetrics", 115),
+            member("Status", 333),
+            member("Tags", 301),
+            member("TerminationPolicies", 312),
+            member("NewInstancesProtectedFromScaleIn", 147),
+            member("ServiceLinkedRoleARN", 268),
+            member("MaxInstanceLifetime", 184),
+            member("CapacityRebalance", 59),
+            member("WarmPoolConfiguration", 323),
+            member("WarmPoolSize", 325),
+            member("Context", 68),
+            member("DesiredCapacityType", 333),
+            member("DefaultInstanceWarmup", 77),
+            member("TrafficSources", 318),
+            member("InstanceMaintenancePolicy", 141),
+            member("DeletionProtection", 85),
+            member("AvailabilityZoneDistribution", 42),
+            member("AvailabilityZoneImpairmentPolicy", 44),
+            member("CapacityReservationSpecification", 63),
+            member("InstanceLifecyclePolicy", 140),
         ])),
     },
     m::Shape {
@@ -742,7 +768,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "AutoScalingGroupNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -750,11 +776,11 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "AutoScalingGroupNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupNames", 30),
-            member("IncludeInstances", 131),
-            member("NextToken", 324),
-            member("MaxRecords", 183),
-            member("Filters", 121),
+            member("AutoScalingGroupNames", 32),
+            member("IncludeInstances", 135),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
+            member("Filters", 125),
         ])),
     },
     m::Shape {
@@ -768,7 +794,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "AutoScalingGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(26),
+            member: m::ShapeId(28),
             member_location_name: None,
             flattened: false,
         }),
@@ -778,9 +804,9 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroups", 34)
+                ..member("AutoScalingGroups", 36)
             },
-            member("NextToken", 324),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
@@ -788,40 +814,40 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 327)
+                ..member("InstanceId", 331)
             },
-            member("InstanceType", 329),
+            member("InstanceType", 333),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
-            },
-            m::Member {
-                required: true,
-                ..member("AvailabilityZone", 329)
-            },
-            member("AvailabilityZoneId", 329),
-            m::Member {
-                required: true,
-                ..member("LifecycleState", 330)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 330)
+                ..member("AvailabilityZone", 333)
             },
-            member("LaunchConfigurationName", 329),
-            member("LaunchTemplate", 162),
-            member("ImageId", 329),
+            member("AvailabilityZoneId", 333),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 143)
+                ..member("LifecycleState", 334)
             },
-            member("WeightedCapacity", 330),
+            m::Member {
+                required: true,
+                ..member("HealthStatus", 334)
+            },
+            member("LaunchConfigurationName", 333),
+            member("LaunchTemplate", 166),
+            member("ImageId", 333),
+            m::Member {
+                required: true,
+                ..member("ProtectedFromScaleIn", 147)
+            },
+            member("WeightedCapacity", 334),
         ])),
     },
     m::Shape {
         name: "AutoScalingInstances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(36),
+            member: m::ShapeId(38),
             member_location_name: None,
             flattened: false,
         }),
@@ -829,26 +855,26 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "AutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingInstances", 37),
-            member("NextToken", 324),
+            member("AutoScalingInstances", 39),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "AutoScalingNotificationTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "AvailabilityZoneDistribution",
-        kind: m::ShapeKind::Structure(structure(&[member("CapacityDistributionStrategy", 56)])),
+        kind: m::ShapeKind::Structure(structure(&[member("CapacityDistributionStrategy", 58)])),
     },
     m::Shape {
         name: "AvailabilityZoneIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -856,14 +882,14 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "AvailabilityZoneImpairmentPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ZonalShiftEnabled", 337),
-            member("ImpairedZoneHealthCheckBehavior", 129),
+            member("ZonalShiftEnabled", 341),
+            member("ImpairedZoneHealthCheckBehavior", 133),
         ])),
     },
     m::Shape {
         name: "AvailabilityZones",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -876,11 +902,11 @@ pub static SHAPES: [m::Shape; 338] = [
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 218), member("Max", 218)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
     },
     m::Shape {
         name: "BaselinePerformanceFactorsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 70)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 72)])),
     },
     m::Shape {
         name: "BlockDeviceEbsDeleteOnTermination",
@@ -909,19 +935,19 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "BlockDeviceMapping",
         kind: m::ShapeKind::Structure(structure(&[
-            member("VirtualName", 329),
+            member("VirtualName", 333),
             m::Member {
                 required: true,
-                ..member("DeviceName", 329)
+                ..member("DeviceName", 333)
             },
-            member("Ebs", 108),
-            member("NoDevice", 212),
+            member("Ebs", 112),
+            member("NoDevice", 216),
         ])),
     },
     m::Shape {
         name: "BlockDeviceMappings",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(53),
+            member: m::ShapeId(55),
             member_location_name: None,
             flattened: false,
         }),
@@ -964,7 +990,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "CapacityReservationResourceGroupArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(268),
             member_location_name: None,
             flattened: false,
         }),
@@ -972,21 +998,21 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "CapacityReservationSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationPreference", 59),
-            member("CapacityReservationTarget", 62),
+            member("CapacityReservationPreference", 61),
+            member("CapacityReservationTarget", 64),
         ])),
     },
     m::Shape {
         name: "CapacityReservationTarget",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationIds", 58),
-            member("CapacityReservationResourceGroupArns", 60),
+            member("CapacityReservationIds", 60),
+            member("CapacityReservationResourceGroupArns", 62),
         ])),
     },
     m::Shape {
         name: "ClassicLinkVPCSecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -1004,14 +1030,14 @@ pub static SHAPES: [m::Shape; 338] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 264)
+                ..member("AutoScalingGroupName", 268)
             },
-            member("LifecycleActionToken", 164),
+            member("LifecycleActionToken", 168),
             m::Member {
                 required: true,
-                ..member("LifecycleActionResult", 163)
+                ..member("LifecycleActionResult", 167)
             },
-            member("InstanceId", 327),
+            member("InstanceId", 331),
         ])),
     },
     m::Shape {
@@ -1031,7 +1057,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "CpuManufacturers",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(70),
             member_location_name: None,
             flattened: false,
         }),
@@ -1040,7 +1066,7 @@ pub static SHAPES: [m::Shape; 338] = [
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 225)
+            ..member("References", 229)
         }])),
     },
     m::Shape {
@@ -1048,48 +1074,48 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("LaunchConfigurationName", 329),
-            member("LaunchTemplate", 162),
-            member("MixedInstancesPolicy", 208),
-            member("InstanceId", 327),
+            member("LaunchConfigurationName", 333),
+            member("LaunchTemplate", 166),
+            member("MixedInstancesPolicy", 212),
+            member("InstanceId", 331),
             m::Member {
                 required: true,
-                ..member("MinSize", 29)
+                ..member("MinSize", 31)
             },
             m::Member {
                 required: true,
-                ..member("MaxSize", 28)
+                ..member("MaxSize", 30)
             },
-            member("DesiredCapacity", 27),
-            member("DefaultCooldown", 67),
-            member("AvailabilityZones", 43),
-            member("AvailabilityZoneIds", 41),
-            member("LoadBalancerNames", 173),
-            member("TargetGroupARNs", 302),
-            member("HealthCheckType", 330),
-            member("HealthCheckGracePeriod", 124),
-            member("PlacementGroup", 329),
-            member("VPCZoneIdentifier", 331),
-            member("TerminationPolicies", 308),
-            member("NewInstancesProtectedFromScaleIn", 143),
-            member("CapacityRebalance", 57),
-            member("LifecycleHookSpecificationList", 168),
-            member("DeletionProtection", 83),
-            member("Tags", 300),
-            member("ServiceLinkedRoleARN", 264),
-            member("MaxInstanceLifetime", 180),
-            member("Context", 66),
-            member("DesiredCapacityType", 329),
-            member("DefaultInstanceWarmup", 75),
-            member("TrafficSources", 314),
-            member("InstanceMaintenancePolicy", 137),
-            member("AvailabilityZoneDistribution", 40),
-            member("AvailabilityZoneImpairmentPolicy", 42),
-            member("SkipZonalShiftValidation", 287),
-            member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 136),
+            member("DesiredCapacity", 29),
+            member("DefaultCooldown", 69),
+            member("AvailabilityZones", 45),
+            member("AvailabilityZoneIds", 43),
+            member("LoadBalancerNames", 177),
+            member("TargetGroupARNs", 306),
+            member("HealthCheckType", 334),
+            member("HealthCheckGracePeriod", 128),
+            member("PlacementGroup", 333),
+            member("VPCZoneIdentifier", 335),
+            member("TerminationPolicies", 312),
+            member("NewInstancesProtectedFromScaleIn", 147),
+            member("CapacityRebalance", 59),
+            member("LifecycleHookSpecificationList", 172),
+            member("DeletionProtection", 85),
+            member("Tags", 304),
+            member("ServiceLinkedRoleARN", 268),
+            member("MaxInstanceLifetime", 184),
+            member("Context", 68),
+            member("DesiredCapacityType", 333),
+            member("DefaultInstanceWarmup", 77),
+            member("TrafficSources", 318),
+            member("InstanceMaintenancePolicy", 141),
+            member("AvailabilityZoneDistribution", 42),
+            member("AvailabilityZoneImpairmentPolicy", 44),
+            member("SkipZonalShiftValidation", 291),
+            member("CapacityReservationSpecification", 63),
+            member("InstanceLifecyclePolicy", 140),
         ])),
     },
     m::Shape {
@@ -1097,45 +1123,45 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 329)
+                ..member("LaunchConfigurationName", 333)
             },
-            member("ImageId", 329),
-            member("KeyName", 329),
-            member("SecurityGroups", 279),
-            member("ClassicLinkVPCId", 329),
-            member("ClassicLinkVPCSecurityGroups", 63),
-            member("UserData", 336),
-            member("InstanceId", 327),
-            member("InstanceType", 329),
-            member("KernelId", 329),
-            member("RamdiskId", 329),
-            member("BlockDeviceMappings", 54),
-            member("InstanceMonitoring", 142),
-            member("SpotPrice", 289),
-            member("IamInstanceProfile", 326),
-            member("EbsOptimized", 109),
+            member("ImageId", 333),
+            member("KeyName", 333),
+            member("SecurityGroups", 283),
+            member("ClassicLinkVPCId", 333),
+            member("ClassicLinkVPCSecurityGroups", 65),
+            member("UserData", 340),
+            member("InstanceId", 331),
+            member("InstanceType", 333),
+            member("KernelId", 333),
+            member("RamdiskId", 333),
+            member("BlockDeviceMappings", 56),
+            member("InstanceMonitoring", 146),
+            member("SpotPrice", 293),
+            member("IamInstanceProfile", 330),
+            member("EbsOptimized", 113),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 333),
-            member("MetadataOptions", 141),
+            member("PlacementTenancy", 337),
+            member("MetadataOptions", 145),
         ])),
     },
     m::Shape {
         name: "CreateOrUpdateTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 300)
+            ..member("Tags", 304)
         }])),
     },
     m::Shape {
         name: "CustomizedMetricSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricName", 198),
-            member("Namespace", 199),
-            member("Dimensions", 194),
-            member("Statistic", 202),
-            member("Unit", 204),
-            member("Period", 195),
-            member("Metrics", 304),
+            member("MetricName", 202),
+            member("Namespace", 203),
+            member("Dimensions", 198),
+            member("Statistic", 206),
+            member("Unit", 208),
+            member("Period", 199),
+            member("Metrics", 308),
         ])),
     },
     m::Shape {
@@ -1147,9 +1173,9 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("ForceDelete", 122),
+            member("ForceDelete", 126),
         ])),
     },
     m::Shape {
@@ -1165,7 +1191,7 @@ pub static SHAPES: [m::Shape; 338] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
         ])),
     },
@@ -1174,21 +1200,21 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 329)
+                ..member("TopicARN", 333)
             },
         ])),
     },
     m::Shape {
         name: "DeletePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 329),
+            member("AutoScalingGroupName", 333),
             m::Member {
                 required: true,
-                ..member("PolicyName", 264)
+                ..member("PolicyName", 268)
             },
         ])),
     },
@@ -1197,11 +1223,11 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 329)
+                ..member("ScheduledActionName", 333)
             },
         ])),
     },
@@ -1209,7 +1235,7 @@ pub static SHAPES: [m::Shape; 338] = [
         name: "DeleteTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 300)
+            ..member("Tags", 304)
         }])),
     },
     m::Shape {
@@ -1221,10 +1247,10 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "DescribeAccountLimitsAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxNumberOfAutoScalingGroups", 181),
-            member("MaxNumberOfLaunchConfigurations", 182),
-            member("NumberOfAutoScalingGroups", 219),
-            member("NumberOfLaunchConfigurations", 220),
+            member("MaxNumberOfAutoScalingGroups", 185),
+            member("MaxNumberOfLaunchConfigurations", 186),
+            member("NumberOfAutoScalingGroups", 223),
+            member("NumberOfLaunchConfigurations", 224),
         ])),
     },
     m::Shape {
@@ -1234,31 +1260,31 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "DescribeAutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 135),
-            member("MaxRecords", 183),
-            member("NextToken", 324),
+            member("InstanceIds", 139),
+            member("MaxRecords", 187),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "DescribeAutoScalingNotificationTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoScalingNotificationTypes", 39)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoScalingNotificationTypes", 41)])),
     },
     m::Shape {
         name: "DescribeLifecycleHookTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHookTypes", 39)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHookTypes", 41)])),
     },
     m::Shape {
         name: "DescribeLifecycleHooksAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHooks", 169)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHooks", 173)])),
     },
     m::Shape {
         name: "DescribeLifecycleHooksType",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("LifecycleHookNames", 166),
+            member("LifecycleHookNames", 170),
         ])),
     },
     m::Shape {
@@ -1266,24 +1292,24 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("NextToken", 324),
-            member("MaxRecords", 183),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribeLoadBalancerTargetGroupsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroups", 175),
-            member("NextToken", 324),
+            member("LoadBalancerTargetGroups", 179),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "DescribeMetricCollectionTypesAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 188),
-            member("Granularities", 197),
+            member("Metrics", 192),
+            member("Granularities", 201),
         ])),
     },
     m::Shape {
@@ -1291,80 +1317,80 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("NotificationConfigurations", 214)
+                ..member("NotificationConfigurations", 218)
             },
-            member("NextToken", 324),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "DescribeNotificationConfigurationsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupNames", 30),
-            member("NextToken", 324),
-            member("MaxRecords", 183),
+            member("AutoScalingGroupNames", 32),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribePoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 329),
-            member("PolicyNames", 229),
-            member("PolicyTypes", 230),
-            member("NextToken", 324),
-            member("MaxRecords", 183),
+            member("AutoScalingGroupName", 333),
+            member("PolicyNames", 233),
+            member("PolicyTypes", 234),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribeScalingActivitiesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActivityIds", 12),
-            member("AutoScalingGroupName", 329),
-            member("IncludeDeletedGroups", 130),
-            member("MaxRecords", 183),
-            member("NextToken", 324),
-            member("Filters", 121),
+            member("AutoScalingGroupName", 333),
+            member("IncludeDeletedGroups", 134),
+            member("MaxRecords", 187),
+            member("NextToken", 328),
+            member("Filters", 125),
         ])),
     },
     m::Shape {
         name: "DescribeScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 329),
-            member("ScheduledActionNames", 275),
-            member("StartTime", 309),
-            member("EndTime", 309),
-            member("NextToken", 324),
-            member("MaxRecords", 183),
+            member("AutoScalingGroupName", 333),
+            member("ScheduledActionNames", 279),
+            member("StartTime", 313),
+            member("EndTime", 313),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribeTagsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filters", 121),
-            member("NextToken", 324),
-            member("MaxRecords", 183),
+            member("Filters", 125),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribeTerminationPolicyTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 308)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 312)])),
     },
     m::Shape {
         name: "DescribeTrafficSourcesRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("TrafficSourceType", 329),
-            member("NextToken", 324),
-            member("MaxRecords", 183),
+            member("TrafficSourceType", 333),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribeTrafficSourcesResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TrafficSources", 313),
-            member("NextToken", 324),
+            member("TrafficSources", 317),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
@@ -1374,14 +1400,14 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "DetachInstancesQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 135),
+            member("InstanceIds", 139),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 285)
+                ..member("ShouldDecrementDesiredCapacity", 289)
             },
         ])),
     },
@@ -1394,11 +1420,28 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 302)
+                ..member("TargetGroupARNs", 306)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DetachTrafficSourcesResultType",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "DetachTrafficSourcesType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 333)
+            },
+            m::Member {
+                required: true,
+                ..member("TrafficSources", 318)
             },
         ])),
     },
@@ -1409,13 +1452,13 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "Ebs",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SnapshotId", 329),
-            member("VolumeSize", 51),
-            member("VolumeType", 52),
-            member("DeleteOnTermination", 47),
-            member("Iops", 49),
-            member("Encrypted", 48),
-            member("Throughput", 50),
+            member("SnapshotId", 333),
+            member("VolumeSize", 53),
+            member("VolumeType", 54),
+            member("DeleteOnTermination", 49),
+            member("Iops", 51),
+            member("Encrypted", 50),
+            member("Throughput", 52),
         ])),
     },
     m::Shape {
@@ -1425,14 +1468,14 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "EnabledMetric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metric", 329),
-            member("Granularity", 329),
+            member("Metric", 333),
+            member("Granularity", 333),
         ])),
     },
     m::Shape {
         name: "EnabledMetrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(110),
+            member: m::ShapeId(114),
             member_location_name: None,
             flattened: false,
         }),
@@ -1444,14 +1487,14 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "EnterStandbyQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 135),
+            member("InstanceIds", 139),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 285)
+                ..member("ShouldDecrementDesiredCapacity", 289)
             },
         ])),
     },
@@ -1466,7 +1509,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "ExcludedInstanceTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(115),
+            member: m::ShapeId(119),
             member_location_name: None,
             flattened: false,
         }),
@@ -1474,14 +1517,14 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "ExecutePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 329),
+            member("AutoScalingGroupName", 333),
             m::Member {
                 required: true,
-                ..member("PolicyName", 264)
+                ..member("PolicyName", 268)
             },
-            member("HonorCooldown", 126),
-            member("MetricValue", 200),
-            member("BreachThreshold", 200),
+            member("HonorCooldown", 130),
+            member("MetricValue", 204),
+            member("BreachThreshold", 204),
         ])),
     },
     m::Shape {
@@ -1491,21 +1534,21 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "ExitStandbyQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 135),
+            member("InstanceIds", 139),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
         ])),
     },
     m::Shape {
         name: "Filter",
-        kind: m::ShapeKind::Structure(structure(&[member("Name", 324), member("Values", 318)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 328), member("Values", 322)])),
     },
     m::Shape {
         name: "Filters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(120),
+            member: m::ShapeId(124),
             member_location_name: None,
             flattened: false,
         }),
@@ -1539,7 +1582,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 329)])
+            ..structure(&[member("Message", 333)])
         }),
     },
     m::Shape {
@@ -1565,30 +1608,30 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 327)
+                ..member("InstanceId", 331)
             },
-            member("InstanceType", 329),
+            member("InstanceType", 333),
             m::Member {
                 required: true,
-                ..member("AvailabilityZone", 329)
+                ..member("AvailabilityZone", 333)
             },
-            member("AvailabilityZoneId", 329),
+            member("AvailabilityZoneId", 333),
             m::Member {
                 required: true,
-                ..member("LifecycleState", 170)
+                ..member("LifecycleState", 174)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 330)
+                ..member("HealthStatus", 334)
             },
-            member("LaunchConfigurationName", 329),
-            member("LaunchTemplate", 162),
-            member("ImageId", 329),
+            member("LaunchConfigurationName", 333),
+            member("LaunchTemplate", 166),
+            member("ImageId", 333),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 143)
+                ..member("ProtectedFromScaleIn", 147)
             },
-            member("WeightedCapacity", 330),
+            member("WeightedCapacity", 334),
         ])),
     },
     m::Shape {
@@ -1600,7 +1643,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "InstanceGenerations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(133),
+            member: m::ShapeId(137),
             member_location_name: None,
             flattened: false,
         }),
@@ -1608,20 +1651,20 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "InstanceIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(327),
+            member: m::ShapeId(331),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceLifecyclePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 266)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 270)])),
     },
     m::Shape {
         name: "InstanceMaintenancePolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinHealthyPercentage", 150),
-            member("MaxHealthyPercentage", 149),
+            member("MinHealthyPercentage", 154),
+            member("MaxHealthyPercentage", 153),
         ])),
     },
     m::Shape {
@@ -1643,14 +1686,14 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "InstanceMetadataOptions",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 140),
-            member("HttpPutResponseHopLimit", 139),
-            member("HttpEndpoint", 138),
+            member("HttpTokens", 144),
+            member("HttpPutResponseHopLimit", 143),
+            member("HttpEndpoint", 142),
         ])),
     },
     m::Shape {
         name: "InstanceMonitoring",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 209)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 213)])),
     },
     m::Shape {
         name: "InstanceProtected",
@@ -1665,7 +1708,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -1673,45 +1716,45 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 317)
+                ..member("VCpuCount", 321)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 185)
+                ..member("MemoryMiB", 189)
             },
-            member("CpuManufacturers", 69),
-            member("MemoryGiBPerVCpu", 184),
-            member("ExcludedInstanceTypes", 116),
-            member("InstanceGenerations", 134),
-            member("SpotMaxPricePercentageOverLowestPrice", 218),
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 218),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 218),
-            member("BareMetal", 44),
-            member("BurstablePerformance", 55),
-            member("RequireHibernateSupport", 216),
-            member("NetworkInterfaceCount", 211),
-            member("LocalStorage", 176),
-            member("LocalStorageTypes", 178),
-            member("TotalLocalStorageGB", 310),
-            member("BaselineEbsBandwidthMbps", 45),
+            member("CpuManufacturers", 71),
+            member("MemoryGiBPerVCpu", 188),
+            member("ExcludedInstanceTypes", 120),
+            member("InstanceGenerations", 138),
+            member("SpotMaxPricePercentageOverLowestPrice", 222),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 222),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 222),
+            member("BareMetal", 46),
+            member("BurstablePerformance", 57),
+            member("RequireHibernateSupport", 220),
+            member("NetworkInterfaceCount", 215),
+            member("LocalStorage", 180),
+            member("LocalStorageTypes", 182),
+            member("TotalLocalStorageGB", 314),
+            member("BaselineEbsBandwidthMbps", 47),
             member("AcceleratorTypes", 7),
             member("AcceleratorCount", 0),
             member("AcceleratorManufacturers", 2),
             member("AcceleratorNames", 4),
             member("AcceleratorTotalMemoryMiB", 5),
-            member("NetworkBandwidthGbps", 210),
+            member("NetworkBandwidthGbps", 214),
             member("AllowedInstanceTypes", 19),
-            member("BaselinePerformanceFactors", 46),
+            member("BaselinePerformanceFactors", 48),
         ])),
     },
     m::Shape {
         name: "InstanceReusePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 268)])),
+        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 272)])),
     },
     m::Shape {
         name: "Instances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(132),
+            member: m::ShapeId(136),
             member_location_name: None,
             flattened: false,
         }),
@@ -1719,12 +1762,12 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "InstancesDistribution",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OnDemandAllocationStrategy", 324),
-            member("OnDemandBaseCapacity", 221),
-            member("OnDemandPercentageAboveBaseCapacity", 222),
-            member("SpotAllocationStrategy", 324),
-            member("SpotInstancePools", 288),
-            member("SpotMaxPrice", 207),
+            member("OnDemandAllocationStrategy", 328),
+            member("OnDemandBaseCapacity", 225),
+            member("OnDemandPercentageAboveBaseCapacity", 226),
+            member("SpotAllocationStrategy", 328),
+            member("SpotInstancePools", 292),
+            member("SpotMaxPrice", 211),
         ])),
     },
     m::Shape {
@@ -1744,7 +1787,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -1756,7 +1799,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -1764,49 +1807,49 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 329)
+                ..member("LaunchConfigurationName", 333)
             },
-            member("LaunchConfigurationARN", 264),
+            member("LaunchConfigurationARN", 268),
             m::Member {
                 required: true,
-                ..member("ImageId", 329)
+                ..member("ImageId", 333)
             },
-            member("KeyName", 329),
-            member("SecurityGroups", 279),
-            member("ClassicLinkVPCId", 329),
-            member("ClassicLinkVPCSecurityGroups", 63),
-            member("UserData", 336),
+            member("KeyName", 333),
+            member("SecurityGroups", 283),
+            member("ClassicLinkVPCId", 333),
+            member("ClassicLinkVPCSecurityGroups", 65),
+            member("UserData", 340),
             m::Member {
                 required: true,
-                ..member("InstanceType", 329)
+                ..member("InstanceType", 333)
             },
-            member("KernelId", 329),
-            member("RamdiskId", 329),
-            member("BlockDeviceMappings", 54),
-            member("InstanceMonitoring", 142),
-            member("SpotPrice", 289),
-            member("IamInstanceProfile", 326),
+            member("KernelId", 333),
+            member("RamdiskId", 333),
+            member("BlockDeviceMappings", 56),
+            member("InstanceMonitoring", 146),
+            member("SpotPrice", 293),
+            member("IamInstanceProfile", 330),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 309)
+                ..member("CreatedTime", 313)
             },
-            member("EbsOptimized", 109),
+            member("EbsOptimized", 113),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 333),
-            member("MetadataOptions", 141),
+            member("PlacementTenancy", 337),
+            member("MetadataOptions", 145),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurationNameType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LaunchConfigurationName", 329)
+            ..member("LaunchConfigurationName", 333)
         }])),
     },
     m::Shape {
         name: "LaunchConfigurationNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -1814,15 +1857,15 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "LaunchConfigurationNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchConfigurationNames", 155),
-            member("NextToken", 324),
-            member("MaxRecords", 183),
+            member("LaunchConfigurationNames", 159),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(153),
+            member: m::ShapeId(157),
             member_location_name: None,
             flattened: false,
         }),
@@ -1832,16 +1875,16 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurations", 157)
+                ..member("LaunchConfigurations", 161)
             },
-            member("NextToken", 324),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateSpecification", 162),
-            member("Overrides", 223),
+            member("LaunchTemplateSpecification", 166),
+            member("Overrides", 227),
         ])),
     },
     m::Shape {
@@ -1851,19 +1894,19 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "LaunchTemplateOverrides",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceType", 329),
-            member("WeightedCapacity", 330),
-            member("LaunchTemplateSpecification", 162),
-            member("InstanceRequirements", 145),
-            member("ImageId", 128),
+            member("InstanceType", 333),
+            member("WeightedCapacity", 334),
+            member("LaunchTemplateSpecification", 166),
+            member("InstanceRequirements", 149),
+            member("ImageId", 132),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateId", 329),
-            member("LaunchTemplateName", 160),
-            member("Version", 329),
+            member("LaunchTemplateId", 333),
+            member("LaunchTemplateName", 164),
+            member("Version", 333),
         ])),
     },
     m::Shape {
@@ -1878,14 +1921,14 @@ pub static SHAPES: [m::Shape; 338] = [
         name: "LifecycleHook",
         kind: m::ShapeKind::Structure(structure(&[
             member("LifecycleHookName", 22),
-            member("AutoScalingGroupName", 329),
-            member("LifecycleTransition", 171),
-            member("NotificationTargetARN", 215),
-            member("RoleARN", 329),
+            member("AutoScalingGroupName", 333),
+            member("LifecycleTransition", 175),
+            member("NotificationTargetARN", 219),
+            member("RoleARN", 333),
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 125),
-            member("GlobalTimeout", 123),
-            member("DefaultResult", 163),
+            member("HeartbeatTimeout", 129),
+            member("GlobalTimeout", 127),
+            member("DefaultResult", 167),
         ])),
     },
     m::Shape {
@@ -1905,19 +1948,19 @@ pub static SHAPES: [m::Shape; 338] = [
             },
             m::Member {
                 required: true,
-                ..member("LifecycleTransition", 171)
+                ..member("LifecycleTransition", 175)
             },
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 125),
-            member("DefaultResult", 163),
-            member("NotificationTargetARN", 215),
-            member("RoleARN", 329),
+            member("HeartbeatTimeout", 129),
+            member("DefaultResult", 167),
+            member("NotificationTargetARN", 219),
+            member("RoleARN", 333),
         ])),
     },
     m::Shape {
         name: "LifecycleHookSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(167),
+            member: m::ShapeId(171),
             member_location_name: None,
             flattened: false,
         }),
@@ -1925,7 +1968,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "LifecycleHooks",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(165),
+            member: m::ShapeId(169),
             member_location_name: None,
             flattened: false,
         }),
@@ -1980,13 +2023,13 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
         name: "LoadBalancerNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -1994,14 +2037,14 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "LoadBalancerTargetGroupState",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroupARN", 332),
-            member("State", 329),
+            member("LoadBalancerTargetGroupARN", 336),
+            member("State", 333),
         ])),
     },
     m::Shape {
         name: "LoadBalancerTargetGroupStates",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(174),
+            member: m::ShapeId(178),
             member_location_name: None,
             flattened: false,
         }),
@@ -2021,7 +2064,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "LocalStorageTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(177),
+            member: m::ShapeId(181),
             member_location_name: None,
             flattened: false,
         }),
@@ -2048,16 +2091,16 @@ pub static SHAPES: [m::Shape; 338] = [
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 217), member("Max", 217)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 221), member("Max", 221)])),
     },
     m::Shape {
         name: "MemoryMiBRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 218)
+                ..member("Min", 222)
             },
-            member("Max", 218),
+            member("Max", 222),
         ])),
     },
     m::Shape {
@@ -2065,23 +2108,23 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 199)
+                ..member("Namespace", 203)
             },
             m::Member {
                 required: true,
-                ..member("MetricName", 198)
+                ..member("MetricName", 202)
             },
-            member("Dimensions", 194),
+            member("Dimensions", 198),
         ])),
     },
     m::Shape {
         name: "MetricCollectionType",
-        kind: m::ShapeKind::Structure(structure(&[member("Metric", 329)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Metric", 333)])),
     },
     m::Shape {
         name: "MetricCollectionTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(187),
+            member: m::ShapeId(191),
             member_location_name: None,
             flattened: false,
         }),
@@ -2089,7 +2132,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "MetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(190),
+            member: m::ShapeId(194),
             member_location_name: None,
             flattened: false,
         }),
@@ -2099,12 +2142,12 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 329)
+                ..member("Id", 333)
             },
-            member("Expression", 325),
-            member("MetricStat", 201),
-            member("Label", 334),
-            member("ReturnData", 267),
+            member("Expression", 329),
+            member("MetricStat", 205),
+            member("Label", 338),
+            member("ReturnData", 271),
         ])),
     },
     m::Shape {
@@ -2112,11 +2155,11 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 192)
+                ..member("Name", 196)
             },
             m::Member {
                 required: true,
-                ..member("Value", 193)
+                ..member("Value", 197)
             },
         ])),
     },
@@ -2131,7 +2174,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "MetricDimensions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(191),
+            member: m::ShapeId(195),
             member_location_name: None,
             flattened: false,
         }),
@@ -2142,12 +2185,12 @@ pub static SHAPES: [m::Shape; 338] = [
     },
     m::Shape {
         name: "MetricGranularityType",
-        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 329)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 333)])),
     },
     m::Shape {
         name: "MetricGranularityTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(196),
+            member: m::ShapeId(200),
             member_location_name: None,
             flattened: false,
         }),
@@ -2169,13 +2212,13 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 186)
+                ..member("Metric", 190)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 335)
+                ..member("Stat", 339)
             },
-            member("Unit", 204),
+            member("Unit", 208),
         ])),
     },
     m::Shape {
@@ -2214,8 +2257,8 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "MixedInstancesPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplate", 159),
-            member("InstancesDistribution", 148),
+            member("LaunchTemplate", 163),
+            member("InstancesDistribution", 152),
         ])),
     },
     m::Shape {
@@ -2224,11 +2267,11 @@ pub static SHAPES: [m::Shape; 338] = [
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 217), member("Max", 217)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 221), member("Max", 221)])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 218), member("Max", 218)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
     },
     m::Shape {
         name: "NoDevice",
@@ -2237,15 +2280,15 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "NotificationConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 329),
-            member("TopicARN", 329),
-            member("NotificationType", 329),
+            member("AutoScalingGroupName", 333),
+            member("TopicARN", 333),
+            member("NotificationType", 333),
         ])),
     },
     m::Shape {
         name: "NotificationConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(213),
+            member: m::ShapeId(217),
             member_location_name: None,
             flattened: false,
         }),
@@ -2285,19 +2328,19 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "Overrides",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(161),
+            member: m::ShapeId(165),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 292)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 296)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(224),
+            member: m::ShapeId(228),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2305,13 +2348,13 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "PoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScalingPolicies", 271),
-            member("NextToken", 324),
+            member("ScalingPolicies", 275),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "PolicyARNType",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 264), member("Alarms", 17)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 268), member("Alarms", 17)])),
     },
     m::Shape {
         name: "PolicyIncrement",
@@ -2320,7 +2363,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "PolicyNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(264),
+            member: m::ShapeId(268),
             member_location_name: None,
             flattened: false,
         }),
@@ -2328,7 +2371,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "PolicyTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(333),
+            member: m::ShapeId(337),
             member_location_name: None,
             flattened: false,
         }),
@@ -2360,9 +2403,9 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 203)
+                ..member("PredefinedMetricType", 207)
             },
-            member("ResourceLabel", 325),
+            member("ResourceLabel", 329),
         ])),
     },
     m::Shape {
@@ -2381,33 +2424,33 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricSpecifications", 242)
+                ..member("MetricSpecifications", 246)
             },
-            member("Mode", 243),
-            member("SchedulingBufferTime", 247),
-            member("MaxCapacityBreachBehavior", 239),
-            member("MaxCapacityBuffer", 240),
+            member("Mode", 247),
+            member("SchedulingBufferTime", 251),
+            member("MaxCapacityBreachBehavior", 243),
+            member("MaxCapacityBuffer", 244),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedCapacityMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 189)
+            ..member("MetricDataQueries", 193)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedLoadMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 189)
+            ..member("MetricDataQueries", 193)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedScalingMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 189)
+            ..member("MetricDataQueries", 193)
         }])),
     },
     m::Shape {
@@ -2425,20 +2468,20 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetValue", 200)
+                ..member("TargetValue", 204)
             },
-            member("PredefinedMetricPairSpecification", 245),
-            member("PredefinedScalingMetricSpecification", 246),
-            member("PredefinedLoadMetricSpecification", 244),
-            member("CustomizedScalingMetricSpecification", 238),
-            member("CustomizedLoadMetricSpecification", 237),
-            member("CustomizedCapacityMetricSpecification", 236),
+            member("PredefinedMetricPairSpecification", 249),
+            member("PredefinedScalingMetricSpecification", 250),
+            member("PredefinedLoadMetricSpecification", 248),
+            member("CustomizedScalingMetricSpecification", 242),
+            member("CustomizedLoadMetricSpecification", 241),
+            member("CustomizedCapacityMetricSpecification", 240),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingMetricSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(241),
+            member: m::ShapeId(245),
             member_location_name: None,
             flattened: false,
         }),
@@ -2454,9 +2497,9 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 231)
+                ..member("PredefinedMetricType", 235)
             },
-            member("ResourceLabel", 325),
+            member("ResourceLabel", 329),
         ])),
     },
     m::Shape {
@@ -2464,9 +2507,9 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 232)
+                ..member("PredefinedMetricType", 236)
             },
-            member("ResourceLabel", 325),
+            member("ResourceLabel", 329),
         ])),
     },
     m::Shape {
@@ -2474,9 +2517,9 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 234)
+                ..member("PredefinedMetricType", 238)
             },
-            member("ResourceLabel", 325),
+            member("ResourceLabel", 329),
         ])),
     },
     m::Shape {
@@ -2486,7 +2529,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "ProcessNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -2495,20 +2538,20 @@ pub static SHAPES: [m::Shape; 338] = [
         name: "ProcessType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ProcessName", 329)
+            ..member("ProcessName", 333)
         }])),
     },
     m::Shape {
         name: "Processes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(249),
+            member: m::ShapeId(253),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "ProcessesType",
-        kind: m::ShapeKind::Structure(structure(&[member("Processes", 250)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Processes", 254)])),
     },
     m::Shape {
         name: "Progress",
@@ -2535,14 +2578,14 @@ pub static SHAPES: [m::Shape; 338] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("LifecycleTransition", 171),
-            member("RoleARN", 329),
-            member("NotificationTargetARN", 215),
+            member("LifecycleTransition", 175),
+            member("RoleARN", 333),
+            member("NotificationTargetARN", 219),
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 125),
-            member("DefaultResult", 163),
+            member("HeartbeatTimeout", 129),
+            member("DefaultResult", 167),
         ])),
     },
     m::Shape {
@@ -2550,15 +2593,15 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 329)
+                ..member("TopicARN", 333)
             },
             m::Member {
                 required: true,
-                ..member("NotificationTypes", 39)
+                ..member("NotificationTypes", 41)
             },
         ])),
     },
@@ -2567,24 +2610,24 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 329)
+                ..member("PolicyName", 333)
             },
-            member("PolicyType", 333),
-            member("AdjustmentType", 329),
-            member("MinAdjustmentStep", 206),
-            member("MinAdjustmentMagnitude", 205),
-            member("ScalingAdjustment", 228),
-            member("Cooldown", 67),
-            member("MetricAggregationType", 330),
-            member("StepAdjustments", 291),
-            member("EstimatedInstanceWarmup", 114),
-            member("TargetTrackingConfiguration", 303),
-            member("Enabled", 273),
-            member("PredictiveScalingConfiguration", 235),
+            member("PolicyType", 337),
+            member("AdjustmentType", 333),
+            member("MinAdjustmentStep", 210),
+            member("MinAdjustmentMagnitude", 209),
+            member("ScalingAdjustment", 232),
+            member("Cooldown", 69),
+            member("MetricAggregationType", 334),
+            member("StepAdjustments", 295),
+            member("EstimatedInstanceWarmup", 118),
+            member("TargetTrackingConfiguration", 307),
+            member("Enabled", 277),
+            member("PredictiveScalingConfiguration", 239),
         ])),
     },
     m::Shape {
@@ -2592,20 +2635,20 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 329)
+                ..member("ScheduledActionName", 333)
             },
-            member("Time", 309),
-            member("StartTime", 309),
-            member("EndTime", 309),
-            member("Recurrence", 329),
-            member("MinSize", 29),
-            member("MaxSize", 28),
-            member("DesiredCapacity", 27),
-            member("TimeZone", 329),
+            member("Time", 313),
+            member("StartTime", 313),
+            member("EndTime", 313),
+            member("Recurrence", 333),
+            member("MinSize", 31),
+            member("MaxSize", 30),
+            member("DesiredCapacity", 29),
+            member("TimeZone", 333),
         ])),
     },
     m::Shape {
@@ -2621,10 +2664,10 @@ pub static SHAPES: [m::Shape; 338] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 264)
+                ..member("AutoScalingGroupName", 268)
             },
-            member("LifecycleActionToken", 164),
-            member("InstanceId", 327),
+            member("LifecycleActionToken", 168),
+            member("InstanceId", 331),
         ])),
     },
     m::Shape {
@@ -2636,7 +2679,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -2648,7 +2691,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -2663,7 +2706,7 @@ pub static SHAPES: [m::Shape; 338] = [
     },
     m::Shape {
         name: "RetentionTriggers",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 265)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 269)])),
     },
     m::Shape {
         name: "ReturnData",
@@ -2682,7 +2725,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -2711,7 +2754,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "ScalingPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(272),
+            member: m::ShapeId(276),
             member_location_name: None,
             flattened: false,
         }),
@@ -2719,22 +2762,22 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "ScalingPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 329),
-            member("PolicyName", 329),
-            member("PolicyARN", 264),
-            member("PolicyType", 333),
-            member("AdjustmentType", 329),
-            member("MinAdjustmentStep", 206),
-            member("MinAdjustmentMagnitude", 205),
-            member("ScalingAdjustment", 228),
-            member("Cooldown", 67),
-            member("StepAdjustments", 291),
-            member("MetricAggregationType", 330),
-            member("EstimatedInstanceWarmup", 114),
+            member("AutoScalingGroupName", 333),
+            member("PolicyName", 333),
+            member("PolicyARN", 268),
+            member("PolicyType", 337),
+            member("AdjustmentType", 333),
+            member("MinAdjustmentStep", 210),
+            member("MinAdjustmentMagnitude", 209),
+            member("ScalingAdjustment", 232),
+            member("Cooldown", 69),
+            member("StepAdjustments", 295),
+            member("MetricAggregationType", 334),
+            member("EstimatedInstanceWarmup", 118),
             member("Alarms", 17),
-            member("TargetTrackingConfiguration", 303),
-            member("Enabled", 273),
-            member("PredictiveScalingConfiguration", 235),
+            member("TargetTrackingConfiguration", 307),
+            member("Enabled", 277),
+            member("PredictiveScalingConfiguration", 239),
         ])),
     },
     m::Shape {
@@ -2746,15 +2789,15 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("ScalingProcesses", 248),
+            member("ScalingProcesses", 252),
         ])),
     },
     m::Shape {
         name: "ScheduledActionNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -2762,30 +2805,30 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "ScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScheduledUpdateGroupActions", 278),
-            member("NextToken", 324),
+            member("ScheduledUpdateGroupActions", 282),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupAction",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 329),
-            member("ScheduledActionName", 329),
-            member("ScheduledActionARN", 264),
-            member("Time", 309),
-            member("StartTime", 309),
-            member("EndTime", 309),
-            member("Recurrence", 329),
-            member("MinSize", 29),
-            member("MaxSize", 28),
-            member("DesiredCapacity", 27),
-            member("TimeZone", 329),
+            member("AutoScalingGroupName", 333),
+            member("ScheduledActionName", 333),
+            member("ScheduledActionARN", 268),
+            member("Time", 313),
+            member("StartTime", 313),
+            member("EndTime", 313),
+            member("Recurrence", 333),
+            member("MinSize", 31),
+            member("MaxSize", 30),
+            member("DesiredCapacity", 29),
+            member("TimeZone", 333),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupActions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(277),
+            member: m::ShapeId(281),
             member_location_name: None,
             flattened: false,
         }),
@@ -2793,7 +2836,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "SecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(324),
+            member: m::ShapeId(328),
             member_location_name: None,
             flattened: false,
         }),
@@ -2807,7 +2850,7 @@ pub static SHAPES: [m::Shape; 338] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 329)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -2815,13 +2858,13 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("DesiredCapacity", 27)
+                ..member("DesiredCapacity", 29)
             },
-            member("HonorCooldown", 126),
+            member("HonorCooldown", 130),
         ])),
     },
     m::Shape {
@@ -2829,13 +2872,13 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 327)
+                ..member("InstanceId", 331)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 330)
+                ..member("HealthStatus", 334)
             },
-            member("ShouldRespectGracePeriod", 286),
+            member("ShouldRespectGracePeriod", 290),
         ])),
     },
     m::Shape {
@@ -2847,15 +2890,15 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceIds", 135)
+                ..member("InstanceIds", 139)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 254)
+                ..member("ProtectedFromScaleIn", 258)
             },
         ])),
     },
@@ -2882,18 +2925,18 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "StepAdjustment",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricIntervalLowerBound", 200),
-            member("MetricIntervalUpperBound", 200),
+            member("MetricIntervalLowerBound", 204),
+            member("MetricIntervalUpperBound", 204),
             m::Member {
                 required: true,
-                ..member("ScalingAdjustment", 228)
+                ..member("ScalingAdjustment", 232)
             },
         ])),
     },
     m::Shape {
         name: "StepAdjustments",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(290),
+            member: m::ShapeId(294),
             member_location_name: None,
             flattened: false,
         }),
@@ -2905,14 +2948,14 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "SuspendedProcess",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ProcessName", 329),
-            member("SuspensionReason", 329),
+            member("ProcessName", 333),
+            member("SuspensionReason", 333),
         ])),
     },
     m::Shape {
         name: "SuspendedProcesses",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(293),
+            member: m::ShapeId(297),
             member_location_name: None,
             flattened: false,
         }),
@@ -2920,30 +2963,30 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 324),
-            member("ResourceType", 324),
+            member("ResourceId", 328),
+            member("ResourceType", 328),
             m::Member {
                 required: true,
-                ..member("Key", 298)
+                ..member("Key", 302)
             },
-            member("Value", 299),
-            member("PropagateAtLaunch", 253),
+            member("Value", 303),
+            member("PropagateAtLaunch", 257),
         ])),
     },
     m::Shape {
         name: "TagDescription",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 324),
-            member("ResourceType", 324),
-            member("Key", 298),
-            member("Value", 299),
-            member("PropagateAtLaunch", 253),
+            member("ResourceId", 328),
+            member("ResourceType", 328),
+            member("Key", 302),
+            member("Value", 303),
+            member("PropagateAtLaunch", 257),
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(296),
+            member: m::ShapeId(300),
             member_location_name: None,
             flattened: false,
         }),
@@ -2959,19 +3002,19 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "Tags",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(295),
+            member: m::ShapeId(299),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "TagsType",
-        kind: m::ShapeKind::Structure(structure(&[member("Tags", 297), member("NextToken", 324)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 301), member("NextToken", 328)])),
     },
     m::Shape {
         name: "TargetGroupARNs",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(332),
+            member: m::ShapeId(336),
             member_location_name: None,
             flattened: false,
         }),
@@ -2979,19 +3022,19 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "TargetTrackingConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PredefinedMetricSpecification", 233),
-            member("CustomizedMetricSpecification", 74),
+            member("PredefinedMetricSpecification", 237),
+            member("CustomizedMetricSpecification", 76),
             m::Member {
                 required: true,
-                ..member("TargetValue", 200)
+                ..member("TargetValue", 204)
             },
-            member("DisableScaleIn", 107),
+            member("DisableScaleIn", 111),
         ])),
     },
     m::Shape {
         name: "TargetTrackingMetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(305),
+            member: m::ShapeId(309),
             member_location_name: None,
             flattened: false,
         }),
@@ -3001,13 +3044,13 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 333)
+                ..member("Id", 337)
             },
-            member("Expression", 328),
-            member("MetricStat", 306),
-            member("Label", 334),
-            member("Period", 195),
-            member("ReturnData", 267),
+            member("Expression", 332),
+            member("MetricStat", 310),
+            member("Label", 338),
+            member("Period", 199),
+            member("ReturnData", 271),
         ])),
     },
     m::Shape {
@@ -3015,14 +3058,14 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 186)
+                ..member("Metric", 190)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 335)
+                ..member("Stat", 339)
             },
-            member("Unit", 204),
-            member("Period", 195),
+            member("Unit", 208),
+            member("Period", 199),
         ])),
     },
     m::Shape {
@@ -3030,18 +3073,18 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 327)
+                ..member("InstanceId", 331)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 285)
+                ..member("ShouldDecrementDesiredCapacity", 289)
             },
         ])),
     },
     m::Shape {
         name: "TerminationPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(326),
+            member: m::ShapeId(330),
             member_location_name: None,
             flattened: false,
         }),
@@ -3052,31 +3095,31 @@ pub static SHAPES: [m::Shape; 338] = [
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 217), member("Max", 217)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 221), member("Max", 221)])),
     },
     m::Shape {
         name: "TrafficSourceIdentifier",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Identifier", 332)
+                ..member("Identifier", 336)
             },
-            member("Type", 332),
+            member("Type", 336),
         ])),
     },
     m::Shape {
         name: "TrafficSourceState",
         kind: m::ShapeKind::Structure(structure(&[
-            member("TrafficSource", 332),
-            member("State", 329),
-            member("Identifier", 332),
-            member("Type", 332),
+            member("TrafficSource", 336),
+            member("State", 333),
+            member("Identifier", 336),
+            member("Type", 336),
         ])),
     },
     m::Shape {
         name: "TrafficSourceStates",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(312),
+            member: m::ShapeId(316),
             member_location_name: None,
             flattened: false,
         }),
@@ -3084,7 +3127,7 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "TrafficSources",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(311),
+            member: m::ShapeId(315),
             member_location_name: None,
             flattened: false,
         }),
@@ -3094,36 +3137,36 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 329)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("LaunchConfigurationName", 329),
-            member("LaunchTemplate", 162),
-            member("MixedInstancesPolicy", 208),
-            member("MinSize", 29),
-            member("MaxSize", 28),
-            member("DesiredCapacity", 27),
-            member("DefaultCooldown", 67),
-            member("AvailabilityZones", 43),
-            member("AvailabilityZoneIds", 41),
-            member("HealthCheckType", 330),
-            member("HealthCheckGracePeriod", 124),
-            member("PlacementGroup", 316),
-            member("VPCZoneIdentifier", 331),
-            member("TerminationPolicies", 308),
-            member("NewInstancesProtectedFromScaleIn", 143),
-            member("ServiceLinkedRoleARN", 264),
-            member("MaxInstanceLifetime", 180),
-            member("CapacityRebalance", 57),
-            member("Context", 66),
-            member("DesiredCapacityType", 329),
-            member("DefaultInstanceWarmup", 75),
-            member("InstanceMaintenancePolicy", 137),
-            member("AvailabilityZoneDistribution", 40),
-            member("AvailabilityZoneImpairmentPolicy", 42),
-            member("SkipZonalShiftValidation", 287),
-            member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 136),
-            member("DeletionProtection", 83),
+            member("LaunchConfigurationName", 333),
+            member("LaunchTemplate", 166),
+            member("MixedInstancesPolicy", 212),
+            member("MinSize", 31),
+            member("MaxSize", 30),
+            member("DesiredCapacity", 29),
+            member("DefaultCooldown", 69),
+            member("AvailabilityZones", 45),
+            member("AvailabilityZoneIds", 43),
+            member("HealthCheckType", 334),
+            member("HealthCheckGracePeriod", 128),
+            member("PlacementGroup", 320),
+            member("VPCZoneIdentifier", 335),
+            member("TerminationPolicies", 312),
+            member("NewInstancesProtectedFromScaleIn", 147),
+            member("ServiceLinkedRoleARN", 268),
+            member("MaxInstanceLifetime", 184),
+            member("CapacityRebalance", 59),
+            member("Context", 68),
+            member("DesiredCapacityType", 333),
+            member("DefaultInstanceWarmup", 77),
+            member("InstanceMaintenancePolicy", 141),
+            member("AvailabilityZoneDistribution", 42),
+            member("AvailabilityZoneImpairmentPolicy", 44),
+            member("SkipZonalShiftValidation", 291),
+            member("CapacityReservationSpecification", 63),
+            member("InstanceLifecyclePolicy", 140),
+            member("DeletionProtection", 85),
         ])),
     },
     m::Shape {
@@ -3135,15 +3178,15 @@ pub static SHAPES: [m::Shape; 338] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 218)
+                ..member("Min", 222)
             },
-            member("Max", 218),
+            member("Max", 222),
         ])),
     },
     m::Shape {
         name: "Values",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(324),
+            member: m::ShapeId(328),
             member_location_name: None,
             flattened: false,
         }),
@@ -3151,11 +3194,11 @@ pub static SHAPES: [m::Shape; 338] = [
     m::Shape {
         name: "WarmPoolConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxGroupPreparedCapacity", 179),
-            member("MinSize", 320),
-            member("PoolState", 322),
-            member("Status", 323),
-            member("InstanceReusePolicy", 146),
+            member("MaxGroupPreparedCapacity", 183),
+            member("MinSize", 324),
+            member("PoolState", 326),
+            member("Status", 327),
+            member("InstanceReusePolicy", 150),
         ])),
     },
     m::Shape {
@@ -3241,6 +3284,7 @@ use m::build::{member, op, structure};
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
     "AttachLoadBalancerTargetGroups",
+    "AttachTrafficSources",
     "CompleteLifecycleAction",
     "CreateAutoScalingGroup",
     "CreateLaunchConfiguration",
@@ -3272,6 +3316,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeTrafficSources",
     "DetachInstances",
     "DetachLoadBalancerTargetGroups",
+    "DetachTrafficSources",
     "EnterStandby",
     "ExecutePolicy",
     "ExitStandby",
@@ -3561,6 +3606,50 @@ impl IntoValue for AttachLoadBalancerTargetGroupsType {
         Value::Struct(vec![
             Some(self.auto_scaling_group_name.into_value()),
             Some(self.target_group_ar_ns.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachTrafficSourcesResultType {}
+
+impl FromValue for AttachTrafficSourcesResultType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for AttachTrafficSourcesResultType {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachTrafficSourcesType {
+    pub auto_scaling_group_name: String,
+    pub traffic_sources: Vec<TrafficSourceIdentifier>,
+    pub skip_zonal_shift_validation: Option<bool>,
+}
+
+impl FromValue for AttachTrafficSourcesType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            traffic_sources: req(&mut s, 1, "TrafficSources")?,
+            skip_zonal_shift_validation: opt(&mut s, 2, "SkipZonalShiftValidation")?,
+        })
+    }
+}
+
+impl IntoValue for AttachTrafficSourcesType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.traffic_sources.into_value()),
+            self.skip_zonal_shift_validation.map(IntoValue::into_value),
         ])
     }
 }
@@ -5151,6 +5240,47 @@ impl IntoValue for DetachLoadBalancerTargetGroupsType {
         Value::Struct(vec![
             Some(self.auto_scaling_group_name.into_value()),
             Some(self.target_group_ar_ns.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetachTrafficSourcesResultType {}
+
+impl FromValue for DetachTrafficSourcesResultType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for DetachTrafficSourcesResultType {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetachTrafficSourcesType {
+    pub auto_scaling_group_name: String,
+    pub traffic_sources: Vec<TrafficSourceIdentifier>,
+}
+
+impl FromValue for DetachTrafficSourcesType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            traffic_sources: req(&mut s, 1, "TrafficSources")?,
+        })
+    }
+}
+
+impl IntoValue for DetachTrafficSourcesType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.traffic_sources.into_value()),
         ])
     }
 }
@@ -8053,6 +8183,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AttachLoadBalancerTargetGroupsType,
     ) -> impl Future<Output = Result<AttachLoadBalancerTargetGroupsResultType, AwsError>> + Send;
 
+    /// `AttachTrafficSources`.
+    fn attach_traffic_sources(
+        &self,
+        ctx: &RequestContext,
+        input: AttachTrafficSourcesType,
+    ) -> impl Future<Output = Result<AttachTrafficSourcesResultType, AwsError>> + Send;
+
     /// `CompleteLifecycleAction`.
     fn complete_lifecycle_action(
         &self,
@@ -8263,6 +8400,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: DetachLoadBalancerTargetGroupsType,
     ) -> impl Future<Output = Result<DetachLoadBalancerTargetGroupsResultType, AwsError>> + Send;
 
+    /// `DetachTrafficSources`.
+    fn detach_traffic_sources(
+        &self,
+        ctx: &RequestContext,
+        input: DetachTrafficSourcesType,
+    ) -> impl Future<Output = Result<DetachTrafficSourcesResultType, AwsError>> + Send;
+
     /// `EnterStandby`.
     fn enter_standby(
         &self,
@@ -8410,6 +8554,35 @@ pub mod access {
             condition(&mut c, "autoscaling:TargetGroupARNs", &[Each(&v1)]);
             Access {
                 action: "autoscaling:AttachLoadBalancerTargetGroups",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AttachTrafficSources`: `autoscaling:AttachTrafficSources`.
+    pub fn attach_traffic_sources(
+        ctx: &RequestContext,
+        input: &AttachTrafficSourcesType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:AttachTrafficSources",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -9115,6 +9288,35 @@ pub mod access {
         }]
     }
 
+    /// `DetachTrafficSources`: `autoscaling:DetachTrafficSources`.
+    pub fn detach_traffic_sources(
+        ctx: &RequestContext,
+        input: &DetachTrafficSourcesType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DetachTrafficSources",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `EnterStandby`: `autoscaling:EnterStandby`.
     pub fn enter_standby(ctx: &RequestContext, input: &EnterStandbyQuery) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -9575,6 +9777,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .await?;
                     Ok(Some(out.into_value()))
                 }
+                "AttachTrafficSources" => {
+                    let input = AttachTrafficSourcesType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "AttachTrafficSourcesType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::attach_traffic_sources(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.attach_traffic_sources(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CompleteLifecycleAction" => {
                     let input = CompleteLifecycleActionType::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -9928,6 +10142,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .0
                         .detach_load_balancer_target_groups(ctx, input)
                         .await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DetachTrafficSources" => {
+                    let input = DetachTrafficSourcesType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DetachTrafficSourcesType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::detach_traffic_sources(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.detach_traffic_sources(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "EnterStandby" => {

@@ -115,3 +115,83 @@ async fn target_groups_read_in_service_once_an_instance_passes_its_health_check(
         .await;
     assert_eq!(missing.unwrap_err().code.to_string(), "ValidationError");
 }
+
+fn source(id: &str, kind: Option<&str>) -> TrafficSourceIdentifier {
+    TrafficSourceIdentifier {
+        identifier: id.into(),
+        r#type: kind.map(str::to_string),
+    }
+}
+
+#[tokio::test]
+async fn target_groups_attach_and_detach_as_traffic_sources() {
+    let w = World::new();
+    w.group("web", 0, 2, 0, |_| {}).await;
+    let c = w.ctx();
+    let attach = |sources: Vec<TrafficSourceIdentifier>| AttachTrafficSourcesType {
+        auto_scaling_group_name: "web".into(),
+        traffic_sources: sources,
+        skip_zonal_shift_validation: None,
+    };
+    let e = w
+        .svc
+        .attach_traffic_sources(&c, attach(vec![source("my-clb", Some("elb"))]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code.to_string(), "NotImplemented");
+    let e = w
+        .svc
+        .attach_traffic_sources(&c, attach(vec![source("my-clb", None)]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code.to_string(),
+        "NotImplemented",
+        "a name is a Classic one"
+    );
+    // An ARN that is no target group ELB knows: AWS's ValidationError.
+    let unknown = TG.replace("/web/", "/nope/");
+    let e = w
+        .svc
+        .attach_traffic_sources(&c, attach(vec![source(&unknown, Some("elbv2"))]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code.to_string(), "ValidationError");
+    // The type is inferred from a target group ARN.
+    w.svc
+        .attach_traffic_sources(&c, attach(vec![source(TG, None)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        w.describe("web").await.target_group_ar_ns,
+        Some(vec![TG.to_string()])
+    );
+    assert_eq!(
+        states(&w).await.1,
+        vec![(TG.to_string(), "elbv2".to_string(), "Added".to_string())]
+    );
+    w.svc
+        .detach_traffic_sources(
+            &c,
+            DetachTrafficSourcesType {
+                auto_scaling_group_name: "web".into(),
+                traffic_sources: vec![source(TG, Some("elbv2"))],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(states(&w).await, (vec![], vec![]));
+}
+
+#[tokio::test]
+async fn groups_are_created_with_target_groups_as_traffic_sources() {
+    let w = World::new();
+    w.group("web", 0, 2, 0, |g| {
+        g.traffic_sources = Some(vec![source(TG, Some("elbv2"))]);
+    })
+    .await;
+    assert_eq!(
+        w.describe("web").await.target_group_ar_ns,
+        Some(vec![TG.to_string()])
+    );
+}

@@ -1,5 +1,6 @@
 //! The smaller group settings and the fixed listings: target groups
-//! (`Attach`/`Detach`/`DescribeLoadBalancerTargetGroups`, `DescribeTrafficSources`;
+//! (`Attach`/`Detach`/`DescribeLoadBalancerTargetGroups`, and as `elbv2` traffic sources
+//! `Attach`/`Detach`/`DescribeTrafficSources`;
 //! attaching registers the group's InService instances, detaching deregisters them; a
 //! target group reads `InService` once one of the group's instances passed its ELB health
 //! check), scaling processes (`Suspend`/`ResumeProcesses`, `DescribeScalingProcessTypes`), notification
@@ -82,6 +83,46 @@ pub(super) async fn attach_target_groups(
         }
     }
     Ok(AttachLoadBalancerTargetGroupsResultType {})
+}
+
+/// `AttachTrafficSources`: target groups (`elbv2`) attach as with
+/// `AttachLoadBalancerTargetGroups`.
+pub(super) async fn attach_traffic_sources(
+    svc: &AutoScaling,
+    ctx: &RequestContext,
+    input: AttachTrafficSourcesType,
+) -> Result<AttachTrafficSourcesResultType, AwsError> {
+    let arns = super::groups::elbv2_sources(&input.traffic_sources)?;
+    attach_target_groups(
+        svc,
+        ctx,
+        AttachLoadBalancerTargetGroupsType {
+            auto_scaling_group_name: input.auto_scaling_group_name,
+            target_group_ar_ns: arns,
+        },
+    )
+    .await?;
+    Ok(AttachTrafficSourcesResultType {})
+}
+
+/// `DetachTrafficSources`: target groups (`elbv2`) detach as with
+/// `DetachLoadBalancerTargetGroups`.
+pub(super) async fn detach_traffic_sources(
+    svc: &AutoScaling,
+    ctx: &RequestContext,
+    input: DetachTrafficSourcesType,
+) -> Result<DetachTrafficSourcesResultType, AwsError> {
+    let arns = super::groups::elbv2_sources(&input.traffic_sources)?;
+    detach_target_groups(
+        svc,
+        ctx,
+        DetachLoadBalancerTargetGroupsType {
+            auto_scaling_group_name: input.auto_scaling_group_name,
+            target_group_ar_ns: arns,
+        },
+    )
+    .await?;
+    Ok(DetachTrafficSourcesResultType {})
 }
 
 pub(super) async fn detach_target_groups(
