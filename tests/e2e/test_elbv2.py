@@ -644,12 +644,22 @@ def test_nlb_tcp_pass_through(lab, backends):
     n.aws("elbv2", "modify-target-group-attributes", "--target-group-arn", tg["TargetGroupArn"], "--attributes",
           "Key=deregistration_delay.timeout_seconds,Value=10",
           "Key=deregistration_delay.connection_termination.enabled,Value=true")
+    def recv_until(conn, needle):
+        # A response may arrive in several segments (headers, then body).
+        got = b""
+        while needle not in got:
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        return got
+
     with socket.create_connection((addr, 8080), timeout=10) as conn:
         conn.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert b"200 OK" in conn.recv(4096)
+        assert b"200 OK" in recv_until(conn, b'"/one"')
         n.aws("elbv2", "deregister-targets", "--target-group-arn", tg["TargetGroupArn"], "--targets", f"Id=127.0.0.1,Port={a.port}")
         conn.sendall(b"GET /two HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert b"/two" in conn.recv(4096), "a draining target keeps its connections"
+        assert b"/two" in recv_until(conn, b'"/two"'), "a draining target keeps its connections"
         n.admin("POST", "/_nimbus/clock/advance", {"seconds": 11})
         conn.settimeout(5)
         assert conn.recv(4096) == b"", "closed when the delay ended"
