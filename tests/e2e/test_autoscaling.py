@@ -218,7 +218,7 @@ def test_processes_notifications_target_groups_and_listings(nimbus):
     out = nimbus.aws("autoscaling", "describe-notification-configurations", "--auto-scaling-group-names", name)
     assert out["NotificationConfigurations"] == []
 
-    # No target group exists in Nimbus yet (Elastic Load Balancing is not wired).
+    # A target group that does not exist is refused.
     tg = f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}:targetgroup/web/0123456789abcdef"
     err = error(nimbus, "autoscaling", "attach-load-balancer-target-groups", "--auto-scaling-group-name", name,
                 "--target-group-arns", tg)

@@ -5,10 +5,11 @@
 //! matcher; `Target.ResponseCodeMismatch` otherwise) or a TCP connect; either fails with
 //! `Timeout` when no answer comes within the group's timeout, or `Connect` when the
 //! connection is refused or reset. Probes of one round run concurrently in a `JoinSet` the
-//! worker owns, so stopping the worker stops them. (HTTPS health checks are refused by the
-//! control plane until TLS comes to the data plane.)
+//! worker owns, so stopping the worker stops them. Instance targets are probed inside their
+//! VPC through [`Plane::connect`]. (HTTPS health checks are refused by the control plane
+//! until TLS comes to the data plane.)
 
-use crate::config::{Protocol, Snapshot, TargetGroup};
+use crate::config::{Protocol, Snapshot, Target, TargetGroup};
 use crate::health::Failure;
 use crate::Plane;
 use nimbus_core::{Clock, Timestamp};
@@ -18,7 +19,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
 pub struct HealthChecker {
@@ -28,14 +28,18 @@ pub struct HealthChecker {
 
 /// Probes one target once.
 pub async fn probe(
+    plane: &Plane,
     group: &TargetGroup,
-    addr: SocketAddr,
+    target: &Target,
     timeout: Duration,
 ) -> Result<(), Failure> {
-    let port = group.health.port.unwrap_or(addr.port());
-    let to = SocketAddr::new(addr.ip(), port);
+    let port = group.health.port.unwrap_or(target.port);
+    let to = SocketAddr::new(target.ip, port);
     let work = async {
-        let mut s = TcpStream::connect(to).await.map_err(|_| Failure::Connect)?;
+        let mut s = plane
+            .connect(target, port)
+            .await
+            .map_err(|_| Failure::Connect)?;
         if group.health.protocol != Protocol::Http {
             return Ok(());
         }
@@ -102,10 +106,10 @@ impl HealthChecker {
                             .clock
                             .real_until(nimbus_timeout)
                             .max(Duration::from_millis(50));
-                        let (plane, group, addr) = (self.plane.clone(), g.clone(), t.addr());
+                        let (plane, group, target) = (self.plane.clone(), g.clone(), t.clone());
                         probes.spawn(async move {
-                            let r = probe(&group, addr, timeout).await;
-                            plane.health.record(&group, addr, r);
+                            let r = probe(&plane, &group, &target, timeout).await;
+                            plane.health.record(&group, target.addr(), r);
                         });
                         last.insert(key, now);
                         next = next.min(Timestamp(now.0 + interval));

@@ -73,6 +73,51 @@ pub struct Balancer {
     pub xff: Xff,
     /// `routing.http2.enabled`: clients may speak HTTP/2.
     pub http2: bool,
+    /// What the balancer's security groups let in (their ingress rules, resolved by the
+    /// control plane); `None` when the balancer has no security groups (an NLB created
+    /// without them), which filters nothing.
+    pub ingress: Option<Vec<Allow>>,
+}
+
+impl Balancer {
+    /// Whether the balancer's security groups let a client at `source` reach `port` over
+    /// `proto` (AWS: some rule of some group allows it; loopback sources count as their
+    /// address, so 127.0.0.1 is inside 0.0.0.0/0 and 127.0.0.0/8).
+    pub fn admits(&self, proto: IpProto, source: IpAddr, port: u16) -> bool {
+        match &self.ingress {
+            None => true,
+            Some(rules) => rules.iter().any(|r| r.allows(proto, source, port)),
+        }
+    }
+}
+
+/// The transport a security group rule names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpProto {
+    Tcp,
+    Udp,
+    /// `-1`: every protocol, every port.
+    All,
+}
+
+/// One ingress rule of a balancer's security group, as the data plane applies it: a
+/// protocol, an inclusive port range and a source range. (Rules whose peer is another
+/// security group or a prefix list are not carried: no client of a balancer's loopback node
+/// is a member of a group.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Allow {
+    pub proto: IpProto,
+    pub from_port: u16,
+    pub to_port: u16,
+    pub source: Cidr,
+}
+
+impl Allow {
+    pub fn allows(&self, proto: IpProto, source: IpAddr, port: u16) -> bool {
+        let proto_ok = self.proto == IpProto::All || self.proto == proto;
+        let port_ok = self.proto == IpProto::All || (self.from_port..=self.to_port).contains(&port);
+        proto_ok && port_ok && self.source.contains(source)
+    }
 }
 
 /// What an ALB does with `X-Forwarded-For`.
@@ -229,11 +274,36 @@ pub struct TargetGroup {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Target {
+    /// The address connections go to: an IP target's own, or an instance's private IP
+    /// inside its VPC.
     pub ip: IpAddr,
     pub port: u16,
     pub zone: Option<String>,
     /// Set once deregistered: the Nimbus time its draining ends.
     pub draining_until: Option<Timestamp>,
+    /// An instance target: reached inside its VPC through the plane's
+    /// [`crate::Connector`]; `None` for IP targets, reached from the host directly.
+    pub instance: Option<InstanceRoute>,
+}
+
+/// Where an instance target lives: its id and its VPC (the address is the target's `ip`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct InstanceRoute {
+    pub instance_id: String,
+    pub vpc_id: String,
+    /// The port ranges the instance's security groups admit from the balancer (its group
+    /// or its nodes' addresses); `None` when not enforced. A connection to any other port
+    /// is never answered, as a dropped SYN: the caller's timeout ends it
+    /// (`Target.Timeout`, 504).
+    pub admitted: Option<Vec<(u16, u16)>>,
+}
+
+impl InstanceRoute {
+    pub fn admits(&self, port: u16) -> bool {
+        self.admitted
+            .as_ref()
+            .is_none_or(|r| r.iter().any(|&(a, b)| (a..=b).contains(&port)))
+    }
 }
 
 impl Target {

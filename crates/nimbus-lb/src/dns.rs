@@ -194,6 +194,7 @@ mod tests {
                 cross_zone: true,
                 xff: Default::default(),
                 http2: true,
+                ingress: None,
             })],
             ..Default::default()
         }

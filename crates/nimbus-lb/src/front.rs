@@ -4,7 +4,9 @@
 //! The front listens on one address (typically `127.0.0.1:80`), finds the balancer by the
 //! request's `Host` (without `.localhost` and the port), and serves the request exactly as
 //! that balancer's listener on the same port would, as if it had arrived on the balancer's
-//! first node. A name that is no balancer's gets a 404 saying so.
+//! first node. A name that is no balancer's gets a 404 saying so. The balancer's security
+//! groups apply as on its own listener: a request from a source they do not admit on the
+//! front's port gets no response, its connection is closed.
 
 use crate::proxy::{Alb, Body};
 use crate::Plane;
@@ -56,12 +58,25 @@ fn not_found(name: &str) -> Response<Body> {
     r
 }
 
+/// A request the balancer's security groups do not admit: hyper closes the connection
+/// without answering.
+#[derive(Debug)]
+pub struct Refused;
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("refused by the load balancer's security groups")
+    }
+}
+
+impl std::error::Error for Refused {}
+
 async fn route(
     alb: Arc<Alb>,
     req: Request<Incoming>,
     port: u16,
     peer: SocketAddr,
-) -> Result<Response<Body>, std::convert::Infallible> {
+) -> Result<Response<Body>, Refused> {
     let host = req
         .headers()
         .get(header::HOST)
@@ -72,15 +87,22 @@ async fn route(
     let Some(name) = balancer_name(&host) else {
         return Ok(not_found(&host));
     };
-    let node = alb
-        .plane
-        .snapshot()
-        .balancer_named(name)
-        .and_then(|b| b.nodes.first().map(|n| n.addr));
+    let snap = alb.plane.snapshot();
+    let lb = snap.balancer_named(name);
+    if lb.is_some_and(|b| !b.admits(crate::config::IpProto::Tcp, peer.ip(), port)) {
+        return Err(Refused);
+    }
+    let node = lb.and_then(|b| b.nodes.first().map(|n| n.addr));
+    drop(snap);
     match node {
         Some(addr) => {
-            alb.handle(req, SocketAddr::new(IpAddr::V4(addr), port), peer)
+            match alb
+                .handle(req, SocketAddr::new(IpAddr::V4(addr), port), peer)
                 .await
+            {
+                Ok(r) => Ok(r),
+                Err(never) => match never {},
+            }
         }
         None => Ok(not_found(name)),
     }

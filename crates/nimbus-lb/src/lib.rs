@@ -6,10 +6,13 @@
 //! [`health::Board`], which the control plane reads for `DescribeTargetHealth`.
 //!
 //! Node addresses come from 127.80.0.0/16 (decision 0010). This crate knows no AWS wire
-//! format; it owns sockets, target selection, health checking and stickiness.
+//! format; it owns sockets, target selection, health checking and stickiness. IP targets
+//! are reached from the host directly; instance targets inside their VPC through a
+//! [`Connector`] the binary sets (over the instance runtime), see [`Plane::connect`].
 
 pub mod checker;
 pub mod config;
+pub mod connect;
 pub mod dns;
 pub mod front;
 pub mod health;
@@ -20,9 +23,12 @@ pub mod tcp;
 pub mod tls;
 pub mod udp;
 
-use arc_swap::ArcSwap;
-use config::Snapshot;
+use arc_swap::{ArcSwap, ArcSwapOption};
+use config::{InstanceRoute, Snapshot, Target};
 use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -34,6 +40,19 @@ pub struct Plane {
     pub health: health::Board,
     /// Round-robin counters by rule or target group ARN.
     counters: ArcSwap<HashMap<String, Arc<AtomicUsize>>>,
+    /// How instance targets are reached (set by the binary over the instance runtime).
+    connector: ArcSwapOption<Box<dyn Connector>>,
+}
+
+/// What [`Connector::connect`] returns.
+pub type ConnectFuture =
+    Pin<Box<dyn Future<Output = std::io::Result<tokio::net::TcpStream>> + Send>>;
+
+/// Opens TCP connections to instances inside their VPC (their network namespaces), which
+/// the host cannot route to by itself. The binary implements it over the instance runtime.
+pub trait Connector: Send + Sync + 'static {
+    /// A connection to `addr` (the instance's private IP and a port) of `route`'s instance.
+    fn connect(&self, route: &InstanceRoute, addr: SocketAddr) -> ConnectFuture;
 }
 
 impl std::fmt::Debug for Plane {
@@ -49,6 +68,7 @@ impl Default for Plane {
             version: watch::channel(0).0,
             health: health::Board::default(),
             counters: ArcSwap::from_pointee(HashMap::new()),
+            connector: ArcSwapOption::empty(),
         }
     }
 }
@@ -124,6 +144,43 @@ impl Plane {
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.version.subscribe()
     }
+
+    /// Sets how instance targets are reached.
+    pub fn set_connector(&self, connector: Box<dyn Connector>) {
+        self.connector.store(Some(Arc::new(connector)));
+    }
+
+    /// A TCP connection to `target` on `port`: straight from the host for an IP target,
+    /// through the [`Connector`] inside the instance's VPC for an instance target (refused
+    /// when no connector is set: nothing else can reach inside a VPC; never answered when
+    /// the instance's security groups do not admit the balancer on that port, so callers
+    /// must bound it with a timeout, as every caller here does).
+    pub async fn connect(
+        &self,
+        target: &Target,
+        port: u16,
+    ) -> std::io::Result<tokio::net::TcpStream> {
+        let addr = SocketAddr::new(target.ip, port);
+        match &target.instance {
+            None => tokio::net::TcpStream::connect(addr).await,
+            Some(route) => {
+                if !route.admits(port) {
+                    // The target's groups drop the balancer's SYN: nothing ever answers.
+                    std::future::pending::<()>().await;
+                }
+                let Some(c) = self.connector.load_full() else {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionRefused,
+                        format!(
+                            "no way into VPC {} to reach {}",
+                            route.vpc_id, route.instance_id
+                        ),
+                    ));
+                };
+                c.connect(route, addr).await
+            }
+        }
+    }
 }
 
 /// Registers the data plane's named workers (listeners, health checks) with `workers`.
@@ -163,6 +220,7 @@ mod tests {
             cross_zone: true,
             xff: Default::default(),
             http2: true,
+            ingress: None,
         })
     }
 

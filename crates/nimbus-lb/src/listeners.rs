@@ -9,8 +9,16 @@
 //! chose `h2`); TLS listeners terminate TLS and pass the plain bytes on as TCP listeners do.
 //! Accept loops run in a `JoinSet` the worker owns; connections already accepted live
 //! on by themselves, so a configuration change never drops them.
+//!
+//! The balancer's security groups are enforced on every accepted connection (and, for UDP,
+//! every new flow), before any handshake: a client whose source address no ingress rule of
+//! the balancer's groups allows on the listener's port is reset at once, before any byte is
+//! read or written. On AWS the SYN is dropped and the client times out; a user-space
+//! listener cannot drop a SYN without the host's firewall (which Nimbus never touches), so
+//! the nearest honest equivalent is a connection that ends with a reset and never carries a
+//! response.
 
-use crate::config::Protocol;
+use crate::config::{IpProto, Protocol};
 use crate::proxy::Alb;
 use crate::Plane;
 use hyper::service::service_fn;
@@ -142,6 +150,10 @@ async fn accept_http(listener: TcpListener, alb: Arc<Alb>) {
         };
         let _ = stream.set_nodelay(true);
         let alb = alb.clone();
+        if !admitted(&alb, local, peer) {
+            refuse(stream);
+            continue;
+        }
         let (idle, http2) = conn_settings(&alb, local);
         // One task per connection; it ends with the connection. HTTP/1.1, or HTTP/2 when the
         // client opens with its preface (prior knowledge: there is no TLS to negotiate).
@@ -199,6 +211,23 @@ async fn serve<S>(
     let _ = builder.serve_connection_with_upgrades(io, svc).await;
 }
 
+/// Whether the balancer's security groups admit `peer` on `local`'s port (a balancer
+/// without groups admits everyone).
+fn admitted(alb: &Alb, local: SocketAddr, peer: SocketAddr) -> bool {
+    let std::net::IpAddr::V4(a) = local.ip() else {
+        return true;
+    };
+    let snap = alb.plane.snapshot();
+    snap.balancer_at(a)
+        .is_none_or(|b| b.admits(IpProto::Tcp, peer.ip(), local.port()))
+}
+
+/// Ends a connection the balancer's security groups do not admit: a reset, no response.
+pub fn refuse(stream: tokio::net::TcpStream) {
+    let _ = stream.set_zero_linger();
+    drop(stream);
+}
+
 /// The TLS configuration of the listener bound on `local` in the current snapshot.
 pub fn tls_config(plane: &Plane, local: SocketAddr) -> Option<Arc<rustls::ServerConfig>> {
     let std::net::IpAddr::V4(ip) = local.ip() else {
@@ -223,6 +252,10 @@ async fn accept_https(listener: TcpListener, alb: Arc<Alb>) {
         };
         let _ = stream.set_nodelay(true);
         let alb = alb.clone();
+        if !admitted(&alb, local, peer) {
+            refuse(stream);
+            continue;
+        }
         tokio::spawn(async move {
             let Some(cfg) = tls_config(&alb.plane, local) else {
                 return;

@@ -14,11 +14,13 @@
 //! gets the listener's response header settings (`routing.http.response.*`: security and
 //! CORS headers, and whether the balancer's own answers say `Server: awselb/2.0`). Failures are
 //! classified by origin as AWS does: no target → 503, a target that refuses or resets →
-//! 502, no answer within the idle timeout → 504, each with the balancer's own HTML body.
+//! 502, no connection within the connect timeout (10 s) or no answer within the idle
+//! timeout → 504, each with the balancer's own HTML body.
 
 use crate::config::{
     Action, Algorithm, Balancer, Redirect, Rule, Stickiness, Target, TargetGroup, Xff,
 };
+use crate::connect::TargetConnector;
 use crate::select::{self, RequestFacts};
 use crate::Plane;
 use bytes::Bytes;
@@ -26,7 +28,6 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use nimbus_core::{Clock, Timestamp};
@@ -40,15 +41,15 @@ pub type Body = BoxBody<Bytes, hyper::Error>;
 pub struct Alb {
     pub plane: Arc<Plane>,
     pub clock: Arc<dyn Clock>,
-    client: Client<HttpConnector, Incoming>,
+    client: Client<TargetConnector, Incoming>,
     trace_seq: AtomicU64,
 }
 
 impl Alb {
     pub fn new(plane: Arc<Plane>, clock: Arc<dyn Clock>) -> Arc<Self> {
-        let mut conn = HttpConnector::new();
-        conn.set_nodelay(true);
-        conn.set_connect_timeout(Some(std::time::Duration::from_secs(10)));
+        // IP targets are connected from the host, instance targets inside their VPC
+        // (`connect`); one pool for both, keyed by target.
+        let conn = TargetConnector::new(&plane);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(std::time::Duration::from_secs(60))
             .build(conn);
@@ -380,7 +381,7 @@ impl Alb {
             .to_string();
         parts.uri = match Uri::builder()
             .scheme("http")
-            .authority(addr.to_string())
+            .authority(crate::connect::authority(target, addr.port()))
             .path_and_query(pq)
             .build()
         {
@@ -430,6 +431,9 @@ impl Alb {
         let sent = tokio::time::timeout(lb.idle_timeout, self.client.request(upstream)).await;
         let mut target_resp = match sent {
             Err(_) => return error_page(StatusCode::GATEWAY_TIMEOUT),
+            // A connection that could not be made within the connect timeout (10 s, as
+            // AWS's) is a timeout too; a refused or reset one is a bad gateway.
+            Ok(Err(e)) if timed_out(&e) => return error_page(StatusCode::GATEWAY_TIMEOUT),
             Ok(Err(_)) => return error_page(StatusCode::BAD_GATEWAY),
             Ok(Ok(r)) => r,
         };
@@ -532,6 +536,21 @@ impl Alb {
             ));
         }
     }
+}
+
+/// Whether a client error comes from a connection attempt that timed out.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// Whether a request asks for a protocol upgrade (`Connection: upgrade` and `Upgrade`).

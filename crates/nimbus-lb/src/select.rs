@@ -367,6 +367,7 @@ mod tests {
             port,
             zone: None,
             draining_until: draining.then_some(nimbus_core::Timestamp(1)),
+            instance: None,
         }
     }
 

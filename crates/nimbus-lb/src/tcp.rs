@@ -7,9 +7,11 @@
 //! closed if the group's `deregistration_delay.connection_termination.enabled` is on, as
 //! on AWS (off by default: it lives on until either side closes). TLS listeners do the same
 //! with the bytes they decrypted ([`accept_tls`]), after a handshake with the listener's
-//! certificates (`crate::tls`).
+//! certificates (`crate::tls`). The balancer's security groups (when it has any) are
+//! checked on accept, before any handshake, as for HTTP listeners
+//! ([`crate::listeners::refuse`]); instance targets are reached through [`Plane::connect`].
 
-use crate::config::Action;
+use crate::config::{Action, IpProto};
 use crate::select;
 use crate::Plane;
 use nimbus_core::Clock;
@@ -21,13 +23,14 @@ use tokio::net::{TcpListener, TcpStream};
 
 pub async fn accept(listener: TcpListener, plane: Arc<Plane>, clock: Arc<dyn Clock>) {
     loop {
-        let Ok((client, _peer)) = listener.accept().await else {
+        let Ok((client, peer)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
         let (plane, clock) = (plane.clone(), clock.clone());
         tokio::spawn(async move {
-            let Ok(local) = client.local_addr() else {
+            let Some(local) = admitted(&client, peer, &plane) else {
+                crate::listeners::refuse(client);
                 return;
             };
             let _ = pass(client, local, plane, clock).await;
@@ -38,13 +41,14 @@ pub async fn accept(listener: TcpListener, plane: Arc<Plane>, clock: Arc<dyn Clo
 /// A TLS listener: terminates TLS, then passes the plain bytes on as TCP does.
 pub async fn accept_tls(listener: TcpListener, plane: Arc<Plane>, clock: Arc<dyn Clock>) {
     loop {
-        let Ok((client, _peer)) = listener.accept().await else {
+        let Ok((client, peer)) = listener.accept().await else {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
         let (plane, clock) = (plane.clone(), clock.clone());
         tokio::spawn(async move {
-            let Ok(local) = client.local_addr() else {
+            let Some(local) = admitted(&client, peer, &plane) else {
+                crate::listeners::refuse(client);
                 return;
             };
             let Some(cfg) = crate::listeners::tls_config(&plane, local) else {
@@ -57,6 +61,21 @@ pub async fn accept_tls(listener: TcpListener, plane: Arc<Plane>, clock: Arc<dyn
             };
             let _ = pass(tls, local, plane, clock).await;
         });
+    }
+}
+
+/// The connection's local address when the balancer's security groups admit `peer` on its
+/// port (a balancer without groups, or an address no balancer holds, admits everyone);
+/// `None` when they do not.
+fn admitted(client: &TcpStream, peer: SocketAddr, plane: &Plane) -> Option<SocketAddr> {
+    let local = client.local_addr().ok()?;
+    let IpAddr::V4(ip) = local.ip() else {
+        return Some(local);
+    };
+    let snap = plane.snapshot();
+    match snap.balancer_at(ip) {
+        Some(lb) if !lb.admits(IpProto::Tcp, peer.ip(), local.port()) => None,
+        _ => Some(local),
     }
 }
 
@@ -101,7 +120,7 @@ where
     }
     let t = candidates[plane.next(&g.arn) % candidates.len()];
     let mut upstream =
-        tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(t.addr())).await??;
+        tokio::time::timeout(Duration::from_secs(10), plane.connect(t, t.port)).await??;
     let _ = upstream.set_nodelay(true);
     let group = g.arn.clone();
     let addr = t.addr();

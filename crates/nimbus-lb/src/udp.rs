@@ -3,8 +3,11 @@
 //! unless cross-zone is on, all when none is healthy, round robin) through a socket of its
 //! own, so the target's answers come back on that flow and go out from the listener's
 //! address. A flow with no traffic for 120 s (NLB's UDP idle timeout) is forgotten.
+//! A client the balancer's security groups do not admit (UDP to the listener's port) opens
+//! no flow: its datagrams are dropped, as on AWS. Instance targets are not reached over UDP
+//! yet (the instance runtime offers TCP connections only): flows to them are not opened.
 
-use crate::config::Action;
+use crate::config::{Action, IpProto};
 use crate::select;
 use crate::Plane;
 use std::collections::HashMap;
@@ -55,6 +58,9 @@ async fn open_flow(
     };
     let snap = plane.snapshot();
     let lb = snap.balancer_at(ip)?;
+    if !lb.admits(IpProto::Udp, client.ip(), local.port()) {
+        return None;
+    }
     let l = lb.listeners.iter().find(|l| l.port == local.port())?;
     let rule = l.rules.last()?;
     let Action::Forward(groups) = &rule.action else {
@@ -71,7 +77,11 @@ async fn open_flow(
     if candidates.is_empty() {
         return None;
     }
-    let target = candidates[plane.next(&g.arn) % candidates.len()].addr();
+    let chosen = candidates[plane.next(&g.arn) % candidates.len()];
+    if chosen.instance.is_some() {
+        return None;
+    }
+    let target = chosen.addr();
     let bind: SocketAddr = if target.ip().is_loopback() {
         "127.0.0.1:0".parse().ok()?
     } else {

@@ -59,6 +59,7 @@ fn target(a: SocketAddr) -> Target {
         port: a.port(),
         zone: None,
         draining_until: None,
+        instance: None,
     }
 }
 
@@ -158,6 +159,7 @@ async fn requests_flow_through_a_node_and_stop_with_the_workers() {
             cross_zone: true,
             xff: Xff::Append { client_port: false },
             http2: true,
+            ingress: None,
         })],
         groups,
     });

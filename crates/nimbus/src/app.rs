@@ -225,8 +225,15 @@ fn services(
     )
     .context("loading ELBv2 state")?;
     // ACM's InUseBy and ResourceInUseException read the listeners; re-imports republish.
-    certificates.set_users(Arc::new(crate::acm_wiring::CertificateUsers(elb_handle)));
+    certificates.set_users(Arc::new(crate::acm_wiring::CertificateUsers(
+        elb_handle.handle(),
+    )));
     nimbus_lb::add_workers(&lb_plane, clock, workers);
+    // Instance targets: lead glue (see elb_wiring) once EC2 instances exist.
+    elb_handle.set_instances(Arc::new(crate::elb_wiring::NoInstancesYet));
+    workers.add(Arc::new(crate::elb_wiring::Refresh {
+        elb: elb_handle.clone(),
+    }));
     let (cloudwatch, alarms) =
         svc_cloudwatch::build(store.clone(), clock.clone()).context("loading CloudWatch state")?;
     let (sns, sns_handle, sns_delivery) =
@@ -238,7 +245,12 @@ fn services(
         store.clone(),
         clock.clone(),
         ids.clone(),
-        crate::autoscaling_wiring::deps(ec2_net.clone(), alarms.clone(), sns_handle.clone()),
+        crate::autoscaling_wiring::deps(
+            ec2_net.clone(),
+            alarms.clone(),
+            sns_handle.clone(),
+            elb_handle,
+        ),
     )
     .context("loading Auto Scaling state")?;
     // Alarm actions on scaling policy ARNs run the policy in Auto Scaling.
@@ -296,6 +308,34 @@ impl svc_elbv2::Network for Ec2Network {
 
     fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String> {
         self.0.security_group_vpc(account, region, group_id)
+    }
+
+    fn security_group_ingress(
+        &self,
+        account: &str,
+        region: &str,
+        group_id: &str,
+    ) -> Option<Vec<svc_elbv2::IngressRule>> {
+        let rules = self.0.security_group_ingress(account, region, group_id)?;
+        Some(
+            rules
+                .into_iter()
+                .filter_map(|r| {
+                    let source = match r.peer {
+                        svc_ec2::IngressPeer::Cidr(c) => svc_elbv2::RuleSource::Cidr(c),
+                        svc_ec2::IngressPeer::Group(g) => svc_elbv2::RuleSource::Group(g),
+                        // Prefix lists are not resolved for load balancers yet.
+                        svc_ec2::IngressPeer::PrefixList(_) => return None,
+                    };
+                    Some(svc_elbv2::IngressRule {
+                        protocol: r.protocol,
+                        from_port: r.from_port,
+                        to_port: r.to_port,
+                        source,
+                    })
+                })
+                .collect(),
+        )
     }
 
     fn default_security_group(&self, account: &str, region: &str, vpc_id: &str) -> Option<String> {

@@ -5,7 +5,10 @@
 //! - instances cannot be launched (EC2 `RunInstances` is not implemented yet): a launch
 //!   fails with that reason, which the group's activity history shows; no fake instance
 //!   is ever made;
-//! - target groups do not exist yet (Elastic Load Balancing is not wired), so none is found;
+//! - target groups are Elastic Load Balancing's ([`ElbTargetGroups`] over the ELBv2
+//!   handle): an InService instance is registered on the group's port, validated as
+//!   `RegisterTargets` validates it, and its ELB health is what `DescribeTargetHealth`
+//!   reports from the real health checker;
 //! - target tracking policies create and delete their alarms in CloudWatch
 //!   ([`CloudWatchAlarms`]), and CloudWatch's alarm actions on Auto Scaling policy ARNs run
 //!   the policy ([`Policies`], the `ScalingPolicies` hook of `alarm_actions`);
@@ -24,11 +27,12 @@ pub fn deps(
     ec2: svc_ec2::Ec2,
     alarms: Arc<svc_cloudwatch::alarms::Alarms>,
     sns: svc_sns::Handle,
+    elb: svc_elbv2::Elb,
 ) -> Deps {
     Deps {
         catalog: Arc::new(Ec2Catalog { ec2 }),
         fleet: Arc::new(NoInstances),
-        target_groups: Arc::new(NoTargetGroups),
+        target_groups: Arc::new(ElbTargetGroups { elb }),
         // Weak: CloudWatch's alarm actions hold Auto Scaling, which would otherwise hold
         // CloudWatch's alarms back (a cycle that keeps the store open after shutdown).
         alarms: Arc::new(CloudWatchAlarms {
@@ -104,23 +108,76 @@ impl Fleet for NoInstances {
     }
 }
 
-struct NoTargetGroups;
+/// Elastic Load Balancing's target groups. Auto Scaling's calls are synchronous (they run
+/// inside its reconciler's pass and its handlers), ELBv2's writes are durable and async:
+/// a registration is validated at once (the answer is `RegisterTargets`' own error) and
+/// then written on a task of its own; a deregistration likewise, answering the group's
+/// deregistration delay.
+struct ElbTargetGroups {
+    elb: svc_elbv2::Elb,
+}
 
-impl TargetGroups for NoTargetGroups {
-    fn exists(&self, _account: &str, _region: &str, _arn: &str) -> bool {
-        false
+impl ElbTargetGroups {
+    fn spawn(&self, what: impl std::future::Future<Output = ()> + Send + 'static) -> bool {
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(what);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+impl TargetGroups for ElbTargetGroups {
+    fn exists(&self, account: &str, region: &str, arn: &str) -> bool {
+        self.elb.target_group_exists(account, region, arn)
     }
 
-    fn register(&self, _a: &str, _r: &str, arn: &str, _id: &str) -> Result<(), String> {
-        Err(format!("Target group {arn} does not exist"))
+    fn register(&self, account: &str, region: &str, arn: &str, id: &str) -> Result<(), String> {
+        self.elb
+            .check_instance_target(account, region, arn, id)
+            .map_err(|e| e.message.to_string())?;
+        let (elb, a, r, g, i) = (
+            self.elb.clone(),
+            account.to_string(),
+            region.to_string(),
+            arn.to_string(),
+            id.to_string(),
+        );
+        let spawned = self.spawn(async move {
+            // A failure leaves the instance out; the reconciler's next pass registers again.
+            let _ = elb.register_instance(&a, &r, &g, &i).await;
+        });
+        if spawned {
+            Ok(())
+        } else {
+            Err("Elastic Load Balancing is not running".into())
+        }
     }
 
-    fn deregister(&self, _a: &str, _r: &str, _arn: &str, _id: &str) -> u32 {
-        0
+    fn deregister(&self, account: &str, region: &str, arn: &str, id: &str) -> u32 {
+        let delay = self.elb.deregistration_delay(account, region, arn);
+        let (elb, a, r, g, i) = (
+            self.elb.clone(),
+            account.to_string(),
+            region.to_string(),
+            arn.to_string(),
+            id.to_string(),
+        );
+        self.spawn(async move {
+            // Not registered (never was, or already gone): nothing to drain.
+            let _ = elb.deregister_instance(&a, &r, &g, &i).await;
+        });
+        delay
     }
 
-    fn health(&self, _a: &str, _r: &str, _arn: &str, _id: &str) -> TargetHealth {
-        TargetHealth::Unknown
+    fn health(&self, account: &str, region: &str, arn: &str, id: &str) -> TargetHealth {
+        match self.elb.instance_health(account, region, arn, id) {
+            Some((state, _)) if state == "healthy" => TargetHealth::Healthy,
+            Some((state, _)) if state == "unhealthy" => TargetHealth::Unhealthy,
+            _ => TargetHealth::Unknown,
+        }
     }
 }
 

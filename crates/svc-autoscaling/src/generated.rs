@@ -34,7 +34,7 @@ pub static OPERATIONS: [m::Operation; 66] = [
         result_wrapper: Some("AttachLoadBalancerTargetGroupsResult"),
         input: Some(m::ShapeId(25)),
         output: Some(m::ShapeId(24)),
-        errors: &[m::ShapeId(260), m::ShapeId(278), m::ShapeId(142)],
+        errors: &[m::ShapeId(266), m::ShapeId(284), m::ShapeId(148)],
         implemented: true,
         ..op("AttachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -44,6 +44,10 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("AttachTrafficSourcesResult"),
+        input: Some(m::ShapeId(27)),
+        output: Some(m::ShapeId(26)),
+        errors: &[m::ShapeId(266), m::ShapeId(284), m::ShapeId(148)],
+        implemented: true,
         ..op("AttachTrafficSources", "POST", "/")
     },
     m::Operation {
@@ -60,81 +64,81 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("CompleteLifecycleActionResult"),
-        input: Some(m::ShapeId(65)),
-        output: Some(m::ShapeId(64)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(67)),
+        output: Some(m::ShapeId(66)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("CompleteLifecycleAction", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(71)),
+        input: Some(m::ShapeId(73)),
         errors: &[
             m::ShapeId(20),
-            m::ShapeId(170),
-            m::ShapeId(260),
-            m::ShapeId(278),
+            m::ShapeId(176),
+            m::ShapeId(266),
+            m::ShapeId(284),
         ],
         implemented: true,
         ..op("CreateAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(72)),
-        errors: &[m::ShapeId(20), m::ShapeId(170), m::ShapeId(260)],
+        input: Some(m::ShapeId(74)),
+        errors: &[m::ShapeId(20), m::ShapeId(176), m::ShapeId(266)],
         implemented: true,
         ..op("CreateLaunchConfiguration", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(73)),
+        input: Some(m::ShapeId(75)),
         errors: &[
-            m::ShapeId(170),
+            m::ShapeId(176),
             m::ShapeId(20),
-            m::ShapeId(260),
-            m::ShapeId(261),
+            m::ShapeId(266),
+            m::ShapeId(267),
         ],
         implemented: true,
         ..op("CreateOrUpdateTags", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(76)),
-        errors: &[m::ShapeId(267), m::ShapeId(261), m::ShapeId(260)],
+        input: Some(m::ShapeId(78)),
+        errors: &[m::ShapeId(273), m::ShapeId(267), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(152)),
-        errors: &[m::ShapeId(261), m::ShapeId(260)],
+        input: Some(m::ShapeId(158)),
+        errors: &[m::ShapeId(267), m::ShapeId(266)],
         implemented: true,
         ..op("DeleteLaunchConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DeleteLifecycleHookResult"),
-        input: Some(m::ShapeId(78)),
-        output: Some(m::ShapeId(77)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(80)),
+        output: Some(m::ShapeId(79)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DeleteLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(79)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(81)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DeleteNotificationConfiguration", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(80)),
-        errors: &[m::ShapeId(260), m::ShapeId(278)],
+        input: Some(m::ShapeId(82)),
+        errors: &[m::ShapeId(266), m::ShapeId(284)],
         implemented: true,
         ..op("DeletePolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(81)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(83)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DeleteScheduledAction", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(82)),
-        errors: &[m::ShapeId(260), m::ShapeId(261)],
+        input: Some(m::ShapeId(84)),
+        errors: &[m::ShapeId(266), m::ShapeId(267)],
         implemented: true,
         ..op("DeleteTags", "POST", "/")
     },
@@ -144,38 +148,38 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeAccountLimitsResult"),
-        output: Some(m::ShapeId(84)),
-        errors: &[m::ShapeId(260)],
+        output: Some(m::ShapeId(86)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeAccountLimits", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAdjustmentTypesResult"),
-        output: Some(m::ShapeId(85)),
-        errors: &[m::ShapeId(260)],
+        output: Some(m::ShapeId(87)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeAdjustmentTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingGroupsResult"),
-        input: Some(m::ShapeId(31)),
-        output: Some(m::ShapeId(35)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        input: Some(m::ShapeId(33)),
+        output: Some(m::ShapeId(37)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeAutoScalingGroups", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingInstancesResult"),
-        input: Some(m::ShapeId(86)),
-        output: Some(m::ShapeId(38)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        input: Some(m::ShapeId(88)),
+        output: Some(m::ShapeId(40)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeAutoScalingInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeAutoScalingNotificationTypesResult"),
-        output: Some(m::ShapeId(87)),
-        errors: &[m::ShapeId(260)],
+        output: Some(m::ShapeId(89)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeAutoScalingNotificationTypes", "POST", "/")
     },
@@ -185,32 +189,32 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeLaunchConfigurationsResult"),
-        input: Some(m::ShapeId(154)),
-        output: Some(m::ShapeId(156)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        input: Some(m::ShapeId(160)),
+        output: Some(m::ShapeId(162)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeLaunchConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHookTypesResult"),
-        output: Some(m::ShapeId(88)),
-        errors: &[m::ShapeId(260)],
+        output: Some(m::ShapeId(90)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeLifecycleHookTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLifecycleHooksResult"),
-        input: Some(m::ShapeId(90)),
-        output: Some(m::ShapeId(89)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(92)),
+        output: Some(m::ShapeId(91)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeLifecycleHooks", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(91)),
-        output: Some(m::ShapeId(92)),
-        errors: &[m::ShapeId(260), m::ShapeId(149)],
+        input: Some(m::ShapeId(93)),
+        output: Some(m::ShapeId(94)),
+        errors: &[m::ShapeId(266), m::ShapeId(155)],
         implemented: true,
         ..op("DescribeLoadBalancerTargetGroups", "POST", "/")
     },
@@ -220,67 +224,71 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DescribeMetricCollectionTypesResult"),
-        output: Some(m::ShapeId(93)),
-        errors: &[m::ShapeId(260)],
+        output: Some(m::ShapeId(95)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeMetricCollectionTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeNotificationConfigurationsResult"),
-        input: Some(m::ShapeId(95)),
-        output: Some(m::ShapeId(94)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        input: Some(m::ShapeId(97)),
+        output: Some(m::ShapeId(96)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeNotificationConfigurations", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribePoliciesResult"),
-        input: Some(m::ShapeId(96)),
-        output: Some(m::ShapeId(224)),
-        errors: &[m::ShapeId(149), m::ShapeId(260), m::ShapeId(278)],
+        input: Some(m::ShapeId(98)),
+        output: Some(m::ShapeId(230)),
+        errors: &[m::ShapeId(155), m::ShapeId(266), m::ShapeId(284)],
         implemented: true,
         ..op("DescribePolicies", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingActivitiesResult"),
-        input: Some(m::ShapeId(97)),
+        input: Some(m::ShapeId(99)),
         output: Some(m::ShapeId(10)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeScalingActivities", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScalingProcessTypesResult"),
-        output: Some(m::ShapeId(249)),
-        errors: &[m::ShapeId(260)],
+        output: Some(m::ShapeId(255)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeScalingProcessTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeScheduledActionsResult"),
-        input: Some(m::ShapeId(98)),
-        output: Some(m::ShapeId(274)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        input: Some(m::ShapeId(100)),
+        output: Some(m::ShapeId(280)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeScheduledActions", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTagsResult"),
-        input: Some(m::ShapeId(99)),
-        output: Some(m::ShapeId(299)),
-        errors: &[m::ShapeId(149), m::ShapeId(260)],
+        input: Some(m::ShapeId(101)),
+        output: Some(m::ShapeId(305)),
+        errors: &[m::ShapeId(155), m::ShapeId(266)],
         implemented: true,
         ..op("DescribeTags", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTerminationPolicyTypesResult"),
-        output: Some(m::ShapeId(100)),
-        errors: &[m::ShapeId(260)],
+        output: Some(m::ShapeId(102)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DescribeTerminationPolicyTypes", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DescribeTrafficSourcesResult"),
+        input: Some(m::ShapeId(103)),
+        output: Some(m::ShapeId(104)),
+        errors: &[m::ShapeId(266), m::ShapeId(155)],
+        implemented: true,
         ..op("DescribeTrafficSources", "POST", "/")
     },
     m::Operation {
@@ -289,17 +297,17 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DetachInstancesResult"),
-        input: Some(m::ShapeId(102)),
-        output: Some(m::ShapeId(101)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(106)),
+        output: Some(m::ShapeId(105)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DetachInstances", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("DetachLoadBalancerTargetGroupsResult"),
-        input: Some(m::ShapeId(104)),
-        output: Some(m::ShapeId(103)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(108)),
+        output: Some(m::ShapeId(107)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("DetachLoadBalancerTargetGroups", "POST", "/")
     },
@@ -309,29 +317,33 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("DetachTrafficSourcesResult"),
+        input: Some(m::ShapeId(110)),
+        output: Some(m::ShapeId(109)),
+        errors: &[m::ShapeId(266)],
+        implemented: true,
         ..op("DetachTrafficSources", "POST", "/")
     },
     op("DisableMetricsCollection", "POST", "/"),
     op("EnableMetricsCollection", "POST", "/"),
     m::Operation {
         result_wrapper: Some("EnterStandbyResult"),
-        input: Some(m::ShapeId(111)),
-        output: Some(m::ShapeId(110)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(117)),
+        output: Some(m::ShapeId(116)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("EnterStandby", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(115)),
-        errors: &[m::ShapeId(267), m::ShapeId(260)],
+        input: Some(m::ShapeId(121)),
+        errors: &[m::ShapeId(273), m::ShapeId(266)],
         implemented: true,
         ..op("ExecutePolicy", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("ExitStandbyResult"),
-        input: Some(m::ShapeId(117)),
-        output: Some(m::ShapeId(116)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(123)),
+        output: Some(m::ShapeId(122)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("ExitStandby", "POST", "/")
     },
@@ -345,29 +357,29 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("PutLifecycleHookResult"),
-        input: Some(m::ShapeId(254)),
-        output: Some(m::ShapeId(253)),
-        errors: &[m::ShapeId(170), m::ShapeId(260)],
+        input: Some(m::ShapeId(260)),
+        output: Some(m::ShapeId(259)),
+        errors: &[m::ShapeId(176), m::ShapeId(266)],
         implemented: true,
         ..op("PutLifecycleHook", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(255)),
-        errors: &[m::ShapeId(170), m::ShapeId(260), m::ShapeId(278)],
+        input: Some(m::ShapeId(261)),
+        errors: &[m::ShapeId(176), m::ShapeId(266), m::ShapeId(284)],
         implemented: true,
         ..op("PutNotificationConfiguration", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("PutScalingPolicyResult"),
-        input: Some(m::ShapeId(256)),
-        output: Some(m::ShapeId(225)),
-        errors: &[m::ShapeId(170), m::ShapeId(260), m::ShapeId(278)],
+        input: Some(m::ShapeId(262)),
+        output: Some(m::ShapeId(231)),
+        errors: &[m::ShapeId(176), m::ShapeId(266), m::ShapeId(284)],
         implemented: true,
         ..op("PutScalingPolicy", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(257)),
-        errors: &[m::ShapeId(20), m::ShapeId(170), m::ShapeId(260)],
+        input: Some(m::ShapeId(263)),
+        errors: &[m::ShapeId(20), m::ShapeId(176), m::ShapeId(266)],
         implemented: true,
         ..op("PutScheduledUpdateGroupAction", "POST", "/")
     },
@@ -377,15 +389,15 @@ pub static OPERATIONS: [m::Operation; 66] = [
     },
     m::Operation {
         result_wrapper: Some("RecordLifecycleActionHeartbeatResult"),
-        input: Some(m::ShapeId(259)),
-        output: Some(m::ShapeId(258)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(265)),
+        output: Some(m::ShapeId(264)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("RecordLifecycleActionHeartbeat", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(272)),
-        errors: &[m::ShapeId(261), m::ShapeId(260)],
+        input: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(267), m::ShapeId(266)],
         implemented: true,
         ..op("ResumeProcesses", "POST", "/")
     },
@@ -394,22 +406,22 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("RollbackInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(279)),
-        errors: &[m::ShapeId(267), m::ShapeId(260)],
+        input: Some(m::ShapeId(285)),
+        errors: &[m::ShapeId(273), m::ShapeId(266)],
         implemented: true,
         ..op("SetDesiredCapacity", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(280)),
-        errors: &[m::ShapeId(260)],
+        input: Some(m::ShapeId(286)),
+        errors: &[m::ShapeId(266)],
         implemented: true,
         ..op("SetInstanceHealth", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("SetInstanceProtectionResult"),
-        input: Some(m::ShapeId(282)),
-        output: Some(m::ShapeId(281)),
-        errors: &[m::ShapeId(170), m::ShapeId(260)],
+        input: Some(m::ShapeId(288)),
+        output: Some(m::ShapeId(287)),
+        errors: &[m::ShapeId(176), m::ShapeId(266)],
         implemented: true,
         ..op("SetInstanceProtection", "POST", "/")
     },
@@ -418,32 +430,32 @@ pub static OPERATIONS: [m::Operation; 66] = [
         ..op("StartInstanceRefresh", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(272)),
-        errors: &[m::ShapeId(261), m::ShapeId(260)],
+        input: Some(m::ShapeId(278)),
+        errors: &[m::ShapeId(267), m::ShapeId(266)],
         implemented: true,
         ..op("SuspendProcesses", "POST", "/")
     },
     m::Operation {
         result_wrapper: Some("TerminateInstanceInAutoScalingGroupResult"),
-        input: Some(m::ShapeId(305)),
+        input: Some(m::ShapeId(311)),
         output: Some(m::ShapeId(13)),
-        errors: &[m::ShapeId(267), m::ShapeId(260)],
+        errors: &[m::ShapeId(273), m::ShapeId(266)],
         implemented: true,
         ..op("TerminateInstanceInAutoScalingGroup", "POST", "/")
     },
     m::Operation {
-        input: Some(m::ShapeId(311)),
-        errors: &[m::ShapeId(267), m::ShapeId(260), m::ShapeId(278)],
+        input: Some(m::ShapeId(319)),
+        errors: &[m::ShapeId(273), m::ShapeId(266), m::ShapeId(284)],
         implemented: true,
         ..op("UpdateAutoScalingGroup", "POST", "/")
     },
 ];
 
 /// Shapes reachable from the implemented operations and every modeled error, sorted by name; a `ShapeId` is an index here.
-pub static SHAPES: [m::Shape; 334] = [
+pub static SHAPES: [m::Shape; 342] = [
     m::Shape {
         name: "AcceleratorCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
     },
     m::Shape {
         name: "AcceleratorManufacturer",
@@ -483,7 +495,7 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "AcceleratorTotalMemoryMiBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
     },
     m::Shape {
         name: "AcceleratorType",
@@ -508,7 +520,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -526,7 +538,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 required: true,
                 ..member("Activities", 9)
             },
-            member("NextToken", 320),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
@@ -534,37 +546,37 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("ActivityId", 320)
+                ..member("ActivityId", 328)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("Description", 320),
+            member("Description", 328),
             m::Member {
                 required: true,
-                ..member("Cause", 321)
+                ..member("Cause", 329)
             },
             m::Member {
                 required: true,
-                ..member("StartTime", 307)
+                ..member("StartTime", 313)
             },
-            member("EndTime", 307),
+            member("EndTime", 313),
             m::Member {
                 required: true,
-                ..member("StatusCode", 268)
+                ..member("StatusCode", 274)
             },
-            member("StatusMessage", 325),
-            member("Progress", 250),
-            member("Details", 320),
-            member("AutoScalingGroupState", 33),
-            member("AutoScalingGroupARN", 262),
+            member("StatusMessage", 333),
+            member("Progress", 256),
+            member("Details", 328),
+            member("AutoScalingGroupState", 35),
+            member("AutoScalingGroupARN", 268),
         ])),
     },
     m::Shape {
         name: "ActivityIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(320),
+            member: m::ShapeId(328),
             member_location_name: None,
             flattened: false,
         }),
@@ -575,7 +587,7 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "AdjustmentType",
-        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 325)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AdjustmentType", 333)])),
     },
     m::Shape {
         name: "AdjustmentTypes",
@@ -588,8 +600,8 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "Alarm",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AlarmName", 325),
-            member("AlarmARN", 262),
+            member("AlarmName", 333),
+            member("AlarmARN", 268),
         ])),
     },
     m::Shape {
@@ -621,7 +633,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -645,12 +657,30 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 300)
+                ..member("TargetGroupARNs", 306)
             },
+        ])),
+    },
+    m::Shape {
+        name: "AttachTrafficSourcesResultType",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "AttachTrafficSourcesType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 333)
+            },
+            m::Member {
+                required: true,
+                ..member("TrafficSources", 318)
+            },
+            member("SkipZonalShiftValidation", 291),
         ])),
     },
     m::Shape {
@@ -658,69 +688,69 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("AutoScalingGroupARN", 262),
-            member("LaunchConfigurationName", 325),
-            member("LaunchTemplate", 160),
-            member("MixedInstancesPolicy", 206),
+            member("AutoScalingGroupARN", 268),
+            member("LaunchConfigurationName", 333),
+            member("LaunchTemplate", 166),
+            member("MixedInstancesPolicy", 212),
             m::Member {
                 required: true,
-                ..member("MinSize", 29)
-            },
-            m::Member {
-                required: true,
-                ..member("MaxSize", 28)
+                ..member("MinSize", 31)
             },
             m::Member {
                 required: true,
-                ..member("DesiredCapacity", 27)
-            },
-            member("PredictedCapacity", 32),
-            m::Member {
-                required: true,
-                ..member("DefaultCooldown", 67)
+                ..member("MaxSize", 30)
             },
             m::Member {
                 required: true,
-                ..member("AvailabilityZones", 43)
+                ..member("DesiredCapacity", 29)
             },
-            member("AvailabilityZoneIds", 41),
-            member("LoadBalancerNames", 171),
-            member("TargetGroupARNs", 300),
+            member("PredictedCapacity", 34),
             m::Member {
                 required: true,
-                ..member("HealthCheckType", 326)
+                ..member("DefaultCooldown", 69)
             },
-            member("HealthCheckGracePeriod", 122),
-            member("Instances", 145),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 307)
+                ..member("AvailabilityZones", 45)
             },
-            member("SuspendedProcesses", 292),
-            member("PlacementGroup", 325),
-            member("VPCZoneIdentifier", 327),
-            member("EnabledMetrics", 109),
-            member("Status", 325),
-            member("Tags", 295),
-            member("TerminationPolicies", 306),
-            member("NewInstancesProtectedFromScaleIn", 141),
-            member("ServiceLinkedRoleARN", 262),
-            member("MaxInstanceLifetime", 178),
-            member("CapacityRebalance", 57),
-            member("WarmPoolConfiguration", 315),
-            member("WarmPoolSize", 317),
-            member("Context", 66),
-            member("DesiredCapacityType", 325),
-            member("DefaultInstanceWarmup", 75),
-            member("TrafficSources", 310),
-            member("InstanceMaintenancePolicy", 135),
-            member("DeletionProtection", 83),
-            member("AvailabilityZoneDistribution", 40),
-            member("AvailabilityZoneImpairmentPolicy", 42),
-            member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 134),
+            member("AvailabilityZoneIds", 43),
+            member("LoadBalancerNames", 177),
+            member("TargetGroupARNs", 306),
+            m::Member {
+                required: true,
+                ..member("HealthCheckType", 334)
+            },
+            member("HealthCheckGracePeriod", 128),
+            member("Instances", 151),
+            m::Member {
+                required: true,
+                ..member("CreatedTime", 313)
+            },
+            member("SuspendedProcesses", 298),
+            member("PlacementGroup", 333),
+            member("VPCZoneIdentifier", 335),
+            member("EnabledMetrics", 115),
+            member("Status", 333),
+            member("Tags", 301),
+            member("TerminationPolicies", 312),
+            member("NewInstancesProtectedFromScaleIn", 147),
+            member("ServiceLinkedRoleARN", 268),
+            member("MaxInstanceLifetime", 184),
+            member("CapacityRebalance", 59),
+            member("WarmPoolConfiguration", 323),
+            member("WarmPoolSize", 325),
+            member("Context", 68),
+            member("DesiredCapacityType", 333),
+            member("DefaultInstanceWarmup", 77),
+            member("TrafficSources", 318),
+            member("InstanceMaintenancePolicy", 141),
+            member("DeletionProtection", 85),
+            member("AvailabilityZoneDistribution", 42),
+            member("AvailabilityZoneImpairmentPolicy", 44),
+            member("CapacityReservationSpecification", 63),
+            member("InstanceLifecyclePolicy", 140),
         ])),
     },
     m::Shape {
@@ -738,7 +768,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "AutoScalingGroupNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -746,11 +776,11 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "AutoScalingGroupNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupNames", 30),
-            member("IncludeInstances", 129),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
-            member("Filters", 119),
+            member("AutoScalingGroupNames", 32),
+            member("IncludeInstances", 135),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
+            member("Filters", 125),
         ])),
     },
     m::Shape {
@@ -764,7 +794,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "AutoScalingGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(26),
+            member: m::ShapeId(28),
             member_location_name: None,
             flattened: false,
         }),
@@ -774,9 +804,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroups", 34)
+                ..member("AutoScalingGroups", 36)
             },
-            member("NextToken", 320),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
@@ -784,40 +814,40 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 323)
+                ..member("InstanceId", 331)
             },
-            member("InstanceType", 325),
+            member("InstanceType", 333),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
-            },
-            m::Member {
-                required: true,
-                ..member("AvailabilityZone", 325)
-            },
-            member("AvailabilityZoneId", 325),
-            m::Member {
-                required: true,
-                ..member("LifecycleState", 326)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 326)
+                ..member("AvailabilityZone", 333)
             },
-            member("LaunchConfigurationName", 325),
-            member("LaunchTemplate", 160),
-            member("ImageId", 325),
+            member("AvailabilityZoneId", 333),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 141)
+                ..member("LifecycleState", 334)
             },
-            member("WeightedCapacity", 326),
+            m::Member {
+                required: true,
+                ..member("HealthStatus", 334)
+            },
+            member("LaunchConfigurationName", 333),
+            member("LaunchTemplate", 166),
+            member("ImageId", 333),
+            m::Member {
+                required: true,
+                ..member("ProtectedFromScaleIn", 147)
+            },
+            member("WeightedCapacity", 334),
         ])),
     },
     m::Shape {
         name: "AutoScalingInstances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(36),
+            member: m::ShapeId(38),
             member_location_name: None,
             flattened: false,
         }),
@@ -825,26 +855,26 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "AutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingInstances", 37),
-            member("NextToken", 320),
+            member("AutoScalingInstances", 39),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "AutoScalingNotificationTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "AvailabilityZoneDistribution",
-        kind: m::ShapeKind::Structure(structure(&[member("CapacityDistributionStrategy", 56)])),
+        kind: m::ShapeKind::Structure(structure(&[member("CapacityDistributionStrategy", 58)])),
     },
     m::Shape {
         name: "AvailabilityZoneIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -852,14 +882,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "AvailabilityZoneImpairmentPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ZonalShiftEnabled", 333),
-            member("ImpairedZoneHealthCheckBehavior", 127),
+            member("ZonalShiftEnabled", 341),
+            member("ImpairedZoneHealthCheckBehavior", 133),
         ])),
     },
     m::Shape {
         name: "AvailabilityZones",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -872,11 +902,11 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "BaselineEbsBandwidthMbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
     },
     m::Shape {
         name: "BaselinePerformanceFactorsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 70)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Cpu", 72)])),
     },
     m::Shape {
         name: "BlockDeviceEbsDeleteOnTermination",
@@ -905,19 +935,19 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "BlockDeviceMapping",
         kind: m::ShapeKind::Structure(structure(&[
-            member("VirtualName", 325),
+            member("VirtualName", 333),
             m::Member {
                 required: true,
-                ..member("DeviceName", 325)
+                ..member("DeviceName", 333)
             },
-            member("Ebs", 106),
-            member("NoDevice", 210),
+            member("Ebs", 112),
+            member("NoDevice", 216),
         ])),
     },
     m::Shape {
         name: "BlockDeviceMappings",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(53),
+            member: m::ShapeId(55),
             member_location_name: None,
             flattened: false,
         }),
@@ -960,7 +990,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "CapacityReservationResourceGroupArns",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(262),
+            member: m::ShapeId(268),
             member_location_name: None,
             flattened: false,
         }),
@@ -968,21 +998,21 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "CapacityReservationSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationPreference", 59),
-            member("CapacityReservationTarget", 62),
+            member("CapacityReservationPreference", 61),
+            member("CapacityReservationTarget", 64),
         ])),
     },
     m::Shape {
         name: "CapacityReservationTarget",
         kind: m::ShapeKind::Structure(structure(&[
-            member("CapacityReservationIds", 58),
-            member("CapacityReservationResourceGroupArns", 60),
+            member("CapacityReservationIds", 60),
+            member("CapacityReservationResourceGroupArns", 62),
         ])),
     },
     m::Shape {
         name: "ClassicLinkVPCSecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -1000,14 +1030,14 @@ pub static SHAPES: [m::Shape; 334] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 262)
+                ..member("AutoScalingGroupName", 268)
             },
-            member("LifecycleActionToken", 162),
+            member("LifecycleActionToken", 168),
             m::Member {
                 required: true,
-                ..member("LifecycleActionResult", 161)
+                ..member("LifecycleActionResult", 167)
             },
-            member("InstanceId", 323),
+            member("InstanceId", 331),
         ])),
     },
     m::Shape {
@@ -1027,7 +1057,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "CpuManufacturers",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(68),
+            member: m::ShapeId(70),
             member_location_name: None,
             flattened: false,
         }),
@@ -1036,7 +1066,7 @@ pub static SHAPES: [m::Shape; 334] = [
         name: "CpuPerformanceFactorRequest",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             location_name: Some("Reference"),
-            ..member("References", 223)
+            ..member("References", 229)
         }])),
     },
     m::Shape {
@@ -1044,48 +1074,48 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("LaunchConfigurationName", 325),
-            member("LaunchTemplate", 160),
-            member("MixedInstancesPolicy", 206),
-            member("InstanceId", 323),
+            member("LaunchConfigurationName", 333),
+            member("LaunchTemplate", 166),
+            member("MixedInstancesPolicy", 212),
+            member("InstanceId", 331),
             m::Member {
                 required: true,
-                ..member("MinSize", 29)
+                ..member("MinSize", 31)
             },
             m::Member {
                 required: true,
-                ..member("MaxSize", 28)
+                ..member("MaxSize", 30)
             },
-            member("DesiredCapacity", 27),
-            member("DefaultCooldown", 67),
-            member("AvailabilityZones", 43),
-            member("AvailabilityZoneIds", 41),
-            member("LoadBalancerNames", 171),
-            member("TargetGroupARNs", 300),
-            member("HealthCheckType", 326),
-            member("HealthCheckGracePeriod", 122),
-            member("PlacementGroup", 325),
-            member("VPCZoneIdentifier", 327),
-            member("TerminationPolicies", 306),
-            member("NewInstancesProtectedFromScaleIn", 141),
-            member("CapacityRebalance", 57),
-            member("LifecycleHookSpecificationList", 166),
-            member("DeletionProtection", 83),
-            member("Tags", 298),
-            member("ServiceLinkedRoleARN", 262),
-            member("MaxInstanceLifetime", 178),
-            member("Context", 66),
-            member("DesiredCapacityType", 325),
-            member("DefaultInstanceWarmup", 75),
-            member("TrafficSources", 310),
-            member("InstanceMaintenancePolicy", 135),
-            member("AvailabilityZoneDistribution", 40),
-            member("AvailabilityZoneImpairmentPolicy", 42),
-            member("SkipZonalShiftValidation", 285),
-            member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 134),
+            member("DesiredCapacity", 29),
+            member("DefaultCooldown", 69),
+            member("AvailabilityZones", 45),
+            member("AvailabilityZoneIds", 43),
+            member("LoadBalancerNames", 177),
+            member("TargetGroupARNs", 306),
+            member("HealthCheckType", 334),
+            member("HealthCheckGracePeriod", 128),
+            member("PlacementGroup", 333),
+            member("VPCZoneIdentifier", 335),
+            member("TerminationPolicies", 312),
+            member("NewInstancesProtectedFromScaleIn", 147),
+            member("CapacityRebalance", 59),
+            member("LifecycleHookSpecificationList", 172),
+            member("DeletionProtection", 85),
+            member("Tags", 304),
+            member("ServiceLinkedRoleARN", 268),
+            member("MaxInstanceLifetime", 184),
+            member("Context", 68),
+            member("DesiredCapacityType", 333),
+            member("DefaultInstanceWarmup", 77),
+            member("TrafficSources", 318),
+            member("InstanceMaintenancePolicy", 141),
+            member("AvailabilityZoneDistribution", 42),
+            member("AvailabilityZoneImpairmentPolicy", 44),
+            member("SkipZonalShiftValidation", 291),
+            member("CapacityReservationSpecification", 63),
+            member("InstanceLifecyclePolicy", 140),
         ])),
     },
     m::Shape {
@@ -1093,45 +1123,45 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 325)
+                ..member("LaunchConfigurationName", 333)
             },
-            member("ImageId", 325),
-            member("KeyName", 325),
-            member("SecurityGroups", 277),
-            member("ClassicLinkVPCId", 325),
-            member("ClassicLinkVPCSecurityGroups", 63),
-            member("UserData", 332),
-            member("InstanceId", 323),
-            member("InstanceType", 325),
-            member("KernelId", 325),
-            member("RamdiskId", 325),
-            member("BlockDeviceMappings", 54),
-            member("InstanceMonitoring", 140),
-            member("SpotPrice", 287),
-            member("IamInstanceProfile", 322),
-            member("EbsOptimized", 107),
+            member("ImageId", 333),
+            member("KeyName", 333),
+            member("SecurityGroups", 283),
+            member("ClassicLinkVPCId", 333),
+            member("ClassicLinkVPCSecurityGroups", 65),
+            member("UserData", 340),
+            member("InstanceId", 331),
+            member("InstanceType", 333),
+            member("KernelId", 333),
+            member("RamdiskId", 333),
+            member("BlockDeviceMappings", 56),
+            member("InstanceMonitoring", 146),
+            member("SpotPrice", 293),
+            member("IamInstanceProfile", 330),
+            member("EbsOptimized", 113),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 329),
-            member("MetadataOptions", 139),
+            member("PlacementTenancy", 337),
+            member("MetadataOptions", 145),
         ])),
     },
     m::Shape {
         name: "CreateOrUpdateTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 298)
+            ..member("Tags", 304)
         }])),
     },
     m::Shape {
         name: "CustomizedMetricSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricName", 196),
-            member("Namespace", 197),
-            member("Dimensions", 192),
-            member("Statistic", 200),
-            member("Unit", 202),
-            member("Period", 193),
-            member("Metrics", 302),
+            member("MetricName", 202),
+            member("Namespace", 203),
+            member("Dimensions", 198),
+            member("Statistic", 206),
+            member("Unit", 208),
+            member("Period", 199),
+            member("Metrics", 308),
         ])),
     },
     m::Shape {
@@ -1143,9 +1173,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("ForceDelete", 120),
+            member("ForceDelete", 126),
         ])),
     },
     m::Shape {
@@ -1161,7 +1191,7 @@ pub static SHAPES: [m::Shape; 334] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
         ])),
     },
@@ -1170,21 +1200,21 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 325)
+                ..member("TopicARN", 333)
             },
         ])),
     },
     m::Shape {
         name: "DeletePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
+            member("AutoScalingGroupName", 333),
             m::Member {
                 required: true,
-                ..member("PolicyName", 262)
+                ..member("PolicyName", 268)
             },
         ])),
     },
@@ -1193,11 +1223,11 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 325)
+                ..member("ScheduledActionName", 333)
             },
         ])),
     },
@@ -1205,7 +1235,7 @@ pub static SHAPES: [m::Shape; 334] = [
         name: "DeleteTagsType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("Tags", 298)
+            ..member("Tags", 304)
         }])),
     },
     m::Shape {
@@ -1217,10 +1247,10 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "DescribeAccountLimitsAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxNumberOfAutoScalingGroups", 179),
-            member("MaxNumberOfLaunchConfigurations", 180),
-            member("NumberOfAutoScalingGroups", 217),
-            member("NumberOfLaunchConfigurations", 218),
+            member("MaxNumberOfAutoScalingGroups", 185),
+            member("MaxNumberOfLaunchConfigurations", 186),
+            member("NumberOfAutoScalingGroups", 223),
+            member("NumberOfLaunchConfigurations", 224),
         ])),
     },
     m::Shape {
@@ -1230,31 +1260,31 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "DescribeAutoScalingInstancesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 133),
-            member("MaxRecords", 181),
-            member("NextToken", 320),
+            member("InstanceIds", 139),
+            member("MaxRecords", 187),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "DescribeAutoScalingNotificationTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("AutoScalingNotificationTypes", 39)])),
+        kind: m::ShapeKind::Structure(structure(&[member("AutoScalingNotificationTypes", 41)])),
     },
     m::Shape {
         name: "DescribeLifecycleHookTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHookTypes", 39)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHookTypes", 41)])),
     },
     m::Shape {
         name: "DescribeLifecycleHooksAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHooks", 167)])),
+        kind: m::ShapeKind::Structure(structure(&[member("LifecycleHooks", 173)])),
     },
     m::Shape {
         name: "DescribeLifecycleHooksType",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("LifecycleHookNames", 164),
+            member("LifecycleHookNames", 170),
         ])),
     },
     m::Shape {
@@ -1262,24 +1292,24 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribeLoadBalancerTargetGroupsResponse",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroups", 173),
-            member("NextToken", 320),
+            member("LoadBalancerTargetGroups", 179),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "DescribeMetricCollectionTypesAnswer",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metrics", 186),
-            member("Granularities", 195),
+            member("Metrics", 192),
+            member("Granularities", 201),
         ])),
     },
     m::Shape {
@@ -1287,62 +1317,81 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("NotificationConfigurations", 212)
+                ..member("NotificationConfigurations", 218)
             },
-            member("NextToken", 320),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "DescribeNotificationConfigurationsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupNames", 30),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("AutoScalingGroupNames", 32),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribePoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
-            member("PolicyNames", 227),
-            member("PolicyTypes", 228),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("AutoScalingGroupName", 333),
+            member("PolicyNames", 233),
+            member("PolicyTypes", 234),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribeScalingActivitiesType",
         kind: m::ShapeKind::Structure(structure(&[
             member("ActivityIds", 12),
-            member("AutoScalingGroupName", 325),
-            member("IncludeDeletedGroups", 128),
-            member("MaxRecords", 181),
-            member("NextToken", 320),
-            member("Filters", 119),
+            member("AutoScalingGroupName", 333),
+            member("IncludeDeletedGroups", 134),
+            member("MaxRecords", 187),
+            member("NextToken", 328),
+            member("Filters", 125),
         ])),
     },
     m::Shape {
         name: "DescribeScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
-            member("ScheduledActionNames", 273),
-            member("StartTime", 307),
-            member("EndTime", 307),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("AutoScalingGroupName", 333),
+            member("ScheduledActionNames", 279),
+            member("StartTime", 313),
+            member("EndTime", 313),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribeTagsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Filters", 119),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("Filters", 125),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "DescribeTerminationPolicyTypesAnswer",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 306)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminationPolicyTypes", 312)])),
+    },
+    m::Shape {
+        name: "DescribeTrafficSourcesRequest",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 333)
+            },
+            member("TrafficSourceType", 333),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
+        ])),
+    },
+    m::Shape {
+        name: "DescribeTrafficSourcesResponse",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("TrafficSources", 317),
+            member("NextToken", 328),
+        ])),
     },
     m::Shape {
         name: "DetachInstancesAnswer",
@@ -1351,14 +1400,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "DetachInstancesQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 133),
+            member("InstanceIds", 139),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 283)
+                ..member("ShouldDecrementDesiredCapacity", 289)
             },
         ])),
     },
@@ -1371,11 +1420,28 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("TargetGroupARNs", 300)
+                ..member("TargetGroupARNs", 306)
+            },
+        ])),
+    },
+    m::Shape {
+        name: "DetachTrafficSourcesResultType",
+        kind: m::ShapeKind::Structure(structure(&[])),
+    },
+    m::Shape {
+        name: "DetachTrafficSourcesType",
+        kind: m::ShapeKind::Structure(structure(&[
+            m::Member {
+                required: true,
+                ..member("AutoScalingGroupName", 333)
+            },
+            m::Member {
+                required: true,
+                ..member("TrafficSources", 318)
             },
         ])),
     },
@@ -1386,13 +1452,13 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "Ebs",
         kind: m::ShapeKind::Structure(structure(&[
-            member("SnapshotId", 325),
-            member("VolumeSize", 51),
-            member("VolumeType", 52),
-            member("DeleteOnTermination", 47),
-            member("Iops", 49),
-            member("Encrypted", 48),
-            member("Throughput", 50),
+            member("SnapshotId", 333),
+            member("VolumeSize", 53),
+            member("VolumeType", 54),
+            member("DeleteOnTermination", 49),
+            member("Iops", 51),
+            member("Encrypted", 50),
+            member("Throughput", 52),
         ])),
     },
     m::Shape {
@@ -1402,14 +1468,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "EnabledMetric",
         kind: m::ShapeKind::Structure(structure(&[
-            member("Metric", 325),
-            member("Granularity", 325),
+            member("Metric", 333),
+            member("Granularity", 333),
         ])),
     },
     m::Shape {
         name: "EnabledMetrics",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(108),
+            member: m::ShapeId(114),
             member_location_name: None,
             flattened: false,
         }),
@@ -1421,14 +1487,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "EnterStandbyQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 133),
+            member("InstanceIds", 139),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 283)
+                ..member("ShouldDecrementDesiredCapacity", 289)
             },
         ])),
     },
@@ -1443,7 +1509,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ExcludedInstanceTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(113),
+            member: m::ShapeId(119),
             member_location_name: None,
             flattened: false,
         }),
@@ -1451,14 +1517,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ExecutePolicyType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
+            member("AutoScalingGroupName", 333),
             m::Member {
                 required: true,
-                ..member("PolicyName", 262)
+                ..member("PolicyName", 268)
             },
-            member("HonorCooldown", 124),
-            member("MetricValue", 198),
-            member("BreachThreshold", 198),
+            member("HonorCooldown", 130),
+            member("MetricValue", 204),
+            member("BreachThreshold", 204),
         ])),
     },
     m::Shape {
@@ -1468,21 +1534,21 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ExitStandbyQuery",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceIds", 133),
+            member("InstanceIds", 139),
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
         ])),
     },
     m::Shape {
         name: "Filter",
-        kind: m::ShapeKind::Structure(structure(&[member("Name", 320), member("Values", 314)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Name", 328), member("Values", 322)])),
     },
     m::Shape {
         name: "Filters",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(118),
+            member: m::ShapeId(124),
             member_location_name: None,
             flattened: false,
         }),
@@ -1516,7 +1582,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("Message", 325)])
+            ..structure(&[member("Message", 333)])
         }),
     },
     m::Shape {
@@ -1542,30 +1608,30 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 323)
+                ..member("InstanceId", 331)
             },
-            member("InstanceType", 325),
+            member("InstanceType", 333),
             m::Member {
                 required: true,
-                ..member("AvailabilityZone", 325)
+                ..member("AvailabilityZone", 333)
             },
-            member("AvailabilityZoneId", 325),
+            member("AvailabilityZoneId", 333),
             m::Member {
                 required: true,
-                ..member("LifecycleState", 168)
+                ..member("LifecycleState", 174)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 326)
+                ..member("HealthStatus", 334)
             },
-            member("LaunchConfigurationName", 325),
-            member("LaunchTemplate", 160),
-            member("ImageId", 325),
+            member("LaunchConfigurationName", 333),
+            member("LaunchTemplate", 166),
+            member("ImageId", 333),
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 141)
+                ..member("ProtectedFromScaleIn", 147)
             },
-            member("WeightedCapacity", 326),
+            member("WeightedCapacity", 334),
         ])),
     },
     m::Shape {
@@ -1577,7 +1643,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "InstanceGenerations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(131),
+            member: m::ShapeId(137),
             member_location_name: None,
             flattened: false,
         }),
@@ -1585,20 +1651,20 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "InstanceIds",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(323),
+            member: m::ShapeId(331),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "InstanceLifecyclePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 264)])),
+        kind: m::ShapeKind::Structure(structure(&[member("RetentionTriggers", 270)])),
     },
     m::Shape {
         name: "InstanceMaintenancePolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MinHealthyPercentage", 148),
-            member("MaxHealthyPercentage", 147),
+            member("MinHealthyPercentage", 154),
+            member("MaxHealthyPercentage", 153),
         ])),
     },
     m::Shape {
@@ -1620,14 +1686,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "InstanceMetadataOptions",
         kind: m::ShapeKind::Structure(structure(&[
-            member("HttpTokens", 138),
-            member("HttpPutResponseHopLimit", 137),
-            member("HttpEndpoint", 136),
+            member("HttpTokens", 144),
+            member("HttpPutResponseHopLimit", 143),
+            member("HttpEndpoint", 142),
         ])),
     },
     m::Shape {
         name: "InstanceMonitoring",
-        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 207)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Enabled", 213)])),
     },
     m::Shape {
         name: "InstanceProtected",
@@ -1642,7 +1708,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -1650,45 +1716,45 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("VCpuCount", 313)
+                ..member("VCpuCount", 321)
             },
             m::Member {
                 required: true,
-                ..member("MemoryMiB", 183)
+                ..member("MemoryMiB", 189)
             },
-            member("CpuManufacturers", 69),
-            member("MemoryGiBPerVCpu", 182),
-            member("ExcludedInstanceTypes", 114),
-            member("InstanceGenerations", 132),
-            member("SpotMaxPricePercentageOverLowestPrice", 216),
-            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 216),
-            member("OnDemandMaxPricePercentageOverLowestPrice", 216),
-            member("BareMetal", 44),
-            member("BurstablePerformance", 55),
-            member("RequireHibernateSupport", 214),
-            member("NetworkInterfaceCount", 209),
-            member("LocalStorage", 174),
-            member("LocalStorageTypes", 176),
-            member("TotalLocalStorageGB", 308),
-            member("BaselineEbsBandwidthMbps", 45),
+            member("CpuManufacturers", 71),
+            member("MemoryGiBPerVCpu", 188),
+            member("ExcludedInstanceTypes", 120),
+            member("InstanceGenerations", 138),
+            member("SpotMaxPricePercentageOverLowestPrice", 222),
+            member("MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", 222),
+            member("OnDemandMaxPricePercentageOverLowestPrice", 222),
+            member("BareMetal", 46),
+            member("BurstablePerformance", 57),
+            member("RequireHibernateSupport", 220),
+            member("NetworkInterfaceCount", 215),
+            member("LocalStorage", 180),
+            member("LocalStorageTypes", 182),
+            member("TotalLocalStorageGB", 314),
+            member("BaselineEbsBandwidthMbps", 47),
             member("AcceleratorTypes", 7),
             member("AcceleratorCount", 0),
             member("AcceleratorManufacturers", 2),
             member("AcceleratorNames", 4),
             member("AcceleratorTotalMemoryMiB", 5),
-            member("NetworkBandwidthGbps", 208),
+            member("NetworkBandwidthGbps", 214),
             member("AllowedInstanceTypes", 19),
-            member("BaselinePerformanceFactors", 46),
+            member("BaselinePerformanceFactors", 48),
         ])),
     },
     m::Shape {
         name: "InstanceReusePolicy",
-        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 266)])),
+        kind: m::ShapeKind::Structure(structure(&[member("ReuseOnScaleIn", 272)])),
     },
     m::Shape {
         name: "Instances",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(130),
+            member: m::ShapeId(136),
             member_location_name: None,
             flattened: false,
         }),
@@ -1696,12 +1762,12 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "InstancesDistribution",
         kind: m::ShapeKind::Structure(structure(&[
-            member("OnDemandAllocationStrategy", 320),
-            member("OnDemandBaseCapacity", 219),
-            member("OnDemandPercentageAboveBaseCapacity", 220),
-            member("SpotAllocationStrategy", 320),
-            member("SpotInstancePools", 286),
-            member("SpotMaxPrice", 205),
+            member("OnDemandAllocationStrategy", 328),
+            member("OnDemandBaseCapacity", 225),
+            member("OnDemandPercentageAboveBaseCapacity", 226),
+            member("SpotAllocationStrategy", 328),
+            member("SpotInstancePools", 292),
+            member("SpotMaxPrice", 211),
         ])),
     },
     m::Shape {
@@ -1721,7 +1787,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -1733,7 +1799,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -1741,49 +1807,49 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurationName", 325)
+                ..member("LaunchConfigurationName", 333)
             },
-            member("LaunchConfigurationARN", 262),
+            member("LaunchConfigurationARN", 268),
             m::Member {
                 required: true,
-                ..member("ImageId", 325)
+                ..member("ImageId", 333)
             },
-            member("KeyName", 325),
-            member("SecurityGroups", 277),
-            member("ClassicLinkVPCId", 325),
-            member("ClassicLinkVPCSecurityGroups", 63),
-            member("UserData", 332),
+            member("KeyName", 333),
+            member("SecurityGroups", 283),
+            member("ClassicLinkVPCId", 333),
+            member("ClassicLinkVPCSecurityGroups", 65),
+            member("UserData", 340),
             m::Member {
                 required: true,
-                ..member("InstanceType", 325)
+                ..member("InstanceType", 333)
             },
-            member("KernelId", 325),
-            member("RamdiskId", 325),
-            member("BlockDeviceMappings", 54),
-            member("InstanceMonitoring", 140),
-            member("SpotPrice", 287),
-            member("IamInstanceProfile", 322),
+            member("KernelId", 333),
+            member("RamdiskId", 333),
+            member("BlockDeviceMappings", 56),
+            member("InstanceMonitoring", 146),
+            member("SpotPrice", 293),
+            member("IamInstanceProfile", 330),
             m::Member {
                 required: true,
-                ..member("CreatedTime", 307)
+                ..member("CreatedTime", 313)
             },
-            member("EbsOptimized", 107),
+            member("EbsOptimized", 113),
             member("AssociatePublicIpAddress", 23),
-            member("PlacementTenancy", 329),
-            member("MetadataOptions", 139),
+            member("PlacementTenancy", 337),
+            member("MetadataOptions", 145),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurationNameType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("LaunchConfigurationName", 325)
+            ..member("LaunchConfigurationName", 333)
         }])),
     },
     m::Shape {
         name: "LaunchConfigurationNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -1791,15 +1857,15 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "LaunchConfigurationNamesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchConfigurationNames", 153),
-            member("NextToken", 320),
-            member("MaxRecords", 181),
+            member("LaunchConfigurationNames", 159),
+            member("NextToken", 328),
+            member("MaxRecords", 187),
         ])),
     },
     m::Shape {
         name: "LaunchConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(151),
+            member: m::ShapeId(157),
             member_location_name: None,
             flattened: false,
         }),
@@ -1809,16 +1875,16 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("LaunchConfigurations", 155)
+                ..member("LaunchConfigurations", 161)
             },
-            member("NextToken", 320),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "LaunchTemplate",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateSpecification", 160),
-            member("Overrides", 221),
+            member("LaunchTemplateSpecification", 166),
+            member("Overrides", 227),
         ])),
     },
     m::Shape {
@@ -1828,19 +1894,19 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "LaunchTemplateOverrides",
         kind: m::ShapeKind::Structure(structure(&[
-            member("InstanceType", 325),
-            member("WeightedCapacity", 326),
-            member("LaunchTemplateSpecification", 160),
-            member("InstanceRequirements", 143),
-            member("ImageId", 126),
+            member("InstanceType", 333),
+            member("WeightedCapacity", 334),
+            member("LaunchTemplateSpecification", 166),
+            member("InstanceRequirements", 149),
+            member("ImageId", 132),
         ])),
     },
     m::Shape {
         name: "LaunchTemplateSpecification",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplateId", 325),
-            member("LaunchTemplateName", 158),
-            member("Version", 325),
+            member("LaunchTemplateId", 333),
+            member("LaunchTemplateName", 164),
+            member("Version", 333),
         ])),
     },
     m::Shape {
@@ -1855,14 +1921,14 @@ pub static SHAPES: [m::Shape; 334] = [
         name: "LifecycleHook",
         kind: m::ShapeKind::Structure(structure(&[
             member("LifecycleHookName", 22),
-            member("AutoScalingGroupName", 325),
-            member("LifecycleTransition", 169),
-            member("NotificationTargetARN", 213),
-            member("RoleARN", 325),
+            member("AutoScalingGroupName", 333),
+            member("LifecycleTransition", 175),
+            member("NotificationTargetARN", 219),
+            member("RoleARN", 333),
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 123),
-            member("GlobalTimeout", 121),
-            member("DefaultResult", 161),
+            member("HeartbeatTimeout", 129),
+            member("GlobalTimeout", 127),
+            member("DefaultResult", 167),
         ])),
     },
     m::Shape {
@@ -1882,19 +1948,19 @@ pub static SHAPES: [m::Shape; 334] = [
             },
             m::Member {
                 required: true,
-                ..member("LifecycleTransition", 169)
+                ..member("LifecycleTransition", 175)
             },
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 123),
-            member("DefaultResult", 161),
-            member("NotificationTargetARN", 213),
-            member("RoleARN", 325),
+            member("HeartbeatTimeout", 129),
+            member("DefaultResult", 167),
+            member("NotificationTargetARN", 219),
+            member("RoleARN", 333),
         ])),
     },
     m::Shape {
         name: "LifecycleHookSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(165),
+            member: m::ShapeId(171),
             member_location_name: None,
             flattened: false,
         }),
@@ -1902,7 +1968,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "LifecycleHooks",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(163),
+            member: m::ShapeId(169),
             member_location_name: None,
             flattened: false,
         }),
@@ -1957,13 +2023,13 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
         name: "LoadBalancerNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -1971,14 +2037,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "LoadBalancerTargetGroupState",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LoadBalancerTargetGroupARN", 328),
-            member("State", 325),
+            member("LoadBalancerTargetGroupARN", 336),
+            member("State", 333),
         ])),
     },
     m::Shape {
         name: "LoadBalancerTargetGroupStates",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(172),
+            member: m::ShapeId(178),
             member_location_name: None,
             flattened: false,
         }),
@@ -1998,7 +2064,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "LocalStorageTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(175),
+            member: m::ShapeId(181),
             member_location_name: None,
             flattened: false,
         }),
@@ -2025,16 +2091,16 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "MemoryGiBPerVCpuRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 215), member("Max", 215)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 221), member("Max", 221)])),
     },
     m::Shape {
         name: "MemoryMiBRequest",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 216)
+                ..member("Min", 222)
             },
-            member("Max", 216),
+            member("Max", 222),
         ])),
     },
     m::Shape {
@@ -2042,23 +2108,23 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Namespace", 197)
+                ..member("Namespace", 203)
             },
             m::Member {
                 required: true,
-                ..member("MetricName", 196)
+                ..member("MetricName", 202)
             },
-            member("Dimensions", 192),
+            member("Dimensions", 198),
         ])),
     },
     m::Shape {
         name: "MetricCollectionType",
-        kind: m::ShapeKind::Structure(structure(&[member("Metric", 325)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Metric", 333)])),
     },
     m::Shape {
         name: "MetricCollectionTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(185),
+            member: m::ShapeId(191),
             member_location_name: None,
             flattened: false,
         }),
@@ -2066,7 +2132,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "MetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(188),
+            member: m::ShapeId(194),
             member_location_name: None,
             flattened: false,
         }),
@@ -2076,12 +2142,12 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 325)
+                ..member("Id", 333)
             },
-            member("Expression", 321),
-            member("MetricStat", 199),
-            member("Label", 330),
-            member("ReturnData", 265),
+            member("Expression", 329),
+            member("MetricStat", 205),
+            member("Label", 338),
+            member("ReturnData", 271),
         ])),
     },
     m::Shape {
@@ -2089,11 +2155,11 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Name", 190)
+                ..member("Name", 196)
             },
             m::Member {
                 required: true,
-                ..member("Value", 191)
+                ..member("Value", 197)
             },
         ])),
     },
@@ -2108,7 +2174,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "MetricDimensions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(189),
+            member: m::ShapeId(195),
             member_location_name: None,
             flattened: false,
         }),
@@ -2119,12 +2185,12 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "MetricGranularityType",
-        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 325)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Granularity", 333)])),
     },
     m::Shape {
         name: "MetricGranularityTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(194),
+            member: m::ShapeId(200),
             member_location_name: None,
             flattened: false,
         }),
@@ -2146,13 +2212,13 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 184)
+                ..member("Metric", 190)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 331)
+                ..member("Stat", 339)
             },
-            member("Unit", 202),
+            member("Unit", 208),
         ])),
     },
     m::Shape {
@@ -2191,8 +2257,8 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "MixedInstancesPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("LaunchTemplate", 157),
-            member("InstancesDistribution", 146),
+            member("LaunchTemplate", 163),
+            member("InstancesDistribution", 152),
         ])),
     },
     m::Shape {
@@ -2201,11 +2267,11 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "NetworkBandwidthGbpsRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 215), member("Max", 215)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 221), member("Max", 221)])),
     },
     m::Shape {
         name: "NetworkInterfaceCountRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 216), member("Max", 216)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 222), member("Max", 222)])),
     },
     m::Shape {
         name: "NoDevice",
@@ -2214,15 +2280,15 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "NotificationConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
-            member("TopicARN", 325),
-            member("NotificationType", 325),
+            member("AutoScalingGroupName", 333),
+            member("TopicARN", 333),
+            member("NotificationType", 333),
         ])),
     },
     m::Shape {
         name: "NotificationConfigurations",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(211),
+            member: m::ShapeId(217),
             member_location_name: None,
             flattened: false,
         }),
@@ -2262,19 +2328,19 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "Overrides",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(159),
+            member: m::ShapeId(165),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "PerformanceFactorReferenceRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 290)])),
+        kind: m::ShapeKind::Structure(structure(&[member("InstanceFamily", 296)])),
     },
     m::Shape {
         name: "PerformanceFactorReferenceSetRequest",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(222),
+            member: m::ShapeId(228),
             member_location_name: Some("item"),
             flattened: false,
         }),
@@ -2282,13 +2348,13 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "PoliciesType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScalingPolicies", 269),
-            member("NextToken", 320),
+            member("ScalingPolicies", 275),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "PolicyARNType",
-        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 262), member("Alarms", 17)])),
+        kind: m::ShapeKind::Structure(structure(&[member("PolicyARN", 268), member("Alarms", 17)])),
     },
     m::Shape {
         name: "PolicyIncrement",
@@ -2297,7 +2363,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "PolicyNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(262),
+            member: m::ShapeId(268),
             member_location_name: None,
             flattened: false,
         }),
@@ -2305,7 +2371,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "PolicyTypes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(329),
+            member: m::ShapeId(337),
             member_location_name: None,
             flattened: false,
         }),
@@ -2337,9 +2403,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 201)
+                ..member("PredefinedMetricType", 207)
             },
-            member("ResourceLabel", 321),
+            member("ResourceLabel", 329),
         ])),
     },
     m::Shape {
@@ -2358,33 +2424,33 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("MetricSpecifications", 240)
+                ..member("MetricSpecifications", 246)
             },
-            member("Mode", 241),
-            member("SchedulingBufferTime", 245),
-            member("MaxCapacityBreachBehavior", 237),
-            member("MaxCapacityBuffer", 238),
+            member("Mode", 247),
+            member("SchedulingBufferTime", 251),
+            member("MaxCapacityBreachBehavior", 243),
+            member("MaxCapacityBuffer", 244),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedCapacityMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 187)
+            ..member("MetricDataQueries", 193)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedLoadMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 187)
+            ..member("MetricDataQueries", 193)
         }])),
     },
     m::Shape {
         name: "PredictiveScalingCustomizedScalingMetric",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("MetricDataQueries", 187)
+            ..member("MetricDataQueries", 193)
         }])),
     },
     m::Shape {
@@ -2402,20 +2468,20 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("TargetValue", 198)
+                ..member("TargetValue", 204)
             },
-            member("PredefinedMetricPairSpecification", 243),
-            member("PredefinedScalingMetricSpecification", 244),
-            member("PredefinedLoadMetricSpecification", 242),
-            member("CustomizedScalingMetricSpecification", 236),
-            member("CustomizedLoadMetricSpecification", 235),
-            member("CustomizedCapacityMetricSpecification", 234),
+            member("PredefinedMetricPairSpecification", 249),
+            member("PredefinedScalingMetricSpecification", 250),
+            member("PredefinedLoadMetricSpecification", 248),
+            member("CustomizedScalingMetricSpecification", 242),
+            member("CustomizedLoadMetricSpecification", 241),
+            member("CustomizedCapacityMetricSpecification", 240),
         ])),
     },
     m::Shape {
         name: "PredictiveScalingMetricSpecifications",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(239),
+            member: m::ShapeId(245),
             member_location_name: None,
             flattened: false,
         }),
@@ -2431,9 +2497,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 229)
+                ..member("PredefinedMetricType", 235)
             },
-            member("ResourceLabel", 321),
+            member("ResourceLabel", 329),
         ])),
     },
     m::Shape {
@@ -2441,9 +2507,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 230)
+                ..member("PredefinedMetricType", 236)
             },
-            member("ResourceLabel", 321),
+            member("ResourceLabel", 329),
         ])),
     },
     m::Shape {
@@ -2451,9 +2517,9 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("PredefinedMetricType", 232)
+                ..member("PredefinedMetricType", 238)
             },
-            member("ResourceLabel", 321),
+            member("ResourceLabel", 329),
         ])),
     },
     m::Shape {
@@ -2463,7 +2529,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ProcessNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -2472,20 +2538,20 @@ pub static SHAPES: [m::Shape; 334] = [
         name: "ProcessType",
         kind: m::ShapeKind::Structure(structure(&[m::Member {
             required: true,
-            ..member("ProcessName", 325)
+            ..member("ProcessName", 333)
         }])),
     },
     m::Shape {
         name: "Processes",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(247),
+            member: m::ShapeId(253),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "ProcessesType",
-        kind: m::ShapeKind::Structure(structure(&[member("Processes", 248)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Processes", 254)])),
     },
     m::Shape {
         name: "Progress",
@@ -2512,14 +2578,14 @@ pub static SHAPES: [m::Shape; 334] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("LifecycleTransition", 169),
-            member("RoleARN", 325),
-            member("NotificationTargetARN", 213),
+            member("LifecycleTransition", 175),
+            member("RoleARN", 333),
+            member("NotificationTargetARN", 219),
             member("NotificationMetadata", 21),
-            member("HeartbeatTimeout", 123),
-            member("DefaultResult", 161),
+            member("HeartbeatTimeout", 129),
+            member("DefaultResult", 167),
         ])),
     },
     m::Shape {
@@ -2527,15 +2593,15 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("TopicARN", 325)
+                ..member("TopicARN", 333)
             },
             m::Member {
                 required: true,
-                ..member("NotificationTypes", 39)
+                ..member("NotificationTypes", 41)
             },
         ])),
     },
@@ -2544,24 +2610,24 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("PolicyName", 325)
+                ..member("PolicyName", 333)
             },
-            member("PolicyType", 329),
-            member("AdjustmentType", 325),
-            member("MinAdjustmentStep", 204),
-            member("MinAdjustmentMagnitude", 203),
-            member("ScalingAdjustment", 226),
-            member("Cooldown", 67),
-            member("MetricAggregationType", 326),
-            member("StepAdjustments", 289),
-            member("EstimatedInstanceWarmup", 112),
-            member("TargetTrackingConfiguration", 301),
-            member("Enabled", 271),
-            member("PredictiveScalingConfiguration", 233),
+            member("PolicyType", 337),
+            member("AdjustmentType", 333),
+            member("MinAdjustmentStep", 210),
+            member("MinAdjustmentMagnitude", 209),
+            member("ScalingAdjustment", 232),
+            member("Cooldown", 69),
+            member("MetricAggregationType", 334),
+            member("StepAdjustments", 295),
+            member("EstimatedInstanceWarmup", 118),
+            member("TargetTrackingConfiguration", 307),
+            member("Enabled", 277),
+            member("PredictiveScalingConfiguration", 239),
         ])),
     },
     m::Shape {
@@ -2569,20 +2635,20 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("ScheduledActionName", 325)
+                ..member("ScheduledActionName", 333)
             },
-            member("Time", 307),
-            member("StartTime", 307),
-            member("EndTime", 307),
-            member("Recurrence", 325),
-            member("MinSize", 29),
-            member("MaxSize", 28),
-            member("DesiredCapacity", 27),
-            member("TimeZone", 325),
+            member("Time", 313),
+            member("StartTime", 313),
+            member("EndTime", 313),
+            member("Recurrence", 333),
+            member("MinSize", 31),
+            member("MaxSize", 30),
+            member("DesiredCapacity", 29),
+            member("TimeZone", 333),
         ])),
     },
     m::Shape {
@@ -2598,10 +2664,10 @@ pub static SHAPES: [m::Shape; 334] = [
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 262)
+                ..member("AutoScalingGroupName", 268)
             },
-            member("LifecycleActionToken", 162),
-            member("InstanceId", 323),
+            member("LifecycleActionToken", 168),
+            member("InstanceId", 331),
         ])),
     },
     m::Shape {
@@ -2613,7 +2679,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -2625,7 +2691,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -2640,7 +2706,7 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "RetentionTriggers",
-        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 263)])),
+        kind: m::ShapeKind::Structure(structure(&[member("TerminateHookAbandon", 269)])),
     },
     m::Shape {
         name: "ReturnData",
@@ -2659,7 +2725,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -2688,7 +2754,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ScalingPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(270),
+            member: m::ShapeId(276),
             member_location_name: None,
             flattened: false,
         }),
@@ -2696,22 +2762,22 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ScalingPolicy",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
-            member("PolicyName", 325),
-            member("PolicyARN", 262),
-            member("PolicyType", 329),
-            member("AdjustmentType", 325),
-            member("MinAdjustmentStep", 204),
-            member("MinAdjustmentMagnitude", 203),
-            member("ScalingAdjustment", 226),
-            member("Cooldown", 67),
-            member("StepAdjustments", 289),
-            member("MetricAggregationType", 326),
-            member("EstimatedInstanceWarmup", 112),
+            member("AutoScalingGroupName", 333),
+            member("PolicyName", 333),
+            member("PolicyARN", 268),
+            member("PolicyType", 337),
+            member("AdjustmentType", 333),
+            member("MinAdjustmentStep", 210),
+            member("MinAdjustmentMagnitude", 209),
+            member("ScalingAdjustment", 232),
+            member("Cooldown", 69),
+            member("StepAdjustments", 295),
+            member("MetricAggregationType", 334),
+            member("EstimatedInstanceWarmup", 118),
             member("Alarms", 17),
-            member("TargetTrackingConfiguration", 301),
-            member("Enabled", 271),
-            member("PredictiveScalingConfiguration", 233),
+            member("TargetTrackingConfiguration", 307),
+            member("Enabled", 277),
+            member("PredictiveScalingConfiguration", 239),
         ])),
     },
     m::Shape {
@@ -2723,15 +2789,15 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("ScalingProcesses", 246),
+            member("ScalingProcesses", 252),
         ])),
     },
     m::Shape {
         name: "ScheduledActionNames",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(325),
+            member: m::ShapeId(333),
             member_location_name: None,
             flattened: false,
         }),
@@ -2739,30 +2805,30 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "ScheduledActionsType",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ScheduledUpdateGroupActions", 276),
-            member("NextToken", 320),
+            member("ScheduledUpdateGroupActions", 282),
+            member("NextToken", 328),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupAction",
         kind: m::ShapeKind::Structure(structure(&[
-            member("AutoScalingGroupName", 325),
-            member("ScheduledActionName", 325),
-            member("ScheduledActionARN", 262),
-            member("Time", 307),
-            member("StartTime", 307),
-            member("EndTime", 307),
-            member("Recurrence", 325),
-            member("MinSize", 29),
-            member("MaxSize", 28),
-            member("DesiredCapacity", 27),
-            member("TimeZone", 325),
+            member("AutoScalingGroupName", 333),
+            member("ScheduledActionName", 333),
+            member("ScheduledActionARN", 268),
+            member("Time", 313),
+            member("StartTime", 313),
+            member("EndTime", 313),
+            member("Recurrence", 333),
+            member("MinSize", 31),
+            member("MaxSize", 30),
+            member("DesiredCapacity", 29),
+            member("TimeZone", 333),
         ])),
     },
     m::Shape {
         name: "ScheduledUpdateGroupActions",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(275),
+            member: m::ShapeId(281),
             member_location_name: None,
             flattened: false,
         }),
@@ -2770,7 +2836,7 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "SecurityGroups",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(320),
+            member: m::ShapeId(328),
             member_location_name: None,
             flattened: false,
         }),
@@ -2784,7 +2850,7 @@ pub static SHAPES: [m::Shape; 334] = [
                 sender_fault: true,
             }),
             exception: true,
-            ..structure(&[member("message", 325)])
+            ..structure(&[member("message", 333)])
         }),
     },
     m::Shape {
@@ -2792,13 +2858,13 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("DesiredCapacity", 27)
+                ..member("DesiredCapacity", 29)
             },
-            member("HonorCooldown", 124),
+            member("HonorCooldown", 130),
         ])),
     },
     m::Shape {
@@ -2806,13 +2872,13 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 323)
+                ..member("InstanceId", 331)
             },
             m::Member {
                 required: true,
-                ..member("HealthStatus", 326)
+                ..member("HealthStatus", 334)
             },
-            member("ShouldRespectGracePeriod", 284),
+            member("ShouldRespectGracePeriod", 290),
         ])),
     },
     m::Shape {
@@ -2824,15 +2890,15 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceIds", 133)
+                ..member("InstanceIds", 139)
             },
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
             m::Member {
                 required: true,
-                ..member("ProtectedFromScaleIn", 252)
+                ..member("ProtectedFromScaleIn", 258)
             },
         ])),
     },
@@ -2859,18 +2925,18 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "StepAdjustment",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MetricIntervalLowerBound", 198),
-            member("MetricIntervalUpperBound", 198),
+            member("MetricIntervalLowerBound", 204),
+            member("MetricIntervalUpperBound", 204),
             m::Member {
                 required: true,
-                ..member("ScalingAdjustment", 226)
+                ..member("ScalingAdjustment", 232)
             },
         ])),
     },
     m::Shape {
         name: "StepAdjustments",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(288),
+            member: m::ShapeId(294),
             member_location_name: None,
             flattened: false,
         }),
@@ -2882,14 +2948,14 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "SuspendedProcess",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ProcessName", 325),
-            member("SuspensionReason", 325),
+            member("ProcessName", 333),
+            member("SuspensionReason", 333),
         ])),
     },
     m::Shape {
         name: "SuspendedProcesses",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(291),
+            member: m::ShapeId(297),
             member_location_name: None,
             flattened: false,
         }),
@@ -2897,30 +2963,30 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "Tag",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 320),
-            member("ResourceType", 320),
+            member("ResourceId", 328),
+            member("ResourceType", 328),
             m::Member {
                 required: true,
-                ..member("Key", 296)
+                ..member("Key", 302)
             },
-            member("Value", 297),
-            member("PropagateAtLaunch", 251),
+            member("Value", 303),
+            member("PropagateAtLaunch", 257),
         ])),
     },
     m::Shape {
         name: "TagDescription",
         kind: m::ShapeKind::Structure(structure(&[
-            member("ResourceId", 320),
-            member("ResourceType", 320),
-            member("Key", 296),
-            member("Value", 297),
-            member("PropagateAtLaunch", 251),
+            member("ResourceId", 328),
+            member("ResourceType", 328),
+            member("Key", 302),
+            member("Value", 303),
+            member("PropagateAtLaunch", 257),
         ])),
     },
     m::Shape {
         name: "TagDescriptionList",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(294),
+            member: m::ShapeId(300),
             member_location_name: None,
             flattened: false,
         }),
@@ -2936,19 +3002,19 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "Tags",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(293),
+            member: m::ShapeId(299),
             member_location_name: None,
             flattened: false,
         }),
     },
     m::Shape {
         name: "TagsType",
-        kind: m::ShapeKind::Structure(structure(&[member("Tags", 295), member("NextToken", 320)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Tags", 301), member("NextToken", 328)])),
     },
     m::Shape {
         name: "TargetGroupARNs",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(328),
+            member: m::ShapeId(336),
             member_location_name: None,
             flattened: false,
         }),
@@ -2956,19 +3022,19 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "TargetTrackingConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("PredefinedMetricSpecification", 231),
-            member("CustomizedMetricSpecification", 74),
+            member("PredefinedMetricSpecification", 237),
+            member("CustomizedMetricSpecification", 76),
             m::Member {
                 required: true,
-                ..member("TargetValue", 198)
+                ..member("TargetValue", 204)
             },
-            member("DisableScaleIn", 105),
+            member("DisableScaleIn", 111),
         ])),
     },
     m::Shape {
         name: "TargetTrackingMetricDataQueries",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(303),
+            member: m::ShapeId(309),
             member_location_name: None,
             flattened: false,
         }),
@@ -2978,13 +3044,13 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Id", 329)
+                ..member("Id", 337)
             },
-            member("Expression", 324),
-            member("MetricStat", 304),
-            member("Label", 330),
-            member("Period", 193),
-            member("ReturnData", 265),
+            member("Expression", 332),
+            member("MetricStat", 310),
+            member("Label", 338),
+            member("Period", 199),
+            member("ReturnData", 271),
         ])),
     },
     m::Shape {
@@ -2992,14 +3058,14 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Metric", 184)
+                ..member("Metric", 190)
             },
             m::Member {
                 required: true,
-                ..member("Stat", 331)
+                ..member("Stat", 339)
             },
-            member("Unit", 202),
-            member("Period", 193),
+            member("Unit", 208),
+            member("Period", 199),
         ])),
     },
     m::Shape {
@@ -3007,18 +3073,18 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("InstanceId", 323)
+                ..member("InstanceId", 331)
             },
             m::Member {
                 required: true,
-                ..member("ShouldDecrementDesiredCapacity", 283)
+                ..member("ShouldDecrementDesiredCapacity", 289)
             },
         ])),
     },
     m::Shape {
         name: "TerminationPolicies",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(322),
+            member: m::ShapeId(330),
             member_location_name: None,
             flattened: false,
         }),
@@ -3029,22 +3095,39 @@ pub static SHAPES: [m::Shape; 334] = [
     },
     m::Shape {
         name: "TotalLocalStorageGBRequest",
-        kind: m::ShapeKind::Structure(structure(&[member("Min", 215), member("Max", 215)])),
+        kind: m::ShapeKind::Structure(structure(&[member("Min", 221), member("Max", 221)])),
     },
     m::Shape {
         name: "TrafficSourceIdentifier",
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Identifier", 328)
+                ..member("Identifier", 336)
             },
-            member("Type", 328),
+            member("Type", 336),
         ])),
+    },
+    m::Shape {
+        name: "TrafficSourceState",
+        kind: m::ShapeKind::Structure(structure(&[
+            member("TrafficSource", 336),
+            member("State", 333),
+            member("Identifier", 336),
+            member("Type", 336),
+        ])),
+    },
+    m::Shape {
+        name: "TrafficSourceStates",
+        kind: m::ShapeKind::List(m::ListShape {
+            member: m::ShapeId(316),
+            member_location_name: None,
+            flattened: false,
+        }),
     },
     m::Shape {
         name: "TrafficSources",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(309),
+            member: m::ShapeId(315),
             member_location_name: None,
             flattened: false,
         }),
@@ -3054,36 +3137,36 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("AutoScalingGroupName", 325)
+                ..member("AutoScalingGroupName", 333)
             },
-            member("LaunchConfigurationName", 325),
-            member("LaunchTemplate", 160),
-            member("MixedInstancesPolicy", 206),
-            member("MinSize", 29),
-            member("MaxSize", 28),
-            member("DesiredCapacity", 27),
-            member("DefaultCooldown", 67),
-            member("AvailabilityZones", 43),
-            member("AvailabilityZoneIds", 41),
-            member("HealthCheckType", 326),
-            member("HealthCheckGracePeriod", 122),
-            member("PlacementGroup", 312),
-            member("VPCZoneIdentifier", 327),
-            member("TerminationPolicies", 306),
-            member("NewInstancesProtectedFromScaleIn", 141),
-            member("ServiceLinkedRoleARN", 262),
-            member("MaxInstanceLifetime", 178),
-            member("CapacityRebalance", 57),
-            member("Context", 66),
-            member("DesiredCapacityType", 325),
-            member("DefaultInstanceWarmup", 75),
-            member("InstanceMaintenancePolicy", 135),
-            member("AvailabilityZoneDistribution", 40),
-            member("AvailabilityZoneImpairmentPolicy", 42),
-            member("SkipZonalShiftValidation", 285),
-            member("CapacityReservationSpecification", 61),
-            member("InstanceLifecyclePolicy", 134),
-            member("DeletionProtection", 83),
+            member("LaunchConfigurationName", 333),
+            member("LaunchTemplate", 166),
+            member("MixedInstancesPolicy", 212),
+            member("MinSize", 31),
+            member("MaxSize", 30),
+            member("DesiredCapacity", 29),
+            member("DefaultCooldown", 69),
+            member("AvailabilityZones", 45),
+            member("AvailabilityZoneIds", 43),
+            member("HealthCheckType", 334),
+            member("HealthCheckGracePeriod", 128),
+            member("PlacementGroup", 320),
+            member("VPCZoneIdentifier", 335),
+            member("TerminationPolicies", 312),
+            member("NewInstancesProtectedFromScaleIn", 147),
+            member("ServiceLinkedRoleARN", 268),
+            member("MaxInstanceLifetime", 184),
+            member("CapacityRebalance", 59),
+            member("Context", 68),
+            member("DesiredCapacityType", 333),
+            member("DefaultInstanceWarmup", 77),
+            member("InstanceMaintenancePolicy", 141),
+            member("AvailabilityZoneDistribution", 42),
+            member("AvailabilityZoneImpairmentPolicy", 44),
+            member("SkipZonalShiftValidation", 291),
+            member("CapacityReservationSpecification", 63),
+            member("InstanceLifecyclePolicy", 140),
+            member("DeletionProtection", 85),
         ])),
     },
     m::Shape {
@@ -3095,15 +3178,15 @@ pub static SHAPES: [m::Shape; 334] = [
         kind: m::ShapeKind::Structure(structure(&[
             m::Member {
                 required: true,
-                ..member("Min", 216)
+                ..member("Min", 222)
             },
-            member("Max", 216),
+            member("Max", 222),
         ])),
     },
     m::Shape {
         name: "Values",
         kind: m::ShapeKind::List(m::ListShape {
-            member: m::ShapeId(320),
+            member: m::ShapeId(328),
             member_location_name: None,
             flattened: false,
         }),
@@ -3111,11 +3194,11 @@ pub static SHAPES: [m::Shape; 334] = [
     m::Shape {
         name: "WarmPoolConfiguration",
         kind: m::ShapeKind::Structure(structure(&[
-            member("MaxGroupPreparedCapacity", 177),
-            member("MinSize", 316),
-            member("PoolState", 318),
-            member("Status", 319),
-            member("InstanceReusePolicy", 144),
+            member("MaxGroupPreparedCapacity", 183),
+            member("MinSize", 324),
+            member("PoolState", 326),
+            member("Status", 327),
+            member("InstanceReusePolicy", 150),
         ])),
     },
     m::Shape {
@@ -3201,6 +3284,7 @@ use m::build::{member, op, structure};
 /// Operations Nimbus implements, sorted.
 pub const IMPLEMENTED: &[&str] = &[
     "AttachLoadBalancerTargetGroups",
+    "AttachTrafficSources",
     "CompleteLifecycleAction",
     "CreateAutoScalingGroup",
     "CreateLaunchConfiguration",
@@ -3229,8 +3313,10 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeScheduledActions",
     "DescribeTags",
     "DescribeTerminationPolicyTypes",
+    "DescribeTrafficSources",
     "DetachInstances",
     "DetachLoadBalancerTargetGroups",
+    "DetachTrafficSources",
     "EnterStandby",
     "ExecutePolicy",
     "ExitStandby",
@@ -3520,6 +3606,50 @@ impl IntoValue for AttachLoadBalancerTargetGroupsType {
         Value::Struct(vec![
             Some(self.auto_scaling_group_name.into_value()),
             Some(self.target_group_ar_ns.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachTrafficSourcesResultType {}
+
+impl FromValue for AttachTrafficSourcesResultType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for AttachTrafficSourcesResultType {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AttachTrafficSourcesType {
+    pub auto_scaling_group_name: String,
+    pub traffic_sources: Vec<TrafficSourceIdentifier>,
+    pub skip_zonal_shift_validation: Option<bool>,
+}
+
+impl FromValue for AttachTrafficSourcesType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 3, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            traffic_sources: req(&mut s, 1, "TrafficSources")?,
+            skip_zonal_shift_validation: opt(&mut s, 2, "SkipZonalShiftValidation")?,
+        })
+    }
+}
+
+impl IntoValue for AttachTrafficSourcesType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.traffic_sources.into_value()),
+            self.skip_zonal_shift_validation.map(IntoValue::into_value),
         ])
     }
 }
@@ -4970,6 +5100,62 @@ impl IntoValue for DescribeTerminationPolicyTypesAnswer {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeTrafficSourcesRequest {
+    pub auto_scaling_group_name: String,
+    pub traffic_source_type: Option<String>,
+    pub next_token: Option<String>,
+    pub max_records: Option<i32>,
+}
+
+impl FromValue for DescribeTrafficSourcesRequest {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            traffic_source_type: opt(&mut s, 1, "TrafficSourceType")?,
+            next_token: opt(&mut s, 2, "NextToken")?,
+            max_records: opt(&mut s, 3, "MaxRecords")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeTrafficSourcesRequest {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            self.traffic_source_type.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+            self.max_records.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DescribeTrafficSourcesResponse {
+    pub traffic_sources: Option<Vec<TrafficSourceState>>,
+    pub next_token: Option<String>,
+}
+
+impl FromValue for DescribeTrafficSourcesResponse {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            traffic_sources: opt(&mut s, 0, "TrafficSources")?,
+            next_token: opt(&mut s, 1, "NextToken")?,
+        })
+    }
+}
+
+impl IntoValue for DescribeTrafficSourcesResponse {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.traffic_sources.map(IntoValue::into_value),
+            self.next_token.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct DetachInstancesAnswer {
     pub activities: Option<Vec<Activity>>,
 }
@@ -5054,6 +5240,47 @@ impl IntoValue for DetachLoadBalancerTargetGroupsType {
         Value::Struct(vec![
             Some(self.auto_scaling_group_name.into_value()),
             Some(self.target_group_ar_ns.into_value()),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetachTrafficSourcesResultType {}
+
+impl FromValue for DetachTrafficSourcesResultType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        slots(v, 0, path)?;
+        Ok(Self {})
+    }
+}
+
+impl IntoValue for DetachTrafficSourcesResultType {
+    fn into_value(self) -> Value {
+        Value::Struct(Vec::new())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DetachTrafficSourcesType {
+    pub auto_scaling_group_name: String,
+    pub traffic_sources: Vec<TrafficSourceIdentifier>,
+}
+
+impl FromValue for DetachTrafficSourcesType {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 2, path)?;
+        Ok(Self {
+            auto_scaling_group_name: req(&mut s, 0, "AutoScalingGroupName")?,
+            traffic_sources: req(&mut s, 1, "TrafficSources")?,
+        })
+    }
+}
+
+impl IntoValue for DetachTrafficSourcesType {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            Some(self.auto_scaling_group_name.into_value()),
+            Some(self.traffic_sources.into_value()),
         ])
     }
 }
@@ -7670,6 +7897,37 @@ impl IntoValue for TrafficSourceIdentifier {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct TrafficSourceState {
+    pub traffic_source: Option<String>,
+    pub state: Option<String>,
+    pub identifier: Option<String>,
+    pub r#type: Option<String>,
+}
+
+impl FromValue for TrafficSourceState {
+    fn from_value(v: Value, path: &str) -> Result<Self, WireError> {
+        let mut s = slots(v, 4, path)?;
+        Ok(Self {
+            traffic_source: opt(&mut s, 0, "TrafficSource")?,
+            state: opt(&mut s, 1, "State")?,
+            identifier: opt(&mut s, 2, "Identifier")?,
+            r#type: opt(&mut s, 3, "Type")?,
+        })
+    }
+}
+
+impl IntoValue for TrafficSourceState {
+    fn into_value(self) -> Value {
+        Value::Struct(vec![
+            self.traffic_source.map(IntoValue::into_value),
+            self.state.map(IntoValue::into_value),
+            self.identifier.map(IntoValue::into_value),
+            self.r#type.map(IntoValue::into_value),
+        ])
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateAutoScalingGroupType {
     pub auto_scaling_group_name: String,
     pub launch_configuration_name: Option<String>,
@@ -7925,6 +8183,13 @@ pub trait Handlers: Send + Sync + 'static {
         input: AttachLoadBalancerTargetGroupsType,
     ) -> impl Future<Output = Result<AttachLoadBalancerTargetGroupsResultType, AwsError>> + Send;
 
+    /// `AttachTrafficSources`.
+    fn attach_traffic_sources(
+        &self,
+        ctx: &RequestContext,
+        input: AttachTrafficSourcesType,
+    ) -> impl Future<Output = Result<AttachTrafficSourcesResultType, AwsError>> + Send;
+
     /// `CompleteLifecycleAction`.
     fn complete_lifecycle_action(
         &self,
@@ -8114,6 +8379,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
     ) -> impl Future<Output = Result<DescribeTerminationPolicyTypesAnswer, AwsError>> + Send;
 
+    /// `DescribeTrafficSources`.
+    fn describe_traffic_sources(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTrafficSourcesRequest,
+    ) -> impl Future<Output = Result<DescribeTrafficSourcesResponse, AwsError>> + Send;
+
     /// `DetachInstances`.
     fn detach_instances(
         &self,
@@ -8127,6 +8399,13 @@ pub trait Handlers: Send + Sync + 'static {
         ctx: &RequestContext,
         input: DetachLoadBalancerTargetGroupsType,
     ) -> impl Future<Output = Result<DetachLoadBalancerTargetGroupsResultType, AwsError>> + Send;
+
+    /// `DetachTrafficSources`.
+    fn detach_traffic_sources(
+        &self,
+        ctx: &RequestContext,
+        input: DetachTrafficSourcesType,
+    ) -> impl Future<Output = Result<DetachTrafficSourcesResultType, AwsError>> + Send;
 
     /// `EnterStandby`.
     fn enter_standby(
@@ -8275,6 +8554,35 @@ pub mod access {
             condition(&mut c, "autoscaling:TargetGroupARNs", &[Each(&v1)]);
             Access {
                 action: "autoscaling:AttachLoadBalancerTargetGroups",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `AttachTrafficSources`: `autoscaling:AttachTrafficSources`.
+    pub fn attach_traffic_sources(
+        ctx: &RequestContext,
+        input: &AttachTrafficSourcesType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:AttachTrafficSources",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -8905,6 +9213,23 @@ pub mod access {
         }]
     }
 
+    /// `DescribeTrafficSources`: `autoscaling:DescribeTrafficSources`.
+    pub fn describe_traffic_sources(
+        _ctx: &RequestContext,
+        _input: &DescribeTrafficSourcesRequest,
+    ) -> Vec<Access> {
+        vec![{
+            let mut r = Vec::new();
+            expand(&[Lit("*")], &mut r);
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DescribeTrafficSources",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
     /// `DetachInstances`: `autoscaling:DetachInstances`.
     pub fn detach_instances(ctx: &RequestContext, input: &DetachInstancesQuery) -> Vec<Access> {
         let mut v0: Vec<String> = Vec::new();
@@ -8957,6 +9282,35 @@ pub mod access {
             condition(&mut c, "autoscaling:TargetGroupARNs", &[Each(&v1)]);
             Access {
                 action: "autoscaling:DetachLoadBalancerTargetGroups",
+                resources: resources_or_star(r),
+                conditions: c,
+            }
+        }]
+    }
+
+    /// `DetachTrafficSources`: `autoscaling:DetachTrafficSources`.
+    pub fn detach_traffic_sources(
+        ctx: &RequestContext,
+        input: &DetachTrafficSourcesType,
+    ) -> Vec<Access> {
+        let mut v0: Vec<String> = Vec::new();
+        input.auto_scaling_group_name.push_values(&mut v0);
+        vec![{
+            let mut r = Vec::new();
+            expand(
+                &[
+                    Lit("arn:aws:autoscaling:"),
+                    Lit(&ctx.region),
+                    Lit(":"),
+                    Lit(ctx.account_id()),
+                    Lit(":autoScalingGroup:*:autoScalingGroupName/"),
+                    Each(&v0),
+                ],
+                &mut r,
+            );
+            let c = Vec::new();
+            Access {
+                action: "autoscaling:DetachTrafficSources",
                 resources: resources_or_star(r),
                 conditions: c,
             }
@@ -9423,6 +9777,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .await?;
                     Ok(Some(out.into_value()))
                 }
+                "AttachTrafficSources" => {
+                    let input = AttachTrafficSourcesType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(3)),
+                        "AttachTrafficSourcesType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::attach_traffic_sources(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.attach_traffic_sources(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "CompleteLifecycleAction" => {
                     let input = CompleteLifecycleActionType::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(5)),
@@ -9736,6 +10102,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                     let out = self.0.describe_termination_policy_types(ctx).await?;
                     Ok(Some(out.into_value()))
                 }
+                "DescribeTrafficSources" => {
+                    let input = DescribeTrafficSourcesRequest::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(4)),
+                        "DescribeTrafficSourcesRequest",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::describe_traffic_sources(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.describe_traffic_sources(ctx, input).await?;
+                    Ok(Some(out.into_value()))
+                }
                 "DetachInstances" => {
                     let input = DetachInstancesQuery::from_value(
                         input.unwrap_or_else(|| Value::empty_struct(3)),
@@ -9764,6 +10142,18 @@ impl<H: Handlers> nimbus_wire::Service for Router<H> {
                         .0
                         .detach_load_balancer_target_groups(ctx, input)
                         .await?;
+                    Ok(Some(out.into_value()))
+                }
+                "DetachTrafficSources" => {
+                    let input = DetachTrafficSourcesType::from_value(
+                        input.unwrap_or_else(|| Value::empty_struct(2)),
+                        "DetachTrafficSourcesType",
+                    )
+                    .map_err(|e| e.to_aws(protocol))?;
+                    authz
+                        .authorize(ctx, &access::detach_traffic_sources(ctx, &input))
+                        .map_err(|d| nimbus_wire::access_denied(&MODEL, d))?;
+                    let out = self.0.detach_traffic_sources(ctx, input).await?;
                     Ok(Some(out.into_value()))
                 }
                 "EnterStandby" => {

@@ -47,6 +47,9 @@ use nimbus_core::{Clock, Ids};
 use nimbus_store::{Store, StoreError};
 use std::sync::Arc;
 
+// Security group rules for the services that enforce them (load balancer listeners).
+pub use public::{IngressPeer, IngressPermission};
+
 /// The EC2 service over `store`: loads all stored EC2 state, then serves reads from memory
 /// and makes every mutation durable before answering. The clock is accepted for symmetry
 /// with the other services; nothing in EC2's current resources is time-dependent.

@@ -2,7 +2,8 @@
 //! wire into the services that stand on VPC networking (instances, load balancers, Auto
 //! Scaling). It works on an [`Ec2`] handle (`Clone`, shared state) by (account, region),
 //! without a request: look a subnet up ([`SubnetInfo`]), list a scope's default subnets,
-//! find a security group's VPC, take or give back a private IPv4 address of a subnet, and
+//! find a security group's VPC and read its ingress rules ([`IngressPermission`]), take or
+//! give back a private IPv4 address of a subnet, and
 //! create, look up and delete network interfaces ([`NewInterface`], [`InterfaceInfo`];
 //! they appear in `DescribeNetworkInterfaces` as instances' and load balancers' do on AWS).
 //! Taken addresses are durable like every EC2 write and lower the subnet's
@@ -49,6 +50,28 @@ impl SubnetInfo {
             available_ip_address_count: crate::render_net::available_ips(s),
         }
     }
+}
+
+/// One ingress rule of a security group, as another service applies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressPermission {
+    /// `tcp`, `udp`, `icmp`, `icmpv6`, `-1` (everything) or a protocol number.
+    pub protocol: String,
+    /// Port range (tcp/udp) or ICMP type/code; `None` where the protocol has no ports.
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub peer: IngressPeer,
+}
+
+/// Where an ingress rule admits traffic from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IngressPeer {
+    /// An IPv4 or IPv6 range (`0.0.0.0/0`, `::/0`).
+    Cidr(String),
+    /// Members of a security group.
+    Group(String),
+    /// A managed prefix list.
+    PrefixList(String),
 }
 
 fn key(account: &str, region: &str) -> ScopeKey {
@@ -98,6 +121,40 @@ impl Ec2 {
             st.scope_of(account, region)
                 .and_then(|s| s.group(group_id))
                 .map(|g| g.vpc_id.clone())
+        })
+    }
+
+    /// The ingress rules of security group `group_id` of (account, region), one per
+    /// (protocol, port range, peer), in the order they were added; `None` if the group
+    /// does not exist.
+    pub fn security_group_ingress(
+        &self,
+        account: &str,
+        region: &str,
+        group_id: &str,
+    ) -> Option<Vec<IngressPermission>> {
+        self.read_state(|st| {
+            let g = st.scope_of(account, region)?.group(group_id)?;
+            Some(
+                g.rules
+                    .iter()
+                    .filter(|r| !r.is_egress)
+                    .map(|r| IngressPermission {
+                        protocol: r.protocol.clone(),
+                        from_port: r.from_port,
+                        to_port: r.to_port,
+                        peer: match &r.peer {
+                            crate::model::Peer::Ipv4(c) | crate::model::Peer::Ipv6(c) => {
+                                IngressPeer::Cidr(c.clone())
+                            }
+                            crate::model::Peer::PrefixList(p) => IngressPeer::PrefixList(p.clone()),
+                            crate::model::Peer::Group { group_id, .. } => {
+                                IngressPeer::Group(group_id.clone())
+                            }
+                        },
+                    })
+                    .collect(),
+            )
         })
     }
 

@@ -4,10 +4,7 @@
 //! is the other direction: which load balancers use a certificate (ACM's `InUseBy`), and a
 //! republish of the data plane's snapshot when a certificate's material changes.
 
-use crate::state::State;
-use nimbus_core::Clock;
-use nimbus_lb::Plane;
-use std::sync::{Arc, RwLock};
+use crate::state::Elb;
 
 /// An issued certificate as a listener terminates TLS with it.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,16 +35,13 @@ impl Certificates for NoCertificates {
 /// ELB's side for ACM: who uses a certificate, and a republish when one changes.
 #[derive(Clone)]
 pub struct Handle {
-    pub(crate) state: Arc<RwLock<State>>,
-    pub(crate) clock: Arc<dyn Clock>,
-    pub(crate) plane: Arc<Plane>,
-    pub(crate) certs: Arc<dyn Certificates>,
+    pub(crate) elb: Elb,
 }
 
 impl Handle {
     /// The ARNs of the load balancers whose listeners use certificate `arn`.
     pub fn users(&self, arn: &str) -> Vec<String> {
-        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
+        let st = self.elb.state.read().unwrap_or_else(|e| e.into_inner());
         let mut out: Vec<String> = st
             .listeners
             .values()
@@ -66,26 +60,6 @@ impl Handle {
 
     /// Rebuilds and publishes the data plane's snapshot (a certificate changed).
     pub fn republish(&self) {
-        publish(
-            &self.state,
-            self.clock.as_ref(),
-            &self.plane,
-            self.certs.as_ref(),
-        );
+        self.elb.publish();
     }
-}
-
-/// Builds the snapshot from `state` and publishes it to `plane`.
-pub(crate) fn publish(
-    state: &RwLock<State>,
-    clock: &dyn Clock,
-    plane: &Plane,
-    certs: &dyn Certificates,
-) {
-    let now = clock.now();
-    let snap = {
-        let st = state.read().unwrap_or_else(|e| e.into_inner());
-        crate::snapshot::build(&st, now, certs)
-    };
-    plane.publish(snap);
 }

@@ -6,31 +6,35 @@
 //! module per resource. After every change `snapshot` turns the state into the data plane's
 //! immutable configuration and publishes it to [`nimbus_lb::Plane`], which carries the
 //! traffic and health-checks targets; `DescribeTargetHealth` reads the plane's health
-//! board. Subnets and security groups are looked up through [`Network`], a trait this crate
-//! owns and the binary wires to EC2.
+//! board. Subnets and security groups are looked up through [`Network`], instances (for
+//! instance targets) through [`Instances`], traits this crate owns and the binary wires to
+//! EC2; `public` is what the binary wires into Auto Scaling.
 //!
 //! HTTPS and TLS listeners take ACM's issued certificates through [`Certificates`] (a
 //! trait this crate owns, wired to svc-acm by the binary); the snapshot carries their PEM
 //! material, resolved at every publish, and ACM asks [`Handle`] who uses a certificate.
 //!
 //! Not here yet: Gateway Load Balancers, Classic Load Balancers (`elb`), trust stores
-//! (mutual TLS), instance and Lambda targets.
+//! (mutual TLS), Lambda and ALB targets.
 
 pub mod attributes;
 pub mod certs;
 mod errors;
 pub mod generated;
 mod handlers;
+pub mod instances;
 mod model;
 pub mod network;
 mod persist;
+mod public;
 mod snapshot;
 mod state;
 
 pub use certs::{CertMaterial, Certificates, Handle, NoCertificates};
 pub use handlers::health_words;
-pub use network::{NetFuture, Network, NodeInterface, SubnetInfo};
-pub use state::Elb;
+pub use instances::{InstanceState, InstanceTarget, Instances};
+pub use network::{IngressRule, NetFuture, Network, NodeInterface, RuleSource, SubnetInfo};
+pub use state::{Elb, ElbInner};
 
 use nimbus_core::{Clock, Ids};
 use nimbus_lb::Plane;
@@ -63,8 +67,10 @@ pub fn service(
     .0)
 }
 
-/// [`service`] with ACM's certificates for HTTPS and TLS listeners, and the [`Handle`]
-/// through which ACM sees who uses a certificate.
+/// [`service`] with ACM's certificates for HTTPS and TLS listeners, and the handle the
+/// binary wires into other services (Auto Scaling's target groups, ACM through
+/// [`Elb::handle`]) and keeps up to date with EC2 ([`Elb::set_instances`],
+/// [`ElbInner::refresh`]).
 pub fn build(
     store: Store,
     clock: Arc<dyn Clock>,
@@ -73,8 +79,7 @@ pub fn build(
     plane: Arc<Plane>,
     node_net: (Ipv4Addr, u8),
     certs: Arc<dyn Certificates>,
-) -> Result<(Arc<dyn nimbus_wire::Service>, Handle), StoreError> {
+) -> Result<(Arc<dyn nimbus_wire::Service>, Elb), StoreError> {
     let elb = Elb::load(store, clock, ids, network, plane, node_net, certs)?;
-    let handle = elb.handle();
-    Ok((Arc::new(generated::Router(elb)), handle))
+    Ok((Arc::new(generated::Router(elb.clone())), elb))
 }

@@ -1,6 +1,7 @@
 //! What ELBv2 needs from EC2's networking, as a small trait this crate owns: a subnet's
-//! VPC and availability zone, a security group's VPC, a VPC's default security group, and
-//! the network interface each load balancer node holds in its subnet (so the nodes show in
+//! VPC and availability zone, a security group's VPC and ingress rules (enforced on the
+//! balancer's listeners), a VPC's default security group, and the network interface each
+//! load balancer node holds in its subnet (so the nodes show in
 //! `DescribeNetworkInterfaces`, as on AWS). The binary wires it to svc-ec2 (services never
 //! import each other); tests use a fake.
 
@@ -32,11 +33,38 @@ pub struct SubnetInfo {
     pub zone: String,
 }
 
+/// One ingress rule of a security group: a protocol, a port range and where traffic may
+/// come from (rules naming a prefix list are not given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressRule {
+    /// `tcp`, `udp`, `icmp`, `-1` (everything) or a protocol number.
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub source: RuleSource,
+}
+
+/// Where an ingress rule admits traffic from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleSource {
+    /// An address range (`0.0.0.0/0`, `127.0.0.0/8`, `::/0` …).
+    Cidr(String),
+    /// Members of a security group (a balancer's own group, for its targets).
+    Group(String),
+}
+
 /// EC2's networking, read-only.
 pub trait Network: Send + Sync + 'static {
     fn subnet(&self, account: &str, region: &str, subnet_id: &str) -> Option<SubnetInfo>;
     /// The VPC of security group `group_id`, if it exists.
     fn security_group_vpc(&self, account: &str, region: &str, group_id: &str) -> Option<String>;
+    /// The ingress rules of security group `group_id`, if it exists.
+    fn security_group_ingress(
+        &self,
+        account: &str,
+        region: &str,
+        group_id: &str,
+    ) -> Option<Vec<IngressRule>>;
     /// The id of `vpc_id`'s `default` security group.
     fn default_security_group(&self, account: &str, region: &str, vpc_id: &str) -> Option<String>;
     /// Whether VPC `vpc_id` exists.

@@ -4,8 +4,14 @@
 //! stickiness and registered targets (draining ones carry their end of draining; targets
 //! whose draining ended are left out). HTTPS and TLS listeners get their rustls
 //! configuration: the default certificate and the listener's list, resolved through ACM
-//! ([`Certificates`]), with the security policy's protocols and ciphers. Pure: state (and
-//! ACM's answers) in, snapshot out.
+//! ([`Certificates`]), with the security policy's protocols and ciphers. Pure: state, ACM's
+//! answers and EC2's [`Facts`] in, snapshot out.
+//! The facts give each balancer the ingress rules of its security groups (enforced on its
+//! listeners) and each instance target its VPC, private address, zone, state and groups:
+//! only running instances are routed to, by their private address inside their VPC, and
+//! only on the ports their groups admit from the balancer (its group, or its nodes'
+//! addresses) — elsewhere the connection is never answered, so the target reads
+//! `Target.Timeout`, the misconfiguration every AWS beginner meets.
 
 use crate::attributes::{self, Set};
 use crate::certs::Certificates;
@@ -17,6 +23,39 @@ use nimbus_lb::config::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// What a snapshot needs from EC2, read when it is built.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts {
+    /// By load balancer ARN: what its security groups let in (`None`: it has none).
+    pub ingress: HashMap<String, Option<Vec<Allow>>>,
+    /// By instance id: the instance as EC2 reports it (`None`: unknown).
+    pub instances: HashMap<String, Option<crate::instances::InstanceTarget>>,
+    /// By security group id: the ingress rules of each instance target's groups.
+    pub groups: HashMap<String, Vec<crate::network::IngressRule>>,
+}
+
+/// A security group rule as the data plane applies it (`None` for rules that cannot admit
+/// a TCP or UDP client: ICMP and other protocols).
+pub fn allow(r: &crate::network::IngressRule) -> Option<Allow> {
+    let proto = match r.protocol.to_ascii_lowercase().as_str() {
+        "tcp" | "6" => IpProto::Tcp,
+        "udp" | "17" => IpProto::Udp,
+        "-1" | "all" => IpProto::All,
+        _ => return None,
+    };
+    let port = |p: Option<i32>, default: u16| p.map_or(default, |p| p.clamp(0, 65535) as u16);
+    Some(Allow {
+        proto,
+        from_port: port(r.from_port, 0),
+        to_port: port(r.to_port, 65535),
+        source: match &r.source {
+            crate::network::RuleSource::Cidr(c) => Cidr::parse(c)?,
+            // No client of a balancer's loopback node is a member of a group.
+            crate::network::RuleSource::Group(_) => return None,
+        },
+    })
+}
 
 pub fn protocol(p: &str) -> Option<Protocol> {
     Some(match p {
@@ -54,18 +93,23 @@ fn secs(n: i64) -> Duration {
     Duration::from_secs(n.max(0) as u64)
 }
 
-pub fn build(st: &State, now: Timestamp, certs: &dyn Certificates) -> Snapshot {
+pub fn build(st: &State, now: Timestamp, facts: &Facts, certs: &dyn Certificates) -> Snapshot {
     let mut in_use: HashMap<&str, bool> = HashMap::new();
     let mut balancers = Vec::new();
     for lb in st.lbs.values() {
-        balancers.push(Arc::new(balancer(st, lb, &mut in_use, certs)));
+        let mut b = balancer(st, lb, &mut in_use, certs);
+        b.ingress = facts.ingress.get(&lb.arn).cloned().unwrap_or_else(|| {
+            // Groups EC2 no longer knows admit nothing.
+            (!lb.security_groups.is_empty()).then(Vec::new)
+        });
+        balancers.push(Arc::new(b));
     }
     let groups = st
         .tgs
         .values()
         .map(|tg| {
             let used = in_use.contains_key(tg.arn.as_str());
-            (tg.arn.clone(), Arc::new(group(tg, used, now)))
+            (tg.arn.clone(), Arc::new(group(st, tg, used, now, facts)))
         })
         .collect();
     Snapshot { balancers, groups }
@@ -210,6 +254,7 @@ fn balancer<'a>(
         cross_zone: app
             || attributes::get(&lb.attributes, set, "load_balancing.cross_zone.enabled") == "true",
         http2,
+        ingress: None,
         xff: match attributes::get(
             &lb.attributes,
             set,
@@ -346,7 +391,87 @@ fn condition(c: &CondRec) -> Condition {
     }
 }
 
-fn group(tg: &TgRec, in_use: bool, now: Timestamp) -> TargetGroup {
+/// The port ranges instance `i`'s security groups admit from the balancers that forward to
+/// `tg`: rules naming one of their groups, or a range holding one of their nodes' private
+/// addresses (where a balancer's connections come from on AWS).
+fn admitted(
+    st: &State,
+    tg: &TgRec,
+    i: &crate::instances::InstanceTarget,
+    facts: &Facts,
+) -> Vec<(u16, u16)> {
+    let lbs: Vec<&LbRec> = st
+        .lbs_of_group(&tg.arn)
+        .iter()
+        .filter_map(|a| st.lbs.get(a))
+        .collect();
+    let from_lb = |src: &crate::network::RuleSource| match src {
+        crate::network::RuleSource::Group(g) => lbs.iter().any(|lb| lb.security_groups.contains(g)),
+        crate::network::RuleSource::Cidr(c) => Cidr::parse(c).is_some_and(|c| {
+            lbs.iter().any(|lb| {
+                lb.zones.iter().any(|z| {
+                    z.private_ip
+                        .as_deref()
+                        .and_then(|ip| ip.parse().ok())
+                        .is_some_and(|ip| c.contains(ip))
+                })
+            })
+        }),
+    };
+    let mut out = Vec::new();
+    for g in &i.security_groups {
+        for r in facts.groups.get(g).into_iter().flatten() {
+            let tcp = matches!(
+                r.protocol.to_ascii_lowercase().as_str(),
+                "tcp" | "6" | "-1" | "all"
+            );
+            if tcp && from_lb(&r.source) {
+                let all = r.protocol == "-1" || r.protocol.eq_ignore_ascii_case("all");
+                let port = |p: Option<i32>, d: u16| p.map_or(d, |p| p.clamp(0, 65535) as u16);
+                out.push(if all {
+                    (0, 65535)
+                } else {
+                    (port(r.from_port, 0), port(r.to_port, 65535))
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The data plane's target for a registered one: an IP target as registered, an instance
+/// target at its private address inside its VPC while it runs (`None` otherwise), with the
+/// ports its security groups admit from the balancer.
+pub fn target(
+    st: &State,
+    tg: &TgRec,
+    t: &crate::model::TargetRec,
+    facts: &Facts,
+) -> Option<Target> {
+    if tg.target_type != "instance" {
+        return Some(Target {
+            ip: t.id.parse().ok()?,
+            port: t.port as u16,
+            zone: t.zone.clone(),
+            draining_until: t.draining_until.map(Timestamp),
+            instance: None,
+        });
+    }
+    let i = facts.instances.get(&t.id)?.as_ref()?;
+    (i.state == crate::instances::InstanceState::Running).then(|| Target {
+        ip: i.private_ip.into(),
+        port: t.port as u16,
+        zone: Some(i.zone.clone()),
+        draining_until: t.draining_until.map(Timestamp),
+        instance: Some(InstanceRoute {
+            instance_id: i.instance_id.clone(),
+            vpc_id: i.vpc_id.clone(),
+            admitted: Some(admitted(st, tg, i, facts)),
+        }),
+    })
+}
+
+fn group(st: &State, tg: &TgRec, in_use: bool, now: Timestamp, facts: &Facts) -> TargetGroup {
     let set = if tg
         .protocol
         .as_deref()
@@ -408,14 +533,7 @@ fn group(tg: &TgRec, in_use: bool, now: Timestamp) -> TargetGroup {
             .targets
             .iter()
             .filter(|t| t.draining_until.is_none_or(|d| d > now.0))
-            .filter_map(|t| {
-                Some(Target {
-                    ip: t.id.parse().ok()?,
-                    port: t.port as u16,
-                    zone: t.zone.clone(),
-                    draining_until: t.draining_until.map(Timestamp),
-                })
-            })
+            .filter_map(|t| target(st, tg, t, facts))
             .collect(),
         in_use,
         stickiness,

@@ -9,7 +9,7 @@ use nimbus_store::Store;
 use std::sync::Arc;
 use std::sync::Mutex;
 use svc_elbv2::generated::*;
-use svc_elbv2::{Elb, NetFuture, Network, NodeInterface, SubnetInfo};
+use svc_elbv2::{Elb, IngressRule, NetFuture, Network, NodeInterface, SubnetInfo};
 
 const ACCOUNT: &str = "123456789012";
 const NOW: i64 = 1_700_000_000;
@@ -18,6 +18,8 @@ const NOW: i64 = 1_700_000_000;
 #[derive(Default)]
 struct FakeNet {
     enis: Mutex<Vec<(String, NodeInterface)>>,
+    /// Address-range ingress rules by group (a group absent here has none).
+    rules: Mutex<std::collections::HashMap<String, Vec<IngressRule>>>,
 }
 
 impl Network for FakeNet {
@@ -40,6 +42,16 @@ impl Network for FakeNet {
     }
     fn default_security_group(&self, _: &str, _: &str, vpc: &str) -> Option<String> {
         (vpc == "vpc-1").then(|| "sg-default".to_string())
+    }
+    fn security_group_ingress(&self, _: &str, _: &str, id: &str) -> Option<Vec<IngressRule>> {
+        (id == "sg-1" || id == "sg-default").then(|| {
+            self.rules
+                .lock()
+                .unwrap()
+                .get(id)
+                .cloned()
+                .unwrap_or_default()
+        })
     }
     fn vpc_exists(&self, _: &str, _: &str, vpc: &str) -> bool {
         vpc == "vpc-1"

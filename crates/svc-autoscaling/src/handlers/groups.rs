@@ -40,6 +40,31 @@ fn not_implemented(what: &str) -> AwsError {
     )
 }
 
+/// The target group ARNs of traffic sources: type `elbv2`, or no type and a target group
+/// ARN (AWS infers the type); Classic Load Balancers and VPC Lattice are not built.
+pub(crate) fn elbv2_sources(sources: &[TrafficSourceIdentifier]) -> Result<Vec<String>, AwsError> {
+    sources
+        .iter()
+        .map(|s| {
+            let kind = s
+                .r#type
+                .as_deref()
+                .unwrap_or(if s.identifier.contains(":targetgroup/") {
+                    "elbv2"
+                } else {
+                    "elb"
+                });
+            if kind == "elbv2" {
+                Ok(s.identifier.clone())
+            } else {
+                Err(not_implemented(&format!(
+                    "traffic sources of type '{kind}'"
+                )))
+            }
+        })
+        .collect()
+}
+
 /// Checks a launch template reference and resolves it (the group keeps the reference as
 /// given; instances record the version number they were launched from).
 pub(crate) fn check_template(
@@ -241,13 +266,8 @@ pub(super) async fn create(
     if input.instance_id.is_some() {
         return Err(not_implemented("creation from an InstanceId"));
     }
-    if input
-        .traffic_sources
-        .as_ref()
-        .is_some_and(|l| !l.is_empty())
-    {
-        return Err(not_implemented("TrafficSources"));
-    }
+    // Traffic sources of type elbv2 are target groups; other types are not built.
+    let sources = elbv2_sources(input.traffic_sources.as_deref().unwrap_or_default())?;
     if input
         .load_balancer_names
         .as_ref()
@@ -292,7 +312,12 @@ pub(super) async fn create(
         input.vpc_zone_identifier.as_deref(),
         input.availability_zones.as_deref(),
     )?;
-    let target_groups = input.target_group_ar_ns.clone().unwrap_or_default();
+    let mut target_groups = input.target_group_ar_ns.clone().unwrap_or_default();
+    for arn in sources {
+        if !target_groups.contains(&arn) {
+            target_groups.push(arn);
+        }
+    }
     check_target_groups(svc, &account, &region, &target_groups)?;
     let mut tags: Vec<TagRec> = Vec::new();
     for t in input.tags.clone().unwrap_or_default() {

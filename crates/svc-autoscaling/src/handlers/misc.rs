@@ -1,7 +1,9 @@
 //! The smaller group settings and the fixed listings: target groups
-//! (`Attach`/`Detach`/`DescribeLoadBalancerTargetGroups`; attaching registers the group's
-//! InService instances, detaching deregisters them), scaling processes
-//! (`Suspend`/`ResumeProcesses`, `DescribeScalingProcessTypes`), notification
+//! (`Attach`/`Detach`/`DescribeLoadBalancerTargetGroups`, and as `elbv2` traffic sources
+//! `Attach`/`Detach`/`DescribeTrafficSources`;
+//! attaching registers the group's InService instances, detaching deregisters them; a
+//! target group reads `InService` once one of the group's instances passed its ELB health
+//! check), scaling processes (`Suspend`/`ResumeProcesses`, `DescribeScalingProcessTypes`), notification
 //! configurations (`Put`/`Describe`/`DeleteNotificationConfiguration[s]`; delivery to SNS
 //! waits for SNS), account limits and the type listings AWS publishes.
 
@@ -83,6 +85,46 @@ pub(super) async fn attach_target_groups(
     Ok(AttachLoadBalancerTargetGroupsResultType {})
 }
 
+/// `AttachTrafficSources`: target groups (`elbv2`) attach as with
+/// `AttachLoadBalancerTargetGroups`.
+pub(super) async fn attach_traffic_sources(
+    svc: &AutoScaling,
+    ctx: &RequestContext,
+    input: AttachTrafficSourcesType,
+) -> Result<AttachTrafficSourcesResultType, AwsError> {
+    let arns = super::groups::elbv2_sources(&input.traffic_sources)?;
+    attach_target_groups(
+        svc,
+        ctx,
+        AttachLoadBalancerTargetGroupsType {
+            auto_scaling_group_name: input.auto_scaling_group_name,
+            target_group_ar_ns: arns,
+        },
+    )
+    .await?;
+    Ok(AttachTrafficSourcesResultType {})
+}
+
+/// `DetachTrafficSources`: target groups (`elbv2`) detach as with
+/// `DetachLoadBalancerTargetGroups`.
+pub(super) async fn detach_traffic_sources(
+    svc: &AutoScaling,
+    ctx: &RequestContext,
+    input: DetachTrafficSourcesType,
+) -> Result<DetachTrafficSourcesResultType, AwsError> {
+    let arns = super::groups::elbv2_sources(&input.traffic_sources)?;
+    detach_target_groups(
+        svc,
+        ctx,
+        DetachLoadBalancerTargetGroupsType {
+            auto_scaling_group_name: input.auto_scaling_group_name,
+            target_group_ar_ns: arns,
+        },
+    )
+    .await?;
+    Ok(DetachTrafficSourcesResultType {})
+}
+
 pub(super) async fn detach_target_groups(
     svc: &AutoScaling,
     ctx: &RequestContext,
@@ -113,36 +155,94 @@ pub(super) async fn detach_target_groups(
     Ok(DetachLoadBalancerTargetGroupsResultType {})
 }
 
+/// Each target group of group `name` with its state: `InService` once at least one of the
+/// group's InService instances passed the group's ELB health check (as Elastic Load
+/// Balancing reports it now), `Added` before.
+fn target_group_states(
+    svc: &AutoScaling,
+    ctx: &RequestContext,
+    name: &str,
+) -> Result<Vec<(String, &'static str)>, AwsError> {
+    let (account, region) = (ctx.account_id().to_string(), ctx.region.clone());
+    let (tgs, serving) = svc.read(&account, &region, |scope| {
+        let g = scope.group(name).ok_or_else(|| errors::no_group(name))?;
+        let serving: Vec<String> = g
+            .instances
+            .iter()
+            .filter(|i| i.lifecycle == "InService")
+            .map(|i| i.id.clone())
+            .collect();
+        Ok::<_, AwsError>((g.target_groups.clone(), serving))
+    })?;
+    Ok(tgs
+        .into_iter()
+        .map(|arn| {
+            let healthy = serving.iter().any(|id| {
+                svc.deps.target_groups.health(&account, &region, &arn, id)
+                    == crate::deps::TargetHealth::Healthy
+            });
+            (arn, if healthy { "InService" } else { "Added" })
+        })
+        .collect())
+}
+
 pub(super) async fn describe_target_groups(
     svc: &AutoScaling,
     ctx: &RequestContext,
     input: DescribeLoadBalancerTargetGroupsRequest,
 ) -> Result<DescribeLoadBalancerTargetGroupsResponse, AwsError> {
     let size = max_records(input.max_records, 100, 100)?;
-    let items = svc.read(ctx.account_id(), &ctx.region, |scope| {
-        let g = scope
-            .group(&input.auto_scaling_group_name)
-            .ok_or_else(|| errors::no_group(&input.auto_scaling_group_name))?;
-        let serving = g.instances.iter().any(|i| i.lifecycle == "InService");
-        Ok::<_, AwsError>(
-            g.target_groups
-                .iter()
-                .enumerate()
-                .map(|(n, arn)| {
-                    (
-                        format!("{n:06}"),
-                        LoadBalancerTargetGroupState {
-                            load_balancer_target_group_arn: Some(arn.clone()),
-                            state: Some(if serving { "InService" } else { "Added" }.into()),
-                        },
-                    )
-                })
-                .collect::<Vec<_>>(),
-        )
-    })?;
+    let items = target_group_states(svc, ctx, &input.auto_scaling_group_name)?
+        .into_iter()
+        .enumerate()
+        .map(|(n, (arn, state))| {
+            (
+                format!("{n:06}"),
+                LoadBalancerTargetGroupState {
+                    load_balancer_target_group_arn: Some(arn),
+                    state: Some(state.into()),
+                },
+            )
+        })
+        .collect();
     let (list, next_token) = page(items, input.next_token.as_deref(), size)?;
     Ok(DescribeLoadBalancerTargetGroupsResponse {
         load_balancer_target_groups: Some(list),
+        next_token,
+    })
+}
+
+/// `DescribeTrafficSources`: the group's target groups as `elbv2` traffic sources (the only
+/// kind Nimbus attaches), with the same states.
+pub(super) async fn describe_traffic_sources(
+    svc: &AutoScaling,
+    ctx: &RequestContext,
+    input: DescribeTrafficSourcesRequest,
+) -> Result<DescribeTrafficSourcesResponse, AwsError> {
+    let size = max_records(input.max_records, 50, 50)?;
+    let wanted = input
+        .traffic_source_type
+        .as_deref()
+        .is_none_or(|t| t == "elbv2");
+    let items = target_group_states(svc, ctx, &input.auto_scaling_group_name)?
+        .into_iter()
+        .filter(|_| wanted)
+        .enumerate()
+        .map(|(n, (arn, state))| {
+            (
+                format!("{n:06}"),
+                TrafficSourceState {
+                    traffic_source: Some(arn.clone()),
+                    state: Some(state.into()),
+                    identifier: Some(arn),
+                    r#type: Some("elbv2".into()),
+                },
+            )
+        })
+        .collect();
+    let (list, next_token) = page(items, input.next_token.as_deref(), size)?;
+    Ok(DescribeTrafficSourcesResponse {
+        traffic_sources: Some(list),
         next_token,
     })
 }

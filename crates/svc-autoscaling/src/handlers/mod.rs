@@ -169,6 +169,30 @@ impl Handlers for AutoScaling {
         misc::describe_target_groups(self, ctx, input).await
     }
 
+    async fn attach_traffic_sources(
+        &self,
+        ctx: &RequestContext,
+        input: AttachTrafficSourcesType,
+    ) -> Result<AttachTrafficSourcesResultType, AwsError> {
+        misc::attach_traffic_sources(self, ctx, input).await
+    }
+
+    async fn detach_traffic_sources(
+        &self,
+        ctx: &RequestContext,
+        input: DetachTrafficSourcesType,
+    ) -> Result<DetachTrafficSourcesResultType, AwsError> {
+        misc::detach_traffic_sources(self, ctx, input).await
+    }
+
+    async fn describe_traffic_sources(
+        &self,
+        ctx: &RequestContext,
+        input: DescribeTrafficSourcesRequest,
+    ) -> Result<DescribeTrafficSourcesResponse, AwsError> {
+        misc::describe_traffic_sources(self, ctx, input).await
+    }
+
     async fn describe_metric_collection_types(
         &self,
         _ctx: &RequestContext,

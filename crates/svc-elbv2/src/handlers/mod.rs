@@ -13,7 +13,9 @@ mod targets;
 
 pub use listeners::{listener_set, DEFAULT_SSL_POLICY};
 pub use misc::ssl_policy;
+pub use targets::deregistration_delay;
 pub use targets::words as health_words;
+pub(crate) use targets::{deregister_targets, health_of, lookup, plan_register, register_targets};
 
 use crate::generated::*;
 use crate::state::Elb;

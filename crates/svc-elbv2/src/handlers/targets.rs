@@ -1,6 +1,7 @@
 //! Targets: `RegisterTargets` (IP targets, loopback included, so any local process can sit
-//! behind a balancer; instance targets need EC2 instances, which Nimbus does not run yet,
-//! and are refused as not valid), `DeregisterTargets` (the target drains for
+//! behind a balancer; instance targets checked against EC2 through [`crate::Instances`]:
+//! they must exist, run and live in the group's VPC; the port defaults to the group's),
+//! `DeregisterTargets` (the target drains for
 //! `deregistration_delay.timeout_seconds`, then is gone), and `DescribeTargetHealth`, which
 //! reads the data plane's health board and words each state with AWS's reason codes
 //! (<https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_TargetHealth.html>).
@@ -9,6 +10,7 @@ use super::target_groups::tg_set;
 use crate::attributes;
 use crate::errors;
 use crate::generated::*;
+use crate::instances::{InstanceState, InstanceTarget};
 use crate::model::{TargetRec, TgRec};
 use crate::persist::{Change, Op};
 use crate::state::{arn_prefix, Elb};
@@ -30,103 +32,243 @@ fn describe_target(t: &TargetDescription) -> String {
     }
 }
 
+/// Whether `id` is shaped like an instance id (`i-` and 8 or 17 hex digits).
+fn instance_id_shaped(id: &str) -> bool {
+    id.strip_prefix("i-").is_some_and(|h| {
+        (h.len() == 8 || h.len() == 17) && h.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+fn quoted(ids: &[String]) -> String {
+    format!("'{}'", ids.join("', '"))
+}
+
+/// EC2's view of each instance-shaped target id, asked before the state lock is taken.
+pub(crate) type Found = std::collections::HashMap<String, Option<InstanceTarget>>;
+
+/// Looks up every instance-shaped id of `targets` in (account, region).
+pub(crate) fn lookup(
+    elb: &Elb,
+    account: &str,
+    region: &str,
+    targets: &[TargetDescription],
+) -> Found {
+    targets
+        .iter()
+        .filter(|t| instance_id_shaped(&t.id))
+        .map(|t| (t.id.clone(), elb.instance(account, region, &t.id)))
+        .collect()
+}
+
+/// Checks instance targets against EC2 as AWS does: the id's shape, then that each
+/// instance exists, then that it runs, then that it lives in the group's VPC.
+fn check_instances(
+    found: &Found,
+    tg: &TgRec,
+    targets: &[TargetDescription],
+) -> Result<(), AwsError> {
+    for t in targets {
+        if !instance_id_shaped(&t.id) {
+            return Err(errors::validation(format!(
+                "Instance ID '{}' is not valid",
+                t.id
+            )));
+        }
+    }
+    let found: Vec<_> = targets
+        .iter()
+        .map(|t| (t.id.clone(), found.get(&t.id).cloned().flatten()))
+        .collect();
+    let missing: Vec<String> = found
+        .iter()
+        .filter(|(_, i)| {
+            i.as_ref()
+                .is_none_or(|i| i.state == InstanceState::Terminated)
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    if !missing.is_empty() {
+        return Err(errors::invalid_target(format!(
+            "The following instances do not exist: {}",
+            quoted(&missing)
+        )));
+    }
+    let idle: Vec<String> = found
+        .iter()
+        .filter(|(_, i)| {
+            i.as_ref()
+                .is_some_and(|i| i.state != InstanceState::Running)
+        })
+        .map(|(id, _)| id.clone())
+        .collect();
+    if !idle.is_empty() {
+        return Err(errors::invalid_target(format!(
+            "The following targets are not in a running state and cannot be registered: {}",
+            quoted(&idle)
+        )));
+    }
+    let vpc = tg.vpc_id.clone().unwrap_or_default();
+    let elsewhere: Vec<String> = found
+        .iter()
+        .filter(|(_, i)| i.as_ref().is_some_and(|i| i.vpc_id != vpc))
+        .map(|(id, _)| id.clone())
+        .collect();
+    if !elsewhere.is_empty() {
+        return Err(errors::invalid_target(format!(
+            "The following targets are not in the target group VPC '{vpc}': {}",
+            quoted(&elsewhere)
+        )));
+    }
+    Ok(())
+}
+
+/// The target group `arn` of the scope `prefix` with `targets` registered (validated as
+/// AWS validates them; registering again cancels a drain).
+pub(crate) fn plan_register(
+    found: &Found,
+    st: &crate::state::State,
+    prefix: &str,
+    now: i64,
+    arn: &str,
+    targets: &[TargetDescription],
+) -> Result<TgRec, AwsError> {
+    if targets.is_empty() {
+        return Err(errors::validation("At least one target must be specified"));
+    }
+    let tg = st
+        .tgs
+        .get(arn)
+        .filter(|t| t.arn.starts_with(prefix))
+        .ok_or_else(errors::tg_not_found)?;
+    let mut rec = tg.clone();
+    rec.targets
+        .retain(|t| t.draining_until.is_none_or(|d| d > now));
+    for t in targets {
+        if let Some(p) = t.port {
+            if !(1..=65535).contains(&p) {
+                return Err(errors::validation(format!(
+                    "Port '{p}' of target '{}' must be between 1 and 65535",
+                    t.id
+                )));
+            }
+        }
+        match tg.target_type.as_str() {
+            "ip" => {
+                if t.id.parse::<Ipv4Addr>().is_err() {
+                    return Err(errors::invalid_target(format!(
+                        "The IP address '{}' is not a valid IPv4 address",
+                        t.id
+                    )));
+                }
+            }
+            "instance" => {}
+            _ => {
+                // Lambda functions and Application Load Balancers as targets are not
+                // built.
+                return Err(errors::invalid_target(format!(
+                    "Targets of type '{}' are not supported by Nimbus yet: '{}'",
+                    tg.target_type, t.id
+                )));
+            }
+        }
+    }
+    if tg.target_type == "instance" {
+        check_instances(found, tg, targets)?;
+    }
+    for t in targets {
+        let (id, port) = key(t, tg);
+        match rec
+            .targets
+            .iter_mut()
+            .find(|r| r.id == id && r.port == port)
+        {
+            Some(r) => r.draining_until = None,
+            None => rec.targets.push(TargetRec {
+                id,
+                port,
+                zone: if tg.target_type == "ip" {
+                    t.availability_zone.clone()
+                } else {
+                    None
+                },
+                draining_until: None,
+            }),
+        }
+    }
+    if rec.targets.len() > MAX_TARGETS {
+        return Err(errors::too_many("TooManyTargets", "targets", MAX_TARGETS));
+    }
+    Ok(rec)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn register_targets(
+    elb: &Elb,
+    account: &str,
+    region: &str,
+    prefix: &str,
+    now: i64,
+    arn: &str,
+    targets: &[TargetDescription],
+) -> Result<(), AwsError> {
+    let found = lookup(elb, account, region, targets);
+    elb.mutate(|st| {
+        let rec = plan_register(&found, st, prefix, now, arn, targets)?;
+        Ok((Change::one(Op::PutTg(rec)), ()))
+    })
+    .await
+}
+
 pub(super) async fn register(
     elb: &Elb,
     ctx: &RequestContext,
     input: RegisterTargetsInput,
 ) -> Result<RegisterTargetsOutput, AwsError> {
-    let prefix = arn_prefix(ctx);
-    if input.targets.is_empty() {
-        return Err(errors::validation("At least one target must be specified"));
-    }
-    elb.mutate(|st| {
-        let tg = st
-            .tgs
-            .get(&input.target_group_arn)
-            .filter(|t| t.arn.starts_with(&prefix))
-            .ok_or_else(errors::tg_not_found)?;
-        let mut rec = tg.clone();
-        let now = ctx.now.0;
-        rec.targets
-            .retain(|t| t.draining_until.is_none_or(|d| d > now));
-        for t in &input.targets {
-            if let Some(p) = t.port {
-                if !(1..=65535).contains(&p) {
-                    return Err(errors::validation(format!(
-                        "Port '{p}' of target '{}' must be between 1 and 65535",
-                        t.id
-                    )));
-                }
-            }
-            match tg.target_type.as_str() {
-                "ip" => {
-                    if t.id.parse::<Ipv4Addr>().is_err() {
-                        return Err(errors::invalid_target(format!(
-                            "The IP address '{}' is not a valid IPv4 address",
-                            t.id
-                        )));
-                    }
-                }
-                _ => {
-                    // Nimbus runs no EC2 instances yet, so no instance id is valid.
-                    return Err(errors::invalid_target(format!(
-                        "The following targets are not valid instances: '{}'",
-                        t.id
-                    )));
-                }
-            }
-            let (id, port) = key(t, tg);
-            match rec
-                .targets
-                .iter_mut()
-                .find(|r| r.id == id && r.port == port)
-            {
-                // Registering again cancels a drain; otherwise nothing changes.
-                Some(r) => r.draining_until = None,
-                None => rec.targets.push(TargetRec {
-                    id,
-                    port,
-                    zone: t.availability_zone.clone(),
-                    draining_until: None,
-                }),
-            }
-        }
-        if rec.targets.len() > MAX_TARGETS {
-            return Err(errors::too_many("TooManyTargets", "targets", MAX_TARGETS));
-        }
-        Ok((Change::one(Op::PutTg(rec)), RegisterTargetsOutput {}))
-    })
-    .await
+    register_targets(
+        elb,
+        ctx.account_id(),
+        &ctx.region,
+        &arn_prefix(ctx),
+        ctx.now.0,
+        &input.target_group_arn,
+        &input.targets,
+    )
+    .await?;
+    Ok(RegisterTargetsOutput {})
 }
 
-pub(super) async fn deregister(
+/// The deregistration delay of `tg` in seconds.
+pub fn deregistration_delay(tg: &TgRec) -> i64 {
+    attributes::get(
+        &tg.attributes,
+        tg_set(tg),
+        "deregistration_delay.timeout_seconds",
+    )
+    .parse()
+    .unwrap_or(300)
+}
+
+pub(crate) async fn deregister_targets(
     elb: &Elb,
-    ctx: &RequestContext,
-    input: DeregisterTargetsInput,
-) -> Result<DeregisterTargetsOutput, AwsError> {
-    let prefix = arn_prefix(ctx);
-    if input.targets.is_empty() {
+    prefix: &str,
+    now: i64,
+    arn: &str,
+    targets: &[TargetDescription],
+) -> Result<(), AwsError> {
+    if targets.is_empty() {
         return Err(errors::validation("At least one target must be specified"));
     }
     elb.mutate(|st| {
         let tg = st
             .tgs
-            .get(&input.target_group_arn)
-            .filter(|t| t.arn.starts_with(&prefix))
+            .get(arn)
+            .filter(|t| t.arn.starts_with(prefix))
             .ok_or_else(errors::tg_not_found)?;
-        let now = ctx.now.0;
-        let delay: i64 = attributes::get(
-            &tg.attributes,
-            tg_set(tg),
-            "deregistration_delay.timeout_seconds",
-        )
-        .parse()
-        .unwrap_or(300);
+        let delay = deregistration_delay(tg);
         let mut rec = tg.clone();
         rec.targets
             .retain(|t| t.draining_until.is_none_or(|d| d > now));
-        let missing: Vec<String> = input
-            .targets
+        let missing: Vec<String> = targets
             .iter()
             .filter(|t| {
                 let (id, port) = key(t, tg);
@@ -143,7 +285,7 @@ pub(super) async fn deregister(
                 missing.join("', '")
             )));
         }
-        for t in &input.targets {
+        for t in targets {
             let (id, port) = key(t, tg);
             if let Some(r) = rec
                 .targets
@@ -156,9 +298,25 @@ pub(super) async fn deregister(
         // A zero delay drains nothing: the target is gone at once.
         rec.targets
             .retain(|t| t.draining_until.is_none_or(|d| d > now));
-        Ok((Change::one(Op::PutTg(rec)), DeregisterTargetsOutput {}))
+        Ok((Change::one(Op::PutTg(rec)), ()))
     })
     .await
+}
+
+pub(super) async fn deregister(
+    elb: &Elb,
+    ctx: &RequestContext,
+    input: DeregisterTargetsInput,
+) -> Result<DeregisterTargetsOutput, AwsError> {
+    deregister_targets(
+        elb,
+        &arn_prefix(ctx),
+        ctx.now.0,
+        &input.target_group_arn,
+        &input.targets,
+    )
+    .await?;
+    Ok(DeregisterTargetsOutput {})
 }
 
 /// AWS's (state, reason, description) for a status.
@@ -217,44 +375,81 @@ fn health(s: &Status) -> TargetHealth {
     }
 }
 
-pub(super) fn describe_health(
+/// `DescribeTargetHealth` of target group `arn` in scope `prefix` at `now`: every live
+/// target, or the ones `asked` (an unregistered one reads `unused` /
+/// `Target.NotRegistered`). An instance target whose instance is not running reads
+/// `unused` / `Target.InvalidState`; one whose instance is gone is not listed (it is being
+/// deregistered).
+pub(crate) fn health_of(
     elb: &Elb,
-    ctx: &RequestContext,
-    input: DescribeTargetHealthInput,
-) -> Result<DescribeTargetHealthOutput, AwsError> {
-    let prefix = arn_prefix(ctx);
-    let now: Timestamp = ctx.now;
+    prefix: &str,
+    now: Timestamp,
+    arn: &str,
+    asked: Option<Vec<TargetDescription>>,
+) -> Result<Vec<TargetHealthDescription>, AwsError> {
     let tg = elb.read(|st| {
         st.tgs
-            .get(&input.target_group_arn)
-            .filter(|t| t.arn.starts_with(&prefix))
+            .get(arn)
+            .filter(|t| t.arn.starts_with(prefix))
             .cloned()
             .ok_or_else(errors::tg_not_found)
     })?;
     let snap = elb.plane.snapshot();
     let group = snap.groups.get(&tg.arn).cloned();
+    let instances = tg.target_type == "instance";
+    let found = |id: &str| {
+        if instances {
+            elb.instance(&tg.account, &tg.region, id)
+                .filter(|i| i.state != InstanceState::Terminated)
+        } else {
+            None
+        }
+    };
     let live: Vec<&TargetRec> = tg
         .targets
         .iter()
         .filter(|t| t.draining_until.is_none_or(|d| d > now.0))
+        .filter(|t| !instances || found(&t.id).is_some())
         .collect();
     let hc_port = |port: i32| match tg.health.port.as_deref() {
         Some("traffic-port") | None => port.to_string(),
         Some(p) => p.to_string(),
     };
     let describe = |t: &TargetRec| -> TargetHealthDescription {
-        let status = match (&group, t.id.parse()) {
-            (Some(g), Ok(ip)) => elb.plane.health.status(
-                g,
-                &nimbus_lb::config::Target {
-                    ip,
-                    port: t.port as u16,
-                    zone: t.zone.clone(),
-                    draining_until: t.draining_until.map(Timestamp),
-                },
-                now,
-            ),
-            _ => Status::Registering,
+        let instance = found(&t.id);
+        let target = match &instance {
+            Some(i) => Some(nimbus_lb::config::Target {
+                ip: i.private_ip.into(),
+                port: t.port as u16,
+                zone: Some(i.zone.clone()),
+                draining_until: t.draining_until.map(Timestamp),
+                instance: Some(nimbus_lb::config::InstanceRoute {
+                    instance_id: i.instance_id.clone(),
+                    vpc_id: i.vpc_id.clone(),
+                    admitted: None,
+                }),
+            }),
+            None => t.id.parse().ok().map(|ip| nimbus_lb::config::Target {
+                ip,
+                port: t.port as u16,
+                zone: t.zone.clone(),
+                draining_until: t.draining_until.map(Timestamp),
+                instance: None,
+            }),
+        };
+        let state = instance.as_ref().map(|i| i.state);
+        let health = match (&group, target) {
+            (_, Some(x)) if x.draining_until.is_some_and(|d| d > now) => health(&Status::Draining),
+            (_, _) if state.is_some_and(|s| s != InstanceState::Running) => TargetHealth {
+                state: Some("unused".into()),
+                reason: Some("Target.InvalidState".into()),
+                description: Some(format!(
+                    "Target is in the {} state",
+                    state.map_or("stopped", |s| s.name())
+                )),
+            },
+            (Some(g), Some(x)) => health(&elb.plane.health.status(g, &x, now)),
+            _ => health(&Status::Registering),
         };
         TargetHealthDescription {
             target: Some(TargetDescription {
@@ -264,11 +459,11 @@ pub(super) fn describe_health(
                 quic_server_id: None,
             }),
             health_check_port: Some(hc_port(t.port)),
-            target_health: Some(health(&status)),
+            target_health: Some(health),
             ..Default::default()
         }
     };
-    let out = match input.targets.filter(|v| !v.is_empty()) {
+    Ok(match asked.filter(|v| !v.is_empty()) {
         None => live.iter().map(|t| describe(t)).collect(),
         Some(asked) => {
             let mut out = Vec::new();
@@ -297,7 +492,21 @@ pub(super) fn describe_health(
             }
             out
         }
-    };
+    })
+}
+
+pub(super) fn describe_health(
+    elb: &Elb,
+    ctx: &RequestContext,
+    input: DescribeTargetHealthInput,
+) -> Result<DescribeTargetHealthOutput, AwsError> {
+    let out = health_of(
+        elb,
+        &arn_prefix(ctx),
+        ctx.now,
+        &input.target_group_arn,
+        input.targets,
+    )?;
     Ok(DescribeTargetHealthOutput {
         target_health_descriptions: Some(out),
     })

@@ -1,0 +1,92 @@
+//! What Elastic Load Balancing is wired to beyond EC2's networking (`app.rs` has the
+//! `Network` adapter), as adapters that answer only what is true today:
+//! - instances for instance targets ([`svc_elbv2::Instances`]): [`NoInstancesYet`] finds
+//!   none, because EC2's instance API is not on this branch; `RegisterTargets` of an
+//!   instance id therefore answers AWS's `InvalidTarget` ("The following instances do not
+//!   exist"). **Lead: glue** — replace it with an adapter over EC2's instance records (id →
+//!   VPC, subnet, zone, private IP, state, groups) when the instance API lands;
+//! - how the data plane reaches an instance inside its VPC ([`nimbus_lb::Connector`]):
+//!   [`RuntimeConnector`] over `nimbus_runtime::Runtime::connect` (a connection opened from
+//!   inside the VPC's network namespace). **Lead: glue** — `plane.set_connector(Box::new(
+//!   RuntimeConnector(runtime.clone())))` where the binary builds its runtime; until then
+//!   an instance target is unreachable (refused, so 502 and `Target.FailedHealthChecks`);
+//! - the named worker `elb-refresh` ([`Refresh`]): every second it asks ELBv2 to compare the
+//!   EC2 facts its snapshot was built from (security group rules, instance states) with
+//!   EC2's current ones and republish when they changed — so authorizing a rule on a
+//!   balancer's group lets clients in within a second — and to deregister targets whose
+//!   instance was terminated. (EC2 has no change notification for other services; the
+//!   comparison is a few map lookups per balancer and instance target.)
+
+use nimbus_workers::{RunFuture, Stop, Worker};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// No instance exists on this branch (see the module doc).
+pub struct NoInstancesYet;
+
+impl svc_elbv2::Instances for NoInstancesYet {
+    fn lookup(
+        &self,
+        _account: &str,
+        _region: &str,
+        _instance_id: &str,
+    ) -> Option<svc_elbv2::InstanceTarget> {
+        None
+    }
+}
+
+/// Instance targets reached inside their VPC through the instance runtime.
+pub struct RuntimeConnector(pub Arc<nimbus_runtime::Runtime>);
+
+impl nimbus_lb::Connector for RuntimeConnector {
+    fn connect(
+        &self,
+        route: &nimbus_lb::config::InstanceRoute,
+        addr: SocketAddr,
+    ) -> nimbus_lb::ConnectFuture {
+        let runtime = self.0.clone();
+        let id = route.instance_id.clone();
+        Box::pin(async move {
+            // The runtime connects from a thread that entered the VPC's namespace
+            // (blocking); the instance's private address is its own.
+            let s = tokio::task::spawn_blocking(move || runtime.connect(&id, addr.port()))
+                .await
+                .map_err(std::io::Error::other)?
+                .map_err(|e| {
+                    std::io::Error::new(std::io::ErrorKind::ConnectionRefused, e.to_string())
+                })?;
+            s.set_nonblocking(true)?;
+            tokio::net::TcpStream::from_std(s)
+        })
+    }
+}
+
+/// The named worker `elb-refresh` (see the module doc).
+pub struct Refresh {
+    pub elb: svc_elbv2::Elb,
+}
+
+impl Refresh {
+    async fn run_loop(self: Arc<Self>, mut stop: Stop) -> anyhow::Result<()> {
+        loop {
+            self.elb.refresh().await;
+            // Real time: a rule change reaches the listeners within a second whatever the
+            // time scale.
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.stopped() => return Ok(()),
+            }
+        }
+    }
+}
+
+impl Worker for Refresh {
+    fn name(&self) -> String {
+        "elb-refresh".into()
+    }
+
+    fn run(self: Arc<Self>, stop: Stop) -> RunFuture {
+        Box::pin(self.run_loop(stop))
+    }
+}
