@@ -149,6 +149,10 @@ def test_acm_request_import_and_https_sni(lab, backends, tmp_path):
     vpc, subnets = network(n)
     lb = n.aws("elbv2", "create-load-balancer", "--name", "tls-alb", "--type", "application",
                "--subnets", subnets[0]["SubnetId"], subnets[1]["SubnetId"])["LoadBalancers"][0]
+    # Created without groups, the ALB has the VPC's default group, which admits only its own
+    # members (as on AWS): open 443 to the world as any HTTPS balancer does.
+    n.aws("ec2", "authorize-security-group-ingress", "--group-id", lb["SecurityGroups"][0],
+          "--protocol", "tcp", "--port", "443", "--cidr", "0.0.0.0/0")
     tg = n.aws("elbv2", "create-target-group", "--name", "tls-tg", "--protocol", "HTTP", "--port", "80",
                "--vpc-id", vpc, "--target-type", "ip")["TargetGroups"][0]
     bogus = arn.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
